@@ -1,0 +1,56 @@
+package io.connectify.hub.booking;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.resilience.CalculationException;
+import io.connectify.hub.web.QueryParams;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/** GET /api/v1/availability and GET /api/v1/prices. */
+@Component("availabilityApi")
+public class AvailabilityApi {
+
+    private final AvailabilityService availability;
+    private final PriceTable prices;
+    private final AvailabilityProperties properties;
+    private final Clock clock;
+
+    public AvailabilityApi(AvailabilityService availability, PriceTable prices, AvailabilityProperties properties,
+                           Clock clock) {
+        this.availability = availability;
+        this.prices = prices;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    public Availability availability(@Header("from") String fromParam, @Header("to") String toParam,
+                                     @Header("duration") String durationParam) {
+        OffsetDateTime from = Rfc3339.parse("from", fromParam);
+        OffsetDateTime to = Rfc3339.parse("to", toParam);
+        int minutes = QueryParams.requiredInt("duration", durationParam, 1, 1440);
+        if (!to.isAfter(from)) {
+            throw new CalculationException("'to' must be after 'from'");
+        }
+        if (Duration.between(from, to).compareTo(properties.maxRange()) > 0) {
+            throw new CalculationException("The range from..to may span at most " + properties.maxRange().toDays()
+                    + " days");
+        }
+        Price price = prices.priceFor(minutes);
+        Instant now = clock.instant();
+        var slots = availability.freeSlots(from.toInstant(), to.toInstant(), Duration.ofMinutes(minutes), now)
+                .stream()
+                .map(s -> new Availability.Slot(Rfc3339.at(s.start(), properties.timeZone()),
+                        Rfc3339.at(s.end(), properties.timeZone()), price.amount(), price.currency()))
+                .toList();
+        return new Availability(slots);
+    }
+
+    public Price price(@Header("duration") String durationParam) {
+        return prices.priceFor(QueryParams.requiredInt("duration", durationParam, 1, 1440));
+    }
+}

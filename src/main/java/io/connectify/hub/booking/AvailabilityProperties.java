@@ -1,0 +1,23 @@
+package io.connectify.hub.booking;
+
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * When appointments can be booked. Working hours are wall-clock windows per weekday in {@code timeZone}
+ * ("09:00-12:00"); a weekday without an entry is closed.
+ */
+@ConfigurationProperties("connectify.availability")
+public record AvailabilityProperties(
+        ZoneId timeZone,
+        Map<DayOfWeek, List<String>> workingHours,
+        Duration slotStep,
+        Duration buffer,
+        Duration minLeadTime,
+        Duration maxRange) {
+}

@@ -1,0 +1,52 @@
+package io.connectify.hub.booking;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.connectify.hub.calendar.GoogleCalendarGateway;
+import io.connectify.hub.calendar.TimeRange;
+import org.springframework.stereotype.Component;
+
+/** Free slots = working-hour candidates minus Google's busy ranges minus slots held by bookings. */
+@Component
+public class AvailabilityService {
+
+    private final GoogleCalendarGateway calendar;
+    private final BookingRepository bookings;
+    private final SlotCalculator slots;
+    private final AvailabilityProperties properties;
+    private final Clock clock;
+
+    public AvailabilityService(GoogleCalendarGateway calendar, BookingRepository bookings, SlotCalculator slots,
+                               AvailabilityProperties properties, Clock clock) {
+        this.calendar = calendar;
+        this.bookings = bookings;
+        this.slots = slots;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    /** Free slots of {@code duration} in [from, to) as of {@code now}; {@code now} may be shifted (ASAP). */
+    public List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant now) {
+        if (slots.candidateSlots(from, to, duration, now).isEmpty()) {
+            return List.of(); // closed the whole range: no need to ask Google
+        }
+        // busy ranges just outside the range still matter because of the buffer
+        Instant busyFrom = from.minus(properties.buffer());
+        Instant busyTo = to.plus(properties.buffer());
+        List<TimeRange> busy = new ArrayList<>(calendar.busy(busyFrom, busyTo));
+        busy.addAll(bookings.activeRanges(busyFrom, busyTo, clock.instant()));
+        return slots.freeSlots(from, to, duration, busy, now);
+    }
+
+    /** Whether the slot is taken by the calendar or another booking (buffer included). */
+    public boolean isTaken(TimeRange slot) {
+        Instant from = slot.start().minus(properties.buffer());
+        Instant to = slot.end().plus(properties.buffer());
+        return slots.conflicts(slot, calendar.busy(from, to))
+                || slots.conflicts(slot, bookings.activeRanges(from, to, clock.instant()));
+    }
+}

@@ -1,0 +1,17 @@
+package io.connectify.hub.booking;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import io.connectify.hub.calendar.TimeRange;
+
+/** A booking as stored and as returned by the API (times shown in the hub's time zone). */
+public record Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end,
+                      int durationMinutes, long amount, String currency, Customer customer, String summary,
+                      String description, String provider, String paymentUrl, String calendarEventId,
+                      Instant holdExpiresAt, Instant createdAt) {
+
+    public TimeRange range() {
+        return new TimeRange(start.toInstant(), end.toInstant());
+    }
+}

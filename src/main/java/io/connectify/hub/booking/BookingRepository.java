@@ -1,0 +1,116 @@
+package io.connectify.hub.booking;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import io.connectify.hub.calendar.TimeRange;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Bookings in the database. Times are stored as UTC instants and shown in the hub's time zone. */
+@Repository
+public class BookingRepository {
+
+    private static final String ACTIVE = "(status = 'CONFIRMED' OR (status = 'PENDING_PAYMENT' AND hold_expires_at > :now))";
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
+    private final ZoneId zone;
+
+    public BookingRepository(JdbcClient jdbc, TransactionTemplate transactions, AvailabilityProperties availability) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.zone = availability.timeZone();
+    }
+
+    /**
+     * Runs {@code work} while holding the slot lock: reservations are checked and written one at a time, across
+     * threads and hub instances, so two requests for one slot cannot both win.
+     */
+    public <T> T withSlotLock(Supplier<T> work) {
+        return transactions.execute(status -> {
+            jdbc.sql("SELECT name FROM booking_lock WHERE name = 'slots' FOR UPDATE").query(String.class).single();
+            return work.get();
+        });
+    }
+
+    /** Ranges held by confirmed bookings and unexpired pending ones that overlap [from, to). */
+    public List<TimeRange> activeRanges(Instant from, Instant to, Instant now) {
+        return jdbc.sql("SELECT start_at, end_at FROM booking WHERE " + ACTIVE
+                        + " AND start_at < :to AND end_at > :from ORDER BY start_at")
+                .param("now", utc(now)).param("from", utc(from)).param("to", utc(to))
+                .query((rs, i) -> new TimeRange(instant(rs, "start_at"), instant(rs, "end_at")))
+                .list();
+    }
+
+    public void insert(Booking b, Instant now) {
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency,
+                    customer_name, customer_email, customer_phone, customer_locale, summary, description, provider,
+                    payment_url, calendar_event_id, hold_expires_at, created_at, updated_at)
+                VALUES (:id, :status, :start, :end, :duration, :amount, :currency, :name, :email, :phone, :locale,
+                    :summary, :description, :provider, :paymentUrl, :eventId, :holdExpiresAt, :now, :now)
+                """)
+                .param("id", b.id()).param("status", b.status().name())
+                .param("start", utc(b.start().toInstant())).param("end", utc(b.end().toInstant()))
+                .param("duration", b.durationMinutes()).param("amount", b.amount()).param("currency", b.currency())
+                .param("name", b.customer().name()).param("email", b.customer().email())
+                .param("phone", b.customer().phone()).param("locale", b.customer().locale())
+                .param("summary", b.summary()).param("description", b.description())
+                .param("provider", b.provider()).param("paymentUrl", b.paymentUrl())
+                .param("eventId", b.calendarEventId())
+                .param("holdExpiresAt", b.holdExpiresAt() == null ? null : utc(b.holdExpiresAt()))
+                .param("now", utc(now))
+                .update();
+    }
+
+    public Optional<Booking> find(String id) {
+        return jdbc.sql("SELECT * FROM booking WHERE id = :id").param("id", id).query(this::map).optional();
+    }
+
+    /** Bookings starting in [from, to), optionally of one status, ordered by start. */
+    public List<Booking> list(Instant from, Instant to, BookingStatus status, int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE start_at >= :from AND start_at < :to"
+                        + (status == null ? "" : " AND status = :status") + " ORDER BY start_at, id LIMIT :limit")
+                .param("from", utc(from)).param("to", utc(to))
+                .param("status", status == null ? null : status.name()).param("limit", limit)
+                .query(this::map).list();
+    }
+
+    /** Marks pending bookings whose hold ran out as EXPIRED; answers how many. */
+    public int expireHolds(Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now "
+                        + "WHERE status = 'PENDING_PAYMENT' AND hold_expires_at <= :now")
+                .param("now", utc(now)).update();
+    }
+
+    private Booking map(ResultSet rs, int row) throws SQLException {
+        Instant hold = rs.getObject("hold_expires_at", OffsetDateTime.class) == null ? null
+                : instant(rs, "hold_expires_at");
+        return new Booking(rs.getString("id"), BookingStatus.valueOf(rs.getString("status")),
+                instant(rs, "start_at").atZone(zone).toOffsetDateTime(),
+                instant(rs, "end_at").atZone(zone).toOffsetDateTime(),
+                rs.getInt("duration_minutes"), rs.getLong("amount"), rs.getString("currency"),
+                new Customer(rs.getString("customer_name"), rs.getString("customer_email"),
+                        rs.getString("customer_phone"), rs.getString("customer_locale")),
+                rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
+                rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
+                instant(rs, "created_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        return rs.getObject(column, OffsetDateTime.class).toInstant();
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

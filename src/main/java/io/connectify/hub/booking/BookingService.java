@@ -1,0 +1,138 @@
+package io.connectify.hub.booking;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.UUID;
+
+import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.resilience.BookingConflictException;
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.SlotNotBookableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Creates bookings: the slot must be bookable (working hours, step, lead time), free in Google Calendar and not
+ * held by another booking; it is priced and stored PENDING_PAYMENT with a hold on its slot. The final overlap
+ * check and the insert happen under the slot lock, so of two racing requests exactly one wins.
+ */
+@Component
+public class BookingService {
+
+    private static final Logger log = LoggerFactory.getLogger(BookingService.class);
+
+    private final AvailabilityService availability;
+    private final BookingRepository bookings;
+    private final SlotCalculator slots;
+    private final PriceTable prices;
+    private final BookingProperties properties;
+    private final AvailabilityProperties hours;
+    private final Clock clock;
+
+    public BookingService(AvailabilityService availability, BookingRepository bookings, SlotCalculator slots,
+                          PriceTable prices, BookingProperties properties, AvailabilityProperties hours, Clock clock) {
+        this.availability = availability;
+        this.bookings = bookings;
+        this.slots = slots;
+        this.prices = prices;
+        this.properties = properties;
+        this.hours = hours;
+        this.clock = clock;
+    }
+
+    public Booking create(BookingRequest request) {
+        OffsetDateTime start = Rfc3339.parse("start", request.start());
+        Duration duration = Duration.ofMinutes(request.durationMinutes());
+        Price price = prices.priceFor(request.durationMinutes());
+        Instant now = clock.instant();
+        if (!slots.isCandidate(start.toInstant(), duration, now)) {
+            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start)
+                    + " is not bookable: it must lie in working hours, on the slot grid, and at least "
+                    + hours.minLeadTime().toMinutes() + " minutes ahead");
+        }
+        TimeRange slot = TimeRange.of(start.toInstant(), duration);
+        if (availability.isTaken(slot)) {
+            throw conflict(start);
+        }
+        return reserve(slot, price, request.customer(), request.summary(), request.description(),
+                request.provider(), now);
+    }
+
+    /** Books the earliest free slot today that starts after the preparation time. */
+    public Booking createAsap(AsapBookingRequest request) {
+        if (!properties.asap().enabled()) {
+            throw new NotFoundException("ASAP booking is switched off");
+        }
+        Duration duration = Duration.ofMinutes(request.durationMinutes());
+        Price price = prices.priceFor(request.durationMinutes());
+        Instant now = clock.instant();
+        ZoneId zone = hours.timeZone();
+        Instant endOfToday = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
+        // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
+        Instant shiftedNow = now.plus(properties.asap().preparationTime()).minus(hours.minLeadTime());
+        List<TimeRange> free = availability.freeSlots(now, endOfToday, duration, shiftedNow);
+        for (TimeRange slot : free) {
+            try {
+                return reserve(slot, price, request.customer(), request.summary(), request.description(),
+                        request.provider(), now);
+            } catch (BookingConflictException taken) {
+                log.debug("ASAP slot {} was taken meanwhile; trying the next", slot.start());
+            }
+        }
+        throw new BookingConflictException("No free slot of " + request.durationMinutes() + " minutes is left today");
+    }
+
+    public Booking get(String id) {
+        return bookings.find(id).orElseThrow(() -> new NotFoundException("No booking with id " + id));
+    }
+
+    public List<Booking> list(Instant from, Instant to, BookingStatus status, int limit) {
+        return bookings.list(from, to, status, limit);
+    }
+
+    /** Releases slots whose hold ran out (status EXPIRED); called by the booking-expire-holds route. */
+    public int expireHolds() {
+        int expired = bookings.expireHolds(clock.instant());
+        if (expired > 0) {
+            log.info("Released {} expired booking hold(s)", expired);
+        }
+        return expired;
+    }
+
+    private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,
+                            String provider, Instant now) {
+        ZoneId zone = hours.timeZone();
+        Booking booking = new Booking(UUID.randomUUID().toString(), BookingStatus.PENDING_PAYMENT,
+                slot.start().atZone(zone).toOffsetDateTime(), slot.end().atZone(zone).toOffsetDateTime(),
+                price.durationMinutes(), price.amount(), price.currency(), withDefaults(customer),
+                summary != null && !summary.isBlank() ? summary : "Consultation with " + customer.name(),
+                description, provider, null, null, now.plus(properties.hold()), now);
+        bookings.withSlotLock(() -> {
+            Instant from = slot.start().minus(hours.buffer());
+            Instant to = slot.end().plus(hours.buffer());
+            if (slots.conflicts(slot, bookings.activeRanges(from, to, now))) {
+                throw conflict(booking.start());
+            }
+            bookings.insert(booking, now);
+            return null;
+        });
+        log.info("Booking {} created for {} ({} min), hold until {}", booking.id(), booking.start(),
+                booking.durationMinutes(), booking.holdExpiresAt());
+        return booking;
+    }
+
+    private static Customer withDefaults(Customer c) {
+        return new Customer(c.name().trim(), c.email().trim(), c.phone(), c.locale() == null ? "en" : c.locale());
+    }
+
+    private static BookingConflictException conflict(OffsetDateTime start) {
+        return new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
+    }
+}

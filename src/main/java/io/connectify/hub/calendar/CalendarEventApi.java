@@ -1,0 +1,85 @@
+package io.connectify.hub.calendar;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import io.connectify.hub.resilience.CalculationException;
+import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.web.ApiReply;
+import io.connectify.hub.web.JsonBodies;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/** POST/GET/PATCH/DELETE /api/v1/calendar/events[/{id}] and list by range. */
+@Component("calendarEventApi")
+public class CalendarEventApi {
+
+    private final GoogleCalendarGateway calendar;
+    private final JsonBodies json;
+
+    public CalendarEventApi(GoogleCalendarGateway calendar, JsonBodies json) {
+        this.calendar = calendar;
+        this.json = json;
+    }
+
+    public ApiReply create(@Body String body) {
+        CalendarEventRequest r = json.read(body, CalendarEventRequest.class);
+        if (r.summary() == null || r.summary().isBlank()) {
+            throw new ValidationException("'summary' is required");
+        }
+        OffsetDateTime start = Rfc3339.parse("start", r.start());
+        OffsetDateTime end = Rfc3339.parse("end", r.end());
+        requireOrder(start, end);
+        CalendarEvent created = calendar.insert(new CalendarEvent(r.id(), r.summary(), r.description(), start, end,
+                null, r.privateProperties(), null));
+        return ApiReply.created("/api/v1/calendar/events/" + created.id(), created);
+    }
+
+    public CalendarEvent get(@Header("id") String id) {
+        return calendar.get(eventId(id));
+    }
+
+    public EventList list(@Header("from") String from, @Header("to") String to) {
+        OffsetDateTime fromTime = Rfc3339.parse("from", from);
+        OffsetDateTime toTime = Rfc3339.parse("to", to);
+        requireOrder(fromTime, toTime);
+        return new EventList(calendar.list(fromTime.toInstant(), toTime.toInstant()));
+    }
+
+    public CalendarEvent patch(@Header("id") String id, @Body String body) {
+        CalendarEventRequest r = json.read(body, CalendarEventRequest.class);
+        if (r.id() != null) {
+            throw new ValidationException("'id' cannot be changed");
+        }
+        OffsetDateTime start = r.start() == null ? null : Rfc3339.parse("start", r.start());
+        OffsetDateTime end = r.end() == null ? null : Rfc3339.parse("end", r.end());
+        if (start != null && end != null) {
+            requireOrder(start, end);
+        }
+        return calendar.patch(eventId(id), new CalendarEvent(null, r.summary(), r.description(), start, end, null,
+                r.privateProperties(), null));
+    }
+
+    public ApiReply delete(@Header("id") String id) {
+        calendar.delete(eventId(id));
+        return ApiReply.noContent();
+    }
+
+    private static String eventId(String id) {
+        // Google ids are base32hex, or longer opaque ids of letters, digits and underscores for recurring events
+        if (id == null || !id.matches("[A-Za-z0-9_]{1,1024}")) {
+            throw new ValidationException("'id' is not a calendar event id");
+        }
+        return id;
+    }
+
+    private static void requireOrder(OffsetDateTime start, OffsetDateTime end) {
+        if (!end.isAfter(start)) {
+            throw new CalculationException("'end' must be after 'start'");
+        }
+    }
+
+    public record EventList(List<CalendarEvent> events) {
+    }
+}

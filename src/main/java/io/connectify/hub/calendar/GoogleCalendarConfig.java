@@ -1,0 +1,76 @@
+package io.connectify.hub.calendar;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.google.api.services.calendar.CalendarScopes;
+import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.sandbox.GoogleCalendarSimulator;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.connectify.hub.sandbox.SandboxServer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.apache.camel.component.google.calendar.GoogleCalendarComponent;
+import org.apache.camel.component.google.calendar.GoogleCalendarConfiguration;
+import org.apache.camel.spi.ComponentCustomizer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Wires camel-google-calendar: live with the configured service-account key, or sandbox with the local
+ * simulator's key and root URL. Either way the same client factory and the same routes run.
+ */
+@Configuration(proxyBeanMethods = false)
+public class GoogleCalendarConfig {
+
+    public static final String PROVIDER = "google-calendar";
+
+    @Bean
+    GoogleCalendarConnection googleCalendarConnection(GoogleCalendarProperties properties,
+                                                      ObjectProvider<SandboxServer> sandbox) {
+        if (properties.live()) {
+            Path key = Path.of(properties.keyPath());
+            if (!Files.isReadable(key)) {
+                // the path is configuration, not a secret; the key's content never appears anywhere
+                throw new IllegalStateException("connectify.gcal.key-path is not a readable file");
+            }
+            return new GoogleCalendarConnection(true, key, properties.rootUrl(), null);
+        }
+        GoogleCalendarSimulator simulator = new GoogleCalendarSimulator(sandbox.getObject());
+        return new GoogleCalendarConnection(false, simulator.serviceAccountKeyFile(), simulator.rootUrl(), simulator);
+    }
+
+    @Bean
+    ProviderMode googleCalendarMode(GoogleCalendarConnection connection) {
+        return new ProviderMode(PROVIDER, connection.live());
+    }
+
+    @Bean
+    HubGoogleCalendarClientFactory hubGoogleCalendarClientFactory(GoogleCalendarConnection connection,
+                                                                  GoogleCalendarProperties properties) {
+        return new HubGoogleCalendarClientFactory(connection.rootUrl(), properties.connectTimeout(),
+                properties.readTimeout());
+    }
+
+    @Bean
+    ComponentCustomizer googleCalendarComponentCustomizer(GoogleCalendarConnection connection,
+                                                          GoogleCalendarProperties properties,
+                                                          HubGoogleCalendarClientFactory clientFactory) {
+        return ComponentCustomizer.forType(GoogleCalendarComponent.class, component -> {
+            component.setClientFactory(clientFactory);
+            // getConfiguration() can answer null (the component keeps its own field beside the parent's)
+            var configuration = component.getConfiguration() != null ? component.getConfiguration()
+                    : new GoogleCalendarConfiguration();
+            configuration.setServiceAccountKey("file:" + connection.keyFile());
+            configuration.setScopes(CalendarScopes.CALENDAR);
+            configuration.setApplicationName(properties.applicationName());
+            component.setConfiguration(configuration);
+        });
+    }
+
+    /** Looked up by name by the Circuit Breaker EIP of the Google Calendar routes. */
+    @Bean
+    CircuitBreaker googleCalendarCircuitBreaker(ProviderResilience resilience) {
+        return resilience.circuitBreaker(PROVIDER);
+    }
+}

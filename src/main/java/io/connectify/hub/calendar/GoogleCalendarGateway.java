@@ -1,0 +1,119 @@
+package io.connectify.hub.calendar;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.api.services.calendar.model.Event;
+import com.google.api.services.calendar.model.Events;
+import com.google.api.services.calendar.model.FreeBusyCalendar;
+import com.google.api.services.calendar.model.FreeBusyRequest;
+import com.google.api.services.calendar.model.FreeBusyRequestItem;
+import com.google.api.services.calendar.model.FreeBusyResponse;
+import io.connectify.hub.resilience.HubException;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The hub's view of Google Calendar in canonical terms. Every call goes through the adapter routes of
+ * {@link GoogleCalendarRoutes}, so the circuit breaker, retries and rate limit apply to all of them.
+ */
+@Component
+public class GoogleCalendarGateway {
+
+    private static final Logger log = LoggerFactory.getLogger(GoogleCalendarGateway.class);
+    private static final String HEADER = "CamelGoogleCalendar.";
+
+    private final ProducerTemplate template;
+    private final String calendarId;
+
+    public GoogleCalendarGateway(ProducerTemplate template, GoogleCalendarProperties properties) {
+        this.template = template;
+        this.calendarId = properties.calendarId();
+    }
+
+    /**
+     * Busy ranges of the hub's calendar in [from, to). Google reports a calendar it cannot read as an error inside
+     * a 200 answer: such a calendar counts as busy for the whole range (fail closed), never as free.
+     */
+    public List<TimeRange> busy(Instant from, Instant to) {
+        FreeBusyRequest request = new FreeBusyRequest()
+                .setTimeMin(Rfc3339.toGoogle(from))
+                .setTimeMax(Rfc3339.toGoogle(to))
+                .setItems(List.of(new FreeBusyRequestItem().setId(calendarId)));
+        FreeBusyResponse response = call(GoogleCalendarRoutes.FREEBUSY, request, Map.of(), FreeBusyResponse.class);
+        FreeBusyCalendar calendar = response == null || response.getCalendars() == null ? null
+                : response.getCalendars().get(calendarId);
+        if (calendar == null || (calendar.getErrors() != null && !calendar.getErrors().isEmpty())) {
+            log.warn("FreeBusy could not read calendar availability ({}); treating [{}, {}) as busy",
+                    calendar == null ? "calendar missing" : calendar.getErrors().get(0).getReason(), from, to);
+            return List.of(new TimeRange(from, to));
+        }
+        List<TimeRange> busy = new ArrayList<>();
+        if (calendar.getBusy() != null) {
+            calendar.getBusy().forEach(p -> busy.add(new TimeRange(
+                    Instant.ofEpochMilli(p.getStart().getValue()), Instant.ofEpochMilli(p.getEnd().getValue()))));
+        }
+        return busy;
+    }
+
+    public CalendarEvent insert(CalendarEvent event) {
+        Event created = call(GoogleCalendarRoutes.INSERT, CalendarEventMapper.toGoogle(event), args(), Event.class);
+        return CalendarEventMapper.fromGoogle(created);
+    }
+
+    public CalendarEvent get(String eventId) {
+        return CalendarEventMapper.fromGoogle(call(GoogleCalendarRoutes.GET, null, args("eventId", eventId),
+                Event.class));
+    }
+
+    public List<CalendarEvent> list(Instant from, Instant to) {
+        Map<String, Object> args = args();
+        args.put(HEADER + "timeMin", Rfc3339.toGoogle(from));
+        args.put(HEADER + "timeMax", Rfc3339.toGoogle(to));
+        args.put(HEADER + "singleEvents", true);
+        args.put(HEADER + "orderBy", "startTime");
+        Events events = call(GoogleCalendarRoutes.LIST, null, args, Events.class);
+        return events == null || events.getItems() == null ? List.of()
+                : events.getItems().stream().map(CalendarEventMapper::fromGoogle).toList();
+    }
+
+    public CalendarEvent patch(String eventId, CalendarEvent changes) {
+        Event patched = call(GoogleCalendarRoutes.PATCH, CalendarEventMapper.toGoogle(changes),
+                args("eventId", eventId), Event.class);
+        return CalendarEventMapper.fromGoogle(patched);
+    }
+
+    public void delete(String eventId) {
+        call(GoogleCalendarRoutes.DELETE, null, args("eventId", eventId), Object.class);
+    }
+
+    private Map<String, Object> args(String... pairs) {
+        Map<String, Object> headers = new HashMap<>();
+        headers.put(HEADER + "calendarId", calendarId);
+        for (int i = 0; i < pairs.length; i += 2) {
+            headers.put(HEADER + pairs[i], pairs[i + 1]);
+        }
+        return headers;
+    }
+
+    private <T> T call(String endpoint, Object body, Map<String, Object> headers, Class<T> type) {
+        try {
+            return template.requestBodyAndHeaders(endpoint, body, headers, type);
+        } catch (CamelExecutionException e) {
+            Throwable t = e.getCause();
+            while (t != null) {
+                if (t instanceof HubException he) {
+                    throw he;
+                }
+                t = t.getCause();
+            }
+            throw e;
+        }
+    }
+}

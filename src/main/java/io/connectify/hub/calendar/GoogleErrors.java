@@ -1,0 +1,102 @@
+package io.connectify.hub.calendar;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import com.google.api.client.googleapis.json.GoogleJsonResponseException;
+import com.google.api.client.http.HttpResponseException;
+import io.connectify.hub.resilience.DuplicateEventException;
+import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.ProviderException.Kind;
+import io.connectify.hub.resilience.ValidationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Google Calendar failures as typed hub errors (the integration document's GcalError variants). Only the status
+ * and Google's reason code are kept: the component's messages print its argument map, key path included, so they
+ * never reach a log line or a response.
+ */
+public final class GoogleErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(GoogleErrors.class);
+    private static final String PROVIDER = GoogleCalendarConfig.PROVIDER;
+
+    private GoogleErrors() {
+    }
+
+    public static HubException translate(Throwable failure) {
+        HttpResponseException http = find(failure, HttpResponseException.class);
+        if (http != null) {
+            return fromStatus(http.getStatusCode(), reason(http), retryAfter(http));
+        }
+        IOException io = find(failure, IOException.class);
+        if (io != null) {
+            log.warn("Google Calendar unreachable: {}", io.getClass().getSimpleName());
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Google Calendar did not answer", null, null);
+        }
+        // an argument or mapping error on our side: retrying cannot help
+        log.error("Google Calendar call failed before reaching Google: {}", failure.getClass().getName());
+        return new ProviderException(PROVIDER, Kind.REJECTED, "Google Calendar request failed", null, null);
+    }
+
+    static HubException fromStatus(int status, String reason, Duration retryAfter) {
+        String detail = "Google Calendar answered HTTP " + status + (reason != null ? " (" + reason + ")" : "");
+        if (status == 404 || status == 410) {
+            return new NotFoundException("Calendar event not found");
+        }
+        if (status == 409) {
+            return new DuplicateEventException("A calendar event with this id already exists");
+        }
+        if (status == 429 || (status == 403 && reason != null && reason.endsWith("RateLimitExceeded"))
+                || "rateLimitExceeded".equals(reason)) {
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Google Calendar rate limit reached",
+                    retryAfter, null);
+        }
+        if (status == 401 || status == 403) {
+            log.error("Google Calendar refused the hub's credentials: HTTP {} ({})", status, reason);
+            return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+        }
+        if (status == 400) {
+            return new ValidationException("Google Calendar rejected the event" + (reason != null ? ": " + reason : ""));
+        }
+        if (status >= 500) {
+            log.warn("Google Calendar server error: {}", detail);
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, detail, null, null);
+        }
+        log.warn("Unexpected Google Calendar answer: {}", detail);
+        return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+    }
+
+    private static String reason(HttpResponseException e) {
+        if (e instanceof GoogleJsonResponseException g && g.getDetails() != null
+                && g.getDetails().getErrors() != null && !g.getDetails().getErrors().isEmpty()) {
+            return g.getDetails().getErrors().get(0).getReason();
+        }
+        return null;
+    }
+
+    private static Duration retryAfter(HttpResponseException e) {
+        String value = e.getHeaders() != null ? e.getHeaders().getRetryAfter() : null;
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Long.parseLong(value.trim()));
+        } catch (NumberFormatException notSeconds) {
+            return null; // an HTTP-date: fall back to the computed back-off
+        }
+    }
+
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        while (t != null) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+            t = t.getCause();
+        }
+        return null;
+    }
+}

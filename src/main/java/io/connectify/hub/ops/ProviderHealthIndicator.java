@@ -1,0 +1,31 @@
+package io.connectify.hub.ops;
+
+import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+
+/** One provider's health: its mode and circuit state; DOWN while the circuit is open. */
+public class ProviderHealthIndicator implements HealthIndicator {
+
+    private final ProviderMode mode;
+    private final ProviderResilience resilience;
+
+    public ProviderHealthIndicator(ProviderMode mode, ProviderResilience resilience) {
+        this.mode = mode;
+        this.resilience = resilience;
+    }
+
+    @Override
+    public Health health() {
+        CircuitBreaker breaker = resilience.circuitBreaker(mode.provider());
+        CircuitBreaker.State state = breaker.getState();
+        Health.Builder health = state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
+                ? Health.down() : Health.up();
+        return health.withDetail("mode", mode.label())
+                .withDetail("circuit", state.name())
+                .withDetail("failureRate", breaker.getMetrics().getFailureRate())
+                .build();
+    }
+}

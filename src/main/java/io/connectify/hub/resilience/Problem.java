@@ -1,0 +1,22 @@
+package io.connectify.hub.resilience;
+
+import java.time.Duration;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+/** An RFC 9457 problem detail. {@code retryAfter} becomes the Retry-After header, not a body member. */
+public record Problem(String type, String title, int status, String detail, String instance,
+                      @JsonIgnore Duration retryAfter) {
+
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    public static Problem of(HubException e, String instance) {
+        Duration retryAfter = e instanceof ProviderException pe ? pe.retryAfter().orElse(null) : null;
+        return new Problem(e.type(), e.title(), e.status(), e.getMessage(), instance, retryAfter);
+    }
+
+    public static Problem internal(String instance) {
+        return new Problem("internal-error", "Internal error", 500,
+                "The hub could not complete the request; the failure is logged", instance, null);
+    }
+}

@@ -1,0 +1,79 @@
+package io.connectify.hub.resilience;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one place where errors become problem+json, for Camel routes ({@link #respond(Exchange)}), servlet filters
+ * and Spring MVC ({@link #write(HttpServletResponse, Problem)}). Unexpected errors are logged here, with their
+ * stack trace, and answered with a bare 500 that leaks nothing.
+ */
+@Component("problemResponder")
+public class ProblemResponder {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponder.class);
+
+    private final ObjectMapper objectMapper;
+
+    public ProblemResponder(ObjectMapper objectMapper) {
+        this.objectMapper = objectMapper;
+    }
+
+    /** Used by the api-errors route configuration on the exception Camel caught. */
+    public void respond(Exchange exchange) throws JsonProcessingException {
+        Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String instance = exchange.getIn().getHeader(Exchange.HTTP_URI, String.class);
+        Problem problem = toProblem(caught, instance);
+        var message = exchange.getMessage();
+        // never echo request headers (the caller's API key among them) back in the response
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, problem.status());
+        message.setHeader(Exchange.CONTENT_TYPE, Problem.MEDIA_TYPE);
+        if (problem.retryAfter() != null) {
+            message.setHeader("Retry-After", retryAfterSeconds(problem));
+        }
+        message.setBody(objectMapper.writeValueAsString(problem));
+    }
+
+    public Problem toProblem(Throwable caught, String instance) {
+        HubException typed = typed(caught);
+        if (typed != null) {
+            if (typed.status() >= 500) {
+                log.warn("{} {} on {}: {}", typed.status(), typed.type(), instance, typed.getMessage());
+            }
+            return Problem.of(typed, instance);
+        }
+        log.error("Unexpected failure on {}", instance, caught);
+        return Problem.internal(instance);
+    }
+
+    public void write(HttpServletResponse response, Problem problem) throws IOException {
+        response.setStatus(problem.status());
+        response.setContentType(Problem.MEDIA_TYPE);
+        if (problem.retryAfter() != null) {
+            response.setHeader("Retry-After", retryAfterSeconds(problem));
+        }
+        response.getOutputStream().write(objectMapper.writeValueAsBytes(problem));
+    }
+
+    private static String retryAfterSeconds(Problem problem) {
+        return Long.toString(Math.max(1, (problem.retryAfter().toMillis() + 999) / 1000));
+    }
+
+    private static HubException typed(Throwable t) {
+        while (t != null) {
+            if (t instanceof HubException he) {
+                return he;
+            }
+            t = t.getCause();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,128 @@
+package io.connectify.hub.resilience;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.retry.Retry;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Building blocks for provider routes. A provider route is
+ * {@code circuitBreaker() -> call(provider, endpoint) -> onFallback(fallback(provider))}: the call takes a
+ * rate-limiter permit, sends to the provider endpoint and retries retryable failures with back-off; the breaker
+ * sees the outcome after retries; the fallback turns an open circuit into 503 {@code provider-unavailable} and
+ * re-throws every other failure as the typed error it is (an open breaker with no fallback would silently skip
+ * the call).
+ */
+@Component
+public class ProviderCalls {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderCalls.class);
+
+    private final ProviderResilience resilience;
+    private volatile ProducerTemplate template;
+
+    public ProviderCalls(ProviderResilience resilience) {
+        this.resilience = resilience;
+    }
+
+    public Processor call(String provider, String endpointUri, Function<Throwable, HubException> translator) {
+        Retry retry = resilience.retry(provider);
+        RateLimiter rateLimiter = resilience.rateLimiter(provider);
+        var endpoint = new AtomicReference<Endpoint>();
+        return exchange -> {
+            Callable<Object> attempt = () -> {
+                if (!rateLimiter.acquirePermission()) {
+                    throw new ProviderException(provider, ProviderException.Kind.THROTTLED,
+                            "The hub's rate limit for " + provider + " is reached; try again later",
+                            rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null);
+                }
+                Exchange attemptExchange = exchange.copy();
+                template(exchange).send(endpoint(exchange, endpointUri, endpoint), attemptExchange);
+                if (attemptExchange.getException() != null) {
+                    throw translator.apply(attemptExchange.getException());
+                }
+                return attemptExchange.getMessage().getBody();
+            };
+            exchange.getMessage().setBody(retry.executeCallable(attempt));
+        };
+    }
+
+    public Processor fallback(String provider) {
+        return exchange -> {
+            Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+            HubException typed = typedCause(cause);
+            if (typed != null) {
+                throw typed;
+            }
+            if (cause == null || causedBy(cause, CallNotPermittedException.class)) {
+                throw new ProviderException(provider, ProviderException.Kind.CIRCUIT_OPEN,
+                        provider + " is temporarily unavailable; try again later",
+                        resilience.retryAfterWhenOpen(provider), null);
+            }
+            log.error("{} call failed unexpectedly", provider, cause);
+            throw new ProviderException(provider, ProviderException.Kind.UNAVAILABLE,
+                    provider + " request failed", null, cause);
+        };
+    }
+
+    /**
+     * Resolved once, under a lock: concurrent first calls would otherwise race Camel's lazy creation of the
+     * component ("Cannot auto create component").
+     */
+    private static Endpoint endpoint(Exchange exchange, String uri, AtomicReference<Endpoint> cache) {
+        Endpoint resolved = cache.get();
+        if (resolved == null) {
+            synchronized (cache) {
+                resolved = cache.get();
+                if (resolved == null) {
+                    resolved = exchange.getContext().getEndpoint(uri);
+                    cache.set(resolved);
+                }
+            }
+        }
+        return resolved;
+    }
+
+    private ProducerTemplate template(Exchange exchange) {
+        ProducerTemplate t = template;
+        if (t == null) {
+            synchronized (this) {
+                if (template == null) {
+                    template = exchange.getContext().createProducerTemplate();
+                }
+                t = template;
+            }
+        }
+        return t;
+    }
+
+    private static HubException typedCause(Throwable t) {
+        while (t != null) {
+            if (t instanceof HubException he) {
+                return he;
+            }
+            t = t.getCause();
+        }
+        return null;
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        while (t != null) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+            t = t.getCause();
+        }
+        return false;
+    }
+}

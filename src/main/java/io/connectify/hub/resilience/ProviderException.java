@@ -1,0 +1,74 @@
+package io.connectify.hub.resilience;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A provider call failed. {@link Kind} decides the HTTP status the caller sees and whether the hub retries and
+ * the circuit breaker counts it. The detail names the provider and status only, never the provider's raw body.
+ */
+public final class ProviderException extends HubException {
+
+    public enum Kind {
+        /** 429 from the provider: retried, honouring Retry-After; 429 to the caller when retries run out. */
+        RATE_LIMITED(429, "rate-limited", "Provider rate limit reached", true, true),
+        /** 5xx, timeout, connection failure: retried, counted by the breaker; 502 when retries run out. */
+        UNAVAILABLE(502, "provider-error", "Provider error", true, true),
+        /** The hub's own rate limiter had no permit in time: 429 to the caller, not a provider failure. */
+        THROTTLED(429, "rate-limited", "Rate limit reached", false, false),
+        /** Circuit open or call not permitted: 503 with Retry-After. */
+        CIRCUIT_OPEN(503, "provider-unavailable", "Provider temporarily unavailable", false, false),
+        /** Credentials rejected or the request refused (401/403/400): not retried, 502. */
+        REJECTED(502, "provider-error", "Provider error", false, true);
+
+        final int status;
+        final String type;
+        final String title;
+        final boolean retryable;
+        final boolean countsAsFailure;
+
+        Kind(int status, String type, String title, boolean retryable, boolean countsAsFailure) {
+            this.status = status;
+            this.type = type;
+            this.title = title;
+            this.retryable = retryable;
+            this.countsAsFailure = countsAsFailure;
+        }
+    }
+
+    private final String provider;
+    private final Kind kind;
+    private final Duration retryAfter;
+
+    public ProviderException(String provider, Kind kind, String detail, Duration retryAfter, Throwable cause) {
+        super(kind.type, kind.status, kind.title, detail, cause);
+        this.provider = provider;
+        this.kind = kind;
+        this.retryAfter = retryAfter;
+    }
+
+    public ProviderException(String provider, Kind kind, String detail) {
+        this(provider, kind, detail, null, null);
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public boolean retryable() {
+        return kind.retryable;
+    }
+
+    /** Whether the circuit breaker records this as a failure of the provider (a client error is not). */
+    public boolean countsAsFailure() {
+        return kind.countsAsFailure;
+    }
+
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
+    }
+}

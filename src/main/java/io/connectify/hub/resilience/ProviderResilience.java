@@ -1,0 +1,111 @@
+package io.connectify.hub.resilience;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one resilience mechanism of the hub: per provider a resilience4j circuit breaker (used by the routes'
+ * Circuit Breaker EIP), a retry with exponential back-off and jitter that honours Retry-After and retries only
+ * {@link ProviderException#retryable() retryable} failures, and a token-bucket rate limiter. All from
+ * {@link ResilienceProperties}; metrics go to Micrometer.
+ */
+@Component
+public class ProviderResilience {
+
+    private final ResilienceProperties properties;
+    private final CircuitBreakerRegistry circuitBreakers = CircuitBreakerRegistry.ofDefaults();
+    private final RetryRegistry retries = RetryRegistry.ofDefaults();
+    private final RateLimiterRegistry rateLimiters = RateLimiterRegistry.ofDefaults();
+    private final ConcurrentMap<String, ResilienceProperties.Policy> policies = new ConcurrentHashMap<>();
+
+    public ProviderResilience(ResilienceProperties properties, MeterRegistry meterRegistry) {
+        this.properties = properties;
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(circuitBreakers).bindTo(meterRegistry);
+        TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(meterRegistry);
+        TaggedRateLimiterMetrics.ofRateLimiterRegistry(rateLimiters).bindTo(meterRegistry);
+    }
+
+    public CircuitBreaker circuitBreaker(String provider) {
+        var cb = policy(provider).circuitBreaker();
+        return circuitBreakers.circuitBreaker(provider, () -> CircuitBreakerConfig.custom()
+                .failureRateThreshold(cb.failureRateThreshold())
+                .slidingWindowSize(cb.slidingWindowSize())
+                .minimumNumberOfCalls(cb.minimumNumberOfCalls())
+                .waitDurationInOpenState(cb.waitDurationInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(cb.permittedCallsInHalfOpenState())
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                // a 404 or a validation error says nothing about the provider's health
+                .recordException(ProviderResilience::isProviderFailure)
+                .build());
+    }
+
+    public Retry retry(String provider) {
+        var r = policy(provider).retry();
+        IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(
+                r.initialInterval(), r.multiplier(), r.randomizationFactor(), r.maxInterval());
+        IntervalBiFunction<Object> interval = (attempt, outcome) -> {
+            long computed = backoff.apply(attempt);
+            if (outcome.isLeft() && outcome.getLeft() instanceof ProviderException pe) {
+                // the provider's Retry-After wins over a shorter computed back-off
+                return pe.retryAfter().map(Duration::toMillis).filter(ms -> ms > computed).orElse(computed);
+            }
+            return computed;
+        };
+        return retries.retry(provider, () -> RetryConfig.custom()
+                .maxAttempts(r.maxAttempts())
+                .intervalBiFunction(interval)
+                .retryOnException(e -> e instanceof ProviderException pe && pe.retryable())
+                .failAfterMaxAttempts(false)
+                .build());
+    }
+
+    public RateLimiter rateLimiter(String provider) {
+        var rl = policy(provider).rateLimiter();
+        return rateLimiters.rateLimiter(provider, () -> RateLimiterConfig.custom()
+                .limitForPeriod(rl.limitForPeriod())
+                .limitRefreshPeriod(rl.limitRefreshPeriod())
+                .timeoutDuration(rl.timeout())
+                .build());
+    }
+
+    /** How long a caller should wait before trying a provider whose circuit is open. */
+    public Duration retryAfterWhenOpen(String provider) {
+        return policy(provider).circuitBreaker().waitDurationInOpenState();
+    }
+
+    private ResilienceProperties.Policy policy(String provider) {
+        return policies.computeIfAbsent(provider, properties::policyFor);
+    }
+
+    static boolean isProviderFailure(Throwable e) {
+        Throwable t = e;
+        while (t != null) {
+            if (t instanceof ProviderException pe) {
+                return pe.countsAsFailure();
+            }
+            if (t instanceof HubException) {
+                return false;
+            }
+            t = t.getCause();
+        }
+        return true;
+    }
+}

@@ -1,0 +1,61 @@
+package io.connectify.hub.security;
+
+import java.io.IOException;
+
+import io.connectify.hub.resilience.Problem;
+import io.connectify.hub.resilience.ProblemResponder;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * {@code /api/v1/**} needs {@code X-API-Key} with an API or admin key; {@code /api/v1/admin/**} an admin key.
+ * The OpenAPI document is public. Webhooks and actuator are outside this filter's paths.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+public class ApiKeyFilter extends OncePerRequestFilter {
+
+    public static final String HEADER = "X-API-Key";
+    private static final String API = "/api/v1/";
+    private static final String ADMIN = "/api/v1/admin/";
+    private static final String OPENAPI = "/api/v1/openapi.json";
+
+    private final ApiKeys keys;
+    private final ProblemResponder problems;
+
+    public ApiKeyFilter(ApiKeys keys, ProblemResponder problems) {
+        this.keys = keys;
+        this.problems = problems;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        return !path.startsWith(API) || path.equals(OPENAPI);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String key = request.getHeader(HEADER);
+        String path = request.getRequestURI();
+        boolean admin = path.startsWith(ADMIN);
+        if (admin ? keys.isAdminKey(key) : keys.isApiKey(key)) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (key == null || !keys.isApiKey(key)) {
+            problems.write(response, new Problem("unauthorized", "Unauthorized", 401,
+                    "A valid " + HEADER + " header is required", path, null));
+        } else {
+            problems.write(response, new Problem("forbidden", "Forbidden", 403,
+                    "This path needs an admin key", path, null));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.connectify.hub.web;
+
+import java.util.Comparator;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.connectify.hub.resilience.ValidationException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads a request body into a typed record and validates it. Every failure is a {@link ValidationException} that
+ * names the offending field, never the parser's internals.
+ */
+@Component
+public class JsonBodies {
+
+    /** Deepest JSON nesting a request may have; request types are flat, so anything deeper is hostile. */
+    private static final int MAX_DEPTH = 16;
+
+    private final ObjectMapper objectMapper;
+    private final Validator validator;
+
+    public JsonBodies(ObjectMapper objectMapper, Validator validator) {
+        this.objectMapper = objectMapper.copy();
+        this.objectMapper.getFactory().setStreamReadConstraints(
+                com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        this.validator = validator;
+    }
+
+    public <T> T read(String body, Class<T> type) {
+        if (body == null || body.isBlank()) {
+            throw new ValidationException("A JSON request body is required");
+        }
+        T value;
+        try {
+            value = objectMapper.readValue(body, type);
+        } catch (UnrecognizedPropertyException e) {
+            throw new ValidationException("Unknown field '" + e.getPropertyName() + "'");
+        } catch (JsonMappingException e) {
+            throw new ValidationException(e.getPath().isEmpty()
+                    ? "Request body is not valid JSON for this operation"
+                    : "Field '" + path(e) + "' has an invalid value");
+        } catch (JsonProcessingException e) {
+            throw new ValidationException("Request body is not valid JSON");
+        }
+        if (value == null) {
+            throw new ValidationException("A JSON request body is required");
+        }
+        var violations = validator.validate(value);
+        if (!violations.isEmpty()) {
+            throw new ValidationException(violations.stream()
+                    .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
+                    .map(JsonBodies::describe)
+                    .collect(Collectors.joining("; ")));
+        }
+        return value;
+    }
+
+    public String write(Object value) {
+        try {
+            return objectMapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot serialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static String describe(ConstraintViolation<?> v) {
+        return "'" + v.getPropertyPath() + "' " + v.getMessage();
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+}

@@ -1,0 +1,128 @@
+package io.connectify.hub.booking;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.Test;
+
+@HubTest
+class AvailabilityApiTest extends HubTestBase {
+
+    private static final String TUESDAY = "/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00")
+            + "&to=" + q("2026-12-02T00:00:00+01:00");
+
+    @Test
+    void freeSlotsFollowWorkingHoursAndCarryTheirPrice() {
+        var response = httpGet(TUESDAY + "&duration=60");
+
+        assertThat(response.status()).isEqualTo(200);
+        var slots = response.json().get("slots");
+        // 09:00-12:00 and 13:00-17:00 in 30-minute steps, 60-minute slots: 09:00..11:00 and 13:00..16:00
+        assertThat(starts(response)).containsExactly(
+                "2026-12-01T09:00:00+01:00", "2026-12-01T09:30:00+01:00", "2026-12-01T10:00:00+01:00",
+                "2026-12-01T10:30:00+01:00", "2026-12-01T11:00:00+01:00", "2026-12-01T13:00:00+01:00",
+                "2026-12-01T13:30:00+01:00", "2026-12-01T14:00:00+01:00", "2026-12-01T14:30:00+01:00",
+                "2026-12-01T15:00:00+01:00", "2026-12-01T15:30:00+01:00", "2026-12-01T16:00:00+01:00");
+        assertThat(slots.get(0).get("end").asText()).isEqualTo("2026-12-01T10:00:00+01:00");
+        assertThat(slots.get(0).get("amount").asLong()).isEqualTo(9000);
+        assertThat(slots.get(0).get("currency").asText()).isEqualTo("CHF");
+    }
+
+    @Test
+    void busyRangesFromFreeBusyAndTheBufferAreSubtracted() {
+        // busy 10:00-11:00 Zurich = 09:00-10:00Z; widened by the 15-minute buffer to 09:45-11:15, which every
+        // morning slot overlaps
+        google.busy(Instant.parse("2026-12-01T09:00:00Z"), Instant.parse("2026-12-01T10:00:00Z"));
+
+        var response = httpGet(TUESDAY + "&duration=60");
+
+        assertThat(starts(response)).startsWith("2026-12-01T13:00:00+01:00").hasSize(7);
+    }
+
+    @Test
+    void freeBusyIsAskedWithTheBearerTokenForTheRangeWidenedByTheBuffer() {
+        httpGet(TUESDAY + "&duration=30");
+
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY))
+                .withHeader("Authorization", equalTo("Bearer " + GoogleCalendarFake.TOKEN))
+                .withRequestBody(matchingJsonPath("$.timeMin", equalTo("2026-11-30T22:45:00.000Z")))
+                .withRequestBody(matchingJsonPath("$.timeMax", equalTo("2026-12-01T23:15:00.000Z")))
+                .withRequestBody(matchingJsonPath("$.items[0].id", equalTo("primary"))));
+    }
+
+    @Test
+    void aCalendarFreeBusyCannotReadCountsAsBusy() {
+        google.freeBusyCalendarError("notFound");
+
+        var response = httpGet(TUESDAY + "&duration=60");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("slots")).isEmpty();
+    }
+
+    @Test
+    void slotsHeldByPendingBookingsAreNotOffered() {
+        var booked = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T13:00:00+01:00", 60));
+        assertThat(booked.status()).isEqualTo(201);
+
+        var response = httpGet(TUESDAY + "&duration=60");
+
+        // 13:00-14:00 held, plus buffer: 12:00..14:00 starts conflict up to 14:00 (14:00 starts 0 min after: conflict)
+        assertThat(starts(response)).doesNotContain("2026-12-01T13:00:00+01:00", "2026-12-01T13:30:00+01:00",
+                        "2026-12-01T14:00:00+01:00")
+                .contains("2026-12-01T11:00:00+01:00", "2026-12-01T14:30:00+01:00");
+    }
+
+    @Test
+    void priceComesFromTheTierTable() {
+        var response = httpGet("/api/v1/prices?duration=60");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("durationMinutes").asInt()).isEqualTo(60);
+        assertThat(response.json().get("amount").asLong()).isEqualTo(9000);
+        assertThat(response.json().get("currency").asText()).isEqualTo("CHF");
+        assertThat(httpGet("/api/v1/prices?duration=30").json().get("amount").asLong()).isEqualTo(5000);
+    }
+
+    @Test
+    void aDurationWithoutTierIs422() {
+        var response = httpGet("/api/v1/prices?duration=240");
+
+        assertThat(response.status()).isEqualTo(422);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isEqualTo("no-matching-price-tier");
+        assertThat(response.json().get("status").asInt()).isEqualTo(422);
+    }
+
+    @Test
+    void badQueryParametersAreProblems() {
+        assertThat(httpGet("/api/v1/availability?from=tomorrow&to=" + q("2026-12-02T00:00:00+01:00") + "&duration=60")
+                .json().get("type").asText()).isEqualTo("time-parse");
+        var reversed = httpGet("/api/v1/availability?from=" + q("2026-12-02T00:00:00+01:00") + "&to="
+                + q("2026-12-01T00:00:00+01:00") + "&duration=60");
+        assertThat(reversed.status()).isEqualTo(422);
+        assertThat(reversed.json().get("type").asText()).isEqualTo("calculation");
+        var noDuration = httpGet(TUESDAY + "&duration=abc");
+        assertThat(noDuration.status()).isEqualTo(400);
+        assertThat(noDuration.json().get("type").asText()).isEqualTo("validation");
+        assertThat(httpGet("/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00") + "&to="
+                + q("2027-03-01T00:00:00+01:00") + "&duration=60").status()).isEqualTo(422);
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)));
+    }
+
+    private static List<String> starts(Response response) {
+        List<String> starts = new ArrayList<>();
+        response.json().get("slots").forEach(s -> starts.add(s.get("start").asText()));
+        return starts;
+    }
+}

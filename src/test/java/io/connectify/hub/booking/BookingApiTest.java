@@ -1,0 +1,158 @@
+package io.connectify.hub.booking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.Test;
+
+@HubTest
+class BookingApiTest extends HubTestBase {
+
+    @Test
+    void aFreeSlotIsBookedPricedAndHeld() {
+        var response = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60));
+
+        assertThat(response.status()).isEqualTo(201);
+        var booking = response.json();
+        String id = booking.get("id").asText();
+        assertThat(response.header("Location")).isEqualTo("/api/v1/bookings/" + id);
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("start").asText()).isEqualTo("2026-12-01T09:00:00+01:00");
+        assertThat(booking.get("end").asText()).isEqualTo("2026-12-01T10:00:00+01:00");
+        assertThat(booking.get("amount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("currency").asText()).isEqualTo("CHF");
+        assertThat(booking.get("customer").get("email").asText()).isEqualTo("john@example.com");
+        assertThat(booking.get("holdExpiresAt").asText()).isEqualTo("2026-11-30T07:15:00Z");
+
+        var read = httpGet("/api/v1/bookings/" + id);
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.json().get("id").asText()).isEqualTo(id);
+        assertThat(read.json().get("status").asText()).isEqualTo("PENDING_PAYMENT");
+    }
+
+    @Test
+    void aSlotAskedInZurichTimeIsStoredInUtc() {
+        String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id").asText();
+
+        OffsetDateTime stored = jdbc.sql("SELECT start_at FROM booking WHERE id = :id").param("id", id)
+                .query(OffsetDateTime.class).single();
+        assertThat(stored.toInstant()).isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+    }
+
+    @Test
+    void aSlotBusyInTheCalendarIsAConflict() {
+        google.busy(Instant.parse("2026-12-01T08:30:00Z"), Instant.parse("2026-12-01T09:00:00Z"));
+
+        var response = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60));
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("booking-conflict");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+    }
+
+    @Test
+    void aSlotHeldByAnotherBookingIsAConflict() {
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).status()).isEqualTo(201);
+
+        var overlapping = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:30:00+01:00", 30));
+
+        assertThat(overlapping.status()).isEqualTo(409);
+        assertThat(overlapping.json().get("type").asText()).isEqualTo("booking-conflict");
+    }
+
+    @Test
+    void twoRacingRequestsForOneSlotHaveExactlyOneWinner() throws Exception {
+        Callable<Integer> book = () -> httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T14:00:00+01:00", 60)).status();
+        var pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Integer> statuses = pool.invokeAll(List.of(book, book, book, book)).stream().map(f -> {
+                try {
+                    return f.get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toList();
+            assertThat(statuses).containsExactlyInAnyOrder(201, 409, 409, 409);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    @Test
+    void anExpiredHoldReleasesTheSlot() {
+        String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id").asText();
+
+        clock.advance(Duration.ofMinutes(16));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id).json().get("status").asText()).isEqualTo("EXPIRED"));
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).status()).isEqualTo(201);
+    }
+
+    @Test
+    void slotsOutsideWorkingHoursOffGridOrTooSoonAreNotBookable() {
+        for (String start : List.of("2026-12-01T07:00:00+01:00", "2026-12-01T09:10:00+01:00",
+                "2026-11-30T09:00:00+01:00", "2026-12-05T10:00:00+01:00")) {
+            var response = httpPost("/api/v1/bookings", BookingJson.at(start, 60));
+            assertThat(response.status()).as(start).isEqualTo(422);
+            assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        }
+    }
+
+    @Test
+    void asapBooksTheEarliestFreeSlotAfterThePreparationTime() {
+        clock.set(Instant.parse("2026-12-01T08:10:00Z")); // 09:10 in Zurich; preparation 1h -> from 10:10
+        google.busy(Instant.parse("2026-12-01T09:30:00Z"), Instant.parse("2026-12-01T10:00:00Z"));
+
+        var response = httpPost("/api/v1/bookings/asap", BookingJson.asap(30));
+
+        assertThat(response.status()).isEqualTo(201);
+        // 10:30 and 11:00 overlap the busy 10:30-11:00 range widened by the buffer; 11:30 is the earliest
+        assertThat(response.json().get("start").asText()).isEqualTo("2026-12-01T11:30:00+01:00");
+        assertThat(response.json().get("amount").asLong()).isEqualTo(5000);
+        assertThat(response.json().get("summary").asText()).isEqualTo("Consultation with Jane Roe");
+    }
+
+    @Test
+    void asapWithNothingLeftTodayIsAConflict() {
+        clock.set(Instant.parse("2026-12-01T15:30:00Z")); // 16:30 in Zurich
+
+        var response = httpPost("/api/v1/bookings/asap", BookingJson.asap(30));
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("booking-conflict");
+    }
+
+    @Test
+    void adminListsBookingsByStatusAndRange() {
+        httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60));
+        httpPost("/api/v1/bookings", BookingJson.at("2026-12-02T09:00:00+01:00", 30));
+
+        var all = httpGet("/api/v1/admin/bookings?status=pending_payment", ADMIN_KEY);
+        assertThat(all.status()).isEqualTo(200);
+        assertThat(all.json().get("bookings")).hasSize(2);
+        var tuesday = httpGet("/api/v1/admin/bookings?from=" + q("2026-12-01T00:00:00+01:00") + "&to="
+                + q("2026-12-02T00:00:00+01:00"), ADMIN_KEY);
+        assertThat(tuesday.json().get("bookings")).hasSize(1);
+        assertThat(httpGet("/api/v1/admin/bookings?status=CONFIRMED", ADMIN_KEY).json().get("bookings")).isEmpty();
+        assertThat(httpGet("/api/v1/admin/bookings?status=bogus", ADMIN_KEY).status()).isEqualTo(400);
+    }
+
+    @Test
+    void anUnknownBookingIs404() {
+        var response = httpGet("/api/v1/bookings/00000000-0000-0000-0000-000000000000");
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+    }
+}

@@ -1,0 +1,135 @@
+package io.connectify.hub.calendar;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.GoogleCalendarFake.authorized;
+import static io.connectify.hub.support.GoogleCalendarFake.error;
+import static io.connectify.hub.support.GoogleCalendarFake.eventJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.GoogleRequestValidator;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+@HubTest
+class CalendarEventApiTest extends HubTestBase {
+
+    private static final String EVENT = eventJson("abc123def456", "Consultation", "2026-12-01T09:00:00+01:00",
+            "2026-12-01T10:00:00+01:00");
+
+    @AfterEach
+    void everyRequestGoogleReceivedMatchesItsApiDescription() {
+        GoogleRequestValidator.assertValid(google.server());
+    }
+
+    @Test
+    void createSendsTheMappedEventToGoogle() {
+        google.stub(authorized(post(urlPathEqualTo(EVENTS))).willReturn(okJson(EVENT)));
+
+        var response = httpPost("/api/v1/calendar/events", """
+                {"id":"abc123def456","summary":"Consultation","description":"Bring documents",
+                 "start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T10:00:00+01:00",
+                 "privateProperties":{"bookingId":"b-1"}}
+                """);
+
+        assertThat(response.status()).isEqualTo(201);
+        assertThat(response.header("Location")).isEqualTo("/api/v1/calendar/events/abc123def456");
+        assertThat(response.json().get("start").asText()).isEqualTo("2026-12-01T09:00:00+01:00");
+        google.server().verify(postRequestedFor(urlPathEqualTo(EVENTS))
+                .withHeader("Authorization", equalTo("Bearer " + GoogleCalendarFake.TOKEN))
+                .withRequestBody(equalToJson("""
+                        {"id":"abc123def456","summary":"Consultation","description":"Bring documents",
+                         "start":{"dateTime":"2026-12-01T09:00:00.000+01:00"},
+                         "end":{"dateTime":"2026-12-01T10:00:00.000+01:00"},
+                         "extendedProperties":{"private":{"bookingId":"b-1"}}}
+                        """)));
+    }
+
+    @Test
+    void getListPatchAndDeleteReachTheRightGoogleResources() {
+        google.stub(authorized(get(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(EVENT)));
+        google.stub(authorized(get(urlPathEqualTo(EVENTS))).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(EVENT)))));
+        google.stub(authorized(patch(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(
+                eventJson("abc123def456", "Moved", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        google.stub(authorized(delete(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(noContent()));
+
+        assertThat(httpGet("/api/v1/calendar/events/abc123def456").json().get("summary").asText()).isEqualTo("Consultation");
+
+        var list = httpGet("/api/v1/calendar/events?from=" + q("2026-12-01T00:00:00+01:00") + "&to="
+                + q("2026-12-02T00:00:00+01:00"));
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.json().get("events").get(0).get("id").asText()).isEqualTo("abc123def456");
+        google.server().verify(getRequestedFor(urlPathEqualTo(EVENTS))
+                .withQueryParam("timeMin", equalTo("2026-11-30T23:00:00.000Z"))
+                .withQueryParam("timeMax", equalTo("2026-12-01T23:00:00.000Z"))
+                .withQueryParam("singleEvents", equalTo("true"))
+                .withQueryParam("orderBy", equalTo("startTime")));
+
+        var patched = httpPatch("/api/v1/calendar/events/abc123def456", "{\"summary\":\"Moved\"}");
+        assertThat(patched.status()).isEqualTo(200);
+        assertThat(patched.json().get("summary").asText()).isEqualTo("Moved");
+        google.server().verify(patchRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456"))
+                .withRequestBody(equalToJson("{\"summary\":\"Moved\"}")));
+
+        assertThat(httpDelete("/api/v1/calendar/events/abc123def456").status()).isEqualTo(204);
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456")));
+    }
+
+    @Test
+    void googleNotFoundIs404AndDuplicateIs409() {
+        google.stub(get(urlPathEqualTo(EVENTS + "/missing00")).willReturn(error(404, "notFound")));
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(error(409, "duplicate")));
+
+        var missing = httpGet("/api/v1/calendar/events/missing00");
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json().get("type").asText()).isEqualTo("not-found");
+
+        var duplicate = httpPost("/api/v1/calendar/events", """
+                {"id":"abc123def456","summary":"x","start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T10:00:00+01:00"}
+                """);
+        assertThat(duplicate.status()).isEqualTo(409);
+        assertThat(duplicate.json().get("type").asText()).isEqualTo("duplicate-event");
+        // neither is a provider failure: no retry
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS + "/missing00")));
+    }
+
+    @Test
+    void invalidEventsNeverReachGoogle() {
+        assertThat(httpPost("/api/v1/calendar/events", """
+                {"summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T09:00:00+01:00"}
+                """).json().get("type").asText()).isEqualTo("calculation");
+        assertThat(httpPost("/api/v1/calendar/events", """
+                {"summary":"x","start":"2026-12-01 10:00","end":"2026-12-01T11:00:00+01:00"}
+                """).json().get("type").asText()).isEqualTo("time-parse");
+        assertThat(httpPost("/api/v1/calendar/events", """
+                {"id":"Not-Base32!","summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T11:00:00+01:00"}
+                """).status()).isEqualTo(400);
+        assertThat(httpGet("/api/v1/calendar/events/bad%20id").status()).isEqualTo(400);
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        google.server().verify(0, matchingAnyCalendarRequest());
+    }
+
+    private static com.github.tomakehurst.wiremock.matching.RequestPatternBuilder matchingAnyCalendarRequest() {
+        return com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/calendar/.*"));
+    }
+
+}

@@ -1,0 +1,131 @@
+package io.connectify.hub.resilience;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.GoogleCalendarFake.FREEBUSY;
+import static io.connectify.hub.support.GoogleCalendarFake.error;
+import static io.connectify.hub.support.GoogleCalendarFake.eventJson;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.api.Test;
+
+/** Google failures: retried only when retryable, then 502/503 problems; the circuit opens and recovers. */
+@HubTest
+class GoogleCalendarResilienceTest extends HubTestBase {
+
+    private static final String EVENT_PATH = EVENTS + "/abc123def456";
+
+    @Test
+    void serverErrorsAreRetriedUpToTheLimitThen502() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(error(500, "backendError")));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        // test profile: max-attempts 3
+        google.server().verify(3, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void aTransientFailureIsRetriedAndSucceeds() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(error(503, "backendError")).willSetStateTo("recovered"));
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).inScenario("flaky").whenScenarioStateIs("recovered")
+                .willReturn(okJson(eventJson("abc123def456", "Ok", "2026-12-01T09:00:00+01:00",
+                        "2026-12-01T10:00:00+01:00"))));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(200);
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void rateLimitIsRetriedHonouringRetryAfterThen429() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(error(429, "rateLimitExceeded")
+                .withHeader("Retry-After", "0")));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(429);
+        assertThat(response.json().get("type").asText()).isEqualTo("rate-limited");
+        google.server().verify(3, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void rejectedCredentialsAre502WithoutRetryOrLeak() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(error(401, "authError")));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(response.body()).doesNotContain(google.keyFile().toString()).doesNotContain("PRIVATE KEY")
+                .doesNotContain("at io.").doesNotContain("Exception");
+        // one call, plus at most one token refresh and retry by the credentials adapter: never 11
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void aTimeoutIsRetriedThen502() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(aResponse().withFixedDelay(1500)
+                .withStatus(200).withBody("{}")));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(502);
+        google.server().verify(3, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void theCircuitOpensAfterFailuresAnswers503WithRetryAfterAndStopsCallingGoogle() {
+        google.stub(post(urlPathEqualTo(FREEBUSY)).willReturn(error(500, "backendError")));
+        String availability = "/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00") + "&to="
+                + q("2026-12-02T00:00:00+01:00") + "&duration=60";
+
+        // test profile: window 4 calls, 50% threshold
+        for (int i = 0; i < 4; i++) {
+            assertThat(httpGet(availability).status()).isEqualTo(502);
+        }
+        int callsBeforeOpen = google.server().findAll(postRequestedFor(urlPathEqualTo(FREEBUSY))).size();
+
+        var rejected = httpGet(availability);
+
+        assertThat(rejected.status()).isEqualTo(503);
+        assertThat(rejected.json().get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(rejected.header("Retry-After")).isEqualTo("60");
+        assertThat(google.server().findAll(postRequestedFor(urlPathEqualTo(FREEBUSY)))).hasSize(callsBeforeOpen);
+        assertThat(resilience.circuitBreaker("google-calendar").getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(httpGet("/actuator/health").body()).contains("\"circuit\":\"OPEN\"");
+
+        // half-open after the wait: a success closes it again
+        resilience.circuitBreaker("google-calendar").transitionToHalfOpenState();
+        google.busy();
+        for (int i = 0; i < 3; i++) {
+            assertThat(httpGet(availability).status()).isEqualTo(200);
+        }
+        assertThat(resilience.circuitBreaker("google-calendar").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void notFoundDoesNotCountAgainstTheCircuit() {
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(error(404, "notFound")));
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(httpGet("/api/v1/calendar/events/abc123def456").status()).isEqualTo(404);
+        }
+
+        assertThat(resilience.circuitBreaker("google-calendar").getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+}

@@ -1,0 +1,79 @@
+package io.connectify.hub.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class ProviderResilienceTest {
+
+    private static final ResilienceProperties.Policy DEFAULTS = new ResilienceProperties.Policy(
+            new ResilienceProperties.Retry(4, Duration.ofMillis(1), 2.0, Duration.ofMillis(4), 0.5),
+            new ResilienceProperties.CircuitBreaker(50f, 4, 4, Duration.ofSeconds(30), 1),
+            new ResilienceProperties.RateLimiter(2, Duration.ofMinutes(1), Duration.ZERO));
+
+    @Test
+    void aProviderEntryOverridesSingleValuesAndKeepsTheDefaultsElsewhere() {
+        var own = new ResilienceProperties.Policy(new ResilienceProperties.Retry(7, null, null, null, null), null, null);
+        var properties = new ResilienceProperties(DEFAULTS, Map.of("stripe", own));
+
+        var stripe = properties.policyFor("stripe");
+
+        assertThat(stripe.retry().maxAttempts()).isEqualTo(7);
+        assertThat(stripe.retry().initialInterval()).isEqualTo(Duration.ofMillis(1));
+        assertThat(stripe.rateLimiter()).isEqualTo(DEFAULTS.rateLimiter());
+        assertThat(properties.policyFor("google-calendar")).isEqualTo(DEFAULTS);
+    }
+
+    @Test
+    void onlyRetryableFailuresAreRetriedAndOnlyUpToMaxAttempts() throws Exception {
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        var retry = resilience.retry("google-calendar");
+        AtomicInteger unavailable = new AtomicInteger();
+        AtomicInteger rejected = new AtomicInteger();
+
+        try {
+            retry.executeCallable(() -> {
+                unavailable.incrementAndGet();
+                throw new ProviderException("google-calendar", ProviderException.Kind.UNAVAILABLE, "down");
+            });
+        } catch (ProviderException expected) {
+            // retries exhausted
+        }
+        try {
+            retry.executeCallable(() -> {
+                rejected.incrementAndGet();
+                throw new ProviderException("google-calendar", ProviderException.Kind.REJECTED, "401");
+            });
+        } catch (ProviderException expected) {
+            // not retryable
+        }
+
+        assertThat(unavailable).hasValue(4);
+        assertThat(rejected).hasValue(1);
+    }
+
+    @Test
+    void theTokenBucketGivesOutLimitForPeriodPermits() {
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        var limiter = resilience.rateLimiter("twilio");
+
+        assertThat(limiter.acquirePermission()).isTrue();
+        assertThat(limiter.acquirePermission()).isTrue();
+        assertThat(limiter.acquirePermission()).isFalse();
+    }
+
+    @Test
+    void clientErrorsDoNotCountAsProviderFailures() {
+        assertThat(ProviderResilience.isProviderFailure(new NotFoundException("x"))).isFalse();
+        assertThat(ProviderResilience.isProviderFailure(new ValidationException("x"))).isFalse();
+        assertThat(ProviderResilience.isProviderFailure(
+                new ProviderException("p", ProviderException.Kind.UNAVAILABLE, "x"))).isTrue();
+        assertThat(ProviderResilience.isProviderFailure(new RuntimeException(
+                new ProviderException("p", ProviderException.Kind.THROTTLED, "x")))).isFalse();
+    }
+}

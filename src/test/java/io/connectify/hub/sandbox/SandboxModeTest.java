@@ -1,0 +1,87 @@
+package io.connectify.hub.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.calendar.GoogleCalendarConnection;
+import io.connectify.hub.support.TestClockConfig;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+
+/**
+ * With no Google key and no API key configured, the hub runs against its own Google Calendar simulator, accepts the
+ * key "sandbox", and the whole availability -> booking -> calendar flow works with nothing else running.
+ */
+@CamelSpringBootTest
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.datasource.url=jdbc:h2:mem:sandbox;DB_CLOSE_DELAY=-1", "connectify.gcal.key-path="})
+@Import(TestClockConfig.class)
+@ExtendWith(OutputCaptureExtension.class)
+class SandboxModeTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    GoogleCalendarConnection google;
+
+    @Test
+    void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {
+        assertThat(google.live()).isFalse();
+        assertThat(google.rootUrl()).startsWith("http://127.0.0.1:");
+        String range = "from=" + enc("2026-12-01T00:00:00+01:00") + "&to=" + enc("2026-12-02T00:00:00+01:00");
+
+        JsonNode before = call("GET", "/api/v1/availability?" + range + "&duration=60", null);
+        assertThat(before.get("slots").get(0).get("start").asText()).isEqualTo("2026-12-01T09:00:00+01:00");
+
+        JsonNode event = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Team meeting","start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T10:00:00+01:00"}
+                """);
+        assertThat(event.get("id").asText()).isNotBlank();
+        assertThat(google.simulator().orElseThrow().eventCount()).isEqualTo(1);
+
+        JsonNode booking = call("POST", "/api/v1/bookings", """
+                {"start":"2026-12-01T13:00:00+01:00","durationMinutes":60,
+                 "customer":{"name":"John Doe","email":"john@example.com"}}
+                """);
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+
+        JsonNode after = call("GET", "/api/v1/availability?" + range + "&duration=60", null);
+        assertThat(after.get("slots").findValuesAsText("start"))
+                .doesNotContain("2026-12-01T09:00:00+01:00", "2026-12-01T13:00:00+01:00")
+                .contains("2026-12-01T14:30:00+01:00");
+        assertThat(output.getAll()).contains("google-calendar: sandbox").contains("the key 'sandbox' is accepted");
+    }
+
+    private JsonNode call(String method, String path, String body) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
+        return json.readTree(response.body());
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,66 @@
+package io.connectify.hub.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.Test;
+
+@HubTest
+class ApiSecurityTest extends HubTestBase {
+
+    @Test
+    void theApiNeedsAValidKey() {
+        for (String key : new String[] {null, "", "wrong-key", "test-api-key "}) {
+            var response = httpGet("/api/v1/prices?duration=60", key);
+            assertThat(response.status()).as("key '%s'", key).isEqualTo(401);
+            assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(response.json().get("type").asText()).isEqualTo("unauthorized");
+        }
+        assertThat(httpGet("/api/v1/prices?duration=60", API_KEY).status()).isEqualTo(200);
+    }
+
+    @Test
+    void adminPathsNeedAnAdminKey() {
+        var withApiKey = httpGet("/api/v1/admin/bookings", API_KEY);
+        assertThat(withApiKey.status()).isEqualTo(403);
+        assertThat(withApiKey.json().get("type").asText()).isEqualTo("forbidden");
+        assertThat(httpGet("/api/v1/admin/bookings", null).status()).isEqualTo(401);
+        assertThat(httpGet("/api/v1/admin/bookings", ADMIN_KEY).status()).isEqualTo(200);
+    }
+
+    @Test
+    void responsesNeverEchoTheCallersHeaders() {
+        var ok = send(request("/api/v1/prices?duration=60").header("X-Probe", "injected").GET(), API_KEY);
+        var problem = send(request("/api/v1/prices?duration=999").header("X-Probe", "injected").GET(), API_KEY);
+
+        for (var response : new Response[] {ok, problem}) {
+            assertThat(response.header("X-API-Key")).isNull();
+            assertThat(response.header("X-Probe")).isNull();
+            assertThat(response.raw().headers().map().toString()).doesNotContain(API_KEY);
+        }
+    }
+
+    @Test
+    void theOpenApiDocumentIsPublicAndDescribesTheApi() {
+        var response = httpGet("/api/v1/openapi.json", null);
+
+        assertThat(response.status()).isEqualTo(200);
+        var paths = response.json().get("paths");
+        assertThat(paths.has("/api/v1/availability")).isTrue();
+        assertThat(paths.has("/api/v1/bookings")).isTrue();
+        assertThat(paths.has("/api/v1/calendar/events/{id}")).isTrue();
+    }
+
+    @Test
+    void actuatorExposesOnlyHealthAndPrometheus() {
+        assertThat(httpGet("/actuator/health", null).status()).isEqualTo(200);
+        assertThat(httpGet("/actuator/prometheus", null).status()).isEqualTo(200);
+        for (String hidden : new String[] {"/actuator/env", "/actuator/beans", "/actuator/configprops",
+                "/actuator/heapdump"}) {
+            var response = httpGet(hidden, null);
+            assertThat(response.status()).as(hidden).isEqualTo(404);
+            assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+        }
+    }
+}

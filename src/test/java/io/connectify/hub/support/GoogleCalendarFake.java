@@ -1,0 +1,104 @@
+package io.connectify.hub.support;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.MappingBuilder;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+
+/**
+ * A WireMock fake of Google's OAuth token endpoint and Calendar v3 API, on loopback. It speaks the real wire
+ * protocol, so the hub's production client (token exchange, bearer token, JSON bodies) runs unchanged against it.
+ */
+public final class GoogleCalendarFake {
+
+    public static final String TOKEN = "ya29.test-access-token";
+    public static final String EVENTS = "/calendar/v3/calendars/primary/events";
+    public static final String FREEBUSY = "/calendar/v3/freeBusy";
+
+    private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private final Path keyFile;
+
+    public GoogleCalendarFake() {
+        server.start();
+        keyFile = TestKeys.serviceAccountKeyFile(server.baseUrl() + "/token");
+        reset();
+    }
+
+    public WireMockServer server() {
+        return server;
+    }
+
+    public String rootUrl() {
+        return server.baseUrl() + "/";
+    }
+
+    public Path keyFile() {
+        return keyFile;
+    }
+
+    /** Back to a healthy Google with an empty calendar. */
+    public void reset() {
+        server.resetAll();
+        server.stubFor(post(urlPathEqualTo("/token"))
+                .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
+        busy();
+    }
+
+    /** FreeBusy answers these busy ranges for the primary calendar. */
+    public void busy(Instant... startEndPairs) {
+        StringBuilder ranges = new StringBuilder();
+        for (int i = 0; i < startEndPairs.length; i += 2) {
+            if (i > 0) {
+                ranges.append(',');
+            }
+            ranges.append("{\"start\":\"").append(startEndPairs[i]).append("\",\"end\":\"")
+                    .append(startEndPairs[i + 1]).append("\"}");
+        }
+        server.stubFor(post(urlPathEqualTo(FREEBUSY)).willReturn(okJson(
+                "{\"kind\":\"calendar#freeBusy\",\"timeMin\":\"2026-01-01T00:00:00.000Z\","
+                        + "\"timeMax\":\"2026-01-02T00:00:00.000Z\",\"calendars\":{\"primary\":{\"busy\":["
+                        + ranges + "]}}}")));
+    }
+
+    /** FreeBusy answers 200 but reports that the calendar could not be read. */
+    public void freeBusyCalendarError(String reason) {
+        server.stubFor(post(urlPathEqualTo(FREEBUSY)).willReturn(okJson(
+                "{\"kind\":\"calendar#freeBusy\",\"calendars\":{\"primary\":{\"errors\":[{\"domain\":\"global\","
+                        + "\"reason\":\"" + reason + "\"}],\"busy\":[]}}}")));
+    }
+
+    public void stub(MappingBuilder mapping) {
+        server.stubFor(mapping);
+    }
+
+    /** Google's JSON error body for a status and reason. */
+    public static ResponseDefinitionBuilder error(int status, String reason) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json; charset=UTF-8")
+                .withBody("{\"error\":{\"code\":" + status + ",\"message\":\"" + reason + "\",\"errors\":[{\"domain\":"
+                        + "\"global\",\"reason\":\"" + reason + "\",\"message\":\"" + reason + "\"}]}}");
+    }
+
+    public static String eventJson(String id, String summary, String start, String end) {
+        return "{\"kind\":\"calendar#event\",\"id\":\"" + id + "\",\"status\":\"confirmed\",\"summary\":\"" + summary
+                + "\",\"start\":{\"dateTime\":\"" + start + "\"},\"end\":{\"dateTime\":\"" + end + "\"}}";
+    }
+
+    public static String eventsJson(List<String> events) {
+        return "{\"kind\":\"calendar#events\",\"items\":[" + events.stream().collect(Collectors.joining(",")) + "]}";
+    }
+
+    public static MappingBuilder authorized(MappingBuilder mapping) {
+        return mapping.withHeader("Authorization", equalTo("Bearer " + TOKEN));
+    }
+}

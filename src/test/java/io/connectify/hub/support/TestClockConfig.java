@@ -1,0 +1,20 @@
+package io.connectify.hub.support;
+
+import java.time.Instant;
+
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+@TestConfiguration(proxyBeanMethods = false)
+public class TestClockConfig {
+
+    /** Monday 2026-11-30 08:00 in Zurich: Tuesday 2026-12-01 is fully bookable. */
+    public static final Instant NOW = Instant.parse("2026-11-30T07:00:00Z");
+
+    @Bean
+    @Primary
+    MutableClock testClock() {
+        return new MutableClock(NOW);
+    }
+}

@@ -1,0 +1,112 @@
+package io.connectify.hub.web;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Bad input gets a clear problem+json 4xx, reaches no provider and writes nothing. */
+@HubTest
+class BadInputTest extends HubTestBase {
+
+    @AfterEach
+    void nothingWasStoredOrSent() {
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        google.server().verify(0, anyRequestedFor(urlPathMatching("/calendar/.*")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "malformed JSON                 | {\"start\":                                                  | validation",
+            "not an object                  | [1,2,3]                                                      | validation",
+            "empty body                     | ''                                                           | validation",
+            "missing customer               | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60} | validation",
+            "duration as string             | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":\"sixty\",\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
+            "fractional duration            | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60.5,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
+            "negative duration              | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":-60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
+            "overflowing duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":99999999999,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
+            "bad email                      | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"nope\"}} | validation",
+            "bad phone                      | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\",\"phone\":\"0791234567\"}} | validation",
+            "unknown field                  | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"admin\":true} | validation",
+            "unknown provider               | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"provider\":\"paypal\"} | validation",
+            "time without offset            | {\"start\":\"2026-12-01T09:00:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
+            "impossible date                | {\"start\":\"2026-02-30T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
+            "no tier for duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":300,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | no-matching-price-tier",
+    })
+    void badBookingRequestsAreProblems(String why, String body, String type) {
+        var response = httpPost("/api/v1/bookings", body);
+
+        assertThat(response.status()).isBetween(400, 499);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isEqualTo(type);
+        assertThat(response.json().get("detail").asText()).isNotBlank();
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("jackson");
+    }
+
+    @Test
+    void deeplyNestedJsonIsRefused() {
+        String nested = "{\"a\":".repeat(2000) + "1" + "}".repeat(2000);
+
+        var response = httpPost("/api/v1/bookings", nested);
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+    }
+
+    @Test
+    void oversizedBodiesAre413() {
+        String huge = "{\"description\":\"" + "x".repeat(70_000) + "\"}";
+
+        var response = httpPost("/api/v1/bookings", huge);
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().get("type").asText()).isEqualTo("payload-too-large");
+    }
+
+    @Test
+    void oversizedChunkedBodiesAre413() {
+        byte[] huge = ("{\"description\":\"" + "x".repeat(70_000) + "\"}").getBytes();
+        var request = request("/api/v1/bookings").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge)));
+
+        var response = send(request, API_KEY);
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(response.json().get("type").asText()).isEqualTo("payload-too-large");
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreProblems() {
+        var unknown = httpGet("/api/v1/nothing-here");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+
+        var root = httpGet("/", null);
+        assertThat(root.status()).isEqualTo(404);
+        assertThat(root.json().get("type").asText()).isEqualTo("not-found");
+
+        var wrongMethod = send(request("/api/v1/prices?duration=60").PUT(HttpRequest.BodyPublishers.ofString("{}")),
+                API_KEY);
+        assertThat(wrongMethod.status()).isBetween(400, 499);
+        assertThat(wrongMethod.header("Content-Type")).startsWith("application/problem+json");
+    }
+
+    @Test
+    void invalidUtf8IsAProblem() {
+        byte[] body = {'{', '"', 's', 't', 'a', 'r', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        var response = send(request("/api/v1/bookings").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), API_KEY);
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isIn("validation", "time-parse");
+    }
+}

@@ -1,11 +1,13 @@
 package io.connectify.hub.resilience;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.camel.Exchange;
+import org.apache.camel.StreamCacheException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -71,6 +73,10 @@ public class ProblemResponder {
         while (t != null) {
             if (t instanceof HubException he) {
                 return he;
+            }
+            // the request body could not be read as text: invalid UTF-8 (Tomcat's reader fails on it)
+            if (t instanceof CharacterCodingException || t instanceof StreamCacheException) {
+                return new ValidationException("Request body could not be read as UTF-8 text");
             }
             t = t.getCause();
         }

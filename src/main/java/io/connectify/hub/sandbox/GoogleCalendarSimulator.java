@@ -1,6 +1,7 @@
 package io.connectify.hub.sandbox;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +24,15 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Google Calendar v3 and its OAuth token endpoint, in memory, on the sandbox server. It speaks Google's wire
@@ -40,6 +44,7 @@ public class GoogleCalendarSimulator {
     private static final String PREFIX = "/google/";
     private static final String API = PREFIX + "calendar/v3/";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger log = LoggerFactory.getLogger(GoogleCalendarSimulator.class);
 
     private final String baseUrl;
     private final KeyPair keys;
@@ -55,7 +60,9 @@ public class GoogleCalendarSimulator {
         server.register(PREFIX, exchange -> {
             try (exchange) {
                 handle(exchange);
-            } catch (RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
+                log.warn("Google Calendar simulator failed on {} {}", exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(), e);
                 send(exchange, 500, error(500, "backendError", "Simulator failure"));
             }
         });
@@ -120,7 +127,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void token(HttpExchange ex) throws IOException {
-        Map<String, String> form = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+        Map<String, String> form = form(new String(body(ex).readAllBytes(), StandardCharsets.UTF_8));
         if (!"urn:ietf:params:oauth:grant-type:jwt-bearer".equals(form.get("grant_type"))
                 || !validAssertion(form.get("assertion"))) {
             send(ex, 400, JSON.createObjectNode().put("error", "invalid_grant")
@@ -152,7 +159,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void freeBusy(HttpExchange ex) throws IOException {
-        JsonNode request = JSON.readTree(ex.getRequestBody());
+        JsonNode request = JSON.readTree(body(ex));
         Instant min = instant(request.path("timeMin").asText());
         Instant max = instant(request.path("timeMax").asText());
         ObjectNode answer = JSON.createObjectNode().put("kind", "calendar#freeBusy")
@@ -177,7 +184,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void insert(HttpExchange ex, Map<String, ObjectNode> events) throws IOException {
-        ObjectNode event = (ObjectNode) JSON.readTree(ex.getRequestBody());
+        ObjectNode event = (ObjectNode) JSON.readTree(body(ex));
         String id = event.path("id").asText(null);
         if (id == null) {
             id = UUID.randomUUID().toString().replace("-", "");
@@ -224,7 +231,7 @@ public class GoogleCalendarSimulator {
         switch (ex.getRequestMethod()) {
             case "GET" -> send(ex, 200, event);
             case "PATCH" -> {
-                ObjectNode changes = (ObjectNode) JSON.readTree(ex.getRequestBody());
+                ObjectNode changes = (ObjectNode) JSON.readTree(body(ex));
                 ObjectNode patched = event.deepCopy();
                 changes.fieldNames().forEachRemaining(f -> {
                     if (!f.equals("id")) {
@@ -257,6 +264,12 @@ public class GoogleCalendarSimulator {
             send(ex, 400, error(400, "required", "Missing or invalid start/end time."));
             return false;
         }
+    }
+
+    /** The Google client gzips request bodies, as Google accepts. */
+    private static InputStream body(HttpExchange ex) throws IOException {
+        return "gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))
+                ? new GZIPInputStream(ex.getRequestBody()) : ex.getRequestBody();
     }
 
     private static Instant start(JsonNode event) {

@@ -1,6 +1,11 @@
 package io.connectify.hub.web;
 
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 
 import io.connectify.hub.resilience.PayloadTooLargeException;
 import io.connectify.hub.resilience.Problem;
@@ -19,17 +24,18 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies over {@code connectify.http.max-body-bytes}: at once by Content-Length, and for chunked
- * bodies while they are read (the read fails with {@link PayloadTooLargeException}, which the route answers 413).
+ * Refuses request bodies over {@code connectify.http.max-body-bytes} with 413 before any route runs: by
+ * Content-Length, and for chunked bodies (no length) by reading at most the limit plus one byte into memory
+ * and handing the route that buffer.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
-    private final long maxBytes;
+    private final int maxBytes;
     private final ProblemResponder problems;
 
-    public BodySizeLimitFilter(@Value("${connectify.http.max-body-bytes}") long maxBytes, ProblemResponder problems) {
+    public BodySizeLimitFilter(@Value("${connectify.http.max-body-bytes}") int maxBytes, ProblemResponder problems) {
         this.maxBytes = maxBytes;
         this.problems = problems;
     }
@@ -37,85 +43,83 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (request.getContentLengthLong() > maxBytes) {
-            problems.write(response, Problem.of(tooLarge(), request.getRequestURI()));
+        long declared = request.getContentLengthLong();
+        if (declared > maxBytes) {
+            refuse(request, response);
             return;
         }
-        chain.doFilter(new LimitedRequest(request, maxBytes), response);
+        if (declared >= 0) {
+            chain.doFilter(request, response); // the container reads no more than Content-Length
+            return;
+        }
+        byte[] body = request.getInputStream().readNBytes(maxBytes + 1);
+        if (body.length > maxBytes) {
+            refuse(request, response);
+            return;
+        }
+        chain.doFilter(new BufferedRequest(request, body), response);
     }
 
-    private PayloadTooLargeException tooLarge() {
-        return new PayloadTooLargeException("Request body exceeds " + maxBytes + " bytes");
+    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        problems.write(response, Problem.of(
+                new PayloadTooLargeException("Request body exceeds " + maxBytes + " bytes"), request.getRequestURI()));
     }
 
-    private final class LimitedRequest extends HttpServletRequestWrapper {
+    private static final class BufferedRequest extends HttpServletRequestWrapper {
 
-        private final long limit;
-        private ServletInputStream stream;
+        private final byte[] body;
 
-        LimitedRequest(HttpServletRequest request, long limit) {
+        BufferedRequest(HttpServletRequest request, byte[] body) {
             super(request);
-            this.limit = limit;
+            this.body = body;
         }
 
         @Override
-        public ServletInputStream getInputStream() throws IOException {
-            if (stream == null) {
-                stream = new CountingStream(super.getInputStream(), limit);
-            }
-            return stream;
-        }
-    }
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    return in.read();
+                }
 
-    private final class CountingStream extends ServletInputStream {
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    return in.read(b, off, len);
+                }
 
-        private final ServletInputStream delegate;
-        private final long limit;
-        private long count;
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
 
-        CountingStream(ServletInputStream delegate, long limit) {
-            this.delegate = delegate;
-            this.limit = limit;
-        }
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
 
-        @Override
-        public int read() throws IOException {
-            int b = delegate.read();
-            if (b >= 0) {
-                count(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buf, int off, int len) throws IOException {
-            int n = delegate.read(buf, off, len);
-            if (n > 0) {
-                count(n);
-            }
-            return n;
-        }
-
-        private void count(int n) {
-            count += n;
-            if (count > limit) {
-                throw tooLarge();
-            }
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new UnsupportedOperationException("buffered body: read it synchronously");
+                }
+            };
         }
 
         @Override
-        public boolean isFinished() {
-            return delegate.isFinished();
+        public BufferedReader getReader() {
+            String encoding = getCharacterEncoding();
+            Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+            return new BufferedReader(new InputStreamReader(getInputStream(), charset.newDecoder()));
         }
 
         @Override
-        public boolean isReady() {
-            return delegate.isReady();
+        public int getContentLength() {
+            return body.length;
         }
 
         @Override
-        public void setReadListener(ReadListener listener) {
-            delegate.setReadListener(listener);
+        public long getContentLengthLong() {
+            return body.length;
         }
     }
 }

@@ -11,7 +11,7 @@ class ApiSecurityTest extends HubTestBase {
 
     @Test
     void theApiNeedsAValidKey() {
-        for (String key : new String[] {null, "", "wrong-key", "test-api-key "}) {
+        for (String key : new String[] {null, "", "wrong-key", "test-api-key-2", "TEST-API-KEY"}) {
             var response = httpGet("/api/v1/prices?duration=60", key);
             assertThat(response.status()).as("key '%s'", key).isEqualTo(401);
             assertThat(response.header("Content-Type")).startsWith("application/problem+json");

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
@@ -51,7 +52,7 @@ public class BookingService {
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(request.durationMinutes());
         Price price = prices.priceFor(request.durationMinutes());
-        Instant now = clock.instant();
+        Instant now = now();
         if (!slots.isCandidate(start.toInstant(), duration, now)) {
             throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start)
                     + " is not bookable: it must lie in working hours, on the slot grid, and at least "
@@ -72,7 +73,7 @@ public class BookingService {
         }
         Duration duration = Duration.ofMinutes(request.durationMinutes());
         Price price = prices.priceFor(request.durationMinutes());
-        Instant now = clock.instant();
+        Instant now = now();
         ZoneId zone = hours.timeZone();
         Instant endOfToday = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
@@ -126,6 +127,11 @@ public class BookingService {
         log.info("Booking {} created for {} ({} min), hold until {}", booking.id(), booking.start(),
                 booking.durationMinutes(), booking.holdExpiresAt());
         return booking;
+    }
+
+    /** Whole seconds: what the API shows is what the database keeps. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
     private static Customer withDefaults(Customer c) {

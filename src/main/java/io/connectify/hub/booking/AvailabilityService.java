@@ -44,9 +44,14 @@ public class AvailabilityService {
 
     /** Whether the slot is taken by the calendar or another booking (buffer included). */
     public boolean isTaken(TimeRange slot) {
+        return isTaken(slot, "");
+    }
+
+    /** The same, leaving booking {@code exceptId} out of the bookings checked. */
+    public boolean isTaken(TimeRange slot, String exceptId) {
         Instant from = slot.start().minus(properties.buffer());
         Instant to = slot.end().plus(properties.buffer());
         return slots.conflicts(slot, calendar.busy(from, to))
-                || slots.conflicts(slot, bookings.activeRanges(from, to, clock.instant()));
+                || slots.conflicts(slot, bookings.activeRanges(from, to, clock.instant(), exceptId));
     }
 }

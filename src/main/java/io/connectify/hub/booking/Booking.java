@@ -9,7 +9,16 @@ import io.connectify.hub.calendar.TimeRange;
 public record Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end,
                       int durationMinutes, long amount, String currency, Customer customer, String summary,
                       String description, String provider, String paymentUrl, String calendarEventId,
-                      Instant holdExpiresAt, Instant createdAt) {
+                      Instant holdExpiresAt, Instant createdAt, String paymentReference, String statusReason) {
+
+    /** A new pending booking, before any payment. */
+    public static Booking pending(String id, OffsetDateTime start, OffsetDateTime end, Price price, Customer customer,
+                                  String summary, String description, String provider, Instant holdExpiresAt,
+                                  Instant createdAt) {
+        return new Booking(id, BookingStatus.PENDING_PAYMENT, start, end, price.durationMinutes(), price.amount(),
+                price.currency(), customer, summary, description, provider, null, null, holdExpiresAt, createdAt,
+                null, null);
+    }
 
     public TimeRange range() {
         return new TimeRange(start.toInstant(), end.toInstant());

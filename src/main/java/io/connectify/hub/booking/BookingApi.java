@@ -7,32 +7,66 @@ import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import io.connectify.hub.web.QueryParams;
+import io.connectify.hub.payment.PaymentLink;
 import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
-/** POST /api/v1/bookings, POST /api/v1/bookings/asap, GET /api/v1/bookings/{id}, GET /api/v1/admin/bookings. */
+/** The booking REST operations: create (with payment), ASAP, read, cancel, reschedule, and the admin list. */
 @Component("bookingApi")
 public class BookingApi {
 
     private static final int LIST_LIMIT = 500;
 
+    /** Exchange properties the booking-create route reads to start the payment (provider calls clear headers). */
+    public static final String BOOKING_ID = "bookingId";
+    public static final String PAYMENT_PROVIDER = "paymentProvider";
+
     private final BookingService bookings;
+    private final BookingSaga saga;
     private final JsonBodies json;
 
-    public BookingApi(BookingService bookings, JsonBodies json) {
+    public BookingApi(BookingService bookings, BookingSaga saga, JsonBodies json) {
         this.bookings = bookings;
+        this.saga = saga;
         this.json = json;
     }
 
-    public ApiReply create(@Body String body) {
-        Booking booking = bookings.create(json.read(body, BookingRequest.class));
+    /** Stores the pending booking; the route then starts its payment with the provider it names. */
+    public Booking create(@Body String body, Exchange exchange) {
+        return pending(bookings.create(json.read(body, BookingRequest.class)), exchange);
+    }
+
+    public Booking createAsap(@Body String body, Exchange exchange) {
+        return pending(bookings.createAsap(json.read(body, AsapBookingRequest.class)), exchange);
+    }
+
+    /** The payment is started: 201 with the booking and its payment URL. */
+    public ApiReply paymentStarted(@ExchangeProperty(BOOKING_ID) String id, @Body PaymentLink link) {
+        Booking booking = bookings.paymentStarted(id, link);
         return ApiReply.created("/api/v1/bookings/" + booking.id(), booking);
     }
 
-    public ApiReply createAsap(@Body String body) {
-        Booking booking = bookings.createAsap(json.read(body, AsapBookingRequest.class));
-        return ApiReply.created("/api/v1/bookings/" + booking.id(), booking);
+    /** The payment could not be started: free the slot, and answer the provider's error. */
+    public void paymentFailed(@ExchangeProperty(BOOKING_ID) String id, Exchange exchange) throws Exception {
+        bookings.abandon(id);
+        throw exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+    }
+
+    public Booking cancel(@Header("id") String id) {
+        return saga.cancel(id);
+    }
+
+    public Booking reschedule(@Header("id") String id, @Body String body) {
+        return saga.reschedule(id, json.read(body, RescheduleRequest.class));
+    }
+
+    private static Booking pending(Booking booking, Exchange exchange) {
+        exchange.setProperty(BOOKING_ID, booking.id());
+        exchange.setProperty(PAYMENT_PROVIDER, booking.provider());
+        return booking;
     }
 
     public Booking get(@Header("id") String id) {

@@ -44,11 +44,59 @@ public class BookingRepository {
 
     /** Ranges held by confirmed bookings and unexpired pending ones that overlap [from, to). */
     public List<TimeRange> activeRanges(Instant from, Instant to, Instant now) {
+        return activeRanges(from, to, now, "");
+    }
+
+    /** The same, leaving out one booking (the one being rescheduled or re-held). */
+    public List<TimeRange> activeRanges(Instant from, Instant to, Instant now, String exceptId) {
         return jdbc.sql("SELECT start_at, end_at FROM booking WHERE " + ACTIVE
-                        + " AND start_at < :to AND end_at > :from ORDER BY start_at")
-                .param("now", utc(now)).param("from", utc(from)).param("to", utc(to))
+                        + " AND start_at < :to AND end_at > :from AND id <> :except ORDER BY start_at")
+                .param("now", utc(now)).param("from", utc(from)).param("to", utc(to)).param("except", exceptId)
                 .query((rs, i) -> new TimeRange(instant(rs, "start_at"), instant(rs, "end_at")))
                 .list();
+    }
+
+    /** Records the started payment of a pending booking. */
+    public void paymentStarted(String id, String provider, String reference, String url, Instant now) {
+        jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, payment_url = :url, "
+                        + "updated_at = :now WHERE id = :id")
+                .param("id", id).param("provider", provider).param("reference", reference).param("url", url)
+                .param("now", utc(now)).update();
+    }
+
+    /**
+     * Moves a booking to {@code to} only if it is in one of {@code from}: the single place where status changes,
+     * so a duplicate or reordered event can never move a booking backwards. Answers whether it moved.
+     */
+    public boolean transition(String id, List<BookingStatus> from, BookingStatus to, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = :to, status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status IN (:from)")
+                .param("id", id).param("to", to.name()).param("reason", reason).param("now", utc(now))
+                .param("from", from.stream().map(Enum::name).toList())
+                .update() == 1;
+    }
+
+    /** PENDING_PAYMENT -> CONFIRMED with the calendar event and the payment that paid it. */
+    public boolean confirm(String id, String eventId, String provider, String paymentReference, long paidAmount,
+                           Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'CONFIRMED', calendar_event_id = :eventId, provider = :provider, "
+                        + "payment_reference = :reference, paid_amount = :paid, hold_expires_at = NULL, "
+                        + "status_reason = NULL, updated_at = :now WHERE id = :id AND status = 'PENDING_PAYMENT'")
+                .param("id", id).param("eventId", eventId).param("provider", provider)
+                .param("reference", paymentReference).param("paid", paidAmount).param("now", utc(now))
+                .update() == 1;
+    }
+
+    /** Gives a booking whose hold ran out (or whose payment failed) a fresh hold: PENDING_PAYMENT again. */
+    public boolean rehold(String id, Instant holdUntil, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', hold_expires_at = :hold, updated_at = :now "
+                        + "WHERE id = :id AND status IN ('EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT')")
+                .param("id", id).param("hold", utc(holdUntil)).param("now", utc(now)).update() == 1;
+    }
+
+    public void reschedule(String id, Instant start, Instant end, Instant now) {
+        jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now WHERE id = :id")
+                .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now)).update();
     }
 
     public void insert(Booking b, Instant now) {
@@ -103,7 +151,7 @@ public class BookingRepository {
                         rs.getString("customer_phone"), rs.getString("customer_locale")),
                 rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
                 rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
-                instant(rs, "created_at"));
+                instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

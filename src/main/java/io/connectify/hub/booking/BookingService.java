@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.UUID;
 
 import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -35,10 +37,13 @@ public class BookingService {
     private final PriceTable prices;
     private final BookingProperties properties;
     private final AvailabilityProperties hours;
+    private final PaymentProperties payments;
     private final Clock clock;
 
     public BookingService(AvailabilityService availability, BookingRepository bookings, SlotCalculator slots,
-                          PriceTable prices, BookingProperties properties, AvailabilityProperties hours, Clock clock) {
+                          PriceTable prices, BookingProperties properties, AvailabilityProperties hours,
+                          PaymentProperties payments, Clock clock) {
+        this.payments = payments;
         this.availability = availability;
         this.bookings = bookings;
         this.slots = slots;
@@ -98,6 +103,18 @@ public class BookingService {
         return bookings.list(from, to, status, limit);
     }
 
+    /** Records the payment a pending booking now waits for; answers the booking with its payment URL. */
+    public Booking paymentStarted(String id, PaymentLink link) {
+        bookings.paymentStarted(id, link.provider(), link.reference(), link.url(), now());
+        return get(id);
+    }
+
+    /** A booking whose payment could not be started frees its slot at once. */
+    public void abandon(String id) {
+        bookings.transition(id, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
+                "payment could not be started", now());
+    }
+
     /** Releases slots whose hold ran out (status EXPIRED); called by the booking-expire-holds route. */
     public int expireHolds() {
         int expired = bookings.expireHolds(clock.instant());
@@ -110,11 +127,11 @@ public class BookingService {
     private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,
                             String provider, Instant now) {
         ZoneId zone = hours.timeZone();
-        Booking booking = new Booking(UUID.randomUUID().toString(), BookingStatus.PENDING_PAYMENT,
-                slot.start().atZone(zone).toOffsetDateTime(), slot.end().atZone(zone).toOffsetDateTime(),
-                price.durationMinutes(), price.amount(), price.currency(), withDefaults(customer),
+        Booking booking = Booking.pending(UUID.randomUUID().toString(),
+                slot.start().atZone(zone).toOffsetDateTime(), slot.end().atZone(zone).toOffsetDateTime(), price,
+                withDefaults(customer),
                 summary != null && !summary.isBlank() ? summary : "Consultation with " + customer.name(),
-                description, provider, null, null, now.plus(properties.hold()), now);
+                description, payments.providerFor(provider, price.currency()), now.plus(properties.hold()), now);
         bookings.withSlotLock(() -> {
             Instant from = slot.start().minus(hours.buffer());
             Instant to = slot.end().plus(hours.buffer());

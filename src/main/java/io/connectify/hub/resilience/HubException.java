@@ -8,7 +8,8 @@ package io.connectify.hub.resilience;
 public abstract sealed class HubException extends RuntimeException
         permits ValidationException, TimeParseException, CalculationException, BookingConflictException,
         SlotNotBookableException, NoMatchingPriceTierException, NotFoundException, ProviderException,
-        PayloadTooLargeException, DuplicateEventException {
+        PayloadTooLargeException, DuplicateEventException, PaymentDeclinedException, InvalidSignatureException,
+        InvalidStateException {
 
     private final String type;
     private final int status;

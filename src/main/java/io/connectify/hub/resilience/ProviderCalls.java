@@ -51,7 +51,10 @@ public class ProviderCalls {
                 if (attemptExchange.getException() != null) {
                     throw translator.apply(attemptExchange.getException());
                 }
-                return attemptExchange.getMessage().getBody();
+                Object body = attemptExchange.getMessage().getBody();
+                // an HTTP answer is a stream: read it while the attempt's exchange is alive
+                return body instanceof java.io.InputStream || body instanceof org.apache.camel.StreamCache
+                        ? attemptExchange.getMessage().getBody(String.class) : body;
             };
             exchange.getMessage().setBody(retry.executeCallable(attempt));
         };

@@ -1,7 +1,8 @@
 package io.connectify.hub.sandbox;
 
+import static io.connectify.hub.sandbox.SimulatorHttp.send;
+
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -17,14 +18,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +42,7 @@ public class GoogleCalendarSimulator {
 
     private static final String PREFIX = "/google/";
     private static final String API = PREFIX + "calendar/v3/";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = SimulatorHttp.JSON;
     private static final Logger log = LoggerFactory.getLogger(GoogleCalendarSimulator.class);
 
     private final String baseUrl;
@@ -127,7 +126,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void token(HttpExchange ex) throws IOException {
-        Map<String, String> form = form(new String(body(ex).readAllBytes(), StandardCharsets.UTF_8));
+        Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
         if (!"urn:ietf:params:oauth:grant-type:jwt-bearer".equals(form.get("grant_type"))
                 || !validAssertion(form.get("assertion"))) {
             send(ex, 400, JSON.createObjectNode().put("error", "invalid_grant")
@@ -159,7 +158,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void freeBusy(HttpExchange ex) throws IOException {
-        JsonNode request = JSON.readTree(body(ex));
+        JsonNode request = JSON.readTree(SimulatorHttp.body(ex));
         Instant min = instant(request.path("timeMin").asText());
         Instant max = instant(request.path("timeMax").asText());
         ObjectNode answer = JSON.createObjectNode().put("kind", "calendar#freeBusy")
@@ -184,7 +183,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void insert(HttpExchange ex, Map<String, ObjectNode> events) throws IOException {
-        ObjectNode event = (ObjectNode) JSON.readTree(body(ex));
+        ObjectNode event = (ObjectNode) JSON.readTree(SimulatorHttp.body(ex));
         String id = event.path("id").asText(null);
         if (id == null) {
             id = UUID.randomUUID().toString().replace("-", "");
@@ -207,7 +206,7 @@ public class GoogleCalendarSimulator {
     }
 
     private void list(HttpExchange ex, Map<String, ObjectNode> events) throws IOException {
-        Map<String, String> query = form(ex.getRequestURI().getRawQuery());
+        Map<String, String> query = SimulatorHttp.form(ex.getRequestURI().getRawQuery());
         Instant min = query.containsKey("timeMin") ? instant(query.get("timeMin")) : Instant.MIN;
         Instant max = query.containsKey("timeMax") ? instant(query.get("timeMax")) : Instant.MAX;
         ObjectNode answer = JSON.createObjectNode().put("kind", "calendar#events");
@@ -231,7 +230,7 @@ public class GoogleCalendarSimulator {
         switch (ex.getRequestMethod()) {
             case "GET" -> send(ex, 200, event);
             case "PATCH" -> {
-                ObjectNode changes = (ObjectNode) JSON.readTree(body(ex));
+                ObjectNode changes = (ObjectNode) JSON.readTree(SimulatorHttp.body(ex));
                 ObjectNode patched = event.deepCopy();
                 changes.fieldNames().forEachRemaining(f -> {
                     if (!f.equals("id")) {
@@ -266,12 +265,6 @@ public class GoogleCalendarSimulator {
         }
     }
 
-    /** The Google client gzips request bodies, as Google accepts. */
-    private static InputStream body(HttpExchange ex) throws IOException {
-        return "gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))
-                ? new GZIPInputStream(ex.getRequestBody()) : ex.getRequestBody();
-    }
-
     private static Instant start(JsonNode event) {
         return instant(event.path("start").path("dateTime").asText());
     }
@@ -289,28 +282,6 @@ public class GoogleCalendarSimulator {
         ObjectNode error = body.putObject("error").put("code", code).put("message", message);
         error.putArray("errors").addObject().put("domain", "global").put("reason", reason).put("message", message);
         return body;
-    }
-
-    private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
-        ex.sendResponseHeaders(status, bytes.length);
-        ex.getResponseBody().write(bytes);
-    }
-
-    private static Map<String, String> form(String encoded) {
-        Map<String, String> values = new HashMap<>();
-        if (encoded == null || encoded.isEmpty()) {
-            return values;
-        }
-        for (String pair : encoded.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                values.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return values;
     }
 
     private static KeyPair rsaKeys() {

@@ -47,7 +47,7 @@ class PostgresMigrationTest {
                 Instant.parse("2026-12-01T08:00:00Z").atZone(zurich).toOffsetDateTime(),
                 Instant.parse("2026-12-01T09:00:00Z").atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
                 new Customer("John Doe", "john@example.com", "+41791234567", "de"), "Consultation", null, null,
-                null, null, now.plusSeconds(900), now);
+                null, null, now.plusSeconds(900), now, null, null);
 
         Integer locked = repository.withSlotLock(() -> {
             repository.insert(booking, now);
@@ -63,6 +63,6 @@ class PostgresMigrationTest {
         assertThat(repository.expireHolds(now.plusSeconds(901))).isEqualTo(1);
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list()).containsExactly("1");
+                .query(String.class).list()).containsExactly("1", "2");
     }
 }

@@ -29,7 +29,8 @@ import org.springframework.context.annotation.Import;
  */
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.datasource.url=jdbc:h2:mem:sandbox;DB_CLOSE_DELAY=-1", "connectify.gcal.key-path="})
+        "spring.datasource.url=jdbc:h2:mem:sandbox;DB_CLOSE_DELAY=-1", "connectify.gcal.key-path=",
+        "spring.artemis.embedded.persistent=false", "spring.artemis.embedded.server-id=77"})
 @Import(TestClockConfig.class)
 @ExtendWith(OutputCaptureExtension.class)
 class SandboxModeTest {
@@ -67,7 +68,36 @@ class SandboxModeTest {
         assertThat(after.get("slots").findValuesAsText("start"))
                 .doesNotContain("2026-12-01T09:00:00+01:00", "2026-12-01T13:00:00+01:00")
                 .contains("2026-12-01T14:30:00+01:00");
-        assertThat(output.getAll()).contains("google-calendar: sandbox").contains("the key 'sandbox' is accepted");
+        assertThat(output.getAll()).contains("google-calendar: sandbox").contains("stripe: sandbox")
+                .contains("payrexx: sandbox").contains("the key 'sandbox' is accepted");
+    }
+
+    @Test
+    void openingThePaymentUrlPaysAndConfirmsTheBookingWithEitherProvider() throws Exception {
+        for (String[] booking : new String[][] {{"stripe", "2026-12-02T09:00:00+01:00"},
+                {"payrexx", "2026-12-02T13:00:00+01:00"}}) {
+            JsonNode created = call("POST", "/api/v1/bookings", """
+                    {"start":"%s","durationMinutes":60,"provider":"%s",
+                     "customer":{"name":"John Doe","email":"john@example.com"}}
+                    """.formatted(booking[1], booking[0]));
+            String id = created.get("id").asText();
+            assertThat(created.get("provider").asText()).isEqualTo(booking[0]);
+            String paymentUrl = created.get("paymentUrl").asText();
+            assertThat(paymentUrl).startsWith("http://127.0.0.1:");
+
+            var paid = http.send(HttpRequest.newBuilder(URI.create(paymentUrl)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(paid.statusCode()).isEqualTo(200);
+
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText())
+                            .as(booking[0]).isEqualTo("CONFIRMED"));
+        }
+        JsonNode events = call("GET", "/api/v1/calendar/events?from=" + enc("2026-12-02T00:00:00+01:00") + "&to="
+                + enc("2026-12-03T00:00:00+01:00"), null);
+        assertThat(events.get("events").findValuesAsText("summary")).hasSize(2);
+        assertThat(events.get("events").get(0).get("privateProperties").get("paymentProvider").asText())
+                .isEqualTo("stripe");
     }
 
     private JsonNode call(String method, String path, String body) throws Exception {

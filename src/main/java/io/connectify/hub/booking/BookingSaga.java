@@ -1,0 +1,259 @@
+package io.connectify.hub.booking;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.connectify.hub.calendar.CalendarEvent;
+import io.connectify.hub.calendar.GoogleCalendarGateway;
+import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.resilience.BookingConflictException;
+import io.connectify.hub.resilience.DuplicateEventException;
+import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.InvalidStateException;
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.SlotNotBookableException;
+import io.connectify.hub.webhook.WebhookHeaders;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The booking saga after payment: confirm (calendar event, then CONFIRMED), payment failed, hold released,
+ * cancel (event removed, refund within the cut-off) and reschedule. Every step is safe to repeat: the calendar
+ * event id is derived from the booking id (a repeated insert meets Google's 409 duplicate), status changes are
+ * conditional (never backwards), and refunds carry a per-booking Idempotency-Key. A step that fails throws, so
+ * the queued event is redelivered.
+ */
+@Component("bookingSaga")
+public class BookingSaga {
+
+    private static final Logger log = LoggerFactory.getLogger(BookingSaga.class);
+    private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
+            BookingStatus.PAYMENT_FAILED);
+
+    private final BookingRepository bookings;
+    private final GoogleCalendarGateway calendar;
+    private final AvailabilityService availability;
+    private final SlotCalculator slots;
+    private final AvailabilityProperties hours;
+    private final BookingProperties properties;
+    private final PaymentProperties payments;
+    private final ProducerTemplate template;
+    private final Clock clock;
+
+    public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
+                       SlotCalculator slots, AvailabilityProperties hours, BookingProperties properties,
+                       PaymentProperties payments, ProducerTemplate template, Clock clock) {
+        this.bookings = bookings;
+        this.calendar = calendar;
+        this.availability = availability;
+        this.slots = slots;
+        this.hours = hours;
+        this.properties = properties;
+        this.payments = payments;
+        this.template = template;
+        this.clock = clock;
+    }
+
+    /** The calendar event id of a booking: its UUID's hex digits, which are valid base32hex, with a prefix. */
+    public static String eventIdFor(String bookingId) {
+        return "bk" + UUID.fromString(bookingId).toString().replace("-", "");
+    }
+
+    /** A provider confirmed the payment of a booking. */
+    public void confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                               @Header(WebhookHeaders.PROVIDER) String provider,
+                               @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
+                               @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount) {
+        Booking booking = known(bookingId);
+        if (booking == null || !PAYABLE.contains(booking.status())) {
+            log.info("Payment for booking {} ignored: already {}", bookingId, booking == null ? "unknown" : booking.status());
+            return;
+        }
+        booking = withPaymentReference(booking, provider, paymentReference);
+        Instant now = now();
+        boolean holdValid = booking.status() == BookingStatus.PENDING_PAYMENT && booking.holdExpiresAt() != null
+                && booking.holdExpiresAt().isAfter(now);
+        if (!holdValid && !rehold(booking, now)) {
+            log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
+            refund(booking, null);
+            bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
+            return;
+        }
+        String eventId = eventIdFor(bookingId);
+        try {
+            calendar.insert(new CalendarEvent(eventId, booking.summary(), description(booking), booking.start(),
+                    booking.end(), null, Map.of("bookingId", bookingId, "paymentProvider", provider,
+                    "paymentReference", nullToEmpty(paymentReference),
+                    "amount", Long.toString(paidAmount == null ? booking.amount() : paidAmount),
+                    "currency", booking.currency()), null));
+        } catch (DuplicateEventException alreadyCreated) {
+            log.info("Calendar event {} of booking {} already exists", eventId, bookingId);
+        }
+        if (bookings.confirm(bookingId, eventId, provider, paymentReference,
+                paidAmount == null ? booking.amount() : paidAmount, now)) {
+            log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
+        }
+    }
+
+    /** A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. */
+    public void markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+        if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.PAYMENT_FAILED, "the provider reported the payment failed", now())) {
+            log.info("Booking {} payment failed", bookingId);
+        }
+    }
+
+    /** The payment page expired: the slot is released. */
+    public void releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+        if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.EXPIRED, "the payment page expired", now())) {
+            log.info("Booking {} hold released: payment page expired", bookingId);
+        }
+    }
+
+    /** Cancels a booking: a pending one frees its slot; a confirmed one loses its event and, in time, is refunded. */
+    public Booking cancel(String bookingId) {
+        Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
+        Instant now = now();
+        switch (booking.status()) {
+            case PENDING_PAYMENT, PAYMENT_FAILED, EXPIRED -> bookings.transition(bookingId,
+                    List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.PAYMENT_FAILED, BookingStatus.EXPIRED),
+                    BookingStatus.CANCELLED, "cancelled before payment", now);
+            case CONFIRMED -> {
+                removeEvent(booking);
+                boolean inTime = now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()));
+                if (inTime && booking.paymentReference() != null) {
+                    refund(booking, null);
+                    bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.REFUNDED,
+                            "cancelled and refunded", now);
+                } else {
+                    bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
+                            inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
+                }
+            }
+            default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
+        }
+        return bookings.find(bookingId).orElseThrow();
+    }
+
+    /** Moves a confirmed booking to another free slot of the same length; no new payment. */
+    public Booking reschedule(String bookingId, RescheduleRequest request) {
+        Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
+        if (booking.status() != BookingStatus.CONFIRMED) {
+            throw new InvalidStateException("Only a confirmed booking can be rescheduled; this one is " + booking.status());
+        }
+        OffsetDateTime start = Rfc3339.parse("start", request.start());
+        Duration duration = Duration.ofMinutes(booking.durationMinutes());
+        Instant now = now();
+        if (!slots.isCandidate(start.toInstant(), duration, now)) {
+            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
+        }
+        TimeRange target = TimeRange.of(start.toInstant(), duration);
+        // the booking's own event is busy in the calendar: leave its own time out of the check
+        List<TimeRange> busy = new ArrayList<>();
+        for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
+            busy.addAll(range.minus(booking.range()));
+        }
+        if (slots.conflicts(target, busy)) {
+            throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
+        }
+        bookings.withSlotLock(() -> {
+            if (slots.conflicts(target, bookings.activeRanges(target.start().minus(hours.buffer()),
+                    target.end().plus(hours.buffer()), now, bookingId))) {
+                throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
+            }
+            OffsetDateTime shown = Rfc3339.at(target.start(), hours.timeZone());
+            calendar.patch(booking.calendarEventId(), new CalendarEvent(null, null, null, shown,
+                    Rfc3339.at(target.end(), hours.timeZone()), null, null, null));
+            bookings.reschedule(bookingId, target.start(), target.end(), now);
+            return null;
+        });
+        log.info("Booking {} moved to {}", bookingId, start);
+        return bookings.find(bookingId).orElseThrow();
+    }
+
+    private boolean rehold(Booking booking, Instant now) {
+        return bookings.withSlotLock(() -> {
+            TimeRange slot = booking.range();
+            if (availability.isTaken(slot, booking.id())) {
+                return false;
+            }
+            return bookings.rehold(booking.id(), now.plus(properties.hold()), now);
+        });
+    }
+
+    private void removeEvent(Booking booking) {
+        if (booking.calendarEventId() == null) {
+            return;
+        }
+        try {
+            if (payments.deleteCancelledEvents()) {
+                calendar.delete(booking.calendarEventId());
+            } else {
+                calendar.patch(booking.calendarEventId(), new CalendarEvent(null, "Cancelled: " + booking.summary(),
+                        null, null, null, "cancelled", null, null));
+            }
+        } catch (NotFoundException alreadyGone) {
+            log.info("Calendar event of booking {} was already removed", booking.id());
+        }
+    }
+
+    private void refund(Booking booking, Long amount) {
+        try {
+            Map<String, Object> headers = new java.util.HashMap<>();
+            headers.put("paymentProvider", booking.provider());
+            if (amount != null) {
+                headers.put("refundAmount", amount);
+            }
+            template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
+        } catch (CamelExecutionException e) {
+            Throwable t = e.getCause();
+            throw t instanceof HubException he ? he : e;
+        }
+    }
+
+    private Booking withPaymentReference(Booking b, String provider, String reference) {
+        if (reference == null || reference.isBlank()) {
+            return b;
+        }
+        return new Booking(b.id(), b.status(), b.start(), b.end(), b.durationMinutes(), b.amount(), b.currency(),
+                b.customer(), b.summary(), b.description(), provider, b.paymentUrl(), b.calendarEventId(),
+                b.holdExpiresAt(), b.createdAt(), reference, b.statusReason());
+    }
+
+    private Booking known(String bookingId) {
+        try {
+            return bookingId == null || bookingId.isBlank() ? null
+                    : bookings.find(UUID.fromString(bookingId).toString()).orElse(null);
+        } catch (IllegalArgumentException notAUuid) {
+            log.warn("A payment event names no booking of this hub");
+            return null;
+        }
+    }
+
+    private static String description(Booking b) {
+        String who = b.customer().name() + " <" + b.customer().email() + ">";
+        return b.description() == null ? who : b.description() + "\n\n" + who;
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    }
+}

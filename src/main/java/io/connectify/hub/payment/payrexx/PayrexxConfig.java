@@ -1,0 +1,46 @@
+package io.connectify.hub.payment.payrexx;
+
+import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.sandbox.HubAddress;
+import io.connectify.hub.sandbox.PayrexxSimulator;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.connectify.hub.sandbox.SandboxServer;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Payrexx over camel-http against the real API (API key set) or the sandbox simulator. */
+@Configuration(proxyBeanMethods = false)
+public class PayrexxConfig {
+
+    public static final String PROVIDER = "payrexx";
+
+    @Bean
+    PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub) {
+        if (p.live()) {
+            if (p.instanceName() == null || p.instanceName().isBlank() || p.webhookToken() == null
+                    || p.webhookToken().length() < 16) {
+                throw new IllegalStateException("connectify.payrexx.api-key is set: instance-name and a webhook-token "
+                        + "of at least 16 characters are required too");
+            }
+            return new PayrexxConnection(true, p.apiBase(), p.instanceName(), p.apiKey(), p.webhookToken(),
+                    p.useApiKeyHeader());
+        }
+        PayrexxSimulator simulator = new PayrexxSimulator(sandbox.getObject(),
+                () -> hub.baseUrl() + "/webhooks/payrexx/" + PayrexxSimulator.WEBHOOK_TOKEN);
+        return new PayrexxConnection(false, simulator.apiBase(), PayrexxSimulator.INSTANCE, PayrexxSimulator.API_KEY,
+                PayrexxSimulator.WEBHOOK_TOKEN, p.useApiKeyHeader());
+    }
+
+    @Bean
+    ProviderMode payrexxMode(PayrexxConnection connection) {
+        return new ProviderMode(PROVIDER, connection.live());
+    }
+
+    /** Looked up by name by the Circuit Breaker EIP of the Payrexx routes. */
+    @Bean
+    CircuitBreaker payrexxCircuitBreaker(ProviderResilience resilience) {
+        return resilience.circuitBreaker(PROVIDER);
+    }
+}

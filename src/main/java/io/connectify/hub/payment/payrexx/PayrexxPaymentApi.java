@@ -1,0 +1,30 @@
+package io.connectify.hub.payment.payrexx;
+
+import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
+import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.web.JsonBodies;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/** Reads the Payrexx REST operations' input. */
+@Component("payrexxPaymentApi")
+public class PayrexxPaymentApi {
+
+    private final JsonBodies json;
+
+    public PayrexxPaymentApi(JsonBodies json) {
+        this.json = json;
+    }
+
+    public GatewayRequest gateway(@Body String body) {
+        return json.read(body, GatewayRequest.class);
+    }
+
+    public Long transactionId(@Header("id") String id) {
+        if (id == null || !id.matches("[0-9]{1,18}")) {
+            throw new ValidationException("'id' is not a Payrexx transaction id");
+        }
+        return Long.parseLong(id);
+    }
+}

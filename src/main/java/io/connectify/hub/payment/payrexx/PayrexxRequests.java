@@ -1,0 +1,135 @@
+package io.connectify.hub.payment.payrexx;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.booking.Booking;
+import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
+import io.connectify.hub.resilience.ProviderException;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+/**
+ * Builds Payrexx API requests as camel-http messages (path, query with {@code instance}, form body, and the
+ * {@code X-API-KEY} header or the legacy {@code ApiSignature} parameter) and reads Payrexx's answers
+ * ({@code {"status":"success","data":[...]}}). Mapping per design.md: description -> purpose, metadata -> fields.
+ */
+@Component("payrexxRequests")
+public class PayrexxRequests {
+
+    private final PayrexxConnection connection;
+    private final PayrexxProperties properties;
+    private final ObjectMapper json;
+
+    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json) {
+        this.connection = connection;
+        this.properties = properties;
+        this.json = json;
+    }
+
+    /** The gateway of a booking: its amount and purpose, referenceId = booking id, payer fields. */
+    public GatewayRequest forBooking(@Body Booking b) {
+        String[] names = b.customer().name().trim().split("\\s+", 2);
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("email", b.customer().email());
+        fields.put("forename", names[0]);
+        if (names.length > 1) {
+            fields.put("surname", names[1]);
+        }
+        return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields);
+    }
+
+    public void createGateway(@Body GatewayRequest r, Exchange exchange) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("amount", Long.toString(r.amount()));
+        params.put("currency", r.currency());
+        params.put("purpose", r.purpose());
+        if (r.referenceId() != null) {
+            params.put("referenceId", r.referenceId());
+            params.put("successRedirectUrl", url(properties.successUrl(), r.referenceId()));
+            params.put("failedRedirectUrl", url(properties.failedUrl(), r.referenceId()));
+            params.put("cancelRedirectUrl", url(properties.cancelUrl(), r.referenceId()));
+        }
+        if (r.fields() != null) {
+            r.fields().forEach((name, value) -> params.put("fields[" + name + "][value]", value));
+        }
+        request(exchange, "POST", "Gateway/", params);
+    }
+
+    public void getTransaction(@Body Long transactionId, Exchange exchange) {
+        request(exchange, "GET", "Transaction/" + transactionId + "/", Map.of());
+    }
+
+    public void refundTransaction(@Body RefundCommand c, Exchange exchange) {
+        Map<String, String> params = c.amount() == null ? Map.of() : Map.of("amount", Long.toString(c.amount()));
+        request(exchange, "POST", "Transaction/" + c.transactionId() + "/refund", params);
+    }
+
+    public RefundCommand forBookingRefund(@Body Booking b, @org.apache.camel.Header("refundAmount") Long amount) {
+        return new RefundCommand(Long.parseLong(b.paymentReference()), amount);
+    }
+
+    public PaymentLink readGateway(@Body String answer) {
+        JsonNode gateway = data(answer);
+        return new PaymentLink(PayrexxConfig.PROVIDER, gateway.path("id").asText(), gateway.path("link").asText());
+    }
+
+    public Transaction readTransaction(@Body String answer) {
+        JsonNode t = data(answer);
+        JsonNode invoice = t.path("invoice");
+        String reference = t.path("referenceId").asText(invoice.path("referenceId").asText(null));
+        long amount = invoice.path("totalAmount").asLong(t.path("amount").asLong());
+        return new Transaction(t.path("id").asLong(), t.path("uuid").asText(null), t.path("status").asText(),
+                reference, amount, invoice.path("currencyAlpha3").asText(t.path("currency").asText(null)));
+    }
+
+    private void request(Exchange exchange, String method, String path, Map<String, String> params) {
+        var message = exchange.getMessage();
+        // only what Payrexx needs goes out: never the caller's headers
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_METHOD, method);
+        message.setHeader(Exchange.HTTP_PATH, path);
+        String encoded = PayrexxSignature.encode(params);
+        String query = "instance=" + connection.instance();
+        if (connection.useApiKeyHeader()) {
+            message.setHeader("X-API-KEY", connection.apiKey());
+        } else {
+            query += "&ApiSignature=" + java.net.URLEncoder.encode(PayrexxSignature.sign(encoded, connection.apiKey()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (method.equals("GET")) {
+            message.setHeader(Exchange.HTTP_QUERY, encoded.isEmpty() ? query : query + "&" + encoded);
+            message.setBody(null);
+        } else {
+            message.setHeader(Exchange.HTTP_QUERY, query);
+            message.setHeader(Exchange.CONTENT_TYPE, "application/x-www-form-urlencoded");
+            message.setBody(encoded);
+        }
+    }
+
+    private JsonNode data(String answer) {
+        try {
+            JsonNode root = json.readTree(answer);
+            JsonNode data = root.path("data");
+            JsonNode first = data.isArray() ? data.path(0) : data;
+            if (!"success".equals(root.path("status").asText()) || first.isMissingNode()) {
+                throw new ProviderException(PayrexxConfig.PROVIDER, ProviderException.Kind.REJECTED,
+                        "Payrexx answered without data");
+            }
+            return first;
+        } catch (java.io.IOException e) {
+            throw new ProviderException(PayrexxConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
+                    "Payrexx answered something that is not JSON");
+        }
+    }
+
+    private static String url(String template, String referenceId) {
+        return template.replace("{bookingId}", referenceId);
+    }
+}

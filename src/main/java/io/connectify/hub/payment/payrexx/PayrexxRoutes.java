@@ -1,0 +1,41 @@
+package io.connectify.hub.payment.payrexx;
+
+import io.connectify.hub.resilience.ProviderCalls;
+import io.connectify.hub.resilience.ProviderRouteBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The Payrexx adapter over camel-http: each operation builds its request, calls the API behind the Payrexx
+ * breaker ({@code payrexx-call}), and reads the answer.
+ */
+@Component
+public class PayrexxRoutes extends ProviderRouteBuilder {
+
+    public static final String CREATE_GATEWAY = "direct:payrexx-create-gateway";
+    public static final String GET_TRANSACTION = "direct:payrexx-get-transaction";
+    public static final String REFUND = "direct:payrexx-refund-transaction";
+    private static final String CALL = "direct:payrexx-call";
+
+    private final PayrexxConnection connection;
+
+    public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection) {
+        super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker", PayrexxErrors::translate);
+        this.connection = connection;
+    }
+
+    @Override
+    public void configure() {
+        from(CREATE_GATEWAY).routeId("payrexx-create-gateway").routeDescription("Create a Payrexx payment page")
+                .bean("payrexxRequests", "createGateway")
+                .to(CALL)
+                .bean("payrexxRequests", "readGateway");
+        from(GET_TRANSACTION).routeId("payrexx-get-transaction").routeDescription("Read a Payrexx transaction")
+                .bean("payrexxRequests", "getTransaction")
+                .to(CALL)
+                .bean("payrexxRequests", "readTransaction");
+        from(REFUND).routeId("payrexx-refund-transaction").routeDescription("Refund a Payrexx transaction")
+                .bean("payrexxRequests", "refundTransaction")
+                .to(CALL);
+        operation(CALL, "Call the Payrexx API", connection.apiBase());
+    }
+}

@@ -1,0 +1,110 @@
+package io.connectify.hub.payment.payrexx;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.webhook.WebhookHeaders;
+import io.connectify.hub.webhook.WebhookMetrics;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Payrexx signs no webhooks: a delivery is accepted only on the secret token of the configured URL (compared in
+ * constant time; a wrong one answers 404 as if nothing were there), and only the transaction id and claimed status
+ * are taken from it. What the booking saga acts on is the transaction fetched back from the Payrexx API later.
+ * Both content types Payrexx sends are read: form ("Normal (PHP-Post)", bracketed keys) and JSON.
+ */
+@Component("payrexxWebhookReader")
+public class PayrexxWebhookReader {
+
+    private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookReader.class);
+
+    private final PayrexxConnection connection;
+    private final WebhookMetrics metrics;
+    private final ObjectMapper json;
+
+    public PayrexxWebhookReader(PayrexxConnection connection, WebhookMetrics metrics, ObjectMapper json) {
+        this.connection = connection;
+        this.metrics = metrics;
+        this.json = json;
+    }
+
+    public void read(@Header("token") String token, @Header(Exchange.CONTENT_TYPE) String contentType,
+                     @Body String body, Exchange exchange) {
+        if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+                connection.webhookToken().getBytes(StandardCharsets.UTF_8))) {
+            metrics.rejected(PayrexxConfig.PROVIDER);
+            log.warn("Payrexx webhook with a wrong path token rejected");
+            throw new NotFoundException("No resource at this path");
+        }
+        Map<String, String> fields = contentType != null && contentType.startsWith("application/json")
+                ? fromJson(body) : fromForm(body, exchange);
+        String id = fields.get("id");
+        String status = fields.getOrDefault("status", "");
+        if (id == null || !id.matches("[0-9]{1,18}") || !status.matches("[a-z_\\-]{1,40}")) {
+            throw new ValidationException("The webhook names no Payrexx transaction");
+        }
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
+        // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
+        message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);
+        message.setHeader(WebhookHeaders.TRANSACTION_ID, Long.parseLong(id));
+        message.setBody("{\"transactionId\":" + id + ",\"claimedStatus\":\"" + status + "\"}");
+    }
+
+    private static void putIfPresent(Map<String, String> fields, String key, String value) {
+        if (value != null) {
+            fields.put(key, value);
+        }
+    }
+
+    private Map<String, String> fromJson(String body) {
+        try {
+            JsonNode t = json.readTree(body).path("transaction");
+            Map<String, String> fields = new HashMap<>();
+            if (t.hasNonNull("id")) {
+                fields.put("id", t.path("id").asText());
+            }
+            fields.put("status", t.path("status").asText(""));
+            return fields;
+        } catch (java.io.IOException e) {
+            throw new ValidationException("Request body is not valid JSON");
+        }
+    }
+
+    private static Map<String, String> fromForm(String body, Exchange exchange) {
+        Map<String, String> fields = new HashMap<>();
+        if (exchange.getMessage().getHeader("transaction[id]") != null || body == null) {
+            // Camel's HTTP binding has parsed the form already: the fields are headers, the body a map
+            putIfPresent(fields, "id", exchange.getMessage().getHeader("transaction[id]", String.class));
+            putIfPresent(fields, "status", exchange.getMessage().getHeader("transaction[status]", String.class));
+            return fields;
+        }
+        for (String pair : body.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                continue;
+            }
+            String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            if (key.equals("transaction[id]")) {
+                fields.put("id", value);
+            } else if (key.equals("transaction[status]")) {
+                fields.put("status", value);
+            }
+        }
+        return fields;
+    }
+}

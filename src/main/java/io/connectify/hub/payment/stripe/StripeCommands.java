@@ -1,0 +1,58 @@
+package io.connectify.hub.payment.stripe;
+
+import java.util.Map;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
+
+/** Bodies of the Stripe REST operations and the commands the routes carry. */
+public final class StripeCommands {
+
+    private StripeCommands() {
+    }
+
+    /** POST /api/v1/payments/stripe/payment-intents: amount in minor units. */
+    public record PaymentIntentRequest(
+            @NotNull @Positive @Max(99_999_999) Long amount,
+            @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
+            @Size(max = 1000) String description,
+            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
+    }
+
+    /** POST /api/v1/payments/stripe/checkout-sessions: a one-line Checkout for an amount. */
+    public record CheckoutSessionRequest(
+            @NotNull @Positive @Max(99_999_999) Long amount,
+            @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
+            @NotBlank @Size(max = 250) String description,
+            @Size(max = 254) String customerEmail,
+            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
+    }
+
+    /** POST /api/v1/payments/refunds: full refund when amount is absent. */
+    public record RefundRequest(
+            @NotBlank @Pattern(regexp = "pi_[A-Za-z0-9_]+", message = "must be a PaymentIntent id (pi_...)")
+            String paymentIntent,
+            @Positive @Max(99_999_999) Long amount,
+            @Pattern(regexp = "duplicate|fraudulent|requested_by_customer") String reason) {
+    }
+
+    public record PaymentIntentCommand(PaymentIntentRequest request, String idempotencyKey) {
+    }
+
+    public record CheckoutSessionCommand(String bookingId, long amount, String currency, String description,
+                                         String customerEmail, Map<String, String> metadata, String idempotencyKey) {
+    }
+
+    public record RefundCommand(String paymentIntent, Long amount, String reason, String idempotencyKey) {
+    }
+
+    public record PaymentIntentResult(String id, String status, long amount, String currency, String clientSecret) {
+    }
+
+    public record RefundResult(String id, String status, long amount, String currency, String paymentIntent) {
+    }
+}

@@ -1,0 +1,62 @@
+package io.connectify.hub.payment.stripe;
+
+import java.time.Clock;
+import java.util.function.Supplier;
+
+import com.stripe.StripeClient;
+import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.sandbox.HubAddress;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.connectify.hub.sandbox.SandboxServer;
+import io.connectify.hub.sandbox.StripeSimulator;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** stripe-java against the real Stripe (secret key set) or the sandbox simulator; the same calls either way. */
+@Configuration(proxyBeanMethods = false)
+public class StripeConfig {
+
+    public static final String PROVIDER = "stripe";
+
+    @Bean
+    StripeConnection stripeConnection(StripeProperties properties, ObjectProvider<SandboxServer> sandbox,
+                                      HubAddress hub, Clock clock) {
+        if (properties.live()) {
+            if (properties.webhookSecrets().isEmpty()) {
+                throw new IllegalStateException("connectify.stripe.secret-key is set but webhook-secrets is empty: "
+                        + "set CONNECTIFY_STRIPE_WEBHOOKSECRETS so webhooks can be verified");
+            }
+            return new StripeConnection(true, properties.apiBase(), properties.secretKey(),
+                    properties.webhookSecrets());
+        }
+        Supplier<String> webhookUrl = () -> hub.baseUrl() + "/webhooks/stripe";
+        StripeSimulator simulator = new StripeSimulator(sandbox.getObject(), webhookUrl, clock);
+        return new StripeConnection(false, simulator.apiBase(), StripeSimulator.SECRET_KEY,
+                java.util.List.of(simulator.webhookSecret()));
+    }
+
+    @Bean
+    ProviderMode stripeMode(StripeConnection connection) {
+        return new ProviderMode(PROVIDER, connection.live());
+    }
+
+    @Bean
+    StripeClient stripeClient(StripeConnection connection, StripeProperties properties) {
+        return StripeClient.builder()
+                .setApiKey(connection.secretKey())
+                .setApiBase(connection.apiBase())
+                .setConnectTimeout(Math.toIntExact(properties.connectTimeout().toMillis()))
+                .setReadTimeout(Math.toIntExact(properties.readTimeout().toMillis()))
+                // the hub's retry policy decides; Stripe's own would reuse the Idempotency-Key anyway
+                .setMaxNetworkRetries(0)
+                .build();
+    }
+
+    /** Looked up by name by the Circuit Breaker EIP of the Stripe routes. */
+    @Bean
+    CircuitBreaker stripeCircuitBreaker(ProviderResilience resilience) {
+        return resilience.circuitBreaker(PROVIDER);
+    }
+}

@@ -1,0 +1,106 @@
+package io.connectify.hub.payment.stripe;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import com.stripe.StripeClient;
+import com.stripe.exception.StripeException;
+import com.stripe.model.PaymentIntent;
+import com.stripe.model.Refund;
+import com.stripe.model.checkout.Session;
+import com.stripe.net.RequestOptions;
+import com.stripe.param.PaymentIntentCreateParams;
+import com.stripe.param.RefundCreateParams;
+import com.stripe.param.checkout.SessionCreateParams;
+import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundResult;
+import org.apache.camel.Body;
+import org.springframework.stereotype.Component;
+
+/**
+ * The stripe-java calls, one per operation; the Stripe routes wrap each in the breaker and retry. Every POST
+ * carries an Idempotency-Key, so a retried call never charges or refunds twice. Stripe wants currencies in lower
+ * case; the hub speaks ISO 4217 upper case.
+ */
+@Component("stripeOperations")
+public class StripeOperations {
+
+    private final StripeClient stripe;
+    private final StripeProperties properties;
+
+    public StripeOperations(StripeClient stripe, StripeProperties properties) {
+        this.stripe = stripe;
+        this.properties = properties;
+    }
+
+    public PaymentLink checkoutSession(@Body CheckoutSessionCommand c) throws StripeException {
+        Map<String, String> metadata = new HashMap<>(c.metadata() == null ? Map.of() : c.metadata());
+        if (c.bookingId() != null) {
+            metadata.put("bookingId", c.bookingId());
+        }
+        var params = SessionCreateParams.builder()
+                .setMode(SessionCreateParams.Mode.PAYMENT)
+                .setSuccessUrl(url(properties.successUrl(), c.bookingId()))
+                .setCancelUrl(url(properties.cancelUrl(), c.bookingId()))
+                .putAllMetadata(metadata)
+                // session metadata is not copied to the PaymentIntent: payment_intent.* events need it too
+                .setPaymentIntentData(SessionCreateParams.PaymentIntentData.builder()
+                        .putAllMetadata(metadata).setDescription(c.description()).build())
+                .addLineItem(SessionCreateParams.LineItem.builder()
+                        .setQuantity(1L)
+                        .setPriceData(SessionCreateParams.LineItem.PriceData.builder()
+                                .setCurrency(c.currency().toLowerCase(Locale.ROOT))
+                                .setUnitAmount(c.amount())
+                                .setProductData(SessionCreateParams.LineItem.PriceData.ProductData.builder()
+                                        .setName(c.description()).build())
+                                .build())
+                        .build());
+        if (c.bookingId() != null) {
+            params.setClientReferenceId(c.bookingId());
+        }
+        if (c.customerEmail() != null) {
+            params.setCustomerEmail(c.customerEmail());
+        }
+        Session session = stripe.v1().checkout().sessions().create(params.build(), options(c.idempotencyKey()));
+        return new PaymentLink(StripeConfig.PROVIDER, session.getId(), session.getUrl());
+    }
+
+    public PaymentIntentResult paymentIntent(@Body PaymentIntentCommand c) throws StripeException {
+        var r = c.request();
+        var params = PaymentIntentCreateParams.builder()
+                .setAmount(r.amount())
+                .setCurrency(r.currency().toLowerCase(Locale.ROOT))
+                .setDescription(r.description())
+                .putAllMetadata(r.metadata() == null ? Map.of() : r.metadata())
+                .build();
+        PaymentIntent intent = stripe.v1().paymentIntents().create(params, options(c.idempotencyKey()));
+        return new PaymentIntentResult(intent.getId(), intent.getStatus(), intent.getAmount(),
+                intent.getCurrency().toUpperCase(Locale.ROOT), intent.getClientSecret());
+    }
+
+    public RefundResult refund(@Body RefundCommand c) throws StripeException {
+        var params = RefundCreateParams.builder().setPaymentIntent(c.paymentIntent());
+        if (c.amount() != null) {
+            params.setAmount(c.amount());
+        }
+        if (c.reason() != null) {
+            params.setReason(RefundCreateParams.Reason.valueOf(c.reason().toUpperCase(Locale.ROOT)));
+        }
+        Refund refund = stripe.v1().refunds().create(params.build(), options(c.idempotencyKey()));
+        return new RefundResult(refund.getId(), refund.getStatus(), refund.getAmount(),
+                refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent());
+    }
+
+    private static RequestOptions options(String idempotencyKey) {
+        return RequestOptions.builder().setIdempotencyKey(idempotencyKey).build();
+    }
+
+    private static String url(String template, String bookingId) {
+        return template.replace("{bookingId}", bookingId == null ? "" : bookingId);
+    }
+}

@@ -1,0 +1,40 @@
+package io.connectify.hub.payment.stripe;
+
+import io.connectify.hub.payment.IdempotencyKeys;
+import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionRequest;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentRequest;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundRequest;
+import io.connectify.hub.web.JsonBodies;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/** Reads the Stripe REST operations' bodies into commands with their Idempotency-Key. */
+@Component("stripePaymentApi")
+public class StripePaymentApi {
+
+    private final JsonBodies json;
+
+    public StripePaymentApi(JsonBodies json) {
+        this.json = json;
+    }
+
+    public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key) {
+        return new PaymentIntentCommand(json.read(body, PaymentIntentRequest.class),
+                IdempotencyKeys.fromCallerOr(key, "payment-intent", body));
+    }
+
+    public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key) {
+        CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
+        return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
+                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session", body));
+    }
+
+    public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key) {
+        RefundRequest r = json.read(body, RefundRequest.class);
+        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.fromCallerOr(key, "refund", body));
+    }
+}

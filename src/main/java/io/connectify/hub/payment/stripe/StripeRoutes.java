@@ -1,0 +1,25 @@
+package io.connectify.hub.payment.stripe;
+
+import io.connectify.hub.resilience.ProviderCalls;
+import io.connectify.hub.resilience.ProviderRouteBuilder;
+import org.springframework.stereotype.Component;
+
+/** The Stripe adapter routes: stripe-java calls of {@link StripeOperations}, each behind the Stripe breaker. */
+@Component
+public class StripeRoutes extends ProviderRouteBuilder {
+
+    public static final String CHECKOUT_SESSION = "direct:stripe-create-checkout-session";
+    public static final String PAYMENT_INTENT = "direct:stripe-create-payment-intent";
+    public static final String REFUND = "direct:stripe-create-refund";
+
+    public StripeRoutes(ProviderCalls calls) {
+        super(calls, StripeConfig.PROVIDER, "stripeCircuitBreaker", StripeErrors::translate);
+    }
+
+    @Override
+    public void configure() {
+        operation(CHECKOUT_SESSION, "Create a Stripe Checkout Session", "bean:stripeOperations?method=checkoutSession");
+        operation(PAYMENT_INTENT, "Create a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntent");
+        operation(REFUND, "Refund a Stripe payment", "bean:stripeOperations?method=refund");
+    }
+}

@@ -1,0 +1,100 @@
+package io.connectify.hub.payment.stripe;
+
+import java.time.Clock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.stripe.exception.SignatureVerificationException;
+import com.stripe.net.Webhook;
+import io.connectify.hub.resilience.InvalidSignatureException;
+import io.connectify.hub.webhook.WebhookHeaders;
+import io.connectify.hub.webhook.WebhookMetrics;
+import org.apache.camel.Body;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Verifies {@code Stripe-Signature} on the raw body with stripe-java's {@link Webhook} (any configured secret
+ * passes, so secrets can roll; timestamps older than the tolerance fail), then reads the few fields the saga
+ * needs from the raw JSON. Reading the JSON instead of stripe-java's typed objects keeps events of any API version
+ * readable (the typed deserializer answers empty for a version other than the SDK's).
+ */
+@Component("stripeWebhookVerifier")
+public class StripeWebhookVerifier {
+
+    private static final Logger log = LoggerFactory.getLogger(StripeWebhookVerifier.class);
+
+    private final StripeConnection connection;
+    private final long toleranceSeconds;
+    private final Clock clock;
+    private final WebhookMetrics metrics;
+    private final ObjectMapper json;
+
+    public StripeWebhookVerifier(StripeConnection connection, StripeProperties properties, Clock clock,
+                                 WebhookMetrics metrics, ObjectMapper json) {
+        this.connection = connection;
+        this.toleranceSeconds = properties.webhookTolerance().toSeconds();
+        this.clock = clock;
+        this.metrics = metrics;
+        this.json = json;
+    }
+
+    public void verify(@Body String payload, @Header("Stripe-Signature") String signature, Exchange exchange) {
+        if (payload == null || signature == null || signature.isBlank()) {
+            reject("Missing Stripe-Signature header or body");
+        }
+        boolean valid = false;
+        for (String secret : connection.webhookSecrets()) {
+            try {
+                Webhook.constructEvent(payload, signature, secret, toleranceSeconds, clock);
+                valid = true;
+                break;
+            } catch (SignatureVerificationException tryNextSecret) {
+                // another configured secret may have signed it
+            } catch (RuntimeException notAnEvent) {
+                reject("Body is not a Stripe event");
+            }
+        }
+        if (!valid) {
+            reject("Stripe-Signature does not match, or the event is too old");
+        }
+        JsonNode event = read(payload);
+        JsonNode object = event.path("data").path("object");
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(WebhookHeaders.PROVIDER, StripeConfig.PROVIDER);
+        message.setHeader(WebhookHeaders.EVENT_KEY, "stripe:" + event.path("id").asText());
+        message.setHeader(WebhookHeaders.EVENT_TYPE, event.path("type").asText());
+        String bookingId = object.path("metadata").path("bookingId").asText(object.path("client_reference_id").asText(""));
+        message.setHeader(WebhookHeaders.BOOKING_ID, bookingId);
+        message.setHeader(WebhookHeaders.PAYMENT_STATUS, object.path("payment_status").asText(object.path("status").asText("")));
+        boolean isIntent = object.path("object").asText().equals("payment_intent");
+        message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, isIntent ? object.path("id").asText()
+                : object.path("payment_intent").asText(""));
+        message.setHeader(WebhookHeaders.PAID_AMOUNT, isIntent ? object.path("amount_received").asLong(object.path("amount").asLong())
+                : object.path("amount_total").asLong());
+        message.setBody(payload);
+    }
+
+    private JsonNode read(String payload) {
+        try {
+            JsonNode event = json.readTree(payload);
+            if (!event.path("id").asText().startsWith("evt_") || event.path("type").asText().isEmpty()) {
+                reject("Body is not a Stripe event");
+            }
+            return event;
+        } catch (java.io.IOException e) {
+            reject("Body is not a Stripe event");
+            return null;
+        }
+    }
+
+    private void reject(String why) {
+        metrics.rejected(StripeConfig.PROVIDER);
+        log.warn("Stripe webhook rejected: {}", why);
+        throw new InvalidSignatureException(why);
+    }
+}

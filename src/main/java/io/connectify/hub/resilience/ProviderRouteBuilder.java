@@ -1,0 +1,38 @@
+package io.connectify.hub.resilience;
+
+import java.util.function.Function;
+
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Base of every provider adapter's routes: one route per operation, a Circuit Breaker EIP (resilience4j, the
+ * provider's breaker bean) around a rate-limited, retried call, with the fallback of {@link ProviderCalls}.
+ */
+public abstract class ProviderRouteBuilder extends RouteBuilder {
+
+    private final ProviderCalls calls;
+    private final String provider;
+    private final String circuitBreakerBean;
+    private final Function<Throwable, HubException> translator;
+
+    protected ProviderRouteBuilder(ProviderCalls calls, String provider, String circuitBreakerBean,
+                                   Function<Throwable, HubException> translator) {
+        this.calls = calls;
+        this.provider = provider;
+        this.circuitBreakerBean = circuitBreakerBean;
+        this.translator = translator;
+    }
+
+    /** {@code direct:<route-id>} -> breaker -> {@code uri}; the route id is the endpoint's name. */
+    protected void operation(String endpoint, String description, String uri) {
+        from(endpoint)
+                .routeId(endpoint.substring("direct:".length()))
+                .routeDescription(description)
+                .circuitBreaker()
+                    .resilience4jConfiguration().circuitBreaker(circuitBreakerBean).end()
+                    .process(calls.call(provider, uri, translator))
+                .onFallback()
+                    .process(calls.fallback(provider))
+                .end();
+    }
+}

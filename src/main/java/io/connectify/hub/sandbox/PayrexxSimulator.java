@@ -1,0 +1,151 @@
+package io.connectify.hub.sandbox;
+
+import static io.connectify.hub.sandbox.SimulatorHttp.JSON;
+import static io.connectify.hub.sandbox.SimulatorHttp.send;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Payrexx's REST API for the calls the hub makes (Gateway create/read, Transaction read/refund, answers as
+ * {@code {"status":"success","data":[...]}}) and its webhooks: opening a gateway's link pays it and posts the two
+ * deliveries Payrexx sends (waiting, then confirmed) form-encoded to the hub's webhook URL.
+ */
+public class PayrexxSimulator {
+
+    public static final String API_KEY = "sandbox-payrexx-secret";
+    public static final String INSTANCE = "sandbox";
+    public static final String WEBHOOK_TOKEN = "sandbox-webhook-token-" + UUID.randomUUID().toString().substring(0, 8);
+    private static final Logger log = LoggerFactory.getLogger(PayrexxSimulator.class);
+
+    private final String base;
+    private final Supplier<String> webhookUrl;
+    private final AtomicLong ids = new AtomicLong(1000);
+    private final Map<Long, ObjectNode> gateways = new ConcurrentHashMap<>();
+    private final Map<Long, ObjectNode> transactions = new ConcurrentHashMap<>();
+
+    public PayrexxSimulator(SandboxServer server, Supplier<String> webhookUrl) {
+        this.base = server.baseUrl() + "/payrexx";
+        this.webhookUrl = webhookUrl;
+        server.register("/payrexx/", exchange -> {
+            try (exchange) {
+                handle(exchange);
+            } catch (IOException | RuntimeException e) {
+                log.warn("Payrexx simulator failed on {}", exchange.getRequestURI().getPath(), e);
+                send(exchange, 500, error("Simulator failure"));
+            }
+        });
+    }
+
+    public String apiBase() {
+        return base + "/v1.0/";
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath().substring("/payrexx".length());
+        if (path.startsWith("/pay/") && ex.getRequestMethod().equals("GET")) {
+            pay(ex, Long.parseLong(path.substring("/pay/".length())));
+            return;
+        }
+        Map<String, String> query = SimulatorHttp.form(ex.getRequestURI().getRawQuery());
+        Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
+        if (!INSTANCE.equals(query.get("instance")) || !authorized(ex, query, form)) {
+            send(ex, 401, error("Access denied"));
+            return;
+        }
+        String[] parts = path.substring("/v1.0/".length()).split("/");
+        String route = ex.getRequestMethod() + " " + parts[0] + (parts.length > 2 ? "/" + parts[2] : "");
+        switch (route) {
+            case "POST Gateway" -> send(ex, 200, success(createGateway(form)));
+            case "GET Gateway" -> answer(ex, gateways.get(id(parts)));
+            case "GET Transaction" -> answer(ex, transactions.get(id(parts)));
+            case "POST Transaction/refund" -> {
+                ObjectNode t = transactions.get(id(parts));
+                if (t != null) {
+                    t.put("status", "refunded");
+                }
+                answer(ex, t);
+            }
+            default -> send(ex, 404, error("Not found"));
+        }
+    }
+
+    private boolean authorized(HttpExchange ex, Map<String, String> query, Map<String, String> form) {
+        if (API_KEY.equals(ex.getRequestHeaders().getFirst("X-API-KEY"))) {
+            return true;
+        }
+        String signature = query.get("ApiSignature");
+        return signature != null && signature.equals(io.connectify.hub.payment.payrexx.PayrexxSignature.sign(
+                io.connectify.hub.payment.payrexx.PayrexxSignature.encode(form), API_KEY));
+    }
+
+    private ObjectNode createGateway(Map<String, String> form) {
+        long id = ids.incrementAndGet();
+        ObjectNode gateway = JSON.createObjectNode().put("id", id).put("status", "waiting")
+                .put("hash", UUID.randomUUID().toString().replace("-", ""))
+                .put("referenceId", form.get("referenceId")).put("purpose", form.get("purpose"))
+                .put("amount", Long.parseLong(form.getOrDefault("amount", "0")))
+                .put("currency", form.get("currency")).put("link", base + "/pay/" + id);
+        gateways.put(id, gateway);
+        return gateway;
+    }
+
+    /** The payer opened the payment page: a confirmed transaction, and Payrexx's two webhooks. */
+    private void pay(HttpExchange ex, long gatewayId) throws IOException {
+        ObjectNode gateway = gateways.get(gatewayId);
+        if (gateway == null) {
+            send(ex, 404, error("Not found"));
+            return;
+        }
+        long id = ids.incrementAndGet();
+        ObjectNode transaction = JSON.createObjectNode().put("id", id).put("uuid", UUID.randomUUID().toString())
+                .put("status", "confirmed").put("referenceId", gateway.path("referenceId").asText())
+                .put("amount", gateway.path("amount").asLong());
+        transaction.putObject("invoice").put("currencyAlpha3", gateway.path("currency").asText())
+                .put("totalAmount", gateway.path("amount").asLong())
+                .put("referenceId", gateway.path("referenceId").asText());
+        transactions.put(id, transaction);
+        gateway.put("status", "confirmed");
+        for (String status : new String[] {"waiting", "confirmed"}) {
+            SimulatorHttp.webhook(webhookUrl.get(), "application/x-www-form-urlencoded",
+                    "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
+                            + "&transaction%5Binvoice%5D%5BreferenceId%5D="
+                            + URLEncoder.encode(gateway.path("referenceId").asText(), StandardCharsets.UTF_8),
+                    Map.of());
+        }
+        SimulatorHttp.sendHtml(ex, "Payment completed (Payrexx sandbox).");
+    }
+
+    private static long id(String[] parts) {
+        return parts.length > 1 && parts[1].matches("[0-9]+") ? Long.parseLong(parts[1]) : -1;
+    }
+
+    private static void answer(HttpExchange ex, ObjectNode item) throws IOException {
+        if (item == null) {
+            send(ex, 404, error("No such object"));
+        } else {
+            send(ex, 200, success(item));
+        }
+    }
+
+    private static ObjectNode success(ObjectNode item) {
+        ObjectNode body = JSON.createObjectNode().put("status", "success");
+        body.putArray("data").add(item);
+        return body;
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("status", "error").put("message", message);
+    }
+}

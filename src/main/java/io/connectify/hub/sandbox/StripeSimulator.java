@@ -1,0 +1,170 @@
+package io.connectify.hub.sandbox;
+
+import static io.connectify.hub.sandbox.SimulatorHttp.JSON;
+import static io.connectify.hub.sandbox.SimulatorHttp.send;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stripe's API for the calls the hub makes (Checkout Sessions, PaymentIntents, Refunds: form-encoded requests,
+ * JSON objects, Stripe's error shape) and Stripe's webhooks: opening a session's URL pays it and sends a
+ * {@code checkout.session.completed} event to the hub, signed as Stripe signs ({@code t=...,v1=HMAC-SHA256}).
+ */
+public class StripeSimulator {
+
+    public static final String SECRET_KEY = "sk_test_sandbox";
+    private static final Logger log = LoggerFactory.getLogger(StripeSimulator.class);
+
+    private final Clock clock;
+    private final String base;
+    private final Supplier<String> webhookUrl;
+    private final String webhookSecret = "whsec_sandbox_" + UUID.randomUUID().toString().replace("-", "");
+    private final Map<String, ObjectNode> sessions = new ConcurrentHashMap<>();
+    private final Map<String, Long> paidIntents = new ConcurrentHashMap<>();
+
+    public StripeSimulator(SandboxServer server, Supplier<String> webhookUrl, Clock clock) {
+        this.clock = clock;
+        this.base = server.baseUrl() + "/stripe";
+        this.webhookUrl = webhookUrl;
+        server.register("/stripe/", exchange -> {
+            try (exchange) {
+                handle(exchange);
+            } catch (IOException | RuntimeException e) {
+                log.warn("Stripe simulator failed on {}", exchange.getRequestURI().getPath(), e);
+                send(exchange, 500, error("api_error", "Simulator failure"));
+            }
+        });
+    }
+
+    public String apiBase() {
+        return base;
+    }
+
+    public String webhookSecret() {
+        return webhookSecret;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath().substring("/stripe".length());
+        if (path.startsWith("/pay/") && ex.getRequestMethod().equals("GET")) {
+            pay(ex, path.substring("/pay/".length()));
+            return;
+        }
+        if (!("Bearer " + SECRET_KEY).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            send(ex, 401, error("invalid_request_error", "Invalid API Key provided"));
+            return;
+        }
+        Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
+        switch (ex.getRequestMethod() + " " + path) {
+            case "POST /v1/checkout/sessions" -> send(ex, 200, createSession(form));
+            case "POST /v1/payment_intents" -> send(ex, 200, paymentIntent(form));
+            case "POST /v1/refunds" -> send(ex, 200, refund(form));
+            default -> send(ex, 404, error("invalid_request_error", "Unrecognized request URL"));
+        }
+    }
+
+    private ObjectNode createSession(Map<String, String> form) {
+        String id = "cs_test_" + random();
+        long amount = Long.parseLong(form.getOrDefault("line_items[0][price_data][unit_amount]", "0"))
+                * Long.parseLong(form.getOrDefault("line_items[0][quantity]", "1"));
+        ObjectNode session = JSON.createObjectNode().put("id", id).put("object", "checkout.session")
+                .put("mode", "payment").put("status", "open").put("payment_status", "unpaid")
+                .put("amount_total", amount).put("currency", form.getOrDefault("line_items[0][price_data][currency]", "chf"))
+                .put("client_reference_id", form.get("client_reference_id"))
+                .put("customer_email", form.get("customer_email"))
+                .put("success_url", form.get("success_url")).put("url", base + "/pay/" + id);
+        session.putNull("payment_intent");
+        ObjectNode metadata = session.putObject("metadata");
+        form.forEach((key, value) -> {
+            if (key.startsWith("metadata[")) {
+                metadata.put(key.substring(9, key.length() - 1), value);
+            }
+        });
+        sessions.put(id, session);
+        return session;
+    }
+
+    private ObjectNode paymentIntent(Map<String, String> form) {
+        String id = "pi_" + random();
+        ObjectNode intent = JSON.createObjectNode().put("id", id).put("object", "payment_intent")
+                .put("amount", Long.parseLong(form.getOrDefault("amount", "0")))
+                .put("currency", form.getOrDefault("currency", "chf")).put("description", form.get("description"))
+                .put("status", "requires_payment_method").put("client_secret", id + "_secret_" + random());
+        ObjectNode metadata = intent.putObject("metadata");
+        form.forEach((key, value) -> {
+            if (key.startsWith("metadata[")) {
+                metadata.put(key.substring(9, key.length() - 1), value);
+            }
+        });
+        return intent;
+    }
+
+    private ObjectNode refund(Map<String, String> form) {
+        String intent = form.get("payment_intent");
+        long paid = paidIntents.getOrDefault(intent, 0L);
+        long amount = form.containsKey("amount") ? Long.parseLong(form.get("amount")) : paid;
+        return JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund").put("amount", amount)
+                .put("currency", "chf").put("payment_intent", intent).put("status", "succeeded");
+    }
+
+    /** The payer opened the Checkout URL: the session is paid and Stripe tells the hub. */
+    private void pay(HttpExchange ex, String sessionId) throws IOException {
+        ObjectNode session = sessions.get(sessionId);
+        if (session == null) {
+            send(ex, 404, error("invalid_request_error", "No such checkout session"));
+            return;
+        }
+        String intent = "pi_" + random();
+        session.put("status", "complete").put("payment_status", "paid").put("payment_intent", intent);
+        paidIntents.put(intent, session.path("amount_total").asLong());
+        ObjectNode event = JSON.createObjectNode().put("id", "evt_" + random()).put("object", "event")
+                .put("type", "checkout.session.completed").put("api_version", "2025-12-15.clover")
+                .put("created", clock.instant().getEpochSecond()).put("livemode", false);
+        event.putObject("data").set("object", session.deepCopy());
+        String payload = JSON.writeValueAsString(event);
+        SimulatorHttp.webhook(webhookUrl.get(), "application/json; charset=utf-8", payload,
+                Map.of("Stripe-Signature", sign(payload, clock.instant().getEpochSecond())));
+        SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
+                + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
+    }
+
+    /** Stripe's scheme: v1 = hex HMAC-SHA256 of "timestamp.payload" keyed with the endpoint's secret. */
+    private String sign(String payload, long timestamp) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(webhookSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            String signature = HexFormat.of().formatHex(
+                    mac.doFinal((timestamp + "." + payload).getBytes(StandardCharsets.UTF_8)));
+            return "t=" + timestamp + ",v1=" + signature;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ObjectNode error(String type, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("type", type).put("message", message);
+        return body;
+    }
+
+    private static String random() {
+        return UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+    }
+}

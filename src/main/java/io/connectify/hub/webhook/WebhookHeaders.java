@@ -1,0 +1,21 @@
+package io.connectify.hub.webhook;
+
+/**
+ * Headers a verified webhook event carries through the durable queue to the event routes. Plain identifiers,
+ * as JMS property names must be.
+ */
+public final class WebhookHeaders {
+
+    public static final String PROVIDER = "provider";
+    /** provider-scoped dedupe key: stripe:evt_..., payrexx:42:confirmed */
+    public static final String EVENT_KEY = "eventKey";
+    public static final String EVENT_TYPE = "eventType";
+    public static final String BOOKING_ID = "bookingId";
+    public static final String PAYMENT_STATUS = "paymentStatus";
+    public static final String PAYMENT_REFERENCE = "paymentReference";
+    public static final String PAID_AMOUNT = "paidAmount";
+    public static final String TRANSACTION_ID = "transactionId";
+
+    private WebhookHeaders() {
+    }
+}

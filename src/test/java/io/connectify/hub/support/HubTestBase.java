@@ -25,6 +25,8 @@ public abstract class HubTestBase {
     public static final String API_KEY = "test-api-key";
     public static final String ADMIN_KEY = "test-admin-key";
     protected static final GoogleCalendarFake google = new GoogleCalendarFake();
+    protected static final StripeFake stripe = new StripeFake();
+    protected static final PayrexxFake payrexx = new PayrexxFake();
     protected static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -42,14 +44,26 @@ public abstract class HubTestBase {
     static void googleFake(DynamicPropertyRegistry registry) {
         registry.add("connectify.gcal.key-path", () -> google.keyFile().toString());
         registry.add("connectify.gcal.root-url", google::rootUrl);
+        registry.add("connectify.stripe.secret-key", () -> StripeFake.SECRET_KEY);
+        registry.add("connectify.stripe.webhook-secrets", () -> StripeFake.WEBHOOK_SECRET + "," + StripeFake.OLD_WEBHOOK_SECRET);
+        registry.add("connectify.stripe.api-base", stripe::apiBase);
+        registry.add("connectify.payrexx.api-key", () -> PayrexxFake.API_KEY);
+        registry.add("connectify.payrexx.instance-name", () -> PayrexxFake.INSTANCE);
+        registry.add("connectify.payrexx.webhook-token", () -> PayrexxFake.WEBHOOK_TOKEN);
+        registry.add("connectify.payrexx.api-base", payrexx::apiBase);
     }
 
     @BeforeEach
     void cleanState() {
         google.reset();
+        stripe.reset();
+        payrexx.reset();
         clock.set(TestClockConfig.NOW);
         jdbc.sql("DELETE FROM booking").update();
-        resilience.circuitBreaker("google-calendar").reset();
+        jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
+        for (String provider : new String[] {"google-calendar", "stripe", "payrexx"}) {
+            resilience.circuitBreaker(provider).reset();
+        }
     }
 
     protected Response httpGet(String path) {

@@ -1,0 +1,61 @@
+package io.connectify.hub.support;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+
+/** Booking and webhook steps the payment tests share. */
+public abstract class Webhooks extends HubTestBase {
+
+    protected Response stripeWebhook(String payload, String signature) {
+        var request = request("/webhooks/stripe").header("Content-Type", "application/json");
+        if (signature != null) {
+            request.header("Stripe-Signature", signature);
+        }
+        return send(request.POST(HttpRequest.BodyPublishers.ofString(payload)), null);
+    }
+
+    protected Response signedStripeWebhook(String payload) {
+        return stripeWebhook(payload, StripeFake.signature(payload, clock.instant().getEpochSecond(),
+                StripeFake.WEBHOOK_SECRET));
+    }
+
+    protected Response payrexxWebhook(String token, String contentType, String body) {
+        return send(request("/webhooks/payrexx/" + token).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), null);
+    }
+
+    protected String pendingBooking(String start, String provider) {
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"provider":"%s",
+                 "customer":{"name":"John Doe","email":"john@example.com","phone":"+41791234567","locale":"de"}}
+                """.formatted(start, provider));
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        return response.json().get("id").asText();
+    }
+
+    /** A booking paid through a signed Stripe webhook, confirmed with its calendar event. */
+    protected String confirmedStripeBooking(String start) {
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                "bkevent", "Consultation", start, start))));
+        String id = pendingBooking(start, "stripe");
+        assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8), "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8)))).status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        return id;
+    }
+
+    protected void awaitStatus(String bookingId, String status) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + bookingId).json().get("status").asText()).isEqualTo(status));
+    }
+
+    protected String status(String bookingId) {
+        return httpGet("/api/v1/bookings/" + bookingId).json().get("status").asText();
+    }
+}

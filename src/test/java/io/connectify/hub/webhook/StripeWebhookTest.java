@@ -1,0 +1,205 @@
+package io.connectify.hub.webhook;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.StripeFake.checkoutSession;
+import static io.connectify.hub.support.StripeFake.event;
+import static io.connectify.hub.support.StripeFake.paymentIntent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+
+import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** Stripe webhooks: verified, deduplicated, durably queued, routed by type to the booking saga. */
+@HubTest
+class StripeWebhookTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    MeterRegistry meters;
+    @Autowired
+    CamelContext camel;
+
+    @Test
+    void aPaidCheckoutConfirmsTheBookingWithACalendarEventOfDerivedId() {
+        String id = confirmedStripeBooking(START);
+
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))
+                .withRequestBody(matchingJsonPath("$.id", equalTo(BookingSaga.eventIdFor(id))))
+                .withRequestBody(matchingJsonPath("$.start.dateTime", equalTo("2026-12-01T09:00:00.000+01:00")))
+                .withRequestBody(matchingJsonPath("$.extendedProperties.private.bookingId", equalTo(id)))
+                .withRequestBody(matchingJsonPath("$.extendedProperties.private.paymentProvider", equalTo("stripe")))
+                .withRequestBody(matchingJsonPath("$.extendedProperties.private.amount", equalTo("9000"))));
+        assertThat(jdbc.sql("SELECT calendar_event_id FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).single()).isEqualTo(BookingSaga.eventIdFor(id));
+    }
+
+    @Test
+    void aHundredDuplicateDeliveriesCreateOneCalendarEvent() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String payload = event("evt_dup_1", "checkout.session.completed", checkoutSession(id, "paid", "pi_dup"));
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+
+        Callable<Integer> deliver = () -> signedStripeWebhook(payload).status();
+        var pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Integer> statuses = pool.invokeAll(java.util.Collections.nCopies(100, deliver)).stream().map(f -> {
+                try {
+                    return f.get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).toList();
+            assertThat(statuses).containsOnly(200);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "stripe").count() - duplicatesBefore)
+                .isEqualTo(99);
+    }
+
+    @Test
+    void aFailureAfterTheSuccessLeavesTheBookingConfirmed() {
+        String id = confirmedStripeBooking(START);
+
+        assertThat(signedStripeWebhook(event("evt_late_fail", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_late", "requires_payment_method"))).status()).isEqualTo(200);
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(status(id)).isEqualTo("CONFIRMED"));
+    }
+
+    @Test
+    void anUnpaidCompletedCheckoutWaitsForTheAsyncPayment() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+
+        signedStripeWebhook(event("evt_unpaid", "checkout.session.completed", checkoutSession(id, "unpaid", "pi_async")));
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
+
+        signedStripeWebhook(event("evt_async_ok", "checkout.session.async_payment_succeeded",
+                checkoutSession(id, "paid", "pi_async")));
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void failedAndExpiredPaymentsReleaseTheSlot() {
+        String failed = pendingBooking(START, "stripe");
+        String expired = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
+
+        signedStripeWebhook(event("evt_fail", "payment_intent.payment_failed", paymentIntent(failed, "pi_f", "requires_payment_method")));
+        signedStripeWebhook(event("evt_exp", "checkout.session.expired", checkoutSession(expired, "unpaid", "")));
+
+        awaitStatus(failed, "PAYMENT_FAILED");
+        awaitStatus(expired, "EXPIRED");
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """).status()).isEqualTo(201);
+    }
+
+    @Test
+    void aPaymentForASlotTakenMeanwhileIsRefunded() {
+        String late = pendingBooking(START, "stripe");
+        clock.advance(Duration.ofMinutes(16)); // the hold runs out...
+        awaitStatus(late, "EXPIRED");
+        pendingBooking(START, "stripe"); // ...and someone else takes the slot
+
+        signedStripeWebhook(event("evt_late_pay", "checkout.session.completed", checkoutSession(late, "paid", "pi_late")));
+
+        awaitStatus(late, "REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_late"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + late + "-refund")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void badSignaturesAreRejectedAndNothingIsQueued() {
+        String id = pendingBooking(START, "stripe");
+        String payload = event("evt_forged", "checkout.session.completed", checkoutSession(id, "paid", "pi_x"));
+        long now = clock.instant().getEpochSecond();
+        String valid = StripeFake.signature(payload, now, StripeFake.WEBHOOK_SECRET);
+        double rejectedBefore = meters.counter("connectify.webhook.rejected", "provider", "stripe").count();
+
+        List<Response> responses = List.of(
+                stripeWebhook(payload, StripeFake.signature(payload, now, "whsec_wrong")),
+                stripeWebhook(payload.replace("\"paid\"", "\"PAID\""), valid),
+                stripeWebhook(payload, StripeFake.signature(payload, now - 301, StripeFake.WEBHOOK_SECRET)),
+                stripeWebhook(payload, null),
+                stripeWebhook(payload, "garbage"),
+                stripeWebhook(payload, valid.replace("v1=", "v0=")),
+                stripeWebhook("not json", StripeFake.signature("not json", now, StripeFake.WEBHOOK_SECRET)));
+
+        for (Response response : responses) {
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.json().get("type").asText()).isEqualTo("invalid-signature");
+        }
+        assertThat(meters.counter("connectify.webhook.rejected", "provider", "stripe").count() - rejectedBefore)
+                .isEqualTo(7);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
+    }
+
+    @Test
+    void eventsSignedWithThePreviousSecretPassWhileSecretsRoll() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String payload = event("evt_rolled", "checkout.session.completed", checkoutSession(id, "paid", "pi_r"));
+
+        var response = stripeWebhook(payload, StripeFake.signature(payload, clock.instant().getEpochSecond(),
+                StripeFake.OLD_WEBHOOK_SECRET));
+
+        assertThat(response.status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void unknownEventTypesAreAcknowledgedAndIgnored() {
+        var response = signedStripeWebhook(event("evt_other", "customer.created", "{\"id\":\"cus_1\",\"object\":\"customer\"}"));
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("received").asBoolean()).isTrue();
+    }
+
+    @Test
+    void acknowledgedEventsWaitInTheQueueWhileNothingConsumesThem() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        camel.getRouteController().stopRoute("stripe-event-dispatch");
+        try {
+            assertThat(signedStripeWebhook(event("evt_queued", "checkout.session.completed",
+                    checkoutSession(id, "paid", "pi_q"))).status()).isEqualTo(200);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
+        } finally {
+            camel.getRouteController().startRoute("stripe-event-dispatch");
+        }
+
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+}

@@ -23,7 +23,7 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
     }
 
     @Override
-    public void configure() {
+    protected void routes() {
         operation(FREEBUSY, "Ask Google Calendar which ranges are busy", "google-calendar://freebusy/query?inBody=content");
         operation(INSERT, "Create a calendar event", "google-calendar://events/insert?inBody=content");
         operation(GET, "Read a calendar event", "google-calendar://events/get");

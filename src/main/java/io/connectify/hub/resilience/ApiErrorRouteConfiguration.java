@@ -4,9 +4,9 @@ import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.springframework.stereotype.Component;
 
 /**
- * Shared error handling of every route that answers a REST caller (they say {@code routeConfigurationId:
- * api-errors}): any failure becomes problem+json. Provider routes do not use it, so their callers see the typed
- * exception itself.
+ * Shared error handling of every route that answers a caller over HTTP (they say {@code routeConfigurationId:
+ * api-errors}): any failure becomes problem+json. Provider adapter routes have no error handler of their own
+ * ({@link ProviderRouteBuilder}), so their failures reach the caller's handling unchanged.
  */
 @Component
 public class ApiErrorRouteConfiguration extends RouteConfigurationBuilder {

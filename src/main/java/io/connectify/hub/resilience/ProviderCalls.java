@@ -63,19 +63,27 @@ public class ProviderCalls {
     public Processor fallback(String provider) {
         return exchange -> {
             Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-            HubException typed = typedCause(cause);
-            if (typed != null) {
-                throw typed;
-            }
-            if (cause == null || causedBy(cause, CallNotPermittedException.class)) {
-                throw new ProviderException(provider, ProviderException.Kind.CIRCUIT_OPEN,
-                        provider + " is temporarily unavailable; try again later",
-                        resilience.retryAfterWhenOpen(provider), null);
-            }
-            log.error("{} call failed unexpectedly", provider, cause);
-            throw new ProviderException(provider, ProviderException.Kind.UNAVAILABLE,
-                    provider + " request failed", null, cause);
+            // the breaker marked the failure handled before calling us: un-mark it, so the caller's error
+            // handling (problem+json, doTry, a transacted rollback) sees the typed error
+            exchange.removeProperty(Exchange.EXCEPTION_HANDLED);
+            exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
+            exchange.setException(typedFailure(provider, cause));
         };
+    }
+
+    private HubException typedFailure(String provider, Throwable cause) {
+        HubException typed = typedCause(cause);
+        if (typed != null) {
+            return typed;
+        }
+        if (cause == null || causedBy(cause, CallNotPermittedException.class)) {
+            return new ProviderException(provider, ProviderException.Kind.CIRCUIT_OPEN,
+                    provider + " is temporarily unavailable; try again later",
+                    resilience.retryAfterWhenOpen(provider), null);
+        }
+        log.error("{} call failed unexpectedly", provider, cause);
+        return new ProviderException(provider, ProviderException.Kind.UNAVAILABLE, provider + " request failed",
+                null, cause);
     }
 
     /**

@@ -23,6 +23,19 @@ public abstract class ProviderRouteBuilder extends RouteBuilder {
         this.translator = translator;
     }
 
+    /**
+     * Adapter routes are called by other routes: with no error handler of their own, a failure travels unchanged to
+     * the caller (a nested route's error handler would mark it handled, and the caller could no longer answer it).
+     */
+    @Override
+    public void configure() throws Exception {
+        errorHandler(noErrorHandler());
+        routes();
+    }
+
+    /** The provider's routes: {@link #operation} calls and the request/answer steps around them. */
+    protected abstract void routes() throws Exception;
+
     /** {@code direct:<route-id>} -> breaker -> {@code uri}; the route id is the endpoint's name. */
     protected void operation(String endpoint, String description, String uri) {
         from(endpoint)

@@ -24,7 +24,7 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
     }
 
     @Override
-    public void configure() {
+    protected void routes() {
         from(CREATE_GATEWAY).routeId("payrexx-create-gateway").routeDescription("Create a Payrexx payment page")
                 .bean("payrexxRequests", "createGateway")
                 .to(CALL)

@@ -17,7 +17,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     }
 
     @Override
-    public void configure() {
+    protected void routes() {
         operation(CHECKOUT_SESSION, "Create a Stripe Checkout Session", "bean:stripeOperations?method=checkoutSession");
         operation(PAYMENT_INTENT, "Create a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntent");
         operation(REFUND, "Refund a Stripe payment", "bean:stripeOperations?method=refund");

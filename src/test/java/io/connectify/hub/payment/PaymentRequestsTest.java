@@ -1,0 +1,186 @@
+package io.connectify.hub.payment;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.Webhooks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** What Stripe and Payrexx receive from the hub, and how their errors reach callers. */
+@HubTest
+class PaymentRequestsTest extends Webhooks {
+
+    @Test
+    void aStripeBookingOpensACheckoutSessionWithItsIdempotencyKey() {
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"},"summary":"Consultation with John Doe"}
+                """);
+
+        assertThat(response.status()).isEqualTo(201);
+        String id = response.json().get("id").asText();
+        assertThat(response.json().get("paymentUrl").asText()).isEqualTo("https://checkout.stripe.com/c/pay/cs_test_123");
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions"))
+                .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-checkout")));
+        assertThat(sent).hasSize(1);
+        Map<String, String> form = form(sent.get(0).getBodyAsString());
+        assertThat(form).containsEntry("mode", "payment")
+                .containsEntry("line_items[0][price_data][unit_amount]", "9000")
+                .containsEntry("line_items[0][price_data][currency]", "chf")
+                .containsEntry("line_items[0][price_data][product_data][name]", "Consultation with John Doe")
+                .containsEntry("line_items[0][quantity]", "1")
+                .containsEntry("metadata[bookingId]", id)
+                .containsEntry("payment_intent_data[metadata][bookingId]", id)
+                .containsEntry("client_reference_id", id)
+                .containsEntry("customer_email", "john@example.com");
+    }
+
+    @Test
+    void withoutAProviderTheCurrencysProviderIsUsed() {
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"J","email":"j@example.com"}}
+                """);
+
+        assertThat(response.json().get("provider").asText()).isEqualTo("stripe");
+    }
+
+    @Test
+    void aPayrexxBookingOpensAGatewayAuthenticatedWithTheApiKey() {
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"payrexx",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}
+                """);
+
+        assertThat(response.status()).isEqualTo(201);
+        String id = response.json().get("id").asText();
+        assertThat(response.json().get("paymentUrl").asText()).isEqualTo("https://connectify-test.payrexx.com/?payment=abc");
+        var sent = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/"))
+                .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE))
+                .withHeader("X-API-KEY", equalTo(PayrexxFake.API_KEY))
+                .withHeader("X-API-Key", absent().or(equalTo(PayrexxFake.API_KEY))));
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0).getHeaders().getHeader("X-API-Key").values()).doesNotContain(API_KEY);
+        assertThat(form(sent.get(0).getBodyAsString())).containsEntry("amount", "9000").containsEntry("currency", "CHF")
+                .containsEntry("purpose", "Consultation with John Doe").containsEntry("referenceId", id)
+                .containsEntry("fields[email][value]", "john@example.com")
+                .containsEntry("fields[forename][value]", "John").containsEntry("fields[surname][value]", "Doe");
+    }
+
+    @Test
+    void aPaymentThatCannotStartFreesTheSlot() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/checkout/sessions")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json").withBody("{\"error\":{\"type\":\"api_error\"}}")));
+
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"J","email":"j@example.com"}}
+                """);
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(jdbc.sql("SELECT status FROM booking").query(String.class).single()).isEqualTo("CANCELLED");
+        stripe.reset();
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"J","email":"j@example.com"}}
+                """).status()).isEqualTo(201);
+    }
+
+    @Test
+    void aPaymentIntentCarriesTheCallersIdempotencyKey() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_7500","object":"payment_intent","amount":7500,"currency":"chf",
+                 "status":"requires_payment_method","client_secret":"pi_7500_secret_x"}""")));
+
+        var response = send(request("/api/v1/payments/stripe/payment-intents").header("Content-Type", "application/json")
+                .header("Idempotency-Key", "order-42").POST(java.net.http.HttpRequest.BodyPublishers.ofString("""
+                        {"amount":7500,"currency":"CHF","description":"Consultation","metadata":{"orderId":"42"}}
+                        """)), API_KEY);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("id").asText()).isEqualTo("pi_7500");
+        assertThat(response.json().get("currency").asText()).isEqualTo("CHF");
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents"))
+                .withHeader("Idempotency-Key", equalTo("order-42")));
+        assertThat(sent).hasSize(1);
+        assertThat(form(sent.get(0).getBodyAsString())).containsEntry("amount", "7500").containsEntry("currency", "chf")
+                .containsEntry("description", "Consultation").containsEntry("metadata[orderId]", "42");
+    }
+
+    @Test
+    void aRetriedRequestWithoutKeyDerivesTheSameKey() {
+        String body = "{\"paymentIntent\":\"pi_123\",\"amount\":4000}";
+        httpPost("/api/v1/payments/refunds", body);
+        httpPost("/api/v1/payments/refunds", body);
+
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("amount=4000")));
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(0).getHeader("Idempotency-Key")).isEqualTo(sent.get(1).getHeader("Idempotency-Key"))
+                .startsWith("refund-");
+    }
+
+    @ParameterizedTest(name = "Stripe {0} -> {2}")
+    @CsvSource({
+            "402, card_error, 402, payment-declined, 1",
+            "400, invalid_request_error, 400, validation, 1",
+            "401, invalid_request_error, 502, provider-error, 1",
+            "429, rate_limit_error, 429, rate-limited, 3",
+            "500, api_error, 502, provider-error, 3"})
+    void stripeErrorsBecomeProblemsAndOnlyRetryableOnesAreRetried(int status, String type, int expected,
+                                                                 String problem, int calls) {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"%s","code":"x","decline_code":"insufficient_funds","param":"amount",
+                         "message":"Secret detail %s"}}""".formatted(type, StripeFake.SECRET_KEY))));
+
+        var response = httpPost("/api/v1/payments/stripe/payment-intents", "{\"amount\":7500,\"currency\":\"CHF\"}");
+
+        assertThat(response.status()).isEqualTo(expected);
+        assertThat(response.json().get("type").asText()).isEqualTo(problem);
+        assertThat(response.body()).doesNotContain(StripeFake.SECRET_KEY);
+        stripe.server().verify(calls, postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
+    }
+
+    @Test
+    void payrexxTransactionsAndGatewaysHaveTheirOwnEndpoints() {
+        payrexx.transaction(555, "confirmed", "b-1");
+
+        var transaction = httpGet("/api/v1/payments/payrexx/transactions/555");
+        assertThat(transaction.status()).isEqualTo(200);
+        assertThat(transaction.json().get("status").asText()).isEqualTo("confirmed");
+        assertThat(transaction.json().get("currency").asText()).isEqualTo("CHF");
+        payrexx.server().verify(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/555/"))
+                .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
+
+        var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":7500,"currency":"CHF","purpose":"Consultation","fields":{"email":"a@b.ch"}}""");
+        assertThat(gateway.status()).isEqualTo(200);
+        assertThat(gateway.json().get("url").asText()).isEqualTo("https://connectify-test.payrexx.com/?payment=abc");
+        var missing = httpGet("/api/v1/payments/payrexx/transactions/999");
+        assertThat(missing.status()).as(missing.body()).isEqualTo(404);
+    }
+
+    private static Map<String, String> form(String body) {
+        return java.util.Arrays.stream(body.split("&")).map(p -> p.split("=", 2))
+                .collect(Collectors.toMap(p -> URLDecoder.decode(p[0], StandardCharsets.UTF_8),
+                        p -> p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "", (a, b) -> b));
+    }
+}

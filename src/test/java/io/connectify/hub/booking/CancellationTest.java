@@ -1,0 +1,109 @@
+package io.connectify.hub.booking;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.Webhooks;
+import org.junit.jupiter.api.Test;
+
+/** Cancelling and rescheduling bookings: calendar event removed or moved, refunds within the cut-off. */
+@HubTest
+class CancellationTest extends Webhooks {
+
+    private static final String START = "2026-12-02T09:00:00+01:00";
+
+    @Test
+    void cancellingBeforeTheCutOffDeletesTheEventAndRefunds() {
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/" + event))
+                .willReturn(noContent()));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.json().get("status").asText()).isEqualTo("REFUNDED");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=pi_" + id.substring(0, 8)))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+    }
+
+    @Test
+    void cancellingAfterTheCutOffCancelsWithoutRefund() {
+        String id = confirmedStripeBooking(START);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id)))
+                .willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; cut-off is 24 h
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.json().get("status").asText()).isEqualTo("CANCELLED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aPendingBookingIsCancelledAndFreesItsSlot() {
+        String id = pendingBooking(START, "stripe");
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("CANCELLED");
+        pendingBooking(START, "stripe");
+    }
+
+    @Test
+    void reschedulingMovesTheEventWithoutANewPayment() {
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "x", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        // Google reports the booking's own event as busy: that must not block moving it by 30 minutes later
+        google.busy(Instant.parse("2026-12-02T08:00:00Z"), Instant.parse("2026-12-02T09:00:00Z"));
+
+        var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T09:30:00+01:00\"}");
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        assertThat(moved.json().get("start").asText()).isEqualTo("2026-12-02T09:30:00+01:00");
+        assertThat(moved.json().get("end").asText()).isEqualTo("2026-12-02T10:30:00+01:00");
+        google.server().verify(patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)).withRequestBody(equalToJson("""
+                {"start":{"dateTime":"2026-12-02T09:30:00.000+01:00"},"end":{"dateTime":"2026-12-02T10:30:00.000+01:00"}}
+                """)));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+    }
+
+    @Test
+    void reschedulingToATakenSlotIsAConflict() {
+        String id = confirmedStripeBooking(START);
+        google.busy(Instant.parse("2026-12-02T12:00:00Z"), Instant.parse("2026-12-02T13:00:00Z"));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T13:00:00+01:00\"}");
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("booking-conflict");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    @Test
+    void onlyConfirmedBookingsCanBeRescheduled() {
+        String id = pendingBooking(START, "stripe");
+
+        var response = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T13:00:00+01:00\"}");
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
+    }
+}

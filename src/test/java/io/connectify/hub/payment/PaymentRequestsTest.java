@@ -174,6 +174,12 @@ class PaymentRequestsTest extends Webhooks {
                 {"amount":7500,"currency":"CHF","purpose":"Consultation","fields":{"email":"a@b.ch"}}""");
         assertThat(gateway.status()).isEqualTo(200);
         assertThat(gateway.json().get("url").asText()).isEqualTo("https://connectify-test.payrexx.com/?payment=abc");
+        payrexx.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1.0/Gateway/77/"))
+                .willReturn(okJson("{\"status\":\"success\",\"data\":[{\"id\":77,\"status\":\"confirmed\",\"amount\":7500,"
+                        + "\"currency\":\"CHF\",\"link\":\"https://connectify-test.payrexx.com/?payment=abc\"}]}")));
+        var read = httpGet("/api/v1/payments/payrexx/gateways/77");
+        assertThat(read.status()).isEqualTo(200);
+        assertThat(read.json().get("status").asText()).isEqualTo("confirmed");
         var missing = httpGet("/api/v1/payments/payrexx/transactions/999");
         assertThat(missing.status()).as(missing.body()).isEqualTo(404);
     }

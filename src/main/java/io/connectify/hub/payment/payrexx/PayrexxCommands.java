@@ -24,6 +24,9 @@ public final class PayrexxCommands {
             @Size(max = 20) Map<@Pattern(regexp = "[a-z_]{1,30}") String, @Size(max = 250) String> fields) {
     }
 
+    public record Gateway(long id, String status, String referenceId, long amount, String currency, String link) {
+    }
+
     public record Transaction(long id, String uuid, String status, String referenceId, long amount, String currency) {
     }
 

@@ -21,9 +21,10 @@ public class PayrexxPaymentApi {
         return json.read(body, GatewayRequest.class);
     }
 
-    public Long transactionId(@Header("id") String id) {
+    /** The numeric id of a Payrexx gateway or transaction in the path. */
+    public Long id(@Header("id") String id) {
         if (id == null || !id.matches("[0-9]{1,18}")) {
-            throw new ValidationException("'id' is not a Payrexx transaction id");
+            throw new ValidationException("'id' is not a Payrexx id");
         }
         return Long.parseLong(id);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
@@ -62,6 +63,10 @@ public class PayrexxRequests {
         request(exchange, "POST", "Gateway/", params);
     }
 
+    public void getGateway(@Body Long gatewayId, Exchange exchange) {
+        request(exchange, "GET", "Gateway/" + gatewayId + "/", Map.of());
+    }
+
     public void getTransaction(@Body Long transactionId, Exchange exchange) {
         request(exchange, "GET", "Transaction/" + transactionId + "/", Map.of());
     }
@@ -78,6 +83,12 @@ public class PayrexxRequests {
     public PaymentLink readGateway(@Body String answer) {
         JsonNode gateway = data(answer);
         return new PaymentLink(PayrexxConfig.PROVIDER, gateway.path("id").asText(), gateway.path("link").asText());
+    }
+
+    public Gateway readGatewayState(@Body String answer) {
+        JsonNode g = data(answer);
+        return new Gateway(g.path("id").asLong(), g.path("status").asText(), g.path("referenceId").asText(null),
+                g.path("amount").asLong(), g.path("currency").asText(null), g.path("link").asText(null));
     }
 
     public Transaction readTransaction(@Body String answer) {

@@ -12,6 +12,7 @@ import org.springframework.stereotype.Component;
 public class PayrexxRoutes extends ProviderRouteBuilder {
 
     public static final String CREATE_GATEWAY = "direct:payrexx-create-gateway";
+    public static final String GET_GATEWAY = "direct:payrexx-get-gateway";
     public static final String GET_TRANSACTION = "direct:payrexx-get-transaction";
     public static final String REFUND = "direct:payrexx-refund-transaction";
     private static final String CALL = "direct:payrexx-call";
@@ -29,6 +30,10 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
                 .bean("payrexxRequests", "createGateway")
                 .to(CALL)
                 .bean("payrexxRequests", "readGateway");
+        from(GET_GATEWAY).routeId("payrexx-get-gateway").routeDescription("Read a Payrexx payment page")
+                .bean("payrexxRequests", "getGateway")
+                .to(CALL)
+                .bean("payrexxRequests", "readGatewayState");
         from(GET_TRANSACTION).routeId("payrexx-get-transaction").routeDescription("Read a Payrexx transaction")
                 .bean("payrexxRequests", "getTransaction")
                 .to(CALL)

@@ -47,19 +47,21 @@ public class StripeWebhookVerifier {
             reject("Missing Stripe-Signature header or body");
         }
         boolean valid = false;
+        String why = "no webhook secret configured";
         for (String secret : connection.webhookSecrets()) {
             try {
                 Webhook.constructEvent(payload, signature, secret, toleranceSeconds, clock);
                 valid = true;
                 break;
             } catch (SignatureVerificationException tryNextSecret) {
-                // another configured secret may have signed it
+                // another configured secret may have signed it; Stripe's message says what failed, not the secret
+                why = tryNextSecret.getMessage();
             } catch (RuntimeException notAnEvent) {
                 reject("Body is not a Stripe event");
             }
         }
         if (!valid) {
-            reject("Stripe-Signature does not match, or the event is too old");
+            reject("Stripe-Signature does not verify: " + why);
         }
         JsonNode event = read(payload);
         JsonNode object = event.path("data").path("object");

@@ -1,0 +1,107 @@
+package io.connectify.hub.webhook;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.ConnectifyHubApplication;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.TestClockConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Guaranteed delivery across a restart: events the hub acknowledged while nothing processed them are in the
+ * broker's journal on disk, and the restarted hub processes each exactly once.
+ */
+class WebhookRestartTest {
+
+    private static final GoogleCalendarFake google = new GoogleCalendarFake();
+    private static final StripeFake stripe = new StripeFake();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path data;
+
+    @Test
+    void acknowledgedEventsSurviveARestartAndAreProcessedOnce() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x",
+                "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        String bookingId;
+        try (var hub = start(false)) {
+            int port = port(hub);
+            var booked = call(port, "/api/v1/bookings", """
+                    {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                     "customer":{"name":"John Doe","email":"john@example.com"}}""", null);
+            assertThat(booked.statusCode()).isEqualTo(201);
+            bookingId = new ObjectMapper().readTree(booked.body()).get("id").asText();
+            String payload = StripeFake.event("evt_restart", "checkout.session.completed",
+                    StripeFake.checkoutSession(bookingId, "paid", "pi_restart"));
+            String signature = StripeFake.signature(payload, TestClockConfig.NOW.getEpochSecond(), StripeFake.WEBHOOK_SECRET);
+            assertThat(call(port, "/webhooks/stripe", payload, signature).statusCode()).isEqualTo(200);
+            assertThat(call(port, "/webhooks/stripe", payload, signature).statusCode()).isEqualTo(200);
+            assertThat(status(port, bookingId)).isEqualTo("PENDING_PAYMENT");
+        }
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+
+        try (var hub = start(true)) {
+            int port = port(hub);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(status(port, bookingId)).isEqualTo("CONFIRMED"));
+        }
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    private ConfigurableApplicationContext start(boolean consumers) {
+        return new SpringApplicationBuilder(ConnectifyHubApplication.class, TestClockConfig.class)
+                .profiles("test")
+                // command-line arguments: they outrank application.yaml, unlike the builder's default properties
+                .run(
+                        "--server.port=0",
+                        "--spring.datasource.url=jdbc:h2:file:" + data.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
+                        "--spring.artemis.embedded.persistent=true",
+                        "--spring.artemis.embedded.server-id=4242",
+                        "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
+                        "--connectify.queues.consumers-enabled=" + consumers,
+                        "--connectify.gcal.key-path=" + google.keyFile(),
+                        "--connectify.gcal.root-url=" + google.rootUrl(),
+                        "--connectify.stripe.secret-key=" + StripeFake.SECRET_KEY,
+                        "--connectify.stripe.webhook-secrets=" + StripeFake.WEBHOOK_SECRET,
+                        "--connectify.stripe.api-base=" + stripe.apiBase());
+    }
+
+    private static int port(ConfigurableApplicationContext hub) {
+        return Integer.parseInt(hub.getEnvironment().getProperty("local.server.port"));
+    }
+
+    private String status(int port, String bookingId) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/bookings/"
+                + bookingId)).header("X-API-Key", "test-api-key").build(), HttpResponse.BodyHandlers.ofString());
+        return new ObjectMapper().readTree(response.body()).get("status").asText();
+    }
+
+    private HttpResponse<String> call(int port, String path, String body, String stripeSignature) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").header("X-API-Key", "test-api-key")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (stripeSignature != null) {
+            request.header("Stripe-Signature", stripeSignature);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+}

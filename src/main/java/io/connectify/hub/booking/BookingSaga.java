@@ -16,6 +16,7 @@ import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
@@ -220,8 +221,8 @@ public class BookingSaga {
             }
             template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
         } catch (CamelExecutionException e) {
-            Throwable t = e.getCause();
-            throw t instanceof HubException he ? he : e;
+            HubException typed = Causes.find(e, HubException.class);
+            throw typed != null ? typed : e;
         }
     }
 

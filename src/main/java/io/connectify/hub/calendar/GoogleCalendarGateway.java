@@ -12,6 +12,7 @@ import com.google.api.services.calendar.model.FreeBusyCalendar;
 import com.google.api.services.calendar.model.FreeBusyRequest;
 import com.google.api.services.calendar.model.FreeBusyRequestItem;
 import com.google.api.services.calendar.model.FreeBusyResponse;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
@@ -106,14 +107,8 @@ public class GoogleCalendarGateway {
         try {
             return template.requestBodyAndHeaders(endpoint, body, headers, type);
         } catch (CamelExecutionException e) {
-            Throwable t = e.getCause();
-            while (t != null) {
-                if (t instanceof HubException he) {
-                    throw he;
-                }
-                t = t.getCause();
-            }
-            throw e;
+            HubException typed = Causes.find(e, HubException.class);
+            throw typed != null ? typed : e;
         }
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -28,11 +29,11 @@ public final class GoogleErrors {
     }
 
     public static HubException translate(Throwable failure) {
-        HttpResponseException http = find(failure, HttpResponseException.class);
+        HttpResponseException http = Causes.find(failure, HttpResponseException.class);
         if (http != null) {
             return fromStatus(http.getStatusCode(), reason(http), retryAfter(http));
         }
-        IOException io = find(failure, IOException.class);
+        IOException io = Causes.find(failure, IOException.class);
         if (io != null) {
             log.warn("Google Calendar unreachable: {}", io.getClass().getSimpleName());
             return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Google Calendar did not answer", null, null);
@@ -88,15 +89,5 @@ public final class GoogleErrors {
         } catch (NumberFormatException notSeconds) {
             return null; // an HTTP-date: fall back to the computed back-off
         }
-    }
-
-    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
-        while (t != null) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-            t = t.getCause();
-        }
-        return null;
     }
 }

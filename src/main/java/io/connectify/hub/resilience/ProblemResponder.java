@@ -70,15 +70,13 @@ public class ProblemResponder {
     }
 
     private static HubException typed(Throwable t) {
-        while (t != null) {
-            if (t instanceof HubException he) {
-                return he;
-            }
-            // the request body could not be read as text: invalid UTF-8 (Tomcat's reader fails on it)
-            if (t instanceof CharacterCodingException || t instanceof StreamCacheException) {
-                return new ValidationException("Request body could not be read as UTF-8 text");
-            }
-            t = t.getCause();
+        HubException typed = Causes.find(t, HubException.class);
+        if (typed != null) {
+            return typed;
+        }
+        // the request body could not be read as text: invalid UTF-8 (Tomcat's reader fails on it)
+        if (Causes.find(t, CharacterCodingException.class) != null || Causes.find(t, StreamCacheException.class) != null) {
+            return new ValidationException("Request body could not be read as UTF-8 text");
         }
         return null;
     }

@@ -72,11 +72,11 @@ public class ProviderCalls {
     }
 
     private HubException typedFailure(String provider, Throwable cause) {
-        HubException typed = typedCause(cause);
+        HubException typed = Causes.find(cause, HubException.class);
         if (typed != null) {
             return typed;
         }
-        if (cause == null || causedBy(cause, CallNotPermittedException.class)) {
+        if (cause == null || Causes.find(cause, CallNotPermittedException.class) != null) {
             return new ProviderException(provider, ProviderException.Kind.CIRCUIT_OPEN,
                     provider + " is temporarily unavailable; try again later",
                     resilience.retryAfterWhenOpen(provider), null);
@@ -117,23 +117,4 @@ public class ProviderCalls {
         return t;
     }
 
-    private static HubException typedCause(Throwable t) {
-        while (t != null) {
-            if (t instanceof HubException he) {
-                return he;
-            }
-            t = t.getCause();
-        }
-        return null;
-    }
-
-    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
-        while (t != null) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-            t = t.getCause();
-        }
-        return false;
-    }
 }

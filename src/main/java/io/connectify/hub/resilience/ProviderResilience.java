@@ -96,16 +96,7 @@ public class ProviderResilience {
     }
 
     static boolean isProviderFailure(Throwable e) {
-        Throwable t = e;
-        while (t != null) {
-            if (t instanceof ProviderException pe) {
-                return pe.countsAsFailure();
-            }
-            if (t instanceof HubException) {
-                return false;
-            }
-            t = t.getCause();
-        }
-        return true;
+        HubException typed = Causes.find(e, HubException.class);
+        return typed == null || typed instanceof ProviderException pe && pe.countsAsFailure();
     }
 }

@@ -2,6 +2,7 @@ package io.connectify.hub.payment.payrexx;
 
 import java.io.IOException;
 
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -21,17 +22,18 @@ public final class PayrexxErrors {
     }
 
     public static HubException translate(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof HubException he) {
-                return he;
-            }
-            if (t instanceof HttpOperationFailedException http) {
-                return fromStatus(http.getStatusCode());
-            }
-            if (t instanceof IOException io) {
-                log.warn("Payrexx unreachable: {}", io.getClass().getSimpleName());
-                return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Payrexx did not answer", null, null);
-            }
+        HubException typed = Causes.find(failure, HubException.class);
+        if (typed != null) {
+            return typed;
+        }
+        HttpOperationFailedException http = Causes.find(failure, HttpOperationFailedException.class);
+        if (http != null) {
+            return fromStatus(http.getStatusCode());
+        }
+        IOException io = Causes.find(failure, IOException.class);
+        if (io != null) {
+            log.warn("Payrexx unreachable: {}", io.getClass().getSimpleName());
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Payrexx did not answer", null, null);
         }
         log.error("Payrexx call failed before reaching Payrexx: {}", failure.getClass().getName());
         return new ProviderException(PROVIDER, Kind.REJECTED, "Payrexx request failed", null, null);

@@ -10,6 +10,7 @@ import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.PermissionException;
 import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -34,7 +35,7 @@ public final class StripeErrors {
     }
 
     public static HubException translate(Throwable failure) {
-        StripeException e = find(failure);
+        StripeException e = Causes.find(failure, StripeException.class);
         if (e == null) {
             log.error("Stripe call failed before reaching Stripe: {}", failure.getClass().getName());
             return new ProviderException(PROVIDER, Kind.REJECTED, "Stripe request failed", null, null);
@@ -72,15 +73,5 @@ public final class StripeErrors {
 
     private static String param(String name) {
         return name == null ? "" : ": parameter '" + name + "'";
-    }
-
-    private static StripeException find(Throwable t) {
-        while (t != null) {
-            if (t instanceof StripeException se) {
-                return se;
-            }
-            t = t.getCause();
-        }
-        return null;
     }
 }

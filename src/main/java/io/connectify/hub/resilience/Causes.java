@@ -1,0 +1,18 @@
+package io.connectify.hub.resilience;
+
+/** Looks through a failure's cause chain (Camel and the SDKs wrap what the hub needs to see). */
+public final class Causes {
+
+    private Causes() {
+    }
+
+    /** The first throwable of {@code type} in the chain starting at {@code failure}, or null. */
+    public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}

@@ -4,7 +4,6 @@ import javax.sql.DataSource;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
-import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -19,8 +18,8 @@ public class WebhookConfig {
      * by every hub instance, so a duplicate delivery is dropped whichever instance receives it.
      */
     @Bean
-    JdbcMessageIdRepository webhookEventRepository(DataSource dataSource, TransactionTemplate transactions) {
-        JdbcMessageIdRepository repository = new JdbcMessageIdRepository(dataSource, transactions, "webhook-events");
+    ProcessedEventRepository webhookEventRepository(DataSource dataSource, TransactionTemplate transactions) {
+        ProcessedEventRepository repository = new ProcessedEventRepository(dataSource, transactions, "webhook-events");
         repository.setCreateTableIfNotExists(false);
         return repository;
     }

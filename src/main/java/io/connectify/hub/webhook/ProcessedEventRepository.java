@@ -1,0 +1,28 @@
+package io.connectify.hub.webhook;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Camel's JDBC idempotent repository, with one race closed: two deliveries of the same event at the same moment
+ * both find the key absent, and the slower insert fails on the primary key. That delivery is a duplicate, not an
+ * error, so it answers "already seen" instead of failing the webhook with a 500.
+ */
+public class ProcessedEventRepository extends JdbcMessageIdRepository {
+
+    public ProcessedEventRepository(DataSource dataSource, TransactionTemplate transactions, String processorName) {
+        super(dataSource, transactions, processorName);
+    }
+
+    @Override
+    public boolean add(String key) {
+        try {
+            return super.add(key);
+        } catch (DuplicateKeyException concurrentDuplicate) {
+            return false;
+        }
+    }
+}

@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.StripeRequestValidator;
 import io.connectify.hub.support.Webhooks;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,6 +29,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** What Stripe and Payrexx receive from the hub, and how their errors reach callers. */
 @HubTest
 class PaymentRequestsTest extends Webhooks {
+
+    @AfterEach
+    void everyStripeRequestMatchesStripesApiDescription() {
+        StripeRequestValidator.assertValid(stripe.server());
+    }
 
     @Test
     void aStripeBookingOpensACheckoutSessionWithItsIdempotencyKey() {

@@ -102,9 +102,10 @@ public class BookingRepository {
     public void insert(Booking b, Instant now) {
         jdbc.sql("""
                 INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency,
-                    customer_name, customer_email, customer_phone, customer_locale, summary, description, provider,
+                    customer_name, customer_email, customer_phone, customer_locale, customer_time_zone, summary,
+                    description, provider,
                     payment_url, calendar_event_id, hold_expires_at, created_at, updated_at)
-                VALUES (:id, :status, :start, :end, :duration, :amount, :currency, :name, :email, :phone, :locale,
+                VALUES (:id, :status, :start, :end, :duration, :amount, :currency, :name, :email, :phone, :locale, :zone,
                     :summary, :description, :provider, :paymentUrl, :eventId, :holdExpiresAt, :now, :now)
                 """)
                 .param("id", b.id()).param("status", b.status().name())
@@ -112,6 +113,7 @@ public class BookingRepository {
                 .param("duration", b.durationMinutes()).param("amount", b.amount()).param("currency", b.currency())
                 .param("name", b.customer().name()).param("email", b.customer().email())
                 .param("phone", b.customer().phone()).param("locale", b.customer().locale())
+                .param("zone", b.customer().timeZone())
                 .param("summary", b.summary()).param("description", b.description())
                 .param("provider", b.provider()).param("paymentUrl", b.paymentUrl())
                 .param("eventId", b.calendarEventId())
@@ -148,7 +150,8 @@ public class BookingRepository {
                 instant(rs, "end_at").atZone(zone).toOffsetDateTime(),
                 rs.getInt("duration_minutes"), rs.getLong("amount"), rs.getString("currency"),
                 new Customer(rs.getString("customer_name"), rs.getString("customer_email"),
-                        rs.getString("customer_phone"), rs.getString("customer_locale")),
+                        rs.getString("customer_phone"), rs.getString("customer_locale"),
+                        rs.getString("customer_time_zone")),
                 rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
                 rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
                 instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"));

@@ -14,6 +14,8 @@ import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.notification.NotificationLog;
+import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
@@ -41,6 +43,10 @@ import org.springframework.stereotype.Component;
 public class BookingSaga {
 
     private static final Logger log = LoggerFactory.getLogger(BookingSaga.class);
+    static final String CONFIRMATION = "confirmation";
+    static final String CANCELLATION = "cancellation";
+    static final String REFUND = "refund";
+    static final String PAYMENT_FAILED = "payment-failed";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -52,11 +58,14 @@ public class BookingSaga {
     private final BookingProperties properties;
     private final PaymentProperties payments;
     private final ProducerTemplate template;
+    private final NotificationLog notifications;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours, BookingProperties properties,
-                       PaymentProperties payments, ProducerTemplate template, Clock clock) {
+                       PaymentProperties payments, ProducerTemplate template, NotificationLog notifications,
+                       Clock clock) {
+        this.notifications = notifications;
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -81,6 +90,9 @@ public class BookingSaga {
         Booking booking = known(bookingId);
         if (booking == null || !PAYABLE.contains(booking.status())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, booking == null ? "unknown" : booking.status());
+            if (booking != null && booking.status() == BookingStatus.CONFIRMED) {
+                notifyOnce(bookingId, CONFIRMATION); // a redelivery after the notification step had failed
+            }
             return;
         }
         booking = withPaymentReference(booking, provider, paymentReference);
@@ -91,6 +103,7 @@ public class BookingSaga {
             log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
             refund(booking, null);
             bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
+            notifyOnce(bookingId, REFUND);
             return;
         }
         String eventId = eventIdFor(bookingId);
@@ -107,6 +120,7 @@ public class BookingSaga {
                 paidAmount == null ? booking.amount() : paidAmount, now)) {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         }
+        notifyOnce(bookingId, CONFIRMATION);
     }
 
     /** A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. */
@@ -114,6 +128,7 @@ public class BookingSaga {
         if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
                 BookingStatus.PAYMENT_FAILED, "the provider reported the payment failed", now())) {
             log.info("Booking {} payment failed", bookingId);
+            notifyOnce(bookingId, PAYMENT_FAILED);
         }
     }
 
@@ -140,9 +155,11 @@ public class BookingSaga {
                     refund(booking, null);
                     bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.REFUNDED,
                             "cancelled and refunded", now);
+                    notifyOnce(bookingId, REFUND);
                 } else {
                     bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                             inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
+                    notifyOnce(bookingId, CANCELLATION);
                 }
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
@@ -184,6 +201,18 @@ public class BookingSaga {
         });
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * Queues a booking event's notifications, once: a saga step that repeats (redelivery) does not notify twice,
+     * and one whose notification step failed notifies on its next delivery. Sending happens from the queue, so a
+     * notification failure never undoes the booking.
+     */
+    private void notifyOnce(String bookingId, String kind) {
+        if (!notifications.planned(bookingId, kind)) {
+            template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
+                    NotificationPlanner.KIND, kind);
+        }
     }
 
     private boolean rehold(Booking booking, Instant now) {

@@ -17,6 +17,7 @@ import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.SlotNotBookableException;
+import io.connectify.hub.resilience.ValidationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -151,8 +152,12 @@ public class BookingService {
         return clock.instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
-    private static Customer withDefaults(Customer c) {
-        return new Customer(c.name().trim(), c.email().trim(), c.phone(), c.locale() == null ? "en" : c.locale());
+    private Customer withDefaults(Customer c) {
+        String zone = c.timeZone() == null ? hours.timeZone().getId() : c.timeZone();
+        if (!ZoneId.getAvailableZoneIds().contains(zone)) {
+            throw new ValidationException("'customer.timeZone' is not a known time zone");
+        }
+        return new Customer(c.name().trim(), c.email().trim(), c.phone(), c.locale() == null ? "en" : c.locale(), zone);
     }
 
     private static BookingConflictException conflict(OffsetDateTime start) {

@@ -51,6 +51,8 @@ public class ProviderCalls {
                 if (attemptExchange.getException() != null) {
                     throw translator.apply(attemptExchange.getException());
                 }
+                // the provider's answer headers (SendGrid's X-Message-Id, HTTP status) travel back with the body
+                exchange.getMessage().setHeaders(attemptExchange.getMessage().getHeaders());
                 Object body = attemptExchange.getMessage().getBody();
                 // an HTTP answer is a stream: read it while the attempt's exchange is alive
                 return body instanceof java.io.InputStream || body instanceof org.apache.camel.StreamCache

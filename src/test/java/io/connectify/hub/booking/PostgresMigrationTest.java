@@ -46,7 +46,7 @@ class PostgresMigrationTest {
         var booking = new Booking("2f1c7d0e-0000-4000-8000-000000000001", BookingStatus.PENDING_PAYMENT,
                 Instant.parse("2026-12-01T08:00:00Z").atZone(zurich).toOffsetDateTime(),
                 Instant.parse("2026-12-01T09:00:00Z").atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
-                new Customer("John Doe", "john@example.com", "+41791234567", "de"), "Consultation", null, null,
+                new Customer("John Doe", "john@example.com", "+41791234567", "de", "Europe/Zurich"), "Consultation", null, null,
                 null, null, now.plusSeconds(900), now, null, null);
 
         Integer locked = repository.withSlotLock(() -> {
@@ -63,6 +63,6 @@ class PostgresMigrationTest {
         assertThat(repository.expireHolds(now.plusSeconds(901))).isEqualTo(1);
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list()).containsExactly("1", "2");
+                .query(String.class).list()).containsExactly("1", "2", "3");
     }
 }

@@ -98,6 +98,11 @@ class SandboxModeTest {
         assertThat(events.get("events").findValuesAsText("summary")).hasSize(2);
         assertThat(events.get("events").get(0).get("privateProperties").get("paymentProvider").asText())
                 .isEqualTo("stripe");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
+            JsonNode outbox = call("GET", "/sandbox/outbox", null);
+            assertThat(outbox.get("email").findValuesAsText("subject")).hasSize(2)
+                    .allMatch(subject -> subject.startsWith("Your appointment on Wednesday, December 2, 2026"));
+        });
     }
 
     private JsonNode call(String method, String path, String body) throws Exception {

@@ -1,0 +1,78 @@
+package io.connectify.hub.notification;
+
+import com.twilio.http.TwilioRestClient;
+import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.sandbox.HubAddress;
+import io.connectify.hub.sandbox.Outbox;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.connectify.hub.sandbox.SandboxServer;
+import io.connectify.hub.sandbox.SendGridSimulator;
+import io.connectify.hub.sandbox.TwilioSimulator;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Twilio (camel-twilio) and SendGrid (camel-http), each live with credentials or against its simulator. */
+@Configuration(proxyBeanMethods = false)
+public class NotificationConfig {
+
+    public static final String TWILIO = "twilio";
+    public static final String SENDGRID = "sendgrid";
+
+    @Bean
+    TwilioConnection twilioConnection(TwilioProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
+                                      Outbox outbox) {
+        if (p.live()) {
+            if (p.apiKeySid() == null || p.apiKeySecret() == null || p.authToken() == null
+                    || (p.fromNumber() == null && p.messagingServiceSid() == null)) {
+                throw new IllegalStateException("connectify.twilio.account-sid is set: api-key-sid, api-key-secret, "
+                        + "auth-token and from-number or messaging-service-sid are required too");
+            }
+            return new TwilioConnection(true, p.apiBase(), p.accountSid(), p.apiKeySid(), p.apiKeySecret(),
+                    p.authToken(), p::publicBaseUrl);
+        }
+        TwilioSimulator simulator = new TwilioSimulator(sandbox.getObject(), outbox);
+        // in the sandbox Twilio calls the hub directly, so the public URL is the hub's own
+        return new TwilioConnection(false, simulator.apiBase(), TwilioSimulator.ACCOUNT_SID, TwilioSimulator.API_KEY_SID,
+                TwilioSimulator.API_KEY_SECRET, TwilioSimulator.AUTH_TOKEN, hub::baseUrl);
+    }
+
+    @Bean
+    ProviderMode twilioMode(TwilioConnection connection) {
+        return new ProviderMode(TWILIO, connection.live());
+    }
+
+    /** The single TwilioRestClient bean, which camel-twilio picks up. API key auth, re-targetable, no own retries. */
+    @Bean
+    TwilioRestClient twilioRestClient(TwilioConnection connection) {
+        return new TwilioRestClient.Builder(connection.apiKeySid(), connection.apiKeySecret())
+                .accountSid(connection.accountSid())
+                .httpClient(new RetargetedTwilioHttpClient(connection.apiBase()))
+                .build();
+    }
+
+    @Bean
+    SendGridConnection sendGridConnection(SendGridProperties p, ObjectProvider<SandboxServer> sandbox, Outbox outbox) {
+        if (p.live()) {
+            return new SendGridConnection(true, p.apiBase(), p.apiKey());
+        }
+        SendGridSimulator simulator = new SendGridSimulator(sandbox.getObject(), outbox);
+        return new SendGridConnection(false, simulator.apiBase(), SendGridSimulator.API_KEY);
+    }
+
+    @Bean
+    ProviderMode sendGridMode(SendGridConnection connection) {
+        return new ProviderMode(SENDGRID, connection.live());
+    }
+
+    @Bean
+    CircuitBreaker twilioCircuitBreaker(ProviderResilience resilience) {
+        return resilience.circuitBreaker(TWILIO);
+    }
+
+    @Bean
+    CircuitBreaker sendGridCircuitBreaker(ProviderResilience resilience) {
+        return resilience.circuitBreaker(SENDGRID);
+    }
+}

@@ -1,0 +1,88 @@
+package io.connectify.hub.notification;
+
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The notification table: queued -> sent (provider reference) -> delivered / failed / undelivered, from Twilio's
+ * status callbacks. Failures are counted ({@code connectify_notifications_failed_total}) and listed on the booking.
+ */
+@Component("notificationLog")
+public class NotificationLog {
+
+    /** Statuses after which a later callback never moves a notification back. */
+    private static final Set<String> FINAL = Set.of("delivered", "failed", "undelivered", "canceled");
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public NotificationLog(JdbcClient jdbc, Clock clock, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public void queued(Notification n) {
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, updated_at) "
+                        + "VALUES (:id, :booking, :kind, :channel, :to, 'queued', :now, :now)")
+                .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
+                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
+    }
+
+    /** Whether the queued notification still needs sending (a redelivered message after a send does not). */
+    public boolean pending(@Body Notification n) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND provider_reference IS NULL")
+                .param("id", n.id()).query(Integer.class).single() > 0;
+    }
+
+    public void sent(@Body SentNotification sent) {
+        jdbc.sql("UPDATE notification SET provider_reference = :ref, status = :status, updated_at = :now WHERE id = :id")
+                .param("id", sent.id()).param("ref", sent.providerReference()).param("status", sent.status())
+                .param("now", now()).update();
+    }
+
+    /** A Twilio status callback: recorded unless the notification already reached a final status. */
+    public void status(@Header("MessageSid") String sid, @Header("MessageStatus") String status,
+                       @Header("ErrorCode") String errorCode) {
+        int updated = jdbc.sql("UPDATE notification SET status = :status, error_code = :error, updated_at = :now "
+                        + "WHERE provider_reference = :sid AND status NOT IN (:final)")
+                .param("sid", sid).param("status", status).param("error", errorCode).param("now", now())
+                .param("final", List.copyOf(FINAL)).update();
+        if (updated > 0 && (status.equals("failed") || status.equals("undelivered"))) {
+            meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status).increment();
+        }
+    }
+
+    /** Whether notifications of this kind were already planned for the booking (saga steps can repeat). */
+    public boolean planned(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :booking AND kind = :kind")
+                .param("booking", bookingId).param("kind", kind).query(Integer.class).single() > 0;
+    }
+
+    public List<NotificationStatus> forBooking(String bookingId) {
+        return jdbc.sql("SELECT id, kind, channel, recipient, provider_reference, status, error_code FROM notification "
+                        + "WHERE booking_id = :booking ORDER BY created_at, channel")
+                .param("booking", bookingId)
+                .query((rs, i) -> new NotificationStatus(rs.getString("id"), rs.getString("kind"),
+                        rs.getString("channel"), rs.getString("recipient"), rs.getString("provider_reference"),
+                        rs.getString("status"), rs.getString("error_code")))
+                .list();
+    }
+
+    private java.time.OffsetDateTime now() {
+        return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+
+    public record NotificationStatus(String id, String kind, String channel, String to, String providerReference,
+                                     String status, String errorCode) {
+    }
+}

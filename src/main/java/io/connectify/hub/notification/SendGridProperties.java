@@ -1,0 +1,12 @@
+package io.connectify.hub.notification;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Twilio SendGrid settings; {@code apiKey} unset means the sandbox simulator. */
+@ConfigurationProperties("connectify.sendgrid")
+public record SendGridProperties(String apiKey, String fromEmail, String fromName, String apiBase) {
+
+    public boolean live() {
+        return apiKey != null && !apiKey.isBlank();
+    }
+}

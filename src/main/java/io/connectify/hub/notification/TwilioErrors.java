@@ -1,0 +1,58 @@
+package io.connectify.hub.notification;
+
+import java.time.Duration;
+
+import com.twilio.exception.ApiConnectionException;
+import com.twilio.exception.ApiException;
+import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.InvalidRecipientException;
+import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.ProviderException.Kind;
+import io.connectify.hub.resilience.ValidationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Twilio failures as typed hub errors: 21211 invalid number 422, 20429/429 retried, 401 502 without detail. */
+public final class TwilioErrors {
+
+    private static final Logger log = LoggerFactory.getLogger(TwilioErrors.class);
+    private static final String PROVIDER = NotificationConfig.TWILIO;
+
+    private TwilioErrors() {
+    }
+
+    public static HubException translate(Throwable failure) {
+        HubException typed = Causes.find(failure, HubException.class);
+        if (typed != null) {
+            return typed;
+        }
+        if (Causes.find(failure, ApiConnectionException.class) != null) {
+            log.warn("Twilio unreachable");
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio did not answer", null, null);
+        }
+        ApiException api = Causes.find(failure, ApiException.class);
+        if (api == null) {
+            log.error("Twilio call failed before reaching Twilio: {}", failure.getClass().getName());
+            return new ProviderException(PROVIDER, Kind.REJECTED, "Twilio request failed", null, null);
+        }
+        int code = api.getCode() == null ? 0 : api.getCode();
+        int status = api.getStatusCode() == null ? 0 : api.getStatusCode();
+        if (code == 21211 || code == 21614) {
+            return new InvalidRecipientException("Twilio refused the recipient number (error " + code + ")");
+        }
+        if (code == 20429 || status == 429) {
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached", Duration.ofSeconds(1),
+                    null);
+        }
+        if (status == 401 || status == 403) {
+            log.error("Twilio refused the hub's credentials: HTTP {} (error {})", status, code);
+            return new ProviderException(PROVIDER, Kind.REJECTED, "Twilio answered HTTP " + status, null, null);
+        }
+        if (status >= 500) {
+            log.warn("Twilio server error: HTTP {} (error {})", status, code);
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
+        }
+        return new ValidationException("Twilio rejected the message (error " + code + ")");
+    }
+}

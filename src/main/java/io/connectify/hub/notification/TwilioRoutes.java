@@ -1,0 +1,25 @@
+package io.connectify.hub.notification;
+
+import io.connectify.hub.resilience.ProviderCalls;
+import io.connectify.hub.resilience.ProviderRouteBuilder;
+import org.springframework.stereotype.Component;
+
+/** The Twilio SMS adapter (camel-twilio) behind the Twilio breaker. */
+@Component
+class TwilioRoutes extends ProviderRouteBuilder {
+
+    static final String SEND = "direct:twilio-send-sms";
+
+    TwilioRoutes(ProviderCalls calls) {
+        super(calls, NotificationConfig.TWILIO, "twilioCircuitBreaker", TwilioErrors::translate);
+    }
+
+    @Override
+    protected void routes() {
+        from(SEND).routeId("twilio-send-sms").routeDescription("Send an SMS through Twilio's Messages resource")
+                .bean("twilioMessages", "prepare")
+                .to("direct:twilio-create-message")
+                .bean("twilioMessages", "read");
+        operation("direct:twilio-create-message", "Create a Twilio Message", "twilio://message/creator");
+    }
+}

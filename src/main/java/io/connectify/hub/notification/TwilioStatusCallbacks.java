@@ -1,0 +1,53 @@
+package io.connectify.hub.notification;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import com.twilio.security.RequestValidator;
+import io.connectify.hub.resilience.InvalidSignatureException;
+import io.connectify.hub.webhook.WebhookHeaders;
+import io.connectify.hub.webhook.WebhookMetrics;
+import jakarta.servlet.http.HttpServletRequest;
+import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+/**
+ * Verifies Twilio's {@code X-Twilio-Signature} with twilio-java's {@link RequestValidator} over the callback URL as
+ * Twilio called it (the configured public URL, not what a proxy hands the hub) and every POST parameter received.
+ * Then it keeps MessageSid, MessageStatus and ErrorCode, keyed for deduplication.
+ */
+@Component("twilioStatusCallbacks")
+public class TwilioStatusCallbacks {
+
+    private final TwilioConnection connection;
+    private final WebhookMetrics metrics;
+
+    public TwilioStatusCallbacks(TwilioConnection connection, WebhookMetrics metrics) {
+        this.connection = connection;
+        this.metrics = metrics;
+    }
+
+    public void verify(@Header("X-Twilio-Signature") String signature, Exchange exchange) {
+        HttpServletRequest request = exchange.getIn().getHeader(Exchange.HTTP_SERVLET_REQUEST, HttpServletRequest.class);
+        Map<String, String> params = new TreeMap<>();
+        request.getParameterMap().forEach((name, values) -> params.put(name, values.length > 0 ? values[0] : ""));
+        if (signature == null || !new RequestValidator(connection.authToken())
+                .validate(connection.statusCallbackUrl(), params, signature)) {
+            metrics.rejected(NotificationConfig.TWILIO);
+            throw new InvalidSignatureException("X-Twilio-Signature does not verify");
+        }
+        String sid = params.getOrDefault("MessageSid", "");
+        String status = params.getOrDefault("MessageStatus", "");
+        if (!sid.matches("(SM|MM)[0-9a-fA-F]{32}") || !status.matches("[a-z_]{1,20}")) {
+            throw new io.connectify.hub.resilience.ValidationException("Not a Twilio message status callback");
+        }
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(WebhookHeaders.PROVIDER, NotificationConfig.TWILIO);
+        message.setHeader(WebhookHeaders.EVENT_KEY, "twilio:" + sid + ":" + status);
+        message.setHeader("MessageSid", sid);
+        message.setHeader("MessageStatus", status);
+        message.setHeader("ErrorCode", params.get("ErrorCode"));
+    }
+}

@@ -5,77 +5,131 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 
+import com.google.api.client.http.HttpRequest;
 import com.google.api.client.http.HttpRequestInitializer;
+import com.google.api.client.http.HttpResponse;
+import com.google.api.client.http.HttpTransport;
+import com.google.api.client.http.HttpUnsuccessfulResponseHandler;
 import com.google.api.client.http.apache.v2.ApacheHttpTransport;
 import com.google.api.client.json.gson.GsonFactory;
 import com.google.api.services.calendar.Calendar;
 import com.google.api.services.calendar.CalendarScopes;
+import com.google.auth.Credentials;
 import com.google.auth.http.HttpCredentialsAdapter;
+import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.google.calendar.GoogleCalendarClientFactory;
 import org.apache.camel.support.ResourceHelper;
+import org.apache.http.HttpRequestInterceptor;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.protocol.HttpClientContext;
 
 /**
  * Builds the real Google Calendar client on a service-account key. Unlike the component's default factory it
  * honours the key's {@code token_uri} and a configurable root URL (so tests and the sandbox run the production
- * client over plain HTTP), fetches no token at startup, sets per-attempt timeouts, and caps Google's own 401
- * refresh-and-retry loop at one retry: the hub's retry policy decides the rest.
+ * client over plain HTTP), fetches no token before the first request, applies the hub's timeouts, and caps
+ * Google's own retries: one token refresh and retry after a 401, nothing else. The hub's retry policy decides
+ * the rest.
  */
 public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFactory {
 
-    /** Apache transport: PATCH goes out as PATCH (the JDK one tunnels it through POST), no automatic retries. */
-    private final ApacheHttpTransport transport = new ApacheHttpTransport();
     private final String rootUrl;
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
+    private final HttpTransport transport;
 
     public HubGoogleCalendarClientFactory(String rootUrl, Duration connectTimeout, Duration readTimeout) {
+        Objects.requireNonNull(rootUrl, "rootUrl");
         this.rootUrl = rootUrl.endsWith("/") ? rootUrl : rootUrl + "/";
         this.connectTimeoutMs = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMs = Math.toIntExact(readTimeout.toMillis());
+        this.transport = transport(connectTimeoutMs, readTimeoutMs);
     }
 
     @Override
     public Calendar makeClient(String clientId, String clientSecret, Collection<String> scopes,
                                String applicationName, String refreshToken, String accessToken,
                                String emailAddress, String p12FileName, String user) {
-        throw new UnsupportedOperationException("The hub authenticates with a service-account key "
-                + "(connectify.gcal.key-path), not an OAuth client id and secret");
+        throw new UnsupportedOperationException("OAuth client credentials are not supported: "
+                + "use a service-account key (connectify.gcal.key-path)");
     }
 
     @Override
     public Calendar makeClient(CamelContext camelContext, String serviceAccountKey, Collection<String> scopes,
                                String applicationName, String delegate) {
-        ServiceAccountCredentials credentials;
-        try (InputStream key = ResourceHelper.resolveMandatoryResourceAsInputStream(camelContext, serviceAccountKey)) {
-            credentials = ServiceAccountCredentials.fromStream(key, () -> transport);
-        } catch (IOException | RuntimeException e) {
-            // never name the path or echo the content: the message may reach a log
-            throw new RuntimeCamelException("Could not load the Google service-account key", e);
-        }
-        // without scopes the library skips the token endpoint and sends a self-signed JWT
-        var scoped = (ServiceAccountCredentials) credentials.createScoped(
+        // one token request per refresh: google-auth would otherwise retry 5xx and I/O failures with back-off
+        ServiceAccountCredentials key = loadKey(camelContext, serviceAccountKey).createWithCustomRetryStrategy(false);
+        // scopes make the library exchange a signed JWT at token_uri; without them it sends a self-signed JWT
+        // straight to the API, which neither the sandbox nor a fake accepts
+        GoogleCredentials credentials = key.createScoped(
                 scopes == null || scopes.isEmpty() ? List.of(CalendarScopes.CALENDAR) : scopes);
-        var effective = delegate == null || delegate.isBlank() ? scoped : scoped.createDelegated(delegate);
-        return new Calendar.Builder(transport, GsonFactory.getDefaultInstance(), initializer(effective))
+        if (delegate != null && !delegate.isBlank()) {
+            credentials = credentials.createDelegated(delegate);
+        }
+        return new Calendar.Builder(transport, GsonFactory.getDefaultInstance(), initializer(credentials))
                 .setRootUrl(rootUrl)
                 .setServicePath("calendar/v3/")
                 .setApplicationName(applicationName)
                 .build();
     }
 
-    private HttpRequestInitializer initializer(com.google.auth.Credentials credentials) {
+    private ServiceAccountCredentials loadKey(CamelContext camelContext, String serviceAccountKey) {
+        try (InputStream in = ResourceHelper.resolveMandatoryResourceAsInputStream(camelContext, serviceAccountKey)) {
+            return ServiceAccountCredentials.fromStream(in, () -> transport);
+        } catch (IOException | RuntimeException e) {
+            // never name the path or echo the content: the message may reach a log or a response
+            throw new RuntimeCamelException("Could not load the Google service-account key", e);
+        }
+    }
+
+    private HttpRequestInitializer initializer(Credentials credentials) {
         HttpCredentialsAdapter adapter = new HttpCredentialsAdapter(credentials);
         return request -> {
-            adapter.initialize(request);
+            adapter.initialize(request); // sets the bearer token, fetched lazily on the first request
             request.setConnectTimeout(connectTimeoutMs);
             request.setReadTimeout(readTimeoutMs);
-            // one retry only, for the adapter's token refresh after a 401
+            // the adapter's refresh after a 401 is the only retry: Google's default would call 11 times. It
+            // would also refresh after the last 401, with no retry left to use the token: skip that one.
             request.setNumberOfRetries(1);
+            request.setUnsuccessfulResponseHandler(new RefreshWhileRetriesLeft(adapter));
             request.setIOExceptionHandler(null);
         };
+    }
+
+    /** The adapter's refresh-on-401, only when a retry is left to use the new token. */
+    private record RefreshWhileRetriesLeft(HttpCredentialsAdapter adapter) implements HttpUnsuccessfulResponseHandler {
+
+        @Override
+        public boolean handleResponse(HttpRequest request, HttpResponse response, boolean supportsRetry)
+                throws IOException {
+            if (!supportsRetry) {
+                return false;
+            }
+            boolean retry = adapter.handleResponse(request, response, true);
+            request.setUnsuccessfulResponseHandler(this); // the adapter re-initialized the request with itself
+            return retry;
+        }
+    }
+
+    /**
+     * Apache transport rather than the JDK one: PATCH goes out as PATCH (the JDK transport tunnels it through POST
+     * with X-HTTP-Method-Override), and Apache's automatic retries are off. google-auth builds its token request
+     * without our initializer (20 s library defaults), so the timeouts are enforced here for every request too.
+     */
+    private static HttpTransport transport(int connectTimeoutMs, int readTimeoutMs) {
+        HttpRequestInterceptor timeouts = (request, context) -> {
+            HttpClientContext client = HttpClientContext.adapt(context);
+            client.setRequestConfig(RequestConfig.copy(client.getRequestConfig())
+                    .setConnectTimeout(connectTimeoutMs)
+                    .setSocketTimeout(readTimeoutMs)
+                    .build());
+        };
+        return new ApacheHttpTransport(ApacheHttpTransport.newDefaultHttpClientBuilder()
+                .addInterceptorLast(timeouts)
+                .build());
     }
 }

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -16,26 +17,38 @@ import com.sun.net.httpserver.HttpServer;
  */
 public class SandboxServer implements AutoCloseable {
 
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "sandbox-http");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final byte[] LOOPBACK = {127, 0, 0, 1};
+    private static final int THREADS = 4;
 
+    private final HttpServer server;
+    private final ExecutorService executor;
+
+    /** @param port the port to listen on, 0 for an ephemeral one */
     public SandboxServer(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+            // 127.0.0.1 explicitly: getLoopbackAddress() may be ::1, which baseUrl() would not reach
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(LOOPBACK), port), 0);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open the sandbox port " + port, e);
         }
+        AtomicInteger count = new AtomicInteger();
+        executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "sandbox-http-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         server.setExecutor(executor);
     }
 
+    /** Routes every request whose path starts with {@code pathPrefix} ("/google/") to the handler. */
     public void register(String pathPrefix, HttpHandler handler) {
+        if (!pathPrefix.startsWith("/") || !pathPrefix.endsWith("/")) {
+            throw new IllegalArgumentException("A sandbox path prefix starts and ends with '/': " + pathPrefix);
+        }
         server.createContext(pathPrefix, handler);
     }
 
+    /** "http://127.0.0.1:PORT", without a trailing slash. */
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }

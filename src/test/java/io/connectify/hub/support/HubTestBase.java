@@ -27,6 +27,7 @@ public abstract class HubTestBase {
     protected static final GoogleCalendarFake google = new GoogleCalendarFake();
     protected static final StripeFake stripe = new StripeFake();
     protected static final PayrexxFake payrexx = new PayrexxFake();
+    protected static final NotificationFakes notify = new NotificationFakes();
     protected static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -51,6 +52,15 @@ public abstract class HubTestBase {
         registry.add("connectify.payrexx.instance-name", () -> PayrexxFake.INSTANCE);
         registry.add("connectify.payrexx.webhook-token", () -> PayrexxFake.WEBHOOK_TOKEN);
         registry.add("connectify.payrexx.api-base", payrexx::apiBase);
+        registry.add("connectify.twilio.account-sid", () -> NotificationFakes.ACCOUNT_SID);
+        registry.add("connectify.twilio.api-key-sid", () -> NotificationFakes.API_KEY_SID);
+        registry.add("connectify.twilio.api-key-secret", () -> NotificationFakes.API_KEY_SECRET);
+        registry.add("connectify.twilio.auth-token", () -> NotificationFakes.AUTH_TOKEN);
+        registry.add("connectify.twilio.from-number", () -> NotificationFakes.FROM);
+        registry.add("connectify.twilio.public-base-url", () -> NotificationFakes.PUBLIC_BASE_URL);
+        registry.add("connectify.twilio.api-base", () -> notify.twilio().baseUrl());
+        registry.add("connectify.sendgrid.api-key", () -> NotificationFakes.SENDGRID_KEY);
+        registry.add("connectify.sendgrid.api-base", () -> notify.sendGrid().baseUrl() + "/");
     }
 
     @BeforeEach
@@ -58,10 +68,12 @@ public abstract class HubTestBase {
         google.reset();
         stripe.reset();
         payrexx.reset();
+        notify.reset();
         clock.set(TestClockConfig.NOW);
         jdbc.sql("DELETE FROM booking").update();
+        jdbc.sql("DELETE FROM notification").update();
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
-        for (String provider : new String[] {"google-calendar", "stripe", "payrexx"}) {
+        for (String provider : new String[] {"google-calendar", "stripe", "payrexx", "twilio", "sendgrid"}) {
             resilience.circuitBreaker(provider).reset();
         }
     }

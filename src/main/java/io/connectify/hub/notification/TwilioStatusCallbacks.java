@@ -1,5 +1,7 @@
 package io.connectify.hub.notification;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -7,7 +9,6 @@ import com.twilio.security.RequestValidator;
 import io.connectify.hub.resilience.InvalidSignatureException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
-import jakarta.servlet.http.HttpServletRequest;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
@@ -29,9 +30,12 @@ public class TwilioStatusCallbacks {
     }
 
     public void verify(@Header("X-Twilio-Signature") String signature, Exchange exchange) {
-        HttpServletRequest request = exchange.getIn().getHeader(Exchange.HTTP_SERVLET_REQUEST, HttpServletRequest.class);
         Map<String, String> params = new TreeMap<>();
-        request.getParameterMap().forEach((name, values) -> params.put(name, values.length > 0 ? values[0] : ""));
+        // Camel's Spring Boot HTTP binding hands a form POST over as a map of its parameters, values still
+        // URL-encoded; the signature is over the decoded values
+        if (exchange.getIn().getBody() instanceof Map<?, ?> form) {
+            form.forEach((name, value) -> params.put(decode(name), decode(value)));
+        }
         if (signature == null || !new RequestValidator(connection.authToken())
                 .validate(connection.statusCallbackUrl(), params, signature)) {
             metrics.rejected(NotificationConfig.TWILIO);
@@ -49,5 +53,9 @@ public class TwilioStatusCallbacks {
         message.setHeader("MessageSid", sid);
         message.setHeader("MessageStatus", status);
         message.setHeader("ErrorCode", params.get("ErrorCode"));
+    }
+
+    private static String decode(Object value) {
+        return value == null ? "" : URLDecoder.decode(String.valueOf(value), StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package io.connectify.hub.resilience;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.springframework.stereotype.Component;
 
@@ -16,6 +17,8 @@ public class ApiErrorRouteConfiguration extends RouteConfigurationBuilder {
     @Override
     public void configuration() {
         routeConfiguration(ID)
+                // remembered at the start: adapter steps clear the headers before calling a provider
+                .interceptFrom().setProperty(ProblemResponder.REQUEST_URI, header(Exchange.HTTP_URI)).end()
                 .onException(Exception.class)
                 .handled(true)
                 .bean("problemResponder", "respond");

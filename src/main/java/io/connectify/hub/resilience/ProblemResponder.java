@@ -20,6 +20,8 @@ import org.springframework.stereotype.Component;
 @Component("problemResponder")
 public class ProblemResponder {
 
+    /** Exchange property with the request's URI, the problem's {@code instance}. */
+    public static final String REQUEST_URI = "connectifyRequestUri";
     private static final Logger log = LoggerFactory.getLogger(ProblemResponder.class);
 
     private final ObjectMapper objectMapper;
@@ -31,7 +33,7 @@ public class ProblemResponder {
     /** Used by the api-errors route configuration on the exception Camel caught. */
     public void respond(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String instance = exchange.getIn().getHeader(Exchange.HTTP_URI, String.class);
+        String instance = exchange.getProperty(REQUEST_URI, String.class);
         Problem problem = toProblem(caught, instance);
         var message = exchange.getMessage();
         // never echo request headers (the caller's API key among them) back in the response

@@ -1,0 +1,255 @@
+package io.connectify.hub.notification;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
+import static io.connectify.hub.support.NotificationFakes.MESSAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URLDecoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
+import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** SMS through Twilio, email through SendGrid: what the providers receive, their errors, and delivery status. */
+@HubTest
+class NotificationTest extends Webhooks {
+
+    private static final String CALLBACK = NotificationFakes.PUBLIC_BASE_URL + "/webhooks/twilio/status";
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void anSmsGoesToTwilioFormEncodedWithItsStatusCallback() {
+        var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello from the hub\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().get("channel").asText()).isEqualTo("SMS");
+        assertThat(response.json().get("providerReference").asText()).isEqualTo("SM" + "a".repeat(32));
+        var sent = notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES)).withHeader("Authorization",
+                equalTo("Basic " + Base64.getEncoder().encodeToString((NotificationFakes.API_KEY_SID + ":"
+                        + NotificationFakes.API_KEY_SECRET).getBytes(StandardCharsets.UTF_8)))));
+        assertThat(sent).hasSize(1);
+        assertThat(form(sent.get(0).getBodyAsString())).containsEntry("To", "+41791234567")
+                .containsEntry("From", NotificationFakes.FROM).containsEntry("Body", "Hello from the hub")
+                .containsEntry("StatusCallback", CALLBACK);
+    }
+
+    @Test
+    void anEmailGoesToSendGridAsHtmlOrPlainText() {
+        var html = httpPost("/api/v1/notifications/email", """
+                {"to":"john@example.com","subject":"Hi","body":"<p>Hello</p>","isHtml":true}""");
+        httpPost("/api/v1/notifications/email", """
+                {"to":"jane@example.com","subject":"Plain","body":"Hello"}""");
+
+        assertThat(html.status()).isEqualTo(200);
+        assertThat(html.json().get("providerReference").asText()).isEqualTo("sg-message-1");
+        notify.sendGrid().verify(postRequestedFor(urlPathEqualTo(MAIL_SEND))
+                .withHeader("Authorization", equalTo("Bearer " + NotificationFakes.SENDGRID_KEY))
+                .withRequestBody(equalToJson("""
+                        {"personalizations":[{"to":[{"email":"john@example.com"}]}],
+                         "from":{"email":"bookings@connectify.example","name":"Connectify"},"subject":"Hi",
+                         "content":[{"type":"text/html","value":"<p>Hello</p>"}]}""")));
+        notify.sendGrid().verify(postRequestedFor(urlPathEqualTo(MAIL_SEND)).withRequestBody(equalToJson("""
+                {"personalizations":[{"to":[{"email":"jane@example.com"}]}],
+                 "from":{"email":"bookings@connectify.example","name":"Connectify"},"subject":"Plain",
+                 "content":[{"type":"text/plain","value":"Hello"}]}""")));
+    }
+
+    @Test
+    void aNumberThatIsNotE164IsRefusedBeforeTwilio() {
+        var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"0791234567\",\"body\":\"x\"}");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    @ParameterizedTest(name = "Twilio {0}/{1} -> {2}")
+    @CsvSource({
+            "21211, 400, 422, invalid-recipient, 1",
+            "20429, 429, 429, rate-limited, 3",
+            "20003, 401, 502, provider-error, 1",
+            "20500, 500, 502, provider-error, 3"})
+    void twilioErrorsBecomeProblemsAndOnlyRetryableOnesAreRetried(int code, int status, int expected, String type,
+                                                                 int calls) {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(code, status))));
+
+        var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"x\"}");
+
+        assertThat(response.status()).isEqualTo(expected);
+        assertThat(response.json().get("type").asText()).isEqualTo(type);
+        assertThat(response.body()).doesNotContain(NotificationFakes.API_KEY_SECRET).doesNotContain(NotificationFakes.ACCOUNT_SID);
+        notify.twilio().verify(calls, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    @Test
+    void aConfirmedBookingSendsALocalizedSmsAndEmailInTheCustomersTimeZone() {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        String sms = form(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).get(0).getBodyAsString())
+                .get("Body");
+        assertThat(sms).startsWith("Hallo John Doe, Ihr Termin am Dienstag, 1. Dezember 2026, 09:00 (60 Min.) ist bestätigt")
+                .containsPattern("90,00[ \\u00a0]CHF");
+        JsonNode mail = json(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))).get(0).getBodyAsString());
+        assertThat(mail.get("subject").asText()).isEqualTo("Ihr Termin am Dienstag, 1. Dezember 2026, 09:00 ist bestätigt");
+        assertThat(mail.get("content").get(0).get("type").asText()).isEqualTo("text/html");
+        assertThat(mail.get("personalizations").get(0).get("to").get(0).get("email").asText()).isEqualTo("john@example.com");
+        var notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications.findValuesAsText("channel")).containsExactlyInAnyOrder("SMS", "EMAIL");
+        assertThat(notifications.findValuesAsText("kind")).containsOnly("confirmation");
+    }
+
+    @Test
+    void theCustomersOwnTimeZoneAndLanguageAreUsed() {
+        google.stub(post(urlPathEqualTo(io.connectify.hub.support.GoogleCalendarFake.EVENTS)).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.okJson(io.connectify.hub.support.GoogleCalendarFake
+                        .eventJson("bkx", "x", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        var booked = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"Ann Lee","email":"ann@example.com","phone":"+14155550100","locale":"en",
+                             "timeZone":"America/New_York"}}""");
+        String id = booked.json().get("id").asText();
+        signedStripeWebhook(io.connectify.hub.support.StripeFake.event("evt_ny", "checkout.session.completed",
+                io.connectify.hub.support.StripeFake.checkoutSession(id, "paid", "pi_ny")));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))));
+        String sms = form(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).get(0).getBodyAsString())
+                .get("Body");
+        assertThat(sms).startsWith("Hello Ann Lee, your appointment on Tuesday, December 1, 2026").contains("3:00");
+    }
+
+    @Test
+    void signedStatusCallbacksAreRecordedOnTheBookingAndFailuresCounted() {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))));
+        String sid = "SM" + "a".repeat(32);
+        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered").count();
+
+        Map<String, String> delivered = callback(sid, "delivered");
+        Map<String, String> undelivered = callback(sid, "undelivered");
+        undelivered.put("ErrorCode", "30003");
+        assertThat(statusCallback(undelivered, NotificationFakes.signature(CALLBACK, undelivered)).status()).isEqualTo(200);
+        // a late "delivered" never moves a final status back
+        assertThat(statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered)).status()).isEqualTo(200);
+        assertThat(statusCallback(undelivered, NotificationFakes.signature(CALLBACK, undelivered)).status()).isEqualTo(200);
+
+        var sms = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications").findValues("channel");
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        JsonNode smsStatus = List.of(notifications.get(0), notifications.get(1)).stream()
+                .filter(n -> n.get("channel").asText().equals("SMS")).findFirst().orElseThrow();
+        assertThat(sms).isNotEmpty();
+        assertThat(smsStatus.get("status").asText()).isEqualTo("undelivered");
+        assertThat(smsStatus.get("errorCode").asText()).isEqualTo("30003");
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered").count()
+                - failedBefore).isEqualTo(1);
+    }
+
+    @Test
+    void forgedStatusCallbacksAreRejected() {
+        Map<String, String> params = callback("SM" + "b".repeat(32), "delivered");
+        String valid = NotificationFakes.signature(CALLBACK, params);
+
+        Map<String, String> tampered = new LinkedHashMap<>(params);
+        tampered.put("MessageStatus", "failed");
+        for (var response : List.of(
+                statusCallback(tampered, valid),
+                statusCallback(params, NotificationFakes.signature("http://127.0.0.1:" + port + "/webhooks/twilio/status",
+                        params)),
+                statusCallback(params, null))) {
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.json().get("type").asText()).isEqualTo("invalid-signature");
+        }
+        var accepted = statusCallback(params, valid);
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+    }
+
+    @Test
+    void queuedNotificationsAreThrottledToTheConfiguredRate() {
+        // test profile: 5 per 1000 ms; 6 confirmed bookings queue 12 notifications (SMS + email each)
+        for (int day = 1; day <= 3; day++) {
+            for (String time : new String[] {"09:00", "13:00"}) {
+                confirmedStripeBooking("2026-12-0" + day + "T" + time + ":00+01:00");
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sentTimes()).hasSize(12));
+        List<Long> times = sentTimes();
+        for (int i = 0; i + 5 < times.size(); i++) {
+            // any 6 consecutive sends span about a period (allowance for the time between release and arrival)
+            assertThat(times.get(i + 5) - times.get(i)).as("sends %d..%d", i, i + 5).isGreaterThanOrEqualTo(850);
+        }
+        // 12 sends at 5 per second need more than two periods; unthrottled they take a few milliseconds
+        assertThat(times.get(11) - times.get(0)).isGreaterThanOrEqualTo(1850);
+    }
+
+    private List<Long> sentTimes() {
+        var requests = new java.util.ArrayList<>(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))));
+        requests.addAll(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+        return requests.stream().map(r -> r.getLoggedDate().getTime()).sorted().toList();
+    }
+
+    private Map<String, String> callback(String sid, String status) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("MessageSid", sid);
+        params.put("SmsSid", sid);
+        params.put("MessageStatus", status);
+        params.put("AccountSid", NotificationFakes.ACCOUNT_SID);
+        params.put("To", "+41791234567");
+        params.put("ApiVersion", "2010-04-01");
+        return params;
+    }
+
+    private Response statusCallback(Map<String, String> params, String signature) {
+        String body = params.entrySet().stream().map(e -> e.getKey() + "="
+                + java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        var request = request("/webhooks/twilio/status").header("Content-Type", "application/x-www-form-urlencoded");
+        if (signature != null) {
+            request.header("X-Twilio-Signature", signature);
+        }
+        return send(request.POST(HttpRequest.BodyPublishers.ofString(body)), null);
+    }
+
+    private static Map<String, String> form(String body) {
+        return Arrays.stream(body.split("&")).map(p -> p.split("=", 2))
+                .collect(Collectors.toMap(p -> URLDecoder.decode(p[0], StandardCharsets.UTF_8),
+                        p -> p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "", (a, b) -> b));
+    }
+
+    private static JsonNode json(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 
 import io.connectify.hub.support.GoogleCalendarFake;
-import io.connectify.hub.support.GoogleRequestValidator;
+import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +36,7 @@ class CalendarEventApiTest extends HubTestBase {
 
     @AfterEach
     void everyRequestGoogleReceivedMatchesItsApiDescription() {
-        GoogleRequestValidator.assertValid(google.server());
+        OpenApiRequestValidator.assertValid(google.server(), OpenApiRequestValidator.GOOGLE_CALENDAR, "/calendar/v3/.*");
     }
 
     @Test

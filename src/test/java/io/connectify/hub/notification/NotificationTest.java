@@ -25,8 +25,10 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
+import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,6 +42,12 @@ class NotificationTest extends Webhooks {
 
     @Autowired
     MeterRegistry meters;
+
+    @AfterEach
+    void everyRequestMatchesTheProvidersApiDescription() {
+        OpenApiRequestValidator.assertValid(notify.twilio(), OpenApiRequestValidator.TWILIO, "/2010-04-01/.*");
+        OpenApiRequestValidator.assertValid(notify.sendGrid(), OpenApiRequestValidator.SENDGRID, "/v3/.*");
+    }
 
     @Test
     void anSmsGoesToTwilioFormEncodedWithItsStatusCallback() {

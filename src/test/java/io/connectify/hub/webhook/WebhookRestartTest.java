@@ -18,25 +18,35 @@ import java.time.Duration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ConnectifyHubApplication;
 import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.TestClockConfig;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Guaranteed delivery across a restart: events the hub acknowledged while nothing processed them are in the
- * broker's journal on disk, and the restarted hub processes each exactly once.
+ * Guaranteed delivery across a restart: events the hub acknowledged, and notifications it queued, while nothing
+ * processed them are in the broker's journal on disk, and the restarted hub processes each exactly once.
  */
 class WebhookRestartTest {
 
     private static final GoogleCalendarFake google = new GoogleCalendarFake();
     private static final StripeFake stripe = new StripeFake();
+    private static final NotificationFakes notify = new NotificationFakes();
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     Path data;
+
+    @BeforeEach
+    void freshFakes() {
+        google.reset();
+        stripe.reset();
+        notify.reset();
+    }
 
     @Test
     void acknowledgedEventsSurviveARestartAndAreProcessedOnce() throws Exception {
@@ -67,7 +77,40 @@ class WebhookRestartTest {
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
+    @Test
+    void queuedNotificationsSurviveARestartAndAreSentOnce() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x",
+                "2026-12-01T13:00:00+01:00", "2026-12-01T14:00:00+01:00"))));
+        String bookingId;
+        try (var hub = start(true, false)) {
+            int port = port(hub);
+            var booked = call(port, "/api/v1/bookings", """
+                    {"start":"2026-12-01T13:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                     "customer":{"name":"John Doe","email":"john@example.com","phone":"+41791234567"}}""", null);
+            bookingId = new ObjectMapper().readTree(booked.body()).get("id").asText();
+            String payload = StripeFake.event("evt_restart_n", "checkout.session.completed",
+                    StripeFake.checkoutSession(bookingId, "paid", "pi_restart_n"));
+            call(port, "/webhooks/stripe", payload,
+                    StripeFake.signature(payload, TestClockConfig.NOW.getEpochSecond(), StripeFake.WEBHOOK_SECRET));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(status(port, bookingId)).isEqualTo("CONFIRMED"));
+        }
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+        notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
+
+        try (var hub = start(true, true)) {
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+                notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
+            });
+        }
+    }
+
     private ConfigurableApplicationContext start(boolean consumers) {
+        return start(consumers, true);
+    }
+
+    private ConfigurableApplicationContext start(boolean consumers, boolean notificationSender) {
         return new SpringApplicationBuilder(ConnectifyHubApplication.class, TestClockConfig.class)
                 .profiles("test")
                 // command-line arguments: they outrank application.yaml, unlike the builder's default properties
@@ -78,6 +121,15 @@ class WebhookRestartTest {
                         "--spring.artemis.embedded.server-id=4242",
                         "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
                         "--connectify.queues.consumers-enabled=" + consumers,
+                        "--connectify.notifications.consumer-enabled=" + notificationSender,
+                        "--connectify.twilio.account-sid=" + NotificationFakes.ACCOUNT_SID,
+                        "--connectify.twilio.api-key-sid=" + NotificationFakes.API_KEY_SID,
+                        "--connectify.twilio.api-key-secret=" + NotificationFakes.API_KEY_SECRET,
+                        "--connectify.twilio.auth-token=" + NotificationFakes.AUTH_TOKEN,
+                        "--connectify.twilio.from-number=" + NotificationFakes.FROM,
+                        "--connectify.twilio.api-base=" + notify.twilio().baseUrl(),
+                        "--connectify.sendgrid.api-key=" + NotificationFakes.SENDGRID_KEY,
+                        "--connectify.sendgrid.api-base=" + notify.sendGrid().baseUrl() + "/",
                         "--connectify.gcal.key-path=" + google.keyFile(),
                         "--connectify.gcal.root-url=" + google.rootUrl(),
                         "--connectify.stripe.secret-key=" + StripeFake.SECRET_KEY,

@@ -1,0 +1,59 @@
+package io.connectify.hub.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.booking.Customer;
+import io.connectify.hub.notification.Notification.Channel;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentMatchers;
+
+class NotificationPlannerTest {
+
+    private final NotificationLog log = mock(NotificationLog.class);
+
+    @Test
+    void theOperatorGetsACopyOfTheCustomersSms() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
+
+        var planned = planner.forBooking(booking("+41791234567"), "confirmation");
+
+        assertThat(planned).extracting(Notification::channel, Notification::to).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Channel.SMS, "+41791234567"),
+                org.assertj.core.groups.Tuple.tuple(Channel.SMS, "+41445559999"),
+                org.assertj.core.groups.Tuple.tuple(Channel.EMAIL, "john@example.com"));
+        assertThat(planned.get(0).body()).isEqualTo(planned.get(1).body());
+        assertThat(planned.get(2).html()).isTrue();
+        verify(log, times(3)).queued(ArgumentMatchers.any());
+    }
+
+    @Test
+    void withoutAPhoneOnlyTheEmailIsSent() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null));
+
+        var planned = planner.forBooking(booking(null), "refund");
+
+        assertThat(planned).extracting(Notification::channel).containsExactly(Channel.EMAIL);
+        // newer JDKs put a narrow no-break space before AM
+        assertThat(planned.get(0).subject().replace('\u202f', ' '))
+                .isEqualTo("Your appointment on Tuesday, December 1, 2026, 9:00 AM has been cancelled and refunded");
+    }
+
+    private static TwilioProperties twilio(String operator) {
+        return new TwilioProperties(null, null, null, null, null, null, operator, null, null);
+    }
+
+    private static Booking booking(String phone) {
+        return new Booking("7d6f2c3e-0000-4000-8000-000000000001", BookingStatus.CONFIRMED,
+                OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),
+                60, 9000, "CHF", new Customer("John Doe", "john@example.com", phone, "en", "Europe/Zurich"),
+                "Consultation", null, "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", null);
+    }
+}

@@ -17,3 +17,12 @@ CREATE INDEX notification_reference_idx ON notification (provider_reference);
 
 -- the customer's time zone, for times shown in notifications
 ALTER TABLE booking ADD COLUMN customer_time_zone VARCHAR(64);
+
+-- Twilio may report a status before the hub has recorded the message's SID: such callbacks wait here.
+CREATE TABLE notification_callback (
+    provider_reference VARCHAR(100) NOT NULL,
+    status             VARCHAR(20)  NOT NULL,
+    error_code         VARCHAR(20),
+    received_at        TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (provider_reference, status)
+);

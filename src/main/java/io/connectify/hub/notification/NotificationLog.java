@@ -48,6 +48,7 @@ public class NotificationLog {
         jdbc.sql("UPDATE notification SET provider_reference = :ref, status = :status, updated_at = :now WHERE id = :id")
                 .param("id", sent.id()).param("ref", sent.providerReference()).param("status", sent.status())
                 .param("now", now()).update();
+        applyParkedCallbacks(sent.providerReference());
     }
 
     /** A Twilio status callback: recorded unless the notification already reached a final status. */
@@ -60,6 +61,36 @@ public class NotificationLog {
         if (updated > 0 && (status.equals("failed") || status.equals("undelivered"))) {
             meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status).increment();
         }
+        if (updated == 0 && jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
+                .param("sid", sid).query(Integer.class).single() == 0) {
+            // Twilio was faster than the hub's record of the SID: keep the callback until the SID is known
+            try {
+                jdbc.sql("INSERT INTO notification_callback (provider_reference, status, error_code, received_at) "
+                                + "VALUES (:sid, :status, :error, :now)")
+                        .param("sid", sid).param("status", status).param("error", errorCode).param("now", now())
+                        .update();
+            } catch (org.springframework.dao.DuplicateKeyException alreadyParked) {
+                return;
+            }
+            applyParkedCallbacks(sid); // the SID may have been recorded meanwhile
+        }
+    }
+
+    private void applyParkedCallbacks(String sid) {
+        if (sid == null || jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
+                .param("sid", sid).query(Integer.class).single() == 0) {
+            return;
+        }
+        jdbc.sql("SELECT status, error_code FROM notification_callback WHERE provider_reference = :sid "
+                        + "ORDER BY received_at")
+                .param("sid", sid)
+                .query((rs, i) -> new String[] {rs.getString("status"), rs.getString("error_code")})
+                .list()
+                .forEach(callback -> {
+                    jdbc.sql("DELETE FROM notification_callback WHERE provider_reference = :sid AND status = :status")
+                            .param("sid", sid).param("status", callback[0]).update();
+                    status(sid, callback[0], callback[1]);
+                });
     }
 
     /** Whether notifications of this kind were already planned for the booking (saga steps can repeat). */

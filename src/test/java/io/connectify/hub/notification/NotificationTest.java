@@ -183,6 +183,24 @@ class NotificationTest extends Webhooks {
     }
 
     @Test
+    void aStatusCallbackThatArrivesBeforeTheSidIsRecordedIsAppliedOnceItIs() {
+        String early = "SM" + "c".repeat(32);
+        Map<String, String> delivered = callback(early, "delivered");
+        assertThat(statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered)).status()).isEqualTo(200);
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.message(early))));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+            JsonNode sms = java.util.stream.StreamSupport.stream(notifications.spliterator(), false)
+                    .filter(n -> n.get("channel").asText().equals("SMS")).findFirst().orElseThrow();
+            assertThat(sms.get("status").asText()).isEqualTo("delivered");
+        });
+    }
+
+    @Test
     void forgedStatusCallbacksAreRejected() {
         Map<String, String> params = callback("SM" + "b".repeat(32), "delivered");
         String valid = NotificationFakes.signature(CALLBACK, params);

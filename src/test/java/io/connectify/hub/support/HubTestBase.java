@@ -72,6 +72,7 @@ public abstract class HubTestBase {
         clock.set(TestClockConfig.NOW);
         jdbc.sql("DELETE FROM booking").update();
         jdbc.sql("DELETE FROM notification").update();
+        jdbc.sql("DELETE FROM notification_callback").update();
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
         for (String provider : new String[] {"google-calendar", "stripe", "payrexx", "twilio", "sendgrid"}) {
             resilience.circuitBreaker(provider).reset();

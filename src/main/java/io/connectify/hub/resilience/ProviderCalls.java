@@ -42,6 +42,7 @@ public class ProviderCalls {
         return exchange -> {
             Callable<Object> attempt = () -> {
                 if (!rateLimiter.acquirePermission()) {
+                    resilience.recordRejection(provider);
                     throw new ProviderException(provider, ProviderException.Kind.THROTTLED,
                             "The hub's rate limit for " + provider + " is reached; try again later",
                             rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null);
@@ -69,7 +70,11 @@ public class ProviderCalls {
             // handling (problem+json, doTry, a transacted rollback) sees the typed error
             exchange.removeProperty(Exchange.EXCEPTION_HANDLED);
             exchange.removeProperty(Exchange.EXCEPTION_CAUGHT);
-            exchange.setException(typedFailure(provider, cause));
+            HubException failure = typedFailure(provider, cause);
+            if (failure instanceof ProviderException pe) {
+                resilience.recordFailure(provider, pe);
+            }
+            exchange.setException(failure);
         };
     }
 

@@ -35,9 +35,13 @@ public class ProviderResilience {
     private final RetryRegistry retries = RetryRegistry.ofDefaults();
     private final RateLimiterRegistry rateLimiters = RateLimiterRegistry.ofDefaults();
     private final ConcurrentMap<String, ResilienceProperties.Policy> policies = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LastError> lastErrors = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, java.util.concurrent.atomic.AtomicLong> rejections = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
 
     public ProviderResilience(ResilienceProperties properties, MeterRegistry meterRegistry) {
         this.properties = properties;
+        this.meters = meterRegistry;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(circuitBreakers).bindTo(meterRegistry);
         TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(meterRegistry);
         TaggedRateLimiterMetrics.ofRateLimiterRegistry(rateLimiters).bindTo(meterRegistry);
@@ -84,6 +88,30 @@ public class ProviderResilience {
                 .limitRefreshPeriod(rl.limitRefreshPeriod())
                 .timeoutDuration(rl.timeout())
                 .build());
+    }
+
+    /** A provider call failed for good (after retries, or with the circuit open): kept for the admin view. */
+    public void recordFailure(String provider, ProviderException failure) {
+        lastErrors.put(provider, new LastError(failure.type(), failure.getMessage(), java.time.Instant.now()));
+    }
+
+    /** The hub's own rate limiter refused a call to the provider. */
+    public void recordRejection(String provider) {
+        rejections.computeIfAbsent(provider, p -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+        meters.counter("connectify.provider.rejected", "provider", provider).increment();
+    }
+
+    public java.util.Optional<LastError> lastError(String provider) {
+        return java.util.Optional.ofNullable(lastErrors.get(provider));
+    }
+
+    public long rejections(String provider) {
+        var count = rejections.get(provider);
+        return count == null ? 0 : count.get();
+    }
+
+    /** A provider's last failure: its problem type and the hub's own detail (never a provider's raw answer). */
+    public record LastError(String type, String detail, java.time.Instant at) {
     }
 
     /** How long a caller should wait before trying a provider whose circuit is open. */

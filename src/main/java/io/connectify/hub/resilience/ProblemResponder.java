@@ -33,7 +33,7 @@ public class ProblemResponder {
     /** Used by the api-errors route configuration on the exception Camel caught. */
     public void respond(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String instance = exchange.getProperty(REQUEST_URI, String.class);
+        String instance = masked(exchange.getProperty(REQUEST_URI, String.class));
         Problem problem = toProblem(caught, instance);
         var message = exchange.getMessage();
         // never echo request headers (the caller's API key among them) back in the response
@@ -58,7 +58,16 @@ public class ProblemResponder {
         return Problem.internal(instance);
     }
 
+    /** The Payrexx webhook path carries a secret token: problems name the path without it. */
+    static String masked(String uri) {
+        return uri != null && uri.startsWith("/webhooks/payrexx/") ? "/webhooks/payrexx/{token}" : uri;
+    }
+
     public void write(HttpServletResponse response, Problem problem) throws IOException {
+        if (problem.instance() != null && !problem.instance().equals(masked(problem.instance()))) {
+            problem = new Problem(problem.type(), problem.title(), problem.status(), problem.detail(),
+                    masked(problem.instance()), problem.retryAfter());
+        }
         response.setStatus(problem.status());
         response.setContentType(Problem.MEDIA_TYPE);
         if (problem.retryAfter() != null) {

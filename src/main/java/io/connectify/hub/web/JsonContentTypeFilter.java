@@ -1,0 +1,49 @@
+package io.connectify.hub.web;
+
+import java.io.IOException;
+
+import io.connectify.hub.resilience.Problem;
+import io.connectify.hub.resilience.ProblemResponder;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * The REST API reads JSON only: a POST, PUT or PATCH to {@code /api/v1/**} with a body of another content type
+ * gets 415 problem+json before any route runs. (Webhooks keep the content types their providers send.)
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
+public class JsonContentTypeFilter extends OncePerRequestFilter {
+
+    private final ProblemResponder problems;
+
+    public JsonContentTypeFilter(ProblemResponder problems) {
+        this.problems = problems;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String method = request.getMethod();
+        return !request.getRequestURI().startsWith("/api/v1/")
+                || !(method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))
+                || request.getContentLengthLong() == 0;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String type = request.getContentType();
+        if (type == null || !(type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"))) {
+            problems.write(response, new Problem("unsupported-media-type", "Unsupported media type", 415,
+                    "Send the body as application/json", request.getRequestURI(), null));
+            return;
+        }
+        chain.doFilter(request, response);
+    }
+}

@@ -1,0 +1,83 @@
+package io.connectify.hub.web;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.PayrexxFake;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every public endpoint that takes a body, against hostile input: each answer is a 4xx problem+json (never a 5xx),
+ * never echoes the request's headers, and nothing is stored or sent to any provider.
+ */
+@HubTest
+class HostileInputTest extends HubTestBase {
+
+    private static final List<String> ENDPOINTS = List.of(
+            "/api/v1/bookings", "/api/v1/bookings/asap", "/api/v1/calendar/events",
+            "/api/v1/payments/stripe/payment-intents", "/api/v1/payments/stripe/checkout-sessions",
+            "/api/v1/payments/refunds", "/api/v1/payments/payrexx/gateways", "/api/v1/notifications/sms",
+            "/api/v1/notifications/email", "/webhooks/stripe", "/webhooks/payrexx/" + PayrexxFake.WEBHOOK_TOKEN,
+            "/webhooks/twilio/status");
+
+    private static final String NESTED = "{\"a\":".repeat(3000) + "1" + "}".repeat(3000);
+
+    static Stream<Arguments> attacks() {
+        List<Arguments> attacks = new ArrayList<>();
+        for (String endpoint : ENDPOINTS) {
+            attacks.add(Arguments.of(endpoint, "malformed JSON", "application/json", "{\"amount\":".getBytes()));
+            attacks.add(Arguments.of(endpoint, "deep nesting", "application/json", NESTED.getBytes()));
+            attacks.add(Arguments.of(endpoint, "huge body", "application/json",
+                    ("{\"x\":\"" + "A".repeat(100_000) + "\"}").getBytes()));
+            attacks.add(Arguments.of(endpoint, "negative amount", "application/json",
+                    "{\"amount\":-100,\"currency\":\"CHF\",\"durationMinutes\":-5,\"to\":\"+41791234567\"}".getBytes()));
+            attacks.add(Arguments.of(endpoint, "overflowing amount", "application/json",
+                    "{\"amount\":99999999999999999999999,\"currency\":\"CHF\",\"durationMinutes\":1e30}".getBytes()));
+            attacks.add(Arguments.of(endpoint, "impossible date", "application/json",
+                    "{\"start\":\"2026-13-45T25:61:00+01:00\",\"end\":\"2026-02-30T09:00:00+01:00\"}".getBytes()));
+            attacks.add(Arguments.of(endpoint, "very long strings", "application/json",
+                    ("{\"summary\":\"" + "B".repeat(20_000) + "\",\"to\":\"" + "C".repeat(20_000) + "\"}").getBytes()));
+            attacks.add(Arguments.of(endpoint, "invalid UTF-8", "application/json",
+                    new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}));
+            attacks.add(Arguments.of(endpoint, "wrong content type", "text/plain", "amount=1".getBytes()));
+        }
+        return attacks.stream();
+    }
+
+    @AfterEach
+    void nothingWasStoredOrSent() {
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification").query(Integer.class).single()).isZero();
+        for (var fake : List.of(google.server(), stripe.server(), payrexx.server(), notify.twilio(), notify.sendGrid())) {
+            assertThat(fake.findAll(anyRequestedFor(anyUrl())).stream()
+                    .filter(r -> !r.getUrl().equals("/token"))).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("attacks")
+    void hostileInputIsAProblemAndChangesNothing(String endpoint, String attack, String contentType, byte[] body) {
+        var response = send(request(endpoint).header("Content-Type", contentType)
+                .header("X-Injected", "evil-value").header("Stripe-Signature", "t=1,v1=00")
+                .header("X-Twilio-Signature", "forged")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)), API_KEY);
+
+        assertThat(response.status()).as("%s %s: %s", endpoint, attack, response.body()).isBetween(400, 499);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isNotBlank();
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("evil-value");
+        assertThat(response.raw().headers().map().keySet()).noneMatch(h -> h.equalsIgnoreCase("X-Injected")
+                || h.equalsIgnoreCase("X-API-Key") || h.equalsIgnoreCase("Stripe-Signature"));
+    }
+}

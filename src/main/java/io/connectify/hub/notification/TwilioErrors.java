@@ -49,7 +49,8 @@ public final class TwilioErrors {
             log.error("Twilio refused the hub's credentials: HTTP {} (error {})", status, code);
             return new ProviderException(PROVIDER, Kind.REJECTED, "Twilio answered HTTP " + status, null, null);
         }
-        if (status >= 500) {
+        if (status >= 500 || status == 0) {
+            // no status: the answer was no Twilio answer at all (connection dropped, empty or foreign reply)
             log.warn("Twilio server error: HTTP {} (error {})", status, code);
             return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
         }

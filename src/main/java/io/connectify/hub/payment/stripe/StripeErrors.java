@@ -48,7 +48,7 @@ public final class StripeErrors {
         if (e instanceof IdempotencyException) {
             return new InvalidStateException("This Idempotency-Key was used with different parameters");
         }
-        if (e instanceof RateLimitException) {
+        if (e instanceof RateLimitException || status == 429) {
             return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Stripe rate limit reached", Duration.ofSeconds(1),
                     null);
         }

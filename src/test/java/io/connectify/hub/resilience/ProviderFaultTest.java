@@ -1,0 +1,113 @@
+package io.connectify.hub.resilience;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.any;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.NotificationFakes;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The one resilience mechanism, provider by provider, under injected faults: retries stop at the limit (test
+ * profile: 3 attempts), the answer is a typed problem, and after enough failures the circuit opens (503 with
+ * Retry-After, the provider is no longer called), half-opens and closes again once the provider recovers.
+ */
+@HubTest
+class ProviderFaultTest extends HubTestBase {
+
+    /** Provider, its fake, the path the hub calls, and the REST call that makes the hub call it. */
+    record Target(String provider, String path, String method, String apiPath, String body) {
+
+        WireMockServer fake() {
+            return switch (provider) {
+                case "google-calendar" -> google.server();
+                case "stripe" -> stripe.server();
+                case "payrexx" -> payrexx.server();
+                case "twilio" -> notify.twilio();
+                default -> notify.sendGrid();
+            };
+        }
+    }
+
+    private static final List<Target> TARGETS = List.of(
+            new Target("google-calendar", "/calendar/v3/calendars/primary/events/abc123def456", "GET",
+                    "/api/v1/calendar/events/abc123def456", null),
+            new Target("stripe", "/v1/payment_intents", "POST", "/api/v1/payments/stripe/payment-intents",
+                    "{\"amount\":7500,\"currency\":\"CHF\"}"),
+            new Target("payrexx", "/v1.0/Transaction/42/", "GET", "/api/v1/payments/payrexx/transactions/42", null),
+            new Target("twilio", NotificationFakes.MESSAGES, "POST", "/api/v1/notifications/sms",
+                    "{\"to\":\"+41791234567\",\"body\":\"x\"}"),
+            new Target("sendgrid", NotificationFakes.MAIL_SEND, "POST", "/api/v1/notifications/email",
+                    "{\"to\":\"a@b.ch\",\"subject\":\"x\",\"body\":\"x\"}"));
+
+    static Stream<Arguments> faults() {
+        return TARGETS.stream().flatMap(t -> Stream.of(
+                Arguments.of(t, "connection reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER), 502),
+                Arguments.of(t, "empty reply", aResponse().withFault(Fault.EMPTY_RESPONSE), 502),
+                Arguments.of(t, "500 burst", aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody("{}"), 502),
+                Arguments.of(t, "429 with Retry-After", aResponse().withStatus(429).withHeader("Retry-After", "0")
+                        .withHeader("Content-Type", "application/json").withBody("{\"code\":20429,\"status\":429}"), 429)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("faults")
+    void retriesStopAtTheLimitThenTheCircuitOpensAndRecovers(Target target, String fault,
+                                                             ResponseDefinitionBuilder response, int expected) {
+        WireMockServer fake = target.fake();
+        fake.stubFor(any(urlPathEqualTo(target.path())).willReturn(response));
+
+        var first = call(target);
+        assertThat(first.status()).as(first.body()).isEqualTo(expected);
+        assertThat(first.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(fake.findAll(anyRequestedFor(urlPathEqualTo(target.path())))).hasSize(3);
+
+        for (int i = 0; i < 3; i++) {
+            call(target); // test profile: the breaker judges a window of 4 calls, 50% failures open it
+        }
+        int callsWhenOpen = fake.findAll(anyRequestedFor(urlPathEqualTo(target.path()))).size();
+        var rejected = call(target);
+        assertThat(rejected.status()).isEqualTo(503);
+        assertThat(rejected.json().get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(rejected.header("Retry-After")).isEqualTo("60");
+        assertThat(fake.findAll(anyRequestedFor(urlPathEqualTo(target.path())))).hasSize(callsWhenOpen);
+
+        CircuitBreaker breaker = resilience.circuitBreaker(target.provider());
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        breaker.transitionToHalfOpenState(); // the wait in the open state has passed
+        fake.resetAll();
+        google.reset();
+        stripe.reset();
+        payrexx.reset();
+        notify.reset();
+        payrexx.transaction(42, "confirmed", "b-1");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(
+                "/calendar/v3/calendars/primary/events/abc123def456")).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.okJson(io.connectify.hub.support.GoogleCalendarFake
+                        .eventJson("abc123def456", "x", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo("/v1/payment_intents"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("""
+                        {"id":"pi_1","object":"payment_intent","amount":7500,"currency":"chf","status":"requires_payment_method"}""")));
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(target).status()).isEqualTo(200);
+        }
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    private Response call(Target target) {
+        return target.body() == null ? httpGet(target.apiPath()) : httpPost(target.apiPath(), target.body());
+    }
+}

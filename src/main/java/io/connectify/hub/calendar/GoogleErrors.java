@@ -10,6 +10,7 @@ import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.RetryAfter;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.resilience.ValidationException;
 import org.slf4j.Logger;
@@ -80,14 +81,6 @@ public final class GoogleErrors {
     }
 
     private static Duration retryAfter(HttpResponseException e) {
-        String value = e.getHeaders() != null ? e.getHeaders().getRetryAfter() : null;
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Duration.ofSeconds(Long.parseLong(value.trim()));
-        } catch (NumberFormatException notSeconds) {
-            return null; // an HTTP-date: fall back to the computed back-off
-        }
+        return e.getHeaders() == null ? null : RetryAfter.seconds(e.getHeaders().getRetryAfter());
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.RetryAfter;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -29,7 +30,8 @@ public final class SendGridErrors {
         if (http != null) {
             int status = http.getStatusCode();
             if (status == 429) {
-                return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "SendGrid rate limit reached", null, null);
+                return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "SendGrid rate limit reached",
+                        RetryAfter.of(http.getResponseHeaders()), null);
             }
             if (status == 401 || status == 403) {
                 log.error("SendGrid refused the hub's API key: HTTP {}", status);

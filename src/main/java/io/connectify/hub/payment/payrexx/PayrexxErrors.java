@@ -6,6 +6,7 @@ import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.RetryAfter;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -28,7 +29,7 @@ public final class PayrexxErrors {
         }
         HttpOperationFailedException http = Causes.find(failure, HttpOperationFailedException.class);
         if (http != null) {
-            return fromStatus(http.getStatusCode());
+            return fromStatus(http.getStatusCode(), RetryAfter.of(http.getResponseHeaders()));
         }
         IOException io = Causes.find(failure, IOException.class);
         if (io != null) {
@@ -39,12 +40,12 @@ public final class PayrexxErrors {
         return new ProviderException(PROVIDER, Kind.REJECTED, "Payrexx request failed", null, null);
     }
 
-    static HubException fromStatus(int status) {
+    static HubException fromStatus(int status, java.time.Duration retryAfter) {
         if (status == 404) {
             return new NotFoundException("Payrexx has no such object");
         }
         if (status == 429) {
-            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Payrexx rate limit reached", null, null);
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Payrexx rate limit reached", retryAfter, null);
         }
         if (status == 401 || status == 403) {
             log.error("Payrexx refused the hub's credentials: HTTP {}", status);

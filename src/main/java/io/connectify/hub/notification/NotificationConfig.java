@@ -45,10 +45,11 @@ public class NotificationConfig {
 
     /** The single TwilioRestClient bean, which camel-twilio picks up. API key auth, re-targetable, no own retries. */
     @Bean
-    TwilioRestClient twilioRestClient(TwilioConnection connection) {
+    TwilioRestClient twilioRestClient(TwilioConnection connection, TwilioProperties properties) {
         return new TwilioRestClient.Builder(connection.apiKeySid(), connection.apiKeySecret())
                 .accountSid(connection.accountSid())
-                .httpClient(new RetargetedTwilioHttpClient(connection.apiBase()))
+                .httpClient(new RetargetedTwilioHttpClient(connection.apiBase(), properties.connectTimeout(),
+                        properties.readTimeout()))
                 .build();
     }
 
@@ -64,6 +65,12 @@ public class NotificationConfig {
     @Bean
     ProviderMode sendGridMode(SendGridConnection connection) {
         return new ProviderMode(SENDGRID, connection.live());
+    }
+
+    /** The SendGrid endpoint's own timeouts ({@code httpClientConfigurer=#sendGridHttpTimeouts}). */
+    @Bean
+    io.connectify.hub.resilience.HttpTimeouts sendGridHttpTimeouts(SendGridProperties p) {
+        return new io.connectify.hub.resilience.HttpTimeouts(p.connectTimeout(), p.readTimeout());
     }
 
     @Bean

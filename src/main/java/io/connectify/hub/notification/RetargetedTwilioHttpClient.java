@@ -1,26 +1,38 @@
 package io.connectify.hub.notification;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * twilio-java's HTTP client, pointed at another base URL (a local fake or the sandbox) and without retries of
- * its own. twilio-java always builds {@code https://api.twilio.com} URLs and retries failed POSTs by itself (with
- * Apache HttpClient's retries on top, one send reached a server six times): the hub's one retry policy decides
- * instead, so an SMS is never sent twice by accident.
+ * its own. twilio-java always builds {@code https://api.twilio.com} URLs and retries failed requests by itself
+ * ({@code reliableRequest}): the hub's one retry policy decides instead, so an SMS is never sent twice by accident.
  */
 public class RetargetedTwilioHttpClient extends NetworkHttpClient {
 
     private static final String TWILIO = "https://api.twilio.com";
     private final String apiBase;
 
-    public RetargetedTwilioHttpClient(String apiBase) {
-        super(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties());
+    /** The timeouts go on the connections: twilio-java sets its own request configuration on every request. */
+    public RetargetedTwilioHttpClient(String apiBase, Duration connectTimeout, Duration readTimeout) {
+        super(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
+                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(Timeout.of(connectTimeout))
+                                .setSocketTimeout(Timeout.of(readTimeout))
+                                .build())
+                        .build())
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build()));
         this.apiBase = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
     }
 

@@ -23,6 +23,7 @@ class SendGridRoutes extends ProviderRouteBuilder {
                 .bean("sendGridMails", "prepare")
                 .to("direct:sendgrid-mail-send")
                 .bean("sendGridMails", "read");
-        operation("direct:sendgrid-mail-send", "Call SendGrid's mail/send", connection.apiBase());
+        operation("direct:sendgrid-mail-send", "Call SendGrid's mail/send",
+                connection.apiBase() + "?httpClientConfigurer=#sendGridHttpTimeouts");
     }
 }

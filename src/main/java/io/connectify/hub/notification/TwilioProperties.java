@@ -6,7 +6,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
                                String fromNumber, String messagingServiceSid, String operatorNumber,
-                               String publicBaseUrl, String apiBase) {
+                               String publicBaseUrl, String apiBase, java.time.Duration connectTimeout,
+                               java.time.Duration readTimeout) {
 
     public boolean live() {
         return accountSid != null && !accountSid.isBlank();

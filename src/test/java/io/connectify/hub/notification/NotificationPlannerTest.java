@@ -47,7 +47,7 @@ class NotificationPlannerTest {
     }
 
     private static TwilioProperties twilio(String operator) {
-        return new TwilioProperties(null, null, null, null, null, null, operator, null, null);
+        return new TwilioProperties(null, null, null, null, null, null, operator, null, null, null, null);
     }
 
     private static Booking booking(String phone) {

@@ -107,6 +107,23 @@ class ProviderFaultTest extends HubTestBase {
         assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void eachAttemptEndsAtTheProvidersReadTimeout(Target target) {
+        target.fake().stubFor(any(urlPathEqualTo(target.path())).willReturn(aResponse().withFixedDelay(1500)
+                .withStatus(200).withHeader("Content-Type", "application/json").withBody("{}")));
+
+        var response = call(target);
+
+        // test profile: read timeout 1 s per provider, 3 attempts
+        assertThat(response.status()).as(response.body()).isEqualTo(502);
+        assertThat(target.fake().findAll(anyRequestedFor(urlPathEqualTo(target.path())))).hasSize(3);
+    }
+
+    static Stream<Target> targets() {
+        return TARGETS.stream();
+    }
+
     private Response call(Target target) {
         return target.body() == null ? httpGet(target.apiPath()) : httpPost(target.apiPath(), target.body());
     }

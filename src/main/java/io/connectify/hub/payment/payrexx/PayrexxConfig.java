@@ -38,6 +38,12 @@ public class PayrexxConfig {
         return new ProviderMode(PROVIDER, connection.live());
     }
 
+    /** The Payrexx endpoint's own timeouts ({@code httpClientConfigurer=#payrexxHttpTimeouts}). */
+    @Bean
+    io.connectify.hub.resilience.HttpTimeouts payrexxHttpTimeouts(PayrexxProperties p) {
+        return new io.connectify.hub.resilience.HttpTimeouts(p.connectTimeout(), p.readTimeout());
+    }
+
     /** Looked up by name by the Circuit Breaker EIP of the Payrexx routes. */
     @Bean
     CircuitBreaker payrexxCircuitBreaker(ProviderResilience resilience) {

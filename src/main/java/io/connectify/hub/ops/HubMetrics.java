@@ -1,0 +1,85 @@
+package io.connectify.hub.ops;
+
+import java.util.List;
+
+import io.connectify.hub.booking.BookingStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Gauges ops watch besides the route and provider metrics: bookings by status, dead letters waiting, and the depth
+ * of the hub's queues (read from the embedded broker; an external broker reports its own queue metrics).
+ */
+@Component
+public class HubMetrics implements MeterBinder {
+
+    private final JdbcClient jdbc;
+    private final ObjectProvider<EmbeddedActiveMQ> broker;
+    private final List<String> queues;
+
+    public HubMetrics(JdbcClient jdbc,
+                      ObjectProvider<EmbeddedActiveMQ> broker,
+                      @Value("${connectify.queues.stripe-events}") String stripe,
+                      @Value("${connectify.queues.payrexx-events}") String payrexx,
+                      @Value("${connectify.notifications.queue}") String notifications) {
+        this.jdbc = jdbc;
+        this.broker = broker;
+        this.queues = List.of(stripe, payrexx, notifications, "DLQ");
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        for (BookingStatus status : BookingStatus.values()) {
+            Gauge.builder("connectify.bookings", () -> count("SELECT COUNT(*) FROM booking WHERE status = :s", status.name()))
+                    .description("Bookings by status").tag("status", status.name()).register(registry);
+        }
+        Gauge.builder("connectify.dead.letters.stored",
+                        () -> count("SELECT COUNT(*) FROM dead_letter WHERE status = :s", "STORED"))
+                .description("Dead letters waiting for inspection or replay").register(registry);
+        // counters exist from the start at zero, so dashboards and alerts (increase, rate) see every series
+        for (String provider : List.of("stripe", "payrexx", "twilio")) {
+            for (String name : List.of("connectify.webhook.rejected", "connectify.webhook.duplicates",
+                    "connectify.webhook.enqueued")) {
+                registry.counter(name, "provider", provider);
+            }
+        }
+        for (String provider : List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid")) {
+            registry.counter("connectify.provider.rejected", "provider", provider);
+        }
+        for (String status : List.of("failed", "undelivered")) {
+            registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
+        }
+        for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "notification-send")) {
+            registry.counter("connectify.dead.letters", "route", route);
+        }
+        for (String queue : queues) {
+            Gauge.builder("connectify.queue.depth", () -> depth(queue))
+                    .description("Messages waiting in a queue of the embedded broker").tag("queue", queue)
+                    .register(registry);
+        }
+    }
+
+    private double count(String sql, String status) {
+        try {
+            return jdbc.sql(sql).param("s", status).query(Integer.class).single();
+        } catch (RuntimeException databaseDown) {
+            return Double.NaN; // the database health indicator says why
+        }
+    }
+
+    private double depth(String queue) {
+        var embedded = broker.getIfAvailable();
+        if (embedded == null || embedded.getActiveMQServer() == null) {
+            return Double.NaN;
+        }
+        var located = embedded.getActiveMQServer().locateQueue(SimpleString.of(queue));
+        return located == null ? 0 : located.getMessageCount();
+    }
+}

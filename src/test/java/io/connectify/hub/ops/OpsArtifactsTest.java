@@ -1,0 +1,91 @@
+package io.connectify.hub.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The files in docker/ are checked here, as no Docker engine runs: they parse, and every metric the Grafana
+ * dashboard and the Prometheus alert rules query is one a running hub exposes.
+ */
+@HubTest
+class OpsArtifactsTest extends HubTestBase {
+
+    private static final Pattern METRIC = Pattern.compile("\\b((?:camel|resilience4j|connectify)_[a-z0-9_]+)");
+
+    @Test
+    void everyMetricTheDashboardAndAlertsQueryIsExposed() throws IOException {
+        httpGet("/api/v1/prices?duration=60"); // a route has run
+        String scrape = httpGet("/actuator/prometheus", null).body();
+
+        Set<String> queried = new TreeSet<>();
+        for (String expr : alertExpressions()) {
+            queried.addAll(metrics(expr));
+        }
+        for (String expr : dashboardExpressions()) {
+            queried.addAll(metrics(expr));
+        }
+
+        assertThat(queried).contains("camel_exchanges_total", "resilience4j_circuitbreaker_state",
+                "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth");
+        for (String metric : queried) {
+            assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
+        }
+        assertThat(scrape).containsPattern("camel_exchanges_total\\{[^}]*eventType=\"route\"");
+        assertThat(scrape).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*state=\"open\"");
+    }
+
+    @Test
+    void composeFileDefinesTheStack() throws IOException {
+        Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker", "compose.yaml")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> services = (Map<String, Object>) compose.get("services");
+        assertThat(services).containsKeys("hub", "postgres", "artemis", "prometheus", "grafana");
+        assertThat(Files.readString(Path.of("docker", "prometheus", "prometheus.yml"))).contains("/actuator/prometheus");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> alertExpressions() throws IOException {
+        Map<String, Object> rules = new Yaml().load(Files.readString(Path.of("docker", "prometheus", "alerts.yml")));
+        List<String> expressions = new ArrayList<>();
+        for (Map<String, Object> group : (List<Map<String, Object>>) rules.get("groups")) {
+            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+                expressions.add(String.valueOf(rule.get("expr")));
+            }
+        }
+        assertThat(expressions).hasSizeGreaterThanOrEqualTo(5);
+        return expressions;
+    }
+
+    private static List<String> dashboardExpressions() throws IOException {
+        JsonNode dashboard = JSON.readTree(Path.of("docker", "grafana", "dashboards", "connectify-hub.json").toFile());
+        List<String> expressions = new ArrayList<>();
+        dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> expressions.add(t.get("expr").asText())));
+        assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
+        return expressions;
+    }
+
+    private static Set<String> metrics(String expr) {
+        Set<String> names = new TreeSet<>();
+        Matcher m = METRIC.matcher(expr);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+}

@@ -7,6 +7,7 @@ import java.util.function.Function;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.retry.Retry;
+import io.connectify.hub.ops.IntegrationAudit;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -29,10 +30,12 @@ public class ProviderCalls {
     private static final Logger log = LoggerFactory.getLogger(ProviderCalls.class);
 
     private final ProviderResilience resilience;
+    private final IntegrationAudit audit;
     private volatile ProducerTemplate template;
 
-    public ProviderCalls(ProviderResilience resilience) {
+    public ProviderCalls(ProviderResilience resilience, IntegrationAudit audit) {
         this.resilience = resilience;
+        this.audit = audit;
     }
 
     public Processor call(String provider, String endpointUri, Function<Throwable, HubException> translator) {
@@ -59,7 +62,15 @@ public class ProviderCalls {
                 return body instanceof java.io.InputStream || body instanceof org.apache.camel.StreamCache
                         ? attemptExchange.getMessage().getBody(String.class) : body;
             };
-            exchange.getMessage().setBody(retry.executeCallable(attempt));
+            long started = System.nanoTime();
+            String operation = exchange.getFromRouteId();
+            try {
+                exchange.getMessage().setBody(retry.executeCallable(attempt));
+                audit.record(provider, operation, "ok", (System.nanoTime() - started) / 1_000_000);
+            } catch (HubException failure) {
+                audit.record(provider, operation, failure.type(), (System.nanoTime() - started) / 1_000_000);
+                throw failure;
+            }
         };
     }
 

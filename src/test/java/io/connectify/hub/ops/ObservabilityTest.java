@@ -20,6 +20,26 @@ class ObservabilityTest extends HubTestBase {
     }
 
     @Test
+    void everyProviderCallIsAuditedWithOutcomeAndLatency() {
+        jdbc.sql("DELETE FROM integration_audit").update();
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                        "/calendar/v3/calendars/primary/events/missing00"))
+                .willReturn(io.connectify.hub.support.GoogleCalendarFake.error(404, "notFound")));
+
+        httpGet("/api/v1/calendar/events/missing00");
+        httpGet("/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00") + "&to=" + q("2026-12-02T00:00:00+01:00")
+                + "&duration=60");
+
+        var rows = jdbc.sql("SELECT provider, operation, outcome, latency_ms FROM integration_audit ORDER BY id")
+                .query((rs, i) -> rs.getString("provider") + " " + rs.getString("operation") + " "
+                        + rs.getString("outcome") + " " + (rs.getLong("latency_ms") >= 0))
+                .list();
+        assertThat(rows).containsExactly("google-calendar gcal-get-event not-found true",
+                "google-calendar gcal-query-freebusy ok true");
+    }
+
+    @Test
     void healthShowsTheGoogleCalendarIndicator() {
         var health = httpGet("/actuator/health", null).json();
 

@@ -1,5 +1,6 @@
 package io.connectify.hub.notification;
 
+import io.connectify.hub.resilience.HttpProviderErrors;
 import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderRouteBuilder;
 import org.springframework.stereotype.Component;
@@ -13,7 +14,8 @@ class SendGridRoutes extends ProviderRouteBuilder {
     private final SendGridConnection connection;
 
     SendGridRoutes(ProviderCalls calls, SendGridConnection connection) {
-        super(calls, NotificationConfig.SENDGRID, "sendGridCircuitBreaker", SendGridErrors::translate);
+        super(calls, NotificationConfig.SENDGRID, "sendGridCircuitBreaker",
+                failure -> HttpProviderErrors.translate(NotificationConfig.SENDGRID, "SendGrid", failure));
         this.connection = connection;
     }
 

@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.payrexx;
 
+import io.connectify.hub.resilience.HttpProviderErrors;
 import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderRouteBuilder;
 import org.springframework.stereotype.Component;
@@ -20,7 +21,8 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
     private final PayrexxConnection connection;
 
     public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection) {
-        super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker", PayrexxErrors::translate);
+        super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker",
+                failure -> HttpProviderErrors.translate(PayrexxConfig.PROVIDER, "Payrexx", failure));
         this.connection = connection;
     }
 

@@ -42,6 +42,17 @@ public class BookingRepository {
         });
     }
 
+    /**
+     * Runs work in a transaction holding the booking's row lock: one saga step per booking at a time, across
+     * threads and hub instances (two instances can receive the same payment event at the same moment).
+     */
+    public void withBookingLock(String id, Runnable work) {
+        transactions.executeWithoutResult(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).optional();
+            work.run();
+        });
+    }
+
     /** Ranges held by confirmed bookings and unexpired pending ones that overlap [from, to). */
     public List<TimeRange> activeRanges(Instant from, Instant to, Instant now) {
         return activeRanges(from, to, now, "");

@@ -209,10 +209,13 @@ public class BookingSaga {
      * notification failure never undoes the booking.
      */
     private void notifyOnce(String bookingId, String kind) {
-        if (!notifications.planned(bookingId, kind)) {
-            template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
-                    NotificationPlanner.KIND, kind);
-        }
+        // under the booking's row lock: a second instance confirming the same booking waits, then sees it planned
+        bookings.withBookingLock(bookingId, () -> {
+            if (!notifications.planned(bookingId, kind)) {
+                template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
+                        NotificationPlanner.KIND, kind);
+            }
+        });
     }
 
     private boolean rehold(Booking booking, Instant now) {

@@ -1,0 +1,77 @@
+package io.connectify.hub.ops.cluster;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.integration.jdbc.lock.DefaultLockRepository;
+import org.springframework.integration.jdbc.lock.JdbcLockRegistry;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * Singleton routes: a route with {@code routePolicy: singletonRoutePolicy} runs only on the hub instance that holds
+ * the lease of the namespace "connectify-singletons" in the shared database. With one instance that is always
+ * this one; when the leader dies, another instance starts the routes once the lease has expired.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ClusterConfig {
+
+    static final String SINGLETONS = "connectify-singletons";
+
+    /** This instance's name in the lease table, in logs and in the health details. */
+    @Bean
+    ClusterMember clusterMember(ClusterProperties properties) {
+        if (properties.memberId() != null && !properties.memberId().isBlank()) {
+            return new ClusterMember(properties.memberId());
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException unnamed) {
+            host = "hub";
+        }
+        return new ClusterMember(host + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @Bean
+    DefaultLockRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
+                                                 ClusterMember member, ClusterProperties properties) {
+        DefaultLockRepository repository = new DefaultLockRepository(dataSource, member.id());
+        repository.setPrefix("CLUSTER_");
+        repository.setRegion("connectify");
+        repository.setTimeToLive((int) properties.leaseTtl().toMillis());
+        repository.setTransactionManager(transactions);
+        return repository;
+    }
+
+    @Bean
+    JdbcLockRegistry clusterLeases(DefaultLockRepository clusterLeaseRepository, ClusterProperties properties) {
+        JdbcLockRegistry registry = new JdbcLockRegistry(clusterLeaseRepository);
+        // a follower asks the database this often while it waits for the lease
+        registry.setIdleBetweenTries(properties.heartbeat().dividedBy(4));
+        return registry;
+    }
+
+    @Bean
+    DatabaseClusterService databaseClusterService(JdbcLockRegistry clusterLeases, ClusterMember member,
+                                                  ClusterProperties properties, CamelContext camel) throws Exception {
+        DatabaseClusterService service = new DatabaseClusterService(member.id(), clusterLeases,
+                properties.heartbeat());
+        camel.addService(service);
+        return service;
+    }
+
+    @Bean
+    ClusteredRoutePolicy singletonRoutePolicy(DatabaseClusterService databaseClusterService,
+                                              ClusterProperties properties) throws Exception {
+        ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(databaseClusterService, SINGLETONS);
+        policy.setInitialDelay(properties.initialDelay());
+        return policy;
+    }
+}

@@ -1,0 +1,141 @@
+package io.connectify.hub.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The packaged hub (system property {@code hub.jar}, set by failsafe) as a separate process on a loopback port,
+ * for the tests that kill it or run several of it. Its output goes to {@code target/packaged-hub/} for reading
+ * after a failure.
+ */
+public final class PackagedHub implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final int port;
+    private final String apiKey;
+    private final Process process;
+
+    private PackagedHub(String name, int port, String apiKey, Process process) {
+        this.name = name;
+        this.port = port;
+        this.apiKey = apiKey;
+        this.process = process;
+    }
+
+    /** Starts the jar with these arguments (plus server.port); {@link #awaitReady()} waits for its readiness. */
+    public static PackagedHub launch(String name, int port, String apiKey, List<String> arguments) throws IOException {
+        String jar = System.getProperty("hub.jar");
+        assertThat(jar).as("the packaged hub (system property hub.jar)").isNotNull();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-jar", jar, "--server.port=" + port,
+                "--logging.level.root=WARN", "--logging.level.io.connectify=INFO"));
+        command.addAll(arguments);
+        Path logs = Files.createDirectories(Path.of("target", "packaged-hub"));
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(logs.resolve(name + "-" + Instant.now().toEpochMilli() + ".log").toFile())
+                .start();
+        return new PackagedHub(name, port, apiKey, process);
+    }
+
+    public PackagedHub awaitReady() {
+        await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            assertThat(process.isAlive()).as(name + " is running (see target/packaged-hub/)").isTrue();
+            try {
+                return get("/actuator/health/readiness").statusCode() == 200;
+            } catch (IOException notYet) {
+                return false;
+            }
+        });
+        return this;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return call(path, null, null);
+    }
+
+    public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return call(path, json, null);
+    }
+
+    /** A Stripe webhook delivery, signed now with the test's webhook secret. */
+    public HttpResponse<String> stripeWebhook(String payload) throws IOException, InterruptedException {
+        return call("/webhooks/stripe", payload,
+                StripeFake.signature(payload, Instant.now().getEpochSecond(), StripeFake.WEBHOOK_SECRET));
+    }
+
+    public JsonNode json(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = get(path);
+        assertThat(response.statusCode()).as(name + " GET " + path + ": " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** The value of one Prometheus sample whose line starts with this metric name and contains the label text. */
+    public double metric(String name, String label) throws IOException, InterruptedException {
+        return get("/actuator/prometheus").body().lines()
+                .filter(line -> line.startsWith(name + "{") && line.contains(label))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private HttpResponse<String> call(String path, String body, String stripeSignature)
+            throws IOException, InterruptedException {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20)).header("X-API-Key", apiKey);
+        if (body != null) {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        }
+        if (stripeSignature != null) {
+            request.header("Stripe-Signature", stripeSignature);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** SIGKILL: no shutdown hook, no drain. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

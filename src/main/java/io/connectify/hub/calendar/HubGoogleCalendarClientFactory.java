@@ -20,6 +20,7 @@ import com.google.auth.Credentials;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import io.connectify.hub.ops.CorrelationId;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.google.calendar.GoogleCalendarClientFactory;
@@ -97,6 +98,10 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
             request.setNumberOfRetries(1);
             request.setUnsuccessfulResponseHandler(new RefreshWhileRetriesLeft(adapter));
             request.setIOExceptionHandler(null);
+            String correlationId = CorrelationId.current();
+            if (correlationId != null) {
+                request.getHeaders().set(CorrelationId.HTTP_HEADER, correlationId);
+            }
         };
     }
 

@@ -7,6 +7,7 @@ import java.util.Map;
 import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
+import io.connectify.hub.ops.CorrelationId;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
@@ -48,6 +49,10 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
 
     @Override
     public Response makeRequest(Request request) {
+        String correlationId = CorrelationId.current();
+        if (correlationId != null) {
+            request.addHeaderParam(CorrelationId.HTTP_HEADER, correlationId);
+        }
         if (TWILIO.equals(apiBase) || !request.getUrl().startsWith(TWILIO)) {
             return super.makeRequest(request);
         }

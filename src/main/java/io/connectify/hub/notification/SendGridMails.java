@@ -5,6 +5,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.ops.CorrelationId;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -30,7 +31,8 @@ public class SendGridMails {
 
     public void prepare(@Body Notification email, Exchange exchange) throws JsonProcessingException {
         var message = exchange.getMessage();
-        message.removeHeaders("*");
+        message.removeHeaders("*", CorrelationId.CAMEL_HEADER);
+        message.setHeader(CorrelationId.HTTP_HEADER, CorrelationId.of(exchange));
         message.setHeader(Exchange.HTTP_METHOD, "POST");
         message.setHeader(Exchange.HTTP_PATH, "v3/mail/send");
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");

@@ -26,6 +26,6 @@ class SendGridRoutes extends ProviderRouteBuilder {
                 .to("direct:sendgrid-mail-send")
                 .bean("sendGridMails", "read");
         operation("direct:sendgrid-mail-send", "Call SendGrid's mail/send",
-                connection.apiBase() + "?httpClientConfigurer=#sendGridHttpTimeouts");
+                connection.apiBase() + "?httpClientConfigurer=#sendGridHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
     }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 
 import com.twilio.rest.api.v2010.account.Message;
 import com.twilio.type.PhoneNumber;
+import io.connectify.hub.ops.CorrelationId;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
@@ -27,7 +28,7 @@ public class TwilioMessages {
 
     public void prepare(@Body Notification sms, Exchange exchange) {
         var message = exchange.getMessage();
-        message.removeHeaders("*");
+        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
         message.setHeader(ARG + "to", new PhoneNumber(sms.to()));
         if (properties.messagingServiceSid() != null && !properties.messagingServiceSid().isBlank()) {
             message.setHeader(ARG + "messagingServiceSid", properties.messagingServiceSid());

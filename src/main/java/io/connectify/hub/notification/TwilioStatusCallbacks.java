@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import com.twilio.security.RequestValidator;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
@@ -47,7 +48,7 @@ public class TwilioStatusCallbacks {
             throw new io.connectify.hub.resilience.ValidationException("Not a Twilio message status callback");
         }
         var message = exchange.getMessage();
-        message.removeHeaders("*");
+        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
         message.setHeader(WebhookHeaders.PROVIDER, NotificationConfig.TWILIO);
         message.setHeader(WebhookHeaders.EVENT_KEY, "twilio:" + sid + ":" + status);
         message.setHeader("MessageSid", sid);

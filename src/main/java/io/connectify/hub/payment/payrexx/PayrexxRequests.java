@@ -6,6 +6,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
@@ -103,7 +104,8 @@ public class PayrexxRequests {
     private void request(Exchange exchange, String method, String path, Map<String, String> params) {
         var message = exchange.getMessage();
         // only what Payrexx needs goes out: never the caller's headers
-        message.removeHeaders("*");
+        message.removeHeaders("*", CorrelationId.CAMEL_HEADER);
+        message.setHeader(CorrelationId.HTTP_HEADER, CorrelationId.of(exchange));
         message.setHeader(Exchange.HTTP_METHOD, method);
         message.setHeader(Exchange.HTTP_PATH, path);
         String encoded = PayrexxSignature.encode(params);

@@ -43,6 +43,6 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
         from(REFUND).routeId("payrexx-refund-transaction").routeDescription("Refund a Payrexx transaction")
                 .bean("payrexxRequests", "refundTransaction")
                 .to(CALL);
-        operation(CALL, "Call the Payrexx API", connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts");
+        operation(CALL, "Call the Payrexx API", connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
     }
 }

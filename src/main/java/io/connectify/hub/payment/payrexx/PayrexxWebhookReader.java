@@ -8,6 +8,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
@@ -56,7 +57,7 @@ public class PayrexxWebhookReader {
             throw new ValidationException("The webhook names no Payrexx transaction");
         }
         var message = exchange.getMessage();
-        message.removeHeaders("*");
+        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
         message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);

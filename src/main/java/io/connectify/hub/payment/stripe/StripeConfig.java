@@ -45,7 +45,7 @@ public class StripeConfig {
     @Bean
     StripeClient stripeClient(StripeConnection connection, StripeProperties properties) {
         return StripeClient.builder()
-                .setApiKey(connection.secretKey())
+                .setAuthenticator(new CorrelatingAuthenticator(connection.secretKey()))
                 .setApiBase(connection.apiBase())
                 .setConnectTimeout(Math.toIntExact(properties.connectTimeout().toMillis()))
                 .setReadTimeout(Math.toIntExact(properties.readTimeout().toMillis()))

@@ -1,6 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Supplier;
 
 import com.stripe.StripeClient;
@@ -33,8 +34,11 @@ public class StripeConfig {
         }
         Supplier<String> webhookUrl = () -> hub.baseUrl() + "/webhooks/stripe";
         StripeSimulator simulator = new StripeSimulator(sandbox.getObject(), webhookUrl, clock);
-        return new StripeConnection(false, simulator.apiBase(), StripeSimulator.SECRET_KEY,
-                java.util.List.of(simulator.webhookSecret()));
+        // the simulator signs with its own secret; configured secrets are accepted too, so events signed elsewhere
+        // (the Stripe CLI, a load test) can be sent to a sandbox hub
+        var secrets = new java.util.ArrayList<>(properties.webhookSecrets());
+        secrets.add(simulator.webhookSecret());
+        return new StripeConnection(false, simulator.apiBase(), StripeSimulator.SECRET_KEY, List.copyOf(secrets));
     }
 
     @Bean

@@ -7,101 +7,512 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.DayOfWeek;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+
 /**
- * Benchmarks of the packaged hub on loopback (run: see bench/README.md). Starts the jar, measures the time to ready
- * and the idle RSS, then drives signed Stripe webhooks (verify, dedupe, durable enqueue, 200) and, in the same run,
- * the hub's liveness endpoint (a Spring MVC endpoint that only answers 200: the machine's ceiling) at 16 and 64
- * connections, and the RSS under load. Bounded in time; talks to 127.0.0.1 only.
+ * Benchmarks of the packaged hub in sandbox mode on loopback (how to run: bench/README.md). Talks to 127.0.0.1
+ * only and is bounded in time. Prints one line per figure; RESULTS.md records them.
+ *
+ * 1. Default hub (H2 + embedded broker): time to ready, RSS idle; signed Stripe webhooks against the bare liveness
+ *    endpoint at 16 and 64 connections (wrk, closed loop) and at a fixed 1,000 events/s (open loop, latency from
+ *    the intended send time); the booking flow; RSS after load.
+ * 2. Scale-out profile (PostgreSQL + Artemis over TCP, both embedded in this JVM): one instance, then two, for
+ *    webhook ingest and the booking flow.
  */
 public class Bench {
 
     static final String SECRET = "whsec_bench";
-    static final String KEY = "bench-key";
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
+    static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    static final Pattern WRK_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    static Path work;
+    static Path jar;
+    static int seconds;
 
     public static void main(String[] args) throws Exception {
-        Path jar = Path.of(args.length > 0 ? args[0] : "target/connectify-hub-0.1.0-SNAPSHOT.jar");
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
-        Path data = Files.createTempDirectory("hub-bench");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        jar = Path.of(args.length > 0 ? args[0] : "target/connectify-hub-0.1.0-SNAPSHOT.jar").toAbsolutePath();
+        seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+        work = Files.createTempDirectory("hub-bench");
+        // the broker embedded here for the scale-out runs would otherwise log every message at INFO
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
+        writeWrkScript();
+        defaultHub();
+        scaleOut();
+        System.exit(0);
+    }
+
+    // ---- 1. the default hub -------------------------------------------------------------------------------
+
+    static void defaultHub() throws Exception {
+        Hub hub = Hub.start("default", List.of(
+                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";WRITE_DELAY=0",
+                "--spring.artemis.embedded.data-directory=" + work.resolve("artemis")));
+        try {
+            System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
+            Thread.sleep(3000);
+            System.out.printf("idle_rss_mb=%d%n", hub.rssMb());
+            warmUp(List.of(hub));
+            for (int connections : new int[] {16, 64}) {
+                drain(hub);
+                Wrk bare = wrk(hub.base + "/actuator/health/liveness", connections, seconds, false);
+                drain(hub);
+                Wrk hooks = wrk(hub.base, connections, seconds, true);
+                System.out.printf(Locale.ROOT, "ingest connections=%d bare_rps=%.0f bare_p50_ms=%.2f bare_p99_ms=%.2f "
+                                + "webhook_rps=%.0f webhook_p50_ms=%.2f webhook_p99_ms=%.2f ratio=%.2f errors=%d%n",
+                        connections, bare.rps, bare.p50, bare.p99, hooks.rps, hooks.p50, hooks.p99,
+                        hooks.rps / bare.rps, bare.errors + hooks.errors);
+            }
+            drain(hub);
+            Latency fixed = fixedRate(List.of(hub), 1000, seconds, 64);
+            System.out.printf(Locale.ROOT, "fixed_rate target_per_s=1000 connections=64 achieved_per_s=%.0f "
+                    + "p50_ms=%.2f p99_ms=%.2f errors=%d%n", fixed.rate, fixed.p50, fixed.p99, fixed.errors);
+            System.out.printf("load_rss_mb=%d%n", hub.rssMb());
+            drain(hub);
+            Latency flow = bookingFlow(List.of(hub), 8, seconds, 0);
+            System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
+                    + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
+            System.out.printf("after_flow_rss_mb=%d%n", hub.rssMb());
+        } finally {
+            hub.stop();
         }
-        long started = System.nanoTime();
-        Process hub = new ProcessBuilder("java", "-Xmx512m", "-jar", jar.toString(), "--server.port=" + port,
-                "--spring.datasource.url=jdbc:h2:file:" + data.resolve("db") + ";WRITE_DELAY=0",
-                "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
-                "--connectify.security.api-keys=" + KEY, "--connectify.security.admin-keys=" + KEY,
-                "--connectify.stripe.secret-key=sk_bench", "--connectify.stripe.webhook-secrets=" + SECRET,
-                "--connectify.stripe.api-base=http://127.0.0.1:9", "--logging.level.root=WARN")
-                .redirectErrorStream(true).redirectOutput(data.resolve("hub.log").toFile()).start();
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(64)).build();
-        String base = "http://127.0.0.1:" + port;
-        while (true) {
+    }
+
+    // ---- 2. scale-out: one instance, then two ----------------------------------------------------------
+
+    static void scaleOut() throws Exception {
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
+            int brokerPort = freePort();
+            var config = new ConfigurationImpl().setPersistenceEnabled(true)
+                    .setJournalDirectory(work.resolve("broker/journal").toString())
+                    .setBindingsDirectory(work.resolve("broker/bindings").toString())
+                    .setLargeMessagesDirectory(work.resolve("broker/large").toString())
+                    .setPagingDirectory(work.resolve("broker/paging").toString())
+                    .setSecurityEnabled(false)
+                    .addAcceptorConfiguration("tcp", "tcp://127.0.0.1:" + brokerPort);
+            config.addAddressSetting("#", new AddressSettings().setDeadLetterAddress(SimpleString.of("DLQ"))
+                    .setAutoCreateDeadLetterResources(true).setMaxDeliveryAttempts(20));
+            EmbeddedActiveMQ broker = new EmbeddedActiveMQ().setConfiguration(config);
+            broker.start();
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    break;
+                for (int instances = 1; instances <= 2; instances++) {
+                    String database = "bench" + instances;
+                    try (var c = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"))) {
+                        c.createStatement().execute("CREATE DATABASE " + database);
+                    }
+                    List<Hub> hubs = new ArrayList<>();
+                    try {
+                        for (int i = 0; i < instances; i++) {
+                            hubs.add(Hub.start("scale" + instances + "-" + i, List.of(
+                                    "--spring.profiles.active=scale-out",
+                                    "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", database),
+                                    "--spring.datasource.username=postgres",
+                                    "--spring.artemis.broker-url=tcp://127.0.0.1:" + brokerPort)));
+                        }
+                        warmUp(hubs);
+                        drain(broker);
+                        double rps = 0;
+                        List<Wrk> runs = new ArrayList<>();
+                        var pool = Executors.newFixedThreadPool(instances);
+                        var futures = new ArrayList<java.util.concurrent.Future<Wrk>>();
+                        int connectionsEach = 64 / instances;
+                        for (Hub hub : hubs) {
+                            futures.add(pool.submit(() -> wrk(hub.base, connectionsEach, seconds, true)));
+                        }
+                        for (var f : futures) {
+                            runs.add(f.get());
+                        }
+                        pool.shutdown();
+                        long errors = 0;
+                        double p99 = 0;
+                        for (Wrk w : runs) {
+                            rps += w.rps;
+                            errors += w.errors;
+                            p99 = Math.max(p99, w.p99);
+                        }
+                        System.out.printf(Locale.ROOT, "scale_ingest instances=%d connections=64 webhook_rps=%.0f "
+                                + "worst_p99_ms=%.2f errors=%d%n", instances, rps, p99, errors);
+                        drain(broker);
+                        Latency flow = bookingFlow(hubs, 8, seconds, instances * 1000);
+                        System.out.printf(Locale.ROOT, "booking_flow instances=%d db=postgresql clients=8 "
+                                + "bookings_per_s=%.1f p50_ms=%.0f p99_ms=%.0f errors=%d%n", instances, flow.rate,
+                                flow.p50, flow.p99, flow.errors);
+                    } finally {
+                        for (Hub hub : hubs) {
+                            hub.stop();
+                        }
+                    }
                 }
-            } catch (IOException notYet) {
+            } finally {
+                broker.stop();
+            }
+        }
+    }
+
+    // ---- the hub process -------------------------------------------------------------------------------
+
+    record Hub(String name, Process process, String base, double readySeconds) {
+
+        static Hub start(String name, List<String> extra) throws Exception {
+            int port = freePort();
+            List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", jar.toString(),
+                    "--server.port=" + port,
+                    "--connectify.stripe.webhook-secrets=" + SECRET,
+                    // the benchmark measures the hub, not the providers' quotas
+                    "--connectify.resilience.defaults.rate-limiter.limit-for-period=100000000",
+                    // (Camel's throttle holds one object per permit: a high rate per short period, not a huge one)
+                    "--connectify.notifications.rate=100000", "--connectify.notifications.period-millis=1000",
+                    "--connectify.availability.buffer=0m",
+                    "--connectify.availability.slot-step=15m",
+                    "--logging.level.root=WARN"));
+            command.addAll(extra);
+            long started = System.nanoTime();
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(work.resolve(name + ".log").toFile()).start();
+            String base = "http://127.0.0.1:" + port;
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " stopped; see " + work.resolve(name + ".log"));
+                }
+                try {
+                    if (get(base + "/actuator/health/readiness").statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // still starting
+                }
                 Thread.sleep(50);
             }
+            return new Hub(name, process, base, (System.nanoTime() - started) / 1e9);
         }
-        double ready = (System.nanoTime() - started) / 1e9;
-        Thread.sleep(2000);
-        long idleRss = rss(hub.pid());
-        System.out.printf("ready_seconds=%.2f idle_rss_mb=%d%n", ready, idleRss / 1024);
-        try {
-            for (int connections : new int[] {16, 64}) {
-                run("warm-up", http, base, connections, 3, true);
-                Result bare = run("bare", http, base, connections, seconds, false);
-                Result hook = run("webhook", http, base, connections, seconds, true);
-                System.out.printf("connections=%d bare_rps=%.0f bare_p50_ms=%.2f bare_p99_ms=%.2f "
-                                + "webhook_rps=%.0f webhook_p50_ms=%.2f webhook_p99_ms=%.2f ratio=%.2f errors=%d%n",
-                        connections, bare.rps, bare.p50, bare.p99, hook.rps, hook.p50, hook.p99, hook.rps / bare.rps,
-                        hook.errors + bare.errors);
+
+        long rssMb() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
             }
-            System.out.printf("load_rss_mb=%d%n", rss(hub.pid()) / 1024);
-        } finally {
-            hub.destroy();
-            hub.waitFor();
+            return -1;
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(40, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         }
     }
 
-    record Result(double rps, double p50, double p99, long errors) {
+    static void warmUp(List<Hub> hubs) throws Exception {
+        for (Hub hub : hubs) {
+            wrk(hub.base + "/actuator/health/liveness", 16, 5, false);
+            wrk(hub.base, 16, 5, true);
+            bookingFlow(List.of(hub), 4, 3, 500 + hubs.indexOf(hub) * 100);
+        }
     }
 
-    static final AtomicLong EVENTS = new AtomicLong();
+    /** Waits until the hub's event queue is empty, so one measurement does not pay for the last one's backlog. */
+    static void drain(Hub hub) throws Exception {
+        Pattern depth = Pattern.compile("connectify_queue_depth\\{[^}]*queue=\"stripe-events\"[^}]*} (\\S+)");
+        for (int i = 0; i < 600; i++) {
+            Matcher m = depth.matcher(get(hub.base + "/actuator/prometheus").body());
+            if (!m.find() || m.group(1).equals("NaN")) {
+                return; // an external broker: drain(broker) waits for it
+            }
+            if (Double.parseDouble(m.group(1)) == 0) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+    }
 
-    static Result run(String what, HttpClient http, String base, int connections, int seconds, boolean webhook)
-            throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        List<List<Long>> latencies = new ArrayList<>();
+    /** The same for the shared broker of the scale-out runs. */
+    static void drain(EmbeddedActiveMQ broker) throws Exception {
+        for (int i = 0; i < 1200; i++) {
+            var queue = broker.getActiveMQServer().locateQueue(SimpleString.of("stripe-events"));
+            if (queue == null || queue.getMessageCount() == 0) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    // ---- webhook ingest: wrk, closed loop -------------------------------------------------------------
+
+    record Wrk(double rps, double p50, double p99, long errors) {
+    }
+
+    /** wrk against a URL (bare) or signed Stripe webhooks (pre-signed events, each id once). */
+    static Wrk wrk(String target, int connections, int duration, boolean webhooks) throws Exception {
+        List<String> command = new ArrayList<>(List.of("wrk", "-t2", "-c" + connections, "-d" + duration + "s",
+                "--latency"));
+        String events = null;
+        if (webhooks) {
+            events = "events-" + EVENT_FILES.incrementAndGet() + ".txt";
+            writeEvents(events, Math.max(20_000, duration * 4_000));
+            command.addAll(List.of("-s", work.resolve("hooks.lua").toString()));
+        }
+        command.add(target);
+        if (events != null) {
+            command.addAll(List.of("--", events));
+        }
+        Process wrk = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
+        String out = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        wrk.waitFor();
+        Matcher rps = WRK_RPS.matcher(out);
+        if (!rps.find()) {
+            throw new IllegalStateException("wrk said: " + out);
+        }
+        Matcher errors = WRK_ERRORS.matcher(out);
+        return new Wrk(Double.parseDouble(rps.group(1)), percentile(out, "50%"), percentile(out, "99%"),
+                errors.find() ? Long.parseLong(errors.group(1)) : 0);
+    }
+
+    static double percentile(String wrkOutput, String which) {
+        Matcher m = Pattern.compile(Pattern.quote(which) + "\\s+([0-9.]+)(us|ms|s)").matcher(wrkOutput);
+        if (!m.find()) {
+            return Double.NaN;
+        }
+        double value = Double.parseDouble(m.group(1));
+        return switch (m.group(2)) {
+            case "us" -> value / 1000;
+            case "s" -> value * 1000;
+            default -> value;
+        };
+    }
+
+    static final AtomicLong EVENT_IDS = new AtomicLong();
+    static final AtomicLong EVENT_FILES = new AtomicLong();
+
+    static synchronized void writeEvents(String file, int count) throws Exception {
+        long ts = System.currentTimeMillis() / 1000;
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            String payload = event(EVENT_IDS.incrementAndGet());
+            String sig = HexFormat.of().formatHex(mac.doFinal((ts + "." + payload).getBytes(StandardCharsets.UTF_8)));
+            lines.append(payload).append('\t').append("t=").append(ts).append(",v1=").append(sig).append('\n');
+        }
+        Files.writeString(work.resolve(file), lines);
+    }
+
+    /** A paid Checkout event for a booking the hub does not know: the consumer looks it up and drops it. */
+    static String event(long n) {
+        return "{\"id\":\"evt_bench_" + n + "\",\"object\":\"event\",\"type\":\"checkout.session.completed\","
+                + "\"data\":{\"object\":{\"id\":\"cs_" + n + "\",\"object\":\"checkout.session\",\"payment_status\":"
+                + "\"paid\",\"metadata\":{\"bookingId\":\"00000000-0000-4000-8000-000000000000\"}}}}";
+    }
+
+    static void writeWrkScript() throws IOException {
+        Files.writeString(work.resolve("hooks.lua"), """
+                -- each wrk thread sends its own stride of the pre-signed events (args[1]: lines of payload TAB signature)
+                local counter = 0
+                function setup(thread)
+                  counter = counter + 1
+                  thread:set("tid", counter)
+                end
+                function init(args)
+                  events = {}
+                  for line in io.lines(args[1]) do
+                    local p, s = line:match("([^\\t]+)\\t(.+)")
+                    table.insert(events, {p, s})
+                  end
+                  i = tid
+                end
+                function request()
+                  local e = events[((i - 1) % #events) + 1]
+                  i = i + 2
+                  return wrk.format("POST", "/webhooks/stripe",
+                    {["Content-Type"] = "application/json", ["Stripe-Signature"] = e[2]}, e[1])
+                end
+                """);
+    }
+
+    // ---- webhook ingest at a fixed rate: open loop ----------------------------------------------------
+
+    record Latency(double rate, double p50, double p99, long errors) {
+    }
+
+    /**
+     * Sends signed webhooks at a fixed rate over {@code connections} keep-alive connections, wrk2's model: a
+     * request is due at its slot in the schedule and waits for a free connection if none is; its latency counts
+     * from the moment it was due, so a slow hub cannot hide its delays by slowing the sender down.
+     */
+    static Latency fixedRate(List<Hub> hubs, int perSecond, int duration, int connections) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        int total = perSecond * duration;
+        long ts = System.currentTimeMillis() / 1000 + 2;
+        List<byte[]> requests = new ArrayList<>(total);
+        for (int i = 0; i < total; i++) {
+            String payload = event(EVENT_IDS.incrementAndGet());
+            String sig = HexFormat.of().formatHex(mac.doFinal((ts + "." + payload).getBytes(StandardCharsets.UTF_8)));
+            byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+            requests.add(("POST /webhooks/stripe HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Stripe-Signature: t=" + ts + ",v1=" + sig + "\r\nContent-Length: " + body.length + "\r\n\r\n"
+                    + payload).getBytes(StandardCharsets.UTF_8));
+        }
+        var due = new java.util.concurrent.LinkedBlockingQueue<long[]>();
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong errors = new AtomicLong();
-        List<Thread> threads = new ArrayList<>();
+        long start = System.nanoTime() + 200_000_000L;
+        long interval = 1_000_000_000L / perSecond;
+        List<Thread> workers = new ArrayList<>();
         for (int c = 0; c < connections; c++) {
-            List<Long> mine = new ArrayList<>();
-            latencies.add(mine);
+            URI base = URI.create(hubs.get(c % hubs.size()).base);
+            Thread worker = new Thread(() -> {
+                java.net.Socket socket = null;
+                try {
+                    while (true) {
+                        long[] next = due.take();
+                        if (next[0] < 0) {
+                            return;
+                        }
+                        // Tomcat closes a keep-alive connection after 100 requests: then once more on a new one
+                        for (int attempt = 1; attempt <= 2; attempt++) {
+                            try {
+                                if (socket == null) {
+                                    socket = new java.net.Socket(base.getHost(), base.getPort());
+                                    socket.setTcpNoDelay(true);
+                                }
+                                socket.getOutputStream().write(requests.get((int) next[1]));
+                                if (readStatus(socket.getInputStream()) != 200) {
+                                    errors.incrementAndGet();
+                                }
+                                break;
+                            } catch (IOException closed) {
+                                socket = null;
+                                if (attempt == 2) {
+                                    errors.incrementAndGet();
+                                }
+                            }
+                        }
+                        latencies.add(System.nanoTime() - next[0]);
+                    }
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            workers.add(worker);
+            worker.start();
+        }
+        for (int i = 0; i < total; i++) {
+            long at = start + i * interval;
+            long wait = at - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            due.add(new long[] {at, i});
+        }
+        for (int c = 0; c < connections; c++) {
+            due.add(new long[] {-1, 0});
+        }
+        for (Thread worker : workers) {
+            worker.join(60_000);
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        return new Latency(sorted.size() / elapsed, ms(sorted, 0.5), ms(sorted, 0.99), errors.get());
+    }
+
+    /** Reads one HTTP/1.1 response (Content-Length or chunked body) and returns its status. */
+    static int readStatus(java.io.InputStream in) throws IOException {
+        String status = line(in);
+        int contentLength = 0;
+        boolean chunked = false;
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            String h = header.toLowerCase(Locale.ROOT);
+            if (h.startsWith("content-length:")) {
+                contentLength = Integer.parseInt(h.substring(15).trim());
+            } else if (h.startsWith("transfer-encoding:") && h.contains("chunked")) {
+                chunked = true;
+            }
+        }
+        if (chunked) {
+            for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+                in.readNBytes(size);
+                line(in);
+            }
+            line(in);
+        } else {
+            in.readNBytes(contentLength);
+        }
+        return Integer.parseInt(status.split(" ")[1]);
+    }
+
+    static String line(java.io.InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("connection closed");
+            }
+            if (c != '\r') {
+                b.append((char) c);
+            }
+        }
+        return b.toString();
+    }
+
+    static double ms(List<Long> sorted, double q) {
+        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) (sorted.size() * q))) / 1e6;
+    }
+
+    // ---- the booking flow --------------------------------------------------------------------------------
+
+    /**
+     * Closed loop, {@code clients} at a time: book a free 15-minute slot, open the payment URL (the Stripe sandbox
+     * then sends the signed webhook), and wait until the booking is confirmed and its SMS and email are sent.
+     * Latency is from the booking request to the second notification sent. Slots start {@code slotOffset} slots
+     * into the future so runs against one database never ask for the same slot.
+     */
+    static Latency bookingFlow(List<Hub> hubs, int clients, int duration, int slotOffset) throws Exception {
+        List<String> slots = slots(slotOffset, 4000);
+        AtomicInteger next = new AtomicInteger();
+        List<Long> latencies = new CopyOnWriteArrayList<>();
+        AtomicLong errors = new AtomicLong();
+        long end = System.nanoTime() + duration * 1_000_000_000L;
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
             Thread t = new Thread(() -> {
                 while (System.nanoTime() < end) {
+                    int n = next.getAndIncrement();
+                    Hub hub = hubs.get(n % hubs.size());
+                    long t0 = System.nanoTime();
                     try {
-                        HttpRequest request = webhook ? signed(base) : HttpRequest.newBuilder(
-                                URI.create(base + "/actuator/health/liveness")).build();
-                        long t0 = System.nanoTime();
-                        int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-                        mine.add(System.nanoTime() - t0);
-                        if (status != 200) {
+                        if (book(hub, slots.get(n))) {
+                            latencies.add(System.nanoTime() - t0);
+                        } else {
                             errors.incrementAndGet();
                         }
                     } catch (Exception e) {
@@ -115,36 +526,89 @@ public class Bench {
         for (Thread t : threads) {
             t.join();
         }
-        List<Long> all = new ArrayList<>();
-        latencies.forEach(all::addAll);
-        Collections.sort(all);
-        if (all.isEmpty()) {
-            return new Result(0, 0, 0, errors.get());
+        double elapsed = duration + 0.0;
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        return new Latency(sorted.size() / elapsed, ms(sorted, 0.5), ms(sorted, 0.99), errors.get());
+    }
+
+    static boolean book(Hub hub, String start) throws Exception {
+        var booked = HTTP.send(HttpRequest.newBuilder(URI.create(hub.base + "/api/v1/bookings"))
+                .header("Content-Type", "application/json").header("X-API-Key", "sandbox")
+                .POST(HttpRequest.BodyPublishers.ofString("""
+                        {"start":"%s","durationMinutes":15,"provider":"stripe",
+                         "customer":{"name":"Bench","email":"bench@example.com","phone":"+41791234567"}}"""
+                        .formatted(start))).build(), HttpResponse.BodyHandlers.ofString());
+        if (booked.statusCode() != 201) {
+            return false;
         }
-        return new Result(all.size() / (double) seconds, all.get(all.size() / 2) / 1e6,
-                all.get((int) (all.size() * 0.99)) / 1e6, errors.get());
-    }
-
-    static HttpRequest signed(String base) throws Exception {
-        long n = EVENTS.incrementAndGet();
-        String payload = "{\"id\":\"evt_bench_" + n + "\",\"object\":\"event\",\"type\":\"checkout.session.completed\","
-                + "\"data\":{\"object\":{\"id\":\"cs_" + n + "\",\"object\":\"checkout.session\",\"payment_status\":\"paid\","
-                + "\"metadata\":{\"bookingId\":\"00000000-0000-4000-8000-000000000000\"}}}}";
-        long ts = System.currentTimeMillis() / 1000;
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String sig = HexFormat.of().formatHex(mac.doFinal((ts + "." + payload).getBytes(StandardCharsets.UTF_8)));
-        return HttpRequest.newBuilder(URI.create(base + "/webhooks/stripe")).header("Content-Type", "application/json")
-                .header("Stripe-Signature", "t=" + ts + ",v1=" + sig)
-                .POST(HttpRequest.BodyPublishers.ofString(payload)).build();
-    }
-
-    static long rss(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        String id = field(booked.body(), "id");
+        String paymentUrl = field(booked.body(), "paymentUrl");
+        if (get(paymentUrl).statusCode() != 200) {
+            return false;
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            String notifications = HTTP.send(HttpRequest.newBuilder(URI.create(hub.base + "/api/v1/bookings/" + id
+                            + "/notifications")).header("X-API-Key", "sandbox").build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            // handed to Twilio and SendGrid: each notification then carries the provider's reference
+            if (count(notifications, "\"providerReference\":") >= 2) {
+                return true;
             }
+            Thread.sleep(20); // polling faster would load the hub more than the bookings do
         }
-        return -1;
+        return false;
+    }
+
+    /** Working-day 15-minute starts in Europe/Zurich from the day after tomorrow, skipping {@code offset}. */
+    static List<String> slots(int offset, int count) {
+        ZoneId zone = ZoneId.of("Europe/Zurich");
+        List<String> starts = new ArrayList<>();
+        LocalDate day = LocalDate.now(zone).plusDays(2);
+        int skipped = 0;
+        while (starts.size() < count) {
+            if (day.getDayOfWeek() != DayOfWeek.SATURDAY && day.getDayOfWeek() != DayOfWeek.SUNDAY) {
+                for (LocalTime t = LocalTime.of(9, 0); t.isBefore(LocalTime.of(16, 0)); t = t.plusMinutes(15)) {
+                    if (t.getHour() == 12) {
+                        continue; // lunch break in the default working hours
+                    }
+                    if (skipped++ >= offset && starts.size() < count) {
+                        starts.add(day.atTime(t).atZone(zone).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+                    }
+                }
+            }
+            day = day.plusDays(1);
+        }
+        return starts;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------
+
+    static HttpResponse<String> get(String url) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + name + " in " + json);
+        }
+        return m.group(1);
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }

@@ -30,7 +30,8 @@ import org.springframework.context.annotation.Import;
 @CamelSpringBootTest
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:sandbox;DB_CLOSE_DELAY=-1", "connectify.gcal.key-path=",
-        "spring.artemis.embedded.persistent=false", "spring.artemis.embedded.server-id=77"})
+        "spring.artemis.embedded.persistent=false", "spring.artemis.embedded.server-id=77",
+        "connectify.stripe.webhook-secrets=whsec_own_test_secret"})
 @Import(TestClockConfig.class)
 @ExtendWith(OutputCaptureExtension.class)
 class SandboxModeTest {
@@ -100,9 +101,35 @@ class SandboxModeTest {
                 .isEqualTo("stripe");
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
             JsonNode outbox = call("GET", "/sandbox/outbox", null);
-            assertThat(outbox.get("email").findValuesAsText("subject")).hasSize(2)
+            // (the outbox is the context's: other tests' bookings on other days are in it too)
+            assertThat(outbox.get("email").findValuesAsText("subject"))
+                    .filteredOn(subject -> subject.contains("December 2, 2026")).hasSize(2)
                     .allMatch(subject -> subject.startsWith("Your appointment on Wednesday, December 2, 2026"));
         });
+    }
+
+    @Test
+    void aWebhookSignedWithAConfiguredSecretIsAcceptedInSandbox() throws Exception {
+        JsonNode created = call("POST", "/api/v1/bookings", """
+                {"start":"2026-12-03T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        String id = created.get("id").asText();
+        String payload = io.connectify.hub.support.StripeFake.event("evt_own_1", "checkout.session.completed",
+                io.connectify.hub.support.StripeFake.checkoutSession(id, "paid", "pi_own_1"));
+        long now = TestClockConfig.NOW.getEpochSecond();
+        assertThat(webhook(payload, io.connectify.hub.support.StripeFake.signature(payload, now, "whsec_other")))
+                .isEqualTo(400);
+        assertThat(webhook(payload, io.connectify.hub.support.StripeFake.signature(payload, now,
+                "whsec_own_test_secret"))).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED"));
+    }
+
+    private int webhook(String payload, String signature) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/stripe"))
+                .header("Content-Type", "application/json").header("Stripe-Signature", signature)
+                .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private JsonNode call(String method, String path, String body) throws Exception {

@@ -29,7 +29,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and handing the route that buffer.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE)
+@Order(Ordered.HIGHEST_PRECEDENCE + 1)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     private final int maxBytes;

@@ -24,7 +24,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * breadcrumbId header is replaced, never trusted.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE - 10)
+@Order(Ordered.HIGHEST_PRECEDENCE)
 public class CorrelationIdFilter extends OncePerRequestFilter {
 
     @Override

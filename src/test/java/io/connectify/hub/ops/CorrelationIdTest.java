@@ -76,6 +76,15 @@ class CorrelationIdTest extends Webhooks {
     }
 
     @Test
+    void aRefusedRequestAnswersItsIdToo() {
+        var refused = send(request("/api/v1/bookings").header("Content-Type", "application/json")
+                .header("X-Correlation-Id", "no-key-1")
+                .POST(HttpRequest.BodyPublishers.ofString(BOOKING.formatted("stripe"))), null);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.header("X-Correlation-Id")).isEqualTo("no-key-1");
+    }
+
+    @Test
     void anUnusableIdIsReplacedByANewOne() {
         var booked = post("/api/v1/bookings", BOOKING.formatted("stripe"), "not a token; " + "x".repeat(80), null);
         assertThat(booked.status()).as(booked.body()).isEqualTo(201);

@@ -155,7 +155,7 @@ class ScaleOutIT {
     }
 
     private static PackagedHub launch(String name) throws Exception {
-        return PackagedHub.launch(name, PackagedHub.freePort(), API_KEY, List.of(
+        return PackagedHub.launch(name, PackagedHub.freePort(), API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
                 "--spring.profiles.active=scale-out",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
                 "--spring.datasource.username=postgres",
@@ -163,16 +163,7 @@ class ScaleOutIT {
                 "--connectify.cluster.member-id=" + name,
                 "--connectify.cluster.lease-ttl=4s",
                 "--connectify.cluster.heartbeat=1s",
-                "--connectify.booking.hold-sweep-interval=1s",
-                "--connectify.security.api-keys=" + API_KEY,
-                "--connectify.security.admin-keys=" + API_KEY,
-                "--connectify.gcal.key-path=" + google.serviceAccountKeyFile(),
-                "--connectify.gcal.root-url=" + google.rootUrl(),
-                "--connectify.stripe.secret-key=" + StripeFake.SECRET_KEY,
-                "--connectify.stripe.webhook-secrets=" + StripeFake.WEBHOOK_SECRET,
-                "--connectify.stripe.api-base=" + stripe.apiBase(),
-                "--connectify.availability.buffer=0m",
-                "--connectify.sandbox.port=0"));
+                "--connectify.booking.hold-sweep-interval=1s"));
     }
 
     private static boolean leader(PackagedHub hub) throws Exception {

@@ -58,6 +58,26 @@ public final class PackagedHub implements AutoCloseable {
         return new PackagedHub(name, port, apiKey, process);
     }
 
+    /**
+     * The arguments that point a packaged hub at the test's Google Calendar simulator and Stripe fake, with this API
+     * key, no booking buffer and the sandbox for the other providers; then {@code more}.
+     */
+    public static List<String> withFakes(String apiKey, io.connectify.hub.sandbox.GoogleCalendarSimulator google,
+                                         StripeFake stripe, String... more) {
+        List<String> arguments = new ArrayList<>(List.of(
+                "--connectify.security.api-keys=" + apiKey,
+                "--connectify.security.admin-keys=" + apiKey,
+                "--connectify.gcal.key-path=" + google.serviceAccountKeyFile(),
+                "--connectify.gcal.root-url=" + google.rootUrl(),
+                "--connectify.stripe.secret-key=" + StripeFake.SECRET_KEY,
+                "--connectify.stripe.webhook-secrets=" + StripeFake.WEBHOOK_SECRET,
+                "--connectify.stripe.api-base=" + stripe.apiBase(),
+                "--connectify.availability.buffer=0m",
+                "--connectify.sandbox.port=0"));
+        arguments.addAll(List.of(more));
+        return arguments;
+    }
+
     public PackagedHub awaitReady() {
         await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
             assertThat(process.isAlive()).as(name + " is running (see target/packaged-hub/)").isTrue();

@@ -117,18 +117,9 @@ class CrashSafetyIT {
     }
 
     private PackagedHub start(int port) throws Exception {
-        return PackagedHub.launch("crash", port, API_KEY, List.of(
+        return PackagedHub.launch("crash", port, API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
                 "--spring.datasource.url=jdbc:h2:file:" + data.resolve("db") + ";WRITE_DELAY=0",
                 "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
-                "--connectify.security.api-keys=" + API_KEY,
-                "--connectify.security.admin-keys=" + API_KEY,
-                "--connectify.gcal.key-path=" + google.serviceAccountKeyFile(),
-                "--connectify.gcal.root-url=" + google.rootUrl(),
-                "--connectify.stripe.secret-key=" + StripeFake.SECRET_KEY,
-                "--connectify.stripe.webhook-secrets=" + StripeFake.WEBHOOK_SECRET,
-                "--connectify.stripe.api-base=" + stripe.apiBase(),
-                "--connectify.availability.buffer=0m",
-                "--connectify.notifications.consumer-enabled=false",
-                "--connectify.sandbox.port=0")).awaitReady();
+                "--connectify.notifications.consumer-enabled=false")).awaitReady();
     }
 }

@@ -66,9 +66,53 @@ public class Bench {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         writeWrkScript();
+        startup();
+        if (args.length > 2 && args[2].equals("startup")) {
+            System.exit(0);
+        }
         defaultHub();
         scaleOut();
         System.exit(0);
+    }
+
+    // ---- 0. startup: the fat jar against the container's layout ---------------------------------------
+
+    /**
+     * Time to ready and idle RSS three ways: the fat jar ({@code java -jar target/...jar}), the extracted jar (a
+     * plain jar with lib/ beside it), and the extracted jar with a class-data-sharing archive from a training run,
+     * which is how docker/Dockerfile starts the hub.
+     */
+    static void startup() throws Exception {
+        Path app = work.resolve("app");
+        run(List.of("java", "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", app.toString()));
+        Path extracted = app.resolve(jar.getFileName());
+        Path archive = app.resolve("application.jsa");
+        run(List.of("java", "-XX:ArchiveClassesAtExit=" + archive, "-Dspring.context.exit=onRefresh", "-jar",
+                extracted.toString(), "--spring.datasource.url=jdbc:h2:file:" + work.resolve("train/db"),
+                "--spring.artemis.embedded.data-directory=" + work.resolve("train/artemis"),
+                "--logging.level.root=WARN"));
+        record Variant(String name, List<String> launch) {
+        }
+        for (Variant v : List.of(new Variant("fat_jar", List.of("java", "-Xmx512m", "-jar", jar.toString())),
+                new Variant("extracted", List.of("java", "-Xmx512m", "-jar", extracted.toString())),
+                new Variant("extracted_cds", List.of("java", "-Xmx512m", "-XX:SharedArchiveFile=" + archive, "-jar",
+                        extracted.toString())))) {
+            Hub hub = Hub.start("startup-" + v.name, v.launch, List.of(
+                    "--spring.datasource.url=jdbc:h2:file:" + work.resolve("startup-" + v.name + "/db"),
+                    "--spring.artemis.embedded.data-directory=" + work.resolve("startup-" + v.name + "/artemis")));
+            Thread.sleep(3000);
+            System.out.printf(Locale.ROOT, "startup launch=%s ready_seconds=%.2f idle_rss_mb=%d%n", v.name,
+                    hub.readySeconds, hub.rssMb());
+            hub.stop();
+        }
+    }
+
+    static void run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("tools.log").toFile()).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(command + " failed; see " + work.resolve("tools.log"));
+        }
     }
 
     // ---- 1. the default hub -------------------------------------------------------------------------------
@@ -183,9 +227,13 @@ public class Bench {
     record Hub(String name, Process process, String base, double readySeconds) {
 
         static Hub start(String name, List<String> extra) throws Exception {
+            return start(name, List.of("java", "-Xmx512m", "-jar", jar.toString()), extra);
+        }
+
+        static Hub start(String name, List<String> launch, List<String> extra) throws Exception {
             int port = freePort();
-            List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", jar.toString(),
-                    "--server.port=" + port,
+            List<String> command = new ArrayList<>(launch);
+            command.addAll(List.of("--server.port=" + port,
                     "--connectify.stripe.webhook-secrets=" + SECRET,
                     // the benchmark measures the hub, not the providers' quotas
                     "--connectify.resilience.defaults.rate-limiter.limit-for-period=100000000",

@@ -7,9 +7,10 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Camel's JDBC idempotent repository, with one race closed: two deliveries of the same event at the same moment
- * both find the key absent, and the slower insert fails on the primary key. That delivery is a duplicate, not an
- * error, so it answers "already seen" instead of failing the webhook with a 500.
+ * Camel's JDBC idempotent repository, with one race closed: two consumers (threads or instances) processing the
+ * same event at the same moment both find the key absent, and the slower insert fails on the primary key. That
+ * event was processed all the same (the saga is idempotent), so the key counts as recorded instead of failing the
+ * completed exchange.
  */
 public class ProcessedEventRepository extends JdbcMessageIdRepository {
 

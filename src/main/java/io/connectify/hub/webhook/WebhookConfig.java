@@ -15,7 +15,7 @@ public class WebhookConfig {
 
     /**
      * The idempotent consumer's store: processed event keys in the database (Flyway creates the table), shared
-     * by every hub instance, so a duplicate delivery is dropped whichever instance receives it.
+     * by every hub instance, so a duplicate delivery is dropped whichever instance processes it.
      */
     @Bean
     ProcessedEventRepository webhookEventRepository(DataSource dataSource, TransactionTemplate transactions) {

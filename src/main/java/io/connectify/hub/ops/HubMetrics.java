@@ -6,31 +6,28 @@ import io.connectify.hub.booking.BookingStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.apache.activemq.artemis.api.core.SimpleString;
-import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * Gauges ops watch besides the route and provider metrics: bookings by status, dead letters waiting, and the depth
- * of the hub's queues (read from the embedded broker; an external broker reports its own queue metrics).
+ * of the hub's queues (from the embedded broker, or from an external one's management API).
  */
 @Component
 public class HubMetrics implements MeterBinder {
 
     private final JdbcClient jdbc;
-    private final ObjectProvider<EmbeddedActiveMQ> broker;
+    private final BrokerQueueDepth depths;
     private final List<String> queues;
 
     public HubMetrics(JdbcClient jdbc,
-                      ObjectProvider<EmbeddedActiveMQ> broker,
+                      BrokerQueueDepth depths,
                       @Value("${connectify.queues.stripe-events}") String stripe,
                       @Value("${connectify.queues.payrexx-events}") String payrexx,
                       @Value("${connectify.notifications.queue}") String notifications) {
         this.jdbc = jdbc;
-        this.broker = broker;
+        this.depths = depths;
         this.queues = List.of(stripe, payrexx, notifications, "DLQ");
     }
 
@@ -60,8 +57,8 @@ public class HubMetrics implements MeterBinder {
             registry.counter("connectify.dead.letters", "route", route);
         }
         for (String queue : queues) {
-            Gauge.builder("connectify.queue.depth", () -> depth(queue))
-                    .description("Messages waiting in a queue of the embedded broker").tag("queue", queue)
+            Gauge.builder("connectify.queue.depth", () -> depths.messageCount(queue))
+                    .description("Messages waiting in a queue of the broker").tag("queue", queue)
                     .register(registry);
         }
     }
@@ -72,14 +69,5 @@ public class HubMetrics implements MeterBinder {
         } catch (RuntimeException databaseDown) {
             return Double.NaN; // the database health indicator says why
         }
-    }
-
-    private double depth(String queue) {
-        var embedded = broker.getIfAvailable();
-        if (embedded == null || embedded.getActiveMQServer() == null) {
-            return Double.NaN;
-        }
-        var located = embedded.getActiveMQServer().locateQueue(SimpleString.of(queue));
-        return located == null ? 0 : located.getMessageCount();
     }
 }

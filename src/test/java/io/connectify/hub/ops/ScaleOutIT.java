@@ -137,6 +137,19 @@ class ScaleOutIT {
                 assertThat(notifications.findValuesAsText("kind")).as(id).containsOnly("confirmation");
                 assertThat(notifications.findValuesAsText("channel")).as(id).containsExactlyInAnyOrder("SMS", "EMAIL");
             }
+            // the external broker's queue depths, through its management API: everything consumed, and the three
+            // messages parked on the DLQ here (no instance consumes it)
+            try (var factory = new org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory(
+                    "tcp://127.0.0.1:" + brokerPort); var context = factory.createContext()) {
+                for (int i = 0; i < 3; i++) {
+                    context.createProducer().send(context.createQueue("DLQ"), "parked " + i);
+                }
+            }
+            await("queue depths").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(a.metric("connectify_queue_depth", "queue=\"stripe-events\"")).isZero();
+                assertThat(b.metric("connectify_queue_depth", "queue=\"notifications\"")).isZero();
+                assertThat(a.metric("connectify_queue_depth", "queue=\"DLQ\"")).isEqualTo(3);
+            });
             double duplicates = a.metric("connectify_webhook_duplicates_total", "provider=\"stripe\"")
                     + b.metric("connectify_webhook_duplicates_total", "provider=\"stripe\"");
             assertThat(duplicates).as("deliveries dropped as duplicates, on either instance").isPositive();

@@ -61,7 +61,7 @@ public class DatabaseClusterView extends AbstractCamelClusterView {
             }
         });
         election.setHeartBeatMillis(heartbeat.toMillis());
-        // how long one attempt waits for the lock; the rest of the heartbeat it sleeps
+        // each attempt waits up to a heartbeat for the lease; a follower pauses this long before the next one
         election.setBusyWaitMillis(Math.min(heartbeat.toMillis() / 2, 500));
         election.start();
     }

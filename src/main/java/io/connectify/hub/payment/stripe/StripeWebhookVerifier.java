@@ -51,8 +51,8 @@ public class StripeWebhookVerifier {
         String why = "no webhook secret configured";
         for (String secret : connection.webhookSecrets()) {
             try {
-                // the signature only: Webhook.constructEvent would also map the whole event with Gson, which cost
-                // more CPU than the rest of the ingest; the hub reads the few fields it needs with Jackson below
+                // the signature only: Webhook.constructEvent would also map the whole event with Gson, a CPU cost
+                // on every webhook; the hub reads the few fields it needs with Jackson below
                 Webhook.Signature.verifyHeader(payload, signature, secret, toleranceSeconds, clock);
                 valid = true;
                 break;

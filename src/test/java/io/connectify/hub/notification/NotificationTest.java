@@ -148,11 +148,16 @@ class NotificationTest extends Webhooks {
         signedStripeWebhook(io.connectify.hub.support.StripeFake.event("evt_ny", "checkout.session.completed",
                 io.connectify.hub.support.StripeFake.checkoutSession(id, "paid", "pi_ny")));
 
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))));
+        // both sends awaited, so neither arrives at the fakes during the next test
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
         String sms = form(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).get(0).getBodyAsString())
                 .get("Body");
         assertThat(sms).startsWith("Hello Ann Lee, your appointment on Tuesday, December 1, 2026").contains("3:00");
+        JsonNode mail = json(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))).get(0).getBodyAsString());
+        assertThat(mail.get("subject").asText()).isEqualTo("Your appointment on Tuesday, December 1, 2026, 3:00 AM is confirmed");
     }
 
     @Test

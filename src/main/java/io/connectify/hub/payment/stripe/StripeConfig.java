@@ -1,6 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -36,7 +37,7 @@ public class StripeConfig {
         StripeSimulator simulator = new StripeSimulator(sandbox.getObject(), webhookUrl, clock);
         // the simulator signs with its own secret; configured secrets are accepted too, so events signed elsewhere
         // (the Stripe CLI, a load test) can be sent to a sandbox hub
-        var secrets = new java.util.ArrayList<>(properties.webhookSecrets());
+        var secrets = new ArrayList<>(properties.webhookSecrets());
         secrets.add(simulator.webhookSecret());
         return new StripeConnection(false, simulator.apiBase(), StripeSimulator.SECRET_KEY, List.copyOf(secrets));
     }

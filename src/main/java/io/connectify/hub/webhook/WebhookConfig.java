@@ -9,6 +9,7 @@ import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCu
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.unit.DataSize;
 
 @Configuration(proxyBeanMethods = false)
 public class WebhookConfig {
@@ -26,19 +27,29 @@ public class WebhookConfig {
 
     /**
      * The embedded broker redelivers a failed event with back-off and, after the configured attempts, moves it to
-     * the DLQ address instead of dropping it (Artemis drops it when no dead-letter address is set).
+     * the DLQ address instead of dropping it (Artemis drops it when no dead-letter address is set). It keeps at most
+     * {@code broker-memory} of a backlog in memory, pages the rest to its data directory (durable all the same) and
+     * reads paged events back in steps of that size: Artemis's defaults (half the heap, 20 MB read ahead per queue,
+     * both counted in its own estimate, about a third of what the messages take on the heap) let a burst of
+     * webhooks grow the heap by hundreds of megabytes.
      */
     @Bean
-    ArtemisConfigurationCustomizer deadLetterAddress(
+    ArtemisConfigurationCustomizer brokerAddressSettings(
             @Value("${connectify.queues.max-delivery-attempts}") int maxDeliveryAttempts,
-            @Value("${connectify.queues.redelivery-delay}") java.time.Duration redeliveryDelay) {
-        return configuration -> configuration.addAddressSetting("#", new AddressSettings()
-                .setDeadLetterAddress(SimpleString.of("DLQ"))
-                .setExpiryAddress(SimpleString.of("ExpiryQueue"))
-                .setAutoCreateDeadLetterResources(true)
-                .setMaxDeliveryAttempts(maxDeliveryAttempts)
-                .setRedeliveryDelay(redeliveryDelay.toMillis())
-                .setRedeliveryMultiplier(2.0)
-                .setMaxRedeliveryDelay(60_000));
+            @Value("${connectify.queues.redelivery-delay}") java.time.Duration redeliveryDelay,
+            @Value("${connectify.queues.broker-memory}") DataSize brokerMemory) {
+        int readAhead = (int) Math.min(Integer.MAX_VALUE, brokerMemory.toBytes());
+        return configuration -> configuration.setGlobalMaxSize(brokerMemory.toBytes())
+                .addAddressSetting("#", new AddressSettings()
+                        .setDeadLetterAddress(SimpleString.of("DLQ"))
+                        .setExpiryAddress(SimpleString.of("ExpiryQueue"))
+                        .setAutoCreateDeadLetterResources(true)
+                        .setMaxDeliveryAttempts(maxDeliveryAttempts)
+                        .setRedeliveryDelay(redeliveryDelay.toMillis())
+                        .setRedeliveryMultiplier(2.0)
+                        .setMaxRedeliveryDelay(60_000)
+                        .setPageSizeBytes(readAhead) // the page being written stays in memory as a whole
+                        .setMaxReadPageBytes(readAhead)
+                        .setPrefetchPageBytes(readAhead));
     }
 }

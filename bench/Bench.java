@@ -54,49 +54,81 @@ public class Bench {
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
     static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     static final Pattern WRK_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    /** The container's JVM flags (docker/jvm.options): the benchmark measures the hub as the image starts it. */
+    static final Path JVM_OPTIONS = Path.of("docker/jvm.options").toAbsolutePath();
+    /** JVM flags to try on top of them, e.g. {@code -Dbench.jvm="-Xmx256m"} (a later flag wins). */
+    static final List<String> EXTRA_JVM_FLAGS = List.of(System.getProperty("bench.jvm", "").split("\\s+")).stream()
+            .filter(flag -> !flag.isBlank()).toList();
     static Path work;
     static Path jar;
+    /** How the image starts the hub (extracted jar, class-data-sharing archive); set by prepareContainerLaunch(). */
+    static List<String> containerLaunch;
     static int seconds;
 
     public static void main(String[] args) throws Exception {
         jar = Path.of(args.length > 0 ? args[0] : "target/connectify-hub-0.1.0-SNAPSHOT.jar").toAbsolutePath();
+        if (!Files.isRegularFile(JVM_OPTIONS)) {
+            throw new IllegalStateException("run from the repository's root: " + JVM_OPTIONS + " is missing");
+        }
         seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         work = Files.createTempDirectory("hub-bench");
         // the broker embedded here for the scale-out runs would otherwise log every message at INFO
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         writeWrkScript();
-        startup();
-        if (args.length > 2 && args[2].equals("startup")) {
-            System.exit(0);
+        // a third argument runs one part: "startup" (the three launches) or "default" (the default hub only)
+        String only = args.length > 2 ? args[2] : "all";
+        prepareContainerLaunch();
+        if (!only.equals("default")) {
+            startup();
         }
-        defaultHub();
-        scaleOut();
+        if (!only.equals("startup")) {
+            defaultHub();
+        }
+        if (only.equals("all")) {
+            scaleOut();
+        }
         System.exit(0);
     }
 
     // ---- 0. startup: the fat jar against the container's layout ---------------------------------------
 
     /**
-     * Time to ready and idle RSS three ways: the fat jar ({@code java -jar target/...jar}), the extracted jar (a
-     * plain jar with lib/ beside it), and the extracted jar with a class-data-sharing archive from a training run,
-     * which is how docker/Dockerfile starts the hub.
+     * Lays the hub out as docker/Dockerfile does: the extracted jar (a plain jar with lib/ beside it) and a
+     * class-data-sharing archive from a training run, started with the container's JVM flags.
      */
-    static void startup() throws Exception {
+    static void prepareContainerLaunch() throws Exception {
         Path app = work.resolve("app");
         run(List.of("java", "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", app.toString()));
         Path extracted = app.resolve(jar.getFileName());
         Path archive = app.resolve("application.jsa");
-        run(List.of("java", "-XX:ArchiveClassesAtExit=" + archive, "-Dspring.context.exit=onRefresh", "-jar",
+        run(java("-XX:ArchiveClassesAtExit=" + archive, "-Dspring.context.exit=onRefresh", "-jar",
                 extracted.toString(), "--spring.datasource.url=jdbc:h2:file:" + work.resolve("train/db"),
                 "--spring.artemis.embedded.data-directory=" + work.resolve("train/artemis"),
                 "--logging.level.root=WARN"));
+        containerLaunch = java("-XX:SharedArchiveFile=" + archive, "-jar", extracted.toString());
+    }
+
+    /** A java command line with the container's JVM flags and the extra ones. */
+    static List<String> java(String... args) {
+        List<String> command = new ArrayList<>(List.of("java", "@" + JVM_OPTIONS));
+        command.addAll(EXTRA_JVM_FLAGS);
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /**
+     * Time to ready and idle RSS three ways, all with the container's JVM flags: the fat jar ({@code java -jar
+     * target/...jar}), the extracted jar, and the extracted jar with its class-data-sharing archive, which is how
+     * docker/Dockerfile starts the hub.
+     */
+    static void startup() throws Exception {
+        Path extracted = work.resolve("app").resolve(jar.getFileName());
         record Variant(String name, List<String> launch) {
         }
-        for (Variant v : List.of(new Variant("fat_jar", List.of("java", "-Xmx512m", "-jar", jar.toString())),
-                new Variant("extracted", List.of("java", "-Xmx512m", "-jar", extracted.toString())),
-                new Variant("extracted_cds", List.of("java", "-Xmx512m", "-XX:SharedArchiveFile=" + archive, "-jar",
-                        extracted.toString())))) {
+        for (Variant v : List.of(new Variant("fat_jar", java("-jar", jar.toString())),
+                new Variant("extracted", java("-jar", extracted.toString())),
+                new Variant("extracted_cds", containerLaunch))) {
             Hub hub = Hub.start("startup-" + v.name, v.launch, List.of(
                     "--spring.datasource.url=jdbc:h2:file:" + work.resolve("startup-" + v.name + "/db"),
                     "--spring.artemis.embedded.data-directory=" + work.resolve("startup-" + v.name + "/artemis")));
@@ -124,7 +156,7 @@ public class Bench {
         try {
             System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
             Thread.sleep(3000);
-            System.out.printf("idle_rss_mb=%d%n", hub.rssMb());
+            System.out.printf("idle_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
             warmUp(List.of(hub));
             for (int connections : new int[] {16, 64}) {
                 drain(hub);
@@ -140,12 +172,12 @@ public class Bench {
             Latency fixed = fixedRate(List.of(hub), 1000, seconds, 64);
             System.out.printf(Locale.ROOT, "fixed_rate target_per_s=1000 connections=64 achieved_per_s=%.0f "
                     + "p50_ms=%.2f p99_ms=%.2f errors=%d%n", fixed.rate, fixed.p50, fixed.p99, fixed.errors);
-            System.out.printf("load_rss_mb=%d%n", hub.rssMb());
+            System.out.printf("load_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
             drain(hub);
             Latency flow = bookingFlow(List.of(hub), 8, seconds, 0);
             System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
                     + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
-            System.out.printf("after_flow_rss_mb=%d%n", hub.rssMb());
+            System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         } finally {
             hub.stop();
         }
@@ -164,7 +196,8 @@ public class Bench {
                     .setSecurityEnabled(false)
                     .addAcceptorConfiguration("tcp", "tcp://127.0.0.1:" + brokerPort);
             config.addAddressSetting("#", new AddressSettings().setDeadLetterAddress(SimpleString.of("DLQ"))
-                    .setAutoCreateDeadLetterResources(true).setMaxDeliveryAttempts(20));
+                    .setExpiryAddress(SimpleString.of("ExpiryQueue")).setAutoCreateDeadLetterResources(true)
+                    .setMaxDeliveryAttempts(20));
             EmbeddedActiveMQ broker = new EmbeddedActiveMQ().setConfiguration(config);
             broker.start();
             try {
@@ -227,7 +260,7 @@ public class Bench {
     record Hub(String name, Process process, String base, double readySeconds) {
 
         static Hub start(String name, List<String> extra) throws Exception {
-            return start(name, List.of("java", "-Xmx512m", "-jar", jar.toString()), extra);
+            return start(name, containerLaunch, extra);
         }
 
         static Hub start(String name, List<String> launch, List<String> extra) throws Exception {
@@ -244,8 +277,10 @@ public class Bench {
                     "--logging.level.root=WARN"));
             command.addAll(extra);
             long started = System.nanoTime();
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(work.resolve(name + ".log").toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(work.resolve(name + ".log").toFile());
+            builder.environment().put("MALLOC_ARENA_MAX", "2"); // as docker/Dockerfile sets it
+            Process process = builder.start();
             String base = "http://127.0.0.1:" + port;
             while (true) {
                 if (!process.isAlive()) {
@@ -264,8 +299,17 @@ public class Bench {
         }
 
         long rssMb() throws IOException {
+            return status("VmRSS:");
+        }
+
+        /** Resident memory split: private (heap, metaspace, threads, ...) and mapped files (jars, CDS archive). */
+        String rssSplit() throws IOException {
+            return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)";
+        }
+
+        private long status(String field) throws IOException {
             for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }

@@ -1,0 +1,29 @@
+package io.connectify.hub.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.web.servlet.mvc.method.annotation.DeferredResultMethodReturnValueHandler;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
+
+/**
+ * The running hub finishes requests to Camel routes with {@link CompletedFutureReturnValueHandler} (what it does is
+ * tested in {@link CompletedFutureReturnValueHandlerTest}; every route test goes through it).
+ */
+@HubTest
+class CamelRequestDispatchTest extends HubTestBase {
+
+    @Autowired
+    RequestMappingHandlerAdapter mvc;
+
+    @Test
+    void springMvcAsksTheCompletedFutureHandlerBeforeItsOwnFutureHandler() {
+        var handlers = mvc.getReturnValueHandlers();
+
+        assertThat(handlers.get(0)).isInstanceOf(CompletedFutureReturnValueHandler.class);
+        assertThat(handlers).filteredOn(DeferredResultMethodReturnValueHandler.class::isInstance).hasSize(1);
+    }
+}

@@ -13,10 +13,15 @@ import static io.connectify.hub.support.StripeFake.paymentIntent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -182,6 +187,24 @@ class StripeWebhookTest extends Webhooks {
                 StripeFake.OLD_WEBHOOK_SECRET));
 
         assertThat(response.status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void theSignatureCoversTheBodysUtf8BytesAndTheEventArrivesIntact() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String payload = event("evt_utf8", "checkout.session.completed", checkoutSession(id, "paid", "pi_utf8")
+                .replace("\"currency\"", "\"customer_details\":{\"name\":\"Zoë Müller, Zürich – 東京\"},\"currency\""));
+        long now = clock.instant().getEpochSecond();
+        // the same characters signed as ISO-8859-1 are other bytes: refused
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(StripeFake.WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        String latin1 = "t=" + now + ",v1=" + HexFormat.of().formatHex(
+                mac.doFinal((now + "." + payload).getBytes(StandardCharsets.ISO_8859_1)));
+
+        assertThat(stripeWebhook(payload, latin1).status()).isEqualTo(400);
+        assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
         awaitStatus(id, "CONFIRMED");
     }
 

@@ -6,11 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stripe.exception.SignatureVerificationException;
 import com.stripe.net.Webhook;
-import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
+import io.connectify.hub.webhook.RawBody;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
-import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
@@ -43,7 +42,8 @@ public class StripeWebhookVerifier {
         this.json = json;
     }
 
-    public void verify(@Body String payload, @Header("Stripe-Signature") String signature, Exchange exchange) {
+    public void verify(@Header("Stripe-Signature") String signature, Exchange exchange) {
+        String payload = RawBody.text(exchange.getMessage());
         if (payload == null || signature == null || signature.isBlank()) {
             reject("Missing Stripe-Signature header or body");
         }
@@ -67,7 +67,7 @@ public class StripeWebhookVerifier {
         JsonNode event = read(payload);
         JsonNode object = event.path("data").path("object");
         var message = exchange.getMessage();
-        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
+        RawBody.dropRequestHeaders(message);
         message.setHeader(WebhookHeaders.PROVIDER, StripeConfig.PROVIDER);
         message.setHeader(WebhookHeaders.EVENT_KEY, "stripe:" + event.path("id").asText());
         message.setHeader(WebhookHeaders.EVENT_TYPE, event.path("type").asText());

@@ -50,20 +50,35 @@ public class DatabaseClusterView extends AbstractCamelClusterView {
             public void onGranted(Context context) {
                 leader = true;
                 log.info("Cluster member {} now leads '{}'", local.getId(), getNamespace());
-                fireLeadershipChangedEvent(local);
+                if (!camelStopping()) {
+                    fireLeadershipChangedEvent(local);
+                }
             }
 
             @Override
             public void onRevoked(Context context) {
                 leader = false;
                 log.info("Cluster member {} no longer leads '{}'", local.getId(), getNamespace());
-                fireLeadershipChangedEvent(Optional.empty());
+                if (!camelStopping()) {
+                    fireLeadershipChangedEvent(Optional.empty());
+                }
             }
         });
         election.setHeartBeatMillis(heartbeat.toMillis());
         // each attempt waits up to a heartbeat for the lease; a follower pauses this long before the next one
         election.setBusyWaitMillis(Math.min(heartbeat.toMillis() / 2, 500));
         election.start();
+    }
+
+    /**
+     * While Camel stops, its routes are stopped anyway, and a leadership event would deadlock: Camel's
+     * ClusteredRoutePolicy stops its routes holding its own lock and then waits for the context's, while the
+     * stopping context holds the context's lock and waits for the policy's to release this view (seen when the
+     * lease was lost during shutdown: the hub hung on SIGTERM).
+     */
+    private boolean camelStopping() {
+        var camel = getClusterService().getCamelContext();
+        return camel != null && (camel.isStopping() || camel.isStopped());
     }
 
     @Override

@@ -110,9 +110,7 @@ public class Bench {
         Path extracted = app.resolve(jar.getFileName());
         Path cache = app.resolve("application.aot");
         run(java("-XX:AOTCacheOutput=" + cache, "-Dspring.context.exit=onRefresh", "-jar",
-                extracted.toString(), "--spring.datasource.url=jdbc:h2:file:" + work.resolve("train/db"),
-                "--spring.artemis.embedded.data-directory=" + work.resolve("train/artemis"),
-                "--logging.level.root=WARN"));
+                extracted.toString(), "--logging.level.root=WARN"));
         containerLaunch = java("-XX:AOTCache=" + cache, "-jar", extracted.toString());
     }
 
@@ -136,9 +134,7 @@ public class Bench {
         for (Variant v : List.of(new Variant("fat_jar", java("-jar", jar.toString())),
                 new Variant("extracted", java("-jar", extracted.toString())),
                 new Variant("extracted_aot", containerLaunch))) {
-            Hub hub = Hub.start("startup-" + v.name, v.launch, List.of(
-                    "--spring.datasource.url=jdbc:h2:file:" + work.resolve("startup-" + v.name + "/db"),
-                    "--spring.artemis.embedded.data-directory=" + work.resolve("startup-" + v.name + "/artemis")));
+            Hub hub = Hub.start("startup-" + v.name, v.launch, List.of());
             Thread.sleep(3000);
             System.out.printf(Locale.ROOT, "startup launch=%s ready_seconds=%.2f idle_rss_mb=%d%n", v.name,
                     hub.readySeconds, hub.rssMb());
@@ -147,7 +143,9 @@ public class Bench {
     }
 
     static void run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        Files.createDirectories(work.resolve("train"));
+        // in a directory of its own: the hub's defaults keep their data under ./data
+        Process p = new ProcessBuilder(command).directory(work.resolve("train").toFile()).redirectErrorStream(true)
                 .redirectOutput(work.resolve("tools.log").toFile()).start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException(command + " failed; see " + work.resolve("tools.log"));
@@ -157,9 +155,7 @@ public class Bench {
     // ---- 1. the default hub -------------------------------------------------------------------------------
 
     static void defaultHub() throws Exception {
-        Hub hub = Hub.start("default", List.of(
-                "--spring.datasource.url=jdbc:h2:file:" + work.resolve("db") + ";WRITE_DELAY=0",
-                "--spring.artemis.embedded.data-directory=" + work.resolve("artemis")));
+        Hub hub = Hub.start("default", List.of());
         try {
             System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
             Thread.sleep(3000);
@@ -187,10 +183,16 @@ public class Bench {
                         String.join(",", ratios), b.errors + h.errors);
             }
             drain(hub);
+            double[] before = allocatedAndWebhooks(hub);
             Latency fixed = fixedRate(List.of(hub), 1000, seconds, 64);
             System.out.printf(Locale.ROOT, "fixed_rate target_per_s=1000 connections=64 achieved_per_s=%.0f "
                     + "p50_ms=%.2f p99_ms=%.2f errors=%d%n", fixed.rate, fixed.p50, fixed.p99, fixed.errors);
             System.out.printf("load_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
+            drain(hub);
+            double[] after = allocatedAndWebhooks(hub);
+            // whole process, queue consumer included: what each event costs the collector, steadier than timings
+            System.out.printf(Locale.ROOT, "allocated_kb_per_webhook=%.1f%n",
+                    (after[0] - before[0]) / (after[1] - before[1]) / 1000);
             drain(hub);
             Latency flow = bookingFlow(List.of(hub), 8, seconds, 0);
             System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
@@ -295,7 +297,10 @@ public class Bench {
                     "--logging.level.root=WARN"));
             command.addAll(extra);
             long started = System.nanoTime();
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            // each hub in a directory of its own, so the default hub keeps its defaults (H2 and the broker's journal
+            // under ./data) rather than a database URL of the benchmark's
+            Path dir = Files.createDirectories(work.resolve(name));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(work.resolve(name + ".log").toFile());
             builder.environment().put("MALLOC_ARENA_MAX", "2"); // as docker/Dockerfile sets it
             Process process = builder.start();
@@ -354,6 +359,20 @@ public class Bench {
             wrk(hub.base + "/actuator/health/liveness", 64, 5, false);
             bookingFlow(List.of(hub), 4, 3, 500 + hubs.indexOf(hub) * 100);
         }
+    }
+
+    /** Bytes the JVM allocated so far (Micrometer's jvm.gc.memory.allocated) and Stripe webhooks answered. */
+    static double[] allocatedAndWebhooks(Hub hub) throws Exception {
+        double allocated = 0;
+        double webhooks = 0;
+        for (String line : get(hub.base + "/actuator/prometheus").body().split("\n")) {
+            if (line.startsWith("jvm_gc_memory_allocated_bytes_total")) {
+                allocated = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("http_server_requests_seconds_count") && line.contains("uri=\"/webhooks/stripe\"")) {
+                webhooks += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return new double[] {allocated, webhooks};
     }
 
     /** Waits until the hub's event queue is empty, so one measurement does not pay for the last one's backlog. */

@@ -28,7 +28,7 @@ public class TwilioMessages {
 
     public void prepare(@Body Notification sms, Exchange exchange) {
         var message = exchange.getMessage();
-        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
+        CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(ARG + "to", new PhoneNumber(sms.to()));
         if (properties.messagingServiceSid() != null && !properties.messagingServiceSid().isBlank()) {
             message.setHeader(ARG + "messagingServiceSid", properties.messagingServiceSid());

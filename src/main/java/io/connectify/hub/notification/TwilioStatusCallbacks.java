@@ -48,7 +48,7 @@ public class TwilioStatusCallbacks {
             throw new io.connectify.hub.resilience.ValidationException("Not a Twilio message status callback");
         }
         var message = exchange.getMessage();
-        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
+        CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(WebhookHeaders.PROVIDER, NotificationConfig.TWILIO);
         message.setHeader(WebhookHeaders.EVENT_KEY, "twilio:" + sid + ":" + status);
         message.setHeader("MessageSid", sid);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 
-import io.connectify.hub.ops.CorrelationId;
 import org.apache.camel.Message;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -31,17 +30,5 @@ class RawBodyTest {
         assertThat(RawBody.text(message)).isEqualTo("é");
         message.setBody(null);
         assertThat(RawBody.text(message)).isNull();
-    }
-
-    @Test
-    void requestHeadersGoAndTheCorrelationIdStays() {
-        message.setHeader("Stripe-Signature", "t=1,v1=abc");
-        message.setHeader("Content-Type", "application/json");
-        message.setHeader(CorrelationId.CAMEL_HEADER, "corr-1");
-
-        RawBody.dropRequestHeaders(message);
-
-        assertThat(message.getHeaders()).containsOnlyKeys(CorrelationId.CAMEL_HEADER);
-        assertThat(message.getHeader(CorrelationId.CAMEL_HEADER)).isEqualTo("corr-1");
     }
 }

@@ -104,7 +104,7 @@ public class PayrexxRequests {
     private void request(Exchange exchange, String method, String path, Map<String, String> params) {
         var message = exchange.getMessage();
         // only what Payrexx needs goes out: never the caller's headers
-        message.removeHeaders("*", CorrelationId.CAMEL_HEADER);
+        CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(CorrelationId.HTTP_HEADER, CorrelationId.of(exchange));
         message.setHeader(Exchange.HTTP_METHOD, method);
         message.setHeader(Exchange.HTTP_PATH, path);

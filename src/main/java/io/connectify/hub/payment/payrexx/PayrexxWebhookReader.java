@@ -57,7 +57,7 @@ public class PayrexxWebhookReader {
             throw new ValidationException("The webhook names no Payrexx transaction");
         }
         var message = exchange.getMessage();
-        message.removeHeaders("*", CorrelationId.CAMEL_HEADER); // the correlation id goes on
+        CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
         message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.stripe.exception.SignatureVerificationException;
 import com.stripe.net.Webhook;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
 import io.connectify.hub.webhook.RawBody;
 import io.connectify.hub.webhook.WebhookHeaders;
@@ -67,7 +68,7 @@ public class StripeWebhookVerifier {
         JsonNode event = read(payload);
         JsonNode object = event.path("data").path("object");
         var message = exchange.getMessage();
-        RawBody.dropRequestHeaders(message);
+        CorrelationId.keepOnlyItsHeader(message); // the request's headers stay out of the queued event
         message.setHeader(WebhookHeaders.PROVIDER, StripeConfig.PROVIDER);
         message.setHeader(WebhookHeaders.EVENT_KEY, "stripe:" + event.path("id").asText());
         message.setHeader(WebhookHeaders.EVENT_TYPE, event.path("type").asText());

@@ -47,6 +47,8 @@ class OpsArtifactsTest extends HubTestBase {
             assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
         }
         assertThat(scrape).containsPattern("camel_exchanges_total\\{[^}]*eventType=\"route\"");
+        // per route only (camel.metrics.route-policy-level): the context-wide series would repeat their sums
+        assertThat(scrape).doesNotContainPattern("camel_[a-z_]+\\{[^}]*eventType=\"context\"");
         assertThat(scrape).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*state=\"open\"");
     }
 

@@ -160,11 +160,8 @@ public class Bench {
     // ---- 1. the default hub -------------------------------------------------------------------------------
 
     static void defaultHub() throws Exception {
-        Hub hub = Hub.start("default", List.of());
+        Hub hub = startDefaultHub();
         try {
-            System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
-            Thread.sleep(3000);
-            System.out.printf("idle_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
             warmUp(List.of(hub));
             for (int connections : new int[] {16, 64}) {
                 // bare and webhook runs take turns, three of each: this machine's speed drifts by half within
@@ -198,13 +195,19 @@ public class Bench {
         }
     }
 
+    /** Starts the default hub and reports its time to ready and its idle RSS. */
+    static Hub startDefaultHub() throws Exception {
+        Hub hub = Hub.start("default", List.of());
+        System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
+        Thread.sleep(3000);
+        System.out.printf("idle_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
+        return hub;
+    }
+
     /** The default hub's start, warm-up and fixed-rate run only, with the memory and garbage figures. */
     static void fixedRateOnly() throws Exception {
-        Hub hub = Hub.start("default", List.of());
+        Hub hub = startDefaultHub();
         try {
-            System.out.printf("ready_seconds=%.2f%n", hub.readySeconds);
-            Thread.sleep(3000);
-            System.out.printf("idle_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
             warmUp(List.of(hub));
             fixedRateWithGarbage(hub);
         } finally {

@@ -54,7 +54,10 @@ public class Bench {
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
     static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     static final Pattern WRK_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
-    /** The container's JVM flags (docker/jvm.options): the benchmark measures the hub as the image starts it. */
+    /**
+     * The container's JVM flags (docker/jvm.options): the benchmark measures the hub as the image starts it.
+     * {@code -Dbench.options=<file>} swaps in another flags file (a collector other than G1 cannot go on top).
+     */
     static final Path JVM_OPTIONS = Path.of(System.getProperty("bench.options", "docker/jvm.options")).toAbsolutePath();
     /** The container's Java is 25 (docker/Dockerfile); the hub runs on the JDK that runs this benchmark. */
     static final int CONTAINER_JAVA = 25;

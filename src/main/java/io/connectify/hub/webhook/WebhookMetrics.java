@@ -1,5 +1,8 @@
 package io.connectify.hub.webhook;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Header;
@@ -10,6 +13,8 @@ import org.springframework.stereotype.Component;
 public class WebhookMetrics {
 
     private final MeterRegistry registry;
+    /** By name and provider: registering looks the meter up by a newly built id, on every event otherwise. */
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public WebhookMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -28,6 +33,8 @@ public class WebhookMetrics {
     }
 
     private Counter counter(String name, String provider) {
-        return Counter.builder(name).tag("provider", provider == null ? "unknown" : provider).register(registry);
+        String tag = provider == null ? "unknown" : provider;
+        return counters.computeIfAbsent(name + '|' + tag,
+                key -> Counter.builder(name).tag("provider", tag).register(registry));
     }
 }

@@ -2,12 +2,25 @@ package io.connectify.hub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.regex.Pattern;
+
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 @HubTest
 class ObservabilityTest extends HubTestBase {
+
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    RetentionSweep retentionSweep;
 
     @Test
     void prometheusExposesCamelRouteMetricsPerRouteId() {
@@ -48,5 +61,38 @@ class ObservabilityTest extends HubTestBase {
         assertThat(google.get("status").asText()).isEqualTo("UP");
         assertThat(google.get("details").get("mode").asText()).isEqualTo("live");
         assertThat(google.get("details").get("circuit").asText()).isEqualTo("CLOSED");
+    }
+
+    @Test
+    void retentionSweepIsASingletonRouteAndCountsWhatItPurged() {
+        var route = camel.getRoute("ops-retention-sweep");
+        assertThat(route.getRoutePolicyList()).hasAtLeastOneElementOfType(ClusteredRoutePolicy.class);
+        double purgedBefore = purged(httpGet("/actuator/prometheus", null).body());
+        // older than the configured retention (30 days for keys, 90 for audit records), and one recent key
+        var now = clock.instant();
+        jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
+                .params("webhook-events", "stripe:evt_retention_old", Timestamp.from(now.minus(Duration.ofDays(31))))
+                .update();
+        jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
+                .params("webhook-events", "stripe:evt_retention_new", Timestamp.from(now.minus(Duration.ofDays(29))))
+                .update();
+        jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
+                + "VALUES ('stripe', 'retention-test', 'ok', 1, ?)")
+                .params(now.minus(Duration.ofDays(91)).atOffset(ZoneOffset.UTC)).update();
+
+        retentionSweep.sweep(); // what the route's timer calls, hourly by default
+
+        assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE 'stripe:evt_retention_%'")
+                .query(String.class).list()).containsExactly("stripe:evt_retention_new");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit WHERE operation = 'retention-test'")
+                .query(Long.class).single()).isZero();
+        assertThat(purged(httpGet("/actuator/prometheus", null).body())).isEqualTo(purgedBefore + 1);
+    }
+
+    private static double purged(String prometheus) {
+        var m = Pattern.compile("connectify_retention_purged_total\\{[^}]*records=\"processed-events\"[^}]*} (\\S+)")
+                .matcher(prometheus);
+        assertThat(m.find()).as("connectify_retention_purged_total for processed-events is exposed").isTrue();
+        return Double.parseDouble(m.group(1));
     }
 }

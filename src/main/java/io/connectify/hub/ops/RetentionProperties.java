@@ -1,0 +1,13 @@
+package io.connectify.hub.ops;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * How long the hub keeps the records that grow with every event: processed event keys (the idempotent consumer's
+ * memory) and audit records. Zero keeps them for ever.
+ */
+@ConfigurationProperties("connectify.retention")
+public record RetentionProperties(Duration processedEvents, Duration audit, Duration sweepInterval, int batchSize) {
+}

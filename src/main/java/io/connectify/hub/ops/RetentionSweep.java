@@ -1,0 +1,79 @@
+package io.connectify.hub.ops;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Deletes processed event keys and audit records older than their retention ({@link RetentionProperties}); called
+ * by the singleton route ops-retention-sweep. Both tables grow with every webhook and provider call, and a key
+ * only has to outlive the providers' redeliveries (Stripe retries for up to three days); a duplicate arriving
+ * after its key was purged is still harmless, as the saga is idempotent. Deletes in batches, one transaction each,
+ * so a first sweep over a large table neither holds long locks nor builds one huge transaction.
+ */
+@Component("retentionSweep")
+public class RetentionSweep {
+
+    private static final Logger log = LoggerFactory.getLogger(RetentionSweep.class);
+    static final String METRIC = "connectify.retention.purged";
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final RetentionProperties retention;
+    private final Counter processedPurged;
+    private final Counter auditPurged;
+
+    public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.retention = retention;
+        this.processedPurged = meters.counter(METRIC, "records", "processed-events");
+        this.auditPurged = meters.counter(METRIC, "records", "audit");
+    }
+
+    public void sweep() {
+        long processed = 0;
+        long audit = 0;
+        if (keeps(retention.processedEvents())) {
+            // Camel writes createdAt as a local-time TIMESTAMP (new Timestamp(now)); the cutoff is bound the same way
+            Timestamp cutoff = Timestamp.from(clock.instant().minus(retention.processedEvents()));
+            processed = inBatches("DELETE FROM CAMEL_MESSAGEPROCESSED WHERE (processorName, messageId) IN "
+                    + "(SELECT processorName, messageId FROM CAMEL_MESSAGEPROCESSED WHERE createdAt < :cutoff "
+                    + "FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff, processedPurged);
+        }
+        if (keeps(retention.audit())) {
+            var cutoff = clock.instant().minus(retention.audit()).atOffset(ZoneOffset.UTC);
+            audit = inBatches("DELETE FROM integration_audit WHERE id IN (SELECT id FROM integration_audit "
+                    + "WHERE occurred_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
+                    auditPurged);
+        }
+        if (processed + audit > 0) {
+            log.info("Retention sweep purged {} processed event keys older than {} and {} audit records older than {}",
+                    processed, retention.processedEvents(), audit, retention.audit());
+        }
+    }
+
+    private static boolean keeps(Duration retention) {
+        return retention != null && !retention.isNegative() && !retention.isZero();
+    }
+
+    private long inBatches(String delete, Object cutoff, Counter purged) {
+        long total = 0;
+        int deleted;
+        do {
+            // no surrounding transaction: each statement commits on its own
+            deleted = jdbc.sql(delete).param("cutoff", cutoff).update();
+            purged.increment(deleted);
+            total += deleted;
+        } while (deleted == retention.batchSize());
+        return total;
+    }
+}

@@ -1,0 +1,90 @@
+package io.connectify.hub.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** The retention sweep on the hub's schema, on H2 (embedded default) and PostgreSQL (scale-out). */
+class RetentionSweepTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
+    private static EmbeddedPostgres postgres;
+
+    @BeforeAll
+    static void startPostgres() throws IOException {
+        postgres = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stopPostgres() throws IOException {
+        postgres.close();
+    }
+
+    static Stream<Arguments> databases() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:retention-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1");
+        return Stream.of(Arguments.of("H2", h2), Arguments.of("PostgreSQL", postgres.getPostgresDatabase()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesOnlyRecordsOlderThanTheirRetentionInBatches(String database, DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        for (int i = 0; i < 5; i++) {
+            processedKey(jdbc, "stripe:evt_old_" + i, NOW.minus(Duration.ofDays(31)));
+            audit(jdbc, NOW.minus(Duration.ofDays(91)));
+        }
+        processedKey(jdbc, "stripe:evt_recent", NOW.minus(Duration.ofDays(29)));
+        audit(jdbc, NOW.minus(Duration.ofDays(89)));
+        var meters = new SimpleMeterRegistry();
+        // batches of 2: five old records take three deletes
+        var sweep = new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+                new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 2), meters);
+
+        sweep.sweep();
+
+        assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list())
+                .containsExactly("stripe:evt_recent");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "processed-events").count()).isEqualTo(5);
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "audit").count()).isEqualTo(5);
+
+        // zero keeps them for ever
+        new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(365)), ZoneOffset.UTC),
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED").query(Long.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
+    }
+
+    /** As Camel's JDBC idempotent repository writes it: createdAt a local-time TIMESTAMP. */
+    private static void processedKey(JdbcClient jdbc, String key, Instant at) {
+        jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
+                .params("webhook-events", key, Timestamp.from(at)).update();
+    }
+
+    private static void audit(JdbcClient jdbc, Instant at) {
+        jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
+                + "VALUES ('stripe', 'create-checkout-session', 'ok', 12, ?)").params(at.atOffset(ZoneOffset.UTC)).update();
+    }
+}

@@ -9,8 +9,10 @@ import org.apache.camel.Message;
 
 /**
  * A webhook request's body, read with less garbage than Camel's general-purpose conversion, which a JFR allocation
- * profile showed among the largest items per signed webhook: the (cached) body stream converted to a String
- * through a reader buffer and a builder sized for large bodies. With {@link
+ * profile showed among the largest items per signed webhook: the body converted to a String through a reader
+ * buffer and a builder sized for large bodies. (platform-http hands the body over as the request's character
+ * reader unless the route sets {@code useStreaming: true}, as the Stripe webhook route does: then it is the
+ * request's bytes, read here at once.) With {@link
  * io.connectify.hub.ops.CorrelationId#keepOnlyItsHeader}: 196 -> 186 KB allocated per webhook (bench/RESULTS.md);
  * less garbage, fewer young collections to wait behind.
  */

@@ -31,8 +31,7 @@ public class SendGridMails {
 
     public void prepare(@Body Notification email, Exchange exchange) throws JsonProcessingException {
         var message = exchange.getMessage();
-        CorrelationId.keepOnlyItsHeader(message);
-        message.setHeader(CorrelationId.HTTP_HEADER, CorrelationId.of(exchange));
+        CorrelationId.keepOnlyItForAProviderRequest(exchange);
         message.setHeader(Exchange.HTTP_METHOD, "POST");
         message.setHeader(Exchange.HTTP_PATH, "v3/mail/send");
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");

@@ -55,4 +55,14 @@ public final class CorrelationId {
             message.setHeader(CAMEL_HEADER, id);
         }
     }
+
+    /**
+     * A provider request built on this message (camel-http): every other header goes, so no caller's header leaks
+     * to the provider, and the id is sent as {@code X-Correlation-Id}.
+     */
+    public static void keepOnlyItForAProviderRequest(Exchange exchange) {
+        Message message = exchange.getMessage();
+        keepOnlyItsHeader(message);
+        message.setHeader(HTTP_HEADER, of(exchange));
+    }
 }

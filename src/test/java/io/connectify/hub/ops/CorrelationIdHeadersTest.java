@@ -31,4 +31,15 @@ class CorrelationIdHeadersTest {
 
         assertThat(message.getHeaders()).isEmpty();
     }
+
+    @Test
+    void aProviderRequestCarriesOnlyTheIdAsXCorrelationId() {
+        message.setHeader("Authorization", "Bearer caller-token");
+        message.setHeader(CorrelationId.CAMEL_HEADER, "corr-2");
+
+        CorrelationId.keepOnlyItForAProviderRequest(message.getExchange());
+
+        assertThat(message.getHeaders()).containsOnlyKeys(CorrelationId.CAMEL_HEADER, CorrelationId.HTTP_HEADER);
+        assertThat(message.getHeader(CorrelationId.HTTP_HEADER)).isEqualTo("corr-2");
+    }
 }

@@ -104,8 +104,7 @@ public class PayrexxRequests {
     private void request(Exchange exchange, String method, String path, Map<String, String> params) {
         var message = exchange.getMessage();
         // only what Payrexx needs goes out: never the caller's headers
-        CorrelationId.keepOnlyItsHeader(message);
-        message.setHeader(CorrelationId.HTTP_HEADER, CorrelationId.of(exchange));
+        CorrelationId.keepOnlyItForAProviderRequest(exchange);
         message.setHeader(Exchange.HTTP_METHOD, method);
         message.setHeader(Exchange.HTTP_PATH, path);
         String encoded = PayrexxSignature.encode(params);

@@ -10,4 +10,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("connectify.retention")
 public record RetentionProperties(Duration processedEvents, Duration audit, Duration sweepInterval, int batchSize) {
+
+    public RetentionProperties {
+        if (batchSize < 1) {
+            // the sweep deletes batch after batch until one comes back short: zero rows would never end it
+            throw new IllegalArgumentException("connectify.retention.batch-size must be at least 1, not " + batchSize);
+        }
+    }
 }

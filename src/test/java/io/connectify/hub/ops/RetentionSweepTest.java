@@ -1,6 +1,7 @@
 package io.connectify.hub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.sql.Timestamp;
@@ -18,6 +19,7 @@ import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -86,5 +88,11 @@ class RetentionSweepTest {
     private static void audit(JdbcClient jdbc, Instant at) {
         jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
                 + "VALUES ('stripe', 'create-checkout-session', 'ok', 12, ?)").params(at.atOffset(ZoneOffset.UTC)).update();
+    }
+
+    @Test
+    void aBatchSizeBelowOneIsRefused() {
+        assertThatThrownBy(() -> new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch-size");
     }
 }

@@ -1,6 +1,7 @@
 package io.connectify.hub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -87,6 +88,17 @@ class ObservabilityTest extends HubTestBase {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit WHERE operation = 'retention-test'")
                 .query(Long.class).single()).isZero();
         assertThat(purged(httpGet("/actuator/prometheus", null).body())).isEqualTo(purgedBefore + 1);
+    }
+
+    @Test
+    void databaseHousekeepingRunsOnItsTimerWithoutFailing() {
+        // every second by default (connectify.database.compact-interval)
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet(
+                "/actuator/prometheus", null).body().matches(
+                "(?s).*camel_exchanges_total\\{[^}]*routeId=\"ops-database-housekeeping\"[^}]*} [1-9].*"));
+
+        assertThat(httpGet("/actuator/prometheus", null).body()).containsPattern(
+                "camel_exchanges_failed_total\\{[^}]*routeId=\"ops-database-housekeeping\"[^}]*} 0\\.0");
     }
 
     private static double purged(String prometheus) {

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * The embedded H2 database's housekeeping, which H2 does not do itself in the way the hub runs it: with
  * {@code WRITE_DELAY=0} (every commit on disk at once) H2 starts no background writer, and that thread is also the
  * one that rewrites half-empty chunks. Without it the file keeps every chunk that still holds one live page: it
- * grew by about 4.6 KB per commit without bound, and each commit got dearer (bench/RESULTS.md). This calls H2's own
+ * kept growing, by about 4.6 KB per commit, and each commit got dearer (bench/RESULTS.md). This calls H2's own
  * compaction ({@link MVStore#compact}) on the route ops-database-housekeeping's timer. Does nothing on any other
  * database (PostgreSQL in the scale-out profile keeps its own house).
  */

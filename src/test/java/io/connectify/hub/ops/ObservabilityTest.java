@@ -3,7 +3,6 @@ package io.connectify.hub.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.regex.Pattern;
@@ -71,22 +70,16 @@ class ObservabilityTest extends HubTestBase {
         double purgedBefore = purged(httpGet("/actuator/prometheus", null).body());
         // older than the configured retention (30 days for keys, 90 for audit records), and one recent key
         var now = clock.instant();
-        jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
-                .params("webhook-events", "stripe:evt_retention_old", Timestamp.from(now.minus(Duration.ofDays(31))))
-                .update();
-        jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
-                .params("webhook-events", "stripe:evt_retention_new", Timestamp.from(now.minus(Duration.ofDays(29))))
-                .update();
-        jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
-                + "VALUES ('stripe', 'retention-test', 'ok', 1, ?)")
-                .params(now.minus(Duration.ofDays(91)).atOffset(ZoneOffset.UTC)).update();
+        RetentionSweepTest.processedKey(jdbc, "stripe:evt_retention_old", now.minus(Duration.ofDays(31)));
+        RetentionSweepTest.processedKey(jdbc, "stripe:evt_retention_new", now.minus(Duration.ofDays(29)));
+        RetentionSweepTest.audit(jdbc, now.minus(Duration.ofDays(91)));
 
         retentionSweep.sweep(); // what the route's timer calls, hourly by default
 
         assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE 'stripe:evt_retention_%'")
                 .query(String.class).list()).containsExactly("stripe:evt_retention_new");
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit WHERE operation = 'retention-test'")
-                .query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit WHERE occurred_at < ?")
+                .params(now.minus(Duration.ofDays(90)).atOffset(ZoneOffset.UTC)).query(Long.class).single()).isZero();
         assertThat(purged(httpGet("/actuator/prometheus", null).body())).isEqualTo(purgedBefore + 1);
     }
 

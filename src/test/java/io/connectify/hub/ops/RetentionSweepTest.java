@@ -80,12 +80,12 @@ class RetentionSweepTest {
     }
 
     /** As Camel's JDBC idempotent repository writes it: createdAt a local-time TIMESTAMP. */
-    private static void processedKey(JdbcClient jdbc, String key, Instant at) {
+    static void processedKey(JdbcClient jdbc, String key, Instant at) {
         jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
                 .params("webhook-events", key, Timestamp.from(at)).update();
     }
 
-    private static void audit(JdbcClient jdbc, Instant at) {
+    static void audit(JdbcClient jdbc, Instant at) {
         jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
                 + "VALUES ('stripe', 'create-checkout-session', 'ok', 12, ?)").params(at.atOffset(ZoneOffset.UTC)).update();
     }

@@ -15,6 +15,12 @@ public final class WebhookHeaders {
     public static final String PAYMENT_REFERENCE = "paymentReference";
     public static final String PAID_AMOUNT = "paidAmount";
     public static final String TRANSACTION_ID = "transactionId";
+    /**
+     * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
+     * enqueued, while other groups are processed in parallel. A booking's events (a Stripe Checkout sends two for
+     * one payment), a Payrexx transaction's deliveries, and the repeats of one event stay in order.
+     */
+    public static final String ORDER_GROUP = "JMSXGroupID";
 
     private WebhookHeaders() {
     }

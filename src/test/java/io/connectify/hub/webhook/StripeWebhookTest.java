@@ -29,15 +29,21 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jms.core.JmsTemplate;
 
 /** Stripe webhooks: verified, deduplicated, durably queued, routed by type to the booking saga. */
 @HubTest
 class StripeWebhookTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    ConnectionFactory connectionFactory;
 
     @Autowired
     MeterRegistry meters;
@@ -226,6 +232,15 @@ class StripeWebhookTest extends Webhooks {
                     checkoutSession(id, "paid", "pi_q"))).status()).isEqualTo(200);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
+            // queued as a member of the booking's message group: the consumers take a booking's events in order
+            List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
+                List<String> found = new java.util.ArrayList<>();
+                for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
+                    found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
+                }
+                return found;
+            });
+            assertThat(groups).containsExactly(id);
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }

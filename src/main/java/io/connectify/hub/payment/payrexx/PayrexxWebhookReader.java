@@ -62,6 +62,7 @@ public class PayrexxWebhookReader {
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
         message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);
         message.setHeader(WebhookHeaders.TRANSACTION_ID, Long.parseLong(id));
+        message.setHeader(WebhookHeaders.ORDER_GROUP, "payrexx:" + id);
         message.setBody("{\"transactionId\":" + id + ",\"claimedStatus\":\"" + status + "\"}");
     }
 

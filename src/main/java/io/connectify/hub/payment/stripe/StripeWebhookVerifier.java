@@ -70,10 +70,12 @@ public class StripeWebhookVerifier {
         var message = exchange.getMessage();
         CorrelationId.keepOnlyItsHeader(message); // the request's headers stay out of the queued event
         message.setHeader(WebhookHeaders.PROVIDER, StripeConfig.PROVIDER);
-        message.setHeader(WebhookHeaders.EVENT_KEY, "stripe:" + event.path("id").asText());
+        String eventKey = "stripe:" + event.path("id").asText();
+        message.setHeader(WebhookHeaders.EVENT_KEY, eventKey);
         message.setHeader(WebhookHeaders.EVENT_TYPE, event.path("type").asText());
         String bookingId = object.path("metadata").path("bookingId").asText(object.path("client_reference_id").asText(""));
         message.setHeader(WebhookHeaders.BOOKING_ID, bookingId);
+        message.setHeader(WebhookHeaders.ORDER_GROUP, bookingId.isEmpty() ? eventKey : bookingId);
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, object.path("payment_status").asText(object.path("status").asText("")));
         boolean isIntent = object.path("object").asText().equals("payment_intent");
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, isIntent ? object.path("id").asText()

@@ -505,11 +505,16 @@ public class Bench {
         Files.writeString(work.resolve(file), lines);
     }
 
-    /** A paid Checkout event for a booking the hub does not know: the consumer looks it up and drops it. */
+    /**
+     * A paid Checkout event for a booking the hub does not know: the consumer looks it up and drops it. Each event
+     * names a booking of its own, as real payments do: a booking's events form one message group, which the broker
+     * gives to one consumer at a time (one booking id for all would put every event on one consumer).
+     */
     static String event(long n) {
         return "{\"id\":\"evt_bench_" + n + "\",\"object\":\"event\",\"type\":\"checkout.session.completed\","
                 + "\"data\":{\"object\":{\"id\":\"cs_" + n + "\",\"object\":\"checkout.session\",\"payment_status\":"
-                + "\"paid\",\"metadata\":{\"bookingId\":\"00000000-0000-4000-8000-000000000000\"}}}}";
+                + "\"paid\",\"metadata\":{\"bookingId\":\"" + String.format(Locale.ROOT,
+                "00000000-0000-4000-8000-%012d", n) + "\"}}}}";
     }
 
     static void writeWrkScript() throws IOException {

@@ -101,6 +101,26 @@ class StripeWebhookTest extends Webhooks {
     }
 
     @Test
+    void anotherBookingsPaymentIsNotHeldUpBehindASlowOne() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String slow = pendingBooking(START, "stripe");
+        String fast = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
+        // Google takes 0.9 s for the first booking's event (the tests' read timeout is 1 s)
+        google.stub(post(urlPathEqualTo(EVENTS)).withRequestBody(matchingJsonPath("$.id", equalTo(BookingSaga.eventIdFor(slow))))
+                .willReturn(okJson(GoogleCalendarFake.eventJson("bkslow", "x", START, START)).withFixedDelay(900)));
+
+        assertThat(signedStripeWebhook(event("evt_slow", "checkout.session.completed",
+                checkoutSession(slow, "paid", "pi_slow"))).status()).isEqualTo(200);
+        assertThat(signedStripeWebhook(event("evt_fast", "checkout.session.completed",
+                checkoutSession(fast, "paid", "pi_fast"))).status()).isEqualTo(200);
+
+        // another consumer takes the second booking's event meanwhile (a single consumer would finish the slow one first)
+        awaitStatus(fast, "CONFIRMED");
+        assertThat(status(slow)).isEqualTo("PENDING_PAYMENT");
+        awaitStatus(slow, "CONFIRMED");
+    }
+
+    @Test
     void aFailureAfterTheSuccessLeavesTheBookingConfirmed() {
         String id = confirmedStripeBooking(START);
 

@@ -223,8 +223,10 @@ public class Bench {
         drain(hub);
         double[] before = allocatedAndWebhooks(hub);
         Latency fixed = fixedRate(List.of(hub), 1000, seconds, 64);
+        // events still queued when the last one was answered: whether processing kept pace with the ingest
         System.out.printf(Locale.ROOT, "fixed_rate target_per_s=1000 connections=64 achieved_per_s=%.0f "
-                + "p50_ms=%.2f p99_ms=%.2f errors=%d%n", fixed.rate, fixed.p50, fixed.p99, fixed.errors);
+                        + "p50_ms=%.2f p99_ms=%.2f errors=%d queued_after=%.0f%n", fixed.rate, fixed.p50, fixed.p99,
+                fixed.errors, queueDepth(hub));
         System.out.printf("load_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         drain(hub);
         double[] after = allocatedAndWebhooks(hub);
@@ -405,16 +407,20 @@ public class Bench {
         return new double[] {allocated, webhooks};
     }
 
+    static final Pattern QUEUE_DEPTH = Pattern.compile("connectify_queue_depth\\{[^}]*queue=\"stripe-events\"[^}]*} (\\S+)");
+
+    /** Events waiting in the hub's embedded broker; NaN with an external broker. */
+    static double queueDepth(Hub hub) throws Exception {
+        Matcher m = QUEUE_DEPTH.matcher(get(hub.base + "/actuator/prometheus").body());
+        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+    }
+
     /** Waits until the hub's event queue is empty, so one measurement does not pay for the last one's backlog. */
     static void drain(Hub hub) throws Exception {
-        Pattern depth = Pattern.compile("connectify_queue_depth\\{[^}]*queue=\"stripe-events\"[^}]*} (\\S+)");
         for (int i = 0; i < 600; i++) {
-            Matcher m = depth.matcher(get(hub.base + "/actuator/prometheus").body());
-            if (!m.find() || m.group(1).equals("NaN")) {
-                return; // an external broker: drain(broker) waits for it
-            }
-            if (Double.parseDouble(m.group(1)) == 0) {
-                return;
+            double depth = queueDepth(hub);
+            if (Double.isNaN(depth) || depth == 0) {
+                return; // NaN: an external broker, drain(broker) waits for it
             }
             Thread.sleep(500);
         }

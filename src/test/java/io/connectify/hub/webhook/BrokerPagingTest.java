@@ -59,4 +59,11 @@ class BrokerPagingTest extends HubTestBase {
         jms.setReceiveTimeout(200);
         assertThat(jms.receive(QUEUE)).isNull();
     }
+
+    @Test
+    void messageGroupsAreHashedIntoTheConfiguredBuckets() {
+        // connectify.queues.order-group-buckets: without buckets Artemis would pin every booking id it ever saw
+        assertThat(broker.getActiveMQServer().getAddressSettingsRepository().getMatch("stripe-events")
+                .getDefaultGroupBuckets()).isEqualTo(256);
+    }
 }

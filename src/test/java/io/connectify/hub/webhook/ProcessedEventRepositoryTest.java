@@ -62,9 +62,7 @@ class ProcessedEventRepositoryTest {
         // a second consumer that processed the same event meanwhile: not an error, just not new
         assertThat(repository.add("stripe:evt_1")).isFalse();
 
-        assertThat(new JdbcTemplate(dataSource).queryForObject(
-                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE processorName = 'webhook-events' "
-                        + "AND messageId = 'stripe:evt_1'", Integer.class)).isEqualTo(1);
+        assertThat(rows("processorName = 'webhook-events' AND messageId = 'stripe:evt_1'")).isEqualTo(1);
     }
 
     @Test
@@ -74,67 +72,74 @@ class ProcessedEventRepositoryTest {
         ProcessedEventRepository other = repository("other-events");
         assertThat(other.contains("stripe:evt_2")).isFalse();
         assertThat(other.add("stripe:evt_2")).isTrue();
-        assertThat(new JdbcTemplate(dataSource).queryForObject(
-                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_2'", Integer.class))
-                .isEqualTo(2);
+        assertThat(rows("messageId = 'stripe:evt_2'")).isEqualTo(2);
     }
 
     @Test
     void keysRecordedMeanwhileShareTheNextCommit() throws Exception {
-        CountDownLatch firstCommitMayFinish = new CountDownLatch(1);
-        AtomicInteger commits = new AtomicInteger();
-        ProcessedEventRepository grouped = repository(firstCommitHeldBack(commits, firstCommitMayFinish),
-                "webhook-events");
-        ExecutorService consumers = Executors.newFixedThreadPool(8);
-        try {
-            Future<Boolean> first = consumers.submit(() -> grouped.add("stripe:evt_first"));
-            await().atMost(10, TimeUnit.SECONDS).until(() -> commits.get() == 1);
-            List<Future<Boolean>> meanwhile = IntStream.range(0, 7)
-                    .mapToObj(i -> consumers.submit(() -> grouped.add("stripe:evt_" + i))).toList();
-            await().atMost(10, TimeUnit.SECONDS).until(() -> grouped.waiting() == 7);
+        try (FirstCommitHeld held = new FirstCommitHeld()) {
+            List<Future<Boolean>> meanwhile = IntStream.range(0, 7).mapToObj(i -> held.add("stripe:evt_" + i)).toList();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> held.repository.waiting() == 7);
             assertThat(meanwhile).noneMatch(Future::isDone); // none returns before its key is committed
 
-            firstCommitMayFinish.countDown();
+            held.release();
 
-            assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
             for (Future<Boolean> added : meanwhile) {
                 assertThat(added.get(10, TimeUnit.SECONDS)).isTrue();
             }
-        } finally {
-            consumers.shutdownNow();
+            assertThat(held.commits).hasValue(2);
         }
-        assertThat(commits).hasValue(2);
-        assertThat(new JdbcTemplate(dataSource).queryForObject(
-                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE processorName = 'webhook-events'", Integer.class))
-                .isEqualTo(8);
+        assertThat(rows("processorName = 'webhook-events'")).isEqualTo(8);
     }
 
     @Test
     void theSameKeyTwiceInOneCommitIsRecordedOnce() throws Exception {
-        CountDownLatch firstCommitMayFinish = new CountDownLatch(1);
-        AtomicInteger commits = new AtomicInteger();
-        ProcessedEventRepository grouped = repository(firstCommitHeldBack(commits, firstCommitMayFinish),
-                "webhook-events");
-        ExecutorService consumers = Executors.newFixedThreadPool(3);
-        try {
-            Future<Boolean> first = consumers.submit(() -> grouped.add("stripe:evt_first"));
-            await().atMost(10, TimeUnit.SECONDS).until(() -> commits.get() == 1);
-            Future<Boolean> one = consumers.submit(() -> grouped.add("stripe:evt_twice"));
-            Future<Boolean> other = consumers.submit(() -> grouped.add("stripe:evt_twice"));
-            await().atMost(10, TimeUnit.SECONDS).until(() -> grouped.waiting() == 2);
+        try (FirstCommitHeld held = new FirstCommitHeld()) {
+            Future<Boolean> one = held.add("stripe:evt_twice");
+            Future<Boolean> other = held.add("stripe:evt_twice");
+            await().atMost(10, TimeUnit.SECONDS).until(() -> held.repository.waiting() == 2);
 
-            firstCommitMayFinish.countDown();
+            held.release();
 
-            assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
             // the group's commit fails on the primary key; each key on its own then: one new, one recorded before
             assertThat(List.of(one.get(10, TimeUnit.SECONDS), other.get(10, TimeUnit.SECONDS)))
                     .containsExactlyInAnyOrder(true, false);
-        } finally {
+        }
+        assertThat(rows("messageId = 'stripe:evt_twice'")).isEqualTo(1);
+    }
+
+    private int rows(String where) {
+        return new JdbcTemplate(dataSource).queryForObject(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE " + where, Integer.class);
+    }
+
+    /** Consumers of a repository whose first key is being committed until release(). */
+    private final class FirstCommitHeld implements AutoCloseable {
+
+        final AtomicInteger commits = new AtomicInteger();
+        final CountDownLatch firstCommitMayFinish = new CountDownLatch(1);
+        final ProcessedEventRepository repository = repository(firstCommitHeldBack(commits, firstCommitMayFinish),
+                "webhook-events");
+        final ExecutorService consumers = Executors.newFixedThreadPool(8);
+        final Future<Boolean> first = add("stripe:evt_first");
+
+        FirstCommitHeld() {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> commits.get() == 1);
+        }
+
+        Future<Boolean> add(String key) {
+            return consumers.submit(() -> repository.add(key));
+        }
+
+        void release() throws Exception {
+            firstCommitMayFinish.countDown();
+            assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        @Override
+        public void close() {
             consumers.shutdownNow();
         }
-        assertThat(new JdbcTemplate(dataSource).queryForObject(
-                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_twice'", Integer.class))
-                .isEqualTo(1);
     }
 
     /** The test's database, counting the commits that insert keys; the first one waits for the latch. */

@@ -61,9 +61,10 @@ public class WebhookConfig {
      * How long the embedded broker gathers journal writes before it writes and syncs them to disk. A persistent
      * send (the webhook's 200) and a transacted consumer's commit each wait for that sync. Artemis's default for
      * its Java NIO journal (used where the Linux libaio is absent, as here and in the image) is 3.33 ms, a disk
-     * that syncs 300 times a second: it held one consumer to about 300 events/s and the ingress at 16 connections
-     * to a quarter of the bare endpoint, on a disk that syncs in 0.1-0.2 ms (bench/RESULTS.md). Artemis's advice
-     * is to set it from the disk's measured sync time ({@code artemis perf-journal}).
+     * that syncs 300 times a second: it held one consumer to about 300 events/s, on a disk that syncs in 0.1-0.2
+     * ms, and the ingress at 16 connections, which waits for the sync, reached 0.26 of the bare endpoint against
+     * 0.32 at 500 us (bench/RESULTS.md). Artemis's advice is to set it from the disk's measured sync time
+     * ({@code artemis perf-journal}).
      */
     @Bean
     ArtemisConfigurationCustomizer brokerJournalFlush(

@@ -15,6 +15,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,6 +24,7 @@ import java.util.concurrent.Executors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -114,10 +116,18 @@ class StripeWebhookTest extends Webhooks {
         assertThat(signedStripeWebhook(event("evt_fast", "checkout.session.completed",
                 checkoutSession(fast, "paid", "pi_fast"))).status()).isEqualTo(200);
 
-        // another consumer takes the second booking's event meanwhile (a single consumer would finish the slow one first)
         awaitStatus(fast, "CONFIRMED");
-        assertThat(status(slow)).isEqualTo("PENDING_PAYMENT");
         awaitStatus(slow, "CONFIRMED");
+        // another consumer asked Google for the second booking's event while the first one still waited for its
+        // answer; a single consumer would have asked only after that answer, 0.9 s later
+        assertThat(calendarInsertAskedAt(fast)).isLessThan(calendarInsertAskedAt(slow) + 900);
+    }
+
+    /** When the Google fake received the insert of the booking's calendar event (epoch ms). */
+    private long calendarInsertAskedAt(String bookingId) {
+        return google.server().getAllServeEvents().stream().map(ServeEvent::getRequest)
+                .filter(r -> r.getUrl().startsWith(EVENTS) && r.getBodyAsString().contains(BookingSaga.eventIdFor(bookingId)))
+                .mapToLong(r -> r.getLoggedDate().getTime()).min().orElseThrow();
     }
 
     @Test
@@ -254,7 +264,7 @@ class StripeWebhookTest extends Webhooks {
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
             // queued as a member of the booking's message group: the consumers take a booking's events in order
             List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
-                List<String> found = new java.util.ArrayList<>();
+                List<String> found = new ArrayList<>();
                 for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
                     found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
                 }

@@ -1,0 +1,115 @@
+package io.connectify.hub.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.resilience.ProblemResponder;
+import jakarta.servlet.ServletRequest;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+/** What a route behind the filter reads of a body, by how the body arrived. */
+class BodySizeLimitFilterTest {
+
+    private static final String EVENT = "{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\"}";
+
+    private final BodySizeLimitFilter filter = new BodySizeLimitFilter(64, new ProblemResponder(new ObjectMapper()));
+
+    @Test
+    void aBodyWithContentLengthIsCopiedWholeByTransferTo() throws Exception {
+        MockHttpServletRequest request = post(EVENT); // with Content-Length
+
+        ServletRequest passed = pass(request);
+
+        assertThat(transferred(passed)).isEqualTo(EVENT);
+    }
+
+    @Test
+    void aChunkedBodyWithinTheLimitReachesTheRouteWhole() throws Exception {
+        MockHttpServletRequest request = post(EVENT);
+        request.addHeader("Transfer-Encoding", "chunked");
+        ChunkedRequest chunked = new ChunkedRequest(request);
+
+        ServletRequest passed = pass(chunked);
+
+        assertThat(passed.getContentLength()).isEqualTo(EVENT.length());
+        assertThat(transferred(passed)).isEqualTo(EVENT);
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413AndReachesNoRoute() throws Exception {
+        MockHttpServletRequest request = post("x".repeat(65));
+        request.addHeader("Transfer-Encoding", "chunked");
+        MockFilterChain chain = new MockFilterChain();
+        MockHttpServletResponse response = new MockHttpServletResponse();
+
+        filter.doFilter(new ChunkedRequest(request), response, chain);
+
+        assertThat(response.getStatus()).isEqualTo(413);
+        assertThat(response.getContentAsString()).contains("payload-too-large");
+        assertThat(chain.getRequest()).isNull();
+    }
+
+    @Test
+    void aRequestWithoutLengthOrChunksPassesUnread() throws Exception {
+        MockHttpServletRequest request = new MockHttpServletRequest("GET", "/actuator/health/liveness");
+
+        assertThat(pass(new ChunkedRequest(request))).isInstanceOf(ChunkedRequest.class);
+    }
+
+    @Test
+    void readingAtMostGrowsTheBufferUpToTheLimit() throws IOException {
+        byte[] body = "y".repeat(5000).getBytes(StandardCharsets.UTF_8);
+
+        assertThat(BodySizeLimitFilter.readAtMost(new ByteArrayInputStream(body), 6000)).isEqualTo(body);
+        assertThat(BodySizeLimitFilter.readAtMost(new ByteArrayInputStream(body), 3000)).hasSize(3000);
+        assertThat(BodySizeLimitFilter.readAtMost(new ByteArrayInputStream(new byte[0]), 3000)).isEmpty();
+    }
+
+    private static MockHttpServletRequest post(String body) {
+        MockHttpServletRequest request = new MockHttpServletRequest("POST", "/webhooks/stripe");
+        request.setContent(body.getBytes(StandardCharsets.UTF_8));
+        return request;
+    }
+
+    private ServletRequest pass(jakarta.servlet.http.HttpServletRequest request) throws Exception {
+        MockFilterChain chain = new MockFilterChain();
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        filter.doFilter(request, response, chain);
+        assertThat(response.getStatus()).isEqualTo(200);
+        return chain.getRequest();
+    }
+
+    private static String transferred(ServletRequest request) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = request.getInputStream()) {
+            in.transferTo(out);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A request as the container presents a chunked one: no Content-Length. */
+    private static final class ChunkedRequest extends jakarta.servlet.http.HttpServletRequestWrapper {
+        ChunkedRequest(jakarta.servlet.http.HttpServletRequest request) {
+            super(request);
+        }
+
+        @Override
+        public long getContentLengthLong() {
+            return -1;
+        }
+
+        @Override
+        public int getContentLength() {
+            return -1;
+        }
+    }
+}

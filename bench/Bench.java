@@ -222,11 +222,16 @@ public class Bench {
     static void fixedRateWithGarbage(Hub hub) throws Exception {
         drain(hub);
         double[] before = allocatedAndWebhooks(hub);
+        double[] cpuBefore = hub.cpuSeconds();
         Latency fixed = fixedRate(List.of(hub), 1000, seconds, 64);
+        double[] cpuAfter = hub.cpuSeconds();
         // events still queued when the last one was answered: whether processing kept pace with the ingest
         System.out.printf(Locale.ROOT, "fixed_rate target_per_s=1000 connections=64 achieved_per_s=%.0f "
                         + "p50_ms=%.2f p99_ms=%.2f errors=%d queued_after=%.0f%n", fixed.rate, fixed.p50, fixed.p99,
                 fixed.errors, queueDepth(hub));
+        // how much of the hub's CPU during that run went to compiling rather than to the webhooks
+        System.out.printf(Locale.ROOT, "fixed_rate_cpu hub_cores=%.2f jit_cores=%.2f%n",
+                (cpuAfter[1] - cpuBefore[1]) / seconds, (cpuAfter[0] - cpuBefore[0]) / seconds);
         System.out.printf("load_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         drain(hub);
         double[] after = allocatedAndWebhooks(hub);
@@ -369,6 +374,32 @@ public class Bench {
                 }
             }
             return -1;
+        }
+
+        /**
+         * CPU seconds the hub's threads used so far, {JIT compiler threads, all threads} ({@code /proc/<pid>/task}: a
+         * thread that ended is not counted).
+         */
+        double[] cpuSeconds() throws IOException {
+            double compilers = 0;
+            double all = 0;
+            try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        String stat = Files.readString(task.resolve("stat"));
+                        // fields after the thread's name, which may contain spaces: utime and stime are 12th, 13th
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+                        all += seconds;
+                        if (Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                            compilers += seconds;
+                        }
+                    } catch (IOException ended) {
+                        // the thread ended between listing and reading
+                    }
+                }
+            }
+            return new double[] {compilers, all};
         }
 
         void stop() throws InterruptedException {

@@ -56,8 +56,9 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             chain.doFilter(new DeclaredLengthRequest(request, (int) declared), response);
             return;
         }
-        if (request.getHeader("Transfer-Encoding") == null) {
-            chain.doFilter(request, response); // neither length nor chunks: no body (RFC 9112, 6.3)
+        if (request.getHeader("Transfer-Encoding") == null && request.getProtocol().startsWith("HTTP/1.")) {
+            // neither length nor chunks: no body in HTTP/1.x (RFC 9112, 6.3); HTTP/2 frames a body without either
+            chain.doFilter(request, response);
             return;
         }
         byte[] body = readAtMost(request.getInputStream(), maxBytes + 1);
@@ -208,6 +209,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                 }
             };
         }
+
         @Override
         public BufferedReader getReader() {
             String encoding = getCharacterEncoding();

@@ -66,6 +66,19 @@ class BodySizeLimitFilterTest {
     }
 
     @Test
+    void anHttp2BodyWithoutLengthIsStillHeldToTheLimit() throws Exception {
+        MockHttpServletRequest request = post("x".repeat(65));
+        request.setProtocol("HTTP/2.0");
+        MockFilterChain chain = new MockFilterChain();
+        MockHttpServletResponse response = new MockHttpServletResponse();
+
+        filter.doFilter(new ChunkedRequest(request), response, chain);
+
+        assertThat(response.getStatus()).isEqualTo(413);
+        assertThat(chain.getRequest()).isNull();
+    }
+
+    @Test
     void readingAtMostGrowsTheBufferUpToTheLimit() throws IOException {
         byte[] body = "y".repeat(5000).getBytes(StandardCharsets.UTF_8);
 

@@ -431,7 +431,7 @@ public class Bench {
     /**
      * More rounds of webhooks (10 s each, the queue drained after each) until the JIT compiler threads took less
      * than a tenth of the hub's CPU in a round, or {@link #WARMUP_MAX} seconds: after the half minute above the
-     * compiler still took a fifth of it (`fixed_rate_cpu`), and a hub that runs for days is measured warm.
+     * compiler still took a fifth of it ({@code fixed_rate_cpu}), and a hub that runs for days is measured warm.
      */
     static void untilTheCompilerIsQuiet(Hub hub) throws Exception {
         double share = Double.NaN;

@@ -86,12 +86,17 @@ public class Bench {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         writeWrkScript();
-        // a third argument runs one part: "startup" (the three launches), "default" (the default hub only) or
-        // "fixed" (the default hub's warm-up and the fixed-rate run only: a quick check of JVM flags)
+        // a third argument runs one part: "startup" (the three launches), "default" (the default hub only),
+        // "fixed" (the default hub's warm-up and the fixed-rate run only: a quick check of JVM flags) or
+        // "scaleout" (one and two instances on PostgreSQL and an external broker)
         String only = args.length > 2 ? args[2] : "all";
         prepareContainerLaunch();
         if (only.equals("fixed")) {
             fixedRateOnly();
+            System.exit(0);
+        }
+        if (only.equals("scaleout")) {
+            scaleOut();
             System.exit(0);
         }
         if (!only.equals("default")) {

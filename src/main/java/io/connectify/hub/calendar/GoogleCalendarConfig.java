@@ -34,10 +34,10 @@ public class GoogleCalendarConfig {
                 // the path is configuration, not a secret; the key's content never appears anywhere
                 throw new IllegalStateException("connectify.gcal.key-path is not a readable file");
             }
-            return new GoogleCalendarConnection(true, key, properties.rootUrl(), null);
+            return new GoogleCalendarConnection(true, () -> key, properties.rootUrl(), null);
         }
         GoogleCalendarSimulator simulator = new GoogleCalendarSimulator(sandbox.getObject());
-        return new GoogleCalendarConnection(false, simulator.serviceAccountKeyFile(), simulator.rootUrl(), simulator);
+        return new GoogleCalendarConnection(false, simulator::serviceAccountKeyFile, simulator.rootUrl(), simulator);
     }
 
     @Bean

@@ -105,7 +105,13 @@ final class SandboxServiceAccount {
         key.put("token_uri", tokenUri);
         try {
             Path file = ownerOnlyTempFile();
-            file.toFile().deleteOnExit();
+            try {
+                file.toFile().deleteOnExit();
+            } catch (IllegalStateException shuttingDown) {
+                // the key is made on a thread of its own: the JVM may already be exiting (a short training run)
+                Files.deleteIfExists(file);
+                throw shuttingDown;
+            }
             SimulatorHttp.JSON.writeValue(file.toFile(), key);
             return file;
         } catch (IOException e) {

@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -115,15 +116,20 @@ public class Bench {
 
     /**
      * Lays the hub out as docker/Dockerfile does: the extracted jar (a plain jar with lib/ beside it) and an
-     * ahead-of-time cache (JEP 483) from a training run, started with the container's JVM flags.
+     * ahead-of-time cache (JEP 483) from the image's training run (docker/aot-training.sh: the hub started on its
+     * sandbox defaults and stopped once ready), both with the container's JVM flags.
      */
     static void prepareContainerLaunch() throws Exception {
         Path app = work.resolve("app");
         run(List.of(JAVA, "-Djarmode=tools", "-jar", jar.toString(), "extract", "--destination", app.toString()));
         Path extracted = app.resolve(jar.getFileName());
         Path cache = app.resolve("application.aot");
-        run(java("-XX:AOTCacheOutput=" + cache, "-Dspring.context.exit=onRefresh", "-jar",
-                extracted.toString(), "--logging.level.root=WARN"));
+        List<String> flags = new ArrayList<>(List.of("@" + JVM_OPTIONS));
+        flags.addAll(EXTRA_JVM_FLAGS);
+        // as the image runs it: its flags through JDK_JAVA_OPTIONS, the benchmark's Java 25
+        run(List.of("bash", JVM_OPTIONS.resolveSibling("aot-training.sh").toString(), cache.toString(),
+                extracted.toString(), String.valueOf(freePort())),
+                Map.of("JAVA", JAVA, "JDK_JAVA_OPTIONS", String.join(" ", flags), "MALLOC_ARENA_MAX", "2"));
         containerLaunch = java("-XX:AOTCache=" + cache, "-jar", extracted.toString());
     }
 
@@ -156,10 +162,16 @@ public class Bench {
     }
 
     static void run(List<String> command) throws Exception {
+        run(command, Map.of());
+    }
+
+    static void run(List<String> command, Map<String, String> environment) throws Exception {
         Files.createDirectories(work.resolve("train"));
         // in a directory of its own: the hub's defaults keep their data under ./data
-        Process p = new ProcessBuilder(command).directory(work.resolve("train").toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("tools.log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.resolve("train").toFile())
+                .redirectErrorStream(true).redirectOutput(work.resolve("tools.log").toFile());
+        builder.environment().putAll(environment);
+        Process p = builder.start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException(command + " failed; see " + work.resolve("tools.log"));
         }

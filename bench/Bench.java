@@ -127,7 +127,7 @@ public class Bench {
         List<String> flags = new ArrayList<>(List.of("@" + JVM_OPTIONS));
         flags.addAll(EXTRA_JVM_FLAGS);
         // as the image runs it: its flags through JDK_JAVA_OPTIONS, the benchmark's Java 25
-        run(List.of("bash", JVM_OPTIONS.resolveSibling("aot-training.sh").toString(), cache.toString(),
+        run(List.of("bash", Path.of("docker/aot-training.sh").toAbsolutePath().toString(), cache.toString(),
                 extracted.toString(), String.valueOf(freePort())),
                 Map.of("JAVA", JAVA, "JDK_JAVA_OPTIONS", String.join(" ", flags), "MALLOC_ARENA_MAX", "2"));
         containerLaunch = java("-XX:AOTCache=" + cache, "-jar", extracted.toString());

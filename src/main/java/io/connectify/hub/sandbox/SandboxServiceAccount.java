@@ -30,19 +30,11 @@ final class SandboxServiceAccount {
 
     static final String CLIENT_EMAIL = "connectify-sandbox@sandbox.iam.gserviceaccount.com";
 
-    private final CompletableFuture<KeyPair> keys = new CompletableFuture<>();
+    private final CompletableFuture<KeyPair> keys;
     private final CompletableFuture<Path> keyFile;
 
     SandboxServiceAccount(String tokenUri) {
-        Thread maker = new Thread(() -> {
-            try {
-                keys.complete(rsa2048());
-            } catch (RuntimeException | Error e) {
-                keys.completeExceptionally(e);
-            }
-        }, "sandbox-google-key");
-        maker.setDaemon(true);
-        maker.start();
+        this.keys = CompletableFuture.supplyAsync(SandboxServiceAccount::rsa2048, SandboxServiceAccount::onItsOwnThread);
         this.keyFile = keys.thenApply(pair -> writeKeyFile(pair, tokenUri));
     }
 
@@ -77,6 +69,12 @@ final class SandboxServiceAccount {
             throw e.getCause() instanceof RuntimeException cause ? cause
                     : new IllegalStateException("Cannot make the sandbox service-account key", e.getCause());
         }
+    }
+
+    private static void onItsOwnThread(Runnable task) {
+        Thread thread = new Thread(task, "sandbox-google-key");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private static KeyPair rsa2048() {

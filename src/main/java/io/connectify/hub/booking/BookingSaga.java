@@ -82,8 +82,12 @@ public class BookingSaga {
         return "bk" + UUID.fromString(bookingId).toString().replace("-", "");
     }
 
-    /** A provider confirmed the payment of a booking. */
-    public void confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+    /**
+     * A provider confirmed the payment of a booking. False when the event changed nothing and needs no record: the
+     * booking is unknown, or past payment and not confirmed (a repeat of a confirming event returns true, so that
+     * its next repeats are dropped as duplicates).
+     */
+    public boolean confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                @Header(WebhookHeaders.PROVIDER) String provider,
                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
                                @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount) {
@@ -92,8 +96,9 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: already {}", bookingId, booking == null ? "unknown" : booking.status());
             if (booking != null && booking.status() == BookingStatus.CONFIRMED) {
                 notifyOnce(bookingId, CONFIRMATION); // a redelivery after the notification step had failed
+                return true;
             }
-            return;
+            return false;
         }
         booking = withPaymentReference(booking, provider, paymentReference);
         Instant now = now();
@@ -104,7 +109,7 @@ public class BookingSaga {
             refund(booking, null);
             bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
             notifyOnce(bookingId, REFUND);
-            return;
+            return true;
         }
         String eventId = eventIdFor(bookingId);
         try {
@@ -121,23 +126,31 @@ public class BookingSaga {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         }
         notifyOnce(bookingId, CONFIRMATION);
+        return true;
     }
 
-    /** A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. */
-    public void markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+    /**
+     * A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. False
+     * when that changed nothing.
+     */
+    public boolean markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
         if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
                 BookingStatus.PAYMENT_FAILED, "the provider reported the payment failed", now())) {
             log.info("Booking {} payment failed", bookingId);
             notifyOnce(bookingId, PAYMENT_FAILED);
+            return true;
         }
+        return false;
     }
 
-    /** The payment page expired: the slot is released. */
-    public void releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+    /** The payment page expired: the slot is released. False when that changed nothing. */
+    public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
         if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
                 BookingStatus.EXPIRED, "the payment page expired", now())) {
             log.info("Booking {} hold released: payment page expired", bookingId);
+            return true;
         }
+        return false;
     }
 
     /** Cancels a booking: a pending one frees its slot; a confirmed one loses its event and, in time, is refunded. */

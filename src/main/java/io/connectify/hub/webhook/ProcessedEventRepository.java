@@ -10,6 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import javax.sql.DataSource;
 
+import org.apache.camel.Exchange;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
@@ -30,6 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <li>Two consumers (threads or instances) processing the same event at the same moment both find the key absent,
  * and the slower insert fails on the primary key. That event was processed all the same (the saga is
  * idempotent), so the key counts as recorded instead of failing the completed exchange.
+ * <li>An event that needed no action ({@link WebhookHeaders#ACTED_ON} false) leaves no key. Its key would
+ * protect nothing (the saga is idempotent and the event changed nothing), and recording it was half the CPU of
+ * processing such an event (the commit and the garbage of the chunk it writes; bench/RESULTS.md). Stripe sends many
+ * events per payment that the hub does not act on.
  * </ul>
  */
 public class ProcessedEventRepository extends JdbcMessageIdRepository {
@@ -39,6 +44,15 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
 
     public ProcessedEventRepository(DataSource dataSource, TransactionTemplate transactions, String processorName) {
         super(dataSource, transactions, processorName);
+    }
+
+    /** Called by Camel's idempotent consumer once the event was processed (eager: false). */
+    @Override
+    public boolean add(Exchange exchange, String key) {
+        if (!exchange.getProperty(WebhookHeaders.ACTED_ON, true, Boolean.class)) {
+            return false;
+        }
+        return add(key);
     }
 
     @Override

@@ -21,6 +21,13 @@ public final class WebhookHeaders {
      * one payment), a Payrexx transaction's deliveries, and the repeats of one event stay in order.
      */
     public static final String ORDER_GROUP = "JMSXGroupID";
+    /**
+     * Exchange property (set by the event routes, not carried through the queue): false when processing found
+     * nothing to do, an event type the hub does not act on, an unknown booking, a booking already past the step.
+     * Such an event leaves no idempotent key: processing it again does nothing again, and its key would cost a
+     * durable commit (see {@link ProcessedEventRepository}). Unset counts as acted on.
+     */
+    public static final String ACTED_ON = "eventActedOn";
 
     private WebhookHeaders() {
     }

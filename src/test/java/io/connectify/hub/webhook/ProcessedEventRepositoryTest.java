@@ -18,6 +18,9 @@ import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,6 +66,25 @@ class ProcessedEventRepositoryTest {
         assertThat(repository.add("stripe:evt_1")).isFalse();
 
         assertThat(rows("processorName = 'webhook-events' AND messageId = 'stripe:evt_1'")).isEqualTo(1);
+    }
+
+    @Test
+    void anEventThatNeededNoActionLeavesNoKey() {
+        var camel = new DefaultCamelContext();
+        Exchange noAction = new DefaultExchange(camel);
+        noAction.setProperty(WebhookHeaders.ACTED_ON, false);
+        Exchange acted = new DefaultExchange(camel);
+        acted.setProperty(WebhookHeaders.ACTED_ON, true);
+        Exchange unmarked = new DefaultExchange(camel);
+
+        repository.add(noAction, "stripe:evt_no_action");
+        repository.add(acted, "stripe:evt_acted");
+        repository.add(unmarked, "stripe:evt_unmarked");
+
+        assertThat(repository.contains("stripe:evt_no_action")).isFalse();
+        assertThat(repository.contains("stripe:evt_acted")).isTrue();
+        assertThat(repository.contains("stripe:evt_unmarked")).as("unmarked counts as acted on").isTrue();
+        assertThat(rows("processorName = 'webhook-events'")).isEqualTo(2);
     }
 
     @Test

@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -34,6 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jms.core.JmsTemplate;
@@ -250,6 +253,36 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().get("received").asBoolean()).isTrue();
+    }
+
+    @Test
+    void onlyEventsThatActedLeaveAKeySoRepeatsOfOthersAreProcessedAgain() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String unknownBooking = UUID.randomUUID().toString();
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        NotifyBuilder fourProcessed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenCompleted(4).create();
+
+        signedStripeWebhook(event("evt_other_type", "customer.created", "{\"id\":\"cus_1\",\"object\":\"customer\"}"));
+        String forAnUnknownBooking = event("evt_unknown_booking", "checkout.session.completed",
+                checkoutSession(unknownBooking, "paid", "pi_unknown"));
+        signedStripeWebhook(forAnUnknownBooking);
+        signedStripeWebhook(forAnUnknownBooking);
+        signedStripeWebhook(event("evt_acted", "checkout.session.completed", checkoutSession(id, "paid", "pi_acted")));
+
+        assertThat(fourProcessed.matches(15, TimeUnit.SECONDS)).isTrue();
+        awaitStatus(id, "CONFIRMED");
+        // the repeat for the unknown booking was processed again (no key), not dropped as a duplicate
+        assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list())
+                .containsExactly("stripe:evt_acted");
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
+                .isEqualTo(duplicatesBefore);
+
+        signedStripeWebhook(event("evt_acted", "checkout.session.completed", checkoutSession(id, "paid", "pi_acted")));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
+                .isEqualTo(duplicatesBefore + 1));
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
     @Test

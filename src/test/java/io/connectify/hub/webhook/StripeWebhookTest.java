@@ -106,7 +106,12 @@ class StripeWebhookTest extends Webhooks {
     }
 
     @Test
-    void anotherBookingsPaymentIsNotHeldUpBehindASlowOne() {
+    void anotherBookingsPaymentIsNotHeldUpBehindASlowOne() throws Exception {
+        // the broker pins a message group (hashed into a bucket) to the consumer that took it first; after other
+        // tests' events two new bookings may hash into buckets pinned to one consumer (about one in four). Fresh
+        // consumers have no groups, and the broker hands two new groups to two of them.
+        camel.getRouteController().stopRoute("stripe-event-dispatch");
+        camel.getRouteController().startRoute("stripe-event-dispatch");
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
         String slow = pendingBooking(START, "stripe");
         String fast = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");

@@ -273,7 +273,8 @@ class StripeWebhookTest extends Webhooks {
                 checkoutSession(unknownBooking, "paid", "pi_unknown"));
         signedStripeWebhook(forAnUnknownBooking);
         signedStripeWebhook(forAnUnknownBooking);
-        signedStripeWebhook(event("evt_acted", "checkout.session.completed", checkoutSession(id, "paid", "pi_acted")));
+        String confirming = event("evt_acted", "checkout.session.completed", checkoutSession(id, "paid", "pi_acted"));
+        signedStripeWebhook(confirming);
 
         assertThat(fourProcessed.matches(15, TimeUnit.SECONDS)).isTrue();
         awaitStatus(id, "CONFIRMED");
@@ -283,7 +284,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
                 .isEqualTo(duplicatesBefore);
 
-        signedStripeWebhook(event("evt_acted", "checkout.session.completed", checkoutSession(id, "paid", "pi_acted")));
+        signedStripeWebhook(confirming);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
                 .isEqualTo(duplicatesBefore + 1));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.web.servlet.WebMvcRegistrations;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.method.support.HandlerMethodReturnValueHandler;
@@ -12,7 +13,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 /**
  * How HTTP requests to Camel routes are executed: on the servlet thread (see {@link InlineHttpExecutor}), and
- * finished there without a second, asynchronous dispatch (see {@link CompletedFutureReturnValueHandler}).
+ * finished there without a second, asynchronous dispatch (see {@link CompletedFutureReturnValueHandler}), and
+ * without looking for validation groups a handler does not use (see {@link OnDemandMethodValidationAdapter}).
  */
 @Configuration(proxyBeanMethods = false)
 public class HttpExecutionConfig {
@@ -20,6 +22,16 @@ public class HttpExecutionConfig {
     @Bean
     InlineHttpExecutor platformHttpExecutor() {
         return new InlineHttpExecutor();
+    }
+
+    @Bean
+    WebMvcRegistrations onDemandMethodValidation() {
+        return new WebMvcRegistrations() {
+            @Override
+            public RequestMappingHandlerAdapter getRequestMappingHandlerAdapter() {
+                return new OnDemandMethodValidationAdapter();
+            }
+        };
     }
 
     /** Puts the completed-future handler in front of Spring's future handler, which it falls back to. */

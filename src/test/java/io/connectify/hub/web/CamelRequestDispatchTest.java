@@ -11,7 +11,8 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 
 /**
  * The running hub finishes requests to Camel routes with {@link CompletedFutureReturnValueHandler} (what it does is
- * tested in {@link CompletedFutureReturnValueHandlerTest}; every route test goes through it).
+ * tested in {@link CompletedFutureReturnValueHandlerTest}; every route test goes through it), through Spring MVC's
+ * adapter that validates only handlers with constraints ({@link OnDemandMethodValidationAdapterTest}).
  */
 @HubTest
 class CamelRequestDispatchTest extends HubTestBase {
@@ -25,5 +26,10 @@ class CamelRequestDispatchTest extends HubTestBase {
 
         assertThat(handlers.get(0)).isInstanceOf(CompletedFutureReturnValueHandler.class);
         assertThat(handlers).filteredOn(DeferredResultMethodReturnValueHandler.class::isInstance).hasSize(1);
+    }
+
+    @Test
+    void springMvcHandsTheValidatorOnlyToHandlersWithConstraints() {
+        assertThat(mvc).isInstanceOf(OnDemandMethodValidationAdapter.class);
     }
 }

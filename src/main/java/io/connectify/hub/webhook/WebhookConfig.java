@@ -8,6 +8,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 
@@ -23,6 +24,20 @@ public class WebhookConfig {
         ProcessedEventRepository repository = new ProcessedEventRepository(dataSource, transactions, "webhook-events");
         repository.setCreateTableIfNotExists(false);
         return repository;
+    }
+
+    /**
+     * The threads of the queue consumers (payment events, notifications), at a lower priority than the request
+     * threads: under a burst of webhooks the cores go first to acknowledging them (each is safe in the queue once
+     * acknowledged) and the backlog is processed as the burst leaves room. The OS applies the priority only with
+     * {@code -XX:ThreadPriorityPolicy=1} (docker/jvm.options maps the lowest to nice 10, which still gets about a
+     * tenth of a busy core); elsewhere it changes nothing.
+     */
+    @Bean
+    SimpleAsyncTaskExecutor queueConsumerExecutor(@Value("${connectify.queues.consumer-thread-priority}") int priority) {
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("queue-consumer-");
+        executor.setThreadPriority(priority);
+        return executor;
     }
 
     /**

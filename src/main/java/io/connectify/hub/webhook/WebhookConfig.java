@@ -30,7 +30,7 @@ public class WebhookConfig {
      * The threads of the queue consumers (payment events, notifications), at a lower priority than the request
      * threads: under a burst of webhooks the cores go first to acknowledging them (each is safe in the queue once
      * acknowledged) and the backlog is processed as the burst leaves room. The OS applies the priority only with
-     * {@code -XX:ThreadPriorityPolicy=1} (docker/jvm.options maps the lowest to nice 10, which still gets about a
+     * {@code -XX:ThreadPriorityPolicy=1} (docker/jvm.options maps priority 2 to nice 10, which still gets about a
      * tenth of a busy core); elsewhere it changes nothing.
      */
     @Bean

@@ -10,7 +10,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ServletInvocableHan
  * Spring MVC's handler adapter, but a handler method gets the method validator only when it has something to
  * validate. Spring MVC 6.2 hands every invocation the validator, which then works out the method's validation
  * groups by scanning the handler's class and method for {@code @Validated} on every request (spring-framework
- * #36274, fixed in later Spring versions by this very check). None of the hub's handlers validates anything (Camel's
+ * #36274, which proposes this very check). None of the hub's handlers validates anything (Camel's
  * platform-http consumer, the error page, the sandbox outbox: request bodies are validated in the routes), and the
  * scan took 5% of a webhook's request-thread CPU. A handler with constraints on its parameters or return value
  * gets the validator as before.

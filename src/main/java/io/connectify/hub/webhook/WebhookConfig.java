@@ -72,6 +72,13 @@ public class WebhookConfig {
                         .setDefaultGroupBuckets(orderGroupBuckets));
     }
 
+    /** The consumer window on the connection factory Spring Boot makes (see {@link BrokerConsumerWindow}). */
+    @Bean
+    static BrokerConsumerWindow brokerConsumerWindow(
+            @Value("${connectify.queues.consumer-window}") DataSize consumerWindow) {
+        return new BrokerConsumerWindow((int) Math.min(Integer.MAX_VALUE, consumerWindow.toBytes()));
+    }
+
     /**
      * How long the embedded broker gathers journal writes before it writes and syncs them to disk. A persistent
      * send (the webhook's 200) and a transacted consumer's commit each wait for that sync. Artemis's default for

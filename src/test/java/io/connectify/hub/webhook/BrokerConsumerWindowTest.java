@@ -14,6 +14,7 @@ import jakarta.jms.Session;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -22,9 +23,9 @@ import org.springframework.jms.core.JmsTemplate;
 import org.springframework.util.unit.DataSize;
 
 /**
- * A consumer of the hub's connection factory is handed at most {@code connectify.queues.consumer-window} of queued
- * events ahead of its processing; the rest wait in the broker for whichever consumer is free (Artemis's default
- * window, 1 MB, would hand this one consumer all 400 events below).
+ * A consumer of a connection factory with a consumer window is handed at most that window of queued events ahead
+ * of its processing; the rest wait in the broker for whichever consumer is free (Artemis's default window, 1 MB,
+ * would hand this one consumer all 400 events below). The hub's own factory gets the configured window.
  */
 @HubTest
 class BrokerConsumerWindowTest extends HubTestBase {
@@ -32,6 +33,7 @@ class BrokerConsumerWindowTest extends HubTestBase {
     private static final String QUEUE = "consumer-window-check";
     private static final int EVENTS = 400;
     private static final String EVENT = "e".repeat(1024);
+    private static final int WINDOW = 64 * 1024;
 
     @Autowired
     EmbeddedActiveMQ broker;
@@ -40,7 +42,16 @@ class BrokerConsumerWindowTest extends HubTestBase {
     ConnectionFactory connectionFactory;
 
     @Value("${connectify.queues.consumer-window}")
-    DataSize window;
+    DataSize configuredWindow;
+
+    @Test
+    void theHubsConnectionFactoryHasTheConfiguredWindow() {
+        assertThat(hubsArtemisFactory().getConsumerWindowSize()).isEqualTo(configuredWindow.toBytes());
+    }
+
+    private ActiveMQConnectionFactory hubsArtemisFactory() {
+        return (ActiveMQConnectionFactory) ((SingleConnectionFactory) connectionFactory).getTargetConnectionFactory();
+    }
 
     @Test
     void aConsumerIsHandedOnlyItsWindowOfQueuedEvents() throws Exception {
@@ -48,11 +59,14 @@ class BrokerConsumerWindowTest extends HubTestBase {
         for (int i = 0; i < EVENTS; i++) {
             jms.convertAndSend(QUEUE, EVENT);
         }
-        long atMostHandedOut = window.toBytes() / EVENT.length() + 1;
+        long atMostHandedOut = WINDOW / EVENT.length() + 1;
 
-        // the broker connection Spring's cache wraps: closing it here really closes the consumer
-        ConnectionFactory artemis = ((SingleConnectionFactory) connectionFactory).getTargetConnectionFactory();
-        try (Connection connection = artemis.createConnection()) {
+        // a factory as Boot makes it (Spring's cache around Artemis's), to the hub's broker, given the window
+        ActiveMQConnectionFactory toTheBroker = new ActiveMQConnectionFactory(false,
+                hubsArtemisFactory().getServerLocator().getStaticTransportConfigurations());
+        SingleConnectionFactory windowed = (SingleConnectionFactory) new BrokerConsumerWindow(WINDOW)
+                .postProcessAfterInitialization(new SingleConnectionFactory(toTheBroker), "jmsConnectionFactory");
+        try (Connection connection = windowed.createConnection()) {
             connection.start();
             Session session = connection.createSession(false, Session.CLIENT_ACKNOWLEDGE);
             MessageConsumer consumer = session.createConsumer(session.createQueue(QUEUE));
@@ -61,6 +75,8 @@ class BrokerConsumerWindowTest extends HubTestBase {
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
                     .until(() -> queue().getDeliveringCount() <= atMostHandedOut);
             assertThat(queue().getDeliveringCount()).isPositive();
+        } finally {
+            windowed.destroy();
         }
 
         jms.setReceiveTimeout(3_000); // the unacknowledged ones come back after the redelivery delay (1 s)

@@ -49,10 +49,6 @@ class BrokerConsumerWindowTest extends HubTestBase {
         assertThat(hubsArtemisFactory().getConsumerWindowSize()).isEqualTo(configuredWindow.toBytes());
     }
 
-    private ActiveMQConnectionFactory hubsArtemisFactory() {
-        return (ActiveMQConnectionFactory) ((SingleConnectionFactory) connectionFactory).getTargetConnectionFactory();
-    }
-
     @Test
     void aConsumerIsHandedOnlyItsWindowOfQueuedEvents() throws Exception {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
@@ -77,6 +73,7 @@ class BrokerConsumerWindowTest extends HubTestBase {
             assertThat(queue().getDeliveringCount()).isPositive();
         } finally {
             windowed.destroy();
+            toTheBroker.close();
         }
 
         jms.setReceiveTimeout(3_000); // the unacknowledged ones come back after the redelivery delay (1 s)
@@ -85,6 +82,10 @@ class BrokerConsumerWindowTest extends HubTestBase {
             received++;
         }
         assertThat(received).isEqualTo(EVENTS);
+    }
+
+    private ActiveMQConnectionFactory hubsArtemisFactory() {
+        return (ActiveMQConnectionFactory) ((SingleConnectionFactory) connectionFactory).getTargetConnectionFactory();
     }
 
     private Queue queue() {

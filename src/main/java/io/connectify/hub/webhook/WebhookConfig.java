@@ -54,7 +54,7 @@ public class WebhookConfig {
             @Value("${connectify.queues.redelivery-delay}") java.time.Duration redeliveryDelay,
             @Value("${connectify.queues.broker-memory}") DataSize brokerMemory,
             @Value("${connectify.queues.order-group-buckets}") int orderGroupBuckets) {
-        int readAhead = (int) Math.min(Integer.MAX_VALUE, brokerMemory.toBytes());
+        int readAhead = intBytes(brokerMemory);
         return configuration -> configuration.setGlobalMaxSize(brokerMemory.toBytes())
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
@@ -76,7 +76,7 @@ public class WebhookConfig {
     @Bean
     static BrokerConsumerWindow brokerConsumerWindow(
             @Value("${connectify.queues.consumer-window}") DataSize consumerWindow) {
-        return new BrokerConsumerWindow((int) Math.min(Integer.MAX_VALUE, consumerWindow.toBytes()));
+        return new BrokerConsumerWindow(intBytes(consumerWindow));
     }
 
     /**
@@ -94,5 +94,10 @@ public class WebhookConfig {
         int nanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
         return configuration -> configuration.setJournalBufferTimeout_NIO(nanos).setJournalBufferTimeout_AIO(nanos)
                 .setPageSyncTimeout(nanos);
+    }
+
+    /** Artemis takes these sizes as an int; a larger setting means "as much as an int holds". */
+    private static int intBytes(DataSize size) {
+        return (int) Math.min(Integer.MAX_VALUE, size.toBytes());
     }
 }

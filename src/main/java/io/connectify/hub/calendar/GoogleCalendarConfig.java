@@ -13,6 +13,8 @@ import org.apache.camel.component.google.calendar.GoogleCalendarComponent;
 import org.apache.camel.component.google.calendar.GoogleCalendarConfiguration;
 import org.apache.camel.spi.ComponentCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -34,10 +36,17 @@ public class GoogleCalendarConfig {
                 // the path is configuration, not a secret; the key's content never appears anywhere
                 throw new IllegalStateException("connectify.gcal.key-path is not a readable file");
             }
-            return new GoogleCalendarConnection(true, () -> key, properties.rootUrl(), null);
+            return new GoogleCalendarConnection(true, key, null, properties.rootUrl(), null);
         }
         GoogleCalendarSimulator simulator = new GoogleCalendarSimulator(sandbox.getObject());
-        return new GoogleCalendarConnection(false, simulator::serviceAccountKeyFile, simulator.rootUrl(), simulator);
+        return new GoogleCalendarConnection(false, simulator.serviceAccountKeyPath(), simulator::serviceAccountKeyFile,
+                simulator.rootUrl(), simulator);
+    }
+
+    /** The sandbox's key is made once the hub is ready: its CPU is not the start's (SandboxServiceAccount). */
+    @Bean
+    ApplicationListener<ApplicationReadyEvent> sandboxGoogleKeyOnReady(GoogleCalendarConnection connection) {
+        return ready -> connection.simulator().ifPresent(GoogleCalendarSimulator::prepareServiceAccountKey);
     }
 
     @Bean
@@ -49,7 +58,7 @@ public class GoogleCalendarConfig {
     HubGoogleCalendarClientFactory hubGoogleCalendarClientFactory(GoogleCalendarConnection connection,
                                                                   GoogleCalendarProperties properties) {
         return new HubGoogleCalendarClientFactory(connection.rootUrl(), properties.connectTimeout(),
-                properties.readTimeout());
+                properties.readTimeout(), connection.awaitKey());
     }
 
     @Bean

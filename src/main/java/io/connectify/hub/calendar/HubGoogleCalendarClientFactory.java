@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import com.google.api.client.http.HttpRequest;
 import com.google.api.client.http.HttpRequestInitializer;
@@ -20,6 +21,7 @@ import com.google.auth.Credentials;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import com.google.common.base.Suppliers;
 import io.connectify.hub.ops.CorrelationId;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RuntimeCamelException;
@@ -34,7 +36,8 @@ import org.apache.http.client.protocol.HttpClientContext;
  * honours the key's {@code token_uri} and a configurable root URL (so tests and the sandbox run the production
  * client over plain HTTP), fetches no token before the first request, applies the hub's timeouts, and caps
  * Google's own retries: one token refresh and retry after a 401, nothing else. The hub's retry policy decides
- * the rest.
+ * the rest. The key is read when the client is made, so a broken key stops the start; with {@code awaitKey} (the
+ * sandbox, whose key is made after the start) it is read at the client's first request, once that returns.
  */
 public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFactory {
 
@@ -42,9 +45,17 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
     private final int connectTimeoutMs;
     private final int readTimeoutMs;
     private final HttpTransport transport;
+    private final Runnable awaitKey;
 
     public HubGoogleCalendarClientFactory(String rootUrl, Duration connectTimeout, Duration readTimeout) {
+        this(rootUrl, connectTimeout, readTimeout, null);
+    }
+
+    /** {@code awaitKey}: null to read the key when the client is made, else run before the first request reads it. */
+    public HubGoogleCalendarClientFactory(String rootUrl, Duration connectTimeout, Duration readTimeout,
+                                          Runnable awaitKey) {
         Objects.requireNonNull(rootUrl, "rootUrl");
+        this.awaitKey = awaitKey;
         this.rootUrl = rootUrl.endsWith("/") ? rootUrl : rootUrl + "/";
         this.connectTimeoutMs = Math.toIntExact(connectTimeout.toMillis());
         this.readTimeoutMs = Math.toIntExact(readTimeout.toMillis());
@@ -62,20 +73,32 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
     @Override
     public Calendar makeClient(CamelContext camelContext, String serviceAccountKey, Collection<String> scopes,
                                String applicationName, String delegate) {
-        // one token request per refresh: google-auth would otherwise retry 5xx and I/O failures with back-off
-        ServiceAccountCredentials key = loadKey(camelContext, serviceAccountKey).createWithCustomRetryStrategy(false);
-        // scopes make the library exchange a signed JWT at token_uri; without them it sends a self-signed JWT
-        // straight to the API, which neither the sandbox nor a fake accepts
-        GoogleCredentials credentials = key.createScoped(
-                scopes == null || scopes.isEmpty() ? List.of(CalendarScopes.CALENDAR) : scopes);
-        if (delegate != null && !delegate.isBlank()) {
-            credentials = credentials.createDelegated(delegate);
+        Supplier<Credentials> read = () -> credentials(loadKey(camelContext, serviceAccountKey), scopes, delegate);
+        Supplier<Credentials> credentials;
+        if (awaitKey == null) {
+            Credentials now = read.get();
+            credentials = () -> now;
+        } else {
+            credentials = Suppliers.memoize(() -> {
+                awaitKey.run();
+                return read.get();
+            });
         }
         return new Calendar.Builder(transport, GsonFactory.getDefaultInstance(), initializer(credentials))
                 .setRootUrl(rootUrl)
                 .setServicePath("calendar/v3/")
                 .setApplicationName(applicationName)
                 .build();
+    }
+
+    private static Credentials credentials(ServiceAccountCredentials key, Collection<String> scopes,
+                                           String delegate) {
+        // one token request per refresh: google-auth would otherwise retry 5xx and I/O failures with back-off.
+        // Scopes make the library exchange a signed JWT at token_uri; without them it sends a self-signed JWT
+        // straight to the API, which neither the sandbox nor a fake accepts.
+        GoogleCredentials credentials = key.createWithCustomRetryStrategy(false)
+                .createScoped(scopes == null || scopes.isEmpty() ? List.of(CalendarScopes.CALENDAR) : scopes);
+        return delegate != null && !delegate.isBlank() ? credentials.createDelegated(delegate) : credentials;
     }
 
     private ServiceAccountCredentials loadKey(CamelContext camelContext, String serviceAccountKey) {
@@ -87,9 +110,11 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
         }
     }
 
-    private HttpRequestInitializer initializer(Credentials credentials) {
-        HttpCredentialsAdapter adapter = new HttpCredentialsAdapter(credentials);
+    private HttpRequestInitializer initializer(Supplier<Credentials> credentials) {
+        Supplier<HttpCredentialsAdapter> adapters =
+                Suppliers.memoize(() -> new HttpCredentialsAdapter(credentials.get()));
         return request -> {
+            HttpCredentialsAdapter adapter = adapters.get();
             adapter.initialize(request); // sets the bearer token, fetched lazily on the first request
             request.setConnectTimeout(connectTimeoutMs);
             request.setReadTimeout(readTimeoutMs);

@@ -56,9 +56,22 @@ public class GoogleCalendarSimulator {
         return baseUrl + PREFIX;
     }
 
-    /** A service-account key file whose token_uri points at this simulator (owner-only, deleted on exit). */
+    /**
+     * A service-account key file whose token_uri points at this simulator (owner-only, deleted on exit), once its
+     * key is made.
+     */
     public Path serviceAccountKeyFile() {
         return account.keyFile();
+    }
+
+    /** Where {@link #serviceAccountKeyFile()} is, at once; the file holds the key only once that returns. */
+    public Path serviceAccountKeyPath() {
+        return account.keyPath();
+    }
+
+    /** Begins making the service account's key in the background (it is made on first use otherwise). */
+    public void prepareServiceAccountKey() {
+        account.prepare();
     }
 
     /** Events on the simulated calendars; deleted ones do not count. */

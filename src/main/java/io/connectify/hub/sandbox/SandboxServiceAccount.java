@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -17,30 +18,55 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The sandbox's Google service account: a fresh RSA key pair, the JSON key file the hub loads (its token_uri
  * points at the simulator), and the check that a JWT assertion was signed with that key.
  * <p>
- * The key pair is made on a thread of its own: generating 2,048-bit RSA keys took 0.25-0.6 s of the start's one busy
- * thread (a tenth of it, JFR), while the second core was idle; the hub asks for the key file only when Camel
- * configures its Google component, seconds later.
+ * The key pair is made on a thread of its own, and only once asked for ({@link #prepare()}, which the hub calls
+ * when it is ready, or the first read of the key): generating a 2,048-bit RSA key pair took 0.4-0.5 s of CPU in the
+ * middle of the start, on a machine whose two cores the start keeps busy. The key file's path is fixed at once, so
+ * the Google client can be configured with it before the key exists.
  */
 final class SandboxServiceAccount {
 
     static final String CLIENT_EMAIL = "connectify-sandbox@sandbox.iam.gserviceaccount.com";
 
-    private final CompletableFuture<KeyPair> keys;
-    private final CompletableFuture<Path> keyFile;
+    private final Path keyFile;
+    private final CompletableFuture<KeyPair> keys = new CompletableFuture<>();
+    private final CompletableFuture<Path> keyWritten;
+    private final AtomicBoolean begun = new AtomicBoolean();
 
     SandboxServiceAccount(String tokenUri) {
-        this.keys = CompletableFuture.supplyAsync(SandboxServiceAccount::rsa2048, SandboxServiceAccount::onItsOwnThread);
-        this.keyFile = keys.thenApply(pair -> writeKeyFile(pair, tokenUri));
+        this.keyFile = ownerOnlyTempFile();
+        this.keyWritten = keys.thenApply(pair -> writeKeyFile(keyFile, pair, tokenUri));
     }
 
-    /** The key file, once the key pair is made. */
+    /** Begins making the key pair on a thread of its own, unless begun already; returns at once. */
+    void prepare() {
+        if (begun.compareAndSet(false, true)) {
+            Thread thread = new Thread(() -> {
+                try {
+                    keys.complete(rsa2048());
+                } catch (RuntimeException | Error e) {
+                    keys.completeExceptionally(e);
+                }
+            }, "sandbox-google-key");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    /** Where the key file is; it holds the key once {@link #keyFile()} returns. */
+    Path keyPath() {
+        return keyFile;
+    }
+
+    /** The key file, once the key pair is made (begun now if need be). */
     Path keyFile() {
-        return await(keyFile);
+        prepare();
+        return await(keyWritten);
     }
 
     /** True when the compact JWT carries a valid RS256 signature by this account's key. */
@@ -54,6 +80,7 @@ final class SandboxServiceAccount {
         }
         try {
             Signature rs256 = Signature.getInstance("SHA256withRSA");
+            prepare();
             rs256.initVerify(await(keys).getPublic());
             rs256.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             return rs256.verify(Base64.getUrlDecoder().decode(parts[2]));
@@ -71,12 +98,6 @@ final class SandboxServiceAccount {
         }
     }
 
-    private static void onItsOwnThread(Runnable task) {
-        Thread thread = new Thread(task, "sandbox-google-key");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
     private static KeyPair rsa2048() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
@@ -87,8 +108,12 @@ final class SandboxServiceAccount {
         }
     }
 
-    /** A key file shaped like the one Google hands out, readable by its owner only, gone when the JVM exits. */
-    private static Path writeKeyFile(KeyPair keys, String tokenUri) {
+    /**
+     * Writes a key file shaped like the one Google hands out into the file made at construction. The file is not
+     * created again if it is gone: the JVM's exit deletes it, and a key made while the JVM exits (a short training
+     * run) must leave nothing behind.
+     */
+    private static Path writeKeyFile(Path file, KeyPair keys, String tokenUri) {
         String pem = "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                         .encodeToString(keys.getPrivate().getEncoded()) // PKCS#8
@@ -102,22 +127,26 @@ final class SandboxServiceAccount {
         key.put("client_id", "100000000000000000001");
         key.put("token_uri", tokenUri);
         try {
-            Path file = ownerOnlyTempFile();
-            try {
-                file.toFile().deleteOnExit();
-            } catch (IllegalStateException shuttingDown) {
-                // the key is made on a thread of its own: the JVM may already be exiting (a short training run)
-                Files.deleteIfExists(file);
-                throw shuttingDown;
-            }
-            SimulatorHttp.JSON.writeValue(file.toFile(), key);
+            Files.write(file, SimulatorHttp.JSON.writeValueAsBytes(key), StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the sandbox service-account key", e);
         }
     }
 
-    private static Path ownerOnlyTempFile() throws IOException {
+    /** An empty file readable by its owner only, deleted when the JVM exits. */
+    private static Path ownerOnlyTempFile() {
+        try {
+            Path file = createOwnerOnlyTempFile();
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the sandbox service-account key file", e);
+        }
+    }
+
+    private static Path createOwnerOnlyTempFile() throws IOException {
         try {
             // created with the permissions set, so the key is never readable by others, not even briefly
             return Files.createTempFile("connectify-sandbox-gcal", ".json",

@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -197,10 +199,43 @@ class HubGoogleCalendarClientFactoryTest {
     }
 
     @Test
+    void withAwaitKeyTheKeyIsReadAtTheFirstRequestOnceAwaitKeyReturns() throws Exception {
+        google.stubFor(get(urlPathEqualTo(EVENTS + "/abc123def456")).willReturn(okJson(EVENT_JSON)));
+        Path notYetWritten = Files.createTempDirectory("key-later").resolve("key.json");
+        notYetWritten.toFile().deleteOnExit();
+        AtomicInteger awaited = new AtomicInteger();
+        HubGoogleCalendarClientFactory factory = new HubGoogleCalendarClientFactory(google.baseUrl(),
+                Duration.ofSeconds(2), Duration.ofSeconds(2), () -> {
+                    awaited.incrementAndGet();
+                    copy(keyFile, notYetWritten);
+                });
+
+        // without awaitKey, a missing key file fails here (anUnreadableKeyFailsWithoutNamingThePath)
+        Calendar client = factory.makeClient(new DefaultCamelContext(), "file:" + notYetWritten, List.of(), "test",
+                null);
+        assertThat(awaited).hasValue(0);
+        client.events().get("primary", "abc123def456").execute();
+        client.events().get("primary", "abc123def456").execute();
+
+        assertThat(awaited).hasValue(1);
+        google.verify(1, postRequestedFor(urlEqualTo("/token")));
+        google.verify(2, getRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456"))
+                .withHeader("Authorization", equalTo("Bearer " + TOKEN)));
+    }
+
+    @Test
     void oauthClientCredentialsAreRefusedWithAPointerToServiceAccountKeys() {
         assertThatThrownBy(() -> factory().makeClient("id", "secret", List.of(), "test", null, null, null, null, null))
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("use a service-account key");
+    }
+
+    private static void copy(Path from, Path to) {
+        try {
+            Files.copy(from, to);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static HubGoogleCalendarClientFactory factory() {

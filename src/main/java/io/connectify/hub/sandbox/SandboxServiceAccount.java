@@ -78,9 +78,9 @@ final class SandboxServiceAccount {
         if (parts.length != 3) {
             return false;
         }
+        prepare();
         try {
             Signature rs256 = Signature.getInstance("SHA256withRSA");
-            prepare();
             rs256.initVerify(await(keys).getPublic());
             rs256.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             return rs256.verify(Base64.getUrlDecoder().decode(parts[2]));

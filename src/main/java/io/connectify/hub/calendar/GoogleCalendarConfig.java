@@ -38,9 +38,7 @@ public class GoogleCalendarConfig {
             }
             return new GoogleCalendarConnection(true, key, null, properties.rootUrl(), null);
         }
-        GoogleCalendarSimulator simulator = new GoogleCalendarSimulator(sandbox.getObject());
-        return new GoogleCalendarConnection(false, simulator.serviceAccountKeyPath(), simulator::serviceAccountKeyFile,
-                simulator.rootUrl(), simulator);
+        return GoogleCalendarConnection.sandbox(new GoogleCalendarSimulator(sandbox.getObject()));
     }
 
     /** The sandbox's key is made once the hub is ready: its CPU is not the start's (SandboxServiceAccount). */

@@ -13,6 +13,12 @@ import io.connectify.hub.sandbox.GoogleCalendarSimulator;
 public record GoogleCalendarConnection(boolean live, Path keyFile, Runnable awaitKey, String rootUrl,
                                        GoogleCalendarSimulator sim) {
 
+    /** The sandbox simulator's connection: its key file's path at once, the key itself once made. */
+    public static GoogleCalendarConnection sandbox(GoogleCalendarSimulator simulator) {
+        return new GoogleCalendarConnection(false, simulator.serviceAccountKeyPath(), simulator::serviceAccountKeyFile,
+                simulator.rootUrl(), simulator);
+    }
+
     public Optional<GoogleCalendarSimulator> simulator() {
         return Optional.ofNullable(sim);
     }

@@ -16,9 +16,7 @@ class GoogleCalendarConfigTest {
     @Test
     void theSandboxKeyIsMadeWhenTheHubIsReady() throws Exception {
         try (SandboxServer server = new SandboxServer(0)) {
-            GoogleCalendarSimulator simulator = new GoogleCalendarSimulator(server);
-            GoogleCalendarConnection connection = new GoogleCalendarConnection(false,
-                    simulator.serviceAccountKeyPath(), simulator::serviceAccountKeyFile, simulator.rootUrl(), simulator);
+            GoogleCalendarConnection connection = GoogleCalendarConnection.sandbox(new GoogleCalendarSimulator(server));
             assertThat(Files.size(connection.keyFile())).isZero();
 
             new GoogleCalendarConfig().sandboxGoogleKeyOnReady(connection).onApplicationEvent(null);

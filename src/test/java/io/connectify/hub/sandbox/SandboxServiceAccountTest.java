@@ -9,9 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.time.Duration;
 import java.util.Base64;
 
 import com.google.auth.oauth2.ServiceAccountCredentials;

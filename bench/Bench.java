@@ -189,20 +189,23 @@ public class Bench {
                 List<Wrk> bare = new ArrayList<>();
                 List<Wrk> hooks = new ArrayList<>();
                 List<String> ratios = new ArrayList<>();
+                List<String> rates = new ArrayList<>();
                 for (int round = 0; round < INGEST_ROUNDS; round++) {
                     drain(hub);
                     bare.add(wrk(hub.base + "/actuator/health/liveness", connections, roundSeconds(), false));
                     drain(hub);
                     hooks.add(wrk(hub.base, connections, roundSeconds(), true));
                     ratios.add(String.format(Locale.ROOT, "%.2f", hooks.get(round).rps / bare.get(round).rps));
+                    // both rates of each round: whether a round's ratio moved with the webhooks or the bare endpoint
+                    rates.add(String.format(Locale.ROOT, "%.0f/%.0f", bare.get(round).rps, hooks.get(round).rps));
                 }
                 Wrk b = Wrk.combine(bare);
                 Wrk h = Wrk.combine(hooks);
                 System.out.printf(Locale.ROOT, "ingest connections=%d bare_rps=%.0f bare_p50_ms=%.2f bare_p99_ms=%.2f "
                                 + "webhook_rps=%.0f webhook_p50_ms=%.2f webhook_p99_ms=%.2f ratio=%.2f "
-                                + "round_ratios=%s errors=%d%n",
+                                + "round_ratios=%s round_rates=%s errors=%d%n",
                         connections, b.rps, b.p50, b.p99, h.rps, h.p50, h.p99, h.rps / b.rps,
-                        String.join(",", ratios), b.errors + h.errors);
+                        String.join(",", ratios), String.join(",", rates), b.errors + h.errors);
             }
             fixedRateWithGarbage(hub);
             drain(hub);

@@ -111,10 +111,9 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
     }
 
     private HttpRequestInitializer initializer(Supplier<Credentials> credentials) {
-        Supplier<HttpCredentialsAdapter> adapters =
-                Suppliers.memoize(() -> new HttpCredentialsAdapter(credentials.get()));
         return request -> {
-            HttpCredentialsAdapter adapter = adapters.get();
+            // the credentials hold the token and refresh it; an adapter only wraps them, one per request will do
+            HttpCredentialsAdapter adapter = new HttpCredentialsAdapter(credentials.get());
             adapter.initialize(request); // sets the bearer token, fetched lazily on the first request
             request.setConnectTimeout(connectTimeoutMs);
             request.setReadTimeout(readTimeoutMs);

@@ -94,11 +94,11 @@ public class Bench {
         String only = args.length > 2 ? args[2] : "all";
         prepareContainerLaunch();
         if (only.equals("fixed")) {
-            fixedRateOnly();
+            warmedDefaultHub(Bench::fixedRateWithGarbage);
             System.exit(0);
         }
         if (only.equals("ingest")) {
-            ingestOnly();
+            warmedDefaultHub(Bench::ingest);
             System.exit(0);
         }
         if (only.equals("scaleout")) {
@@ -185,9 +185,7 @@ public class Bench {
     // ---- 1. the default hub -------------------------------------------------------------------------------
 
     static void defaultHub() throws Exception {
-        Hub hub = startDefaultHub();
-        try {
-            warmUp(List.of(hub));
+        warmedDefaultHub(hub -> {
             ingest(hub);
             fixedRateWithGarbage(hub);
             drain(hub);
@@ -195,17 +193,23 @@ public class Bench {
             System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
                     + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
             System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
-        } finally {
-            hub.stop();
-        }
+        });
     }
 
-    /** The default hub's start, warm-up and ingest rounds only (a quicker check of a setting's ratio). */
-    static void ingestOnly() throws Exception {
+    /** Measurements of a running hub. */
+    interface HubRun {
+        void measure(Hub hub) throws Exception;
+    }
+
+    /**
+     * Starts the default hub (time to ready, idle RSS), warms it up, measures it and stops it: all of its
+     * measurements, or one part ("ingest", "fixed") for a quicker check of a setting.
+     */
+    static void warmedDefaultHub(HubRun run) throws Exception {
         Hub hub = startDefaultHub();
         try {
             warmUp(List.of(hub));
-            ingest(hub);
+            run.measure(hub);
         } finally {
             hub.stop();
         }
@@ -246,17 +250,6 @@ public class Bench {
         Thread.sleep(3000);
         System.out.printf("idle_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         return hub;
-    }
-
-    /** The default hub's start, warm-up and fixed-rate run only, with the memory and garbage figures. */
-    static void fixedRateOnly() throws Exception {
-        Hub hub = startDefaultHub();
-        try {
-            warmUp(List.of(hub));
-            fixedRateWithGarbage(hub);
-        } finally {
-            hub.stop();
-        }
     }
 
     /** Signed webhooks at a fixed 1,000/s: latency, RSS under that load, and the garbage each webhook made. */

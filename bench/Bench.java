@@ -477,7 +477,7 @@ public class Bench {
             wrk(hub.base, 64, 10, true);
             drain(hub);
             // the bare endpoint too: with the compilers at nice 10 its code was still being compiled in the first
-            // measured round (that round's bare rate 10-40% below the later ones')
+            // measured round, the slowest bare round of every run before this (not of every run since: RESULTS.md)
             wrk(hub.base + "/actuator/health/liveness", 64, 5, false);
             double[] after = hub.cpuSeconds();
             spent += 15;

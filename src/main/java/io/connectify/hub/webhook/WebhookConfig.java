@@ -72,11 +72,11 @@ public class WebhookConfig {
                         .setDefaultGroupBuckets(orderGroupBuckets));
     }
 
-    /** The consumer window on the connection factory Spring Boot makes (see {@link BrokerConsumerWindow}). */
+    /** The consumer window and the destination cache on the connection factory Spring Boot makes. */
     @Bean
-    static BrokerConsumerWindow brokerConsumerWindow(
+    static BrokerClientSettings brokerClientSettings(
             @Value("${connectify.queues.consumer-window}") DataSize consumerWindow) {
-        return new BrokerConsumerWindow(intBytes(consumerWindow));
+        return new BrokerClientSettings(intBytes(consumerWindow));
     }
 
     /**

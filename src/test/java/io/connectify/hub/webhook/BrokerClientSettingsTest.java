@@ -28,7 +28,7 @@ import org.springframework.util.unit.DataSize;
  * would hand this one consumer all 400 events below). The hub's own factory gets the configured window.
  */
 @HubTest
-class BrokerConsumerWindowTest extends HubTestBase {
+class BrokerClientSettingsTest extends HubTestBase {
 
     private static final String QUEUE = "consumer-window-check";
     private static final int EVENTS = 400;
@@ -60,7 +60,7 @@ class BrokerConsumerWindowTest extends HubTestBase {
         // a factory as Boot makes it (Spring's cache around Artemis's), to the hub's broker, given the window
         ActiveMQConnectionFactory toTheBroker = new ActiveMQConnectionFactory(false,
                 hubsArtemisFactory().getServerLocator().getStaticTransportConfigurations());
-        SingleConnectionFactory windowed = (SingleConnectionFactory) new BrokerConsumerWindow(WINDOW)
+        SingleConnectionFactory windowed = (SingleConnectionFactory) new BrokerClientSettings(WINDOW)
                 .postProcessAfterInitialization(new SingleConnectionFactory(toTheBroker), "jmsConnectionFactory");
         try (Connection connection = windowed.createConnection()) {
             connection.start();

@@ -16,9 +16,9 @@ import org.springframework.jms.connection.SingleConnectionFactory;
  * (bench/RESULTS.md), so the default stays at 1 MB.</li>
  * <li>Destinations cached per session: without it, every send resolves its queue by name with a blocking query to
  * the broker ({@code Session.createQueue} asks whether the queue exists), a second broker round trip beside the
- * durable send itself for every webhook (a sixth of the request threads' CPU, bench/RESULTS.md). The hub's
- * queues are fixed by configuration and never deleted while it runs, so a cached destination does not go
- * stale.</li>
+ * durable send itself for every webhook (14% of the request threads' CPU, bench/RESULTS.md). The hub's
+ * queues are fixed by configuration and not deleted while it runs (README, scale-out), so a cached destination
+ * does not go stale.</li>
  * </ul>
  */
 class BrokerClientSettings implements BeanPostProcessor {

@@ -1,9 +1,9 @@
 package io.connectify.hub.webhook;
 
-import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
-import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
+import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -597,8 +597,8 @@ public class Bench {
 
     /**
      * Signed webhooks as whole HTTP requests, each ended by a NUL byte, for wrk to send as they are: formatted in
-     * wrk's Lua (wrk.format in request()) they cost wrk about 25 us of CPU each against 6 us per bare request, on the
-     * cores the hub runs on, and formatted in wrk's init they delayed the second thread's start (bench/RESULTS.md).
+     * wrk's Lua (wrk.format in request()) they cost wrk about 64 us of CPU each against 24 us per bare request, on
+     * the cores the hub runs on, and formatted in wrk's init they delayed the second thread's start (bench/RESULTS.md).
      */
     static synchronized void writeEvents(String file, int count, URI target) throws Exception {
         long ts = System.currentTimeMillis() / 1000;

@@ -506,10 +506,20 @@ public class Bench {
 
     static final Pattern QUEUE_DEPTH = Pattern.compile("connectify_queue_depth\\{[^}]*queue=\"stripe-events\"[^}]*} (\\S+)");
 
-    /** Events waiting in the hub's embedded broker; NaN with an external broker. */
+    static final Pattern INBOX_WAITING = Pattern.compile("(?m)^connectify_webhook_inbox_waiting(?:\\{[^}]*})? (\\S+)");
+
+    /**
+     * Events waiting in the hub's embedded broker and in its webhook inbox (acknowledged, not yet forwarded to the
+     * queue); NaN with an external broker.
+     */
     static double queueDepth(Hub hub) throws Exception {
-        Matcher m = QUEUE_DEPTH.matcher(get(hub.base + "/actuator/prometheus").body());
-        return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+        String metrics = get(hub.base + "/actuator/prometheus").body();
+        Matcher m = QUEUE_DEPTH.matcher(metrics);
+        if (!m.find()) {
+            return Double.NaN;
+        }
+        Matcher inbox = INBOX_WAITING.matcher(metrics);
+        return Double.parseDouble(m.group(1)) + (inbox.find() ? Double.parseDouble(inbox.group(1)) : 0);
     }
 
     /** Waits until the hub's event queue is empty, so one measurement does not pay for the last one's backlog. */

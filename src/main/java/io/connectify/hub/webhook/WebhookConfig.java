@@ -1,10 +1,18 @@
 package io.connectify.hub.webhook;
 
+import java.io.File;
+import java.time.Duration;
+
 import javax.sql.DataSource;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.camel.ProducerTemplate;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -51,7 +59,7 @@ public class WebhookConfig {
     @Bean
     ArtemisConfigurationCustomizer brokerAddressSettings(
             @Value("${connectify.queues.max-delivery-attempts}") int maxDeliveryAttempts,
-            @Value("${connectify.queues.redelivery-delay}") java.time.Duration redeliveryDelay,
+            @Value("${connectify.queues.redelivery-delay}") Duration redeliveryDelay,
             @Value("${connectify.queues.broker-memory}") DataSize brokerMemory,
             @Value("${connectify.queues.order-group-buckets}") int orderGroupBuckets) {
         int readAhead = intBytes(brokerMemory);
@@ -90,10 +98,47 @@ public class WebhookConfig {
      */
     @Bean
     ArtemisConfigurationCustomizer brokerJournalFlush(
-            @Value("${connectify.queues.journal-flush-interval}") java.time.Duration flushInterval) {
+            @Value("${connectify.queues.journal-flush-interval}") Duration flushInterval) {
         int nanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
         return configuration -> configuration.setJournalBufferTimeout_NIO(nanos).setJournalBufferTimeout_AIO(nanos)
                 .setPageSyncTimeout(nanos);
+    }
+
+    /** The write-ahead inbox the webhook ingress routes enqueue verified events through (see its comment). */
+    @Bean
+    WebhookInbox webhookInbox(@Value("${connectify.webhooks.inbox.enabled}") boolean enabled,
+            @Value("${connectify.webhooks.inbox.directory}") File directory,
+            @Value("${connectify.queues.journal-flush-interval}") Duration flushInterval,
+            @Value("${connectify.webhooks.inbox.memory}") DataSize memory,
+            @Value("${connectify.webhooks.inbox.retry-delay}") Duration retryDelay,
+            ProducerTemplate template,
+            @Value("${connectify.queues.consumer-thread-priority}") int priority) {
+        return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority);
+    }
+
+    /** What waits in the inbox, for the dashboards and alerts. */
+    @Bean
+    MeterBinder webhookInboxMetrics(WebhookInbox inbox) {
+        return registry -> {
+            Gauge.builder("connectify.webhook.inbox.waiting", inbox, WebhookInbox::waiting)
+                    .description("Verified webhook events in the inbox journal, not yet forwarded to their queue")
+                    .register(registry);
+            Gauge.builder("connectify.webhook.inbox.forwarding", inbox, i -> i.forwarding() ? 1 : 0)
+                    .description("1 while the inbox forwards, 0 while its last forward failed (events wait)")
+                    .register(registry);
+        };
+    }
+
+    /** Down while the inbox cannot forward (the events wait in its journal; the broker's indicator says why). */
+    @Bean
+    HealthIndicator webhookInboxHealthIndicator(WebhookInbox inbox) {
+        return () -> {
+            if (!inbox.enabled()) {
+                return Health.up().withDetail("enabled", false).build();
+            }
+            return (inbox.forwarding() ? Health.up() : Health.down()).withDetail("enabled", true)
+                    .withDetail("waiting", inbox.waiting()).withDetail("waitingBytes", inbox.waitingBytes()).build();
+        };
     }
 
     /** Artemis takes these sizes as an int; a larger setting means "as much as an int holds". */

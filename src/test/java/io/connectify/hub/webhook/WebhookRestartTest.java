@@ -120,6 +120,7 @@ class WebhookRestartTest {
                         "--spring.artemis.embedded.persistent=true",
                         "--spring.artemis.embedded.server-id=4242",
                         "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
+                        "--connectify.webhooks.inbox.directory=" + data.resolve("inbox"),
                         "--connectify.queues.consumers-enabled=" + consumers,
                         "--connectify.notifications.consumer-enabled=" + notificationSender,
                         "--connectify.twilio.account-sid=" + NotificationFakes.ACCOUNT_SID,

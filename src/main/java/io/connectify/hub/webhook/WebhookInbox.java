@@ -1,0 +1,329 @@
+package io.connectify.hub.webhook;
+
+import java.io.File;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
+import org.apache.activemq.artemis.core.journal.PreparedTransactionInfo;
+import org.apache.activemq.artemis.core.journal.RecordInfo;
+import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.StartupListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Where the webhook ingress puts a verified event before it acknowledges it: a write-ahead inbox on the local
+ * disk, in front of the durable queue. The request appends the event to a journal, waits for the journal's sync,
+ * and is answered; a forwarder thread then sends the events to their queue one by one, in the order they came,
+ * and deletes each from the journal once the broker has it. Events left in the journal by a crash or a stop are
+ * forwarded after the next start.
+ * <p>
+ * Why: a durable send to the embedded broker passes the event through several of the broker's threads before the
+ * request may answer (bench/RESULTS.md: the broker's threads parking and waking took more CPU than their work),
+ * and on two cores the request waited for all of them. The journal is Artemis's own (the library the broker
+ * stores its queues with) on the same disk as the broker's journal, so an acknowledged event is exactly as
+ * durable as before; the broker's work moves behind the answer, onto a thread at the queue consumers' priority.
+ * <p>
+ * Only where the broker's data is on the same disk: with the external broker of the scale-out profile an
+ * instance's disk may go with its container, so there the inbox is off and every event is sent to the broker
+ * before the answer ({@code connectify.webhooks.inbox.enabled}). The inbox keeps at most
+ * {@code connectify.webhooks.inbox.memory} of events in memory; beyond that an event goes straight to its queue
+ * as well, unless an earlier event of its order group is still in the inbox (it waits behind that one, so a
+ * booking's events keep their order). A crash after a forward and before its delete forwards the event again;
+ * the event routes' idempotent consumer drops the repeat.
+ */
+public class WebhookInbox implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
+    private static final byte EVENT_RECORD = 1;
+    private static final int FILE_SIZE = 10 * 1024 * 1024;
+
+    private record Waiting(long id, byte[] bytes, String orderGroup) {
+    }
+
+    private final boolean enabled;
+    private final File directory;
+    private final int flushNanos;
+    private final long memoryLimit;
+    private final Duration retryDelay;
+    private final CamelContext camel;
+    private final ProducerTemplate template;
+    private final int forwarderPriority;
+
+    private final LinkedBlockingQueue<Waiting> waiting = new LinkedBlockingQueue<>();
+    private final Map<String, Integer> waitingPerGroup = new ConcurrentHashMap<>();
+    private final AtomicLong waitingBytes = new AtomicLong();
+    private final AtomicInteger waitingCount = new AtomicInteger(); // the one being forwarded too
+    private final AtomicLong ids = new AtomicLong();
+    private volatile JournalImpl journal;
+    private volatile Thread forwarder;
+    private volatile boolean running;
+    private volatile boolean forwarding = true;
+
+    public WebhookInbox(boolean enabled, File directory, Duration flushInterval, long memoryLimit,
+                        Duration retryDelay, ProducerTemplate template, int forwarderPriority) {
+        this.enabled = enabled;
+        this.directory = directory;
+        this.flushNanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
+        this.memoryLimit = memoryLimit;
+        this.retryDelay = retryDelay;
+        // from the template: a Spring Lifecycle bean that took the CamelContext bean would have Spring start Camel
+        // with it, before Camel's Spring Boot listener has added the routes
+        this.camel = template.getCamelContext();
+        this.template = template;
+        this.forwarderPriority = forwarderPriority;
+    }
+
+    /**
+     * Makes the exchange's event durable, in the inbox or in its queue (see the class comment), and returns once it
+     * is; an exception means it is not, and the request must not be acknowledged.
+     */
+    public void enqueue(Exchange exchange, String queueUri) throws Exception {
+        if (enabled) {
+            if (!running) {
+                throw new IllegalStateException("The webhook inbox is closed: the hub is stopping");
+            }
+            InboxRecord record = InboxRecord.of(queueUri, exchange.getMessage());
+            String group = record.orderGroup();
+            if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
+                append(record, group);
+                return;
+            }
+        }
+        sendNow(exchange, queueUri);
+    }
+
+    private void append(InboxRecord record, String group) throws Exception {
+        byte[] bytes = record.toBytes();
+        long id = ids.incrementAndGet();
+        // counted before the append, so a later event of the group sees this one waiting
+        if (group != null) {
+            waitingPerGroup.merge(group, 1, Integer::sum);
+        }
+        try {
+            journal.appendAddRecord(id, EVENT_RECORD, bytes, true); // returns after the sync
+        } catch (Exception | Error notStored) {
+            forgetGroup(group);
+            throw notStored;
+        }
+        waitingBytes.addAndGet(bytes.length);
+        waitingCount.incrementAndGet();
+        waiting.add(new Waiting(id, bytes, group));
+    }
+
+    private void sendNow(Exchange exchange, String queueUri) throws Exception {
+        ExchangePattern pattern = exchange.getPattern();
+        exchange.setPattern(ExchangePattern.InOnly);
+        try {
+            template.send(queueUri, exchange);
+        } finally {
+            exchange.setPattern(pattern);
+        }
+        Exception failed = exchange.getException();
+        if (failed != null) {
+            exchange.setException(null);
+            throw failed;
+        }
+    }
+
+    /** Events in the inbox not yet in their queue. */
+    public int waiting() {
+        return waitingCount.get();
+    }
+
+    public long waitingBytes() {
+        return waitingBytes.get();
+    }
+
+    /** False while the last forward failed (the broker refused or was unreachable); the events wait meanwhile. */
+    public boolean forwarding() {
+        return forwarding;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    private void forwardUntilStopped() {
+        while (running) {
+            Waiting next;
+            try {
+                next = waiting.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException stopping) {
+                return;
+            }
+            if (next != null && !forward(next)) {
+                return;
+            }
+        }
+    }
+
+    /** Sends one event to its queue, retrying until it is there; false when the hub stops first. */
+    private boolean forward(Waiting next) {
+        InboxRecord record = InboxRecord.fromBytes(next.bytes());
+        while (running) {
+            Exchange sent = template.send(record.queueUri(), ExchangePattern.InOnly, exchange -> {
+                exchange.getMessage().setHeaders(new java.util.HashMap<>(record.headers()));
+                exchange.getMessage().setBody(record.body());
+            });
+            if (sent.getException() == null) {
+                delete(next);
+                if (!forwarding) {
+                    log.info("Webhook inbox forwards again");
+                    forwarding = true;
+                }
+                return true;
+            }
+            if (camel.getStatus().isStopping() || camel.getStatus().isStopped()) {
+                return false; // the hub is stopping: the event waits in the journal for the next start
+            }
+            if (forwarding) {
+                // the exception's type only: a broker's message may carry connection details
+                log.warn("Webhook inbox cannot forward to {} ({}); {} events wait, retrying every {}",
+                        record.queueUri(), sent.getException().getClass().getSimpleName(), waiting(),
+                        retryDelay);
+                forwarding = false;
+            }
+            try {
+                Thread.sleep(retryDelay.toMillis());
+            } catch (InterruptedException stopping) {
+                break;
+            }
+        }
+        return false; // still in the journal: forwarded after the next start
+    }
+
+    private void delete(Waiting forwarded) {
+        waitingBytes.addAndGet(-forwarded.bytes().length);
+        waitingCount.decrementAndGet();
+        forgetGroup(forwarded.orderGroup());
+        try {
+            // not synced: a delete lost in a crash forwards the event again, and the repeat is dropped downstream
+            journal.appendDeleteRecord(forwarded.id(), false);
+        } catch (Exception e) {
+            log.warn("Webhook inbox could not delete a forwarded event: {}", e.toString());
+        }
+    }
+
+    private void forgetGroup(String group) {
+        if (group != null) {
+            waitingPerGroup.computeIfPresent(group, (key, count) -> count == 1 ? null : count - 1);
+        }
+    }
+
+    @Override
+    public void start() {
+        if (enabled) {
+            openJournal();
+        }
+        running = true;
+        if (enabled) {
+            // the forwarder sends through Camel's JMS endpoints: it starts once Camel has
+            try {
+                camel.addStartupListener(new StartupListener() {
+                    @Override
+                    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                        if (alreadyStarted) { // then the call below does not come
+                            startForwarder();
+                        }
+                    }
+
+                    @Override
+                    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+                        startForwarder();
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException("Webhook inbox could not wait for Camel's start", e);
+            }
+        }
+    }
+
+    private void openJournal() {
+        try {
+            if (!directory.isDirectory() && !directory.mkdirs()) {
+                throw new IllegalStateException("Cannot create the webhook inbox directory " + directory);
+            }
+            NIOSequentialFileFactory files = new NIOSequentialFileFactory(directory, true,
+                    org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO, flushNanos, 1, false);
+            JournalImpl opened = new JournalImpl(FILE_SIZE, 2, 10, 10, 30, files, "inbox", "inbox", 1);
+            opened.start();
+            List<RecordInfo> records = new ArrayList<>();
+            opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
+            records.sort(Comparator.comparingLong(record -> record.id));
+            for (RecordInfo record : records) {
+                InboxRecord event = InboxRecord.fromBytes(record.data);
+                String group = event.orderGroup();
+                if (group != null) {
+                    waitingPerGroup.merge(group, 1, Integer::sum);
+                }
+                waitingBytes.addAndGet(record.data.length);
+                waitingCount.incrementAndGet();
+                waiting.add(new Waiting(record.id, record.data, group));
+                ids.set(Math.max(ids.get(), record.id));
+            }
+            journal = opened;
+            if (!records.isEmpty()) {
+                log.info("Webhook inbox: {} events from before the start to forward", records.size());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Webhook inbox could not open its journal in " + directory, e);
+        }
+    }
+
+    private synchronized void startForwarder() {
+        if (forwarder == null && running) {
+            Thread thread = new Thread(this::forwardUntilStopped, "webhook-inbox-forwarder");
+            thread.setPriority(forwarderPriority);
+            thread.setDaemon(true);
+            forwarder = thread;
+            thread.start();
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread thread = forwarder;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (journal != null) {
+            try {
+                journal.stop();
+            } catch (Exception e) {
+                log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Opened before the web server takes requests, closed after it stops taking them. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+}

@@ -1,0 +1,158 @@
+package io.connectify.hub.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The webhook inbox on its own: a Camel context whose "queue" is a route that records what reaches it (the JMS
+ * side is covered by the webhook tests, which run through the inbox too).
+ */
+class WebhookInboxTest {
+
+    private static final String QUEUE = "direct:queue";
+
+    @TempDir
+    Path directory;
+
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private final List<Object> receivedAmounts = new CopyOnWriteArrayList<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicInteger refusals = new AtomicInteger();
+    private final List<CamelContext> contexts = new CopyOnWriteArrayList<>();
+    private final List<WebhookInbox> inboxes = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stop() {
+        inboxes.forEach(WebhookInbox::stop);
+        contexts.forEach(CamelContext::stop);
+    }
+
+    @Test
+    void eventsAcknowledgedBeforeACrashOrStopAreForwardedAfterTheNextStartInOrder() throws Exception {
+        // the first hub's Camel never starts, so its forwarder never runs: the events stay in the journal
+        WebhookInbox first = inbox(camel(false), Long.MAX_VALUE);
+        for (int i = 1; i <= 3; i++) {
+            first.enqueue(event("evt_" + i, "booking-" + i, 1000L * i), QUEUE);
+        }
+        assertThat(first.waiting()).isEqualTo(3);
+        first.stop();
+        assertThat(received).isEmpty();
+
+        WebhookInbox second = inbox(camel(true), Long.MAX_VALUE);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(received).containsExactly("evt_1", "evt_2", "evt_3"));
+        assertThat(receivedAmounts).containsExactly(1000L, 2000L, 3000L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.waiting() == 0);
+        second.stop();
+
+        // forwarded events were deleted from the journal: a third start forwards nothing again
+        WebhookInbox third = inbox(camel(true), Long.MAX_VALUE);
+        assertThat(third.waiting()).isZero();
+        assertThat(received).hasSize(3);
+    }
+
+    @Test
+    void aRefusedForwardIsRetriedUntilTheQueueTakesTheEvent() throws Exception {
+        refusals.set(Integer.MAX_VALUE);
+        WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
+        inbox.enqueue(event("evt_refused", "booking-1", 500L), QUEUE);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !inbox.forwarding());
+        await().atMost(Duration.ofSeconds(5)).until(() -> refusals.get() < Integer.MAX_VALUE - 3); // tried again
+        assertThat(received).isEmpty();
+        assertThat(inbox.waiting()).isOne(); // still the inbox's until the queue has it
+
+        refusals.set(0); // the queue takes events again
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_refused"));
+        await().atMost(Duration.ofSeconds(5)).until(inbox::forwarding);
+        assertThat(inbox.waiting()).isZero();
+        assertThat(inbox.waitingBytes()).isZero();
+    }
+
+    @Test
+    void beyondItsMemoryAnEventGoesStraightToItsQueueUnlessItsGroupHasOneWaiting() throws Exception {
+        // one byte of memory: the first event fills it; the forward of it hangs until released
+        WebhookInbox inbox = inbox(camel(true), 1);
+        inbox.enqueue(event("evt_hold", "booking-a", 1L), "direct:slow");
+        inbox.enqueue(event("evt_a2", "booking-a", 2L), QUEUE); // its group waits: behind evt_hold
+        inbox.enqueue(event("evt_b1", "booking-b", 3L), QUEUE); // no group waiting: straight to the queue
+        assertThat(received).containsExactly("evt_b1");
+        assertThat(inbox.waiting()).isEqualTo(2);
+
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(received).containsExactly("evt_b1", "evt_hold", "evt_a2"));
+    }
+
+    @Test
+    void aStraightSendTheQueueRefusesFailsTheRequest() throws Exception {
+        refusals.set(1);
+        WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
+                Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY);
+        disabled.start();
+        inboxes.add(disabled);
+        assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))
+                .hasMessageContaining("refused");
+        disabled.enqueue(event("evt_y", "booking-y", 1L), QUEUE);
+        assertThat(received).containsExactly("evt_y");
+        assertThat(directory.toFile().list()).isEmpty(); // disabled: no journal
+    }
+
+    private WebhookInbox inbox(CamelContext camel, long memory) {
+        WebhookInbox inbox = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), memory,
+                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY);
+        inbox.start();
+        inboxes.add(inbox);
+        return inbox;
+    }
+
+    private CamelContext camel(boolean start) throws Exception {
+        CamelContext camel = new DefaultCamelContext();
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from(QUEUE).process(exchange -> {
+                    if (refusals.getAndDecrement() > 0) {
+                        throw new IllegalStateException("refused by the queue");
+                    }
+                    received.add(exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY, String.class));
+                    receivedAmounts.add(exchange.getMessage().getHeader(WebhookHeaders.PAID_AMOUNT));
+                    assertThat(exchange.getMessage().getBody(String.class)).contains(
+                            exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY, String.class));
+                });
+                from("direct:slow").process(exchange -> release.await(10, TimeUnit.SECONDS)).to(QUEUE);
+            }
+        });
+        if (start) {
+            camel.start();
+        }
+        contexts.add(camel);
+        return camel;
+    }
+
+    private Exchange event(String id, String bookingId, long amount) {
+        Exchange exchange = new DefaultExchange(contexts.get(0));
+        exchange.getMessage().setHeader(WebhookHeaders.EVENT_KEY, id);
+        exchange.getMessage().setHeader(WebhookHeaders.ORDER_GROUP, bookingId);
+        exchange.getMessage().setHeader(WebhookHeaders.PAID_AMOUNT, amount);
+        exchange.getMessage().setBody("{\"id\":\"" + id + "\",\"note\":\"gr\u00fc\u00dfe\"}");
+        return exchange;
+    }
+}

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +33,9 @@ class WebhookInboxTest {
     @TempDir
     Path directory;
 
+    @TempDir
+    Path copies;
+
     private final List<String> received = new CopyOnWriteArrayList<>();
     private final List<Object> receivedAmounts = new CopyOnWriteArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
@@ -46,17 +50,18 @@ class WebhookInboxTest {
     }
 
     @Test
-    void eventsAcknowledgedBeforeACrashOrStopAreForwardedAfterTheNextStartInOrder() throws Exception {
+    void eventsAcknowledgedBeforeACrashAreForwardedAfterTheNextStartInOrder() throws Exception {
         // the first hub's Camel never starts, so its forwarder never runs: the events stay in the journal
-        WebhookInbox first = inbox(camel(false), Long.MAX_VALUE);
+        WebhookInbox first = inbox(camel(false), directory, Long.MAX_VALUE);
         for (int i = 1; i <= 3; i++) {
             first.enqueue(event("evt_" + i, "booking-" + i, 1000L * i), QUEUE);
         }
         assertThat(first.waiting()).isEqualTo(3);
-        first.stop();
+        // the journal's files as a crash right after the third answer leaves them: copied, the first inbox not closed
+        Path crashed = copyOf(directory);
         assertThat(received).isEmpty();
 
-        WebhookInbox second = inbox(camel(true), Long.MAX_VALUE);
+        WebhookInbox second = inbox(camel(true), crashed, Long.MAX_VALUE);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(received).containsExactly("evt_1", "evt_2", "evt_3"));
         assertThat(receivedAmounts).containsExactly(1000L, 2000L, 3000L);
@@ -64,7 +69,7 @@ class WebhookInboxTest {
         second.stop();
 
         // forwarded events were deleted from the journal: a third start forwards nothing again
-        WebhookInbox third = inbox(camel(true), Long.MAX_VALUE);
+        WebhookInbox third = inbox(camel(true), crashed, Long.MAX_VALUE);
         assertThat(third.waiting()).isZero();
         assertThat(received).hasSize(3);
     }
@@ -116,11 +121,25 @@ class WebhookInboxTest {
     }
 
     private WebhookInbox inbox(CamelContext camel, long memory) {
-        WebhookInbox inbox = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), memory,
+        return inbox(camel, directory, memory);
+    }
+
+    private WebhookInbox inbox(CamelContext camel, Path journal, long memory) {
+        WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
                 Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY);
         inbox.start();
         inboxes.add(inbox);
         return inbox;
+    }
+
+    private Path copyOf(Path journal) throws Exception {
+        Path copy = Files.createDirectories(copies.resolve("crashed"));
+        try (var files = Files.list(journal)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+            }
+        }
+        return copy;
     }
 
     private CamelContext camel(boolean start) throws Exception {

@@ -4,6 +4,7 @@ import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -177,7 +178,7 @@ public class WebhookInbox implements SmartLifecycle {
         InboxRecord record = InboxRecord.fromBytes(next.bytes());
         while (running) {
             Exchange sent = template.send(record.queueUri(), ExchangePattern.InOnly, exchange -> {
-                exchange.getMessage().setHeaders(new java.util.HashMap<>(record.headers()));
+                exchange.getMessage().setHeaders(new HashMap<>(record.headers()));
                 exchange.getMessage().setBody(record.body());
             });
             if (sent.getException() == null) {

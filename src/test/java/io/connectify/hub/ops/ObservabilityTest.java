@@ -64,6 +64,18 @@ class ObservabilityTest extends HubTestBase {
     }
 
     @Test
+    void healthAndMetricsShowTheWebhookInbox() {
+        var inbox = httpGet("/actuator/health", null).json().get("components").get("webhookInbox");
+
+        assertThat(inbox.get("status").asText()).isEqualTo("UP");
+        assertThat(inbox.get("details").get("enabled").asBoolean()).isTrue();
+        assertThat(inbox.get("details").has("waiting")).isTrue();
+        String metrics = httpGet("/actuator/prometheus", null).body();
+        assertThat(metrics).containsPattern("(?m)^connectify_webhook_inbox_waiting\\{[^}]*} \\d");
+        assertThat(metrics).containsPattern("(?m)^connectify_webhook_inbox_forwarding\\{[^}]*} 1\\.0");
+    }
+
+    @Test
     void retentionSweepIsASingletonRouteAndCountsWhatItPurged() {
         var route = camel.getRoute("ops-retention-sweep");
         assertThat(route.getRoutePolicyList()).hasAtLeastOneElementOfType(ClusteredRoutePolicy.class);

@@ -304,14 +304,17 @@ class StripeWebhookTest extends Webhooks {
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
             // queued as a member of the booking's message group: the consumers take a booking's events in order
-            List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
-                List<String> found = new ArrayList<>();
-                for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
-                    found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
-                }
-                return found;
+            // (awaited: the webhook inbox forwards it to the queue after the answer)
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
+                    List<String> found = new ArrayList<>();
+                    for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
+                        found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
+                    }
+                    return found;
+                });
+                assertThat(groups).containsExactly(id);
             });
-            assertThat(groups).containsExactly(id);
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }

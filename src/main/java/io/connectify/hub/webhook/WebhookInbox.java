@@ -98,10 +98,9 @@ public class WebhookInbox implements SmartLifecycle {
             if (!running) {
                 throw new IllegalStateException("The webhook inbox is closed: the hub is stopping");
             }
-            InboxRecord record = InboxRecord.of(queueUri, exchange.getMessage());
-            String group = record.orderGroup();
+            String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
             if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
-                append(record, group);
+                append(InboxRecord.of(queueUri, exchange.getMessage()), group);
                 return;
             }
         }

@@ -1,13 +1,8 @@
 package io.connectify.hub.web;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.connectify.hub.resilience.PayloadTooLargeException;
@@ -66,7 +61,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             refuse(request, response);
             return;
         }
-        chain.doFilter(new BufferedRequest(request, body), response);
+        chain.doFilter(new BufferedBodyRequest(request, body), response);
     }
 
     /**
@@ -99,8 +94,8 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     /**
      * The container's body stream, but {@code transferTo} (how Camel's platform-http copies a body into the
      * exchange) goes through a buffer of the body's declared size, not the JDK's 16 KB, which was a tenth of
-     * what a webhook allocated (bench/RESULTS.md). The stream itself is not read here: the container's own form
-     * parameter parsing (Twilio's callbacks) still finds the body.
+     * what a webhook allocated (bench/RESULTS.md). The stream itself is not read here, so a body over the limit
+     * is never buffered.
      */
     private static final class DeclaredLengthRequest extends HttpServletRequestWrapper {
 
@@ -162,69 +157,6 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
                     in.close();
                 }
             };
-        }
-    }
-
-    private static final class BufferedRequest extends HttpServletRequestWrapper {
-
-        private final byte[] body;
-
-        BufferedRequest(HttpServletRequest request, byte[] body) {
-            super(request);
-            this.body = body;
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            ByteArrayInputStream in = new ByteArrayInputStream(body);
-            return new ServletInputStream() {
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) {
-                    return in.read(b, off, len);
-                }
-
-                @Override
-                public long transferTo(OutputStream out) throws IOException {
-                    return in.transferTo(out); // one write of the buffered body
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException("buffered body: read it synchronously");
-                }
-            };
-        }
-
-        @Override
-        public BufferedReader getReader() {
-            String encoding = getCharacterEncoding();
-            Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
-            return new BufferedReader(new InputStreamReader(getInputStream(), charset.newDecoder()));
-        }
-
-        @Override
-        public int getContentLength() {
-            return body.length;
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return body.length;
         }
     }
 }

@@ -51,6 +51,17 @@ class HostileInputTest extends HubTestBase {
             attacks.add(Arguments.of(endpoint, "invalid UTF-8", "application/json",
                     new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'}));
             attacks.add(Arguments.of(endpoint, "wrong content type", "text/plain", "amount=1".getBytes()));
+            // form bodies that are not key=value pairs, or not valid percent-encoding
+            attacks.add(Arguments.of(endpoint, "JSON sent as a form", "application/x-www-form-urlencoded",
+                    "{}".getBytes()));
+            attacks.add(Arguments.of(endpoint, "broken percent-encoding", "application/x-www-form-urlencoded",
+                    "Body=%zz&To=%".getBytes()));
+            attacks.add(Arguments.of(endpoint, "form of empty pairs", "application/x-www-form-urlencoded",
+                    "=&=&&=".getBytes()));
+            attacks.add(Arguments.of(endpoint, "unknown charset in a form",
+                    "application/x-www-form-urlencoded; charset=x-bogus", "a=b".getBytes()));
+            attacks.add(Arguments.of(endpoint, "unknown charset in JSON", "application/json; charset=x-bogus",
+                    "{}".getBytes()));
         }
         return attacks.stream();
     }

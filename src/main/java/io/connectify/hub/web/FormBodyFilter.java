@@ -1,0 +1,88 @@
+package io.connectify.hub.web;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+
+import io.connectify.hub.resilience.Problem;
+import io.connectify.hub.resilience.ProblemResponder;
+import io.connectify.hub.resilience.ValidationException;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Checks a form-encoded POST to a webhook before Camel's HTTP binding parses it into headers. That binding (Camel
+ * 4.17's {@code DefaultHttpBinding.readFormUrlEncodedBody}) throws on a part that is not {@code name=value}, on
+ * broken percent-encoding and on an unknown charset, before any route runs, so a malformed body used to be
+ * answered 500. It is the sender's error: 400 {@code validation} (415 for the charset), and nothing is queued.
+ * The check reads the body as the binding does (parts split on {@code &}, each on its first {@code =}, both
+ * URL-decoded in the request's charset), so a body that passes here parses there.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 21)
+public class FormBodyFilter extends OncePerRequestFilter {
+
+    private static final String FORM = "application/x-www-form-urlencoded";
+
+    private final ProblemResponder problems;
+
+    public FormBodyFilter(ProblemResponder problems) {
+        this.problems = problems;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String type = request.getContentType();
+        // the same test as the binding's: a content type that does not start so is not parsed as a form
+        return !request.getRequestURI().startsWith("/webhooks/") || !request.getMethod().equals("POST")
+                || type == null || !type.startsWith(FORM) || request.getContentLengthLong() == 0;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Charset charset;
+        try {
+            String encoding = request.getCharacterEncoding();
+            charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+        } catch (IllegalCharsetNameException | UnsupportedCharsetException unknown) {
+            problems.write(response, new Problem("unsupported-media-type", "Unsupported media type", 415,
+                    "Unknown charset in Content-Type", request.getRequestURI(), null));
+            return;
+        }
+        // bounded: BodySizeLimitFilter has refused a longer body, or holds the container to Content-Length
+        byte[] body = request.getInputStream().readAllBytes();
+        String malformed = malformedPart(new String(body, charset), charset);
+        if (malformed != null) {
+            problems.write(response, Problem.of(new ValidationException(malformed), request.getRequestURI()));
+            return;
+        }
+        chain.doFilter(new BufferedBodyRequest(request, body), response);
+    }
+
+    /** Why the form cannot be parsed, or null if it can. */
+    static String malformedPart(String form, Charset charset) {
+        for (String part : form.split("&")) {
+            String[] pair = part.split("=", 2);
+            if (pair.length != 2) {
+                return "The form body has a part that is not name=value";
+            }
+            try {
+                URLDecoder.decode(pair[0], charset);
+                URLDecoder.decode(pair[1], charset);
+            } catch (IllegalArgumentException badEscape) {
+                return "The form body has a broken percent-encoding";
+            }
+        }
+        return null;
+    }
+}

@@ -94,8 +94,8 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     /**
      * The container's body stream, but {@code transferTo} (how Camel's platform-http copies a body into the
      * exchange) goes through a buffer of the body's declared size, not the JDK's 16 KB, which was a tenth of
-     * what a webhook allocated (bench/RESULTS.md). The stream itself is not read here, so a body over the limit
-     * is never buffered.
+     * what a webhook allocated (bench/RESULTS.md). The stream itself is not read here: the route reads it once,
+     * with no copy in between.
      */
     private static final class DeclaredLengthRequest extends HttpServletRequestWrapper {
 

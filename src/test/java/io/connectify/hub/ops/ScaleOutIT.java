@@ -87,6 +87,11 @@ class ScaleOutIT {
         try {
             a.awaitReady();
             b.awaitReady();
+            for (PackagedHub hub : List.of(a, b)) {
+                // asked for Spring AOT (as the container), whose bean definitions are the default profile's
+                assertThat(hub.output()).contains("profile scale-out is active, so this start builds its beans "
+                        + "without them").doesNotContain("Starting AOT-processed");
+            }
 
             // exactly one leader; only its singleton route sweeps
             await("one leader").atMost(Duration.ofSeconds(30)).until(() -> leader(a) ^ leader(b));

@@ -34,28 +34,34 @@ public final class PackagedHub implements AutoCloseable {
     private final int port;
     private final String apiKey;
     private final Process process;
+    private final Path output;
 
-    private PackagedHub(String name, int port, String apiKey, Process process) {
+    private PackagedHub(String name, int port, String apiKey, Process process, Path output) {
         this.name = name;
         this.port = port;
         this.apiKey = apiKey;
         this.process = process;
+        this.output = output;
     }
 
-    /** Starts the jar with these arguments (plus server.port); {@link #awaitReady()} waits for its readiness. */
+    /**
+     * Starts the jar with these arguments (plus server.port) and, as docker/jvm.options does, Spring AOT asked for;
+     * {@link #awaitReady()} waits for its readiness.
+     */
     public static PackagedHub launch(String name, int port, String apiKey, List<String> arguments) throws IOException {
         String jar = System.getProperty("hub.jar");
         assertThat(jar).as("the packaged hub (system property hub.jar)").isNotNull();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-jar", jar, "--server.port=" + port,
+                "-Xmx512m", "-Dspring.aot.enabled=true", "-jar", jar, "--server.port=" + port,
                 "--logging.level.root=WARN", "--logging.level.io.connectify=INFO"));
         command.addAll(arguments);
         Path logs = Files.createDirectories(Path.of("target", "packaged-hub"));
+        Path output = logs.resolve(name + "-" + Instant.now().toEpochMilli() + ".log");
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(logs.resolve(name + "-" + Instant.now().toEpochMilli() + ".log").toFile())
+                .redirectOutput(output.toFile())
                 .start();
-        return new PackagedHub(name, port, apiKey, process);
+        return new PackagedHub(name, port, apiKey, process, output);
     }
 
     /**
@@ -88,6 +94,11 @@ public final class PackagedHub implements AutoCloseable {
             }
         });
         return this;
+    }
+
+    /** What the hub has written to its standard output and error so far. */
+    public String output() throws IOException {
+        return Files.readString(output);
     }
 
     public String name() {

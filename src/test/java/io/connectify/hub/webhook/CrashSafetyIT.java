@@ -60,6 +60,8 @@ class CrashSafetyIT {
         Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
         PackagedHub hub = start(port);
         try {
+            // as the container starts it: with the bean definitions Spring AOT made at build time
+            assertThat(hub.output()).contains("Starting AOT-processed ConnectifyHubApplication");
             List<String> starts = FutureSlots.next(BOOKINGS);
             for (int i = 0; i < BOOKINGS; i++) {
                 var booked = hub.post("/api/v1/bookings", """

@@ -15,6 +15,11 @@ public record Problem(String type, String title, int status, String detail, Stri
         return new Problem(e.type(), e.title(), e.status(), e.getMessage(), instance, retryAfter);
     }
 
+    /** 415: a body the hub cannot read as sent (a servlet filter's answer, before any route). */
+    public static Problem unsupportedMediaType(String detail, String instance) {
+        return new Problem("unsupported-media-type", "Unsupported media type", 415, detail, instance, null);
+    }
+
     public static Problem internal(String instance) {
         return new Problem("internal-error", "Internal error", 500,
                 "The hub could not complete the request; the failure is logged", instance, null);

@@ -61,9 +61,13 @@ final class BufferedBodyRequest extends HttpServletRequestWrapper {
 
     @Override
     public BufferedReader getReader() {
-        String encoding = getCharacterEncoding();
-        Charset charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
-        return new BufferedReader(new InputStreamReader(getInputStream(), charset.newDecoder()));
+        return new BufferedReader(new InputStreamReader(getInputStream(), charsetOf(this).newDecoder()));
+    }
+
+    /** The request's charset, UTF-8 if it names none; an unknown one throws, as {@link Charset#forName} does. */
+    static Charset charsetOf(HttpServletRequest request) {
+        String encoding = request.getCharacterEncoding();
+        return encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
     }
 
     @Override

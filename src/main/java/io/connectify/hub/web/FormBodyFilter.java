@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
-import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 
 import io.connectify.hub.resilience.Problem;
@@ -20,10 +19,11 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Checks a form-encoded POST to a webhook before Camel's HTTP binding parses it into headers. That binding (Camel
- * 4.17's {@code DefaultHttpBinding.readFormUrlEncodedBody}) throws on a part that is not {@code name=value}, on
- * broken percent-encoding and on an unknown charset, before any route runs, so a malformed body used to be
- * answered 500. It is the sender's error: 400 {@code validation} (415 for the charset), and nothing is queued.
+ * Checks a form-encoded POST to a webhook before Camel's HTTP binding parses it into headers and a map. That
+ * binding (Camel 4.17's {@code DefaultHttpBinding.readFormUrlEncodedBody} for a content type that starts with the
+ * form's, the Spring Boot starter's {@code populateMultiFormData} for one that merely contains it) throws on a part
+ * that is not {@code name=value}, on broken percent-encoding and on an unknown charset, before any route runs, so
+ * a malformed body used to be answered 500. It is the sender's error: 400 {@code validation} (415 for the charset), and nothing is queued.
  * The check reads the body as the binding does (parts split on {@code &}, each on its first {@code =}, both
  * URL-decoded in the request's charset), so a body that passes here parses there.
  */
@@ -42,9 +42,9 @@ public class FormBodyFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String type = request.getContentType();
-        // the same test as the binding's: a content type that does not start so is not parsed as a form
+        // the starter's test, the wider of the binding's two: a content type that does not name the form is not parsed
         return !request.getRequestURI().startsWith("/webhooks/") || !request.getMethod().equals("POST")
-                || type == null || !type.startsWith(FORM) || request.getContentLengthLong() == 0;
+                || type == null || !type.contains(FORM) || request.getContentLengthLong() == 0;
     }
 
     @Override
@@ -52,11 +52,10 @@ public class FormBodyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         Charset charset;
         try {
-            String encoding = request.getCharacterEncoding();
-            charset = encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+            charset = BufferedBodyRequest.charsetOf(request);
         } catch (IllegalCharsetNameException | UnsupportedCharsetException unknown) {
-            problems.write(response, new Problem("unsupported-media-type", "Unsupported media type", 415,
-                    "Unknown charset in Content-Type", request.getRequestURI(), null));
+            problems.write(response, Problem.unsupportedMediaType("Unknown charset in Content-Type",
+                    request.getRequestURI()));
             return;
         }
         // bounded: BodySizeLimitFilter has refused a longer body, or holds the container to Content-Length

@@ -40,8 +40,8 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String type = request.getContentType();
         if (type == null || !(type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"))) {
-            problems.write(response, new Problem("unsupported-media-type", "Unsupported media type", 415,
-                    "Send the body as application/json", request.getRequestURI(), null));
+            problems.write(response, Problem.unsupportedMediaType("Send the body as application/json",
+                    request.getRequestURI()));
             return;
         }
         chain.doFilter(request, response);

@@ -40,8 +40,7 @@ public class MvcProblemHandler implements ErrorController {
                     "This path does not accept that method", uri, null);
             case 413 -> new Problem("payload-too-large", "Request body too large", 413,
                     "Request body is too large", uri, null);
-            case 415 -> new Problem("unsupported-media-type", "Unsupported media type", 415,
-                    "This path does not accept that content type", uri, null);
+            case 415 -> Problem.unsupportedMediaType("This path does not accept that content type", uri);
             default -> status >= 400 && status < 500
                     ? new Problem("bad-request", HttpStatus.valueOf(status).getReasonPhrase(), status,
                             "The request could not be processed", uri, null)

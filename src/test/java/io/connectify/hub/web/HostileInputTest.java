@@ -58,6 +58,10 @@ class HostileInputTest extends HubTestBase {
                     "Body=%zz&To=%".getBytes()));
             attacks.add(Arguments.of(endpoint, "form of empty pairs", "application/x-www-form-urlencoded",
                     "=&=&&=".getBytes()));
+            attacks.add(Arguments.of(endpoint, "multipart without a boundary", "multipart/form-data",
+                    "garbage".getBytes()));
+            attacks.add(Arguments.of(endpoint, "broken multipart", "multipart/form-data; boundary=zz",
+                    "--zz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb".getBytes()));
             // Camel's Spring Boot binding also parses a body as a form when the content type merely contains it
             attacks.add(Arguments.of(endpoint, "form named inside another content type",
                     "text/plain; profile=application/x-www-form-urlencoded", "Body=%zz".getBytes()));

@@ -15,7 +15,7 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * configures. So a start with another profile ({@code scale-out}, as docker/compose.yaml runs the image) or with
  * the embedded broker switched off builds its beans from the configuration classes, as without the flag, and says
  * so in the log. Why AOT at all: the configuration classes and their conditions were a third of the start's main
- * thread; with the build's definitions the container's start is 1.3-2.7 s sooner (bench/RESULTS.md).
+ * thread; with the build's definitions the container's start was 0.8-2.7 s sooner (bench/RESULTS.md).
  * <p>
  * Runs after the config data (profiles, application-*.yaml) is read and before Spring creates the application
  * context, the first place the flag is read.

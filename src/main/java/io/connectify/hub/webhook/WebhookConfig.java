@@ -5,6 +5,8 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import jakarta.jms.ConnectionFactory;
+
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.activemq.artemis.api.core.SimpleString;
@@ -17,6 +19,7 @@ import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCu
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.jms.connection.JmsTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.unit.DataSize;
 
@@ -112,8 +115,14 @@ public class WebhookConfig {
             @Value("${connectify.webhooks.inbox.memory}") DataSize memory,
             @Value("${connectify.webhooks.inbox.retry-delay}") Duration retryDelay,
             ProducerTemplate template,
-            @Value("${connectify.queues.consumer-thread-priority}") int priority) {
-        return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority);
+            @Value("${connectify.queues.consumer-thread-priority}") int priority,
+            ConnectionFactory connectionFactory,
+            @Value("${connectify.webhooks.inbox.forward-batch}") int forwardBatch) {
+        // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and
+        // @Transactional the database's), so no other code should pick this manager up
+        JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
+        return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
+                new TransactionTemplate(brokerTransactions), forwardBatch);
     }
 
     /** What waits in the inbox, for the dashboards and alerts. */

@@ -49,6 +49,9 @@ class BrokerRoundTripsTest extends Webhooks {
     @Value("${connectify.notifications.queue}")
     String notifications;
 
+    @Value("${connectify.webhooks.inbox.enabled}")
+    boolean inboxEnabled;
+
     /** Session packets as the broker received them, in order, each with the session it came on. */
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Interceptor recorder = (packet, connection) -> {
@@ -88,10 +91,15 @@ class BrokerRoundTripsTest extends Webhooks {
                     .map(SessionSendMessage.class::cast)
                     .filter(send -> stripeEvents.equals(send.getMessage().getAddress())).toList();
             assertThat(queued).allSatisfy(send -> {
-                // the sender waits for the broker's answer: the 200 (no inbox) or the inbox's delete does
-                assertThat(send.isRequiresResponse()).as("a blocking send").isTrue();
+                // without the inbox the request's 200 waits for the broker's answer to its send; the inbox's
+                // forwarder sends in a transaction and waits for the commit (WebhookInboxTransactionsTest)
+                assertThat(send.isRequiresResponse()).as("a blocking send").isEqualTo(!inboxEnabled);
                 assertThat(send.getMessage().isDurable()).isTrue();
             });
+            if (!queued.isEmpty() && inboxEnabled) {
+                assertThat(packets.subList(indexOf(packets, queued.get(queued.size() - 1)), packets.size()))
+                        .as("a commit after the session's last send").anyMatch(SessionCommitMessage.class::isInstance);
+            }
             if (!queued.isEmpty()) {
                 sends.put(session, (long) queued.size());
                 // a session looks its queue up when it first sends there (twice: the destination, the producer)

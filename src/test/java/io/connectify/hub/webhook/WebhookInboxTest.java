@@ -21,6 +21,7 @@ import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * The webhook inbox on its own: a Camel context whose "queue" is a route that records what reaches it (the JMS
@@ -112,7 +113,8 @@ class WebhookInboxTest {
     void aStraightSendTheQueueRefusesFailsTheRequest() throws Exception {
         refusals.set(1);
         WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
-                Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY);
+                Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY,
+                TransactionOperations.withoutTransaction(), 10);
         disabled.start();
         inboxes.add(disabled);
         assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))
@@ -128,7 +130,8 @@ class WebhookInboxTest {
 
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY);
+                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY,
+                TransactionOperations.withoutTransaction(), 10);
         inbox.start();
         inboxes.add(inbox);
         return inbox;

@@ -26,7 +26,7 @@ import org.yaml.snakeyaml.Yaml;
 @HubTest
 class OpsArtifactsTest extends HubTestBase {
 
-    private static final Pattern METRIC = Pattern.compile("\\b((?:camel|resilience4j|connectify)_[a-z0-9_]+)");
+    private static final Pattern METRIC = Pattern.compile("\\b((?:camel|resilience4j|connectify|http_server_requests)_[a-z0-9_]+)");
 
     @Test
     void everyMetricTheDashboardAndAlertsQueryIsExposed() throws IOException {

@@ -78,6 +78,43 @@ class WebhookInboxTest {
     }
 
     @Test
+    void waitingEventsAreForwardedInBatchesOfAtMostForwardBatchAndOneAtATimeDuringABurst() throws Exception {
+        // the transactions as the forwarder opens them: how many events each sent
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        TransactionOperations counting = new TransactionOperations() {
+            @Override
+            public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
+                int before = received.size();
+                T result = action.doInTransaction(null);
+                batches.add(received.size() - before);
+                return result;
+            }
+        };
+        // no burst (a rate never reached): seven waiting events in batches of at most three (forwardBatch)
+        CamelContext quiet = camel(false);
+        inbox(quiet, directory, Long.MAX_VALUE, counting, Integer.MAX_VALUE);
+        for (int i = 1; i <= 7; i++) {
+            inboxes.get(0).enqueue(event("evt_q" + i, "booking-" + i, i), QUEUE);
+        }
+        quiet.start(); // the forwarder starts with all seven waiting
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 7);
+        assertThat(batches).containsExactly(3, 3, 1);
+
+        // a burst (rate 0: always): one event per transaction, in order
+        received.clear();
+        batches.clear();
+        CamelContext busy = camel(false);
+        inbox(busy, copies, Long.MAX_VALUE, counting, 0);
+        for (int i = 1; i <= 4; i++) {
+            inboxes.get(1).enqueue(event("evt_b" + i, "booking-" + i, i), QUEUE);
+        }
+        busy.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 4);
+        assertThat(batches).containsExactly(1, 1, 1, 1);
+        assertThat(received).containsExactly("evt_b1", "evt_b2", "evt_b3", "evt_b4");
+    }
+
+    @Test
     void aRefusedForwardIsRetriedUntilTheQueueTakesTheEvent() throws Exception {
         refusals.set(Integer.MAX_VALUE);
         WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
@@ -114,7 +151,7 @@ class WebhookInboxTest {
         refusals.set(1);
         WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
                 Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(), 10);
+                TransactionOperations.withoutTransaction(), 10, Integer.MAX_VALUE);
         disabled.start();
         inboxes.add(disabled);
         assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))
@@ -129,9 +166,14 @@ class WebhookInboxTest {
     }
 
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory) {
+        return inbox(camel, journal, memory, TransactionOperations.withoutTransaction(), Integer.MAX_VALUE);
+    }
+
+    private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
+                               long burstRate) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(), 10);
+                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions, 3,
+                burstRate);
         inbox.start();
         inboxes.add(inbox);
         return inbox;

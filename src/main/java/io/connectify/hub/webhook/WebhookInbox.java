@@ -76,8 +76,7 @@ public class WebhookInbox implements SmartLifecycle {
     private final TransactionOperations transactions;
     private final int forwardBatch;
     private final long burstRate;
-    private final AtomicLong appended = new AtomicLong();
-    // the forwarder's view of the append rate (its thread only)
+    // the forwarder's view of the append rate, from the record ids (one per append; its thread only)
     private long windowStart = System.nanoTime();
     private long windowAppended;
     private boolean burst;
@@ -146,7 +145,6 @@ public class WebhookInbox implements SmartLifecycle {
             forgetGroup(group);
             throw notStored;
         }
-        appended.incrementAndGet();
         waitingBytes.addAndGet(bytes.length);
         waitingCount.incrementAndGet();
         waiting.add(new Waiting(id, bytes, group));
@@ -213,7 +211,7 @@ public class WebhookInbox implements SmartLifecycle {
         long now = System.nanoTime();
         long elapsed = now - windowStart;
         if (elapsed >= 100_000_000L) {
-            long count = appended.get();
+            long count = ids.get();
             burst = (count - windowAppended) * 1e9 / elapsed >= burstRate;
             windowStart = now;
             windowAppended = count;
@@ -352,6 +350,7 @@ public class WebhookInbox implements SmartLifecycle {
                 ids.set(Math.max(ids.get(), record.id));
             }
             journal = opened;
+            windowAppended = ids.get(); // what the last run appended is no burst (the forwarder starts after this)
             if (!records.isEmpty()) {
                 log.info("Webhook inbox: {} events from before the start to forward", records.size());
             }

@@ -746,10 +746,11 @@ public class Bench {
         long start = System.nanoTime() + 200_000_000L;
         long interval = 1_000_000_000L / perSecond;
         try (Selector selector = Selector.open()) {
-            java.util.ArrayDeque<Connection> idle = new java.util.ArrayDeque<>();
+            List<Connection> all = new ArrayList<>();
             for (int c = 0; c < connections; c++) {
-                idle.add(new Connection(targets.get(c % targets.size()), selector));
+                all.add(new Connection(targets.get(c % targets.size()), selector));
             }
+            java.util.ArrayDeque<Connection> idle = new java.util.ArrayDeque<>(all);
             java.util.ArrayDeque<Integer> waiting = new java.util.ArrayDeque<>(); // due, no connection free yet
             int next = 0;
             long lastProgress = System.nanoTime();
@@ -781,8 +782,8 @@ public class Bench {
                 for (var keys = selector.selectedKeys().iterator(); keys.hasNext(); ) {
                     Connection connection = (Connection) keys.next().attachment();
                     keys.remove();
-                    for (Connection.Answer answer = connection.read(requests); answer != null;
-                            answer = connection.read(requests)) {
+                    Connection.Answer answer = connection.read(requests); // one request in flight: one answer
+                    if (answer != null) {
                         lastProgress = System.nanoTime();
                         finished++;
                         if (answer == Connection.Answer.FAILED) {
@@ -799,9 +800,7 @@ public class Bench {
                     }
                 }
             }
-            for (Connection connection : idle) {
-                connection.close();
-            }
+            all.forEach(Connection::close);
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         List<Long> sorted = new ArrayList<>(answered);
@@ -889,7 +888,7 @@ public class Bench {
             } catch (IOException reset) {
                 read = -1;
             }
-            if (request < 0) { // nothing in flight: the hub closed an idle connection (or a repeat of a read)
+            if (request < 0) { // nothing in flight: the hub closed an idle connection
                 if (read < 0) {
                     close();
                     open();
@@ -897,14 +896,8 @@ public class Bench {
                 in.clear();
                 return null;
             }
-            if (read < 0) { // closed before the answer: once more on a new connection
-                byte[] lost = requests.get(request);
-                boolean again = !retried;
-                if (again && reopenAndResend(lost)) {
-                    return null;
-                }
-                request = -1;
-                return Answer.FAILED;
+            if (read < 0) { // closed before the answer: once more on a new connection, unless it was already
+                return reopenAndResend(requests.get(request)) ? null : Answer.FAILED;
             }
             String head = headOf();
             if (head == null) {

@@ -115,6 +115,39 @@ class WebhookInboxTest {
     }
 
     @Test
+    void aBurstOfConcurrentRequestsAppendsOnAtMostThreeJournalThreads() throws Exception {
+        WebhookInbox inbox = inbox(camel(false), Long.MAX_VALUE); // not forwarding: every event stays waiting
+        int requests = 32;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> senders = new java.util.ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int r = 0; r < requests; r++) {
+            int request = r;
+            Thread sender = new Thread(() -> {
+                try {
+                    go.await();
+                    for (int i = 0; i < 10; i++) {
+                        inbox.enqueue(event("evt_" + request + "_" + i, "booking-" + request, i), QUEUE);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            sender.start();
+            senders.add(sender);
+        }
+        go.countDown();
+        for (Thread sender : senders) {
+            sender.join(30_000);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(inbox.waiting()).isEqualTo(requests * 10);
+        assertThat(inbox.largestJournalThreads()).isBetween(1, 3);
+        // the journal's own unbounded pool, which it makes when it is given none, was not used
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().contains("ArtemisIOThread"));
+    }
+
+    @Test
     void aRefusedForwardIsRetriedUntilTheQueueTakesTheEvent() throws Exception {
         refusals.set(Integer.MAX_VALUE);
         WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);

@@ -27,6 +27,7 @@ import org.apache.camel.StartupListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -340,12 +341,9 @@ public class WebhookInbox implements SmartLifecycle {
             }
             NIOSequentialFileFactory files = new NIOSequentialFileFactory(directory, true,
                     org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO, flushNanos, 1, false);
-            AtomicInteger threadNumber = new AtomicInteger();
-            journalThreads = new ActiveMQThreadPoolExecutor(0, IO_THREADS, 60, TimeUnit.SECONDS, work -> {
-                Thread thread = new Thread(work, "webhook-inbox-io-" + threadNumber.incrementAndGet());
-                thread.setDaemon(true);
-                return thread;
-            });
+            CustomizableThreadFactory ioThreadFactory = new CustomizableThreadFactory("webhook-inbox-io-");
+            ioThreadFactory.setDaemon(true);
+            journalThreads = new ActiveMQThreadPoolExecutor(0, IO_THREADS, 60, TimeUnit.SECONDS, ioThreadFactory);
             JournalImpl opened = new JournalImpl(new OrderedExecutorFactory(journalThreads), FILE_SIZE, 2, 10, 10,
                     30, files, "inbox", "inbox", 1, 0);
             opened.start();

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -119,7 +120,7 @@ class WebhookInboxTest {
         WebhookInbox inbox = inbox(camel(false), Long.MAX_VALUE); // not forwarding: every event stays waiting
         int requests = 32;
         CountDownLatch go = new CountDownLatch(1);
-        List<Thread> senders = new java.util.ArrayList<>();
+        List<Thread> senders = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         for (int r = 0; r < requests; r++) {
             int request = r;

@@ -118,12 +118,14 @@ public class WebhookConfig {
             @Value("${connectify.queues.consumer-thread-priority}") int priority,
             ConnectionFactory connectionFactory,
             @Value("${connectify.webhooks.inbox.forward-batch}") int forwardBatch,
-            @Value("${connectify.webhooks.inbox.burst-rate}") long burstRate) {
+            @Value("${connectify.webhooks.inbox.burst-rate}") long burstRate,
+            @Value("${connectify.webhooks.inbox.forward-linger}") Duration forwardLinger) {
         // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and
         // @Transactional the database's), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
         return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
-                new TransactionTemplate(brokerTransactions), forwardBatch, burstRate);
+                new TransactionTemplate(brokerTransactions),
+                new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
 
     /** What waits in the inbox, for the dashboards and alerts. */

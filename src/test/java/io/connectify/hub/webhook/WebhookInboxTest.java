@@ -78,11 +78,9 @@ class WebhookInboxTest {
         assertThat(received).hasSize(3);
     }
 
-    @Test
-    void waitingEventsAreForwardedInBatchesOfAtMostForwardBatchAndOneAtATimeDuringABurst() throws Exception {
-        // the transactions as the forwarder opens them: how many events each sent
-        List<Integer> batches = new CopyOnWriteArrayList<>();
-        TransactionOperations counting = new TransactionOperations() {
+    /** The transactions as the forwarder opens them: how many events each sent, added to {@code batches}. */
+    private TransactionOperations counting(List<Integer> batches) {
+        return new TransactionOperations() {
             @Override
             public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
                 int before = received.size();
@@ -91,6 +89,12 @@ class WebhookInboxTest {
                 return result;
             }
         };
+    }
+
+    @Test
+    void waitingEventsAreForwardedInBatchesOfAtMostForwardBatchAndOneAtATimeDuringABurst() throws Exception {
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        TransactionOperations counting = counting(batches);
         // no burst (a rate never reached): seven waiting events in batches of at most three (forwardBatch)
         CamelContext quiet = camel(false);
         inbox(quiet, directory, Long.MAX_VALUE, counting, Integer.MAX_VALUE);
@@ -113,6 +117,22 @@ class WebhookInboxTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 4);
         assertThat(batches).containsExactly(1, 1, 1, 1);
         assertThat(received).containsExactly("evt_b1", "evt_b2", "evt_b3", "evt_b4");
+    }
+
+    @Test
+    void eventsThatComeWhileTheForwarderLingersJoinItsTransaction() throws Exception {
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        WebhookInbox inbox = inbox(camel(true), directory, Long.MAX_VALUE, counting(batches),
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ofMillis(500)));
+        inbox.enqueue(event("evt_l1", "booking-1", 1L), QUEUE);
+        // the forwarder has taken the first event and lingers; the next two come one after the other meanwhile
+        await().atMost(Duration.ofSeconds(10)).until(() -> inbox.notYetTaken() == 0);
+        inbox.enqueue(event("evt_l2", "booking-2", 2L), QUEUE);
+        inbox.enqueue(event("evt_l3", "booking-3", 3L), QUEUE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+        assertThat(batches).containsExactly(3); // without the linger the first would have gone alone
+        assertThat(received).containsExactly("evt_l1", "evt_l2", "evt_l3");
+        await().atMost(Duration.ofSeconds(10)).until(() -> inbox.waiting() == 0);
     }
 
     @Test
@@ -185,7 +205,7 @@ class WebhookInboxTest {
         refusals.set(1);
         WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
                 Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(), 10, Integer.MAX_VALUE);
+                TransactionOperations.withoutTransaction(), new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ofMillis(500)));
         disabled.start();
         inboxes.add(disabled);
         assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))
@@ -205,9 +225,13 @@ class WebhookInboxTest {
 
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
                                long burstRate) {
+        return inbox(camel, journal, memory, transactions, new WebhookInbox.ForwardPolicy(3, burstRate, Duration.ZERO));
+    }
+
+    private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
+                               WebhookInbox.ForwardPolicy policy) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions, 3,
-                burstRate);
+                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions, policy);
         inbox.start();
         inboxes.add(inbox);
         return inbox;

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
 import org.apache.activemq.artemis.core.journal.PreparedTransactionInfo;
@@ -83,7 +83,7 @@ public class WebhookInbox implements SmartLifecycle {
      * @param linger    outside a burst, how long the forwarder waits after the first event for more to join its
      *                  transaction. Why: at a steady rate the forwarder otherwise finds one event, or two, each
      *                  time, and every transaction costs the broker a commit and a journal sync; at 1,000
-     *                  webhooks/s 10 ms put about ten in each and took a tenth off the hub's CPU
+     *                  webhooks/s 10 ms put about ten in each and took 13-18% off the hub's CPU
      *                  (bench/RESULTS.md). The events wait in the synced inbox meanwhile, already acknowledged
      */
     public record ForwardPolicy(int batch, long burstRate, Duration linger) {
@@ -435,7 +435,7 @@ public class WebhookInbox implements SmartLifecycle {
         return waiting.size();
     }
 
-        /** The most threads the journal's work ran on at once since the start. */
+    /** The most threads the journal's work ran on at once since the start. */
     int largestJournalThreads() {
         return journalThreads == null ? 0 : journalThreads.getLargestPoolSize();
     }

@@ -205,7 +205,8 @@ class WebhookInboxTest {
         refusals.set(1);
         WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
                 Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(), new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ofMillis(500)));
+                TransactionOperations.withoutTransaction(),
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         disabled.start();
         inboxes.add(disabled);
         assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))

@@ -83,7 +83,7 @@ public class WebhookInbox implements SmartLifecycle {
      * @param linger    outside a burst, how long the forwarder waits after the first event for more to join its
      *                  transaction. Why: at a steady rate the forwarder otherwise finds one event, or two, each
      *                  time, and every transaction costs the broker a commit and a journal sync; at 1,000
-     *                  webhooks/s 10 ms put about ten in each and took 13-18% off the hub's CPU
+     *                  webhooks/s 10 ms gather about ten for each and took 13-18% off the hub's CPU
      *                  (bench/RESULTS.md). The events wait in the synced inbox meanwhile, already acknowledged
      */
     public record ForwardPolicy(int batch, long burstRate, Duration linger) {

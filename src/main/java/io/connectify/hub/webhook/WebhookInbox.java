@@ -55,12 +55,11 @@ import org.springframework.transaction.support.TransactionOperations;
  * Why a transaction for what waits: a durable send outside one waits for the broker's journal sync, so one event at
  * a time the forwarder kept up with about 600 events/s and the inbox grew at a steady 1,000 webhooks/s; in a
  * transaction the sends do not wait and the commit syncs them all at once (bench/RESULTS.md). Except during a burst
- * (webhooks appended at {@code burstRate} per second or more over the last 100 ms): then one event per transaction,
- * so the processing a batch sets off in the broker does not take the cores from the acknowledgements (with batches
- * throughout, 0.37 and 0.42 of the bare endpoint's rate at 16 and 64 connections, against 0.50 and 0.61); the inbox
- * holds the rest until the burst is over.
- * Outside a burst the forwarder lingers a little after the first event so that more join its transaction
- * ({@link ForwardPolicy#linger()}).
+ * (webhooks appended at {@link ForwardPolicy#burstRate()} per second or more over the last 100 ms): then one event
+ * per transaction, so the processing a batch sets off in the broker does not take the cores from the
+ * acknowledgements (with batches throughout, 0.37 and 0.42 of the bare endpoint's rate at 16 and 64 connections,
+ * against 0.50 and 0.61); the inbox holds the rest until the burst is over. Outside a burst the forwarder lingers
+ * a little after the first event so that more join its transaction ({@link ForwardPolicy#linger()}).
  */
 public class WebhookInbox implements SmartLifecycle {
 
@@ -101,9 +100,7 @@ public class WebhookInbox implements SmartLifecycle {
     private final ProducerTemplate template;
     private final int forwarderPriority;
     private final TransactionOperations transactions;
-    private final int forwardBatch;
-    private final long burstRate;
-    private final long lingerNanos;
+    private final ForwardPolicy policy;
     // the forwarder's view of the append rate, from the record ids (one per append; its thread only)
     private long windowStart = System.nanoTime();
     private long windowAppended;
@@ -139,9 +136,7 @@ public class WebhookInbox implements SmartLifecycle {
         this.template = template;
         this.forwarderPriority = forwarderPriority;
         this.transactions = transactions;
-        this.forwardBatch = policy.batch();
-        this.burstRate = policy.burstRate();
-        this.lingerNanos = policy.linger().toNanos();
+        this.policy = policy;
     }
 
     /**
@@ -214,7 +209,7 @@ public class WebhookInbox implements SmartLifecycle {
     }
 
     private void forwardUntilStopped() {
-        List<Waiting> batch = new ArrayList<>(forwardBatch);
+        List<Waiting> batch = new ArrayList<>(policy.batch());
         while (running) {
             Waiting next;
             try {
@@ -227,10 +222,11 @@ public class WebhookInbox implements SmartLifecycle {
             }
             batch.add(next);
             if (!inBurst()) {
-                if (lingerNanos > 0 && waiting.size() < forwardBatch - 1) {
-                    LockSupport.parkNanos(lingerNanos); // let more come: one transaction for them all
+                long linger = policy.linger().toNanos();
+                if (linger > 0 && waiting.size() < policy.batch() - 1) {
+                    LockSupport.parkNanos(linger); // let more come: one transaction for them all
                 }
-                waiting.drainTo(batch, forwardBatch - 1); // those that came meanwhile go in the same transaction
+                waiting.drainTo(batch, policy.batch() - 1); // those that came meanwhile go in the same transaction
             }
             if (!forward(batch)) {
                 return;
@@ -245,11 +241,11 @@ public class WebhookInbox implements SmartLifecycle {
         long elapsed = now - windowStart;
         if (elapsed >= 100_000_000L) {
             long count = ids.get();
-            burst = (count - windowAppended) * 1e9 / elapsed >= burstRate;
+            burst = (count - windowAppended) * 1e9 / elapsed >= policy.burstRate();
             windowStart = now;
             windowAppended = count;
         }
-        return burst || burstRate == 0;
+        return burst || policy.burstRate() == 0;
     }
 
     /**

@@ -257,7 +257,7 @@ public class Bench {
      * Signed webhooks at a fixed 1,000/s, twice: right after the burst rounds, then on the hub that has just run at
      * that rate. The warm-up and the ingest rounds are closed-loop bursts, during which the inbox's forwarder sends
      * one event per transaction; at a steady rate it lingers and batches, a path C2 was still compiling in the
-     * first seconds of the first run (a fifth of a core, against 0.01-0.02 in the second), while G1 worked off the
+     * first seconds of the first run (a fifth of a core, against 0.01-0.06 in the second), while G1 worked off the
      * old generation the bursts had filled (young pauses up to 20 ms). The second run is the steady state the 1,000/s
      * target means; the first stays reported, as what the rate sees in the seconds after a burst (bench/RESULTS.md).
      * Then RSS under that load, and the garbage each webhook made.

@@ -89,10 +89,11 @@ public class Bench {
                 .setLevel(ch.qos.logback.classic.Level.WARN);
         writeWrkScript();
         // a third argument runs one part: "startup" (the three launches), "default" (the default hub only),
-        // "fixed" (the default hub's warm-up and the fixed-rate run only: a quick check of JVM flags), "ingest"
+        // "fixed" (the default hub's warm-up and the fixed-rate runs only: a quick check of JVM flags), "ingest"
         // (its warm-up and the ingest rounds only) or
         // "scaleout" (one and two instances on PostgreSQL and an external broker)
         String only = args.length > 2 ? args[2] : "all";
+        printKernelMemoryMonitor();
         prepareContainerLaunch();
         if (only.equals("fixed")) {
             warmedDefaultHub(Bench::fixedRateWithGarbage);
@@ -119,6 +120,30 @@ public class Bench {
     }
 
     // ---- 0. startup: the fat jar against the container's layout ---------------------------------------
+
+    /**
+     * Whether the kernel's DAMON monitor runs, and how often it samples: on this workplace's virtual machine a
+     * kdamond thread samples physical memory every 500 ms (with a pageout scheme), and each time it runs for
+     * 10-40 ms the hub's and the sender's threads stall: the fixed-rate runs' slow requests come in episodes
+     * about 540 ms apart, nearly all within 80 ms of kdamond's CPU time rising (bench/RESULTS.md). Printed so that
+     * figures from machines with and without it are not compared unawares.
+     */
+    static void printKernelMemoryMonitor() throws IOException {
+        Path kdamonds = Path.of("/sys/kernel/mm/damon/admin/kdamonds");
+        List<String> running = new ArrayList<>();
+        if (Files.isDirectory(kdamonds)) {
+            try (var dirs = Files.list(kdamonds)) {
+                for (Path kdamond : dirs.filter(Files::isDirectory).sorted().toList()) {
+                    Path sample = kdamond.resolve("contexts/0/monitoring_attrs/intervals/sample_us");
+                    if (Files.readString(kdamond.resolve("state")).strip().equals("on") && Files.exists(sample)) {
+                        running.add(Files.readString(sample).strip());
+                    }
+                }
+            }
+        }
+        System.out.printf("kernel_damon kdamonds_on=%d sample_us=%s%n", running.size(),
+                running.isEmpty() ? "-" : String.join(",", running));
+    }
 
     /**
      * Lays the hub out as docker/Dockerfile does: the extracted jar (a plain jar with lib/ beside it) and an

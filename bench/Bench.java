@@ -119,13 +119,11 @@ public class Bench {
         System.exit(0);
     }
 
-    // ---- 0. startup: the fat jar against the container's layout ---------------------------------------
-
     /**
      * Whether the kernel's DAMON monitor runs, and how often it samples: on this workplace's virtual machine a
-     * kdamond thread samples physical memory every 500 ms (with a pageout scheme), and each time it runs for
-     * 10-40 ms the hub's and the sender's threads stall: the fixed-rate runs' slow requests come in episodes
-     * about 540 ms apart, nearly all within 80 ms of kdamond's CPU time rising (bench/RESULTS.md). Printed so that
+     * kdamond thread samples physical memory every 500 ms (with a pageout scheme), and each time it runs the hub's
+     * and the sender's threads stall for 20-45 ms: the fixed-rate runs' slow requests come in episodes about 540
+     * ms apart, nearly all within 80 ms of kdamond's CPU time rising (bench/RESULTS.md). Printed so that
      * figures from machines with and without it are not compared unawares.
      */
     static void printKernelMemoryMonitor() {
@@ -147,6 +145,8 @@ public class Bench {
         System.out.printf("kernel_damon kdamonds_on=%d sample_us=%s%n", running.size(),
                 running.isEmpty() ? "-" : String.join(",", running));
     }
+
+    // ---- 0. startup: the fat jar against the container's layout ---------------------------------------
 
     /**
      * Lays the hub out as docker/Dockerfile does: the extracted jar (a plain jar with lib/ beside it) and an

@@ -94,6 +94,9 @@ public class Bench {
         // "scaleout" (one and two instances on PostgreSQL and an external broker)
         String only = args.length > 2 ? args[2] : "all";
         printKernelMemoryMonitor();
+        if (!only.equals("startup")) {
+            requireWrk();
+        }
         prepareContainerLaunch();
         if (only.equals("fixed")) {
             warmedDefaultHub(Bench::fixedRateWithGarbage);
@@ -117,6 +120,17 @@ public class Bench {
             scaleOut();
         }
         System.exit(0);
+    }
+
+    /** Fails at once when wrk is missing, rather than minutes in, after the training run and the first start. */
+    static void requireWrk() throws InterruptedException {
+        try {
+            new ProcessBuilder("wrk", "--version").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException notInstalled) {
+            throw new IllegalStateException("wrk is not on the PATH (Debian: apt-get install wrk); every part but "
+                    + "startup uses it as the closed-loop load generator", notInstalled);
+        }
     }
 
     /**
@@ -222,6 +236,10 @@ public class Bench {
             System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
                     + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
             System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
+            // and once the load has stopped: what the flow's requests and threads still held at its end is freed
+            // within 1-2 s (13-18 MB in the twenty-fourth session's runs, bench/RESULTS.md)
+            Thread.sleep(5000);
+            System.out.printf("settled_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         });
     }
 

@@ -237,7 +237,7 @@ public class Bench {
                     + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
             System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
             // and once the load has stopped: what the flow's requests and threads still held at its end is freed
-            // within 1-2 s (13-18 MB in the twenty-fourth session's runs, bench/RESULTS.md)
+            // within seconds (7-18 MB in the twenty-fourth session's runs, bench/RESULTS.md)
             Thread.sleep(5000);
             System.out.printf("settled_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
         });

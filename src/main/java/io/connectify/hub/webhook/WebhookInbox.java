@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,7 +19,6 @@ import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
 import org.apache.activemq.artemis.core.journal.PreparedTransactionInfo;
 import org.apache.activemq.artemis.core.journal.RecordInfo;
 import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
-import org.apache.activemq.artemis.utils.ActiveMQThreadPoolExecutor;
 import org.apache.activemq.artemis.utils.actors.OrderedExecutorFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -68,7 +68,9 @@ public class WebhookInbox implements SmartLifecycle {
     private static final int FILE_SIZE = 10 * 1024 * 1024;
     // one per ordered executor the journal runs its work on (appends, file opening, compaction): none waits for
     // another. Given no pool, the journal makes an unbounded cached one of its own, which held 47 threads at
-    // 1,000 webhooks/s (a new one whenever no idle thread was back in time for the next hand-off; bench/RESULTS.md)
+    // 1,000 webhooks/s (a new one whenever no idle thread was back in time for the next hand-off; bench/RESULTS.md).
+    // A plain fixed pool, not Artemis' ActiveMQThreadPoolExecutor: that one lets concurrent hand-offs start
+    // "a few" threads past its maximum by design, and a burst of requests did (4 of 3)
     private static final int IO_THREADS = 3;
 
     private record Waiting(long id, byte[] bytes, String orderGroup) {
@@ -112,7 +114,7 @@ public class WebhookInbox implements SmartLifecycle {
     private final AtomicInteger waitingCount = new AtomicInteger(); // the one being forwarded too
     private final AtomicLong ids = new AtomicLong();
     private volatile JournalImpl journal;
-    private volatile ActiveMQThreadPoolExecutor journalThreads;
+    private volatile ThreadPoolExecutor journalThreads;
     private volatile Thread forwarder;
     private volatile boolean running;
     private volatile boolean forwarding = true;
@@ -364,7 +366,9 @@ public class WebhookInbox implements SmartLifecycle {
                     org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO, flushNanos, 1, false);
             CustomizableThreadFactory ioThreadFactory = new CustomizableThreadFactory("webhook-inbox-io-");
             ioThreadFactory.setDaemon(true);
-            journalThreads = new ActiveMQThreadPoolExecutor(0, IO_THREADS, 60, TimeUnit.SECONDS, ioThreadFactory);
+            journalThreads = new ThreadPoolExecutor(IO_THREADS, IO_THREADS, 60, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), ioThreadFactory);
+            journalThreads.allowCoreThreadTimeOut(true); // none kept while the inbox is idle
             JournalImpl opened = new JournalImpl(new OrderedExecutorFactory(journalThreads), FILE_SIZE, 2, 10, 10,
                     30, files, "inbox", "inbox", 1, 0);
             opened.start();

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The production client, built by the factory, against WireMock playing Google's token endpoint and Calendar API. */
 class HubGoogleCalendarClientFactoryTest {
@@ -187,9 +188,8 @@ class HubGoogleCalendarClientFactoryTest {
     }
 
     @Test
-    void aMalformedKeyFailsWithoutEchoingItsContent() throws Exception {
-        Path broken = Files.createTempFile("broken-key", ".json");
-        broken.toFile().deleteOnExit();
+    void aMalformedKeyFailsWithoutEchoingItsContent(@TempDir Path keys) throws Exception {
+        Path broken = keys.resolve("broken-key.json");
         Files.writeString(broken, "{\"type\":\"service_account\",\"private_key\":\"SECRET-MATERIAL\"}");
 
         assertThatThrownBy(() -> factory().makeClient(new DefaultCamelContext(), "file:" + broken, List.of(),
@@ -199,10 +199,9 @@ class HubGoogleCalendarClientFactoryTest {
     }
 
     @Test
-    void withAwaitKeyTheKeyIsReadAtTheFirstRequestOnceAwaitKeyReturns() throws Exception {
+    void withAwaitKeyTheKeyIsReadAtTheFirstRequestOnceAwaitKeyReturns(@TempDir Path keys) throws Exception {
         google.stubFor(get(urlPathEqualTo(EVENTS + "/abc123def456")).willReturn(okJson(EVENT_JSON)));
-        Path notYetWritten = Files.createTempDirectory("key-later").resolve("key.json");
-        notYetWritten.toFile().deleteOnExit();
+        Path notYetWritten = keys.resolve("key.json");
         AtomicInteger awaited = new AtomicInteger();
         HubGoogleCalendarClientFactory factory = new HubGoogleCalendarClientFactory(google.baseUrl(),
                 Duration.ofSeconds(2), Duration.ofSeconds(2), () -> {

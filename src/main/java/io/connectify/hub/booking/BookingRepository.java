@@ -19,7 +19,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 public class BookingRepository {
 
-    private static final String ACTIVE = "(status = 'CONFIRMED' OR (status = 'PENDING_PAYMENT' AND hold_expires_at > :now))";
+    // a paid booking keeps its slot until it is confirmed, however long that takes (a provider down, a dead letter)
+    private static final String ACTIVE = "(status = 'CONFIRMED' OR (status = 'PENDING_PAYMENT' "
+            + "AND (hold_expires_at > :now OR paid_amount IS NOT NULL)))";
+    // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm()
+    private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -77,11 +81,13 @@ public class BookingRepository {
 
     /**
      * Moves a booking to {@code to} only if it is in one of {@code from}: the single place where status changes,
-     * so a duplicate or reordered event can never move a booking backwards. Answers whether it moved.
+     * so a duplicate or reordered event can never move a booking backwards. A paid booking waiting for its
+     * confirmation does not move (no expiry, failure or cancellation can undo a payment); only {@link #confirm}
+     * takes it on. Answers whether it moved.
      */
     public boolean transition(String id, List<BookingStatus> from, BookingStatus to, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status = :to, status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status IN (:from)")
+                        + "WHERE id = :id AND status IN (:from) AND " + NOT_PAID_PENDING)
                 .param("id", id).param("to", to.name()).param("reason", reason).param("now", utc(now))
                 .param("from", from.stream().map(Enum::name).toList())
                 .update() == 1;
@@ -98,11 +104,31 @@ public class BookingRepository {
                 .update() == 1;
     }
 
-    /** Gives a booking whose hold ran out (or whose payment failed) a fresh hold: PENDING_PAYMENT again. */
-    public boolean rehold(String id, Instant holdUntil, Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', hold_expires_at = :hold, updated_at = :now "
-                        + "WHERE id = :id AND status IN ('EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT')")
-                .param("id", id).param("hold", utc(holdUntil)).param("now", utc(now)).update() == 1;
+    /**
+     * Records the payment of a pending booking that still holds its slot: from then on the booking keeps the slot
+     * until it is confirmed. True also for a repeat of the payment already recorded; false when the hold ran out,
+     * the booking is past payment, or another payment was recorded for it.
+     */
+    public boolean recordPayment(String id, String provider, String paymentReference, long paidAmount, Instant now) {
+        return jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, paid_amount = :paid, "
+                        + "updated_at = :now WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
+                        + "(paid_amount IS NULL AND hold_expires_at > :now) "
+                        + "OR (paid_amount IS NOT NULL AND payment_reference = :reference))")
+                .param("id", id).param("provider", provider).param("reference", paymentReference)
+                .param("paid", paidAmount).param("now", utc(now)).update() == 1;
+    }
+
+    /**
+     * Records the payment of a booking whose hold ran out or whose payment had failed: PENDING_PAYMENT again, paid.
+     * The caller has made sure, under the slot lock, that the slot is still free.
+     */
+    public boolean reholdPaid(String id, String provider, String paymentReference, long paidAmount, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', provider = :provider, "
+                        + "payment_reference = :reference, paid_amount = :paid, status_reason = NULL, updated_at = :now "
+                        + "WHERE id = :id AND paid_amount IS NULL "
+                        + "AND status IN ('EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT')")
+                .param("id", id).param("provider", provider).param("reference", paymentReference)
+                .param("paid", paidAmount).param("now", utc(now)).update() == 1;
     }
 
     public void reschedule(String id, Instant start, Instant end, Instant now) {
@@ -146,10 +172,10 @@ public class BookingRepository {
                 .query(this::map).list();
     }
 
-    /** Marks pending bookings whose hold ran out as EXPIRED; answers how many. */
+    /** Marks pending unpaid bookings whose hold ran out as EXPIRED; answers how many. */
     public int expireHolds(Instant now) {
         return jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now "
-                        + "WHERE status = 'PENDING_PAYMENT' AND hold_expires_at <= :now")
+                        + "WHERE status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL")
                 .param("now", utc(now)).update();
     }
 
@@ -165,7 +191,8 @@ public class BookingRepository {
                         rs.getString("customer_time_zone")),
                 rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
                 rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
-                instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"));
+                instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"),
+                rs.getObject("paid_amount", Long.class));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -8,6 +8,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import io.connectify.hub.calendar.CalendarEvent;
@@ -36,8 +37,8 @@ import org.springframework.stereotype.Component;
  * The booking saga after payment: confirm (calendar event, then CONFIRMED), payment failed, hold released,
  * cancel (event removed, refund within the cut-off) and reschedule. Every step is safe to repeat: the calendar
  * event id is derived from the booking id (a repeated insert meets Google's 409 duplicate), status changes are
- * conditional (never backwards), and refunds carry a per-booking Idempotency-Key. A step that fails throws, so
- * the queued event is redelivered.
+ * conditional (never backwards), and refunds carry an Idempotency-Key per booking and payment. A step that fails
+ * throws, so the queued event is redelivered.
  */
 @Component("bookingSaga")
 public class BookingSaga {
@@ -55,14 +56,13 @@ public class BookingSaga {
     private final AvailabilityService availability;
     private final SlotCalculator slots;
     private final AvailabilityProperties hours;
-    private final BookingProperties properties;
     private final PaymentProperties payments;
     private final ProducerTemplate template;
     private final NotificationLog notifications;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
-                       SlotCalculator slots, AvailabilityProperties hours, BookingProperties properties,
+                       SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, ProducerTemplate template, NotificationLog notifications,
                        Clock clock) {
         this.notifications = notifications;
@@ -71,7 +71,6 @@ public class BookingSaga {
         this.availability = availability;
         this.slots = slots;
         this.hours = hours;
-        this.properties = properties;
         this.payments = payments;
         this.template = template;
         this.clock = clock;
@@ -83,49 +82,95 @@ public class BookingSaga {
     }
 
     /**
-     * A provider confirmed the payment of a booking. False when the event changed nothing and needs no record: the
-     * booking is unknown, or past payment and not confirmed (a repeat of a confirming event returns true, so that
-     * its next repeats are dropped as duplicates).
+     * A provider confirmed a payment for a booking. The payment is recorded first, while the booking still holds
+     * its slot (or, its hold run out, the slot is still free): from then on nothing but this confirmation moves the
+     * booking, however long the calendar takes. A payment that pays for nothing (the slot was taken meanwhile, the
+     * booking was cancelled or already paid by another payment, or it pays less than the price) is refunded. False
+     * when the event changed nothing and needs no record: the booking is unknown.
      */
     public boolean confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                @Header(WebhookHeaders.PROVIDER) String provider,
                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
                                @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount) {
         Booking booking = known(bookingId);
-        if (booking == null || !PAYABLE.contains(booking.status())) {
-            log.info("Payment for booking {} ignored: already {}", bookingId, booking == null ? "unknown" : booking.status());
-            if (booking != null && booking.status() == BookingStatus.CONFIRMED) {
-                notifyOnce(bookingId, CONFIRMATION); // a redelivery after the notification step had failed
-                return true;
-            }
+        if (booking == null) {
+            log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
-        booking = withPaymentReference(booking, provider, paymentReference);
+        Booking payment = paidBy(booking, provider, paymentReference, paidAmount == null ? booking.amount() : paidAmount);
         Instant now = now();
-        boolean holdValid = booking.status() == BookingStatus.PENDING_PAYMENT && booking.holdExpiresAt() != null
-                && booking.holdExpiresAt().isAfter(now);
-        if (!holdValid && !rehold(booking, now)) {
-            log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
-            refund(booking, null);
-            bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
-            notifyOnce(bookingId, REFUND);
+        if (payment.paidAmount() < booking.amount()) {
+            log.warn("Booking {} was paid {} of its price {} {}: refunding the payment", bookingId,
+                    payment.paidAmount(), booking.amount(), booking.currency());
+            refund(payment, null);
             return true;
+        }
+        if (!secure(booking, payment, now)) {
+            return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
         String eventId = eventIdFor(bookingId);
         try {
             calendar.insert(new CalendarEvent(eventId, booking.summary(), description(booking), booking.start(),
                     booking.end(), null, Map.of("bookingId", bookingId, "paymentProvider", provider,
-                    "paymentReference", nullToEmpty(paymentReference),
-                    "amount", Long.toString(paidAmount == null ? booking.amount() : paidAmount),
-                    "currency", booking.currency()), null));
+                    "paymentReference", nullToEmpty(payment.paymentReference()),
+                    "amount", Long.toString(payment.paidAmount()), "currency", booking.currency()), null));
         } catch (DuplicateEventException alreadyCreated) {
             log.info("Calendar event {} of booking {} already exists", eventId, bookingId);
         }
-        if (bookings.confirm(bookingId, eventId, provider, paymentReference,
-                paidAmount == null ? booking.amount() : paidAmount, now)) {
+        if (bookings.confirm(bookingId, eventId, provider, payment.paymentReference(), payment.paidAmount(), now)) {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
+        } else if (bookings.find(bookingId).orElseThrow().status() != BookingStatus.CONFIRMED) {
+            // cannot happen while only confirm() moves a paid booking; should it, the event is retried, then kept
+            throw new IllegalStateException("Booking " + bookingId + " left PENDING_PAYMENT while being confirmed");
         }
         notifyOnce(bookingId, CONFIRMATION);
+        return true;
+    }
+
+    /** Records the payment on a booking that still holds its slot or whose slot is still free. */
+    private boolean secure(Booking booking, Booking payment, Instant now) {
+        if (!PAYABLE.contains(booking.status())) {
+            return false;
+        }
+        if (bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(), payment.paidAmount(), now)) {
+            return true;
+        }
+        if (booking.paid()) {
+            return false; // another payment was recorded first
+        }
+        return bookings.withSlotLock(() -> !availability.isTaken(booking.range(), booking.id())
+                && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
+                payment.paidAmount(), now));
+    }
+
+    /** A payment that did not pay for the booking as it is now: a repeat of the one that did, or one to refund. */
+    private boolean settleUnused(Booking current, Booking payment, Instant now) {
+        String bookingId = current.id();
+        if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
+            log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
+            if (current.status() == BookingStatus.CONFIRMED) {
+                notifyOnce(bookingId, CONFIRMATION); // a redelivery after the notification step had failed
+            }
+            return true;
+        }
+        if (payment.paymentReference() == null || payment.paymentReference().isBlank()) {
+            // nothing to refund it by: kept as a dead letter for someone to look at
+            throw new InvalidStateException("A payment without a reference arrived for booking " + bookingId
+                    + ", which is " + current.status());
+        }
+        refund(payment, null);
+        if (PAYABLE.contains(current.status()) && !current.paid()) {
+            log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
+            bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
+            notifyOnce(bookingId, REFUND);
+        } else if (current.status() == BookingStatus.CANCELLED && !current.paid()) {
+            log.warn("Booking {} was paid after it was cancelled: refunding", bookingId);
+            bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
+                    "paid after it was cancelled: refunded", now);
+            notifyOnce(bookingId, REFUND);
+        } else {
+            log.warn("Booking {} ({}) was paid a second time: refunding the second payment", bookingId, current.status());
+        }
         return true;
     }
 
@@ -158,9 +203,13 @@ public class BookingSaga {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
         Instant now = now();
         switch (booking.status()) {
-            case PENDING_PAYMENT, PAYMENT_FAILED, EXPIRED -> bookings.transition(bookingId,
-                    List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.PAYMENT_FAILED, BookingStatus.EXPIRED),
-                    BookingStatus.CANCELLED, "cancelled before payment", now);
+            case PENDING_PAYMENT, PAYMENT_FAILED, EXPIRED -> {
+                if (!bookings.transition(bookingId, PAYABLE, BookingStatus.CANCELLED, "cancelled before payment", now)) {
+                    // paid meanwhile (or being confirmed): cancelling now would keep the money without a booking
+                    throw new InvalidStateException("The booking's payment has arrived and is being confirmed; "
+                            + "cancel it once it is CONFIRMED");
+                }
+            }
             case CONFIRMED -> {
                 removeEvent(booking);
                 boolean inTime = now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()));
@@ -231,16 +280,6 @@ public class BookingSaga {
         });
     }
 
-    private boolean rehold(Booking booking, Instant now) {
-        return bookings.withSlotLock(() -> {
-            TimeRange slot = booking.range();
-            if (availability.isTaken(slot, booking.id())) {
-                return false;
-            }
-            return bookings.rehold(booking.id(), now.plus(properties.hold()), now);
-        });
-    }
-
     private void removeEvent(Booking booking) {
         if (booking.calendarEventId() == null) {
             return;
@@ -271,13 +310,12 @@ public class BookingSaga {
         }
     }
 
-    private Booking withPaymentReference(Booking b, String provider, String reference) {
-        if (reference == null || reference.isBlank()) {
-            return b;
-        }
+    /** The booking as paid by a provider's payment (the checkout's own reference kept when the event names none). */
+    private static Booking paidBy(Booking b, String provider, String reference, long amount) {
+        String paidBy = reference == null || reference.isBlank() ? b.paymentReference() : reference;
         return new Booking(b.id(), b.status(), b.start(), b.end(), b.durationMinutes(), b.amount(), b.currency(),
                 b.customer(), b.summary(), b.description(), provider, b.paymentUrl(), b.calendarEventId(),
-                b.holdExpiresAt(), b.createdAt(), reference, b.statusReason());
+                b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount);
     }
 
     private Booking known(String bookingId) {

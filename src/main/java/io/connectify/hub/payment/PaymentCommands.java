@@ -18,9 +18,12 @@ public class PaymentCommands {
                 Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"));
     }
 
-    /** A refund of a booking's payment; {@code amount} null refunds in full. */
+    /**
+     * A refund of the payment a booking names; {@code amount} null refunds in full. One key per payment: a booking
+     * may see a second payment refunded (paid twice, or after it was cancelled) besides its own.
+     */
     public RefundCommand stripeRefund(@Body Booking b, @Header("refundAmount") Long amount) {
         return new RefundCommand(b.paymentReference(), amount, "requested_by_customer",
-                IdempotencyKeys.forBooking(b.id(), "refund"));
+                IdempotencyKeys.forBooking(b.id(), "refund-" + b.paymentReference()));
     }
 }

@@ -40,7 +40,7 @@ class CancellationTest extends Webhooks {
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(containing("payment_intent=pi_" + id.substring(0, 8)))
-                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund")));
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_" + id.substring(0, 8))));
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
     }
 

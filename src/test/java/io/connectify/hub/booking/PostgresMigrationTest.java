@@ -47,7 +47,7 @@ class PostgresMigrationTest {
                 Instant.parse("2026-12-01T08:00:00Z").atZone(zurich).toOffsetDateTime(),
                 Instant.parse("2026-12-01T09:00:00Z").atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
                 new Customer("John Doe", "john@example.com", "+41791234567", "de", "Europe/Zurich"), "Consultation", null, null,
-                null, null, now.plusSeconds(900), now, null, null);
+                null, null, now.plusSeconds(900), now, null, null, null);
 
         Integer locked = repository.withSlotLock(() -> {
             repository.insert(booking, now);

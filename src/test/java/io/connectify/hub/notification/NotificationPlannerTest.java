@@ -54,6 +54,6 @@ class NotificationPlannerTest {
         return new Booking("7d6f2c3e-0000-4000-8000-000000000001", BookingStatus.CONFIRMED,
                 OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),
                 60, 9000, "CHF", new Customer("John Doe", "john@example.com", phone, "en", "Europe/Zurich"),
-                "Consultation", null, "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", null);
+                "Consultation", null, "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", null, 9000L);
     }
 }

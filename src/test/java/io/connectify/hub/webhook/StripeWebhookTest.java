@@ -190,7 +190,7 @@ class StripeWebhookTest extends Webhooks {
         awaitStatus(late, "REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_late"))
-                .withHeader("Idempotency-Key", equalTo("booking-" + late + "-refund")));
+                .withHeader("Idempotency-Key", equalTo("booking-" + late + "-refund-pi_late")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 

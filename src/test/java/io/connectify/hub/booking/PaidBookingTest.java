@@ -1,0 +1,137 @@
+package io.connectify.hub.booking;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.StripeFake.checkoutSession;
+import static io.connectify.hub.support.StripeFake.event;
+import static io.connectify.hub.support.StripeFake.paymentIntent;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.Objects;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.Webhooks;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A payment is recorded on its booking before the calendar is asked: from then on the booking keeps its slot until
+ * it is confirmed, and a payment that pays for nothing is refunded rather than kept.
+ */
+@HubTest
+class PaidBookingTest extends Webhooks {
+
+    private static final String START = "2026-12-03T09:00:00+01:00";
+
+    @Test
+    void aPaidBookingWaitingForItsCalendarEventKeepsItsSlotThroughExpiryCancellationAndLaterFailures() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String paid = pendingBooking(START, "stripe");
+        String unpaid = pendingBooking("2026-12-03T13:00:00+01:00", "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+
+        assertThat(signedStripeWebhook(event("evt_wait_paid", "checkout.session.completed",
+                checkoutSession(paid, "paid", "pi_wait"))).status()).isEqualTo(200);
+        JsonNode letter = await().atMost(Duration.ofSeconds(15)).until(() -> {
+            JsonNode list = httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters");
+            return list.size() == 1 ? list.get(0) : null;
+        }, Objects::nonNull);
+        JsonNode booking = httpGet("/api/v1/bookings/" + paid).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_wait");
+
+        // the hold runs out: the unpaid booking's slot is released, the paid one's is not
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(unpaid, "EXPIRED");
+        assertThat(status(paid)).isEqualTo("PENDING_PAYMENT");
+
+        // cancelling now would keep the money without a booking
+        var cancel = httpPost("/api/v1/bookings/" + paid + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(409);
+        assertThat(cancel.json().get("type").asText()).isEqualTo("invalid-state");
+
+        // a failed attempt reported later (another card, another intent) does not undo the payment
+        assertThat(signedStripeWebhook(event("evt_wait_failed", "payment_intent.payment_failed",
+                paymentIntent(paid, "pi_other_try", "requires_payment_method"))).status()).isEqualTo(200);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(status(paid)).isEqualTo("PENDING_PAYMENT"));
+
+        // Google is back (its breaker had opened): the slot is still the paid booking's, no one else may book it
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        var taken = httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START));
+        assertThat(taken.status()).isEqualTo(409);
+        assertThat(taken.json().get("type").asText()).isEqualTo("booking-conflict");
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        awaitStatus(paid, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aPaymentForACancelledBookingIsRefunded() {
+        String id = pendingBooking(START, "stripe");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                .isEqualTo("CANCELLED");
+
+        assertThat(signedStripeWebhook(event("evt_after_cancel", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_after_cancel"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=pi_after_cancel"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_after_cancel")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.sql(
+                "SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund'").param("id", id)
+                .query(Integer.class).single()).isPositive());
+    }
+
+    @Test
+    void aSecondPaymentOfAConfirmedBookingIsRefundedAndTheBookingStaysConfirmed() {
+        String id = confirmedStripeBooking(START);
+
+        assertThat(signedStripeWebhook(event("evt_second_payment", "payment_intent.succeeded",
+                paymentIntent(id, "pi_second", "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> stripe.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(containing("payment_intent=pi_second"))));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_" + id.substring(0, 8));
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void aPaymentShortOfThePriceIsRefundedAndConfirmsNothing() {
+        String id = pendingBooking(START, "stripe");
+
+        assertThat(signedStripeWebhook(event("evt_short", "payment_intent.succeeded",
+                paymentIntent(id, "pi_short", "succeeded").replace("\"amount_received\":9000", "\"amount_received\":50")))
+                .status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> stripe.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(containing("payment_intent=pi_short"))));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.has("paidAmount")).isFalse();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+}

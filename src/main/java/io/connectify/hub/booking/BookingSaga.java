@@ -15,7 +15,6 @@ import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
-import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
@@ -58,14 +57,11 @@ public class BookingSaga {
     private final AvailabilityProperties hours;
     private final PaymentProperties payments;
     private final ProducerTemplate template;
-    private final NotificationLog notifications;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
-                       PaymentProperties payments, ProducerTemplate template, NotificationLog notifications,
-                       Clock clock) {
-        this.notifications = notifications;
+                       PaymentProperties payments, ProducerTemplate template, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -266,18 +262,15 @@ public class BookingSaga {
     }
 
     /**
-     * Queues a booking event's notifications, once: a saga step that repeats (redelivery) does not notify twice,
-     * and one whose notification step failed notifies on its next delivery. Sending happens from the queue, so a
-     * notification failure never undoes the booking.
+     * Queues a booking event's notifications, once each: a saga step that repeats queues only those still unsent
+     * (a redelivery after the step's queue messages were rolled back finds its notifications logged but never
+     * queued), and the sender sends each notification once whatever copies of it are queued. Sending happens from
+     * the queue, so a notification failure never undoes the booking.
      */
     private void notifyOnce(String bookingId, String kind) {
-        // under the booking's row lock: a second instance confirming the same booking waits, then sees it planned
-        bookings.withBookingLock(bookingId, () -> {
-            if (!notifications.planned(bookingId, kind)) {
-                template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
-                        NotificationPlanner.KIND, kind);
-            }
-        });
+        // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
+        bookings.withBookingLock(bookingId, () -> template.sendBodyAndHeader("direct:booking-notify",
+                bookings.find(bookingId).orElseThrow(), NotificationPlanner.KIND, kind));
     }
 
     private void removeEvent(Booking booking) {

@@ -38,10 +38,30 @@ public class NotificationLog {
                 .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
     }
 
-    /** Whether the queued notification still needs sending (a redelivered message after a send does not). */
-    public boolean pending(@Body Notification n) {
-        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND provider_reference IS NULL")
+    /**
+     * Logs a booking's notification as queued unless it is logged already (its id is derived from what it is), and
+     * answers whether it still waits to be sent. An insert that checks first, rather than one that fails on the
+     * duplicate key: in PostgreSQL a failed statement would abort the caller's transaction.
+     */
+    public boolean queuedUnlessSent(Notification n) {
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, updated_at) "
+                        + "SELECT :id, :booking, :kind, :channel, :to, 'queued', :now, :now FROM (VALUES (1)) AS one "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
+                .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
+                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND provider_reference IS NULL "
+                        + "AND status = 'queued'")
                 .param("id", n.id()).query(Integer.class).single() > 0;
+    }
+
+    /**
+     * Takes the row lock of a queued notification, logging it first if its row is missing (the message outlived
+     * the transaction that was to log it), and answers whether it still needs sending. Call in a transaction.
+     */
+    public boolean lockUnsent(Notification n) {
+        queuedUnlessSent(n);
+        return jdbc.sql("SELECT provider_reference FROM notification WHERE id = :id FOR UPDATE")
+                .param("id", n.id()).query((rs, i) -> rs.getString(1) == null).single();
     }
 
     public void sent(@Body SentNotification sent) {
@@ -76,7 +96,8 @@ public class NotificationLog {
         }
     }
 
-    private void applyParkedCallbacks(String sid) {
+    /** Applies the status callbacks that arrived before the notification's SID was committed. */
+    public void applyParkedCallbacks(String sid) {
         if (sid == null || jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
                 .param("sid", sid).query(Integer.class).single() == 0) {
             return;
@@ -91,12 +112,6 @@ public class NotificationLog {
                             .param("sid", sid).param("status", callback[0]).update();
                     status(sid, callback[0], callback[1]);
                 });
-    }
-
-    /** Whether notifications of this kind were already planned for the booking (saga steps can repeat). */
-    public boolean planned(String bookingId, String kind) {
-        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :booking AND kind = :kind")
-                .param("booking", bookingId).param("kind", kind).query(Integer.class).single() > 0;
     }
 
     public List<NotificationStatus> forBooking(String bookingId) {

@@ -1,5 +1,6 @@
 package io.connectify.hub.notification;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -12,7 +13,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * What a booking event sends: an SMS to the customer's phone (if any), a copy to the operator number (if
- * configured), and an HTML email. Each is logged as queued before it goes to the queue.
+ * configured), and an HTML email. Each is logged as queued before it goes to the queue. A notification's id is
+ * derived from its booking, kind, channel and recipient, so a saga step that repeats plans the same ones and queues
+ * again only those still unsent (their messages may have been lost with a rolled-back transaction); the sender
+ * sends each id once ({@link NotificationDelivery}).
  */
 @Component("notificationPlanner")
 public class NotificationPlanner {
@@ -41,12 +45,13 @@ public class NotificationPlanner {
         planned.add(notification(Channel.EMAIL, booking.customer().email(),
                 templates.render(kind, "email.subject", booking), templates.render(kind, "email.body", booking),
                 true, booking, kind));
-        planned.forEach(log::queued);
-        return planned;
+        return planned.stream().filter(log::queuedUnlessSent).toList();
     }
 
     private static Notification notification(Channel channel, String to, String subject, String body, boolean html,
                                              Booking booking, String kind) {
-        return new Notification(UUID.randomUUID().toString(), channel, to, subject, body, html, booking.id(), kind);
+        String id = UUID.nameUUIDFromBytes(String.join("|", booking.id(), kind, channel.name(), to)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+        return new Notification(id, channel, to, subject, body, html, booking.id(), kind);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -12,12 +13,18 @@ import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingStatus;
 import io.connectify.hub.booking.Customer;
 import io.connectify.hub.notification.Notification.Channel;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.mockito.ArgumentMatchers;
 
 class NotificationPlannerTest {
 
     private final NotificationLog log = mock(NotificationLog.class);
+
+    @BeforeEach
+    void nothingSentYet() {
+        when(log.queuedUnlessSent(ArgumentMatchers.any())).thenReturn(true);
+    }
 
     @Test
     void theOperatorGetsACopyOfTheCustomersSms() {
@@ -31,7 +38,22 @@ class NotificationPlannerTest {
                 org.assertj.core.groups.Tuple.tuple(Channel.EMAIL, "john@example.com"));
         assertThat(planned.get(0).body()).isEqualTo(planned.get(1).body());
         assertThat(planned.get(2).html()).isTrue();
-        verify(log, times(3)).queued(ArgumentMatchers.any());
+        verify(log, times(3)).queuedUnlessSent(ArgumentMatchers.any());
+    }
+
+    @Test
+    void aRepeatedStepPlansTheSameNotificationsAndQueuesOnlyThoseStillUnsent() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
+        var first = planner.forBooking(booking("+41791234567"), "confirmation");
+        when(log.queuedUnlessSent(ArgumentMatchers.argThat(n -> n.channel() == Channel.EMAIL))).thenReturn(false);
+
+        var again = planner.forBooking(booking("+41791234567"), "confirmation");
+
+        assertThat(first).extracting(Notification::id).doesNotHaveDuplicates();
+        assertThat(again).extracting(Notification::id)
+                .containsExactly(first.get(0).id(), first.get(1).id()); // the email was sent: not queued again
+        assertThat(planner.forBooking(booking("+41791234567"), "refund")).extracting(Notification::id)
+                .doesNotContainAnyElementsOf(first.stream().map(Notification::id).toList());
     }
 
     @Test

@@ -1,0 +1,52 @@
+package io.connectify.hub.notification;
+
+import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.HubException;
+import org.apache.camel.Body;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Sends a queued notification once, whichever copy of its message comes first. The send runs under the row lock
+ * of its notification: a second copy (a saga step that queued again what it found unsent, or another hub
+ * instance) waits and then finds it sent; a send that fails rolls back and leaves it unsent for the redelivery.
+ * The provider's reply and the lock's commit are one step apart, as a provider call and a database can only be.
+ */
+@Component("notificationDelivery")
+public class NotificationDelivery {
+
+    private final NotificationLog log;
+    private final TransactionTemplate transactions;
+    private final ProducerTemplate template;
+
+    public NotificationDelivery(NotificationLog log, TransactionTemplate transactions, ProducerTemplate template) {
+        this.log = log;
+        this.transactions = transactions;
+        this.template = template;
+    }
+
+    public void sendOnce(@Body Notification n) {
+        String sid = transactions.execute(status -> {
+            if (!log.lockUnsent(n)) {
+                return null; // a copy of it was sent already
+            }
+            SentNotification sent = dispatch(n);
+            log.sent(sent);
+            return sent.providerReference();
+        });
+        if (sid != null) {
+            log.applyParkedCallbacks(sid); // status callbacks that came while the SID was not yet committed
+        }
+    }
+
+    private SentNotification dispatch(Notification n) {
+        try {
+            return template.requestBody("direct:notification-dispatch", n, SentNotification.class);
+        } catch (CamelExecutionException e) {
+            HubException typed = Causes.find(e, HubException.class);
+            throw typed != null ? typed : e;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.connectify.hub.notification;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
+import static io.connectify.hub.support.NotificationFakes.MESSAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Collections;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.Webhooks;
+import jakarta.jms.ConnectionFactory;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jms.core.JmsTemplate;
+
+/**
+ * A payment event whose transaction rolled back after its notifications were logged (a crash, a failed broker
+ * commit) is redelivered: the notifications it had queued went with the rollback and are queued again; copies of
+ * a notification are sent once.
+ */
+@HubTest
+class NotificationRecoveryTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+    private static final String QUEUE = "notifications";
+
+    @Autowired
+    ConnectionFactory connectionFactory;
+    @Autowired
+    CamelContext camel;
+
+    @Test
+    void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
+        camel.getRouteController().stopRoute("notification-send");
+        String id;
+        try {
+            id = confirmedStripeBooking(START);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2); // SMS and email
+            // the state a rollback leaves: the notifications logged, their messages gone, the event's key not kept
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(queued()).isZero();
+            String payload = StripeFake.event("evt_paid_" + id.substring(0, 8), "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8)));
+            redeliver(payload);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+            // and once more, before the first copies are sent: two copies of each notification wait
+            redeliver(payload);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 4);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        // every copy taken from the queue (a browse does not see those in flight, hence the second)
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).until(() -> queued() == 0);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications).hasSize(2);
+        assertThat(notifications.findValuesAsText("providerReference")).doesNotContainNull().doesNotHaveDuplicates();
+    }
+
+    /** The broker's redelivery of an event whose key was never recorded. */
+    private void redeliver(String payload) {
+        jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
+        assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
+    }
+
+    private int queued() {
+        return new JmsTemplate(connectionFactory).browse(QUEUE, (session, browser) ->
+                Collections.list(browser.getEnumeration()).size());
+    }
+}

@@ -2,21 +2,28 @@ package io.connectify.hub.ops;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
 import io.connectify.hub.web.ApiReply;
+import jakarta.jms.JMSException;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
-/** GET/POST/DELETE /api/v1/admin/dead-letters[/{id}[/replay]] (admin key). */
+/**
+ * GET/POST/DELETE /api/v1/admin/dead-letters[/{id}[/replay]], and GET /api/v1/admin/broker-dead-letters[/replay]
+ * for what the broker itself dead-lettered (admin key).
+ */
 @Component("deadLetterApi")
 public class DeadLetterApi {
 
     private final DeadLetterStore store;
+    private final BrokerDeadLetters broker;
 
-    public DeadLetterApi(DeadLetterStore store) {
+    public DeadLetterApi(DeadLetterStore store, BrokerDeadLetters broker) {
         this.store = store;
+        this.broker = broker;
     }
 
     public DeadLetters list(@Header("provider") String provider, @Header("route") String route,
@@ -39,10 +46,26 @@ public class DeadLetterApi {
         return ApiReply.noContent();
     }
 
+    public BrokerQueues brokerWaiting() throws JMSException {
+        return new BrokerQueues(broker.waiting());
+    }
+
+    public BrokerReplay brokerReplay() throws JMSException {
+        return new BrokerReplay(broker.replay());
+    }
+
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 
     public record DeadLetters(List<DeadLetter> deadLetters) {
+    }
+
+    /** Messages of each of the hub's queues waiting on the broker's dead-letter queue. */
+    public record BrokerQueues(Map<String, Integer> queues) {
+    }
+
+    /** Messages moved back from the broker's dead-letter address, by source queue. */
+    public record BrokerReplay(Map<String, Integer> replayed) {
     }
 }

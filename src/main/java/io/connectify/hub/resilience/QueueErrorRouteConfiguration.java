@@ -34,6 +34,9 @@ public class QueueErrorRouteConfiguration extends RouteConfigurationBuilder {
     public void configuration() {
         routeConfiguration(QUEUE_CONSUMERS)
                 .errorHandler(deadLetterChannel("bean:deadLetterStore?method=store")
+                        // storing that fails too fails the exchange, so its transaction rolls back and the broker
+                        // redelivers (Camel's default, true, would log it, commit, and lose the message)
+                        .deadLetterHandleNewException(false)
                         .useOriginalMessage()
                         .maximumRedeliveries(maxRedeliveries)
                         .redeliveryDelay(redeliveryDelayMillis)

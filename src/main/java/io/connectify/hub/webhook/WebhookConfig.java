@@ -53,7 +53,9 @@ public class WebhookConfig {
 
     /**
      * The embedded broker redelivers a failed event with back-off and, after the configured attempts, moves it to
-     * the DLQ address instead of dropping it (Artemis drops it when no dead-letter address is set). It keeps at most
+     * the DLQ address instead of dropping it (Artemis drops it when no dead-letter address is set), into its one
+     * queue {@code DLQ} (Spring Boot's embedded configuration makes it; an external Artemis has it by default), from
+     * where the admin API moves it back (ops/BrokerDeadLetters). It keeps at most
      * {@code broker-memory} of a backlog in memory, pages the rest to its data directory (durable all the same) and
      * reads paged events back in steps of that size: Artemis's defaults (half the heap, 20 MB read ahead per queue,
      * both counted in its own estimate, about a third of what the messages take on the heap) let a burst of
@@ -70,7 +72,6 @@ public class WebhookConfig {
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
                         .setExpiryAddress(SimpleString.of("ExpiryQueue"))
-                        .setAutoCreateDeadLetterResources(true)
                         .setMaxDeliveryAttempts(maxDeliveryAttempts)
                         .setRedeliveryDelay(redeliveryDelay.toMillis())
                         .setRedeliveryMultiplier(2.0)

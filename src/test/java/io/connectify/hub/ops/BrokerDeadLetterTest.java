@@ -1,0 +1,70 @@
+package io.connectify.hub.ops;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * A payment event that fails while the dead-letter store is unavailable too is not lost: the broker redelivers it,
+ * then parks it on its dead-letter address, where a gauge and the admin API see it and a replay moves it back.
+ */
+@HubTest
+@TestPropertySource(properties = {"connectify.queues.max-delivery-attempts=2", "connectify.queues.redelivery-delay=10ms"})
+class BrokerDeadLetterTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void anEventThatCouldNotBeStoredAsADeadLetterWaitsOnTheBrokerAndIsReplayedFromThere() {
+        String id = pendingBooking(START, "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        jdbc.sql("ALTER TABLE dead_letter RENAME TO dead_letter_offline").update();
+        try {
+            assertThat(signedStripeWebhook(StripeFake.event("evt_broker_dlq", "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_broker_dlq"))).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                    httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues")
+                            .get("stripe-events").asInt()).isEqualTo(1));
+            assertThat(meters.get("connectify.queue.depth").tag("queue", "DLQ").gauge().value()).isEqualTo(1);
+        } finally {
+            jdbc.sql("ALTER TABLE dead_letter_offline RENAME TO dead_letter").update();
+        }
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/admin/broker-dead-letters", API_KEY).status()).isEqualTo(403);
+
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        var replayed = send(request("/api/v1/admin/broker-dead-letters/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+
+        assertThat(replayed.status()).isEqualTo(200);
+        JsonNode counts = replayed.json().get("replayed");
+        assertThat(counts.get("stripe-events").asInt()).isEqualTo(1);
+        assertThat(counts.get("payrexx-events").asInt()).isZero();
+        awaitStatus(id, "CONFIRMED");
+        assertThat(httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues")
+                .get("stripe-events").asInt()).isZero();
+        assertThat(meters.get("connectify.queue.depth").tag("queue", "DLQ").gauge().value()).isZero();
+    }
+}

@@ -106,12 +106,12 @@ public class BookingRepository {
 
     /**
      * Records the payment of a pending booking that still holds its slot: from then on the booking keeps the slot
-     * until it is confirmed. True also for a repeat of the payment already recorded; false when the hold ran out,
+     * until it is confirmed, with no hold to run out. True also for a repeat of the payment already recorded; false when the hold ran out,
      * the booking is past payment, or another payment was recorded for it.
      */
     public boolean recordPayment(String id, String provider, String paymentReference, long paidAmount, Instant now) {
         return jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, paid_amount = :paid, "
-                        + "updated_at = :now WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
+                        + "hold_expires_at = NULL, updated_at = :now WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
                         + "(paid_amount IS NULL AND hold_expires_at > :now) "
                         + "OR (paid_amount IS NOT NULL AND payment_reference = :reference))")
                 .param("id", id).param("provider", provider).param("reference", paymentReference)
@@ -124,7 +124,8 @@ public class BookingRepository {
      */
     public boolean reholdPaid(String id, String provider, String paymentReference, long paidAmount, Instant now) {
         return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', provider = :provider, "
-                        + "payment_reference = :reference, paid_amount = :paid, status_reason = NULL, updated_at = :now "
+                        + "payment_reference = :reference, paid_amount = :paid, hold_expires_at = NULL, "
+                        + "status_reason = NULL, updated_at = :now "
                         + "WHERE id = :id AND paid_amount IS NULL "
                         + "AND status IN ('EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT')")
                 .param("id", id).param("provider", provider).param("reference", paymentReference)

@@ -49,6 +49,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
         assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_wait");
+        assertThat(booking.has("holdExpiresAt")).isFalse(); // paid: the slot is kept with no hold to run out
 
         // the hold runs out: the unpaid booking's slot is released, the paid one's is not
         clock.advance(Duration.ofMinutes(16));

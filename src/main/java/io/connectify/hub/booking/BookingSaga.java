@@ -20,7 +20,6 @@ import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DuplicateEventException;
-import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.SlotNotBookableException;
@@ -298,8 +297,7 @@ public class BookingSaga {
             }
             template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
         } catch (CamelExecutionException e) {
-            HubException typed = Causes.find(e, HubException.class);
-            throw typed != null ? typed : e;
+            throw Causes.hubErrorOr(e);
         }
     }
 

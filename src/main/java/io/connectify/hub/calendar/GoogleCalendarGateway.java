@@ -13,7 +13,6 @@ import com.google.api.services.calendar.model.FreeBusyRequest;
 import com.google.api.services.calendar.model.FreeBusyRequestItem;
 import com.google.api.services.calendar.model.FreeBusyResponse;
 import io.connectify.hub.resilience.Causes;
-import io.connectify.hub.resilience.HubException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -107,8 +106,7 @@ public class GoogleCalendarGateway {
         try {
             return template.requestBodyAndHeaders(endpoint, body, headers, type);
         } catch (CamelExecutionException e) {
-            HubException typed = Causes.find(e, HubException.class);
-            throw typed != null ? typed : e;
+            throw Causes.hubErrorOr(e);
         }
     }
 }

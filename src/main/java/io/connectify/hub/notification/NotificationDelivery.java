@@ -1,7 +1,6 @@
 package io.connectify.hub.notification;
 
 import io.connectify.hub.resilience.Causes;
-import io.connectify.hub.resilience.HubException;
 import org.apache.camel.Body;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
@@ -45,8 +44,7 @@ public class NotificationDelivery {
         try {
             return template.requestBody("direct:notification-dispatch", n, SentNotification.class);
         } catch (CamelExecutionException e) {
-            HubException typed = Causes.find(e, HubException.class);
-            throw typed != null ? typed : e;
+            throw Causes.hubErrorOr(e);
         }
     }
 }

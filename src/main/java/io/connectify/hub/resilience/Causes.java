@@ -6,6 +6,15 @@ public final class Causes {
     private Causes() {
     }
 
+    /**
+     * What a call through a ProducerTemplate should throw: the hub's typed error inside Camel's wrapper, so the
+     * caller's error handling (retry or not, problem type) sees it; else the failure itself.
+     */
+    public static RuntimeException hubErrorOr(RuntimeException failure) {
+        HubException typed = find(failure, HubException.class);
+        return typed != null ? typed : failure;
+    }
+
     /** The first throwable of {@code type} in the chain starting at {@code failure}, or null. */
     public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

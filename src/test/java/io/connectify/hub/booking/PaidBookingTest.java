@@ -15,7 +15,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
-import java.util.Objects;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -41,10 +40,7 @@ class PaidBookingTest extends Webhooks {
 
         assertThat(signedStripeWebhook(event("evt_wait_paid", "checkout.session.completed",
                 checkoutSession(paid, "paid", "pi_wait"))).status()).isEqualTo(200);
-        JsonNode letter = await().atMost(Duration.ofSeconds(15)).until(() -> {
-            JsonNode list = httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters");
-            return list.size() == 1 ? list.get(0) : null;
-        }, Objects::nonNull);
+        JsonNode letter = awaitDeadLetter("stripe");
         JsonNode booking = httpGet("/api/v1/bookings/" + paid).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);

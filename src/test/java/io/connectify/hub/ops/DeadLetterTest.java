@@ -6,7 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -33,10 +32,7 @@ class DeadLetterTest extends Webhooks {
         assertThat(signedStripeWebhook(StripeFake.event("evt_dead_1", "checkout.session.completed",
                 StripeFake.checkoutSession(id, "paid", "pi_dead"))).status()).isEqualTo(200);
 
-        JsonNode letter = await().atMost(Duration.ofSeconds(15)).until(() -> {
-            JsonNode list = httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters");
-            return list.size() == 1 ? list.get(0) : null;
-        }, java.util.Objects::nonNull);
+        JsonNode letter = awaitDeadLetter("stripe");
         assertThat(letter.get("routeId").asText()).isEqualTo("stripe-event-dispatch");
         assertThat(letter.get("sourceQueue").asText()).isEqualTo("stripe-events");
         assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery

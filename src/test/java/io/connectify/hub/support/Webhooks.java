@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 /** Booking and webhook steps the payment tests share. */
 public abstract class Webhooks extends HubTestBase {
 
@@ -48,6 +50,14 @@ public abstract class Webhooks extends HubTestBase {
                 StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8)))).status()).isEqualTo(200);
         awaitStatus(id, "CONFIRMED");
         return id;
+    }
+
+    /** The one dead letter of a provider's queue, once it is stored. */
+    protected JsonNode awaitDeadLetter(String provider) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> {
+            JsonNode list = httpGet("/api/v1/admin/dead-letters?provider=" + provider, ADMIN_KEY).json().get("deadLetters");
+            return list.size() == 1 ? list.get(0) : null;
+        }, java.util.Objects::nonNull);
     }
 
     protected void awaitStatus(String bookingId, String status) {

@@ -8,7 +8,6 @@ import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
-import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;

@@ -93,6 +93,20 @@ public class BookingRepository {
                 .update() == 1;
     }
 
+    /**
+     * REFUNDED, by a payment that paid for nothing (the slot was taken, the booking cancelled before it): recorded on
+     * the booking, so a repeat of its event is known as that payment's.
+     */
+    public boolean refundedUnused(String id, List<BookingStatus> from, Booking payment, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, provider = :provider, "
+                        + "payment_reference = :reference, paid_amount = :paid, hold_expires_at = NULL, "
+                        + "updated_at = :now WHERE id = :id AND status IN (:from) AND paid_amount IS NULL")
+                .param("id", id).param("reason", reason).param("provider", payment.provider())
+                .param("reference", payment.paymentReference()).param("paid", payment.paidAmount())
+                .param("now", utc(now)).param("from", from.stream().map(Enum::name).toList())
+                .update() == 1;
+    }
+
     /** PENDING_PAYMENT -> CONFIRMED with the calendar event and the payment that paid it. */
     public boolean confirm(String id, String eventId, String provider, String paymentReference, long paidAmount,
                            Instant now) {

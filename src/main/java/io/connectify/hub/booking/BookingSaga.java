@@ -143,8 +143,12 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
-            if (current.status() == BookingStatus.CONFIRMED) {
-                notifyOnce(bookingId, CONFIRMATION); // a redelivery after the notification step had failed
+            // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
+            switch (current.status()) {
+                case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
+                case REFUNDED -> notifyOnce(bookingId, REFUND);
+                case CANCELLED -> notifyOnce(bookingId, CANCELLATION);
+                default -> { }
             }
             return true;
         }
@@ -154,13 +158,14 @@ public class BookingSaga {
                     + ", which is " + current.status());
         }
         refund(payment, null);
+        // the refunded payment is recorded on the booking, so a repeat of its event is known as such
         if (PAYABLE.contains(current.status()) && !current.paid()) {
             log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
-            bookings.transition(bookingId, PAYABLE, BookingStatus.REFUNDED, "slot taken before the payment arrived", now);
+            bookings.refundedUnused(bookingId, PAYABLE, payment, "slot taken before the payment arrived", now);
             notifyOnce(bookingId, REFUND);
         } else if (current.status() == BookingStatus.CANCELLED && !current.paid()) {
             log.warn("Booking {} was paid after it was cancelled: refunding", bookingId);
-            bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
+            bookings.refundedUnused(bookingId, List.of(BookingStatus.CANCELLED), payment,
                     "paid after it was cancelled: refunded", now);
             notifyOnce(bookingId, REFUND);
         } else {
@@ -174,10 +179,18 @@ public class BookingSaga {
      * when that changed nothing.
      */
     public boolean markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
-        if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
-                BookingStatus.PAYMENT_FAILED, "the provider reported the payment failed", now())) {
+        Booking booking = known(bookingId);
+        if (booking == null) {
+            return false;
+        }
+        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PAYMENT_FAILED,
+                "the provider reported the payment failed", now())) {
             log.info("Booking {} payment failed", bookingId);
             notifyOnce(bookingId, PAYMENT_FAILED);
+            return true;
+        }
+        if (booking.status() == BookingStatus.PAYMENT_FAILED) {
+            notifyOnce(bookingId, PAYMENT_FAILED); // a redelivery: what its rolled-back first run queued, again
             return true;
         }
         return false;

@@ -41,7 +41,9 @@ public class NotificationLog {
     /**
      * Logs a booking's notification as queued unless it is logged already (its id is derived from what it is), and
      * answers whether it still waits to be sent. An insert that checks first, rather than one that fails on the
-     * duplicate key: in PostgreSQL a failed statement would abort the caller's transaction.
+     * duplicate key: in PostgreSQL a failed statement would abort the caller's transaction. Two inserts of one id at
+     * the same moment (a message read before the row its sender logged was committed) still meet the key: the one
+     * that fails is retried, as its transaction's work.
      */
     public boolean queuedUnlessSent(Notification n) {
         jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, updated_at) "

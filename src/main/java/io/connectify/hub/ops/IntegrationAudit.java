@@ -6,6 +6,8 @@ import java.time.ZoneOffset;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,18 +22,24 @@ public class IntegrationAudit {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final TransactionTemplate ownTransaction;
 
-    public IntegrationAudit(JdbcClient jdbc, Clock clock) {
+    public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.clock = clock;
+        // a transaction of its own: a call made inside another one (a notification's send, under its row lock) is
+        // audited even when that one rolls back, and a failed audit write cannot abort it (PostgreSQL would)
+        this.ownTransaction = new TransactionTemplate(transactions.getTransactionManager());
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     public void record(String provider, String operation, String outcome, long latencyMillis) {
         try {
-            jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
+            ownTransaction.executeWithoutResult(status -> jdbc.sql(
+                            "INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
                             + "VALUES (:provider, :operation, :outcome, :latency, :at)")
                     .param("provider", provider).param("operation", operation).param("outcome", outcome)
-                    .param("latency", latencyMillis).param("at", clock.instant().atOffset(ZoneOffset.UTC)).update();
+                    .param("latency", latencyMillis).param("at", clock.instant().atOffset(ZoneOffset.UTC)).update());
         } catch (RuntimeException e) {
             log.warn("Audit record of a {} call not written: {}", provider, e.getClass().getSimpleName());
         }

@@ -98,6 +98,18 @@ class PaidBookingTest extends Webhooks {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.sql(
                 "SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund'").param("id", id)
                 .query(Integer.class).single()).isPositive());
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_after_cancel");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+
+        // Stripe's second event of the same payment is known as a repeat: no second refund
+        assertThat(signedStripeWebhook(event("evt_after_cancel_intent", "payment_intent.succeeded",
+                paymentIntent(id, "pi_after_cancel", "succeeded"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_after_cancel_intent'")
+                .query(Integer.class).single() == 1);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("REFUNDED");
     }
 
     @Test

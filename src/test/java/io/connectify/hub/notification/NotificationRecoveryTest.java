@@ -73,6 +73,53 @@ class NotificationRecoveryTest extends Webhooks {
         assertThat(notifications.findValuesAsText("providerReference")).doesNotContainNull().doesNotHaveDuplicates();
     }
 
+    @Test
+    void aRedeliveredFailureEventQueuesItsLostNotificationsAgain() throws Exception {
+        camel.getRouteController().stopRoute("notification-send");
+        String id;
+        try {
+            id = pendingBooking(START, "stripe");
+            String payload = StripeFake.event("evt_failed_" + id.substring(0, 8), "payment_intent.payment_failed",
+                    StripeFake.paymentIntent(id, "pi_failed", "requires_payment_method"));
+            assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
+            awaitStatus(id, "PAYMENT_FAILED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+
+            redeliver(payload);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).containsOnly("payment-failed");
+    }
+
+    @Test
+    void aQueuedNotificationWhoseSendFailsIsAudited() {
+        notify.twilio().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo(MESSAGES))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)));
+        int before = failedTwilioCalls();
+
+        confirmedStripeBooking(START);
+
+        // the send failed inside the notification's transaction, which rolled back; its audit record did not
+        await().atMost(Duration.ofSeconds(15)).until(() -> failedTwilioCalls() > before);
+    }
+
+    private int failedTwilioCalls() {
+        return jdbc.sql("SELECT COUNT(*) FROM integration_audit WHERE provider = 'twilio' AND outcome <> 'ok'")
+                .query(Integer.class).single();
+    }
+
     /** The broker's redelivery of an event whose key was never recorded. */
     private void redeliver(String payload) {
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();

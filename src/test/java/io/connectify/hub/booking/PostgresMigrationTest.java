@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
+
+import io.connectify.hub.notification.Notification;
+import io.connectify.hub.notification.NotificationLog;
+import io.connectify.hub.notification.SentNotification;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -64,5 +69,74 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7");
+    }
+
+    @Test
+    void aPaidBookingKeepsItsSlotUntilConfirmedOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Booking paid = pending("2f1c7d0e-0000-4000-8000-000000000002", "2026-12-02T08:00:00Z", now);
+        Booking late = pending("2f1c7d0e-0000-4000-8000-000000000003", "2026-12-02T10:00:00Z", now);
+        Instant later = now.plusSeconds(901);
+
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue(); // its repeat
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).isFalse(); // another payment
+        assertThat(repository.expireHolds(later)).isEqualTo(1); // only the unpaid one
+        assertThat(repository.transition(paid.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
+                "cancelled", later)).isFalse();
+        assertThat(repository.activeRanges(paid.start().toInstant(), late.end().toInstant(), later))
+                .containsExactly(paid.range());
+        assertThat(repository.confirm(paid.id(), "bkevent", "stripe", "pi_1", 9000, later)).isTrue();
+
+        assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isTrue();
+        assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount,
+                Booking::holdExpiresAt).containsExactly(BookingStatus.PENDING_PAYMENT, 9000L, null);
+        Booking cancelled = pending("2f1c7d0e-0000-4000-8000-000000000004", "2026-12-02T12:00:00Z", now);
+        repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
+                "cancelled before payment", now);
+        Booking payment = new Booking(cancelled.id(), BookingStatus.CANCELLED, cancelled.start(), cancelled.end(), 60,
+                9000, "CHF", cancelled.customer(), "Consultation", null, "stripe", null, null, null, now, "pi_3", null,
+                9000L);
+        assertThat(repository.refundedUnused(cancelled.id(), List.of(BookingStatus.CANCELLED), payment, "refunded",
+                later)).isTrue();
+        assertThat(repository.find(cancelled.id()).orElseThrow()).extracting(Booking::status, Booking::paymentReference)
+                .containsExactly(BookingStatus.REFUNDED, "pi_3");
+    }
+
+    @Test
+    void aNotificationIsLoggedOnceAndLockedForItsSendOnPostgres() {
+        var transactions = new TransactionTemplate(new DataSourceTransactionManager(postgres.getPostgresDatabase()));
+        var log = new NotificationLog(jdbc, java.time.Clock.systemUTC(),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        var n = new Notification("7d6f2c3e-0000-4000-8000-0000000000aa", Notification.Channel.SMS, "+41791234567",
+                null, "Hello", false, "2f1c7d0e-0000-4000-8000-000000000009", "confirmation");
+
+        Boolean loggedTwiceUnsent = transactions.execute(status -> log.queuedUnlessSent(n) && log.queuedUnlessSent(n));
+        Boolean lockedUnsent = transactions.execute(status -> {
+            boolean unsent = log.lockUnsent(n);
+            log.sent(new SentNotification(n.id(), "SMS", "SM123", "queued"));
+            return unsent;
+        });
+        Boolean stillUnsent = transactions.execute(status -> log.lockUnsent(n) || log.queuedUnlessSent(n));
+
+        assertThat(loggedTwiceUnsent).isTrue();
+        assertThat(lockedUnsent).isTrue();
+        assertThat(stillUnsent).isFalse();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id").param("id", n.id())
+                .query(Integer.class).single()).isEqualTo(1);
+    }
+
+    private Booking pending(String id, String startUtc, Instant now) {
+        var zurich = ZoneId.of("Europe/Zurich");
+        Instant start = Instant.parse(startUtc);
+        Booking b = new Booking(id, BookingStatus.PENDING_PAYMENT, start.atZone(zurich).toOffsetDateTime(),
+                start.plusSeconds(3600).atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
+                new Customer("John Doe", "john@example.com", null, "de", "Europe/Zurich"), "Consultation", null, null,
+                null, null, now.plusSeconds(900), now, null, null, null);
+        repository.withSlotLock(() -> {
+            repository.insert(b, now);
+            return 1;
+        });
+        return b;
     }
 }

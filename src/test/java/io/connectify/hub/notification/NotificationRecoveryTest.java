@@ -38,7 +38,9 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
-        camel.getRouteController().stopRoute("notification-send");
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0); // no other test's notification waits
+        camel.getRouteController().stopRoute("notification-send"); // (and none is in flight once it has stopped)
+        notify.reset();
         String id;
         try {
             id = confirmedStripeBooking(START);
@@ -75,7 +77,9 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void aRedeliveredFailureEventQueuesItsLostNotificationsAgain() throws Exception {
-        camel.getRouteController().stopRoute("notification-send");
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0); // no other test's notification waits
+        camel.getRouteController().stopRoute("notification-send"); // (and none is in flight once it has stopped)
+        notify.reset();
         String id;
         try {
             id = pendingBooking(START, "stripe");
@@ -113,6 +117,9 @@ class NotificationRecoveryTest extends Webhooks {
 
         // the send failed inside the notification's transaction, which rolled back; its audit record did not
         await().atMost(Duration.ofSeconds(15)).until(() -> failedTwilioCalls() > before);
+        // (the email goes out meanwhile: nothing of this test is left in the queue for the next one)
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
     }
 
     private int failedTwilioCalls() {

@@ -120,12 +120,13 @@ public class BookingRepository {
 
     /**
      * Records the payment of a pending booking that still holds its slot: from then on the booking keeps the slot
-     * until it is confirmed, with no hold to run out. True also for a repeat of the payment already recorded; false when the hold ran out,
-     * the booking is past payment, or another payment was recorded for it.
+     * until it is confirmed, with no hold to run out. True also for a repeat of the payment already recorded; false
+     * when the hold ran out, the booking is past payment, or another payment was recorded for it.
      */
     public boolean recordPayment(String id, String provider, String paymentReference, long paidAmount, Instant now) {
         return jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, paid_amount = :paid, "
-                        + "hold_expires_at = NULL, updated_at = :now WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
+                        + "hold_expires_at = NULL, updated_at = :now "
+                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
                         + "(paid_amount IS NULL AND hold_expires_at > :now) "
                         + "OR (paid_amount IS NOT NULL AND payment_reference = :reference))")
                 .param("id", id).param("provider", provider).param("reference", paymentReference)

@@ -92,7 +92,8 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
-        Booking payment = paidBy(booking, provider, paymentReference, paidAmount == null ? booking.amount() : paidAmount);
+        long paid = paidAmount == null ? booking.amount() : paidAmount;
+        Booking payment = paidBy(booking, provider, paymentReference, paid);
         Instant now = now();
         if (payment.paidAmount() < booking.amount()) {
             log.warn("Booking {} was paid {} of its price {} {}: refunding the payment", bookingId,
@@ -127,7 +128,8 @@ public class BookingSaga {
         if (!PAYABLE.contains(booking.status())) {
             return false;
         }
-        if (bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(), payment.paidAmount(), now)) {
+        if (bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(), payment.paidAmount(),
+                now)) {
             return true;
         }
         if (booking.paid()) {
@@ -169,7 +171,8 @@ public class BookingSaga {
                     "paid after it was cancelled: refunded", now);
             notifyOnce(bookingId, REFUND);
         } else {
-            log.warn("Booking {} ({}) was paid a second time: refunding the second payment", bookingId, current.status());
+            log.warn("Booking {} ({}) was paid a second time: refunding the second payment", bookingId,
+                    current.status());
         }
         return true;
     }

@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.stereotype.Component;
 
@@ -27,21 +28,29 @@ public class IntegrationAudit {
     public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.clock = clock;
-        // a transaction of its own: a call made inside another one (a notification's send, under its row lock) is
-        // audited even when that one rolls back, and a failed audit write cannot abort it (PostgreSQL would)
         this.ownTransaction = new TransactionTemplate(transactions.getTransactionManager());
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     public void record(String provider, String operation, String outcome, long latencyMillis) {
         try {
-            ownTransaction.executeWithoutResult(status -> jdbc.sql(
-                            "INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
-                            + "VALUES (:provider, :operation, :outcome, :latency, :at)")
-                    .param("provider", provider).param("operation", operation).param("outcome", outcome)
-                    .param("latency", latencyMillis).param("at", clock.instant().atOffset(ZoneOffset.UTC)).update());
+            if (TransactionSynchronizationManager.isActualTransactionActive()) {
+                // a call made inside a transaction (a notification's send, under its row lock): audited in one of
+                // its own, so the record stays when that one rolls back and a failed write cannot abort it
+                // (PostgreSQL would)
+                ownTransaction.executeWithoutResult(status -> insert(provider, operation, outcome, latencyMillis));
+            } else {
+                insert(provider, operation, outcome, latencyMillis);
+            }
         } catch (RuntimeException e) {
             log.warn("Audit record of a {} call not written: {}", provider, e.getClass().getSimpleName());
         }
+    }
+
+    private void insert(String provider, String operation, String outcome, long latencyMillis) {
+        jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
+                        + "VALUES (:provider, :operation, :outcome, :latency, :at)")
+                .param("provider", provider).param("operation", operation).param("outcome", outcome)
+                .param("latency", latencyMillis).param("at", clock.instant().atOffset(ZoneOffset.UTC)).update();
     }
 }

@@ -115,9 +115,20 @@ public class BookingSaga {
         }
         if (bookings.confirm(bookingId, eventId, provider, payment.paymentReference(), payment.paidAmount(), now)) {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
-        } else if (bookings.find(bookingId).orElseThrow().status() != BookingStatus.CONFIRMED) {
-            // cannot happen while only confirm() moves a paid booking; should it, the event is retried, then kept
-            throw new IllegalStateException("Booking " + bookingId + " left PENDING_PAYMENT while being confirmed");
+        } else {
+            Booking current = bookings.find(bookingId).orElseThrow();
+            if (current.status() == BookingStatus.REFUNDED
+                    && Objects.equals(current.paymentReference(), payment.paymentReference())) {
+                // cancelled and refunded while the event was being created: the event just made goes too
+                log.info("Booking {} was cancelled while being confirmed: its calendar event removed", bookingId);
+                removeEvent(current, eventId);
+                notifyOnce(bookingId, REFUND);
+                return true;
+            }
+            if (current.status() != BookingStatus.CONFIRMED) {
+                // nothing else moves a paid booking; should something, the event is retried, then kept
+                throw new IllegalStateException("Booking " + bookingId + " left PENDING_PAYMENT while being confirmed");
+            }
         }
         notifyOnce(bookingId, CONFIRMATION);
         return true;
@@ -148,7 +159,13 @@ public class BookingSaga {
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
             switch (current.status()) {
                 case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
-                case REFUNDED -> notifyOnce(bookingId, REFUND);
+                case REFUNDED -> {
+                    if (current.calendarEventId() == null) {
+                        // refunded before it was confirmed: an event its first run made may be left to remove
+                        removeEvent(current, eventIdFor(bookingId));
+                    }
+                    notifyOnce(bookingId, REFUND);
+                }
                 case CANCELLED -> notifyOnce(bookingId, CANCELLATION);
                 default -> { }
             }
@@ -209,16 +226,20 @@ public class BookingSaga {
         return false;
     }
 
-    /** Cancels a booking: a pending one frees its slot; a confirmed one loses its event and, in time, is refunded. */
+    /**
+     * Cancels a booking: an unpaid one frees its slot; a paid one not yet confirmed is refunded in full (the hub never
+     * confirmed it); a confirmed one loses its event and, in time, is refunded.
+     */
     public Booking cancel(String bookingId) {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
         Instant now = now();
         switch (booking.status()) {
             case PENDING_PAYMENT, PAYMENT_FAILED, EXPIRED -> {
-                if (!bookings.transition(bookingId, PAYABLE, BookingStatus.CANCELLED, "cancelled before payment", now)) {
-                    // paid meanwhile (or being confirmed): cancelling now would keep the money without a booking
-                    throw new InvalidStateException("The booking's payment has arrived and is being confirmed; "
-                            + "cancel it once it is CONFIRMED");
+                boolean cancelled = booking.paid() ? refundUnconfirmed(bookingId, now)
+                        : bookings.transition(bookingId, PAYABLE, BookingStatus.CANCELLED, "cancelled before payment",
+                        now);
+                if (!cancelled) {
+                    return cancel(bookingId); // paid or confirmed meanwhile: cancelled as it is now
                 }
             }
             case CONFIRMED -> {
@@ -238,6 +259,27 @@ public class BookingSaga {
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
         }
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * Cancels a paid booking waiting for its confirmation (Google down, its event a dead letter): its event, should the
+     * confirmation have made it, is removed and the payment refunded, under the booking's row lock, so a confirmation
+     * in flight either committed first (false: cancelled as confirmed) or finds it REFUNDED and removes its event.
+     * The event goes before the refund: a refund with the booking left to confirm would be a booking not paid for.
+     */
+    private boolean refundUnconfirmed(String bookingId, Instant now) {
+        return bookings.withBookingLock(bookingId, () -> {
+            Booking current = bookings.find(bookingId).orElseThrow();
+            if (current.status() != BookingStatus.PENDING_PAYMENT || !current.paid()) {
+                return false;
+            }
+            removeEvent(current, eventIdFor(bookingId));
+            refund(current, null);
+            bookings.refundedUnconfirmed(bookingId, "cancelled before its confirmation: refunded", now);
+            log.info("Booking {} cancelled before its confirmation: payment refunded", bookingId);
+            notifyOnce(bookingId, REFUND);
+            return true;
+        });
     }
 
     /** Moves a confirmed booking to another free slot of the same length; no new payment. */
@@ -284,23 +326,30 @@ public class BookingSaga {
      */
     private void notifyOnce(String bookingId, String kind) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
-        bookings.withBookingLock(bookingId, () -> template.sendBodyAndHeader("direct:booking-notify",
-                bookings.find(bookingId).orElseThrow(), NotificationPlanner.KIND, kind));
+        bookings.withBookingLock(bookingId, () -> {
+            template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
+                    NotificationPlanner.KIND, kind);
+            return null;
+        });
     }
 
     private void removeEvent(Booking booking) {
-        if (booking.calendarEventId() == null) {
-            return;
+        if (booking.calendarEventId() != null) {
+            removeEvent(booking, booking.calendarEventId());
         }
+    }
+
+    /** Deletes the event, or marks it cancelled (connectify.payments.delete-cancelled-events); gone already is fine. */
+    private void removeEvent(Booking booking, String eventId) {
         try {
             if (payments.deleteCancelledEvents()) {
-                calendar.delete(booking.calendarEventId());
+                calendar.delete(eventId);
             } else {
-                calendar.patch(booking.calendarEventId(), new CalendarEvent(null, "Cancelled: " + booking.summary(),
-                        null, null, null, "cancelled", null, null));
+                calendar.patch(eventId, new CalendarEvent(null, "Cancelled: " + booking.summary(), null, null, null,
+                        "cancelled", null, null));
             }
         } catch (NotFoundException alreadyGone) {
-            log.info("Calendar event of booking {} was already removed", booking.id());
+            log.info("Calendar event of booking {} was already removed or never made", booking.id());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.connectify.hub.booking;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -32,7 +33,7 @@ class PaidBookingTest extends Webhooks {
     private static final String START = "2026-12-03T09:00:00+01:00";
 
     @Test
-    void aPaidBookingWaitingForItsCalendarEventKeepsItsSlotThroughExpiryCancellationAndLaterFailures() {
+    void aPaidBookingWaitingForItsCalendarEventKeepsItsSlotThroughExpiryAndLaterFailures() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String paid = pendingBooking(START, "stripe");
         String unpaid = pendingBooking("2026-12-03T13:00:00+01:00", "stripe");
@@ -51,11 +52,6 @@ class PaidBookingTest extends Webhooks {
         clock.advance(Duration.ofMinutes(16));
         awaitStatus(unpaid, "EXPIRED");
         assertThat(status(paid)).isEqualTo("PENDING_PAYMENT");
-
-        // cancelling now would keep the money without a booking
-        var cancel = httpPost("/api/v1/bookings/" + paid + "/cancel", "");
-        assertThat(cancel.status()).isEqualTo(409);
-        assertThat(cancel.json().get("type").asText()).isEqualTo("invalid-state");
 
         // a failed attempt reported later (another card, another intent) does not undo the payment
         assertThat(signedStripeWebhook(event("evt_wait_failed", "payment_intent.payment_failed",
@@ -82,6 +78,69 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void aPaidBookingGoogleNeverTakesIsRefundedWhenCancelledAndItsReplayedEventChangesNothing() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(signedStripeWebhook(event("evt_never_taken", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_never_taken"))).status()).isEqualTo(200);
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(cancel.json().get("statusReason").asText()).contains("before its confirmation");
+        // whatever the cut-off: the hub never confirmed it
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=pi_never_taken"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_never_taken")));
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // in case an attempt had made it
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+
+        // the dead letter replayed later: a repeat of a refunded payment, no event and no second refund
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    @Test
+    void aCancellationWhileTheCalendarEventIsBeingMadeRefundsAndTheEventIsRemovedOnceMade() {
+        String id = pendingBooking(START, "stripe");
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        // Google answers the insert after the cancellation has been made (within the tests' 1 s read timeout)
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                BookingSaga.eventIdFor(id), "x", START, START)).withFixedDelay(700)));
+        assertThat(signedStripeWebhook(event("evt_slow_insert", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_slow_insert"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                !google.server().findAll(postRequestedFor(urlPathEqualTo(EVENTS))).isEmpty());
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
+
+        // the insert returns: the confirmation finds the booking refunded and removes the event it made
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    @Test
     void aPaymentForACancelledBookingIsRefunded() {
         String id = pendingBooking(START, "stripe");
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
@@ -95,9 +154,7 @@ class PaidBookingTest extends Webhooks {
                 .withRequestBody(containing("payment_intent=pi_after_cancel"))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_after_cancel")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.sql(
-                "SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund'").param("id", id)
-                .query(Integer.class).single()).isPositive());
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_after_cancel");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
@@ -142,5 +199,10 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.has("paidAmount")).isFalse();
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    private int notifications(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(Integer.class).single();
     }
 }

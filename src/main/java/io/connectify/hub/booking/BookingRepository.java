@@ -22,7 +22,7 @@ public class BookingRepository {
     // a paid booking keeps its slot until it is confirmed, however long that takes (a provider down, a dead letter)
     private static final String ACTIVE = "(status = 'CONFIRMED' OR (status = 'PENDING_PAYMENT' "
             + "AND (hold_expires_at > :now OR paid_amount IS NOT NULL)))";
-    // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or refundedUnconfirmed()
+    // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
 
     private final JdbcClient jdbc;
@@ -50,10 +50,10 @@ public class BookingRepository {
      * Runs work in a transaction holding the booking's row lock: one saga step per booking at a time, across
      * threads and hub instances (two instances can receive the same payment event at the same moment).
      */
-    public <T> T withBookingLock(String id, Supplier<T> work) {
-        return transactions.execute(status -> {
+    public void withBookingLock(String id, Runnable work) {
+        transactions.executeWithoutResult(status -> {
             jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).optional();
-            return work.get();
+            work.run();
         });
     }
 
@@ -83,7 +83,7 @@ public class BookingRepository {
      * Moves a booking to {@code to} only if it is in one of {@code from}: the single place where status changes,
      * so a duplicate or reordered event can never move a booking backwards. A paid booking waiting for its
      * confirmation does not move (no expiry or failure event can undo a payment); only {@link #confirm} and a
-     * cancellation with its refund ({@link #refundedUnconfirmed}) take it on. Answers whether it moved.
+     * cancellation ({@link #cancelUnconfirmed}) take it on. Answers whether it moved.
      */
     public boolean transition(String id, List<BookingStatus> from, BookingStatus to, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status = :to, status_reason = :reason, updated_at = :now "
@@ -108,11 +108,12 @@ public class BookingRepository {
     }
 
     /**
-     * A paid booking waiting for its confirmation, cancelled and its payment refunded: REFUNDED. The caller holds the
-     * booking's row lock, so a confirmation in flight cannot commit meanwhile and finds the booking REFUNDED.
+     * A paid booking waiting for its confirmation, cancelled: CANCELLED, its refund still to make. Committed before
+     * anything is asked of a provider, so from here on no confirmation can take the booking (confirm() needs it
+     * PENDING_PAYMENT) and its slot is free. False when it is not (or no longer) a paid booking waiting.
      */
-    public boolean refundedUnconfirmed(String id, String reason, Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, updated_at = :now "
+    public boolean cancelUnconfirmed(String id, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = :reason, updated_at = :now "
                         + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL")
                 .param("id", id).param("reason", reason).param("now", utc(now)).update() == 1;
     }

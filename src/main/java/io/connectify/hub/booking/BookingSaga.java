@@ -46,6 +46,8 @@ public class BookingSaga {
     static final String CANCELLATION = "cancellation";
     static final String REFUND = "refund";
     static final String PAYMENT_FAILED = "payment-failed";
+    static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
+    static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -117,12 +119,11 @@ public class BookingSaga {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         } else {
             Booking current = bookings.find(bookingId).orElseThrow();
-            if (current.status() == BookingStatus.REFUNDED
-                    && Objects.equals(current.paymentReference(), payment.paymentReference())) {
-                // cancelled and refunded while the event was being created: the event just made goes too
-                log.info("Booking {} was cancelled while being confirmed: its calendar event removed", bookingId);
+            if (cancelledUnconfirmed(current, payment)) {
+                // cancelled while the event was being made: the event just made goes (a failure retries this run)
+                log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
-                notifyOnce(bookingId, REFUND);
+                settleCancelledUnconfirmed(current);
                 return true;
             }
             if (current.status() != BookingStatus.CONFIRMED) {
@@ -156,16 +157,17 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
+            if (cancelledUnconfirmed(current, payment)) {
+                // cancelled before its confirmation: the refund finished should the cancellation's have failed,
+                // and an event this payment's first run made (then failed) removed
+                settleCancelledUnconfirmed(current);
+                removeEventIfMade(current);
+                return true;
+            }
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
             switch (current.status()) {
                 case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
-                case REFUNDED -> {
-                    if (current.calendarEventId() == null) {
-                        // refunded before it was confirmed: an event its first run made may be left to remove
-                        removeEvent(current, eventIdFor(bookingId));
-                    }
-                    notifyOnce(bookingId, REFUND);
-                }
+                case REFUNDED -> notifyOnce(bookingId, REFUND);
                 case CANCELLED -> notifyOnce(bookingId, CANCELLATION);
                 default -> { }
             }
@@ -235,12 +237,26 @@ public class BookingSaga {
         Instant now = now();
         switch (booking.status()) {
             case PENDING_PAYMENT, PAYMENT_FAILED, EXPIRED -> {
-                boolean cancelled = booking.paid() ? refundUnconfirmed(bookingId, now)
+                boolean cancelled = booking.paid()
+                        ? bookings.cancelUnconfirmed(bookingId, CANCELLED_UNCONFIRMED, now)
                         : bookings.transition(bookingId, PAYABLE, BookingStatus.CANCELLED, "cancelled before payment",
                         now);
                 if (!cancelled) {
                     return cancel(bookingId); // paid or confirmed meanwhile: cancelled as it is now
                 }
+                if (booking.paid()) {
+                    Booking current = bookings.find(bookingId).orElseThrow();
+                    settleCancelledUnconfirmed(current);
+                    removeEventIfMade(current);
+                }
+            }
+            case CANCELLED -> {
+                if (!cancelledUnconfirmed(booking, booking)) {
+                    throw new InvalidStateException("A booking that is CANCELLED cannot be cancelled");
+                }
+                // a cancellation whose refund failed (the provider down): the refund tried again
+                settleCancelledUnconfirmed(booking);
+                removeEventIfMade(booking);
             }
             case CONFIRMED -> {
                 removeEvent(booking);
@@ -262,24 +278,44 @@ public class BookingSaga {
     }
 
     /**
-     * Cancels a paid booking waiting for its confirmation (Google down, its event a dead letter): its event, should the
-     * confirmation have made it, is removed and the payment refunded, under the booking's row lock, so a confirmation
-     * in flight either committed first (false: cancelled as confirmed) or finds it REFUNDED and removes its event.
-     * The event goes before the refund: a refund with the booking left to confirm would be a booking not paid for.
+     * A paid booking cancelled before its confirmation (by {@link BookingRepository#cancelUnconfirmed}) and the
+     * payment that paid it: CANCELLED with its refund to make, or REFUNDED. A confirmed booking always has its event
+     * id, so one without is one the hub never confirmed.
      */
-    private boolean refundUnconfirmed(String bookingId, Instant now) {
-        return bookings.withBookingLock(bookingId, () -> {
-            Booking current = bookings.find(bookingId).orElseThrow();
-            if (current.status() != BookingStatus.PENDING_PAYMENT || !current.paid()) {
-                return false;
-            }
-            removeEvent(current, eventIdFor(bookingId));
+    private static boolean cancelledUnconfirmed(Booking current, Booking payment) {
+        return (current.status() == BookingStatus.CANCELLED || current.status() == BookingStatus.REFUNDED)
+                && current.paid() && current.calendarEventId() == null
+                && Objects.equals(current.paymentReference(), payment.paymentReference());
+    }
+
+    /**
+     * Refunds a paid booking cancelled before its confirmation, in full whatever the cut-off (the hub never confirmed
+     * it), and tells the customer. The cancellation was committed first, so no confirmation can take the booking
+     * meanwhile; a refund that fails leaves it CANCELLED for a repeated cancel (or the payment's replayed event) to
+     * finish, with the same Idempotency-Key.
+     */
+    private void settleCancelledUnconfirmed(Booking current) {
+        if (current.status() == BookingStatus.CANCELLED) {
             refund(current, null);
-            bookings.refundedUnconfirmed(bookingId, "cancelled before its confirmation: refunded", now);
-            log.info("Booking {} cancelled before its confirmation: payment refunded", bookingId);
-            notifyOnce(bookingId, REFUND);
-            return true;
-        });
+            if (bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
+                    REFUNDED_UNCONFIRMED, now())) {
+                log.info("Booking {} cancelled before its confirmation: payment refunded", current.id());
+            }
+        }
+        notifyOnce(current.id(), REFUND);
+    }
+
+    /**
+     * Removes the event of a booking never confirmed, should an attempt of its confirmation have made it. Best effort:
+     * that attempt, retried or replayed, finds the booking cancelled and removes its event itself.
+     */
+    private void removeEventIfMade(Booking booking) {
+        try {
+            removeEvent(booking, eventIdFor(booking.id()));
+        } catch (RuntimeException e) {
+            log.warn("Calendar event {} of cancelled booking {} not removed now ({}); the confirmation that would "
+                    + "have made it removes it", eventIdFor(booking.id()), booking.id(), e.getClass().getSimpleName());
+        }
     }
 
     /** Moves a confirmed booking to another free slot of the same length; no new payment. */
@@ -326,11 +362,8 @@ public class BookingSaga {
      */
     private void notifyOnce(String bookingId, String kind) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
-        bookings.withBookingLock(bookingId, () -> {
-            template.sendBodyAndHeader("direct:booking-notify", bookings.find(bookingId).orElseThrow(),
-                    NotificationPlanner.KIND, kind);
-            return null;
-        });
+        bookings.withBookingLock(bookingId, () -> template.sendBodyAndHeader("direct:booking-notify",
+                bookings.find(bookingId).orElseThrow(), NotificationPlanner.KIND, kind));
     }
 
     private void removeEvent(Booking booking) {

@@ -1,8 +1,11 @@
 package io.connectify.hub.booking;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly;
+import static com.github.tomakehurst.wiremock.client.WireMock.notContaining;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -16,6 +19,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -78,33 +82,27 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
-    void aPaidBookingGoogleNeverTakesIsRefundedWhenCancelledAndItsReplayedEventChangesNothing() {
+    void aPaidBookingGoogleNeverTakesIsRefundedInFullWhenCancelledAndItsReplayedEventChangesNothing() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(signedStripeWebhook(event("evt_never_taken", "checkout.session.completed",
-                checkoutSession(id, "paid", "pi_never_taken"))).status()).isEqualTo(200);
-        JsonNode letter = awaitDeadLetter("stripe");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
+        JsonNode letter = paidWhileGoogleFails(id, "evt_never_taken", "pi_never_taken");
+        clock.set(Instant.parse("2026-12-03T07:00:00Z")); // an hour before the start: past the 24 h refund cut-off
 
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).isEqualTo(200);
         assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
-        assertThat(cancel.json().get("statusReason").asText()).contains("before its confirmation");
-        // whatever the cut-off: the hub never confirmed it
+        assertThat(cancel.json().get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refunded");
+        // in full however late: the hub never confirmed it
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(containing("payment_intent=pi_never_taken"))
+                .withRequestBody(notContaining("amount="))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_never_taken")));
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // in case an attempt had made it
         await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
 
         // the dead letter replayed later: a repeat of a refunded payment, no event and no second refund
-        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
-        assertThat(replayed.status()).isEqualTo(200);
+        replay(letter);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
@@ -114,30 +112,86 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
-    void aCancellationWhileTheCalendarEventIsBeingMadeRefundsAndTheEventIsRemovedOnceMade() {
+    void aCancellationWhoseRefundFailsStaysCancelledWithItsSlotFreeAndIsRefundedWhenCancelledAgain() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        JsonNode letter = paidWhileGoogleFails(id, "evt_refund_fails", "pi_refund_fails");
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(502);
+        assertThat(cancel.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(cancel.json().get("type").asText()).isEqualTo("provider-error");
+        stripe.server().verify(moreThanOrExactly(1), postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_refund_fails")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund pending");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        // no confirmation can take it any more, so its slot is free for someone else
+        assertThat(pendingBooking(START, "stripe")).isNotEqualTo(id);
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_refund_fails")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+
+        replay(letter); // processed as a repeat: recorded once done
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_refund_fails'")
+                .query(Integer.class).single() == 1);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void aCancellationWhileTheCalendarEventIsBeingMadeIsRefundedAndTheEventMadeMeanwhileIsRemoved() {
         String id = pendingBooking(START, "stripe");
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
-        // Google answers the insert after the cancellation has been made (within the tests' 1 s read timeout)
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
-                BookingSaga.eventIdFor(id), "x", START, START)).withFixedDelay(700)));
+                BookingSaga.eventIdFor(id), "x", START, START))));
+        google.holdInserts();
         assertThat(signedStripeWebhook(event("evt_slow_insert", "checkout.session.completed",
                 checkoutSession(id, "paid", "pi_slow_insert"))).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).until(() ->
-                !google.server().findAll(postRequestedFor(urlPathEqualTo(EVENTS))).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> google.heldInserts() > 0); // Google has not answered yet
 
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).isEqualTo(200);
         assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
 
-        // the insert returns: the confirmation finds the booking refunded and removes the event it made
+        // Google answers: the confirmation finds the booking cancelled and removes the event it made
+        google.releaseInserts();
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
-        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         assertThat(status(id)).isEqualTo("REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
         assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    /** The booking paid by Stripe while Google refuses its event: the payment recorded, the event a dead letter. */
+    private JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        return letter;
+    }
+
+    private void replay(JsonNode letter) {
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
     }
 
     @Test

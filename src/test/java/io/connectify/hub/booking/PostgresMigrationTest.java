@@ -91,12 +91,13 @@ class PostgresMigrationTest {
         assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isTrue();
         assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount,
                 Booking::holdExpiresAt).containsExactly(BookingStatus.PENDING_PAYMENT, 9000L, null);
-        // cancelled before its confirmation: refunded, once; a confirmation after that moves it no more
-        assertThat(repository.withBookingLock(late.id(), () -> repository.refundedUnconfirmed(late.id(),
-                "cancelled before its confirmation: refunded", later))).isTrue();
-        assertThat(repository.refundedUnconfirmed(late.id(), "again", later)).isFalse();
+        // cancelled before its confirmation: once, its slot free, and no confirmation takes it after that
+        assertThat(repository.cancelUnconfirmed(late.id(), "refund pending", later)).isTrue();
+        assertThat(repository.cancelUnconfirmed(late.id(), "again", later)).isFalse();
         assertThat(repository.confirm(late.id(), "bklate", "payrexx", "42", 9000, later)).isFalse();
-        assertThat(repository.find(late.id()).orElseThrow().status()).isEqualTo(BookingStatus.REFUNDED);
+        assertThat(repository.activeRanges(late.start().toInstant(), late.end().toInstant(), later)).isEmpty();
+        assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount)
+                .containsExactly(BookingStatus.CANCELLED, 9000L);
         Booking cancelled = pending("2f1c7d0e-0000-4000-8000-000000000004", "2026-12-02T12:00:00Z", now);
         repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled before payment", now);

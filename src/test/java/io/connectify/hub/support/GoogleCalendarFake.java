@@ -10,11 +10,18 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ServeEventListener;
+import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 /**
  * A WireMock fake of Google's OAuth token endpoint and Calendar v3 API, on loopback. It speaks the real wire
@@ -26,7 +33,9 @@ public final class GoogleCalendarFake {
     public static final String EVENTS = "/calendar/v3/calendars/primary/events";
     public static final String FREEBUSY = "/calendar/v3/freeBusy";
 
-    private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private final InsertGate inserts = new InsertGate();
+    private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
+            .extensions(inserts));
     private final Path keyFile;
 
     public GoogleCalendarFake() {
@@ -49,6 +58,7 @@ public final class GoogleCalendarFake {
 
     /** Back to a healthy Google with an empty calendar. */
     public void reset() {
+        releaseInserts();
         server.resetAll();
         server.stubFor(post(urlPathEqualTo("/token"))
                 .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
@@ -80,6 +90,61 @@ public final class GoogleCalendarFake {
 
     public void stub(MappingBuilder mapping) {
         server.stubFor(mapping);
+    }
+
+    /** From now on the answers to event inserts wait (up to 10 s) until {@link #releaseInserts()}. */
+    public void holdInserts() {
+        inserts.close();
+    }
+
+    public void releaseInserts() {
+        inserts.open();
+    }
+
+    /** Event inserts whose answer has waited at the gate, so far. */
+    public int heldInserts() {
+        return inserts.held.get();
+    }
+
+    /** Holds the answers to event inserts while closed: a test acts while the hub waits for Google's answer. */
+    private static final class InsertGate implements ServeEventListener {
+
+        private final AtomicInteger held = new AtomicInteger();
+        private volatile CountDownLatch open = new CountDownLatch(0);
+
+        void close() {
+            held.set(0);
+            open = new CountDownLatch(1);
+        }
+
+        void open() {
+            open.countDown();
+        }
+
+        @Override
+        public void beforeResponseSent(ServeEvent event, Parameters parameters) {
+            String url = event.getRequest().getUrl();
+            CountDownLatch gate = open;
+            if (RequestMethod.POST.equals(event.getRequest().getMethod()) && url.split("\\?")[0].equals(EVENTS)
+                    && gate.getCount() > 0) {
+                held.incrementAndGet();
+                try {
+                    gate.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return true;
+        }
+
+        @Override
+        public String getName() {
+            return "insert-gate";
+        }
     }
 
     /** Google's JSON error body for a status and reason. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 import io.connectify.hub.calendar.CalendarEvent;
@@ -29,6 +30,7 @@ import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -48,6 +50,7 @@ public class BookingSaga {
     static final String PAYMENT_FAILED = "payment-failed";
     static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
+    private static final Set<String> UNCONFIRMED_REASONS = Set.of(CANCELLED_UNCONFIRMED, REFUNDED_UNCONFIRMED);
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -123,7 +126,7 @@ public class BookingSaga {
                 // cancelled while the event was being made: the event just made goes (a failure retries this run)
                 log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
-                settleCancelledUnconfirmed(current);
+                settleCancelledUnconfirmed(bookingId);
                 return true;
             }
             if (current.status() != BookingStatus.CONFIRMED) {
@@ -158,10 +161,10 @@ public class BookingSaga {
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
             if (cancelledUnconfirmed(current, payment)) {
-                // cancelled before its confirmation: the refund finished should the cancellation's have failed,
-                // and an event this payment's first run made (then failed) removed
-                settleCancelledUnconfirmed(current);
-                removeEventIfMade(current);
+                // cancelled before its confirmation: the refund finished should the cancellation's have failed, and
+                // an event a first run of this payment made removed (a failure retries this event, then keeps it)
+                settleCancelledUnconfirmed(bookingId);
+                removeEvent(current, eventIdFor(bookingId));
                 return true;
             }
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
@@ -245,18 +248,14 @@ public class BookingSaga {
                     return cancel(bookingId); // paid or confirmed meanwhile: cancelled as it is now
                 }
                 if (booking.paid()) {
-                    Booking current = bookings.find(bookingId).orElseThrow();
-                    settleCancelledUnconfirmed(current);
-                    removeEventIfMade(current);
+                    refundCancelled(booking);
                 }
             }
             case CANCELLED -> {
                 if (!cancelledUnconfirmed(booking, booking)) {
                     throw new InvalidStateException("A booking that is CANCELLED cannot be cancelled");
                 }
-                // a cancellation whose refund failed (the provider down): the refund tried again
-                settleCancelledUnconfirmed(booking);
-                removeEventIfMade(booking);
+                refundCancelled(booking); // a cancellation whose refund failed (the provider down): tried again
             }
             case CONFIRMED -> {
                 removeEvent(booking);
@@ -279,30 +278,44 @@ public class BookingSaga {
 
     /**
      * A paid booking cancelled before its confirmation (by {@link BookingRepository#cancelUnconfirmed}) and the
-     * payment that paid it: CANCELLED with its refund to make, or REFUNDED. A confirmed booking always has its event
-     * id, so one without is one the hub never confirmed.
+     * payment that paid it: CANCELLED with its refund to make, or REFUNDED by that cancellation.
      */
     private static boolean cancelledUnconfirmed(Booking current, Booking payment) {
-        return (current.status() == BookingStatus.CANCELLED || current.status() == BookingStatus.REFUNDED)
-                && current.paid() && current.calendarEventId() == null
+        return UNCONFIRMED_REASONS.contains(current.statusReason()) && current.paid()
+                && current.calendarEventId() == null
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
+    }
+
+    /** The refund of a cancellation made through the API; its event removed should an attempt have made it. */
+    private void refundCancelled(Booking booking) {
+        try {
+            settleCancelledUnconfirmed(booking.id());
+        } catch (PessimisticLockingFailureException busy) {
+            // H2 gives up waiting for a row lock after 2 s, its default (PostgreSQL waits): another cancel or the
+            // payment's event holds it
+            throw new InvalidStateException("The booking's refund is being made; ask again for its status");
+        }
+        removeEventIfMade(booking);
     }
 
     /**
      * Refunds a paid booking cancelled before its confirmation, in full whatever the cut-off (the hub never confirmed
      * it), and tells the customer. The cancellation was committed first, so no confirmation can take the booking
      * meanwhile; a refund that fails leaves it CANCELLED for a repeated cancel (or the payment's replayed event) to
-     * finish, with the same Idempotency-Key.
+     * finish, with the same Idempotency-Key. Under the booking's row lock, so a second cancel and the payment's
+     * redelivered event do not refund it at the same time (Payrexx refunds have no idempotency key).
      */
-    private void settleCancelledUnconfirmed(Booking current) {
-        if (current.status() == BookingStatus.CANCELLED) {
-            refund(current, null);
-            if (bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
-                    REFUNDED_UNCONFIRMED, now())) {
-                log.info("Booking {} cancelled before its confirmation: payment refunded", current.id());
+    private void settleCancelledUnconfirmed(String bookingId) {
+        bookings.withBookingLock(bookingId, () -> {
+            Booking current = bookings.find(bookingId).orElseThrow();
+            if (current.status() == BookingStatus.CANCELLED) {
+                refund(current, null);
+                bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
+                        REFUNDED_UNCONFIRMED, now());
+                log.info("Booking {} cancelled before its confirmation: payment refunded", bookingId);
             }
-        }
-        notifyOnce(current.id(), REFUND);
+            notifyOnce(bookingId, REFUND);
+        });
     }
 
     /**

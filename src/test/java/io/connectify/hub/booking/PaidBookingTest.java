@@ -20,10 +20,14 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
 
@@ -152,7 +156,33 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void aPaidPayrexxBookingCancelledTwiceAtOnceIsRefundedOnce() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4720, "confirmed", id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=4720&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        awaitDeadLetter("payrexx");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+
+        // Payrexx refunds carry no idempotency key: two cancels at once must not both ask for one
+        var first = CompletableFuture.supplyAsync(() -> httpPost("/api/v1/bookings/" + id + "/cancel", ""));
+        var second = CompletableFuture.supplyAsync(() -> httpPost("/api/v1/bookings/" + id + "/cancel", ""));
+        List<Integer> statuses = List.of(first.get(20, TimeUnit.SECONDS).status(),
+                second.get(20, TimeUnit.SECONDS).status());
+        assertThat(statuses).contains(200).allSatisfy(status -> assertThat(status).isIn(200, 409));
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4720/refund")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+    }
+
+    @Test
     void aCancellationWhileTheCalendarEventIsBeingMadeIsRefundedAndTheEventMadeMeanwhileIsRemoved() {
+        jdbc.sql("DELETE FROM integration_audit").update();
         String id = pendingBooking(START, "stripe");
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
@@ -175,6 +205,9 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
         assertThat(notifications(id, "confirmation")).isZero();
+        // the run that made the event removed it: its insert was answered (not retried into a redelivery)
+        assertThat(jdbc.sql("SELECT outcome FROM integration_audit WHERE operation = 'gcal-insert-event'")
+                .query(String.class).list()).containsExactly("ok");
     }
 
     /** The booking paid by Stripe while Google refuses its event: the payment recorded, the event a dead letter. */

@@ -114,7 +114,9 @@ public final class GoogleCalendarFake {
 
         void close() {
             held.set(0);
+            CountDownLatch previous = open;
             open = new CountDownLatch(1);
+            previous.countDown(); // nothing waits at a gate closed twice
         }
 
         void open() {

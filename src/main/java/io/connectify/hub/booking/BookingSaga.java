@@ -281,7 +281,8 @@ public class BookingSaga {
      * payment that paid it: CANCELLED with its refund to make, or REFUNDED by that cancellation.
      */
     private static boolean cancelledUnconfirmed(Booking current, Booking payment) {
-        return UNCONFIRMED_REASONS.contains(current.statusReason()) && current.paid()
+        return current.statusReason() != null && UNCONFIRMED_REASONS.contains(current.statusReason()) // Set.of: no null
+                && current.paid()
                 && current.calendarEventId() == null
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
     }

@@ -118,6 +118,18 @@ public class BookingRepository {
                 .param("id", id).param("reason", reason).param("now", utc(now)).update() == 1;
     }
 
+    /**
+     * Paid bookings cancelled before their confirmation whose refund is still to make (status reason {@code reason}),
+     * cancelled at or after {@code since}, oldest first.
+     */
+    public List<Booking> pendingRefunds(String reason, Instant since, int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE status = 'CANCELLED' AND status_reason = :reason "
+                        + "AND paid_amount IS NOT NULL AND calendar_event_id IS NULL AND updated_at >= :since "
+                        + "ORDER BY updated_at, id LIMIT :limit")
+                .param("reason", reason).param("since", utc(since)).param("limit", limit)
+                .query(this::map).list();
+    }
+
     /** PENDING_PAYMENT -> CONFIRMED with the calendar event and the payment that paid it. */
     public boolean confirm(String id, String eventId, String provider, String paymentReference, long paidAmount,
                            Instant now) {

@@ -60,18 +60,21 @@ public class BookingSaga {
     private final SlotCalculator slots;
     private final AvailabilityProperties hours;
     private final PaymentProperties payments;
+    private final BookingProperties properties;
     private final ProducerTemplate template;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
-                       PaymentProperties payments, ProducerTemplate template, Clock clock) {
+                       PaymentProperties payments, BookingProperties properties, ProducerTemplate template,
+                       Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
         this.slots = slots;
         this.hours = hours;
         this.payments = payments;
+        this.properties = properties;
         this.template = template;
         this.clock = clock;
     }
@@ -317,6 +320,28 @@ public class BookingSaga {
             }
             notifyOnce(bookingId, REFUND);
         });
+    }
+
+    /**
+     * Tries again the refunds of paid bookings cancelled before their confirmation whose provider call failed (route
+     * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
+     * are left for someone to check at the provider (a refund made whose answer was lost would be asked again).
+     * Answers how many were refunded; a failure is logged and tried again next time.
+     */
+    public int retryPendingRefunds() {
+        int refunded = 0;
+        for (Booking booking : bookings.pendingRefunds(CANCELLED_UNCONFIRMED,
+                now().minus(properties.refundRetryFor()), 50)) {
+            try {
+                settleCancelledUnconfirmed(booking.id());
+                removeEventIfMade(booking);
+                refunded++;
+            } catch (RuntimeException e) {
+                log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
+                        e.getClass().getSimpleName(), properties.refundRetryInterval());
+            }
+        }
+        return refunded;
     }
 
     /**

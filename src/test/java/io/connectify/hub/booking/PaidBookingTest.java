@@ -30,6 +30,7 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * A payment is recorded on its booking before the calendar is asked: from then on the booking keeps its slot until
@@ -37,6 +38,9 @@ import org.junit.jupiter.api.Test;
  */
 @HubTest
 class PaidBookingTest extends Webhooks {
+
+    @Autowired
+    BookingSaga saga;
 
     private static final String START = "2026-12-03T09:00:00+01:00";
 
@@ -120,9 +124,7 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         JsonNode letter = paidWhileGoogleFails(id, "evt_refund_fails", "pi_refund_fails");
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
+        refundsFail();
 
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).isEqualTo(502);
@@ -153,6 +155,40 @@ class PaidBookingTest extends Webhooks {
         assertThat(status(id)).isEqualTo("REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void failedRefundsOfCancellationsAreMadeByTheRetrySweepWithinItsWindow() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String old = pendingBooking(START, "stripe");
+        paidWhileGoogleFails(old, "evt_sweep_old", "pi_sweep_old");
+        refundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + old + "/cancel", "").status()).isEqualTo(502);
+        clock.advance(Duration.ofHours(23).plusMinutes(1)); // past connectify.booking.refund-retry-for
+
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String recent = pendingBooking(START, "stripe"); // the cancelled booking's slot is free
+        paidWhileGoogleFails(recent, "evt_sweep_recent", "pi_sweep_recent");
+        refundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + recent + "/cancel", "").status()).isIn(502, 503);
+        assertThat(status(recent)).isEqualTo("CANCELLED");
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(saga.retryPendingRefunds()).isEqualTo(1);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=pi_sweep_recent"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + recent + "-refund-pi_sweep_recent")));
+        assertThat(status(recent)).isEqualTo("REFUNDED");
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(recent, "refund") > 0);
+        // too old to ask again unattended: left CANCELLED, refund pending, for someone to check at Stripe
+        JsonNode left = httpGet("/api/v1/bookings/" + old).json();
+        assertThat(left.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(left.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund pending");
+
+        assertThat(saga.retryPendingRefunds()).isZero();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
     @Test
@@ -220,6 +256,13 @@ class PaidBookingTest extends Webhooks {
         google.reset();
         resilience.circuitBreaker("google-calendar").reset();
         return letter;
+    }
+
+    /** Stripe answers every refund with a server error. */
+    private void refundsFail() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
     }
 
     private void replay(JsonNode letter) {

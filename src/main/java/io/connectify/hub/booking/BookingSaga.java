@@ -326,22 +326,23 @@ public class BookingSaga {
      * Tries again the refunds of paid bookings cancelled before their confirmation whose provider call failed (route
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
      * are left for someone to check at the provider (a refund made whose answer was lost would be asked again).
-     * Answers how many were refunded; a failure is logged and tried again next time.
+     * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
+     * again next time.
      */
     public int retryPendingRefunds() {
-        int refunded = 0;
+        int settled = 0;
         for (Booking booking : bookings.pendingRefunds(CANCELLED_UNCONFIRMED,
                 now().minus(properties.refundRetryFor()), 50)) {
             try {
                 settleCancelledUnconfirmed(booking.id());
                 removeEventIfMade(booking);
-                refunded++;
+                settled++;
             } catch (RuntimeException e) {
                 log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
             }
         }
-        return refunded;
+        return settled;
     }
 
     /**

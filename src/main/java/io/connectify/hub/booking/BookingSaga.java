@@ -48,7 +48,8 @@ public class BookingSaga {
     static final String CANCELLATION = "cancellation";
     static final String REFUND = "refund";
     static final String PAYMENT_FAILED = "payment-failed";
-    static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
+    /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
+    public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
     private static final Set<String> UNCONFIRMED_REASONS = Set.of(CANCELLED_UNCONFIRMED, REFUNDED_UNCONFIRMED);
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,

@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.util.List;
 
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.BookingStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,8 +12,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * Gauges ops watch besides the route and provider metrics: bookings by status, dead letters waiting, and the depth
- * of the hub's queues (from the embedded broker, or from an external one's management API).
+ * Gauges ops watch besides the route and provider metrics: bookings by status, refunds waiting, dead letters
+ * waiting, and the depth of the hub's queues (from the embedded broker, or from an external one's management API).
  */
 @Component
 public class HubMetrics implements MeterBinder {
@@ -37,6 +38,11 @@ public class HubMetrics implements MeterBinder {
             Gauge.builder("connectify.bookings", () -> count("SELECT COUNT(*) FROM booking WHERE status = :s", status.name()))
                     .description("Bookings by status").tag("status", status.name()).register(registry);
         }
+        Gauge.builder("connectify.bookings.refund.pending", () -> count("SELECT COUNT(*) FROM booking WHERE "
+                        + "status = 'CANCELLED' AND status_reason = :s AND paid_amount IS NOT NULL",
+                        BookingSaga.CANCELLED_UNCONFIRMED))
+                .description("Paid bookings cancelled before their confirmation whose refund failed and waits")
+                .register(registry);
         Gauge.builder("connectify.dead.letters.stored",
                         () -> count("SELECT COUNT(*) FROM dead_letter WHERE status = :s", "STORED"))
                 .description("Dead letters waiting for inspection or replay").register(registry);
@@ -63,9 +69,9 @@ public class HubMetrics implements MeterBinder {
         }
     }
 
-    private double count(String sql, String status) {
+    private double count(String sql, String value) {
         try {
-            return jdbc.sql(sql).param("s", status).query(Integer.class).single();
+            return jdbc.sql(sql).param("s", value).query(Integer.class).single();
         } catch (RuntimeException databaseDown) {
             return Double.NaN; // the database health indicator says why
         }

@@ -23,6 +23,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -137,6 +139,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund pending");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
         // no confirmation can take it any more, so its slot is free for someone else
         assertThat(pendingBooking(START, "stripe")).isNotEqualTo(id);
 
@@ -148,6 +151,7 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_refund_fails")));
         await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
 
         replay(letter); // processed as a repeat: recorded once done
         await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
@@ -262,6 +266,14 @@ class PaidBookingTest extends Webhooks {
     /** One sweep of the route booking-retry-refunds; answers how many it refunded. */
     private int retryRefunds() {
         return camel.requestBody("direct:booking-retry-refunds", null, Integer.class);
+    }
+
+    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped. */
+    private String refundsPendingGauge() {
+        Matcher gauge = Pattern.compile("(?m)^connectify_bookings_refund_pending(?:\\{[^}]*})? (\\S+)$")
+                .matcher(httpGet("/actuator/prometheus", null).body());
+        assertThat(gauge.find()).isTrue();
+        return gauge.group(1);
     }
 
     /** Stripe answers every refund with a server error. */

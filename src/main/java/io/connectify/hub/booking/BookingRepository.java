@@ -24,6 +24,9 @@ public class BookingRepository {
             + "AND (hold_expires_at > :now OR paid_amount IS NOT NULL)))";
     // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
+    // a paid booking cancelled before its confirmation whose refund is still to make (its status reason :reason)
+    private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason = :reason "
+            + "AND paid_amount IS NOT NULL AND calendar_event_id IS NULL)";
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -123,11 +126,16 @@ public class BookingRepository {
      * cancelled at or after {@code since}, oldest first.
      */
     public List<Booking> pendingRefunds(String reason, Instant since, int limit) {
-        return jdbc.sql("SELECT * FROM booking WHERE status = 'CANCELLED' AND status_reason = :reason "
-                        + "AND paid_amount IS NOT NULL AND calendar_event_id IS NULL AND updated_at >= :since "
+        return jdbc.sql("SELECT * FROM booking WHERE " + PENDING_REFUND + " AND updated_at >= :since "
                         + "ORDER BY updated_at, id LIMIT :limit")
                 .param("reason", reason).param("since", utc(since)).param("limit", limit)
                 .query(this::map).list();
+    }
+
+    /** How many bookings wait for such a refund, however old (the gauge ops alert on). */
+    public int countPendingRefunds(String reason) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE " + PENDING_REFUND).param("reason", reason)
+                .query(Integer.class).single();
     }
 
     /** PENDING_PAYMENT -> CONFIRMED with the calendar event and the payment that paid it. */

@@ -291,7 +291,7 @@ public class BookingSaga {
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
     }
 
-    /** The refund of a cancellation made through the API; its event removed should an attempt have made it. */
+    /** A cancellation's refund (the API's or the retry sweep's); its event removed should an attempt have made it. */
     private void refundCancelled(Booking booking) {
         try {
             settleCancelledUnconfirmed(booking.id());
@@ -335,8 +335,7 @@ public class BookingSaga {
         for (Booking booking : bookings.pendingRefunds(CANCELLED_UNCONFIRMED,
                 now().minus(properties.refundRetryFor()), 50)) {
             try {
-                settleCancelledUnconfirmed(booking.id());
-                removeEventIfMade(booking);
+                refundCancelled(booking);
                 settled++;
             } catch (RuntimeException e) {
                 log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),

@@ -1,7 +1,9 @@
 package io.connectify.hub.ops;
 
 import java.util.List;
+import java.util.function.IntSupplier;
 
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.BookingStatus;
 import io.micrometer.core.instrument.Gauge;
@@ -19,15 +21,18 @@ import org.springframework.stereotype.Component;
 public class HubMetrics implements MeterBinder {
 
     private final JdbcClient jdbc;
+    private final BookingRepository bookings;
     private final BrokerQueueDepth depths;
     private final List<String> queues;
 
     public HubMetrics(JdbcClient jdbc,
+                      BookingRepository bookings,
                       BrokerQueueDepth depths,
                       @Value("${connectify.queues.stripe-events}") String stripe,
                       @Value("${connectify.queues.payrexx-events}") String payrexx,
                       @Value("${connectify.notifications.queue}") String notifications) {
         this.jdbc = jdbc;
+        this.bookings = bookings;
         this.depths = depths;
         this.queues = List.of(stripe, payrexx, notifications, "DLQ");
     }
@@ -38,9 +43,8 @@ public class HubMetrics implements MeterBinder {
             Gauge.builder("connectify.bookings", () -> count("SELECT COUNT(*) FROM booking WHERE status = :s", status.name()))
                     .description("Bookings by status").tag("status", status.name()).register(registry);
         }
-        Gauge.builder("connectify.bookings.refund.pending", () -> count("SELECT COUNT(*) FROM booking WHERE "
-                        + "status = 'CANCELLED' AND status_reason = :s AND paid_amount IS NOT NULL",
-                        BookingSaga.CANCELLED_UNCONFIRMED))
+        Gauge.builder("connectify.bookings.refund.pending",
+                        () -> orNaN(() -> bookings.countPendingRefunds(BookingSaga.CANCELLED_UNCONFIRMED)))
                 .description("Paid bookings cancelled before their confirmation whose refund failed and waits")
                 .register(registry);
         Gauge.builder("connectify.dead.letters.stored",
@@ -70,8 +74,12 @@ public class HubMetrics implements MeterBinder {
     }
 
     private double count(String sql, String value) {
+        return orNaN(() -> jdbc.sql(sql).param("s", value).query(Integer.class).single());
+    }
+
+    private static double orNaN(IntSupplier count) {
         try {
-            return jdbc.sql(sql).param("s", value).query(Integer.class).single();
+            return count.getAsInt();
         } catch (RuntimeException databaseDown) {
             return Double.NaN; // the database health indicator says why
         }

@@ -101,6 +101,7 @@ class PostgresMigrationTest {
         assertThat(repository.pendingRefunds("refund pending", later, 10)).extracting(Booking::id)
                 .containsExactly(late.id());
         assertThat(repository.pendingRefunds("refund pending", later.plusSeconds(1), 10)).isEmpty();
+        assertThat(repository.countPendingRefunds("refund pending")).isEqualTo(1);
         Booking cancelled = pending("2f1c7d0e-0000-4000-8000-000000000004", "2026-12-02T12:00:00Z", now);
         repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled before payment", now);

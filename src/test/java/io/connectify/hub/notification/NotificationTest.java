@@ -163,8 +163,11 @@ class NotificationTest extends Webhooks {
     @Test
     void signedStatusCallbacksAreRecordedOnTheBookingAndFailuresCounted() {
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))));
+        // the email awaited too, so it does not arrive at the fakes during the next test
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
         String sid = "SM" + "a".repeat(32);
         double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered").count();
 
@@ -203,6 +206,9 @@ class NotificationTest extends Webhooks {
                     .filter(n -> n.get("channel").asText().equals("SMS")).findFirst().orElseThrow();
             assertThat(sms.get("status").asText()).isEqualTo("delivered");
         });
+        // its email awaited too, so it does not arrive at the fakes during the next test
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
     }
 
     @Test

@@ -129,6 +129,12 @@ public class WebhookConfig {
                 new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
 
+    /** The inbox as the routes' {@code webhook-inbox:} endpoint (Camel finds a component by its bean name). */
+    @Bean(WebhookInboxComponent.SCHEME)
+    WebhookInboxComponent webhookInboxComponent(WebhookInbox inbox, WebhookMetrics metrics) {
+        return new WebhookInboxComponent(inbox, metrics);
+    }
+
     /** What waits in the inbox, for the dashboards and alerts. */
     @Bean
     MeterBinder webhookInboxMetrics(WebhookInbox inbox) {

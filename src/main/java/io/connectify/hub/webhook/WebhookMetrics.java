@@ -28,7 +28,7 @@ public class WebhookMetrics {
         counter("connectify.webhook.duplicates", provider).increment();
     }
 
-    public void enqueued(@Header(WebhookHeaders.PROVIDER) String provider) {
+    public void enqueued(String provider) {
         counter("connectify.webhook.enqueued", provider).increment();
     }
 

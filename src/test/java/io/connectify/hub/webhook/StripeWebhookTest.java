@@ -260,6 +260,9 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().get("received").asBoolean()).isTrue();
+        // the acknowledgement in one piece, with its length, not chunked (WebhookAck)
+        assertThat(response.header("Content-Length")).isEqualTo(String.valueOf(response.body().length()));
+        assertThat(response.header("Transfer-Encoding")).isNull();
     }
 
     @Test

@@ -13,9 +13,8 @@ import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
-import org.apache.camel.Body;
 import org.apache.camel.Exchange;
-import org.apache.camel.Header;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -24,10 +23,11 @@ import org.springframework.stereotype.Component;
  * Payrexx signs no webhooks: a delivery is accepted only on the secret token of the configured URL (compared in
  * constant time; a wrong one answers 404 as if nothing were there), and only the transaction id and claimed status
  * are taken from it. What the booking saga acts on is the transaction fetched back from the Payrexx API later.
- * Both content types Payrexx sends are read: form ("Normal (PHP-Post)", bracketed keys) and JSON.
+ * Both content types Payrexx sends are read: form ("Normal (PHP-Post)", bracketed keys) and JSON. A
+ * {@link Processor}, as the Stripe verifier is: the route calls it without Camel's bean binding.
  */
 @Component("payrexxWebhookReader")
-public class PayrexxWebhookReader {
+public class PayrexxWebhookReader implements Processor {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookReader.class);
 
@@ -41,8 +41,12 @@ public class PayrexxWebhookReader {
         this.json = json;
     }
 
-    public void read(@Header("token") String token, @Header(Exchange.CONTENT_TYPE) String contentType,
-                     @Body String body, Exchange exchange) {
+    @Override
+    public void process(Exchange exchange) {
+        var message = exchange.getMessage();
+        String token = message.getHeader("token", String.class);
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        String body = message.getBody(String.class);
         if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
                 connection.webhookToken().getBytes(StandardCharsets.UTF_8))) {
             metrics.rejected(PayrexxConfig.PROVIDER);
@@ -56,7 +60,6 @@ public class PayrexxWebhookReader {
         if (id == null || !id.matches("[0-9]{1,18}") || !status.matches("[a-z_\\-]{1,40}")) {
             throw new ValidationException("The webhook names no Payrexx transaction");
         }
-        var message = exchange.getMessage();
         CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key

@@ -10,7 +10,7 @@ import io.connectify.hub.webhook.RawBody;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
-import org.apache.camel.Header;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -19,10 +19,11 @@ import org.springframework.stereotype.Component;
  * Verifies {@code Stripe-Signature} on the raw body by Stripe's scheme ({@link StripeSignatureCheck}: any configured
  * secret passes, so secrets can roll; timestamps older than the tolerance fail), then reads the few fields the saga
  * needs from the raw JSON. Reading the JSON instead of stripe-java's typed objects keeps events of any API version
- * readable (the typed deserializer answers empty for a version other than the SDK's).
+ * readable (the typed deserializer answers empty for a version other than the SDK's). A {@link Processor}, so the
+ * route's {@code bean: stripeWebhookVerifier} calls it directly, without Camel's bean binding on every webhook.
  */
 @Component("stripeWebhookVerifier")
-public class StripeWebhookVerifier {
+public class StripeWebhookVerifier implements Processor {
 
     private static final Logger log = LoggerFactory.getLogger(StripeWebhookVerifier.class);
 
@@ -39,7 +40,9 @@ public class StripeWebhookVerifier {
         this.json = json;
     }
 
-    public void verify(@Header("Stripe-Signature") String signature, Exchange exchange) {
+    @Override
+    public void process(Exchange exchange) {
+        String signature = exchange.getMessage().getHeader("Stripe-Signature", String.class);
         String payload = RawBody.text(exchange.getMessage());
         if (payload == null || signature == null || signature.isBlank()) {
             reject("Missing Stripe-Signature header or body");

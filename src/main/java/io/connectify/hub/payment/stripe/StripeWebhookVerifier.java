@@ -2,7 +2,6 @@ package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
@@ -51,30 +50,26 @@ public class StripeWebhookVerifier implements Processor {
         if (why != null) {
             reject("Stripe-Signature does not verify: " + why);
         }
-        JsonNode event = read(payload);
-        JsonNode object = event.path("data").path("object");
+        StripeEventFields event = read(payload);
         var message = exchange.getMessage();
         CorrelationId.keepOnlyItsHeader(message); // the request's headers stay out of the queued event
         message.setHeader(WebhookHeaders.PROVIDER, StripeConfig.PROVIDER);
-        String eventKey = "stripe:" + event.path("id").asText();
+        String eventKey = "stripe:" + event.id();
         message.setHeader(WebhookHeaders.EVENT_KEY, eventKey);
-        message.setHeader(WebhookHeaders.EVENT_TYPE, event.path("type").asText());
-        String bookingId = object.path("metadata").path("bookingId").asText(object.path("client_reference_id").asText(""));
+        message.setHeader(WebhookHeaders.EVENT_TYPE, event.type());
+        String bookingId = event.booking();
         message.setHeader(WebhookHeaders.BOOKING_ID, bookingId);
         message.setHeader(WebhookHeaders.ORDER_GROUP, bookingId.isEmpty() ? eventKey : bookingId);
-        message.setHeader(WebhookHeaders.PAYMENT_STATUS, object.path("payment_status").asText(object.path("status").asText("")));
-        boolean isIntent = object.path("object").asText().equals("payment_intent");
-        message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, isIntent ? object.path("id").asText()
-                : object.path("payment_intent").asText(""));
-        message.setHeader(WebhookHeaders.PAID_AMOUNT, isIntent ? object.path("amount_received").asLong(object.path("amount").asLong())
-                : object.path("amount_total").asLong());
+        message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
+        message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, event.paymentReference());
+        message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
         message.setBody(payload);
     }
 
-    private JsonNode read(String payload) {
+    private StripeEventFields read(String payload) {
         try {
-            JsonNode event = json.readTree(payload);
-            if (!event.path("id").asText().startsWith("evt_") || event.path("type").asText().isEmpty()) {
+            StripeEventFields event = StripeEventFields.read(json.getFactory(), payload);
+            if (event.id() == null || !event.id().startsWith("evt_") || event.type() == null || event.type().isEmpty()) {
                 reject("Body is not a Stripe event");
             }
             return event;

@@ -1,0 +1,158 @@
+package io.connectify.hub.payment.stripe;
+
+import static java.util.Objects.requireNonNullElse;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+/**
+ * The fields of a Stripe event the booking saga acts on: the event's id and type, and of its {@code data.object}
+ * (a Checkout Session or a Payment Intent) the object's kind and id, the booking it names, its status and its
+ * amounts. A field that is absent or null is null here.
+ * <p>
+ * Read in one pass with Jackson's streaming parser, skipping everything else, rather than as a tree of the whole
+ * event: the tree cost a webhook's request thread 5.5% of its time with the benchmark's 231-byte events
+ * (bench/RESULTS.md), and Stripe's real events carry ten times as many fields, none of which the hub reads.
+ */
+record StripeEventFields(String id, String type, String objectKind, String objectId, String bookingId,
+                         String clientReferenceId, String paymentStatus, String status, String paymentIntent,
+                         Long amount, Long amountReceived, Long amountTotal) {
+
+    /** The booking the event names: its metadata's bookingId, else its client_reference_id; "" if neither. */
+    String booking() {
+        return requireNonNullElse(bookingId, requireNonNullElse(clientReferenceId, ""));
+    }
+
+    /** A Checkout Session's payment_status, else the object's status; "" if neither. */
+    String paymentState() {
+        return requireNonNullElse(paymentStatus, requireNonNullElse(status, ""));
+    }
+
+    boolean isPaymentIntent() {
+        return "payment_intent".equals(objectKind);
+    }
+
+    /** The Payment Intent's id: the object's own, or the Checkout Session's payment_intent; "" if none. */
+    String paymentReference() {
+        return requireNonNullElse(isPaymentIntent() ? objectId : paymentIntent, "");
+    }
+
+    /** What was paid, in minor units: a Payment Intent's amount_received (else amount), a Session's amount_total. */
+    long paidAmount() {
+        Long paid = isPaymentIntent() ? (amountReceived != null ? amountReceived : amount) : amountTotal;
+        return paid != null ? paid : 0;
+    }
+
+    /** Reads them; an exception when the body is not a JSON object. */
+    static StripeEventFields read(JsonFactory json, String body) throws IOException {
+        Builder fields = new Builder();
+        try (JsonParser parser = json.createParser(body)) {
+            JsonToken root = parser.nextToken();
+            if (root != JsonToken.START_OBJECT) {
+                throw new IOException("Not a JSON object: " + root);
+            }
+            eachField(parser, root, (name, value) -> {
+                switch (name) {
+                    case "id" -> fields.id = text(parser, value);
+                    case "type" -> fields.type = text(parser, value);
+                    case "data" -> eachField(parser, value, (dataName, dataValue) -> {
+                        if (dataName.equals("object")) {
+                            eachField(parser, dataValue, (objectName, objectValue) ->
+                                    readObjectField(parser, objectName, objectValue, fields));
+                        } else {
+                            parser.skipChildren();
+                        }
+                    });
+                    default -> parser.skipChildren();
+                }
+            });
+        }
+        return fields.build();
+    }
+
+    private static void readObjectField(JsonParser parser, String name, JsonToken value, Builder fields)
+            throws IOException {
+        switch (name) {
+            case "object" -> fields.objectKind = text(parser, value);
+            case "id" -> fields.objectId = text(parser, value);
+            case "client_reference_id" -> fields.clientReferenceId = text(parser, value);
+            case "payment_status" -> fields.paymentStatus = text(parser, value);
+            case "status" -> fields.status = text(parser, value);
+            case "payment_intent" -> fields.paymentIntent = text(parser, value);
+            case "amount" -> fields.amount = number(parser, value);
+            case "amount_received" -> fields.amountReceived = number(parser, value);
+            case "amount_total" -> fields.amountTotal = number(parser, value);
+            case "metadata" -> eachField(parser, value, (key, keyValue) -> {
+                if (key.equals("bookingId")) {
+                    fields.bookingId = text(parser, keyValue);
+                } else {
+                    parser.skipChildren();
+                }
+            });
+            default -> parser.skipChildren();
+        }
+    }
+
+    /** What is done with one field's value; it reads the value or skips it. */
+    @FunctionalInterface
+    private interface FieldReader {
+        void read(String name, JsonToken value) throws IOException;
+    }
+
+    /** Each field of the object whose start is {@code token}; a value that is not an object is skipped. */
+    private static void eachField(JsonParser parser, JsonToken token, FieldReader reader) throws IOException {
+        if (token != JsonToken.START_OBJECT) {
+            parser.skipChildren();
+            return;
+        }
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            reader.read(name, parser.nextToken());
+        }
+    }
+
+    /** A scalar's text (a string, number or boolean); null for null, and for an object or array (skipped). */
+    private static String text(JsonParser parser, JsonToken token) throws IOException {
+        if (token.isScalarValue() && token != JsonToken.VALUE_NULL) {
+            return parser.getValueAsString();
+        }
+        parser.skipChildren();
+        return null;
+    }
+
+    /** A whole number, also one written as a string; null otherwise. */
+    private static Long number(JsonParser parser, JsonToken token) throws IOException {
+        String text = text(parser, token);
+        if (token == JsonToken.VALUE_NUMBER_INT) {
+            return parser.getLongValue();
+        }
+        try {
+            return text == null ? null : Long.valueOf(text.strip());
+        } catch (NumberFormatException notANumber) {
+            return null;
+        }
+    }
+
+    private static final class Builder {
+        String id;
+        String type;
+        String objectKind;
+        String objectId;
+        String bookingId;
+        String clientReferenceId;
+        String paymentStatus;
+        String status;
+        String paymentIntent;
+        Long amount;
+        Long amountReceived;
+        Long amountTotal;
+
+        StripeEventFields build() {
+            return new StripeEventFields(id, type, objectKind, objectId, bookingId, clientReferenceId,
+                    paymentStatus, status, paymentIntent, amount, amountReceived, amountTotal);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.connectify.hub.payment.stripe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The fields of a Stripe event read in one streaming pass, from events shaped as Stripe sends them. */
+class StripeEventFieldsTest {
+
+    private final JsonFactory json = new JsonFactory();
+
+    @Test
+    void aCheckoutSessionsFieldsAreFoundAmongEverythingElseItCarries() throws IOException {
+        // as Stripe sends it (API reference, "The Checkout Session object"), with nested objects and arrays that
+        // have fields of the same names (id, object, status, amount_total, metadata) which must not be taken
+        String event = """
+                {"id":"evt_1Q","object":"event","api_version":"2024-06-20","created":1764486000,
+                 "request":{"id":null,"idempotency_key":null},"pending_webhooks":1,"livemode":false,
+                 "type":"checkout.session.completed",
+                 "data":{"object":{"id":"cs_test_a1","object":"checkout.session","after_expiration":null,
+                   "amount_subtotal":9000,"amount_total":9000,
+                   "automatic_tax":{"enabled":false,"liability":null,"status":null},
+                   "client_reference_id":"ref-1","currency":"chf",
+                   "customer_details":{"address":{"city":null,"country":"CH"},"email":"john@example.com",
+                     "name":"John Doe","tax_ids":[]},
+                   "invoice":{"id":"in_1","object":"invoice","status":"paid","amount_total":1,
+                     "metadata":{"bookingId":"not-this-one"}},
+                   "line_items":{"object":"list","data":[{"id":"li_1","object":"item","amount_total":9000}]},
+                   "metadata":{"source":"hub","bookingId":"b-42","note":{"nested":true}},
+                   "mode":"payment","payment_intent":"pi_3Q","payment_method_types":["card","twint"],
+                   "payment_status":"paid","status":"complete","total_details":{"amount_discount":0}},
+                  "previous_attributes":{"status":"open","id":"not-this-one"}}}""";
+
+        StripeEventFields fields = StripeEventFields.read(json, event);
+
+        assertThat(fields.id()).isEqualTo("evt_1Q");
+        assertThat(fields.type()).isEqualTo("checkout.session.completed");
+        assertThat(fields.objectKind()).isEqualTo("checkout.session");
+        assertThat(fields.objectId()).isEqualTo("cs_test_a1");
+        assertThat(fields.booking()).isEqualTo("b-42");
+        assertThat(fields.paymentState()).isEqualTo("paid");
+        assertThat(fields.isPaymentIntent()).isFalse();
+        assertThat(fields.paymentReference()).isEqualTo("pi_3Q");
+        assertThat(fields.paidAmount()).isEqualTo(9000);
+    }
+
+    @Test
+    void aPaymentIntentIsReadByItsOwnFields() throws IOException {
+        String event = """
+                {"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_9","object":"payment_intent",
+                 "amount":9000,"amount_received":8000,"status":"succeeded","latest_charge":{"id":"ch_1","amount":1},
+                 "metadata":{"bookingId":"b-7"}}}}""";
+
+        StripeEventFields fields = StripeEventFields.read(json, event);
+
+        assertThat(fields.isPaymentIntent()).isTrue();
+        assertThat(fields.paymentReference()).isEqualTo("pi_9");
+        assertThat(fields.paidAmount()).isEqualTo(8000);
+        assertThat(fields.paymentState()).isEqualTo("succeeded");
+        assertThat(fields.booking()).isEqualTo("b-7");
+    }
+
+    @Test
+    void absentOrNullFieldsFallBackAsTheSagaExpects() throws IOException {
+        // no metadata booking: the session's client_reference_id; an expanded payment_intent is not an id;
+        // a Payment Intent without amount_received: its amount
+        StripeEventFields session = StripeEventFields.read(json, """
+                {"id":"evt_3","type":"checkout.session.expired","data":{"object":{"object":"checkout.session",
+                 "metadata":{"bookingId":null},"client_reference_id":"b-9","payment_intent":{"id":"pi_x"},
+                 "payment_status":null,"status":"expired"}}}""");
+        StripeEventFields intent = StripeEventFields.read(json, """
+                {"id":"evt_4","type":"payment_intent.payment_failed","data":{"object":{"object":"payment_intent",
+                 "id":"pi_4","amount":"9000"}}}""");
+        StripeEventFields bare = StripeEventFields.read(json, "{\"id\":\"evt_5\",\"type\":\"x\",\"data\":[]}");
+
+        assertThat(session.booking()).isEqualTo("b-9");
+        assertThat(session.paymentReference()).isEmpty();
+        assertThat(session.paymentState()).isEqualTo("expired");
+        assertThat(session.paidAmount()).isZero();
+        assertThat(intent.paidAmount()).isEqualTo(9000);
+        assertThat(intent.paymentState()).isEmpty();
+        assertThat(intent.booking()).isEmpty();
+        assertThat(bare.id()).isEqualTo("evt_5");
+        assertThat(bare.booking()).isEmpty();
+        assertThat(bare.paymentReference()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "[]", "\"evt_1\"", "{\"id\":\"evt_1\",", "{\"id\":\"evt_1\" \"type\":\"x\"}",
+            "{\"data\":{\"object\":{\"id\":}}}"})
+    void whatIsNotAJsonObjectIsRefused(String body) {
+        assertThatThrownBy(() -> StripeEventFields.read(json, body)).isInstanceOf(IOException.class);
+    }
+}

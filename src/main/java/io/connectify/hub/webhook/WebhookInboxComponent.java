@@ -14,8 +14,9 @@ import org.apache.camel.support.DefaultProducer;
 /**
  * The webhook inbox as a Camel endpoint, {@code webhook-inbox:<queue endpoint>}: a webhook route enqueues its
  * verified event with {@code to: "webhook-inbox:jms:queue:{{connectify.queues.stripe-events}}"}, and the producer
- * returns once the event is durable ({@link WebhookInbox#enqueue}), counting it as enqueued. The rest of the URI is
- * the queue the inbox forwards the event to (without options of its own: they would be read as this endpoint's).
+ * returns once the event is durable ({@link WebhookInbox#enqueue}: in the inbox, or in its queue when the inbox is
+ * off or full), counting it as enqueued. The rest of the URI is the queue the inbox forwards the event to,
+ * without options (they would be read as this endpoint's, and refused).
  * <p>
  * Why an endpoint rather than a bean call with the queue as its parameter: Camel's bean binding parsed and
  * evaluated that parameter, chose the method and converted its arguments on every webhook; with the metrics step

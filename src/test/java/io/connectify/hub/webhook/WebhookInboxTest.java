@@ -14,8 +14,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ResolveEndpointFailedException;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -214,6 +217,33 @@ class WebhookInboxTest {
         disabled.enqueue(event("evt_y", "booking-y", 1L), QUEUE);
         assertThat(received).containsExactly("evt_y");
         assertThat(directory.toFile().list()).isEmpty(); // disabled: no journal
+    }
+
+    @Test
+    void theInboxEndpointEnqueuesToTheQueueItNamesAndCountsTheEventOnceItIsDurable() throws Exception {
+        CamelContext camel = camel(true);
+        WebhookInbox inbox = inbox(camel, Long.MAX_VALUE);
+        MeterRegistry meters = new SimpleMeterRegistry();
+        camel.addComponent(WebhookInboxComponent.SCHEME, new WebhookInboxComponent(inbox, new WebhookMetrics(meters)));
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:webhook").to(WebhookInboxComponent.SCHEME + ":" + QUEUE);
+            }
+        });
+
+        Exchange sent = event("evt_1", "booking-1", 1000L);
+        sent.getMessage().setHeader(WebhookHeaders.PROVIDER, "stripe");
+        camel.createProducerTemplate().send("direct:webhook", sent);
+
+        assertThat(sent.getException()).isNull();
+        assertThat(meters.counter("connectify.webhook.enqueued", "provider", "stripe").count()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_1"));
+        // a URI that names no queue, or gives the queue options (they would be taken as the inbox endpoint's)
+        assertThatThrownBy(() -> camel.getEndpoint(WebhookInboxComponent.SCHEME + ":"))
+                .isInstanceOf(ResolveEndpointFailedException.class);
+        assertThatThrownBy(() -> camel.getEndpoint(WebhookInboxComponent.SCHEME + ":jms:queue:x?transacted=true"))
+                .isInstanceOf(ResolveEndpointFailedException.class);
     }
 
     private WebhookInbox inbox(CamelContext camel, long memory) {

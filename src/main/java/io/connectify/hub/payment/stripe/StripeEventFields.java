@@ -125,10 +125,10 @@ record StripeEventFields(String id, String type, String objectKind, String objec
 
     /** A whole number, also one written as a string; null otherwise. */
     private static Long number(JsonParser parser, JsonToken token) throws IOException {
-        String text = text(parser, token);
         if (token == JsonToken.VALUE_NUMBER_INT) {
             return parser.getLongValue();
         }
+        String text = text(parser, token);
         try {
             return text == null ? null : Long.valueOf(text.strip());
         } catch (NumberFormatException notANumber) {

@@ -5,25 +5,32 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
 import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jms.core.JmsTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A payment event whose transaction rolled back after its notifications were logged (a crash, a failed broker
  * commit) is redelivered: the notifications it had queued went with the rollback and are queued again; copies of
- * a notification are sent once.
+ * a notification are sent once. Notifications queued inside a database transaction reach the queue only once it
+ * commits, and never if it rolls back.
  */
 @HubTest
 class NotificationRecoveryTest extends Webhooks {
@@ -35,6 +42,12 @@ class NotificationRecoveryTest extends Webhooks {
     ConnectionFactory connectionFactory;
     @Autowired
     CamelContext camel;
+    @Autowired
+    ProducerTemplate producer;
+    @Autowired
+    BookingRepository bookings;
+    @Autowired
+    TransactionTemplate transactions;
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
@@ -108,6 +121,42 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void notificationsQueuedInADatabaseTransactionReachTheQueueOnlyOnceItCommitsAndNeverIfItRollsBack() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
+        camel.getRouteController().stopRoute("notification-send");
+        notify.reset();
+        String id = null;
+        try {
+            id = pendingBooking(START, "stripe");
+            Booking booking = bookings.find(id).orElseThrow();
+
+            assertThatThrownBy(() -> transactions.executeWithoutResult(status -> {
+                queueCancellationNotifications(booking);
+                throw new IllegalStateException("rolled back after queueing");
+            })).hasMessage("rolled back after queueing");
+            assertThat(queuedSeenFromAnotherThread()).isZero();
+            assertThat(notificationsOf(id)).isZero();
+
+            transactions.executeWithoutResult(status -> {
+                queueCancellationNotifications(booking);
+                // logged in this transaction, not yet on the queue for the sender to read before the row is there
+                assertThat(queuedSeenFromAnotherThread()).isZero();
+            });
+            assertThat(queuedSeenFromAnotherThread()).isEqualTo(2); // SMS and email
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications.findValuesAsText("kind")).containsExactly("cancellation", "cancellation");
+        assertThat(notifications.findValuesAsText("providerReference")).doesNotContainNull();
+    }
+
+    @Test
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
         await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
@@ -136,6 +185,21 @@ class NotificationRecoveryTest extends Webhooks {
     private void redeliver(String payload) {
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
         assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
+    }
+
+    /** As booking-notify is called by the saga and the API's cancel: a booking and the kind of its notifications. */
+    private void queueCancellationNotifications(Booking booking) {
+        producer.sendBodyAndHeader("direct:booking-notify", booking, NotificationPlanner.KIND, "cancellation");
+    }
+
+    /** A browse on a thread of its own, outside the caller's transaction and the broker session bound to it. */
+    private int queuedSeenFromAnotherThread() {
+        return CompletableFuture.supplyAsync(this::queued).join();
+    }
+
+    private int notificationsOf(String bookingId) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id").param("id", bookingId)
+                .query(Integer.class).single();
     }
 
     private int queued() {

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The dead-letter channel's store: a queued message that still failed after its redeliveries is kept with its
@@ -40,17 +41,20 @@ public class DeadLetterStore {
     private final ProducerTemplate template;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final TransactionTemplate transactions;
     /** The channel calls the store only once the redeliveries are used up: every dead letter had this many tries. */
     private final int attempts;
 
     public DeadLetterStore(JdbcClient jdbc, ObjectMapper json, ProducerTemplate template, MeterRegistry meters,
-                           Clock clock, @Value("${connectify.dead-letters.max-redeliveries}") int maxRedeliveries) {
+                           Clock clock, TransactionTemplate transactions,
+                           @Value("${connectify.dead-letters.max-redeliveries}") int maxRedeliveries) {
         this.attempts = maxRedeliveries + 1;
         this.jdbc = jdbc;
         this.json = json;
         this.template = template;
         this.meters = meters;
         this.clock = clock;
+        this.transactions = transactions;
     }
 
     /** Called by the dead-letter channel with the original message and the failure. */
@@ -98,18 +102,24 @@ public class DeadLetterStore {
 
     /**
      * Sends the original message back into the queue its route consumes. Only once: the status moves to REPLAYED
-     * first, so two replays of one dead letter cannot both send (a replay that fails again is a new dead letter).
+     * first, under the row's lock, so two replays of one dead letter cannot both send (a replay that fails again is
+     * a new dead letter). The claim and the send are one database transaction, the send durable before it commits:
+     * a send the broker refuses rolls the claim back and leaves the letter STORED for another replay (claimed alone,
+     * it was REPLAYED with nothing sent, and no replay could send it again); should the commit fail after the send,
+     * a second replay's copy is a duplicate, which the queue's consumer drops.
      */
     public DeadLetter replay(String id) {
         DeadLetter letter = get(id);
-        int claimed = jdbc.sql("UPDATE dead_letter SET status = 'REPLAYED', replayed_at = :now WHERE id = :id "
-                        + "AND status = 'STORED'")
-                .param("id", id).param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
-        if (claimed == 0) {
-            throw new InvalidStateException("Dead letter " + id + " was already replayed");
-        }
-        template.sendBodyAndHeaders("jms:queue:" + letter.sourceQueue() + "?exchangePattern=InOnly", letter.body(),
-                new LinkedHashMap<>(letter.headers()));
+        transactions.executeWithoutResult(status -> {
+            int claimed = jdbc.sql("UPDATE dead_letter SET status = 'REPLAYED', replayed_at = :now WHERE id = :id "
+                            + "AND status = 'STORED'")
+                    .param("id", id).param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
+            if (claimed == 0) {
+                throw new InvalidStateException("Dead letter " + id + " was already replayed");
+            }
+            template.sendBodyAndHeaders("jms:queue:" + letter.sourceQueue() + "?exchangePattern=InOnly",
+                    letter.body(), new LinkedHashMap<>(letter.headers()));
+        });
         log.info("Dead letter {} replayed into {}", id, letter.sourceQueue());
         return get(id);
     }

@@ -8,19 +8,35 @@ import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
+import jakarta.jms.ConnectionFactory;
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
+import org.apache.activemq.artemis.core.transaction.Transaction;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jms.core.JmsTemplate;
 
 /** A payment event that fails after its retries is kept as a dead letter; replayed after recovery it completes. */
 @HubTest
 class DeadLetterTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    EmbeddedActiveMQ broker;
+    @Autowired
+    ConnectionFactory connectionFactory;
 
     @Test
     void aPaymentEventGoogleCannotTakeIsKeptAndReplayedOnceGoogleRecovers() {
@@ -55,6 +71,48 @@ class DeadLetterTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(200);
         assertThat(send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY).status()).isEqualTo(204);
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aReplayTheBrokerRefusesLeavesTheDeadLetterStoredForTheNextReplay() {
+        String queue = "replay-refused";
+        String letterId = UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
+                        + "error_message, attempts, status, failed_at) VALUES (:id, 'stripe-event-dispatch', :queue, "
+                        + "'stripe', :body, '{\"eventType\":\"checkout.session.completed\"}', 'x', 'x', 2, 'STORED', "
+                        + "CURRENT_TIMESTAMP)")
+                .param("id", letterId).param("queue", queue).param("body", "{\"id\":\"evt_replay_refused\"}").update();
+        // the broker refuses the replay's send (as it refuses one to a full address, or while it is failing over)
+        ActiveMQServerMessagePlugin refuse = new ActiveMQServerMessagePlugin() {
+            @Override
+            public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
+                                   boolean noAutoCreateQueue) throws ActiveMQException {
+                if (queue.equals(message.getAddress())) {
+                    throw new ActiveMQException(ActiveMQExceptionType.ADDRESS_FULL, "refused by the test");
+                }
+            }
+        };
+        broker.getActiveMQServer().registerBrokerPlugin(refuse);
+        try {
+            var refused = send(request("/api/v1/admin/dead-letters/" + letterId + "/replay")
+                    .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+
+            assertThat(refused.status()).isEqualTo(500);
+            assertThat(refused.json().get("type").asText()).isEqualTo("internal-error");
+            assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).json().get("status").asText())
+                    .isEqualTo("STORED");
+        } finally {
+            broker.getActiveMQServer().unRegisterBrokerPlugin(refuse);
+        }
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letterId + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+
+        assertThat(replayed.status()).isEqualTo(200);
+        assertThat(replayed.json().get("status").asText()).isEqualTo("REPLAYED");
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(5000);
+        assertThat(jms.receiveAndConvert(queue)).isEqualTo("{\"id\":\"evt_replay_refused\"}");
     }
 
     @Test

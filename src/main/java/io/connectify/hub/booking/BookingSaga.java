@@ -225,6 +225,28 @@ public class BookingSaga {
         return false;
     }
 
+    /**
+     * One payment attempt failed (Stripe's payment_intent.payment_failed: a card declined on the Checkout page). Not
+     * the end of the payment: the Payment Intent waits for another payment method, and the customer, still on the
+     * payment page, may try another card. So the booking keeps its slot until its hold runs out, and no "payment
+     * failed" notification goes out; the attempt's reason is its status reason. False when that changed nothing: the
+     * booking is unknown, paid, or no longer waiting for its payment.
+     */
+    public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                        @Header(WebhookHeaders.PAYMENT_ERROR) String paymentError) {
+        if (known(bookingId) == null) {
+            return false;
+        }
+        String reason = "a payment attempt failed" + (paymentError == null ? "" : " (" + paymentError + ")")
+                + "; the customer may try again until the hold expires";
+        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
+                reason, now())) {
+            log.info("Booking {}: {}", bookingId, reason);
+            return true;
+        }
+        return false;
+    }
+
     /** The payment page expired: the slot is released. False when that changed nothing. */
     public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
         if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),

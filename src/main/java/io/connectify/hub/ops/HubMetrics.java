@@ -60,6 +60,7 @@ public class HubMetrics implements MeterBinder {
         for (String provider : List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid")) {
             registry.counter("connectify.provider.rejected", "provider", provider);
         }
+        registry.counter("connectify.payment.attempts.failed", "provider", "stripe");
         for (String status : List.of("failed", "undelivered")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
         }

@@ -14,6 +14,8 @@ public final class WebhookHeaders {
     public static final String PAYMENT_STATUS = "paymentStatus";
     public static final String PAYMENT_REFERENCE = "paymentReference";
     public static final String PAID_AMOUNT = "paidAmount";
+    /** Why a payment attempt failed (Stripe's decline or error code); only on a failed attempt's event. */
+    public static final String PAYMENT_ERROR = "paymentError";
     public static final String TRANSACTION_ID = "transactionId";
     /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were

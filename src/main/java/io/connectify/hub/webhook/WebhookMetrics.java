@@ -8,7 +8,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
-/** Webhook counters: signatures rejected, duplicates dropped, events enqueued, per provider. */
+/**
+ * Webhook counters: signatures rejected, duplicates dropped, events enqueued, and the failed payment attempts the
+ * events reported (a card declined on the payment page), per provider.
+ */
 @Component("webhookMetrics")
 public class WebhookMetrics {
 
@@ -30,6 +33,10 @@ public class WebhookMetrics {
 
     public void enqueued(String provider) {
         counter("connectify.webhook.enqueued", provider).increment();
+    }
+
+    public void paymentAttemptFailed(@Header(WebhookHeaders.PROVIDER) String provider) {
+        counter("connectify.payment.attempts.failed", provider).increment();
     }
 
     private Counter counter(String name, String provider) {

@@ -96,8 +96,8 @@ class NotificationRecoveryTest extends Webhooks {
         String id;
         try {
             id = pendingBooking(START, "stripe");
-            String payload = StripeFake.event("evt_failed_" + id.substring(0, 8), "payment_intent.payment_failed",
-                    StripeFake.paymentIntent(id, "pi_failed", "requires_payment_method"));
+            String payload = StripeFake.event("evt_failed_" + id.substring(0, 8),
+                    "checkout.session.async_payment_failed", StripeFake.checkoutSession(id, "unpaid", "pi_failed"));
             assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
             awaitStatus(id, "PAYMENT_FAILED");
             await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);

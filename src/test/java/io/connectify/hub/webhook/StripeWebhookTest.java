@@ -168,7 +168,8 @@ class StripeWebhookTest extends Webhooks {
         String failed = pendingBooking(START, "stripe");
         String expired = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
 
-        signedStripeWebhook(event("evt_fail", "payment_intent.payment_failed", paymentIntent(failed, "pi_f", "requires_payment_method")));
+        // a delayed payment method's final failure (a declined card's payment_intent.payment_failed is not: below)
+        signedStripeWebhook(event("evt_fail", "checkout.session.async_payment_failed", checkoutSession(failed, "unpaid", "pi_f")));
         signedStripeWebhook(event("evt_exp", "checkout.session.expired", checkoutSession(expired, "unpaid", "")));
 
         awaitStatus(failed, "PAYMENT_FAILED");
@@ -176,6 +177,41 @@ class StripeWebhookTest extends Webhooks {
         assertThat(httpPost("/api/v1/bookings", """
                 {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
                 """).status()).isEqualTo(201);
+    }
+
+    @Test
+    void aDeclinedCardKeepsTheSlotForTheCustomersNextAttempt() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        double failedBefore = meters.counter("connectify.payment.attempts.failed", "provider", "stripe").count();
+
+        // as Stripe sends it when a card is declined on the Checkout page: the intent waits for another method
+        String declined = """
+                {"id":"pi_declined","object":"payment_intent","status":"requires_payment_method","amount":9000,
+                 "amount_received":0,"currency":"chf","metadata":{"bookingId":"%s"},
+                 "last_payment_error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds",
+                   "message":"Your card has insufficient funds.","payment_method":{"id":"pm_1","object":"payment_method"}}}
+                """.formatted(id);
+        assertThat(signedStripeWebhook(event("evt_declined", "payment_intent.payment_failed", declined)).status())
+                .isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .get("statusReason").asText()).isEqualTo("a payment attempt failed (insufficient_funds); the customer "
+                + "may try again until the hold expires"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(meters.counter("connectify.payment.attempts.failed", "provider", "stripe").count())
+                .isEqualTo(failedBefore + 1);
+        // no "payment failed" message while the customer is still on the payment page
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        // and the slot is still the booking's
+        var taken = httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START));
+        assertThat(taken.status()).isEqualTo(409);
+
+        // the next card is accepted
+        signedStripeWebhook(event("evt_second_card", "checkout.session.completed", checkoutSession(id, "paid", "pi_declined")));
+        awaitStatus(id, "CONFIRMED");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ops.CorrelationId;
@@ -25,6 +26,8 @@ import org.springframework.stereotype.Component;
 public class StripeWebhookVerifier implements Processor {
 
     private static final Logger log = LoggerFactory.getLogger(StripeWebhookVerifier.class);
+    /** Stripe's error and decline codes (card_declined, insufficient_funds): nothing else goes on the booking. */
+    private static final Pattern STRIPE_CODE = Pattern.compile("[a-z0-9_]{1,64}");
 
     private final StripeSignatureCheck signatures;
     private final Clock clock;
@@ -63,6 +66,11 @@ public class StripeWebhookVerifier implements Processor {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, event.paymentReference());
         message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
+        String paymentError = event.paymentError();
+        if (!paymentError.isEmpty()) { // only a failed attempt's event has one: no property on the others
+            message.setHeader(WebhookHeaders.PAYMENT_ERROR,
+                    STRIPE_CODE.matcher(paymentError).matches() ? paymentError : "unrecognized");
+        }
         message.setBody(payload);
     }
 

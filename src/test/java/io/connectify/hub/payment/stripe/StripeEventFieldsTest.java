@@ -91,6 +91,33 @@ class StripeEventFieldsTest {
         assertThat(bare.paymentReference()).isEmpty();
     }
 
+    @Test
+    void aFailedAttemptsReasonIsItsDeclineCodeElseItsCode() throws IOException {
+        // as Stripe sends payment_intent.payment_failed: last_payment_error is an API error object, whose nested
+        // payment_method has a code field of its own that must not be taken
+        StripeEventFields declined = StripeEventFields.read(json, """
+                {"id":"evt_6","type":"payment_intent.payment_failed","data":{"object":{"id":"pi_6",
+                 "object":"payment_intent","amount":9000,"amount_received":0,"status":"requires_payment_method",
+                 "last_payment_error":{"charge":"ch_6","code":"card_declined","decline_code":"insufficient_funds",
+                   "doc_url":"https://stripe.com/docs/error-codes/card-declined","message":"Your card has insufficient funds.",
+                   "payment_method":{"id":"pm_6","object":"payment_method","card":{"brand":"visa","last4":"9995",
+                     "checks":{"cvc_check":"pass"}},"metadata":{"code":"not-this-one"}},"type":"card_error"},
+                 "metadata":{"bookingId":"b-6"}}}}""");
+        StripeEventFields expired = StripeEventFields.read(json, """
+                {"id":"evt_7","type":"payment_intent.payment_failed","data":{"object":{"id":"pi_7",
+                 "object":"payment_intent","last_payment_error":{"code":"expired_card","decline_code":null,
+                 "type":"card_error"}}}}""");
+        StripeEventFields none = StripeEventFields.read(json, """
+                {"id":"evt_8","type":"payment_intent.payment_failed","data":{"object":{"id":"pi_8",
+                 "object":"payment_intent","last_payment_error":null}}}""");
+
+        assertThat(declined.paymentError()).isEqualTo("insufficient_funds");
+        assertThat(declined.paymentState()).isEqualTo("requires_payment_method");
+        assertThat(declined.booking()).isEqualTo("b-6");
+        assertThat(expired.paymentError()).isEqualTo("expired_card");
+        assertThat(none.paymentError()).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "\"evt_1\"", "{\"id\":\"evt_1\",", "{\"id\":\"evt_1\" \"type\":\"x\"}",
             "{\"data\":{\"object\":{\"id\":}}}"})

@@ -155,8 +155,9 @@ public class BookingRepository {
      * when the hold ran out, the booking is past payment, or another payment was recorded for it.
      */
     public boolean recordPayment(String id, String provider, String paymentReference, long paidAmount, Instant now) {
+        // (its status reason goes: a failed attempt's, now history)
         return jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, paid_amount = :paid, "
-                        + "hold_expires_at = NULL, updated_at = :now "
+                        + "hold_expires_at = NULL, status_reason = NULL, updated_at = :now "
                         + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
                         + "(paid_amount IS NULL AND hold_expires_at > :now) "
                         + "OR (paid_amount IS NOT NULL AND payment_reference = :reference))")

@@ -53,6 +53,11 @@ class PaidBookingTest extends Webhooks {
         String paid = pendingBooking(START, "stripe");
         String unpaid = pendingBooking("2026-12-03T13:00:00+01:00", "stripe");
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        // a first card was declined: the reason is the booking's until a payment is recorded
+        assertThat(signedStripeWebhook(event("evt_wait_declined", "payment_intent.payment_failed",
+                paymentIntent(paid, "pi_wait", "requires_payment_method"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + paid).json()
+                .path("statusReason").asText().startsWith("a payment attempt failed"));
 
         assertThat(signedStripeWebhook(event("evt_wait_paid", "checkout.session.completed",
                 checkoutSession(paid, "paid", "pi_wait"))).status()).isEqualTo(200);
@@ -62,6 +67,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
         assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_wait");
         assertThat(booking.has("holdExpiresAt")).isFalse(); // paid: the slot is kept with no hold to run out
+        assertThat(booking.has("statusReason")).isFalse(); // the failed attempt is history
 
         // the hold runs out: the unpaid booking's slot is released, the paid one's is not
         clock.advance(Duration.ofMinutes(16));

@@ -207,6 +207,12 @@ public class BookingRepository {
                 .update();
     }
 
+    /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
+    public Optional<String> idByPayment(String provider, String paymentReference) {
+        return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")
+                .param("reference", paymentReference).param("provider", provider).query(String.class).optional();
+    }
+
     public Optional<Booking> find(String id) {
         return jdbc.sql("SELECT * FROM booking WHERE id = :id").param("id", id).query(this::map).optional();
     }

@@ -16,6 +16,7 @@ import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
@@ -63,12 +64,13 @@ public class BookingSaga {
     private final PaymentProperties payments;
     private final BookingProperties properties;
     private final ProducerTemplate template;
+    private final NotificationLog notifications;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, BookingProperties properties, ProducerTemplate template,
-                       Clock clock) {
+                       NotificationLog notifications, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -77,6 +79,7 @@ public class BookingSaga {
         this.payments = payments;
         this.properties = properties;
         this.template = template;
+        this.notifications = notifications;
         this.clock = clock;
     }
 
@@ -245,6 +248,28 @@ public class BookingSaga {
             return true;
         }
         return false;
+    }
+
+    /**
+     * A repeat of a payment event processed before (its key was recorded): the booking's notifications still unsent
+     * are queued again. Its first run may have lost them: a crash, or a broker commit that failed, between the key's
+     * commit (database) and the broker's rolled back the messages with the event's acknowledgement, and this
+     * redelivery is all that is left of them. A copy of a notification still on the queue is harmless: the sender
+     * sends each once. The booking is the event's (Stripe), or the one the payment was recorded on (Payrexx, whose
+     * events name their booking only in the transaction fetched from its API).
+     */
+    public void queueUnsentAgain(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                 @Header(WebhookHeaders.PROVIDER) String provider,
+                                 @Header(WebhookHeaders.TRANSACTION_ID) String transactionId) {
+        String id = bookingId != null && !bookingId.isBlank() ? bookingId
+                : transactionId == null ? null : bookings.idByPayment(provider, transactionId).orElse(null);
+        if (known(id) == null) {
+            return;
+        }
+        for (String kind : notifications.unsentKinds(id)) {
+            log.info("Booking {}: its {} notifications, still unsent, queued again on a repeated event", id, kind);
+            notifyOnce(id, kind);
+        }
     }
 
     /** The payment page expired: the slot is released. False when that changed nothing. */

@@ -116,6 +116,13 @@ public class NotificationLog {
                 });
     }
 
+    /** The kinds of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
+    public List<String> unsentKinds(String bookingId) {
+        return jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking AND status = 'queued' "
+                        + "AND provider_reference IS NULL")
+                .param("booking", bookingId).query(String.class).list();
+    }
+
     public List<NotificationStatus> forBooking(String bookingId) {
         return jdbc.sql("SELECT id, kind, channel, recipient, provider_reference, status, error_code FROM notification "
                         + "WHERE booking_id = :booking ORDER BY created_at, channel")

@@ -1,5 +1,8 @@
 package io.connectify.hub.notification;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
@@ -15,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
@@ -37,6 +42,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
     private static final String QUEUE = "notifications";
+    private static final String FORM = "application/x-www-form-urlencoded";
 
     @Autowired
     ConnectionFactory connectionFactory;
@@ -86,6 +92,79 @@ class NotificationRecoveryTest extends Webhooks {
         JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
         assertThat(notifications).hasSize(2);
         assertThat(notifications.findValuesAsText("providerReference")).doesNotContainNull().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void notificationsLostAfterTheEventsKeyWasRecordedAreQueuedAgainByTheEventsRepeat() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
+        camel.getRouteController().stopRoute("notification-send");
+        notify.reset();
+        String id;
+        try {
+            id = confirmedStripeBooking(START);
+            String key = "stripe:evt_paid_" + id.substring(0, 8);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded(key));
+            // the state a crash between the key's commit and the broker's leaves: the key recorded, the
+            // notifications logged, their messages gone with the rolled-back acknowledgement
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(queued()).isZero();
+
+            // the redelivery is a duplicate: not processed again, but what its first run queued is queued again
+            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8),
+                    "checkout.session.completed", StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8))))
+                    .status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications.findValuesAsText("kind")).containsOnly("confirmation");
+        assertThat(notifications.findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.EVENTS))); // not processed again
+    }
+
+    @Test
+    void aRepeatedPayrexxDeliveryFindsItsBookingByThePaymentAndQueuesItsLostNotificationsAgain() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
+        camel.getRouteController().stopRoute("notification-send");
+        notify.reset();
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                "bkevent", "Consultation", START, START))));
+        String id;
+        try {
+            id = pendingBooking(START, "payrexx");
+            payrexx.transaction(4720, "confirmed", id);
+            // as Payrexx posts it ("Normal (PHP-Post)"): the transaction's id, status and the booking it is for
+            String delivery = "transaction%5Bid%5D=4720&transaction%5Bstatus%5D=confirmed"
+                    + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id;
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+            awaitStatus(id, "CONFIRMED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded("payrexx:4720:confirmed"));
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        // the repeat was not processed again: one look-up of the transaction at Payrexx, the first delivery's
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4720/")));
     }
 
     @Test
@@ -195,6 +274,11 @@ class NotificationRecoveryTest extends Webhooks {
     /** A browse on a thread of its own, outside the caller's transaction and the broker session bound to it. */
     private int queuedSeenFromAnotherThread() {
         return CompletableFuture.supplyAsync(this::queued).join();
+    }
+
+    private boolean recorded(String eventKey) {
+        return jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", eventKey)
+                .query(Integer.class).single() == 1;
     }
 
     private int notificationsOf(String bookingId) {

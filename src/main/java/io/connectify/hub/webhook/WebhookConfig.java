@@ -121,8 +121,8 @@ public class WebhookConfig {
             @Value("${connectify.webhooks.inbox.forward-batch}") int forwardBatch,
             @Value("${connectify.webhooks.inbox.burst-rate}") long burstRate,
             @Value("${connectify.webhooks.inbox.forward-linger}") Duration forwardLinger) {
-        // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and
-        // @Transactional the database's), so no other code should pick this manager up
+        // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and the
+        // database's, DatabaseTransactions), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
         return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
                 new TransactionTemplate(brokerTransactions),

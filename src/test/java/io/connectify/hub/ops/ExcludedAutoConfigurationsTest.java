@@ -15,6 +15,10 @@ import org.apache.camel.language.xpath.XPathLanguage;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.jms.config.JmsListenerConfigUtils;
+import org.springframework.transaction.config.TransactionManagementConfigUtils;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The auto-configurations application.yaml excludes set nothing up at the start, and a route that names one of
@@ -36,6 +40,16 @@ class ExcludedAutoConfigurationsTest extends HubTestBase {
         assertThat(spring.getBeanNamesForType(Gson.class)).isEmpty();
         // a component the hub uses keeps its auto-configuration
         assertThat(spring.containsBean("configurePlatformHttpComponent")).isTrue();
+    }
+
+    @Test
+    void noBeanPostProcessorLooksForTransactionalOrJmsListenerMethods() {
+        // the hub has neither: the advisor and the listener processor searched every method of every bean for them
+        assertThat(spring.containsBean(TransactionManagementConfigUtils.TRANSACTION_ADVISOR_BEAN_NAME)).isFalse();
+        assertThat(spring.containsBean(JmsListenerConfigUtils.JMS_LISTENER_ANNOTATION_PROCESSOR_BEAN_NAME)).isFalse();
+        // the database's transactions go through the hub's own template, on the database's manager
+        assertThat(spring.getBean(TransactionTemplate.class).getTransactionManager())
+                .isInstanceOf(JdbcTransactionManager.class);
     }
 
     @Test

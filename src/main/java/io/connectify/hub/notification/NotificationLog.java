@@ -1,6 +1,7 @@
 package io.connectify.hub.notification;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
@@ -116,6 +117,26 @@ public class NotificationLog {
                 });
     }
 
+    /**
+     * The bookings and kinds of notifications logged as queued before {@code before}, still unsent and never queued
+     * again by the recovery sweep ({@link NotificationRecovery}).
+     */
+    public List<BookingKind> unsentSince(Instant before, int limit) {
+        return jdbc.sql("SELECT DISTINCT booking_id, kind FROM notification WHERE status = 'queued' "
+                        + "AND provider_reference IS NULL AND requeued_at IS NULL AND booking_id IS NOT NULL "
+                        + "AND created_at < :before ORDER BY booking_id, kind LIMIT :limit")
+                .param("before", before.atOffset(ZoneOffset.UTC)).param("limit", limit)
+                .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"))).list();
+    }
+
+    /** Records that the recovery sweep queued a booking's unsent notifications of one kind again. */
+    public void requeued(BookingKind notifications) {
+        jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind "
+                        + "AND status = 'queued' AND provider_reference IS NULL AND requeued_at IS NULL")
+                .param("booking", notifications.bookingId()).param("kind", notifications.kind()).param("now", now())
+                .update();
+    }
+
     /** The kinds of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
     public List<String> unsentKinds(String bookingId) {
         return jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking AND status = 'queued' "
@@ -135,6 +156,10 @@ public class NotificationLog {
 
     private java.time.OffsetDateTime now() {
         return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+
+    /** A booking's notifications of one kind. */
+    public record BookingKind(String bookingId, String kind) {
     }
 
     public record NotificationStatus(String id, String kind, String channel, String to, String providerReference,

@@ -1,8 +1,14 @@
 package io.connectify.hub.notification;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** The notification fan-out: throttle rate per period, its durable queue, and whether this instance sends. */
+/**
+ * The notification fan-out: throttle rate per period, its durable queue, whether this instance sends, and the
+ * recovery sweep of notifications whose message was lost: how often it looks, and how old an unsent one must be.
+ */
 @ConfigurationProperties("connectify.notifications")
-public record NotificationProperties(int rate, long periodMillis, String queue, boolean consumerEnabled) {
+public record NotificationProperties(int rate, long periodMillis, String queue, boolean consumerEnabled,
+                                     Duration recoveryInterval, Duration recoverAfter) {
 }

@@ -61,6 +61,7 @@ public class HubMetrics implements MeterBinder {
             registry.counter("connectify.provider.rejected", "provider", provider);
         }
         registry.counter("connectify.payment.attempts.failed", "provider", "stripe");
+        registry.counter("connectify.notifications.requeued");
         for (String status : List.of("failed", "undelivered")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
         }

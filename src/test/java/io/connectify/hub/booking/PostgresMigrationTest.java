@@ -68,7 +68,7 @@ class PostgresMigrationTest {
         assertThat(repository.expireHolds(now.plusSeconds(901))).isEqualTo(1);
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7");
+                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
     }
 
     @Test
@@ -135,6 +135,37 @@ class PostgresMigrationTest {
         assertThat(stillUnsent).isFalse();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id").param("id", n.id())
                 .query(Integer.class).single()).isEqualTo(1);
+    }
+
+    @Test
+    void unsentNotificationsAreFoundAndMarkedRequeuedOnceOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        var log = new NotificationLog(jdbc, java.time.Clock.fixed(now, java.time.ZoneOffset.UTC),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        String bookingId = "2f1c7d0e-0000-4000-8000-00000000000b";
+        log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b1", Notification.Channel.SMS, "+41791234567",
+                null, "Hello", false, bookingId, "cancellation"));
+        log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b2", Notification.Channel.EMAIL,
+                "john@example.com", "Hi", "Hello", true, bookingId, "cancellation"));
+
+        assertThat(log.unsentKinds(bookingId)).containsExactly("cancellation");
+        assertThat(log.unsentSince(now, 10)).isEmpty(); // created at now: not before it
+        var found = log.unsentSince(now.plusSeconds(60), 10);
+        assertThat(found).containsExactly(new NotificationLog.BookingKind(bookingId, "cancellation"));
+        log.requeued(found.get(0));
+        assertThat(log.unsentSince(now.plusSeconds(60), 10)).isEmpty();
+        assertThat(log.unsentKinds(bookingId)).containsExactly("cancellation"); // still unsent, queued once more
+    }
+
+    @Test
+    void aBookingIsFoundByThePaymentRecordedOnItOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        String id = "2f1c7d0e-0000-4000-8000-00000000000c";
+        pending(id, "2026-12-04T09:00:00Z", now);
+        assertThat(repository.recordPayment(id, "payrexx", "4711", 9000, now)).isTrue();
+
+        assertThat(repository.idByPayment("payrexx", "4711")).contains(id);
+        assertThat(repository.idByPayment("stripe", "4711")).isEmpty();
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -23,6 +23,7 @@ import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
@@ -54,6 +55,8 @@ class NotificationRecoveryTest extends Webhooks {
     BookingRepository bookings;
     @Autowired
     TransactionTemplate transactions;
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
@@ -236,6 +239,73 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void notificationsWhoseMessagesWereLostAreQueuedAgainByTheRecoverySweepOnceTheQueueIsEmpty() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
+        camel.getRouteController().stopRoute("notification-send");
+        notify.reset();
+        double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
+        String id;
+        try {
+            id = pendingBooking(START, "stripe");
+            Booking booking = bookings.find(id).orElseThrow();
+            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            assertThat(recoverySweep()).isZero(); // just queued
+
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isZero(); // old and unsent, but their messages wait on the queue
+
+            // the state a broker commit that failed after the database's leaves: logged as queued, no message
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(recoverySweep()).isEqualTo(1); // the booking's cancellation notifications
+            assertThat(queued()).isEqualTo(2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications.findValuesAsText("kind")).containsExactly("cancellation", "cancellation");
+        assertThat(notifications.findValuesAsText("providerReference")).doesNotContainNull();
+        assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 1);
+    }
+
+    @Test
+    void theRecoverySweepQueuesANotificationAgainOnlyOnce() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
+        camel.getRouteController().stopRoute("notification-send");
+        try {
+            String id = pendingBooking(START, "stripe");
+            Booking booking = bookings.find(id).orElseThrow();
+            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(1000);
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1);
+
+            // lost again (or dead-lettered again): left for someone to look at, as the booking's notifications show
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(jms.receive(QUEUE)).isNotNull();
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isZero();
+            assertThat(queued()).isZero();
+            assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                    .findValuesAsText("status")).containsExactly("queued", "queued");
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+    }
+
+    @Test
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
         await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
@@ -274,6 +344,11 @@ class NotificationRecoveryTest extends Webhooks {
     /** A browse on a thread of its own, outside the caller's transaction and the broker session bound to it. */
     private int queuedSeenFromAnotherThread() {
         return CompletableFuture.supplyAsync(this::queued).join();
+    }
+
+    /** One sweep of the route notification-recover; answers how many bookings' notifications it queued again. */
+    private int recoverySweep() {
+        return producer.requestBody("direct:notification-recover", null, Integer.class);
     }
 
     private boolean recorded(String eventKey) {

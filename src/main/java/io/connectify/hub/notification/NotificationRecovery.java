@@ -1,0 +1,75 @@
+package io.connectify.hub.notification;
+
+import java.time.Clock;
+
+import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.notification.NotificationLog.BookingKind;
+import io.connectify.hub.ops.BrokerQueueDepth;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The recovery sweep of notifications whose message was lost (route notification-recover, on one instance). Messages
+ * queued inside a database transaction (the API's cancel, the refund retries) are committed to the broker after the
+ * database: should that commit fail, the notifications stay logged as queued with no message on the way, and no
+ * redelivery will queue them again (a payment event's repeat does, for its booking). A notification dead-lettered
+ * on the broker's DLQ looks the same from here.
+ * <p>
+ * So once the notification queue is empty, nothing in it and nothing being delivered, a notification logged as
+ * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
+ * booking's unsent notifications of that kind go to {@code direct:booking-notify}, as the saga queues them. While
+ * messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old unsent
+ * notification may be among them. A copy of a notification is harmless: the sender sends each once.
+ */
+@Component("notificationRecovery")
+public class NotificationRecovery {
+
+    private static final Logger log = LoggerFactory.getLogger(NotificationRecovery.class);
+    private static final int PER_SWEEP = 100;
+
+    private final NotificationLog notifications;
+    private final BookingRepository bookings;
+    private final BrokerQueueDepth depths;
+    private final NotificationProperties properties;
+    private final ProducerTemplate template;
+    private final Clock clock;
+    private final Counter requeued;
+
+    public NotificationRecovery(NotificationLog notifications, BookingRepository bookings, BrokerQueueDepth depths,
+                                NotificationProperties properties, ProducerTemplate template, Clock clock,
+                                MeterRegistry meters) {
+        this.notifications = notifications;
+        this.bookings = bookings;
+        this.depths = depths;
+        this.properties = properties;
+        this.template = template;
+        this.clock = clock;
+        this.requeued = meters.counter("connectify.notifications.requeued");
+    }
+
+    /** One sweep; answers how many bookings' notifications (of one kind each) it queued again. */
+    public int requeueLost() {
+        double waiting = depths.messageCount(properties.queue());
+        if (waiting != 0) { // messages on their way, or NaN: the broker cannot say
+            return 0;
+        }
+        int count = 0;
+        for (BookingKind lost : notifications.unsentSince(clock.instant().minus(properties.recoverAfter()), PER_SWEEP)) {
+            // as the saga queues them, under the booking's row lock; the record and the queued messages commit together
+            bookings.withBookingLock(lost.bookingId(), () -> {
+                notifications.requeued(lost);
+                bookings.find(lost.bookingId()).ifPresent(booking -> template.sendBodyAndHeader(
+                        "direct:booking-notify", booking, NotificationPlanner.KIND, lost.kind()));
+            });
+            log.warn("Booking {}: its {} notifications, unsent since over {} with none on the queue, queued again",
+                    lost.bookingId(), lost.kind(), properties.recoverAfter());
+            requeued.increment();
+            count++;
+        }
+        return count;
+    }
+}

@@ -447,10 +447,14 @@ public class BookingSaga {
      * queued), and the sender sends each notification once whatever copies of it are queued. Sending happens from
      * the queue, so a notification failure never undoes the booking.
      */
-    private void notifyOnce(String bookingId, String kind) {
+    /**
+     * Queues a booking's notifications of one kind, those not yet sent (a step that repeats queues only what is
+     * still unsent); nothing for a booking that is gone. Also the notification recovery sweep's way to queue them.
+     */
+    public void notifyOnce(String bookingId, String kind) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
-        bookings.withBookingLock(bookingId, () -> template.sendBodyAndHeader("direct:booking-notify",
-                bookings.find(bookingId).orElseThrow(), NotificationPlanner.KIND, kind));
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking ->
+                template.sendBodyAndHeader("direct:booking-notify", booking, NotificationPlanner.KIND, kind)));
     }
 
     private void removeEvent(Booking booking) {

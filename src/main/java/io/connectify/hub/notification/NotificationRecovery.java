@@ -2,15 +2,15 @@ package io.connectify.hub.notification;
 
 import java.time.Clock;
 
-import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.notification.NotificationLog.BookingKind;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The recovery sweep of notifications whose message was lost (route notification-recover, on one instance). Messages
@@ -21,9 +21,9 @@ import org.springframework.stereotype.Component;
  * <p>
  * So once the notification queue is empty, nothing in it and nothing being delivered, a notification logged as
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
- * booking's unsent notifications of that kind go to {@code direct:booking-notify}, as the saga queues them. While
- * messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old unsent
- * notification may be among them. A copy of a notification is harmless: the sender sends each once.
+ * booking's unsent notifications of that kind are queued as the saga queues them ({@link BookingSaga#notifyOnce}).
+ * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
+ * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {
@@ -32,21 +32,21 @@ public class NotificationRecovery {
     private static final int PER_SWEEP = 100;
 
     private final NotificationLog notifications;
-    private final BookingRepository bookings;
+    private final BookingSaga saga;
     private final BrokerQueueDepth depths;
     private final NotificationProperties properties;
-    private final ProducerTemplate template;
+    private final TransactionTemplate transactions;
     private final Clock clock;
     private final Counter requeued;
 
-    public NotificationRecovery(NotificationLog notifications, BookingRepository bookings, BrokerQueueDepth depths,
-                                NotificationProperties properties, ProducerTemplate template, Clock clock,
+    public NotificationRecovery(NotificationLog notifications, BookingSaga saga, BrokerQueueDepth depths,
+                                NotificationProperties properties, TransactionTemplate transactions, Clock clock,
                                 MeterRegistry meters) {
         this.notifications = notifications;
-        this.bookings = bookings;
+        this.saga = saga;
         this.depths = depths;
         this.properties = properties;
-        this.template = template;
+        this.transactions = transactions;
         this.clock = clock;
         this.requeued = meters.counter("connectify.notifications.requeued");
     }
@@ -58,12 +58,12 @@ public class NotificationRecovery {
             return 0;
         }
         int count = 0;
-        for (BookingKind lost : notifications.unsentSince(clock.instant().minus(properties.recoverAfter()), PER_SWEEP)) {
-            // as the saga queues them, under the booking's row lock; the record and the queued messages commit together
-            bookings.withBookingLock(lost.bookingId(), () -> {
+        var before = clock.instant().minus(properties.recoverAfter());
+        for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
+            // the record and the queued messages commit together
+            transactions.executeWithoutResult(status -> {
                 notifications.requeued(lost);
-                bookings.find(lost.bookingId()).ifPresent(booking -> template.sendBodyAndHeader(
-                        "direct:booking-notify", booking, NotificationPlanner.KIND, lost.kind()));
+                saga.notifyOnce(lost.bookingId(), lost.kind());
             });
             log.warn("Booking {}: its {} notifications, unsent since over {} with none on the queue, queued again",
                     lost.bookingId(), lost.kind(), properties.recoverAfter());

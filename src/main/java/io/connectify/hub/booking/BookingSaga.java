@@ -442,14 +442,11 @@ public class BookingSaga {
     }
 
     /**
-     * Queues a booking event's notifications, once each: a saga step that repeats queues only those still unsent
-     * (a redelivery after the step's queue messages were rolled back finds its notifications logged but never
+     * Queues a booking event's notifications of one kind, once each: a saga step that repeats queues only those still
+     * unsent (a redelivery after the step's queue messages were rolled back finds its notifications logged but never
      * queued), and the sender sends each notification once whatever copies of it are queued. Sending happens from
-     * the queue, so a notification failure never undoes the booking.
-     */
-    /**
-     * Queues a booking's notifications of one kind, those not yet sent (a step that repeats queues only what is
-     * still unsent); nothing for a booking that is gone. Also the notification recovery sweep's way to queue them.
+     * the queue, so a notification failure never undoes the booking. Nothing for a booking that is gone. Also how the
+     * notification recovery sweep queues them again.
      */
     public void notifyOnce(String bookingId, String kind) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged

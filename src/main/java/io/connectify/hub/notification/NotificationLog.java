@@ -21,6 +21,8 @@ public class NotificationLog {
 
     /** Statuses after which a later callback never moves a notification back. */
     private static final Set<String> FINAL = Set.of("delivered", "failed", "undelivered", "canceled");
+    /** A notification logged as queued that no provider has accepted yet. */
+    private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -52,8 +54,7 @@ public class NotificationLog {
                         + "WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
                 .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
                 .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
-        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND provider_reference IS NULL "
-                        + "AND status = 'queued'")
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND " + UNSENT)
                 .param("id", n.id()).query(Integer.class).single() > 0;
     }
 
@@ -122,25 +123,24 @@ public class NotificationLog {
      * again by the recovery sweep ({@link NotificationRecovery}).
      */
     public List<BookingKind> unsentSince(Instant before, int limit) {
-        return jdbc.sql("SELECT DISTINCT booking_id, kind FROM notification WHERE status = 'queued' "
-                        + "AND provider_reference IS NULL AND requeued_at IS NULL AND booking_id IS NOT NULL "
-                        + "AND created_at < :before ORDER BY booking_id, kind LIMIT :limit")
+        return jdbc.sql("SELECT DISTINCT booking_id, kind FROM notification WHERE " + UNSENT
+                        + " AND requeued_at IS NULL AND booking_id IS NOT NULL AND created_at < :before "
+                        + "ORDER BY booking_id, kind LIMIT :limit")
                 .param("before", before.atOffset(ZoneOffset.UTC)).param("limit", limit)
                 .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"))).list();
     }
 
     /** Records that the recovery sweep queued a booking's unsent notifications of one kind again. */
     public void requeued(BookingKind notifications) {
-        jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind "
-                        + "AND status = 'queued' AND provider_reference IS NULL AND requeued_at IS NULL")
+        jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind AND "
+                        + UNSENT + " AND requeued_at IS NULL")
                 .param("booking", notifications.bookingId()).param("kind", notifications.kind()).param("now", now())
                 .update();
     }
 
     /** The kinds of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
     public List<String> unsentKinds(String bookingId) {
-        return jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking AND status = 'queued' "
-                        + "AND provider_reference IS NULL")
+        return jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking AND " + UNSENT)
                 .param("booking", bookingId).query(String.class).list();
     }
 

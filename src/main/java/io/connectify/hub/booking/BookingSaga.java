@@ -25,6 +25,7 @@ import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.SlotNotBookableException;
+import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Header;
@@ -373,7 +374,7 @@ public class BookingSaga {
     /**
      * Tries again the refunds of paid bookings cancelled before their confirmation whose provider call failed (route
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
-     * are left for someone to check at the provider (a refund made whose answer was lost would be asked again).
+     * are left for someone to look at (the alert RefundsPending has long fired).
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
      * again next time.
      */
@@ -474,16 +475,41 @@ public class BookingSaga {
         }
     }
 
+    /**
+     * Refunds a booking's payment through its provider. A refund the provider refuses is looked up there: a refund
+     * made whose answer was lost is refused when asked again (Stripe once its Idempotency-Key has expired, after
+     * 24 h; Payrexx, whose refunds have no key, at once), and a payment found refunded in full counts as refunded.
+     */
     private void refund(Booking booking, Long amount) {
+        Map<String, Object> headers = new java.util.HashMap<>();
+        headers.put("paymentProvider", booking.provider());
+        if (amount != null) {
+            headers.put("refundAmount", amount);
+        }
         try {
-            Map<String, Object> headers = new java.util.HashMap<>();
-            headers.put("paymentProvider", booking.provider());
-            if (amount != null) {
-                headers.put("refundAmount", amount);
-            }
             template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
         } catch (CamelExecutionException e) {
-            throw Causes.hubErrorOr(e);
+            RuntimeException failure = Causes.hubErrorOr(e);
+            if (failure instanceof ValidationException && amount == null && refundedInFull(booking, headers)) {
+                log.warn("Booking {}: {} refused the refund of payment {}, which it has refunded in full already (a "
+                        + "refund made whose answer was lost): taken as refunded", booking.id(), booking.provider(),
+                        booking.paymentReference());
+                return;
+            }
+            throw failure;
+        }
+    }
+
+    /** Whether the provider has the booking's payment refunded in full; false when it cannot tell. */
+    private boolean refundedInFull(Booking booking, Map<String, Object> headers) {
+        try {
+            Long refunded = template.requestBodyAndHeaders("direct:payment-refunded-amount", booking, headers,
+                    Long.class);
+            return refunded != null && booking.paidAmount() != null && refunded >= booking.paidAmount();
+        } catch (CamelExecutionException e) {
+            log.warn("Booking {}: could not ask {} what it refunded of payment {} ({})", booking.id(),
+                    booking.provider(), booking.paymentReference(), Causes.hubErrorOr(e).getClass().getSimpleName());
+            return false;
         }
     }
 

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +40,7 @@ public class StripeSimulator {
     private final String webhookSecret = "whsec_sandbox_" + UUID.randomUUID().toString().replace("-", "");
     private final Map<String, ObjectNode> sessions = new ConcurrentHashMap<>();
     private final Map<String, Long> paidIntents = new ConcurrentHashMap<>();
+    private final Map<String, List<ObjectNode>> refunds = new ConcurrentHashMap<>();
 
     public StripeSimulator(SandboxServer server, Supplier<String> webhookUrl, Clock clock) {
         this.clock = clock;
@@ -75,7 +78,8 @@ public class StripeSimulator {
         switch (ex.getRequestMethod() + " " + path) {
             case "POST /v1/checkout/sessions" -> send(ex, 200, createSession(form));
             case "POST /v1/payment_intents" -> send(ex, 200, paymentIntent(form));
-            case "POST /v1/refunds" -> send(ex, 200, refund(form));
+            case "POST /v1/refunds" -> refund(ex, form);
+            case "GET /v1/refunds" -> send(ex, 200, refundList(SimulatorHttp.form(ex.getRequestURI().getRawQuery())));
             default -> send(ex, 404, error("invalid_request_error", "Unrecognized request URL"));
         }
     }
@@ -116,12 +120,34 @@ public class StripeSimulator {
         return intent;
     }
 
-    private ObjectNode refund(Map<String, String> form) {
+    /** As Stripe: a payment refunds at most what it was paid; asked for more, charge_already_refunded. */
+    private void refund(HttpExchange ex, Map<String, String> form) throws IOException {
         String intent = form.get("payment_intent");
         long paid = paidIntents.getOrDefault(intent, 0L);
-        long amount = form.containsKey("amount") ? Long.parseLong(form.get("amount")) : paid;
-        return JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund").put("amount", amount)
-                .put("currency", "chf").put("payment_intent", intent).put("status", "succeeded");
+        List<ObjectNode> made = refunds.computeIfAbsent(intent, key -> new ArrayList<>());
+        synchronized (made) {
+            long left = paid - made.stream().mapToLong(r -> r.path("amount").asLong()).sum();
+            long amount = form.containsKey("amount") ? Long.parseLong(form.get("amount")) : left;
+            if (paid > 0 && left <= 0) {
+                ObjectNode body = error("invalid_request_error", "Charge has already been refunded.");
+                ((ObjectNode) body.get("error")).put("code", "charge_already_refunded");
+                send(ex, 400, body);
+                return;
+            }
+            ObjectNode refund = JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund")
+                    .put("amount", amount).put("currency", "chf").put("payment_intent", intent)
+                    .put("status", "succeeded");
+            made.add(refund);
+            send(ex, 200, refund);
+        }
+    }
+
+    private ObjectNode refundList(Map<String, String> query) {
+        ObjectNode list = JSON.createObjectNode().put("object", "list").put("url", "/v1/refunds")
+                .put("has_more", false);
+        var data = list.putArray("data");
+        refunds.getOrDefault(query.get("payment_intent"), List.of()).forEach(data::add);
+        return list;
     }
 
     /** The payer opened the Checkout URL: the session is paid and Stripe tells the hub. */

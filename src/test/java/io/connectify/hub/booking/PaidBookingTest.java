@@ -4,6 +4,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.notContaining;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -30,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
@@ -175,10 +178,10 @@ class PaidBookingTest extends Webhooks {
         paidWhileGoogleFails(old, "evt_sweep_old", "pi_sweep_old");
         refundsFail();
         assertThat(httpPost("/api/v1/bookings/" + old + "/cancel", "").status()).isEqualTo(502);
-        clock.advance(Duration.ofHours(23).plusMinutes(1)); // past connectify.booking.refund-retry-for
+        clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
 
         jdbc.sql("DELETE FROM dead_letter").update();
-        String recent = pendingBooking(START, "stripe"); // the cancelled booking's slot is free
+        String recent = pendingBooking("2026-12-09T09:00:00+01:00", "stripe"); // the old booking's start is past
         paidWhileGoogleFails(recent, "evt_sweep_recent", "pi_sweep_recent");
         refundsFail();
         assertThat(httpPost("/api/v1/bookings/" + recent + "/cancel", "").status()).isIn(502, 503);
@@ -200,6 +203,72 @@ class PaidBookingTest extends Webhooks {
 
         assertThat(retryRefunds()).isZero();
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aRefundStripeRefusesAsMadeIsLookedUpAndCountsOnlyWhenStripeHasRefundedThePaymentInFull() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        paidWhileGoogleFails(id, "evt_refund_lost", "pi_refund_lost");
+        refundsFail(); // Stripe made the refund, but its answer was lost
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        clock.advance(Duration.ofDays(2)); // the Idempotency-Key has expired: Stripe no longer answers the same refund
+        resilience.circuitBreaker("stripe").reset();
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
+                         "message":"Charge ch_3Lost has already been refunded."}}""")));
+
+        // only a failed refund at Stripe: not refunded, the booking waits for its refund
+        stripeListsRefunds("pi_refund_lost", "failed");
+        var refused = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.body()).contains("charge_already_refunded").doesNotContain("ch_3Lost");
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+
+        stripeListsRefunds("pi_refund_lost", "succeeded");
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(2, getRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", equalTo("pi_refund_lost"))
+                .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+    }
+
+    @Test
+    void aRefundPayrexxRefusesCountsWhenItsTransactionIsRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4730, "confirmed", id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=4730&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        awaitDeadLetter("payrexx");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        payrexx.server().resetRequests();
+        // Payrexx refunds have no idempotency key: asked again, a refund made is refused
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4730/refund")).willReturn(aResponse()
+                .withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(400);
+        assertThat(status(id)).isEqualTo("CANCELLED"); // the transaction is still confirmed: no refund made
+
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4730/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":4730,"status":"refunded","amount":9000,
+                 "invoice":{"currencyAlpha3":"CHF","totalAmount":9000,"referenceId":"%s"}}]}""".formatted(id))));
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4730/"))
+                .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
     }
 
     @Test
@@ -287,6 +356,15 @@ class PaidBookingTest extends Webhooks {
         stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
+    }
+
+    /** Stripe's list of a PaymentIntent's refunds: one of the booking's full amount, with this status. */
+    private void stripeListsRefunds(String paymentIntent, String status) {
+        stripe.server().stubFor(get(urlPathEqualTo("/v1/refunds")).withQueryParam("payment_intent", equalTo(paymentIntent))
+                .willReturn(okJson("""
+                        {"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_lost","object":"refund",
+                         "amount":9000,"currency":"chf","payment_intent":"%s","status":"%s"}]}""".formatted(paymentIntent,
+                        status))));
     }
 
     private void replay(JsonNode letter) {

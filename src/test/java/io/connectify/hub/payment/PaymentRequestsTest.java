@@ -167,6 +167,34 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     @Test
+    void theRefundsOfAStripePaymentAreListedWithTheAmountTheyRefund() {
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                .willReturn(okJson("""
+                        {"object":"list","url":"/v1/refunds","has_more":false,"data":[
+                         {"id":"re_2","object":"refund","amount":2000,"currency":"chf","payment_intent":"pi_listed",
+                          "status":"pending"},
+                         {"id":"re_1","object":"refund","amount":7000,"currency":"chf","payment_intent":"pi_listed",
+                          "status":"failed"},
+                         {"id":"re_0","object":"refund","amount":3000,"currency":"chf","payment_intent":"pi_listed",
+                          "status":"succeeded"}]}""")));
+
+        var listed = httpGet("/api/v1/payments/stripe/payment-intents/pi_listed/refunds");
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+        assertThat(listed.json().get("paymentIntent").asText()).isEqualTo("pi_listed");
+        assertThat(listed.json().get("refundedAmount").asLong()).isEqualTo(5000); // the failed one refunds nothing
+        assertThat(listed.json().get("refunds").findValuesAsText("id")).containsExactly("re_2", "re_1", "re_0");
+        assertThat(listed.json().get("refunds").get(0).get("currency").asText()).isEqualTo("CHF");
+        stripe.server().verify(getRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", equalTo("pi_listed"))
+                .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY)));
+
+        var invalid = httpGet("/api/v1/payments/stripe/payment-intents/ch_123/refunds");
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.header("Content-Type")).startsWith("application/problem+json");
+        stripe.server().verify(1, getRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
     void payrexxTransactionsAndGatewaysHaveTheirOwnEndpoints() {
         payrexx.transaction(555, "confirmed", "b-1");
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.calendar.GoogleCalendarConnection;
+import io.connectify.hub.payment.stripe.StripeConnection;
 import io.connectify.hub.support.TestClockConfig;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,8 @@ class SandboxModeTest {
     int port;
     @Autowired
     GoogleCalendarConnection google;
+    @Autowired
+    StripeConnection stripe;
 
     @Test
     void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {
@@ -123,6 +126,35 @@ class SandboxModeTest {
                 "whsec_own_test_secret"))).isEqualTo(200);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED"));
+    }
+
+    @Test
+    void theStripeSandboxRefundsAPaymentOnceAndListsItsRefundsAsStripeDoes() throws Exception {
+        JsonNode created = call("POST", "/api/v1/bookings", """
+                {"start":"2026-12-04T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        String id = created.get("id").asText();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(created.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED"));
+        assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
+                .isEqualTo("REFUNDED");
+
+        String paymentIntent = call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText();
+        var again = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/payments/refunds"))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"paymentIntent\":\"" + paymentIntent + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).isEqualTo(400);
+        assertThat(again.body()).contains("charge_already_refunded");
+
+        var refunds = http.send(HttpRequest.newBuilder(URI.create(stripe.apiBase() + "/v1/refunds?payment_intent="
+                        + paymentIntent)).header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode list = json.readTree(refunds.body());
+        assertThat(list.get("data").findValuesAsText("status")).containsExactly("succeeded");
+        assertThat(list.get("data").get(0).get("amount").asLong()).isEqualTo(created.get("amount").asLong());
     }
 
     private int webhook(String payload, String signature) throws Exception {

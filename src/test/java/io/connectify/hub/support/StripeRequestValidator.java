@@ -21,7 +21,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Checks the form-encoded requests a Stripe fake received against Stripe's official OpenAPI description in
  * {@code ../shared/specs/}: the operation exists, every required field is sent, and every field the hub sends
- * (bracket paths such as {@code line_items[0][price_data][unit_amount]}) exists in the operation's schema.
+ * (bracket paths such as {@code line_items[0][price_data][unit_amount]}) exists in the operation's schema, and every
+ * query parameter is one of the operation's.
  * Written by hand because swagger-request-validator cannot load this 4 MB description.
  */
 public final class StripeRequestValidator {
@@ -47,6 +48,11 @@ public final class StripeRequestValidator {
             }
             for (String field : form.keySet()) {
                 assertThat(known(schema, segments(field))).as("%s: '%s' is in Stripe's schema", path, field).isTrue();
+            }
+            String query = logged.getUrl().contains("?") ? logged.getUrl().split("\\?", 2)[1] : "";
+            for (String parameter : form(query).keySet()) {
+                assertThat(list(operation.get("parameters"))).as("%s: query parameter '%s' is Stripe's", path, parameter)
+                        .anyMatch(p -> "query".equals(map(p).get("in")) && parameter.equals(map(p).get("name")));
             }
         }
     }

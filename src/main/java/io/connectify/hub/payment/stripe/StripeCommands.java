@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.util.List;
 import java.util.Map;
 
 import jakarta.validation.constraints.Max;
@@ -54,5 +55,9 @@ public final class StripeCommands {
     }
 
     public record RefundResult(String id, String status, long amount, String currency, String paymentIntent) {
+    }
+
+    /** GET /api/v1/payments/stripe/payment-intents/{id}/refunds: refundedAmount counts succeeded and pending ones. */
+    public record RefundList(String paymentIntent, long refundedAmount, List<RefundResult> refunds) {
     }
 }

@@ -1,6 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,12 +13,14 @@ import com.stripe.model.checkout.Session;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.PaymentIntentCreateParams;
 import com.stripe.param.RefundCreateParams;
+import com.stripe.param.RefundListParams;
 import com.stripe.param.checkout.SessionCreateParams;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundList;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundResult;
 import org.apache.camel.Body;
 import org.springframework.stereotype.Component;
@@ -91,7 +94,24 @@ public class StripeOperations {
         if (c.reason() != null) {
             params.setReason(RefundCreateParams.Reason.valueOf(c.reason().toUpperCase(Locale.ROOT)));
         }
-        Refund refund = stripe.v1().refunds().create(params.build(), options(c.idempotencyKey()));
+        return result(stripe.v1().refunds().create(params.build(), options(c.idempotencyKey())));
+    }
+
+    /**
+     * A PaymentIntent's refunds, and how much of it they refund (those that succeeded or are on their way). The hub
+     * asks when Stripe refuses a refund (charge_already_refunded), to tell a refund made whose answer was lost from
+     * one never made. A PaymentIntent has a handful of refunds at most: one page of 100 holds them all.
+     */
+    public RefundList refunds(@Body String paymentIntent) throws StripeException {
+        var params = RefundListParams.builder().setPaymentIntent(paymentIntent).setLimit(100L).build();
+        List<RefundResult> refunds = stripe.v1().refunds().list(params).getData().stream().map(StripeOperations::result)
+                .toList();
+        long refunded = refunds.stream().filter(r -> "succeeded".equals(r.status()) || "pending".equals(r.status()))
+                .mapToLong(RefundResult::amount).sum();
+        return new RefundList(paymentIntent, refunded, refunds);
+    }
+
+    private static RefundResult result(Refund refund) {
         return new RefundResult(refund.getId(), refund.getStatus(), refund.getAmount(),
                 refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent());
     }

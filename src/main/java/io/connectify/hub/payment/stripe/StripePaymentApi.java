@@ -7,6 +7,7 @@ import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentRequest;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundRequest;
+import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.JsonBodies;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -31,6 +32,14 @@ public class StripePaymentApi {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
                 r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session", body));
+    }
+
+    /** The PaymentIntent id in the path. */
+    public String paymentIntentId(@Header("id") String id) {
+        if (id == null || !id.matches("pi_[A-Za-z0-9_]{1,250}")) {
+            throw new ValidationException("'id' is not a PaymentIntent id (pi_...)");
+        }
+        return id;
     }
 
     public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key) {

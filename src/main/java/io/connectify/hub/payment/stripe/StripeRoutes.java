@@ -11,6 +11,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     public static final String CHECKOUT_SESSION = "direct:stripe-create-checkout-session";
     public static final String PAYMENT_INTENT = "direct:stripe-create-payment-intent";
     public static final String REFUND = "direct:stripe-create-refund";
+    public static final String REFUNDS = "direct:stripe-list-refunds";
 
     public StripeRoutes(ProviderCalls calls) {
         super(calls, StripeConfig.PROVIDER, "stripeCircuitBreaker", StripeErrors::translate);
@@ -21,5 +22,6 @@ public class StripeRoutes extends ProviderRouteBuilder {
         operation(CHECKOUT_SESSION, "Create a Stripe Checkout Session", "bean:stripeOperations?method=checkoutSession");
         operation(PAYMENT_INTENT, "Create a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntent");
         operation(REFUND, "Refund a Stripe payment", "bean:stripeOperations?method=refund");
+        operation(REFUNDS, "List a Stripe payment's refunds", "bean:stripeOperations?method=refunds");
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.HubTest;
@@ -57,11 +58,12 @@ class NotificationRecoveryTest extends Webhooks {
     TransactionTemplate transactions;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    BrokerQueueDepth depths;
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0); // no other test's notification waits
-        camel.getRouteController().stopRoute("notification-send"); // (and none is in flight once it has stopped)
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         String id;
         try {
@@ -93,8 +95,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void notificationsLostAfterTheEventsKeyWasRecordedAreQueuedAgainByTheEventsRepeat() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         String id;
         try {
@@ -124,8 +125,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void aRepeatedPayrexxDeliveryFindsItsBookingByThePaymentAndQueuesItsLostNotificationsAgain() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
                 "bkevent", "Consultation", START, START))));
@@ -154,8 +154,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void aRedeliveredFailureEventQueuesItsLostNotificationsAgain() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0); // no other test's notification waits
-        camel.getRouteController().stopRoute("notification-send"); // (and none is in flight once it has stopped)
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         String id;
         try {
@@ -180,8 +179,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void notificationsQueuedInADatabaseTransactionReachTheQueueOnlyOnceItCommitsAndNeverIfItRollsBack() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         String id = null;
         try {
@@ -210,8 +208,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void notificationsWhoseMessagesWereLostAreQueuedAgainByTheRecoverySweepOnceTheQueueIsEmpty() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
         String id;
@@ -239,8 +236,7 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void theRecoverySweepQueuesANotificationAgainOnlyOnce() throws Exception {
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         try {
             String id = pendingBooking(START, "stripe");
             Booking booking = bookings.find(id).orElseThrow();
@@ -265,8 +261,7 @@ class NotificationRecoveryTest extends Webhooks {
     @Test
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
-        await().atMost(Duration.ofSeconds(15)).until(() -> queued() == 0);
-        camel.getRouteController().stopRoute("notification-send");
+        stopTheSenderOnceNoNotificationWaits();
         camel.getRouteController().startRoute("notification-send");
         notify.reset();
         notify.twilio().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo(MESSAGES))
@@ -301,6 +296,16 @@ class NotificationRecoveryTest extends Webhooks {
     /** A browse on a thread of its own, outside the caller's transaction and the broker session bound to it. */
     private int queuedSeenFromAnotherThread() {
         return CompletableFuture.supplyAsync(this::queued).join();
+    }
+
+    /**
+     * Stops notification-send once no other test's notification waits or is being delivered. A browse of the queue
+     * does not see the messages the broker has handed to the sender ahead of the throttle (its consumer window): they
+     * go back on the queue when it stops, so the queue's own count is waited for.
+     */
+    private void stopTheSenderOnceNoNotificationWaits() throws Exception {
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        camel.getRouteController().stopRoute("notification-send");
     }
 
     /** Takes messages off the notifications queue: their notifications stay logged as queued, their messages lost. */

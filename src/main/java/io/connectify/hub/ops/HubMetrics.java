@@ -60,7 +60,9 @@ public class HubMetrics implements MeterBinder {
         for (String provider : List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid")) {
             registry.counter("connectify.provider.rejected", "provider", provider);
         }
-        registry.counter("connectify.payment.attempts.failed", "provider", "stripe");
+        for (String provider : List.of("stripe", "payrexx")) {
+            registry.counter("connectify.payment.attempts.failed", "provider", provider);
+        }
         registry.counter("connectify.notifications.requeued");
         for (String status : List.of("failed", "undelivered")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);

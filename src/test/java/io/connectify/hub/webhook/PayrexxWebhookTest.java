@@ -1,5 +1,8 @@
 package io.connectify.hub.webhook;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -12,17 +15,22 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import io.connectify.hub.support.GoogleCalendarFake;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** Payrexx webhooks: path token, then only the transaction status the Payrexx API reports counts. */
 @HubTest
 class PayrexxWebhookTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    MeterRegistry meters;
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @BeforeEach
@@ -63,13 +71,67 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
-    void aDeclinedTransactionReleasesTheSlot() {
+    void aCancelledTransactionReleasesTheSlot() {
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4713, "declined", id);
+        gatewayIs(77, "waiting");
+        payrexx.transaction(4713, "cancelled", id);
 
-        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4713, "declined", id));
+        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4713, "cancelled", id));
 
         awaitStatus(id, "PAYMENT_FAILED");
+    }
+
+    @Test
+    void aDeclinedTransactionWhileThePaymentPageIsOpenKeepsTheSlotForTheCustomersNextAttempt() {
+        String id = pendingBooking(START, "payrexx");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("paymentReference").asText()).isEqualTo("77");
+        gatewayIs(77, "waiting");
+        payrexx.transaction(4714, "declined", id);
+        double failedBefore = meters.counter("connectify.payment.attempts.failed", "provider", "payrexx").count();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4714, "declined", id)).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("a payment attempt failed (declined); the customer may try "
+                + "again until the hold expires"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/"))
+                .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
+        assertThat(meters.counter("connectify.payment.attempts.failed", "provider", "payrexx").count())
+                .isEqualTo(failedBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START)).status()).isEqualTo(409);
+
+        // the customer pays another way on the same page
+        payrexx.transaction(4715, "confirmed", id);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4715, "confirmed", id)).status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void aDeclinedTransactionWhoseDoneOrDeletedPaymentPageTakesNoMoreIsTheEndOfThePayment() {
+        String done = pendingBooking(START, "payrexx");
+        gatewayIs(77, "confirmed");
+        payrexx.transaction(4716, "error", done);
+        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4716, "error", done));
+        awaitStatus(done, "PAYMENT_FAILED");
+
+        String deleted = pendingBooking(START, "payrexx"); // the failed booking's slot is free again
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Gateway/77/")).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"No Gateway found with id 77\"}")));
+        payrexx.transaction(4717, "declined", deleted);
+        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4717, "declined", deleted));
+        awaitStatus(deleted, "PAYMENT_FAILED");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+    }
+
+    private void gatewayIs(long id, String status) {
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Gateway/" + id + "/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"status":"%s","amount":9000,"currency":"CHF",
+                 "link":"https://connectify-test.payrexx.com/?payment=abc"}]}""".formatted(id, status))));
     }
 
     @Test

@@ -1,14 +1,36 @@
 package io.connectify.hub.payment.payrexx;
 
+import java.util.UUID;
+
+import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
+import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import org.apache.camel.Body;
+import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
+import org.apache.camel.Header;
+import org.apache.camel.ProducerTemplate;
 import org.springframework.stereotype.Component;
 
 /** Puts a transaction fetched from the Payrexx API into the saga's headers: only the API's word counts. */
 @Component("payrexxEvents")
 public class PayrexxEvents {
+
+    /** A Payrexx payment page that still takes payments; confirmed, authorized or reserved ones are done. */
+    private static final String OPEN = "waiting";
+
+    private final BookingRepository bookings;
+    private final ProducerTemplate template;
+
+    public PayrexxEvents(BookingRepository bookings, ProducerTemplate template) {
+        this.bookings = bookings;
+        this.template = template;
+    }
 
     public void describe(@Body Transaction t, Exchange exchange) {
         var message = exchange.getMessage();
@@ -17,5 +39,39 @@ public class PayrexxEvents {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
         message.setHeader(WebhookHeaders.PAID_AMOUNT, t.amount());
+    }
+
+    /**
+     * Whether the payment page of a booking still waiting for its Payrexx payment takes payments, as Payrexx reads
+     * it now. A declined transaction is then one failed attempt: the customer, still on the page, may pay another
+     * way. The page is the booking's payment reference until a payment is recorded. False for a booking that is
+     * unknown, not Payrexx's, paid or no longer waiting, and for a page Payrexx no longer has.
+     */
+    public boolean paymentPageOpen(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+        Booking booking = pending(bookingId);
+        if (booking == null || !PayrexxConfig.PROVIDER.equals(booking.provider()) || booking.paid()
+                || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
+            return false;
+        }
+        try {
+            Gateway page = template.requestBody(PayrexxRoutes.GET_GATEWAY, Long.parseLong(booking.paymentReference()),
+                    Gateway.class);
+            return OPEN.equals(page.status());
+        } catch (CamelExecutionException e) {
+            RuntimeException failure = Causes.hubErrorOr(e);
+            if (failure instanceof NotFoundException) {
+                return false; // deleted: nothing to pay on
+            }
+            throw failure; // Payrexx unreachable: the event is redelivered and asks again
+        }
+    }
+
+    private Booking pending(String bookingId) {
+        try {
+            return bookingId == null ? null : bookings.find(UUID.fromString(bookingId).toString())
+                    .filter(b -> b.status() == BookingStatus.PENDING_PAYMENT).orElse(null);
+        } catch (IllegalArgumentException notAUuid) {
+            return null;
+        }
     }
 }

@@ -227,10 +227,17 @@ public class BookingRepository {
     }
 
     /** Marks pending unpaid bookings whose hold ran out as EXPIRED; answers how many. */
-    public int expireHolds(Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now "
-                        + "WHERE status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL")
-                .param("now", utc(now)).update();
+    /**
+     * EXPIRED: the pending bookings whose hold ran out with no payment recorded, each by an update that checks it
+     * again (a payment recorded meanwhile keeps its booking); answers those it expired, whose payment pages are then
+     * closed.
+     */
+    public List<Booking> expireHolds(Instant now) {
+        String due = "status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL";
+        return jdbc.sql("SELECT * FROM booking WHERE " + due).param("now", utc(now)).query(this::map).list().stream()
+                .filter(b -> jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now WHERE id = :id AND "
+                        + due).param("id", b.id()).param("now", utc(now)).update() == 1)
+                .toList();
     }
 
     private Booking map(ResultSet rs, int row) throws SQLException {

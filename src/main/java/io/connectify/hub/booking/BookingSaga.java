@@ -18,6 +18,7 @@ import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
+import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
@@ -63,6 +64,7 @@ public class BookingSaga {
     private final SlotCalculator slots;
     private final AvailabilityProperties hours;
     private final PaymentProperties payments;
+    private final PaymentPages paymentPages;
     private final BookingProperties properties;
     private final ProducerTemplate template;
     private final NotificationLog notifications;
@@ -70,14 +72,15 @@ public class BookingSaga {
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
-                       PaymentProperties payments, BookingProperties properties, ProducerTemplate template,
-                       NotificationLog notifications, Clock clock) {
+                       PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
+                       ProducerTemplate template, NotificationLog notifications, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
         this.slots = slots;
         this.hours = hours;
         this.payments = payments;
+        this.paymentPages = paymentPages;
         this.properties = properties;
         this.template = template;
         this.notifications = notifications;
@@ -301,6 +304,8 @@ public class BookingSaga {
                 }
                 if (booking.paid()) {
                     refundCancelled(booking);
+                } else if (booking.status() == BookingStatus.PENDING_PAYMENT) {
+                    paymentPages.close(booking); // no one pays for the released slot
                 }
             }
             case CANCELLED -> {

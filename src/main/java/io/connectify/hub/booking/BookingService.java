@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.BookingConflictException;
@@ -39,12 +40,14 @@ public class BookingService {
     private final BookingProperties properties;
     private final AvailabilityProperties hours;
     private final PaymentProperties payments;
+    private final PaymentPages paymentPages;
     private final Clock clock;
 
     public BookingService(AvailabilityService availability, BookingRepository bookings, SlotCalculator slots,
                           PriceTable prices, BookingProperties properties, AvailabilityProperties hours,
-                          PaymentProperties payments, Clock clock) {
+                          PaymentProperties payments, PaymentPages paymentPages, Clock clock) {
         this.payments = payments;
+        this.paymentPages = paymentPages;
         this.availability = availability;
         this.bookings = bookings;
         this.slots = slots;
@@ -116,13 +119,17 @@ public class BookingService {
                 "payment could not be started", now());
     }
 
-    /** Releases slots whose hold ran out (status EXPIRED); called by the booking-expire-holds route. */
+    /**
+     * Releases slots whose hold ran out (status EXPIRED) and closes their payment pages, so no one pays for a slot the
+     * hub has released; called by the booking-expire-holds route.
+     */
     public int expireHolds() {
-        int expired = bookings.expireHolds(clock.instant());
-        if (expired > 0) {
-            log.info("Released {} expired booking hold(s)", expired);
+        List<Booking> expired = bookings.expireHolds(clock.instant());
+        if (!expired.isEmpty()) {
+            log.info("Released {} expired booking hold(s)", expired.size());
         }
-        return expired;
+        expired.forEach(paymentPages::close);
+        return expired.size();
     }
 
     private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,

@@ -1,5 +1,8 @@
 package io.connectify.hub.payment;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
@@ -13,9 +16,31 @@ import org.springframework.stereotype.Component;
 @Component("paymentCommands")
 public class PaymentCommands {
 
+    /**
+     * Stripe lets a Checkout Session expire by itself 30 minutes to 24 hours after its creation; two minutes allow for
+     * the clocks' difference.
+     */
+    private static final Duration SOONEST_SESSION_EXPIRY = Duration.ofMinutes(32);
+    private static final Duration LATEST_SESSION_EXPIRY = Duration.ofHours(24).minusMinutes(2);
+
+    private final Clock clock;
+
+    public PaymentCommands(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * A booking's Checkout Session. It expires by itself when the booking's hold runs out, or as soon after as Stripe
+     * allows: should the hub fail to expire it then, the customer still cannot pay on it for long.
+     */
     public CheckoutSessionCommand stripeCheckout(@Body Booking b) {
+        Instant now = clock.instant();
+        Instant soonest = now.plus(SOONEST_SESSION_EXPIRY);
+        Instant latest = now.plus(LATEST_SESSION_EXPIRY);
+        Instant hold = b.holdExpiresAt() == null ? soonest : b.holdExpiresAt();
+        Instant expiresAt = hold.isBefore(soonest) ? soonest : hold.isAfter(latest) ? latest : hold;
         return new CheckoutSessionCommand(b.id(), b.amount(), b.currency(), b.summary(), b.customer().email(),
-                Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"));
+                Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"), expiresAt);
     }
 
     /**

@@ -69,6 +69,10 @@ public class PayrexxSimulator {
         switch (route) {
             case "POST Gateway" -> send(ex, 200, success(createGateway(form)));
             case "GET Gateway" -> answer(ex, gateways.get(id(parts)));
+            case "DELETE Gateway" -> {
+                ObjectNode deleted = gateways.remove(id(parts));
+                answer(ex, deleted == null ? null : JSON.createObjectNode().put("id", deleted.path("id").asLong()));
+            }
             case "GET Transaction" -> answer(ex, transactions.get(id(parts)));
             case "POST Transaction/refund" -> {
                 ObjectNode t = transactions.get(id(parts));

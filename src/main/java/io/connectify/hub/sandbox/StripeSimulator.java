@@ -75,6 +75,10 @@ public class StripeSimulator {
             return;
         }
         Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
+        if (ex.getRequestMethod().equals("POST") && path.matches("/v1/checkout/sessions/[^/]+/expire")) {
+            expire(ex, path.split("/")[4]);
+            return;
+        }
         switch (ex.getRequestMethod() + " " + path) {
             case "POST /v1/checkout/sessions" -> send(ex, 200, createSession(form));
             case "POST /v1/payment_intents" -> send(ex, 200, paymentIntent(form));
@@ -120,6 +124,36 @@ public class StripeSimulator {
         return intent;
     }
 
+    /** As Stripe: only an open session can be expired; one expired can no longer be paid. */
+    private void expire(HttpExchange ex, String sessionId) throws IOException {
+        ObjectNode session = sessions.get(sessionId);
+        if (session == null) {
+            send(ex, 404, error("invalid_request_error", "No such checkout.session"));
+            return;
+        }
+        synchronized (session) {
+            if (!"open".equals(session.path("status").asText())) {
+                send(ex, 400, error("invalid_request_error", "Only Checkout Sessions with a status of `open` can be "
+                        + "expired."));
+                return;
+            }
+            session.put("status", "expired");
+        }
+        send(ex, 200, session);
+        sendEvent("checkout.session.expired", session);
+    }
+
+    /** A signed event about a session, sent to the hub as Stripe sends it. */
+    private void sendEvent(String type, ObjectNode session) throws IOException {
+        ObjectNode event = JSON.createObjectNode().put("id", "evt_" + random()).put("object", "event")
+                .put("type", type).put("api_version", "2025-12-15.clover")
+                .put("created", clock.instant().getEpochSecond()).put("livemode", false);
+        event.putObject("data").set("object", session.deepCopy());
+        String payload = JSON.writeValueAsString(event);
+        SimulatorHttp.webhook(webhookUrl.get(), "application/json; charset=utf-8", payload,
+                Map.of("Stripe-Signature", sign(payload, clock.instant().getEpochSecond())));
+    }
+
     /** As Stripe: a payment refunds at most what it was paid; asked for more, charge_already_refunded. */
     private void refund(HttpExchange ex, Map<String, String> form) throws IOException {
         String intent = form.get("payment_intent");
@@ -146,7 +180,10 @@ public class StripeSimulator {
         ObjectNode list = JSON.createObjectNode().put("object", "list").put("url", "/v1/refunds")
                 .put("has_more", false);
         var data = list.putArray("data");
-        refunds.getOrDefault(query.get("payment_intent"), List.of()).forEach(data::add);
+        List<ObjectNode> made = refunds.getOrDefault(query.get("payment_intent"), List.of());
+        synchronized (made) {
+            made.forEach(data::add);
+        }
         return list;
     }
 
@@ -157,16 +194,17 @@ public class StripeSimulator {
             send(ex, 404, error("invalid_request_error", "No such checkout session"));
             return;
         }
+        synchronized (session) {
+            if (!"open".equals(session.path("status").asText())) {
+                SimulatorHttp.sendHtml(ex, "This Checkout Session is no longer active (Stripe sandbox).");
+                return;
+            }
+            session.put("status", "complete");
+        }
         String intent = "pi_" + random();
-        session.put("status", "complete").put("payment_status", "paid").put("payment_intent", intent);
+        session.put("payment_status", "paid").put("payment_intent", intent);
         paidIntents.put(intent, session.path("amount_total").asLong());
-        ObjectNode event = JSON.createObjectNode().put("id", "evt_" + random()).put("object", "event")
-                .put("type", "checkout.session.completed").put("api_version", "2025-12-15.clover")
-                .put("created", clock.instant().getEpochSecond()).put("livemode", false);
-        event.putObject("data").set("object", session.deepCopy());
-        String payload = JSON.writeValueAsString(event);
-        SimulatorHttp.webhook(webhookUrl.get(), "application/json; charset=utf-8", payload,
-                Map.of("Stripe-Signature", sign(payload, clock.instant().getEpochSecond())));
+        sendEvent("checkout.session.completed", session);
         SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
                 + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
     }

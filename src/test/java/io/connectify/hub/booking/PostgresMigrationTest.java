@@ -65,7 +65,7 @@ class PostgresMigrationTest {
         assertThat(read.holdExpiresAt()).isEqualTo(now.plusSeconds(900));
         assertThat(repository.activeRanges(Instant.parse("2026-12-01T00:00:00Z"), Instant.parse("2026-12-02T00:00:00Z"),
                 now)).containsExactly(booking.range());
-        assertThat(repository.expireHolds(now.plusSeconds(901))).isEqualTo(1);
+        assertThat(repository.expireHolds(now.plusSeconds(901))).extracting(Booking::id).containsExactly(booking.id());
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
@@ -81,7 +81,7 @@ class PostgresMigrationTest {
         assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue();
         assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue(); // its repeat
         assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).isFalse(); // another payment
-        assertThat(repository.expireHolds(later)).isEqualTo(1); // only the unpaid one
+        assertThat(repository.expireHolds(later)).extracting(Booking::id).containsExactly(late.id()); // the unpaid one
         assertThat(repository.transition(paid.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled", later)).isFalse();
         assertThat(repository.activeRanges(paid.start().toInstant(), late.end().toInstant(), later))

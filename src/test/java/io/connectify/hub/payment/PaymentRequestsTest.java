@@ -3,19 +3,24 @@ package io.connectify.hub.payment;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
@@ -58,7 +63,9 @@ class PaymentRequestsTest extends Webhooks {
                 .containsEntry("metadata[bookingId]", id)
                 .containsEntry("payment_intent_data[metadata][bookingId]", id)
                 .containsEntry("client_reference_id", id)
-                .containsEntry("customer_email", "john@example.com");
+                .containsEntry("customer_email", "john@example.com")
+                // the booking's hold is 15 minutes, Stripe's soonest expiry 30: the session closes itself 32 after
+                .containsEntry("expires_at", Long.toString(clock.instant().plus(Duration.ofMinutes(32)).getEpochSecond()));
     }
 
     @Test
@@ -192,6 +199,71 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(invalid.status()).isEqualTo(400);
         assertThat(invalid.header("Content-Type")).startsWith("application/problem+json");
         stripe.server().verify(1, getRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void anUnpaidBookingsPaymentPageIsClosedWhenItsHoldRunsOutOrItIsCancelled() {
+        String expiring = pendingBooking("2026-12-01T09:00:00+01:00", "stripe");
+        String cancelled = pendingBooking("2026-12-01T13:00:00+01:00", "payrexx");
+        String paid = pendingBooking("2026-12-01T14:30:00+01:00", "stripe");
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(
+                GoogleCalendarFake.error(500, "backendError")));
+        assertThat(signedStripeWebhook(StripeFake.event("evt_pages_paid", "checkout.session.completed",
+                StripeFake.checkoutSession(paid, "paid", "pi_pages_paid"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + paid).json().has("paidAmount"));
+
+        assertThat(httpPost("/api/v1/bookings/" + cancelled + "/cancel", "").json().get("status").asText())
+                .isEqualTo("CANCELLED");
+        payrexx.server().verify(1, deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/"))
+                .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE))
+                .withHeader("X-API-KEY", equalTo(PayrexxFake.API_KEY)));
+
+        clock.advance(Duration.ofMinutes(16)); // the holds run out: the paid booking keeps its slot
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> stripe.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire"))
+                        .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY))));
+        assertThat(httpGet("/api/v1/bookings/" + expiring).json().get("status").asText()).isEqualTo("EXPIRED");
+        assertThat(httpGet("/api/v1/bookings/" + paid).json().get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        // one page closed for the one expired booking, none for the paid one, in the sweeps since
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                stripe.server().verify(1, postRequestedFor(urlPathMatching("/v1/checkout/sessions/.*/expire"))));
+        payrexx.server().verify(1, deleteRequestedFor(urlPathMatching("/v1.0/Gateway/.*")));
+    }
+
+    @Test
+    void aPaymentPageThatCannotBeClosedLeavesTheBookingReleased() {
+        stripe.server().stubFor(post(urlPathMatching("/v1/checkout/sessions/[^/]+/expire")).willReturn(
+                aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                                {"error":{"type":"invalid_request_error","message":"Only Checkout Sessions with a \
+                                status of `open` can be expired."}}""")));
+        String id = pendingBooking("2026-12-01T09:00:00+01:00", "stripe");
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("CANCELLED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire")));
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """).status()).isEqualTo(201);
+    }
+
+    @Test
+    void paymentPagesCanBeClosedThroughTheirOwnEndpoints() {
+        var expired = httpPost("/api/v1/payments/stripe/checkout-sessions/cs_test_123/expire", "");
+        assertThat(expired.status()).as(expired.body()).isEqualTo(200);
+        assertThat(expired.json().get("status").asText()).isEqualTo("expired");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire")));
+
+        var deleted = httpDelete("/api/v1/payments/payrexx/gateways/77");
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        assertThat(deleted.json().get("reference").asText()).isEqualTo("77");
+        assertThat(deleted.json().get("status").asText()).isEqualTo("deleted");
+        payrexx.server().verify(1, deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+
+        assertThat(httpPost("/api/v1/payments/stripe/checkout-sessions/pi_123/expire", "").status()).isEqualTo(400);
+        assertThat(httpDelete("/api/v1/payments/payrexx/gateways/x7").status()).isEqualTo(400);
     }
 
     @Test

@@ -157,6 +157,24 @@ class SandboxModeTest {
         assertThat(list.get("data").get(0).get("amount").asLong()).isEqualTo(created.get("amount").asLong());
     }
 
+    @Test
+    void aCancelledBookingsSandboxPaymentPageTakesNoPayment() throws Exception {
+        JsonNode created = call("POST", "/api/v1/bookings", """
+                {"start":"2026-12-04T13:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        String id = created.get("id").asText();
+        assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
+                .isEqualTo("CANCELLED");
+
+        var page = http.send(HttpRequest.newBuilder(URI.create(created.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.body()).contains("no longer active");
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(1)).atMost(java.time.Duration.ofSeconds(3))
+                .untilAsserted(() -> assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText())
+                        .isEqualTo("CANCELLED"));
+        assertThat(call("GET", "/api/v1/bookings/" + id, null).has("paidAmount")).isFalse();
+    }
+
     private int webhook(String payload, String signature) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/webhooks/stripe"))
                 .header("Content-Type", "application/json").header("Stripe-Signature", signature)

@@ -1,5 +1,6 @@
 package io.connectify.hub.support;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -35,6 +36,8 @@ public final class PayrexxFake {
         server.stubFor(post(urlPathEqualTo("/v1.0/Gateway/")).willReturn(okJson("""
                 {"status":"success","data":[{"id":77,"status":"waiting","hash":"abc",
                  "link":"https://connectify-test.payrexx.com/?payment=abc","amount":9000,"currency":"CHF"}]}""")));
+        server.stubFor(delete(urlPathEqualTo("/v1.0/Gateway/77/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":77}]}""")));
     }
 
     /** GET Transaction/{id}/ answers this status for this booking. */

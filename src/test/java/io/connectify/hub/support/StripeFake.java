@@ -3,6 +3,7 @@ package io.connectify.hub.support;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 import java.nio.charset.StandardCharsets;
@@ -44,6 +45,9 @@ public final class StripeFake {
         server.stubFor(post(urlPathEqualTo("/v1/checkout/sessions")).willReturn(okJson("""
                 {"id":"cs_test_123","object":"checkout.session","url":"https://checkout.stripe.com/c/pay/cs_test_123",
                  "status":"open","payment_status":"unpaid","amount_total":9000,"currency":"chf","metadata":{}}""")));
+        server.stubFor(post(urlPathMatching("/v1/checkout/sessions/[^/]+/expire")).willReturn(okJson("""
+                {"id":"cs_test_123","object":"checkout.session","status":"expired","payment_status":"unpaid",
+                 "amount_total":9000,"currency":"chf","metadata":{}}""")));
         server.stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(okJson("""
                 {"id":"re_123","object":"refund","amount":9000,"currency":"chf","payment_intent":"pi_123",
                  "status":"succeeded"}""")));

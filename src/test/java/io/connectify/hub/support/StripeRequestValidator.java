@@ -36,8 +36,7 @@ public final class StripeRequestValidator {
     public static void assertValid(WireMockServer server) {
         for (var logged : server.findAll(WireMock.anyRequestedFor(WireMock.urlPathMatching("/v1/.*")))) {
             String path = logged.getUrl().split("\\?")[0];
-            Map<String, Object> operation = map(map(map(spec().get("paths")).get(path))
-                    .get(logged.getMethod().getName().toLowerCase()));
+            Map<String, Object> operation = map(map(specPath(path)).get(logged.getMethod().getName().toLowerCase()));
             assertThat(operation).as("%s %s is a Stripe operation", logged.getMethod(), path).isNotEmpty();
             Map<String, Object> schema = map(map(map(map(operation.get("requestBody")).get("content"))
                     .get("application/x-www-form-urlencoded")).get("schema"));
@@ -55,6 +54,17 @@ public final class StripeRequestValidator {
                         .anyMatch(p -> "query".equals(map(p).get("in")) && parameter.equals(map(p).get("name")));
             }
         }
+    }
+
+    /** The description's path for a request's: the same, or a template whose {parameters} match its segments. */
+    private static Object specPath(String path) {
+        Map<String, Object> paths = map(spec().get("paths"));
+        if (paths.containsKey(path)) {
+            return paths.get(path);
+        }
+        return paths.entrySet().stream()
+                .filter(e -> path.matches(e.getKey().replaceAll("\\{[^}/]+}", "[^/]+")))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
     }
 
     /** Walks the schema along a bracket path; objects with additionalProperties (metadata) accept any key. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
@@ -68,6 +69,10 @@ public class PayrexxRequests {
         request(exchange, "GET", "Gateway/" + gatewayId + "/", Map.of());
     }
 
+    public void deleteGateway(@Body Long gatewayId, Exchange exchange) {
+        request(exchange, "DELETE", "Gateway/" + gatewayId + "/", Map.of());
+    }
+
     public void getTransaction(@Body Long transactionId, Exchange exchange) {
         request(exchange, "GET", "Transaction/" + transactionId + "/", Map.of());
     }
@@ -105,6 +110,10 @@ public class PayrexxRequests {
                 g.path("amount").asLong(), g.path("currency").asText(null), g.path("link").asText(null));
     }
 
+    public PaymentPage readDeletedGateway(@Body String answer) {
+        return new PaymentPage(PayrexxConfig.PROVIDER, data(answer).path("id").asText(), "deleted");
+    }
+
     public Transaction readTransaction(@Body String answer) {
         JsonNode t = data(answer);
         JsonNode invoice = t.path("invoice");
@@ -128,7 +137,7 @@ public class PayrexxRequests {
             query += "&ApiSignature=" + java.net.URLEncoder.encode(PayrexxSignature.sign(encoded, connection.apiKey()),
                     java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (method.equals("GET")) {
+        if (method.equals("GET") || method.equals("DELETE")) {
             message.setHeader(Exchange.HTTP_QUERY, encoded.isEmpty() ? query : query + "&" + encoded);
             message.setBody(null);
         } else {

@@ -14,6 +14,7 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
 
     public static final String CREATE_GATEWAY = "direct:payrexx-create-gateway";
     public static final String GET_GATEWAY = "direct:payrexx-get-gateway";
+    public static final String DELETE_GATEWAY = "direct:payrexx-delete-gateway";
     public static final String GET_TRANSACTION = "direct:payrexx-get-transaction";
     public static final String REFUND = "direct:payrexx-refund-transaction";
     private static final String CALL = "direct:payrexx-call";
@@ -36,6 +37,10 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
                 .bean("payrexxRequests", "getGateway")
                 .to(CALL)
                 .bean("payrexxRequests", "readGatewayState");
+        from(DELETE_GATEWAY).routeId("payrexx-delete-gateway").routeDescription("Delete a Payrexx payment page")
+                .bean("payrexxRequests", "deleteGateway")
+                .to(CALL)
+                .bean("payrexxRequests", "readDeletedGateway");
         from(GET_TRANSACTION).routeId("payrexx-get-transaction").routeDescription("Read a Payrexx transaction")
                 .bean("payrexxRequests", "getTransaction")
                 .to(CALL)

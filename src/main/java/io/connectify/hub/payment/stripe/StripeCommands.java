@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -44,8 +45,10 @@ public final class StripeCommands {
     public record PaymentIntentCommand(PaymentIntentRequest request, String idempotencyKey) {
     }
 
+    /** {@code expiresAt}: when Stripe closes the session by itself (null: its default, 24 h). */
     public record CheckoutSessionCommand(String bookingId, long amount, String currency, String description,
-                                         String customerEmail, Map<String, String> metadata, String idempotencyKey) {
+                                         String customerEmail, Map<String, String> metadata, String idempotencyKey,
+                                         Instant expiresAt) {
     }
 
     public record RefundCommand(String paymentIntent, Long amount, String reason, String idempotencyKey) {

@@ -16,6 +16,7 @@ import com.stripe.param.RefundCreateParams;
 import com.stripe.param.RefundListParams;
 import com.stripe.param.checkout.SessionCreateParams;
 import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
@@ -69,8 +70,17 @@ public class StripeOperations {
         if (c.customerEmail() != null) {
             params.setCustomerEmail(c.customerEmail());
         }
+        if (c.expiresAt() != null) {
+            params.setExpiresAt(c.expiresAt().getEpochSecond());
+        }
         Session session = stripe.v1().checkout().sessions().create(params.build(), options(c.idempotencyKey()));
         return new PaymentLink(StripeConfig.PROVIDER, session.getId(), session.getUrl());
+    }
+
+    /** Expires an open Checkout Session: the customer can no longer pay on it (Stripe refuses one that is not open). */
+    public PaymentPage expireCheckoutSession(@Body String sessionId) throws StripeException {
+        Session session = stripe.v1().checkout().sessions().expire(sessionId);
+        return new PaymentPage(StripeConfig.PROVIDER, session.getId(), session.getStatus());
     }
 
     public PaymentIntentResult paymentIntent(@Body PaymentIntentCommand c) throws StripeException {

@@ -31,13 +31,21 @@ public class StripePaymentApi {
     public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
-                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session", body));
+                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session", body), null);
     }
 
     /** The PaymentIntent id in the path. */
     public String paymentIntentId(@Header("id") String id) {
         if (id == null || !id.matches("pi_[A-Za-z0-9_]{1,250}")) {
             throw new ValidationException("'id' is not a PaymentIntent id (pi_...)");
+        }
+        return id;
+    }
+
+    /** The Checkout Session id in the path. */
+    public String checkoutSessionId(@Header("id") String id) {
+        if (id == null || !id.matches("cs_[A-Za-z0-9_]{1,250}")) {
+            throw new ValidationException("'id' is not a Checkout Session id (cs_...)");
         }
         return id;
     }

@@ -12,6 +12,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     public static final String PAYMENT_INTENT = "direct:stripe-create-payment-intent";
     public static final String REFUND = "direct:stripe-create-refund";
     public static final String REFUNDS = "direct:stripe-list-refunds";
+    public static final String EXPIRE_CHECKOUT_SESSION = "direct:stripe-expire-checkout-session";
 
     public StripeRoutes(ProviderCalls calls) {
         super(calls, StripeConfig.PROVIDER, "stripeCircuitBreaker", StripeErrors::translate);
@@ -23,5 +24,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
         operation(PAYMENT_INTENT, "Create a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntent");
         operation(REFUND, "Refund a Stripe payment", "bean:stripeOperations?method=refund");
         operation(REFUNDS, "List a Stripe payment's refunds", "bean:stripeOperations?method=refunds");
+        operation(EXPIRE_CHECKOUT_SESSION, "Expire an open Stripe Checkout Session",
+                "bean:stripeOperations?method=expireCheckoutSession");
     }
 }

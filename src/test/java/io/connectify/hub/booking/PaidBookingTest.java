@@ -243,14 +243,7 @@ class PaidBookingTest extends Webhooks {
     void aRefundPayrexxRefusesCountsWhenItsTransactionIsRefunded() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4730, "confirmed", id);
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
-                "transaction%5Bid%5D=4730&transaction%5Bstatus%5D=confirmed"
-                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
-        awaitDeadLetter("payrexx");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
+        paidByPayrexxWhileGoogleFails(id, 4730);
         payrexx.server().resetRequests();
         // Payrexx refunds have no idempotency key: asked again, a refund made is refused
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4730/refund")).willReturn(aResponse()
@@ -275,15 +268,7 @@ class PaidBookingTest extends Webhooks {
     void aPaidPayrexxBookingCancelledTwiceAtOnceIsRefundedOnce() throws Exception {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4720, "confirmed", id);
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
-                "transaction%5Bid%5D=4720&transaction%5Bstatus%5D=confirmed"
-                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
-        awaitDeadLetter("payrexx");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
+        paidByPayrexxWhileGoogleFails(id, 4720);
 
         // Payrexx refunds carry no idempotency key: two cancels at once must not both ask for one
         var first = CompletableFuture.supplyAsync(() -> httpPost("/api/v1/bookings/" + id + "/cancel", ""));
@@ -336,6 +321,19 @@ class PaidBookingTest extends Webhooks {
         google.reset();
         resilience.circuitBreaker("google-calendar").reset();
         return letter;
+    }
+
+    /** The booking paid by a confirmed Payrexx transaction while Google refuses its event: the event a dead letter. */
+    private void paidByPayrexxWhileGoogleFails(String id, long transaction) {
+        payrexx.transaction(transaction, "confirmed", id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        awaitDeadLetter("payrexx");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
     }
 
     /** One sweep of the route booking-retry-refunds; answers how many it refunded. */

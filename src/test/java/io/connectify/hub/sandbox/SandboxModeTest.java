@@ -113,9 +113,7 @@ class SandboxModeTest {
 
     @Test
     void aWebhookSignedWithAConfiguredSecretIsAcceptedInSandbox() throws Exception {
-        JsonNode created = call("POST", "/api/v1/bookings", """
-                {"start":"2026-12-03T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
-                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        JsonNode created = stripeBooking("2026-12-03T09:00:00+01:00");
         String id = created.get("id").asText();
         String payload = io.connectify.hub.support.StripeFake.event("evt_own_1", "checkout.session.completed",
                 io.connectify.hub.support.StripeFake.checkoutSession(id, "paid", "pi_own_1"));
@@ -124,20 +122,16 @@ class SandboxModeTest {
                 .isEqualTo(400);
         assertThat(webhook(payload, io.connectify.hub.support.StripeFake.signature(payload, now,
                 "whsec_own_test_secret"))).isEqualTo(200);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED"));
+        awaitStatus(id, "CONFIRMED");
     }
 
     @Test
     void theStripeSandboxRefundsAPaymentOnceAndListsItsRefundsAsStripeDoes() throws Exception {
-        JsonNode created = call("POST", "/api/v1/bookings", """
-                {"start":"2026-12-04T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
-                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        JsonNode created = stripeBooking("2026-12-04T09:00:00+01:00");
         String id = created.get("id").asText();
         assertThat(http.send(HttpRequest.newBuilder(URI.create(created.get("paymentUrl").asText())).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED"));
+        awaitStatus(id, "CONFIRMED");
         assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
                 .isEqualTo("REFUNDED");
 
@@ -159,9 +153,7 @@ class SandboxModeTest {
 
     @Test
     void aCancelledBookingsSandboxPaymentPageTakesNoPayment() throws Exception {
-        JsonNode created = call("POST", "/api/v1/bookings", """
-                {"start":"2026-12-04T13:00:00+01:00","durationMinutes":60,"provider":"stripe",
-                 "customer":{"name":"John Doe","email":"john@example.com"}}""");
+        JsonNode created = stripeBooking("2026-12-04T13:00:00+01:00");
         String id = created.get("id").asText();
         assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
                 .isEqualTo("CANCELLED");
@@ -173,6 +165,17 @@ class SandboxModeTest {
                 .untilAsserted(() -> assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText())
                         .isEqualTo("CANCELLED"));
         assertThat(call("GET", "/api/v1/bookings/" + id, null).has("paidAmount")).isFalse();
+    }
+
+    private JsonNode stripeBooking(String start) throws Exception {
+        return call("POST", "/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start));
+    }
+
+    private void awaitStatus(String id, String status) {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo(status));
     }
 
     private int webhook(String payload, String signature) throws Exception {

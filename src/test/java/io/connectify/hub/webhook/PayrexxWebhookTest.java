@@ -74,9 +74,7 @@ class PayrexxWebhookTest extends Webhooks {
     void aCancelledTransactionReleasesTheSlot() {
         String id = pendingBooking(START, "payrexx");
         gatewayIs(77, "waiting");
-        payrexx.transaction(4713, "cancelled", id);
-
-        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4713, "cancelled", id));
+        transactionReported(4713, "cancelled", id);
 
         awaitStatus(id, "PAYMENT_FAILED");
     }
@@ -86,10 +84,9 @@ class PayrexxWebhookTest extends Webhooks {
         String id = pendingBooking(START, "payrexx");
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("paymentReference").asText()).isEqualTo("77");
         gatewayIs(77, "waiting");
-        payrexx.transaction(4714, "declined", id);
         double failedBefore = meters.counter("connectify.payment.attempts.failed", "provider", "payrexx").count();
 
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4714, "declined", id)).status()).isEqualTo(200);
+        transactionReported(4714, "declined", id);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
                 .path("statusReason").asText()).isEqualTo("a payment attempt failed (declined); the customer may try "
@@ -105,8 +102,7 @@ class PayrexxWebhookTest extends Webhooks {
                 """.formatted(START)).status()).isEqualTo(409);
 
         // the customer pays another way on the same page
-        payrexx.transaction(4715, "confirmed", id);
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4715, "confirmed", id)).status()).isEqualTo(200);
+        transactionReported(4715, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
     }
 
@@ -114,18 +110,23 @@ class PayrexxWebhookTest extends Webhooks {
     void aDeclinedTransactionWhoseDoneOrDeletedPaymentPageTakesNoMoreIsTheEndOfThePayment() {
         String done = pendingBooking(START, "payrexx");
         gatewayIs(77, "confirmed");
-        payrexx.transaction(4716, "error", done);
-        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4716, "error", done));
+        transactionReported(4716, "error", done);
         awaitStatus(done, "PAYMENT_FAILED");
 
         String deleted = pendingBooking(START, "payrexx"); // the failed booking's slot is free again
         payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Gateway/77/")).willReturn(aResponse().withStatus(404)
                 .withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":\"error\",\"message\":\"No Gateway found with id 77\"}")));
-        payrexx.transaction(4717, "declined", deleted);
-        payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4717, "declined", deleted));
+        transactionReported(4717, "declined", deleted);
         awaitStatus(deleted, "PAYMENT_FAILED");
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+    }
+
+    /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */
+    private void transactionReported(long id, String status, String bookingId) {
+        payrexx.transaction(id, status, bookingId);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(id, status, bookingId)).status())
+                .isEqualTo(200);
     }
 
     private void gatewayIs(long id, String status) {

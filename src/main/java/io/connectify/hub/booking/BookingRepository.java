@@ -226,7 +226,6 @@ public class BookingRepository {
                 .query(this::map).list();
     }
 
-    /** Marks pending unpaid bookings whose hold ran out as EXPIRED; answers how many. */
     /**
      * EXPIRED: the pending bookings whose hold ran out with no payment recorded, each by an update that checks it
      * again (a payment recorded meanwhile keeps its booking); answers those it expired, whose payment pages are then

@@ -86,11 +86,6 @@ public class PayrexxRequests {
         return new RefundCommand(Long.parseLong(b.paymentReference()), amount);
     }
 
-    /** The transaction that paid a booking, to read from Payrexx. */
-    public Long forBookingTransaction(@Body Booking b) {
-        return Long.parseLong(b.paymentReference());
-    }
-
     /**
      * How much of a transaction Payrexx has refunded, as far as its status tells: all of it once {@code refunded}.
      * A partial refund's amount is not in the transaction, so {@code partially-refunded} counts as none.

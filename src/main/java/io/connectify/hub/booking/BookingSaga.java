@@ -255,6 +255,31 @@ public class BookingSaga {
     }
 
     /**
+     * A refund that failed after it was made (Stripe's refund.updated with status failed: the card was closed, say):
+     * the customer has not been paid back, and Stripe holds the money. The booking refunded by that payment is
+     * CANCELLED again, its reason saying why and what to do; logged as an error and counted
+     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
+     * automatic retry: Stripe answered the refund, and a new one would go to the same card. False when no refunded
+     * booking has that payment (a second payment's refund: the booking is as it was).
+     */
+    public boolean refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
+                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
+        String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
+                + ": pay the customer back another way";
+        String bookingId = payment == null || payment.isBlank() ? null
+                : bookings.idByPayment(provider, payment).orElse(null);
+        if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
+                why, now())) {
+            log.error("Booking {}: {} (payment {})", bookingId, why, payment);
+            return true;
+        }
+        log.error("A refund of {} payment {} failed ({}), and no refunded booking has that payment: pay the customer "
+                + "back another way", provider, payment, reason);
+        return false;
+    }
+
+    /**
      * A repeat of a payment event processed before (its key was recorded): the booking's notifications still unsent
      * are queued again. Its first run may have lost them: a crash, or a broker commit that failed, between the key's
      * commit (database) and the broker's rolled back the messages with the event's acknowledgement, and this

@@ -63,6 +63,7 @@ public class HubMetrics implements MeterBinder {
         for (String provider : List.of("stripe", "payrexx")) {
             registry.counter("connectify.payment.attempts.failed", "provider", provider);
         }
+        registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.notifications.requeued");
         for (String status : List.of("failed", "undelivered")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);

@@ -9,8 +9,8 @@ import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 /**
- * Webhook counters: signatures rejected, duplicates dropped, events enqueued, and the failed payment attempts the
- * events reported (a card declined on the payment page), per provider.
+ * Webhook counters: signatures rejected, duplicates dropped, events enqueued, and the failed payment attempts (a card
+ * declined on the payment page) and failed refunds the events reported, per provider.
  */
 @Component("webhookMetrics")
 public class WebhookMetrics {
@@ -37,6 +37,10 @@ public class WebhookMetrics {
 
     public void paymentAttemptFailed(@Header(WebhookHeaders.PROVIDER) String provider) {
         counter("connectify.payment.attempts.failed", provider).increment();
+    }
+
+    public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider) {
+        counter("connectify.refunds.failed", provider).increment();
     }
 
     private Counter counter(String name, String provider) {

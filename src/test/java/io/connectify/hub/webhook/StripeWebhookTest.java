@@ -215,6 +215,43 @@ class StripeWebhookTest extends Webhooks {
     }
 
     @Test
+    void aRefundThatFailsAfterItWasMadeCancelsTheRefundedBookingAgainForSomeoneToPayBack() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+
+        // the refund is on its way...
+        assertThat(signedStripeWebhook(event("evt_refund_ok", "refund.updated", refund(payment, "succeeded", null)))
+                .status()).isEqualTo(200);
+        // ...then the card turns out closed
+        assertThat(signedStripeWebhook(event("evt_refund_failed", "refund.updated",
+                refund(payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
+        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count())
+                .isEqualTo(failedBefore + 1);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+
+        // a failed refund of a payment no booking was refunded by changes no booking, but is counted
+        assertThat(signedStripeWebhook(event("evt_refund_stray", "refund.updated",
+                refund("pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    /** A Refund object as Stripe's refund.* events carry it. */
+    private static String refund(String paymentIntent, String status, String failureReason) {
+        return """
+                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
+                .formatted(paymentIntent, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+    }
+
+    @Test
     void aPaymentForASlotTakenMeanwhileIsRefunded() {
         String late = pendingBooking(START, "stripe");
         clock.advance(Duration.ofMinutes(16)); // the hold runs out...

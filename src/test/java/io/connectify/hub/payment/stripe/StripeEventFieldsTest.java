@@ -118,6 +118,23 @@ class StripeEventFieldsTest {
         assertThat(none.paymentError()).isEmpty();
     }
 
+    @Test
+    void aFailedRefundNamesItsPaymentAndWhyItFailed() throws IOException {
+        // as Stripe sends refund.updated for a refund that failed after it was made
+        StripeEventFields failed = StripeEventFields.read(json, """
+                {"id":"evt_9","object":"event","type":"refund.updated","data":{"object":{"id":"re_9","object":"refund",
+                 "amount":9000,"balance_transaction":"txn_9","charge":"ch_9","created":1764486000,"currency":"chf",
+                 "destination_details":{"card":{"reference_status":"pending","type":"refund"},"type":"card"},
+                 "failure_balance_transaction":"txn_9f","failure_reason":"expired_or_canceled_card","metadata":{},
+                 "payment_intent":"pi_9","reason":"requested_by_customer","status":"failed"},
+                 "previous_attributes":{"status":"succeeded"}}}""");
+
+        assertThat(failed.paymentState()).isEqualTo("failed");
+        assertThat(failed.paymentReference()).isEqualTo("pi_9");
+        assertThat(failed.paymentError()).isEqualTo("expired_or_canceled_card");
+        assertThat(failed.booking()).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "\"evt_1\"", "{\"id\":\"evt_1\",", "{\"id\":\"evt_1\" \"type\":\"x\"}",
             "{\"data\":{\"object\":{\"id\":}}}"})

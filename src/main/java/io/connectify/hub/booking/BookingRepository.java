@@ -8,9 +8,12 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 import io.connectify.hub.calendar.TimeRange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -18,6 +21,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** Bookings in the database. Times are stored as UTC instants and shown in the hub's time zone. */
 @Repository
 public class BookingRepository {
+
+    private static final Logger log = LoggerFactory.getLogger(BookingRepository.class);
 
     // a paid booking keeps its slot until it is confirmed, however long that takes (a provider down, a dead letter)
     private static final String ACTIVE = "(status = 'CONFIRMED' OR (status = 'PENDING_PAYMENT' "
@@ -215,6 +220,22 @@ public class BookingRepository {
 
     public Optional<Booking> find(String id) {
         return jdbc.sql("SELECT * FROM booking WHERE id = :id").param("id", id).query(this::map).optional();
+    }
+
+    /**
+     * The booking a provider's event names, its id written as a UUID in any case; empty when it names none, or
+     * something that is no booking id of this hub (logged).
+     */
+    public Optional<Booking> findNamed(String bookingId) {
+        if (bookingId == null || bookingId.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return find(UUID.fromString(bookingId).toString());
+        } catch (IllegalArgumentException notAUuid) {
+            log.warn("A payment event names no booking of this hub");
+            return Optional.empty();
+        }
     }
 
     /** Bookings starting in [from, to), optionally of one status, ordered by start. */

@@ -552,13 +552,7 @@ public class BookingSaga {
     }
 
     private Booking known(String bookingId) {
-        try {
-            return bookingId == null || bookingId.isBlank() ? null
-                    : bookings.find(UUID.fromString(bookingId).toString()).orElse(null);
-        } catch (IllegalArgumentException notAUuid) {
-            log.warn("A payment event names no booking of this hub");
-            return null;
-        }
+        return bookings.findNamed(bookingId).orElse(null);
     }
 
     private static String description(Booking b) {

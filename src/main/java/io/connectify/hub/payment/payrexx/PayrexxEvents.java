@@ -1,7 +1,5 @@
 package io.connectify.hub.payment.payrexx;
 
-import java.util.UUID;
-
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingStatus;
@@ -67,11 +65,6 @@ public class PayrexxEvents {
     }
 
     private Booking pending(String bookingId) {
-        try {
-            return bookingId == null ? null : bookings.find(UUID.fromString(bookingId).toString())
-                    .filter(b -> b.status() == BookingStatus.PENDING_PAYMENT).orElse(null);
-        } catch (IllegalArgumentException notAUuid) {
-            return null;
-        }
+        return bookings.findNamed(bookingId).filter(b -> b.status() == BookingStatus.PENDING_PAYMENT).orElse(null);
     }
 }

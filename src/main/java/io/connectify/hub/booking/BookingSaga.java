@@ -259,10 +259,10 @@ public class BookingSaga {
      * the customer has not been paid back, and Stripe holds the money. The booking refunded by that payment is
      * CANCELLED again, its reason saying why and what to do; logged as an error and counted
      * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
-     * automatic retry: Stripe answered the refund, and a new one would go to the same card. False when no refunded
-     * booking has that payment (a second payment's refund: the booking is as it was).
+     * automatic retry: Stripe answered the refund, and a new one would go to the same card. A failed refund of a
+     * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way.
      */
-    public boolean refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
+    public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
                                 @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
         String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
@@ -272,11 +272,10 @@ public class BookingSaga {
         if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
                 why, now())) {
             log.error("Booking {}: {} (payment {})", bookingId, why, payment);
-            return true;
+            return;
         }
         log.error("A refund of {} payment {} failed ({}), and no refunded booking has that payment: pay the customer "
                 + "back another way", provider, payment, reason);
-        return false;
     }
 
     /**

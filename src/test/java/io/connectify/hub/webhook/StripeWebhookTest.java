@@ -241,6 +241,14 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2));
         assertThat(status(id)).isEqualTo("CANCELLED");
+
+        // Stripe's redelivery of either is a duplicate: each failed refund is counted (and alerted on) once
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        signedStripeWebhook(event("evt_refund_stray", "refund.updated", refund("pi_unknown", "failed", "lost_or_stolen_card")));
+        signedStripeWebhook(event("evt_refund_failed", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
+        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2);
     }
 
     /** A Refund object as Stripe's refund.* events carry it. */

@@ -283,14 +283,10 @@ public class BookingSaga {
      * are queued again. Its first run may have lost them: a crash, or a broker commit that failed, between the key's
      * commit (database) and the broker's rolled back the messages with the event's acknowledgement, and this
      * redelivery is all that is left of them. A copy of a notification still on the queue is harmless: the sender
-     * sends each once. The booking is the event's (Stripe), or the one the payment was recorded on (Payrexx, whose
-     * events name their booking only in the transaction fetched from its API).
+     * sends each once. The booking is the event's (Stripe), or the one its Payrexx transaction is for (Payrexx's
+     * events name their booking only in the transaction: PayrexxEvents.bookingOfRepeat).
      */
-    public void queueUnsentAgain(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
-                                 @Header(WebhookHeaders.PROVIDER) String provider,
-                                 @Header(WebhookHeaders.TRANSACTION_ID) String transactionId) {
-        String id = bookingId != null && !bookingId.isBlank() ? bookingId
-                : transactionId == null ? null : bookings.idByPayment(provider, transactionId).orElse(null);
+    public void queueUnsentAgain(@Header(WebhookHeaders.BOOKING_ID) String id) {
         if (known(id) == null) {
             return;
         }

@@ -1,5 +1,7 @@
 package io.connectify.hub.notification;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -150,6 +152,59 @@ class NotificationRecoveryTest extends Webhooks {
         awaitOneSmsAndOneEmailSent();
         // the repeat was not processed again: one look-up of the transaction at Payrexx, the first delivery's
         payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4720/")));
+    }
+
+    @Test
+    void aRepeatedPayrexxFailureFindsItsBookingAtPayrexxAndQueuesItsLostNotificationsAgain() throws Exception {
+        stopTheSenderOnceNoNotificationWaits();
+        notify.reset();
+        String id;
+        String delivery = "transaction%5Bid%5D=4721&transaction%5Bstatus%5D=cancelled";
+        try {
+            id = pendingBooking(START, "payrexx");
+            payrexx.transaction(4721, "cancelled", id);
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+            awaitStatus(id, "PAYMENT_FAILED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded("payrexx:4721:cancelled"));
+            takeFromTheQueue(2);
+
+            // a failed transaction is recorded on no booking: the repeat asks Payrexx which booking it is for
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent();
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).containsOnly("payment-failed");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4721/")));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED"); // a duplicate, not processed again
+    }
+
+    @Test
+    void aRepeatedPayrexxFailureIsAcknowledgedAsADuplicateWhilePayrexxCannotSayWhoseItIs() throws Exception {
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4722, "cancelled", id);
+        String delivery = "transaction%5Bid%5D=4722&transaction%5Bstatus%5D=cancelled";
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+        awaitStatus(id, "PAYMENT_FAILED");
+        await().atMost(Duration.ofSeconds(5)).until(() -> recorded("payrexx:4722:cancelled"));
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        double deadLettersBefore = deadLetters();
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4722/")).willReturn(aResponse().withStatus(404)));
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+        // taken off the queue (acknowledged) as a duplicate, and not as a dead letter of a harmless repeat
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count() == duplicatesBefore + 1
+                        && depths.messageCount("payrexx-events") == 0);
+        assertThat(deadLetters()).isEqualTo(deadLettersBefore);
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+    }
+
+    private double deadLetters() {
+        return meters.find("connectify.dead.letters").counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     @Test

@@ -13,12 +13,15 @@ import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /** Puts a transaction fetched from the Payrexx API into the saga's headers: only the API's word counts. */
 @Component("payrexxEvents")
 public class PayrexxEvents {
 
+    private static final Logger log = LoggerFactory.getLogger(PayrexxEvents.class);
     /** A Payrexx payment page that still takes payments; confirmed, authorized or reserved ones are done. */
     private static final String OPEN = "waiting";
 
@@ -61,6 +64,31 @@ public class PayrexxEvents {
                 return false; // deleted: nothing to pay on
             }
             throw failure; // Payrexx unreachable: the event is redelivered and asks again
+        }
+    }
+
+    /**
+     * The booking a repeated delivery (its key recorded: processed before) is about, for its notifications still
+     * unsent: the one the transaction is recorded on as its payment, else, for a transaction recorded on no booking
+     * (a failure, a page cancelled), the one the transaction names when fetched from Payrexx again, as its first
+     * delivery did. Best effort: should Payrexx not answer, null (logged), and the repeat is acknowledged as the
+     * duplicate it is; the recovery sweep queues those notifications later.
+     */
+    public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId) {
+        if (transactionId == null) {
+            return null;
+        }
+        var recorded = bookings.idByPayment(PayrexxConfig.PROVIDER, transactionId.toString());
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        try {
+            return template.requestBody(PayrexxRoutes.GET_TRANSACTION, transactionId, Transaction.class).referenceId();
+        } catch (CamelExecutionException e) {
+            log.warn("Payrexx transaction {} repeated: its booking could not be read from Payrexx ({}); the recovery "
+                    + "sweep queues its notifications still unsent", transactionId,
+                    Causes.hubErrorOr(e).getClass().getSimpleName());
+            return null;
         }
     }
 

@@ -263,8 +263,8 @@ public class BookingSaga {
      * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way.
      */
     public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
-                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
-                                @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
+                             @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                             @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
         String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
                 + ": pay the customer back another way";
         String bookingId = payment == null || payment.isBlank() ? null

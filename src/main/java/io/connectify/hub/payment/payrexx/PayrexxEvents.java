@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 public class PayrexxEvents {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxEvents.class);
+
     /** A Payrexx payment page that still takes payments; confirmed, authorized or reserved ones are done. */
     private static final String OPEN = "waiting";
 

@@ -279,6 +279,32 @@ public class BookingSaga {
     }
 
     /**
+     * A payment the customer disputes with their bank (a chargeback: Stripe's charge.dispute.created, a Payrexx
+     * transaction disputed): the provider holds the amount back until the dispute is decided, and only the
+     * consultancy can answer it, with the appointment's evidence, by the provider's deadline. A CONFIRMED booking it
+     * paid keeps its status (the appointment may still stand) with the dispute as its statusReason; other bookings
+     * are left as they are (a REFUNDED or CANCELLED one's reason tells the saga what its payment was for). Logged as
+     * an error and counted (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the
+     * event's (Payrexx's transaction names it), else the one the payment is recorded on.
+     */
+    public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
+                                @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
+        String why = "the customer disputes the payment" + (reason == null ? "" : " (" + reason + ")")
+                + ": answer the dispute at " + provider + " before its deadline";
+        String id = bookingId != null && !bookingId.isBlank() ? bookingId
+                : payment == null || payment.isBlank() ? null : bookings.idByPayment(provider, payment).orElse(null);
+        if (known(id) != null && bookings.transition(id, List.of(BookingStatus.CONFIRMED), BookingStatus.CONFIRMED,
+                why, now())) {
+            log.error("Booking {}: {} (payment {})", id, why, payment);
+            return;
+        }
+        log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
+                reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
      * A repeat of a payment event processed before (its key was recorded): the booking's notifications still unsent
      * are queued again. Its first run may have lost them: a crash, or a broker commit that failed, between the key's
      * commit (database) and the broker's rolled back the messages with the event's acknowledgement, and this

@@ -10,7 +10,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Webhook counters: signatures rejected, duplicates dropped, events enqueued, and the failed payment attempts (a card
- * declined on the payment page) and failed refunds the events reported, per provider.
+ * declined on the payment page), failed refunds and disputed payments the events reported, per provider.
  */
 @Component("webhookMetrics")
 public class WebhookMetrics {
@@ -41,6 +41,10 @@ public class WebhookMetrics {
 
     public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider) {
         counter("connectify.refunds.failed", provider).increment();
+    }
+
+    public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider) {
+        counter("connectify.payment.disputes", provider).increment();
     }
 
     private Counter counter(String name, String provider) {

@@ -122,6 +122,24 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
     }
 
+    @Test
+    void aDisputedTransactionIsMarkedOnItsConfirmedBookingAndCounted() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4718, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+
+        // the customer's bank takes the payment back: Payrexx reports the same transaction disputed
+        transactionReported(4718, "disputed", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "the customer disputes the payment: answer the dispute at payrexx before its deadline"));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+    }
+
     /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */
     private void transactionReported(long id, String status, String bookingId) {
         payrexx.transaction(id, status, bookingId);

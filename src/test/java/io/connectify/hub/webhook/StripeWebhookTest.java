@@ -251,6 +251,60 @@ class StripeWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2);
     }
 
+    @Test
+    void aDisputedPaymentIsMarkedOnItsConfirmedBookingCountedAndAlertedOnOnce() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_dispute", "charge.dispute.created", dispute(payment, "fraudulent")))
+                .status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline"));
+        assertThat(status(id)).isEqualTo("CONFIRMED"); // the appointment may still stand
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+
+        // one of a payment no booking has is counted too; redeliveries of either are duplicates, counted once
+        signedStripeWebhook(event("evt_dispute_stray", "charge.dispute.created", dispute("pi_unknown", "general")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.payment.disputes", "provider", "stripe").count()).isEqualTo(disputesBefore + 2));
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        signedStripeWebhook(event("evt_dispute", "charge.dispute.created", dispute(payment, "fraudulent")));
+        signedStripeWebhook(event("evt_dispute_stray", "charge.dispute.created", dispute("pi_unknown", "general")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 2);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    @Test
+    void aDisputeOfARefundedBookingsPaymentLeavesTheBookingAsItIsAndIsCounted() {
+        String id = confirmedStripeBooking(START);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+
+        signedStripeWebhook(event("evt_dispute_refunded", "charge.dispute.created",
+                dispute("pi_" + id.substring(0, 8), "duplicate")));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.payment.disputes", "provider", "stripe").count()).isEqualTo(disputesBefore + 1));
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+    }
+
+    /** A Dispute object as Stripe's charge.dispute.* events carry it. */
+    private static String dispute(String paymentIntent, String reason) {
+        return """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"%s","status":"needs_response"}"""
+                .formatted(paymentIntent, paymentIntent, paymentIntent, reason);
+    }
+
     /** A Refund object as Stripe's refund.* events carry it. */
     private static String refund(String paymentIntent, String status, String failureReason) {
         return """

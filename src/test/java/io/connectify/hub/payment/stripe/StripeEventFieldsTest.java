@@ -135,6 +135,29 @@ class StripeEventFieldsTest {
         assertThat(failed.booking()).isEmpty();
     }
 
+    @Test
+    void aDisputeNamesItsPaymentAndWhyTheCustomerDisputesIt() throws IOException {
+        // as Stripe sends charge.dispute.created (API version 2023-08-16's Dispute object)
+        StripeEventFields dispute = StripeEventFields.read(json, """
+                {"id":"evt_10","object":"event","type":"charge.dispute.created","data":{"object":{"id":"dp_10",
+                 "object":"dispute","amount":9000,"balance_transactions":[],"charge":"ch_10","created":1764486000,
+                 "currency":"chf","evidence":{"cancellation_rebuttal":null,"customer_email_address":null,
+                 "refund_refusal_explanation":null,"uncategorized_text":null},"evidence_details":{"due_by":1765350000,
+                 "has_evidence":false,"past_due":false,"submission_count":0},"is_charge_refundable":true,
+                 "livemode":false,"metadata":{},"payment_intent":"pi_10","reason":"fraudulent",
+                 "status":"needs_response"}}}""");
+        // a refund's reason says why it was asked for: no error
+        StripeEventFields refund = StripeEventFields.read(json, """
+                {"id":"evt_11","type":"refund.updated","data":{"object":{"id":"re_11","object":"refund",
+                 "payment_intent":"pi_11","reason":"requested_by_customer","status":"succeeded"}}}""");
+
+        assertThat(dispute.paymentReference()).isEqualTo("pi_10");
+        assertThat(dispute.paymentError()).isEqualTo("fraudulent");
+        assertThat(dispute.paymentState()).isEqualTo("needs_response");
+        assertThat(dispute.booking()).isEmpty();
+        assertThat(refund.paymentError()).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "\"evt_1\"", "{\"id\":\"evt_1\",", "{\"id\":\"evt_1\" \"type\":\"x\"}",
             "{\"data\":{\"object\":{\"id\":}}}"})

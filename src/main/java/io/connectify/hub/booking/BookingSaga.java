@@ -293,15 +293,51 @@ public class BookingSaga {
                                 @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
         String why = "the customer disputes the payment" + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
-        String id = bookingId != null && !bookingId.isBlank() ? bookingId
-                : payment == null || payment.isBlank() ? null : bookings.idByPayment(provider, payment).orElse(null);
-        if (known(id) != null && bookings.transition(id, List.of(BookingStatus.CONFIRMED), BookingStatus.CONFIRMED,
-                why, now())) {
+        String id = bookingPaidBy(provider, bookingId, payment);
+        if (markConfirmed(id, why)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
+     * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
+     * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets
+     * the outcome as its statusReason, in place of the dispute; a lost dispute is logged as an error.
+     */
+    public void paymentDisputeClosed(@Header(WebhookHeaders.PROVIDER) String provider,
+                                     @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                     @Header(WebhookHeaders.PAYMENT_STATUS) String outcome) {
+        String why = switch (outcome == null ? "" : outcome) {
+            case "won" -> "the payment dispute was won: the payment stands";
+            case "lost" -> "the payment dispute was lost: the customer's bank has taken the payment back";
+            case "warning_closed" -> "the customer's bank closed its inquiry without a dispute: the payment stands";
+            default -> "the payment dispute was closed (" + outcome + ")";
+        };
+        String id = bookingPaidBy(provider, bookingId, payment);
+        boolean marked = markConfirmed(id, why);
+        if ("lost".equals(outcome)) {
+            log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
+        } else {
+            log.info("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
+        }
+    }
+
+    /** The booking a payment event is about: the one it names (Payrexx's transaction), else the one it paid. */
+    private String bookingPaidBy(String provider, String bookingId, String payment) {
+        if (bookingId != null && !bookingId.isBlank()) {
+            return bookingId;
+        }
+        return payment == null || payment.isBlank() ? null : bookings.idByPayment(provider, payment).orElse(null);
+    }
+
+    /** A CONFIRMED booking's statusReason set, its status kept; false for any other booking, or none. */
+    private boolean markConfirmed(String id, String reason) {
+        return known(id) != null
+                && bookings.transition(id, List.of(BookingStatus.CONFIRMED), BookingStatus.CONFIRMED, reason, now());
     }
 
     /**

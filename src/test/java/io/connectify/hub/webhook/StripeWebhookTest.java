@@ -279,6 +279,13 @@ class StripeWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 2);
         assertThat(status(id)).isEqualTo("CONFIRMED");
+
+        // decided: the booking says how
+        signedStripeWebhook(event("evt_dispute_closed", "charge.dispute.closed", dispute(payment, "fraudulent", "lost")));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "the payment dispute was lost: the customer's bank has taken the payment back"));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     @Test
@@ -297,12 +304,17 @@ class StripeWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
     }
 
-    /** A Dispute object as Stripe's charge.dispute.* events carry it. */
+    /** A Dispute object as Stripe's charge.dispute.created event carries it. */
     private static String dispute(String paymentIntent, String reason) {
+        return dispute(paymentIntent, reason, "needs_response");
+    }
+
+    /** A Dispute object as Stripe's charge.dispute.* events carry it. */
+    private static String dispute(String paymentIntent, String reason, String status) {
         return """
                 {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
-                 "payment_intent":"%s","reason":"%s","status":"needs_response"}"""
-                .formatted(paymentIntent, paymentIntent, paymentIntent, reason);
+                 "payment_intent":"%s","reason":"%s","status":"%s"}"""
+                .formatted(paymentIntent, paymentIntent, paymentIntent, reason, status);
     }
 
     /** A Refund object as Stripe's refund.* events carry it. */

@@ -267,8 +267,7 @@ public class BookingSaga {
                              @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
         String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
                 + ": pay the customer back another way";
-        String bookingId = payment == null || payment.isBlank() ? null
-                : bookings.idByPayment(provider, payment).orElse(null);
+        String bookingId = bookingPaidBy(provider, null, payment);
         if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
                 why, now())) {
             log.error("Booking {}: {} (payment {})", bookingId, why, payment);

@@ -16,6 +16,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.booking.Booking;
@@ -127,51 +128,56 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void aRepeatedPayrexxDeliveryFindsItsBookingByThePaymentAndQueuesItsLostNotificationsAgain() throws Exception {
-        stopTheSenderOnceNoNotificationWaits();
-        notify.reset();
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
                 "bkevent", "Consultation", START, START))));
-        String id;
-        try {
-            id = pendingBooking(START, "payrexx");
-            // as Payrexx posts it ("Normal (PHP-Post)"): the transaction's id, status and the booking it is for
-            String delivery = "transaction%5Bid%5D=4720&transaction%5Bstatus%5D=confirmed"
-                    + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id;
-            processedThenItsNotificationsLost(4720, "confirmed", id, delivery, "CONFIRMED");
+        // as Payrexx posts it ("Normal (PHP-Post)"): the transaction's id, status and the booking it is for
+        repeatedAfterItsNotificationsWereLost(4720, "confirmed", "CONFIRMED",
+                id -> "transaction%5Bid%5D=4720&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id);
 
-            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
-        } finally {
-            camel.getRouteController().startRoute("notification-send");
-        }
-
-        awaitOneSmsAndOneEmailSent();
         // the repeat was not processed again: one look-up of the transaction at Payrexx, the first delivery's
         payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4720/")));
     }
 
     @Test
     void aRepeatedPayrexxFailureFindsItsBookingAtPayrexxAndQueuesItsLostNotificationsAgain() throws Exception {
+        // a failed transaction is recorded on no booking: the repeat asks Payrexx which booking it is for
+        String id = repeatedAfterItsNotificationsWereLost(4721, "cancelled", "PAYMENT_FAILED",
+                booking -> "transaction%5Bid%5D=4721&transaction%5Bstatus%5D=cancelled");
+
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).containsOnly("payment-failed");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4721/")));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED"); // a duplicate, not processed again
+    }
+
+    /**
+     * A Payrexx booking's delivery processed, then its notifications' messages taken off the queue (the state a crash
+     * between its key's commit, in the database, and the broker's leaves), then the delivery repeated: its
+     * notifications are queued again and each sent once. The booking's id.
+     */
+    private String repeatedAfterItsNotificationsWereLost(long transaction, String status, String bookingStatus,
+                                                         UnaryOperator<String> deliveryFor) throws Exception {
         stopTheSenderOnceNoNotificationWaits();
         notify.reset();
         String id;
-        String delivery = "transaction%5Bid%5D=4721&transaction%5Bstatus%5D=cancelled";
         try {
             id = pendingBooking(START, "payrexx");
-            processedThenItsNotificationsLost(4721, "cancelled", id, delivery, "PAYMENT_FAILED");
+            String delivery = deliveryFor.apply(id);
+            payrexx.transaction(transaction, status, id);
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
+            awaitStatus(id, bookingStatus);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2
+                    && recorded("payrexx:" + transaction + ":" + status));
+            takeFromTheQueue(2);
 
-            // a failed transaction is recorded on no booking: the repeat asks Payrexx which booking it is for
             assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
         } finally {
             camel.getRouteController().startRoute("notification-send");
         }
-
         awaitOneSmsAndOneEmailSent();
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
-                .findValuesAsText("kind")).containsOnly("payment-failed");
-        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4721/")));
-        assertThat(status(id)).isEqualTo("PAYMENT_FAILED"); // a duplicate, not processed again
+        return id;
     }
 
     @Test
@@ -193,20 +199,6 @@ class NotificationRecoveryTest extends Webhooks {
                         && depths.messageCount("payrexx-events") == 0);
         assertThat(deadLetters()).isEqualTo(deadLettersBefore);
         assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
-    }
-
-    /**
-     * A Payrexx delivery processed, then its notifications' messages taken off the queue: the state a crash between
-     * its key's commit (database) and the broker's leaves.
-     */
-    private void processedThenItsNotificationsLost(long transaction, String status, String bookingId, String delivery,
-                                                   String bookingStatus) {
-        payrexx.transaction(transaction, status, bookingId);
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
-        awaitStatus(bookingId, bookingStatus);
-        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2
-                && recorded("payrexx:" + transaction + ":" + status));
-        takeFromTheQueue(2);
     }
 
     private double deadLetters() {

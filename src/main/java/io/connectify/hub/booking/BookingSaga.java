@@ -255,16 +255,20 @@ public class BookingSaga {
     }
 
     /**
-     * A refund that failed after it was made (Stripe's refund.updated with status failed: the card was closed, say):
-     * the customer has not been paid back, and Stripe holds the money. The booking refunded by that payment is
-     * CANCELLED again, its reason saying why and what to do; logged as an error and counted
+     * A refund that failed after it was made (Stripe's refund.updated with status failed: the card was closed, say;
+     * or canceled, as some payment methods' refunds can be): the customer has not been paid back, and Stripe holds
+     * the money. The booking refunded by that payment is CANCELLED again, its reason saying why and what to do;
+     * logged as an error and counted
      * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
      * automatic retry: Stripe answered the refund, and a new one would go to the same card. A failed refund of a
      * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way.
      */
     public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
-                             @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
+                             @Header(WebhookHeaders.PAYMENT_ERROR) String failureReason,
+                             @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
+        // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
+        String reason = failureReason != null ? failureReason : status;
         String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
                 + ": pay the customer back another way";
         String bookingId = bookingPaidBy(provider, null, payment);

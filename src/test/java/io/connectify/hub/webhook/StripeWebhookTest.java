@@ -317,6 +317,21 @@ class StripeWebhookTest extends Webhooks {
                 .formatted(paymentIntent, paymentIntent, paymentIntent, reason, status);
     }
 
+    @Test
+    void aRefundCanceledAfterItWasMadeCancelsTheRefundedBookingAgainToo() {
+        String id = confirmedStripeBooking(START);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+
+        // some payment methods' refunds can be canceled; such a refund names no failure_reason
+        signedStripeWebhook(event("evt_refund_canceled", "refund.updated", refund("pi_" + id.substring(0, 8), "canceled", null)));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                "the refund failed at the provider (canceled): pay the customer back another way");
+        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+    }
+
     /** A Refund object as Stripe's refund.* events carry it. */
     private static String refund(String paymentIntent, String status, String failureReason) {
         return """

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
+import org.apache.activemq.artemis.core.journal.JournalLoadInformation;
 import org.apache.activemq.artemis.core.journal.PreparedTransactionInfo;
 import org.apache.activemq.artemis.core.journal.RecordInfo;
 import org.apache.activemq.artemis.core.journal.impl.JournalImpl;
@@ -373,7 +374,11 @@ public class WebhookInbox implements SmartLifecycle {
                     30, files, "inbox", "inbox", 1, 0);
             opened.start();
             List<RecordInfo> records = new ArrayList<>();
-            opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
+            JournalLoadInformation loaded = opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
+            // new ids go on from the highest the files hold, deleted records' included: the journal keeps a
+            // forwarded record's delete until its file is reclaimed, and at the next load that delete drops any
+            // record with the same id, so one that reused it (an event acknowledged after a clean restart) was lost
+            ids.set(Math.max(0, loaded.getMaxID()));
             records.sort(Comparator.comparingLong(record -> record.id));
             for (RecordInfo record : records) {
                 InboxRecord event = InboxRecord.fromBytes(record.data);
@@ -384,7 +389,6 @@ public class WebhookInbox implements SmartLifecycle {
                 waitingBytes.addAndGet(record.data.length);
                 waitingCount.incrementAndGet();
                 waiting.add(new Waiting(record.id, record.data, group));
-                ids.set(Math.max(ids.get(), record.id));
             }
             journal = opened;
             windowAppended = ids.get(); // what the last run appended is no burst (the forwarder starts after this)

@@ -81,6 +81,28 @@ class WebhookInboxTest {
         assertThat(received).hasSize(3);
     }
 
+    @Test
+    void anEventAcknowledgedAfterACleanRestartSurvivesTheNextCrash() throws Exception {
+        // a first run forwards its events and deletes them, then stops cleanly: its records stay in the journal's file
+        WebhookInbox first = inbox(camel(true), directory, Long.MAX_VALUE);
+        for (int i = 1; i <= 3; i++) {
+            first.enqueue(event("evt_" + i, "booking-" + i, 1000L * i), QUEUE);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.waiting() == 0);
+        first.stop();
+
+        // the next run acknowledges an event, then crashes before forwarding it
+        WebhookInbox second = inbox(camel(false), directory, Long.MAX_VALUE);
+        second.enqueue(event("evt_4", "booking-4", 4000L), QUEUE);
+        Path crashed = copyOf(directory);
+
+        WebhookInbox third = inbox(camel(true), crashed, Long.MAX_VALUE);
+        assertThat(third.waiting()).isEqualTo(1); // not taken for one of the first run's deleted records
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(received).containsExactly("evt_1", "evt_2", "evt_3", "evt_4"));
+        assertThat(receivedAmounts).containsExactly(1000L, 2000L, 3000L, 4000L);
+    }
+
     /** The transactions as the forwarder opens them: how many events each sent, added to {@code batches}. */
     private TransactionOperations counting(List<Integer> batches) {
         return new TransactionOperations() {

@@ -51,8 +51,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             chain.doFilter(new DeclaredLengthRequest(request, (int) declared), response);
             return;
         }
-        if (request.getHeader("Transfer-Encoding") == null && request.getProtocol().startsWith("HTTP/1.")) {
-            // neither length nor chunks: no body in HTTP/1.x (RFC 9112, 6.3); HTTP/2 frames a body without either
+        if (hasNoBody(request)) {
             chain.doFilter(request, response);
             return;
         }
@@ -62,6 +61,16 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             return;
         }
         chain.doFilter(new BufferedBodyRequest(request, body), response);
+    }
+
+    /**
+     * Whether a request has no body: a Content-Length of 0, or in HTTP/1.x neither a length nor chunks (RFC 9112,
+     * 6.3: {@code curl -X POST} without {@code -d} sends neither). HTTP/2 frames a body without either.
+     */
+    static boolean hasNoBody(HttpServletRequest request) {
+        long length = request.getContentLengthLong();
+        return length == 0 || length < 0 && request.getHeader("Transfer-Encoding") == null
+                && request.getProtocol().startsWith("HTTP/1.");
     }
 
     /**

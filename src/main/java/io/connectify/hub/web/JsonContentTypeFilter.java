@@ -15,7 +15,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The REST API reads JSON only: a POST, PUT or PATCH to {@code /api/v1/**} with a body of another content type
- * gets 415 problem+json before any route runs. (Webhooks keep the content types their providers send.)
+ * gets 415 problem+json before any route runs; one without a body needs no type. (Webhooks keep the content types
+ * their providers send.)
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
@@ -32,7 +33,7 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
         String method = request.getMethod();
         return !request.getRequestURI().startsWith("/api/v1/")
                 || !(method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))
-                || request.getContentLengthLong() == 0;
+                || BodySizeLimitFilter.hasNoBody(request); // a POST with nothing to read (a cancel) has no type
     }
 
     @Override

@@ -66,6 +66,15 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
+    void aCancelSentWithNoBodyAtAllIsCancelled() {
+        String id = pendingBooking(START, "stripe");
+
+        // the README's curl: no body, so no Content-Type and, over HTTP/1.1, no Content-Length either
+        assertThat(bodilessPost("/api/v1/bookings/" + id + "/cancel")).startsWith("HTTP/1.1 200 ");
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    @Test
     void reschedulingMovesTheEventWithoutANewPayment() {
         String id = confirmedStripeBooking(START);
         String event = BookingSaga.eventIdFor(id);

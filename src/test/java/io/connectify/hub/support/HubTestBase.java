@@ -121,6 +121,23 @@ public abstract class HubTestBase {
         }
     }
 
+    /**
+     * A POST as {@code curl -X POST} without {@code -d} sends it (HTTP/1.1, neither Content-Length nor Content-Type:
+     * Java's client always sends a length); answers the status line.
+     */
+    protected String bodilessPost(String path) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nX-API-Key: " + API_KEY + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return answer.substring(0, answer.indexOf("\r\n"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Query-string encoding of an RFC 3339 time (its '+' must not become a space). */
     protected static String q(String value) {
         return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);

@@ -30,8 +30,8 @@ public class BookingRepository {
     // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
     // a paid booking cancelled before its confirmation whose refund is still to make (its status reason :reason)
-    private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason = :reason "
-            + "AND paid_amount IS NOT NULL AND calendar_event_id IS NULL)";
+    private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
+            + "AND paid_amount IS NOT NULL)";
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -127,19 +127,19 @@ public class BookingRepository {
     }
 
     /**
-     * Paid bookings cancelled before their confirmation whose refund is still to make (status reason {@code reason}),
-     * cancelled at or after {@code since}, oldest first.
+     * Paid bookings cancelled whose refund is still to make (their status reason one of {@code reasons}), cancelled at
+     * or after {@code since}, oldest first.
      */
-    public List<Booking> pendingRefunds(String reason, Instant since, int limit) {
+    public List<Booking> pendingRefunds(List<String> reasons, Instant since, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE " + PENDING_REFUND + " AND updated_at >= :since "
                         + "ORDER BY updated_at, id LIMIT :limit")
-                .param("reason", reason).param("since", utc(since)).param("limit", limit)
+                .param("reasons", reasons).param("since", utc(since)).param("limit", limit)
                 .query(this::map).list();
     }
 
     /** How many bookings wait for such a refund, however old (the gauge ops alert on). */
-    public int countPendingRefunds(String reason) {
-        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE " + PENDING_REFUND).param("reason", reason)
+    public int countPendingRefunds(List<String> reasons) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE " + PENDING_REFUND).param("reasons", reasons)
                 .query(Integer.class).single();
     }
 

@@ -55,6 +55,11 @@ public class BookingSaga {
     public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
     private static final Set<String> UNCONFIRMED_REASONS = Set.of(CANCELLED_UNCONFIRMED, REFUNDED_UNCONFIRMED);
+    /** The status reason of a confirmed booking cancelled in time whose refund is still to make. */
+    static final String CANCELLED_CONFIRMED = "cancelled: refund pending";
+    static final String REFUNDED_CONFIRMED = "cancelled and refunded";
+    /** The status reasons of cancelled bookings whose refund is still to make (the retry sweep's, the gauge's). */
+    public static final List<String> REFUND_PENDING = List.of(CANCELLED_UNCONFIRMED, CANCELLED_CONFIRMED);
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -137,7 +142,7 @@ public class BookingSaga {
                 // cancelled while the event was being made: the event just made goes (a failure retries this run)
                 log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
-                settleCancelledUnconfirmed(bookingId);
+                settleCancelled(bookingId);
                 return true;
             }
             if (current.status() != BookingStatus.CONFIRMED) {
@@ -174,7 +179,7 @@ public class BookingSaga {
             if (cancelledUnconfirmed(current, payment)) {
                 // cancelled before its confirmation: the refund finished should the cancellation's have failed, and
                 // an event a first run of this payment made removed (a failure retries this event, then keeps it)
-                settleCancelledUnconfirmed(bookingId);
+                settleCancelled(bookingId);
                 removeEvent(current, eventIdFor(bookingId));
                 return true;
             }
@@ -182,7 +187,13 @@ public class BookingSaga {
             switch (current.status()) {
                 case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
                 case REFUNDED -> notifyOnce(bookingId, REFUND);
-                case CANCELLED -> notifyOnce(bookingId, CANCELLATION);
+                case CANCELLED -> {
+                    if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
+                        settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
+                    } else {
+                        notifyOnce(bookingId, CANCELLATION);
+                    }
+                }
                 default -> { }
             }
             return true;
@@ -394,7 +405,7 @@ public class BookingSaga {
                 }
             }
             case CANCELLED -> {
-                if (!cancelledUnconfirmed(booking, booking)) {
+                if (!cancelledUnconfirmed(booking, booking) && !CANCELLED_CONFIRMED.equals(booking.statusReason())) {
                     throw new InvalidStateException("A booking that is CANCELLED cannot be cancelled");
                 }
                 refundCancelled(booking); // a cancellation whose refund failed (the provider down): tried again
@@ -403,10 +414,13 @@ public class BookingSaga {
                 removeEvent(booking);
                 boolean inTime = now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()));
                 if (inTime && booking.paymentReference() != null) {
-                    refund(booking, null);
-                    bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.REFUNDED,
-                            "cancelled and refunded", now);
-                    notifyOnce(bookingId, REFUND);
+                    // committed before the provider is asked, with the cut-off decided now: a refund that fails
+                    // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
+                    if (!bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
+                            CANCELLED_CONFIRMED, now)) {
+                        return cancel(bookingId); // cancelled meanwhile: as it is now
+                    }
+                    refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
                     bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                             inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
@@ -429,40 +443,52 @@ public class BookingSaga {
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
     }
 
-    /** A cancellation's refund (the API's or the retry sweep's); its event removed should an attempt have made it. */
+    /**
+     * A cancellation's refund (the API's or the retry sweep's). A booking never confirmed has its event removed should
+     * an attempt have made it; a confirmed one's was removed before its cancellation was committed.
+     */
     private void refundCancelled(Booking booking) {
         try {
-            settleCancelledUnconfirmed(booking.id());
+            settleCancelled(booking.id());
         } catch (PessimisticLockingFailureException busy) {
             // H2 gives up waiting for a row lock after 2 s, its default (PostgreSQL waits): another cancel or the
             // payment's event holds it
             throw new InvalidStateException("The booking's refund is being made; ask again for its status");
         }
-        removeEventIfMade(booking);
+        if (booking.calendarEventId() == null) {
+            removeEventIfMade(booking);
+        }
     }
 
     /**
-     * Refunds a paid booking cancelled before its confirmation, in full whatever the cut-off (the hub never confirmed
-     * it), and tells the customer. The cancellation was committed first, so no confirmation can take the booking
-     * meanwhile; a refund that fails leaves it CANCELLED for a repeated cancel (or the payment's replayed event) to
-     * finish, with the same Idempotency-Key. Under the booking's row lock, so a second cancel and the payment's
-     * redelivered event do not refund it at the same time (Payrexx refunds have no idempotency key).
+     * Refunds a paid booking cancelled with its refund pending, and tells the customer: one cancelled before its
+     * confirmation, in full whatever the cut-off (the hub never confirmed it); a confirmed one cancelled in time. The
+     * cancellation was committed first, so no confirmation can take the booking meanwhile; a refund that fails
+     * leaves it CANCELLED for a repeated cancel, the retry sweep (or the payment's replayed event) to finish, with the
+     * same Idempotency-Key. Under the booking's row lock, so a second cancel and the payment's redelivered event do
+     * not refund it at the same time (Payrexx refunds have no idempotency key).
      */
-    private void settleCancelledUnconfirmed(String bookingId) {
+    private void settleCancelled(String bookingId) {
         bookings.withBookingLock(bookingId, () -> {
             Booking current = bookings.find(bookingId).orElseThrow();
-            if (current.status() == BookingStatus.CANCELLED) {
+            boolean refunded = current.status() == BookingStatus.REFUNDED;
+            if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
+                boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
                 refund(current, null);
-                bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
-                        REFUNDED_UNCONFIRMED, now());
-                log.info("Booking {} cancelled before its confirmation: payment refunded", bookingId);
+                refunded = bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
+                        confirmed ? REFUNDED_CONFIRMED : REFUNDED_UNCONFIRMED, now());
+                log.info("Booking {} cancelled{}: payment refunded", bookingId,
+                        confirmed ? "" : " before its confirmation");
             }
-            notifyOnce(bookingId, REFUND);
+            if (refunded) {
+                notifyOnce(bookingId, REFUND);
+            }
         });
     }
 
     /**
-     * Tries again the refunds of paid bookings cancelled before their confirmation whose provider call failed (route
+     * Tries again the refunds of cancelled bookings (paid and not yet confirmed, or confirmed and cancelled in time)
+     * whose provider call failed (route
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
      * are left for someone to look at (the alert RefundsPending has long fired).
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
@@ -470,8 +496,7 @@ public class BookingSaga {
      */
     public int retryPendingRefunds() {
         int settled = 0;
-        for (Booking booking : bookings.pendingRefunds(CANCELLED_UNCONFIRMED,
-                now().minus(properties.refundRetryFor()), 50)) {
+        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, now().minus(properties.refundRetryFor()), 50)) {
             try {
                 refundCancelled(booking);
                 settled++;

@@ -44,8 +44,8 @@ public class HubMetrics implements MeterBinder {
                     .description("Bookings by status").tag("status", status.name()).register(registry);
         }
         Gauge.builder("connectify.bookings.refund.pending",
-                        () -> orNaN(() -> bookings.countPendingRefunds(BookingSaga.CANCELLED_UNCONFIRMED)))
-                .description("Paid bookings cancelled before their confirmation whose refund failed and waits")
+                        () -> orNaN(() -> bookings.countPendingRefunds(BookingSaga.REFUND_PENDING)))
+                .description("Paid bookings cancelled whose refund failed and waits")
                 .register(registry);
         Gauge.builder("connectify.dead.letters.stored",
                         () -> count("SELECT COUNT(*) FROM dead_letter WHERE status = :s", "STORED"))

@@ -206,6 +206,70 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void aConfirmedBookingCancelledInTimeWhoseRefundFailsIsRefundedByTheRetrySweepEvenPastTheCutOff() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+
+        clock.set(Instant.parse("2026-12-03T07:00:00Z")); // past the cut-off: the cancellation decided the refund
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isEqualTo(1);
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled and refunded");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_" + id.substring(0, 8))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // removed once, before the cancellation
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+    }
+
+    @Test
+    void aConfirmedBookingWhoseCancellationsRefundFailedIsRefundedByALaterEventOfItsPayment() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        // Stripe's other event of the same payment, delivered late
+        assertThat(signedStripeWebhook(event("evt_late_" + id.substring(0, 8), "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+        awaitStatus(id, "REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=" + paymentIntent)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(notifications(id, "cancellation")).isZero();
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))); // no second calendar event
+    }
+
+    /**
+     * A confirmed Stripe booking cancelled a day and more before its start while Stripe refuses every refund: the
+     * caller gets Stripe's error, the cancellation and its refund stand (CANCELLED, refund pending, counted), its
+     * calendar event is gone and the customer is told nothing yet.
+     */
+    private String confirmedCancelledWhileRefundsFail() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        refundsFail();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(502);
+        assertThat(cancel.json().get("type").asText()).isEqualTo("provider-error");
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "refund")).isZero();
+        return id;
+    }
+
+    @Test
     void aRefundStripeRefusesAsMadeIsLookedUpAndCountsOnlyWhenStripeHasRefundedThePaymentInFull() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");

@@ -98,10 +98,10 @@ class PostgresMigrationTest {
         assertThat(repository.activeRanges(late.start().toInstant(), late.end().toInstant(), later)).isEmpty();
         assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount)
                 .containsExactly(BookingStatus.CANCELLED, 9000L);
-        assertThat(repository.pendingRefunds("refund pending", later, 10)).extracting(Booking::id)
+        assertThat(repository.pendingRefunds(List.of("refund pending"), later, 10)).extracting(Booking::id)
                 .containsExactly(late.id());
-        assertThat(repository.pendingRefunds("refund pending", later.plusSeconds(1), 10)).isEmpty();
-        assertThat(repository.countPendingRefunds("refund pending")).isEqualTo(1);
+        assertThat(repository.pendingRefunds(List.of("refund pending"), later.plusSeconds(1), 10)).isEmpty();
+        assertThat(repository.countPendingRefunds(List.of("refund pending"))).isEqualTo(1);
         Booking cancelled = pending("2f1c7d0e-0000-4000-8000-000000000004", "2026-12-02T12:00:00Z", now);
         repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled before payment", now);

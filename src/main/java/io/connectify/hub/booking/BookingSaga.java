@@ -60,6 +60,8 @@ public class BookingSaga {
     static final String REFUNDED_CONFIRMED = "cancelled and refunded";
     /** The status reasons of cancelled bookings whose refund is still to make (the retry sweep's, the gauge's). */
     public static final List<String> REFUND_PENDING = List.of(CANCELLED_UNCONFIRMED, CANCELLED_CONFIRMED);
+    /** How the status reason of a booking whose refund failed after it was made begins. */
+    private static final String REFUND_FAILED = "the refund failed at the provider";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -272,24 +274,32 @@ public class BookingSaga {
      * logged as an error and counted
      * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
      * automatic retry: Stripe answered the refund, and a new one would go to the same card. A failed refund of a
-     * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way.
+     * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way. False
+     * when the booking says this failure already: Stripe reports one failure in several events (refund.updated,
+     * refund.failed, charge.refund.updated), and it is counted once.
      */
-    public void refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
+    public boolean refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
                              @Header(WebhookHeaders.PAYMENT_ERROR) String failureReason,
                              @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
         String reason = failureReason != null ? failureReason : status;
-        String why = "the refund failed at the provider" + (reason == null ? "" : " (" + reason + ")")
-                + ": pay the customer back another way";
+        String why = REFUND_FAILED + (reason == null ? "" : " (" + reason + ")") + ": pay the customer back another way";
         String bookingId = bookingPaidBy(provider, null, payment);
         if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
                 why, now())) {
             log.error("Booking {}: {} (payment {})", bookingId, why, payment);
-            return;
+            return true;
+        }
+        Booking known = bookingId == null ? null : bookings.find(bookingId).orElse(null);
+        if (known != null && known.status() == BookingStatus.CANCELLED && known.statusReason() != null
+                && known.statusReason().startsWith(REFUND_FAILED)) {
+            log.info("Booking {}: another event of its failed refund (payment {})", bookingId, payment);
+            return false;
         }
         log.error("A refund of {} payment {} failed ({}), and no refunded booking has that payment: pay the customer "
                 + "back another way", provider, payment, reason);
+        return true;
     }
 
     /**

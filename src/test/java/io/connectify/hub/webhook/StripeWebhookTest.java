@@ -252,6 +252,38 @@ class StripeWebhookTest extends Webhooks {
     }
 
     @Test
+    void aFailedRefundReportedOnlyAsChargeRefundUpdatedOrInSeveralEventsIsActedOnAndCountedOnce() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+        double runsBefore = routeRuns("booking-refund-failed");
+
+        // an endpoint on an API version before 2024-10-28 hears of a card refund's failure in charge.refund.updated only
+        assertThat(signedStripeWebhook(event("evt_charge_refund_failed", "charge.refund.updated",
+                refund(payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
+        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+
+        // later versions report the same failure in refund.failed and refund.updated as well
+        signedStripeWebhook(event("evt_refund_failed_too", "refund.failed", refund(payment, "failed", "expired_or_canceled_card")));
+        signedStripeWebhook(event("evt_refund_updated_too", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 3);
+        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE 'stripe:evt_refund_%_too'")
+                .query(Integer.class).single()).isZero(); // they changed nothing
+    }
+
+    /** How many exchanges a route has completed, as its route policy counts them. */
+    private double routeRuns(String routeId) {
+        var runs = meters.find("camel.exchanges.total").tag("routeId", routeId).counter();
+        return runs == null ? 0 : runs.count();
+    }
+
+    @Test
     void aDisputedPaymentIsMarkedOnItsConfirmedBookingCountedAndAlertedOnOnce() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);

@@ -61,6 +61,25 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(Files.readString(Path.of("docker", "prometheus", "prometheus.yml"))).contains("/actuator/prometheus");
     }
 
+    @Test
+    void theImageIsBuiltFromFilesTheBuildContextSendsAndNoSecretsFileIsCommitted() throws IOException {
+        List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream()
+                .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
+        assertThat(ignored.get(0)).isEqualTo("*"); // everything left out but what is named
+        List<String> copied = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("docker", "Dockerfile"))) {
+            String[] words = line.trim().split("\\s+");
+            if (words[0].equals("COPY") && !words[1].startsWith("--")) {
+                copied.addAll(List.of(words).subList(1, words.length - 1));
+            }
+        }
+        assertThat(copied).contains("pom.xml", "src").allSatisfy(source -> {
+            assertThat(ignored).contains("!" + source);
+            assertThat(Path.of(source)).exists();
+        });
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).contains(".env");
+    }
+
     @SuppressWarnings("unchecked")
     private static List<String> alertExpressions() throws IOException {
         Map<String, Object> rules = new Yaml().load(Files.readString(Path.of("docker", "prometheus", "alerts.yml")));

@@ -1,6 +1,8 @@
 package io.connectify.hub.payment;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -11,7 +13,12 @@ public record PaymentProperties(String defaultProvider, Map<String, String> prov
                                 Duration refundCutOff, String cancelledEvent) {
 
     public PaymentProperties {
-        providerByCurrency = providerByCurrency == null ? Map.of() : providerByCurrency;
+        // currency codes in capitals: an environment variable's map key comes in lower case (..._PROVIDERBYCURRENCY_EUR)
+        Map<String, String> byCode = new HashMap<>();
+        if (providerByCurrency != null) {
+            providerByCurrency.forEach((code, provider) -> byCode.put(code.toUpperCase(Locale.ROOT), provider));
+        }
+        providerByCurrency = Map.copyOf(byCode);
     }
 
     /** The provider a booking asked for, else the one configured for its currency, else the default. */
@@ -19,7 +26,8 @@ public record PaymentProperties(String defaultProvider, Map<String, String> prov
         if (requested != null && !requested.isBlank()) {
             return requested;
         }
-        return providerByCurrency.getOrDefault(currency, defaultProvider);
+        return currency == null ? defaultProvider
+                : providerByCurrency.getOrDefault(currency.toUpperCase(Locale.ROOT), defaultProvider);
     }
 
     public boolean deleteCancelledEvents() {

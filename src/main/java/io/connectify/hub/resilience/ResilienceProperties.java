@@ -1,24 +1,47 @@
 package io.connectify.hub.resilience;
 
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * One resilience policy shape for every provider: {@code defaults}, and per provider entries that override single
- * values ({@code connectify.resilience.providers.google-calendar.retry.max-attempts=3}).
+ * values ({@code connectify.resilience.providers.google-calendar.retry.max-attempts=3}, or from the environment
+ * {@code CONNECTIFY_RESILIENCE_PROVIDERS_GOOGLECALENDAR_RETRY_MAXATTEMPTS=3}).
  */
 @ConfigurationProperties("connectify.resilience")
 public record ResilienceProperties(Policy defaults, Map<String, Policy> providers) {
 
     public ResilienceProperties {
-        providers = providers == null ? Map.of() : providers;
+        providers = byName(providers);
+    }
+
+    /**
+     * The per provider entries keyed by provider name without dashes and case. An environment variable can name a
+     * map key only so: {@code ..._PROVIDERS_GOOGLECALENDAR_...} binds the key "googlecalendar", not the YAML's
+     * "google-calendar", which Spring Boot keeps as a second entry. Its values win over the YAML's.
+     */
+    private static Map<String, Policy> byName(Map<String, Policy> providers) {
+        Map<String, Policy> named = new HashMap<>();
+        if (providers != null) {
+            providers.entrySet().stream()
+                    .sorted(Comparator.comparing(entry -> !entry.getKey().equals(name(entry.getKey()))))
+                    .forEach(entry -> named.merge(name(entry.getKey()), entry.getValue(), Policy::orElse));
+        }
+        return Map.copyOf(named);
+    }
+
+    private static String name(String provider) {
+        return provider.replace("-", "").toLowerCase(Locale.ROOT);
     }
 
     /** The effective policy of a provider: its own values where set, the defaults elsewhere. */
     public Policy policyFor(String provider) {
-        Policy own = providers.get(provider);
+        Policy own = providers.get(name(provider));
         return own == null ? defaults : own.orElse(defaults);
     }
 
@@ -36,7 +59,7 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
                         Double randomizationFactor) {
 
         Retry orElse(Retry d) {
-            return new Retry(
+            return d == null ? this : new Retry(
                     or(maxAttempts, d.maxAttempts), or(initialInterval, d.initialInterval),
                     or(multiplier, d.multiplier), or(maxInterval, d.maxInterval),
                     or(randomizationFactor, d.randomizationFactor));
@@ -47,7 +70,7 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
                                  Duration waitDurationInOpenState, Integer permittedCallsInHalfOpenState) {
 
         CircuitBreaker orElse(CircuitBreaker d) {
-            return new CircuitBreaker(
+            return d == null ? this : new CircuitBreaker(
                     or(failureRateThreshold, d.failureRateThreshold), or(slidingWindowSize, d.slidingWindowSize),
                     or(minimumNumberOfCalls, d.minimumNumberOfCalls),
                     or(waitDurationInOpenState, d.waitDurationInOpenState),
@@ -58,7 +81,7 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
     public record RateLimiter(Integer limitForPeriod, Duration limitRefreshPeriod, Duration timeout) {
 
         RateLimiter orElse(RateLimiter d) {
-            return new RateLimiter(
+            return d == null ? this : new RateLimiter(
                     or(limitForPeriod, d.limitForPeriod), or(limitRefreshPeriod, d.limitRefreshPeriod),
                     or(timeout, d.timeout));
         }

@@ -32,6 +32,7 @@ import org.springframework.stereotype.Component;
 public class BookingService {
 
     private static final Logger log = LoggerFactory.getLogger(BookingService.class);
+    private static final int SUMMARY_MAX = 200; // the booking table's summary column, as BookingRequest allows
 
     private final AvailabilityService availability;
     private final BookingRepository bookings;
@@ -132,13 +133,23 @@ public class BookingService {
         return expired.size();
     }
 
+    /** "Consultation with" the customer, cut to the 200 characters a summary holds (a name may have 200 itself). */
+    static String defaultSummary(String name) {
+        String summary = "Consultation with " + name.strip();
+        if (summary.length() <= SUMMARY_MAX) {
+            return summary;
+        }
+        int end = Character.isHighSurrogate(summary.charAt(SUMMARY_MAX - 2)) ? SUMMARY_MAX - 2 : SUMMARY_MAX - 1;
+        return summary.substring(0, end) + "\u2026";
+    }
+
     private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,
                             String provider, Instant now) {
         ZoneId zone = hours.timeZone();
         Booking booking = Booking.pending(UUID.randomUUID().toString(),
                 slot.start().atZone(zone).toOffsetDateTime(), slot.end().atZone(zone).toOffsetDateTime(), price,
                 withDefaults(customer),
-                summary != null && !summary.isBlank() ? summary : "Consultation with " + customer.name(),
+                summary != null && !summary.isBlank() ? summary : defaultSummary(customer.name()),
                 description, payments.providerFor(provider, price.currency()), now.plus(properties.hold()), now);
         bookings.withSlotLock(() -> {
             Instant from = slot.start().minus(hours.buffer());

@@ -40,6 +40,18 @@ class BookingApiTest extends HubTestBase {
     }
 
     @Test
+    void aBookingWithoutSummaryForTheLongestNameIsSummarizedWithinItsColumn() {
+        String name = "N".repeat(200);
+        var response = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"customer":{"name":"%s","email":"n@example.com"}}
+                """.formatted(name));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        String summary = response.json().get("summary").asText();
+        assertThat(summary).hasSize(200).startsWith("Consultation with NNN").endsWith("N\u2026");
+    }
+
+    @Test
     void aSlotAskedInZurichTimeIsStoredInUtc() {
         String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id").asText();
 

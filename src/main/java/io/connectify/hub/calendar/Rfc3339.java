@@ -21,13 +21,20 @@ public final class Rfc3339 {
         if (value == null || value.isBlank()) {
             throw new TimeParseException("'" + name + "' is required (RFC 3339 with offset, e.g. 2026-12-01T09:00:00+01:00)");
         }
+        OffsetDateTime time;
         try {
             // an unencoded '+' in a query string arrives as a space: read it as the offset sign it was
-            return OffsetDateTime.parse(value.trim().replace(' ', '+'), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            time = OffsetDateTime.parse(value.trim().replace(' ', '+'), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         } catch (DateTimeParseException e) {
             throw new TimeParseException("'" + name + "' is not an RFC 3339 time with offset "
                     + "(e.g. 2026-12-01T09:00:00+01:00)");
         }
+        // Java reads years beyond RFC 3339's four digits (+10000-01-01T...), which Google cannot parse and the
+        // slot calculation cannot step through
+        if (time.getYear() < 1 || time.getYear() > 9999) {
+            throw new TimeParseException("'" + name + "' is outside the years 0001 to 9999");
+        }
+        return time;
     }
 
     public static String format(OffsetDateTime time) {

@@ -108,6 +108,10 @@ class AvailabilityApiTest extends HubTestBase {
     void badQueryParametersAreProblems() {
         assertThat(httpGet("/api/v1/availability?from=tomorrow&to=" + q("2026-12-02T00:00:00+01:00") + "&duration=60")
                 .json().get("type").asText()).isEqualTo("time-parse");
+        var lastYear = httpGet("/api/v1/availability?from=" + q("+999999999-12-31T00:00:00+01:00") + "&to="
+                + q("+999999999-12-31T12:00:00+01:00") + "&duration=60");
+        assertThat(lastYear.status()).isEqualTo(400);
+        assertThat(lastYear.json().get("type").asText()).isEqualTo("time-parse");
         var reversed = httpGet("/api/v1/availability?from=" + q("2026-12-02T00:00:00+01:00") + "&to="
                 + q("2026-12-01T00:00:00+01:00") + "&duration=60");
         assertThat(reversed.status()).isEqualTo(422);

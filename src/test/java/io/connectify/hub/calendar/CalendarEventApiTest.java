@@ -120,6 +120,9 @@ class CalendarEventApiTest extends HubTestBase {
                 {"summary":"x","start":"2026-12-01 10:00","end":"2026-12-01T11:00:00+01:00"}
                 """).json().get("type").asText()).isEqualTo("time-parse");
         assertThat(httpPost("/api/v1/calendar/events", """
+                {"summary":"x","start":"+10000-01-01T09:00:00+01:00","end":"+10000-01-01T10:00:00+01:00"}
+                """).json().get("type").asText()).isEqualTo("time-parse");
+        assertThat(httpPost("/api/v1/calendar/events", """
                 {"id":"Not-Base32!","summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T11:00:00+01:00"}
                 """).status()).isEqualTo(400);
         assertThat(httpGet("/api/v1/calendar/events/bad%20id").status()).isEqualTo(400);

@@ -49,9 +49,18 @@ public class AvailabilityService {
 
     /** The same, leaving booking {@code exceptId} out of the bookings checked. */
     public boolean isTaken(TimeRange slot, String exceptId) {
-        Instant from = slot.start().minus(properties.buffer());
-        Instant to = slot.end().plus(properties.buffer());
-        return slots.conflicts(slot, calendar.busy(from, to))
-                || slots.conflicts(slot, bookings.activeRanges(from, to, clock.instant(), exceptId));
+        return isBusyInCalendar(slot) || isHeld(slot, exceptId);
+    }
+
+    /** Whether the calendar has the slot (or its buffer) busy: asks Google, so never under the slot lock. */
+    public boolean isBusyInCalendar(TimeRange slot) {
+        return slots.conflicts(slot, calendar.busy(slot.start().minus(properties.buffer()),
+                slot.end().plus(properties.buffer())));
+    }
+
+    /** Whether another booking than {@code exceptId} holds the slot (or its buffer). */
+    public boolean isHeld(TimeRange slot, String exceptId) {
+        return slots.conflicts(slot, bookings.activeRanges(slot.start().minus(properties.buffer()),
+                slot.end().plus(properties.buffer()), clock.instant(), exceptId));
     }
 }

@@ -168,7 +168,9 @@ public class BookingSaga {
         if (booking.paid()) {
             return false; // another payment was recorded first
         }
-        return bookings.withSlotLock(() -> !availability.isTaken(booking.range(), booking.id())
+        // Google asked before the slot lock is taken: every booking waits on that lock
+        return !availability.isBusyInCalendar(booking.range())
+                && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
                 && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
                 payment.paidAmount(), now));
     }
@@ -531,7 +533,10 @@ public class BookingSaga {
         }
     }
 
-    /** Moves a confirmed booking to another free slot of the same length; no new payment. */
+    /**
+     * Moves a confirmed booking to another free slot of the same length; no new payment. Until the refund cut-off
+     * before its start only: a booking moved later could be cancelled for a full refund from its new start.
+     */
     public Booking reschedule(String bookingId, RescheduleRequest request) {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
         if (booking.status() != BookingStatus.CONFIRMED) {
@@ -540,6 +545,12 @@ public class BookingSaga {
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(booking.durationMinutes());
         Instant now = now();
+        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
+            Duration cutOff = payments.refundCutOff();
+            throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
+                    ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
+                    + "starts " + Rfc3339.format(booking.start()));
+        }
         if (!slots.isCandidate(start.toInstant(), duration, now)) {
             throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
         }
@@ -549,22 +560,37 @@ public class BookingSaga {
         for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
             busy.addAll(range.minus(booking.range()));
         }
-        if (slots.conflicts(target, busy)) {
+        if (slots.conflicts(target, busy) || availability.isHeld(target, bookingId)) {
             throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
         }
-        bookings.withSlotLock(() -> {
-            if (slots.conflicts(target, bookings.activeRanges(target.start().minus(hours.buffer()),
-                    target.end().plus(hours.buffer()), now, bookingId))) {
-                throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
+        // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
+        // waits on that lock), and moved back should another booking have taken the slot meanwhile
+        moveEvent(booking, target);
+        try {
+            bookings.withSlotLock(() -> {
+                if (availability.isHeld(target, bookingId)) {
+                    throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
+                            + " is already taken");
+                }
+                bookings.reschedule(bookingId, target.start(), target.end(), now);
+                return null;
+            });
+        } catch (BookingConflictException taken) {
+            try {
+                moveEvent(booking, booking.range());
+            } catch (RuntimeException e) {
+                log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
+                        bookingId, booking.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
             }
-            OffsetDateTime shown = Rfc3339.at(target.start(), hours.timeZone());
-            calendar.patch(booking.calendarEventId(), new CalendarEvent(null, null, null, shown,
-                    Rfc3339.at(target.end(), hours.timeZone()), null, null, null));
-            bookings.reschedule(bookingId, target.start(), target.end(), now);
-            return null;
-        });
+            throw taken;
+        }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    private void moveEvent(Booking booking, TimeRange to) {
+        calendar.patch(booking.calendarEventId(), new CalendarEvent(null, null, null,
+                Rfc3339.at(to.start(), hours.timeZone()), Rfc3339.at(to.end(), hours.timeZone()), null, null, null));
     }
 
     /**

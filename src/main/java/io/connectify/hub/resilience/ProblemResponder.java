@@ -10,6 +10,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.StreamCacheException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -88,6 +89,11 @@ public class ProblemResponder {
         // the request body could not be read as text: invalid UTF-8 (Tomcat's reader fails on it)
         if (Causes.find(t, CharacterCodingException.class) != null || Causes.find(t, StreamCacheException.class) != null) {
             return new ValidationException("Request body could not be read as UTF-8 text");
+        }
+        // a row lock waited for longer than the database allows (H2 gives up after its lock timeout): another
+        // change to the booking, or another reservation, held it; asking again is safe
+        if (Causes.find(t, PessimisticLockingFailureException.class) != null) {
+            return new InvalidStateException("Another change to this booking or its time is being made; ask again");
         }
         return null;
     }

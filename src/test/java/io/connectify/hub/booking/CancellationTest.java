@@ -12,8 +12,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -92,6 +96,40 @@ class CancellationTest extends Webhooks {
                 {"start":{"dateTime":"2026-12-02T09:30:00.000+01:00"},"end":{"dateTime":"2026-12-02T10:30:00.000+01:00"}}
                 """)));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+    }
+
+    @Test
+    void aBookingIsMovedOnlyUntilTheRefundCutOffBeforeItsStart() {
+        String id = confirmedStripeBooking(START);
+        clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; the cut-off is 24 h
+
+        var response = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-09T09:00:00+01:00\"}");
+
+        assertThat(response.status()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(response.json().get("detail").asText()).contains("24 hours before its start");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+    }
+
+    @Test
+    void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        // every attempt runs into the read timeout (1 s in the tests) and is retried: seconds in all
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withFixedDelay(3_000)));
+
+        var moving = CompletableFuture.supplyAsync(() ->
+                httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T14:00:00+01:00\"}"));
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty());
+
+        // meanwhile another slot is booked: its reservation takes the slot lock, which the move does not hold
+        String other = pendingBooking("2026-12-02T11:00:00+01:00", "stripe");
+        var moved = moving.get(30, TimeUnit.SECONDS);
+        assertThat(moved.status()).isIn(502, 503);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(status(other)).isEqualTo("PENDING_PAYMENT");
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
+import io.connectify.hub.web.RequestPaths;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,8 +37,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI();
-        return !path.startsWith(API) || path.equals(OPENAPI);
+        // every reading of the path (as sent, decoded, normalised): the routes match the decoded one
+        return !RequestPaths.under(request, API) || RequestPaths.of(request).stream().allMatch(OPENAPI::equals);
     }
 
     @Override
@@ -45,7 +46,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String key = request.getHeader(HEADER);
         String path = request.getRequestURI();
-        boolean admin = path.startsWith(ADMIN);
+        boolean admin = RequestPaths.under(request, ADMIN);
         if (admin ? keys.isAdminKey(key) : keys.isApiKey(key)) {
             chain.doFilter(request, response);
             return;

@@ -43,7 +43,7 @@ public class FormBodyFilter extends OncePerRequestFilter {
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String type = request.getContentType();
         // the starter's test, the wider of the binding's two: a content type that does not name the form is not parsed
-        return !request.getRequestURI().startsWith("/webhooks/") || !request.getMethod().equals("POST")
+        return !RequestPaths.under(request, "/webhooks/") || !request.getMethod().equals("POST")
                 || type == null || !type.contains(FORM) || request.getContentLengthLong() == 0;
     }
 

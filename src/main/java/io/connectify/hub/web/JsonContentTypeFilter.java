@@ -31,7 +31,7 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String method = request.getMethod();
-        return !request.getRequestURI().startsWith("/api/v1/")
+        return !RequestPaths.under(request, "/api/v1/")
                 || !(method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))
                 || BodySizeLimitFilter.hasNoBody(request); // a POST with nothing to read (a cancel) has no type
     }

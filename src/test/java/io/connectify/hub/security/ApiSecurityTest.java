@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @HubTest
 class ApiSecurityTest extends HubTestBase {
@@ -27,6 +29,20 @@ class ApiSecurityTest extends HubTestBase {
         assertThat(withApiKey.json().get("type").asText()).isEqualTo("forbidden");
         assertThat(httpGet("/api/v1/admin/bookings", null).status()).isEqualTo(401);
         assertThat(httpGet("/api/v1/admin/bookings", ADMIN_KEY).status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/%761/admin/bookings", "/api/v1/%61dmin/bookings", "/api/v1/admin;x=1/bookings",
+            "/api/v1;x/admin/bookings", "/api//v1/admin/bookings", "/api/v1/./admin/bookings",
+            "/api/v1/prices/../admin/bookings", "/api/v1/admin%2Fbookings"})
+    void aPathSpelledAnotherWayIsNoWayPastTheKeys(String path) {
+        // the routes match the decoded, normalised path: so does the key check
+        for (String key : new String[] {null, API_KEY}) {
+            var response = httpGet(path, key);
+            assertThat(response.status()).as("%s with key %s: %s", path, key, response.body()).isBetween(400, 499);
+            assertThat(response.body()).doesNotContain("customer");
+        }
+        assertThat(httpGet("/api/%761/prices?duration=60", null).status()).isEqualTo(401);
     }
 
     @Test

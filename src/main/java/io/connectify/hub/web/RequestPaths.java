@@ -1,0 +1,35 @@
+package io.connectify.hub.web;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.web.util.UrlPathHelper;
+
+/**
+ * The ways one request's path is read: as sent ({@code getRequestURI}: not decoded, {@code ;parameters} kept), as
+ * the container normalised it (the servlet path: decoded, {@code ;parameters}, {@code .} and {@code ..} resolved),
+ * and as Spring decodes it. The routes match a decoded path, so a filter that guards a path prefix must look at all
+ * of them: {@code /api/%761/admin/...} or {@code /api/v1/admin;x/...} reached the admin routes past a check of the
+ * path as sent.
+ */
+public final class RequestPaths {
+
+    private RequestPaths() {
+    }
+
+    public static Set<String> of(HttpServletRequest request) {
+        Set<String> paths = new LinkedHashSet<>();
+        paths.add(request.getRequestURI());
+        String pathInfo = request.getPathInfo();
+        paths.add(request.getServletPath() + (pathInfo == null ? "" : pathInfo));
+        paths.add(UrlPathHelper.defaultInstance.getPathWithinApplication(request));
+        return paths;
+    }
+
+    /** Whether any reading of the request's path is {@code prefix} or under it ({@code prefix} ends with '/'). */
+    public static boolean under(HttpServletRequest request, String prefix) {
+        String bare = prefix.substring(0, prefix.length() - 1);
+        return of(request).stream().anyMatch(path -> path.startsWith(prefix) || path.equals(bare));
+    }
+}

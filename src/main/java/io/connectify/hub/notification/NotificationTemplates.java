@@ -7,14 +7,19 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.util.Currency;
 import java.util.Locale;
+import java.util.ResourceBundle;
 
 import io.connectify.hub.booking.Booking;
 import org.springframework.context.support.ResourceBundleMessageSource;
 import org.springframework.stereotype.Component;
+import org.springframework.web.util.HtmlUtils;
 
 /**
  * Renders notification texts from {@code notifications/messages[_de].properties} (Spring's message source: locale
- * fallback to English), with the appointment time in the customer's time zone and locale.
+ * fallback to English), with the appointment time and the amount in the customer's time zone and locale, or in
+ * English where the texts fell back to English (no "your appointment on mardi 1 décembre"). In an email's HTML body
+ * every value is HTML-escaped: the name and summary are the caller's text, and must not become a link in a mail the
+ * hub sends.
  */
 @Component
 public class NotificationTemplates {
@@ -22,13 +27,18 @@ public class NotificationTemplates {
     private final ResourceBundleMessageSource messages = new ResourceBundleMessageSource();
 
     public NotificationTemplates() {
-        messages.setBasename("notifications/messages");
+        messages.setBasename(BASENAME);
         messages.setDefaultEncoding("UTF-8");
         messages.setFallbackToSystemLocale(false);
     }
 
+    private static final String BASENAME = "notifications/messages";
+    private static final ResourceBundle.Control NO_FALLBACK = ResourceBundle.Control.getNoFallbackControl(
+            ResourceBundle.Control.FORMAT_PROPERTIES);
+
     public String render(String kind, String part, Booking booking) {
-        Locale locale = Locale.forLanguageTag(booking.customer().locale() == null ? "en" : booking.customer().locale());
+        Locale locale = textLocale(Locale.forLanguageTag(
+                booking.customer().locale() == null ? "en" : booking.customer().locale()));
         ZoneId zone = ZoneId.of(booking.customer().timeZone() != null ? booking.customer().timeZone()
                 : booking.start().getOffset().getId());
         String when = plainSpaces(DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
@@ -36,10 +46,27 @@ public class NotificationTemplates {
         NumberFormat money = NumberFormat.getCurrencyInstance(locale);
         Currency currency = Currency.getInstance(booking.currency());
         money.setCurrency(currency);
+        // the currency's own decimals (JPY none, KWD three): setCurrency keeps the locale's
+        money.setMinimumFractionDigits(currency.getDefaultFractionDigits());
+        money.setMaximumFractionDigits(currency.getDefaultFractionDigits());
         String amount = plainSpaces(money.format(BigDecimal.valueOf(booking.amount(),
                 currency.getDefaultFractionDigits())));
-        return messages.getMessage(kind + "." + part, new Object[] {booking.customer().name(), when,
-                booking.durationMinutes(), amount, booking.summary(), booking.id()}, locale);
+        Object[] values = {booking.customer().name(), when, booking.durationMinutes(), amount, booking.summary(),
+                booking.id()};
+        if (part.equals("email.body")) {
+            for (int i = 0; i < values.length; i++) {
+                if (values[i] instanceof String text) {
+                    values[i] = HtmlUtils.htmlEscape(text);
+                }
+            }
+        }
+        return messages.getMessage(kind + "." + part, values, locale);
+    }
+
+    /** The customer's locale where the texts have its language, else English (the default texts' language). */
+    static Locale textLocale(Locale customer) {
+        String language = ResourceBundle.getBundle(BASENAME, customer, NO_FALLBACK).getLocale().getLanguage();
+        return customer.getLanguage().equals(language.isEmpty() ? "en" : language) ? customer : Locale.ENGLISH;
     }
 
     /**

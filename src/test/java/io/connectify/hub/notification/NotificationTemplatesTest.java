@@ -1,0 +1,53 @@
+package io.connectify.hub.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.booking.Customer;
+import org.junit.jupiter.api.Test;
+
+class NotificationTemplatesTest {
+
+    private final NotificationTemplates templates = new NotificationTemplates();
+
+    @Test
+    void theCallersTextIsNoMarkupInAnEmailButStaysAsWrittenInAnSms() {
+        Booking booking = booking("<a href=\"https://evil.example/pay\">Pay again</a>", "Tax & <b>advice</b>", "en",
+                9000, "CHF");
+
+        String body = templates.render("payment-failed", "email.body", booking);
+        assertThat(body).doesNotContain("<a href").doesNotContain("<b>")
+                .contains("Hello &lt;a href=&quot;https://evil.example/pay&quot;&gt;Pay again&lt;/a&gt;,");
+        assertThat(templates.render("confirmation", "email.body", booking))
+                .contains("<strong>Tax &amp; &lt;b&gt;advice&lt;/b&gt;</strong>"); // the template's own markup kept
+        assertThat(templates.render("payment-failed", "sms", booking))
+                .startsWith("Hello <a href=\"https://evil.example/pay\">Pay again</a>, the payment");
+    }
+
+    @Test
+    void anAmountHasItsCurrencysDecimalsWhateverTheLocale() {
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 5000, "JPY"))).contains("¥5,000 refunded");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 12345, "KWD"))).contains("KWD12.345 refunded");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "de", 9050, "CHF"))).contains("90,50 CHF");
+    }
+
+    @Test
+    void aLanguageWithoutItsOwnTextsIsWrittenAllInEnglish() {
+        assertThat(templates.render("confirmation", "sms", booking("Ann", "x", "fr", 9050, "CHF")))
+                .startsWith("Hello Ann, your appointment on Tuesday, December 1, 2026")
+                .contains("90.50").doesNotContain("90,50");
+        assertThat(templates.render("confirmation", "sms", booking("Ann", "x", "de-CH", 9050, "CHF")))
+                .startsWith("Hallo Ann, Ihr Termin am Dienstag, 1. Dezember 2026");
+    }
+
+    private static Booking booking(String name, String summary, String locale, long amount, String currency) {
+        return new Booking("7d6f2c3e-0000-4000-8000-000000000001", BookingStatus.CONFIRMED,
+                OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),
+                60, amount, currency, new Customer(name, "ann@example.com", null, locale, "Europe/Zurich"),
+                summary, null, "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", null, amount);
+    }
+}

@@ -12,7 +12,6 @@ import javax.sql.DataSource;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
-import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -66,7 +65,13 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
                 for (PendingKey next; (next = waiting.poll()) != null; ) {
                     group.add(next);
                 }
-                commit(group);
+                try {
+                    commit(group);
+                } finally {
+                    // whatever commit threw (an Error too), no key of the group keeps its consumer waiting
+                    IllegalStateException notRecorded = new IllegalStateException("The event key was not recorded");
+                    group.forEach(k -> k.recorded.completeExceptionally(notRecorded));
+                }
             }
         } finally {
             committer.unlock();
@@ -91,8 +96,10 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
                         group.stream().map(k -> new Object[] {processorName, k.key, now}).toList()));
                 group.forEach(k -> k.recorded.complete(true));
                 return;
-            } catch (DataAccessException oneOfThem) {
-                // a key recorded before (a race), or the same key twice: then each on its own, as a single key
+            } catch (RuntimeException oneOfThem) {
+                // a key recorded before (a race), or the same key twice: then each on its own, as a single key;
+                // also when the transaction could not begin (no connection: a TransactionException, not a
+                // DataAccessException), which left the group's other consumers waiting for good
             }
         }
         for (PendingKey k : group) {

@@ -7,12 +7,14 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
@@ -130,6 +132,22 @@ class ProcessedEventRepositoryTest {
         assertThat(rows("messageId = 'stripe:evt_twice'")).isEqualTo(1);
     }
 
+    @Test
+    void aGroupWhoseTransactionCannotBeginIsRecordedKeyByKeyAndLeavesNoConsumerWaiting() throws Exception {
+        try (FirstCommitHeld held = new FirstCommitHeld()) {
+            Future<Boolean> one = held.add("stripe:evt_a");
+            Future<Boolean> other = held.add("stripe:evt_b");
+            await().atMost(10, TimeUnit.SECONDS).until(() -> held.repository.waiting() == 2);
+            held.refuseNextConnection.set(true); // the pool has no connection for the group's transaction
+
+            held.release();
+
+            assertThat(one.get(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(other.get(10, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(rows("messageId IN ('stripe:evt_a', 'stripe:evt_b')")).isEqualTo(2);
+    }
+
     private int rows(String where) {
         return new JdbcTemplate(dataSource).queryForObject(
                 "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE " + where, Integer.class);
@@ -140,8 +158,9 @@ class ProcessedEventRepositoryTest {
 
         final AtomicInteger commits = new AtomicInteger();
         final CountDownLatch firstCommitMayFinish = new CountDownLatch(1);
-        final ProcessedEventRepository repository = repository(firstCommitHeldBack(commits, firstCommitMayFinish),
-                "webhook-events");
+        final AtomicBoolean refuseNextConnection = new AtomicBoolean();
+        final ProcessedEventRepository repository = repository(firstCommitHeldBack(commits, firstCommitMayFinish,
+                refuseNextConnection), "webhook-events");
         final ExecutorService consumers = Executors.newFixedThreadPool(8);
         final Future<Boolean> first = add("stripe:evt_first");
 
@@ -164,11 +183,18 @@ class ProcessedEventRepositoryTest {
         }
     }
 
-    /** The test's database, counting the commits that insert keys; the first one waits for the latch. */
-    private DataSource firstCommitHeldBack(AtomicInteger commits, CountDownLatch firstCommitMayFinish) {
+    /**
+     * The test's database, counting the commits that insert keys; the first one waits for the latch. A connection
+     * asked for while {@code refuseNext} is set is refused once, as a pool with none free refuses it.
+     */
+    private DataSource firstCommitHeldBack(AtomicInteger commits, CountDownLatch firstCommitMayFinish,
+                                           AtomicBoolean refuseNext) {
         return new DelegatingDataSource(dataSource) {
             @Override
             public Connection getConnection() throws SQLException {
+                if (refuseNext.compareAndSet(true, false)) {
+                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
+                }
                 Connection connection = super.getConnection();
                 boolean[] inserted = {false};
                 return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),

@@ -145,18 +145,29 @@ public class WebhookConfig {
             Gauge.builder("connectify.webhook.inbox.forwarding", inbox, i -> i.forwarding() ? 1 : 0)
                     .description("1 while the inbox forwards, 0 while its last forward failed (events wait)")
                     .register(registry);
+            Gauge.builder("connectify.webhook.inbox.oldest", inbox, i -> i.oldestWaiting().toNanos() / 1e9)
+                    .description("How long the oldest event in the inbox has waited for its queue (0: none waits)")
+                    .baseUnit("seconds").register(registry);
         };
     }
 
-    /** Down while the inbox cannot forward (the events wait in its journal; the broker's indicator says why). */
+    /**
+     * Down while the inbox cannot forward (the events wait in its journal; the broker's indicator says why), or its
+     * oldest event has waited longer than {@code connectify.webhooks.inbox.stuck-after}: a broker blocking sends
+     * (its disk past max-disk-usage) stops the forwarder without any failure.
+     */
     @Bean
-    HealthIndicator webhookInboxHealthIndicator(WebhookInbox inbox) {
+    HealthIndicator webhookInboxHealthIndicator(WebhookInbox inbox,
+            @Value("${connectify.webhooks.inbox.stuck-after}") Duration stuckAfter) {
         return () -> {
             if (!inbox.enabled()) {
                 return Health.up().withDetail("enabled", false).build();
             }
-            return (inbox.forwarding() ? Health.up() : Health.down()).withDetail("enabled", true)
-                    .withDetail("waiting", inbox.waiting()).withDetail("waitingBytes", inbox.waitingBytes()).build();
+            Duration oldest = inbox.oldestWaiting();
+            boolean moving = inbox.forwarding() && oldest.compareTo(stuckAfter) <= 0;
+            return (moving ? Health.up() : Health.down()).withDetail("enabled", true)
+                    .withDetail("waiting", inbox.waiting()).withDetail("waitingBytes", inbox.waitingBytes())
+                    .withDetail("oldestWaitingSeconds", oldest.toSeconds()).build();
         };
     }
 

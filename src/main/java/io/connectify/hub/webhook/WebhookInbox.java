@@ -74,8 +74,11 @@ public class WebhookInbox implements SmartLifecycle {
     // "a few" threads past its maximum by design, and a burst of requests did (4 of 3)
     private static final int IO_THREADS = 3;
 
-    private record Waiting(long id, byte[] bytes, String orderGroup) {
+    /** An event in the inbox, not yet in its queue; {@code since}: when it was appended (or loaded), nanoTime. */
+    private record Waiting(long id, byte[] bytes, String orderGroup, long since) {
     }
+
+    private static final long NONE = Long.MIN_VALUE;
 
     /**
      * How the forwarder groups events into broker transactions.
@@ -119,6 +122,8 @@ public class WebhookInbox implements SmartLifecycle {
     private volatile Thread forwarder;
     private volatile boolean running;
     private volatile boolean forwarding = true;
+    // when the oldest event of the batch being forwarded was appended (nanoTime), NONE between batches
+    private volatile long forwardingSince = NONE;
 
     /**
      * @param transactions the broker transaction a batch of forwards runs in; its commit makes them all durable
@@ -175,7 +180,7 @@ public class WebhookInbox implements SmartLifecycle {
         }
         waitingBytes.addAndGet(bytes.length);
         waitingCount.incrementAndGet();
-        waiting.add(new Waiting(id, bytes, group));
+        waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
     }
 
     private void sendNow(Exchange exchange, String queueUri) throws Exception {
@@ -211,6 +216,23 @@ public class WebhookInbox implements SmartLifecycle {
         return enabled;
     }
 
+    /**
+     * How long the oldest event not yet in its queue has waited; zero when none waits. It grows while the forwarder
+     * cannot forward, also when no send fails: a broker whose disk is past its max-disk-usage (90% by default)
+     * blocks the send without an error, and {@link #forwarding()} stays true.
+     */
+    public Duration oldestWaiting() {
+        long since = forwardingSince;
+        if (since == NONE) {
+            Waiting head = waiting.peek();
+            if (head == null) {
+                return Duration.ZERO;
+            }
+            since = head.since();
+        }
+        return Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+    }
+
     private void forwardUntilStopped() {
         List<Waiting> batch = new ArrayList<>(policy.batch());
         while (running) {
@@ -223,18 +245,39 @@ public class WebhookInbox implements SmartLifecycle {
             if (next == null) {
                 continue;
             }
+            if (batch.isEmpty()) {
+                forwardingSince = next.since();
+            }
             batch.add(next);
             if (!inBurst()) {
-                long linger = policy.linger().toNanos();
-                if (linger > 0 && waiting.size() < policy.batch() - 1) {
-                    LockSupport.parkNanos(linger); // let more come: one transaction for them all
+                // let more come: one transaction for them all. parkNanos may return at once (a permit the queue's
+                // wake-up of this thread left behind), so the linger is waited out to its end
+                long until = System.nanoTime() + policy.linger().toNanos();
+                for (long left = policy.linger().toNanos(); left > 0 && waiting.size() < policy.batch() - 1;
+                     left = until - System.nanoTime()) {
+                    LockSupport.parkNanos(left);
                 }
                 waiting.drainTo(batch, policy.batch() - 1); // those that came meanwhile go in the same transaction
             }
-            if (!forward(batch)) {
-                return;
+            try {
+                if (!forward(batch)) {
+                    return;
+                }
+            } catch (RuntimeException | Error unexpected) {
+                // a record that cannot be read, an OutOfMemoryError: the events stay in the journal and the batch is
+                // tried again; the thread must not end, or they would wait unseen until the next start
+                log.error("Webhook inbox: forwarding {} events failed unexpectedly ({}); trying again in {}",
+                        batch.size(), unexpected.getClass().getName(), retryDelay);
+                forwarding = false;
+                try {
+                    Thread.sleep(retryDelay.toMillis());
+                } catch (InterruptedException stopping) {
+                    return;
+                }
+                continue;
             }
             batch.clear();
+            forwardingSince = NONE;
         }
     }
 
@@ -388,7 +431,7 @@ public class WebhookInbox implements SmartLifecycle {
                 }
                 waitingBytes.addAndGet(record.data.length);
                 waitingCount.incrementAndGet();
-                waiting.add(new Waiting(record.id, record.data, group));
+                waiting.add(new Waiting(record.id, record.data, group, System.nanoTime()));
             }
             journal = opened;
             windowAppended = ids.get(); // what the last run appended is no burst (the forwarder starts after this)

@@ -103,6 +103,21 @@ class WebhookInboxTest {
         assertThat(receivedAmounts).containsExactly(1000L, 2000L, 3000L, 4000L);
     }
 
+    @Test
+    void howLongTheOldestEventHasWaitedGrowsWhileItsForwardIsHeldUpWithoutAnyError() throws Exception {
+        WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
+        assertThat(inbox.oldestWaiting()).isZero();
+
+        // a queue that takes its time, as a broker blocking producers (its disk past max-disk-usage) does
+        inbox.enqueue(event("evt_held", "booking-held", 1000L), "direct:slow");
+        await().atMost(Duration.ofSeconds(10)).until(() -> inbox.oldestWaiting().compareTo(Duration.ofMillis(300)) > 0);
+        assertThat(inbox.forwarding()).isTrue(); // nothing failed: only the age shows it
+
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_held"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> inbox.oldestWaiting().isZero());
+    }
+
     /** The transactions as the forwarder opens them: how many events each sent, added to {@code batches}. */
     private TransactionOperations counting(List<Integer> batches) {
         return new TransactionOperations() {

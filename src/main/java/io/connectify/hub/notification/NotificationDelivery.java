@@ -1,6 +1,8 @@
 package io.connectify.hub.notification;
 
 import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.InvalidRecipientException;
+import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.Body;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
@@ -31,7 +33,15 @@ public class NotificationDelivery {
             if (!log.lockUnsent(n)) {
                 return null; // a copy of it was sent already
             }
-            SentNotification sent = dispatch(n);
+            SentNotification sent;
+            try {
+                sent = dispatch(n);
+            } catch (InvalidRecipientException | ValidationException refused) {
+                // refused for good (a number that is no phone, a message the provider will not take): asked again
+                // it would be refused again, after holding up every notification queued behind it; failed now
+                log.refused(n, refused.type());
+                return null;
+            }
             log.sent(sent);
             return sent.providerReference();
         });

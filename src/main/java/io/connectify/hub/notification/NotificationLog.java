@@ -64,8 +64,20 @@ public class NotificationLog {
      */
     public boolean lockUnsent(Notification n) {
         queuedUnlessSent(n);
-        return jdbc.sql("SELECT provider_reference FROM notification WHERE id = :id FOR UPDATE")
-                .param("id", n.id()).query((rs, i) -> rs.getString(1) == null).single();
+        return jdbc.sql("SELECT provider_reference, status FROM notification WHERE id = :id FOR UPDATE")
+                .param("id", n.id())
+                .query((rs, i) -> rs.getString(1) == null && "queued".equals(rs.getString(2))).single();
+    }
+
+    /**
+     * A notification the provider refused for good (Twilio's 21211, a 4xx): failed, with the refusal's problem type
+     * as its error, counted; never sent again, nor queued again by a repeat or the recovery sweep.
+     */
+    public void refused(Notification n, String reason) {
+        jdbc.sql("UPDATE notification SET status = 'failed', error_code = :reason, updated_at = :now WHERE id = :id")
+                .param("id", n.id()).param("reason", reason).param("now", now()).update();
+        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", "refused")
+                .increment();
     }
 
     public void sent(@Body SentNotification sent) {

@@ -66,9 +66,10 @@ public class HubMetrics implements MeterBinder {
         }
         registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.notifications.requeued");
-        for (String status : List.of("failed", "undelivered")) {
+        for (String status : List.of("failed", "undelivered", "refused")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
         }
+        registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused");
         for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "notification-send")) {
             registry.counter("connectify.dead.letters", "route", route);
         }

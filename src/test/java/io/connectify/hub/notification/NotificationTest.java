@@ -115,6 +115,36 @@ class NotificationTest extends Webhooks {
     }
 
     @Test
+    void aRecipientTwilioRefusesIsFailedAtOnceAndNotAskedAgain() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused")
+                .count();
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21211, 400))));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            var notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+            assertThat(notifications).hasSize(2).allSatisfy(n -> {
+                if (n.get("channel").asText().equals("SMS")) {
+                    assertThat(n.get("status").asText()).isEqualTo("failed");
+                    assertThat(n.get("errorCode").asText()).isEqualTo("invalid-recipient");
+                } else {
+                    assertThat(n.hasNonNull("providerReference")).isTrue(); // the email went
+                }
+            });
+        });
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // refused once, not retried
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused").count())
+                .isEqualTo(refusedBefore + 1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Integer.class).single()).isZero();
+        // the recovery sweep leaves it failed
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND status = 'queued'")
+                .param("id", id).query(Integer.class).single()).isZero();
+    }
+
+    @Test
     void aConfirmedBookingSendsALocalizedSmsAndEmailInTheCustomersTimeZone() {
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 

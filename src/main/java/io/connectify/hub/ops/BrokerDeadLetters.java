@@ -1,6 +1,5 @@
 package io.connectify.hub.ops;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +57,11 @@ public class BrokerDeadLetters {
              Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE)) {
             for (String queue : queues) {
                 try (QueueBrowser browser = session.createBrowser(session.createQueue(QUEUE), from(queue))) {
-                    waiting.put(queue, Collections.list(browser.getEnumeration()).size());
+                    int count = 0; // counted as they are browsed: a list of them all could fill the heap
+                    for (var messages = browser.getEnumeration(); messages.hasMoreElements(); messages.nextElement()) {
+                        count++;
+                    }
+                    waiting.put(queue, count);
                 }
             }
         }

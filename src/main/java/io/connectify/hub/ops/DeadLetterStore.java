@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.webhook.WebhookHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -65,8 +66,10 @@ public class DeadLetterStore {
         String queue = from.replaceFirst("^jms:(//)?(queue:)?", "").replaceFirst("\\?.*$", "");
         Map<String, String> headers = new LinkedHashMap<>();
         exchange.getIn().getHeaders().forEach((name, value) -> {
-            // only the message's own headers: JMS and Camel bookkeeping is rebuilt on replay
-            if (value != null && !name.startsWith("JMS") && !name.startsWith("Camel") && !name.startsWith("_AMQ")) {
+            // only the message's own headers: JMS and Camel bookkeeping is rebuilt on replay; but its message group
+            // is kept, so a replayed event goes back into its booking's group, in order with the booking's others
+            if (value != null && (!name.startsWith("JMS") || name.equals(WebhookHeaders.ORDER_GROUP))
+                    && !name.startsWith("Camel") && !name.startsWith("_AMQ")) {
                 headers.put(name, String.valueOf(value));
             }
         });

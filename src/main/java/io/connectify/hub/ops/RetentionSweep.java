@@ -13,7 +13,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * Deletes processed event keys and audit records older than their retention ({@link RetentionProperties}); called
+ * Deletes processed event keys (with them the Twilio status callbacks parked for a message the hub never recorded:
+ * one sent again after its answer was lost) and audit records older than their retention ({@link RetentionProperties}); called
  * by the singleton route ops-retention-sweep. Both tables grow with every webhook and provider call, and a key
  * only has to outlive the providers' redeliveries (Stripe retries for up to three days); a duplicate arriving
  * after its key was purged is still harmless, as the saga is idempotent. Deletes in batches, one transaction each,
@@ -30,6 +31,7 @@ public class RetentionSweep {
     private final RetentionProperties retention;
     private final Counter processedPurged;
     private final Counter auditPurged;
+    private final Counter callbacksPurged;
 
     public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -37,6 +39,7 @@ public class RetentionSweep {
         this.retention = retention;
         this.processedPurged = meters.counter(METRIC, "records", "processed-events");
         this.auditPurged = meters.counter(METRIC, "records", "audit");
+        this.callbacksPurged = meters.counter(METRIC, "records", "parked-callbacks");
     }
 
     public void sweep() {
@@ -48,6 +51,10 @@ public class RetentionSweep {
             processed = inBatches("DELETE FROM CAMEL_MESSAGEPROCESSED WHERE (processorName, messageId) IN "
                     + "(SELECT processorName, messageId FROM CAMEL_MESSAGEPROCESSED WHERE createdAt < :cutoff "
                     + "FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff, processedPurged);
+            inBatches("DELETE FROM notification_callback WHERE (provider_reference, status) IN (SELECT "
+                    + "provider_reference, status FROM notification_callback WHERE received_at < :cutoff FETCH FIRST "
+                    + retention.batchSize() + " ROWS ONLY)", cutoff.toInstant().atOffset(ZoneOffset.UTC),
+                    callbacksPurged);
         }
         if (keeps(retention.audit())) {
             var cutoff = clock.instant().minus(retention.audit()).atOffset(ZoneOffset.UTC);

@@ -58,6 +58,10 @@ class RetentionSweepTest {
             audit(jdbc, NOW.minus(Duration.ofDays(91)));
         }
         processedKey(jdbc, "stripe:evt_recent", NOW.minus(Duration.ofDays(29)));
+        for (String sid : new String[] {"SMold1", "SMold2", "SMold3"}) { // parked for a SID never recorded
+            parkedCallback(jdbc, sid, NOW.minus(Duration.ofDays(31)));
+        }
+        parkedCallback(jdbc, "SMrecent", NOW.minus(Duration.ofDays(29)));
         audit(jdbc, NOW.minus(Duration.ofDays(89)));
         var meters = new SimpleMeterRegistry();
         // batches of 2: five old records take three deletes
@@ -71,6 +75,9 @@ class RetentionSweepTest {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "processed-events").count()).isEqualTo(5);
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "audit").count()).isEqualTo(5);
+        assertThat(jdbc.sql("SELECT provider_reference FROM notification_callback").query(String.class).list())
+                .containsExactly("SMrecent");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "parked-callbacks").count()).isEqualTo(3);
 
         // zero keeps them for ever
         new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(365)), ZoneOffset.UTC),
@@ -83,6 +90,11 @@ class RetentionSweepTest {
     static void processedKey(JdbcClient jdbc, String key, Instant at) {
         jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")
                 .params("webhook-events", key, Timestamp.from(at)).update();
+    }
+
+    static void parkedCallback(JdbcClient jdbc, String sid, Instant at) {
+        jdbc.sql("INSERT INTO notification_callback (provider_reference, status, received_at) VALUES (?, 'delivered', ?)")
+                .params(sid, at.atOffset(ZoneOffset.UTC)).update();
     }
 
     static void audit(JdbcClient jdbc, Instant at) {

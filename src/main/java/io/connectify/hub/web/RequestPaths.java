@@ -19,12 +19,21 @@ public final class RequestPaths {
     }
 
     public static Set<String> of(HttpServletRequest request) {
+        String sent = request.getRequestURI();
+        if (plain(sent)) {
+            return Set.of(sent); // nothing to decode or resolve: every reading is the path as sent (every webhook's)
+        }
         Set<String> paths = new LinkedHashSet<>();
-        paths.add(request.getRequestURI());
+        paths.add(sent);
         String pathInfo = request.getPathInfo();
         paths.add(request.getServletPath() + (pathInfo == null ? "" : pathInfo));
         paths.add(UrlPathHelper.defaultInstance.getPathWithinApplication(request));
         return paths;
+    }
+
+    private static boolean plain(String path) {
+        return path.indexOf('%') < 0 && path.indexOf(';') < 0 && path.indexOf('\\') < 0 && !path.contains("//")
+                && !path.contains("/.");
     }
 
     /** Whether any reading of the request's path is {@code prefix} or under it ({@code prefix} ends with '/'). */

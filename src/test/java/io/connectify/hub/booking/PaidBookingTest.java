@@ -329,6 +329,24 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void aRefundPayrexxRefusesInAnAnswerOfHttp200IsNoRefund() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4740);
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4740/refund")).willReturn(okJson(
+                "{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).isEqualTo(400);
+        assertThat(cancel.json().get("type").asText()).isEqualTo("validation");
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund pending");
+        assertThat(notifications(id, "refund")).isZero();
+    }
+
+    @Test
     void aPaidPayrexxBookingCancelledTwiceAtOnceIsRefundedOnce() throws Exception {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");

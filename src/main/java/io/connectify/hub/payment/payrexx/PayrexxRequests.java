@@ -14,6 +14,7 @@ import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
@@ -107,6 +108,22 @@ public class PayrexxRequests {
 
     public PaymentPage readDeletedGateway(@Body String answer) {
         return new PaymentPage(PayrexxConfig.PROVIDER, data(answer).path("id").asText(), "deleted");
+    }
+
+    /**
+     * Payrexx's answer to a refund. One without data ({@code "status":"error"}, which Payrexx also sends with HTTP
+     * 200) is a refusal, as a 4xx is: no refund was made, so the booking's refund stays pending (and the refund
+     * made already, should that be why, is looked up at Payrexx).
+     */
+    public void readRefund(@Body String answer) {
+        try {
+            data(answer);
+        } catch (ProviderException refused) {
+            if (refused.kind() == ProviderException.Kind.REJECTED) {
+                throw new ValidationException("Payrexx refused the refund");
+            }
+            throw refused;
+        }
     }
 
     public Transaction readTransaction(@Body String answer) {

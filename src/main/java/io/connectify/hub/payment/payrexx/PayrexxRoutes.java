@@ -47,7 +47,8 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
                 .bean("payrexxRequests", "readTransaction");
         from(REFUND).routeId("payrexx-refund-transaction").routeDescription("Refund a Payrexx transaction")
                 .bean("payrexxRequests", "refundTransaction")
-                .to(CALL);
+                .to(CALL)
+                .bean("payrexxRequests", "readRefund");
         operation(CALL, "Call the Payrexx API", connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
     }
 }

@@ -2,7 +2,6 @@ package io.connectify.hub.ops.cluster;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -27,16 +26,13 @@ public class ClusterConfig {
     /** This instance's name in the lease table, in logs and in the health details. */
     @Bean
     ClusterMember clusterMember(ClusterProperties properties) {
-        if (properties.memberId() != null && !properties.memberId().isBlank()) {
-            return new ClusterMember(properties.memberId());
-        }
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException unnamed) {
             host = "hub";
         }
-        return new ClusterMember(host + "-" + UUID.randomUUID().toString().substring(0, 8));
+        return ClusterMember.of(properties.memberId(), host);
     }
 
     @Bean

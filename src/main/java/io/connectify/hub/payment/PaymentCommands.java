@@ -17,10 +17,11 @@ import org.springframework.stereotype.Component;
 public class PaymentCommands {
 
     /**
-     * Stripe lets a Checkout Session expire by itself 30 minutes to 24 hours after its creation; two minutes allow for
-     * the clocks' difference.
+     * Stripe lets a Checkout Session expire by itself 30 minutes to 24 hours after it is created; six minutes allow
+     * for the clocks' difference and for the retries of the create, which send the same expires_at (its
+     * Idempotency-Key requires the same parameters) up to some 4 minutes later (10 attempts at a 20 s read timeout).
      */
-    private static final Duration SOONEST_SESSION_EXPIRY = Duration.ofMinutes(32);
+    private static final Duration SOONEST_SESSION_EXPIRY = Duration.ofMinutes(36);
     private static final Duration LATEST_SESSION_EXPIRY = Duration.ofHours(24).minusMinutes(2);
 
     private final Clock clock;

@@ -65,7 +65,7 @@ class PaymentRequestsTest extends Webhooks {
                 .containsEntry("client_reference_id", id)
                 .containsEntry("customer_email", "john@example.com")
                 // the booking's hold is 15 minutes, Stripe's soonest expiry 30: the session closes itself 32 after
-                .containsEntry("expires_at", Long.toString(clock.instant().plus(Duration.ofMinutes(32)).getEpochSecond()));
+                .containsEntry("expires_at", Long.toString(clock.instant().plus(Duration.ofMinutes(36)).getEpochSecond()));
     }
 
     @Test

@@ -256,12 +256,7 @@ class PaidBookingTest extends Webhooks {
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
         refundsFail();
 
-        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancel.status()).isEqualTo(502);
-        assertThat(cancel.json().get("type").asText()).isEqualTo("provider-error");
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+        cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled: refund pending");
         assertThat(refundsPendingGauge()).isEqualTo("1.0");
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
         assertThat(notifications(id, "cancellation")).isZero();
@@ -336,13 +331,7 @@ class PaidBookingTest extends Webhooks {
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4740/refund")).willReturn(okJson(
                 "{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
 
-        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-
-        assertThat(cancel.status()).isEqualTo(400);
-        assertThat(cancel.json().get("type").asText()).isEqualTo("validation");
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund pending");
+        cancelRefusedWithTheRefundPending(id, 400, "validation", "cancelled before its confirmation: refund pending");
         assertThat(notifications(id, "refund")).isZero();
     }
 
@@ -421,6 +410,16 @@ class PaidBookingTest extends Webhooks {
     /** One sweep of the route booking-retry-refunds; answers how many it refunded. */
     private int retryRefunds() {
         return camel.requestBody("direct:booking-retry-refunds", null, Integer.class);
+    }
+
+    /** A cancel whose refund the provider refuses or fails: its problem, and the booking CANCELLED, refund pending. */
+    private void cancelRefusedWithTheRefundPending(String id, int status, String type, String reason) {
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).isEqualTo(status);
+        assertThat(cancel.json().get("type").asText()).isEqualTo(type);
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(reason);
     }
 
     /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped. */

@@ -119,14 +119,12 @@ class ProcessedEventRepositoryTest {
     @Test
     void theSameKeyTwiceInOneCommitIsRecordedOnce() throws Exception {
         try (FirstCommitHeld held = new FirstCommitHeld()) {
-            Future<Boolean> one = held.add("stripe:evt_twice");
-            Future<Boolean> other = held.add("stripe:evt_twice");
-            await().atMost(10, TimeUnit.SECONDS).until(() -> held.repository.waiting() == 2);
+            List<Future<Boolean>> twice = held.addWhileTheFirstIsCommitted("stripe:evt_twice", "stripe:evt_twice");
 
             held.release();
 
             // the group's commit fails on the primary key; each key on its own then: one new, one recorded before
-            assertThat(List.of(one.get(10, TimeUnit.SECONDS), other.get(10, TimeUnit.SECONDS)))
+            assertThat(List.of(twice.get(0).get(10, TimeUnit.SECONDS), twice.get(1).get(10, TimeUnit.SECONDS)))
                     .containsExactlyInAnyOrder(true, false);
         }
         assertThat(rows("messageId = 'stripe:evt_twice'")).isEqualTo(1);
@@ -135,15 +133,14 @@ class ProcessedEventRepositoryTest {
     @Test
     void aGroupWhoseTransactionCannotBeginIsRecordedKeyByKeyAndLeavesNoConsumerWaiting() throws Exception {
         try (FirstCommitHeld held = new FirstCommitHeld()) {
-            Future<Boolean> one = held.add("stripe:evt_a");
-            Future<Boolean> other = held.add("stripe:evt_b");
-            await().atMost(10, TimeUnit.SECONDS).until(() -> held.repository.waiting() == 2);
+            List<Future<Boolean>> group = held.addWhileTheFirstIsCommitted("stripe:evt_a", "stripe:evt_b");
             held.refuseNextConnection.set(true); // the pool has no connection for the group's transaction
 
             held.release();
 
-            assertThat(one.get(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(other.get(10, TimeUnit.SECONDS)).isTrue();
+            for (Future<Boolean> added : group) {
+                assertThat(added.get(10, TimeUnit.SECONDS)).isTrue();
+            }
         }
         assertThat(rows("messageId IN ('stripe:evt_a', 'stripe:evt_b')")).isEqualTo(2);
     }
@@ -170,6 +167,13 @@ class ProcessedEventRepositoryTest {
 
         Future<Boolean> add(String key) {
             return consumers.submit(() -> repository.add(key));
+        }
+
+        /** The keys added by consumers of their own, once all of them wait for the next commit. */
+        List<Future<Boolean>> addWhileTheFirstIsCommitted(String... keys) {
+            List<Future<Boolean>> added = java.util.Arrays.stream(keys).map(this::add).toList();
+            await().atMost(10, TimeUnit.SECONDS).until(() -> repository.waiting() == keys.length);
+            return added;
         }
 
         void release() throws Exception {

@@ -216,10 +216,9 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aRefundThatFailsAfterItWasMadeCancelsTheRefundedBookingAgainForSomeoneToPayBack() {
-        String id = confirmedStripeBooking(START);
+        String id = refundedStripeBooking();
         String payment = "pi_" + id.substring(0, 8);
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
-        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+        double failedBefore = refundsFailed();
 
         // the refund is on its way...
         assertThat(signedStripeWebhook(event("evt_refund_ok", "refund.updated", refund(payment, "succeeded", null)))
@@ -231,7 +230,7 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
                 "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
-        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count())
+        assertThat(refundsFailed())
                 .isEqualTo(failedBefore + 1);
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
 
@@ -239,7 +238,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(signedStripeWebhook(event("evt_refund_stray", "refund.updated",
                 refund("pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2));
+                refundsFailed()).isEqualTo(failedBefore + 2));
         assertThat(status(id)).isEqualTo("CANCELLED");
 
         // Stripe's redelivery of either is a duplicate: each failed refund is counted (and alerted on) once
@@ -248,15 +247,14 @@ class StripeWebhookTest extends Webhooks {
         signedStripeWebhook(event("evt_refund_failed", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
-        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 2);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 2);
     }
 
     @Test
     void aFailedRefundReportedOnlyAsChargeRefundUpdatedOrInSeveralEventsIsActedOnAndCountedOnce() {
-        String id = confirmedStripeBooking(START);
+        String id = refundedStripeBooking();
         String payment = "pi_" + id.substring(0, 8);
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
-        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+        double failedBefore = refundsFailed();
         double runsBefore = routeRuns("booking-refund-failed");
 
         // an endpoint on an API version before 2024-10-28 hears of a card refund's failure in charge.refund.updated only
@@ -265,16 +263,27 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
                 "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
-        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
 
         // later versions report the same failure in refund.failed and refund.updated as well
         signedStripeWebhook(event("evt_refund_failed_too", "refund.failed", refund(payment, "failed", "expired_or_canceled_card")));
         signedStripeWebhook(event("evt_refund_updated_too", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
         await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 3);
-        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE 'stripe:evt_refund_%_too'")
                 .query(Integer.class).single()).isZero(); // they changed nothing
+    }
+
+    /** A confirmed Stripe booking cancelled in time: refunded. */
+    private String refundedStripeBooking() {
+        String id = confirmedStripeBooking(START);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        return id;
+    }
+
+    private double refundsFailed() {
+        return meters.counter("connectify.refunds.failed", "provider", "stripe").count();
     }
 
     /** How many exchanges a route has completed, as its route policy counts them. */
@@ -322,8 +331,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aDisputeOfARefundedBookingsPaymentLeavesTheBookingAsItIsAndIsCounted() {
-        String id = confirmedStripeBooking(START);
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
+        String id = refundedStripeBooking();
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
 
@@ -351,9 +359,8 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aRefundCanceledAfterItWasMadeCancelsTheRefundedBookingAgainToo() {
-        String id = confirmedStripeBooking(START);
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");
-        double failedBefore = meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+        String id = refundedStripeBooking();
+        double failedBefore = refundsFailed();
 
         // some payment methods' refunds can be canceled; such a refund names no failure_reason
         signedStripeWebhook(event("evt_refund_canceled", "refund.updated", refund("pi_" + id.substring(0, 8), "canceled", null)));
@@ -361,7 +368,7 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
                 "the refund failed at the provider (canceled): pay the customer back another way");
-        assertThat(meters.counter("connectify.refunds.failed", "provider", "stripe").count()).isEqualTo(failedBefore + 1);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
     }
 
     /** A Refund object as Stripe's refund.* events carry it. */

@@ -29,7 +29,7 @@ public class BookingRepository {
             + "AND (hold_expires_at > :now OR paid_amount IS NOT NULL)))";
     // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
-    // a paid booking cancelled before its confirmation whose refund is still to make (its status reason :reason)
+    // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
 

@@ -286,7 +286,8 @@ public class BookingSaga {
                              @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
         String reason = failureReason != null ? failureReason : status;
-        String why = REFUND_FAILED + (reason == null ? "" : " (" + reason + ")") + ": pay the customer back another way";
+        String why = REFUND_FAILED + (reason == null ? "" : " (" + reason + ")")
+                + ": pay the customer back another way";
         String bookingId = bookingPaidBy(provider, null, payment);
         if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
                 why, now())) {

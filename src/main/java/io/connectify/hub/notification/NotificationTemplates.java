@@ -24,6 +24,10 @@ import org.springframework.web.util.HtmlUtils;
 @Component
 public class NotificationTemplates {
 
+    private static final String BASENAME = "notifications/messages";
+    private static final ResourceBundle.Control NO_FALLBACK = ResourceBundle.Control.getNoFallbackControl(
+            ResourceBundle.Control.FORMAT_PROPERTIES);
+
     private final ResourceBundleMessageSource messages = new ResourceBundleMessageSource();
 
     public NotificationTemplates() {
@@ -31,10 +35,6 @@ public class NotificationTemplates {
         messages.setDefaultEncoding("UTF-8");
         messages.setFallbackToSystemLocale(false);
     }
-
-    private static final String BASENAME = "notifications/messages";
-    private static final ResourceBundle.Control NO_FALLBACK = ResourceBundle.Control.getNoFallbackControl(
-            ResourceBundle.Control.FORMAT_PROPERTIES);
 
     public String render(String kind, String part, Booking booking) {
         Locale locale = textLocale(Locale.forLanguageTag(

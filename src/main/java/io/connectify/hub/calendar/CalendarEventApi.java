@@ -2,8 +2,10 @@ package io.connectify.hub.calendar;
 
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.UUID;
 
 import io.connectify.hub.resilience.CalculationException;
+import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
@@ -31,8 +33,19 @@ public class CalendarEventApi {
         OffsetDateTime start = Rfc3339.parse("start", r.start());
         OffsetDateTime end = Rfc3339.parse("end", r.end());
         requireOrder(start, end);
-        CalendarEvent created = calendar.insert(new CalendarEvent(r.id(), r.summary(), r.description(), start, end,
-                null, r.privateProperties(), null));
+        // an id of the hub's choosing when the caller gives none: a create retried after its answer was lost meets
+        // Google's 409 instead of making a second event
+        String id = r.id() != null ? r.id() : "ev" + UUID.randomUUID().toString().replace("-", "");
+        CalendarEvent created;
+        try {
+            created = calendar.insert(new CalendarEvent(id, r.summary(), r.description(), start, end, null,
+                    r.privateProperties(), null));
+        } catch (DuplicateEventException madeByAnEarlierAttempt) {
+            if (r.id() != null) {
+                throw madeByAnEarlierAttempt; // the caller's id: its event may be another's
+            }
+            created = calendar.get(id); // no one else has the hub's fresh id: this request's retried insert made it
+        }
         return ApiReply.created("/api/v1/calendar/events/" + created.id(), created);
     }
 

@@ -1,5 +1,8 @@
 package io.connectify.hub.calendar;
 
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.Map;
 
 import com.google.api.services.calendar.model.Event;
@@ -31,20 +34,28 @@ public final class CalendarEventMapper {
         return event;
     }
 
-    public static CalendarEvent fromGoogle(Event event) {
+    /** {@code zone}: where an all-day event's dates begin, unless the event names its own time zone. */
+    public static CalendarEvent fromGoogle(Event event, ZoneId zone) {
         Map<String, String> props = event.getExtendedProperties() != null
                 && event.getExtendedProperties().getPrivate() != null
                 ? Map.copyOf(event.getExtendedProperties().getPrivate()) : Map.of();
         return new CalendarEvent(event.getId(), event.getSummary(), event.getDescription(),
-                time(event.getStart()), time(event.getEnd()), event.getStatus(), props, event.getHtmlLink());
+                time(event.getStart(), zone), time(event.getEnd(), zone), event.getStatus(), props,
+                event.getHtmlLink());
     }
 
-    private static java.time.OffsetDateTime time(EventDateTime t) {
+    private static OffsetDateTime time(EventDateTime t, ZoneId zone) {
         if (t == null) {
             return null;
         }
-        // all-day events carry a date only; they start at midnight UTC for the hub's purposes
-        return t.getDateTime() != null ? Rfc3339.fromGoogle(t.getDateTime())
-                : t.getDate() != null ? Rfc3339.fromGoogle(t.getDate()) : null;
+        if (t.getDateTime() != null) {
+            return Rfc3339.fromGoogle(t.getDateTime());
+        }
+        if (t.getDate() == null) {
+            return null;
+        }
+        // an all-day event carries dates only ("2026-12-24"; its end date exclusive): midnight where it is held
+        ZoneId where = t.getTimeZone() != null ? ZoneId.of(t.getTimeZone()) : zone;
+        return LocalDate.parse(t.getDate().toStringRfc3339()).atStartOfDay(where).toOffsetDateTime();
     }
 }

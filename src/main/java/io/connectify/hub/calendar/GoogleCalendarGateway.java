@@ -1,6 +1,7 @@
 package io.connectify.hub.calendar;
 
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,10 +33,13 @@ public class GoogleCalendarGateway {
 
     private final ProducerTemplate template;
     private final String calendarId;
+    private final ZoneId zone;
 
-    public GoogleCalendarGateway(ProducerTemplate template, GoogleCalendarProperties properties) {
+    public GoogleCalendarGateway(ProducerTemplate template, GoogleCalendarProperties properties,
+                                 @Value("${connectify.availability.time-zone}") ZoneId zone) {
         this.template = template;
         this.calendarId = properties.calendarId();
+        this.zone = zone;
     }
 
     /**
@@ -56,20 +61,21 @@ public class GoogleCalendarGateway {
         }
         List<TimeRange> busy = new ArrayList<>();
         if (calendar.getBusy() != null) {
-            calendar.getBusy().forEach(p -> busy.add(new TimeRange(
-                    Instant.ofEpochMilli(p.getStart().getValue()), Instant.ofEpochMilli(p.getEnd().getValue()))));
+            calendar.getBusy().stream().filter(p -> p.getEnd().getValue() > p.getStart().getValue()) // none empty
+                    .forEach(p -> busy.add(new TimeRange(Instant.ofEpochMilli(p.getStart().getValue()),
+                            Instant.ofEpochMilli(p.getEnd().getValue()))));
         }
         return busy;
     }
 
     public CalendarEvent insert(CalendarEvent event) {
         Event created = call(GoogleCalendarRoutes.INSERT, CalendarEventMapper.toGoogle(event), args(), Event.class);
-        return CalendarEventMapper.fromGoogle(created);
+        return CalendarEventMapper.fromGoogle(created, zone);
     }
 
     public CalendarEvent get(String eventId) {
         return CalendarEventMapper.fromGoogle(call(GoogleCalendarRoutes.GET, null, args("eventId", eventId),
-                Event.class));
+                Event.class), zone);
     }
 
     public List<CalendarEvent> list(Instant from, Instant to) {
@@ -78,15 +84,31 @@ public class GoogleCalendarGateway {
         args.put(HEADER + "timeMax", Rfc3339.toGoogle(to));
         args.put(HEADER + "singleEvents", true);
         args.put(HEADER + "orderBy", "startTime");
-        Events events = call(GoogleCalendarRoutes.LIST, null, args, Events.class);
-        return events == null || events.getItems() == null ? List.of()
-                : events.getItems().stream().map(CalendarEventMapper::fromGoogle).toList();
+        // every page: Google answers at most 250 events a page, and a page may hold fewer (even none) while more
+        // follow; only nextPageToken says so
+        List<CalendarEvent> all = new ArrayList<>();
+        for (String page = null; ; ) {
+            if (page != null) {
+                args.put(HEADER + "pageToken", page);
+            }
+            Events events = call(GoogleCalendarRoutes.LIST, null, args, Events.class);
+            if (events == null) {
+                return all;
+            }
+            if (events.getItems() != null) {
+                events.getItems().forEach(e -> all.add(CalendarEventMapper.fromGoogle(e, zone)));
+            }
+            page = events.getNextPageToken();
+            if (page == null || page.isEmpty()) {
+                return all;
+            }
+        }
     }
 
     public CalendarEvent patch(String eventId, CalendarEvent changes) {
         Event patched = call(GoogleCalendarRoutes.PATCH, CalendarEventMapper.toGoogle(changes),
                 args("eventId", eventId), Event.class);
-        return CalendarEventMapper.fromGoogle(patched);
+        return CalendarEventMapper.fromGoogle(patched, zone);
     }
 
     public void delete(String eventId) {

@@ -1,5 +1,6 @@
 package io.connectify.hub.calendar;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
@@ -13,6 +14,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.GoogleCalendarFake.authorized;
 import static io.connectify.hub.support.GoogleCalendarFake.error;
@@ -90,6 +92,46 @@ class CalendarEventApiTest extends HubTestBase {
 
         assertThat(httpDelete("/api/v1/calendar/events/abc123def456").status()).isEqualTo(204);
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456")));
+    }
+
+    @Test
+    void anEventWithoutAnIdGetsOneOfTheHubsSoARetriedCreateMakesNoSecondEvent() throws Exception {
+        // as when the insert's first answer was lost and its retry meets the event that attempt made
+        google.stub(authorized(post(urlPathEqualTo(EVENTS))).willReturn(error(409, "duplicate")));
+        google.stub(authorized(get(urlPathMatching(EVENTS + "/ev[0-9a-f]{32}"))).willReturn(okJson(
+                eventJson("evmade", "Team meeting", "2026-12-01T13:00:00+01:00", "2026-12-01T14:00:00+01:00"))));
+
+        var created = httpPost("/api/v1/calendar/events", """
+                {"summary":"Team meeting","start":"2026-12-01T13:00:00+01:00","end":"2026-12-01T14:00:00+01:00"}
+                """);
+
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(created.json().get("summary").asText()).isEqualTo("Team meeting");
+        String sentId = JSON.readTree(google.server().findAll(postRequestedFor(urlPathEqualTo(EVENTS))).get(0)
+                .getBodyAsString()).get("id").asText();
+        assertThat(sentId).matches("ev[0-9a-f]{32}");
+        google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS + "/" + sentId)));
+    }
+
+    @Test
+    void allDayEventsOnEveryPageOfTheListAreRead() {
+        google.stub(authorized(get(urlPathEqualTo(EVENTS))).withQueryParam("pageToken", absent()).willReturn(okJson("""
+                {"kind":"calendar#events","nextPageToken":"page2","items":[
+                 {"kind":"calendar#event","id":"holiday1","status":"confirmed","summary":"Christmas Eve",
+                  "start":{"date":"2026-12-24"},"end":{"date":"2026-12-25"}}]}""")));
+        google.stub(authorized(get(urlPathEqualTo(EVENTS))).withQueryParam("pageToken", equalTo("page2"))
+                .willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(EVENT)))));
+
+        var list = httpGet("/api/v1/calendar/events?from=" + q("2026-12-01T00:00:00+01:00") + "&to="
+                + q("2026-12-31T00:00:00+01:00"));
+
+        assertThat(list.status()).as(list.body()).isEqualTo(200);
+        assertThat(list.json().get("events").findValuesAsText("id")).containsExactly("holiday1", "abc123def456");
+        var holiday = list.json().get("events").get(0);
+        // midnight in the hub's time zone, its end date exclusive
+        assertThat(holiday.get("start").asText()).isEqualTo("2026-12-24T00:00:00+01:00");
+        assertThat(holiday.get("end").asText()).isEqualTo("2026-12-25T00:00:00+01:00");
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
     @Test

@@ -38,7 +38,15 @@ public class ProviderCalls {
         this.audit = audit;
     }
 
-    public Processor call(String provider, String endpointUri, Function<Throwable, HubException> translator) {
+    /**
+     * The exchange property an adapter route sets to name its operation in the audit when several operations share
+     * one call route (Payrexx's); read and removed by the call.
+     */
+    public static final String OPERATION = "providerOperation";
+
+    /** @param operation the operation the audit records: the call's route, unless {@link #OPERATION} names one */
+    public Processor call(String provider, String operation, String endpointUri,
+                          Function<Throwable, HubException> translator) {
         Retry retry = resilience.retry(provider);
         RateLimiter rateLimiter = resilience.rateLimiter(provider);
         var endpoint = new AtomicReference<Endpoint>();
@@ -63,12 +71,14 @@ public class ProviderCalls {
                         ? attemptExchange.getMessage().getBody(String.class) : body;
             };
             long started = System.nanoTime();
-            String operation = exchange.getFromRouteId();
+            // the adapter's operation, not the route that started the exchange (a booking's, a queue consumer's)
+            String audited = exchange.getProperty(OPERATION, operation, String.class);
+            exchange.removeProperty(OPERATION);
             try {
                 exchange.getMessage().setBody(retry.executeCallable(attempt));
-                audit.record(provider, operation, "ok", (System.nanoTime() - started) / 1_000_000);
+                audit.record(provider, audited, "ok", (System.nanoTime() - started) / 1_000_000);
             } catch (HubException failure) {
-                audit.record(provider, operation, failure.type(), (System.nanoTime() - started) / 1_000_000);
+                audit.record(provider, audited, failure.type(), (System.nanoTime() - started) / 1_000_000);
                 throw failure;
             }
         };

@@ -38,12 +38,13 @@ public abstract class ProviderRouteBuilder extends RouteBuilder {
 
     /** {@code direct:<route-id>} -> breaker -> {@code uri}; the route id is the endpoint's name. */
     protected void operation(String endpoint, String description, String uri) {
+        String routeId = endpoint.substring("direct:".length());
         from(endpoint)
-                .routeId(endpoint.substring("direct:".length()))
+                .routeId(routeId)
                 .routeDescription(description)
                 .circuitBreaker()
                     .resilience4jConfiguration().circuitBreaker(circuitBreakerBean).end()
-                    .process(calls.call(provider, uri, translator))
+                    .process(calls.call(provider, routeId, uri, translator))
                 .onFallback()
                     .process(calls.fallback(provider))
                 .end();

@@ -44,12 +44,32 @@ class ObservabilityTest extends HubTestBase {
         httpGet("/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00") + "&to=" + q("2026-12-02T00:00:00+01:00")
                 + "&duration=60");
 
-        var rows = jdbc.sql("SELECT provider, operation, outcome, latency_ms FROM integration_audit ORDER BY id")
+        // Google's calls only: notifications an earlier test queued may still be sent meanwhile
+        var rows = jdbc.sql("SELECT provider, operation, outcome, latency_ms FROM integration_audit "
+                        + "WHERE provider = 'google-calendar' ORDER BY id")
                 .query((rs, i) -> rs.getString("provider") + " " + rs.getString("operation") + " "
                         + rs.getString("outcome") + " " + (rs.getLong("latency_ms") >= 0))
                 .list();
         assertThat(rows).containsExactly("google-calendar gcal-get-event not-found true",
                 "google-calendar gcal-query-freebusy ok true");
+    }
+
+    @Test
+    void aPaymentCallIsAuditedAsItsAdapterOperationNotAsTheRouteThatAskedForIt() {
+        jdbc.sql("DELETE FROM integration_audit").update();
+        for (String[] booking : new String[][] {{"2026-12-01T09:00:00+01:00", "stripe"},
+                {"2026-12-01T13:00:00+01:00", "payrexx"}}) {
+            assertThat(httpPost("/api/v1/bookings", """
+                    {"start":"%s","durationMinutes":60,"provider":"%s","customer":{"name":"A","email":"a@example.com"}}
+                    """.formatted(booking[0], booking[1])).status()).isEqualTo(201);
+        }
+
+        // (notifications an earlier test queued may still be sent meanwhile: only the payments are this test's)
+        var operations = jdbc.sql("SELECT provider, operation FROM integration_audit WHERE provider IN ('stripe', 'payrexx')")
+                .query((rs, i) -> rs.getString("provider") + " " + rs.getString("operation")).list();
+        // not rest-booking-create, the route the booking came in by
+        assertThat(operations).containsExactlyInAnyOrder("stripe stripe-create-checkout-session",
+                "payrexx payrexx-create-gateway");
     }
 
     @Test

@@ -29,26 +29,24 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
 
     @Override
     protected void routes() {
-        from(CREATE_GATEWAY).routeId("payrexx-create-gateway").routeDescription("Create a Payrexx payment page")
-                .bean("payrexxRequests", "createGateway")
-                .to(CALL)
-                .bean("payrexxRequests", "readGateway");
-        from(GET_GATEWAY).routeId("payrexx-get-gateway").routeDescription("Read a Payrexx payment page")
-                .bean("payrexxRequests", "getGateway")
-                .to(CALL)
-                .bean("payrexxRequests", "readGatewayState");
-        from(DELETE_GATEWAY).routeId("payrexx-delete-gateway").routeDescription("Delete a Payrexx payment page")
-                .bean("payrexxRequests", "deleteGateway")
-                .to(CALL)
-                .bean("payrexxRequests", "readDeletedGateway");
-        from(GET_TRANSACTION).routeId("payrexx-get-transaction").routeDescription("Read a Payrexx transaction")
-                .bean("payrexxRequests", "getTransaction")
-                .to(CALL)
-                .bean("payrexxRequests", "readTransaction");
-        from(REFUND).routeId("payrexx-refund-transaction").routeDescription("Refund a Payrexx transaction")
-                .bean("payrexxRequests", "refundTransaction")
-                .to(CALL)
-                .bean("payrexxRequests", "readRefund");
+        adapter(CREATE_GATEWAY, "Create a Payrexx payment page", "createGateway", "readGateway");
+        adapter(GET_GATEWAY, "Read a Payrexx payment page", "getGateway", "readGatewayState");
+        adapter(DELETE_GATEWAY, "Delete a Payrexx payment page", "deleteGateway", "readDeletedGateway");
+        adapter(GET_TRANSACTION, "Read a Payrexx transaction", "getTransaction", "readTransaction");
+        adapter(REFUND, "Refund a Payrexx transaction", "refundTransaction", "readRefund");
         operation(CALL, "Call the Payrexx API", connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
+    }
+
+    /**
+     * One Payrexx operation: its request built, the shared call route, its answer read. The operation is named on the
+     * exchange for the audit, as every operation goes through the one call route.
+     */
+    private void adapter(String endpoint, String description, String request, String reader) {
+        String routeId = endpoint.substring("direct:".length());
+        from(endpoint).routeId(routeId).routeDescription(description)
+                .bean("payrexxRequests", request)
+                .setProperty(ProviderCalls.OPERATION, constant(routeId))
+                .to(CALL)
+                .bean("payrexxRequests", reader);
     }
 }

@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
 /**
  * Deletes processed event keys (with them the Twilio status callbacks parked for a message the hub never recorded:
  * one sent again after its answer was lost) and audit records older than their retention
- * ({@link RetentionProperties}); called by the singleton route ops-retention-sweep. Both tables grow with every webhook and provider call, and a key
- * only has to outlive the providers' redeliveries (Stripe retries for up to three days); a duplicate arriving
+ * ({@link RetentionProperties}); called by the singleton route ops-retention-sweep. Both tables grow with every
+ * webhook and provider call, and a key only has to outlive the providers' redeliveries (Stripe retries for up to
+ * three days); a duplicate arriving
  * after its key was purged is still harmless, as the saga is idempotent. Deletes in batches, one transaction each,
  * so a first sweep over a large table neither holds long locks nor builds one huge transaction.
  */

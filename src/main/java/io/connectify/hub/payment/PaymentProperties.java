@@ -13,7 +13,8 @@ public record PaymentProperties(String defaultProvider, Map<String, String> prov
                                 Duration refundCutOff, String cancelledEvent) {
 
     public PaymentProperties {
-        // currency codes in capitals: an environment variable's map key comes in lower case (..._PROVIDERBYCURRENCY_EUR)
+        // currency codes in capitals: an environment variable's map key comes in lower case
+        // (..._PROVIDERBYCURRENCY_EUR)
         Map<String, String> byCode = new HashMap<>();
         if (providerByCurrency != null) {
             providerByCurrency.forEach((code, provider) -> byCode.put(code.toUpperCase(Locale.ROOT), provider));

@@ -68,9 +68,10 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
                 try {
                     commit(group);
                 } finally {
-                    // whatever commit threw (an Error too), no key of the group keeps its consumer waiting
-                    IllegalStateException notRecorded = new IllegalStateException("The event key was not recorded");
-                    group.forEach(k -> k.recorded.completeExceptionally(notRecorded));
+                    // whatever commit threw (an Error too), no key of the group keeps its consumer waiting (the
+                    // failure made only then: an exception's stack trace is no cost to put on every commit)
+                    group.stream().filter(k -> !k.recorded.isDone()).forEach(k -> k.recorded.completeExceptionally(
+                            new IllegalStateException("The event key was not recorded")));
                 }
             }
         } finally {

@@ -74,11 +74,11 @@ public class WebhookInbox implements SmartLifecycle {
     // "a few" threads past its maximum by design, and a burst of requests did (4 of 3)
     private static final int IO_THREADS = 3;
 
+    private static final long NONE = Long.MIN_VALUE;
+
     /** An event in the inbox, not yet in its queue; {@code since}: when it was appended (or loaded), nanoTime. */
     private record Waiting(long id, byte[] bytes, String orderGroup, long since) {
     }
-
-    private static final long NONE = Long.MIN_VALUE;
 
     /**
      * How the forwarder groups events into broker transactions.
@@ -252,8 +252,9 @@ public class WebhookInbox implements SmartLifecycle {
             if (!inBurst()) {
                 // let more come: one transaction for them all. parkNanos may return at once (a permit the queue's
                 // wake-up of this thread left behind), so the linger is waited out to its end
-                long until = System.nanoTime() + policy.linger().toNanos();
-                for (long left = policy.linger().toNanos(); left > 0 && waiting.size() < policy.batch() - 1;
+                long linger = policy.linger().toNanos();
+                long until = System.nanoTime() + linger;
+                for (long left = linger; left > 0 && waiting.size() < policy.batch() - 1;
                      left = until - System.nanoTime()) {
                     LockSupport.parkNanos(left);
                 }

@@ -3,7 +3,10 @@ package io.connectify.hub.ops;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
@@ -24,35 +27,82 @@ import org.springframework.stereotype.Component;
  * through its management address (Artemis' request-reply management API over JMS; the broker user needs the
  * manage permission, which the Artemis image's admin user has). An external answer is kept a few seconds so a
  * Prometheus scrape costs at most one request per queue. NaN when the broker cannot say.
+ * <p>
+ * A gauge reads {@link #lastKnownCount}, which never waits on an external broker: it answers the last reading and
+ * asks for a fresh one on a thread of its own. A scrape that asked the broker itself waited up to the broker's
+ * connect and call timeouts per queue when it was unreachable or slow, and a scrape that outlasts Prometheus's
+ * timeout loses every metric of the hub, just when they are needed.
  */
 @Component
 public class BrokerQueueDepth {
 
     private static final Duration KEEP = Duration.ofSeconds(5);
+    /** A reading older than this is not shown: the broker has not answered for a minute, so nobody can say. */
+    private static final Duration STALE = Duration.ofMinutes(1);
     private static final long ANSWER_WAIT_MS = 2000;
 
     private final ObjectProvider<EmbeddedActiveMQ> embedded;
     private final ObjectProvider<ConnectionFactory> connections;
     private final Map<String, Reading> readings = new ConcurrentHashMap<>();
+    private final Set<String> asking = ConcurrentHashMap.newKeySet();
+    private final Executor asker;
 
     public BrokerQueueDepth(ObjectProvider<EmbeddedActiveMQ> embedded, ObjectProvider<ConnectionFactory> connections) {
         this.embedded = embedded;
         this.connections = connections;
+        this.asker = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "broker-queue-depth");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
-    public double messageCount(String queue) {
-        EmbeddedActiveMQ broker = embedded.getIfAvailable();
-        if (broker != null && broker.getActiveMQServer() != null) {
-            var located = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
-            return located == null ? 0 : located.getMessageCount();
+    /** The last reading of the queue's depth, NaN before the first; a stale one is refreshed in the background. */
+    public double lastKnownCount(String queue) {
+        Double local = embeddedCount(queue);
+        if (local != null) {
+            return local;
         }
         Reading last = readings.get(queue);
-        if (last != null && last.at().plus(KEEP).isAfter(Instant.now())) {
+        if (!fresh(last) && asking.add(queue)) {
+            asker.execute(() -> {
+                try {
+                    readings.put(queue, new Reading(ask(queue), Instant.now()));
+                } finally {
+                    asking.remove(queue);
+                }
+            });
+        }
+        return last == null || last.at().plus(STALE).isBefore(Instant.now()) ? Double.NaN : last.count();
+    }
+
+    /** The queue's depth, asked of an external broker unless a reading is a few seconds old; the caller waits. */
+    public double messageCount(String queue) {
+        Double local = embeddedCount(queue);
+        if (local != null) {
+            return local;
+        }
+        Reading last = readings.get(queue);
+        if (fresh(last)) {
             return last.count();
         }
         double count = ask(queue);
         readings.put(queue, new Reading(count, Instant.now()));
         return count;
+    }
+
+    /** Null when the broker is not embedded. */
+    private Double embeddedCount(String queue) {
+        EmbeddedActiveMQ broker = embedded.getIfAvailable();
+        if (broker == null || broker.getActiveMQServer() == null) {
+            return null;
+        }
+        var located = broker.getActiveMQServer().locateQueue(SimpleString.of(queue));
+        return located == null ? 0.0 : located.getMessageCount();
+    }
+
+    private static boolean fresh(Reading reading) {
+        return reading != null && reading.at().plus(KEEP).isAfter(Instant.now());
     }
 
     private double ask(String queue) {

@@ -74,7 +74,7 @@ public class HubMetrics implements MeterBinder {
             registry.counter("connectify.dead.letters", "route", route);
         }
         for (String queue : queues) {
-            Gauge.builder("connectify.queue.depth", () -> depths.messageCount(queue))
+            Gauge.builder("connectify.queue.depth", () -> depths.lastKnownCount(queue))
                     .description("Messages waiting in a queue of the broker").tag("queue", queue)
                     .register(registry);
         }

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -16,8 +17,11 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.jms.ConnectionFactory;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -32,6 +36,8 @@ class BrokerDeadLetterTest extends Webhooks {
 
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    ConnectionFactory connections;
 
     @Test
     void anEventThatCouldNotBeStoredAsADeadLetterWaitsOnTheBrokerAndIsReplayedFromThere() {
@@ -46,6 +52,11 @@ class BrokerDeadLetterTest extends Webhooks {
                     httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues")
                             .get("stripe-events").asInt()).isEqualTo(1));
             assertThat(meters.get("connectify.queue.depth").tag("queue", "DLQ").gauge().value()).isEqualTo(1);
+            // read as from an external broker: Artemis's management API over JMS, answered in the background
+            BrokerQueueDepth asked = new BrokerQueueDepth(new StaticListableBeanFactory()
+                    .getBeanProvider(EmbeddedActiveMQ.class), new StaticListableBeanFactory(
+                    Map.of("connectionFactory", connections)).getBeanProvider(ConnectionFactory.class));
+            await().atMost(Duration.ofSeconds(10)).until(() -> asked.lastKnownCount("DLQ") == 1);
         } finally {
             jdbc.sql("ALTER TABLE dead_letter_offline RENAME TO dead_letter").update();
         }

@@ -1,41 +1,33 @@
 package io.connectify.hub.payment;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.UUID;
 
 import io.connectify.hub.resilience.ValidationException;
 
 /**
- * Idempotency-Keys for provider POSTs: the caller's own, or one derived from what is asked (the same request body,
- * the same booking), so a retried request can never charge or refund twice.
+ * Idempotency-Keys for provider POSTs. A booking's payment and refund carry one derived from the booking, so the
+ * hub's retries, redeliveries and sweeps never charge or refund twice. A REST caller's request carries the caller's
+ * own key (which makes the caller's retries safe), else one of its own that the hub's retries of that request reuse:
+ * two requests without a key are two operations, as with Stripe itself. A key derived from the body merged two
+ * customers' equal payments into one PaymentIntent (the second was handed the first's client secret) and answered a
+ * second partial refund of the same amount with the first.
  */
 public final class IdempotencyKeys {
 
     private IdempotencyKeys() {
     }
 
-    public static String fromCallerOr(String callerKey, String operation, String content) {
+    public static String fromCallerOr(String callerKey, String operation) {
         if (callerKey != null && !callerKey.isBlank()) {
             if (!callerKey.matches("[A-Za-z0-9_\\-:.]{1,255}")) {
                 throw new ValidationException("Idempotency-Key may hold 1-255 letters, digits and _-:.");
             }
             return callerKey;
         }
-        return operation + "-" + sha256(content);
+        return operation + "-" + UUID.randomUUID();
     }
 
     public static String forBooking(String bookingId, String operation) {
         return "booking-" + bookingId + "-" + operation;
-    }
-
-    private static String sha256(String content) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(content.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

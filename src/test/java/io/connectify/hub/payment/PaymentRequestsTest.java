@@ -11,6 +11,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -139,16 +140,23 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     @Test
-    void aRetriedRequestWithoutKeyDerivesTheSameKey() {
+    void twoEqualRequestsWithoutAKeyAreTwoRefundsAndTheHubsRetryReusesItsRequestsKey() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).inScenario("flaky").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"try again\"}}"))
+                .willSetStateTo("answering"));
         String body = "{\"paymentIntent\":\"pi_123\",\"amount\":4000}";
-        httpPost("/api/v1/payments/refunds", body);
-        httpPost("/api/v1/payments/refunds", body);
+
+        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(200);
+        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(200);
 
         var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(containing("amount=4000")));
-        assertThat(sent).hasSize(2);
-        assertThat(sent.get(0).getHeader("Idempotency-Key")).isEqualTo(sent.get(1).getHeader("Idempotency-Key"))
+        assertThat(sent).hasSize(3);
+        assertThat(sent.get(1).getHeader("Idempotency-Key")).isEqualTo(sent.get(0).getHeader("Idempotency-Key"))
                 .startsWith("refund-");
+        assertThat(sent.get(2).getHeader("Idempotency-Key")).startsWith("refund-")
+                .isNotEqualTo(sent.get(0).getHeader("Idempotency-Key"));
     }
 
     @ParameterizedTest(name = "Stripe {0} -> {2}")

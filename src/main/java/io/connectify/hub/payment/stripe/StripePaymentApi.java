@@ -25,13 +25,13 @@ public class StripePaymentApi {
 
     public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key) {
         return new PaymentIntentCommand(json.read(body, PaymentIntentRequest.class),
-                IdempotencyKeys.fromCallerOr(key, "payment-intent", body));
+                IdempotencyKeys.fromCallerOr(key, "payment-intent"));
     }
 
     public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
-                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session", body), null);
+                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session"), null);
     }
 
     /** The PaymentIntent id in the path. */
@@ -52,6 +52,6 @@ public class StripePaymentApi {
 
     public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key) {
         RefundRequest r = json.read(body, RefundRequest.class);
-        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.fromCallerOr(key, "refund", body));
+        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.fromCallerOr(key, "refund"));
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
+import io.connectify.hub.payment.stripe.StripeProperties;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
@@ -25,9 +26,11 @@ public class PaymentCommands {
     private static final Duration LATEST_SESSION_EXPIRY = Duration.ofHours(24).minusMinutes(2);
 
     private final Clock clock;
+    private final StripeProperties stripe;
 
-    public PaymentCommands(Clock clock) {
+    public PaymentCommands(Clock clock, StripeProperties stripe) {
         this.clock = clock;
+        this.stripe = stripe;
     }
 
     /**
@@ -41,7 +44,8 @@ public class PaymentCommands {
         Instant hold = b.holdExpiresAt() == null ? soonest : b.holdExpiresAt();
         Instant expiresAt = hold.isBefore(soonest) ? soonest : hold.isAfter(latest) ? latest : hold;
         return new CheckoutSessionCommand(b.id(), b.amount(), b.currency(), b.summary(), b.customer().email(),
-                Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"), expiresAt);
+                Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"), expiresAt,
+                RedirectUrls.forBooking(stripe.successUrl(), b.id()), RedirectUrls.forBooking(stripe.cancelUrl(), b.id()));
     }
 
     /**

@@ -97,7 +97,39 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(form(sent.get(0).getBodyAsString())).containsEntry("amount", "9000").containsEntry("currency", "CHF")
                 .containsEntry("purpose", "Consultation with John Doe").containsEntry("referenceId", id)
                 .containsEntry("fields[email][value]", "john@example.com")
-                .containsEntry("fields[forename][value]", "John").containsEntry("fields[surname][value]", "Doe");
+                .containsEntry("fields[forename][value]", "John").containsEntry("fields[surname][value]", "Doe")
+                .containsEntry("validity", "15") // the booking's hold: the page closes itself should the hub not
+                .containsEntry("successRedirectUrl", "http://localhost:8080/booking/" + id + "/paid")
+                .containsEntry("failedRedirectUrl", "http://localhost:8080/booking/" + id + "/failed");
+    }
+
+    @Test
+    void aCheckoutSessionMadeThroughTheApiSendsTheCustomerToTheCallersPages() {
+        var response = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":7500,"currency":"CHF","description":"Workshop","successUrl":"https://shop.example/ok?o=42",
+                 "cancelUrl":"https://shop.example/cart"}""");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        assertThat(sent).hasSize(1);
+        assertThat(form(sent.get(0).getBodyAsString())).containsEntry("success_url", "https://shop.example/ok?o=42")
+                .containsEntry("cancel_url", "https://shop.example/cart").doesNotContainKey("client_reference_id");
+    }
+
+    @Test
+    void aCheckoutSessionForNoBookingNeedsTheCallersPagesWhereTheConfiguredOnesAreABookings() {
+        var withoutPages = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":7500,"currency":"CHF","description":"Workshop"}""");
+        var notAUrl = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":7500,"currency":"CHF","description":"Workshop","successUrl":"javascript:alert(1)",
+                 "cancelUrl":"https://shop.example/cart"}""");
+
+        assertThat(withoutPages.status()).isEqualTo(400);
+        assertThat(withoutPages.json().get("type").asText()).isEqualTo("validation");
+        assertThat(withoutPages.json().get("detail").asText()).contains("successUrl");
+        assertThat(notAUrl.status()).isEqualTo(400);
+        assertThat(notAUrl.json().get("detail").asText()).contains("successUrl");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
     }
 
     @Test
@@ -286,8 +318,15 @@ class PaymentRequestsTest extends Webhooks {
                 .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
 
         var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
-                {"amount":7500,"currency":"CHF","purpose":"Consultation","fields":{"email":"a@b.ch"}}""");
+                {"amount":7500,"currency":"CHF","purpose":"Consultation","fields":{"email":"a@b.ch"},"validity":60,
+                 "successUrl":"https://shop.example/ok","failedUrl":"https://shop.example/failed"}""");
         assertThat(gateway.status()).isEqualTo(200);
+        var sent = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
+        // no cancel page of the caller's, and the configured one is a booking's: Payrexx shows its own
+        assertThat(form(sent.get(sent.size() - 1).getBodyAsString())).containsEntry("validity", "60")
+                .containsEntry("successRedirectUrl", "https://shop.example/ok")
+                .containsEntry("failedRedirectUrl", "https://shop.example/failed")
+                .doesNotContainKeys("cancelRedirectUrl", "referenceId");
         assertThat(gateway.json().get("url").asText()).isEqualTo("https://connectify-test.payrexx.com/?payment=abc");
         payrexx.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1.0/Gateway/77/"))
                 .willReturn(okJson("{\"status\":\"success\",\"data\":[{\"id\":77,\"status\":\"confirmed\",\"amount\":7500,"

@@ -1,5 +1,8 @@
 package io.connectify.hub.payment.payrexx;
 
+import static io.connectify.hub.payment.RedirectUrls.HTTP_URL;
+import static io.connectify.hub.payment.RedirectUrls.NOT_HTTP_URL;
+
 import java.util.Map;
 
 import jakarta.validation.constraints.Max;
@@ -12,16 +15,27 @@ import jakarta.validation.constraints.Size;
 /** Payrexx requests and answers in the hub's canonical terms (amount in minor units, ISO 4217 upper case). */
 public final class PayrexxCommands {
 
+    /** A year: longer than any page should stay open. */
+    public static final int MAX_VALIDITY_MINUTES = 525_600;
+
     private PayrexxCommands() {
     }
 
-    /** POST /api/v1/payments/payrexx/gateways, and what a booking's payment start sends. */
+    /**
+     * POST /api/v1/payments/payrexx/gateways, and what a booking's payment start sends. {@code validity}: minutes
+     * until Payrexx closes the page by itself (absent: it stays open); the URLs: where Payrexx sends the customer
+     * afterwards (absent: the configured ones with the referenceId as booking id, else Payrexx's own result page).
+     */
     public record GatewayRequest(
             @NotNull @Positive @Max(99_999_999) Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @NotBlank @Size(max = 250) String purpose,
             @Size(max = 100) String referenceId,
-            @Size(max = 20) Map<@Pattern(regexp = "[a-z_]{1,30}") String, @Size(max = 250) String> fields) {
+            @Size(max = 20) Map<@Pattern(regexp = "[a-z_]{1,30}") String, @Size(max = 250) String> fields,
+            @Positive @Max(MAX_VALIDITY_MINUTES) Integer validity,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String failedUrl,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String cancelUrl) {
     }
 
     public record Gateway(long id, String status, String referenceId, long amount, String currency, String link) {

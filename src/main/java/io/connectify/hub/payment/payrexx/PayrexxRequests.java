@@ -1,5 +1,7 @@
 package io.connectify.hub.payment.payrexx;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -9,6 +11,7 @@ import io.connectify.hub.booking.Booking;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPage;
+import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
@@ -30,14 +33,21 @@ public class PayrexxRequests {
     private final PayrexxConnection connection;
     private final PayrexxProperties properties;
     private final ObjectMapper json;
+    private final Clock clock;
 
-    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json) {
+    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json,
+                           Clock clock) {
         this.connection = connection;
         this.properties = properties;
         this.json = json;
+        this.clock = clock;
     }
 
-    /** The gateway of a booking: its amount and purpose, referenceId = booking id, payer fields. */
+    /**
+     * The gateway of a booking: its amount and purpose, referenceId = booking id, payer fields. It closes by itself
+     * once the booking's hold has run out, should the hub fail to close it then (the customer still cannot pay on it
+     * for long); a payment made on it meanwhile is refunded, as any payment that pays for nothing.
+     */
     public GatewayRequest forBooking(@Body Booking b) {
         String[] names = b.customer().name().trim().split("\\s+", 2);
         Map<String, String> fields = new LinkedHashMap<>();
@@ -46,7 +56,16 @@ public class PayrexxRequests {
         if (names.length > 1) {
             fields.put("surname", names[1]);
         }
-        return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields);
+        return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields, validity(b), null, null, null);
+    }
+
+    /** Whole minutes from now until the hold runs out, rounded up; none for a booking without a hold. */
+    private Integer validity(Booking b) {
+        if (b.holdExpiresAt() == null) {
+            return null;
+        }
+        long seconds = Duration.between(clock.instant(), b.holdExpiresAt()).toSeconds();
+        return (int) Math.min(PayrexxCommands.MAX_VALIDITY_MINUTES, Math.max(1, (seconds + 59) / 60));
     }
 
     public void createGateway(@Body GatewayRequest r, Exchange exchange) {
@@ -56,9 +75,15 @@ public class PayrexxRequests {
         params.put("purpose", r.purpose());
         if (r.referenceId() != null) {
             params.put("referenceId", r.referenceId());
-            params.put("successRedirectUrl", url(properties.successUrl(), r.referenceId()));
-            params.put("failedRedirectUrl", url(properties.failedUrl(), r.referenceId()));
-            params.put("cancelRedirectUrl", url(properties.cancelUrl(), r.referenceId()));
+        }
+        putIfPresent(params, "successRedirectUrl",
+                RedirectUrls.callersOrBookings(r.successUrl(), properties.successUrl(), r.referenceId()));
+        putIfPresent(params, "failedRedirectUrl",
+                RedirectUrls.callersOrBookings(r.failedUrl(), properties.failedUrl(), r.referenceId()));
+        putIfPresent(params, "cancelRedirectUrl",
+                RedirectUrls.callersOrBookings(r.cancelUrl(), properties.cancelUrl(), r.referenceId()));
+        if (r.validity() != null) {
+            params.put("validity", r.validity().toString());
         }
         if (r.fields() != null) {
             r.fields().forEach((name, value) -> params.put("fields[" + name + "][value]", value));
@@ -175,7 +200,9 @@ public class PayrexxRequests {
         }
     }
 
-    private static String url(String template, String referenceId) {
-        return template.replace("{bookingId}", referenceId);
+    private static void putIfPresent(Map<String, String> params, String name, String value) {
+        if (value != null) {
+            params.put(name, value);
+        }
     }
 }

@@ -1,5 +1,8 @@
 package io.connectify.hub.payment.stripe;
 
+import static io.connectify.hub.payment.RedirectUrls.HTTP_URL;
+import static io.connectify.hub.payment.RedirectUrls.NOT_HTTP_URL;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +28,18 @@ public final class StripeCommands {
             @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
     }
 
-    /** POST /api/v1/payments/stripe/checkout-sessions: a one-line Checkout for an amount. */
+    /**
+     * POST /api/v1/payments/stripe/checkout-sessions: a one-line Checkout for an amount, and where Stripe sends the
+     * customer afterwards (else the configured URLs, unless they are a booking's pages).
+     */
     public record CheckoutSessionRequest(
             @NotNull @Positive @Max(99_999_999) Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @NotBlank @Size(max = 250) String description,
             @Size(max = 254) String customerEmail,
-            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
+            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
+            @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String cancelUrl) {
     }
 
     /** POST /api/v1/payments/refunds: full refund when amount is absent. */
@@ -45,10 +53,13 @@ public final class StripeCommands {
     public record PaymentIntentCommand(PaymentIntentRequest request, String idempotencyKey) {
     }
 
-    /** {@code expiresAt}: when Stripe closes the session by itself (null: its default, 24 h). */
+    /**
+     * {@code expiresAt}: when Stripe closes the session by itself (null: its default, 24 h); the URLs are where Stripe
+     * sends the customer afterwards.
+     */
     public record CheckoutSessionCommand(String bookingId, long amount, String currency, String description,
                                          String customerEmail, Map<String, String> metadata, String idempotencyKey,
-                                         Instant expiresAt) {
+                                         Instant expiresAt, String successUrl, String cancelUrl) {
     }
 
     public record RefundCommand(String paymentIntent, Long amount, String reason, String idempotencyKey) {

@@ -35,11 +35,9 @@ import org.springframework.stereotype.Component;
 public class StripeOperations {
 
     private final StripeClient stripe;
-    private final StripeProperties properties;
 
-    public StripeOperations(StripeClient stripe, StripeProperties properties) {
+    public StripeOperations(StripeClient stripe) {
         this.stripe = stripe;
-        this.properties = properties;
     }
 
     public PaymentLink checkoutSession(@Body CheckoutSessionCommand c) throws StripeException {
@@ -49,8 +47,8 @@ public class StripeOperations {
         }
         var params = SessionCreateParams.builder()
                 .setMode(SessionCreateParams.Mode.PAYMENT)
-                .setSuccessUrl(url(properties.successUrl(), c.bookingId()))
-                .setCancelUrl(url(properties.cancelUrl(), c.bookingId()))
+                .setSuccessUrl(c.successUrl())
+                .setCancelUrl(c.cancelUrl())
                 .putAllMetadata(metadata)
                 // session metadata is not copied to the PaymentIntent: payment_intent.* events need it too
                 .setPaymentIntentData(SessionCreateParams.PaymentIntentData.builder()
@@ -130,7 +128,4 @@ public class StripeOperations {
         return RequestOptions.builder().setIdempotencyKey(idempotencyKey).build();
     }
 
-    private static String url(String template, String bookingId) {
-        return template.replace("{bookingId}", bookingId == null ? "" : bookingId);
-    }
 }

@@ -1,6 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
 import io.connectify.hub.payment.IdempotencyKeys;
+import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionRequest;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
@@ -18,9 +19,11 @@ import org.springframework.stereotype.Component;
 public class StripePaymentApi {
 
     private final JsonBodies json;
+    private final StripeProperties properties;
 
-    public StripePaymentApi(JsonBodies json) {
+    public StripePaymentApi(JsonBodies json, StripeProperties properties) {
         this.json = json;
+        this.properties = properties;
     }
 
     public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key) {
@@ -31,7 +34,9 @@ public class StripePaymentApi {
     public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
-                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session"), null);
+                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session"), null,
+                RedirectUrls.callersOr(r.successUrl(), properties.successUrl(), "successUrl"),
+                RedirectUrls.callersOr(r.cancelUrl(), properties.cancelUrl(), "cancelUrl"));
     }
 
     /** The PaymentIntent id in the path. */

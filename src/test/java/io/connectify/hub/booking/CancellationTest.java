@@ -126,6 +126,7 @@ class CancellationTest extends Webhooks {
 
         // meanwhile another slot is booked: its reservation takes the slot lock, which the move does not hold
         String other = pendingBooking("2026-12-02T11:00:00+01:00", "stripe");
+        assertThat(moving).as("the move, still waiting for Google when the other booking was made").isNotDone();
         var moved = moving.get(30, TimeUnit.SECONDS);
         assertThat(moved.status()).isIn(502, 503);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);

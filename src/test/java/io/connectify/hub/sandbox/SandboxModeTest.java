@@ -32,7 +32,12 @@ import org.springframework.context.annotation.Import;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.datasource.url=jdbc:h2:mem:sandbox;DB_CLOSE_DELAY=-1", "connectify.gcal.key-path=",
         "spring.artemis.embedded.persistent=false", "spring.artemis.embedded.server-id=77",
-        "connectify.stripe.webhook-secrets=whsec_own_test_secret"})
+        "connectify.webhooks.inbox.directory=target/test-inbox/${random.uuid}",
+        "connectify.stripe.webhook-secrets=whsec_own_test_secret",
+        // no credential, whatever the environment holds (CONNECTIFY_STRIPE_SECRETKEY, ...): every provider in sandbox
+        "connectify.stripe.secret-key=", "connectify.payrexx.api-key=", "connectify.payrexx.instance-name=",
+        "connectify.twilio.account-sid=", "connectify.twilio.api-key-sid=", "connectify.twilio.api-key-secret=",
+        "connectify.twilio.auth-token=", "connectify.sendgrid.api-key="})
 @Import(TestClockConfig.class)
 @ExtendWith(OutputCaptureExtension.class)
 class SandboxModeTest {
@@ -51,6 +56,7 @@ class SandboxModeTest {
     void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {
         assertThat(google.live()).isFalse();
         assertThat(google.rootUrl()).startsWith("http://127.0.0.1:");
+        int eventsBefore = google.simulator().orElseThrow().eventCount();
         String range = "from=" + enc("2026-12-01T00:00:00+01:00") + "&to=" + enc("2026-12-02T00:00:00+01:00");
 
         JsonNode before = call("GET", "/api/v1/availability?" + range + "&duration=60", null);
@@ -60,7 +66,8 @@ class SandboxModeTest {
                 {"summary":"Team meeting","start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T10:00:00+01:00"}
                 """);
         assertThat(event.get("id").asText()).isNotBlank();
-        assertThat(google.simulator().orElseThrow().eventCount()).isEqualTo(1);
+        // (the simulator is the context's: other tests' events are in it too)
+        assertThat(google.simulator().orElseThrow().eventCount() - eventsBefore).isEqualTo(1);
 
         JsonNode booking = call("POST", "/api/v1/bookings", """
                 {"start":"2026-12-01T13:00:00+01:00","durationMinutes":60,
@@ -89,7 +96,7 @@ class SandboxModeTest {
             String paymentUrl = created.get("paymentUrl").asText();
             assertThat(paymentUrl).startsWith("http://127.0.0.1:");
 
-            var paid = http.send(HttpRequest.newBuilder(URI.create(paymentUrl)).GET().build(),
+            var paid = http.send(HttpRequest.newBuilder(loopback(paymentUrl)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(paid.statusCode()).isEqualTo(200);
 
@@ -129,7 +136,7 @@ class SandboxModeTest {
     void theStripeSandboxRefundsAPaymentOnceAndListsItsRefundsAsStripeDoes() throws Exception {
         JsonNode created = stripeBooking("2026-12-04T09:00:00+01:00");
         String id = created.get("id").asText();
-        assertThat(http.send(HttpRequest.newBuilder(URI.create(created.get("paymentUrl").asText())).GET().build(),
+        assertThat(http.send(HttpRequest.newBuilder(loopback(created.get("paymentUrl").asText())).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         awaitStatus(id, "CONFIRMED");
         assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
@@ -143,7 +150,7 @@ class SandboxModeTest {
         assertThat(again.statusCode()).isEqualTo(400);
         assertThat(again.body()).contains("charge_already_refunded");
 
-        var refunds = http.send(HttpRequest.newBuilder(URI.create(stripe.apiBase() + "/v1/refunds?payment_intent="
+        var refunds = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/refunds?payment_intent="
                         + paymentIntent)).header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         JsonNode list = json.readTree(refunds.body());
@@ -158,7 +165,7 @@ class SandboxModeTest {
         assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
                 .isEqualTo("CANCELLED");
 
-        var page = http.send(HttpRequest.newBuilder(URI.create(created.get("paymentUrl").asText())).GET().build(),
+        var page = http.send(HttpRequest.newBuilder(loopback(created.get("paymentUrl").asText())).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(page.body()).contains("no longer active");
         org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(1)).atMost(java.time.Duration.ofSeconds(3))
@@ -194,6 +201,12 @@ class SandboxModeTest {
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
         return json.readTree(response.body());
+    }
+
+    /** A URL the hub gave out, checked to be the sandbox's on this machine before anything is asked of it. */
+    private static URI loopback(String url) {
+        assertThat(url).as("a sandbox URL").matches("http://(127\\.0\\.0\\.1|localhost):\\d+/.*");
+        return URI.create(url);
     }
 
     private static String enc(String value) {

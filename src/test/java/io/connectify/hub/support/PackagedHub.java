@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,6 +29,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public final class PackagedHub implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The providers' credentials (a key path, secret key, API key or account SID makes a provider live). */
+    private static final List<String> CREDENTIALS = List.of("connectify.gcal.key-path", "connectify.stripe.secret-key",
+            "connectify.payrexx.api-key", "connectify.payrexx.instance-name", "connectify.twilio.account-sid",
+            "connectify.twilio.api-key-sid", "connectify.twilio.api-key-secret", "connectify.twilio.auth-token",
+            "connectify.sendgrid.api-key");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
@@ -55,12 +61,21 @@ public final class PackagedHub implements AutoCloseable {
                 "-Xmx512m", "-Dspring.aot.enabled=true", "-jar", jar, "--server.port=" + port,
                 "--logging.level.root=WARN", "--logging.level.io.connectify=INFO"));
         command.addAll(arguments);
+        // never live with a provider: a credential the caller does not give is set empty (arguments outrank the
+        // environment), and none of the test run's CONNECTIFY_* variables (nor SPRING_APPLICATION_JSON) reaches it
+        for (String credential : CREDENTIALS) {
+            if (arguments.stream().noneMatch(argument -> argument.startsWith("--" + credential + "="))) {
+                command.add("--" + credential + "=");
+            }
+        }
         Path logs = Files.createDirectories(Path.of("target", "packaged-hub"));
         Path output = logs.resolve(name + "-" + Instant.now().toEpochMilli() + ".log");
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(output.toFile())
-                .start();
+                .redirectOutput(output.toFile());
+        builder.environment().keySet().removeIf(variable -> variable.toUpperCase(Locale.ROOT).startsWith("CONNECTIFY_")
+                || variable.equalsIgnoreCase("SPRING_APPLICATION_JSON"));
+        Process process = builder.start();
         return new PackagedHub(name, port, apiKey, process, output);
     }
 

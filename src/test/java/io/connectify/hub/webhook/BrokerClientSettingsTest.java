@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
@@ -76,12 +77,18 @@ class BrokerClientSettingsTest extends HubTestBase {
             toTheBroker.close();
         }
 
-        jms.setReceiveTimeout(3_000); // the unacknowledged ones come back after the redelivery delay (1 s)
-        int received = 0;
-        while (jms.receive(QUEUE) != null) {
-            received++;
-        }
-        assertThat(received).isEqualTo(EVENTS);
+        // all of them still there for the next consumer: the unacknowledged ones come back after the redelivery
+        // delay (1 s), so the queue is drained until all have been received and none is left
+        jms.setReceiveTimeout(100);
+        AtomicInteger received = new AtomicInteger();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            while (jms.receive(QUEUE) != null) {
+                received.incrementAndGet();
+            }
+            Queue queue = queue();
+            return received.get() >= EVENTS && (queue == null || queue.getMessageCount() == 0);
+        });
+        assertThat(received).hasValue(EVENTS);
     }
 
     private ActiveMQConnectionFactory hubsArtemisFactory() {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
+import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
@@ -42,6 +43,9 @@ class BrokerRoundTripsTest extends Webhooks {
 
     @Autowired
     EmbeddedActiveMQ broker;
+
+    @Autowired
+    BrokerQueueDepth queueDepth;
 
     @Value("${connectify.queues.stripe-events}")
     String stripeEvents;
@@ -109,6 +113,8 @@ class BrokerRoundTripsTest extends Webhooks {
         });
         assertThat(sends.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(webhooks);
         assertThat(sends.values()).as("some session sent several").anyMatch(count -> count >= 3);
+        // consumed before the next test (this context's queue consumers would take them during it)
+        await().atMost(Duration.ofSeconds(30)).until(() -> queueDepth.messageCount(stripeEvents) == 0);
     }
 
     @Test

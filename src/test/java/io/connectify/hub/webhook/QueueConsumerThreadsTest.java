@@ -1,13 +1,21 @@
 package io.connectify.hub.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * The queue consumers run on threads of their own at a Java priority below the request threads' (the image's JVM
@@ -16,20 +24,46 @@ import org.springframework.beans.factory.annotation.Value;
 @HubTest
 class QueueConsumerThreadsTest extends HubTestBase {
 
+    /** Stripe and Payrexx events, then the notifications' consumer. */
+    private static final List<String> CONSUMER_ROUTES = List.of("stripe-event-dispatch", "payrexx-event-dispatch",
+            "notification-send");
+
     @Value("${connectify.queues.concurrent-consumers}")
     int consumersPerQueue;
 
     @Value("${connectify.queues.consumer-thread-priority}")
     int priority;
 
-    @Test
-    void everyQueueConsumerRunsOnALowPriorityThread() {
-        List<Thread> consumers = Thread.getAllStackTraces().keySet().stream()
-                .filter(thread -> thread.getName().startsWith("queue-consumer-")).toList();
+    @Autowired
+    @Qualifier("queueConsumerExecutor")
+    SimpleAsyncTaskExecutor queueConsumerExecutor;
 
-        // Stripe and Payrexx events, then the notifications' consumer
-        assertThat(consumers).hasSizeGreaterThanOrEqualTo(2 * consumersPerQueue + 1)
-                .allSatisfy(thread -> assertThat(thread.getPriority()).isEqualTo(priority));
+    @Autowired
+    CamelContext camel;
+
+    @Test
+    void everyQueueConsumerRunsOnALowPriorityThread() throws Exception {
+        // this context's consumer threads only (other cached contexts in the JVM run threads of the same names):
+        // those its consumer executor starts as the consumer routes start again
+        Set<Thread> consumers = ConcurrentHashMap.newKeySet();
+        queueConsumerExecutor.setTaskDecorator(task -> () -> {
+            consumers.add(Thread.currentThread());
+            task.run();
+        });
+        try {
+            for (String route : CONSUMER_ROUTES) {
+                camel.getRouteController().stopRoute(route);
+                camel.getRouteController().startRoute(route);
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> consumers.size() >= 2 * consumersPerQueue + 1);
+        } finally {
+            queueConsumerExecutor.setTaskDecorator(null);
+        }
+
+        assertThat(consumers).hasSize(2 * consumersPerQueue + 1).allSatisfy(thread -> {
+            assertThat(thread.getName()).startsWith("queue-consumer-");
+            assertThat(thread.getPriority()).isEqualTo(priority);
+        });
         assertThat(priority).isLessThan(Thread.NORM_PRIORITY);
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import io.connectify.hub.support.HubTest;
@@ -17,6 +18,7 @@ import io.connectify.hub.support.HubTestBase;
 import jakarta.jms.ConnectionFactory;
 import org.apache.activemq.artemis.core.server.ServerSession;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerSessionPlugin;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -45,9 +47,23 @@ class SendSessionReuseTest extends HubTestBase {
     void asManyConcurrentSendersAsRequestThreadsReuseTheirSessions() throws Exception {
         sendAllAtOnce(); // fills the cache
         Set<String> before = brokerSessions();
+        AtomicInteger opened = new AtomicInteger();
+        ActiveMQServerSessionPlugin countOpened = new ActiveMQServerSessionPlugin() {
+            @Override
+            public void afterCreateSession(ServerSession session) {
+                opened.incrementAndGet();
+            }
+        };
+        broker.getActiveMQServer().registerBrokerPlugin(countOpened);
+        try {
+            sendAllAtOnce();
+        } finally {
+            broker.getActiveMQServer().unRegisterBrokerPlugin(countOpened);
+        }
 
-        sendAllAtOnce();
-
+        // every sender of the second burst took a session the first one left in the cache: the broker opened none
+        // (a cache smaller than the request threads, or none, opens one per sender that finds no cached session)
+        assertThat(opened).as("broker sessions opened during the second burst").hasValue(0);
         assertThat(brokerSessions()).isEqualTo(before);
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         jms.setReceiveTimeout(200);

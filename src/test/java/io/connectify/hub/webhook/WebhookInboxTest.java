@@ -162,14 +162,15 @@ class WebhookInboxTest {
     @Test
     void eventsThatComeWhileTheForwarderLingersJoinItsTransaction() throws Exception {
         List<Integer> batches = new CopyOnWriteArrayList<>();
+        // a linger far longer than the two appends and the wait for the forwarder take, however slow the machine
         WebhookInbox inbox = inbox(camel(true), directory, Long.MAX_VALUE, counting(batches),
-                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ofMillis(500)));
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ofSeconds(5)));
         inbox.enqueue(event("evt_l1", "booking-1", 1L), QUEUE);
         // the forwarder has taken the first event and lingers; the next two come one after the other meanwhile
         await().atMost(Duration.ofSeconds(10)).until(() -> inbox.notYetTaken() == 0);
         inbox.enqueue(event("evt_l2", "booking-2", 2L), QUEUE);
         inbox.enqueue(event("evt_l3", "booking-3", 3L), QUEUE);
-        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> received.size() == 3);
         assertThat(batches).containsExactly(3); // without the linger the first would have gone alone
         assertThat(received).containsExactly("evt_l1", "evt_l2", "evt_l3");
         await().atMost(Duration.ofSeconds(10)).until(() -> inbox.waiting() == 0);

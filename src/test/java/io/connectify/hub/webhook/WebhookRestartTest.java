@@ -1,5 +1,6 @@
 package io.connectify.hub.webhook;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -17,10 +18,12 @@ import java.time.Duration;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ConnectifyHubApplication;
+import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.TestClockConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +76,11 @@ class WebhookRestartTest {
             int port = port(hub);
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                     assertThat(status(port, bookingId)).isEqualTo("CONFIRMED"));
+            // the second delivery taken from the queue too, as the duplicate it is, before the hub stops
+            MeterRegistry meters = hub.getBean(MeterRegistry.class);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                    meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(1));
+            google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         }
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
@@ -100,9 +108,14 @@ class WebhookRestartTest {
 
         try (var hub = start(true, true)) {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
-                notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
+                notify.twilio().verify(moreThanOrExactly(1), postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+                notify.sendGrid().verify(moreThanOrExactly(1), postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
             });
+            // every queued notification taken (a message being sent still counts) before the hub stops
+            BrokerQueueDepth queues = hub.getBean(BrokerQueueDepth.class);
+            await().atMost(Duration.ofSeconds(20)).until(() -> queues.messageCount("notifications") == 0);
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
         }
     }
 

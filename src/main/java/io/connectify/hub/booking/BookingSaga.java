@@ -169,7 +169,7 @@ public class BookingSaga {
             return false; // another payment was recorded first
         }
         // Google asked before the slot lock is taken: every booking waits on that lock
-        return !availability.isBusyInCalendar(booking.range())
+        return !availability.isBusyInCalendarForPayment(booking.range())
                 && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
                 && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
                 payment.paidAmount(), now));

@@ -118,6 +118,30 @@ class DeadLetterTest extends Webhooks {
     }
 
     @Test
+    void aLatePaymentWhileGoogleCannotReadTheCalendarIsNotRefundedButConfirmedOnceItCan() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String late = pendingBooking(START, "stripe");
+        clock.advance(Duration.ofMinutes(16)); // the hold runs out; the slot is free, but Google cannot say so
+        awaitStatus(late, "EXPIRED");
+        google.freeBusyCalendarError("backendError");
+
+        assertThat(signedStripeWebhook(StripeFake.event("evt_late_unread", "checkout.session.completed",
+                StripeFake.checkoutSession(late, "paid", "pi_late_unread"))).status()).isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(letter.has("retryAt")).as("a passing failure").isTrue();
+        assertThat(status(late)).isEqualTo("EXPIRED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+
+        google.reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(autoReplaySweep()).isEqualTo(1);
+        awaitStatus(late, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
     void aDeadLetterOfAFailureAnotherTryWouldNotMendWaitsForAPerson() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");

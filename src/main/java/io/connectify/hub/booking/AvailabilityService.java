@@ -58,6 +58,15 @@ public class AvailabilityService {
                 slot.end().plus(properties.buffer())));
     }
 
+    /**
+     * The same for a payment already made: a calendar Google cannot read is a passing failure (the payment's event
+     * is tried again), not a busy slot, which would refund the payment.
+     */
+    public boolean isBusyInCalendarForPayment(TimeRange slot) {
+        return slots.conflicts(slot, calendar.busyIfReadable(slot.start().minus(properties.buffer()),
+                slot.end().plus(properties.buffer())));
+    }
+
     /** Whether another booking than {@code exceptId} holds the slot (or its buffer). */
     public boolean isHeld(TimeRange slot, String exceptId) {
         return slots.conflicts(slot, bookings.activeRanges(slot.start().minus(properties.buffer()),

@@ -3,7 +3,6 @@ package io.connectify.hub.booking;
 import java.time.Instant;
 import java.util.List;
 
-import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import io.connectify.hub.web.QueryParams;
@@ -74,12 +73,14 @@ public class BookingApi {
     }
 
     public BookingList list(@Header("from") String from, @Header("to") String to, @Header("status") String status) {
-        Instant fromInstant = from == null ? Instant.EPOCH : Rfc3339.parse("from", from).toInstant();
-        Instant toInstant = to == null ? Instant.parse("9999-12-31T00:00:00Z") : Rfc3339.parse("to", to).toInstant();
-        return new BookingList(bookings.list(fromInstant, toInstant,
-                QueryParams.optionalEnum("status", status, BookingStatus.class), LIST_LIMIT));
+        Instant[] range = QueryParams.optionalRange(from, to);
+        List<Booking> found = bookings.list(range[0], range[1],
+                QueryParams.optionalEnum("status", status, BookingStatus.class), LIST_LIMIT + 1);
+        return found.size() > LIST_LIMIT ? new BookingList(found.subList(0, LIST_LIMIT), true)
+                : new BookingList(found, false);
     }
 
-    public record BookingList(List<Booking> bookings) {
+    /** {@code truncated}: more bookings match than a list holds; the next start from the last one's start. */
+    public record BookingList(List<Booking> bookings, boolean truncated) {
     }
 }

@@ -5,12 +5,13 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Booking rules: how long a pending booking holds its slot, the ASAP booking switch, and how often and for how long
- * the refund of a cancellation whose provider call failed is tried again.
+ * Booking rules: how long a pending booking holds its slot, and how long once its customer has paid by a delayed
+ * method (a SEPA debit, say) that has not settled yet; the ASAP booking switch; how often and for how long the refund
+ * of a cancellation whose provider call failed is tried again.
  */
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
-                                Duration refundRetryFor) {
+                                Duration refundRetryFor, Duration processingHold) {
 
     public record Asap(boolean enabled, Duration preparationTime) {
     }

@@ -102,6 +102,18 @@ public class BookingRepository {
     }
 
     /**
+     * A longer hold for a pending booking with no payment recorded whose customer's payment is on its way: the hold
+     * ends at {@code until} (never sooner than it did); false for any other booking.
+     */
+    public boolean extendHold(String id, Instant until, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET hold_expires_at = :until, status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NULL "
+                        + "AND hold_expires_at > :now AND hold_expires_at < :until")
+                .param("id", id).param("until", utc(until)).param("reason", reason).param("now", utc(now))
+                .update() == 1;
+    }
+
+    /**
      * REFUNDED, by a payment that paid for nothing (the slot was taken, the booking cancelled before it): recorded on
      * the booking, so a repeat of its event is known as that payment's.
      */

@@ -169,7 +169,7 @@ public class BookingSaga {
             return false; // another payment was recorded first
         }
         // Google asked before the slot lock is taken: every booking waits on that lock
-        return !availability.isBusyInCalendar(booking.range())
+        return !availability.isBusyInCalendarForPayment(booking.range())
                 && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
                 && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
                 payment.paidAmount(), now));
@@ -263,6 +263,32 @@ public class BookingSaga {
                 + "; the customer may try again until the hold expires";
         if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
                 reason, now())) {
+            log.info("Booking {}: {}", bookingId, reason);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * The customer completed the payment page with a delayed method (a SEPA debit: Stripe's checkout.session.completed
+     * with payment_status unpaid): the money is on its way, and its final word (async_payment_succeeded or _failed)
+     * may take days. The booking keeps its slot for connectify.booking.processing-hold, never past its start; its
+     * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
+     * refunded when someone had taken the slot meanwhile. False for a booking that no longer waits (or has a payment).
+     */
+    public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+        Booking booking = known(bookingId);
+        if (booking == null) {
+            return false;
+        }
+        Instant now = now();
+        Instant until = now.plus(properties.processingHold());
+        if (booking.start().toInstant().isBefore(until)) {
+            until = booking.start().toInstant();
+        }
+        String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
+                + "latest " + until;
+        if (bookings.extendHold(bookingId, until, reason, now)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
         }

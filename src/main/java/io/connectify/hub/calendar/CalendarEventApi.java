@@ -1,5 +1,6 @@
 package io.connectify.hub.calendar;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -19,10 +20,12 @@ public class CalendarEventApi {
 
     private final GoogleCalendarGateway calendar;
     private final JsonBodies json;
+    private final GoogleCalendarProperties properties;
 
-    public CalendarEventApi(GoogleCalendarGateway calendar, JsonBodies json) {
+    public CalendarEventApi(GoogleCalendarGateway calendar, JsonBodies json, GoogleCalendarProperties properties) {
         this.calendar = calendar;
         this.json = json;
+        this.properties = properties;
     }
 
     public ApiReply create(@Body String body) {
@@ -57,6 +60,10 @@ public class CalendarEventApi {
         OffsetDateTime fromTime = Rfc3339.parse("from", from);
         OffsetDateTime toTime = Rfc3339.parse("to", to);
         requireOrder(fromTime, toTime);
+        if (Duration.between(fromTime, toTime).compareTo(properties.maxListRange()) > 0) {
+            throw new CalculationException("The range from..to may span at most "
+                    + properties.maxListRange().toDays() + " days");
+        }
         return new EventList(calendar.list(fromTime.toInstant(), toTime.toInstant()));
     }
 

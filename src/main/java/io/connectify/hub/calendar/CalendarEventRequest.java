@@ -2,6 +2,7 @@ package io.connectify.hub.calendar;
 
 import java.util.Map;
 
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
@@ -15,5 +16,5 @@ public record CalendarEventRequest(
         @Size(max = 8000) String description,
         @Size(max = 40) String start,
         @Size(max = 40) String end,
-        @Size(max = 20) Map<@Size(max = 44) String, @Size(max = 1024) String> privateProperties) {
+        @Size(max = 20) Map<@Size(max = 44) String, @NotNull @Size(max = 1024) String> privateProperties) {
 }

@@ -14,6 +14,7 @@ import com.google.api.services.calendar.model.FreeBusyRequest;
 import com.google.api.services.calendar.model.FreeBusyRequestItem;
 import com.google.api.services.calendar.model.FreeBusyResponse;
 import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.ProviderException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -47,18 +48,49 @@ public class GoogleCalendarGateway {
      * a 200 answer: such a calendar counts as busy for the whole range (fail closed), never as free.
      */
     public List<TimeRange> busy(Instant from, Instant to) {
+        FreeBusyCalendar calendar = freeBusy(from, to);
+        String unreadable = unreadable(calendar);
+        if (unreadable != null) {
+            log.warn("FreeBusy could not read calendar availability ({}); treating [{}, {}) as busy", unreadable, from,
+                    to);
+            return List.of(new TimeRange(from, to));
+        }
+        return busyOf(calendar);
+    }
+
+    /**
+     * The same where a calendar Google cannot read is a passing provider failure ({@link ProviderException}, tried
+     * again), not a busy range: for a payment already made, which a busy slot has refunded.
+     */
+    public List<TimeRange> busyIfReadable(Instant from, Instant to) {
+        FreeBusyCalendar calendar = freeBusy(from, to);
+        String unreadable = unreadable(calendar);
+        if (unreadable != null) {
+            throw new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
+                    "Google Calendar could not read the calendar's availability (" + unreadable + ")", null, null);
+        }
+        return busyOf(calendar);
+    }
+
+    private FreeBusyCalendar freeBusy(Instant from, Instant to) {
         FreeBusyRequest request = new FreeBusyRequest()
                 .setTimeMin(Rfc3339.toGoogle(from))
                 .setTimeMax(Rfc3339.toGoogle(to))
                 .setItems(List.of(new FreeBusyRequestItem().setId(calendarId)));
         FreeBusyResponse response = call(GoogleCalendarRoutes.FREEBUSY, request, Map.of(), FreeBusyResponse.class);
-        FreeBusyCalendar calendar = response == null || response.getCalendars() == null ? null
-                : response.getCalendars().get(calendarId);
-        if (calendar == null || (calendar.getErrors() != null && !calendar.getErrors().isEmpty())) {
-            log.warn("FreeBusy could not read calendar availability ({}); treating [{}, {}) as busy",
-                    calendar == null ? "calendar missing" : calendar.getErrors().get(0).getReason(), from, to);
-            return List.of(new TimeRange(from, to));
+        return response == null || response.getCalendars() == null ? null : response.getCalendars().get(calendarId);
+    }
+
+    /** Why Google could not read the calendar (an error inside its 200 answer), or null. */
+    private static String unreadable(FreeBusyCalendar calendar) {
+        if (calendar == null) {
+            return "calendar missing";
         }
+        return calendar.getErrors() == null || calendar.getErrors().isEmpty() ? null
+                : calendar.getErrors().get(0).getReason();
+    }
+
+    private static List<TimeRange> busyOf(FreeBusyCalendar calendar) {
         List<TimeRange> busy = new ArrayList<>();
         if (calendar.getBusy() != null) {
             calendar.getBusy().stream().filter(p -> p.getEnd().getValue() > p.getStart().getValue()) // none empty

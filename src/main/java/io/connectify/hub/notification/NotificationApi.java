@@ -3,6 +3,7 @@ package io.connectify.hub.notification;
 import java.util.List;
 import java.util.UUID;
 
+import io.connectify.hub.booking.BookingService;
 import io.connectify.hub.notification.Notification.Channel;
 import io.connectify.hub.notification.NotificationRequests.EmailRequest;
 import io.connectify.hub.notification.NotificationRequests.SmsRequest;
@@ -17,10 +18,12 @@ public class NotificationApi {
 
     private final JsonBodies json;
     private final NotificationLog log;
+    private final BookingService bookings;
 
-    public NotificationApi(JsonBodies json, NotificationLog log) {
+    public NotificationApi(JsonBodies json, NotificationLog log, BookingService bookings) {
         this.json = json;
         this.log = log;
+        this.bookings = bookings;
     }
 
     public Notification sms(@Body String body) {
@@ -35,8 +38,9 @@ public class NotificationApi {
                 Boolean.TRUE.equals(r.isHtml()), null, "direct"));
     }
 
+    /** 404 for a booking that does not exist, as its GET: an empty list would say it has had no notification. */
     public BookingNotifications forBooking(@Header("id") String bookingId) {
-        return new BookingNotifications(log.forBooking(bookingId));
+        return new BookingNotifications(log.forBooking(bookings.get(bookingId).id()));
     }
 
     private Notification logged(Notification n) {

@@ -142,9 +142,9 @@ public class NotificationLog {
                 .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"))).list();
     }
 
-    /** Records that the recovery sweep queued a booking's unsent notifications of one kind again. */
-    public void requeued(BookingKind notifications) {
-        jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind AND "
+    /** Records that the recovery sweep queued a booking's unsent notifications of one kind again; answers how many. */
+    public int requeued(BookingKind notifications) {
+        return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind AND "
                         + UNSENT + " AND requeued_at IS NULL")
                 .param("booking", notifications.bookingId()).param("kind", notifications.kind()).param("now", now())
                 .update();

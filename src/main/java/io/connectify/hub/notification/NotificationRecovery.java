@@ -61,13 +61,14 @@ public class NotificationRecovery {
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
             // the record and the queued messages commit together
-            transactions.executeWithoutResult(status -> {
-                notifications.requeued(lost);
+            Integer notificationsRequeued = transactions.execute(status -> {
+                int marked = notifications.requeued(lost);
                 saga.notifyOnce(lost.bookingId(), lost.kind());
+                return marked;
             });
-            log.warn("Booking {}: its {} notifications, unsent since over {} with none on the queue, queued again",
-                    lost.bookingId(), lost.kind(), properties.recoverAfter());
-            requeued.increment();
+            log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
+                    lost.bookingId(), notificationsRequeued, lost.kind(), properties.recoverAfter());
+            requeued.increment(notificationsRequeued == null ? 0 : notificationsRequeued); // one per notification
             count++;
         }
         return count;

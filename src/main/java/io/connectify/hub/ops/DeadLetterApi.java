@@ -4,9 +4,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
 import io.connectify.hub.web.ApiReply;
+import io.connectify.hub.web.QueryParams;
 import jakarta.jms.JMSException;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
@@ -18,6 +18,8 @@ import org.springframework.stereotype.Component;
 @Component("deadLetterApi")
 public class DeadLetterApi {
 
+    private static final int LIST_LIMIT = 500;
+
     private final DeadLetterStore store;
     private final BrokerDeadLetters broker;
 
@@ -28,9 +30,11 @@ public class DeadLetterApi {
 
     public DeadLetters list(@Header("provider") String provider, @Header("route") String route,
                             @Header("from") String from, @Header("to") String to) {
-        Instant fromInstant = from == null ? Instant.EPOCH : Rfc3339.parse("from", from).toInstant();
-        Instant toInstant = to == null ? Instant.parse("9999-12-31T00:00:00Z") : Rfc3339.parse("to", to).toInstant();
-        return new DeadLetters(store.list(blankToNull(provider), blankToNull(route), fromInstant, toInstant, 500));
+        Instant[] range = QueryParams.optionalRange(from, to);
+        List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), range[0], range[1],
+                LIST_LIMIT + 1);
+        return found.size() > LIST_LIMIT ? new DeadLetters(found.subList(0, LIST_LIMIT), true)
+                : new DeadLetters(found, false);
     }
 
     public DeadLetter get(@Header("id") String id) {
@@ -58,7 +62,8 @@ public class DeadLetterApi {
         return s == null || s.isBlank() ? null : s;
     }
 
-    public record DeadLetters(List<DeadLetter> deadLetters) {
+    /** {@code truncated}: more match than a list holds (newest first); the rest lie before the last one's time. */
+    public record DeadLetters(List<DeadLetter> deadLetters, boolean truncated) {
     }
 
     /** Messages of each of the hub's queues waiting on the broker's dead-letter queue. */

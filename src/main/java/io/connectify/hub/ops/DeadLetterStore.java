@@ -11,16 +11,19 @@ import java.util.UUID;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,6 +32,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The dead-letter channel's store: a queued message that still failed after its redeliveries is kept with its
  * original body and headers, the error (type and the hub's own message only), the route and the attempts. Ops list,
  * read, replay (back into the queue the route consumes, once) and delete them.
+ * <p>
+ * A message that failed for a passing reason (its provider down or its circuit open, a rate limit, a database lock)
+ * is also replayed on its own: first {@code auto-replay.first-after} after it failed, then at twice the wait after
+ * each failure more, up to {@code max-delay}, {@code max-replays} times; then it waits for a person. The redeliveries
+ * in place last seconds (they hold the consumer and the booking's message group), while an outage of Google or a
+ * provider lasts minutes: without this, every payment event of an outage waited for someone to replay it.
  */
 @Component("deadLetterStore")
 public class DeadLetterStore {
@@ -36,6 +45,8 @@ public class DeadLetterStore {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterStore.class);
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
     };
+    /** The message header that counts a message's automatic replays, kept with it through its dead letters. */
+    static final String AUTOMATIC_REPLAYS = "connectifyAutomaticReplays";
 
     private final JdbcClient jdbc;
     private final ObjectMapper json;
@@ -45,11 +56,12 @@ public class DeadLetterStore {
     private final TransactionTemplate transactions;
     /** The channel calls the store only once the redeliveries are used up: every dead letter had this many tries. */
     private final int attempts;
+    private final DeadLetterProperties.AutoReplay autoReplay;
 
     public DeadLetterStore(JdbcClient jdbc, ObjectMapper json, ProducerTemplate template, MeterRegistry meters,
-                           Clock clock, TransactionTemplate transactions,
-                           @Value("${connectify.dead-letters.max-redeliveries}") int maxRedeliveries) {
-        this.attempts = maxRedeliveries + 1;
+                           Clock clock, TransactionTemplate transactions, DeadLetterProperties properties) {
+        this.attempts = properties.maxRedeliveries() + 1;
+        this.autoReplay = properties.autoReplay();
         this.jdbc = jdbc;
         this.json = json;
         this.template = template;
@@ -74,19 +86,52 @@ public class DeadLetterStore {
             }
         });
         String id = UUID.randomUUID().toString();
+        Instant now = clock.instant();
+        int replays = automaticReplays(headers);
+        Instant retryAt = passing(error) && replays < autoReplay.maxReplays() ? now.plus(autoReplay.delay(replays)) : null;
         jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
-                        + "error_message, attempts, status, failed_at) VALUES (:id, :route, :queue, :provider, :body, "
-                        + ":headers, :type, :message, :attempts, 'STORED', :now)")
+                        + "error_message, attempts, status, failed_at, retry_at) VALUES (:id, :route, :queue, "
+                        + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt)")
                 .param("id", id).param("route", routeId == null ? "unknown" : routeId).param("queue", queue)
                 .param("provider", headers.get("provider")).param("body", exchange.getIn().getBody(String.class))
                 .param("headers", json.writeValueAsString(headers))
                 .param("type", error == null ? "unknown" : error.getClass().getName())
                 .param("message", safeMessage(error))
                 .param("attempts", attempts)
-                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
+                .param("now", now.atOffset(ZoneOffset.UTC))
+                .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC)).update();
         meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
-        log.error("Message from {} failed in {} after {} attempt(s): stored as dead letter {}", queue, routeId,
-                attempts, id);
+        if (retryAt != null) {
+            log.warn("Message from {} failed in {} after {} attempt(s) for a passing reason: stored as dead letter {},"
+                    + " replayed on its own at {}", queue, routeId, attempts, id, retryAt);
+        } else {
+            log.error("Message from {} failed in {} after {} attempt(s): stored as dead letter {}", queue, routeId,
+                    attempts, id);
+        }
+    }
+
+    /**
+     * Replays the dead letters whose automatic replay is due (route ops-dead-letter-auto-replay, on one instance);
+     * answers how many. Each goes back with its count of automatic replays one higher.
+     */
+    public int replayDue() {
+        List<String> due = jdbc.sql("SELECT id FROM dead_letter WHERE status = 'STORED' AND retry_at <= :now "
+                        + "ORDER BY retry_at LIMIT 100")
+                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).query(String.class).list();
+        int replayed = 0;
+        for (String id : due) {
+            try {
+                send(get(id), true);
+                replayed++;
+            } catch (InvalidStateException replayedMeanwhile) {
+                // by a person, or by another instance that led a moment ago
+            }
+        }
+        if (replayed > 0) {
+            meters.counter("connectify.dead.letters.replayed", "mode", "automatic").increment(replayed);
+            log.info("{} dead letter(s) of a passing failure replayed on their own", replayed);
+        }
+        return replayed;
     }
 
     public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, int limit) {
@@ -112,7 +157,17 @@ public class DeadLetterStore {
      * a second replay's copy is a duplicate, which the queue's consumer drops.
      */
     public DeadLetter replay(String id) {
-        DeadLetter letter = get(id);
+        send(get(id), false);
+        meters.counter("connectify.dead.letters.replayed", "mode", "manual").increment();
+        return get(id);
+    }
+
+    private void send(DeadLetter letter, boolean automatic) {
+        String id = letter.id();
+        Map<String, String> headers = new LinkedHashMap<>(letter.headers());
+        if (automatic) {
+            headers.put(AUTOMATIC_REPLAYS, Integer.toString(automaticReplays(headers) + 1));
+        }
         transactions.executeWithoutResult(status -> {
             int claimed = jdbc.sql("UPDATE dead_letter SET status = 'REPLAYED', replayed_at = :now WHERE id = :id "
                             + "AND status = 'STORED'")
@@ -121,10 +176,30 @@ public class DeadLetterStore {
                 throw new InvalidStateException("Dead letter " + id + " was already replayed");
             }
             template.sendBodyAndHeaders("jms:queue:" + letter.sourceQueue() + "?exchangePattern=InOnly",
-                    letter.body(), new LinkedHashMap<>(letter.headers()));
+                    letter.body(), new LinkedHashMap<>(headers));
         });
-        log.info("Dead letter {} replayed into {}", id, letter.sourceQueue());
-        return get(id);
+        log.info("Dead letter {} replayed into {}{}", id, letter.sourceQueue(), automatic ? " on its own" : "");
+    }
+
+    private static int automaticReplays(Map<String, String> headers) {
+        try {
+            return Integer.parseInt(headers.getOrDefault(AUTOMATIC_REPLAYS, "0"));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * A failure another try may mend: the provider down, slow or its circuit open, a rate limit (the provider's or
+     * the hub's), a database lock or lost connection. Not one the provider refused, nor bad data.
+     */
+    static boolean passing(Throwable error) {
+        ProviderException provider = Causes.find(error, ProviderException.class);
+        if (provider != null) {
+            return provider.kind() != ProviderException.Kind.REJECTED;
+        }
+        return Causes.find(error, TransientDataAccessException.class) != null
+                || Causes.find(error, RecoverableDataAccessException.class) != null;
     }
 
     public void delete(String id) {
@@ -141,21 +216,23 @@ public class DeadLetterStore {
             headers = Map.of();
         }
         var replayed = rs.getObject("replayed_at", java.time.OffsetDateTime.class);
+        var retryAt = rs.getObject("retry_at", java.time.OffsetDateTime.class);
         return new DeadLetter(rs.getString("id"), rs.getString("route_id"), rs.getString("source_queue"),
                 rs.getString("provider"), rs.getString("body"), headers, rs.getString("error_type"),
                 rs.getString("error_message"), rs.getInt("attempts"), rs.getString("status"),
                 rs.getObject("failed_at", java.time.OffsetDateTime.class).toInstant(),
-                replayed == null ? null : replayed.toInstant());
+                replayed == null ? null : replayed.toInstant(), retryAt == null ? null : retryAt.toInstant());
     }
 
     /** Hub errors carry safe messages; anything else is named by its type only (its message may hold secrets). */
     private static String safeMessage(Throwable error) {
-        HubException typed = io.connectify.hub.resilience.Causes.find(error, HubException.class);
+        HubException typed = Causes.find(error, HubException.class);
         return typed != null ? typed.type() + ": " + typed.getMessage() : null;
     }
 
+    /** {@code retryAt}: when it is replayed on its own; null: it waits for a person. */
     public record DeadLetter(String id, String routeId, String sourceQueue, String provider, String body,
                              Map<String, String> headers, String errorType, String errorMessage, int attempts,
-                             String status, Instant failedAt, Instant replayedAt) {
+                             String status, Instant failedAt, Instant replayedAt, Instant retryAt) {
     }
 }

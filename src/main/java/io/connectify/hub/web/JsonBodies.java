@@ -4,6 +4,7 @@ import java.util.Comparator;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -26,7 +27,8 @@ public class JsonBodies {
     private final Validator validator;
 
     public JsonBodies(ObjectMapper objectMapper, Validator validator) {
-        this.objectMapper = objectMapper.copy();
+        // text after the JSON value ({...} garbage) is not a valid body: Jackson stops reading after the value
+        this.objectMapper = objectMapper.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         this.objectMapper.getFactory().setStreamReadConstraints(
                 com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
         this.validator = validator;
@@ -35,6 +37,10 @@ public class JsonBodies {
     public <T> T read(String body, Class<T> type) {
         if (body == null || body.isBlank()) {
             throw new ValidationException("A JSON request body is required");
+        }
+        if (body.indexOf('\0') >= 0 || body.contains("\\u0000")) {
+            // PostgreSQL's text refuses the NUL character: the insert would fail with a 500
+            throw new ValidationException("Text may not hold the NUL character (\\u0000)");
         }
         T value;
         try {

@@ -1,6 +1,7 @@
 package io.connectify.hub.web;
 
 import java.io.IOException;
+import java.util.Locale;
 
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
@@ -39,7 +40,8 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String type = request.getContentType();
+        String type = request.getContentType() == null ? null : request.getContentType().toLowerCase(Locale.ROOT);
+        // media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is JSON
         if (type == null || !(type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"))) {
             problems.write(response, Problem.unsupportedMediaType("Send the body as application/json",
                     request.getRequestURI()));

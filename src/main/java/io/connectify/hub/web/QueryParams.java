@@ -1,5 +1,9 @@
 package io.connectify.hub.web;
 
+import java.time.Instant;
+
+import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.resilience.CalculationException;
 import io.connectify.hub.resilience.ValidationException;
 
 /** Typed reading of query parameters, with errors that name the parameter. */
@@ -21,6 +25,20 @@ public final class QueryParams {
         } catch (NumberFormatException e) {
             throw new ValidationException("Query parameter '" + name + "' must be a whole number");
         }
+    }
+
+    /**
+     * The from..to range of a list, each end an RFC 3339 time, missing or empty: open; 422 when {@code to} is not
+     * after {@code from} (an empty answer would say there is nothing in a range that holds no time at all).
+     */
+    public static Instant[] optionalRange(String from, String to) {
+        Instant fromInstant = from == null || from.isBlank() ? Instant.EPOCH : Rfc3339.parse("from", from).toInstant();
+        Instant toInstant = to == null || to.isBlank() ? Instant.parse("9999-12-31T00:00:00Z")
+                : Rfc3339.parse("to", to).toInstant();
+        if (!toInstant.isAfter(fromInstant)) {
+            throw new CalculationException("'to' must be after 'from'");
+        }
+        return new Instant[] {fromInstant, toInstant};
     }
 
     public static <E extends Enum<E>> E optionalEnum(String name, String value, Class<E> type) {

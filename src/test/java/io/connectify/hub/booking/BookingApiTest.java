@@ -161,6 +161,50 @@ class BookingApiTest extends HubTestBase {
     }
 
     @Test
+    void adminListsSayWhenTheyAreCutAndRefuseAReversedRange() {
+        for (int i = 0; i < 501; i++) { // more than a list holds, written directly: 501 API bookings would take long
+            jdbc.sql("""
+                    INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                      customer_email, summary, created_at, updated_at)
+                    VALUES (:id, 'CANCELLED', :start, :end, 30, 5000, 'CHF', 'x', 'x@example.com', 'x', :start, :start)
+                    """).param("id", java.util.UUID.randomUUID().toString())
+                    .param("start", java.time.OffsetDateTime.parse("2027-01-04T09:00:00Z").plusMinutes(i))
+                    .param("end", java.time.OffsetDateTime.parse("2027-01-04T09:30:00Z").plusMinutes(i)).update();
+        }
+
+        var cut = httpGet("/api/v1/admin/bookings?status=CANCELLED", ADMIN_KEY);
+        var rest = httpGet("/api/v1/admin/bookings?status=CANCELLED&from=" + q("2027-01-04T17:20:00Z"), ADMIN_KEY);
+        var reversed = httpGet("/api/v1/admin/bookings?from=" + q("2027-01-05T00:00:00Z") + "&to="
+                + q("2027-01-04T00:00:00Z"), ADMIN_KEY);
+        var emptyFrom = httpGet("/api/v1/admin/bookings?status=CANCELLED&from=", ADMIN_KEY);
+
+        assertThat(cut.json().get("bookings")).hasSize(500);
+        assertThat(cut.json().get("truncated").asBoolean()).isTrue();
+        assertThat(rest.json().get("bookings")).hasSize(1); // the 501st starts at 17:20
+        assertThat(rest.json().get("truncated").asBoolean()).isFalse();
+        assertThat(reversed.status()).isEqualTo(422);
+        assertThat(reversed.json().get("type").asText()).isEqualTo("calculation");
+        assertThat(emptyFrom.status()).as("an empty parameter is an absent one").isEqualTo(200);
+    }
+
+    @Test
+    void theNotificationsOfAnUnknownBookingAre404() {
+        var response = httpGet("/api/v1/bookings/00000000-0000-0000-0000-000000000000/notifications");
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+    }
+
+    @Test
+    void aJsonMediaTypeInCapitalsIsJson() {
+        var response = send(request("/api/v1/bookings").header("Content-Type", "Application/JSON; charset=UTF-8")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        BookingJson.at("2026-12-01T09:00:00+01:00", 60))), API_KEY);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
     void anUnknownBookingIs404() {
         var response = httpGet("/api/v1/bookings/00000000-0000-0000-0000-000000000000");
 

@@ -168,6 +168,14 @@ class CalendarEventApiTest extends HubTestBase {
                 {"id":"Not-Base32!","summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T11:00:00+01:00"}
                 """).status()).isEqualTo(400);
         assertThat(httpGet("/api/v1/calendar/events/bad%20id").status()).isEqualTo(400);
+        var nullProperty = httpPost("/api/v1/calendar/events", """
+                {"summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T11:00:00+01:00",
+                 "privateProperties":{"k":null}}""");
+        assertThat(nullProperty.status()).as(nullProperty.body()).isEqualTo(400);
+        assertThat(nullProperty.json().get("detail").asText()).contains("privateProperties");
+        var wholeCalendar = httpGet("/api/v1/calendar/events?from=0001-01-01T00:00:00Z&to=9999-12-31T00:00:00Z");
+        assertThat(wholeCalendar.status()).isEqualTo(422); // page after page under the rate limit bookings share
+        assertThat(wholeCalendar.json().get("type").asText()).isEqualTo("calculation");
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         google.server().verify(0, matchingAnyCalendarRequest());
     }

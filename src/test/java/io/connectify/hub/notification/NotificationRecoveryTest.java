@@ -284,7 +284,8 @@ class NotificationRecoveryTest extends Webhooks {
         }
 
         assertCancellationSmsAndEmailSent(id);
-        assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 1);
+        // one per notification: the SMS and the email
+        assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
     }
 
     @Test

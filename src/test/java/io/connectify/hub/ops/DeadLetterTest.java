@@ -6,8 +6,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +19,7 @@ import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
@@ -23,6 +28,7 @@ import org.apache.activemq.artemis.core.server.ServerSession;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
 import org.apache.activemq.artemis.core.transaction.Transaction;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jms.core.JmsTemplate;
@@ -35,6 +41,10 @@ class DeadLetterTest extends Webhooks {
 
     @Autowired
     EmbeddedActiveMQ broker;
+    @Autowired
+    CamelContext camel;
+    @Autowired
+    MeterRegistry meters;
     @Autowired
     ConnectionFactory connectionFactory;
 
@@ -72,6 +82,94 @@ class DeadLetterTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(200);
         assertThat(send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY).status()).isEqualTo(204);
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aPaymentEventOfAGoogleOutageIsReplayedOnItsOwnAtLongerWaitsUntilGoogleIsBack() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(503, "backendError")));
+        assertThat(signedStripeWebhook(StripeFake.event("evt_outage_1", "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", "pi_outage"))).status()).isEqualTo(200);
+
+        JsonNode first = awaitDeadLetter("stripe");
+        assertThat(Instant.parse(first.get("retryAt").asText()))
+                .isEqualTo(Instant.parse(first.get("failedAt").asText()).plus(Duration.ofMinutes(1)));
+        assertThat(autoReplaySweep()).as("not due yet").isZero();
+
+        clock.advance(Duration.ofMinutes(1)); // Google still down: the replay fails again, and waits twice as long
+        assertThat(autoReplaySweep()).isEqualTo(1);
+        JsonNode second = await().atMost(Duration.ofSeconds(15)).until(() -> stored("stripe"), Objects::nonNull);
+        assertThat(second.get("id").asText()).isNotEqualTo(first.get("id").asText());
+        assertThat(second.get("headers").get("connectifyAutomaticReplays").asText()).isEqualTo("1");
+        assertThat(Instant.parse(second.get("retryAt").asText()))
+                .isEqualTo(Instant.parse(second.get("failedAt").asText()).plus(Duration.ofMinutes(2)));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset(); // its open state would have passed by then
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(autoReplaySweep()).isEqualTo(1);
+
+        awaitStatus(id, "CONFIRMED");
+        assertThat(stored("stripe")).isNull();
+        assertThat(meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void aLatePaymentWhileGoogleCannotReadTheCalendarIsNotRefundedButConfirmedOnceItCan() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String late = pendingBooking(START, "stripe");
+        clock.advance(Duration.ofMinutes(16)); // the hold runs out; the slot is free, but Google cannot say so
+        awaitStatus(late, "EXPIRED");
+        google.freeBusyCalendarError("backendError");
+
+        assertThat(signedStripeWebhook(StripeFake.event("evt_late_unread", "checkout.session.completed",
+                StripeFake.checkoutSession(late, "paid", "pi_late_unread"))).status()).isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(letter.has("retryAt")).as("a passing failure").isTrue();
+        assertThat(status(late)).isEqualTo("EXPIRED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+
+        google.reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(autoReplaySweep()).isEqualTo(1);
+        awaitStatus(late, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aDeadLetterOfAFailureAnotherTryWouldNotMendWaitsForAPerson() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(403, "forbidden")));
+        assertThat(signedStripeWebhook(StripeFake.event("evt_refused_1", "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", "pi_refused"))).status()).isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("stripe");
+        clock.advance(Duration.ofDays(1));
+
+        assertThat(letter.has("retryAt")).as("null, left out").isFalse();
+        assertThat(autoReplaySweep()).isZero();
+        assertThat(stored("stripe").get("id").asText()).isEqualTo(letter.get("id").asText());
+    }
+
+    private int autoReplaySweep() {
+        return camel.createProducerTemplate().requestBody("direct:ops-dead-letter-auto-replay", null, Integer.class);
+    }
+
+    /** The one dead letter of the provider still waiting, or null. */
+    private JsonNode stored(String provider) {
+        for (JsonNode letter : httpGet("/api/v1/admin/dead-letters?provider=" + provider, ADMIN_KEY).json()
+                .get("deadLetters")) {
+            if (letter.get("status").asText().equals("STORED")) {
+                return letter;
+            }
+        }
+        return null;
     }
 
     @Test

@@ -61,6 +61,26 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(Files.readString(Path.of("docker", "prometheus", "prometheus.yml"))).contains("/actuator/prometheus");
     }
 
+    /**
+     * The providers' credentials reach the hub's containers: compose passes a container only what its service names,
+     * and every credential the hub reads from the environment is in the example file its env_file is made from.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeHandsTheHubEveryProviderCredential() throws IOException {
+        Map<String, Object> hub = (Map<String, Object>) ((Map<String, Object>) new Yaml()
+                .<Map<String, Object>>load(Files.readString(Path.of("docker", "compose.yaml"))).get("services")).get("hub");
+        List<Map<String, Object>> envFiles = (List<Map<String, Object>>) hub.get("env_file");
+        assertThat(envFiles).extracting(file -> file.get("path")).containsExactly("hub.env");
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).contains("hub.env");
+
+        String example = Files.readString(Path.of("docker", "hub.env.example"));
+        var credentials = java.util.regex.Pattern.compile("CONNECTIFY_(STRIPE|PAYREXX|TWILIO|SENDGRID|GCAL)_[A-Z]+")
+                .matcher(Files.readString(Path.of("src", "main", "resources", "application.yaml"))).results().map(java.util.regex.MatchResult::group).distinct().toList();
+        assertThat(credentials).hasSizeGreaterThanOrEqualTo(10)
+                .allSatisfy(name -> assertThat(example).contains("# " + name + "="));
+    }
+
     @Test
     void theImageIsBuiltFromFilesTheBuildContextSendsAndNoSecretsFileIsCommitted() throws IOException {
         List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream()

@@ -41,6 +41,8 @@ class BadInputTest extends HubTestBase {
             "impossible date                | {\"start\":\"2026-02-30T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
             "year beyond four digits        | {\"start\":\"+10000-01-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
             "last year Java reads           | {\"start\":\"+999999999-12-31T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
+            "text after the JSON            | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} {\"x\":1} | validation",
+            "NUL in a name                  | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"Jo\\u0000hn\",\"email\":\"a@b.ch\"}} | validation",
             "no tier for duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":300,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | no-matching-price-tier",
     })
     void badBookingRequestsAreProblems(String why, String body, String type) {

@@ -13,12 +13,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,6 +34,8 @@ class PayrexxWebhookTest extends Webhooks {
 
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    CamelContext camel;
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @BeforeEach
@@ -113,7 +118,7 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDeclinedTransactionWhoseDoneOrDeletedPaymentPageTakesNoMoreIsTheEndOfThePayment() {
         String done = pendingBooking(START, "payrexx");
-        gatewayIs(77, "confirmed");
+        gatewayIs(77, "cancelled");
         transactionReported(4716, "error", done);
         awaitStatus(done, "PAYMENT_FAILED");
 
@@ -124,6 +129,23 @@ class PayrexxWebhookTest extends Webhooks {
         transactionReported(4717, "declined", deleted);
         awaitStatus(deleted, "PAYMENT_FAILED");
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+    }
+
+    @Test
+    void aDeclinedTransactionHandledAfterAnotherOneOfItsPagePaidEndsNothing() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "confirmed"); // the customer's second attempt paid; its event is still on its way
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        transactionReported(4719, "declined", id);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        transactionReported(4720, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).isNotEmpty().doesNotContain("payment-failed");
     }
 
     @Test

@@ -25,6 +25,8 @@ public class PayrexxEvents {
 
     /** A Payrexx payment page that still takes payments; confirmed, authorized or reserved ones are done. */
     private static final String OPEN = "waiting";
+    /** Gateway statuses of a page another transaction has paid (or holds the money of). */
+    private static final java.util.Set<String> PAID = java.util.Set.of("confirmed", "authorized", "reserved");
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
@@ -44,25 +46,28 @@ public class PayrexxEvents {
     }
 
     /**
-     * Whether the payment page of a booking still waiting for its Payrexx payment takes payments, as Payrexx reads
-     * it now. A declined transaction is then one failed attempt: the customer, still on the page, may pay another
-     * way. The page is the booking's payment reference until a payment is recorded. False for a booking that is
-     * unknown, not Payrexx's, paid or no longer waiting, and for a page Payrexx no longer has.
+     * The payment page of a booking still waiting for its Payrexx payment, as Payrexx reads it now, for a failed
+     * transaction's event: {@code open} (it takes payments: a declined transaction is one failed attempt, the customer,
+     * still on the page, may pay another way), {@code paid} (another transaction of the page paid: this one's failure
+     * ends nothing, and the paid one's event confirms the booking, should it not have yet; processed before it, a
+     * decline marked a paid booking failed, told the customer so and released the slot), else {@code closed}: the
+     * booking is unknown, not Payrexx's, paid or no longer waiting, or the page is done or gone. The page is the
+     * booking's payment reference until a payment is recorded.
      */
-    public boolean paymentPageOpen(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+    public String paymentPage(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
         Booking booking = pending(bookingId);
         if (booking == null || !PayrexxConfig.PROVIDER.equals(booking.provider()) || booking.paid()
                 || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
-            return false;
+            return "closed";
         }
         try {
             Gateway page = template.requestBody(PayrexxRoutes.GET_GATEWAY, Long.parseLong(booking.paymentReference()),
                     Gateway.class);
-            return OPEN.equals(page.status());
+            return OPEN.equals(page.status()) ? "open" : PAID.contains(page.status()) ? "paid" : "closed";
         } catch (CamelExecutionException e) {
             RuntimeException failure = Causes.hubErrorOr(e);
             if (failure instanceof NotFoundException) {
-                return false; // deleted: nothing to pay on
+                return "closed"; // deleted: nothing to pay on
             }
             throw failure; // Payrexx unreachable: the event is redelivered and asks again
         }

@@ -1,0 +1,66 @@
+package io.connectify.hub.webhook;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.StripeFake.checkoutSession;
+import static io.connectify.hub.support.StripeFake.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.Webhooks;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * A customer who completes Stripe Checkout with a delayed method (a SEPA debit) keeps the slot while the payment
+ * settles, and the booking is confirmed when it does.
+ */
+@HubTest
+class DelayedPaymentTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    CamelContext camel;
+
+    @Test
+    void aCompletedCheckoutWhosePaymentIsStillProcessingKeepsTheSlotUntilItSettles() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+
+        assertThat(signedStripeWebhook(event("evt_sepa_done", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_sepa"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(booking(id).path("statusReason").asText())
+                .startsWith("the payment is processing (a delayed method)"));
+        // held until the appointment's start, which comes sooner than the 14 days a debit may take
+        assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText()))
+                .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+
+        NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
+        clock.advance(Duration.ofHours(2)); // long past the 15-minute hold; the sweep runs every 200 ms in the tests
+        assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START)).status()).isEqualTo(409);
+
+        signedStripeWebhook(event("evt_sepa_paid", "checkout.session.async_payment_succeeded",
+                checkoutSession(id, "paid", "pi_sepa")));
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode booking(String id) {
+        return httpGet("/api/v1/bookings/" + id).json();
+    }
+}

@@ -19,12 +19,17 @@ public final class IdempotencyKeys {
 
     public static String fromCallerOr(String callerKey, String operation) {
         if (callerKey != null && !callerKey.isBlank()) {
-            if (!callerKey.matches("[A-Za-z0-9_\\-:.]{1,255}")) {
-                throw new ValidationException("Idempotency-Key may hold 1-255 letters, digits and _-:.");
-            }
-            return callerKey;
+            return validated(callerKey);
         }
         return operation + "-" + UUID.randomUUID();
+    }
+
+    /** A caller's key as Stripe takes it (up to 255 characters), else 400. */
+    public static String validated(String callerKey) {
+        if (callerKey == null || !callerKey.matches("[A-Za-z0-9_\\-:.]{1,255}")) {
+            throw new ValidationException("Idempotency-Key may hold 1-255 letters, digits and _-:.");
+        }
+        return callerKey;
     }
 
     public static String forBooking(String bookingId, String operation) {

@@ -1,0 +1,133 @@
+package io.connectify.hub.web;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+import io.connectify.hub.payment.IdempotencyKeys;
+import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.InvalidStateException;
+import io.connectify.hub.resilience.Problem;
+import io.connectify.hub.resilience.ProblemResponder;
+import io.connectify.hub.security.ApiKeyFilter;
+import io.connectify.hub.web.IdempotentRequests.Stored;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.ContentCachingResponseWrapper;
+
+/**
+ * A REST POST sent with an {@code Idempotency-Key} runs once: a repeat with the same key (the caller retrying after
+ * a timeout or a lost connection) gets the first answer again, status, body and Location, marked
+ * {@code Idempotent-Replayed: true}, where it booked a second slot, sent a second SMS or opened a second payment
+ * page. The same key with another request (method, path, query or body) is 409 {@code invalid-state}, and so is a
+ * repeat while the first is still running. An answer of 5xx is not kept: the repeat runs again. Keys are per caller
+ * (API key) and kept {@code connectify.http.idempotency-key-lifetime}. After the API key check, so an unknown
+ * caller claims nothing; the Stripe operations also pass the key on to Stripe.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 25)
+public class IdempotencyKeyFilter extends OncePerRequestFilter {
+
+    public static final String HEADER = "Idempotency-Key";
+    public static final String REPLAYED = "Idempotent-Replayed";
+
+    private final IdempotentRequests requests;
+    private final ProblemResponder problems;
+
+    public IdempotencyKeyFilter(IdempotentRequests requests, ProblemResponder problems) {
+        this.requests = requests;
+        this.problems = problems;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        String key = request.getHeader(HEADER);
+        return !"POST".equals(request.getMethod()) || key == null || key.isBlank()
+                || !RequestPaths.under(request, "/api/v1/");
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String key;
+        try {
+            key = IdempotencyKeys.validated(request.getHeader(HEADER));
+        } catch (HubException invalid) {
+            problems.write(response, Problem.of(invalid, request.getRequestURI()));
+            return;
+        }
+        // the body size filter ran before: at most connectify.http.max-body-bytes
+        byte[] body = BodySizeLimitFilter.hasNoBody(request) ? new byte[0] : request.getInputStream().readAllBytes();
+        String caller = sha256(String.valueOf(request.getHeader(ApiKeyFilter.HEADER)).getBytes(StandardCharsets.UTF_8));
+        String target = request.getMethod() + " " + request.getRequestURI()
+                + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
+        String fingerprint = sha256(target.getBytes(StandardCharsets.UTF_8), body);
+
+        Optional<Stored> held = requests.claim(caller, key, target, fingerprint);
+        if (held.isPresent()) {
+            answerAgain(held.get(), fingerprint, request, response);
+            return;
+        }
+        ContentCachingResponseWrapper answer = new ContentCachingResponseWrapper(response);
+        boolean kept = false;
+        try {
+            chain.doFilter(new BufferedBodyRequest(request, body), answer);
+            if (!request.isAsyncStarted() && answer.getStatus() < 500) {
+                requests.answered(caller, key, answer.getStatus(), answer.getContentType(),
+                        answer.getHeader("Location"),
+                        new String(answer.getContentAsByteArray(), StandardCharsets.UTF_8));
+                kept = true;
+            }
+        } finally {
+            if (!kept) {
+                requests.release(caller, key);
+            }
+            answer.copyBodyToResponse();
+        }
+    }
+
+    private void answerAgain(Stored first, String fingerprint, HttpServletRequest request,
+                             HttpServletResponse response) throws IOException {
+        if (!first.fingerprint().equals(fingerprint)) {
+            problems.write(response, Problem.of(new InvalidStateException(
+                    "This Idempotency-Key was used with other parameters"), request.getRequestURI()));
+        } else if (first.status() == null) {
+            problems.write(response, Problem.of(new InvalidStateException(
+                    "A request with this Idempotency-Key is still being processed: ask again"), request.getRequestURI()));
+        } else {
+            response.setStatus(first.status());
+            if (first.contentType() != null) {
+                response.setContentType(first.contentType());
+            }
+            if (first.location() != null) {
+                response.setHeader("Location", first.location());
+            }
+            response.setHeader(REPLAYED, "true");
+            if (first.body() != null) {
+                response.getOutputStream().write(first.body().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static String sha256(byte[]... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (byte[] part : parts) {
+                digest.update(part);
+                digest.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

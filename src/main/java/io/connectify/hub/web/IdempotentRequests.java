@@ -1,0 +1,99 @@
+package io.connectify.hub.web;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The stored answers of REST POSTs sent with an Idempotency-Key (table api_idempotency), per caller. A key is
+ * claimed before its request runs, so a second request with it, even one arriving meanwhile, never runs the work a
+ * second time; its answer is kept {@code connectify.http.idempotency-key-lifetime} (24 hours, as Stripe keeps its
+ * own). A claim whose request never finished (its instance died) is taken over after {@code STALE}.
+ */
+@Component("idempotentRequests")
+public class IdempotentRequests {
+
+    private static final Logger log = LoggerFactory.getLogger(IdempotentRequests.class);
+    /** Longer than any request runs (the providers' timeouts and retries included). */
+    private static final Duration STALE = Duration.ofMinutes(5);
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final Duration lifetime;
+
+    public IdempotentRequests(JdbcClient jdbc, Clock clock,
+                              @Value("${connectify.http.idempotency-key-lifetime}") Duration lifetime) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.lifetime = lifetime;
+    }
+
+    /** Claims the key for a request; empty when claimed, else the request that holds it (answered or running). */
+    public Optional<Stored> claim(String caller, String key, String target, String fingerprint) {
+        Instant now = clock.instant();
+        try {
+            jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, created_at) "
+                            + "VALUES (:caller, :key, :target, :fingerprint, :now)")
+                    .param("caller", caller).param("key", key).param("target", target)
+                    .param("fingerprint", fingerprint).param("now", now.atOffset(ZoneOffset.UTC)).update();
+            return Optional.empty();
+        } catch (DuplicateKeyException held) {
+            // an answer past its lifetime, or a claim its request never finished, is taken over
+            int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
+                            + "status = NULL, content_type = NULL, location = NULL, body = NULL, created_at = :now "
+                            + "WHERE caller = :caller AND idempotency_key = :key AND (created_at < :expired "
+                            + "OR (status IS NULL AND created_at < :stale))")
+                    .param("caller", caller).param("key", key).param("target", target)
+                    .param("fingerprint", fingerprint).param("now", now.atOffset(ZoneOffset.UTC))
+                    .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
+                    .param("stale", now.minus(STALE).atOffset(ZoneOffset.UTC)).update();
+            if (takenOver == 1) {
+                return Optional.empty();
+            }
+            return jdbc.sql("SELECT * FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key")
+                    .param("caller", caller).param("key", key)
+                    .query((rs, i) -> new Stored(rs.getString("target"), rs.getString("fingerprint"),
+                            (Integer) rs.getObject("status"), rs.getString("content_type"),
+                            rs.getString("location"), rs.getString("body")))
+                    .optional();
+        }
+    }
+
+    /** The claimed request's answer, for its repeats. */
+    public void answered(String caller, String key, int status, String contentType, String location, String body) {
+        jdbc.sql("UPDATE api_idempotency SET status = :status, content_type = :type, location = :location, "
+                        + "body = :body WHERE caller = :caller AND idempotency_key = :key")
+                .param("caller", caller).param("key", key).param("status", status).param("type", contentType)
+                .param("location", location).param("body", body).update();
+    }
+
+    /** Gives the key up: its request failed on the hub's side (5xx), so a repeat may run it again. */
+    public void release(String caller, String key) {
+        jdbc.sql("DELETE FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key AND status IS NULL")
+                .param("caller", caller).param("key", key).update();
+    }
+
+    /** Deletes the answers past their lifetime (route ops-retention-sweep). */
+    public int purgeExpired() {
+        int purged = jdbc.sql("DELETE FROM api_idempotency WHERE created_at < :expired")
+                .param("expired", clock.instant().minus(lifetime).atOffset(ZoneOffset.UTC)).update();
+        if (purged > 0) {
+            log.info("{} Idempotency-Key answer(s) older than {} deleted", purged, lifetime);
+        }
+        return purged;
+    }
+
+    /** {@code status} null: its request is still running. */
+    public record Stored(String target, String fingerprint, Integer status, String contentType, String location,
+                         String body) {
+    }
+}

@@ -143,8 +143,16 @@ public class GoogleCalendarGateway {
         return CalendarEventMapper.fromGoogle(patched, zone);
     }
 
+    /**
+     * Deletes the event; one Google answers 410 Gone for is deleted already, which is what was asked: a delete
+     * retried after its first answer was lost (a read timeout) answered 404 for an event it had deleted.
+     */
     public void delete(String eventId) {
-        call(GoogleCalendarRoutes.DELETE, null, args("eventId", eventId), Object.class);
+        try {
+            call(GoogleCalendarRoutes.DELETE, null, args("eventId", eventId), Object.class);
+        } catch (EventDeletedException alreadyDeleted) {
+            log.info("Calendar event {} was deleted already", eventId);
+        }
     }
 
     private Map<String, Object> args(String... pairs) {

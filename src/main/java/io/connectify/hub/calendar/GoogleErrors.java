@@ -46,7 +46,10 @@ public final class GoogleErrors {
 
     static HubException fromStatus(int status, String reason, Duration retryAfter) {
         String detail = "Google Calendar answered HTTP " + status + (reason != null ? " (" + reason + ")" : "");
-        if (status == 404 || status == 410) {
+        if (status == 410) {
+            return new EventDeletedException();
+        }
+        if (status == 404) {
             return new NotFoundException("Calendar event not found");
         }
         if (status == 409) {

@@ -15,6 +15,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.GoogleCalendarFake.authorized;
 import static io.connectify.hub.support.GoogleCalendarFake.error;
@@ -132,6 +133,22 @@ class CalendarEventApiTest extends HubTestBase {
         assertThat(holiday.get("start").asText()).isEqualTo("2026-12-24T00:00:00+01:00");
         assertThat(holiday.get("end").asText()).isEqualTo("2026-12-25T00:00:00+01:00");
         google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void aDeleteRetriedAfterGoogleDeletedTheEventIsDoneAndAReadOfItIs404() {
+        // the first attempt's answer is lost (Google deleted the event, the hub saw a 503); the retry finds it gone
+        google.stub(delete(urlPathEqualTo(EVENTS + "/gone00001")).inScenario("lost").whenScenarioStateIs(STARTED)
+                .willReturn(error(503, "backendError")).willSetStateTo("deleted"));
+        google.stub(delete(urlPathEqualTo(EVENTS + "/gone00001")).inScenario("lost").whenScenarioStateIs("deleted")
+                .willReturn(error(410, "deleted")));
+        google.stub(get(urlPathEqualTo(EVENTS + "/gone00001")).willReturn(error(410, "deleted")));
+        google.stub(delete(urlPathEqualTo(EVENTS + "/never0001")).willReturn(error(404, "notFound")));
+
+        assertThat(httpDelete("/api/v1/calendar/events/gone00001").status()).isEqualTo(204);
+        assertThat(httpGet("/api/v1/calendar/events/gone00001").status()).isEqualTo(404);
+        assertThat(httpDelete("/api/v1/calendar/events/never0001").status()).isEqualTo(404);
+        google.server().verify(2, deleteRequestedFor(urlPathEqualTo(EVENTS + "/gone00001")));
     }
 
     @Test

@@ -12,15 +12,20 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The caller's X-Correlation-Id (or a new one) is answered back and reaches every provider request the call
@@ -63,6 +68,30 @@ class CorrelationIdTest extends Webhooks {
             assertThat(ids(notify.twilio(), postRequestedFor(urlPathEqualTo(MESSAGES)))).as("twilio").containsExactly("pay-91c2");
             assertThat(ids(notify.sendGrid(), postRequestedFor(urlPathEqualTo(MAIL_SEND)))).as("sendgrid").containsExactly("pay-91c2");
         });
+    }
+
+    @Test
+    void theLogLinesOfABookingsPaymentCarryItsIdInTheMdc() {
+        google.stub(WireMock.post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                "bkevent", "Consultation", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        String id = post("/api/v1/bookings", BOOKING.formatted("stripe"), null, null).json().get("id").asText();
+        Logger saga = (Logger) LoggerFactory.getLogger(BookingSaga.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        saga.addAppender(lines);
+        try {
+            String payload = StripeFake.event("evt_mdc_1", "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_mdc_1"));
+            assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(15)).until(() -> List.copyOf(lines.list).stream()
+                    .anyMatch(line -> line.getFormattedMessage().equals("Booking " + id
+                            + " confirmed (calendar event " + BookingSaga.eventIdFor(id) + ")")));
+            assertThat(List.copyOf(lines.list)).isNotEmpty()
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).containsEntry("bookingId", id));
+        } finally {
+            saga.detachAppender(lines);
+        }
     }
 
     @Test

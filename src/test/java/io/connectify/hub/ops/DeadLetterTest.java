@@ -50,14 +50,8 @@ class DeadLetterTest extends Webhooks {
 
     @Test
     void aPaymentEventGoogleCannotTakeIsKeptAndReplayedOnceGoogleRecovers() {
-        jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-
-        assertThat(signedStripeWebhook(StripeFake.event("evt_dead_1", "checkout.session.completed",
-                StripeFake.checkoutSession(id, "paid", "pi_dead"))).status()).isEqualTo(200);
-
-        JsonNode letter = awaitDeadLetter("stripe");
+        JsonNode letter = deadLetterOfAPaymentGoogleAnswers(id, "evt_dead_1", 500, "backendError");
         assertThat(letter.get("routeId").asText()).isEqualTo("stripe-event-dispatch");
         assertThat(letter.get("sourceQueue").asText()).isEqualTo("stripe-events");
         assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery
@@ -86,13 +80,8 @@ class DeadLetterTest extends Webhooks {
 
     @Test
     void aPaymentEventOfAGoogleOutageIsReplayedOnItsOwnAtLongerWaitsUntilGoogleIsBack() {
-        jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(503, "backendError")));
-        assertThat(signedStripeWebhook(StripeFake.event("evt_outage_1", "checkout.session.completed",
-                StripeFake.checkoutSession(id, "paid", "pi_outage"))).status()).isEqualTo(200);
-
-        JsonNode first = awaitDeadLetter("stripe");
+        JsonNode first = deadLetterOfAPaymentGoogleAnswers(id, "evt_outage_1", 503, "backendError");
         assertThat(Instant.parse(first.get("retryAt").asText()))
                 .isEqualTo(Instant.parse(first.get("failedAt").asText()).plus(Duration.ofMinutes(1)));
         assertThat(autoReplaySweep()).as("not due yet").isZero();
@@ -143,18 +132,22 @@ class DeadLetterTest extends Webhooks {
 
     @Test
     void aDeadLetterOfAFailureAnotherTryWouldNotMendWaitsForAPerson() {
-        jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(403, "forbidden")));
-        assertThat(signedStripeWebhook(StripeFake.event("evt_refused_1", "checkout.session.completed",
-                StripeFake.checkoutSession(id, "paid", "pi_refused"))).status()).isEqualTo(200);
-
-        JsonNode letter = awaitDeadLetter("stripe");
+        JsonNode letter = deadLetterOfAPaymentGoogleAnswers(id, "evt_refused_1", 403, "forbidden");
         clock.advance(Duration.ofDays(1));
 
         assertThat(letter.has("retryAt")).as("null, left out").isFalse();
         assertThat(autoReplaySweep()).isZero();
         assertThat(stored("stripe").get("id").asText()).isEqualTo(letter.get("id").asText());
+    }
+
+    /** The dead letter of the booking's Stripe payment event while Google answers its event insert so. */
+    private JsonNode deadLetterOfAPaymentGoogleAnswers(String bookingId, String eventId, int status, String reason) {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(status, reason)));
+        assertThat(signedStripeWebhook(StripeFake.event(eventId, "checkout.session.completed",
+                StripeFake.checkoutSession(bookingId, "paid", "pi_" + eventId))).status()).isEqualTo(200);
+        return awaitDeadLetter("stripe");
     }
 
     private int autoReplaySweep() {

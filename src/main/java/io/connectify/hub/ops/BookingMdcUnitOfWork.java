@@ -1,5 +1,7 @@
 package io.connectify.hub.ops;
 
+import java.util.regex.Pattern;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.engine.MDCUnitOfWork;
 import org.apache.camel.spi.InflightRepository;
@@ -16,6 +18,7 @@ import org.slf4j.MDC;
 class BookingMdcUnitOfWork extends MDCUnitOfWork {
 
     static final String MDC_KEY = "bookingId";
+    private static final Pattern BOOKING_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final InflightRepository inflight;
     private final String pattern;
@@ -23,14 +26,18 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
     private final boolean useBreadcrumb;
     private final String originalBookingId;
 
+    /**
+     * {@code originalBookingId}: the MDC's before this unit of work, read by the caller before constructing it (Camel's
+     * constructor already prepares the MDC, this exchange's booking included).
+     */
     BookingMdcUnitOfWork(Exchange exchange, InflightRepository inflight, String pattern, boolean allowUseOriginalMessage,
-                         boolean useBreadcrumb) {
+                         boolean useBreadcrumb, String originalBookingId) {
         super(exchange, inflight, pattern, allowUseOriginalMessage, useBreadcrumb);
         this.inflight = inflight;
         this.pattern = pattern;
         this.allowUseOriginalMessage = allowUseOriginalMessage;
         this.useBreadcrumb = useBreadcrumb;
-        this.originalBookingId = MDC.get(MDC_KEY);
+        this.originalBookingId = originalBookingId;
     }
 
     @Override
@@ -40,14 +47,16 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
         if (bookingId == null) {
             bookingId = exchange.getProperty(MDC_KEY);
         }
-        if (bookingId instanceof String id && !id.isEmpty()) {
+        // a booking id is a UUID: a header of that name a caller sent with anything else is not one
+        if (bookingId instanceof String id && BOOKING_ID.matcher(id).matches()) {
             MDC.put(MDC_KEY, id);
         }
     }
 
     @Override
     public UnitOfWork newInstance(Exchange exchange) {
-        return new BookingMdcUnitOfWork(exchange, inflight, pattern, allowUseOriginalMessage, useBreadcrumb);
+        return new BookingMdcUnitOfWork(exchange, inflight, pattern, allowUseOriginalMessage, useBreadcrumb,
+                MDC.get(MDC_KEY));
     }
 
     @Override

@@ -4,6 +4,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.engine.DefaultUnitOfWorkFactory;
 import org.apache.camel.spi.UnitOfWork;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /**
@@ -33,7 +34,8 @@ public class CorrelatingUnitOfWorkFactory extends DefaultUnitOfWorkFactory {
         }
         if (context != null && context.isUseMDCLogging()) {
             return new BookingMdcUnitOfWork(exchange, context.getInflightRepository(),
-                    context.getMDCLoggingKeysPattern(), context.isAllowUseOriginalMessage(), context.isUseBreadcrumb());
+                    context.getMDCLoggingKeysPattern(), context.isAllowUseOriginalMessage(), context.isUseBreadcrumb(),
+                    MDC.get(BookingMdcUnitOfWork.MDC_KEY));
         }
         return super.createUnitOfWork(exchange);
     }

@@ -1,13 +1,17 @@
 package io.connectify.hub.payment;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import io.connectify.hub.resilience.ValidationException;
 
 /**
  * Idempotency-Keys for provider POSTs. A booking's payment and refund carry one derived from the booking, so the
- * hub's retries, redeliveries and sweeps never charge or refund twice. A REST caller's request carries the caller's
- * own key (which makes the caller's retries safe), else one of its own that the hub's retries of that request reuse:
+ * hub's retries, redeliveries and sweeps never charge or refund twice. A REST caller's request carries one derived
+ * from the caller's key (which makes the caller's retries safe), else one of its own that the hub's retries reuse:
  * two requests without a key are two operations, as with Stripe itself. A key derived from the body merged two
  * customers' equal payments into one PaymentIntent (the second was handed the first's client secret) and answered a
  * second partial refund of the same amount with the first.
@@ -17,11 +21,25 @@ public final class IdempotencyKeys {
     private IdempotencyKeys() {
     }
 
-    public static String fromCallerOr(String callerKey, String operation) {
-        if (callerKey != null && !callerKey.isBlank()) {
-            return validated(callerKey);
+    /**
+     * The key a REST caller's Stripe request carries: one derived from the caller's key and its API key (per caller,
+     * as the hub keeps callers' keys, where Stripe keeps one set per account: two callers' equal keys met there, the
+     * second answered with the first's PaymentIntent, and a caller's key could be one of the hub's own booking keys),
+     * else a new one of its own.
+     */
+    public static String forStripe(String callerKey, String apiKey, String operation) {
+        if (callerKey == null || callerKey.isBlank()) {
+            return operation + "-" + UUID.randomUUID();
         }
-        return operation + "-" + UUID.randomUUID();
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(String.valueOf(apiKey).getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            digest.update(validated(callerKey).getBytes(StandardCharsets.UTF_8));
+            return "api-" + HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A caller's key as Stripe takes it (up to 255 characters), else 400. */

@@ -11,7 +11,8 @@ public record Problem(String type, String title, int status, String detail, Stri
     public static final String MEDIA_TYPE = "application/problem+json";
 
     public static Problem of(HubException e, String instance) {
-        Duration retryAfter = e instanceof ProviderException pe ? pe.retryAfter().orElse(null) : null;
+        Duration retryAfter = e instanceof ProviderException pe ? pe.retryAfter().orElse(null)
+                : e instanceof InvalidStateException passing ? passing.retryAfter() : null;
         return new Problem(e.type(), e.title(), e.status(), e.getMessage(), instance, retryAfter);
     }
 

@@ -2,6 +2,7 @@ package io.connectify.hub.resilience;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
+import java.time.Duration;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -93,7 +94,8 @@ public class ProblemResponder {
         // a row lock waited for longer than the database allows (H2 gives up after its lock timeout): another
         // change to the booking, or another reservation, held it; asking again is safe
         if (Causes.find(t, PessimisticLockingFailureException.class) != null) {
-            return new InvalidStateException("Another change to this booking or its time is being made; ask again");
+            return new InvalidStateException("Another change to this booking or its time is being made; ask again",
+                    Duration.ofSeconds(1));
         }
         return null;
     }

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
-import java.util.Optional;
 
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.resilience.HubException;
@@ -18,6 +18,8 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -29,13 +31,16 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  * a timeout or a lost connection) gets the first answer again, status, body and Location, marked
  * {@code Idempotent-Replayed: true}, where it booked a second slot, sent a second SMS or opened a second payment
  * page. The same key with another request (method, path, query or body) is 409 {@code invalid-state}, and so is a
- * repeat while the first is still running. An answer of 5xx is not kept: the repeat runs again. Keys are per caller
+ * repeat while the first is still running. An answer that is not final (5xx, 429, or any with Retry-After: "ask
+ * again") is not kept: the repeat runs again. Keys are per caller
  * (API key) and kept {@code connectify.http.idempotency-key-lifetime}. After the API key check, so an unknown
  * caller claims nothing; the Stripe operations also pass the key on to Stripe.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 25)
 public class IdempotencyKeyFilter extends OncePerRequestFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(IdempotencyKeyFilter.class);
 
     public static final String HEADER = "Idempotency-Key";
     public static final String REPLAYED = "Idempotent-Replayed";
@@ -72,27 +77,48 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
                 + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
         String fingerprint = sha256(target.getBytes(StandardCharsets.UTF_8), body);
 
-        Optional<Stored> held = requests.claim(caller, key, target, fingerprint);
-        if (held.isPresent()) {
-            answerAgain(held.get(), fingerprint, request, response);
+        IdempotentRequests.Claim claim;
+        try {
+            claim = requests.claim(caller, key, target, fingerprint);
+        } catch (HubException busy) {
+            problems.write(response, Problem.of(busy, request.getRequestURI()));
+            return;
+        }
+        if (claim.held() != null) {
+            answerAgain(claim.held(), fingerprint, request, response);
             return;
         }
         ContentCachingResponseWrapper answer = new ContentCachingResponseWrapper(response);
-        boolean kept = false;
+        boolean done = false;
         try {
             chain.doFilter(new BufferedBodyRequest(request, body), answer);
-            if (!request.isAsyncStarted() && answer.getStatus() < 500) {
-                requests.answered(caller, key, answer.getStatus(), answer.getContentType(),
-                        answer.getHeader("Location"),
-                        new String(answer.getContentAsByteArray(), StandardCharsets.UTF_8));
-                kept = true;
-            }
+            done = true;
         } finally {
-            if (!kept) {
-                requests.release(caller, key);
+            try {
+                if (done && isFinal(request, answer)) {
+                    requests.answered(caller, key, claim.claim(), answer.getStatus(), answer.getContentType(),
+                            answer.getHeader("Location"),
+                            new String(answer.getContentAsByteArray(), StandardCharsets.UTF_8));
+                } else {
+                    requests.release(caller, key, claim.claim());
+                }
+            } catch (RuntimeException notRecorded) {
+                // the answer still goes to the caller; its key stays claimed until STALE, then a repeat runs again
+                log.warn("The answer to Idempotency-Key request {} could not be recorded ({})", target,
+                        notRecorded.getClass().getSimpleName());
+            } finally {
+                answer.copyBodyToResponse();
             }
-            answer.copyBodyToResponse();
         }
+    }
+
+    /**
+     * An answer a repeat gets again: not one on the hub's side (5xx), nor one that says to ask again (429, or any
+     * with Retry-After, as a lock held by another change), for which a repeat must run the request again.
+     */
+    private static boolean isFinal(HttpServletRequest request, ContentCachingResponseWrapper answer) {
+        int status = answer.getStatus();
+        return !request.isAsyncStarted() && status < 500 && status != 429 && answer.getHeader("Retry-After") == null;
     }
 
     private void answerAgain(Stored first, String fingerprint, HttpServletRequest request,
@@ -102,7 +128,8 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
                     "This Idempotency-Key was used with other parameters"), request.getRequestURI()));
         } else if (first.status() == null) {
             problems.write(response, Problem.of(new InvalidStateException(
-                    "A request with this Idempotency-Key is still being processed: ask again"), request.getRequestURI()));
+                    "A request with this Idempotency-Key is still being processed: ask again", Duration.ofSeconds(1)),
+                    request.getRequestURI()));
         } else {
             response.setStatus(first.status());
             if (first.contentType() != null) {

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Optional;
+import java.util.UUID;
+
+import io.connectify.hub.resilience.InvalidStateException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,49 +39,65 @@ public class IdempotentRequests {
         this.lifetime = lifetime;
     }
 
-    /** Claims the key for a request; empty when claimed, else the request that holds it (answered or running). */
-    public Optional<Stored> claim(String caller, String key, String target, String fingerprint) {
-        Instant now = clock.instant();
-        try {
-            jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, created_at) "
-                            + "VALUES (:caller, :key, :target, :fingerprint, :now)")
-                    .param("caller", caller).param("key", key).param("target", target)
-                    .param("fingerprint", fingerprint).param("now", now.atOffset(ZoneOffset.UTC)).update();
-            return Optional.empty();
-        } catch (DuplicateKeyException held) {
-            // an answer past its lifetime, or a claim its request never finished, is taken over
-            int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
-                            + "status = NULL, content_type = NULL, location = NULL, body = NULL, created_at = :now "
-                            + "WHERE caller = :caller AND idempotency_key = :key AND (created_at < :expired "
-                            + "OR (status IS NULL AND created_at < :stale))")
-                    .param("caller", caller).param("key", key).param("target", target)
-                    .param("fingerprint", fingerprint).param("now", now.atOffset(ZoneOffset.UTC))
-                    .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
-                    .param("stale", now.minus(STALE).atOffset(ZoneOffset.UTC)).update();
-            if (takenOver == 1) {
-                return Optional.empty();
+    /**
+     * Claims the key for a request: its claim (to hand to {@link #answered} or {@link #release}), or the request that
+     * holds the key (answered or still running).
+     */
+    public Claim claim(String caller, String key, String target, String fingerprint) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            String claim = UUID.randomUUID().toString();
+            Instant now = clock.instant();
+            try {
+                jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
+                                + "VALUES (:caller, :key, :target, :fingerprint, :claim, :now)")
+                        .param("caller", caller).param("key", key).param("target", target)
+                        .param("fingerprint", fingerprint).param("claim", claim)
+                        .param("now", now.atOffset(ZoneOffset.UTC)).update();
+                return new Claim(claim, null);
+            } catch (DuplicateKeyException held) {
+                // an answer past its lifetime, or a claim its request never finished, is taken over
+                int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
+                                + "claim = :claim, status = NULL, content_type = NULL, location = NULL, body = NULL, "
+                                + "created_at = :now WHERE caller = :caller AND idempotency_key = :key "
+                                + "AND (created_at < :expired OR (status IS NULL AND created_at < :stale))")
+                        .param("caller", caller).param("key", key).param("target", target)
+                        .param("fingerprint", fingerprint).param("claim", claim)
+                        .param("now", now.atOffset(ZoneOffset.UTC))
+                        .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
+                        .param("stale", now.minus(STALE).atOffset(ZoneOffset.UTC)).update();
+                if (takenOver == 1) {
+                    return new Claim(claim, null);
+                }
+                var stored = jdbc.sql("SELECT * FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key")
+                        .param("caller", caller).param("key", key)
+                        .query((rs, i) -> new Stored(rs.getString("target"), rs.getString("fingerprint"),
+                                (Integer) rs.getObject("status"), rs.getString("content_type"),
+                                rs.getString("location"), rs.getString("body")))
+                        .optional();
+                if (stored.isPresent()) {
+                    return new Claim(null, stored.get());
+                }
+                // released between the insert and the read (its request failed): claim it again
             }
-            return jdbc.sql("SELECT * FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key")
-                    .param("caller", caller).param("key", key)
-                    .query((rs, i) -> new Stored(rs.getString("target"), rs.getString("fingerprint"),
-                            (Integer) rs.getObject("status"), rs.getString("content_type"),
-                            rs.getString("location"), rs.getString("body")))
-                    .optional();
         }
+        throw new InvalidStateException("A request with this Idempotency-Key is being made; ask again",
+                Duration.ofSeconds(1));
     }
 
-    /** The claimed request's answer, for its repeats. */
-    public void answered(String caller, String key, int status, String contentType, String location, String body) {
+    /** The claimed request's answer, for its repeats; nothing when its claim was taken over meanwhile. */
+    public void answered(String caller, String key, String claim, int status, String contentType, String location,
+                         String body) {
         jdbc.sql("UPDATE api_idempotency SET status = :status, content_type = :type, location = :location, "
-                        + "body = :body WHERE caller = :caller AND idempotency_key = :key")
-                .param("caller", caller).param("key", key).param("status", status).param("type", contentType)
-                .param("location", location).param("body", body).update();
+                        + "body = :body WHERE caller = :caller AND idempotency_key = :key AND claim = :claim")
+                .param("caller", caller).param("key", key).param("claim", claim).param("status", status)
+                .param("type", contentType).param("location", location).param("body", body).update();
     }
 
-    /** Gives the key up: its request failed on the hub's side (5xx), so a repeat may run it again. */
-    public void release(String caller, String key) {
-        jdbc.sql("DELETE FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key AND status IS NULL")
-                .param("caller", caller).param("key", key).update();
+    /** Gives the key up: its request's answer is not final (5xx, 429, "ask again"), so a repeat runs it again. */
+    public void release(String caller, String key, String claim) {
+        jdbc.sql("DELETE FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key AND claim = :claim "
+                        + "AND status IS NULL")
+                .param("caller", caller).param("key", key).param("claim", claim).update();
     }
 
     /** Deletes the answers past their lifetime (route ops-retention-sweep). */
@@ -90,6 +108,10 @@ public class IdempotentRequests {
             log.info("{} Idempotency-Key answer(s) older than {} deleted", purged, lifetime);
         }
         return purged;
+    }
+
+    /** {@code claim}: this request holds the key; else {@code held}: the request that does. */
+    public record Claim(String claim, Stored held) {
     }
 
     /** {@code status} null: its request is still running. */

@@ -1,6 +1,7 @@
 package io.connectify.hub.web;
 
 import java.util.Comparator;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -22,6 +23,8 @@ public class JsonBodies {
 
     /** Deepest JSON nesting a request may have; request types are flat, so anything deeper is hostile. */
     private static final int MAX_DEPTH = 16;
+    /** JSON's escape of the NUL character: a backslash that is not itself escaped, then u0000. */
+    private static final Pattern NUL_ESCAPE = Pattern.compile("(?<!\\\\)(\\\\\\\\)*\\\\u0000");
 
     private final ObjectMapper objectMapper;
     private final Validator validator;
@@ -38,7 +41,7 @@ public class JsonBodies {
         if (body == null || body.isBlank()) {
             throw new ValidationException("A JSON request body is required");
         }
-        if (body.indexOf('\0') >= 0 || body.contains("\\u0000")) {
+        if (body.indexOf('\0') >= 0 || NUL_ESCAPE.matcher(body).find()) {
             // PostgreSQL's text refuses the NUL character: the insert would fail with a 500
             throw new ValidationException("Text may not hold the NUL character (\\u0000)");
         }

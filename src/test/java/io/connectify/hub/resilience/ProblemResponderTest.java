@@ -21,5 +21,7 @@ class ProblemResponderTest {
         assertThat(problem.status()).isEqualTo(409);
         assertThat(problem.type()).isEqualTo("invalid-state");
         assertThat(problem.detail()).endsWith("ask again").doesNotContain("BOOKING_LOCK");
+        // says so in Retry-After: an Idempotency-Key's answer that is not kept, so the repeat runs again
+        assertThat(problem.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(1));
     }
 }

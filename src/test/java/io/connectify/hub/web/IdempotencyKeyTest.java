@@ -1,6 +1,7 @@
 package io.connectify.hub.web;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -15,6 +16,8 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** A REST POST sent again with its Idempotency-Key gets the first answer and does its work once. */
@@ -63,34 +66,51 @@ class IdempotencyKeyTest extends Webhooks {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(2);
     }
 
-    @Test
-    void anSmsRetriedWithItsKeyIsSentOnceAndAFailureOnTheHubsSideIsNotKept() {
-        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("down").whenScenarioStateIs(STARTED)
-                .willReturn(aResponse().withStatus(503).withHeader("Content-Type", "application/json")
-                        .withBody(NotificationFakes.twilioError(20503, 503)))
-                .willSetStateTo("down again"));
-        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("down").whenScenarioStateIs("down again")
-                .willReturn(aResponse().withStatus(503).withHeader("Content-Type", "application/json")
-                        .withBody(NotificationFakes.twilioError(20503, 503)))
-                .willSetStateTo("still down"));
-        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("down").whenScenarioStateIs("still down")
-                .willReturn(aResponse().withStatus(503).withHeader("Content-Type", "application/json")
-                        .withBody(NotificationFakes.twilioError(20503, 503)))
-                .willSetStateTo("up"));
+    @ParameterizedTest(name = "Twilio {0} -> {1}")
+    @CsvSource({"503, 20503, 502", "429, 20429, 429"})
+    void anSmsRetriedWithItsKeyIsSentOnceAndAnAnswerThatIsNotFinalIsNotKept(int twilioStatus, int code, int answered) {
+        // the hub's three attempts are refused, then Twilio takes the message
+        for (String state : new String[] {STARTED, "refused once", "refused twice"}) {
+            notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("down").whenScenarioStateIs(state)
+                    .willReturn(aResponse().withStatus(twilioStatus).withHeader("Content-Type", "application/json")
+                            .withBody(NotificationFakes.twilioError(code, twilioStatus)))
+                    .willSetStateTo(state.equals(STARTED) ? "refused once" : state.equals("refused once")
+                            ? "refused twice" : "up"));
+        }
         String sms = "{\"to\":\"+41791234567\",\"body\":\"Your appointment\"}";
 
         var failed = postWithKey("/api/v1/notifications/sms", sms, "sms-1", API_KEY);
         var retried = postWithKey("/api/v1/notifications/sms", sms, "sms-1", API_KEY);
         var again = postWithKey("/api/v1/notifications/sms", sms, "sms-1", API_KEY);
 
-        assertThat(failed.status()).isEqualTo(502);
-        assertThat(retried.status()).as("the 502 was not kept: the retry ran").isEqualTo(200);
+        assertThat(failed.status()).isEqualTo(answered);
+        assertThat(retried.status()).as("not kept: the retry ran").isEqualTo(200);
         assertThat(retried.header(IdempotencyKeyFilter.REPLAYED)).isNull();
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
         assertThat(again.json().get("providerReference").asText())
                 .isEqualTo(retried.json().get("providerReference").asText());
         notify.twilio().verify(4, postRequestedFor(urlPathEqualTo(MESSAGES))); // three refused, one sent
+    }
+
+    @Test
+    void aStripeRequestCarriesAKeyOfItsCallersOwnToStripe() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_7500","object":"payment_intent","amount":7500,"currency":"chf",
+                 "status":"requires_payment_method","client_secret":"pi_7500_secret_x"}""")));
+        String intent = "{\"amount\":7500,\"currency\":\"CHF\"}";
+
+        assertThat(postWithKey("/api/v1/payments/stripe/payment-intents", intent, "order-1", API_KEY).status())
+                .isEqualTo(200);
+        assertThat(postWithKey("/api/v1/payments/stripe/payment-intents", intent, "order-1", ADMIN_KEY).status())
+                .isEqualTo(200);
+
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
+        assertThat(sent).hasSize(2);
+        String first = sent.get(0).getHeader("Idempotency-Key");
+        // two callers' equal keys never meet at Stripe, whose keys are per account, nor match the hub's own
+        assertThat(first).matches("api-[0-9a-f]{64}");
+        assertThat(sent.get(1).getHeader("Idempotency-Key")).matches("api-[0-9a-f]{64}").isNotEqualTo(first);
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentRequest;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundRequest;
 import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.security.ApiKeyFilter;
 import io.connectify.hub.web.JsonBodies;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -26,15 +27,17 @@ public class StripePaymentApi {
         this.properties = properties;
     }
 
-    public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key) {
+    public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key,
+                                              @Header(ApiKeyFilter.HEADER) String apiKey) {
         return new PaymentIntentCommand(json.read(body, PaymentIntentRequest.class),
-                IdempotencyKeys.fromCallerOr(key, "payment-intent"));
+                IdempotencyKeys.forStripe(key, apiKey, "payment-intent"));
     }
 
-    public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key) {
+    public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key,
+                                                  @Header(ApiKeyFilter.HEADER) String apiKey) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
-                r.metadata(), IdempotencyKeys.fromCallerOr(key, "checkout-session"), null,
+                r.metadata(), IdempotencyKeys.forStripe(key, apiKey, "checkout-session"), null,
                 RedirectUrls.callersOr(r.successUrl(), properties.successUrl(), "successUrl"),
                 RedirectUrls.callersOr(r.cancelUrl(), properties.cancelUrl(), "cancelUrl"));
     }
@@ -55,8 +58,9 @@ public class StripePaymentApi {
         return id;
     }
 
-    public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key) {
+    public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key,
+                                @Header(ApiKeyFilter.HEADER) String apiKey) {
         RefundRequest r = json.read(body, RefundRequest.class);
-        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.fromCallerOr(key, "refund"));
+        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.forStripe(key, apiKey, "refund"));
     }
 }

@@ -47,9 +47,17 @@ public class HubMetrics implements MeterBinder {
                         () -> orNaN(() -> bookings.countPendingRefunds(BookingSaga.REFUND_PENDING)))
                 .description("Paid bookings cancelled whose refund failed and waits")
                 .register(registry);
-        Gauge.builder("connectify.dead.letters.stored",
-                        () -> count("SELECT COUNT(*) FROM dead_letter WHERE status = :s", "STORED"))
-                .description("Dead letters waiting for inspection or replay").register(registry);
+        // those of a passing failure are replayed on their own (retry_at); the others wait for an operator
+        Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "
+                        + "WHERE status = :s AND retry_at IS NOT NULL", "STORED"))
+                .description("Dead letters waiting for inspection or replay").tag("waiting_for", "automatic-replay")
+                .register(registry);
+        Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "
+                        + "WHERE status = :s AND retry_at IS NULL", "STORED"))
+                .description("Dead letters waiting for inspection or replay").tag("waiting_for", "operator")
+                .register(registry);
+        registry.counter("connectify.dead.letters.replayed", "mode", "automatic");
+        registry.counter("connectify.dead.letters.replayed", "mode", "manual");
         // counters exist from the start at zero, so dashboards and alerts (increase, rate) see every series
         for (String provider : List.of("stripe", "payrexx", "twilio")) {
             for (String name : List.of("connectify.webhook.rejected", "connectify.webhook.duplicates",

@@ -85,6 +85,8 @@ class DeadLetterTest extends Webhooks {
         assertThat(Instant.parse(first.get("retryAt").asText()))
                 .isEqualTo(Instant.parse(first.get("failedAt").asText()).plus(Duration.ofMinutes(1)));
         assertThat(autoReplaySweep()).as("not due yet").isZero();
+        assertThat(waitingFor("automatic-replay")).isEqualTo(1);
+        assertThat(waitingFor("operator")).isZero();
 
         clock.advance(Duration.ofMinutes(1)); // Google still down: the replay fails again, and waits twice as long
         assertThat(autoReplaySweep()).isEqualTo(1);
@@ -138,6 +140,8 @@ class DeadLetterTest extends Webhooks {
 
         assertThat(letter.has("retryAt")).as("null, left out").isFalse();
         assertThat(autoReplaySweep()).isZero();
+        assertThat(waitingFor("operator")).isEqualTo(1);
+        assertThat(waitingFor("automatic-replay")).isZero();
         assertThat(stored("stripe").get("id").asText()).isEqualTo(letter.get("id").asText());
     }
 
@@ -148,6 +152,11 @@ class DeadLetterTest extends Webhooks {
         assertThat(signedStripeWebhook(StripeFake.event(eventId, "checkout.session.completed",
                 StripeFake.checkoutSession(bookingId, "paid", "pi_" + eventId))).status()).isEqualTo(200);
         return awaitDeadLetter("stripe");
+    }
+
+    /** The gauge of dead letters stored that wait for the one named. */
+    private double waitingFor(String waitingFor) {
+        return meters.get("connectify.dead.letters.stored").tag("waiting_for", waitingFor).gauge().value();
     }
 
     private int autoReplaySweep() {

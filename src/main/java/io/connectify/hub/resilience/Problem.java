@@ -21,6 +21,11 @@ public record Problem(String type, String title, int status, String detail, Stri
         return new Problem("unsupported-media-type", "Unsupported media type", 415, detail, instance, null);
     }
 
+    /** 406: an answer in none of the media types the request accepts (a servlet filter's answer). */
+    public static Problem notAcceptable(String detail, String instance) {
+        return new Problem("not-acceptable", "Not acceptable", 406, detail, instance, null);
+    }
+
     public static Problem internal(String instance) {
         return new Problem("internal-error", "Internal error", 500,
                 "The hub could not complete the request; the failure is logged", instance, null);

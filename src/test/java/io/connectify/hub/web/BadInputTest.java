@@ -105,6 +105,20 @@ class BadInputTest extends HubTestBase {
     }
 
     @Test
+    void anAnswerInAMediaTypeTheCallerCannotTakeIs406() {
+        var xmlOnly = send(request("/api/v1/prices?duration=60").header("Accept", "application/xml").GET(), API_KEY);
+        var browser = send(request("/api/v1/prices?duration=60")
+                .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8").GET(), API_KEY);
+        var json = send(request("/api/v1/prices?duration=60").header("Accept", "application/json").GET(), API_KEY);
+
+        assertThat(xmlOnly.status()).isEqualTo(406);
+        assertThat(xmlOnly.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(xmlOnly.json().get("type").asText()).isEqualTo("not-acceptable");
+        assertThat(browser.status()).isEqualTo(200);
+        assertThat(json.status()).isEqualTo(200);
+    }
+
+    @Test
     void invalidUtf8IsAProblem() {
         byte[] body = {'{', '"', 's', 't', 'a', 'r', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
         var response = send(request("/api/v1/bookings").header("Content-Type", "application/json")

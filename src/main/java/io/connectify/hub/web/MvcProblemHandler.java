@@ -38,6 +38,7 @@ public class MvcProblemHandler implements ErrorController {
             case 404 -> new Problem("not-found", "Not found", 404, "No resource at this path", uri, null);
             case 405 -> new Problem("method-not-allowed", "Method not allowed", 405,
                     "This path does not accept that method", uri, null);
+            case 406 -> Problem.notAcceptable("The answer is JSON, which the request does not accept", uri);
             case 413 -> new Problem("payload-too-large", "Request body too large", 413,
                     "Request body is too large", uri, null);
             case 415 -> Problem.unsupportedMediaType("This path does not accept that content type", uri);

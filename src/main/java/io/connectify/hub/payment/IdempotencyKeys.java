@@ -31,12 +31,19 @@ public final class IdempotencyKeys {
         if (callerKey == null || callerKey.isBlank()) {
             return operation + "-" + UUID.randomUUID();
         }
+        return "api-" + sha256(String.valueOf(apiKey).getBytes(StandardCharsets.UTF_8),
+                validated(callerKey).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** SHA-256 in hex over the parts, each ended by a zero byte (so "ab" + "c" is not "a" + "bc"). */
+    public static String sha256(byte[]... parts) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(String.valueOf(apiKey).getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            digest.update(validated(callerKey).getBytes(StandardCharsets.UTF_8));
-            return "api-" + HexFormat.of().formatHex(digest.digest());
+            for (byte[] part : parts) {
+                digest.update(part);
+                digest.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

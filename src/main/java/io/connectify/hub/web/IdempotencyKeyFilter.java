@@ -2,10 +2,7 @@ package io.connectify.hub.web;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.resilience.HubException;
@@ -72,10 +69,11 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
         }
         // the body size filter ran before: at most connectify.http.max-body-bytes
         byte[] body = BodySizeLimitFilter.hasNoBody(request) ? new byte[0] : request.getInputStream().readAllBytes();
-        String caller = sha256(String.valueOf(request.getHeader(ApiKeyFilter.HEADER)).getBytes(StandardCharsets.UTF_8));
+        String caller = IdempotencyKeys.sha256(
+                String.valueOf(request.getHeader(ApiKeyFilter.HEADER)).getBytes(StandardCharsets.UTF_8));
         String target = request.getMethod() + " " + request.getRequestURI()
                 + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-        String fingerprint = sha256(target.getBytes(StandardCharsets.UTF_8), body);
+        String fingerprint = IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8), body);
 
         IdempotentRequests.Claim claim;
         try {
@@ -142,19 +140,6 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
             if (first.body() != null) {
                 response.getOutputStream().write(first.body().getBytes(StandardCharsets.UTF_8));
             }
-        }
-    }
-
-    private static String sha256(byte[]... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (byte[] part : parts) {
-                digest.update(part);
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.connectify.hub.booking;
 
-import java.time.Instant;
 import java.util.List;
 
+import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import io.connectify.hub.web.QueryParams;
@@ -73,8 +73,8 @@ public class BookingApi {
     }
 
     public BookingList list(@Header("from") String from, @Header("to") String to, @Header("status") String status) {
-        Instant[] range = QueryParams.optionalRange(from, to);
-        List<Booking> found = bookings.list(range[0], range[1],
+        TimeRange range = QueryParams.optionalRange(from, to);
+        List<Booking> found = bookings.list(range.start(), range.end(),
                 QueryParams.optionalEnum("status", status, BookingStatus.class), LIST_LIMIT + 1);
         return found.size() > LIST_LIMIT ? new BookingList(found.subList(0, LIST_LIMIT), true)
                 : new BookingList(found, false);

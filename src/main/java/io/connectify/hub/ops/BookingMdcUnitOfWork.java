@@ -48,7 +48,8 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
             bookingId = exchange.getProperty(MDC_KEY);
         }
         // a booking id is a UUID: a header of that name a caller sent with anything else is not one
-        if (bookingId instanceof String id && BOOKING_ID.matcher(id).matches()) {
+        // every step of the exchange comes here: the pattern only for an id the MDC does not hold yet
+        if (bookingId instanceof String id && !id.equals(MDC.get(MDC_KEY)) && BOOKING_ID.matcher(id).matches()) {
             MDC.put(MDC_KEY, id);
         }
     }

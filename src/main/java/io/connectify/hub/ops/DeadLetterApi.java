@@ -1,9 +1,9 @@
 package io.connectify.hub.ops;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.QueryParams;
@@ -30,8 +30,8 @@ public class DeadLetterApi {
 
     public DeadLetters list(@Header("provider") String provider, @Header("route") String route,
                             @Header("from") String from, @Header("to") String to) {
-        Instant[] range = QueryParams.optionalRange(from, to);
-        List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), range[0], range[1],
+        TimeRange range = QueryParams.optionalRange(from, to);
+        List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), range.start(), range.end(),
                 LIST_LIMIT + 1);
         return found.size() > LIST_LIMIT ? new DeadLetters(found.subList(0, LIST_LIMIT), true)
                 : new DeadLetters(found, false);

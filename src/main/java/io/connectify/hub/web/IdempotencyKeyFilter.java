@@ -31,7 +31,7 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  * repeat while the first is still running. An answer that is not final (5xx, 429, or any with Retry-After: "ask
  * again") is not kept: the repeat runs again. Keys are per caller
  * (API key) and kept {@code connectify.http.idempotency-key-lifetime}. After the API key check, so an unknown
- * caller claims nothing; the Stripe operations also pass the key on to Stripe.
+ * caller claims nothing; the Stripe operations also send Stripe a key made from it ({@link IdempotencyKeys#forStripe}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 25)

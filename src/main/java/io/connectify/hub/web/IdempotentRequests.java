@@ -7,7 +7,6 @@ import java.time.ZoneOffset;
 import java.util.UUID;
 
 import io.connectify.hub.resilience.InvalidStateException;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;

@@ -3,6 +3,7 @@ package io.connectify.hub.web;
 import java.time.Instant;
 
 import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.CalculationException;
 import io.connectify.hub.resilience.ValidationException;
 
@@ -31,14 +32,14 @@ public final class QueryParams {
      * The from..to range of a list, each end an RFC 3339 time, missing or empty: open; 422 when {@code to} is not
      * after {@code from} (an empty answer would say there is nothing in a range that holds no time at all).
      */
-    public static Instant[] optionalRange(String from, String to) {
+    public static TimeRange optionalRange(String from, String to) {
         Instant fromInstant = from == null || from.isBlank() ? Instant.EPOCH : Rfc3339.parse("from", from).toInstant();
         Instant toInstant = to == null || to.isBlank() ? Instant.parse("9999-12-31T00:00:00Z")
                 : Rfc3339.parse("to", to).toInstant();
         if (!toInstant.isAfter(fromInstant)) {
             throw new CalculationException("'to' must be after 'from'");
         }
-        return new Instant[] {fromInstant, toInstant};
+        return new TimeRange(fromInstant, toInstant);
     }
 
     public static <E extends Enum<E>> E optionalEnum(String name, String value, Class<E> type) {

@@ -19,7 +19,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * The REST API answers JSON only (application/json, or application/problem+json for a problem): a request whose
  * {@code Accept} takes neither gets 406 problem+json before any route runs, where it got a 200 in JSON it had said
- * it could not read. No Accept, or one with a wildcard that covers JSON, is JSON.
+ * it could not read. No Accept, or one with a wildcard that covers JSON, is JSON. A path no route serves, or a
+ * method it does not, is 404 or 405 first.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 19)
@@ -28,9 +29,11 @@ public class JsonAcceptFilter extends OncePerRequestFilter {
     private static final MediaType PROBLEM = MediaType.parseMediaType(Problem.MEDIA_TYPE);
 
     private final ProblemResponder problems;
+    private final ApiRoutes routes;
 
-    public JsonAcceptFilter(ProblemResponder problems) {
+    public JsonAcceptFilter(ProblemResponder problems, ApiRoutes routes) {
         this.problems = problems;
+        this.routes = routes;
     }
 
     @Override
@@ -41,7 +44,7 @@ public class JsonAcceptFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!takesJson(request.getHeader("Accept"))) {
+        if (!takesJson(request.getHeader("Accept")) && routes.serve(request)) { // else 404 or 405 comes first
             problems.write(response, Problem.notAcceptable("The API answers application/json (and "
                     + Problem.MEDIA_TYPE + " for a problem); ask for one of them", request.getRequestURI()));
             return;

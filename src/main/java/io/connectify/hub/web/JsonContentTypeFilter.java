@@ -17,16 +17,18 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * The REST API reads JSON only: a POST, PUT or PATCH to {@code /api/v1/**} with a body of another content type
  * gets 415 problem+json before any route runs; one without a body needs no type. (Webhooks keep the content types
- * their providers send.)
+ * their providers send.) A path no route serves, or a method it does not, is 404 or 405 first.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class JsonContentTypeFilter extends OncePerRequestFilter {
 
     private final ProblemResponder problems;
+    private final ApiRoutes routes;
 
-    public JsonContentTypeFilter(ProblemResponder problems) {
+    public JsonContentTypeFilter(ProblemResponder problems, ApiRoutes routes) {
         this.problems = problems;
+        this.routes = routes;
     }
 
     @Override
@@ -42,7 +44,9 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String type = request.getContentType() == null ? null : request.getContentType().toLowerCase(Locale.ROOT);
         // media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is JSON
-        if (type == null || !(type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"))) {
+        boolean json = type != null
+                && (type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"));
+        if (!json && routes.serve(request)) { // no route: the container's 404 or 405 says more than a 415
             problems.write(response, Problem.unsupportedMediaType("Send the body as application/json",
                     request.getRequestURI()));
             return;

@@ -100,8 +100,29 @@ class BadInputTest extends HubTestBase {
 
         var wrongMethod = send(request("/api/v1/prices?duration=60").PUT(HttpRequest.BodyPublishers.ofString("{}")),
                 API_KEY);
-        assertThat(wrongMethod.status()).isBetween(400, 499);
+        assertThat(wrongMethod.status()).isEqualTo(405);
         assertThat(wrongMethod.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(wrongMethod.json().get("type").asText()).isEqualTo("method-not-allowed");
+    }
+
+    @Test
+    void anUnknownPathOrMethodIs404Or405WhateverTheMediaTypes() {
+        var textToNowhere = send(request("/api/v1/nothing-here").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello")), API_KEY);
+        var xmlFromNowhere = send(request("/api/v1/nothing-here").header("Accept", "application/xml").GET(), API_KEY);
+        var textToAGetOnlyPath = send(request("/api/v1/prices?duration=60").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello")), API_KEY);
+        var textToARoute = send(request("/api/v1/bookings").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello")), API_KEY);
+
+        assertThat(textToNowhere.status()).isEqualTo(404);
+        assertThat(textToNowhere.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(xmlFromNowhere.status()).isEqualTo(404);
+        assertThat(xmlFromNowhere.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(textToAGetOnlyPath.status()).isEqualTo(405);
+        assertThat(textToAGetOnlyPath.json().get("type").asText()).isEqualTo("method-not-allowed");
+        assertThat(textToARoute.status()).isEqualTo(415);
+        assertThat(textToARoute.json().get("type").asText()).isEqualTo("unsupported-media-type");
     }
 
     @Test

@@ -62,6 +62,7 @@ public class BookingSaga {
     public static final List<String> REFUND_PENDING = List.of(CANCELLED_UNCONFIRMED, CANCELLED_CONFIRMED);
     /** How the status reason of a booking whose refund failed after it was made begins. */
     private static final String REFUND_FAILED = "the refund failed at the provider";
+    static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -127,6 +128,9 @@ public class BookingSaga {
         if (!secure(booking, payment, now)) {
             return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
+        if (begun(booking, now)) {
+            return refundUnconfirmedPastItsStart(bookingId, now);
+        }
         String eventId = eventIdFor(bookingId);
         try {
             calendar.insert(new CalendarEvent(eventId, booking.summary(), description(booking), booking.start(),
@@ -161,6 +165,9 @@ public class BookingSaga {
         if (!PAYABLE.contains(booking.status())) {
             return false;
         }
+        if (!booking.paid() && begun(booking, now)) {
+            return false; // a debit that settled after the start, a late event replayed: it pays for nothing now
+        }
         if (bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(), payment.paidAmount(),
                 now)) {
             return true;
@@ -173,6 +180,29 @@ public class BookingSaga {
                 && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
                 && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
                 payment.paidAmount(), now));
+    }
+
+    /** Whether the booking's appointment has begun: a payment confirmed from then on is refunded, never confirmed. */
+    private static boolean begun(Booking booking, Instant now) {
+        return !booking.start().toInstant().isAfter(now);
+    }
+
+    /**
+     * A payment recorded before the booking's start whose confirmation comes only after it (Google was down, and its
+     * dead letter was replayed late): no one expected the customer, and a confirmation now would announce an
+     * appointment already past, one that cancelling would no longer refund (the cut-off has passed). So the booking
+     * is cancelled as one paid but never confirmed, and refunded in full.
+     */
+    private boolean refundUnconfirmedPastItsStart(String bookingId, Instant now) {
+        log.warn("Booking {} was paid before its start but could not be confirmed until after it: cancelling and "
+                + "refunding", bookingId);
+        bookings.cancelUnconfirmed(bookingId, CANCELLED_UNCONFIRMED, now);
+        Booking current = bookings.find(bookingId).orElseThrow();
+        if (cancelledUnconfirmed(current, current)) {
+            settleCancelled(bookingId);
+            removeEvent(current, eventIdFor(bookingId)); // one a first run made before it failed
+        }
+        return true;
     }
 
     /** A payment that did not pay for the booking as it is now: a repeat of the one that did, or one to refund. */
@@ -210,8 +240,10 @@ public class BookingSaga {
         refund(payment, null);
         // the refunded payment is recorded on the booking, so a repeat of its event is known as such
         if (PAYABLE.contains(current.status()) && !current.paid()) {
-            log.warn("Booking {} was paid after its slot was taken: refunding", bookingId);
-            bookings.refundedUnused(bookingId, PAYABLE, payment, "slot taken before the payment arrived", now);
+            boolean begun = begun(current, now);
+            log.warn("Booking {} was paid after {}: refunding", bookingId, begun ? "its start" : "its slot was taken");
+            bookings.refundedUnused(bookingId, PAYABLE, payment,
+                    begun ? PAID_AFTER_ITS_START : "slot taken before the payment arrived", now);
             notifyOnce(bookingId, REFUND);
         } else if (current.status() == BookingStatus.CANCELLED && !current.paid()) {
             log.warn("Booking {} was paid after it was cancelled: refunding", bookingId);

@@ -133,6 +133,27 @@ class DeadLetterTest extends Webhooks {
     }
 
     @Test
+    void aPaymentGoogleCouldNotConfirmBeforeTheAppointmentsStartIsRefundedWhenReplayedAfterIt() {
+        String id = pendingBooking(START, "stripe");
+        JsonNode letter = deadLetterOfAPaymentGoogleAnswers(id, "evt_dead_past", 503, "backendError");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT"); // paid, waiting for its event
+
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        clock.set(Instant.parse("2026-12-01T08:30:00Z")); // Google back only after the appointment began
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+
+        assertThat(replayed.status()).isEqualTo(200);
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled before its confirmation: refunded");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
     void aDeadLetterOfAFailureAnotherTryWouldNotMendWaitsForAPerson() {
         String id = pendingBooking(START, "stripe");
         JsonNode letter = deadLetterOfAPaymentGoogleAnswers(id, "evt_refused_1", 403, "forbidden");

@@ -1,7 +1,9 @@
 package io.connectify.hub.webhook;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.StripeFake.checkoutSession;
@@ -58,6 +60,28 @@ class DelayedPaymentTest extends Webhooks {
         signedStripeWebhook(event("evt_sepa_paid", "checkout.session.async_payment_succeeded",
                 checkoutSession(id, "paid", "pi_sepa")));
         awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void aDebitThatSettlesAfterTheAppointmentsStartIsRefundedNotConfirmed() {
+        String id = pendingBooking(START, "stripe");
+        signedStripeWebhook(event("evt_sepa_slow", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_sepa_slow")));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(booking(id).path("statusReason").asText())
+                .startsWith("the payment is processing"));
+
+        clock.advance(Duration.ofDays(3)); // the debit settles days after the appointment's start (its hold's end)
+        awaitStatus(id, "EXPIRED");
+        NotifyBuilder settled = new NotifyBuilder(camel).whenCompleted(1).create();
+        assertThat(signedStripeWebhook(event("evt_sepa_slow_paid", "checkout.session.async_payment_succeeded",
+                checkoutSession(id, "paid", "pi_sepa_slow"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "REFUNDED");
+        assertThat(settled.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(booking(id).get("statusReason").asText()).isEqualTo("paid after its start: refunded");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=pi_sepa_slow")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
     private com.fasterxml.jackson.databind.JsonNode booking(String id) {

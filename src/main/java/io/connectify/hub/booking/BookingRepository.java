@@ -113,6 +113,15 @@ public class BookingRepository {
                 .update() == 1;
     }
 
+    /** An expired booking whose delayed payment is processing holds its slot again (the caller checked it is free). */
+    public boolean reholdProcessing(String id, Instant until, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', hold_expires_at = :until, "
+                        + "status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status = 'EXPIRED' AND paid_amount IS NULL")
+                .param("id", id).param("until", utc(until)).param("reason", reason).param("now", utc(now))
+                .update() == 1;
+    }
+
     /**
      * REFUNDED, by a payment that paid for nothing (the slot was taken, the booking cancelled before it): recorded on
      * the booking, so a repeat of its event is known as that payment's.

@@ -320,11 +320,25 @@ public class BookingSaga {
         }
         String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
                 + "latest " + until;
-        if (bookings.extendHold(bookingId, until, reason, now)) {
+        if (bookings.extendHold(bookingId, until, reason, now)
+                || booking.status() == BookingStatus.EXPIRED && !booking.paid() && !begun(booking, now)
+                && reholdWhileProcessing(booking, until, reason, now)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
         }
         return false;
+    }
+
+    /**
+     * A delayed payment's first word handled after the booking's hold ran out (a queue backlog, a dead letter
+     * replayed): the slot is held again if it is still free, as for a late payment, so the settled payment days later
+     * confirms the booking instead of being refunded for a slot someone took meanwhile.
+     */
+    private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {
+        // Google asked before the slot lock is taken, as for a payment
+        return !availability.isBusyInCalendarForPayment(booking.range())
+                && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
+                && bookings.reholdProcessing(booking.id(), until, reason, now));
     }
 
     /**

@@ -63,6 +63,29 @@ class DelayedPaymentTest extends Webhooks {
     }
 
     @Test
+    void aCompletedCheckoutHandledAfterTheHoldRanOutHoldsTheStillFreeSlotAgain() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        clock.advance(Duration.ofMinutes(16)); // the event waited in a backlog, or as a dead letter, past the hold
+        awaitStatus(id, "EXPIRED");
+
+        signedStripeWebhook(event("evt_sepa_late", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_sepa_late")));
+
+        awaitStatus(id, "PENDING_PAYMENT");
+        assertThat(booking(id).get("statusReason").asText()).startsWith("the payment is processing");
+        assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText()))
+                .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+        assertThat(httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START)).status()).isEqualTo(409);
+        signedStripeWebhook(event("evt_sepa_late_paid", "checkout.session.async_payment_succeeded",
+                checkoutSession(id, "paid", "pi_sepa_late")));
+        awaitStatus(id, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
     void aDebitThatSettlesAfterTheAppointmentsStartIsRefundedNotConfirmed() {
         String id = pendingBooking(START, "stripe");
         signedStripeWebhook(event("evt_sepa_slow", "checkout.session.completed",

@@ -45,7 +45,7 @@ class DelayedPaymentTest extends Webhooks {
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(booking(id).path("statusReason").asText())
                 .startsWith("the payment is processing (a delayed method)"));
-        // held until the appointment's start, which comes sooner than the 14 days a debit may take
+        // held until the appointment's start, which comes sooner than the 21 days a debit may take
         assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText()))
                 .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
 

@@ -14,9 +14,11 @@ public record DeadLetterProperties(int maxRedeliveries, Duration redeliveryDelay
     /**
      * {@code firstAfter}: the wait before the first automatic replay, doubled after each failure more up to
      * {@code maxDelay}; {@code maxReplays}: then it waits for a person (0: never on its own); {@code interval}: how
-     * often one instance looks for replays due.
+     * often one instance looks for replays due; {@code overdueAfter}: a replay due longer than this is overdue (no
+     * instance leads, or the sweep fails): gauge connectify_dead_letters_replay_overdue, alert DeadLetterReplayOverdue.
      */
-    public record AutoReplay(Duration firstAfter, Duration maxDelay, int maxReplays, Duration interval) {
+    public record AutoReplay(Duration firstAfter, Duration maxDelay, int maxReplays, Duration interval,
+                             Duration overdueAfter) {
 
         /** The wait before a message's automatic replay after it has had {@code replays} of them. */
         public Duration delay(int replays) {

@@ -22,10 +22,12 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -122,16 +124,27 @@ public class DeadLetterStore {
         for (String id : due) {
             try {
                 send(get(id), true);
+                meters.counter("connectify.dead.letters.replayed", "mode", "automatic").increment();
                 replayed++;
-            } catch (InvalidStateException replayedMeanwhile) {
-                // by a person, or by another instance that led a moment ago
+            } catch (InvalidStateException | NotFoundException goneMeanwhile) {
+                // replayed or deleted by a person, or replayed by another instance that led a moment ago
+            } catch (RuntimeException refused) {
+                // the broker refused the send, say: this one waits, and those behind it (ordered by retry_at, it
+                // came first every time) go on now, where one such letter stopped every sweep
+                postpone(id);
+                log.warn("Dead letter {} could not be replayed on its own ({}): tried again in {}", id,
+                        refused.getClass().getSimpleName(), autoReplay.firstAfter());
             }
         }
         if (replayed > 0) {
-            meters.counter("connectify.dead.letters.replayed", "mode", "automatic").increment(replayed);
             log.info("{} dead letter(s) of a passing failure replayed on their own", replayed);
         }
         return replayed;
+    }
+
+    private void postpone(String id) {
+        jdbc.sql("UPDATE dead_letter SET retry_at = :later WHERE id = :id AND status = 'STORED'").param("id", id)
+                .param("later", clock.instant().plus(autoReplay.firstAfter()).atOffset(ZoneOffset.UTC)).update();
     }
 
     public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, int limit) {
@@ -198,8 +211,12 @@ public class DeadLetterStore {
         if (provider != null) {
             return provider.kind() != ProviderException.Kind.REJECTED;
         }
+        // a lost connection or an exhausted pool is a DataAccessResourceFailureException (not a transient one), or,
+        // when a transaction begins, a CannotCreateTransactionException
         return Causes.find(error, TransientDataAccessException.class) != null
-                || Causes.find(error, RecoverableDataAccessException.class) != null;
+                || Causes.find(error, RecoverableDataAccessException.class) != null
+                || Causes.find(error, DataAccessResourceFailureException.class) != null
+                || Causes.find(error, CannotCreateTransactionException.class) != null;
     }
 
     public void delete(String id) {

@@ -1,5 +1,8 @@
 package io.connectify.hub.ops;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -21,17 +24,23 @@ import org.springframework.stereotype.Component;
 public class HubMetrics implements MeterBinder {
 
     private final JdbcClient jdbc;
+    private final Clock clock;
+    private final Duration replayOverdueAfter;
     private final BookingRepository bookings;
     private final BrokerQueueDepth depths;
     private final List<String> queues;
 
     public HubMetrics(JdbcClient jdbc,
+                      Clock clock,
+                      DeadLetterProperties deadLetters,
                       BookingRepository bookings,
                       BrokerQueueDepth depths,
                       @Value("${connectify.queues.stripe-events}") String stripe,
                       @Value("${connectify.queues.payrexx-events}") String payrexx,
                       @Value("${connectify.notifications.queue}") String notifications) {
         this.jdbc = jdbc;
+        this.clock = clock;
+        this.replayOverdueAfter = deadLetters.autoReplay().overdueAfter();
         this.bookings = bookings;
         this.depths = depths;
         this.queues = List.of(stripe, payrexx, notifications, "DLQ");
@@ -55,6 +64,13 @@ public class HubMetrics implements MeterBinder {
         Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "
                         + "WHERE status = :s AND retry_at IS NULL", "STORED"))
                 .description("Dead letters waiting for inspection or replay").tag("waiting_for", "operator")
+                .register(registry);
+        // waiting for a replay on their own that does not come: the alert above leaves those out
+        Gauge.builder("connectify.dead.letters.replay.overdue", () -> orNaN(() -> jdbc.sql("SELECT COUNT(*) FROM "
+                                + "dead_letter WHERE status = 'STORED' AND retry_at < :overdue")
+                        .param("overdue", clock.instant().minus(replayOverdueAfter).atOffset(ZoneOffset.UTC))
+                        .query(Integer.class).single()))
+                .description("Dead letters whose automatic replay is overdue (no instance leads, or the sweep fails)")
                 .register(registry);
         registry.counter("connectify.dead.letters.replayed", "mode", "automatic");
         registry.counter("connectify.dead.letters.replayed", "mode", "manual");

@@ -6,10 +6,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * How long the hub keeps the records that grow with every event: processed event keys (the idempotent consumer's
- * memory) and audit records. Zero keeps them for ever.
+ * memory), audit records, and dead letters replayed (each failed replay of one leaves its predecessor). Zero keeps
+ * them for ever.
  */
 @ConfigurationProperties("connectify.retention")
-public record RetentionProperties(Duration processedEvents, Duration audit, Duration sweepInterval, int batchSize) {
+public record RetentionProperties(Duration processedEvents, Duration audit, Duration deadLetters,
+                                  Duration sweepInterval, int batchSize) {
 
     public RetentionProperties {
         if (batchSize < 1) {

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Deletes processed event keys (with them the Twilio status callbacks parked for a message the hub never recorded:
- * one sent again after its answer was lost) and audit records older than their retention
+ * one sent again after its answer was lost), audit records and replayed dead letters older than their retention
  * ({@link RetentionProperties}); called by the singleton route ops-retention-sweep. Both tables grow with every
  * webhook and provider call, and a key only has to outlive the providers' redeliveries (Stripe retries for up to
  * three days); a duplicate arriving
@@ -33,6 +33,7 @@ public class RetentionSweep {
     private final Counter processedPurged;
     private final Counter auditPurged;
     private final Counter callbacksPurged;
+    private final Counter deadLettersPurged;
 
     public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -41,6 +42,7 @@ public class RetentionSweep {
         this.processedPurged = meters.counter(METRIC, "records", "processed-events");
         this.auditPurged = meters.counter(METRIC, "records", "audit");
         this.callbacksPurged = meters.counter(METRIC, "records", "parked-callbacks");
+        this.deadLettersPurged = meters.counter(METRIC, "records", "dead-letters");
     }
 
     public void sweep() {
@@ -62,6 +64,12 @@ public class RetentionSweep {
             audit = inBatches("DELETE FROM integration_audit WHERE id IN (SELECT id FROM integration_audit "
                     + "WHERE occurred_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
                     auditPurged);
+        }
+        if (keeps(retention.deadLetters())) {
+            var cutoff = clock.instant().minus(retention.deadLetters()).atOffset(ZoneOffset.UTC);
+            inBatches("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter WHERE status = 'REPLAYED' "
+                    + "AND replayed_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
+                    deadLettersPurged);
         }
         if (processed + audit > 0) {
             log.info("Retention sweep purged {} processed event keys older than {} and {} audit records older than {}",

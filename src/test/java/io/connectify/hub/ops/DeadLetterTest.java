@@ -31,7 +31,9 @@ import org.apache.activemq.artemis.core.transaction.Transaction;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jms.core.JmsTemplate;
+import org.springframework.transaction.CannotCreateTransactionException;
 
 /** A payment event that fails after its retries is kept as a dead letter; replayed after recovery it completes. */
 @HubTest
@@ -87,6 +89,10 @@ class DeadLetterTest extends Webhooks {
         assertThat(autoReplaySweep()).as("not due yet").isZero();
         assertThat(waitingFor("automatic-replay")).isEqualTo(1);
         assertThat(waitingFor("operator")).isZero();
+        assertThat(replayOverdue()).isZero();
+        clock.advance(Duration.ofMinutes(7)); // due 1 minute after the failure, unreplayed more than 5 minutes later
+        assertThat(replayOverdue()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(-7));
 
         clock.advance(Duration.ofMinutes(1)); // Google still down: the replay fails again, and waits twice as long
         assertThat(autoReplaySweep()).isEqualTo(1);
@@ -154,6 +160,67 @@ class DeadLetterTest extends Webhooks {
     }
 
     @Test
+    void aDeadLetterTheBrokerRefusesWaitsWhileThoseBehindItAreReplayedOnTheirOwn() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        Instant due = clock.instant().minus(Duration.ofMinutes(5));
+        String refusedId = storedLetter("auto-replay-refused", "evt_auto_refused", due);
+        String behindId = storedLetter("auto-replay-behind", "evt_auto_behind", due.plusSeconds(60));
+        double before = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();
+        ActiveMQServerMessagePlugin refuse = refusingSendsTo("auto-replay-refused");
+        broker.getActiveMQServer().registerBrokerPlugin(refuse);
+        int replayed;
+        try {
+            replayed = autoReplaySweep();
+        } finally {
+            broker.getActiveMQServer().unRegisterBrokerPlugin(refuse);
+        }
+
+        assertThat(replayed).isEqualTo(1);
+        assertThat(meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count() - before)
+                .isEqualTo(1.0);
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + behindId, ADMIN_KEY).json().get("status").asText())
+                .isEqualTo("REPLAYED");
+        JsonNode refused = httpGet("/api/v1/admin/dead-letters/" + refusedId, ADMIN_KEY).json();
+        assertThat(refused.get("status").asText()).isEqualTo("STORED");
+        assertThat(Instant.parse(refused.get("retryAt").asText())).isEqualTo(clock.instant().plus(Duration.ofMinutes(1)));
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(5000);
+        assertThat(jms.receiveAndConvert("auto-replay-behind")).isEqualTo("{\"id\":\"evt_auto_behind\"}");
+    }
+
+    @Test
+    void aLostConnectionOrAnExhaustedPoolIsAPassingFailure() {
+        assertThat(DeadLetterStore.passing(new CannotGetJdbcConnectionException("pool exhausted"))).isTrue();
+        assertThat(DeadLetterStore.passing(new CannotCreateTransactionException("no connection"))).isTrue();
+        assertThat(DeadLetterStore.passing(new IllegalStateException("bad data"))).isFalse();
+    }
+
+    /** A stored dead letter of a message from {@code queue}, due for its automatic replay at {@code retryAt}. */
+    private String storedLetter(String queue, String eventId, Instant retryAt) {
+        String letterId = UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
+                        + "error_message, attempts, status, failed_at, retry_at) VALUES (:id, 'stripe-event-dispatch', "
+                        + ":queue, 'stripe', :body, '{\"eventType\":\"checkout.session.completed\"}', 'x', 'x', 2, "
+                        + "'STORED', CURRENT_TIMESTAMP, :retryAt)")
+                .param("id", letterId).param("queue", queue).param("body", "{\"id\":\"" + eventId + "\"}")
+                .param("retryAt", retryAt == null ? null : retryAt.atOffset(java.time.ZoneOffset.UTC)).update();
+        return letterId;
+    }
+
+    /** The broker refuses sends to {@code queue}, as it refuses one to a full address, or while it is failing over. */
+    private static ActiveMQServerMessagePlugin refusingSendsTo(String queue) {
+        return new ActiveMQServerMessagePlugin() {
+            @Override
+            public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
+                                   boolean noAutoCreateQueue) throws ActiveMQException {
+                if (queue.equals(message.getAddress())) {
+                    throw new ActiveMQException(ActiveMQExceptionType.ADDRESS_FULL, "refused by the test");
+                }
+            }
+        };
+    }
+
+    @Test
     void aDeadLetterOfAFailureAnotherTryWouldNotMendWaitsForAPerson() {
         String id = pendingBooking(START, "stripe");
         JsonNode letter = deadLetterOfAPaymentGoogleAnswers(id, "evt_refused_1", 403, "forbidden");
@@ -173,6 +240,10 @@ class DeadLetterTest extends Webhooks {
         assertThat(signedStripeWebhook(StripeFake.event(eventId, "checkout.session.completed",
                 StripeFake.checkoutSession(bookingId, "paid", "pi_" + eventId))).status()).isEqualTo(200);
         return awaitDeadLetter("stripe");
+    }
+
+    private double replayOverdue() {
+        return meters.get("connectify.dead.letters.replay.overdue").gauge().value();
     }
 
     /** The gauge of dead letters stored that wait for the one named. */
@@ -198,22 +269,8 @@ class DeadLetterTest extends Webhooks {
     @Test
     void aReplayTheBrokerRefusesLeavesTheDeadLetterStoredForTheNextReplay() {
         String queue = "replay-refused";
-        String letterId = UUID.randomUUID().toString();
-        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
-                        + "error_message, attempts, status, failed_at) VALUES (:id, 'stripe-event-dispatch', :queue, "
-                        + "'stripe', :body, '{\"eventType\":\"checkout.session.completed\"}', 'x', 'x', 2, 'STORED', "
-                        + "CURRENT_TIMESTAMP)")
-                .param("id", letterId).param("queue", queue).param("body", "{\"id\":\"evt_replay_refused\"}").update();
-        // the broker refuses the replay's send (as it refuses one to a full address, or while it is failing over)
-        ActiveMQServerMessagePlugin refuse = new ActiveMQServerMessagePlugin() {
-            @Override
-            public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
-                                   boolean noAutoCreateQueue) throws ActiveMQException {
-                if (queue.equals(message.getAddress())) {
-                    throw new ActiveMQException(ActiveMQExceptionType.ADDRESS_FULL, "refused by the test");
-                }
-            }
-        };
+        String letterId = storedLetter(queue, "evt_replay_refused", null);
+        ActiveMQServerMessagePlugin refuse = refusingSendsTo(queue);
         broker.getActiveMQServer().registerBrokerPlugin(refuse);
         try {
             var refused = send(request("/api/v1/admin/dead-letters/" + letterId + "/replay")

@@ -63,10 +63,13 @@ class RetentionSweepTest {
         }
         parkedCallback(jdbc, "SMrecent", NOW.minus(Duration.ofDays(29)));
         audit(jdbc, NOW.minus(Duration.ofDays(89)));
+        deadLetter(jdbc, "REPLAYED", NOW.minus(Duration.ofDays(31)));
+        deadLetter(jdbc, "REPLAYED", NOW.minus(Duration.ofDays(29)));
+        String waiting = deadLetter(jdbc, "STORED", null); // failed long ago, never replayed: kept
         var meters = new SimpleMeterRegistry();
         // batches of 2: five old records take three deletes
         var sweep = new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-                new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 2), meters);
+                new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(30), Duration.ofHours(1), 2), meters);
 
         sweep.sweep();
 
@@ -78,10 +81,15 @@ class RetentionSweepTest {
         assertThat(jdbc.sql("SELECT provider_reference FROM notification_callback").query(String.class).list())
                 .containsExactly("SMrecent");
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "parked-callbacks").count()).isEqualTo(3);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter WHERE status = 'REPLAYED'").query(Long.class).single())
+                .isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter WHERE id = ?").params(waiting).query(Long.class).single())
+                .isEqualTo(1);
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "dead-letters").count()).isEqualTo(1);
 
         // zero keeps them for ever
         new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(365)), ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep();
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep();
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED").query(Long.class).single()).isEqualTo(1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
     }
@@ -97,6 +105,17 @@ class RetentionSweepTest {
                 .params(sid, at.atOffset(ZoneOffset.UTC)).update();
     }
 
+    /** A dead letter that failed 400 days ago, replayed at {@code replayedAt} (null: not replayed). */
+    static String deadLetter(JdbcClient jdbc, String status, Instant replayedAt) {
+        String id = java.util.UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
+                        + "error_message, attempts, status, failed_at, replayed_at) VALUES (?, 'stripe-event-dispatch', "
+                        + "'stripe-events', 'stripe', '{}', '{}', 'x', 'x', 2, ?, ?, ?)")
+                .params(id, status, NOW.minus(Duration.ofDays(400)).atOffset(ZoneOffset.UTC),
+                        replayedAt == null ? null : replayedAt.atOffset(ZoneOffset.UTC)).update();
+        return id;
+    }
+
     static void audit(JdbcClient jdbc, Instant at) {
         jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at) "
                 + "VALUES ('stripe', 'create-checkout-session', 'ok', 12, ?)").params(at.atOffset(ZoneOffset.UTC)).update();
@@ -104,7 +123,7 @@ class RetentionSweepTest {
 
     @Test
     void aBatchSizeBelowOneIsRefused() {
-        assertThatThrownBy(() -> new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofHours(1), 0))
+        assertThatThrownBy(() -> new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(30), Duration.ofHours(1), 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch-size");
     }
 }

@@ -22,6 +22,7 @@ import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -33,7 +34,6 @@ import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -535,10 +535,14 @@ public class BookingSaga {
     private void refundCancelled(Booking booking) {
         try {
             settleCancelled(booking.id());
-        } catch (PessimisticLockingFailureException busy) {
-            // H2 gives up waiting for a row lock after 2 s, its default (PostgreSQL waits): another cancel or the
-            // payment's event holds it
-            throw new InvalidStateException("The booking's refund is being made; ask again for its status");
+        } catch (RuntimeException e) {
+            if (!DatabaseBusy.is(e)) {
+                throw e;
+            }
+            // H2 gives up waiting for a row lock after 2 s, its default (PostgreSQL waits): another cancel, the
+            // retry sweep or the payment's event holds it
+            throw new InvalidStateException("The booking's refund is being made; ask again for its status",
+                    Duration.ofSeconds(1));
         }
         if (booking.calendarEventId() == null) {
             removeEventIfMade(booking);

@@ -11,7 +11,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.StreamCacheException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -92,8 +91,9 @@ public class ProblemResponder {
             return new ValidationException("Request body could not be read as UTF-8 text");
         }
         // a row lock waited for longer than the database allows (H2 gives up after its lock timeout): another
-        // change to the booking, or another reservation, held it; asking again is safe
-        if (Causes.find(t, PessimisticLockingFailureException.class) != null) {
+        // change to the booking, or another reservation, held it; asking again is safe. H2 2.3's lock timeout is a
+        // SQLTimeoutException, which Spring translates to a QueryTimeoutException, not a locking failure
+        if (DatabaseBusy.is(t)) {
             return new InvalidStateException("Another change to this booking or its time is being made; ask again",
                     Duration.ofSeconds(1));
         }

@@ -28,6 +28,9 @@ import org.junit.jupiter.api.Test;
 @HubTest
 class CancellationTest extends Webhooks {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.transaction.support.TransactionTemplate transactions;
+
     private static final String START = "2026-12-02T09:00:00+01:00";
 
     @Test
@@ -153,5 +156,41 @@ class CancellationTest extends Webhooks {
 
         assertThat(response.status()).isEqualTo(409);
         assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
+    }
+
+    @Test
+    void aCancelWhileItsRefundIsBeingMadeSaysAskAgainAndItsIdempotencyKeyRunsAgain() throws Exception {
+        String id = confirmedStripeBooking(START);
+        jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = 'cancelled: refund pending' WHERE id = :id")
+                .param("id", id).update(); // its first cancel's refund failed
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // the retry sweep (or the payment's event) holds the booking's row while it makes the refund
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
+            locked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+        Response busy;
+        try {
+            busy = send(request("/api/v1/bookings/" + id + "/cancel").header("Idempotency-Key", "cancel-" + id)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), API_KEY);
+        } finally {
+            release.countDown();
+        }
+        holder.get(30, TimeUnit.SECONDS);
+
+        assertThat(busy.status()).isEqualTo(409);
+        assertThat(busy.header("Retry-After")).isEqualTo("1");
+        var again = send(request("/api/v1/bookings/" + id + "/cancel").header("Idempotency-Key", "cancel-" + id)
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), API_KEY);
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.header("Idempotent-Replayed")).isNull();
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
     }
 }

@@ -4,17 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelExecutionException;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.QueryTimeoutException;
 
 class ProblemResponderTest {
 
     private final ProblemResponder problems = new ProblemResponder(new ObjectMapper());
 
-    @Test
-    void aLockTheDatabaseGaveUpWaitingForIsAConflictToAskAgainNotAnInternalError() {
-        var failure = new CamelExecutionException("booking failed", null,
-                new CannotAcquireLockException("Timeout trying to lock table BOOKING_LOCK"));
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aLockTheDatabaseGaveUpWaitingForIsAConflictToAskAgainNotAnInternalError(boolean h2) {
+        // how Spring translates H2 2.3's lock timeout (a SQLTimeoutException), and how it translates other databases'
+        RuntimeException timeout = h2
+                ? new QueryTimeoutException("PreparedStatementCallback; Timeout trying to lock table BOOKING_LOCK")
+                : new CannotAcquireLockException("Timeout trying to lock table BOOKING_LOCK");
+        var failure = new CamelExecutionException("booking failed", null, timeout);
 
         Problem problem = problems.toProblem(failure, "/api/v1/bookings");
 

@@ -68,7 +68,7 @@ public class ProviderResilience {
         IntervalBiFunction<Object> interval = (attempt, outcome) -> {
             long computed = backoff.apply(attempt);
             if (outcome.isLeft() && outcome.getLeft() instanceof ProviderException pe) {
-                // the provider's Retry-After wins over a shorter computed back-off
+                // the provider's Retry-After (up to max-retry-after: longer is not retried) wins over a shorter back-off
                 return pe.retryAfter().map(Duration::toMillis).filter(ms -> ms > computed).orElse(computed);
             }
             return computed;
@@ -76,7 +76,8 @@ public class ProviderResilience {
         return retries.retry(provider, () -> RetryConfig.custom()
                 .maxAttempts(r.maxAttempts())
                 .intervalBiFunction(interval)
-                .retryOnException(e -> e instanceof ProviderException pe && pe.retryable())
+                .retryOnException(e -> e instanceof ProviderException pe && pe.retryable()
+                        && pe.retryAfter().map(wait -> wait.compareTo(r.maxRetryAfter()) <= 0).orElse(true))
                 .failAfterMaxAttempts(false)
                 .build());
     }

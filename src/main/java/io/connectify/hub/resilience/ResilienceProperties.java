@@ -55,14 +55,19 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
         }
     }
 
+    /**
+     * {@code maxRetryAfter}: the longest {@code Retry-After} the hub waits out before trying again; a provider that
+     * asks for longer is not retried (the caller gets 429 with its Retry-After; queued work is redelivered later),
+     * where the wait held a request or queue thread for minutes.
+     */
     public record Retry(Integer maxAttempts, Duration initialInterval, Double multiplier, Duration maxInterval,
-                        Double randomizationFactor) {
+                        Double randomizationFactor, Duration maxRetryAfter) {
 
         Retry orElse(Retry d) {
             return d == null ? this : new Retry(
                     or(maxAttempts, d.maxAttempts), or(initialInterval, d.initialInterval),
                     or(multiplier, d.multiplier), or(maxInterval, d.maxInterval),
-                    or(randomizationFactor, d.randomizationFactor));
+                    or(randomizationFactor, d.randomizationFactor), or(maxRetryAfter, d.maxRetryAfter));
         }
     }
 

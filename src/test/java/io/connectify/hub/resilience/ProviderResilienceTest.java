@@ -12,13 +12,13 @@ import org.junit.jupiter.api.Test;
 class ProviderResilienceTest {
 
     private static final ResilienceProperties.Policy DEFAULTS = new ResilienceProperties.Policy(
-            new ResilienceProperties.Retry(4, Duration.ofMillis(1), 2.0, Duration.ofMillis(4), 0.5),
+            new ResilienceProperties.Retry(4, Duration.ofMillis(1), 2.0, Duration.ofMillis(4), 0.5, Duration.ofSeconds(10)),
             new ResilienceProperties.CircuitBreaker(50f, 4, 4, Duration.ofSeconds(30), 1),
             new ResilienceProperties.RateLimiter(2, Duration.ofMinutes(1), Duration.ZERO));
 
     @Test
     void aProviderEntryOverridesSingleValuesAndKeepsTheDefaultsElsewhere() {
-        var own = new ResilienceProperties.Policy(new ResilienceProperties.Retry(7, null, null, null, null), null, null);
+        var own = new ResilienceProperties.Policy(new ResilienceProperties.Retry(7, null, null, null, null, null), null, null);
         var properties = new ResilienceProperties(DEFAULTS, Map.of("stripe", own));
 
         var stripe = properties.policyFor("stripe");
@@ -55,6 +55,27 @@ class ProviderResilienceTest {
 
         assertThat(unavailable).hasValue(4);
         assertThat(rejected).hasValue(1);
+    }
+
+    @Test
+    void aRetryAfterLongerThanMaxRetryAfterIsNotWaitedOut() throws Exception {
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        var retry = resilience.retry("sendgrid");
+        AtomicInteger tries = new AtomicInteger();
+
+        long started = System.nanoTime();
+        try {
+            retry.executeCallable(() -> {
+                tries.incrementAndGet();
+                throw new ProviderException("sendgrid", ProviderException.Kind.RATE_LIMITED, "429",
+                        Duration.ofSeconds(120), null);
+            });
+        } catch (ProviderException expected) {
+            assertThat(expected.retryAfter()).contains(Duration.ofSeconds(120)); // for the caller's 429
+        }
+
+        assertThat(tries).hasValue(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test

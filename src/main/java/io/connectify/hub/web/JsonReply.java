@@ -18,6 +18,18 @@ public class JsonReply {
         this.json = json;
     }
 
+    /** A create's answer (something made at the provider, with no URL of the hub's to read it back): 201. */
+    public void created(Exchange exchange) {
+        exchange.getMessage().setBody(ApiReply.created(null, exchange.getMessage().getBody()));
+        write(exchange);
+    }
+
+    /** A delete's answer: 204, no body. */
+    public void noContent(Exchange exchange) {
+        exchange.getMessage().setBody(ApiReply.noContent());
+        write(exchange);
+    }
+
     @Handler
     public void write(Exchange exchange) {
         var message = exchange.getMessage();

@@ -61,7 +61,7 @@ class NotificationTest extends Webhooks {
     void anSmsGoesToTwilioFormEncodedWithItsStatusCallback() {
         var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello from the hub\"}");
 
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
         assertThat(response.json().get("channel").asText()).isEqualTo("SMS");
         assertThat(response.json().get("providerReference").asText()).isEqualTo("SM" + "a".repeat(32));
         var sent = notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES)).withHeader("Authorization",
@@ -80,7 +80,7 @@ class NotificationTest extends Webhooks {
         httpPost("/api/v1/notifications/email", """
                 {"to":"jane@example.com","subject":"Plain","body":"Hello"}""");
 
-        assertThat(html.status()).isEqualTo(200);
+        assertThat(html.status()).isEqualTo(201);
         assertThat(html.json().get("providerReference").asText()).isEqualTo("sg-message-1");
         notify.sendGrid().verify(postRequestedFor(urlPathEqualTo(MAIL_SEND))
                 .withHeader("Authorization", equalTo("Bearer " + NotificationFakes.SENDGRID_KEY))

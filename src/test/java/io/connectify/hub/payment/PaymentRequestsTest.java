@@ -109,7 +109,7 @@ class PaymentRequestsTest extends Webhooks {
                 {"amount":7500,"currency":"CHF","description":"Workshop","successUrl":"https://shop.example/ok?o=42",
                  "cancelUrl":"https://shop.example/cart"}""");
 
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
         var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
         assertThat(sent).hasSize(1);
         assertThat(form(sent.get(0).getBodyAsString())).containsEntry("success_url", "https://shop.example/ok?o=42")
@@ -161,7 +161,7 @@ class PaymentRequestsTest extends Webhooks {
                         {"amount":7500,"currency":"CHF","description":"Consultation","metadata":{"orderId":"42"}}
                         """)), API_KEY);
 
-        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.status()).isEqualTo(201);
         assertThat(response.json().get("id").asText()).isEqualTo("pi_7500");
         assertThat(response.json().get("currency").asText()).isEqualTo("CHF");
         var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
@@ -180,8 +180,8 @@ class PaymentRequestsTest extends Webhooks {
                 .willSetStateTo("answering"));
         String body = "{\"paymentIntent\":\"pi_123\",\"amount\":4000}";
 
-        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(200);
-        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(200);
+        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(201);
+        assertThat(httpPost("/api/v1/payments/refunds", body).status()).isEqualTo(201);
 
         var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(containing("amount=4000")));
@@ -298,9 +298,8 @@ class PaymentRequestsTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire")));
 
         var deleted = httpDelete("/api/v1/payments/payrexx/gateways/77");
-        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
-        assertThat(deleted.json().get("reference").asText()).isEqualTo("77");
-        assertThat(deleted.json().get("status").asText()).isEqualTo("deleted");
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(204);
+        assertThat(deleted.body()).isEmpty();
         payrexx.server().verify(1, deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
 
         assertThat(httpPost("/api/v1/payments/stripe/checkout-sessions/pi_123/expire", "").status()).isEqualTo(400);
@@ -321,7 +320,8 @@ class PaymentRequestsTest extends Webhooks {
         var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
                 {"amount":7500,"currency":"CHF","purpose":"Consultation","fields":{"email":"a@b.ch"},"validity":60,
                  "successUrl":"https://shop.example/ok","failedUrl":"https://shop.example/failed"}""");
-        assertThat(gateway.status()).isEqualTo(200);
+        assertThat(gateway.status()).isEqualTo(201);
+        assertThat(gateway.header("Location")).isEqualTo("/api/v1/payments/payrexx/gateways/77");
         var sent = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
         // no cancel page of the caller's, and the configured one is a booking's: Payrexx shows its own
         assertThat(form(sent.get(sent.size() - 1).getBodyAsString())).containsEntry("validity", "60")
@@ -332,7 +332,7 @@ class PaymentRequestsTest extends Webhooks {
         payrexx.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1.0/Gateway/77/"))
                 .willReturn(okJson("{\"status\":\"success\",\"data\":[{\"id\":77,\"status\":\"confirmed\",\"amount\":7500,"
                         + "\"currency\":\"CHF\",\"link\":\"https://connectify-test.payrexx.com/?payment=abc\"}]}")));
-        var read = httpGet("/api/v1/payments/payrexx/gateways/77");
+        var read = httpGet(gateway.header("Location"));
         assertThat(read.status()).isEqualTo(200);
         assertThat(read.json().get("status").asText()).isEqualTo("confirmed");
         var missing = httpGet("/api/v1/payments/payrexx/transactions/999");

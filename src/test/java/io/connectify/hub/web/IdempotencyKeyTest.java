@@ -84,9 +84,9 @@ class IdempotencyKeyTest extends Webhooks {
         var again = postWithKey("/api/v1/notifications/sms", sms, "sms-1", API_KEY);
 
         assertThat(failed.status()).isEqualTo(answered);
-        assertThat(retried.status()).as("not kept: the retry ran").isEqualTo(200);
+        assertThat(retried.status()).as("not kept: the retry ran").isEqualTo(201);
         assertThat(retried.header(IdempotencyKeyFilter.REPLAYED)).isNull();
-        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.status()).isEqualTo(201);
         assertThat(again.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
         assertThat(again.json().get("providerReference").asText())
                 .isEqualTo(retried.json().get("providerReference").asText());
@@ -101,9 +101,9 @@ class IdempotencyKeyTest extends Webhooks {
         String intent = "{\"amount\":7500,\"currency\":\"CHF\"}";
 
         assertThat(postWithKey("/api/v1/payments/stripe/payment-intents", intent, "order-1", API_KEY).status())
-                .isEqualTo(200);
+                .isEqualTo(201);
         assertThat(postWithKey("/api/v1/payments/stripe/payment-intents", intent, "order-1", ADMIN_KEY).status())
-                .isEqualTo(200);
+                .isEqualTo(201);
 
         var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
         assertThat(sent).hasSize(2);

@@ -2,12 +2,14 @@ package io.connectify.hub.payment.payrexx;
 
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.payment.PaymentLink;
+import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
-/** Reads the Payrexx REST operations' input. */
+/** Reads the Payrexx REST operations' input, and answers a gateway made. */
 @Component("payrexxPaymentApi")
 public class PayrexxPaymentApi {
 
@@ -19,6 +21,11 @@ public class PayrexxPaymentApi {
 
     public GatewayRequest gateway(@Body String body) {
         return json.read(body, GatewayRequest.class);
+    }
+
+    /** A gateway made: 201, with where the API reads it back. */
+    public ApiReply created(@Body PaymentLink gateway) {
+        return ApiReply.created("/api/v1/payments/payrexx/gateways/" + gateway.reference(), gateway);
     }
 
     /** The numeric id of a Payrexx gateway or transaction in the path. */

@@ -28,7 +28,8 @@ public class MvcProblemHandler implements ErrorController {
     @RequestMapping("/error")
     public void error(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-        int status = code instanceof Integer i ? i : 500;
+        // no error status: /error asked for by itself, which is no resource of the API (it was a 500)
+        int status = code instanceof Integer i ? i : 404;
         String uri = (String) request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         problems.write(response, forStatus(status, uri));
     }
@@ -42,10 +43,18 @@ public class MvcProblemHandler implements ErrorController {
             case 413 -> new Problem("payload-too-large", "Request body too large", 413,
                     "Request body is too large", uri, null);
             case 415 -> Problem.unsupportedMediaType("This path does not accept that content type", uri);
+            // a consumer that takes no requests (the hub stopping, a route stopped): passing, not an internal error
+            case 503 -> new Problem("unavailable", "Service unavailable", 503,
+                    "The hub cannot take this request now; ask again", uri, null);
             default -> status >= 400 && status < 500
-                    ? new Problem("bad-request", HttpStatus.valueOf(status).getReasonPhrase(), status,
-                            "The request could not be processed", uri, null)
+                    ? new Problem("bad-request", reason(status), status, "The request could not be processed", uri,
+                            null)
                     : Problem.internal(uri);
         };
+    }
+
+    private static String reason(int status) {
+        HttpStatus known = HttpStatus.resolve(status); // a status Spring does not name (499) threw here
+        return known == null ? "Bad request" : known.getReasonPhrase();
     }
 }

@@ -94,6 +94,10 @@ class BadInputTest extends HubTestBase {
         assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
 
+        var errorPage = httpGet("/error", null); // Spring's error path asked for by itself: no resource, not a 500
+        assertThat(errorPage.status()).isEqualTo(404);
+        assertThat(errorPage.json().get("type").asText()).isEqualTo("not-found");
+
         var root = httpGet("/", null);
         assertThat(root.status()).isEqualTo(404);
         assertThat(root.json().get("type").asText()).isEqualTo("not-found");

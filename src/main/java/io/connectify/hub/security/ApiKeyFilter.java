@@ -15,8 +15,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * {@code /api/v1/**} needs {@code X-API-Key} with an API or admin key; {@code /api/v1/admin/**} an admin key.
- * The OpenAPI document is public. Webhooks and actuator are outside this filter's paths.
+ * {@code /api/v1/**} needs {@code X-API-Key} with an API or admin key; {@code /api/v1/admin/**} an admin key, and
+ * so does the sandbox outbox ({@code /sandbox/**}): with some providers live and Twilio or SendGrid not, it holds
+ * real customers' messages. The OpenAPI document is public. Webhooks and actuator are outside this filter's paths.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -26,6 +27,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private static final String API = "/api/v1/";
     private static final String ADMIN = "/api/v1/admin/";
     private static final String OPENAPI = "/api/v1/openapi.json";
+    private static final String SANDBOX = "/sandbox/";
 
     private final ApiKeys keys;
     private final ProblemResponder problems;
@@ -38,7 +40,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         // every reading of the path (as sent, decoded, normalised): the routes match the decoded one
-        return !RequestPaths.under(request, API) || RequestPaths.of(request).stream().allMatch(OPENAPI::equals);
+        return !(RequestPaths.under(request, API) || RequestPaths.under(request, SANDBOX))
+                || RequestPaths.of(request).stream().allMatch(OPENAPI::equals);
     }
 
     @Override
@@ -46,12 +49,14 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String key = request.getHeader(HEADER);
         String path = request.getRequestURI();
-        boolean admin = RequestPaths.under(request, ADMIN);
+        boolean admin = RequestPaths.under(request, ADMIN) || RequestPaths.under(request, SANDBOX);
         if (admin ? keys.isAdminKey(key) : keys.isApiKey(key)) {
             chain.doFilter(request, response);
             return;
         }
         if (key == null || !keys.isApiKey(key)) {
+            // RFC 9110 11.6.1: a 401 names how to authenticate
+            response.setHeader("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");
             problems.write(response, new Problem("unauthorized", "Unauthorized", 401,
                     "A valid " + HEADER + " header is required", path, null));
         } else {

@@ -18,6 +18,7 @@ class ApiSecurityTest extends HubTestBase {
             assertThat(response.status()).as("key '%s'", key).isEqualTo(401);
             assertThat(response.header("Content-Type")).startsWith("application/problem+json");
             assertThat(response.json().get("type").asText()).isEqualTo("unauthorized");
+            assertThat(response.header("WWW-Authenticate")).isEqualTo("ApiKey header=\"X-API-Key\"");
         }
         assertThat(httpGet("/api/v1/prices?duration=60", API_KEY).status()).isEqualTo(200);
     }
@@ -29,6 +30,17 @@ class ApiSecurityTest extends HubTestBase {
         assertThat(withApiKey.json().get("type").asText()).isEqualTo("forbidden");
         assertThat(httpGet("/api/v1/admin/bookings", null).status()).isEqualTo(401);
         assertThat(httpGet("/api/v1/admin/bookings", ADMIN_KEY).status()).isEqualTo(200);
+    }
+
+    @Test
+    void theSandboxOutboxNeedsAnAdminKey() {
+        // with Twilio or SendGrid in sandbox and the other providers live, it holds real customers' messages
+        assertThat(httpGet("/sandbox/outbox", null).status()).isEqualTo(401);
+        assertThat(httpGet("/sandbox/%6Futbox", null).status()).isEqualTo(401);
+        assertThat(httpGet("/sandbox/outbox", API_KEY).status()).isEqualTo(403);
+        var admin = httpGet("/sandbox/outbox", ADMIN_KEY);
+        assertThat(admin.status()).isEqualTo(200);
+        assertThat(admin.json().has("sms")).isTrue();
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package io.connectify.hub.resilience;
 
+import io.connectify.hub.web.PathParameters;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.springframework.stereotype.Component;
@@ -18,7 +19,8 @@ public class ApiErrorRouteConfiguration extends RouteConfigurationBuilder {
     public void configuration() {
         routeConfiguration(ID)
                 // remembered at the start: adapter steps clear the headers before calling a provider
-                .interceptFrom().setProperty(ProblemResponder.REQUEST_URI, header(Exchange.HTTP_URI)).end()
+                .interceptFrom().setProperty(ProblemResponder.REQUEST_URI, header(Exchange.HTTP_URI))
+                .process(PathParameters::useDecoded).end()
                 .onException(Exception.class)
                 .handled(true)
                 .bean("problemResponder", "respond");

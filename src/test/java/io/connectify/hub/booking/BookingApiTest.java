@@ -37,6 +37,14 @@ class BookingApiTest extends HubTestBase {
         assertThat(read.status()).isEqualTo(200);
         assertThat(read.json().get("id").asText()).isEqualTo(id);
         assertThat(read.json().get("status").asText()).isEqualTo("PENDING_PAYMENT");
+
+        // the id as the route matched it: decoded, without ;parameters
+        var withParameter = httpGet("/api/v1/bookings/" + id + ";v=1");
+        assertThat(withParameter.status()).as(withParameter.body()).isEqualTo(200);
+        assertThat(withParameter.json().get("id").asText()).isEqualTo(id);
+        var encoded = httpGet("/api/v1/bookings/%" + Integer.toHexString(id.charAt(0)) + id.substring(1));
+        assertThat(encoded.status()).as(encoded.body()).isEqualTo(200);
+        assertThat(encoded.json().get("id").asText()).isEqualTo(id);
     }
 
     @Test

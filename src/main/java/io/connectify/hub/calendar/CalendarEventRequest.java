@@ -2,6 +2,7 @@ package io.connectify.hub.calendar;
 
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -14,7 +15,7 @@ public record CalendarEventRequest(
         @Pattern(regexp = "[a-v0-9]{5,1024}", message = "must be 5-1024 characters of a-v and 0-9") String id,
         @Size(max = 1000) String summary,
         @Size(max = 8000) String description,
-        @Size(max = 40) String start,
-        @Size(max = 40) String end,
+        @Size(max = 40) @Schema(format = "date-time", description = "RFC 3339 with offset") String start,
+        @Size(max = 40) @Schema(format = "date-time", description = "RFC 3339 with offset") String end,
         @Size(max = 20) Map<@Size(max = 44) String, @NotNull @Size(max = 1024) String> privateProperties) {
 }

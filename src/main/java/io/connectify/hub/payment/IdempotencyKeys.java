@@ -18,6 +18,9 @@ import io.connectify.hub.resilience.ValidationException;
  */
 public final class IdempotencyKeys {
 
+    /** What a caller's Idempotency-Key may hold (the API's OpenAPI document states it too). */
+    public static final String CALLER_KEY_PATTERN = "[A-Za-z0-9_\\-:.]{1,255}";
+
     private IdempotencyKeys() {
     }
 
@@ -51,7 +54,7 @@ public final class IdempotencyKeys {
 
     /** A caller's key as Stripe takes it (up to 255 characters), else 400. */
     public static String validated(String callerKey) {
-        if (callerKey == null || !callerKey.matches("[A-Za-z0-9_\\-:.]{1,255}")) {
+        if (callerKey == null || !callerKey.matches(CALLER_KEY_PATTERN)) {
             throw new ValidationException("Idempotency-Key may hold 1-255 letters, digits and _-:.");
         }
         return callerKey;

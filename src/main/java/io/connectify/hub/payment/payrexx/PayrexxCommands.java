@@ -5,6 +5,7 @@ import static io.connectify.hub.payment.RedirectUrls.NOT_HTTP_URL;
 
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -27,12 +28,12 @@ public final class PayrexxCommands {
      * afterwards (absent: the configured ones with the referenceId as booking id, else Payrexx's own result page).
      */
     public record GatewayRequest(
-            @NotNull @Positive @Max(99_999_999) Long amount,
+            @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @NotBlank @Size(max = 250) String purpose,
             @Size(max = 100) String referenceId,
             @Size(max = 20) Map<@Pattern(regexp = "[a-z_]{1,30}") String, @Size(max = 250) String> fields,
-            @Positive @Max(MAX_VALIDITY_MINUTES) Integer validity,
+            @Positive @Max(MAX_VALIDITY_MINUTES) @Schema(minimum = "1", description = "minutes") Integer validity,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String failedUrl,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String cancelUrl) {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -22,7 +23,7 @@ public final class StripeCommands {
 
     /** POST /api/v1/payments/stripe/payment-intents: amount in minor units. */
     public record PaymentIntentRequest(
-            @NotNull @Positive @Max(99_999_999) Long amount,
+            @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @Size(max = 1000) String description,
             @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
@@ -33,7 +34,7 @@ public final class StripeCommands {
      * customer afterwards (else the configured URLs, unless they are a booking's pages).
      */
     public record CheckoutSessionRequest(
-            @NotNull @Positive @Max(99_999_999) Long amount,
+            @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @NotBlank @Size(max = 250) String description,
             @Size(max = 254) String customerEmail,
@@ -46,8 +47,9 @@ public final class StripeCommands {
     public record RefundRequest(
             @NotBlank @Pattern(regexp = "pi_[A-Za-z0-9_]+", message = "must be a PaymentIntent id (pi_...)")
             String paymentIntent,
-            @Positive @Max(99_999_999) Long amount,
-            @Pattern(regexp = "duplicate|fraudulent|requested_by_customer") String reason) {
+            @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units; absent: in full") Long amount,
+            @Pattern(regexp = "duplicate|fraudulent|requested_by_customer")
+            @Schema(allowableValues = {"duplicate", "fraudulent", "requested_by_customer"}) String reason) {
     }
 
     public record PaymentIntentCommand(PaymentIntentRequest request, String idempotencyKey) {

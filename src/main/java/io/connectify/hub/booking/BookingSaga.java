@@ -26,6 +26,7 @@ import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.DuplicateEventException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.SlotNotBookableException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
@@ -723,6 +724,11 @@ public class BookingSaga {
                         + "refund made whose answer was lost): taken as refunded", booking.id(), booking.provider(),
                         booking.paymentReference());
                 return;
+            }
+            if (failure instanceof ValidationException refused) {
+                // the provider refused the hub's own request: the caller's (a cancel's) was fine, so not a 400
+                throw new ProviderException(booking.provider(), ProviderException.Kind.REJECTED, booking.provider()
+                        + " refused the refund of the booking's payment (" + refused.getMessage() + ")", null, refused);
             }
             throw failure;
         }

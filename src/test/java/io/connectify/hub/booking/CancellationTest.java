@@ -193,4 +193,24 @@ class CancellationTest extends Webhooks {
         assertThat(again.header("Idempotent-Replayed")).isNull();
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
     }
+
+    @Test
+    void aRefundStripeRefusesIsAProviderErrorNotTheCallersBadRequest() {
+        String id = confirmedStripeBooking(START);
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo("/v1/refunds"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"invalid_request_error","code":"charge_disputed",
+                         "message":"Charge has been disputed."}}""")));
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                .willReturn(okJson("{\"object\":\"list\",\"data\":[],\"has_more\":false,\"url\":\"/v1/refunds\"}")));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+    }
 }

@@ -9,6 +9,7 @@ import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
 import io.connectify.hub.payment.stripe.StripeProperties;
+import io.connectify.hub.resilience.ResilienceProperties;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
@@ -17,20 +18,32 @@ import org.springframework.stereotype.Component;
 @Component("paymentCommands")
 public class PaymentCommands {
 
-    /**
-     * Stripe lets a Checkout Session expire by itself 30 minutes to 24 hours after it is created; six minutes allow
-     * for the clocks' difference and for the retries of the create, which send the same expires_at (its
-     * Idempotency-Key requires the same parameters) up to some 4 minutes later (10 attempts at a 20 s read timeout).
-     */
-    private static final Duration SOONEST_SESSION_EXPIRY = Duration.ofMinutes(36);
+    /** Stripe lets a Checkout Session expire by itself 30 minutes to 24 hours after it is created. */
+    private static final Duration STRIPE_SOONEST_EXPIRY = Duration.ofMinutes(30);
     private static final Duration LATEST_SESSION_EXPIRY = Duration.ofHours(24).minusMinutes(2);
+    /** For the difference between the hub's clock and Stripe's. */
+    private static final Duration CLOCK_MARGIN = Duration.ofMinutes(2);
 
     private final Clock clock;
     private final StripeProperties stripe;
+    private final Duration soonestSessionExpiry;
 
-    public PaymentCommands(Clock clock, StripeProperties stripe) {
+    public PaymentCommands(Clock clock, StripeProperties stripe, ResilienceProperties resilience) {
         this.clock = clock;
         this.stripe = stripe;
+        this.soonestSessionExpiry = soonestSessionExpiry(stripe, resilience.policyFor("stripe").retry());
+    }
+
+    /**
+     * How soon after now a session may be set to expire: the retries of its create send the same expires_at (its
+     * Idempotency-Key requires the same parameters) as late as every attempt's timeouts and back-off allow, and the
+     * last must still be 30 minutes before it for Stripe. Derived from the settings, where a fixed 36 minutes held
+     * for the default ones only (10 attempts at a 20 s read timeout) and more or longer attempts had Stripe refuse a
+     * retried create.
+     */
+    static Duration soonestSessionExpiry(StripeProperties stripe, ResilienceProperties.Retry retry) {
+        Duration attempt = stripe.connectTimeout().plus(stripe.readTimeout()).plus(retry.maxInterval());
+        return STRIPE_SOONEST_EXPIRY.plus(CLOCK_MARGIN).plus(attempt.multipliedBy(retry.maxAttempts()));
     }
 
     /**
@@ -39,7 +52,7 @@ public class PaymentCommands {
      */
     public CheckoutSessionCommand stripeCheckout(@Body Booking b) {
         Instant now = clock.instant();
-        Instant soonest = now.plus(SOONEST_SESSION_EXPIRY);
+        Instant soonest = now.plus(soonestSessionExpiry);
         Instant latest = now.plus(LATEST_SESSION_EXPIRY);
         Instant hold = b.holdExpiresAt() == null ? soonest : b.holdExpiresAt();
         Instant expiresAt = hold.isBefore(soonest) ? soonest : hold.isAfter(latest) ? latest : hold;

@@ -9,7 +9,8 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Per-provider timeouts for a camel-http endpoint ({@code ?httpClientConfigurer=#...}): how long one attempt may
- * wait for a connection from the pool and for the answer. The component-wide settings stay the defaults.
+ * wait to connect (and for a connection from the pool) and for the answer. The component-wide settings stay the
+ * defaults. (A configurer rather than camel-http's endpoint options: those go on the component's shared client.)
  */
 public class HttpTimeouts implements HttpClientConfigurer {
 
@@ -22,8 +23,11 @@ public class HttpTimeouts implements HttpClientConfigurer {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // the request's connect timeout: the client's own, where the pool's is shared
     public void configureHttpClient(HttpClientBuilder builder) {
         builder.setDefaultRequestConfig(RequestConfig.custom()
+                // the TCP connect: without it the component's 5 s applied whatever the provider's connect-timeout
+                .setConnectTimeout(Timeout.of(connect))
                 .setConnectionRequestTimeout(Timeout.of(connect))
                 .setResponseTimeout(Timeout.of(read))
                 .build());

@@ -33,6 +33,11 @@ public class NotificationDelivery {
             if (!log.lockUnsent(n)) {
                 return null; // a copy of it was sent already
             }
+            String outdated = log.outdated(n);
+            if (outdated != null) {
+                log.skipped(n, outdated);
+                return null;
+            }
             SentNotification sent;
             try {
                 sent = dispatch(n);

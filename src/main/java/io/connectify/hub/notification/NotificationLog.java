@@ -14,13 +14,16 @@ import org.springframework.stereotype.Component;
 
 /**
  * The notification table: queued -> sent (provider reference) -> delivered / failed / undelivered, from Twilio's
- * status callbacks. Failures are counted ({@code connectify_notifications_failed_total}) and listed on the booking.
+ * status callbacks; or queued -> skipped, its booking having moved on before it could be sent. Failures are counted ({@code connectify_notifications_failed_total}) and listed on the booking.
  */
 @Component("notificationLog")
 public class NotificationLog {
 
     /** Statuses after which a later callback never moves a notification back. */
     private static final Set<String> FINAL = Set.of("delivered", "failed", "undelivered", "canceled");
+    /** The kinds of notification that a later state of their booking can make untrue (BookingSaga's kinds). */
+    private static final String CONFIRMATION = "confirmation";
+    private static final String PAYMENT_FAILED = "payment-failed";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
 
@@ -32,6 +35,28 @@ public class NotificationLog {
         this.jdbc = jdbc;
         this.clock = clock;
         this.meters = meters;
+    }
+
+    /**
+     * Why a notification would now tell its customer something no longer true, or null: a confirmation of a booking
+     * since cancelled or refunded, a "payment failed" of one since paid and confirmed (a message held up by a provider
+     * outage and replayed after the booking moved on, which then arrived after the news that superseded it).
+     */
+    public String outdated(Notification n) {
+        if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind()))) {
+            return null;
+        }
+        String status = jdbc.sql("SELECT status FROM booking WHERE id = :id").param("id", n.bookingId())
+                .query(String.class).optional().orElse(null);
+        boolean outdated = CONFIRMATION.equals(n.kind()) ? status != null && !"CONFIRMED".equals(status)
+                : "CONFIRMED".equals(status);
+        return outdated ? "booking-" + status.toLowerCase(java.util.Locale.ROOT) : null;
+    }
+
+    /** A notification not sent because its booking moved on ({@link #outdated}): skipped, never sent or queued again. */
+    public void skipped(Notification n, String reason) {
+        jdbc.sql("UPDATE notification SET status = 'skipped', error_code = :reason, updated_at = :now WHERE id = :id")
+                .param("id", n.id()).param("reason", reason).param("now", now()).update();
     }
 
     public void queued(Notification n) {

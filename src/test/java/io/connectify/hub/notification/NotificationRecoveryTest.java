@@ -313,6 +313,39 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void aConfirmationStillQueuedWhenItsBookingIsCancelledIsSkippedAndTheRefundNoticeSent() throws Exception {
+        stopTheSenderOnceNoNotificationWaits();
+        notify.reset();
+        String id;
+        try {
+            id = confirmedStripeBooking("2026-12-02T10:00:00+01:00"); // its confirmation waits (Twilio down, say)
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+            assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent(); // the refund notice only
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
+        java.util.List<String> refundReferences = new java.util.ArrayList<>();
+        notifications.forEach(n -> {
+            statusesByKind.computeIfAbsent(n.get("kind").asText(), k -> new java.util.ArrayList<>())
+                    .add(n.get("status").asText());
+            if (n.get("kind").asText().equals("refund")) {
+                refundReferences.add(n.path("providerReference").asText(null));
+            }
+        });
+        assertThat(statusesByKind.get("confirmation")).containsExactly("skipped", "skipped");
+        assertThat(statusesByKind.get("refund")).hasSize(2).doesNotContain("skipped");
+        assertThat(refundReferences).hasSize(2).doesNotContainNull(); // sent
+        assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).get(0).getBodyAsString())
+                .doesNotContain("best%C3%A4tigt"); // the German confirmation's "bestätigt"
+    }
+
+    @Test
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
         stopTheSenderOnceNoNotificationWaits();

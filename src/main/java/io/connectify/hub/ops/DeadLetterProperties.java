@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Duration;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -17,6 +18,10 @@ public record DeadLetterProperties(int maxRedeliveries, Duration redeliveryDelay
      * often one instance looks for replays due.
      */
     public record AutoReplay(Duration firstAfter, Duration maxDelay, int maxReplays, Duration interval) {
+
+        public AutoReplay {
+            PropertyChecks.positive("connectify.dead-letters.auto-replay.interval", interval, PropertyChecks.TIMER);
+        }
 
         /** The wait before a message's automatic replay after it has had {@code replays} of them. */
         public Duration delay(int replays) {

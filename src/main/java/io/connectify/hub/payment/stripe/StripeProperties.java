@@ -3,6 +3,7 @@ package io.connectify.hub.payment.stripe;
 import java.time.Duration;
 import java.util.List;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /** Stripe settings; {@code secretKey} unset means the sandbox simulator. */
@@ -14,6 +15,9 @@ public record StripeProperties(String secretKey, List<String> webhookSecrets, Du
     public StripeProperties {
         webhookSecrets = webhookSecrets == null ? List.of()
                 : webhookSecrets.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        // 0 or less refused every signed webhook as stale
+        PropertyChecks.positive("connectify.stripe.webhook-tolerance", webhookTolerance,
+                "the oldest signature accepted");
     }
 
     public boolean live() {

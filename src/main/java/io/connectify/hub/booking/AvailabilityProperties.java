@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -20,4 +21,10 @@ public record AvailabilityProperties(
         Duration buffer,
         Duration minLeadTime,
         Duration maxRange) {
+
+    public AvailabilityProperties {
+        PropertyChecks.notNegative("connectify.availability.buffer", buffer, "free time between appointments");
+        PropertyChecks.notNegative("connectify.availability.min-lead-time", minLeadTime,
+                "earliest bookable start from now: a negative one offered slots already begun");
+    }
 }

@@ -2,6 +2,7 @@ package io.connectify.hub.booking;
 
 import java.time.Duration;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -12,6 +13,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
                                 Duration refundRetryFor, Duration processingHold) {
+
+    public BookingProperties {
+        // both are the periods of singleton routes' timers (booking-api.camel.yaml): at 0 Camel fired once, so
+        // expired holds were released once after the start and never again
+        PropertyChecks.positive("connectify.booking.hold-sweep-interval", holdSweepInterval, PropertyChecks.TIMER);
+        PropertyChecks.positive("connectify.booking.refund-retry-interval", refundRetryInterval, PropertyChecks.TIMER);
+    }
 
     public record Asap(boolean enabled, Duration preparationTime) {
     }

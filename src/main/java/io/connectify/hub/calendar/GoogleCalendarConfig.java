@@ -1,9 +1,12 @@
 package io.connectify.hub.calendar;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import com.google.api.services.calendar.CalendarScopes;
+import com.google.auth.oauth2.ServiceAccountCredentials;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.GoogleCalendarSimulator;
 import io.connectify.hub.sandbox.ProviderMode;
@@ -36,9 +39,26 @@ public class GoogleCalendarConfig {
                 // the path is configuration, not a secret; the key's content never appears anywhere
                 throw new IllegalStateException("connectify.gcal.key-path is not a readable file");
             }
+            requireServiceAccountKey(key);
             return new GoogleCalendarConnection(true, key, null, properties.rootUrl(), null);
         }
         return GoogleCalendarConnection.sandbox(new GoogleCalendarSimulator(sandbox.getObject()));
+    }
+
+    /**
+     * A live key is parsed at start as the client will parse it (google-auth's service-account reader): the client is
+     * made at the first calendar call, so a broken key otherwise failed every booking instead of the start. Neither
+     * the key's content nor the reader's message (which could quote it) goes into the failure; only what kind of
+     * failure it was. Parsing takes milliseconds, and only a live start does it.
+     */
+    static void requireServiceAccountKey(Path key) {
+        try (InputStream in = Files.newInputStream(key)) {
+            ServiceAccountCredentials.fromStream(in);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("connectify.gcal.key-path does not hold a Google service-account key that "
+                    + "parses (" + e.getClass().getSimpleName() + "): use the JSON key file Google Cloud's console "
+                    + "makes for the service account (type service_account, client_email, private_key)");
+        }
     }
 
     /** The sandbox's key is made once the hub is ready: its CPU is not the start's (SandboxServiceAccount). */

@@ -36,8 +36,9 @@ import org.apache.http.client.protocol.HttpClientContext;
  * honours the key's {@code token_uri} and a configurable root URL (so tests and the sandbox run the production
  * client over plain HTTP), fetches no token before the first request, applies the hub's timeouts, and caps
  * Google's own retries: one token refresh and retry after a 401, nothing else. The hub's retry policy decides
- * the rest. The key is read when the client is made, so a broken key stops the start; with {@code awaitKey} (the
- * sandbox, whose key is made after the start) it is read at the client's first request, once that returns.
+ * the rest. The key is read when the client is made, which Camel does at the first calendar call (GoogleCalendarConfig
+ * parses a live key at start, so a broken one stops the start); with {@code awaitKey} (the sandbox, whose key is made
+ * after the start) it is read at the client's first request, once that returns.
  */
 public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFactory {
 

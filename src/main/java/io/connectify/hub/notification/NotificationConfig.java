@@ -1,6 +1,10 @@
 package io.connectify.hub.notification;
 
+import java.util.List;
+import java.util.Map;
+
 import com.twilio.http.TwilioRestClient;
+import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
 import io.connectify.hub.sandbox.Outbox;
@@ -9,6 +13,8 @@ import io.connectify.hub.sandbox.SandboxServer;
 import io.connectify.hub.sandbox.SendGridSimulator;
 import io.connectify.hub.sandbox.TwilioSimulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,15 +26,19 @@ public class NotificationConfig {
     public static final String TWILIO = "twilio";
     public static final String SENDGRID = "sendgrid";
 
+    private static final Logger log = LoggerFactory.getLogger(NotificationConfig.class);
+
     @Bean
     TwilioConnection twilioConnection(TwilioProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
                                       Outbox outbox) {
         if (p.live()) {
+            // blank values are null here (TwilioProperties): an empty environment variable is a missing one
             if (p.apiKeySid() == null || p.apiKeySecret() == null || p.authToken() == null
                     || (p.fromNumber() == null && p.messagingServiceSid() == null)) {
                 throw new IllegalStateException("connectify.twilio.account-sid is set: api-key-sid, api-key-secret, "
                         + "auth-token and from-number or messaging-service-sid are required too");
             }
+            warnOfLocalPublicUrl(p);
             return new TwilioConnection(true, p.apiBase(), p.accountSid(), p.apiKeySid(), p.apiKeySecret(),
                     p.authToken(), p::publicBaseUrl);
         }
@@ -36,6 +46,16 @@ public class NotificationConfig {
         // in the sandbox Twilio calls the hub directly, so the public URL is the hub's own
         return new TwilioConnection(false, simulator.apiBase(), TwilioSimulator.ACCOUNT_SID, TwilioSimulator.API_KEY_SID,
                 TwilioSimulator.API_KEY_SECRET, TwilioSimulator.AUTH_TOKEN, hub::baseUrl);
+    }
+
+    /** Live, a WARN at start when Twilio is to call the hub's status callbacks at localhost: none would arrive. */
+    static void warnOfLocalPublicUrl(TwilioProperties p) {
+        List<String> local = PropertyChecks.pointingAtLocalhost(Map.of("connectify.twilio.public-base-url",
+                p.publicBaseUrl() == null ? "" : p.publicBaseUrl()));
+        if (!local.isEmpty()) {
+            log.warn("Twilio is live but connectify.twilio.public-base-url still points at localhost: Twilio cannot "
+                    + "reach the hub's status callbacks there, so no delivery status arrives");
+        }
     }
 
     @Bean

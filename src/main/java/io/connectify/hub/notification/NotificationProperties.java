@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import java.time.Duration;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -11,4 +12,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.notifications")
 public record NotificationProperties(int rate, long periodMillis, String queue, boolean consumerEnabled,
                                      Duration recoveryInterval, Duration recoverAfter) {
+
+    public NotificationProperties {
+        PropertyChecks.atLeast("connectify.notifications.rate", rate, 1, "messages per period: 0 would send none");
+        PropertyChecks.atLeast("connectify.notifications.period-millis", periodMillis, 1, "the throttle's period");
+        PropertyChecks.positive("connectify.notifications.recovery-interval", recoveryInterval, PropertyChecks.TIMER);
+    }
 }

@@ -1,15 +1,38 @@
 package io.connectify.hub.notification;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Twilio settings; {@code accountSid} unset means the sandbox simulator. */
+/**
+ * Twilio settings; {@code accountSid} decides the mode: unset means the sandbox simulator. A blank value counts as
+ * unset (an environment variable set to nothing binds as ""). The API key and auth token without the account SID
+ * stop the start: the sandbox would ignore them, and the operator believe Twilio live. Live, the API base must be
+ * https (or http to a loopback address, a fake), since the API key goes with every request.
+ */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
                                String fromNumber, String messagingServiceSid, String operatorNumber,
                                String publicBaseUrl, String apiBase, java.time.Duration connectTimeout,
                                java.time.Duration readTimeout) {
 
+    public TwilioProperties {
+        accountSid = PropertyChecks.blankToNull(accountSid);
+        apiKeySid = PropertyChecks.blankToNull(apiKeySid);
+        apiKeySecret = PropertyChecks.blankToNull(apiKeySecret);
+        authToken = PropertyChecks.blankToNull(authToken);
+        fromNumber = PropertyChecks.blankToNull(fromNumber);
+        messagingServiceSid = PropertyChecks.blankToNull(messagingServiceSid);
+        operatorNumber = PropertyChecks.blankToNull(operatorNumber);
+        if (accountSid == null) {
+            PropertyChecks.noCredentialsWithoutTheMode("connectify.twilio.account-sid", "CONNECTIFY_TWILIO_ACCOUNTSID",
+                    "connectify.twilio.api-key-sid", apiKeySid, "connectify.twilio.api-key-secret", apiKeySecret,
+                    "connectify.twilio.auth-token", authToken);
+        } else {
+            PropertyChecks.secureOrLoopback("connectify.twilio.api-base", apiBase);
+        }
+    }
+
     public boolean live() {
-        return accountSid != null && !accountSid.isBlank();
+        return accountSid != null;
     }
 }

@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Duration;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -19,6 +20,12 @@ public record DeadLetterProperties(int maxRedeliveries, Duration redeliveryDelay
      */
     public record AutoReplay(Duration firstAfter, Duration maxDelay, int maxReplays, Duration interval,
                              Duration overdueAfter) {
+
+        public AutoReplay {
+            PropertyChecks.positive("connectify.dead-letters.auto-replay.interval", interval, PropertyChecks.TIMER);
+            PropertyChecks.positive("connectify.dead-letters.auto-replay.overdue-after", overdueAfter,
+                    "a replay due longer than this counts as overdue");
+        }
 
         /** The wait before a message's automatic replay after it has had {@code replays} of them. */
         public Duration delay(int replays) {

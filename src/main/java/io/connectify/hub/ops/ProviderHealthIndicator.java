@@ -1,20 +1,27 @@
 package io.connectify.hub.ops;
 
+import java.util.Map;
+
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.ProviderMode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 
-/** One provider's health: its mode and circuit state; DOWN while the circuit is open. */
+/**
+ * One provider's health: its mode and circuit state, and any fixed details of its configuration; DOWN while the
+ * circuit is open.
+ */
 public class ProviderHealthIndicator implements HealthIndicator {
 
     private final ProviderMode mode;
     private final ProviderResilience resilience;
+    private final Map<String, Object> details;
 
-    public ProviderHealthIndicator(ProviderMode mode, ProviderResilience resilience) {
+    public ProviderHealthIndicator(ProviderMode mode, ProviderResilience resilience, Map<String, Object> details) {
         this.mode = mode;
         this.resilience = resilience;
+        this.details = details;
     }
 
     @Override
@@ -26,6 +33,7 @@ public class ProviderHealthIndicator implements HealthIndicator {
         return health.withDetail("mode", mode.label())
                 .withDetail("circuit", state.name())
                 .withDetail("failureRate", breaker.getMetrics().getFailureRate())
+                .withDetails(details)
                 .build();
     }
 }

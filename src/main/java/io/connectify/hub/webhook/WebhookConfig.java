@@ -108,9 +108,17 @@ public class WebhookConfig {
                 .setPageSyncTimeout(nanos);
     }
 
-    /** The write-ahead inbox the webhook ingress routes enqueue verified events through (see its comment). */
+    /**
+     * The write-ahead inbox the webhook ingress routes enqueue verified events through (see its comment). On by
+     * default with the embedded broker, off with an external one ({@code spring.artemis.mode=native}): the inbox is a
+     * journal on this instance's disk, and an event acknowledged into it waits there for this instance to forward it,
+     * where with an external broker it should be in the broker before it is acknowledged. Before, it stayed on with
+     * an external broker unless the scale-out profile was active. An explicit
+     * {@code connectify.webhooks.inbox.enabled} wins either way.
+     */
     @Bean
-    WebhookInbox webhookInbox(@Value("${connectify.webhooks.inbox.enabled}") boolean enabled,
+    WebhookInbox webhookInbox(@Value("${connectify.webhooks.inbox.enabled:}") String enabledSetting,
+            @Value("${spring.artemis.mode:}") String brokerMode,
             @Value("${connectify.webhooks.inbox.directory}") File directory,
             @Value("${connectify.queues.journal-flush-interval}") Duration flushInterval,
             @Value("${connectify.webhooks.inbox.memory}") DataSize memory,
@@ -124,7 +132,7 @@ public class WebhookConfig {
         // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and the
         // database's, DatabaseTransactions), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
-        return new WebhookInbox(enabled, directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
+        return new WebhookInbox(inboxEnabled(enabledSetting, brokerMode), directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
                 new TransactionTemplate(brokerTransactions),
                 new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
@@ -168,6 +176,19 @@ public class WebhookConfig {
             return (moving ? Health.up() : Health.down()).withDetail("enabled", true)
                     .withDetail("waiting", inbox.waiting()).withDetail("waitingBytes", inbox.waitingBytes())
                     .withDetail("oldestWaitingSeconds", oldest.toSeconds()).build();
+        };
+    }
+
+    /** The inbox's setting if there is one, else on unless the broker is external (Artemis mode native). */
+    static boolean inboxEnabled(String setting, String brokerMode) {
+        if (setting == null || setting.isBlank()) {
+            return !"native".equalsIgnoreCase(brokerMode == null ? "" : brokerMode.trim());
+        }
+        return switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("connectify.webhooks.inbox.enabled must be true, false or "
+                    + "empty (on with the embedded broker, off with an external one), not '" + setting + "'");
         };
     }
 

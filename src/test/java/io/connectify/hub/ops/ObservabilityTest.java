@@ -84,6 +84,16 @@ class ObservabilityTest extends HubTestBase {
     }
 
     @Test
+    void healthSaysALiveStripeRunsOnATestModeKey() {
+        // the tests run Stripe live against a fake, with a key sk_test_...: Stripe would take no real payment with it
+        var stripe = httpGet("/actuator/health", null).json().get("components").get("providers").get("components")
+                .get("stripe");
+
+        assertThat(stripe.get("details").get("mode").asText()).isEqualTo("live");
+        assertThat(stripe.get("details").get("keyMode").asText()).isEqualTo("test");
+    }
+
+    @Test
     void healthAndMetricsShowTheWebhookInbox() {
         var inbox = httpGet("/actuator/health", null).json().get("components").get("webhookInbox");
 

@@ -81,6 +81,123 @@ class OpsArtifactsTest extends HubTestBase {
                 .allSatisfy(name -> assertThat(example).contains("# " + name + "="));
     }
 
+    /**
+     * compose's environment: wins over its env_file: a CONNECTIFY_* entry there replaced hub.env's value, and
+     * {@code CONNECTIFY_SECURITY_APIKEYS: ${CONNECTIFY_SECURITY_APIKEYS:-}} blanked the API keys an operator put in
+     * hub.env. Every hub setting is hub.env's, its example names the API keys, and every setting of the five providers
+     * but their test-only API addresses and timeouts.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeLeavesEveryHubSettingToHubEnvAndItsExampleNamesThem() throws Exception {
+        Map<String, Object> hub = (Map<String, Object>) services().get("hub");
+        Map<String, Object> environment = (Map<String, Object>) hub.get("environment");
+        assertThat(environment.keySet()).noneMatch(name -> name.startsWith("CONNECTIFY_"));
+
+        String example = Files.readString(Path.of("docker", "hub.env.example"));
+        assertThat(example).contains("# CONNECTIFY_SECURITY_APIKEYS=", "# CONNECTIFY_SECURITY_ADMINKEYS=");
+        Map<Class<?>, String> providers = Map.of(
+                io.connectify.hub.payment.stripe.StripeProperties.class, "STRIPE",
+                io.connectify.hub.payment.payrexx.PayrexxProperties.class, "PAYREXX",
+                io.connectify.hub.notification.TwilioProperties.class, "TWILIO",
+                io.connectify.hub.notification.SendGridProperties.class, "SENDGRID",
+                io.connectify.hub.calendar.GoogleCalendarProperties.class, "GCAL");
+        Set<String> notForOperators = Set.of("apiBase", "rootUrl", "connectTimeout", "readTimeout", "webhookTolerance",
+                "applicationName", "maxListRange");
+        for (var provider : providers.entrySet()) {
+            for (var component : provider.getKey().getRecordComponents()) {
+                if (!notForOperators.contains(component.getName())) {
+                    assertThat(example).contains("# CONNECTIFY_" + provider.getValue() + "_"
+                            + component.getName().toUpperCase(java.util.Locale.ROOT) + "=");
+                }
+            }
+        }
+        // every replica reads hub.env whole: a member id there would be every replica's, and two equal ids both lead
+        assertThat(example).doesNotContainPattern("(?m)^#?\\s*CONNECTIFY_CLUSTER_MEMBERID=")
+                .contains("Never set CONNECTIFY_CLUSTER_MEMBERID here");
+        assertThat(example.lines()).allMatch(line -> line.isBlank() || line.startsWith("#"));
+    }
+
+    /** The docker files point operators only at README sections that exist. */
+    @Test
+    void theDockerFilesNameReadmeSectionsThatExist() throws IOException {
+        Set<String> headings = new TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("README.md"))) {
+            if (line.startsWith("#")) {
+                headings.add(line.replaceFirst("^#+\\s*", "").trim());
+            }
+        }
+        List<String> named = new ArrayList<>();
+        for (Path file : List.of(Path.of("docker", "hub.env.example"), Path.of("docker", "compose.yaml"),
+                Path.of("docker", "Dockerfile"))) {
+            Matcher section = Pattern.compile("README, \"([^\"]+)\"").matcher(Files.readString(file));
+            while (section.find()) {
+                named.add(section.group(1));
+            }
+        }
+        assertThat(named).isNotEmpty().allSatisfy(name -> assertThat(headings).contains(name));
+    }
+
+    /**
+     * The external broker's redelivery of the hub's queues is the embedded broker's (README, Scale-out): Artemis's
+     * defaults (10 attempts, no delay) put an event on the DLQ queue within seconds of a database outage. The
+     * broker properties compose hands the broker are read here with Artemis's own parser; compose starts the hub
+     * once the broker takes connections.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theExternalBrokerRedeliversTheHubsQueuesAsTheEmbeddedOneAndIsWaitedFor() throws Exception {
+        Map<String, Object> application = new Yaml().load(Files.readString(
+                Path.of("src", "main", "resources", "application.yaml")));
+        Map<String, Object> queues = (Map<String, Object>) ((Map<String, Object>) application.get("connectify"))
+                .get("queues");
+        String embeddedQueues = (String) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                application.get("spring")).get("artemis")).get("embedded")).get("queues");
+
+        var broker = new org.apache.activemq.artemis.core.config.impl.ConfigurationImpl();
+        broker.parseProperties(Path.of("docker", "artemis", "broker.properties").toAbsolutePath().toString());
+        assertThat(broker.getStatus()).doesNotContain("\"errors\":[{");
+        for (String queue : embeddedQueues.split(",")) {
+            var settings = broker.getAddressSettings().get(queue);
+            assertThat(settings).as(queue).isNotNull();
+            assertThat(settings.getMaxDeliveryAttempts()).as(queue).isEqualTo(queues.get("max-delivery-attempts"));
+            assertThat(settings.getRedeliveryDelay()).as(queue).isEqualTo(
+                    org.springframework.boot.convert.DurationStyle.detectAndParse(
+                            String.valueOf(queues.get("redelivery-delay"))).toMillis());
+            assertThat(settings.getRedeliveryMultiplier()).as(queue).isEqualTo(2.0);
+            assertThat(settings.getMaxRedeliveryDelay()).as(queue).isEqualTo(60_000);
+            assertThat(settings.getDefaultGroupBuckets()).as(queue).isEqualTo(queues.get("order-group-buckets"));
+            assertThat(String.valueOf(settings.getDeadLetterAddress())).as(queue).isEqualTo("DLQ");
+        }
+
+        Map<String, Object> artemis = (Map<String, Object>) services().get("artemis");
+        List<String> command = (List<String>) artemis.get("command");
+        String mounted = command.get(command.indexOf("--properties") + 1);
+        assertThat((List<String>) artemis.get("volumes")).contains("./artemis/broker.properties:" + mounted + ":ro");
+        assertThat(artemis).containsKey("healthcheck");
+        Map<String, Object> dependsOn = (Map<String, Object>) ((Map<String, Object>) services().get("hub"))
+                .get("depends_on");
+        for (String dependency : List.of("postgres", "artemis")) {
+            assertThat((Map<String, Object>) dependsOn.get(dependency)).as(dependency)
+                    .containsEntry("condition", "service_healthy");
+            assertThat((Map<String, Object>) services().get(dependency)).as(dependency).containsKey("healthcheck");
+        }
+    }
+
+    /** A single hub keeps its database, broker journal and inbox (./data under /app) in a volume, not the container. */
+    @Test
+    void theImageKeepsTheHubsDataInAVolume() throws IOException {
+        List<String> dockerfile = Files.readAllLines(Path.of("docker", "Dockerfile"));
+        assertThat(dockerfile).contains("WORKDIR /app");
+        assertThat(dockerfile).anyMatch(line -> line.matches("VOLUME \\[\"/app/data\"]"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> services() throws IOException {
+        return (Map<String, Object>) new Yaml().<Map<String, Object>>load(
+                Files.readString(Path.of("docker", "compose.yaml"))).get("services");
+    }
+
     @Test
     void theImageIsBuiltFromFilesTheBuildContextSendsAndNoSecretsFileIsCommitted() throws IOException {
         List<String> ignored = Files.readAllLines(Path.of(".dockerignore")).stream()

@@ -53,8 +53,9 @@ class BrokerRoundTripsTest extends Webhooks {
     @Value("${connectify.notifications.queue}")
     String notifications;
 
-    @Value("${connectify.webhooks.inbox.enabled}")
-    boolean inboxEnabled;
+    /** On or off by its setting or by the broker (WebhookConfig): whichever the inbox took. */
+    @Autowired
+    WebhookInbox inbox;
 
     /** Session packets as the broker received them, in order, each with the session it came on. */
     private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -97,10 +98,10 @@ class BrokerRoundTripsTest extends Webhooks {
             assertThat(queued).allSatisfy(send -> {
                 // without the inbox the request's 200 waits for the broker's answer to its send; the inbox's
                 // forwarder sends in a transaction and waits for the commit (WebhookInboxTransactionsTest)
-                assertThat(send.isRequiresResponse()).as("a blocking send").isEqualTo(!inboxEnabled);
+                assertThat(send.isRequiresResponse()).as("a blocking send").isEqualTo(!inbox.enabled());
                 assertThat(send.getMessage().isDurable()).isTrue();
             });
-            if (!queued.isEmpty() && inboxEnabled) {
+            if (!queued.isEmpty() && inbox.enabled()) {
                 assertThat(packets.subList(indexOf(packets, queued.get(queued.size() - 1)), packets.size()))
                         .as("a commit after the session's last send").anyMatch(SessionCommitMessage.class::isInstance);
             }

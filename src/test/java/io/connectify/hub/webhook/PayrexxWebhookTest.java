@@ -144,8 +144,10 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         transactionReported(4720, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
-                .extracting(n -> n.get("kind").asText()).isNotEmpty().doesNotContain("payment-failed");
+        // the confirmation's notifications are logged after the status is committed (BookingSaga.notifyOnce)
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                        .extracting(n -> n.get("kind").asText()).isNotEmpty().doesNotContain("payment-failed"));
     }
 
     @Test

@@ -1,11 +1,18 @@
 package io.connectify.hub.payment.payrexx;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
 import io.connectify.hub.sandbox.PayrexxSimulator;
 import io.connectify.hub.sandbox.ProviderMode;
 import io.connectify.hub.sandbox.SandboxServer;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,6 +23,8 @@ public class PayrexxConfig {
 
     public static final String PROVIDER = "payrexx";
 
+    private static final Logger log = LoggerFactory.getLogger(PayrexxConfig.class);
+
     @Bean
     PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub) {
         if (p.live()) {
@@ -24,6 +33,7 @@ public class PayrexxConfig {
                 throw new IllegalStateException("connectify.payrexx.api-key is set: instance-name and a webhook-token "
                         + "of at least 16 characters are required too");
             }
+            warnOfLocalRedirects(p);
             return new PayrexxConnection(true, p.apiBase(), p.instanceName(), p.apiKey(), p.webhookToken(),
                     p.useApiKeyHeader());
         }
@@ -31,6 +41,19 @@ public class PayrexxConfig {
                 () -> hub.baseUrl() + "/webhooks/payrexx/" + PayrexxSimulator.WEBHOOK_TOKEN);
         return new PayrexxConnection(false, simulator.apiBase(), PayrexxSimulator.INSTANCE, PayrexxSimulator.API_KEY,
                 PayrexxSimulator.WEBHOOK_TOKEN, p.useApiKeyHeader());
+    }
+
+    /** Live, a WARN at start for payment page redirects that still point at localhost. */
+    static void warnOfLocalRedirects(PayrexxProperties p) {
+        Map<String, String> redirects = new LinkedHashMap<>();
+        redirects.put("connectify.payrexx.success-url", p.successUrl());
+        redirects.put("connectify.payrexx.failed-url", p.failedUrl());
+        redirects.put("connectify.payrexx.cancel-url", p.cancelUrl());
+        List<String> local = PropertyChecks.pointingAtLocalhost(redirects);
+        if (!local.isEmpty()) {
+            log.warn("Payrexx is live but {} still point at localhost: customers leaving the payment page are sent to "
+                    + "their own machine", String.join(" and ", local));
+        }
     }
 
     @Bean

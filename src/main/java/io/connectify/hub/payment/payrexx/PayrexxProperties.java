@@ -1,14 +1,32 @@
 package io.connectify.hub.payment.payrexx;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Payrexx settings; {@code apiKey} and {@code instanceName} unset mean the sandbox simulator. */
+/**
+ * Payrexx settings; {@code apiKey} decides the mode: unset means the sandbox simulator. A blank value counts as unset
+ * (an environment variable set to nothing binds as ""). The instance name and webhook token without the API key
+ * stop the start: the sandbox would ignore them, and the operator believe Payrexx live. Live, the API base must be
+ * https (or http to a loopback address, a fake), since the API key goes with every request.
+ */
 @ConfigurationProperties("connectify.payrexx")
 public record PayrexxProperties(String apiKey, String instanceName, String webhookToken, String apiBase,
                                 boolean useApiKeyHeader, String successUrl, String failedUrl, String cancelUrl,
                                 java.time.Duration connectTimeout, java.time.Duration readTimeout) {
 
+    public PayrexxProperties {
+        apiKey = PropertyChecks.blankToNull(apiKey);
+        instanceName = PropertyChecks.blankToNull(instanceName);
+        webhookToken = PropertyChecks.blankToNull(webhookToken);
+        if (apiKey == null) {
+            PropertyChecks.noCredentialsWithoutTheMode("connectify.payrexx.api-key", "CONNECTIFY_PAYREXX_APIKEY",
+                    "connectify.payrexx.instance-name", instanceName, "connectify.payrexx.webhook-token", webhookToken);
+        } else {
+            PropertyChecks.secureOrLoopback("connectify.payrexx.api-base", apiBase);
+        }
+    }
+
     public boolean live() {
-        return apiKey != null && !apiKey.isBlank();
+        return apiKey != null;
     }
 }

@@ -2,16 +2,21 @@ package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import com.stripe.StripeClient;
+import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
 import io.connectify.hub.sandbox.ProviderMode;
 import io.connectify.hub.sandbox.SandboxServer;
 import io.connectify.hub.sandbox.StripeSimulator;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,6 +27,8 @@ public class StripeConfig {
 
     public static final String PROVIDER = "stripe";
 
+    private static final Logger log = LoggerFactory.getLogger(StripeConfig.class);
+
     @Bean
     StripeConnection stripeConnection(StripeProperties properties, ObjectProvider<SandboxServer> sandbox,
                                       HubAddress hub, Clock clock) {
@@ -30,6 +37,7 @@ public class StripeConfig {
                 throw new IllegalStateException("connectify.stripe.secret-key is set but webhook-secrets is empty: "
                         + "set CONNECTIFY_STRIPE_WEBHOOKSECRETS so webhooks can be verified");
             }
+            warnOfLiveMisfits(properties);
             return new StripeConnection(true, properties.apiBase(), properties.secretKey(),
                     properties.webhookSecrets());
         }
@@ -40,6 +48,25 @@ public class StripeConfig {
         var secrets = new ArrayList<>(properties.webhookSecrets());
         secrets.add(simulator.webhookSecret());
         return new StripeConnection(false, simulator.apiBase(), StripeSimulator.SECRET_KEY, List.copyOf(secrets));
+    }
+
+    /**
+     * Live settings that work but are likely wrong, each a WARN at start: a test-mode key (Stripe takes no real
+     * payment; the health's keyMode says "test" too) and Checkout redirects still to localhost.
+     */
+    static void warnOfLiveMisfits(StripeProperties properties) {
+        if ("test".equals(properties.keyMode())) {
+            log.warn("connectify.stripe.secret-key is a Stripe test-mode key (sk_test_/rk_test_) while Stripe is live: "
+                    + "Stripe takes no real payment with it");
+        }
+        Map<String, String> redirects = new LinkedHashMap<>();
+        redirects.put("connectify.stripe.success-url", properties.successUrl());
+        redirects.put("connectify.stripe.cancel-url", properties.cancelUrl());
+        List<String> local = PropertyChecks.pointingAtLocalhost(redirects);
+        if (!local.isEmpty()) {
+            log.warn("Stripe is live but {} still point at localhost: customers leaving Checkout are sent to their "
+                    + "own machine", String.join(" and ", local));
+        }
     }
 
     @Bean

@@ -3,20 +3,46 @@ package io.connectify.hub.payment.stripe;
 import java.time.Duration;
 import java.util.List;
 
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
-/** Stripe settings; {@code secretKey} unset means the sandbox simulator. */
+/**
+ * Stripe settings; {@code secretKey} unset (or blank) means the sandbox simulator. Webhook secrets without it are
+ * fine: the sandbox accepts events they sign besides its own (the Stripe CLI). Live, the API base must be https (or
+ * http to a loopback address, a fake), since the secret key goes with every request.
+ */
 @ConfigurationProperties("connectify.stripe")
 public record StripeProperties(String secretKey, List<String> webhookSecrets, Duration webhookTolerance,
                                String apiBase, Duration connectTimeout, Duration readTimeout, String successUrl,
                                String cancelUrl) {
 
     public StripeProperties {
+        secretKey = PropertyChecks.blankToNull(secretKey);
         webhookSecrets = webhookSecrets == null ? List.of()
                 : webhookSecrets.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+        // 0 or less refused every signed webhook as stale
+        PropertyChecks.positive("connectify.stripe.webhook-tolerance", webhookTolerance,
+                "the oldest signature accepted");
+        if (secretKey != null) {
+            PropertyChecks.secureOrLoopback("connectify.stripe.api-base", apiBase);
+        }
     }
 
     public boolean live() {
-        return secretKey != null && !secretKey.isBlank();
+        return secretKey != null;
+    }
+
+    /**
+     * "test" for a test-mode key (a secret key {@code sk_test_} or a restricted key {@code rk_test_}: Stripe takes no
+     * real payment with it), "live" for a live-mode one, "unknown" otherwise; never any of the key itself.
+     */
+    public String keyMode() {
+        if (secretKey == null) {
+            return "unknown";
+        }
+        if (secretKey.startsWith("sk_test_") || secretKey.startsWith("rk_test_")) {
+            return "test";
+        }
+        return secretKey.startsWith("sk_live_") || secretKey.startsWith("rk_live_") ? "live" : "unknown";
     }
 }

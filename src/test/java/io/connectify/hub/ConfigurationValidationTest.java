@@ -1,0 +1,142 @@
+package io.connectify.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import io.connectify.hub.booking.AvailabilityProperties;
+import io.connectify.hub.booking.BookingProperties;
+import io.connectify.hub.notification.NotificationProperties;
+import io.connectify.hub.ops.DatabaseProperties;
+import io.connectify.hub.ops.DeadLetterProperties;
+import io.connectify.hub.ops.RetentionProperties;
+import io.connectify.hub.ops.cluster.ClusterProperties;
+import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.stripe.StripeProperties;
+import io.connectify.hub.web.HttpProperties;
+import org.assertj.core.util.Throwables;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ClassPathResource;
+
+/**
+ * Values the hub cannot work with stop the start, with a message naming the property, where before they were taken
+ * and failed later (a timer of 0 ran once, an unknown default provider failed every booking) or silently meant
+ * something else (a negative retention kept records for ever). Bound as Spring Boot binds them at start: over
+ * application.yaml.
+ */
+class ConfigurationValidationTest {
+
+    static Stream<Arguments> refused() {
+        return Stream.of(
+                refused(BookingProperties.class, "connectify.booking.hold-sweep-interval", "0s"),
+                refused(BookingProperties.class, "connectify.booking.hold-sweep-interval", "-30s"),
+                refused(BookingProperties.class, "connectify.booking.refund-retry-interval", "0s"),
+                refused(NotificationProperties.class, "connectify.notifications.recovery-interval", "0s"),
+                refused(NotificationProperties.class, "connectify.notifications.rate", "0"),
+                refused(NotificationProperties.class, "connectify.notifications.period-millis", "0"),
+                refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.interval", "0s"),
+                refused(RetentionProperties.class, "connectify.retention.sweep-interval", "0s"),
+                refused(DatabaseProperties.class, "connectify.database.compact-interval", "0s"),
+                refused(PaymentProperties.class, "connectify.payment.refund-cut-off", "-1h"),
+                refused(AvailabilityProperties.class, "connectify.availability.buffer", "-15m"),
+                refused(AvailabilityProperties.class, "connectify.availability.min-lead-time", "-1h"),
+                refused(PaymentProperties.class, "connectify.payment.default-provider", "paypal"),
+                refused(PaymentProperties.class, "connectify.payment.provider-by-currency.EUR", "paypal"),
+                refused(PaymentProperties.class, "connectify.payment.cancelled-event", "keep"),
+                refused(StripeProperties.class, "connectify.stripe.webhook-tolerance", "0s"),
+                refused(HttpProperties.class, "connectify.http.max-body-bytes", "0"),
+                refused(HttpProperties.class, "connectify.http.max-body-bytes", "-1"),
+                refused(RetentionProperties.class, "connectify.retention.processed-events", "-1d"),
+                refused(RetentionProperties.class, "connectify.retention.audit", "-1d"),
+                refused(RetentionProperties.class, "connectify.retention.processed-events", "2d"),
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "10s"),
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"));
+    }
+
+    @ParameterizedTest(name = "{1}={2}")
+    @MethodSource("refused")
+    void aValueTheHubCannotWorkWithIsRefusedByName(Class<?> type, String property, String value) throws IOException {
+        String prefix = prefixOf(type);
+
+        assertThatThrownBy(() -> bind(prefix, type, Map.of(property, value)))
+                .satisfies(e -> assertThat(Throwables.getRootCause(e))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(property));
+    }
+
+    @Test
+    void theDefaultsAndTheDocumentedSpecialValuesAreTaken() throws IOException {
+        for (Class<?> type : List.of(BookingProperties.class, NotificationProperties.class, DeadLetterProperties.class,
+                RetentionProperties.class, DatabaseProperties.class, PaymentProperties.class,
+                AvailabilityProperties.class, StripeProperties.class, HttpProperties.class, ClusterProperties.class)) {
+            assertThat(bind(prefixOf(type), type, Map.of())).as(type.getSimpleName()).isNotNull();
+        }
+        // 0 keeps records for ever, as documented; 3 days is Stripe's retry window
+        RetentionProperties forever = bind("connectify.retention", RetentionProperties.class, Map.of(
+                "connectify.retention.processed-events", "0", "connectify.retention.audit", "0"));
+        assertThat(forever.processedEvents()).isZero();
+        assertThat(bind("connectify.retention", RetentionProperties.class,
+                Map.of("connectify.retention.processed-events", "3d")).processedEvents()).isEqualTo(Duration.ofDays(3));
+        assertThat(bind("connectify.availability", AvailabilityProperties.class,
+                Map.of("connectify.availability.buffer", "0s")).buffer()).isZero();
+    }
+
+    @Test
+    void providerNamesAreTakenInAnyCase() throws IOException {
+        PaymentProperties payment = bind("connectify.payment", PaymentProperties.class, Map.of(
+                "connectify.payment.default-provider", "Stripe", "connectify.payment.provider-by-currency.EUR",
+                " PAYREXX", "connectify.payment.cancelled-event", "Mark-Cancelled"));
+
+        // the payment router compares with the lower-case names
+        assertThat(payment.providerFor(null, "USD")).isEqualTo("stripe");
+        assertThat(payment.providerFor(null, "EUR")).isEqualTo("payrexx");
+        assertThat(payment.deleteCancelledEvents()).isFalse();
+    }
+
+    @Test
+    void theStartFailsWithTheMessage() {
+        new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(BookingOnly.class)
+                .withPropertyValues("connectify.booking.hold-sweep-interval=0s")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("connectify.booking.hold-sweep-interval must be longer than 0"));
+    }
+
+    @EnableConfigurationProperties(BookingProperties.class)
+    static class BookingOnly {
+    }
+
+    private static Arguments refused(Class<?> type, String property, String value) {
+        return Arguments.of(type, property, value);
+    }
+
+    private static String prefixOf(Class<?> type) {
+        return type.getAnnotation(org.springframework.boot.context.properties.ConfigurationProperties.class).value();
+    }
+
+    private static <T> T bind(String prefix, Class<T> type, Map<String, Object> overrides) throws IOException {
+        List<PropertySource<?>> sources = new ArrayList<>();
+        sources.add(new MapPropertySource("overrides", overrides));
+        sources.addAll(new YamlPropertySourceLoader().load("application.yaml",
+                new ClassPathResource("application.yaml")));
+        return new Binder(ConfigurationPropertySources.from(sources)).bind(prefix, type).get();
+    }
+}

@@ -1,0 +1,88 @@
+package io.connectify.hub.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+import java.nio.file.Path;
+
+import javax.sql.DataSource;
+
+import jakarta.jms.ConnectionFactory;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The webhook inbox (a journal on this instance's disk) follows the broker unless it is set: on with the embedded
+ * broker, off with an external one (spring.artemis.mode native), where each webhook must be in the broker before it
+ * is acknowledged. Before, it stayed on with an external broker unless the scale-out profile was active. The inbox's
+ * health says which: its detail {@code enabled}. WebhookConfig on application.yaml, nothing else of the hub.
+ */
+class WebhookInboxDefaultTest {
+
+    @TempDir
+    Path inbox;
+
+    @Test
+    void onWithTheEmbeddedBroker() {
+        runner().run(context -> assertThat(inboxEnabled(context.getBean("webhookInboxHealthIndicator",
+                HealthIndicator.class))).isTrue());
+    }
+
+    @Test
+    void offWithAnExternalBroker() {
+        runner().withPropertyValues("spring.artemis.mode=native")
+                .run(context -> assertThat(inboxEnabled(context.getBean("webhookInboxHealthIndicator",
+                        HealthIndicator.class))).isFalse());
+    }
+
+    @Test
+    void anExplicitSettingWinsEitherWay() {
+        runner().withPropertyValues("spring.artemis.mode=native", "connectify.webhooks.inbox.enabled=true")
+                .run(context -> assertThat(inboxEnabled(context.getBean("webhookInboxHealthIndicator",
+                        HealthIndicator.class))).isTrue());
+        runner().withPropertyValues("connectify.webhooks.inbox.enabled=false")
+                .run(context -> assertThat(inboxEnabled(context.getBean("webhookInboxHealthIndicator",
+                        HealthIndicator.class))).isFalse());
+    }
+
+    @Test
+    void aSettingThatIsNeitherTrueNorFalseStopsTheStart() {
+        runner().withPropertyValues("connectify.webhooks.inbox.enabled=yes-please")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("connectify.webhooks.inbox.enabled must be true, false or empty"));
+    }
+
+    private ApplicationContextRunner runner() {
+        DefaultCamelContext camel = new DefaultCamelContext();
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml
+                // Spring Boot's conversions (1MB, 500us) for the @Value parameters, as a Spring Boot start has them
+                .withInitializer(context -> context.getBeanFactory()
+                        .setConversionService(ApplicationConversionService.getSharedInstance()))
+                .withConfiguration(AutoConfigurations.of(PropertyPlaceholderAutoConfiguration.class))
+                .withPropertyValues("connectify.webhooks.inbox.directory=" + inbox)
+                .withUserConfiguration(WebhookConfig.class)
+                .withBean(DataSource.class, () -> mock(DataSource.class))
+                .withBean(TransactionTemplate.class,
+                        () -> new TransactionTemplate(mock(PlatformTransactionManager.class)))
+                .withBean(ConnectionFactory.class, () -> mock(ConnectionFactory.class))
+                .withBean(ProducerTemplate.class, camel::createProducerTemplate)
+                .withBean(WebhookMetrics.class, () -> new WebhookMetrics(new SimpleMeterRegistry()));
+    }
+
+    private static boolean inboxEnabled(HealthIndicator health) {
+        return (Boolean) health.health().getDetails().get("enabled");
+    }
+}

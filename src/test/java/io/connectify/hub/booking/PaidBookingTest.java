@@ -288,7 +288,7 @@ class PaidBookingTest extends Webhooks {
         // only a failed refund at Stripe: not refunded, the booking waits for its refund
         stripeListsRefunds("pi_refund_lost", "failed");
         var refused = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.status()).isEqualTo(502);
         assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
         assertThat(refused.body()).contains("charge_already_refunded").doesNotContain("ch_3Lost");
         assertThat(status(id)).isEqualTo("CANCELLED");
@@ -316,7 +316,7 @@ class PaidBookingTest extends Webhooks {
                 .withStatus(400).withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
 
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(400);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         assertThat(status(id)).isEqualTo("CANCELLED"); // the transaction is still confirmed: no refund made
 
         payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4730/")).willReturn(okJson("""
@@ -338,7 +338,7 @@ class PaidBookingTest extends Webhooks {
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4740/refund")).willReturn(okJson(
                 "{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
 
-        cancelRefusedWithTheRefundPending(id, 400, "validation", "cancelled before its confirmation: refund pending");
+        cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled before its confirmation: refund pending");
         assertThat(notifications(id, "refund")).isZero();
     }
 

@@ -23,7 +23,7 @@ class PaymentCommandsTest {
     }
 
     private static StripeProperties stripe(Duration readTimeout) {
-        return new StripeProperties("sk_test_x", List.of(), Duration.ofMinutes(5), null, Duration.ofSeconds(5),
+        return new StripeProperties("sk_test_x", List.of(), Duration.ofMinutes(5), "https://api.stripe.com", Duration.ofSeconds(5),
                 readTimeout, "https://shop.example/ok", "https://shop.example/cancel");
     }
 

@@ -152,4 +152,24 @@ class BadInputTest extends HubTestBase {
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().get("type").asText()).isIn("validation", "time-parse");
     }
+
+    @Test
+    void aRequestTheContainerRefusesBeforeAnyRouteIsAProblemNotAnHtmlPage() throws Exception {
+        for (String target : new String[] {"/api/v1/bookings/abc%", "/api/v1/bookings/a|b"}) {
+            String answer = rawRequest("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + API_KEY
+                    + "\r\nConnection: close\r\n\r\n");
+
+            assertThat(answer).as(target).startsWith("HTTP/1.1 400");
+            assertThat(answer).as(target).containsIgnoringCase("Content-Type: application/problem+json")
+                    .contains("\"type\":\"bad-request\"").doesNotContainIgnoringCase("<html");
+        }
+    }
+
+    private String rawRequest(String request) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
 }

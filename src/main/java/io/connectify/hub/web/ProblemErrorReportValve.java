@@ -1,0 +1,54 @@
+package io.connectify.hub.web;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.resilience.Problem;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
+
+/**
+ * Tomcat's error report, for the requests it refuses before any servlet, filter or error page runs (a path with a
+ * broken percent-encoding or a character it does not allow, {@code /bookings/abc%}): problem+json of the type
+ * MvcProblemHandler gives the status, where Tomcat wrote its own HTML page (spring-boot#35668). Everything that
+ * reaches the application still gets its answer from the application.
+ */
+public class ProblemErrorReportValve extends ErrorReportValve {
+
+    private final ObjectMapper json;
+
+    public ProblemErrorReportValve(ObjectMapper json) {
+        this.json = json;
+        setShowReport(false);
+        setShowServerInfo(false);
+    }
+
+    @Override
+    protected void report(Request request, Response response, Throwable throwable) {
+        // as ErrorReportValve: only an error status, nothing written yet, not reported by anyone else
+        if (response.getStatus() < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+            return;
+        }
+        AtomicBoolean ioAllowed = new AtomicBoolean(false);
+        response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
+        if (!ioAllowed.get()) {
+            return; // the connection cannot take an answer: nothing will read one
+        }
+        Problem problem = MvcProblemHandler.forStatus(response.getStatus(), null);
+        try {
+            response.setContentType(Problem.MEDIA_TYPE);
+            response.setCharacterEncoding("utf-8");
+            Writer writer = response.getReporter();
+            if (writer != null) {
+                writer.write(json.writeValueAsString(problem));
+                response.finishResponse();
+            }
+        } catch (IOException | IllegalStateException ignored) {
+            // the client went away, or the response was taken meanwhile: as Tomcat's own report does
+        }
+    }
+}

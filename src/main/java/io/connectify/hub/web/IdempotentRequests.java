@@ -18,24 +18,26 @@ import org.springframework.stereotype.Component;
  * The stored answers of REST POSTs sent with an Idempotency-Key (table api_idempotency), per caller. A key is
  * claimed before its request runs, so a second request with it, even one arriving meanwhile, never runs the work a
  * second time; its answer is kept {@code connectify.http.idempotency-key-lifetime} (24 hours, as Stripe keeps its
- * own). A claim whose request never finished (its instance died) is taken over after {@code STALE}.
+ * own). A claim whose request never finished (its instance died) is taken over after
+ * {@code connectify.http.idempotency-claim-timeout}.
  */
 @Component("idempotentRequests")
 public class IdempotentRequests {
 
     private static final Logger log = LoggerFactory.getLogger(IdempotentRequests.class);
-    /** Longer than any request runs (the providers' timeouts and retries included). */
-    private static final Duration STALE = Duration.ofMinutes(5);
-
     private final JdbcClient jdbc;
     private final Clock clock;
     private final Duration lifetime;
+    /** Longer than any request runs (the providers' timeouts and retries included): connectify.http.idempotency-claim-timeout. */
+    private final Duration stale;
 
     public IdempotentRequests(JdbcClient jdbc, Clock clock,
-                              @Value("${connectify.http.idempotency-key-lifetime}") Duration lifetime) {
+                              @Value("${connectify.http.idempotency-key-lifetime}") Duration lifetime,
+                              @Value("${connectify.http.idempotency-claim-timeout}") Duration stale) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.lifetime = lifetime;
+        this.stale = stale;
     }
 
     /**
@@ -63,7 +65,7 @@ public class IdempotentRequests {
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC))
                         .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
-                        .param("stale", now.minus(STALE).atOffset(ZoneOffset.UTC)).update();
+                        .param("stale", now.minus(stale).atOffset(ZoneOffset.UTC)).update();
                 if (takenOver == 1) {
                     return new Claim(claim, null);
                 }

@@ -45,7 +45,8 @@ import org.springframework.stereotype.Component;
  * pattern;</li>
  * <li>schema patterns anchored: a Jakarta {@code @Pattern} matches the whole value, an OpenAPI pattern anywhere in
  * it;</li>
- * <li>request bodies (and the objects in them) take no other fields: JsonBodies refuses an unknown one (400).</li>
+ * <li>request bodies (and the objects in them) take no other fields: JsonBodies refuses an unknown one (400);</li>
+ * <li>the server: "/", the host the document came from.</li>
  * </ul>
  * The only RestApiProcessorFactory bean, so rest-api endpoints use it (Camel looks one up in the registry first).
  */
@@ -137,6 +138,8 @@ public class OpenApiDocumentCompletion implements RestApiProcessorFactory {
             }
         }
         closed(schemas, requestSchemas);
+        // relative: the host the document was fetched from (camel-openapi-java names its bind address, 0.0.0.0)
+        document.putArray("servers").addObject().put("url", "/");
         return json.writeValueAsBytes(document);
     }
 

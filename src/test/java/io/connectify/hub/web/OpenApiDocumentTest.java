@@ -110,6 +110,8 @@ class OpenApiDocumentTest extends HubTestBase {
 
         assertThat(parsed.getMessages()).isEmpty();
         assertThat(parsed.getOpenAPI().getOpenapi()).startsWith("3.");
+        // the server is where the document was fetched from, not Camel's "http://0.0.0.0", which no client can call
+        assertThat(document().path("servers").findValuesAsText("url")).containsExactly("/");
         // OpenAPI 3 requires each template variable of a path declared as a required path parameter
         forEachOperation((operation, node) -> {
             var variables = Pattern.compile("\\{([^}]+)}").matcher(operation);

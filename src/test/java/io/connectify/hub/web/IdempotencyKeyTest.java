@@ -134,7 +134,9 @@ class IdempotencyKeyTest extends Webhooks {
 
         var late = postWithKey("/api/v1/bookings", body, "order-9", API_KEY);
         assertThat(late.header(IdempotencyKeyFilter.REPLAYED)).isNull();
-        assertThat(late.status()).as("run again: the slot is now in the past").isBetween(400, 499);
+        assertThat(late.status()).as("run again: the slot is now in the past").isEqualTo(422);
+        assertThat(late.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
     }
 
     @Test

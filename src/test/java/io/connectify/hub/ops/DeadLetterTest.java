@@ -49,6 +49,8 @@ class DeadLetterTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     ConnectionFactory connectionFactory;
+    @Autowired
+    DeadLetterProperties properties;
 
     @Test
     void aPaymentEventGoogleCannotTakeIsKeptAndReplayedOnceGoogleRecovers() {
@@ -82,6 +84,7 @@ class DeadLetterTest extends Webhooks {
 
     @Test
     void aPaymentEventOfAGoogleOutageIsReplayedOnItsOwnAtLongerWaitsUntilGoogleIsBack() {
+        double replayedBefore = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();
         String id = pendingBooking(START, "stripe");
         JsonNode first = deadLetterOfAPaymentGoogleAnswers(id, "evt_outage_1", 503, "backendError");
         assertThat(Instant.parse(first.get("retryAt").asText()))
@@ -111,7 +114,63 @@ class DeadLetterTest extends Webhooks {
 
         awaitStatus(id, "CONFIRMED");
         assertThat(stored("stripe")).isNull();
-        assertThat(meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count()).isGreaterThanOrEqualTo(2);
+        assertThat(meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count() - replayedBefore)
+                .isEqualTo(2.0);
+    }
+
+    @Test
+    void aMessageThatHasHadAllItsAutomaticReplaysWaitsForAPerson() {
+        int maxReplays = properties.autoReplay().maxReplays();
+        assertThat(maxReplays).as("test profile: replays on their own").isGreaterThan(1);
+        String id = pendingBooking(START, "stripe");
+        JsonNode first = deadLetterOfAPaymentGoogleAnswers(id, "evt_exhausted", 503, "backendError");
+        assertThat(first.has("retryAt")).as("a passing failure").isTrue();
+        double replayedBefore = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();
+
+        // as if Google had been down for all its replays but the last two: the next one is the last on its own
+        dueNowAfterReplays(first, maxReplays - 2);
+        assertThat(autoReplaySweep()).isEqualTo(1);
+        JsonNode last = awaitNextStored(first);
+        assertThat(last.get("headers").get(DeadLetterStore.AUTOMATIC_REPLAYS).asText())
+                .isEqualTo(Integer.toString(maxReplays - 1));
+        assertThat(Instant.parse(last.get("retryAt").asText())).as("its wait, capped at max-delay")
+                .isEqualTo(Instant.parse(last.get("failedAt").asText())
+                        .plus(properties.autoReplay().delay(maxReplays - 1)));
+        assertThat(waitingFor("automatic-replay")).isEqualTo(1);
+        assertThat(waitingFor("operator")).isZero();
+
+        dueNowAfterReplays(last, maxReplays - 1);
+        assertThat(autoReplaySweep()).isEqualTo(1);
+        JsonNode exhausted = awaitNextStored(last);
+
+        assertThat(exhausted.get("headers").get(DeadLetterStore.AUTOMATIC_REPLAYS).asText())
+                .isEqualTo(Integer.toString(maxReplays));
+        assertThat(exhausted.has("retryAt")).as("no more on its own: null, left out").isFalse();
+        // still a passing failure (Google down, or its circuit open by now): only the count of replays stops them
+        assertThat(exhausted.get("errorMessage").asText()).matches("provider-(error|unavailable): .*");
+        assertThat(waitingFor("operator")).isEqualTo(1);
+        assertThat(waitingFor("automatic-replay")).isZero();
+        clock.advance(Duration.ofDays(1));
+        assertThat(autoReplaySweep()).isZero();
+        assertThat(stored("stripe").get("id").asText()).isEqualTo(exhausted.get("id").asText());
+        assertThat(meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count() - replayedBefore)
+                .isEqualTo(2.0);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /** The stored letter as if its message had had {@code replays} automatic replays, due for the next one now. */
+    private void dueNowAfterReplays(JsonNode letter, int replays) {
+        var headers = ((com.fasterxml.jackson.databind.node.ObjectNode) letter.get("headers").deepCopy())
+                .put(DeadLetterStore.AUTOMATIC_REPLAYS, Integer.toString(replays));
+        assertThat(jdbc.sql("UPDATE dead_letter SET headers = :headers, retry_at = :now WHERE id = :id")
+                .param("headers", headers.toString()).param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC))
+                .param("id", letter.get("id").asText()).update()).isEqualTo(1);
+    }
+
+    /** The stored dead letter of the replay of {@code previous}, once its replay has failed again. */
+    private JsonNode awaitNextStored(JsonNode previous) {
+        return await().atMost(Duration.ofSeconds(15)).until(() -> stored("stripe"),
+                next -> next != null && !next.get("id").asText().equals(previous.get("id").asText()));
     }
 
     @Test

@@ -51,7 +51,10 @@ class ApiSecurityTest extends HubTestBase {
         // the routes match the decoded, normalised path: so does the key check
         for (String key : new String[] {null, API_KEY}) {
             var response = httpGet(path, key);
-            assertThat(response.status()).as("%s with key %s: %s", path, key, response.body()).isBetween(400, 499);
+            // stopped by the key check (not a route that happened not to match): no key 401, the client key 403;
+            // an encoded slash Tomcat itself refuses, before any filter
+            int expected = path.contains("%2F") ? 400 : key == null ? 401 : 403;
+            assertThat(response.status()).as("%s with key %s: %s", path, key, response.body()).isEqualTo(expected);
             assertThat(response.body()).doesNotContain("customer");
         }
         assertThat(httpGet("/api/%761/prices?duration=60", null).status()).isEqualTo(401);

@@ -33,7 +33,9 @@ public final class NotificationFakes {
     public static final String SENDGRID_KEY = "SG.test-key";
     public static final String MAIL_SEND = "/v3/mail/send";
 
-    private final WireMockServer twilio = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private final HeldAnswer twilioHold = new HeldAnswer();
+    private final WireMockServer twilio = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
+            .extensions(twilioHold));
     private final WireMockServer sendGrid = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
     private int sids;
 
@@ -51,7 +53,13 @@ public final class NotificationFakes {
         return sendGrid;
     }
 
+    /** Holds the answer of a Twilio stub that names {@link HeldAnswer#NAME}, once armed. */
+    public HeldAnswer twilioHold() {
+        return twilioHold;
+    }
+
     public void reset() {
+        twilioHold.release();
         twilio.resetAll();
         sendGrid.resetAll();
         twilio.stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(201)

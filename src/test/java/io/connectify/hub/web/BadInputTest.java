@@ -48,7 +48,7 @@ class BadInputTest extends HubTestBase {
     void badBookingRequestsAreProblems(String why, String body, String type) {
         var response = httpPost("/api/v1/bookings", body);
 
-        assertThat(response.status()).isBetween(400, 499);
+        assertThat(response.status()).as(response.body()).isEqualTo(type.equals("no-matching-price-tier") ? 422 : 400);
         assertThat(response.header("Content-Type")).startsWith("application/problem+json");
         assertThat(response.json().get("type").asText()).isEqualTo(type);
         assertThat(response.json().get("detail").asText()).isNotBlank();

@@ -10,8 +10,17 @@ import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import io.connectify.hub.payment.IdempotencyKeys;
+import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.Webhooks;
@@ -25,6 +34,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 class IdempotencyKeyTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+    private static final String SMS_PATH = "/api/v1/notifications/sms";
+    private static final String SMS = "{\"to\":\"+41791234567\",\"body\":\"Your appointment\"}";
 
     @Autowired
     IdempotentRequests requests;
@@ -123,7 +134,115 @@ class IdempotencyKeyTest extends Webhooks {
 
         var late = postWithKey("/api/v1/bookings", body, "order-9", API_KEY);
         assertThat(late.header(IdempotencyKeyFilter.REPLAYED)).isNull();
-        assertThat(late.status()).as("run again: the slot is now in the past").isBetween(400, 499);
+        assertThat(late.status()).as("run again: the slot is now in the past").isEqualTo(422);
+        assertThat(late.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    @Test
+    void aRepeatWhileTheFirstRequestIsStillRunningIsToldToAskAgainAndRunsNothing() throws Exception {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(twilioAccepts("SM" + "1".repeat(32))
+                .withTransformers(HeldAnswer.NAME)));
+        HeldAnswer twilio = notify.twilioHold();
+        twilio.arm();
+        ExecutorService firstCaller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> first = firstCaller.submit(() -> postWithKey(SMS_PATH, SMS, "sms-busy", API_KEY));
+            twilio.awaitArrival(); // the first request holds its key and waits for Twilio's answer
+
+            var meanwhile = postWithKey(SMS_PATH, SMS, "sms-busy", API_KEY);
+            twilio.release();
+            var firstAnswer = first.get(20, TimeUnit.SECONDS);
+            var later = postWithKey(SMS_PATH, SMS, "sms-busy", API_KEY);
+
+            assertThat(meanwhile.status()).isEqualTo(409);
+            assertThat(meanwhile.json().get("type").asText()).isEqualTo("invalid-state");
+            assertThat(meanwhile.json().get("detail").asText()).contains("still being processed");
+            assertThat(meanwhile.header("Retry-After")).isEqualTo("1");
+            assertThat(meanwhile.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+            assertThat(firstAnswer.status()).isEqualTo(201);
+            assertThat(later.status()).isEqualTo(201);
+            assertThat(later.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+            assertThat(later.json().get("providerReference").asText())
+                    .isEqualTo(firstAnswer.json().get("providerReference").asText());
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        } finally {
+            twilio.release();
+            firstCaller.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClaimWhoseRequestNeverFinishedIsTakenOverOnceItIsStaleAndNotBefore() {
+        // the claim of a request whose instance died before it answered: no status, never released
+        String target = "POST " + SMS_PATH;
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
+                        + "VALUES (:caller, 'sms-orphan', :target, :fingerprint, 'claim-of-a-dead-instance', :now)")
+                .param("caller", IdempotencyKeys.sha256(API_KEY.getBytes(StandardCharsets.UTF_8)))
+                .param("target", target)
+                .param("fingerprint", IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8),
+                        SMS.getBytes(StandardCharsets.UTF_8)))
+                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
+
+        clock.advance(Duration.ofMinutes(15)); // as old as a request may run (idempotency-claim-timeout): not yet stale
+        var early = postWithKey(SMS_PATH, SMS, "sms-orphan", API_KEY);
+        assertThat(early.status()).isEqualTo(409);
+        assertThat(early.json().get("detail").asText()).contains("still being processed");
+        assertThat(early.header("Retry-After")).isEqualTo("1");
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(MESSAGES)));
+
+        clock.advance(Duration.ofSeconds(1));
+        var late = postWithKey(SMS_PATH, SMS, "sms-orphan", API_KEY);
+        var again = postWithKey(SMS_PATH, SMS, "sms-orphan", API_KEY);
+
+        assertThat(late.status()).as("taken over: it runs").isEqualTo(201);
+        assertThat(late.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        assertThat(again.status()).isEqualTo(201);
+        assertThat(again.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(jdbc.sql("SELECT claim FROM api_idempotency WHERE idempotency_key = 'sms-orphan'")
+                .query(String.class).single()).isNotEqualTo("claim-of-a-dead-instance");
+    }
+
+    @Test
+    void aRequestWhoseClaimWasTakenOverDoesNotOverwriteTheAnswerOfTheOneThatTookItOver() throws Exception {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("two sends").whenScenarioStateIs(STARTED)
+                .willReturn(twilioAccepts("SM" + "a".repeat(32)).withTransformers(HeldAnswer.NAME))
+                .willSetStateTo("sent once"));
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("two sends").whenScenarioStateIs("sent once")
+                .willReturn(twilioAccepts("SM" + "b".repeat(32))));
+        HeldAnswer twilio = notify.twilioHold();
+        twilio.arm();
+        ExecutorService slowCaller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> slow = slowCaller.submit(() -> postWithKey(SMS_PATH, SMS, "sms-slow", API_KEY));
+            twilio.awaitArrival();
+            clock.advance(Duration.ofMinutes(16)); // the slow request's claim now looks like one of a dead instance
+
+            var successor = postWithKey(SMS_PATH, SMS, "sms-slow", API_KEY);
+            twilio.release();
+            var slowAnswer = slow.get(20, TimeUnit.SECONDS);
+            var repeat = postWithKey(SMS_PATH, SMS, "sms-slow", API_KEY);
+
+            assertThat(successor.status()).as("took the stale claim over").isEqualTo(201);
+            assertThat(successor.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+            assertThat(successor.json().get("providerReference").asText()).isEqualTo("SM" + "b".repeat(32));
+            assertThat(slowAnswer.status()).isEqualTo(201);
+            assertThat(slowAnswer.json().get("providerReference").asText()).isEqualTo("SM" + "a".repeat(32));
+            // the slow request finished last, but its claim is no longer the key's: the successor's answer stays
+            assertThat(repeat.status()).isEqualTo(201);
+            assertThat(repeat.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+            assertThat(repeat.json().get("providerReference").asText()).isEqualTo("SM" + "b".repeat(32));
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        } finally {
+            twilio.release();
+            slowCaller.shutdownNow();
+        }
+    }
+
+    private static ResponseDefinitionBuilder twilioAccepts(String sid) {
+        return aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                .withBody(NotificationFakes.message(sid));
     }
 
     private static String booking(String start, int minutes) {

@@ -257,7 +257,10 @@ class OpenApiDocumentTest extends HubTestBase {
                 .containsExactlyElementsOf(Arrays.stream(BookingStatus.values()).map(Enum::name).toList());
 
         // the bounds are the hub's
-        assertThat(httpGet(V1 + "/prices?duration=1440").status()).isNotEqualTo(400);
+        // 1440 passes the parameter's bounds: what answers is the price table, which has no tier that long
+        var longest = httpGet(V1 + "/prices?duration=1440");
+        assertThat(longest.status()).isEqualTo(422);
+        assertThat(longest.json().get("type").asText()).isEqualTo("no-matching-price-tier");
         assertThat(httpGet(V1 + "/prices?duration=1441").status()).isEqualTo(400);
         assertThat(httpGet(V1 + "/prices?duration=0").status()).isEqualTo(400);
     }

@@ -131,9 +131,10 @@ public class DeadLetterStore {
             } catch (RuntimeException refused) {
                 // the broker refused the send, say: this one waits, and those behind it (ordered by retry_at, it
                 // came first every time) go on now, where one such letter stopped every sweep
-                postpone(id);
-                log.warn("Dead letter {} could not be replayed on its own ({}): tried again in {}", id,
-                        refused.getClass().getSimpleName(), autoReplay.firstAfter());
+                Instant next = postpone(id);
+                log.warn("Dead letter {} could not be replayed on its own ({}): {}", id,
+                        refused.getClass().getSimpleName(), next == null ? "left for an operator" : "tried again at "
+                                + next);
             }
         }
         if (replayed > 0) {
@@ -142,9 +143,25 @@ public class DeadLetterStore {
         return replayed;
     }
 
-    private void postpone(String id) {
-        jdbc.sql("UPDATE dead_letter SET retry_at = :later WHERE id = :id AND status = 'STORED'").param("id", id)
-                .param("later", clock.instant().plus(autoReplay.firstAfter()).atOffset(ZoneOffset.UTC)).update();
+    /**
+     * A replay that could not be sent counts as one of its automatic replays: it waits as long as a failed one would,
+     * and once they are used up it is left for an operator (where a send refused for good was tried every minute for
+     * ever, seen by no alert). Answers when it is tried again, or null.
+     */
+    private Instant postpone(String id) {
+        DeadLetter letter = get(id);
+        Map<String, String> headers = new LinkedHashMap<>(letter.headers());
+        int replays = automaticReplays(headers) + 1;
+        headers.put(AUTOMATIC_REPLAYS, Integer.toString(replays));
+        Instant next = replays < autoReplay.maxReplays() ? clock.instant().plus(autoReplay.delay(replays)) : null;
+        try {
+            jdbc.sql("UPDATE dead_letter SET retry_at = :later, headers = :headers WHERE id = :id AND status = 'STORED'")
+                    .param("id", id).param("headers", json.writeValueAsString(headers))
+                    .param("later", next == null ? null : next.atOffset(ZoneOffset.UTC)).update();
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Headers of dead letter " + id + " could not be written", e);
+        }
+        return next;
     }
 
     public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, int limit) {

@@ -224,6 +224,9 @@ class DeadLetterTest extends Webhooks {
         Instant due = clock.instant().minus(Duration.ofMinutes(5));
         String refusedId = storedLetter("auto-replay-refused", "evt_auto_refused", due);
         String behindId = storedLetter("auto-replay-behind", "evt_auto_behind", due.plusSeconds(60));
+        String lastTryId = storedLetter("auto-replay-refused", "evt_auto_last_try", due.plusSeconds(30));
+        jdbc.sql("UPDATE dead_letter SET headers = '{\"eventType\":\"checkout.session.completed\","
+                + "\"connectifyAutomaticReplays\":\"9\"}' WHERE id = :id").param("id", lastTryId).update();
         double before = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();
         ActiveMQServerMessagePlugin refuse = refusingSendsTo("auto-replay-refused");
         broker.getActiveMQServer().registerBrokerPlugin(refuse);
@@ -241,7 +244,13 @@ class DeadLetterTest extends Webhooks {
                 .isEqualTo("REPLAYED");
         JsonNode refused = httpGet("/api/v1/admin/dead-letters/" + refusedId, ADMIN_KEY).json();
         assertThat(refused.get("status").asText()).isEqualTo("STORED");
-        assertThat(Instant.parse(refused.get("retryAt").asText())).isEqualTo(clock.instant().plus(Duration.ofMinutes(1)));
+        // a refused send counts as one of its automatic replays: it waits as long as after a failed one
+        assertThat(refused.get("headers").get("connectifyAutomaticReplays").asText()).isEqualTo("1");
+        assertThat(Instant.parse(refused.get("retryAt").asText())).isEqualTo(clock.instant().plus(Duration.ofMinutes(2)));
+        // its tenth refused: its automatic replays are used up, it waits for an operator
+        JsonNode lastTry = httpGet("/api/v1/admin/dead-letters/" + lastTryId, ADMIN_KEY).json();
+        assertThat(lastTry.get("status").asText()).isEqualTo("STORED");
+        assertThat(lastTry.has("retryAt") && !lastTry.get("retryAt").isNull()).isFalse();
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         jms.setReceiveTimeout(5000);
         assertThat(jms.receiveAndConvert("auto-replay-behind")).isEqualTo("{\"id\":\"evt_auto_behind\"}");

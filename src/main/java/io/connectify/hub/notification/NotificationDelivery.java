@@ -33,9 +33,8 @@ public class NotificationDelivery {
             if (!log.lockUnsent(n)) {
                 return null; // a copy of it was sent already
             }
-            String outdated = log.outdated(n);
-            if (outdated != null) {
-                log.skipped(n, outdated);
+            if (log.outdated(n)) {
+                log.skipped(n);
                 return null;
             }
             SentNotification sent;

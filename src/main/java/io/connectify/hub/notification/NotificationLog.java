@@ -24,6 +24,7 @@ public class NotificationLog {
     /** The kinds of notification that a later state of their booking can make untrue (BookingSaga's kinds). */
     private static final String CONFIRMATION = "confirmation";
     private static final String PAYMENT_FAILED = "payment-failed";
+    private static final String REFUND = "refund";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
 
@@ -38,25 +39,36 @@ public class NotificationLog {
     }
 
     /**
-     * Why a notification would now tell its customer something no longer true, or null: a confirmation of a booking
-     * since cancelled or refunded, a "payment failed" of one since paid and confirmed (a message held up by a provider
-     * outage and replayed after the booking moved on, which then arrived after the news that superseded it).
+     * Whether a notification would now tell its customer something no longer true: a confirmation of a booking since
+     * cancelled or refunded, a "payment failed" of one since paid, a refund notice of a refund that failed after it
+     * was made (a message held up by a provider outage and replayed after the booking moved on, which then arrived
+     * after the news that superseded it).
      */
-    public String outdated(Notification n) {
-        if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind()))) {
-            return null;
+    public boolean outdated(Notification n) {
+        if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind())
+                || REFUND.equals(n.kind()))) {
+            return false;
         }
-        String status = jdbc.sql("SELECT status FROM booking WHERE id = :id").param("id", n.bookingId())
-                .query(String.class).optional().orElse(null);
-        boolean outdated = CONFIRMATION.equals(n.kind()) ? status != null && !"CONFIRMED".equals(status)
-                : "CONFIRMED".equals(status);
-        return outdated ? "booking-" + status.toLowerCase(java.util.Locale.ROOT) : null;
+        return jdbc.sql("SELECT status, paid_amount FROM booking WHERE id = :id").param("id", n.bookingId())
+                .query((rs, row) -> {
+                    String status = rs.getString("status");
+                    boolean paid = rs.getObject("paid_amount") != null;
+                    return switch (n.kind()) {
+                        case CONFIRMATION -> !"CONFIRMED".equals(status);
+                        case REFUND -> !"REFUNDED".equals(status);
+                        default -> paid || "CONFIRMED".equals(status);
+                    };
+                }).optional().orElse(false);
     }
 
-    /** A notification not sent because its booking moved on ({@link #outdated}): skipped, never sent or queued again. */
-    public void skipped(Notification n, String reason) {
-        jdbc.sql("UPDATE notification SET status = 'skipped', error_code = :reason, updated_at = :now WHERE id = :id")
-                .param("id", n.id()).param("reason", reason).param("now", now()).update();
+    /**
+     * A notification not sent because its booking moved on ({@link #outdated}): skipped (error code superseded),
+     * never sent or queued again.
+     */
+    public void skipped(Notification n) {
+        jdbc.sql("UPDATE notification SET status = 'skipped', error_code = 'superseded', updated_at = :now "
+                        + "WHERE id = :id")
+                .param("id", n.id()).param("now", now()).update();
     }
 
     public void queued(Notification n) {

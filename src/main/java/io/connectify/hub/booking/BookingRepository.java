@@ -113,11 +113,14 @@ public class BookingRepository {
                 .update() == 1;
     }
 
-    /** An expired booking whose delayed payment is processing holds its slot again (the caller checked it is free). */
+    /**
+     * A booking whose hold ran out (expired, or not yet by the sweep) and whose delayed payment is processing holds
+     * its slot again (the caller checked it is free).
+     */
     public boolean reholdProcessing(String id, Instant until, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', hold_expires_at = :until, "
-                        + "status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'EXPIRED' AND paid_amount IS NULL")
+                        + "status_reason = :reason, updated_at = :now WHERE id = :id AND paid_amount IS NULL "
+                        + "AND (status = 'EXPIRED' OR status = 'PENDING_PAYMENT' AND hold_expires_at <= :now)")
                 .param("id", id).param("until", utc(until)).param("reason", reason).param("now", utc(now))
                 .update() == 1;
     }

@@ -322,7 +322,8 @@ public class BookingSaga {
         String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
                 + "latest " + until;
         if (bookings.extendHold(bookingId, until, reason, now)
-                || booking.status() == BookingStatus.EXPIRED && !booking.paid() && !begun(booking, now)
+                || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
+                && !booking.paid() && !begun(booking, now)
                 && reholdWhileProcessing(booking, until, reason, now)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
@@ -332,7 +333,7 @@ public class BookingSaga {
 
     /**
      * A delayed payment's first word handled after the booking's hold ran out (a queue backlog, a dead letter
-     * replayed): the slot is held again if it is still free, as for a late payment, so the settled payment days later
+     * replayed; expired already, or not yet by the sweep): the slot is held again if it is still free, as for a late payment, so the settled payment days later
      * confirms the booking instead of being refunded for a slot someone took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {

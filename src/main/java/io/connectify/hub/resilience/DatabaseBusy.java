@@ -13,8 +13,16 @@ public final class DatabaseBusy {
     private DatabaseBusy() {
     }
 
+    /** H2's "Timeout trying to lock table" (LOCK_TIMEOUT_1). */
+    private static final int H2_LOCK_TIMEOUT = 50200;
+
     public static boolean is(Throwable t) {
-        return Causes.find(t, PessimisticLockingFailureException.class) != null
-                || Causes.find(t, QueryTimeoutException.class) != null;
+        if (Causes.find(t, PessimisticLockingFailureException.class) != null) {
+            return true;
+        }
+        // only a lock's timeout: a statement's (PostgreSQL's statement_timeout on a slow query) is no lock held
+        java.sql.SQLException sql = Causes.find(t, java.sql.SQLException.class);
+        return Causes.find(t, QueryTimeoutException.class) != null && sql != null
+                && sql.getErrorCode() == H2_LOCK_TIMEOUT;
     }
 }

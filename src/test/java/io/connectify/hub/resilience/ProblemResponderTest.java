@@ -18,7 +18,8 @@ class ProblemResponderTest {
     void aLockTheDatabaseGaveUpWaitingForIsAConflictToAskAgainNotAnInternalError(boolean h2) {
         // how Spring translates H2 2.3's lock timeout (a SQLTimeoutException), and how it translates other databases'
         RuntimeException timeout = h2
-                ? new QueryTimeoutException("PreparedStatementCallback; Timeout trying to lock table BOOKING_LOCK")
+                ? new QueryTimeoutException("PreparedStatementCallback; Timeout trying to lock table BOOKING_LOCK",
+                        new java.sql.SQLTimeoutException("Timeout trying to lock table BOOKING_LOCK", "HYT00", 50200))
                 : new CannotAcquireLockException("Timeout trying to lock table BOOKING_LOCK");
         var failure = new CamelExecutionException("booking failed", null, timeout);
 
@@ -29,5 +30,14 @@ class ProblemResponderTest {
         assertThat(problem.detail()).endsWith("ask again").doesNotContain("BOOKING_LOCK");
         // says so in Retry-After: an Idempotency-Key's answer that is not kept, so the repeat runs again
         assertThat(problem.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(1));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStatementThatTimedOutIsNoLockToAskAgainAbout() {
+        // PostgreSQL's statement_timeout on a slow query: SQLState 57014, no lock anyone held
+        var failure = new CamelExecutionException("booking failed", null, new QueryTimeoutException("slow",
+                new java.sql.SQLTimeoutException("canceling statement due to statement timeout", "57014", 0)));
+
+        assertThat(problems.toProblem(failure, "/api/v1/bookings").status()).isEqualTo(500);
     }
 }

@@ -65,15 +65,17 @@ public class RetentionSweep {
                     + "WHERE occurred_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
                     auditPurged);
         }
+        long deadLetters = 0;
         if (keeps(retention.deadLetters())) {
             var cutoff = clock.instant().minus(retention.deadLetters()).atOffset(ZoneOffset.UTC);
-            inBatches("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter WHERE status = 'REPLAYED' "
+            deadLetters = inBatches("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter WHERE status = 'REPLAYED' "
                     + "AND replayed_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
                     deadLettersPurged);
         }
-        if (processed + audit > 0) {
-            log.info("Retention sweep purged {} processed event keys older than {} and {} audit records older than {}",
-                    processed, retention.processedEvents(), audit, retention.audit());
+        if (processed + audit + deadLetters > 0) {
+            log.info("Retention sweep purged {} processed event keys older than {}, {} audit records older than {} and "
+                    + "{} dead letters replayed more than {} ago", processed, retention.processedEvents(), audit,
+                    retention.audit(), deadLetters, retention.deadLetters());
         }
     }
 

@@ -31,18 +31,22 @@ public class PaymentCommands {
     public PaymentCommands(Clock clock, StripeProperties stripe, ResilienceProperties resilience) {
         this.clock = clock;
         this.stripe = stripe;
-        this.soonestSessionExpiry = soonestSessionExpiry(stripe, resilience.policyFor("stripe").retry());
+        this.soonestSessionExpiry = soonestSessionExpiry(stripe, resilience.policyFor("stripe").retry(),
+                resilience.policyFor("stripe").rateLimiter().timeout());
     }
 
     /**
      * How soon after now a session may be set to expire: the retries of its create send the same expires_at (its
-     * Idempotency-Key requires the same parameters) as late as every attempt's timeouts and back-off allow, and the
+     * Idempotency-Key requires the same parameters) as late as every attempt's waits, timeouts and back-off allow, and the
      * last must still be 30 minutes before it for Stripe. Derived from the settings, where a fixed 36 minutes held
      * for the default ones only (10 attempts at a 20 s read timeout) and more or longer attempts had Stripe refuse a
      * retried create.
      */
-    static Duration soonestSessionExpiry(StripeProperties stripe, ResilienceProperties.Retry retry) {
-        Duration attempt = stripe.connectTimeout().plus(stripe.readTimeout()).plus(retry.maxInterval());
+    static Duration soonestSessionExpiry(StripeProperties stripe, ResilienceProperties.Retry retry,
+                                         Duration rateLimiterWait) {
+        // each attempt: the hub's rate limiter's wait for a permit, the connect, the answer, the back-off after it
+        Duration attempt = rateLimiterWait.plus(stripe.connectTimeout()).plus(stripe.readTimeout())
+                .plus(retry.maxInterval());
         return STRIPE_SOONEST_EXPIRY.plus(CLOCK_MARGIN).plus(attempt.multipliedBy(retry.maxAttempts()));
     }
 

@@ -14,12 +14,13 @@ class PaymentCommandsTest {
 
     @Test
     void theLastRetryOfACreateStillSetsAnExpiryStripeTakes() {
-        // application.yaml's defaults: 10 attempts, each at most 5 s to connect, 20 s to answer and 2 s of back-off
-        assertThat(PaymentCommands.soonestSessionExpiry(stripe(Duration.ofSeconds(20)), retry(10)))
-                .isEqualTo(Duration.ofMinutes(36).plusSeconds(30));
+        // application.yaml's defaults: 10 attempts, each at most 5 s for a rate-limiter permit, 5 s to connect, 20 s
+        // to answer and 2 s of back-off
+        assertThat(PaymentCommands.soonestSessionExpiry(stripe(Duration.ofSeconds(20)), retry(10), Duration.ofSeconds(5)))
+                .isEqualTo(Duration.ofMinutes(37).plusSeconds(20));
         // more and longer attempts: a fixed 36 minutes let a late retry ask Stripe for an expiry under 30 minutes on
-        assertThat(PaymentCommands.soonestSessionExpiry(stripe(Duration.ofSeconds(60)), retry(20)))
-                .isEqualTo(Duration.ofMinutes(32).plus(Duration.ofSeconds(67).multipliedBy(20)));
+        assertThat(PaymentCommands.soonestSessionExpiry(stripe(Duration.ofSeconds(60)), retry(20), Duration.ofSeconds(5)))
+                .isEqualTo(Duration.ofMinutes(32).plus(Duration.ofSeconds(72).multipliedBy(20)));
     }
 
     private static StripeProperties stripe(Duration readTimeout) {

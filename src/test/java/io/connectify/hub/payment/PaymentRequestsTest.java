@@ -66,8 +66,9 @@ class PaymentRequestsTest extends Webhooks {
                 .containsEntry("client_reference_id", id)
                 .containsEntry("customer_email", "john@example.com")
                 // the booking's hold is 15 minutes, Stripe's soonest expiry 30: the session closes itself 30 minutes
-                // after the create's last retry could go (the tests' 3 attempts of 5 s + 1 s + 20 ms) and 2 more
-                .containsEntry("expires_at", Long.toString(clock.instant().plus(Duration.ofMinutes(32).plusMillis(18060))
+                // after the create's last retry could go (the tests' 3 attempts of 5 s for a permit, 5 s to connect,
+                // 1 s to answer, 20 ms of back-off) and 2 more
+                .containsEntry("expires_at", Long.toString(clock.instant().plus(Duration.ofMinutes(32).plusMillis(33060))
                         .getEpochSecond()));
     }
 

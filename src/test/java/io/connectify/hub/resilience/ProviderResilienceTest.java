@@ -79,7 +79,7 @@ class ProviderResilienceTest {
     }
 
     @Test
-    void theTokenBucketGivesOutLimitForPeriodPermits() {
+    void theRateLimiterGivesOutLimitForPeriodPermitsPerPeriod() {
         var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
         var limiter = resilience.rateLimiter("twilio");
 

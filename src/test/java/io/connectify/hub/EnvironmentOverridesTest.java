@@ -59,7 +59,8 @@ class EnvironmentOverridesTest {
         assertThat(pricing.tiers()).containsExactly(new PricingProperties.Tier(30, 90, 12000));
     }
 
-    private static <T> T bind(String prefix, Class<T> type, Map<String, Object> environment) throws IOException {
+    /** Binds {@code prefix} from application.yaml with {@code environment} as the process environment over it. */
+    static <T> T bind(String prefix, Class<T> type, Map<String, Object> environment) throws IOException {
         List<PropertySource<?>> sources = new ArrayList<>();
         sources.add(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
                 environment));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,15 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.core.env.PropertySource;
-import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.springframework.core.io.ClassPathResource;
 
 /**
  * A provider's mode is decided by one credential each (Stripe's secret key, Payrexx's API key, Twilio's account SID,
@@ -156,11 +148,6 @@ class ProviderCredentialsTest {
     }
 
     private static <T> T bind(String prefix, Class<T> type, Map<String, Object> environment) throws IOException {
-        List<PropertySource<?>> sources = new ArrayList<>();
-        sources.add(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
-                environment));
-        sources.addAll(new YamlPropertySourceLoader().load("application.yaml",
-                new ClassPathResource("application.yaml")));
-        return new Binder(ConfigurationPropertySources.from(sources)).bind(prefix, type).get();
+        return EnvironmentOverridesTest.bind(prefix, type, environment);
     }
 }

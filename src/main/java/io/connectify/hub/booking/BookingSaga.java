@@ -333,8 +333,9 @@ public class BookingSaga {
 
     /**
      * A delayed payment's first word handled after the booking's hold ran out (a queue backlog, a dead letter
-     * replayed; expired already, or not yet by the sweep): the slot is held again if it is still free, as for a late payment, so the settled payment days later
-     * confirms the booking instead of being refunded for a slot someone took meanwhile.
+     * replayed; expired already, or not yet by the sweep): the slot is held again if it is still free, as for a late
+     * payment, so the settled payment days later confirms the booking instead of being refunded for a slot someone
+     * took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {
         // Google asked before the slot lock is taken, as for a payment

@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The notification table: queued -> sent (provider reference) -> delivered / failed / undelivered, from Twilio's
- * status callbacks; or queued -> skipped, its booking having moved on before it could be sent. Failures are counted ({@code connectify_notifications_failed_total}) and listed on the booking.
+ * status callbacks; or queued -> skipped, its booking having moved on before it could be sent. Failures are counted
+ * ({@code connectify_notifications_failed_total}) and listed on the booking.
  */
 @Component("notificationLog")
 public class NotificationLog {

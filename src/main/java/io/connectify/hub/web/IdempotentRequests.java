@@ -28,7 +28,7 @@ public class IdempotentRequests {
     private final JdbcClient jdbc;
     private final Clock clock;
     private final Duration lifetime;
-    /** Longer than any request runs (the providers' timeouts and retries included): connectify.http.idempotency-claim-timeout. */
+    /** connectify.http.idempotency-claim-timeout: longer than any request runs (provider timeouts and retries too). */
     private final Duration stale;
 
     public IdempotentRequests(JdbcClient jdbc, Clock clock,

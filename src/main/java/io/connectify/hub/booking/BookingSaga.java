@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
@@ -176,11 +177,8 @@ public class BookingSaga {
         if (booking.paid()) {
             return false; // another payment was recorded first
         }
-        // Google asked before the slot lock is taken: every booking waits on that lock
-        return !availability.isBusyInCalendarForPayment(booking.range())
-                && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
-                && bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
-                payment.paidAmount(), now));
+        return ifSlotStillFree(booking, () -> bookings.reholdPaid(booking.id(), payment.provider(),
+                payment.paymentReference(), payment.paidAmount(), now));
     }
 
     /** Whether the booking's appointment has begun: a payment confirmed from then on is refunded, never confirmed. */
@@ -338,10 +336,17 @@ public class BookingSaga {
      * took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {
-        // Google asked before the slot lock is taken, as for a payment
+        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now));
+    }
+
+    /**
+     * Takes the booking's slot again with {@code take} if it is still free: free in the calendar, then, under the
+     * slot lock, held by no other booking. Google is asked before the lock is taken: every booking waits on that lock.
+     */
+    private boolean ifSlotStillFree(Booking booking, BooleanSupplier take) {
         return !availability.isBusyInCalendarForPayment(booking.range())
                 && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
-                && bookings.reholdProcessing(booking.id(), until, reason, now));
+                && take.getAsBoolean());
     }
 
     /**

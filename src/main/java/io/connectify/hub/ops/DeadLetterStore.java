@@ -90,7 +90,7 @@ public class DeadLetterStore {
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant();
         int replays = automaticReplays(headers);
-        Instant retryAt = passing(error) && replays < autoReplay.maxReplays() ? now.plus(autoReplay.delay(replays)) : null;
+        Instant retryAt = passing(error) ? nextReplay(now, replays) : null;
         jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
                         + "error_message, attempts, status, failed_at, retry_at) VALUES (:id, :route, :queue, "
                         + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt)")
@@ -149,11 +149,8 @@ public class DeadLetterStore {
      * ever, seen by no alert). Answers when it is tried again, or null.
      */
     private Instant postpone(String id) {
-        DeadLetter letter = get(id);
-        Map<String, String> headers = new LinkedHashMap<>(letter.headers());
-        int replays = automaticReplays(headers) + 1;
-        headers.put(AUTOMATIC_REPLAYS, Integer.toString(replays));
-        Instant next = replays < autoReplay.maxReplays() ? clock.instant().plus(autoReplay.delay(replays)) : null;
+        Map<String, String> headers = withOneMoreReplay(get(id).headers());
+        Instant next = nextReplay(clock.instant(), automaticReplays(headers));
         try {
             jdbc.sql("UPDATE dead_letter SET retry_at = :later, headers = :headers WHERE id = :id AND status = 'STORED'")
                     .param("id", id).param("headers", json.writeValueAsString(headers))
@@ -194,10 +191,8 @@ public class DeadLetterStore {
 
     private void send(DeadLetter letter, boolean automatic) {
         String id = letter.id();
-        Map<String, String> headers = new LinkedHashMap<>(letter.headers());
-        if (automatic) {
-            headers.put(AUTOMATIC_REPLAYS, Integer.toString(automaticReplays(headers) + 1));
-        }
+        Map<String, String> headers = automatic ? withOneMoreReplay(letter.headers())
+                : new LinkedHashMap<>(letter.headers());
         transactions.executeWithoutResult(status -> {
             int claimed = jdbc.sql("UPDATE dead_letter SET status = 'REPLAYED', replayed_at = :now WHERE id = :id "
                             + "AND status = 'STORED'")
@@ -209,6 +204,17 @@ public class DeadLetterStore {
                     letter.body(), new LinkedHashMap<>(headers));
         });
         log.info("Dead letter {} replayed into {}{}", id, letter.sourceQueue(), automatic ? " on its own" : "");
+    }
+
+    /** When a message that has had {@code replays} automatic replays is replayed next: null once they are used up. */
+    private Instant nextReplay(Instant now, int replays) {
+        return replays < autoReplay.maxReplays() ? now.plus(autoReplay.delay(replays)) : null;
+    }
+
+    private static Map<String, String> withOneMoreReplay(Map<String, String> headers) {
+        Map<String, String> counted = new LinkedHashMap<>(headers);
+        counted.put(AUTOMATIC_REPLAYS, Integer.toString(automaticReplays(headers) + 1));
+        return counted;
     }
 
     private static int automaticReplays(Map<String, String> headers) {

@@ -9,7 +9,6 @@ import java.util.UUID;
 import io.connectify.hub.resilience.InvalidStateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -31,13 +30,11 @@ public class IdempotentRequests {
     /** connectify.http.idempotency-claim-timeout: longer than any request runs (provider timeouts and retries too). */
     private final Duration stale;
 
-    public IdempotentRequests(JdbcClient jdbc, Clock clock,
-                              @Value("${connectify.http.idempotency-key-lifetime}") Duration lifetime,
-                              @Value("${connectify.http.idempotency-claim-timeout}") Duration stale) {
+    public IdempotentRequests(JdbcClient jdbc, Clock clock, HttpProperties http) {
         this.jdbc = jdbc;
         this.clock = clock;
-        this.lifetime = lifetime;
-        this.stale = stale;
+        this.lifetime = http.idempotencyKeyLifetime();
+        this.stale = http.idempotencyClaimTimeout();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.connectify.hub.support;
 
+import static org.awaitility.Awaitility.await;
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -8,9 +10,11 @@ import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.resilience.ProviderResilience;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -40,6 +44,10 @@ public abstract class HubTestBase {
     protected JdbcClient jdbc;
     @Autowired
     protected ProviderResilience resilience;
+    @Autowired
+    private BrokerQueueDepth queueDepth;
+    @Value("${connectify.notifications.queue}")
+    private String notificationQueue;
 
     @DynamicPropertySource
     static void googleFake(DynamicPropertyRegistry registry) {
@@ -65,6 +73,11 @@ public abstract class HubTestBase {
 
     @BeforeEach
     void cleanState() {
+        // the notifications an earlier test queued go out before its fakes are reset: the throttle (5 a second in
+        // the tests) leaves up to a dozen queued when a payment test ends, which the next test's fakes then counted
+        // as its own (each is logged again if its row is gone, and sent: NotificationLog.lockUnsent)
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
+                .until(() -> queueDepth.messageCount(notificationQueue) == 0);
         google.reset();
         stripe.reset();
         payrexx.reset();

@@ -1,6 +1,7 @@
 package io.connectify.hub.resilience;
 
 import io.connectify.hub.web.PathParameters;
+import io.connectify.hub.web.RequestParameters;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.springframework.stereotype.Component;
@@ -15,11 +16,18 @@ public class ApiErrorRouteConfiguration extends RouteConfigurationBuilder {
 
     public static final String ID = "api-errors";
 
+    private final RequestParameters parameters;
+
+    public ApiErrorRouteConfiguration(RequestParameters parameters) {
+        this.parameters = parameters;
+    }
+
     @Override
     public void configuration() {
         routeConfiguration(ID)
                 // remembered at the start: adapter steps clear the headers before calling a provider
                 .interceptFrom().setProperty(ProblemResponder.REQUEST_URI, header(Exchange.HTTP_URI))
+                .process(parameters::bind)
                 .process(PathParameters::useDecoded).end()
                 .onException(Exception.class)
                 .handled(true)

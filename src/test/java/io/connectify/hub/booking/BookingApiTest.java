@@ -169,6 +169,23 @@ class BookingApiTest extends HubTestBase {
     }
 
     @Test
+    void aRequestHeaderIsNotReadAsTheQueryParameterOfItsName() {
+        httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60));
+        httpPost("/api/v1/bookings", BookingJson.at("2026-12-02T09:00:00+01:00", 30));
+
+        // RFC 9110's From header (the user's e-mail address) is not the list's ?from, nor a Status header its ?status
+        var withHeaders = send(request("/api/v1/admin/bookings").header("From", "ops@example.com")
+                .header("Status", "CONFIRMED").GET(), ADMIN_KEY);
+        var repeated = httpGet("/api/v1/admin/bookings?status=CONFIRMED&status=PENDING_PAYMENT", ADMIN_KEY);
+
+        assertThat(withHeaders.status()).isEqualTo(200);
+        assertThat(withHeaders.json().get("bookings")).hasSize(2);
+        assertThat(repeated.status()).isEqualTo(400);
+        assertThat(repeated.json().get("type").asText()).isEqualTo("validation");
+        assertThat(repeated.json().get("detail").asText()).isEqualTo("Query parameter 'status' is given more than once");
+    }
+
+    @Test
     void adminListsSayWhenTheyAreCutAndRefuseAReversedRange() {
         for (int i = 0; i < 501; i++) { // more than a list holds, written directly: 501 API bookings would take long
             jdbc.sql("""

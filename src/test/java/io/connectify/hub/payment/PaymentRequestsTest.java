@@ -18,6 +18,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -173,6 +174,33 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(sent.get(0).getHeader("Idempotency-Key")).matches("api-[0-9a-f]{64}");
         assertThat(form(sent.get(0).getBodyAsString())).containsEntry("amount", "7500").containsEntry("currency", "chf")
                 .containsEntry("description", "Consultation").containsEntry("metadata[orderId]", "42");
+    }
+
+    @Test
+    void neitherTheCallersKeyNorItsIdempotencyKeyIsTakenFromTheQuery() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_7500","object":"payment_intent","amount":7500,"currency":"chf",
+                 "status":"requires_payment_method","client_secret":"pi_7500_secret_x"}""")));
+        String body = "{\"amount\":7500,\"currency\":\"CHF\"}";
+        String path = "/api/v1/payments/stripe/payment-intents";
+
+        var asHeader = send(request(path).header("Content-Type", "application/json").header("Idempotency-Key", "order-7")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)), API_KEY);
+        // past the hub's own replay of the key (IdempotencyKeyFilter reads the header), straight to Stripe's
+        var asQuery = send(request(path + "?Idempotency-Key=order-7").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)), API_KEY);
+        // another caller with the same Idempotency-Key, naming the first caller's key in the query
+        var otherCaller = send(request(path + "?X-API-Key=" + API_KEY).header("Content-Type", "application/json")
+                .header("Idempotency-Key", "order-7").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)),
+                ADMIN_KEY);
+
+        assertThat(List.of(asHeader.status(), asQuery.status(), otherCaller.status())).containsOnly(201);
+        List<String> keys = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents"))).stream()
+                .map(sent -> sent.getHeader("Idempotency-Key")).toList();
+        assertThat(keys).hasSize(3);
+        assertThat(keys.get(0)).matches("api-[0-9a-f]{64}");
+        assertThat(keys.get(1)).as("no Idempotency-Key header: a key of this request's own").startsWith("payment-intent-");
+        assertThat(keys.get(2)).as("made with the caller's own key").matches("api-[0-9a-f]{64}").isNotEqualTo(keys.get(0));
     }
 
     @Test

@@ -53,6 +53,7 @@ public class BookingSaga {
     static final String CANCELLATION = "cancellation";
     static final String REFUND = "refund";
     static final String PAYMENT_FAILED = "payment-failed";
+    static final String RESCHEDULED = "rescheduled";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
     public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
@@ -658,6 +659,8 @@ public class BookingSaga {
                             + " is already taken");
                 }
                 bookings.reschedule(bookingId, target.start(), target.end(), now);
+                // in the move's transaction: the customer hears of every move that was made, and of no other
+                notifyOnce(bookingId, RESCHEDULED);
                 return null;
             });
         } catch (BookingConflictException taken) {

@@ -26,6 +26,7 @@ public class NotificationLog {
     private static final String CONFIRMATION = "confirmation";
     private static final String PAYMENT_FAILED = "payment-failed";
     private static final String REFUND = "refund";
+    private static final String RESCHEDULED = "rescheduled";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
 
@@ -40,14 +41,14 @@ public class NotificationLog {
     }
 
     /**
-     * Whether a notification would now tell its customer something no longer true: a confirmation of a booking since
-     * cancelled or refunded, a "payment failed" of one since paid, a refund notice of a refund that failed after it
+     * Whether a notification would now tell its customer something no longer true: a confirmation (or a move's notice)
+     * of a booking since cancelled or refunded, a "payment failed" of one since paid, a refund notice of a refund that failed after it
      * was made (a message held up by a provider outage and replayed after the booking moved on, which then arrived
      * after the news that superseded it).
      */
     public boolean outdated(Notification n) {
         if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind())
-                || REFUND.equals(n.kind()))) {
+                || REFUND.equals(n.kind()) || RESCHEDULED.equals(n.kind()))) {
             return false;
         }
         return jdbc.sql("SELECT status, paid_amount FROM booking WHERE id = :id").param("id", n.bookingId())
@@ -55,7 +56,7 @@ public class NotificationLog {
                     String status = rs.getString("status");
                     boolean paid = rs.getObject("paid_amount") != null;
                     return switch (n.kind()) {
-                        case CONFIRMATION -> !"CONFIRMED".equals(status);
+                        case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status);
                         case REFUND -> !"REFUNDED".equals(status);
                         default -> paid || "CONFIRMED".equals(status);
                     };

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 /**
  * What a booking event sends: an SMS to the customer's phone (if any), a copy to the operator number (if
  * configured), and an HTML email. Each is logged as queued before it goes to the queue. A notification's id is
- * derived from its booking, kind, channel and recipient, so a saga step that repeats plans the same ones and queues
+ * derived from its booking, kind (with a reschedule, the new start), channel and recipient, so a saga step that repeats plans the same ones and queues
  * again only those still unsent (their messages may have been lost with a rolled-back transaction); the sender
  * sends each id once ({@link NotificationDelivery}).
  */
@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 public class NotificationPlanner {
 
     public static final String KIND = "notificationKind";
+    private static final String RESCHEDULED = "rescheduled";
 
     private final NotificationTemplates templates;
     private final NotificationLog log;
@@ -50,7 +51,9 @@ public class NotificationPlanner {
 
     private static Notification notification(Channel channel, String to, String subject, String body, boolean html,
                                              Booking booking, String kind) {
-        String id = UUID.nameUUIDFromBytes(String.join("|", booking.id(), kind, channel.name(), to)
+        // a booking may be moved more than once: each move, to its start, is a notice of its own
+        String occasion = RESCHEDULED.equals(kind) ? kind + "@" + booking.start().toInstant() : kind;
+        String id = UUID.nameUUIDFromBytes(String.join("|", booking.id(), occasion, channel.name(), to)
                 .getBytes(StandardCharsets.UTF_8)).toString();
         return new Notification(id, channel, to, subject, body, html, booking.id(), kind);
     }

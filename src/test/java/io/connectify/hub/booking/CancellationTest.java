@@ -99,6 +99,24 @@ class CancellationTest extends Webhooks {
                 {"start":{"dateTime":"2026-12-02T09:30:00.000+01:00"},"end":{"dateTime":"2026-12-02T10:30:00.000+01:00"}}
                 """)));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+
+        // the customer hears of each move, with its new time, in the booking's language and time zone
+        var movedAgain = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T11:00:00+01:00\"}");
+        assertThat(movedAgain.status()).as(movedAgain.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
+                .filteredOn(text -> text.contains("verschoben")).hasSize(2)
+                .anyMatch(text -> text.contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 09:30 (60 Min.) verschoben"))
+                .anyMatch(text -> text.contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 11:00 (60 Min.) verschoben")));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id
+                + "/notifications").json().get("notifications").findValuesAsText("kind"))
+                .containsExactlyInAnyOrder("confirmation", "confirmation", "rescheduled", "rescheduled",
+                        "rescheduled", "rescheduled"));
+    }
+
+    private static java.util.List<String> smsTexts() {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(io.connectify.hub.support.NotificationFakes.MESSAGES)))
+                .stream().map(sent -> java.net.URLDecoder.decode(sent.getBodyAsString(),
+                        java.nio.charset.StandardCharsets.UTF_8)).toList();
     }
 
     @Test

@@ -86,6 +86,36 @@ class DelayedPaymentTest extends Webhooks {
     }
 
     @Test
+    void aCompletedCheckoutHandledAfterTheHoldRanOutButBeforeTheSweepHoldsTheSlotUntilItSettles() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        // the hold ran out, and the sweep that would mark it EXPIRED has not come round yet
+        camel.getRouteController().stopRoute("booking-expire-holds");
+        try {
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+            signedStripeWebhook(event("evt_sepa_lapsed", "checkout.session.completed",
+                    checkoutSession(id, "unpaid", "pi_sepa_lapsed")));
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(booking(id).path("statusReason")
+                    .asText()).startsWith("the payment is processing"));
+            assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText()))
+                    .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+        } finally {
+            camel.getRouteController().startRoute("booking-expire-holds");
+        }
+        NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
+        assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).as("held again: the sweep does not expire it").isEqualTo("PENDING_PAYMENT");
+
+        signedStripeWebhook(event("evt_sepa_lapsed_paid", "checkout.session.async_payment_succeeded",
+                checkoutSession(id, "paid", "pi_sepa_lapsed")));
+        awaitStatus(id, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
     void aDebitThatSettlesAfterTheAppointmentsStartIsRefundedNotConfirmed() {
         String id = pendingBooking(START, "stripe");
         signedStripeWebhook(event("evt_sepa_slow", "checkout.session.completed",

@@ -663,14 +663,15 @@ public class BookingSaga {
                 notifyOnce(bookingId, RESCHEDULED);
                 return null;
             });
-        } catch (BookingConflictException taken) {
+        } catch (RuntimeException notMoved) {
+            // taken meanwhile, or the move's transaction failed (the database, or the broker its notice is queued on)
             try {
                 moveEvent(booking, booking.range());
             } catch (RuntimeException e) {
                 log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
                         bookingId, booking.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
             }
-            throw taken;
+            throw notMoved;
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();

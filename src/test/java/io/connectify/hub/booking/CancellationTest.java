@@ -177,6 +177,40 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
+    void aMoveWhoseTransactionFailsMovesItsEventBack() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}")));
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // another step holds the booking's row past the database's lock timeout: the move's update gives up
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
+            locked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+        Response moved;
+        try {
+            moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+        } finally {
+            release.countDown();
+        }
+        holder.get(30, TimeUnit.SECONDS);
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(2);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-12-02T14:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
+    }
+
+    @Test
     void aCancelWhileItsRefundIsBeingMadeSaysAskAgainAndItsIdempotencyKeyRunsAgain() throws Exception {
         String id = confirmedStripeBooking(START);
         jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = 'cancelled: refund pending' WHERE id = :id")

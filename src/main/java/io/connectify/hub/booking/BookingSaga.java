@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -641,6 +642,9 @@ public class BookingSaga {
             throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
         }
         TimeRange target = TimeRange.of(start.toInstant(), duration);
+        if (target.equals(booking.range())) {
+            return booking; // where it is already: nothing to move, nothing to tell
+        }
         // the booking's own event is busy in the calendar: leave its own time out of the check
         List<TimeRange> busy = new ArrayList<>();
         for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
@@ -659,17 +663,24 @@ public class BookingSaga {
                             + " is already taken");
                 }
                 bookings.reschedule(bookingId, target.start(), target.end(), now);
-                // in the move's transaction: the customer hears of every move that was made, and of no other
-                notifyOnce(bookingId, RESCHEDULED);
+                // in the move's transaction: the customer hears of every move that was made, and of no other; a
+                // notice of its own per move (its target and time in the id), as a booking may go back to a time
+                notifyOnce(bookingId, RESCHEDULED, target.start() + " at " + now);
                 return null;
             });
         } catch (RuntimeException notMoved) {
-            // taken meanwhile, or the move's transaction failed (the database, or the broker its notice is queued on)
+            // taken meanwhile, or the move's transaction failed: the event goes back to where the database has the
+            // booking, its old time, unless the move committed and only what came after failed, or another move
+            // of it committed meanwhile
+            TimeRange stays = booking.range();
             try {
-                moveEvent(booking, booking.range());
+                stays = bookings.find(bookingId).map(Booking::range).orElse(stays);
+                if (!stays.equals(target)) {
+                    moveEvent(booking, stays);
+                }
             } catch (RuntimeException e) {
                 log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
-                        bookingId, booking.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
+                        bookingId, stays.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
             }
             throw notMoved;
         }
@@ -690,9 +701,18 @@ public class BookingSaga {
      * notification recovery sweep queues them again.
      */
     public void notifyOnce(String bookingId, String kind) {
+        notifyOnce(bookingId, kind, null);
+    }
+
+    /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */
+    private void notifyOnce(String bookingId, String kind, String occasion) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
-        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking ->
-                template.sendBodyAndHeader("direct:booking-notify", booking, NotificationPlanner.KIND, kind)));
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
+            Map<String, Object> headers = new HashMap<>();
+            headers.put(NotificationPlanner.KIND, kind);
+            headers.put(NotificationPlanner.OCCASION, occasion);
+            template.sendBodyAndHeaders("direct:booking-notify", booking, headers);
+        }));
     }
 
     private void removeEvent(Booking booking) {

@@ -29,13 +29,13 @@ public class NotificationApi {
     public Notification sms(@Body String body) {
         SmsRequest r = json.read(body, SmsRequest.class);
         return logged(new Notification(UUID.randomUUID().toString(), Channel.SMS, r.to(), null, r.body(), false,
-                null, "direct"));
+                null, "direct", null));
     }
 
     public Notification email(@Body String body) {
         EmailRequest r = json.read(body, EmailRequest.class);
         return logged(new Notification(UUID.randomUUID().toString(), Channel.EMAIL, r.to(), r.subject(), r.body(),
-                Boolean.TRUE.equals(r.isHtml()), null, "direct"));
+                Boolean.TRUE.equals(r.isHtml()), null, "direct", null));
     }
 
     /** 404 for a booking that does not exist, as its GET: an empty list would say it has had no notification. */

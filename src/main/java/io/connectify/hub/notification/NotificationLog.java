@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
@@ -41,22 +42,24 @@ public class NotificationLog {
     }
 
     /**
-     * Whether a notification would now tell its customer something no longer true: a confirmation (or a move's notice)
-     * of a booking since cancelled or refunded, a "payment failed" of one since paid, a refund notice of a refund that failed after it
-     * was made (a message held up by a provider outage and replayed after the booking moved on, which then arrived
-     * after the news that superseded it).
+     * Whether a notification would now tell its customer something no longer true: a confirmation or a move's notice
+     * of a booking since cancelled, refunded or moved (again), a "payment failed" of one since paid, a refund notice
+     * of a refund that failed after it was made (a message held up by a provider outage and replayed after the
+     * booking moved on, which then arrived after the news that superseded it).
      */
     public boolean outdated(Notification n) {
         if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind())
                 || REFUND.equals(n.kind()) || RESCHEDULED.equals(n.kind()))) {
             return false;
         }
-        return jdbc.sql("SELECT status, paid_amount FROM booking WHERE id = :id").param("id", n.bookingId())
+        return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", n.bookingId())
                 .query((rs, row) -> {
                     String status = rs.getString("status");
                     boolean paid = rs.getObject("paid_amount") != null;
                     return switch (n.kind()) {
-                        case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status);
+                        case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || n.start() != null
+                                && !Instant.parse(n.start()).equals(rs.getObject("start_at", OffsetDateTime.class)
+                                        .toInstant());
                         case REFUND -> !"REFUNDED".equals(status);
                         default -> paid || "CONFIRMED".equals(status);
                     };

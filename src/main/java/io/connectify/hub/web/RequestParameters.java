@@ -4,10 +4,10 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 import io.connectify.hub.resilience.ValidationException;
@@ -52,7 +52,9 @@ public class RequestParameters {
             return;
         }
         HttpServletRequest request = http.getRequest();
-        Declared declared = declarations().get(operation(request.getMethod(),
+        // a HEAD is answered by the GET's route (Spring maps one onto the other)
+        String method = "HEAD".equalsIgnoreCase(request.getMethod()) ? "GET" : request.getMethod();
+        Declared declared = declarations().get(operation(method,
                 String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE))));
         if (declared == null) {
             return; // a webhook, whose form fields are its parameters
@@ -77,9 +79,12 @@ public class RequestParameters {
         }
     }
 
-    /** As the servlet container decodes them ('+' a space); names are case-sensitive, as in a URI. */
+    /**
+     * As the servlet container decodes them ('+' a space, a pair that is not validly percent-encoded dropped), by
+     * name in any case, as Camel's headers matched them.
+     */
     static Map<String, List<String>> query(String raw) {
-        Map<String, List<String>> params = new LinkedHashMap<>();
+        Map<String, List<String>> params = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         if (raw == null || raw.isEmpty()) {
             return params;
         }
@@ -93,7 +98,7 @@ public class RequestParameters {
                 String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
                 params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
             } catch (IllegalArgumentException malformed) {
-                throw new ValidationException("The query string is not validly percent-encoded");
+                // dropped, as Tomcat drops it: a declared parameter in it is then missing, an undeclared one ignored
             }
         }
         return params;

@@ -176,10 +176,19 @@ class BookingApiTest extends HubTestBase {
         // RFC 9110's From header (the user's e-mail address) is not the list's ?from, nor a Status header its ?status
         var withHeaders = send(request("/api/v1/admin/bookings").header("From", "ops@example.com")
                 .header("Status", "CONFIRMED").GET(), ADMIN_KEY);
+        var head = send(request("/api/v1/admin/bookings").header("From", "ops@example.com")
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
         var repeated = httpGet("/api/v1/admin/bookings?status=CONFIRMED&status=PENDING_PAYMENT", ADMIN_KEY);
+        // as before: a parameter's name in any case, and a pair that is not validly percent-encoded ignored
+        var otherCase = httpGet("/api/v1/admin/bookings?Status=CONFIRMED", ADMIN_KEY);
+        String malformed = rawGet("/api/v1/admin/bookings?status=CONFIRMED&ref=100%", ADMIN_KEY);
 
         assertThat(withHeaders.status()).isEqualTo(200);
         assertThat(withHeaders.json().get("bookings")).hasSize(2);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(otherCase.status()).isEqualTo(200);
+        assertThat(otherCase.json().get("bookings")).isEmpty();
+        assertThat(malformed).startsWith("HTTP/1.1 200 ").contains("\"bookings\":[]");
         assertThat(repeated.status()).isEqualTo(400);
         assertThat(repeated.json().get("type").asText()).isEqualTo("validation");
         assertThat(repeated.json().get("detail").asText()).isEqualTo("Query parameter 'status' is given more than once");

@@ -100,17 +100,37 @@ class CancellationTest extends Webhooks {
                 """)));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
 
-        // the customer hears of each move, with its new time, in the booking's language and time zone
-        var movedAgain = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T11:00:00+01:00\"}");
-        assertThat(movedAgain.status()).as(movedAgain.body()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
-                .filteredOn(text -> text.contains("verschoben")).hasSize(2)
-                .anyMatch(text -> text.contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 09:30 (60 Min.) verschoben"))
-                .anyMatch(text -> text.contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 11:00 (60 Min.) verschoben")));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id
-                + "/notifications").json().get("notifications").findValuesAsText("kind"))
-                .containsExactlyInAnyOrder("confirmation", "confirmation", "rescheduled", "rescheduled",
-                        "rescheduled", "rescheduled"));
+        // the customer hears of each move, with its new time, in the booking's language and time zone; also of a
+        // move back to a time it had (moved there again: a notice of its own)
+        String movedTo = "Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, %s (60 Min.) verschoben";
+        java.util.List<String> told = new java.util.ArrayList<>(java.util.List.of(movedTo.formatted("09:30")));
+        awaitMoveNotices(told);
+        for (String time : new String[] {"11:00", "13:00", "11:00"}) {
+            clock.advance(Duration.ofMinutes(1));
+            String start = "2026-12-02T" + time + ":00+01:00";
+            var movedAgain = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"" + start + "\"}");
+            assertThat(movedAgain.status()).as(movedAgain.body()).isEqualTo(200);
+            assertThat(movedAgain.json().get("start").asText()).isEqualTo(start);
+            told.add(movedTo.formatted(time));
+            awaitMoveNotices(told);
+        }
+        // a move to where it is already changes nothing
+        var nowhere = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T11:00:00+01:00\"}");
+        assertThat(nowhere.status()).isEqualTo(200);
+        google.server().verify(4, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).filteredOn("rescheduled"::equals).hasSize(8); // an SMS and an email each
+    }
+
+    /** The SMS of the moves, in the order they were sent, each telling its time. */
+    private static void awaitMoveNotices(java.util.List<String> told) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            var texts = smsTexts().stream().filter(text -> text.contains("verschoben")).toList();
+            assertThat(texts).hasSize(told.size());
+            for (int i = 0; i < told.size(); i++) {
+                assertThat(texts.get(i)).contains(told.get(i));
+            }
+        });
     }
 
     private static java.util.List<String> smsTexts() {
@@ -204,6 +224,8 @@ class CancellationTest extends Webhooks {
 
         assertThat(moved.status()).as(moved.body()).isEqualTo(409);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no notice of a move not made").doesNotContain("rescheduled");
         var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
         assertThat(patches).hasSize(2);
         assertThat(patches.get(0).getBodyAsString()).contains("2026-12-02T14:00:00.000+01:00");

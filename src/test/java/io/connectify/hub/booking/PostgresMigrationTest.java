@@ -120,7 +120,8 @@ class PostgresMigrationTest {
         var log = new NotificationLog(jdbc, java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         var n = new Notification("7d6f2c3e-0000-4000-8000-0000000000aa", Notification.Channel.SMS, "+41791234567",
-                null, "Hello", false, "2f1c7d0e-0000-4000-8000-000000000009", "confirmation");
+                null, "Hello", false, "2f1c7d0e-0000-4000-8000-000000000009", "confirmation",
+                null);
 
         Boolean loggedTwiceUnsent = transactions.execute(status -> log.queuedUnlessSent(n) && log.queuedUnlessSent(n));
         Boolean lockedUnsent = transactions.execute(status -> {
@@ -144,9 +145,9 @@ class PostgresMigrationTest {
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         String bookingId = "2f1c7d0e-0000-4000-8000-00000000000b";
         log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b1", Notification.Channel.SMS, "+41791234567",
-                null, "Hello", false, bookingId, "cancellation"));
+                null, "Hello", false, bookingId, "cancellation", null));
         log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b2", Notification.Channel.EMAIL,
-                "john@example.com", "Hi", "Hello", true, bookingId, "cancellation"));
+                "john@example.com", "Hi", "Hello", true, bookingId, "cancellation", null));
 
         assertThat(log.unsentKinds(bookingId)).containsExactly("cancellation");
         assertThat(log.unsentSince(now, 10)).isEmpty(); // created at now: not before it

@@ -30,7 +30,7 @@ class NotificationPlannerTest {
     void theOperatorGetsACopyOfTheCustomersSms() {
         var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
 
-        var planned = planner.forBooking(booking("+41791234567"), "confirmation");
+        var planned = planner.forBooking(booking("+41791234567"), "confirmation", null);
 
         assertThat(planned).extracting(Notification::channel, Notification::to).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(Channel.SMS, "+41791234567"),
@@ -44,15 +44,15 @@ class NotificationPlannerTest {
     @Test
     void aRepeatedStepPlansTheSameNotificationsAndQueuesOnlyThoseStillUnsent() {
         var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
-        var first = planner.forBooking(booking("+41791234567"), "confirmation");
+        var first = planner.forBooking(booking("+41791234567"), "confirmation", null);
         when(log.queuedUnlessSent(ArgumentMatchers.argThat(n -> n.channel() == Channel.EMAIL))).thenReturn(false);
 
-        var again = planner.forBooking(booking("+41791234567"), "confirmation");
+        var again = planner.forBooking(booking("+41791234567"), "confirmation", null);
 
         assertThat(first).extracting(Notification::id).doesNotHaveDuplicates();
         assertThat(again).extracting(Notification::id)
                 .containsExactly(first.get(0).id(), first.get(1).id()); // the email was sent: not queued again
-        assertThat(planner.forBooking(booking("+41791234567"), "refund")).extracting(Notification::id)
+        assertThat(planner.forBooking(booking("+41791234567"), "refund", null)).extracting(Notification::id)
                 .doesNotContainAnyElementsOf(first.stream().map(Notification::id).toList());
     }
 
@@ -60,7 +60,7 @@ class NotificationPlannerTest {
     void withoutAPhoneOnlyTheEmailIsSent() {
         var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null));
 
-        var planned = planner.forBooking(booking(null), "refund");
+        var planned = planner.forBooking(booking(null), "refund", null);
 
         assertThat(planned).extracting(Notification::channel).containsExactly(Channel.EMAIL);
         // newer JDKs put a narrow no-break space before AM

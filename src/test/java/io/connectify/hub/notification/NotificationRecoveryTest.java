@@ -307,6 +307,65 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void noticesStillQueuedWhenTheirBookingMovesOnAreSkippedAndOnlyTheLatestNewsSent() throws Exception {
+        stopTheSender();
+        String id;
+        try {
+            id = confirmedStripeBooking("2026-12-02T10:00:00+01:00"); // its confirmation waits (Twilio down, say)
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS
+                    + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+            // moved twice while everything waits: the confirmation and the first move's notice tell a wrong time
+            for (String start : new String[] {"2026-12-02T14:00:00+01:00", "2026-12-03T14:00:00+01:00"}) {
+                var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"" + start + "\"}");
+                assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 6);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent(); // the last move's notice only
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
+        notifications.forEach(n -> statusesByKind.computeIfAbsent(n.get("kind").asText(),
+                k -> new java.util.ArrayList<>()).add(n.get("status").asText()));
+        assertThat(statusesByKind.get("confirmation")).containsExactly("skipped", "skipped");
+        assertThat(statusesByKind.get("rescheduled")).hasSize(4);
+        assertThat(statusesByKind.get("rescheduled").stream().filter("skipped"::equals)).hasSize(2);
+        assertThat(java.net.URLDecoder.decode(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES)))
+                .get(0).getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("Ihr Termin wurde auf Donnerstag, 3. Dezember 2026, 14:00 (60 Min.) verschoben");
+    }
+
+    @Test
+    void aMovesNoticeStillQueuedWhenItsBookingIsCancelledIsSkipped() throws Exception {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        awaitOneSmsAndOneEmailSent(); // the confirmation
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS
+                + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+        stopTheSender();
+        try {
+            assertThat(httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-02T14:00:00+01:00\"}").status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                    .isEqualTo("REFUNDED");
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
+        notifications.forEach(n -> statusesByKind.computeIfAbsent(n.get("kind").asText(),
+                k -> new java.util.ArrayList<>()).add(n.get("status").asText()));
+        assertThat(statusesByKind.get("rescheduled")).containsExactly("skipped", "skipped");
+        assertThat(statusesByKind.get("refund")).hasSize(2).doesNotContain("skipped");
+    }
+
+    @Test
     void aConfirmationStillQueuedWhenItsBookingIsCancelledIsSkippedAndTheRefundNoticeSent() throws Exception {
         stopTheSender();
         String id;

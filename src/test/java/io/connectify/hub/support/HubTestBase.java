@@ -12,7 +12,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.resilience.ProviderResilience;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -46,6 +49,8 @@ public abstract class HubTestBase {
     protected ProviderResilience resilience;
     @Autowired
     private BrokerQueueDepth queueDepth;
+    @Autowired
+    private ObjectProvider<EmbeddedActiveMQ> broker;
     @Value("${connectify.notifications.queue}")
     private String notificationQueue;
 
@@ -71,13 +76,24 @@ public abstract class HubTestBase {
         registry.add("connectify.sendgrid.api-base", () -> notify.sendGrid().baseUrl() + "/");
     }
 
+    /**
+     * A test's notifications go out to its own fakes, before the next test resets them, whichever Spring context
+     * the next one runs in: the throttle (5 a second in the tests) leaves up to a dozen queued when a payment test
+     * ends, which the next test's fakes then counted as its own (each is logged again if its row is gone, and sent:
+     * NotificationLog.lockUnsent). Not while this context's broker is stopped (ReadinessTest).
+     */
+    @AfterEach
+    void awaitNotificationsSent() {
+        EmbeddedActiveMQ embedded = broker.getIfAvailable();
+        if (embedded != null && embedded.getActiveMQServer() != null && embedded.getActiveMQServer().isActive()) {
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
+                    .until(() -> queueDepth.messageCount(notificationQueue) == 0);
+        }
+    }
+
     @BeforeEach
     void cleanState() {
-        // the notifications an earlier test queued go out before its fakes are reset: the throttle (5 a second in
-        // the tests) leaves up to a dozen queued when a payment test ends, which the next test's fakes then counted
-        // as its own (each is logged again if its row is gone, and sent: NotificationLog.lockUnsent)
-        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
-                .until(() -> queueDepth.messageCount(notificationQueue) == 0);
+        awaitNotificationsSent(); // queued since, or by a test not of this base
         google.reset();
         stripe.reset();
         payrexx.reset();
@@ -140,13 +156,22 @@ public abstract class HubTestBase {
      * Java's client always sends a length); answers the status line.
      */
     protected String bodilessPost(String path) {
+        String answer = raw("POST", path, API_KEY);
+        return answer.substring(0, answer.indexOf("\r\n"));
+    }
+
+    /** A GET of a target as written, which Java's client would refuse (a '%' that escapes nothing); the whole answer. */
+    protected String rawGet(String target, String key) {
+        return raw("GET", target, key);
+    }
+
+    private String raw(String method, String target, String key) {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
             socket.setSoTimeout(30_000);
-            socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
-                    + "\r\nX-API-Key: " + API_KEY + "\r\nConnection: close\r\n\r\n")
+            socket.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nX-API-Key: " + key + "\r\nConnection: close\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            return answer.substring(0, answer.indexOf("\r\n"));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }

@@ -68,6 +68,23 @@ class NotificationPlannerTest {
                 .isEqualTo("Your appointment on Tuesday, December 1, 2026, 9:00 AM has been cancelled and refunded");
     }
 
+    @Test
+    void aQueuedNotificationCarriesTheStartItTellsOfAndReadsFieldsItDoesNotKnow() throws Exception {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null));
+        // as the notifications queue carries it (Camel's Jackson data format, a plain ObjectMapper)
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+
+        String queued = json.writeValueAsString(planner.forBooking(booking(null), "confirmation", null).get(0));
+        var read = json.readValue(queued.replaceFirst("\\{", "{\"addedLater\":1,"), Notification.class);
+        var older = json.readValue("""
+                {"id":"n1","channel":"SMS","to":"+41791234567","body":"Hi","html":false,"bookingId":"b1",
+                 "kind":"confirmation"}""", Notification.class);
+
+        assertThat(read.start()).isEqualTo("2026-12-01T08:00:00Z");
+        assertThat(read.id()).isNotBlank();
+        assertThat(older.start()).isNull();
+    }
+
     private static TwilioProperties twilio(String operator) {
         return new TwilioProperties(null, null, null, null, null, null, operator, null, null, null, null);
     }

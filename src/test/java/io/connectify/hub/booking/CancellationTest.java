@@ -122,6 +122,28 @@ class CancellationTest extends Webhooks {
                 .findValuesAsText("kind")).filteredOn("rescheduled"::equals).hasSize(8); // an SMS and an email each
     }
 
+    /** The answer to a request made while another transaction holds the booking's row, released once it is in. */
+    private Response whileTheRowIsHeld(String id, java.util.function.Supplier<Response> request) throws Exception {
+        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
+            locked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+        try {
+            return request.get();
+        } finally {
+            release.countDown();
+            holder.get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** The SMS of the moves, in the order they were sent, each telling its time. */
     private static void awaitMoveNotices(java.util.List<String> told) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
@@ -201,26 +223,9 @@ class CancellationTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}")));
-        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         // another step holds the booking's row past the database's lock timeout: the move's update gives up
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
-            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
-            locked.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
-        Response moved;
-        try {
-            moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
-        } finally {
-            release.countDown();
-        }
-        holder.get(30, TimeUnit.SECONDS);
+        Response moved = whileTheRowIsHeld(id, () -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}"));
 
         assertThat(moved.status()).as(moved.body()).isEqualTo(409);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
@@ -237,27 +242,10 @@ class CancellationTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = 'cancelled: refund pending' WHERE id = :id")
                 .param("id", id).update(); // its first cancel's refund failed
-        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         // the retry sweep (or the payment's event) holds the booking's row while it makes the refund
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
-            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
-            locked.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
-        Response busy;
-        try {
-            busy = send(request("/api/v1/bookings/" + id + "/cancel").header("Idempotency-Key", "cancel-" + id)
-                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), API_KEY);
-        } finally {
-            release.countDown();
-        }
-        holder.get(30, TimeUnit.SECONDS);
+        Response busy = whileTheRowIsHeld(id, () -> send(request("/api/v1/bookings/" + id + "/cancel")
+                .header("Idempotency-Key", "cancel-" + id).POST(java.net.http.HttpRequest.BodyPublishers.noBody()),
+                API_KEY));
 
         assertThat(busy.status()).isEqualTo(409);
         assertThat(busy.header("Retry-After")).isEqualTo("1");

@@ -327,10 +327,7 @@ class NotificationRecoveryTest extends Webhooks {
 
         awaitOneSmsAndOneEmailSent(); // the last move's notice only
         await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
-        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
-        java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
-        notifications.forEach(n -> statusesByKind.computeIfAbsent(n.get("kind").asText(),
-                k -> new java.util.ArrayList<>()).add(n.get("status").asText()));
+        var statusesByKind = statusesByKind(id);
         assertThat(statusesByKind.get("confirmation")).containsExactly("skipped", "skipped");
         assertThat(statusesByKind.get("rescheduled")).hasSize(4);
         assertThat(statusesByKind.get("rescheduled").stream().filter("skipped"::equals)).hasSize(2);
@@ -357,10 +354,7 @@ class NotificationRecoveryTest extends Webhooks {
         }
 
         await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
-        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
-        java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
-        notifications.forEach(n -> statusesByKind.computeIfAbsent(n.get("kind").asText(),
-                k -> new java.util.ArrayList<>()).add(n.get("status").asText()));
+        var statusesByKind = statusesByKind(id);
         assertThat(statusesByKind.get("rescheduled")).containsExactly("skipped", "skipped");
         assertThat(statusesByKind.get("refund")).hasSize(2).doesNotContain("skipped");
     }
@@ -482,6 +476,15 @@ class NotificationRecoveryTest extends Webhooks {
     private int notificationsOf(String bookingId) {
         return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id").param("id", bookingId)
                 .query(Integer.class).single();
+    }
+
+    /** The statuses of a booking's notifications, by kind, as its API lists them. */
+    private java.util.Map<String, java.util.List<String>> statusesByKind(String bookingId) {
+        java.util.Map<String, java.util.List<String>> statuses = new java.util.TreeMap<>();
+        httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications").forEach(n ->
+                statuses.computeIfAbsent(n.get("kind").asText(), k -> new java.util.ArrayList<>())
+                        .add(n.get("status").asText()));
+        return statuses;
     }
 
     private int queued() {

@@ -37,6 +37,11 @@ public class PushChannelRenewal {
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
                               PushMetrics metrics, Clock clock) {
+        if (push.enabled() && !properties.live()) {
+            // the simulator opens no channels, and Google cannot reach a sandbox hub: a start that says so
+            throw new IllegalStateException("connectify.gcal.push.enabled needs a live Google Calendar "
+                    + "(connectify.gcal.key-path): in sandbox mode there is no channel to open");
+        }
         this.calendar = calendar;
         this.channels = channels;
         this.push = push;

@@ -26,11 +26,13 @@ import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
+import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.TestClockConfig;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -66,6 +68,13 @@ class GoogleCalendarPushTest extends Webhooks {
     @BeforeEach
     void noChannel() {
         jdbc.sql("DELETE FROM gcal_push_channel").update();
+    }
+
+    /** events.watch, channels.stop and the re-check's reads, as Google's API description has them. */
+    @AfterEach
+    void everyCalendarRequestIsOneGoogleAccepts() {
+        OpenApiRequestValidator.assertValid(google.server(), OpenApiRequestValidator.GOOGLE_CALENDAR,
+                "/calendar/v3/.*");
     }
 
     @Test

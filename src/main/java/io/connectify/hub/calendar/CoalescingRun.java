@@ -5,6 +5,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.HubException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +67,9 @@ public class CoalescingRun {
                 try {
                     work.run();
                 } catch (RuntimeException e) {
-                    log.warn("{} failed ({}: {})", name, e.getClass().getSimpleName(), e.getMessage());
+                    HubException typed = Causes.find(e, HubException.class);
+                    log.warn("{} failed ({})", name, typed != null ? PushChannelRenewal.why(typed)
+                            : e.getClass().getSimpleName());
                 }
             }
         } finally {

@@ -191,7 +191,10 @@ public class GoogleCalendarGateway {
         return new PushChannel(channelId, answer.getResourceId(), expires);
     }
 
-    /** Stops a push channel (channels.stop); Google's 404 means it has none such, which is what was asked. */
+    /**
+     * Stops a push channel (channels.stop). Google answers 404 for a channel it no longer has: a
+     * {@link io.connectify.hub.resilience.NotFoundException}, which a caller may take as stopped.
+     */
     public void stop(String channelId, String resourceId) {
         // channels.stop takes no calendar id: only the body, or the component would look for a method with one
         call(GoogleCalendarRoutes.STOP_CHANNEL, new Channel().setId(channelId).setResourceId(resourceId), Map.of(),

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,9 +87,8 @@ public class PushChannelRenewal {
         } catch (RuntimeException e) {
             channels.delete(id);
             metrics.channel("failed");
-            // the hub's typed errors say what happened without the request (whose body holds the token)
-            log.error("Google Calendar push channel not opened ({}: {}); tried again in {}",
-                    e.getClass().getSimpleName(), e.getMessage(), push.renewInterval());
+            // only the hub's typed errors' own words: the request's body holds the token
+            log.error("Google Calendar push channel not opened ({}); tried again in {}", why(e), push.renewInterval());
             return null;
         }
     }
@@ -103,9 +103,14 @@ public class PushChannelRenewal {
                 channels.stopped(old.id(), now);
                 log.info("Google Calendar push channel {} was stopped already", old.id());
             } catch (RuntimeException e) {
-                log.warn("Google Calendar push channel {} not stopped ({}: {}); it sends until {} or the next try",
-                        old.id(), e.getClass().getSimpleName(), e.getMessage(), old.expiresAt());
+                log.warn("Google Calendar push channel {} not stopped ({}); it sends until {} or the next try",
+                        old.id(), why(e), old.expiresAt());
             }
         }
+    }
+
+    /** A failure for a log line: a hub error's type and detail, which never hold a secret; else its class only. */
+    static String why(RuntimeException e) {
+        return e instanceof HubException hub ? hub.type() + ": " + hub.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -100,6 +100,20 @@ public final class PropertyChecks {
         }
     }
 
+    /**
+     * An address the hub hands to a provider to call back (not one it sends credentials to): https, or plain http to
+     * this machine only (a test's loopback address). {@code why}: what the provider requires of it.
+     */
+    public static void httpsOrLoopback(String property, String url, String why) {
+        URI uri = uri(property, url);
+        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+        boolean loopbackHttp = "http".equalsIgnoreCase(uri.getScheme()) && loopback(uri.getHost());
+        if (!https && !loopbackHttp) {
+            throw new IllegalArgumentException(property + " must be an https URL (or http to a loopback address, for "
+                    + "tests), not " + uri.getScheme() + "://" + uri.getHost() + ": " + why);
+        }
+    }
+
     /** The properties among {@code urls} (property to URL) that point at this machine, in their order. */
     public static List<String> pointingAtLocalhost(Map<String, String> urls) {
         List<String> local = new ArrayList<>();

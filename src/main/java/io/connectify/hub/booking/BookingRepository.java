@@ -213,6 +213,34 @@ public class BookingRepository {
                 .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now)).update();
     }
 
+    /** Confirmed bookings with a calendar event that end after {@code now}, by id after {@code afterId} (a page). */
+    public List<Booking> confirmedWithEventEndingAfter(Instant now, String afterId, int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE status = 'CONFIRMED' AND end_at > :now "
+                        + "AND calendar_event_id IS NOT NULL AND id > :after ORDER BY id LIMIT :limit")
+                .param("now", utc(now)).param("after", afterId).param("limit", limit)
+                .query(this::map).list();
+    }
+
+    /**
+     * Moves a confirmed booking still at {@code from} to {@code to}, with {@code reason}; false when it is no longer
+     * confirmed or no longer at {@code from} (changed meanwhile).
+     */
+    public boolean moveConfirmed(String id, TimeRange from, TimeRange to, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, status_reason = :reason, "
+                        + "updated_at = :now WHERE id = :id AND status = 'CONFIRMED' AND start_at = :fromStart "
+                        + "AND end_at = :fromEnd")
+                .param("id", id).param("start", utc(to.start())).param("end", utc(to.end()))
+                .param("fromStart", utc(from.start())).param("fromEnd", utc(from.end()))
+                .param("reason", reason).param("now", utc(now)).update() == 1;
+    }
+
+    /** Sets the status reason of a booking that is still confirmed; false when it is not. */
+    public boolean reasonOfConfirmed(String id, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status = 'CONFIRMED'")
+                .param("id", id).param("reason", reason).param("now", utc(now)).update() == 1;
+    }
+
     public void insert(Booking b, Instant now) {
         jdbc.sql("""
                 INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency,

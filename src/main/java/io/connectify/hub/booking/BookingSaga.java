@@ -663,9 +663,8 @@ public class BookingSaga {
                             + " is already taken");
                 }
                 bookings.reschedule(bookingId, target.start(), target.end(), now);
-                // in the move's transaction: the customer hears of every move that was made, and of no other; a
-                // notice of its own per move (its target and time in the id), as a booking may go back to a time
-                notifyOnce(bookingId, RESCHEDULED, target.start() + " at " + now);
+                // in the move's transaction: the customer hears of every move that was made, and of no other
+                notifyMoved(bookingId, target, now);
                 return null;
             });
         } catch (RuntimeException notMoved) {
@@ -702,6 +701,14 @@ public class BookingSaga {
      */
     public void notifyOnce(String bookingId, String kind) {
         notifyOnce(bookingId, kind, null);
+    }
+
+    /**
+     * Queues the notice of a move (call in the move's transaction): a notice of its own per move, its target and time
+     * in the id, as a booking may go back to a time it had.
+     */
+    void notifyMoved(String bookingId, TimeRange target, Instant at) {
+        notifyOnce(bookingId, RESCHEDULED, target.start() + " at " + at);
     }
 
     /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.google.api.services.calendar.model.Channel;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.Events;
 import com.google.api.services.calendar.model.FreeBusyCalendar;
@@ -152,6 +153,63 @@ public class GoogleCalendarGateway {
             call(GoogleCalendarRoutes.DELETE, null, args("eventId", eventId), Object.class);
         } catch (EventDeletedException alreadyDeleted) {
             log.info("Calendar event {} was deleted already", eventId);
+        }
+    }
+
+    /**
+     * The times of an event as Google holds them now: null start and end for an all-day event (dates, no times) or
+     * one without both. Throws {@link io.connectify.hub.resilience.NotFoundException} for an event Google no longer
+     * has (404, or 410 Gone: {@link EventDeletedException}).
+     */
+    public EventTimes times(String eventId) {
+        Event event = call(GoogleCalendarRoutes.GET, null, args("eventId", eventId), Event.class);
+        if (event == null) {
+            throw new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
+                    "Google Calendar answered no event", null, null);
+        }
+        boolean timed = event.getStart() != null && event.getStart().getDateTime() != null
+                && event.getEnd() != null && event.getEnd().getDateTime() != null;
+        return new EventTimes(event.getStatus(),
+                timed ? Instant.ofEpochMilli(event.getStart().getDateTime().getValue()) : null,
+                timed ? Instant.ofEpochMilli(event.getEnd().getDateTime().getValue()) : null);
+    }
+
+    /**
+     * Opens a push channel on the calendar's events (events.watch): Google then POSTs to {@code address} with
+     * {@code token} in X-Goog-Channel-Token whenever an event changes, until {@code expiration} or its own, earlier
+     * one, which the answer carries.
+     */
+    public PushChannel watch(String channelId, String address, String token, Instant expiration) {
+        Channel request = new Channel().setId(channelId).setType("web_hook").setAddress(address).setToken(token)
+                .setExpiration(expiration.toEpochMilli());
+        Channel answer = call(GoogleCalendarRoutes.WATCH, request, args(), Channel.class);
+        if (answer == null || answer.getResourceId() == null) {
+            throw new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
+                    "Google Calendar answered the watch request without a channel", null, null);
+        }
+        Instant expires = answer.getExpiration() != null ? Instant.ofEpochMilli(answer.getExpiration()) : expiration;
+        return new PushChannel(channelId, answer.getResourceId(), expires);
+    }
+
+    /**
+     * Stops a push channel (channels.stop). Google answers 404 for a channel it no longer has: a
+     * {@link io.connectify.hub.resilience.NotFoundException}, which a caller may take as stopped.
+     */
+    public void stop(String channelId, String resourceId) {
+        // channels.stop takes no calendar id: only the body, or the component would look for a method with one
+        call(GoogleCalendarRoutes.STOP_CHANNEL, new Channel().setId(channelId).setResourceId(resourceId), Map.of(),
+                Object.class);
+    }
+
+    /** A push channel Google has opened: its id, the resource it watches, when it expires. */
+    public record PushChannel(String id, String resourceId, Instant expiration) {
+    }
+
+    /** An event's status and its start and end as instants; both null when it is all-day or has no times. */
+    public record EventTimes(String status, Instant start, Instant end) {
+
+        public boolean cancelled() {
+            return "cancelled".equals(status);
         }
     }
 

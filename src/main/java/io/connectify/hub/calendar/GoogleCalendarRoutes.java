@@ -17,6 +17,8 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
     public static final String LIST = "direct:gcal-list-events";
     public static final String PATCH = "direct:gcal-patch-event";
     public static final String DELETE = "direct:gcal-delete-event";
+    public static final String WATCH = "direct:gcal-watch-events";
+    public static final String STOP_CHANNEL = "direct:gcal-stop-channel";
 
     public GoogleCalendarRoutes(ProviderCalls calls) {
         super(calls, GoogleCalendarConfig.PROVIDER, "googleCalendarCircuitBreaker", GoogleErrors::translate);
@@ -30,5 +32,7 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
         operation(LIST, "List calendar events in a time range", "google-calendar://events/list");
         operation(PATCH, "Change fields of a calendar event", "google-calendar://events/patch?inBody=content");
         operation(DELETE, "Delete a calendar event", "google-calendar://events/delete");
+        operation(WATCH, "Open a push channel on the calendar's events", "google-calendar://events/watch?inBody=contentChannel");
+        operation(STOP_CHANNEL, "Stop a push channel", "google-calendar://channels/stop?inBody=contentChannel");
     }
 }

@@ -9,7 +9,7 @@ public abstract sealed class HubException extends RuntimeException
         permits ValidationException, TimeParseException, CalculationException, BookingConflictException,
         SlotNotBookableException, NoMatchingPriceTierException, NotFoundException, ProviderException,
         PayloadTooLargeException, DuplicateEventException, PaymentDeclinedException, InvalidSignatureException,
-        InvalidStateException, InvalidRecipientException {
+        InvalidStateException, InvalidRecipientException, UnauthorizedException {
 
     private final String type;
     private final int status;

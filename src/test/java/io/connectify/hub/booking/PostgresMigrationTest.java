@@ -68,7 +68,7 @@ class PostgresMigrationTest {
         assertThat(repository.expireHolds(now.plusSeconds(901))).extracting(Booking::id).containsExactly(booking.id());
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10");
+                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
     }
 
     @Test
@@ -167,6 +167,48 @@ class PostgresMigrationTest {
 
         assertThat(repository.idByPayment("payrexx", "4711")).contains(id);
         assertThat(repository.idByPayment("stripe", "4711")).isEmpty();
+    }
+
+    @Test
+    void aConfirmedBookingFollowsItsCalendarEventOrIsFlaggedOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        String id = "2f1c7d0e-0000-4000-8000-00000000000d";
+        Booking booking = pending(id, "2026-12-07T09:00:00Z", now);
+        assertThat(repository.confirm(id, "bkevent", "stripe", "pi_d", 9000, now)).isTrue();
+
+        assertThat(repository.confirmedWithEventEndingAfter(now, "", 10)).extracting(Booking::id).contains(id);
+        assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(Booking::id).doesNotContain(id);
+        var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-07T13:00:00Z"),
+                Instant.parse("2026-12-07T14:00:00Z"));
+        assertThat(repository.moveConfirmed(id, booking.range(), later, null, now)).isTrue();
+        assertThat(repository.moveConfirmed(id, booking.range(), later, null, now)).isFalse(); // not there any more
+        assertThat(repository.find(id).orElseThrow().range()).isEqualTo(later);
+        assertThat(repository.reasonOfConfirmed(id, "calendar event deleted", now)).isTrue();
+        assertThat(repository.find(id).orElseThrow().statusReason()).isEqualTo("calendar event deleted");
+    }
+
+    @Test
+    void pushChannelsAreStoredRenewedAndStoppedOnPostgres() {
+        var channels = new io.connectify.hub.calendar.PushChannelRepository(jdbc);
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Instant expires = now.plusSeconds(7 * 86400);
+        channels.insertPending("ch-1", "primary", "https://hub.example.com/webhooks/google-calendar", expires, now);
+        assertThat(channels.live("ch-1", now)).isPresent();
+        assertThat(channels.current("primary", now)).isEmpty(); // Google has not answered yet
+        channels.opened("ch-1", "res-1", expires);
+        assertThat(channels.current("primary", now)).get().satisfies(c -> {
+            assertThat(c.resourceId()).isEqualTo("res-1");
+            assertThat(c.expiresAt()).isEqualTo(expires);
+        });
+        channels.insertPending("ch-2", "primary", "https://hub.example.com/webhooks/google-calendar", expires,
+                now.plusSeconds(1));
+        channels.opened("ch-2", "res-1", expires);
+        assertThat(channels.current("primary", now.plusSeconds(2)).orElseThrow().id()).isEqualTo("ch-2");
+        assertThat(channels.othersRunning("ch-2", now)).extracting(c -> c.id()).containsExactly("ch-1");
+        channels.stopped("ch-1", now);
+        assertThat(channels.live("ch-1", now)).isEmpty();
+        assertThat(channels.live("ch-2", expires)).isEmpty(); // expired
+        assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(2);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

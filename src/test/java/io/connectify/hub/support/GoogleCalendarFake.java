@@ -32,6 +32,10 @@ public final class GoogleCalendarFake {
     public static final String TOKEN = "ya29.test-access-token";
     public static final String EVENTS = "/calendar/v3/calendars/primary/events";
     public static final String FREEBUSY = "/calendar/v3/freeBusy";
+    /** events.watch on the primary calendar, and channels.stop: Google's paths (calendar v3 discovery document). */
+    public static final String WATCH = EVENTS + "/watch";
+    public static final String STOP_CHANNEL = "/calendar/v3/channels/stop";
+    public static final String WATCH_RESOURCE_ID = "ret08u3rv24htgh289g";
 
     private final InsertGate inserts = new InsertGate();
     private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
@@ -63,6 +67,44 @@ public final class GoogleCalendarFake {
         server.stubFor(post(urlPathEqualTo("/token"))
                 .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
         busy();
+        watchAnswers();
+    }
+
+    /**
+     * events.watch answers as Google does: the channel asked for, with the watched resource's id and the expiration
+     * asked for (echoed from the request); channels.stop answers 204.
+     */
+    public void watchAnswers() {
+        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "application/json; charset=UTF-8")
+                .withBody("{\"kind\":\"api#channel\",\"id\":\"{{jsonPath request.body '$.id'}}\","
+                        + "\"resourceId\":\"" + WATCH_RESOURCE_ID + "\",\"resourceUri\":"
+                        + "\"https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json\","
+                        + "\"expiration\":\"{{jsonPath request.body '$.expiration'}}\"}")
+                .withTransformers("response-template")));
+        server.stubFor(post(urlPathEqualTo(STOP_CHANNEL)).willReturn(aResponse().withStatus(204)));
+    }
+
+    /** The bodies of the events.watch requests received, in order. */
+    public List<com.fasterxml.jackson.databind.JsonNode> watchRequests() {
+        return bodies(WATCH);
+    }
+
+    /** The bodies of the channels.stop requests received, in order. */
+    public List<com.fasterxml.jackson.databind.JsonNode> stopRequests() {
+        return bodies(STOP_CHANNEL);
+    }
+
+    private List<com.fasterxml.jackson.databind.JsonNode> bodies(String path) {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(urlPathEqualTo(path)))
+                .stream().map(request -> {
+                    try {
+                        return json.readTree(request.getBodyAsString());
+                    } catch (java.io.IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
     }
 
     /** FreeBusy answers these busy ranges for the primary calendar. */

@@ -1,0 +1,191 @@
+package io.connectify.hub.booking;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import io.connectify.hub.calendar.GoogleCalendarGateway;
+import io.connectify.hub.calendar.GoogleCalendarGateway.EventTimes;
+import io.connectify.hub.calendar.GoogleCalendarPushProperties;
+import io.connectify.hub.calendar.PushMetrics;
+import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ProviderException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * A re-check of the confirmed bookings' calendar events, after Google said the calendar changed (route
+ * gcal-recheck-bookings). Every confirmed booking that has not ended is compared, a page at a time, with its event:
+ * <ul>
+ * <li>moved (another start and end, same length): the booking follows the calendar, as a reschedule does but without
+ * patching Google, under the slot lock, and the customer is told (notification "rescheduled"); unless the new time
+ * overlaps another booking or hold, or the length changed (the price is the length's): then it stays and its status
+ * reason asks a person to act.</li>
+ * <li>deleted (404, 410) or cancelled in Google: never cancelled or refunded here (a slip in a calendar must not
+ * refund a paid appointment); its status reason says so, for a person to cancel or reschedule it through the hub.</li>
+ * <li>all-day or without times: left alone.</li>
+ * </ul>
+ * A case is logged and counted once per booking: the status reason remembers it (it keeps a reason the booking had,
+ * a dispute's, after the flag). An event back at the booking's time clears the flag. A provider failure (Google down,
+ * circuit open, rate limit) ends the run: the next notification runs it again.
+ */
+@Component("calendarEventRecheck")
+public class CalendarEventRecheck {
+
+    private static final Logger log = LoggerFactory.getLogger(CalendarEventRecheck.class);
+    /** How every status reason a re-check writes begins; none contains "; ", which joins it to a kept reason. */
+    static final String FLAG = "calendar event ";
+    static final String DELETED = FLAG + "deleted in Google Calendar: cancel or reschedule through the hub";
+    private static final String OVERLAP = FLAG + "moved in Google Calendar to %s, onto another booking: "
+            + "move it back or reschedule through the hub";
+    private static final String LENGTH = FLAG + "in Google Calendar now %s to %s, another length than booked: "
+            + "move it back or reschedule through the hub";
+    private static final int REASON_LENGTH = 200;
+
+    private final BookingRepository bookings;
+    private final BookingSaga saga;
+    private final GoogleCalendarGateway calendar;
+    private final AvailabilityProperties hours;
+    private final PushMetrics metrics;
+    private final int pageSize;
+    private final Clock clock;
+
+    public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
+                                AvailabilityProperties hours, GoogleCalendarPushProperties push,
+                                PushMetrics metrics, Clock clock) {
+        this.bookings = bookings;
+        this.saga = saga;
+        this.calendar = calendar;
+        this.hours = hours;
+        this.metrics = metrics;
+        this.pageSize = push.recheckPageSize();
+        this.clock = clock;
+    }
+
+    /** One re-check of every upcoming confirmed booking; answers how many bookings it looked at. */
+    public int recheck() {
+        int looked = 0;
+        try {
+            String after = "";
+            for (List<Booking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
+                    pageSize)).isEmpty(); after = page.get(page.size() - 1).id()) {
+                for (Booking booking : page) {
+                    check(booking);
+                    looked++;
+                }
+            }
+        } catch (ProviderException e) {
+            metrics.recheck("failed");
+            log.warn("Re-check of the bookings' calendar events stopped after {} bookings: {}", looked, e.getMessage());
+            throw e;
+        }
+        metrics.recheck("completed");
+        return looked;
+    }
+
+    private void check(Booking booking) {
+        EventTimes event;
+        try {
+            event = calendar.times(booking.calendarEventId());
+        } catch (NotFoundException gone) { // 404, or 410 Gone
+            flag(booking, DELETED, "deleted");
+            return;
+        } catch (ProviderException e) {
+            throw e;
+        } catch (RuntimeException e) { // Google refused the read of this one event (a 400): the others go on
+            log.warn("Calendar event of booking {} not read ({}); left as it is", booking.id(),
+                    e.getClass().getSimpleName());
+            return;
+        }
+        if (event.cancelled()) {
+            flag(booking, DELETED, "deleted");
+            return;
+        }
+        if (event.start() == null || !event.end().isAfter(event.start())) {
+            log.info("Calendar event of booking {} is all-day or has no times; the booking is left as it is",
+                    booking.id());
+            return;
+        }
+        TimeRange now = booking.range();
+        TimeRange target = new TimeRange(event.start(), event.end());
+        if (target.start().equals(now.start()) && target.end().equals(now.end())) {
+            if (flagged(booking.statusReason())) { // the event is back where the booking is
+                bookings.reasonOfConfirmed(booking.id(), unflagged(booking.statusReason()), clock.instant());
+            }
+            return;
+        }
+        if (!Duration.between(target.start(), target.end()).equals(Duration.between(now.start(), now.end()))) {
+            flag(booking, LENGTH.formatted(format(target.start()), format(target.end())), "length");
+            return;
+        }
+        follow(booking, target);
+    }
+
+    /** The booking moves to the event's time under the slot lock, unless another booking or hold is there. */
+    private void follow(Booking booking, TimeRange target) {
+        Instant at = clock.instant();
+        String outcome = bookings.withSlotLock(() -> {
+            // no buffer here: the calendar's owner chose the time, and only a double booking is refused
+            if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
+                return "overlap";
+            }
+            if (!bookings.moveConfirmed(booking.id(), booking.range(), target,
+                    unflagged(booking.statusReason()), at)) {
+                return "changed"; // cancelled or moved meanwhile: the next re-check sees it as it is then
+            }
+            // in the move's transaction, as a reschedule: the customer hears of every move made, and of no other
+            saga.notifyMoved(booking.id(), target, at);
+            return "moved";
+        });
+        switch (outcome) {
+            case "moved" -> {
+                metrics.bookingMoved();
+                log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
+                        format(booking.range().start()), format(target.start()));
+            }
+            case "overlap" -> flag(booking, OVERLAP.formatted(format(target.start())), "overlap");
+            default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
+        }
+    }
+
+    /** Records {@code flag} as the booking's status reason, logging and counting it once per booking and case. */
+    private void flag(Booking booking, String flag, String kind) {
+        String old = booking.statusReason();
+        if (old != null && old.startsWith(flag)) {
+            return;
+        }
+        String kept = unflagged(old);
+        String reason = kept == null ? flag : flag + "; " + kept;
+        if (!bookings.reasonOfConfirmed(booking.id(), reason.length() <= REASON_LENGTH ? reason
+                : reason.substring(0, REASON_LENGTH), clock.instant())) {
+            return; // no longer confirmed
+        }
+        if (kind.equals("deleted")) {
+            metrics.eventMissing();
+        } else {
+            metrics.moveLeftToAPerson(kind);
+        }
+        log.warn("Booking {} ({}) needs a person: {}", booking.id(), format(booking.range().start()), flag);
+    }
+
+    static boolean flagged(String reason) {
+        return reason != null && reason.startsWith(FLAG);
+    }
+
+    /** The reason without a re-check's flag: the one the booking had before, or null. */
+    static String unflagged(String reason) {
+        if (!flagged(reason)) {
+            return reason;
+        }
+        int kept = reason.indexOf("; ");
+        return kept < 0 ? null : reason.substring(kept + 2);
+    }
+
+    private String format(Instant instant) {
+        return Rfc3339.format(Rfc3339.at(instant, hours.timeZone()));
+    }
+}

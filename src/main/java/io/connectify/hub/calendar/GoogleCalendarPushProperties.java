@@ -1,0 +1,78 @@
+package io.connectify.hub.calendar;
+
+import java.time.Duration;
+
+import io.connectify.hub.PropertyChecks;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Google Calendar push notifications (a watch channel on the hub's calendar). Off by default: Google calls
+ * {@code address} from the internet, which a hub on a laptop or behind a firewall does not have. When on, the address
+ * and the channel token must be set (the token is a secret: no default, never logged or answered). A channel lives
+ * {@code channelTtl} (Google may shorten it), is replaced once it expires within {@code renewBefore}, and the renewal
+ * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
+ * between two looks; the first look is {@code firstRenewalAfter} the start. {@code recheckPageSize}: bookings read per query by a re-check.
+ */
+@ConfigurationProperties("connectify.gcal.push")
+public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
+                                           Duration renewBefore, Duration renewInterval,
+                                           Duration firstRenewalAfter, int recheckPageSize) {
+
+    /** Google's limit on a channel token's length. */
+    static final int MAX_TOKEN_LENGTH = 256;
+    static final int MIN_TOKEN_LENGTH = 16;
+
+    public GoogleCalendarPushProperties {
+        address = PropertyChecks.blankToNull(address);
+        token = PropertyChecks.blankToNull(token);
+        PropertyChecks.positive("connectify.gcal.push.channel-ttl", channelTtl, "how long a watch channel lives");
+        PropertyChecks.positive("connectify.gcal.push.renew-before", renewBefore,
+                "how long before its expiry a channel is replaced");
+        PropertyChecks.positive("connectify.gcal.push.renew-interval", renewInterval, PropertyChecks.TIMER);
+        if (renewBefore.compareTo(channelTtl) >= 0) {
+            throw new IllegalArgumentException("connectify.gcal.push.renew-before must be shorter than "
+                    + "connectify.gcal.push.channel-ttl (" + channelTtl + "), not " + renewBefore
+                    + ": every new channel would be replaced at once");
+        }
+        if (renewInterval.compareTo(renewBefore) >= 0) {
+            throw new IllegalArgumentException("connectify.gcal.push.renew-interval must be shorter than "
+                    + "connectify.gcal.push.renew-before (" + renewBefore + "), not " + renewInterval
+                    + ": a channel could expire between two looks of the renewal");
+        }
+        PropertyChecks.notNegative("connectify.gcal.push.first-renewal-after", firstRenewalAfter,
+                "how long after the start a channel is first opened");
+        if (firstRenewalAfter == null) {
+            throw new IllegalArgumentException("connectify.gcal.push.first-renewal-after must be set");
+        }
+        PropertyChecks.atLeast("connectify.gcal.push.recheck-page-size", recheckPageSize, 1,
+                "bookings read per query of a re-check");
+        if (enabled) {
+            if (address == null) {
+                throw new IllegalArgumentException("connectify.gcal.push.address must be set while "
+                        + "connectify.gcal.push.enabled is true: the public https URL of /webhooks/google-calendar");
+            }
+            PropertyChecks.httpsOrLoopback("connectify.gcal.push.address", address,
+                    "Google delivers push notifications to https addresses only");
+            if (token == null) {
+                throw new IllegalArgumentException("connectify.gcal.push.token must be set while "
+                        + "connectify.gcal.push.enabled is true: the secret Google sends back with every notification");
+            }
+            // the token's value never goes into a message
+            if (token.length() < MIN_TOKEN_LENGTH || token.length() > MAX_TOKEN_LENGTH
+                    || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("connectify.gcal.push.token must be " + MIN_TOKEN_LENGTH + " to "
+                        + MAX_TOKEN_LENGTH + " visible ASCII characters (Google's limit is " + MAX_TOKEN_LENGTH
+                        + "; it travels in a header)");
+            }
+        }
+    }
+
+    /** Keeps the token out of any toString a log line or a failure could print. */
+    @Override
+    public String toString() {
+        return "GoogleCalendarPushProperties[enabled=" + enabled + ", address=" + address + ", token="
+                + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
+                + ", renewInterval=" + renewInterval
+                + ", firstRenewalAfter=" + firstRenewalAfter + ", recheckPageSize=" + recheckPageSize + "]";
+    }
+}

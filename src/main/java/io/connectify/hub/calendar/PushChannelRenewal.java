@@ -1,0 +1,116 @@
+package io.connectify.hub.calendar;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.NotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-push-channel-renew, a singleton).
+ * With no channel, one expiring within renew-before, or one to another address than the configured one, it opens a
+ * new channel (events.watch, a new UUID as its id), stores it, then stops the channels it replaces (channels.stop):
+ * a stop that fails is logged and tried again at the next look, and the old channel stays known to the webhook until
+ * it is stopped or expires, so nothing Google sends in between is refused. Google calls go through the adapter
+ * routes (breaker, retries, rate limit of "google-calendar"). A failure is logged and counted, and tried again at
+ * the next look; the channel in place keeps working until it expires.
+ */
+@Component("gcalPushChannelRenewal")
+public class PushChannelRenewal {
+
+    private static final Logger log = LoggerFactory.getLogger(PushChannelRenewal.class);
+    /** Expired channels are kept this long for a look at what happened, then deleted. */
+    private static final Duration KEEP_EXPIRED = Duration.ofDays(30);
+
+    private final GoogleCalendarGateway calendar;
+    private final PushChannelRepository channels;
+    private final GoogleCalendarPushProperties push;
+    private final String calendarId;
+    private final PushMetrics metrics;
+    private final Clock clock;
+
+    public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
+                              GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
+                              PushMetrics metrics, Clock clock) {
+        if (push.enabled() && !properties.live()) {
+            // the simulator opens no channels, and Google cannot reach a sandbox hub: a start that says so
+            throw new IllegalStateException("connectify.gcal.push.enabled needs a live Google Calendar "
+                    + "(connectify.gcal.key-path): in sandbox mode there is no channel to open");
+        }
+        this.calendar = calendar;
+        this.channels = channels;
+        this.push = push;
+        this.calendarId = properties.calendarId();
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** One look; answers the id of the channel in place afterwards (null when push is off or none could be opened). */
+    public String renew() {
+        if (!push.enabled()) {
+            return null;
+        }
+        Instant now = clock.instant();
+        Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
+        String inPlace;
+        if (current.isPresent() && current.get().expiresAt().isAfter(now.plus(push.renewBefore()))
+                && current.get().address().equals(push.address())) {
+            inPlace = current.get().id();
+        } else {
+            inPlace = open(now);
+            if (inPlace == null) {
+                return current.map(PushChannelRepository.StoredChannel::id).orElse(null);
+            }
+        }
+        stopOthers(inPlace, now);
+        channels.deleteExpired(now.minus(KEEP_EXPIRED));
+        return inPlace;
+    }
+
+    private String open(Instant now) {
+        String id = UUID.randomUUID().toString();
+        Instant asked = now.plus(push.channelTtl());
+        channels.insertPending(id, calendarId, push.address(), asked, now);
+        try {
+            GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
+            channels.opened(id, opened.resourceId(), opened.expiration());
+            metrics.channel("opened");
+            log.info("Google Calendar push channel {} opened on calendar {}, expires {}", id, calendarId,
+                    opened.expiration());
+            return id;
+        } catch (RuntimeException e) {
+            channels.delete(id);
+            metrics.channel("failed");
+            // only the hub's typed errors' own words: the request's body holds the token
+            log.error("Google Calendar push channel not opened ({}); tried again in {}", why(e), push.renewInterval());
+            return null;
+        }
+    }
+
+    private void stopOthers(String inPlace, Instant now) {
+        for (PushChannelRepository.StoredChannel old : channels.othersRunning(inPlace, now)) {
+            try {
+                calendar.stop(old.id(), old.resourceId());
+                channels.stopped(old.id(), now);
+                log.info("Google Calendar push channel {} stopped (replaced by {})", old.id(), inPlace);
+            } catch (NotFoundException gone) {
+                channels.stopped(old.id(), now);
+                log.info("Google Calendar push channel {} was stopped already", old.id());
+            } catch (RuntimeException e) {
+                log.warn("Google Calendar push channel {} not stopped ({}); it sends until {} or the next try",
+                        old.id(), why(e), old.expiresAt());
+            }
+        }
+    }
+
+    /** A failure for a log line: a hub error's type and detail, which never hold a secret; else its class only. */
+    static String why(RuntimeException e) {
+        return e instanceof HubException hub ? hub.type() + ": " + hub.getMessage() : e.getClass().getSimpleName();
+    }
+}

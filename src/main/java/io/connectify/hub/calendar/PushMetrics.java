@@ -1,0 +1,65 @@
+package io.connectify.hub.calendar;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * Counters of Google Calendar push: notifications by state, channels opened (or not), re-checks run, and what they
+ * found: bookings moved to follow their event, events missing (deleted or cancelled in Google), moves left to a
+ * person. Rejected notifications count in {@code connectify.webhook.rejected{provider="google-calendar"}}, as every
+ * provider's.
+ */
+@Component
+public class PushMetrics {
+
+    private static final java.util.Set<String> STATES = java.util.Set.of("sync", "exists", "not_exists");
+
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public PushMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Google's resource state; anything else counts as "other" (a tag's values stay few). */
+    public void notification(String state) {
+        counter("connectify.gcal.push.notifications", "state", STATES.contains(state) ? state : "other").increment();
+    }
+
+    /** outcome: opened, failed. */
+    public void channel(String outcome) {
+        counter("connectify.gcal.push.channels", "outcome", outcome).increment();
+    }
+
+    /** outcome: completed, failed. */
+    public void recheck(String outcome) {
+        counter("connectify.gcal.rechecks", "outcome", outcome).increment();
+    }
+
+    public void bookingMoved() {
+        counter("connectify.gcal.bookings.moved", null, null).increment();
+    }
+
+    public void eventMissing() {
+        counter("connectify.gcal.bookings.events.missing", null, null).increment();
+    }
+
+    /** reason: overlap (the new time is another booking's or hold's), length (the event's length changed). */
+    public void moveLeftToAPerson(String reason) {
+        counter("connectify.gcal.bookings.moves.refused", "reason", reason).increment();
+    }
+
+    private Counter counter(String name, String tag, String value) {
+        return counters.computeIfAbsent(name + '|' + value, key -> {
+            Counter.Builder builder = Counter.builder(name);
+            if (tag != null) {
+                builder.tag(tag, value);
+            }
+            return builder.register(registry);
+        });
+    }
+}

@@ -1,0 +1,81 @@
+package io.connectify.hub.calendar;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Optional;
+
+import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.UnauthorizedException;
+import io.connectify.hub.webhook.WebhookMetrics;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.stereotype.Component;
+
+/**
+ * A Google Calendar push notification (route gcal-webhook-receive). Google signs nothing: the channel token it was
+ * given is compared in constant time (wrong or missing: 401 unauthorized), then the channel must be one the hub
+ * opened and still runs (unknown, stopped or expired: 404 not-found, as for a path with nothing behind it). Only then
+ * is the state read: {@code sync} (a new channel's first message) does nothing; {@code exists} (something changed;
+ * Google says neither what nor which event) starts a re-check of the bookings' events in the background, coalesced,
+ * so the answer goes out at once. The body is empty; no header of the request is kept or answered.
+ */
+@Component("gcalPushReceiver")
+public class PushNotificationReceiver implements Processor {
+
+    private static final Logger log = LoggerFactory.getLogger(PushNotificationReceiver.class);
+
+    private final GoogleCalendarPushProperties push;
+    private final PushChannelRepository channels;
+    private final CoalescingRun rechecks;
+    private final PushMetrics metrics;
+    private final WebhookMetrics webhooks;
+    private final Clock clock;
+
+    public PushNotificationReceiver(GoogleCalendarPushProperties push, PushChannelRepository channels,
+                                    @Qualifier("gcalRechecks") CoalescingRun rechecks, PushMetrics metrics,
+                                    WebhookMetrics webhooks, Clock clock) {
+        this.push = push;
+        this.channels = channels;
+        this.rechecks = rechecks;
+        this.metrics = metrics;
+        this.webhooks = webhooks;
+        this.clock = clock;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        var message = exchange.getMessage();
+        if (!push.enabled()) {
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            throw new NotFoundException("No resource at this path");
+        }
+        String token = message.getHeader("X-Goog-Channel-Token", String.class);
+        if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
+                push.token().getBytes(StandardCharsets.UTF_8))) {
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            log.warn("Google Calendar notification with a wrong or missing channel token rejected");
+            throw new UnauthorizedException("A valid X-Goog-Channel-Token header is required");
+        }
+        String channelId = message.getHeader("X-Goog-Channel-ID", String.class);
+        String resourceId = message.getHeader("X-Goog-Resource-ID", String.class);
+        Optional<PushChannelRepository.StoredChannel> channel = channelId == null || channelId.length() > 64
+                ? Optional.empty() : channels.live(channelId, clock.instant());
+        // a channel whose watch answer is still under way has no resource id yet: its sync may come first
+        if (channel.isEmpty() || channel.get().resourceId() != null
+                && !channel.get().resourceId().equals(resourceId)) {
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            log.warn("Google Calendar notification for a channel the hub does not run rejected");
+            throw new NotFoundException("No open notification channel with this id");
+        }
+        String state = message.getHeader("X-Goog-Resource-State", String.class);
+        metrics.notification(state);
+        // not_exists: Google's state for a resource gone; on an events collection it means a change all the same
+        if ("exists".equals(state) || "not_exists".equals(state)) {
+            rechecks.request();
+        }
+    }
+}

@@ -1,0 +1,313 @@
+package io.connectify.hub.calendar;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URLDecoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
+import io.connectify.hub.support.OpenApiRequestValidator;
+import io.connectify.hub.support.TestClockConfig;
+import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Google Calendar push: the channel the hub keeps open (events.watch, channels.stop on the Google fake), the webhook
+ * Google calls (token, channel, state), and the re-check a change starts: a booking whose event was moved in Google
+ * follows it and its customer is told; one whose event was deleted is flagged for a person and stays confirmed.
+ */
+@HubTest
+@TestPropertySource(properties = {
+        "connectify.gcal.push.enabled=true",
+        "connectify.gcal.push.address=" + GoogleCalendarPushTest.ADDRESS,
+        "connectify.gcal.push.token=" + GoogleCalendarPushTest.TOKEN,
+        // opened by the tests themselves, not by the timer while another test runs
+        "connectify.gcal.push.first-renewal-after=24h"})
+class GoogleCalendarPushTest extends Webhooks {
+
+    static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
+    static final String TOKEN = "push-token-0123456789abcdef";
+    private static final String START = "2026-12-02T09:00:00+01:00";
+
+    @Autowired
+    ProducerTemplate camel;
+    @Autowired
+    MeterRegistry meters;
+    @Autowired
+    @Qualifier("gcalRechecks")
+    CoalescingRun rechecks;
+
+    @BeforeEach
+    void noChannel() {
+        jdbc.sql("DELETE FROM gcal_push_channel").update();
+    }
+
+    /** events.watch, channels.stop and the re-check's reads, as Google's API description has them. */
+    @AfterEach
+    void everyCalendarRequestIsOneGoogleAccepts() {
+        OpenApiRequestValidator.assertValid(google.server(), OpenApiRequestValidator.GOOGLE_CALENDAR,
+                "/calendar/v3/.*");
+    }
+
+    @Test
+    void aChannelIsOpenedOnTheCalendarWithTheAddressTokenAndExpiryAndStored() {
+        String id = renew();
+
+        List<com.fasterxml.jackson.databind.JsonNode> watched = google.watchRequests();
+        assertThat(watched).hasSize(1);
+        var body = watched.get(0);
+        assertThat(UUID.fromString(body.get("id").asText()).toString()).isEqualTo(id);
+        assertThat(body.get("type").asText()).isEqualTo("web_hook");
+        assertThat(body.get("address").asText()).isEqualTo(ADDRESS);
+        assertThat(body.get("token").asText()).isEqualTo(TOKEN);
+        // milliseconds since the epoch, as a JSON string (Google's int64 format)
+        assertThat(body.get("expiration").isTextual()).isTrue();
+        Instant expiry = TestClockConfig.NOW.plus(Duration.ofDays(7));
+        assertThat(body.get("expiration").asText()).isEqualTo(Long.toString(expiry.toEpochMilli()));
+
+        Map<String, Object> row = jdbc.sql("SELECT * FROM gcal_push_channel").query().singleRow();
+        assertThat(row.get("ID")).isEqualTo(id);
+        assertThat(row.get("RESOURCE_ID")).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        assertThat(row.get("STOPPED_AT")).isNull();
+        assertThat(jdbc.sql("SELECT expires_at FROM gcal_push_channel").query(OffsetDateTime.class).single()
+                .toInstant()).isEqualTo(expiry);
+
+        // a channel far from its expiry stays: no second watch
+        assertThat(renew()).isEqualTo(id);
+        assertThat(google.watchRequests()).hasSize(1);
+        assertThat(google.stopRequests()).isEmpty();
+    }
+
+    @Test
+    void aChannelNearItsExpiryIsReplacedByANewOneAndTheOldOneStopped() {
+        String old = renew();
+        clock.set(TestClockConfig.NOW.plus(Duration.ofDays(7)).minus(Duration.ofHours(12))); // within renew-before
+
+        String replacement = renew();
+
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(google.watchRequests().get(1).get("id").asText()).isEqualTo(replacement);
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(old);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
+                .list()).containsExactly(old);
+        // the stopped channel's notifications are refused, the new one's taken
+        assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aStopGoogleFailsIsLoggedTheOldChannelStillCountsAndTheNextLookStopsIt() {
+        String old = renew();
+        clock.set(TestClockConfig.NOW.plus(Duration.ofDays(6).plus(Duration.ofHours(13))));
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.STOP_CHANNEL)).willReturn(GoogleCalendarFake.error(500,
+                "backendError")));
+
+        String replacement = renew();
+
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(google.stopRequests()).isNotEmpty();
+        // Google may still send on it: its notifications are taken until it is stopped or expires
+        assertThat(notification(old, TOKEN, "sync").status()).isEqualTo(200);
+
+        google.watchAnswers();
+        int stopsSoFar = google.stopRequests().size();
+        assertThat(renew()).isEqualTo(replacement);
+        assertThat(google.stopRequests()).hasSize(stopsSoFar + 1);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(notification(old, TOKEN, "sync").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aWrongOrMissingTokenIsUnauthorizedAndStartsNoRecheck() {
+        String channel = renew();
+        long requests = rechecks.requests();
+        double rejected = count("connectify.webhook.rejected", "provider", "google-calendar");
+
+        Response wrong = notification(channel, "not-the-token-0123456789", "exists");
+        Response missing = notification(channel, null, "exists");
+
+        for (Response response : List.of(wrong, missing)) {
+            assertThat(response.status()).isEqualTo(401);
+            assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(response.json().get("type").asText()).isEqualTo("unauthorized");
+            assertThat(response.body()).doesNotContain(TOKEN).doesNotContain("not-the-token");
+        }
+        assertThat(rechecks.requests()).isEqualTo(requests);
+        assertThat(count("connectify.webhook.rejected", "provider", "google-calendar")).isEqualTo(rejected + 2);
+    }
+
+    @Test
+    void aChannelTheHubDoesNotRunIsNotFound() {
+        renew();
+        long requests = rechecks.requests();
+
+        Response unknown = notification(UUID.randomUUID().toString(), TOKEN, "exists");
+
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(rechecks.requests()).isEqualTo(requests);
+    }
+
+    @Test
+    void syncIsAcknowledgedAndStartsNoRecheck() {
+        String channel = renew();
+        long requests = rechecks.requests();
+        double syncs = count("connectify.gcal.push.notifications", "state", "sync");
+
+        Response sync = notification(channel, TOKEN, "sync");
+
+        assertThat(sync.status()).isEqualTo(200);
+        assertThat(sync.json().get("received").asBoolean()).isTrue();
+        assertThat(rechecks.requests()).isEqualTo(requests);
+        assertThat(count("connectify.gcal.push.notifications", "state", "sync")).isEqualTo(syncs + 1);
+    }
+
+    @Test
+    void aBookingWhoseEventWasMovedInGoogleFollowsItAndTheCustomerIsTold() {
+        String channel = renew();
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        double moved = count("connectify.gcal.bookings.moved", null, null);
+
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            var booking = httpGet("/api/v1/bookings/" + id).json();
+            assertThat(booking.get("start").asText()).isEqualTo("2026-12-02T14:00:00+01:00");
+            assertThat(booking.get("end").asText()).isEqualTo("2026-12-02T15:00:00+01:00");
+            assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        });
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
+                .filteredOn(text -> text.contains("verschoben")).singleElement().asString()
+                .contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 14:00 (60 Min.) verschoben"));
+        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved + 1);
+        // the booking followed Google: Google is not patched back
+        google.server().verify(0, patchRequestedFor(urlPathMatching(EVENTS + "/.*")));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aBookingWhoseEventWasDeletedInGoogleIsFlaggedOnceAndStaysConfirmed() {
+        String channel = renew();
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(GoogleCalendarFake.error(410, "deleted")));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("calendar event deleted in Google Calendar: cancel or "
+                + "reschedule through the hub"));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+
+        // another change: the booking is flagged already, and counted once
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 2);
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        assertThat(smsTexts()).noneMatch(text -> text.contains("storniert") || text.contains("verschoben"));
+    }
+
+    @Test
+    void aMoveOntoAnotherBookingIsLeftForAPerson() {
+        String channel = renew();
+        String moved = confirmedStripeBooking(START);
+        String other = confirmedStripeBooking("2026-12-02T14:00:00+01:00");
+        String event = BookingSaga.eventIdFor(moved);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", "2026-12-02T14:30:00+01:00", "2026-12-02T15:30:00+01:00"))));
+        String otherEvent = BookingSaga.eventIdFor(other);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + otherEvent)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                otherEvent, "Consultation", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        double refused = count("connectify.gcal.bookings.moves.refused", "reason", "overlap");
+
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + moved)
+                .json().path("statusReason").asText()).startsWith("calendar event moved in Google Calendar to "
+                + "2026-12-02T14:30:00+01:00, onto another booking"));
+        var booking = httpGet("/api/v1/bookings/" + moved).json();
+        assertThat(booking.get("start").asText()).isEqualTo(START);
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1);
+    }
+
+    /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */
+    private String renew() {
+        return camel.requestBody("direct:gcal-renew-push-channel", null, String.class);
+    }
+
+    /** A push notification as Google sends it: headers only, an empty body. */
+    private Response notification(String channelId, String token, String state) {
+        var request = request("/webhooks/google-calendar");
+        if (channelId != null) {
+            request.header("X-Goog-Channel-ID", channelId);
+        }
+        request
+                .header("X-Goog-Resource-ID", GoogleCalendarFake.WATCH_RESOURCE_ID)
+                .header("X-Goog-Resource-URI", "https://www.googleapis.com/calendar/v3/calendars/primary/events")
+                .header("X-Goog-Resource-State", state)
+                .header("X-Goog-Message-Number", "1")
+                .header("X-Goog-Channel-Expiration", "Mon, 07 Dec 2026 07:00:00 GMT");
+        if (token != null) {
+            request.header("X-Goog-Channel-Token", token);
+        }
+        return send(request.POST(HttpRequest.BodyPublishers.noBody()), null);
+    }
+
+    private double count(String name, String tag, String value) {
+        var search = meters.find(name);
+        if (tag != null) {
+            search = search.tag(tag, value);
+        }
+        Counter counter = search.counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private static List<String> smsTexts() {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(sent -> URLDecoder.decode(sent.getBodyAsString(), StandardCharsets.UTF_8)).toList();
+    }
+}

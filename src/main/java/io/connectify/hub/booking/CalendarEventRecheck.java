@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.GoogleCalendarGateway.EventTimes;
@@ -26,12 +27,16 @@ import org.springframework.stereotype.Component;
  * overlaps another booking or hold, or the length changed (the price is the length's): then it stays and its status
  * reason asks a person to act.</li>
  * <li>deleted (404, 410) or cancelled in Google: never cancelled or refunded here (a slip in a calendar must not
- * refund a paid appointment); its status reason says so, for a person to cancel or reschedule it through the hub.</li>
+ * refund a paid appointment); its status reason says so, for a person to restore the event (the hub moves no event
+ * Google has deleted) or cancel the booking through the hub.</li>
+ * <li>moved to a time already past: flagged, not followed (a slip; the customer is not told).</li>
  * <li>all-day or without times: left alone.</li>
  * </ul>
  * A case is logged and counted once per booking: the status reason remembers it (it keeps a reason the booking had,
- * a dispute's, after the flag). An event back at the booking's time clears the flag. A provider failure (Google down,
- * circuit open, rate limit) ends the run: the next notification runs it again.
+ * a dispute's, after the flag). An event back at the booking's time clears the flag. The events are listed a page
+ * of bookings at a time (a few calls, not one per booking, under the rate limit bookings share). A provider failure
+ * (Google down, circuit open, rate limit) ends the run: the next notification, or the periodic re-check
+ * (connectify.gcal.push.recheck-interval), runs it again.
  */
 @Component("calendarEventRecheck")
 public class CalendarEventRecheck {
@@ -39,7 +44,10 @@ public class CalendarEventRecheck {
     private static final Logger log = LoggerFactory.getLogger(CalendarEventRecheck.class);
     /** How every status reason a re-check writes begins; none contains "; ", which joins it to a kept reason. */
     static final String FLAG = "calendar event ";
-    static final String DELETED = FLAG + "deleted in Google Calendar: cancel or reschedule through the hub";
+    static final String DELETED = FLAG + "deleted in Google Calendar: restore it there (its bin) or cancel through "
+            + "the hub";
+    private static final String PAST = FLAG + "moved in Google Calendar to %s, a time already past: "
+            + "move it back or reschedule through the hub";
     private static final String OVERLAP = FLAG + "moved in Google Calendar to %s, onto another booking: "
             + "move it back or reschedule through the hub";
     private static final String LENGTH = FLAG + "in Google Calendar now %s to %s, another length than booked: "
@@ -73,8 +81,13 @@ public class CalendarEventRecheck {
             String after = "";
             for (List<Booking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).id()) {
+                // the page's events listed in a few calls; only one not among them (deleted, or moved out of the
+                // page's time span) is read on its own
+                Map<String, EventTimes> listed = calendar.timesBetween(
+                        page.stream().map(b -> b.range().start()).min(Instant::compareTo).orElseThrow(),
+                        page.stream().map(b -> b.range().end()).max(Instant::compareTo).orElseThrow());
                 for (Booking booking : page) {
-                    check(booking);
+                    check(booking, listed.get(booking.calendarEventId()));
                     looked++;
                 }
             }
@@ -87,10 +100,10 @@ public class CalendarEventRecheck {
         return looked;
     }
 
-    private void check(Booking booking) {
+    private void check(Booking booking, EventTimes listed) {
         EventTimes event;
         try {
-            event = calendar.times(booking.calendarEventId());
+            event = listed != null ? listed : calendar.times(booking.calendarEventId());
         } catch (NotFoundException gone) { // 404, or 410 Gone
             flag(booking, DELETED, "deleted");
             return;
@@ -120,6 +133,12 @@ public class CalendarEventRecheck {
         }
         if (!Duration.between(target.start(), target.end()).equals(Duration.between(now.start(), now.end()))) {
             flag(booking, LENGTH.formatted(format(target.start()), format(target.end())), "length");
+            return;
+        }
+        if (!target.start().isAfter(clock.instant())) {
+            // a slip (dragged to yesterday): the customer is not told of a time that has passed, and the booking
+            // stays among the upcoming ones, so moving the event back clears the flag
+            flag(booking, PAST.formatted(format(target.start())), "past");
             return;
         }
         follow(booking, target);

@@ -44,6 +44,11 @@ public class CoalescingRun {
         return requests.get();
     }
 
+    /** Whether a run is under way or about to start. */
+    public boolean busy() {
+        return running.get();
+    }
+
     /** Runs started so far. */
     public long runs() {
         return runs.get();

@@ -112,6 +112,22 @@ public class GoogleCalendarGateway {
     }
 
     public List<CalendarEvent> list(Instant from, Instant to) {
+        List<CalendarEvent> all = new ArrayList<>();
+        eachEvent(from, to, e -> all.add(CalendarEventMapper.fromGoogle(e, zone)));
+        return all;
+    }
+
+    /**
+     * The times of the events Google holds between from and to, by event id (every page; a deleted event is not
+     * among them): a few calls where a read of each event would be one call per event under the rate limit.
+     */
+    public Map<String, EventTimes> timesBetween(Instant from, Instant to) {
+        Map<String, EventTimes> times = new HashMap<>();
+        eachEvent(from, to, e -> times.put(e.getId(), timesOf(e)));
+        return times;
+    }
+
+    private void eachEvent(Instant from, Instant to, java.util.function.Consumer<Event> action) {
         Map<String, Object> args = args();
         args.put(HEADER + "timeMin", Rfc3339.toGoogle(from));
         args.put(HEADER + "timeMax", Rfc3339.toGoogle(to));
@@ -119,21 +135,20 @@ public class GoogleCalendarGateway {
         args.put(HEADER + "orderBy", "startTime");
         // every page: Google answers at most 250 events a page, and a page may hold fewer (even none) while more
         // follow; only nextPageToken says so
-        List<CalendarEvent> all = new ArrayList<>();
         for (String page = null; ; ) {
             if (page != null) {
                 args.put(HEADER + "pageToken", page);
             }
             Events events = call(GoogleCalendarRoutes.LIST, null, args, Events.class);
             if (events == null) {
-                return all;
+                return;
             }
             if (events.getItems() != null) {
-                events.getItems().forEach(e -> all.add(CalendarEventMapper.fromGoogle(e, zone)));
+                events.getItems().forEach(action);
             }
             page = events.getNextPageToken();
             if (page == null || page.isEmpty()) {
-                return all;
+                return;
             }
         }
     }
@@ -167,6 +182,10 @@ public class GoogleCalendarGateway {
             throw new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
                     "Google Calendar answered no event", null, null);
         }
+        return timesOf(event);
+    }
+
+    private static EventTimes timesOf(Event event) {
         boolean timed = event.getStart() != null && event.getStart().getDateTime() != null
                 && event.getEnd() != null && event.getEnd().getDateTime() != null;
         return new EventTimes(event.getStatus(),

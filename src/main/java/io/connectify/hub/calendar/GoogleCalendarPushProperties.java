@@ -11,12 +11,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * and the channel token must be set (the token is a secret: no default, never logged or answered). A channel lives
  * {@code channelTtl} (Google may shorten it), is replaced once it expires within {@code renewBefore}, and the renewal
  * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
- * between two looks; the first look is {@code firstRenewalAfter} the start. {@code recheckPageSize}: bookings read per query by a re-check.
+ * between two looks; the first look is {@code firstRenewalAfter} the start. {@code recheckPageSize}: bookings read
+ * per query by a re-check; {@code recheckInterval}: how often the bookings are re-checked without a notification
+ * (Google does not promise to deliver every one, and a run that failed is not retried otherwise).
  */
 @ConfigurationProperties("connectify.gcal.push")
 public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
                                            Duration renewBefore, Duration renewInterval,
-                                           Duration firstRenewalAfter, int recheckPageSize) {
+                                           Duration firstRenewalAfter, int recheckPageSize,
+                                           Duration recheckInterval) {
 
     /** Google's limit on a channel token's length. */
     static final int MAX_TOKEN_LENGTH = 256;
@@ -46,6 +49,7 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         }
         PropertyChecks.atLeast("connectify.gcal.push.recheck-page-size", recheckPageSize, 1,
                 "bookings read per query of a re-check");
+        PropertyChecks.positive("connectify.gcal.push.recheck-interval", recheckInterval, PropertyChecks.TIMER);
         if (enabled) {
             if (address == null) {
                 throw new IllegalArgumentException("connectify.gcal.push.address must be set while "
@@ -73,6 +77,7 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         return "GoogleCalendarPushProperties[enabled=" + enabled + ", address=" + address + ", token="
                 + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
                 + ", renewInterval=" + renewInterval
-                + ", firstRenewalAfter=" + firstRenewalAfter + ", recheckPageSize=" + recheckPageSize + "]";
+                + ", firstRenewalAfter=" + firstRenewalAfter + ", recheckPageSize=" + recheckPageSize
+                + ", recheckInterval=" + recheckInterval + "]";
     }
 }

@@ -19,9 +19,9 @@ import org.springframework.stereotype.Component;
  * A Google Calendar push notification (route gcal-webhook-receive). Google signs nothing: the channel token it was
  * given is compared in constant time (wrong or missing: 401 unauthorized), then the channel must be one the hub
  * opened and still runs (unknown, stopped or expired: 404 not-found, as for a path with nothing behind it). Only then
- * is the state read: {@code sync} (a new channel's first message) does nothing; {@code exists} (something changed;
- * Google says neither what nor which event) starts a re-check of the bookings' events in the background, coalesced,
- * so the answer goes out at once. The body is empty; no header of the request is kept or answered.
+ * is the state read: {@code exists} (something changed; Google says neither what nor which event) and {@code sync}
+ * (a new channel's first message: what changed while none was open) start a re-check of the bookings' events in the
+ * background, coalesced, so the answer goes out at once. The body is empty; no header of the request is kept or answered.
  */
 @Component("gcalPushReceiver")
 public class PushNotificationReceiver implements Processor {
@@ -73,8 +73,16 @@ public class PushNotificationReceiver implements Processor {
         }
         String state = message.getHeader("X-Goog-Resource-State", String.class);
         metrics.notification(state);
-        // not_exists: Google's state for a resource gone; on an events collection it means a change all the same
-        if ("exists".equals(state) || "not_exists".equals(state)) {
+        // not_exists: Google's state for a resource gone; on an events collection it means a change all the same;
+        // sync: a new channel, and what changed while none was open is seen only by a re-check
+        if ("exists".equals(state) || "not_exists".equals(state) || "sync".equals(state)) {
+            rechecks.request();
+        }
+    }
+
+    /** The periodic re-check (route gcal-recheck-bookings-periodic), while push is on. */
+    public void periodicRecheck() {
+        if (push.enabled()) {
             rechecks.request();
         }
     }

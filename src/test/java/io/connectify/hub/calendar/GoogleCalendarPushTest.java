@@ -49,8 +49,9 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.enabled=true",
         "connectify.gcal.push.address=" + GoogleCalendarPushTest.ADDRESS,
         "connectify.gcal.push.token=" + GoogleCalendarPushTest.TOKEN,
-        // opened by the tests themselves, not by the timer while another test runs
-        "connectify.gcal.push.first-renewal-after=24h"})
+        // opened and re-checked by the tests themselves, not by the timers while another test runs
+        "connectify.gcal.push.first-renewal-after=24h",
+        "connectify.gcal.push.recheck-interval=24h"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
@@ -68,11 +69,15 @@ class GoogleCalendarPushTest extends Webhooks {
     @BeforeEach
     void noChannel() {
         jdbc.sql("DELETE FROM gcal_push_channel").update();
+        // the calendar lists no event unless a test says so: each booking's event is then read on its own
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson("{\"kind\":\"calendar#events\",\"items\":[]}")));
     }
 
     /** events.watch, channels.stop and the re-check's reads, as Google's API description has them. */
     @AfterEach
     void everyCalendarRequestIsOneGoogleAccepts() {
+        // a run a notification started has ended before the next test resets the fakes
+        await().atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
         OpenApiRequestValidator.assertValid(google.server(), OpenApiRequestValidator.GOOGLE_CALENDAR,
                 "/calendar/v3/.*");
     }
@@ -181,7 +186,7 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     @Test
-    void syncIsAcknowledgedAndStartsNoRecheck() {
+    void syncIsAcknowledgedAndStartsARecheckOfWhatChangedWhileNoChannelWasOpen() {
         String channel = renew();
         long requests = rechecks.requests();
         double syncs = count("connectify.gcal.push.notifications", "state", "sync");
@@ -190,8 +195,50 @@ class GoogleCalendarPushTest extends Webhooks {
 
         assertThat(sync.status()).isEqualTo(200);
         assertThat(sync.json().get("received").asBoolean()).isTrue();
-        assertThat(rechecks.requests()).isEqualTo(requests);
+        assertThat(rechecks.requests()).isEqualTo(requests + 1);
         assertThat(count("connectify.gcal.push.notifications", "state", "sync")).isEqualTo(syncs + 1);
+    }
+
+    @Test
+    void thePeriodicRecheckFollowsAMoveNoNotificationToldOfReadingTheCalendarsListOnly() {
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        // listed at its new time: no read of the event on its own
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson("{\"kind\":\"calendar#events\",\"items\":["
+                + GoogleCalendarFake.eventJson(event, "Consultation", "2026-12-02T14:00:00+01:00",
+                        "2026-12-02T15:00:00+01:00") + "]}")));
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText())
+                .isEqualTo("2026-12-02T14:00:00+01:00");
+        google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS)));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
+                .filteredOn(text -> text.contains("verschoben")).hasSize(1));
+    }
+
+    @Test
+    void anEventDraggedToATimeAlreadyPastIsFlaggedNotFollowed() {
+        String channel = renew();
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", "2026-11-29T09:00:00+01:00", "2026-11-29T10:00:00+01:00"))));
+        double refused = count("connectify.gcal.bookings.moves.refused", "reason", "past");
+
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().path("statusReason").asText()).startsWith("calendar event moved in Google Calendar to "
+                + "2026-11-29T09:00:00+01:00, a time already past"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                count("connectify.gcal.bookings.moves.refused", "reason", "past")).isEqualTo(refused + 1));
+        assertThat(smsTexts()).noneMatch(text -> text.contains("verschoben"));
     }
 
     @Test
@@ -214,7 +261,8 @@ class GoogleCalendarPushTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
                 .filteredOn(text -> text.contains("verschoben")).singleElement().asString()
                 .contains("Ihr Termin wurde auf Mittwoch, 2. Dezember 2026, 14:00 (60 Min.) verschoben"));
-        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved + 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved + 1));
         // the booking followed Google: Google is not patched back
         google.server().verify(0, patchRequestedFor(urlPathMatching(EVENTS + "/.*")));
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
@@ -232,10 +280,11 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText()).isEqualTo("calendar event deleted in Google Calendar: cancel or "
-                + "reschedule through the hub"));
+                .path("statusReason").asText()).isEqualTo("calendar event deleted in Google Calendar: restore it "
+                + "there (its bin) or cancel through the hub"));
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1));
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
 
@@ -271,7 +320,8 @@ class GoogleCalendarPushTest extends Webhooks {
         var booking = httpGet("/api/v1/bookings/" + moved).json();
         assertThat(booking.get("start").asText()).isEqualTo(START);
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1));
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */

@@ -32,7 +32,8 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
         operation(LIST, "List calendar events in a time range", "google-calendar://events/list");
         operation(PATCH, "Change fields of a calendar event", "google-calendar://events/patch?inBody=content");
         operation(DELETE, "Delete a calendar event", "google-calendar://events/delete");
-        operation(WATCH, "Open a push channel on the calendar's events", "google-calendar://events/watch?inBody=contentChannel");
+        operation(WATCH, "Open a push channel on the calendar's events",
+                "google-calendar://events/watch?inBody=contentChannel");
         operation(STOP_CHANNEL, "Stop a push channel", "google-calendar://channels/stop?inBody=contentChannel");
     }
 }

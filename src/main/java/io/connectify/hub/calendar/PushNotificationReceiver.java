@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
  * opened and still runs (unknown, stopped or expired: 404 not-found, as for a path with nothing behind it). Only then
  * is the state read: {@code exists} (something changed; Google says neither what nor which event) and {@code sync}
  * (a new channel's first message: what changed while none was open) start a re-check of the bookings' events in the
- * background, coalesced, so the answer goes out at once. The body is empty; no header of the request is kept or answered.
+ * background, coalesced, so the answer goes out at once. The body is empty; no header of the request is kept or
+ * answered.
  */
 @Component("gcalPushReceiver")
 public class PushNotificationReceiver implements Processor {

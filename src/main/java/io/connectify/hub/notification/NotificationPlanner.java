@@ -14,9 +14,9 @@ import org.springframework.stereotype.Component;
 /**
  * What a booking event sends: an SMS to the customer's phone (if any), a copy to the operator number (if
  * configured), and an HTML email. Each is logged as queued before it goes to the queue. A notification's id is
- * derived from its booking, kind (with a move, the move's time), channel and recipient, so a saga step that repeats plans the same ones and queues
- * again only those still unsent (their messages may have been lost with a rolled-back transaction); the sender
- * sends each id once ({@link NotificationDelivery}).
+ * derived from its booking, kind (with a move, its target and time), channel and recipient, so a saga step that
+ * repeats plans the same ones and queues again only those still unsent (their messages may have been lost with a
+ * rolled-back transaction); the sender sends each id once ({@link NotificationDelivery}).
  */
 @Component("notificationPlanner")
 public class NotificationPlanner {

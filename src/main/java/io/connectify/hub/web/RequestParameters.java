@@ -29,9 +29,9 @@ import org.springframework.web.servlet.HandlerMapping;
  * is declared. Camel's binding puts a request's HTTP headers and its query parameters into one case-insensitive map
  * of headers, so a request's own {@code From:} header (RFC 9110's e-mail address of the user) was read as
  * {@code ?from}, and {@code ?Idempotency-Key=} reached the Stripe call as if it were the header, past the hub's
- * replay of it (IdempotencyKeyFilter reads the header), and {@code ?X-API-Key=} stood in for the caller's own key in
- * the Stripe keys made of it. Parameters an operation does not declare are left as Camel
- * bound them.
+ * replay of it (IdempotencyKeyFilter reads the header). The caller's {@code X-API-Key}, of which the Stripe keys of
+ * its Idempotency-Keys are made, is read from the header by the same rule. Parameters an operation does not declare
+ * are left as Camel bound them.
  */
 @Component("requestParameters")
 public class RequestParameters {
@@ -41,7 +41,7 @@ public class RequestParameters {
      * By method and path template of the REST operation (its route's id is not the operation's: Camel inlines the
      * direct: route it hands over to, whose id it takes), as Spring matched the request; read from the model once.
      */
-    private volatile Map<String, Declared> byRoute;
+    private volatile Map<String, Declared> byOperation;
 
     public RequestParameters(CamelContext camel) {
         this.camel = camel;
@@ -105,7 +105,7 @@ public class RequestParameters {
     }
 
     private Map<String, Declared> declarations() {
-        Map<String, Declared> known = byRoute;
+        Map<String, Declared> known = byOperation;
         if (known == null) {
             known = new HashMap<>();
             for (RestDefinition rest : camel.getCamelContextExtension().getContextPlugin(Model.class)
@@ -117,7 +117,7 @@ public class RequestParameters {
                             Declared.of(verb.getParams()));
                 }
             }
-            byRoute = known;
+            byOperation = known;
         }
         return known;
     }

@@ -30,6 +30,8 @@ public class BookingRepository {
     // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
     // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
+    /** The status reason is still the one read (none: ''; a typed comparison that H2 and PostgreSQL both take). */
+    private static final String REASON_STILL = "COALESCE(status_reason, '') = :fromReason";
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
 
@@ -225,20 +227,26 @@ public class BookingRepository {
      * Moves a confirmed booking still at {@code from} to {@code to}, with {@code reason}; false when it is no longer
      * confirmed or no longer at {@code from} (changed meanwhile).
      */
-    public boolean moveConfirmed(String id, TimeRange from, TimeRange to, String reason, Instant now) {
+    public boolean moveConfirmed(String id, TimeRange from, String fromReason, TimeRange to, String reason,
+                                 Instant now) {
         return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, status_reason = :reason, "
                         + "updated_at = :now WHERE id = :id AND status = 'CONFIRMED' AND start_at = :fromStart "
-                        + "AND end_at = :fromEnd")
+                        + "AND end_at = :fromEnd AND " + REASON_STILL)
                 .param("id", id).param("start", utc(to.start())).param("end", utc(to.end()))
                 .param("fromStart", utc(from.start())).param("fromEnd", utc(from.end()))
+                .param("fromReason", fromReason == null ? "" : fromReason)
                 .param("reason", reason).param("now", utc(now)).update() == 1;
     }
 
-    /** Sets the status reason of a booking that is still confirmed; false when it is not. */
-    public boolean reasonOfConfirmed(String id, String reason, Instant now) {
+    /**
+     * Sets the status reason of a booking that is still confirmed and still has the reason it was read with; false
+     * when it has not (cancelled, or another reason written meanwhile, which a re-check would otherwise drop).
+     */
+    public boolean reasonOfConfirmed(String id, String fromReason, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'CONFIRMED'")
-                .param("id", id).param("reason", reason).param("now", utc(now)).update() == 1;
+                        + "WHERE id = :id AND status = 'CONFIRMED' AND " + REASON_STILL)
+                .param("id", id).param("fromReason", fromReason == null ? "" : fromReason)
+                .param("reason", reason).param("now", utc(now)).update() == 1;
     }
 
     public void insert(Booking b, Instant now) {

@@ -127,7 +127,8 @@ public class CalendarEventRecheck {
         TimeRange target = new TimeRange(event.start(), event.end());
         if (target.start().equals(now.start()) && target.end().equals(now.end())) {
             if (flagged(booking.statusReason())) { // the event is back where the booking is
-                bookings.reasonOfConfirmed(booking.id(), unflagged(booking.statusReason()), clock.instant());
+                bookings.reasonOfConfirmed(booking.id(), booking.statusReason(), unflagged(booking.statusReason()),
+                        clock.instant());
             }
             return;
         }
@@ -152,9 +153,9 @@ public class CalendarEventRecheck {
             if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
                 return "overlap";
             }
-            if (!bookings.moveConfirmed(booking.id(), booking.range(), target,
+            if (!bookings.moveConfirmed(booking.id(), booking.range(), booking.statusReason(), target,
                     unflagged(booking.statusReason()), at)) {
-                return "changed"; // cancelled or moved meanwhile: the next re-check sees it as it is then
+                return "changed"; // cancelled, moved or given another reason meanwhile: the next re-check sees it
             }
             // in the move's transaction, as a reschedule: the customer hears of every move made, and of no other
             saga.notifyMoved(booking.id(), target, at);
@@ -179,9 +180,9 @@ public class CalendarEventRecheck {
         }
         String kept = unflagged(old);
         String reason = kept == null ? flag : flag + "; " + kept;
-        if (!bookings.reasonOfConfirmed(booking.id(), reason.length() <= REASON_LENGTH ? reason
+        if (!bookings.reasonOfConfirmed(booking.id(), old, reason.length() <= REASON_LENGTH ? reason
                 : reason.substring(0, REASON_LENGTH), clock.instant())) {
-            return; // no longer confirmed
+            return; // no longer confirmed, or flagged or given another reason meanwhile: counted once, nothing lost
         }
         if (kind.equals("deleted")) {
             metrics.eventMissing();

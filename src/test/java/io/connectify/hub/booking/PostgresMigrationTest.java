@@ -180,10 +180,12 @@ class PostgresMigrationTest {
         assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(Booking::id).doesNotContain(id);
         var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-07T13:00:00Z"),
                 Instant.parse("2026-12-07T14:00:00Z"));
-        assertThat(repository.moveConfirmed(id, booking.range(), later, null, now)).isTrue();
-        assertThat(repository.moveConfirmed(id, booking.range(), later, null, now)).isFalse(); // not there any more
+        assertThat(repository.moveConfirmed(id, booking.range(), "a dispute", later, null, now)).isFalse(); // no reason
+        assertThat(repository.moveConfirmed(id, booking.range(), null, later, null, now)).isTrue();
+        assertThat(repository.moveConfirmed(id, booking.range(), null, later, null, now)).isFalse(); // moved already
         assertThat(repository.find(id).orElseThrow().range()).isEqualTo(later);
-        assertThat(repository.reasonOfConfirmed(id, "calendar event deleted", now)).isTrue();
+        assertThat(repository.reasonOfConfirmed(id, null, "calendar event deleted", now)).isTrue();
+        assertThat(repository.reasonOfConfirmed(id, null, "calendar event moved", now)).isFalse(); // reason changed
         assertThat(repository.find(id).orElseThrow().statusReason()).isEqualTo("calendar event deleted");
     }
 

@@ -48,10 +48,17 @@ class ConfigurationValidationTest {
                 refused(BookingProperties.class, "connectify.booking.hold-sweep-interval", "0s"),
                 refused(BookingProperties.class, "connectify.booking.hold-sweep-interval", "-30s"),
                 refused(BookingProperties.class, "connectify.booking.refund-retry-interval", "0s"),
+                refused(BookingProperties.class, "connectify.booking.hold", "0s"),
+                refused(BookingProperties.class, "connectify.booking.processing-hold", "-1d"),
+                refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "-1h"),
+                // the default hold is 15 minutes
+                refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "10m"),
                 refused(NotificationProperties.class, "connectify.notifications.recovery-interval", "0s"),
                 refused(NotificationProperties.class, "connectify.notifications.rate", "0"),
                 refused(NotificationProperties.class, "connectify.notifications.period-millis", "0"),
                 refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.interval", "0s"),
+                // the default interval is 30 seconds
+                refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.overdue-after", "30s"),
                 refused(RetentionProperties.class, "connectify.retention.sweep-interval", "0s"),
                 refused(DatabaseProperties.class, "connectify.database.compact-interval", "0s"),
                 refused(PaymentProperties.class, "connectify.payment.refund-cut-off", "-1h"),
@@ -96,6 +103,13 @@ class ConfigurationValidationTest {
                 Map.of("connectify.retention.processed-events", "3d")).processedEvents()).isEqualTo(Duration.ofDays(3));
         assertThat(bind("connectify.availability", AvailabilityProperties.class,
                 Map.of("connectify.availability.buffer", "0s")).buffer()).isZero();
+        // a short preparation time is fine while ASAP booking is off, or with a hold as short
+        assertThat(bind("connectify.booking", BookingProperties.class, Map.of(
+                "connectify.booking.asap.enabled", "false", "connectify.booking.asap.preparation-time", "10m"))
+                .asap().preparationTime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(bind("connectify.booking", BookingProperties.class, Map.of(
+                "connectify.booking.hold", "10m", "connectify.booking.asap.preparation-time", "10m"))
+                .asap().preparationTime()).isEqualTo(Duration.ofMinutes(10));
     }
 
     @Test

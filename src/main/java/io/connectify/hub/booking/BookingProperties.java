@@ -19,8 +19,27 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
         // expired holds were released once after the start and never again
         PropertyChecks.positive("connectify.booking.hold-sweep-interval", holdSweepInterval, PropertyChecks.TIMER);
         PropertyChecks.positive("connectify.booking.refund-retry-interval", refundRetryInterval, PropertyChecks.TIMER);
+        PropertyChecks.positive("connectify.booking.hold", hold,
+                "a hold of 0 expires every booking before its customer can pay");
+        PropertyChecks.positive("connectify.booking.processing-hold", processingHold,
+                "how long a delayed payment that has not settled keeps its slot");
+        if (asap != null && asap.enabled() && asap.preparationTime().compareTo(hold) < 0) {
+            // the customer of an ASAP booking pays within the hold: a start sooner than the hold's end lets a payment
+            // arrive after the start, which is refunded, never confirmed
+            throw new IllegalArgumentException("connectify.booking.asap.preparation-time must be at least "
+                    + "connectify.booking.hold (" + hold + "; a payment within the hold could arrive after the start "
+                    + "and be refunded), not " + asap.preparationTime());
+        }
     }
 
     public record Asap(boolean enabled, Duration preparationTime) {
+
+        public Asap {
+            PropertyChecks.notNegative("connectify.booking.asap.preparation-time", preparationTime,
+                    "the earliest ASAP start from now");
+            if (preparationTime == null) {
+                throw new IllegalArgumentException("connectify.booking.asap.preparation-time must be set");
+            }
+        }
     }
 }

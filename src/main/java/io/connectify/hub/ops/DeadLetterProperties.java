@@ -25,6 +25,12 @@ public record DeadLetterProperties(int maxRedeliveries, Duration redeliveryDelay
             PropertyChecks.positive("connectify.dead-letters.auto-replay.interval", interval, PropertyChecks.TIMER);
             PropertyChecks.positive("connectify.dead-letters.auto-replay.overdue-after", overdueAfter,
                     "a replay due longer than this counts as overdue");
+            if (overdueAfter.compareTo(interval) <= 0) {
+                // a replay waits up to an interval for the sweep that makes it: a shorter overdue-after would count
+                // replays on time as overdue, and alert on a healthy hub
+                throw new IllegalArgumentException("connectify.dead-letters.auto-replay.overdue-after must be longer "
+                        + "than connectify.dead-letters.auto-replay.interval (" + interval + "), not " + overdueAfter);
+            }
         }
 
         /** The wait before a message's automatic replay after it has had {@code replays} of them. */

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
-import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,7 +88,7 @@ public class PushChannelRenewal {
             channels.delete(id);
             metrics.channel("failed");
             // only the hub's typed errors' own words: the request's body holds the token
-            log.error("Google Calendar push channel not opened ({}); tried again in {}", why(e), push.renewInterval());
+            log.error("Google Calendar push channel not opened ({}); tried again in {}", Causes.forLog(e), push.renewInterval());
             return null;
         }
     }
@@ -104,13 +104,8 @@ public class PushChannelRenewal {
                 log.info("Google Calendar push channel {} was stopped already", old.id());
             } catch (RuntimeException e) {
                 log.warn("Google Calendar push channel {} not stopped ({}); it sends until {} or the next try",
-                        old.id(), why(e), old.expiresAt());
+                        old.id(), Causes.forLog(e), old.expiresAt());
             }
         }
-    }
-
-    /** A failure for a log line: a hub error's type and detail, which never hold a secret; else its class only. */
-    static String why(RuntimeException e) {
-        return e instanceof HubException hub ? hub.type() + ": " + hub.getMessage() : e.getClass().getSimpleName();
     }
 }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -35,6 +36,8 @@ import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.test.context.TestPropertySource;
@@ -51,12 +54,17 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.token=" + GoogleCalendarPushTest.TOKEN,
         // opened and re-checked by the tests themselves, not by the timers while another test runs
         "connectify.gcal.push.first-renewal-after=24h",
-        "connectify.gcal.push.recheck-interval=24h"})
+        "connectify.gcal.push.recheck-interval=24h",
+        // a few bookings make several pages of a re-check
+        "connectify.gcal.push.recheck-page-size=2"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
     static final String TOKEN = "push-token-0123456789abcdef";
     private static final String START = "2026-12-02T09:00:00+01:00";
+    private static final String AFTERNOON = "2026-12-02T13:00:00+01:00";
+    private static final String LATE_AFTERNOON = "2026-12-02T15:30:00+01:00";
+    private static final String NO_EVENTS = "{\"kind\":\"calendar#events\",\"items\":[]}";
 
     @Autowired
     ProducerTemplate camel;
@@ -70,7 +78,7 @@ class GoogleCalendarPushTest extends Webhooks {
     void noChannel() {
         jdbc.sql("DELETE FROM gcal_push_channel").update();
         // the calendar lists no event unless a test says so: each booking's event is then read on its own
-        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson("{\"kind\":\"calendar#events\",\"items\":[]}")));
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(NO_EVENTS)));
     }
 
     /** events.watch, channels.stop and the re-check's reads, as Google's API description has them. */
@@ -322,6 +330,37 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1));
+    }
+
+    @ParameterizedTest(name = "HTTP {0}")
+    @CsvSource({"404, notFound", "403, forbidden"})
+    void aCalendarGoogleNoLongerListsFailsTheRunAndFlagsNoBooking(int status, String reason) {
+        // three bookings, two pages: the first page is listed (its events not among them, so each is read: gone),
+        // the second page's list is refused, as for a calendar the hub can no longer read
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON),
+                confirmedStripeBooking(LATE_AFTERNOON));
+        google.stub(get(urlPathEqualTo(EVENTS)).inScenario("calendar").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson(NO_EVENTS)).willSetStateTo("unreadable"));
+        google.stub(get(urlPathEqualTo(EVENTS)).inScenario("calendar").whenScenarioStateIs("unreadable")
+                .willReturn(GoogleCalendarFake.error(status, reason)));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(ids).allSatisfy(id -> {
+            var booking = httpGet("/api/v1/bookings/" + id).json();
+            assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+            assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        });
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */

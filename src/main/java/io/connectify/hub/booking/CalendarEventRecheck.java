@@ -40,7 +40,8 @@ import org.springframework.stereotype.Component;
  * of bookings at a time (a few calls, not one per booking, under the rate limit bookings share). Any failure (Google
  * down, circuit open, rate limit, a calendar Google no longer lists: 404, 403) ends the run, counted as failed, with
  * no booking flagged deleted: the next notification, or the periodic re-check
- * (connectify.gcal.push.recheck-interval), runs it again.
+ * (connectify.gcal.push.recheck-interval), runs it again. A run that finds every event missing, for at least
+ * connectify.gcal.push.mass-deletion-threshold bookings, flags none either (outcome all-missing).
  */
 @Component("calendarEventRecheck")
 public class CalendarEventRecheck {
@@ -64,6 +65,7 @@ public class CalendarEventRecheck {
     private final AvailabilityProperties hours;
     private final PushMetrics metrics;
     private final int pageSize;
+    private final int massDeletionThreshold;
     private final String calendarId;
     private final Clock clock;
 
@@ -76,6 +78,7 @@ public class CalendarEventRecheck {
         this.hours = hours;
         this.metrics = metrics;
         this.pageSize = push.recheckPageSize();
+        this.massDeletionThreshold = push.massDeletionThreshold();
         this.calendarId = properties.calendarId();
         this.clock = clock;
     }
@@ -103,6 +106,16 @@ public class CalendarEventRecheck {
             log.warn("Re-check of the bookings' calendar events stopped after {} bookings ({}); no booking flagged, "
                     + "the next re-check tries again", looked, Causes.forLog(e));
             throw e;
+        }
+        if (looked >= massDeletionThreshold && missing.size() == looked) {
+            // every event gone at once is a calendar that no longer holds the hub's events (calendar-id changed,
+            // another calendar shared), not a person deleting them all: no flag on every booking, a failed run with
+            // its own outcome and one error line instead. Moves cannot have happened: no event was found
+            metrics.recheck("all-missing");
+            log.error("Re-check found the events of none of the {} upcoming confirmed bookings in Google Calendar {}: "
+                    + "it no longer holds the hub's events. Check connectify.gcal.calendar-id and the calendar's "
+                    + "sharing with the hub's service account; no booking flagged", looked, calendarId);
+            return looked;
         }
         missing.forEach(booking -> flag(booking, DELETED, "deleted"));
         metrics.recheck("completed");

@@ -35,7 +35,10 @@ public class PushMetrics {
         counter("connectify.gcal.push.channels", "outcome", outcome).increment();
     }
 
-    /** outcome: completed, failed. */
+    /**
+     * outcome: completed, failed, all-missing (every booking's event missing: a calendar that no longer holds the
+     * hub's events; nothing flagged).
+     */
     public void recheck(String outcome) {
         counter("connectify.gcal.rechecks", "outcome", outcome).increment();
     }

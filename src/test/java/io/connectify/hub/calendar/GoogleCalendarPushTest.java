@@ -56,7 +56,8 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.first-renewal-after=24h",
         "connectify.gcal.push.recheck-interval=24h",
         // a few bookings make several pages of a re-check
-        "connectify.gcal.push.recheck-page-size=2"})
+        "connectify.gcal.push.recheck-page-size=2",
+        "connectify.gcal.push.mass-deletion-threshold=3"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
@@ -361,6 +362,78 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
         assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @Test
+    void aRunFindingEveryEventMissingFromTheThresholdOnFlagsNoBookingAndSaysSo() {
+        // three bookings (the threshold), on two pages, none of whose events the calendar holds: another calendar
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON),
+                confirmedStripeBooking(LATE_AFTERNOON));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "all-missing") == allMissing + 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+        for (String id : ids) {
+            google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .doesNotStartWith("calendar event");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @Test
+    void deletionsBelowTheThresholdAreFlagged() {
+        String gone = confirmedStripeBooking(START);
+        String deleted = confirmedStripeBooking(AFTERNOON);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(gone)))
+                .willReturn(GoogleCalendarFake.error(404, "notFound")));
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(deleted)))
+                .willReturn(GoogleCalendarFake.error(410, "deleted")));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        runRecheck();
+
+        for (String id : List.of(gone, deleted)) {
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .startsWith("calendar event deleted in Google Calendar");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 2);
+    }
+
+    @Test
+    void deletionsAmongEventsStillThereAreFlaggedHoweverMany() {
+        String kept = confirmedStripeBooking(START);
+        List<String> deleted = List.of(confirmedStripeBooking(AFTERNOON), confirmedStripeBooking(LATE_AFTERNOON));
+        String event = BookingSaga.eventIdFor(kept);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(event, "Consultation", START, "2026-12-02T10:00:00+01:00"))))));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        runRecheck();
+
+        assertThat(httpGet("/api/v1/bookings/" + kept).json().path("statusReason").asText())
+                .doesNotStartWith("calendar event");
+        for (String id : deleted) {
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .startsWith("calendar event deleted in Google Calendar");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 2);
+    }
+
+    /** A periodic re-check, awaited until it has completed. */
+    private void runRecheck() {
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */

@@ -1,8 +1,12 @@
 package io.connectify.hub.calendar;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -13,11 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-push-channel-renew, a singleton).
- * With no channel, one expiring within renew-before, or one to another address than the configured one, it opens a
- * new channel (events.watch, a new UUID as its id), stores it, then stops the channels it replaces (channels.stop):
- * a stop that fails is logged and tried again at the next look, and the old channel stays known to the webhook until
- * it is stopped or expires, so nothing Google sends in between is refused. Google calls go through the adapter
+ * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-renew-push-channel, a singleton).
+ * With no channel, one expiring within renew-before, one to another address than the configured one, or one opened
+ * with another token (its SHA-256 is stored with it, never the token), it opens a new channel (events.watch, a new
+ * UUID as its id), stores it, then stops the channels it replaces (channels.stop): a stop that fails is logged and
+ * tried again at the next look, and the old channel stays known to the webhook until it is stopped or expires, so
+ * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one). Google calls go through the adapter
  * routes (breaker, retries, rate limit of "google-calendar"). A failure is logged and counted, and tried again at
  * the next look; the channel in place keeps working until it expires.
  */
@@ -34,6 +39,8 @@ public class PushChannelRenewal {
     private final String calendarId;
     private final PushMetrics metrics;
     private final Clock clock;
+    /** The configured token's hash (null while push is off): compared with each channel's. */
+    private final String tokenSha256;
 
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
@@ -49,6 +56,7 @@ public class PushChannelRenewal {
         this.calendarId = properties.calendarId();
         this.metrics = metrics;
         this.clock = clock;
+        this.tokenSha256 = push.token() == null ? null : sha256(push.token());
     }
 
     /** One look; answers the id of the channel in place afterwards (null when push is off or none could be opened). */
@@ -58,11 +66,14 @@ public class PushChannelRenewal {
         }
         Instant now = clock.instant();
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
+        String replaced = current.map(channel -> whyReplace(channel, now)).orElse(null);
         String inPlace;
-        if (current.isPresent() && current.get().expiresAt().isAfter(now.plus(push.renewBefore()))
-                && current.get().address().equals(push.address())) {
+        if (current.isPresent() && replaced == null) {
             inPlace = current.get().id();
         } else {
+            if (replaced != null) {
+                log.info("Google Calendar push channel {} is replaced: {}", current.get().id(), replaced);
+            }
             inPlace = open(now);
             if (inPlace == null) {
                 return current.map(PushChannelRepository.StoredChannel::id).orElse(null);
@@ -73,10 +84,36 @@ public class PushChannelRenewal {
         return inPlace;
     }
 
+    /** Why a channel is no longer the one to keep open, or null. */
+    private String whyReplace(PushChannelRepository.StoredChannel channel, Instant now) {
+        if (!channel.expiresAt().isAfter(now.plus(push.renewBefore()))) {
+            return "it expires " + channel.expiresAt();
+        }
+        if (!channel.address().equals(push.address())) {
+            return "it sends to another address";
+        }
+        // Google sends the token it was given with every notification: one opened with another token (changed since,
+        // or not recorded) has its notifications refused (401) until it is replaced
+        if (!tokenSha256.equals(channel.tokenSha256())) {
+            return "it was opened with another token";
+        }
+        return null;
+    }
+
+    /** The hex SHA-256 of a channel token: stored with the channel to compare, never the token itself. */
+    static String sha256(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
     private String open(Instant now) {
         String id = UUID.randomUUID().toString();
         Instant asked = now.plus(push.channelTtl());
-        channels.insertPending(id, calendarId, push.address(), asked, now);
+        channels.insertPending(id, calendarId, push.address(), tokenSha256, asked, now);
         try {
             GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
             channels.opened(id, opened.resourceId(), opened.expiration());

@@ -111,6 +111,9 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(row.get("ID")).isEqualTo(id);
         assertThat(row.get("RESOURCE_ID")).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
         assertThat(row.get("STOPPED_AT")).isNull();
+        // the token's hash, never the token
+        assertThat(row.get("TOKEN_SHA256")).isEqualTo(sha256Hex(TOKEN));
+        assertThat(row.values()).noneMatch(value -> String.valueOf(value).contains(TOKEN));
         assertThat(jdbc.sql("SELECT expires_at FROM gcal_push_channel").query(OffsetDateTime.class).single()
                 .toInstant()).isEqualTo(expiry);
 
@@ -139,6 +142,38 @@ class GoogleCalendarPushTest extends Webhooks {
         // the stopped channel's notifications are refused, the new one's taken
         assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aChannelOpenedWithAnotherTokenIsReplacedAtTheNextLookAndStopped() {
+        String old = renew();
+        // as if opened before the token was changed to the configured one
+        jdbc.sql("UPDATE gcal_push_channel SET token_sha256 = :hash WHERE id = :id")
+                .param("hash", sha256Hex("the-token-before-0123456789")).param("id", old).update();
+
+        String replacement = renew();
+
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(google.watchRequests().get(1).get("token").asText()).isEqualTo(TOKEN);
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(old);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
+                .list()).containsExactly(old);
+        assertThat(jdbc.sql("SELECT token_sha256 FROM gcal_push_channel WHERE id = :id").param("id", replacement)
+                .query(String.class).single()).isEqualTo(sha256Hex(TOKEN));
+
+        // a channel opened before the hub stored tokens' hashes is replaced the same way
+        jdbc.sql("UPDATE gcal_push_channel SET token_sha256 = NULL WHERE id = :id").param("id", replacement).update();
+        String third = renew();
+        assertThat(third).isNotIn(old, replacement);
+        assertThat(google.stopRequests()).hasSize(2);
+        assertThat(google.stopRequests().get(1).get("id").asText()).isEqualTo(replacement);
+        // kept from then on
+        assertThat(renew()).isEqualTo(third);
+        assertThat(google.watchRequests()).hasSize(3);
     }
 
     @Test
@@ -457,6 +492,15 @@ class GoogleCalendarPushTest extends Webhooks {
             request.header("X-Goog-Channel-Token", token);
         }
         return send(request.POST(HttpRequest.BodyPublishers.noBody()), null);
+    }
+
+    private static String sha256Hex(String token) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private double count(String name, String tag, String value) {

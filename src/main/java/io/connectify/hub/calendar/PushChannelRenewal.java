@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -22,9 +23,10 @@ import org.springframework.stereotype.Component;
  * with another token (its SHA-256 is stored with it, never the token), it opens a new channel (events.watch, a new
  * UUID as its id), stores it, then stops the channels it replaces (channels.stop): a stop that fails is logged and
  * tried again at the next look, and the old channel stays known to the webhook until it is stopped or expires, so
- * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one). Google calls go through the adapter
- * routes (breaker, retries, rate limit of "google-calendar"). A failure is logged and counted, and tried again at
- * the next look; the channel in place keeps working until it expires.
+ * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one).
+ * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
+ * and counted, and tried again at the next look; the channel in place keeps working until it expires. With push
+ * turned off (and Google live), the channels still running are stopped at the next look.
  */
 @Component("gcalPushChannelRenewal")
 public class PushChannelRenewal {
@@ -37,6 +39,7 @@ public class PushChannelRenewal {
     private final PushChannelRepository channels;
     private final GoogleCalendarPushProperties push;
     private final String calendarId;
+    private final boolean live;
     private final PushMetrics metrics;
     private final Clock clock;
     /** The configured token's hash (null while push is off): compared with each channel's. */
@@ -54,17 +57,26 @@ public class PushChannelRenewal {
         this.channels = channels;
         this.push = push;
         this.calendarId = properties.calendarId();
+        this.live = properties.live();
         this.metrics = metrics;
         this.clock = clock;
         this.tokenSha256 = push.token() == null ? null : sha256(push.token());
     }
 
-    /** One look; answers the id of the channel in place afterwards (null when push is off or none could be opened). */
+    /**
+     * One look (the route also runs while push is off); answers the id of the channel in place afterwards (null when
+     * push is off or none could be opened).
+     */
     public String renew() {
+        Instant now = clock.instant();
         if (!push.enabled()) {
+            // channels opened while push was on would send until they expire (up to channel-ttl), every notification
+            // refused: stopped once. In sandbox there are none (and no Google to ask)
+            if (live) {
+                stop(channels.running(now), "push is off", now);
+            }
             return null;
         }
-        Instant now = clock.instant();
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
         String replaced = current.map(channel -> whyReplace(channel, now)).orElse(null);
         String inPlace;
@@ -131,11 +143,15 @@ public class PushChannelRenewal {
     }
 
     private void stopOthers(String inPlace, Instant now) {
-        for (PushChannelRepository.StoredChannel old : channels.othersRunning(inPlace, now)) {
+        stop(channels.othersRunning(inPlace, now), "replaced by " + inPlace, now);
+    }
+
+    private void stop(List<PushChannelRepository.StoredChannel> running, String why, Instant now) {
+        for (PushChannelRepository.StoredChannel old : running) {
             try {
                 calendar.stop(old.id(), old.resourceId());
                 channels.stopped(old.id(), now);
-                log.info("Google Calendar push channel {} stopped (replaced by {})", old.id(), inPlace);
+                log.info("Google Calendar push channel {} stopped ({})", old.id(), why);
             } catch (NotFoundException gone) {
                 channels.stopped(old.id(), now);
                 log.info("Google Calendar push channel {} was stopped already", old.id());

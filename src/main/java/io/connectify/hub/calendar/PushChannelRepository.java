@@ -61,6 +61,13 @@ public class PushChannelRepository {
                 .param("except", exceptId).param("now", utc(now)).query(PushChannelRepository::map).list();
     }
 
+    /** Every channel opened, not stopped and not expired: those to stop once push is turned off. */
+    public List<StoredChannel> running(Instant now) {
+        return jdbc.sql("SELECT * FROM gcal_push_channel WHERE resource_id IS NOT NULL AND stopped_at IS NULL "
+                        + "AND expires_at > :now ORDER BY created_at")
+                .param("now", utc(now)).query(PushChannelRepository::map).list();
+    }
+
     public void stopped(String id, Instant now) {
         jdbc.sql("UPDATE gcal_push_channel SET stopped_at = :now WHERE id = :id")
                 .param("id", id).param("now", utc(now)).update();

@@ -101,23 +101,24 @@ public class CalendarEventRecheck {
                     looked++;
                 }
             }
+            if (looked >= massDeletionThreshold && missing.size() == looked) {
+                // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
+                // changed, another calendar shared), not a person deleting them all: no flag on every booking, a
+                // failed run with its own outcome and one error line instead. No move was made: no event was found
+                metrics.recheck("all-missing");
+                log.error("Re-check found the events of none of the {} upcoming confirmed bookings in Google "
+                        + "Calendar {}: it no longer holds the hub's events. Check connectify.gcal.calendar-id and the "
+                        + "calendar's sharing with the hub's service account; no booking flagged", looked, calendarId);
+                return looked;
+            }
+            missing.forEach(booking -> flag(booking, DELETED, "deleted"));
         } catch (RuntimeException e) {
+            // a failure while reading leaves every deletion found unflagged (the next run finds them again)
             metrics.recheck("failed");
-            log.warn("Re-check of the bookings' calendar events stopped after {} bookings ({}); no booking flagged, "
-                    + "the next re-check tries again", looked, Causes.forLog(e));
+            log.warn("Re-check of the bookings' calendar events failed after {} bookings ({}); the next re-check "
+                    + "tries again", looked, Causes.forLog(e));
             throw e;
         }
-        if (looked >= massDeletionThreshold && missing.size() == looked) {
-            // every event gone at once is a calendar that no longer holds the hub's events (calendar-id changed,
-            // another calendar shared), not a person deleting them all: no flag on every booking, a failed run with
-            // its own outcome and one error line instead. Moves cannot have happened: no event was found
-            metrics.recheck("all-missing");
-            log.error("Re-check found the events of none of the {} upcoming confirmed bookings in Google Calendar {}: "
-                    + "it no longer holds the hub's events. Check connectify.gcal.calendar-id and the calendar's "
-                    + "sharing with the hub's service account; no booking flagged", looked, calendarId);
-            return looked;
-        }
-        missing.forEach(booking -> flag(booking, DELETED, "deleted"));
         metrics.recheck("completed");
         return looked;
     }

@@ -137,7 +137,8 @@ public class PushChannelRenewal {
             channels.delete(id);
             metrics.channel("failed");
             // only the hub's typed errors' own words: the request's body holds the token
-            log.error("Google Calendar push channel not opened ({}); tried again in {}", Causes.forLog(e), push.renewInterval());
+            log.error("Google Calendar push channel not opened ({}); tried again in {}", Causes.forLog(e),
+                    push.renewInterval());
             return null;
         }
     }

@@ -3,15 +3,18 @@ package io.connectify.hub.booking;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.GoogleCalendarGateway.EventTimes;
+import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.calendar.GoogleCalendarPushProperties;
 import io.connectify.hub.calendar.PushMetrics;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
 import org.slf4j.Logger;
@@ -34,9 +37,11 @@ import org.springframework.stereotype.Component;
  * </ul>
  * A case is logged and counted once per booking: the status reason remembers it (it keeps a reason the booking had,
  * a dispute's, after the flag). An event back at the booking's time clears the flag. The events are listed a page
- * of bookings at a time (a few calls, not one per booking, under the rate limit bookings share). A provider failure
- * (Google down, circuit open, rate limit) ends the run: the next notification, or the periodic re-check
- * (connectify.gcal.push.recheck-interval), runs it again.
+ * of bookings at a time (a few calls, not one per booking, under the rate limit bookings share). Any failure (Google
+ * down, circuit open, rate limit, a calendar Google no longer lists: 404, 403) ends the run, counted as failed, with
+ * no booking flagged deleted: the next notification, or the periodic re-check
+ * (connectify.gcal.push.recheck-interval), runs it again. A run that finds every event missing, for at least
+ * connectify.gcal.push.mass-deletion-threshold bookings, flags none either (outcome all-missing).
  */
 @Component("calendarEventRecheck")
 public class CalendarEventRecheck {
@@ -60,68 +65,109 @@ public class CalendarEventRecheck {
     private final AvailabilityProperties hours;
     private final PushMetrics metrics;
     private final int pageSize;
+    private final int massDeletionThreshold;
+    private final String calendarId;
     private final Clock clock;
 
     public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
                                 AvailabilityProperties hours, GoogleCalendarPushProperties push,
-                                PushMetrics metrics, Clock clock) {
+                                GoogleCalendarProperties properties, PushMetrics metrics, Clock clock) {
         this.bookings = bookings;
         this.saga = saga;
         this.calendar = calendar;
         this.hours = hours;
         this.metrics = metrics;
         this.pageSize = push.recheckPageSize();
+        this.massDeletionThreshold = push.massDeletionThreshold();
+        this.calendarId = properties.calendarId();
         this.clock = clock;
     }
 
     /** One re-check of every upcoming confirmed booking; answers how many bookings it looked at. */
     public int recheck() {
         int looked = 0;
+        // deletions are flagged once the whole run has read its events: a run that fails half-way (Google down, the
+        // calendar no longer listed) flags none, rather than the bookings of the pages it got through
+        List<Booking> missing = new ArrayList<>();
         try {
             String after = "";
             for (List<Booking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).id()) {
-                // the page's events listed in a few calls; only one not among them (deleted, or moved out of the
-                // page's time span) is read on its own
-                Map<String, EventTimes> listed = calendar.timesBetween(
-                        page.stream().map(b -> b.range().start()).min(Instant::compareTo).orElseThrow(),
-                        page.stream().map(b -> b.range().end()).max(Instant::compareTo).orElseThrow());
+                Map<String, EventTimes> listed = listed(page);
                 for (Booking booking : page) {
-                    check(booking, listed.get(booking.calendarEventId()));
+                    if (missing(booking, listed.get(booking.calendarEventId()))) {
+                        missing.add(booking);
+                    }
                     looked++;
                 }
             }
-        } catch (ProviderException e) {
+            if (looked >= massDeletionThreshold && missing.size() == looked) {
+                // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
+                // changed, another calendar shared), not a person deleting them all: no flag on every booking, a
+                // failed run with its own outcome and one error line instead. No move was made: no event was found
+                metrics.recheck("all-missing");
+                log.error("Re-check found the events of none of the {} upcoming confirmed bookings in Google "
+                        + "Calendar {}: it no longer holds the hub's events. Check connectify.gcal.calendar-id and the "
+                        + "calendar's sharing with the hub's service account; no booking flagged", looked, calendarId);
+                return looked;
+            }
+            missing.forEach(booking -> flag(booking, DELETED, "deleted"));
+        } catch (RuntimeException e) {
+            // a failure while reading leaves every deletion found unflagged (the next run finds them again)
             metrics.recheck("failed");
-            log.warn("Re-check of the bookings' calendar events stopped after {} bookings: {}", looked, e.getMessage());
+            log.warn("Re-check of the bookings' calendar events failed after {} bookings ({}); the next re-check "
+                    + "tries again", looked, Causes.forLog(e));
             throw e;
         }
         metrics.recheck("completed");
         return looked;
     }
 
-    private void check(Booking booking, EventTimes listed) {
+    /**
+     * The page's events, listed in a few calls; only one not among them (deleted, or moved out of the page's time
+     * span) is read on its own. Google answers 404 for a calendar the hub cannot read (gone, no longer shared, another
+     * calendar-id) and 403 for one it may not: it refuses again until someone acts, so that is an error.
+     */
+    private Map<String, EventTimes> listed(List<Booking> page) {
+        try {
+            return calendar.timesBetween(
+                    page.stream().map(b -> b.range().start()).min(Instant::compareTo).orElseThrow(),
+                    page.stream().map(b -> b.range().end()).max(Instant::compareTo).orElseThrow());
+        } catch (RuntimeException e) {
+            if (e instanceof NotFoundException
+                    || e instanceof ProviderException provider && provider.kind() == ProviderException.Kind.REJECTED) {
+                log.error("Google Calendar refused to list the events of calendar {} ({}): check "
+                        + "connectify.gcal.calendar-id and that the calendar is shared with the hub's service account",
+                        calendarId, Causes.forLog(e));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Compares a booking with its event and follows or flags a move; answers true when the event is missing (deleted
+     * or cancelled), which the run flags once it has read every event.
+     */
+    private boolean missing(Booking booking, EventTimes listed) {
         EventTimes event;
         try {
             event = listed != null ? listed : calendar.times(booking.calendarEventId());
         } catch (NotFoundException gone) { // 404, or 410 Gone
-            flag(booking, DELETED, "deleted");
-            return;
+            return true;
         } catch (ProviderException e) {
             throw e;
         } catch (RuntimeException e) { // Google refused the read of this one event (a 400): the others go on
             log.warn("Calendar event of booking {} not read ({}); left as it is", booking.id(),
                     e.getClass().getSimpleName());
-            return;
+            return false;
         }
         if (event.cancelled()) {
-            flag(booking, DELETED, "deleted");
-            return;
+            return true;
         }
         if (event.start() == null || !event.end().isAfter(event.start())) {
             log.info("Calendar event of booking {} is all-day or has no times; the booking is left as it is",
                     booking.id());
-            return;
+            return false;
         }
         TimeRange now = booking.range();
         TimeRange target = new TimeRange(event.start(), event.end());
@@ -130,19 +176,20 @@ public class CalendarEventRecheck {
                 bookings.reasonOfConfirmed(booking.id(), booking.statusReason(), unflagged(booking.statusReason()),
                         clock.instant());
             }
-            return;
+            return false;
         }
         if (!Duration.between(target.start(), target.end()).equals(Duration.between(now.start(), now.end()))) {
             flag(booking, LENGTH.formatted(format(target.start()), format(target.end())), "length");
-            return;
+            return false;
         }
         if (!target.start().isAfter(clock.instant())) {
             // a slip (dragged to yesterday): the customer is not told of a time that has passed, and the booking
             // stays among the upcoming ones, so moving the event back clears the flag
             flag(booking, PAST.formatted(format(target.start())), "past");
-            return;
+            return false;
         }
         follow(booking, target);
+        return false;
     }
 
     /** The booking moves to the event's time under the slot lock, unless another booking or hold is there. */

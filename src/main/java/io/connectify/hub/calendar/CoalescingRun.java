@@ -6,7 +6,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.connectify.hub.resilience.Causes;
-import io.connectify.hub.resilience.HubException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +71,7 @@ public class CoalescingRun {
                 try {
                     work.run();
                 } catch (RuntimeException e) {
-                    HubException typed = Causes.find(e, HubException.class);
-                    log.warn("{} failed ({})", name, typed != null ? PushChannelRenewal.why(typed)
-                            : e.getClass().getSimpleName());
+                    log.warn("{} failed ({})", name, Causes.forLog(e));
                 }
             }
         } finally {

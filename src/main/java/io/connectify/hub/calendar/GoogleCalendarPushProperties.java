@@ -13,13 +13,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
  * between two looks; the first look is {@code firstRenewalAfter} the start. {@code recheckPageSize}: bookings read
  * per query by a re-check; {@code recheckInterval}: how often the bookings are re-checked without a notification
- * (Google does not promise to deliver every one, and a run that failed is not retried otherwise).
+ * (Google does not promise to deliver every one, and a run that failed is not retried otherwise);
+ * {@code massDeletionThreshold}: from this many bookings, a run that finds every one's event missing flags none (the
+ * calendar read is no longer the one holding the hub's events).
  */
 @ConfigurationProperties("connectify.gcal.push")
 public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
                                            Duration renewBefore, Duration renewInterval,
                                            Duration firstRenewalAfter, int recheckPageSize,
-                                           Duration recheckInterval) {
+                                           Duration recheckInterval, int massDeletionThreshold) {
 
     /** Google's limit on a channel token's length. */
     static final int MAX_TOKEN_LENGTH = 256;
@@ -50,6 +52,8 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         PropertyChecks.atLeast("connectify.gcal.push.recheck-page-size", recheckPageSize, 1,
                 "bookings read per query of a re-check");
         PropertyChecks.positive("connectify.gcal.push.recheck-interval", recheckInterval, PropertyChecks.TIMER);
+        PropertyChecks.atLeast("connectify.gcal.push.mass-deletion-threshold", massDeletionThreshold, 1,
+                "bookings all found deleted in one re-check that are taken for another calendar, not flagged");
         if (enabled) {
             if (address == null) {
                 throw new IllegalArgumentException("connectify.gcal.push.address must be set while "
@@ -78,6 +82,6 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
                 + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
                 + ", renewInterval=" + renewInterval
                 + ", firstRenewalAfter=" + firstRenewalAfter + ", recheckPageSize=" + recheckPageSize
-                + ", recheckInterval=" + recheckInterval + "]";
+                + ", recheckInterval=" + recheckInterval + ", massDeletionThreshold=" + massDeletionThreshold + "]";
     }
 }

@@ -1,25 +1,32 @@
 package io.connectify.hub.calendar;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import io.connectify.hub.resilience.HubException;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-push-channel-renew, a singleton).
- * With no channel, one expiring within renew-before, or one to another address than the configured one, it opens a
- * new channel (events.watch, a new UUID as its id), stores it, then stops the channels it replaces (channels.stop):
- * a stop that fails is logged and tried again at the next look, and the old channel stays known to the webhook until
- * it is stopped or expires, so nothing Google sends in between is refused. Google calls go through the adapter
- * routes (breaker, retries, rate limit of "google-calendar"). A failure is logged and counted, and tried again at
- * the next look; the channel in place keeps working until it expires.
+ * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-renew-push-channel, a singleton).
+ * With no channel, one expiring within renew-before, one to another address than the configured one, or one opened
+ * with another token (its SHA-256 is stored with it, never the token), it opens a new channel (events.watch, a new
+ * UUID as its id), stores it, then stops the channels it replaces (channels.stop): a stop that fails is logged and
+ * tried again at the next look, and the old channel stays known to the webhook until it is stopped or expires, so
+ * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one).
+ * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
+ * and counted, and tried again at the next look; the channel in place keeps working until it expires. With push
+ * turned off (and Google live), the channels still running are stopped at the next look.
  */
 @Component("gcalPushChannelRenewal")
 public class PushChannelRenewal {
@@ -32,8 +39,11 @@ public class PushChannelRenewal {
     private final PushChannelRepository channels;
     private final GoogleCalendarPushProperties push;
     private final String calendarId;
+    private final boolean live;
     private final PushMetrics metrics;
     private final Clock clock;
+    /** The configured token's hash (null while push is off): compared with each channel's. */
+    private final String tokenSha256;
 
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
@@ -47,22 +57,35 @@ public class PushChannelRenewal {
         this.channels = channels;
         this.push = push;
         this.calendarId = properties.calendarId();
+        this.live = properties.live();
         this.metrics = metrics;
         this.clock = clock;
+        this.tokenSha256 = push.token() == null ? null : sha256(push.token());
     }
 
-    /** One look; answers the id of the channel in place afterwards (null when push is off or none could be opened). */
+    /**
+     * One look (the route also runs while push is off); answers the id of the channel in place afterwards (null when
+     * push is off or none could be opened).
+     */
     public String renew() {
+        Instant now = clock.instant();
         if (!push.enabled()) {
+            // channels opened while push was on would send until they expire (up to channel-ttl), every notification
+            // refused: stopped once. In sandbox there are none (and no Google to ask)
+            if (live) {
+                stop(channels.running(now), "push is off", now);
+            }
             return null;
         }
-        Instant now = clock.instant();
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
+        String replaced = current.map(channel -> whyReplace(channel, now)).orElse(null);
         String inPlace;
-        if (current.isPresent() && current.get().expiresAt().isAfter(now.plus(push.renewBefore()))
-                && current.get().address().equals(push.address())) {
+        if (current.isPresent() && replaced == null) {
             inPlace = current.get().id();
         } else {
+            if (replaced != null) {
+                log.info("Google Calendar push channel {} is replaced: {}", current.get().id(), replaced);
+            }
             inPlace = open(now);
             if (inPlace == null) {
                 return current.map(PushChannelRepository.StoredChannel::id).orElse(null);
@@ -73,10 +96,36 @@ public class PushChannelRenewal {
         return inPlace;
     }
 
+    /** Why a channel is no longer the one to keep open, or null. */
+    private String whyReplace(PushChannelRepository.StoredChannel channel, Instant now) {
+        if (!channel.expiresAt().isAfter(now.plus(push.renewBefore()))) {
+            return "it expires " + channel.expiresAt();
+        }
+        if (!channel.address().equals(push.address())) {
+            return "it sends to another address";
+        }
+        // Google sends the token it was given with every notification: one opened with another token (changed since,
+        // or not recorded) has its notifications refused (401) until it is replaced
+        if (!tokenSha256.equals(channel.tokenSha256())) {
+            return "it was opened with another token";
+        }
+        return null;
+    }
+
+    /** The hex SHA-256 of a channel token: stored with the channel to compare, never the token itself. */
+    static String sha256(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
     private String open(Instant now) {
         String id = UUID.randomUUID().toString();
         Instant asked = now.plus(push.channelTtl());
-        channels.insertPending(id, calendarId, push.address(), asked, now);
+        channels.insertPending(id, calendarId, push.address(), tokenSha256, asked, now);
         try {
             GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
             channels.opened(id, opened.resourceId(), opened.expiration());
@@ -88,29 +137,29 @@ public class PushChannelRenewal {
             channels.delete(id);
             metrics.channel("failed");
             // only the hub's typed errors' own words: the request's body holds the token
-            log.error("Google Calendar push channel not opened ({}); tried again in {}", why(e), push.renewInterval());
+            log.error("Google Calendar push channel not opened ({}); tried again in {}", Causes.forLog(e),
+                    push.renewInterval());
             return null;
         }
     }
 
     private void stopOthers(String inPlace, Instant now) {
-        for (PushChannelRepository.StoredChannel old : channels.othersRunning(inPlace, now)) {
+        stop(channels.othersRunning(inPlace, now), "replaced by " + inPlace, now);
+    }
+
+    private void stop(List<PushChannelRepository.StoredChannel> running, String why, Instant now) {
+        for (PushChannelRepository.StoredChannel old : running) {
             try {
                 calendar.stop(old.id(), old.resourceId());
                 channels.stopped(old.id(), now);
-                log.info("Google Calendar push channel {} stopped (replaced by {})", old.id(), inPlace);
+                log.info("Google Calendar push channel {} stopped ({})", old.id(), why);
             } catch (NotFoundException gone) {
                 channels.stopped(old.id(), now);
                 log.info("Google Calendar push channel {} was stopped already", old.id());
             } catch (RuntimeException e) {
                 log.warn("Google Calendar push channel {} not stopped ({}); it sends until {} or the next try",
-                        old.id(), why(e), old.expiresAt());
+                        old.id(), Causes.forLog(e), old.expiresAt());
             }
         }
-    }
-
-    /** A failure for a log line: a hub error's type and detail, which never hold a secret; else its class only. */
-    static String why(RuntimeException e) {
-        return e instanceof HubException hub ? hub.type() + ": " + hub.getMessage() : e.getClass().getSimpleName();
     }
 }

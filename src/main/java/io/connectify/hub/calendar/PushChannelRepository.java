@@ -13,8 +13,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class PushChannelRepository {
 
-    /** A channel as stored; {@code resourceId} is null until Google has answered its watch request. */
-    public record StoredChannel(String id, String calendarId, String address, String resourceId, Instant expiresAt) {
+    /**
+     * A channel as stored; {@code resourceId} is null until Google has answered its watch request, {@code tokenSha256}
+     * (the hex SHA-256 of the token it was opened with) for a channel opened before the hub stored it.
+     */
+    public record StoredChannel(String id, String calendarId, String address, String resourceId, Instant expiresAt,
+                                String tokenSha256) {
     }
 
     private final JdbcClient jdbc;
@@ -24,10 +28,11 @@ public class PushChannelRepository {
     }
 
     /** Written before the watch request: a notification on the new channel may come before Google's answer. */
-    public void insertPending(String id, String calendarId, String address, Instant expiresAt, Instant now) {
-        jdbc.sql("INSERT INTO gcal_push_channel (id, calendar_id, address, expires_at, created_at) "
-                        + "VALUES (:id, :calendar, :address, :expires, :now)")
-                .param("id", id).param("calendar", calendarId).param("address", address)
+    public void insertPending(String id, String calendarId, String address, String tokenSha256, Instant expiresAt,
+                              Instant now) {
+        jdbc.sql("INSERT INTO gcal_push_channel (id, calendar_id, address, token_sha256, expires_at, created_at) "
+                        + "VALUES (:id, :calendar, :address, :token, :expires, :now)")
+                .param("id", id).param("calendar", calendarId).param("address", address).param("token", tokenSha256)
                 .param("expires", utc(expiresAt)).param("now", utc(now)).update();
     }
 
@@ -56,6 +61,13 @@ public class PushChannelRepository {
                 .param("except", exceptId).param("now", utc(now)).query(PushChannelRepository::map).list();
     }
 
+    /** Every channel opened, not stopped and not expired: those to stop once push is turned off. */
+    public List<StoredChannel> running(Instant now) {
+        return jdbc.sql("SELECT * FROM gcal_push_channel WHERE resource_id IS NOT NULL AND stopped_at IS NULL "
+                        + "AND expires_at > :now ORDER BY created_at")
+                .param("now", utc(now)).query(PushChannelRepository::map).list();
+    }
+
     public void stopped(String id, Instant now) {
         jdbc.sql("UPDATE gcal_push_channel SET stopped_at = :now WHERE id = :id")
                 .param("id", id).param("now", utc(now)).update();
@@ -78,7 +90,8 @@ public class PushChannelRepository {
 
     private static StoredChannel map(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
         return new StoredChannel(rs.getString("id"), rs.getString("calendar_id"), rs.getString("address"),
-                rs.getString("resource_id"), rs.getObject("expires_at", OffsetDateTime.class).toInstant());
+                rs.getString("resource_id"), rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
+                rs.getString("token_sha256"));
     }
 
     private static OffsetDateTime utc(Instant instant) {

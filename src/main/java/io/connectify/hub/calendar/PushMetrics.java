@@ -1,5 +1,6 @@
 package io.connectify.hub.calendar;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,13 +17,25 @@ import org.springframework.stereotype.Component;
 @Component
 public class PushMetrics {
 
-    private static final java.util.Set<String> STATES = java.util.Set.of("sync", "exists", "not_exists");
+    private static final List<String> STATES = List.of("sync", "exists", "not_exists");
+    private static final List<String> CHANNEL_OUTCOMES = List.of("opened", "failed");
+    private static final List<String> RECHECK_OUTCOMES = List.of("completed", "failed", "all-missing");
+    private static final List<String> MOVE_REFUSALS = List.of("overlap", "length", "past");
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public PushMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // every series exists from the start at zero, so the dashboard and alerts (increase, rate) see it before
+        // its first event, and a hub with push off shows zeros rather than nothing
+        STATES.forEach(state -> counter("connectify.gcal.push.notifications", "state", state));
+        counter("connectify.gcal.push.notifications", "state", "other");
+        CHANNEL_OUTCOMES.forEach(outcome -> counter("connectify.gcal.push.channels", "outcome", outcome));
+        RECHECK_OUTCOMES.forEach(outcome -> counter("connectify.gcal.rechecks", "outcome", outcome));
+        counter("connectify.gcal.bookings.moved", null, null);
+        counter("connectify.gcal.bookings.events.missing", null, null);
+        MOVE_REFUSALS.forEach(reason -> counter("connectify.gcal.bookings.moves.refused", "reason", reason));
     }
 
     /** Google's resource state; anything else counts as "other" (a tag's values stay few). */
@@ -35,7 +48,10 @@ public class PushMetrics {
         counter("connectify.gcal.push.channels", "outcome", outcome).increment();
     }
 
-    /** outcome: completed, failed. */
+    /**
+     * outcome: completed, failed, all-missing (every booking's event missing: a calendar that no longer holds the
+     * hub's events; nothing flagged).
+     */
     public void recheck(String outcome) {
         counter("connectify.gcal.rechecks", "outcome", outcome).increment();
     }
@@ -48,7 +64,10 @@ public class PushMetrics {
         counter("connectify.gcal.bookings.events.missing", null, null).increment();
     }
 
-    /** reason: overlap (the new time is another booking's or hold's), length (the event's length changed). */
+    /**
+     * reason: overlap (the new time is another booking's or hold's), length (the event's length changed), past (moved
+     * to a time already past).
+     */
     public void moveLeftToAPerson(String reason) {
         counter("connectify.gcal.bookings.moves.refused", "reason", reason).increment();
     }

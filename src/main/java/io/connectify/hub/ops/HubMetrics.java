@@ -84,6 +84,7 @@ public class HubMetrics implements MeterBinder {
         for (String provider : List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid")) {
             registry.counter("connectify.provider.rejected", "provider", provider);
         }
+        registry.counter("connectify.webhook.rejected", "provider", "google-calendar"); // its push notifications
         for (String provider : List.of("stripe", "payrexx")) {
             registry.counter("connectify.payment.attempts.failed", "provider", provider);
             registry.counter("connectify.payment.disputes", "provider", provider);

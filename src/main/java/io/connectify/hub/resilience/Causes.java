@@ -15,6 +15,15 @@ public final class Causes {
         return typed != null ? typed : failure;
     }
 
+    /**
+     * A failure for a log line: the hub's typed error in its chain, as its type and detail (which never hold a
+     * secret), else the failure's class only (an SDK's message may print a request, a token with it).
+     */
+    public static String forLog(Throwable failure) {
+        HubException typed = find(failure, HubException.class);
+        return typed != null ? typed.type() + ": " + typed.getMessage() : failure.getClass().getSimpleName();
+    }
+
     /** The first throwable of {@code type} in the chain starting at {@code failure}, or null. */
     public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

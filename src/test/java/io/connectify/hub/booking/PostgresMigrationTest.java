@@ -68,7 +68,8 @@ class PostgresMigrationTest {
         assertThat(repository.expireHolds(now.plusSeconds(901))).extracting(Booking::id).containsExactly(booking.id());
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+                .query(String.class).list())
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
     }
 
     @Test
@@ -194,18 +195,22 @@ class PostgresMigrationTest {
         var channels = new io.connectify.hub.calendar.PushChannelRepository(jdbc);
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         Instant expires = now.plusSeconds(7 * 86400);
-        channels.insertPending("ch-1", "primary", "https://hub.example.com/webhooks/google-calendar", expires, now);
+        String token = "0".repeat(64); // a token's SHA-256, in hex
+        channels.insertPending("ch-1", "primary", "https://hub.example.com/webhooks/google-calendar", token, expires,
+                now);
         assertThat(channels.live("ch-1", now)).isPresent();
         assertThat(channels.current("primary", now)).isEmpty(); // Google has not answered yet
         channels.opened("ch-1", "res-1", expires);
         assertThat(channels.current("primary", now)).get().satisfies(c -> {
             assertThat(c.resourceId()).isEqualTo("res-1");
             assertThat(c.expiresAt()).isEqualTo(expires);
+            assertThat(c.tokenSha256()).isEqualTo(token);
         });
-        channels.insertPending("ch-2", "primary", "https://hub.example.com/webhooks/google-calendar", expires,
+        channels.insertPending("ch-2", "primary", "https://hub.example.com/webhooks/google-calendar", null, expires,
                 now.plusSeconds(1));
         channels.opened("ch-2", "res-1", expires);
-        assertThat(channels.current("primary", now.plusSeconds(2)).orElseThrow().id()).isEqualTo("ch-2");
+        assertThat(channels.current("primary", now.plusSeconds(2)).orElseThrow()).extracting(c -> c.id(),
+                c -> c.tokenSha256()).containsExactly("ch-2", null); // as a channel opened before V12
         assertThat(channels.othersRunning("ch-2", now)).extracting(c -> c.id()).containsExactly("ch-1");
         channels.stopped("ch-1", now);
         assertThat(channels.live("ch-1", now)).isEmpty();

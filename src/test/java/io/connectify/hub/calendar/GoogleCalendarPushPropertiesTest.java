@@ -29,6 +29,7 @@ class GoogleCalendarPushPropertiesTest {
             assertThat(push.enabled()).isFalse();
             assertThat(push.channelTtl()).hasDays(7);
             assertThat(push.renewBefore()).hasDays(1);
+            assertThat(push.massDeletionThreshold()).isEqualTo(5);
         });
     }
 
@@ -54,7 +55,8 @@ class GoogleCalendarPushPropertiesTest {
             "connectify.gcal.push.token=short | connectify.gcal.push.address=https://hub.example.com/webhooks/google-calendar | connectify.gcal.push.token must be 16 to 256",
             "connectify.gcal.push.renew-before=7d | connectify.gcal.push.channel-ttl=7d | connectify.gcal.push.renew-before must be shorter",
             "connectify.gcal.push.renew-interval=1d | connectify.gcal.push.renew-before=1d | connectify.gcal.push.renew-interval must be shorter",
-            "connectify.gcal.push.renew-interval=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.renew-interval must be longer than 0"})
+            "connectify.gcal.push.renew-interval=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.renew-interval must be longer than 0",
+            "connectify.gcal.push.mass-deletion-threshold=0 | connectify.gcal.push.enabled=false | connectify.gcal.push.mass-deletion-threshold must be at least 1"})
     void aConfigurationPushCannotWorkWithStopsTheStart(String one, String other, String message) {
         hub.withPropertyValues("connectify.gcal.push.enabled=true", one.trim(), other.trim())
                 .run(context -> assertThat(context).getFailure().rootCause()

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -35,6 +36,8 @@ import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.test.context.TestPropertySource;
@@ -51,12 +54,18 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.token=" + GoogleCalendarPushTest.TOKEN,
         // opened and re-checked by the tests themselves, not by the timers while another test runs
         "connectify.gcal.push.first-renewal-after=24h",
-        "connectify.gcal.push.recheck-interval=24h"})
+        "connectify.gcal.push.recheck-interval=24h",
+        // a few bookings make several pages of a re-check
+        "connectify.gcal.push.recheck-page-size=2",
+        "connectify.gcal.push.mass-deletion-threshold=3"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
     static final String TOKEN = "push-token-0123456789abcdef";
     private static final String START = "2026-12-02T09:00:00+01:00";
+    private static final String AFTERNOON = "2026-12-02T13:00:00+01:00";
+    private static final String LATE_AFTERNOON = "2026-12-02T15:30:00+01:00";
+    private static final String NO_EVENTS = "{\"kind\":\"calendar#events\",\"items\":[]}";
 
     @Autowired
     ProducerTemplate camel;
@@ -70,7 +79,7 @@ class GoogleCalendarPushTest extends Webhooks {
     void noChannel() {
         jdbc.sql("DELETE FROM gcal_push_channel").update();
         // the calendar lists no event unless a test says so: each booking's event is then read on its own
-        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson("{\"kind\":\"calendar#events\",\"items\":[]}")));
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(NO_EVENTS)));
     }
 
     /** events.watch, channels.stop and the re-check's reads, as Google's API description has them. */
@@ -102,6 +111,9 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(row.get("ID")).isEqualTo(id);
         assertThat(row.get("RESOURCE_ID")).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
         assertThat(row.get("STOPPED_AT")).isNull();
+        // the token's hash, never the token
+        assertThat(row.get("TOKEN_SHA256")).isEqualTo(sha256Hex(TOKEN));
+        assertThat(row.values()).noneMatch(value -> String.valueOf(value).contains(TOKEN));
         assertThat(jdbc.sql("SELECT expires_at FROM gcal_push_channel").query(OffsetDateTime.class).single()
                 .toInstant()).isEqualTo(expiry);
 
@@ -130,6 +142,38 @@ class GoogleCalendarPushTest extends Webhooks {
         // the stopped channel's notifications are refused, the new one's taken
         assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aChannelOpenedWithAnotherTokenIsReplacedAtTheNextLookAndStopped() {
+        String old = renew();
+        // as if opened before the token was changed to the configured one
+        jdbc.sql("UPDATE gcal_push_channel SET token_sha256 = :hash WHERE id = :id")
+                .param("hash", sha256Hex("the-token-before-0123456789")).param("id", old).update();
+
+        String replacement = renew();
+
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(google.watchRequests().get(1).get("token").asText()).isEqualTo(TOKEN);
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(old);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
+                .list()).containsExactly(old);
+        assertThat(jdbc.sql("SELECT token_sha256 FROM gcal_push_channel WHERE id = :id").param("id", replacement)
+                .query(String.class).single()).isEqualTo(sha256Hex(TOKEN));
+
+        // a channel opened before the hub stored tokens' hashes is replaced the same way
+        jdbc.sql("UPDATE gcal_push_channel SET token_sha256 = NULL WHERE id = :id").param("id", replacement).update();
+        String third = renew();
+        assertThat(third).isNotIn(old, replacement);
+        assertThat(google.stopRequests()).hasSize(2);
+        assertThat(google.stopRequests().get(1).get("id").asText()).isEqualTo(replacement);
+        // kept from then on
+        assertThat(renew()).isEqualTo(third);
+        assertThat(google.watchRequests()).hasSize(3);
     }
 
     @Test
@@ -324,6 +368,109 @@ class GoogleCalendarPushTest extends Webhooks {
                 count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1));
     }
 
+    @ParameterizedTest(name = "HTTP {0}")
+    @CsvSource({"404, notFound", "403, forbidden"})
+    void aCalendarGoogleNoLongerListsFailsTheRunAndFlagsNoBooking(int status, String reason) {
+        // three bookings, two pages: the first page is listed (its events not among them, so each is read: gone),
+        // the second page's list is refused, as for a calendar the hub can no longer read
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON),
+                confirmedStripeBooking(LATE_AFTERNOON));
+        google.stub(get(urlPathEqualTo(EVENTS)).inScenario("calendar").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(okJson(NO_EVENTS)).willSetStateTo("unreadable"));
+        google.stub(get(urlPathEqualTo(EVENTS)).inScenario("calendar").whenScenarioStateIs("unreadable")
+                .willReturn(GoogleCalendarFake.error(status, reason)));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+        google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(ids).allSatisfy(id -> {
+            var booking = httpGet("/api/v1/bookings/" + id).json();
+            assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+            assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        });
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @Test
+    void aRunFindingEveryEventMissingFromTheThresholdOnFlagsNoBookingAndSaysSo() {
+        // three bookings (the threshold), on two pages, none of whose events the calendar holds: another calendar
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON),
+                confirmedStripeBooking(LATE_AFTERNOON));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "all-missing") == allMissing + 1);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+        for (String id : ids) {
+            google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .doesNotStartWith("calendar event");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @Test
+    void deletionsBelowTheThresholdAreFlagged() {
+        String gone = confirmedStripeBooking(START);
+        String deleted = confirmedStripeBooking(AFTERNOON);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(gone)))
+                .willReturn(GoogleCalendarFake.error(404, "notFound")));
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(deleted)))
+                .willReturn(GoogleCalendarFake.error(410, "deleted")));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        runRecheck();
+
+        for (String id : List.of(gone, deleted)) {
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .startsWith("calendar event deleted in Google Calendar");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 2);
+    }
+
+    @Test
+    void deletionsAmongEventsStillThereAreFlaggedHoweverMany() {
+        String kept = confirmedStripeBooking(START);
+        List<String> deleted = List.of(confirmedStripeBooking(AFTERNOON), confirmedStripeBooking(LATE_AFTERNOON));
+        String event = BookingSaga.eventIdFor(kept);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(event, "Consultation", START, "2026-12-02T10:00:00+01:00"))))));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+
+        runRecheck();
+
+        assertThat(httpGet("/api/v1/bookings/" + kept).json().path("statusReason").asText())
+                .doesNotStartWith("calendar event");
+        for (String id : deleted) {
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .startsWith("calendar event deleted in Google Calendar");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 2);
+    }
+
+    /** A periodic re-check, awaited until it has completed. */
+    private void runRecheck() {
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+    }
+
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */
     private String renew() {
         return camel.requestBody("direct:gcal-renew-push-channel", null, String.class);
@@ -345,6 +492,15 @@ class GoogleCalendarPushTest extends Webhooks {
             request.header("X-Goog-Channel-Token", token);
         }
         return send(request.POST(HttpRequest.BodyPublishers.noBody()), null);
+    }
+
+    private static String sha256Hex(String token) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private double count(String name, String tag, String value) {

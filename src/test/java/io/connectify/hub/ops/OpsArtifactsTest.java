@@ -33,18 +33,33 @@ class OpsArtifactsTest extends HubTestBase {
         httpGet("/api/v1/prices?duration=60"); // a route has run
         String scrape = httpGet("/actuator/prometheus", null).body();
 
+        List<String> expressions = new ArrayList<>(alertExpressions());
+        expressions.addAll(dashboardExpressions());
         Set<String> queried = new TreeSet<>();
-        for (String expr : alertExpressions()) {
-            queried.addAll(metrics(expr));
-        }
-        for (String expr : dashboardExpressions()) {
+        for (String expr : expressions) {
             queried.addAll(metrics(expr));
         }
 
         assertThat(queried).contains("camel_exchanges_total", "resilience4j_circuitbreaker_state",
-                "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth");
+                "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth",
+                "connectify_gcal_rechecks_total", "connectify_gcal_push_channels_total",
+                "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total");
         for (String metric : queried) {
             assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
+        }
+        // a series a query picks by a label's value exists too, before its first event (at zero): an alert on
+        // increase() of a series that appears only with its first event never sees that event
+        Set<String> selected = new TreeSet<>();
+        for (String expr : expressions) {
+            selected.addAll(labelSelections(expr));
+        }
+        assertThat(selected).contains("connectify_gcal_rechecks_total{outcome=\"all-missing\"}",
+                "connectify_webhook_rejected_total{provider=\"google-calendar\"}");
+        for (String selection : selected) {
+            String metric = selection.substring(0, selection.indexOf('{'));
+            String label = selection.substring(selection.indexOf('{') + 1, selection.length() - 1);
+            assertThat(scrape).as(selection).containsPattern("(?m)^" + Pattern.quote(metric) + "\\{[^}]*"
+                    + Pattern.quote(label) + "[,}]");
         }
         assertThat(scrape).containsPattern("camel_exchanges_total\\{[^}]*eventType=\"route\"");
         // per route only (camel.metrics.route-policy-level): the context-wide series would repeat their sums
@@ -233,9 +248,24 @@ class OpsArtifactsTest extends HubTestBase {
     private static List<String> dashboardExpressions() throws IOException {
         JsonNode dashboard = JSON.readTree(Path.of("docker", "grafana", "dashboards", "connectify-hub.json").toFile());
         List<String> expressions = new ArrayList<>();
-        dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> expressions.add(t.get("expr").asText())));
+        // a row has no targets
+        dashboard.get("panels").forEach(p -> p.path("targets").forEach(t -> expressions.add(t.get("expr").asText())));
         assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
         return expressions;
+    }
+
+    /** Each {@code metric{label="value"}} an expression selects by an exact value (not =~ or !=), as written. */
+    private static Set<String> labelSelections(String expr) {
+        Set<String> selections = new TreeSet<>();
+        Matcher selector = Pattern.compile(METRIC.pattern() + "\\{([^}]*)}").matcher(expr);
+        while (selector.find()) {
+            // name="value" only: in name=~"..." and name!="..." no name is followed by ="
+            Matcher label = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(selector.group(2));
+            while (label.find()) {
+                selections.add(selector.group(1) + "{" + label.group(1) + "=\"" + label.group(2) + "\"}");
+            }
+        }
+        return selections;
     }
 
     private static Set<String> metrics(String expr) {

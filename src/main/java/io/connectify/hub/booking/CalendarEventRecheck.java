@@ -101,7 +101,11 @@ public class CalendarEventRecheck {
                     looked++;
                 }
             }
-            if (looked >= massDeletionThreshold && missing.size() == looked) {
+            // counted among the missing: only bookings not flagged deleted already, so that events a person deletes
+            // one run at a time go on being flagged however many are missing in all
+            long newlyMissing = missing.stream()
+                    .filter(b -> b.statusReason() == null || !b.statusReason().startsWith(DELETED)).count();
+            if (missing.size() == looked && newlyMissing >= massDeletionThreshold) {
                 // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
                 // changed, another calendar shared), not a person deleting them all: no flag on every booking, a
                 // failed run with its own outcome and one error line instead. No move was made: no event was found

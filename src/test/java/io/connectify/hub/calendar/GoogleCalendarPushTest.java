@@ -463,6 +463,31 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 2);
     }
 
+    @Test
+    void eventsDeletedOneRunAtATimeGoOnBeingFlaggedUntilNoneIsLeft() {
+        // three bookings (the threshold): two events deleted, then, after a run, the last one too
+        List<String> first = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON));
+        String last = confirmedStripeBooking(LATE_AFTERNOON);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(BookingSaga.eventIdFor(last), "Consultation", LATE_AFTERNOON,
+                        "2026-12-02T16:30:00+01:00"))))));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        runRecheck();
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(NO_EVENTS)));
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+        double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
+
+        runRecheck();
+
+        // every event is missing now, but only one of them newly: a person deleting them, not another calendar
+        for (String id : List.of(first.get(0), first.get(1), last)) {
+            assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                    .startsWith("calendar event deleted in Google Calendar");
+        }
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "all-missing")).isEqualTo(allMissing);
+    }
+
     /** A periodic re-check, awaited until it has completed. */
     private void runRecheck() {
         double completed = count("connectify.gcal.rechecks", "outcome", "completed");

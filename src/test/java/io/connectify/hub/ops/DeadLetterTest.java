@@ -93,9 +93,11 @@ class DeadLetterTest extends Webhooks {
         assertThat(waitingFor("automatic-replay")).isEqualTo(1);
         assertThat(waitingFor("operator")).isZero();
         assertThat(replayOverdue()).isZero();
-        clock.advance(Duration.ofMinutes(7)); // due 1 minute after the failure, unreplayed more than 5 minutes later
+        // due 1 minute after the failure, unreplayed more than overdue-after later
+        Duration late = properties.autoReplay().overdueAfter().plusMinutes(2);
+        clock.advance(late);
         assertThat(replayOverdue()).isEqualTo(1);
-        clock.advance(Duration.ofMinutes(-7));
+        clock.advance(late.negated());
 
         clock.advance(Duration.ofMinutes(1)); // Google still down: the replay fails again, and waits twice as long
         assertThat(autoReplaySweep()).isEqualTo(1);

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -13,12 +15,17 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.AvailabilityProperties;
+import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.booking.Customer;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.Problem;
@@ -42,7 +49,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * connectify.database.lock-timeout on the hub's pool as Spring Boot makes it (application.yaml's defaults, Flyway
  * migrating through it), on PostgreSQL and on H2: a transaction that wants the slot lock another one holds gives up
- * after about the timeout, with a failure the hub answers as 409 "ask again" and a queue consumer takes as passing.
+ * after about the timeout, with a failure the hub answers as 409 "ask again" and a queue consumer takes as passing;
+ * the hold sweep passes over a booking held so and expires the others.
  */
 class DatabaseLockTimeoutTest {
 
@@ -67,7 +75,8 @@ class DatabaseLockTimeoutTest {
             DataSource pool = context.getBean(DataSource.class);
             assertThat(JdbcClient.create(pool).sql("SHOW lock_timeout").query(String.class).single()).isEqualTo("2s");
 
-            Attempt attempt = whileTheSlotLockIsHeld(repository(context));
+            BookingRepository bookings = repository(context);
+            Attempt attempt = whileHeld(slotLock(bookings), () -> takeTheSlotLock(bookings));
 
             assertThat(attempt.waited()).isBetween(Duration.ofMillis(1900), Duration.ofSeconds(5));
             // lock_not_available, which Spring 6's default translation leaves uncategorized (no
@@ -81,7 +90,8 @@ class DatabaseLockTimeoutTest {
     void onH2TheConfiguredTimeoutReplacesItsDefault() {
         pool("jdbc:h2:mem:lock-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                 "connectify.database.lock-timeout=300ms").run(context -> {
-            Attempt attempt = whileTheSlotLockIsHeld(repository(context));
+            BookingRepository bookings = repository(context);
+            Attempt attempt = whileHeld(slotLock(bookings), () -> takeTheSlotLock(bookings));
 
             // H2's own default is 2 s
             assertThat(attempt.waited()).isBetween(Duration.ofMillis(250), Duration.ofMillis(1500));
@@ -101,6 +111,27 @@ class DatabaseLockTimeoutTest {
         });
     }
 
+    @Test
+    void theHoldSweepPassesOverABookingWhoseRowIsHeldAndExpiresTheOthers() {
+        pool(postgres.getJdbcUrl("postgres", "postgres"), "spring.datasource.username=postgres",
+                "connectify.database.lock-timeout=300ms").run(context -> {
+            BookingRepository bookings = repository(context);
+            Instant now = Instant.parse("2026-11-30T07:00:00Z");
+            Booking held = pending(bookings, "2026-12-10T08:00:00Z", now);
+            Booking free = pending(bookings, "2026-12-10T10:00:00Z", now);
+            Instant later = now.plus(Duration.ofMinutes(16)); // both holds ran out
+
+            // a saga step holds one booking's row while the sweep runs
+            List<Booking> swept = whileHeld(work -> bookings.withBookingLock(held.id(), work),
+                    () -> bookings.expireHolds(later));
+
+            assertThat(swept).extracting(Booking::id).as("expired, so its payment page is closed")
+                    .containsExactly(free.id());
+            assertThat(bookings.expireHolds(later)).extracting(Booking::id).as("the next sweep")
+                    .containsExactly(held.id());
+        });
+    }
+
     /** What the hub answers such a failure on the API, and how its dead-letter channel sorts it. */
     private static void assertHandledAsPassing(Throwable failure) {
         assertThat(DatabaseBusy.is(failure)).as("DatabaseBusy.is(%s)", failure).isTrue();
@@ -114,30 +145,21 @@ class DatabaseLockTimeoutTest {
     private record Attempt(Throwable failure, Duration waited) {
     }
 
-    /** A second transaction asks for the slot lock while a first one holds it. */
-    private static Attempt whileTheSlotLockIsHeld(BookingRepository bookings) throws Exception {
+    /** What {@code attempt} answers while another transaction holds a row with {@code hold}. */
+    private static <T> T whileHeld(Consumer<Runnable> hold, Supplier<T> attempt) throws Exception {
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> bookings.withSlotLock(() -> {
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> hold.accept(() -> {
             locked.countDown();
             try {
-                return release.await(30, TimeUnit.SECONDS);
+                release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return false;
             }
         }), threads);
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
         try {
-            CompletableFuture<Attempt> waiter = CompletableFuture.supplyAsync(() -> {
-                long start = System.nanoTime();
-                try {
-                    bookings.withSlotLock(() -> null);
-                    return new Attempt(null, Duration.ofNanos(System.nanoTime() - start));
-                } catch (RuntimeException e) {
-                    return new Attempt(e, Duration.ofNanos(System.nanoTime() - start));
-                }
-            }, threads);
+            CompletableFuture<T> waiter = CompletableFuture.supplyAsync(attempt, threads);
             // without a lock timeout PostgreSQL waits until the holder lets go
             assertThat(waiter).as("gave up waiting for the held row").succeedsWithin(Duration.ofSeconds(10));
             return waiter.get();
@@ -145,6 +167,35 @@ class DatabaseLockTimeoutTest {
             release.countDown();
             holder.get(10, TimeUnit.SECONDS);
         }
+    }
+
+    private static Consumer<Runnable> slotLock(BookingRepository bookings) {
+        return work -> bookings.withSlotLock(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private static Attempt takeTheSlotLock(BookingRepository bookings) {
+        long start = System.nanoTime();
+        try {
+            bookings.withSlotLock(() -> null);
+            return new Attempt(null, Duration.ofNanos(System.nanoTime() - start));
+        } catch (RuntimeException e) {
+            return new Attempt(e, Duration.ofNanos(System.nanoTime() - start));
+        }
+    }
+
+    /** A pending booking of an hour, its hold running out 15 minutes after {@code now}. */
+    private static Booking pending(BookingRepository bookings, String startUtc, Instant now) {
+        var zurich = ZoneId.of("Europe/Zurich");
+        Instant start = Instant.parse(startUtc);
+        Booking booking = new Booking(UUID.randomUUID().toString(), BookingStatus.PENDING_PAYMENT,
+                start.atZone(zurich).toOffsetDateTime(), start.plusSeconds(3600).atZone(zurich).toOffsetDateTime(),
+                60, 9000, "CHF", new Customer("John Doe", "john@example.com", null, "de", "Europe/Zurich"),
+                "Consultation", null, null, null, null, now.plusSeconds(900), now, null, null, null);
+        bookings.insert(booking, now);
+        return booking;
     }
 
     private static BookingRepository repository(org.springframework.context.ApplicationContext context) {

@@ -313,7 +313,7 @@ public class BookingRepository {
      * again (a payment recorded meanwhile keeps its booking); answers those it expired, whose payment pages are then
      * closed. A booking whose row another transaction holds past the lock timeout (a saga step changing it) is passed
      * over for the next sweep: failing the sweep there left the pages of those expired before it open. Each update
-     * commits on its own (no transaction around them), so one given up leaves the others' standing.
+     * commits on its own (no transaction around them), so one given up undoes none of the others.
      */
     public List<Booking> expireHolds(Instant now) {
         String due = "status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL";

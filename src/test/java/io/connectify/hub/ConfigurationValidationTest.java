@@ -61,6 +61,11 @@ class ConfigurationValidationTest {
                 refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.overdue-after", "30s"),
                 refused(RetentionProperties.class, "connectify.retention.sweep-interval", "0s"),
                 refused(DatabaseProperties.class, "connectify.database.compact-interval", "0s"),
+                // 0 ms is "wait for ever" on H2 and PostgreSQL, and so would be a part of a millisecond
+                refused(DatabaseProperties.class, "connectify.database.lock-timeout", "0s"),
+                refused(DatabaseProperties.class, "connectify.database.lock-timeout", "-2s"),
+                refused(DatabaseProperties.class, "connectify.database.lock-timeout", "500us"),
+                refused(DatabaseProperties.class, "connectify.database.lock-timeout", "30d"),
                 refused(PaymentProperties.class, "connectify.payment.refund-cut-off", "-1h"),
                 refused(AvailabilityProperties.class, "connectify.availability.buffer", "-15m"),
                 refused(AvailabilityProperties.class, "connectify.availability.min-lead-time", "-1h"),

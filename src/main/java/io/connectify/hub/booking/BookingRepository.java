@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.resilience.DatabaseBusy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -310,14 +311,29 @@ public class BookingRepository {
     /**
      * EXPIRED: the pending bookings whose hold ran out with no payment recorded, each by an update that checks it
      * again (a payment recorded meanwhile keeps its booking); answers those it expired, whose payment pages are then
-     * closed.
+     * closed. A booking whose row another transaction holds past the lock timeout (a saga step changing it) is passed
+     * over for the next sweep: failing the sweep there left the pages of those expired before it open. Each update
+     * commits on its own (no transaction around them), so one given up undoes none of the others.
      */
     public List<Booking> expireHolds(Instant now) {
         String due = "status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL";
         return jdbc.sql("SELECT * FROM booking WHERE " + due).param("now", utc(now)).query(this::map).list().stream()
-                .filter(b -> jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now WHERE id = :id AND "
-                        + due).param("id", b.id()).param("now", utc(now)).update() == 1)
+                .filter(b -> expireUnlessHeld(b.id(), due, now))
                 .toList();
+    }
+
+    private boolean expireUnlessHeld(String id, String due, Instant now) {
+        try {
+            return jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now WHERE id = :id AND " + due)
+                    .param("id", id).param("now", utc(now)).update() == 1;
+        } catch (RuntimeException e) {
+            if (!DatabaseBusy.is(e)) {
+                throw e;
+            }
+            log.info("Booking {}: its row is held by another change; its hold is looked at again by the next sweep",
+                    id);
+            return false;
+        }
     }
 
     private Booking map(ResultSet rs, int row) throws SQLException {

@@ -549,7 +549,7 @@ public class BookingSaga {
             if (!DatabaseBusy.is(e)) {
                 throw e;
             }
-            // H2 gives up waiting for a row lock after 2 s, its default (PostgreSQL waits): another cancel, the
+            // the database gave up waiting for the row lock (connectify.database.lock-timeout): another cancel, the
             // retry sweep or the payment's event holds it
             throw new InvalidStateException("The booking's refund is being made; ask again for its status",
                     Duration.ofSeconds(1));

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -235,8 +236,10 @@ public class DeadLetterStore {
             return provider.kind() != ProviderException.Kind.REJECTED;
         }
         // a lost connection or an exhausted pool is a DataAccessResourceFailureException (not a transient one), or,
-        // when a transaction begins, a CannotCreateTransactionException
-        return Causes.find(error, TransientDataAccessException.class) != null
+        // when a transaction begins, a CannotCreateTransactionException; PostgreSQL's lock timeout is none of these
+        // (an UncategorizedSQLException), DatabaseBusy knows it
+        return DatabaseBusy.is(error)
+                || Causes.find(error, TransientDataAccessException.class) != null
                 || Causes.find(error, RecoverableDataAccessException.class) != null
                 || Causes.find(error, DataAccessResourceFailureException.class) != null
                 || Causes.find(error, CannotCreateTransactionException.class) != null;

@@ -1,12 +1,16 @@
 package io.connectify.hub.resilience;
 
+import java.sql.SQLException;
+
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.QueryTimeoutException;
 
 /**
- * Whether a failure is a lock another transaction held past the database's lock timeout: a state that passes, so
- * the answer is 409 "ask again" with Retry-After, never a 500. Spring translates H2 2.3's lock timeout (a
- * SQLTimeoutException) to a QueryTimeoutException, and other databases' to a PessimisticLockingFailureException.
+ * Whether a failure is a lock another transaction held past the database's lock timeout
+ * ({@code connectify.database.lock-timeout}): a state that passes, so the answer is 409 "ask again" with Retry-After,
+ * never a 500, and a queued message is tried again. Spring 6's default translation knows neither database's lock
+ * timeout as such: H2 2.3's (a SQLTimeoutException) becomes a QueryTimeoutException, PostgreSQL's (SQLState 55P03)
+ * an UncategorizedSQLException; other databases' are a PessimisticLockingFailureException.
  */
 public final class DatabaseBusy {
 
@@ -15,14 +19,19 @@ public final class DatabaseBusy {
 
     /** H2's "Timeout trying to lock table" (LOCK_TIMEOUT_1). */
     private static final int H2_LOCK_TIMEOUT = 50200;
+    /** PostgreSQL's lock_not_available: lock_timeout ran out (or a NOWAIT found the row held). */
+    private static final String POSTGRES_LOCK_NOT_AVAILABLE = "55P03";
 
     public static boolean is(Throwable t) {
         if (Causes.find(t, PessimisticLockingFailureException.class) != null) {
             return true;
         }
+        SQLException sql = Causes.find(t, SQLException.class);
+        if (sql == null) {
+            return false;
+        }
         // only a lock's timeout: a statement's (PostgreSQL's statement_timeout on a slow query) is no lock held
-        java.sql.SQLException sql = Causes.find(t, java.sql.SQLException.class);
-        return Causes.find(t, QueryTimeoutException.class) != null && sql != null
-                && sql.getErrorCode() == H2_LOCK_TIMEOUT;
+        return POSTGRES_LOCK_NOT_AVAILABLE.equals(sql.getSQLState())
+                || Causes.find(t, QueryTimeoutException.class) != null && sql.getErrorCode() == H2_LOCK_TIMEOUT;
     }
 }

@@ -90,9 +90,9 @@ public class ProblemResponder {
         if (Causes.find(t, CharacterCodingException.class) != null || Causes.find(t, StreamCacheException.class) != null) {
             return new ValidationException("Request body could not be read as UTF-8 text");
         }
-        // a row lock waited for longer than the database allows (H2 gives up after its lock timeout): another
-        // change to the booking, or another reservation, held it; asking again is safe. H2 2.3's lock timeout is a
-        // SQLTimeoutException, which Spring translates to a QueryTimeoutException, not a locking failure
+        // a row lock waited for longer than the database allows (connectify.database.lock-timeout): another change
+        // to the booking, or another reservation, held it; asking again is safe. Spring translates neither H2's nor
+        // PostgreSQL's lock timeout to a locking failure: DatabaseBusy knows both
         if (DatabaseBusy.is(t)) {
             return new InvalidStateException("Another change to this booking or its time is being made; ask again",
                     Duration.ofSeconds(1));

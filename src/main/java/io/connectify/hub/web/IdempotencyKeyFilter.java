@@ -78,8 +78,10 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
         IdempotentRequests.Claim claim;
         try {
             claim = requests.claim(caller, key, target, fingerprint);
-        } catch (HubException busy) {
-            problems.write(response, Problem.of(busy, request.getRequestURI()));
+        } catch (RuntimeException busy) {
+            // the key being claimed meanwhile, or its row held past the database's lock timeout (the retention
+            // sweep deleting it): 409 ask again, as in a route; any other failure a 500, logged there
+            problems.write(response, problems.toProblem(busy, request.getRequestURI()));
             return;
         }
         if (claim.held() != null) {

@@ -8,19 +8,26 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.jdbc.UncategorizedSQLException;
 
 class ProblemResponderTest {
 
     private final ProblemResponder problems = new ProblemResponder(new ObjectMapper());
 
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void aLockTheDatabaseGaveUpWaitingForIsAConflictToAskAgainNotAnInternalError(boolean h2) {
-        // how Spring translates H2 2.3's lock timeout (a SQLTimeoutException), and how it translates other databases'
-        RuntimeException timeout = h2
-                ? new QueryTimeoutException("PreparedStatementCallback; Timeout trying to lock table BOOKING_LOCK",
-                        new java.sql.SQLTimeoutException("Timeout trying to lock table BOOKING_LOCK", "HYT00", 50200))
-                : new CannotAcquireLockException("Timeout trying to lock table BOOKING_LOCK");
+    @ValueSource(strings = {"h2", "postgresql", "other"})
+    void aLockTheDatabaseGaveUpWaitingForIsAConflictToAskAgainNotAnInternalError(String database) {
+        // how Spring 6 translates H2 2.3's lock timeout (a SQLTimeoutException), PostgreSQL's lock_timeout (SQLState
+        // 55P03, which it leaves uncategorized) and other databases' lock failures
+        RuntimeException timeout = switch (database) {
+            case "h2" -> new QueryTimeoutException("PreparedStatementCallback; Timeout trying to lock table "
+                    + "BOOKING_LOCK",
+                    new java.sql.SQLTimeoutException("Timeout trying to lock table BOOKING_LOCK", "HYT00", 50200));
+            case "postgresql" -> new UncategorizedSQLException("PreparedStatementCallback",
+                    "SELECT name FROM booking_lock WHERE name = 'slots' FOR UPDATE",
+                    new java.sql.SQLException("ERROR: canceling statement due to lock timeout", "55P03"));
+            default -> new CannotAcquireLockException("Timeout trying to lock table BOOKING_LOCK");
+        };
         var failure = new CamelExecutionException("booking failed", null, timeout);
 
         Problem problem = problems.toProblem(failure, "/api/v1/bookings");

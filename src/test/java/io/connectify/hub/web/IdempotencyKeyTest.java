@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** A REST POST sent again with its Idempotency-Key gets the first answer and does its work once. */
 @HubTest
@@ -39,6 +41,8 @@ class IdempotencyKeyTest extends Webhooks {
 
     @Autowired
     IdempotentRequests requests;
+    @Autowired
+    TransactionTemplate transactions;
 
     @Test
     void aBookingRetriedWithItsKeyIsTheSameBookingWithOnePaymentPage() {
@@ -174,15 +178,7 @@ class IdempotencyKeyTest extends Webhooks {
 
     @Test
     void aClaimWhoseRequestNeverFinishedIsTakenOverOnceItIsStaleAndNotBefore() {
-        // the claim of a request whose instance died before it answered: no status, never released
-        String target = "POST " + SMS_PATH;
-        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
-                        + "VALUES (:caller, 'sms-orphan', :target, :fingerprint, 'claim-of-a-dead-instance', :now)")
-                .param("caller", IdempotencyKeys.sha256(API_KEY.getBytes(StandardCharsets.UTF_8)))
-                .param("target", target)
-                .param("fingerprint", IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8),
-                        SMS.getBytes(StandardCharsets.UTF_8)))
-                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
+        claimOfADeadInstance("sms-orphan");
 
         clock.advance(Duration.ofMinutes(15)); // as old as a request may run (idempotency-claim-timeout): not yet stale
         var early = postWithKey(SMS_PATH, SMS, "sms-orphan", API_KEY);
@@ -202,6 +198,55 @@ class IdempotencyKeyTest extends Webhooks {
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(jdbc.sql("SELECT claim FROM api_idempotency WHERE idempotency_key = 'sms-orphan'")
                 .query(String.class).single()).isNotEqualTo("claim-of-a-dead-instance");
+    }
+
+    @Test
+    void aKeyWhoseRowIsHeldPastTheLockTimeoutIsToldToAskAgainNotAnInternalError() throws Exception {
+        claimOfADeadInstance("sms-held");
+        clock.advance(Duration.ofMinutes(16)); // stale: a repeat takes it over
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService sweep = Executors.newSingleThreadExecutor();
+        Response busy;
+        try {
+            // another transaction (the retention sweep deleting it, say) holds the key's row
+            Future<?> holder = sweep.submit(() -> transactions.executeWithoutResult(status -> {
+                jdbc.sql("SELECT claim FROM api_idempotency WHERE idempotency_key = 'sms-held' FOR UPDATE")
+                        .query(String.class).single();
+                locked.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+            busy = postWithKey(SMS_PATH, SMS, "sms-held", API_KEY);
+            release.countDown();
+            holder.get(10, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            sweep.shutdownNow();
+        }
+        var again = postWithKey(SMS_PATH, SMS, "sms-held", API_KEY);
+
+        assertThat(busy.status()).as(busy.body()).isEqualTo(409);
+        assertThat(busy.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(busy.header("Retry-After")).isEqualTo("1");
+        assertThat(again.status()).as("taken over once the row is free: it runs").isEqualTo(201);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /** The claim of a request whose instance died before it answered: no status, never released. */
+    private void claimOfADeadInstance(String key) {
+        String target = "POST " + SMS_PATH;
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
+                        + "VALUES (:caller, :key, :target, :fingerprint, 'claim-of-a-dead-instance', :now)")
+                .param("caller", IdempotencyKeys.sha256(API_KEY.getBytes(StandardCharsets.UTF_8)))
+                .param("key", key).param("target", target)
+                .param("fingerprint", IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8),
+                        SMS.getBytes(StandardCharsets.UTF_8)))
+                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
     }
 
     @Test

@@ -28,9 +28,6 @@ import org.junit.jupiter.api.Test;
 @HubTest
 class CancellationTest extends Webhooks {
 
-    @org.springframework.beans.factory.annotation.Autowired
-    org.springframework.transaction.support.TransactionTemplate transactions;
-
     private static final String START = "2026-12-02T09:00:00+01:00";
 
     @Test
@@ -124,24 +121,8 @@ class CancellationTest extends Webhooks {
 
     /** The answer to a request made while another transaction holds the booking's row, released once it is in. */
     private Response whileTheRowIsHeld(String id, java.util.function.Supplier<Response> request) throws Exception {
-        java.util.concurrent.CountDownLatch locked = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(status -> {
-            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).list();
-            locked.countDown();
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
-        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
-        try {
-            return request.get();
-        } finally {
-            release.countDown();
-            holder.get(30, TimeUnit.SECONDS);
-        }
+        return whileRowsAreHeld("SELECT id FROM booking WHERE id = :id FOR UPDATE", java.util.Map.of("id", id),
+                request);
     }
 
     /** The SMS of the moves, in the order they were sent, each telling its time. */

@@ -7,6 +7,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +27,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Base of the hub's end-to-end tests: one Google fake for the whole run (so Spring reuses one context), a
@@ -47,6 +53,8 @@ public abstract class HubTestBase {
     protected JdbcClient jdbc;
     @Autowired
     protected ProviderResilience resilience;
+    @Autowired
+    private TransactionTemplate rowHolder;
     @Autowired
     private BrokerQueueDepth queueDepth;
     @Autowired
@@ -202,6 +210,33 @@ public abstract class HubTestBase {
             } catch (Exception e) {
                 throw new AssertionError("Not JSON: " + raw.body(), e);
             }
+        }
+    }
+    /**
+     * What {@code request} answers while another transaction holds the rows {@code lockSql} selects (FOR UPDATE),
+     * a saga step or a sweep say; they are released once it has answered.
+     */
+    protected <T> T whileRowsAreHeld(String lockSql, Map<String, ?> params, Supplier<T> request) throws Exception {
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> rowHolder.executeWithoutResult(status -> {
+            jdbc.sql(lockSql).params(params).query().listOfRows();
+            locked.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        if (!locked.await(10, TimeUnit.SECONDS)) {
+            release.countDown();
+            throw new AssertionError("the rows were not locked within 10 s: " + lockSql);
+        }
+        try {
+            return request.get();
+        } finally {
+            release.countDown();
+            holder.get(30, TimeUnit.SECONDS);
         }
     }
 }

@@ -13,7 +13,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.concurrent.CountDownLatch;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** A REST POST sent again with its Idempotency-Key gets the first answer and does its work once. */
 @HubTest
@@ -41,8 +40,6 @@ class IdempotencyKeyTest extends Webhooks {
 
     @Autowired
     IdempotentRequests requests;
-    @Autowired
-    TransactionTemplate transactions;
 
     @Test
     void aBookingRetriedWithItsKeyIsTheSameBookingWithOnePaymentPage() {
@@ -204,30 +201,9 @@ class IdempotencyKeyTest extends Webhooks {
     void aKeyWhoseRowIsHeldPastTheLockTimeoutIsToldToAskAgainNotAnInternalError() throws Exception {
         claimOfADeadInstance("sms-held");
         clock.advance(Duration.ofMinutes(16)); // stale: a repeat takes it over
-        CountDownLatch locked = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        ExecutorService sweep = Executors.newSingleThreadExecutor();
-        Response busy;
-        try {
-            // another transaction (the retention sweep deleting it, say) holds the key's row
-            Future<?> holder = sweep.submit(() -> transactions.executeWithoutResult(status -> {
-                jdbc.sql("SELECT claim FROM api_idempotency WHERE idempotency_key = 'sms-held' FOR UPDATE")
-                        .query(String.class).single();
-                locked.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
-            busy = postWithKey(SMS_PATH, SMS, "sms-held", API_KEY);
-            release.countDown();
-            holder.get(10, TimeUnit.SECONDS);
-        } finally {
-            release.countDown();
-            sweep.shutdownNow();
-        }
+        // another transaction (the retention sweep deleting it, say) holds the key's row
+        Response busy = whileRowsAreHeld("SELECT claim FROM api_idempotency WHERE idempotency_key = 'sms-held' "
+                + "FOR UPDATE", Map.of(), () -> postWithKey(SMS_PATH, SMS, "sms-held", API_KEY));
         var again = postWithKey(SMS_PATH, SMS, "sms-held", API_KEY);
 
         assertThat(busy.status()).as(busy.body()).isEqualTo(409);

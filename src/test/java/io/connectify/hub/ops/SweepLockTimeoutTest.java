@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -47,7 +49,7 @@ class SweepLockTimeoutTest extends HubTestBase {
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
                 .until(() -> camel.getRouteController().getRouteStatus(RETENTION).isStarted());
 
-        List<ILoggingEvent> logged = new java.util.ArrayList<>();
+        List<ILoggingEvent> logged = new ArrayList<>();
         Exchange run = whileRowsAreHeld("SELECT * FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key FOR UPDATE",
                 Map.of("key", key), () -> logging(logged, () -> fire(RETENTION)));
 
@@ -96,7 +98,7 @@ class SweepLockTimeoutTest extends HubTestBase {
     }
 
     /** What {@code work} logged on this thread (a timer route runs on the thread that fires it). */
-    private static <T> T logging(List<ILoggingEvent> logged, java.util.function.Supplier<T> work) {
+    private static <T> T logging(List<ILoggingEvent> logged, Supplier<T> work) {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();

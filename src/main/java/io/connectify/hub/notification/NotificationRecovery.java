@@ -5,6 +5,7 @@ import java.time.Clock;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.notification.NotificationLog.BookingKind;
 import io.connectify.hub.ops.BrokerQueueDepth;
+import io.connectify.hub.resilience.DatabaseBusy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -23,7 +24,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
  * booking's unsent notifications of that kind are queued as the saga queues them ({@link BookingSaga#notifyOnce}).
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
- * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once.
+ * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
+ * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
+ * the next sweep.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {
@@ -60,12 +63,24 @@ public class NotificationRecovery {
         int count = 0;
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
-            // the record and the queued messages commit together
-            Integer notificationsRequeued = transactions.execute(status -> {
-                int marked = notifications.requeued(lost);
-                saga.notifyOnce(lost.bookingId(), lost.kind());
-                return marked;
-            });
+            Integer notificationsRequeued;
+            try {
+                // the record and the queued messages commit together
+                notificationsRequeued = transactions.execute(status -> {
+                    int marked = notifications.requeued(lost);
+                    saga.notifyOnce(lost.bookingId(), lost.kind());
+                    return marked;
+                });
+            } catch (RuntimeException e) {
+                if (!DatabaseBusy.is(e)) {
+                    throw e;
+                }
+                // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
+                // every booking after it waited for the next
+                log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at again "
+                        + "by the next sweep", lost.bookingId(), lost.kind());
+                continue;
+            }
             log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
                     lost.bookingId(), notificationsRequeued, lost.kind(), properties.recoverAfter());
             requeued.increment(notificationsRequeued == null ? 0 : notificationsRequeued); // one per notification

@@ -23,7 +23,8 @@ import org.springframework.stereotype.Component;
  * waiting for ever on an older instance's stuck transaction would stop that instance's work on the table too. Given
  * up, the migration's transaction rolls back whole (PostgreSQL's DDL is transactional; Flyway records nothing), the
  * start fails naming the lock, and a restart tries again. Flyway's lock against another instance migrating at the
- * same moment is an advisory lock it polls for, which this timeout does not cut short.
+ * same moment is an advisory lock it polls for, which this timeout does not cut short. Flyway on connections of its
+ * own ({@code spring.flyway.url} or {@code user}) gets the same timeout from {@link FlywayLockTimeout}.
  * <p>
  * Decided by the pool's JDBC URL when the DataSource bean is made, not by a profile or a condition: Spring AOT's bean
  * definitions (made at build time, for the default profile) contain this whatever database a start configures.

@@ -14,7 +14,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 
@@ -280,6 +283,49 @@ class NotificationRecoveryTest extends Webhooks {
         assertCancellationSmsAndEmailSent(id);
         // one per notification: the SMS and the email
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
+    }
+
+    @Test
+    void theRecoverySweepPassesOverABookingWhoseNotificationsAreHeldAndQueuesTheOthersAgain() throws Exception {
+        stopTheSender();
+        String held;
+        String free;
+        try {
+            List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
+                    pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
+            for (String id : ids) {
+                Booking booking = bookings.find(id).orElseThrow();
+                transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+            takeFromTheQueue(4); // both bookings' messages lost
+            clock.advance(Duration.ofMinutes(16));
+            // the sweep takes the bookings in the order of their ids: the first one's rows are held (its
+            // notification being sent, say) for longer than the lock timeout
+            Collections.sort(ids);
+            held = ids.get(0);
+            free = ids.get(1);
+
+            int requeued = whileRowsAreHeld("SELECT * FROM notification WHERE booking_id = :id FOR UPDATE",
+                    Map.of("id", held), this::recoverySweep);
+
+            assertThat(requeued).isEqualTo(1);
+            assertThat(queued()).isEqualTo(2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        assertCancellationSmsAndEmailSent(free);
+        assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
+                .findValuesAsText("status")).containsExactly("queued", "queued"); // passed over, not given up
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        assertThat(recoverySweep()).as("the next sweep").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
+                .findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.connectify.hub.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -132,6 +134,38 @@ class DatabaseLockTimeoutTest {
         });
     }
 
+    @Test
+    void flywayOnAConnectionOfItsOwnGivesUpATableHeldPastTheTimeoutAndTheStartFailsRatherThanWaitForEver()
+            throws Exception {
+        String url = postgres.getJdbcUrl("postgres", "postgres");
+        pool(url, "spring.datasource.username=postgres").run(context -> assertThat(context).hasNotFailed()); // migrated
+        // Flyway by its own URL and user (a migration role, say), outside the hub's pool
+        ApplicationContextRunner ownConnection = pool(url, "spring.datasource.username=postgres",
+                "connectify.database.lock-timeout=300ms", "spring.flyway.url=" + url, "spring.flyway.user=postgres");
+
+        CompletableFuture<Throwable> start;
+        try (Connection holder = postgres.getPostgresDatabase().getConnection()) {
+            holder.setAutoCommit(false);
+            try {
+                // an older instance's transaction on the table, or a DBA's
+                holder.createStatement().execute("LOCK TABLE flyway_schema_history IN ACCESS EXCLUSIVE MODE");
+                start = CompletableFuture.supplyAsync(() -> {
+                    AtomicReference<Throwable> failure = new AtomicReference<>();
+                    ownConnection.run(context -> failure.set(context.getStartupFailure()));
+                    return failure.get();
+                }, threads);
+                // without the lock timeout on its connection PostgreSQL lets Flyway wait until the holder lets go
+                assertThat(start).as("gave up waiting for the table").succeedsWithin(Duration.ofSeconds(10));
+            } finally {
+                holder.rollback();
+            }
+        }
+
+        Throwable failure = start.get();
+        assertThat(failure).as("the start failed").isNotNull();
+        assertThat(Causes.find(failure, SQLException.class).getSQLState()).isEqualTo("55P03");
+    }
+
     /** What the hub answers such a failure on the API, and how its dead-letter channel sorts it. */
     private static void assertHandledAsPassing(Throwable failure) {
         assertThat(DatabaseBusy.is(failure)).as("DatabaseBusy.is(%s)", failure).isTrue();
@@ -215,7 +249,7 @@ class DatabaseLockTimeoutTest {
     }
 
     @EnableConfigurationProperties(DatabaseProperties.class)
-    @Import(DatabaseLockTimeout.class)
+    @Import({DatabaseLockTimeout.class, FlywayLockTimeout.class})
     static class LockTimeoutOnly {
     }
 }

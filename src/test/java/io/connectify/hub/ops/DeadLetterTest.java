@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -256,6 +257,33 @@ class DeadLetterTest extends Webhooks {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         jms.setReceiveTimeout(5000);
         assertThat(jms.receiveAndConvert("auto-replay-behind")).isEqualTo("{\"id\":\"evt_auto_behind\"}");
+    }
+
+    @Test
+    void aDeadLetterWhoseRowIsHeldIsPassedOverUncountedAndThoseBehindItAreReplayed() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        Instant due = clock.instant().minus(Duration.ofMinutes(5));
+        String heldId = storedLetter("auto-replay-held", "evt_auto_held", due);
+        String behindId = storedLetter("auto-replay-behind-held", "evt_auto_behind_held", due.plusSeconds(60));
+
+        // an operator's replay of it under way, say, for longer than the lock timeout
+        int replayed = whileRowsAreHeld("SELECT * FROM dead_letter WHERE id = :id FOR UPDATE", Map.of("id", heldId),
+                this::autoReplaySweep);
+
+        assertThat(replayed).isEqualTo(1);
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + behindId, ADMIN_KEY).json().get("status").asText())
+                .isEqualTo("REPLAYED");
+        JsonNode held = httpGet("/api/v1/admin/dead-letters/" + heldId, ADMIN_KEY).json();
+        assertThat(held.get("status").asText()).isEqualTo("STORED");
+        // not counted as one of its automatic replays, nor put off: still due
+        assertThat(held.get("headers").has("connectifyAutomaticReplays")).isFalse();
+        assertThat(Instant.parse(held.get("retryAt").asText())).isEqualTo(due);
+
+        assertThat(autoReplaySweep()).as("the next sweep").isEqualTo(1);
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(5000);
+        assertThat(jms.receiveAndConvert("auto-replay-behind-held")).isEqualTo("{\"id\":\"evt_auto_behind_held\"}");
+        assertThat(jms.receiveAndConvert("auto-replay-held")).isEqualTo("{\"id\":\"evt_auto_held\"}");
     }
 
     @Test

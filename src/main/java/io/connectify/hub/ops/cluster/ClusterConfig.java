@@ -38,7 +38,7 @@ public class ClusterConfig {
     @Bean
     DefaultLockRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
                                                  ClusterMember member, ClusterProperties properties) {
-        DefaultLockRepository repository = new DefaultLockRepository(dataSource, member.id());
+        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, member.id());
         repository.setPrefix("CLUSTER_");
         repository.setRegion("connectify");
         repository.setTimeToLive((int) properties.leaseTtl().toMillis());

@@ -69,7 +69,7 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13");
     }
 
     @Test
@@ -216,6 +216,29 @@ class PostgresMigrationTest {
         assertThat(channels.live("ch-1", now)).isEmpty();
         assertThat(channels.live("ch-2", expires)).isEmpty(); // expired
         assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(2);
+    }
+
+    @Test
+    void aChannelWhoseWatchFailedIsKeptAndStoppedOnceItSendsOnPostgres() {
+        var channels = new io.connectify.hub.calendar.PushChannelRepository(jdbc);
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Instant expires = now.plusSeconds(7 * 86400);
+        String address = "https://hub.example.com/webhooks/google-calendar";
+        channels.insertPending("lost-1", "primary", address, null, expires, now);
+        channels.watchFailed("lost-1", now);
+        channels.insertPending("dead-1", "primary", address, null, expires, now.minusSeconds(7200));
+        channels.insertPending("busy-1", "primary", address, null, expires, now);
+        assertThat(channels.failUnanswered(now.minusSeconds(3600), now)).isEqualTo(1); // dead-1 only
+        assertThat(channels.live("dead-1", now)).get().satisfies(c -> assertThat(c.watchFailed()).isTrue());
+        assertThat(channels.live("busy-1", now)).get().satisfies(c -> assertThat(c.watchFailed()).isFalse());
+        assertThat(channels.failedChannelSends("busy-1", "res-9")).isFalse(); // under way: never taken for lost
+        assertThat(channels.failedChannelSends("lost-1", "res-9")).isTrue();
+        assertThat(channels.failedChannelSends("lost-1", "res-9")).isFalse(); // recorded already
+        assertThat(channels.current("primary", now)).isEmpty(); // a failed watch's channel is never the one in place
+        assertThat(channels.running(now)).extracting(c -> c.id()).containsExactly("lost-1");
+        channels.stopped("lost-1", now);
+        assertThat(channels.live("lost-1", now)).isEmpty();
+        assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(3);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

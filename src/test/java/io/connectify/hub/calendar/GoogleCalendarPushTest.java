@@ -21,10 +21,15 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
@@ -196,6 +201,89 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(google.stopRequests()).hasSize(stopsSoFar + 1);
         assertThat(google.watchRequests()).hasSize(2);
         assertThat(notification(old, TOKEN, "sync").status()).isEqualTo(404);
+    }
+
+    @Test
+    void aChannelGoogleOpenedThoughItsWatchAnswerWasLostIsStoppedOnceItSendsAndTheOneInPlaceKeepsWorking() {
+        // Google opens the channel, but its answer is lost (503), and the retry, same id, is refused as a duplicate
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH)).inScenario("watch")
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(GoogleCalendarFake.error(503, "backendError"))
+                .willSetStateTo("opened at Google"));
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH)).inScenario("watch")
+                .whenScenarioStateIs("opened at Google")
+                .willReturn(GoogleCalendarFake.error(400, "channelIdNotUnique")));
+        assertThat(renew()).isNull();
+        String orphan = google.watchRequests().get(0).get("id").asText();
+        assertThat(google.watchRequests()).hasSizeGreaterThan(1)
+                .allSatisfy(watch -> assertThat(watch.get("id").asText()).isEqualTo(orphan));
+        google.watchAnswers();
+        String current = renew();
+        assertThat(current).isNotNull().isNotEqualTo(orphan);
+        int watches = google.watchRequests().size();
+        long requests = rechecks.requests();
+
+        // the orphan sends (the next change in the calendar): Google's, with the token, so taken, and nothing is asked
+        // of Google on the request
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(rechecks.requests()).isEqualTo(requests + 1);
+        assertThat(google.stopRequests()).isEmpty();
+
+        // the next look keeps the channel in place and stops the orphan, with the resource id it sent
+        assertThat(renew()).isEqualTo(current);
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(orphan);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+        assertThat(google.watchRequests()).hasSize(watches);
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(renew()).isEqualTo(current);
+        assertThat(google.stopRequests()).hasSize(1);
+    }
+
+    @Test
+    void aNewChannelsSyncBeforeGoogleAnswersItsWatchIsTakenAndTheChannelKept() throws Exception {
+        HeldAnswer watch = google.holdNextWatchAnswer();
+        ExecutorService renewal = Executors.newSingleThreadExecutor();
+        String id;
+        try {
+            Future<String> opened = renewal.submit(this::renew);
+            watch.awaitArrival(); // Google has the channel; the hub waits for the answer
+
+            // (the fake records a request once it has answered it)
+            id = jdbc.sql("SELECT id FROM gcal_push_channel WHERE resource_id IS NULL").query(String.class).single();
+            assertThat(notification(id, TOKEN, "sync").status()).isEqualTo(200);
+            watch.release();
+            assertThat(opened.get(20, TimeUnit.SECONDS)).isEqualTo(id);
+            assertThat(google.watchRequests()).singleElement().satisfies(body ->
+                    assertThat(body.get("id").asText()).isEqualTo(id));
+        } finally {
+            watch.release();
+            renewal.shutdownNow();
+        }
+
+        assertThat(renew()).isEqualTo(id);
+        assertThat(google.stopRequests()).isEmpty();
+        assertThat(notification(id, TOKEN, "exists").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aWatchNeverAnsweredIsTakenAsFailedARenewIntervalLaterAndStoppedOnceItSends() {
+        // an instance that died during its watch call two hours ago, and another instance's call under way
+        String dead = pendingChannel(TestClockConfig.NOW.minus(Duration.ofHours(2)));
+        String underWay = pendingChannel(TestClockConfig.NOW.minus(Duration.ofMinutes(1)));
+
+        String current = renew();
+        assertThat(current).isNotIn(dead, underWay);
+        assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(notification(underWay, TOKEN, "sync").status()).isEqualTo(200);
+        assertThat(renew()).isEqualTo(current);
+
+        assertThat(google.stopRequests()).singleElement().satisfies(stop ->
+                assertThat(stop.get("id").asText()).isEqualTo(dead));
+        assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(underWay, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
     }
 
     @Test
@@ -494,6 +582,17 @@ class GoogleCalendarPushTest extends Webhooks {
         camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
                 count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+    }
+
+    /** A channel's row as a renewal writes it before its watch call, made at {@code at}; answers its id. */
+    private String pendingChannel(Instant at) {
+        String id = UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO gcal_push_channel (id, calendar_id, address, token_sha256, expires_at, created_at) "
+                        + "VALUES (:id, 'primary', :address, :token, :expires, :at)")
+                .param("id", id).param("address", ADDRESS).param("token", sha256Hex(TOKEN))
+                .param("expires", at.plus(Duration.ofDays(7)).atOffset(java.time.ZoneOffset.UTC))
+                .param("at", at.atOffset(java.time.ZoneOffset.UTC)).update();
+        return id;
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */

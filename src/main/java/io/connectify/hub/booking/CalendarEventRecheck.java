@@ -129,20 +129,25 @@ public class CalendarEventRecheck {
 
     /**
      * The page's events, listed in a few calls; only one not among them (deleted, or moved out of the page's time
-     * span) is read on its own. Google answers 404 for a calendar the hub cannot read (gone, no longer shared, another
-     * calendar-id) and 403 for one it may not: it refuses again until someone acts, so that is an error.
+     * span) is read on its own. Google answers 404 for a calendar the hub cannot see (gone, no longer shared, another
+     * calendar-id), 403 for one it may not read (its sharing) and 401 for credentials it refuses (the key): each is
+     * refused again until someone acts, so that is an error. GoogleErrors has logged what a 401 or 403 asks of a
+     * person; this line names the calendar.
      */
     private Map<String, EventTimes> listed(List<Booking> page) {
         try {
             return calendar.timesBetween(
                     page.stream().map(b -> b.range().start()).min(Instant::compareTo).orElseThrow(),
                     page.stream().map(b -> b.range().end()).max(Instant::compareTo).orElseThrow());
-        } catch (RuntimeException e) {
-            if (e instanceof NotFoundException
-                    || e instanceof ProviderException provider && provider.kind() == ProviderException.Kind.REJECTED) {
-                log.error("Google Calendar refused to list the events of calendar {} ({}): check "
-                        + "connectify.gcal.calendar-id and that the calendar is shared with the hub's service account",
-                        calendarId, Causes.forLog(e));
+        } catch (NotFoundException e) {
+            log.error("Google Calendar has no calendar {} the hub's service account can see (404 to the list of its "
+                    + "events): check connectify.gcal.calendar-id and that the calendar is shared with the service "
+                    + "account", calendarId);
+            throw e;
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.REJECTED) {
+                log.error("Google Calendar refused to list the events of calendar {} ({})", calendarId,
+                        Causes.forLog(e));
             }
             throw e;
         }

@@ -41,10 +41,13 @@ import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -53,6 +56,7 @@ import org.springframework.test.context.TestPropertySource;
  * follows it and its customer is told; one whose event was deleted is flagged for a person and stays confirmed.
  */
 @HubTest
+@ExtendWith(OutputCaptureExtension.class)
 @TestPropertySource(properties = {
         "connectify.gcal.push.enabled=true",
         "connectify.gcal.push.address=" + GoogleCalendarPushTest.ADDRESS,
@@ -485,6 +489,33 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
         assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @ParameterizedTest(name = "HTTP {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "401 | authError           | refused the hub's credentials | connectify.gcal.key-path",
+            "403 | forbidden           | accepted the hub's credentials but refused the call | is shared with the hub's service account",
+            "403 | accessNotConfigured | accepted the hub's credentials but refused the call | enable the Google Calendar API"})
+    void aListRefusedIsLoggedAsWhatTheRefusalAsksOfAPerson(int status, String reason, String says, String asks,
+                                                           CapturedOutput output) {
+        confirmedStripeBooking(START);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(status, reason)));
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        int logged = output.getAll().length();
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+        String log = output.getAll().substring(logged);
+        assertThat(log).contains(says).contains(asks)
+                .contains("Google Calendar refused to list the events of calendar primary");
+        // a 403 is the calendar's sharing or the project, never a key to replace; a 401 never the sharing
+        if (status == 403) {
+            assertThat(log).doesNotContain("refused the hub's credentials");
+        } else {
+            assertThat(log).doesNotContain("shared with");
+        }
     }
 
     @Test

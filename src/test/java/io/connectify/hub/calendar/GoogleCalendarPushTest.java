@@ -3,6 +3,7 @@ package io.connectify.hub.calendar;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -66,7 +67,9 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.recheck-interval=24h",
         // a few bookings make several pages of a re-check
         "connectify.gcal.push.recheck-page-size=2",
-        "connectify.gcal.push.mass-deletion-threshold=3"})
+        "connectify.gcal.push.mass-deletion-threshold=3",
+        // Google's answers a test holds (a watch, a PATCH) wait longer than the suite's 1 s, and are not retried
+        "connectify.gcal.read-timeout=10s"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
@@ -402,6 +405,52 @@ class GoogleCalendarPushTest extends Webhooks {
         // the booking followed Google: Google is not patched back
         google.server().verify(0, patchRequestedFor(urlPathMatching(EVENTS + "/.*")));
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aRecheckWhileARescheduleWaitsForGooglesAnswerLeavesTheBookingToItAndTheCustomerIsToldOnce() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        // Google holds the new time as soon as it has the reschedule's PATCH, and lists it so; its answer waits
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(event, "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00"))))));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00")).withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        double moved = count("connectify.gcal.bookings.moved", null, null);
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"" + AFTERNOON + "\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofSeconds(1)); // the re-check comes a moment later
+
+            runRecheck(); // the event at 13:00 in Google, the booking still at 09:00 in the database
+
+            patched.release();
+            Response answer = rescheduled.get(20, TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("start").asText()).isEqualTo(AFTERNOON);
+        assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        // the move was the reschedule's: one notice (an SMS and an email), not a second one from the re-check
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).query(Integer.class).single()).isEqualTo(2);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
+                .filteredOn(text -> text.contains("verschoben")).hasSize(1));
+        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+
+        // once the move has committed, the next re-check finds the booking where its event is: nothing to do
+        runRecheck();
+        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).query(Integer.class).single()).isEqualTo(2);
     }
 
     @Test

@@ -50,6 +50,7 @@ class ConfigurationValidationTest {
                 refused(BookingProperties.class, "connectify.booking.refund-retry-interval", "0s"),
                 refused(BookingProperties.class, "connectify.booking.hold", "0s"),
                 refused(BookingProperties.class, "connectify.booking.processing-hold", "-1d"),
+                refused(BookingProperties.class, "connectify.booking.move-timeout", "0s"),
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "-1h"),
                 // the default hold is 15 minutes
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "10m"),

@@ -2,11 +2,13 @@ package io.connectify.hub.booking;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -30,11 +32,26 @@ public class BookingRepository {
             + "AND (hold_expires_at > :now OR paid_amount IS NOT NULL)))";
     // a paid booking waiting for its confirmation leaves PENDING_PAYMENT only by confirm() or cancelUnconfirmed()
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
-    // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
     /** The status reason is still the one read (none: ''; a typed comparison that H2 and PostgreSQL both take). */
     private static final String REASON_STILL = "COALESCE(status_reason, '') = :fromReason";
+    /** A confirmed booking as a re-check read it: its time, its status reason, no move through the hub begun since. */
+    private static final String STILL_AS_READ = "id = :id AND status = 'CONFIRMED' AND start_at = :fromStart "
+            + "AND end_at = :fromEnd AND move_count = :moves AND " + REASON_STILL;
+    // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
+
+    /**
+     * A confirmed booking as a re-check of the bookings' events reads it: {@code moves}, the moves of its event through
+     * the hub begun so far, and {@code movingSince}, when the one under way began (null: none).
+     */
+    public record ConfirmedBooking(Booking booking, int moves, Instant movingSince) {
+
+        /** Whether a move through the hub is under way, begun less than {@code timeout} ago (an older one's instance died). */
+        public boolean moveUnderWay(Instant now, Duration timeout) {
+            return movingSince != null && movingSince.plus(timeout).isAfter(now);
+        }
+    }
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -211,43 +228,70 @@ public class BookingRepository {
                 .param("paid", paidAmount).param("now", utc(now)).update() == 1;
     }
 
+    /**
+     * Records that a move of the booking's event through the hub begins, committed before Google is asked to move it
+     * (Google then shows the new time before the booking does); answers the move's number, for {@link #moveEnds}.
+     */
+    public int moveBegins(String id, Instant now) {
+        return transactions.execute(status -> {
+            jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now WHERE id = :id")
+                    .param("id", id).param("now", utc(now)).update();
+            return jdbc.sql("SELECT move_count FROM booking WHERE id = :id").param("id", id).query(Integer.class)
+                    .single();
+        });
+    }
+
+    /** The move {@code move} has committed or been undone: none is under way, unless another began meanwhile. */
+    public void moveEnds(String id, int move) {
+        jdbc.sql("UPDATE booking SET moving_since = NULL WHERE id = :id AND move_count = :move")
+                .param("id", id).param("move", move).update();
+    }
+
     public void reschedule(String id, Instant start, Instant end, Instant now) {
         jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now WHERE id = :id")
                 .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now)).update();
     }
 
-    /** Confirmed bookings with a calendar event that end after {@code now}, by id after {@code afterId} (a page). */
-    public List<Booking> confirmedWithEventEndingAfter(Instant now, String afterId, int limit) {
+    /**
+     * Confirmed bookings with a calendar event that end after {@code now}, by id after {@code afterId} (a page), with
+     * the moves of their events through the hub.
+     */
+    public List<ConfirmedBooking> confirmedWithEventEndingAfter(Instant now, String afterId, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE status = 'CONFIRMED' AND end_at > :now "
                         + "AND calendar_event_id IS NOT NULL AND id > :after ORDER BY id LIMIT :limit")
                 .param("now", utc(now)).param("after", afterId).param("limit", limit)
-                .query(this::map).list();
+                .query((rs, row) -> new ConfirmedBooking(map(rs, row), rs.getInt("move_count"),
+                        rs.getObject("moving_since", OffsetDateTime.class) == null ? null
+                                : instant(rs, "moving_since")))
+                .list();
     }
 
     /**
-     * Moves a confirmed booking still at {@code from} to {@code to}, with {@code reason}; false when it is no longer
-     * confirmed or no longer at {@code from} (changed meanwhile).
+     * Moves a confirmed booking still as {@code read} (its time, its status reason, and no move of its event through
+     * the hub begun since) to {@code to}, with {@code reason}; false when it changed meanwhile.
      */
-    public boolean moveConfirmed(String id, TimeRange from, String fromReason, TimeRange to, String reason,
-                                 Instant now) {
+    public boolean moveConfirmed(ConfirmedBooking read, TimeRange to, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, status_reason = :reason, "
-                        + "updated_at = :now WHERE id = :id AND status = 'CONFIRMED' AND start_at = :fromStart "
-                        + "AND end_at = :fromEnd AND " + REASON_STILL)
-                .param("id", id).param("start", utc(to.start())).param("end", utc(to.end()))
-                .param("fromStart", utc(from.start())).param("fromEnd", utc(from.end()))
-                .param("fromReason", fromReason == null ? "" : fromReason)
+                        + "updated_at = :now WHERE " + STILL_AS_READ)
+                .params(asRead(read)).param("start", utc(to.start())).param("end", utc(to.end()))
                 .param("reason", reason).param("now", utc(now)).update() == 1;
     }
 
     /**
-     * Sets the status reason of a booking that is still confirmed and still has the reason it was read with; false
-     * when it has not (cancelled, or another reason written meanwhile, which a re-check would otherwise drop).
+     * Sets the status reason of a booking that is still confirmed and still as {@code read}; false when it is not
+     * (cancelled, moved, a move of its event through the hub begun, or another reason written meanwhile, which a
+     * re-check would otherwise drop).
      */
-    public boolean reasonOfConfirmed(String id, String fromReason, String reason, Instant now) {
-        return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'CONFIRMED' AND " + REASON_STILL)
-                .param("id", id).param("fromReason", fromReason == null ? "" : fromReason)
-                .param("reason", reason).param("now", utc(now)).update() == 1;
+    public boolean reasonOfConfirmed(ConfirmedBooking read, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now WHERE " + STILL_AS_READ)
+                .params(asRead(read)).param("reason", reason).param("now", utc(now)).update() == 1;
+    }
+
+    private static Map<String, Object> asRead(ConfirmedBooking read) {
+        Booking booking = read.booking();
+        return Map.of("id", booking.id(), "fromStart", utc(booking.range().start()),
+                "fromEnd", utc(booking.range().end()), "moves", read.moves(),
+                "fromReason", booking.statusReason() == null ? "" : booking.statusReason());
     }
 
     public void insert(Booking b, Instant now) {

@@ -653,6 +653,22 @@ public class BookingSaga {
         if (slots.conflicts(target, busy) || availability.isHeld(target, bookingId)) {
             throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
         }
+        // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
+        // under way first, so that a re-check of the bookings' events in between does not take it for one made in
+        // Google (following it and telling the customer a second time, or flagging it)
+        int move = bookings.moveBegins(bookingId, now);
+        try {
+            moveTo(booking, target, start, now);
+        } finally {
+            moveEnds(bookingId, move);
+        }
+        log.info("Booking {} moved to {}", bookingId, start);
+        return bookings.find(bookingId).orElseThrow();
+    }
+
+    /** Moves the booking's event, then the booking under the slot lock; the event back should that fail. */
+    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, Instant now) {
+        String bookingId = booking.id();
         // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
         // waits on that lock), and moved back should another booking have taken the slot meanwhile
         moveEvent(booking, target);
@@ -683,8 +699,16 @@ public class BookingSaga {
             }
             throw notMoved;
         }
-        log.info("Booking {} moved to {}", bookingId, start);
-        return bookings.find(bookingId).orElseThrow();
+    }
+
+    /** Best effort: a move left marked as under way holds re-checks off the booking only for move-timeout. */
+    private void moveEnds(String bookingId, int move) {
+        try {
+            bookings.moveEnds(bookingId, move);
+        } catch (RuntimeException e) {
+            log.warn("Booking {}: its move is left marked as under way ({}); re-checks of its calendar event wait for "
+                    + "it until connectify.booking.move-timeout", bookingId, e.getClass().getSimpleName());
+        }
     }
 
     private void moveEvent(Booking booking, TimeRange to) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.booking.BookingRepository.ConfirmedBooking;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.GoogleCalendarGateway.EventTimes;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
@@ -42,6 +43,11 @@ import org.springframework.stereotype.Component;
  * no booking flagged deleted: the next notification, or the periodic re-check
  * (connectify.gcal.push.recheck-interval), runs it again. A run that finds every event missing, for at least
  * connectify.gcal.push.mass-deletion-threshold bookings, flags none either (outcome all-missing).
+ * <p>
+ * A reschedule through the hub moves the event in Google before it commits the booking's new time, so for a moment
+ * the two differ as after a move in Google. A booking whose move through the hub is under way (for less than
+ * connectify.booking.move-timeout) is left to the next re-check, and every move and flag is made only if the booking is
+ * still as read, no move through the hub begun since: the customer hears of a reschedule once, from the reschedule.
  */
 @Component("calendarEventRecheck")
 public class CalendarEventRecheck {
@@ -66,12 +72,14 @@ public class CalendarEventRecheck {
     private final PushMetrics metrics;
     private final int pageSize;
     private final int massDeletionThreshold;
+    private final Duration moveTimeout;
     private final String calendarId;
     private final Clock clock;
 
     public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
                                 AvailabilityProperties hours, GoogleCalendarPushProperties push,
-                                GoogleCalendarProperties properties, PushMetrics metrics, Clock clock) {
+                                GoogleCalendarProperties properties, BookingProperties booking, PushMetrics metrics,
+                                Clock clock) {
         this.bookings = bookings;
         this.saga = saga;
         this.calendar = calendar;
@@ -79,6 +87,7 @@ public class CalendarEventRecheck {
         this.metrics = metrics;
         this.pageSize = push.recheckPageSize();
         this.massDeletionThreshold = push.massDeletionThreshold();
+        this.moveTimeout = booking.moveTimeout();
         this.calendarId = properties.calendarId();
         this.clock = clock;
     }
@@ -88,22 +97,22 @@ public class CalendarEventRecheck {
         int looked = 0;
         // deletions are flagged once the whole run has read its events: a run that fails half-way (Google down, the
         // calendar no longer listed) flags none, rather than the bookings of the pages it got through
-        List<Booking> missing = new ArrayList<>();
+        List<ConfirmedBooking> missing = new ArrayList<>();
         try {
             String after = "";
-            for (List<Booking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
-                    pageSize)).isEmpty(); after = page.get(page.size() - 1).id()) {
+            for (List<ConfirmedBooking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
+                    pageSize)).isEmpty(); after = page.get(page.size() - 1).booking().id()) {
                 Map<String, EventTimes> listed = listed(page);
-                for (Booking booking : page) {
-                    if (missing(booking, listed.get(booking.calendarEventId()))) {
-                        missing.add(booking);
+                for (ConfirmedBooking read : page) {
+                    if (missing(read, listed.get(read.booking().calendarEventId()))) {
+                        missing.add(read);
                     }
                     looked++;
                 }
             }
             // counted among the missing: only bookings not flagged deleted already, so that events a person deletes
             // one run at a time go on being flagged however many are missing in all
-            long newlyMissing = missing.stream()
+            long newlyMissing = missing.stream().map(ConfirmedBooking::booking)
                     .filter(b -> b.statusReason() == null || !b.statusReason().startsWith(DELETED)).count();
             if (missing.size() == looked && newlyMissing >= massDeletionThreshold) {
                 // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
@@ -115,7 +124,7 @@ public class CalendarEventRecheck {
                         + "calendar's sharing with the hub's service account; no booking flagged", looked, calendarId);
                 return looked;
             }
-            missing.forEach(booking -> flag(booking, DELETED, "deleted"));
+            missing.forEach(read -> flag(read, DELETED, "deleted"));
         } catch (RuntimeException e) {
             // a failure while reading leaves every deletion found unflagged (the next run finds them again)
             metrics.recheck("failed");
@@ -129,20 +138,25 @@ public class CalendarEventRecheck {
 
     /**
      * The page's events, listed in a few calls; only one not among them (deleted, or moved out of the page's time
-     * span) is read on its own. Google answers 404 for a calendar the hub cannot read (gone, no longer shared, another
-     * calendar-id) and 403 for one it may not: it refuses again until someone acts, so that is an error.
+     * span) is read on its own. Google answers 404 for a calendar the hub cannot see (gone, no longer shared, another
+     * calendar-id), 403 for one it may not read (its sharing) and 401 for credentials it refuses (the key): each is
+     * refused again until someone acts, so that is an error. GoogleErrors has logged what a 401 or 403 asks of a
+     * person; this line names the calendar.
      */
-    private Map<String, EventTimes> listed(List<Booking> page) {
+    private Map<String, EventTimes> listed(List<ConfirmedBooking> page) {
         try {
             return calendar.timesBetween(
-                    page.stream().map(b -> b.range().start()).min(Instant::compareTo).orElseThrow(),
-                    page.stream().map(b -> b.range().end()).max(Instant::compareTo).orElseThrow());
-        } catch (RuntimeException e) {
-            if (e instanceof NotFoundException
-                    || e instanceof ProviderException provider && provider.kind() == ProviderException.Kind.REJECTED) {
-                log.error("Google Calendar refused to list the events of calendar {} ({}): check "
-                        + "connectify.gcal.calendar-id and that the calendar is shared with the hub's service account",
-                        calendarId, Causes.forLog(e));
+                    page.stream().map(b -> b.booking().range().start()).min(Instant::compareTo).orElseThrow(),
+                    page.stream().map(b -> b.booking().range().end()).max(Instant::compareTo).orElseThrow());
+        } catch (NotFoundException e) {
+            log.error("Google Calendar has no calendar {} the hub's service account can see (404 to the list of its "
+                    + "events): check connectify.gcal.calendar-id and that the calendar is shared with the service "
+                    + "account", calendarId);
+            throw e;
+        } catch (ProviderException e) {
+            if (e.kind() == ProviderException.Kind.REJECTED) {
+                log.error("Google Calendar refused to list the events of calendar {} ({})", calendarId,
+                        Causes.forLog(e));
             }
             throw e;
         }
@@ -152,7 +166,15 @@ public class CalendarEventRecheck {
      * Compares a booking with its event and follows or flags a move; answers true when the event is missing (deleted
      * or cancelled), which the run flags once it has read every event.
      */
-    private boolean missing(Booking booking, EventTimes listed) {
+    private boolean missing(ConfirmedBooking read, EventTimes listed) {
+        Booking booking = read.booking();
+        if (read.moveUnderWay(clock.instant(), moveTimeout)) {
+            // a reschedule through the hub: Google may show its new time before the booking does, and the reschedule
+            // itself moves the booking and tells the customer
+            log.info("Booking {} is being moved through the hub; its calendar event is compared by the next re-check",
+                    booking.id());
+            return false;
+        }
         EventTimes event;
         try {
             event = listed != null ? listed : calendar.times(booking.calendarEventId());
@@ -177,36 +199,37 @@ public class CalendarEventRecheck {
         TimeRange target = new TimeRange(event.start(), event.end());
         if (target.start().equals(now.start()) && target.end().equals(now.end())) {
             if (flagged(booking.statusReason())) { // the event is back where the booking is
-                bookings.reasonOfConfirmed(booking.id(), booking.statusReason(), unflagged(booking.statusReason()),
-                        clock.instant());
+                bookings.reasonOfConfirmed(read, unflagged(booking.statusReason()), clock.instant());
             }
             return false;
         }
         if (!Duration.between(target.start(), target.end()).equals(Duration.between(now.start(), now.end()))) {
-            flag(booking, LENGTH.formatted(format(target.start()), format(target.end())), "length");
+            flag(read, LENGTH.formatted(format(target.start()), format(target.end())), "length");
             return false;
         }
         if (!target.start().isAfter(clock.instant())) {
             // a slip (dragged to yesterday): the customer is not told of a time that has passed, and the booking
             // stays among the upcoming ones, so moving the event back clears the flag
-            flag(booking, PAST.formatted(format(target.start())), "past");
+            flag(read, PAST.formatted(format(target.start())), "past");
             return false;
         }
-        follow(booking, target);
+        follow(read, target);
         return false;
     }
 
     /** The booking moves to the event's time under the slot lock, unless another booking or hold is there. */
-    private void follow(Booking booking, TimeRange target) {
+    private void follow(ConfirmedBooking read, TimeRange target) {
+        Booking booking = read.booking();
         Instant at = clock.instant();
         String outcome = bookings.withSlotLock(() -> {
             // no buffer here: the calendar's owner chose the time, and only a double booking is refused
             if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
                 return "overlap";
             }
-            if (!bookings.moveConfirmed(booking.id(), booking.range(), booking.statusReason(), target,
-                    unflagged(booking.statusReason()), at)) {
-                return "changed"; // cancelled, moved or given another reason meanwhile: the next re-check sees it
+            if (!bookings.moveConfirmed(read, target, unflagged(booking.statusReason()), at)) {
+                // cancelled, moved (through the hub, or by another re-check) or given another reason meanwhile: the
+                // next re-check sees it
+                return "changed";
             }
             // in the move's transaction, as a reschedule: the customer hears of every move made, and of no other
             saga.notifyMoved(booking.id(), target, at);
@@ -218,22 +241,24 @@ public class CalendarEventRecheck {
                 log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
                         format(booking.range().start()), format(target.start()));
             }
-            case "overlap" -> flag(booking, OVERLAP.formatted(format(target.start())), "overlap");
+            case "overlap" -> flag(read, OVERLAP.formatted(format(target.start())), "overlap");
             default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
         }
     }
 
     /** Records {@code flag} as the booking's status reason, logging and counting it once per booking and case. */
-    private void flag(Booking booking, String flag, String kind) {
+    private void flag(ConfirmedBooking read, String flag, String kind) {
+        Booking booking = read.booking();
         String old = booking.statusReason();
         if (old != null && old.startsWith(flag)) {
             return;
         }
         String kept = unflagged(old);
         String reason = kept == null ? flag : flag + "; " + kept;
-        if (!bookings.reasonOfConfirmed(booking.id(), old, reason.length() <= REASON_LENGTH ? reason
+        if (!bookings.reasonOfConfirmed(read, reason.length() <= REASON_LENGTH ? reason
                 : reason.substring(0, REASON_LENGTH), clock.instant())) {
-            return; // no longer confirmed, or flagged or given another reason meanwhile: counted once, nothing lost
+            // no longer confirmed, moved, or flagged or given another reason meanwhile: counted once, nothing lost
+            return;
         }
         if (kind.equals("deleted")) {
             metrics.eventMissing();

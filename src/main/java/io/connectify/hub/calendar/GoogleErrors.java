@@ -60,8 +60,16 @@ public final class GoogleErrors {
             return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Google Calendar rate limit reached",
                     retryAfter, null);
         }
-        if (status == 401 || status == 403) {
-            log.error("Google Calendar refused the hub's credentials: HTTP {} ({})", status, reason);
+        if (status == 401) {
+            // the credentials themselves: the key revoked or deleted, its service account disabled or gone
+            log.error("Google Calendar refused the hub's credentials: {}; check the service account key "
+                    + "(connectify.gcal.key-path): revoked, deleted, or its account disabled", detail);
+            return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+        }
+        if (status == 403) {
+            // the credentials accepted, this call not allowed: not a key to replace, and saying so sent people there
+            log.error("Google Calendar accepted the hub's credentials but refused the call: {}; {}", detail,
+                    forbidden(reason));
             return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
         }
         if (status == 400) {
@@ -73,6 +81,19 @@ public final class GoogleErrors {
         }
         log.warn("Unexpected Google Calendar answer: {}", detail);
         return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+    }
+
+    /** What a 403 asks of a person, by Google's reason. */
+    private static String forbidden(String reason) {
+        if ("accessNotConfigured".equals(reason)) {
+            return "enable the Google Calendar API in the service account's Google Cloud project";
+        }
+        if ("quotaExceeded".equals(reason) || "dailyLimitExceeded".equals(reason)) {
+            return "a quota of the service account's Google Cloud project is used up (its console shows which)";
+        }
+        // forbidden, insufficientPermissions, requiredAccessLevel and the like: the calendar's sharing
+        return "check that the calendar (connectify.gcal.calendar-id) is shared with the hub's service account, "
+                + "with the right to make changes to events";
     }
 
     private static String reason(HttpResponseException e) {

@@ -27,6 +27,13 @@ import org.springframework.stereotype.Component;
  * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
  * and counted, and tried again at the next look; the channel in place keeps working until it expires. With push
  * turned off (and Google live), the channels still running are stopped at the next look.
+ * <p>
+ * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
+ * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never
+ * becomes the channel in place; the next look opens another one with a new id. Should Google have opened it, it sends
+ * (its sync, or the next change): the webhook takes it, records the resource id Google names, and the next look stops
+ * it as it does a replaced channel. A watch never answered at all (the instance died during the call) is taken as
+ * failed one renew-interval after it was made.
  */
 @Component("gcalPushChannelRenewal")
 public class PushChannelRenewal {
@@ -76,6 +83,13 @@ public class PushChannelRenewal {
                 stop(channels.running(now), "push is off", now);
             }
             return null;
+        }
+        // a look of its own takes at most a watch call's time, far less than renew-interval; older ones were not
+        // answered, their instance gone: taken as failed, so the channel, if Google opened it, is stopped once it sends
+        int unanswered = channels.failUnanswered(now.minus(push.renewInterval()), now);
+        if (unanswered > 0) {
+            log.warn("{} Google Calendar push channel(s) whose watch request was never answered (its instance stopped "
+                    + "during the call) taken as not opened; stopped if they send", unanswered);
         }
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
         String replaced = current.map(channel -> whyReplace(channel, now)).orElse(null);
@@ -134,10 +148,11 @@ public class PushChannelRenewal {
                     opened.expiration());
             return id;
         } catch (RuntimeException e) {
-            channels.delete(id);
+            // kept, not deleted: Google may have opened it (its answer lost), and then it is stopped once it sends
+            channels.watchFailed(id, now);
             metrics.channel("failed");
             // only the hub's typed errors' own words: the request's body holds the token
-            log.error("Google Calendar push channel not opened ({}); tried again in {}", Causes.forLog(e),
+            log.error("Google Calendar push channel {} not opened ({}); tried again in {}", id, Causes.forLog(e),
                     push.renewInterval());
             return null;
         }
@@ -152,7 +167,8 @@ public class PushChannelRenewal {
             try {
                 calendar.stop(old.id(), old.resourceId());
                 channels.stopped(old.id(), now);
-                log.info("Google Calendar push channel {} stopped ({})", old.id(), why);
+                log.info("Google Calendar push channel {} stopped ({})", old.id(), old.watchFailed()
+                        ? "Google opened it although its watch request failed" : why);
             } catch (NotFoundException gone) {
                 channels.stopped(old.id(), now);
                 log.info("Google Calendar push channel {} was stopped already", old.id());

@@ -14,11 +14,13 @@ import org.springframework.stereotype.Repository;
 public class PushChannelRepository {
 
     /**
-     * A channel as stored; {@code resourceId} is null until Google has answered its watch request, {@code tokenSha256}
-     * (the hex SHA-256 of the token it was opened with) for a channel opened before the hub stored it.
+     * A channel as stored; {@code resourceId} is null until Google has answered its watch request (or, for one whose
+     * request failed, until it sends), {@code tokenSha256} (the hex SHA-256 of the token it was opened with) null for a
+     * channel opened before the hub stored it; {@code watchFailed}: its watch request failed, so it is never the
+     * channel in place, though Google may have opened it (its answer lost).
      */
     public record StoredChannel(String id, String calendarId, String address, String resourceId, Instant expiresAt,
-                                String tokenSha256) {
+                                String tokenSha256, boolean watchFailed) {
     }
 
     private final JdbcClient jdbc;
@@ -42,19 +44,50 @@ public class PushChannelRepository {
                 .param("id", id).param("resource", resourceId).param("expires", utc(expiresAt)).update();
     }
 
-    /** The watch request failed: the channel does not exist. */
-    public void delete(String id) {
-        jdbc.sql("DELETE FROM gcal_push_channel WHERE id = :id").param("id", id).update();
+    /**
+     * The watch request failed. The row stays (until it expires): Google may have opened the channel all the same,
+     * its answer lost, and the channel is then stopped once it sends ({@link #failedChannelSends}).
+     */
+    public void watchFailed(String id, Instant now) {
+        jdbc.sql("UPDATE gcal_push_channel SET watch_failed_at = :now WHERE id = :id")
+                .param("id", id).param("now", utc(now)).update();
     }
 
-    /** The newest channel Google opened for the calendar that is neither stopped nor expired. */
+    /**
+     * Channels whose watch request was under way before {@code before} and never answered (the instance making it
+     * stopped or died meanwhile), taken as failed; answers how many.
+     */
+    public int failUnanswered(Instant before, Instant now) {
+        return jdbc.sql("UPDATE gcal_push_channel SET watch_failed_at = :now WHERE resource_id IS NULL "
+                        + "AND watch_failed_at IS NULL AND stopped_at IS NULL AND created_at < :before")
+                .param("before", utc(before)).param("now", utc(now)).update();
+    }
+
+    /**
+     * A channel whose watch request failed sends, so Google opened it: its resource id, from the notification, is
+     * recorded, which makes it one of the channels to stop. False when it was recorded already.
+     */
+    public boolean failedChannelSends(String id, String resourceId) {
+        return jdbc.sql("UPDATE gcal_push_channel SET resource_id = :resource WHERE id = :id "
+                        + "AND watch_failed_at IS NOT NULL AND resource_id IS NULL")
+                .param("id", id).param("resource", resourceId).update() == 1;
+    }
+
+    /**
+     * The newest channel Google opened for the calendar in answer to the hub's watch request that is neither stopped
+     * nor expired.
+     */
     public Optional<StoredChannel> current(String calendarId, Instant now) {
         return jdbc.sql("SELECT * FROM gcal_push_channel WHERE calendar_id = :calendar AND resource_id IS NOT NULL "
-                        + "AND stopped_at IS NULL AND expires_at > :now ORDER BY created_at DESC, id LIMIT 1")
+                        + "AND watch_failed_at IS NULL AND stopped_at IS NULL AND expires_at > :now "
+                        + "ORDER BY created_at DESC, id LIMIT 1")
                 .param("calendar", calendarId).param("now", utc(now)).query(PushChannelRepository::map).optional();
     }
 
-    /** Channels opened, not stopped and not expired, other than {@code exceptId}: those to stop. */
+    /**
+     * Channels opened (or whose watch failed and that sent), not stopped and not expired, other than
+     * {@code exceptId}: those to stop.
+     */
     public List<StoredChannel> othersRunning(String exceptId, Instant now) {
         return jdbc.sql("SELECT * FROM gcal_push_channel WHERE id <> :except AND resource_id IS NOT NULL "
                         + "AND stopped_at IS NULL AND expires_at > :now ORDER BY created_at")
@@ -75,7 +108,8 @@ public class PushChannelRepository {
 
     /**
      * The channel a notification names, while it may still send: neither stopped nor expired (the current one, a
-     * previous one a renewal has not stopped yet, or a new one whose watch request is still under way).
+     * previous one a renewal has not stopped yet, a new one whose watch request is still under way, or one whose
+     * watch request failed).
      */
     public Optional<StoredChannel> live(String id, Instant now) {
         return jdbc.sql("SELECT * FROM gcal_push_channel WHERE id = :id AND stopped_at IS NULL AND expires_at > :now")
@@ -91,7 +125,7 @@ public class PushChannelRepository {
     private static StoredChannel map(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
         return new StoredChannel(rs.getString("id"), rs.getString("calendar_id"), rs.getString("address"),
                 rs.getString("resource_id"), rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
-                rs.getString("token_sha256"));
+                rs.getString("token_sha256"), rs.getObject("watch_failed_at", OffsetDateTime.class) != null);
     }
 
     private static OffsetDateTime utc(Instant instant) {

@@ -22,12 +22,20 @@ import org.springframework.stereotype.Component;
  * is the state read: {@code exists} (something changed; Google says neither what nor which event) and {@code sync}
  * (a new channel's first message: what changed while none was open) start a re-check of the bookings' events in the
  * background, coalesced, so the answer goes out at once. The body is empty; no header of the request is kept or
- * answered.
+ * answered, but for the resource id of a channel whose watch request failed.
+ * <p>
+ * Such a channel sending means Google opened it all the same (its answer lost): it is taken as any other (the token
+ * proves Google, and its news is true), and the resource id it names is recorded, so that the renewal's next look
+ * stops it. Not stopped here: channels are opened and stopped by the renewal alone, one instance at a time, and a stop
+ * (retried, rate-limited) has no place on the request Google waits on. A channel whose watch is still under way is
+ * never taken for such a one (its first sync may come before Google's answer): only a failure marks a channel.
  */
 @Component("gcalPushReceiver")
 public class PushNotificationReceiver implements Processor {
 
     private static final Logger log = LoggerFactory.getLogger(PushNotificationReceiver.class);
+    /** The width of gcal_push_channel.resource_id. */
+    private static final int MAX_RESOURCE_ID = 255;
 
     private final GoogleCalendarPushProperties push;
     private final PushChannelRepository channels;
@@ -65,9 +73,17 @@ public class PushNotificationReceiver implements Processor {
         String resourceId = message.getHeader("X-Goog-Resource-ID", String.class);
         Optional<PushChannelRepository.StoredChannel> channel = channelId == null || channelId.length() > 64
                 ? Optional.empty() : channels.live(channelId, clock.instant());
+        if (channel.isPresent() && channel.get().watchFailed() && channel.get().resourceId() == null
+                && resourceId != null && resourceId.length() <= MAX_RESOURCE_ID) {
+            if (channels.failedChannelSends(channelId, resourceId)) {
+                log.warn("Google Calendar push channel {} sends although its watch request failed: Google opened it, "
+                        + "its answer lost; the renewal's next look stops it", channelId);
+            }
+            channel = channels.live(channelId, clock.instant());
+        }
         // a channel whose watch answer is still under way has no resource id yet: its sync may come first
-        if (channel.isEmpty() || channel.get().resourceId() != null
-                && !channel.get().resourceId().equals(resourceId)) {
+        if (channel.isEmpty() || (channel.get().resourceId() == null ? channel.get().watchFailed()
+                : !channel.get().resourceId().equals(resourceId))) {
             webhooks.rejected(GoogleCalendarConfig.PROVIDER);
             log.warn("Google Calendar notification for a channel the hub does not run rejected");
             throw new NotFoundException("No open notification channel with this id");

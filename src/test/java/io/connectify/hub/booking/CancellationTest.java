@@ -17,9 +17,13 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
@@ -200,13 +204,49 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
-    void aMoveWhoseTransactionFailsMovesItsEventBack() throws Exception {
+    void aMoveWhileAnotherStepHoldsTheBookingIsAskAgainBeforeGoogleIsAsked() throws Exception {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}")));
-        // another step holds the booking's row past the database's lock timeout: the move's update gives up
+        // another step holds the booking's row past the database's lock timeout: the move cannot be recorded as
+        // under way, and Google is not asked to move the event
         Response moved = whileTheRowIsHeld(id, () -> httpPost("/api/v1/bookings/" + id + "/reschedule",
                 "{\"start\":\"2026-12-02T14:00:00+01:00\"}"));
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(moved.header("Retry-After")).isEqualTo("1");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id).query().singleRow()
+                .get("MOVING_SINCE")).as("no move left under way").isNull();
+    }
+
+    @Test
+    void aMoveWhoseTransactionFailsMovesItsEventBack() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-02T14:00:00+01:00\"}"));
+            patched.awaitArrival();
+            // once Google has the PATCH, another step holds the booking's row past the database's lock timeout: the
+            // move's update gives up
+            moved = whileTheRowIsHeld(id, () -> {
+                patched.release();
+                try {
+                    return rescheduled.get(20, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
 
         assertThat(moved.status()).as(moved.body()).isEqualTo(409);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);

@@ -69,7 +69,7 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14");
     }
 
     @Test
@@ -174,20 +174,67 @@ class PostgresMigrationTest {
     void aConfirmedBookingFollowsItsCalendarEventOrIsFlaggedOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         String id = "2f1c7d0e-0000-4000-8000-00000000000d";
-        Booking booking = pending(id, "2026-12-07T09:00:00Z", now);
+        pending(id, "2026-12-07T09:00:00Z", now);
         assertThat(repository.confirm(id, "bkevent", "stripe", "pi_d", 9000, now)).isTrue();
 
-        assertThat(repository.confirmedWithEventEndingAfter(now, "", 10)).extracting(Booking::id).contains(id);
-        assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(Booking::id).doesNotContain(id);
+        var read = repository.confirmedWithEventEndingAfter(now, "", 10).stream()
+                .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
+        assertThat(read.moves()).isZero();
+        assertThat(read.movingSince()).isNull();
+        assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(c -> c.booking().id())
+                .doesNotContain(id);
         var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-07T13:00:00Z"),
                 Instant.parse("2026-12-07T14:00:00Z"));
-        assertThat(repository.moveConfirmed(id, booking.range(), "a dispute", later, null, now)).isFalse(); // no reason
-        assertThat(repository.moveConfirmed(id, booking.range(), null, later, null, now)).isTrue();
-        assertThat(repository.moveConfirmed(id, booking.range(), null, later, null, now)).isFalse(); // moved already
+        var disputed = new BookingRepository.ConfirmedBooking(withReason(read.booking(), "a dispute"), 0, null);
+        assertThat(repository.moveConfirmed(disputed, later, null, now)).isFalse(); // no reason
+        assertThat(repository.moveConfirmed(read, later, null, now)).isTrue();
+        assertThat(repository.moveConfirmed(read, later, null, now)).isFalse(); // moved already
         assertThat(repository.find(id).orElseThrow().range()).isEqualTo(later);
-        assertThat(repository.reasonOfConfirmed(id, null, "calendar event deleted", now)).isTrue();
-        assertThat(repository.reasonOfConfirmed(id, null, "calendar event moved", now)).isFalse(); // reason changed
+        var moved = repository.confirmedWithEventEndingAfter(now, "", 10).stream()
+                .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
+        assertThat(repository.reasonOfConfirmed(read, "calendar event moved", now)).isFalse(); // at another time
+        assertThat(repository.reasonOfConfirmed(moved, "calendar event deleted", now)).isTrue();
+        assertThat(repository.reasonOfConfirmed(moved, "calendar event moved", now)).isFalse(); // reason changed
         assertThat(repository.find(id).orElseThrow().statusReason()).isEqualTo("calendar event deleted");
+    }
+
+    @Test
+    void aMoveThroughTheHubIsUnderWayUntilItEndsAndKeepsARecheckFromActingOnWhatItReadBeforeOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        String id = "2f1c7d0e-0000-4000-8000-00000000000e";
+        pending(id, "2026-12-08T09:00:00Z", now);
+        assertThat(repository.confirm(id, "bkevent2", "stripe", "pi_e", 9000, now)).isTrue();
+        var before = readConfirmed(id, now);
+        var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-08T13:00:00Z"),
+                Instant.parse("2026-12-08T14:00:00Z"));
+
+        int move = repository.moveBegins(id, now);
+        assertThat(move).isEqualTo(1);
+        var during = readConfirmed(id, now);
+        assertThat(during.moves()).isEqualTo(1);
+        assertThat(during.moveUnderWay(now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isTrue();
+        assertThat(during.moveUnderWay(now.plusSeconds(901), java.time.Duration.ofMinutes(15))).isFalse(); // its instance died
+        assertThat(repository.moveBegins(id, now)).isEqualTo(2); // a second reschedule of it
+        repository.moveEnds(id, move); // the first ends: the second is still under way
+        assertThat(readConfirmed(id, now).movingSince()).isEqualTo(now);
+        repository.moveEnds(id, 2);
+        assertThat(readConfirmed(id, now).movingSince()).isNull();
+
+        // moves begun since the read: what it read no longer holds, though the booking's time and reason are the same
+        assertThat(repository.moveConfirmed(before, later, null, now)).isFalse();
+        assertThat(repository.reasonOfConfirmed(before, "calendar event deleted", now)).isFalse();
+        assertThat(repository.moveConfirmed(readConfirmed(id, now), later, null, now)).isTrue();
+    }
+
+    private BookingRepository.ConfirmedBooking readConfirmed(String id, Instant now) {
+        return repository.confirmedWithEventEndingAfter(now, "", 100).stream()
+                .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private static Booking withReason(Booking b, String reason) {
+        return new Booking(b.id(), b.status(), b.start(), b.end(), b.durationMinutes(), b.amount(), b.currency(),
+                b.customer(), b.summary(), b.description(), b.provider(), b.paymentUrl(), b.calendarEventId(),
+                b.holdExpiresAt(), b.createdAt(), b.paymentReference(), reason, b.paidAmount());
     }
 
     @Test
@@ -216,6 +263,29 @@ class PostgresMigrationTest {
         assertThat(channels.live("ch-1", now)).isEmpty();
         assertThat(channels.live("ch-2", expires)).isEmpty(); // expired
         assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(2);
+    }
+
+    @Test
+    void aChannelWhoseWatchFailedIsKeptAndStoppedOnceItSendsOnPostgres() {
+        var channels = new io.connectify.hub.calendar.PushChannelRepository(jdbc);
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Instant expires = now.plusSeconds(7 * 86400);
+        String address = "https://hub.example.com/webhooks/google-calendar";
+        channels.insertPending("lost-1", "primary", address, null, expires, now);
+        channels.watchFailed("lost-1", now);
+        channels.insertPending("dead-1", "primary", address, null, expires, now.minusSeconds(7200));
+        channels.insertPending("busy-1", "primary", address, null, expires, now);
+        assertThat(channels.failUnanswered(now.minusSeconds(3600), now)).isEqualTo(1); // dead-1 only
+        assertThat(channels.live("dead-1", now)).get().satisfies(c -> assertThat(c.watchFailed()).isTrue());
+        assertThat(channels.live("busy-1", now)).get().satisfies(c -> assertThat(c.watchFailed()).isFalse());
+        assertThat(channels.failedChannelSends("busy-1", "res-9")).isFalse(); // under way: never taken for lost
+        assertThat(channels.failedChannelSends("lost-1", "res-9")).isTrue();
+        assertThat(channels.failedChannelSends("lost-1", "res-9")).isFalse(); // recorded already
+        assertThat(channels.current("primary", now)).isEmpty(); // a failed watch's channel is never the one in place
+        assertThat(channels.running(now)).extracting(c -> c.id()).containsExactly("lost-1");
+        channels.stopped("lost-1", now);
+        assertThat(channels.live("lost-1", now)).isEmpty();
+        assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(3);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -3,6 +3,7 @@ package io.connectify.hub.calendar;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -21,10 +22,15 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
@@ -36,10 +42,13 @@ import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -48,6 +57,7 @@ import org.springframework.test.context.TestPropertySource;
  * follows it and its customer is told; one whose event was deleted is flagged for a person and stays confirmed.
  */
 @HubTest
+@ExtendWith(OutputCaptureExtension.class)
 @TestPropertySource(properties = {
         "connectify.gcal.push.enabled=true",
         "connectify.gcal.push.address=" + GoogleCalendarPushTest.ADDRESS,
@@ -57,7 +67,9 @@ import org.springframework.test.context.TestPropertySource;
         "connectify.gcal.push.recheck-interval=24h",
         // a few bookings make several pages of a re-check
         "connectify.gcal.push.recheck-page-size=2",
-        "connectify.gcal.push.mass-deletion-threshold=3"})
+        "connectify.gcal.push.mass-deletion-threshold=3",
+        // Google's answers a test holds (a watch, a PATCH) wait longer than the suite's 1 s, and are not retried
+        "connectify.gcal.read-timeout=10s"})
 class GoogleCalendarPushTest extends Webhooks {
 
     static final String ADDRESS = "http://127.0.0.1:9/webhooks/google-calendar";
@@ -199,6 +211,89 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     @Test
+    void aChannelGoogleOpenedThoughItsWatchAnswerWasLostIsStoppedOnceItSendsAndTheOneInPlaceKeepsWorking() {
+        // Google opens the channel, but its answer is lost (503), and the retry, same id, is refused as a duplicate
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH)).inScenario("watch")
+                .whenScenarioStateIs(Scenario.STARTED).willReturn(GoogleCalendarFake.error(503, "backendError"))
+                .willSetStateTo("opened at Google"));
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH)).inScenario("watch")
+                .whenScenarioStateIs("opened at Google")
+                .willReturn(GoogleCalendarFake.error(400, "channelIdNotUnique")));
+        assertThat(renew()).isNull();
+        String orphan = google.watchRequests().get(0).get("id").asText();
+        assertThat(google.watchRequests()).hasSizeGreaterThan(1)
+                .allSatisfy(watch -> assertThat(watch.get("id").asText()).isEqualTo(orphan));
+        google.watchAnswers();
+        String current = renew();
+        assertThat(current).isNotNull().isNotEqualTo(orphan);
+        int watches = google.watchRequests().size();
+        long requests = rechecks.requests();
+
+        // the orphan sends (the next change in the calendar): Google's, with the token, so taken, and nothing is asked
+        // of Google on the request
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(rechecks.requests()).isEqualTo(requests + 1);
+        assertThat(google.stopRequests()).isEmpty();
+
+        // the next look keeps the channel in place and stops the orphan, with the resource id it sent
+        assertThat(renew()).isEqualTo(current);
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(orphan);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+        assertThat(google.watchRequests()).hasSize(watches);
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(renew()).isEqualTo(current);
+        assertThat(google.stopRequests()).hasSize(1);
+    }
+
+    @Test
+    void aNewChannelsSyncBeforeGoogleAnswersItsWatchIsTakenAndTheChannelKept() throws Exception {
+        HeldAnswer watch = google.holdNextWatchAnswer();
+        ExecutorService renewal = Executors.newSingleThreadExecutor();
+        String id;
+        try {
+            Future<String> opened = renewal.submit(this::renew);
+            watch.awaitArrival(); // Google has the channel; the hub waits for the answer
+
+            // (the fake records a request once it has answered it)
+            id = jdbc.sql("SELECT id FROM gcal_push_channel WHERE resource_id IS NULL").query(String.class).single();
+            assertThat(notification(id, TOKEN, "sync").status()).isEqualTo(200);
+            watch.release();
+            assertThat(opened.get(20, TimeUnit.SECONDS)).isEqualTo(id);
+            assertThat(google.watchRequests()).singleElement().satisfies(body ->
+                    assertThat(body.get("id").asText()).isEqualTo(id));
+        } finally {
+            watch.release();
+            renewal.shutdownNow();
+        }
+
+        assertThat(renew()).isEqualTo(id);
+        assertThat(google.stopRequests()).isEmpty();
+        assertThat(notification(id, TOKEN, "exists").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aWatchNeverAnsweredIsTakenAsFailedARenewIntervalLaterAndStoppedOnceItSends() {
+        // an instance that died during its watch call two hours ago, and another instance's call under way
+        String dead = pendingChannel(TestClockConfig.NOW.minus(Duration.ofHours(2)));
+        String underWay = pendingChannel(TestClockConfig.NOW.minus(Duration.ofMinutes(1)));
+
+        String current = renew();
+        assertThat(current).isNotIn(dead, underWay);
+        assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(notification(underWay, TOKEN, "sync").status()).isEqualTo(200);
+        assertThat(renew()).isEqualTo(current);
+
+        assertThat(google.stopRequests()).singleElement().satisfies(stop ->
+                assertThat(stop.get("id").asText()).isEqualTo(dead));
+        assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(underWay, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
+    }
+
+    @Test
     void aWrongOrMissingTokenIsUnauthorizedAndStartsNoRecheck() {
         String channel = renew();
         long requests = rechecks.requests();
@@ -313,6 +408,52 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     @Test
+    void aRecheckWhileARescheduleWaitsForGooglesAnswerLeavesTheBookingToItAndTheCustomerIsToldOnce() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        // Google holds the new time as soon as it has the reschedule's PATCH, and lists it so; its answer waits
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(event, "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00"))))));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00")).withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        double moved = count("connectify.gcal.bookings.moved", null, null);
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"" + AFTERNOON + "\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofSeconds(1)); // the re-check comes a moment later
+
+            runRecheck(); // the event at 13:00 in Google, the booking still at 09:00 in the database
+
+            patched.release();
+            Response answer = rescheduled.get(20, TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("start").asText()).isEqualTo(AFTERNOON);
+        assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        // the move was the reschedule's: one notice (an SMS and an email), not a second one from the re-check
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).query(Integer.class).single()).isEqualTo(2);
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts())
+                .filteredOn(text -> text.contains("verschoben")).hasSize(1));
+        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+
+        // once the move has committed, the next re-check finds the booking where its event is: nothing to do
+        runRecheck();
+        assertThat(count("connectify.gcal.bookings.moved", null, null)).isEqualTo(moved);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).query(Integer.class).single()).isEqualTo(2);
+    }
+
+    @Test
     void aBookingWhoseEventWasDeletedInGoogleIsFlaggedOnceAndStaysConfirmed() {
         String channel = renew();
         String id = confirmedStripeBooking(START);
@@ -397,6 +538,33 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
         assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    @ParameterizedTest(name = "HTTP {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "401 | authError           | refused the hub's credentials | connectify.gcal.key-path",
+            "403 | forbidden           | accepted the hub's credentials but refused the call | is shared with the hub's service account",
+            "403 | accessNotConfigured | accepted the hub's credentials but refused the call | enable the Google Calendar API"})
+    void aListRefusedIsLoggedAsWhatTheRefusalAsksOfAPerson(int status, String reason, String says, String asks,
+                                                           CapturedOutput output) {
+        confirmedStripeBooking(START);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(status, reason)));
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        int logged = output.getAll().length();
+
+        camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+        String log = output.getAll().substring(logged);
+        assertThat(log).contains(says).contains(asks)
+                .contains("Google Calendar refused to list the events of calendar primary");
+        // a 403 is the calendar's sharing or the project, never a key to replace; a 401 never the sharing
+        if (status == 403) {
+            assertThat(log).doesNotContain("refused the hub's credentials");
+        } else {
+            assertThat(log).doesNotContain("shared with");
+        }
     }
 
     @Test
@@ -494,6 +662,17 @@ class GoogleCalendarPushTest extends Webhooks {
         camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
         await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
                 count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+    }
+
+    /** A channel's row as a renewal writes it before its watch call, made at {@code at}; answers its id. */
+    private String pendingChannel(Instant at) {
+        String id = UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO gcal_push_channel (id, calendar_id, address, token_sha256, expires_at, created_at) "
+                        + "VALUES (:id, 'primary', :address, :token, :expires, :at)")
+                .param("id", id).param("address", ADDRESS).param("token", sha256Hex(TOKEN))
+                .param("expires", at.plus(Duration.ofDays(7)).atOffset(java.time.ZoneOffset.UTC))
+                .param("at", at.atOffset(java.time.ZoneOffset.UTC)).update();
+        return id;
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */

@@ -38,8 +38,9 @@ public final class GoogleCalendarFake {
     public static final String WATCH_RESOURCE_ID = "ret08u3rv24htgh289g";
 
     private final InsertGate inserts = new InsertGate();
+    private final HeldAnswer held = new HeldAnswer();
     private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-            .extensions(inserts));
+            .extensions(inserts, held));
     private final Path keyFile;
 
     public GoogleCalendarFake() {
@@ -63,6 +64,7 @@ public final class GoogleCalendarFake {
     /** Back to a healthy Google with an empty calendar. */
     public void reset() {
         releaseInserts();
+        held.release();
         server.resetAll();
         server.stubFor(post(urlPathEqualTo("/token"))
                 .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
@@ -75,14 +77,37 @@ public final class GoogleCalendarFake {
      * asked for (echoed from the request); channels.stop answers 204.
      */
     public void watchAnswers() {
-        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(aResponse().withStatus(200)
+        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(watchAnswer().withTransformers("response-template")));
+        server.stubFor(post(urlPathEqualTo(STOP_CHANNEL)).willReturn(aResponse().withStatus(204)));
+    }
+
+    /**
+     * The next events.watch answer (as {@link #watchAnswers()}) waits until the hold returned is released: a test
+     * acts while the hub waits for Google's answer, its channel's row written and Google's channel open.
+     */
+    public HeldAnswer holdNextWatchAnswer() {
+        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(watchAnswer()
+                .withTransformers("response-template", HeldAnswer.NAME)));
+        held.arm();
+        return held;
+    }
+
+    /**
+     * The answer to the next request of a stub naming {@link HeldAnswer#NAME} waits until the hold returned is
+     * released (an event's PATCH, say).
+     */
+    public HeldAnswer holdNextAnswer() {
+        held.arm();
+        return held;
+    }
+
+    private static ResponseDefinitionBuilder watchAnswer() {
+        return aResponse().withStatus(200)
                 .withHeader("Content-Type", "application/json; charset=UTF-8")
                 .withBody("{\"kind\":\"api#channel\",\"id\":\"{{jsonPath request.body '$.id'}}\","
                         + "\"resourceId\":\"" + WATCH_RESOURCE_ID + "\",\"resourceUri\":"
                         + "\"https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json\","
-                        + "\"expiration\":\"{{jsonPath request.body '$.expiration'}}\"}")
-                .withTransformers("response-template")));
-        server.stubFor(post(urlPathEqualTo(STOP_CHANNEL)).willReturn(aResponse().withStatus(204)));
+                        + "\"expiration\":\"{{jsonPath request.body '$.expiration'}}\"}");
     }
 
     /** The bodies of the events.watch requests received, in order. */

@@ -95,6 +95,7 @@ public class CalendarEventRecheck {
     /** One re-check of every upcoming confirmed booking; answers how many bookings it looked at. */
     public int recheck() {
         int looked = 0;
+        int compared = 0; // looked at but for those being moved through the hub
         // deletions are flagged once the whole run has read its events: a run that fails half-way (Google down, the
         // calendar no longer listed) flags none, rather than the bookings of the pages it got through
         List<ConfirmedBooking> missing = new ArrayList<>();
@@ -104,8 +105,16 @@ public class CalendarEventRecheck {
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).booking().id()) {
                 Map<String, EventTimes> listed = listed(page);
                 for (ConfirmedBooking read : page) {
-                    if (missing(read, listed.get(read.booking().calendarEventId()))) {
-                        missing.add(read);
+                    if (read.moveUnderWay(clock.instant(), moveTimeout)) {
+                        // a reschedule through the hub: Google may show its new time before the booking does, and
+                        // the reschedule itself moves the booking and tells the customer
+                        log.info("Booking {} is being moved through the hub; its calendar event is compared by the "
+                                + "next re-check", read.booking().id());
+                    } else {
+                        if (missing(read, listed.get(read.booking().calendarEventId()))) {
+                            missing.add(read);
+                        }
+                        compared++;
                     }
                     looked++;
                 }
@@ -114,7 +123,8 @@ public class CalendarEventRecheck {
             // one run at a time go on being flagged however many are missing in all
             long newlyMissing = missing.stream().map(ConfirmedBooking::booking)
                     .filter(b -> b.statusReason() == null || !b.statusReason().startsWith(DELETED)).count();
-            if (missing.size() == looked && newlyMissing >= massDeletionThreshold) {
+            // (a booking being moved is not compared: among the bookings compared, every event missing)
+            if (missing.size() == compared && newlyMissing >= massDeletionThreshold) {
                 // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
                 // changed, another calendar shared), not a person deleting them all: no flag on every booking, a
                 // failed run with its own outcome and one error line instead. No move was made: no event was found
@@ -168,13 +178,6 @@ public class CalendarEventRecheck {
      */
     private boolean missing(ConfirmedBooking read, EventTimes listed) {
         Booking booking = read.booking();
-        if (read.moveUnderWay(clock.instant(), moveTimeout)) {
-            // a reschedule through the hub: Google may show its new time before the booking does, and the reschedule
-            // itself moves the booking and tells the customer
-            log.info("Booking {} is being moved through the hub; its calendar event is compared by the next re-check",
-                    booking.id());
-            return false;
-        }
         EventTimes event;
         try {
             event = listed != null ? listed : calendar.times(booking.calendarEventId());

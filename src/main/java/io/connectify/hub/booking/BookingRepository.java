@@ -230,14 +230,17 @@ public class BookingRepository {
 
     /**
      * Records that a move of the booking's event through the hub begins, committed before Google is asked to move it
-     * (Google then shows the new time before the booking does); answers the move's number, for {@link #moveEnds}.
+     * (Google then shows the new time before the booking does); answers the move's number, for {@link #moveEnds}, or
+     * null when the booking is no longer confirmed or another move of it is under way, begun less than
+     * {@code timeout} ago (two moves at once could leave the event at one's time and the booking at the other's).
      */
-    public int moveBegins(String id, Instant now) {
+    public Integer moveBegins(String id, Instant now, Duration timeout) {
         return transactions.execute(status -> {
-            jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now WHERE id = :id")
-                    .param("id", id).param("now", utc(now)).update();
-            return jdbc.sql("SELECT move_count FROM booking WHERE id = :id").param("id", id).query(Integer.class)
-                    .single();
+            int begun = jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now WHERE id = :id "
+                            + "AND status = 'CONFIRMED' AND (moving_since IS NULL OR moving_since <= :stale)")
+                    .param("id", id).param("now", utc(now)).param("stale", utc(now.minus(timeout))).update();
+            return begun == 0 ? null : jdbc.sql("SELECT move_count FROM booking WHERE id = :id").param("id", id)
+                    .query(Integer.class).single();
         });
     }
 

@@ -656,7 +656,11 @@ public class BookingSaga {
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
         // Google (following it and telling the customer a second time, or flagging it)
-        int move = bookings.moveBegins(bookingId, now);
+        Integer move = bookings.moveBegins(bookingId, now, properties.moveTimeout());
+        if (move == null) {
+            throw new InvalidStateException("This booking is being moved by another request, or is no longer "
+                    + "confirmed; ask again", Duration.ofSeconds(1));
+        }
         try {
             moveTo(booking, target, start, now);
         } finally {

@@ -222,6 +222,37 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
+    void aMoveWhileAnotherIsUnderWayIsAskAgainBeforeGoogleIsAsked() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}")));
+        // another request's move of the booking, begun a minute ago, waits for Google: two moves at once could leave
+        // the event at one's time and the booking at the other's
+        underWaySince(id, clock.instant().minus(Duration.ofMinutes(1)));
+
+        Response second = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertThat(second.status()).as(second.body()).isEqualTo(409);
+        assertThat(second.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(second.header("Retry-After")).isEqualTo("1");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+
+        // one begun longer ago than connectify.booking.move-timeout (15m): its instance died, the move goes ahead
+        underWaySince(id, clock.instant().minus(Duration.ofMinutes(16)));
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event)));
+    }
+
+    private void underWaySince(String id, Instant since) {
+        jdbc.sql("UPDATE booking SET moving_since = :since WHERE id = :id")
+                .param("since", since.atOffset(java.time.ZoneOffset.UTC)).param("id", id).update();
+    }
+
+    @Test
     void aMoveWhoseTransactionFailsMovesItsEventBack() throws Exception {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);

@@ -9,7 +9,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -18,6 +21,7 @@ import io.connectify.hub.ops.DatabaseProperties;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.cluster.CamelClusterView;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.RoutePolicy;
 import org.junit.jupiter.api.AfterAll;
@@ -33,17 +37,22 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.integration.util.UUIDConverter;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * The lease of the singleton routes on PostgreSQL, whose lock timeout Spring 6 leaves uncategorized: while another
- * transaction holds the lease's row longer than connectify.database.lock-timeout, the leader waits for it and keeps
- * leading (its singleton routes run on), and renews the lease once the row is free.
+ * The lease of the singleton routes on PostgreSQL, whose lock timeout Spring 6 leaves uncategorized, while another
+ * transaction holds the lease's row longer than connectify.database.lock-timeout: the leader waits for it and keeps
+ * leading (its singleton routes run on) while its lease lasts, and renews the lease once the row is free; held
+ * longer, the leader stops leading before its lease runs out, so no other member can take the lease while it still
+ * leads. A stopped member, leader or follower, does not wait for the held row beyond its lease.
  */
 class ClusterLeaseLockTimeoutTest {
 
     private static final String MEMBER = "test-leader";
     private static final Duration LOCK_TIMEOUT = Duration.ofMillis(300);
+    /** Set where a test holds the row longer than the lease lasts; application.yaml's 10s otherwise. */
+    private static final Duration SHORT_TTL = Duration.ofSeconds(2);
     private static EmbeddedPostgres postgres;
 
     @BeforeAll
@@ -74,6 +83,81 @@ class ClusterLeaseLockTimeoutTest {
                     .filter(lease -> lease.member().equals(MEMBER) && lease.renewed().after(renewedBefore))
                     .isPresent());
             assertThat(started(camel)).isTrue();
+        });
+    }
+
+    @Test
+    void aLeaderWhoseLeaseRowIsHeldLongerThanItsLeaseLastsStopsLeadingBeforeTheLeaseRunsOutAndLeadsAgainOnceTheRowIsFree() {
+        hub().withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
+            CamelContext camel = leading(context);
+            CamelClusterView view = context.getBean(DatabaseClusterService.class).getView(ClusterConfig.SINGLETONS);
+
+            Timestamp renewedBefore;
+            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+                assertThat(held.member()).isEqualTo(MEMBER);
+                renewedBefore = held.renewed();
+                await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).atMost(SHORT_TTL.plusSeconds(1))
+                        .until(() -> !started(camel));
+                assertThat(now()).isBefore(held.runsOut(SHORT_TTL));
+                assertThat(view.getLeader()).isEmpty();
+            }
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> started(camel));
+            assertThat(view.getLeader()).hasValueSatisfying(leader -> assertThat(leader.isLocal()).isTrue());
+            assertThat(lease(context)).hasValueSatisfying(lease -> {
+                assertThat(lease.member()).isEqualTo(MEMBER);
+                assertThat(lease.renewed()).isAfter(renewedBefore);
+            });
+        });
+    }
+
+    @Test
+    void aLeaderStoppedWhileItsLeaseRowIsHeldWaitsForTheRowNoLongerThanItsLeaseLasts() {
+        hub().withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
+            CamelContext camel = leading(context);
+
+            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+                assertThat(held.member()).isEqualTo(MEMBER);
+                camel.stop(); // releases the lease: a DELETE of the held row
+
+                AtomicReference<LocalDateTime> lastWaiting = new AtomicReference<>(now());
+                await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                        .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(SHORT_TTL.plusSeconds(2))
+                        .until(() -> {
+                            boolean waiting = waitingForALock();
+                            if (waiting) {
+                                lastWaiting.set(now());
+                            }
+                            return !waiting;
+                        });
+                assertThat(lastWaiting.get()).isBefore(held.runsOut(SHORT_TTL));
+            }
+        });
+    }
+
+    @Test
+    void aFollowerWaitingForAnExpiredLeaseWhoseRowIsHeldCanBeStopped() {
+        hub().run(context -> {
+            CamelContext camel = withSingletonRoute(context);
+            // a dead member's lease, long run out: the hub waits for its row to take it over
+            JdbcClient.create(context.getBean(DataSource.class)).sql("INSERT INTO CLUSTER_LOCK "
+                            + "(LOCK_KEY, REGION, CLIENT_ID, CREATED_DATE) VALUES (:key, 'connectify', 'dead-member', "
+                            + ":renewed)")
+                    .param("key", UUIDConverter.getUUID(ClusterConfig.SINGLETONS).toString())
+                    .param("renewed", Timestamp.valueOf(now().minusHours(1)))
+                    .update();
+            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+                assertThat(held.member()).isEqualTo("dead-member");
+                camel.start();
+                await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5))
+                        .until(ClusterLeaseLockTimeoutTest::waitingForALock);
+                assertThat(started(camel)).isFalse();
+
+                camel.stop();
+                await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                        .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(Duration.ofSeconds(2))
+                        .until(() -> !waitingForALock());
+            }
         });
     }
 
@@ -111,6 +195,18 @@ class ClusterLeaseLockTimeoutTest {
     private record Lease(String member, Timestamp renewed) {
     }
 
+    /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
+    private static boolean waitingForALock() {
+        return JdbcClient.create(postgres.getPostgresDatabase())
+                .sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                .query(Integer.class).single() > 0;
+    }
+
+    /** As DefaultLockRepository writes CREATED_DATE: UTC, from the member's clock, this JVM's here. */
+    private static LocalDateTime now() {
+        return LocalDateTime.now(ZoneOffset.UTC);
+    }
+
     /** Another transaction holding the lease's row, on a connection with no lock timeout of its own. */
     private static final class HeldLeaseRow implements AutoCloseable {
 
@@ -138,8 +234,14 @@ class ClusterLeaseLockTimeoutTest {
             return member;
         }
 
+        /** The last renewal before the row was held: the leader cannot renew while it is. */
         Timestamp renewed() {
             return renewed;
+        }
+
+        /** When another member may take the lease. */
+        LocalDateTime runsOut(Duration ttl) {
+            return renewed.toLocalDateTime().plus(ttl);
         }
 
         @Override

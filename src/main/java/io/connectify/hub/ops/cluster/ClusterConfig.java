@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 
 import javax.sql.DataSource;
 
+import io.connectify.hub.ops.DatabaseProperties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.springframework.context.annotation.Bean;
@@ -35,10 +36,17 @@ public class ClusterConfig {
         return ClusterMember.of(properties.memberId(), host);
     }
 
+    /**
+     * A leader whose renewals meet a held row gives up its lease once no more than a lock timeout and a heartbeat of
+     * it is left: the lock timeout for the renewal Spring Integration retries at once, which may wait that long, the
+     * heartbeat to stop the singleton routes (and for the members' clocks) before another member can take the lease.
+     */
     @Bean
     DefaultLockRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
-                                                 ClusterMember member, ClusterProperties properties) {
-        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, member.id());
+                                                 ClusterMember member, ClusterProperties properties,
+                                                 DatabaseProperties database) {
+        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, member.id(),
+                database.lockTimeout().plus(properties.heartbeat()));
         repository.setPrefix("CLUSTER_");
         repository.setRegion("connectify");
         repository.setTimeToLive((int) properties.leaseTtl().toMillis());

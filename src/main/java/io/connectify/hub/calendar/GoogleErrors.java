@@ -25,11 +25,18 @@ public final class GoogleErrors {
 
     private static final Logger log = LoggerFactory.getLogger(GoogleErrors.class);
     private static final String PROVIDER = GoogleCalendarConfig.PROVIDER;
+    /** What refused credentials ask of a person, whether the API or its token endpoint refused them. */
+    private static final String CHECK_THE_KEY = "check the service account key (connectify.gcal.key-path): revoked, "
+            + "deleted, or its account disabled";
 
     private GoogleErrors() {
     }
 
     public static HubException translate(Throwable failure) {
+        TokenEndpointAnswer token = TokenEndpointAnswer.in(failure);
+        if (token != null) {
+            return fromTokenEndpoint(token);
+        }
         HttpResponseException http = Causes.find(failure, HttpResponseException.class);
         if (http != null) {
             return fromStatus(http.getStatusCode(), reason(http), retryAfter(http));
@@ -42,6 +49,28 @@ public final class GoogleErrors {
         // an argument or mapping error on our side: retrying cannot help
         log.error("Google Calendar call failed before reaching Google: {}", failure.getClass().getName());
         return new ProviderException(PROVIDER, Kind.REJECTED, "Google Calendar request failed", null, null);
+    }
+
+    /**
+     * Google's token endpoint refused or failed the hub's token request, before any Calendar call. Its 400 or 401
+     * ({@code invalid_grant}: the key revoked or deleted, or its account disabled or gone; {@code invalid_client},
+     * {@code unauthorized_client}) refuses the key, not the request it was for: never a validation error.
+     */
+    static HubException fromTokenEndpoint(TokenEndpointAnswer token) {
+        int status = token.status();
+        String detail = "Google's token endpoint answered HTTP " + status
+                + (token.error() != null ? " (" + token.error() + ")" : "");
+        if (status == 429) {
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Google's token endpoint rate limit reached",
+                    retryAfter(token.answer()), null);
+        }
+        if (status >= 500 || status == 408) {
+            log.warn("Google's token endpoint failed: {}", detail);
+            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, detail, null, null);
+        }
+        // the key's token_uri answers for the key (a 404 is a token_uri of no token endpoint): the key to look at
+        log.error("Google refused the hub's credentials: {}; {}", detail, CHECK_THE_KEY);
+        return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
     }
 
     static HubException fromStatus(int status, String reason, Duration retryAfter) {
@@ -62,8 +91,7 @@ public final class GoogleErrors {
         }
         if (status == 401) {
             // the credentials themselves: the key revoked or deleted, its service account disabled or gone
-            log.error("Google Calendar refused the hub's credentials: {}; check the service account key "
-                    + "(connectify.gcal.key-path): revoked, deleted, or its account disabled", detail);
+            log.error("Google Calendar refused the hub's credentials: {}; {}", detail, CHECK_THE_KEY);
             return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
         }
         if (status == 403) {

@@ -108,6 +108,43 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * The service account's key revoked while a customer pays: the payment stands (no refund, the slot kept), the
+     * event is a dead letter saying Google refused the hub's credentials (not the event), left for the person who
+     * replaces the key, whose replay confirms the booking.
+     */
+    @Test
+    void aPaymentWhileGoogleRefusesTheKeyIsKeptUnrefundedAndConfirmedByItsReplayOnceTheKeyIsReplaced() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        google.refuseTokens(400, "invalid_grant", "Invalid JWT Signature.");
+
+        assertThat(signedStripeWebhook(event("evt_key_revoked", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_key_revoked"))).status()).isEqualTo(200);
+
+        JsonNode letter = await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> httpGet(
+                "/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"), l -> l.size() == 1)
+                .get(0);
+        assertThat(letter.get("errorType").asText()).isEqualTo("io.connectify.hub.resilience.ProviderException");
+        assertThat(letter.get("errorMessage").asText()).startsWith("provider-error: ").contains("token endpoint")
+                .contains("invalid_grant");
+        assertThat(letter.hasNonNull("retryAt")).as("not replayed on its own: it waits for the key").isFalse();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_key_revoked");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+
+        // the key replaced: the replayed payment makes the event and confirms the booking, still with no refund
+        google.reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        replay(letter);
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
     @Test
     void aPaidBookingGoogleNeverTakesIsRefundedInFullWhenCancelledAndItsReplayedEventChangesNothing() {
         jdbc.sql("DELETE FROM dead_letter").update();

@@ -170,6 +170,29 @@ class CalendarEventApiTest extends HubTestBase {
         google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS + "/missing00")));
     }
 
+    /**
+     * Google's 400 to an insert is the event's fault, told to the caller; its token endpoint's 400 (the key revoked or
+     * deleted) is the hub's credentials, not the caller's event: a provider error, as Google's 401 is.
+     */
+    @Test
+    void anEventGoogleRefusesIs400ButAKeyItsTokenEndpointRefusesIs502() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(error(400, "invalid")));
+        String event = """
+                {"id":"abc123def456","summary":"x","start":"2026-12-01T09:00:00+01:00","end":"2026-12-01T10:00:00+01:00"}
+                """;
+
+        var refusedEvent = httpPost("/api/v1/calendar/events", event);
+        assertThat(refusedEvent.status()).isEqualTo(400);
+        assertThat(refusedEvent.json().get("type").asText()).isEqualTo("validation");
+
+        google.refuseTokens(400, "invalid_grant", "Invalid JWT Signature.");
+        var refusedKey = httpPost("/api/v1/calendar/events", event);
+        assertThat(refusedKey.status()).isEqualTo(502);
+        assertThat(refusedKey.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(refusedKey.json().get("detail").asText()).doesNotContain("rejected the event");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))); // the first only: no token, no call
+    }
+
     @Test
     void invalidEventsNeverReachGoogle() {
         assertThat(httpPost("/api/v1/calendar/events", """

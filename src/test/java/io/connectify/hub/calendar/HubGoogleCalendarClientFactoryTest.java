@@ -34,10 +34,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
+import com.google.api.client.http.HttpResponseException;
 import com.google.api.client.util.DateTime;
 import com.google.api.services.calendar.Calendar;
 import com.google.api.services.calendar.model.Event;
 import com.google.api.services.calendar.model.EventDateTime;
+import com.google.auth.Retryable;
 import io.connectify.hub.support.TestKeys;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -163,6 +165,34 @@ class HubGoogleCalendarClientFactoryTest {
         assertThatThrownBy(() -> client(null).events().get("primary", "abc123def456").execute())
                 .isInstanceOf(IOException.class)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(keyFile.toString()));
+        google.verify(1, postRequestedFor(urlEqualTo("/token")));
+        google.verify(0, getRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456")));
+    }
+
+    /**
+     * A revoked or deleted key, or a disabled account, is refused at the token endpoint before any API call:
+     * google-auth's GoogleAuthException (package-private, a {@code Retryable}) around the endpoint's plain
+     * HttpResponseException, where the API's own answers are GoogleJsonResponseExceptions. Camel wraps it once more
+     * (RuntimeCamelException). Its message holds the endpoint's answer and the account's email, never the assertion.
+     */
+    @Test
+    void aRefusedTokenRequestIsGoogleAuthsExceptionAroundTheTokenEndpointsAnswerAndNoApiCall() {
+        google.stubFor(post(urlPathEqualTo("/token")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json; charset=utf-8")
+                .withBody("{\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}")));
+
+        assertThatThrownBy(() -> client(null).events().get("primary", "abc123def456").execute())
+                .isInstanceOf(IOException.class)
+                .isInstanceOf(Retryable.class)
+                .satisfies(e -> assertThat(e.getClass().getName()).isEqualTo("com.google.auth.oauth2.GoogleAuthException"))
+                .satisfies(e -> assertThat(((Retryable) e).isRetryable()).isFalse())
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(keyFile.toString()).doesNotContain("assertion"))
+                .cause().isExactlyInstanceOf(HttpResponseException.class)
+                .satisfies(cause -> {
+                    HttpResponseException answer = (HttpResponseException) cause;
+                    assertThat(answer.getStatusCode()).isEqualTo(400);
+                    assertThat(answer.getContent()).contains("\"error\":\"invalid_grant\"");
+                });
         google.verify(1, postRequestedFor(urlEqualTo("/token")));
         google.verify(0, getRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456")));
     }

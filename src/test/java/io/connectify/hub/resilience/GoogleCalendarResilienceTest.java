@@ -13,14 +13,34 @@ import static io.connectify.hub.support.GoogleCalendarFake.error;
 import static io.connectify.hub.support.GoogleCalendarFake.eventJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.util.List;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.connectify.hub.calendar.GoogleErrors;
+import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
-/** Google failures: retried only when retryable, then 502/503 problems; the circuit opens and recovers. */
+/**
+ * Google failures, its token endpoint's included: retried only when retryable, then 502/503 problems; the circuit
+ * opens and recovers.
+ */
 @HubTest
+@ExtendWith(OutputCaptureExtension.class)
 class GoogleCalendarResilienceTest extends HubTestBase {
 
     private static final String EVENT_PATH = EVENTS + "/abc123def456";
@@ -75,6 +95,81 @@ class GoogleCalendarResilienceTest extends HubTestBase {
                 .doesNotContain("at io.").doesNotContain("Exception");
         // one call, plus at most one token refresh and retry by the credentials adapter: never 11
         google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    /**
+     * A key revoked or deleted, or its account disabled: Google's token endpoint refuses the hub's token request
+     * before any Calendar call. The credentials' fault, as a 401 is: 502 with nothing retried, one error line that
+     * sends a person to the key, and no key, token or assertion in the logs or the answer.
+     */
+    @ParameterizedTest(name = "HTTP {0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "400 | invalid_grant       | Invalid JWT Signature.",
+            "400 | invalid_grant       | Invalid grant: account not found",
+            "401 | invalid_client      | The OAuth client was not found.",
+            "400 | unauthorized_client | Client is unauthorized to retrieve access tokens using this method."})
+    void aKeyTheTokenEndpointRefusesIs502NotRetriedAndLoggedOnceAsTheKey(int status, String error,
+                                                                         String description, CapturedOutput output)
+            throws Exception {
+        google.refuseTokens(status, error, description);
+        ListAppender<ILoggingEvent> lines = listen(GoogleErrors.class);
+        int logged = output.getAll().length();
+        try {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+            assertThat(response.json().get("detail").asText()).contains("token endpoint").contains(error);
+            assertThat(google.tokenRequests()).isEqualTo(1);
+            google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(List.copyOf(lines.list)).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+                    .satisfies(line -> assertThat(line.getFormattedMessage())
+                            .contains("refused the hub's credentials").contains(error)
+                            .contains("check the service account key (connectify.gcal.key-path)"));
+            String keyFile = Files.readString(google.keyFile());
+            String privateKey = keyFile.substring(keyFile.indexOf("MII"), keyFile.indexOf("MII") + 40);
+            String assertion = google.server().findAll(postRequestedFor(urlPathEqualTo(GoogleCalendarFake.TOKEN_PATH)))
+                    .get(0).getBodyAsString().replaceFirst("^.*assertion=([^&]*).*$", "$1");
+            String signature = assertion.substring(assertion.lastIndexOf('.') + 1);
+            for (String secret : List.of(privateKey, signature, google.keyFile().toString(), GoogleCalendarFake.TOKEN)) {
+                assertThat(output.getAll().substring(logged)).as("the logs").doesNotContain(secret);
+                assertThat(response.body()).doesNotContain(secret);
+            }
+        } finally {
+            ((Logger) LoggerFactory.getLogger(GoogleErrors.class)).detachAppender(lines);
+        }
+    }
+
+    @Test
+    void aTokenEndpointServerErrorIsRetriedThen502() {
+        google.tokenEndpointAnswers(aResponse().withStatus(503).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"internal_failure\"}"));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(google.tokenRequests()).isEqualTo(3); // test profile: max-attempts 3
+        google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    @Test
+    void anUnreachableTokenEndpointIsRetriedThen502() {
+        google.tokenEndpointAnswers(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(google.tokenRequests()).isEqualTo(3);
+        google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+    }
+
+    private static ListAppender<ILoggingEvent> listen(Class<?> logger) {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        ((Logger) LoggerFactory.getLogger(logger)).addAppender(lines);
+        return lines;
     }
 
     @Test

@@ -28,7 +28,9 @@ import com.google.api.services.calendar.model.FreeBusyRequestItem;
 import com.google.api.services.calendar.model.TimePeriod;
 import com.google.auth.http.HttpCredentialsAdapter;
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import io.connectify.hub.calendar.GoogleErrors;
 import io.connectify.hub.calendar.HubGoogleCalendarClientFactory;
+import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.support.TestKeys;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
@@ -204,7 +206,10 @@ class GoogleCalendarSimulatorTest {
                 "2026-12-01T10:00:00+01:00")).execute())
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("400")
-                .hasMessageContaining("invalid_grant");
+                .hasMessageContaining("invalid_grant")
+                // the key's fault, as Google's 401 is: never the event's (a validation error)
+                .satisfies(e -> assertThat(GoogleErrors.translate(e)).isInstanceOfSatisfying(ProviderException.class,
+                        refused -> assertThat(refused.kind()).isEqualTo(ProviderException.Kind.REJECTED)));
         assertThat(simulator.eventCount()).isZero();
     }
 

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
@@ -30,6 +31,8 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 public final class GoogleCalendarFake {
 
     public static final String TOKEN = "ya29.test-access-token";
+    /** The OAuth token endpoint, the key file's token_uri. */
+    public static final String TOKEN_PATH = "/token";
     public static final String EVENTS = "/calendar/v3/calendars/primary/events";
     public static final String FREEBUSY = "/calendar/v3/freeBusy";
     /** events.watch on the primary calendar, and channels.stop: Google's paths (calendar v3 discovery document). */
@@ -45,7 +48,7 @@ public final class GoogleCalendarFake {
 
     public GoogleCalendarFake() {
         server.start();
-        keyFile = TestKeys.serviceAccountKeyFile(server.baseUrl() + "/token");
+        keyFile = TestKeys.serviceAccountKeyFile(server.baseUrl() + TOKEN_PATH);
         reset();
     }
 
@@ -66,10 +69,33 @@ public final class GoogleCalendarFake {
         releaseInserts();
         held.release();
         server.resetAll();
-        server.stubFor(post(urlPathEqualTo("/token"))
-                .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
+        // a token within google-auth's 3-minute expiry margin: the hub asks for a new one before every call (Google's
+        // last an hour), so a test that refuses tokens meets the hub's next call, whatever an earlier test left cached
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH))
+                .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":60}")));
         busy();
         watchAnswers();
+    }
+
+    /**
+     * The token endpoint refuses the hub's key as Google does once it is revoked or deleted, or its account disabled
+     * (RFC 6749 5.2: 400 {@code invalid_grant} "Invalid JWT Signature." or "Invalid grant: account not found", or
+     * 401 {@code invalid_client}); the Calendar API is never reached.
+     */
+    public void refuseTokens(int status, String error, String description) {
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(aResponse().withStatus(status)
+                .withHeader("Content-Type", "application/json; charset=utf-8")
+                .withBody("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}")));
+    }
+
+    /** The token endpoint answers so (a server error, a fault): it failed, the key was not judged. */
+    public void tokenEndpointAnswers(ResponseDefinitionBuilder answer) {
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(answer));
+    }
+
+    /** The token requests received so far. */
+    public int tokenRequests() {
+        return server.findAll(postRequestedFor(urlPathEqualTo(TOKEN_PATH))).size();
     }
 
     /**

@@ -250,9 +250,12 @@ public class BookingRepository {
                 .param("id", id).param("move", move).update();
     }
 
-    public void reschedule(String id, Instant start, Instant end, Instant now) {
-        jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now WHERE id = :id")
-                .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now)).update();
+    /** Moves a booking that is still confirmed; false when it is not (cancelled while its event was being moved). */
+    public boolean reschedule(String id, Instant start, Instant end, Instant now) {
+        return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now WHERE id = :id "
+                        + "AND status = 'CONFIRMED'")
+                .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now))
+                .update() == 1;
     }
 
     /**

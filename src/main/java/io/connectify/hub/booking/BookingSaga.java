@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -682,7 +683,9 @@ public class BookingSaga {
                     throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
                             + " is already taken");
                 }
-                bookings.reschedule(bookingId, target.start(), target.end(), now);
+                if (!bookings.reschedule(bookingId, target.start(), target.end(), now)) {
+                    throw new InvalidStateException("The booking was cancelled while it was being moved");
+                }
                 // in the move's transaction: the customer hears of every move that was made, and of no other
                 notifyMoved(bookingId, target, now);
                 return null;
@@ -693,8 +696,11 @@ public class BookingSaga {
             // of it committed meanwhile
             TimeRange stays = booking.range();
             try {
-                stays = bookings.find(bookingId).map(Booking::range).orElse(stays);
-                if (!stays.equals(target)) {
+                Optional<Booking> current = bookings.find(bookingId);
+                stays = current.map(Booking::range).orElse(stays);
+                // a booking cancelled meanwhile has had its event deleted: nothing to move back
+                boolean confirmed = current.map(b -> b.status() == BookingStatus.CONFIRMED).orElse(true);
+                if (confirmed && !stays.equals(target)) {
                     moveEvent(booking, stays);
                 }
             } catch (RuntimeException e) {

@@ -455,6 +455,43 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     @Test
+    void aBookingCancelledWhileItsRescheduleWaitsForGoogleStaysCancelledAtItsTime() throws Exception {
+        // (here for the 10 s read timeout: Google's answer to the move is held while the customer cancels)
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00")).withTransformers(HeldAnswer.NAME)));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/" + event))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"" + AFTERNOON + "\"}"));
+            patched.awaitArrival();
+            Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+            assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+
+            patched.release();
+            moved = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        // the cancel won: the move is refused, the booking keeps the time it was cancelled at, and its deleted event
+        // is not patched back
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(booking.get("start").asText()).isEqualTo(START);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).query(Integer.class).single()).isZero();
+    }
+
+    @Test
     void aBookingWhoseEventWasDeletedInGoogleIsFlaggedOnceAndStaysConfirmed() {
         String channel = renew();
         String id = confirmedStripeBooking(START);

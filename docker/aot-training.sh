@@ -12,10 +12,12 @@ port=${3:-8080}
 "${JAVA:-java}" -XX:AOTCacheOutput="$cache" -jar "$jar" --server.port="$port" --logging.level.root=WARN &
 hub=$!
 
+# the group's own status, first in the body: its components (db, jms) say "UP" while the hub is still
+# OUT_OF_SERVICE, Camel's routes not yet started
 ready() {
     (exec 3<>"/dev/tcp/127.0.0.1/$port" \
         && printf 'GET /actuator/health/readiness HTTP/1.0\r\n\r\n' >&3 \
-        && grep -q '"UP"' <&3) 2>/dev/null
+        && grep -q '^{"status":"UP"' <&3) 2>/dev/null
 }
 
 for _ in $(seq 1 240); do

@@ -177,8 +177,7 @@ class PostgresMigrationTest {
         pending(id, "2026-12-07T09:00:00Z", now);
         assertThat(repository.confirm(id, "bkevent", "stripe", "pi_d", 9000, now)).isTrue();
 
-        var read = repository.confirmedWithEventEndingAfter(now, "", 10).stream()
-                .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
+        var read = readConfirmed(id, now);
         assertThat(read.moves()).isZero();
         assertThat(read.movingSince()).isNull();
         assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(c -> c.booking().id())
@@ -190,8 +189,7 @@ class PostgresMigrationTest {
         assertThat(repository.moveConfirmed(read, later, null, now)).isTrue();
         assertThat(repository.moveConfirmed(read, later, null, now)).isFalse(); // moved already
         assertThat(repository.find(id).orElseThrow().range()).isEqualTo(later);
-        var moved = repository.confirmedWithEventEndingAfter(now, "", 10).stream()
-                .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
+        var moved = readConfirmed(id, now);
         assertThat(repository.reasonOfConfirmed(read, "calendar event moved", now)).isFalse(); // at another time
         assertThat(repository.reasonOfConfirmed(moved, "calendar event deleted", now)).isTrue();
         assertThat(repository.reasonOfConfirmed(moved, "calendar event moved", now)).isFalse(); // reason changed

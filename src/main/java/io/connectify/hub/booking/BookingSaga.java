@@ -510,7 +510,7 @@ public class BookingSaga {
                 // Google has no event from the DELETE on, the booking is CANCELLED only once that commits: the change
                 // is recorded as under way first, as a reschedule's move is, so that a re-check of the bookings'
                 // events in between neither flags the booking as deleted in Google nor compares it at all
-                Integer change = bookings.moveBegins(bookingId, now, properties.moveTimeout());
+                Integer change = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
                 if (change == null) {
                     if (bookings.find(bookingId).map(b -> b.status() == BookingStatus.CONFIRMED).orElse(false)) {
                         // a reschedule (or another cancel) of it waits for Google: asked again once that has ended
@@ -531,7 +531,7 @@ public class BookingSaga {
                                     : inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
-                    moveEnds(bookingId, change);
+                    eventChangeEnds(bookingId, change);
                 }
                 if (!cancelled) {
                     // cancelled meanwhile, by a cancel that took this one's change for that of a stopped instance
@@ -678,7 +678,7 @@ public class BookingSaga {
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
         // Google (following it and telling the customer a second time, or flagging it)
-        Integer move = bookings.moveBegins(bookingId, now, properties.moveTimeout());
+        Integer move = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
                     + "longer confirmed; ask again", Duration.ofSeconds(1));
@@ -686,7 +686,7 @@ public class BookingSaga {
         try {
             moveTo(booking, target, start, now);
         } finally {
-            moveEnds(bookingId, move);
+            eventChangeEnds(bookingId, move);
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
@@ -736,9 +736,9 @@ public class BookingSaga {
      * Best effort: a change of the booking's event (a move, a cancel's removal) left marked as under way holds
      * re-checks, moves and cancels off the booking only for move-timeout.
      */
-    private void moveEnds(String bookingId, int move) {
+    private void eventChangeEnds(String bookingId, int change) {
         try {
-            bookings.moveEnds(bookingId, move);
+            bookings.eventChangeEnds(bookingId, change);
         } catch (RuntimeException e) {
             log.warn("Booking {}: a change of its calendar event is left marked as under way ({}); re-checks of its "
                     + "event, moves and cancels wait for it until connectify.booking.move-timeout", bookingId,

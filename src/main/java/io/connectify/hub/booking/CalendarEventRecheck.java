@@ -107,7 +107,7 @@ public class CalendarEventRecheck {
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).booking().id()) {
                 Map<String, EventTimes> listed = listed(page);
                 for (ConfirmedBooking read : page) {
-                    if (read.moveUnderWay(clock.instant(), moveTimeout)) {
+                    if (read.eventChangeUnderWay(clock.instant(), moveTimeout)) {
                         // a reschedule through the hub: Google may show its new time before the booking does, and
                         // the reschedule itself moves the booking and tells the customer; a cancel through the hub:
                         // Google may have no event while the booking is still confirmed

@@ -473,7 +473,8 @@ class GoogleCalendarPushTest extends Webhooks {
                     "{\"start\":\"" + AFTERNOON + "\"}"));
             patched.awaitArrival();
             // the move has been under way for longer than connectify.booking.move-timeout (15m): taken for one whose
-            // instance stopped, it no longer holds the cancel off (a cancel meanwhile is 409 ask again: CancellationTest)
+            // instance stopped, it no longer holds the cancel off (sooner, the cancel is 409 ask again:
+            // CancellationTest)
             clock.advance(Duration.ofMinutes(16));
             Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
             assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);

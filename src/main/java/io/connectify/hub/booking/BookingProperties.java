@@ -8,8 +8,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Booking rules: how long a pending booking holds its slot, and how long once its customer has paid by a delayed
  * method (a SEPA debit, say) that has not settled yet; the ASAP booking switch; how often and for how long the refund
- * of a cancellation whose provider call failed is tried again; how long a reschedule's move of its calendar event may be
- * under way before a re-check of the bookings' events no longer waits for it ({@code moveTimeout}: its instance died).
+ * of a cancellation whose provider call failed is tried again; how long a reschedule's move of its calendar event, or a
+ * cancel's removal of it, may be under way before a re-check of the bookings' events, another reschedule or a cancel no
+ * longer waits for it ({@code moveTimeout}: its instance died).
  */
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
@@ -25,7 +26,7 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
         PropertyChecks.positive("connectify.booking.processing-hold", processingHold,
                 "how long a delayed payment that has not settled keeps its slot");
         PropertyChecks.positive("connectify.booking.move-timeout", moveTimeout,
-                "how long a reschedule's move of its calendar event keeps a re-check off the booking");
+                "how long a reschedule's or cancel's change of its calendar event keeps a re-check off the booking");
         if (asap != null && asap.enabled() && asap.preparationTime().compareTo(hold) < 0) {
             // the customer of an ASAP booking pays within the hold: a start sooner than the hold's end lets a payment
             // arrive after the start, which is refunded, never confirmed

@@ -34,7 +34,10 @@ public class BookingRepository {
     private static final String NOT_PAID_PENDING = "NOT (status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL)";
     /** The status reason is still the one read (none: ''; a typed comparison that H2 and PostgreSQL both take). */
     private static final String REASON_STILL = "COALESCE(status_reason, '') = :fromReason";
-    /** A confirmed booking as a re-check read it: its time, its status reason, no move through the hub begun since. */
+    /**
+     * A confirmed booking as a re-check read it: its time, its status reason, no change of its event through the hub
+     * (a move, a cancel) begun since.
+     */
     private static final String STILL_AS_READ = "id = :id AND status = 'CONFIRMED' AND start_at = :fromStart "
             + "AND end_at = :fromEnd AND move_count = :moves AND " + REASON_STILL;
     // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
@@ -42,13 +45,17 @@ public class BookingRepository {
             + "AND paid_amount IS NOT NULL)";
 
     /**
-     * A confirmed booking as a re-check of the bookings' events reads it: {@code moves}, the moves of its event through
-     * the hub begun so far, and {@code movingSince}, when the one under way began (null: none).
+     * A confirmed booking as a re-check of the bookings' events reads it: {@code moves}, the changes of its event
+     * through the hub (moves, a cancel's removal) begun so far, and {@code movingSince}, when the one under way began
+     * (null: none). The columns keep their first names, move_count and moving_since.
      */
     public record ConfirmedBooking(Booking booking, int moves, Instant movingSince) {
 
-        /** Whether a move through the hub is under way, begun less than {@code timeout} ago (an older one's instance died). */
-        public boolean moveUnderWay(Instant now, Duration timeout) {
+        /**
+         * Whether a change of its event through the hub (a reschedule's move, a cancel's removal) is under way, begun
+         * less than {@code timeout} ago (an older one's instance died).
+         */
+        public boolean eventChangeUnderWay(Instant now, Duration timeout) {
             return movingSince != null && movingSince.plus(timeout).isAfter(now);
         }
     }
@@ -229,12 +236,13 @@ public class BookingRepository {
     }
 
     /**
-     * Records that a move of the booking's event through the hub begins, committed before Google is asked to move it
-     * (Google then shows the new time before the booking does); answers the move's number, for {@link #moveEnds}, or
-     * null when the booking is no longer confirmed or another move of it is under way, begun less than
-     * {@code timeout} ago (two moves at once could leave the event at one's time and the booking at the other's).
+     * Records that a change of the booking's event through the hub begins: a reschedule's move, or a cancel's removal,
+     * committed before Google is asked (Google then shows the new time, or no event, before the booking does).
+     * Answers the change's number, for {@link #eventChangeEnds}, or null when the booking is no longer confirmed or
+     * another change of it is under way, begun less than {@code timeout} ago (two moves at once could leave the event
+     * at one's time and the booking at the other's; a move and a cancel, a cancelled booking at the move's time).
      */
-    public Integer moveBegins(String id, Instant now, Duration timeout) {
+    public Integer eventChangeBegins(String id, Instant now, Duration timeout) {
         return transactions.execute(status -> {
             int begun = jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now WHERE id = :id "
                             + "AND status = 'CONFIRMED' AND (moving_since IS NULL OR moving_since <= :stale)")
@@ -244,10 +252,10 @@ public class BookingRepository {
         });
     }
 
-    /** The move {@code move} has committed or been undone: none is under way, unless another began meanwhile. */
-    public void moveEnds(String id, int move) {
-        jdbc.sql("UPDATE booking SET moving_since = NULL WHERE id = :id AND move_count = :move")
-                .param("id", id).param("move", move).update();
+    /** The change {@code change} has committed or been undone: none is under way, unless another began meanwhile. */
+    public void eventChangeEnds(String id, int change) {
+        jdbc.sql("UPDATE booking SET moving_since = NULL WHERE id = :id AND move_count = :change")
+                .param("id", id).param("change", change).update();
     }
 
     /** Moves a booking that is still confirmed; false when it is not (cancelled while its event was being moved). */
@@ -273,7 +281,7 @@ public class BookingRepository {
     }
 
     /**
-     * Moves a confirmed booking still as {@code read} (its time, its status reason, and no move of its event through
+     * Moves a confirmed booking still as {@code read} (its time, its status reason, and no change of its event through
      * the hub begun since) to {@code to}, with {@code reason}; false when it changed meanwhile.
      */
     public boolean moveConfirmed(ConfirmedBooking read, TimeRange to, String reason, Instant now) {
@@ -285,8 +293,8 @@ public class BookingRepository {
 
     /**
      * Sets the status reason of a booking that is still confirmed and still as {@code read}; false when it is not
-     * (cancelled, moved, a move of its event through the hub begun, or another reason written meanwhile, which a
-     * re-check would otherwise drop).
+     * (cancelled, moved, a move or cancel of its event through the hub begun, or another reason written meanwhile,
+     * which a re-check would otherwise drop).
      */
     public boolean reasonOfConfirmed(ConfirmedBooking read, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now WHERE " + STILL_AS_READ)

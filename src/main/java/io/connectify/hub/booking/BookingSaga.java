@@ -507,19 +507,40 @@ public class BookingSaga {
                 refundCancelled(booking); // a cancellation whose refund failed (the provider down): tried again
             }
             case CONFIRMED -> {
-                removeEvent(booking);
+                // Google has no event from the DELETE on, the booking is CANCELLED only once that commits: the change
+                // is recorded as under way first, as a reschedule's move is, so that a re-check of the bookings'
+                // events in between neither flags the booking as deleted in Google nor compares it at all
+                Integer change = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
+                if (change == null) {
+                    if (bookings.find(bookingId).map(b -> b.status() == BookingStatus.CONFIRMED).orElse(false)) {
+                        // a reschedule (or another cancel) of it waits for Google: asked again once that has ended
+                        throw new InvalidStateException("This booking is being moved or cancelled by another request; "
+                                + "ask again", Duration.ofSeconds(1));
+                    }
+                    return cancel(bookingId); // no longer confirmed (cancelled meanwhile): as it is now
+                }
                 boolean inTime = now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()));
-                if (inTime && booking.paymentReference() != null) {
+                boolean refund = inTime && booking.paymentReference() != null;
+                boolean cancelled;
+                try {
+                    removeEvent(booking);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
-                    if (!bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
-                            CANCELLED_CONFIRMED, now)) {
-                        return cancel(bookingId); // cancelled meanwhile: as it is now
-                    }
+                    cancelled = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED),
+                            BookingStatus.CANCELLED, refund ? CANCELLED_CONFIRMED
+                                    : inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
+                } finally {
+                    // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
+                    eventChangeEnds(bookingId, change);
+                }
+                if (!cancelled) {
+                    // cancelled meanwhile, by a cancel that took this one's change for that of a stopped instance
+                    // (older than move-timeout): as it is now
+                    return cancel(bookingId);
+                }
+                if (refund) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
-                    bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
-                            inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
                     notifyOnce(bookingId, CANCELLATION);
                 }
             }
@@ -657,15 +678,15 @@ public class BookingSaga {
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
         // Google (following it and telling the customer a second time, or flagging it)
-        Integer move = bookings.moveBegins(bookingId, now, properties.moveTimeout());
+        Integer move = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
         if (move == null) {
-            throw new InvalidStateException("This booking is being moved by another request, or is no longer "
-                    + "confirmed; ask again", Duration.ofSeconds(1));
+            throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
+                    + "longer confirmed; ask again", Duration.ofSeconds(1));
         }
         try {
             moveTo(booking, target, start, now);
         } finally {
-            moveEnds(bookingId, move);
+            eventChangeEnds(bookingId, move);
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
@@ -711,13 +732,17 @@ public class BookingSaga {
         }
     }
 
-    /** Best effort: a move left marked as under way holds re-checks off the booking only for move-timeout. */
-    private void moveEnds(String bookingId, int move) {
+    /**
+     * Best effort: a change of the booking's event (a move, a cancel's removal) left marked as under way holds
+     * re-checks, moves and cancels off the booking only for move-timeout.
+     */
+    private void eventChangeEnds(String bookingId, int change) {
         try {
-            bookings.moveEnds(bookingId, move);
+            bookings.eventChangeEnds(bookingId, change);
         } catch (RuntimeException e) {
-            log.warn("Booking {}: its move is left marked as under way ({}); re-checks of its calendar event wait for "
-                    + "it until connectify.booking.move-timeout", bookingId, e.getClass().getSimpleName());
+            log.warn("Booking {}: a change of its calendar event is left marked as under way ({}); re-checks of its "
+                    + "event, moves and cancels wait for it until connectify.booking.move-timeout", bookingId,
+                    e.getClass().getSimpleName());
         }
     }
 

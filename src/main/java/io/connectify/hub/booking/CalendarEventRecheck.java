@@ -44,10 +44,12 @@ import org.springframework.stereotype.Component;
  * (connectify.gcal.push.recheck-interval), runs it again. A run that finds every event missing, for at least
  * connectify.gcal.push.mass-deletion-threshold bookings, flags none either (outcome all-missing).
  * <p>
- * A reschedule through the hub moves the event in Google before it commits the booking's new time, so for a moment
- * the two differ as after a move in Google. A booking whose move through the hub is under way (for less than
- * connectify.booking.move-timeout) is left to the next re-check, and every move and flag is made only if the booking is
- * still as read, no move through the hub begun since: the customer hears of a reschedule once, from the reschedule.
+ * A reschedule through the hub moves the event in Google before it commits the booking's new time, and a cancel
+ * removes it before it commits CANCELLED, so for a moment the two differ as after a move or a deletion in Google. A
+ * booking whose move or cancel through the hub is under way (for less than connectify.booking.move-timeout) is left to
+ * the next re-check, not counted among those compared, and every move and flag is made only if the booking is still as
+ * read, no change of its event through the hub begun since: the customer hears of a reschedule once, from the
+ * reschedule, and a booking cancelled through the hub is never flagged as deleted in Google.
  */
 @Component("calendarEventRecheck")
 public class CalendarEventRecheck {
@@ -95,7 +97,7 @@ public class CalendarEventRecheck {
     /** One re-check of every upcoming confirmed booking; answers how many bookings it looked at. */
     public int recheck() {
         int looked = 0;
-        int compared = 0; // looked at but for those being moved through the hub
+        int compared = 0; // looked at but for those being moved or cancelled through the hub
         // deletions are flagged once the whole run has read its events: a run that fails half-way (Google down, the
         // calendar no longer listed) flags none, rather than the bookings of the pages it got through
         List<ConfirmedBooking> missing = new ArrayList<>();
@@ -105,11 +107,12 @@ public class CalendarEventRecheck {
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).booking().id()) {
                 Map<String, EventTimes> listed = listed(page);
                 for (ConfirmedBooking read : page) {
-                    if (read.moveUnderWay(clock.instant(), moveTimeout)) {
+                    if (read.eventChangeUnderWay(clock.instant(), moveTimeout)) {
                         // a reschedule through the hub: Google may show its new time before the booking does, and
-                        // the reschedule itself moves the booking and tells the customer
-                        log.info("Booking {} is being moved through the hub; its calendar event is compared by the "
-                                + "next re-check", read.booking().id());
+                        // the reschedule itself moves the booking and tells the customer; a cancel through the hub:
+                        // Google may have no event while the booking is still confirmed
+                        log.info("Booking {} is being moved or cancelled through the hub; its calendar event is "
+                                + "compared by the next re-check", read.booking().id());
                     } else {
                         if (missing(read, listed.get(read.booking().calendarEventId()))) {
                             missing.add(read);
@@ -123,7 +126,7 @@ public class CalendarEventRecheck {
             // one run at a time go on being flagged however many are missing in all
             long newlyMissing = missing.stream().map(ConfirmedBooking::booking)
                     .filter(b -> b.statusReason() == null || !b.statusReason().startsWith(DELETED)).count();
-            // (a booking being moved is not compared: among the bookings compared, every event missing)
+            // (a booking being moved or cancelled is not compared: among the bookings compared, every event missing)
             if (missing.size() == compared && newlyMissing >= massDeletionThreshold) {
                 // every event gone at once is a calendar that no longer holds the hub's events (calendar-id
                 // changed, another calendar shared), not a person deleting them all: no flag on every booking, a

@@ -247,6 +247,63 @@ class CancellationTest extends Webhooks {
         google.server().verify(1, patchRequestedFor(urlPathEqualTo(event)));
     }
 
+    @Test
+    void aCancelWhileAMoveIsUnderWayIsAskAgainBeforeGoogleIsAsked() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        // a reschedule of the booking, begun a minute ago, waits for Google's answer to its PATCH: a cancel now would
+        // delete the event the move may still patch, and leave the move's marker to be cleared by the move
+        Instant since = clock.instant().minus(Duration.ofMinutes(1));
+        underWaySince(id, since);
+
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(409);
+        assertThat(cancelled.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(cancelled.header("Retry-After")).isEqualTo("1");
+        google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(movingSince(id)).as("the move's marker, left to the move").isEqualTo(since);
+
+        // one begun longer ago than connectify.booking.move-timeout (15m): its instance died, the cancel goes ahead
+        underWaySince(id, clock.instant().minus(Duration.ofMinutes(16)));
+        Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
+        assertThat(movingSince(id)).as("no change left under way").isNull();
+    }
+
+    @Test
+    void aCancelWhoseEventGoogleFailsToDeleteLeavesNoChangeUnderWay() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+
+        Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(failed.status()).as(failed.body()).isIn(502, 503);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(movingSince(id)).as("no change left under way").isNull();
+        // so asking again (Google answering now) cancels at once, and a move is not held off either
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+    }
+
+    private Instant movingSince(String id) {
+        var since = jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> rs.getObject(1, java.time.OffsetDateTime.class)).list().get(0);
+        return since == null ? null : since.toInstant();
+    }
+
     private void underWaySince(String id, Instant since) {
         jdbc.sql("UPDATE booking SET moving_since = :since WHERE id = :id")
                 .param("since", since.atOffset(java.time.ZoneOffset.UTC)).param("id", id).update();

@@ -206,20 +206,21 @@ class PostgresMigrationTest {
         var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-08T13:00:00Z"),
                 Instant.parse("2026-12-08T14:00:00Z"));
 
-        int move = repository.moveBegins(id, now, java.time.Duration.ofMinutes(15));
+        int move = repository.eventChangeBegins(id, now, java.time.Duration.ofMinutes(15));
         assertThat(move).isEqualTo(1);
         var during = readConfirmed(id, now);
         assertThat(during.moves()).isEqualTo(1);
-        assertThat(during.moveUnderWay(now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isTrue();
-        assertThat(during.moveUnderWay(now.plusSeconds(901), java.time.Duration.ofMinutes(15))).isFalse(); // its instance died
+        assertThat(during.eventChangeUnderWay(now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isTrue();
+        // its instance died
+        assertThat(during.eventChangeUnderWay(now.plusSeconds(901), java.time.Duration.ofMinutes(15))).isFalse();
         // a second reschedule of it while the first is under way does not begin; once the first's instance has died
         // (move-timeout), it does
-        assertThat(repository.moveBegins(id, now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isNull();
+        assertThat(repository.eventChangeBegins(id, now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isNull();
         Instant later2 = now.plusSeconds(901);
-        assertThat(repository.moveBegins(id, later2, java.time.Duration.ofMinutes(15))).isEqualTo(2);
-        repository.moveEnds(id, move); // the first ends: the second is still under way
+        assertThat(repository.eventChangeBegins(id, later2, java.time.Duration.ofMinutes(15))).isEqualTo(2);
+        repository.eventChangeEnds(id, move); // the first ends: the second is still under way
         assertThat(readConfirmed(id, now).movingSince()).isEqualTo(later2);
-        repository.moveEnds(id, 2);
+        repository.eventChangeEnds(id, 2);
         assertThat(readConfirmed(id, now).movingSince()).isNull();
 
         // moves begun since the read: what it read no longer holds, though the booking's time and reason are the same

@@ -76,6 +76,10 @@ class ConfigurationValidationTest {
                 refused(StripeProperties.class, "connectify.stripe.webhook-tolerance", "0s"),
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "0"),
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "-1"),
+                refused(HttpProperties.class, "connectify.http.idempotency-claim-renewal", "0s"),
+                refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "0s"),
+                // the default renewal is 5 seconds: a claim must outlive 3 of them
+                refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "14s"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "-1d"),
                 refused(RetentionProperties.class, "connectify.retention.audit", "-1d"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "2d"),
@@ -107,6 +111,9 @@ class ConfigurationValidationTest {
         assertThat(forever.processedEvents()).isZero();
         assertThat(bind("connectify.retention", RetentionProperties.class,
                 Map.of("connectify.retention.processed-events", "3d")).processedEvents()).isEqualTo(Duration.ofDays(3));
+        assertThat(bind("connectify.http", HttpProperties.class, Map.of(
+                "connectify.http.idempotency-claim-timeout", "15s")).idempotencyClaimTimeout())
+                .isEqualTo(Duration.ofSeconds(15));
         assertThat(bind("connectify.availability", AvailabilityProperties.class,
                 Map.of("connectify.availability.buffer", "0s")).buffer()).isZero();
         // a short preparation time is fine while ASAP booking is off, or with a hold as short

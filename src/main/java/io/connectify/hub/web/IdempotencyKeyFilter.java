@@ -28,8 +28,8 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  * a timeout or a lost connection) gets the first answer again, status, body and Location, marked
  * {@code Idempotent-Replayed: true}, where it booked a second slot, sent a second SMS or opened a second payment
  * page. The same key with another request (method, path, query or body) is 409 {@code invalid-state}, and so is a
- * repeat while the first is still running. An answer that is not final (5xx, 429, or any with Retry-After: "ask
- * again") is not kept: the repeat runs again. Keys are per caller
+ * repeat while the first is still running (its claim renewed meanwhile: IdempotentRequests). An answer that is not
+ * final (5xx, 429, or any with Retry-After: "ask again") is not kept: the repeat runs again. Keys are per caller
  * (API key) and kept {@code connectify.http.idempotency-key-lifetime}. After the API key check, so an unknown
  * caller claims nothing; the Stripe operations also send Stripe a key made from it ({@link IdempotencyKeys#forStripe}).
  */
@@ -75,6 +75,7 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
                 + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
         String fingerprint = IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8), body);
 
+        ContentCachingResponseWrapper answer = new ContentCachingResponseWrapper(response);
         IdempotentRequests.Claim claim;
         try {
             claim = requests.claim(caller, key, target, fingerprint);
@@ -88,7 +89,7 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
             answerAgain(claim.held(), fingerprint, request, response);
             return;
         }
-        ContentCachingResponseWrapper answer = new ContentCachingResponseWrapper(response);
+        // from here the claim is renewed while the request runs; the finally blocks end that on every way out
         boolean done = false;
         try {
             chain.doFilter(new BufferedBodyRequest(request, body), answer);
@@ -96,18 +97,24 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
         } finally {
             try {
                 if (done && isFinal(request, answer)) {
-                    requests.answered(caller, key, claim.claim(), answer.getStatus(), answer.getContentType(),
+                    if (!requests.answered(caller, key, claim.claim(), answer.getStatus(), answer.getContentType(),
                             answer.getHeader("Location"),
-                            new String(answer.getContentAsByteArray(), StandardCharsets.UTF_8));
+                            new String(answer.getContentAsByteArray(), StandardCharsets.UTF_8))) {
+                        log.warn("The answer to Idempotency-Key request {} was not kept: its claim went unrenewed for "
+                                + "connectify.http.idempotency-claim-timeout and a repeat took it over, running the "
+                                + "request a second time; the key keeps that one's answer", target);
+                    }
                 } else {
                     requests.release(caller, key, claim.claim());
                 }
             } catch (RuntimeException notRecorded) {
-                // the answer still goes to the caller; its key stays claimed until STALE, then a repeat runs again
+                // the answer still goes to the caller; its key, no longer renewed, is taken over by a repeat once the
+                // claim timeout has passed, which runs the request again
                 log.warn("The answer to Idempotency-Key request {} could not be recorded ({})", target,
                         notRecorded.getClass().getSimpleName());
             } finally {
-                answer.copyBodyToResponse();
+                requests.ended(claim.claim());
+                answer.copyBodyToResponse(); // may fail, the caller gone: the claim has ended already
             }
         }
     }

@@ -4,11 +4,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
+import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.InvalidStateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -17,18 +22,28 @@ import org.springframework.stereotype.Component;
  * The stored answers of REST POSTs sent with an Idempotency-Key (table api_idempotency), per caller. A key is
  * claimed before its request runs, so a second request with it, even one arriving meanwhile, never runs the work a
  * second time; its answer is kept {@code connectify.http.idempotency-key-lifetime} (24 hours, as Stripe keeps its
- * own). A claim whose request never finished (its instance died) is taken over after
- * {@code connectify.http.idempotency-claim-timeout}.
+ * own). While its request runs, the instance that runs it renews its claim every
+ * {@code connectify.http.idempotency-claim-renewal} (column renewed_at, route api-renew-idempotency-claims, on every
+ * instance); a claim not renewed for {@code connectify.http.idempotency-claim-timeout} (its instance died, or could
+ * not reach the database that long) is taken over by a repeat, which runs the request again. created_at stays the
+ * time of the claim, from which its answer's lifetime counts.
  */
 @Component("idempotentRequests")
 public class IdempotentRequests {
 
     private static final Logger log = LoggerFactory.getLogger(IdempotentRequests.class);
+    /** Claims per renewal UPDATE: an IN list far below any database's limit of parameters. */
+    private static final int RENEWAL_BATCH = 500;
     private final JdbcClient jdbc;
     private final Clock clock;
     private final Duration lifetime;
-    /** connectify.http.idempotency-claim-timeout: longer than any request runs (provider timeouts and retries too). */
+    /** connectify.http.idempotency-claim-timeout: how long a claim holds without a renewal. */
     private final Duration stale;
+    /**
+     * The claims of the requests this instance is running, renewed by {@link #renewRunning}: each from its claim
+     * until {@link #ended}, which IdempotencyKeyFilter calls on every way out of the request.
+     */
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
 
     public IdempotentRequests(JdbcClient jdbc, Clock clock, HttpProperties http) {
         this.jdbc = jdbc;
@@ -38,33 +53,35 @@ public class IdempotentRequests {
     }
 
     /**
-     * Claims the key for a request: its claim (to hand to {@link #answered} or {@link #release}), or the request that
-     * holds the key (answered or still running).
+     * Claims the key for a request: its claim (to hand to {@link #answered} or {@link #release}, then to
+     * {@link #ended}; renewed until then), or the request that holds the key (answered or still running).
      */
     public Claim claim(String caller, String key, String target, String fingerprint) {
         for (int attempt = 0; attempt < 3; attempt++) {
             String claim = UUID.randomUUID().toString();
             Instant now = clock.instant();
             try {
-                jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
-                                + "VALUES (:caller, :key, :target, :fingerprint, :claim, :now)")
+                jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at, "
+                                + "renewed_at) VALUES (:caller, :key, :target, :fingerprint, :claim, :now, :now)")
                         .param("caller", caller).param("key", key).param("target", target)
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC)).update();
-                return new Claim(claim, null);
+                return renewing(claim);
             } catch (DuplicateKeyException held) {
-                // an answer past its lifetime, or a claim its request never finished, is taken over
+                // an answer past its lifetime, or a claim not renewed for the claim timeout (its instance died), is
+                // taken over; a claim made before V15 has no renewed_at (its instance did not renew): its created_at
                 int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
                                 + "claim = :claim, status = NULL, content_type = NULL, location = NULL, body = NULL, "
-                                + "created_at = :now WHERE caller = :caller AND idempotency_key = :key "
-                                + "AND (created_at < :expired OR (status IS NULL AND created_at < :stale))")
+                                + "created_at = :now, renewed_at = :now WHERE caller = :caller "
+                                + "AND idempotency_key = :key AND (created_at < :expired "
+                                + "OR (status IS NULL AND COALESCE(renewed_at, created_at) < :stale))")
                         .param("caller", caller).param("key", key).param("target", target)
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC))
                         .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
                         .param("stale", now.minus(stale).atOffset(ZoneOffset.UTC)).update();
                 if (takenOver == 1) {
-                    return new Claim(claim, null);
+                    return renewing(claim);
                 }
                 var stored = jdbc.sql("SELECT * FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key")
                         .param("caller", caller).param("key", key)
@@ -82,13 +99,21 @@ public class IdempotentRequests {
                 Duration.ofSeconds(1));
     }
 
-    /** The claimed request's answer, for its repeats; nothing when its claim was taken over meanwhile. */
-    public void answered(String caller, String key, String claim, int status, String contentType, String location,
-                         String body) {
-        jdbc.sql("UPDATE api_idempotency SET status = :status, content_type = :type, location = :location, "
+    private Claim renewing(String claim) {
+        running.add(claim);
+        return new Claim(claim, null);
+    }
+
+    /**
+     * The claimed request's answer, for its repeats: false, nothing kept, when its claim was taken over meanwhile (not
+     * renewed for the claim timeout: a repeat has run the request again, and the key keeps that one's answer).
+     */
+    public boolean answered(String caller, String key, String claim, int status, String contentType, String location,
+                            String body) {
+        return jdbc.sql("UPDATE api_idempotency SET status = :status, content_type = :type, location = :location, "
                         + "body = :body WHERE caller = :caller AND idempotency_key = :key AND claim = :claim")
                 .param("caller", caller).param("key", key).param("claim", claim).param("status", status)
-                .param("type", contentType).param("location", location).param("body", body).update();
+                .param("type", contentType).param("location", location).param("body", body).update() == 1;
     }
 
     /** Gives the key up: its request's answer is not final (5xx, 429, "ask again"), so a repeat runs it again. */
@@ -96,6 +121,52 @@ public class IdempotentRequests {
         jdbc.sql("DELETE FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key AND claim = :claim "
                         + "AND status IS NULL")
                 .param("caller", caller).param("key", key).param("claim", claim).update();
+    }
+
+    /** The claim's request has ended, however (answered, released, failed, its caller gone): no longer renewed. */
+    public void ended(String claim) {
+        if (claim != null) {
+            running.remove(claim);
+        }
+    }
+
+    /** How many claims of requests running on this instance are being renewed. */
+    public int runningClaims() {
+        return running.size();
+    }
+
+    /**
+     * Renews the claims of the requests this instance is running (route api-renew-idempotency-claims, every
+     * connectify.http.idempotency-claim-renewal): one UPDATE (one per 500 claims; the request threads are fewer). A
+     * failure is one WARN line and no more: the requests run on, the next renewal tries again, and only a claim left
+     * unrenewed for the claim timeout can be taken over. Answers how many claims it renewed.
+     */
+    public int renewRunning() {
+        List<String> claims = List.copyOf(running);
+        if (claims.isEmpty()) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        int renewed = 0;
+        try {
+            for (int from = 0; from < claims.size(); from += RENEWAL_BATCH) {
+                renewed += jdbc.sql("UPDATE api_idempotency SET renewed_at = :now WHERE claim IN (:claims) "
+                                + "AND status IS NULL")
+                        .param("now", now.atOffset(ZoneOffset.UTC))
+                        .param("claims", claims.subList(from, Math.min(claims.size(), from + RENEWAL_BATCH)))
+                        .update();
+            }
+        } catch (DataAccessException failed) {
+            // the database unreachable, or a claim's row held: the next renewal tries again; no stack trace for a
+            // state that passes (nor the SQL and its values in a message)
+            log.warn("Idempotency-Key claims of {} running request(s) not renewed ({}{}); a claim not renewed for {} "
+                            + "(connectify.http.idempotency-claim-timeout) can be taken over by a repeat, which runs its "
+                            + "request a second time", claims.size(), failed.getClass().getSimpleName(),
+                    DatabaseBusy.is(failed) ? ": a row held by another transaction past "
+                            + "connectify.database.lock-timeout" : ", " + failed.getMostSpecificCause().getClass()
+                            .getSimpleName(), stale);
+        }
+        return renewed;
     }
 
     /** Deletes the answers past their lifetime (route ops-retention-sweep). */

@@ -3,13 +3,18 @@ package io.connectify.hub.booking;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZoneId;
 import java.util.List;
 
 import io.connectify.hub.notification.Notification;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.SentNotification;
+import io.connectify.hub.support.MutableClock;
+import io.connectify.hub.web.HttpProperties;
+import io.connectify.hub.web.IdempotentRequests;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
@@ -69,7 +74,7 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15");
     }
 
     @Test
@@ -289,6 +294,37 @@ class PostgresMigrationTest {
         channels.stopped("lost-1", now);
         assertThat(channels.live("lost-1", now)).isEmpty();
         assertThat(channels.deleteExpired(expires.plusSeconds(1))).isEqualTo(3);
+    }
+
+    @Test
+    void anIdempotencyKeyClaimIsRenewedAndTakenOverOnlyOnceUnrenewedForTheClaimTimeoutOnPostgres() {
+        var clock = new MutableClock(Instant.parse("2026-11-30T07:00:00Z"));
+        var http = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofSeconds(5));
+        var instance = new IdempotentRequests(jdbc, clock, http);
+        var other = new IdempotentRequests(jdbc, clock, http);
+        String first = instance.claim("caller-pg", "key-1", "POST /x", "fp").claim();
+        String second = instance.claim("caller-pg", "key-2", "POST /x", "fp").claim();
+        // a claim made before V15, by an instance that did not renew: its created_at counts
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
+                        + "VALUES ('caller-pg', 'key-old', 'POST /x', 'fp', 'claim-before-v15', :at)")
+                .param("at", clock.instant().atOffset(ZoneOffset.UTC)).update();
+
+        clock.advance(Duration.ofSeconds(50));
+        assertThat(instance.renewRunning()).isEqualTo(2); // one UPDATE for both
+        clock.advance(Duration.ofSeconds(50)); // 100 s after the claims, 50 s after their renewal
+        assertThat(other.claim("caller-pg", "key-1", "POST /x", "fp").held()).isNotNull();
+        var oldTakenOver = other.claim("caller-pg", "key-old", "POST /x", "fp");
+        clock.advance(Duration.ofSeconds(11));
+        var firstTakenOver = other.claim("caller-pg", "key-1", "POST /x", "fp");
+
+        assertThat(oldTakenOver.claim()).as("unrenewed since its claim 100 s ago").isNotNull();
+        assertThat(firstTakenOver.claim()).as("unrenewed for 61 s").isNotNull();
+        assertThat(instance.answered("caller-pg", "key-1", first, 201, "application/json", null, "{}")).isFalse();
+        assertThat(instance.answered("caller-pg", "key-2", second, 201, "application/json", null, "{}")).isTrue();
+        instance.ended(first);
+        instance.ended(second);
+        assertThat(instance.runningClaims()).isZero();
+        assertThat(instance.renewRunning()).isZero();
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -153,6 +153,75 @@ class GoogleCalendarResilienceTest extends HubTestBase {
         google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
     }
 
+    /**
+     * Google's token endpoint limiting the hub's token requests: its rate limit, not a key refused. Retried as the
+     * Calendar API's 429 is (Retry-After honoured up to max-retry-after, a longer one not retried but passed on),
+     * then 429 rate-limited to the caller; a failure of Google for the breaker, never the hub's own limiter's
+     * rejection, and no error line sending a person to the key.
+     */
+    @ParameterizedTest(name = "Retry-After {0}")
+    @CsvSource(nullValues = "none", value = {
+            "none, 3, ",
+            "0,    3, 1",
+            "30,   1, 30"})
+    void aTokenEndpointRateLimitIsRetriedAsOneThen429(String retryAfter, int tokenRequests, String answeredRetryAfter) {
+        var limited = aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"rate_limit_exceeded\"}");
+        google.tokenEndpointAnswers(retryAfter == null ? limited : limited.withHeader("Retry-After", retryAfter));
+        ListAppender<ILoggingEvent> lines = listen(GoogleErrors.class);
+        CircuitBreaker breaker = resilience.circuitBreaker("google-calendar");
+        long failedCalls = breaker.getMetrics().getNumberOfFailedCalls();
+        long rejections = resilience.rejections("google-calendar");
+        jdbc.sql("DELETE FROM integration_audit").update();
+        try {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(429);
+            assertThat(response.json().get("type").asText()).isEqualTo("rate-limited");
+            assertThat(response.header("Retry-After")).isEqualTo(answeredRetryAfter);
+            assertThat(google.tokenRequests()).isEqualTo(tokenRequests); // test profile: max-attempts 3
+            google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(failedCalls + 1);
+            assertThat(resilience.rejections("google-calendar")).isEqualTo(rejections);
+            assertThat(jdbc.sql("SELECT outcome FROM integration_audit WHERE operation = 'gcal-get-event'")
+                    .query(String.class).list()).containsExactly("rate-limited");
+            assertThat(resilience.lastError("google-calendar")).get().satisfies(last -> {
+                assertThat(last.type()).isEqualTo("rate-limited");
+                assertThat(last.detail()).contains("token endpoint");
+            });
+            assertThat(List.copyOf(lines.list)).noneMatch(line -> line.getLevel() == Level.ERROR);
+        } finally {
+            ((Logger) LoggerFactory.getLogger(GoogleErrors.class)).detachAppender(lines);
+        }
+    }
+
+    /** A 408 of the token endpoint (its request timed out there): Google down, retried, then 502; not the key. */
+    @Test
+    void aTokenEndpointRequestTimeoutIsRetriedThen502() {
+        google.tokenEndpointAnswers(aResponse().withStatus(408).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"request_timeout\"}"));
+        ListAppender<ILoggingEvent> lines = listen(GoogleErrors.class);
+        CircuitBreaker breaker = resilience.circuitBreaker("google-calendar");
+        long failedCalls = breaker.getMetrics().getNumberOfFailedCalls();
+        try {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+            assertThat(response.json().get("detail").asText()).isEqualTo("Google's token endpoint answered HTTP 408 "
+                    + "(request_timeout)");
+            assertThat(google.tokenRequests()).isEqualTo(3);
+            google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(failedCalls + 1);
+            assertThat(List.copyOf(lines.list)).noneMatch(line -> line.getLevel() == Level.ERROR)
+                    .anySatisfy(line -> assertThat(line.getFormattedMessage())
+                            .isEqualTo("Google's token endpoint failed: Google's token endpoint answered HTTP 408 "
+                                    + "(request_timeout)"));
+        } finally {
+            ((Logger) LoggerFactory.getLogger(GoogleErrors.class)).detachAppender(lines);
+        }
+    }
+
     @Test
     void anUnreachableTokenEndpointIsRetriedThen502() {
         google.tokenEndpointAnswers(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));

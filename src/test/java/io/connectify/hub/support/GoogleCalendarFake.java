@@ -99,6 +99,25 @@ public final class GoogleCalendarFake {
     }
 
     /**
+     * What must never reach a log line or an answer: a piece of the key's private key, the key file's path, the
+     * access token the fake issues, and the signature of every signed assertion the token endpoint received so far.
+     */
+    public List<String> secrets() {
+        try {
+            String key = java.nio.file.Files.readString(keyFile);
+            String privateKey = key.substring(key.indexOf("MII"), key.indexOf("MII") + 40);
+            List<String> secrets = new java.util.ArrayList<>(List.of(privateKey, keyFile.toString(), TOKEN));
+            for (var request : server.findAll(postRequestedFor(urlPathEqualTo(TOKEN_PATH)))) {
+                String assertion = request.getBodyAsString().replaceFirst("^.*assertion=([^&]*).*$", "$1");
+                secrets.add(assertion.substring(assertion.lastIndexOf('.') + 1));
+            }
+            return secrets;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * events.watch answers as Google does: the channel asked for, with the watched resource's id and the expiration
      * asked for (echoed from the request); channels.stop answers 204.
      */

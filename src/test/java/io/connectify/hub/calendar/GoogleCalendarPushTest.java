@@ -28,6 +28,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -46,6 +50,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -605,6 +610,57 @@ class GoogleCalendarPushTest extends Webhooks {
         }
     }
 
+    /**
+     * A key Google's token endpoint refuses (revoked or deleted) meets the re-check before any Calendar call: the run
+     * fails and flags nothing (its events are no more missing than before), and the log says once what to do, with
+     * neither a secret nor a stack trace.
+     */
+    @Test
+    void aRecheckWhoseTokenIsRefusedFailsFlagsNoBookingAndSaysOnceToCheckTheKey(CapturedOutput output) {
+        // below the threshold: a run that got through to these 404s would flag both as deleted
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        google.refuseTokens(400, "invalid_grant", "Invalid JWT Signature.");
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+        int tokenRequests = google.tokenRequests();
+        ListAppender<ILoggingEvent> lines = listenToAll();
+        int logged = output.getAll().length();
+        try {
+            camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                    count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+        } finally {
+            rootLogger().detachAppender(lines);
+        }
+
+        assertThat(google.tokenRequests()).isEqualTo(tokenRequests + 1); // refused: not retried
+        google.server().verify(0, getRequestedFor(urlPathMatching(EVENTS + ".*")));
+        assertThat(ids).allSatisfy(id -> {
+            var booking = httpGet("/api/v1/bookings/" + id).json();
+            assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+            assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        });
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "all-missing")).isEqualTo(allMissing);
+        List<ILoggingEvent> logs = List.copyOf(lines.list);
+        assertThat(logs).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+                .satisfies(line -> assertThat(line.getFormattedMessage()).contains("invalid_grant")
+                        .contains("check the service account key (connectify.gcal.key-path)"));
+        assertThat(logs).allSatisfy(line -> assertThat(line.getThrowableProxy()).as(line.getFormattedMessage())
+                .isNull());
+        String log = output.getAll().substring(logged);
+        assertThat(log).doesNotContain("\tat ").doesNotContain("refused to list the events");
+        for (String secret : google.secrets()) {
+            assertThat(log).as("the logs").doesNotContain(secret);
+        }
+    }
+
     @Test
     void aRunFindingEveryEventMissingFromTheThresholdOnFlagsNoBookingAndSaysSo() {
         // three bookings (the threshold), on two pages, none of whose events the calendar holds: another calendar
@@ -773,6 +829,18 @@ class GoogleCalendarPushTest extends Webhooks {
         }
         Counter counter = search.counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** Every line logged from now on, of every logger, until detached from {@link #rootLogger()}. */
+    private static ListAppender<ILoggingEvent> listenToAll() {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        rootLogger().addAppender(lines);
+        return lines;
+    }
+
+    private static Logger rootLogger() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 
     private static List<String> smsTexts() {

@@ -29,14 +29,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.TestClockConfig;
@@ -50,7 +49,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -626,16 +624,15 @@ class GoogleCalendarPushTest extends Webhooks {
         double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
         double missing = count("connectify.gcal.bookings.events.missing", null, null);
         int tokenRequests = google.tokenRequests();
-        ListAppender<ILoggingEvent> lines = listenToAll();
         int logged = output.getAll().length();
-        try {
+        List<ILoggingEvent> logs;
+        try (LogLines lines = LogLines.all()) {
             camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
 
             await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
                     count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
             await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
-        } finally {
-            rootLogger().detachAppender(lines);
+            logs = lines.lines();
         }
 
         assertThat(google.tokenRequests()).isEqualTo(tokenRequests + 1); // refused: not retried
@@ -648,7 +645,6 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
         assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
         assertThat(count("connectify.gcal.rechecks", "outcome", "all-missing")).isEqualTo(allMissing);
-        List<ILoggingEvent> logs = List.copyOf(lines.list);
         assertThat(logs).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
                 .satisfies(line -> assertThat(line.getFormattedMessage()).contains("invalid_grant")
                         .contains("check the service account key (connectify.gcal.key-path)"));
@@ -829,18 +825,6 @@ class GoogleCalendarPushTest extends Webhooks {
         }
         Counter counter = search.counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    /** Every line logged from now on, of every logger, until detached from {@link #rootLogger()}. */
-    private static ListAppender<ILoggingEvent> listenToAll() {
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        rootLogger().addAppender(lines);
-        return lines;
-    }
-
-    private static Logger rootLogger() {
-        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
 
     private static List<String> smsTexts() {

@@ -82,6 +82,8 @@ class GoogleCalendarPushTest extends Webhooks {
     private static final String AFTERNOON = "2026-12-02T13:00:00+01:00";
     private static final String LATE_AFTERNOON = "2026-12-02T15:30:00+01:00";
     private static final String NO_EVENTS = "{\"kind\":\"calendar#events\",\"items\":[]}";
+    /** Channels whose watch failed that Google opened all the same: found sending, and stopped. */
+    private static final String ORPHANS = "connectify.gcal.push.orphan.channels";
 
     @Autowired
     ProducerTemplate camel;
@@ -143,6 +145,7 @@ class GoogleCalendarPushTest extends Webhooks {
     void aChannelNearItsExpiryIsReplacedByANewOneAndTheOldOneStopped() {
         String old = renew();
         clock.set(TestClockConfig.NOW.plus(Duration.ofDays(7)).minus(Duration.ofHours(12))); // within renew-before
+        double orphansStopped = count(ORPHANS, "outcome", "stopped");
 
         String replacement = renew();
 
@@ -155,6 +158,8 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
                 .list()).containsExactly(old);
+        assertThat(count(ORPHANS, "outcome", "stopped")).as("a replaced channel is no orphan")
+                .isEqualTo(orphansStopped);
         // the stopped channel's notifications are refused, the new one's taken
         assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
@@ -232,12 +237,17 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(current).isNotNull().isNotEqualTo(orphan);
         int watches = google.watchRequests().size();
         long requests = rechecks.requests();
+        double found = count(ORPHANS, "outcome", "found");
+        double stopped = count(ORPHANS, "outcome", "stopped");
 
         // the orphan sends (the next change in the calendar): Google's, with the token, so taken, and nothing is asked
-        // of Google on the request
+        // of Google on the request; found once, however often it sends before it is stopped
         assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
-        assertThat(rechecks.requests()).isEqualTo(requests + 1);
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(rechecks.requests()).isEqualTo(requests + 2);
         assertThat(google.stopRequests()).isEmpty();
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped);
 
         // the next look keeps the channel in place and stops the orphan, with the resource id it sent
         assertThat(renew()).isEqualTo(current);
@@ -245,11 +255,14 @@ class GoogleCalendarPushTest extends Webhooks {
             assertThat(stop.get("id").asText()).isEqualTo(orphan);
             assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
         });
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
         assertThat(google.watchRequests()).hasSize(watches);
         assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
         assertThat(renew()).isEqualTo(current);
         assertThat(google.stopRequests()).hasSize(1);
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
     }
 
     @Test
@@ -283,6 +296,8 @@ class GoogleCalendarPushTest extends Webhooks {
         // an instance that died during its watch call two hours ago, and another instance's call under way
         String dead = pendingChannel(TestClockConfig.NOW.minus(Duration.ofHours(2)));
         String underWay = pendingChannel(TestClockConfig.NOW.minus(Duration.ofMinutes(1)));
+        double found = count(ORPHANS, "outcome", "found");
+        double stopped = count(ORPHANS, "outcome", "stopped");
 
         String current = renew();
         assertThat(current).isNotIn(dead, underWay);
@@ -292,6 +307,9 @@ class GoogleCalendarPushTest extends Webhooks {
 
         assertThat(google.stopRequests()).singleElement().satisfies(stop ->
                 assertThat(stop.get("id").asText()).isEqualTo(dead));
+        // the dead one an orphan, found and stopped; the one under way, whose sync came first, neither
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
         assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(underWay, TOKEN, "exists").status()).isEqualTo(200);
         assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);

@@ -12,6 +12,7 @@ import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.GoogleCalendarGateway.EventTimes;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.calendar.GoogleCalendarPushProperties;
+import io.connectify.hub.calendar.GoogleErrors;
 import io.connectify.hub.calendar.PushMetrics;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
@@ -154,7 +155,8 @@ public class CalendarEventRecheck {
      * span) is read on its own. Google answers 404 for a calendar the hub cannot see (gone, no longer shared, another
      * calendar-id), 403 for one it may not read (its sharing) and 401 for credentials it refuses (the key): each is
      * refused again until someone acts, so that is an error. GoogleErrors has logged what a 401 or 403 asks of a
-     * person; this line names the calendar.
+     * person; this line names the calendar. A key Google's token endpoint refuses fails before any list: GoogleErrors'
+     * line, which names the key, is the only error then (the calendar was not asked, so nothing about it was refused).
      */
     private Map<String, EventTimes> listed(List<ConfirmedBooking> page) {
         try {
@@ -167,7 +169,7 @@ public class CalendarEventRecheck {
                     + "account", calendarId);
             throw e;
         } catch (ProviderException e) {
-            if (e.kind() == ProviderException.Kind.REJECTED) {
+            if (e.kind() == ProviderException.Kind.REJECTED && !GoogleErrors.keyRefused(e)) {
                 log.error("Google Calendar refused to list the events of calendar {} ({})", calendarId,
                         Causes.forLog(e));
             }

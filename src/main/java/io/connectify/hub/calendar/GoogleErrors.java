@@ -28,6 +28,8 @@ public final class GoogleErrors {
     /** What refused credentials ask of a person, whether the API or its token endpoint refused them. */
     private static final String CHECK_THE_KEY = "check the service account key (connectify.gcal.key-path): revoked, "
             + "deleted, or its account disabled";
+    /** How the detail of every failure of the token endpoint begins (no Calendar call was made). */
+    private static final String TOKEN_ENDPOINT_ANSWERED = "Google's token endpoint answered HTTP ";
 
     private GoogleErrors() {
     }
@@ -58,7 +60,7 @@ public final class GoogleErrors {
      */
     static HubException fromTokenEndpoint(TokenEndpointAnswer token) {
         int status = token.status();
-        String detail = "Google's token endpoint answered HTTP " + status
+        String detail = TOKEN_ENDPOINT_ANSWERED + status
                 + (token.error() != null ? " (" + token.error() + ")" : "");
         if (status == 429) {
             return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Google's token endpoint rate limit reached",
@@ -71,6 +73,16 @@ public final class GoogleErrors {
         // the key's token_uri answers for the key (a 404 is a token_uri of no token endpoint): the key to look at
         log.error("Google refused the hub's credentials: {}; {}", detail, CHECK_THE_KEY);
         return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+    }
+
+    /**
+     * Whether {@code failure} is Google's token endpoint refusing the hub's key (REJECTED, logged here already with
+     * what it asks of a person): no Calendar call was made, so nothing about a calendar or an event was refused.
+     */
+    public static boolean keyRefused(Throwable failure) {
+        ProviderException e = Causes.find(failure, ProviderException.class);
+        return e != null && e.kind() == Kind.REJECTED && e.getMessage() != null
+                && e.getMessage().startsWith(TOKEN_ENDPOINT_ANSWERED);
     }
 
     static HubException fromStatus(int status, String reason, Duration retryAfter) {

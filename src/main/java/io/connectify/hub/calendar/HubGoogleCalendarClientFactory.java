@@ -7,10 +7,12 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 import com.google.api.client.http.HttpRequest;
 import com.google.api.client.http.HttpRequestInitializer;
 import com.google.api.client.http.HttpResponse;
+import com.google.api.client.http.HttpStatusCodes;
 import com.google.api.client.http.HttpTransport;
 import com.google.api.client.http.HttpUnsuccessfulResponseHandler;
 import com.google.api.client.http.apache.v2.ApacheHttpTransport;
@@ -130,18 +132,42 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
         };
     }
 
-    /** The adapter's refresh-on-401, only when a retry is left to use the new token. */
+    /**
+     * The adapter's refresh-on-401, only when a retry is left to use the new token, and with a refresh that fails
+     * failing the call. The adapter's own handler logs a failed refresh (google-auth's "unable to refresh token",
+     * SEVERE, with the token endpoint's answer and the service account's address in its stack trace) and answers the
+     * 401, which then read as the Calendar API refusing the hub's token: a refusal of the key lost its error code,
+     * and a token endpoint down (5xx) was taken for a refused key, not retried. Thrown instead, the token endpoint's
+     * answer reaches GoogleErrors as it does when no 401 came first: one line, what the endpoint said, retried or not.
+     */
     private record RefreshWhileRetriesLeft(HttpCredentialsAdapter adapter) implements HttpUnsuccessfulResponseHandler {
+
+        /** RFC 6750 3.1: the token itself refused (the adapter's own test). */
+        private static final Pattern INVALID_TOKEN = Pattern.compile("\\s*error\\s*=\\s*\"?invalid_token\"?");
 
         @Override
         public boolean handleResponse(HttpRequest request, HttpResponse response, boolean supportsRetry)
                 throws IOException {
-            if (!supportsRetry) {
+            if (!supportsRetry || !tokenRefused(response)) {
                 return false;
             }
-            boolean retry = adapter.handleResponse(request, response, true);
-            request.setUnsuccessfulResponseHandler(this); // the adapter re-initialized the request with itself
-            return retry;
+            adapter.getCredentials().refresh(); // google-auth's GoogleAuthException around the endpoint's answer
+            adapter.initialize(request); // the new token; the adapter sets itself as the request's handler
+            request.setUnsuccessfulResponseHandler(this);
+            return true;
+        }
+
+        /** As HttpCredentialsAdapter decides: a Bearer challenge naming invalid_token, else any 401. */
+        private static boolean tokenRefused(HttpResponse response) {
+            List<String> challenges = response.getHeaders().getAuthenticateAsList();
+            if (challenges != null) {
+                for (String challenge : challenges) {
+                    if (challenge.startsWith("Bearer ")) {
+                        return INVALID_TOKEN.matcher(challenge).find();
+                    }
+                }
+            }
+            return response.getStatusCode() == HttpStatusCodes.STATUS_CODE_UNAUTHORIZED;
         }
     }
 

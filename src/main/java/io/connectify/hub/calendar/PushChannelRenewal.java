@@ -175,6 +175,10 @@ public class PushChannelRenewal {
             } catch (RuntimeException e) {
                 log.warn("Google Calendar push channel {} not stopped ({}); it sends until {} or the next try",
                         old.id(), Causes.forLog(e), old.expiresAt());
+                continue;
+            }
+            if (old.watchFailed()) {
+                metrics.orphanChannel("stopped");
             }
         }
     }

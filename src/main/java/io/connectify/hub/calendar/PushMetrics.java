@@ -9,9 +9,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 
 /**
- * Counters of Google Calendar push: notifications by state, channels opened (or not), re-checks run, and what they
- * found: bookings moved to follow their event, events missing (deleted or cancelled in Google), moves left to a
- * person. Rejected notifications count in {@code connectify.webhook.rejected{provider="google-calendar"}}, as every
+ * Counters of Google Calendar push: notifications by state, channels opened (or not), orphan channels (a watch request
+ * failed, yet Google opened its channel) found sending and stopped, re-checks run, and what they found: bookings moved
+ * to follow their event, events missing (deleted or cancelled in Google), moves left to a person. Rejected notifications count in {@code connectify.webhook.rejected{provider="google-calendar"}}, as every
  * provider's.
  */
 @Component
@@ -19,6 +19,7 @@ public class PushMetrics {
 
     private static final List<String> STATES = List.of("sync", "exists", "not_exists");
     private static final List<String> CHANNEL_OUTCOMES = List.of("opened", "failed");
+    private static final List<String> ORPHAN_OUTCOMES = List.of("found", "stopped");
     private static final List<String> RECHECK_OUTCOMES = List.of("completed", "failed", "all-missing");
     private static final List<String> MOVE_REFUSALS = List.of("overlap", "length", "past");
 
@@ -32,6 +33,7 @@ public class PushMetrics {
         STATES.forEach(state -> counter("connectify.gcal.push.notifications", "state", state));
         counter("connectify.gcal.push.notifications", "state", "other");
         CHANNEL_OUTCOMES.forEach(outcome -> counter("connectify.gcal.push.channels", "outcome", outcome));
+        ORPHAN_OUTCOMES.forEach(outcome -> counter("connectify.gcal.push.orphan.channels", "outcome", outcome));
         RECHECK_OUTCOMES.forEach(outcome -> counter("connectify.gcal.rechecks", "outcome", outcome));
         counter("connectify.gcal.bookings.moved", null, null);
         counter("connectify.gcal.bookings.events.missing", null, null);
@@ -46,6 +48,15 @@ public class PushMetrics {
     /** outcome: opened, failed. */
     public void channel(String outcome) {
         counter("connectify.gcal.push.channels", "outcome", outcome).increment();
+    }
+
+    /**
+     * A channel whose watch request failed (or was never answered) but which Google opened all the same, its answer
+     * lost. outcome: found (it sent a notification: its resource id recorded, once per channel), stopped (the
+     * renewal stopped it, or found it gone at Google).
+     */
+    public void orphanChannel(String outcome) {
+        counter("connectify.gcal.push.orphan.channels", "outcome", outcome).increment();
     }
 
     /**

@@ -76,6 +76,7 @@ public class PushNotificationReceiver implements Processor {
         if (channel.isPresent() && channel.get().watchFailed() && channel.get().resourceId() == null
                 && resourceId != null && resourceId.length() <= MAX_RESOURCE_ID) {
             if (channels.failedChannelSends(channelId, resourceId)) {
+                metrics.orphanChannel("found");
                 log.warn("Google Calendar push channel {} sends although its watch request failed: Google opened it, "
                         + "its answer lost; the renewal's next look stops it", channelId);
             }

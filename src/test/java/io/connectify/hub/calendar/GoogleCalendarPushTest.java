@@ -31,11 +31,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.TestClockConfig;
@@ -82,6 +85,8 @@ class GoogleCalendarPushTest extends Webhooks {
     private static final String AFTERNOON = "2026-12-02T13:00:00+01:00";
     private static final String LATE_AFTERNOON = "2026-12-02T15:30:00+01:00";
     private static final String NO_EVENTS = "{\"kind\":\"calendar#events\",\"items\":[]}";
+    /** Channels whose watch failed that Google opened all the same: found sending, and stopped. */
+    private static final String ORPHANS = "connectify.gcal.push.orphan.channels";
 
     @Autowired
     ProducerTemplate camel;
@@ -143,6 +148,7 @@ class GoogleCalendarPushTest extends Webhooks {
     void aChannelNearItsExpiryIsReplacedByANewOneAndTheOldOneStopped() {
         String old = renew();
         clock.set(TestClockConfig.NOW.plus(Duration.ofDays(7)).minus(Duration.ofHours(12))); // within renew-before
+        double orphansStopped = count(ORPHANS, "outcome", "stopped");
 
         String replacement = renew();
 
@@ -155,6 +161,8 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
                 .list()).containsExactly(old);
+        assertThat(count(ORPHANS, "outcome", "stopped")).as("a replaced channel is no orphan")
+                .isEqualTo(orphansStopped);
         // the stopped channel's notifications are refused, the new one's taken
         assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
@@ -232,12 +240,17 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(current).isNotNull().isNotEqualTo(orphan);
         int watches = google.watchRequests().size();
         long requests = rechecks.requests();
+        double found = count(ORPHANS, "outcome", "found");
+        double stopped = count(ORPHANS, "outcome", "stopped");
 
         // the orphan sends (the next change in the calendar): Google's, with the token, so taken, and nothing is asked
-        // of Google on the request
+        // of Google on the request; found once, however often it sends before it is stopped
         assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
-        assertThat(rechecks.requests()).isEqualTo(requests + 1);
+        assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(200);
+        assertThat(rechecks.requests()).isEqualTo(requests + 2);
         assertThat(google.stopRequests()).isEmpty();
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped);
 
         // the next look keeps the channel in place and stops the orphan, with the resource id it sent
         assertThat(renew()).isEqualTo(current);
@@ -245,11 +258,14 @@ class GoogleCalendarPushTest extends Webhooks {
             assertThat(stop.get("id").asText()).isEqualTo(orphan);
             assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
         });
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
         assertThat(google.watchRequests()).hasSize(watches);
         assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
         assertThat(renew()).isEqualTo(current);
         assertThat(google.stopRequests()).hasSize(1);
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
     }
 
     @Test
@@ -283,6 +299,8 @@ class GoogleCalendarPushTest extends Webhooks {
         // an instance that died during its watch call two hours ago, and another instance's call under way
         String dead = pendingChannel(TestClockConfig.NOW.minus(Duration.ofHours(2)));
         String underWay = pendingChannel(TestClockConfig.NOW.minus(Duration.ofMinutes(1)));
+        double found = count(ORPHANS, "outcome", "found");
+        double stopped = count(ORPHANS, "outcome", "stopped");
 
         String current = renew();
         assertThat(current).isNotIn(dead, underWay);
@@ -292,6 +310,9 @@ class GoogleCalendarPushTest extends Webhooks {
 
         assertThat(google.stopRequests()).singleElement().satisfies(stop ->
                 assertThat(stop.get("id").asText()).isEqualTo(dead));
+        // the dead one an orphan, found and stopped; the one under way, whose sync came first, neither
+        assertThat(count(ORPHANS, "outcome", "found")).isEqualTo(found + 1);
+        assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
         assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(underWay, TOKEN, "exists").status()).isEqualTo(200);
         assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
@@ -733,6 +754,55 @@ class GoogleCalendarPushTest extends Webhooks {
             assertThat(log).doesNotContain("refused the hub's credentials");
         } else {
             assertThat(log).doesNotContain("shared with");
+        }
+    }
+
+    /**
+     * A key Google's token endpoint refuses (revoked or deleted) meets the re-check before any Calendar call: the run
+     * fails and flags nothing (its events are no more missing than before), and the log says once what to do, with
+     * neither a secret nor a stack trace.
+     */
+    @Test
+    void aRecheckWhoseTokenIsRefusedFailsFlagsNoBookingAndSaysOnceToCheckTheKey(CapturedOutput output) {
+        // below the threshold: a run that got through to these 404s would flag both as deleted
+        List<String> ids = List.of(confirmedStripeBooking(START), confirmedStripeBooking(AFTERNOON));
+        google.stub(get(urlPathMatching(EVENTS + "/[^/]+")).willReturn(GoogleCalendarFake.error(404, "notFound")));
+        google.refuseTokens(400, "invalid_grant", "Invalid JWT Signature.");
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        double allMissing = count("connectify.gcal.rechecks", "outcome", "all-missing");
+        double missing = count("connectify.gcal.bookings.events.missing", null, null);
+        int tokenRequests = google.tokenRequests();
+        int logged = output.getAll().length();
+        List<ILoggingEvent> logs;
+        try (LogLines lines = LogLines.all()) {
+            camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                    count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+            logs = lines.lines();
+        }
+
+        assertThat(google.tokenRequests()).isEqualTo(tokenRequests + 1); // refused: not retried
+        google.server().verify(0, getRequestedFor(urlPathMatching(EVENTS + ".*")));
+        assertThat(ids).allSatisfy(id -> {
+            var booking = httpGet("/api/v1/bookings/" + id).json();
+            assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+            assertThat(booking.path("statusReason").asText()).doesNotStartWith("calendar event");
+        });
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "all-missing")).isEqualTo(allMissing);
+        assertThat(logs).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+                .satisfies(line -> assertThat(line.getFormattedMessage()).contains("invalid_grant")
+                        .contains("check the service account key (connectify.gcal.key-path)"));
+        assertThat(logs).allSatisfy(line -> assertThat(line.getThrowableProxy()).as(line.getFormattedMessage())
+                .isNull());
+        String log = output.getAll().substring(logged);
+        assertThat(log).doesNotContain("\tat ").doesNotContain("refused to list the events");
+        for (String secret : google.secrets()) {
+            assertThat(log).as("the logs").doesNotContain(secret);
         }
     }
 

@@ -43,6 +43,7 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(queried).contains("camel_exchanges_total", "resilience4j_circuitbreaker_state",
                 "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth",
                 "connectify_gcal_rechecks_total", "connectify_gcal_push_channels_total",
+                "connectify_gcal_push_orphan_channels_total",
                 "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total");
         for (String metric : queried) {
             assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");

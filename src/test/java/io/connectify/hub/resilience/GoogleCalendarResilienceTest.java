@@ -13,25 +13,18 @@ import static io.connectify.hub.support.GoogleCalendarFake.error;
 import static io.connectify.hub.support.GoogleCalendarFake.eventJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.util.List;
-
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.calendar.GoogleErrors;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.LogLines;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.slf4j.LoggerFactory;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -109,12 +102,10 @@ class GoogleCalendarResilienceTest extends HubTestBase {
             "401 | invalid_client      | The OAuth client was not found.",
             "400 | unauthorized_client | Client is unauthorized to retrieve access tokens using this method."})
     void aKeyTheTokenEndpointRefusesIs502NotRetriedAndLoggedOnceAsTheKey(int status, String error,
-                                                                         String description, CapturedOutput output)
-            throws Exception {
+                                                                         String description, CapturedOutput output) {
         google.refuseTokens(status, error, description);
-        ListAppender<ILoggingEvent> lines = listen(GoogleErrors.class);
         int logged = output.getAll().length();
-        try {
+        try (LogLines lines = LogLines.of(GoogleErrors.class)) {
             var response = httpGet("/api/v1/calendar/events/abc123def456");
 
             assertThat(response.status()).isEqualTo(502);
@@ -122,22 +113,82 @@ class GoogleCalendarResilienceTest extends HubTestBase {
             assertThat(response.json().get("detail").asText()).contains("token endpoint").contains(error);
             assertThat(google.tokenRequests()).isEqualTo(1);
             google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
-            assertThat(List.copyOf(lines.list)).filteredOn(line -> line.getLevel() == Level.ERROR).singleElement()
+            assertThat(lines.errors()).singleElement()
                     .satisfies(line -> assertThat(line.getFormattedMessage())
                             .contains("refused the hub's credentials").contains(error)
                             .contains("check the service account key (connectify.gcal.key-path)"));
-            String keyFile = Files.readString(google.keyFile());
-            String privateKey = keyFile.substring(keyFile.indexOf("MII"), keyFile.indexOf("MII") + 40);
-            String assertion = google.server().findAll(postRequestedFor(urlPathEqualTo(GoogleCalendarFake.TOKEN_PATH)))
-                    .get(0).getBodyAsString().replaceFirst("^.*assertion=([^&]*).*$", "$1");
-            String signature = assertion.substring(assertion.lastIndexOf('.') + 1);
-            for (String secret : List.of(privateKey, signature, google.keyFile().toString(), GoogleCalendarFake.TOKEN)) {
+            for (String secret : google.secrets()) {
                 assertThat(output.getAll().substring(logged)).as("the logs").doesNotContain(secret);
                 assertThat(response.body()).doesNotContain(secret);
             }
-        } finally {
-            ((Logger) LoggerFactory.getLogger(GoogleErrors.class)).detachAppender(lines);
         }
+    }
+
+    /**
+     * The Calendar API refuses the hub's token (401, invalid_token: the key revoked since it was issued), and the
+     * token endpoint then refuses the key on the refresh: the hub says so once, as the key's fault with the endpoint's
+     * error code, and google-auth's own "unable to refresh token" line (java.util.logging, SEVERE, with a stack trace
+     * holding the endpoint's answer, the token URL and the service account's address) is not logged beside it.
+     */
+    @Test
+    void aTokenRefusedOnItsRefreshAfterA401IsLoggedOnceAsTheKeyAndNotAgainByGoogleAuth(CapturedOutput output) {
+        google.grantTheNextTokenThen(GoogleCalendarFake.tokenRefusal(400, "invalid_grant", "Invalid JWT Signature."));
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(tokenRefused()));
+        int logged = output.getAll().length();
+        try (LogLines lines = LogLines.all()) {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+            assertThat(response.json().get("detail").asText())
+                    .isEqualTo("Google's token endpoint answered HTTP 400 (invalid_grant)");
+            google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(google.tokenRequests()).isEqualTo(2); // the token the call was made with, and its refresh
+            assertThat(lines.errors()).singleElement().satisfies(line -> {
+                assertThat(line.getLoggerName()).isEqualTo(GoogleErrors.class.getName());
+                assertThat(line.getFormattedMessage()).isEqualTo("Google refused the hub's credentials: Google's "
+                        + "token endpoint answered HTTP 400 (invalid_grant); check the service account key "
+                        + "(connectify.gcal.key-path): revoked, deleted, or its account disabled");
+            });
+            assertThat(lines.lines()).noneMatch(line -> line.getLoggerName().startsWith("com.google"))
+                    .allSatisfy(line -> assertThat(line.getThrowableProxy()).as(line.getFormattedMessage()).isNull());
+            String log = output.getAll().substring(logged);
+            assertThat(log).doesNotContain("unable to refresh token").doesNotContain("\tat ");
+            for (String secret : google.secrets()) {
+                assertThat(log).as("the logs").doesNotContain(secret);
+                assertThat(response.body()).doesNotContain(secret);
+            }
+        }
+    }
+
+    /**
+     * The token endpoint down when the hub refreshes a token the Calendar API refused: Google down, retried, not a
+     * key to replace (google-auth's handler logged the failed refresh and answered the 401, which read as a refused
+     * key: not retried, an ERROR sending a person to a key that may be fine).
+     */
+    @Test
+    void aTokenEndpointServerErrorOnTheRefreshAfterA401IsRetriedNotTakenForARefusedKey() {
+        google.grantTheNextTokenThen(aResponse().withStatus(503).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"internal_failure\"}"));
+        google.stub(get(urlPathEqualTo(EVENT_PATH)).willReturn(tokenRefused()));
+        try (LogLines lines = LogLines.all()) {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+            assertThat(response.json().get("detail").asText())
+                    .isEqualTo("Google's token endpoint answered HTTP 503 (internal_failure)");
+            // the call's token and its refresh, then a token request per retry (test profile: max-attempts 3)
+            assertThat(google.tokenRequests()).isEqualTo(4);
+            google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(lines.errors()).isEmpty();
+        }
+    }
+
+    /** The Calendar API's answer to a token it no longer takes. */
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder tokenRefused() {
+        return error(401, "authError").withHeader("WWW-Authenticate",
+                "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"");
     }
 
     @Test
@@ -153,6 +204,69 @@ class GoogleCalendarResilienceTest extends HubTestBase {
         google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
     }
 
+    /**
+     * Google's token endpoint limiting the hub's token requests: its rate limit, not a key refused. Retried as the
+     * Calendar API's 429 is (Retry-After honoured up to max-retry-after, a longer one not retried but passed on),
+     * then 429 rate-limited to the caller; a failure of Google for the breaker, never the hub's own limiter's
+     * rejection, and no error line sending a person to the key.
+     */
+    @ParameterizedTest(name = "Retry-After {0}")
+    @CsvSource(nullValues = "none", value = {
+            "none, 3, ",
+            "0,    3, 1",
+            "30,   1, 30"})
+    void aTokenEndpointRateLimitIsRetriedAsOneThen429(String retryAfter, int tokenRequests, String answeredRetryAfter) {
+        var limited = aResponse().withStatus(429).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"rate_limit_exceeded\"}");
+        google.tokenEndpointAnswers(retryAfter == null ? limited : limited.withHeader("Retry-After", retryAfter));
+        CircuitBreaker breaker = resilience.circuitBreaker("google-calendar");
+        long failedCalls = breaker.getMetrics().getNumberOfFailedCalls();
+        long rejections = resilience.rejections("google-calendar");
+        jdbc.sql("DELETE FROM integration_audit").update();
+        try (LogLines lines = LogLines.of(GoogleErrors.class)) {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(429);
+            assertThat(response.json().get("type").asText()).isEqualTo("rate-limited");
+            assertThat(response.header("Retry-After")).isEqualTo(answeredRetryAfter);
+            assertThat(google.tokenRequests()).isEqualTo(tokenRequests); // test profile: max-attempts 3
+            google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(failedCalls + 1);
+            assertThat(resilience.rejections("google-calendar")).isEqualTo(rejections);
+            assertThat(jdbc.sql("SELECT outcome FROM integration_audit WHERE operation = 'gcal-get-event'")
+                    .query(String.class).list()).containsExactly("rate-limited");
+            assertThat(resilience.lastError("google-calendar")).get().satisfies(last -> {
+                assertThat(last.type()).isEqualTo("rate-limited");
+                assertThat(last.detail()).contains("token endpoint");
+            });
+            assertThat(lines.errors()).isEmpty();
+        }
+    }
+
+    /** A 408 of the token endpoint (its request timed out there): Google down, retried, then 502; not the key. */
+    @Test
+    void aTokenEndpointRequestTimeoutIsRetriedThen502() {
+        google.tokenEndpointAnswers(aResponse().withStatus(408).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"request_timeout\"}"));
+        CircuitBreaker breaker = resilience.circuitBreaker("google-calendar");
+        long failedCalls = breaker.getMetrics().getNumberOfFailedCalls();
+        try (LogLines lines = LogLines.of(GoogleErrors.class)) {
+            var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
+            assertThat(response.json().get("detail").asText()).isEqualTo("Google's token endpoint answered HTTP 408 "
+                    + "(request_timeout)");
+            assertThat(google.tokenRequests()).isEqualTo(3);
+            google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
+            assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isEqualTo(failedCalls + 1);
+            assertThat(lines.errors()).isEmpty();
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .isEqualTo("Google's token endpoint failed: Google's token endpoint answered HTTP 408 "
+                            + "(request_timeout)"));
+        }
+    }
+
     @Test
     void anUnreachableTokenEndpointIsRetriedThen502() {
         google.tokenEndpointAnswers(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
@@ -163,13 +277,6 @@ class GoogleCalendarResilienceTest extends HubTestBase {
         assertThat(response.json().get("type").asText()).isEqualTo("provider-error");
         assertThat(google.tokenRequests()).isEqualTo(3);
         google.server().verify(0, getRequestedFor(urlPathEqualTo(EVENT_PATH)));
-    }
-
-    private static ListAppender<ILoggingEvent> listen(Class<?> logger) {
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        ((Logger) LoggerFactory.getLogger(logger)).addAppender(lines);
-        return lines;
     }
 
     @Test

@@ -22,6 +22,7 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.extension.Parameters;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 
 /**
@@ -71,10 +72,13 @@ public final class GoogleCalendarFake {
         server.resetAll();
         // a token within google-auth's 3-minute expiry margin: the hub asks for a new one before every call (Google's
         // last an hour), so a test that refuses tokens meets the hub's next call, whatever an earlier test left cached
-        server.stubFor(post(urlPathEqualTo(TOKEN_PATH))
-                .willReturn(okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":60}")));
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(tokenGranted()));
         busy();
         watchAnswers();
+    }
+
+    private static ResponseDefinitionBuilder tokenGranted() {
+        return okJson("{\"access_token\":\"" + TOKEN + "\",\"token_type\":\"Bearer\",\"expires_in\":60}");
     }
 
     /**
@@ -83,9 +87,24 @@ public final class GoogleCalendarFake {
      * 401 {@code invalid_client}); the Calendar API is never reached.
      */
     public void refuseTokens(int status, String error, String description) {
-        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(aResponse().withStatus(status)
-                .withHeader("Content-Type", "application/json; charset=utf-8")
-                .withBody("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}")));
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(tokenRefusal(status, error, description)));
+    }
+
+    /** The token endpoint's refusal of a key (RFC 6749 5.2). */
+    public static ResponseDefinitionBuilder tokenRefusal(int status, String error, String description) {
+        return aResponse().withStatus(status).withHeader("Content-Type", "application/json; charset=utf-8")
+                .withBody("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}");
+    }
+
+    /**
+     * The next token request is granted, every later one answered so ({@link #tokenRefusal}, a server error): the hub
+     * holds a token, which the Calendar API may then refuse (401, a key revoked since) before it expires.
+     */
+    public void grantTheNextTokenThen(ResponseDefinitionBuilder answer) {
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).inScenario("token").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(tokenGranted()).willSetStateTo("answered"));
+        server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).inScenario("token").whenScenarioStateIs("answered")
+                .willReturn(answer));
     }
 
     /** The token endpoint answers so (a server error, a fault): it failed, the key was not judged. */
@@ -96,6 +115,25 @@ public final class GoogleCalendarFake {
     /** The token requests received so far. */
     public int tokenRequests() {
         return server.findAll(postRequestedFor(urlPathEqualTo(TOKEN_PATH))).size();
+    }
+
+    /**
+     * What must never reach a log line or an answer: a piece of the key's private key, the key file's path, the
+     * access token the fake issues, and the signature of every signed assertion the token endpoint received so far.
+     */
+    public List<String> secrets() {
+        try {
+            String key = java.nio.file.Files.readString(keyFile);
+            String privateKey = key.substring(key.indexOf("MII"), key.indexOf("MII") + 40);
+            List<String> secrets = new java.util.ArrayList<>(List.of(privateKey, keyFile.toString(), TOKEN));
+            for (var request : server.findAll(postRequestedFor(urlPathEqualTo(TOKEN_PATH)))) {
+                String assertion = request.getBodyAsString().replaceFirst("^.*assertion=([^&]*).*$", "$1");
+                secrets.add(assertion.substring(assertion.lastIndexOf('.') + 1));
+            }
+            return secrets;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**

@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
 /**
  * Counters of Google Calendar push: notifications by state, channels opened (or not), orphan channels (a watch request
  * failed, yet Google opened its channel) found sending and stopped, re-checks run, and what they found: bookings moved
- * to follow their event, events missing (deleted or cancelled in Google), moves left to a person. Rejected notifications count in {@code connectify.webhook.rejected{provider="google-calendar"}}, as every
- * provider's.
+ * to follow their event, events missing (deleted or cancelled in Google), moves left to a person. Rejected
+ * notifications count in {@code connectify.webhook.rejected{provider="google-calendar"}}, as every provider's.
  */
 @Component
 public class PushMetrics {

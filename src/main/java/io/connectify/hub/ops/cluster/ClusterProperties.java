@@ -26,4 +26,24 @@ public record ClusterProperties(String memberId, Duration leaseTtl, Duration hea
                     + "its renewals and the singleton routes move from instance to instance");
         }
     }
+
+    /**
+     * How much of its lease a leader keeps when it gives the lease up because another transaction holds the lease's
+     * row ({@link ClusterLeaseRepository}): a lock timeout for the renewal retried at once, a heartbeat to stop the
+     * singleton routes. The lease must be longer. The lock timeout is another record's
+     * ({@code connectify.database}), so this is checked where both are bound, as the lease repository is made (a
+     * bean method: it runs with Spring AOT's bean definitions too).
+     */
+    Duration giveUpMargin(Duration lockTimeout) {
+        Duration margin = lockTimeout.plus(heartbeat);
+        if (leaseTtl.compareTo(margin) <= 0) {
+            throw new IllegalArgumentException("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
+                    + "connectify.database.lock-timeout (" + lockTimeout + ") + connectify.cluster.heartbeat ("
+                    + heartbeat + ") = " + margin + ": a leader whose lease row another transaction holds gives the "
+                    + "lease up once no more than that is left of it, so it would give it up at once at every held "
+                    + "row, and its renewal, a heartbeat after the last and waiting up to a lock timeout for the row, "
+                    + "would fail only once the lease had run out, when another instance may have taken it");
+        }
+        return margin;
+    }
 }

@@ -92,7 +92,10 @@ class ConfigurationValidationTest {
                 refused(RetentionProperties.class, "connectify.retention.audit", "-1d"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "2d"),
                 refused(ClusterProperties.class, "connectify.cluster.heartbeat", "10s"),
-                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"));
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"),
+                // Spring Integration takes the lease's TTL as an int of milliseconds, the heartbeat in whole ones
+                refused(ClusterProperties.class, "connectify.cluster.lease-ttl", "25d"),
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"));
     }
 
     @ParameterizedTest(name = "{1}={2}")

@@ -16,9 +16,24 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.cluster")
 public record ClusterProperties(String memberId, Duration leaseTtl, Duration heartbeat, Duration initialDelay) {
 
+    /** Spring Integration's lease table takes its TTL as a 32-bit count of milliseconds. */
+    private static final Duration LONGEST_LEASE = Duration.ofMillis(Integer.MAX_VALUE);
+
     public ClusterProperties {
         PropertyChecks.positive("connectify.cluster.lease-ttl", leaseTtl, "how long a lease outlives its renewal");
         PropertyChecks.positive("connectify.cluster.heartbeat", heartbeat, "how often the leader renews its lease");
+        if (leaseTtl.compareTo(LONGEST_LEASE) > 0) {
+            // cast to an int, 25d was a negative TTL, every lease expired: each member took it from the leader at
+            // its next attempt, and the leader took it back at its next renewal, both leading
+            throw new IllegalArgumentException("connectify.cluster.lease-ttl must be at most "
+                    + LONGEST_LEASE.toDays() + "d (the lease table takes whole milliseconds as a 32-bit count), not "
+                    + leaseTtl);
+        }
+        if (heartbeat.compareTo(Duration.ofMillis(1)) < 0) {
+            // the leader election takes whole milliseconds: 0 renewed the lease, and asked for it, in a busy loop
+            throw new IllegalArgumentException("connectify.cluster.heartbeat must be at least 1ms (the leader "
+                    + "election takes whole milliseconds; 0 would renew the lease without a pause), not " + heartbeat);
+        }
         if (heartbeat.compareTo(leaseTtl) >= 0) {
             // the lease would run out before the leader renews it: another instance takes it, and two lead in turns
             throw new IllegalArgumentException("connectify.cluster.heartbeat (" + heartbeat + ") must be shorter than "

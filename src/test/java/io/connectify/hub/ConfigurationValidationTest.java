@@ -10,20 +10,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import javax.sql.DataSource;
+
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingProperties;
 import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.ops.DatabaseProperties;
 import io.connectify.hub.ops.DeadLetterProperties;
 import io.connectify.hub.ops.RetentionProperties;
+import io.connectify.hub.ops.cluster.ClusterConfig;
 import io.connectify.hub.ops.cluster.ClusterProperties;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.payment.stripe.StripeProperties;
 import io.connectify.hub.web.HttpProperties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.assertj.core.util.Throwables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -31,9 +37,15 @@ import org.springframework.boot.context.properties.source.ConfigurationPropertyS
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseBuilder;
+import org.springframework.jdbc.datasource.embedded.EmbeddedDatabaseType;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Values the hub cannot work with stop the start, with a message naming the property, where before they were taken
@@ -84,7 +96,10 @@ class ConfigurationValidationTest {
                 refused(RetentionProperties.class, "connectify.retention.audit", "-1d"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "2d"),
                 refused(ClusterProperties.class, "connectify.cluster.heartbeat", "10s"),
-                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"));
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"),
+                // Spring Integration takes the lease's TTL as an int of milliseconds, the heartbeat in whole ones
+                refused(ClusterProperties.class, "connectify.cluster.lease-ttl", "25d"),
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"));
     }
 
     @ParameterizedTest(name = "{1}={2}")
@@ -149,6 +164,60 @@ class ConfigurationValidationTest {
 
     @EnableConfigurationProperties(BookingProperties.class)
     static class BookingOnly {
+    }
+
+    /**
+     * Two property classes, so checked as the lease's beans are made, not as either is bound. Defaults: lease-ttl 10s,
+     * heartbeat 2s, lock-timeout 2s.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+            "connectify.cluster.lease-ttl=4s, connectify.cluster.heartbeat=2s, PT4S, PT2S, PT2S",
+            "connectify.database.lock-timeout=8s, connectify.cluster.lease-ttl=10s, PT10S, PT8S, PT2S",
+            // each well below the lease, which the heartbeat's own check takes
+            "connectify.database.lock-timeout=7s, connectify.cluster.heartbeat=3s, PT10S, PT7S, PT3S"})
+    void aLeaseNoLongerThanTheLockTimeoutAndAHeartbeatStopsTheStart(String one, String other, String leaseTtl,
+                                                                    String lockTimeout, String heartbeat) {
+        cluster().withPropertyValues(one, other)
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
+                                + "connectify.database.lock-timeout (" + lockTimeout + ") + "
+                                + "connectify.cluster.heartbeat (" + heartbeat + ")"));
+    }
+
+    @Test
+    void aLeaseJustLongerThanTheLockTimeoutAndAHeartbeatIsTaken() {
+        cluster().withPropertyValues("connectify.cluster.lease-ttl=4001ms")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    /** The lease's beans, as the hub makes them at start, on an in-memory H2 holding the lease table. */
+    private static ApplicationContextRunner cluster() {
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(ClusterOnly.class);
+    }
+
+    @EnableConfigurationProperties({ClusterProperties.class, DatabaseProperties.class})
+    @Import(ClusterConfig.class)
+    static class ClusterOnly {
+
+        @Bean
+        DataSource dataSource() {
+            return new EmbeddedDatabaseBuilder().setType(EmbeddedDatabaseType.H2).generateUniqueName(true)
+                    .addScript("db/migration/V6__cluster_leases.sql").build();
+        }
+
+        @Bean
+        PlatformTransactionManager transactionManager(DataSource dataSource) {
+            return new DataSourceTransactionManager(dataSource);
+        }
+
+        @Bean
+        CamelContext camelContext() {
+            return new DefaultCamelContext();
+        }
     }
 
     private static Arguments refused(Class<?> type, String property, String value) {

@@ -16,14 +16,49 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.cluster")
 public record ClusterProperties(String memberId, Duration leaseTtl, Duration heartbeat, Duration initialDelay) {
 
+    /** Spring Integration's lease table takes its TTL as a 32-bit count of milliseconds. */
+    private static final Duration LONGEST_LEASE = Duration.ofMillis(Integer.MAX_VALUE);
+
     public ClusterProperties {
         PropertyChecks.positive("connectify.cluster.lease-ttl", leaseTtl, "how long a lease outlives its renewal");
         PropertyChecks.positive("connectify.cluster.heartbeat", heartbeat, "how often the leader renews its lease");
+        if (leaseTtl.compareTo(LONGEST_LEASE) > 0) {
+            // cast to an int, 25d was a negative TTL, every lease expired: each member took it from the leader at
+            // its next attempt, and the leader took it back at its next renewal, both leading
+            throw new IllegalArgumentException("connectify.cluster.lease-ttl must be at most "
+                    + LONGEST_LEASE.toDays() + "d (the lease table takes whole milliseconds as a 32-bit count), not "
+                    + leaseTtl);
+        }
+        if (heartbeat.compareTo(Duration.ofMillis(1)) < 0) {
+            // the leader election takes whole milliseconds: 0 renewed the lease, and asked for it, in a busy loop
+            throw new IllegalArgumentException("connectify.cluster.heartbeat must be at least 1ms (the leader "
+                    + "election takes whole milliseconds; 0 would renew the lease without a pause), not " + heartbeat);
+        }
         if (heartbeat.compareTo(leaseTtl) >= 0) {
             // the lease would run out before the leader renews it: another instance takes it, and two lead in turns
             throw new IllegalArgumentException("connectify.cluster.heartbeat (" + heartbeat + ") must be shorter than "
                     + "connectify.cluster.lease-ttl (" + leaseTtl + "): the leader's lease would expire between "
                     + "its renewals and the singleton routes move from instance to instance");
         }
+    }
+
+    /**
+     * How much of its lease a leader keeps when it gives the lease up because another transaction holds the lease's
+     * row ({@link ClusterLeaseRepository}): a lock timeout for the renewal retried at once, a heartbeat to stop the
+     * singleton routes. The lease must be longer. The lock timeout is another record's
+     * ({@code connectify.database}), so this is checked where both are bound, as the lease repository is made (a
+     * bean method: it runs with Spring AOT's bean definitions too).
+     */
+    Duration giveUpMargin(Duration lockTimeout) {
+        Duration margin = lockTimeout.plus(heartbeat);
+        if (leaseTtl.compareTo(margin) <= 0) {
+            throw new IllegalArgumentException("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
+                    + "connectify.database.lock-timeout (" + lockTimeout + ") + connectify.cluster.heartbeat ("
+                    + heartbeat + ") = " + margin + ": a leader whose lease row another transaction holds gives the "
+                    + "lease up once no more than that is left of it, so it would give it up at once at every held "
+                    + "row, and its renewal, a heartbeat after the last and waiting up to a lock timeout for the row, "
+                    + "would fail only once the lease had run out, when another instance may have taken it");
+        }
+        return margin;
     }
 }

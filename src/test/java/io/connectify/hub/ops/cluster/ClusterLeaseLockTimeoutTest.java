@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,7 +27,9 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.RoutePolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
@@ -39,13 +42,17 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.integration.util.UUIDConverter;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
- * The lease of the singleton routes on PostgreSQL, whose lock timeout Spring 6 leaves uncategorized, while another
- * transaction holds the lease's row longer than connectify.database.lock-timeout: the leader waits for it and keeps
- * leading (its singleton routes run on) while its lease lasts, and renews the lease once the row is free; held
- * longer, the leader stops leading before its lease runs out, so no other member can take the lease while it still
- * leads. A stopped member, leader or follower, does not wait for the held row beyond its lease.
+ * The lease of the singleton routes while another transaction holds the lease's row longer than
+ * connectify.database.lock-timeout: the leader waits for it and keeps leading (its singleton routes run on) while its
+ * lease lasts, and renews the lease once the row is free; held longer, the leader stops leading before its lease runs
+ * out, so no other member can take the lease while it still leads. A stopped member, leader or follower, does not wait
+ * for the held row beyond its lease. On both databases the hub runs on, which report the held row differently: the
+ * embedded H2 file (its default) as error 50200, SQLState HYT00, a SQLTimeoutException that Spring 6 translates to a
+ * QueryTimeoutException, which JdbcLock already retries as transient; PostgreSQL as SQLState 55P03, which Spring 6
+ * leaves uncategorized.
  */
 class ClusterLeaseLockTimeoutTest {
 
@@ -54,6 +61,8 @@ class ClusterLeaseLockTimeoutTest {
     /** Set where a test holds the row longer than the lease lasts; application.yaml's 10s otherwise. */
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
     private static EmbeddedPostgres postgres;
+    @TempDir
+    static Path h2Directory;
 
     @BeforeAll
     static void start() throws IOException {
@@ -65,13 +74,14 @@ class ClusterLeaseLockTimeoutTest {
         postgres.close();
     }
 
-    @Test
-    void aLeaderWhoseLeaseRowIsHeldPastTheLockTimeoutKeepsLeadingAndItsSingletonRoutesRunOn() {
-        hub().run(context -> {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void aLeaderWhoseLeaseRowIsHeldPastTheLockTimeoutKeepsLeadingAndItsSingletonRoutesRunOn(Database database) {
+        hub(database).run(context -> {
             CamelContext camel = leading(context);
 
             Timestamp renewedBefore;
-            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+            try (HeldLeaseRow held = HeldLeaseRow.hold(database)) {
                 assertThat(held.member()).isEqualTo(MEMBER);
                 renewedBefore = held.renewed();
                 // five lock timeouts, several heartbeats: each renewal of the leader waits for the row and gives up
@@ -86,14 +96,16 @@ class ClusterLeaseLockTimeoutTest {
         });
     }
 
-    @Test
-    void aLeaderWhoseLeaseRowIsHeldLongerThanItsLeaseLastsStopsLeadingBeforeTheLeaseRunsOutAndLeadsAgainOnceTheRowIsFree() {
-        hub().withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void aLeaderWhoseLeaseRowIsHeldLongerThanItsLeaseLastsStopsLeadingBeforeTheLeaseRunsOutAndLeadsAgainOnceTheRowIsFree(
+            Database database) {
+        hub(database).withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
             CamelContext camel = leading(context);
             CamelClusterView view = context.getBean(DatabaseClusterService.class).getView(ClusterConfig.SINGLETONS);
 
             Timestamp renewedBefore;
-            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+            try (HeldLeaseRow held = HeldLeaseRow.hold(database)) {
                 assertThat(held.member()).isEqualTo(MEMBER);
                 renewedBefore = held.renewed();
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).atMost(SHORT_TTL.plusSeconds(1))
@@ -111,12 +123,13 @@ class ClusterLeaseLockTimeoutTest {
         });
     }
 
-    @Test
-    void aLeaderStoppedWhileItsLeaseRowIsHeldWaitsForTheRowNoLongerThanItsLeaseLasts() {
-        hub().withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void aLeaderStoppedWhileItsLeaseRowIsHeldWaitsForTheRowNoLongerThanItsLeaseLasts(Database database) {
+        hub(database).withPropertyValues("connectify.cluster.lease-ttl=" + SHORT_TTL.toMillis() + "ms").run(context -> {
             CamelContext camel = leading(context);
 
-            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+            try (HeldLeaseRow held = HeldLeaseRow.hold(database)) {
                 assertThat(held.member()).isEqualTo(MEMBER);
                 camel.stop(); // releases the lease: a DELETE of the held row
 
@@ -124,7 +137,7 @@ class ClusterLeaseLockTimeoutTest {
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                         .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(SHORT_TTL.plusSeconds(2))
                         .until(() -> {
-                            boolean waiting = waitingForALock();
+                            boolean waiting = database.waitingForALock();
                             if (waiting) {
                                 lastWaiting.set(now());
                             }
@@ -135,9 +148,10 @@ class ClusterLeaseLockTimeoutTest {
         });
     }
 
-    @Test
-    void aFollowerWaitingForAnExpiredLeaseWhoseRowIsHeldCanBeStopped() {
-        hub().run(context -> {
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void aFollowerWaitingForAnExpiredLeaseWhoseRowIsHeldCanBeStopped(Database database) {
+        hub(database).run(context -> {
             CamelContext camel = withSingletonRoute(context);
             // a dead member's lease, long run out: the hub waits for its row to take it over
             JdbcClient.create(context.getBean(DataSource.class)).sql("INSERT INTO CLUSTER_LOCK "
@@ -146,17 +160,16 @@ class ClusterLeaseLockTimeoutTest {
                     .param("key", UUIDConverter.getUUID(ClusterConfig.SINGLETONS).toString())
                     .param("renewed", Timestamp.valueOf(now().minusHours(1)))
                     .update();
-            try (HeldLeaseRow held = HeldLeaseRow.hold()) {
+            try (HeldLeaseRow held = HeldLeaseRow.hold(database)) {
                 assertThat(held.member()).isEqualTo("dead-member");
                 camel.start();
-                await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5))
-                        .until(ClusterLeaseLockTimeoutTest::waitingForALock);
+                await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5)).until(database::waitingForALock);
                 assertThat(started(camel)).isFalse();
 
                 camel.stop();
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                         .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(Duration.ofSeconds(2))
-                        .until(() -> !waitingForALock());
+                        .until(() -> !database.waitingForALock());
             }
         });
     }
@@ -195,19 +208,12 @@ class ClusterLeaseLockTimeoutTest {
     private record Lease(String member, Timestamp renewed) {
     }
 
-    /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
-    private static boolean waitingForALock() {
-        return JdbcClient.create(postgres.getPostgresDatabase())
-                .sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-                .query(Integer.class).single() > 0;
-    }
-
     /** As DefaultLockRepository writes CREATED_DATE: UTC, from the member's clock, this JVM's here. */
     private static LocalDateTime now() {
         return LocalDateTime.now(ZoneOffset.UTC);
     }
 
-    /** Another transaction holding the lease's row, on a connection with no lock timeout of its own. */
+    /** Another transaction holding the lease's row, on a connection of the test's own (it never waits for a lock). */
     private static final class HeldLeaseRow implements AutoCloseable {
 
         private final Connection holder;
@@ -220,8 +226,8 @@ class ClusterLeaseLockTimeoutTest {
             this.renewed = renewed;
         }
 
-        static HeldLeaseRow hold() throws SQLException {
-            Connection holder = postgres.getPostgresDatabase().getConnection();
+        static HeldLeaseRow hold(Database database) throws SQLException {
+            Connection holder = database.dataSource().getConnection();
             holder.setAutoCommit(false);
             try (ResultSet lease = holder.createStatement()
                     .executeQuery("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK FOR UPDATE")) {
@@ -251,14 +257,48 @@ class ClusterLeaseLockTimeoutTest {
         }
     }
 
-    private static ApplicationContextRunner hub() {
+    /** The two databases the hub runs on, each with the hub's schema (Flyway) once the hub has started on it. */
+    enum Database {
+        H2, POSTGRESQL;
+
+        /** Its superuser's: the hub's pool and the test's own connections. */
+        String url() {
+            return switch (this) {
+                // as application.yaml's default, in a directory of its own
+                case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
+                        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+            };
+        }
+
+        String user() {
+            return this == H2 ? "sa" : "postgres";
+        }
+
+        /** For connections of the test's own, not the hub's pool: without connectify.database.lock-timeout. */
+        DataSource dataSource() {
+            return this == H2 ? new SimpleDriverDataSource(new org.h2.Driver(), url(), user(), "")
+                    : postgres.getPostgresDatabase();
+        }
+
+        /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
+        boolean waitingForALock() {
+            String waiting = switch (this) {
+                case H2 -> "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+                case POSTGRESQL -> "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'";
+            };
+            return JdbcClient.create(dataSource()).sql(waiting).query(Integer.class).single() > 0;
+        }
+    }
+
+    private static ApplicationContextRunner hub(Database database) {
         return new ApplicationContextRunner()
                 .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
                 .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
                         DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class))
                 .withUserConfiguration(Leases.class)
-                .withPropertyValues("spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
-                        "spring.datasource.username=postgres",
+                .withPropertyValues("spring.datasource.url=" + database.url(),
+                        "spring.datasource.username=" + database.user(),
                         "connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms",
                         "connectify.cluster.member-id=" + MEMBER,
                         "connectify.cluster.heartbeat=200ms");

@@ -69,12 +69,15 @@ public class IdempotentRequests {
                 return renewing(claim);
             } catch (DuplicateKeyException held) {
                 // an answer past its lifetime, or a claim not renewed for the claim timeout (its instance died), is
-                // taken over; a claim made before V15 has no renewed_at (its instance did not renew): its created_at
+                // taken over: neither its claim nor its renewal that recent. An instance still without V15's renewals
+                // (a rolling upgrade, a rollback) writes created_at alone, on its claims and on its take-overs (a
+                // renewed_at left older than created_at): the later of the two counts, where COALESCE(renewed_at,
+                // created_at) took such a take-over running for a minute for a claim dead since the old renewal
                 int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
                                 + "claim = :claim, status = NULL, content_type = NULL, location = NULL, body = NULL, "
                                 + "created_at = :now, renewed_at = :now WHERE caller = :caller "
                                 + "AND idempotency_key = :key AND (created_at < :expired "
-                                + "OR (status IS NULL AND COALESCE(renewed_at, created_at) < :stale))")
+                                + "OR (status IS NULL AND created_at < :stale AND (renewed_at IS NULL OR renewed_at < :stale)))")
                         .param("caller", caller).param("key", key).param("target", target)
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC))

@@ -308,12 +308,21 @@ class PostgresMigrationTest {
         jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at) "
                         + "VALUES ('caller-pg', 'key-old', 'POST /x', 'fp', 'claim-before-v15', :at)")
                 .param("at", clock.instant().atOffset(ZoneOffset.UTC)).update();
+        // a claim renewed once, then taken over by an instance without V15's renewals, which set created_at alone
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, created_at, "
+                        + "renewed_at) VALUES ('caller-pg', 'key-mixed', 'POST /x', 'fp', 'claim-old-instance', :at, "
+                        + ":renewed)")
+                .param("at", clock.instant().plusSeconds(90).atOffset(ZoneOffset.UTC))
+                .param("renewed", clock.instant().minusSeconds(600).atOffset(ZoneOffset.UTC)).update();
 
         clock.advance(Duration.ofSeconds(50));
         assertThat(instance.renewRunning()).isEqualTo(2); // one UPDATE for both
         clock.advance(Duration.ofSeconds(50)); // 100 s after the claims, 50 s after their renewal
         assertThat(other.claim("caller-pg", "key-1", "POST /x", "fp").held()).isNotNull();
         var oldTakenOver = other.claim("caller-pg", "key-old", "POST /x", "fp");
+        assertThat(other.claim("caller-pg", "key-mixed", "POST /x", "fp").held())
+                .as("taken over 10 s ago by an instance that does not renew, its renewed_at 11 minutes older")
+                .isNotNull();
         clock.advance(Duration.ofSeconds(11));
         var firstTakenOver = other.claim("caller-pg", "key-1", "POST /x", "fp");
 

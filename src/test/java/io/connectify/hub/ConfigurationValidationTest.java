@@ -99,7 +99,9 @@ class ConfigurationValidationTest {
                 refused(ClusterProperties.class, "connectify.cluster.heartbeat", "15s"),
                 // Spring Integration takes the lease's TTL as an int of milliseconds, the heartbeat in whole ones
                 refused(ClusterProperties.class, "connectify.cluster.lease-ttl", "25d"),
-                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"));
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"),
+                // under 4ms the election asks for the lease without a pause; 100ms is the floor
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "99ms"));
     }
 
     @ParameterizedTest(name = "{1}={2}")

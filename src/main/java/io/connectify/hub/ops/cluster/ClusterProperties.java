@@ -18,6 +18,7 @@ public record ClusterProperties(String memberId, Duration leaseTtl, Duration hea
 
     /** Spring Integration's lease table takes its TTL as a 32-bit count of milliseconds. */
     private static final Duration LONGEST_LEASE = Duration.ofMillis(Integer.MAX_VALUE);
+    private static final Duration SHORTEST_HEARTBEAT = Duration.ofMillis(100);
 
     public ClusterProperties {
         PropertyChecks.positive("connectify.cluster.lease-ttl", leaseTtl, "how long a lease outlives its renewal");
@@ -29,10 +30,13 @@ public record ClusterProperties(String memberId, Duration leaseTtl, Duration hea
                     + LONGEST_LEASE.toDays() + "d (the lease table takes whole milliseconds as a 32-bit count), not "
                     + leaseTtl);
         }
-        if (heartbeat.compareTo(Duration.ofMillis(1)) < 0) {
-            // the leader election takes whole milliseconds: 0 renewed the lease, and asked for it, in a busy loop
-            throw new IllegalArgumentException("connectify.cluster.heartbeat must be at least 1ms (the leader "
-                    + "election takes whole milliseconds; 0 would renew the lease without a pause), not " + heartbeat);
+        if (heartbeat.compareTo(SHORTEST_HEARTBEAT) < 0) {
+            // the election pauses heartbeat / 2 between a follower's attempts and the lock heartbeat / 4 between its
+            // tries, in whole milliseconds: under 4ms one of them is 0, a busy loop on the lease table; far below
+            // 100ms the members ask the database for the lease hundreds of times a second to gain nothing
+            throw new IllegalArgumentException("connectify.cluster.heartbeat must be at least " + SHORTEST_HEARTBEAT
+                    .toMillis() + "ms (shorter, the members ask the database for the lease without a pause), not "
+                    + heartbeat);
         }
         if (heartbeat.compareTo(leaseTtl) >= 0) {
             // the lease would run out before the leader renews it: another instance takes it, and two lead in turns

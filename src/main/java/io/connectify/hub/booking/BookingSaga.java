@@ -519,11 +519,14 @@ public class BookingSaga {
                     }
                     return cancel(bookingId); // no longer confirmed (cancelled meanwhile): as it is now
                 }
-                boolean inTime = now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()));
-                boolean refund = inTime && booking.paymentReference() != null;
+                // read again under the marker: a move (or a re-check following its event) may have committed since
+                // the first read, and the refund's cut-off counts from the start it has now
+                Booking marked = bookings.find(bookingId).orElseThrow();
+                boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
+                boolean refund = inTime && marked.paymentReference() != null;
                 boolean cancelled;
                 try {
-                    removeEvent(booking);
+                    removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
                     cancelled = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED),

@@ -226,6 +226,10 @@ public class BookingSaga {
                 case CANCELLED -> {
                     if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
                         settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
+                    } else if (current.statusReason() != null && current.statusReason().startsWith(REFUND_FAILED)) {
+                        // REFUNDED, then its refund failed (refundFailed): its customer heard of the refund, never of
+                        // a cancellation, and a late repeat of its payment (a dead letter replayed) tells nothing new
+                        log.info("Booking {}: its refund failed after it was made; no notification", bookingId);
                     } else {
                         notifyOnce(bookingId, CANCELLATION);
                     }

@@ -558,6 +558,37 @@ class NotificationRecoveryTest extends Webhooks {
         assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
     }
 
+    @Test
+    void aLatePaymentEventOfABookingWhoseRefundFailedSendsNoCancellationNotice() {
+        String id = confirmedStripeBooking(START);
+        awaitOneSmsAndOneEmailSent(); // the confirmation
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                .isEqualTo("REFUNDED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> { // the refund notice
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(StripeFake.event("evt_refund_failed_" + id.substring(0, 8), "refund.updated",
+                """
+                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "reason":"requested_by_customer","status":"failed","failure_reason":"expired_or_canceled_card",
+                 "metadata":{}}""".formatted(payment, payment))).status()).isEqualTo(200);
+        awaitStatus(id, "CANCELLED");
+
+        // an operator replays an old dead letter of its payment's event: processed again
+        String key = "stripe:evt_paid_" + id.substring(0, 8);
+        redeliver(StripeFake.event("evt_paid_" + id.substring(0, 8), "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", payment)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorded(key));
+
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        assertThat(statusesByKind(id)).containsOnlyKeys("confirmation", "refund");
+        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
     /** The German SMS of a move: its day and time. */
     private static final String MOVED_TO = "Ihr Termin wurde auf %s Dezember 2026, %s (60 Min.) verschoben";
 

@@ -226,6 +226,10 @@ public class BookingSaga {
                 case CANCELLED -> {
                     if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
                         settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
+                    } else if (current.statusReason() != null && current.statusReason().startsWith(REFUND_FAILED)) {
+                        // REFUNDED, then its refund failed (refundFailed): its customer heard of the refund, never of
+                        // a cancellation, and a late repeat of its payment (a dead letter replayed) tells nothing new
+                        log.info("Booking {}: its refund failed after it was made; no notification", bookingId);
                     } else {
                         notifyOnce(bookingId, CANCELLATION);
                     }
@@ -462,9 +466,10 @@ public class BookingSaga {
         if (known(id) == null) {
             return;
         }
-        for (String kind : notifications.unsentKinds(id)) {
-            log.info("Booking {}: its {} notifications, still unsent, queued again on a repeated event", id, kind);
-            notifyOnce(id, kind);
+        for (var unsent : notifications.unsentOf(id)) {
+            log.info("Booking {}: its {} notifications, still unsent, queued again on a repeated event", id,
+                    unsent.kind());
+            requeueUnsent(id, unsent.kind(), unsent.occasion());
         }
     }
 
@@ -758,8 +763,7 @@ public class BookingSaga {
      * Queues a booking event's notifications of one kind, once each: a saga step that repeats queues only those still
      * unsent (a redelivery after the step's queue messages were rolled back finds its notifications logged but never
      * queued), and the sender sends each notification once whatever copies of it are queued. Sending happens from
-     * the queue, so a notification failure never undoes the booking. Nothing for a booking that is gone. Also how the
-     * notification recovery sweep queues them again.
+     * the queue, so a notification failure never undoes the booking. Nothing for a booking that is gone.
      */
     public void notifyOnce(String bookingId, String kind) {
         notifyOnce(bookingId, kind, null);
@@ -775,11 +779,40 @@ public class BookingSaga {
 
     /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */
     private void notifyOnce(String bookingId, String kind, String occasion) {
+        queueNotifications(bookingId, kind, occasion, null, false);
+    }
+
+    /**
+     * Queues again a booking's notifications of one kind and occasion (as logged with them) that are logged and still
+     * unsent: the same notifications, by their ids, never new ones (the notification recovery sweep, a repeated
+     * payment event). A move's notice tells of its target's start, from its occasion, and not of the booking's start
+     * now: moved again since, it is outdated, and the sender skips it as it skips its original message.
+     */
+    public void requeueUnsent(String bookingId, String kind, String occasion) {
+        queueNotifications(bookingId, kind, occasion, RESCHEDULED.equals(kind) ? movedTo(occasion) : null, true);
+    }
+
+    /** The target start of a move's occasion ({@link #notifyMoved}: "start at time"); null for another. */
+    private static String movedTo(String occasion) {
+        int at = occasion == null ? -1 : occasion.indexOf(" at ");
+        if (at < 0) {
+            return null;
+        }
+        try {
+            return Instant.parse(occasion.substring(0, at)).toString();
+        } catch (java.time.format.DateTimeParseException notAMove) {
+            return null;
+        }
+    }
+
+    private void queueNotifications(String bookingId, String kind, String occasion, String start, boolean requeue) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
             Map<String, Object> headers = new HashMap<>();
             headers.put(NotificationPlanner.KIND, kind);
             headers.put(NotificationPlanner.OCCASION, occasion);
+            headers.put(NotificationPlanner.START, start);
+            headers.put(NotificationPlanner.REQUEUE, requeue);
             template.sendBodyAndHeaders("direct:booking-notify", booking, headers);
         }));
     }

@@ -77,10 +77,11 @@ public class NotificationLog {
     }
 
     public void queued(Notification n) {
-        jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, updated_at) "
-                        + "VALUES (:id, :booking, :kind, :channel, :to, 'queued', :now, :now)")
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, channel, recipient, status, created_at, "
+                        + "updated_at) VALUES (:id, :booking, :kind, :occasion, :channel, :to, 'queued', :now, :now)")
                 .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
-                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
+                .param("occasion", n.occasion()).param("channel", n.channel().name()).param("to", n.to())
+                .param("now", now()).update();
     }
 
     /**
@@ -91,11 +92,20 @@ public class NotificationLog {
      * that fails is retried, as its transaction's work.
      */
     public boolean queuedUnlessSent(Notification n) {
-        jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, updated_at) "
-                        + "SELECT :id, :booking, :kind, :channel, :to, 'queued', :now, :now FROM (VALUES (1)) AS one "
-                        + "WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, channel, recipient, status, created_at, "
+                        + "updated_at) SELECT :id, :booking, :kind, :occasion, :channel, :to, 'queued', :now, :now "
+                        + "FROM (VALUES (1)) AS one WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
                 .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
-                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
+                .param("occasion", n.occasion()).param("channel", n.channel().name()).param("to", n.to())
+                .param("now", now()).update();
+        return unsent(n);
+    }
+
+    /**
+     * Whether a notification is logged and still waits to be sent. What a re-queue asks ({@link NotificationPlanner}):
+     * it queues again the notifications logged, never a new one.
+     */
+    public boolean unsent(Notification n) {
         return jdbc.sql("SELECT COUNT(*) FROM notification WHERE id = :id AND " + UNSENT)
                 .param("id", n.id()).query(Integer.class).single() > 0;
     }
@@ -173,29 +183,37 @@ public class NotificationLog {
     }
 
     /**
-     * The bookings and kinds of notifications logged as queued before {@code before}, still unsent and never queued
-     * again by the recovery sweep ({@link NotificationRecovery}).
+     * The bookings, kinds and occasions of notifications logged as queued before {@code before}, still unsent and never
+     * queued again by the recovery sweep ({@link NotificationRecovery}).
      */
     public List<BookingKind> unsentSince(Instant before, int limit) {
-        return jdbc.sql("SELECT DISTINCT booking_id, kind FROM notification WHERE " + UNSENT
+        return jdbc.sql("SELECT DISTINCT booking_id, kind, occasion FROM notification WHERE " + UNSENT
                         + " AND requeued_at IS NULL AND booking_id IS NOT NULL AND created_at < :before "
-                        + "ORDER BY booking_id, kind LIMIT :limit")
+                        + "ORDER BY booking_id, kind, occasion LIMIT :limit")
                 .param("before", before.atOffset(ZoneOffset.UTC)).param("limit", limit)
-                .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"))).list();
+                .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"),
+                        rs.getString("occasion"))).list();
     }
 
-    /** Records that the recovery sweep queued a booking's unsent notifications of one kind again; answers how many. */
+    /**
+     * Records that the recovery sweep queued a booking's unsent notifications of one kind and occasion again; answers
+     * how many.
+     */
     public int requeued(BookingKind notifications) {
+        // COALESCE: a NULL parameter compared with IS NULL has no type PostgreSQL can infer
         return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind AND "
-                        + UNSENT + " AND requeued_at IS NULL")
-                .param("booking", notifications.bookingId()).param("kind", notifications.kind()).param("now", now())
-                .update();
+                        + "COALESCE(occasion, '') = :occasion AND " + UNSENT + " AND requeued_at IS NULL")
+                .param("booking", notifications.bookingId()).param("kind", notifications.kind())
+                .param("occasion", notifications.occasion() == null ? "" : notifications.occasion())
+                .param("now", now()).update();
     }
 
-    /** The kinds of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
-    public List<String> unsentKinds(String bookingId) {
-        return jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking AND " + UNSENT)
-                .param("booking", bookingId).query(String.class).list();
+    /** The kinds and occasions of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
+    public List<BookingKind> unsentOf(String bookingId) {
+        return jdbc.sql("SELECT DISTINCT kind, occasion FROM notification WHERE booking_id = :booking AND " + UNSENT
+                        + " ORDER BY kind, occasion")
+                .param("booking", bookingId)
+                .query((rs, i) -> new BookingKind(bookingId, rs.getString("kind"), rs.getString("occasion"))).list();
     }
 
     public List<NotificationStatus> forBooking(String bookingId) {
@@ -212,8 +230,8 @@ public class NotificationLog {
         return clock.instant().atOffset(ZoneOffset.UTC);
     }
 
-    /** A booking's notifications of one kind. */
-    public record BookingKind(String bookingId, String kind) {
+    /** A booking's notifications of one kind and occasion (null: none, or logged before V16). */
+    public record BookingKind(String bookingId, String kind, String occasion) {
     }
 
     public record NotificationStatus(String id, String kind, String channel, String to, String providerReference,

@@ -22,7 +22,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>
  * So once the notification queue is empty, nothing in it and nothing being delivered, a notification logged as
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
- * booking's unsent notifications of that kind are queued as the saga queues them ({@link BookingSaga#notifyOnce}).
+ * booking's unsent notifications of that kind and occasion (a move's target and time, kept in their rows) are
+ * queued again as themselves, by their ids ({@link BookingSaga#requeueUnsent}), and no new notification is made: one
+ * planned without its occasion would be another notice, sent besides the original when that was only held up (a
+ * dead letter replayed).
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
@@ -68,7 +71,7 @@ public class NotificationRecovery {
                 // the record and the queued messages commit together
                 notificationsRequeued = transactions.execute(status -> {
                     int marked = notifications.requeued(lost);
-                    saga.notifyOnce(lost.bookingId(), lost.kind());
+                    saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
                     return marked;
                 });
             } catch (RuntimeException e) {

@@ -74,7 +74,7 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16");
     }
 
     @Test
@@ -155,13 +155,22 @@ class PostgresMigrationTest {
         log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b2", Notification.Channel.EMAIL,
                 "john@example.com", "Hi", "Hello", true, bookingId, "cancellation", null));
 
-        assertThat(log.unsentKinds(bookingId)).containsExactly("cancellation");
+        // a move's notice, with its occasion (V16)
+        log.queued(new Notification("7d6f2c3e-0000-4000-8000-0000000000b3", Notification.Channel.SMS, "+41791234567",
+                null, "Moved", false, bookingId, "rescheduled", "2026-12-03T09:00:00Z",
+                "2026-12-03T09:00:00Z at 2026-11-30T06:00:00Z"));
+        var cancellation = new NotificationLog.BookingKind(bookingId, "cancellation", null);
+        var move = new NotificationLog.BookingKind(bookingId, "rescheduled", "2026-12-03T09:00:00Z at 2026-11-30T06:00:00Z");
+
+        assertThat(log.unsentOf(bookingId)).containsExactly(cancellation, move);
         assertThat(log.unsentSince(now, 10)).isEmpty(); // created at now: not before it
         var found = log.unsentSince(now.plusSeconds(60), 10);
-        assertThat(found).containsExactly(new NotificationLog.BookingKind(bookingId, "cancellation"));
-        log.requeued(found.get(0));
+        assertThat(found).containsExactly(cancellation, move);
+        assertThat(log.requeued(cancellation)).isEqualTo(2);
+        assertThat(log.unsentSince(now.plusSeconds(60), 10)).containsExactly(move);
+        assertThat(log.requeued(move)).isEqualTo(1);
         assertThat(log.unsentSince(now.plusSeconds(60), 10)).isEmpty();
-        assertThat(log.unsentKinds(bookingId)).containsExactly("cancellation"); // still unsent, queued once more
+        assertThat(log.unsentOf(bookingId)).containsExactly(cancellation, move); // still unsent, queued once more
     }
 
     @Test

@@ -438,6 +438,222 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void aLostMovesNoticeQueuedAgainByTheRecoverySweepIsItselfAndSentOnceWhenItsDeadLetterIsReplayedToo()
+            throws Exception {
+        String id = movableBooking();
+        List<byte[]> deadLetters;
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            // Twilio and SendGrid down past the retries: dead letters, the queue empty, logged as queued
+            deadLetters = holdBack(2);
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1);
+            assertThat(queued()).isEqualTo(2);
+            // the providers back: the dead letters replayed as well
+            putBack(deadLetters);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+        assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull(); // the move's SMS and email, sent
+    }
+
+    @Test
+    void aLaterMovesLostNoticeIsQueuedAgainByTheRecoverySweepAfterAnEarlierMovesWas() throws Exception {
+        String id = movableBooking();
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            holdBack(2); // lost
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+        awaitOneSmsAndOneEmailSent();
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-03T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            holdBack(2); // lost as well
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1);
+            assertThat(queued()).as("the later move's notice, queued again").isEqualTo(2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        assertThat(smsSent()).satisfiesExactly(
+                first -> assertThat(first).contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00")),
+                second -> assertThat(second).contains(MOVED_TO.formatted("Donnerstag, 3.", "14:00")));
+        assertThat(referencesOf(id, "rescheduled")).hasSize(4).doesNotContainNull(); // all sent
+    }
+
+    @Test
+    void aLostMovesNoticeQueuedAgainByTheRecoverySweepAfterALaterMoveIsSkipped() throws Exception {
+        String id = movableBooking();
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            holdBack(2); // lost
+            clock.advance(Duration.ofMinutes(1));
+            moveTo(id, "2026-12-03T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+        awaitOneSmsAndOneEmailSent(); // the later move's notice
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1); // the first move's notice, which tells of a time it no longer has
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("rescheduled").stream()
+                .filter("skipped"::equals).count() == 2);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Donnerstag, 3.", "14:00"));
+        assertThat(statusesByKind(id).get("rescheduled")).hasSize(4);
+    }
+
+    @Test
+    void aMovesNoticeLostAndQueuedAgainByARepeatedPaymentEventIsItselfAndLeavesNothingUnsent() throws Exception {
+        String id = movableBooking();
+        String paid = StripeFake.event("evt_paid_" + id.substring(0, 8), "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8)));
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            holdBack(2); // lost
+            // the payment's event again (its key recorded): what is still unsent of its booking is queued again
+            assertThat(signedStripeWebhook(paid).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent();
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull(); // the move's own, sent
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).as("nothing left unsent").isZero();
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+    }
+
+    @Test
+    void aLatePaymentEventOfABookingWhoseRefundFailedSendsNoCancellationNotice() {
+        String id = confirmedStripeBooking(START);
+        awaitOneSmsAndOneEmailSent(); // the confirmation
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                .isEqualTo("REFUNDED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> { // the refund notice
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(StripeFake.event("evt_refund_failed_" + id.substring(0, 8), "refund.updated",
+                """
+                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "reason":"requested_by_customer","status":"failed","failure_reason":"expired_or_canceled_card",
+                 "metadata":{}}""".formatted(payment, payment))).status()).isEqualTo(200);
+        awaitStatus(id, "CANCELLED");
+
+        // an operator replays an old dead letter of its payment's event: processed again
+        String key = "stripe:evt_paid_" + id.substring(0, 8);
+        redeliver(StripeFake.event("evt_paid_" + id.substring(0, 8), "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", payment)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> recorded(key));
+
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        assertThat(statusesByKind(id)).containsOnlyKeys("confirmation", "refund");
+        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    /** The German SMS of a move: its day and time. */
+    private static final String MOVED_TO = "Ihr Termin wurde auf %s Dezember 2026, %s (60 Min.) verschoben";
+
+    /** A confirmed booking whose confirmation was sent and whose calendar event can be moved; the fakes reset. */
+    private String movableBooking() {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        awaitOneSmsAndOneEmailSent(); // the confirmation
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS
+                + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+        notify.reset();
+        return id;
+    }
+
+    private void moveTo(String bookingId, String start) {
+        var moved = httpPost("/api/v1/bookings/" + bookingId + "/reschedule", "{\"start\":\"" + start + "\"}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+    }
+
+    /** The SMS Twilio was asked to send, in order, their form bodies decoded. */
+    private List<String> smsSent() {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
+    }
+
+    /** The provider references of a booking's notifications of one kind (null: not sent). */
+    private List<String> referencesOf(String bookingId, String kind) {
+        return jdbc.sql("SELECT provider_reference FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(String.class).list();
+    }
+
+    /** Takes messages off the notifications queue and keeps their bodies: dead letters, for {@link #putBack}. */
+    private List<byte[]> holdBack(int messages) throws jakarta.jms.JMSException {
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(1000);
+        List<byte[]> held = new ArrayList<>();
+        for (int i = 0; i < messages; i++) {
+            var message = jms.receive(QUEUE);
+            assertThat(message).isNotNull();
+            if (message instanceof jakarta.jms.TextMessage text) {
+                held.add(text.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else {
+                var bytes = (jakarta.jms.BytesMessage) message;
+                byte[] body = new byte[(int) bytes.getBodyLength()];
+                bytes.readBytes(body);
+                held.add(body);
+            }
+        }
+        return held;
+    }
+
+    /** The dead letters held back, replayed to the notifications queue. */
+    private void putBack(List<byte[]> held) {
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        for (byte[] body : held) {
+            jms.send(QUEUE, session -> {
+                var message = session.createBytesMessage();
+                message.writeBytes(body);
+                return message;
+            });
+        }
+    }
+
+    @Test
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
         stopTheSender();

@@ -230,7 +230,9 @@ public class BookingSaga {
                 case CANCELLED -> {
                     if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
                         settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
-                    } else {
+                    } else if (current.statusReason() == null || !current.statusReason().startsWith(REFUND_FAILED)) {
+                        // (not one whose refund failed at the provider: the cancellation notice would tell its
+                        // customer the payment is not refunded as cancelled after the cut-off)
                         notifyOnce(bookingId, CANCELLATION);
                     }
                 }

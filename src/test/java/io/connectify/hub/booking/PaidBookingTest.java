@@ -343,7 +343,17 @@ class PaidBookingTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(booking.get("statusReason").asText()).isEqualTo(why);
+
+        // a late event of its payment refunds nothing, and tells the customer nothing (no "not refunded" notice)
+        assertThat(signedStripeWebhook(event("evt_late_" + id.substring(0, 8), "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key")
+                .param("key", "stripe:evt_late_" + id.substring(0, 8)).query(Integer.class).single() == 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "cancellation")).isZero();
     }
 
     /**

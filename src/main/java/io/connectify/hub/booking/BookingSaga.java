@@ -21,6 +21,7 @@ import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
+import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
@@ -33,6 +34,7 @@ import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.SlotNotBookableException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
+import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
@@ -81,12 +83,13 @@ public class BookingSaga {
     private final BookingProperties properties;
     private final ProducerTemplate template;
     private final NotificationLog notifications;
+    private final WebhookMetrics metrics;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
-                       ProducerTemplate template, NotificationLog notifications, Clock clock) {
+                       ProducerTemplate template, NotificationLog notifications, WebhookMetrics metrics, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -97,6 +100,7 @@ public class BookingSaga {
         this.properties = properties;
         this.template = template;
         this.notifications = notifications;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -227,9 +231,10 @@ public class BookingSaga {
                     if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
                         settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
                     } else if (current.statusReason() != null && current.statusReason().startsWith(REFUND_FAILED)) {
-                        // REFUNDED, then its refund failed (refundFailed): its customer heard of the refund, never of
-                        // a cancellation, and a late repeat of its payment (a dead letter replayed) tells nothing new
-                        log.info("Booking {}: its refund failed after it was made; no notification", bookingId);
+                        // its refund failed at the provider (answered failed, or failed after it was made): the
+                        // cancellation notice would tell its customer the payment is not refunded as cancelled after
+                        // the cut-off, and a late repeat of its payment (a dead letter replayed) tells nothing new
+                        log.info("Booking {}: its refund failed at the provider; no notification", bookingId);
                     } else {
                         notifyOnce(bookingId, CANCELLATION);
                     }
@@ -359,8 +364,11 @@ public class BookingSaga {
     /**
      * A refund that failed after it was made (Stripe's refund.updated with status failed: the card was closed, say;
      * or canceled, as some payment methods' refunds can be): the customer has not been paid back, and Stripe holds
-     * the money. The booking refunded by that payment is CANCELLED again, its reason saying why and what to do;
-     * logged as an error and counted
+     * the money. The booking refunded by that payment is CANCELLED again, its reason saying why and what to do; so
+     * is a booking CANCELLED with that refund still pending (the refund was made but its answer lost): asked again
+     * with the same Idempotency-Key, Stripe would replay the answer it stored then (pending, say), and the retry sweep
+     * took that for refunded and told the customer so. Its reason no longer says refund pending, so neither the sweep
+     * nor a repeated cancel asks again. Logged as an error and counted
      * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
      * automatic retry: Stripe answered the refund, and a new one would go to the same card. A failed refund of a
      * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way. False
@@ -373,11 +381,9 @@ public class BookingSaga {
                              @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
         String reason = failureReason != null ? failureReason : status;
-        String why = REFUND_FAILED + (reason == null ? "" : " (" + reason + ")")
-                + ": pay the customer back another way";
+        String why = refundFailedReason(reason);
         String bookingId = bookingPaidBy(provider, null, payment);
-        if (bookingId != null && bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED,
-                why, now())) {
+        if (bookingId != null && refundNoLongerMade(bookingId, why)) {
             log.error("Booking {}: {} (payment {})", bookingId, why, payment);
             return true;
         }
@@ -390,6 +396,29 @@ public class BookingSaga {
         log.error("A refund of {} payment {} failed ({}), and no refunded booking has that payment: pay the customer "
                 + "back another way", provider, payment, reason);
         return true;
+    }
+
+    /**
+     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why}; false for any
+     * other. Under the booking's row lock: a refund of it being made meanwhile (a cancel, the retry sweep) ends first,
+     * and this then finds it REFUNDED.
+     */
+    private boolean refundNoLongerMade(String bookingId, String why) {
+        boolean[] changed = {false};
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
+            boolean pending = current.status() == BookingStatus.CANCELLED
+                    && REFUND_PENDING.contains(current.statusReason());
+            if (current.status() == BookingStatus.REFUNDED || pending) {
+                changed[0] = bookings.transition(bookingId, List.of(current.status()), BookingStatus.CANCELLED, why,
+                        now());
+            }
+        }));
+        return changed[0];
+    }
+
+    /** The status reason of a booking whose refund failed at the provider. */
+    private static String refundFailedReason(String reason) {
+        return REFUND_FAILED + (reason == null ? "" : " (" + reason + ")") + ": pay the customer back another way";
     }
 
     /**
@@ -603,7 +632,20 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
-                refund(current, null);
+                String notMade = refundNotMade(current, null);
+                if (notMade != null) {
+                    // Stripe answered the refund as failed or canceled (at once, or the stored answer of a first
+                    // attempt replayed for the same Idempotency-Key): not refunded, and asking again with that key
+                    // gets the same answer. CANCELLED with the reason a failed refund has, for a person to pay the
+                    // customer back (as refundFailed does; its events then find it so, and count nothing again)
+                    String why = refundFailedReason(notMade);
+                    if (bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, why,
+                            now())) {
+                        log.error("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
+                        metrics.refundFailed(current.provider());
+                    }
+                    return;
+                }
                 refunded = bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
                         confirmed ? REFUNDED_CONFIRMED : REFUNDED_UNCONFIRMED, now());
                 log.info("Booking {} cancelled{}: payment refunded", bookingId,
@@ -843,20 +885,34 @@ public class BookingSaga {
      * 24 h; Payrexx, whose refunds have no key, at once), and a payment found refunded in full counts as refunded.
      */
     private void refund(Booking booking, Long amount) {
+        String notMade = refundNotMade(booking, amount);
+        if (notMade != null) {
+            // not retried by the dead letters' automatic replay (refused): the same key gets the same answer
+            throw new ProviderException(booking.provider(), ProviderException.Kind.REJECTED, booking.provider()
+                    + " answered the refund of the booking's payment as " + notMade + ": not refunded");
+        }
+    }
+
+    /**
+     * {@link #refund}, answering the status of a refund the provider answered as not made (Stripe's failed or
+     * canceled), else null: made, on its way, or found refunded in full.
+     */
+    private String refundNotMade(Booking booking, Long amount) {
         Map<String, Object> headers = new java.util.HashMap<>();
         headers.put("paymentProvider", booking.provider());
         if (amount != null) {
             headers.put("refundAmount", amount);
         }
         try {
-            template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
+            return PaymentCommands.refundNotMade(template.requestBodyAndHeaders("direct:payment-refund", booking,
+                    headers, Object.class));
         } catch (CamelExecutionException e) {
             RuntimeException failure = Causes.hubErrorOr(e);
             if (failure instanceof ValidationException && amount == null && refundedInFull(booking, headers)) {
                 log.warn("Booking {}: {} refused the refund of payment {}, which it has refunded in full already (a "
                         + "refund made whose answer was lost): taken as refunded", booking.id(), booking.provider(),
                         booking.paymentReference());
-                return;
+                return null;
             }
             if (failure instanceof ValidationException refused) {
                 // the provider refused the hub's own request: the caller's (a cancel's) was fine, so not a 400

@@ -8,6 +8,7 @@ import java.util.Map;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundResult;
 import io.connectify.hub.payment.stripe.StripeProperties;
 import io.connectify.hub.resilience.ResilienceProperties;
 import org.apache.camel.Body;
@@ -72,5 +73,15 @@ public class PaymentCommands {
     public RefundCommand stripeRefund(@Body Booking b, @Header("refundAmount") Long amount) {
         return new RefundCommand(b.paymentReference(), amount, "requested_by_customer",
                 IdempotencyKeys.forBooking(b.id(), "refund-" + b.paymentReference()));
+    }
+
+    /**
+     * The status of a refund the provider's answer says was not made, else null. Stripe answers a refund it created
+     * with its status then: failed or canceled pays no one back (a repeat with the same Idempotency-Key replays that
+     * stored answer); pending, requires_action or succeeded is on its way. Payrexx refuses a refund it does not make.
+     */
+    public static String refundNotMade(Object answer) {
+        return answer instanceof RefundResult refund
+                && ("failed".equals(refund.status()) || "canceled".equals(refund.status())) ? refund.status() : null;
     }
 }

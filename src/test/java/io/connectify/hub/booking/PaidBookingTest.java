@@ -51,6 +51,8 @@ class PaidBookingTest extends Webhooks {
     ProducerTemplate camel;
     @Autowired
     CamelContext camelContext;
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     private static final String START = "2026-12-03T09:00:00+01:00";
 
@@ -306,6 +308,114 @@ class PaidBookingTest extends Webhooks {
         assertThat(notifications(id, "cancellation")).isZero();
         assertThat(notifications(id, "refund")).isZero();
         return id;
+    }
+
+    /**
+     * A cancel's refund made at Stripe whose answer was lost, which then fails there (the card closed): the booking,
+     * CANCELLED with its refund pending, says the refund failed, and the retry sweep no longer asks again. With the
+     * same Idempotency-Key Stripe would replay the answer it stored when it made the refund (pending), which the
+     * sweep took for refunded, telling the customer so.
+     */
+    @Test
+    void aRefundWhoseAnswerWasLostAndThatThenFailedAtStripeIsNotTakenForRefundedByTheRetrySweep() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        double failedBefore = refundsFailed();
+
+        assertThat(signedStripeWebhook(event("evt_lost_refund_failed", "refund.updated", refund(paymentIntent,
+                "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+
+        String why = "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(why));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+
+        // Stripe would replay the answer it stored for the key: the refund as it was when made
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "pending");
+        assertThat(retryRefunds()).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(why);
+
+        // a late event of its payment refunds nothing, and tells the customer nothing (no "not refunded" notice)
+        assertThat(signedStripeWebhook(event("evt_late_" + id.substring(0, 8), "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key")
+                .param("key", "stripe:evt_late_" + id.substring(0, 8)).query(Integer.class).single() == 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "cancellation")).isZero();
+    }
+
+    /**
+     * Stripe answers a cancel's refund as failed (at once, or the stored answer of a first attempt replayed for the
+     * same Idempotency-Key): not refunded. The booking says the refund failed, counted once (Stripe's events of the
+     * same failure count nothing again), no refund notice goes out, and the retry sweep does not ask again.
+     */
+    @Test
+    void aRefundStripeAnswersAsFailedLeavesTheBookingCancelledWithTheFailureNotRefunded() {
+        String id = confirmedStripeBooking(START);
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        refundsAnswered(paymentIntent, "failed");
+        double failedBefore = refundsFailed();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("CANCELLED");
+        String why = "the refund failed at the provider (failed): pay the customer back another way";
+        assertThat(cancel.json().get("statusReason").asText()).isEqualTo(why);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-" + paymentIntent)));
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+
+        assertThat(retryRefunds()).isZero();
+        double runsBefore = routeRuns("booking-refund-failed");
+        assertThat(signedStripeWebhook(event("evt_answered_failed", "refund.failed", refund(paymentIntent, "failed",
+                "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 1);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "refund")).isZero();
+    }
+
+    /** Stripe answers every refund of the PaymentIntent with a refund of the booking's full amount, in this status. */
+    private void refundsAnswered(String paymentIntent, String status) {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(okJson("""
+                {"id":"re_answered","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "status":"%s"}""".formatted(paymentIntent, status))));
+    }
+
+    /** A Refund object as Stripe's refund.* events carry it. */
+    private static String refund(String paymentIntent, String status, String failureReason) {
+        return """
+                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
+                .formatted(paymentIntent, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+    }
+
+    private double refundsFailed() {
+        return meters.counter("connectify.refunds.failed", "provider", "stripe").count();
+    }
+
+    /** How many exchanges a route has completed, as its route policy counts them. */
+    private double routeRuns(String routeId) {
+        var runs = meters.find("camel.exchanges.total").tag("routeId", routeId).counter();
+        return runs == null ? 0 : runs.count();
     }
 
     @Test

@@ -296,6 +296,53 @@ class StripeWebhookTest extends Webhooks {
                 .query(Integer.class).single()).isZero(); // they changed nothing
     }
 
+    /**
+     * A repeat of an event processed before whose own handling fails (its unsent notifications queued again under
+     * the booking's row lock, held past the lock timeout) is dead-lettered; the original's key stays, so the dead
+     * letter's replay is a repeat again, not the event processed in full a second time. With Camel's default
+     * removeOnFailure (true) the failed repeat removed the original's key.
+     */
+    @Test
+    void aRepeatWhoseHandlingFailsLeavesTheOriginalsKeyAndItsReplayIsARepeatAgain() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedStripeBooking(START);
+        String eventId = "evt_paid_" + id.substring(0, 8);
+        String key = "stripe:" + eventId;
+        await().atMost(Duration.ofSeconds(15)).until(() -> processedKeys(key) == 1 && jdbc.sql(
+                "SELECT COUNT(*) FROM notification WHERE booking_id = :id AND status <> 'queued'").param("id", id)
+                .query(Integer.class).single() > 0);
+        // a notification its first run queued, still unsent: a repeat queues it again, under the booking's row lock
+        jdbc.sql("UPDATE notification SET status = 'queued', provider_reference = NULL WHERE booking_id = :id")
+                .param("id", id).update();
+        double duplicatesBefore = duplicates();
+
+        var letter = whileRowsAreHeld("SELECT id FROM booking WHERE id = :id FOR UPDATE", java.util.Map.of("id", id),
+                () -> {
+                    assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                            checkoutSession(id, "paid", "pi_" + id.substring(0, 8)))).status()).isEqualTo(200);
+                    return awaitDeadLetter("stripe");
+                });
+
+        assertThat(processedKeys(key)).as("the original's key, left in place by its failed repeat").isOne();
+        assertThat(duplicates()).isEqualTo(duplicatesBefore + 1);
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(duplicates()).as("the replay, a repeat again").isEqualTo(duplicatesBefore + 2));
+        assertThat(processedKeys(key)).isOne();
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    private int processedKeys(String key) {
+        return jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", key)
+                .query(Integer.class).single();
+    }
+
+    private double duplicates() {
+        return meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+    }
+
     /** A confirmed Stripe booking cancelled in time: refunded. */
     private String refundedStripeBooking() {
         String id = confirmedStripeBooking(START);

@@ -1,6 +1,7 @@
 package io.connectify.hub.webhook;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -134,12 +135,41 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
-    void aCancelledTransactionReleasesTheSlot() {
+    void aCancelledTransactionWhileThePaymentPageIsOpenFailsNothingAndThePageClosesWithTheHold() {
         String id = pendingBooking(START, "payrexx");
-        gatewayIs(77, "waiting");
+        gatewayIs(77, "waiting"); // the customer left the page: it still takes payments
+
         transactionReported(4713, "cancelled", id);
 
-        awaitStatus(id, "PAYMENT_FAILED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("a payment attempt failed (cancelled); the customer may try "
+                + "again until the hold expires"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        payrexx.server().verify(0, deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+
+        // no payment: the hold runs out, the slot is released and the page deleted, so no one pays for it
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> payrexx.server().verify(1,
+                deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/"))));
+    }
+
+    @Test
+    void aCustomerWhoCancelledAndThenPaidOnTheSamePageIsToldOnlyOfTheConfirmation() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "waiting");
+        transactionReported(4725, "expired", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).startsWith("a payment attempt failed (expired)"));
+
+        transactionReported(4726, "confirmed", id);
+
+        awaitStatus(id, "CONFIRMED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("confirmation").doesNotContain("payment-failed"));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4726/refund")));
     }
 
     @Test

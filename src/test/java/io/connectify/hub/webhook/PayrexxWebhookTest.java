@@ -112,6 +112,21 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
+    void aPaymentEventPayrexxCannotAnswerIsDeadLetteredAfterItsRedeliveriesNotRedeliveredForEver() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4727/")).willReturn(aResponse().withStatus(503)));
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4727, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery
+        assertThat(letter.has("retryAt")).as("Payrexx down: a passing failure").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    @Test
     void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedCountsTheDisputeOnce() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");

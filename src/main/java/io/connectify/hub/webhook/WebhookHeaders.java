@@ -18,6 +18,12 @@ public final class WebhookHeaders {
     public static final String PAYMENT_ERROR = "paymentError";
     public static final String TRANSACTION_ID = "transactionId";
     /**
+     * The key a Payrexx event is deduplicated on once its transaction is fetched: payrexx:42:disputed, the status the
+     * hub acts on, which may be later than the one its webhook claimed ({@link #EVENT_KEY}). Not carried through the
+     * queue.
+     */
+    public static final String STATUS_KEY = "statusKey";
+    /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
      * enqueued, while other groups are processed in parallel. A booking's events (a Stripe Checkout sends two for
      * one payment), a Payrexx transaction's deliveries, and the repeats of one event stay in order.

@@ -1,6 +1,7 @@
 package io.connectify.hub.webhook;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.support.GoogleCalendarFake;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
@@ -55,53 +57,134 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4711, "confirmed", id)).status()).isEqualTo(200);
 
         awaitStatus(id, "CONFIRMED");
-        // the repeated "confirmed" delivery is queued too, and dropped by the queue's consumer as a duplicate (its
-        // key was recorded when the first "confirmed" was processed): two API look-ups, not three
+        // the "waiting" delivery, handled once Payrexx says confirmed, acted on confirmed and recorded that: both
+        // "confirmed" deliveries are dropped as its duplicates without asking Payrexx again (one look-up, not three)
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count() - duplicatesBefore)
-                .isEqualTo(1));
+                .isEqualTo(2));
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
-        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4711/")));
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4711/")));
     }
 
     @Test
-    void aWebhookClaimingConfirmedConfirmsNothingWhenTheApiSaysOtherwise() {
+    void aConfirmedWebhookAheadOfPayrexxsApiIsAskedAgainUntilTheApiShowsThePayment() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4712, "waiting", id);
-        String claimedConfirmed = "{\"transaction\":{\"id\":4712,\"status\":\"confirmed\",\"invoice\":"
-                + "{\"referenceId\":\"" + id + "\"}}}";
-
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", claimedConfirmed).status())
-                .isEqualTo(200);
-
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> payrexx.server().verify(1,
-                getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4712/"))));
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-
-        // Payrexx confirms the transaction later and says so again. A transaction's events are one message group,
-        // taken in order: this one runs once the first is done, which, having acted on nothing, recorded no key
+        // Payrexx's API still says waiting when its confirmed webhook's event is handled, confirmed a moment later
         payrexx.transaction(4712, "confirmed", id);
-        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", claimedConfirmed).status())
-                .isEqualTo(200);
-        awaitStatus(id, "CONFIRMED");
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4712/")).inScenario("api-behind")
+                .whenScenarioStateIs(Scenario.STARTED).willSetStateTo("caught-up").willReturn(okJson(
+                        transactionJson(4712, "waiting", id))));
 
-        // confirmed by the second, looked up again; had the first confirmed, the second was dropped as its duplicate
+        // the only delivery of the payment: Payrexx has its 200 and sends confirmed no more
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4712, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4712/")));
-        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
-                .isEqualTo(duplicatesBefore);
-        assertThat(deadLetters()).as("the first was handled, not dead-lettered").isEmpty();
+        assertThat(deadLetters()).as("confirmed by its redelivery").isEmpty();
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
     @Test
-    void aCancelledTransactionReleasesTheSlot() {
+    void aConfirmedWebhookPayrexxsApiStaysBehindIsDeadLetteredAndReplayedOnItsOwn() {
+        jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        gatewayIs(77, "waiting");
+        payrexx.transaction(4723, "waiting", id);
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4723, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(letter.get("routeId").asText()).isEqualTo("payrexx-event-dispatch");
+        assertThat(letter.get("errorMessage").asText()).isEqualTo("provider-error: Payrexx's API shows transaction "
+                + "4723 waiting, its webhook said confirmed: asked again later");
+        assertThat(letter.has("retryAt")).as("a passing failure: replayed on its own").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        payrexx.transaction(4723, "confirmed", id); // the API catches up
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(camel.createProducerTemplate().requestBody("direct:ops-dead-letter-auto-replay", null,
+                Integer.class)).isEqualTo(1);
+
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void aPaymentEventPayrexxCannotAnswerIsDeadLetteredAfterItsRedeliveriesNotRedeliveredForEver() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4727/")).willReturn(aResponse().withStatus(503)));
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4727, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery
+        assertThat(letter.has("retryAt")).as("Payrexx down: a passing failure").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    @Test
+    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedCountsTheDisputeOnce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4724, "disputed", id); // the confirmed delivery waited (a backlog) past the chargeback
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4724, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4724, "disputed", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        // the first acted on the dispute Payrexx showed, the second is its repeat
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .isEqualTo(duplicatesBefore + 1);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aCancelledTransactionWhileThePaymentPageIsOpenFailsNothingAndThePageClosesWithTheHold() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "waiting"); // the customer left the page: it still takes payments
+
         transactionReported(4713, "cancelled", id);
 
-        awaitStatus(id, "PAYMENT_FAILED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("a payment attempt failed (cancelled); the customer may try "
+                + "again until the hold expires"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        payrexx.server().verify(0, deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+
+        // no payment: the hold runs out, the slot is released and the page deleted, so no one pays for it
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> payrexx.server().verify(1,
+                deleteRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/"))));
+    }
+
+    @Test
+    void aCustomerWhoCancelledAndThenPaidOnTheSamePageIsToldOnlyOfTheConfirmation() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "waiting");
+        transactionReported(4725, "expired", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).startsWith("a payment attempt failed (expired)"));
+
+        transactionReported(4726, "confirmed", id);
+
+        awaitStatus(id, "CONFIRMED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("confirmation").doesNotContain("payment-failed"));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4726/refund")));
     }
 
     @Test
@@ -210,6 +293,13 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.transaction(id, status, bookingId);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(id, status, bookingId)).status())
                 .isEqualTo(200);
+    }
+
+    private static String transactionJson(long id, String status, String bookingId) {
+        return """
+                {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":9000,
+                 "invoice":{"currencyAlpha3":"CHF","totalAmount":9000,"referenceId":"%s"}}]}"""
+                .formatted(id, id, status, bookingId, bookingId);
     }
 
     private void gatewayIs(long id, String status) {

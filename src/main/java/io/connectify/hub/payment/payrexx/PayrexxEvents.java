@@ -3,12 +3,14 @@ package io.connectify.hub.payment.payrexx;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.webhook.ProcessedEventRepository;
 import io.connectify.hub.webhook.WebhookHeaders;
-import org.apache.camel.Body;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
@@ -27,22 +29,92 @@ public class PayrexxEvents {
     private static final String OPEN = "waiting";
     /** Gateway statuses of a page another transaction has paid (or holds the money of). */
     private static final java.util.Set<String> PAID = java.util.Set.of("confirmed", "authorized", "reserved");
+    /**
+     * How far a transaction has come, for telling whether the API is behind its webhook: 0 not paid yet, 1 paid (or
+     * its money held), 2 after a payment (a refund, a dispute). Payrexx's statuses (payrexx-php's Transaction).
+     */
+    private static final java.util.Map<String, Integer> STAGE = java.util.Map.of("initiated", 0, "waiting", 0,
+            "confirmed", 1, "authorized", 1, "reserved", 1,
+            "refund_pending", 2, "refunded", 2, "partially-refunded", 2, "disputed", 2);
+    /** The ends of a transaction that did not pay: after waiting, not compared with the paid stages. */
+    private static final java.util.Set<String> FAILED = java.util.Set.of("cancelled", "declined", "error", "expired");
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
+    private final ProcessedEventRepository processed;
 
-    public PayrexxEvents(BookingRepository bookings, ProducerTemplate template) {
+    public PayrexxEvents(BookingRepository bookings, ProducerTemplate template, ProcessedEventRepository processed) {
         this.bookings = bookings;
         this.template = template;
+        this.processed = processed;
     }
 
-    public void describe(@Body Transaction t, Exchange exchange) {
+    /**
+     * Whether the status a delivery claims was acted on before (its key {@code payrexx:<id>:<status>} recorded by
+     * the delivery that acted on that status, whatever it claimed): then this one is a repeat, and Payrexx is not
+     * asked again. A later status has its own delivery, whose key is not recorded.
+     */
+    public boolean claimActedOn(@Header(WebhookHeaders.EVENT_KEY) String eventKey) {
+        return eventKey != null && processed.contains(eventKey);
+    }
+
+    /**
+     * The key of the status the hub acts on: the one fetched from the Payrexx API, which may be later than the one
+     * the webhook claimed (a waiting delivery handled once the transaction is confirmed: confirmed is acted on, and
+     * recorded as such, so the confirmed delivery that follows is a repeat). One fetched earlier than the claim
+     * (Payrexx's API behind its own webhook: confirmed claimed, waiting fetched) is a passing failure: acting on it
+     * did nothing, and Payrexx, answered 200, sends that status no more; the event is redelivered, and, should the
+     * API stay behind past the redeliveries, dead-lettered and replayed on its own, so the payment is not lost.
+     */
+    static String statusKey(long transactionId, String eventKey, String fetched) {
+        String claimed = eventKey == null ? "" : eventKey.substring(eventKey.lastIndexOf(':') + 1);
+        if (behind(fetched, claimed)) {
+            throw new ProviderException(PayrexxConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE, "Payrexx's API "
+                    + "shows transaction " + transactionId + " " + fetched + ", its webhook said " + claimed
+                    + ": asked again later");
+        }
+        return "payrexx:" + transactionId + ":" + fetched;
+    }
+
+    /**
+     * Whether the status fetched is earlier than the one claimed: waiting before any other; a paid status before a
+     * refund or dispute. A failure (cancelled, declined, error, expired) comes only after waiting. Statuses the hub
+     * does not order (insecure, uncaptured, new ones) are never behind: the fetched one is acted on, as before.
+     */
+    static boolean behind(String fetched, String claimed) {
+        Integer stage = STAGE.get(fetched);
+        if (stage == null || claimed == null) {
+            return false;
+        }
+        if (FAILED.contains(claimed)) {
+            return stage == 0;
+        }
+        Integer claimedStage = STAGE.get(claimed);
+        return claimedStage != null && stage < claimedStage;
+    }
+
+    /**
+     * Fetches the event's transaction from the Payrexx API and puts it into the saga's headers, with the key of the
+     * status acted on ({@link WebhookHeaders#STATUS_KEY}, see {@link #statusKey}). The look-up is an exchange of its
+     * own: the provider call keeps none of the message's headers, and this message's go on (its redelivery counter
+     * among them: cleared, the event was redelivered in place for ever instead of being dead-lettered).
+     */
+    public void verify(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId,
+                       @Header(WebhookHeaders.EVENT_KEY) String eventKey, Exchange exchange) {
+        Transaction t;
+        try {
+            t = template.requestBodyAndHeader(PayrexxRoutes.GET_TRANSACTION, transactionId,
+                    CorrelationId.CAMEL_HEADER, CorrelationId.of(exchange), Transaction.class);
+        } catch (CamelExecutionException e) {
+            throw Causes.hubErrorOr(e); // Payrexx unreachable or refusing: the event is redelivered, then dead-lettered
+        }
         var message = exchange.getMessage();
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         message.setHeader(WebhookHeaders.BOOKING_ID, t.referenceId());
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
         message.setHeader(WebhookHeaders.PAID_AMOUNT, t.amount());
+        message.setHeader(WebhookHeaders.STATUS_KEY, statusKey(t.id(), eventKey, t.status()));
     }
 
     /**
@@ -77,16 +149,21 @@ public class PayrexxEvents {
      * The booking a repeated delivery (its key recorded: processed before) is about, for its notifications still
      * unsent: the one the transaction is recorded on as its payment, else, for a transaction recorded on no booking
      * (a failure, a page cancelled), the one the transaction names when fetched from Payrexx again, as its first
-     * delivery did. Best effort: should Payrexx not answer, null (logged), and the repeat is acknowledged as the
-     * duplicate it is; the recovery sweep queues those notifications later.
+     * delivery did (or as this one did already: {@code named}). Best effort: should Payrexx not answer, null
+     * (logged), and the repeat is acknowledged as the duplicate it is; the recovery sweep queues those notifications
+     * later.
      */
-    public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId) {
+    public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId,
+                                  @Header(WebhookHeaders.BOOKING_ID) String named) {
         if (transactionId == null) {
             return null;
         }
         var recorded = bookings.idByPayment(PayrexxConfig.PROVIDER, transactionId.toString());
         if (recorded.isPresent()) {
             return recorded.get();
+        }
+        if (named != null && !named.isBlank()) {
+            return named;
         }
         try {
             return template.requestBody(PayrexxRoutes.GET_TRANSACTION, transactionId, Transaction.class).referenceId();

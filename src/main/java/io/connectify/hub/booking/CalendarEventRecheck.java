@@ -76,6 +76,7 @@ public class CalendarEventRecheck {
     private final int pageSize;
     private final int massDeletionThreshold;
     private final Duration moveTimeout;
+    private final Duration recheckInterval;
     private final String calendarId;
     private final Clock clock;
 
@@ -91,6 +92,7 @@ public class CalendarEventRecheck {
         this.pageSize = push.recheckPageSize();
         this.massDeletionThreshold = push.massDeletionThreshold();
         this.moveTimeout = booking.moveTimeout();
+        this.recheckInterval = push.recheckInterval();
         this.calendarId = properties.calendarId();
         this.clock = clock;
     }
@@ -140,10 +142,12 @@ public class CalendarEventRecheck {
             }
             missing.forEach(read -> flag(read, DELETED, "deleted"));
         } catch (RuntimeException e) {
-            // a failure while reading leaves every deletion found unflagged (the next run finds them again)
+            // a failure while reading leaves every deletion found unflagged (the next run finds them again). The one
+            // line of a failed run: the thread that runs it (CoalescingRun) says no more
             metrics.recheck("failed");
-            log.warn("Re-check of the bookings' calendar events failed after {} bookings ({}); the next re-check "
-                    + "tries again", looked, Causes.forLog(e));
+            log.warn("Re-check of the bookings' calendar events (route gcal-recheck-bookings) failed after {} bookings "
+                    + "({}); tried again by the next notification, or by the periodic re-check within {} "
+                    + "(connectify.gcal.push.recheck-interval)", looked, Causes.forLog(e), recheckInterval);
             throw e;
         }
         metrics.recheck("completed");

@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * Runs {@code work} on request, at most one run at a time, bursts coalesced: a request while a run is under way makes
  * exactly one more run after it, however many came (that run sees all their changes). Google sends a notification per
  * change, often several a second, and each re-check reads every upcoming booking's event. The request returns at once.
+ * A run that fails is logged by its work, which knows what failed and when it is tried again
+ * (CalendarEventRecheck's WARN line); here only at DEBUG, so that a failed run is not a second WARN saying the same.
  */
 public class CoalescingRun {
 
@@ -71,7 +73,7 @@ public class CoalescingRun {
                 try {
                     work.run();
                 } catch (RuntimeException e) {
-                    log.warn("{} failed ({})", name, Causes.forLog(e));
+                    log.debug("{} failed ({})", name, Causes.forLog(e));
                 }
             }
         } finally {

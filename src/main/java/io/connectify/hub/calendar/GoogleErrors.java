@@ -72,17 +72,16 @@ public final class GoogleErrors {
         }
         // the key's token_uri answers for the key (a 404 is a token_uri of no token endpoint): the key to look at
         log.error("Google refused the hub's credentials: {}; {}", detail, CHECK_THE_KEY);
-        return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
+        return new KeyRefusedException(detail);
     }
 
     /**
-     * Whether {@code failure} is Google's token endpoint refusing the hub's key (REJECTED, logged here already with
-     * what it asks of a person): no Calendar call was made, so nothing about a calendar or an event was refused.
+     * Whether {@code failure} is Google's token endpoint refusing the hub's key ({@link KeyRefusedException}, logged
+     * here already with what it asks of a person): no Calendar call was made, so nothing about a calendar or an event
+     * was refused.
      */
     public static boolean keyRefused(Throwable failure) {
-        ProviderException e = Causes.find(failure, ProviderException.class);
-        return e != null && e.kind() == Kind.REJECTED && e.getMessage() != null
-                && e.getMessage().startsWith(TOKEN_ENDPOINT_ANSWERED);
+        return Causes.find(failure, ProviderException.class) instanceof KeyRefusedException;
     }
 
     static HubException fromStatus(int status, String reason, Duration retryAfter) {

@@ -6,8 +6,10 @@ import java.util.Optional;
 /**
  * A provider call failed. {@link Kind} decides the HTTP status the caller sees and whether the hub retries and
  * the circuit breaker counts it. The detail names the provider and status only, never the provider's raw body.
+ * A provider's package may subclass it to tell one failure apart for its own callers (Google's key refused by its
+ * token endpoint); the kind alone decides the answer, the retries and the breaker, whatever the class.
  */
-public final class ProviderException extends HubException {
+public non-sealed class ProviderException extends HubException {
 
     public enum Kind {
         /** 429 from the provider: retried, honouring Retry-After; 429 to the caller when retries run out. */

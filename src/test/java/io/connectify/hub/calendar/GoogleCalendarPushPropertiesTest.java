@@ -1,6 +1,9 @@
 package io.connectify.hub.calendar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+
+import java.time.Clock;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -8,10 +11,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Import;
 
 /**
  * connectify.gcal.push.* as bound at start over application.yaml: off by default; on, without its address or token,
- * or with values it cannot work with, the start stops with a message naming the property and never the token.
+ * or with values it cannot work with, or with Google Calendar in sandbox, the start stops with a message naming the
+ * property and never the token.
  */
 class GoogleCalendarPushPropertiesTest {
 
@@ -64,7 +69,52 @@ class GoogleCalendarPushPropertiesTest {
                         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN)));
     }
 
+    /**
+     * Push and Google Calendar are two property classes: whether Google is live is checked as the channel renewal is
+     * made, which a start with push on makes. In sandbox there is no Google to open a channel on, nor one to call the
+     * hub.
+     */
+    @Test
+    void enabledWithGoogleCalendarInSandboxStopsTheStart() {
+        renewal().withPropertyValues(enabled())
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("connectify.gcal.push.enabled needs a live Google Calendar "
+                                + "(connectify.gcal.key-path)")
+                        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN)));
+    }
+
+    @Test
+    void enabledWithGoogleCalendarLiveOrOffInSandboxStarts() {
+        renewal().withPropertyValues(enabled())
+                .withPropertyValues("connectify.gcal.key-path=/run/secrets/gcal-key.json")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(PushChannelRenewal.class));
+        renewal().run(context -> assertThat(context).hasNotFailed().hasSingleBean(PushChannelRenewal.class));
+    }
+
+    private static String[] enabled() {
+        return new String[] {"connectify.gcal.push.enabled=true",
+                "connectify.gcal.push.address=https://hub.example.com/webhooks/google-calendar",
+                "connectify.gcal.push.token=" + TOKEN};
+    }
+
+    /** The channel renewal as the hub makes it at start; Google, the channels' table and the meters stand-ins. */
+    private static ApplicationContextRunner renewal() {
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(PushRenewalOnly.class)
+                .withBean(GoogleCalendarGateway.class, () -> mock(GoogleCalendarGateway.class))
+                .withBean(PushChannelRepository.class, () -> mock(PushChannelRepository.class))
+                .withBean(PushMetrics.class, () -> mock(PushMetrics.class))
+                .withBean(Clock.class, Clock::systemUTC);
+    }
+
     @EnableConfigurationProperties(GoogleCalendarPushProperties.class)
     static class PushOnly {
+    }
+
+    @EnableConfigurationProperties({GoogleCalendarPushProperties.class, GoogleCalendarProperties.class})
+    @Import(PushChannelRenewal.class)
+    static class PushRenewalOnly {
     }
 }

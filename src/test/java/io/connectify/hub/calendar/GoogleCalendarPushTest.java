@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,6 +36,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.booking.CalendarEventRecheck;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
@@ -728,6 +730,44 @@ class GoogleCalendarPushTest extends Webhooks {
         });
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing);
         assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed);
+    }
+
+    /**
+     * Google down for a re-check's list of events (503, and the retries too): the run fails, and says so once, in a
+     * WARN line that names the run, what failed and when it is tried again; the thread that ran it adds no second
+     * line saying the same.
+     */
+    @Test
+    void aRecheckGoogleFailsIsOneWarnLineSayingWhatFailedAndWhenItIsTriedAgain() {
+        confirmedStripeBooking(START);
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(503, "backendError")));
+        double failed = count("connectify.gcal.rechecks", "outcome", "failed");
+        List<ILoggingEvent> logged = new ArrayList<>();
+        try (LogLines recheck = LogLines.of(CalendarEventRecheck.class);
+             LogLines run = LogLines.of(CoalescingRun.class)) {
+            camel.sendBody("direct:gcal-recheck-bookings-periodic", null);
+
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() ->
+                    count("connectify.gcal.rechecks", "outcome", "failed") == failed + 1);
+            // the thread's line, if any, is logged before the run counts as ended
+            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> !rechecks.busy());
+            logged.addAll(recheck.lines());
+            logged.addAll(run.lines());
+        }
+
+        google.server().verify(3, getRequestedFor(urlPathEqualTo(EVENTS))); // the test profile's three attempts
+        assertThat(logged).filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN)).singleElement()
+                .satisfies(line -> {
+                    assertThat(line.getLoggerName()).isEqualTo(CalendarEventRecheck.class.getName());
+                    assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(line.getFormattedMessage())
+                            .startsWith("Re-check of the bookings' calendar events (route gcal-recheck-bookings) "
+                                    + "failed after 0 bookings")
+                            .contains("provider-error: Google Calendar answered HTTP 503 (backendError)")
+                            .contains("by the next notification, or by the periodic re-check within PT24H "
+                                    + "(connectify.gcal.push.recheck-interval)");
+                    assertThat(line.getThrowableProxy()).isNull();
+                });
     }
 
     @ParameterizedTest(name = "HTTP {0} {1}")

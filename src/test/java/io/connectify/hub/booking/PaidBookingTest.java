@@ -127,7 +127,7 @@ class PaidBookingTest extends Webhooks {
         JsonNode letter = await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(15)).until(() -> httpGet(
                 "/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"), l -> l.size() == 1)
                 .get(0);
-        assertThat(letter.get("errorType").asText()).isEqualTo("io.connectify.hub.resilience.ProviderException");
+        assertThat(letter.get("errorType").asText()).isEqualTo("io.connectify.hub.calendar.KeyRefusedException");
         assertThat(letter.get("errorMessage").asText()).startsWith("provider-error: ").contains("token endpoint")
                 .contains("invalid_grant");
         assertThat(letter.hasNonNull("retryAt")).as("not replayed on its own: it waits for the key").isFalse();

@@ -8,24 +8,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Supplier;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.TestClockConfig;
+import io.connectify.hub.support.TimerRoutes;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
 import org.apache.camel.Exchange;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.ToDefinition;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -51,7 +47,7 @@ class SweepLockTimeoutTest extends HubTestBase {
 
         List<ILoggingEvent> logged = new ArrayList<>();
         Exchange run = whileRowsAreHeld("SELECT * FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key FOR UPDATE",
-                Map.of("key", key), () -> logging(logged, () -> fire(RETENTION)));
+                Map.of("key", key), () -> LogLines.onThisThread(logged, () -> TimerRoutes.fire(camel, RETENTION)));
 
         assertThat(run.getException()).as("the run passed, handled").isNull();
         assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR).isEmpty();
@@ -62,7 +58,7 @@ class SweepLockTimeoutTest extends HubTestBase {
         });
         assertThat(processedKeys(key)).as("still there").isEqualTo(1);
 
-        assertThat(fire(RETENTION).getException()).isNull();
+        assertThat(TimerRoutes.fire(camel, RETENTION).getException()).isNull();
         assertThat(processedKeys(key)).as("deleted by the next run").isZero();
     }
 
@@ -85,33 +81,7 @@ class SweepLockTimeoutTest extends HubTestBase {
         }
     }
 
-    /** One run of a timer route, as its timer fires it. */
-    private Exchange fire(String routeId) {
-        Consumer timer = camel.getRoute(routeId).getConsumer();
-        Exchange exchange = timer.createExchange(false);
-        try {
-            timer.getProcessor().process(exchange);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return exchange;
-    }
 
-    /** What {@code work} logged on this thread (a timer route runs on the thread that fires it). */
-    private static <T> T logging(List<ILoggingEvent> logged, Supplier<T> work) {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        root.addAppender(lines);
-        String thread = Thread.currentThread().getName();
-        try {
-            return work.get();
-        } finally {
-            root.detachAppender(lines);
-            List.copyOf(lines.list).stream().filter(e -> Objects.equals(e.getThreadName(), thread))
-                    .forEach(logged::add);
-        }
-    }
 
     private int processedKeys(String key) {
         return jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", key)

@@ -1,6 +1,8 @@
 package io.connectify.hub.support;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -31,6 +33,25 @@ public final class LogLines implements AutoCloseable {
 
     public static LogLines of(Class<?> logger) {
         return new LogLines((Logger) LoggerFactory.getLogger(logger));
+    }
+
+    /**
+     * What {@code work} logged on this thread, added to {@code logged} (a timer route fired by
+     * {@link TimerRoutes#fire} runs on the thread that fires it): other threads' lines are left out.
+     */
+    public static <T> T onThisThread(List<ILoggingEvent> logged, Supplier<T> work) {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        String thread = Thread.currentThread().getName();
+        try {
+            return work.get();
+        } finally {
+            root.detachAppender(lines);
+            List.copyOf(lines.list).stream().filter(e -> Objects.equals(e.getThreadName(), thread))
+                    .forEach(logged::add);
+        }
     }
 
     /** The lines so far. */

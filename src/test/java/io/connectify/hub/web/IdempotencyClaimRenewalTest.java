@@ -23,27 +23,23 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.TestClockConfig;
+import io.connectify.hub.support.TimerRoutes;
 import org.apache.camel.CamelContext;
-import org.apache.camel.Consumer;
 import org.apache.camel.Exchange;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -170,7 +166,7 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
 
         down.set(true);
         List<ILoggingEvent> logged = new ArrayList<>();
-        int renewed = logging(logged, instance::renewRunning);
+        int renewed = LogLines.onThisThread(logged, instance::renewRunning);
         down.set(false);
 
         assertThat(renewed).isZero();
@@ -192,7 +188,8 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
         try {
             List<ILoggingEvent> logged = new ArrayList<>();
             Exchange run = whileRowsAreHeld("SELECT * FROM api_idempotency WHERE idempotency_key = 'row-held' "
-                    + "FOR UPDATE", Map.of(), () -> logging(logged, () -> fire(RENEWAL)));
+                    + "FOR UPDATE", Map.of(),
+                    () -> LogLines.onThisThread(logged, () -> TimerRoutes.fire(camel, RENEWAL)));
 
             assertThat(run.getException()).isNull();
             assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR).isEmpty();
@@ -217,31 +214,5 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
                 .query((rs, i) -> rs.getObject(1, OffsetDateTime.class).toInstant()).single();
     }
 
-    /** One run of a timer route, as its timer fires it. */
-    private Exchange fire(String routeId) {
-        Consumer timer = camel.getRoute(routeId).getConsumer();
-        Exchange exchange = timer.createExchange(false);
-        try {
-            timer.getProcessor().process(exchange);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return exchange;
-    }
 
-    /** What {@code work} logged on this thread. */
-    private static <T> T logging(List<ILoggingEvent> logged, Supplier<T> work) {
-        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        root.addAppender(lines);
-        String thread = Thread.currentThread().getName();
-        try {
-            return work.get();
-        } finally {
-            root.detachAppender(lines);
-            List.copyOf(lines.list).stream().filter(e -> Objects.equals(e.getThreadName(), thread))
-                    .forEach(logged::add);
-        }
-    }
 }

@@ -101,7 +101,9 @@ public final class PackagedHub implements AutoCloseable {
 
     public PackagedHub awaitReady() {
         await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            assertThat(process.isAlive()).as(name + " is running (see target/packaged-hub/)").isTrue();
+            // a hub that stopped says why in the failure itself: CI keeps the test output, not target/packaged-hub/
+            assertThat(process.isAlive()).as(() -> name + " is running; it exited with " + process.exitValue()
+                    + ", its output:\n" + whyItStopped()).isTrue();
             try {
                 return get("/actuator/health/readiness").statusCode() == 200;
             } catch (IOException notYet) {
@@ -109,6 +111,19 @@ public final class PackagedHub implements AutoCloseable {
             }
         });
         return this;
+    }
+
+    /** The output's ERROR, WARN and "Caused by" lines (where a failed start says why), then its last lines. */
+    private String whyItStopped() {
+        try {
+            List<String> lines = Files.readAllLines(output);
+            List<String> telling = lines.stream().filter(line -> line.contains(" ERROR ") || line.contains(" WARN ")
+                    || line.startsWith("Caused by:")).toList();
+            return String.join("\n", telling) + "\n...\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException unreadable) {
+            return "(unreadable: " + unreadable + ")";
+        }
     }
 
     /** What the hub has written to its standard output and error so far. */

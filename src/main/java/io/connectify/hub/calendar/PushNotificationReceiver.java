@@ -59,13 +59,13 @@ public class PushNotificationReceiver implements Processor {
     public void process(Exchange exchange) {
         var message = exchange.getMessage();
         if (!push.enabled()) {
-            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.PUSH_OFF);
             throw new NotFoundException("No resource at this path");
         }
         String token = message.getHeader("X-Goog-Channel-Token", String.class);
         if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
                 push.token().getBytes(StandardCharsets.UTF_8))) {
-            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.BAD_TOKEN);
             log.warn("Google Calendar notification with a wrong or missing channel token rejected");
             throw new UnauthorizedException("A valid X-Goog-Channel-Token header is required");
         }
@@ -85,7 +85,7 @@ public class PushNotificationReceiver implements Processor {
         // a channel whose watch answer is still under way has no resource id yet: its sync may come first
         if (channel.isEmpty() || (channel.get().resourceId() == null ? channel.get().watchFailed()
                 : !channel.get().resourceId().equals(resourceId))) {
-            webhooks.rejected(GoogleCalendarConfig.PROVIDER);
+            webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.UNKNOWN_CHANNEL);
             log.warn("Google Calendar notification for a channel the hub does not run rejected");
             throw new NotFoundException("No open notification channel with this id");
         }

@@ -39,7 +39,8 @@ public class TwilioStatusCallbacks {
         }
         if (signature == null || !new RequestValidator(connection.authToken())
                 .validate(connection.statusCallbackUrl(), params, signature)) {
-            metrics.rejected(NotificationConfig.TWILIO);
+            metrics.rejected(NotificationConfig.TWILIO,
+                    signature == null ? WebhookMetrics.MISSING_HEADER : WebhookMetrics.BAD_SIGNATURE);
             throw new InvalidSignatureException("X-Twilio-Signature does not verify");
         }
         String sid = params.getOrDefault("MessageSid", "");

@@ -9,6 +9,7 @@ import java.util.function.IntSupplier;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.webhook.WebhookMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -76,15 +77,16 @@ public class HubMetrics implements MeterBinder {
         registry.counter("connectify.dead.letters.replayed", "mode", "manual");
         // counters exist from the start at zero, so dashboards and alerts (increase, rate) see every series
         for (String provider : List.of("stripe", "payrexx", "twilio")) {
-            for (String name : List.of("connectify.webhook.rejected", "connectify.webhook.duplicates",
-                    "connectify.webhook.enqueued")) {
+            for (String name : List.of("connectify.webhook.duplicates", "connectify.webhook.enqueued")) {
                 registry.counter(name, "provider", provider);
             }
         }
+        // by provider and reason (google-calendar's: its push notifications)
+        WebhookMetrics.REJECTION_REASONS.forEach((provider, reasons) -> reasons.forEach(reason ->
+                registry.counter("connectify.webhook.rejected", "provider", provider, "reason", reason)));
         for (String provider : List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid")) {
             registry.counter("connectify.provider.rejected", "provider", provider);
         }
-        registry.counter("connectify.webhook.rejected", "provider", "google-calendar"); // its push notifications
         for (String provider : List.of("stripe", "payrexx")) {
             registry.counter("connectify.payment.attempts.failed", "provider", provider);
             registry.counter("connectify.payment.disputes", "provider", provider);

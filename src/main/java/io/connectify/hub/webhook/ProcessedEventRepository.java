@@ -34,6 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * protect nothing (the saga is idempotent and the event changed nothing), and recording it was half the CPU of
  * processing such an event (the commit and the garbage of the chunk it writes; bench/RESULTS.md). Stripe sends many
  * events per payment that the hub does not act on.
+ * <li>A key is never removed ({@link #remove(String)} does nothing), whatever a route's {@code removeOnFailure} says.
  * </ul>
  */
 public class ProcessedEventRepository extends JdbcMessageIdRepository {
@@ -82,6 +83,18 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
         } catch (CompletionException failed) {
             throw failed.getCause() instanceof RuntimeException cause ? cause : failed;
         }
+    }
+
+    /**
+     * Does nothing: a key is only ever recorded once its event was processed, so a failed exchange has none of its own
+     * to remove, and the key there is another delivery's that acted. Removing it would let a concurrent or later
+     * redelivery act a second time; a failed event is replayed from its dead letter, on its own path. Camel's
+     * idempotent consumer calls this on a failure unless {@code removeOnFailure: false}: this keeps a route that
+     * forgets that setting safe. Keys leave only by age (ops/RetentionSweep).
+     */
+    @Override
+    public boolean remove(String key) {
+        return false;
     }
 
     /** Keys waiting for a commit (tests). */

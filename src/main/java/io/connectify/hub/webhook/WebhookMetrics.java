@@ -1,5 +1,6 @@
 package io.connectify.hub.webhook;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,21 +11,51 @@ import org.springframework.stereotype.Component;
 
 /**
  * Webhook counters: signatures rejected, duplicates dropped, events enqueued, and the failed payment attempts (a card
- * declined on the payment page), failed refunds and disputed payments the events reported, per provider.
+ * declined on the payment page), failed refunds and disputed payments the events reported, per provider. A rejection
+ * also says why ({@code reason}), so ops tell a hub clock off by more than Stripe's tolerance (every event
+ * {@value #STALE_TIMESTAMP}) from forged or misaddressed deliveries.
  */
 @Component("webhookMetrics")
 public class WebhookMetrics {
 
+    /** No signature (or token) header, or no body. */
+    public static final String MISSING_HEADER = "missing-header";
+    /** A signature header that does not parse, or has no signature of the expected scheme. */
+    public static final String MALFORMED_HEADER = "malformed-header";
+    /** Signed, but by no configured secret, or over another body: forged, tampered, or a secret the hub lacks. */
+    public static final String BAD_SIGNATURE = "bad-signature";
+    /** Signed correctly, but longer ago than the tolerance: a replay, or the hub's clock ahead of the sender's. */
+    public static final String STALE_TIMESTAMP = "stale-timestamp";
+    /** The hub has no secret to check the signature with. */
+    public static final String NO_SECRET = "no-secret";
+    /** Signed correctly, but the body is not an event. */
+    public static final String NOT_AN_EVENT = "not-an-event";
+    /** A wrong or missing secret token (Payrexx's path token, Google's channel token). */
+    public static final String BAD_TOKEN = "bad-token";
+    /** A Google Calendar notification for a channel the hub does not run. */
+    public static final String UNKNOWN_CHANNEL = "unknown-channel";
+    /** A Google Calendar notification while push is off. */
+    public static final String PUSH_OFF = "push-off";
+
+    /** The reasons each provider's verification tells apart: their series exist from the start (HubMetrics). */
+    public static final Map<String, List<String>> REJECTION_REASONS = Map.of(
+            "stripe", List.of(MISSING_HEADER, MALFORMED_HEADER, BAD_SIGNATURE, STALE_TIMESTAMP, NO_SECRET, NOT_AN_EVENT),
+            "payrexx", List.of(BAD_TOKEN),
+            "twilio", List.of(MISSING_HEADER, BAD_SIGNATURE),
+            "google-calendar", List.of(PUSH_OFF, BAD_TOKEN, UNKNOWN_CHANNEL));
+
     private final MeterRegistry registry;
-    /** By name and provider: registering looks the meter up by a newly built id, on every event otherwise. */
+    /** By name, provider (and reason): registering looks the meter up by a newly built id, on every event otherwise. */
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
     public WebhookMetrics(MeterRegistry registry) {
         this.registry = registry;
     }
 
-    public void rejected(String provider) {
-        counter("connectify.webhook.rejected", provider).increment();
+    public void rejected(String provider, String reason) {
+        counters.computeIfAbsent("connectify.webhook.rejected|" + provider + '|' + reason,
+                key -> Counter.builder("connectify.webhook.rejected").tag("provider", provider).tag("reason", reason)
+                        .register(registry)).increment();
     }
 
     public void duplicate(@Header(WebhookHeaders.PROVIDER) String provider) {

@@ -36,6 +36,8 @@ class GoogleCalendarPushOffTest extends HubTestBase {
     void withPushOffNoChannelIsOpenedAndTheWebhookIsNotFound() {
         assertThat(renew()).isNull();
         assertThat(google.watchRequests()).isEmpty();
+        double rejected = meters.counter("connectify.webhook.rejected", "provider", "google-calendar", "reason",
+                "push-off").count();
 
         Response response = send(request("/webhooks/google-calendar").header("X-Goog-Channel-ID", "any")
                 .header("X-Goog-Channel-Token", "any-token-0123456789").header("X-Goog-Resource-State", "exists")
@@ -44,6 +46,8 @@ class GoogleCalendarPushOffTest extends HubTestBase {
         assertThat(response.status()).isEqualTo(404);
         assertThat(response.header("Content-Type")).startsWith("application/problem+json");
         assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(meters.counter("connectify.webhook.rejected", "provider", "google-calendar", "reason", "push-off")
+                .count()).isEqualTo(rejected + 1);
     }
 
     @Test

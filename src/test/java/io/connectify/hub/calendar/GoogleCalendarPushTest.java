@@ -324,7 +324,7 @@ class GoogleCalendarPushTest extends Webhooks {
     void aWrongOrMissingTokenIsUnauthorizedAndStartsNoRecheck() {
         String channel = renew();
         long requests = rechecks.requests();
-        double rejected = count("connectify.webhook.rejected", "provider", "google-calendar");
+        double rejected = rejected("bad-token");
 
         Response wrong = notification(channel, "not-the-token-0123456789", "exists");
         Response missing = notification(channel, null, "exists");
@@ -336,19 +336,21 @@ class GoogleCalendarPushTest extends Webhooks {
             assertThat(response.body()).doesNotContain(TOKEN).doesNotContain("not-the-token");
         }
         assertThat(rechecks.requests()).isEqualTo(requests);
-        assertThat(count("connectify.webhook.rejected", "provider", "google-calendar")).isEqualTo(rejected + 2);
+        assertThat(rejected("bad-token")).isEqualTo(rejected + 2);
     }
 
     @Test
     void aChannelTheHubDoesNotRunIsNotFound() {
         renew();
         long requests = rechecks.requests();
+        double rejected = rejected("unknown-channel");
 
         Response unknown = notification(UUID.randomUUID().toString(), TOKEN, "exists");
 
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
         assertThat(rechecks.requests()).isEqualTo(requests);
+        assertThat(rejected("unknown-channel")).isEqualTo(rejected + 1);
     }
 
     @Test
@@ -1005,6 +1007,11 @@ class GoogleCalendarPushTest extends Webhooks {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Google Calendar notifications rejected for that reason. */
+    private double rejected(String reason) {
+        return meters.counter("connectify.webhook.rejected", "provider", "google-calendar", "reason", reason).count();
     }
 
     private double count(String name, String tag, String value) {

@@ -258,6 +258,8 @@ class NotificationTest extends Webhooks {
 
         Map<String, String> tampered = new LinkedHashMap<>(params);
         tampered.put("MessageStatus", "failed");
+        double badSignature = rejected("bad-signature");
+        double missingHeader = rejected("missing-header");
         for (var response : List.of(
                 statusCallback(tampered, valid),
                 statusCallback(params, NotificationFakes.signature("http://127.0.0.1:" + port + "/webhooks/twilio/status",
@@ -266,8 +268,14 @@ class NotificationTest extends Webhooks {
             assertThat(response.status()).isEqualTo(400);
             assertThat(response.json().get("type").asText()).isEqualTo("invalid-signature");
         }
+        assertThat(rejected("bad-signature")).isEqualTo(badSignature + 2);
+        assertThat(rejected("missing-header")).isEqualTo(missingHeader + 1);
         var accepted = statusCallback(params, valid);
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+    }
+
+    private double rejected(String reason) {
+        return meters.counter("connectify.webhook.rejected", "provider", "twilio", "reason", reason).count();
     }
 
     @Test

@@ -310,9 +310,13 @@ class PayrexxWebhookTest extends Webhooks {
 
     @Test
     void aWrongTokenIsNotFoundAndMalformedDeliveriesAreRefused() {
+        double rejected = meters.counter("connectify.webhook.rejected", "provider", "payrexx", "reason", "bad-token")
+                .count();
         var wrongToken = payrexxWebhook("guessed-token", FORM, form(1, "confirmed", "x"));
         assertThat(wrongToken.status()).isEqualTo(404);
         assertThat(wrongToken.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(meters.counter("connectify.webhook.rejected", "provider", "payrexx", "reason", "bad-token").count())
+                .isEqualTo(rejected + 1);
 
         var noTransaction = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", "{\"foo\":1}");
         assertThat(noTransaction.status()).isEqualTo(400);

@@ -89,6 +89,46 @@ class ProcessedEventRepositoryTest {
         assertThat(rows("processorName = 'webhook-events'")).isEqualTo(2);
     }
 
+    /**
+     * A failed exchange removes no key, even through an idempotent consumer left at Camel's default removeOnFailure
+     * (true): the key is the delivery's that acted, and a redelivery after the failure is then a duplicate, as
+     * design.md's idempotent consumer says (the failed one is replayed from its dead letter, a duplicate again).
+     */
+    @Test
+    void aFailedExchangeLeavesTheKeyAndARedeliveryIsADuplicate() throws Exception {
+        try (var camel = new DefaultCamelContext()) {
+            camel.getRegistry().bind("processed", repository);
+            AtomicInteger acted = new AtomicInteger();
+            camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:event").idempotentConsumer(header("eventKey")).idempotentRepository("processed")
+                            .eager(false).skipDuplicate(false)
+                            .choice()
+                                .when(exchangeProperty(Exchange.DUPLICATE_MESSAGE))
+                                    .throwException(new IllegalStateException("the repeat's own handling failed"))
+                                .otherwise()
+                                    .process(exchange -> acted.incrementAndGet());
+                }
+            });
+            camel.start();
+            var producer = camel.createProducerTemplate();
+
+            producer.sendBodyAndHeader("direct:event", "", "eventKey", "stripe:evt_once");
+            Exchange failedRepeat = producer.request("direct:event",
+                    exchange -> exchange.getIn().setHeader("eventKey", "stripe:evt_once"));
+            assertThat(failedRepeat.getException()).isNotNull();
+            assertThat(repository.contains("stripe:evt_once")).as("the key, after the failed repeat").isTrue();
+
+            Exchange redelivery = producer.request("direct:event",
+                    exchange -> exchange.getIn().setHeader("eventKey", "stripe:evt_once"));
+            assertThat(redelivery.getProperty(Exchange.DUPLICATE_MESSAGE, false, Boolean.class)).isTrue();
+            assertThat(acted).hasValue(1);
+        }
+        assertThat(repository.remove("stripe:evt_once")).isFalse();
+        assertThat(rows("messageId = 'stripe:evt_once'")).isEqualTo(1);
+    }
+
     @Test
     void keysOfAnotherProcessorAreItsOwn() {
         assertThat(repository.add("stripe:evt_2")).isTrue();

@@ -26,10 +26,13 @@ import java.util.concurrent.TimeUnit;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -233,6 +236,44 @@ class StripeWebhookTest extends Webhooks {
         // the next card is accepted
         signedStripeWebhook(event("evt_second_card", "checkout.session.completed", checkoutSession(id, "paid", "pi_declined")));
         awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A failed attempt counts only when it was acted on: one for a booking already paid, or for no booking the hub
+     * has, changed nothing and is not counted; a redelivery of one acted on is a duplicate and not counted again.
+     */
+    @Test
+    void aFailedPaymentAttemptIsCountedOnlyWhenItWasActedOn() {
+        String paid = confirmedStripeBooking(START);
+        String pending = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
+        double failedBefore = attemptsFailed();
+        double runsBefore = routeRuns("booking-payment-attempt-failed");
+
+        signedStripeWebhook(event("evt_decl_paid", "payment_intent.payment_failed", declined(paid)));
+        signedStripeWebhook(event("evt_decl_unknown", "payment_intent.payment_failed",
+                declined(UUID.randomUUID().toString())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-payment-attempt-failed") == runsBefore + 2);
+        assertThat(attemptsFailed()).as("no-op failures").isEqualTo(failedBefore);
+        assertThat(status(paid)).isEqualTo("CONFIRMED");
+
+        signedStripeWebhook(event("evt_decl_pending", "payment_intent.payment_failed", declined(pending)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attemptsFailed()).isEqualTo(failedBefore + 1));
+        double duplicatesBefore = duplicates();
+        signedStripeWebhook(event("evt_decl_pending", "payment_intent.payment_failed", declined(pending)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> duplicates() == duplicatesBefore + 1);
+        assertThat(attemptsFailed()).isEqualTo(failedBefore + 1);
+    }
+
+    private static String declined(String bookingId) {
+        return """
+                {"id":"pi_decl","object":"payment_intent","status":"requires_payment_method","amount":9000,
+                 "amount_received":0,"currency":"chf","metadata":{"bookingId":"%s"},
+                 "last_payment_error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline"}}
+                """.formatted(bookingId);
+    }
+
+    private double attemptsFailed() {
+        return meters.counter("connectify.payment.attempts.failed", "provider", "stripe").count();
     }
 
     @Test
@@ -469,30 +510,72 @@ class StripeWebhookTest extends Webhooks {
         String payload = event("evt_forged", "checkout.session.completed", checkoutSession(id, "paid", "pi_x"));
         long now = clock.instant().getEpochSecond();
         String valid = StripeFake.signature(payload, now, StripeFake.WEBHOOK_SECRET);
-        double rejectedBefore = meters.counter("connectify.webhook.rejected", "provider", "stripe").count();
+        var rejectedBefore = java.util.Map.of("bad-signature", rejected("bad-signature"), "stale-timestamp",
+                rejected("stale-timestamp"), "missing-header", rejected("missing-header"), "malformed-header",
+                rejected("malformed-header"), "not-an-event", rejected("not-an-event"));
         double enqueuedBefore = meters.counter("connectify.webhook.enqueued", "provider", "stripe").count();
 
         List<Response> responses = List.of(
+                // bad-signature
                 stripeWebhook(payload, StripeFake.signature(payload, now, "whsec_wrong")),
                 stripeWebhook(payload.replace("\"paid\"", "\"PAID\""), valid),
+                // stale-timestamp
                 stripeWebhook(payload, StripeFake.signature(payload, now - 301, StripeFake.WEBHOOK_SECRET)),
+                // missing-header
                 stripeWebhook(payload, null),
+                // malformed-header
                 stripeWebhook(payload, "garbage"),
                 stripeWebhook(payload, valid.replace("v1=", "v0=")),
                 stripeWebhook(payload, valid.replace("t=" + now, "t=abc")), // stripe-java threw on these: 500
                 stripeWebhook(payload, "t"),
+                // not-an-event
                 stripeWebhook("not json", StripeFake.signature("not json", now, StripeFake.WEBHOOK_SECRET)));
 
         for (Response response : responses) {
             assertThat(response.status()).isEqualTo(400);
             assertThat(response.json().get("type").asText()).isEqualTo("invalid-signature");
         }
-        assertThat(meters.counter("connectify.webhook.rejected", "provider", "stripe").count() - rejectedBefore)
-                .isEqualTo(9);
+        assertThat(java.util.Map.of("bad-signature", 2.0, "stale-timestamp", 1.0, "missing-header", 1.0,
+                "malformed-header", 4.0, "not-an-event", 1.0)).allSatisfy((reason, count) ->
+                assertThat(rejected(reason) - rejectedBefore.get(reason)).as(reason).isEqualTo(count));
         // refused before the queue: none was enqueued (the counter counts at the enqueue, before the answer)
         assertThat(meters.counter("connectify.webhook.enqueued", "provider", "stripe").count())
                 .isEqualTo(enqueuedBefore);
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /**
+     * The hub's clock 400 s ahead of Stripe's: every correctly signed event is stale. Each is counted as
+     * stale-timestamp, not bad-signature; one WARN says how far behind the signatures are, then none until a minute
+     * has passed.
+     */
+    @Test
+    void staleSignaturesAreCountedApartAndWarnedWithTheirAgeOnceAMinute() {
+        String payload = event("evt_stale", "payment_intent.succeeded", paymentIntent("unknown", "pi_stale", "succeeded"));
+        double staleBefore = rejected("stale-timestamp");
+        double forgedBefore = rejected("bad-signature");
+        clock.advance(Duration.ofHours(1)); // past the minute of any stale signature another test sent
+
+        try (LogLines lines = LogLines.of(io.connectify.hub.payment.stripe.StripeWebhookVerifier.class)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(stripeWebhook(payload, StripeFake.signature(payload,
+                        clock.instant().getEpochSecond() - 400, StripeFake.WEBHOOK_SECRET)).status()).isEqualTo(400);
+            }
+            clock.advance(Duration.ofSeconds(61));
+            assertThat(stripeWebhook(payload, StripeFake.signature(payload, clock.instant().getEpochSecond() - 400,
+                    StripeFake.WEBHOOK_SECRET)).status()).isEqualTo(400);
+
+            List<String> warnings = lines.lines().stream().filter(line -> line.getLevel() == Level.WARN)
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+            assertThat(warnings).hasSize(2).allSatisfy(warning -> assertThat(warning)
+                    .contains("signed 400 s ago, past the tolerance of 300 s").contains("clock"));
+        }
+        assertThat(rejected("stale-timestamp")).isEqualTo(staleBefore + 4);
+        assertThat(rejected("bad-signature")).isEqualTo(forgedBefore);
+    }
+
+    private double rejected(String reason) {
+        return meters.counter("connectify.webhook.rejected", "provider", "stripe", "reason", reason).count();
     }
 
     @Test

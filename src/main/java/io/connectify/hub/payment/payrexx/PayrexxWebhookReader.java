@@ -49,7 +49,7 @@ public class PayrexxWebhookReader implements Processor {
         String body = message.getBody(String.class);
         if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
                 connection.webhookToken().getBytes(StandardCharsets.UTF_8))) {
-            metrics.rejected(PayrexxConfig.PROVIDER);
+            metrics.rejected(PayrexxConfig.PROVIDER, WebhookMetrics.BAD_TOKEN);
             log.warn("Payrexx webhook with a wrong path token rejected");
             throw new NotFoundException("No resource at this path");
         }

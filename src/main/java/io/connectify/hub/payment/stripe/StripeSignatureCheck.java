@@ -73,6 +73,21 @@ final class StripeSignatureCheck {
         return null;
     }
 
+    /** The header's signing time (its first {@code t}, as {@link #whyNot} reads it), in unix seconds; -1 if none. */
+    static long timestamp(String header) {
+        for (String item : header.split(",", -1)) {
+            int eq = item.indexOf('=');
+            if ((eq < 0 ? item : item.substring(0, eq)).equals("t")) {
+                return parseSeconds(eq < 0 ? null : item.substring(eq + 1));
+            }
+        }
+        return -1;
+    }
+
+    long toleranceSeconds() {
+        return toleranceSeconds;
+    }
+
     private boolean signedByAnySecret(byte[] signed, List<String> signatures) {
         for (Mac prototype : keyed) {
             byte[] expected = HexFormat.of().formatHex(copy(prototype).doFinal(signed))

@@ -1,6 +1,9 @@
 package io.connectify.hub.payment.stripe;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +24,9 @@ import org.springframework.stereotype.Component;
  * needs from the raw JSON. Reading the JSON instead of stripe-java's typed objects keeps events of any API version
  * readable (the typed deserializer answers empty for a version other than the SDK's). A {@link Processor}, so the
  * route's {@code bean: stripeWebhookVerifier} calls it directly, without Camel's bean binding on every webhook.
+ * A rejection is counted by reason; a stale one (signed correctly, too long ago) is logged with its age at most once
+ * per {@link #STALE_WARNING_EVERY}: a hub clock ahead of Stripe's by more than the tolerance makes every event stale,
+ * and a WARN per event would bury the one line that says so.
  */
 @Component("stripeWebhookVerifier")
 public class StripeWebhookVerifier implements Processor {
@@ -28,11 +34,20 @@ public class StripeWebhookVerifier implements Processor {
     private static final Logger log = LoggerFactory.getLogger(StripeWebhookVerifier.class);
     /** Stripe's error and decline codes (card_declined, insufficient_funds): nothing else goes on the booking. */
     private static final Pattern STRIPE_CODE = Pattern.compile("[a-z0-9_]{1,64}");
+    /** How often a stale signature is logged as a WARN (the line says so); the others in between at DEBUG. */
+    static final Duration STALE_WARNING_EVERY = Duration.ofMinutes(1);
+    private static final Map<String, String> REASONS = Map.of(
+            StripeSignatureCheck.MALFORMED, WebhookMetrics.MALFORMED_HEADER,
+            StripeSignatureCheck.NO_V1, WebhookMetrics.MALFORMED_HEADER,
+            StripeSignatureCheck.NO_MATCH, WebhookMetrics.BAD_SIGNATURE,
+            StripeSignatureCheck.NO_SECRET, WebhookMetrics.NO_SECRET);
 
     private final StripeSignatureCheck signatures;
     private final Clock clock;
     private final WebhookMetrics metrics;
     private final ObjectMapper json;
+    /** Epoch millisecond (by the hub's clock) from which a stale signature is logged as a WARN again. */
+    private final AtomicLong nextStaleWarning = new AtomicLong(Long.MIN_VALUE);
 
     public StripeWebhookVerifier(StripeConnection connection, StripeProperties properties, Clock clock,
                                  WebhookMetrics metrics, ObjectMapper json) {
@@ -47,11 +62,15 @@ public class StripeWebhookVerifier implements Processor {
         String signature = exchange.getMessage().getHeader("Stripe-Signature", String.class);
         String payload = RawBody.text(exchange.getMessage());
         if (payload == null || signature == null || signature.isBlank()) {
-            reject("Missing Stripe-Signature header or body");
+            reject(WebhookMetrics.MISSING_HEADER, "Missing Stripe-Signature header or body");
         }
-        String why = signatures.whyNot(payload, signature, clock.instant().getEpochSecond());
+        long now = clock.instant().getEpochSecond();
+        String why = signatures.whyNot(payload, signature, now);
+        if (StripeSignatureCheck.TOO_OLD.equals(why)) {
+            rejectStale(now - StripeSignatureCheck.timestamp(signature));
+        }
         if (why != null) {
-            reject("Stripe-Signature does not verify: " + why);
+            reject(REASONS.get(why), "Stripe-Signature does not verify: " + why);
         }
         StripeEventFields event = read(payload);
         var message = exchange.getMessage();
@@ -78,18 +97,33 @@ public class StripeWebhookVerifier implements Processor {
         try {
             StripeEventFields event = StripeEventFields.read(json.getFactory(), payload);
             if (event.id() == null || !event.id().startsWith("evt_") || event.type() == null || event.type().isEmpty()) {
-                reject("Body is not a Stripe event");
+                reject(WebhookMetrics.NOT_AN_EVENT, "Body is not a Stripe event");
             }
             return event;
         } catch (java.io.IOException e) {
-            reject("Body is not a Stripe event");
+            reject(WebhookMetrics.NOT_AN_EVENT, "Body is not a Stripe event");
             return null;
         }
     }
 
-    private void reject(String why) {
-        metrics.rejected(StripeConfig.PROVIDER);
+    private void reject(String reason, String why) {
+        metrics.rejected(StripeConfig.PROVIDER, reason);
         log.warn("Stripe webhook rejected: {}", why);
         throw new InvalidSignatureException(why);
+    }
+
+    /** Signed by a configured secret {@code ageSeconds} ago, past the tolerance. */
+    private void rejectStale(long ageSeconds) {
+        metrics.rejected(StripeConfig.PROVIDER, WebhookMetrics.STALE_TIMESTAMP);
+        long now = clock.millis();
+        long due = nextStaleWarning.get();
+        if (now >= due && nextStaleWarning.compareAndSet(due, now + STALE_WARNING_EVERY.toMillis())) {
+            log.warn("Stripe webhook rejected: signed {} s ago, past the tolerance of {} s. If every event is, the "
+                    + "hub's clock is about {} s ahead of Stripe's: check its time synchronization (NTP). Logged at "
+                    + "most once a minute", ageSeconds, signatures.toleranceSeconds(), ageSeconds);
+        } else {
+            log.debug("Stripe webhook rejected: signed {} s ago, past the tolerance", ageSeconds);
+        }
+        throw new InvalidSignatureException("Stripe-Signature does not verify: " + StripeSignatureCheck.TOO_OLD);
     }
 }

@@ -19,6 +19,7 @@ import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.notification.Notification;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentCommands;
@@ -83,13 +84,15 @@ public class BookingSaga {
     private final BookingProperties properties;
     private final ProducerTemplate template;
     private final NotificationLog notifications;
+    private final NotificationPlanner planner;
     private final WebhookMetrics metrics;
     private final Clock clock;
 
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
-                       ProducerTemplate template, NotificationLog notifications, WebhookMetrics metrics, Clock clock) {
+                       ProducerTemplate template, NotificationLog notifications, NotificationPlanner planner,
+                       WebhookMetrics metrics, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -100,6 +103,7 @@ public class BookingSaga {
         this.properties = properties;
         this.template = template;
         this.notifications = notifications;
+        this.planner = planner;
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -496,9 +500,9 @@ public class BookingSaga {
             return;
         }
         for (var unsent : notifications.unsentOf(id)) {
-            log.info("Booking {}: its {} notifications, still unsent, queued again on a repeated event", id,
-                    unsent.kind());
-            requeueUnsent(id, unsent.kind(), unsent.occasion());
+            var requeue = requeueUnsent(id, unsent.kind(), unsent.occasion());
+            log.info("Booking {}: its {} {} notification(s), still unsent, queued again on a repeated event", id,
+                    requeue.queued().size(), unsent.kind());
         }
     }
 
@@ -821,42 +825,50 @@ public class BookingSaga {
 
     /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */
     private void notifyOnce(String bookingId, String kind, String occasion) {
-        queueNotifications(bookingId, kind, occasion, null, false);
-    }
-
-    /**
-     * Queues again a booking's notifications of one kind and occasion (as logged with them) that are logged and still
-     * unsent: the same notifications, by their ids, never new ones (the notification recovery sweep, a repeated
-     * payment event). A move's notice tells of its target's start, from its occasion, and not of the booking's start
-     * now: moved again since, it is outdated, and the sender skips it as it skips its original message.
-     */
-    public void requeueUnsent(String bookingId, String kind, String occasion) {
-        queueNotifications(bookingId, kind, occasion, RESCHEDULED.equals(kind) ? movedTo(occasion) : null, true);
-    }
-
-    /** The target start of a move's occasion ({@link #notifyMoved}: "start at time"); null for another. */
-    private static String movedTo(String occasion) {
-        int at = occasion == null ? -1 : occasion.indexOf(" at ");
-        if (at < 0) {
-            return null;
-        }
-        try {
-            return Instant.parse(occasion.substring(0, at)).toString();
-        } catch (java.time.format.DateTimeParseException notAMove) {
-            return null;
-        }
-    }
-
-    private void queueNotifications(String bookingId, String kind, String occasion, String start, boolean requeue) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
             Map<String, Object> headers = new HashMap<>();
             headers.put(NotificationPlanner.KIND, kind);
             headers.put(NotificationPlanner.OCCASION, occasion);
-            headers.put(NotificationPlanner.START, start);
-            headers.put(NotificationPlanner.REQUEUE, requeue);
             template.sendBodyAndHeaders("direct:booking-notify", booking, headers);
         }));
+    }
+
+    /**
+     * Queues again a booking's notifications of one kind and occasion that are logged and still unsent, each rebuilt
+     * from its row as it was planned: its id, recipient and the start it told of (NotificationPlanner#asLogged), never
+     * a notice planned anew from the booking now (the notification recovery sweep, a repeated payment event). A
+     * notice that told of a start its booking no longer has (a move's, a confirmation's, moved since) is skipped by
+     * the sender, as its original message would be; the move's own notice tells the new time. Answers the ids queued
+     * and those left as they are (whose start is unknown, with a warning).
+     */
+    public Requeue requeueUnsent(String bookingId, String kind, String occasion) {
+        List<Notification> queued = new ArrayList<>();
+        List<String> left = new ArrayList<>();
+        // under the booking's row lock, as their first plan
+        bookings.withBookingLock(bookingId, () -> {
+            Optional<Booking> booking = bookings.find(bookingId);
+            for (var row : notifications.unsentOf(bookingId, kind, occasion)) {
+                if (booking.isEmpty()) {
+                    log.warn("Booking {} is gone: its {} notification {} is not queued again", bookingId, kind,
+                            row.id());
+                }
+                Optional<Notification> asLogged = booking.flatMap(b -> planner.asLogged(b, row));
+                if (asLogged.isPresent()) {
+                    queued.add(asLogged.get());
+                } else {
+                    left.add(row.id());
+                }
+            }
+            if (!queued.isEmpty()) {
+                template.sendBody("direct:notification-queue", queued);
+            }
+        });
+        return new Requeue(queued.stream().map(Notification::id).toList(), List.copyOf(left));
+    }
+
+    /** What a re-queue did: the notifications (ids) queued again, and those it left unsent as they are. */
+    public record Requeue(List<String> queued, List<String> left) {
     }
 
     private void removeEvent(Booking booking) {

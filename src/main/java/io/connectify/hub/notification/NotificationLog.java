@@ -1,5 +1,6 @@
 package io.connectify.hub.notification;
 
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -77,11 +78,12 @@ public class NotificationLog {
     }
 
     public void queued(Notification n) {
-        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, channel, recipient, status, created_at, "
-                        + "updated_at) VALUES (:id, :booking, :kind, :occasion, :channel, :to, 'queued', :now, :now)")
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
+                        + "created_at, updated_at) VALUES (:id, :booking, :kind, :occasion, :start, :channel, :to, "
+                        + "'queued', :now, :now)")
                 .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
-                .param("occasion", n.occasion()).param("channel", n.channel().name()).param("to", n.to())
-                .param("now", now()).update();
+                .param("occasion", n.occasion()).param("start", startOf(n), Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
     }
 
     /**
@@ -92,12 +94,13 @@ public class NotificationLog {
      * that fails is retried, as its transaction's work.
      */
     public boolean queuedUnlessSent(Notification n) {
-        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, channel, recipient, status, created_at, "
-                        + "updated_at) SELECT :id, :booking, :kind, :occasion, :channel, :to, 'queued', :now, :now "
-                        + "FROM (VALUES (1)) AS one WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
+                        + "created_at, updated_at) SELECT :id, :booking, :kind, :occasion, :start, :channel, :to, "
+                        + "'queued', :now, :now FROM (VALUES (1)) AS one "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM notification WHERE id = :id)")
                 .param("id", n.id()).param("booking", n.bookingId()).param("kind", n.kind())
-                .param("occasion", n.occasion()).param("channel", n.channel().name()).param("to", n.to())
-                .param("now", now()).update();
+                .param("occasion", n.occasion()).param("start", startOf(n), Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("channel", n.channel().name()).param("to", n.to()).param("now", now()).update();
         return unsent(n);
     }
 
@@ -196,16 +199,48 @@ public class NotificationLog {
     }
 
     /**
-     * Records that the recovery sweep queued a booking's unsent notifications of one kind and occasion again; answers
-     * how many.
+     * Records that the recovery sweep has had these notifications (ids) queued again, or found that it could not
+     * ({@link NotificationRecovery}): it does so once. Answers how many it recorded.
      */
-    public int requeued(BookingKind notifications) {
+    public int requeued(List<String> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE id IN (:ids) AND requeued_at IS NULL")
+                .param("ids", ids).param("now", now()).update();
+    }
+
+    /**
+     * A booking's notifications of one kind and occasion logged and still unsent, as logged: what a re-queue queues
+     * again, each as itself ({@link NotificationPlanner#asLogged}).
+     */
+    public List<Logged> unsentOf(String bookingId, String kind, String occasion) {
         // COALESCE: a NULL parameter compared with IS NULL has no type PostgreSQL can infer
-        return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE booking_id = :booking AND kind = :kind AND "
-                        + "COALESCE(occasion, '') = :occasion AND " + UNSENT + " AND requeued_at IS NULL")
-                .param("booking", notifications.bookingId()).param("kind", notifications.kind())
-                .param("occasion", notifications.occasion() == null ? "" : notifications.occasion())
-                .param("now", now()).update();
+        return jdbc.sql("SELECT id, booking_id, kind, occasion, booking_start, channel, recipient, created_at "
+                        + "FROM notification WHERE booking_id = :booking AND kind = :kind AND "
+                        + "COALESCE(occasion, '') = :occasion AND " + UNSENT + " ORDER BY created_at, channel, id")
+                .param("booking", bookingId).param("kind", kind).param("occasion", occasion == null ? "" : occasion)
+                .query((rs, i) -> new Logged(rs.getString("id"), rs.getString("booking_id"), rs.getString("kind"),
+                        rs.getString("occasion"), instantOrNull(rs.getObject("booking_start", OffsetDateTime.class)),
+                        Notification.Channel.valueOf(rs.getString("channel")), rs.getString("recipient"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
+                .list();
+    }
+
+    /**
+     * Whether a move of the notification's booking was logged after it (a notice of another move at the same moment
+     * counts): its booking's start now may not be the one it told of.
+     */
+    public boolean movedSince(Logged n) {
+        String later = RESCHEDULED.equals(n.kind())
+                ? "(created_at > :at OR created_at = :at AND COALESCE(occasion, '') <> :occasion)"
+                : "created_at >= :at";
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :booking AND kind = '" + RESCHEDULED
+                        + "' AND id <> :id AND " + later)
+                .param("booking", n.bookingId()).param("id", n.id())
+                .param("at", n.loggedAt().atOffset(ZoneOffset.UTC))
+                .param("occasion", n.occasion() == null ? "" : n.occasion())
+                .query(Integer.class).single() > 0;
     }
 
     /** The kinds and occasions of a booking's notifications still waiting to be sent (confirmation, refund, ...). */
@@ -228,6 +263,22 @@ public class NotificationLog {
 
     private java.time.OffsetDateTime now() {
         return clock.instant().atOffset(ZoneOffset.UTC);
+    }
+
+    private static OffsetDateTime startOf(Notification n) {
+        return n.start() == null ? null : Instant.parse(n.start()).atOffset(ZoneOffset.UTC);
+    }
+
+    private static Instant instantOrNull(OffsetDateTime at) {
+        return at == null ? null : at.toInstant();
+    }
+
+    /**
+     * A notification as logged: its id, booking, kind, occasion, the booking's start it tells of (null: logged before
+     * V18), channel, recipient and when it was logged.
+     */
+    public record Logged(String id, String bookingId, String kind, String occasion, Instant start,
+                         Notification.Channel channel, String to, Instant loggedAt) {
     }
 
     /** A booking's notifications of one kind and occasion (null: none, or logged before V16). */

@@ -1,14 +1,21 @@
 package io.connectify.hub.notification;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
+import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.notification.Notification.Channel;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,65 +25,102 @@ import org.springframework.stereotype.Component;
  * repeats plans the same ones and queues again only those still unsent (their messages may have been lost with a
  * rolled-back transaction); the sender sends each id once ({@link NotificationDelivery}).
  * <p>
- * A re-queue (header {@link #REQUEUE}: the recovery sweep, a repeated payment event) plans them the same way, with the
- * occasion kept in their rows, and queues only those logged and still unsent: never a notification of its own, which
- * would be sent besides the one it stands for (a move's notice planned without its occasion is another notice).
+ * A re-queue (the recovery sweep, a repeated payment event) plans nothing: it rebuilds each unsent notification from
+ * its row ({@link #asLogged}), its id, recipient, kind, occasion and the start it told of, so that exactly the
+ * notifications logged go out again, as they were planned (planned anew from the booking now, one whose recipient was
+ * edited since, or a move's logged before V16, was another notice, and the logged one was never sent).
  */
 @Component("notificationPlanner")
 public class NotificationPlanner {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NotificationPlanner.class);
+
     public static final String KIND = "notificationKind";
     /** Optional: what sets one event's notifications apart from an earlier event's of the same kind (a move's time). */
     public static final String OCCASION = "notificationOccasion";
-    /**
-     * Optional: the booking's start the notifications tell of (an ISO-8601 instant) where it is not the booking's
-     * start now: a move's notice queued again after a later move, which the sender then finds outdated.
-     */
-    public static final String START = "notificationStart";
-    /** Optional, true: queue again only the notifications logged and still unsent; log none. */
-    public static final String REQUEUE = "notificationRequeue";
+    private static final String RESCHEDULED = "rescheduled";
 
     private final NotificationTemplates templates;
     private final NotificationLog log;
     private final TwilioProperties twilio;
+    private final ZoneId hubZone;
 
-    public NotificationPlanner(NotificationTemplates templates, NotificationLog log, TwilioProperties twilio) {
+    public NotificationPlanner(NotificationTemplates templates, NotificationLog log, TwilioProperties twilio,
+                               AvailabilityProperties availability) {
         this.templates = templates;
         this.log = log;
         this.twilio = twilio;
-    }
-
-    /** A first plan (package-private: route booking-notify calls the one below). */
-    List<Notification> forBooking(Booking booking, String kind, String occasion) {
-        return forBooking(booking, kind, occasion, null, null);
+        this.hubZone = availability.timeZone();
     }
 
     public List<Notification> forBooking(@Body Booking booking, @Header(KIND) String kind,
-                                         @Header(OCCASION) String occasion, @Header(START) String start,
-                                         @Header(REQUEUE) Boolean requeue) {
+                                         @Header(OCCASION) String occasion) {
         List<Notification> planned = new ArrayList<>();
         String sms = templates.render(kind, "sms", booking);
         if (booking.customer().phone() != null) {
             planned.add(notification(Channel.SMS, booking.customer().phone(), null, sms, false, booking, kind,
-                    occasion, start));
+                    occasion));
         }
         if (twilio.operatorNumber() != null && !twilio.operatorNumber().isBlank()) {
             planned.add(notification(Channel.SMS, twilio.operatorNumber(), null, sms, false, booking, kind,
-                    occasion, start));
+                    occasion));
         }
         planned.add(notification(Channel.EMAIL, booking.customer().email(),
                 templates.render(kind, "email.subject", booking), templates.render(kind, "email.body", booking),
-                true, booking, kind, occasion, start));
-        return planned.stream().filter(Boolean.TRUE.equals(requeue) ? log::unsent : log::queuedUnlessSent).toList();
+                true, booking, kind, occasion));
+        return planned.stream().filter(log::queuedUnlessSent).toList();
+    }
+
+    /**
+     * A logged notification as it was planned: its id, channel, recipient (the one logged, edited on its booking
+     * since or not), kind and occasion, its texts telling of the start it told of. That start is its row's; for a
+     * row logged before V18, a move's target (its occasion), or else the booking's start, unless a move of the
+     * booking was logged after it. Empty, with a warning, where that start is unknown: the notification cannot be
+     * queued again as itself, and is not queued as another.
+     */
+    public Optional<Notification> asLogged(Booking booking, NotificationLog.Logged row) {
+        Instant start = row.start() != null ? row.start()
+                : RESCHEDULED.equals(row.kind()) && movedTo(row.occasion()) != null ? movedTo(row.occasion())
+                : log.movedSince(row) ? null : booking.start().toInstant();
+        if (start == null) {
+            // no recipient here: it is the customer's phone or email
+            LOG.warn("Booking {}: its {} notification {} is not queued again: logged before V18 without the time it "
+                    + "tells of, its booking moved since; it stays queued on the booking for someone to look at",
+                    booking.id(), row.kind(), row.id());
+            return Optional.empty();
+        }
+        Booking told = new Booking(booking.id(), booking.status(), start.atZone(hubZone).toOffsetDateTime(),
+                booking.end(), booking.durationMinutes(), booking.amount(), booking.currency(), booking.customer(),
+                booking.summary(), booking.description(), booking.provider(), booking.paymentUrl(),
+                booking.calendarEventId(), booking.holdExpiresAt(), booking.createdAt(), booking.paymentReference(),
+                booking.statusReason(), booking.paidAmount());
+        boolean email = row.channel() == Channel.EMAIL;
+        return Optional.of(new Notification(row.id(), row.channel(), row.to(),
+                email ? templates.render(row.kind(), "email.subject", told) : null,
+                templates.render(row.kind(), email ? "email.body" : "sms", told), email, booking.id(), row.kind(),
+                start.toString(), row.occasion()));
+    }
+
+    /** The target start of a move's occasion (BookingSaga: "start at time"); null for another. */
+    private static Instant movedTo(String occasion) {
+        int at = occasion == null ? -1 : occasion.indexOf(" at ");
+        if (at < 0) {
+            return null;
+        }
+        try {
+            return Instant.parse(occasion.substring(0, at));
+        } catch (DateTimeParseException notAMove) {
+            return null;
+        }
     }
 
     private static Notification notification(Channel channel, String to, String subject, String body, boolean html,
-                                             Booking booking, String kind, String occasion, String start) {
+                                             Booking booking, String kind, String occasion) {
         String event = occasion == null ? kind : kind + "@" + occasion;
         String id = UUID.nameUUIDFromBytes(String.join("|", booking.id(), event, channel.name(), to)
                 .getBytes(StandardCharsets.UTF_8)).toString();
-        // the start it tells of: outdated once the booking has moved (NotificationLog.outdated)
+        // the start it tells of: outdated once the booking has moved (NotificationLog.outdated), and kept in its row
         return new Notification(id, channel, to, subject, body, html, booking.id(), kind,
-                start != null ? start : booking.start().toInstant().toString(), occasion);
+                booking.start().toInstant().toString(), occasion);
     }
 }

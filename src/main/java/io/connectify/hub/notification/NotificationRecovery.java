@@ -22,10 +22,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>
  * So once the notification queue is empty, nothing in it and nothing being delivered, a notification logged as
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
- * booking's unsent notifications of that kind and occasion (a move's target and time, kept in their rows) are
- * queued again as themselves, by their ids ({@link BookingSaga#requeueUnsent}), and no new notification is made: one
- * planned without its occasion would be another notice, sent besides the original when that was only held up (a
- * dead letter replayed).
+ * booking's unsent notifications of that kind and occasion are rebuilt from their rows as they were planned (id,
+ * recipient, the start they told of) and queued again ({@link BookingSaga#requeueUnsent}), and exactly those are
+ * recorded as queued again; no new notification is made: one planned anew would be another notice, sent besides the
+ * original when that was only held up (a dead letter replayed), and the logged one never. One that cannot be rebuilt
+ * (logged before V18 without its start, its booking moved since) is warned of and recorded as seen, left queued.
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
@@ -66,13 +67,16 @@ public class NotificationRecovery {
         int count = 0;
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
-            Integer notificationsRequeued;
+            BookingSaga.Requeue requeue;
             try {
-                // the record and the queued messages commit together
-                notificationsRequeued = transactions.execute(status -> {
-                    int marked = notifications.requeued(lost);
-                    saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
-                    return marked;
+                // the queued messages and the record of them commit together
+                requeue = transactions.execute(status -> {
+                    var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
+                    // once: those queued again, and those it could not queue as themselves (warned of, left for
+                    // someone to look at), which every sweep would otherwise take up again, ahead of the others
+                    notifications.requeued(done.queued());
+                    notifications.requeued(done.left());
+                    return done;
                 });
             } catch (RuntimeException e) {
                 if (!DatabaseBusy.is(e)) {
@@ -84,9 +88,12 @@ public class NotificationRecovery {
                         + "by the next sweep", lost.bookingId(), lost.kind());
                 continue;
             }
+            if (requeue.queued().isEmpty()) {
+                continue;
+            }
             log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
-                    lost.bookingId(), notificationsRequeued, lost.kind(), properties.recoverAfter());
-            requeued.increment(notificationsRequeued == null ? 0 : notificationsRequeued); // one per notification
+                    lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
+            requeued.increment(requeue.queued().size()); // one per notification
             count++;
         }
         return count;

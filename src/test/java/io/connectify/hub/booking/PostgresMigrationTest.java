@@ -74,7 +74,7 @@ class PostgresMigrationTest {
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16");
+                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "18");
     }
 
     @Test
@@ -166,9 +166,22 @@ class PostgresMigrationTest {
         assertThat(log.unsentSince(now, 10)).isEmpty(); // created at now: not before it
         var found = log.unsentSince(now.plusSeconds(60), 10);
         assertThat(found).containsExactly(cancellation, move);
-        assertThat(log.requeued(cancellation)).isEqualTo(2);
+        // each as logged: its id, recipient and the start it tells of (V18; none given here for the cancellation)
+        assertThat(log.unsentOf(bookingId, "cancellation", null)).extracting(NotificationLog.Logged::id,
+                NotificationLog.Logged::to, NotificationLog.Logged::start).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("7d6f2c3e-0000-4000-8000-0000000000b1", "+41791234567", null),
+                org.assertj.core.groups.Tuple.tuple("7d6f2c3e-0000-4000-8000-0000000000b2", "john@example.com", null));
+        var moveNotice = log.unsentOf(bookingId, "rescheduled", move.occasion());
+        assertThat(moveNotice).singleElement().extracting(NotificationLog.Logged::start)
+                .isEqualTo(Instant.parse("2026-12-03T09:00:00Z"));
+        // the move was logged at the same moment as the cancellation: a move since, as far as the cancellation knows
+        assertThat(log.movedSince(log.unsentOf(bookingId, "cancellation", null).get(0))).isTrue();
+        assertThat(log.movedSince(moveNotice.get(0))).isFalse();
+        assertThat(log.requeued(List.of("7d6f2c3e-0000-4000-8000-0000000000b1",
+                "7d6f2c3e-0000-4000-8000-0000000000b2"))).isEqualTo(2);
         assertThat(log.unsentSince(now.plusSeconds(60), 10)).containsExactly(move);
-        assertThat(log.requeued(move)).isEqualTo(1);
+        assertThat(log.requeued(List.of("7d6f2c3e-0000-4000-8000-0000000000b3"))).isEqualTo(1);
+        assertThat(log.requeued(List.of("7d6f2c3e-0000-4000-8000-0000000000b3"))).isZero(); // once
         assertThat(log.unsentSince(now.plusSeconds(60), 10)).isEmpty();
         assertThat(log.unsentOf(bookingId)).containsExactly(cancellation, move); // still unsent, queued once more
     }

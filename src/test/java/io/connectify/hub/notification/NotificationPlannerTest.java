@@ -28,7 +28,7 @@ class NotificationPlannerTest {
 
     @Test
     void theOperatorGetsACopyOfTheCustomersSms() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
 
         var planned = planner.forBooking(booking("+41791234567"), "confirmation", null);
 
@@ -43,7 +43,7 @@ class NotificationPlannerTest {
 
     @Test
     void aRepeatedStepPlansTheSameNotificationsAndQueuesOnlyThoseStillUnsent() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"));
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
         var first = planner.forBooking(booking("+41791234567"), "confirmation", null);
         when(log.queuedUnlessSent(ArgumentMatchers.argThat(n -> n.channel() == Channel.EMAIL))).thenReturn(false);
 
@@ -58,7 +58,7 @@ class NotificationPlannerTest {
 
     @Test
     void withoutAPhoneOnlyTheEmailIsSent() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null));
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
 
         var planned = planner.forBooking(booking(null), "refund", null);
 
@@ -70,7 +70,7 @@ class NotificationPlannerTest {
 
     @Test
     void aQueuedNotificationCarriesTheStartItTellsOfAndReadsFieldsItDoesNotKnow() throws Exception {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null));
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
         // as the notifications queue carries it (Camel's Jackson data format, a plain ObjectMapper)
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -83,6 +83,12 @@ class NotificationPlannerTest {
         assertThat(read.start()).isEqualTo("2026-12-01T08:00:00Z");
         assertThat(read.id()).isNotBlank();
         assertThat(older.start()).isNull();
+    }
+
+    private static io.connectify.hub.booking.AvailabilityProperties hours() {
+        return new io.connectify.hub.booking.AvailabilityProperties(java.time.ZoneId.of("Europe/Zurich"),
+                java.util.Map.of(), java.time.Duration.ofMinutes(30), java.time.Duration.ZERO, java.time.Duration.ZERO,
+                java.time.Duration.ofDays(31));
     }
 
     private static TwilioProperties twilio(String operator) {

@@ -559,6 +559,144 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
+    void aMovesNoticeLoggedBeforeV16IsQueuedAgainAsItselfByTheRecoverySweep() throws Exception {
+        String id = movableBooking();
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            holdBack(2); // lost
+            // the rows as a notice logged before V16 left them: no occasion, nor the start it tells of (V18)
+            assertThat(jdbc.sql("UPDATE notification SET occasion = NULL, booking_start = NULL WHERE booking_id = :id "
+                    + "AND kind = 'rescheduled'").param("id", id).update()).isEqualTo(2);
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1);
+            assertThat(queued()).as("the move's notice, queued again").isEqualTo(2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent();
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+        assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull(); // the logged rows, sent
+    }
+
+    @Test
+    void aNoticeWhoseRecipientWasEditedSinceIsQueuedAgainByARepeatToTheRecipientItWasLoggedFor() throws Exception {
+        stopTheSender();
+        String id;
+        try {
+            id = confirmedStripeBooking(START);
+            String key = "stripe:evt_paid_" + id.substring(0, 8);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded(key));
+            takeFromTheQueue(2); // lost
+            // the customer's phone and email edited since (by hand: no API changes them)
+            jdbc.sql("UPDATE booking SET customer_phone = '+41797654321', customer_email = 'jane@example.com' "
+                    + "WHERE id = :id").param("id", id).update();
+
+            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8),
+                    "checkout.session.completed", StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8))))
+                    .status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        awaitOneSmsAndOneEmailSent();
+        assertThat(smsSent()).singleElement().asString().contains("To=+41791234567").doesNotContain("+41797654321");
+        assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))).get(0).getBodyAsString())
+                .contains("john@example.com").doesNotContain("jane@example.com");
+        JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications.findValuesAsText("to")).containsExactlyInAnyOrder("+41791234567", "john@example.com");
+        assertThat(notifications.findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
+    }
+
+    @Test
+    void aConfirmationQueuedAgainAfterAMoveTellsTheTimeItWasPlannedForAndIsSkippedForTheMovesNotice()
+            throws Exception {
+        String id = confirmationLostThenMoved();
+        List<byte[]> requeued;
+        stopTheSender();
+        try {
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(recoverySweep()).isEqualTo(1); // the confirmation
+            requeued = holdBack(2);
+            putBack(requeued);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        // the confirmation as it was planned: 10:00, the start it told of, not the booking's 14:00 now
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (byte[] message : requeued) {
+            Notification n = json.readValue(message, Notification.class);
+            assertThat(n.kind()).isEqualTo("confirmation");
+            assertThat(n.start()).isEqualTo("2026-12-02T09:00:00Z");
+            assertThat(n.body()).contains("10:00").doesNotContain("14:00");
+        }
+        // so the sender finds it outdated, as its original message: the move's notice told the new time
+        await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("confirmation")
+                .equals(List.of("skipped", "skipped")));
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
+    @Test
+    void aConfirmationLoggedBeforeV18WhoseBookingMovedSinceIsWarnedOfOnceAndLeftQueued() throws Exception {
+        String id = confirmationLostThenMoved();
+        // logged before V18: the start it told of unknown, and the booking has moved since
+        jdbc.sql("UPDATE notification SET booking_start = NULL WHERE booking_id = :id AND kind = 'confirmation'")
+                .param("id", id).update();
+        List<String> confirmations = jdbc.sql("SELECT id FROM notification WHERE booking_id = :id AND kind = "
+                + "'confirmation' ORDER BY id").param("id", id).query(String.class).list();
+        double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
+        clock.advance(Duration.ofMinutes(16));
+
+        List<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ArrayList<>();
+        assertThat(io.connectify.hub.support.LogLines.onThisThread(logged, this::recoverySweep)).isZero();
+        List<String> warnings = logged.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w).contains(id).contains("not queued again")
+                .doesNotContain("+41791234567").doesNotContain("john@example.com"));
+        assertThat(warnings).anySatisfy(w -> assertThat(w).contains(confirmations.get(0)))
+                .anySatisfy(w -> assertThat(w).contains(confirmations.get(1)));
+        assertThat(queued()).isZero();
+        assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
+        assertThat(statusesByKind(id).get("confirmation")).containsExactly("queued", "queued"); // for someone to see
+
+        List<ch.qos.logback.classic.spi.ILoggingEvent> again = new ArrayList<>();
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(io.connectify.hub.support.LogLines.onThisThread(again, this::recoverySweep)).isZero();
+        assertThat(again).noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN); // warned of once
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // the move's notice only
+    }
+
+    /**
+     * A booking confirmed at 10:00 whose confirmation's messages were lost, then moved to 14:00, the move's notice
+     * sent; the queue empty. The booking's id.
+     */
+    private String confirmationLostThenMoved() throws Exception {
+        stopTheSender();
+        String id;
+        try {
+            id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            takeFromTheQueue(2); // lost
+            google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS
+                    + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+            clock.advance(Duration.ofMinutes(1));
+            moveTo(id, "2026-12-02T14:00:00+01:00");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+        awaitOneSmsAndOneEmailSent(); // the move's notice
+        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        return id;
+    }
+
+    @Test
     void aLatePaymentEventOfABookingWhoseRefundFailedSendsNoCancellationNotice() {
         String id = confirmedStripeBooking(START);
         awaitOneSmsAndOneEmailSent(); // the confirmation

@@ -331,6 +331,19 @@ public class BookingRepository {
                 .update();
     }
 
+    /** Records the provider's id of the refund the hub made of the booking's payment (as the provider answered it). */
+    public void refundMade(String id, String refundReference) {
+        jdbc.sql("UPDATE booking SET refund_reference = :refund WHERE id = :id")
+                .param("id", id).param("refund", refundReference).update();
+    }
+
+    /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */
+    public Optional<String> refundReference(String id) {
+        return jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getString("refund_reference"))).optional()
+                .flatMap(reference -> reference);
+    }
+
     /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
     public Optional<String> idByPayment(String provider, String paymentReference) {
         return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")

@@ -59,6 +59,8 @@ public class BookingSaga {
     static final String REFUND = "refund";
     static final String PAYMENT_FAILED = "payment-failed";
     static final String RESCHEDULED = "rescheduled";
+    /** The notice of a cancelled booking whose refund failed at the provider: cancelled, the refund looked into. */
+    static final String REFUND_FAILED_NOTICE = "refund-failed";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
     public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
@@ -252,18 +254,22 @@ public class BookingSaga {
             throw new InvalidStateException("A payment without a reference arrived for booking " + bookingId
                     + ", which is " + current.status());
         }
-        refund(payment, null);
+        String made = refund(payment, null);
         // the refunded payment is recorded on the booking, so a repeat of its event is known as such
         if (PAYABLE.contains(current.status()) && !current.paid()) {
             boolean begun = begun(current, now);
             log.warn("Booking {} was paid after {}: refunding", bookingId, begun ? "its start" : "its slot was taken");
-            bookings.refundedUnused(bookingId, PAYABLE, payment,
-                    begun ? PAID_AFTER_ITS_START : "slot taken before the payment arrived", now);
+            if (bookings.refundedUnused(bookingId, PAYABLE, payment,
+                    begun ? PAID_AFTER_ITS_START : "slot taken before the payment arrived", now) && made != null) {
+                bookings.refundMade(bookingId, made);
+            }
             notifyOnce(bookingId, REFUND);
         } else if (current.status() == BookingStatus.CANCELLED && !current.paid()) {
             log.warn("Booking {} was paid after it was cancelled: refunding", bookingId);
-            bookings.refundedUnused(bookingId, List.of(BookingStatus.CANCELLED), payment,
-                    "paid after it was cancelled: refunded", now);
+            if (bookings.refundedUnused(bookingId, List.of(BookingStatus.CANCELLED), payment,
+                    "paid after it was cancelled: refunded", now) && made != null) {
+                bookings.refundMade(bookingId, made);
+            }
             notifyOnce(bookingId, REFUND);
         } else {
             log.warn("Booking {} ({}) was paid a second time: refunding the second payment", bookingId,
@@ -373,51 +379,92 @@ public class BookingSaga {
      * with the same Idempotency-Key, Stripe would replay the answer it stored then (pending, say), and the retry sweep
      * took that for refunded and told the customer so. Its reason no longer says refund pending, so neither the sweep
      * nor a repeated cancel asks again. Logged as an error and counted
-     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way. No
-     * automatic retry: Stripe answered the refund, and a new one would go to the same card. A failed refund of a
-     * payment no refunded booking has (a second payment's) changes no booking, and is logged the same way. False
-     * when the booking says this failure already: Stripe reports one failure in several events (refund.updated,
-     * refund.failed, charge.refund.updated), and it is counted once.
+     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way, and the
+     * customer told (kind refund-failed, as for a refund Stripe answers failed at the cancel). No automatic retry:
+     * Stripe answered the refund, and a new one would go to the same card. A failed refund of a payment no refunded
+     * booking has (a second payment's) changes no booking, and is logged and counted the same way.
+     * <p>
+     * The refund is the booking's only when it is the one the hub made: where the hub knows its refund's id (stored
+     * from the provider's answer), a refund of the same payment with another id (made by hand in the Stripe
+     * dashboard) leaves the booking as it is, logged and counted apart (connectify_refunds_failed_foreign_total).
+     * Where it knows none (the answer lost, a refund made before V17), the payment decides, as before.
+     * False when the booking says this failure already: Stripe reports one failure in several events
+     * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
      */
     public boolean refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                             @Header(WebhookHeaders.REFUND_REFERENCE) String refund,
                              @Header(WebhookHeaders.PAYMENT_ERROR) String failureReason,
                              @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
         String reason = failureReason != null ? failureReason : status;
         String why = refundFailedReason(reason);
         String bookingId = bookingPaidBy(provider, null, payment);
-        if (bookingId != null && refundNoLongerMade(bookingId, why)) {
-            log.error("Booking {}: {} (payment {})", bookingId, why, payment);
-            return true;
+        RefundOutcome outcome = bookingId == null ? RefundOutcome.NOT_REFUNDED
+                : refundNoLongerMade(bookingId, refund, why);
+        switch (outcome) {
+            case FAILED -> {
+                log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
+                metrics.refundFailed(provider);
+                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+                return true;
+            }
+            case FAILED_ALREADY -> {
+                log.info("Booking {}: another event of its failed refund (payment {})", bookingId, payment);
+                return false;
+            }
+            case NOT_ITS_REFUND -> {
+                log.warn("A refund {} of {} payment {} failed ({}), which the hub did not make (its own refund of "
+                        + "booking {} is another): the booking is left as it is; whoever made that refund pays the "
+                        + "customer back another way", refund, provider, payment, reason, bookingId);
+                metrics.foreignRefundFailed(provider);
+                return true;
+            }
+            default -> {
+                log.error("A refund {} of {} payment {} failed ({}), and no refunded booking has that payment: pay the "
+                        + "customer back another way", refund, provider, payment, reason);
+                metrics.refundFailed(provider);
+                return true;
+            }
         }
-        Booking known = bookingId == null ? null : bookings.find(bookingId).orElse(null);
-        if (known != null && known.status() == BookingStatus.CANCELLED && known.statusReason() != null
-                && known.statusReason().startsWith(REFUND_FAILED)) {
-            log.info("Booking {}: another event of its failed refund (payment {})", bookingId, payment);
-            return false;
-        }
-        log.error("A refund of {} payment {} failed ({}), and no refunded booking has that payment: pay the customer "
-                + "back another way", provider, payment, reason);
-        return true;
+    }
+
+    /** What a failed refund of a booking's payment is to the booking. */
+    private enum RefundOutcome {
+        /** The booking's refund: it no longer says refunded (or refund pending). */
+        FAILED,
+        /** The booking says this failure already. */
+        FAILED_ALREADY,
+        /** A refund of its payment, but not the one the hub made. */
+        NOT_ITS_REFUND,
+        /** The booking has no refund of that payment (not refunded, nor waiting for it). */
+        NOT_REFUNDED
     }
 
     /**
-     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why}; false for any
-     * other. Under the booking's row lock: a refund of it being made meanwhile (a cancel, the retry sweep) ends first,
-     * and this then finds it REFUNDED.
+     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why}, unless the hub
+     * knows its refund by an id other than {@code refund}. Under the booking's row lock: a refund of it being made
+     * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
-    private boolean refundNoLongerMade(String bookingId, String why) {
-        boolean[] changed = {false};
+    private RefundOutcome refundNoLongerMade(String bookingId, String refund, String why) {
+        RefundOutcome[] outcome = {RefundOutcome.NOT_REFUNDED};
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
+            String made = bookings.refundReference(bookingId).orElse(null);
+            if (made != null && refund != null && !refund.isBlank() && !made.equals(refund)) {
+                outcome[0] = RefundOutcome.NOT_ITS_REFUND;
+                return;
+            }
             boolean pending = current.status() == BookingStatus.CANCELLED
                     && REFUND_PENDING.contains(current.statusReason());
-            if (current.status() == BookingStatus.REFUNDED || pending) {
-                changed[0] = bookings.transition(bookingId, List.of(current.status()), BookingStatus.CANCELLED, why,
-                        now());
+            if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
+                    List.of(current.status()), BookingStatus.CANCELLED, why, now())) {
+                outcome[0] = RefundOutcome.FAILED;
+            } else if (current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                    && current.statusReason().startsWith(REFUND_FAILED)) {
+                outcome[0] = RefundOutcome.FAILED_ALREADY;
             }
         }));
-        return changed[0];
+        return outcome[0];
     }
 
     /** The status reason of a booking whose refund failed at the provider. */
@@ -636,17 +683,25 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
-                String notMade = refundNotMade(current, null);
+                Object answer = refundAnswer(current, null);
+                String made = PaymentCommands.refundReference(answer);
+                if (made != null) {
+                    bookings.refundMade(bookingId, made); // its refund-failed events are matched by this id
+                }
+                String notMade = PaymentCommands.refundNotMade(answer);
                 if (notMade != null) {
                     // Stripe answered the refund as failed or canceled (at once, or the stored answer of a first
                     // attempt replayed for the same Idempotency-Key): not refunded, and asking again with that key
                     // gets the same answer. CANCELLED with the reason a failed refund has, for a person to pay the
-                    // customer back (as refundFailed does; its events then find it so, and count nothing again)
+                    // customer back (as refundFailed does; its events then find it so, and count nothing again);
+                    // the customer is told the booking is cancelled and the refund being looked into
                     String why = refundFailedReason(notMade);
                     if (bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, why,
                             now())) {
-                        log.error("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
+                        log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, current.paymentReference(),
+                                made);
                         metrics.refundFailed(current.provider());
+                        notifyOnce(bookingId, REFUND_FAILED_NOTICE);
                     }
                     return;
                 }
@@ -896,28 +951,29 @@ public class BookingSaga {
      * made whose answer was lost is refused when asked again (Stripe once its Idempotency-Key has expired, after
      * 24 h; Payrexx, whose refunds have no key, at once), and a payment found refunded in full counts as refunded.
      */
-    private void refund(Booking booking, Long amount) {
-        String notMade = refundNotMade(booking, amount);
+    private String refund(Booking booking, Long amount) {
+        Object answer = refundAnswer(booking, amount);
+        String notMade = PaymentCommands.refundNotMade(answer);
         if (notMade != null) {
             // not retried by the dead letters' automatic replay (refused): the same key gets the same answer
             throw new ProviderException(booking.provider(), ProviderException.Kind.REJECTED, booking.provider()
                     + " answered the refund of the booking's payment as " + notMade + ": not refunded");
         }
+        return PaymentCommands.refundReference(answer);
     }
 
     /**
-     * {@link #refund}, answering the status of a refund the provider answered as not made (Stripe's failed or
-     * canceled), else null: made, on its way, or found refunded in full.
+     * {@link #refund}, answering the provider's answer (made, on its way, or not made: Stripe's failed or canceled),
+     * or null when it was found refunded in full.
      */
-    private String refundNotMade(Booking booking, Long amount) {
+    private Object refundAnswer(Booking booking, Long amount) {
         Map<String, Object> headers = new java.util.HashMap<>();
         headers.put("paymentProvider", booking.provider());
         if (amount != null) {
             headers.put("refundAmount", amount);
         }
         try {
-            return PaymentCommands.refundNotMade(template.requestBodyAndHeaders("direct:payment-refund", booking,
-                    headers, Object.class));
+            return template.requestBodyAndHeaders("direct:payment-refund", booking, headers, Object.class);
         } catch (CamelExecutionException e) {
             RuntimeException failure = Causes.hubErrorOr(e);
             if (failure instanceof ValidationException && amount == null && refundedInFull(booking, headers)) {

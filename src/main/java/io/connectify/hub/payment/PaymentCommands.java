@@ -84,4 +84,9 @@ public class PaymentCommands {
         return answer instanceof RefundResult refund
                 && ("failed".equals(refund.status()) || "canceled".equals(refund.status())) ? refund.status() : null;
     }
+
+    /** The provider's id of the refund its answer is about (Stripe's re_...), else null (Payrexx names none). */
+    public static String refundReference(Object answer) {
+        return answer instanceof RefundResult refund ? refund.id() : null;
+    }
 }

@@ -17,6 +17,8 @@ public final class WebhookHeaders {
     /** Why a payment attempt failed (Stripe's decline or error code); only on a failed attempt's event. */
     public static final String PAYMENT_ERROR = "paymentError";
     public static final String TRANSACTION_ID = "transactionId";
+    /** The provider's id of the refund a refund event is about (Stripe's re_...); only on a refund's event. */
+    public static final String REFUND_REFERENCE = "refundReference";
     /**
      * The key a Payrexx event is deduplicated on once its transaction is fetched: payrexx:42:disputed, the status the
      * hub acts on, which may be later than the one its webhook claimed ({@link #EVENT_KEY}). Not carried through the

@@ -74,6 +74,11 @@ public class WebhookMetrics {
         counter("connectify.refunds.failed", provider).increment();
     }
 
+    /** A refund of a booking's payment the hub did not make (made by hand at the provider) failed. */
+    public void foreignRefundFailed(String provider) {
+        counter("connectify.refunds.failed.foreign", provider).increment();
+    }
+
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider) {
         counter("connectify.payment.disputes", provider).increment();
     }

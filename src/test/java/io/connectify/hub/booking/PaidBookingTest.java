@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
@@ -331,6 +332,8 @@ class PaidBookingTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        // its customer, never told of the cancellation, hears of it and of the refund that failed (SMS, email)
+        assertThat(notifications(id, "refund-failed")).isEqualTo(2);
 
         // Stripe would replay the answer it stored for the key: the refund as it was when made
         stripe.reset();
@@ -359,10 +362,12 @@ class PaidBookingTest extends Webhooks {
     /**
      * Stripe answers a cancel's refund as failed (at once, or the stored answer of a first attempt replayed for the
      * same Idempotency-Key): not refunded. The booking says the refund failed, counted once (Stripe's events of the
-     * same failure count nothing again), no refund notice goes out, and the retry sweep does not ask again.
+     * same failure count nothing again), and the retry sweep does not ask again. The customer is told, once, by SMS
+     * and email, that the booking is cancelled and the refund could not be made: no refund notice, and not the
+     * cancellation notice, which says a payment cancelled after the cut-off is not refunded.
      */
     @Test
-    void aRefundStripeAnswersAsFailedLeavesTheBookingCancelledWithTheFailureNotRefunded() {
+    void aRefundStripeAnswersAsFailedLeavesTheBookingCancelledWithTheFailureNotRefundedAndTellsTheCustomer() {
         String id = confirmedStripeBooking(START);
         String paymentIntent = "pi_" + id.substring(0, 8);
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
@@ -381,16 +386,43 @@ class PaidBookingTest extends Webhooks {
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-" + paymentIntent)));
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        // the customer (locale de) hears of the cancellation and of the refund that could not be made
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(smsTexts()).singleElement().satisfies(sms -> assertThat(sms)
+                    .contains("wurde abgesagt", "Wir konnten 90,00 CHF nicht auf Ihr ursprüngliches Zahlungsmittel "
+                            + "erstatten und melden uns").doesNotContain("erstattet."));
+            assertThat(emailBodies()).singleElement().satisfies(mail -> assertThat(mail)
+                    .contains("wir klären Ihre Rückerstattung", "wurde abgesagt. Wir konnten 90,00 CHF nicht",
+                            "Buchungsnummer: " + id).doesNotContain("Rückerstattungsfrist"));
+        });
 
         assertThat(retryRefunds()).isZero();
         double runsBefore = routeRuns("booking-refund-failed");
-        assertThat(signedStripeWebhook(event("evt_answered_failed", "refund.failed", refund(paymentIntent, "failed",
-                "expired_or_canceled_card"))).status()).isEqualTo(200);
+        // Stripe's event of the same refund's failure
+        assertThat(signedStripeWebhook(event("evt_answered_failed", "refund.failed", refund("re_answered",
+                paymentIntent, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 1);
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "refund-failed")).as("one SMS, one email").isEqualTo(2);
+        assertThat(smsTexts()).hasSize(1);
+        assertThat(emailBodies()).hasSize(1);
+    }
+
+    /** The texts of the SMS the Twilio fake received that tell of a cancellation (not the confirmation's). */
+    private List<String> smsTexts() {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(text -> text.contains("abgesagt")).toList();
+    }
+
+    /** The bodies (subject and content) of the emails the SendGrid fake received that tell of a cancellation. */
+    private List<String> emailBodies() {
+        return notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(text -> text.contains("abgesagt")).toList();
     }
 
     /** Stripe answers every refund of the PaymentIntent with a refund of the booking's full amount, in this status. */
@@ -402,10 +434,14 @@ class PaidBookingTest extends Webhooks {
 
     /** A Refund object as Stripe's refund.* events carry it. */
     private static String refund(String paymentIntent, String status, String failureReason) {
+        return refund("re_" + paymentIntent, paymentIntent, status, failureReason);
+    }
+
+    private static String refund(String refundId, String paymentIntent, String status, String failureReason) {
         return """
-                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                {"id":"%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
                  "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
-                .formatted(paymentIntent, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
     }
 
     private double refundsFailed() {

@@ -72,9 +72,12 @@ class PostgresMigrationTest {
                 now)).containsExactly(booking.range());
         assertThat(repository.expireHolds(now.plusSeconds(901))).extracting(Booking::id).containsExactly(booking.id());
         assertThat(repository.find(booking.id()).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
+        assertThat(repository.refundReference(booking.id())).isEmpty();
+        repository.refundMade(booking.id(), "re_1");
+        assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query(String.class).list())
-                .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "18");
+                .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
+                "12", "13", "14", "15", "16", "17", "18");
     }
 
     @Test

@@ -709,10 +709,14 @@ class NotificationRecoveryTest extends Webhooks {
         String payment = "pi_" + id.substring(0, 8);
         assertThat(signedStripeWebhook(StripeFake.event("evt_refund_failed_" + id.substring(0, 8), "refund.updated",
                 """
-                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                {"id":"re_123","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
                  "reason":"requested_by_customer","status":"failed","failure_reason":"expired_or_canceled_card",
-                 "metadata":{}}""".formatted(payment, payment))).status()).isEqualTo(200);
+                 "metadata":{}}""".formatted(payment))).status()).isEqualTo(200); // the hub's refund (StripeFake's id)
         awaitStatus(id, "CANCELLED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> { // the notice that the refund failed
+            notify.twilio().verify(3, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(3, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
 
         // an operator replays an old dead letter of its payment's event: processed again
         String key = "stripe:evt_paid_" + id.substring(0, 8);
@@ -721,9 +725,9 @@ class NotificationRecoveryTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).until(() -> recorded(key));
 
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
-        assertThat(statusesByKind(id)).containsOnlyKeys("confirmation", "refund");
-        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
-        notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(statusesByKind(id)).containsOnlyKeys("confirmation", "refund", "refund-failed");
+        notify.twilio().verify(3, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(3, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         assertThat(status(id)).isEqualTo("CANCELLED");
     }
 

@@ -298,18 +298,56 @@ class StripeWebhookTest extends Webhooks {
 
         // a failed refund of a payment no booking was refunded by changes no booking, but is counted
         assertThat(signedStripeWebhook(event("evt_refund_stray", "refund.updated",
-                refund("pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
+                refund("re_unknown", "pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 refundsFailed()).isEqualTo(failedBefore + 2));
         assertThat(status(id)).isEqualTo("CANCELLED");
 
         // Stripe's redelivery of either is a duplicate: each failed refund is counted (and alerted on) once
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
-        signedStripeWebhook(event("evt_refund_stray", "refund.updated", refund("pi_unknown", "failed", "lost_or_stolen_card")));
+        signedStripeWebhook(event("evt_refund_stray", "refund.updated", refund("re_unknown", "pi_unknown", "failed", "lost_or_stolen_card")));
         signedStripeWebhook(event("evt_refund_failed", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
         assertThat(refundsFailed()).isEqualTo(failedBefore + 2);
+    }
+
+    /**
+     * A refund of the same payment the hub did not make (by hand in the Stripe dashboard) that fails: the event is
+     * matched by the refund's id, not the payment, so the booking the hub refunded stays REFUNDED, nothing is counted
+     * as the hub's failed refund (alert RefundFailed), its customer is told nothing; it is logged and counted apart.
+     * The hub's own refund failing later is acted on as before.
+     */
+    @Test
+    void aFailedRefundOfTheSamePaymentThatTheHubDidNotMakeLeavesTheBookingAsItIs() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        String reason = httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText();
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_by_hand_failed", "refund.failed",
+                refund("re_by_hand", payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_by_hand_failed'")
+                .query(Integer.class).single() == 1);
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(reason);
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore + 1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed'")
+                .param("id", id).query(Integer.class).single()).isZero();
+
+        // the hub's own refund failing: as before
+        assertThat(signedStripeWebhook(event("evt_hub_refund_failed", "refund.failed",
+                refund(payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
     }
 
     @Test
@@ -480,12 +518,20 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
     }
 
-    /** A Refund object as Stripe's refund.* events carry it. */
+    /** The hub's refund as the Stripe fake answers it (StripeFake: every refund is re_123). */
+    private static final String HUB_REFUND = "re_123";
+
+    /** The hub's refund of a payment as Stripe's refund.* events carry it. */
     private static String refund(String paymentIntent, String status, String failureReason) {
+        return refund(HUB_REFUND, paymentIntent, status, failureReason);
+    }
+
+    /** A Refund object as Stripe's refund.* events carry it. */
+    private static String refund(String refundId, String paymentIntent, String status, String failureReason) {
         return """
-                {"id":"re_%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                {"id":"%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
                  "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
-                .formatted(paymentIntent, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
     }
 
     @Test

@@ -33,6 +33,11 @@ record StripeEventFields(String id, String type, String objectKind, String objec
         return requireNonNullElse(paymentStatus, requireNonNullElse(status, ""));
     }
 
+    /** A Refund's id (refund.* and charge.refund.updated events carry the Refund); "" for another object. */
+    String refundReference() {
+        return "refund".equals(objectKind) ? requireNonNullElse(objectId, "") : "";
+    }
+
     boolean isPaymentIntent() {
         return "payment_intent".equals(objectKind);
     }

@@ -85,6 +85,10 @@ public class StripeWebhookVerifier implements Processor {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, event.paymentReference());
         message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
+        String refund = event.refundReference();
+        if (!refund.isEmpty()) {
+            message.setHeader(WebhookHeaders.REFUND_REFERENCE, refund);
+        }
         String paymentError = event.paymentError();
         if (!paymentError.isEmpty()) { // only a failed attempt's event has one: no property on the others
             message.setHeader(WebhookHeaders.PAYMENT_ERROR,

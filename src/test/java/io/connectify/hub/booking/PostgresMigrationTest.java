@@ -228,7 +228,7 @@ class PostgresMigrationTest {
         // its instance died
         assertThat(during.eventChangeUnderWay(now.plusSeconds(901), java.time.Duration.ofMinutes(15))).isFalse();
         // a second reschedule of it while the first is under way does not begin; once the first's instance has died
-        // (move-timeout), it does
+        // (EventChangeTimeout), it does
         assertThat(repository.eventChangeBegins(id, now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isNull();
         Instant later2 = now.plusSeconds(901);
         assertThat(repository.eventChangeBegins(id, later2, java.time.Duration.ofMinutes(15))).isEqualTo(2);

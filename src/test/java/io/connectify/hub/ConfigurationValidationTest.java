@@ -92,6 +92,7 @@ class ConfigurationValidationTest {
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "-1"),
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-renewal", "0s"),
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "0s"),
+                refused(HttpProperties.class, "connectify.http.idempotency-claim-max-age", "0s"),
                 // the default renewal is 5 seconds: a claim must outlive 3 of them
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "14s"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "-1d"),

@@ -308,7 +308,8 @@ class PostgresMigrationTest {
     @Test
     void anIdempotencyKeyClaimIsRenewedAndTakenOverOnlyOnceUnrenewedForTheClaimTimeoutOnPostgres() {
         var clock = new MutableClock(Instant.parse("2026-11-30T07:00:00Z"));
-        var http = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofSeconds(5));
+        var http = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofSeconds(5),
+                Duration.ofMinutes(15));
         var instance = new IdempotentRequests(jdbc, clock, http);
         var other = new IdempotentRequests(jdbc, clock, http);
         String first = instance.claim("caller-pg", "key-1", "POST /x", "fp").claim();

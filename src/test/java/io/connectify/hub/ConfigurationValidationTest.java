@@ -14,6 +14,8 @@ import javax.sql.DataSource;
 
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingProperties;
+import io.connectify.hub.booking.EventChangeTimeout;
+import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.ops.DatabaseProperties;
 import io.connectify.hub.ops.DeadLetterProperties;
@@ -22,6 +24,7 @@ import io.connectify.hub.ops.cluster.ClusterConfig;
 import io.connectify.hub.ops.cluster.ClusterProperties;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.payment.stripe.StripeProperties;
+import io.connectify.hub.resilience.ResilienceProperties;
 import io.connectify.hub.web.HttpProperties;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -62,7 +65,6 @@ class ConfigurationValidationTest {
                 refused(BookingProperties.class, "connectify.booking.refund-retry-interval", "0s"),
                 refused(BookingProperties.class, "connectify.booking.hold", "0s"),
                 refused(BookingProperties.class, "connectify.booking.processing-hold", "-1d"),
-                refused(BookingProperties.class, "connectify.booking.move-timeout", "0s"),
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "-1h"),
                 // the default hold is 15 minutes
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "10m"),
@@ -90,6 +92,7 @@ class ConfigurationValidationTest {
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "-1"),
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-renewal", "0s"),
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "0s"),
+                refused(HttpProperties.class, "connectify.http.idempotency-claim-max-age", "0s"),
                 // the default renewal is 5 seconds: a claim must outlive 3 of them
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-timeout", "14s"),
                 refused(RetentionProperties.class, "connectify.retention.processed-events", "-1d"),
@@ -143,6 +146,25 @@ class ConfigurationValidationTest {
     }
 
     @Test
+    void aChangeOfABookingsEventCountsAsUnderWayForAsLongAsTwoGoogleCallsCanTake() throws IOException {
+        // two Google calls of 10 attempts (5 s rate limit + 5 s connect + 10 s read), 10 s between attempts (the
+        // longest Retry-After waited out), and the 2 s lock timeout: 9m42s, where it was a fixed 15 minutes
+        assertThat(eventChangeTimeout(Map.of()).duration()).isEqualTo(Duration.ofSeconds(582));
+        assertThat(eventChangeTimeout(Map.of("connectify.resilience.providers.google-calendar.retry.max-attempts", "3",
+                "connectify.gcal.read-timeout", "1s")).duration()).isEqualTo(Duration.ofSeconds(108));
+        assertThatThrownBy(() -> eventChangeTimeout(Map.of(
+                "connectify.resilience.providers.google-calendar.retry.max-attempts", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("connectify.resilience.providers.google-calendar.retry.max-attempts");
+    }
+
+    private static EventChangeTimeout eventChangeTimeout(Map<String, Object> overrides) throws IOException {
+        return new EventChangeTimeout(bind("connectify.gcal", GoogleCalendarProperties.class, overrides),
+                bind("connectify.resilience", ResilienceProperties.class, overrides),
+                bind("connectify.database", DatabaseProperties.class, overrides));
+    }
+
+    @Test
     void providerNamesAreTakenInAnyCase() throws IOException {
         PaymentProperties payment = bind("connectify.payment", PaymentProperties.class, Map.of(
                 "connectify.payment.default-provider", "Stripe", "connectify.payment.provider-by-currency.EUR",
@@ -162,6 +184,16 @@ class ConfigurationValidationTest {
                 .withPropertyValues("connectify.booking.hold-sweep-interval=0s")
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .hasMessageContaining("connectify.booking.hold-sweep-interval must be longer than 0"));
+    }
+
+    @Test
+    void theRemovedMoveTimeoutStopsTheStartRatherThanBeingIgnored() {
+        new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(BookingOnly.class)
+                .withPropertyValues("connectify.booking.move-timeout=15m")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("connectify.booking.move-timeout is no longer a setting"));
     }
 
     @EnableConfigurationProperties(BookingProperties.class)

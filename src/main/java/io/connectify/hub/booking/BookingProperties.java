@@ -8,15 +8,23 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Booking rules: how long a pending booking holds its slot, and how long once its customer has paid by a delayed
  * method (a SEPA debit, say) that has not settled yet; the ASAP booking switch; how often and for how long the refund
- * of a cancellation whose provider call failed is tried again; how long a reschedule's move of its calendar event, or a
- * cancel's removal of it, may be under way before a re-check of the bookings' events, another reschedule or a cancel no
- * longer waits for it ({@code moveTimeout}: its instance died).
+ * of a cancellation whose provider call failed is tried again. (How long a change of a booking's calendar event may be
+ * under way is derived from Google's timeouts and retries: {@link EventChangeTimeout}; {@code moveTimeout}, the setting
+ * it replaced, stops the start when given.)
  */
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
                                 Duration refundRetryFor, Duration processingHold, Duration moveTimeout) {
 
     public BookingProperties {
+        if (moveTimeout != null) {
+            // a setting that was taken until it was derived: ignored in silence, the operator's value would seem to
+            // hold while another did
+            throw new IllegalArgumentException("connectify.booking.move-timeout is no longer a setting: how long a "
+                    + "change of a booking's calendar event may be under way is derived from connectify.gcal "
+                    + "connect-timeout and read-timeout, the google-calendar retry and rate-limiter policy and "
+                    + "connectify.database.lock-timeout (README, configuration); remove it");
+        }
         // both are the periods of singleton routes' timers (booking-api.camel.yaml): at 0 Camel fired once, so
         // expired holds were released once after the start and never again
         PropertyChecks.positive("connectify.booking.hold-sweep-interval", holdSweepInterval, PropertyChecks.TIMER);
@@ -25,8 +33,6 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
                 "a hold of 0 expires every booking before its customer can pay");
         PropertyChecks.positive("connectify.booking.processing-hold", processingHold,
                 "how long a delayed payment that has not settled keeps its slot");
-        PropertyChecks.positive("connectify.booking.move-timeout", moveTimeout,
-                "how long a reschedule's or cancel's change of its calendar event keeps a re-check off the booking");
         if (asap != null && asap.enabled() && asap.preparationTime().compareTo(hold) < 0) {
             // the customer of an ASAP booking pays within the hold: a start sooner than the hold's end lets a payment
             // arrive after the start, which is refunded, never confirmed

@@ -252,6 +252,14 @@ public class BookingRepository {
         });
     }
 
+    /** Since when a change of the booking's event through the hub is marked under way; empty: none is. */
+    public Optional<Instant> eventChangeSince(String id) {
+        return jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class))
+                        .map(OffsetDateTime::toInstant))
+                .optional().flatMap(since -> since);
+    }
+
     /** The change {@code change} has committed or been undone: none is under way, unless another began meanwhile. */
     public void eventChangeEnds(String id, int change) {
         jdbc.sql("UPDATE booking SET moving_since = NULL WHERE id = :id AND move_count = :change")

@@ -84,6 +84,7 @@ public class BookingSaga {
     private final PaymentProperties payments;
     private final PaymentPages paymentPages;
     private final BookingProperties properties;
+    private final EventChangeTimeout changeTimeout;
     private final ProducerTemplate template;
     private final NotificationLog notifications;
     private final NotificationPlanner planner;
@@ -93,8 +94,8 @@ public class BookingSaga {
     public BookingSaga(BookingRepository bookings, GoogleCalendarGateway calendar, AvailabilityService availability,
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
-                       ProducerTemplate template, NotificationLog notifications, NotificationPlanner planner,
-                       WebhookMetrics metrics, Clock clock) {
+                       EventChangeTimeout changeTimeout, ProducerTemplate template, NotificationLog notifications,
+                       NotificationPlanner planner, WebhookMetrics metrics, Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -103,6 +104,7 @@ public class BookingSaga {
         this.payments = payments;
         this.paymentPages = paymentPages;
         this.properties = properties;
+        this.changeTimeout = changeTimeout;
         this.template = template;
         this.notifications = notifications;
         this.planner = planner;
@@ -595,12 +597,12 @@ public class BookingSaga {
                 // Google has no event from the DELETE on, the booking is CANCELLED only once that commits: the change
                 // is recorded as under way first, as a reschedule's move is, so that a re-check of the bookings'
                 // events in between neither flags the booking as deleted in Google nor compares it at all
-                Integer change = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
+                Integer change = bookings.eventChangeBegins(bookingId, now, changeTimeout.duration());
                 if (change == null) {
                     if (bookings.find(bookingId).map(b -> b.status() == BookingStatus.CONFIRMED).orElse(false)) {
                         // a reschedule (or another cancel) of it waits for Google: asked again once that has ended
                         throw new InvalidStateException("This booking is being moved or cancelled by another request; "
-                                + "ask again", Duration.ofSeconds(1));
+                                + "ask again", askAgainAfter(bookingId, now));
                     }
                     return cancel(bookingId); // no longer confirmed (cancelled meanwhile): as it is now
                 }
@@ -623,7 +625,7 @@ public class BookingSaga {
                 }
                 if (!cancelled) {
                     // cancelled meanwhile, by a cancel that took this one's change for that of a stopped instance
-                    // (older than move-timeout): as it is now
+                    // (older than EventChangeTimeout): as it is now
                     return cancel(bookingId);
                 }
                 if (refund) {
@@ -787,10 +789,10 @@ public class BookingSaga {
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
         // Google (following it and telling the customer a second time, or flagging it)
-        Integer move = bookings.eventChangeBegins(bookingId, now, properties.moveTimeout());
+        Integer move = bookings.eventChangeBegins(bookingId, now, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
-                    + "longer confirmed; ask again", Duration.ofSeconds(1));
+                    + "longer confirmed; ask again", askAgainAfter(bookingId, now));
         }
         try {
             moveTo(booking, target, start, now);
@@ -842,16 +844,26 @@ public class BookingSaga {
     }
 
     /**
+     * The Retry-After of a move or cancel held off by another change of the booking's event: from how long that one
+     * has been under way, never past the moment a stopped instance's marker no longer holds anything off (where a
+     * crash left callers asking every second for 15 minutes). A second when none is marked (its row was held).
+     */
+    private Duration askAgainAfter(String bookingId, Instant now) {
+        return bookings.eventChangeSince(bookingId).map(since -> changeTimeout.askAgainAfter(since, now))
+                .orElse(Duration.ofSeconds(1));
+    }
+
+    /**
      * Best effort: a change of the booking's event (a move, a cancel's removal) left marked as under way holds
-     * re-checks, moves and cancels off the booking only for move-timeout.
+     * re-checks, moves and cancels off the booking only for EventChangeTimeout.
      */
     private void eventChangeEnds(String bookingId, int change) {
         try {
             bookings.eventChangeEnds(bookingId, change);
         } catch (RuntimeException e) {
             log.warn("Booking {}: a change of its calendar event is left marked as under way ({}); re-checks of its "
-                    + "event, moves and cancels wait for it until connectify.booking.move-timeout", bookingId,
-                    e.getClass().getSimpleName());
+                    + "event, moves and cancels wait for it for up to {}", bookingId, e.getClass().getSimpleName(),
+                    changeTimeout.duration());
         }
     }
 

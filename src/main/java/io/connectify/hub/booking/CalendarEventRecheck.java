@@ -47,7 +47,7 @@ import org.springframework.stereotype.Component;
  * <p>
  * A reschedule through the hub moves the event in Google before it commits the booking's new time, and a cancel
  * removes it before it commits CANCELLED, so for a moment the two differ as after a move or a deletion in Google. A
- * booking whose move or cancel through the hub is under way (for less than connectify.booking.move-timeout) is left to
+ * booking whose move or cancel through the hub is under way (for less than EventChangeTimeout) is left to
  * the next re-check, not counted among those compared, and every move and flag is made only if the booking is still as
  * read, no change of its event through the hub begun since: the customer hears of a reschedule once, from the
  * reschedule, and a booking cancelled through the hub is never flagged as deleted in Google.
@@ -82,8 +82,8 @@ public class CalendarEventRecheck {
 
     public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
                                 AvailabilityProperties hours, GoogleCalendarPushProperties push,
-                                GoogleCalendarProperties properties, BookingProperties booking, PushMetrics metrics,
-                                Clock clock) {
+                                GoogleCalendarProperties properties, EventChangeTimeout changeTimeout,
+                                PushMetrics metrics, Clock clock) {
         this.bookings = bookings;
         this.saga = saga;
         this.calendar = calendar;
@@ -91,7 +91,7 @@ public class CalendarEventRecheck {
         this.metrics = metrics;
         this.pageSize = push.recheckPageSize();
         this.massDeletionThreshold = push.massDeletionThreshold();
-        this.moveTimeout = booking.moveTimeout();
+        this.moveTimeout = changeTimeout.duration();
         this.recheckInterval = push.recheckInterval();
         this.calendarId = properties.calendarId();
         this.clock = clock;

@@ -53,6 +53,27 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
                     circuitBreaker == null ? d.circuitBreaker : circuitBreaker.orElse(d.circuitBreaker),
                     rateLimiter == null ? d.rateLimiter : rateLimiter.orElse(d.rateLimiter));
         }
+
+        /**
+         * The longest one call under this policy can take, each attempt waiting for a rate-limiter permit, to connect
+         * and for the answer ({@code connectTimeout}, {@code readTimeout}: the provider's), with the longest wait
+         * between attempts (the back-off's cap with its jitter, or a Retry-After waited out) between them.
+         */
+        public Duration longestCall(String provider, Duration connectTimeout, Duration readTimeout) {
+            String at = "connectify.resilience.providers." + provider + ".";
+            if (retry == null || retry.maxAttempts == null || retry.maxAttempts < 1) {
+                throw new IllegalArgumentException(at + "retry.max-attempts must be at least 1");
+            }
+            if (rateLimiter == null || rateLimiter.timeout == null || retry.maxInterval == null
+                    || retry.randomizationFactor == null || retry.maxRetryAfter == null) {
+                throw new IllegalArgumentException(at + "retry and rate-limiter.timeout must be set");
+            }
+            Duration attempt = rateLimiter.timeout.plus(connectTimeout).plus(readTimeout);
+            Duration backOff = Duration.ofMillis(Math.round(retry.maxInterval.toMillis()
+                    * (1 + retry.randomizationFactor)));
+            Duration between = backOff.compareTo(retry.maxRetryAfter) > 0 ? backOff : retry.maxRetryAfter;
+            return attempt.multipliedBy(retry.maxAttempts).plus(between.multipliedBy(retry.maxAttempts - 1L));
+        }
     }
 
     /**

@@ -9,12 +9,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@code connectify.http}, bound here so that a value the hub cannot work with stops the start:
  * {@code maxBodyBytes}, the largest request body (0 or less refused every request with a body; BodySizeLimitFilter
  * takes it by {@code @Value}); how long an Idempotency-Key's answer is kept, how often the claims of the requests
- * still running are renewed (the timer of route api-renew-idempotency-claims), and how long a claim holds without
- * a renewal (IdempotentRequests).
+ * still running are renewed (the timer of route api-renew-idempotency-claims), how long a claim holds without
+ * a renewal, and for how long a request's claim is renewed at most (IdempotentRequests).
  */
 @ConfigurationProperties("connectify.http")
 public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
-                             Duration idempotencyClaimTimeout, Duration idempotencyClaimRenewal) {
+                             Duration idempotencyClaimTimeout, Duration idempotencyClaimRenewal,
+                             Duration idempotencyClaimMaxAge) {
 
     /** How many renewals a claim's timeout must span at least: a late or failed one alone never loses the claim. */
     static final int RENEWALS_PER_TIMEOUT = 3;
@@ -27,6 +28,8 @@ public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
                 PropertyChecks.TIMER);
         PropertyChecks.positive("connectify.http.idempotency-claim-timeout", idempotencyClaimTimeout,
                 "how long a key's claim holds without a renewal");
+        PropertyChecks.positive("connectify.http.idempotency-claim-max-age", idempotencyClaimMaxAge,
+                "how long a running request's claim is renewed at most");
         if (idempotencyClaimTimeout.compareTo(idempotencyClaimRenewal.multipliedBy(RENEWALS_PER_TIMEOUT)) < 0) {
             // a renewal delayed by a GC pause or a slow database, or one that failed, would let a repeat take over
             // the claim of a request still running, and run it a second time

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,7 +26,10 @@ import org.springframework.stereotype.Component;
  * {@code connectify.http.idempotency-claim-renewal} (column renewed_at, route api-renew-idempotency-claims, on every
  * instance); a claim not renewed for {@code connectify.http.idempotency-claim-timeout} (its instance died, or could
  * not reach the database that long) is taken over by a repeat, which runs the request again. created_at stays the
- * time of the claim, from which its answer's lifetime counts.
+ * time of the claim, from which its answer's lifetime counts. A claim is renewed for
+ * {@code connectify.http.idempotency-claim-max-age} at most, longer than any request runs with the providers' timeouts
+ * and retries: the claim of a request whose thread hangs is taken over a claim timeout later, where it was renewed
+ * for the key's whole lifetime and every repeat got 409.
  */
 @Component("idempotentRequests")
 public class IdempotentRequests {
@@ -34,22 +37,27 @@ public class IdempotentRequests {
     private static final Logger log = LoggerFactory.getLogger(IdempotentRequests.class);
     /** Claims per renewal UPDATE: an IN list far below any database's limit of parameters. */
     private static final int RENEWAL_BATCH = 500;
+    private static final String RENEWAL_ROUTE = "api-renew-idempotency-claims";
     private final JdbcClient jdbc;
     private final Clock clock;
     private final Duration lifetime;
     /** connectify.http.idempotency-claim-timeout: how long a claim holds without a renewal. */
     private final Duration stale;
+    /** connectify.http.idempotency-claim-max-age: how long a running request's claim is renewed at most. */
+    private final Duration maxAge;
     /**
-     * The claims of the requests this instance is running, renewed by {@link #renewRunning}: each from its claim
-     * until {@link #ended}, which IdempotencyKeyFilter calls on every way out of the request.
+     * The claims of the requests this instance is running, with the time of each claim, renewed by
+     * {@link #renewRunning}: each from its claim until {@link #ended}, which IdempotencyKeyFilter calls on every way
+     * out of the request, or until it is older than the max age.
      */
-    private final Set<String> running = ConcurrentHashMap.newKeySet();
+    private final Map<String, Instant> running = new ConcurrentHashMap<>();
 
     public IdempotentRequests(JdbcClient jdbc, Clock clock, HttpProperties http) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.lifetime = http.idempotencyKeyLifetime();
         this.stale = http.idempotencyClaimTimeout();
+        this.maxAge = http.idempotencyClaimMaxAge();
     }
 
     /**
@@ -66,7 +74,7 @@ public class IdempotentRequests {
                         .param("caller", caller).param("key", key).param("target", target)
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC)).update();
-                return renewing(claim);
+                return renewing(claim, now);
             } catch (DuplicateKeyException held) {
                 // an answer past its lifetime, or a claim not renewed for the claim timeout (its instance died), is
                 // taken over: neither its claim nor its renewal that recent. An instance still without V15's renewals
@@ -84,7 +92,7 @@ public class IdempotentRequests {
                         .param("expired", now.minus(lifetime).atOffset(ZoneOffset.UTC))
                         .param("stale", now.minus(stale).atOffset(ZoneOffset.UTC)).update();
                 if (takenOver == 1) {
-                    return renewing(claim);
+                    return renewing(claim, now);
                 }
                 var stored = jdbc.sql("SELECT * FROM api_idempotency WHERE caller = :caller AND idempotency_key = :key")
                         .param("caller", caller).param("key", key)
@@ -102,8 +110,8 @@ public class IdempotentRequests {
                 Duration.ofSeconds(1));
     }
 
-    private Claim renewing(String claim) {
-        running.add(claim);
+    private Claim renewing(String claim, Instant now) {
+        running.put(claim, now);
         return new Claim(claim, null);
     }
 
@@ -140,34 +148,46 @@ public class IdempotentRequests {
 
     /**
      * Renews the claims of the requests this instance is running (route api-renew-idempotency-claims, every
-     * connectify.http.idempotency-claim-renewal): one UPDATE (one per 500 claims; the request threads are fewer). A
-     * failure is one WARN line and no more: the requests run on, the next renewal tries again, and only a claim left
-     * unrenewed for the claim timeout can be taken over. Answers how many claims it renewed.
+     * connectify.http.idempotency-claim-renewal): one UPDATE per 500 claims (the request threads are fewer), in the
+     * claims' order. A batch that fails is one WARN line and no more: the round goes on with the next batch, the
+     * requests run on, the next renewal tries again, and only a claim left unrenewed for the claim timeout can be
+     * taken over. A claim older than the max age is no longer renewed (one WARN line). Answers how many claims it
+     * renewed.
      */
     public int renewRunning() {
-        List<String> claims = List.copyOf(running);
-        if (claims.isEmpty()) {
-            return 0;
-        }
         Instant now = clock.instant();
+        Instant tooOld = now.minus(maxAge);
+        running.entrySet().removeIf(claim -> {
+            if (claim.getValue().isAfter(tooOld)) {
+                return false;
+            }
+            // its thread hangs (or a provider answers slower than any timeout allows): renewed for ever, its key
+            // would answer 409 to every repeat for the key's whole lifetime
+            log.warn("{}: the Idempotency-Key claim of a request running since {}, longer than {} "
+                    + "(connectify.http.idempotency-claim-max-age), is no longer renewed; a repeat with its key takes "
+                    + "it over after {} (connectify.http.idempotency-claim-timeout)", RENEWAL_ROUTE, claim.getValue(),
+                    maxAge, stale);
+            return true;
+        });
+        // sorted: a round's batches are the same claims from one round to the next
+        List<String> claims = running.keySet().stream().sorted().toList();
         int renewed = 0;
-        try {
-            for (int from = 0; from < claims.size(); from += RENEWAL_BATCH) {
+        for (int from = 0; from < claims.size(); from += RENEWAL_BATCH) {
+            List<String> batch = claims.subList(from, Math.min(claims.size(), from + RENEWAL_BATCH));
+            try {
                 renewed += jdbc.sql("UPDATE api_idempotency SET renewed_at = :now WHERE claim IN (:claims) "
                                 + "AND status IS NULL")
-                        .param("now", now.atOffset(ZoneOffset.UTC))
-                        .param("claims", claims.subList(from, Math.min(claims.size(), from + RENEWAL_BATCH)))
-                        .update();
+                        .param("now", now.atOffset(ZoneOffset.UTC)).param("claims", batch).update();
+            } catch (DataAccessException failed) {
+                // the database unreachable, or a claim's row held: the later batches are still renewed, the next
+                // renewal tries this one again; no stack trace for a state that passes (nor the SQL and its values)
+                log.warn("{}: Idempotency-Key claims of {} running request(s) not renewed ({}{}); a claim not renewed "
+                                + "for {} (connectify.http.idempotency-claim-timeout) can be taken over by a repeat, "
+                                + "which runs its request a second time", RENEWAL_ROUTE, batch.size(),
+                        failed.getClass().getSimpleName(), DatabaseBusy.is(failed) ? ": a row held by another "
+                                + "transaction past connectify.database.lock-timeout"
+                                : ", " + failed.getMostSpecificCause().getClass().getSimpleName(), stale);
             }
-        } catch (DataAccessException failed) {
-            // the database unreachable, or a claim's row held: the next renewal tries again; no stack trace for a
-            // state that passes (nor the SQL and its values in a message)
-            log.warn("Idempotency-Key claims of {} running request(s) not renewed ({}{}); a claim not renewed for {} "
-                            + "(connectify.http.idempotency-claim-timeout) can be taken over by a repeat, which runs its "
-                            + "request a second time", claims.size(), failed.getClass().getSimpleName(),
-                    DatabaseBusy.is(failed) ? ": a row held by another transaction past "
-                            + "connectify.database.lock-timeout" : ", " + failed.getMostSpecificCause().getClass()
-                            .getSimpleName(), stale);
         }
         return renewed;
     }

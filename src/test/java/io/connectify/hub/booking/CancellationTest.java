@@ -235,12 +235,15 @@ class CancellationTest extends Webhooks {
 
         assertThat(second.status()).as(second.body()).isEqualTo(409);
         assertThat(second.json().get("type").asText()).isEqualTo("invalid-state");
-        assertThat(second.header("Retry-After")).isEqualTo("1");
+        // as long again as it has run, but no later than it stops holding anything off: EventChangeTimeout, 108 s
+        // in the tests (two Google calls of 3 attempts of 5 s rate limit + 5 s connect + 1 s read, 10 s between,
+        // and the 2 s lock timeout), 48 s from now
+        assertThat(second.header("Retry-After")).isEqualTo("48");
         google.server().verify(0, patchRequestedFor(urlPathEqualTo(event)));
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
 
-        // one begun longer ago than connectify.booking.move-timeout (15m): its instance died, the move goes ahead
-        underWaySince(id, clock.instant().minus(Duration.ofMinutes(16)));
+        // one begun longer ago than EventChangeTimeout: its instance died, the move goes ahead
+        underWaySince(id, clock.instant().minus(Duration.ofSeconds(109)));
         Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
                 "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
         assertThat(moved.status()).as(moved.body()).isEqualTo(200);
@@ -262,14 +265,14 @@ class CancellationTest extends Webhooks {
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(409);
         assertThat(cancelled.json().get("type").asText()).isEqualTo("invalid-state");
-        assertThat(cancelled.header("Retry-After")).isEqualTo("1");
+        assertThat(cancelled.header("Retry-After")).as("no later than it stops holding the cancel off").isEqualTo("48");
         google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(movingSince(id)).as("the move's marker, left to the move").isEqualTo(since);
 
-        // one begun longer ago than connectify.booking.move-timeout (15m): its instance died, the cancel goes ahead
-        underWaySince(id, clock.instant().minus(Duration.ofMinutes(16)));
+        // one begun longer ago than EventChangeTimeout (108 s in the tests): its instance died, the cancel goes ahead
+        underWaySince(id, clock.instant().minus(Duration.ofSeconds(109)));
         Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
@@ -296,6 +299,37 @@ class CancellationTest extends Webhooks {
         Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+    }
+
+    @Test
+    void aCancelHeldOffByAChangeUnderWayIsToldToAskAgainAfterAsLongAsThatHasRun() {
+        String id = confirmedStripeBooking(START);
+        // a move begun 3 s ago: a live one, most likely, which ends within a second or two
+        underWaySince(id, clock.instant().minus(Duration.ofSeconds(3)));
+
+        Response fresh = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(fresh.status()).as(fresh.body()).isEqualTo(409);
+        assertThat(fresh.header("Retry-After")).as("as long again as it has run").isEqualTo("3");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    @Test
+    void aChangeLeftUnderWayByAStoppedInstanceHoldsACancelOffOnlyForAsLongAsAChangeCanRun() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        // one begun 2 minutes ago by an instance that crashed during it: longer than two Google calls with all their
+        // attempts can take (EventChangeTimeout, 108 s in the tests), so nothing can still be changing the event,
+        // and the customer's cancel goes ahead (a fixed 15 minutes held it off, answering Retry-After: 1 throughout)
+        underWaySince(id, clock.instant().minus(Duration.ofMinutes(2)));
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
+        assertThat(movingSince(id)).as("no change left under way").isNull();
     }
 
     private Instant movingSince(String id) {

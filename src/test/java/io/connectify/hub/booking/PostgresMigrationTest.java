@@ -244,7 +244,7 @@ class PostgresMigrationTest {
         // its instance died
         assertThat(during.eventChangeUnderWay(now.plusSeconds(901), java.time.Duration.ofMinutes(15))).isFalse();
         // a second reschedule of it while the first is under way does not begin; once the first's instance has died
-        // (move-timeout), it does
+        // (EventChangeTimeout), it does
         assertThat(repository.eventChangeBegins(id, now.plusSeconds(60), java.time.Duration.ofMinutes(15))).isNull();
         Instant later2 = now.plusSeconds(901);
         assertThat(repository.eventChangeBegins(id, later2, java.time.Duration.ofMinutes(15))).isEqualTo(2);
@@ -324,7 +324,8 @@ class PostgresMigrationTest {
     @Test
     void anIdempotencyKeyClaimIsRenewedAndTakenOverOnlyOnceUnrenewedForTheClaimTimeoutOnPostgres() {
         var clock = new MutableClock(Instant.parse("2026-11-30T07:00:00Z"));
-        var http = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofSeconds(5));
+        var http = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofSeconds(5),
+                Duration.ofMinutes(15));
         var instance = new IdempotentRequests(jdbc, clock, http);
         var other = new IdempotentRequests(jdbc, clock, http);
         String first = instance.claim("caller-pg", "key-1", "POST /x", "fp").claim();

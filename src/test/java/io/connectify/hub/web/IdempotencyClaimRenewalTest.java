@@ -172,8 +172,8 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
         assertThat(renewed).isZero();
         assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR).isEmpty();
         assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line -> {
-            assertThat(line.getFormattedMessage()).startsWith("Idempotency-Key claims of 1 running request(s) not "
-                    + "renewed (CannotGetJdbcConnectionException, SQLTransientConnectionException)");
+            assertThat(line.getFormattedMessage()).startsWith(RENEWAL + ": Idempotency-Key claims of 1 running "
+                    + "request(s) not renewed (CannotGetJdbcConnectionException, SQLTransientConnectionException)");
             assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
         });
         assertThat(instance.renewRunning()).as("the next renewal does it").isEqualTo(1);
@@ -194,14 +194,79 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
             assertThat(run.getException()).isNull();
             assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR).isEmpty();
             assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line -> {
-                assertThat(line.getFormattedMessage()).startsWith("Idempotency-Key claims of 1 running request(s) not "
-                        + "renewed").contains("a row held by another transaction past connectify.database.lock-timeout");
+                assertThat(line.getFormattedMessage()).startsWith(RENEWAL + ": Idempotency-Key claims of 1 running "
+                        + "request(s) not renewed").contains("a row held by another transaction past "
+                        + "connectify.database.lock-timeout");
                 assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
             });
         } finally {
             requests.release(CALLER, "row-held", claim);
             requests.ended(claim);
         }
+    }
+
+    @Test
+    void aRenewalBatchThatFailsIsOneWarnLineAndTheRoundGoesOnWithTheNextBatch() throws Exception {
+        // one claim more than a batch (500): two batches, of the claims in their order
+        Map<String, String> keys = new java.util.TreeMap<>();
+        for (int i = 0; i <= 500; i++) {
+            keys.put(requests.claim(CALLER, "batch-" + i, TARGET, FINGERPRINT).claim(), "batch-" + i);
+        }
+        List<String> claims = List.copyOf(keys.keySet());
+        try {
+            List<ILoggingEvent> logged = new ArrayList<>();
+            // a row of the first batch held past the lock timeout
+            whileRowsAreHeld("SELECT * FROM api_idempotency WHERE claim = :claim FOR UPDATE",
+                    Map.of("claim", claims.get(0)), () -> {
+                        clock.advance(Duration.ofSeconds(30));
+                        Exchange run = LogLines.onThisThread(logged, () -> TimerRoutes.fire(camel, RENEWAL));
+
+                        assertThat(run.getException()).isNull();
+                        assertThat(renewedAt(keys.get(claims.get(500))))
+                                .as("the next batch renewed, though the first failed").isEqualTo(clock.instant());
+                        assertThat(renewedAt(keys.get(claims.get(1)))).as("the failed batch's other claims: next time")
+                                .isEqualTo(TestClockConfig.NOW);
+                        return run;
+                    });
+            assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR).isEmpty();
+            assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line -> {
+                assertThat(line.getFormattedMessage()).startsWith(RENEWAL + ": Idempotency-Key claims of 500 running "
+                        + "request(s) not renewed").contains("a row held by another transaction past "
+                        + "connectify.database.lock-timeout");
+                assertThat(line.getThrowableProxy()).as("no stack trace").isNull();
+            });
+        } finally {
+            keys.forEach((claim, key) -> {
+                requests.release(CALLER, key, claim);
+                requests.ended(claim);
+            });
+        }
+    }
+
+    @Test
+    void theClaimOfARequestThatHangsIsRenewedForTheMaxAgeAtMostThenARepeatTakesItOver() {
+        // an instance whose request hangs (its thread waits for ever): the renewal timer goes on running
+        var hanging = new IdempotentRequests(jdbc, clock, http);
+        hanging.claim(CALLER, "sms-hangs", TARGET, FINGERPRINT);
+        // connectify.http.idempotency-claim-max-age (15m), then a claim timeout (1m) and a renewal more
+        Instant until = clock.instant().plus(Duration.ofMinutes(16)).plusSeconds(20);
+        List<ILoggingEvent> logged = new ArrayList<>();
+        LogLines.onThisThread(logged, () -> {
+            while (clock.instant().isBefore(until)) {
+                clock.advance(Duration.ofSeconds(20));
+                hanging.renewRunning();
+            }
+            return null;
+        });
+
+        assertThat(hanging.runningClaims()).as("no longer renewed").isZero();
+        assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line -> assertThat(
+                line.getFormattedMessage()).startsWith(RENEWAL + ": the Idempotency-Key claim of a request running "
+                + "since " + TestClockConfig.NOW + ", longer than PT15M (connectify.http.idempotency-claim-max-age), "
+                + "is no longer renewed"));
+        var repeat = postWithKey("sms-hangs");
+        assertThat(repeat.status()).as("taken over: it runs, where every repeat got 409 for 24 h").isEqualTo(201);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
     }
 
     private Response postWithKey(String key) {

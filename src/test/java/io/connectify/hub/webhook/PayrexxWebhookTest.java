@@ -13,9 +13,13 @@ import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.payment.payrexx.PayrexxEvents;
 import io.connectify.hub.support.GoogleCalendarFake;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -24,6 +28,7 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +44,8 @@ class PayrexxWebhookTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     CamelContext camel;
+    @Autowired
+    PayrexxEvents payrexxEvents;
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @BeforeEach
@@ -124,6 +131,44 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery
         assertThat(letter.has("retryAt")).as("Payrexx down: a passing failure").isTrue();
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    @Test
+    void aRepeatedDeliveryAsksPayrexxForItsBookingWithItsCorrelationId() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "cancelled");
+        payrexx.transaction(4732, "declined", id);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        // the delivery names no booking: its repeat finds it only by asking Payrexx (the failure paid no booking)
+        String declined = "transaction%5Bid%5D=4732&transaction%5Bstatus%5D=declined";
+        assertThat(payrexxWebhookWithId("px-first-1", declined).status()).isEqualTo(200);
+        awaitStatus(id, "PAYMENT_FAILED");
+        assertThat(payrexxWebhookWithId("px-repeat-1", declined).status()).isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4732/"))))
+                .extracting(r -> r.getHeader("X-Correlation-Id")).containsExactly("px-first-1", "px-repeat-1");
+    }
+
+    @Test
+    void aRepeatsBookingIsAskedOfPayrexxWithTheExchangesCorrelationIdOnAnyThread() {
+        String named = UUID.randomUUID().toString();
+        payrexx.transaction(4733, "declined", named);
+        // a thread that runs no exchange (no correlation id in its MDC to inherit): only the exchange carries it
+        var exchange = ExchangeBuilder.anExchange(camel)
+                .withHeader(CorrelationId.CAMEL_HEADER, "px-repeat-2").build();
+
+        assertThat(payrexxEvents.bookingOfRepeat(4733L, null, exchange)).isEqualTo(named);
+
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4733/"))
+                .withHeader("X-Correlation-Id", equalTo("px-repeat-2")));
+    }
+
+    private Response payrexxWebhookWithId(String correlationId, String form) {
+        return send(request("/webhooks/payrexx/" + PayrexxFake.WEBHOOK_TOKEN).header("Content-Type", FORM)
+                .header("X-Correlation-Id", correlationId)
+                .POST(HttpRequest.BodyPublishers.ofString(form)), null);
     }
 
     @Test

@@ -149,12 +149,12 @@ public class PayrexxEvents {
      * The booking a repeated delivery (its key recorded: processed before) is about, for its notifications still
      * unsent: the one the transaction is recorded on as its payment, else, for a transaction recorded on no booking
      * (a failure, a page cancelled), the one the transaction names when fetched from Payrexx again, as its first
-     * delivery did (or as this one did already: {@code named}). Best effort: should Payrexx not answer, null
-     * (logged), and the repeat is acknowledged as the duplicate it is; the recovery sweep queues those notifications
-     * later.
+     * delivery did (or as this one did already: {@code named}), with the delivery's correlation id as {@link #verify}
+     * sends it. Best effort: should Payrexx not answer, null (logged), and the repeat is acknowledged as the
+     * duplicate it is; the recovery sweep queues those notifications later.
      */
     public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId,
-                                  @Header(WebhookHeaders.BOOKING_ID) String named) {
+                                  @Header(WebhookHeaders.BOOKING_ID) String named, Exchange exchange) {
         if (transactionId == null) {
             return null;
         }
@@ -166,7 +166,8 @@ public class PayrexxEvents {
             return named;
         }
         try {
-            return template.requestBody(PayrexxRoutes.GET_TRANSACTION, transactionId, Transaction.class).referenceId();
+            return template.requestBodyAndHeader(PayrexxRoutes.GET_TRANSACTION, transactionId,
+                    CorrelationId.CAMEL_HEADER, CorrelationId.of(exchange), Transaction.class).referenceId();
         } catch (CamelExecutionException e) {
             log.warn("Payrexx transaction {} repeated: its booking could not be read from Payrexx ({}); the recovery "
                     + "sweep queues its notifications still unsent", transactionId,

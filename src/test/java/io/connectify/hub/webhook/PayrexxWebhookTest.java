@@ -134,6 +134,38 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
+    void aConfirmedDeliveryHandledOnceItsTransactionIsRefundedRecordsThePaymentAsRefundedWithoutConfirming() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        // paid, then refunded in Payrexx's back office before the hub handled the confirmed delivery (a backlog)
+        payrexx.transaction(4731, "refunded", id);
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4731, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4731, "refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4731");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).containsOnly("refund"));
+        // the refunded delivery is the confirmed one's repeat
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .isEqualTo(duplicatesBefore + 1);
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4731/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
     void aRepeatedDeliveryAsksPayrexxForItsBookingWithItsCorrelationId() {
         String id = pendingBooking(START, "payrexx");
         gatewayIs(77, "cancelled");
@@ -172,7 +204,7 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
-    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedCountsTheDisputeOnce() {
+    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedRecordsThePaymentAndCountsTheDisputeOnce() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         payrexx.transaction(4724, "disputed", id); // the confirmed delivery waited (a backlog) past the chargeback
@@ -186,11 +218,19 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo(200);
 
         assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
-        // the first acted on the dispute Payrexx showed, the second is its repeat
+        // the first recorded the payment (money was taken) and acted on the dispute Payrexx showed; the second is
+        // its repeat
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4724");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("the customer disputes the payment: answer the dispute at payrexx before its deadline");
         assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
                 .isEqualTo(disputesBefore + 1);
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         assertThat(deadLetters()).isEmpty();
     }
 

@@ -38,6 +38,9 @@ public class PayrexxEvents {
             "refund_pending", 2, "refunded", 2, "partially-refunded", 2, "disputed", 2);
     /** The ends of a transaction that did not pay: after waiting, not compared with the paid stages. */
     private static final java.util.Set<String> FAILED = java.util.Set.of("cancelled", "declined", "error", "expired");
+    /** Booking statuses that still take a payment (a late one is taken again if its slot is free). */
+    private static final java.util.Set<BookingStatus> WAITING = java.util.Set.of(BookingStatus.PENDING_PAYMENT,
+            BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED);
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
@@ -174,6 +177,22 @@ public class PayrexxEvents {
                     Causes.hubErrorOr(e).getClass().getSimpleName());
             return null;
         }
+    }
+
+    /**
+     * Whether the booking the transaction names still waits for a payment that this transaction can be (none
+     * recorded, or this one recorded and not yet confirmed): a confirmed delivery handled only once Payrexx shows the
+     * transaction disputed, whose payment is then recorded before the dispute is. False for a booking paid by
+     * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is.
+     */
+    public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        Booking booking = bookings.findNamed(bookingId).orElse(null);
+        if (booking == null || !WAITING.contains(booking.status())) {
+            return false;
+        }
+        return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)
+                && booking.status() == BookingStatus.PENDING_PAYMENT;
     }
 
     private Booking pending(String bookingId) {

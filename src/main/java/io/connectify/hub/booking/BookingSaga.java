@@ -489,6 +489,29 @@ public class BookingSaga {
     }
 
     /**
+     * Part of a payment refunded at the provider, outside the hub (a Payrexx transaction partially-refunded: a goodwill
+     * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
+     * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
+     * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. Any other booking is
+     * left as it is. False when nothing changed.
+     */
+    public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
+                                            @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                            @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment) {
+        String id = bookingPaidBy(provider, bookingId, payment);
+        Booking booking = known(id);
+        String why = "part of the payment was refunded at " + provider + " (amount not given): the booking stands";
+        if (booking != null && payment != null && payment.equals(booking.paymentReference())
+                && !why.equals(booking.statusReason()) && markConfirmed(booking.id(), why)) {
+            log.warn("Booking {}: {} (payment {})", booking.id(), why, payment);
+            return true;
+        }
+        log.info("{} payment {} was partly refunded; its booking {} is not confirmed by it: left as it is", provider,
+                payment, id);
+        return false;
+    }
+
+    /**
      * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
      * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets
      * the outcome as its statusReason, in place of the dispute; a lost dispute is logged as an error.

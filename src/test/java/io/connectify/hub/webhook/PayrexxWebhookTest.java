@@ -166,6 +166,46 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
+    void aPartlyRefundedTransactionIsRecordedOnItsConfirmedBookingNeverTakenForAFullRefund() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        // paid, then partly refunded in Payrexx's back office before the hub handled the confirmed delivery
+        payrexx.transaction(4734, "partially-refunded", id);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4734, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4734, "partially-refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4734");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): the booking stands");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4734/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aConfirmedBookingWhosePaymentIsThenPartlyRefundedSaysSoAndStands() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4735, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+
+        transactionReported(4735, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): the booking stands"));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
+    }
+
+    @Test
     void aRepeatedDeliveryAsksPayrexxForItsBookingWithItsCorrelationId() {
         String id = pendingBooking(START, "payrexx");
         gatewayIs(77, "cancelled");

@@ -167,6 +167,18 @@ public class BookingRepository {
     }
 
     /**
+     * A paid booking waiting for its confirmation whose payment (this one) the provider shows refunded already:
+     * REFUNDED, never confirmed. False for any other booking.
+     */
+    public boolean refundedUnconfirmed(String id, String paymentReference, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL "
+                        + "AND payment_reference = :reference")
+                .param("id", id).param("reference", paymentReference).param("reason", reason)
+                .param("now", utc(now)).update() == 1;
+    }
+
+    /**
      * A paid booking waiting for its confirmation, cancelled: CANCELLED, its refund still to make. Committed before
      * anything is asked of a provider, so from here on no confirmation can take the booking (confirm() needs it
      * PENDING_PAYMENT) and its slot is free. False when it is not (or no longer) a paid booking waiting.

@@ -281,6 +281,49 @@ public class BookingSaga {
     }
 
     /**
+     * A payment the provider shows given back already ({@code status}: Payrexx's refunded or refund_pending) when the
+     * hub first acts on it: a Payrexx confirmed delivery handled only after the transaction was refunded in the back
+     * office (a backlog, a dead letter replayed late), whose status is fetched. The money was taken and returned:
+     * the payment is recorded on the booking, which becomes REFUNDED with no calendar event and its customer is told
+     * of the refund, as for a payment that paid for nothing. Only for a booking still waiting for a payment (or
+     * cancelled unpaid) or paid by this one and not yet confirmed; any other (confirmed, paid by another payment) is
+     * left as it is, as for any refund made outside the hub. False when nothing changed.
+     */
+    public boolean paymentReturnedUnconfirmed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                              @Header(WebhookHeaders.PROVIDER) String provider,
+                                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
+                                              @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount,
+                                              @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
+        Booking booking = known(bookingId);
+        if (booking == null || paymentReference == null || paymentReference.isBlank()) {
+            return false;
+        }
+        String reason = "paid, then refunded at " + provider + " (" + status + ") before the hub confirmed it";
+        Instant now = now();
+        boolean changed;
+        if (!booking.paid()) {
+            List<BookingStatus> from = new ArrayList<>(PAYABLE);
+            from.add(BookingStatus.CANCELLED);
+            changed = bookings.refundedUnused(booking.id(), from, paidBy(booking, provider, paymentReference,
+                    paidAmount == null ? booking.amount() : paidAmount), reason, now);
+        } else {
+            changed = paymentReference.equals(booking.paymentReference())
+                    && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
+            if (changed) {
+                removeEventIfMade(booking); // one a failed first confirmation may have made
+            }
+        }
+        if (!changed) {
+            log.info("{} payment {} of booking {} is {}: the booking ({}) is left as it is", provider,
+                    paymentReference, booking.id(), status, booking.status());
+            return false;
+        }
+        log.warn("Booking {}: {} (payment {}); not confirmed", booking.id(), reason, paymentReference);
+        notifyOnce(booking.id(), REFUND);
+        return true;
+    }
+
+    /**
      * A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. False
      * when that changed nothing.
      */
@@ -496,6 +539,29 @@ public class BookingSaga {
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
+     * Part of a payment refunded at the provider, outside the hub (a Payrexx transaction partially-refunded: a goodwill
+     * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
+     * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
+     * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. Any other booking is
+     * left as it is. False when nothing changed.
+     */
+    public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
+                                            @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                            @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment) {
+        String id = bookingPaidBy(provider, bookingId, payment);
+        Booking booking = known(id);
+        String why = "part of the payment was refunded at " + provider + " (amount not given): the booking stands";
+        if (booking != null && payment != null && payment.equals(booking.paymentReference())
+                && !why.equals(booking.statusReason()) && markConfirmed(booking.id(), why)) {
+            log.warn("Booking {}: {} (payment {})", booking.id(), why, payment);
+            return true;
+        }
+        log.info("{} payment {} was partly refunded; its booking {} is not confirmed by it: left as it is", provider,
+                payment, id);
+        return false;
     }
 
     /**

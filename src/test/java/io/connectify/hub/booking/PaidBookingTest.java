@@ -514,6 +514,30 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void aPayrexxPaymentWaitingForItsEventThatPayrexxThenShowsRefundedIsRefundedNotConfirmedOnItsReplay() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4742);
+        JsonNode letter = awaitDeadLetter("payrexx");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        // refunded in Payrexx's back office while the payment's event waited as a dead letter
+        payrexx.transaction(4742, "refunded", id);
+
+        replay(letter);
+
+        awaitStatus(id, "REFUNDED");
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4742");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(notifications(id, "confirmation")).isZero();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4742/refund")));
+    }
+
+    @Test
     void aRefundPayrexxRefusesInAnAnswerOfHttp200IsNoRefund() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");

@@ -13,9 +13,13 @@ import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.payment.payrexx.PayrexxEvents;
 import io.connectify.hub.support.GoogleCalendarFake;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -24,6 +28,7 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +44,8 @@ class PayrexxWebhookTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     CamelContext camel;
+    @Autowired
+    PayrexxEvents payrexxEvents;
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @BeforeEach
@@ -127,7 +134,117 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
-    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedCountsTheDisputeOnce() {
+    void aConfirmedDeliveryHandledOnceItsTransactionIsRefundedRecordsThePaymentAsRefundedWithoutConfirming() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        // paid, then refunded in Payrexx's back office before the hub handled the confirmed delivery (a backlog)
+        payrexx.transaction(4731, "refunded", id);
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4731, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4731, "refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4731");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).containsOnly("refund"));
+        // the refunded delivery is the confirmed one's repeat
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .isEqualTo(duplicatesBefore + 1);
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4731/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aPartlyRefundedTransactionIsRecordedOnItsConfirmedBookingNeverTakenForAFullRefund() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        // paid, then partly refunded in Payrexx's back office before the hub handled the confirmed delivery
+        payrexx.transaction(4734, "partially-refunded", id);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4734, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4734, "partially-refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4734");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): the booking stands");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4734/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aConfirmedBookingWhosePaymentIsThenPartlyRefundedSaysSoAndStands() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4735, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+
+        transactionReported(4735, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): the booking stands"));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
+    }
+
+    @Test
+    void aRepeatedDeliveryAsksPayrexxForItsBookingWithItsCorrelationId() {
+        String id = pendingBooking(START, "payrexx");
+        gatewayIs(77, "cancelled");
+        payrexx.transaction(4732, "declined", id);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+
+        // the delivery names no booking: its repeat finds it only by asking Payrexx (the failure paid no booking)
+        String declined = "transaction%5Bid%5D=4732&transaction%5Bstatus%5D=declined";
+        assertThat(payrexxWebhookWithId("px-first-1", declined).status()).isEqualTo(200);
+        awaitStatus(id, "PAYMENT_FAILED");
+        assertThat(payrexxWebhookWithId("px-repeat-1", declined).status()).isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4732/"))))
+                .extracting(r -> r.getHeader("X-Correlation-Id")).containsExactly("px-first-1", "px-repeat-1");
+    }
+
+    @Test
+    void aRepeatsBookingIsAskedOfPayrexxWithTheExchangesCorrelationIdOnAnyThread() {
+        String named = UUID.randomUUID().toString();
+        payrexx.transaction(4733, "declined", named);
+        // a thread that runs no exchange (no correlation id in its MDC to inherit): only the exchange carries it
+        var exchange = ExchangeBuilder.anExchange(camel)
+                .withHeader(CorrelationId.CAMEL_HEADER, "px-repeat-2").build();
+
+        assertThat(payrexxEvents.bookingOfRepeat(4733L, null, exchange)).isEqualTo(named);
+
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4733/"))
+                .withHeader("X-Correlation-Id", equalTo("px-repeat-2")));
+    }
+
+    private Response payrexxWebhookWithId(String correlationId, String form) {
+        return send(request("/webhooks/payrexx/" + PayrexxFake.WEBHOOK_TOKEN).header("Content-Type", FORM)
+                .header("X-Correlation-Id", correlationId)
+                .POST(HttpRequest.BodyPublishers.ofString(form)), null);
+    }
+
+    @Test
+    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedRecordsThePaymentAndCountsTheDisputeOnce() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         payrexx.transaction(4724, "disputed", id); // the confirmed delivery waited (a backlog) past the chargeback
@@ -141,11 +258,19 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo(200);
 
         assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
-        // the first acted on the dispute Payrexx showed, the second is its repeat
+        // the first recorded the payment (money was taken) and acted on the dispute Payrexx showed; the second is
+        // its repeat
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4724");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("the customer disputes the payment: answer the dispute at payrexx before its deadline");
         assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
                 .isEqualTo(disputesBefore + 1);
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         assertThat(deadLetters()).isEmpty();
     }
 

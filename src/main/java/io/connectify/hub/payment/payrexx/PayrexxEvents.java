@@ -38,6 +38,9 @@ public class PayrexxEvents {
             "refund_pending", 2, "refunded", 2, "partially-refunded", 2, "disputed", 2);
     /** The ends of a transaction that did not pay: after waiting, not compared with the paid stages. */
     private static final java.util.Set<String> FAILED = java.util.Set.of("cancelled", "declined", "error", "expired");
+    /** Booking statuses that still take a payment (a late one is taken again if its slot is free). */
+    private static final java.util.Set<BookingStatus> WAITING = java.util.Set.of(BookingStatus.PENDING_PAYMENT,
+            BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED);
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
@@ -149,12 +152,12 @@ public class PayrexxEvents {
      * The booking a repeated delivery (its key recorded: processed before) is about, for its notifications still
      * unsent: the one the transaction is recorded on as its payment, else, for a transaction recorded on no booking
      * (a failure, a page cancelled), the one the transaction names when fetched from Payrexx again, as its first
-     * delivery did (or as this one did already: {@code named}). Best effort: should Payrexx not answer, null
-     * (logged), and the repeat is acknowledged as the duplicate it is; the recovery sweep queues those notifications
-     * later.
+     * delivery did (or as this one did already: {@code named}), with the delivery's correlation id as {@link #verify}
+     * sends it. Best effort: should Payrexx not answer, null (logged), and the repeat is acknowledged as the
+     * duplicate it is; the recovery sweep queues those notifications later.
      */
     public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId,
-                                  @Header(WebhookHeaders.BOOKING_ID) String named) {
+                                  @Header(WebhookHeaders.BOOKING_ID) String named, Exchange exchange) {
         if (transactionId == null) {
             return null;
         }
@@ -166,13 +169,30 @@ public class PayrexxEvents {
             return named;
         }
         try {
-            return template.requestBody(PayrexxRoutes.GET_TRANSACTION, transactionId, Transaction.class).referenceId();
+            return template.requestBodyAndHeader(PayrexxRoutes.GET_TRANSACTION, transactionId,
+                    CorrelationId.CAMEL_HEADER, CorrelationId.of(exchange), Transaction.class).referenceId();
         } catch (CamelExecutionException e) {
             log.warn("Payrexx transaction {} repeated: its booking could not be read from Payrexx ({}); the recovery "
                     + "sweep queues its notifications still unsent", transactionId,
                     Causes.hubErrorOr(e).getClass().getSimpleName());
             return null;
         }
+    }
+
+    /**
+     * Whether the booking the transaction names still waits for a payment that this transaction can be (none
+     * recorded, or this one recorded and not yet confirmed): a confirmed delivery handled only once Payrexx shows the
+     * transaction disputed, whose payment is then recorded before the dispute is. False for a booking paid by
+     * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is.
+     */
+    public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        Booking booking = bookings.findNamed(bookingId).orElse(null);
+        if (booking == null || !WAITING.contains(booking.status())) {
+            return false;
+        }
+        return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)
+                && booking.status() == BookingStatus.PENDING_PAYMENT;
     }
 
     private Booking pending(String bookingId) {

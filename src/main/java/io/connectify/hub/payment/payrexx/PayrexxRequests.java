@@ -114,7 +114,8 @@ public class PayrexxRequests {
 
     /**
      * How much of a transaction Payrexx has refunded, as far as its status tells: all of it once {@code refunded}.
-     * A partial refund's amount is not in the transaction, so {@code partially-refunded} counts as none.
+     * A partial refund's amount is not in the transaction as the hub reads it, so {@code partially-refunded} counts
+     * as none here: never taken for a refund in full (the webhook marks it on its confirmed booking).
      */
     public long refundedAmount(@Body Transaction t) {
         return "refunded".equals(t.status()) ? t.amount() : 0;

@@ -854,14 +854,17 @@ public class BookingSaga {
         }
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
-        // Google (following it and telling the customer a second time, or flagging it)
-        Integer move = bookings.eventChangeBegins(bookingId, now, changeTimeout.duration());
+        // Google (following it and telling the customer a second time, or flagging it). Its time is taken now, after
+        // FreeBusy: EventChangeTimeout bounds the marker's age by the move's two Google calls only, and a marker dated
+        // from before FreeBusy would let a cancel or another move take it over while this one's PATCH still runs
+        Instant begun = now();
+        Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
-                    + "longer confirmed; ask again", askAgainAfter(bookingId, now));
+                    + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
         }
         try {
-            moveTo(booking, target, start, now);
+            moveTo(booking, target, start, begun);
         } finally {
             eventChangeEnds(bookingId, move);
         }

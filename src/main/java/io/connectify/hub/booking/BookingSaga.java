@@ -451,7 +451,6 @@ public class BookingSaga {
             case FAILED -> {
                 log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
                 metrics.refundFailed(provider);
-                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
                 return true;
             }
             case FAILED_ALREADY -> {
@@ -487,8 +486,9 @@ public class BookingSaga {
     }
 
     /**
-     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why}, unless the hub
-     * knows its refund by an id other than {@code refund}. Under the booking's row lock: a refund of it being made
+     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why} and its customer's
+     * refund-failed notice queued in the same transaction, unless the hub knows its refund by an id other than
+     * {@code refund}. Under the booking's row lock: a refund of it being made
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
     private RefundOutcome refundNoLongerMade(String bookingId, String refund, String why) {
@@ -503,6 +503,9 @@ public class BookingSaga {
                     && REFUND_PENDING.contains(current.statusReason());
             if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
                     List.of(current.status()), BookingStatus.CANCELLED, why, now())) {
+                // in the transition's transaction, as settleCancelled does: queued after it committed, a notice that
+                // failed to queue was lost, as the event's redelivery finds the failure said already
+                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
                 outcome[0] = RefundOutcome.FAILED;
             } else if (current.status() == BookingStatus.CANCELLED && current.statusReason() != null
                     && current.statusReason().startsWith(REFUND_FAILED)) {

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class LongestRequest {
 
-    /** A cancel's or a reschedule's waits for a row or the slot lock: the marker, the change, the marker's end, the row. */
+    /** A cancel's or a reschedule's lock waits: its marker, its change (or the slot), the marker's end, the row. */
     static final int LOCK_WAITS = 4;
 
     private final Duration duration;

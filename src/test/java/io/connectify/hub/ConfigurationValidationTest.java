@@ -23,9 +23,11 @@ import io.connectify.hub.ops.RetentionProperties;
 import io.connectify.hub.ops.cluster.ClusterConfig;
 import io.connectify.hub.ops.cluster.ClusterProperties;
 import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.payrexx.PayrexxProperties;
 import io.connectify.hub.payment.stripe.StripeProperties;
 import io.connectify.hub.resilience.ResilienceProperties;
 import io.connectify.hub.web.HttpProperties;
+import io.connectify.hub.web.LongestRequest;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.assertj.core.util.Throwables;
@@ -162,6 +164,45 @@ class ConfigurationValidationTest {
         return new EventChangeTimeout(bind("connectify.gcal", GoogleCalendarProperties.class, overrides),
                 bind("connectify.resilience", ResilienceProperties.class, overrides),
                 bind("connectify.database", DatabaseProperties.class, overrides));
+    }
+
+    /**
+     * An Idempotency-Key's claim is renewed for idempotency-claim-max-age at most: shorter than the longest request
+     * (with the defaults a cancel's Google call and two Stripe calls, 4m50s + 2 x 6m30s, and 4 lock waits of 2 s:
+     * 17m58s), a repeat would take over a request still running and run it twice. Raising Google's retries without
+     * the max age stops the start, naming both; the defaults start.
+     */
+    @Test
+    void anIdempotencyClaimMaxAgeShorterThanTheLongestRequestStopsTheStart() {
+        longestRequest().run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(LongestRequest.class).duration()).isEqualTo(Duration.ofSeconds(1078));
+        });
+        // 20 attempts: a Google call takes up to 9m50s, a reschedule's three 29m30s
+        longestRequest().withPropertyValues("connectify.resilience.providers.google-calendar.retry.max-attempts=20")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.http.idempotency-claim-max-age (PT20M) must be at least the "
+                                + "longest request the hub runs, PT29M38S")
+                        .hasMessageContaining("connectify.resilience.providers.google-calendar"));
+        longestRequest().withPropertyValues("connectify.resilience.providers.google-calendar.retry.max-attempts=20",
+                "connectify.http.idempotency-claim-max-age=30m").run(context -> assertThat(context).hasNotFailed());
+        // the 15 minutes it was fall short of the default policies' cancel
+        longestRequest().withPropertyValues("connectify.http.idempotency-claim-max-age=15m")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("connectify.http.idempotency-claim-max-age (PT15M)"));
+    }
+
+    private static ApplicationContextRunner longestRequest() {
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(LongestRequestOnly.class);
+    }
+
+    @EnableConfigurationProperties({GoogleCalendarProperties.class, StripeProperties.class, PayrexxProperties.class,
+            ResilienceProperties.class, DatabaseProperties.class, HttpProperties.class})
+    @Import(LongestRequest.class)
+    static class LongestRequestOnly {
     }
 
     @Test

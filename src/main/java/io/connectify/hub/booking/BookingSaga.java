@@ -451,7 +451,6 @@ public class BookingSaga {
             case FAILED -> {
                 log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
                 metrics.refundFailed(provider);
-                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
                 return true;
             }
             case FAILED_ALREADY -> {
@@ -487,8 +486,9 @@ public class BookingSaga {
     }
 
     /**
-     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why}, unless the hub
-     * knows its refund by an id other than {@code refund}. Under the booking's row lock: a refund of it being made
+     * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why} and its customer's
+     * refund-failed notice queued in the same transaction, unless the hub knows its refund by an id other than
+     * {@code refund}. Under the booking's row lock: a refund of it being made
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
     private RefundOutcome refundNoLongerMade(String bookingId, String refund, String why) {
@@ -503,6 +503,9 @@ public class BookingSaga {
                     && REFUND_PENDING.contains(current.statusReason());
             if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
                     List.of(current.status()), BookingStatus.CANCELLED, why, now())) {
+                // in the transition's transaction, as settleCancelled does: queued after it committed, a notice that
+                // failed to queue was lost, as the event's redelivery finds the failure said already
+                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
                 outcome[0] = RefundOutcome.FAILED;
             } else if (current.status() == BookingStatus.CANCELLED && current.statusReason() != null
                     && current.statusReason().startsWith(REFUND_FAILED)) {
@@ -854,14 +857,17 @@ public class BookingSaga {
         }
         // Google shows the new time from the PATCH on, the booking only once the move commits: the move is recorded as
         // under way first, so that a re-check of the bookings' events in between does not take it for one made in
-        // Google (following it and telling the customer a second time, or flagging it)
-        Integer move = bookings.eventChangeBegins(bookingId, now, changeTimeout.duration());
+        // Google (following it and telling the customer a second time, or flagging it). Its time is taken now, after
+        // FreeBusy: EventChangeTimeout bounds the marker's age by the move's two Google calls only, and a marker dated
+        // from before FreeBusy would let a cancel or another move take it over while this one's PATCH still runs
+        Instant begun = now();
+        Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
-                    + "longer confirmed; ask again", askAgainAfter(bookingId, now));
+                    + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
         }
         try {
-            moveTo(booking, target, start, now);
+            moveTo(booking, target, start, begun);
         } finally {
             eventChangeEnds(bookingId, move);
         }

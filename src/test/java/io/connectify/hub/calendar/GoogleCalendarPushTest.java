@@ -524,6 +524,55 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     @Test
+    void aMovesMarkerIsDatedFromAfterFreeBusySoASlowFreeBusyDoesNotLetACancelTakeItOverDuringThePatch()
+            throws Exception {
+        // (here for the 10 s read timeout: Google's FreeBusy answer, then its answer to the move, are held)
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", AFTERNOON, "2026-12-02T14:00:00+01:00")).withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
+        Instant asked = clock.instant();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        Response cancelled;
+        OffsetDateTime markedSince;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"" + AFTERNOON + "\"}"));
+            freeBusy.awaitArrival();
+            clock.advance(Duration.ofSeconds(100)); // a slow FreeBusy (retried)
+            freeBusy.release();
+            patched.awaitArrival();
+            markedSince = jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                    .query(OffsetDateTime.class).single();
+
+            // 200 s after the reschedule began, 100 s into its move: EventChangeTimeout (162 s here) counts the move's
+            // two Google calls only, so the move still holds the cancel off
+            clock.advance(Duration.ofSeconds(100));
+            cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+            patched.release();
+            moved = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            freeBusy.release();
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        // the marker is the move's: dated from FreeBusy's answer, not from before FreeBusy was asked
+        assertThat(markedSince.toInstant()).isEqualTo(asked.plusSeconds(100));
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(409);
+        assertThat(cancelled.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("start").asText()).isEqualTo(AFTERNOON);
+        google.server().verify(0, deleteRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+    }
+
+    @Test
     void aRescheduleWhileACancelWaitsForGooglesDeleteIsAskAgainBeforeGoogleIsAsked() throws Exception {
         String id = confirmedStripeBooking(START);
         String event = BookingSaga.eventIdFor(id);

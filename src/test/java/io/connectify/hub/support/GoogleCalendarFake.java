@@ -43,8 +43,9 @@ public final class GoogleCalendarFake {
 
     private final InsertGate inserts = new InsertGate();
     private final HeldAnswer held = new HeldAnswer();
+    private final HeldAnswer freeBusyHeld = new HeldAnswer("held-freebusy-answer");
     private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-            .extensions(inserts, held));
+            .extensions(inserts, held, freeBusyHeld));
     private final Path keyFile;
 
     public GoogleCalendarFake() {
@@ -69,6 +70,7 @@ public final class GoogleCalendarFake {
     public void reset() {
         releaseInserts();
         held.release();
+        freeBusyHeld.release();
         server.resetAll();
         // a token within google-auth's 3-minute expiry margin: the hub asks for a new one before every call (Google's
         // last an hour), so a test that refuses tokens meets the hub's next call, whatever an earlier test left cached
@@ -210,6 +212,19 @@ public final class GoogleCalendarFake {
                 "{\"kind\":\"calendar#freeBusy\",\"timeMin\":\"2026-01-01T00:00:00.000Z\","
                         + "\"timeMax\":\"2026-01-02T00:00:00.000Z\",\"calendars\":{\"primary\":{\"busy\":["
                         + ranges + "]}}}")));
+    }
+
+    /**
+     * The answer to the next FreeBusy request (an empty calendar) waits until the hold returned is released: a hold of
+     * its own, so that an event's PATCH after it can be held too ({@link #holdNextAnswer}).
+     */
+    public HeldAnswer holdNextFreeBusyAnswer() {
+        server.stubFor(post(urlPathEqualTo(FREEBUSY)).willReturn(okJson(
+                "{\"kind\":\"calendar#freeBusy\",\"timeMin\":\"2026-01-01T00:00:00.000Z\","
+                        + "\"timeMax\":\"2026-01-02T00:00:00.000Z\",\"calendars\":{\"primary\":{\"busy\":[]}}}")
+                .withTransformers(freeBusyHeld.getName())));
+        freeBusyHeld.arm();
+        return freeBusyHeld;
     }
 
     /** FreeBusy answers 200 but reports that the calendar could not be read. */

@@ -19,9 +19,19 @@ public final class HeldAnswer implements ResponseDefinitionTransformerV2 {
 
     public static final String NAME = "held-answer";
 
+    private final String name;
     private final AtomicBoolean armed = new AtomicBoolean();
     private volatile CountDownLatch arrived = new CountDownLatch(1);
     private volatile CountDownLatch released = new CountDownLatch(0);
+
+    public HeldAnswer() {
+        this(NAME);
+    }
+
+    /** A hold of its own name, for a second answer held while the first is (a FreeBusy, then a PATCH). */
+    public HeldAnswer(String name) {
+        this.name = name;
+    }
 
     /** The next request of a stub naming this transformer waits for {@link #release()}; those after it do not. */
     public void arm() {
@@ -67,6 +77,6 @@ public final class HeldAnswer implements ResponseDefinitionTransformerV2 {
 
     @Override
     public String getName() {
-        return NAME;
+        return name;
     }
 }

@@ -248,8 +248,8 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
         // an instance whose request hangs (its thread waits for ever): the renewal timer goes on running
         var hanging = new IdempotentRequests(jdbc, clock, http);
         hanging.claim(CALLER, "sms-hangs", TARGET, FINGERPRINT);
-        // connectify.http.idempotency-claim-max-age (15m), then a claim timeout (1m) and a renewal more
-        Instant until = clock.instant().plus(Duration.ofMinutes(16)).plusSeconds(20);
+        // connectify.http.idempotency-claim-max-age (20m), then a claim timeout (1m) and a renewal more
+        Instant until = clock.instant().plus(Duration.ofMinutes(21)).plusSeconds(20);
         List<ILoggingEvent> logged = new ArrayList<>();
         LogLines.onThisThread(logged, () -> {
             while (clock.instant().isBefore(until)) {
@@ -262,7 +262,7 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
         assertThat(hanging.runningClaims()).as("no longer renewed").isZero();
         assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line -> assertThat(
                 line.getFormattedMessage()).startsWith(RENEWAL + ": the Idempotency-Key claim of a request running "
-                + "since " + TestClockConfig.NOW + ", longer than PT15M (connectify.http.idempotency-claim-max-age), "
+                + "since " + TestClockConfig.NOW + ", longer than PT20M (connectify.http.idempotency-claim-max-age), "
                 + "is no longer renewed"));
         var repeat = postWithKey("sms-hangs");
         assertThat(repeat.status()).as("taken over: it runs, where every repeat got 409 for 24 h").isEqualTo(201);

@@ -227,7 +227,7 @@ class IdempotencyKeyTest extends Webhooks {
             Future<Response> first = firstCaller.submit(() -> postWithKey(SMS_PATH, SMS, "sms-long", API_KEY));
             twilio.awaitArrival(); // the first request holds its key and waits for Twilio's answer
             // it has run ten times longer than an unrenewed claim holds, within the longest a claim is renewed
-            // (connectify.http.idempotency-claim-max-age, 15 minutes: IdempotencyClaimRenewalTest)
+            // (connectify.http.idempotency-claim-max-age, 20 minutes: IdempotencyClaimRenewalTest)
             clock.advance(Duration.ofMinutes(10));
             Instant renewedSince = clock.instant();
             // the instance renews it: called here rather than awaited from its timer, so that the held answer's 1 s

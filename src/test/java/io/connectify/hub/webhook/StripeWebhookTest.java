@@ -22,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -33,12 +34,14 @@ import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -310,6 +313,46 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
         assertThat(refundsFailed()).isEqualTo(failedBefore + 2);
+    }
+
+    /**
+     * The refund-failed notice survives a first attempt to queue it that fails (the broker, a lock timeout): it is
+     * queued in the transaction that makes the booking CANCELLED, so that attempt leaves the booking refunded and the
+     * event's redelivery acts on it in full. Queued after that commit, the redelivery found the failure said already,
+     * and the customer was never told (nothing logged for the recovery sweep either).
+     */
+    @Test
+    void theRefundFailedNoticeIsSentOnceWhenQueuingItFailsTheFirstTime() throws Exception {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        AtomicBoolean failed = new AtomicBoolean();
+        AdviceWith.adviceWith(camel, "booking-notify", route -> route.weaveAddFirst().process(exchange -> {
+            if ("refund-failed".equals(exchange.getIn().getHeader("notificationKind")) && failed.compareAndSet(false,
+                    true)) {
+                throw new IllegalStateException("the broker is unavailable (injected once)");
+            }
+        }).id("fail-refund-failed-notice-once"));
+        try {
+            assertThat(signedStripeWebhook(event("evt_refund_failed_once", "refund.failed",
+                    refund(payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)))
+                        .stream().map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                        .filter(text -> text.contains("nicht auf Ihr ursprüngliches Zahlungsmittel"))).hasSize(1);
+                assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)))
+                        .stream().filter(r -> r.getBodyAsString().contains("wir klären Ihre Rückerstattung")))
+                        .hasSize(1);
+            });
+        } finally {
+            AdviceWith.adviceWith(camel, "booking-notify",
+                    route -> route.weaveById("fail-refund-failed-notice-once").remove());
+        }
+        assertThat(failed).as("the first attempt to queue the notice failed").isTrue();
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed' "
+                + "AND provider_reference IS NOT NULL").param("id", id).query(Integer.class).single())
+                .as("one SMS, one email, sent").isEqualTo(2);
     }
 
     /**

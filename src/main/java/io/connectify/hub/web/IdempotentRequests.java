@@ -28,8 +28,8 @@ import org.springframework.stereotype.Component;
  * not reach the database that long) is taken over by a repeat, which runs the request again. created_at stays the
  * time of the claim, from which its answer's lifetime counts. A claim is renewed for
  * {@code connectify.http.idempotency-claim-max-age} at most, no shorter than any request runs with the providers'
- * timeouts and retries (LongestRequest: a shorter one stops the start): the claim of a request whose thread hangs is taken over a claim timeout later, where it was renewed
- * for the key's whole lifetime and every repeat got 409.
+ * timeouts and retries (LongestRequest: a shorter one stops the start): the claim of a request whose thread hangs is
+ * taken over a claim timeout later, where it was renewed for the key's whole lifetime and every repeat got 409.
  */
 @Component("idempotentRequests")
 public class IdempotentRequests {

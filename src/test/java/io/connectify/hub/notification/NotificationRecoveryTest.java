@@ -100,25 +100,8 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void notificationsLostAfterTheEventsKeyWasRecordedAreQueuedAgainByTheEventsRepeat() throws Exception {
-        stopTheSender();
-        String id;
-        try {
-            id = confirmedStripeBooking(START);
-            String key = "stripe:evt_paid_" + id.substring(0, 8);
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded(key));
-            // the state a crash between the key's commit and the broker's leaves: the key recorded, the
-            // notifications logged, their messages gone with the rolled-back acknowledgement
-            takeFromTheQueue(2);
-            assertThat(queued()).isZero();
-
-            // the redelivery is a duplicate: not processed again, but what its first run queued is queued again
-            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8),
-                    "checkout.session.completed", StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8))))
-                    .status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
-        } finally {
-            camel.getRouteController().startRoute("notification-send");
-        }
+        // the redelivery is a duplicate: not processed again, but what its first run queued is queued again
+        String id = confirmedWithItsNoticesLostThenItsEventRepeated(lost -> assertThat(queued()).isZero());
 
         awaitOneSmsAndOneEmailSent();
         JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
@@ -583,24 +566,10 @@ class NotificationRecoveryTest extends Webhooks {
 
     @Test
     void aNoticeWhoseRecipientWasEditedSinceIsQueuedAgainByARepeatToTheRecipientItWasLoggedFor() throws Exception {
-        stopTheSender();
-        String id;
-        try {
-            id = confirmedStripeBooking(START);
-            String key = "stripe:evt_paid_" + id.substring(0, 8);
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded(key));
-            takeFromTheQueue(2); // lost
-            // the customer's phone and email edited since (by hand: no API changes them)
-            jdbc.sql("UPDATE booking SET customer_phone = '+41797654321', customer_email = 'jane@example.com' "
-                    + "WHERE id = :id").param("id", id).update();
-
-            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8),
-                    "checkout.session.completed", StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8))))
-                    .status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
-        } finally {
-            camel.getRouteController().startRoute("notification-send");
-        }
+        // the customer's phone and email edited since (by hand: no API changes them)
+        String id = confirmedWithItsNoticesLostThenItsEventRepeated(lost -> jdbc.sql("UPDATE booking SET "
+                + "customer_phone = '+41797654321', customer_email = 'jane@example.com' WHERE id = :id")
+                .param("id", lost).update());
 
         awaitOneSmsAndOneEmailSent();
         assertThat(smsSent()).singleElement().asString().contains("To=+41791234567").doesNotContain("+41797654321");
@@ -894,5 +863,30 @@ class NotificationRecoveryTest extends Webhooks {
     private int queued() {
         return new JmsTemplate(connectionFactory).browse(QUEUE, (session, browser) ->
                 Collections.list(browser.getEnumeration()).size());
+    }
+
+    /**
+     * A Stripe booking confirmed with its two notices logged and their messages then lost (the state a crash between
+     * the event key's commit and the broker's leaves: the key recorded, the notifications logged, their messages gone
+     * with the rolled-back acknowledgement); {@code meanwhile} (given the booking's id), then its payment event
+     * delivered again, which queues the two again. The sender runs again on return.
+     */
+    private String confirmedWithItsNoticesLostThenItsEventRepeated(java.util.function.Consumer<String> meanwhile)
+            throws Exception {
+        stopTheSender();
+        try {
+            String id = confirmedStripeBooking(START);
+            String key = "stripe:evt_paid_" + id.substring(0, 8);
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 && recorded(key));
+            takeFromTheQueue(2);
+            meanwhile.accept(id);
+            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_" + id.substring(0, 8),
+                    "checkout.session.completed", StripeFake.checkoutSession(id, "paid", "pi_" + id.substring(0, 8))))
+                    .status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
+            return id;
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
     }
 }

@@ -179,6 +179,17 @@ public class BookingRepository {
     }
 
     /**
+     * Sets the status reason of a booking not (or not yet) confirmed, waiting for a payment or past its hold, its status
+     * kept (a paid one waiting for its confirmation too); false for any other booking.
+     */
+    public boolean reasonOfUnconfirmed(String id, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status IN ('PENDING_PAYMENT', 'EXPIRED', 'PAYMENT_FAILED')")
+                .param("id", id).param("reason", reason.length() <= 200 ? reason : reason.substring(0, 200))
+                .param("now", utc(now)).update() == 1;
+    }
+
+    /**
      * A paid booking waiting for its confirmation, cancelled: CANCELLED, its refund still to make. Committed before
      * anything is asked of a provider, so from here on no confirmation can take the booking (confirm() needs it
      * PENDING_PAYMENT) and its slot is free. False when it is not (or no longer) a paid booking waiting.

@@ -73,6 +73,10 @@ public class BookingSaga {
     /** How the status reason of a booking whose refund failed after it was made begins. */
     private static final String REFUND_FAILED = "the refund failed at the provider";
     static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
+    /** How the status reason of a booking whose payment the provider had refunded before the hub confirmed it begins. */
+    private static final String RETURNED_UNCONFIRMED = "paid, then refunded at ";
+    /** Payrexx's status of a refund under way, not yet made. */
+    private static final String REFUND_UNDER_WAY = "refund_pending";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
 
@@ -168,12 +172,56 @@ public class BookingSaga {
                 settleCancelled(bookingId);
                 return true;
             }
+            if (returnedUnconfirmed(current, payment.paymentReference())) {
+                // the provider refunded it while the event was being made: the event just made goes (a failure
+                // retries this run)
+                log.info("Booking {} was refunded at {} while being confirmed: removing its calendar event",
+                        bookingId, provider);
+                removeEvent(current, eventId);
+                return true;
+            }
             if (current.status() != BookingStatus.CONFIRMED) {
                 // nothing else moves a paid booking; should something, the event is retried, then kept
                 throw new IllegalStateException("Booking " + bookingId + " left PENDING_PAYMENT while being confirmed");
             }
         }
         notifyOnce(bookingId, CONFIRMATION);
+        return true;
+    }
+
+    /**
+     * A payment first handled once the provider shows it disputed or partly refunded (a Payrexx confirmed delivery
+     * handled late): confirmed as {@link #confirmPayment} confirms it, but only where it can pay for the booking (the
+     * full price, the appointment not begun, the slot held or still free). Never refunded here: a disputed payment
+     * refunded is paid back twice (the refund and the chargeback), and a partly refunded one cannot be refunded in
+     * full. Otherwise the booking keeps its status, neither confirmed nor refunded, its statusReason saying so for a
+     * person (logged as a warning). False when the booking is unknown.
+     */
+    public boolean confirmPaymentIfItPays(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                          @Header(WebhookHeaders.PROVIDER) String provider,
+                                          @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
+                                          @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount,
+                                          @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
+        Booking booking = known(bookingId);
+        if (booking == null) {
+            log.info("Payment for booking {} ignored: unknown", bookingId);
+            return false;
+        }
+        long paid = paidAmount == null ? booking.amount() : paidAmount;
+        Instant now = now();
+        String cannot = paid < booking.amount() ? "it paid " + paid + " of the price " + booking.amount()
+                : begun(booking, now) ? "the appointment had begun"
+                : !secure(booking, paidBy(booking, provider, paymentReference, paid), now) ? "its slot was taken"
+                : null;
+        if (cannot == null) {
+            return confirmPayment(bookingId, provider, paymentReference, paid); // recorded: only confirmed from here
+        }
+        String why = provider + " payment " + paymentReference + " arrived " + status + " and was neither confirmed "
+                + "nor refunded (" + cannot + "): settle it by hand";
+        log.warn("Booking {} ({}): {}", booking.id(), booking.status(), why);
+        if (!why.equals(booking.statusReason())) {
+            bookings.reasonOfUnconfirmed(booking.id(), why, now);
+        }
         return true;
     }
 
@@ -234,7 +282,16 @@ public class BookingSaga {
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
             switch (current.status()) {
                 case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
-                case REFUNDED -> notifyOnce(bookingId, REFUND);
+                case REFUNDED -> {
+                    if (returnedUnconfirmed(current, payment.paymentReference())) {
+                        // refunded at the provider before its confirmation: an event a first run of this payment
+                        // made is removed (a failure retries this event)
+                        removeEvent(current, eventIdFor(bookingId));
+                    }
+                    if (!refundUnderWay(current)) {
+                        notifyOnce(bookingId, REFUND);
+                    }
+                }
                 case CANCELLED -> {
                     if (CANCELLED_CONFIRMED.equals(current.statusReason())) {
                         settleCancelled(bookingId); // its cancellation's refund failed: made now, should it still be
@@ -284,10 +341,12 @@ public class BookingSaga {
      * A payment the provider shows given back already ({@code status}: Payrexx's refunded or refund_pending) when the
      * hub first acts on it: a Payrexx confirmed delivery handled only after the transaction was refunded in the back
      * office (a backlog, a dead letter replayed late), whose status is fetched. The money was taken and returned:
-     * the payment is recorded on the booking, which becomes REFUNDED with no calendar event and its customer is told
-     * of the refund, as for a payment that paid for nothing. Only for a booking still waiting for a payment (or
-     * cancelled unpaid) or paid by this one and not yet confirmed; any other (confirmed, paid by another payment) is
-     * left as it is, as for any refund made outside the hub. False when nothing changed.
+     * the payment is recorded on the booking, which becomes REFUNDED with no calendar event, as for a payment that
+     * paid for nothing; its customer is told of the refund once it is made (refunded; refund_pending tells nothing
+     * yet). Only for a booking still waiting for a payment (or cancelled unpaid) or paid by this one and not yet
+     * confirmed; any other (confirmed, paid by another payment) is left as it is, as for any refund made outside the
+     * hub. A payment below the price is left alone too: it never pays for the booking, and the hub refunds it itself
+     * (confirmPayment), so its refund changes nothing. False when nothing changed.
      */
     public boolean paymentReturnedUnconfirmed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                               @Header(WebhookHeaders.PROVIDER) String provider,
@@ -298,19 +357,42 @@ public class BookingSaga {
         if (booking == null || paymentReference == null || paymentReference.isBlank()) {
             return false;
         }
-        String reason = "paid, then refunded at " + provider + " (" + status + ") before the hub confirmed it";
+        long paid = paidAmount == null ? booking.amount() : paidAmount;
+        if (!booking.paid() && paid < booking.amount()) {
+            log.info("{} payment {} of booking {} is {}: it paid {} of the price {} (refunded by the hub, or to be): "
+                    + "the booking ({}) is left as it is", provider, paymentReference, booking.id(), status, paid,
+                    booking.amount(), booking.status());
+            return false;
+        }
+        String reason = RETURNED_UNCONFIRMED + provider + " (" + status + ") before the hub confirmed it";
+        boolean made = !REFUND_UNDER_WAY.equals(status);
         Instant now = now();
         boolean changed;
         if (!booking.paid()) {
             List<BookingStatus> from = new ArrayList<>(PAYABLE);
             from.add(BookingStatus.CANCELLED);
-            changed = bookings.refundedUnused(booking.id(), from, paidBy(booking, provider, paymentReference,
-                    paidAmount == null ? booking.amount() : paidAmount), reason, now);
+            changed = bookings.refundedUnused(booking.id(), from, paidBy(booking, provider, paymentReference, paid),
+                    reason, now);
+        } else if (returnedUnconfirmed(booking, paymentReference)) {
+            // made REFUNDED by an earlier run of this (its event removal failed, or its refund was then pending):
+            // the event a failed first confirmation may have made goes now, and the customer is told once refunded
+            removeEvent(booking, eventIdFor(booking.id()));
+            if (made && !reason.equals(booking.statusReason()) && bookings.transition(booking.id(),
+                    List.of(BookingStatus.REFUNDED), BookingStatus.REFUNDED, reason, now)) {
+                log.info("Booking {}: its refund at {} is made (payment {})", booking.id(), provider,
+                        paymentReference);
+            }
+            if (made) {
+                notifyOnce(booking.id(), REFUND);
+            }
+            return true;
         } else {
             changed = paymentReference.equals(booking.paymentReference())
                     && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
             if (changed) {
-                removeEventIfMade(booking); // one a failed first confirmation may have made
+                // one a failed first confirmation may have made; should Google fail, the event fails and is
+                // redelivered (then dead-lettered and replayed), and its next run removes it (above)
+                removeEvent(booking, eventIdFor(booking.id()));
             }
         }
         if (!changed) {
@@ -319,8 +401,23 @@ public class BookingSaga {
             return false;
         }
         log.warn("Booking {}: {} (payment {}); not confirmed", booking.id(), reason, paymentReference);
-        notifyOnce(booking.id(), REFUND);
+        if (made) {
+            notifyOnce(booking.id(), REFUND);
+        }
         return true;
+    }
+
+    /** A booking made REFUNDED by {@link #paymentReturnedUnconfirmed}, by this payment. */
+    private static boolean returnedUnconfirmed(Booking current, String paymentReference) {
+        return current.status() == BookingStatus.REFUNDED && current.statusReason() != null
+                && current.statusReason().startsWith(RETURNED_UNCONFIRMED) && current.calendarEventId() == null
+                && Objects.equals(current.paymentReference(), paymentReference);
+    }
+
+    /** Whether such a booking's refund is only under way at the provider: its customer is told once it is made. */
+    private static boolean refundUnderWay(Booking current) {
+        return current.statusReason() != null && current.statusReason().startsWith(RETURNED_UNCONFIRMED)
+                && current.statusReason().contains("(" + REFUND_UNDER_WAY + ")");
     }
 
     /**
@@ -548,8 +645,8 @@ public class BookingSaga {
      * Part of a payment refunded at the provider, outside the hub (a Payrexx transaction partially-refunded: a goodwill
      * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
      * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
-     * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. Any other booking is
-     * left as it is. False when nothing changed.
+     * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. A reason it had (a
+     * dispute's, a re-check's flag) is kept with it. Any other booking is left as it is. False when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -558,7 +655,8 @@ public class BookingSaga {
         Booking booking = known(id);
         String why = "part of the payment was refunded at " + provider + " (amount not given): the booking stands";
         if (booking != null && payment != null && payment.equals(booking.paymentReference())
-                && !why.equals(booking.statusReason()) && markConfirmed(booking.id(), why)) {
+                && (booking.statusReason() == null || !booking.statusReason().contains(why))
+                && markConfirmed(booking.id(), keeping(booking.statusReason(), why))) {
             log.warn("Booking {}: {} (payment {})", booking.id(), why, payment);
             return true;
         }
@@ -597,6 +695,24 @@ public class BookingSaga {
             return bookingId;
         }
         return payment == null || payment.isBlank() ? null : bookings.idByPayment(provider, payment).orElse(null);
+    }
+
+    /**
+     * {@code why} added to a booking's status reason, nothing lost: after a re-check's flag (which stays first, as
+     * CalendarEventRecheck reads it), before any other reason; cut to the column's 200 characters.
+     */
+    static String keeping(String old, String why) {
+        String reason;
+        if (old == null || old.isBlank()) {
+            reason = why;
+        } else if (CalendarEventRecheck.flagged(old)) {
+            String kept = CalendarEventRecheck.unflagged(old);
+            int end = old.indexOf("; ");
+            reason = (end < 0 ? old : old.substring(0, end)) + "; " + why + (kept == null ? "" : "; " + kept);
+        } else {
+            reason = why + "; " + old;
+        }
+        return reason.length() <= 200 ? reason : reason.substring(0, 200);
     }
 
     /** A CONFIRMED booking's statusReason set, its status kept; false for any other booking, or none. */

@@ -51,8 +51,11 @@ public class NotificationTemplates {
         money.setMaximumFractionDigits(currency.getDefaultFractionDigits());
         String amount = plainSpaces(money.format(BigDecimal.valueOf(booking.amount(),
                 currency.getDefaultFractionDigits())));
+        // what was paid (and so is refunded): a late payment recorded may differ from the price
+        String paid = booking.paidAmount() == null ? amount : plainSpaces(money.format(BigDecimal.valueOf(
+                booking.paidAmount(), currency.getDefaultFractionDigits())));
         Object[] values = {booking.customer().name(), when, booking.durationMinutes(), amount, booking.summary(),
-                booking.id()};
+                booking.id(), paid};
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] instanceof String text) {

@@ -538,6 +538,39 @@ class PaidBookingTest extends Webhooks {
     }
 
     @Test
+    void anEventOfAPayrexxPaymentRefundedBeforeItsConfirmationThatGoogleCannotRemoveIsRemovedOnItsReplay() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4743);
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        // the failed confirmation may have made the event; Google now fails its removal
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+
+        payrexx.transaction(4743, "refunded", id);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=4743&transaction%5Bstatus%5D=refunded"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+
+        // the removal failed the event: dead-lettered to be replayed, not acknowledged with the event left in Google
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(aResponse().withStatus(204)));
+
+        replay(letter);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4743/refund")));
+    }
+
+    @Test
     void aRefundPayrexxRefusesInAnAnswerOfHttp200IsNoRefund() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");

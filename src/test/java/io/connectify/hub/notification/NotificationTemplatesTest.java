@@ -36,6 +36,18 @@ class NotificationTemplatesTest {
     }
 
     @Test
+    void aRefundNoticeTellsTheAmountPaidNotThePrice() {
+        Booking price = booking("Ann", "x", "en", 9000, "CHF");
+        Booking paidMore = new Booking(price.id(), BookingStatus.REFUNDED, price.start(), price.end(),
+                price.durationMinutes(), 9000, "CHF", price.customer(), price.summary(), null, "payrexx", null, null,
+                null, price.createdAt(), "4753", null, 9500L);
+        assertThat(templates.render("refund", "sms", paidMore)).contains("CHF95.00 refunded");
+        assertThat(templates.render("refund", "email.body", paidMore)).contains("We refunded CHF95.00");
+        assertThat(templates.render("refund-failed", "sms", paidMore)).contains("could not refund CHF95.00");
+        assertThat(templates.render("confirmation", "sms", paidMore)).contains("CHF90.00");
+    }
+
+    @Test
     void aLanguageWithoutItsOwnTextsIsWrittenAllInEnglish() {
         assertThat(templates.render("confirmation", "sms", booking("Ann", "x", "fr", 9050, "CHF")))
                 .startsWith("Hello Ann, your appointment on Tuesday, December 1, 2026")

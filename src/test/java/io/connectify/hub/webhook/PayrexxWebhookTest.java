@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
@@ -203,6 +204,127 @@ class PayrexxWebhookTest extends Webhooks {
                 "part of the payment was refunded at payrexx (amount not given): the booking stands"));
         assertThat(status(id)).isEqualTo("CONFIRMED");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
+    }
+
+    @Test
+    void aPaymentBelowThePriceThatTheHubRefundedLeavesItsBookingWaitingWhenPayrexxReportsTheRefund() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4750, "confirmed", id, 4500);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4750, "confirmed", id)).status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> payrexx.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4750/refund"))));
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        // Payrexx reports the refund the hub made itself
+        transactionOf(4750, "refunded", id, 4500);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4750, "refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.has("paidAmount")).isFalse();
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        // the customer then pays the price: confirmed, not refunded as a second payment
+        transactionReported(4751, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4751/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aConfirmedDeliveryHandledOnceItsTransactionIsRefundPendingTellsTheCustomerOnlyOnceRefunded() {
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4753, "refund_pending", id, 9500); // paid above the price
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4753, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .as("its refund is only under way").isEmpty();
+
+        transactionOf(4753, "refunded", id, 9500);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4753, "refunded", id)).status())
+                .isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        // what was paid, and so refunded, not the price
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList())
+                .singleElement().asString().contains("95,00").doesNotContain("90,00"));
+    }
+
+    @Test
+    void aConfirmedDeliveryHandledOnceItsTransactionIsDisputedNeverRefundsItAndCountsTheDispute() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        String other = pendingBooking(START, "payrexx"); // the slot is taken meanwhile
+        payrexx.transaction(4754, "disputed", id);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4754, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("EXPIRED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4754 arrived disputed and was "
+                + "neither confirmed nor refunded (its slot was taken): settle it by hand");
+        // refunded, it would be paid back twice: the refund and the chargeback
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4754/refund")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(status(other)).isEqualTo("PENDING_PAYMENT");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aConfirmedDeliveryHandledOnceItsShortTransactionIsPartlyRefundedIsLeftForAPerson() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4755, "partially-refunded", id, 4500);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4755, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4755 arrived partially-refunded "
+                + "and was neither confirmed nor refunded (it paid 4500 of the price 9000): settle it by hand");
+        // a refund in full of a partly refunded transaction: Payrexx refuses it
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4755/refund")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aPartRefundOfADisputedBookingKeepsTheDisputeInItsReason() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4756, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4756, "disputed", id);
+        String dispute = "the customer disputes the payment: answer the dispute at payrexx before its deadline";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(dispute));
+
+        transactionReported(4756, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): the booking stands; " + dispute));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     @Test
@@ -425,6 +547,16 @@ class PayrexxWebhookTest extends Webhooks {
                 {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":9000,
                  "invoice":{"currencyAlpha3":"CHF","totalAmount":9000,"referenceId":"%s"}}]}"""
                 .formatted(id, id, status, bookingId, bookingId);
+    }
+
+    /** Payrexx's API answers the transaction with this status and amount; a refund of it is made. */
+    private void transactionOf(long id, String status, String bookingId, long amount) {
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/" + id + "/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":%d,
+                 "invoice":{"currencyAlpha3":"CHF","totalAmount":%d,"referenceId":"%s"}}]}"""
+                .formatted(id, id, status, bookingId, amount, amount, bookingId))));
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + id + "/refund")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"status":"refunded"}]}""".formatted(id))));
     }
 
     private void gatewayIs(long id, String status) {

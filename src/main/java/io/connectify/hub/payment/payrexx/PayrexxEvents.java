@@ -195,6 +195,15 @@ public class PayrexxEvents {
                 && booking.status() == BookingStatus.PENDING_PAYMENT;
     }
 
+    /**
+     * Whether the hub acted on this transaction's payment before (its confirmed status's key recorded): it confirmed
+     * a booking with it, or refunded it itself (one below the price, one that paid for nothing). A refund Payrexx then
+     * reports is that refund, or one of a booking the hub confirmed: not a payment returned before the hub saw it.
+     */
+    public boolean paymentActedOn(@Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        return transaction != null && processed.contains("payrexx:" + transaction + ":confirmed");
+    }
+
     private Booking pending(String bookingId) {
         return bookings.findNamed(bookingId).filter(b -> b.status() == BookingStatus.PENDING_PAYMENT).orElse(null);
     }

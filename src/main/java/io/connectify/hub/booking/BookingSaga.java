@@ -75,6 +75,8 @@ public class BookingSaga {
     static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
     /** How the status reason of a booking whose payment the provider had refunded before the hub confirmed it begins. */
     private static final String RETURNED_UNCONFIRMED = "paid, then refunded at ";
+    /** How a disputed payment's status reason begins (paymentDisputed). */
+    private static final String DISPUTED = "the customer disputes the payment";
     /** Payrexx's status of a refund under way, not yet made. */
     private static final String REFUND_UNDER_WAY = "refund_pending";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
@@ -137,20 +139,40 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
+        return confirmPayment(booking, provider, paymentReference, paidAmount, now(), null);
+    }
+
+    /**
+     * {@link #confirmPayment}, deciding on one instant, {@code now}. {@code heldStatus}: null, a payment that pays for
+     * nothing is refunded; else the provider's status of a payment never to be refunded here (disputed, partly
+     * refunded), which is then left for a person ({@link #leftForAPerson}) instead.
+     */
+    private boolean confirmPayment(Booking booking, String provider, String paymentReference, Long paidAmount,
+                                   Instant now, String heldStatus) {
+        String bookingId = booking.id();
         long paid = paidAmount == null ? booking.amount() : paidAmount;
         Booking payment = paidBy(booking, provider, paymentReference, paid);
-        Instant now = now();
         if (payment.paidAmount() < booking.amount()) {
+            if (heldStatus != null) {
+                return leftForAPerson(booking, payment, heldStatus,
+                        "it paid " + payment.paidAmount() + " of the price " + booking.amount(), now);
+            }
             log.warn("Booking {} was paid {} of its price {} {}: refunding the payment", bookingId,
                     payment.paidAmount(), booking.amount(), booking.currency());
             refund(payment, null);
             return true;
         }
+        if (heldStatus != null && begun(booking, now)) {
+            return leftForAPerson(booking, payment, heldStatus, "the appointment had begun", now);
+        }
         if (!secure(booking, payment, now)) {
-            return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
+            return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
+                    : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
         if (begun(booking, now)) {
-            return refundUnconfirmedPastItsStart(bookingId, now);
+            // a paid booking's start passed before this payment was handled
+            return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "the appointment had begun", now)
+                    : refundUnconfirmedPastItsStart(bookingId, now);
         }
         String eventId = eventIdFor(bookingId);
         try {
@@ -207,20 +229,20 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
-        long paid = paidAmount == null ? booking.amount() : paidAmount;
-        Instant now = now();
-        String cannot = paid < booking.amount() ? "it paid " + paid + " of the price " + booking.amount()
-                : begun(booking, now) ? "the appointment had begun"
-                : !secure(booking, paidBy(booking, provider, paymentReference, paid), now) ? "its slot was taken"
-                : null;
-        if (cannot == null) {
-            return confirmPayment(bookingId, provider, paymentReference, paid); // recorded: only confirmed from here
-        }
-        String why = provider + " payment " + paymentReference + " arrived " + status + " and was neither confirmed "
-                + "nor refunded (" + cannot + "): settle it by hand";
-        log.warn("Booking {} ({}): {}", booking.id(), booking.status(), why);
-        if (!why.equals(booking.statusReason())) {
-            bookings.reasonOfUnconfirmed(booking.id(), why, now);
+        // one instant for every check: read again after FreeBusy and the slot lock (minutes, with retries), a start
+        // passed meanwhile refunded the payment
+        return confirmPayment(booking, provider, paymentReference, paidAmount, now(),
+                Objects.requireNonNullElse(status, "unknown"));
+    }
+
+    /** A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why. */
+    private boolean leftForAPerson(Booking booking, Booking payment, String status, String cannot, Instant now) {
+        String why = payment.provider() + " payment " + payment.paymentReference() + " arrived " + status
+                + " and was neither confirmed nor refunded (" + cannot + "): settle it by hand";
+        Booking current = bookings.find(booking.id()).orElse(booking);
+        log.warn("Booking {} ({}): {}", current.id(), current.status(), why);
+        if (!why.equals(current.statusReason())) {
+            bookings.reasonOfUnconfirmed(current.id(), why, now);
         }
         return true;
     }
@@ -375,8 +397,9 @@ public class BookingSaga {
                     reason, now);
         } else if (returnedUnconfirmed(booking, paymentReference)) {
             // made REFUNDED by an earlier run of this (its event removal failed, or its refund was then pending):
-            // the event a failed first confirmation may have made goes now, and the customer is told once refunded
-            removeEvent(booking, eventIdFor(booking.id()));
+            // the customer is told once refunded, then the event a failed first confirmation may have made goes.
+            // The notice first: its row commits with it, so a Google outage failing the removal (the event
+            // redelivered, then dead-lettered) holds no notice back (the recovery sweep sends it)
             if (made && !reason.equals(booking.statusReason()) && bookings.transition(booking.id(),
                     List.of(BookingStatus.REFUNDED), BookingStatus.REFUNDED, reason, now)) {
                 log.info("Booking {}: its refund at {} is made (payment {})", booking.id(), provider,
@@ -385,15 +408,11 @@ public class BookingSaga {
             if (made) {
                 notifyOnce(booking.id(), REFUND);
             }
+            removeEvent(booking, eventIdFor(booking.id()));
             return true;
         } else {
             changed = paymentReference.equals(booking.paymentReference())
                     && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
-            if (changed) {
-                // one a failed first confirmation may have made; should Google fail, the event fails and is
-                // redelivered (then dead-lettered and replayed), and its next run removes it (above)
-                removeEvent(booking, eventIdFor(booking.id()));
-            }
         }
         if (!changed) {
             log.info("{} payment {} of booking {} is {}: the booking ({}) is left as it is", provider,
@@ -403,6 +422,11 @@ public class BookingSaga {
         log.warn("Booking {}: {} (payment {}); not confirmed", booking.id(), reason, paymentReference);
         if (made) {
             notifyOnce(booking.id(), REFUND);
+        }
+        if (booking.paid()) {
+            // one a failed first confirmation may have made (the notice queued first, as above); should Google
+            // fail, the event fails and is redelivered (then dead-lettered and replayed), and its next run removes it
+            removeEvent(booking, eventIdFor(booking.id()));
         }
         return true;
     }
@@ -621,19 +645,20 @@ public class BookingSaga {
      * A payment the customer disputes with their bank (a chargeback: Stripe's charge.dispute.created, a Payrexx
      * transaction disputed): the provider holds the amount back until the dispute is decided, and only the
      * consultancy can answer it, with the appointment's evidence, by the provider's deadline. A CONFIRMED booking it
-     * paid keeps its status (the appointment may still stand) with the dispute as its statusReason; other bookings
-     * are left as they are (a REFUNDED or CANCELLED one's reason tells the saga what its payment was for). Logged as
-     * an error and counted (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the
-     * event's (Payrexx's transaction names it), else the one the payment is recorded on.
+     * paid keeps its status (the appointment may still stand) with the dispute added to its statusReason (a partial
+     * refund's note or a re-check's flag kept); other bookings are left as they are (a REFUNDED or CANCELLED one's
+     * reason tells the saga what its payment was for). Logged as an error and counted
+     * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the event's (Payrexx's
+     * transaction names it), else the one the payment is recorded on.
      */
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                 @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
                                 @Header(WebhookHeaders.PAYMENT_ERROR) String reason) {
-        String why = "the customer disputes the payment" + (reason == null ? "" : " (" + reason + ")")
+        String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
-        if (markConfirmed(id, why)) {
+        if (markConfirmedKeeping(id, why, null)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
         }
@@ -655,7 +680,7 @@ public class BookingSaga {
         Booking booking = known(id);
         String why = "part of the payment was refunded at " + provider + " (amount not given): the booking stands";
         if (booking != null && payment != null && payment.equals(booking.paymentReference())
-                && (booking.statusReason() == null || !booking.statusReason().contains(why))
+                && !says(booking.statusReason(), why)
                 && markConfirmed(booking.id(), keeping(booking.statusReason(), why))) {
             log.warn("Booking {}: {} (payment {})", booking.id(), why, payment);
             return true;
@@ -668,7 +693,8 @@ public class BookingSaga {
     /**
      * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
      * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets
-     * the outcome as its statusReason, in place of the dispute; a lost dispute is logged as an error.
+     * the outcome in its statusReason, in place of the dispute (other reasons kept); a lost dispute is logged as an
+     * error.
      */
     public void paymentDisputeClosed(@Header(WebhookHeaders.PROVIDER) String provider,
                                      @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -681,7 +707,7 @@ public class BookingSaga {
             default -> "the payment dispute was closed (" + outcome + ")";
         };
         String id = bookingPaidBy(provider, bookingId, payment);
-        boolean marked = markConfirmed(id, why);
+        boolean marked = markConfirmedKeeping(id, why, DISPUTED);
         if ("lost".equals(outcome)) {
             log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         } else {
@@ -713,6 +739,51 @@ public class BookingSaga {
             reason = why + "; " + old;
         }
         return reason.length() <= 200 ? reason : reason.substring(0, 200);
+    }
+
+    /**
+     * Whether a status reason says {@code why} already, as {@link #keeping} wrote it: at its start or after a "; ",
+     * perhaps cut at the column's 200 characters (then what is left of it ends the reason).
+     */
+    static boolean says(String reason, String why) {
+        if (reason == null) {
+            return false;
+        }
+        for (int at = 0; at >= 0; at = next(reason, at)) {
+            if (reason.startsWith(why, at) || reason.length() >= 200 && why.startsWith(reason.substring(at))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int next(String reason, int at) {
+        int end = reason.indexOf("; ", at);
+        return end < 0 ? -1 : end + 2;
+    }
+
+    /**
+     * A CONFIRMED booking's statusReason given {@code why} as {@link #keeping} adds it (a reason saying it already is
+     * kept as it is), less the parts beginning with {@code replaced} (a decided dispute's, the dispute); its status
+     * kept. False for any other booking, or none.
+     */
+    private boolean markConfirmedKeeping(String id, String why, String replaced) {
+        Booking booking = known(id);
+        if (booking == null || booking.status() != BookingStatus.CONFIRMED) {
+            return false;
+        }
+        String old = booking.statusReason();
+        if (replaced != null && old != null) {
+            List<String> kept = new ArrayList<>();
+            for (String part : old.split("; ")) {
+                if (!part.startsWith(replaced)) {
+                    kept.add(part);
+                }
+            }
+            old = kept.isEmpty() ? null : String.join("; ", kept);
+        }
+        return says(old, why) && Objects.equals(old, booking.statusReason())
+                || markConfirmed(booking.id(), says(old, why) ? old : keeping(old, why));
     }
 
     /** A CONFIRMED booking's statusReason set, its status kept; false for any other booking, or none. */

@@ -211,11 +211,12 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         transactionOf(4750, "confirmed", id, 4500);
+        // both deliveries: created once the refund is seen, one completion could be the confirmed one's still running
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4750, "confirmed", id)).status())
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> payrexx.server().verify(1,
                 postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4750/refund"))));
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
 
         // Payrexx reports the refund the hub made itself
         transactionOf(4750, "refunded", id, 4500);
@@ -307,6 +308,140 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4755/refund")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aRepeatOfAPartlyRefundedPaymentLeftForAPersonIsADuplicateAndChangesNothing() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4757, "partially-refunded", id, 4500);
+        NotifyBuilder first = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4757, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(first.matches(20, TimeUnit.SECONDS)).isTrue();
+        String reason = "payrexx payment 4757 arrived partially-refunded and was neither confirmed nor refunded (it "
+                + "paid 4500 of the price 9000): settle it by hand";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(reason);
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        NotifyBuilder repeat = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        // Payrexx's own partially-refunded delivery: the status the confirmed one acted on
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4757, "partially-refunded", id)).status())
+                .isEqualTo(200);
+
+        assertThat(repeat.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .isEqualTo(duplicatesBefore + 1);
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(reason);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4757/refund")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aDisputedPaymentWhoseStartPassesWhileItsSlotIsCheckedIsNeverRefunded() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED"); // its slot is taken again only if FreeBusy and the other bookings leave it free
+        payrexx.transaction(4758, "disputed", id);
+        int freeBusyBefore = google.server().findAll(postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)))
+                .size();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        // the slot lock held until FreeBusy has answered and the appointment's start has passed
+        whileRowsAreHeld("SELECT name FROM booking_lock WHERE name = 'slots' FOR UPDATE", java.util.Map.of(), () -> {
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4758, "confirmed", id)).status())
+                    .isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> google.server()
+                    .findAll(postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY))).size() > freeBusyBefore);
+            clock.set(java.time.OffsetDateTime.parse(START).toInstant().plusSeconds(1));
+            return null;
+        });
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        // refunded, it would be paid back twice: the refund and the chargeback
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4758/refund")));
+        // decided on the instant it was handled from, before its start, as any payment is
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("statusReason").asText())
+                .isEqualTo("the customer disputes the payment: answer the dispute at payrexx before its deadline");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aShortPaymentRefundedAtPayrexxBeforeTheHubActedOnItLeavesItsBookingWaiting() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        // paid 4500 of 9000, refunded in the back office before the hub handled the confirmed delivery: the hub
+        // never acted on its payment (no confirmed key), so only the saga's own guard tells it paid for nothing
+        transactionOf(4759, "refunded", id, 4500);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4759, "confirmed", id)).status())
+                .isEqualTo(200);
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.has("paidAmount")).isFalse();
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4759/refund")));
+        assertThat(deadLetters()).isEmpty();
+        // the customer then pays the price: confirmed
+        transactionReported(4760, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    @Test
+    void aRefundNoticeIsNotHeldBackByAGoogleOutageWhenTheRefundCompletes() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4761, "refund_pending", id, 9000);
+        NotifyBuilder first = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4761, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(first.matches(20, TimeUnit.SECONDS)).isTrue();
+        awaitStatus(id, "REFUNDED");
+        // Google down: removing the event a booking paid only by its refund never had fails
+        google.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*"))
+                .willReturn(aResponse().withStatus(500)));
+        google.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.patch(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*"))
+                .willReturn(aResponse().withStatus(500)));
+
+        transactionOf(4761, "refunded", id, 9000);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4761, "refunded", id)).status())
+                .isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
+        awaitDeadLetter("payrexx"); // the removal is retried from its dead letter
+    }
+
+    @Test
+    void aDisputeAfterAPartRefundKeepsBothInTheReason() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4762, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4762, "partially-refunded", id);
+        String partRefund = "part of the payment was refunded at payrexx (amount not given): the booking stands";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(partRefund));
+
+        transactionReported(4762, "disputed", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "the customer disputes the payment: answer the dispute at payrexx before its deadline; " + partRefund));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     @Test

@@ -1,0 +1,32 @@
+package io.connectify.hub.booking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** A booking's status reason with several reasons kept (BookingSaga.keeping) and a repeat told (BookingSaga.says). */
+class StatusReasonsTest {
+
+    private static final String DISPUTE =
+            "the customer disputes the payment (fraudulent): answer the dispute at payrexx before its deadline";
+
+    @Test
+    void aReasonCutAtTheColumnsLengthStillSaysWhatItWasGiven() {
+        String flag = CalendarEventRecheck.FLAG + "moved in Google Calendar to 2026-12-01T09:00+01:00, a time already "
+                + "past: move it back or reschedule through the hub";
+        String kept = BookingSaga.keeping(flag + "; part of the payment was refunded at payrexx", DISPUTE);
+
+        assertThat(kept).hasSize(200).startsWith(flag + "; the customer disputes").doesNotContain(DISPUTE);
+        assertThat(BookingSaga.says(kept, DISPUTE)).as("a repeat of the dispute").isTrue();
+    }
+
+    @Test
+    void aReasonSaysOnlyWhatBeginsOneOfItsParts() {
+        assertThat(BookingSaga.says(null, DISPUTE)).isFalse();
+        assertThat(BookingSaga.says("part of the payment was refunded; " + DISPUTE, DISPUTE)).isTrue();
+        assertThat(BookingSaga.says("part of the payment was refunded", DISPUTE)).isFalse();
+        assertThat(BookingSaga.says("the customer disputes the payment (duplicate): answer the dispute at payrexx "
+                + "before its deadline", DISPUTE)).as("another dispute's reason").isFalse();
+        assertThat(BookingSaga.says("note: " + DISPUTE, DISPUTE)).as("not where keeping puts it").isFalse();
+    }
+}

@@ -743,19 +743,25 @@ public class BookingSaga {
 
     /**
      * Whether a status reason says {@code why} already, as {@link #keeping} wrote it: at its start or after a "; ",
-     * perhaps cut at the column's 200 characters (then what is left of it ends the reason).
+     * perhaps cut at the column's 200 characters (then what is left of it ends the reason, and counts only from
+     * {@link #SHORTEST_CUT_PART} characters on: a few left, "the cu", would say every reason they begin, and a repeat
+     * then wrote nothing).
      */
     static boolean says(String reason, String why) {
         if (reason == null) {
             return false;
         }
         for (int at = 0; at >= 0; at = next(reason, at)) {
-            if (reason.startsWith(why, at) || reason.length() >= 200 && why.startsWith(reason.substring(at))) {
+            if (reason.startsWith(why, at) || reason.length() >= 200 && reason.length() - at >= SHORTEST_CUT_PART
+                    && why.startsWith(reason.substring(at))) {
                 return true;
             }
         }
         return false;
     }
+
+    /** The fewest characters of a reason cut at the column's length that {@link #says} takes for the whole. */
+    static final int SHORTEST_CUT_PART = 40;
 
     private static int next(String reason, int at) {
         int end = reason.indexOf("; ", at);

@@ -29,4 +29,16 @@ class StatusReasonsTest {
                 + "before its deadline", DISPUTE)).as("another dispute's reason").isFalse();
         assertThat(BookingSaga.says("note: " + DISPUTE, DISPUTE)).as("not where keeping puts it").isFalse();
     }
+
+    @Test
+    void aFewCharactersLeftOfACutReasonSayNothing() {
+        String filler = "x".repeat(200 - "; the cu".length());
+        String cutShort = filler + "; the cu";
+        String cutLong = filler.substring(0, 150) + "; " + DISPUTE.substring(0, 48);
+
+        assertThat(cutShort).hasSize(200);
+        assertThat(BookingSaga.says(cutShort, DISPUTE)).as("6 characters left").isFalse();
+        assertThat(cutLong).hasSize(200);
+        assertThat(BookingSaga.says(cutLong, DISPUTE)).as("48 characters left").isTrue();
+    }
 }

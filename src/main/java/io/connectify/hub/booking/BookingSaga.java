@@ -61,6 +61,8 @@ public class BookingSaga {
     static final String RESCHEDULED = "rescheduled";
     /** The notice of a cancelled booking whose refund failed at the provider: cancelled, the refund looked into. */
     static final String REFUND_FAILED_NOTICE = "refund-failed";
+    /** The notice of a booking cancelled while its payment is disputed (or the dispute lost): the dispute settles it. */
+    static final String CANCELLATION_DISPUTED = "cancellation-disputed";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
     public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
@@ -77,6 +79,10 @@ public class BookingSaga {
     private static final String RETURNED_UNCONFIRMED = "paid, then refunded at ";
     /** How a disputed payment's status reason begins (paymentDisputed). */
     private static final String DISPUTED = "the customer disputes the payment";
+    /** How a lost dispute's status reason begins (paymentDisputeClosed): the bank has taken the payment back. */
+    private static final String DISPUTE_LOST = "the payment dispute was lost";
+    static final String CANCELLED_DISPUTED = "cancelled while its payment is disputed: not refunded, the dispute decides";
+    static final String CANCELLED_DISPUTE_LOST = "cancelled after its payment dispute was lost: nothing to refund";
     /** Payrexx's status of a refund under way, not yet made. */
     private static final String REFUND_UNDER_WAY = "refund_pending";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
@@ -702,7 +708,7 @@ public class BookingSaga {
                                      @Header(WebhookHeaders.PAYMENT_STATUS) String outcome) {
         String why = switch (outcome == null ? "" : outcome) {
             case "won" -> "the payment dispute was won: the payment stands";
-            case "lost" -> "the payment dispute was lost: the customer's bank has taken the payment back";
+            case "lost" -> DISPUTE_LOST + ": the customer's bank has taken the payment back";
             case "warning_closed" -> "the customer's bank closed its inquiry without a dispute: the payment stands";
             default -> "the payment dispute was closed (" + outcome + ")";
         };
@@ -829,7 +835,8 @@ public class BookingSaga {
 
     /**
      * Cancels a booking: an unpaid one frees its slot; a paid one not yet confirmed is refunded in full (the hub never
-     * confirmed it); a confirmed one loses its event and, in time, is refunded.
+     * confirmed it); a confirmed one loses its event and, in time, is refunded, unless its payment is disputed with
+     * the customer's bank or the dispute was lost (then the dispute settles the payment: cancelledDisputed).
      */
     public Booking cancel(String bookingId) {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
@@ -872,14 +879,17 @@ public class BookingSaga {
                 // the first read, and the refund's cut-off counts from the start it has now
                 Booking marked = bookings.find(bookingId).orElseThrow();
                 boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
-                boolean refund = inTime && marked.paymentReference() != null;
+                // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
+                // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
+                String disputed = cancelledDisputed(marked.statusReason());
+                boolean refund = inTime && marked.paymentReference() != null && disputed == null;
                 boolean cancelled;
                 try {
                     removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
                     cancelled = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED),
-                            BookingStatus.CANCELLED, refund ? CANCELLED_CONFIRMED
+                            BookingStatus.CANCELLED, disputed != null ? disputed : refund ? CANCELLED_CONFIRMED
                                     : inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
@@ -890,7 +900,10 @@ public class BookingSaga {
                     // (older than EventChangeTimeout): as it is now
                     return cancel(bookingId);
                 }
-                if (refund) {
+                if (disputed != null) {
+                    log.warn("Booking {} {} (payment {})", bookingId, disputed, marked.paymentReference());
+                    notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                } else if (refund) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
                     notifyOnce(bookingId, CANCELLATION);
@@ -899,6 +912,26 @@ public class BookingSaga {
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
         }
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute: one still
+     * open (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or
+     * one won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated
+     * cancel nor the retry sweep refunds it.
+     */
+    static String cancelledDisputed(String reason) {
+        if (reason != null) {
+            for (String part : reason.split("; ")) {
+                if (part.startsWith(DISPUTED)) {
+                    return CANCELLED_DISPUTED;
+                }
+                if (part.startsWith(DISPUTE_LOST)) {
+                    return CANCELLED_DISPUTE_LOST;
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -21,6 +21,20 @@ class StatusReasonsTest {
     }
 
     @Test
+    void aConfirmedBookingIsCancelledUnrefundedWhileItsDisputeIsOpenOrOnceItIsLost() {
+        String flag = CalendarEventRecheck.FLAG + "deleted in Google Calendar";
+        assertThat(BookingSaga.cancelledDisputed(flag + "; " + DISPUTE + "; part of the payment was refunded at payrexx"))
+                .isEqualTo(BookingSaga.CANCELLED_DISPUTED);
+        assertThat(BookingSaga.cancelledDisputed(
+                "the payment dispute was lost: the customer's bank has taken the payment back"))
+                .isEqualTo(BookingSaga.CANCELLED_DISPUTE_LOST);
+        assertThat(BookingSaga.cancelledDisputed("the payment dispute was won: the payment stands")).isNull();
+        assertThat(BookingSaga.cancelledDisputed(
+                "the customer's bank closed its inquiry without a dispute: the payment stands")).isNull();
+        assertThat(BookingSaga.cancelledDisputed(null)).isNull();
+    }
+
+    @Test
     void aReasonSaysOnlyWhatBeginsOneOfItsParts() {
         assertThat(BookingSaga.says(null, DISPUTE)).isFalse();
         assertThat(BookingSaga.says("part of the payment was refunded; " + DISPUTE, DISPUTE)).isTrue();

@@ -48,6 +48,15 @@ class NotificationTemplatesTest {
     }
 
     @Test
+    void aCancellationWhileThePaymentIsDisputedSaysTheDisputeSettlesItNotTheCutOff() {
+        Booking booking = booking("Ann", "x", "en", 9000, "CHF");
+        assertThat(templates.render("cancellation-disputed", "sms", booking))
+                .contains("has been cancelled").contains("settled through that dispute");
+        assertThat(templates.render("cancellation-disputed", "email.body", booking))
+                .contains("settled through that dispute").doesNotContain("cut-off");
+    }
+
+    @Test
     void aLanguageWithoutItsOwnTextsIsWrittenAllInEnglish() {
         assertThat(templates.render("confirmation", "sms", booking("Ann", "x", "fr", 9050, "CHF")))
                 .startsWith("Hello Ann, your appointment on Tuesday, December 1, 2026")

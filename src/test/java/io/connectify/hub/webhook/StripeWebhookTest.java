@@ -41,6 +41,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
@@ -60,6 +61,8 @@ class StripeWebhookTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     CamelContext camel;
+    @Autowired
+    ProducerTemplate producer;
 
     @Test
     void aPaidCheckoutConfirmsTheBookingWithACalendarEventOfDerivedId() {
@@ -532,6 +535,65 @@ class StripeWebhookTest extends Webhooks {
                 meters.counter("connectify.payment.disputes", "provider", "stripe").count()).isEqualTo(disputesBefore + 1));
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+    }
+
+    /**
+     * A payment disputed with the customer's bank is settled by the dispute: cancelling its booking in time refunds
+     * nothing (a refund as well would pay the customer back twice, and Stripe may refuse it), neither then nor on a
+     * repeated cancel or the retry sweep; the customer is told the dispute settles the payment, not that the cut-off
+     * had passed.
+     */
+    @Test
+    void aBookingCancelledWhileItsPaymentIsDisputedIsNotRefunded() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_dispute_then_cancel", "charge.dispute.created", dispute(payment, "fraudulent")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled while its payment is disputed: not refunded, the dispute decides");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                    .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                    .filter(text -> text.contains("wurde abgesagt"))).singleElement().asString()
+                    .contains("über diese Beanstandung abgewickelt");
+            assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)))
+                    .stream().map(r -> r.getBodyAsString()).filter(body -> body.contains("wurde abgesagt")))
+                    .singleElement().asString().contains("über diese Beanstandung abgewickelt")
+                    .doesNotContain("Rückerstattungsfrist");
+        });
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation-disputed' "
+                + "AND provider_reference IS NOT NULL").param("id", id).query(Integer.class).single())
+                .as("one SMS, one email, sent").isEqualTo(2);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    /** A dispute the consultancy won leaves the payment standing: a cancel in time refunds it as any other. */
+    @Test
+    void aBookingWhosePaymentDisputeWasWonIsRefundedOnACancelInTime() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_dispute_won_created", "charge.dispute.created", dispute(payment, "fraudulent")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        signedStripeWebhook(event("evt_dispute_won_closed", "charge.dispute.closed", dispute(payment, "fraudulent", "won")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().equals("the payment dispute was won: the payment stands"));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
     }
 
     /** A Dispute object as Stripe's charge.dispute.created event carries it. */

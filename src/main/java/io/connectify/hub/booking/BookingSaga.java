@@ -652,7 +652,8 @@ public class BookingSaga {
      * transaction disputed): the provider holds the amount back until the dispute is decided, and only the
      * consultancy can answer it, with the appointment's evidence, by the provider's deadline. A CONFIRMED booking it
      * paid keeps its status (the appointment may still stand) with the dispute added to its statusReason (a partial
-     * refund's note or a re-check's flag kept); other bookings are left as they are (a REFUNDED or CANCELLED one's
+     * refund's note or a re-check's flag kept); one CANCELLED with its refund pending has that refund stopped
+     * ({@link #refundStopped}); other bookings are left as they are (a REFUNDED or CANCELLED one's
      * reason tells the saga what its payment was for). Logged as an error and counted
      * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the event's (Payrexx's
      * transaction names it), else the one the payment is recorded on.
@@ -668,8 +669,39 @@ public class BookingSaga {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
         }
+        String stopped = refundStopped(id, payment, reason);
+        if (stopped != null) {
+            log.error("Booking {}: {} (payment {}): answer the dispute at {} before its deadline", id, stopped,
+                    payment, provider);
+            return;
+        }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
+     * A booking CANCELLED with its refund pending, paid by the disputed {@code payment}, taken out of refund pending
+     * (still CANCELLED): the dispute settles the payment, and a refund by the retry sweep or a repeated cancel as well
+     * would pay the customer back twice. Under the booking's row lock, so a refund being made meanwhile ends first
+     * (the booking is then REFUNDED, and left as it is). No notice: the customer was told of the cancellation. The
+     * booking's new reason, or null when it was not such a booking.
+     */
+    private String refundStopped(String bookingId, String payment, String reason) {
+        Booking booking = known(bookingId);
+        if (booking == null || payment == null || payment.isBlank()) {
+            return null;
+        }
+        String why = "cancelled, its refund stopped: " + DISPUTED + (reason == null ? "" : " (" + reason + ")")
+                + ", the dispute decides";
+        String cut = why.length() <= 200 ? why : why.substring(0, 200);
+        boolean[] stopped = {false};
+        bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current ->
+                stopped[0] = current.status() == BookingStatus.CANCELLED
+                        && REFUND_PENDING.contains(current.statusReason())
+                        && payment.equals(current.paymentReference())
+                        && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
+                                BookingStatus.CANCELLED, cut, now())));
+        return stopped[0] ? cut : null;
     }
 
     /**

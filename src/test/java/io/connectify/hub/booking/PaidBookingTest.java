@@ -360,6 +360,42 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A dispute of the payment of a booking cancelled while its refund failed (CANCELLED, refund pending): the dispute
+     * settles the payment, so the refund is stopped (the booking's reason says so) and neither the retry sweep nor a
+     * repeated cancel refunds it, which would pay the customer back twice. Counted as a dispute.
+     */
+    @Test
+    void aDisputeOfABookingCancelledWithItsRefundPendingStopsTheRefund() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_dispute_refund_pending", "charge.dispute.created", """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"fraudulent","status":"needs_response"}"""
+                .formatted(paymentIntent, paymentIntent, paymentIntent))).status()).isEqualTo(200);
+
+        String why = "cancelled, its refund stopped: the customer disputes the payment (fraudulent), the dispute decides";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(why));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+
+        // Stripe would refund now: nothing asks it to
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "succeeded");
+        assertThat(retryRefunds()).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(why);
+        assertThat(notifications(id, "refund")).isZero();
+    }
+
+    /**
      * Stripe answers a cancel's refund as failed (at once, or the stored answer of a first attempt replayed for the
      * same Idempotency-Key): not refunded. The booking says the refund failed, counted once (Stripe's events of the
      * same failure count nothing again), and the retry sweep does not ask again. The customer is told, once, by SMS

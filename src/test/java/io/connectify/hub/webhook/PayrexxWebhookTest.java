@@ -48,6 +48,11 @@ class PayrexxWebhookTest extends Webhooks {
     @Autowired
     PayrexxEvents payrexxEvents;
     private static final String FORM = "application/x-www-form-urlencoded";
+    /** The reasons a partial refund and a dispute give a confirmed Payrexx booking. */
+    private static final String PART_REFUND =
+            "part of the payment was refunded at payrexx (amount not given): the booking stands";
+    private static final String DISPUTE =
+            "the customer disputes the payment: answer the dispute at payrexx before its deadline";
 
     @BeforeEach
     void calendarAccepts() {
@@ -184,8 +189,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4734");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
-        assertThat(booking.get("statusReason").asText()).isEqualTo(
-                "part of the payment was refunded at payrexx (amount not given): the booking stands");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(PART_REFUND);
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4734/refund")));
         assertThat(deadLetters()).isEmpty();
@@ -200,8 +204,7 @@ class PayrexxWebhookTest extends Webhooks {
         transactionReported(4735, "partially-refunded", id);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "part of the payment was refunded at payrexx (amount not given): the booking stands"));
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
         assertThat(status(id)).isEqualTo("CONFIRMED");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
     }
@@ -367,8 +370,7 @@ class PayrexxWebhookTest extends Webhooks {
         // decided on the instant it was handled from, before its start, as any payment is
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(booking.get("statusReason").asText())
-                .isEqualTo("the customer disputes the payment: answer the dispute at payrexx before its deadline");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(DISPUTE);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -428,37 +430,33 @@ class PayrexxWebhookTest extends Webhooks {
 
     @Test
     void aDisputeAfterAPartRefundKeepsBothInTheReason() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4762, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(4762, "partially-refunded", id);
-        String partRefund = "part of the payment was refunded at payrexx (amount not given): the booking stands";
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(partRefund));
-
-        transactionReported(4762, "disputed", id);
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "the customer disputes the payment: answer the dispute at payrexx before its deadline; " + partRefund));
-        assertThat(status(id)).isEqualTo("CONFIRMED");
+        confirmedThenReportedTwice(4762, "partially-refunded", PART_REFUND, "disputed",
+                DISPUTE + "; " + PART_REFUND);
     }
 
     @Test
     void aPartRefundOfADisputedBookingKeepsTheDisputeInItsReason() {
+        confirmedThenReportedTwice(4756, "disputed", DISPUTE, "partially-refunded", PART_REFUND + "; " + DISPUTE);
+    }
+
+    /**
+     * A Payrexx booking confirmed by transaction {@code transaction}, which Payrexx then reports {@code first} (the
+     * booking's reason then {@code firstReason}) and {@code second}: the booking stays CONFIRMED with
+     * {@code finalReason}.
+     */
+    private void confirmedThenReportedTwice(long transaction, String first, String firstReason, String second,
+                                            String finalReason) {
         String id = pendingBooking(START, "payrexx");
-        transactionReported(4756, "confirmed", id);
+        transactionReported(transaction, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
-        transactionReported(4756, "disputed", id);
-        String dispute = "the customer disputes the payment: answer the dispute at payrexx before its deadline";
+        transactionReported(transaction, first, id);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(dispute));
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(firstReason));
 
-        transactionReported(4756, "partially-refunded", id);
+        transactionReported(transaction, second, id);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "part of the payment was refunded at payrexx (amount not given): the booking stands; " + dispute));
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(finalReason));
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
@@ -521,8 +519,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4724");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
-        assertThat(booking.get("statusReason").asText())
-                .isEqualTo("the customer disputes the payment: answer the dispute at payrexx before its deadline");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(DISPUTE);
         assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
                 .isEqualTo(disputesBefore + 1);
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
@@ -663,8 +660,7 @@ class PayrexxWebhookTest extends Webhooks {
         transactionReported(4718, "disputed", id);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "the customer disputes the payment: answer the dispute at payrexx before its deadline"));
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
                 .isEqualTo(disputesBefore + 1);

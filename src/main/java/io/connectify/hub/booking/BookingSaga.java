@@ -1147,12 +1147,7 @@ public class BookingSaga {
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(booking.durationMinutes());
         Instant now = now();
-        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
-            Duration cutOff = payments.refundCutOff();
-            throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
-                    ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
-                    + "starts " + Rfc3339.format(booking.start()));
-        }
+        movableAt(booking, now);
         if (!slots.isCandidate(start.toInstant(), duration, now)) {
             throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
         }
@@ -1174,6 +1169,8 @@ public class BookingSaga {
         // FreeBusy: EventChangeTimeout bounds the marker's age by the move's two Google calls only, and a marker dated
         // from before FreeBusy would let a cancel or another move take it over while this one's PATCH still runs
         Instant begun = now();
+        // the cut-off too is judged again at that time: FreeBusy (with its retries) may have taken the booking past it
+        movableAt(booking, begun);
         Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
@@ -1186,6 +1183,16 @@ public class BookingSaga {
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /** A booking can be moved until the refund cut-off before its start: 409 from then on. */
+    private void movableAt(Booking booking, Instant now) {
+        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
+            Duration cutOff = payments.refundCutOff();
+            throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
+                    ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
+                    + "starts " + Rfc3339.format(booking.start()));
+        }
     }
 
     /** Moves the booking's event, then the booking under the slot lock; the event back should that fail. */

@@ -149,15 +149,19 @@ public class BookingSaga {
     }
 
     /**
-     * {@link #confirmPayment}, deciding on one instant, {@code now}. {@code heldStatus}: null, a payment that pays for
+     * {@link #confirmPayment}, deciding on one instant, {@code now}, but for whether the appointment has begun, which
+     * is asked again after each slow Google call (FreeBusy and the slot lock, then the event's insert: minutes, with
+     * retries), so that no booking is confirmed after its start. {@code heldStatus}: null, a payment that pays for
      * nothing is refunded; else the provider's status of a payment never to be refunded here (disputed, partly
-     * refunded), which is then left for a person ({@link #leftForAPerson}) instead.
+     * refunded), which is then left for a person ({@link #leftForAPerson}) instead, whatever the instant.
      */
     private boolean confirmPayment(Booking booking, String provider, String paymentReference, Long paidAmount,
                                    Instant now, String heldStatus) {
         String bookingId = booking.id();
         long paid = paidAmount == null ? booking.amount() : paidAmount;
         Booking payment = paidBy(booking, provider, paymentReference, paid);
+        // recorded by an earlier run of this payment, which may have made its event before it failed
+        boolean eventMayBeMade = waitsForItsConfirmation(booking, payment);
         if (payment.paidAmount() < booking.amount()) {
             if (heldStatus != null) {
                 return leftForAPerson(booking, payment, heldStatus,
@@ -169,16 +173,18 @@ public class BookingSaga {
             return true;
         }
         if (heldStatus != null && begun(booking, now)) {
-            return leftForAPerson(booking, payment, heldStatus, "the appointment had begun", now);
+            return leftForAPersonAsBegun(booking, payment, heldStatus, now, eventMayBeMade);
         }
         if (!secure(booking, payment, now)) {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
-        if (begun(booking, now)) {
-            // a paid booking's start passed before this payment was handled
-            return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "the appointment had begun", now)
-                    : refundUnconfirmedPastItsStart(bookingId, now);
+        // read again for this check only: the start may have passed while FreeBusy and the slot lock were awaited
+        Instant checked = now();
+        if (begun(booking, checked)) {
+            // a paid booking's start passed before this payment was handled, or while its slot was checked
+            return heldStatus != null ? leftForAPersonAsBegun(booking, payment, heldStatus, checked, eventMayBeMade)
+                    : refundUnconfirmedPastItsStart(bookingId, checked);
         }
         String eventId = eventIdFor(bookingId);
         try {
@@ -189,7 +195,13 @@ public class BookingSaga {
         } catch (DuplicateEventException alreadyCreated) {
             log.info("Calendar event {} of booking {} already exists", eventId, bookingId);
         }
-        if (bookings.confirm(bookingId, eventId, provider, payment.paymentReference(), payment.paidAmount(), now)) {
+        // and again once the event is made (the insert's retries): confirmed now, a booking whose start has passed
+        // would tell its customer of an appointment that has begun
+        Instant made = now();
+        if (begun(booking, made)) {
+            return begunWhileItsEventWasMade(booking, payment, eventId, made, heldStatus);
+        }
+        if (bookings.confirm(bookingId, eventId, provider, payment.paymentReference(), payment.paidAmount(), made)) {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         } else {
             Booking current = bookings.find(bookingId).orElseThrow();
@@ -235,10 +247,53 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
-        // one instant for every check: read again after FreeBusy and the slot lock (minutes, with retries), a start
-        // passed meanwhile refunded the payment
+        // one instant for every check, the begun one read again only within it (after FreeBusy and the slot lock,
+        // then the event's insert: minutes, with retries), where it leaves the payment for a person: were it handed
+        // to the public confirmPayment, which reads the time anew, a start passed meanwhile refunded the payment
         return confirmPayment(booking, provider, paymentReference, paidAmount, now(),
                 Objects.requireNonNullElse(status, "unknown"));
+    }
+
+    /**
+     * The booking's start passed while its calendar event was being made: handled as a start passed before it was made
+     * (refundUnconfirmedPastItsStart: cancelled as never confirmed and refunded; a payment never refunded here left
+     * for a person), and the event just made goes, unless the booking was confirmed meanwhile (another run of this
+     * payment, whose event it is). Should Google fail to remove it, this fails and its redelivery removes it.
+     */
+    private boolean begunWhileItsEventWasMade(Booking booking, Booking payment, String eventId, Instant now,
+                                              String heldStatus) {
+        log.warn("Booking {}: its start passed while its calendar event was being made: not confirmed", booking.id());
+        if (heldStatus != null) {
+            return leftForAPersonAsBegun(booking, payment, heldStatus, now, true);
+        }
+        refundUnconfirmedPastItsStart(booking.id(), now); // which removes the event of a booking it cancelled
+        Booking current = bookings.find(booking.id()).orElseThrow();
+        if (current.status() != BookingStatus.CONFIRMED && !cancelledUnconfirmed(current, payment)) {
+            removeEvent(current, eventId); // refunded at the provider meanwhile, say
+        }
+        return true;
+    }
+
+    /**
+     * A payment never refunded here whose booking's appointment had begun: left for a person, and the booking's event
+     * removed should one have been made ({@code eventMayBeMade}: by this run, or by an earlier one of this payment)
+     * while the booking is not confirmed. The reason is recorded first: should Google fail, the event is redelivered,
+     * and its next run, finding the booking paid by this payment, removes the event.
+     */
+    private boolean leftForAPersonAsBegun(Booking booking, Booking payment, String heldStatus, Instant now,
+                                          boolean eventMayBeMade) {
+        leftForAPerson(booking, payment, heldStatus, "the appointment had begun", now);
+        if (eventMayBeMade && bookings.find(booking.id()).map(b -> b.status() != BookingStatus.CONFIRMED)
+                .orElse(false)) {
+            removeEvent(booking, eventIdFor(booking.id()));
+        }
+        return true;
+    }
+
+    /** A booking paid by this payment, waiting for its confirmation. */
+    private static boolean waitsForItsConfirmation(Booking booking, Booking payment) {
+        return booking.status() == BookingStatus.PENDING_PAYMENT && booking.paid()
+                && Objects.equals(booking.paymentReference(), payment.paymentReference());
     }
 
     /** A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why. */
@@ -1092,12 +1147,7 @@ public class BookingSaga {
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(booking.durationMinutes());
         Instant now = now();
-        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
-            Duration cutOff = payments.refundCutOff();
-            throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
-                    ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
-                    + "starts " + Rfc3339.format(booking.start()));
-        }
+        movableAt(booking, now);
         if (!slots.isCandidate(start.toInstant(), duration, now)) {
             throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
         }
@@ -1119,6 +1169,8 @@ public class BookingSaga {
         // FreeBusy: EventChangeTimeout bounds the marker's age by the move's two Google calls only, and a marker dated
         // from before FreeBusy would let a cancel or another move take it over while this one's PATCH still runs
         Instant begun = now();
+        // the cut-off too is judged again at that time: FreeBusy (with its retries) may have taken the booking past it
+        movableAt(booking, begun);
         Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
@@ -1131,6 +1183,16 @@ public class BookingSaga {
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /** A booking can be moved until the refund cut-off before its start: 409 from then on. */
+    private void movableAt(Booking booking, Instant now) {
+        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
+            Duration cutOff = payments.refundCutOff();
+            throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
+                    ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
+                    + "starts " + Rfc3339.format(booking.start()));
+        }
     }
 
     /** Moves the booking's event, then the booking under the slot lock; the event back should that fail. */

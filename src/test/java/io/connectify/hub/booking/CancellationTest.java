@@ -161,6 +161,35 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
+    void aBookingWhoseRefundCutOffPassesWhileItsNewSlotIsCheckedIsNotMoved() throws Exception {
+        String id = confirmedStripeBooking(START);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+        HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response response;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+            // asked before the cut-off; FreeBusy (its retries may take minutes) answers only once it has passed
+            freeBusy.awaitArrival();
+            clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; the cut-off is 24 h
+            freeBusy.release();
+            response = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            freeBusy.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(response.status()).as(response.body()).isEqualTo(409);
+        assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(response.json().get("detail").asText()).contains("24 hours before its start");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).doesNotContain("rescheduled");
+    }
+
+    @Test
     void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);

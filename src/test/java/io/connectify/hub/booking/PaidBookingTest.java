@@ -665,6 +665,32 @@ class PaidBookingTest extends Webhooks {
                 .query(String.class).list()).containsExactly("ok");
     }
 
+    @Test
+    void aPaymentWhoseStartPassesWhileItsCalendarEventIsMadeIsRefundedNotConfirmedAndTheEventRemoved() {
+        String id = pendingBooking(START, "stripe");
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                BookingSaga.eventIdFor(id), "x", START, START))));
+        google.holdInserts();
+        assertThat(signedStripeWebhook(event("evt_insert_past_start", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_insert_past_start"))).status()).isEqualTo(200);
+        // Google has the insert (its retries may take minutes) and answers only once the appointment has begun
+        await().atMost(Duration.ofSeconds(10)).until(() -> google.heldInserts() > 0);
+        clock.set(java.time.OffsetDateTime.parse(START).toInstant().plusSeconds(1));
+
+        google.releaseInserts();
+
+        // as a payment whose confirmation comes only after its start: cancelled as never confirmed, refunded in full
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled before its confirmation: refunded");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
     /** The booking paid by Stripe while Google refuses its event: the payment recorded, the event a dead letter. */
     private JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));

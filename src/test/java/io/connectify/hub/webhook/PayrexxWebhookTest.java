@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.payrexx.PayrexxEvents;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -344,7 +345,7 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
-    void aDisputedPaymentWhoseStartPassesWhileItsSlotIsCheckedIsNeverRefunded() throws Exception {
+    void aDisputedPaymentWhoseStartPassesWhileItsSlotIsCheckedIsLeftForAPersonNeverRefunded() throws Exception {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         clock.advance(Duration.ofMinutes(16));
@@ -367,10 +368,42 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
         // refunded, it would be paid back twice: the refund and the chargeback
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4758/refund")));
-        // decided on the instant it was handled from, before its start, as any payment is
+        // confirmed, its customer would be told of an appointment that has begun: left for a person, as one handled
+        // after its start is (its payment recorded, its slot held again; no event made)
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(booking.get("statusReason").asText()).isEqualTo(DISPUTE);
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
+        assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4758 arrived disputed and was "
+                + "neither confirmed nor refunded (the appointment had begun): settle it by hand");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aDisputedPaymentWhoseStartPassesWhileItsEventIsMadeIsLeftForAPersonAndTheEventRemoved() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4770, "disputed", id);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        google.holdInserts();
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4770, "confirmed", id)).status())
+                .isEqualTo(200);
+        // Google has the insert (its retries may take minutes) and answers only once the appointment has begun
+        await().atMost(Duration.ofSeconds(10)).until(() -> google.heldInserts() > 0);
+        clock.set(java.time.OffsetDateTime.parse(START).toInstant().plusSeconds(1));
+        google.releaseInserts();
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4770 arrived disputed and was "
+                + "neither confirmed nor refunded (the appointment had begun): settle it by hand");
+        // the event just made goes; refunded, the payment would be paid back twice (the refund and the chargeback)
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/refund")));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         assertThat(deadLetters()).isEmpty();
     }
 

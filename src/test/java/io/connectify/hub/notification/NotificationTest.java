@@ -271,29 +271,42 @@ class NotificationTest extends Webhooks {
             notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         });
         String sid = "SM" + "a".repeat(32);
-        Map<String, String> delivered = callback(sid, "delivered");
+        Map<String, String> undelivered = callback(sid, "undelivered");
+        undelivered.put("ErrorCode", "30005");
 
         // the notification's row held by another transaction for longer than the lock timeout: the database cannot
         // record the status, as while it is down. Twilio does not send a status callback again: it must get its
         // 200 all the same (it got 409 after the lock timeout, and the status was lost)
         whileRowsAreHeld("SELECT id FROM notification WHERE provider_reference = :sid FOR UPDATE",
                 Map.of("sid", sid), () -> {
-                    var response = statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered));
+                    var request = request("/webhooks/twilio/status")
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .header("X-Twilio-Signature", NotificationFakes.signature(CALLBACK, undelivered))
+                            .header("X-Correlation-Id", "tw-status-1");
+                    var response = send(request.POST(HttpRequest.BodyPublishers.ofString(formBody(undelivered))), null);
                     assertThat(response.status()).as(response.body()).isEqualTo(200);
-                    // the recorder's tries fail on the held row: a dead letter of a passing failure
+                    // the recorder's tries fail on the held row: a dead letter of a passing failure, with the
+                    // headers the recorder reads carried through the queue, and the correlation id
                     JsonNode letter = awaitDeadLetter("twilio");
                     assertThat(letter.get("routeId").asText()).isEqualTo(RECORDER);
                     assertThat(letter.get("sourceQueue").asText()).isEqualTo("twilio-status");
                     assertThat(letter.has("retryAt")).as("replayed on its own").isTrue();
+                    JsonNode headers = letter.get("headers");
+                    assertThat(headers.get("MessageSid").asText()).isEqualTo(sid);
+                    assertThat(headers.get("MessageStatus").asText()).isEqualTo("undelivered");
+                    assertThat(headers.get("ErrorCode").asText()).isEqualTo("30005");
+                    assertThat(headers.get("breadcrumbId").asText()).isEqualTo("tw-status-1");
                     return response;
                 });
-        assertThat(smsStatus(id)).isNotEqualTo("delivered");
+        assertThat(smsStatus(id)).isNotEqualTo("undelivered");
 
         // the database back: the dead letter's automatic replay records the status
         clock.advance(Duration.ofMinutes(1));
         assertThat(camel.createProducerTemplate().requestBody("direct:ops-dead-letter-auto-replay", null,
                 Integer.class)).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsStatus(id)).isEqualTo("delivered"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsStatus(id)).isEqualTo("undelivered"));
+        assertThat(jdbc.sql("SELECT error_code FROM notification WHERE provider_reference = :sid").param("sid", sid)
+                .query(String.class).single()).isEqualTo("30005");
     }
 
     @Test
@@ -405,13 +418,17 @@ class NotificationTest extends Webhooks {
     }
 
     private Response statusCallback(Map<String, String> params, String signature) {
-        String body = params.entrySet().stream().map(e -> e.getKey() + "="
-                + java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        String body = formBody(params);
         var request = request("/webhooks/twilio/status").header("Content-Type", "application/x-www-form-urlencoded");
         if (signature != null) {
             request.header("X-Twilio-Signature", signature);
         }
         return send(request.POST(HttpRequest.BodyPublishers.ofString(body)), null);
+    }
+
+    private static String formBody(Map<String, String> params) {
+        return params.entrySet().stream().map(e -> e.getKey() + "="
+                + java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
     }
 
     private static Map<String, String> form(String body) {

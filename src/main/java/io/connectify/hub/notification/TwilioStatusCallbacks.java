@@ -17,7 +17,9 @@ import org.springframework.stereotype.Component;
 /**
  * Verifies Twilio's {@code X-Twilio-Signature} with twilio-java's {@link RequestValidator} over the callback URL as
  * Twilio called it (the configured public URL, not what a proxy hands the hub) and every POST parameter received.
- * Then it keeps MessageSid, MessageStatus and ErrorCode, keyed for deduplication.
+ * Then it keeps MessageSid, MessageStatus and ErrorCode (JMS-legal header names: they travel through the queue to
+ * the recorder), keyed for deduplication and grouped by message, so a message's callbacks are recorded in the order
+ * they came.
  */
 @Component("twilioStatusCallbacks")
 public class TwilioStatusCallbacks {
@@ -55,6 +57,9 @@ public class TwilioStatusCallbacks {
         message.setHeader("MessageSid", sid);
         message.setHeader("MessageStatus", status);
         message.setHeader("ErrorCode", params.get("ErrorCode"));
+        message.setHeader(WebhookHeaders.ORDER_GROUP, "twilio:" + sid);
+        // what a dead letter of it shows (both checked above); the recorder reads the headers
+        message.setBody("{\"messageSid\":\"" + sid + "\",\"messageStatus\":\"" + status + "\"}");
     }
 
     private static String decode(Object value) {

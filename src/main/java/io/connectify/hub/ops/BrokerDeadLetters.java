@@ -40,10 +40,11 @@ public class BrokerDeadLetters {
     public BrokerDeadLetters(ConnectionFactory connections, BrokerQueueDepth depths,
                              @Value("${connectify.queues.stripe-events}") String stripe,
                              @Value("${connectify.queues.payrexx-events}") String payrexx,
+                             @Value("${connectify.queues.twilio-status}") String twilioStatus,
                              @Value("${connectify.notifications.queue}") String notifications) {
         this.connections = connections;
         this.depths = depths;
-        this.queues = List.of(stripe, payrexx, notifications);
+        this.queues = List.of(stripe, payrexx, twilioStatus, notifications);
     }
 
     /** Dead-lettered messages of each of the hub's queues. */

@@ -38,13 +38,14 @@ public class HubMetrics implements MeterBinder {
                       BrokerQueueDepth depths,
                       @Value("${connectify.queues.stripe-events}") String stripe,
                       @Value("${connectify.queues.payrexx-events}") String payrexx,
+                      @Value("${connectify.queues.twilio-status}") String twilioStatus,
                       @Value("${connectify.notifications.queue}") String notifications) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.replayOverdueAfter = deadLetters.autoReplay().overdueAfter();
         this.bookings = bookings;
         this.depths = depths;
-        this.queues = List.of(stripe, payrexx, notifications, "DLQ");
+        this.queues = List.of(stripe, payrexx, twilioStatus, notifications, "DLQ");
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,6 +31,7 @@ import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +45,8 @@ class NotificationTest extends Webhooks {
     private static final String CALLBACK = NotificationFakes.PUBLIC_BASE_URL + "/webhooks/twilio/status";
 
     private static final String NOTIFICATIONS = "notifications";
+    /** The route that records the queued status callbacks. */
+    private static final String RECORDER = "twilio-status-record";
 
     @Autowired
     MeterRegistry meters;
@@ -214,10 +218,13 @@ class NotificationTest extends Webhooks {
         Map<String, String> delivered = callback(sid, "delivered");
         Map<String, String> undelivered = callback(sid, "undelivered");
         undelivered.put("ErrorCode", "30003");
+        NotifyBuilder recorded = new NotifyBuilder(camel).fromRoute(RECORDER).whenDone(3).create();
         assertThat(statusCallback(undelivered, NotificationFakes.signature(CALLBACK, undelivered)).status()).isEqualTo(200);
         // a late "delivered" never moves a final status back
         assertThat(statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered)).status()).isEqualTo(200);
         assertThat(statusCallback(undelivered, NotificationFakes.signature(CALLBACK, undelivered)).status()).isEqualTo(200);
+        // recorded from the queue, in the order they came (one message's callbacks are one message group)
+        assertThat(recorded.matches(15, TimeUnit.SECONDS)).isTrue();
 
         var sms = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications").findValues("channel");
         JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
@@ -235,6 +242,10 @@ class NotificationTest extends Webhooks {
         String early = "SM" + "c".repeat(32);
         Map<String, String> delivered = callback(early, "delivered");
         assertThat(statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered)).status()).isEqualTo(200);
+        // recorded from the queue: parked until the SID is known
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM notification_callback WHERE provider_reference = :sid").param("sid", early)
+                .query(Integer.class).single() == 1);
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(201)
                 .withHeader("Content-Type", "application/json").withBody(NotificationFakes.message(early))));
 
@@ -249,6 +260,87 @@ class NotificationTest extends Webhooks {
         // its email awaited too, so it does not arrive at the fakes during the next test
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+    }
+
+    @Test
+    void aStatusCallbackIsAcknowledgedWhileTheDatabaseCannotRecordItAndRecordedOnceItCan() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        String sid = "SM" + "a".repeat(32);
+        Map<String, String> undelivered = callback(sid, "undelivered");
+        undelivered.put("ErrorCode", "30005");
+
+        // the notification's row held by another transaction for longer than the lock timeout: the database cannot
+        // record the status, as while it is down. Twilio does not send a status callback again: it must get its
+        // 200 all the same (it got 409 after the lock timeout, and the status was lost)
+        whileRowsAreHeld("SELECT id FROM notification WHERE provider_reference = :sid FOR UPDATE",
+                Map.of("sid", sid), () -> {
+                    var request = request("/webhooks/twilio/status")
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .header("X-Twilio-Signature", NotificationFakes.signature(CALLBACK, undelivered))
+                            .header("X-Correlation-Id", "tw-status-1");
+                    var response = send(request.POST(HttpRequest.BodyPublishers.ofString(formBody(undelivered))), null);
+                    assertThat(response.status()).as(response.body()).isEqualTo(200);
+                    // the recorder's tries fail on the held row: a dead letter of a passing failure, with the
+                    // headers the recorder reads carried through the queue, and the correlation id
+                    JsonNode letter = awaitDeadLetter("twilio");
+                    assertThat(letter.get("routeId").asText()).isEqualTo(RECORDER);
+                    assertThat(letter.get("sourceQueue").asText()).isEqualTo("twilio-status");
+                    assertThat(letter.has("retryAt")).as("replayed on its own").isTrue();
+                    JsonNode headers = letter.get("headers");
+                    assertThat(headers.get("MessageSid").asText()).isEqualTo(sid);
+                    assertThat(headers.get("MessageStatus").asText()).isEqualTo("undelivered");
+                    assertThat(headers.get("ErrorCode").asText()).isEqualTo("30005");
+                    assertThat(headers.get("breadcrumbId").asText()).isEqualTo("tw-status-1");
+                    return response;
+                });
+        assertThat(smsStatus(id)).isNotEqualTo("undelivered");
+
+        // the database back: the dead letter's automatic replay records the status
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(camel.createProducerTemplate().requestBody("direct:ops-dead-letter-auto-replay", null,
+                Integer.class)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsStatus(id)).isEqualTo("undelivered"));
+        assertThat(jdbc.sql("SELECT error_code FROM notification WHERE provider_reference = :sid").param("sid", sid)
+                .query(String.class).single()).isEqualTo("30005");
+    }
+
+    @Test
+    void aRepeatedStatusCallbackIsRecordedOnceAndCountedAsADuplicate() {
+        confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        String sid = "SM" + "a".repeat(32);
+        Map<String, String> failed = callback(sid, "failed");
+        failed.put("ErrorCode", "30008");
+        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "failed").count();
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "twilio").count();
+        NotifyBuilder recorded = new NotifyBuilder(camel).fromRoute(RECORDER).whenDone(2).create();
+
+        assertThat(statusCallback(failed, NotificationFakes.signature(CALLBACK, failed)).status()).isEqualTo(200);
+        assertThat(statusCallback(failed, NotificationFakes.signature(CALLBACK, failed)).status()).isEqualTo(200);
+
+        assertThat(recorded.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "twilio").count() - duplicatesBefore)
+                .isEqualTo(1);
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "failed").count()
+                - failedBefore).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key")
+                .param("key", "twilio:" + sid + ":failed").query(Integer.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT status || ' ' || error_code FROM notification WHERE provider_reference = :sid")
+                .param("sid", sid).query(String.class).single()).isEqualTo("failed 30008");
+    }
+
+    private String smsStatus(String bookingId) {
+        JsonNode notifications = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
+        return java.util.stream.StreamSupport.stream(notifications.spliterator(), false)
+                .filter(n -> n.get("channel").asText().equals("SMS")).findFirst().orElseThrow().get("status").asText();
     }
 
     @Test
@@ -326,13 +418,17 @@ class NotificationTest extends Webhooks {
     }
 
     private Response statusCallback(Map<String, String> params, String signature) {
-        String body = params.entrySet().stream().map(e -> e.getKey() + "="
-                + java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        String body = formBody(params);
         var request = request("/webhooks/twilio/status").header("Content-Type", "application/x-www-form-urlencoded");
         if (signature != null) {
             request.header("X-Twilio-Signature", signature);
         }
         return send(request.POST(HttpRequest.BodyPublishers.ofString(body)), null);
+    }
+
+    private static String formBody(Map<String, String> params) {
+        return params.entrySet().stream().map(e -> e.getKey() + "="
+                + java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
     }
 
     private static Map<String, String> form(String body) {

@@ -24,9 +24,9 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 @HubTest
 class QueueConsumerThreadsTest extends HubTestBase {
 
-    /** Stripe and Payrexx events, then the notifications' consumer. */
+    /** Stripe and Payrexx events and Twilio's delivery statuses, then the notifications' consumer. */
     private static final List<String> CONSUMER_ROUTES = List.of("stripe-event-dispatch", "payrexx-event-dispatch",
-            "notification-send");
+            "twilio-status-record", "notification-send");
 
     @Value("${connectify.queues.concurrent-consumers}")
     int consumersPerQueue;
@@ -55,12 +55,12 @@ class QueueConsumerThreadsTest extends HubTestBase {
                 camel.getRouteController().stopRoute(route);
                 camel.getRouteController().startRoute(route);
             }
-            await().atMost(Duration.ofSeconds(20)).until(() -> consumers.size() >= 2 * consumersPerQueue + 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> consumers.size() >= 3 * consumersPerQueue + 1);
         } finally {
             queueConsumerExecutor.setTaskDecorator(null);
         }
 
-        assertThat(consumers).hasSize(2 * consumersPerQueue + 1).allSatisfy(thread -> {
+        assertThat(consumers).hasSize(3 * consumersPerQueue + 1).allSatisfy(thread -> {
             assertThat(thread.getName()).startsWith("queue-consumer-");
             assertThat(thread.getPriority()).isEqualTo(priority);
         });

@@ -393,7 +393,7 @@ public class BookingSaga {
                     booking.amount(), booking.status());
             return false;
         }
-        String reason = RETURNED_UNCONFIRMED + provider + " (" + status + ") before the hub confirmed it";
+        String reason = returnedUnconfirmedReason(provider, status);
         boolean made = !REFUND_UNDER_WAY.equals(status);
         Instant now = now();
         boolean changed;
@@ -436,6 +436,20 @@ public class BookingSaga {
             removeEvent(booking, eventIdFor(booking.id()));
         }
         return true;
+    }
+
+    /** The status reason {@link #paymentReturnedUnconfirmed} gives a booking whose payment the provider shows so. */
+    private static String returnedUnconfirmedReason(String provider, String status) {
+        return RETURNED_UNCONFIRMED + provider + " (" + status + ") before the hub confirmed it";
+    }
+
+    /**
+     * The status reason of a REFUNDED booking whose refund is only under way at {@code provider} (Payrexx's
+     * refund_pending): its customer is told once a later status says it is made (the refund watch, when that
+     * delivery is lost).
+     */
+    public static String refundUnderWayReason(String provider) {
+        return returnedUnconfirmedReason(provider, REFUND_UNDER_WAY);
     }
 
     /** A booking made REFUNDED by {@link #paymentReturnedUnconfirmed}, by this payment. */

@@ -217,6 +217,32 @@ public class BookingRepository {
                 .query(Integer.class).single();
     }
 
+    /**
+     * REFUNDED bookings of {@code provider} whose status reason is {@code reason} (a refund under way at the provider,
+     * BookingSaga#refundUnderWayReason) since at or before {@code before}, longest waiting first.
+     */
+    public List<Booking> awaitingProviderRefund(String provider, String reason, Instant before, int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE status = 'REFUNDED' AND provider = :provider "
+                        + "AND status_reason = :reason AND updated_at <= :before ORDER BY updated_at, id LIMIT :limit")
+                .param("provider", provider).param("reason", reason).param("before", utc(before))
+                .param("limit", limit).query(this::map).list();
+    }
+
+    /** How many such bookings wait, however long, and since when the longest (empty: none waits); for the gauges. */
+    public Awaiting countAwaitingProviderRefund(String provider, String reason) {
+        return jdbc.sql("SELECT COUNT(*) AS waiting, MIN(updated_at) AS since FROM booking WHERE status = 'REFUNDED' "
+                        + "AND provider = :provider AND status_reason = :reason")
+                .param("provider", provider).param("reason", reason)
+                .query((rs, row) -> {
+                    OffsetDateTime since = rs.getObject("since", OffsetDateTime.class);
+                    return new Awaiting(rs.getInt("waiting"), since == null ? null : since.toInstant());
+                }).single();
+    }
+
+    /** How many bookings wait for their refund at the provider, and since when the longest of them (null: none). */
+    public record Awaiting(int count, Instant since) {
+    }
+
     /** PENDING_PAYMENT -> CONFIRMED with the calendar event and the payment that paid it. */
     public boolean confirm(String id, String eventId, String provider, String paymentReference, long paidAmount,
                            Instant now) {

@@ -25,6 +25,7 @@ import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
@@ -447,7 +448,7 @@ public class BookingSaga {
                     booking.amount(), booking.status());
             return false;
         }
-        String reason = RETURNED_UNCONFIRMED + provider + " (" + status + ") before the hub confirmed it";
+        String reason = returnedUnconfirmedReason(provider, status);
         boolean made = !REFUND_UNDER_WAY.equals(status);
         Instant now = now();
         boolean changed;
@@ -490,6 +491,20 @@ public class BookingSaga {
             removeEvent(booking, eventIdFor(booking.id()));
         }
         return true;
+    }
+
+    /** The status reason {@link #paymentReturnedUnconfirmed} gives a booking whose payment the provider shows so. */
+    private static String returnedUnconfirmedReason(String provider, String status) {
+        return RETURNED_UNCONFIRMED + provider + " (" + status + ") before the hub confirmed it";
+    }
+
+    /**
+     * The status reason of a REFUNDED booking whose refund is only under way at {@code provider} (Payrexx's
+     * refund_pending): its customer is told once a later status says it is made (the refund watch, when that
+     * delivery is lost).
+     */
+    public static String refundUnderWayReason(String provider) {
+        return returnedUnconfirmedReason(provider, REFUND_UNDER_WAY);
     }
 
     /** A booking made REFUNDED by {@link #paymentReturnedUnconfirmed}, by this payment. */
@@ -614,7 +629,13 @@ public class BookingSaga {
      * The refund is the booking's only when it is the one the hub made: where the hub knows its refund's id (stored
      * from the provider's answer), a refund of the same payment with another id (made by hand in the Stripe
      * dashboard) leaves the booking as it is, logged and counted apart (connectify_refunds_failed_foreign_total).
-     * Where it knows none (the answer lost, a refund made before V17), the payment decides, as before.
+     * Where it knows none (the answer lost, a refund made before V17), the refund's metadata decides: every refund
+     * the hub makes carries its mark ({@code connectify=booking} and the {@code bookingId}, PaymentCommands), and one
+     * without it, or marked for another booking or made through the payments API, is not the booking's refund: left
+     * as it is, counted apart, as above. So is an unmarked refund of a payment no booking has. A residual case: a
+     * refund the hub made before it marked its refunds and whose answer was lost carries no mark, and its failure is
+     * taken for a foreign one (the booking stays REFUNDED, logged as a WARN naming the booking, counted as foreign):
+     * check such failures at Stripe (README, Failures).
      * False when the booking says this failure already: Stripe reports one failure in several events
      * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
      */
@@ -622,13 +643,15 @@ public class BookingSaga {
                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
                              @Header(WebhookHeaders.REFUND_REFERENCE) String refund,
                              @Header(WebhookHeaders.PAYMENT_ERROR) String failureReason,
-                             @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
+                             @Header(WebhookHeaders.PAYMENT_STATUS) String status,
+                             @Header(WebhookHeaders.REFUND_MARK) String mark,
+                             @Header(WebhookHeaders.BOOKING_ID) String markedFor) {
         // Stripe gives a failed refund its failure_reason; a canceled one may have none, its status says it
         String reason = failureReason != null ? failureReason : status;
         String why = refundFailedReason(reason);
         String bookingId = bookingPaidBy(provider, null, payment);
-        RefundOutcome outcome = bookingId == null ? RefundOutcome.NOT_REFUNDED
-                : refundNoLongerMade(bookingId, refund, why);
+        RefundOutcome outcome = bookingId != null ? refundNoLongerMade(bookingId, refund, mark, markedFor, why)
+                : mark == null || mark.isBlank() ? RefundOutcome.UNMARKED : RefundOutcome.NOT_REFUNDED;
         switch (outcome) {
             case FAILED -> {
                 log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
@@ -643,6 +666,16 @@ public class BookingSaga {
                 log.warn("A refund {} of {} payment {} failed ({}), which the hub did not make (its own refund of "
                         + "booking {} is another): the booking is left as it is; whoever made that refund pays the "
                         + "customer back another way", refund, provider, payment, reason, bookingId);
+                metrics.foreignRefundFailed(provider);
+                return true;
+            }
+            case UNMARKED -> {
+                log.warn("A refund {} of {} payment {} failed ({}) which carries no mark of the hub (made by hand in "
+                        + "the dashboard{}): {}; whoever made that refund pays the customer back another way. Only a "
+                        + "refund the hub made before it marked its refunds and whose answer was lost looks the same: "
+                        + "check it at the provider", refund, provider, payment, reason,
+                        bookingId == null ? "" : ", and the hub knows no id of its own refund of booking " + bookingId,
+                        bookingId == null ? "no booking has that payment" : "the booking is left as it is");
                 metrics.foreignRefundFailed(provider);
                 return true;
             }
@@ -663,6 +696,8 @@ public class BookingSaga {
         FAILED_ALREADY,
         /** A refund of its payment, but not the one the hub made. */
         NOT_ITS_REFUND,
+        /** A refund without the hub's mark where the hub knows no id of its own refund: not the hub's, as far as it can tell. */
+        UNMARKED,
         /** The booking has no refund of that payment (not refunded, nor waiting for it). */
         NOT_REFUNDED
     }
@@ -670,14 +705,27 @@ public class BookingSaga {
     /**
      * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why} and its customer's
      * refund-failed notice queued in the same transaction, unless the hub knows its refund by an id other than
-     * {@code refund}. Under the booking's row lock: a refund of it being made
+     * {@code refund}, or knows no id and the refund is not marked as the hub's for this booking ({@code mark},
+     * {@code markedFor}: its metadata). Under the booking's row lock: a refund of it being made
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
-    private RefundOutcome refundNoLongerMade(String bookingId, String refund, String why) {
+    private RefundOutcome refundNoLongerMade(String bookingId, String refund, String mark, String markedFor,
+                                             String why) {
         RefundOutcome[] outcome = {RefundOutcome.NOT_REFUNDED};
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
             String made = bookings.refundReference(bookingId).orElse(null);
             if (made != null && refund != null && !refund.isBlank() && !made.equals(refund)) {
+                outcome[0] = RefundOutcome.NOT_ITS_REFUND;
+                return;
+            }
+            if (made == null && (mark == null || mark.isBlank())) {
+                // no id of its own, and no mark: a refund made by hand (or, residual, by the hub before it marked
+                // its refunds, its answer lost)
+                outcome[0] = RefundOutcome.UNMARKED;
+                return;
+            }
+            if (made == null && !(StripeCommands.BY_BOOKING.equals(mark) && bookingId.equals(markedFor))) {
+                // the hub's, but not this booking's refund (one through the payments API, say)
                 outcome[0] = RefundOutcome.NOT_ITS_REFUND;
                 return;
             }

@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -9,6 +10,8 @@ import java.util.function.IntSupplier;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.payment.payrexx.PayrexxConfig;
+import io.connectify.hub.payment.payrexx.PayrexxRefundWatch;
 import io.connectify.hub.webhook.WebhookMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,6 +61,14 @@ public class HubMetrics implements MeterBinder {
                         () -> orNaN(() -> bookings.countPendingRefunds(BookingSaga.REFUND_PENDING)))
                 .description("Paid bookings cancelled whose refund failed and waits")
                 .register(registry);
+        // Payrexx refunds under way (refund_pending) whose booking waits for the delivery of a later status; how many,
+        // and how long the longest has waited (0: none), which the alert RefundAwaitingProvider watches
+        Gauge.builder("connectify.refunds.awaiting.provider", () -> orNaN(() -> awaiting().count()))
+                .description("Bookings refunded at the provider whose refund is still under way there")
+                .tag("provider", PayrexxConfig.PROVIDER).register(registry);
+        Gauge.builder("connectify.refunds.awaiting.provider.oldest", this::longestAwaitingSeconds)
+                .description("How long the longest waiting refund under way at the provider has waited")
+                .baseUnit("seconds").tag("provider", PayrexxConfig.PROVIDER).register(registry);
         // those of a passing failure are replayed on their own (retry_at); the others wait for an operator
         Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "
                         + "WHERE status = :s AND retry_at IS NOT NULL", "STORED"))
@@ -106,6 +117,19 @@ public class HubMetrics implements MeterBinder {
             Gauge.builder("connectify.queue.depth", () -> depths.lastKnownCount(queue))
                     .description("Messages waiting in a queue of the broker").tag("queue", queue)
                     .register(registry);
+        }
+    }
+
+    private BookingRepository.Awaiting awaiting() {
+        return bookings.countAwaitingProviderRefund(PayrexxConfig.PROVIDER, PayrexxRefundWatch.reason());
+    }
+
+    private double longestAwaitingSeconds() {
+        try {
+            Instant since = awaiting().since();
+            return since == null ? 0 : Math.max(0, Duration.between(since, clock.instant()).toSeconds());
+        } catch (RuntimeException databaseDown) {
+            return Double.NaN;
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundResult;
@@ -68,11 +69,14 @@ public class PaymentCommands {
 
     /**
      * A refund of the payment a booking names; {@code amount} null refunds in full. One key per payment: a booking
-     * may see a second payment refunded (paid twice, or after it was cancelled) besides its own.
+     * may see a second payment refunded (paid twice, or after it was cancelled) besides its own. Marked as the hub's,
+     * for this booking (metadata {@code connectify=booking}, {@code bookingId}): its failure is then told from that of
+     * a refund made by hand in the dashboard even when the hub's answer was lost (BookingSaga#refundFailed).
      */
     public RefundCommand stripeRefund(@Body Booking b, @Header("refundAmount") Long amount) {
         return new RefundCommand(b.paymentReference(), amount, "requested_by_customer",
-                IdempotencyKeys.forBooking(b.id(), "refund-" + b.paymentReference()));
+                IdempotencyKeys.forBooking(b.id(), "refund-" + b.paymentReference()),
+                Map.of(StripeCommands.REFUND_MARK, StripeCommands.BY_BOOKING, StripeCommands.REFUND_BOOKING, b.id()));
     }
 
     /**

@@ -20,6 +20,11 @@ public final class WebhookHeaders {
     /** The provider's id of the refund a refund event is about (Stripe's re_...); only on a refund's event. */
     public static final String REFUND_REFERENCE = "refundReference";
     /**
+     * The hub's mark in a refund's metadata (Stripe's metadata {@code connectify}: {@code booking} or {@code api}):
+     * the hub made that refund; absent on a refund made by hand in the dashboard. Only on a refund's event.
+     */
+    public static final String REFUND_MARK = "refundMark";
+    /**
      * The key a Payrexx event is deduplicated on once its transaction is fetched: payrexx:42:disputed, the status the
      * hub acts on, which may be later than the one its webhook claimed ({@link #EVENT_KEY}). Not carried through the
      * queue.

@@ -323,7 +323,8 @@ class PaidBookingTest extends Webhooks {
         String paymentIntent = "pi_" + id.substring(0, 8);
         double failedBefore = refundsFailed();
 
-        assertThat(signedStripeWebhook(event("evt_lost_refund_failed", "refund.updated", refund(paymentIntent,
+        // the hub's refund: marked as made for this booking (metadata connectify=booking, bookingId)
+        assertThat(signedStripeWebhook(event("evt_lost_refund_failed", "refund.updated", hubRefund(id, paymentIntent,
                 "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
 
         String why = "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way";
@@ -396,6 +397,46 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A cancel's refund whose answer was lost (the hub knows no refund id), and a refund of the same payment made by
+     * hand in the Stripe dashboard that fails: it carries no mark of the hub, so the booking stays CANCELLED with its
+     * refund pending (the retry sweep still settles it), its customer is told nothing, and the failure is counted as
+     * foreign, not as the hub's refund failing. Before the hub marked its refunds, the payment decided: the booking
+     * said its refund had failed, the customer was told so, and the alert RefundFailed fired. The hub's own (marked)
+     * refund failing is then acted on as before.
+     */
+    @Test
+    void aFailedRefundMadeByHandIsNotTakenForTheHubsWhoseAnswerWasLost() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        assertThat(jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).optional()).as("the hub knows no id of its refund").isEmpty();
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_by_hand_unmarked", "refund.failed", refund("re_by_hand",
+                paymentIntent, "failed", "expired_or_canceled_card", "{}"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(meters.counter(
+                "connectify.refunds.failed.foreign", "provider", "stripe").count()).isEqualTo(foreignBefore + 1));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled: refund pending");
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        assertThat(notifications(id, "refund-failed")).isZero();
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+
+        // the hub's own refund failing: marked, acted on as before
+        assertThat(signedStripeWebhook(event("evt_hub_marked_failed", "refund.failed", hubRefund(id, paymentIntent,
+                "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().get("statusReason").asText()).isEqualTo("the refund failed at the provider "
+                + "(expired_or_canceled_card): pay the customer back another way"));
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore + 1);
+    }
+
+    /**
      * Stripe answers a cancel's refund as failed (at once, or the stored answer of a first attempt replayed for the
      * same Idempotency-Key): not refunded. The booking says the refund failed, counted once (Stripe's events of the
      * same failure count nothing again), and the retry sweep does not ask again. The customer is told, once, by SMS
@@ -436,7 +477,7 @@ class PaidBookingTest extends Webhooks {
         double runsBefore = routeRuns("booking-refund-failed");
         // Stripe's event of the same refund's failure
         assertThat(signedStripeWebhook(event("evt_answered_failed", "refund.failed", refund("re_answered",
-                paymentIntent, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+                paymentIntent, "failed", "expired_or_canceled_card", hubMark(id)))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 1);
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
@@ -469,15 +510,24 @@ class PaidBookingTest extends Webhooks {
     }
 
     /** A Refund object as Stripe's refund.* events carry it. */
-    private static String refund(String paymentIntent, String status, String failureReason) {
-        return refund("re_" + paymentIntent, paymentIntent, status, failureReason);
+    /** The hub's refund of a booking's payment as Stripe's refund.* events carry it: marked for the booking. */
+    private static String hubRefund(String bookingId, String paymentIntent, String status, String failureReason) {
+        return refund("re_" + paymentIntent, paymentIntent, status, failureReason, hubMark(bookingId));
     }
 
-    private static String refund(String refundId, String paymentIntent, String status, String failureReason) {
+    /** The metadata of every refund the hub makes of a booking's payment (PaymentCommands#stripeRefund). */
+    private static String hubMark(String bookingId) {
+        return "{\"connectify\":\"booking\",\"bookingId\":\"" + bookingId + "\"}";
+    }
+
+    /** A Refund object as Stripe's refund.* events carry it, with this metadata ({}: a refund made by hand). */
+    private static String refund(String refundId, String paymentIntent, String status, String failureReason,
+                                 String metadata) {
         return """
                 {"id":"%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
-                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
-                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":%s}"""
+                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"",
+                        metadata);
     }
 
     private double refundsFailed() {

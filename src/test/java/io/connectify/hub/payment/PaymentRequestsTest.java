@@ -221,6 +221,9 @@ class PaymentRequestsTest extends Webhooks {
                 .startsWith("refund-");
         assertThat(sent.get(2).getHeader("Idempotency-Key")).startsWith("refund-")
                 .isNotEqualTo(sent.get(0).getHeader("Idempotency-Key"));
+        // marked as the hub's, made through the payments API (no booking's): its events are told from one by hand
+        assertThat(stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(StripeFake.formField("metadata[connectify]", "api")))).hasSize(3);
     }
 
     @ParameterizedTest(name = "Stripe {0} -> {2}")

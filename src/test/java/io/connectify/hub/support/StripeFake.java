@@ -1,5 +1,7 @@
 package io.connectify.hub.support;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -9,11 +11,13 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
+import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.matching.StringValuePattern;
 
 /**
  * A WireMock fake of Stripe's API (form-encoded requests, JSON objects) and a signer of Stripe webhooks written
@@ -48,9 +52,29 @@ public final class StripeFake {
         server.stubFor(post(urlPathMatching("/v1/checkout/sessions/[^/]+/expire")).willReturn(okJson("""
                 {"id":"cs_test_123","object":"checkout.session","status":"expired","payment_status":"unpaid",
                  "amount_total":9000,"currency":"chf","metadata":{}}""")));
-        server.stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(okJson("""
-                {"id":"re_123","object":"refund","amount":9000,"currency":"chf","payment_intent":"pi_123",
-                 "status":"succeeded"}""")));
+        // every refund the hub creates carries its mark (metadata[connectify]; a booking's with metadata[bookingId]):
+        // one without it is refused here, so a test whose refund lost it fails
+        server.stubFor(post(urlPathEqualTo("/v1/refunds")).atPriority(10).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"invalid_request_error","param":"metadata",
+                         "message":"StripeFake: a refund the hub creates carries metadata[connectify]"}}""")));
+        for (var marked : java.util.List.of(
+                post(urlPathEqualTo("/v1/refunds")).withRequestBody(formField("metadata[connectify]", "api")),
+                post(urlPathEqualTo("/v1/refunds")).withRequestBody(formField("metadata[connectify]", "booking"))
+                        .withRequestBody(formField("metadata[bookingId]", "[0-9a-f-]{36}")))) {
+            server.stubFor(marked.willReturn(okJson("""
+                    {"id":"re_123","object":"refund","amount":9000,"currency":"chf","payment_intent":"pi_123",
+                     "status":"succeeded"}""")));
+        }
+    }
+
+    /**
+     * A form-encoded body field {@code name} (bracket notation, as stripe-java writes it unencoded, or percent-encoded)
+     * whose value matches {@code value}.
+     */
+    public static StringValuePattern formField(String name, String value) {
+        String key = Pattern.quote(name).replace("[", "\\E(?:\\[|%5B)\\Q").replace("]", "\\E(?:\\]|%5D)\\Q");
+        return matching("(?s)(?:.*&)?" + key + "=" + value + "(?:&.*)?");
     }
 
     public static String signature(String payload, long timestamp, String secret) {

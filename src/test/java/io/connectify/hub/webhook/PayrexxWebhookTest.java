@@ -28,8 +28,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.TimerRoutes;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
@@ -459,6 +461,97 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
                 .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
         awaitDeadLetter("payrexx"); // the removal is retried from its dead letter
+    }
+
+    /**
+     * A refund under way at Payrexx (refund_pending) whose refunded delivery is lost: the watch (payrexx-refund-watch)
+     * asks Payrexx about it once it has waited longer than connectify.payrexx.refund-watch.age, and handles the
+     * transaction it finds refunded as that delivery would be: the booking says refunded and its customer is told,
+     * once. Without the watch the booking waited for ever, its customer told nothing.
+     */
+    @Test
+    void aRefundUnderWayWhoseRefundedDeliveryIsLostIsFoundByTheWatchAndItsCustomerTold() {
+        String id = refundUnderWay(4770);
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider")).isEqualTo(1);
+
+        // waiting less than the age (1h): Payrexx is not asked
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).isNull();
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/")));
+
+        transactionOf(4770, "refunded", id, 9000); // refunded at Payrexx; its webhook never comes
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider.oldest")).isEqualTo(61 * 60);
+        Exchange run = TimerRoutes.fire(camel, REFUND_WATCH);
+
+        assertThat(run.getException()).isNull();
+        assertThat(run.getMessage().getBody(Integer.class)).as("queued as its delivery").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider")).isZero();
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider.oldest")).isZero();
+
+        // nothing waits any more: the next run asks Payrexx nothing
+        int asked = payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/"))).size();
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getMessage().getBody(Integer.class)).isZero();
+        payrexx.server().verify(asked, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A refund Payrexx still shows under way when the watch asks: nothing is queued, the booking keeps waiting (its
+     * customer told nothing yet), and the gauges say how many wait and for how long (alert RefundAwaitingProvider).
+     * Payrexx not answering only passes the run.
+     */
+    @Test
+    void aRefundStillUnderWayAtPayrexxKeepsWaitingAndIsCounted() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = refundUnderWay(4771);
+        clock.advance(Duration.ofHours(3));
+
+        Exchange run = TimerRoutes.fire(camel, REFUND_WATCH);
+
+        assertThat(run.getException()).isNull();
+        assertThat(run.getMessage().getBody(Integer.class)).isZero();
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4771/")));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refund_pending) before the hub confirmed it");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider")).isEqualTo(1);
+        assertThat(awaitingGauge("connectify.refunds.awaiting.provider.oldest")).isEqualTo(3 * 3600);
+
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4771/")).willReturn(aResponse().withStatus(503)));
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).as("Payrexx down passes the run").isNull();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    private static final String REFUND_WATCH = "payrexx-refund-watch";
+
+    /**
+     * A Payrexx booking REFUNDED by its transaction {@code transaction}, which its confirmed delivery found
+     * refund_pending: its customer is told once the refund is made.
+     */
+    private String refundUnderWay(long transaction) {
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(10))
+                .until(() -> camel.getRouteController().getRouteStatus(REFUND_WATCH).isStarted());
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(transaction, "refund_pending", id, 9000);
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        return id;
+    }
+
+    private double awaitingGauge(String name) {
+        return meters.get(name).tag("provider", "payrexx").gauge().value();
     }
 
     @Test

@@ -302,16 +302,24 @@ class StripeWebhookTest extends Webhooks {
                 .isEqualTo(failedBefore + 1);
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
 
-        // a failed refund of a payment no booking was refunded by changes no booking, but is counted
+        // a failed refund the hub made (marked) of a payment no booking was refunded by (a second payment's) changes
+        // no booking, but is counted
         assertThat(signedStripeWebhook(event("evt_refund_stray", "refund.updated",
-                refund("re_unknown", "pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
+                strayHubRefund(id))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 refundsFailed()).isEqualTo(failedBefore + 2));
         assertThat(status(id)).isEqualTo("CANCELLED");
+        // one without the hub's mark (made by hand in the dashboard) is counted apart, as foreign
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+        assertThat(signedStripeWebhook(event("evt_refund_stray_by_hand", "refund.updated",
+                refund("re_by_hand_stray", "pi_unknown", "failed", "lost_or_stolen_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(meters.counter(
+                "connectify.refunds.failed.foreign", "provider", "stripe").count()).isEqualTo(foreignBefore + 1));
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 2);
 
         // Stripe's redelivery of either is a duplicate: each failed refund is counted (and alerted on) once
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
-        signedStripeWebhook(event("evt_refund_stray", "refund.updated", refund("re_unknown", "pi_unknown", "failed", "lost_or_stolen_card")));
+        signedStripeWebhook(event("evt_refund_stray", "refund.updated", strayHubRefund(id)));
         signedStripeWebhook(event("evt_refund_failed", "refund.updated", refund(payment, "failed", "expired_or_canceled_card")));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
@@ -631,12 +639,25 @@ class StripeWebhookTest extends Webhooks {
         return refund(HUB_REFUND, paymentIntent, status, failureReason);
     }
 
-    /** A Refund object as Stripe's refund.* events carry it. */
+    /** A Refund object as Stripe's refund.* events carry it, without the hub's mark (as one made by hand). */
     private static String refund(String refundId, String paymentIntent, String status, String failureReason) {
+        return refund(refundId, paymentIntent, status, failureReason, "{}");
+    }
+
+    /** The hub's failed refund of a second payment of the booking, one no booking was paid (and refunded) by. */
+    private static String strayHubRefund(String bookingId) {
+        return refund("re_unknown", "pi_unknown", "failed", "lost_or_stolen_card",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + bookingId + "\"}");
+    }
+
+    /** A Refund object as Stripe's refund.* events carry it, with this metadata. */
+    private static String refund(String refundId, String paymentIntent, String status, String failureReason,
+                                 String metadata) {
         return """
                 {"id":"%s","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
-                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":{}}"""
-                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"");
+                 "reason":"requested_by_customer","status":"%s","failure_reason":%s,"metadata":%s}"""
+                .formatted(refundId, paymentIntent, status, failureReason == null ? "null" : "\"" + failureReason + "\"",
+                        metadata);
     }
 
     @Test
@@ -651,6 +672,9 @@ class StripeWebhookTest extends Webhooks {
         awaitStatus(late, "REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_late"))
+                // marked as the hub's, for this booking: its events are told from a refund made by hand
+                .withRequestBody(StripeFake.formField("metadata[connectify]", "booking"))
+                .withRequestBody(StripeFake.formField("metadata[bookingId]", late))
                 .withHeader("Idempotency-Key", equalTo("booking-" + late + "-refund-pi_late")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
     }

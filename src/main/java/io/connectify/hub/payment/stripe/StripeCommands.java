@@ -64,7 +64,19 @@ public final class StripeCommands {
                                          Instant expiresAt, String successUrl, String cancelUrl) {
     }
 
-    public record RefundCommand(String paymentIntent, Long amount, String reason, String idempotencyKey) {
+    /**
+     * The metadata key every refund the hub creates carries ({@code connectify}), so that the refund's events tell it
+     * from one made by hand in the Stripe dashboard even when the hub never learnt its id (its answer lost): its value
+     * says what made it, a booking (with {@link #REFUND_BOOKING}, the booking's id) or a caller of the payments API.
+     */
+    public static final String REFUND_MARK = "connectify";
+    public static final String REFUND_BOOKING = "bookingId";
+    public static final String BY_BOOKING = "booking";
+    public static final String BY_API = "api";
+
+    /** {@code metadata}: set on the refund (the hub's mark, {@link #REFUND_MARK}). */
+    public record RefundCommand(String paymentIntent, Long amount, String reason, String idempotencyKey,
+                                Map<String, String> metadata) {
     }
 
     public record PaymentIntentResult(String id, String status, long amount, String currency, String clientSecret) {

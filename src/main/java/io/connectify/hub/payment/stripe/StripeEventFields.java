@@ -11,7 +11,8 @@ import com.fasterxml.jackson.core.JsonToken;
 /**
  * The fields of a Stripe event the booking saga acts on: the event's id and type, and of its {@code data.object}
  * (a Checkout Session, a Payment Intent, a Refund or a Dispute) the object's kind and id, the booking it names, its
- * status, its amounts, and why its last payment attempt (or the refund) failed or why the payment is disputed. A
+ * status, its amounts, why its last payment attempt (or the refund) failed or why the payment is disputed, and
+ * the hub's mark in its metadata (a refund the hub made). A
  * field that is absent or null is null here.
  * <p>
  * Read in one pass with Jackson's streaming parser, skipping everything else, rather than as a tree of the whole
@@ -21,7 +22,7 @@ import com.fasterxml.jackson.core.JsonToken;
 record StripeEventFields(String id, String type, String objectKind, String objectId, String bookingId,
                          String clientReferenceId, String paymentStatus, String status, String paymentIntent,
                          Long amount, Long amountReceived, Long amountTotal, String errorCode,
-                         String declineCode, String failureReason, String reason) {
+                         String declineCode, String failureReason, String reason, String mark) {
 
     /** The booking the event names: its metadata's bookingId, else its client_reference_id; "" if neither. */
     String booking() {
@@ -31,6 +32,15 @@ record StripeEventFields(String id, String type, String objectKind, String objec
     /** A Checkout Session's payment_status, else the object's status; "" if neither. */
     String paymentState() {
         return requireNonNullElse(paymentStatus, requireNonNullElse(status, ""));
+    }
+
+    /**
+     * What made a Refund, by the hub's mark in its metadata (StripeCommands.REFUND_MARK: {@code booking} or
+     * {@code api}); "" for a refund without it (made by hand in the dashboard, or by the hub before it marked its
+     * refunds) and for another object.
+     */
+    String refundMark() {
+        return "refund".equals(objectKind) ? requireNonNullElse(mark, "") : "";
     }
 
     /** A Refund's id (refund.* and charge.refund.updated events carry the Refund); "" for another object. */
@@ -116,6 +126,8 @@ record StripeEventFields(String id, String type, String objectKind, String objec
             case "metadata" -> eachField(parser, value, (key, keyValue) -> {
                 if (key.equals("bookingId")) {
                     fields.bookingId = text(parser, keyValue);
+                } else if (key.equals(StripeCommands.REFUND_MARK)) {
+                    fields.mark = text(parser, keyValue);
                 } else {
                     parser.skipChildren();
                 }
@@ -181,11 +193,12 @@ record StripeEventFields(String id, String type, String objectKind, String objec
         String declineCode;
         String failureReason;
         String reason;
+        String mark;
 
         StripeEventFields build() {
             return new StripeEventFields(id, type, objectKind, objectId, bookingId, clientReferenceId,
                     paymentStatus, status, paymentIntent, amount, amountReceived, amountTotal, errorCode, declineCode,
-                    failureReason, reason);
+                    failureReason, reason, mark);
         }
     }
 }

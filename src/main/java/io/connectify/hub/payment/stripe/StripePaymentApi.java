@@ -1,5 +1,7 @@
 package io.connectify.hub.payment.stripe;
 
+import java.util.Map;
+
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
@@ -61,6 +63,7 @@ public class StripePaymentApi {
     public RefundCommand refund(@Body String body, @Header("Idempotency-Key") String key,
                                 @Header(ApiKeyFilter.HEADER) String apiKey) {
         RefundRequest r = json.read(body, RefundRequest.class);
-        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.forStripe(key, apiKey, "refund"));
+        return new RefundCommand(r.paymentIntent(), r.amount(), r.reason(), IdempotencyKeys.forStripe(key, apiKey, "refund"),
+                Map.of(StripeCommands.REFUND_MARK, StripeCommands.BY_API));
     }
 }

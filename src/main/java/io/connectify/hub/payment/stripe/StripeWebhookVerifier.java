@@ -89,6 +89,10 @@ public class StripeWebhookVerifier implements Processor {
         if (!refund.isEmpty()) {
             message.setHeader(WebhookHeaders.REFUND_REFERENCE, refund);
         }
+        String mark = event.refundMark();
+        if (!mark.isEmpty()) {
+            message.setHeader(WebhookHeaders.REFUND_MARK, mark);
+        }
         String paymentError = event.paymentError();
         if (!paymentError.isEmpty()) { // only a failed attempt's event has one: no property on the others
             message.setHeader(WebhookHeaders.PAYMENT_ERROR,

@@ -51,6 +51,28 @@ class StripeEventFieldsTest {
     }
 
     @Test
+    void aRefundsMarkIsTheHubsMetadataOnTheRefundOnly() throws IOException {
+        String marked = """
+                {"id":"evt_r1","type":"refund.failed","data":{"object":{"id":"re_1","object":"refund",
+                 "payment_intent":"pi_1","status":"failed","failure_reason":"expired_or_canceled_card",
+                 "metadata":{"connectify":"booking","bookingId":"b-9"}}}}""";
+        String byHand = """
+                {"id":"evt_r2","type":"refund.failed","data":{"object":{"id":"re_2","object":"refund",
+                 "payment_intent":"pi_1","status":"failed","metadata":{}}}}""";
+        String session = """
+                {"id":"evt_s","type":"checkout.session.completed","data":{"object":{"id":"cs_1",
+                 "object":"checkout.session","metadata":{"connectify":"booking","bookingId":"b-9"}}}}""";
+
+        StripeEventFields fields = StripeEventFields.read(json, marked);
+
+        assertThat(fields.refundMark()).isEqualTo("booking");
+        assertThat(fields.booking()).isEqualTo("b-9");
+        assertThat(fields.refundReference()).isEqualTo("re_1");
+        assertThat(StripeEventFields.read(json, byHand).refundMark()).isEmpty();
+        assertThat(StripeEventFields.read(json, session).refundMark()).as("not a refund").isEmpty();
+    }
+
+    @Test
     void aPaymentIntentIsReadByItsOwnFields() throws IOException {
         String event = """
                 {"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_9","object":"payment_intent",

@@ -83,6 +83,11 @@ public class BookingSaga {
     private static final String DISPUTE_LOST = "the payment dispute was lost";
     static final String CANCELLED_DISPUTED = "cancelled while its payment is disputed: not refunded, the dispute decides";
     static final String CANCELLED_DISPUTE_LOST = "cancelled after its payment dispute was lost: nothing to refund";
+    /** How the status reason of a booking cancelled whose pending refund a dispute of its payment stopped begins. */
+    private static final String REFUND_STOPPED = "cancelled, its refund stopped: ";
+    /** The status reason of such a booking once its dispute was lost: the bank has taken the payment back. */
+    static final String REFUND_STOPPED_DISPUTE_LOST = REFUND_STOPPED
+            + "the payment dispute was lost, nothing left to refund";
     /** Payrexx's status of a refund under way, not yet made. */
     private static final String REFUND_UNDER_WAY = "refund_pending";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
@@ -665,6 +670,9 @@ public class BookingSaga {
         String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
+        // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
+        // payment is made (settleCancelled reads it under the booking's row lock)
+        recordDispute(id, payment, DisputeStatus.OPEN);
         if (markConfirmedKeeping(id, why, null)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
@@ -691,8 +699,7 @@ public class BookingSaga {
         if (booking == null || payment == null || payment.isBlank()) {
             return null;
         }
-        String why = "cancelled, its refund stopped: " + DISPUTED + (reason == null ? "" : " (" + reason + ")")
-                + ", the dispute decides";
+        String why = refundStoppedReason(reason);
         String cut = why.length() <= 200 ? why : why.substring(0, 200);
         boolean[] stopped = {false};
         bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current ->
@@ -702,6 +709,64 @@ public class BookingSaga {
                         && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
                                 BookingStatus.CANCELLED, cut, now())));
         return stopped[0] ? cut : null;
+    }
+
+    /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
+    private static String refundStoppedReason(String reason) {
+        return REFUND_STOPPED + DISPUTED + (reason == null ? "" : " (" + reason + ")") + ", the dispute decides";
+    }
+
+    /**
+     * The dispute's state stored on the booking {@code payment} paid, whatever its status; false for any other (one
+     * another payment paid, none), or a state not recorded over the stored one (an opening after its outcome).
+     */
+    private boolean recordDispute(String id, String payment, DisputeStatus status) {
+        Booking booking = known(id);
+        return booking != null && payment != null && !payment.isBlank()
+                && bookings.disputeIs(booking.id(), payment, status, now());
+    }
+
+    /**
+     * A booking CANCELLED whose pending refund a dispute of its payment stopped ({@link #refundStopped}, or
+     * settleCancelled), the dispute now decided, as stored. Won, or the bank's inquiry closed: the payment stands and
+     * the customer cancelled, so the refund is pending again, as the cancellation left it, and made now (should that
+     * fail, by the retry sweep or a repeated cancel), the customer told once it is made. Lost: the bank has taken the
+     * payment back, nothing is left to refund, and its reason says so. Under the booking's row lock.
+     */
+    private void refundAfterDispute(String id, String payment) {
+        Booking booking = known(id);
+        if (booking == null || payment == null || payment.isBlank()) {
+            return;
+        }
+        String[] became = {null};
+        bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+            if (current.status() != BookingStatus.CANCELLED || current.statusReason() == null
+                    || !current.statusReason().startsWith(REFUND_STOPPED)
+                    || !payment.equals(current.paymentReference())) {
+                return;
+            }
+            DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(DisputeStatus.OPEN);
+            String reason = dispute == DisputeStatus.LOST ? REFUND_STOPPED_DISPUTE_LOST
+                    // a confirmed booking keeps its (removed) event's id; one cancelled unconfirmed has none
+                    : dispute.settlesThePayment() ? null
+                    : current.calendarEventId() == null ? CANCELLED_UNCONFIRMED : CANCELLED_CONFIRMED;
+            if (reason != null && !reason.equals(current.statusReason()) && bookings.transition(current.id(),
+                    List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason, now())) {
+                became[0] = reason;
+            }
+        }));
+        if (REFUND_STOPPED_DISPUTE_LOST.equals(became[0])) {
+            log.warn("Booking {}: {} (payment {})", booking.id(), became[0], payment);
+        } else if (became[0] != null) {
+            log.info("Booking {}: its payment's dispute decided, the payment stands: its stopped refund is made "
+                    + "(payment {})", booking.id(), payment);
+            try {
+                settleCancelled(booking.id());
+            } catch (RuntimeException e) {
+                log.warn("Booking {}: its refund failed ({}); the retry sweep makes it", booking.id(),
+                        e.getClass().getSimpleName());
+            }
+        }
     }
 
     /**
@@ -745,12 +810,15 @@ public class BookingSaga {
             default -> "the payment dispute was closed (" + outcome + ")";
         };
         String id = bookingPaidBy(provider, bookingId, payment);
+        // an outcome the hub does not know leaves the stored state as it is (open: nothing refunded)
+        DisputeStatus.closedAs(outcome).ifPresent(closed -> recordDispute(id, payment, closed));
         boolean marked = markConfirmedKeeping(id, why, DISPUTED);
         if ("lost".equals(outcome)) {
             log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         } else {
             log.info("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         }
+        refundAfterDispute(id, payment);
     }
 
     /** The booking a payment event is about: the one it names (Payrexx's transaction), else the one it paid. */
@@ -812,10 +880,19 @@ public class BookingSaga {
      * kept. False for any other booking, or none.
      */
     private boolean markConfirmedKeeping(String id, String why, String replaced) {
-        Booking booking = known(id);
-        if (booking == null || booking.status() != BookingStatus.CONFIRMED) {
+        Booking known = known(id);
+        if (known == null) {
             return false;
         }
+        // read and written under the booking's row lock: a re-check's flag written in between was lost
+        boolean[] marked = {false};
+        bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(booking ->
+                marked[0] = booking.status() == BookingStatus.CONFIRMED
+                        && markConfirmedKeeping(booking, why, replaced)));
+        return marked[0];
+    }
+
+    private boolean markConfirmedKeeping(Booking booking, String why, String replaced) {
         String old = booking.statusReason();
         if (replaced != null && old != null) {
             List<String> kept = new ArrayList<>();
@@ -913,7 +990,7 @@ public class BookingSaga {
                 boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
                 // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
                 // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
-                String disputed = cancelledDisputed(marked.statusReason());
+                String disputed = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null));
                 boolean refund = inTime && marked.paymentReference() != null && disputed == null;
                 boolean cancelled;
                 try {
@@ -947,23 +1024,17 @@ public class BookingSaga {
     }
 
     /**
-     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute: one still
-     * open (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or
-     * one won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated
-     * cancel nor the retry sweep refunds it.
+     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute, from the
+     * dispute's stored state (V19 took that of bookings disputed before it from their status reasons): one still open
+     * (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or one
+     * won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated cancel
+     * nor the retry sweep refunds it.
      */
-    static String cancelledDisputed(String reason) {
-        if (reason != null) {
-            for (String part : reason.split("; ")) {
-                if (part.startsWith(DISPUTED)) {
-                    return CANCELLED_DISPUTED;
-                }
-                if (part.startsWith(DISPUTE_LOST)) {
-                    return CANCELLED_DISPUTE_LOST;
-                }
-            }
+    static String cancelledDisputed(DisputeStatus dispute) {
+        if (dispute == DisputeStatus.OPEN) {
+            return CANCELLED_DISPUTED;
         }
-        return null;
+        return dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : null;
     }
 
     /**
@@ -1012,6 +1083,20 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
+                DisputeStatus dispute = bookings.disputeStatus(bookingId).orElse(null);
+                if (dispute != null && dispute.settlesThePayment()) {
+                    // its payment disputed (or the dispute lost) before this refund: a paid booking cancelled before
+                    // its confirmation, say, whose payment was disputed while that waited. The dispute settles the
+                    // payment: refunded as well, the customer would be paid back twice (or nothing is left)
+                    String why = dispute == DisputeStatus.LOST ? REFUND_STOPPED_DISPUTE_LOST
+                            : refundStoppedReason(null);
+                    if (bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, why,
+                            now())) {
+                        log.warn("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
+                        notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                    }
+                    return;
+                }
                 Object answer = refundAnswer(current, null);
                 String made = PaymentCommands.refundReference(answer);
                 if (made != null) {

@@ -198,8 +198,9 @@ public class BookingSaga {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         } else {
             Booking current = bookings.find(bookingId).orElseThrow();
-            if (cancelledUnconfirmed(current, payment)) {
-                // cancelled while the event was being made: the event just made goes (a failure retries this run)
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+                // cancelled while the event was being made: the event just made goes (a failure retries this run),
+                // the refund made (none where a dispute stopped it)
                 log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
                 settleCancelled(bookingId);
@@ -305,9 +306,10 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
-            if (cancelledUnconfirmed(current, payment)) {
-                // cancelled before its confirmation: the refund finished should the cancellation's have failed, and
-                // an event a first run of this payment made removed (a failure retries this event, then keeps it)
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+                // cancelled before its confirmation: the refund finished should the cancellation's have failed (none
+                // where a dispute stopped it), and an event a first run of this payment made removed (a failure
+                // retries this event, then keeps it)
                 settleCancelled(bookingId);
                 removeEvent(current, eventIdFor(bookingId));
                 return true;
@@ -1044,6 +1046,18 @@ public class BookingSaga {
     private static boolean cancelledUnconfirmed(Booking current, Booking payment) {
         return current.statusReason() != null && UNCONFIRMED_REASONS.contains(current.statusReason()) // Set.of: no null
                 && current.paid()
+                && current.calendarEventId() == null
+                && Objects.equals(current.paymentReference(), payment.paymentReference());
+    }
+
+    /**
+     * A paid booking cancelled before its confirmation whose refund a dispute of that payment stopped: as
+     * {@link #cancelledUnconfirmed}, an event its confirmation made is removed, but nothing is refunded (settleCancelled
+     * refunds only a refund pending) and no cancellation notice is sent.
+     */
+    private static boolean stoppedUnconfirmed(Booking current, Booking payment) {
+        return current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                && current.statusReason().startsWith(REFUND_STOPPED) && current.paid()
                 && current.calendarEventId() == null
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
     }

@@ -459,7 +459,8 @@ class PaidBookingTest extends Webhooks {
     void aPaidBookingWhosePaymentIsDisputedBeforeItsConfirmationIsNotRefundedWhenCancelled() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
-        paidWhileGoogleFails(id, "evt_paid_then_disputed", "pi_paid_then_disputed");
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        JsonNode letter = paidWhileGoogleFails(id, "evt_paid_then_disputed", "pi_paid_then_disputed");
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
         assertThat(signedStripeWebhook(event("evt_disputed_unconfirmed", "charge.dispute.created",
                 dispute("pi_paid_then_disputed", "needs_response"))).status()).isEqualTo(200);
@@ -479,6 +480,17 @@ class PaidBookingTest extends Webhooks {
         await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation-disputed") > 0);
         assertThat(notifications(id, "refund")).isZero();
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // in case an attempt had made it
+
+        // its confirmation replayed later: the event a first attempt may have made removed, no refund, no other notice
+        replay(letter);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "confirmation")).isZero();
     }
 
     /** The payment of a booking CANCELLED with its refund pending disputed: its refund stopped. */

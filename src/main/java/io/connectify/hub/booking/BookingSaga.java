@@ -657,7 +657,9 @@ public class BookingSaga {
     /**
      * A payment the customer disputes with their bank (a chargeback: Stripe's charge.dispute.created, a Payrexx
      * transaction disputed): the provider holds the amount back until the dispute is decided, and only the
-     * consultancy can answer it, with the appointment's evidence, by the provider's deadline. A CONFIRMED booking it
+     * consultancy can answer it, with the appointment's evidence, by the provider's deadline. The dispute's state (open)
+     * is stored on the booking the payment paid, whatever its status, and decides every refund of that payment from
+     * then on (settleCancelled, a cancel). A CONFIRMED booking it
      * paid keeps its status (the appointment may still stand) with the dispute added to its statusReason (a partial
      * refund's note or a re-check's flag kept); one CANCELLED with its refund pending has that refund stopped
      * ({@link #refundStopped}); other bookings are left as they are (a REFUNDED or CANCELLED one's
@@ -799,7 +801,8 @@ public class BookingSaga {
      * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
      * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets
      * the outcome in its statusReason, in place of the dispute (other reasons kept); a lost dispute is logged as an
-     * error.
+     * error. The outcome is stored on the booking the payment paid (an unknown one leaves the dispute open), and a
+     * booking whose refund the dispute stopped has it made after all, or is told lost ({@link #refundAfterDispute}).
      */
     public void paymentDisputeClosed(@Header(WebhookHeaders.PROVIDER) String provider,
                                      @Header(WebhookHeaders.BOOKING_ID) String bookingId,

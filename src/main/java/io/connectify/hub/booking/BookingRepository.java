@@ -401,6 +401,30 @@ public class BookingRepository {
                 .flatMap(reference -> reference);
     }
 
+    /**
+     * The state of the dispute of the payment that paid the booking (V19); empty when none is known (or no booking).
+     */
+    public Optional<DisputeStatus> disputeStatus(String id) {
+        return jdbc.sql("SELECT dispute_status FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(DisputeStatus.ofColumn(rs.getString("dispute_status"))))
+                .optional().flatMap(status -> status);
+    }
+
+    /**
+     * Records the state of a dispute of {@code paymentReference} on the booking that payment paid, whatever its
+     * status; false for a booking it did not pay (another payment's, or none recorded). A dispute opened is recorded
+     * over none, or over an inquiry closed without one (it may be followed by a dispute), never over a decided one
+     * (an opening event delivered after its outcome's); an outcome is recorded over any state.
+     */
+    public boolean disputeIs(String id, String paymentReference, DisputeStatus status, Instant now) {
+        return jdbc.sql("UPDATE booking SET dispute_status = :status, dispute_status_at = :now WHERE id = :id "
+                        + "AND payment_reference = :reference AND paid_amount IS NOT NULL"
+                        + (status == DisputeStatus.OPEN
+                        ? " AND (dispute_status IS NULL OR dispute_status = 'warning_closed')" : ""))
+                .param("id", id).param("reference", paymentReference).param("status", status.column())
+                .param("now", utc(now)).update() == 1;
+    }
+
     /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
     public Optional<String> idByPayment(String provider, String paymentReference) {
         return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")

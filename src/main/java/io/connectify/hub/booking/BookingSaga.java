@@ -84,6 +84,11 @@ public class BookingSaga {
     private static final String DISPUTE_LOST = "the payment dispute was lost";
     static final String CANCELLED_DISPUTED = "cancelled while its payment is disputed: not refunded, the dispute decides";
     static final String CANCELLED_DISPUTE_LOST = "cancelled after its payment dispute was lost: nothing to refund";
+    /** How the status reason of a booking cancelled whose pending refund a dispute of its payment stopped begins. */
+    private static final String REFUND_STOPPED = "cancelled, its refund stopped: ";
+    /** The status reason of such a booking once its dispute was lost: the bank has taken the payment back. */
+    static final String REFUND_STOPPED_DISPUTE_LOST = REFUND_STOPPED
+            + "the payment dispute was lost, nothing left to refund";
     /** Payrexx's status of a refund under way, not yet made. */
     private static final String REFUND_UNDER_WAY = "refund_pending";
     private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
@@ -206,8 +211,9 @@ public class BookingSaga {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         } else {
             Booking current = bookings.find(bookingId).orElseThrow();
-            if (cancelledUnconfirmed(current, payment)) {
-                // cancelled while the event was being made: the event just made goes (a failure retries this run)
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+                // cancelled while the event was being made: the event just made goes (a failure retries this run),
+                // the refund made (none where a dispute stopped it)
                 log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
                 settleCancelled(bookingId);
@@ -356,9 +362,10 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
-            if (cancelledUnconfirmed(current, payment)) {
-                // cancelled before its confirmation: the refund finished should the cancellation's have failed, and
-                // an event a first run of this payment made removed (a failure retries this event, then keeps it)
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+                // cancelled before its confirmation: the refund finished should the cancellation's have failed (none
+                // where a dispute stopped it), and an event a first run of this payment made removed (a failure
+                // retries this event, then keeps it)
                 settleCancelled(bookingId);
                 removeEvent(current, eventIdFor(bookingId));
                 return true;
@@ -753,7 +760,9 @@ public class BookingSaga {
     /**
      * A payment the customer disputes with their bank (a chargeback: Stripe's charge.dispute.created, a Payrexx
      * transaction disputed): the provider holds the amount back until the dispute is decided, and only the
-     * consultancy can answer it, with the appointment's evidence, by the provider's deadline. A CONFIRMED booking it
+     * consultancy can answer it, with the appointment's evidence, by the provider's deadline. The dispute's state (open)
+     * is stored on the booking the payment paid, whatever its status, and decides every refund of that payment from
+     * then on (settleCancelled, a cancel). A CONFIRMED booking it
      * paid keeps its status (the appointment may still stand) with the dispute added to its statusReason (a partial
      * refund's note or a re-check's flag kept); one CANCELLED with its refund pending has that refund stopped
      * ({@link #refundStopped}); other bookings are left as they are (a REFUNDED or CANCELLED one's
@@ -768,6 +777,9 @@ public class BookingSaga {
         String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
+        // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
+        // payment is made (settleCancelled reads it under the booking's row lock)
+        recordDispute(id, payment, DisputeStatus.OPEN);
         if (markConfirmedKeeping(id, why, null)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
@@ -794,8 +806,7 @@ public class BookingSaga {
         if (booking == null || payment == null || payment.isBlank()) {
             return null;
         }
-        String why = "cancelled, its refund stopped: " + DISPUTED + (reason == null ? "" : " (" + reason + ")")
-                + ", the dispute decides";
+        String why = refundStoppedReason(reason);
         String cut = why.length() <= 200 ? why : why.substring(0, 200);
         boolean[] stopped = {false};
         bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current ->
@@ -805,6 +816,64 @@ public class BookingSaga {
                         && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
                                 BookingStatus.CANCELLED, cut, now())));
         return stopped[0] ? cut : null;
+    }
+
+    /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
+    private static String refundStoppedReason(String reason) {
+        return REFUND_STOPPED + DISPUTED + (reason == null ? "" : " (" + reason + ")") + ", the dispute decides";
+    }
+
+    /**
+     * The dispute's state stored on the booking {@code payment} paid, whatever its status; false for any other (one
+     * another payment paid, none), or a state not recorded over the stored one (an opening after its outcome).
+     */
+    private boolean recordDispute(String id, String payment, DisputeStatus status) {
+        Booking booking = known(id);
+        return booking != null && payment != null && !payment.isBlank()
+                && bookings.disputeIs(booking.id(), payment, status, now());
+    }
+
+    /**
+     * A booking CANCELLED whose pending refund a dispute of its payment stopped ({@link #refundStopped}, or
+     * settleCancelled), the dispute now decided, as stored. Won, or the bank's inquiry closed: the payment stands and
+     * the customer cancelled, so the refund is pending again, as the cancellation left it, and made now (should that
+     * fail, by the retry sweep or a repeated cancel), the customer told once it is made. Lost: the bank has taken the
+     * payment back, nothing is left to refund, and its reason says so. Under the booking's row lock.
+     */
+    private void refundAfterDispute(String id, String payment) {
+        Booking booking = known(id);
+        if (booking == null || payment == null || payment.isBlank()) {
+            return;
+        }
+        String[] became = {null};
+        bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+            if (current.status() != BookingStatus.CANCELLED || current.statusReason() == null
+                    || !current.statusReason().startsWith(REFUND_STOPPED)
+                    || !payment.equals(current.paymentReference())) {
+                return;
+            }
+            DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(DisputeStatus.OPEN);
+            String reason = dispute == DisputeStatus.LOST ? REFUND_STOPPED_DISPUTE_LOST
+                    // a confirmed booking keeps its (removed) event's id; one cancelled unconfirmed has none
+                    : dispute.settlesThePayment() ? null
+                    : current.calendarEventId() == null ? CANCELLED_UNCONFIRMED : CANCELLED_CONFIRMED;
+            if (reason != null && !reason.equals(current.statusReason()) && bookings.transition(current.id(),
+                    List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason, now())) {
+                became[0] = reason;
+            }
+        }));
+        if (REFUND_STOPPED_DISPUTE_LOST.equals(became[0])) {
+            log.warn("Booking {}: {} (payment {})", booking.id(), became[0], payment);
+        } else if (became[0] != null) {
+            log.info("Booking {}: its payment's dispute decided, the payment stands: its stopped refund is made "
+                    + "(payment {})", booking.id(), payment);
+            try {
+                settleCancelled(booking.id());
+            } catch (RuntimeException e) {
+                log.warn("Booking {}: its refund failed ({}); the retry sweep makes it", booking.id(),
+                        e.getClass().getSimpleName());
+            }
+        }
     }
 
     /**
@@ -835,7 +904,8 @@ public class BookingSaga {
      * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
      * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets
      * the outcome in its statusReason, in place of the dispute (other reasons kept); a lost dispute is logged as an
-     * error.
+     * error. The outcome is stored on the booking the payment paid (an unknown one leaves the dispute open), and a
+     * booking whose refund the dispute stopped has it made after all, or is told lost ({@link #refundAfterDispute}).
      */
     public void paymentDisputeClosed(@Header(WebhookHeaders.PROVIDER) String provider,
                                      @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -848,12 +918,15 @@ public class BookingSaga {
             default -> "the payment dispute was closed (" + outcome + ")";
         };
         String id = bookingPaidBy(provider, bookingId, payment);
+        // an outcome the hub does not know leaves the stored state as it is (open: nothing refunded)
+        DisputeStatus.closedAs(outcome).ifPresent(closed -> recordDispute(id, payment, closed));
         boolean marked = markConfirmedKeeping(id, why, DISPUTED);
         if ("lost".equals(outcome)) {
             log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         } else {
             log.info("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         }
+        refundAfterDispute(id, payment);
     }
 
     /** The booking a payment event is about: the one it names (Payrexx's transaction), else the one it paid. */
@@ -915,10 +988,19 @@ public class BookingSaga {
      * kept. False for any other booking, or none.
      */
     private boolean markConfirmedKeeping(String id, String why, String replaced) {
-        Booking booking = known(id);
-        if (booking == null || booking.status() != BookingStatus.CONFIRMED) {
+        Booking known = known(id);
+        if (known == null) {
             return false;
         }
+        // read and written under the booking's row lock: a re-check's flag written in between was lost
+        boolean[] marked = {false};
+        bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(booking ->
+                marked[0] = booking.status() == BookingStatus.CONFIRMED
+                        && markConfirmedKeeping(booking, why, replaced)));
+        return marked[0];
+    }
+
+    private boolean markConfirmedKeeping(Booking booking, String why, String replaced) {
         String old = booking.statusReason();
         if (replaced != null && old != null) {
             List<String> kept = new ArrayList<>();
@@ -1016,7 +1098,7 @@ public class BookingSaga {
                 boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
                 // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
                 // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
-                String disputed = cancelledDisputed(marked.statusReason());
+                String disputed = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null));
                 boolean refund = inTime && marked.paymentReference() != null && disputed == null;
                 boolean cancelled;
                 try {
@@ -1050,23 +1132,17 @@ public class BookingSaga {
     }
 
     /**
-     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute: one still
-     * open (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or
-     * one won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated
-     * cancel nor the retry sweep refunds it.
+     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute, from the
+     * dispute's stored state (V19 took that of bookings disputed before it from their status reasons): one still open
+     * (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or one
+     * won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated cancel
+     * nor the retry sweep refunds it.
      */
-    static String cancelledDisputed(String reason) {
-        if (reason != null) {
-            for (String part : reason.split("; ")) {
-                if (part.startsWith(DISPUTED)) {
-                    return CANCELLED_DISPUTED;
-                }
-                if (part.startsWith(DISPUTE_LOST)) {
-                    return CANCELLED_DISPUTE_LOST;
-                }
-            }
+    static String cancelledDisputed(DisputeStatus dispute) {
+        if (dispute == DisputeStatus.OPEN) {
+            return CANCELLED_DISPUTED;
         }
-        return null;
+        return dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : null;
     }
 
     /**
@@ -1076,6 +1152,18 @@ public class BookingSaga {
     private static boolean cancelledUnconfirmed(Booking current, Booking payment) {
         return current.statusReason() != null && UNCONFIRMED_REASONS.contains(current.statusReason()) // Set.of: no null
                 && current.paid()
+                && current.calendarEventId() == null
+                && Objects.equals(current.paymentReference(), payment.paymentReference());
+    }
+
+    /**
+     * A paid booking cancelled before its confirmation whose refund a dispute of that payment stopped: as
+     * {@link #cancelledUnconfirmed}, an event its confirmation made is removed, but nothing is refunded (settleCancelled
+     * refunds only a refund pending) and no cancellation notice is sent.
+     */
+    private static boolean stoppedUnconfirmed(Booking current, Booking payment) {
+        return current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                && current.statusReason().startsWith(REFUND_STOPPED) && current.paid()
                 && current.calendarEventId() == null
                 && Objects.equals(current.paymentReference(), payment.paymentReference());
     }
@@ -1115,6 +1203,20 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
+                DisputeStatus dispute = bookings.disputeStatus(bookingId).orElse(null);
+                if (dispute != null && dispute.settlesThePayment()) {
+                    // its payment disputed (or the dispute lost) before this refund: a paid booking cancelled before
+                    // its confirmation, say, whose payment was disputed while that waited. The dispute settles the
+                    // payment: refunded as well, the customer would be paid back twice (or nothing is left)
+                    String why = dispute == DisputeStatus.LOST ? REFUND_STOPPED_DISPUTE_LOST
+                            : refundStoppedReason(null);
+                    if (bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, why,
+                            now())) {
+                        log.warn("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
+                        notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                    }
+                    return;
+                }
                 Object answer = refundAnswer(current, null);
                 String made = PaymentCommands.refundReference(answer);
                 if (made != null) {

@@ -437,6 +437,122 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A refund a dispute stopped (the booking CANCELLED, its refund pending when the payment was disputed), the dispute
+     * then won: the payment stands and the customer cancelled, so the refund is made after all, and the customer told
+     * of it. Before, nobody refunded it.
+     */
+    @Test
+    void aRefundADisputeStoppedIsMadeOnceTheDisputeIsWon() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        refundStoppedByADispute(id, paymentIntent, "evt_stopped_then_won");
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "succeeded");
+
+        assertThat(signedStripeWebhook(event("evt_stopped_then_won_closed", "charge.dispute.closed",
+                dispute(paymentIntent, "won"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled and refunded");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=" + paymentIntent)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        assertThat(retryRefunds()).isZero();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A refund a dispute stopped, the dispute then lost: the bank has taken the payment back, nothing is left to
+     * refund, and the booking's reason says so; neither the retry sweep nor a repeated cancel refunds it.
+     */
+    @Test
+    void aRefundADisputeStoppedStaysUnmadeOnceTheDisputeIsLostAndTheReasonSaysWhy() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        refundStoppedByADispute(id, paymentIntent, "evt_stopped_then_lost");
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "succeeded");
+
+        assertThat(signedStripeWebhook(event("evt_stopped_then_lost_closed", "charge.dispute.closed",
+                dispute(paymentIntent, "lost"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                        .isEqualTo("cancelled, its refund stopped: the payment dispute was lost, nothing left to refund"));
+        assertThat(retryRefunds()).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "refund")).isZero();
+    }
+
+    /**
+     * A paid booking waiting for its confirmation (Google down) whose payment is disputed meanwhile, then cancelled by
+     * its customer: the dispute settles the payment, so the cancel refunds nothing (before, it refunded the disputed
+     * payment: paid back twice with the chargeback), and the customer is told the dispute settles it. Neither the
+     * retry sweep nor a repeated cancel refunds it.
+     */
+    @Test
+    void aPaidBookingWhosePaymentIsDisputedBeforeItsConfirmationIsNotRefundedWhenCancelled() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        JsonNode letter = paidWhileGoogleFails(id, "evt_paid_then_disputed", "pi_paid_then_disputed");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        assertThat(signedStripeWebhook(event("evt_disputed_unconfirmed", "charge.dispute.created",
+                dispute("pi_paid_then_disputed", "needs_response"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                meters.counter("connectify.payment.disputes", "provider", "stripe").count() == disputesBefore + 1);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancel.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        assertThat(retryRefunds()).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation-disputed") > 0);
+        assertThat(notifications(id, "refund")).isZero();
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // in case an attempt had made it
+
+        // its confirmation replayed later: the event a first attempt may have made removed, no refund, no other notice
+        replay(letter);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    /** The payment of a booking CANCELLED with its refund pending disputed: its refund stopped. */
+    private void refundStoppedByADispute(String id, String paymentIntent, String eventId) {
+        assertThat(signedStripeWebhook(event(eventId, "charge.dispute.created",
+                dispute(paymentIntent, "needs_response"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                        "cancelled, its refund stopped: the customer disputes the payment (fraudulent), the dispute "
+                                + "decides"));
+    }
+
+    /** A Dispute object (reason fraudulent) as Stripe's charge.dispute.* events carry it. */
+    private static String dispute(String paymentIntent, String status) {
+        return """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"fraudulent","status":"%s"}"""
+                .formatted(paymentIntent, paymentIntent, paymentIntent, status);
+    }
+
+    /**
      * Stripe answers a cancel's refund as failed (at once, or the stored answer of a first attempt replayed for the
      * same Idempotency-Key): not refunded. The booking says the refund failed, counted once (Stripe's events of the
      * same failure count nothing again), and the retry sweep does not ask again. The customer is told, once, by SMS

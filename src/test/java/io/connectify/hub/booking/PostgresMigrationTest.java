@@ -77,7 +77,61 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-                "12", "13", "14", "15", "16", "17", "18");
+                "12", "13", "14", "15", "16", "17", "18", "19");
+    }
+
+    @Test
+    void aDisputesStateIsStoredOnTheBookingItsPaymentPaidOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Booking paid = pending("2f1c7d0e-0000-4000-8000-000000000010", "2026-12-04T08:00:00Z", now);
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_10", 9000, now)).isTrue();
+
+        assertThat(repository.disputeStatus(paid.id())).isEmpty();
+        assertThat(repository.disputeIs(paid.id(), "pi_other", DisputeStatus.OPEN, now)).as("another payment").isFalse();
+        assertThat(repository.disputeIs(paid.id(), "pi_10", DisputeStatus.OPEN, now)).isTrue();
+        assertThat(repository.disputeStatus(paid.id())).contains(DisputeStatus.OPEN);
+        assertThat(repository.disputeIs(paid.id(), "pi_10", DisputeStatus.LOST, now)).isTrue();
+        assertThat(repository.disputeIs(paid.id(), "pi_10", DisputeStatus.OPEN, now)).as("after its outcome").isFalse();
+        assertThat(repository.disputeStatus(paid.id())).contains(DisputeStatus.LOST);
+    }
+
+    /** Bookings disputed before V19 had the dispute in their status reason only: V19 stores its state from there. */
+    @Test
+    void v19TakesTheDisputesOfEarlierBookingsFromTheirStatusReasons() throws Exception {
+        try (var connection = postgres.getPostgresDatabase().getConnection();
+             var statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE before_v19");
+        }
+        var dataSource = postgres.getDatabase("postgres", "before_v19");
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target("18").load().migrate();
+        var old = JdbcClient.create(dataSource);
+        String flag = CalendarEventRecheck.FLAG + "deleted in Google Calendar";
+        java.util.Map<String, String> reasons = new java.util.LinkedHashMap<>();
+        reasons.put("a", flag + "; the customer disputes the payment (fraudulent): answer the dispute at stripe before "
+                + "its deadline");
+        reasons.put("b", "cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        reasons.put("c", "the payment dispute was lost: the customer's bank has taken the payment back");
+        reasons.put("d", "cancelled after its payment dispute was lost: nothing to refund");
+        reasons.put("e", "the payment dispute was won: the payment stands");
+        reasons.put("f", "the customer's bank closed its inquiry without a dispute: the payment stands");
+        reasons.put("g", "cancelled: refund pending");
+        int n = 0;
+        for (var reason : reasons.entrySet()) {
+            old.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
+                            + "customer_name, customer_email, summary, provider, payment_reference, paid_amount, "
+                            + "status_reason, created_at, updated_at) VALUES (:id, 'CONFIRMED', :start, :end, 60, "
+                            + "9000, 'CHF', 'A', 'a@example.com', 'Consultation', 'stripe', :ref, 9000, :reason, "
+                            + ":start, :start)")
+                    .param("id", reason.getKey()).param("ref", "pi_" + n++).param("reason", reason.getValue())
+                    .param("start", java.time.OffsetDateTime.parse("2026-12-01T08:00:00Z"))
+                    .param("end", java.time.OffsetDateTime.parse("2026-12-01T09:00:00Z")).update();
+        }
+
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+
+        assertThat(old.sql("SELECT id, dispute_status FROM booking ORDER BY id")
+                .query((rs, row) -> rs.getString(1) + "=" + rs.getString(2)).list())
+                .containsExactly("a=open", "b=open", "c=lost", "d=lost", "e=won", "f=warning_closed", "g=null");
     }
 
     @Test

@@ -22,16 +22,14 @@ class StatusReasonsTest {
 
     @Test
     void aConfirmedBookingIsCancelledUnrefundedWhileItsDisputeIsOpenOrOnceItIsLost() {
-        String flag = CalendarEventRecheck.FLAG + "deleted in Google Calendar";
-        assertThat(BookingSaga.cancelledDisputed(flag + "; " + DISPUTE + "; part of the payment was refunded at payrexx"))
-                .isEqualTo(BookingSaga.CANCELLED_DISPUTED);
-        assertThat(BookingSaga.cancelledDisputed(
-                "the payment dispute was lost: the customer's bank has taken the payment back"))
-                .isEqualTo(BookingSaga.CANCELLED_DISPUTE_LOST);
-        assertThat(BookingSaga.cancelledDisputed("the payment dispute was won: the payment stands")).isNull();
-        assertThat(BookingSaga.cancelledDisputed(
-                "the customer's bank closed its inquiry without a dispute: the payment stands")).isNull();
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.OPEN)).isEqualTo(BookingSaga.CANCELLED_DISPUTED);
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.LOST)).isEqualTo(BookingSaga.CANCELLED_DISPUTE_LOST);
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WON)).isNull();
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WARNING_CLOSED)).isNull();
         assertThat(BookingSaga.cancelledDisputed(null)).isNull();
+        assertThat(DisputeStatus.closedAs("lost")).contains(DisputeStatus.LOST);
+        assertThat(DisputeStatus.closedAs("warning_closed")).contains(DisputeStatus.WARNING_CLOSED);
+        assertThat(DisputeStatus.closedAs("under_review")).as("not an outcome").isEmpty();
     }
 
     @Test

@@ -50,6 +50,8 @@ class PayrexxWebhookTest extends Webhooks {
     CamelContext camel;
     @Autowired
     PayrexxEvents payrexxEvents;
+    @Autowired
+    org.apache.camel.ProducerTemplate producer;
     private static final String FORM = "application/x-www-form-urlencoded";
     /** The reasons a partial refund and a dispute give a confirmed Payrexx booking. */
     private static final String PART_REFUND =
@@ -790,6 +792,43 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
                 .isEqualTo(disputesBefore + 1);
+    }
+
+    /**
+     * A Payrexx booking cancelled while Payrexx refused its refund (CANCELLED, refund pending), whose transaction Payrexx
+     * then reports disputed: the dispute settles the payment, so the refund is stopped (the booking's reason says so)
+     * and neither the retry sweep nor a repeated cancel asks Payrexx for it, which would pay the customer back twice.
+     */
+    @Test
+    void aDisputedTransactionOfABookingCancelledWithItsRefundPendingStopsTheRefund() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4770, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4770/refund")).willReturn(aResponse()
+                .withStatus(500)));
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled: refund pending");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+
+        // the customer's bank takes the payment back; Payrexx would refund now
+        payrexx.server().resetRequests();
+        transactionReported(4770, "disputed", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "cancelled, its refund stopped: the customer disputes the payment, the dispute decides"));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+        resilience.circuitBreaker("payrexx").reset();
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/refund")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
     }
 
     /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */

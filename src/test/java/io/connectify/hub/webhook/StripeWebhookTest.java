@@ -584,6 +584,37 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
     }
 
+    /**
+     * A dispute lost: the customer's bank has taken the payment back, so cancelling its booking in time refunds
+     * nothing (there is nothing left to refund), neither then nor on a repeated cancel or the retry sweep; the customer
+     * is told the dispute settled the payment.
+     */
+    @Test
+    void aBookingWhosePaymentDisputeWasLostIsNotRefundedOnACancelInTime() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_dispute_lost_created", "charge.dispute.created", dispute(payment, "fraudulent")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        signedStripeWebhook(event("evt_dispute_lost_closed", "charge.dispute.closed",
+                dispute(payment, "fraudulent", "lost")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the payment dispute was lost"));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled after its payment dispute was lost: nothing to refund");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation-disputed'")
+                .param("id", id).query(Integer.class).single()).as("its SMS and email queued").isEqualTo(2);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
     /** A dispute the consultancy won leaves the payment standing: a cancel in time refunds it as any other. */
     @Test
     void aBookingWhosePaymentDisputeWasWonIsRefundedOnACancelInTime() {

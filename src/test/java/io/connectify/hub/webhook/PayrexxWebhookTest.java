@@ -162,7 +162,13 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
-                .extracting(n -> n.get("kind").asText()).containsOnly("refund"));
+                .extracting(n -> n.get("kind").asText()).containsOnly("payment-refunded"));
+        // its (German) customer is told the payment was refunded and the booking not confirmed: nothing was cancelled
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList())
+                .singleElement().asString().contains("wurde nicht best").contains("Wir haben Ihre Zahlung von")
+                .doesNotContain("abgesagt"));
         // the refunded delivery is the confirmed one's repeat
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);

@@ -258,7 +258,12 @@ public class BookingSaga {
                 Objects.requireNonNullElse(status, "unknown"));
     }
 
-    /** A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why. */
+    /**
+     * A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why (while
+     * it waits for a payment), and is marked as needing a person (V20, whatever its status): a later payment rewrites
+     * the reason, the mark stays until a person clears it (POST /admin/bookings/{id}/attention/clear), counted in
+     * connectify_bookings_needing_attention (alert BookingsNeedAttention).
+     */
     private boolean leftForAPerson(Booking booking, Booking payment, String status, String cannot, Instant now) {
         String why = payment.provider() + " payment " + payment.paymentReference() + " arrived " + status
                 + " and was neither confirmed nor refunded (" + cannot + "): settle it by hand";
@@ -267,6 +272,7 @@ public class BookingSaga {
         if (!why.equals(current.statusReason())) {
             bookings.reasonOfUnconfirmed(current.id(), why, now);
         }
+        bookings.needsAttention(current.id(), why, now);
         return true;
     }
 

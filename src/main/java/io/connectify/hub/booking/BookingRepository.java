@@ -189,6 +189,53 @@ public class BookingRepository {
                 .param("now", utc(now)).update() == 1;
     }
 
+    /** A booking left for a person to settle by hand: since when, and why (V20). */
+    public record Attention(String bookingId, BookingStatus status, Instant since, String note) {
+    }
+
+    /**
+     * Marks a booking as needing a person (V20), whatever its status: since the first time (kept when marked again),
+     * with the latest note. It stays marked, whatever happens to the booking, until {@link #clearAttention}.
+     */
+    public boolean needsAttention(String id, String note, Instant now) {
+        return jdbc.sql("UPDATE booking SET attention_since = COALESCE(attention_since, :now), attention_note = :note "
+                        + "WHERE id = :id")
+                .param("id", id).param("note", note.length() <= 500 ? note : note.substring(0, 500))
+                .param("now", utc(now)).update() == 1;
+    }
+
+    /** A person settled it: the booking's mark and note removed. Empty when it is not marked (or unknown). */
+    public Optional<Attention> clearAttention(String id) {
+        // the mark as read, cleared only by the clear that finds it still set (two at once: one clears it)
+        return attention(id).filter(a -> a.since() != null).filter(a -> jdbc.sql("UPDATE booking SET "
+                        + "attention_since = NULL, attention_note = NULL WHERE id = :id AND attention_since IS NOT NULL")
+                .param("id", id).update() == 1);
+    }
+
+    /** A booking's mark (since and note null when it has none); empty for an unknown booking. */
+    public Optional<Attention> attention(String id) {
+        return jdbc.sql("SELECT id, status, attention_since, attention_note FROM booking WHERE id = :id")
+                .param("id", id).query(BookingRepository::attention).optional();
+    }
+
+    /** The bookings needing a person, oldest mark first, at most {@code limit}. */
+    public List<Attention> needingAttention(int limit) {
+        return jdbc.sql("SELECT id, status, attention_since, attention_note FROM booking "
+                        + "WHERE attention_since IS NOT NULL ORDER BY attention_since, id LIMIT :limit")
+                .param("limit", limit).query(BookingRepository::attention).list();
+    }
+
+    public int countNeedingAttention() {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE attention_since IS NOT NULL").query(Integer.class)
+                .single();
+    }
+
+    private static Attention attention(ResultSet rs, int row) throws SQLException {
+        OffsetDateTime since = rs.getObject("attention_since", OffsetDateTime.class);
+        return new Attention(rs.getString("id"), BookingStatus.valueOf(rs.getString("status")),
+                since == null ? null : since.toInstant(), rs.getString("attention_note"));
+    }
+
     /**
      * A paid booking waiting for its confirmation, cancelled: CANCELLED, its refund still to make. Committed before
      * anything is asked of a provider, so from here on no confirmation can take the booking (confirm() needs it

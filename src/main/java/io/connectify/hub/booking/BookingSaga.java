@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
@@ -64,6 +65,20 @@ public class BookingSaga {
     static final String REFUND_FAILED_NOTICE = "refund-failed";
     /** The notice of a booking cancelled while its payment is disputed (or the dispute lost): the dispute settles it. */
     static final String CANCELLATION_DISPUTED = "cancellation-disputed";
+    /**
+     * The notice of a payment refunded for a booking never confirmed (refundNotice): the payment was given back, the
+     * booking not confirmed; "refund" tells of a confirmed booking cancelled and refunded.
+     */
+    static final String PAYMENT_REFUNDED = "payment-refunded";
+    /**
+     * The notice of a confirmed booking cancelled in time that has no payment reference to refund by
+     * (cancellationNotice); "cancellation" tells of one cancelled after the refund cut-off.
+     */
+    static final String CANCELLATION_UNREFUNDED = "cancellation-unrefunded";
+    /** The status reason of a confirmed booking cancelled after the refund cut-off. */
+    static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
+    /** The status reason of a confirmed booking cancelled in time without a payment reference to refund it by. */
+    static final String CANCELLED_NO_REFERENCE = "cancelled";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
     public static final String CANCELLED_UNCONFIRMED = "cancelled before its confirmation: refund pending";
     static final String REFUNDED_UNCONFIRMED = "cancelled before its confirmation: refunded";
@@ -76,6 +91,8 @@ public class BookingSaga {
     /** How the status reason of a booking whose refund failed after it was made begins. */
     private static final String REFUND_FAILED = "the refund failed at the provider";
     static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
+    private static final String PAID_AFTER_SLOT_TAKEN = "slot taken before the payment arrived";
+    private static final String PAID_AFTER_CANCEL = "paid after it was cancelled: refunded";
     /** How the status reason of a booking whose payment the provider had refunded before the hub confirmed it begins. */
     private static final String RETURNED_UNCONFIRMED = "paid, then refunded at ";
     /** How a disputed payment's status reason begins (paymentDisputed). */
@@ -303,7 +320,12 @@ public class BookingSaga {
                 && Objects.equals(booking.paymentReference(), payment.paymentReference());
     }
 
-    /** A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why. */
+    /**
+     * A payment neither confirmed nor refunded: the booking keeps its status, its reason telling a person why (while
+     * it waits for a payment), and is marked as needing a person (V20, whatever its status): a later payment rewrites
+     * the reason, the mark stays until a person clears it (POST /admin/bookings/{id}/attention/clear), counted in
+     * connectify_bookings_needing_attention (alert BookingsNeedAttention).
+     */
     private boolean leftForAPerson(Booking booking, Booking payment, String status, String cannot, Instant now) {
         String why = payment.provider() + " payment " + payment.paymentReference() + " arrived " + status
                 + " and was neither confirmed nor refunded (" + cannot + "): settle it by hand";
@@ -312,6 +334,7 @@ public class BookingSaga {
         if (!why.equals(current.statusReason())) {
             bookings.reasonOfUnconfirmed(current.id(), why, now);
         }
+        bookings.needsAttention(current.id(), why, now);
         return true;
     }
 
@@ -380,7 +403,7 @@ public class BookingSaga {
                         removeEvent(current, eventIdFor(bookingId));
                     }
                     if (!refundUnderWay(current)) {
-                        notifyOnce(bookingId, REFUND);
+                        notifyRefunded(bookingId);
                     }
                 }
                 case CANCELLED -> {
@@ -392,7 +415,7 @@ public class BookingSaga {
                         // the cut-off, and a late repeat of its payment (a dead letter replayed) tells nothing new
                         log.info("Booking {}: its refund failed at the provider; no notification", bookingId);
                     } else {
-                        notifyOnce(bookingId, CANCELLATION);
+                        notifyOnce(bookingId, cancellationNotice(current));
                     }
                 }
                 default -> { }
@@ -410,17 +433,17 @@ public class BookingSaga {
             boolean begun = begun(current, now);
             log.warn("Booking {} was paid after {}: refunding", bookingId, begun ? "its start" : "its slot was taken");
             if (bookings.refundedUnused(bookingId, PAYABLE, payment,
-                    begun ? PAID_AFTER_ITS_START : "slot taken before the payment arrived", now) && made != null) {
+                    begun ? PAID_AFTER_ITS_START : PAID_AFTER_SLOT_TAKEN, now) && made != null) {
                 bookings.refundMade(bookingId, made);
             }
-            notifyOnce(bookingId, REFUND);
+            notifyRefunded(bookingId);
         } else if (current.status() == BookingStatus.CANCELLED && !current.paid()) {
             log.warn("Booking {} was paid after it was cancelled: refunding", bookingId);
             if (bookings.refundedUnused(bookingId, List.of(BookingStatus.CANCELLED), payment,
-                    "paid after it was cancelled: refunded", now) && made != null) {
+                    PAID_AFTER_CANCEL, now) && made != null) {
                 bookings.refundMade(bookingId, made);
             }
-            notifyOnce(bookingId, REFUND);
+            notifyRefunded(bookingId);
         } else {
             log.warn("Booking {} ({}) was paid a second time: refunding the second payment", bookingId,
                     current.status());
@@ -475,7 +498,7 @@ public class BookingSaga {
                         paymentReference);
             }
             if (made) {
-                notifyOnce(booking.id(), REFUND);
+                notifyRefunded(booking.id());
             }
             removeEvent(booking, eventIdFor(booking.id()));
             return true;
@@ -490,7 +513,7 @@ public class BookingSaga {
         }
         log.warn("Booking {}: {} (payment {}); not confirmed", booking.id(), reason, paymentReference);
         if (made) {
-            notifyOnce(booking.id(), REFUND);
+            notifyRefunded(booking.id());
         }
         if (booking.paid()) {
             // one a failed first confirmation may have made (the notice queued first, as above); should Google
@@ -1107,7 +1130,7 @@ public class BookingSaga {
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
                     cancelled = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED),
                             BookingStatus.CANCELLED, disputed != null ? disputed : refund ? CANCELLED_CONFIRMED
-                                    : inTime ? "cancelled" : "cancelled after the refund cut-off: not refunded", now);
+                                    : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
                     eventChangeEnds(bookingId, change);
@@ -1123,7 +1146,7 @@ public class BookingSaga {
                 } else if (refund) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
-                    notifyOnce(bookingId, CANCELLATION);
+                    notifyOnce(bookingId, inTime ? CANCELLATION_UNREFUNDED : CANCELLATION);
                 }
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
@@ -1245,7 +1268,7 @@ public class BookingSaga {
                         confirmed ? "" : " before its confirmation");
             }
             if (refunded) {
-                notifyOnce(bookingId, REFUND);
+                notifyRefunded(bookingId);
             }
         });
     }
@@ -1432,12 +1455,52 @@ public class BookingSaga {
         notifyOnce(bookingId, RESCHEDULED, target.start() + " at " + at);
     }
 
+    /**
+     * Queues the notice of a refunded booking, its kind read from the booking under the same lock
+     * ({@link #refundNotice}), so a repeat of the step that refunded it plans the same notice.
+     */
+    private void notifyRefunded(String bookingId) {
+        notifyOnce(bookingId, BookingSaga::refundNotice, null);
+    }
+
+    /**
+     * The notice of a REFUNDED booking: one never confirmed (a payment that paid for nothing, one the provider gave
+     * back before the hub confirmed it, a paid booking cancelled before its confirmation, by its customer or past its
+     * start) is told its payment was refunded and the booking not confirmed; a confirmed one cancelled in time, that
+     * it was cancelled and refunded. The kind is logged with each notification, so a re-queue renders it as planned.
+     */
+    static String refundNotice(Booking refunded) {
+        String reason = refunded.statusReason();
+        boolean neverConfirmed = reason != null && (reason.equals(REFUNDED_UNCONFIRMED)
+                || reason.equals(PAID_AFTER_ITS_START) || reason.equals(PAID_AFTER_SLOT_TAKEN)
+                || reason.equals(PAID_AFTER_CANCEL) || reason.startsWith(RETURNED_UNCONFIRMED));
+        return neverConfirmed ? PAYMENT_REFUNDED : REFUND;
+    }
+
+    /**
+     * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment disputed (the dispute
+     * settles it), no payment reference to refund by (cancelled in time), or else cancelled after the cut-off.
+     */
+    static String cancellationNotice(Booking cancelled) {
+        String reason = cancelled.statusReason();
+        if (CANCELLED_DISPUTED.equals(reason) || CANCELLED_DISPUTE_LOST.equals(reason)
+                || reason != null && reason.contains(DISPUTED)) { // the last: a refund stopped by a dispute
+            return CANCELLATION_DISPUTED;
+        }
+        return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
+    }
+
     /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */
     private void notifyOnce(String bookingId, String kind, String occasion) {
+        notifyOnce(bookingId, booking -> kind, occasion);
+    }
+
+    /** {@code kind}: the kind of notice, chosen from the booking as read under its row lock. */
+    private void notifyOnce(String bookingId, Function<Booking, String> kind, String occasion) {
         // under the booking's row lock: a second instance confirming the same booking waits, then finds them logged
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
             Map<String, Object> headers = new HashMap<>();
-            headers.put(NotificationPlanner.KIND, kind);
+            headers.put(NotificationPlanner.KIND, kind.apply(booking));
             headers.put(NotificationPlanner.OCCASION, occasion);
             template.sendBodyAndHeaders("direct:booking-notify", booking, headers);
         }));

@@ -28,6 +28,8 @@ public class NotificationLog {
     private static final String CONFIRMATION = "confirmation";
     private static final String PAYMENT_FAILED = "payment-failed";
     private static final String REFUND = "refund";
+    /** A payment refunded for a booking never confirmed: as a refund notice, untrue once the booking is not REFUNDED. */
+    private static final String PAYMENT_REFUNDED = "payment-refunded";
     private static final String RESCHEDULED = "rescheduled";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
@@ -50,7 +52,7 @@ public class NotificationLog {
      */
     public boolean outdated(Notification n) {
         if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind())
-                || REFUND.equals(n.kind()) || RESCHEDULED.equals(n.kind()))) {
+                || REFUND.equals(n.kind()) || PAYMENT_REFUNDED.equals(n.kind()) || RESCHEDULED.equals(n.kind()))) {
             return false;
         }
         return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", n.bookingId())
@@ -61,7 +63,7 @@ public class NotificationLog {
                         case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || n.start() != null
                                 && !Instant.parse(n.start()).equals(rs.getObject("start_at", OffsetDateTime.class)
                                         .toInstant());
-                        case REFUND -> !"REFUNDED".equals(status);
+                        case REFUND, PAYMENT_REFUNDED -> !"REFUNDED".equals(status);
                         default -> paid || "CONFIRMED".equals(status);
                     };
                 }).optional().orElse(false);

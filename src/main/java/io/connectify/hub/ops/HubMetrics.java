@@ -69,6 +69,10 @@ public class HubMetrics implements MeterBinder {
         Gauge.builder("connectify.refunds.awaiting.provider.oldest", this::longestAwaitingSeconds)
                 .description("How long the longest waiting refund under way at the provider has waited")
                 .baseUnit("seconds").tag("provider", PayrexxConfig.PROVIDER).register(registry);
+        Gauge.builder("connectify.bookings.needing.attention", () -> orNaN(bookings::countNeedingAttention))
+                .description("Bookings left for a person to settle by hand (a payment neither confirmed nor refunded) "
+                        + "and not yet cleared")
+                .register(registry);
         // those of a passing failure are replayed on their own (retry_at); the others wait for an operator
         Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "
                         + "WHERE status = :s AND retry_at IS NOT NULL", "STORED"))

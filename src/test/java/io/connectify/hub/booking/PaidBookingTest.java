@@ -166,7 +166,7 @@ class PaidBookingTest extends Webhooks {
                 .withRequestBody(notContaining("amount="))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_never_taken")));
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))); // in case an attempt had made it
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
 
         // the dead letter replayed later: a repeat of a refunded payment, no event and no second refund
         replay(letter);
@@ -206,7 +206,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_refund_fails")));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
 
         replay(letter); // processed as a repeat: recorded once done
@@ -242,7 +242,7 @@ class PaidBookingTest extends Webhooks {
                 .withRequestBody(containing("payment_intent=pi_sweep_recent"))
                 .withHeader("Idempotency-Key", equalTo("booking-" + recent + "-refund-pi_sweep_recent")));
         assertThat(status(recent)).isEqualTo("REFUNDED");
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(recent, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(recent, "payment-refunded") > 0);
         // too old to ask again unattended: left CANCELLED, refund pending, for someone to check at Stripe
         JsonNode left = httpGet("/api/v1/bookings/" + old).json();
         assertThat(left.get("status").asText()).isEqualTo("CANCELLED");
@@ -307,7 +307,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsPendingGauge()).isEqualTo("1.0");
         google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event)));
         assertThat(notifications(id, "cancellation")).isZero();
-        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
         return id;
     }
 
@@ -356,7 +356,7 @@ class PaidBookingTest extends Webhooks {
                 .param("key", "stripe:evt_late_" + id.substring(0, 8)).query(Integer.class).single() == 1);
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
         assertThat(notifications(id, "cancellation")).isZero();
     }
 
@@ -393,7 +393,7 @@ class PaidBookingTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(booking.get("statusReason").asText()).isEqualTo(why);
-        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
     }
 
     /**
@@ -598,7 +598,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
         assertThat(notifications(id, "cancellation")).isZero();
         assertThat(notifications(id, "refund-failed")).as("one SMS, one email").isEqualTo(2);
         assertThat(smsTexts()).hasSize(1);
@@ -686,7 +686,7 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(2, getRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withQueryParam("payment_intent", equalTo("pi_refund_lost"))
                 .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
     }
 
@@ -712,7 +712,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(cancel.json().get("status").asText()).isEqualTo("REFUNDED");
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4730/"))
                 .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
     }
 
     @Test
@@ -733,7 +733,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
         assertThat(booking.get("statusReason").asText())
                 .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         assertThat(notifications(id, "confirmation")).isZero();
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4742/refund")));
@@ -767,7 +767,7 @@ class PaidBookingTest extends Webhooks {
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         assertThat(status(id)).isEqualTo("REFUNDED");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4743/refund")));
     }
@@ -781,7 +781,7 @@ class PaidBookingTest extends Webhooks {
                 "{\"status\":\"error\",\"message\":\"Transaction cannot be refunded\"}")));
 
         cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled before its confirmation: refund pending");
-        assertThat(notifications(id, "refund")).isZero();
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
     }
 
     @Test
@@ -798,7 +798,7 @@ class PaidBookingTest extends Webhooks {
         assertThat(statuses).contains(200).allSatisfy(status -> assertThat(status).isIn(200, 409));
         assertThat(status(id)).isEqualTo("REFUNDED");
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4720/refund")));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
     }
 
     @Test
@@ -824,7 +824,7 @@ class PaidBookingTest extends Webhooks {
                 google.server().verify(2, deleteRequestedFor(urlPathEqualTo(event))));
         assertThat(status(id)).isEqualTo("REFUNDED");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         assertThat(notifications(id, "confirmation")).isZero();
         // the run that made the event removed it: its insert was answered (not retried into a redelivery)
         assertThat(jdbc.sql("SELECT outcome FROM integration_audit WHERE operation = 'gcal-insert-event'")
@@ -940,7 +940,7 @@ class PaidBookingTest extends Webhooks {
                 .withRequestBody(containing("payment_intent=pi_after_cancel"))
                 .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_after_cancel")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("paymentReference").asText()).isEqualTo("pi_after_cancel");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);

@@ -77,7 +77,7 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-                "12", "13", "14", "15", "16", "17", "18", "19");
+                "12", "13", "14", "15", "16", "17", "18", "19", "20");
     }
 
     @Test
@@ -414,6 +414,29 @@ class PostgresMigrationTest {
         instance.ended(second);
         assertThat(instance.runningClaims()).isZero();
         assertThat(instance.renewRunning()).isZero();
+    }
+
+    @Test
+    void aBookingLeftForAPersonStaysMarkedUntilClearedOnceOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f1", "2026-12-09T09:00:00Z", now);
+        int before = repository.countNeedingAttention();
+
+        assertThat(repository.needsAttention(b.id(), "first note", now)).isTrue();
+        assertThat(repository.needsAttention(b.id(), "second note", now.plusSeconds(60))).isTrue();
+        assertThat(repository.countNeedingAttention()).isEqualTo(before + 1);
+        // marked since the first time, with the latest note, whatever the booking's status does
+        repository.confirm(b.id(), "bkattention", "payrexx", "42", 9000, now.plusSeconds(120));
+        assertThat(repository.needingAttention(500)).filteredOn(a -> a.bookingId().equals(b.id())).singleElement()
+                .extracting(BookingRepository.Attention::status, BookingRepository.Attention::since,
+                        BookingRepository.Attention::note)
+                .containsExactly(BookingStatus.CONFIRMED, now, "second note");
+
+        assertThat(repository.clearAttention(b.id())).map(BookingRepository.Attention::note).contains("second note");
+        assertThat(repository.clearAttention(b.id())).isEmpty();
+        assertThat(repository.attention(b.id())).map(BookingRepository.Attention::since).isEmpty();
+        assertThat(repository.attention("2f1c7d0e-0000-4000-8000-0000000000f2")).isEmpty();
+        assertThat(repository.countNeedingAttention()).isEqualTo(before);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -85,6 +85,22 @@ class NotificationPlannerTest {
         assertThat(older.start()).isNull();
     }
 
+    @Test
+    void aLoggedPaymentRefundedNoticeQueuedAgainIsItselfTellingThePaymentRefundedAndTheBookingNotConfirmed() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        var planned = planner.forBooking(booking("+41791234567"), "payment-refunded", null);
+        var email = planned.stream().filter(n -> n.channel() == Channel.EMAIL).findFirst().orElseThrow();
+        var row = new NotificationLog.Logged(email.id(), email.bookingId(), email.kind(), null,
+                Instant.parse(email.start()), Channel.EMAIL, email.to(), Instant.parse("2026-11-30T07:00:00Z"));
+
+        var again = planner.asLogged(booking("+41791234567"), row).orElseThrow();
+
+        assertThat(again.id()).isEqualTo(email.id());
+        assertThat(again.kind()).isEqualTo("payment-refunded");
+        assertThat(again.body()).isEqualTo(email.body()).contains("was not confirmed").doesNotContain("cancelled");
+        assertThat(again.subject()).isEqualTo(email.subject());
+    }
+
     private static io.connectify.hub.booking.AvailabilityProperties hours() {
         return new io.connectify.hub.booking.AvailabilityProperties(java.time.ZoneId.of("Europe/Zurich"),
                 java.util.Map.of(), java.time.Duration.ofMinutes(30), java.time.Duration.ZERO, java.time.Duration.ZERO,

@@ -57,6 +57,41 @@ class NotificationTemplatesTest {
     }
 
     @Test
+    void aPaymentRefundedForABookingNeverConfirmedSaysSoAndNotThatABookingWasCancelled() {
+        Booking en = booking("Ann", "x", "en", 9000, "CHF");
+        assertThat(templates.render("payment-refunded", "sms", en))
+                .contains("was not confirmed").contains("CHF90.00 has been refunded").doesNotContain("cancelled");
+        assertThat(templates.render("payment-refunded", "email.subject", en))
+                .contains("has been refunded").doesNotContain("cancelled");
+        assertThat(templates.render("payment-refunded", "email.body", en))
+                .contains("was not confirmed").contains("We refunded your payment of CHF90.00")
+                .doesNotContain("cancelled");
+        Booking de = booking("Ann", "x", "de", 9000, "CHF");
+        for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+            assertThat(templates.render("payment-refunded", part, de)).as(part).contains("erstattet")
+                    .doesNotContain("abgesagt");
+        }
+        assertThat(templates.render("payment-refunded", "sms", de)).contains("nicht bestätigt");
+    }
+
+    @Test
+    void aCancellationWithoutARefundSaysWhyThereIsNone() {
+        for (String locale : new String[] {"en", "de"}) {
+            Booking booking = booking("Ann", "x", locale, 9000, "CHF");
+            // after the refund cut-off
+            assertThat(templates.render("cancellation", "email.body", booking)).as(locale)
+                    .containsAnyOf("after the refund cut-off", "nach der Rückerstattungsfrist");
+            // in time, with no payment reference to refund it by: not the cut-off
+            for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+                assertThat(templates.render("cancellation-unrefunded", part, booking)).as(locale + " " + part)
+                        .doesNotContain("cut-off").doesNotContain("Rückerstattungsfrist");
+            }
+            assertThat(templates.render("cancellation-unrefunded", "email.body", booking)).as(locale)
+                    .containsAnyOf("could not refund your payment automatically", "nicht automatisch erstatten");
+        }
+    }
+
+    @Test
     void aLanguageWithoutItsOwnTextsIsWrittenAllInEnglish() {
         assertThat(templates.render("confirmation", "sms", booking("Ann", "x", "fr", 9050, "CHF")))
                 .startsWith("Hello Ann, your appointment on Tuesday, December 1, 2026")

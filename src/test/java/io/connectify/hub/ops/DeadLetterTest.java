@@ -219,6 +219,10 @@ class DeadLetterTest extends Webhooks {
                 .isEqualTo("cancelled before its confirmation: refunded");
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        // its customer never cancelled: told the payment was refunded and the booking not confirmed
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).isNotEmpty().containsOnly("payment-refunded"));
     }
 
     @Test

@@ -43,13 +43,13 @@ class OpenApiDocumentTest extends HubTestBase {
 
     static {
         success("200", "GET /availability", "GET /prices", "GET /bookings/{id}", "GET /bookings/{id}/notifications",
-                "GET /admin/bookings", "GET /payments/payrexx/gateways/{id}", "GET /payments/payrexx/transactions/{id}",
+                "GET /admin/bookings", "GET /admin/bookings/attention", "GET /payments/payrexx/gateways/{id}", "GET /payments/payrexx/transactions/{id}",
                 "GET /payments/stripe/payment-intents/{id}/refunds", "GET /admin/dead-letters",
                 "GET /admin/dead-letters/{id}", "GET /admin/broker-dead-letters", "GET /admin/integrations",
                 "GET /calendar/events", "GET /calendar/events/{id}", "POST /bookings/{id}/cancel",
                 "POST /bookings/{id}/reschedule", "POST /payments/stripe/checkout-sessions/{id}/expire",
                 "POST /admin/dead-letters/{id}/replay", "POST /admin/broker-dead-letters/replay",
-                "PATCH /calendar/events/{id}");
+                "POST /admin/bookings/{id}/attention/clear", "PATCH /calendar/events/{id}");
         success("201", "POST /bookings", "POST /bookings/asap", "POST /calendar/events",
                 "POST /payments/stripe/payment-intents", "POST /payments/stripe/checkout-sessions",
                 "POST /payments/refunds", "POST /payments/payrexx/gateways", "POST /notifications/sms",
@@ -82,7 +82,7 @@ class OpenApiDocumentTest extends HubTestBase {
     /** The POSTs that take no body. */
     private static final Set<String> NO_BODY = Set.of("POST /bookings/{id}/cancel",
             "POST /payments/stripe/checkout-sessions/{id}/expire", "POST /admin/dead-letters/{id}/replay",
-            "POST /admin/broker-dead-letters/replay");
+            "POST /admin/broker-dead-letters/replay", "POST /admin/bookings/{id}/attention/clear");
 
     private static void success(String status, String... operations) {
         for (String operation : operations) {

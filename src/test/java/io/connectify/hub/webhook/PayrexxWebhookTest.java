@@ -167,7 +167,13 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
-                .extracting(n -> n.get("kind").asText()).containsOnly("refund"));
+                .extracting(n -> n.get("kind").asText()).containsOnly("payment-refunded"));
+        // its (German) customer is told the payment was refunded and the booking not confirmed: nothing was cancelled
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList())
+                .singleElement().asString().contains("wurde nicht best").contains("Wir haben Ihre Zahlung von")
+                .doesNotContain("abgesagt"));
         // the refunded delivery is the confirmed one's repeat
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);
@@ -316,6 +322,77 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4755/refund")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A payment left for a person is marked on its booking (V20) and counted until a person clears it: a later payment
+     * that confirms the booking rewrites its status reason, not the mark.
+     */
+    @Test
+    void aPaymentLeftForAPersonStaysMarkedThroughALaterPaymentUntilAPersonClearsIt() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        double before = needingAttentionGauge();
+        transactionOf(4758, "partially-refunded", id, 4500);
+        NotifyBuilder left = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4758, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(left.matches(20, TimeUnit.SECONDS)).isTrue();
+        String why = "payrexx payment 4758 arrived partially-refunded and was neither confirmed nor refunded (it "
+                + "paid 4500 of the price 9000): settle it by hand";
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+
+        // the customer pays again, in full: the booking is confirmed, its status reason no longer tells of 4758
+        payrexx.transaction(4759, "confirmed", id);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4759, "confirmed", id)).status())
+                .isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("")).doesNotContain("4758");
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText()).isEqualTo(why);
+        assertThat(marked.get("since").asText()).isNotBlank();
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+
+        // only an admin clears it, and only once
+        var notAdmin = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", API_KEY);
+        assertThat(notAdmin.status()).isEqualTo(403);
+        var unknown = httpPost("/api/v1/admin/bookings/" + UUID.randomUUID() + "/attention/clear", "", ADMIN_KEY);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.json().get("bookingId").asText()).isEqualTo(id);
+        assertThat(cleared.json().get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(before);
+        assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings"))
+                .extracting(b -> b.get("bookingId").asText()).doesNotContain(id);
+        var again = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(again.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    private JsonNode attentionOf(String bookingId) {
+        var list = httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY);
+        assertThat(list.status()).isEqualTo(200);
+        JsonNode found = null;
+        for (JsonNode b : list.json().get("bookings")) {
+            if (b.get("bookingId").asText().equals(bookingId)) {
+                found = b;
+            }
+        }
+        assertThat(found).as("booking " + bookingId + " needing attention").isNotNull();
+        return found;
+    }
+
+    private double needingAttentionGauge() {
+        var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")
+                .matcher(httpGet("/actuator/prometheus", null).body());
+        assertThat(gauge.find()).isTrue();
+        return Double.parseDouble(gauge.group(1));
     }
 
     @Test

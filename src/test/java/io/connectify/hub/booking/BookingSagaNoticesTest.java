@@ -1,0 +1,51 @@
+package io.connectify.hub.booking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which notice a refunded or cancelled booking's customer gets, read from the booking's state (BookingSaga's
+ * notice-kind choice). The kind is logged with each notification, so a re-queue renders the same one.
+ */
+class BookingSagaNoticesTest {
+
+    @Test
+    void aRefundOfABookingNeverConfirmedIsThePaymentRefundedNoticeAndAConfirmedOnesTheCancellationsRefund() {
+        for (String reason : new String[] {"cancelled before its confirmation: refunded", "paid after its start: refunded",
+                "slot taken before the payment arrived", "paid after it was cancelled: refunded",
+                "paid, then refunded at payrexx (refunded) before the hub confirmed it"}) {
+            assertThat(BookingSaga.refundNotice(booking(BookingStatus.REFUNDED, reason))).as(reason)
+                    .isEqualTo("payment-refunded");
+        }
+        assertThat(BookingSaga.refundNotice(booking(BookingStatus.REFUNDED, "cancelled and refunded")))
+                .isEqualTo("refund");
+    }
+
+    /**
+     * A confirmed booking cancelled in time without a payment reference ("cancelled"): no path the hub has makes one
+     * (a payment event without a reference is recorded by the booking's own checkout session or gateway id), but its
+     * notice would not blame the cut-off.
+     */
+    @Test
+    void aCancellationWithoutARefundIsToldWhyThereIsNone() {
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                "cancelled after the refund cut-off: not refunded"))).isEqualTo("cancellation");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled")))
+                .isEqualTo("cancellation-unrefunded");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, BookingSaga.CANCELLED_DISPUTED)))
+                .isEqualTo("cancellation-disputed");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                BookingSaga.CANCELLED_DISPUTE_LOST))).isEqualTo("cancellation-disputed");
+    }
+
+    private static Booking booking(BookingStatus status, String reason) {
+        return new Booking("7d6f2c3e-0000-4000-8000-000000000001", status,
+                OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),
+                60, 9000, "CHF", new Customer("Ann", "ann@example.com", null, "en", "Europe/Zurich"), "x", null,
+                "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", reason, 9000L);
+    }
+}

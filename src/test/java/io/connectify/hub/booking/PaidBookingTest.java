@@ -853,7 +853,9 @@ class PaidBookingTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 google.server().verify(1, deleteRequestedFor(urlPathEqualTo(event))));
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
+        // never confirmed: told its payment was refunded, not that a booking was cancelled
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
+        assertThat(notifications(id, "refund")).isZero();
         assertThat(notifications(id, "confirmation")).isZero();
     }
 

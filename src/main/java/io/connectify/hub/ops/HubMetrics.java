@@ -114,7 +114,8 @@ public class HubMetrics implements MeterBinder {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
         }
         registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused");
-        for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "notification-send")) {
+        for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "twilio-status-record",
+                "notification-send")) {
             registry.counter("connectify.dead.letters", "route", route);
         }
         for (String queue : queues) {

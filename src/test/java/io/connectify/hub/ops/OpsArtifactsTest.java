@@ -68,6 +68,24 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(scrape).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*state=\"open\"");
     }
 
+    /**
+     * Every route that consumes a queue has its dead-letter series at zero from the start: DeadLettersGrowing watches
+     * increase(connectify_dead_letters_total), which misses a series that appears only with its first dead letter.
+     */
+    @Test
+    void everyQueueConsumerHasItsDeadLetterSeriesFromTheStart(@org.springframework.beans.factory.annotation.Autowired
+                                                              org.apache.camel.CamelContext camel) {
+        String scrape = httpGet("/actuator/prometheus", null).body();
+        List<String> consumers = camel.getRoutes().stream()
+                .filter(route -> route.getEndpoint().getEndpointUri().startsWith("jms:"))
+                .map(org.apache.camel.Route::getRouteId).toList();
+        assertThat(consumers).contains("stripe-event-dispatch", "twilio-status-record");
+        for (String route : consumers) {
+            assertThat(scrape).as(route).containsPattern("(?m)^connectify_dead_letters_total\\{[^}]*route=\""
+                    + Pattern.quote(route) + "\"");
+        }
+    }
+
     @Test
     void composeFileDefinesTheStack() throws IOException {
         Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker", "compose.yaml")));

@@ -13,6 +13,7 @@ import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.InvalidStateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,6 +31,9 @@ import org.springframework.stereotype.Component;
  * {@code connectify.http.idempotency-claim-max-age} at most, no shorter than any request runs with the providers'
  * timeouts and retries (LongestRequest: a shorter one stops the start): the claim of a request whose thread hangs is
  * taken over a claim timeout later, where it was renewed for the key's whole lifetime and every repeat got 409.
+ * <p>
+ * Its times (created_at, renewed_at, and the now they are compared with) are the database's, read before each
+ * statement: an instance whose own clock ran ahead by the claim timeout less a renewal took over live claims.
  */
 @Component("idempotentRequests")
 public class IdempotentRequests {
@@ -52,7 +56,12 @@ public class IdempotentRequests {
      */
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
 
-    public IdempotentRequests(JdbcClient jdbc, Clock clock, HttpProperties http) {
+    /**
+     * @param clock the database's ({@link IdempotencyClaimClockConfig}): the claims' times are compared across
+     *              instances, so they are read from the one clock all instances share
+     */
+    public IdempotentRequests(JdbcClient jdbc, @Qualifier(IdempotencyClaimClockConfig.NAME) Clock clock,
+                              HttpProperties http) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.lifetime = http.idempotencyKeyLifetime();
@@ -155,7 +164,16 @@ public class IdempotentRequests {
      * renewed.
      */
     public int renewRunning() {
-        Instant now = clock.instant();
+        Instant now;
+        try {
+            now = clock.instant(); // the database's
+        } catch (DataAccessException unreachable) {
+            log.warn("{}: Idempotency-Key claims of {} running request(s) not renewed: the database's time could not "
+                    + "be read ({}); a claim not renewed for {} (connectify.http.idempotency-claim-timeout) can be "
+                    + "taken over by a repeat, which runs its request a second time", RENEWAL_ROUTE, running.size(),
+                    unreachable.getMostSpecificCause().getClass().getSimpleName(), stale);
+            return 0;
+        }
         Instant tooOld = now.minus(maxAge);
         running.entrySet().removeIf(claim -> {
             if (claim.getValue().isAfter(tooOld)) {

@@ -2,6 +2,8 @@ package io.connectify.hub.support;
 
 import java.time.Instant;
 
+import io.connectify.hub.web.IdempotencyClaimClockConfig;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
@@ -12,8 +14,13 @@ public class TestClockConfig {
     /** Monday 2026-11-30 08:00 in Zurich: Tuesday 2026-12-01 is fully bookable. */
     public static final Instant NOW = Instant.parse("2026-11-30T07:00:00Z");
 
+    /**
+     * Also the Idempotency-Key claims' clock, the database's in the hub (IdempotencyClaimClockConfig), so that a test
+     * expires a claim by advancing it; DatabaseClockTest and IdempotencyClaimClockSkewTest run the database's.
+     */
     @Bean
     @Primary
+    @Qualifier(IdempotencyClaimClockConfig.NAME)
     MutableClock testClock() {
         return new MutableClock(NOW);
     }

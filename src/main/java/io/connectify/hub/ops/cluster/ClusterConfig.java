@@ -39,19 +39,19 @@ public class ClusterConfig {
     /**
      * A leader whose renewals meet a held row gives up its lease once no more than a lock timeout and a heartbeat of
      * it is left: the lock timeout for the renewal Spring Integration retries at once, which may wait that long, the
-     * heartbeat to stop the singleton routes (and for the members' clocks) before another member can take the lease.
-     * A lease no longer than that stops the start.
+     * heartbeat to stop the singleton routes before another member can take the lease. A lease no longer than that
+     * stops the start. The lease's times are the database's (ClusterLeaseRepository), so the members' clocks need not
+     * agree.
      */
     @Bean
     DefaultLockRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
                                                  ClusterMember member, ClusterProperties properties,
                                                  DatabaseProperties database) {
-        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, member.id(),
+        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, transactions, member.id(),
                 properties.giveUpMargin(database.lockTimeout()));
         repository.setPrefix("CLUSTER_");
         repository.setRegion("connectify");
         repository.setTimeToLive((int) properties.leaseTtl().toMillis());
-        repository.setTransactionManager(transactions);
         return repository;
     }
 

@@ -11,11 +11,17 @@ import io.connectify.hub.resilience.DatabaseBusy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.NonTransientDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.integration.jdbc.lock.DefaultLockRepository;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.TransactionTimedOutException;
+import org.springframework.transaction.support.DefaultTransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Spring Integration's lease table, where a lease's row held by another transaction past
@@ -29,8 +35,16 @@ import org.springframework.transaction.TransactionTimedOutException;
  * The initiator takes either for a lost lease: it calls unlock (so {@link #delete}), then revokes the leadership
  * (Camel stops the singleton routes) whether unlock failed or not. A follower whose attempt fails tries again after
  * the initiator's busy-wait, and sees a stop in between; the initiator's stop interrupts its thread and does not wait
- * for it. DefaultLockRepository writes the lease's CREATED_DATE from this member's clock as it makes the statement,
- * before any wait for the row; another member takes the lease once the row is free and its clock TTL past that.
+ * for it.
+ * <p>
+ * The lease's time is the database's: DefaultLockRepository writes CREATED_DATE from the member's own clock and
+ * another member takes the lease once its own clock says the TTL has passed, so a member whose clock ran ahead by
+ * more than the margin took a live lease (two leaders). Here acquire, renew, isAcquired and deleteExpired run the
+ * same statements as Spring Integration's, in the same transactions, with the database's current time (UTC, as the
+ * TIMESTAMP column holds it) in place of the member's: one clock for all members. It is the transaction's start on
+ * both databases, taken after the acquire or renew began, so CREATED_DATE is never earlier than {@code heldSince}
+ * and the lease lasts, by the database, at least as long as this member counts. delete and close name no time and
+ * stay Spring Integration's.
  * <p>
  * So a failure JdbcLock would try again, and PostgreSQL's lock timeout (55P03, which Spring 6 leaves uncategorized),
  * is reported as transient only while more than {@code margin} is left of the lease this member holds, counted from
@@ -52,14 +66,57 @@ class ClusterLeaseRepository extends DefaultLockRepository {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterLeaseRepository.class);
 
+    /**
+     * The database's current time in UTC as a TIMESTAMP (without time zone), in SQL both PostgreSQL and H2 read
+     * alike: the epoch seconds of CURRENT_TIMESTAMP (a TIMESTAMP WITH TIME ZONE) added to the epoch. (H2 casts a
+     * TIMESTAMP WITH TIME ZONE to its session's zone, not UTC, so the cast is not used.)
+     */
+    static final String DATABASE_NOW =
+            "(TIMESTAMP '1970-01-01 00:00:00' + EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * INTERVAL '1' SECOND)";
+    /** The database's current time less the TTL, bound in milliseconds: a lease written before it has run out. */
+    private static final String EXPIRED_BEFORE =
+            "(" + DATABASE_NOW + " - CAST(? AS BIGINT) * INTERVAL '0.001' SECOND)"; // H2 needs the parameter's type
+
     private final Duration margin;
     private volatile Duration timeToLive = DEFAULT_TTL;
     /** By lock: System.nanoTime() as this member's last successful acquire or renew of it began. */
     private final Map<String, Long> heldSince = new ConcurrentHashMap<>();
+    private final String memberId;
+    private final JdbcTemplate jdbc;
+    /** Spring Integration's three: a new transaction each, read committed for acquire, read-only for the count. */
+    private final TransactionTemplate inNewTransaction;
+    private final TransactionTemplate readCommitted;
+    private final TransactionTemplate readOnly;
+    private volatile String table = DEFAULT_TABLE_PREFIX + "LOCK";
+    private volatile String region = "DEFAULT";
 
-    ClusterLeaseRepository(DataSource dataSource, String memberId, Duration margin) {
+    ClusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions, String memberId,
+                           Duration margin) {
         super(dataSource, memberId);
+        setTransactionManager(transactions); // for delete and close, which stay Spring Integration's
+        this.memberId = memberId;
         this.margin = margin;
+        this.jdbc = new JdbcTemplate(dataSource);
+        DefaultTransactionDefinition definition =
+                new DefaultTransactionDefinition(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.inNewTransaction = new TransactionTemplate(transactions, definition);
+        definition.setReadOnly(true);
+        this.readOnly = new TransactionTemplate(transactions, definition);
+        definition.setReadOnly(false);
+        definition.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        this.readCommitted = new TransactionTemplate(transactions, definition);
+    }
+
+    @Override
+    public void setPrefix(String prefix) {
+        super.setPrefix(prefix);
+        this.table = prefix + "LOCK";
+    }
+
+    @Override
+    public void setRegion(String region) {
+        super.setRegion(region);
+        this.region = region;
     }
 
     @Override
@@ -70,12 +127,41 @@ class ClusterLeaseRepository extends DefaultLockRepository {
 
     @Override
     public boolean acquire(String lock) {
-        return written(lock, () -> super.acquire(lock));
+        return written(lock, () -> Boolean.TRUE.equals(readCommitted.execute(status -> {
+            if (jdbc.update("UPDATE " + table + " SET CLIENT_ID=?, CREATED_DATE=" + DATABASE_NOW
+                            + " WHERE REGION=? AND LOCK_KEY=? AND (CLIENT_ID=? OR CREATED_DATE<" + EXPIRED_BEFORE + ")",
+                    memberId, region, lock, memberId, timeToLive.toMillis()) > 0) {
+                return true;
+            }
+            try {
+                return jdbc.update("INSERT INTO " + table + " (REGION, LOCK_KEY, CLIENT_ID, CREATED_DATE)"
+                        + " VALUES (?, ?, ?, " + DATABASE_NOW + ")", region, lock, memberId) > 0;
+            } catch (DataIntegrityViolationException another) { // another member's row, still live
+                return false;
+            }
+        })));
     }
 
     @Override
     public boolean renew(String lock) {
-        return written(lock, () -> super.renew(lock));
+        return written(lock, () -> Boolean.TRUE.equals(inNewTransaction.execute(status -> jdbc.update(
+                "UPDATE " + table + " SET CREATED_DATE=" + DATABASE_NOW
+                        + " WHERE REGION=? AND LOCK_KEY=? AND CLIENT_ID=?", region, lock, memberId) == 1)));
+    }
+
+    @Override
+    public boolean isAcquired(String lock) {
+        return Boolean.TRUE.equals(readOnly.execute(status -> Integer.valueOf(1).equals(jdbc.queryForObject(
+                "SELECT COUNT(REGION) FROM " + table + " WHERE REGION=? AND LOCK_KEY=? AND CLIENT_ID=?"
+                        + " AND CREATED_DATE>=" + EXPIRED_BEFORE,
+                Integer.class, region, lock, memberId, timeToLive.toMillis()))));
+    }
+
+    @Override
+    public void deleteExpired() {
+        inNewTransaction.executeWithoutResult(status -> jdbc.update(
+                "DELETE FROM " + table + " WHERE REGION=? AND CREATED_DATE<" + EXPIRED_BEFORE, region,
+                timeToLive.toMillis()));
     }
 
     @Override

@@ -208,7 +208,7 @@ class ClusterLeaseLockTimeoutTest {
     private record Lease(String member, Timestamp renewed) {
     }
 
-    /** As DefaultLockRepository writes CREATED_DATE: UTC, from the member's clock, this JVM's here. */
+    /** As CREATED_DATE is written: UTC, by the database's clock, which is this machine's here. */
     private static LocalDateTime now() {
         return LocalDateTime.now(ZoneOffset.UTC);
     }

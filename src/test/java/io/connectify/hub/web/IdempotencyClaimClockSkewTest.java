@@ -1,0 +1,124 @@
+package io.connectify.hub.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.JdbcClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
+
+/**
+ * Two instances sharing the Idempotency-Key claims, one with a clock far off (an hour; a claim holds
+ * connectify.http.idempotency-claim-timeout, here 2 s, unrenewed): a live claim is not taken over, and one left
+ * unrenewed is, once the claim timeout has passed by the database's clock. On both databases the hub runs on.
+ * <p>
+ * Each instance is the hub's idempotency beans as the hub scans them, with the hub's {@code Clock} (the one every
+ * other bean reads) off by the skew. Before the claims' times were the database's, an instance wrote and compared
+ * them with that clock: one an hour ahead found a claim made a moment ago an hour old and took it over (the request
+ * ran twice), and an instance an hour behind wrote claims the others took over at once.
+ */
+class IdempotencyClaimClockSkewTest {
+
+    private static final Duration SKEW = Duration.ofHours(1);
+    private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(2);
+    private static final String CALLER = "caller";
+    private static final String TARGET = "POST /api/v1/notifications/sms";
+    private static EmbeddedPostgres postgres;
+    @TempDir
+    static Path h2Directory;
+
+    @BeforeAll
+    static void start() throws IOException {
+        postgres = EmbeddedPostgres.builder().start();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        postgres.close();
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void anInstanceWhoseClockRunsAheadDoesNotTakeOverALiveClaim(Database database) {
+        onlyAnUnrenewedClaimIsTakenOver(database, "ahead", Duration.ZERO, SKEW);
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource
+    void theClaimOfAnInstanceWhoseClockRunsBehindIsNotTakenOverWhileLive(Database database) {
+        onlyAnUnrenewedClaimIsTakenOver(database, "behind", SKEW.negated(), Duration.ZERO);
+    }
+
+    private static void onlyAnUnrenewedClaimIsTakenOver(Database database, String key, Duration claimerSkew,
+                                                         Duration repeaterSkew) {
+        instance(database, claimerSkew).run(claimer -> instance(database, repeaterSkew).run(repeater -> {
+            var claimed = claimer.getBean(IdempotentRequests.class).claim(CALLER, key, TARGET, "fingerprint");
+            assertThat(claimed.claim()).isNotNull();
+
+            var repeat = repeater.getBean(IdempotentRequests.class).claim(CALLER, key, TARGET, "fingerprint");
+            assertThat(repeat.claim()).as("a live claim, made a moment ago: held").isNull();
+
+            // nothing renews the claim here: it is taken over once the claim timeout has passed
+            await().atMost(CLAIM_TIMEOUT.plusSeconds(5)).until(() -> repeater.getBean(IdempotentRequests.class)
+                    .claim(CALLER, key, TARGET, "fingerprint").claim() != null);
+        }));
+    }
+
+    enum Database {
+        H2, POSTGRESQL;
+
+        String url() {
+            return switch (this) {
+                case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
+                        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+            };
+        }
+
+        String user() {
+            return this == H2 ? "sa" : "postgres";
+        }
+    }
+
+    private static ApplicationContextRunner instance(Database database, Duration skew) {
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
+                        FlywayAutoConfiguration.class))
+                .withUserConfiguration(IdempotencyBeans.class)
+                .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
+                .withPropertyValues("spring.datasource.url=" + database.url(),
+                        "spring.datasource.username=" + database.user(),
+                        "connectify.http.idempotency-claim-renewal=500ms",
+                        "connectify.http.idempotency-claim-timeout=" + CLAIM_TIMEOUT.toMillis() + "ms");
+    }
+
+    /** The idempotency beans of the web package, as the hub's component scan finds them. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(HttpProperties.class)
+    @ComponentScan(basePackageClasses = IdempotentRequests.class, useDefaultFilters = false,
+            includeFilters = @ComponentScan.Filter(type = FilterType.REGEX,
+                    pattern = "io\\.connectify\\.hub\\.web\\.(IdempotentRequests|IdempotencyClaimClockConfig)"))
+    static class IdempotencyBeans {
+    }
+}

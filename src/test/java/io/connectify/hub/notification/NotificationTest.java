@@ -129,6 +129,8 @@ class NotificationTest extends Webhooks {
         assertThat(response.json().get("type").asText()).isEqualTo(type);
         assertThat(response.body()).doesNotContain(NotificationFakes.API_KEY_SECRET).doesNotContain(NotificationFakes.ACCOUNT_SID);
         notify.twilio().verify(calls, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        // Twilio answered: nothing was taken, so the retries look nothing up
+        notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
     }
 
     @Test

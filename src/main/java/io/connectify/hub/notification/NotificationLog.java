@@ -144,6 +144,12 @@ public class NotificationLog {
         applyParkedCallbacks(sent.providerReference());
     }
 
+    /** Whether a notification has recorded this provider reference (an SMS the hub already knows it sent). */
+    public boolean recorded(String providerReference) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :ref")
+                .param("ref", providerReference).query(Integer.class).single() > 0;
+    }
+
     /** A Twilio status callback: recorded unless the notification already reached a final status. */
     public void status(@Header("MessageSid") String sid, @Header("MessageStatus") String status,
                        @Header("ErrorCode") String errorCode) {

@@ -13,7 +13,10 @@ import io.connectify.hub.resilience.ValidationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Twilio failures as typed hub errors: 21211 invalid number 422, 20429/429 retried, 401 502 without detail. */
+/**
+ * Twilio failures as typed hub errors: 21211 invalid number 422, 20429/429 retried, 401 502 without detail; a request
+ * that went out and got no answer is {@link AnswerLost}.
+ */
 public final class TwilioErrors {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioErrors.class);
@@ -22,12 +25,36 @@ public final class TwilioErrors {
     private TwilioErrors() {
     }
 
+    /** Whether the failure leaves open whether Twilio took the request ({@link AnswerLost}). */
+    public static boolean answerLost(HubException failure) {
+        return failure instanceof AnswerLost;
+    }
+
+    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached Twilio. */
+    private static boolean neverConnected(Throwable e) {
+        return Causes.find(e, java.net.ConnectException.class) != null
+                || Causes.find(e, org.apache.hc.client5.http.ConnectTimeoutException.class) != null
+                || Causes.find(e, java.net.UnknownHostException.class) != null
+                || Causes.find(e, java.net.NoRouteToHostException.class) != null;
+    }
+
+    /**
+     * A request that went out and got no Twilio answer: a read timeout, a dropped connection, an empty or foreign
+     * reply. Retried as any unavailability; the retry first looks for the message ({@link TwilioMessageLookup}).
+     */
+    static final class AnswerLost extends ProviderException {
+        AnswerLost(String detail) {
+            super(PROVIDER, Kind.UNAVAILABLE, detail, null, null);
+        }
+    }
+
     public static HubException translate(Throwable failure) {
         HubException typed = Causes.find(failure, HubException.class);
         if (typed != null) {
             return typed;
         }
         if (Causes.find(failure, ApiConnectionException.class) != null) {
+            // twilio-java's "no response at all"; an I/O failure on the way arrives as an ApiException without status
             log.warn("Twilio unreachable");
             return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio did not answer", null, null);
         }
@@ -52,7 +79,10 @@ public final class TwilioErrors {
         if (status >= 500 || status == 0) {
             // no status: the answer was no Twilio answer at all (connection dropped, empty or foreign reply)
             log.warn("Twilio server error: HTTP {} (error {})", status, code);
-            return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
+            // twilio-java reports an I/O failure (read timeout, reset) as an ApiException without status: whether the
+            // message was taken is open, unless no connection was ever made
+            return status == 0 && !neverConnected(api) ? new AnswerLost("Twilio answered HTTP 0")
+                    : new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
         }
         return new ValidationException("Twilio rejected the message (error " + code + ")");
     }

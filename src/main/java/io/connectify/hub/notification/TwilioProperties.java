@@ -7,15 +7,19 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Twilio settings; {@code accountSid} decides the mode: unset means the sandbox simulator. A blank value counts as
  * unset (an environment variable set to nothing binds as ""). The API key and auth token without the account SID
  * stop the start: the sandbox would ignore them, and the operator believe Twilio live. Live, the API base must be
- * https (or http to a loopback address, a fake), since the API key goes with every request.
+ * https (or http to a loopback address, a fake), since the API key goes with every request. {@code lookupClockMargin}:
+ * how much earlier than the first attempt (by the hub's clock) a message Twilio took may have been created (by
+ * Twilio's), for the lookup after a lost answer ({@link TwilioMessageLookup}).
  */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
                                String fromNumber, String messagingServiceSid, String operatorNumber,
                                String publicBaseUrl, String apiBase, java.time.Duration connectTimeout,
-                               java.time.Duration readTimeout) {
+                               java.time.Duration readTimeout, java.time.Duration lookupClockMargin) {
 
+    @org.springframework.boot.context.properties.bind.ConstructorBinding
     public TwilioProperties {
+        lookupClockMargin = lookupClockMargin == null ? java.time.Duration.ofMinutes(2) : lookupClockMargin;
         accountSid = PropertyChecks.blankToNull(accountSid);
         apiKeySid = PropertyChecks.blankToNull(apiKeySid);
         apiKeySecret = PropertyChecks.blankToNull(apiKeySecret);
@@ -30,6 +34,13 @@ public record TwilioProperties(String accountSid, String apiKeySid, String apiKe
         } else {
             PropertyChecks.secureOrLoopback("connectify.twilio.api-base", apiBase);
         }
+    }
+
+    public TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
+                            String fromNumber, String messagingServiceSid, String operatorNumber, String publicBaseUrl,
+                            String apiBase, java.time.Duration connectTimeout, java.time.Duration readTimeout) {
+        this(accountSid, apiKeySid, apiKeySecret, authToken, fromNumber, messagingServiceSid, operatorNumber,
+                publicBaseUrl, apiBase, connectTimeout, readTimeout, null);
     }
 
     public boolean live() {

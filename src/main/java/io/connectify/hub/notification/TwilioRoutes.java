@@ -4,14 +4,17 @@ import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderRouteBuilder;
 import org.springframework.stereotype.Component;
 
-/** The Twilio SMS adapter (camel-twilio) behind the Twilio breaker. */
+/** The Twilio SMS adapter (camel-twilio) behind the Twilio breaker; a retry after a lost answer looks first. */
 @Component
 class TwilioRoutes extends ProviderRouteBuilder {
 
     static final String SEND = "direct:twilio-send-sms";
 
-    TwilioRoutes(ProviderCalls calls) {
+    private final TwilioMessageLookup lookup;
+
+    TwilioRoutes(ProviderCalls calls, TwilioMessageLookup lookup) {
         super(calls, NotificationConfig.TWILIO, "twilioCircuitBreaker", TwilioErrors::translate);
+        this.lookup = lookup;
     }
 
     @Override
@@ -20,6 +23,7 @@ class TwilioRoutes extends ProviderRouteBuilder {
                 .bean("twilioMessages", "prepare")
                 .to("direct:twilio-create-message")
                 .bean("twilioMessages", "read");
-        operation("direct:twilio-create-message", "Create a Twilio Message", "twilio://message/creator");
+        // no idempotency key at Twilio: a retry after a lost answer first looks the message up (TwilioMessageLookup)
+        operation("direct:twilio-create-message", "Create a Twilio Message", "twilio://message/creator", lookup);
     }
 }

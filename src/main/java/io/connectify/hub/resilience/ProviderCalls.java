@@ -1,5 +1,6 @@
 package io.connectify.hub.resilience;
 
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -47,28 +48,38 @@ public class ProviderCalls {
     /** @param operation the operation the audit records: the call's route, unless {@link #OPERATION} names one */
     public Processor call(String provider, String operation, String endpointUri,
                           Function<Throwable, HubException> translator) {
+        return call(provider, operation, endpointUri, translator, null);
+    }
+
+    /**
+     * A call whose retry after a lost answer first asks the provider, through {@code lookup}, whether the lost
+     * attempt was taken (null: every retry sends again).
+     */
+    public Processor call(String provider, String operation, String endpointUri,
+                          Function<Throwable, HubException> translator, LostAnswerLookup lookup) {
         Retry retry = resilience.retry(provider);
         RateLimiter rateLimiter = resilience.rateLimiter(provider);
         var endpoint = new AtomicReference<Endpoint>();
         return exchange -> {
+            // the system clock, not the hub's: it is compared with the provider's record of when it took the request
+            Instant firstAttemptStarted = Instant.now();
+            // once one attempt's answer is lost, every later one looks first: a refusal in between does not undo it
+            var answerLost = new java.util.concurrent.atomic.AtomicBoolean();
             Callable<Object> attempt = () -> {
-                if (!rateLimiter.acquirePermission()) {
-                    resilience.recordRejection(provider);
-                    throw new ProviderException(provider, ProviderException.Kind.THROTTLED,
-                            "The hub's rate limit for " + provider + " is reached; try again later",
-                            rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null);
+                if (answerLost.get()) {
+                    Object found = lookUp(provider, lookup, rateLimiter, exchange, firstAttemptStarted);
+                    if (found != null) {
+                        return found;
+                    }
                 }
-                Exchange attemptExchange = exchange.copy();
-                template(exchange).send(endpoint(exchange, endpointUri, endpoint), attemptExchange);
-                if (attemptExchange.getException() != null) {
-                    throw translator.apply(attemptExchange.getException());
+                try {
+                    return send(provider, rateLimiter, exchange, endpointUri, endpoint, translator);
+                } catch (HubException failure) {
+                    if (lookup != null && lookup.answerLost(failure)) {
+                        answerLost.set(true);
+                    }
+                    throw failure;
                 }
-                // the provider's answer headers (SendGrid's X-Message-Id, HTTP status) travel back with the body
-                exchange.getMessage().setHeaders(attemptExchange.getMessage().getHeaders());
-                Object body = attemptExchange.getMessage().getBody();
-                // an HTTP answer is a stream: read it while the attempt's exchange is alive
-                return body instanceof java.io.InputStream || body instanceof org.apache.camel.StreamCache
-                        ? attemptExchange.getMessage().getBody(String.class) : body;
             };
             long started = System.nanoTime();
             // the adapter's operation, not the route that started the exchange (a booking's, a queue consumer's)
@@ -82,6 +93,50 @@ public class ProviderCalls {
                 throw failure;
             }
         };
+    }
+
+    private Object send(String provider, RateLimiter rateLimiter, Exchange exchange, String endpointUri,
+                        AtomicReference<Endpoint> endpoint, Function<Throwable, HubException> translator) {
+        if (!rateLimiter.acquirePermission()) {
+            resilience.recordRejection(provider);
+            throw new ProviderException(provider, ProviderException.Kind.THROTTLED,
+                    "The hub's rate limit for " + provider + " is reached; try again later",
+                    rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null);
+        }
+        Exchange attemptExchange = exchange.copy();
+        template(exchange).send(endpoint(exchange, endpointUri, endpoint), attemptExchange);
+        if (attemptExchange.getException() != null) {
+            throw translator.apply(attemptExchange.getException());
+        }
+        // the provider's answer headers (SendGrid's X-Message-Id, HTTP status) travel back with the body
+        exchange.getMessage().setHeaders(attemptExchange.getMessage().getHeaders());
+        Object body = attemptExchange.getMessage().getBody();
+        // an HTTP answer is a stream: read it while the attempt's exchange is alive
+        return body instanceof java.io.InputStream || body instanceof org.apache.camel.StreamCache
+                ? attemptExchange.getMessage().getBody(String.class) : body;
+    }
+
+    /**
+     * The lookup after a lost answer: a call to the provider like any, so it takes a permit of the provider's rate
+     * limiter (it runs inside the breaker's call already); it is not retried, and when it has no permit or fails, the
+     * request is sent again, as without it (a repeated request over a lost one), and the log says why.
+     */
+    private Object lookUp(String provider, LostAnswerLookup lookup, RateLimiter rateLimiter, Exchange exchange,
+                          Instant firstAttemptStarted) {
+        if (!rateLimiter.acquirePermission()) {
+            resilience.recordRejection(provider);
+            log.warn("{}: the answer to the last attempt was lost, and the hub's rate limit left no permit to look "
+                    + "for what it did: sending again", provider);
+            return null;
+        }
+        try {
+            return lookup.find(exchange, firstAttemptStarted);
+        } catch (Exception e) {
+            HubException typed = Causes.find(e, HubException.class);
+            log.warn("{}: the answer to the last attempt was lost, and looking for what it did failed ({}): sending "
+                    + "again", provider, typed != null ? typed.getMessage() : e.getClass().getSimpleName());
+            return null;
+        }
     }
 
     public Processor fallback(String provider) {

@@ -38,13 +38,18 @@ public abstract class ProviderRouteBuilder extends RouteBuilder {
 
     /** {@code direct:<route-id>} -> breaker -> {@code uri}; the route id is the endpoint's name. */
     protected void operation(String endpoint, String description, String uri) {
+        operation(endpoint, description, uri, null);
+    }
+
+    /** An operation whose retry after a lost answer first asks the provider what it did ({@link LostAnswerLookup}). */
+    protected void operation(String endpoint, String description, String uri, LostAnswerLookup lookup) {
         String routeId = endpoint.substring("direct:".length());
         from(endpoint)
                 .routeId(routeId)
                 .routeDescription(description)
                 .circuitBreaker()
                     .resilience4jConfiguration().circuitBreaker(circuitBreakerBean).end()
-                    .process(calls.call(provider, routeId, uri, translator))
+                    .process(calls.call(provider, routeId, uri, translator, lookup))
                 .onFallback()
                     .process(calls.fallback(provider))
                 .end();

@@ -3,6 +3,8 @@ package io.connectify.hub.notification;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -26,8 +28,10 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
+import io.connectify.hub.support.TwilioMessageStore;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
@@ -36,6 +40,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** SMS through Twilio, email through SendGrid: what the providers receive, their errors, and delivery status. */
@@ -124,6 +129,8 @@ class NotificationTest extends Webhooks {
         assertThat(response.json().get("type").asText()).isEqualTo(type);
         assertThat(response.body()).doesNotContain(NotificationFakes.API_KEY_SECRET).doesNotContain(NotificationFakes.ACCOUNT_SID);
         notify.twilio().verify(calls, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        // Twilio answered: nothing was taken, so the retries look nothing up
+        notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
     }
 
     @Test
@@ -154,6 +161,81 @@ class NotificationTest extends Webhooks {
         // the recovery sweep leaves it failed
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND status = 'queued'")
                 .param("id", id).query(Integer.class).single()).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = TwilioMessageStore.Loss.class, names = {"STORED_THEN_READ_TIMEOUT", "STORED_THEN_CONNECTION_RESET"})
+    void anSmsTwilioTookWhoseAnswerWasLostIsFoundAndRecordedNotSentAgain(TwilioMessageStore.Loss loss) {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.loseNextAnswer(loss);
+        double foundBefore = foundAfterLostAnswer();
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(sms(id).hasNonNull("providerReference")).isTrue();
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        // Twilio took it once: the retry looked it up in the Messages list instead of sending it again
+        assertThat(twilio.messages()).hasSize(1);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        var lookup = notify.twilio().findAll(getRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(lookup).hasSize(1);
+        assertThat(lookup.get(0).queryParameter("To").firstValue()).isEqualTo("+41791234567");
+        assertThat(lookup.get(0).queryParameter("From").firstValue()).isEqualTo(NotificationFakes.FROM);
+        JsonNode sms = sms(id);
+        assertThat(sms.get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(sms.get("status").asText()).isEqualTo("sent");
+        assertThat(foundAfterLostAnswer() - foundBefore).isEqualTo(1);
+    }
+
+    @Test
+    void anSmsThatNeverReachedTwilioIsNotFoundAndSentAgainOnce() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.NOT_STORED);
+        double foundBefore = foundAfterLostAnswer();
+
+        var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello again\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        notify.twilio().verify(1, getRequestedFor(urlPathEqualTo(MESSAGES))); // looked up, found nothing
+        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES))); // the lost one, and once again
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(response.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(foundAfterLostAnswer()).isEqualTo(foundBefore);
+    }
+
+    @Test
+    void anSmsWhoseLookupFailsIsSentAgainAsBefore() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+        notify.twilio().stubFor(get(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(503)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(20503, 503))));
+
+        Response response;
+        try (LogLines lines = LogLines.of(io.connectify.hub.resilience.ProviderCalls.class)) {
+            response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello twice\"}");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains("looking for what it did failed").contains("sending again"));
+        }
+
+        // a repeated SMS over a lost one: today's behaviour when Twilio cannot say what it took
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        notify.twilio().verify(1, getRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(2);
+        assertThat(response.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(1).get("sid"));
+    }
+
+    private JsonNode sms(String bookingId) {
+        JsonNode notifications = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
+        var sms = java.util.stream.StreamSupport.stream(notifications.spliterator(), false)
+                .filter(n -> n.get("channel").asText().equals("SMS")).findFirst();
+        assertThat(sms).as("the booking's SMS is logged").isPresent();
+        return sms.get();
+    }
+
+    private double foundAfterLostAnswer() {
+        return meters.counter("connectify.notifications.found.after.lost.answer", "channel", "SMS").count();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.connectify.hub.support;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
@@ -34,8 +35,9 @@ public final class NotificationFakes {
     public static final String MAIL_SEND = "/v3/mail/send";
 
     private final HeldAnswer twilioHold = new HeldAnswer();
+    private final TwilioMessageStore twilioStore = new TwilioMessageStore(ACCOUNT_SID, FROM);
     private final WireMockServer twilio = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-            .extensions(twilioHold));
+            .extensions(twilioHold, twilioStore));
     private final WireMockServer sendGrid = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
     private int sids;
 
@@ -58,8 +60,19 @@ public final class NotificationFakes {
         return twilioHold;
     }
 
+    /**
+     * Twilio's Messages resource kept as Twilio keeps it (opt-in; by default every send is answered with one fixed
+     * SID): each POST stored and answered with a SID of its own, and the list read from what was stored.
+     */
+    public TwilioMessageStore storeTwilioMessages() {
+        twilio.stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withTransformers(TwilioMessageStore.NAME)));
+        twilio.stubFor(get(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withTransformers(TwilioMessageStore.NAME)));
+        return twilioStore;
+    }
+
     public void reset() {
         twilioHold.release();
+        twilioStore.reset();
         twilio.resetAll();
         sendGrid.resetAll();
         twilio.stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(201)

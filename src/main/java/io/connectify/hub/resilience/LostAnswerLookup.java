@@ -1,0 +1,26 @@
+package io.connectify.hub.resilience;
+
+import java.time.Instant;
+
+import org.apache.camel.Exchange;
+
+/**
+ * For a provider that takes no idempotency key: before a retry whose previous attempt's answer was lost (the request
+ * may have been taken), asks the provider whether it was, so that the retry does not do it a second time. Called by
+ * {@link ProviderCalls} inside the provider's breaker, after a permit of its rate limiter; never retried itself.
+ */
+public interface LostAnswerLookup {
+
+    /** Whether this failure leaves open whether the provider took the request (a read timeout, a dropped connection). */
+    boolean answerLost(HubException failure);
+
+    /**
+     * What the provider made of the lost attempt, as its answer would have been (the route's next step reads it),
+     * or null when the provider has nothing of it: then the request is sent again. A failure of the lookup itself is
+     * thrown: the caller logs it and sends again.
+     *
+     * @param exchange the call's exchange, with the request the provider was sent
+     * @param firstAttemptStarted when the call's first attempt began (the system clock, as the provider's)
+     */
+    Object find(Exchange exchange, Instant firstAttemptStarted) throws Exception;
+}

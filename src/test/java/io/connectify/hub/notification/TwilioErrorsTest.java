@@ -1,0 +1,41 @@
+package io.connectify.hub.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+
+import com.twilio.exception.ApiException;
+import io.connectify.hub.resilience.ProviderException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.junit.jupiter.api.Test;
+
+/** Which Twilio failures leave open whether the message was taken (the retry then looks it up first). */
+class TwilioErrorsTest {
+
+    @Test
+    void aRequestThatWentOutAndGotNoAnswerMayHaveBeenTaken() {
+        // twilio-java's NetworkHttpClient reports an I/O failure as an ApiException without status, the cause kept
+        for (Exception io : new Exception[] {new SocketTimeoutException("Read timed out"),
+                new NoHttpResponseException("127.0.0.1:1 failed to respond"), new java.net.SocketException("reset")}) {
+            var failure = TwilioErrors.translate(new ApiException(io.getMessage(), io));
+            assertThat(TwilioErrors.answerLost(failure)).as(io.getClass().getSimpleName()).isTrue();
+            assertThat(((ProviderException) failure).retryable()).isTrue();
+        }
+    }
+
+    @Test
+    void aConnectionNeverMadeOrAnAnswerGivenTookNothing() {
+        var refused = TwilioErrors.translate(new ApiException("Connection refused",
+                new org.apache.hc.client5.http.HttpHostConnectException("Connect to 127.0.0.1:1 failed")));
+        var connectTimeout = TwilioErrors.translate(new ApiException("connect timed out",
+                new org.apache.hc.client5.http.ConnectTimeoutException("Connect to 127.0.0.1:1 timed out")));
+        var serverError = TwilioErrors.translate(new ApiException("Error", 20500, null, 500, null));
+
+        assertThat(TwilioErrors.answerLost(refused)).isFalse();
+        assertThat(TwilioErrors.answerLost(connectTimeout)).isFalse();
+        assertThat(TwilioErrors.answerLost(serverError)).isFalse();
+        assertThat(((ProviderException) serverError).retryable()).isTrue();
+        assertThat(ConnectException.class).isAssignableFrom(org.apache.hc.client5.http.HttpHostConnectException.class);
+    }
+}

@@ -153,15 +153,17 @@ public class NotificationLog {
     /** A Twilio status callback: recorded unless the notification already reached a final status. */
     public void status(@Header("MessageSid") String sid, @Header("MessageStatus") String status,
                        @Header("ErrorCode") String errorCode) {
-        int updated = jdbc.sql("UPDATE notification SET status = :status, error_code = :error, updated_at = :now "
-                        + "WHERE provider_reference = :sid AND status NOT IN (:final)")
-                .param("sid", sid).param("status", status).param("error", errorCode).param("now", now())
-                .param("final", List.copyOf(FINAL)).update();
+        int updated = record(sid, status, errorCode);
+        boolean known = updated > 0 || knows(sid);
+        if (updated == 0 && known) {
+            // the SID committed between the UPDATE and the look (notification-send's sent() then found nothing
+            // parked): recorded now, else the callback was lost with its key kept; a final status stays as it is
+            updated = record(sid, status, errorCode);
+        }
         if (updated > 0 && (status.equals("failed") || status.equals("undelivered"))) {
             meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status).increment();
         }
-        if (updated == 0 && jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
-                .param("sid", sid).query(Integer.class).single() == 0) {
+        if (!known) {
             // Twilio was faster than the hub's record of the SID: keep the callback until the SID is known
             try {
                 jdbc.sql("INSERT INTO notification_callback (provider_reference, status, error_code, received_at) "
@@ -175,10 +177,22 @@ public class NotificationLog {
         }
     }
 
+    /** The status on the notification of that SID, unless it has a final one: the rows changed. */
+    private int record(String sid, String status, String errorCode) {
+        return jdbc.sql("UPDATE notification SET status = :status, error_code = :error, updated_at = :now "
+                        + "WHERE provider_reference = :sid AND status NOT IN (:final)")
+                .param("sid", sid).param("status", status).param("error", errorCode).param("now", now())
+                .param("final", List.copyOf(FINAL)).update();
+    }
+
+    private boolean knows(String sid) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
+                .param("sid", sid).query(Integer.class).single() > 0;
+    }
+
     /** Applies the status callbacks that arrived before the notification's SID was committed. */
     public void applyParkedCallbacks(String sid) {
-        if (sid == null || jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :sid")
-                .param("sid", sid).query(Integer.class).single() == 0) {
+        if (sid == null || !knows(sid)) {
             return;
         }
         jdbc.sql("SELECT status, error_code FROM notification_callback WHERE provider_reference = :sid "

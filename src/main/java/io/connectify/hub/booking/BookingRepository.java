@@ -441,6 +441,24 @@ public class BookingRepository {
                 .param("id", id).param("refund", refundReference).update();
     }
 
+    /**
+     * Records that the hub sends the booking's payment a refund carrying its mark (V23 refund_marked), as it sends it
+     * (route payment-refund): an answer lost on the way then leaves it set. Bookings made from V23 on have it already.
+     */
+    public void refundSentMarked(Booking booking) {
+        jdbc.sql("UPDATE booking SET refund_marked = TRUE WHERE id = :id AND refund_marked IS NOT TRUE")
+                .param("id", booking.id()).update();
+    }
+
+    /**
+     * Whether the refunds the hub made of the booking's payment carry its mark (V23): false for a booking made before
+     * the hub marked its refunds and sent none since, whose refund may carry no mark.
+     */
+    public boolean refundMarked(String id) {
+        return jdbc.sql("SELECT refund_marked FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> rs.getBoolean("refund_marked")).optional().orElse(false);
+    }
+
     /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */
     public Optional<String> refundReference(String id) {
         return jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)

@@ -266,13 +266,34 @@ public class BookingRepository {
 
     /**
      * REFUNDED bookings of {@code provider} whose status reason is {@code reason} (a refund under way at the provider,
-     * BookingSaga#refundUnderWayReason) since at or before {@code before}, longest waiting first.
+     * BookingSaga#refundUnderWayReason) since at or before {@code before}, those looked at longest ago first (never
+     * looked at first, then the longest waiting), each with the provider's status seen at its last look (V23).
      */
-    public List<Booking> awaitingProviderRefund(String provider, String reason, Instant before, int limit) {
+    public List<AwaitedRefund> awaitingProviderRefund(String provider, String reason, Instant before, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE status = 'REFUNDED' AND provider = :provider "
-                        + "AND status_reason = :reason AND updated_at <= :before ORDER BY updated_at, id LIMIT :limit")
+                        + "AND status_reason = :reason AND updated_at <= :before "
+                        + "ORDER BY refund_checked_at NULLS FIRST, updated_at, id LIMIT :limit")
                 .param("provider", provider).param("reason", reason).param("before", utc(before))
-                .param("limit", limit).query(this::map).list();
+                .param("limit", limit)
+                .query((rs, row) -> new AwaitedRefund(map(rs, row), rs.getString("refund_checked_status"))).list();
+    }
+
+    /** A booking waiting for its refund at the provider, and the provider's status its last look saw (null: none). */
+    public record AwaitedRefund(Booking booking, String lastSeen) {
+    }
+
+    /**
+     * The watch looked at the booking's refund {@code at}: it goes to the end of the line. {@code seen}: the
+     * provider's status it found, null to keep the one seen before (the provider did not answer).
+     */
+    public void refundLookedAt(String id, Instant at, String seen) {
+        if (seen == null) {
+            jdbc.sql("UPDATE booking SET refund_checked_at = :at WHERE id = :id")
+                    .param("id", id).param("at", utc(at)).update();
+        } else {
+            jdbc.sql("UPDATE booking SET refund_checked_at = :at, refund_checked_status = :seen WHERE id = :id")
+                    .param("id", id).param("at", utc(at)).param("seen", seen).update();
+        }
     }
 
     /** How many such bookings wait, however long, and since when the longest (empty: none waits); for the gauges. */

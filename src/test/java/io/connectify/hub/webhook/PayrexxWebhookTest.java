@@ -609,6 +609,91 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(deadLetters()).isEmpty();
     }
 
+    /**
+     * A refund under way that Payrexx then shows disputed (a chargeback), not refunded: it is not the hub's to decide,
+     * so the watch marks the booking for a person once (the attention mark, its note saying why) and queues nothing;
+     * its later runs neither queue it nor mark it again. Before, every run queued it as a delivery, for ever.
+     */
+    @Test
+    void aRefundUnderWayThatPayrexxShowsDisputedIsMarkedForAPersonOnceAndNeverQueued() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = refundUnderWay(4772);
+        transactionOf(4772, "disputed", id, 9000);
+        clock.advance(Duration.ofHours(2));
+        double before = needingAttentionGauge();
+
+        Exchange first = TimerRoutes.fire(camel, REFUND_WATCH);
+        Exchange second = TimerRoutes.fire(camel, REFUND_WATCH);
+
+        assertThat(first.getException()).isNull();
+        assertThat(first.getMessage().getBody(Integer.class)).as("nothing queued").isZero();
+        assertThat(second.getMessage().getBody(Integer.class)).isZero();
+        payrexx.server().verify(3, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4772/")));
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("its refund under way at payrexx was not made: "
+                + "payrexx shows transaction 4772 disputed, and the customer has not been told: settle it by hand");
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'payrexx:4772:disputed'")
+                .query(Integer.class).single()).as("no delivery of disputed handled").isZero();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+
+        // Payrexx then shows it refunded after all: queued once, and its customer told
+        transactionOf(4772, "refunded", id, 9000);
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getMessage().getBody(Integer.class)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * More bookings wait for their Payrexx refund than one run asks about (connectify.payrexx.refund-watch.batch, 50):
+     * each run takes those looked at longest ago, so two runs look at every one; a booking whose payment reference is
+     * no transaction id is skipped with one WARN, however many runs pass. Before, every run took the same 50 longest
+     * waiting, the others never looked at, and the bad reference failed (and was logged) every run.
+     */
+    @Test
+    void theWatchLooksAtEveryWaitingRefundInTurnHoweverManyWait() {
+        String template = refundUnderWay(4800);
+        int copies = 50;
+        for (int i = 1; i <= copies; i++) {
+            String copy = UUID.randomUUID().toString();
+            copyOf(template, copy, String.valueOf(4800 + i));
+            transactionOf(4800 + i, "refund_pending", copy, 9000);
+        }
+        copyOf(template, UUID.randomUUID().toString(), "not-a-transaction-id");
+        clock.advance(Duration.ofHours(2));
+
+        try (var lines = io.connectify.hub.support.LogLines.of(
+                io.connectify.hub.payment.payrexx.PayrexxRefundWatch.class)) {
+            for (int run = 0; run < 3; run++) {
+                Exchange done = TimerRoutes.fire(camel, REFUND_WATCH);
+                assertThat(done.getException()).isNull();
+                assertThat(done.getMessage().getBody(Integer.class)).isZero();
+            }
+            assertThat(lines.lines()).filteredOn(line -> line.getFormattedMessage().contains("not-a-transaction-id"))
+                    .as("one WARN for the bad reference").singleElement()
+                    .extracting(line -> line.getLevel().toString()).isEqualTo("WARN");
+        }
+        for (int i = 0; i <= copies; i++) {
+            assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + (4800 + i)
+                    + "/")))).as("transaction " + (4800 + i) + " looked at by the watch").hasSizeGreaterThan(
+                    i == 0 ? 1 : 0);
+        }
+    }
+
+    /** A second booking waiting for its Payrexx refund as {@code template} does, paid by {@code reference}. */
+    private void copyOf(String template, String id, String reference) {
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                    customer_email, summary, provider, payment_reference, paid_amount, status_reason, created_at,
+                    updated_at)
+                SELECT :id, status, start_at, end_at, duration_minutes, amount, currency, customer_name, customer_email,
+                    summary, provider, :reference, paid_amount, status_reason, created_at, updated_at
+                FROM booking WHERE id = :template""")
+                .param("id", id).param("reference", reference).param("template", template).update();
+    }
+
     private static final String REFUND_WATCH = "payrexx-refund-watch";
 
     /**

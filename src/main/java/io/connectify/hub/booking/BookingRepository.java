@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -193,23 +194,81 @@ public class BookingRepository {
     public record Attention(String bookingId, BookingStatus status, Instant since, String note) {
     }
 
+    /** The longest attention note kept (V20 attention_note): older notes go first. */
+    static final int ATTENTION_NOTE_MAX = 500;
+    private static final String NOTE_SEPARATOR = "; ";
+
     /**
      * Marks a booking as needing a person (V20), whatever its status: since the first time (kept when marked again),
-     * with the latest note. It stays marked, whatever happens to the booking, until {@link #clearAttention}.
+     * its note added to those it has (joined by "; "; one it has already is not added again; past
+     * {@link #ATTENTION_NOTE_MAX} characters the oldest go first, the newest kept). It stays marked, whatever happens
+     * to the booking, until {@link #clearAttention}. Under the booking's row lock, so two marks at once keep both notes.
      */
     public boolean needsAttention(String id, String note, Instant now) {
-        return jdbc.sql("UPDATE booking SET attention_since = COALESCE(attention_since, :now), attention_note = :note "
-                        + "WHERE id = :id")
-                .param("id", id).param("note", note.length() <= 500 ? note : note.substring(0, 500))
-                .param("now", utc(now)).update() == 1;
+        Boolean marked = transactions.execute(status -> jdbc.sql(
+                        "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
+                .map(had -> jdbc.sql("UPDATE booking SET attention_since = COALESCE(attention_since, :now), "
+                                + "attention_note = :note WHERE id = :id")
+                        .param("id", id).param("note", joinedNote(had.orElse(null), note)).param("now", utc(now))
+                        .update() == 1)
+                .orElse(false));
+        return Boolean.TRUE.equals(marked);
     }
 
-    /** A person settled it: the booking's mark and note removed. Empty when it is not marked (or unknown). */
-    public Optional<Attention> clearAttention(String id) {
-        // the mark as read, cleared only by the clear that finds it still set (two at once: one clears it)
-        return attention(id).filter(a -> a.since() != null).filter(a -> jdbc.sql("UPDATE booking SET "
-                        + "attention_since = NULL, attention_note = NULL WHERE id = :id AND attention_since IS NOT NULL")
-                .param("id", id).update() == 1);
+    /** {@code had} and {@code note} joined, the newest kept within {@link #ATTENTION_NOTE_MAX}. */
+    static String joinedNote(String had, String note) {
+        String added = note.length() <= ATTENTION_NOTE_MAX ? note : note.substring(0, ATTENTION_NOTE_MAX);
+        if (had == null || had.isEmpty()) {
+            return added;
+        }
+        if (had.equals(added) || had.endsWith(NOTE_SEPARATOR + added) || had.startsWith(added + NOTE_SEPARATOR)
+                || had.contains(NOTE_SEPARATOR + added + NOTE_SEPARATOR)) {
+            return had;
+        }
+        String joined = had + NOTE_SEPARATOR + added;
+        while (joined.length() > ATTENTION_NOTE_MAX) {
+            // the oldest note goes first: whole, while another is left before the newest, else cut from the front
+            int next = joined.indexOf(NOTE_SEPARATOR);
+            joined = next >= 0 && next + NOTE_SEPARATOR.length() <= joined.length() - added.length()
+                    ? joined.substring(next + NOTE_SEPARATOR.length())
+                    : joined.substring(joined.length() - ATTENTION_NOTE_MAX);
+        }
+        return joined;
+    }
+
+    /** What a conditional clear found: the mark cleared (as it was), none to clear, or another than the one seen. */
+    public sealed interface AttentionClear {
+        record Cleared(Attention was) implements AttentionClear {
+        }
+
+        record NotMarked() implements AttentionClear {
+        }
+
+        record Changed(Attention now) implements AttentionClear {
+        }
+    }
+
+    /**
+     * A person settled it: the booking's mark and note removed, only if the mark is still the one they saw
+     * ({@code since} and {@code note}): a note added meanwhile (another payment left for a person) is not cleared
+     * unseen. Under the booking's row lock. Empty for an unknown booking.
+     */
+    public Optional<AttentionClear> clearAttention(String id, Instant since, String note) {
+        return transactions.execute(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).optional();
+            return attention(id).map(current -> {
+                if (current.since() == null) {
+                    return new AttentionClear.NotMarked();
+                }
+                if (!current.since().equals(since) || !Objects.equals(current.note(), note)) {
+                    return new AttentionClear.Changed(current);
+                }
+                jdbc.sql("UPDATE booking SET attention_since = NULL, attention_note = NULL WHERE id = :id")
+                        .param("id", id).update();
+                return new AttentionClear.Cleared(current);
+            });
+        });
     }
 
     /** A booking's mark (since and note null when it has none); empty for an unknown booking. */

@@ -354,25 +354,77 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(marked.get("since").asText()).isNotBlank();
         assertThat(needingAttentionGauge()).isEqualTo(before + 1);
 
-        // only an admin clears it, and only once
-        var notAdmin = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", API_KEY);
+        // only an admin clears it, as read, and only once
+        String seen = seen(marked);
+        var notAdmin = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, API_KEY);
         assertThat(notAdmin.status()).isEqualTo(403);
-        var unknown = httpPost("/api/v1/admin/bookings/" + UUID.randomUUID() + "/attention/clear", "", ADMIN_KEY);
+        var unknown = httpPost("/api/v1/admin/bookings/" + UUID.randomUUID() + "/attention/clear", seen, ADMIN_KEY);
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
-        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        var blind = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "{}", ADMIN_KEY);
+        assertThat(blind.status()).as("what the person saw is required").isEqualTo(400);
+        assertThat(blind.json().get("type").asText()).isEqualTo("validation");
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, ADMIN_KEY);
         assertThat(cleared.status()).isEqualTo(200);
         assertThat(cleared.json().get("bookingId").asText()).isEqualTo(id);
         assertThat(cleared.json().get("note").asText()).isEqualTo(why);
         assertThat(needingAttentionGauge()).isEqualTo(before);
         assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings"))
                 .extracting(b -> b.get("bookingId").asText()).doesNotContain(id);
-        var again = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        var again = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, ADMIN_KEY);
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.header("Content-Type")).startsWith("application/problem+json");
         assertThat(again.json().get("type").asText()).isEqualTo("invalid-state");
         assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * Two payments of one booking left for a person: the mark keeps both notes (the first mark's time), and a clear
+     * of the mark as read before the second note is refused (409 invalid-state), so the second payment is not cleared
+     * unseen; cleared as read again, it goes. Before, the second note overwrote the first and any clear removed both.
+     */
+    @Test
+    void aSecondPaymentLeftForAPersonAddsItsNoteAndAClearOfTheMarkReadBeforeIsRefused() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        String first = leftForAPerson(id, 4763);
+        JsonNode readFirst = attentionOf(id);
+        assertThat(readFirst.get("note").asText()).isEqualTo(first);
+        String second = leftForAPerson(id, 4764);
+
+        JsonNode readAgain = attentionOf(id);
+        assertThat(readAgain.get("note").asText()).isEqualTo(first + "; " + second);
+        assertThat(readAgain.get("since").asText()).isEqualTo(readFirst.get("since").asText());
+
+        var stale = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen(readFirst), ADMIN_KEY);
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(stale.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(first + "; " + second);
+
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen(readAgain), ADMIN_KEY);
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.json().get("note").asText()).isEqualTo(first + "; " + second);
+        assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings"))
+                .extracting(b -> b.get("bookingId").asText()).doesNotContain(id);
+    }
+
+    /** Payrexx transaction {@code transaction} pays part of the booking, refunded in part: left for a person (its note). */
+    private String leftForAPerson(String id, long transaction) {
+        transactionOf(transaction, "partially-refunded", id, 4500);
+        NotifyBuilder left = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(left.matches(20, TimeUnit.SECONDS)).isTrue();
+        return "payrexx payment " + transaction + " arrived partially-refunded and was neither confirmed nor refunded "
+                + "(it paid 4500 of the price 9000): settle it by hand";
+    }
+
+    /** The body of a clear: the mark as the person read it. */
+    private static String seen(JsonNode mark) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("since", mark.get("since").asText()).put("note", mark.get("note").asText()).toString();
     }
 
     private JsonNode attentionOf(String bookingId) {

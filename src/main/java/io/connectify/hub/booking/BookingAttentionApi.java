@@ -1,10 +1,15 @@
 package io.connectify.hub.booking;
 
+import java.time.Instant;
 import java.util.List;
 
 import io.connectify.hub.booking.BookingRepository.Attention;
+import io.connectify.hub.booking.BookingRepository.AttentionClear;
+import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
+import io.connectify.hub.web.JsonBodies;
+import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +28,11 @@ public class BookingAttentionApi {
     private static final int LIST_LIMIT = 500;
 
     private final BookingRepository bookings;
+    private final JsonBodies json;
 
-    public BookingAttentionApi(BookingRepository bookings) {
+    public BookingAttentionApi(BookingRepository bookings, JsonBodies json) {
         this.bookings = bookings;
+        this.json = json;
     }
 
     public AttentionList list() {
@@ -34,13 +41,24 @@ public class BookingAttentionApi {
                 : new AttentionList(found, false);
     }
 
-    /** The mark cleared (as it was); 404 for an unknown booking, 409 for one not (or no longer) marked. */
-    public Attention clear(@Header("id") String id) {
-        if (bookings.attention(id).isEmpty()) {
-            throw new NotFoundException("No booking with id " + id);
+    /**
+     * The mark cleared (as it was), if it is still the one the person saw ({@code since} and {@code note} of the body,
+     * as listed); 404 for an unknown booking, 409 for one not (or no longer) marked, or marked otherwise since (a note
+     * added meanwhile: read it, then clear again).
+     */
+    public Attention clear(@Header("id") String id, @Body String body) {
+        AttentionClearRequest seen = json.read(body, AttentionClearRequest.class);
+        Instant since = Rfc3339.parse("since", seen.since()).toInstant();
+        AttentionClear outcome = bookings.clearAttention(id, since, seen.note())
+                .orElseThrow(() -> new NotFoundException("No booking with id " + id));
+        if (outcome instanceof AttentionClear.NotMarked) {
+            throw new InvalidStateException("Booking " + id + " needs no attention: nothing to clear");
         }
-        Attention cleared = bookings.clearAttention(id).orElseThrow(() -> new InvalidStateException(
-                "Booking " + id + " needs no attention: nothing to clear"));
+        if (outcome instanceof AttentionClear.Changed changed) {
+            throw new InvalidStateException("Booking " + id + "'s mark changed since it was read (marked since "
+                    + changed.now().since() + "): read it again (GET /api/v1/admin/bookings/attention), then clear it");
+        }
+        Attention cleared = ((AttentionClear.Cleared) outcome).was();
         log.info("Booking {} ({}): settled by hand, its attention cleared (marked since {}: {})", id,
                 cleared.status(), cleared.since(), cleared.note());
         return cleared;

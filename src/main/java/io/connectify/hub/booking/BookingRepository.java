@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -193,23 +194,81 @@ public class BookingRepository {
     public record Attention(String bookingId, BookingStatus status, Instant since, String note) {
     }
 
+    /** The longest attention note kept (V20 attention_note): older notes go first. */
+    static final int ATTENTION_NOTE_MAX = 500;
+    private static final String NOTE_SEPARATOR = "; ";
+
     /**
      * Marks a booking as needing a person (V20), whatever its status: since the first time (kept when marked again),
-     * with the latest note. It stays marked, whatever happens to the booking, until {@link #clearAttention}.
+     * its note added to those it has (joined by "; "; one it has already is not added again; past
+     * {@link #ATTENTION_NOTE_MAX} characters the oldest go first, the newest kept). It stays marked, whatever happens
+     * to the booking, until {@link #clearAttention}. Under the booking's row lock, so two marks at once keep both notes.
      */
     public boolean needsAttention(String id, String note, Instant now) {
-        return jdbc.sql("UPDATE booking SET attention_since = COALESCE(attention_since, :now), attention_note = :note "
-                        + "WHERE id = :id")
-                .param("id", id).param("note", note.length() <= 500 ? note : note.substring(0, 500))
-                .param("now", utc(now)).update() == 1;
+        Boolean marked = transactions.execute(status -> jdbc.sql(
+                        "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
+                .map(had -> jdbc.sql("UPDATE booking SET attention_since = COALESCE(attention_since, :now), "
+                                + "attention_note = :note WHERE id = :id")
+                        .param("id", id).param("note", joinedNote(had.orElse(null), note)).param("now", utc(now))
+                        .update() == 1)
+                .orElse(false));
+        return Boolean.TRUE.equals(marked);
     }
 
-    /** A person settled it: the booking's mark and note removed. Empty when it is not marked (or unknown). */
-    public Optional<Attention> clearAttention(String id) {
-        // the mark as read, cleared only by the clear that finds it still set (two at once: one clears it)
-        return attention(id).filter(a -> a.since() != null).filter(a -> jdbc.sql("UPDATE booking SET "
-                        + "attention_since = NULL, attention_note = NULL WHERE id = :id AND attention_since IS NOT NULL")
-                .param("id", id).update() == 1);
+    /** {@code had} and {@code note} joined, the newest kept within {@link #ATTENTION_NOTE_MAX}. */
+    static String joinedNote(String had, String note) {
+        String added = note.length() <= ATTENTION_NOTE_MAX ? note : note.substring(0, ATTENTION_NOTE_MAX);
+        if (had == null || had.isEmpty()) {
+            return added;
+        }
+        if (had.equals(added) || had.endsWith(NOTE_SEPARATOR + added) || had.startsWith(added + NOTE_SEPARATOR)
+                || had.contains(NOTE_SEPARATOR + added + NOTE_SEPARATOR)) {
+            return had;
+        }
+        String joined = had + NOTE_SEPARATOR + added;
+        while (joined.length() > ATTENTION_NOTE_MAX) {
+            // the oldest note goes first: whole, while another is left before the newest, else cut from the front
+            int next = joined.indexOf(NOTE_SEPARATOR);
+            joined = next >= 0 && next + NOTE_SEPARATOR.length() <= joined.length() - added.length()
+                    ? joined.substring(next + NOTE_SEPARATOR.length())
+                    : joined.substring(joined.length() - ATTENTION_NOTE_MAX);
+        }
+        return joined;
+    }
+
+    /** What a conditional clear found: the mark cleared (as it was), none to clear, or another than the one seen. */
+    public sealed interface AttentionClear {
+        record Cleared(Attention was) implements AttentionClear {
+        }
+
+        record NotMarked() implements AttentionClear {
+        }
+
+        record Changed(Attention now) implements AttentionClear {
+        }
+    }
+
+    /**
+     * A person settled it: the booking's mark and note removed, only if the mark is still the one they saw
+     * ({@code since} and {@code note}): a note added meanwhile (another payment left for a person) is not cleared
+     * unseen. Under the booking's row lock. Empty for an unknown booking.
+     */
+    public Optional<AttentionClear> clearAttention(String id, Instant since, String note) {
+        return transactions.execute(status -> {
+            jdbc.sql("SELECT id FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(String.class).optional();
+            return attention(id).map(current -> {
+                if (current.since() == null) {
+                    return new AttentionClear.NotMarked();
+                }
+                if (!current.since().equals(since) || !Objects.equals(current.note(), note)) {
+                    return new AttentionClear.Changed(current);
+                }
+                jdbc.sql("UPDATE booking SET attention_since = NULL, attention_note = NULL WHERE id = :id")
+                        .param("id", id).update();
+                return new AttentionClear.Cleared(current);
+            });
+        });
     }
 
     /** A booking's mark (since and note null when it has none); empty for an unknown booking. */
@@ -266,13 +325,34 @@ public class BookingRepository {
 
     /**
      * REFUNDED bookings of {@code provider} whose status reason is {@code reason} (a refund under way at the provider,
-     * BookingSaga#refundUnderWayReason) since at or before {@code before}, longest waiting first.
+     * BookingSaga#refundUnderWayReason) since at or before {@code before}, those looked at longest ago first (never
+     * looked at first, then the longest waiting), each with the provider's status seen at its last look (V23).
      */
-    public List<Booking> awaitingProviderRefund(String provider, String reason, Instant before, int limit) {
+    public List<AwaitedRefund> awaitingProviderRefund(String provider, String reason, Instant before, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE status = 'REFUNDED' AND provider = :provider "
-                        + "AND status_reason = :reason AND updated_at <= :before ORDER BY updated_at, id LIMIT :limit")
+                        + "AND status_reason = :reason AND updated_at <= :before "
+                        + "ORDER BY refund_checked_at NULLS FIRST, updated_at, id LIMIT :limit")
                 .param("provider", provider).param("reason", reason).param("before", utc(before))
-                .param("limit", limit).query(this::map).list();
+                .param("limit", limit)
+                .query((rs, row) -> new AwaitedRefund(map(rs, row), rs.getString("refund_checked_status"))).list();
+    }
+
+    /** A booking waiting for its refund at the provider, and the provider's status its last look saw (null: none). */
+    public record AwaitedRefund(Booking booking, String lastSeen) {
+    }
+
+    /**
+     * The watch looked at the booking's refund {@code at}: it goes to the end of the line. {@code seen}: the
+     * provider's status it found, null to keep the one seen before (the provider did not answer).
+     */
+    public void refundLookedAt(String id, Instant at, String seen) {
+        if (seen == null) {
+            jdbc.sql("UPDATE booking SET refund_checked_at = :at WHERE id = :id")
+                    .param("id", id).param("at", utc(at)).update();
+        } else {
+            jdbc.sql("UPDATE booking SET refund_checked_at = :at, refund_checked_status = :seen WHERE id = :id")
+                    .param("id", id).param("at", utc(at)).param("seen", seen).update();
+        }
     }
 
     /** How many such bookings wait, however long, and since when the longest (empty: none waits); for the gauges. */
@@ -439,6 +519,24 @@ public class BookingRepository {
     public void refundMade(String id, String refundReference) {
         jdbc.sql("UPDATE booking SET refund_reference = :refund WHERE id = :id")
                 .param("id", id).param("refund", refundReference).update();
+    }
+
+    /**
+     * Records that the hub sends the booking's payment a refund carrying its mark (V23 refund_marked), as it sends it
+     * (route payment-refund): an answer lost on the way then leaves it set. Bookings made from V23 on have it already.
+     */
+    public void refundSentMarked(Booking booking) {
+        jdbc.sql("UPDATE booking SET refund_marked = TRUE WHERE id = :id AND refund_marked IS NOT TRUE")
+                .param("id", booking.id()).update();
+    }
+
+    /**
+     * Whether the refunds the hub made of the booking's payment carry its mark (V23): false for a booking made before
+     * the hub marked its refunds and sent none since, whose refund may carry no mark.
+     */
+    public boolean refundMarked(String id) {
+        return jdbc.sql("SELECT refund_marked FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> rs.getBoolean("refund_marked")).optional().orElse(false);
     }
 
     /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */

@@ -662,10 +662,11 @@ public class BookingSaga {
      * Where it knows none (the answer lost, a refund made before V17), the refund's metadata decides: every refund
      * the hub makes carries its mark ({@code connectify=booking} and the {@code bookingId}, PaymentCommands), and one
      * without it, or marked for another booking or made through the payments API, is not the booking's refund: left
-     * as it is, counted apart, as above. So is an unmarked refund of a payment no booking has. A residual case: a
-     * refund the hub made before it marked its refunds and whose answer was lost carries no mark, and its failure is
-     * taken for a foreign one (the booking stays REFUNDED, logged as a WARN naming the booking, counted as foreign):
-     * check such failures at Stripe (README, Failures).
+     * as it is, counted apart, as above. So is an unmarked refund of a payment no booking has. A refund the hub made
+     * before it marked its refunds carries no mark either: the missing mark tells only for a booking whose refunds
+     * were sent marked (V23 refund_marked: every booking made since, an older one once the hub sent it a refund);
+     * for another, the payment decides, as before the mark (a refund made by hand of such a booking's payment is
+     * then taken for the hub's: the residual case, logged as an error, check it at Stripe).
      * False when the booking says this failure already: Stripe reports one failure in several events
      * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
      */
@@ -701,9 +702,8 @@ public class BookingSaga {
             }
             case UNMARKED -> {
                 log.warn("A refund {} of {} payment {} failed ({}) which carries no mark of the hub (made by hand in "
-                        + "the dashboard{}): {}; whoever made that refund pays the customer back another way. Only a "
-                        + "refund the hub made before it marked its refunds and whose answer was lost looks the same: "
-                        + "check it at the provider", refund, provider, payment, reason,
+                        + "the dashboard{}): {}; whoever made that refund pays the customer back another way",
+                        refund, provider, payment, reason,
                         bookingId == null ? "" : ", and the hub knows no id of its own refund of booking " + bookingId,
                         bookingId == null ? "no booking has that payment" : "the booking is left as it is");
                 metrics.foreignRefundFailed(provider);
@@ -726,7 +726,10 @@ public class BookingSaga {
         FAILED_ALREADY,
         /** A refund of its payment, but not the one the hub made. */
         NOT_ITS_REFUND,
-        /** A refund without the hub's mark where the hub knows no id of its own refund: not the hub's, as far as it can tell. */
+        /**
+         * A refund without the hub's mark where the hub knows no id of its own refund, of a booking whose refunds were
+         * sent marked: not the hub's, as far as it can tell.
+         */
         UNMARKED,
         /** The booking has no refund of that payment (not refunded, nor waiting for it). */
         NOT_REFUNDED
@@ -736,7 +739,7 @@ public class BookingSaga {
      * A REFUNDED booking, or one CANCELLED with its refund pending, made CANCELLED with {@code why} and its customer's
      * refund-failed notice queued in the same transaction, unless the hub knows its refund by an id other than
      * {@code refund}, or knows no id and the refund is not marked as the hub's for this booking ({@code mark},
-     * {@code markedFor}: its metadata). Under the booking's row lock: a refund of it being made
+     * {@code markedFor}: its metadata; an unmarked refund only where the booking's refunds were sent marked). Under the booking's row lock: a refund of it being made
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
     private RefundOutcome refundNoLongerMade(String bookingId, String refund, String mark, String markedFor,
@@ -748,13 +751,16 @@ public class BookingSaga {
                 outcome[0] = RefundOutcome.NOT_ITS_REFUND;
                 return;
             }
-            if (made == null && (mark == null || mark.isBlank())) {
-                // no id of its own, and no mark: a refund made by hand (or, residual, by the hub before it marked
-                // its refunds, its answer lost)
+            boolean unmarked = mark == null || mark.isBlank();
+            if (made == null && unmarked && bookings.refundMarked(bookingId)) {
+                // no id of its own, and no mark on a refund of a booking whose refunds the hub marks: made by hand
                 outcome[0] = RefundOutcome.UNMARKED;
                 return;
             }
-            if (made == null && !(StripeCommands.BY_BOOKING.equals(mark) && bookingId.equals(markedFor))) {
+            // no id and no mark on a booking whose refund predates the mark (V23 refund_marked not set): the hub's
+            // refund looks the same as one made by hand, and the payment decides, as before the hub marked its refunds
+            if (made == null && !unmarked
+                    && !(StripeCommands.BY_BOOKING.equals(mark) && bookingId.equals(markedFor))) {
                 // the hub's, but not this booking's refund (one through the payments API, say)
                 outcome[0] = RefundOutcome.NOT_ITS_REFUND;
                 return;

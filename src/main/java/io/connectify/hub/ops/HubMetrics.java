@@ -63,7 +63,7 @@ public class HubMetrics implements MeterBinder {
                 .register(registry);
         // Payrexx refunds under way (refund_pending) whose booking waits for the delivery of a later status; how many,
         // and how long the longest has waited (0: none), which the alert RefundAwaitingProvider watches
-        Gauge.builder("connectify.refunds.awaiting.provider", () -> orNaN(() -> awaiting().count()))
+        Gauge.builder("connectify.refunds.awaiting.provider", () -> orNaN(() -> awaiting(true).count()))
                 .description("Bookings refunded at the provider whose refund is still under way there")
                 .tag("provider", PayrexxConfig.PROVIDER).register(registry);
         Gauge.builder("connectify.refunds.awaiting.provider.oldest", this::longestAwaitingSeconds)
@@ -125,13 +125,39 @@ public class HubMetrics implements MeterBinder {
         }
     }
 
-    private BookingRepository.Awaiting awaiting() {
-        return bookings.countAwaitingProviderRefund(PayrexxConfig.PROVIDER, PayrexxRefundWatch.reason());
+    /**
+     * The refunds awaiting their provider, for one gauge: one count serves both gauges of a scrape (an aggregate over
+     * the booking table; a scrape reads the two one after the other). A value one gauge read is kept for the other
+     * for {@link #AWAITING_SHARED_FOR}, and taken once: read twice by the same gauge, or later, it is counted again.
+     */
+    private BookingRepository.Awaiting awaiting(boolean forCount) {
+        synchronized (awaitingLock) {
+            long now = System.nanoTime();
+            if (awaitingShared != null && awaitingShared.forCount() == forCount
+                    && now - awaitingShared.readAt() < AWAITING_SHARED_FOR.toNanos()) {
+                BookingRepository.Awaiting value = awaitingShared.value();
+                awaitingShared = null;
+                return value;
+            }
+            BookingRepository.Awaiting value = bookings.countAwaitingProviderRefund(PayrexxConfig.PROVIDER,
+                    PayrexxRefundWatch.reason());
+            awaitingShared = new SharedAwaiting(value, now, !forCount);
+            return value;
+        }
+    }
+
+    /** How long a count of the refunds awaiting their provider one gauge read is kept for the other. */
+    static final Duration AWAITING_SHARED_FOR = Duration.ofSeconds(2);
+    private final Object awaitingLock = new Object();
+    private SharedAwaiting awaitingShared;
+
+    /** A count one gauge read, kept for the other ({@code forCount}: for the count gauge). */
+    private record SharedAwaiting(BookingRepository.Awaiting value, long readAt, boolean forCount) {
     }
 
     private double longestAwaitingSeconds() {
         try {
-            Instant since = awaiting().since();
+            Instant since = awaiting(false).since();
             return since == null ? 0 : Math.max(0, Duration.between(since, clock.instant()).toSeconds());
         } catch (RuntimeException databaseDown) {
             return Double.NaN;

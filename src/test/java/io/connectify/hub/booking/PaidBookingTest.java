@@ -437,6 +437,43 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A cancel's refund the hub made before it marked its refunds (a booking made before V23: refund_marked NULL), its
+     * answer lost, that fails: it carries no mark, yet it is the hub's, so it is acted on as the hub's failed refund
+     * (the payment decides, as before the mark): CANCELLED no longer pending, the customer told, counted in
+     * connectify_refunds_failed_total, and the retry sweep does not take Stripe's replayed answer for refunded. Taken
+     * for a foreign one before, the booking stayed pending and the sweep then told the customer "refunded".
+     */
+    @Test
+    void aFailedUnmarkedRefundOfABookingWhoseRefundPredatesTheMarkIsTheHubs() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        jdbc.sql("UPDATE booking SET refund_marked = NULL WHERE id = :id").param("id", id).update();
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_before_the_mark", "refund.failed", refund("re_before_the_mark",
+                paymentIntent, "failed", "expired_or_canceled_card", "{}"))).status()).isEqualTo(200);
+
+        String why = "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().get("statusReason").asText()).isEqualTo(why));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund-failed") > 0);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+
+        // Stripe would replay its stored answer (pending): the sweep no longer asks, and nobody is told "refunded"
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "pending");
+        assertThat(retryRefunds()).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
+    }
+
+    /**
      * A refund a dispute stopped (the booking CANCELLED, its refund pending when the payment was disputed), the dispute
      * then won: the payment stands and the customer cancelled, so the refund is made after all, and the customer told
      * of it. Before, nobody refunded it.

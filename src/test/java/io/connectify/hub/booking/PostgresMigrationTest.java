@@ -77,7 +77,7 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-                "12", "13", "14", "15", "16", "17", "18", "19", "20");
+                "12", "13", "14", "15", "16", "17", "18", "19", "20", "23");
     }
 
     @Test
@@ -425,18 +425,54 @@ class PostgresMigrationTest {
         assertThat(repository.needsAttention(b.id(), "first note", now)).isTrue();
         assertThat(repository.needsAttention(b.id(), "second note", now.plusSeconds(60))).isTrue();
         assertThat(repository.countNeedingAttention()).isEqualTo(before + 1);
-        // marked since the first time, with the latest note, whatever the booking's status does
+        assertThat(repository.needsAttention(b.id(), "first note", now.plusSeconds(90))).isTrue();
+        // marked since the first time, with every note (once each), whatever the booking's status does
         repository.confirm(b.id(), "bkattention", "payrexx", "42", 9000, now.plusSeconds(120));
         assertThat(repository.needingAttention(500)).filteredOn(a -> a.bookingId().equals(b.id())).singleElement()
                 .extracting(BookingRepository.Attention::status, BookingRepository.Attention::since,
                         BookingRepository.Attention::note)
-                .containsExactly(BookingStatus.CONFIRMED, now, "second note");
+                .containsExactly(BookingStatus.CONFIRMED, now, "first note; second note");
 
-        assertThat(repository.clearAttention(b.id())).map(BookingRepository.Attention::note).contains("second note");
-        assertThat(repository.clearAttention(b.id())).isEmpty();
+        // cleared only as seen: a mark read before its second note is not cleared
+        assertThat(repository.clearAttention(b.id(), now, "first note")).get()
+                .isInstanceOf(BookingRepository.AttentionClear.Changed.class);
+        assertThat(repository.clearAttention(b.id(), now, "first note; second note")).get()
+                .isEqualTo(new BookingRepository.AttentionClear.Cleared(new BookingRepository.Attention(b.id(),
+                        BookingStatus.CONFIRMED, now, "first note; second note")));
+        assertThat(repository.clearAttention(b.id(), now, "first note; second note")).get()
+                .isInstanceOf(BookingRepository.AttentionClear.NotMarked.class);
         assertThat(repository.attention(b.id())).map(BookingRepository.Attention::since).isEmpty();
         assertThat(repository.attention("2f1c7d0e-0000-4000-8000-0000000000f2")).isEmpty();
         assertThat(repository.countNeedingAttention()).isEqualTo(before);
+    }
+
+    /**
+     * V23 on PostgreSQL: a booking made now has its refunds marked (an older row, NULL, does not until one is sent);
+     * the refund watch takes the bookings looked at longest ago first (never looked at first), through the index.
+     */
+    @Test
+    void refundsMarkedAndTheRefundWatchsTurnsOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Booking first = pending("2f1c7d0e-0000-4000-8000-0000000000e1", "2026-12-10T09:00:00Z", now);
+        Booking second = pending("2f1c7d0e-0000-4000-8000-0000000000e2", "2026-12-10T11:00:00Z", now);
+        assertThat(repository.refundMarked(first.id())).isTrue();
+        jdbc.sql("UPDATE booking SET refund_marked = NULL WHERE id = :id").param("id", first.id()).update();
+        assertThat(repository.refundMarked(first.id())).isFalse();
+        repository.refundSentMarked(first);
+        assertThat(repository.refundMarked(first.id())).isTrue();
+
+        jdbc.sql("UPDATE booking SET status = 'REFUNDED', provider = 'payrexx', status_reason = 'waiting' "
+                + "WHERE id IN (:ids)").param("ids", List.of(first.id(), second.id())).update();
+        repository.refundLookedAt(first.id(), now, "disputed");
+        assertThat(repository.awaitingProviderRefund("payrexx", "waiting", now.plusSeconds(60), 10))
+                .extracting(a -> a.booking().id(), BookingRepository.AwaitedRefund::lastSeen)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(second.id(), null),
+                        org.assertj.core.groups.Tuple.tuple(first.id(), "disputed"));
+        repository.refundLookedAt(second.id(), now.plusSeconds(1), null);
+        assertThat(repository.awaitingProviderRefund("payrexx", "waiting", now.plusSeconds(60), 1))
+                .extracting(a -> a.booking().id()).containsExactly(first.id());
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'booking' "
+                + "AND indexname = 'booking_refund_awaiting_idx'").query(Integer.class).single()).isEqualTo(1);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -67,6 +67,7 @@ class OpenApiDocumentTest extends HubTestBase {
             Map.entry("POST /bookings", "start durationMinutes customer | summary description provider"),
             Map.entry("POST /bookings/asap", "durationMinutes customer | summary description provider"),
             Map.entry("POST /bookings/{id}/reschedule", "start |"),
+            Map.entry("POST /admin/bookings/{id}/attention/clear", "since note |"),
             Map.entry("POST /payments/stripe/payment-intents", "amount currency | description metadata"),
             Map.entry("POST /payments/stripe/checkout-sessions",
                     "amount currency description | customerEmail metadata successUrl cancelUrl"),
@@ -82,7 +83,7 @@ class OpenApiDocumentTest extends HubTestBase {
     /** The POSTs that take no body. */
     private static final Set<String> NO_BODY = Set.of("POST /bookings/{id}/cancel",
             "POST /payments/stripe/checkout-sessions/{id}/expire", "POST /admin/dead-letters/{id}/replay",
-            "POST /admin/broker-dead-letters/replay", "POST /admin/bookings/{id}/attention/clear");
+            "POST /admin/broker-dead-letters/replay");
 
     private static void success(String status, String... operations) {
         for (String operation : operations) {

@@ -354,25 +354,77 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(marked.get("since").asText()).isNotBlank();
         assertThat(needingAttentionGauge()).isEqualTo(before + 1);
 
-        // only an admin clears it, and only once
-        var notAdmin = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", API_KEY);
+        // only an admin clears it, as read, and only once
+        String seen = seen(marked);
+        var notAdmin = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, API_KEY);
         assertThat(notAdmin.status()).isEqualTo(403);
-        var unknown = httpPost("/api/v1/admin/bookings/" + UUID.randomUUID() + "/attention/clear", "", ADMIN_KEY);
+        var unknown = httpPost("/api/v1/admin/bookings/" + UUID.randomUUID() + "/attention/clear", seen, ADMIN_KEY);
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
-        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        var blind = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "{}", ADMIN_KEY);
+        assertThat(blind.status()).as("what the person saw is required").isEqualTo(400);
+        assertThat(blind.json().get("type").asText()).isEqualTo("validation");
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, ADMIN_KEY);
         assertThat(cleared.status()).isEqualTo(200);
         assertThat(cleared.json().get("bookingId").asText()).isEqualTo(id);
         assertThat(cleared.json().get("note").asText()).isEqualTo(why);
         assertThat(needingAttentionGauge()).isEqualTo(before);
         assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings"))
                 .extracting(b -> b.get("bookingId").asText()).doesNotContain(id);
-        var again = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", "", ADMIN_KEY);
+        var again = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen, ADMIN_KEY);
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.header("Content-Type")).startsWith("application/problem+json");
         assertThat(again.json().get("type").asText()).isEqualTo("invalid-state");
         assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * Two payments of one booking left for a person: the mark keeps both notes (the first mark's time), and a clear
+     * of the mark as read before the second note is refused (409 invalid-state), so the second payment is not cleared
+     * unseen; cleared as read again, it goes. Before, the second note overwrote the first and any clear removed both.
+     */
+    @Test
+    void aSecondPaymentLeftForAPersonAddsItsNoteAndAClearOfTheMarkReadBeforeIsRefused() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        String first = leftForAPerson(id, 4763);
+        JsonNode readFirst = attentionOf(id);
+        assertThat(readFirst.get("note").asText()).isEqualTo(first);
+        String second = leftForAPerson(id, 4764);
+
+        JsonNode readAgain = attentionOf(id);
+        assertThat(readAgain.get("note").asText()).isEqualTo(first + "; " + second);
+        assertThat(readAgain.get("since").asText()).isEqualTo(readFirst.get("since").asText());
+
+        var stale = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen(readFirst), ADMIN_KEY);
+        assertThat(stale.status()).isEqualTo(409);
+        assertThat(stale.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(stale.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(first + "; " + second);
+
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", seen(readAgain), ADMIN_KEY);
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.json().get("note").asText()).isEqualTo(first + "; " + second);
+        assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings"))
+                .extracting(b -> b.get("bookingId").asText()).doesNotContain(id);
+    }
+
+    /** Payrexx transaction {@code transaction} pays part of the booking, refunded in part: left for a person (its note). */
+    private String leftForAPerson(String id, long transaction) {
+        transactionOf(transaction, "partially-refunded", id, 4500);
+        NotifyBuilder left = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, "confirmed", id)).status())
+                .isEqualTo(200);
+        assertThat(left.matches(20, TimeUnit.SECONDS)).isTrue();
+        return "payrexx payment " + transaction + " arrived partially-refunded and was neither confirmed nor refunded "
+                + "(it paid 4500 of the price 9000): settle it by hand";
+    }
+
+    /** The body of a clear: the mark as the person read it. */
+    private static String seen(JsonNode mark) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("since", mark.get("since").asText()).put("note", mark.get("note").asText()).toString();
     }
 
     private JsonNode attentionOf(String bookingId) {
@@ -607,6 +659,91 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).as("Payrexx down passes the run").isNull();
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A refund under way that Payrexx then shows disputed (a chargeback), not refunded: it is not the hub's to decide,
+     * so the watch marks the booking for a person once (the attention mark, its note saying why) and queues nothing;
+     * its later runs neither queue it nor mark it again. Before, every run queued it as a delivery, for ever.
+     */
+    @Test
+    void aRefundUnderWayThatPayrexxShowsDisputedIsMarkedForAPersonOnceAndNeverQueued() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = refundUnderWay(4772);
+        transactionOf(4772, "disputed", id, 9000);
+        clock.advance(Duration.ofHours(2));
+        double before = needingAttentionGauge();
+
+        Exchange first = TimerRoutes.fire(camel, REFUND_WATCH);
+        Exchange second = TimerRoutes.fire(camel, REFUND_WATCH);
+
+        assertThat(first.getException()).isNull();
+        assertThat(first.getMessage().getBody(Integer.class)).as("nothing queued").isZero();
+        assertThat(second.getMessage().getBody(Integer.class)).isZero();
+        payrexx.server().verify(3, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4772/")));
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("its refund under way at payrexx was not made: "
+                + "payrexx shows transaction 4772 disputed, and the customer has not been told: settle it by hand");
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'payrexx:4772:disputed'")
+                .query(Integer.class).single()).as("no delivery of disputed handled").isZero();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+
+        // Payrexx then shows it refunded after all: queued once, and its customer told
+        transactionOf(4772, "refunded", id, 9000);
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getMessage().getBody(Integer.class)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * More bookings wait for their Payrexx refund than one run asks about (connectify.payrexx.refund-watch.batch, 50):
+     * each run takes those looked at longest ago, so two runs look at every one; a booking whose payment reference is
+     * no transaction id is skipped with one WARN, however many runs pass. Before, every run took the same 50 longest
+     * waiting, the others never looked at, and the bad reference failed (and was logged) every run.
+     */
+    @Test
+    void theWatchLooksAtEveryWaitingRefundInTurnHoweverManyWait() {
+        String template = refundUnderWay(4800);
+        int copies = 50;
+        for (int i = 1; i <= copies; i++) {
+            String copy = UUID.randomUUID().toString();
+            copyOf(template, copy, String.valueOf(4800 + i));
+            transactionOf(4800 + i, "refund_pending", copy, 9000);
+        }
+        copyOf(template, UUID.randomUUID().toString(), "not-a-transaction-id");
+        clock.advance(Duration.ofHours(2));
+
+        try (var lines = io.connectify.hub.support.LogLines.of(
+                io.connectify.hub.payment.payrexx.PayrexxRefundWatch.class)) {
+            for (int run = 0; run < 3; run++) {
+                Exchange done = TimerRoutes.fire(camel, REFUND_WATCH);
+                assertThat(done.getException()).isNull();
+                assertThat(done.getMessage().getBody(Integer.class)).isZero();
+            }
+            assertThat(lines.lines()).filteredOn(line -> line.getFormattedMessage().contains("not-a-transaction-id"))
+                    .as("one WARN for the bad reference").singleElement()
+                    .extracting(line -> line.getLevel().toString()).isEqualTo("WARN");
+        }
+        for (int i = 0; i <= copies; i++) {
+            assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + (4800 + i)
+                    + "/")))).as("transaction " + (4800 + i) + " looked at by the watch").hasSizeGreaterThan(
+                    i == 0 ? 1 : 0);
+        }
+    }
+
+    /** A second booking waiting for its Payrexx refund as {@code template} does, paid by {@code reference}. */
+    private void copyOf(String template, String id, String reference) {
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                    customer_email, summary, provider, payment_reference, paid_amount, status_reason, created_at,
+                    updated_at)
+                SELECT :id, status, start_at, end_at, duration_minutes, amount, currency, customer_name, customer_email,
+                    summary, provider, :reference, paid_amount, status_reason, created_at, updated_at
+                FROM booking WHERE id = :template""")
+                .param("id", id).param("reference", reference).param("template", template).update();
     }
 
     private static final String REFUND_WATCH = "payrexx-refund-watch";

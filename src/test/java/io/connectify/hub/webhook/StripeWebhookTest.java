@@ -477,6 +477,35 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /** A confirmed Stripe booking cancelled in time: refunded. */
+    /**
+     * A booking refunded before the hub stored its refunds' ids (V17) or marked them (V23 refund_marked FALSE, as such
+     * a row is): its refund's failure carries neither the id the hub knows nor its mark, and it is the hub's all the
+     * same, so the payment decides: CANCELLED, the customer told, counted in connectify_refunds_failed_total, not as
+     * foreign. Taken for a foreign one before, the booking stayed REFUNDED and its customer was never told.
+     */
+    @Test
+    void aFailedRefundOfABookingRefundedBeforeTheHubMarkedItsRefundsIsTheHubs() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        jdbc.sql("UPDATE booking SET refund_reference = NULL, refund_marked = FALSE WHERE id = :id").param("id", id)
+                .update();
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+
+        assertThat(signedStripeWebhook(event("evt_refund_before_mark", "refund.failed",
+                refund("re_before_mark", payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(status(id)).isEqualTo("CANCELLED"));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(
+                "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way");
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed'")
+                .param("id", id).query(Integer.class).single() > 0);
+    }
+
     private String refundedStripeBooking() {
         String id = confirmedStripeBooking(START);
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText()).isEqualTo("REFUNDED");

@@ -1,11 +1,13 @@
 package io.connectify.hub.payment.payrexx;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.booking.BookingRepository.AwaitedRefund;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
@@ -23,18 +25,25 @@ import org.springframework.stereotype.Component;
  * Watches the Payrexx refunds under way: a booking REFUNDED while Payrexx showed its payment refund_pending waits
  * for the delivery of a later status (refunded) to tell its customer; should that delivery be lost, nothing else
  * would. A booking that has waited longer than connectify.payrexx.refund-watch.age has its transaction fetched from
- * Payrexx (the look-up deliveries use); one Payrexx now shows in another status is queued as the delivery of that
- * status would be, so it is handled exactly as that delivery: fetched again, deduplicated on its status, acted on
- * in its transaction group, retried and dead-lettered the same way. One still refund_pending is left for the next run
- * (counted in connectify_refunds_awaiting_provider; alert RefundAwaitingProvider).
+ * Payrexx (the look-up deliveries use), at most connectify.payrexx.refund-watch.batch a run, those looked at longest
+ * ago first (V23 refund_checked_at: every waiting booking is looked at in turn, however many wait). One Payrexx now
+ * shows refunded (the status that ends the wait) is queued as the delivery of that status would be, so it is handled
+ * exactly as that delivery: fetched again, deduplicated on its status, acted on in its transaction group, retried and
+ * dead-lettered the same way. One Payrexx shows settled otherwise (disputed, confirmed again, partially-refunded: no
+ * refund made in full) is not the hub's to decide: the booking is marked for a person (the attention mark, V20) and
+ * logged. Each status is acted on once, when it differs from the one the last look saw (V23 refund_checked_status):
+ * a delivery queued is not queued again, a person not marked again. One still refund_pending is left for the next
+ * run (counted in connectify_refunds_awaiting_provider; alert RefundAwaitingProvider).
  */
 @Component("payrexxRefundWatch")
 public class PayrexxRefundWatch {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxRefundWatch.class);
-    /** Bookings looked at per run, longest waiting first; the rest wait for the next run. */
-    static final int BATCH = 50;
     private static final String UNDER_WAY = "refund_pending";
+    /** The status that ends the wait: the refund is made. */
+    private static final String REFUNDED = "refunded";
+    /** Seen on a booking whose payment reference is no Payrexx transaction id (warned of once). */
+    private static final String NO_TRANSACTION = "no-transaction-id";
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
@@ -60,22 +69,36 @@ public class PayrexxRefundWatch {
     /** One run: answers how many bookings' transactions were queued as a delivery of their new status. */
     public int sweep(Exchange exchange) {
         int queued = 0;
-        for (Booking booking : bookings.awaitingProviderRefund(PayrexxConfig.PROVIDER, reason(),
-                clock.instant().minus(properties.age()), BATCH)) {
+        Instant now = clock.instant();
+        for (AwaitedRefund waiting : bookings.awaitingProviderRefund(PayrexxConfig.PROVIDER, reason(),
+                now.minus(properties.age()), properties.batch())) {
+            Booking booking = waiting.booking();
+            // to the end of the line whatever comes of this look, so one Payrexx fails on holds up no other
+            bookings.refundLookedAt(booking.id(), now, null);
             try {
-                if (queueIfMoved(booking, exchange)) {
+                if (queueIfRefunded(waiting, now, exchange)) {
                     queued++;
                 }
             } catch (RuntimeException e) {
-                log.warn("Booking {}: its Payrexx refund (transaction {}) could not be looked at now ({}); the next "
+                log.warn("Booking {}: its Payrexx refund (transaction {}) could not be looked at now ({}); a later "
                         + "run asks again", booking.id(), booking.paymentReference(), e.getClass().getSimpleName());
             }
         }
         return queued;
     }
 
-    private boolean queueIfMoved(Booking booking, Exchange exchange) {
-        long transactionId = Long.parseLong(booking.paymentReference());
+    private boolean queueIfRefunded(AwaitedRefund waiting, Instant now, Exchange exchange) {
+        Booking booking = waiting.booking();
+        Long transactionId = transactionId(booking.paymentReference());
+        if (transactionId == null) {
+            if (!NO_TRANSACTION.equals(waiting.lastSeen())) {
+                bookings.refundLookedAt(booking.id(), now, NO_TRANSACTION);
+                log.warn("Booking {}: its payment reference '{}' is no Payrexx transaction id, so its refund under "
+                        + "way cannot be looked up: skipped by the watch; check the refund by hand", booking.id(),
+                        booking.paymentReference());
+            }
+            return false;
+        }
         Transaction t;
         try {
             t = template.requestBodyAndHeader(PayrexxRoutes.GET_TRANSACTION, transactionId,
@@ -87,6 +110,23 @@ public class PayrexxRefundWatch {
         if (status == null || !status.matches("[a-z_\\-]{1,40}") || UNDER_WAY.equals(status)) {
             log.info("Booking {}: its refund at Payrexx (transaction {}) is still under way", booking.id(),
                     transactionId);
+            if (UNDER_WAY.equals(status)) {
+                bookings.refundLookedAt(booking.id(), now, status);
+            }
+            return false;
+        }
+        boolean seenBefore = status.equals(waiting.lastSeen());
+        bookings.refundLookedAt(booking.id(), now, status);
+        if (seenBefore) {
+            // acted on at an earlier look (queued, or marked for a person): not again
+            log.debug("Booking {}: Payrexx still shows transaction {} {}", booking.id(), transactionId, status);
+            return false;
+        }
+        if (!REFUNDED.equals(status)) {
+            String note = "its refund under way at payrexx was not made: payrexx shows transaction " + transactionId
+                    + " " + status + ", and the customer has not been told: settle it by hand";
+            bookings.needsAttention(booking.id(), note, now);
+            log.warn("Booking {}: {}", booking.id(), note);
             return false;
         }
         log.warn("Booking {}: Payrexx shows transaction {} {}, and no delivery of it came: handled as that delivery",
@@ -101,5 +141,13 @@ public class PayrexxRefundWatch {
         template.sendBodyAndHeaders("jms:queue:" + queue,
                 "{\"transactionId\":" + transactionId + ",\"claimedStatus\":\"" + status + "\"}", headers);
         return true;
+    }
+
+    /** A Payrexx transaction's id (a positive number), else null. */
+    private static Long transactionId(String reference) {
+        if (reference == null || !reference.matches("[0-9]{1,18}")) {
+            return null;
+        }
+        return Long.parseLong(reference);
     }
 }

@@ -164,6 +164,10 @@ public class IdempotentRequests {
      * renewed.
      */
     public int renewRunning() {
+        if (running.isEmpty()) {
+            // nothing to renew: not even the database's time is read, so an idle instance asks nothing every round
+            return 0;
+        }
         Instant now;
         try {
             now = clock.instant(); // the database's

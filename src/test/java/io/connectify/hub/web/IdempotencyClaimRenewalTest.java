@@ -182,6 +182,44 @@ class IdempotencyClaimRenewalTest extends HubTestBase {
         assertThat(instance.runningClaims()).isZero();
     }
 
+    /**
+     * On the database's clock, as the hub runs: a renewal with no request running asks the database nothing (not even
+     * its time), so an idle instance neither queries every few seconds nor warns of an outage it has nothing to renew
+     * through; with one running, a clock it cannot read is one WARN line, and the next renewal does it.
+     */
+    @Test
+    void withNoRequestRunningARenewalAsksTheDatabaseNothingAndAnUnreadableClockIsOneWarnLine() {
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicBoolean down = new AtomicBoolean(true);
+        JdbcClient jdbc = JdbcClient.create(new DelegatingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                connections.incrementAndGet();
+                if (down.get()) {
+                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
+                }
+                return super.getConnection();
+            }
+        });
+        var instance = new IdempotentRequests(jdbc, new io.connectify.hub.ops.DatabaseClock(jdbc), http);
+        List<ILoggingEvent> logged = new ArrayList<>();
+
+        assertThat(LogLines.onThisThread(logged, instance::renewRunning)).isZero();
+        assertThat(connections).hasValue(0);
+        assertThat(logged).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).isEmpty();
+
+        down.set(false);
+        var claim = instance.claim(CALLER, "db-clock-down", TARGET, FINGERPRINT).claim();
+        down.set(true);
+        assertThat(LogLines.onThisThread(logged, instance::renewRunning)).isZero();
+        assertThat(logged).filteredOn(e -> e.getLevel() == Level.WARN).singleElement().satisfies(line ->
+                assertThat(line.getFormattedMessage()).startsWith(RENEWAL + ": Idempotency-Key claims of 1 running "
+                        + "request(s) not renewed: the database's time could not be read"));
+        down.set(false);
+        assertThat(instance.renewRunning()).as("the next renewal does it").isEqualTo(1);
+        instance.ended(claim);
+    }
+
     @Test
     void aRenewalMeetingAClaimsRowHeldPastTheLockTimeoutIsOneWarnLineNotAFailedRun() throws Exception {
         var claim = requests.claim(CALLER, "row-held", TARGET, FINGERPRINT).claim();

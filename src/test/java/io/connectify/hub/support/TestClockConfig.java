@@ -16,7 +16,8 @@ public class TestClockConfig {
 
     /**
      * Also the Idempotency-Key claims' clock, the database's in the hub (IdempotencyClaimClockConfig), so that a test
-     * expires a claim by advancing it; DatabaseClockTest and IdempotencyClaimClockSkewTest run the database's.
+     * expires a claim by advancing it; IdempotencyClaimClockSkewTest and IdempotencyClaimRenewalTest
+     * (withNoRequestRunning...) run the database's.
      */
     @Bean
     @Primary

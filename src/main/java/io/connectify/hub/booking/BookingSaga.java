@@ -790,8 +790,10 @@ public class BookingSaga {
      * refund's note or a re-check's flag kept); one CANCELLED with its refund pending has that refund stopped
      * ({@link #refundStopped}); other bookings are left as they are (a REFUNDED or CANCELLED one's
      * reason tells the saga what its payment was for). Logged as an error and counted
-     * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the event's (Payrexx's
-     * transaction names it), else the one the payment is recorded on.
+     * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. An opening handled once the dispute's
+     * outcome is stored (won, lost: Stripe's dispute events name no booking, so they are not ordered) is only logged:
+     * the outcome stands, no refund is stopped, no reason changed. The booking is the event's (Payrexx's transaction
+     * names it), else the one the payment is recorded on.
      */
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.BOOKING_ID) String bookingId,

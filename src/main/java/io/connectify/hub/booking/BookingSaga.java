@@ -1401,7 +1401,7 @@ public class BookingSaga {
                     + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
         }
         try {
-            moveTo(booking, target, start, begun);
+            moveTo(booking, target, start);
         } finally {
             eventChangeEnds(bookingId, move);
         }
@@ -1419,8 +1419,11 @@ public class BookingSaga {
         }
     }
 
-    /** Moves the booking's event, then the booking under the slot lock; the event back should that fail. */
-    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, Instant now) {
+    /**
+     * Moves the booking's event, then the booking under the slot lock (the cut-off checked again then); the event back
+     * should that fail.
+     */
+    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start) {
         String bookingId = booking.id();
         // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
         // waits on that lock), and moved back should another booking have taken the slot meanwhile
@@ -1431,11 +1434,16 @@ public class BookingSaga {
                     throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
                             + " is already taken");
                 }
-                if (!bookings.reschedule(bookingId, target.start(), target.end(), now)) {
+                // the cut-off judged again as the move commits: Google's PATCH (with its retries: minutes) may have
+                // taken the booking past it, and a booking moved then could be cancelled for a full refund from its
+                // new start; the event goes back as for any move not made
+                Instant committed = now();
+                movableAt(booking, committed);
+                if (!bookings.reschedule(bookingId, target.start(), target.end(), committed)) {
                     throw new InvalidStateException("The booking was cancelled while it was being moved");
                 }
                 // in the move's transaction: the customer hears of every move that was made, and of no other
-                notifyMoved(bookingId, target, now);
+                notifyMoved(bookingId, target, committed);
                 return null;
             });
         } catch (RuntimeException notMoved) {

@@ -1046,6 +1046,64 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * A refund a dispute stopped, the dispute lost, whose late payment event a version before this one handled: it
+     * told the customer "cancellation" (then the kind of every unrefunded cancellation). Another late repeat now plans
+     * cancellation-disputed, another notification id: the customer was told already, and is not told again.
+     */
+    @Test
+    void aCancellationToldUnderAnotherKindBeforeTheUpgradeIsNotToldAgain() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        refundStoppedByADispute(id, paymentIntent, "evt_told_before");
+        assertThat(signedStripeWebhook(event("evt_told_before_lost", "charge.dispute.closed",
+                dispute(paymentIntent, "lost"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .get("statusReason").asText().endsWith("nothing left to refund"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation-disputed") == 2);
+        // as the version before logged them
+        jdbc.sql("UPDATE notification SET kind = 'cancellation', id = CONCAT('00000000', SUBSTRING(id, 9)) "
+                + "WHERE booking_id = :id AND kind = 'cancellation-disputed'").param("id", id).update();
+
+        assertThat(signedStripeWebhook(event("evt_told_before_late", "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_told_before_late'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "cancellation") + notifications(id, "cancellation-disputed")
+                + notifications(id, "cancellation-unrefunded")).isEqualTo(2);
+    }
+
+    /**
+     * A confirmed booking cancelled after the cut-off (told "cancellation"), its payment disputed afterwards: a late
+     * repeat of its payment's event reads the dispute (open) and would tell the dispute decides; the customer was told
+     * of the cancellation already, and is not told again.
+     */
+    @Test
+    void aLateCancellationWhosePaymentIsDisputedAfterwardsIsNotToldAgain() {
+        String id = confirmedStripeBooking(START);
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        clock.set(Instant.parse("2026-12-03T07:00:00Z")); // an hour before its start: past the cut-off
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded");
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation") == 2);
+        assertThat(signedStripeWebhook(event("evt_late_cancel_disputed", "charge.dispute.created",
+                dispute(paymentIntent, "needs_response"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(jdbc.sql(
+                "SELECT dispute_status FROM booking WHERE id = :id").param("id", id).query(String.class).single()));
+
+        assertThat(signedStripeWebhook(event("evt_late_cancel_disputed_repeat", "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_late_cancel_disputed_repeat'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "cancellation-disputed")).isZero();
+        assertThat(notifications(id, "cancellation")).isEqualTo(2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
     @Test
     void aSecondPaymentOfAConfirmedBookingIsRefundedAndTheBookingStaysConfirmed() {
         String id = confirmedStripeBooking(START);

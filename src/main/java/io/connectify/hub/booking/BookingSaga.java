@@ -415,7 +415,7 @@ public class BookingSaga {
                         // the cut-off, and a late repeat of its payment (a dead letter replayed) tells nothing new
                         log.info("Booking {}: its refund failed at the provider; no notification", bookingId);
                     } else {
-                        notifyOnce(bookingId, cancellationNotice(current));
+                        notifyCancelled(bookingId);
                     }
                 }
                 default -> { }
@@ -796,8 +796,10 @@ public class BookingSaga {
      * refund's note or a re-check's flag kept); one CANCELLED with its refund pending has that refund stopped
      * ({@link #refundStopped}); other bookings are left as they are (a REFUNDED or CANCELLED one's
      * reason tells the saga what its payment was for). Logged as an error and counted
-     * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. The booking is the event's (Payrexx's
-     * transaction names it), else the one the payment is recorded on.
+     * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. An opening handled once the dispute's
+     * outcome is stored (won, lost: Stripe's dispute events name no booking, so they are not ordered) is only logged:
+     * the outcome stands, no refund is stopped, no reason changed. The booking is the event's (Payrexx's transaction
+     * names it), else the one the payment is recorded on.
      */
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -808,7 +810,16 @@ public class BookingSaga {
         String id = bookingPaidBy(provider, bookingId, payment);
         // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
         // payment is made (settleCancelled reads it under the booking's row lock)
-        recordDispute(id, payment, DisputeStatus.OPEN);
+        if (!recordDispute(id, payment, DisputeStatus.OPEN)) {
+            DisputeStatus decided = decidedDispute(id, payment);
+            if (decided != null) {
+                // its opening handled after its outcome (Stripe's dispute events name no booking, so they are not
+                // ordered; a dead letter replayed late): the outcome stands, and with it the booking as it left it
+                log.error("A {} payment {} (booking {}) is disputed ({}), a dispute already decided ({}): the booking "
+                        + "is left as it is", provider, payment, id, reason, decided.column());
+                return;
+            }
+        }
         if (markConfirmedKeeping(id, why, null)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
@@ -827,8 +838,10 @@ public class BookingSaga {
      * A booking CANCELLED with its refund pending, paid by the disputed {@code payment}, taken out of refund pending
      * (still CANCELLED): the dispute settles the payment, and a refund by the retry sweep or a repeated cancel as well
      * would pay the customer back twice. Under the booking's row lock, so a refund being made meanwhile ends first
-     * (the booking is then REFUNDED, and left as it is). No notice: the customer was told of the cancellation. The
-     * booking's new reason, or null when it was not such a booking.
+     * (the booking is then REFUNDED, and left as it is). Its customer, told nothing yet (the cancellation's refund
+     * failed), is told the dispute decides (cancellation-disputed), queued in the transition's transaction as
+     * settleCancelled's dispute branch queues it: once. The booking's new reason, or null when it was not such a
+     * booking.
      */
     private String refundStopped(String bookingId, String payment, String reason) {
         Booking booking = known(bookingId);
@@ -838,18 +851,35 @@ public class BookingSaga {
         String why = refundStoppedReason(reason);
         String cut = why.length() <= 200 ? why : why.substring(0, 200);
         boolean[] stopped = {false};
-        bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current ->
-                stopped[0] = current.status() == BookingStatus.CANCELLED
-                        && REFUND_PENDING.contains(current.statusReason())
-                        && payment.equals(current.paymentReference())
-                        && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
-                                BookingStatus.CANCELLED, cut, now())));
+        bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+            stopped[0] = current.status() == BookingStatus.CANCELLED
+                    && REFUND_PENDING.contains(current.statusReason())
+                    && payment.equals(current.paymentReference())
+                    && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
+                            BookingStatus.CANCELLED, cut, now());
+            if (stopped[0]) {
+                notifyUnlessTold(booking.id(), b -> CANCELLATION_DISPUTED);
+            }
+        }));
         return stopped[0] ? cut : null;
     }
 
     /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
     private static String refundStoppedReason(String reason) {
         return REFUND_STOPPED + DISPUTED + (reason == null ? "" : " (" + reason + ")") + ", the dispute decides";
+    }
+
+    /**
+     * The decided state (won, lost) stored for the dispute of the payment that paid the booking {@code id}; null for
+     * none, one open or an inquiry closed (a dispute may follow it), or a booking another payment paid.
+     */
+    private DisputeStatus decidedDispute(String id, String payment) {
+        Booking booking = known(id);
+        if (booking == null || payment == null || !payment.equals(booking.paymentReference())) {
+            return null;
+        }
+        DisputeStatus stored = bookings.disputeStatus(booking.id()).orElse(null);
+        return stored == DisputeStatus.WON || stored == DisputeStatus.LOST ? stored : null;
     }
 
     /**
@@ -1125,18 +1155,14 @@ public class BookingSaga {
                 // the first read, and the refund's cut-off counts from the start it has now
                 Booking marked = bookings.find(bookingId).orElseThrow();
                 boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
-                // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
-                // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
-                String disputed = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null));
-                boolean refund = inTime && marked.paymentReference() != null && disputed == null;
+                String[] disputed = {null};
+                boolean[] refund = {false};
                 boolean cancelled;
                 try {
                     removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
-                    cancelled = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED),
-                            BookingStatus.CANCELLED, disputed != null ? disputed : refund ? CANCELLED_CONFIRMED
-                                    : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
+                    cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
                     eventChangeEnds(bookingId, change);
@@ -1146,10 +1172,9 @@ public class BookingSaga {
                     // (older than EventChangeTimeout): as it is now
                     return cancel(bookingId);
                 }
-                if (disputed != null) {
-                    log.warn("Booking {} {} (payment {})", bookingId, disputed, marked.paymentReference());
-                    notifyOnce(bookingId, CANCELLATION_DISPUTED);
-                } else if (refund) {
+                if (disputed[0] != null) {
+                    log.warn("Booking {} {} (payment {})", bookingId, disputed[0], marked.paymentReference());
+                } else if (refund[0]) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
                     notifyOnce(bookingId, inTime ? CANCELLATION_UNREFUNDED : CANCELLATION);
@@ -1161,15 +1186,41 @@ public class BookingSaga {
     }
 
     /**
-     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute, from the
-     * dispute's stored state (V19 took that of bookings disputed before it from their status reasons): one still open
-     * (the dispute decides where the money goes) or lost (the bank has taken it back); null for neither (none, or one
-     * won or closed: the payment stands, refunded as any other). Not a refund-pending reason: neither a repeated cancel
-     * nor the retry sweep refunds it.
+     * A CONFIRMED booking made CANCELLED, its reason decided under its row lock from the cut-off ({@code inTime}) and
+     * its payment's dispute as stored then ({@link #cancelledDisputed}): an outcome recorded meanwhile either
+     * committed first, and is read here, or waits for this, and then finds the refund stopped and restarts it. A
+     * disputed cancellation's notice is queued in the same transaction, so it comes before a refund made on the
+     * dispute's outcome. {@code disputed}, {@code refund}: set to the disputed reason, or whether a refund is to make.
      */
-    static String cancelledDisputed(DisputeStatus dispute) {
+    private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
+        String bookingId = marked.id();
+        boolean[] cancelled = {false};
+        bookings.withBookingLock(bookingId, () -> {
+            // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
+            // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
+            disputed[0] = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
+            refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null;
+            cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
+                    disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
+                            : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
+            if (cancelled[0] && disputed[0] != null) {
+                notifyOnce(bookingId, CANCELLATION_DISPUTED);
+            }
+        });
+        return cancelled[0];
+    }
+
+    /**
+     * The status reason of a confirmed booking cancelled without a refund because of its payment's dispute, from the
+     * dispute's stored state (V19 took that of bookings disputed before it from their status reasons); null for none,
+     * or one won or closed (the payment stands, refunded as any other). One still open: cancelled in time, its refund
+     * stopped ({@link #refundStoppedReason}), so a dispute then won makes it (refundAfterDispute) and one lost leaves
+     * nothing to refund; after the cut-off, nothing is refunded either way. One lost: the bank has taken the payment
+     * back. Not a refund-pending reason: neither a repeated cancel nor the retry sweep refunds it.
+     */
+    static String cancelledDisputed(DisputeStatus dispute, boolean inTime) {
         if (dispute == DisputeStatus.OPEN) {
-            return CANCELLED_DISPUTED;
+            return inTime ? refundStoppedReason(null) : CANCELLED_DISPUTED;
         }
         return dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : null;
     }
@@ -1242,7 +1293,7 @@ public class BookingSaga {
                     if (bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, why,
                             now())) {
                         log.warn("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
-                        notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                        notifyUnlessTold(bookingId, b -> CANCELLATION_DISPUTED);
                     }
                     return;
                 }
@@ -1356,7 +1407,7 @@ public class BookingSaga {
                     + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
         }
         try {
-            moveTo(booking, target, start, begun);
+            moveTo(booking, target, start);
         } finally {
             eventChangeEnds(bookingId, move);
         }
@@ -1374,8 +1425,11 @@ public class BookingSaga {
         }
     }
 
-    /** Moves the booking's event, then the booking under the slot lock; the event back should that fail. */
-    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, Instant now) {
+    /**
+     * Moves the booking's event, then the booking under the slot lock (the cut-off checked again then); the event back
+     * should that fail.
+     */
+    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start) {
         String bookingId = booking.id();
         // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
         // waits on that lock), and moved back should another booking have taken the slot meanwhile
@@ -1386,11 +1440,16 @@ public class BookingSaga {
                     throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
                             + " is already taken");
                 }
-                if (!bookings.reschedule(bookingId, target.start(), target.end(), now)) {
+                // the cut-off judged again as the move commits: Google's PATCH (with its retries: minutes) may have
+                // taken the booking past it, and a booking moved then could be cancelled for a full refund from its
+                // new start; the event goes back as for any move not made
+                Instant committed = now();
+                movableAt(booking, committed);
+                if (!bookings.reschedule(bookingId, target.start(), target.end(), committed)) {
                     throw new InvalidStateException("The booking was cancelled while it was being moved");
                 }
                 // in the move's transaction: the customer hears of every move that was made, and of no other
-                notifyMoved(bookingId, target, now);
+                notifyMoved(bookingId, target, committed);
                 return null;
             });
         } catch (RuntimeException notMoved) {
@@ -1466,7 +1525,45 @@ public class BookingSaga {
      * ({@link #refundNotice}), so a repeat of the step that refunded it plans the same notice.
      */
     private void notifyRefunded(String bookingId) {
-        notifyOnce(bookingId, BookingSaga::refundNotice, null);
+        notifyUnlessTold(bookingId, BookingSaga::refundNotice);
+    }
+
+    /**
+     * Queues the notice of a paid booking CANCELLED without a refund, its kind read from the booking and its payment's
+     * dispute under the same lock ({@link #cancellationNotice}).
+     */
+    private void notifyCancelled(String bookingId) {
+        notifyUnlessTold(bookingId,
+                booking -> cancellationNotice(booking, bookings.disputeStatus(booking.id()).orElse(null)));
+    }
+
+    /**
+     * Kinds that tell one outcome in other words: a notice planned once under one of them (before an upgrade that
+     * split a kind: every refund was "refund", every unrefunded cancellation "cancellation") and again under another
+     * (a replayed payment event, a late provider delivery) would get another notification id, so the customer heard
+     * it twice.
+     */
+    private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
+            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED));
+
+    /**
+     * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in
+     * other words ({@link #SAME_OUTCOME}): they were told it already.
+     */
+    private void notifyUnlessTold(String bookingId, Function<Booking, String> kind) {
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
+            String planned = kind.apply(booking);
+            Set<String> logged = notifications.kindsOf(bookingId);
+            for (Set<String> outcome : SAME_OUTCOME) {
+                if (outcome.contains(planned) && !logged.contains(planned)
+                        && outcome.stream().anyMatch(logged::contains)) {
+                    log.info("Booking {}: its customer was told already ({}); no {} notice", bookingId,
+                            outcome.stream().filter(logged::contains).sorted().toList(), planned);
+                    return;
+                }
+            }
+            notifyOnce(bookingId, planned, null);
+        }));
     }
 
     /**
@@ -1484,13 +1581,14 @@ public class BookingSaga {
     }
 
     /**
-     * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment disputed (the dispute
-     * settles it), no payment reference to refund by (cancelled in time), or else cancelled after the cut-off.
+     * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment's dispute (the dispute
+     * decides: one open or lost as stored, {@code dispute}, or a reason a dispute gave it, a refund it stopped, however
+     * the dispute ended), no payment reference to refund by (cancelled in time), or else cancelled after the cut-off.
      */
-    static String cancellationNotice(Booking cancelled) {
+    static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
-        if (CANCELLED_DISPUTED.equals(reason) || CANCELLED_DISPUTE_LOST.equals(reason)
-                || reason != null && reason.contains(DISPUTED)) { // the last: a refund stopped by a dispute
+        if (dispute != null && dispute.settlesThePayment() || CANCELLED_DISPUTED.equals(reason)
+                || CANCELLED_DISPUTE_LOST.equals(reason) || reason != null && reason.startsWith(REFUND_STOPPED)) {
             return CANCELLATION_DISPUTED;
         }
         return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;

@@ -273,6 +273,15 @@ public class NotificationLog {
                 .query((rs, i) -> new BookingKind(bookingId, rs.getString("kind"), rs.getString("occasion"))).list();
     }
 
+    /**
+     * The kinds of a booking's notifications logged, whatever their status: what its customer has been told (or is
+     * about to be), so a notice whose kind was renamed (an upgrade) is not told again under its new kind.
+     */
+    public Set<String> kindsOf(String bookingId) {
+        return Set.copyOf(jdbc.sql("SELECT DISTINCT kind FROM notification WHERE booking_id = :booking")
+                .param("booking", bookingId).query(String.class).list());
+    }
+
     public List<NotificationStatus> forBooking(String bookingId) {
         return jdbc.sql("SELECT id, kind, channel, recipient, provider_reference, status, error_code FROM notification "
                         + "WHERE booking_id = :booking ORDER BY created_at, channel")

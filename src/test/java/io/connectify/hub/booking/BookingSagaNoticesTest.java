@@ -33,13 +33,34 @@ class BookingSagaNoticesTest {
     @Test
     void aCancellationWithoutARefundIsToldWhyThereIsNone() {
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
-                "cancelled after the refund cut-off: not refunded"))).isEqualTo("cancellation");
-        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled")))
+                "cancelled after the refund cut-off: not refunded"), null)).isEqualTo("cancellation");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled"), null))
                 .isEqualTo("cancellation-unrefunded");
-        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, BookingSaga.CANCELLED_DISPUTED)))
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, BookingSaga.CANCELLED_DISPUTED), null))
                 .isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
-                BookingSaga.CANCELLED_DISPUTE_LOST))).isEqualTo("cancellation-disputed");
+                BookingSaga.CANCELLED_DISPUTE_LOST), null)).isEqualTo("cancellation-disputed");
+    }
+
+    /**
+     * A booking whose refund a dispute stopped is told the dispute decides, however the dispute ended for it (lost:
+     * nothing left to refund), and so is one cancelled while the dispute stored on it is open or lost, whatever its
+     * reason says; one whose dispute was won is told as any other. Before, a stopped refund's lost reason was told
+     * "cancelled after the refund cut-off".
+     */
+    @Test
+    void aCancellationADisputeDecidesIsToldSoFromItsReasonOrTheStoredDispute() {
+        for (String reason : new String[] {BookingSaga.REFUND_STOPPED_DISPUTE_LOST,
+                "cancelled, its refund stopped: the customer disputes the payment, the dispute decides"}) {
+            assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, reason), null)).as(reason)
+                    .isEqualTo("cancellation-disputed");
+        }
+        for (DisputeStatus dispute : new DisputeStatus[] {DisputeStatus.OPEN, DisputeStatus.LOST}) {
+            assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, BookingSaga.CANCELLED_LATE),
+                    dispute)).as(dispute.name()).isEqualTo("cancellation-disputed");
+        }
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, BookingSaga.CANCELLED_LATE),
+                DisputeStatus.WON)).isEqualTo("cancellation");
     }
 
     private static Booking booking(BookingStatus status, String reason) {

@@ -189,6 +189,44 @@ class CancellationTest extends Webhooks {
                 .findValuesAsText("kind")).doesNotContain("rescheduled");
     }
 
+    /**
+     * The cut-off passes while Google moves the event (its PATCH, with retries, may take minutes): judged again as the
+     * move commits, the booking is not moved (a booking moved then could be cancelled for a full refund from its new
+     * start) and its event goes back. Before, the move committed on the time read before the PATCH.
+     */
+    @Test
+    void aBookingWhoseRefundCutOffPassesWhileItsEventIsMovedIsNotMovedAndItsEventGoesBack() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+            // asked and checked before the cut-off; Google answers the PATCH only once it has passed
+            patched.awaitArrival();
+            clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; the cut-off is 24 h
+            patched.release();
+            moved = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(moved.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(moved.json().get("detail").asText()).contains("24 hours before its start");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no notice of a move not made").doesNotContain("rescheduled");
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(2);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-12-09T09:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
+    }
+
     @Test
     void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
         String id = confirmedStripeBooking(START);

@@ -394,6 +394,51 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(booking.get("statusReason").asText()).isEqualTo(why);
         assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
+        // its customer, told nothing of the cancellation (its refund failed), hears the dispute decides: SMS and
+        // email, once, as a paid booking cancelled before its confirmation whose payment was disputed is told
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation-disputed") == 2);
+        assertThat(signedStripeWebhook(event("evt_dispute_refund_pending_again", "charge.dispute.created",
+                dispute(paymentIntent, "needs_response"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> meters.counter("connectify.payment.disputes", "provider",
+                "stripe").count() == disputesBefore + 2);
+        assertThat(notifications(id, "cancellation-disputed")).isEqualTo(2);
+        assertThat(notifications(id, "cancellation")).isZero();
+    }
+
+    /**
+     * Stripe's dispute events name no booking, so they are not ordered: a charge.dispute.created handled after its
+     * charge.dispute.closed (a dead letter replayed late) finds the dispute decided. The outcome stands: the refund
+     * pending since the cancel is not stopped (nothing would restart it), the booking's reason is left as it is, and
+     * the dispute is counted as every one is. Before, the refund was stopped for good.
+     */
+    @Test
+    void aDisputesOpeningHandledAfterItsOutcomeStopsNoRefund() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        assertThat(signedStripeWebhook(event("evt_won_first_closed", "charge.dispute.closed",
+                dispute(paymentIntent, "won"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "won".equals(jdbc.sql(
+                "SELECT dispute_status FROM booking WHERE id = :id").param("id", id).query(String.class).single()));
+
+        assertThat(signedStripeWebhook(event("evt_won_first_created", "charge.dispute.created",
+                dispute(paymentIntent, "needs_response"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> meters.counter("connectify.payment.disputes", "provider",
+                "stripe").count() == disputesBefore + 1);
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+        assertThat(jdbc.sql("SELECT dispute_status FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).single()).isEqualTo("won");
+        assertThat(notifications(id, "cancellation-disputed")).isZero();
+        // Stripe refunds again: the retry sweep makes the refund the cancel could not
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        refundsAnswered(paymentIntent, "succeeded");
+        assertThat(retryRefunds()).isEqualTo(1);
+        awaitStatus(id, "REFUNDED");
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "refund") > 0);
     }
 
     /**
@@ -525,6 +570,17 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(notifications(id, "refund")).isZero();
+
+        // a late repeat of its payment's event (a dead letter replayed): the customer was told the dispute decides,
+        // and is not told now that the booking was cancelled after the refund cut-off
+        assertThat(signedStripeWebhook(event("evt_stopped_then_lost_late", "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_stopped_then_lost_late'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "cancellation-disputed")).isEqualTo(2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
     /**
@@ -992,6 +1048,97 @@ class PaidBookingTest extends Webhooks {
                 .query(Integer.class).single() == 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("REFUNDED");
+    }
+
+    /**
+     * A payment refunded for a booking never confirmed told its customer by the kind "refund" before the upgrade that
+     * gave such refunds their own kind (payment-refunded): a later repeat of its payment's event plans the new kind,
+     * another notification id, and before this told the customer a second time.
+     */
+    @Test
+    void aRefundToldUnderItsKindBeforeTheUpgradeIsNotToldAgainUnderTheNewOne() {
+        String id = pendingBooking(START, "stripe");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(200);
+        assertThat(signedStripeWebhook(event("evt_upgrade_paid", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_upgrade"))).status()).isEqualTo(200);
+        awaitStatus(id, "REFUNDED");
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND kind = 'payment-refunded' AND provider_reference IS NOT NULL").param("id", id)
+                .query(Integer.class).single() == 2);
+        // as the version before logged them: kind refund, and so another id
+        jdbc.sql("UPDATE notification SET kind = 'refund', id = CONCAT('00000000', SUBSTRING(id, 9)) WHERE booking_id = :id "
+                + "AND kind = 'payment-refunded'").param("id", id).update();
+        int smsBefore = notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).size();
+
+        assertThat(signedStripeWebhook(event("evt_upgrade_repeat", "payment_intent.succeeded",
+                paymentIntent(id, "pi_upgrade", "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_upgrade_repeat'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "payment-refunded")).isZero();
+        assertThat(notifications(id, "refund")).isEqualTo(2);
+        assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))))
+                .hasSize(smsBefore);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A refund a dispute stopped, the dispute lost, whose late payment event a version before this one handled: it
+     * told the customer "cancellation" (then the kind of every unrefunded cancellation). Another late repeat now plans
+     * cancellation-disputed, another notification id: the customer was told already, and is not told again.
+     */
+    @Test
+    void aCancellationToldUnderAnotherKindBeforeTheUpgradeIsNotToldAgain() {
+        String id = confirmedCancelledWhileRefundsFail();
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        refundStoppedByADispute(id, paymentIntent, "evt_told_before");
+        assertThat(signedStripeWebhook(event("evt_told_before_lost", "charge.dispute.closed",
+                dispute(paymentIntent, "lost"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .get("statusReason").asText().endsWith("nothing left to refund"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation-disputed") == 2);
+        // as the version before logged them
+        jdbc.sql("UPDATE notification SET kind = 'cancellation', id = CONCAT('00000000', SUBSTRING(id, 9)) "
+                + "WHERE booking_id = :id AND kind = 'cancellation-disputed'").param("id", id).update();
+
+        assertThat(signedStripeWebhook(event("evt_told_before_late", "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_told_before_late'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "cancellation") + notifications(id, "cancellation-disputed")
+                + notifications(id, "cancellation-unrefunded")).isEqualTo(2);
+    }
+
+    /**
+     * A confirmed booking cancelled after the cut-off (told "cancellation"), its payment disputed afterwards: a late
+     * repeat of its payment's event reads the dispute (open) and would tell the dispute decides; the customer was told
+     * of the cancellation already, and is not told again.
+     */
+    @Test
+    void aLateCancellationWhosePaymentIsDisputedAfterwardsIsNotToldAgain() {
+        String id = confirmedStripeBooking(START);
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        clock.set(Instant.parse("2026-12-03T07:00:00Z")); // an hour before its start: past the cut-off
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded");
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "cancellation") == 2);
+        assertThat(signedStripeWebhook(event("evt_late_cancel_disputed", "charge.dispute.created",
+                dispute(paymentIntent, "needs_response"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "open".equals(jdbc.sql(
+                "SELECT dispute_status FROM booking WHERE id = :id").param("id", id).query(String.class).single()));
+
+        assertThat(signedStripeWebhook(event("evt_late_cancel_disputed_repeat", "payment_intent.succeeded",
+                paymentIntent(id, paymentIntent, "succeeded"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_late_cancel_disputed_repeat'")
+                .query(Integer.class).single() == 1);
+        assertThat(notifications(id, "cancellation-disputed")).isZero();
+        assertThat(notifications(id, "cancellation")).isEqualTo(2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
     @Test

@@ -20,13 +20,22 @@ class StatusReasonsTest {
         assertThat(BookingSaga.says(kept, DISPUTE)).as("a repeat of the dispute").isTrue();
     }
 
+    /**
+     * Cancelled in time while its dispute is open: its refund stopped, for a dispute then won to make
+     * (refundAfterDispute); after the cut-off, nothing to refund either way; once lost, nothing left to refund.
+     */
     @Test
     void aConfirmedBookingIsCancelledUnrefundedWhileItsDisputeIsOpenOrOnceItIsLost() {
-        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.OPEN)).isEqualTo(BookingSaga.CANCELLED_DISPUTED);
-        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.LOST)).isEqualTo(BookingSaga.CANCELLED_DISPUTE_LOST);
-        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WON)).isNull();
-        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WARNING_CLOSED)).isNull();
-        assertThat(BookingSaga.cancelledDisputed(null)).isNull();
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.OPEN, true))
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        assertThat(BookingSaga.cancelledDisputed(DisputeStatus.OPEN, false)).isEqualTo(BookingSaga.CANCELLED_DISPUTED);
+        for (boolean inTime : new boolean[] {true, false}) {
+            assertThat(BookingSaga.cancelledDisputed(DisputeStatus.LOST, inTime))
+                    .isEqualTo(BookingSaga.CANCELLED_DISPUTE_LOST);
+            assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WON, inTime)).isNull();
+            assertThat(BookingSaga.cancelledDisputed(DisputeStatus.WARNING_CLOSED, inTime)).isNull();
+            assertThat(BookingSaga.cancelledDisputed(null, inTime)).isNull();
+        }
         assertThat(DisputeStatus.closedAs("lost")).contains(DisputeStatus.LOST);
         assertThat(DisputeStatus.closedAs("warning_closed")).contains(DisputeStatus.WARNING_CLOSED);
         assertThat(DisputeStatus.closedAs("under_review")).as("not an outcome").isEmpty();

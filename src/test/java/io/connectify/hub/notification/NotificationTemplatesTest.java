@@ -47,13 +47,22 @@ class NotificationTemplatesTest {
         assertThat(templates.render("confirmation", "sms", paidMore)).contains("CHF90.00");
     }
 
+    /**
+     * The dispute decides: nothing is refunded while it is open, and a refund made once it is won (a booking cancelled
+     * in time) is told by its own notice; so the text promises no refund and rules none out.
+     */
     @Test
-    void aCancellationWhileThePaymentIsDisputedSaysTheDisputeSettlesItNotTheCutOff() {
+    void aCancellationWhileThePaymentIsDisputedSaysTheDisputeDecidesNotTheCutOff() {
         Booking booking = booking("Ann", "x", "en", 9000, "CHF");
         assertThat(templates.render("cancellation-disputed", "sms", booking))
-                .contains("has been cancelled").contains("settled through that dispute");
+                .contains("has been cancelled").contains("that dispute decides what becomes of the payment")
+                .contains("we refund nothing while it is open").doesNotContain("do not refund it");
         assertThat(templates.render("cancellation-disputed", "email.body", booking))
-                .contains("settled through that dispute").doesNotContain("cut-off");
+                .contains("that dispute decides").doesNotContain("cut-off").doesNotContain("do not refund it");
+        Booking de = booking("Ann", "x", "de", 9000, "CHF");
+        assertThat(templates.render("cancellation-disputed", "sms", de))
+                .contains("entscheidet diese Beanstandung").contains("solange sie offen ist, erstatten wir nichts")
+                .doesNotContain("nicht zusätzlich");
     }
 
     @Test

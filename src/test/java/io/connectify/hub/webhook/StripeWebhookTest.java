@@ -576,9 +576,9 @@ class StripeWebhookTest extends Webhooks {
 
     /**
      * A payment disputed with the customer's bank is settled by the dispute: cancelling its booking in time refunds
-     * nothing (a refund as well would pay the customer back twice, and Stripe may refuse it), neither then nor on a
-     * repeated cancel or the retry sweep; the customer is told the dispute settles the payment, not that the cut-off
-     * had passed.
+     * nothing while the dispute is open (a refund as well would pay the customer back twice, and Stripe may refuse
+     * it), neither then nor on a repeated cancel or the retry sweep; its refund is stopped, for the dispute to decide,
+     * and the customer is told the dispute decides, not that the cut-off had passed.
      */
     @Test
     void aBookingCancelledWhileItsPaymentIsDisputedIsNotRefunded() {
@@ -593,7 +593,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText())
-                .isEqualTo("cancelled while its payment is disputed: not refunded, the dispute decides");
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
@@ -601,10 +601,10 @@ class StripeWebhookTest extends Webhooks {
             assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
                     .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
                     .filter(text -> text.contains("wurde abgesagt"))).singleElement().asString()
-                    .contains("über diese Beanstandung abgewickelt");
+                    .contains("entscheidet diese Beanstandung über die Zahlung");
             assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)))
                     .stream().map(r -> r.getBodyAsString()).filter(body -> body.contains("wurde abgesagt")))
-                    .singleElement().asString().contains("über diese Beanstandung abgewickelt")
+                    .singleElement().asString().contains("entscheidet diese Beanstandung über die Zahlung")
                     .doesNotContain("Rückerstattungsfrist");
         });
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation-disputed' "
@@ -642,6 +642,87 @@ class StripeWebhookTest extends Webhooks {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation-disputed'")
                 .param("id", id).query(Integer.class).single()).as("its SMS and email queued").isEqualTo(2);
         assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    /**
+     * A booking cancelled in time while its payment's dispute is open, the dispute then won: the payment stands and
+     * the customer cancelled in time, so its stopped refund is made, and the customer told of it. Before, the cancel
+     * left it "cancelled while its payment is disputed", which nothing refunded.
+     */
+    @Test
+    void aBookingCancelledInTimeWhileItsPaymentIsDisputedIsRefundedOnceTheDisputeIsWon() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_cancel_then_won_created", "charge.dispute.created",
+                dispute(payment, "fraudulent")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                .isEqualTo("CANCELLED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+
+        signedStripeWebhook(event("evt_cancel_then_won_closed", "charge.dispute.closed",
+                dispute(payment, "fraudulent", "won")));
+
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled and refunded");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND kind = 'refund'").param("id", id).query(Integer.class).single() == 2);
+    }
+
+    /**
+     * Cancelled after the refund cut-off while its payment's dispute is open: nothing to refund however the dispute
+     * ends (the cut-off had passed), so a dispute then won refunds nothing.
+     */
+    @Test
+    void aBookingCancelledAfterTheCutOffWhileItsPaymentIsDisputedIsNotRefundedOnceTheDisputeIsWon() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_late_cancel_won_created", "charge.dispute.created",
+                dispute(payment, "fraudulent")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        clock.set(java.time.Instant.parse("2026-12-01T07:00:00Z")); // an hour before its start: past the cut-off
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled while its payment is disputed: not refunded, the dispute decides");
+        signedStripeWebhook(event("evt_late_cancel_won_closed", "charge.dispute.closed",
+                dispute(payment, "fraudulent", "won")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "won".equals(jdbc.sql(
+                "SELECT dispute_status FROM booking WHERE id = :id").param("id", id).query(String.class).single()));
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
+    /**
+     * Stripe's dispute events name no booking and are not ordered: a charge.dispute.created handled after its
+     * charge.dispute.closed (a dead letter replayed late) leaves the booking as the outcome left it, counted as every
+     * dispute is. Before, the booking's reason said the customer disputes the payment beside the outcome.
+     */
+    @Test
+    void aDisputesOpeningHandledAfterItsOutcomeLeavesTheOutcomeInTheReason() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_outcome_first_closed", "charge.dispute.closed",
+                dispute(payment, "fraudulent", "won")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().equals("the payment dispute was won: the payment stands"));
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+
+        signedStripeWebhook(event("evt_outcome_first_created", "charge.dispute.created",
+                dispute(payment, "fraudulent")));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> meters.counter("connectify.payment.disputes", "provider",
+                "stripe").count() == disputesBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("the payment dispute was won: the payment stands");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     /** A dispute the consultancy won leaves the payment standing: a cancel in time refunds it as any other. */

@@ -141,13 +141,20 @@ public class NotificationLog {
         jdbc.sql("UPDATE notification SET provider_reference = :ref, status = :status, updated_at = :now WHERE id = :id")
                 .param("id", sent.id()).param("ref", sent.providerReference()).param("status", sent.status())
                 .param("now", now()).update();
+        if ("failed".equals(sent.status()) || "undelivered".equals(sent.status())) {
+            // a lost answer's message found already failed (TwilioMessageLookup): no callback will count it, its
+            // status being final already
+            meters.counter("connectify.notifications.failed", "channel", sent.channel(), "status", sent.status())
+                    .increment();
+        }
         applyParkedCallbacks(sent.providerReference());
     }
 
-    /** Whether a notification has recorded this provider reference (an SMS the hub already knows it sent). */
-    public boolean recorded(String providerReference) {
-        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE provider_reference = :ref")
-                .param("ref", providerReference).query(Integer.class).single() > 0;
+    /** Which of these provider references a notification has recorded (SMS the hub already knows it sent). */
+    public Set<String> recorded(java.util.Collection<String> providerReferences) {
+        return Set.copyOf(jdbc.sql("SELECT DISTINCT provider_reference FROM notification "
+                        + "WHERE provider_reference IN (:refs)")
+                .param("refs", List.copyOf(providerReferences)).query(String.class).list());
     }
 
     /** A Twilio status callback: recorded unless the notification already reached a final status. */

@@ -15,12 +15,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Twilio failures as typed hub errors: 21211 invalid number 422, 20429/429 retried, 401 502 without detail; a request
- * that went out and got no answer is {@link AnswerLost}.
+ * that went out and got no answer, or a gateway's 502/503/504, is {@link AnswerLost}.
  */
 public final class TwilioErrors {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioErrors.class);
     private static final String PROVIDER = NotificationConfig.TWILIO;
+    /** What a gateway answers for a backend it lost (bad gateway, unavailable, gateway timeout). */
+    private static final java.util.Set<Integer> GATEWAY_STATUSES = java.util.Set.of(502, 503, 504);
 
     private TwilioErrors() {
     }
@@ -40,7 +42,7 @@ public final class TwilioErrors {
 
     /**
      * A request that went out and got no Twilio answer: a read timeout, a dropped connection, an empty or foreign
-     * reply. Retried as any unavailability; the retry first looks for the message ({@link TwilioMessageLookup}).
+     * reply, a 502/503/504. Retried as any unavailability; the retry first looks for the message ({@link TwilioMessageLookup}).
      */
     static final class AnswerLost extends ProviderException {
         AnswerLost(String detail) {
@@ -80,8 +82,11 @@ public final class TwilioErrors {
             // no status: the answer was no Twilio answer at all (connection dropped, empty or foreign reply)
             log.warn("Twilio server error: HTTP {} (error {})", status, code);
             // twilio-java reports an I/O failure (read timeout, reset) as an ApiException without status: whether the
-            // message was taken is open, unless no connection was ever made
-            return status == 0 && !neverConnected(api) ? new AnswerLost("Twilio answered HTTP 0")
+            // message was taken is open, unless no connection was ever made. A 502, 503 or 504 may be an edge or proxy
+            // answering for a backend that timed out or dropped after it created the message: open too. A 500 is
+            // Twilio's API answering its own error: nothing was taken
+            boolean lost = status == 0 ? !neverConnected(api) : GATEWAY_STATUSES.contains(status);
+            return lost ? new AnswerLost("Twilio answered HTTP " + status)
                     : new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
         }
         return new ValidationException("Twilio rejected the message (error " + code + ")");

@@ -9,7 +9,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * stop the start: the sandbox would ignore them, and the operator believe Twilio live. Live, the API base must be
  * https (or http to a loopback address, a fake), since the API key goes with every request. {@code lookupClockMargin}:
  * how much earlier than the first attempt (by the hub's clock) a message Twilio took may have been created (by
- * Twilio's), for the lookup after a lost answer ({@link TwilioMessageLookup}).
+ * Twilio's), for the lookup after a lost answer ({@link TwilioMessageLookup}): a few seconds, for NTP-synced clocks and
+ * Twilio's whole-second {@code date_created}; a wider one takes in more of the same SMS sent before (to be told apart
+ * only by the SIDs the hub recorded).
  */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
@@ -19,7 +21,7 @@ public record TwilioProperties(String accountSid, String apiKeySid, String apiKe
 
     @org.springframework.boot.context.properties.bind.ConstructorBinding
     public TwilioProperties {
-        lookupClockMargin = lookupClockMargin == null ? java.time.Duration.ofMinutes(2) : lookupClockMargin;
+        lookupClockMargin = lookupClockMargin == null ? java.time.Duration.ofSeconds(5) : lookupClockMargin;
         accountSid = PropertyChecks.blankToNull(accountSid);
         apiKeySid = PropertyChecks.blankToNull(apiKeySid);
         apiKeySecret = PropertyChecks.blankToNull(apiKeySecret);

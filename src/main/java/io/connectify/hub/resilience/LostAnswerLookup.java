@@ -7,7 +7,8 @@ import org.apache.camel.Exchange;
 /**
  * For a provider that takes no idempotency key: before a retry whose previous attempt's answer was lost (the request
  * may have been taken), asks the provider whether it was, so that the retry does not do it a second time. Called by
- * {@link ProviderCalls} inside the provider's breaker, after a permit of its rate limiter; never retried itself.
+ * {@link ProviderCalls} inside the provider's breaker, without a permit of its rate limiter (which keeps the sends
+ * within the provider's quota); never retried itself.
  */
 public interface LostAnswerLookup {
 

@@ -67,7 +67,7 @@ public class ProviderCalls {
             var answerLost = new java.util.concurrent.atomic.AtomicBoolean();
             Callable<Object> attempt = () -> {
                 if (answerLost.get()) {
-                    Object found = lookUp(provider, lookup, rateLimiter, exchange, firstAttemptStarted);
+                    Object found = lookUp(provider, lookup, exchange, firstAttemptStarted);
                     if (found != null) {
                         return found;
                     }
@@ -117,18 +117,14 @@ public class ProviderCalls {
     }
 
     /**
-     * The lookup after a lost answer: a call to the provider like any, so it takes a permit of the provider's rate
-     * limiter (it runs inside the breaker's call already); it is not retried, and when it has no permit or fails, the
-     * request is sent again, as without it (a repeated request over a lost one), and the log says why.
+     * The lookup after a lost answer: inside the breaker's call, not retried itself; when it fails, the request is
+     * sent again, as without it (a repeated request over a lost one), and the log says why. It takes no permit of
+     * the provider's rate limiter: the limiter keeps the hub's sends within the provider's quota (Twilio's is on
+     * messages sent, not on reading its Messages list), and a lookup that took the permit the retry needs would turn
+     * the retry into a refusal (429 to a caller, a redelivery that looks nothing up). Lookups are bounded anyway: one
+     * per retry of a send whose answer was lost, and each such retry takes its permit.
      */
-    private Object lookUp(String provider, LostAnswerLookup lookup, RateLimiter rateLimiter, Exchange exchange,
-                          Instant firstAttemptStarted) {
-        if (!rateLimiter.acquirePermission()) {
-            resilience.recordRejection(provider);
-            log.warn("{}: the answer to the last attempt was lost, and the hub's rate limit left no permit to look "
-                    + "for what it did: sending again", provider);
-            return null;
-        }
+    private Object lookUp(String provider, LostAnswerLookup lookup, Exchange exchange, Instant firstAttemptStarted) {
         try {
             return lookup.find(exchange, firstAttemptStarted);
         } catch (Exception e) {

@@ -164,7 +164,8 @@ class NotificationTest extends Webhooks {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = TwilioMessageStore.Loss.class, names = {"STORED_THEN_READ_TIMEOUT", "STORED_THEN_CONNECTION_RESET"})
+    @EnumSource(value = TwilioMessageStore.Loss.class, names = {"STORED_THEN_READ_TIMEOUT", "STORED_THEN_CONNECTION_RESET",
+            "STORED_THEN_BAD_GATEWAY"})
     void anSmsTwilioTookWhoseAnswerWasLostIsFoundAndRecordedNotSentAgain(TwilioMessageStore.Loss loss) {
         TwilioMessageStore twilio = notify.storeTwilioMessages();
         twilio.loseNextAnswer(loss);
@@ -226,6 +227,112 @@ class NotificationTest extends Webhooks {
         assertThat(response.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(1).get("sid"));
     }
 
+    @Test
+    void anSmsStillQueuedAtTwilioWhoseAnswerWasLostIsFoundAndNotSentAgain() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.keepQueued(); // no date_sent yet: Twilio is slow, which is when answers get lost
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_READ_TIMEOUT);
+
+        var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Still queued\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(twilio.messages()).hasSize(1);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(response.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(response.json().get("status").asText()).isEqualTo("queued");
+    }
+
+    @Test
+    void twoUnrecordedSmsOfTheSameTextAreAmbiguousAndTheSmsIsSentAgainNotAdopted() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        // another notification's identical SMS (its answer lost too, its SID not recorded yet), a second earlier
+        String another = twilio.storeSent("+41791234567", NotificationFakes.FROM, "Hello twins",
+                java.time.Instant.now().minusSeconds(1));
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+        double foundBefore = foundAfterLostAnswer();
+        double ambiguousBefore = ambiguousAfterLostAnswer();
+
+        Response response;
+        try (LogLines lines = LogLines.of(TwilioMessageLookup.class)) {
+            response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello twins\"}");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains("2 such messages").contains("sending again"));
+        }
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(3);
+        assertThat(response.json().get("providerReference").asText()).isNotEqualTo(another)
+                .isEqualTo(twilio.messages().get(2).get("sid"));
+        assertThat(foundAfterLostAnswer()).isEqualTo(foundBefore);
+        assertThat(ambiguousAfterLostAnswer() - ambiguousBefore).isEqualTo(1);
+    }
+
+    @Test
+    void theLookupReadsBackOnlyToTheFirstAttemptLessAFewSeconds() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        // the same SMS sent a minute ago, more than a page of it: older than the first attempt less the margin (5 s)
+        for (int i = 0; i < 25; i++) {
+            twilio.storeSent("+41791234567", NotificationFakes.FROM, "Hello again and again",
+                    java.time.Instant.now().minusSeconds(60));
+        }
+        twilio.failLaterPages(); // read no further than the first page: it reaches past the first attempt
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+        double foundBefore = foundAfterLostAnswer();
+
+        var response = httpPost("/api/v1/notifications/sms",
+                "{\"to\":\"+41791234567\",\"body\":\"Hello again and again\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.twilio().verify(1, getRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(26);
+        assertThat(response.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(25).get("sid"));
+        assertThat(foundAfterLostAnswer() - foundBefore).isEqualTo(1);
+    }
+
+    @Test
+    void aListPageThatFailsBeforeTheLookupReachedTheFirstAttemptFailsTheLookup() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        // more than a page of other SMS to the recipient since the first attempt: the list must be read on
+        for (int i = 0; i < 25; i++) {
+            twilio.storeSent("+41791234567", NotificationFakes.FROM, "Other news " + i, java.time.Instant.now());
+        }
+        twilio.failLaterPages();
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+
+        Response response;
+        try (LogLines lines = LogLines.of(io.connectify.hub.resilience.ProviderCalls.class)) {
+            response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Paged\"}");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains("looking for what it did failed").contains("sending again"));
+        }
+
+        // the match on the first page may not be the only one: sent again
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        notify.twilio().verify(2, getRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(27);
+    }
+
+    @Test
+    void anSmsFoundAlreadyFailedAfterItsAnswerWasLostIsCountedAsFailed() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.listAs("undelivered"); // Twilio took it, and the carrier refused it before the lookup
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status",
+                "undelivered").count();
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(sms(id).get("status").asText()).isEqualTo("undelivered"));
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(sms(id).get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered")
+                .count()).isEqualTo(failedBefore + 1);
+    }
+
     private JsonNode sms(String bookingId) {
         JsonNode notifications = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
         var sms = java.util.stream.StreamSupport.stream(notifications.spliterator(), false)
@@ -236,6 +343,10 @@ class NotificationTest extends Webhooks {
 
     private double foundAfterLostAnswer() {
         return meters.counter("connectify.notifications.found.after.lost.answer", "channel", "SMS").count();
+    }
+
+    private double ambiguousAfterLostAnswer() {
+        return meters.counter("connectify.notifications.lost.answer.ambiguous", "channel", "SMS").count();
     }
 
     @Test

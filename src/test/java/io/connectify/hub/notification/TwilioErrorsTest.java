@@ -25,6 +25,16 @@ class TwilioErrorsTest {
     }
 
     @Test
+    void aGatewaysBadGatewayUnavailableOrTimeoutMayHaveBeenTaken() {
+        // an edge or proxy answering for a backend that timed out or dropped, maybe after it created the message
+        for (int status : new int[] {502, 503, 504}) {
+            var failure = TwilioErrors.translate(new ApiException("Error", null, null, status, null));
+            assertThat(TwilioErrors.answerLost(failure)).as("HTTP " + status).isTrue();
+            assertThat(((ProviderException) failure).retryable()).isTrue();
+        }
+    }
+
+    @Test
     void aConnectionNeverMadeOrAnAnswerGivenTookNothing() {
         var refused = TwilioErrors.translate(new ApiException("Connection refused",
                 new org.apache.hc.client5.http.HttpHostConnectException("Connect to 127.0.0.1:1 failed")));

@@ -89,6 +89,51 @@ class ProviderResilienceTest {
     }
 
     @Test
+    void theLookupAfterALostAnswerTakesNoPermitTheRetryNeeds() throws Exception {
+        // two permits (DEFAULTS): the send whose answer is lost and its retry; the lookup between them takes none
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        var calls = new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
+                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+        AtomicInteger sends = new AtomicInteger();
+        AtomicInteger lookups = new AtomicInteger();
+        var lookup = new LostAnswerLookup() {
+            @Override
+            public boolean answerLost(HubException failure) {
+                return true;
+            }
+
+            @Override
+            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+                lookups.incrementAndGet();
+                return null; // not taken: sent again
+            }
+        };
+        try (var camel = new org.apache.camel.impl.DefaultCamelContext()) {
+            camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:send").process(e -> {
+                        if (sends.incrementAndGet() == 1) {
+                            throw new IllegalStateException("answer lost");
+                        }
+                        e.getMessage().setBody("sent");
+                    });
+                }
+            });
+            camel.start();
+            var exchange = new org.apache.camel.support.DefaultExchange(camel);
+
+            calls.call("twilio", "send", "direct:send",
+                    e -> new ProviderException("twilio", ProviderException.Kind.UNAVAILABLE, "lost"), lookup)
+                    .process(exchange);
+
+            assertThat(exchange.getMessage().getBody()).isEqualTo("sent");
+            assertThat(sends).hasValue(2);
+            assertThat(lookups).hasValue(1);
+        }
+    }
+
+    @Test
     void clientErrorsDoNotCountAsProviderFailures() {
         assertThat(ProviderResilience.isProviderFailure(new NotFoundException("x"))).isFalse();
         assertThat(ProviderResilience.isProviderFailure(new ValidationException("x"))).isFalse();

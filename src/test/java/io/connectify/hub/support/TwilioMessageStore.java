@@ -27,9 +27,11 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
  * A stateful fake of Twilio's Messages resource, as a WireMock transformer ({@link #NAME}): {@code POST} stores the
  * message (To, From or MessagingServiceSid, Body) and answers it as Twilio does (201, the Message with a new SID,
  * status queued); {@code GET} lists the stored messages as Twilio's list does (filters {@code To}, {@code From},
- * {@code DateSent>}/{@code DateSent<}/{@code DateSent} by GMT day, most recent first, paged by {@code PageSize} and
- * {@code Page} with Twilio's paging fields). The next answer to a POST can be lost: after the message is stored
- * (Twilio took it) or before (it never reached Twilio).
+ * {@code DateSent>}/{@code DateSent<}/{@code DateSent} by GMT day, a message not yet sent never matching one; most
+ * recently created first, paged by {@code PageSize} and {@code Page} with Twilio's paging fields). The next answer to a
+ * POST can be lost: after the message is stored (Twilio took it) or before (it never reached Twilio). Messages can be
+ * kept queued (no {@code date_sent}, as while Twilio has not handed them on), stored as sent by someone else, and a
+ * list page after the first can fail.
  */
 public final class TwilioMessageStore implements ResponseDefinitionTransformerV2 {
 
@@ -46,7 +48,9 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
         /** Stored, then the connection dropped. */
         STORED_THEN_CONNECTION_RESET,
         /** The connection dropped before the message was stored: it never reached Twilio. */
-        NOT_STORED
+        NOT_STORED,
+        /** Stored, then an edge answered 502 Bad Gateway for it. */
+        STORED_THEN_BAD_GATEWAY
     }
 
     private final String accountSid;
@@ -54,6 +58,9 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
     private final List<Map<String, Object>> messages = new CopyOnWriteArrayList<>();
     private final AtomicReference<Loss> nextLoss = new AtomicReference<>();
     private final AtomicInteger sids = new AtomicInteger();
+    private volatile boolean keepQueued;
+    private volatile boolean failLaterPages;
+    private volatile String listedStatus = "sent";
 
     public TwilioMessageStore(String accountSid, String serviceSender) {
         this.accountSid = accountSid;
@@ -63,6 +70,36 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
     public void reset() {
         messages.clear();
         nextLoss.set(null);
+        keepQueued = false;
+        failLaterPages = false;
+        listedStatus = "sent";
+    }
+
+    /** Messages stored from now on are listed with this status once sent (e.g. failed; default sent). */
+    public void listAs(String status) {
+        listedStatus = status;
+    }
+
+    /** Messages stored from now on stay queued: no {@code date_sent} (Twilio has not handed them on yet). */
+    public void keepQueued() {
+        keepQueued = true;
+    }
+
+    /** List pages after the first answer 503 (the first is answered). */
+    public void failLaterPages() {
+        failLaterPages = true;
+    }
+
+    /**
+     * A message Twilio took from someone else (another notification's send, another instance's), created at
+     * {@code created}: its SID.
+     */
+    public String storeSent(String to, String from, String body, java.time.Instant created) {
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("To", to);
+        form.put("From", from);
+        form.put("Body", body);
+        return (String) store(form, created).get("sid");
     }
 
     /** The next POST's answer is lost, as {@code loss} says; those after it are answered. */
@@ -83,25 +120,34 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
             if (loss == Loss.NOT_STORED) {
                 return ResponseDefinitionBuilder.responseDefinition().withFault(Fault.CONNECTION_RESET_BY_PEER).build();
             }
-            Map<String, Object> message = store(decode(request.getBodyAsString()));
+            Map<String, Object> message = store(decode(request.getBodyAsString()), java.time.Instant.now());
             var answer = ResponseDefinitionBuilder.responseDefinition().withStatus(201)
                     .withHeader("Content-Type", "application/json").withBody(json(message));
             if (loss == Loss.STORED_THEN_READ_TIMEOUT) {
                 answer.withFixedDelay(1500);
             } else if (loss == Loss.STORED_THEN_CONNECTION_RESET) {
                 answer = ResponseDefinitionBuilder.responseDefinition().withFault(Fault.CONNECTION_RESET_BY_PEER);
+            } else if (loss == Loss.STORED_THEN_BAD_GATEWAY) {
+                answer = ResponseDefinitionBuilder.responseDefinition().withStatus(502)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"message\":\"Bad Gateway\",\"status\":502}");
             }
             return answer.build();
         }
         String url = request.getUrl();
         Map<String, String> query = decode(url.contains("?") ? url.substring(url.indexOf('?') + 1) : "");
+        if (failLaterPages && !query.getOrDefault("Page", "0").equals("0")) {
+            return ResponseDefinitionBuilder.responseDefinition().withStatus(503)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"code\":20503,\"message\":\"Service unavailable\",\"status\":503}").build();
+        }
         return ResponseDefinitionBuilder.responseDefinition().withStatus(200)
                 .withHeader("Content-Type", "application/json").withBody(json(page(url, query))).build();
     }
 
-    private Map<String, Object> store(Map<String, String> form) {
+    private Map<String, Object> store(Map<String, String> form, java.time.Instant created) {
         String sid = "SM%032x".formatted(0xbeef0000L + sids.incrementAndGet());
-        String now = RFC_2822.format(ZonedDateTime.now(ZoneOffset.UTC));
+        String now = RFC_2822.format(created.atZone(ZoneOffset.UTC));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("sid", sid);
         m.put("account_sid", accountSid);
@@ -125,9 +171,12 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
         m.put("subresource_uris", Map.of("media", "/2010-04-01/Accounts/" + accountSid + "/Messages/" + sid
                 + "/Media.json"));
         Map<String, Object> answer = new LinkedHashMap<>(m);
-        // listed later as sent at once (Twilio sets date_sent when it hands the message on)
-        m.put("status", "sent");
-        m.put("date_sent", now);
+        if (!keepQueued) {
+            // listed later as sent at once (Twilio sets date_sent when it hands the message on)
+            m.put("status", listedStatus);
+            m.put("date_sent", now);
+        }
+        m.put("created", created);
         messages.add(m);
         return answer;
     }
@@ -139,14 +188,20 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
                 .filter(m -> sentOn(m, query.get("DateSent>"), 1) && sentOn(m, query.get("DateSent<"), -1)
                         && sentOn(m, query.get("DateSent"), 0))
                 .toList());
-        matching.sort(Comparator.comparing((Map<String, Object> m) -> (String) m.get("sid")).reversed());
+        // most recently created first (the same second: the later SID first)
+        matching.sort(Comparator.comparing((Map<String, Object> m) -> (java.time.Instant) m.get("created"))
+                .thenComparing(m -> (String) m.get("sid")).reversed());
         int size = Integer.parseInt(query.getOrDefault("PageSize", "50"));
         int number = Integer.parseInt(query.getOrDefault("Page", "0"));
         int start = Math.min(number * size, matching.size());
         int end = Math.min(start + size, matching.size());
         String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
         Map<String, Object> page = new LinkedHashMap<>();
-        page.put("messages", matching.subList(start, end));
+        page.put("messages", matching.subList(start, end).stream().map(m -> {
+            Map<String, Object> listed = new LinkedHashMap<>(m);
+            listed.remove("created"); // the fake's own: Twilio's date_created is to the second
+            return listed;
+        }).toList());
         page.put("start", start);
         page.put("end", Math.max(start, end - 1));
         page.put("page", number);

@@ -852,9 +852,13 @@ public class BookingSaga {
         String cut = why.length() <= 200 ? why : why.substring(0, 200);
         boolean[] stopped = {false};
         bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+            // and the dispute still open as stored: its outcome, stored by another consumer between this event's
+            // record of it and this lock (Stripe's dispute events are not ordered), found no stopped refund to
+            // restart, so a refund stopped now would never be made
             stopped[0] = current.status() == BookingStatus.CANCELLED
                     && REFUND_PENDING.contains(current.statusReason())
                     && payment.equals(current.paymentReference())
+                    && bookings.disputeStatus(current.id()).orElse(null) == DisputeStatus.OPEN
                     && bookings.transition(booking.id(), List.of(BookingStatus.CANCELLED),
                             BookingStatus.CANCELLED, cut, now());
             if (stopped[0]) {

@@ -52,7 +52,8 @@ public class BoundedHealthIndicator implements HealthIndicator, DisposableBean {
             return Health.down(failed.getCause() instanceof Exception e ? e : failed).build();
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
-            return Health.unknown().build();
+            // DOWN, not UNKNOWN: Boot orders UNKNOWN after UP, so readiness would have answered UP unchecked
+            return Health.down().withDetail("error", "the " + what + " check was interrupted").build();
         }
     }
 

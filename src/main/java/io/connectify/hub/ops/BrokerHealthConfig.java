@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import jakarta.jms.ConnectionFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.jms.JmsHealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -13,6 +14,7 @@ import org.springframework.context.annotation.Configuration;
  * {@code connectify.health.broker-timeout} ({@link BoundedHealthIndicator}). Named as Boot's bean, which it replaces.
  */
 @Configuration(proxyBeanMethods = false)
+@ConditionalOnEnabledHealthIndicator("jms") // as Boot's: management.health.jms.enabled=false turns it off
 public class BrokerHealthConfig {
 
     @Bean

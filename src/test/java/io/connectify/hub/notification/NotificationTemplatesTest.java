@@ -48,20 +48,22 @@ class NotificationTemplatesTest {
     }
 
     /**
-     * The dispute decides: nothing is refunded while it is open, and a refund made once it is won (a booking cancelled
-     * in time) is told by its own notice; so the text promises no refund and rules none out.
+     * The dispute decides: nothing is refunded beside it, and a refund made once it is won (a booking cancelled in time,
+     * paid through Stripe) is told by its own notice; so the text promises no refund and rules none out, also for a
+     * dispute already lost, a cancel after the cut-off and a Payrexx payment (whose dispute's outcome the hub never
+     * learns).
      */
     @Test
     void aCancellationWhileThePaymentIsDisputedSaysTheDisputeDecidesNotTheCutOff() {
         Booking booking = booking("Ann", "x", "en", 9000, "CHF");
         assertThat(templates.render("cancellation-disputed", "sms", booking))
                 .contains("has been cancelled").contains("that dispute decides what becomes of the payment")
-                .contains("we refund nothing while it is open").doesNotContain("do not refund it");
+                .contains("we make no refund alongside it").doesNotContain("do not refund it");
         assertThat(templates.render("cancellation-disputed", "email.body", booking))
                 .contains("that dispute decides").doesNotContain("cut-off").doesNotContain("do not refund it");
         Booking de = booking("Ann", "x", "de", 9000, "CHF");
         assertThat(templates.render("cancellation-disputed", "sms", de))
-                .contains("entscheidet diese Beanstandung").contains("solange sie offen ist, erstatten wir nichts")
+                .contains("entscheidet diese Beanstandung").contains("daneben erstatten wir nichts")
                 .doesNotContain("nicht zusätzlich");
     }
 

@@ -253,10 +253,7 @@ class PayrexxWebhookTest extends Webhooks {
     void aConfirmedDeliveryHandledOnceItsTransactionIsRefundPendingTellsTheCustomerOnlyOnceRefunded() {
         String id = pendingBooking(START, "payrexx");
         transactionOf(4753, "refund_pending", id, 9500); // paid above the price
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4753, "confirmed", id)).status())
-                .isEqualTo(200);
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(4753, "confirmed", id);
         awaitStatus(id, "REFUNDED");
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .as("its refund is only under way").isEmpty();
@@ -284,12 +281,9 @@ class PayrexxWebhookTest extends Webhooks {
         String other = pendingBooking(START, "payrexx"); // the slot is taken meanwhile
         payrexx.transaction(4754, "disputed", id);
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
 
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4754, "confirmed", id)).status())
-                .isEqualTo(200);
+        deliveryHandled(4754, "confirmed", id);
 
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("EXPIRED");
         assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4754 arrived disputed and was "
@@ -308,12 +302,9 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         transactionOf(4755, "partially-refunded", id, 4500);
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
 
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4755, "confirmed", id)).status())
-                .isEqualTo(200);
+        deliveryHandled(4755, "confirmed", id);
 
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.get("statusReason").asText()).isEqualTo("payrexx payment 4755 arrived partially-refunded "
@@ -413,10 +404,7 @@ class PayrexxWebhookTest extends Webhooks {
     /** Payrexx transaction {@code transaction} pays part of the booking, refunded in part: left for a person (its note). */
     private String leftForAPerson(String id, long transaction) {
         transactionOf(transaction, "partially-refunded", id, 4500);
-        NotifyBuilder left = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, "confirmed", id)).status())
-                .isEqualTo(200);
-        assertThat(left.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(transaction, "confirmed", id);
         return "payrexx payment " + transaction + " arrived partially-refunded and was neither confirmed nor refunded "
                 + "(it paid 4500 of the price 9000): settle it by hand";
     }
@@ -452,10 +440,7 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         transactionOf(4757, "partially-refunded", id, 4500);
-        NotifyBuilder first = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4757, "confirmed", id)).status())
-                .isEqualTo(200);
-        assertThat(first.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(4757, "confirmed", id);
         String reason = "payrexx payment 4757 arrived partially-refunded and was neither confirmed nor refunded (it "
                 + "paid 4500 of the price 9000): settle it by hand";
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(reason);
@@ -547,12 +532,9 @@ class PayrexxWebhookTest extends Webhooks {
         // paid 4500 of 9000, refunded in the back office before the hub handled the confirmed delivery: the hub
         // never acted on its payment (no confirmed key), so only the saga's own guard tells it paid for nothing
         transactionOf(4759, "refunded", id, 4500);
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
 
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4759, "confirmed", id)).status())
-                .isEqualTo(200);
+        deliveryHandled(4759, "confirmed", id);
 
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.has("paidAmount")).isFalse();
@@ -569,10 +551,7 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         transactionOf(4761, "refund_pending", id, 9000);
-        NotifyBuilder first = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4761, "confirmed", id)).status())
-                .isEqualTo(200);
-        assertThat(first.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(4761, "confirmed", id);
         awaitStatus(id, "REFUNDED");
         // Google down: removing the event a booking paid only by its refund never had fails
         google.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.delete(
@@ -757,10 +736,7 @@ class PayrexxWebhookTest extends Webhooks {
                 .until(() -> camel.getRouteController().getRouteStatus(REFUND_WATCH).isStarted());
         String id = pendingBooking(START, "payrexx");
         transactionOf(transaction, "refund_pending", id, 9000);
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, "confirmed", id)).status())
-                .isEqualTo(200);
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(transaction, "confirmed", id);
         awaitStatus(id, "REFUNDED");
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         return id;
@@ -1046,6 +1022,14 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */
+    /** A delivery of the transaction with that status, answered 200, and handled by the dispatch route once. */
+    private void deliveryHandled(long transaction, String status, String bookingId) {
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(transaction, status, bookingId)).status())
+                .isEqualTo(200);
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+    }
+
     private void transactionReported(long id, String status, String bookingId) {
         payrexx.transaction(id, status, bookingId);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(id, status, bookingId)).status())

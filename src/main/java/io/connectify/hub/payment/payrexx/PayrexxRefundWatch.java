@@ -2,8 +2,6 @@ package io.connectify.hub.payment.payrexx;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
@@ -12,7 +10,6 @@ import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.Causes;
-import io.connectify.hub.webhook.WebhookHeaders;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -132,14 +129,14 @@ public class PayrexxRefundWatch {
         log.warn("Booking {}: Payrexx shows transaction {} {}, and no delivery of it came: handled as that delivery",
                 booking.id(), transactionId, status);
         // as PayrexxWebhookReader queues a delivery (the dispatch fetches the transaction again and acts on that)
-        Map<String, Object> headers = new HashMap<>();
-        headers.put(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
-        headers.put(WebhookHeaders.EVENT_KEY, "payrexx:" + transactionId + ":" + status);
-        headers.put(WebhookHeaders.TRANSACTION_ID, transactionId);
-        headers.put(WebhookHeaders.ORDER_GROUP, "payrexx:" + transactionId);
-        headers.put(CorrelationId.CAMEL_HEADER, CorrelationId.of(exchange));
-        template.sendBodyAndHeaders("jms:queue:" + queue,
-                "{\"transactionId\":" + transactionId + ",\"claimedStatus\":\"" + status + "\"}", headers);
+        String correlationId = CorrelationId.of(exchange);
+        Exchange sent = template.send("jms:queue:" + queue, delivery -> {
+            PayrexxWebhookReader.asDelivery(delivery.getMessage(), transactionId, status);
+            delivery.getMessage().setHeader(CorrelationId.CAMEL_HEADER, correlationId);
+        });
+        if (sent.getException() != null) { // send(...) reports a failure on the exchange, it does not throw
+            throw CamelExecutionException.wrapCamelExecutionException(sent, sent.getException());
+        }
         return true;
     }
 

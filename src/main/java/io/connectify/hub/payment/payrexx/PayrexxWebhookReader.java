@@ -14,6 +14,7 @@ import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,10 +62,18 @@ public class PayrexxWebhookReader implements Processor {
             throw new ValidationException("The webhook names no Payrexx transaction");
         }
         CorrelationId.keepOnlyItsHeader(message);
+        asDelivery(message, Long.parseLong(id), status);
+    }
+
+    /**
+     * The message as a queued delivery of the transaction with that status (headers and body), as the dispatch reads
+     * it; also what the refund watch queues for a delivery that never came.
+     */
+    static void asDelivery(Message message, long id, String status) {
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
         message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);
-        message.setHeader(WebhookHeaders.TRANSACTION_ID, Long.parseLong(id));
+        message.setHeader(WebhookHeaders.TRANSACTION_ID, id);
         message.setHeader(WebhookHeaders.ORDER_GROUP, "payrexx:" + id);
         message.setBody("{\"transactionId\":" + id + ",\"claimedStatus\":\"" + status + "\"}");
     }

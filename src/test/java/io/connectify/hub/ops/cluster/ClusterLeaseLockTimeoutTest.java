@@ -1,5 +1,8 @@
 package io.connectify.hub.ops.cluster;
 
+import static io.connectify.hub.ops.cluster.ClusterMembers.leading;
+import static io.connectify.hub.ops.cluster.ClusterMembers.lease;
+import static io.connectify.hub.ops.cluster.ClusterMembers.started;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,34 +15,20 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
-import io.connectify.hub.ops.DatabaseLockTimeout;
-import io.connectify.hub.ops.DatabaseProperties;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.cluster.CamelClusterView;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.RoutePolicy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.integration.util.UUIDConverter;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
@@ -174,38 +163,10 @@ class ClusterLeaseLockTimeoutTest {
         });
     }
 
-    /** The hub with a fresh lease table, its singleton route started: it leads. */
-    private static CamelContext leading(AssertableApplicationContext context) throws Exception {
-        CamelContext camel = withSingletonRoute(context);
-        camel.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> started(camel));
-        return camel;
-    }
-
+    /** The hub's singleton route on a fresh lease table. */
     private static CamelContext withSingletonRoute(AssertableApplicationContext context) throws Exception {
         JdbcClient.create(context.getBean(DataSource.class)).sql("DELETE FROM CLUSTER_LOCK").update();
-        CamelContext camel = context.getBean(CamelContext.class);
-        RoutePolicy singleton = context.getBean("singletonRoutePolicy", RoutePolicy.class);
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("timer:singleton?period=100").routeId("singleton").routePolicy(singleton).log("tick");
-            }
-        });
-        return camel;
-    }
-
-    private static boolean started(CamelContext camel) {
-        return camel.getRouteController().getRouteStatus("singleton").isStarted();
-    }
-
-    private static Optional<Lease> lease(AssertableApplicationContext context) {
-        return JdbcClient.create(context.getBean(DataSource.class))
-                .sql("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK")
-                .query((row, n) -> new Lease(row.getString(1).trim(), row.getTimestamp(2))).optional();
-    }
-
-    private record Lease(String member, Timestamp renewed) {
+        return ClusterMembers.withSingletonRoute(context);
     }
 
     /** As CREATED_DATE is written: UTC, by the database's clock, which is this machine's here. */
@@ -292,25 +253,7 @@ class ClusterLeaseLockTimeoutTest {
     }
 
     private static ApplicationContextRunner hub(Database database) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class))
-                .withUserConfiguration(Leases.class)
-                .withPropertyValues("spring.datasource.url=" + database.url(),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms",
-                        "connectify.cluster.member-id=" + MEMBER,
-                        "connectify.cluster.heartbeat=200ms");
-    }
-
-    @EnableConfigurationProperties({DatabaseProperties.class, ClusterProperties.class})
-    @Import({DatabaseLockTimeout.class, ClusterConfig.class})
-    static class Leases {
-
-        @Bean
-        CamelContext camelContext() {
-            return new DefaultCamelContext();
-        }
+        return ClusterMembers.member(database.url(), database.user(), MEMBER)
+                .withPropertyValues("connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms");
     }
 }

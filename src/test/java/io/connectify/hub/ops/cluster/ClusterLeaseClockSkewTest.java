@@ -7,7 +7,6 @@ import static io.connectify.hub.ops.cluster.ClusterMembers.withSingletonRoute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -21,10 +20,9 @@ import java.time.LocalDateTime;
 import javax.sql.DataSource;
 
 import io.connectify.hub.ops.cluster.ClusterMembers.Lease;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -47,17 +45,8 @@ class ClusterLeaseClockSkewTest {
     private static final Duration SKEW = Duration.ofHours(1);
     private static final String LEADER = "member-leading";
     private static final String FOLLOWER = "member-following";
-    private static EmbeddedPostgres postgres;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
@@ -102,7 +91,7 @@ class ClusterLeaseClockSkewTest {
                 // stopping leader's election thread, interrupted while H2 writes its file, closes a file database
                 // for both (ClosedByInterruptException; one hub per H2 file in use, so only here)
                 case H2 -> "jdbc:h2:mem:cluster-clock-skew;DB_CLOSE_DELAY=-1";
-                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+                case POSTGRESQL -> postgres.jdbcUrl();
             };
         }
 

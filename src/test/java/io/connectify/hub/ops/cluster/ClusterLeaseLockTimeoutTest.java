@@ -6,7 +6,6 @@ import static io.connectify.hub.ops.cluster.ClusterMembers.started;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -19,11 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
 import org.apache.camel.cluster.CamelClusterView;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -49,19 +47,10 @@ class ClusterLeaseLockTimeoutTest {
     private static final Duration LOCK_TIMEOUT = Duration.ofMillis(300);
     /** Set where a test holds the row longer than the lease lasts; application.yaml's 10s otherwise. */
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
-    private static EmbeddedPostgres postgres;
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     @TempDir
     static Path h2Directory;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
@@ -228,7 +217,7 @@ class ClusterLeaseLockTimeoutTest {
                 // as application.yaml's default, in a directory of its own
                 case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
                         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+                case POSTGRESQL -> postgres.jdbcUrl();
             };
         }
 
@@ -239,7 +228,7 @@ class ClusterLeaseLockTimeoutTest {
         /** For connections of the test's own, not the hub's pool: without connectify.database.lock-timeout. */
         DataSource dataSource() {
             return this == H2 ? new SimpleDriverDataSource(new org.h2.Driver(), url(), user(), "")
-                    : postgres.getPostgresDatabase();
+                    : postgres.dataSource();
         }
 
         /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */

@@ -23,7 +23,6 @@ import org.springframework.boot.test.context.ConfigDataApplicationContextInitial
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -86,7 +85,8 @@ final class ClusterMembers {
     record Lease(String member, Timestamp renewed) {
     }
 
-    @Configuration(proxyBeanMethods = false)
+    // no @Configuration: the hub's component scan would find it here (outside a test class) and give every hub test
+    // this bare CamelContext, without the hub's routes
     @EnableConfigurationProperties({DatabaseProperties.class, ClusterProperties.class})
     @Import({DatabaseLockTimeout.class, ClusterConfig.class})
     static class Member {

@@ -620,17 +620,10 @@ public class BookingRepository {
     }
 
     private boolean expireUnlessHeld(String id, String due, Instant now) {
-        try {
-            return jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now WHERE id = :id AND " + due)
-                    .param("id", id).param("now", utc(now)).update() == 1;
-        } catch (RuntimeException e) {
-            if (!DatabaseBusy.is(e)) {
-                throw e;
-            }
-            log.info("Booking {}: its row is held by another change; its hold is looked at again by the next sweep",
-                    id);
-            return false;
-        }
+        return DatabaseBusy.unlessHeld(() -> jdbc.sql("UPDATE booking SET status = 'EXPIRED', updated_at = :now "
+                        + "WHERE id = :id AND " + due).param("id", id).param("now", utc(now)).update() == 1,
+                () -> log.info("Booking {}: its row is held by another change; its hold is looked at again by the next "
+                        + "sweep", id)).orElse(false);
     }
 
     private Booking map(ResultSet rs, int row) throws SQLException {

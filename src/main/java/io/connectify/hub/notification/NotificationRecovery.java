@@ -67,25 +67,19 @@ public class NotificationRecovery {
         int count = 0;
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
-            BookingSaga.Requeue requeue;
-            try {
-                // the queued messages and the record of them commit together
-                requeue = transactions.execute(status -> {
-                    var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
-                    // once: those queued again, and those it could not queue as themselves (warned of, left for
-                    // someone to look at), which every sweep would otherwise take up again, ahead of the others
-                    notifications.requeued(done.queued());
-                    notifications.requeued(done.left());
-                    return done;
-                });
-            } catch (RuntimeException e) {
-                if (!DatabaseBusy.is(e)) {
-                    throw e;
-                }
+            // the queued messages and the record of them commit together
+            BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
+                var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
+                // once: those queued again, and those it could not queue as themselves (warned of, left for
+                // someone to look at), which every sweep would otherwise take up again, ahead of the others
+                notifications.requeued(done.queued());
+                notifications.requeued(done.left());
+                return done;
+            }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
+                    + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
+            if (requeue == null) {
                 // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
                 // every booking after it waited for the next
-                log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at again "
-                        + "by the next sweep", lost.bookingId(), lost.kind());
                 continue;
             }
             if (requeue.queued().isEmpty()) {

@@ -60,8 +60,12 @@ public class DatabaseLockTimeout implements BeanPostProcessor {
                     + "PostgreSQL, and keeps its own lock timeout", pool.getPoolName(), database);
             return;
         }
-        String operators = pool.getConnectionInitSql();
-        pool.setConnectionInitSql(operators == null || operators.isBlank() ? set : set + "; " + operators);
+        pool.setConnectionInitSql(first(set, pool.getConnectionInitSql()));
+    }
+
+    /** An init SQL that sets the lock timeout first, then runs the operator's own (if any). */
+    static String first(String set, String operators) {
+        return operators == null || operators.isBlank() ? set : set + ";\n" + operators;
     }
 
     /** The statement that sets a session's lock timeout, or null for a database the hub does not run on. */

@@ -124,19 +124,21 @@ public class DeadLetterStore {
         int replayed = 0;
         for (String id : due) {
             try {
-                send(get(id), true);
+                boolean sent = DatabaseBusy.unlessHeld(() -> {
+                    send(get(id), true);
+                    return true;
+                }, () -> log.info("Dead letter {}: its row is held by another transaction; looked at again by the "
+                        + "next sweep", id)).orElse(false);
+                if (!sent) {
+                    // a person replaying or deleting it, say: neither counted as a replay nor put off (putting it
+                    // off met the same held row, and the sweep stopped there)
+                    continue;
+                }
                 meters.counter("connectify.dead.letters.replayed", "mode", "automatic").increment();
                 replayed++;
             } catch (InvalidStateException | NotFoundException goneMeanwhile) {
                 // replayed or deleted by a person, or replayed by another instance that led a moment ago
             } catch (RuntimeException refused) {
-                if (DatabaseBusy.is(refused)) {
-                    // a person replaying or deleting it, say: neither counted as a replay nor put off (putting it
-                    // off met the same held row, and the sweep stopped there)
-                    log.info("Dead letter {}: its row is held by another transaction; looked at again by the next "
-                            + "sweep", id);
-                    continue;
-                }
                 // the broker refused the send, say: this one waits, and those behind it (ordered by retry_at, it
                 // came first every time) go on now, where one such letter stopped every sweep
                 Instant next = postpone(id);

@@ -44,7 +44,6 @@ public class FlywayLockTimeout implements FlywayConfigurationCustomizer {
                     + "({}) is neither H2 nor PostgreSQL, and keeps its own lock timeout", database);
             return;
         }
-        String operators = configuration.getInitSql();
-        configuration.initSql(operators == null || operators.isBlank() ? set : set + ";\n" + operators);
+        configuration.initSql(DatabaseLockTimeout.first(set, configuration.getInitSql()));
     }
 }

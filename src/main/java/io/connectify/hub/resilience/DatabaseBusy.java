@@ -1,6 +1,8 @@
 package io.connectify.hub.resilience;
 
 import java.sql.SQLException;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.QueryTimeoutException;
@@ -33,5 +35,22 @@ public final class DatabaseBusy {
         // only a lock's timeout: a statement's (PostgreSQL's statement_timeout on a slow query) is no lock held
         return POSTGRES_LOCK_NOT_AVAILABLE.equals(sql.getSQLState())
                 || Causes.find(t, QueryTimeoutException.class) != null && sql.getErrorCode() == H2_LOCK_TIMEOUT;
+    }
+
+    /**
+     * A sweep's step on one row: the work's answer (never null), or empty where the row is held by another transaction
+     * past the lock timeout, after {@code passedOver} (which logs it): the sweep passes it over for its next run, where
+     * failing there stopped the sweep and everything after the row waited. Any other failure is thrown.
+     */
+    public static <T> Optional<T> unlessHeld(Supplier<T> work, Runnable passedOver) {
+        try {
+            return Optional.of(work.get());
+        } catch (RuntimeException e) {
+            if (!is(e)) {
+                throw e;
+            }
+            passedOver.run();
+            return Optional.empty();
+        }
     }
 }

@@ -2,7 +2,6 @@ package io.connectify.hub.booking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -12,15 +11,15 @@ import java.util.List;
 import io.connectify.hub.notification.Notification;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.SentNotification;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import io.connectify.hub.support.MutableClock;
 import io.connectify.hub.web.HttpProperties;
 import io.connectify.hub.web.IdempotentRequests;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,25 +27,20 @@ import org.springframework.transaction.support.TransactionTemplate;
 /** The same Flyway migrations and repository SQL run on PostgreSQL (production) as on H2 (embedded default). */
 class PostgresMigrationTest {
 
-    private static EmbeddedPostgres postgres;
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     private static BookingRepository repository;
     private static JdbcClient jdbc;
 
     @BeforeAll
-    static void startPostgres() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-        var dataSource = postgres.getPostgresDatabase();
+    static void migrate() {
+        var dataSource = postgres.dataSource();
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
         jdbc = JdbcClient.create(dataSource);
         var availability = new AvailabilityProperties(ZoneId.of("Europe/Zurich"), java.util.Map.of(), null, null,
                 null, null);
         repository = new BookingRepository(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
                 availability);
-    }
-
-    @AfterAll
-    static void stopPostgres() throws IOException {
-        postgres.close();
     }
 
     @Test
@@ -98,11 +92,11 @@ class PostgresMigrationTest {
     /** Bookings disputed before V19 had the dispute in their status reason only: V19 stores its state from there. */
     @Test
     void v19TakesTheDisputesOfEarlierBookingsFromTheirStatusReasons() throws Exception {
-        try (var connection = postgres.getPostgresDatabase().getConnection();
+        try (var connection = postgres.dataSource().getConnection();
              var statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE before_v19");
         }
-        var dataSource = postgres.getDatabase("postgres", "before_v19");
+        var dataSource = postgres.database("postgres", "before_v19");
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target("18").load().migrate();
         var old = JdbcClient.create(dataSource);
         String flag = CalendarEventRecheck.FLAG + "deleted in Google Calendar";
@@ -179,7 +173,7 @@ class PostgresMigrationTest {
 
     @Test
     void aNotificationIsLoggedOnceAndLockedForItsSendOnPostgres() {
-        var transactions = new TransactionTemplate(new DataSourceTransactionManager(postgres.getPostgresDatabase()));
+        var transactions = new TransactionTemplate(new DataSourceTransactionManager(postgres.dataSource()));
         var log = new NotificationLog(jdbc, java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         var n = new Notification("7d6f2c3e-0000-4000-8000-0000000000aa", Notification.Channel.SMS, "+41791234567",

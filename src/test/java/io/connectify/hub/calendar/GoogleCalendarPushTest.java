@@ -154,15 +154,8 @@ class GoogleCalendarPushTest extends Webhooks {
 
         String replacement = renew();
 
-        assertThat(replacement).isNotEqualTo(old);
-        assertThat(google.watchRequests()).hasSize(2);
+        assertReplacedAndStopped(old, replacement);
         assertThat(google.watchRequests().get(1).get("id").asText()).isEqualTo(replacement);
-        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
-            assertThat(stop.get("id").asText()).isEqualTo(old);
-            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
-        });
-        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
-                .list()).containsExactly(old);
         assertThat(count(ORPHANS, "outcome", "stopped")).as("a replaced channel is no orphan")
                 .isEqualTo(orphansStopped);
         // the stopped channel's notifications are refused, the new one's taken
@@ -179,15 +172,8 @@ class GoogleCalendarPushTest extends Webhooks {
 
         String replacement = renew();
 
-        assertThat(replacement).isNotEqualTo(old);
-        assertThat(google.watchRequests()).hasSize(2);
+        assertReplacedAndStopped(old, replacement);
         assertThat(google.watchRequests().get(1).get("token").asText()).isEqualTo(TOKEN);
-        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
-            assertThat(stop.get("id").asText()).isEqualTo(old);
-            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
-        });
-        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
-                .list()).containsExactly(old);
         assertThat(jdbc.sql("SELECT token_sha256 FROM gcal_push_channel WHERE id = :id").param("id", replacement)
                 .query(String.class).single()).isEqualTo(sha256Hex(TOKEN));
 
@@ -256,10 +242,7 @@ class GoogleCalendarPushTest extends Webhooks {
 
         // the next look keeps the channel in place and stops the orphan, with the resource id it sent
         assertThat(renew()).isEqualTo(current);
-        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
-            assertThat(stop.get("id").asText()).isEqualTo(orphan);
-            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
-        });
+        assertOnlyStopAskedFor(orphan);
         assertThat(count(ORPHANS, "outcome", "stopped")).isEqualTo(stopped + 1);
         assertThat(google.watchRequests()).hasSize(watches);
         assertThat(notification(orphan, TOKEN, "exists").status()).isEqualTo(404);
@@ -1028,6 +1011,23 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */
+    /** A second channel opened in place of {@code old}, which is stopped at Google and marked stopped. */
+    private void assertReplacedAndStopped(String old, String replacement) {
+        assertThat(replacement).isNotEqualTo(old);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertOnlyStopAskedFor(old);
+        assertThat(jdbc.sql("SELECT id FROM gcal_push_channel WHERE stopped_at IS NOT NULL").query(String.class)
+                .list()).containsExactly(old);
+    }
+
+    /** Google asked to stop that channel only, with the resource id its watch answered. */
+    private void assertOnlyStopAskedFor(String channel) {
+        assertThat(google.stopRequests()).singleElement().satisfies(stop -> {
+            assertThat(stop.get("id").asText()).isEqualTo(channel);
+            assertThat(stop.get("resourceId").asText()).isEqualTo(GoogleCalendarFake.WATCH_RESOURCE_ID);
+        });
+    }
+
     private String renew() {
         return camel.requestBody("direct:gcal-renew-push-channel", null, String.class);
     }

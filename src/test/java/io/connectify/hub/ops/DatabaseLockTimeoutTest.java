@@ -2,7 +2,6 @@ package io.connectify.hub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -32,10 +31,11 @@ import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
@@ -56,24 +56,23 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 class DatabaseLockTimeoutTest {
 
-    private static EmbeddedPostgres postgres;
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     private static ExecutorService threads;
 
     @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
+    static void start() {
         threads = Executors.newFixedThreadPool(2); // the holder and the waiter (the common pool may have one thread)
     }
 
     @AfterAll
-    static void stop() throws IOException {
+    static void stop() {
         threads.shutdownNow();
-        postgres.close();
     }
 
     @Test
     void onPostgresARowHeldPastTheDefaultTimeoutIsGivenUpAsBusyNotWaitedForForEver() {
-        pool(postgres.getJdbcUrl("postgres", "postgres"), "spring.datasource.username=postgres").run(context -> {
+        pool(postgres.jdbcUrl(), "spring.datasource.username=postgres").run(context -> {
             DataSource pool = context.getBean(DataSource.class);
             assertThat(JdbcClient.create(pool).sql("SHOW lock_timeout").query(String.class).single()).isEqualTo("2s");
 
@@ -115,7 +114,7 @@ class DatabaseLockTimeoutTest {
 
     @Test
     void theHoldSweepPassesOverABookingWhoseRowIsHeldAndExpiresTheOthers() {
-        pool(postgres.getJdbcUrl("postgres", "postgres"), "spring.datasource.username=postgres",
+        pool(postgres.jdbcUrl(), "spring.datasource.username=postgres",
                 "connectify.database.lock-timeout=300ms").run(context -> {
             BookingRepository bookings = repository(context);
             Instant now = Instant.parse("2026-11-30T07:00:00Z");
@@ -137,14 +136,14 @@ class DatabaseLockTimeoutTest {
     @Test
     void flywayOnAConnectionOfItsOwnGivesUpATableHeldPastTheTimeoutAndTheStartFailsRatherThanWaitForEver()
             throws Exception {
-        String url = postgres.getJdbcUrl("postgres", "postgres");
+        String url = postgres.jdbcUrl();
         pool(url, "spring.datasource.username=postgres").run(context -> assertThat(context).hasNotFailed()); // migrated
         // Flyway by its own URL and user (a migration role, say), outside the hub's pool
         ApplicationContextRunner ownConnection = pool(url, "spring.datasource.username=postgres",
                 "connectify.database.lock-timeout=300ms", "spring.flyway.url=" + url, "spring.flyway.user=postgres");
 
         CompletableFuture<Throwable> start;
-        try (Connection holder = postgres.getPostgresDatabase().getConnection()) {
+        try (Connection holder = postgres.dataSource().getConnection()) {
             holder.setAutoCommit(false);
             try {
                 // an older instance's transaction on the table, or a DBA's

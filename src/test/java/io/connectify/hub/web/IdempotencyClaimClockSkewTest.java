@@ -3,14 +3,12 @@ package io.connectify.hub.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -42,19 +40,10 @@ class IdempotencyClaimClockSkewTest {
     private static final Duration CLAIM_TIMEOUT = Duration.ofSeconds(2);
     private static final String CALLER = "caller";
     private static final String TARGET = "POST /api/v1/notifications/sms";
-    private static EmbeddedPostgres postgres;
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     @TempDir
     static Path h2Directory;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
@@ -90,7 +79,7 @@ class IdempotencyClaimClockSkewTest {
             return switch (this) {
                 case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
                         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+                case POSTGRESQL -> postgres.jdbcUrl();
             };
         }
 

@@ -1,9 +1,12 @@
 package io.connectify.hub.ops.cluster;
 
+import static io.connectify.hub.ops.cluster.ClusterMembers.leading;
+import static io.connectify.hub.ops.cluster.ClusterMembers.lease;
+import static io.connectify.hub.ops.cluster.ClusterMembers.started;
+import static io.connectify.hub.ops.cluster.ClusterMembers.withSingletonRoute;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -13,34 +16,18 @@ import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.Optional;
 
 import javax.sql.DataSource;
 
-import io.connectify.hub.ops.DatabaseLockTimeout;
-import io.connectify.hub.ops.DatabaseProperties;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.connectify.hub.ops.cluster.ClusterMembers.Lease;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.RoutePolicy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.config.BeanPostProcessor;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Import;
-import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * Two members sharing the lease of the singleton routes, one of them with a clock far off (an hour, the lease lasts
@@ -58,17 +45,8 @@ class ClusterLeaseClockSkewTest {
     private static final Duration SKEW = Duration.ofHours(1);
     private static final String LEADER = "member-leading";
     private static final String FOLLOWER = "member-following";
-    private static EmbeddedPostgres postgres;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
@@ -87,11 +65,8 @@ class ClusterLeaseClockSkewTest {
     private static void onlyTheLeaderLeadsUntilItReleasesTheLease(AssertableApplicationContext leader,
                                                                   AssertableApplicationContext follower)
             throws Exception {
-        JdbcClient.create(leader.getBean(DataSource.class)).sql("DELETE FROM CLUSTER_LOCK").update();
-        CamelContext leading = withSingletonRoute(leader);
-        leading.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> started(leading));
-        LocalDateTime leaseBefore = lease(leader).orElseThrow().renewed();
+        CamelContext leading = leading(leader);
+        Timestamp leaseBefore = lease(leader).orElseThrow().renewed();
 
         CamelContext following = withSingletonRoute(follower);
         following.start();
@@ -107,32 +82,6 @@ class ClusterLeaseClockSkewTest {
         following.stop();
     }
 
-    private static CamelContext withSingletonRoute(AssertableApplicationContext context) throws Exception {
-        CamelContext camel = context.getBean(CamelContext.class);
-        RoutePolicy singleton = context.getBean("singletonRoutePolicy", RoutePolicy.class);
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("timer:singleton?period=100").routeId("singleton").routePolicy(singleton).log("tick");
-            }
-        });
-        return camel;
-    }
-
-    private static boolean started(CamelContext camel) {
-        return camel.getRouteController().getRouteStatus("singleton").isStarted();
-    }
-
-    private static Optional<Lease> lease(AssertableApplicationContext context) {
-        return JdbcClient.create(context.getBean(DataSource.class))
-                .sql("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK")
-                .query((row, n) -> new Lease(row.getString(1).trim(), row.getTimestamp(2).toLocalDateTime()))
-                .optional();
-    }
-
-    private record Lease(String member, LocalDateTime renewed) {
-    }
-
     enum Database {
         H2, POSTGRESQL;
 
@@ -142,7 +91,7 @@ class ClusterLeaseClockSkewTest {
                 // stopping leader's election thread, interrupted while H2 writes its file, closes a file database
                 // for both (ClosedByInterruptException; one hub per H2 file in use, so only here)
                 case H2 -> "jdbc:h2:mem:cluster-clock-skew;DB_CLOSE_DELAY=-1";
-                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+                case POSTGRESQL -> postgres.jdbcUrl();
             };
         }
 
@@ -153,27 +102,8 @@ class ClusterLeaseClockSkewTest {
 
     /** A hub instance's lease and singleton route on the shared database, its clock off by {@code skew}. */
     private static ApplicationContextRunner member(Database database, String id, Duration skew) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class))
-                .withUserConfiguration(Member.class)
-                .withBean(SkewedClock.class, () -> new SkewedClock(skew))
-                .withPropertyValues("spring.datasource.url=" + database.url(),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.cluster.member-id=" + id,
-                        "connectify.cluster.heartbeat=200ms");
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties({DatabaseProperties.class, ClusterProperties.class})
-    @Import({DatabaseLockTimeout.class, ClusterConfig.class})
-    static class Member {
-
-        @Bean
-        CamelContext camelContext() {
-            return new DefaultCamelContext();
-        }
+        return ClusterMembers.member(database.url(), database.user(), id)
+                .withBean(SkewedClock.class, () -> new SkewedClock(skew));
     }
 
     /**

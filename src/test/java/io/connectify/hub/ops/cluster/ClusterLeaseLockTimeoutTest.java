@@ -1,9 +1,11 @@
 package io.connectify.hub.ops.cluster;
 
+import static io.connectify.hub.ops.cluster.ClusterMembers.leading;
+import static io.connectify.hub.ops.cluster.ClusterMembers.lease;
+import static io.connectify.hub.ops.cluster.ClusterMembers.started;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,34 +14,19 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
-import io.connectify.hub.ops.DatabaseLockTimeout;
-import io.connectify.hub.ops.DatabaseProperties;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.cluster.CamelClusterView;
-import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.RoutePolicy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 import org.springframework.integration.util.UUIDConverter;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
@@ -60,19 +47,10 @@ class ClusterLeaseLockTimeoutTest {
     private static final Duration LOCK_TIMEOUT = Duration.ofMillis(300);
     /** Set where a test holds the row longer than the lease lasts; application.yaml's 10s otherwise. */
     private static final Duration SHORT_TTL = Duration.ofSeconds(2);
-    private static EmbeddedPostgres postgres;
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     @TempDir
     static Path h2Directory;
-
-    @BeforeAll
-    static void start() throws IOException {
-        postgres = EmbeddedPostgres.builder().start();
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        postgres.close();
-    }
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
@@ -174,38 +152,10 @@ class ClusterLeaseLockTimeoutTest {
         });
     }
 
-    /** The hub with a fresh lease table, its singleton route started: it leads. */
-    private static CamelContext leading(AssertableApplicationContext context) throws Exception {
-        CamelContext camel = withSingletonRoute(context);
-        camel.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> started(camel));
-        return camel;
-    }
-
+    /** The hub's singleton route on a fresh lease table. */
     private static CamelContext withSingletonRoute(AssertableApplicationContext context) throws Exception {
         JdbcClient.create(context.getBean(DataSource.class)).sql("DELETE FROM CLUSTER_LOCK").update();
-        CamelContext camel = context.getBean(CamelContext.class);
-        RoutePolicy singleton = context.getBean("singletonRoutePolicy", RoutePolicy.class);
-        camel.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                from("timer:singleton?period=100").routeId("singleton").routePolicy(singleton).log("tick");
-            }
-        });
-        return camel;
-    }
-
-    private static boolean started(CamelContext camel) {
-        return camel.getRouteController().getRouteStatus("singleton").isStarted();
-    }
-
-    private static Optional<Lease> lease(AssertableApplicationContext context) {
-        return JdbcClient.create(context.getBean(DataSource.class))
-                .sql("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK")
-                .query((row, n) -> new Lease(row.getString(1).trim(), row.getTimestamp(2))).optional();
-    }
-
-    private record Lease(String member, Timestamp renewed) {
+        return ClusterMembers.withSingletonRoute(context);
     }
 
     /** As CREATED_DATE is written: UTC, by the database's clock, which is this machine's here. */
@@ -267,7 +217,7 @@ class ClusterLeaseLockTimeoutTest {
                 // as application.yaml's default, in a directory of its own
                 case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
                         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.getJdbcUrl("postgres", "postgres");
+                case POSTGRESQL -> postgres.jdbcUrl();
             };
         }
 
@@ -278,7 +228,7 @@ class ClusterLeaseLockTimeoutTest {
         /** For connections of the test's own, not the hub's pool: without connectify.database.lock-timeout. */
         DataSource dataSource() {
             return this == H2 ? new SimpleDriverDataSource(new org.h2.Driver(), url(), user(), "")
-                    : postgres.getPostgresDatabase();
+                    : postgres.dataSource();
         }
 
         /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
@@ -292,25 +242,7 @@ class ClusterLeaseLockTimeoutTest {
     }
 
     private static ApplicationContextRunner hub(Database database) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        DataSourceTransactionManagerAutoConfiguration.class, FlywayAutoConfiguration.class))
-                .withUserConfiguration(Leases.class)
-                .withPropertyValues("spring.datasource.url=" + database.url(),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms",
-                        "connectify.cluster.member-id=" + MEMBER,
-                        "connectify.cluster.heartbeat=200ms");
-    }
-
-    @EnableConfigurationProperties({DatabaseProperties.class, ClusterProperties.class})
-    @Import({DatabaseLockTimeout.class, ClusterConfig.class})
-    static class Leases {
-
-        @Bean
-        CamelContext camelContext() {
-            return new DefaultCamelContext();
-        }
+        return ClusterMembers.member(database.url(), database.user(), MEMBER)
+                .withPropertyValues("connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms");
     }
 }

@@ -415,26 +415,6 @@ class PayrexxWebhookTest extends Webhooks {
                 .put("since", mark.get("since").asText()).put("note", mark.get("note").asText()).toString();
     }
 
-    private JsonNode attentionOf(String bookingId) {
-        var list = httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY);
-        assertThat(list.status()).isEqualTo(200);
-        JsonNode found = null;
-        for (JsonNode b : list.json().get("bookings")) {
-            if (b.get("bookingId").asText().equals(bookingId)) {
-                found = b;
-            }
-        }
-        assertThat(found).as("booking " + bookingId + " needing attention").isNotNull();
-        return found;
-    }
-
-    private double needingAttentionGauge() {
-        var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")
-                .matcher(httpGet("/actuator/prometheus", null).body());
-        assertThat(gauge.find()).isTrue();
-        return Double.parseDouble(gauge.group(1));
-    }
-
     @Test
     void aRepeatOfAPartlyRefundedPaymentLeftForAPersonIsADuplicateAndChangesNothing() {
         jdbc.sql("DELETE FROM dead_letter").update();

@@ -651,8 +651,9 @@ public class BookingSaga {
      * with the same Idempotency-Key, Stripe would replay the answer it stored then (pending, say), and the retry sweep
      * took that for refunded and told the customer so. Its reason no longer says refund pending, so neither the sweep
      * nor a repeated cancel asks again. Logged as an error and counted
-     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way, and the
-     * customer told (kind refund-failed, as for a refund Stripe answers failed at the cancel). No automatic retry:
+     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way (the
+     * booking marked as needing a person, V20, its reason the note), and the customer told (kind refund-failed, as for
+     * a refund Stripe answers failed at the cancel). No automatic retry:
      * Stripe answered the refund, and a new one would go to the same card. A failed refund of a payment no refunded
      * booking has (a second payment's) changes no booking, and is logged and counted the same way.
      * <p>
@@ -770,8 +771,9 @@ public class BookingSaga {
             if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
                     List.of(current.status()), BookingStatus.CANCELLED, why, now())) {
                 // in the transition's transaction, as settleCancelled does: queued after it committed, a notice that
-                // failed to queue was lost, as the event's redelivery finds the failure said already
+                // failed to queue was lost, as the event's redelivery finds the failure said already; so is the mark
                 notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+                bookings.needsAttention(bookingId, why, now());
                 outcome[0] = RefundOutcome.FAILED;
             } else if (current.status() == BookingStatus.CANCELLED && current.statusReason() != null
                     && current.statusReason().startsWith(REFUND_FAILED)) {
@@ -1320,6 +1322,7 @@ public class BookingSaga {
                                 made);
                         metrics.refundFailed(current.provider());
                         notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+                        bookings.needsAttention(bookingId, why, now()); // the money is still to pay back, by a person
                     }
                     return;
                 }

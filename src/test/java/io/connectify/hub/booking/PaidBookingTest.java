@@ -335,6 +335,16 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
         // its customer, never told of the cancellation, hears of it and of the refund that failed (SMS, email)
         assertThat(notifications(id, "refund-failed")).isEqualTo(2);
+        // and a person is asked to pay the money back: listed, counted, its reason the note
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+        // Stripe's other event of the same failure adds nothing
+        double runsBefore = routeRuns("booking-refund-failed");
+        assertThat(signedStripeWebhook(event("evt_lost_refund_failed_too", "refund.failed", hubRefund(id,
+                paymentIntent, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 1);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
 
         // Stripe would replay the answer it stored for the key: the refund as it was when made
         stripe.reset();
@@ -691,6 +701,9 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
+        // left for a person to pay the customer back: marked once, its reason the note
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
         assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
         assertThat(notifications(id, "cancellation")).isZero();
         assertThat(notifications(id, "refund-failed")).as("one SMS, one email").isEqualTo(2);

@@ -26,6 +26,7 @@ import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
@@ -865,9 +866,23 @@ public class BookingSaga {
                             BookingStatus.CANCELLED, cut, now());
             if (stopped[0]) {
                 notifyUnlessTold(booking.id(), b -> CANCELLATION_DISPUTED);
+                stoppedForGood(current);
             }
         }));
         return stopped[0] ? cut : null;
+    }
+
+    /**
+     * A refund stopped by a dispute of a Payrexx payment: Payrexx reports no dispute's outcome (Stripe's
+     * charge.dispute.closed restarts a refund its dispute stopped, refundAfterDispute), so the hub never makes it, and
+     * the booking is marked as needing a person (V20), in the stop's transaction. Nothing for another provider's.
+     */
+    private void stoppedForGood(Booking booking) {
+        if (PayrexxConfig.PROVIDER.equals(booking.provider())) {
+            bookings.needsAttention(booking.id(), "its refund is stopped by the dispute of payrexx payment "
+                    + booking.paymentReference() + ", whose outcome payrexx does not report: once it is decided, "
+                    + "refund it at payrexx if the dispute was won", now());
+        }
     }
 
     /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
@@ -1211,6 +1226,9 @@ public class BookingSaga {
                             : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                if (disputed[0].startsWith(REFUND_STOPPED)) {
+                    stoppedForGood(marked); // in time, its dispute open: a refund is due should the dispute be won
+                }
             }
         });
         return cancelled[0];
@@ -1300,6 +1318,9 @@ public class BookingSaga {
                             now())) {
                         log.warn("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
                         notifyUnlessTold(bookingId, b -> CANCELLATION_DISPUTED);
+                        if (dispute == DisputeStatus.OPEN) {
+                            stoppedForGood(current);
+                        }
                     }
                     return;
                 }

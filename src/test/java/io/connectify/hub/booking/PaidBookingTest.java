@@ -413,6 +413,8 @@ class PaidBookingTest extends Webhooks {
                 "stripe").count() == disputesBefore + 2);
         assertThat(notifications(id, "cancellation-disputed")).isEqualTo(2);
         assertThat(notifications(id, "cancellation")).isZero();
+        // Stripe's charge.dispute.closed restarts the refund should the dispute be won: nothing left for a person
+        assertThat(attentionOrNull(id)).isNull();
     }
 
     /**

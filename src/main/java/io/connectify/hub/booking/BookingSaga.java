@@ -1362,13 +1362,15 @@ public class BookingSaga {
      * Tries again the refunds of cancelled bookings (paid and not yet confirmed, or confirmed and cancelled in time)
      * whose provider call failed (route
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
-     * are left for someone to look at (the alert RefundsPending has long fired).
+     * are left for someone to look at (the alert RefundsPending has long fired), each marked as needing a person once
+     * (V20; {@link #endRefundRetries}).
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
      * again next time.
      */
     public int retryPendingRefunds() {
         int settled = 0;
-        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, now().minus(properties.refundRetryFor()), 50)) {
+        Instant since = now().minus(properties.refundRetryFor());
+        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, 50)) {
             try {
                 refundCancelled(booking);
                 settled++;
@@ -1377,7 +1379,32 @@ public class BookingSaga {
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
             }
         }
+        endRefundRetries(since);
         return settled;
+    }
+
+    /** The note of a booking whose refund the retry sweep no longer tries. */
+    static final String REFUND_RETRIES_ENDED = "its refund was not made and is no longer retried "
+            + "(connectify.booking.refund-retry-for): cancel it again to retry, or pay the customer back another way";
+
+    /**
+     * The bookings whose refund is still to make but no longer retried (cancelled before {@code since}) are marked as
+     * needing a person, each once (a later sweep, or a person's clear, does not mark it again; a booking that changes
+     * and is left so again is marked again), up to 50 a sweep. Nothing else changes: a repeated cancel still tries the
+     * refund, and the gauge connectify_bookings_refund_pending still counts it.
+     */
+    private void endRefundRetries(Instant since) {
+        for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
+            try {
+                if (bookings.refundRetriesEnd(booking.id(), REFUND_PENDING, since, REFUND_RETRIES_ENDED, now())) {
+                    log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
+                            booking.paymentReference());
+                }
+            } catch (RuntimeException e) {
+                log.warn("Booking {}: the end of its refund's retries not recorded now ({}); the next sweep does it",
+                        booking.id(), e.getClass().getSimpleName());
+            }
+        }
     }
 
     /**

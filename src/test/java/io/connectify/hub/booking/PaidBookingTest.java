@@ -252,6 +252,56 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * A refund the retry sweep no longer tries (its cancellation older than connectify.booking.refund-retry-for)
+     * would wait for ever, told only by the gauge of pending refunds: the sweep marks its booking for a person
+     * (listed, counted), once; a later sweep does not mark it again, not even once a person has cleared it. A repeated
+     * cancel still makes the refund, as the note says.
+     */
+    @Test
+    void aRefundTheRetrySweepNoLongerTriesIsMarkedForAPersonOnce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        paidWhileGoogleFails(id, "evt_sweep_ends", "pi_sweep_ends");
+        refundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        double before = needingAttentionGauge();
+        resilience.circuitBreaker("stripe").reset();
+        retryRefunds(); // within its window: tried again (and failing), not left for a person
+        assertThat(attentionOrNull(id)).isNull();
+
+        clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
+        resilience.circuitBreaker("stripe").reset();
+        stripe.server().resetRequests();
+        assertThat(retryRefunds()).isZero();
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo("its refund was not made and is no longer retried "
+                + "(connectify.booking.refund-retry-for): cancel it again to retry, or pay the customer back another "
+                + "way");
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+        assertThat(refundsPendingGauge()).as("still waiting for its refund").isEqualTo("1.0");
+
+        retryRefunds();
+        assertThat(attentionOf(id)).isEqualTo(marked);
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", JSON.createObjectNode()
+                .put("since", marked.get("since").asText()).put("note", marked.get("note").asText()).toString(),
+                ADMIN_KEY);
+        assertThat(cleared.status()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(5));
+        retryRefunds();
+        assertThat(attentionOrNull(id)).as("not marked again by a later sweep").isNull();
+        assertThat(needingAttentionGauge()).isEqualTo(before);
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+    }
+
     @Test
     void aConfirmedBookingCancelledInTimeWhoseRefundFailsIsRefundedByTheRetrySweepEvenPastTheCutOff() {
         String id = confirmedCancelledWhileRefundsFail();

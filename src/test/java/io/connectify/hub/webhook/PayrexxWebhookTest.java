@@ -672,7 +672,8 @@ class PayrexxWebhookTest extends Webhooks {
             copyOf(template, copy, String.valueOf(4800 + i));
             transactionOf(4800 + i, "refund_pending", copy, 9000);
         }
-        copyOf(template, UUID.randomUUID().toString(), "not-a-transaction-id");
+        String unwatchable = UUID.randomUUID().toString();
+        copyOf(template, unwatchable, "not-a-transaction-id");
         clock.advance(Duration.ofHours(2));
 
         try (var lines = io.connectify.hub.support.LogLines.of(
@@ -686,6 +687,11 @@ class PayrexxWebhookTest extends Webhooks {
                     .as("one WARN for the bad reference").singleElement()
                     .extracting(line -> line.getLevel().toString()).isEqualTo("WARN");
         }
+        // the watch cannot look it up: left for a person, marked once
+        assertThat(attentionOf(unwatchable).get("note").asText()).isEqualTo("its refund under way at payrexx cannot be "
+                + "watched (its payment reference is no transaction id), and the customer has not been told: check "
+                + "the refund at payrexx by hand");
+        assertThat(needingAttentionGauge()).isEqualTo(1);
         for (int i = 0; i <= copies; i++) {
             assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + (4800 + i)
                     + "/")))).as("transaction " + (4800 + i) + " looked at by the watch").hasSizeGreaterThan(

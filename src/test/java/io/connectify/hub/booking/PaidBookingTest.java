@@ -646,6 +646,36 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A paid Payrexx booking waiting for its confirmation whose payment's dispute is open (as stored, V19), cancelled:
+     * the dispute stops its refund, and Payrexx reports no dispute's outcome, so nothing would ever make it: the
+     * booking is left for a person (listed, counted) in the cancellation's refund step; a repeated cancel adds nothing.
+     */
+    @Test
+    void aPaidPayrexxBookingCancelledWhileItsPaymentIsDisputedIsLeftForAPerson() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4791);
+        // its payment disputed meanwhile (a Payrexx disputed delivery records it so)
+        jdbc.sql("UPDATE booking SET dispute_status = 'open' WHERE id = :id").param("id", id).update();
+        double before = needingAttentionGauge();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancel.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4791/refund")));
+        String note = "its refund is stopped by the dispute of payrexx payment 4791, whose outcome payrexx does not "
+                + "report: once it is decided, refund it at payrexx if the dispute was won";
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(note);
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(note);
+    }
+
+    /**
      * A paid booking waiting for its confirmation (Google down) whose payment is disputed meanwhile, then cancelled by
      * its customer: the dispute settles the payment, so the cancel refunds nothing (before, it refunded the disputed
      * payment: paid back twice with the chargeback), and the customer is told the dispute settles it. Neither the

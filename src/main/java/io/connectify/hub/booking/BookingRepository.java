@@ -44,6 +44,10 @@ public class BookingRepository {
     // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
+    /** What refund_checked_status says of a refund still to make whose retries ended (refundRetriesEnd). */
+    static final String RETRIES_ENDED = "retries-ended";
+    // a refund still to make whose retries were not recorded as ended since the booking last changed
+    private static final String RETRIES_NOT_ENDED = "(refund_checked_at IS NULL OR refund_checked_at < updated_at)";
 
     /**
      * A confirmed booking as a re-check of the bookings' events reads it: {@code moves}, the changes of its event
@@ -315,6 +319,38 @@ public class BookingRepository {
                         + "ORDER BY updated_at, id LIMIT :limit")
                 .param("reasons", reasons).param("since", utc(since)).param("limit", limit)
                 .query(this::map).list();
+    }
+
+    /**
+     * Paid bookings cancelled whose refund is still to make (their status reason one of {@code reasons}) that the
+     * retry sweep no longer tries (cancelled before {@code before}) and whose retries have not been recorded as ended
+     * since their last change ({@link #refundRetriesEnd}), oldest first.
+     */
+    public List<Booking> refundRetriesEnding(List<String> reasons, Instant before, int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE " + PENDING_REFUND + " AND " + RETRIES_NOT_ENDED
+                        + " AND updated_at < :before ORDER BY updated_at, id LIMIT :limit")
+                .param("reasons", reasons).param("before", utc(before)).param("limit", limit)
+                .query(this::map).list();
+    }
+
+    /**
+     * The retries of a refund still to make ended, recorded on the booking in the same transaction as its mark as
+     * needing a person ({@code note}, {@link #needsAttention}), if it is still such a booking (as
+     * {@link #refundRetriesEnding} reads it): once, so a person who clears the mark is not asked again by the next
+     * sweep. Recorded as the refund's last look (V23 refund_checked_at, later than the booking's last change, and
+     * refund_checked_status {@value #RETRIES_ENDED}); the Payrexx refund watch reads those columns only on REFUNDED
+     * bookings waiting for their provider, which such a booking never becomes. False when it is no longer such a one.
+     */
+    public boolean refundRetriesEnd(String id, List<String> reasons, Instant before, String note, Instant now) {
+        Boolean ended = transactions.execute(status -> {
+            boolean recorded = jdbc.sql("UPDATE booking SET refund_checked_at = :now, refund_checked_status = '"
+                            + RETRIES_ENDED + "' WHERE id = :id AND " + PENDING_REFUND + " AND " + RETRIES_NOT_ENDED
+                            + " AND updated_at < :before")
+                    .param("id", id).param("reasons", reasons).param("before", utc(before)).param("now", utc(now))
+                    .update() == 1;
+            return recorded && needsAttention(id, note, now);
+        });
+        return Boolean.TRUE.equals(ended);
     }
 
     /** How many bookings wait for such a refund, however old (the gauge ops alert on). */

@@ -26,6 +26,7 @@ import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
@@ -651,8 +652,9 @@ public class BookingSaga {
      * with the same Idempotency-Key, Stripe would replay the answer it stored then (pending, say), and the retry sweep
      * took that for refunded and told the customer so. Its reason no longer says refund pending, so neither the sweep
      * nor a repeated cancel asks again. Logged as an error and counted
-     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way, and the
-     * customer told (kind refund-failed, as for a refund Stripe answers failed at the cancel). No automatic retry:
+     * (connectify_refunds_failed_total, alert RefundFailed), for someone to pay the customer back another way (the
+     * booking marked as needing a person, V20, its reason the note), and the customer told (kind refund-failed, as for
+     * a refund Stripe answers failed at the cancel). No automatic retry:
      * Stripe answered the refund, and a new one would go to the same card. A failed refund of a payment no refunded
      * booking has (a second payment's) changes no booking, and is logged and counted the same way.
      * <p>
@@ -770,8 +772,9 @@ public class BookingSaga {
             if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
                     List.of(current.status()), BookingStatus.CANCELLED, why, now())) {
                 // in the transition's transaction, as settleCancelled does: queued after it committed, a notice that
-                // failed to queue was lost, as the event's redelivery finds the failure said already
+                // failed to queue was lost, as the event's redelivery finds the failure said already; so is the mark
                 notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+                bookings.needsAttention(bookingId, why, now());
                 outcome[0] = RefundOutcome.FAILED;
             } else if (current.status() == BookingStatus.CANCELLED && current.statusReason() != null
                     && current.statusReason().startsWith(REFUND_FAILED)) {
@@ -863,9 +866,23 @@ public class BookingSaga {
                             BookingStatus.CANCELLED, cut, now());
             if (stopped[0]) {
                 notifyUnlessTold(booking.id(), b -> CANCELLATION_DISPUTED);
+                stoppedForGood(current);
             }
         }));
         return stopped[0] ? cut : null;
+    }
+
+    /**
+     * A refund stopped by a dispute of a Payrexx payment: Payrexx reports no dispute's outcome (Stripe's
+     * charge.dispute.closed restarts a refund its dispute stopped, refundAfterDispute), so the hub never makes it, and
+     * the booking is marked as needing a person (V20), in the stop's transaction. Nothing for another provider's.
+     */
+    private void stoppedForGood(Booking booking) {
+        if (PayrexxConfig.PROVIDER.equals(booking.provider())) {
+            bookings.needsAttention(booking.id(), "its refund is stopped by the dispute of payrexx payment "
+                    + booking.paymentReference() + ", whose outcome payrexx does not report: once it is decided, "
+                    + "refund it at payrexx if the dispute was won", now());
+        }
     }
 
     /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
@@ -1209,6 +1226,9 @@ public class BookingSaga {
                             : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
+                if (disputed[0].startsWith(REFUND_STOPPED)) {
+                    stoppedForGood(marked); // in time, its dispute open: a refund is due should the dispute be won
+                }
             }
         });
         return cancelled[0];
@@ -1298,6 +1318,9 @@ public class BookingSaga {
                             now())) {
                         log.warn("Booking {}: {} (payment {})", bookingId, why, current.paymentReference());
                         notifyUnlessTold(bookingId, b -> CANCELLATION_DISPUTED);
+                        if (dispute == DisputeStatus.OPEN) {
+                            stoppedForGood(current);
+                        }
                     }
                     return;
                 }
@@ -1320,6 +1343,7 @@ public class BookingSaga {
                                 made);
                         metrics.refundFailed(current.provider());
                         notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+                        bookings.needsAttention(bookingId, why, now()); // the money is still to pay back, by a person
                     }
                     return;
                 }
@@ -1338,13 +1362,15 @@ public class BookingSaga {
      * Tries again the refunds of cancelled bookings (paid and not yet confirmed, or confirmed and cancelled in time)
      * whose provider call failed (route
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
-     * are left for someone to look at (the alert RefundsPending has long fired).
+     * are left for someone to look at (the alert RefundsPending has long fired), each marked as needing a person once
+     * (V20; {@link #endRefundRetries}).
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
      * again next time.
      */
     public int retryPendingRefunds() {
         int settled = 0;
-        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, now().minus(properties.refundRetryFor()), 50)) {
+        Instant since = now().minus(properties.refundRetryFor());
+        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, 50)) {
             try {
                 refundCancelled(booking);
                 settled++;
@@ -1353,7 +1379,32 @@ public class BookingSaga {
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
             }
         }
+        endRefundRetries(since);
         return settled;
+    }
+
+    /** The note of a booking whose refund the retry sweep no longer tries. */
+    static final String REFUND_RETRIES_ENDED = "its refund was not made and is no longer retried "
+            + "(connectify.booking.refund-retry-for): cancel it again to retry, or pay the customer back another way";
+
+    /**
+     * The bookings whose refund is still to make but no longer retried (cancelled before {@code since}) are marked as
+     * needing a person, each once (a later sweep, or a person's clear, does not mark it again; a booking that changes
+     * and is left so again is marked again), up to 50 a sweep. Nothing else changes: a repeated cancel still tries the
+     * refund, and the gauge connectify_bookings_refund_pending still counts it.
+     */
+    private void endRefundRetries(Instant since) {
+        for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
+            try {
+                if (bookings.refundRetriesEnd(booking.id(), REFUND_PENDING, since, REFUND_RETRIES_ENDED, now())) {
+                    log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
+                            booking.paymentReference());
+                }
+            } catch (RuntimeException e) {
+                log.warn("Booking {}: the end of its refund's retries not recorded now ({}); the next sweep does it",
+                        booking.id(), e.getClass().getSimpleName());
+            }
+        }
     }
 
     /**

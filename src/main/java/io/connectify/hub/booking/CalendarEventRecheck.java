@@ -38,7 +38,8 @@ import org.springframework.stereotype.Component;
  * <li>all-day or without times: left alone.</li>
  * </ul>
  * A case is logged and counted once per booking: the status reason remembers it (it keeps a reason the booking had,
- * a dispute's, after the flag). An event back at the booking's time clears the flag. The events are listed a page
+ * a dispute's, after the flag), and the booking is marked as needing a person (V20, the flag its note, until a person
+ * clears it). An event back at the booking's time clears the flag (not the mark). The events are listed a page
  * of bookings at a time (a few calls, not one per booking, under the rate limit bookings share). Any failure (Google
  * down, circuit open, rate limit, a calendar Google no longer lists: 404, 403) ends the run, counted as failed, with
  * no booking flagged deleted: the next notification, or the periodic re-check
@@ -258,7 +259,11 @@ public class CalendarEventRecheck {
         }
     }
 
-    /** Records {@code flag} as the booking's status reason, logging and counting it once per booking and case. */
+    /**
+     * Records {@code flag} as the booking's status reason, logging and counting it once per booking and case, and
+     * marks the booking as needing a person (V20), the flag its note, in the same transaction: an event back at the
+     * booking's time clears the flag, never the mark, which a person clears.
+     */
     private void flag(ConfirmedBooking read, String flag, String kind) {
         Booking booking = read.booking();
         String old = booking.statusReason();
@@ -267,8 +272,13 @@ public class CalendarEventRecheck {
         }
         String kept = unflagged(old);
         String reason = kept == null ? flag : flag + "; " + kept;
-        if (!bookings.reasonOfConfirmed(read, reason.length() <= REASON_LENGTH ? reason
-                : reason.substring(0, REASON_LENGTH), clock.instant())) {
+        Instant at = clock.instant();
+        boolean[] flagged = {false};
+        bookings.withBookingLock(booking.id(), () -> {
+            flagged[0] = bookings.reasonOfConfirmed(read, reason.length() <= REASON_LENGTH ? reason
+                    : reason.substring(0, REASON_LENGTH), at) && bookings.needsAttention(booking.id(), flag, at);
+        });
+        if (!flagged[0]) {
             // no longer confirmed, moved, or flagged or given another reason meanwhile: counted once, nothing lost
             return;
         }

@@ -252,6 +252,56 @@ class PaidBookingTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * A refund the retry sweep no longer tries (its cancellation older than connectify.booking.refund-retry-for)
+     * would wait for ever, told only by the gauge of pending refunds: the sweep marks its booking for a person
+     * (listed, counted), once; a later sweep does not mark it again, not even once a person has cleared it. A repeated
+     * cancel still makes the refund, as the note says.
+     */
+    @Test
+    void aRefundTheRetrySweepNoLongerTriesIsMarkedForAPersonOnce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        paidWhileGoogleFails(id, "evt_sweep_ends", "pi_sweep_ends");
+        refundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        double before = needingAttentionGauge();
+        resilience.circuitBreaker("stripe").reset();
+        retryRefunds(); // within its window: tried again (and failing), not left for a person
+        assertThat(attentionOrNull(id)).isNull();
+
+        clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
+        resilience.circuitBreaker("stripe").reset();
+        stripe.server().resetRequests();
+        assertThat(retryRefunds()).isZero();
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo("its refund was not made and is no longer retried "
+                + "(connectify.booking.refund-retry-for): cancel it again to retry, or pay the customer back another "
+                + "way");
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+        assertThat(refundsPendingGauge()).as("still waiting for its refund").isEqualTo("1.0");
+
+        retryRefunds();
+        assertThat(attentionOf(id)).isEqualTo(marked);
+        var cleared = httpPost("/api/v1/admin/bookings/" + id + "/attention/clear", JSON.createObjectNode()
+                .put("since", marked.get("since").asText()).put("note", marked.get("note").asText()).toString(),
+                ADMIN_KEY);
+        assertThat(cleared.status()).isEqualTo(200);
+        clock.advance(Duration.ofMinutes(5));
+        retryRefunds();
+        assertThat(attentionOrNull(id)).as("not marked again by a later sweep").isNull();
+        assertThat(needingAttentionGauge()).isEqualTo(before);
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+    }
+
     @Test
     void aConfirmedBookingCancelledInTimeWhoseRefundFailsIsRefundedByTheRetrySweepEvenPastTheCutOff() {
         String id = confirmedCancelledWhileRefundsFail();
@@ -335,6 +385,16 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
         // its customer, never told of the cancellation, hears of it and of the refund that failed (SMS, email)
         assertThat(notifications(id, "refund-failed")).isEqualTo(2);
+        // and a person is asked to pay the money back: listed, counted, its reason the note
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+        // Stripe's other event of the same failure adds nothing
+        double runsBefore = routeRuns("booking-refund-failed");
+        assertThat(signedStripeWebhook(event("evt_lost_refund_failed_too", "refund.failed", hubRefund(id,
+                paymentIntent, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runsBefore + 1);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
 
         // Stripe would replay the answer it stored for the key: the refund as it was when made
         stripe.reset();
@@ -403,6 +463,8 @@ class PaidBookingTest extends Webhooks {
                 "stripe").count() == disputesBefore + 2);
         assertThat(notifications(id, "cancellation-disputed")).isEqualTo(2);
         assertThat(notifications(id, "cancellation")).isZero();
+        // Stripe's charge.dispute.closed restarts the refund should the dispute be won: nothing left for a person
+        assertThat(attentionOrNull(id)).isNull();
     }
 
     /**
@@ -584,6 +646,36 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * A paid Payrexx booking waiting for its confirmation whose payment's dispute is open (as stored, V19), cancelled:
+     * the dispute stops its refund, and Payrexx reports no dispute's outcome, so nothing would ever make it: the
+     * booking is left for a person (listed, counted) in the cancellation's refund step; a repeated cancel adds nothing.
+     */
+    @Test
+    void aPaidPayrexxBookingCancelledWhileItsPaymentIsDisputedIsLeftForAPerson() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4791);
+        // its payment disputed meanwhile (a Payrexx disputed delivery records it so)
+        jdbc.sql("UPDATE booking SET dispute_status = 'open' WHERE id = :id").param("id", id).update();
+        double before = needingAttentionGauge();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancel.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4791/refund")));
+        String note = "its refund is stopped by the dispute of payrexx payment 4791, whose outcome payrexx does not "
+                + "report: once it is decided, refund it at payrexx if the dispute was won";
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(note);
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(note);
+    }
+
+    /**
      * A paid booking waiting for its confirmation (Google down) whose payment is disputed meanwhile, then cancelled by
      * its customer: the dispute settles the payment, so the cancel refunds nothing (before, it refunded the disputed
      * payment: paid back twice with the chargeback), and the customer is told the dispute settles it. Neither the
@@ -691,6 +783,9 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(status(id)).isEqualTo("CANCELLED");
+        // left for a person to pay the customer back: marked once, its reason the note
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
         assertThat(notifications(id, "refund") + notifications(id, "payment-refunded")).isZero();
         assertThat(notifications(id, "cancellation")).isZero();
         assertThat(notifications(id, "refund-failed")).as("one SMS, one email").isEqualTo(2);

@@ -441,6 +441,30 @@ class PostgresMigrationTest {
     }
 
     /**
+     * A refund the retry sweep no longer tries, on PostgreSQL: listed once its cancellation is older than the window,
+     * its end recorded with its mark as needing a person once; not listed again (its end recorded after its last
+     * change), however often asked, until the booking changes.
+     */
+    @Test
+    void aRefundNoLongerRetriedIsMarkedOnceOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f3", "2026-12-11T09:00:00Z", now);
+        assertThat(repository.recordPayment(b.id(), "stripe", "pi_retries_end", 9000, now)).isTrue();
+        assertThat(repository.cancelUnconfirmed(b.id(), BookingSaga.CANCELLED_UNCONFIRMED, now)).isTrue();
+        Instant later = now.plus(java.time.Duration.ofDays(8));
+        assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, now, 50)).isEmpty();
+
+        assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, later.minusSeconds(1), 50))
+                .extracting(Booking::id).containsExactly(b.id());
+        assertThat(repository.refundRetriesEnd(b.id(), BookingSaga.REFUND_PENDING, later.minusSeconds(1), "no retry",
+                later)).isTrue();
+        assertThat(repository.attention(b.id())).map(BookingRepository.Attention::note).contains("no retry");
+        assertThat(repository.refundRetriesEnd(b.id(), BookingSaga.REFUND_PENDING, later.minusSeconds(1), "no retry",
+                later.plusSeconds(60))).isFalse();
+        assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, later.plusSeconds(60), 50)).isEmpty();
+    }
+
+    /**
      * V23 on PostgreSQL: a booking made now has its refunds marked (an older row, NULL, does not until one is sent);
      * the refund watch takes the bookings looked at longest ago first (never looked at first), through the index.
      */

@@ -390,6 +390,8 @@ class GoogleCalendarPushTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 count("connectify.gcal.bookings.moves.refused", "reason", "past")).isEqualTo(refused + 1));
         assertThat(smsTexts()).noneMatch(text -> text.contains("verschoben"));
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("calendar event moved in Google Calendar to "
+                + "2026-11-29T09:00:00+01:00, a time already past: move it back or reschedule through the hub");
     }
 
     @Test
@@ -706,6 +708,12 @@ class GoogleCalendarPushTest extends Webhooks {
                 count("connectify.gcal.rechecks", "outcome", "completed") == completed + 2);
         assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
         assertThat(status(id)).isEqualTo("CONFIRMED");
+        // left for a person: listed and counted once, the flag its note
+        var marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText()).isEqualTo("calendar event deleted in Google Calendar: restore it "
+                + "there (its bin) or cancel through the hub");
+        assertThat(needingAttentionGauge()).isEqualTo(1);
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
         assertThat(smsTexts()).noneMatch(text -> text.contains("storniert") || text.contains("verschoben"));
@@ -734,6 +742,9 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
                 count("connectify.gcal.bookings.moves.refused", "reason", "overlap")).isEqualTo(refused + 1));
+        assertThat(attentionOf(moved).get("note").asText()).isEqualTo("calendar event moved in Google Calendar to "
+                + "2026-12-02T14:30:00+01:00, onto another booking: move it back or reschedule through the hub");
+        assertThat(attentionOrNull(other)).isNull();
     }
 
     @ParameterizedTest(name = "HTTP {0}")

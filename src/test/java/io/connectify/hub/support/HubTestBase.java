@@ -185,6 +185,42 @@ public abstract class HubTestBase {
         }
     }
 
+    /**
+     * The booking's mark as needing a person as {@code GET /admin/bookings/attention} lists it ({@code bookingId},
+     * {@code status}, {@code since}, {@code note}); null when it is not listed.
+     */
+    protected JsonNode attentionOrNull(String bookingId) {
+        var list = httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY);
+        if (list.status() != 200) {
+            throw new AssertionError("GET /admin/bookings/attention answered " + list.status() + ": " + list.body());
+        }
+        for (JsonNode b : list.json().get("bookings")) {
+            if (b.get("bookingId").asText().equals(bookingId)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** The booking's mark as listed by {@code GET /admin/bookings/attention}; fails when it is not listed. */
+    protected JsonNode attentionOf(String bookingId) {
+        JsonNode found = attentionOrNull(bookingId);
+        if (found == null) {
+            throw new AssertionError("booking " + bookingId + " is not listed as needing attention");
+        }
+        return found;
+    }
+
+    /** The gauge connectify_bookings_needing_attention as scraped (alert BookingsNeedAttention). */
+    protected double needingAttentionGauge() {
+        var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")
+                .matcher(httpGet("/actuator/prometheus", null).body());
+        if (!gauge.find()) {
+            throw new AssertionError("no gauge connectify_bookings_needing_attention scraped");
+        }
+        return Double.parseDouble(gauge.group(1));
+    }
+
     /** Query-string encoding of an RFC 3339 time (its '+' must not become a space). */
     protected static String q(String value) {
         return java.net.URLEncoder.encode(value, java.nio.charset.StandardCharsets.UTF_8);

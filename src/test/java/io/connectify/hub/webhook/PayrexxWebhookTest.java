@@ -415,26 +415,6 @@ class PayrexxWebhookTest extends Webhooks {
                 .put("since", mark.get("since").asText()).put("note", mark.get("note").asText()).toString();
     }
 
-    private JsonNode attentionOf(String bookingId) {
-        var list = httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY);
-        assertThat(list.status()).isEqualTo(200);
-        JsonNode found = null;
-        for (JsonNode b : list.json().get("bookings")) {
-            if (b.get("bookingId").asText().equals(bookingId)) {
-                found = b;
-            }
-        }
-        assertThat(found).as("booking " + bookingId + " needing attention").isNotNull();
-        return found;
-    }
-
-    private double needingAttentionGauge() {
-        var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")
-                .matcher(httpGet("/actuator/prometheus", null).body());
-        assertThat(gauge.find()).isTrue();
-        return Double.parseDouble(gauge.group(1));
-    }
-
     @Test
     void aRepeatOfAPartlyRefundedPaymentLeftForAPersonIsADuplicateAndChangesNothing() {
         jdbc.sql("DELETE FROM dead_letter").update();
@@ -692,7 +672,8 @@ class PayrexxWebhookTest extends Webhooks {
             copyOf(template, copy, String.valueOf(4800 + i));
             transactionOf(4800 + i, "refund_pending", copy, 9000);
         }
-        copyOf(template, UUID.randomUUID().toString(), "not-a-transaction-id");
+        String unwatchable = UUID.randomUUID().toString();
+        copyOf(template, unwatchable, "not-a-transaction-id");
         clock.advance(Duration.ofHours(2));
 
         try (var lines = io.connectify.hub.support.LogLines.of(
@@ -706,6 +687,11 @@ class PayrexxWebhookTest extends Webhooks {
                     .as("one WARN for the bad reference").singleElement()
                     .extracting(line -> line.getLevel().toString()).isEqualTo("WARN");
         }
+        // the watch cannot look it up: left for a person, marked once
+        assertThat(attentionOf(unwatchable).get("note").asText()).isEqualTo("its refund under way at payrexx cannot be "
+                + "watched (its payment reference is no transaction id), and the customer has not been told: check "
+                + "the refund at payrexx by hand");
+        assertThat(needingAttentionGauge()).isEqualTo(1);
         for (int i = 0; i <= copies; i++) {
             assertThat(payrexx.server().findAll(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + (4800 + i)
                     + "/")))).as("transaction " + (4800 + i) + " looked at by the watch").hasSizeGreaterThan(
@@ -1019,6 +1005,50 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/refund")));
         assertThat(status(id)).isEqualTo("CANCELLED");
+        // Payrexx reports no dispute's outcome, so nothing restarts the refund: left for a person, once
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4770));
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+    }
+
+    /** The note of a booking whose refund a dispute of its Payrexx payment stopped. */
+    private static final String STOPPED_FOR_GOOD = "its refund is stopped by the dispute of payrexx payment %d, whose "
+            + "outcome payrexx does not report: once it is decided, refund it at payrexx if the dispute was won";
+
+    /**
+     * A confirmed Payrexx booking whose payment is disputed, cancelled in time: its refund is stopped while the dispute
+     * is open, and Payrexx reports no dispute's outcome (Stripe's charge.dispute.closed restarts such a refund), so
+     * the hub would never make it: the booking is marked for a person (listed, counted), once, however often the
+     * disputed transaction is delivered again.
+     */
+    @Test
+    void aConfirmedBookingCancelledInTimeWhilePayrexxShowsItsPaymentDisputedIsLeftForAPerson() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4773, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4773, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        assertThat(attentionOrNull(id)).as("a dispute alone is not marked").isNull();
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        double before = needingAttentionGauge();
+
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancel.status()).as(cancel.body()).isEqualTo(200);
+        assertThat(cancel.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4773/refund")));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
+
+        // the disputed transaction delivered again: a duplicate, nothing added
+        deliveryHandled(4773, "disputed", id);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
+        assertThat(needingAttentionGauge()).isEqualTo(before + 1);
     }
 
     /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */

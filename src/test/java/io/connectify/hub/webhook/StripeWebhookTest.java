@@ -301,6 +301,12 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsFailed())
                 .isEqualTo(failedBefore + 1);
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        // left for a person to pay the customer back: listed and counted, its reason the note
+        String why = "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way";
+        var marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
 
         // a failed refund the hub made (marked) of a payment no booking was refunded by (a second payment's) changes
         // no booking, but is counted
@@ -324,6 +330,9 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 2));
         assertThat(refundsFailed()).isEqualTo(failedBefore + 2);
+        // neither the stray refunds (no booking change) nor the redelivery marked anything more
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
     }
 
     /**
@@ -394,6 +403,7 @@ class StripeWebhookTest extends Webhooks {
                 .isEqualTo(foreignBefore + 1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed'")
                 .param("id", id).query(Integer.class).single()).isZero();
+        assertThat(attentionOrNull(id)).as("whoever made that refund pays the customer back").isNull();
 
         // the hub's own refund failing: as before
         assertThat(signedStripeWebhook(event("evt_hub_refund_failed", "refund.failed",

@@ -28,7 +28,8 @@ import org.springframework.stereotype.Component;
  * exactly as that delivery: fetched again, deduplicated on its status, acted on in its transaction group, retried and
  * dead-lettered the same way. One Payrexx shows settled otherwise (disputed, confirmed again, partially-refunded: no
  * refund made in full) is not the hub's to decide: the booking is marked for a person (the attention mark, V20) and
- * logged. Each status is acted on once, when it differs from the one the last look saw (V23 refund_checked_status):
+ * logged; so is one whose payment reference is no transaction id (the watch cannot look it up, and skips it).
+ * Each status is acted on once, when it differs from the one the last look saw (V23 refund_checked_status):
  * a delivery queued is not queued again, a person not marked again. One still refund_pending is left for the next
  * run (counted in connectify_refunds_awaiting_provider; alert RefundAwaitingProvider).
  */
@@ -41,6 +42,9 @@ public class PayrexxRefundWatch {
     private static final String REFUNDED = "refunded";
     /** Seen on a booking whose payment reference is no Payrexx transaction id (warned of once). */
     private static final String NO_TRANSACTION = "no-transaction-id";
+    /** The note of a booking the watch skips: its payment reference names no Payrexx transaction. */
+    static final String NO_TRANSACTION_NOTE = "its refund under way at payrexx cannot be watched (its payment "
+            + "reference is no transaction id), and the customer has not been told: check the refund at payrexx by hand";
 
     private final BookingRepository bookings;
     private final ProducerTemplate template;
@@ -89,6 +93,9 @@ public class PayrexxRefundWatch {
         Long transactionId = transactionId(booking.paymentReference());
         if (transactionId == null) {
             if (!NO_TRANSACTION.equals(waiting.lastSeen())) {
+                // marked first: should the record of this look fail, the next look marks it again (the same note,
+                // not added twice), where the other order would leave it seen but never marked
+                bookings.needsAttention(booking.id(), NO_TRANSACTION_NOTE, now);
                 bookings.refundLookedAt(booking.id(), now, NO_TRANSACTION);
                 log.warn("Booking {}: its payment reference '{}' is no Payrexx transaction id, so its refund under "
                         + "way cannot be looked up: skipped by the watch; check the refund by hand", booking.id(),

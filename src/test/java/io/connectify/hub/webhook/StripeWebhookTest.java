@@ -833,6 +833,31 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
+    /**
+     * A booking cancelled after the cut-off (no refund due) whose payment is then refunded in the Dashboard says so
+     * after its cancellation's reason, and is marked for a person; it stays CANCELLED, nothing refunded by the hub.
+     */
+    @Test
+    void aRefundOutsideTheHubOfABookingCancelledAfterTheCutOffIsRecordedAfterItsReason() {
+        String id = confirmedStripeBooking(START);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(
+                "cancelled after the refund cut-off: not refunded");
+        double outsideBefore = refundsOutsideHub();
+
+        signedStripeWebhook(event("evt_refunded_late", "charge.refunded", charge("pi_" + id.substring(0, 8), 9000)));
+
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded; " + why));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): check it at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
     /** The charge.refunded of the hub's own refund (its cancel's) is its echo: nothing is marked, counted or kept. */
     @Test
     void theEchoOfTheHubsOwnRefundMarksNothing() {

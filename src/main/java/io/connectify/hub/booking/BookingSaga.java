@@ -980,6 +980,105 @@ public class BookingSaga {
         return false;
     }
 
+    /** The statuses whose reason {@link BookingRepository#reasonOfUnconfirmed} sets. */
+    private static final Set<BookingStatus> UNCONFIRMED_STATUSES = Set.of(BookingStatus.PENDING_PAYMENT,
+            BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED);
+    /** How a booking's status reason begins the note of a refund of its payment the hub did not make. */
+    static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
+
+    /**
+     * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
+     * {@code amount_refunded}, every refund of it counted), matched to the booking it paid by its Payment Intent. The
+     * hub's own refund comes back this way too: a booking REFUNDED, or CANCELLED with its refund pending (made, or on
+     * its way, by the hub: always the payment in full), shown refunded no more than it paid, is that echo, and its
+     * refund events decide (false: no action, no key). Any other refund was made outside the hub (by hand in the
+     * dashboard): a CONFIRMED booking, one cancelled after the cut-off or whose refund failed, or more refunded than
+     * the hub's. It is recorded, never acted on with money: the hub refunds and cancels nothing, and the booking keeps
+     * its status and calendar event. Its status reason says how much the provider shows refunded (a confirmed one's
+     * as {@link #keeping} adds it; another's after its reason, whose beginning the saga reads; one waiting for its
+     * refund keeps its reason, which keeps that refund going), a note of an earlier refund outside the hub replaced,
+     * and the booking is marked for a person (who decides whether the appointment stands), logged as a warning and
+     * counted (connectify_refunds_outside_hub_total). Under the booking's row lock, in one transaction: a cancel
+     * committing meanwhile is read, and a failure leaves neither reason nor mark. False also for a payment no booking
+     * was paid by, and for one whose booking says this already (a redelivery is a duplicate before it gets here).
+     */
+    public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
+                                          @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                          @Header(WebhookHeaders.REFUNDED_AMOUNT) Long refunded,
+                                          @Header(WebhookHeaders.PAID_AMOUNT) Long charged) {
+        // by the payment alone: the booking its Payment Intent paid (a second payment of a booking, refunded by the
+        // hub, paid none), as the other charge.* events are matched
+        String id = payment == null || payment.isBlank() || refunded == null || refunded <= 0 ? null
+                : bookings.idByPayment(provider, payment).orElse(null);
+        if (id == null) {
+            log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
+                    refunded);
+            return false;
+        }
+        String[] recorded = {null};
+        bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> {
+            if (!current.paid() || !payment.equals(current.paymentReference())) {
+                return;
+            }
+            boolean refundPending = current.status() == BookingStatus.CANCELLED
+                    && REFUND_PENDING.contains(current.statusReason());
+            boolean hubsRefund = current.status() == BookingStatus.REFUNDED || refundPending;
+            if (hubsRefund && refunded <= current.paidAmount()) {
+                return; // the echo of the hub's refund
+            }
+            long of = charged != null && charged > 0 ? charged : current.paidAmount();
+            boolean confirmed = current.status() == BookingStatus.CONFIRMED;
+            // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
+            String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + refunded + " of the payment's " + of
+                    + " refunded";
+            String note = why + (refunded >= of ? " (in full)" : " (in part)")
+                    + (confirmed ? ": decide whether the appointment stands" : ": check it at " + provider);
+            String old = withoutParts(current.statusReason(), REFUNDED_OUTSIDE);
+            String reason = refundPending ? current.statusReason()
+                    : confirmed ? keeping(old, why)
+                    : old == null || old.isBlank() ? why : cut(old + "; " + why);
+            String noted = bookings.attention(id).map(BookingRepository.Attention::note).orElse(null);
+            recorded[0] = note;
+            // a paid booking waiting for its confirmation takes no transition, but its reason can be set
+            boolean changed = !Objects.equals(reason, current.statusReason())
+                    && (UNCONFIRMED_STATUSES.contains(current.status()) ? bookings.reasonOfUnconfirmed(id, reason, now())
+                    : bookings.transition(id, List.of(current.status()), current.status(), reason, now()));
+            // in the reason's transaction: a failure leaves neither, and the event's redelivery makes both
+            bookings.needsAttention(id, note, now());
+            if (!changed && noted != null && noted.contains(note)) {
+                recorded[0] = null; // said and marked already
+            }
+        }));
+        if (recorded[0] == null) {
+            log.info("{} payment {} shows {} refunded: its booking {} says so already, or it is the hub's own refund",
+                    provider, payment, refunded, id);
+            return false;
+        }
+        log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
+                recorded[0], payment);
+        metrics.refundedOutsideHub(provider);
+        return true;
+    }
+
+    /** A status reason less its parts (joined by "; ") beginning with {@code prefix}; null when none is left. */
+    private static String withoutParts(String reason, String prefix) {
+        if (reason == null) {
+            return null;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String part : reason.split("; ")) {
+            if (!part.startsWith(prefix)) {
+                kept.add(part);
+            }
+        }
+        return kept.isEmpty() ? null : String.join("; ", kept);
+    }
+
+    /** A status reason cut to the column's 200 characters. */
+    private static String cut(String reason) {
+        return reason.length() <= 200 ? reason : reason.substring(0, 200);
+    }
+
     /**
      * A dispute decided (Stripe's charge.dispute.closed): won, the payment stands; lost, the customer's bank has taken
      * it back for good; warning_closed, the bank's inquiry ended without a dispute. A CONFIRMED booking it paid gets

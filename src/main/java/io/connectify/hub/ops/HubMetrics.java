@@ -110,6 +110,7 @@ public class HubMetrics implements MeterBinder {
         }
         registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.refunds.failed.foreign", "provider", "stripe");
+        registry.counter("connectify.refunds.outside.hub", "provider", "stripe");
         registry.counter("connectify.notifications.requeued");
         for (String status : List.of("failed", "undelivered", "refused")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);

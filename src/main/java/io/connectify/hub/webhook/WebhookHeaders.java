@@ -25,6 +25,11 @@ public final class WebhookHeaders {
      */
     public static final String REFUND_MARK = "refundMark";
     /**
+     * How much of a payment the provider shows refunded, in minor units, every refund counted (Stripe's Charge
+     * {@code amount_refunded}); only on charge.refunded, whose {@link #PAID_AMOUNT} is the Charge's amount.
+     */
+    public static final String REFUNDED_AMOUNT = "refundedAmount";
+    /**
      * The key a Payrexx event is deduplicated on once its transaction is fetched: payrexx:42:disputed, the status the
      * hub acts on, which may be later than the one its webhook claimed ({@link #EVENT_KEY}). Not carried through the
      * queue.

@@ -79,6 +79,14 @@ public class WebhookMetrics {
         counter("connectify.refunds.failed.foreign", provider).increment();
     }
 
+    /**
+     * A booking's payment refunded (in full or in part) at the provider by someone other than the hub (by hand in the
+     * dashboard): recorded on the booking, for a person to decide whether the appointment stands.
+     */
+    public void refundedOutsideHub(String provider) {
+        counter("connectify.refunds.outside.hub", provider).increment();
+    }
+
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider) {
         counter("connectify.payment.disputes", provider).increment();
     }

@@ -768,6 +768,184 @@ class StripeWebhookTest extends Webhooks {
                 .formatted(paymentIntent, paymentIntent, paymentIntent, reason, status);
     }
 
+    /**
+     * A refund made in the Stripe Dashboard of a confirmed booking's payment (charge.refunded, without the Charge's
+     * list of refunds, as newer API versions send it) is recorded on the booking and marked for a person, logged and
+     * counted once; the hub refunds and cancels nothing, and the calendar event stays. Before, the event was
+     * acknowledged and ignored: the booking still said CONFIRMED, paid.
+     */
+    @Test
+    void aRefundInFullMadeOutsideTheHubIsRecordedOnItsConfirmedBookingForAPersonAndNothingIsRefunded() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded";
+        String note = why + " (in full): decide whether the appointment stands";
+
+        assertThat(signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(payment, 9000)))
+                .status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why));
+        assertThat(status(id)).isEqualTo("CONFIRMED"); // a person decides whether the appointment stands
+        assertThat(attentionNote(id)).isEqualTo(note);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        google.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*")));
+        google.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*")));
+
+        // Stripe's redelivery is a duplicate: no second note, not counted again
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(payment, 9000)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(meters.counter(
+                "connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 1));
+        assertThat(attentionNote(id)).isEqualTo(note);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * Part of a confirmed booking's payment refunded in the Dashboard shows on the booking with how much, a reason it
+     * had kept; a second partial refund replaces the first's amount in its reason (the mark keeps both notes).
+     */
+    @Test
+    void aPartialRefundMadeOutsideTheHubShowsHowMuchOnItsConfirmedBooking() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_partial_dispute", "charge.dispute.created", dispute(payment, "fraudulent")));
+        String disputed = "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed));
+        double outsideBefore = refundsOutsideHub();
+        String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded";
+        String partNote = part + " (in part): decide whether the appointment stands";
+
+        signedStripeWebhook(event("evt_refunded_part", "charge.refunded", charge(payment, 3000)));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(part + "; " + disputed));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionNote(id)).isEqualTo(partNote);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        String more = part.replace("3000", "5000");
+        signedStripeWebhook(event("evt_refunded_more", "charge.refunded", charge(payment, 5000)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(more + "; " + disputed));
+        assertThat(attentionNote(id)).isEqualTo(partNote + "; " + partNote.replace("3000", "5000"));
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * A booking cancelled after the cut-off (no refund due) whose payment is then refunded in the Dashboard says so
+     * after its cancellation's reason, and is marked for a person; it stays CANCELLED, nothing refunded by the hub.
+     */
+    @Test
+    void aRefundOutsideTheHubOfABookingCancelledAfterTheCutOffIsRecordedAfterItsReason() {
+        String id = confirmedStripeBooking(START);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(
+                "cancelled after the refund cut-off: not refunded");
+        double outsideBefore = refundsOutsideHub();
+
+        signedStripeWebhook(event("evt_refunded_late", "charge.refunded", charge("pi_" + id.substring(0, 8), 9000)));
+
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded; " + why));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): check it at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** The charge.refunded of the hub's own refund (its cancel's) is its echo: nothing is marked, counted or kept. */
+    @Test
+    void theEchoOfTheHubsOwnRefundMarksNothing() {
+        String id = refundedStripeBooking();
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        double outsideBefore = refundsOutsideHub();
+        NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenCompleted(1).create();
+
+        signedStripeWebhook(event("evt_refunded_echo", "charge.refunded", charge("pi_" + id.substring(0, 8), 9000)));
+
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings")).isEmpty();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list())
+                .doesNotContain("stripe:evt_refunded_echo");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the cancel's, only
+    }
+
+    /**
+     * A booking whose payment was refunded in full in the Dashboard, then cancelled in time through the hub, is not
+     * paid back twice: Stripe refuses the hub's refund (charge_already_refunded), the hub finds the payment refunded in
+     * full at Stripe and takes it as refunded.
+     */
+    @Test
+    void aCancelInTimeAfterARefundInFullOutsideTheHubDoesNotPayTwice() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_refunded_then_cancel", "charge.refunded", charge(payment, 9000)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).startsWith("a refund the hub"));
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
+                                 "message":"Charge ch_x has already been refunded."}}""")));
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", equalTo(payment)).willReturn(okJson("""
+                        {"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_by_hand",
+                         "object":"refund","amount":9000,"currency":"chf","payment_intent":"%s","status":"succeeded",
+                         "metadata":{}}]}""".formatted(payment))));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // refused: nothing paid
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    private double refundsOutsideHub() {
+        return meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count();
+    }
+
+    /** The booking's note in GET /api/v1/admin/bookings/attention; null when it is not listed. */
+    private String attentionNote(String bookingId) {
+        for (var marked : httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings")) {
+            if (marked.get("bookingId").asText().equals(bookingId)) {
+                return marked.get("note").asText();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A Charge as Stripe's charge.refunded carries it, {@code refunded} of its 9000 refunded; its list of refunds left
+     * out, as API versions from 2022-11-15 on send it.
+     */
+    private static String charge(String paymentIntent, long refunded) {
+        return """
+                {"id":"ch_%s","object":"charge","amount":9000,"amount_captured":9000,"amount_refunded":%d,
+                 "captured":true,"currency":"chf","metadata":{},"paid":true,"payment_intent":"%s",
+                 "refunded":%b,"status":"succeeded"}""".formatted(paymentIntent, refunded, paymentIntent,
+                refunded >= 9000);
+    }
+
     @Test
     void aRefundCanceledAfterItWasMadeCancelsTheRefundedBookingAgainToo() {
         String id = refundedStripeBooking();

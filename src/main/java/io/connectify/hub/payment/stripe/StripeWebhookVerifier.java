@@ -85,6 +85,10 @@ public class StripeWebhookVerifier implements Processor {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, event.paymentReference());
         message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
+        Long refunded = event.refundedAmount();
+        if (refunded != null) { // a Charge's (charge.refunded): how much of it Stripe shows refunded
+            message.setHeader(WebhookHeaders.REFUNDED_AMOUNT, refunded);
+        }
         String refund = event.refundReference();
         if (!refund.isEmpty()) {
             message.setHeader(WebhookHeaders.REFUND_REFERENCE, refund);

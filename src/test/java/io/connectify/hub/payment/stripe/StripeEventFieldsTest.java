@@ -180,6 +180,36 @@ class StripeEventFieldsTest {
         assertThat(refund.paymentError()).isEmpty();
     }
 
+    @Test
+    void aRefundedChargeNamesItsPaymentWhatItChargedAndHowMuchOfItIsRefunded() throws IOException {
+        // as Stripe sends charge.refunded on API version 2023-08-16: the Charge without its list of refunds (left out
+        // from 2022-11-15 on), and on an older version with it, whose refunds' amounts are not the Charge's
+        StripeEventFields charge = StripeEventFields.read(json, """
+                {"id":"evt_12","object":"event","type":"charge.refunded","data":{"object":{"id":"ch_12",
+                 "object":"charge","amount":9000,"amount_captured":9000,"amount_refunded":3000,
+                 "billing_details":{"address":{"city":null}},"captured":true,"currency":"chf","metadata":{},
+                 "outcome":{"type":"authorized"},"paid":true,"payment_intent":"pi_12","refunded":false,
+                 "status":"succeeded"}}}""");
+        StripeEventFields older = StripeEventFields.read(json, """
+                {"id":"evt_13","type":"charge.refunded","data":{"object":{"id":"ch_13","object":"charge",
+                 "amount":9000,"amount_refunded":9000,"payment_intent":"pi_13","refunded":true,
+                 "refunds":{"object":"list","data":[{"id":"re_13","object":"refund","amount":4000,
+                 "metadata":{"connectify":"booking"}},{"id":"re_14","object":"refund","amount":5000}],
+                 "has_more":false}}}}""");
+
+        assertThat(charge.paymentReference()).isEqualTo("pi_12");
+        assertThat(charge.paidAmount()).isEqualTo(9000);
+        assertThat(charge.refundedAmount()).isEqualTo(3000);
+        assertThat(charge.refundReference()).isEmpty();
+        assertThat(older.refundedAmount()).isEqualTo(9000);
+        assertThat(older.paidAmount()).isEqualTo(9000);
+        assertThat(older.refundMark()).as("a refund's mark in the list is not the Charge's").isEmpty();
+        assertThat(StripeEventFields.read(json, """
+                {"id":"evt_14","type":"refund.updated","data":{"object":{"id":"re_14","object":"refund",
+                 "amount":9000,"amount_refunded":9000,"payment_intent":"pi_14"}}}""").refundedAmount())
+                .as("only a Charge's").isNull();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "[]", "\"evt_1\"", "{\"id\":\"evt_1\",", "{\"id\":\"evt_1\" \"type\":\"x\"}",
             "{\"data\":{\"object\":{\"id\":}}}"})

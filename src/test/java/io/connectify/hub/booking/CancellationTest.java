@@ -227,6 +227,75 @@ class CancellationTest extends Webhooks {
         assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
     }
 
+    /**
+     * The new slot's minimum lead time (2 h) passes while FreeBusy is asked (its retries may take minutes): judged
+     * again once it has answered, as the first check (422 slot-not-bookable), before the event is touched. Before, the
+     * move went ahead on the time read before FreeBusy, to a slot a new booking could no longer take.
+     */
+    @Test
+    void aMoveWhoseNewSlotsLeadTimePassesWhileItIsCheckedIsNotMade() throws Exception {
+        String id = confirmedStripeBooking(START);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+        HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response response;
+        try {
+            // 10:00 in Zurich, asked at 08:00: just the lead time ahead
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
+            freeBusy.awaitArrival();
+            clock.advance(Duration.ofMinutes(1)); // FreeBusy answers once the slot is less than 2 hours ahead
+            freeBusy.release();
+            response = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            freeBusy.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(response.status()).as(response.body()).isEqualTo(422);
+        assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(movingSince(id)).as("no move left under way").isNull();
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).doesNotContain("rescheduled");
+    }
+
+    /**
+     * The same while Google moves the event (its PATCH, with retries, may take minutes): judged again as the move
+     * commits, the booking is not moved and its event goes back.
+     */
+    @Test
+    void aMoveWhoseNewSlotsLeadTimePassesWhileItsEventIsMovedIsNotMadeAndItsEventGoesBack() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofMinutes(1)); // Google answers once the slot is less than 2 hours ahead
+            patched.release();
+            moved = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(422);
+        assertThat(moved.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no notice of a move not made").doesNotContain("rescheduled");
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(2);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-11-30T10:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
+    }
+
     @Test
     void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
         String id = confirmedStripeBooking(START);

@@ -1458,10 +1458,15 @@ public class BookingSaga {
                 }
                 // the cut-off judged again as the move commits: Google's PATCH (with its retries: minutes) may have
                 // taken the booking past it, and a booking moved then could be cancelled for a full refund from its
-                // new start; the event goes back as for any move not made. The new slot's lead time may have passed
-                // too.
+                // new start; the event goes back as for any move not made. Judged on the booking as stored, its row
+                // locked to the move's update: another move that took over a marker this one outlasted, or a cancel,
+                // may have changed it since the first read. The new slot's lead time may have passed too.
                 Instant committed = now();
-                movableAt(booking, committed);
+                Booking stored = bookings.findLocked(bookingId)
+                        .filter(b -> b.status() == BookingStatus.CONFIRMED)
+                        .orElseThrow(() -> new InvalidStateException("The booking was cancelled while it was being "
+                                + "moved"));
+                movableAt(stored, committed);
                 bookableAt(start, target.length(), committed);
                 if (!bookings.reschedule(bookingId, target.start(), target.end(), committed)) {
                     throw new InvalidStateException("The booking was cancelled while it was being moved");

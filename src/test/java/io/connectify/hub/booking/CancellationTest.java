@@ -296,6 +296,52 @@ class CancellationTest extends Webhooks {
         assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
     }
 
+    /**
+     * The cut-off as the move commits is judged on the booking as stored then, not as the move first read it: here
+     * the move's PATCH outlasts EventChangeTimeout (108 s in the tests), another move of the booking takes over and
+     * commits it to a time within the cut-off; the first move, answered then, must not move a booking that can no
+     * longer be moved (it could then be cancelled for a full refund from its new start). Its event goes back to
+     * where the database has the booking. Before, the first move committed on its first read's start.
+     */
+    @Test
+    void theCutOffAsAMoveCommitsIsJudgedOnTheBookingAsStoredThen() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response first;
+        Response second;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofSeconds(109)); // the first move's marker no longer holds another off
+            // today 13:00 in Zurich: 5 hours ahead, well within the 24-hour cut-off once moved there
+            second = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-11-30T13:00:00+01:00\"}");
+            assertThat(second.status()).as(second.body()).isEqualTo(200);
+            patched.release();
+            first = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(first.status()).as(first.body()).isEqualTo(409);
+        assertThat(first.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(first.json().get("detail").asText()).contains("24 hours before its start")
+                .contains("2026-11-30T13:00:00+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText())
+                .isEqualTo("2026-11-30T13:00:00+01:00");
+        // the journal lists a held request once answered: the second move's, the first's, then the first's undoing
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(3);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-11-30T13:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).contains("2026-12-09T09:00:00.000+01:00");
+        assertThat(patches.get(2).getBodyAsString()).as("moved back to where the booking is")
+                .contains("2026-11-30T13:00:00.000+01:00");
+    }
+
     @Test
     void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
         String id = confirmedStripeBooking(START);

@@ -617,6 +617,14 @@ public class BookingRepository {
     }
 
     /**
+     * The booking as stored, its row locked until the caller's transaction ends: what a step decides on cannot change
+     * before its update commits (another move or a cancel of it waits).
+     */
+    public Optional<Booking> findLocked(String id) {
+        return jdbc.sql("SELECT * FROM booking WHERE id = :id FOR UPDATE").param("id", id).query(this::map).optional();
+    }
+
+    /**
      * The booking a provider's event names, its id written as a UUID in any case; empty when it names none, or
      * something that is no booking id of this hub (logged).
      */

@@ -1532,9 +1532,7 @@ public class BookingSaga {
         Duration duration = Duration.ofMinutes(booking.durationMinutes());
         Instant now = now();
         movableAt(booking, now);
-        if (!slots.isCandidate(start.toInstant(), duration, now)) {
-            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable");
-        }
+        bookableAt(start, duration, now);
         TimeRange target = TimeRange.of(start.toInstant(), duration);
         if (target.equals(booking.range())) {
             return booking; // where it is already: nothing to move, nothing to tell
@@ -1553,8 +1551,10 @@ public class BookingSaga {
         // FreeBusy: EventChangeTimeout bounds the marker's age by the move's two Google calls only, and a marker dated
         // from before FreeBusy would let a cancel or another move take it over while this one's PATCH still runs
         Instant begun = now();
-        // the cut-off too is judged again at that time: FreeBusy (with its retries) may have taken the booking past it
+        // the cut-off and the new slot's lead time are judged again at that time: FreeBusy (with its retries) may
+        // have taken the booking past the one and the slot within the other
         movableAt(booking, begun);
+        bookableAt(start, duration, begun);
         Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
         if (move == null) {
             throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
@@ -1580,8 +1580,20 @@ public class BookingSaga {
     }
 
     /**
-     * Moves the booking's event, then the booking under the slot lock (the cut-off checked again then); the event back
-     * should that fail.
+     * A slot a booking can be moved to at {@code now}: in working hours, on the slot grid, and at least the minimum
+     * lead time ahead (422 as for a new booking's).
+     */
+    private void bookableAt(OffsetDateTime start, Duration duration, Instant now) {
+        if (!slots.isCandidate(start.toInstant(), duration, now)) {
+            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable: it "
+                    + "must lie in working hours, on the slot grid, and at least " + hours.minLeadTime().toMinutes()
+                    + " minutes ahead");
+        }
+    }
+
+    /**
+     * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
+     * then); the event back should that fail.
      */
     private void moveTo(Booking booking, TimeRange target, OffsetDateTime start) {
         String bookingId = booking.id();
@@ -1596,9 +1608,16 @@ public class BookingSaga {
                 }
                 // the cut-off judged again as the move commits: Google's PATCH (with its retries: minutes) may have
                 // taken the booking past it, and a booking moved then could be cancelled for a full refund from its
-                // new start; the event goes back as for any move not made
+                // new start; the event goes back as for any move not made. Judged on the booking as stored, its row
+                // locked to the move's update: another move that took over a marker this one outlasted, or a cancel,
+                // may have changed it since the first read. The new slot's lead time may have passed too.
                 Instant committed = now();
-                movableAt(booking, committed);
+                Booking stored = bookings.findLocked(bookingId)
+                        .filter(b -> b.status() == BookingStatus.CONFIRMED)
+                        .orElseThrow(() -> new InvalidStateException("The booking was cancelled while it was being "
+                                + "moved"));
+                movableAt(stored, committed);
+                bookableAt(start, target.length(), committed);
                 if (!bookings.reschedule(bookingId, target.start(), target.end(), committed)) {
                     throw new InvalidStateException("The booking was cancelled while it was being moved");
                 }

@@ -227,6 +227,121 @@ class CancellationTest extends Webhooks {
         assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
     }
 
+    /**
+     * The new slot's minimum lead time (2 h) passes while FreeBusy is asked (its retries may take minutes): judged
+     * again once it has answered, as the first check (422 slot-not-bookable), before the event is touched. Before, the
+     * move went ahead on the time read before FreeBusy, to a slot a new booking could no longer take.
+     */
+    @Test
+    void aMoveWhoseNewSlotsLeadTimePassesWhileItIsCheckedIsNotMade() throws Exception {
+        String id = confirmedStripeBooking(START);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
+        HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response response;
+        try {
+            // 10:00 in Zurich, asked at 08:00: just the lead time ahead
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
+            freeBusy.awaitArrival();
+            clock.advance(Duration.ofMinutes(1)); // FreeBusy answers once the slot is less than 2 hours ahead
+            freeBusy.release();
+            response = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            freeBusy.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(response.status()).as(response.body()).isEqualTo(422);
+        assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(movingSince(id)).as("no move left under way").isNull();
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).doesNotContain("rescheduled");
+    }
+
+    /**
+     * The same while Google moves the event (its PATCH, with retries, may take minutes): judged again as the move
+     * commits, the booking is not moved and its event goes back.
+     */
+    @Test
+    void aMoveWhoseNewSlotsLeadTimePassesWhileItsEventIsMovedIsNotMadeAndItsEventGoesBack() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response moved;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofMinutes(1)); // Google answers once the slot is less than 2 hours ahead
+            patched.release();
+            moved = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(422);
+        assertThat(moved.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no notice of a move not made").doesNotContain("rescheduled");
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(2);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-11-30T10:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).as("moved back").contains("2026-12-02T09:00:00.000+01:00");
+    }
+
+    /**
+     * The cut-off as the move commits is judged on the booking as stored then, not as the move first read it: here
+     * the move's PATCH outlasts EventChangeTimeout (108 s in the tests), another move of the booking takes over and
+     * commits it to a time within the cut-off; the first move, answered then, must not move a booking that can no
+     * longer be moved (it could then be cancelled for a full refund from its new start). Its event goes back to
+     * where the database has the booking. Before, the first move committed on its first read's start.
+     */
+    @Test
+    void theCutOffAsAMoveCommitsIsJudgedOnTheBookingAsStoredThen() throws Exception {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
+        HeldAnswer patched = google.holdNextAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        Response first;
+        Response second;
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+            patched.awaitArrival();
+            clock.advance(Duration.ofSeconds(109)); // the first move's marker no longer holds another off
+            // today 13:00 in Zurich: 5 hours ahead, well within the 24-hour cut-off once moved there
+            second = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-11-30T13:00:00+01:00\"}");
+            assertThat(second.status()).as(second.body()).isEqualTo(200);
+            patched.release();
+            first = rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            patched.release();
+            customer.shutdownNow();
+        }
+
+        assertThat(first.status()).as(first.body()).isEqualTo(409);
+        assertThat(first.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(first.json().get("detail").asText()).contains("24 hours before its start")
+                .contains("2026-11-30T13:00:00+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText())
+                .isEqualTo("2026-11-30T13:00:00+01:00");
+        // the journal lists a held request once answered: the second move's, the first's, then the first's undoing
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(patches).hasSize(3);
+        assertThat(patches.get(0).getBodyAsString()).contains("2026-11-30T13:00:00.000+01:00");
+        assertThat(patches.get(1).getBodyAsString()).contains("2026-12-09T09:00:00.000+01:00");
+        assertThat(patches.get(2).getBodyAsString()).as("moved back to where the booking is")
+                .contains("2026-11-30T13:00:00.000+01:00");
+    }
+
     @Test
     void aBookingMovedWhileGoogleTimesOutHoldsUpNoOtherBooking() throws Exception {
         String id = confirmedStripeBooking(START);

@@ -1484,24 +1484,26 @@ public class BookingSaga {
 
     /** The note of a booking whose refund the retry sweep no longer tries. */
     static final String REFUND_RETRIES_ENDED = "its refund was not made and is no longer retried "
-            + "(connectify.booking.refund-retry-for): cancel it again to retry, or pay the customer back another way";
+            + "(connectify.booking.refund-retry-for): check the refund at the provider first (an attempt whose answer "
+            + "was lost may have made it), then cancel it again to retry, or pay the customer back another way";
 
     /**
      * The bookings whose refund is still to make but no longer retried (cancelled before {@code since}) are marked as
      * needing a person, each once (a later sweep, or a person's clear, does not mark it again; a booking that changes
      * and is left so again is marked again), up to 50 a sweep. Nothing else changes: a repeated cancel still tries the
-     * refund, and the gauge connectify_bookings_refund_pending still counts it.
+     * refund, and the gauge connectify_bookings_refund_pending still counts it. A booking whose row another
+     * transaction holds past the lock timeout (a cancel, its payment's event) is passed over for the next sweep; any
+     * other failure fails the sweep (logged with its cause by the sweeps' error handling), as the other sweeps' do.
      */
     private void endRefundRetries(Instant since) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
-            try {
-                if (bookings.refundRetriesEnd(booking.id(), REFUND_PENDING, since, REFUND_RETRIES_ENDED, now())) {
-                    log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
-                            booking.paymentReference());
-                }
-            } catch (RuntimeException e) {
-                log.warn("Booking {}: the end of its refund's retries not recorded now ({}); the next sweep does it",
-                        booking.id(), e.getClass().getSimpleName());
+            boolean ended = DatabaseBusy.unlessHeld(
+                    () -> bookings.refundRetriesEnd(booking.id(), REFUND_PENDING, since, REFUND_RETRIES_ENDED, now()),
+                    () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
+                            + "retries is recorded by the next sweep", booking.id())).orElse(false);
+            if (ended) {
+                log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
+                        booking.paymentReference());
             }
         }
     }

@@ -701,19 +701,22 @@ class GoogleCalendarPushTest extends Webhooks {
                 count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1));
         await().atMost(Duration.ofSeconds(15)).until(() ->
                 count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
-
-        // another change: the booking is flagged already, and counted once
-        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() ->
-                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 2);
-        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
-        assertThat(status(id)).isEqualTo("CONFIRMED");
-        // left for a person: listed and counted once, the flag its note
+        // left for a person: listed and counted, the flag its note
         var marked = attentionOf(id);
         assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(marked.get("note").asText()).isEqualTo("calendar event deleted in Google Calendar: restore it "
                 + "there (its bin) or cancel through the hub");
         assertThat(needingAttentionGauge()).isEqualTo(1);
+        clearAttention(id); // so that a mark again shows (a note the booking has already would not show twice)
+
+        // another change: the booking is flagged already, counted once, and not marked again
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 2);
+        assertThat(count("connectify.gcal.bookings.events.missing", null, null)).isEqualTo(missing + 1);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionOrNull(id)).as("not marked again by a later run").isNull();
+        assertThat(needingAttentionGauge()).isZero();
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         google.server().verify(2, getRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
         assertThat(smsTexts()).noneMatch(text -> text.contains("storniert") || text.contains("verschoben"));
@@ -745,6 +748,55 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(attentionOf(moved).get("note").asText()).isEqualTo("calendar event moved in Google Calendar to "
                 + "2026-12-02T14:30:00+01:00, onto another booking: move it back or reschedule through the hub");
         assertThat(attentionOrNull(other)).isNull();
+    }
+
+    /**
+     * An event changed in Google to another length (the price is the length's) is not followed: the booking is
+     * flagged and marked for a person, the flag its note. Once the event is back at the booking's time the flag goes,
+     * the mark stays until a person clears it.
+     */
+    @Test
+    void anEventChangedToAnotherLengthIsFlaggedAndMarkedAndOnceBackLosesItsFlagNotItsMark() {
+        String channel = renew();
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", START, "2026-12-02T10:30:00+01:00"))));
+        double refused = count("connectify.gcal.bookings.moves.refused", "reason", "length");
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        String flag = "calendar event in Google Calendar now 2026-12-02T09:00:00+01:00 to 2026-12-02T10:30:00+01:00, "
+                + "another length than booked: move it back or reschedule through the hub";
+
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().path("statusReason").asText()).isEqualTo(flag));
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("start").asText()).isEqualTo(START);
+        assertThat(booking.get("end").asText()).isEqualTo("2026-12-02T10:00:00+01:00");
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                count("connectify.gcal.bookings.moves.refused", "reason", "length")).isEqualTo(refused + 1));
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 1);
+        assertThat(smsTexts()).noneMatch(text -> text.contains("verschoben"));
+        var marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText()).isEqualTo(flag);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+
+        // the event back at the booking's time: the flag goes, the mark stays as it was
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", START, "2026-12-02T10:00:00+01:00"))));
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                count("connectify.gcal.rechecks", "outcome", "completed") == completed + 2);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("")).doesNotStartWith(
+                "calendar event");
+        assertThat(attentionOf(id)).isEqualTo(marked);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+        assertThat(count("connectify.gcal.bookings.moves.refused", "reason", "length")).isEqualTo(refused + 1);
+        assertThat(smsTexts()).noneMatch(text -> text.contains("verschoben"));
     }
 
     @ParameterizedTest(name = "HTTP {0}")
@@ -1021,7 +1073,6 @@ class GoogleCalendarPushTest extends Webhooks {
         return id;
     }
 
-    /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */
     /** A second channel opened in place of {@code old}, which is stopped at Google and marked stopped. */
     private void assertReplacedAndStopped(String old, String replacement) {
         assertThat(replacement).isNotEqualTo(old);
@@ -1039,6 +1090,7 @@ class GoogleCalendarPushTest extends Webhooks {
         });
     }
 
+    /** Opens or keeps the channel as the singleton route does, once; answers the channel in place. */
     private String renew() {
         return camel.requestBody("direct:gcal-renew-push-channel", null, String.class);
     }

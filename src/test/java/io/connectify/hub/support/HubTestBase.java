@@ -211,6 +211,22 @@ public abstract class HubTestBase {
         return found;
     }
 
+    /**
+     * Clears the booking's mark as a person does (POST .../attention/clear with the since and note listed), so that a
+     * test can tell whether something marks it again: a repeat of what marked it would otherwise add nothing visible,
+     * a note the booking already has being not repeated and its since kept.
+     */
+    protected void clearAttention(String bookingId) {
+        JsonNode marked = attentionOf(bookingId);
+        var cleared = httpPost("/api/v1/admin/bookings/" + bookingId + "/attention/clear", JSON.createObjectNode()
+                .put("since", marked.get("since").asText()).put("note", marked.get("note").asText()).toString(),
+                ADMIN_KEY);
+        if (cleared.status() != 200 || attentionOrNull(bookingId) != null) {
+            throw new AssertionError("the mark of booking " + bookingId + " not cleared: " + cleared.status() + " "
+                    + cleared.body());
+        }
+    }
+
     /** The gauge connectify_bookings_needing_attention as scraped (alert BookingsNeedAttention). */
     protected double needingAttentionGauge() {
         var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")

@@ -1053,7 +1053,6 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(needingAttentionGauge()).isEqualTo(before);
     }
 
-    /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */
     /** A delivery of the transaction with that status, answered 200, and handled by the dispatch route once. */
     private void deliveryHandled(long transaction, String status, String bookingId) {
         NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1).create();
@@ -1062,6 +1061,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
     }
 
+    /** Payrexx's API answers the transaction with this status, and Payrexx's webhook reports it. */
     private void transactionReported(long id, String status, String bookingId) {
         payrexx.transaction(id, status, bookingId);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(id, status, bookingId)).status())

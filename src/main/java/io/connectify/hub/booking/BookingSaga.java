@@ -28,6 +28,7 @@ import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.stripe.StripeCommands;
+import io.connectify.hub.payment.stripe.StripeRoutes;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
@@ -980,25 +981,34 @@ public class BookingSaga {
         return false;
     }
 
-    /** The statuses whose reason {@link BookingRepository#reasonOfUnconfirmed} sets. */
-    private static final Set<BookingStatus> UNCONFIRMED_STATUSES = Set.of(BookingStatus.PENDING_PAYMENT,
-            BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED);
     /** How a booking's status reason begins the note of a refund of its payment the hub did not make. */
     static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
+    /** The refund statuses that take money back (succeeded, or on its way); a failed or canceled one takes none. */
+    private static final Set<String> REFUNDING = Set.of("succeeded", "pending");
 
     /**
      * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
-     * {@code amount_refunded}, every refund of it counted), matched to the booking it paid by its Payment Intent. The
-     * hub's own refund comes back this way too: a booking REFUNDED, or CANCELLED with its refund pending (made, or on
-     * its way, by the hub: always the payment in full), shown refunded no more than it paid, is that echo, and its
-     * refund events decide (false: no action, no key). Any other refund was made outside the hub (by hand in the
-     * dashboard): a CONFIRMED booking, one cancelled after the cut-off or whose refund failed, or more refunded than
-     * the hub's. It is recorded, never acted on with money: the hub refunds and cancels nothing, and the booking keeps
-     * its status and calendar event. Its status reason says how much the provider shows refunded (a confirmed one's
-     * as {@link #keeping} adds it; another's after its reason, whose beginning the saga reads; one waiting for its
-     * refund keeps its reason, which keeps that refund going), a note of an earlier refund outside the hub replaced,
-     * and the booking is marked for a person (who decides whether the appointment stands), logged as a warning and
-     * counted (connectify_refunds_outside_hub_total). Under the booking's row lock, in one transaction: a cancel
+     * {@code amount_refunded}, every refund of it counted), matched to the booking it paid by its Payment Intent.
+     * Whose refunds they are is decided by the refunds themselves: the hub marks every refund it makes (metadata
+     * {@code connectify}: a booking's, or one through POST /payments/refunds, such as an operator's paying back a
+     * customer whose refund failed). So the payment's refunds are looked up at the provider (outside the booking's row
+     * lock: a provider call must not hold it; a failed look-up fails the event, redelivered then dead-lettered, and
+     * records no guess), and those that succeeded or are pending without the hub's mark are summed: nothing, and the
+     * event is the echo of the hub's own refunds (whatever the booking's status now: its refund's failure handled
+     * first, say): false, no action, no key. Only a booking whose refunds were not sent marked (V23 refund_marked:
+     * made before the hub marked them, which may carry none) keeps the old rule without a look-up: REFUNDED, or
+     * CANCELLED with its refund pending, and shown refunded no more than it paid, is the echo.
+     * <p>
+     * Any other amount was refunded outside the hub (by hand in the dashboard) and is recorded, never acted on with
+     * money: the hub refunds and cancels nothing, and the booking keeps its status and calendar event. Its status
+     * reason says how much of the payment the unmarked refunds refund (a confirmed one's as {@link #keeping} adds it;
+     * another's after its reason, whose beginning the saga reads; one waiting for its refund keeps its reason, which
+     * keeps that refund going), a note of an earlier refund outside the hub replaced, and the booking is marked for a
+     * person, logged as a warning and counted (connectify_refunds_outside_hub_total). A paid booking still waiting for
+     * its confirmation (Google down) refunded in full is REFUNDED as the Payrexx path makes one
+     * ({@link #paymentReturnedUnconfirmed}), so no later run of its payment confirms it: its customer told of the
+     * refund, an event a failed first confirmation made removed (after the lock; should Google fail, the event is
+     * redelivered); one refunded in part is only marked. Under the booking's row lock, in one transaction: a cancel
      * committing meanwhile is read, and a failure leaves neither reason nor mark. False also for a payment no booking
      * was paid by, and for one whose booking says this already (a redelivery is a duplicate before it gets here).
      */
@@ -1010,54 +1020,134 @@ public class BookingSaga {
         // hub, paid none), as the other charge.* events are matched
         String id = payment == null || payment.isBlank() || refunded == null || refunded <= 0 ? null
                 : bookings.idByPayment(provider, payment).orElse(null);
-        if (id == null) {
+        Booking seen = id == null ? null : bookings.find(id).orElse(null);
+        if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
             log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
                     refunded);
             return false;
         }
-        String[] recorded = {null};
+        Long outside = echoByTheOldRule(seen, refunded, bookings.refundMarked(id)) ? null : refundedOutsideHub(payment);
+        Outside found = outside == null || outside > 0 ? recordOutside(id, provider, payment, refunded, charged, outside)
+                : Outside.NOTHING;
+        if (found.lookUp()) { // the booking changed meanwhile: no longer the echo the old rule saw
+            outside = refundedOutsideHub(payment);
+            found = outside > 0 ? recordOutside(id, provider, payment, refunded, charged, outside) : Outside.NOTHING;
+        }
+        if (found.returned()) {
+            // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
+            // next run finds the booking returned and removes it (the payment's late run does too)
+            removeEvent(seen, eventIdFor(id));
+        }
+        if (found.note() == null) {
+            log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
+                    + "own", provider, payment, refunded, id);
+            return false;
+        }
+        log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
+                found.note(), payment);
+        metrics.refundedOutsideHub(provider);
+        return true;
+    }
+
+    /**
+     * What {@link #recordOutside} found: the note it recorded (null: nothing new), whether it needs the refunds
+     * looked up first, whether it made the booking REFUNDED before its confirmation (or found it so).
+     */
+    private record Outside(String note, boolean lookUp, boolean returned) {
+        static final Outside NOTHING = new Outside(null, false, false);
+        static final Outside LOOK_UP = new Outside(null, true, false);
+    }
+
+    /**
+     * The old rule, for a booking whose refunds were not sent marked: REFUNDED, or CANCELLED with its refund pending
+     * (the hub refunds the payment in full), shown refunded no more than it paid: the echo of the hub's refund.
+     */
+    private static boolean echoByTheOldRule(Booking current, long refunded, boolean refundsMarked) {
+        boolean hubsRefund = current.status() == BookingStatus.REFUNDED
+                || current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason());
+        return !refundsMarked && hubsRefund && refunded <= current.paidAmount();
+    }
+
+    /**
+     * Records {@code outside} (what the payment's unmarked refunds refund) on the booking, under its row lock; null
+     * {@code outside}: not looked up, as the old rule found the echo, which it checks again ({@link Outside#LOOK_UP}
+     * when the booking has changed since).
+     */
+    private Outside recordOutside(String id, String provider, String payment, long refunded, Long charged,
+                                  Long outside) {
+        Outside[] found = {Outside.NOTHING};
         bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> {
             if (!current.paid() || !payment.equals(current.paymentReference())) {
                 return;
             }
-            boolean refundPending = current.status() == BookingStatus.CANCELLED
-                    && REFUND_PENDING.contains(current.statusReason());
-            boolean hubsRefund = current.status() == BookingStatus.REFUNDED || refundPending;
-            if (hubsRefund && refunded <= current.paidAmount()) {
-                return; // the echo of the hub's refund
+            if (outside == null) {
+                found[0] = echoByTheOldRule(current, refunded, bookings.refundMarked(id)) ? Outside.NOTHING
+                        : Outside.LOOK_UP;
+                return;
             }
             long of = charged != null && charged > 0 ? charged : current.paidAmount();
-            boolean confirmed = current.status() == BookingStatus.CONFIRMED;
+            boolean inFull = outside >= of;
             // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
-            String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + refunded + " of the payment's " + of
-                    + " refunded";
-            String note = why + (refunded >= of ? " (in full)" : " (in part)")
+            String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
+                    + " refunded outside the hub";
+            String noted = bookings.attention(id).map(BookingRepository.Attention::note).orElse(null);
+            Instant now = now();
+            if (inFull && (current.status() == BookingStatus.PENDING_PAYMENT
+                    || returnedUnconfirmed(current, payment))) {
+                // waiting for its confirmation (Google down): REFUNDED, never confirmed, as a Payrexx payment the
+                // provider shows refunded before the hub confirmed it; its customer told once, as there
+                String note = why + " (in full) before its confirmation: not confirmed, its customer told of the "
+                        + "refund";
+                String reason = returnedUnconfirmedReason(provider, "refunded") + "; " + why;
+                boolean changed = current.status() == BookingStatus.PENDING_PAYMENT
+                        && bookings.refundedUnconfirmed(id, payment, reason, now);
+                if (changed) {
+                    notifyRefunded(id); // in the transition's transaction, as the mark
+                }
+                bookings.needsAttention(id, note, now);
+                found[0] = new Outside(!changed && noted != null && noted.contains(note) ? null : note, false, true);
+                return;
+            }
+            if (current.status() == BookingStatus.PENDING_PAYMENT) {
+                // a part refunded: the rest may still pay for it, and its confirmation rewrites the reason: marked
+                String note = why + " (in part) before its confirmation: decide whether the appointment stands";
+                bookings.needsAttention(id, note, now);
+                found[0] = new Outside(noted != null && noted.contains(note) ? null : note, false, false);
+                return;
+            }
+            boolean refundPending = current.status() == BookingStatus.CANCELLED
+                    && REFUND_PENDING.contains(current.statusReason());
+            boolean confirmed = current.status() == BookingStatus.CONFIRMED;
+            String note = why + (inFull ? " (in full)" : " (in part)")
                     + (confirmed ? ": decide whether the appointment stands" : ": check it at " + provider);
             String old = withoutParts(current.statusReason(), REFUNDED_OUTSIDE);
             String reason = refundPending ? current.statusReason()
                     : confirmed ? keeping(old, why)
-                    : old == null || old.isBlank() ? why : cut(old + "; " + why);
-            String noted = bookings.attention(id).map(BookingRepository.Attention::note).orElse(null);
-            recorded[0] = note;
-            // a paid booking waiting for its confirmation takes no transition, but its reason can be set
+                    : appended(old, why);
             boolean changed = !Objects.equals(reason, current.statusReason())
-                    && (UNCONFIRMED_STATUSES.contains(current.status()) ? bookings.reasonOfUnconfirmed(id, reason, now())
-                    : bookings.transition(id, List.of(current.status()), current.status(), reason, now()));
+                    && bookings.transition(id, List.of(current.status()), current.status(), reason, now);
             // in the reason's transaction: a failure leaves neither, and the event's redelivery makes both
-            bookings.needsAttention(id, note, now());
-            if (!changed && noted != null && noted.contains(note)) {
-                recorded[0] = null; // said and marked already
-            }
+            bookings.needsAttention(id, note, now);
+            found[0] = new Outside(!changed && noted != null && noted.contains(note) ? null : note, false, false);
         }));
-        if (recorded[0] == null) {
-            log.info("{} payment {} shows {} refunded: its booking {} says so already, or it is the hub's own refund",
-                    provider, payment, refunded, id);
-            return false;
+        return found[0];
+    }
+
+    /**
+     * What the payment's refunds that succeeded or are on their way refund, less those carrying the hub's mark (its
+     * bookings' and its payments API's): Stripe's list of the Payment Intent's refunds, through the same route,
+     * breaker and rate limiter as a refused refund's look-up. A failure fails the event (no guess recorded).
+     */
+    private long refundedOutsideHub(String payment) {
+        try {
+            StripeCommands.RefundList refunds = template.requestBody(StripeRoutes.REFUNDS, payment,
+                    StripeCommands.RefundList.class);
+            return refunds.refunds().stream()
+                    .filter(r -> REFUNDING.contains(r.status()) && (r.mark() == null || r.mark().isBlank()))
+                    .mapToLong(StripeCommands.RefundResult::amount).sum();
+        } catch (CamelExecutionException e) {
+            throw Causes.hubErrorOr(e);
         }
-        log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
-                recorded[0], payment);
-        metrics.refundedOutsideHub(provider);
-        return true;
     }
 
     /** A status reason less its parts (joined by "; ") beginning with {@code prefix}; null when none is left. */
@@ -1074,9 +1164,19 @@ public class BookingSaga {
         return kept.isEmpty() ? null : String.join("; ", kept);
     }
 
-    /** A status reason cut to the column's 200 characters. */
-    private static String cut(String reason) {
-        return reason.length() <= 200 ? reason : reason.substring(0, 200);
+    /**
+     * {@code part} after a status reason, within the column's 200 characters: the older reason is cut, never the part
+     * (whose beginning {@link #withoutParts} finds when a later one replaces it).
+     */
+    static String appended(String reason, String part) {
+        if (reason == null || reason.isBlank()) {
+            return part.length() <= 200 ? part : part.substring(0, 200);
+        }
+        int room = 200 - "; ".length() - part.length();
+        if (room <= 0) {
+            return part.length() <= 200 ? part : part.substring(0, 200);
+        }
+        return (reason.length() <= room ? reason : reason.substring(0, room)) + "; " + part;
     }
 
     /**

@@ -171,6 +171,13 @@ public class StripeSimulator {
             ObjectNode refund = JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund")
                     .put("amount", amount).put("currency", "chf").put("payment_intent", intent)
                     .put("status", "succeeded");
+            // kept as Stripe keeps it: the hub's mark tells its refunds from those made by hand (charge.refunded)
+            ObjectNode metadata = refund.putObject("metadata");
+            form.forEach((key, value) -> {
+                if (key.startsWith("metadata[")) {
+                    metadata.put(key.substring(9, key.length() - 1), value);
+                }
+            });
             made.add(refund);
             send(ex, 200, refund);
         }

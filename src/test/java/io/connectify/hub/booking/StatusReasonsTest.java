@@ -41,6 +41,19 @@ class StatusReasonsTest {
         assertThat(DisputeStatus.closedAs("under_review")).as("not an outcome").isEmpty();
     }
 
+    /** A part appended past the column's 200 characters cuts the older reason, never itself. */
+    @Test
+    void aPartAppendedToALongReasonIsKeptWholeAndTheOlderReasonCut() {
+        String part = BookingSaga.REFUNDED_OUTSIDE + ": stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        String old = "x".repeat(150);
+
+        String appended = BookingSaga.appended(old, part);
+
+        assertThat(appended).hasSize(200).endsWith("; " + part).startsWith("x".repeat(200 - 2 - part.length()));
+        assertThat(BookingSaga.appended(null, part)).isEqualTo(part);
+        assertThat(BookingSaga.appended("short", part)).isEqualTo("short; " + part);
+    }
+
     @Test
     void aReasonSaysOnlyWhatBeginsOneOfItsParts() {
         assertThat(BookingSaga.says(null, DISPUTE)).isFalse();

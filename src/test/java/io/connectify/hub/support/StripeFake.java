@@ -69,6 +69,27 @@ public final class StripeFake {
     }
 
     /**
+     * Stripe's list of a Payment Intent's refunds ({@code GET /v1/refunds?payment_intent=}), as Stripe keeps them:
+     * each with the metadata it was created with. This fake keeps no refunds of its own (every refund it creates
+     * answers re_123): a test says which refunds the payment has, the hub's with its mark ({@link #refund}'s
+     * metadata {@code connectify}), one made by hand in the Dashboard without it.
+     */
+    public void refundsOf(String paymentIntent, String... refunds) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", com.github.tomakehurst.wiremock.client.WireMock.equalTo(paymentIntent))
+                .willReturn(okJson("""
+                        {"object":"list","url":"/v1/refunds","has_more":false,"data":[%s]}"""
+                        .formatted(String.join(",", refunds)))));
+    }
+
+    /** A Refund object as Stripe lists it; {@code metadata} a JSON object ({@code {}}: made by hand in the Dashboard). */
+    public static String refund(String id, String paymentIntent, long amount, String status, String metadata) {
+        return """
+                {"id":"%s","object":"refund","amount":%d,"currency":"chf","payment_intent":"%s","status":"%s",
+                 "metadata":%s}""".formatted(id, amount, paymentIntent, status, metadata);
+    }
+
+    /**
      * A form-encoded body field {@code name} (bracket notation, as stripe-java writes it unencoded, or percent-encoded)
      * whose value matches {@code value}.
      */

@@ -779,10 +779,11 @@ class StripeWebhookTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
         double outsideBefore = refundsOutsideHub();
-        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded";
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
         String note = why + " (in full): decide whether the appointment stands";
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
 
-        assertThat(signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(payment, 9000)))
+        assertThat(signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(id, 9000)))
                 .status()).isEqualTo(200);
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
@@ -798,7 +799,7 @@ class StripeWebhookTest extends Webhooks {
 
         // Stripe's redelivery is a duplicate: no second note, not counted again
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
-        signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(payment, 9000)));
+        signedStripeWebhook(event("evt_refunded_by_hand", "charge.refunded", charge(id, 9000)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(meters.counter(
                 "connectify.webhook.duplicates", "provider", "stripe").count()).isEqualTo(duplicatesBefore + 1));
         assertThat(attentionNote(id)).isEqualTo(note);
@@ -820,10 +821,11 @@ class StripeWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed));
         double outsideBefore = refundsOutsideHub();
-        String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded";
+        String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
         String partNote = part + " (in part): decide whether the appointment stands";
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));
 
-        signedStripeWebhook(event("evt_refunded_part", "charge.refunded", charge(payment, 3000)));
+        signedStripeWebhook(event("evt_refunded_part", "charge.refunded", charge(id, 3000)));
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
@@ -833,7 +835,9 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
 
         String more = part.replace("3000", "5000");
-        signedStripeWebhook(event("evt_refunded_more", "charge.refunded", charge(payment, 5000)));
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"),
+                StripeFake.refund("re_by_hand_too", payment, 2000, "pending", "{}"));
+        signedStripeWebhook(event("evt_refunded_more", "charge.refunded", charge(id, 5000)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(more + "; " + disputed));
@@ -855,10 +859,12 @@ class StripeWebhookTest extends Webhooks {
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(
                 "cancelled after the refund cut-off: not refunded");
         double outsideBefore = refundsOutsideHub();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
 
-        signedStripeWebhook(event("evt_refunded_late", "charge.refunded", charge("pi_" + id.substring(0, 8), 9000)));
+        signedStripeWebhook(event("evt_refunded_late", "charge.refunded", charge(id, 9000)));
 
-        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded";
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo("cancelled after the refund cut-off: not refunded; " + why));
@@ -868,15 +874,20 @@ class StripeWebhookTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
-    /** The charge.refunded of the hub's own refund (its cancel's) is its echo: nothing is marked, counted or kept. */
+    /**
+     * The charge.refunded of the hub's own refund (its cancel's, which Stripe lists with the hub's mark) is its echo:
+     * nothing is marked, counted or kept.
+     */
     @Test
     void theEchoOfTheHubsOwnRefundMarksNothing() {
         String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, hubRefund(id, "succeeded"));
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
         double outsideBefore = refundsOutsideHub();
         NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenCompleted(1).create();
 
-        signedStripeWebhook(event("evt_refunded_echo", "charge.refunded", charge("pi_" + id.substring(0, 8), 9000)));
+        signedStripeWebhook(event("evt_refunded_echo", "charge.refunded", charge(id, 9000)));
 
         assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
         assertThat(status(id)).isEqualTo("REFUNDED");
@@ -897,7 +908,9 @@ class StripeWebhookTest extends Webhooks {
     void aCancelInTimeAfterARefundInFullOutsideTheHubDoesNotPayTwice() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_refunded_then_cancel", "charge.refunded", charge(payment, 9000)));
+        // made by hand in the Dashboard: Stripe lists it without the hub's mark
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        signedStripeWebhook(event("evt_refunded_then_cancel", "charge.refunded", charge(id, 9000)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).startsWith("a refund the hub"));
         stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
@@ -905,11 +918,6 @@ class StripeWebhookTest extends Webhooks {
                         .withHeader("Content-Type", "application/json").withBody("""
                                 {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
                                  "message":"Charge ch_x has already been refunded."}}""")));
-        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
-                .withQueryParam("payment_intent", equalTo(payment)).willReturn(okJson("""
-                        {"object":"list","url":"/v1/refunds","has_more":false,"data":[{"id":"re_by_hand",
-                         "object":"refund","amount":9000,"currency":"chf","payment_intent":"%s","status":"succeeded",
-                         "metadata":{}}]}""".formatted(payment))));
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -918,6 +926,254 @@ class StripeWebhookTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // refused: nothing paid
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking whose hub refund failed, paid back as the README tells an operator to, through the hub's
+     * POST /api/v1/payments/refunds (a refund marked connectify=api): its charge.refunded is the echo of the hub's own
+     * refunds, and nothing is recorded, marked or counted. Before, a booking CANCELLED with its refund failed was
+     * taken for one refunded outside the hub: its reason said so, a second note marked it, the metric counted it.
+     */
+    @Test
+    void theChargeRefundedOfAnOperatorsRefundThroughTheHubAfterAFailedRefundRecordsNothing() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        String failed = hubRefundFailed(id);
+        var paidBack = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\"}");
+        assertThat(paidBack.status()).as(paidBack.body()).isEqualTo(201);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(StripeFake.formField("metadata[connectify]", "api")));
+        stripe.refundsOf(payment, hubRefund(id, "failed"),
+                StripeFake.refund("re_operator", payment, 9000, "succeeded", "{\"connectify\":\"api\"}"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_by_operator", id, 9000);
+
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+        assertThat(attentionNote(id)).isEqualTo(failed); // the failure's note only
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(keys()).doesNotContain("stripe:evt_refunded_by_operator");
+        stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/refunds")).withQueryParam("payment_intent", equalTo(payment)));
+    }
+
+    /**
+     * The echo of the hub's own refund handled after that refund's failure (Stripe's events are not ordered; a lock
+     * timeout then a late replay) finds the booking CANCELLED, its refund failed: Stripe lists the hub's refund alone,
+     * failed, so nothing is recorded. Before, it was recorded as a refund the hub did not make.
+     */
+    @Test
+    void theEchoOfTheHubsRefundHandledAfterItsFailureRecordsNothing() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        String failed = hubRefundFailed(id);
+        stripe.refundsOf(payment, hubRefund(id, "failed"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_echo_late", id, 9000);
+
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+        assertThat(attentionNote(id)).isEqualTo(failed);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(keys()).doesNotContain("stripe:evt_refunded_echo_late");
+    }
+
+    /**
+     * A booking CANCELLED with its refund pending (the hub's refund made, its answer lost): the echo of that refund,
+     * listed with the hub's mark, changes nothing; the booking keeps the reason that keeps its refund going.
+     */
+    @Test
+    void theEchoOfARefundPendingBookingsRefundRecordsNothing() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = 'cancelled: refund pending' WHERE id = :id")
+                .param("id", id).update();
+        stripe.refundsOf(payment, hubRefund(id, "succeeded"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_pending_echo", id, 9000);
+
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled: refund pending");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(keys()).doesNotContain("stripe:evt_refunded_pending_echo");
+    }
+
+    /**
+     * A booking whose hub refund failed, paid back in part through the hub's payments API and in part by hand in the
+     * Dashboard (a refund created there carries no metadata): only the Dashboard's part is recorded as refunded
+     * outside the hub, after the failure's reason, marked and counted once. Before, the whole amount_refunded was.
+     * The column's 200 characters cut the failure's reason, never the part added (a later refund's replaces it).
+     */
+    @Test
+    void aDashboardRefundOfABookingWhoseHubRefundFailedIsRecordedWithWhatWasRefundedOutsideTheHub() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        String failed = hubRefundFailed(id, "charge_for_pending_refund_disputed");
+        stripe.refundsOf(payment, hubRefund(id, "failed"),
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 3000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        String kept = failed.substring(0, 200 - "; ".length() - why.length()); // the older reason is cut
+
+        signedStripeWebhook(event("evt_refunded_dashboard", "charge.refunded", charge(id, 8000)));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(kept + "; " + why));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionNote(id)).isEqualTo(failed + "; " + why + " (in part): check it at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        // another refund by hand: its amount replaces the first's, the failure's reason as it was kept
+        stripe.refundsOf(payment, hubRefund(id, "failed"),
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 3000, "succeeded", "{}"),
+                StripeFake.refund("re_dashboard_2", payment, 1000, "succeeded", "{}"));
+        signedStripeWebhook(event("evt_refunded_dashboard_more", "charge.refunded", charge(id, 9000)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(kept + "; " + why.replace("3000", "4000")));
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 2);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the cancel's, only
+    }
+
+    /**
+     * A paid booking still waiting for its confirmation (Google down, its payment's event a dead letter) refunded in
+     * full in the Dashboard is REFUNDED, as a Payrexx payment refunded before the hub confirmed it: the replayed
+     * payment event no longer confirms it (no calendar event, no confirmation sent), its customer is told of the
+     * refund, and it is marked and counted. Before, only its reason was written, and the replay confirmed it.
+     */
+    @Test
+    void aPaymentRefundedInFullOutsideTheHubWhileItsBookingWaitsForItsConfirmationIsNeverConfirmed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(signedStripeWebhook(event("evt_paid_waiting", "checkout.session.completed",
+                checkoutSession(id, "paid", payment))).status()).isEqualTo(200);
+        var letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+
+        signedStripeWebhook(event("evt_refunded_waiting", "charge.refunded", charge(id, 9000)));
+
+        awaitStatus(id, "REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it; " + why);
+        assertThat(attentionNote(id)).isEqualTo(
+                why + " (in full) before its confirmation: not confirmed, its customer told of the refund");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        NotifyBuilder replayedRun = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch")
+                .filter(e -> "stripe:evt_paid_waiting".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(replayedRun.matches(20, TimeUnit.SECONDS)).as("the replayed payment processed").isTrue();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
+        assertThat(notifications(id, "confirmation")).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * Part of such a waiting booking's payment refunded in the Dashboard: only marked (the rest may still pay for it;
+     * its confirmation writes its reason), counted.
+     */
+    @Test
+    void aPaymentRefundedInPartOutsideTheHubWhileItsBookingWaitsForItsConfirmationIsMarked() {
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        jdbc.sql("UPDATE booking SET provider = 'stripe', payment_reference = :payment, paid_amount = 9000, "
+                + "hold_expires_at = NULL WHERE id = :id").param("payment", payment).param("id", id).update();
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+
+        signedStripeWebhook(event("evt_refunded_waiting_part", "charge.refunded", charge(id, 3000)));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isEqualTo(
+                why + " (in part) before its confirmation: decide whether the appointment stands"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
+    /**
+     * Stripe not answering the look-up of the payment's refunds fails the event (retried, then a dead letter to
+     * replay): nothing is recorded on a guess. Before, the event's amount_refunded was recorded as is.
+     */
+    @Test
+    void aChargeRefundedWhoseRefundsCannotBeLookedUpIsADeadLetterAndRecordsNothing() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedStripeBooking(START);
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"down\"}}")));
+        double outsideBefore = refundsOutsideHub();
+
+        signedStripeWebhook(event("evt_refunded_unlisted", "charge.refunded", charge(id, 9000)));
+
+        awaitDeadLetter("stripe");
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().has("statusReason")).isFalse();
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /** The hub's refund of a booking fails at Stripe (refund.updated failed): answers the booking's reason then. */
+    private String hubRefundFailed(String bookingId) {
+        return hubRefundFailed(bookingId, "expired_or_canceled_card");
+    }
+
+    private String hubRefundFailed(String bookingId, String failureReason) {
+        signedStripeWebhook(event("evt_failed_" + bookingId.substring(0, 8), "refund.updated",
+                refund("pi_" + bookingId.substring(0, 8), "failed", failureReason)));
+        String failed = "the refund failed at the provider (" + failureReason + "): pay the customer back another way";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText()).isEqualTo(failed));
+        return failed;
+    }
+
+    /** Stripe's charge.refunded of a booking's payment, {@code refunded} of it, sent and processed. */
+    private void refundedAndProcessed(String eventId, String bookingId, long refunded) {
+        NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch")
+                .filter(e -> ("stripe:" + eventId).equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        assertThat(signedStripeWebhook(event(eventId, "charge.refunded", charge(bookingId, refunded))).status())
+                .isEqualTo(200);
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).as(eventId + " processed").isTrue();
+    }
+
+    private List<String> keys() {
+        return jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list();
+    }
+
+    private int notifications(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(Integer.class).single();
+    }
+
+    /**
+     * The hub's refund of a booking's payment (re_123, as the Stripe fake answers every refund) as Stripe lists it,
+     * with the mark the hub sent (metadata connectify=booking and the bookingId).
+     */
+    private static String hubRefund(String bookingId, String status) {
+        return StripeFake.refund(HUB_REFUND, "pi_" + bookingId.substring(0, 8), 9000, status,
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + bookingId + "\"}");
     }
 
     private double refundsOutsideHub() {
@@ -935,14 +1191,17 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A Charge as Stripe's charge.refunded carries it, {@code refunded} of its 9000 refunded; its list of refunds left
-     * out, as API versions from 2022-11-15 on send it.
+     * The Charge of a booking's payment (its Payment Intent pi_ and the booking id's first 8 characters, as
+     * {@code confirmedStripeBooking} pays it) as Stripe's charge.refunded carries it, {@code refunded} of its 9000
+     * refunded: its metadata the Payment Intent's (a Charge inherits it: the bookingId), its list of refunds left out,
+     * as API versions from 2022-11-15 on send it.
      */
-    private static String charge(String paymentIntent, long refunded) {
+    private static String charge(String bookingId, long refunded) {
+        String paymentIntent = "pi_" + bookingId.substring(0, 8);
         return """
                 {"id":"ch_%s","object":"charge","amount":9000,"amount_captured":9000,"amount_refunded":%d,
-                 "captured":true,"currency":"chf","metadata":{},"paid":true,"payment_intent":"%s",
-                 "refunded":%b,"status":"succeeded"}""".formatted(paymentIntent, refunded, paymentIntent,
+                 "captured":true,"currency":"chf","metadata":{"bookingId":"%s"},"paid":true,"payment_intent":"%s",
+                 "refunded":%b,"status":"succeeded"}""".formatted(paymentIntent, refunded, bookingId, paymentIntent,
                 refunded >= 9000);
     }
 

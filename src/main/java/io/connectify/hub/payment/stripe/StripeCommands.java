@@ -82,7 +82,12 @@ public final class StripeCommands {
     public record PaymentIntentResult(String id, String status, long amount, String currency, String clientSecret) {
     }
 
-    public record RefundResult(String id, String status, long amount, String currency, String paymentIntent) {
+    /**
+     * {@code mark}: the refund's {@link #REFUND_MARK} metadata (what in the hub made it: {@link #BY_BOOKING} or
+     * {@link #BY_API}); absent on a refund made outside the hub (by hand in the dashboard).
+     */
+    public record RefundResult(String id, String status, long amount, String currency, String paymentIntent,
+                               String mark) {
     }
 
     /** GET /api/v1/payments/stripe/payment-intents/{id}/refunds: refundedAmount counts succeeded and pending ones. */

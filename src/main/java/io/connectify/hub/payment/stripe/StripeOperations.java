@@ -109,9 +109,10 @@ public class StripeOperations {
     }
 
     /**
-     * A PaymentIntent's refunds, and how much of it they refund (those that succeeded or are on their way). The hub
-     * asks when Stripe refuses a refund (charge_already_refunded), to tell a refund made whose answer was lost from
-     * one never made. A PaymentIntent has a handful of refunds at most: one page of 100 holds them all.
+     * A PaymentIntent's refunds (each with the hub's mark, if it carries one), and how much of it they refund (those
+     * that succeeded or are on their way). The hub asks when Stripe refuses a refund (charge_already_refunded), to
+     * tell a refund made whose answer was lost from one never made, and on charge.refunded, to tell its own refunds
+     * from those made outside it. A PaymentIntent has a handful of refunds at most: one page of 100 holds them all.
      */
     public RefundList refunds(@Body String paymentIntent) throws StripeException {
         var params = RefundListParams.builder().setPaymentIntent(paymentIntent).setLimit(100L).build();
@@ -124,7 +125,8 @@ public class StripeOperations {
 
     private static RefundResult result(Refund refund) {
         return new RefundResult(refund.getId(), refund.getStatus(), refund.getAmount(),
-                refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent());
+                refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent(),
+                refund.getMetadata() == null ? null : refund.getMetadata().get(StripeCommands.REFUND_MARK));
     }
 
     private static RequestOptions options(String idempotencyKey) {

@@ -583,6 +583,25 @@ public class BookingRepository {
     }
 
     /**
+     * What the refunds made outside the hub refunded of the booking's payment when its charge.refunded was last
+     * handled (V24); empty when none was seen.
+     */
+    public Optional<Long> refundedOutsideAmount(String id) {
+        return jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getObject("refunded_outside_amount", Long.class)))
+                .optional().flatMap(amount -> amount);
+    }
+
+    /**
+     * Records what the refunds made outside the hub refunded of the booking's payment (V24), in the caller's
+     * transaction.
+     */
+    public void refundedOutside(String id, long amount) {
+        jdbc.sql("UPDATE booking SET refunded_outside_amount = :amount WHERE id = :id")
+                .param("id", id).param("amount", amount).update();
+    }
+
+    /**
      * The state of the dispute of the payment that paid the booking (V19); empty when none is known (or no booking).
      */
     public Optional<DisputeStatus> disputeStatus(String id) {

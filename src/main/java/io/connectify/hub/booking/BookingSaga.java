@@ -983,34 +983,45 @@ public class BookingSaga {
 
     /** How a booking's status reason begins the note of a refund of its payment the hub did not make. */
     static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
-    /** The refund statuses that take money back (succeeded, or on its way); a failed or canceled one takes none. */
-    private static final Set<String> REFUNDING = Set.of("succeeded", "pending");
+    /**
+     * The refund statuses that take money back: succeeded, or on its way to the customer (pending; requires_action,
+     * waiting for the customer's details to pay it out); a failed or canceled one takes none.
+     */
+    private static final Set<String> REFUNDING = Set.of("succeeded", "pending", "requires_action");
 
     /**
      * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
      * {@code amount_refunded}, every refund of it counted), matched to the booking it paid by its Payment Intent.
      * Whose refunds they are is decided by the refunds themselves: the hub marks every refund it makes (metadata
      * {@code connectify}: a booking's, or one through POST /payments/refunds, such as an operator's paying back a
-     * customer whose refund failed). So the payment's refunds are looked up at the provider (outside the booking's row
-     * lock: a provider call must not hold it; a failed look-up fails the event, redelivered then dead-lettered, and
-     * records no guess), and those that succeeded or are pending without the hub's mark are summed: nothing, and the
-     * event is the echo of the hub's own refunds (whatever the booking's status now: its refund's failure handled
-     * first, say): false, no action, no key. Only a booking whose refunds were not sent marked (V23 refund_marked:
-     * made before the hub marked them, which may carry none) keeps the old rule without a look-up: REFUNDED, or
-     * CANCELLED with its refund pending, and shown refunded no more than it paid, is the echo.
+     * customer whose refund failed). So the payment's refunds are looked up at the provider (every page; outside the
+     * booking's row lock: a provider call must not hold it; a failed look-up fails the event, redelivered then
+     * dead-lettered, and records no guess), and those that succeeded or are on their way (pending, requires_action)
+     * without the hub's mark, and other than the booking's own refund (its refund_reference: made before the hub
+     * marked its refunds, it may carry none), are summed: what was refunded outside the hub. Nothing, and the event
+     * is the echo of the hub's own refunds (whatever the booking's status now: its refund's failure handled first,
+     * say). Only a booking whose refunds were not sent marked (V23 refund_marked: made before the hub marked them,
+     * which may carry none) keeps the old rule without a look-up: REFUNDED, or CANCELLED with its refund pending, and
+     * shown refunded no more than it paid, is the echo.
      * <p>
-     * Any other amount was refunded outside the hub (by hand in the dashboard) and is recorded, never acted on with
-     * money: the hub refunds and cancels nothing, and the booking keeps its status and calendar event. Its status
-     * reason says how much of the payment the unmarked refunds refund (a confirmed one's as {@link #keeping} adds it;
-     * another's after its reason, whose beginning the saga reads; one waiting for its refund keeps its reason, which
-     * keeps that refund going), a note of an earlier refund outside the hub replaced, and the booking is marked for a
-     * person, logged as a warning and counted (connectify_refunds_outside_hub_total). A paid booking still waiting for
-     * its confirmation (Google down) refunded in full is REFUNDED as the Payrexx path makes one
-     * ({@link #paymentReturnedUnconfirmed}), so no later run of its payment confirms it: its customer told of the
-     * refund, an event a failed first confirmation made removed (after the lock; should Google fail, the event is
-     * redelivered); one refunded in part is only marked. Under the booking's row lock, in one transaction: a cancel
-     * committing meanwhile is read, and a failure leaves neither reason nor mark. False also for a payment no booking
-     * was paid by, and for one whose booking says this already (a redelivery is a duplicate before it gets here).
+     * An amount refunded outside the hub is recorded once (V24 refunded_outside_amount: only one differing from the
+     * amount last seen for the booking; the hub's own later refund's charge.refunded lists the same refund made by
+     * hand again, its mark perhaps cleared by a person meanwhile), never acted on with money: the hub refunds and
+     * cancels nothing, and the booking keeps its status and calendar event. Its status reason says how much of the
+     * payment the unmarked refunds refund (a confirmed one's as {@link #keeping} adds it; another's after its reason,
+     * whose beginning the saga reads; one waiting for its refund keeps its reason, which keeps that refund going), a
+     * note of an earlier refund outside the hub replaced, and the booking is marked for a person, logged as a warning
+     * and counted (connectify_refunds_outside_hub_total).
+     * <p>
+     * A paid booking still waiting for its confirmation (Google down) whose payment the event shows refunded in full
+     * ({@code amount_refunded}, every refund counted: by hand, through the hub's payments API, or a mix) is REFUNDED as
+     * the Payrexx path makes one ({@link #paymentReturnedUnconfirmed}), so no later run of its payment confirms it:
+     * its customer told of the refund, marked only for a part refunded outside the hub, and an event a failed first
+     * confirmation made removed (after the lock, and after the log and the count: should Google fail, the event is
+     * redelivered and its next run removes it, counting nothing again); one refunded in part outside the hub is only
+     * marked. Under the booking's row lock, in one transaction: a cancel committing meanwhile is read, and a failure
+     * leaves neither reason nor mark nor amount. False also for a payment no booking was paid by, and for one whose
+     * booking says this already (a redelivery is a duplicate before it gets here).
      */
     public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
                                           @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
@@ -1026,36 +1037,42 @@ public class BookingSaga {
                     refunded);
             return false;
         }
-        Long outside = echoByTheOldRule(seen, refunded, bookings.refundMarked(id)) ? null : refundedOutsideHub(payment);
-        Outside found = outside == null || outside > 0 ? recordOutside(id, provider, payment, refunded, charged, outside)
-                : Outside.NOTHING;
+        List<StripeCommands.RefundResult> refunds = echoByTheOldRule(seen, refunded, bookings.refundMarked(id)) ? null
+                : refundsOf(payment);
+        Outside found = recordOutside(id, provider, payment, refunded, charged, refunds);
         if (found.lookUp()) { // the booking changed meanwhile: no longer the echo the old rule saw
-            outside = refundedOutsideHub(payment);
-            found = outside > 0 ? recordOutside(id, provider, payment, refunded, charged, outside) : Outside.NOTHING;
+            found = recordOutside(id, provider, payment, refunded, charged, refundsOf(payment));
+        }
+        // logged and counted once the booking's change has committed, before the event's removal below: its failure
+        // redelivers the event, whose next run finds the amount recorded already and counts nothing again
+        if (found.note() != null) {
+            log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
+                    found.note(), payment);
+            metrics.refundedOutsideHub(provider);
+        } else if (found.changed()) {
+            log.warn("Booking {}: payment {} refunded in full through the hub before its confirmation: REFUNDED, not "
+                    + "confirmed, its customer told of the refund", id, payment);
+        } else {
+            log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
+                    + "own", provider, payment, refunded, id);
         }
         if (found.returned()) {
             // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
             // next run finds the booking returned and removes it (the payment's late run does too)
             removeEvent(seen, eventIdFor(id));
         }
-        if (found.note() == null) {
-            log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
-                    + "own", provider, payment, refunded, id);
-            return false;
-        }
-        log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
-                found.note(), payment);
-        metrics.refundedOutsideHub(provider);
-        return true;
+        return found.note() != null || found.changed();
     }
 
     /**
      * What {@link #recordOutside} found: the note it recorded (null: nothing new), whether it needs the refunds
-     * looked up first, whether it made the booking REFUNDED before its confirmation (or found it so).
+     * looked up first, whether the booking is REFUNDED before its confirmation (made so now, or found so), whether it
+     * was made so now.
      */
-    private record Outside(String note, boolean lookUp, boolean returned) {
-        static final Outside NOTHING = new Outside(null, false, false);
-        static final Outside LOOK_UP = new Outside(null, true, false);
+    private record Outside(String note, boolean lookUp, boolean returned, boolean changed) {
+        static final Outside NOTHING = new Outside(null, false, false, false);
+        static final Outside LOOK_UP = new Outside(null, true, false, false);
+        static final Outside RETURNED = new Outside(null, false, true, false);
     }
 
     /**
@@ -1069,52 +1086,66 @@ public class BookingSaga {
     }
 
     /**
-     * Records {@code outside} (what the payment's unmarked refunds refund) on the booking, under its row lock; null
-     * {@code outside}: not looked up, as the old rule found the echo, which it checks again ({@link Outside#LOOK_UP}
+     * Records what the payment's {@code refunds} made outside the hub refund on the booking, under its row lock; null
+     * {@code refunds}: not looked up, as the old rule found the echo, which it checks again ({@link Outside#LOOK_UP}
      * when the booking has changed since).
      */
     private Outside recordOutside(String id, String provider, String payment, long refunded, Long charged,
-                                  Long outside) {
+                                  List<StripeCommands.RefundResult> refunds) {
         Outside[] found = {Outside.NOTHING};
         bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> {
             if (!current.paid() || !payment.equals(current.paymentReference())) {
                 return;
             }
-            if (outside == null) {
-                found[0] = echoByTheOldRule(current, refunded, bookings.refundMarked(id)) ? Outside.NOTHING
-                        : Outside.LOOK_UP;
+            if (refunds == null) {
+                found[0] = !echoByTheOldRule(current, refunded, bookings.refundMarked(id)) ? Outside.LOOK_UP
+                        : returnedUnconfirmed(current, payment) ? Outside.RETURNED : Outside.NOTHING;
                 return;
             }
+            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null));
+            // the amount seen last: the same one again (the hub's own later refund lists it too) is recorded already
+            boolean seenAlready = bookings.refundedOutsideAmount(id).map(last -> last == outside)
+                    .orElse(outside == 0);
+            if (!seenAlready) {
+                bookings.refundedOutside(id, outside); // in the transaction of the reason and the mark below
+            }
             long of = charged != null && charged > 0 ? charged : current.paidAmount();
-            boolean inFull = outside >= of;
             // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
             String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                     + " refunded outside the hub";
-            String noted = bookings.attention(id).map(BookingRepository.Attention::note).orElse(null);
             Instant now = now();
-            if (inFull && (current.status() == BookingStatus.PENDING_PAYMENT
+            if (refunded >= of && (current.status() == BookingStatus.PENDING_PAYMENT
                     || returnedUnconfirmed(current, payment))) {
-                // waiting for its confirmation (Google down): REFUNDED, never confirmed, as a Payrexx payment the
-                // provider shows refunded before the hub confirmed it; its customer told once, as there
-                String note = why + " (in full) before its confirmation: not confirmed, its customer told of the "
-                        + "refund";
-                String reason = returnedUnconfirmedReason(provider, "refunded") + "; " + why;
+                // waiting for its confirmation (Google down), its payment refunded in full by whatever refunds (an
+                // operator's through the hub's payments API too): REFUNDED, never confirmed, as a Payrexx payment the
+                // provider shows refunded before the hub confirmed it; its customer told once, as there. Marked only
+                // for what was refunded outside the hub
+                String reason = returnedUnconfirmedReason(provider, "refunded") + (outside > 0 ? "; " + why : "");
                 boolean changed = current.status() == BookingStatus.PENDING_PAYMENT
                         && bookings.refundedUnconfirmed(id, payment, reason, now);
                 if (changed) {
                     notifyRefunded(id); // in the transition's transaction, as the mark
                 }
-                bookings.needsAttention(id, note, now);
-                found[0] = new Outside(!changed && noted != null && noted.contains(note) ? null : note, false, true);
+                String note = null;
+                if (outside > 0 && !seenAlready) {
+                    note = why + (outside >= of ? " (in full)" : " (in part, the rest through the hub)")
+                            + " before its confirmation: not confirmed, its customer told of the refund";
+                    bookings.needsAttention(id, note, now);
+                }
+                found[0] = new Outside(note, false, true, changed);
                 return;
+            }
+            if (outside == 0 || seenAlready) {
+                return; // the hub's own refunds' echo, or an amount recorded already
             }
             if (current.status() == BookingStatus.PENDING_PAYMENT) {
                 // a part refunded: the rest may still pay for it, and its confirmation rewrites the reason: marked
                 String note = why + " (in part) before its confirmation: decide whether the appointment stands";
                 bookings.needsAttention(id, note, now);
-                found[0] = new Outside(noted != null && noted.contains(note) ? null : note, false, false);
+                found[0] = new Outside(note, false, false, false);
                 return;
             }
+            boolean inFull = outside >= of;
             boolean refundPending = current.status() == BookingStatus.CANCELLED
                     && REFUND_PENDING.contains(current.statusReason());
             boolean confirmed = current.status() == BookingStatus.CONFIRMED;
@@ -1124,27 +1155,35 @@ public class BookingSaga {
             String reason = refundPending ? current.statusReason()
                     : confirmed ? keeping(old, why)
                     : appended(old, why);
-            boolean changed = !Objects.equals(reason, current.statusReason())
-                    && bookings.transition(id, List.of(current.status()), current.status(), reason, now);
+            if (!Objects.equals(reason, current.statusReason())) {
+                bookings.transition(id, List.of(current.status()), current.status(), reason, now);
+            }
             // in the reason's transaction: a failure leaves neither, and the event's redelivery makes both
             bookings.needsAttention(id, note, now);
-            found[0] = new Outside(!changed && noted != null && noted.contains(note) ? null : note, false, false);
+            found[0] = new Outside(note, false, false, false);
         }));
         return found[0];
     }
 
     /**
-     * What the payment's refunds that succeeded or are on their way refund, less those carrying the hub's mark (its
-     * bookings' and its payments API's): Stripe's list of the Payment Intent's refunds, through the same route,
+     * What the refunds that succeeded or are on their way refund, less those carrying the hub's mark (its bookings'
+     * and its payments API's) and the booking's own refund ({@code hubsRefund}, its refund_reference: one made before
+     * the hub marked its refunds carries no mark).
+     */
+    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund) {
+        return refunds.stream()
+                .filter(r -> REFUNDING.contains(r.status()) && (r.mark() == null || r.mark().isBlank())
+                        && (hubsRefund == null || !hubsRefund.equals(r.id())))
+                .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /**
+     * The payment's refunds: Stripe's list of the Payment Intent's refunds (every page), through the same route,
      * breaker and rate limiter as a refused refund's look-up. A failure fails the event (no guess recorded).
      */
-    private long refundedOutsideHub(String payment) {
+    private List<StripeCommands.RefundResult> refundsOf(String payment) {
         try {
-            StripeCommands.RefundList refunds = template.requestBody(StripeRoutes.REFUNDS, payment,
-                    StripeCommands.RefundList.class);
-            return refunds.refunds().stream()
-                    .filter(r -> REFUNDING.contains(r.status()) && (r.mark() == null || r.mark().isBlank()))
-                    .mapToLong(StripeCommands.RefundResult::amount).sum();
+            return template.requestBody(StripeRoutes.REFUNDS, payment, StripeCommands.RefundList.class).refunds();
         } catch (CamelExecutionException e) {
             throw Causes.hubErrorOr(e);
         }

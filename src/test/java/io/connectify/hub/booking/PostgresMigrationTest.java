@@ -71,7 +71,7 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-                "12", "13", "14", "15", "16", "17", "18", "19", "20", "23");
+                "12", "13", "14", "15", "16", "17", "18", "19", "20", "23", "24");
     }
 
     @Test

@@ -276,6 +276,26 @@ class PaymentRequestsTest extends Webhooks {
         stripe.server().verify(1, getRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * A payment's refunds on two pages (has_more): both are read and refundedAmount counts them all, as the look-up of
+     * a refund Stripe refuses (charge_already_refunded) reads it. Before, only the first page was.
+     */
+    @Test
+    void theRefundsOfAStripePaymentAreListedFromEveryPage() {
+        stripe.refundPagesOf("pi_paged",
+                List.of(StripeFake.refund("re_2", "pi_paged", 2000, "succeeded", "{}")),
+                List.of(StripeFake.refund("re_1", "pi_paged", 7000, "succeeded", "{\"connectify\":\"booking\"}")));
+
+        var listed = httpGet("/api/v1/payments/stripe/payment-intents/pi_paged/refunds");
+
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+        assertThat(listed.json().get("refundedAmount").asLong()).isEqualTo(9000);
+        assertThat(listed.json().get("refunds").findValuesAsText("id")).containsExactly("re_2", "re_1");
+        stripe.server().verify(1, getRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", equalTo("pi_paged")).withQueryParam("limit", equalTo("100"))
+                .withQueryParam("starting_after", equalTo("re_2")));
+    }
+
     @Test
     void anUnpaidBookingsPaymentPageIsClosedWhenItsHoldRunsOutOrItIsCancelled() {
         String expiring = pendingBooking("2026-12-01T09:00:00+01:00", "stripe");

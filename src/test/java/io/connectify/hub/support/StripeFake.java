@@ -82,6 +82,30 @@ public final class StripeFake {
                         .formatted(String.join(",", refunds)))));
     }
 
+    /**
+     * The same list in pages, as Stripe pages it (GET /v1/refunds?payment_intent=...&limit=...&starting_after=...):
+     * the first page (no starting_after) and each next one, asked for starting_after the last refund of the page
+     * before, say has_more but the last. A client reading only the first page misses the others.
+     */
+    @SafeVarargs
+    public final void refundPagesOf(String paymentIntent, java.util.List<String>... pages) {
+        String after = null;
+        for (int i = 0; i < pages.length; i++) {
+            var page = com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/refunds"))
+                    .withQueryParam("payment_intent", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                            paymentIntent))
+                    .withQueryParam("starting_after", after == null
+                            ? com.github.tomakehurst.wiremock.client.WireMock.absent()
+                            : com.github.tomakehurst.wiremock.client.WireMock.equalTo(after));
+            server.stubFor(page.willReturn(okJson("""
+                    {"object":"list","url":"/v1/refunds","has_more":%b,"data":[%s]}"""
+                    .formatted(i < pages.length - 1, String.join(",", pages[i])))));
+            var last = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\"")
+                    .matcher(pages[i].get(pages[i].size() - 1));
+            after = last.find() ? last.group(1) : null;
+        }
+    }
+
     /** A Refund object as Stripe lists it; {@code metadata} a JSON object ({@code {}}: made by hand in the Dashboard). */
     public static String refund(String id, String paymentIntent, long amount, String status, String metadata) {
         return """

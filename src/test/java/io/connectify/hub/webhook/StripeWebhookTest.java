@@ -1134,6 +1134,227 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
     }
 
+    /**
+     * A refund made by hand in the Dashboard, recorded, its mark cleared by a person, then the booking cancelled in
+     * time (the hub refunds the rest): the hub's refund's charge.refunded lists the refund made by hand again, and it
+     * is not recorded again (V24 refunded_outside_amount). Before, it was: the reason rewritten, the booking marked
+     * again, logged and counted a second time.
+     */
+    @Test
+    void theHubsLaterRefundsEchoDoesNotRecordARefundOutsideTheHubAgain() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        String byHand = StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}");
+        stripe.refundsOf(payment, byHand);
+        double outsideBefore = refundsOutsideHub();
+        refundedAndProcessed("evt_refunded_before_cancel", id, 3000);
+        assertThat(attentionNote(id)).isEqualTo("a refund the hub did not make: stripe shows 3000 of the payment's "
+                + "9000 refunded outside the hub (in part): decide whether the appointment stands");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        clearAttention(id); // a person looked at it
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("REFUNDED");
+        String reason = cancelled.json().get("statusReason").asText();
+        // Stripe refunds what is left, with the hub's mark
+        stripe.refundsOf(payment, byHand, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+
+        refundedAndProcessed("evt_refunded_by_the_hub", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(keys()).doesNotContain("stripe:evt_refunded_by_the_hub");
+    }
+
+    /**
+     * A waiting booking's payment refunded in full by hand: REFUNDED, marked, and logged and counted as soon as that
+     * commits, although the removal of an event a failed first confirmation may have made fails (Google down: the
+     * event a dead letter); its replay removes it and counts nothing again. Before, the count came after the removal:
+     * its failure lost it, and the redelivery found the note and counted nothing.
+     */
+    @Test
+    void aWaitingBookingRefundedOutsideTheHubIsCountedOnceThoughRemovingItsEventFails() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        var eventPath = com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                EVENTS + "/" + BookingSaga.eventIdFor(id));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(eventPath).willReturn(
+                GoogleCalendarFake.error(503, "backendError")));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(eventPath).willReturn(
+                GoogleCalendarFake.error(503, "backendError")));
+        double outsideBefore = refundsOutsideHub();
+
+        signedStripeWebhook(event("evt_refunded_google_down", "charge.refunded", charge(id, 9000)));
+
+        var letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(attentionNote(id)).isEqualTo("a refund the hub did not make: stripe shows 9000 of the payment's "
+                + "9000 refunded outside the hub (in full) before its confirmation: not confirmed, its customer told "
+                + "of the refund");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        NotifyBuilder replayed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch")
+                .filter(e -> "stripe:evt_refunded_google_down".equals(e.getMessage().getHeader("eventKey",
+                        String.class))).whenCompleted(1).create();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(replayed.matches(20, TimeUnit.SECONDS)).as("the replayed refund processed").isTrue();
+        assertThat(google.server().findAll(com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor(eventPath))
+                .size() + google.server().findAll(com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor(
+                eventPath)).size()).as("the event's removal tried again").isPositive();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+    }
+
+    /**
+     * The payment's refunds on more than one page (Stripe says has_more): every page is read, starting_after the last
+     * refund of the page before, and a refund made by hand on the second page counts. Before, only the first page was.
+     */
+    @Test
+    void aRefundOutsideTheHubOnALaterPageOfThePaymentsRefundsIsRecorded() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundPagesOf(payment, List.of(StripeFake.refund("re_by_hand_1", payment, 3000, "succeeded", "{}")),
+                List.of(StripeFake.refund("re_by_hand_2", payment, 2000, "succeeded", "{}")));
+
+        refundedAndProcessed("evt_refunded_two_pages", id, 5000);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "a refund the hub did not make: stripe shows 5000 of the payment's 9000 refunded outside the hub");
+        stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/refunds")).withQueryParam("payment_intent", equalTo(payment))
+                .withQueryParam("starting_after", equalTo("re_by_hand_1")));
+    }
+
+    /**
+     * A booking's own refund without the hub's mark (made before the hub marked its refunds; its refund_marked set
+     * since by a marked refund of a second payment) is its refund_reference: not taken for one made outside the hub.
+     * Before, its charge.refunded recorded the booking's own refund as made outside the hub.
+     */
+    @Test
+    void theBookingsOwnRefundWithoutTheHubsMarkIsNotTakenForARefundOutsideTheHub() {
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).single()).isEqualTo(HUB_REFUND);
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        stripe.refundsOf(payment, StripeFake.refund(HUB_REFUND, payment, 9000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_unmarked_own", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /**
+     * A waiting booking's payment refunded in full by a mix (an operator's refund through POST /payments/refunds, the
+     * rest by hand in the Dashboard): REFUNDED, its customer told, marked and counted for the part by hand, and a late
+     * run of its payment does not confirm it. Before, only the part by hand counted: "in part", only marked, and the
+     * payment's run confirmed the booking whose payment was all given back.
+     */
+    @Test
+    void aWaitingBookingsPaymentRefundedInFullByAnOperatorAndByHandIsNeverConfirmed() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 4000 of the payment's 9000 refunded outside the hub";
+
+        refundedAndProcessed("evt_refunded_mix", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it; " + why);
+        assertThat(attentionNote(id)).isEqualTo(why + " (in part, the rest through the hub) before its "
+                + "confirmation: not confirmed, its customer told of the refund");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
+
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    /**
+     * A waiting booking's payment refunded in full through the hub alone (an operator's POST /payments/refunds):
+     * REFUNDED, its customer told, never confirmed, but neither marked nor counted (nothing was refunded outside the
+     * hub). Before, it was the echo of the hub's refunds: left waiting, and a late run of its payment confirmed it.
+     */
+    @Test
+    void aWaitingBookingsPaymentRefundedInFullThroughTheHubAloneIsNeverConfirmedNorMarked() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 9000, "succeeded", "{\"connectify\":\"api\"}"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_operator_alone", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
+
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    /**
+     * A refund made by hand that waits for the customer's details to pay it out (requires_action) is money on its way
+     * back: counted with those that succeeded or are pending. Before, it was left out: nothing recorded.
+     */
+    @Test
+    void aRefundOutsideTheHubAwaitingTheCustomersDetailsIsRecorded() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "requires_action", "{}"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_requires_action", id, 3000);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
+    /** A paid booking waiting for its confirmation (its payment recorded, Google down when it came). */
+    private String waitingStripeBooking() {
+        String id = pendingBooking(START, "stripe");
+        jdbc.sql("UPDATE booking SET provider = 'stripe', payment_reference = :payment, paid_amount = 9000, "
+                + "hold_expires_at = NULL WHERE id = :id").param("payment", "pi_" + id.substring(0, 8))
+                .param("id", id).update();
+        return id;
+    }
+
+    /** A late run of the booking's payment (its checkout.session.completed handled only now), processed. */
+    private void paidLateAndProcessed(String bookingId) {
+        String eventId = "evt_paid_late_" + bookingId.substring(0, 8);
+        NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch")
+                .filter(e -> ("stripe:" + eventId).equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                checkoutSession(bookingId, "paid", "pi_" + bookingId.substring(0, 8)))).status()).isEqualTo(200);
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).as(eventId + " processed").isTrue();
+    }
+
     /** The hub's refund of a booking fails at Stripe (refund.updated failed): answers the booking's reason then. */
     private String hubRefundFailed(String bookingId) {
         return hubRefundFailed(bookingId, "expired_or_canceled_card");

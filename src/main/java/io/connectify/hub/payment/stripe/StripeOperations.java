@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -9,6 +10,7 @@ import com.stripe.StripeClient;
 import com.stripe.exception.StripeException;
 import com.stripe.model.PaymentIntent;
 import com.stripe.model.Refund;
+import com.stripe.model.StripeCollection;
 import com.stripe.model.checkout.Session;
 import com.stripe.net.RequestOptions;
 import com.stripe.param.PaymentIntentCreateParams;
@@ -112,15 +114,28 @@ public class StripeOperations {
      * A PaymentIntent's refunds (each with the hub's mark, if it carries one), and how much of it they refund (those
      * that succeeded or are on their way). The hub asks when Stripe refuses a refund (charge_already_refunded), to
      * tell a refund made whose answer was lost from one never made, and on charge.refunded, to tell its own refunds
-     * from those made outside it. A PaymentIntent has a handful of refunds at most: one page of 100 holds them all.
+     * from those made outside it. Every page is read (starting_after the last refund of the page before, while Stripe
+     * says has_more): a refund left unread would be taken for none. Paged here rather than by stripe-java's
+     * autoPagingIterable, which wraps a later page's StripeException in a RuntimeException: thrown as it is, a failed
+     * page fails the call as any Stripe call fails.
      */
     public RefundList refunds(@Body String paymentIntent) throws StripeException {
-        var params = RefundListParams.builder().setPaymentIntent(paymentIntent).setLimit(100L).build();
-        List<RefundResult> refunds = stripe.v1().refunds().list(params).getData().stream().map(StripeOperations::result)
-                .toList();
+        List<RefundResult> refunds = new ArrayList<>();
+        String after = null;
+        boolean more = true;
+        while (more) {
+            var params = RefundListParams.builder().setPaymentIntent(paymentIntent).setLimit(100L);
+            if (after != null) {
+                params.setStartingAfter(after);
+            }
+            StripeCollection<Refund> page = stripe.v1().refunds().list(params.build());
+            page.getData().stream().map(StripeOperations::result).forEach(refunds::add);
+            more = Boolean.TRUE.equals(page.getHasMore()) && !page.getData().isEmpty();
+            after = more ? page.getData().get(page.getData().size() - 1).getId() : null;
+        }
         long refunded = refunds.stream().filter(r -> "succeeded".equals(r.status()) || "pending".equals(r.status()))
                 .mapToLong(RefundResult::amount).sum();
-        return new RefundList(paymentIntent, refunded, refunds);
+        return new RefundList(paymentIntent, refunded, List.copyOf(refunds));
     }
 
     private static RefundResult result(Refund refund) {

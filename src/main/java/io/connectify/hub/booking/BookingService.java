@@ -24,9 +24,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Creates bookings: the slot must be bookable (working hours, step, lead time), free in Google Calendar and not
- * held by another booking; it is priced and stored PENDING_PAYMENT with a hold on its slot. The final overlap
- * check and the insert happen under the slot lock, so of two racing requests exactly one wins.
+ * Creates bookings: the slot must be bookable (working hours, step, lead time: judged again once Google has answered),
+ * free in Google Calendar and not held by another booking; it is priced and stored PENDING_PAYMENT with a hold on its
+ * slot. The final overlap check and the insert happen under the slot lock, so of two racing requests exactly one wins.
  */
 @Component
 public class BookingService {
@@ -62,18 +62,17 @@ public class BookingService {
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(request.durationMinutes());
         Price price = prices.priceFor(request.durationMinutes());
-        Instant now = now();
-        if (!slots.isCandidate(start.toInstant(), duration, now)) {
-            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start)
-                    + " is not bookable: it must lie in working hours, on the slot grid, and at least "
-                    + hours.minLeadTime().toMinutes() + " minutes ahead");
-        }
+        bookableAt(start, duration, now());
         TimeRange slot = TimeRange.of(start.toInstant(), duration);
         if (availability.isTaken(slot)) {
             throw conflict(start);
         }
+        // FreeBusy (with its retries: seconds to minutes) may have brought the slot within the lead time: judged again
+        // at the time after it, which the hold counts from too (dated before FreeBusy, it would run out that early)
+        Instant checked = now();
+        bookableAt(start, duration, checked);
         return reserve(slot, price, request.customer(), request.summary(), request.description(),
-                request.provider(), now);
+                request.provider(), checked);
     }
 
     /** Books the earliest free slot today that starts after the preparation time. */
@@ -89,10 +88,18 @@ public class BookingService {
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
         Instant shiftedNow = now.plus(properties.asap().preparationTime()).minus(hours.minLeadTime());
         List<TimeRange> free = availability.freeSlots(now, endOfToday, duration, shiftedNow);
+        // the free slots come from FreeBusy (with its retries: seconds to minutes): a slot it answered for may now lie
+        // within the preparation time, so each is judged again at the time after it, which the hold counts from too
+        Instant checked = now();
+        Instant shiftedChecked = checked.plus(properties.asap().preparationTime()).minus(hours.minLeadTime());
         for (TimeRange slot : free) {
+            if (!slots.isCandidate(slot.start(), duration, shiftedChecked)) {
+                log.debug("ASAP slot {} is within the preparation time by now; trying the next", slot.start());
+                continue;
+            }
             try {
                 return reserve(slot, price, request.customer(), request.summary(), request.description(),
-                        request.provider(), now);
+                        request.provider(), checked);
             } catch (BookingConflictException taken) {
                 log.debug("ASAP slot {} was taken meanwhile; trying the next", slot.start());
             }
@@ -141,6 +148,15 @@ public class BookingService {
         }
         int end = Character.isHighSurrogate(summary.charAt(SUMMARY_MAX - 2)) ? SUMMARY_MAX - 2 : SUMMARY_MAX - 1;
         return summary.substring(0, end) + "\u2026";
+    }
+
+    /** A slot bookable at {@code now}: in working hours, on the slot grid, and at least the minimum lead time ahead. */
+    private void bookableAt(OffsetDateTime start, Duration duration, Instant now) {
+        if (!slots.isCandidate(start.toInstant(), duration, now)) {
+            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start)
+                    + " is not bookable: it must lie in working hours, on the slot grid, and at least "
+                    + hours.minLeadTime().toMinutes() + " minutes ahead");
+        }
     }
 
     private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,

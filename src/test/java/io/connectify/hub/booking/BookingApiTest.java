@@ -8,8 +8,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
+import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import org.junit.jupiter.api.Test;
@@ -126,6 +130,68 @@ class BookingApiTest extends HubTestBase {
             var response = httpPost("/api/v1/bookings", BookingJson.at(start, 60));
             assertThat(response.status()).as(start).isEqualTo(422);
             assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        }
+    }
+
+    /**
+     * FreeBusy (with its retries) may take minutes: a slot just the lead time ahead when asked is within it once Google
+     * has answered, and is judged again then. Before, it was booked on the time read before FreeBusy.
+     */
+    @Test
+    void aSlotWhoseLeadTimePassesWhileItIsCheckedIsNotBooked() throws Exception {
+        String start = "2026-11-30T10:00:00+01:00"; // asked at 08:00 in Zurich: just the lead time ahead
+        Response response = whileFreeBusyAnswers(Duration.ofMinutes(1),
+                () -> httpPost("/api/v1/bookings", BookingJson.at(start, 60)));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(422);
+        assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(response.json().get("detail").asText()).contains("at least 120 minutes ahead");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        clock.set(Instant.parse("2026-11-30T07:00:00Z"));
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at(start, 60)).status()).as("the slot is free")
+                .isEqualTo(201);
+    }
+
+    /** The hold counts from the time FreeBusy answered: one dated before it would run out that much early. */
+    @Test
+    void aBookingsHoldCountsFromTheTimeItsSlotWasFoundFree() throws Exception {
+        Response response = whileFreeBusyAnswers(Duration.ofMinutes(5),
+                () -> httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("holdExpiresAt").asText()).isEqualTo("2026-11-30T07:20:00Z");
+    }
+
+    /**
+     * The same for ASAP: a free slot FreeBusy answered for that is within the preparation time by then is skipped for
+     * the next, and the hold counts from then.
+     */
+    @Test
+    void asapSkipsASlotWhosePreparationTimePassesWhileItIsCheckedAndHoldsFromThen() throws Exception {
+        clock.set(Instant.parse("2026-12-01T08:10:00Z")); // 09:10 in Zurich; preparation 1h -> from 10:10
+
+        Response response = whileFreeBusyAnswers(Duration.ofMinutes(30), // from 10:40 once Google has answered
+                () -> httpPost("/api/v1/bookings/asap", BookingJson.asap(30)));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("start").asText()).isEqualTo("2026-12-01T11:00:00+01:00");
+        assertThat(response.json().get("holdExpiresAt").asText()).isEqualTo("2026-12-01T08:55:00Z");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    /** Sends the request, and advances the clock by {@code elapsed} while Google holds its FreeBusy answer. */
+    private Response whileFreeBusyAnswers(Duration elapsed, Callable<Response> request) throws Exception {
+        HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> answered = customer.submit(request);
+            freeBusy.awaitArrival();
+            clock.advance(elapsed);
+            freeBusy.release();
+            return answered.get(20, TimeUnit.SECONDS);
+        } finally {
+            freeBusy.release();
+            customer.shutdownNow();
         }
     }
 

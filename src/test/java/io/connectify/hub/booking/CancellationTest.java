@@ -165,20 +165,10 @@ class CancellationTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         google.stub(patch(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
         HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
-        ExecutorService customer = Executors.newSingleThreadExecutor();
-        Response response;
-        try {
-            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
-                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+        Response response = rescheduledWhile(id, "2026-12-09T09:00:00+01:00", freeBusy, () -> {
             // asked before the cut-off; FreeBusy (its retries may take minutes) answers only once it has passed
-            freeBusy.awaitArrival();
             clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; the cut-off is 24 h
-            freeBusy.release();
-            response = rescheduled.get(20, TimeUnit.SECONDS);
-        } finally {
-            freeBusy.release();
-            customer.shutdownNow();
-        }
+        });
 
         assertThat(response.status()).as(response.body()).isEqualTo(409);
         assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
@@ -200,20 +190,10 @@ class CancellationTest extends Webhooks {
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
         HeldAnswer patched = google.holdNextAnswer();
-        ExecutorService customer = Executors.newSingleThreadExecutor();
-        Response moved;
-        try {
-            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
-                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
+        Response moved = rescheduledWhile(id, "2026-12-09T09:00:00+01:00", patched, () -> {
             // asked and checked before the cut-off; Google answers the PATCH only once it has passed
-            patched.awaitArrival();
             clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start; the cut-off is 24 h
-            patched.release();
-            moved = rescheduled.get(20, TimeUnit.SECONDS);
-        } finally {
-            patched.release();
-            customer.shutdownNow();
-        }
+        });
 
         assertThat(moved.status()).as(moved.body()).isEqualTo(409);
         assertThat(moved.json().get("type").asText()).isEqualTo("invalid-state");
@@ -237,20 +217,10 @@ class CancellationTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         google.stub(patch(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
         HeldAnswer freeBusy = google.holdNextFreeBusyAnswer();
-        ExecutorService customer = Executors.newSingleThreadExecutor();
-        Response response;
-        try {
-            // 10:00 in Zurich, asked at 08:00: just the lead time ahead
-            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
-                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
-            freeBusy.awaitArrival();
+        // 10:00 in Zurich, asked at 08:00: just the lead time ahead
+        Response response = rescheduledWhile(id, "2026-11-30T10:00:00+01:00", freeBusy, () -> {
             clock.advance(Duration.ofMinutes(1)); // FreeBusy answers once the slot is less than 2 hours ahead
-            freeBusy.release();
-            response = rescheduled.get(20, TimeUnit.SECONDS);
-        } finally {
-            freeBusy.release();
-            customer.shutdownNow();
-        }
+        });
 
         assertThat(response.status()).as(response.body()).isEqualTo(422);
         assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
@@ -271,19 +241,9 @@ class CancellationTest extends Webhooks {
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
         HeldAnswer patched = google.holdNextAnswer();
-        ExecutorService customer = Executors.newSingleThreadExecutor();
-        Response moved;
-        try {
-            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
-                    "{\"start\":\"2026-11-30T10:00:00+01:00\"}"));
-            patched.awaitArrival();
+        Response moved = rescheduledWhile(id, "2026-11-30T10:00:00+01:00", patched, () -> {
             clock.advance(Duration.ofMinutes(1)); // Google answers once the slot is less than 2 hours ahead
-            patched.release();
-            moved = rescheduled.get(20, TimeUnit.SECONDS);
-        } finally {
-            patched.release();
-            customer.shutdownNow();
-        }
+        });
 
         assertThat(moved.status()).as(moved.body()).isEqualTo(422);
         assertThat(moved.json().get("type").asText()).isEqualTo("slot-not-bookable");
@@ -309,23 +269,13 @@ class CancellationTest extends Webhooks {
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson("{}").withTransformers(HeldAnswer.NAME)));
         HeldAnswer patched = google.holdNextAnswer();
-        ExecutorService customer = Executors.newSingleThreadExecutor();
-        Response first;
-        Response second;
-        try {
-            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
-                    "{\"start\":\"2026-12-09T09:00:00+01:00\"}"));
-            patched.awaitArrival();
+        Response first = rescheduledWhile(id, "2026-12-09T09:00:00+01:00", patched, () -> {
             clock.advance(Duration.ofSeconds(109)); // the first move's marker no longer holds another off
             // today 13:00 in Zurich: 5 hours ahead, well within the 24-hour cut-off once moved there
-            second = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-11-30T13:00:00+01:00\"}");
+            Response second = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-11-30T13:00:00+01:00\"}");
             assertThat(second.status()).as(second.body()).isEqualTo(200);
-            patched.release();
-            first = rescheduled.get(20, TimeUnit.SECONDS);
-        } finally {
-            patched.release();
-            customer.shutdownNow();
-        }
+        });
 
         assertThat(first.status()).as(first.body()).isEqualTo(409);
         assertThat(first.json().get("type").asText()).isEqualTo("invalid-state");
@@ -599,5 +549,30 @@ class CancellationTest extends Webhooks {
         var booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+    }
+
+    /** What a test does while a reschedule waits for Google's held answer. */
+    @FunctionalInterface
+    private interface Meanwhile {
+        void run() throws Exception;
+    }
+
+    /**
+     * A reschedule of {@code id} to {@code start}, asked on a thread of its own, whose Google call {@code held} holds
+     * until {@code meanwhile} has run; its answer.
+     */
+    private Response rescheduledWhile(String id, String start, HeldAnswer held, Meanwhile meanwhile) throws Exception {
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"" + start + "\"}"));
+            held.awaitArrival();
+            meanwhile.run();
+            held.release();
+            return rescheduled.get(20, TimeUnit.SECONDS);
+        } finally {
+            held.release();
+            customer.shutdownNow();
+        }
     }
 }

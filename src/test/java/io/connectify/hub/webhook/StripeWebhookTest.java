@@ -1279,12 +1279,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(attentionNote(id)).isEqualTo(why + " (in part, the rest through the hub) before its "
                 + "confirmation: not confirmed, its customer told of the refund");
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
-
-        paidLateAndProcessed(id);
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
-        assertThat(notifications(id, "confirmation")).isZero();
+        toldOfTheRefundAndNeverConfirmed(id);
     }
 
     /**
@@ -1307,12 +1302,7 @@ class StripeWebhookTest extends Webhooks {
                 "paid, then refunded at stripe (refunded) before the hub confirmed it");
         assertThat(attentionNote(id)).isNull();
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
-        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
-
-        paidLateAndProcessed(id);
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
-        assertThat(notifications(id, "confirmation")).isZero();
+        toldOfTheRefundAndNeverConfirmed(id);
     }
 
     /**
@@ -1663,5 +1653,15 @@ class StripeWebhookTest extends Webhooks {
 
         awaitStatus(id, "CONFIRMED");
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    /** The booking's customer is told of the refund, and a late run of its payment confirms nothing. */
+    private void toldOfTheRefundAndNeverConfirmed(String id) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> notifications(id, "payment-refunded") > 0);
+
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
     }
 }

@@ -983,11 +983,6 @@ public class BookingSaga {
 
     /** How a booking's status reason begins the note of a refund of its payment the hub did not make. */
     static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
-    /**
-     * The refund statuses that take money back: succeeded, or on its way to the customer (pending; requires_action,
-     * waiting for the customer's details to pay it out); a failed or canceled one takes none.
-     */
-    private static final Set<String> REFUNDING = Set.of("succeeded", "pending", "requires_action");
 
     /**
      * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
@@ -1172,7 +1167,7 @@ public class BookingSaga {
      */
     private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund) {
         return refunds.stream()
-                .filter(r -> REFUNDING.contains(r.status()) && (r.mark() == null || r.mark().isBlank())
+                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank())
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
     }

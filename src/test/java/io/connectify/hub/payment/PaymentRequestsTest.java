@@ -296,6 +296,26 @@ class PaymentRequestsTest extends Webhooks {
                 .withQueryParam("starting_after", equalTo("re_2")));
     }
 
+    /**
+     * A refund waiting for the customer's details to pay it out (requires_action) is money on its way back: counted in
+     * refundedAmount (which a refund Stripe refuses as already refunded is judged by) as charge.refunded counts it. A
+     * failed one counts for nothing. Before, requires_action was left out here.
+     */
+    @Test
+    void aRefundAwaitingTheCustomersDetailsCountsAsRefundedAndAFailedOneDoesNot() {
+        stripe.refundsOf("pi_awaiting",
+                StripeFake.refund("re_awaiting", "pi_awaiting", 6000, "requires_action", "{}"),
+                StripeFake.refund("re_failed", "pi_awaiting", 9000, "failed", "{}"),
+                StripeFake.refund("re_done", "pi_awaiting", 3000, "succeeded", "{}"));
+
+        var listed = httpGet("/api/v1/payments/stripe/payment-intents/pi_awaiting/refunds");
+
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+        assertThat(listed.json().get("refundedAmount").asLong()).isEqualTo(9000);
+        assertThat(listed.json().get("refunds").findValuesAsText("status"))
+                .containsExactly("requires_action", "failed", "succeeded");
+    }
+
     @Test
     void anUnpaidBookingsPaymentPageIsClosedWhenItsHoldRunsOutOrItIsCancelled() {
         String expiring = pendingBooking("2026-12-01T09:00:00+01:00", "stripe");

@@ -88,9 +88,20 @@ public final class StripeCommands {
      */
     public record RefundResult(String id, String status, long amount, String currency, String paymentIntent,
                                String mark) {
+
+        /**
+         * Whether it takes money back: succeeded, or on its way (pending, or requires_action: waiting for the
+         * customer's details to pay it out); a failed or canceled one takes none.
+         */
+        public boolean refunding() {
+            return "succeeded".equals(status) || "pending".equals(status) || "requires_action".equals(status);
+        }
     }
 
-    /** GET /api/v1/payments/stripe/payment-intents/{id}/refunds: refundedAmount counts succeeded and pending ones. */
+    /**
+     * GET /api/v1/payments/stripe/payment-intents/{id}/refunds: refundedAmount counts those that take money back
+     * ({@link RefundResult#refunding}).
+     */
     public record RefundList(String paymentIntent, long refundedAmount, List<RefundResult> refunds) {
     }
 }

@@ -133,8 +133,7 @@ public class StripeOperations {
             more = Boolean.TRUE.equals(page.getHasMore()) && !page.getData().isEmpty();
             after = more ? page.getData().get(page.getData().size() - 1).getId() : null;
         }
-        long refunded = refunds.stream().filter(r -> "succeeded".equals(r.status()) || "pending".equals(r.status()))
-                .mapToLong(RefundResult::amount).sum();
+        long refunded = refunds.stream().filter(RefundResult::refunding).mapToLong(RefundResult::amount).sum();
         return new RefundList(paymentIntent, refunded, List.copyOf(refunds));
     }
 

@@ -71,8 +71,8 @@ public class HubMetrics implements MeterBinder {
                 .baseUnit("seconds").tag("provider", PayrexxConfig.PROVIDER).register(registry);
         Gauge.builder("connectify.bookings.needing.attention", () -> orNaN(bookings::countNeedingAttention))
                 .description("Bookings left for a person to settle by hand (a payment neither confirmed nor refunded, "
-                        + "a refund failed or no longer made, a calendar event the booking cannot follow) and not yet "
-                        + "cleared")
+                        + "a refund failed or no longer made, a calendar event the booking cannot follow, a payment "
+                        + "refunded outside the hub) and not yet cleared")
                 .register(registry);
         // those of a passing failure are replayed on their own (retry_at); the others wait for an operator
         Gauge.builder("connectify.dead.letters.stored", () -> count("SELECT COUNT(*) FROM dead_letter "

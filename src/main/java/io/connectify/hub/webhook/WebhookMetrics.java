@@ -81,7 +81,7 @@ public class WebhookMetrics {
 
     /**
      * A booking's payment refunded (in full or in part) at the provider by someone other than the hub (by hand in the
-     * dashboard): recorded on the booking, for a person to decide whether the appointment stands.
+     * dashboard): recorded on the booking, for a person (the note says what to check).
      */
     public void refundedOutsideHub(String provider) {
         counter("connectify.refunds.outside.hub", provider).increment();

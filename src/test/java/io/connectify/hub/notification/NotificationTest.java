@@ -213,12 +213,7 @@ class NotificationTest extends Webhooks {
         notify.twilio().stubFor(get(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(503)
                 .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(20503, 503))));
 
-        Response response;
-        try (LogLines lines = LogLines.of(io.connectify.hub.resilience.ProviderCalls.class)) {
-            response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Hello twice\"}");
-            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
-                    .contains("looking for what it did failed").contains("sending again"));
-        }
+        Response response = smsSentAgainAfterAFailedLookup("Hello twice");
 
         // a repeated SMS over a lost one: today's behaviour when Twilio cannot say what it took
         assertThat(response.status()).as(response.body()).isEqualTo(201);
@@ -301,12 +296,7 @@ class NotificationTest extends Webhooks {
         twilio.failLaterPages();
         twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
 
-        Response response;
-        try (LogLines lines = LogLines.of(io.connectify.hub.resilience.ProviderCalls.class)) {
-            response = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Paged\"}");
-            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
-                    .contains("looking for what it did failed").contains("sending again"));
-        }
+        Response response = smsSentAgainAfterAFailedLookup("Paged");
 
         // the match on the first page may not be the only one: sent again
         assertThat(response.status()).as(response.body()).isEqualTo(201);
@@ -646,5 +636,19 @@ class NotificationTest extends Webhooks {
         String gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
                 + "abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€";
         return sms.codePoints().filter(c -> gsm7.indexOf(c) < 0).mapToObj(Character::toString).toList();
+    }
+
+    /**
+     * An SMS to +41791234567 with {@code body} posted, whose lost answer the lookup could not settle: logged as sent
+     * again.
+     */
+    private Response smsSentAgainAfterAFailedLookup(String body) {
+        try (LogLines lines = LogLines.of(io.connectify.hub.resilience.ProviderCalls.class)) {
+            Response response = httpPost("/api/v1/notifications/sms",
+                    "{\"to\":\"+41791234567\",\"body\":\"" + body + "\"}");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains("looking for what it did failed").contains("sending again"));
+            return response;
+        }
     }
 }

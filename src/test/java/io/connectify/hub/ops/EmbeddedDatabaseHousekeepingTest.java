@@ -14,7 +14,10 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** H2 as the hub runs it (file, WRITE_DELAY=0): without housekeeping the file keeps growing, with it it does not. */
+/**
+ * H2 as the hub runs it (file through retry:, WRITE_DELAY=0): without housekeeping the file keeps growing, with it
+ * it does not.
+ */
 class EmbeddedDatabaseHousekeepingTest {
 
     @TempDir
@@ -43,7 +46,7 @@ class EmbeddedDatabaseHousekeepingTest {
      */
     private long fileAfterCommits(String name, boolean housekeeping) throws Exception {
         JdbcDataSource dataSource = new JdbcDataSource();
-        dataSource.setURL("jdbc:h2:file:" + dir.resolve(name) + ";WRITE_DELAY=0;RETENTION_TIME=0");
+        dataSource.setURL("jdbc:h2:file:retry:" + dir.resolve(name) + ";WRITE_DELAY=0;RETENTION_TIME=0");
         var compaction = new EmbeddedDatabaseHousekeeping(dataSource, 80);
         Flyway.configure().dataSource(dataSource).load().migrate(); // the hub's schema
         try (Connection c = dataSource.getConnection()) {

@@ -77,7 +77,7 @@ class IdempotencyClaimClockSkewTest {
 
         String url() {
             return switch (this) {
-                case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
+                case H2 -> "jdbc:h2:file:retry:" + h2Directory.resolve("connectify")
                         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
                 case POSTGRESQL -> postgres.jdbcUrl();
             };

@@ -120,7 +120,7 @@ class CrashSafetyIT {
 
     private PackagedHub start(int port) throws Exception {
         return PackagedHub.launch("crash", port, API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
-                "--spring.datasource.url=jdbc:h2:file:" + data.resolve("db") + ";WRITE_DELAY=0",
+                "--spring.datasource.url=jdbc:h2:file:retry:" + data.resolve("db") + ";WRITE_DELAY=0",
                 "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
                 "--connectify.webhooks.inbox.directory=" + data.resolve("inbox"),
                 "--connectify.notifications.consumer-enabled=false")).awaitReady();

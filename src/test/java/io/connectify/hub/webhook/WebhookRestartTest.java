@@ -129,7 +129,7 @@ class WebhookRestartTest {
                 // command-line arguments: they outrank application.yaml, unlike the builder's default properties
                 .run(
                         "--server.port=0",
-                        "--spring.datasource.url=jdbc:h2:file:" + data.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
+                        "--spring.datasource.url=jdbc:h2:file:retry:" + data.resolve("db") + ";DB_CLOSE_ON_EXIT=FALSE",
                         "--spring.artemis.embedded.persistent=true",
                         "--spring.artemis.embedded.server-id=4242",
                         "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),

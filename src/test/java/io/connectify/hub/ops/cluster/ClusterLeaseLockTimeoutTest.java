@@ -215,7 +215,7 @@ class ClusterLeaseLockTimeoutTest {
         String url() {
             return switch (this) {
                 // as application.yaml's default, in a directory of its own
-                case H2 -> "jdbc:h2:file:" + h2Directory.resolve("connectify")
+                case H2 -> "jdbc:h2:file:retry:" + h2Directory.resolve("connectify")
                         + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
                 case POSTGRESQL -> postgres.jdbcUrl();
             };

@@ -175,7 +175,9 @@ class PostgresMigrationTest {
 
     @Test
     void aNotificationIsLoggedOnceAndLockedForItsSendOnPostgres() {
-        var transactions = new TransactionTemplate(new DataSourceTransactionManager(postgres.dataSource()));
+        // the JdbcClient's own DataSource: a TransactionTemplate on another (each postgres.dataSource() is a new one)
+        // would leave its statements in autocommit, the row lock released at once
+        var transactions = repositoryTransactions;
         var log = new NotificationLog(jdbc, java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         var n = new Notification("7d6f2c3e-0000-4000-8000-0000000000aa", Notification.Channel.SMS, "+41791234567",

@@ -31,6 +31,8 @@ class PostgresMigrationTest {
     static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
     private static BookingRepository repository;
     private static JdbcClient jdbc;
+    /** Transactions the repository's statements take part in (the same DataSource as its JdbcClient's). */
+    private static TransactionTemplate repositoryTransactions;
 
     @BeforeAll
     static void migrate() {
@@ -39,8 +41,8 @@ class PostgresMigrationTest {
         jdbc = JdbcClient.create(dataSource);
         var availability = new AvailabilityProperties(ZoneId.of("Europe/Zurich"), java.util.Map.of(), null, null,
                 null, null);
-        repository = new BookingRepository(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                availability);
+        repositoryTransactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        repository = new BookingRepository(jdbc, repositoryTransactions, availability);
     }
 
     @Test
@@ -173,7 +175,9 @@ class PostgresMigrationTest {
 
     @Test
     void aNotificationIsLoggedOnceAndLockedForItsSendOnPostgres() {
-        var transactions = new TransactionTemplate(new DataSourceTransactionManager(postgres.dataSource()));
+        // the JdbcClient's own DataSource: a TransactionTemplate on another (each postgres.dataSource() is a new one)
+        // would leave its statements in autocommit, the row lock released at once
+        var transactions = repositoryTransactions;
         var log = new NotificationLog(jdbc, java.time.Clock.systemUTC(),
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         var n = new Notification("7d6f2c3e-0000-4000-8000-0000000000aa", Notification.Channel.SMS, "+41791234567",
@@ -491,6 +495,84 @@ class PostgresMigrationTest {
                 .extracting(a -> a.booking().id()).containsExactly(first.id());
         assertThat(jdbc.sql("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'booking' "
                 + "AND indexname = 'booking_refund_awaiting_idx'").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    /**
+     * findLocked on PostgreSQL (what a reschedule's commit decides on): it reads the booking as stored and holds its
+     * row until the caller's transaction ends, so another transaction's update of it waits (given up here after that
+     * connection's lock_timeout); once the transaction has ended, the update goes through.
+     */
+    @Test
+    void aBookingReadLockedHoldsItsRowUntilTheTransactionEndsOnPostgres() {
+        // its hold beyond the other tests' hold expiry sweeps (at 2026-11-30)
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f4", "2026-12-12T09:00:00Z", now);
+        String[] updateWhileHeld = {null};
+
+        Booking read = repositoryTransactions.execute(status -> {
+            Booking locked = repository.findLocked(b.id()).orElseThrow();
+            updateWhileHeld[0] = updateFromAnotherConnection(b.id());
+            return locked;
+        });
+
+        assertThat(read).extracting(Booking::id, Booking::status, Booking::range, Booking::holdExpiresAt)
+                .containsExactly(b.id(), BookingStatus.PENDING_PAYMENT, b.range(), now.plusSeconds(900));
+        assertThat(updateWhileHeld[0]).as("the other update's SQLState: lock_not_available").isEqualTo("55P03");
+        assertThat(updateFromAnotherConnection(b.id())).as("once the transaction ended").isNull();
+        assertThat(repository.find(b.id()).orElseThrow().statusReason()).isEqualTo("updated by another");
+        assertThat(repository.findLocked("2f1c7d0e-0000-4000-8000-0000000000ff")).isEmpty();
+    }
+
+    /**
+     * Another transaction's update of the booking, on a connection of its own that waits 200 ms for a row held: null
+     * when it committed, else its failure's SQLState.
+     */
+    private static String updateFromAnotherConnection(String id) {
+        try (var connection = postgres.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try (var timeout = connection.createStatement();
+                 var update = connection.prepareStatement(
+                         "UPDATE booking SET status_reason = 'updated by another' WHERE id = ?")) {
+                timeout.execute("SET LOCAL lock_timeout = '200ms'");
+                update.setString(1, id);
+                update.executeUpdate();
+                connection.commit();
+                return null;
+            } catch (java.sql.SQLException e) {
+                connection.rollback();
+                return e.getSQLState();
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * V24 on PostgreSQL: what refunds made outside the hub refunded of a booking's payment, none until recorded,
+     * recorded in the caller's transaction (gone with its rollback), read back as written (a BIGINT), and reset to
+     * nothing refunded outside (0, seen: not none) as a later charge.refunded finds it; no other booking's changed.
+     */
+    @Test
+    void anAmountRefundedOutsideTheHubIsRecordedReadBackAndResetOnPostgres() {
+        // its hold beyond the other tests' hold expiry sweeps (at 2026-11-30)
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f5", "2026-12-12T11:00:00Z", now);
+        Booking other = pending("2f1c7d0e-0000-4000-8000-0000000000f6", "2026-12-12T13:00:00Z", now);
+        assertThat(repository.refundedOutsideAmount(b.id())).as("none seen").isEmpty();
+
+        repositoryTransactions.executeWithoutResult(status -> {
+            repository.refundedOutside(b.id(), 2500);
+            assertThat(repository.refundedOutsideAmount(b.id())).contains(2500L);
+            status.setRollbackOnly();
+        });
+        assertThat(repository.refundedOutsideAmount(b.id())).as("rolled back with its transaction").isEmpty();
+
+        repository.refundedOutside(b.id(), 3_000_000_000L);
+        assertThat(repository.refundedOutsideAmount(b.id())).contains(3_000_000_000L);
+        repository.refundedOutside(b.id(), 0);
+        assertThat(repository.refundedOutsideAmount(b.id())).contains(0L);
+        assertThat(repository.refundedOutsideAmount(other.id())).isEmpty();
+        assertThat(repository.refundedOutsideAmount("2f1c7d0e-0000-4000-8000-0000000000ff")).isEmpty();
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

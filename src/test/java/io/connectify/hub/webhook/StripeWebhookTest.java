@@ -1637,22 +1637,54 @@ class StripeWebhookTest extends Webhooks {
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
             // queued as a member of the booking's message group: the consumers take a booking's events in order
             // (awaited: the webhook inbox forwards it to the queue after the answer)
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-                List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
-                    List<String> found = new ArrayList<>();
-                    for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
-                        found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
-                    }
-                    return found;
-                });
-                assertThat(groups).containsExactly(id);
-            });
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups()).containsExactly(id));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
 
         awaitStatus(id, "CONFIRMED");
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    /**
+     * A payment's events that name no booking (a dispute; a Charge without the Payment Intent's metadata) are queued
+     * in the payment's message group, so the consumers take them in order, one at a time; an event naming its booking
+     * keeps the booking's group. Before, each such event was a group of its own (its event key): two charge.refunded
+     * of one payment, or one and a dispute, ran in parallel, and their look-ups could commit out of order.
+     */
+    @Test
+    void aPaymentsEventsThatNameNoBookingAreQueuedInThePaymentsMessageGroup() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String charge = """
+                {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":3000,"currency":"chf",
+                 "metadata":{},"payment_intent":"pi_nobody","refunded":false,"status":"succeeded"}""";
+        camel.getRouteController().stopRoute("stripe-event-dispatch");
+        try {
+            signedStripeWebhook(event("evt_grouped_paid", "checkout.session.completed",
+                    checkoutSession(id, "paid", "pi_grouped")));
+            signedStripeWebhook(event("evt_grouped_refunded", "charge.refunded", charge));
+            signedStripeWebhook(event("evt_grouped_refunded_more", "charge.refunded", charge.replace("3000", "5000")));
+            signedStripeWebhook(event("evt_grouped_disputed", "charge.dispute.created",
+                    dispute("pi_nobody", "fraudulent")));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
+                    .containsExactlyInAnyOrder(id, "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody"));
+        } finally {
+            camel.getRouteController().startRoute("stripe-event-dispatch");
+        }
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /** The message groups (JMSXGroupID) of the Stripe events waiting in their queue. */
+    private List<String> queuedGroups() {
+        return new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
+            List<String> found = new ArrayList<>();
+            for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
+                found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
+            }
+            return found;
+        });
     }
 
     /** The booking's customer is told of the refund, and a late run of its payment confirms nothing. */

@@ -1111,6 +1111,11 @@ public class BookingSaga {
         } else if (found.changed()) {
             log.warn("Booking {}: payment {} refunded in full through the hub before its confirmation: REFUNDED, not "
                     + "confirmed, its customer told of the refund", id, payment);
+        } else if (found.refundFailed()) {
+            // counted once: its refund's failure event, handled after, finds the booking says so already
+            log.error("Booking {}: {} (payment {}): CANCELLED, never confirmed, marked for a person", id,
+                    found.other(), payment);
+            metrics.refundFailed(provider);
         } else if (found.other() != null) {
             log.warn("Booking {}: {} (payment {})", id, found.other(), payment);
         } else {
@@ -1142,19 +1147,20 @@ public class BookingSaga {
      * What {@link #recordOutside} found: the note it recorded (null: nothing new), whether it needs the refunds
      * looked up first, whether the booking is REFUNDED before its confirmation (made so now, or found so), whether it
      * was made so now, and what else it changed (null: nothing; a refund outside the hub no longer shown, or a
-     * refund of a booking never confirmed no longer in full), logged as a warning.
+     * refund of a booking never confirmed no longer in full: {@code refundFailed}, logged as an error and counted).
      */
-    private record Outside(String note, boolean lookUp, boolean returned, boolean changed, String other) {
-        static final Outside NOTHING = new Outside(null, false, false, false, null);
-        static final Outside LOOK_UP = new Outside(null, true, false, false, null);
-        static final Outside RETURNED = new Outside(null, false, true, false, null);
+    private record Outside(String note, boolean lookUp, boolean returned, boolean changed, String other,
+                           boolean refundFailed) {
+        static final Outside NOTHING = new Outside(null, false, false, false);
+        static final Outside LOOK_UP = new Outside(null, true, false, false);
+        static final Outside RETURNED = new Outside(null, false, true, false);
 
         Outside(String note, boolean lookUp, boolean returned, boolean changed) {
-            this(note, lookUp, returned, changed, null);
+            this(note, lookUp, returned, changed, null, false);
         }
 
-        static Outside other(String what) {
-            return new Outside(null, false, false, false, what);
+        static Outside other(String what, boolean refundFailed) {
+            return new Outside(null, false, false, false, what, refundFailed);
         }
     }
 
@@ -1224,7 +1230,7 @@ public class BookingSaga {
                 String failed = unconfirmedRefundFailedReason(provider + " shows " + refunded + " of " + of
                         + " refunded");
                 if (unconfirmedRefundFailed(id, failed, now)) {
-                    found[0] = Outside.other(failed);
+                    found[0] = Outside.other(failed, true);
                 }
                 return;
             }
@@ -1236,7 +1242,7 @@ public class BookingSaga {
                     bookings.transition(id, List.of(current.status()), current.status(), reason, now);
                 }
                 found[0] = Outside.other("nothing refunded outside the hub any more (" + provider + " shows "
-                        + refunded + " refunded, the hub's own): its reason no longer says so, its mark stays");
+                        + refunded + " refunded, the hub's own): its reason no longer says so, its mark stays", false);
                 return;
             }
             if (outside == 0 || seenAlready) {

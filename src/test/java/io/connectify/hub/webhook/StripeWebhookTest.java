@@ -1415,6 +1415,7 @@ class StripeWebhookTest extends Webhooks {
                 StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
         refundedAndProcessed("evt_refunded_mix_first", id, 9000);
         assertThat(status(id)).isEqualTo("REFUNDED");
+        double failedBefore = refundsFailed();
         stripe.refundsOf(payment,
                 StripeFake.refund("re_operator", payment, 5000, "failed", "{\"connectify\":\"api\"}"),
                 StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
@@ -1426,6 +1427,16 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
         assertThat(attentionNote(id)).endsWith(failed);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        // the operator's refund's own failure event, handled after it, counts nothing again
+        NotifyBuilder failedEvent = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_operator_refund_failed".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        signedStripeWebhook(event("evt_operator_refund_failed", "refund.failed", refund("re_operator", payment,
+                "failed", "lost_or_stolen_card", "{\"connectify\":\"api\"}")));
+        assertThat(failedEvent.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
         paidLateAndProcessed(id);
         assertThat(status(id)).isEqualTo("CANCELLED");
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));

@@ -33,6 +33,7 @@ import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.DuplicateEventException;
+import io.connectify.hub.resilience.EventOutOfOrderException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -684,11 +685,19 @@ public class BookingSaga {
         String reason = failureReason != null ? failureReason : status;
         String why = refundFailedReason(reason);
         String bookingId = bookingPaidBy(provider, null, payment);
-        RefundOutcome outcome = bookingId != null ? refundNoLongerMade(bookingId, refund, mark, markedFor, why)
+        RefundOutcome outcome = bookingId != null
+                ? refundNoLongerMade(bookingId, refund, mark, markedFor, why, reason)
                 : mark == null || mark.isBlank() ? RefundOutcome.UNMARKED : RefundOutcome.NOT_REFUNDED;
         switch (outcome) {
             case FAILED -> {
                 log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
+                metrics.refundFailed(provider);
+                return true;
+            }
+            case FAILED_UNCONFIRMED -> {
+                log.error("Booking {}: a refund of its payment failed ({}) after the payment was refunded in full before "
+                        + "its confirmation: CANCELLED, never confirmed, marked for a person to pay the customer back "
+                        + "(payment {}, refund {})", bookingId, reason, payment, refund);
                 metrics.refundFailed(provider);
                 return true;
             }
@@ -725,6 +734,11 @@ public class BookingSaga {
     private enum RefundOutcome {
         /** The booking's refund: it no longer says refunded (or refund pending). */
         FAILED,
+        /**
+         * A refund of the payment of a booking made REFUNDED before its confirmation (refunded in full at the
+         * provider, whoever's refunds): CANCELLED, never confirmed, marked for a person.
+         */
+        FAILED_UNCONFIRMED,
         /** The booking says this failure already. */
         FAILED_ALREADY,
         /** A refund of its payment, but not the one the hub made. */
@@ -746,9 +760,20 @@ public class BookingSaga {
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
      */
     private RefundOutcome refundNoLongerMade(String bookingId, String refund, String mark, String markedFor,
-                                             String why) {
+                                             String why, String reason) {
         RefundOutcome[] outcome = {RefundOutcome.NOT_REFUNDED};
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
+            if (returnedUnconfirmed(current, current.paymentReference())) {
+                // refunded in full before its confirmation by refunds the hub may not have made (by hand, through
+                // its payments API): any of them failing leaves the customer short, whoever made it
+                outcome[0] = unconfirmedRefundFailed(bookingId, unconfirmedRefundFailedReason(reason), now())
+                        ? RefundOutcome.FAILED_UNCONFIRMED : RefundOutcome.NOT_REFUNDED;
+                return;
+            }
+            if (unconfirmedRefundFailed(current)) {
+                outcome[0] = RefundOutcome.FAILED_ALREADY; // another event of that failure, or another refund's
+                return;
+            }
             String made = bookings.refundReference(bookingId).orElse(null);
             if (made != null && refund != null && !refund.isBlank() && !made.equals(refund)) {
                 outcome[0] = RefundOutcome.NOT_ITS_REFUND;
@@ -788,6 +813,36 @@ public class BookingSaga {
     /** The status reason of a booking whose refund failed at the provider. */
     private static String refundFailedReason(String reason) {
         return REFUND_FAILED + (reason == null ? "" : " (" + reason + ")") + ": pay the customer back another way";
+    }
+
+    /** How the status reason of a booking refunded before its confirmation whose refund then failed ends. */
+    private static final String NEVER_CONFIRMED = ": its payment was refunded before its confirmation, the booking "
+            + "never confirmed; pay the customer back another way";
+
+    /** The status reason of such a booking ({@code detail}: why, or what the provider shows). */
+    private static String unconfirmedRefundFailedReason(String detail) {
+        return REFUND_FAILED + " (" + (detail == null ? "failed" : detail) + ")" + NEVER_CONFIRMED;
+    }
+
+    /** Whether a booking's status reason says that ({@link #unconfirmedRefundFailedReason}). */
+    private static boolean unconfirmedRefundFailed(Booking current) {
+        return current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                && current.statusReason().startsWith(REFUND_FAILED) && current.statusReason().endsWith(NEVER_CONFIRMED);
+    }
+
+    /**
+     * A booking made REFUNDED before its confirmation (its payment refunded in full at the provider, by whatever
+     * refunds: {@link #returnedUnconfirmed}) one of whose refunds failed: the money did not all go back, and it is
+     * not the hub's to make again. CANCELLED with {@code why} (so a late run of its payment confirms nothing and
+     * tells nothing) and marked for a person, in one transaction; never confirmed, nothing refunded. Under the
+     * booking's row lock (the caller's). False when it is no longer REFUNDED.
+     */
+    private boolean unconfirmedRefundFailed(String bookingId, String why, Instant now) {
+        if (!bookings.transition(bookingId, List.of(BookingStatus.REFUNDED), BookingStatus.CANCELLED, why, now)) {
+            return false;
+        }
+        bookings.needsAttention(bookingId, why, now);
+        return true;
     }
 
     /**
@@ -1019,6 +1074,7 @@ public class BookingSaga {
      * booking says this already (a redelivery is a duplicate before it gets here).
      */
     public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
+                                          @Header(WebhookHeaders.BOOKING_ID) String named,
                                           @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
                                           @Header(WebhookHeaders.REFUNDED_AMOUNT) Long refunded,
                                           @Header(WebhookHeaders.PAID_AMOUNT) Long charged) {
@@ -1028,6 +1084,14 @@ public class BookingSaga {
                 : bookings.idByPayment(provider, payment).orElse(null);
         Booking seen = id == null ? null : bookings.find(id).orElse(null);
         if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
+            if (id == null && refunded != null && refunded > 0 && awaitsAPayment(named, provider)
+                    && !refundedByTheBookingsOwnRefunds(payment)) {
+                // its payment's event not handled yet (still queued, or Stripe's delivery retried): dropped, that
+                // event would then confirm a booking whose payment is refunded. Redelivered until it has been (a
+                // payment the hub refunded itself, as paying for nothing, is never recorded: nothing to wait for)
+                throw new EventOutOfOrderException(provider + " payment " + payment + " of booking " + named
+                        + " shows " + refunded + " refunded before its payment is recorded: redelivered later");
+            }
             log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
                     refunded);
             return false;
@@ -1047,6 +1111,13 @@ public class BookingSaga {
         } else if (found.changed()) {
             log.warn("Booking {}: payment {} refunded in full through the hub before its confirmation: REFUNDED, not "
                     + "confirmed, its customer told of the refund", id, payment);
+        } else if (found.refundFailed()) {
+            // counted once: its refund's failure event, handled after, finds the booking says so already
+            log.error("Booking {}: {} (payment {}): CANCELLED, never confirmed, marked for a person", id,
+                    found.other(), payment);
+            metrics.refundFailed(provider);
+        } else if (found.other() != null) {
+            log.warn("Booking {}: {} (payment {})", id, found.other(), payment);
         } else {
             log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
                     + "own", provider, payment, refunded, id);
@@ -1056,18 +1127,41 @@ public class BookingSaga {
             // next run finds the booking returned and removes it (the payment's late run does too)
             removeEvent(seen, eventIdFor(id));
         }
-        return found.note() != null || found.changed();
+        return found.note() != null || found.changed() || found.other() != null;
+    }
+
+    /** Whether every refund of the payment that succeeded or is on its way is one the hub made for a booking. */
+    private boolean refundedByTheBookingsOwnRefunds(String payment) {
+        return refundsOf(payment).stream().filter(StripeCommands.RefundResult::refunding)
+                .allMatch(r -> StripeCommands.BY_BOOKING.equals(r.mark()));
+    }
+
+    /** A booking the event names that exists, awaits a payment of {@code provider} and has none recorded. */
+    private boolean awaitsAPayment(String bookingId, String provider) {
+        Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);
+        return named != null && !named.paid() && named.status() == BookingStatus.PENDING_PAYMENT
+                && provider.equals(named.provider());
     }
 
     /**
      * What {@link #recordOutside} found: the note it recorded (null: nothing new), whether it needs the refunds
      * looked up first, whether the booking is REFUNDED before its confirmation (made so now, or found so), whether it
-     * was made so now.
+     * was made so now, and what else it changed (null: nothing; a refund outside the hub no longer shown, or a
+     * refund of a booking never confirmed no longer in full: {@code refundFailed}, logged as an error and counted).
      */
-    private record Outside(String note, boolean lookUp, boolean returned, boolean changed) {
+    private record Outside(String note, boolean lookUp, boolean returned, boolean changed, String other,
+                           boolean refundFailed) {
         static final Outside NOTHING = new Outside(null, false, false, false);
         static final Outside LOOK_UP = new Outside(null, true, false, false);
         static final Outside RETURNED = new Outside(null, false, true, false);
+
+        Outside(String note, boolean lookUp, boolean returned, boolean changed) {
+            this(note, lookUp, returned, changed, null, false);
+        }
+
+        static Outside other(String what, boolean refundFailed) {
+            return new Outside(null, false, false, false, what, refundFailed);
+        }
     }
 
     /**
@@ -1128,6 +1222,27 @@ public class BookingSaga {
                     bookings.needsAttention(id, note, now);
                 }
                 found[0] = new Outside(note, false, true, changed);
+                return;
+            }
+            if (returnedUnconfirmed(current, payment) && refunded < of) {
+                // made REFUNDED, never confirmed, as refunded in full; now shown refunded less: one of those refunds
+                // failed or was canceled, the money not all back. Left for a person, never confirmed nor refunded
+                String failed = unconfirmedRefundFailedReason(provider + " shows " + refunded + " of " + of
+                        + " refunded");
+                if (unconfirmedRefundFailed(id, failed, now)) {
+                    found[0] = Outside.other(failed, true);
+                }
+                return;
+            }
+            if (outside == 0 && !seenAlready) {
+                // refunded outside the hub before, nothing now (that refund failed or was canceled): the reason no
+                // longer says so, the rest of it as it was; the mark stays (a person was told; they clear it)
+                String reason = withoutParts(current.statusReason(), REFUNDED_OUTSIDE);
+                if (!Objects.equals(reason, current.statusReason())) {
+                    bookings.transition(id, List.of(current.status()), current.status(), reason, now);
+                }
+                found[0] = Outside.other("nothing refunded outside the hub any more (" + provider + " shows "
+                        + refunded + " refunded, the hub's own): its reason no longer says so, its mark stays", false);
                 return;
             }
             if (outside == 0 || seenAlready) {

@@ -38,7 +38,8 @@ public final class WebhookHeaders {
     /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
      * enqueued, while other groups are processed in parallel. A booking's events (a Stripe Checkout sends two for
-     * one payment), a Payrexx transaction's deliveries, and the repeats of one event stay in order.
+     * one payment), a Stripe payment's events that name no booking (its disputes, refunds made by hand), a Payrexx
+     * transaction's deliveries, and the repeats of one event stay in order.
      */
     public static final String ORDER_GROUP = "JMSXGroupID";
     /**

@@ -297,6 +297,30 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     /**
+     * Each page of a payment's refunds is a Stripe request of its own, and takes its own permit of Stripe's rate
+     * limiter (and its own retries), as any other Stripe call does: three pages, three permits. Before, the whole
+     * multi-page read took one, so the hub could send Stripe more requests than its limit allows.
+     */
+    @Test
+    void eachPageOfAStripePaymentsRefundsTakesItsOwnRateLimiterPermit() {
+        stripe.refundPagesOf("pi_permits",
+                List.of(StripeFake.refund("re_3", "pi_permits", 1000, "succeeded", "{}")),
+                List.of(StripeFake.refund("re_2", "pi_permits", 2000, "succeeded", "{}")),
+                List.of(StripeFake.refund("re_1", "pi_permits", 3000, "succeeded", "{}")));
+        var limiter = resilience.rateLimiter("stripe");
+        int before = limiter.getMetrics().getAvailablePermissions();
+
+        var listed = httpGet("/api/v1/payments/stripe/payment-intents/pi_permits/refunds");
+
+        int after = limiter.getMetrics().getAvailablePermissions();
+        assertThat(listed.status()).as(listed.body()).isEqualTo(200);
+        assertThat(listed.json().get("refundedAmount").asLong()).isEqualTo(6000);
+        stripe.server().verify(3, getRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withQueryParam("payment_intent", equalTo("pi_permits")));
+        assertThat(before - after).as("permits taken").isEqualTo(3);
+    }
+
+    /**
      * A refund waiting for the customer's details to pay it out (requires_action) is money on its way back: counted in
      * refundedAmount (which a refund Stripe refuses as already refunded is judged by) as charge.refunded counts it. A
      * failed one counts for nothing. Before, requires_action was left out here.

@@ -1323,6 +1323,180 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
     }
 
+    /**
+     * A refund made by hand that failed after its charge.refunded was recorded: a later charge.refunded (an operator's
+     * refund through the hub) finds nothing refunded outside the hub any more, and the booking's reason no longer says
+     * so, the rest of it (the dispute) as it was; the mark stays for the person it told. Before, the reason kept "a
+     * refund the hub did not make: ... 3000 ..." though the stored amount went back to 0.
+     */
+    @Test
+    void aRefundOutsideTheHubNoLongerShownLeavesItsBookingsReasonAsItWasBeforeIt() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        signedStripeWebhook(event("evt_no_longer_dispute", "charge.dispute.created", dispute(payment, "fraudulent")));
+        String disputed = "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed));
+        String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        String partNote = part + " (in part): decide whether the appointment stands";
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));
+        refundedAndProcessed("evt_no_longer_part", id, 3000);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(part + "; " + disputed);
+        double outsideBefore = refundsOutsideHub();
+
+        // the refund by hand failed; an operator refunds 2000 through the hub (marked connectify=api)
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "failed", "{}"),
+                StripeFake.refund("re_operator", payment, 2000, "succeeded", "{\"connectify\":\"api\"}"));
+        refundedAndProcessed("evt_no_longer_outside", id, 2000);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionNote(id)).isEqualTo(partNote); // a person was told; they clear it
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query(Long.class).single()).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A waiting booking made REFUNDED as its payment was refunded in full by hand, whose refund then fails
+     * (refund.failed): the money did not go back, so it no longer says REFUNDED: CANCELLED, its reason saying the
+     * refund failed and the booking was never confirmed, marked for a person, counted once; nothing refunded again,
+     * and a late run of its payment confirms nothing. Before, the refund was taken for one the hub did not make and
+     * the booking left REFUNDED.
+     */
+    @Test
+    void aWaitingBookingRefundedInFullWhoseRefundThenFailsIsLeftForAPersonNeverConfirmed() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_dashboard", payment, 9000, "succeeded", "{}"));
+        refundedAndProcessed("evt_refunded_then_failed", id, 9000);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        double failedBefore = refundsFailed();
+        String failed = "the refund failed at the provider (expired_or_canceled_card): its payment was refunded before "
+                + "its confirmation, the booking never confirmed; pay the customer back another way";
+
+        signedStripeWebhook(event("evt_dashboard_refund_failed", "refund.failed",
+                refund("re_dashboard", payment, "failed", "expired_or_canceled_card")));
+
+        awaitStatus(id, "CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+        assertThat(attentionNote(id)).endsWith(failed);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        // another event of the same failure changes and counts nothing
+        NotifyBuilder again = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_dashboard_refund_updated".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        signedStripeWebhook(event("evt_dashboard_refund_updated", "charge.refund.updated",
+                refund("re_dashboard", payment, "failed", "expired_or_canceled_card")));
+        assertThat(again.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * Such a booking (refunded in full by an operator through the hub and by hand) whose later charge.refunded shows
+     * less refunded (the operator's refund failed): CANCELLED for a person, never confirmed, nothing refunded. Before,
+     * the amount by hand was recorded already, and the booking stayed REFUNDED.
+     */
+    @Test
+    void aWaitingBookingRefundedInFullWhosePaymentThenShowsLessRefundedIsLeftForAPerson() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
+        refundedAndProcessed("evt_refunded_mix_first", id, 9000);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        double failedBefore = refundsFailed();
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 5000, "failed", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
+
+        refundedAndProcessed("evt_refunded_mix_less", id, 4000);
+
+        String failed = "the refund failed at the provider (stripe shows 4000 of 9000 refunded): its payment was "
+                + "refunded before its confirmation, the booking never confirmed; pay the customer back another way";
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+        assertThat(attentionNote(id)).endsWith(failed);
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        // the operator's refund's own failure event, handled after it, counts nothing again
+        NotifyBuilder failedEvent = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_operator_refund_failed".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        signedStripeWebhook(event("evt_operator_refund_failed", "refund.failed", refund("re_operator", payment,
+                "failed", "lost_or_stolen_card", "{\"connectify\":\"api\"}")));
+        assertThat(failedEvent.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(refundsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(failed);
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A charge.refunded handled before its booking's payment event (the booking named, waiting for a Stripe payment,
+     * none recorded) fails as a passing failure: a dead letter replayed on its own (retryAt set), and once the
+     * payment is recorded its replay records the refund made by hand on the booking for a person. Before, it was
+     * dropped ("no booking was paid by it"), and the payment then confirmed a booking whose payment was refunded.
+     */
+    @Test
+    void aChargeRefundedBeforeItsBookingsPaymentIsRecordedIsRedeliveredAndActedOnOnceItIs() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+
+        signedStripeWebhook(event("evt_refunded_early", "charge.refunded", charge(id, 9000)));
+
+        var letter = awaitDeadLetter("stripe");
+        assertThat(letter.path("errorType").asText()).endsWith("EventOutOfOrderException");
+        assertThat(letter.hasNonNull("retryAt")).as("replayed on its own: " + letter).isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        paidLateAndProcessed(id);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        NotifyBuilder replayed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_refunded_early".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(replayed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): decide whether the appointment stands");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * One naming no booking, of a payment no booking was paid by, is still dropped: no dead letter, nothing looked up.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingOfAPaymentNoBookingHasNeedsNoAction() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_refunded_nobody".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        signedStripeWebhook(event("evt_refunded_nobody", "charge.refunded", """
+                {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":9000,"currency":"chf",
+                 "metadata":{},"payment_intent":"pi_nobody","refunded":true,"status":"succeeded"}"""));
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .isEmpty();
+        stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/refunds")));
+    }
+
     /** A paid booking waiting for its confirmation (its payment recorded, Google down when it came). */
     private String waitingStripeBooking() {
         String id = pendingBooking(START, "stripe");
@@ -1637,22 +1811,54 @@ class StripeWebhookTest extends Webhooks {
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
             // queued as a member of the booking's message group: the consumers take a booking's events in order
             // (awaited: the webhook inbox forwards it to the queue after the answer)
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
-                List<String> groups = new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
-                    List<String> found = new ArrayList<>();
-                    for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
-                        found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
-                    }
-                    return found;
-                });
-                assertThat(groups).containsExactly(id);
-            });
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups()).containsExactly(id));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
 
         awaitStatus(id, "CONFIRMED");
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    /**
+     * A payment's events that name no booking (a dispute; a Charge without the Payment Intent's metadata) are queued
+     * in the payment's message group, so the consumers take them in order, one at a time; an event naming its booking
+     * keeps the booking's group. Before, each such event was a group of its own (its event key): two charge.refunded
+     * of one payment, or one and a dispute, ran in parallel, and their look-ups could commit out of order.
+     */
+    @Test
+    void aPaymentsEventsThatNameNoBookingAreQueuedInThePaymentsMessageGroup() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String charge = """
+                {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":3000,"currency":"chf",
+                 "metadata":{},"payment_intent":"pi_nobody","refunded":false,"status":"succeeded"}""";
+        camel.getRouteController().stopRoute("stripe-event-dispatch");
+        try {
+            signedStripeWebhook(event("evt_grouped_paid", "checkout.session.completed",
+                    checkoutSession(id, "paid", "pi_grouped")));
+            signedStripeWebhook(event("evt_grouped_refunded", "charge.refunded", charge));
+            signedStripeWebhook(event("evt_grouped_refunded_more", "charge.refunded", charge.replace("3000", "5000")));
+            signedStripeWebhook(event("evt_grouped_disputed", "charge.dispute.created",
+                    dispute("pi_nobody", "fraudulent")));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
+                    .containsExactlyInAnyOrder(id, "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody"));
+        } finally {
+            camel.getRouteController().startRoute("stripe-event-dispatch");
+        }
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /** The message groups (JMSXGroupID) of the Stripe events waiting in their queue. */
+    private List<String> queuedGroups() {
+        return new JmsTemplate(connectionFactory).browse("stripe-events", (session, browser) -> {
+            List<String> found = new ArrayList<>();
+            for (var e = browser.getEnumeration(); e.hasMoreElements(); ) {
+                found.add(((Message) e.nextElement()).getStringProperty("JMSXGroupID"));
+            }
+            return found;
+        });
     }
 
     /** The booking's customer is told of the refund, and a late run of its payment confirms nothing. */

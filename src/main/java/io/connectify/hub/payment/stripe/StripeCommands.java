@@ -104,4 +104,12 @@ public final class StripeCommands {
      */
     public record RefundList(String paymentIntent, long refundedAmount, List<RefundResult> refunds) {
     }
+
+    /** One page of a PaymentIntent's refunds to ask Stripe for: the first ({@code startingAfter} null) or a later one. */
+    public record RefundPageRequest(String paymentIntent, String startingAfter) {
+    }
+
+    /** One page of refunds as Stripe answered it; {@code next}: the refund the next page starts after, null if none. */
+    public record RefundPage(List<RefundResult> refunds, String next) {
+    }
 }

@@ -1,6 +1,5 @@
 package io.connectify.hub.payment.stripe;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +22,8 @@ import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
-import io.connectify.hub.payment.stripe.StripeCommands.RefundList;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundPage;
+import io.connectify.hub.payment.stripe.StripeCommands.RefundPageRequest;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundResult;
 import org.apache.camel.Body;
 import org.springframework.stereotype.Component;
@@ -111,30 +111,21 @@ public class StripeOperations {
     }
 
     /**
-     * A PaymentIntent's refunds (each with the hub's mark, if it carries one), and how much of it they refund (those
-     * that succeeded or are on their way). The hub asks when Stripe refuses a refund (charge_already_refunded), to
-     * tell a refund made whose answer was lost from one never made, and on charge.refunded, to tell its own refunds
-     * from those made outside it. Every page is read (starting_after the last refund of the page before, while Stripe
-     * says has_more): a refund left unread would be taken for none. Paged here rather than by stripe-java's
-     * autoPagingIterable, which wraps a later page's StripeException in a RuntimeException: thrown as it is, a failed
-     * page fails the call as any Stripe call fails.
+     * One page of a PaymentIntent's refunds (each with the hub's mark, if it carries one): the first, or the one
+     * starting_after the last refund of the page before. {@link StripeRefunds} reads every page, each its own call
+     * (its own rate-limiter permit, retries and breaker outcome). Paged by the hub rather than by stripe-java's
+     * autoPagingIterable, which wraps a later page's StripeException in a RuntimeException and reads every page
+     * within one call: thrown as it is, a failed page fails the call as any Stripe call fails.
      */
-    public RefundList refunds(@Body String paymentIntent) throws StripeException {
-        List<RefundResult> refunds = new ArrayList<>();
-        String after = null;
-        boolean more = true;
-        while (more) {
-            var params = RefundListParams.builder().setPaymentIntent(paymentIntent).setLimit(100L);
-            if (after != null) {
-                params.setStartingAfter(after);
-            }
-            StripeCollection<Refund> page = stripe.v1().refunds().list(params.build());
-            page.getData().stream().map(StripeOperations::result).forEach(refunds::add);
-            more = Boolean.TRUE.equals(page.getHasMore()) && !page.getData().isEmpty();
-            after = more ? page.getData().get(page.getData().size() - 1).getId() : null;
+    public RefundPage refundsPage(@Body RefundPageRequest request) throws StripeException {
+        var params = RefundListParams.builder().setPaymentIntent(request.paymentIntent()).setLimit(100L);
+        if (request.startingAfter() != null) {
+            params.setStartingAfter(request.startingAfter());
         }
-        long refunded = refunds.stream().filter(RefundResult::refunding).mapToLong(RefundResult::amount).sum();
-        return new RefundList(paymentIntent, refunded, List.copyOf(refunds));
+        StripeCollection<Refund> page = stripe.v1().refunds().list(params.build());
+        List<RefundResult> refunds = page.getData().stream().map(StripeOperations::result).toList();
+        boolean more = Boolean.TRUE.equals(page.getHasMore()) && !refunds.isEmpty();
+        return new RefundPage(refunds, more ? refunds.get(refunds.size() - 1).id() : null);
     }
 
     private static RefundResult result(Refund refund) {

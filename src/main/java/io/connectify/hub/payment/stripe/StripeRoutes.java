@@ -12,6 +12,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     public static final String PAYMENT_INTENT = "direct:stripe-create-payment-intent";
     public static final String REFUND = "direct:stripe-create-refund";
     public static final String REFUNDS = "direct:stripe-list-refunds";
+    public static final String REFUNDS_PAGE = "direct:stripe-list-refunds-page";
     public static final String EXPIRE_CHECKOUT_SESSION = "direct:stripe-expire-checkout-session";
 
     public StripeRoutes(ProviderCalls calls) {
@@ -23,7 +24,11 @@ public class StripeRoutes extends ProviderRouteBuilder {
         operation(CHECKOUT_SESSION, "Create a Stripe Checkout Session", "bean:stripeOperations?method=checkoutSession");
         operation(PAYMENT_INTENT, "Create a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntent");
         operation(REFUND, "Refund a Stripe payment", "bean:stripeOperations?method=refund");
-        operation(REFUNDS, "List a Stripe payment's refunds", "bean:stripeOperations?method=refunds");
+        // every page its own call (a permit, retries, the breaker), read in turn by stripeRefunds
+        operation(REFUNDS_PAGE, "List one page of a Stripe payment's refunds",
+                "bean:stripeOperations?method=refundsPage");
+        from(REFUNDS).routeId("stripe-list-refunds").routeDescription("List a Stripe payment's refunds, every page")
+                .bean("stripeRefunds", "refunds");
         operation(EXPIRE_CHECKOUT_SESSION, "Expire an open Stripe Checkout Session",
                 "bean:stripeOperations?method=expireCheckoutSession");
     }

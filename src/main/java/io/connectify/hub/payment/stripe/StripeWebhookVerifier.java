@@ -81,9 +81,10 @@ public class StripeWebhookVerifier implements Processor {
         message.setHeader(WebhookHeaders.EVENT_TYPE, event.type());
         String bookingId = event.booking();
         message.setHeader(WebhookHeaders.BOOKING_ID, bookingId);
-        message.setHeader(WebhookHeaders.ORDER_GROUP, bookingId.isEmpty() ? eventKey : bookingId);
+        String payment = event.paymentReference();
+        message.setHeader(WebhookHeaders.ORDER_GROUP, orderGroup(bookingId, payment, eventKey));
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
-        message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, event.paymentReference());
+        message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, payment);
         message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
         Long refunded = event.refundedAmount();
         if (refunded != null) { // a Charge's (charge.refunded): how much of it Stripe shows refunded
@@ -104,6 +105,21 @@ public class StripeWebhookVerifier implements Processor {
         }
         message.setBody(payload);
     }
+
+    /**
+     * The event's message group: its booking; an event naming none (a Dispute, a Refund made by hand, a Charge without
+     * the Payment Intent's metadata) its Payment Intent's, so that the events of one payment (two charge.refunded, a
+     * refund and a dispute) are handled in order and their look-ups commit in order; else the event alone.
+     */
+    static String orderGroup(String bookingId, String payment, String eventKey) {
+        if (!bookingId.isEmpty()) {
+            return bookingId;
+        }
+        return payment.isEmpty() ? eventKey : PAYMENT_GROUP + payment;
+    }
+
+    /** How the message group of a payment's events that name no booking begins (a booking's is its UUID). */
+    static final String PAYMENT_GROUP = "payment:";
 
     private StripeEventFields read(String payload) {
         try {

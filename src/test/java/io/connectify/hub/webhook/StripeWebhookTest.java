@@ -1834,6 +1834,8 @@ class StripeWebhookTest extends Webhooks {
                 {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":3000,"currency":"chf",
                  "metadata":{},"payment_intent":"pi_nobody","refunded":false,"status":"succeeded"}""";
         camel.getRouteController().stopRoute("stripe-event-dispatch");
+        // all four handled before the test ends: the payment's events must not run into the next test's counts
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenDone(4).create();
         try {
             signedStripeWebhook(event("evt_grouped_paid", "checkout.session.completed",
                     checkoutSession(id, "paid", "pi_grouped")));
@@ -1847,6 +1849,7 @@ class StripeWebhookTest extends Webhooks {
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
+        assertThat(handled.matches(10, TimeUnit.SECONDS)).as("the four events handled").isTrue();
         awaitStatus(id, "CONFIRMED");
     }
 

@@ -28,6 +28,7 @@ import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.stripe.StripeCommands;
+import io.connectify.hub.payment.stripe.StripeConfig;
 import io.connectify.hub.payment.stripe.StripeRoutes;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
@@ -673,6 +674,11 @@ public class BookingSaga {
      * then taken for the hub's: the residual case, logged as an error, check it at Stripe).
      * False when the booking says this failure already: Stripe reports one failure in several events
      * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
+     * <p>
+     * A Stripe booking made REFUNDED before its confirmation (its payment refunded in full, by any refunds) is made
+     * CANCELLED for a person only when its payment's refunds, looked up at Stripe (outside the row lock; a failed
+     * look-up fails the event, redelivered), now refund less than it paid: a late or repeated failure event of a
+     * refund that another refund made good since changes nothing (false).
      */
     public boolean refundFailed(@Header(WebhookHeaders.PROVIDER) String provider,
                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
@@ -686,8 +692,13 @@ public class BookingSaga {
         String why = refundFailedReason(reason);
         String bookingId = bookingPaidBy(provider, null, payment);
         RefundOutcome outcome = bookingId != null
-                ? refundNoLongerMade(bookingId, refund, mark, markedFor, why, reason)
+                ? refundNoLongerMade(bookingId, refund, mark, markedFor, why, reason, null)
                 : mark == null || mark.isBlank() ? RefundOutcome.UNMARKED : RefundOutcome.NOT_REFUNDED;
+        if (outcome == RefundOutcome.LOOK_UP) {
+            // outside the row lock (a provider call must not hold it); a failed look-up fails the event: redelivered
+            outcome = refundNoLongerMade(bookingId, refund, mark, markedFor, why, reason,
+                    refunding(refundsOf(payment)));
+        }
         switch (outcome) {
             case FAILED -> {
                 log.error("Booking {}: {} (payment {}, refund {})", bookingId, why, payment, refund);
@@ -703,6 +714,12 @@ public class BookingSaga {
             }
             case FAILED_ALREADY -> {
                 log.info("Booking {}: another event of its failed refund (payment {})", bookingId, payment);
+                return false;
+            }
+            case STILL_REFUNDED -> {
+                log.info("Booking {}: a refund {} of its payment {} failed ({}), but {} shows the payment still "
+                        + "refunded in full by its other refunds: the booking stays REFUNDED", bookingId, refund,
+                        payment, reason, provider);
                 return false;
             }
             case NOT_ITS_REFUND -> {
@@ -741,6 +758,14 @@ public class BookingSaga {
         FAILED_UNCONFIRMED,
         /** The booking says this failure already. */
         FAILED_ALREADY,
+        /**
+         * A refund of the payment of a booking made REFUNDED before its confirmation failed, but the payment's
+         * refunds looked up now still refund it in full (another refund made it good, or the failure is an old one's,
+         * delivered late or again): nothing changes.
+         */
+        STILL_REFUNDED,
+        /** That booking's refunds are to be looked up first (outside the row lock), then asked again. */
+        LOOK_UP,
         /** A refund of its payment, but not the one the hub made. */
         NOT_ITS_REFUND,
         /**
@@ -758,12 +783,27 @@ public class BookingSaga {
      * {@code refund}, or knows no id and the refund is not marked as the hub's for this booking ({@code mark},
      * {@code markedFor}: its metadata; an unmarked refund only where the booking's refunds were sent marked). Under the booking's row lock: a refund of it being made
      * meanwhile (a cancel, the retry sweep) ends first, and this then finds it REFUNDED, its refund's id recorded.
+     * <p>
+     * A Stripe booking made REFUNDED before its confirmation is judged by its payment's refunds as Stripe shows them
+     * now ({@code refunding}: what those that succeeded or are on their way refund; null: not looked up yet, answered
+     * {@link RefundOutcome#LOOK_UP}), not by the failure alone: Stripe delivers events out of order and again for
+     * days, and a refund that failed before another refunded the payment in full left the customer short of nothing.
      */
     private RefundOutcome refundNoLongerMade(String bookingId, String refund, String mark, String markedFor,
-                                             String why, String reason) {
+                                             String why, String reason, Long refunding) {
         RefundOutcome[] outcome = {RefundOutcome.NOT_REFUNDED};
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
             if (returnedUnconfirmed(current, current.paymentReference())) {
+                if (StripeConfig.PROVIDER.equals(current.provider())) {
+                    if (refunding == null) {
+                        outcome[0] = RefundOutcome.LOOK_UP;
+                        return;
+                    }
+                    if (current.paid() && refunding >= current.paidAmount()) {
+                        outcome[0] = RefundOutcome.STILL_REFUNDED;
+                        return;
+                    }
+                }
                 // refunded in full before its confirmation by refunds the hub may not have made (by hand, through
                 // its payments API): any of them failing leaves the customer short, whoever made it
                 outcome[0] = unconfirmedRefundFailed(bookingId, unconfirmedRefundFailedReason(reason), now())
@@ -1063,15 +1103,19 @@ public class BookingSaga {
      * note of an earlier refund outside the hub replaced, and the booking is marked for a person, logged as a warning
      * and counted (connectify_refunds_outside_hub_total).
      * <p>
-     * A paid booking still waiting for its confirmation (Google down) whose payment the event shows refunded in full
-     * ({@code amount_refunded}, every refund counted: by hand, through the hub's payments API, or a mix) is REFUNDED as
+     * A paid booking still waiting for its confirmation (Google down) whose payment its refunds looked up at Stripe
+     * refund in full (those that succeeded or are on their way: by hand, through the hub's payments API, or a mix;
+     * not the event's {@code amount_refunded}, a snapshot that a late or redelivered event shows stale) is REFUNDED as
      * the Payrexx path makes one ({@link #paymentReturnedUnconfirmed}), so no later run of its payment confirms it:
      * its customer told of the refund, marked only for a part refunded outside the hub, and an event a failed first
      * confirmation made removed (after the lock, and after the log and the count: should Google fail, the event is
      * redelivered and its next run removes it, counting nothing again); one refunded in part outside the hub is only
-     * marked. Under the booking's row lock, in one transaction: a cancel committing meanwhile is read, and a failure
-     * leaves neither reason nor mark nor amount. False also for a payment no booking was paid by, and for one whose
-     * booking says this already (a redelivery is a duplicate before it gets here).
+     * marked. One made REFUNDED so whose refunds then refund less than it paid (one of them failed or was canceled)
+     * is CANCELLED for a person, never confirmed, counted in connectify_refunds_failed_total; an older event's smaller
+     * amount_refunded, delivered late, is not taken for that. Under the booking's row lock, in one transaction: a
+     * cancel committing meanwhile is read, and a failure leaves neither reason nor mark nor amount. False also for a
+     * payment no booking was paid by, and for one whose booking says this already (a redelivery is a duplicate before
+     * it gets here).
      */
     public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
                                           @Header(WebhookHeaders.BOOKING_ID) String named,
@@ -1199,11 +1243,14 @@ public class BookingSaga {
                 bookings.refundedOutside(id, outside); // in the transaction of the reason and the mark below
             }
             long of = charged != null && charged > 0 ? charged : current.paidAmount();
+            // what the payment's refunds refund now, not the event's amount_refunded: Stripe delivers its events
+            // out of order and retries them for days, so an event's snapshot may predate a refund made or failed
+            long shown = refunding(refunds);
             // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
             String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                     + " refunded outside the hub";
             Instant now = now();
-            if (refunded >= of && (current.status() == BookingStatus.PENDING_PAYMENT
+            if (shown >= of && (current.status() == BookingStatus.PENDING_PAYMENT
                     || returnedUnconfirmed(current, payment))) {
                 // waiting for its confirmation (Google down), its payment refunded in full by whatever refunds (an
                 // operator's through the hub's payments API too): REFUNDED, never confirmed, as a Payrexx payment the
@@ -1224,10 +1271,10 @@ public class BookingSaga {
                 found[0] = new Outside(note, false, true, changed);
                 return;
             }
-            if (returnedUnconfirmed(current, payment) && refunded < of) {
-                // made REFUNDED, never confirmed, as refunded in full; now shown refunded less: one of those refunds
+            if (returnedUnconfirmed(current, payment) && shown < of) {
+                // made REFUNDED, never confirmed, as refunded in full; its refunds now refund less: one of them
                 // failed or was canceled, the money not all back. Left for a person, never confirmed nor refunded
-                String failed = unconfirmedRefundFailedReason(provider + " shows " + refunded + " of " + of
+                String failed = unconfirmedRefundFailedReason(provider + " shows " + shown + " of " + of
                         + " refunded");
                 if (unconfirmedRefundFailed(id, failed, now)) {
                     found[0] = Outside.other(failed, true);
@@ -1242,7 +1289,7 @@ public class BookingSaga {
                     bookings.transition(id, List.of(current.status()), current.status(), reason, now);
                 }
                 found[0] = Outside.other("nothing refunded outside the hub any more (" + provider + " shows "
-                        + refunded + " refunded, the hub's own): its reason no longer says so, its mark stays", false);
+                        + shown + " refunded, the hub's own): its reason no longer says so, its mark stays", false);
                 return;
             }
             if (outside == 0 || seenAlready) {
@@ -1284,6 +1331,12 @@ public class BookingSaga {
         return refunds.stream()
                 .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank())
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
+                .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /** What the refunds that succeeded or are on their way refund, whoever made them. */
+    private static long refunding(List<StripeCommands.RefundResult> refunds) {
+        return refunds.stream().filter(StripeCommands.RefundResult::refunding)
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
     }
 

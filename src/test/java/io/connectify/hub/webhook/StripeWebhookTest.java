@@ -1376,6 +1376,8 @@ class StripeWebhookTest extends Webhooks {
         double failedBefore = refundsFailed();
         String failed = "the refund failed at the provider (expired_or_canceled_card): its payment was refunded before "
                 + "its confirmation, the booking never confirmed; pay the customer back another way";
+        // as Stripe lists the payment's refunds after that failure (the hub looks them up before acting on it)
+        stripe.refundsOf(payment, StripeFake.refund("re_dashboard", payment, 9000, "failed", "{}"));
 
         signedStripeWebhook(event("evt_dashboard_refund_failed", "refund.failed",
                 refund("re_dashboard", payment, "failed", "expired_or_canceled_card")));
@@ -1441,6 +1443,92 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * Two refunds through the hub (5000, then 4000) refund a waiting booking's payment in full, and Stripe delivers
+     * their charge.refunded out of order: the second's (9000 refunded) makes the booking REFUNDED, then the first's
+     * (5000, a snapshot older than the second refund) changes nothing, as the payment's refunds still refund all of
+     * it: REFUNDED, not marked, no failed refund counted. Before, the event's 5000 was taken for a refund that failed:
+     * CANCELLED, marked for a person and counted.
+     */
+    @Test
+    void aWaitingBookingsOlderChargeRefundedDeliveredLateLeavesItRefunded() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator_first", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_operator_second", payment, 4000, "succeeded", "{\"connectify\":\"api\"}"));
+        refundedAndProcessed("evt_refunded_second", id, 9000);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        double failedBefore = refundsFailed();
+
+        refundedAndProcessed("evt_refunded_first_late", id, 5000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        toldOfTheRefundAndNeverConfirmed(id);
+    }
+
+    /**
+     * A charge.refunded showing a waiting booking's payment refunded in full, handled after that refund failed (its
+     * delivery late or repeated): the payment's refunds refund nothing now, so the booking is not made REFUNDED; it
+     * still waits for its confirmation. Before, the event's amount_refunded made it REFUNDED and its customer was told
+     * of a refund that never reached them.
+     */
+    @Test
+    void aStaleChargeRefundedOfARefundThatHasFailedSinceDoesNotMakeAWaitingBookingRefunded() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 9000, "failed", "{\"connectify\":\"api\"}"));
+
+        refundedAndProcessed("evt_refunded_stale", id, 9000);
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(notifications(id, "payment-refunded")).isZero();
+        assertThat(attentionNote(id)).isNull();
+    }
+
+    /**
+     * A refund of a waiting booking's payment failed (R1, by an operator through the hub), then another (R2) refunded
+     * it in full: the booking is REFUNDED. R1's failure event, delivered late (or again), changes nothing: the payment's
+     * refunds, looked up at Stripe, still refund all of it. REFUNDED, not marked, no failed refund counted. Before, any
+     * failure of a refund of its payment made it CANCELLED, marked for a person and counted.
+     */
+    @Test
+    void aLateFailureOfARefundThatAnotherRefundMadeGoodLeavesTheWaitingBookingRefunded() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator_failed", payment, 9000, "failed", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_operator_again", payment, 9000, "succeeded", "{\"connectify\":\"api\"}"));
+        refundedAndProcessed("evt_refunded_again", id, 9000);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+        NotifyBuilder lateFailure = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_operator_refund_failed_late".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+
+        signedStripeWebhook(event("evt_operator_refund_failed_late", "refund.failed", refund("re_operator_failed",
+                payment, "failed", "expired_or_canceled_card", "{\"connectify\":\"api\"}")));
+
+        assertThat(lateFailure.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore);
+        // looked up at the charge.refunded, and again at the failure
+        stripe.server().verify(2, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/refunds")).withQueryParam("payment_intent", equalTo(payment)));
+        toldOfTheRefundAndNeverConfirmed(id);
     }
 
     /**

@@ -73,7 +73,7 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).contains("re_1");
         assertThat(jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query(String.class).list()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-                "12", "13", "14", "15", "16", "17", "18", "19", "20", "23", "24");
+                "12", "13", "14", "15", "16", "17", "18", "19", "20", "23", "24", "25");
     }
 
     @Test
@@ -573,6 +573,29 @@ class PostgresMigrationTest {
         assertThat(repository.refundedOutsideAmount(b.id())).contains(0L);
         assertThat(repository.refundedOutsideAmount(other.id())).isEmpty();
         assertThat(repository.refundedOutsideAmount("2f1c7d0e-0000-4000-8000-0000000000ff")).isEmpty();
+    }
+
+    /**
+     * V25 on PostgreSQL: a payment seen refunded before it was recorded is remembered on an unpaid booking in one of
+     * the payable statuses (not on a paid one), read back for that payment only, and cleared once acted on.
+     */
+    @Test
+    void aPaymentSeenRefundedBeforeItWasRecordedIsRememberedReadBackAndClearedOnPostgres() {
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f7", "2026-12-12T15:00:00Z", now);
+        Booking paid = pending("2f1c7d0e-0000-4000-8000-0000000000f8", "2026-12-12T17:00:00Z", now);
+        repository.recordPayment(paid.id(), "stripe", "pi_paid", 9000, now);
+        List<BookingStatus> payable = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED);
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).as("none seen").isFalse();
+
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early", payable, now)).isTrue();
+        assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid", payable, now)).as("paid").isFalse();
+
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isTrue();
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_other")).isFalse();
+        assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid")).isFalse();
+        repository.refundSeenActedOn(b.id());
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isFalse();
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

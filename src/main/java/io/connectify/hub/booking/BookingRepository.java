@@ -602,6 +602,29 @@ public class BookingRepository {
     }
 
     /**
+     * Records that {@code payment} was seen refunded before it was recorded on the booking (V25), while the booking is
+     * still unpaid and in one of {@code payable}. False when it is not (paid meanwhile, say).
+     */
+    public boolean refundSeenBeforePayment(String id, String payment, List<BookingStatus> payable, Instant now) {
+        return jdbc.sql("UPDATE booking SET refund_seen_payment = :payment, refund_seen_at = :now "
+                        + "WHERE id = :id AND paid_amount IS NULL AND status IN (:payable)")
+                .param("id", id).param("payment", payment).param("now", utc(now))
+                .param("payable", payable.stream().map(BookingStatus::name).toList()).update() == 1;
+    }
+
+    /** Whether {@code payment} was seen refunded before it was recorded on the booking (V25), and not acted on yet. */
+    public boolean refundSeenBeforePayment(String id, String payment) {
+        return payment != null && jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id "
+                        + "AND refund_seen_payment = :payment").param("id", id).param("payment", payment).query(Integer.class).single() > 0;
+    }
+
+    /** Clears the mark of {@link #refundSeenBeforePayment}: acted on. */
+    public void refundSeenActedOn(String id) {
+        jdbc.sql("UPDATE booking SET refund_seen_payment = NULL, refund_seen_at = NULL WHERE id = :id")
+                .param("id", id).update();
+    }
+
+    /**
      * The state of the dispute of the payment that paid the booking (V19); empty when none is known (or no booking).
      */
     public Optional<DisputeStatus> disputeStatus(String id) {

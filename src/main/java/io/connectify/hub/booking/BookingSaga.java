@@ -34,7 +34,6 @@ import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.DuplicateEventException;
-import io.connectify.hub.resilience.EventOutOfOrderException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -206,6 +205,13 @@ public class BookingSaga {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
+        // seen refunded before it was recorded (its charge.refunded handled first): its refunds looked up now, outside
+        // any row lock (a failed look-up fails this event, redelivered as any provider failure); refunded in full, the
+        // booking is never confirmed
+        List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
+        if (seenRefunded != null && refunding(seenRefunded) >= payment.paidAmount()) {
+            return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
+        }
         // read again for this check only: the start may have passed while FreeBusy and the slot lock were awaited
         Instant checked = now();
         if (begun(booking, checked)) {
@@ -254,7 +260,70 @@ public class BookingSaga {
             }
         }
         notifyOnce(bookingId, CONFIRMATION);
+        if (seenRefunded != null) {
+            refundedInPartBefore(bookingId, payment, seenRefunded);
+        }
         return true;
+    }
+
+    /**
+     * The refunds of the booking's payment when it was seen refunded before it was recorded on the booking (V25
+     * refund_seen_payment, set by {@link #paymentRefundedOutside}) and not acted on yet: looked up at the provider
+     * (a failure fails the event); null when it was not.
+     */
+    private List<StripeCommands.RefundResult> refundsSeenBefore(String bookingId, Booking payment) {
+        return bookings.refundSeenBeforePayment(bookingId, payment.paymentReference())
+                ? refundsOf(payment.paymentReference()) : null;
+    }
+
+    /**
+     * A payment seen refunded before it was recorded, refunded in full: handled as a charge.refunded of a booking
+     * waiting for its confirmation ({@link #recordOutside}): REFUNDED, never confirmed, no calendar event, its
+     * customer told of the refund once, marked for a person for a part refunded outside the hub. An event an earlier
+     * run of this payment may have made (refunded less then) goes. Should the booking have moved meanwhile (a cancel),
+     * it is settled as any repeat of its payment.
+     */
+    private boolean refundedBeforeItsConfirmation(String bookingId, Booking payment,
+                                                  List<StripeCommands.RefundResult> refunds, boolean eventMayBeMade,
+                                                  Instant now) {
+        String provider = payment.provider();
+        Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
+                payment.paidAmount(), refunds);
+        if (!found.returned()) {
+            bookings.refundSeenActedOn(bookingId);
+            return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
+        }
+        log.warn("Booking {}: payment {} was refunded at {} before the hub recorded it: REFUNDED, not confirmed, its "
+                + "customer told of the refund", bookingId, payment.paymentReference(), provider);
+        if (found.note() != null) {
+            log.warn("Booking {}: {} (payment {}); marked for a person", bookingId, found.note(),
+                    payment.paymentReference());
+            metrics.refundedOutsideHub(provider);
+        }
+        // after the log and the count: should this fail, the redelivery finds the booking REFUNDED (settleUnused)
+        bookings.refundSeenActedOn(bookingId);
+        if (eventMayBeMade) {
+            removeEvent(payment, eventIdFor(bookingId));
+        }
+        return true;
+    }
+
+    /**
+     * A payment seen refunded before it was recorded, refunded in part, its booking confirmed now: the part refunded
+     * outside the hub recorded as its charge.refunded records it on a confirmed booking ({@link #recordOutside}: the
+     * reason, the mark for a person, counted once per amount), then the mark of V25 cleared. A repeat of the payment
+     * (this failing after the confirmation) does it then ({@link #settleUnused}).
+     */
+    private void refundedInPartBefore(String bookingId, Booking payment, List<StripeCommands.RefundResult> refunds) {
+        String provider = payment.provider();
+        Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
+                payment.paidAmount(), refunds);
+        if (found.note() != null) {
+            log.warn("Booking {}: {} (payment {}, refunded before the hub recorded it); the hub refunds and cancels "
+                    + "nothing: marked for a person", bookingId, found.note(), payment.paymentReference());
+            metrics.refundedOutsideHub(provider);
+        }
+        bookings.refundSeenActedOn(bookingId);
     }
 
     /**
@@ -399,7 +468,14 @@ public class BookingSaga {
             }
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
             switch (current.status()) {
-                case CONFIRMED -> notifyOnce(bookingId, CONFIRMATION);
+                case CONFIRMED -> {
+                    notifyOnce(bookingId, CONFIRMATION);
+                    // its refund in part seen before it was recorded, not yet recorded (that step failed)
+                    List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
+                    if (seenRefunded != null) {
+                        refundedInPartBefore(bookingId, payment, seenRefunded);
+                    }
+                }
                 case REFUNDED -> {
                     if (returnedUnconfirmed(current, payment.paymentReference())) {
                         // refunded at the provider before its confirmation: an event a first run of this payment
@@ -1128,13 +1204,8 @@ public class BookingSaga {
                 : bookings.idByPayment(provider, payment).orElse(null);
         Booking seen = id == null ? null : bookings.find(id).orElse(null);
         if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
-            if (id == null && refunded != null && refunded > 0 && awaitsAPayment(named, provider)
-                    && !refundedByTheBookingsOwnRefunds(payment)) {
-                // its payment's event not handled yet (still queued, or Stripe's delivery retried): dropped, that
-                // event would then confirm a booking whose payment is refunded. Redelivered until it has been (a
-                // payment the hub refunded itself, as paying for nothing, is never recorded: nothing to wait for)
-                throw new EventOutOfOrderException(provider + " payment " + payment + " of booking " + named
-                        + " shows " + refunded + " refunded before its payment is recorded: redelivered later");
+            if (id == null && refunded != null && refunded > 0 && seenBeforeItsPayment(named, provider, payment)) {
+                return true;
             }
             log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
                     refunded);
@@ -1174,17 +1245,25 @@ public class BookingSaga {
         return found.note() != null || found.changed() || found.other() != null;
     }
 
-    /** Whether every refund of the payment that succeeded or is on its way is one the hub made for a booking. */
-    private boolean refundedByTheBookingsOwnRefunds(String payment) {
-        return refundsOf(payment).stream().filter(StripeCommands.RefundResult::refunding)
-                .allMatch(r -> StripeCommands.BY_BOOKING.equals(r.mark()));
-    }
-
-    /** A booking the event names that exists, awaits a payment of {@code provider} and has none recorded. */
-    private boolean awaitsAPayment(String bookingId, String provider) {
+    /**
+     * A charge.refunded handled before its payment was recorded on the booking it names (a Charge carries its Payment
+     * Intent's metadata, the bookingId; its payment's event is queued behind it in the booking's group, or Stripe still
+     * retries it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or PAYMENT_FAILED,
+     * which a late payment can still hold again), remembers the payment seen refunded (V25), and the payment's event
+     * acts on it ({@link #refundsSeenBefore}). Nothing waits for that event here: it comes after this one. No refunds
+     * are looked up now: the mark names the payment, and only that payment, once recorded on the booking, reads it (a
+     * payment the hub refunded as paying for nothing, a short one, is never recorded, so its mark is never read).
+     * False when no such booking is named.
+     */
+    private boolean seenBeforeItsPayment(String bookingId, String provider, String payment) {
         Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);
-        return named != null && !named.paid() && named.status() == BookingStatus.PENDING_PAYMENT
-                && provider.equals(named.provider());
+        if (named == null || named.paid() || !PAYABLE.contains(named.status()) || !provider.equals(named.provider())
+                || !bookings.refundSeenBeforePayment(bookingId, payment, PAYABLE, now())) {
+            return false;
+        }
+        log.warn("Booking {} ({}): {} payment {} is shown refunded before the hub recorded it: remembered, its payment "
+                + "event acts on it (refunded in full: never confirmed)", bookingId, named.status(), provider, payment);
+        return true;
     }
 
     /**

@@ -13,7 +13,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
-import io.connectify.hub.resilience.EventOutOfOrderException;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
@@ -37,8 +36,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * original body and headers, the error (type and the hub's own message only), the route and the attempts. Ops list,
  * read, replay (back into the queue the route consumes, once) and delete them.
  * <p>
- * A message that failed for a passing reason (its provider down or its circuit open, a rate limit, a database lock,
- * an event handled before the one it follows) is also replayed on its own: first {@code auto-replay.first-after} after it failed, then at twice the wait after
+ * A message that failed for a passing reason (its provider down or its circuit open, a rate limit, a database lock)
+ * is also replayed on its own: first {@code auto-replay.first-after} after it failed, then at twice the wait after
  * each failure more, up to {@code max-delay}, {@code max-replays} times; then it waits for a person. The redeliveries
  * in place last seconds (they hold the consumer and the booking's message group), while an outage of Google or a
  * provider lasts minutes: without this, every payment event of an outage waited for someone to replay it.
@@ -238,8 +237,7 @@ public class DeadLetterStore {
 
     /**
      * A failure another try may mend: the provider down, slow or its circuit open, a rate limit (the provider's or
-     * the hub's), a database lock or lost connection, an event ahead of the one it follows (EventOutOfOrderException).
-     * Not one the provider refused, nor bad data.
+     * the hub's), a database lock or lost connection. Not one the provider refused, nor bad data.
      */
     static boolean passing(Throwable error) {
         ProviderException provider = Causes.find(error, ProviderException.class);
@@ -250,7 +248,6 @@ public class DeadLetterStore {
         // when a transaction begins, a CannotCreateTransactionException; PostgreSQL's lock timeout is none of these
         // (an UncategorizedSQLException), DatabaseBusy knows it
         return DatabaseBusy.is(error)
-                || Causes.find(error, EventOutOfOrderException.class) != null
                 || Causes.find(error, TransientDataAccessException.class) != null
                 || Causes.find(error, RecoverableDataAccessException.class) != null
                 || Causes.find(error, DataAccessResourceFailureException.class) != null

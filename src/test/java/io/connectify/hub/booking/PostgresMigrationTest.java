@@ -71,9 +71,10 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).isEmpty();
         repository.refundMade(booking.id(), "re_1");
         assertThat(repository.refundReference(booking.id())).contains("re_1");
-        // a new database is built by the baseline migration B24 (BaselineMigrationTest: it equals V1..V24)
+        // a new database is built by the baseline migration B24 (BaselineMigrationTest: it equals V1..V24), then V25 on
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-                .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list()).containsExactly("24 SQL_BASELINE");
+                .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
+                .containsExactly("24 SQL_BASELINE", "25 SQL");
     }
 
     @Test
@@ -576,6 +577,29 @@ class PostgresMigrationTest {
         assertThat(repository.refundedOutsideAmount(b.id())).contains(0L);
         assertThat(repository.refundedOutsideAmount(other.id())).isEmpty();
         assertThat(repository.refundedOutsideAmount("2f1c7d0e-0000-4000-8000-0000000000ff")).isEmpty();
+    }
+
+    /**
+     * V25 on PostgreSQL: a payment seen refunded before it was recorded is remembered on an unpaid booking in one of
+     * the payable statuses (not on a paid one), read back for that payment only, and cleared once acted on.
+     */
+    @Test
+    void aPaymentSeenRefundedBeforeItWasRecordedIsRememberedReadBackAndClearedOnPostgres() {
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f7", "2026-12-12T15:00:00Z", now);
+        Booking paid = pending("2f1c7d0e-0000-4000-8000-0000000000f8", "2026-12-12T17:00:00Z", now);
+        repository.recordPayment(paid.id(), "stripe", "pi_paid", 9000, now);
+        List<BookingStatus> payable = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED);
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).as("none seen").isFalse();
+
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early", payable, now)).isTrue();
+        assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid", payable, now)).as("paid").isFalse();
+
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isTrue();
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_other")).isFalse();
+        assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid")).isFalse();
+        repository.refundSeenActedOn(b.id());
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isFalse();
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

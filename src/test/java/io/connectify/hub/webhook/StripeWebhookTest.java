@@ -1532,37 +1532,102 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A charge.refunded handled before its booking's payment event (the booking named, waiting for a Stripe payment,
-     * none recorded) fails as a passing failure: a dead letter replayed on its own (retryAt set), and once the
-     * payment is recorded its replay records the refund made by hand on the booking for a person. Before, it was
-     * dropped ("no booking was paid by it"), and the payment then confirmed a booking whose payment was refunded.
+     * A charge.refunded in full (by hand) handled before its booking's checkout.session.completed: the booking
+     * remembers it, the event completes, and the payment then makes the booking REFUNDED, never CONFIRMED: no calendar
+     * event, its customer told of the refund once (a repeat of the payment tells nothing more), marked for a person
+     * and counted as refunded outside the hub, no dead letter. Before, the event failed (EventOutOfOrderException, a
+     * dead letter), and the payment confirmed the booking.
      */
     @Test
-    void aChargeRefundedBeforeItsBookingsPaymentIsRecordedIsRedeliveredAndActedOnOnceItIs() {
+    void aChargeRefundedInFullBeforeItsBookingsPaymentLeavesTheBookingRefundedNeverConfirmed() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         String payment = "pi_" + id.substring(0, 8);
         stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
 
-        signedStripeWebhook(event("evt_refunded_early", "charge.refunded", charge(id, 9000)));
-
-        var letter = awaitDeadLetter("stripe");
-        assertThat(letter.path("errorType").asText()).endsWith("EventOutOfOrderException");
-        assertThat(letter.hasNonNull("retryAt")).as("replayed on its own: " + letter).isTrue();
+        refundedAndProcessed("evt_refunded_early", id, 9000);
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-
         paidLateAndProcessed(id);
-        assertThat(status(id)).isEqualTo("CONFIRMED");
-        NotifyBuilder replayed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
-                "stripe:evt_refunded_early".equals(e.getMessage().getHeader("eventKey", String.class)))
-                .whenCompleted(1).create();
-        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
-                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
-        assertThat(replayed.matches(15, TimeUnit.SECONDS)).isTrue();
 
-        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+        refundedNeverConfirmed(id);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        int told = notifications(id, "payment-refunded");
+        // another event of its payment: nothing more
+        NotifyBuilder again = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
+                "stripe:evt_paid_again".equals(e.getMessage().getHeader("eventKey", String.class)))
+                .whenCompleted(1).create();
+        signedStripeWebhook(event("evt_paid_again", "payment_intent.succeeded",
+                StripeFake.paymentIntent(id, payment, "succeeded")));
+        assertThat(again.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(notifications(id, "payment-refunded")).isEqualTo(told);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    /**
+     * The same for a booking whose hold ran out (EXPIRED by the hold sweep) before the charge.refunded, then paid late
+     * while its slot is still free: REFUNDED, never confirmed. Before, the event was dropped (the booking no longer
+     * PENDING_PAYMENT), and the late payment held the booking again and confirmed it.
+     */
+    @Test
+    void aChargeRefundedInFullOfAnExpiredBookingBeforeItsLatePaymentLeavesItRefundedNeverConfirmed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        clock.advance(Duration.ofMinutes(16)); // the hold runs out
+        awaitStatus(id, "EXPIRED");
+
+        refundedAndProcessed("evt_refunded_expired", id, 9000);
+        assertThat(status(id)).isEqualTo("EXPIRED");
+        paidLateAndProcessed(id);
+
+        refundedNeverConfirmed(id);
+    }
+
+    /**
+     * A part (3000 of 9000) refunded by hand before the booking's payment event: the booking is CONFIRMED as usual,
+     * then the part is recorded as charge.refunded records it on a confirmed booking (reason, mark, count). Before,
+     * the event was a dead letter, and the booking was confirmed with nothing recorded.
+     */
+    @Test
+    void aChargeRefundedInPartBeforeItsBookingsPaymentIsRecordedOnceTheBookingIsConfirmed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));
+        double outsideBefore = refundsOutsideHub();
+
+        refundedAndProcessed("evt_refunded_part_early", id, 3000);
+        paidLateAndProcessed(id);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(notifications(id, "confirmation")).isPositive();
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
-        assertThat(attentionNote(id)).isEqualTo(why + " (in full): decide whether the appointment stands");
+        assertThat(attentionNote(id)).isEqualTo(why + " (in part): decide whether the appointment stands");
+        assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query(Long.class).single()).isEqualTo(3000L);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .isEmpty();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** A booking paid after its payment was seen refunded in full: REFUNDED, never confirmed, told once. */
+    private void refundedNeverConfirmed(String id) {
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).startsWith(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
+        assertThat(notifications(id, "payment-refunded")).isPositive();
+        assertThat(attentionNote(id)).endsWith("(in full) before its confirmation: not confirmed, its customer told of "
+                + "the refund");
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .isEmpty();
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 

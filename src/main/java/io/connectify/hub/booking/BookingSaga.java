@@ -1340,6 +1340,10 @@ public class BookingSaga {
                         && bookings.refundedUnconfirmed(id, payment, reason, now);
                 if (changed) {
                     notifyRefunded(id); // in the transition's transaction, as the mark
+                } else if (!seenAlready && !Objects.equals(reason, current.statusReason())) {
+                    // REFUNDED already: its reason follows what is refunded outside the hub now (another amount, or
+                    // none: that refund failed and the hub's made it good), as on a booking of any other status
+                    bookings.transition(id, List.of(BookingStatus.REFUNDED), BookingStatus.REFUNDED, reason, now);
                 }
                 String note = null;
                 if (outside > 0 && !seenAlready) {

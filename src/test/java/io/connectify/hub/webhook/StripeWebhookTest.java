@@ -1283,6 +1283,38 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A waiting booking refunded in full by a mix (REFUNDED, its reason naming the 4000 by hand); the refund by hand then
+     * fails and an operator's refund through the hub makes it good: the next charge.refunded finds the payment still
+     * refunded in full, nothing outside the hub, and the reason no longer names the 4000 (the mark stays, a person was
+     * told). Before, the stored amount went back to 0 but the reason kept the refund by hand that failed.
+     */
+    @Test
+    void aRefundedWaitingBookingsReasonFollowsTheAmountRefundedOutsideTheHub() {
+        String id = waitingStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 4000, "succeeded", "{}"));
+        refundedAndProcessed("evt_refunded_mix_first", id, 9000);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).endsWith(
+                "a refund the hub did not make: stripe shows 4000 of the payment's 9000 refunded outside the hub");
+        String note = attentionNote(id);
+        double failedBefore = refundsFailed();
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 5000, "succeeded", "{\"connectify\":\"api\"}"),
+                StripeFake.refund("re_dashboard", payment, 4000, "failed", "{}"),
+                StripeFake.refund("re_operator_again", payment, 4000, "succeeded", "{\"connectify\":\"api\"}"));
+
+        refundedAndProcessed("evt_refunded_made_good", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        assertThat(attentionNote(id)).isEqualTo(note);
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+    }
+
+    /**
      * A waiting booking's payment refunded in full through the hub alone (an operator's POST /payments/refunds):
      * REFUNDED, its customer told, never confirmed, but neither marked nor counted (nothing was refunded outside the
      * hub). Before, it was the echo of the hub's refunds: left waiting, and a late run of its payment confirmed it.

@@ -205,9 +205,9 @@ public class BookingSaga {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
-        // seen refunded before it was recorded (its charge.refunded handled first): its refunds looked up now, outside
-        // any row lock (a failed look-up fails this event, redelivered as any provider failure); refunded in full, the
-        // booking is never confirmed
+        // a payment of the booking seen refunded before one was recorded (a charge.refunded handled first, of this
+        // payment or another): this payment's refunds looked up now, outside any row lock (a failed look-up fails this
+        // event, redelivered as any provider failure); refunded in full, the booking is never confirmed
         List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
         if (seenRefunded != null && refunding(seenRefunded) >= payment.paidAmount()) {
             return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
@@ -267,13 +267,16 @@ public class BookingSaga {
     }
 
     /**
-     * The refunds of the booking's payment when it was seen refunded before it was recorded on the booking (V25
-     * refund_seen_payment, set by {@link #paymentRefundedOutside}) and not acted on yet: looked up at the provider
-     * (a failure fails the event); null when it was not.
+     * The refunds of the booking's payment, looked up at Stripe (a failure fails the event), when a payment of the
+     * booking was seen refunded before one was recorded on it (V25 refund_seen_at, set by
+     * {@link #paymentRefundedOutside}) and that was not acted on yet; null when none was. Whichever payment was seen:
+     * the mark keeps one payment only, and a later charge.refunded of another payment of the booking (a second
+     * Checkout attempt refunded by hand, a short payment the hub refunded) replaces it, so this payment's own refunds
+     * decide. A Stripe payment only: the refunds are Stripe's.
      */
     private List<StripeCommands.RefundResult> refundsSeenBefore(String bookingId, Booking payment) {
-        return bookings.refundSeenBeforePayment(bookingId, payment.paymentReference())
-                ? refundsOf(payment.paymentReference()) : null;
+        return StripeConfig.PROVIDER.equals(payment.provider()) && payment.paymentReference() != null
+                && bookings.refundSeenBeforePayment(bookingId) ? refundsOf(payment.paymentReference()) : null;
     }
 
     /**
@@ -458,6 +461,11 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
+            if (current.status() != BookingStatus.CONFIRMED) {
+                // its payment settled (refunded, cancelled): a mark of a refund seen before it (V25) left by a first
+                // run that failed before clearing it has nothing left to act on. A confirmed one's is read below
+                bookings.refundSeenActedOn(bookingId);
+            }
             if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
                 // cancelled before its confirmation: the refund finished should the cancellation's have failed (none
                 // where a dispute stopped it), and an event a first run of this payment made removed (a failure
@@ -1247,13 +1255,15 @@ public class BookingSaga {
 
     /**
      * A charge.refunded handled before its payment was recorded on the booking it names (a Charge carries its Payment
-     * Intent's metadata, the bookingId; its payment's event is queued behind it in the booking's group, or Stripe still
-     * retries it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or PAYMENT_FAILED,
-     * which a late payment can still hold again), remembers the payment seen refunded (V25), and the payment's event
-     * acts on it ({@link #refundsSeenBefore}). Nothing waits for that event here: it comes after this one. No refunds
-     * are looked up now: the mark names the payment, and only that payment, once recorded on the booking, reads it (a
-     * payment the hub refunded as paying for nothing, a short one, is never recorded, so its mark is never read).
-     * False when no such booking is named.
+     * Intent's metadata, the bookingId; its payment's event has not come yet: Stripe may deliver it minutes or hours
+     * later, or retry it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or
+     * PAYMENT_FAILED, which a late payment can still hold again), remembers that a payment of it was seen refunded
+     * (V25; which one is kept for the log and ops), and the payment that then pays it looks its own refunds up
+     * ({@link #refundsSeenBefore}). Nothing waits for that event here. No refunds are looked up now: the mark is the
+     * booking's, read once, by the payment recorded on it (a second payment refunded, or a short one the hub refunded,
+     * only makes that payment's event look its refunds up). The mark goes with the booking's leaving its payable
+     * statuses for good or its payment settled (BookingRepository). False when no such booking is named, or the
+     * booking is no longer unpaid and payable when the mark is written.
      */
     private boolean seenBeforeItsPayment(String bookingId, String provider, String payment) {
         Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);

@@ -1210,11 +1210,16 @@ public class BookingSaga {
         // hub, paid none), as the other charge.* events are matched
         String id = payment == null || payment.isBlank() || refunded == null || refunded <= 0 ? null
                 : bookings.idByPayment(provider, payment).orElse(null);
-        Booking seen = id == null ? null : bookings.find(id).orElse(null);
-        if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
-            if (id == null && refunded != null && refunded > 0 && seenBeforeItsPayment(named, provider, payment)) {
+        if (id == null && refunded != null && refunded > 0 && payment != null && !payment.isBlank()) {
+            if (seenBeforeItsPayment(named, provider, payment)) {
                 return true;
             }
+            // not remembered: the booking may have been paid by it since the look-up above (its payment's event
+            // handled meanwhile, and the mark's update then found it paid): looked up again, it takes the usual path
+            id = bookings.idByPayment(provider, payment).orElse(null);
+        }
+        Booking seen = id == null ? null : bookings.find(id).orElse(null);
+        if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
             log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
                     refunded);
             return false;
@@ -1263,7 +1268,7 @@ public class BookingSaga {
      * booking's, read once, by the payment recorded on it (a second payment refunded, or a short one the hub refunded,
      * only makes that payment's event look its refunds up). The mark goes with the booking's leaving its payable
      * statuses for good or its payment settled (BookingRepository). False when no such booking is named, or the
-     * booking is no longer unpaid and payable when the mark is written.
+     * booking is no longer unpaid and payable when the mark is written (paid meanwhile: the caller looks again).
      */
     private boolean seenBeforeItsPayment(String bookingId, String provider, String payment) {
         Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);

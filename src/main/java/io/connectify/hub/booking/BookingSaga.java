@@ -293,17 +293,25 @@ public class BookingSaga {
         Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
                 payment.paidAmount(), refunds);
         if (!found.returned()) {
+            // the booking moved meanwhile (a cancel): what was recorded on it (a note, say) is logged and counted as a
+            // charge.refunded's is, then the payment is settled as any repeat of it
+            reportOutside(bookingId, provider, payment.paymentReference(), found);
             bookings.refundSeenActedOn(bookingId);
             return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
-        log.warn("Booking {}: payment {} was refunded at {} before the hub recorded it: REFUNDED, not confirmed, its "
-                + "customer told of the refund", bookingId, payment.paymentReference(), provider);
+        if (found.changed()) {
+            log.warn("Booking {}: payment {} was refunded at {} before the hub recorded it: REFUNDED, not confirmed, "
+                    + "its customer told of the refund", bookingId, payment.paymentReference(), provider);
+        } else {
+            log.info("Booking {}: payment {} was refunded at {} before the hub recorded it; the booking is REFUNDED "
+                    + "already", bookingId, payment.paymentReference(), provider);
+        }
         if (found.note() != null) {
             log.warn("Booking {}: {} (payment {}); marked for a person", bookingId, found.note(),
                     payment.paymentReference());
             metrics.refundedOutsideHub(provider);
         }
-        // after the log and the count: should this fail, the redelivery finds the booking REFUNDED (settleUnused)
+        // cleared with the change to REFUNDED (refundedUnconfirmed); again here should the booking have been so already
         bookings.refundSeenActedOn(bookingId);
         if (eventMayBeMade) {
             removeEvent(payment, eventIdFor(bookingId));
@@ -1232,6 +1240,21 @@ public class BookingSaga {
         }
         // logged and counted once the booking's change has committed, before the event's removal below: its failure
         // redelivers the event, whose next run finds the amount recorded already and counts nothing again
+        reportOutside(id, provider, payment, found);
+        if (found.returned()) {
+            // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
+            // next run finds the booking returned and removes it (the payment's late run does too)
+            removeEvent(seen, eventIdFor(id));
+        }
+        return found.note() != null || found.changed() || found.other() != null;
+    }
+
+    /**
+     * Logs what {@link #recordOutside} found on the booking, once its change has committed, and counts a refund
+     * outside the hub (connectify_refunds_outside_hub_total) or a refund of a booking never confirmed that no longer
+     * refunds it in full (connectify_refunds_failed_total).
+     */
+    private void reportOutside(String id, String provider, String payment, Outside found) {
         if (found.note() != null) {
             log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
                     found.note(), payment);
@@ -1247,15 +1270,9 @@ public class BookingSaga {
         } else if (found.other() != null) {
             log.warn("Booking {}: {} (payment {})", id, found.other(), payment);
         } else {
-            log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
-                    + "own", provider, payment, refunded, id);
+            log.info("{} payment {}: its booking {} says so already, or the refunds are the hub's own", provider,
+                    payment, id);
         }
-        if (found.returned()) {
-            // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
-            // next run finds the booking returned and removes it (the payment's late run does too)
-            removeEvent(seen, eventIdFor(id));
-        }
-        return found.note() != null || found.changed() || found.other() != null;
     }
 
     /**

@@ -77,6 +77,34 @@ class PostgresRefundSeenRaceTest {
         assertThat(remembered(id)).as("nothing remembered").isFalse();
     }
 
+    /**
+     * A payment seen refunded in full (by hand) before it was recorded, its booking confirmed by another run of the
+     * same payment between the look-up of its refunds and the booking's row lock: the refund outside the hub is
+     * recorded on the confirmed booking (note, amount) and, as a charge.refunded's, counted once; the mark cleared.
+     * Before, the note was recorded but neither logged nor counted.
+     */
+    @Test
+    void aPaymentSeenRefundedWhoseBookingWasConfirmedMeanwhileIsCountedAsRefundedOutsideOnPostgres() {
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c2");
+        String payment = "pi_race_confirmed";
+        var meters = new SimpleMeterRegistry();
+        BookingSaga saga = saga(refundedByHand(payment, 9000), meters);
+        assertThat(bookings.refundSeenBeforePayment(id, payment, List.of(BookingStatus.PENDING_PAYMENT), NOW))
+                .isTrue();
+        bookings.beforeNextLock.set(() -> assertThat(bookings.confirm(id, BookingSaga.eventIdFor(id), "stripe",
+                payment, 9000, NOW)).as("another run of the payment confirms it").isTrue());
+
+        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L)).isTrue();
+
+        assertThat(bookings.beforeNextLock.get()).as("confirmed in between").isNull();
+        assertThat(bookings.find(id).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);
+        assertThat(bookings.refundedOutsideAmount(id)).contains(9000L);
+        assertThat(bookings.attention(id).map(BookingRepository.Attention::note).orElseThrow())
+                .endsWith("(in full): decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count()).isOne();
+        assertThat(remembered(id)).as("cleared").isFalse();
+    }
+
     /** Whether the booking remembers a refund seen before its payment (V25). */
     private static boolean remembered(String id) {
         return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id)

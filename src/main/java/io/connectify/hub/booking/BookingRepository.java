@@ -44,6 +44,19 @@ public class BookingRepository {
     // a paid booking cancelled whose refund is still to make (its status reason one of :reasons)
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
+    /**
+     * The statuses a booking unpaid can still be paid in (BookingSaga's PAYABLE: a late payment holds an EXPIRED or
+     * PAYMENT_FAILED one again), the only ones a refund seen before payment (V25) is remembered in.
+     */
+    private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
+            BookingStatus.PAYMENT_FAILED);
+    /**
+     * Clears the mark of a refund seen before payment (V25), in the update that takes the booking out of PAYABLE for
+     * good or settles its payment: nothing is left for it to act on, and a later payment of the booking (refunded as
+     * paying for nothing) would only look refunds up at Stripe for it. Not confirm(): its confirmation clears it once
+     * the part refunded outside the hub is recorded (BookingSaga#refundedInPartBefore).
+     */
+    private static final String REFUND_SEEN_CLEARED = ", refund_seen_payment = NULL, refund_seen_at = NULL";
     /** What refund_checked_status says of a refund still to make whose retries ended (refundRetriesEnd). */
     static final String RETRIES_ENDED = "retries-ended";
     // a refund still to make whose retries were not recorded as ended since the booking last changed
@@ -126,8 +139,10 @@ public class BookingRepository {
      * cancellation ({@link #cancelUnconfirmed}) take it on. Answers whether it moved.
      */
     public boolean transition(String id, List<BookingStatus> from, BookingStatus to, String reason, Instant now) {
+        boolean leavesPayable = from.stream().anyMatch(PAYABLE::contains) && !PAYABLE.contains(to);
         return jdbc.sql("UPDATE booking SET status = :to, status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status IN (:from) AND " + NOT_PAID_PENDING)
+                        + (leavesPayable ? REFUND_SEEN_CLEARED : "")
+                        + " WHERE id = :id AND status IN (:from) AND " + NOT_PAID_PENDING)
                 .param("id", id).param("to", to.name()).param("reason", reason).param("now", utc(now))
                 .param("from", from.stream().map(Enum::name).toList())
                 .update() == 1;
@@ -164,7 +179,8 @@ public class BookingRepository {
     public boolean refundedUnused(String id, List<BookingStatus> from, Booking payment, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, provider = :provider, "
                         + "payment_reference = :reference, paid_amount = :paid, hold_expires_at = NULL, "
-                        + "updated_at = :now WHERE id = :id AND status IN (:from) AND paid_amount IS NULL")
+                        + "updated_at = :now" + REFUND_SEEN_CLEARED
+                        + " WHERE id = :id AND status IN (:from) AND paid_amount IS NULL")
                 .param("id", id).param("reason", reason).param("provider", payment.provider())
                 .param("reference", payment.paymentReference()).param("paid", payment.paidAmount())
                 .param("now", utc(now)).param("from", from.stream().map(Enum::name).toList())
@@ -176,9 +192,9 @@ public class BookingRepository {
      * REFUNDED, never confirmed. False for any other booking.
      */
     public boolean refundedUnconfirmed(String id, String paymentReference, String reason, Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL "
-                        + "AND payment_reference = :reference")
+        return jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = :reason, updated_at = :now"
+                        + REFUND_SEEN_CLEARED + " WHERE id = :id AND status = 'PENDING_PAYMENT' "
+                        + "AND paid_amount IS NOT NULL AND payment_reference = :reference")
                 .param("id", id).param("reference", paymentReference).param("reason", reason)
                 .param("now", utc(now)).update() == 1;
     }
@@ -305,8 +321,9 @@ public class BookingRepository {
      * PENDING_PAYMENT) and its slot is free. False when it is not (or no longer) a paid booking waiting.
      */
     public boolean cancelUnconfirmed(String id, String reason, Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NOT NULL")
+        return jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = :reason, updated_at = :now"
+                        + REFUND_SEEN_CLEARED + " WHERE id = :id AND status = 'PENDING_PAYMENT' "
+                        + "AND paid_amount IS NOT NULL")
                 .param("id", id).param("reason", reason).param("now", utc(now)).update() == 1;
     }
 
@@ -603,7 +620,9 @@ public class BookingRepository {
 
     /**
      * Records that {@code payment} was seen refunded before it was recorded on the booking (V25), while the booking is
-     * still unpaid and in one of {@code payable}. False when it is not (paid meanwhile, say).
+     * still unpaid and in one of {@code payable}; a later one's replaces it (the payment is kept for the log and ops
+     * only: the mark is the booking's, {@link #refundSeenBeforePayment(String)}). False when it is not (paid
+     * meanwhile, say).
      */
     public boolean refundSeenBeforePayment(String id, String payment, List<BookingStatus> payable, Instant now) {
         return jdbc.sql("UPDATE booking SET refund_seen_payment = :payment, refund_seen_at = :now "
@@ -612,16 +631,20 @@ public class BookingRepository {
                 .param("payable", payable.stream().map(BookingStatus::name).toList()).update() == 1;
     }
 
-    /** Whether {@code payment} was seen refunded before it was recorded on the booking (V25), and not acted on yet. */
-    public boolean refundSeenBeforePayment(String id, String payment) {
-        return payment != null && jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id "
-                        + "AND refund_seen_payment = :payment").param("id", id).param("payment", payment).query(Integer.class).single() > 0;
+    /**
+     * Whether a payment of the booking was seen refunded before a payment was recorded on it (V25), and not acted on
+     * yet: whichever payment (a booking may have been paid more than once, one refunded by hand, or a short one by
+     * the hub), so the payment that pays it looks its own refunds up.
+     */
+    public boolean refundSeenBeforePayment(String id) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL")
+                .param("id", id).query(Integer.class).single() > 0;
     }
 
-    /** Clears the mark of {@link #refundSeenBeforePayment}: acted on. */
+    /** Clears the mark of {@link #refundSeenBeforePayment}: acted on, or nothing left for it to act on. */
     public void refundSeenActedOn(String id) {
-        jdbc.sql("UPDATE booking SET refund_seen_payment = NULL, refund_seen_at = NULL WHERE id = :id")
-                .param("id", id).update();
+        jdbc.sql("UPDATE booking SET refund_seen_payment = NULL, refund_seen_at = NULL "
+                + "WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id).update();
     }
 
     /**

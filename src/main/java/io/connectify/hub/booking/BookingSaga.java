@@ -205,9 +205,9 @@ public class BookingSaga {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
-        // seen refunded before it was recorded (its charge.refunded handled first): its refunds looked up now, outside
-        // any row lock (a failed look-up fails this event, redelivered as any provider failure); refunded in full, the
-        // booking is never confirmed
+        // a payment of the booking seen refunded before one was recorded (a charge.refunded handled first, of this
+        // payment or another): this payment's refunds looked up now, outside any row lock (a failed look-up fails this
+        // event, redelivered as any provider failure); refunded in full, the booking is never confirmed
         List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
         if (seenRefunded != null && refunding(seenRefunded) >= payment.paidAmount()) {
             return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
@@ -267,13 +267,16 @@ public class BookingSaga {
     }
 
     /**
-     * The refunds of the booking's payment when it was seen refunded before it was recorded on the booking (V25
-     * refund_seen_payment, set by {@link #paymentRefundedOutside}) and not acted on yet: looked up at the provider
-     * (a failure fails the event); null when it was not.
+     * The refunds of the booking's payment, looked up at Stripe (a failure fails the event), when a payment of the
+     * booking was seen refunded before one was recorded on it (V25 refund_seen_at, set by
+     * {@link #paymentRefundedOutside}) and that was not acted on yet; null when none was. Whichever payment was seen:
+     * the mark keeps one payment only, and a later charge.refunded of another payment of the booking (a second
+     * Checkout attempt refunded by hand, a short payment the hub refunded) replaces it, so this payment's own refunds
+     * decide. A Stripe payment only: the refunds are Stripe's.
      */
     private List<StripeCommands.RefundResult> refundsSeenBefore(String bookingId, Booking payment) {
-        return bookings.refundSeenBeforePayment(bookingId, payment.paymentReference())
-                ? refundsOf(payment.paymentReference()) : null;
+        return StripeConfig.PROVIDER.equals(payment.provider()) && payment.paymentReference() != null
+                && bookings.refundSeenBeforePayment(bookingId) ? refundsOf(payment.paymentReference()) : null;
     }
 
     /**
@@ -290,17 +293,25 @@ public class BookingSaga {
         Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
                 payment.paidAmount(), refunds);
         if (!found.returned()) {
+            // the booking moved meanwhile (a cancel): what was recorded on it (a note, say) is logged and counted as a
+            // charge.refunded's is, then the payment is settled as any repeat of it
+            reportOutside(bookingId, provider, payment.paymentReference(), found);
             bookings.refundSeenActedOn(bookingId);
             return settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
-        log.warn("Booking {}: payment {} was refunded at {} before the hub recorded it: REFUNDED, not confirmed, its "
-                + "customer told of the refund", bookingId, payment.paymentReference(), provider);
+        if (found.changed()) {
+            log.warn("Booking {}: payment {} was refunded at {} before the hub recorded it: REFUNDED, not confirmed, "
+                    + "its customer told of the refund", bookingId, payment.paymentReference(), provider);
+        } else {
+            log.info("Booking {}: payment {} was refunded at {} before the hub recorded it; the booking is REFUNDED "
+                    + "already", bookingId, payment.paymentReference(), provider);
+        }
         if (found.note() != null) {
             log.warn("Booking {}: {} (payment {}); marked for a person", bookingId, found.note(),
                     payment.paymentReference());
             metrics.refundedOutsideHub(provider);
         }
-        // after the log and the count: should this fail, the redelivery finds the booking REFUNDED (settleUnused)
+        // cleared with the change to REFUNDED (refundedUnconfirmed); again here should the booking have been so already
         bookings.refundSeenActedOn(bookingId);
         if (eventMayBeMade) {
             removeEvent(payment, eventIdFor(bookingId));
@@ -458,6 +469,11 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
+            if (current.status() != BookingStatus.CONFIRMED) {
+                // its payment settled (refunded, cancelled): a mark of a refund seen before it (V25) left by a first
+                // run that failed before clearing it has nothing left to act on. A confirmed one's is read below
+                bookings.refundSeenActedOn(bookingId);
+            }
             if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
                 // cancelled before its confirmation: the refund finished should the cancellation's have failed (none
                 // where a dispute stopped it), and an event a first run of this payment made removed (a failure
@@ -1202,11 +1218,16 @@ public class BookingSaga {
         // hub, paid none), as the other charge.* events are matched
         String id = payment == null || payment.isBlank() || refunded == null || refunded <= 0 ? null
                 : bookings.idByPayment(provider, payment).orElse(null);
-        Booking seen = id == null ? null : bookings.find(id).orElse(null);
-        if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
-            if (id == null && refunded != null && refunded > 0 && seenBeforeItsPayment(named, provider, payment)) {
+        if (id == null && refunded != null && refunded > 0 && payment != null && !payment.isBlank()) {
+            if (seenBeforeItsPayment(named, provider, payment)) {
                 return true;
             }
+            // not remembered: the booking may have been paid by it since the look-up above (its payment's event
+            // handled meanwhile, and the mark's update then found it paid): looked up again, it takes the usual path
+            id = bookings.idByPayment(provider, payment).orElse(null);
+        }
+        Booking seen = id == null ? null : bookings.find(id).orElse(null);
+        if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
             log.info("{} payment {} shows {} refunded; no booking was paid by it: no action", provider, payment,
                     refunded);
             return false;
@@ -1219,6 +1240,21 @@ public class BookingSaga {
         }
         // logged and counted once the booking's change has committed, before the event's removal below: its failure
         // redelivers the event, whose next run finds the amount recorded already and counts nothing again
+        reportOutside(id, provider, payment, found);
+        if (found.returned()) {
+            // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
+            // next run finds the booking returned and removes it (the payment's late run does too)
+            removeEvent(seen, eventIdFor(id));
+        }
+        return found.note() != null || found.changed() || found.other() != null;
+    }
+
+    /**
+     * Logs what {@link #recordOutside} found on the booking, once its change has committed, and counts a refund
+     * outside the hub (connectify_refunds_outside_hub_total) or a refund of a booking never confirmed that no longer
+     * refunds it in full (connectify_refunds_failed_total).
+     */
+    private void reportOutside(String id, String provider, String payment, Outside found) {
         if (found.note() != null) {
             log.warn("Booking {}: {} (payment {}); the hub refunds and cancels nothing: marked for a person", id,
                     found.note(), payment);
@@ -1234,26 +1270,22 @@ public class BookingSaga {
         } else if (found.other() != null) {
             log.warn("Booking {}: {} (payment {})", id, found.other(), payment);
         } else {
-            log.info("{} payment {} shows {} refunded: its booking {} says so already, or the refunds are the hub's "
-                    + "own", provider, payment, refunded, id);
+            log.info("{} payment {}: its booking {} says so already, or the refunds are the hub's own", provider,
+                    payment, id);
         }
-        if (found.returned()) {
-            // one a failed first confirmation may have made; should Google fail, the event is redelivered, and its
-            // next run finds the booking returned and removes it (the payment's late run does too)
-            removeEvent(seen, eventIdFor(id));
-        }
-        return found.note() != null || found.changed() || found.other() != null;
     }
 
     /**
      * A charge.refunded handled before its payment was recorded on the booking it names (a Charge carries its Payment
-     * Intent's metadata, the bookingId; its payment's event is queued behind it in the booking's group, or Stripe still
-     * retries it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or PAYMENT_FAILED,
-     * which a late payment can still hold again), remembers the payment seen refunded (V25), and the payment's event
-     * acts on it ({@link #refundsSeenBefore}). Nothing waits for that event here: it comes after this one. No refunds
-     * are looked up now: the mark names the payment, and only that payment, once recorded on the booking, reads it (a
-     * payment the hub refunded as paying for nothing, a short one, is never recorded, so its mark is never read).
-     * False when no such booking is named.
+     * Intent's metadata, the bookingId; its payment's event has not come yet: Stripe may deliver it minutes or hours
+     * later, or retry it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or
+     * PAYMENT_FAILED, which a late payment can still hold again), remembers that a payment of it was seen refunded
+     * (V25; which one is kept for the log and ops), and the payment that then pays it looks its own refunds up
+     * ({@link #refundsSeenBefore}). Nothing waits for that event here. No refunds are looked up now: the mark is the
+     * booking's, read once, by the payment recorded on it (a second payment refunded, or a short one the hub refunded,
+     * only makes that payment's event look its refunds up). The mark goes with the booking's leaving its payable
+     * statuses for good or its payment settled (BookingRepository). False when no such booking is named, or the
+     * booking is no longer unpaid and payable when the mark is written (paid meanwhile: the caller looks again).
      */
     private boolean seenBeforeItsPayment(String bookingId, String provider, String payment) {
         Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);

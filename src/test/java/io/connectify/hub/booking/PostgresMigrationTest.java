@@ -580,8 +580,9 @@ class PostgresMigrationTest {
     }
 
     /**
-     * V25 on PostgreSQL: a payment seen refunded before it was recorded is remembered on an unpaid booking in one of
-     * the payable statuses (not on a paid one), read back for that payment only, and cleared once acted on.
+     * V25 on PostgreSQL: a payment seen refunded before one was recorded is remembered on an unpaid booking in one of
+     * the payable statuses (not on a paid one), the booking's mark whichever payment it was (a later one's replaces
+     * the payment kept), and cleared once acted on.
      */
     @Test
     void aPaymentSeenRefundedBeforeItWasRecordedIsRememberedReadBackAndClearedOnPostgres() {
@@ -590,16 +591,74 @@ class PostgresMigrationTest {
         Booking paid = pending("2f1c7d0e-0000-4000-8000-0000000000f8", "2026-12-12T17:00:00Z", now);
         repository.recordPayment(paid.id(), "stripe", "pi_paid", 9000, now);
         List<BookingStatus> payable = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED);
-        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).as("none seen").isFalse();
+        assertThat(remembered(b.id())).as("none seen").isFalse();
 
         assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early", payable, now)).isTrue();
         assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid", payable, now)).as("paid").isFalse();
 
-        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isTrue();
-        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_other")).isFalse();
-        assertThat(repository.refundSeenBeforePayment(paid.id(), "pi_paid")).isFalse();
+        assertThat(remembered(b.id())).isTrue();
+        assertThat(remembered(paid.id())).isFalse();
+        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_other", payable, now)).isTrue();
+        assertThat(refundSeenPayment(b.id())).isEqualTo("pi_other");
         repository.refundSeenActedOn(b.id());
-        assertThat(repository.refundSeenBeforePayment(b.id(), "pi_early")).isFalse();
+        assertThat(remembered(b.id())).isFalse();
+    }
+
+    /**
+     * The mark of V25 goes in the update that takes the booking out of its payable statuses for good or settles its
+     * payment: cancelled before payment, REFUNDED by a payment that paid for nothing, a paid one cancelled before its
+     * confirmation, one REFUNDED before its confirmation. It stays while the booking may still be paid (expired, its
+     * payment recorded and waiting for its confirmation, which reads it). Before, only the acting on it cleared it.
+     */
+    @Test
+    void theMarkOfARefundSeenBeforePaymentGoesWhenTheBookingLeavesItsPayableStatusesOnPostgres() {
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        List<BookingStatus> payable = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
+                BookingStatus.PAYMENT_FAILED);
+        Booking cancelled = pending("2f1c7d0e-0000-4000-8000-0000000000d1", "2026-12-13T08:00:00Z", now);
+        Booking unused = pending("2f1c7d0e-0000-4000-8000-0000000000d2", "2026-12-13T10:00:00Z", now);
+        Booking cancelledPaid = pending("2f1c7d0e-0000-4000-8000-0000000000d3", "2026-12-13T12:00:00Z", now);
+        Booking returned = pending("2f1c7d0e-0000-4000-8000-0000000000d4", "2026-12-13T14:00:00Z", now);
+        List<Booking> all = List.of(cancelled, unused, cancelledPaid, returned);
+        for (Booking b : all) {
+            assertThat(repository.refundSeenBeforePayment(b.id(), "pi_seen", payable, now)).isTrue();
+        }
+        assertThat(repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.EXPIRED, "the payment page expired", now)).isTrue();
+        assertThat(repository.recordPayment(cancelledPaid.id(), "stripe", "pi_e3", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(returned.id(), "stripe", "pi_e4", 9000, now)).isTrue();
+        assertThat(all).extracting(b -> refundSeenPayment(b.id())).as("kept while payable")
+                .containsOnly("pi_seen");
+
+        assertThat(repository.transition(cancelled.id(), payable, BookingStatus.CANCELLED, "cancelled before payment",
+                now)).isTrue();
+        Booking payment = new Booking(unused.id(), unused.status(), unused.start(), unused.end(),
+                unused.durationMinutes(), unused.amount(), unused.currency(), unused.customer(), unused.summary(),
+                unused.description(), "stripe", null, null, null, now, "pi_e2", null, 9000L);
+        assertThat(repository.refundedUnused(unused.id(), payable, payment, "slot taken before the payment arrived",
+                now)).isTrue();
+        // a reason no sweep reads (not a refund pending): the other tests' queries share this database
+        assertThat(repository.cancelUnconfirmed(cancelledPaid.id(), "cancelled before its confirmation: test",
+                now)).isTrue();
+        assertThat(repository.refundedUnconfirmed(returned.id(), "pi_e4",
+                "paid, then refunded at stripe (refunded) before the hub confirmed it", now)).isTrue();
+
+        for (Booking b : all) {
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_payment IS NULL "
+                    + "AND refund_seen_at IS NULL").param("id", b.id()).query(Integer.class).single())
+                    .as("the mark of %s (%s)", b.id(), repository.find(b.id()).orElseThrow().status()).isOne();
+        }
+    }
+
+    /** Whether the booking remembers a payment of it seen refunded before one was recorded (V25). */
+    private static boolean remembered(String id) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id)
+                .query(Integer.class).single() > 0;
+    }
+
+    private static String refundSeenPayment(String id) {
+        return jdbc.sql("SELECT refund_seen_payment FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).list().get(0);
     }
 
     private Booking pending(String id, String startUtc, Instant now) {

@@ -1599,6 +1599,30 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * Payment A refunded in full by hand, then a charge.refunded of another payment B of the same unpaid booking (a
+     * second Checkout attempt refunded by hand; or a short payment the hub refunded), both before A's payment event:
+     * the booking keeps that a payment of it was seen refunded (B named for the log), and A's payment looks up its
+     * own refunds: REFUNDED, never confirmed, the mark then cleared. Before, B's event replaced A on the mark, and A,
+     * refunded in full, confirmed the booking.
+     */
+    @Test
+    void aChargeRefundedOfAnotherPaymentOfTheBookingStillLeavesItRefundedInFullNeverConfirmed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        String other = payment + "_second";
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+
+        refundedAndProcessed("evt_refunded_a", id, 9000);
+        refundedAndProcessed("evt_refunded_b", id, other, 9000);
+        assertThat(refundSeen(id)).as("the payment seen last, for the log").isEqualTo(other);
+        paidLateAndProcessed(id);
+
+        refundedNeverConfirmed(id);
+        assertThat(refundSeen(id)).as("cleared").isNull();
+    }
+
+    /**
      * The same for a booking whose hold ran out (EXPIRED by the hold sweep) before the charge.refunded, then paid late
      * while its slot is still free: REFUNDED, never confirmed. Before, the event was dropped (the booking no longer
      * PENDING_PAYMENT), and the late payment held the booking again and confirmed it.
@@ -1720,16 +1744,27 @@ class StripeWebhookTest extends Webhooks {
 
     /** Stripe's charge.refunded of a booking's payment, {@code refunded} of it, sent and processed. */
     private void refundedAndProcessed(String eventId, String bookingId, long refunded) {
+        refundedAndProcessed(eventId, bookingId, "pi_" + bookingId.substring(0, 8), refunded);
+    }
+
+    /** The same of a payment {@code paymentIntent} naming the booking (another Checkout attempt's, say). */
+    private void refundedAndProcessed(String eventId, String bookingId, String paymentIntent, long refunded) {
         NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch")
                 .filter(e -> ("stripe:" + eventId).equals(e.getMessage().getHeader("eventKey", String.class)))
                 .whenCompleted(1).create();
-        assertThat(signedStripeWebhook(event(eventId, "charge.refunded", charge(bookingId, refunded))).status())
-                .isEqualTo(200);
+        assertThat(signedStripeWebhook(event(eventId, "charge.refunded", charge(bookingId, paymentIntent, refunded)))
+                .status()).isEqualTo(200);
         assertThat(processed.matches(15, TimeUnit.SECONDS)).as(eventId + " processed").isTrue();
     }
 
     private List<String> keys() {
         return jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list();
+    }
+
+    /** The payment a refund seen before payment names on the booking (V25); null when none is remembered. */
+    private String refundSeen(String bookingId) {
+        return jdbc.sql("SELECT refund_seen_payment FROM booking WHERE id = :id").param("id", bookingId)
+                .query(String.class).list().get(0);
     }
 
     private int notifications(String bookingId, String kind) {
@@ -1767,7 +1802,11 @@ class StripeWebhookTest extends Webhooks {
      * as API versions from 2022-11-15 on send it.
      */
     private static String charge(String bookingId, long refunded) {
-        String paymentIntent = "pi_" + bookingId.substring(0, 8);
+        return charge(bookingId, "pi_" + bookingId.substring(0, 8), refunded);
+    }
+
+    /** The same of the payment {@code paymentIntent} naming the booking. */
+    private static String charge(String bookingId, String paymentIntent, long refunded) {
         return """
                 {"id":"ch_%s","object":"charge","amount":9000,"amount_captured":9000,"amount_refunded":%d,
                  "captured":true,"currency":"chf","metadata":{"bookingId":"%s"},"paid":true,"payment_intent":"%s",

@@ -1,0 +1,174 @@
+package io.connectify.hub.booking;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.connectify.hub.notification.NotificationLog;
+import io.connectify.hub.payment.stripe.StripeCommands;
+import io.connectify.hub.payment.stripe.StripeRoutes;
+import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.webhook.WebhookMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.ProducerTemplate;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A Stripe refund seen before its booking's payment (V25) meeting that payment's event, handled by another consumer
+ * in between, on PostgreSQL. The interleavings forced: the other consumer's step runs just before the hooked
+ * repository call (StripeWebhookTest covers the events in order).
+ */
+class PostgresRefundSeenRaceTest {
+
+    @RegisterExtension
+    static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
+    private static final Instant NOW = Instant.parse("2026-12-05T07:00:00Z");
+
+    private static JdbcClient jdbc;
+    private static HookedRepository bookings;
+
+    @BeforeAll
+    static void migrate() {
+        var dataSource = postgres.dataSource();
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        jdbc = JdbcClient.create(dataSource);
+        bookings = new HookedRepository(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                new AvailabilityProperties(ZoneId.of("Europe/Zurich"), Map.of(), null, null, null, null));
+    }
+
+    /**
+     * A charge.refunded (3000 of 9000 by hand) finds no booking paid by its payment, and the booking it names records
+     * that payment before the mark's update (the payment's event handled meanwhile): the update finds the booking
+     * paid, and the payment, looked up again, takes the usual path: the part refunded outside the hub recorded,
+     * marked for a person, counted. Before, the event was dropped ("no booking was paid by it") and nothing recorded.
+     */
+    @Test
+    void aPaymentRecordedBetweenItsLookUpAndTheMarksUpdateTakesTheUsualPathOnPostgres() {
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c1");
+        String payment = "pi_race_recorded";
+        var meters = new SimpleMeterRegistry();
+        BookingSaga saga = saga(refundedByHand(payment, 3000), meters);
+        bookings.beforeNextMark.set(() -> assertThat(bookings.recordPayment(id, "stripe", payment, 9000, NOW))
+                .as("the payment's event, handled meanwhile").isTrue());
+
+        boolean acted = saga.paymentRefundedOutside("stripe", id, payment, 3000L, 9000L);
+
+        assertThat(bookings.beforeNextMark.get()).as("the payment was recorded in between").isNull();
+        assertThat(acted).isTrue();
+        assertThat(bookings.refundedOutsideAmount(id)).contains(3000L);
+        assertThat(bookings.attention(id).map(BookingRepository.Attention::note)).contains("a refund the hub did "
+                + "not make: stripe shows 3000 of the payment's 9000 refunded outside the hub (in part) before its "
+                + "confirmation: decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count()).isOne();
+        assertThat(remembered(id)).as("nothing remembered").isFalse();
+    }
+
+    /**
+     * A payment seen refunded in full (by hand) before it was recorded, its booking confirmed by another run of the
+     * same payment between the look-up of its refunds and the booking's row lock: the refund outside the hub is
+     * recorded on the confirmed booking (note, amount) and, as a charge.refunded's, counted once; the mark cleared.
+     * Before, the note was recorded but neither logged nor counted.
+     */
+    @Test
+    void aPaymentSeenRefundedWhoseBookingWasConfirmedMeanwhileIsCountedAsRefundedOutsideOnPostgres() {
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c2");
+        String payment = "pi_race_confirmed";
+        var meters = new SimpleMeterRegistry();
+        BookingSaga saga = saga(refundedByHand(payment, 9000), meters);
+        assertThat(bookings.refundSeenBeforePayment(id, payment, List.of(BookingStatus.PENDING_PAYMENT), NOW))
+                .isTrue();
+        bookings.beforeNextLock.set(() -> assertThat(bookings.confirm(id, BookingSaga.eventIdFor(id), "stripe",
+                payment, 9000, NOW)).as("another run of the payment confirms it").isTrue());
+
+        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L)).isTrue();
+
+        assertThat(bookings.beforeNextLock.get()).as("confirmed in between").isNull();
+        assertThat(bookings.find(id).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);
+        assertThat(bookings.refundedOutsideAmount(id)).contains(9000L);
+        assertThat(bookings.attention(id).map(BookingRepository.Attention::note).orElseThrow())
+                .endsWith("(in full): decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count()).isOne();
+        assertThat(remembered(id)).as("cleared").isFalse();
+    }
+
+    /** Whether the booking remembers a refund seen before its payment (V25). */
+    private static boolean remembered(String id) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id)
+                .query(Integer.class).single() > 0;
+    }
+
+    /** A pending Stripe booking holding its slot, no payment recorded. */
+    private static String pending(String id) {
+        var zurich = ZoneId.of("Europe/Zurich");
+        Instant start = Instant.parse("2026-12-14T09:00:00Z");
+        Booking b = new Booking(id, BookingStatus.PENDING_PAYMENT, start.atZone(zurich).toOffsetDateTime(),
+                start.plusSeconds(3600).atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
+                new Customer("John Doe", "john@example.com", null, "de", "Europe/Zurich"), "Consultation", null,
+                "stripe", null, null, NOW.plusSeconds(900), NOW, null, null, null);
+        bookings.withSlotLock(() -> {
+            bookings.insert(b, NOW);
+            return 1;
+        });
+        return id;
+    }
+
+    /** Camel as far as these steps need it: Stripe lists one refund of {@code payment}, made by hand (no mark). */
+    private static ProducerTemplate refundedByHand(String payment, long amount) {
+        ProducerTemplate template = mock(ProducerTemplate.class);
+        when(template.requestBody(StripeRoutes.REFUNDS, payment, StripeCommands.RefundList.class)).thenReturn(
+                new StripeCommands.RefundList(payment, amount, List.of(new StripeCommands.RefundResult("re_by_hand",
+                        "succeeded", amount, "chf", payment, null))));
+        return template;
+    }
+
+    /** The saga as far as these steps need it: the bookings, Camel, the notices logged, the metrics, the clock. */
+    private static BookingSaga saga(ProducerTemplate template, SimpleMeterRegistry meters) {
+        var log = new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters);
+        return new BookingSaga(bookings, null, null, null, null, null, null, null, null, template, log, null,
+                new WebhookMetrics(meters), Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
+    }
+
+    /** The bookings on PostgreSQL, with hooks run once just before the next mark's update and booking row lock. */
+    static final class HookedRepository extends BookingRepository {
+
+        final AtomicReference<Runnable> beforeNextMark = new AtomicReference<>();
+        final AtomicReference<Runnable> beforeNextLock = new AtomicReference<>();
+
+        HookedRepository(JdbcClient jdbc, TransactionTemplate transactions, AvailabilityProperties hours) {
+            super(jdbc, transactions, hours);
+        }
+
+        @Override
+        public boolean refundSeenBeforePayment(String id, String payment, List<BookingStatus> payable, Instant now) {
+            run(beforeNextMark);
+            return super.refundSeenBeforePayment(id, payment, payable, now);
+        }
+
+        @Override
+        public void withBookingLock(String id, Runnable work) {
+            run(beforeNextLock);
+            super.withBookingLock(id, work);
+        }
+
+        private static void run(AtomicReference<Runnable> hook) {
+            Runnable once = hook.getAndSet(null);
+            if (once != null) {
+                once.run();
+            }
+        }
+    }
+}

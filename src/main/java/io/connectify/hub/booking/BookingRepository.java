@@ -45,10 +45,10 @@ public class BookingRepository {
     private static final String PENDING_REFUND = "(status = 'CANCELLED' AND status_reason IN (:reasons) "
             + "AND paid_amount IS NOT NULL)";
     /**
-     * The statuses a booking unpaid can still be paid in (BookingSaga's PAYABLE: a late payment holds an EXPIRED or
-     * PAYMENT_FAILED one again), the only ones a refund seen before payment (V25) is remembered in.
+     * The statuses a booking unpaid can still be paid in (a late payment holds an EXPIRED or PAYMENT_FAILED one again:
+     * BookingSaga), the only ones a refund seen before payment (V25) is remembered in.
      */
-    private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
+    static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
             BookingStatus.PAYMENT_FAILED);
     /**
      * Clears the mark of a refund seen before payment (V25), in the update that takes the booking out of PAYABLE for

@@ -111,8 +111,7 @@ public class BookingSaga {
             + "the payment dispute was lost, nothing left to refund";
     /** Payrexx's status of a refund under way, not yet made. */
     private static final String REFUND_UNDER_WAY = "refund_pending";
-    private static final List<BookingStatus> PAYABLE = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
-            BookingStatus.PAYMENT_FAILED);
+    private static final List<BookingStatus> PAYABLE = BookingRepository.PAYABLE;
 
     private final BookingRepository bookings;
     private final GoogleCalendarGateway calendar;

@@ -1307,9 +1307,7 @@ class StripeWebhookTest extends Webhooks {
 
         refundedAndProcessed("evt_refunded_made_good", id, 9000);
 
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        refundedUnconfirmedNothingOutside(id);
         assertThat(attentionNote(id)).isEqualTo(note);
         assertThat(refundsFailed()).isEqualTo(failedBefore);
     }
@@ -1329,9 +1327,7 @@ class StripeWebhookTest extends Webhooks {
 
         refundedAndProcessed("evt_refunded_operator_alone", id, 9000);
 
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        refundedUnconfirmedNothingOutside(id);
         assertThat(attentionNote(id)).isNull();
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
         toldOfTheRefundAndNeverConfirmed(id);
@@ -1497,9 +1493,7 @@ class StripeWebhookTest extends Webhooks {
 
         refundedAndProcessed("evt_refunded_first_late", id, 5000);
 
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        refundedUnconfirmedNothingOutside(id);
         assertThat(attentionNote(id)).isNull();
         assertThat(refundsFailed()).isEqualTo(failedBefore);
         toldOfTheRefundAndNeverConfirmed(id);
@@ -1550,9 +1544,7 @@ class StripeWebhookTest extends Webhooks {
                 payment, "failed", "expired_or_canceled_card", "{\"connectify\":\"api\"}")));
 
         assertThat(lateFailure.matches(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        refundedUnconfirmedNothingOutside(id);
         assertThat(attentionNote(id)).isNull();
         assertThat(refundsFailed()).isEqualTo(failedBefore);
         assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
@@ -1670,6 +1662,13 @@ class StripeWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
                 .isEmpty();
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** REFUNDED before its confirmation, its reason naming no refund outside the hub. */
+    private void refundedUnconfirmedNothingOutside(String id) {
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
     }
 
     /** A booking paid after its payment was seen refunded in full: REFUNDED, never confirmed, told once. */

@@ -52,9 +52,10 @@ public class BookingRepository {
             BookingStatus.PAYMENT_FAILED);
     /**
      * Clears the mark of a refund seen before payment (V25), in the update that takes the booking out of PAYABLE for
-     * good or settles its payment: nothing is left for it to act on, and a later payment of the booking (refunded as
-     * paying for nothing) would only look refunds up at Stripe for it. Not confirm(): its confirmation clears it once
-     * the part refunded outside the hub is recorded (BookingSaga#refundedInPartBefore).
+     * good or settles its payment: nothing is left for it to act on (tidying: those paths never read it). Not
+     * confirm(): its confirmation clears it once the part refunded outside the hub is recorded
+     * (BookingSaga#refundedInPartBefore). Which statuses a transition leaves is judged by its {@code from} list: a
+     * call mixing payable and other statuses in it would clear the mark of a booking in either.
      */
     private static final String REFUND_SEEN_CLEARED = ", refund_seen_payment = NULL, refund_seen_at = NULL";
     /** What refund_checked_status says of a refund still to make whose retries ended (refundRetriesEnd). */

@@ -468,9 +468,10 @@ public class BookingSaga {
         String bookingId = current.id();
         if (current.paid() && Objects.equals(current.paymentReference(), payment.paymentReference())) {
             log.info("Payment for booking {} ignored: already {}", bookingId, current.status());
-            if (current.status() != BookingStatus.CONFIRMED) {
-                // its payment settled (refunded, cancelled): a mark of a refund seen before it (V25) left by a first
-                // run that failed before clearing it has nothing left to act on. A confirmed one's is read below
+            if (current.status() == BookingStatus.CANCELLED || current.status() == BookingStatus.REFUNDED) {
+                // its payment settled: a mark of a refund seen before it (V25) left by a first run that failed before
+                // clearing it has nothing left to act on. A confirmed one's is read below; a waiting one's (paid,
+                // PENDING_PAYMENT) still by its confirmation
                 bookings.refundSeenActedOn(bookingId);
             }
             if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
@@ -1288,12 +1289,13 @@ public class BookingSaga {
      */
     private boolean seenBeforeItsPayment(String bookingId, String provider, String payment) {
         Booking named = bookingId == null || bookingId.isBlank() ? null : known(bookingId);
+        // marked by named.id(): the booking's id as stored, whatever the form of the one the metadata carries
         if (named == null || named.paid() || !PAYABLE.contains(named.status()) || !provider.equals(named.provider())
-                || !bookings.refundSeenBeforePayment(bookingId, payment, PAYABLE, now())) {
+                || !bookings.refundSeenBeforePayment(named.id(), payment, PAYABLE, now())) {
             return false;
         }
         log.warn("Booking {} ({}): {} payment {} is shown refunded before the hub recorded it: remembered, its payment "
-                + "event acts on it (refunded in full: never confirmed)", bookingId, named.status(), provider, payment);
+                + "event acts on it (refunded in full: never confirmed)", named.id(), named.status(), provider, payment);
         return true;
     }
 

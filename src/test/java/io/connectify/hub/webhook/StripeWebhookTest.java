@@ -1556,6 +1556,25 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * The same with the booking's id in upper case in the Charge's metadata (a UUID in any case names the booking, as
+     * every payment event's does): the booking is found and marked by its stored id. Before, it was found but the mark
+     * was written under the id as sent, matched nothing, and the payment then confirmed it.
+     */
+    @Test
+    void aChargeRefundedBeforeThePaymentNamingItsBookingInUpperCaseStillLeavesItRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update(); // earlier tests' (refundedNeverConfirmed finds none of its own)
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand_upper", payment, 9000, "succeeded", "{}"));
+
+        refundedAndProcessed("evt_refunded_early_upper", id.toUpperCase(java.util.Locale.ROOT), payment, 9000);
+        assertThat(refundSeen(id)).isEqualTo(payment);
+        paidLateAndProcessed(id);
+
+        refundedNeverConfirmed(id);
+    }
+
+    /**
      * A charge.refunded in full (by hand) handled before its booking's checkout.session.completed: the booking
      * remembers it, the event completes, and the payment then makes the booking REFUNDED, never CONFIRMED: no calendar
      * event, its customer told of the refund once (a repeat of the payment tells nothing more), marked for a person

@@ -208,7 +208,7 @@ public class BookingSaga {
         // payment or another): this payment's refunds looked up now, outside any row lock (a failed look-up fails this
         // event, redelivered as any provider failure); refunded in full, the booking is never confirmed
         List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
-        if (seenRefunded != null && refunding(seenRefunded) >= payment.paidAmount()) {
+        if (seenRefunded != null && StripeCommands.RefundResult.refundedBy(seenRefunded) >= payment.paidAmount()) {
             return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
         }
         // read again for this check only: the start may have passed while FreeBusy and the slot lock were awaited
@@ -289,8 +289,8 @@ public class BookingSaga {
                                                   List<StripeCommands.RefundResult> refunds, boolean eventMayBeMade,
                                                   Instant now) {
         String provider = payment.provider();
-        Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
-                payment.paidAmount(), refunds);
+        Outside found = recordOutside(bookingId, provider, payment.paymentReference(),
+                StripeCommands.RefundResult.refundedBy(refunds), payment.paidAmount(), refunds);
         if (!found.returned()) {
             // the booking moved meanwhile (a cancel): what was recorded on it (a note, say) is logged and counted as a
             // charge.refunded's is, then the payment is settled as any repeat of it
@@ -326,8 +326,8 @@ public class BookingSaga {
      */
     private void refundedInPartBefore(String bookingId, Booking payment, List<StripeCommands.RefundResult> refunds) {
         String provider = payment.provider();
-        Outside found = recordOutside(bookingId, provider, payment.paymentReference(), refunding(refunds),
-                payment.paidAmount(), refunds);
+        Outside found = recordOutside(bookingId, provider, payment.paymentReference(),
+                StripeCommands.RefundResult.refundedBy(refunds), payment.paidAmount(), refunds);
         if (found.note() != null) {
             log.warn("Booking {}: {} (payment {}, refunded before the hub recorded it); the hub refunds and cancels "
                     + "nothing: marked for a person", bookingId, found.note(), payment.paymentReference());
@@ -789,7 +789,7 @@ public class BookingSaga {
         if (outcome == RefundOutcome.LOOK_UP) {
             // outside the row lock (a provider call must not hold it); a failed look-up fails the event: redelivered
             outcome = refundNoLongerMade(bookingId, refund, mark, markedFor, why, reason,
-                    refunding(refundsOf(payment)));
+                    StripeCommands.RefundResult.refundedBy(refundsOf(payment)));
         }
         switch (outcome) {
             case FAILED -> {
@@ -1357,7 +1357,7 @@ public class BookingSaga {
             long of = charged != null && charged > 0 ? charged : current.paidAmount();
             // what the payment's refunds refund now, not the event's amount_refunded: Stripe delivers its events
             // out of order and retries them for days, so an event's snapshot may predate a refund made or failed
-            long shown = refunding(refunds);
+            long shown = StripeCommands.RefundResult.refundedBy(refunds);
             // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
             String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                     + " refunded outside the hub";
@@ -1447,12 +1447,6 @@ public class BookingSaga {
         return refunds.stream()
                 .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank())
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
-                .mapToLong(StripeCommands.RefundResult::amount).sum();
-    }
-
-    /** What the refunds that succeeded or are on their way refund, whoever made them. */
-    private static long refunding(List<StripeCommands.RefundResult> refunds) {
-        return refunds.stream().filter(StripeCommands.RefundResult::refunding)
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
     }
 

@@ -96,6 +96,11 @@ public final class StripeCommands {
         public boolean refunding() {
             return "succeeded".equals(status) || "pending".equals(status) || "requires_action".equals(status);
         }
+
+        /** What the refunds that take money back ({@link #refunding}) refund together, whoever made them. */
+        public static long refundedBy(List<RefundResult> refunds) {
+            return refunds.stream().filter(RefundResult::refunding).mapToLong(RefundResult::amount).sum();
+        }
     }
 
     /**

@@ -39,8 +39,7 @@ public class StripeRefunds {
             refunds.addAll(page.refunds());
             after = page.next();
         } while (after != null);
-        long refunded = refunds.stream().filter(RefundResult::refunding).mapToLong(RefundResult::amount).sum();
-        return new RefundList(paymentIntent, refunded, List.copyOf(refunds));
+        return new RefundList(paymentIntent, RefundResult.refundedBy(refunds), List.copyOf(refunds));
     }
 
     private RefundPage page(RefundPageRequest request) {

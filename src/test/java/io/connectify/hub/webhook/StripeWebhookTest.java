@@ -1562,10 +1562,8 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aChargeRefundedBeforeThePaymentNamingItsBookingInUpperCaseStillLeavesItRefunded() {
-        jdbc.sql("DELETE FROM dead_letter").update(); // earlier tests' (refundedNeverConfirmed finds none of its own)
-        String id = pendingBooking(START, "stripe");
+        String id = pendingBookingRefundedByHand("re_by_hand_upper", 9000);
         String payment = "pi_" + id.substring(0, 8);
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand_upper", payment, 9000, "succeeded", "{}"));
 
         refundedAndProcessed("evt_refunded_early_upper", id.toUpperCase(java.util.Locale.ROOT), payment, 9000);
         assertThat(refundSeen(id)).isEqualTo(payment);
@@ -1583,10 +1581,8 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aChargeRefundedInFullBeforeItsBookingsPaymentLeavesTheBookingRefundedNeverConfirmed() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "stripe");
+        String id = pendingBookingRefundedByHand("re_by_hand", 9000);
         String payment = "pi_" + id.substring(0, 8);
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
         double outsideBefore = refundsOutsideHub();
 
         refundedAndProcessed("evt_refunded_early", id, 9000);
@@ -1618,11 +1614,9 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aChargeRefundedOfAnotherPaymentOfTheBookingStillLeavesItRefundedInFullNeverConfirmed() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "stripe");
+        String id = pendingBookingRefundedByHand("re_by_hand", 9000);
         String payment = "pi_" + id.substring(0, 8);
         String other = payment + "_second";
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
 
         refundedAndProcessed("evt_refunded_a", id, 9000);
         refundedAndProcessed("evt_refunded_b", id, other, 9000);
@@ -1640,10 +1634,8 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aChargeRefundedInFullOfAnExpiredBookingBeforeItsLatePaymentLeavesItRefundedNeverConfirmed() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "stripe");
+        String id = pendingBookingRefundedByHand("re_by_hand", 9000);
         String payment = "pi_" + id.substring(0, 8);
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
         clock.advance(Duration.ofMinutes(16)); // the hold runs out
         awaitStatus(id, "EXPIRED");
 
@@ -1661,10 +1653,8 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aChargeRefundedInPartBeforeItsBookingsPaymentIsRecordedOnceTheBookingIsConfirmed() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "stripe");
+        String id = pendingBookingRefundedByHand("re_by_hand", 3000);
         String payment = "pi_" + id.substring(0, 8);
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));
         double outsideBefore = refundsOutsideHub();
 
         refundedAndProcessed("evt_refunded_part_early", id, 3000);
@@ -1722,6 +1712,19 @@ class StripeWebhookTest extends Webhooks {
                 .isEmpty();
         stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
                 urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking waiting for its Stripe payment (pi_ and its id's first 8 characters) that Stripe lists refunded by hand
+     * ({@code amount}, {@code refundId}, unmarked), earlier tests' dead letters removed (the tests find none of their
+     * own).
+     */
+    private String pendingBookingRefundedByHand(String refundId, long amount) {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.refundsOf(payment, StripeFake.refund(refundId, payment, amount, "succeeded", "{}"));
+        return id;
     }
 
     /** A paid booking waiting for its confirmation (its payment recorded, Google down when it came). */

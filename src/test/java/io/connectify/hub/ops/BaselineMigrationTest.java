@@ -77,7 +77,7 @@ class BaselineMigrationTest {
 
     /**
      * B24's checksum as Flyway computes it when B24 was written. Flyway (11.7.2) does not check a baseline script's
-     * checksum when it validates (flyway/flyway#4106; seen here: a database B24 built still validated, and migrated,
+     * checksum when it validates (flyway/flyway#4106; seen here: a database B24 built still validated
      * with the checksum in its history changed), so an edit of B24 would go unseen by every database it built. This
      * pin fails on any edit instead: B24 stays as it is (a new schema change is a new V script).
      */

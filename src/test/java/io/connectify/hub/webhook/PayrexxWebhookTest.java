@@ -18,7 +18,11 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.connectify.hub.booking.AvailabilityProperties;
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.payment.payrexx.PayrexxRefundWatch;
+import io.connectify.hub.payment.payrexx.PayrexxRefundWatchProperties;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.payrexx.PayrexxEvents;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -32,11 +36,14 @@ import io.connectify.hub.support.TimerRoutes;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Payrexx webhooks: path token, then only the transaction status the Payrexx API reports counts. */
 @HubTest
@@ -52,6 +59,16 @@ class PayrexxWebhookTest extends Webhooks {
     PayrexxEvents payrexxEvents;
     @Autowired
     org.apache.camel.ProducerTemplate producer;
+    @Autowired
+    BookingRepository bookingRepository;
+    @Autowired
+    PayrexxRefundWatchProperties watchProperties;
+    @Autowired
+    TransactionTemplate transactions;
+    @Autowired
+    AvailabilityProperties availability;
+    @Value("${connectify.queues.payrexx-events}")
+    String payrexxQueue;
     private static final String FORM = "application/x-www-form-urlencoded";
     /** The reasons a partial refund and a dispute give a confirmed Payrexx booking. */
     private static final String PART_REFUND =
@@ -655,6 +672,78 @@ class PayrexxWebhookTest extends Webhooks {
                 httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
                 .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
         assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * The watch finds a refund made, but its delivery cannot be queued (the broker refuses the send): the status is
+     * not taken as acted on, so the next run queues it and the customer is told, once. Before, the status was
+     * recorded as seen before the send, and every later run took it for acted on: never queued, never told.
+     */
+    @Test
+    void aRefundFoundMadeWhoseDeliveryCouldNotBeQueuedIsQueuedByTheNextRun() {
+        String id = refundUnderWay(4773);
+        transactionOf(4773, "refunded", id, 9000);
+        clock.advance(Duration.ofMinutes(61));
+        PayrexxRefundWatch refused = new PayrexxRefundWatch(bookingRepository, sendsRefused(producer),
+                watchProperties, clock, payrexxQueue);
+
+        assertThat(refused.sweep(ExchangeBuilder.anExchange(camel).build())).as("nothing queued").isZero();
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refund_pending) before the hub confirmed it");
+
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).isNull();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * The watch finds a refund settled otherwise (disputed), but the booking's mark for a person fails (its row held
+     * past the lock timeout, say): the next run marks it. Before, the status was recorded as seen before the mark,
+     * and no later run marked it: only the RefundAwaitingProvider alert, which says to wait, was left.
+     */
+    @Test
+    void aRefundFoundDisputedWhoseMarkFailedIsMarkedByTheNextRun() {
+        String id = refundUnderWay(4774);
+        transactionOf(4774, "disputed", id, 9000);
+        clock.advance(Duration.ofMinutes(61));
+        BookingRepository markFails = new BookingRepository(jdbc, transactions, availability) {
+            @Override
+            public boolean needsAttention(String booking, String note, java.time.Instant now) {
+                throw new org.springframework.dao.CannotAcquireLockException("the booking's row is held");
+            }
+        };
+        PayrexxRefundWatch failing = new PayrexxRefundWatch(markFails, producer, watchProperties, clock, payrexxQueue);
+
+        assertThat(failing.sweep(ExchangeBuilder.anExchange(camel).build())).isZero();
+        assertThat(attentionOrNull(id)).as("not marked yet").isNull();
+
+        assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).isNull();
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("its refund under way at payrexx was not made: "
+                + "payrexx shows transaction 4774 disputed, and the customer has not been told: settle it by hand");
+        assertThat(status(id)).isEqualTo("REFUNDED");
+    }
+
+    /** The hub's template, whose sends to the broker are refused (as an unreachable broker's are: on the exchange). */
+    private ProducerTemplate sendsRefused(ProducerTemplate template) {
+        return (ProducerTemplate) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ProducerTemplate.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("send") && args.length == 2 && args[0] instanceof String uri
+                            && uri.startsWith("jms:")) {
+                        Exchange refused = ExchangeBuilder.anExchange(camel).build();
+                        refused.setException(new IllegalStateException("the broker is unreachable"));
+                        return refused;
+                    }
+                    try {
+                        return method.invoke(template, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /**

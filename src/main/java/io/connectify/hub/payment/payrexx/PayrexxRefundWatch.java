@@ -29,7 +29,8 @@ import org.springframework.stereotype.Component;
  * dead-lettered the same way. One Payrexx shows settled otherwise (disputed, confirmed again, partially-refunded: no
  * refund made in full) is not the hub's to decide: the booking is marked for a person (the attention mark, V20) and
  * logged; so is one whose payment reference is no transaction id (the watch cannot look it up, and skips it).
- * Each status is acted on once, when it differs from the one the last look saw (V23 refund_checked_status):
+ * Each status is acted on once, when it differs from the one the last look saw (V23 refund_checked_status, recorded
+ * once the delivery is queued or the person marked, so a failed send or mark is tried again at the next look):
  * a delivery queued is not queued again, a person not marked again. One still refund_pending is left for the next
  * run (counted in connectify_refunds_awaiting_provider; alert RefundAwaitingProvider).
  */
@@ -119,17 +120,20 @@ public class PayrexxRefundWatch {
             }
             return false;
         }
-        boolean seenBefore = status.equals(waiting.lastSeen());
-        bookings.refundLookedAt(booking.id(), now, status);
-        if (seenBefore) {
+        if (status.equals(waiting.lastSeen())) {
             // acted on at an earlier look (queued, or marked for a person): not again
             log.debug("Booking {}: Payrexx still shows transaction {} {}", booking.id(), transactionId, status);
             return false;
         }
+        // each status recorded as seen only once it is acted on: should the mark or the send fail (the booking's row
+        // held, the broker unreachable, the instance stopped in between), the next look acts on it again, where
+        // recording it first left it seen and never acted on. Marked twice is the same note once; queued twice, the
+        // second delivery is a repeat of the first (its key, payrexx:<transaction>:refunded)
         if (!REFUNDED.equals(status)) {
             String note = "its refund under way at payrexx was not made: payrexx shows transaction " + transactionId
                     + " " + status + ", and the customer has not been told: settle it by hand";
             bookings.needsAttention(booking.id(), note, now);
+            bookings.refundLookedAt(booking.id(), now, status);
             log.warn("Booking {}: {}", booking.id(), note);
             return false;
         }
@@ -144,6 +148,7 @@ public class PayrexxRefundWatch {
         if (sent.getException() != null) { // send(...) reports a failure on the exchange, it does not throw
             throw CamelExecutionException.wrapCamelExecutionException(sent, sent.getException());
         }
+        bookings.refundLookedAt(booking.id(), now, status);
         return true;
     }
 

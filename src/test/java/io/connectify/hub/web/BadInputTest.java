@@ -43,6 +43,9 @@ class BadInputTest extends HubTestBase {
             "last year Java reads           | {\"start\":\"+999999999-12-31T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
             "text after the JSON            | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} {\"x\":1} | validation",
             "NUL in a name                  | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"Jo\\u0000hn\",\"email\":\"a@b.ch\"}} | validation",
+            "duration as a numeric string   | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":\"60\",\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
+            "name as a number               | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":123,\"email\":\"a@b.ch\"}} | validation",
+            "summary as a boolean           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"summary\":true} | validation",
             "no tier for duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":300,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | no-matching-price-tier",
     })
     void badBookingRequestsAreProblems(String why, String body, String type) {
@@ -53,6 +56,28 @@ class BadInputTest extends HubTestBase {
         assertThat(response.json().get("type").asText()).isEqualTo(type);
         assertThat(response.json().get("detail").asText()).isNotBlank();
         assertThat(response.body()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("jackson");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "amount as a numeric string     | /api/v1/payments/stripe/payment-intents | {\"amount\":\"9000\",\"currency\":\"CHF\"}",
+            "amount as a boolean            | /api/v1/payments/payrexx/gateways       | {\"amount\":true,\"currency\":\"CHF\",\"purpose\":\"a\"}",
+            "metadata value as a number     | /api/v1/payments/stripe/payment-intents | {\"amount\":9000,\"currency\":\"CHF\",\"metadata\":{\"order\":7}}",
+            "isHtml as a string             | /api/v1/notifications/email             | {\"to\":\"a@b.ch\",\"subject\":\"s\",\"body\":\"b\",\"isHtml\":\"true\"}",
+            "isHtml as a number             | /api/v1/notifications/email             | {\"to\":\"a@b.ch\",\"subject\":\"s\",\"body\":\"b\",\"isHtml\":1}",
+            "SMS text as a number           | /api/v1/notifications/sms               | {\"to\":\"+41791234567\",\"body\":42}",
+    })
+    void aWrongTypedValueIsRefusedNotConverted(String why, String path, String body) {
+        var response = httpPost(path, body);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("jackson");
+        stripe.server().verify(0, anyRequestedFor(urlPathMatching("/v1/.*")));
+        payrexx.server().verify(0, anyRequestedFor(urlPathMatching(".*")));
+        notify.twilio().verify(0, anyRequestedFor(urlPathMatching(".*")));
+        notify.sendGrid().verify(0, anyRequestedFor(urlPathMatching(".*")));
     }
 
     @ParameterizedTest(name = "{0}")

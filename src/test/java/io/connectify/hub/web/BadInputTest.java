@@ -46,6 +46,8 @@ class BadInputTest extends HubTestBase {
             "duration as a numeric string   | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":\"60\",\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
             "name as a number               | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":123,\"email\":\"a@b.ch\"}} | validation",
             "summary as a boolean           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"summary\":true} | validation",
+            "time without seconds           | {\"start\":\"2026-12-01T09:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
+            "offset with seconds            | {\"start\":\"2026-12-01T09:00:00+01:00:30\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | time-parse",
             "no tier for duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":300,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | no-matching-price-tier",
     })
     void badBookingRequestsAreProblems(String why, String body, String type) {
@@ -78,6 +80,18 @@ class BadInputTest extends HubTestBase {
         payrexx.server().verify(0, anyRequestedFor(urlPathMatching(".*")));
         notify.twilio().verify(0, anyRequestedFor(urlPathMatching(".*")));
         notify.sendGrid().verify(0, anyRequestedFor(urlPathMatching(".*")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "from without seconds  | from=2026-12-01T00:00%2B01:00&to=2026-12-02T00:00:00%2B01:00&duration=60",
+            "to without seconds    | from=2026-12-01T00:00:00%2B01:00&to=2026-12-02T00:00Z&duration=60",
+    })
+    void aQueryTimeWithoutSecondsIsNotRfc3339(String why, String query) {
+        var response = httpGet("/api/v1/availability?" + query);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("time-parse");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,8 +3,13 @@ package io.connectify.hub.calendar;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.chrono.IsoChronology;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
+import java.time.temporal.ChronoField;
+import java.util.Locale;
 
 import com.google.api.client.util.DateTime;
 import io.connectify.hub.resilience.TimeParseException;
@@ -13,6 +18,23 @@ import io.connectify.hub.resilience.TimeParseException;
 public final class Rfc3339 {
 
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+    /**
+     * RFC 3339's date-time: seconds required, a fraction optional, the offset Z or +hh:mm. Java's ISO_OFFSET_DATE_TIME
+     * takes 09:00+01:00 (no seconds) and +01:00:30 (offset seconds), which RFC 3339 does not; 't' and 'z' in lower
+     * case it allows, as RFC 3339 does.
+     */
+    private static final DateTimeFormatter PARSE = new DateTimeFormatterBuilder()
+            .parseCaseInsensitive()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE)
+            .appendLiteral('T')
+            .appendValue(ChronoField.HOUR_OF_DAY, 2).appendLiteral(':')
+            .appendValue(ChronoField.MINUTE_OF_HOUR, 2).appendLiteral(':')
+            .appendValue(ChronoField.SECOND_OF_MINUTE, 2)
+            .optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 1, 9, true).optionalEnd()
+            .appendOffset("+HH:MM", "Z")
+            .toFormatter(Locale.ROOT)
+            .withResolverStyle(ResolverStyle.STRICT)
+            .withChronology(IsoChronology.INSTANCE);
 
     private Rfc3339() {
     }
@@ -24,7 +46,7 @@ public final class Rfc3339 {
         OffsetDateTime time;
         try {
             // an unencoded '+' in a query string arrives as a space: read it as the offset sign it was
-            time = OffsetDateTime.parse(value.trim().replace(' ', '+'), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+            time = OffsetDateTime.parse(value.trim().replace(' ', '+'), PARSE);
         } catch (DateTimeParseException e) {
             throw new TimeParseException("'" + name + "' is not an RFC 3339 time with offset "
                     + "(e.g. 2026-12-01T09:00:00+01:00)");

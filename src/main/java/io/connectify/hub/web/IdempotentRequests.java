@@ -42,6 +42,8 @@ public class IdempotentRequests {
     /** Claims per renewal UPDATE: an IN list far below any database's limit of parameters. */
     private static final int RENEWAL_BATCH = 500;
     private static final String RENEWAL_ROUTE = "api-renew-idempotency-claims";
+    /** Column api_idempotency.target: VARCHAR(2100). */
+    static final int TARGET_LENGTH = 2100;
     private final JdbcClient jdbc;
     private final Clock clock;
     private final Duration lifetime;
@@ -73,7 +75,8 @@ public class IdempotentRequests {
      * Claims the key for a request: its claim (to hand to {@link #answered} or {@link #release}, then to
      * {@link #ended}; renewed until then), or the request that holds the key (answered or still running).
      */
-    public Claim claim(String caller, String key, String target, String fingerprint) {
+    public Claim claim(String caller, String key, String request, String fingerprint) {
+        String target = stored(request);
         for (int attempt = 0; attempt < 3; attempt++) {
             String claim = UUID.randomUUID().toString();
             Instant now = clock.instant();
@@ -117,6 +120,22 @@ public class IdempotentRequests {
         }
         throw new InvalidStateException("A request with this Idempotency-Key is being made; ask again",
                 Duration.ofSeconds(1));
+    }
+
+    /**
+     * The request as its column holds it: cut to its length where longer (a long query or path id, which the caller
+     * may send: the column's "value too long" was a 500). Only for people reading the row; the fingerprint, over the
+     * whole request, is what tells two requests with a key apart.
+     */
+    static String stored(String request) {
+        if (request.length() <= TARGET_LENGTH) {
+            return request;
+        }
+        int end = TARGET_LENGTH - 1;
+        if (Character.isHighSurrogate(request.charAt(end - 1))) {
+            end--; // not half a character
+        }
+        return request.substring(0, end) + "\u2026";
     }
 
     private Claim renewing(String claim, Instant now) {

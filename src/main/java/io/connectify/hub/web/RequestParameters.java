@@ -31,7 +31,8 @@ import org.springframework.web.servlet.HandlerMapping;
  * {@code ?from}, and {@code ?Idempotency-Key=} reached the Stripe call as if it were the header, past the hub's
  * replay of it (IdempotencyKeyFilter reads the header). The caller's {@code X-API-Key}, of which the Stripe keys of
  * its Idempotency-Keys are made, is read from the header by the same rule. Parameters an operation does not declare
- * are left as Camel bound them.
+ * are left as Camel bound them. A declared query parameter given twice, or holding a control character (U+0000 to
+ * U+001F, U+007F to U+009F: {@code ?provider=%00}), is 400 {@code validation}.
  */
 @Component("requestParameters")
 public class RequestParameters {
@@ -67,6 +68,10 @@ public class RequestParameters {
                 throw new ValidationException("Query parameter '" + name + "' is given more than once");
             }
             if (!values.isEmpty()) {
+                if (values.get(0).chars().anyMatch(Character::isISOControl)) {
+                    // as in a body (JsonBodies): PostgreSQL's text refuses NUL, a 500 where the value reached a query
+                    throw new ValidationException("Query parameter '" + name + "' may not hold control characters");
+                }
                 exchange.getIn().setHeader(name, values.get(0));
             }
         }

@@ -98,6 +98,32 @@ class IdempotencyKeyTest extends Webhooks {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(2);
     }
 
+    @Test
+    void aRequestLongerThanItsStoredColumnRunsWithItsKeyWhereItWas500() {
+        // api_idempotency.target is VARCHAR(2100): the insert's "value too long" was a 500 internal-error
+        String longQuery = "/api/v1/bookings?pad=" + "a".repeat(2_200);
+        String longId = "/api/v1/bookings/" + "b".repeat(2_200) + "/cancel";
+
+        var first = postWithKey(longQuery, booking(START, 60), "long-1", API_KEY);
+        var again = postWithKey(longQuery, booking(START, 60), "long-1", API_KEY);
+        var otherQuery = postWithKey(longQuery + "c", booking(START, 60), "long-1", API_KEY);
+        var unknown = postWithKey(longId, "", "long-2", API_KEY);
+
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(again.status()).isEqualTo(201);
+        assertThat(again.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+        assertThat(again.json().get("id").asText()).isEqualTo(first.json().get("id").asText());
+        assertThat(otherQuery.status()).as("the whole request tells them apart, not the stored part")
+                .isEqualTo(409);
+        assertThat(otherQuery.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT target FROM api_idempotency WHERE idempotency_key = 'long-1'")
+                .query(String.class).single()).hasSize(2_100).startsWith("POST /api/v1/bookings?pad=aaa")
+                .endsWith("\u2026");
+    }
+
     @ParameterizedTest(name = "Twilio {0} -> {1}")
     @CsvSource({"503, 20503, 502", "429, 20429, 429"})
     void anSmsRetriedWithItsKeyIsSentOnceAndAnAnswerThatIsNotFinalIsNotKept(int twilioStatus, int code, int answered) {

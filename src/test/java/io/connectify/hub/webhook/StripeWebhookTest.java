@@ -2148,9 +2148,10 @@ class StripeWebhookTest extends Webhooks {
                     checkoutSession(id, "paid", "pi_q"))).status()).isEqualTo(200);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
-            // queued as a member of the booking's message group: the consumers take a booking's events in order
+            // queued as a member of its payment's message group: the consumers take a payment's events in order
             // (awaited: the webhook inbox forwards it to the queue after the answer)
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups()).containsExactly(id));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
+                    .containsExactly("payment:pi_q"));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
@@ -2160,38 +2161,51 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A payment's events that name no booking (a dispute; a Charge without the Payment Intent's metadata) are queued
-     * in the payment's message group, so the consumers take them in order, one at a time; an event naming its booking
-     * keeps the booking's group. Before, each such event was a group of its own (its event key): two charge.refunded
-     * of one payment, or one and a dispute, ran in parallel, and their look-ups could commit out of order.
+     * Every event of one payment is queued in the payment's message group (payment:<pi>), whether it names its booking
+     * (the Checkout's two events, the hub's refund) or not (a Charge without the Payment Intent's metadata, a dispute),
+     * so the consumers take them in order, one at a time; an event without a Payment Intent (a Checkout Session expired
+     * before any payment attempt) in its booking's group. Before, an event naming its booking was queued in the
+     * booking's group and one naming none in the payment's: a charge.refunded carrying the bookingId and a dispute of
+     * the same payment could run in parallel, and their look-ups commit out of order.
      */
     @Test
-    void aPaymentsEventsThatNameNoBookingAreQueuedInThePaymentsMessageGroup() throws Exception {
+    void aPaymentsEventsAreQueuedInThePaymentsMessageGroupWhetherOrNotTheyNameTheBooking() throws Exception {
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
         String id = pendingBooking(START, "stripe");
+        String unpaid = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
         String charge = """
                 {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":3000,"currency":"chf",
                  "metadata":{},"payment_intent":"pi_nobody","refunded":false,"status":"succeeded"}""";
         // the Charge names no booking: the hub asks Stripe for its Payment Intent, which names none either
         stripe.paymentIntentOf("pi_nobody", "{}");
         camel.getRouteController().stopRoute("stripe-event-dispatch");
-        // all four handled before the test ends: the payment's events must not run into the next test's counts
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenDone(4).create();
+        // all handled before the test ends: the payment's events must not run into the next test's counts
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenDone(7).create();
         try {
             signedStripeWebhook(event("evt_grouped_paid", "checkout.session.completed",
                     checkoutSession(id, "paid", "pi_grouped")));
+            signedStripeWebhook(event("evt_grouped_intent", "payment_intent.succeeded",
+                    paymentIntent(id, "pi_grouped", "succeeded")));
+            signedStripeWebhook(event("evt_grouped_hub_refund", "refund.updated", refund("re_grouped", "pi_grouped",
+                    "succeeded", null, "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}")));
             signedStripeWebhook(event("evt_grouped_refunded", "charge.refunded", charge));
             signedStripeWebhook(event("evt_grouped_refunded_more", "charge.refunded", charge.replace("3000", "5000")));
             signedStripeWebhook(event("evt_grouped_disputed", "charge.dispute.created",
                     dispute("pi_nobody", "fraudulent")));
+            signedStripeWebhook(event("evt_grouped_expired", "checkout.session.expired", """
+                    {"id":"cs_test_unpaid","object":"checkout.session","status":"expired","payment_status":"unpaid",
+                     "payment_intent":null,"amount_total":9000,"currency":"chf","client_reference_id":"%s",
+                     "metadata":{"bookingId":"%s"}}""".formatted(unpaid, unpaid)));
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
-                    .containsExactlyInAnyOrder(id, "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody"));
+                    .containsExactlyInAnyOrder("payment:pi_grouped", "payment:pi_grouped", "payment:pi_grouped",
+                            "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody", unpaid));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
-        assertThat(handled.matches(10, TimeUnit.SECONDS)).as("the four events handled").isTrue();
+        assertThat(handled.matches(10, TimeUnit.SECONDS)).as("the seven events handled").isTrue();
         awaitStatus(id, "CONFIRMED");
+        awaitStatus(unpaid, "EXPIRED");
     }
 
     /** The message groups (JMSXGroupID) of the Stripe events waiting in their queue. */

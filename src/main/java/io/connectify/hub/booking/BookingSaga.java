@@ -1208,6 +1208,12 @@ public class BookingSaga {
      * cancel committing meanwhile is read, and a failure leaves neither reason nor mark nor amount. False also for a
      * payment no booking was paid by, and for one whose booking says this already (a redelivery is a duplicate before
      * it gets here).
+     * <p>
+     * A payment no booking was paid by yet is one seen before its payment's event ({@link #seenBeforeItsPayment}): of
+     * the booking the event names, or, naming none (a Charge without its Payment Intent's metadata: the two events are
+     * not ordered by Stripe), of the booking the Payment Intent names at Stripe, looked up then
+     * ({@link #bookingOfPaymentIntent}; a failed look-up fails the event). Neither naming one, or the booking named
+     * not waiting for a payment of this provider: no action, logged once with the reason.
      */
     public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
                                           @Header(WebhookHeaders.BOOKING_ID) String named,
@@ -1219,12 +1225,24 @@ public class BookingSaga {
         String id = payment == null || payment.isBlank() || refunded == null || refunded <= 0 ? null
                 : bookings.idByPayment(provider, payment).orElse(null);
         if (id == null && refunded != null && refunded > 0 && payment != null && !payment.isBlank()) {
-            if (seenBeforeItsPayment(named, provider, payment)) {
+            // the booking the event names; naming none (a Charge without its Payment Intent's metadata), the one the
+            // Payment Intent names at Stripe now: a refund by hand handled before its payment's event is then
+            // remembered as one naming its booking is, not dropped (the payment would confirm the booking)
+            boolean unnamed = named == null || named.isBlank();
+            String booking = unnamed ? bookingOfPaymentIntent(provider, payment) : named;
+            if (booking != null && seenBeforeItsPayment(booking, provider, payment)) {
                 return true;
             }
             // not remembered: the booking may have been paid by it since the look-up above (its payment's event
             // handled meanwhile, and the mark's update then found it paid): looked up again, it takes the usual path
             id = bookings.idByPayment(provider, payment).orElse(null);
+            if (id == null) {
+                log.info("{} payment {} shows {} refunded; no booking was paid by it, and {}: no action", provider,
+                        payment, refunded, booking == null ? "neither the event nor its Payment Intent at " + provider
+                                + " names a booking" : "booking " + booking + (unnamed ? " its Payment Intent names" : "")
+                                + " is not one of the hub's waiting for a " + provider + " payment");
+                return false;
+            }
         }
         Booking seen = id == null ? null : bookings.find(id).orElse(null);
         if (seen == null || !seen.paid() || !payment.equals(seen.paymentReference())) {
@@ -1247,6 +1265,24 @@ public class BookingSaga {
             removeEvent(seen, eventIdFor(id));
         }
         return found.note() != null || found.changed() || found.other() != null;
+    }
+
+    /**
+     * The booking a Stripe Payment Intent's metadata names ({@code bookingId}), as Stripe shows it now
+     * ({@code GET /v1/payment_intents/{id}}, through the Stripe breaker, retries and rate limiter, as the refunds'
+     * look-up; outside any row lock); null when it names none, or for another provider's payment. A failure fails the
+     * event, redelivered as any provider failure (nothing recorded on a guess).
+     */
+    private String bookingOfPaymentIntent(String provider, String payment) {
+        if (!StripeConfig.PROVIDER.equals(provider)) {
+            return null;
+        }
+        try {
+            return template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, payment,
+                    StripeCommands.PaymentIntentBooking.class).bookingId();
+        } catch (CamelExecutionException e) {
+            throw Causes.hubErrorOr(e);
+        }
     }
 
     /**
@@ -1277,7 +1313,8 @@ public class BookingSaga {
 
     /**
      * A charge.refunded handled before its payment was recorded on the booking it names (a Charge carries its Payment
-     * Intent's metadata, the bookingId; its payment's event has not come yet: Stripe may deliver it minutes or hours
+     * Intent's metadata, the bookingId; one without it, the booking its Payment Intent names at Stripe now, looked up
+     * by the caller; its payment's event has not come yet: Stripe may deliver it minutes or hours
      * later, or retry it): the booking, unpaid and payable by this provider (PENDING_PAYMENT, or EXPIRED or
      * PAYMENT_FAILED, which a late payment can still hold again), remembers that a payment of it was seen refunded
      * (V25; which one is kept for the log and ops), and the payment that then pays it looks its own refunds up

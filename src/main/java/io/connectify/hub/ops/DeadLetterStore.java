@@ -39,7 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * A message that failed for a passing reason (its provider down or its circuit open, a rate limit, a database lock)
  * is also replayed on its own: first {@code auto-replay.first-after} after it failed, then at twice the wait after
  * each failure more, up to {@code max-delay}, {@code max-replays} times; then it waits for a person. The redeliveries
- * in place last seconds (they hold the consumer and the booking's message group), while an outage of Google or a
+ * in place last seconds (they hold the consumer and the event's message group), while an outage of Google or a
  * provider lasts minutes: without this, every payment event of an outage waited for someone to replay it.
  */
 @Component("deadLetterStore")
@@ -82,7 +82,7 @@ public class DeadLetterStore {
         Map<String, String> headers = new LinkedHashMap<>();
         exchange.getIn().getHeaders().forEach((name, value) -> {
             // only the message's own headers: JMS and Camel bookkeeping is rebuilt on replay; but its message group
-            // is kept, so a replayed event goes back into its booking's group, in order with the booking's others
+            // is kept, so a replayed event goes back into its group (a payment's), in order with the group's others
             if (value != null && (!name.startsWith("JMS") || name.equals(WebhookHeaders.ORDER_GROUP))
                     && !name.startsWith("Camel") && !name.startsWith("_AMQ")) {
                 headers.put(name, String.valueOf(value));

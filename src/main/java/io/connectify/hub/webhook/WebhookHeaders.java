@@ -37,9 +37,10 @@ public final class WebhookHeaders {
     public static final String STATUS_KEY = "statusKey";
     /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
-     * enqueued, while other groups are processed in parallel. A booking's events (a Stripe Checkout sends two for
-     * one payment), a Stripe payment's events that name no booking (its disputes, refunds made by hand), a Payrexx
-     * transaction's deliveries, and the repeats of one event stay in order.
+     * enqueued, while other groups are processed in parallel. A Stripe payment's events (a Checkout sends two for one
+     * payment; its refunds' and disputes', naming its booking or not), a Stripe booking's events without a payment
+     * (a Checkout Session expired unpaid), a Payrexx transaction's deliveries, and the repeats of one event stay in
+     * order.
      */
     public static final String ORDER_GROUP = "JMSXGroupID";
     /**

@@ -62,7 +62,8 @@ class DeadLetterTest extends Webhooks {
         assertThat(letter.get("attempts").asInt()).isEqualTo(2); // test profile: one redelivery
         assertThat(letter.get("errorMessage").asText()).startsWith("provider-error: Google Calendar answered HTTP 500");
         assertThat(letter.get("headers").get("eventType").asText()).isEqualTo("checkout.session.completed");
-        assertThat(letter.get("headers").get("JMSXGroupID").asText()).isEqualTo(id); // replayed into its group
+        // replayed into its payment's message group (StripeFake.checkoutSession's Payment Intent: pi_ and the event id)
+        assertThat(letter.get("headers").get("JMSXGroupID").asText()).isEqualTo("payment:pi_evt_dead_1");
         assertThat(letter.get("body").asText()).contains("evt_dead_1");
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT"); // paid, not lost, not confirmed without an event
 

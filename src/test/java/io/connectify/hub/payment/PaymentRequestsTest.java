@@ -330,6 +330,41 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     /**
+     * A charge.refunded naming no booking, of a payment no booking was paid by, asks Stripe for its Payment Intent
+     * ({@code GET /v1/payment_intents/{id}} with the hub's key, as Stripe's API describes it: checked after each test)
+     * through the Stripe command path: one permit of Stripe's rate limiter, as any Stripe call takes. Before, nothing
+     * was asked and the event was dropped.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingAsksStripeForItsPaymentIntentWithAPermit() {
+        stripe.paymentIntentOf("pi_asked", "{}");
+        String audited = "SELECT COUNT(*) FROM integration_audit WHERE provider = 'stripe' "
+                + "AND operation = 'stripe-retrieve-payment-intent' AND outcome = 'ok'";
+        int auditedBefore = jdbc.sql(audited).query(Integer.class).single();
+        AtomicInteger granted = new AtomicInteger();
+        AtomicBoolean counting = new AtomicBoolean(true);
+        resilience.rateLimiter("stripe").getEventPublisher().onSuccess(event -> {
+            if (counting.get()) {
+                granted.addAndGet(event.getNumberOfPermits());
+            }
+        });
+
+        assertThat(signedStripeWebhook(StripeFake.event("evt_asked", "charge.refunded", """
+                {"id":"ch_asked","object":"charge","amount":9000,"amount_refunded":9000,"currency":"chf",
+                 "metadata":{},"payment_intent":"pi_asked","refunded":true,"status":"succeeded"}""")).status())
+                .isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> stripe.server().verify(1,
+                getRequestedFor(urlPathEqualTo("/v1/payment_intents/pi_asked"))
+                        .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY))));
+        counting.set(false);
+        assertThat(granted.get()).as("permits taken").isEqualTo(1);
+        // one call of the Stripe command path (breaker, limiter, retries), audited as its route
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(jdbc.sql(audited).query(Integer.class).single()).isEqualTo(auditedBefore + 1));
+    }
+
+    /**
      * A refund waiting for the customer's details to pay it out (requires_action) is money on its way back: counted in
      * refundedAmount (which a refund Stripe refuses as already refunded is judged by) as charge.refunded counts it. A
      * failed one counts for nothing. Before, requires_action was left out here.

@@ -106,6 +106,18 @@ public final class StripeFake {
         }
     }
 
+    /**
+     * Stripe's Payment Intent {@code id} as {@code GET /v1/payment_intents/{id}} answers it, succeeded, with this
+     * {@code metadata} (a JSON object: {@code {"bookingId":"..."}} for a booking's, as the hub's Checkout Sessions set
+     * it; {@code {}} for a payment made outside the hub's bookings). This fake answers no other Payment Intent.
+     */
+    public void paymentIntentOf(String id, String metadata) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/payment_intents/" + id))
+                .willReturn(okJson("""
+                        {"id":"%s","object":"payment_intent","amount":9000,"amount_received":9000,"currency":"chf",
+                         "status":"succeeded","metadata":%s}""".formatted(id, metadata))));
+    }
+
     /** A Refund object as Stripe lists it; {@code metadata} a JSON object ({@code {}}: made by hand in the Dashboard). */
     public static String refund(String id, String paymentIntent, long amount, String status, String metadata) {
         return """

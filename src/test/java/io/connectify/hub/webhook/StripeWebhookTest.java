@@ -1696,22 +1696,116 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * One naming no booking, of a payment no booking was paid by, is still dropped: no dead letter, nothing looked up.
+     * One naming no booking, of a payment no booking was paid by, whose Payment Intent at Stripe names none either (a
+     * payment made outside the hub's bookings), is still dropped: no dead letter, its refunds not looked up, logged
+     * once with the reason. The Payment Intent is asked for once.
      */
     @Test
     void aChargeRefundedNamingNoBookingOfAPaymentNoBookingHasNeedsNoAction() {
         jdbc.sql("DELETE FROM dead_letter").update();
-        NotifyBuilder processed = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").filter(e ->
-                "stripe:evt_refunded_nobody".equals(e.getMessage().getHeader("eventKey", String.class)))
-                .whenCompleted(1).create();
-        signedStripeWebhook(event("evt_refunded_nobody", "charge.refunded", """
-                {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":9000,"currency":"chf",
-                 "metadata":{},"payment_intent":"pi_nobody","refunded":true,"status":"succeeded"}"""));
-        assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+        stripe.paymentIntentOf("pi_nobody", "{}");
+        NotifyBuilder processed = processed("evt_refunded_nobody");
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            signedStripeWebhook(event("evt_refunded_nobody", "charge.refunded",
+                    chargeNamingNoBooking("pi_nobody", 9000)));
+            assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(lines.lines().stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(line -> line.contains("pi_nobody"))).containsExactly("stripe payment pi_nobody shows "
+                    + "9000 refunded; no booking was paid by it, and neither the event nor its Payment Intent at "
+                    + "stripe names a booking: no action");
+        }
         assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
                 .isEmpty();
         stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
                 urlPathEqualTo("/v1/refunds")));
+        stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/payment_intents/pi_nobody")));
+    }
+
+    /**
+     * A charge.refunded whose Charge names no booking (no bookingId in its metadata), its payment refunded in full by
+     * hand, handled before the payment's payment_intent.succeeded: the hub asks Stripe for the Payment Intent
+     * ({@code GET /v1/payment_intents/{id}} with its key), whose metadata names the booking, and the booking remembers
+     * it (V25) as for a Charge naming it. The payment then leaves the booking REFUNDED, never confirmed: no calendar
+     * event, its customer told of the refund once (the Checkout's other event of the payment tells nothing more).
+     * Before, the event was dropped (no booking was paid by the payment yet, and it named none), and the payment
+     * confirmed the booking.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingBeforeItsPaymentFindsTheBookingByItsPaymentIntentAndLeavesItRefunded() {
+        String id = pendingBookingRefundedByHand("re_by_hand", 9000);
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+
+        NotifyBuilder refundedFirst = processed("evt_refunded_unnamed");
+        assertThat(signedStripeWebhook(event("evt_refunded_unnamed", "charge.refunded",
+                chargeNamingNoBooking(payment, 9000))).status()).isEqualTo(200);
+        assertThat(refundedFirst.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(refundSeen(id)).as("remembered on the booking its Payment Intent names").isEqualTo(payment);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        NotifyBuilder paid = processed("evt_unnamed_paid");
+        signedStripeWebhook(event("evt_unnamed_paid", "payment_intent.succeeded",
+                paymentIntent(id, payment, "succeeded")));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        refundedNeverConfirmed(id);
+        int told = notifications(id, "payment-refunded");
+        NotifyBuilder again = processed("evt_unnamed_paid_again");
+        signedStripeWebhook(event("evt_unnamed_paid_again", "checkout.session.completed",
+                checkoutSession(id, "paid", payment)));
+        assertThat(again.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(notifications(id, "payment-refunded")).as("told once").isEqualTo(told);
+        assertThat(notifications(id, "confirmation")).isZero();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/payment_intents/" + payment))
+                .withHeader("Authorization", equalTo("Bearer " + StripeFake.SECRET_KEY)));
+    }
+
+    /**
+     * The Payment Intent's look-up failing (Stripe answering 503 through the retries) fails the event as any provider
+     * failure: redelivered, then a dead letter, nothing remembered on a guess; replayed once Stripe answers, the booking
+     * its Payment Intent names remembers the refund.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingWhosePaymentIntentCannotBeLookedUpFailsAndIsReplayed() {
+        String id = pendingBookingRefundedByHand("re_by_hand", 9000);
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                urlPathEqualTo("/v1/payment_intents/" + payment)).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"unavailable\"}}")));
+
+        signedStripeWebhook(event("evt_refunded_unnamed_down", "charge.refunded",
+                chargeNamingNoBooking(payment, 9000)));
+
+        var letter = awaitDeadLetter("stripe");
+        assertThat(letter.get("errorMessage").asText()).startsWith("provider-");
+        assertThat(stripe.server().findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/payment_intents/" + payment)))).as("retried").hasSizeGreaterThan(1);
+        assertThat(refundSeen(id)).as("nothing remembered").isNull();
+        assertThat(keys()).doesNotContain("stripe:evt_refunded_unnamed_down");
+
+        stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}");
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(refundSeen(id)).isEqualTo(payment));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /** A Charge as charge.refunded carries it without its Payment Intent's metadata: it names no booking. */
+    private static String chargeNamingNoBooking(String paymentIntent, long refunded) {
+        return """
+                {"id":"ch_%s","object":"charge","amount":9000,"amount_refunded":%d,"currency":"chf","metadata":{},
+                 "payment_intent":"%s","refunded":%b,"status":"succeeded"}""".formatted(paymentIntent, refunded,
+                paymentIntent, refunded >= 9000);
     }
 
     /**
@@ -2054,9 +2148,10 @@ class StripeWebhookTest extends Webhooks {
                     checkoutSession(id, "paid", "pi_q"))).status()).isEqualTo(200);
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
-            // queued as a member of the booking's message group: the consumers take a booking's events in order
+            // queued as a member of its payment's message group: the consumers take a payment's events in order
             // (awaited: the webhook inbox forwards it to the queue after the answer)
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups()).containsExactly(id));
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
+                    .containsExactly("payment:pi_q"));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
@@ -2066,36 +2161,51 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A payment's events that name no booking (a dispute; a Charge without the Payment Intent's metadata) are queued
-     * in the payment's message group, so the consumers take them in order, one at a time; an event naming its booking
-     * keeps the booking's group. Before, each such event was a group of its own (its event key): two charge.refunded
-     * of one payment, or one and a dispute, ran in parallel, and their look-ups could commit out of order.
+     * Every event of one payment is queued in the payment's message group (payment:<pi>), whether it names its booking
+     * (the Checkout's two events, the hub's refund) or not (a Charge without the Payment Intent's metadata, a dispute),
+     * so the consumers take them in order, one at a time; an event without a Payment Intent (a Checkout Session expired
+     * before any payment attempt) in its booking's group. Before, an event naming its booking was queued in the
+     * booking's group and one naming none in the payment's: a charge.refunded carrying the bookingId and a dispute of
+     * the same payment could run in parallel, and their look-ups commit out of order.
      */
     @Test
-    void aPaymentsEventsThatNameNoBookingAreQueuedInThePaymentsMessageGroup() throws Exception {
+    void aPaymentsEventsAreQueuedInThePaymentsMessageGroupWhetherOrNotTheyNameTheBooking() throws Exception {
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
         String id = pendingBooking(START, "stripe");
+        String unpaid = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
         String charge = """
                 {"id":"ch_nobody","object":"charge","amount":9000,"amount_refunded":3000,"currency":"chf",
                  "metadata":{},"payment_intent":"pi_nobody","refunded":false,"status":"succeeded"}""";
+        // the Charge names no booking: the hub asks Stripe for its Payment Intent, which names none either
+        stripe.paymentIntentOf("pi_nobody", "{}");
         camel.getRouteController().stopRoute("stripe-event-dispatch");
-        // all four handled before the test ends: the payment's events must not run into the next test's counts
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenDone(4).create();
+        // all handled before the test ends: the payment's events must not run into the next test's counts
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenDone(7).create();
         try {
             signedStripeWebhook(event("evt_grouped_paid", "checkout.session.completed",
                     checkoutSession(id, "paid", "pi_grouped")));
+            signedStripeWebhook(event("evt_grouped_intent", "payment_intent.succeeded",
+                    paymentIntent(id, "pi_grouped", "succeeded")));
+            signedStripeWebhook(event("evt_grouped_hub_refund", "refund.updated", refund("re_grouped", "pi_grouped",
+                    "succeeded", null, "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}")));
             signedStripeWebhook(event("evt_grouped_refunded", "charge.refunded", charge));
             signedStripeWebhook(event("evt_grouped_refunded_more", "charge.refunded", charge.replace("3000", "5000")));
             signedStripeWebhook(event("evt_grouped_disputed", "charge.dispute.created",
                     dispute("pi_nobody", "fraudulent")));
+            signedStripeWebhook(event("evt_grouped_expired", "checkout.session.expired", """
+                    {"id":"cs_test_unpaid","object":"checkout.session","status":"expired","payment_status":"unpaid",
+                     "payment_intent":null,"amount_total":9000,"currency":"chf","client_reference_id":"%s",
+                     "metadata":{"bookingId":"%s"}}""".formatted(unpaid, unpaid)));
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(queuedGroups())
-                    .containsExactlyInAnyOrder(id, "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody"));
+                    .containsExactlyInAnyOrder("payment:pi_grouped", "payment:pi_grouped", "payment:pi_grouped",
+                            "payment:pi_nobody", "payment:pi_nobody", "payment:pi_nobody", unpaid));
         } finally {
             camel.getRouteController().startRoute("stripe-event-dispatch");
         }
-        assertThat(handled.matches(10, TimeUnit.SECONDS)).as("the four events handled").isTrue();
+        assertThat(handled.matches(10, TimeUnit.SECONDS)).as("the seven events handled").isTrue();
         awaitStatus(id, "CONFIRMED");
+        awaitStatus(unpaid, "EXPIRED");
     }
 
     /** The message groups (JMSXGroupID) of the Stripe events waiting in their queue. */

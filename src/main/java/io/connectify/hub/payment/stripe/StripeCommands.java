@@ -110,6 +110,19 @@ public final class StripeCommands {
     public record RefundList(String paymentIntent, long refundedAmount, List<RefundResult> refunds) {
     }
 
+    /**
+     * The metadata key naming the booking a payment is for ({@code bookingId}): set on a booking's Checkout Session
+     * and on its Payment Intent (payment_intent_data), whose Charges then carry it too.
+     */
+    public static final String BOOKING_METADATA = "bookingId";
+
+    /**
+     * A Payment Intent as Stripe shows it now, for the booking it names: its metadata's {@link #BOOKING_METADATA}
+     * ({@code bookingId} null: it names none, a payment made outside the hub's bookings).
+     */
+    public record PaymentIntentBooking(String paymentIntent, String bookingId) {
+    }
+
     /** One page of a PaymentIntent's refunds to ask Stripe for: the first ({@code startingAfter} null) or a later one. */
     public record RefundPageRequest(String paymentIntent, String startingAfter) {
     }

@@ -19,6 +19,7 @@ import com.stripe.param.checkout.SessionCreateParams;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentBooking;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
@@ -45,7 +46,7 @@ public class StripeOperations {
     public PaymentLink checkoutSession(@Body CheckoutSessionCommand c) throws StripeException {
         Map<String, String> metadata = new HashMap<>(c.metadata() == null ? Map.of() : c.metadata());
         if (c.bookingId() != null) {
-            metadata.put("bookingId", c.bookingId());
+            metadata.put(StripeCommands.BOOKING_METADATA, c.bookingId());
         }
         var params = SessionCreateParams.builder()
                 .setMode(SessionCreateParams.Mode.PAYMENT)
@@ -94,6 +95,18 @@ public class StripeOperations {
         PaymentIntent intent = stripe.v1().paymentIntents().create(params, options(c.idempotencyKey()));
         return new PaymentIntentResult(intent.getId(), intent.getStatus(), intent.getAmount(),
                 intent.getCurrency().toUpperCase(Locale.ROOT), intent.getClientSecret());
+    }
+
+    /**
+     * The booking a Payment Intent names, as Stripe shows it now ({@code GET /v1/payment_intents/{id}}): for an event
+     * of its payment that names none (a Charge without the metadata), handled before the payment was recorded on any
+     * booking. Its other fields are not read.
+     */
+    public PaymentIntentBooking paymentIntentBooking(@Body String paymentIntent) throws StripeException {
+        PaymentIntent intent = stripe.v1().paymentIntents().retrieve(paymentIntent);
+        Map<String, String> metadata = intent.getMetadata();
+        String bookingId = metadata == null ? null : metadata.get(StripeCommands.BOOKING_METADATA);
+        return new PaymentIntentBooking(intent.getId(), bookingId == null || bookingId.isBlank() ? null : bookingId);
     }
 
     public RefundResult refund(@Body RefundCommand c) throws StripeException {

@@ -14,6 +14,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     public static final String REFUNDS = "direct:stripe-list-refunds";
     public static final String REFUNDS_PAGE = "direct:stripe-list-refunds-page";
     public static final String EXPIRE_CHECKOUT_SESSION = "direct:stripe-expire-checkout-session";
+    public static final String PAYMENT_INTENT_BOOKING = "direct:stripe-retrieve-payment-intent";
 
     public StripeRoutes(ProviderCalls calls) {
         super(calls, StripeConfig.PROVIDER, "stripeCircuitBreaker", StripeErrors::translate);
@@ -29,6 +30,9 @@ public class StripeRoutes extends ProviderRouteBuilder {
                 "bean:stripeOperations?method=refundsPage");
         from(REFUNDS).routeId("stripe-list-refunds").routeDescription("List a Stripe payment's refunds, every page")
                 .bean("stripeRefunds", "refunds");
+        // the booking a Payment Intent's metadata names, for a charge.refunded that names none (BookingSaga)
+        operation(PAYMENT_INTENT_BOOKING, "Retrieve a Stripe PaymentIntent for the booking its metadata names",
+                "bean:stripeOperations?method=paymentIntentBooking");
         operation(EXPIRE_CHECKOUT_SESSION, "Expire an open Stripe Checkout Session",
                 "bean:stripeOperations?method=expireCheckoutSession");
     }

@@ -107,18 +107,23 @@ public class StripeWebhookVerifier implements Processor {
     }
 
     /**
-     * The event's message group: its booking; an event naming none (a Dispute, a Refund made by hand, a Charge without
-     * the Payment Intent's metadata) its Payment Intent's, so that the events of one payment (two charge.refunded, a
-     * refund and a dispute) are handled in order and their look-ups commit in order; else the event alone.
+     * The event's message group: its Payment Intent's whenever it carries one, whether or not it names a booking, so
+     * that every event of one payment is handled in order and their look-ups commit in order: the Checkout's two of
+     * the payment, its charge.refunded (with the bookingId or without it), its refunds' and its disputes' (which name
+     * no booking). Before, an event naming a booking went into the booking's group and one naming none into the
+     * payment's: a charge.refunded and a dispute of one payment could run in parallel. An event without a Payment
+     * Intent (a Checkout Session expired before any payment attempt) goes into its booking's group; else the event
+     * alone. A booking's events of different payments (a second payment) may run in parallel: the saga decides each
+     * under the booking's row lock with conditional updates, as it does for instances consuming one queue.
      */
     static String orderGroup(String bookingId, String payment, String eventKey) {
-        if (!bookingId.isEmpty()) {
-            return bookingId;
+        if (!payment.isEmpty()) {
+            return PAYMENT_GROUP + payment;
         }
-        return payment.isEmpty() ? eventKey : PAYMENT_GROUP + payment;
+        return bookingId.isEmpty() ? eventKey : bookingId;
     }
 
-    /** How the message group of a payment's events that name no booking begins (a booking's is its UUID). */
+    /** How the message group of a payment's events begins (a booking's, for an event without one, is its UUID). */
     static final String PAYMENT_GROUP = "payment:";
 
     private StripeEventFields read(String payload) {

@@ -158,19 +158,21 @@ public class BookingSaga {
      * A provider confirmed a payment for a booking. The payment is recorded first, while the booking still holds
      * its slot (or, its hold run out, the slot is still free): from then on nothing but this confirmation moves the
      * booking, however long the calendar takes. A payment that pays for nothing (the slot was taken meanwhile, the
-     * booking was cancelled or already paid by another payment, or it pays less than the price) is refunded. False
+     * booking was cancelled or already paid by another payment, or it pays less than the price or in another
+     * currency) is refunded; one whose currency is not known is left for a person ({@link #wrongCurrency}). False
      * when the event changed nothing and needs no record: the booking is unknown.
      */
     public boolean confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                @Header(WebhookHeaders.PROVIDER) String provider,
                                @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
-                               @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount) {
+                               @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount,
+                               @Header(WebhookHeaders.PAID_CURRENCY) String paidCurrency) {
         Booking booking = known(bookingId);
         if (booking == null) {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
-        return confirmPayment(booking, provider, paymentReference, paidAmount, now(), null);
+        return confirmPayment(booking, provider, paymentReference, paidAmount, paidCurrency, now(), null);
     }
 
     /**
@@ -181,12 +183,17 @@ public class BookingSaga {
      * refunded), which is then left for a person ({@link #leftForAPerson}) instead, whatever the instant.
      */
     private boolean confirmPayment(Booking booking, String provider, String paymentReference, Long paidAmount,
-                                   Instant now, String heldStatus) {
+                                   String paidCurrency, Instant now, String heldStatus) {
         String bookingId = booking.id();
         long paid = paidAmount == null ? booking.amount() : paidAmount;
         Booking payment = paidBy(booking, provider, paymentReference, paid);
         // recorded by an earlier run of this payment, which may have made its event before it failed
         boolean eventMayBeMade = waitsForItsConfirmation(booking, payment);
+        String wrongCurrency = wrongCurrency(booking, paidCurrency);
+        if (wrongCurrency != null) {
+            // before the amount: an amount in another currency says nothing about the price
+            return paidInAnotherCurrency(booking, payment, paidCurrency, wrongCurrency, now, heldStatus);
+        }
         if (payment.paidAmount() < booking.amount()) {
             if (heldStatus != null) {
                 return leftForAPerson(booking, payment, heldStatus,
@@ -339,15 +346,16 @@ public class BookingSaga {
     /**
      * A payment first handled once the provider shows it disputed or partly refunded (a Payrexx confirmed delivery
      * handled late): confirmed as {@link #confirmPayment} confirms it, but only where it can pay for the booking (the
-     * full price, the appointment not begun, the slot held or still free). Never refunded here: a disputed payment
-     * refunded is paid back twice (the refund and the chargeback), and a partly refunded one cannot be refunded in
-     * full. Otherwise the booking keeps its status, neither confirmed nor refunded, its statusReason saying so for a
-     * person (logged as a warning). False when the booking is unknown.
+     * full price in the booking's currency, the appointment not begun, the slot held or still free). Never refunded
+     * here: a disputed payment refunded is paid back twice (the refund and the chargeback), and a partly refunded one
+     * cannot be refunded in full. Otherwise the booking keeps its status, neither confirmed nor refunded, its
+     * statusReason saying so for a person (logged as a warning). False when the booking is unknown.
      */
     public boolean confirmPaymentIfItPays(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                           @Header(WebhookHeaders.PROVIDER) String provider,
                                           @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
                                           @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount,
+                                          @Header(WebhookHeaders.PAID_CURRENCY) String paidCurrency,
                                           @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         Booking booking = known(bookingId);
         if (booking == null) {
@@ -357,8 +365,48 @@ public class BookingSaga {
         // one instant for every check, the begun one read again only within it (after FreeBusy and the slot lock,
         // then the event's insert: minutes, with retries), where it leaves the payment for a person: were it handed
         // to the public confirmPayment, which reads the time anew, a start passed meanwhile refunded the payment
-        return confirmPayment(booking, provider, paymentReference, paidAmount, now(),
+        return confirmPayment(booking, provider, paymentReference, paidAmount, paidCurrency, now(),
                 Objects.requireNonNullElse(status, "unknown"));
+    }
+
+    /**
+     * Why a payment in {@code paidCurrency} cannot pay for the booking: "it paid in JPY, the booking is priced in
+     * CHF" (compared case-insensitively: Stripe writes currencies lower case), "its currency is not known"; null when
+     * it is the booking's. An amount in another currency is no price paid (9000 JPY is about 50 CHF). Unknown: every
+     * event the hub confirms a payment by carries it (Stripe's Checkout Session and Payment Intent always have
+     * {@code currency}, read from the queued body when an event queued before the hub read it has no header; a Payrexx
+     * transaction is fetched when its event is handled, and the API names its currency), so one without it is taken
+     * for neither the booking's (it could be any) nor another's (a refund on a guess): it is left for a person.
+     */
+    private static String wrongCurrency(Booking booking, String paidCurrency) {
+        if (paidCurrency == null || paidCurrency.isBlank()) {
+            return "its currency is not known";
+        }
+        return paidCurrency.strip().equalsIgnoreCase(booking.currency()) ? null : "it paid in "
+                + paidCurrency.strip().toUpperCase(java.util.Locale.ROOT) + ", the booking is priced in "
+                + booking.currency();
+    }
+
+    /**
+     * A payment in another currency than the booking's (or in one not known): never confirms it. Refunded as a payment
+     * below the price is, the booking left waiting for its payment (its statusReason says why, while it has none);
+     * one never refunded here ({@code heldStatus}), or whose currency is not known, is left for a person instead.
+     */
+    private boolean paidInAnotherCurrency(Booking booking, Booking payment, String paidCurrency, String why,
+                                          Instant now, String heldStatus) {
+        if (heldStatus != null || paidCurrency == null || paidCurrency.isBlank()) {
+            return leftForAPerson(booking, payment, heldStatus != null ? heldStatus : "paid", why, now);
+        }
+        String currency = paidCurrency.strip().toUpperCase(java.util.Locale.ROOT);
+        log.warn("Booking {} was paid {} {}, but its price is {} {}: another currency, refunding the payment",
+                booking.id(), payment.paidAmount(), currency, booking.amount(), booking.currency());
+        refund(payment, null);
+        if (!booking.paid()) {
+            // its hold, should it have one, still runs: the customer may pay again in the booking's currency
+            bookings.reasonOfUnconfirmed(booking.id(), payment.provider() + " payment " + payment.paymentReference()
+                    + " was refunded: " + why, now);
+        }
+        return true;
     }
 
     /**
@@ -555,19 +603,29 @@ public class BookingSaga {
      * paid for nothing; its customer is told of the refund once it is made (refunded; refund_pending tells nothing
      * yet). Only for a booking still waiting for a payment (or cancelled unpaid) or paid by this one and not yet
      * confirmed; any other (confirmed, paid by another payment) is left as it is, as for any refund made outside the
-     * hub. A payment below the price is left alone too: it never pays for the booking, and the hub refunds it itself
-     * (confirmPayment), so its refund changes nothing. False when nothing changed.
+     * hub. A payment below the price, or in another currency, is left alone too: it never pays for the booking, and
+     * the hub refunds it itself (confirmPayment), so its refund changes nothing. False when nothing changed.
      */
     public boolean paymentReturnedUnconfirmed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                               @Header(WebhookHeaders.PROVIDER) String provider,
                                               @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentReference,
                                               @Header(WebhookHeaders.PAID_AMOUNT) Long paidAmount,
+                                              @Header(WebhookHeaders.PAID_CURRENCY) String paidCurrency,
                                               @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         Booking booking = known(bookingId);
         if (booking == null || paymentReference == null || paymentReference.isBlank()) {
             return false;
         }
         long paid = paidAmount == null ? booking.amount() : paidAmount;
+        if (!booking.paid() && paidCurrency != null && !paidCurrency.isBlank()
+                && !paidCurrency.strip().equalsIgnoreCase(booking.currency())) {
+            // as one below the price: it never pays for the booking, and the hub refunds it itself (confirmPayment).
+            // A currency not known is taken for the booking's here: the money is back already, nothing is refunded
+            log.info("{} payment {} of booking {} is {}: it paid in {}, the booking is priced in {} (refunded by the "
+                    + "hub, or to be): the booking ({}) is left as it is", provider, paymentReference, booking.id(),
+                    status, paidCurrency, booking.currency(), booking.status());
+            return false;
+        }
         if (!booking.paid() && paid < booking.amount()) {
             log.info("{} payment {} of booking {} is {}: it paid {} of the price {} (refunded by the hub, or to be): "
                     + "the booking ({}) is left as it is", provider, paymentReference, booking.id(), status, paid,

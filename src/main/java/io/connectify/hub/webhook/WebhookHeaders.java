@@ -14,6 +14,11 @@ public final class WebhookHeaders {
     public static final String PAYMENT_STATUS = "paymentStatus";
     public static final String PAYMENT_REFERENCE = "paymentReference";
     public static final String PAID_AMOUNT = "paidAmount";
+    /**
+     * The currency of the payment (ISO 4217, upper case): Stripe's Checkout Session or Payment Intent {@code currency},
+     * the fetched Payrexx transaction's. Absent on a Stripe event queued before the hub read it (its body has it).
+     */
+    public static final String PAID_CURRENCY = "paidCurrency";
     /** Why a payment attempt failed (Stripe's decline or error code); only on a failed attempt's event. */
     public static final String PAYMENT_ERROR = "paymentError";
     public static final String TRANSACTION_ID = "transactionId";

@@ -94,7 +94,7 @@ class PostgresRefundSeenRaceTest {
         bookings.beforeNextLock.set(() -> assertThat(bookings.confirm(id, BookingSaga.eventIdFor(id), "stripe",
                 payment, 9000, NOW)).as("another run of the payment confirms it").isTrue());
 
-        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L)).isTrue();
+        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L, "chf")).isTrue();
 
         assertThat(bookings.beforeNextLock.get()).as("confirmed in between").isNull();
         assertThat(bookings.find(id).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);

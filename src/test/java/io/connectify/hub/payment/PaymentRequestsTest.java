@@ -449,6 +449,42 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     @Test
+    void aPaymentThroughTheApiThatNamesABookingMustBeOfItsPriceAndCurrency() {
+        String id = pendingBooking("2026-12-01T09:00:00+01:00", "stripe"); // 9000 CHF
+        stripe.server().resetRequests();
+        payrexx.server().resetRequests();
+
+        var session = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":9000,"currency":"JPY","description":"Consultation","metadata":{"bookingId":"%s"},
+                 "successUrl":"https://shop.example/ok","cancelUrl":"https://shop.example/cart"}""".formatted(id));
+        var intent = httpPost("/api/v1/payments/stripe/payment-intents", """
+                {"amount":9000,"currency":"JPY","metadata":{"bookingId":"%s"}}""".formatted(id));
+        var cheaper = httpPost("/api/v1/payments/stripe/payment-intents", """
+                {"amount":100,"currency":"CHF","metadata":{"bookingId":"%s"}}""".formatted(id));
+        var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":9000,"currency":"JPY","purpose":"Consultation","referenceId":"%s"}""".formatted(id));
+
+        for (var refused : List.of(session, intent, cheaper, gateway)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(refused.json().get("type").asText()).isEqualTo("validation");
+            assertThat(refused.json().get("detail").asText()).contains("9000 CHF");
+        }
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
+
+        // the booking's price is taken, and so is a reference that names no booking
+        var same = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":9000,"currency":"CHF","description":"Consultation","metadata":{"bookingId":"%s"},
+                 "successUrl":"https://shop.example/ok","cancelUrl":"https://shop.example/cart"}""".formatted(id));
+        assertThat(same.status()).as(same.body()).isEqualTo(201);
+        var ownReference = httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":7500,"currency":"EUR","purpose":"Workshop","referenceId":"order-42"}""");
+        assertThat(ownReference.status()).as(ownReference.body()).isEqualTo(201);
+    }
+
+    @Test
     void payrexxTransactionsAndGatewaysHaveTheirOwnEndpoints() {
         payrexx.transaction(555, "confirmed", "b-1");
 

@@ -267,6 +267,75 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     @Test
+    void aTransactionInAnotherCurrencyIsRefundedAndConfirmsNothing() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx"); // 9000 CHF
+        transactionIn(4770, "confirmed", id, "JPY");
+
+        // the webhook says CHF: only the transaction fetched from Payrexx's API counts
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4770, "confirmed", id)
+                + "&transaction%5Binvoice%5D%5Bcurrency%5D=CHF").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> payrexx.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4770/refund"))));
+        // written once the refund is made
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText())
+                .isEqualTo("payrexx payment 4770 was refunded: it paid in JPY, the booking is priced in CHF"));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.has("paidAmount")).isFalse();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(deadLetters()).isEmpty();
+
+        // Payrexx then reports the refund the hub made: the booking still waits for its payment
+        transactionIn(4770, "refunded", id, "JPY");
+        deliveryHandled(4770, "refunded", id);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+    }
+
+    @Test
+    void aTransactionWhoseCurrencyPayrexxDoesNotNameIsLeftForAPersonNeitherConfirmedNorRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/4772/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":4772,"uuid":"u-4772","status":"confirmed","referenceId":"%s",
+                 "amount":9000,"invoice":{"totalAmount":9000,"referenceId":"%s"}}]}""".formatted(id, id))));
+
+        deliveryHandled(4772, "confirmed", id);
+
+        String why = "payrexx payment 4772 arrived paid and was neither confirmed nor refunded (its currency is not "
+                + "known): settle it by hand";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(why);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4772/refund")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
+    void aConfirmedDeliveryInAnotherCurrencyHandledOnceDisputedIsLeftForAPersonNeverRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionIn(4771, "disputed", id, "EUR");
+
+        deliveryHandled(4771, "confirmed", id);
+
+        String why = "payrexx payment 4771 arrived disputed and was neither confirmed nor refunded (it paid in EUR, "
+                + "the booking is priced in CHF): settle it by hand";
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("statusReason").asText()).isEqualTo(why);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(why);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4771/refund")));
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    @Test
     void aConfirmedDeliveryHandledOnceItsTransactionIsRefundPendingTellsTheCustomerOnlyOnceRefunded() {
         String id = pendingBooking(START, "payrexx");
         transactionOf(4753, "refund_pending", id, 9500); // paid above the price
@@ -1170,6 +1239,16 @@ class PayrexxWebhookTest extends Webhooks {
                 {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":%d,
                  "invoice":{"currencyAlpha3":"CHF","totalAmount":%d,"referenceId":"%s"}}]}"""
                 .formatted(id, id, status, bookingId, amount, amount, bookingId))));
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + id + "/refund")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"status":"refunded"}]}""".formatted(id))));
+    }
+
+    /** Payrexx's API answers the transaction, of the price's amount in {@code currency}; a refund of it is made. */
+    private void transactionIn(long id, String status, String bookingId, String currency) {
+        payrexx.server().stubFor(get(urlPathEqualTo("/v1.0/Transaction/" + id + "/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":9000,
+                 "invoice":{"currencyAlpha3":"%s","totalAmount":9000,"referenceId":"%s"}}]}"""
+                .formatted(id, id, status, bookingId, currency, bookingId))));
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + id + "/refund")).willReturn(okJson("""
                 {"status":"success","data":[{"id":%d,"status":"refunded"}]}""".formatted(id))));
     }

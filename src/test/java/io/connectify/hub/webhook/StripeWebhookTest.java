@@ -29,6 +29,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -1989,6 +1990,99 @@ class StripeWebhookTest extends Webhooks {
                 .withRequestBody(StripeFake.formField("metadata[bookingId]", late))
                 .withHeader("Idempotency-Key", equalTo("booking-" + late + "-refund-pi_late")));
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    @Test
+    void aPaidCheckoutInAnotherCurrencyIsRefundedAndConfirmsNothing() {
+        String id = pendingBooking(START, "stripe"); // 9000 CHF
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            // the price's amount, but in yen: about 50 CHF
+            assertThat(signedStripeWebhook(event("evt_jpy_cs", "checkout.session.completed",
+                    inYen(checkoutSession(id, "paid", "pi_jpy_cs")))).status()).isEqualTo(200);
+
+            paidInYenRefundedNeverConfirmed(id, "pi_jpy_cs");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains(id).contains("9000 JPY").contains("9000 CHF").contains("refunding"));
+        }
+    }
+
+    @Test
+    void aSucceededPaymentIntentInAnotherCurrencyIsRefundedAndConfirmsNothing() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+
+        assertThat(signedStripeWebhook(event("evt_jpy_pi", "payment_intent.succeeded",
+                inYen(paymentIntent(id, "pi_jpy_pi", "succeeded")))).status()).isEqualTo(200);
+
+        paidInYenRefundedNeverConfirmed(id, "pi_jpy_pi");
+        // the customer then pays in the booking's currency: confirmed
+        assertThat(signedStripeWebhook(event("evt_chf_pi", "payment_intent.succeeded",
+                paymentIntent(id, "pi_chf_pi", "succeeded"))).status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_chf_pi")));
+    }
+
+    @Test
+    void aPaymentEventQueuedBeforeTheHubReadItsCurrencyIsJudgedByTheCurrencyInItsBody() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String inYen = pendingBooking(START, "stripe");
+        String inFrancs = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
+
+        // as the ingress queued them before: every header but the currency, the event as Stripe sent it the body
+        queuedWithoutCurrency("evt_old_jpy", inYen, "pi_old_jpy",
+                event("evt_old_jpy", "checkout.session.completed", inYen(checkoutSession(inYen, "paid", "pi_old_jpy"))));
+        queuedWithoutCurrency("evt_old_chf", inFrancs, "pi_old_chf",
+                event("evt_old_chf", "checkout.session.completed", checkoutSession(inFrancs, "paid", "pi_old_chf")));
+
+        awaitStatus(inFrancs, "CONFIRMED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> stripe.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(
+                        com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_old_jpy"))));
+        assertThat(status(inYen)).isEqualTo("PENDING_PAYMENT");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS))
+                .withRequestBody(matchingJsonPath("$.extendedProperties.private.bookingId", equalTo(inYen))));
+    }
+
+    /** A Stripe object of the fake's in yen instead of francs, the amounts unchanged. */
+    private static String inYen(String object) {
+        assertThat(object).contains("\"currency\":\"chf\"");
+        return object.replace("\"currency\":\"chf\"", "\"currency\":\"jpy\"");
+    }
+
+    /** Stripe was asked to refund the payment in full; the booking still waits for its payment, no calendar event. */
+    private void paidInYenRefundedNeverConfirmed(String id, String paymentIntent) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> stripe.server().verify(1,
+                postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                        .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing(
+                                "payment_intent=" + paymentIntent))
+                        .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.notContaining("amount="))
+                        .withRequestBody(StripeFake.formField("metadata[bookingId]", id))));
+        // written once the refund is made
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("stripe payment " + paymentIntent
+                + " was refunded: it paid in JPY, the booking is priced in CHF"));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.has("paidAmount")).isFalse();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(notifications(id, "confirmation")).isZero();
+    }
+
+    /** A paid event put on the Stripe queue as the ingress queued it before it read the payment's currency. */
+    private void queuedWithoutCurrency(String eventId, String bookingId, String paymentIntent, String body) {
+        new JmsTemplate(connectionFactory).send("stripe-events", session -> {
+            Message message = session.createTextMessage(body);
+            message.setStringProperty("provider", "stripe");
+            message.setStringProperty("eventKey", "stripe:" + eventId);
+            message.setStringProperty("eventType", "checkout.session.completed");
+            message.setStringProperty("bookingId", bookingId);
+            message.setStringProperty("JMSXGroupID", bookingId);
+            message.setStringProperty("paymentStatus", "paid");
+            message.setStringProperty("paymentReference", paymentIntent);
+            message.setLongProperty("paidAmount", 9000);
+            return message;
+        });
     }
 
     @Test

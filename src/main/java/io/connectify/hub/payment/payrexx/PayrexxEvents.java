@@ -117,6 +117,8 @@ public class PayrexxEvents {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
         message.setHeader(WebhookHeaders.PAID_AMOUNT, t.amount());
+        // the API's (invoice.currencyAlpha3), not the webhook's: only what the API says is trusted
+        message.setHeader(WebhookHeaders.PAID_CURRENCY, t.currency());
         message.setHeader(WebhookHeaders.STATUS_KEY, statusKey(t.id(), eventKey, t.status()));
     }
 

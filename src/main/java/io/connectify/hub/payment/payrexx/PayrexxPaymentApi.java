@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.payrexx;
 
+import io.connectify.hub.payment.BookingPaymentCheck;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.payment.PaymentLink;
@@ -14,13 +15,18 @@ import org.springframework.stereotype.Component;
 public class PayrexxPaymentApi {
 
     private final JsonBodies json;
+    private final BookingPaymentCheck bookingPayments;
 
-    public PayrexxPaymentApi(JsonBodies json) {
+    public PayrexxPaymentApi(JsonBodies json, BookingPaymentCheck bookingPayments) {
         this.json = json;
+        this.bookingPayments = bookingPayments;
     }
 
+    /** The gateway asked for; one whose referenceId names a booking (its webhook acts on it) is of its price. */
     public GatewayRequest gateway(@Body String body) {
-        return json.read(body, GatewayRequest.class);
+        GatewayRequest r = json.read(body, GatewayRequest.class);
+        bookingPayments.check("referenceId", r.referenceId(), r.amount(), r.currency());
+        return r;
     }
 
     /** A gateway made: 201, with where the API reads it back. */

@@ -2,6 +2,7 @@ package io.connectify.hub.payment.stripe;
 
 import java.util.Map;
 
+import io.connectify.hub.payment.BookingPaymentCheck;
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
@@ -23,25 +24,36 @@ public class StripePaymentApi {
 
     private final JsonBodies json;
     private final StripeProperties properties;
+    private final BookingPaymentCheck bookingPayments;
 
-    public StripePaymentApi(JsonBodies json, StripeProperties properties) {
+    public StripePaymentApi(JsonBodies json, StripeProperties properties, BookingPaymentCheck bookingPayments) {
         this.json = json;
         this.properties = properties;
+        this.bookingPayments = bookingPayments;
     }
 
     public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key,
                                               @Header(ApiKeyFilter.HEADER) String apiKey) {
-        return new PaymentIntentCommand(json.read(body, PaymentIntentRequest.class),
-                IdempotencyKeys.forStripe(key, apiKey, "payment-intent"));
+        PaymentIntentRequest r = json.read(body, PaymentIntentRequest.class);
+        checkBooking(r.metadata(), r.amount(), r.currency());
+        return new PaymentIntentCommand(r, IdempotencyKeys.forStripe(key, apiKey, "payment-intent"));
     }
 
     public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key,
                                                   @Header(ApiKeyFilter.HEADER) String apiKey) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
+        checkBooking(r.metadata(), r.amount(), r.currency());
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
                 r.metadata(), IdempotencyKeys.forStripe(key, apiKey, "checkout-session"), null,
                 RedirectUrls.callersOr(r.successUrl(), properties.successUrl(), "successUrl"),
                 RedirectUrls.callersOr(r.cancelUrl(), properties.cancelUrl(), "cancelUrl"));
+    }
+
+    /** A payment whose metadata names a booking (its webhook acts on it) is of the booking's price. */
+    private void checkBooking(Map<String, String> metadata, long amount, String currency) {
+        if (metadata != null) {
+            bookingPayments.check("metadata.bookingId", metadata.get("bookingId"), amount, currency);
+        }
     }
 
     /** The PaymentIntent id in the path. */

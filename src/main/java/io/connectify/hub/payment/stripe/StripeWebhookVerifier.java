@@ -34,6 +34,8 @@ public class StripeWebhookVerifier implements Processor {
     private static final Logger log = LoggerFactory.getLogger(StripeWebhookVerifier.class);
     /** Stripe's error and decline codes (card_declined, insufficient_funds): nothing else goes on the booking. */
     private static final Pattern STRIPE_CODE = Pattern.compile("[a-z0-9_]{1,64}");
+    /** An ISO 4217 currency code, upper case (Stripe's, upper-cased by StripeEventFields). */
+    private static final Pattern ISO_CURRENCY = Pattern.compile("[A-Z]{3}");
     /** How often a stale signature is logged as a WARN (the line says so); the others in between at DEBUG. */
     static final Duration STALE_WARNING_EVERY = Duration.ofMinutes(1);
     private static final Map<String, String> REASONS = Map.of(
@@ -86,6 +88,10 @@ public class StripeWebhookVerifier implements Processor {
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, event.paymentState());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, payment);
         message.setHeader(WebhookHeaders.PAID_AMOUNT, event.paidAmount());
+        String currency = event.paidCurrency();
+        if (!currency.isEmpty()) { // what the amount is in: a payment in another one never confirms a booking
+            message.setHeader(WebhookHeaders.PAID_CURRENCY, currencyHeader(currency));
+        }
         Long refunded = event.refundedAmount();
         if (refunded != null) { // a Charge's (charge.refunded): how much of it Stripe shows refunded
             message.setHeader(WebhookHeaders.REFUNDED_AMOUNT, refunded);
@@ -121,6 +127,25 @@ public class StripeWebhookVerifier implements Processor {
             return PAYMENT_GROUP + payment;
         }
         return bookingId.isEmpty() ? eventKey : bookingId;
+    }
+
+    /**
+     * The currency of a queued event's payment, read from its body (the event as Stripe sent it): for an event queued
+     * before the hub put the currency into a header (a backlog, a dead letter replayed), so that it is judged by the
+     * currency Stripe sent, as a new one is; null when the body names none.
+     */
+    public String currencyOf(String payload) {
+        try {
+            String currency = StripeEventFields.read(json.getFactory(), payload).paidCurrency();
+            return currency.isEmpty() ? null : currencyHeader(currency);
+        } catch (java.io.IOException | RuntimeException notAnEvent) {
+            return null;
+        }
+    }
+
+    /** An ISO 4217 code as it is; anything else (never from Stripe) as "unrecognized", which is no booking's. */
+    private static String currencyHeader(String currency) {
+        return ISO_CURRENCY.matcher(currency).matches() ? currency : "unrecognized";
     }
 
     /** How the message group of a payment's events begins (a booking's, for an event without one, is its UUID). */

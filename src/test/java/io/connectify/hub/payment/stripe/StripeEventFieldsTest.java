@@ -48,6 +48,7 @@ class StripeEventFieldsTest {
         assertThat(fields.isPaymentIntent()).isFalse();
         assertThat(fields.paymentReference()).isEqualTo("pi_3Q");
         assertThat(fields.paidAmount()).isEqualTo(9000);
+        assertThat(fields.paidCurrency()).isEqualTo("CHF");
     }
 
     @Test
@@ -76,8 +77,8 @@ class StripeEventFieldsTest {
     void aPaymentIntentIsReadByItsOwnFields() throws IOException {
         String event = """
                 {"id":"evt_2","type":"payment_intent.succeeded","data":{"object":{"id":"pi_9","object":"payment_intent",
-                 "amount":9000,"amount_received":8000,"status":"succeeded","latest_charge":{"id":"ch_1","amount":1},
-                 "metadata":{"bookingId":"b-7"}}}}""";
+                 "amount":9000,"amount_received":8000,"status":"succeeded","latest_charge":{"id":"ch_1","amount":1,
+                 "currency":"chf"},"currency":"jpy","metadata":{"bookingId":"b-7"}}}}""";
 
         StripeEventFields fields = StripeEventFields.read(json, event);
 
@@ -86,6 +87,8 @@ class StripeEventFieldsTest {
         assertThat(fields.paidAmount()).isEqualTo(8000);
         assertThat(fields.paymentState()).isEqualTo("succeeded");
         assertThat(fields.booking()).isEqualTo("b-7");
+        // its own, upper case; not its expanded charge's
+        assertThat(fields.paidCurrency()).isEqualTo("JPY");
     }
 
     @Test
@@ -108,6 +111,7 @@ class StripeEventFieldsTest {
         assertThat(intent.paidAmount()).isEqualTo(9000);
         assertThat(intent.paymentState()).isEmpty();
         assertThat(intent.booking()).isEmpty();
+        assertThat(intent.paidCurrency()).as("absent").isEmpty();
         assertThat(bare.id()).isEqualTo("evt_5");
         assertThat(bare.booking()).isEmpty();
         assertThat(bare.paymentReference()).isEmpty();

@@ -1,5 +1,8 @@
 package io.connectify.hub.booking;
 
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.NOT_RECORDED;
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.RECORDED;
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.RECORDED_REFUND_SEEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -81,7 +84,7 @@ class PostgresMigrationTest {
     void aDisputesStateIsStoredOnTheBookingItsPaymentPaidOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         Booking paid = pending("2f1c7d0e-0000-4000-8000-000000000010", "2026-12-04T08:00:00Z", now);
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_10", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_10", 9000, now).recorded()).isTrue();
 
         assertThat(repository.disputeStatus(paid.id())).isEmpty();
         assertThat(repository.disputeIs(paid.id(), "pi_other", DisputeStatus.OPEN, now)).as("another payment").isFalse();
@@ -141,9 +144,11 @@ class PostgresMigrationTest {
         Booking late = pending("2f1c7d0e-0000-4000-8000-000000000003", "2026-12-02T10:00:00Z", now);
         Instant later = now.plusSeconds(901);
 
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue();
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue(); // its repeat
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).isFalse(); // another payment
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isEqualTo(RECORDED);
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).as("its repeat")
+                .isEqualTo(RECORDED);
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).as("another payment")
+                .isEqualTo(NOT_RECORDED);
         assertThat(repository.expireHolds(later)).extracting(Booking::id).containsExactly(late.id()); // the unpaid one
         assertThat(repository.transition(paid.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled", later)).isFalse();
@@ -151,7 +156,7 @@ class PostgresMigrationTest {
                 .containsExactly(paid.range());
         assertThat(repository.confirm(paid.id(), "bkevent", "stripe", "pi_1", 9000, later)).isTrue();
 
-        assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isTrue();
+        assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isEqualTo(RECORDED);
         assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount,
                 Booking::holdExpiresAt).containsExactly(BookingStatus.PENDING_PAYMENT, 9000L, null);
         // cancelled before its confirmation: once, its slot free, and no confirmation takes it after that
@@ -250,7 +255,7 @@ class PostgresMigrationTest {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         String id = "2f1c7d0e-0000-4000-8000-00000000000c";
         pending(id, "2026-12-04T09:00:00Z", now);
-        assertThat(repository.recordPayment(id, "payrexx", "4711", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(id, "payrexx", "4711", 9000, now).recorded()).isTrue();
 
         assertThat(repository.idByPayment("payrexx", "4711")).contains(id);
         assertThat(repository.idByPayment("stripe", "4711")).isEmpty();
@@ -457,7 +462,7 @@ class PostgresMigrationTest {
     void aRefundNoLongerRetriedIsMarkedOnceOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f3", "2026-12-11T09:00:00Z", now);
-        assertThat(repository.recordPayment(b.id(), "stripe", "pi_retries_end", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(b.id(), "stripe", "pi_retries_end", 9000, now).recorded()).isTrue();
         assertThat(repository.cancelUnconfirmed(b.id(), BookingSaga.CANCELLED_UNCONFIRMED, now)).isTrue();
         Instant later = now.plus(java.time.Duration.ofDays(8));
         assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, now, 50)).isEmpty();
@@ -625,8 +630,13 @@ class PostgresMigrationTest {
         }
         assertThat(repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT),
                 BookingStatus.EXPIRED, "the payment page expired", now)).isTrue();
-        assertThat(repository.recordPayment(cancelledPaid.id(), "stripe", "pi_e3", 9000, now)).isTrue();
-        assertThat(repository.recordPayment(returned.id(), "stripe", "pi_e4", 9000, now)).isTrue();
+        // the payment's recording reads the mark (the update's generated keys: RETURNING on PostgreSQL)
+        assertThat(repository.recordPayment(cancelledPaid.id(), "stripe", "pi_e3", 9000, now))
+                .isEqualTo(RECORDED_REFUND_SEEN);
+        assertThat(repository.recordPayment(returned.id(), "stripe", "pi_e4", 9000, now))
+                .isEqualTo(RECORDED_REFUND_SEEN);
+        assertThat(repository.find(returned.id()).orElseThrow().refundSeenBeforePayment()).as("read with the row")
+                .isTrue();
         assertThat(all).extracting(b -> refundSeenPayment(b.id())).as("kept while payable")
                 .containsOnly("pi_seen");
 

@@ -1,5 +1,6 @@
 package io.connectify.hub.booking;
 
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.RECORDED_REFUND_SEEN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 
 import javax.sql.DataSource;
 
@@ -33,9 +35,9 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The mark of a refund seen before its booking's payment (V25) on H2, the embedded default: what reading it costs a
- * confirmation, the statements the bookings' database is sent, counted on their way (StripeWebhookTest covers the
- * events end to end).
+ * The mark of a refund seen before its booking's payment (V25) on H2, the embedded default (PostgresMigrationTest runs
+ * the same repository scenario on PostgreSQL), and what reading it costs a confirmation: the statements the bookings'
+ * database is sent, counted on their way (StripeWebhookTest covers the events end to end).
  */
 class RefundSeenBeforePaymentTest {
 
@@ -75,6 +77,68 @@ class RefundSeenBeforePaymentTest {
         assertThat(bookings.find(payrexx).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);
         assertThat(ofStripe).as("the Stripe confirmation's statements, the Payrexx one's being %s", ofPayrexx)
                 .hasSameSizeAs(ofPayrexx);
+    }
+
+    @Test
+    void theMarkOfARefundSeenBeforePaymentGoesWhenTheBookingLeavesItsPayableStatusesOnH2() {
+        theMarkGoesWhenTheBookingLeavesItsPayableStatuses(bookings, jdbc,
+                (id, startUtc) -> bookings.find(pending(id, null, startUtc)).orElseThrow(), NOW);
+    }
+
+    /**
+     * The mark of V25 goes in the update that takes the booking out of its payable statuses for good or settles its
+     * payment: cancelled before payment (transition), REFUNDED by a payment that paid for nothing, a paid one cancelled
+     * before its confirmation (cancelUnconfirmed), one REFUNDED before its confirmation. It stays while the booking may
+     * still be paid (expired; its payment recorded and waiting for its confirmation, whose recording reads it), and is
+     * read with the booking's row. {@code pending}: a pending booking of that id starting at that UTC instant, stored.
+     */
+    static void theMarkGoesWhenTheBookingLeavesItsPayableStatuses(BookingRepository repository, JdbcClient jdbc,
+            BiFunction<String, String, Booking> pending, Instant now) {
+        List<BookingStatus> payable = BookingRepository.PAYABLE;
+        Booking cancelled = pending.apply("2f1c7d0e-0000-4000-8000-0000000000d1", "2026-12-13T08:00:00Z");
+        Booking unused = pending.apply("2f1c7d0e-0000-4000-8000-0000000000d2", "2026-12-13T10:00:00Z");
+        Booking cancelledPaid = pending.apply("2f1c7d0e-0000-4000-8000-0000000000d3", "2026-12-13T12:00:00Z");
+        Booking returned = pending.apply("2f1c7d0e-0000-4000-8000-0000000000d4", "2026-12-13T14:00:00Z");
+        List<Booking> all = List.of(cancelled, unused, cancelledPaid, returned);
+        for (Booking b : all) {
+            assertThat(repository.refundSeenBeforePayment(b.id(), "pi_seen", payable, now)).isTrue();
+        }
+        assertThat(repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.EXPIRED, "the payment page expired", now)).isTrue();
+        // the payment's recording reads the mark (the update's generated keys: RETURNING on PostgreSQL)
+        assertThat(repository.recordPayment(cancelledPaid.id(), "stripe", "pi_e3", 9000, now))
+                .isEqualTo(RECORDED_REFUND_SEEN);
+        assertThat(repository.recordPayment(returned.id(), "stripe", "pi_e4", 9000, now))
+                .isEqualTo(RECORDED_REFUND_SEEN);
+        assertThat(all).extracting(b -> refundSeenPayment(jdbc, b.id())).as("kept while payable")
+                .containsOnly("pi_seen");
+        assertThat(all).extracting(b -> repository.find(b.id()).orElseThrow().refundSeenBeforePayment())
+                .as("read with the row").containsOnly(true);
+
+        assertThat(repository.transition(cancelled.id(), payable, BookingStatus.CANCELLED, "cancelled before payment",
+                now)).isTrue();
+        Booking payment = new Booking(unused.id(), unused.status(), unused.start(), unused.end(),
+                unused.durationMinutes(), unused.amount(), unused.currency(), unused.customer(), unused.summary(),
+                unused.description(), "stripe", null, null, null, now, "pi_e2", null, 9000L);
+        assertThat(repository.refundedUnused(unused.id(), payable, payment, "slot taken before the payment arrived",
+                now)).isTrue();
+        // a reason no sweep reads (not a refund pending): other tests' queries may share this database
+        assertThat(repository.cancelUnconfirmed(cancelledPaid.id(), "cancelled before its confirmation: test",
+                now)).isTrue();
+        assertThat(repository.refundedUnconfirmed(returned.id(), "pi_e4",
+                "paid, then refunded at stripe (refunded) before the hub confirmed it", now)).isTrue();
+
+        for (Booking b : all) {
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_payment IS NULL "
+                    + "AND refund_seen_at IS NULL").param("id", b.id()).query(Integer.class).single())
+                    .as("the mark of %s (%s)", b.id(), repository.find(b.id()).orElseThrow().status()).isOne();
+            assertThat(repository.find(b.id()).orElseThrow().refundSeenBeforePayment()).isFalse();
+        }
+    }
+
+    private static String refundSeenPayment(JdbcClient jdbc, String id) {
+        return jdbc.sql("SELECT refund_seen_payment FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).list().get(0);
     }
 
     /** The statements {@code work} sends the database. */

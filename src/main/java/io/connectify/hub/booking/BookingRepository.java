@@ -19,6 +19,8 @@ import io.connectify.hub.resilience.DatabaseBusy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -436,33 +438,69 @@ public class BookingRepository {
     }
 
     /**
+     * What recording a payment on its booking ({@link #recordPayment}, {@link #reholdPaid}) found: not recorded, or
+     * recorded with or without the mark of V25 (a payment of the booking seen refunded before one was recorded, not
+     * acted on yet) as the update left the row. Read by the update itself, not by a query before or after it: the
+     * mark is written only while no payment is recorded ({@link #refundSeenBeforePayment(String, String, List,
+     * Instant)}), so one written after the booking was read and before this update is seen, and none can come after.
+     */
+    public enum PaymentRecording {
+        NOT_RECORDED, RECORDED, RECORDED_REFUND_SEEN;
+
+        public boolean recorded() {
+            return this != NOT_RECORDED;
+        }
+
+        /** Recorded on a booking that remembers a refund seen before its payment (V25). */
+        public boolean refundSeenBeforePayment() {
+            return this == RECORDED_REFUND_SEEN;
+        }
+    }
+
+    /**
      * Records the payment of a pending booking that still holds its slot: from then on the booking keeps the slot
-     * until it is confirmed, with no hold to run out. True also for a repeat of the payment already recorded; false
+     * until it is confirmed, with no hold to run out. Recorded also for a repeat of the payment already recorded; not
      * when the hold ran out, the booking is past payment, or another payment was recorded for it.
      */
-    public boolean recordPayment(String id, String provider, String paymentReference, long paidAmount, Instant now) {
+    public PaymentRecording recordPayment(String id, String provider, String paymentReference, long paidAmount,
+                                          Instant now) {
         // (its status reason goes: a failed attempt's, now history)
-        return jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, paid_amount = :paid, "
-                        + "hold_expires_at = NULL, status_reason = NULL, updated_at = :now "
+        return recording(jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, "
+                        + "paid_amount = :paid, hold_expires_at = NULL, status_reason = NULL, updated_at = :now "
                         + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND ("
                         + "(paid_amount IS NULL AND hold_expires_at > :now) "
                         + "OR (paid_amount IS NOT NULL AND payment_reference = :reference))")
                 .param("id", id).param("provider", provider).param("reference", paymentReference)
-                .param("paid", paidAmount).param("now", utc(now)).update() == 1;
+                .param("paid", paidAmount).param("now", utc(now)));
     }
 
     /**
      * Records the payment of a booking whose hold ran out or whose payment had failed: PENDING_PAYMENT again, paid.
      * The caller has made sure, under the slot lock, that the slot is still free.
      */
-    public boolean reholdPaid(String id, String provider, String paymentReference, long paidAmount, Instant now) {
-        return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', provider = :provider, "
+    public PaymentRecording reholdPaid(String id, String provider, String paymentReference, long paidAmount,
+                                       Instant now) {
+        return recording(jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', provider = :provider, "
                         + "payment_reference = :reference, paid_amount = :paid, hold_expires_at = NULL, "
                         + "status_reason = NULL, updated_at = :now "
                         + "WHERE id = :id AND paid_amount IS NULL "
                         + "AND status IN ('EXPIRED', 'PAYMENT_FAILED', 'PENDING_PAYMENT')")
                 .param("id", id).param("provider", provider).param("reference", paymentReference)
-                .param("paid", paidAmount).param("now", utc(now)).update() == 1;
+                .param("paid", paidAmount).param("now", utc(now)));
+    }
+
+    /**
+     * Runs a payment's recording, the row's refund_seen_at answered by the update itself as JDBC's generated keys of
+     * that column (PostgreSQL's driver adds RETURNING, H2 answers the updated row's value): one statement, no read.
+     */
+    private static PaymentRecording recording(JdbcClient.StatementSpec update) {
+        KeyHolder row = new GeneratedKeyHolder();
+        if (update.update(row, "refund_seen_at") != 1) {
+            return PaymentRecording.NOT_RECORDED;
+        }
+        boolean marked = row.getKeyList().stream().flatMap(columns -> columns.values().stream())
+                .anyMatch(Objects::nonNull);
+        return marked ? PaymentRecording.RECORDED_REFUND_SEEN : PaymentRecording.RECORDED;
     }
 
     /**
@@ -622,8 +660,8 @@ public class BookingRepository {
     /**
      * Records that {@code payment} was seen refunded before it was recorded on the booking (V25), while the booking is
      * still unpaid and in one of {@code payable}; a later one's replaces it (the payment is kept for the log and ops
-     * only: the mark is the booking's, {@link #refundSeenBeforePayment(String)}). False when it is not (paid
-     * meanwhile, say).
+     * only: the mark is the booking's, read with its row, {@link Booking#refundSeenBeforePayment}, or by the update
+     * that records a payment on it, {@link PaymentRecording}). False when it is not (paid meanwhile, say).
      */
     public boolean refundSeenBeforePayment(String id, String payment, List<BookingStatus> payable, Instant now) {
         return jdbc.sql("UPDATE booking SET refund_seen_payment = :payment, refund_seen_at = :now "
@@ -633,16 +671,9 @@ public class BookingRepository {
     }
 
     /**
-     * Whether a payment of the booking was seen refunded before a payment was recorded on it (V25), and not acted on
-     * yet: whichever payment (a booking may have been paid more than once, one refunded by hand, or a short one by
-     * the hub), so the payment that pays it looks its own refunds up.
+     * Clears the mark of {@link #refundSeenBeforePayment(String, String, List, Instant)}: acted on, or nothing left for
+     * it to act on.
      */
-    public boolean refundSeenBeforePayment(String id) {
-        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL")
-                .param("id", id).query(Integer.class).single() > 0;
-    }
-
-    /** Clears the mark of {@link #refundSeenBeforePayment}: acted on, or nothing left for it to act on. */
     public void refundSeenActedOn(String id) {
         jdbc.sql("UPDATE booking SET refund_seen_payment = NULL, refund_seen_at = NULL "
                 + "WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id).update();
@@ -749,7 +780,7 @@ public class BookingRepository {
                 rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
                 rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
                 instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"),
-                rs.getObject("paid_amount", Long.class));
+                rs.getObject("paid_amount", Long.class), rs.getObject("refund_seen_at") != null);
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

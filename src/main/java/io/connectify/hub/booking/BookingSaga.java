@@ -13,9 +13,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
+import io.connectify.hub.booking.BookingRepository.PaymentRecording;
 import io.connectify.hub.calendar.CalendarEvent;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
@@ -207,14 +208,18 @@ public class BookingSaga {
         if (heldStatus != null && begun(booking, now)) {
             return leftForAPersonAsBegun(booking, payment, heldStatus, now, eventMayBeMade);
         }
-        if (!secure(booking, payment, now)) {
+        PaymentRecording recorded = secure(booking, payment, now);
+        if (!recorded.recorded()) {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
         }
         // a payment of the booking seen refunded before one was recorded (a charge.refunded handled first, of this
         // payment or another): this payment's refunds looked up now, outside any row lock (a failed look-up fails this
-        // event, redelivered as any provider failure); refunded in full, the booking is never confirmed
-        List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
+        // event, redelivered as any provider failure); refunded in full, the booking is never confirmed. The mark as
+        // the payment's recording found it, not as the booking was read above: a charge.refunded may have marked it
+        // in between (it cannot after: the mark needs the booking unpaid)
+        List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(recorded.refundSeenBeforePayment(),
+                payment);
         if (seenRefunded != null && StripeCommands.RefundResult.refundedBy(seenRefunded) >= payment.paidAmount()) {
             return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
         }
@@ -275,14 +280,15 @@ public class BookingSaga {
     /**
      * The refunds of the booking's payment, looked up at Stripe (a failure fails the event), when a payment of the
      * booking was seen refunded before one was recorded on it (V25 refund_seen_at, set by
-     * {@link #paymentRefundedOutside}) and that was not acted on yet; null when none was. Whichever payment was seen:
-     * the mark keeps one payment only, and a later charge.refunded of another payment of the booking (a second
-     * Checkout attempt refunded by hand, a short payment the hub refunded) replaces it, so this payment's own refunds
-     * decide. A Stripe payment only: the refunds are Stripe's.
+     * {@link #paymentRefundedOutside}) and that was not acted on yet ({@code marked}: as the booking's row was read
+     * once this payment was recorded on it, or by the update that recorded it; no query of its own); null when none
+     * was. Whichever payment was seen: the mark keeps one payment only, and a later charge.refunded of another payment
+     * of the booking (a second Checkout attempt refunded by hand, a short payment the hub refunded) replaces it, so
+     * this payment's own refunds decide. A Stripe payment only: the refunds are Stripe's.
      */
-    private List<StripeCommands.RefundResult> refundsSeenBefore(String bookingId, Booking payment) {
-        return StripeConfig.PROVIDER.equals(payment.provider()) && payment.paymentReference() != null
-                && bookings.refundSeenBeforePayment(bookingId) ? refundsOf(payment.paymentReference()) : null;
+    private List<StripeCommands.RefundResult> refundsSeenBefore(boolean marked, Booking payment) {
+        return marked && StripeConfig.PROVIDER.equals(payment.provider()) && payment.paymentReference() != null
+                ? refundsOf(payment.paymentReference()) : null;
     }
 
     /**
@@ -469,23 +475,25 @@ public class BookingSaga {
         return true;
     }
 
-    /** Records the payment on a booking that still holds its slot or whose slot is still free. */
-    private boolean secure(Booking booking, Booking payment, Instant now) {
+    /**
+     * Records the payment on a booking that still holds its slot or whose slot is still free; answers the recording,
+     * with the mark of a refund seen before payment (V25) as it found it.
+     */
+    private PaymentRecording secure(Booking booking, Booking payment, Instant now) {
         if (!PAYABLE.contains(booking.status())) {
-            return false;
+            return PaymentRecording.NOT_RECORDED;
         }
         if (!booking.paid() && begun(booking, now)) {
-            return false; // a debit that settled after the start, a late event replayed: it pays for nothing now
+            // a debit that settled after the start, a late event replayed: it pays for nothing now
+            return PaymentRecording.NOT_RECORDED;
         }
-        if (bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(), payment.paidAmount(),
-                now)) {
-            return true;
-        }
-        if (booking.paid()) {
-            return false; // another payment was recorded first
+        PaymentRecording recorded = bookings.recordPayment(booking.id(), payment.provider(),
+                payment.paymentReference(), payment.paidAmount(), now);
+        if (recorded.recorded() || booking.paid()) {
+            return recorded; // not recorded when paid: another payment was recorded first
         }
         return ifSlotStillFree(booking, () -> bookings.reholdPaid(booking.id(), payment.provider(),
-                payment.paymentReference(), payment.paidAmount(), now));
+                payment.paymentReference(), payment.paidAmount(), now), PaymentRecording.NOT_RECORDED);
     }
 
     /** Whether the booking's appointment has begun: a payment confirmed from then on is refunded, never confirmed. */
@@ -534,8 +542,10 @@ public class BookingSaga {
             switch (current.status()) {
                 case CONFIRMED -> {
                     notifyOnce(bookingId, CONFIRMATION);
-                    // its refund in part seen before it was recorded, not yet recorded (that step failed)
-                    List<StripeCommands.RefundResult> seenRefunded = refundsSeenBefore(bookingId, payment);
+                    // its refund in part seen before it was recorded, not yet recorded (that step failed); the mark
+                    // as read with the booking here, after its payment was recorded (none is written since)
+                    List<StripeCommands.RefundResult> seenRefunded =
+                            refundsSeenBefore(current.refundSeenBeforePayment(), payment);
                     if (seenRefunded != null) {
                         refundedInPartBefore(bookingId, payment, seenRefunded);
                     }
@@ -784,17 +794,18 @@ public class BookingSaga {
      * took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {
-        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now));
+        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now), false);
     }
 
     /**
      * Takes the booking's slot again with {@code take} if it is still free: free in the calendar, then, under the
      * slot lock, held by no other booking. Google is asked before the lock is taken: every booking waits on that lock.
+     * Answers {@code take}'s answer, or {@code otherwise} when the slot is not free.
      */
-    private boolean ifSlotStillFree(Booking booking, BooleanSupplier take) {
-        return !availability.isBusyInCalendarForPayment(booking.range())
-                && bookings.withSlotLock(() -> !availability.isHeld(booking.range(), booking.id())
-                && take.getAsBoolean());
+    private <T> T ifSlotStillFree(Booking booking, Supplier<T> take, T otherwise) {
+        return availability.isBusyInCalendarForPayment(booking.range()) ? otherwise
+                : bookings.withSlotLock(() -> availability.isHeld(booking.range(), booking.id()) ? otherwise
+                : take.get());
     }
 
     /**
@@ -2412,7 +2423,7 @@ public class BookingSaga {
         String paidBy = reference == null || reference.isBlank() ? b.paymentReference() : reference;
         return new Booking(b.id(), b.status(), b.start(), b.end(), b.durationMinutes(), b.amount(), b.currency(),
                 b.customer(), b.summary(), b.description(), provider, b.paymentUrl(), b.calendarEventId(),
-                b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount);
+                b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount, b.refundSeenBeforePayment());
     }
 
     private Booking known(String bookingId) {

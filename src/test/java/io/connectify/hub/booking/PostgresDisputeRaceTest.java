@@ -91,7 +91,7 @@ class PostgresDisputeRaceTest {
             bookings.insert(b, NOW);
             return 1;
         });
-        assertThat(bookings.recordPayment(id, "stripe", payment, 9000, NOW)).isTrue();
+        assertThat(bookings.recordPayment(id, "stripe", payment, 9000, NOW).recorded()).isTrue();
         assertThat(bookings.cancelUnconfirmed(id, BookingSaga.CANCELLED_UNCONFIRMED, NOW)).isTrue();
         return id;
     }

@@ -1,5 +1,7 @@
 package io.connectify.hub.booking;
 
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.NOT_RECORDED;
+import static io.connectify.hub.booking.BookingRepository.PaymentRecording.RECORDED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -81,7 +83,7 @@ class PostgresMigrationTest {
     void aDisputesStateIsStoredOnTheBookingItsPaymentPaidOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         Booking paid = pending("2f1c7d0e-0000-4000-8000-000000000010", "2026-12-04T08:00:00Z", now);
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_10", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_10", 9000, now).recorded()).isTrue();
 
         assertThat(repository.disputeStatus(paid.id())).isEmpty();
         assertThat(repository.disputeIs(paid.id(), "pi_other", DisputeStatus.OPEN, now)).as("another payment").isFalse();
@@ -141,9 +143,11 @@ class PostgresMigrationTest {
         Booking late = pending("2f1c7d0e-0000-4000-8000-000000000003", "2026-12-02T10:00:00Z", now);
         Instant later = now.plusSeconds(901);
 
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue();
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isTrue(); // its repeat
-        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).isFalse(); // another payment
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).isEqualTo(RECORDED);
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_1", 9000, now)).as("its repeat")
+                .isEqualTo(RECORDED);
+        assertThat(repository.recordPayment(paid.id(), "stripe", "pi_2", 9000, now)).as("another payment")
+                .isEqualTo(NOT_RECORDED);
         assertThat(repository.expireHolds(later)).extracting(Booking::id).containsExactly(late.id()); // the unpaid one
         assertThat(repository.transition(paid.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.CANCELLED,
                 "cancelled", later)).isFalse();
@@ -151,7 +155,7 @@ class PostgresMigrationTest {
                 .containsExactly(paid.range());
         assertThat(repository.confirm(paid.id(), "bkevent", "stripe", "pi_1", 9000, later)).isTrue();
 
-        assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isTrue();
+        assertThat(repository.reholdPaid(late.id(), "payrexx", "42", 9000, later)).isEqualTo(RECORDED);
         assertThat(repository.find(late.id()).orElseThrow()).extracting(Booking::status, Booking::paidAmount,
                 Booking::holdExpiresAt).containsExactly(BookingStatus.PENDING_PAYMENT, 9000L, null);
         // cancelled before its confirmation: once, its slot free, and no confirmation takes it after that
@@ -250,7 +254,7 @@ class PostgresMigrationTest {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         String id = "2f1c7d0e-0000-4000-8000-00000000000c";
         pending(id, "2026-12-04T09:00:00Z", now);
-        assertThat(repository.recordPayment(id, "payrexx", "4711", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(id, "payrexx", "4711", 9000, now).recorded()).isTrue();
 
         assertThat(repository.idByPayment("payrexx", "4711")).contains(id);
         assertThat(repository.idByPayment("stripe", "4711")).isEmpty();
@@ -457,7 +461,7 @@ class PostgresMigrationTest {
     void aRefundNoLongerRetriedIsMarkedOnceOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
         Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f3", "2026-12-11T09:00:00Z", now);
-        assertThat(repository.recordPayment(b.id(), "stripe", "pi_retries_end", 9000, now)).isTrue();
+        assertThat(repository.recordPayment(b.id(), "stripe", "pi_retries_end", 9000, now).recorded()).isTrue();
         assertThat(repository.cancelUnconfirmed(b.id(), BookingSaga.CANCELLED_UNCONFIRMED, now)).isTrue();
         Instant later = now.plus(java.time.Duration.ofDays(8));
         assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, now, 50)).isEmpty();
@@ -604,50 +608,12 @@ class PostgresMigrationTest {
         assertThat(remembered(b.id())).isFalse();
     }
 
-    /**
-     * The mark of V25 goes in the update that takes the booking out of its payable statuses for good or settles its
-     * payment: cancelled before payment, REFUNDED by a payment that paid for nothing, a paid one cancelled before its
-     * confirmation, one REFUNDED before its confirmation. It stays while the booking may still be paid (expired, its
-     * payment recorded and waiting for its confirmation, which reads it). Before, only the acting on it cleared it.
-     */
+    /** V25's mark on PostgreSQL: RefundSeenBeforePaymentTest's scenario, which runs on H2 too. */
     @Test
     void theMarkOfARefundSeenBeforePaymentGoesWhenTheBookingLeavesItsPayableStatusesOnPostgres() {
         Instant now = Instant.parse("2026-12-05T07:00:00Z");
-        List<BookingStatus> payable = List.of(BookingStatus.PENDING_PAYMENT, BookingStatus.EXPIRED,
-                BookingStatus.PAYMENT_FAILED);
-        Booking cancelled = pending("2f1c7d0e-0000-4000-8000-0000000000d1", "2026-12-13T08:00:00Z", now);
-        Booking unused = pending("2f1c7d0e-0000-4000-8000-0000000000d2", "2026-12-13T10:00:00Z", now);
-        Booking cancelledPaid = pending("2f1c7d0e-0000-4000-8000-0000000000d3", "2026-12-13T12:00:00Z", now);
-        Booking returned = pending("2f1c7d0e-0000-4000-8000-0000000000d4", "2026-12-13T14:00:00Z", now);
-        List<Booking> all = List.of(cancelled, unused, cancelledPaid, returned);
-        for (Booking b : all) {
-            assertThat(repository.refundSeenBeforePayment(b.id(), "pi_seen", payable, now)).isTrue();
-        }
-        assertThat(repository.transition(cancelled.id(), List.of(BookingStatus.PENDING_PAYMENT),
-                BookingStatus.EXPIRED, "the payment page expired", now)).isTrue();
-        assertThat(repository.recordPayment(cancelledPaid.id(), "stripe", "pi_e3", 9000, now)).isTrue();
-        assertThat(repository.recordPayment(returned.id(), "stripe", "pi_e4", 9000, now)).isTrue();
-        assertThat(all).extracting(b -> refundSeenPayment(b.id())).as("kept while payable")
-                .containsOnly("pi_seen");
-
-        assertThat(repository.transition(cancelled.id(), payable, BookingStatus.CANCELLED, "cancelled before payment",
-                now)).isTrue();
-        Booking payment = new Booking(unused.id(), unused.status(), unused.start(), unused.end(),
-                unused.durationMinutes(), unused.amount(), unused.currency(), unused.customer(), unused.summary(),
-                unused.description(), "stripe", null, null, null, now, "pi_e2", null, 9000L);
-        assertThat(repository.refundedUnused(unused.id(), payable, payment, "slot taken before the payment arrived",
-                now)).isTrue();
-        // a reason no sweep reads (not a refund pending): the other tests' queries share this database
-        assertThat(repository.cancelUnconfirmed(cancelledPaid.id(), "cancelled before its confirmation: test",
-                now)).isTrue();
-        assertThat(repository.refundedUnconfirmed(returned.id(), "pi_e4",
-                "paid, then refunded at stripe (refunded) before the hub confirmed it", now)).isTrue();
-
-        for (Booking b : all) {
-            assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_payment IS NULL "
-                    + "AND refund_seen_at IS NULL").param("id", b.id()).query(Integer.class).single())
-                    .as("the mark of %s (%s)", b.id(), repository.find(b.id()).orElseThrow().status()).isOne();
-        }
+        RefundSeenBeforePaymentTest.theMarkGoesWhenTheBookingLeavesItsPayableStatuses(repository, jdbc,
+                (id, startUtc) -> pending(id, startUtc, now), now);
     }
 
     /** Whether the booking remembers a payment of it seen refunded before one was recorded (V25). */

@@ -2,6 +2,7 @@ package io.connectify.hub.booking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
 import java.time.Clock;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.payment.stripe.StripeRoutes;
@@ -62,8 +64,8 @@ class PostgresRefundSeenRaceTest {
         String payment = "pi_race_recorded";
         var meters = new SimpleMeterRegistry();
         BookingSaga saga = saga(refundedByHand(payment, 3000), meters);
-        bookings.beforeNextMark.set(() -> assertThat(bookings.recordPayment(id, "stripe", payment, 9000, NOW))
-                .as("the payment's event, handled meanwhile").isTrue());
+        bookings.beforeNextMark.set(() -> assertThat(bookings.recordPayment(id, "stripe", payment, 9000, NOW)
+                .recorded()).as("the payment's event, handled meanwhile").isTrue());
 
         boolean acted = saga.paymentRefundedOutside("stripe", id, payment, 3000L, 9000L);
 
@@ -105,6 +107,35 @@ class PostgresRefundSeenRaceTest {
         assertThat(remembered(id)).as("cleared").isFalse();
     }
 
+    /**
+     * A charge.refunded (9000 of 9000 by hand) marks the booking after its payment's event read it and before that
+     * payment is recorded on it (the two events handled at once): the recording reads the mark, so the payment's refunds
+     * are looked up and the booking is REFUNDED, never confirmed (Google never asked), counted as refunded outside the
+     * hub, the mark cleared. The mark as the event first read the booking would be missed: confirmed, the payment
+     * given back.
+     */
+    @Test
+    void aRefundSeenBetweenTheBookingsReadAndItsPaymentsRecordingIsActedOnOnPostgres() {
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c3");
+        String payment = "pi_race_marked";
+        var meters = new SimpleMeterRegistry();
+        GoogleCalendarGateway calendar = mock(GoogleCalendarGateway.class);
+        BookingSaga saga = saga(refundedByHand(payment, 9000), meters, calendar);
+        bookings.beforeNextRecording.set(() -> assertThat(bookings.refundSeenBeforePayment(id, payment,
+                BookingRepository.PAYABLE, NOW)).as("the charge.refunded, handled meanwhile").isTrue());
+
+        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L)).isTrue();
+
+        assertThat(bookings.beforeNextRecording.get()).as("marked in between").isNull();
+        Booking booking = bookings.find(id).orElseThrow();
+        assertThat(booking.status()).isEqualTo(BookingStatus.REFUNDED);
+        assertThat(booking.statusReason()).startsWith(
+                "paid, then refunded at stripe (refunded) before the hub confirmed it");
+        verifyNoInteractions(calendar);
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count()).isOne();
+        assertThat(remembered(id)).as("cleared").isFalse();
+    }
+
     /** Whether the booking remembers a refund seen before its payment (V25). */
     private static boolean remembered(String id) {
         return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_seen_at IS NOT NULL").param("id", id)
@@ -137,16 +168,26 @@ class PostgresRefundSeenRaceTest {
 
     /** The saga as far as these steps need it: the bookings, Camel, the notices logged, the metrics, the clock. */
     private static BookingSaga saga(ProducerTemplate template, SimpleMeterRegistry meters) {
+        return saga(template, meters, null);
+    }
+
+    /** The same with Google ({@code calendar}). */
+    private static BookingSaga saga(ProducerTemplate template, SimpleMeterRegistry meters,
+                                    GoogleCalendarGateway calendar) {
         var log = new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters);
-        return new BookingSaga(bookings, null, null, null, null, null, null, null, null, template, log, null,
+        return new BookingSaga(bookings, calendar, null, null, null, null, null, null, null, template, log, null,
                 new WebhookMetrics(meters), Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
     }
 
-    /** The bookings on PostgreSQL, with hooks run once just before the next mark's update and booking row lock. */
+    /**
+     * The bookings on PostgreSQL, with hooks run once just before the next mark's update, booking row lock and
+     * payment's recording.
+     */
     static final class HookedRepository extends BookingRepository {
 
         final AtomicReference<Runnable> beforeNextMark = new AtomicReference<>();
         final AtomicReference<Runnable> beforeNextLock = new AtomicReference<>();
+        final AtomicReference<Runnable> beforeNextRecording = new AtomicReference<>();
 
         HookedRepository(JdbcClient jdbc, TransactionTemplate transactions, AvailabilityProperties hours) {
             super(jdbc, transactions, hours);
@@ -162,6 +203,13 @@ class PostgresRefundSeenRaceTest {
         public void withBookingLock(String id, Runnable work) {
             run(beforeNextLock);
             super.withBookingLock(id, work);
+        }
+
+        @Override
+        public PaymentRecording recordPayment(String id, String provider, String paymentReference, long paidAmount,
+                                              Instant now) {
+            run(beforeNextRecording);
+            return super.recordPayment(id, provider, paymentReference, paidAmount, now);
         }
 
         private static void run(AtomicReference<Runnable> hook) {

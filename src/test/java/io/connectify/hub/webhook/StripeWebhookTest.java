@@ -32,6 +32,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.FailingUpdate;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
@@ -1672,6 +1673,70 @@ class StripeWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
                 .isEmpty();
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The same, the recording of the part after the confirmation failing once (the note's write: the database, say):
+     * the payment's event is redelivered, and its run, finding the booking CONFIRMED by that payment and still marked,
+     * records the part then, once (reason, note, amount, counted once), and clears the mark; the booking stays
+     * CONFIRMED with its one calendar event, and its customer gets one confirmation.
+     */
+    @Test
+    void aChargeRefundedInPartBeforeItsBookingsPaymentIsRecordedByTheRedeliveryWhenItsNoteFailsOnce() {
+        refundedInPartBeforeThePaymentFailingOnce("attention_note");
+    }
+
+    /**
+     * The same, the clearing of the mark failing once, after the part was recorded and counted: the redelivery finds
+     * the amount recorded already and counts nothing again; the mark is cleared then.
+     */
+    @Test
+    void aChargeRefundedInPartBeforeItsBookingsPaymentIsCountedOnceWhenClearingItsMarkFailsOnce() {
+        refundedInPartBeforeThePaymentFailingOnce("refund_seen_at");
+    }
+
+    /**
+     * A part (3000 of 9000) refunded by hand before the booking's payment event, whose run, after it confirmed the
+     * booking, fails once at the update of the booking that changes {@code failingColumn}.
+     */
+    private void refundedInPartBeforeThePaymentFailingOnce(String failingColumn) {
+        String id = pendingBookingRefundedByHand("re_by_hand", 3000);
+        refundedAndProcessed("evt_refunded_part_" + failingColumn, id, 3000);
+        assertThat(refundSeen(id)).as("remembered").isNotNull();
+        double outsideBefore = refundsOutsideHub();
+
+        try (var failing = FailingUpdate.once(jdbc, "booking", id, failingColumn)) {
+            paidLateAndProcessed(id);
+            assertThat(failing.failed()).as("the update of %s failed once", failingColumn).isTrue();
+        }
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.path("statusReason").asText()).isEqualTo(why);
+        assertThat(booking.has("refundSeenBeforePayment")).as("the saga's, not the API's").isFalse();
+        assertThat(attentionNote(id)).isEqualTo(why + " (in part): decide whether the appointment stands");
+        assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query(Long.class).single()).isEqualTo(3000L);
+        assertThat(refundsOutsideHub()).as("counted once").isEqualTo(outsideBefore + 1);
+        assertThat(refundSeen(id)).as("cleared").isNull();
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        confirmationSentOnce(id);
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .isEmpty();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** The booking's customer (the only one of the test) sent its confirmation once: one SMS, one email. */
+    private void confirmationSentOnce(String id) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.sql("SELECT COUNT(*) FROM "
+                + "notification WHERE booking_id = :id AND kind = 'confirmation' AND provider_reference IS NOT NULL")
+                .param("id", id).query(Integer.class).single()).as("one SMS, one email, sent").isEqualTo(2));
+        assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                .filter(text -> text.contains("ist bestätigt"))).hasSize(1);
+        assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .filter(r -> r.getBodyAsString().contains("ist bestätigt"))).hasSize(1);
     }
 
     /** REFUNDED before its confirmation, its reason naming no refund outside the hub. */

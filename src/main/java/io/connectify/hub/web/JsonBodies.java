@@ -37,16 +37,24 @@ public class JsonBodies {
         this.objectMapper = objectMapper.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         // a wrong-typed value is refused, not converted: "60" for a number, "true" for a boolean, 123 or true for a
         // text. Only here, the API's bodies: the mappers that read providers' answers and webhooks stay lenient
+        // "" and "  " too: Jackson takes an empty (or blank) string for a number or boolean as null by default, and a
+        // refund's absent amount means the whole payment ({"amount":""} refunded it in full)
         this.objectMapper.coercionConfigFor(LogicalType.Integer)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
+                .setAcceptBlankAsEmpty(false);
         this.objectMapper.coercionConfigFor(LogicalType.Float)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
+                .setAcceptBlankAsEmpty(false);
         this.objectMapper.coercionConfigFor(LogicalType.Boolean)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setAcceptBlankAsEmpty(false);
         this.objectMapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)

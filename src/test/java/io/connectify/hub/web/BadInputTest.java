@@ -68,6 +68,10 @@ class BadInputTest extends HubTestBase {
             "isHtml as a string             | /api/v1/notifications/email             | {\"to\":\"a@b.ch\",\"subject\":\"s\",\"body\":\"b\",\"isHtml\":\"true\"}",
             "isHtml as a number             | /api/v1/notifications/email             | {\"to\":\"a@b.ch\",\"subject\":\"s\",\"body\":\"b\",\"isHtml\":1}",
             "SMS text as a number           | /api/v1/notifications/sms               | {\"to\":\"+41791234567\",\"body\":42}",
+            // an absent refund amount refunds the whole payment: "" and "  " were taken for absent
+            "refund amount empty            | /api/v1/payments/refunds                | {\"paymentIntent\":\"pi_1\",\"amount\":\"\"}",
+            "refund amount blank            | /api/v1/payments/refunds                | {\"paymentIntent\":\"pi_1\",\"amount\":\"  \"}",
+            "isHtml empty                   | /api/v1/notifications/email             | {\"to\":\"a@b.ch\",\"subject\":\"s\",\"body\":\"b\",\"isHtml\":\"\"}",
     })
     void aWrongTypedValueIsRefusedNotConverted(String why, String path, String body) {
         var response = httpPost(path, body);

@@ -229,7 +229,8 @@ public class NotificationLog {
 
     /**
      * Records that the recovery sweep has had these notifications (ids) queued again, or found that it could not
-     * ({@link NotificationRecovery}): it does so once. Answers how many it recorded.
+     * ({@link NotificationRecovery}): it does so once. Answers how many it recorded. Those queued again are recorded
+     * only once their messages' broker commit is done: in its own statement, after the transaction that queued them.
      */
     public int requeued(List<String> ids) {
         if (ids.isEmpty()) {
@@ -237,6 +238,17 @@ public class NotificationLog {
         }
         return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE id IN (:ids) AND requeued_at IS NULL")
                 .param("ids", ids).param("now", now()).update();
+    }
+
+    /**
+     * Takes the row locks of these notifications (ids), waiting at most the lock timeout: a re-queue of a
+     * notification another transaction holds (one being sent) is passed over. Call in a transaction.
+     */
+    public void lock(List<String> ids) {
+        if (!ids.isEmpty()) {
+            jdbc.sql("SELECT id FROM notification WHERE id IN (:ids) FOR UPDATE").param("ids", ids)
+                    .query(String.class).list();
+        }
     }
 
     /**

@@ -14,6 +14,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * of its notification: a second copy (a saga step that queued again what it found unsent, or another hub
  * instance) waits and then finds it sent; a send that fails rolls back and leaves it unsent for the redelivery.
  * The provider's reply and the lock's commit are one step apart, as a provider call and a database can only be.
+ * Twilio status callbacks parked while the SID was uncommitted are applied after the commit, and again by any later
+ * copy of the message: one whose apply failed is applied by the message's redelivery.
  */
 @Component("notificationDelivery")
 public class NotificationDelivery {
@@ -31,7 +33,10 @@ public class NotificationDelivery {
     public void sendOnce(@Body Notification n) {
         String sid = transactions.execute(status -> {
             if (!log.lockUnsent(n)) {
-                return null; // a copy of it was sent already
+                // a copy of it was sent already, or this message was, and the look for parked callbacks after its
+                // commit failed (the message redelivered for it): looked for again, else a status parked then
+                // stayed parked, the notification "sent" for ever
+                return log.providerReference(n);
             }
             if (log.outdated(n)) {
                 log.skipped(n);

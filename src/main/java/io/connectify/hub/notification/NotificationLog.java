@@ -197,7 +197,14 @@ public class NotificationLog {
                 .param("sid", sid).query(Integer.class).single() > 0;
     }
 
-    /** Applies the status callbacks that arrived before the notification's SID was committed. */
+    /**
+     * Applies the status callbacks that arrived before the notification's SID was committed. Each is deleted only
+     * once it is applied: an apply that fails (the row held past the lock timeout, a lost connection, a stop) leaves
+     * it parked for the next look ({@link NotificationDelivery} looks again when the send's message is redelivered).
+     * Deleted first, as it was, outside a transaction (after the send's commit), the callback was gone and its status
+     * (a {@code failed}, say) lost. Applied twice (a failure between the apply and the delete) it changes nothing: a
+     * final status is never overwritten, so never counted twice.
+     */
     public void applyParkedCallbacks(String sid) {
         if (sid == null || !knows(sid)) {
             return;
@@ -208,10 +215,16 @@ public class NotificationLog {
                 .query((rs, i) -> new String[] {rs.getString("status"), rs.getString("error_code")})
                 .list()
                 .forEach(callback -> {
+                    status(sid, callback[0], callback[1]); // the SID known: recorded, never parked again
                     jdbc.sql("DELETE FROM notification_callback WHERE provider_reference = :sid AND status = :status")
                             .param("sid", sid).param("status", callback[0]).update();
-                    status(sid, callback[0], callback[1]);
                 });
+    }
+
+    /** The provider's reference recorded on a notification: null while it is unsent (or it was never sent). */
+    public String providerReference(Notification n) {
+        return jdbc.sql("SELECT provider_reference FROM notification WHERE id = :id").param("id", n.id())
+                .query(String.class).optional().orElse(null);
     }
 
     /**
@@ -229,7 +242,8 @@ public class NotificationLog {
 
     /**
      * Records that the recovery sweep has had these notifications (ids) queued again, or found that it could not
-     * ({@link NotificationRecovery}): it does so once. Answers how many it recorded.
+     * ({@link NotificationRecovery}): it does so once. Answers how many it recorded. Those queued again are recorded
+     * only once their messages' broker commit is done: in its own statement, after the transaction that queued them.
      */
     public int requeued(List<String> ids) {
         if (ids.isEmpty()) {
@@ -237,6 +251,17 @@ public class NotificationLog {
         }
         return jdbc.sql("UPDATE notification SET requeued_at = :now WHERE id IN (:ids) AND requeued_at IS NULL")
                 .param("ids", ids).param("now", now()).update();
+    }
+
+    /**
+     * Takes the row locks of these notifications (ids), waiting at most the lock timeout: a re-queue of a
+     * notification another transaction holds (one being sent) is passed over. Call in a transaction.
+     */
+    public void lock(List<String> ids) {
+        if (!ids.isEmpty()) {
+            jdbc.sql("SELECT id FROM notification WHERE id IN (:ids) FOR UPDATE").param("ids", ids)
+                    .query(String.class).list();
+        }
     }
 
     /**

@@ -24,7 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
  * booking's unsent notifications of that kind and occasion are rebuilt from their rows as they were planned (id,
  * recipient, the start they told of) and queued again ({@link BookingSaga#requeueUnsent}), and exactly those are
- * recorded as queued again; no new notification is made: one planned anew would be another notice, sent besides the
+ * recorded as queued again, once their messages are on the queue (the broker's commit follows the database's, so a
+ * record made with the database's commit would outlive a broker commit that failed); no new notification is made: one planned anew would be another notice, sent besides the
  * original when that was only held up (a dead letter replayed), and the logged one never. One that cannot be rebuilt
  * (logged before V18 without its start, its booking moved since) is warned of and recorded as seen, left queued.
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
@@ -67,12 +68,12 @@ public class NotificationRecovery {
         int count = 0;
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
-            // the queued messages and the record of them commit together
             BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
                 var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
-                // once: those queued again, and those it could not queue as themselves (warned of, left for
-                // someone to look at), which every sweep would otherwise take up again, ahead of the others
-                notifications.requeued(done.queued());
+                // their rows held (one being sent): passed over, the messages rolled back with the transaction
+                notifications.lock(done.queued());
+                // those it could not queue as themselves (warned of, left for someone to look at) are recorded as
+                // seen at once: every sweep would otherwise take them up again, ahead of the others
                 notifications.requeued(done.left());
                 return done;
             }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
@@ -85,10 +86,18 @@ public class NotificationRecovery {
             if (requeue.queued().isEmpty()) {
                 continue;
             }
+            // the messages are committed to the broker after the database (on the transaction's commit), so only
+            // now, execute having returned, are they on the queue: recorded as queued again only now. Recorded
+            // with the database, a broker commit that failed (or a stop in between) left them recorded with no
+            // message on the way, and never looked at again
             log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
                     lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
             requeued.increment(requeue.queued().size()); // one per notification
             count++;
+            DatabaseBusy.unlessHeld(() -> notifications.requeued(requeue.queued()), () -> log.info("Booking {}: its "
+                    + "{} notifications queued again are held by another transaction (being sent); not recorded as "
+                    + "queued again, so a later sweep may queue again one still unsent", lost.bookingId(),
+                    lost.kind()));
         }
         return count;
     }

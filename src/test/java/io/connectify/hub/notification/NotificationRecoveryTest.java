@@ -24,6 +24,7 @@ import java.util.function.UnaryOperator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.PayrexxFake;
@@ -36,7 +37,11 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.Ordered;
+import org.springframework.jms.connection.JmsResourceHolder;
 import org.springframework.jms.core.JmsTemplate;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -66,6 +71,12 @@ class NotificationRecoveryTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     BrokerQueueDepth depths;
+    @Autowired
+    NotificationLog notificationLog;
+    @Autowired
+    BookingSaga saga;
+    @Autowired
+    NotificationProperties notificationProperties;
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
@@ -266,6 +277,93 @@ class NotificationRecoveryTest extends Webhooks {
         assertCancellationSmsAndEmailSent(id);
         // one per notification: the SMS and the email
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
+    }
+
+    @Test
+    void notificationsTheSweepQueuedAgainWhoseBrokerCommitFailedAreQueuedAgainByTheNextSweep() throws Exception {
+        stopTheSender();
+        double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
+        String id;
+        try {
+            id = pendingBooking(START, "stripe");
+            Booking booking = bookings.find(id).orElseThrow();
+            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            takeFromTheQueue(2); // lost
+            clock.advance(Duration.ofMinutes(16));
+
+            // the sweep's broker commit fails after the database's commit (or the instance stops in between)
+            var brokerCommitFails = new NotificationRecovery(notificationLog, saga, depths, notificationProperties,
+                    new BrokerCommitFails(transactions), clock, meters);
+            assertThatThrownBy(brokerCommitFails::requeueLost).hasMessage(BrokerCommitFails.FAILURE);
+            assertThat(queuedSeenFromAnotherThread()).isZero();
+            assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
+
+            // not recorded as queued again: the next sweep queues them
+            assertThat(recoverySweep()).isEqualTo(1);
+            assertThat(queued()).isEqualTo(2);
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        assertCancellationSmsAndEmailSent(id);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
+    }
+
+    /**
+     * The hub's transactions, each of which fails to commit the messages it queued: after the database's commit,
+     * before the broker session bound to the transaction commits, the session is rolled back and the commit fails,
+     * as a broker commit that failed. (A synchronization that only threw would not do: Spring's JMS synchronization
+     * commits its session on completion when its afterCommit was not reached.)
+     */
+    private static final class BrokerCommitFails extends TransactionTemplate {
+
+        static final String FAILURE = "the broker's commit failed";
+
+        BrokerCommitFails(TransactionTemplate transactions) {
+            super(transactions.getTransactionManager());
+        }
+
+        @Override
+        public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
+            return super.execute(status -> {
+                TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                    private final List<JmsResourceHolder> broker = new ArrayList<>();
+
+                    @Override
+                    public int getOrder() {
+                        return Ordered.HIGHEST_PRECEDENCE; // before the JMS session's commit
+                    }
+
+                    @Override
+                    public void beforeCommit(boolean readOnly) {
+                        // the session the transaction's sends went on, bound to it until its completion begins
+                        for (Object resource : TransactionSynchronizationManager.getResourceMap().values()) {
+                            if (resource instanceof JmsResourceHolder jms) {
+                                broker.add(jms);
+                            }
+                        }
+                    }
+
+                    @Override
+                    public void afterCommit() {
+                        assertThat(broker).as("a broker session in the transaction").isNotEmpty();
+                        for (JmsResourceHolder jms : broker) {
+                            try {
+                                jms.getSession().rollback();
+                            } catch (jakarta.jms.JMSException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                        throw new IllegalStateException(FAILURE);
+                    }
+                });
+                return action.doInTransaction(status);
+            });
+        }
     }
 
     @Test

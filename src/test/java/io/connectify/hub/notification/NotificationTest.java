@@ -59,6 +59,8 @@ class NotificationTest extends Webhooks {
     CamelContext camel;
     @Autowired
     BrokerQueueDepth queueDepth;
+    @Autowired
+    NotificationLog notificationLog;
 
     @AfterEach
     void everyRequestMatchesTheProvidersApiDescription() {
@@ -443,6 +445,51 @@ class NotificationTest extends Webhooks {
         // its email awaited too, so it does not arrive at the fakes during the next test
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+    }
+
+    @Test
+    void aParkedStatusCallbackWhoseApplyingFailedAfterTheSendsCommitIsAppliedByTheSendsRedelivery() throws Exception {
+        String sid = "SM" + "f".repeat(32);
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello", false, null, null, null);
+        notificationLog.queued(n);
+        // Twilio's callback came while the send's SID was not yet committed: parked
+        notificationLog.status(sid, "undelivered", "30003");
+        assertThat(parkedCallbacks(sid)).isEqualTo(1);
+        // the send's commit (its look for parked callbacks before it found none)
+        jdbc.sql("UPDATE notification SET provider_reference = :sid, status = 'sent' WHERE id = :id")
+                .param("sid", sid).param("id", n.id()).update();
+        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status",
+                "undelivered").count();
+
+        // its look after the commit fails: the notification's row held past the lock timeout
+        whileRowsAreHeld("SELECT id FROM notification WHERE id = :id FOR UPDATE", Map.of("id", n.id()), () -> {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> notificationLog.applyParkedCallbacks(sid))
+                    .satisfies(e -> assertThat(io.connectify.hub.resilience.DatabaseBusy.is(e)).isTrue());
+            return null;
+        });
+        assertThat(notificationStatus(n)).isEqualTo("sent");
+        assertThat(parkedCallbacks(sid)).as("kept for the next look").isEqualTo(1);
+
+        // the send's message redelivered (its route failed): found sent, not sent again, the callback applied
+        camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(notificationStatus(n)).isEqualTo("undelivered 30003"));
+        assertThat(parkedCallbacks(sid)).isZero();
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered")
+                .count() - failedBefore).isEqualTo(1);
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    private String notificationStatus(Notification n) {
+        return jdbc.sql("SELECT status || COALESCE(' ' || error_code, '') FROM notification WHERE id = :id")
+                .param("id", n.id()).query(String.class).single();
+    }
+
+    private int parkedCallbacks(String sid) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification_callback WHERE provider_reference = :sid")
+                .param("sid", sid).query(Integer.class).single();
     }
 
     @Test

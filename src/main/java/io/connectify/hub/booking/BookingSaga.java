@@ -190,7 +190,8 @@ public class BookingSaga {
         Booking payment = paidBy(booking, provider, paymentReference, paid);
         // recorded by an earlier run of this payment, which may have made its event before it failed
         boolean eventMayBeMade = waitsForItsConfirmation(booking, payment);
-        String wrongCurrency = wrongCurrency(booking, paidCurrency);
+        // a payment recorded on the booking already (a repeat, a dead letter replayed) was judged when it was recorded
+        String wrongCurrency = recordedOn(booking, payment) ? null : wrongCurrency(booking, paidCurrency);
         if (wrongCurrency != null) {
             // before the amount: an amount in another currency says nothing about the price
             return paidInAnotherCurrency(booking, payment, paidCurrency, wrongCurrency, now, heldStatus);
@@ -452,6 +453,12 @@ public class BookingSaga {
     }
 
     /** A booking paid by this payment, waiting for its confirmation. */
+    /** Whether {@code payment} is the one recorded on the booking (whatever its status). */
+    private static boolean recordedOn(Booking booking, Booking payment) {
+        return booking.paid() && Objects.equals(booking.paymentReference(), payment.paymentReference())
+                && Objects.equals(booking.provider(), payment.provider());
+    }
+
     private static boolean waitsForItsConfirmation(Booking booking, Booking payment) {
         return booking.status() == BookingStatus.PENDING_PAYMENT && booking.paid()
                 && Objects.equals(booking.paymentReference(), payment.paymentReference());

@@ -68,6 +68,8 @@ class PaymentRequestsTest extends Webhooks {
                 .containsEntry("payment_intent_data[metadata][bookingId]", id)
                 .containsEntry("client_reference_id", id)
                 .containsEntry("customer_email", "john@example.com")
+                // paid in the booking's currency only: Adaptive Pricing's local currency would be refunded
+                .containsEntry("adaptive_pricing[enabled]", "false")
                 // the booking's hold is 15 minutes, Stripe's soonest expiry 30: the session closes itself 30 minutes
                 // after the create's last retry could go (the tests' 3 attempts of 5 s for a permit, 5 s to connect,
                 // 1 s to answer, 20 ms of back-off) and 2 more

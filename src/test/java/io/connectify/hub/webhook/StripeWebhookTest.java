@@ -2109,6 +2109,27 @@ class StripeWebhookTest extends Webhooks {
                 .withRequestBody(matchingJsonPath("$.extendedProperties.private.bookingId", equalTo(inYen))));
     }
 
+    /**
+     * A payment recorded on its booking before the hub judged currencies (paid in yen, its confirmation failed: Google
+     * down), its event redelivered or replayed after the change: judged as it was when recorded, so its booking is
+     * confirmed as the first run would have done. Before, the recorded payment was refunded and its booking left paid
+     * and PENDING_PAYMENT, holding its slot, with no reason and no mark.
+     */
+    @Test
+    void aPaymentRecordedBeforeTheHubJudgedCurrenciesIsNotJudgedAgainOnItsRepeat() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        jdbc.sql("UPDATE booking SET provider = 'stripe', payment_reference = 'pi_recorded_jpy', paid_amount = 9000 "
+                + "WHERE id = :id").param("id", id).update();
+
+        assertThat(signedStripeWebhook(event("evt_recorded_jpy", "payment_intent.succeeded",
+                inYen(paymentIntent(id, "pi_recorded_jpy", "succeeded")))).status()).isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(
+                com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_recorded_jpy")));
+    }
+
     /** A Stripe object of the fake's in yen instead of francs, the amounts unchanged. */
     private static String inYen(String object) {
         assertThat(object).contains("\"currency\":\"chf\"");

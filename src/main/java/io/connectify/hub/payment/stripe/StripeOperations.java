@@ -67,6 +67,10 @@ public class StripeOperations {
                         .build());
         if (c.bookingId() != null) {
             params.setClientReferenceId(c.bookingId());
+            // the booking's price in its own currency: with Stripe's Adaptive Pricing (on by default for new accounts)
+            // the customer could pay in theirs, the session and its Payment Intent in that currency and amount, which
+            // the saga refunds as a payment in another currency (BookingSaga.wrongCurrency)
+            params.setAdaptivePricing(SessionCreateParams.AdaptivePricing.builder().setEnabled(false).build());
         }
         if (c.customerEmail() != null) {
             params.setCustomerEmail(c.customerEmail());

@@ -124,7 +124,7 @@ class PostgresRefundSeenRaceTest {
         bookings.beforeNextRecording.set(() -> assertThat(bookings.refundSeenBeforePayment(id, payment,
                 BookingRepository.PAYABLE, NOW)).as("the charge.refunded, handled meanwhile").isTrue());
 
-        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L)).isTrue();
+        assertThat(saga.confirmPayment(id, "stripe", payment, 9000L, "CHF")).isTrue();
 
         assertThat(bookings.beforeNextRecording.get()).as("marked in between").isNull();
         Booking booking = bookings.find(id).orElseThrow();

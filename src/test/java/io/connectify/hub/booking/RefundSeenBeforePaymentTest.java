@@ -70,8 +70,8 @@ class RefundSeenBeforePaymentTest {
         String payrexx = pending("2f1c7d0e-0000-4000-8000-0000000000e2", "payrexx", "2026-12-14T11:00:00Z");
         BookingSaga saga = saga();
 
-        List<String> ofStripe = statementsOf(() -> saga.confirmPayment(stripe, "stripe", "pi_counted", 9000L));
-        List<String> ofPayrexx = statementsOf(() -> saga.confirmPayment(payrexx, "payrexx", "4711", 9000L));
+        List<String> ofStripe = statementsOf(() -> saga.confirmPayment(stripe, "stripe", "pi_counted", 9000L, "CHF"));
+        List<String> ofPayrexx = statementsOf(() -> saga.confirmPayment(payrexx, "payrexx", "4711", 9000L, "CHF"));
 
         assertThat(bookings.find(stripe).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);
         assertThat(bookings.find(payrexx).orElseThrow().status()).isEqualTo(BookingStatus.CONFIRMED);

@@ -703,6 +703,18 @@ public class BookingRepository {
                 .param("now", utc(now)).update() == 1;
     }
 
+    /**
+     * Whether any booking of {@code provider} in one of {@code payable} has no payment recorded: one a payment of that
+     * provider could still be for. One row at most is read, through booking_refund_awaiting_idx (its leading
+     * status and provider; paid_amount is checked on the rows they select).
+     */
+    public boolean anyAwaitingPayment(String provider, List<BookingStatus> payable) {
+        return jdbc.sql("SELECT id FROM booking WHERE status IN (:payable) AND provider = :provider "
+                        + "AND paid_amount IS NULL LIMIT 1")
+                .param("payable", payable.stream().map(BookingStatus::name).toList()).param("provider", provider)
+                .query(String.class).optional().isPresent();
+    }
+
     /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
     public Optional<String> idByPayment(String provider, String paymentReference) {
         return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")

@@ -1288,8 +1288,9 @@ public class BookingSaga {
      * A payment no booking was paid by yet is one seen before its payment's event ({@link #seenBeforeItsPayment}): of
      * the booking the event names, or, naming none (a Charge without its Payment Intent's metadata: the two events are
      * not ordered by Stripe), of the booking the Payment Intent names at Stripe, looked up then
-     * ({@link #bookingOfPaymentIntent}; a failed look-up fails the event). Neither naming one, or the booking named
-     * not waiting for a payment of this provider: no action, logged once with the reason.
+     * ({@link #bookingOfPaymentIntent}, only while a booking of the provider waits for a payment; one Stripe answers
+     * 404 names none; another failed look-up fails the event). Neither naming one, or the booking named not waiting
+     * for a payment of this provider: no action, logged once with the reason.
      */
     public boolean paymentRefundedOutside(@Header(WebhookHeaders.PROVIDER) String provider,
                                           @Header(WebhookHeaders.BOOKING_ID) String named,
@@ -1305,7 +1306,8 @@ public class BookingSaga {
             // Payment Intent names at Stripe now: a refund by hand handled before its payment's event is then
             // remembered as one naming its booking is, not dropped (the payment would confirm the booking)
             boolean unnamed = named == null || named.isBlank();
-            String booking = unnamed ? bookingOfPaymentIntent(provider, payment) : named;
+            NamedBooking found = unnamed ? bookingOfPaymentIntent(provider, payment) : new NamedBooking(named, null);
+            String booking = found.bookingId();
             if (booking != null && seenBeforeItsPayment(booking, provider, payment)) {
                 return true;
             }
@@ -1314,8 +1316,8 @@ public class BookingSaga {
             id = bookings.idByPayment(provider, payment).orElse(null);
             if (id == null) {
                 log.info("{} payment {} shows {} refunded; no booking was paid by it, and {}: no action", provider,
-                        payment, refunded, booking == null ? "neither the event nor its Payment Intent at " + provider
-                                + " names a booking" : "booking " + booking + (unnamed ? " its Payment Intent names" : "")
+                        payment, refunded, booking == null ? found.none() : "booking " + booking
+                                + (unnamed ? " its Payment Intent names" : "")
                                 + " is not one of the hub's waiting for a " + provider + " payment");
                 return false;
             }
@@ -1346,19 +1348,38 @@ public class BookingSaga {
     /**
      * The booking a Stripe Payment Intent's metadata names ({@code bookingId}), as Stripe shows it now
      * ({@code GET /v1/payment_intents/{id}}, through the Stripe breaker, retries and rate limiter, as the refunds'
-     * look-up; outside any row lock); null when it names none, or for another provider's payment. A failure fails the
-     * event, redelivered as any provider failure (nothing recorded on a guess).
+     * look-up; outside any row lock); none, with why, when it names none, or for another provider's payment. Asked
+     * only while some Stripe booking is waiting for a payment (one unpaid in a payable status: none, and whatever the
+     * Payment Intent names, {@link #seenBeforeItsPayment} would remember nothing): a refund of a payment made outside
+     * the bookings (the payments API, other systems on the account) then costs no call, no rate-limiter permit shared
+     * with booking creation, and no dead letter while Stripe is down. A Payment Intent Stripe does not show the hub's
+     * key (404: another account's, or the sandbox asked for one it never made, {@code stripe trigger}) names none of
+     * its bookings. Another failure fails the event, redelivered as any provider failure (nothing recorded on a guess).
      */
-    private String bookingOfPaymentIntent(String provider, String payment) {
+    private NamedBooking bookingOfPaymentIntent(String provider, String payment) {
+        String namesNone = "neither the event nor its Payment Intent at " + provider + " names a booking";
         if (!StripeConfig.PROVIDER.equals(provider)) {
-            return null;
+            return new NamedBooking(null, namesNone);
+        }
+        if (!bookings.anyAwaitingPayment(provider, PAYABLE)) {
+            return new NamedBooking(null, "the event names none, and no " + provider + " booking is waiting for a "
+                    + "payment (its Payment Intent not asked for)");
         }
         try {
-            return template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, payment,
-                    StripeCommands.PaymentIntentBooking.class).bookingId();
+            return new NamedBooking(template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, payment,
+                    StripeCommands.PaymentIntentBooking.class).bookingId(), namesNone);
         } catch (CamelExecutionException e) {
-            throw Causes.hubErrorOr(e);
+            RuntimeException failure = Causes.hubErrorOr(e);
+            if (failure instanceof NotFoundException) {
+                return new NamedBooking(null, "the event names none, and " + provider + " shows the hub no such "
+                        + "Payment Intent (404)");
+            }
+            throw failure;
         }
+    }
+
+    /** The booking an event or its Payment Intent names; none ({@code bookingId} null): {@code none} says why. */
+    private record NamedBooking(String bookingId, String none) {
     }
 
     /**

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stripe's API for the calls the hub makes (Checkout Sessions, PaymentIntents, Refunds: form-encoded requests,
- * JSON objects, Stripe's error shape) and Stripe's webhooks: opening a session's URL pays it and sends a
+ * JSON objects, Stripe's error shape; a PaymentIntent it made, created or by a session's payment, read back with its
+ * metadata, 404 for another) and Stripe's webhooks: opening a session's URL pays it and sends a
  * {@code checkout.session.completed} event to the hub, signed as Stripe signs ({@code t=...,v1=HMAC-SHA256}).
  */
 public class StripeSimulator {
@@ -39,6 +40,10 @@ public class StripeSimulator {
     private final Supplier<String> webhookUrl;
     private final String webhookSecret = "whsec_sandbox_" + UUID.randomUUID().toString().replace("-", "");
     private final Map<String, ObjectNode> sessions = new ConcurrentHashMap<>();
+    // what a session's payment makes its PaymentIntent of (payment_intent_data: not part of the session object)
+    private final Map<String, ObjectNode> sessionIntentData = new ConcurrentHashMap<>();
+    // every PaymentIntent made, created or by a session's payment, as GET /v1/payment_intents/{id} answers it
+    private final Map<String, ObjectNode> intents = new ConcurrentHashMap<>();
     private final Map<String, Long> paidIntents = new ConcurrentHashMap<>();
     private final Map<String, List<ObjectNode>> refunds = new ConcurrentHashMap<>();
 
@@ -79,6 +84,10 @@ public class StripeSimulator {
             expire(ex, path.split("/")[4]);
             return;
         }
+        if (ex.getRequestMethod().equals("GET") && path.matches("/v1/payment_intents/[^/]+")) {
+            retrieveIntent(ex, path.substring("/v1/payment_intents/".length()));
+            return;
+        }
         switch (ex.getRequestMethod() + " " + path) {
             case "POST /v1/checkout/sessions" -> send(ex, 200, createSession(form));
             case "POST /v1/payment_intents" -> send(ex, 200, paymentIntent(form));
@@ -105,6 +114,16 @@ public class StripeSimulator {
                 metadata.put(key.substring(9, key.length() - 1), value);
             }
         });
+        // Stripe copies payment_intent_data (not the session's own metadata) to the PaymentIntent a payment makes
+        ObjectNode intentData = JSON.createObjectNode().put("description",
+                form.get("payment_intent_data[description]"));
+        ObjectNode intentMetadata = intentData.putObject("metadata");
+        form.forEach((key, value) -> {
+            if (key.startsWith("payment_intent_data[metadata][")) {
+                intentMetadata.put(key.substring(30, key.length() - 1), value);
+            }
+        });
+        sessionIntentData.put(id, intentData);
         sessions.put(id, session);
         return session;
     }
@@ -121,7 +140,20 @@ public class StripeSimulator {
                 metadata.put(key.substring(9, key.length() - 1), value);
             }
         });
+        intents.put(id, intent);
         return intent;
+    }
+
+    /** As Stripe: a PaymentIntent of this account with its metadata; another, 404 resource_missing. */
+    private void retrieveIntent(HttpExchange ex, String id) throws IOException {
+        ObjectNode intent = intents.get(id);
+        if (intent == null) {
+            ObjectNode body = error("invalid_request_error", "No such payment_intent: '" + id + "'");
+            ((ObjectNode) body.get("error")).put("code", "resource_missing").put("param", "intent");
+            send(ex, 404, body);
+            return;
+        }
+        send(ex, 200, intent);
     }
 
     /** As Stripe: only an open session can be expired; one expired can no longer be paid. */
@@ -211,6 +243,15 @@ public class StripeSimulator {
         String intent = "pi_" + random();
         session.put("payment_status", "paid").put("payment_intent", intent);
         paidIntents.put(intent, session.path("amount_total").asLong());
+        ObjectNode intentData = sessionIntentData.getOrDefault(sessionId, JSON.createObjectNode());
+        ObjectNode paid = JSON.createObjectNode().put("id", intent).put("object", "payment_intent")
+                .put("amount", session.path("amount_total").asLong())
+                .put("amount_received", session.path("amount_total").asLong())
+                .put("currency", session.path("currency").asText()).put("status", "succeeded");
+        paid.put("description", intentData.path("description").textValue());
+        paid.set("metadata", intentData.has("metadata") ? intentData.get("metadata").deepCopy()
+                : JSON.createObjectNode());
+        intents.put(intent, paid);
         sendEvent("checkout.session.completed", session);
         SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
                 + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");

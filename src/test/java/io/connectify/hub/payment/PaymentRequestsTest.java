@@ -335,10 +335,11 @@ class PaymentRequestsTest extends Webhooks {
      * A charge.refunded naming no booking, of a payment no booking was paid by, asks Stripe for its Payment Intent
      * ({@code GET /v1/payment_intents/{id}} with the hub's key, as Stripe's API describes it: checked after each test)
      * through the Stripe command path: one permit of Stripe's rate limiter, as any Stripe call takes. Before, nothing
-     * was asked and the event was dropped.
+     * was asked and the event was dropped. (Asked while a Stripe booking waits for a payment, as one does here.)
      */
     @Test
     void aChargeRefundedNamingNoBookingAsksStripeForItsPaymentIntentWithAPermit() {
+        pendingBooking("2026-12-01T09:00:00+01:00", "stripe"); // its Checkout Session's permit taken before counting
         stripe.paymentIntentOf("pi_asked", "{}");
         String audited = "SELECT COUNT(*) FROM integration_audit WHERE provider = 'stripe' "
                 + "AND operation = 'stripe-retrieve-payment-intent' AND outcome = 'ok'";

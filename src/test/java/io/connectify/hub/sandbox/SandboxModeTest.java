@@ -158,6 +158,68 @@ class SandboxModeTest {
         assertThat(list.get("data").get(0).get("amount").asLong()).isEqualTo(created.get("amount").asLong());
     }
 
+    /**
+     * The simulator answers {@code GET /v1/payment_intents/{id}} as Stripe does for a Payment Intent it made: a
+     * Checkout Session's, once paid, with the metadata the hub gave its payment_intent_data (the bookingId), and one
+     * created through {@code POST /payments/stripe/payment-intents} with its own; another is 404
+     * {@code resource_missing}. Before, every such GET was 404 "Unrecognized request URL".
+     */
+    @Test
+    void theStripeSandboxShowsThePaymentIntentsItMadeWithTheirMetadata() throws Exception {
+        JsonNode created = stripeBooking("2026-12-07T09:00:00+01:00");
+        String id = created.get("id").asText();
+        assertThat(http.send(HttpRequest.newBuilder(loopback(created.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        String paid = call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText();
+
+        HttpResponse<String> shown = paymentIntentAtSimulator(paid);
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        JsonNode intent = json.readTree(shown.body());
+        assertThat(intent.get("id").asText()).isEqualTo(paid);
+        assertThat(intent.get("status").asText()).isEqualTo("succeeded");
+        assertThat(intent.get("amount").asLong()).isEqualTo(created.get("amount").asLong());
+        assertThat(intent.get("metadata").get("bookingId").asText()).isEqualTo(id);
+
+        JsonNode made = call("POST", "/api/v1/payments/stripe/payment-intents", """
+                {"amount":1500,"currency":"CHF","description":"Gift card","metadata":{"order":"o-1"}}""");
+        HttpResponse<String> madeShown = paymentIntentAtSimulator(made.get("id").asText());
+        assertThat(madeShown.statusCode()).as(madeShown.body()).isEqualTo(200);
+        assertThat(json.readTree(madeShown.body()).get("amount").asLong()).isEqualTo(1500);
+        assertThat(json.readTree(madeShown.body()).get("metadata").get("order").asText()).isEqualTo("o-1");
+        assertThat(json.readTree(madeShown.body()).get("metadata").has("bookingId")).isFalse();
+
+        HttpResponse<String> unknown = paymentIntentAtSimulator("pi_never_made");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).get("error").get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(json.readTree(unknown.body()).get("error").get("code").asText()).isEqualTo("resource_missing");
+    }
+
+    /**
+     * With a webhook secret of its own set (the Stripe CLI, a load test), {@code stripe trigger charge.refunded}
+     * delivers a Charge naming no booking, of a Payment Intent made at Stripe that the simulator never made: with a
+     * Stripe booking waiting for its payment, the hub asks the simulator for it, is answered 404, and drops the event
+     * (logged at INFO with the reason): no dead letter. Before, the 404 failed the event: retried, then a dead letter
+     * and the RouteFailures alert.
+     */
+    @Test
+    void aTriggeredChargeRefundedOfAPaymentIntentTheSandboxNeverMadeIsDropped(CapturedOutput output)
+            throws Exception {
+        stripeBooking("2026-12-07T13:00:00+01:00"); // waiting for its payment: the Payment Intent is asked for
+        String payload = io.connectify.hub.support.StripeFake.event("evt_triggered_1", "charge.refunded", """
+                {"id":"ch_triggered_1","object":"charge","amount":2000,"amount_refunded":2000,"currency":"usd",
+                 "metadata":{},"payment_intent":"pi_triggered_1","refunded":true,"status":"succeeded"}""");
+        assertThat(webhook(payload, io.connectify.hub.support.StripeFake.signature(payload,
+                TestClockConfig.NOW.getEpochSecond(), "whsec_own_test_secret"))).isEqualTo(200);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(output.getAll()).contains("stripe payment pi_triggered_1 shows 2000 refunded; no booking "
+                        + "was paid by it, and the event names none, and stripe shows the hub no such Payment Intent "
+                        + "(404): no action"));
+        assertThat(call("GET", "/api/v1/admin/dead-letters?provider=stripe", null).get("deadLetters")
+                .findValuesAsText("body")).noneMatch(body -> body.contains("evt_triggered_1"));
+    }
+
     @Test
     void aCancelledBookingsSandboxPaymentPageTakesNoPayment() throws Exception {
         JsonNode created = stripeBooking("2026-12-04T13:00:00+01:00");
@@ -178,6 +240,13 @@ class SandboxModeTest {
         return call("POST", "/api/v1/bookings", """
                 {"start":"%s","durationMinutes":60,"provider":"stripe",
                  "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start));
+    }
+
+    /** The simulator's answer to {@code GET /v1/payment_intents/{id}} with the sandbox's key, as stripe-java asks. */
+    private HttpResponse<String> paymentIntentAtSimulator(String id) throws Exception {
+        return http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/payment_intents/" + id))
+                .header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private void awaitStatus(String id, String status) {

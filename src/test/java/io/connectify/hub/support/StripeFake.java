@@ -118,6 +118,17 @@ public final class StripeFake {
                          "status":"succeeded","metadata":%s}""".formatted(id, metadata))));
     }
 
+    /**
+     * Stripe's answer to {@code GET /v1/payment_intents/{id}} for a Payment Intent the key cannot see (another
+     * account's, one never made): 404, {@code invalid_request_error} {@code resource_missing}.
+     */
+    public void noPaymentIntent(String id) {
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/payment_intents/" + id))
+                .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"invalid_request_error","code":"resource_missing","param":"intent",
+                         "message":"No such payment_intent: '%s'"}}""".formatted(id))));
+    }
+
     /** A Refund object as Stripe lists it; {@code metadata} a JSON object ({@code {}}: made by hand in the Dashboard). */
     public static String refund(String id, String paymentIntent, long amount, String status, String metadata) {
         return """

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.StripeFake.checkoutSession;
 import static io.connectify.hub.support.StripeFake.event;
@@ -1769,6 +1770,7 @@ class StripeWebhookTest extends Webhooks {
     @Test
     void aChargeRefundedNamingNoBookingOfAPaymentNoBookingHasNeedsNoAction() {
         jdbc.sql("DELETE FROM dead_letter").update();
+        pendingBooking(START, "stripe"); // one waiting for a Stripe payment: the Payment Intent could name it
         stripe.paymentIntentOf("pi_nobody", "{}");
         NotifyBuilder processed = processed("evt_refunded_nobody");
         try (LogLines lines = LogLines.of(BookingSaga.class)) {
@@ -1787,6 +1789,68 @@ class StripeWebhookTest extends Webhooks {
                 urlPathEqualTo("/v1/refunds")));
         stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
                 urlPathEqualTo("/v1/payment_intents/pi_nobody")));
+    }
+
+    /**
+     * One naming no booking whose Payment Intent Stripe does not show the hub's key (404 resource_missing: another
+     * account's, or, in sandbox with a webhook secret set, one {@code stripe trigger charge.refunded} made at Stripe
+     * that the simulator never made) names none of its bookings: dropped as one whose Payment Intent names none, no
+     * dead letter, no redelivery (the Payment Intent asked for once), logged once with the reason. Before, the
+     * NotFoundException failed the event: redelivered, then a dead letter for a person.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingWhosePaymentIntentStripeDoesNotShowNeedsNoAction() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        pendingBooking(START, "stripe"); // one waiting for a Stripe payment: the Payment Intent is asked for
+        stripe.noPaymentIntent("pi_unknown");
+        NotifyBuilder processed = processed("evt_refunded_unknown");
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            assertThat(signedStripeWebhook(event("evt_refunded_unknown", "charge.refunded",
+                    chargeNamingNoBooking("pi_unknown", 9000))).status()).isEqualTo(200);
+            assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                    .as("no dead letter").isEmpty();
+            assertThat(stripe.server().findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                    urlPathEqualTo("/v1/payment_intents/pi_unknown")))).as("asked once: not redelivered").hasSize(1);
+            assertThat(lines.lines().stream().filter(line -> line.getLevel() == Level.INFO)
+                    .map(ILoggingEvent::getFormattedMessage).filter(line -> line.contains("pi_unknown")))
+                    .containsExactly("stripe payment pi_unknown shows 9000 refunded; no booking was paid by it, and "
+                            + "the event names none, and stripe shows the hub no such Payment Intent (404): no action");
+        }
+        stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * With no Stripe booking waiting for a payment (none unpaid in PENDING_PAYMENT, EXPIRED or PAYMENT_FAILED: here a
+     * Payrexx one waiting for its payment and a Stripe one paid, waiting for its confirmation), a charge.refunded
+     * naming no booking, of a payment no booking was paid by (one made through the payments API, or by another system
+     * on the account), could be remembered on no booking whatever its Payment Intent names: Stripe is not asked (no
+     * call, no rate-limiter permit shared with booking creation, no dead letter while Stripe is down), and it is
+     * dropped, logged once with the reason. Before, its Payment Intent was asked for on every such refund.
+     */
+    @Test
+    void aChargeRefundedNamingNoBookingWithNoStripeBookingWaitingForAPaymentAsksStripeNothing() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        pendingBooking("2026-12-01T13:00:00+01:00", "payrexx");
+        waitingStripeBooking();
+        stripe.paymentIntentOf("pi_outside", "{}");
+        NotifyBuilder processed = processed("evt_refunded_outside");
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            assertThat(signedStripeWebhook(event("evt_refunded_outside", "charge.refunded",
+                    chargeNamingNoBooking("pi_outside", 9000))).status()).isEqualTo(200);
+            assertThat(processed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(lines.lines().stream().map(ILoggingEvent::getFormattedMessage)
+                    .filter(line -> line.contains("pi_outside"))).containsExactly("stripe payment pi_outside shows "
+                    + "9000 refunded; no booking was paid by it, and the event names none, and no stripe booking is "
+                    + "waiting for a payment (its Payment Intent not asked for): no action");
+        }
+        stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathMatching("/v1/payment_intents/.*")));
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .isEmpty();
     }
 
     /**

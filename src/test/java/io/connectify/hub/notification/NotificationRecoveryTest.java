@@ -257,10 +257,7 @@ class NotificationRecoveryTest extends Webhooks {
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
         String id;
         try {
-            id = pendingBooking(START, "stripe");
-            Booking booking = bookings.find(id).orElseThrow();
-            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            id = bookingWithItsCancellationNoticesQueued();
             assertThat(recoverySweep()).isZero(); // just queued
 
             clock.advance(Duration.ofMinutes(16));
@@ -285,10 +282,7 @@ class NotificationRecoveryTest extends Webhooks {
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
         String id;
         try {
-            id = pendingBooking(START, "stripe");
-            Booking booking = bookings.find(id).orElseThrow();
-            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            id = bookingWithItsCancellationNoticesQueued();
             takeFromTheQueue(2); // lost
             clock.advance(Duration.ofMinutes(16));
 
@@ -311,6 +305,15 @@ class NotificationRecoveryTest extends Webhooks {
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
+    }
+
+    /** A Stripe booking whose SMS and email cancellation notices are queued (the sender stopped): its id. */
+    private String bookingWithItsCancellationNoticesQueued() {
+        String id = pendingBooking(START, "stripe");
+        Booking booking = bookings.find(id).orElseThrow();
+        transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+        return id;
     }
 
     /**
@@ -413,10 +416,7 @@ class NotificationRecoveryTest extends Webhooks {
     void theRecoverySweepQueuesANotificationAgainOnlyOnce() throws Exception {
         stopTheSender();
         try {
-            String id = pendingBooking(START, "stripe");
-            Booking booking = bookings.find(id).orElseThrow();
-            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            String id = bookingWithItsCancellationNoticesQueued();
             takeFromTheQueue(2);
             clock.advance(Duration.ofMinutes(16));
             assertThat(recoverySweep()).isEqualTo(1);

@@ -661,12 +661,7 @@ class PayrexxWebhookTest extends Webhooks {
 
         assertThat(run.getException()).isNull();
         assertThat(run.getMessage().getBody(Integer.class)).as("queued as its delivery").isEqualTo(1);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
-                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
-                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
-                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
+        refundedAndItsCustomerToldOnce(id);
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(awaitingGauge("connectify.refunds.awaiting.provider")).isZero();
         assertThat(awaitingGauge("connectify.refunds.awaiting.provider.oldest")).isZero();
@@ -761,12 +756,7 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo("paid, then refunded at payrexx (refund_pending) before the hub confirmed it");
 
         assertThat(TimerRoutes.fire(camel, REFUND_WATCH).getException()).isNull();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
-                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
-                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
-                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
+        refundedAndItsCustomerToldOnce(id);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -867,6 +857,16 @@ class PayrexxWebhookTest extends Webhooks {
                     summary, provider, :reference, paid_amount, status_reason, created_at, updated_at
                 FROM booking WHERE id = :template""")
                 .param("id", id).param("reference", reference).param("template", template).update();
+    }
+
+    /** The booking says its Payrexx refund is made, and its customer was sent the refund email once. */
+    private void refundedAndItsCustomerToldOnce(String id) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refunded) before the hub confirmed it"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList()).hasSize(1));
     }
 
     private static final String REFUND_WATCH = "payrexx-refund-watch";

@@ -39,29 +39,24 @@ public class JsonBodies {
         // text. Only here, the API's bodies: the mappers that read providers' answers and webhooks stay lenient
         // "" and "  " too: Jackson takes an empty (or blank) string for a number or boolean as null by default, and a
         // refund's absent amount means the whole payment ({"amount":""} refunded it in full)
-        this.objectMapper.coercionConfigFor(LogicalType.Integer)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
-                .setAcceptBlankAsEmpty(false);
-        this.objectMapper.coercionConfigFor(LogicalType.Float)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
-                .setAcceptBlankAsEmpty(false);
-        this.objectMapper.coercionConfigFor(LogicalType.Boolean)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setAcceptBlankAsEmpty(false);
-        this.objectMapper.coercionConfigFor(LogicalType.Textual)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        refuse(LogicalType.Integer, CoercionInputShape.String, CoercionInputShape.EmptyString,
+                CoercionInputShape.Boolean);
+        refuse(LogicalType.Float, CoercionInputShape.String, CoercionInputShape.EmptyString,
+                CoercionInputShape.Boolean);
+        refuse(LogicalType.Boolean, CoercionInputShape.String, CoercionInputShape.EmptyString,
+                CoercionInputShape.Integer, CoercionInputShape.Float);
+        refuse(LogicalType.Textual, CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean);
         this.objectMapper.getFactory().setStreamReadConstraints(
                 com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
         this.validator = validator;
+    }
+
+    /** Values of {@code shapes} given for a field of {@code type} fail to read, blank strings included. */
+    private void refuse(LogicalType type, CoercionInputShape... shapes) {
+        var config = objectMapper.coercionConfigFor(type).setAcceptBlankAsEmpty(false);
+        for (CoercionInputShape shape : shapes) {
+            config.setCoercion(shape, CoercionAction.Fail);
+        }
     }
 
     public <T> T read(String body, Class<T> type) {

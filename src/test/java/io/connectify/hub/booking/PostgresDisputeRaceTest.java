@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,13 +16,11 @@ import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.ProducerTemplate;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -44,11 +41,8 @@ class PostgresDisputeRaceTest {
 
     @BeforeAll
     static void migrate() {
-        var dataSource = postgres.dataSource();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        jdbc = JdbcClient.create(dataSource);
-        bookings = new LockHookedRepository(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                new AvailabilityProperties(ZoneId.of("Europe/Zurich"), Map.of(), null, null, null, null));
+        bookings = PostgresRepositories.migrated(postgres, LockHookedRepository::new);
+        jdbc = JdbcClient.create(postgres.dataSource());
     }
 
     /** Won, or the bank's inquiry closed: the payment stands, and the customer who cancelled is owed the refund. */

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.connectify.hub.calendar.GoogleCalendarGateway;
@@ -21,12 +20,10 @@ import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import io.connectify.hub.webhook.WebhookMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.ProducerTemplate;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -45,11 +42,8 @@ class PostgresRefundSeenRaceTest {
 
     @BeforeAll
     static void migrate() {
-        var dataSource = postgres.dataSource();
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        jdbc = JdbcClient.create(dataSource);
-        bookings = new HookedRepository(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                new AvailabilityProperties(ZoneId.of("Europe/Zurich"), Map.of(), null, null, null, null));
+        bookings = PostgresRepositories.migrated(postgres, HookedRepository::new);
+        jdbc = JdbcClient.create(postgres.dataSource());
     }
 
     /**

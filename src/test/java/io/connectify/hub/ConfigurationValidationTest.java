@@ -193,6 +193,23 @@ class ConfigurationValidationTest {
                         .hasMessageContaining("connectify.http.idempotency-claim-max-age (PT15M)"));
     }
 
+    /**
+     * A key's claim older than idempotency-key-lifetime counts as an expired answer and is taken over, its request
+     * running or not: a lifetime of 5 minutes under a claim max age of 20 let a repeat run a cancel still running (a
+     * second refund) after 5. The start stops, naming both; a lifetime of the max age starts.
+     */
+    @Test
+    void anIdempotencyKeyLifetimeShorterThanTheClaimMaxAgeStopsTheStart() {
+        longestRequest().withPropertyValues("connectify.http.idempotency-key-lifetime=5m",
+                        "connectify.http.idempotency-claim-max-age=20m")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.http.idempotency-key-lifetime (PT5M) must be at least "
+                                + "connectify.http.idempotency-claim-max-age (PT20M)"));
+        longestRequest().withPropertyValues("connectify.http.idempotency-key-lifetime=20m",
+                "connectify.http.idempotency-claim-max-age=20m").run(context -> assertThat(context).hasNotFailed());
+    }
+
     private static ApplicationContextRunner longestRequest() {
         return new ApplicationContextRunner()
                 .withInitializer(new ConfigDataApplicationContextInitializer())

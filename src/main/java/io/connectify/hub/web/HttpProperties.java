@@ -10,7 +10,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@code maxBodyBytes}, the largest request body (0 or less refused every request with a body; BodySizeLimitFilter
  * takes it by {@code @Value}); how long an Idempotency-Key's answer is kept, how often the claims of the requests
  * still running are renewed (the timer of route api-renew-idempotency-claims), how long a claim holds without
- * a renewal, and for how long a request's claim is renewed at most (IdempotentRequests).
+ * a renewal, and for how long a request's claim is renewed at most (IdempotentRequests); the answer's lifetime no
+ * shorter than that max age, as an answer past its lifetime is taken over even while its request runs.
  */
 @ConfigurationProperties("connectify.http")
 public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
@@ -37,6 +38,13 @@ public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
                     + ") must be at least " + RENEWALS_PER_TIMEOUT + " times connectify.http.idempotency-claim-renewal ("
                     + idempotencyClaimRenewal + "): a claim would be taken over, and its request run a second time, "
                     + "after a single late or failed renewal");
+        }
+        if (idempotencyKeyLifetime.compareTo(idempotencyClaimMaxAge) < 0) {
+            // a claim older than the lifetime counts as an expired answer, taken over whether or not its request
+            // still runs: a repeat would run a refund or a move a second time
+            throw new IllegalArgumentException("connectify.http.idempotency-key-lifetime (" + idempotencyKeyLifetime
+                    + ") must be at least connectify.http.idempotency-claim-max-age (" + idempotencyClaimMaxAge
+                    + "): a repeat would take a request still running for expired, and run it a second time");
         }
     }
 }

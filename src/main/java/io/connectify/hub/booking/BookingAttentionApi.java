@@ -19,10 +19,10 @@ import org.springframework.stereotype.Component;
  * GET /api/v1/admin/bookings/attention and POST /api/v1/admin/bookings/{id}/attention/clear (admin key): the bookings
  * left for a person to settle by hand (BookingSaga.leftForAPerson: a payment neither confirmed nor refunded; a refund
  * that failed, that the retry sweep no longer tries or that a Payrexx dispute stopped; a Payrexx refund the watch
- * cannot settle; a calendar event the re-check cannot follow; a Stripe payment refunded outside the hub: README
- * "Failures"), and the person's word that one is
- * settled. The mark is the hub's only record of such a case once something later has rewritten the booking's status
- * reason, so only a person clears it, never the saga.
+ * cannot settle; a calendar event the re-check cannot follow; a Stripe payment refunded outside the hub; a lost
+ * notification the recovery sweep cannot queue again: README "Failures", "Notifications"), and the person's word
+ * that one is settled. The mark is the hub's only record of such a case once something later has rewritten the
+ * booking's status reason, so only a person clears it, never the saga.
  */
 @Component("bookingAttentionApi")
 public class BookingAttentionApi {

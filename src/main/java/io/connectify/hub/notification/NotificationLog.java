@@ -254,6 +254,26 @@ public class NotificationLog {
     }
 
     /**
+     * Records as seen these notifications (ids) that the recovery sweep could not queue again as themselves
+     * ({@link NotificationRecovery}: the start they told of unknown, their booking gone), as {@link #requeued} does, and
+     * answers those recorded now, each with its channel: each is answered once, so its booking is marked for a person
+     * and it is counted once, whichever later sweep finds it again (another of its booking's notifications of that kind
+     * lost since). Under their row locks, waiting at most the lock timeout. Call in a transaction.
+     */
+    public List<Unrebuildable> unrebuildable(List<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Unrebuildable> first = jdbc.sql("SELECT id, channel FROM notification WHERE id IN (:ids) "
+                        + "AND requeued_at IS NULL ORDER BY id FOR UPDATE")
+                .param("ids", ids)
+                .query((rs, i) -> new Unrebuildable(rs.getString("id"),
+                        Notification.Channel.valueOf(rs.getString("channel")))).list();
+        requeued(first.stream().map(Unrebuildable::id).toList());
+        return first;
+    }
+
+    /**
      * Takes the row locks of these notifications (ids), waiting at most the lock timeout: a re-queue of a
      * notification another transaction holds (one being sent) is passed over. Call in a transaction.
      */
@@ -342,6 +362,10 @@ public class NotificationLog {
      */
     public record Logged(String id, String bookingId, String kind, String occasion, Instant start,
                          Notification.Channel channel, String to, Instant loggedAt) {
+    }
+
+    /** A notification the recovery sweep could not queue again as itself, first recorded as seen. */
+    public record Unrebuildable(String id, Notification.Channel channel) {
     }
 
     /** A booking's notifications of one kind and occasion (null: none, or logged before V16). */

@@ -1,9 +1,14 @@
 package io.connectify.hub.notification;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.stream.Collectors;
 
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.notification.Notification.Channel;
 import io.connectify.hub.notification.NotificationLog.BookingKind;
+import io.connectify.hub.notification.NotificationLog.Unrebuildable;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.micrometer.core.instrument.Counter;
@@ -11,6 +16,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -27,7 +34,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * recorded as queued again, once their messages are on the queue (the broker's commit follows the database's, so a
  * record made with the database's commit would outlive a broker commit that failed); no new notification is made: one planned anew would be another notice, sent besides the
  * original when that was only held up (a dead letter replayed), and the logged one never. One that cannot be rebuilt
- * (logged before V18 without its start, its booking moved since) is warned of and recorded as seen, left queued.
+ * (logged before V18 without its start, its booking moved since; its booking gone) is warned of and recorded as seen,
+ * left queued, and, in the same transaction, its booking marked as needing a person ({@link #UNREBUILDABLE_NOTE}),
+ * counted ({@code connectify.notifications.unrecoverable} by channel) once that commits: each once, as it is recorded
+ * as seen once. Its customer is told nothing otherwise, and a warning in the log is seen by no one.
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
@@ -38,25 +48,32 @@ public class NotificationRecovery {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationRecovery.class);
     private static final int PER_SWEEP = 100;
+    /** The attention note of a booking whose notice cannot be queued again (%s its kind, %s its channels). */
+    static final String UNREBUILDABLE_NOTE = "its %s notice by %s was lost and cannot be queued again: send it by "
+            + "hand or tell the customer";
 
     private final NotificationLog notifications;
     private final BookingSaga saga;
+    private final BookingRepository bookings;
     private final BrokerQueueDepth depths;
     private final NotificationProperties properties;
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final Counter requeued;
+    private final MeterRegistry meters;
 
-    public NotificationRecovery(NotificationLog notifications, BookingSaga saga, BrokerQueueDepth depths,
-                                NotificationProperties properties, TransactionTemplate transactions, Clock clock,
-                                MeterRegistry meters) {
+    public NotificationRecovery(NotificationLog notifications, BookingSaga saga, BookingRepository bookings,
+                                BrokerQueueDepth depths, NotificationProperties properties,
+                                TransactionTemplate transactions, Clock clock, MeterRegistry meters) {
         this.notifications = notifications;
         this.saga = saga;
+        this.bookings = bookings;
         this.depths = depths;
         this.properties = properties;
         this.transactions = transactions;
         this.clock = clock;
         this.requeued = meters.counter("connectify.notifications.requeued");
+        this.meters = meters;
     }
 
     /** One sweep; answers how many bookings' notifications (of one kind each) it queued again. */
@@ -72,9 +89,14 @@ public class NotificationRecovery {
                 var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
                 // their rows held (one being sent): passed over, the messages rolled back with the transaction
                 notifications.lock(done.queued());
-                // those it could not queue as themselves (warned of, left for someone to look at) are recorded as
-                // seen at once: every sweep would otherwise take them up again, ahead of the others
-                notifications.requeued(done.left());
+                // those it could not queue as themselves are recorded as seen at once (every sweep would otherwise
+                // take them up again, ahead of the others), and their booking marked for a person with that record:
+                // only those recorded now, so a later sweep that finds one again marks and counts nothing
+                List<Unrebuildable> unrebuildable = notifications.unrebuildable(done.left());
+                if (!unrebuildable.isEmpty()) {
+                    leftForAPerson(lost, unrebuildable);
+                    countedOnceCommitted(unrebuildable);
+                }
                 return done;
             }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
                     + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
@@ -100,5 +122,38 @@ public class NotificationRecovery {
                     lost.kind()));
         }
         return count;
+    }
+
+    /**
+     * A booking's notifications of one kind that cannot be queued again: the booking marked as needing a person (no
+     * recipient in the note: it is the customer's phone or email, on the booking). A booking gone has no one to mark:
+     * its notifications are counted all the same.
+     */
+    private void leftForAPerson(BookingKind lost, List<Unrebuildable> unrebuildable) {
+        String channels = unrebuildable.stream().map(Unrebuildable::channel).distinct().sorted()
+                .map(c -> c == Channel.SMS ? "SMS" : "email").collect(Collectors.joining(" and "));
+        if (bookings.needsAttention(lost.bookingId(), UNREBUILDABLE_NOTE.formatted(lost.kind(), channels),
+                clock.instant())) {
+            log.info("Booking {}: its {} notification(s) {} cannot be queued again; marked for a person "
+                    + "(GET /api/v1/admin/bookings/attention)", lost.bookingId(), lost.kind(),
+                    unrebuildable.stream().map(Unrebuildable::id).toList());
+        }
+    }
+
+    /**
+     * Counts them once their record as seen has committed (after the database's commit, whatever the broker's commit
+     * of the same transaction then does: recorded, they are never counted again). One rolled back (its rows held past
+     * the lock timeout) counts nothing: the next sweep takes them up again.
+     */
+    private void countedOnceCommitted(List<Unrebuildable> unrebuildable) {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                if (status == STATUS_COMMITTED) {
+                    unrebuildable.forEach(n -> meters.counter("connectify.notifications.unrecoverable", "channel",
+                            n.channel().name()).increment());
+                }
+            }
+        });
     }
 }

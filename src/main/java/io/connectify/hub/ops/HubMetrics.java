@@ -112,6 +112,9 @@ public class HubMetrics implements MeterBinder {
         registry.counter("connectify.refunds.failed.foreign", "provider", "stripe");
         registry.counter("connectify.refunds.outside.hub", "provider", "stripe");
         registry.counter("connectify.notifications.requeued");
+        for (String channel : List.of("SMS", "EMAIL")) {
+            registry.counter("connectify.notifications.unrecoverable", "channel", channel);
+        }
         for (String status : List.of("failed", "undelivered", "refused")) {
             registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
         }

@@ -287,8 +287,8 @@ class NotificationRecoveryTest extends Webhooks {
             clock.advance(Duration.ofMinutes(16));
 
             // the sweep's broker commit fails after the database's commit (or the instance stops in between)
-            var brokerCommitFails = new NotificationRecovery(notificationLog, saga, depths, notificationProperties,
-                    new BrokerCommitFails(transactions), clock, meters);
+            var brokerCommitFails = new NotificationRecovery(notificationLog, saga, bookings, depths,
+                    notificationProperties, new BrokerCommitFails(transactions), clock, meters);
             assertThatThrownBy(brokerCommitFails::requeueLost).hasMessage(BrokerCommitFails.FAILURE);
             assertThat(queuedSeenFromAnotherThread()).isZero();
             assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
@@ -710,14 +710,15 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     @Test
-    void aConfirmationLoggedBeforeV18WhoseBookingMovedSinceIsWarnedOfOnceAndLeftQueued() throws Exception {
-        String id = confirmationLostThenMoved();
-        // logged before V18: the start it told of unknown, and the booking has moved since
-        jdbc.sql("UPDATE notification SET booking_start = NULL WHERE booking_id = :id AND kind = 'confirmation'")
-                .param("id", id).update();
+    void aConfirmationLoggedBeforeV18WhoseBookingMovedSinceIsWarnedOfMarkedForAPersonCountedOnceAndLeftQueued()
+            throws Exception {
+        String id = confirmationLostThenMovedLoggedBeforeV18();
         List<String> confirmations = jdbc.sql("SELECT id FROM notification WHERE booking_id = :id AND kind = "
                 + "'confirmation' ORDER BY id").param("id", id).query(String.class).list();
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        assertThat(attentionOrNull(id)).isNull();
         clock.advance(Duration.ofMinutes(16));
 
         List<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ArrayList<>();
@@ -731,12 +732,71 @@ class NotificationRecoveryTest extends Webhooks {
         assertThat(queued()).isZero();
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
         assertThat(statusesByKind(id).get("confirmation")).containsExactly("queued", "queued"); // for someone to see
+        // its customer would never get it, and a log line is read by no one: a person is asked to send it, and it is
+        // counted, by channel
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(UNREBUILDABLE_CONFIRMATION);
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
 
+        // settled by a person; the next sweep marks and counts nothing again
+        clearAttention(id);
         List<ch.qos.logback.classic.spi.ILoggingEvent> again = new ArrayList<>();
         clock.advance(Duration.ofMinutes(16));
         assertThat(io.connectify.hub.support.LogLines.onThisThread(again, this::recoverySweep)).isZero();
         assertThat(again).noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN); // warned of once
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // the move's notice only
+    }
+
+    @Test
+    void aNoticeTheSweepCouldNotQueueAgainIsNeitherMarkedNorCountedAgainWhenALaterSweepFindsItWithAnother()
+            throws Exception {
+        String id = confirmationLostThenMovedLoggedBeforeV18();
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isZero();
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(UNREBUILDABLE_CONFIRMATION);
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        clearAttention(id);
+        // another confirmation of the booking logged since with the start it told of (an operator's copy, its number
+        // set later and the payment's event replayed), its message lost as well: the next sweep takes up the booking's
+        // confirmations again, the two it could not queue again among them
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
+                        + "created_at, updated_at) VALUES (:copy, :id, 'confirmation', NULL, :start, 'SMS', "
+                        + "'+41790000000', 'queued', :now, :now)")
+                .param("copy", java.util.UUID.randomUUID().toString()).param("id", id).param("start", java.time.OffsetDateTime.parse("2026-12-02T09:00:00Z"))
+                .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC)).update();
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isEqualTo(1); // the copy, queued again (and skipped: the booking has moved)
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore);
+        await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("confirmation").contains("skipped"));
+        assertThat(statusesByKind(id).get("confirmation")).containsExactlyInAnyOrder("queued", "queued", "skipped");
+    }
+
+    /** The attention note of a booking whose confirmation by SMS and email the recovery sweep cannot queue again. */
+    private static final String UNREBUILDABLE_CONFIRMATION = "its confirmation notice by SMS and email was lost and "
+            + "cannot be queued again: send it by hand or tell the customer";
+
+    /** {@link #confirmationLostThenMoved}, its confirmation's rows as logged before V18: without the start told of. */
+    private String confirmationLostThenMovedLoggedBeforeV18() throws Exception {
+        String id = confirmationLostThenMoved();
+        jdbc.sql("UPDATE notification SET booking_start = NULL WHERE booking_id = :id AND kind = 'confirmation'")
+                .param("id", id).update();
+        return id;
+    }
+
+    /** connectify_notifications_unrecoverable_total of a channel, as scraped. */
+    private double unrecoverableScraped(String channel) {
+        var counter = java.util.regex.Pattern.compile("(?m)^connectify_notifications_unrecoverable_total\\{[^}]*"
+                + "channel=\"" + channel + "\"[^}]*} (\\S+)$").matcher(httpGet("/actuator/prometheus", null).body());
+        assertThat(counter.find()).as("connectify_notifications_unrecoverable_total{channel=%s} scraped", channel)
+                .isTrue();
+        return Double.parseDouble(counter.group(1));
     }
 
     /**

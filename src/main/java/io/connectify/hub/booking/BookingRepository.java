@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.DatabaseBusy;
@@ -258,6 +259,67 @@ public class BookingRepository {
                     : joined.substring(joined.length() - ATTENTION_NOTE_MAX);
         }
         return joined;
+    }
+
+    /**
+     * {@code had} less {@code note} where {@link #joinedNote} put it (the whole, first, last or between two others);
+     * null when nothing is left; {@code had} as it is when it does not hold it.
+     */
+    static String withoutNote(String had, String note) {
+        if (had == null || had.equals(note)) {
+            return null;
+        }
+        if (had.startsWith(note + NOTE_SEPARATOR)) {
+            return had.substring(note.length() + NOTE_SEPARATOR.length());
+        }
+        if (had.endsWith(NOTE_SEPARATOR + note)) {
+            return had.substring(0, had.length() - note.length() - NOTE_SEPARATOR.length());
+        }
+        int at = had.indexOf(NOTE_SEPARATOR + note + NOTE_SEPARATOR);
+        return at < 0 ? had : had.substring(0, at) + had.substring(at + NOTE_SEPARATOR.length() + note.length());
+    }
+
+    /** What recording a refund settled by hand found: recorded, or the booking has no refund pending. */
+    public sealed interface RefundSettle {
+        /** The booking as recorded, and its mark before and after (since and note null: none). */
+        record Settled(Booking booking, Attention markWas, Attention markNow) implements RefundSettle {
+        }
+
+        record NotPending(Booking booking) implements RefundSettle {
+        }
+    }
+
+    /**
+     * A person paid back the customer of a paid booking CANCELLED with its refund still to make (its status reason one
+     * of {@code pending}) another way: it stays CANCELLED, its status reason {@code settled} of the pending one, so no
+     * refund of it is made or counted from then on; the notes {@code settledNotes} (those that asked for this) leave
+     * its mark (V20), which is cleared when nothing else is left in it (another note, say a refund outside the hub,
+     * keeps it for the person to read and clear). Under the booking's row lock, in one transaction: a refund of it
+     * being made meanwhile (a cancel, the retry sweep, its payment's event: each holds that lock while the provider is
+     * asked) ends first, and this then finds it REFUNDED. Empty for an unknown booking.
+     */
+    public Optional<RefundSettle> refundSettledByHand(String id, List<String> pending, UnaryOperator<String> settled,
+                                                      List<String> settledNotes, Instant now) {
+        return Optional.ofNullable(transactions.execute(status -> findLocked(id).<RefundSettle>map(current -> {
+            if (current.status() != BookingStatus.CANCELLED || !current.paid()
+                    || !pending.contains(current.statusReason())) {
+                return new RefundSettle.NotPending(current);
+            }
+            jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now WHERE id = :id")
+                    .param("id", id).param("reason", settled.apply(current.statusReason())).param("now", utc(now))
+                    .update();
+            Attention was = attention(id).orElseThrow();
+            String kept = was.note();
+            for (String note : settledNotes) {
+                kept = withoutNote(kept, note);
+            }
+            if (was.since() != null && !Objects.equals(kept, was.note())) {
+                jdbc.sql("UPDATE booking SET attention_note = :note"
+                                + (kept == null ? ", attention_since = NULL" : "") + " WHERE id = :id")
+                        .param("id", id).param("note", kept).update();
+            }
+            return new RefundSettle.Settled(find(id).orElseThrow(), was, attention(id).orElseThrow());
+        }).orElse(null)));
     }
 
     /** What a conditional clear found: the mark cleared (as it was), none to clear, or another than the one seen. */

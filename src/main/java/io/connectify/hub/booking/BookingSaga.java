@@ -92,6 +92,13 @@ public class BookingSaga {
     static final String REFUNDED_CONFIRMED = "cancelled and refunded";
     /** The status reasons of cancelled bookings whose refund is still to make (the retry sweep's, the gauge's). */
     public static final List<String> REFUND_PENDING = List.of(CANCELLED_UNCONFIRMED, CANCELLED_CONFIRMED);
+    /**
+     * How the status reason of a booking cancelled before its confirmation begins once a person recorded its pending
+     * refund as settled by hand (RefundSettledByHandApi), their note after it; CANCELLED still, no refund pending.
+     */
+    static final String SETTLED_BY_HAND_UNCONFIRMED = "cancelled before its confirmation: refund settled by hand";
+    /** The same for a confirmed booking cancelled in time. */
+    static final String SETTLED_BY_HAND_CONFIRMED = "cancelled: refund settled by hand";
     /** How the status reason of a booking whose refund failed after it was made begins. */
     private static final String REFUND_FAILED = "the refund failed at the provider";
     static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
@@ -250,9 +257,10 @@ public class BookingSaga {
             log.info("Booking {} confirmed (calendar event {})", bookingId, eventId);
         } else {
             Booking current = bookings.find(bookingId).orElseThrow();
-            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)
+                    || settledUnconfirmed(current, payment)) {
                 // cancelled while the event was being made: the event just made goes (a failure retries this run),
-                // the refund made (none where a dispute stopped it)
+                // the refund made (none where a dispute stopped it or a person settled it by hand)
                 log.info("Booking {} was cancelled while being confirmed: removing its calendar event", bookingId);
                 removeEvent(current, eventId);
                 settleCancelled(bookingId);
@@ -537,10 +545,11 @@ public class BookingSaga {
                 // PENDING_PAYMENT) still by its confirmation
                 bookings.refundSeenActedOn(bookingId);
             }
-            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)) {
+            if (cancelledUnconfirmed(current, payment) || stoppedUnconfirmed(current, payment)
+                    || settledUnconfirmed(current, payment)) {
                 // cancelled before its confirmation: the refund finished should the cancellation's have failed (none
-                // where a dispute stopped it), and an event a first run of this payment made removed (a failure
-                // retries this event, then keeps it)
+                // where a dispute stopped it or a person settled it by hand), and an event a first run of this
+                // payment made removed (a failure retries this event, then keeps it)
                 settleCancelled(bookingId);
                 removeEvent(current, eventIdFor(bookingId));
                 return true;
@@ -575,6 +584,9 @@ public class BookingSaga {
                         // cancellation notice would tell its customer the payment is not refunded as cancelled after
                         // the cut-off, and a late repeat of its payment (a dead letter replayed) tells nothing new
                         log.info("Booking {}: its refund failed at the provider; no notification", bookingId);
+                    } else if (settledByHand(current)) {
+                        // a person paid its customer back another way and told them: nothing to refund or tell
+                        log.info("Booking {}: its refund was settled by hand; no refund, no notification", bookingId);
                     } else {
                         notifyCancelled(bookingId);
                     }
@@ -1918,6 +1930,37 @@ public class BookingSaga {
     }
 
     /**
+     * A paid booking cancelled before its confirmation whose pending refund a person recorded as settled by hand
+     * ({@link #settledByHandReason}): as {@link #stoppedUnconfirmed}, an event its confirmation made is removed, but
+     * nothing is refunded and no notice is sent.
+     */
+    private static boolean settledUnconfirmed(Booking current, Booking payment) {
+        return current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                && current.statusReason().startsWith(SETTLED_BY_HAND_UNCONFIRMED) && current.paid()
+                && current.calendarEventId() == null
+                && Objects.equals(current.paymentReference(), payment.paymentReference());
+    }
+
+    /** Whether a booking's refund was recorded as settled by hand by a person ({@link #settledByHandReason}). */
+    static boolean settledByHand(Booking current) {
+        String reason = current.statusReason();
+        return current.status() == BookingStatus.CANCELLED && reason != null
+                && (reason.startsWith(SETTLED_BY_HAND_UNCONFIRMED) || reason.startsWith(SETTLED_BY_HAND_CONFIRMED));
+    }
+
+    /**
+     * The status reason of a booking CANCELLED with its refund pending ({@code pending}, one of
+     * {@link #REFUND_PENDING}) once a person paid its customer back another way: no longer one the retry sweep, a
+     * repeated cancel or a payment event refunds, nor one the gauge counts. Their {@code note} after it, the whole
+     * within the column's 200 characters.
+     */
+    static String settledByHandReason(String pending, String note) {
+        String reason = (CANCELLED_UNCONFIRMED.equals(pending) ? SETTLED_BY_HAND_UNCONFIRMED
+                : SETTLED_BY_HAND_CONFIRMED) + ": " + note;
+        return reason.length() <= 200 ? reason : reason.substring(0, 200);
+    }
+
+    /**
      * A cancellation's refund (the API's or the retry sweep's). A booking never confirmed has its event removed should
      * an attempt have made it; a confirmed one's was removed before its cancellation was committed.
      */
@@ -2031,15 +2074,25 @@ public class BookingSaga {
     /** The note of a booking whose refund the retry sweep no longer tries. */
     static final String REFUND_RETRIES_ENDED = "its refund was not made and is no longer retried "
             + "(connectify.booking.refund-retry-for): check the refund at the provider first (an attempt whose answer "
+            + "was lost may have made it), then cancel it again to retry, or pay the customer back another way and "
+            + "record that with POST /api/v1/admin/bookings/{id}/refund/settled (it also clears this mark)";
+    /**
+     * That note as versions before the refund settled by hand wrote it: a mark written then stays until cleared, and
+     * a refund settled by hand clears it too.
+     */
+    static final String REFUND_RETRIES_ENDED_BEFORE = "its refund was not made and is no longer retried "
+            + "(connectify.booking.refund-retry-for): check the refund at the provider first (an attempt whose answer "
             + "was lost may have made it), then cancel it again to retry, or pay the customer back another way";
 
     /**
      * The bookings whose refund is still to make but no longer retried (cancelled before {@code since}) are marked as
      * needing a person, each once (a later sweep, or a person's clear, does not mark it again; a booking that changes
      * and is left so again is marked again), up to 50 a sweep. Nothing else changes: a repeated cancel still tries the
-     * refund, and the gauge connectify_bookings_refund_pending still counts it. A booking whose row another
-     * transaction holds past the lock timeout (a cancel, its payment's event) is passed over for the next sweep; any
-     * other failure fails the sweep (logged with its cause by the sweeps' error handling), as the other sweeps' do.
+     * refund, and the gauge connectify_bookings_refund_pending still counts it, until a person records the refund as
+     * settled by hand (RefundSettledByHandApi: no refund pending any more, this mark cleared). A booking whose row
+     * another transaction holds past the lock timeout (a cancel, its payment's event) is passed over for the next
+     * sweep; any other failure fails the sweep (logged with its cause by the sweeps' error handling), as the other
+     * sweeps' do.
      */
     private void endRefundRetries(Instant since) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {

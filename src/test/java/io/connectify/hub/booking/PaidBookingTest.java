@@ -284,7 +284,8 @@ class PaidBookingTest extends Webhooks {
         assertThat(marked.get("note").asText()).isEqualTo("its refund was not made and is no longer retried "
                 + "(connectify.booking.refund-retry-for): check the refund at the provider first (an attempt whose "
                 + "answer was lost may have made it), then cancel it again to retry, or pay the customer back another "
-                + "way");
+                + "way and record that with POST /api/v1/admin/bookings/{id}/refund/settled (it also clears this "
+                + "mark)");
         assertThat(needingAttentionGauge()).isEqualTo(before + 1);
         assertThat(refundsPendingGauge()).as("still waiting for its refund").isEqualTo("1.0");
 

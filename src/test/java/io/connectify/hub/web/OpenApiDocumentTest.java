@@ -49,7 +49,8 @@ class OpenApiDocumentTest extends HubTestBase {
                 "GET /calendar/events", "GET /calendar/events/{id}", "POST /bookings/{id}/cancel",
                 "POST /bookings/{id}/reschedule", "POST /payments/stripe/checkout-sessions/{id}/expire",
                 "POST /admin/dead-letters/{id}/replay", "POST /admin/broker-dead-letters/replay",
-                "POST /admin/bookings/{id}/attention/clear", "PATCH /calendar/events/{id}");
+                "POST /admin/bookings/{id}/attention/clear", "POST /admin/bookings/{id}/refund/settled",
+                "PATCH /calendar/events/{id}");
         success("201", "POST /bookings", "POST /bookings/asap", "POST /calendar/events",
                 "POST /payments/stripe/payment-intents", "POST /payments/stripe/checkout-sessions",
                 "POST /payments/refunds", "POST /payments/payrexx/gateways", "POST /notifications/sms",
@@ -68,6 +69,7 @@ class OpenApiDocumentTest extends HubTestBase {
             Map.entry("POST /bookings/asap", "durationMinutes customer | summary description provider"),
             Map.entry("POST /bookings/{id}/reschedule", "start |"),
             Map.entry("POST /admin/bookings/{id}/attention/clear", "since note |"),
+            Map.entry("POST /admin/bookings/{id}/refund/settled", "note |"),
             Map.entry("POST /payments/stripe/payment-intents", "amount currency | description metadata"),
             Map.entry("POST /payments/stripe/checkout-sessions",
                     "amount currency description | customerEmail metadata successUrl cancelUrl"),

@@ -1,0 +1,248 @@
+package io.connectify.hub.booking;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.StripeFake.checkoutSession;
+import static io.connectify.hub.support.StripeFake.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.Webhooks;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * A refund the provider would not make (refused, or down until the retry sweep gave up) that a person paid back
+ * another way is recorded so (POST /api/v1/admin/bookings/{id}/refund/settled): the booking no longer waits for its
+ * refund (gauge, alert RefundsPending), the sweep's mark is cleared, and nothing later (a repeated cancel, the sweep,
+ * its payment's replayed event) refunds it at the provider a second time. Before, the booking stayed "refund pending"
+ * for ever, and any of those paid the customer back twice.
+ */
+@HubTest
+class RefundSettledByHandTest extends Webhooks {
+
+    private static final String START = "2026-12-03T09:00:00+01:00";
+    private static final String SETTLED = "/refund/settled";
+
+    @Autowired
+    ProducerTemplate camel;
+
+    @Test
+    void aRefundTheSweepGaveUpOnSettledByHandIsNoLongerPendingAndNeverMadeAgain() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        JsonNode letter = paidWhileGoogleFails(id, "evt_by_hand", "pi_by_hand");
+        stripeRefundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isZero();
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("note").asText()).isEqualTo(BookingSaga.REFUND_RETRIES_ENDED)
+                .contains("POST /api/v1/admin/bookings/{id}/refund/settled");
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+        double marks = needingAttentionGauge();
+
+        String body = "{\"note\":\"bank transfer 2026-12-11, ref 4711\"}";
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, body, null).status()).isEqualTo(401);
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, body, API_KEY).status()).isEqualTo(403);
+        var unknown = httpPost("/api/v1/admin/bookings/" + java.util.UUID.randomUUID() + SETTLED, body, ADMIN_KEY);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+        var blank = httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\" \"}", ADMIN_KEY);
+        assertThat(blank.status()).isEqualTo(400);
+        assertThat(blank.json().get("type").asText()).isEqualTo("validation");
+        assertThat(refundsPendingGauge()).as("nothing recorded by a refused call").isEqualTo("1.0");
+
+        var settled = httpPost("/api/v1/admin/bookings/" + id + SETTLED, body, ADMIN_KEY);
+        assertThat(settled.status()).as(settled.body()).isEqualTo(200);
+        JsonNode booking = settled.json().get("booking");
+        assertThat(booking.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(booking.get("statusReason").asText()).isEqualTo("cancelled before its confirmation: refund "
+                + "settled by hand: bank transfer 2026-12-11, ref 4711");
+        assertThat(settled.json().get("attention").asText()).isEqualTo("cleared");
+        assertThat(settled.json().get("mark")).isEqualTo(marked);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason"))
+                .isEqualTo(booking.get("statusReason"));
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(needingAttentionGauge()).isEqualTo(marks - 1);
+
+        var again = httpPost("/api/v1/admin/bookings/" + id + SETTLED, body, ADMIN_KEY);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(again.json().get("type").asText()).isEqualTo("invalid-state");
+
+        // Stripe refunds again: nothing that refunded a pending refund asks it for one
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(retryRefunds()).isZero();
+        replay(letter); // the payment's event, replayed: a repeat of the payment recorded on the booking
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_by_hand'")
+                .query(Integer.class).single() == 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(booking(id).get("statusReason")).isEqualTo(booking.get("statusReason"));
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        assertThat(notifications(id)).as("the person told the customer").isZero();
+    }
+
+    /**
+     * A confirmed booking cancelled in time whose refund fails, settled by hand within the sweep's window (nothing
+     * marked yet): the same, its mark none; a second event of its payment refunds nothing and tells nothing.
+     */
+    @Test
+    void aConfirmedBookingsPendingRefundSettledByHandBeforeTheSweepGivesUpIsNeverMade() {
+        String id = confirmedStripeBooking(START);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(noContent()));
+        stripeRefundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        assertThat(booking(id).get("statusReason").asText()).isEqualTo("cancelled: refund pending");
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+
+        var settled = httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"cash at the desk\"}",
+                ADMIN_KEY);
+        assertThat(settled.status()).as(settled.body()).isEqualTo(200);
+        assertThat(settled.json().get("booking").get("statusReason").asText())
+                .isEqualTo("cancelled: refund settled by hand: cash at the desk");
+        assertThat(settled.json().get("attention").asText()).isEqualTo("none");
+        assertThat(settled.json().has("mark")).isFalse();
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        String paymentIntent = "pi_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(event("evt_by_hand_again", "checkout.session.completed",
+                checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_by_hand_again'")
+                .query(Integer.class).single() == 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(notifications(id, "cancellation")).isZero();
+        assertThat(notifications(id, "refund")).isZero();
+    }
+
+    /** Payrexx refunds carry no idempotency key: a refund made again there would surely pay twice. */
+    @Test
+    void aPayrexxRefundSettledByHandIsNotMadeByALaterCancel() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4850);
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4850/refund")).willReturn(aResponse()
+                .withStatus(500).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"internal\"}")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isIn(502, 503);
+        assertThat(refundsPendingGauge()).isEqualTo("1.0");
+
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"TWINT 2026-12-04\"}", ADMIN_KEY)
+                .status()).isEqualTo(200);
+        payrexx.reset();
+        payrexx.transaction(4850, "confirmed", id);
+        resilience.circuitBreaker("payrexx").reset();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(retryRefunds()).isZero();
+        payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+    }
+
+    /** A booking with no refund pending has nothing to settle: 409, and it is left as it is. */
+    @Test
+    void aBookingWithNoRefundPendingIsRefused() {
+        String id = confirmedStripeBooking(START);
+        var refused = httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"bank transfer\"}", ADMIN_KEY);
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(refused.json().get("detail").asText()).contains("has no refund pending");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(booking(id).has("statusReason")).isFalse();
+        stripe.server().verify(0, anyRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    private JsonNode booking(String id) {
+        return httpGet("/api/v1/bookings/" + id).json();
+    }
+
+    /** The booking paid by a Stripe Checkout Session while Google refuses its event: the event a dead letter. */
+    private JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        return letter;
+    }
+
+    /** The booking paid by a confirmed Payrexx transaction while Google refuses its event: the event a dead letter. */
+    private void paidByPayrexxWhileGoogleFails(String id, long transaction) {
+        payrexx.transaction(transaction, "confirmed", id);
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        awaitDeadLetter("payrexx");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+    }
+
+    /** Stripe answers every refund with a server error. */
+    private void stripeRefundsFail() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
+    }
+
+    /** One sweep of the route booking-retry-refunds; answers how many it refunded. */
+    private int retryRefunds() {
+        return camel.requestBody("direct:booking-retry-refunds", null, Integer.class);
+    }
+
+    private void replay(JsonNode letter) {
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+    }
+
+    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped. */
+    private String refundsPendingGauge() {
+        Matcher gauge = Pattern.compile("(?m)^connectify_bookings_refund_pending(?:\\{[^}]*})? (\\S+)$")
+                .matcher(httpGet("/actuator/prometheus", null).body());
+        assertThat(gauge.find()).isTrue();
+        return gauge.group(1);
+    }
+
+    private int notifications(String bookingId) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id").param("id", bookingId)
+                .query(Integer.class).single();
+    }
+
+    private int notifications(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(Integer.class).single();
+    }
+}

@@ -23,6 +23,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.jdbc.support.KeyHolder;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Bookings in the database. Times are stored as UTC instants and shown in the hub's time zone. */
@@ -88,8 +89,20 @@ public class BookingRepository {
 
     public BookingRepository(JdbcClient jdbc, TransactionTemplate transactions, AvailabilityProperties availability) {
         this.jdbc = jdbc;
-        this.transactions = transactions;
+        this.transactions = readCommitted(transactions);
         this.zone = availability.timeZone();
+    }
+
+    /**
+     * The same transactions at READ COMMITTED, whatever the database's default: each here takes a row lock (the slot
+     * lock, a booking's) and then reads what the lock's last holder committed. At REPEATABLE READ (PostgreSQL's
+     * default_transaction_isolation set so) a transaction that waited for the lock read the snapshot taken before it
+     * waited: two reservations of one slot both found it free, and both were booked.
+     */
+    private static TransactionTemplate readCommitted(TransactionTemplate transactions) {
+        TransactionTemplate pinned = new TransactionTemplate(transactions.getTransactionManager(), transactions);
+        pinned.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
+        return pinned;
     }
 
     /**

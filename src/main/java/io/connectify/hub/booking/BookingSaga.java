@@ -2194,13 +2194,23 @@ public class BookingSaga {
 
     /**
      * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
-     * then); the event back should that fail.
+     * then); the event back should either fail.
      */
     private void moveTo(Booking booking, TimeRange target, OffsetDateTime start) {
         String bookingId = booking.id();
         // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
         // waits on that lock), and moved back should another booking have taken the slot meanwhile
-        moveEvent(booking, target);
+        try {
+            moveEvent(booking, target);
+        } catch (RuntimeException failed) {
+            // a PATCH that failed may have been applied all the same, its answer lost (a read timeout, a 5xx after
+            // the write, then every retry's): left there, the event would show a time the booking does not have,
+            // and FreeBusy would answer a retry of this move that its slot is busy (409, with its own event)
+            if (!movedNothing(failed)) {
+                moveBack(booking, target, start);
+            }
+            throw failed;
+        }
         try {
             bookings.withSlotLock(() -> {
                 if (availability.isHeld(target, bookingId)) {
@@ -2227,23 +2237,40 @@ public class BookingSaga {
                 return null;
             });
         } catch (RuntimeException notMoved) {
-            // taken meanwhile, or the move's transaction failed: the event goes back to where the database has the
-            // booking, its old time, unless the move committed and only what came after failed, or another move
-            // of it committed meanwhile
-            TimeRange stays = booking.range();
-            try {
-                Optional<Booking> current = bookings.find(bookingId);
-                stays = current.map(Booking::range).orElse(stays);
-                // a booking cancelled meanwhile has had its event deleted: nothing to move back
-                boolean confirmed = current.map(b -> b.status() == BookingStatus.CONFIRMED).orElse(true);
-                if (confirmed && !stays.equals(target)) {
-                    moveEvent(booking, stays);
-                }
-            } catch (RuntimeException e) {
-                log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
-                        bookingId, stays.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
-            }
+            // taken meanwhile, or the move's transaction failed
+            moveBack(booking, target, start);
             throw notMoved;
+        }
+    }
+
+    /**
+     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the circuit breaker refused the
+     * call before any attempt was sent (it sees a call's outcome after its retries); a move back would meet the same.
+     */
+    private static boolean movedNothing(RuntimeException failure) {
+        return failure instanceof NotFoundException
+                || failure instanceof ProviderException p && p.kind() == ProviderException.Kind.CIRCUIT_OPEN;
+    }
+
+    /**
+     * Best effort, for a move not made: the event goes back to where the database has the booking, its old time,
+     * unless the move committed and only what came after failed, or another move of it committed meanwhile. Its own
+     * failure is logged: the event may then stay at the new time.
+     */
+    private void moveBack(Booking booking, TimeRange target, OffsetDateTime start) {
+        String bookingId = booking.id();
+        TimeRange stays = booking.range();
+        try {
+            Optional<Booking> current = bookings.find(bookingId);
+            stays = current.map(Booking::range).orElse(stays);
+            // a booking cancelled meanwhile has had its event deleted: nothing to move back
+            boolean confirmed = current.map(b -> b.status() == BookingStatus.CONFIRMED).orElse(true);
+            if (confirmed && !stays.equals(target)) {
+                moveEvent(booking, stays);
+            }
+        } catch (RuntimeException e) {
+            log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
+                    bookingId, stays.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
         }
     }
 

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
@@ -22,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
@@ -33,6 +36,8 @@ import org.junit.jupiter.api.Test;
 class CancellationTest extends Webhooks {
 
     private static final String START = "2026-12-02T09:00:00+01:00";
+    /** The WireMock scenario in which Google's calendar holds a booking's event at one time or another. */
+    private static final String CALENDAR = "the booking's event";
 
     @Test
     void cancellingBeforeTheCutOffDeletesTheEventAndRefunds() {
@@ -299,6 +304,60 @@ class CancellationTest extends Webhooks {
         assertThat(moved.status()).isIn(502, 503);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
         assertThat(status(other)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /**
+     * Google applies the move's PATCH, but every attempt's answer is lost (the read timeout): the caller gets Google's
+     * error, the booking stays, and its event is moved back to the booking's time. Before, the event stayed at the new
+     * time, which FreeBusy then showed busy: the same move asked again was 409 booking-conflict (its own event), and
+     * the calendar blocked both slots, with push off (the default) for good.
+     */
+    @Test
+    void aMoveWhoseAnswerGoogleLosesMovesItsEventBackAndCanBeAskedAgain() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        // Google as a calendar: FreeBusy shows the booking's event where the last PATCH Google took put it
+        googleShowsTheEventBusy(Scenario.STARTED, "2026-12-02T08:00:00Z", "2026-12-02T09:00:00Z");
+        googleShowsTheEventBusy("at 09:00", "2026-12-02T08:00:00Z", "2026-12-02T09:00:00Z");
+        googleShowsTheEventBusy("at 14:00", "2026-12-02T13:00:00Z", "2026-12-02T14:00:00Z");
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T09:00:00.000+01:00"))
+                .inScenario(CALENDAR).willSetStateTo("at 09:00").willReturn(okJson(GoogleCalendarFake.eventJson(
+                        BookingSaga.eventIdFor(id), "x", "2026-12-02T09:00:00+01:00", "2026-12-02T10:00:00+01:00"))));
+        // taken by Google, its answer after the read timeout (1 s in the tests), every attempt's
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T14:00:00.000+01:00"))
+                .inScenario(CALENDAR).willSetStateTo("at 14:00").willReturn(okJson(GoogleCalendarFake.eventJson(
+                        BookingSaga.eventIdFor(id), "x", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))
+                        .withFixedDelay(3_000)));
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertThat(moved.status()).as(moved.body()).isIn(502, 503);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).stream()
+                .sorted(java.util.Comparator.comparing(LoggedRequest::getLoggedDate)) // as received
+                .map(LoggedRequest::getBodyAsString).toList();
+        assertThat(patches).as("the move's attempts").anyMatch(body -> body.contains("T14:00:00.000+01:00"));
+        assertThat(patches.get(patches.size() - 1)).as("then the event moved back to where the booking is")
+                .contains("2026-12-02T09:00:00.000+01:00").contains("2026-12-02T10:00:00.000+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no notice of a move not made").doesNotContain("rescheduled");
+
+        // asked again, Google answering now: its slot free in the calendar, the move is made
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T14:00:00.000+01:00"))
+                .inScenario(CALENDAR).willSetStateTo("at 14:00").willReturn(okJson(GoogleCalendarFake.eventJson(
+                        BookingSaga.eventIdFor(id), "x", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        Response again = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("start").asText()).isEqualTo("2026-12-02T14:00:00+01:00");
+    }
+
+    /** FreeBusy, while the booking's event is where {@code state} says, shows [start, end) busy (the event). */
+    private static void googleShowsTheEventBusy(String state, String start, String end) {
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)).inScenario(CALENDAR).whenScenarioStateIs(state)
+                .willReturn(okJson("{\"kind\":\"calendar#freeBusy\",\"calendars\":{\"primary\":{\"busy\":[{\"start\":\""
+                        + start + "\",\"end\":\"" + end + "\"}]}}}")));
     }
 
     @Test

@@ -408,11 +408,11 @@ public class BookingSaga {
         log.warn("Booking {} was paid {} {}, but its price is {} {}: another currency, refunding the payment",
                 booking.id(), payment.paidAmount(), currency, booking.amount(), booking.currency());
         refund(payment, null);
-        if (!booking.paid()) {
-            // its hold, should it have one, still runs: the customer may pay again in the booking's currency
-            bookings.reasonOfUnconfirmed(booking.id(), payment.provider() + " payment " + payment.paymentReference()
-                    + " was refunded: " + why, now);
-        }
+        // its hold, should it have one, still runs: the customer may pay again in the booking's currency. Written only
+        // while no payment is recorded: another payment of the booking (its own message group) may have been recorded
+        // since the booking was read, and this one's story is not the paid booking's
+        bookings.reasonOfUnpaid(booking.id(), payment.provider() + " payment " + payment.paymentReference()
+                + " was refunded: " + why, now);
         return true;
     }
 
@@ -476,7 +476,9 @@ public class BookingSaga {
         Booking current = bookings.find(booking.id()).orElse(booking);
         log.warn("Booking {} ({}): {}", current.id(), current.status(), why);
         if (!why.equals(current.statusReason())) {
-            bookings.reasonOfUnconfirmed(current.id(), why, now);
+            // not onto a booking another payment was recorded on (before or while this one was handled): the mark
+            // below keeps this one's story for the person
+            bookings.reasonOfUnconfirmed(current.id(), payment.provider(), payment.paymentReference(), why, now);
         }
         bookings.needsAttention(current.id(), why, now);
         return true;

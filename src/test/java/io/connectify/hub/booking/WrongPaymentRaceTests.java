@@ -3,8 +3,10 @@ package io.connectify.hub.booking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyMap;
+import static org.mockito.ArgumentMatchers.argThat;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import java.time.Clock;
@@ -13,6 +15,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 import io.connectify.hub.notification.NotificationLog;
+import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.webhook.WebhookMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +42,7 @@ abstract class WrongPaymentRaceTests {
     /**
      * Payment A, in yen, is refunded; payment B, in francs, is recorded while A's refund is made: B's paid booking keeps
      * no reason of A's ("stripe payment pi_A was refunded: it paid in JPY..."), which it would otherwise show while it
-     * waits for its confirmation.
+     * waits for its confirmation; A's customer is still told of A's refund (the notice of A, its amount in yen).
      */
     @Test
     void aPaymentInAnotherCurrencyRefundedWhileAnotherIsRecordedLeavesThePaidBookingsReasonAlone() {
@@ -58,6 +61,9 @@ abstract class WrongPaymentRaceTests {
         assertThat(booking.paymentReference()).isEqualTo("pi_B_chf");
         assertThat(booking.status()).isEqualTo(BookingStatus.PENDING_PAYMENT);
         assertThat(booking.statusReason()).as("B's paid booking keeps no reason of A's").isNull();
+        verify(template).sendBodyAndHeaders(eq("direct:booking-notify"), any(), argThat(headers ->
+                "payment-mismatch".equals(headers.get(NotificationPlanner.KIND))
+                        && "9000 JPY stripe pi_A_jpy".equals(headers.get(NotificationPlanner.OCCASION))));
     }
 
     /**

@@ -218,11 +218,30 @@ public class BookingRepository {
 
     /**
      * Sets the status reason of a booking not (or not yet) confirmed, waiting for a payment or past its hold, its status
-     * kept (a paid one waiting for its confirmation too); false for any other booking.
+     * kept, about the payment {@code provider} and {@code paymentReference} name: only while the booking has no payment
+     * recorded, or has that one (a paid one waiting for its confirmation). A booking another payment was recorded on
+     * meanwhile (two payments of it handled at once, in their own message groups) keeps its reason: one payment's
+     * story is not the one paying it. False for any other booking.
      */
-    public boolean reasonOfUnconfirmed(String id, String reason, Instant now) {
+    public boolean reasonOfUnconfirmed(String id, String provider, String paymentReference, String reason,
+                                       Instant now) {
         return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status IN ('PENDING_PAYMENT', 'EXPIRED', 'PAYMENT_FAILED')")
+                        + "WHERE id = :id AND status IN ('PENDING_PAYMENT', 'EXPIRED', 'PAYMENT_FAILED') "
+                        + "AND (paid_amount IS NULL OR provider = :provider AND payment_reference = :reference)")
+                .param("id", id).param("provider", provider).param("reference", paymentReference)
+                .param("reason", reason.length() <= 200 ? reason : reason.substring(0, 200))
+                .param("now", utc(now)).update() == 1;
+    }
+
+    /**
+     * Sets the status reason of a booking waiting for a payment (or past its hold), its status kept, only while no
+     * payment is recorded on it: why a payment that could not pay for it was refunded. One paid meanwhile by another
+     * payment (handled at once, in its own message group) keeps its reason. False for any other booking.
+     */
+    public boolean reasonOfUnpaid(String id, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status IN ('PENDING_PAYMENT', 'EXPIRED', 'PAYMENT_FAILED') "
+                        + "AND paid_amount IS NULL")
                 .param("id", id).param("reason", reason.length() <= 200 ? reason : reason.substring(0, 200))
                 .param("now", utc(now)).update() == 1;
     }

@@ -79,6 +79,12 @@ public class BookingSaga {
      * (cancellationNotice); "cancellation" tells of one cancelled after the refund cut-off.
      */
     static final String CANCELLATION_UNREFUNDED = "cancellation-unrefunded";
+    /**
+     * The notice of a payment refunded because it cannot pay for its booking (below the price, in another currency):
+     * one per payment (its amount, currency and reference the occasion), telling what the booking is now (waiting for a
+     * payment until its hold ends, or no longer held: NotificationTemplates).
+     */
+    static final String PAYMENT_MISMATCH = "payment-mismatch";
     /** The status reason of a confirmed booking cancelled after the refund cut-off. */
     static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
     /** The status reason of a confirmed booking cancelled in time without a payment reference to refund it by. */
@@ -211,6 +217,7 @@ public class BookingSaga {
             log.warn("Booking {} was paid {} of its price {} {}: refunding the payment", bookingId,
                     payment.paidAmount(), booking.amount(), booking.currency());
             refund(payment, null);
+            notifyMismatchRefunded(payment, booking.currency());
             return true;
         }
         if (heldStatus != null && begun(booking, now)) {
@@ -404,7 +411,8 @@ public class BookingSaga {
 
     /**
      * A payment in another currency than the booking's (or in one not known): never confirms it. Refunded as a payment
-     * below the price is, the booking left waiting for its payment (its statusReason says why, while it has none);
+     * below the price is, its customer told once the refund is made, the booking left waiting for its payment (its
+     * statusReason says why, while it has none);
      * one never refunded here ({@code heldStatus}), or whose currency is not known, is left for a person instead.
      */
     private boolean paidInAnotherCurrency(Booking booking, Booking payment, String paidCurrency, String why,
@@ -416,11 +424,12 @@ public class BookingSaga {
         log.warn("Booking {} was paid {} {}, but its price is {} {}: another currency, refunding the payment",
                 booking.id(), payment.paidAmount(), currency, booking.amount(), booking.currency());
         refund(payment, null);
-        if (!booking.paid()) {
-            // its hold, should it have one, still runs: the customer may pay again in the booking's currency
-            bookings.reasonOfUnconfirmed(booking.id(), payment.provider() + " payment " + payment.paymentReference()
-                    + " was refunded: " + why, now);
-        }
+        // its hold, should it have one, still runs: the customer may pay again in the booking's currency. Written only
+        // while no payment is recorded: another payment of the booking (its own message group) may have been recorded
+        // since the booking was read, and this one's story is not the paid booking's
+        bookings.reasonOfUnpaid(booking.id(), payment.provider() + " payment " + payment.paymentReference()
+                + " was refunded: " + why, now);
+        notifyMismatchRefunded(payment, currency);
         return true;
     }
 
@@ -484,7 +493,9 @@ public class BookingSaga {
         Booking current = bookings.find(booking.id()).orElse(booking);
         log.warn("Booking {} ({}): {}", current.id(), current.status(), why);
         if (!why.equals(current.statusReason())) {
-            bookings.reasonOfUnconfirmed(current.id(), why, now);
+            // not onto a booking another payment was recorded on (before or while this one was handled): the mark
+            // below keeps this one's story for the person
+            bookings.reasonOfUnconfirmed(current.id(), payment.provider(), payment.paymentReference(), why, now);
         }
         bookings.needsAttention(current.id(), why, now);
         return true;
@@ -2393,6 +2404,19 @@ public class BookingSaga {
             return CANCELLATION_DISPUTED;
         }
         return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
+    }
+
+    /**
+     * Queues the notice of a payment refunded because it cannot pay for its booking (below the price, in another
+     * currency), once the refund is made (a refund that fails fails the event before this: told once its redelivery
+     * refunds). One notice per payment: its amount, currency and reference are the occasion, so a redelivery plans the
+     * same notifications (queued again only while unsent), and two payments of one booking get one each. Rendered
+     * from the booking as read under its row lock (NotificationTemplates: waiting for its payment until its hold
+     * ends, no longer held, or neither).
+     */
+    private void notifyMismatchRefunded(Booking payment, String paidCurrency) {
+        notifyOnce(payment.id(), PAYMENT_MISMATCH, NotificationPlanner.refundedPaymentOccasion(payment.paidAmount(),
+                paidCurrency, payment.provider(), payment.paymentReference()));
     }
 
     /** {@code occasion}: what makes this event's notifications others than an earlier one's of the same kind. */

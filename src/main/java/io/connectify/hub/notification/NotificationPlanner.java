@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.Booking;
@@ -39,6 +41,10 @@ public class NotificationPlanner {
     /** Optional: what sets one event's notifications apart from an earlier event's of the same kind (a move's time). */
     public static final String OCCASION = "notificationOccasion";
     private static final String RESCHEDULED = "rescheduled";
+    /** A refunded payment's occasion (refundedPaymentOccasion): its amount in minor units, its currency, the rest. */
+    private static final Pattern REFUNDED_PAYMENT = Pattern.compile("(\\d{1,18}) ([A-Z]{3}) .+");
+    /** The longest occasion the notification table keeps (V16: VARCHAR(100)). */
+    private static final int OCCASION_MAX = 100;
 
     private final NotificationTemplates templates;
     private final NotificationLog log;
@@ -56,7 +62,8 @@ public class NotificationPlanner {
     public List<Notification> forBooking(@Body Booking booking, @Header(KIND) String kind,
                                          @Header(OCCASION) String occasion) {
         List<Notification> planned = new ArrayList<>();
-        String sms = templates.render(kind, "sms", booking);
+        NotificationTemplates.Amount refunded = refundedPayment(occasion);
+        String sms = templates.render(kind, "sms", booking, refunded);
         if (booking.customer().phone() != null) {
             planned.add(notification(Channel.SMS, booking.customer().phone(), null, sms, false, booking, kind,
                     occasion));
@@ -66,8 +73,8 @@ public class NotificationPlanner {
                     occasion));
         }
         planned.add(notification(Channel.EMAIL, booking.customer().email(),
-                templates.render(kind, "email.subject", booking), templates.render(kind, "email.body", booking),
-                true, booking, kind, occasion));
+                templates.render(kind, "email.subject", booking, refunded),
+                templates.render(kind, "email.body", booking, refunded), true, booking, kind, occasion));
         return planned.stream().filter(log::queuedUnlessSent).toList();
     }
 
@@ -95,10 +102,31 @@ public class NotificationPlanner {
                 booking.calendarEventId(), booking.holdExpiresAt(), booking.createdAt(), booking.paymentReference(),
                 booking.statusReason(), booking.paidAmount());
         boolean email = row.channel() == Channel.EMAIL;
+        NotificationTemplates.Amount refunded = refundedPayment(row.occasion());
         return Optional.of(new Notification(row.id(), row.channel(), row.to(),
-                email ? templates.render(row.kind(), "email.subject", told) : null,
-                templates.render(row.kind(), email ? "email.body" : "sms", told), email, booking.id(), row.kind(),
-                start.toString(), row.occasion()));
+                email ? templates.render(row.kind(), "email.subject", told, refunded) : null,
+                templates.render(row.kind(), email ? "email.body" : "sms", told, refunded), email, booking.id(),
+                row.kind(), start.toString(), row.occasion()));
+    }
+
+    /**
+     * The occasion of a notice about one payment refunded (BookingSaga: one that cannot pay for its booking): "9000 JPY
+     * stripe pi_..." - its amount and currency, which the notice tells (a re-queue renders it from its row), then
+     * its provider and reference, which set it apart from another payment's notice of the same booking. A reference
+     * too long for the column is kept as a name-based UUID of itself (still one per payment).
+     */
+    public static String refundedPaymentOccasion(long amount, String currency, String provider, String reference) {
+        String head = amount + " " + currency.strip().toUpperCase(java.util.Locale.ROOT) + " " + provider + " ";
+        String occasion = head + reference;
+        return occasion.length() <= OCCASION_MAX ? occasion : head + UUID.nameUUIDFromBytes(
+                String.valueOf(reference).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The payment a refunded payment's occasion names (its amount and currency); null for any other occasion. */
+    static NotificationTemplates.Amount refundedPayment(String occasion) {
+        Matcher m = occasion == null ? null : REFUNDED_PAYMENT.matcher(occasion);
+        return m != null && m.matches() ? new NotificationTemplates.Amount(Long.parseLong(m.group(1)), m.group(2))
+                : null;
     }
 
     /** The target start of a move's occasion (BookingSaga: "start at time"); null for another. */

@@ -2,6 +2,8 @@ package io.connectify.hub.notification;
 
 import java.math.BigDecimal;
 import java.text.NumberFormat;
+import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
@@ -10,6 +12,8 @@ import java.util.Locale;
 import java.util.ResourceBundle;
 
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingStatus;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.support.ResourceBundleMessageSource;
 import org.springframework.stereotype.Component;
 import org.springframework.web.util.HtmlUtils;
@@ -20,6 +24,11 @@ import org.springframework.web.util.HtmlUtils;
  * English where the texts fell back to English (no "your appointment on mardi 1 décembre"). In an email's HTML body
  * every value is HTML-escaped: the name and summary are the caller's text, and must not become a link in a mail the
  * hub sends.
+ * <p>
+ * A notice about one refunded payment is given its amount and currency ({@link Amount}), and what its booking is
+ * now, read as it is rendered: waiting for a payment until its hold ends ({@code <kind>.held}, the hold's end), or
+ * no longer held ({@code <kind>.released}), or neither (paid, confirmed, cancelled: no sentence). Rendered when the
+ * notice is planned, and again from the booking then when it is queued again (no promise of a hold since ended).
  */
 @Component
 public class NotificationTemplates {
@@ -29,33 +38,48 @@ public class NotificationTemplates {
             ResourceBundle.Control.FORMAT_PROPERTIES);
 
     private final ResourceBundleMessageSource messages = new ResourceBundleMessageSource();
+    private final Clock clock;
 
-    public NotificationTemplates() {
+    /** An amount in minor units of a currency (ISO 4217): a payment's, which may not be the booking's price's. */
+    public record Amount(long minor, String currency) {
+    }
+
+    @Autowired
+    public NotificationTemplates(Clock clock) {
+        this.clock = clock;
         messages.setBasename(BASENAME);
         messages.setDefaultEncoding("UTF-8");
         messages.setFallbackToSystemLocale(false);
     }
 
+    /** Texts whose hold sentence is judged by the system clock. */
+    public NotificationTemplates() {
+        this(Clock.systemUTC());
+    }
+
     public String render(String kind, String part, Booking booking) {
+        return render(kind, part, booking, null);
+    }
+
+    /** {@code refunded}: the payment a notice of one refunded payment tells of; null for another notice. */
+    public String render(String kind, String part, Booking booking, Amount refunded) {
         Locale locale = textLocale(Locale.forLanguageTag(
                 booking.customer().locale() == null ? "en" : booking.customer().locale()));
         ZoneId zone = ZoneId.of(booking.customer().timeZone() != null ? booking.customer().timeZone()
                 : booking.start().getOffset().getId());
-        String when = plainSpaces(DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
-                .withLocale(locale).format(booking.start().atZoneSameInstant(zone)));
-        NumberFormat money = NumberFormat.getCurrencyInstance(locale);
-        Currency currency = Currency.getInstance(booking.currency());
-        money.setCurrency(currency);
-        // the currency's own decimals (JPY none, KWD three): setCurrency keeps the locale's
-        money.setMinimumFractionDigits(currency.getDefaultFractionDigits());
-        money.setMaximumFractionDigits(currency.getDefaultFractionDigits());
-        String amount = plainSpaces(money.format(BigDecimal.valueOf(booking.amount(),
-                currency.getDefaultFractionDigits())));
-        // what was paid (and so is refunded): a late payment recorded may differ from the price
-        String paid = booking.paidAmount() == null ? amount : plainSpaces(money.format(BigDecimal.valueOf(
-                booking.paidAmount(), currency.getDefaultFractionDigits())));
+        DateTimeFormatter times = DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
+                .withLocale(locale);
+        String when = plainSpaces(times.format(booking.start().atZoneSameInstant(zone)));
+        String amount = money(locale, booking.currency(), booking.amount());
+        // what was paid (and so is refunded): a late payment recorded may differ from the price; a notice of one
+        // refunded payment tells that payment's amount, in its own currency
+        String paid = refunded != null ? money(locale, refunded.currency(), refunded.minor())
+                : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.paidAmount());
+        Instant now = clock.instant();
+        boolean held = heldFor(booking, now);
+        String holdEnd = held ? plainSpaces(times.format(booking.holdExpiresAt().atZone(zone))) : "";
         Object[] values = {booking.customer().name(), when, booking.durationMinutes(), amount, booking.summary(),
-                booking.id(), paid};
+                booking.id(), paid, holdEnd, ""};
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] instanceof String text) {
@@ -63,7 +87,45 @@ public class NotificationTemplates {
                 }
             }
         }
+        // what the booking is now, for a notice that has the sentence (none: empty): the texts' own words, as the
+        // template's, its values escaped above
+        String state = held ? "held" : waitsUnheld(booking) ? "released" : null;
+        if (state != null) {
+            values[8] = messages.getMessage(kind + "." + state, values, "", locale);
+        }
         return messages.getMessage(kind + "." + part, values, locale);
+    }
+
+    /** Waiting for a payment, none recorded, its hold running (and its start ahead). */
+    private static boolean heldFor(Booking booking, Instant now) {
+        return booking.status() == BookingStatus.PENDING_PAYMENT && !booking.paid()
+                && booking.holdExpiresAt() != null && booking.holdExpiresAt().isAfter(now)
+                && booking.start().toInstant().isAfter(now);
+    }
+
+    /** Unpaid and not (or no longer) held: its hold ended, its payment failed (a late payment may still pay it). */
+    private static boolean waitsUnheld(Booking booking) {
+        return !booking.paid() && (booking.status() == BookingStatus.PENDING_PAYMENT
+                || booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PAYMENT_FAILED);
+    }
+
+    /**
+     * An amount in its currency's own decimals (JPY none, KWD three: setCurrency keeps the locale's), in the locale's
+     * way; a code Java does not know as "9000 XYZ" (never a failure: the notice is sent).
+     */
+    private static String money(Locale locale, String code, long minor) {
+        Currency currency;
+        try {
+            currency = Currency.getInstance(code);
+        } catch (IllegalArgumentException | NullPointerException unknown) {
+            return minor + " " + code;
+        }
+        int decimals = Math.max(0, currency.getDefaultFractionDigits()); // -1: a pseudo-currency (XAU)
+        NumberFormat money = NumberFormat.getCurrencyInstance(locale);
+        money.setCurrency(currency);
+        money.setMinimumFractionDigits(decimals);
+        money.setMaximumFractionDigits(decimals);
+        return plainSpaces(money.format(BigDecimal.valueOf(minor, decimals)));
     }
 
     /** The customer's locale where the texts have its language, else English (the default texts' language). */

@@ -101,6 +101,37 @@ class NotificationPlannerTest {
         assertThat(again.subject()).isEqualTo(email.subject());
     }
 
+    /**
+     * The notice of a payment refunded as it could not pay for its booking, one per payment (its occasion: amount,
+     * currency, provider, reference), tells that payment's amount in its own currency; queued again from its row
+     * (the recovery sweep), it is itself, the amount read back from its occasion.
+     */
+    @Test
+    void aRefundedPaymentsNoticeIsOnePerPaymentAndQueuedAgainTellsThatPaymentsAmount() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        String yen = NotificationPlanner.refundedPaymentOccasion(9000, "jpy", "stripe", "pi_jpy");
+        String francs = NotificationPlanner.refundedPaymentOccasion(4500, "CHF", "payrexx", "4750");
+        assertThat(yen).isEqualTo("9000 JPY stripe pi_jpy");
+
+        var planned = planner.forBooking(booking("+41791234567"), "payment-mismatch", yen);
+        var other = planner.forBooking(booking("+41791234567"), "payment-mismatch", francs);
+
+        assertThat(planned.get(0).body()).contains("your payment of ¥9,000");
+        assertThat(other.get(0).body()).contains("your payment of CHF45.00");
+        assertThat(planned).extracting(Notification::id)
+                .doesNotContainAnyElementsOf(other.stream().map(Notification::id).toList());
+        var email = planned.stream().filter(n -> n.channel() == Channel.EMAIL).findFirst().orElseThrow();
+        var row = new NotificationLog.Logged(email.id(), email.bookingId(), email.kind(), yen,
+                Instant.parse(email.start()), Channel.EMAIL, email.to(), Instant.parse("2026-11-30T07:00:00Z"));
+        var again = planner.asLogged(booking("+41791234567"), row).orElseThrow();
+        assertThat(again.id()).isEqualTo(email.id());
+        assertThat(again.body()).isEqualTo(email.body()).contains("&yen;9,000");
+        // a reference too long for the column is kept as a UUID of itself: still one notice per payment
+        String longer = NotificationPlanner.refundedPaymentOccasion(9000, "CHF", "stripe", "cs_" + "x".repeat(120));
+        assertThat(longer).hasSizeLessThanOrEqualTo(100).startsWith("9000 CHF stripe ")
+                .isNotEqualTo(NotificationPlanner.refundedPaymentOccasion(9000, "CHF", "stripe", "cs_" + "y".repeat(120)));
+    }
+
     private static io.connectify.hub.booking.AvailabilityProperties hours() {
         return new io.connectify.hub.booking.AvailabilityProperties(java.time.ZoneId.of("Europe/Zurich"),
                 java.util.Map.of(), java.time.Duration.ofMinutes(30), java.time.Duration.ZERO, java.time.Duration.ZERO,

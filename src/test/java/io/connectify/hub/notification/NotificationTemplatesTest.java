@@ -2,8 +2,10 @@ package io.connectify.hub.notification;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingStatus;
@@ -100,6 +102,56 @@ class NotificationTemplatesTest {
             assertThat(templates.render("cancellation-unrefunded", "email.body", booking)).as(locale)
                     .containsAnyOf("could not refund your payment automatically", "nicht automatisch erstatten");
         }
+    }
+
+    /**
+     * A payment refunded as it could not pay for its booking: its own amount in its own currency (not the price, not
+     * the booking's currency), the price, and what the booking is now, read when the text is rendered: held for a
+     * payment until its hold ends; no longer held (its hold over, not yet expired by the sweep, or EXPIRED); or, paid
+     * by another payment or confirmed, nothing about waiting.
+     */
+    @Test
+    void aPaymentRefundedAsItCannotPayTellsItsOwnAmountAndWhetherTheBookingStillWaitsForItsPayment() {
+        Instant holdEnds = Instant.parse("2026-11-30T07:15:00Z");
+        var beforeItEnds = new NotificationTemplates(Clock.fixed(Instant.parse("2026-11-30T07:05:00Z"), ZoneOffset.UTC));
+        var afterItEnded = new NotificationTemplates(Clock.fixed(Instant.parse("2026-11-30T07:20:00Z"), ZoneOffset.UTC));
+        var yen = new NotificationTemplates.Amount(9000, "JPY");
+        Booking waiting = waiting("en", BookingStatus.PENDING_PAYMENT, holdEnds, null);
+
+        assertThat(beforeItEnds.render("payment-mismatch", "sms", waiting, yen)).isEqualTo("Hello Ann, we have "
+                + "refunded your payment of ¥9,000: your booking for Tuesday, December 1, 2026, 9:00 AM costs CHF90.00, "
+                + "to be paid in full in that currency. It stays reserved for your payment until Monday, November 30, "
+                + "2026, 8:15 AM. Connectify");
+        assertThat(beforeItEnds.render("payment-mismatch", "email.body", waiting, yen))
+                .contains("we have refunded your payment of &yen;9,000 to your original payment method")
+                .contains("It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM.</p>");
+        for (Booking unheld : new Booking[] {waiting, waiting("en", BookingStatus.EXPIRED, holdEnds, null)}) {
+            assertThat(afterItEnded.render("payment-mismatch", "sms", unheld, yen)).as(unheld.status().name())
+                    .contains("in full in that currency. It is no longer reserved for you; you are welcome to book "
+                            + "again. Connectify").doesNotContain("until");
+        }
+        for (Booking paid : new Booking[] {waiting("en", BookingStatus.PENDING_PAYMENT, null, 9000L),
+                waiting("en", BookingStatus.CONFIRMED, null, 9000L)}) {
+            assertThat(beforeItEnds.render("payment-mismatch", "sms", paid, new NotificationTemplates.Amount(4500,
+                    "CHF"))).as(paid.status().name()).endsWith("your payment of CHF45.00: your booking for Tuesday, "
+                    + "December 1, 2026, 9:00 AM costs CHF90.00, to be paid in full in that currency. Connectify");
+        }
+        Booking de = waiting("de", BookingStatus.PENDING_PAYMENT, holdEnds, null);
+        assertThat(beforeItEnds.render("payment-mismatch", "sms", de, yen)).isEqualTo("Hallo Ann, wir haben Ihre "
+                + "Zahlung von 9.000 ¥ erstattet: Ihre Buchung für den Termin am Dienstag, 1. Dezember 2026, 09:00 "
+                + "kostet 90,00 CHF, vollständig in dieser Währung zu bezahlen. Der Termin bleibt bis Montag, "
+                + "30. November 2026, 08:15 für Ihre Zahlung reserviert. Connectify");
+        assertThat(afterItEnded.render("payment-mismatch", "email.subject", de, yen))
+                .isEqualTo("Wir haben eine Zahlung für Ihren Termin am Dienstag, 1. Dezember 2026, 09:00 erstattet");
+        assertThat(afterItEnded.render("payment-mismatch", "email.body", de, yen))
+                .contains("nicht mehr für Sie reserviert");
+    }
+
+    /** A booking of 9000 CHF in {@code status}, its hold ending at {@code holdEnds}, paid {@code paid} (or not). */
+    private static Booking waiting(String locale, BookingStatus status, Instant holdEnds, Long paid) {
+        Booking b = booking("Ann", "x", locale, 9000, "CHF");
+        return new Booking(b.id(), status, b.start(), b.end(), 60, 9000, "CHF", b.customer(), "x", null, "stripe",
+                null, null, holdEnds, b.createdAt(), paid == null ? null : "pi_paid", null, paid);
     }
 
     @Test

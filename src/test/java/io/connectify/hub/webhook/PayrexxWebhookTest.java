@@ -258,7 +258,8 @@ class PayrexxWebhookTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.has("paidAmount")).isFalse();
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        // told once, by the refund the hub made; Payrexx's report of it tells nothing more
+        toldOfTheRefundedPaymentOnce(id, "4500 CHF payrexx 4750", "Ihre Zahlung von 45,00 CHF erstattet");
         // the customer then pays the price: confirmed, not refunded as a second payment
         transactionReported(4751, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
@@ -286,14 +287,35 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.has("paidAmount")).isFalse();
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         assertThat(deadLetters()).isEmpty();
 
-        // Payrexx then reports the refund the hub made: the booking still waits for its payment
+        // Payrexx then reports the refund the hub made: the booking still waits for its payment, its customer told
+        // of the refund once (by the hub's refund), in the payment's currency
         transactionIn(4770, "refunded", id, "JPY");
         deliveryHandled(4770, "refunded", id);
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        toldOfTheRefundedPaymentOnce(id, "9000 JPY payrexx 4770", "Ihre Zahlung von 9.000 ¥ erstattet");
+    }
+
+    /**
+     * The customer was told once, by SMS and by email, that their payment (the occasion: its amount, currency,
+     * provider and reference) was refunded ({@code sms} in the SMS), and the booking still waits for its payment until
+     * its hold ends; the notification rows say so, both sent. Before, nothing was told.
+     */
+    private void toldOfTheRefundedPaymentOnce(String id, String occasion, String sms) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.sql("SELECT channel FROM "
+                        + "notification WHERE booking_id = :id AND kind = 'payment-mismatch' AND occasion = :occasion "
+                        + "AND provider_reference IS NOT NULL").param("id", id).param("occasion", occasion)
+                .query(String.class).list()).containsExactlyInAnyOrder("SMS", "EMAIL"));
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id").param("id", id)
+                .query(Integer.class).single()).as("no other notice").isEqualTo(2);
+        assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), java.nio.charset.StandardCharsets.UTF_8))
+                .filter(text -> text.contains(sms))).singleElement().asString()
+                .contains("bis Montag, 30. November 2026, 08:15 für Ihre Zahlung reserviert");
+        assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id))).singleElement().asString()
+                .contains("Wir haben eine Zahlung für Ihren Termin am");
     }
 
     @Test

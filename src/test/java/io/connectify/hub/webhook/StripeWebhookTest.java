@@ -2194,6 +2194,85 @@ class StripeWebhookTest extends Webhooks {
                 com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_recorded_jpy")));
     }
 
+    /**
+     * A payment in another currency, then one below the price, each refunded: the customer is told each once (SMS and
+     * email, in their language), with that payment's amount in its own currency and the booking still held for its
+     * payment until its hold ends; the first one's event failing after its notice was planned (redelivered, refunded
+     * again under the same key) and the payment's second event (payment_intent.succeeded after
+     * checkout.session.completed) tell it to no one again. Before, the customer was told nothing.
+     */
+    @Test
+    void eachPaymentRefundedAsItCannotPayForItsBookingIsToldToItsCustomerOnce() throws Exception {
+        String id = pendingBooking(START, "stripe"); // 9000 CHF, held until 08:15 (+01:00)
+        AtomicBoolean failed = new AtomicBoolean();
+        AdviceWith.adviceWith(camel, "booking-notify", route -> route.weaveAddLast().process(exchange -> {
+            if ("payment-mismatch".equals(exchange.getIn().getHeader("notificationKind"))
+                    && failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("the broker is unavailable (injected once, the notice planned)");
+            }
+        }).id("fail-payment-mismatch-notice-once"));
+        try {
+            assertThat(signedStripeWebhook(event("evt_jpy_told", "checkout.session.completed",
+                    inYen(checkoutSession(id, "paid", "pi_jpy_told")))).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sentNotices(id)).hasSize(2));
+        } finally {
+            AdviceWith.adviceWith(camel, "booking-notify",
+                    route -> route.weaveById("fail-payment-mismatch-notice-once").remove());
+        }
+        assertThat(failed).as("the first run failed once its notice was planned").isTrue();
+        stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_jpy_told"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-refund-pi_jpy_told")));
+        NotifyBuilder secondEvent = new NotifyBuilder(camel).fromRoute("stripe-event-dispatch").whenCompleted(1)
+                .create();
+        assertThat(signedStripeWebhook(event("evt_jpy_told_pi", "payment_intent.succeeded",
+                inYen(paymentIntent(id, "pi_jpy_told", "succeeded")))).status()).isEqualTo(200);
+        assertThat(secondEvent.matches(20, TimeUnit.SECONDS)).isTrue();
+
+        String held = " Der Termin bleibt bis Montag, 30. November 2026, 08:15 für Ihre Zahlung reserviert.";
+        assertThat(smsTexts(id)).containsExactly("Hallo John Doe, wir haben Ihre Zahlung von 9.000 ¥ erstattet: Ihre "
+                + "Buchung für den Termin am Dienstag, 1. Dezember 2026, 09:00 kostet 90,00 CHF, vollständig in "
+                + "dieser Währung zu bezahlen." + held + " Connectify");
+        assertThat(emailsAbout(id)).hasSize(1).first().satisfies(mail -> assertThat(mail)
+                .contains("Wir haben eine Zahlung für Ihren Termin am Dienstag, 1. Dezember 2026, 09:00 erstattet")
+                .contains("kostet 90,00 CHF"));
+
+        // a second payment, 4500 of the 9000 CHF: refunded, and told of on its own
+        assertThat(signedStripeWebhook(event("evt_short_told", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_short_told").replace("\"amount_total\":9000",
+                        "\"amount_total\":4500"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sentNotices(id)).hasSize(4));
+        assertThat(smsTexts(id)).hasSize(2).last().asString().contains("Ihre Zahlung von 45,00 CHF erstattet")
+                .endsWith(held + " Connectify");
+        assertThat(emailsAbout(id)).hasSize(2);
+        assertThat(sentNotices(id)).containsExactlyInAnyOrder("payment-mismatch 9000 JPY stripe pi_jpy_told SMS",
+                "payment-mismatch 9000 JPY stripe pi_jpy_told EMAIL", "payment-mismatch 4500 CHF stripe pi_short_told SMS",
+                "payment-mismatch 4500 CHF stripe pi_short_told EMAIL");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /** The booking's notifications sent (a provider reference recorded): kind, occasion and channel of each. */
+    private List<String> sentNotices(String id) {
+        return jdbc.sql("SELECT kind, occasion, channel FROM notification WHERE booking_id = :id "
+                        + "AND provider_reference IS NOT NULL ORDER BY created_at, channel")
+                .param("id", id).query((rs, i) -> rs.getString("kind") + " " + rs.getString("occasion") + " "
+                        + rs.getString("channel")).list();
+    }
+
+    /** The texts of the SMS the Twilio fake received that tell of the booking's appointment, in order. */
+    private List<String> smsTexts(String id) {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                .filter(form -> form.contains("Dezember 2026"))
+                .map(form -> form.substring(form.indexOf("Body=") + 5).split("&", 2)[0]).toList();
+    }
+
+    /** The bodies of the emails the SendGrid fake received about the booking (its reference is in each). */
+    private List<String> emailsAbout(String id) {
+        return notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id)).toList();
+    }
+
     /** A Stripe object of the fake's in yen instead of francs, the amounts unchanged. */
     private static String inYen(String object) {
         assertThat(object).contains("\"currency\":\"chf\"");

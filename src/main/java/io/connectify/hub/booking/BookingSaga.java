@@ -1788,10 +1788,25 @@ public class BookingSaga {
         }
     }
 
-    /** The payment page expired: the slot is released. False when that changed nothing. */
-    public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
-        if (known(bookingId) != null && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
-                BookingStatus.EXPIRED, "the payment page expired", now())) {
+    /**
+     * The booking's payment page expired: the slot is released. Only its own page, the Checkout Session recorded on
+     * it: another session naming the booking (made through the payments API, or one the hub never recorded) says
+     * nothing of the booking's own page, which may still be open or its delayed payment processing. False when that
+     * changed nothing.
+     */
+    public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                               @Header(WebhookHeaders.CHECKOUT_SESSION) String session) {
+        Booking booking = known(bookingId);
+        if (booking == null) {
+            return false;
+        }
+        if (session == null || !session.equals(booking.paymentReference())) {
+            log.info("Booking {}: Checkout Session {} expired, not the payment page recorded on it ({}): nothing "
+                    + "changed", bookingId, session, booking.paymentReference());
+            return false;
+        }
+        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.EXPIRED,
+                "the payment page expired", now())) {
             log.info("Booking {} hold released: payment page expired", bookingId);
             return true;
         }

@@ -23,13 +23,17 @@ public class BookingPaymentCheck {
         this.bookings = bookings;
     }
 
-    /** Throws {@link ValidationException} when {@code reference} names a booking priced otherwise; {@code field} names it. */
-    public void check(String field, String reference, long amount, String currency) {
+    /**
+     * The booking {@code reference} names, null when it names none; throws {@link ValidationException} when that
+     * booking is priced otherwise ({@code field} names the reference).
+     */
+    public Booking check(String field, String reference, long amount, String currency) {
         Booking booking = booking(reference);
         if (booking != null && (amount != booking.amount() || !booking.currency().equalsIgnoreCase(currency))) {
             throw new ValidationException("'" + field + "' names a booking priced " + booking.amount() + " "
                     + booking.currency() + ": a payment for it must be of that amount and currency");
         }
+        return booking;
     }
 
     private Booking booking(String reference) {

@@ -4,8 +4,9 @@ import io.connectify.hub.resilience.ValidationException;
 
 /**
  * Where a payment page sends the customer afterwards: the caller's own URL, else the configured one, whose
- * {@code {bookingId}} is the booking the page is for. A page for no booking (made through the REST API) cannot use
- * a configured URL that names one: it would send the customer to {@code /booking//paid}.
+ * {@code {bookingId}} is the booking the page is for (also one made through the REST API that names a booking of the
+ * hub). A page for no booking cannot use a configured URL that names one: it would send the customer to
+ * {@code /booking//paid}.
  */
 public final class RedirectUrls {
 

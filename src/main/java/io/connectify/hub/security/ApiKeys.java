@@ -10,9 +10,12 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The keys the hub accepts. With no key configured and every provider in sandbox, the key {@value #SANDBOX_KEY}
- * opens both the API and the admin API (said once in the startup log); with any provider live and no key the hub
- * refuses to start, so a live hub is never open.
+ * The keys the hub accepts. With no key configured at all and every provider in sandbox, the key {@value #SANDBOX_KEY}
+ * opens both the API and the admin API (said once in the startup log); with any provider live and either list empty
+ * the hub refuses to start, so a live hub is never open. In sandbox with only one list configured, the other stays
+ * as configured, empty: no admin key closes the admin API to every key (said in the startup log), no API key leaves
+ * the API to the admin keys. {@value #SANDBOX_KEY} is then no key at all: a newcomer's hub given its own API key
+ * would otherwise still open the admin API (customers' names, emails, phones) to anyone sending "sandbox".
  */
 @Component
 public class ApiKeys {
@@ -32,9 +35,20 @@ public class ApiKeys {
                         + "connectify.security.api-keys or admin-keys is empty: set CONNECTIFY_SECURITY_APIKEYS "
                         + "and CONNECTIFY_SECURITY_ADMINKEYS");
             }
-            log.warn("No API key configured and every provider is in sandbox: the key '{}' is accepted", SANDBOX_KEY);
-            api = api.isEmpty() ? List.of(SANDBOX_KEY) : api;
-            admin = admin.isEmpty() ? List.of(SANDBOX_KEY) : admin;
+            if (api.isEmpty() && admin.isEmpty()) {
+                log.warn("No API key configured and every provider is in sandbox: the key '{}' is accepted",
+                        SANDBOX_KEY);
+                api = List.of(SANDBOX_KEY);
+                admin = List.of(SANDBOX_KEY);
+            } else if (admin.isEmpty()) {
+                log.warn("connectify.security.admin-keys is empty while api-keys is set: the admin API "
+                        + "(/api/v1/admin/**, /sandbox/**) is closed to every key, and the key '{}' is not accepted; "
+                        + "set CONNECTIFY_SECURITY_ADMINKEYS to open it", SANDBOX_KEY);
+            } else {
+                log.warn("connectify.security.api-keys is empty while admin-keys is set: only the admin keys open "
+                        + "the API, and the key '{}' is not accepted; set CONNECTIFY_SECURITY_APIKEYS for callers",
+                        SANDBOX_KEY);
+            }
         }
         this.apiKeys = api.stream().map(ApiKeys::bytes).toList();
         this.adminKeys = admin.stream().map(ApiKeys::bytes).toList();

@@ -41,6 +41,11 @@ public final class WebhookHeaders {
      */
     public static final String STATUS_KEY = "statusKey";
     /**
+     * The Checkout Session a Stripe checkout.session.expired is about (its id, cs_...), read from the event's body by
+     * the route that releases the hold. Not carried through the queue.
+     */
+    public static final String CHECKOUT_SESSION = "checkoutSession";
+    /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
      * enqueued, while other groups are processed in parallel. A Stripe payment's events (a Checkout sends two for one
      * payment; its refunds' and disputes', naming its booking or not), a Stripe booking's events without a payment

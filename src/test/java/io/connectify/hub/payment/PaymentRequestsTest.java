@@ -487,6 +487,45 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(ownReference.status()).as(ownReference.body()).isEqualTo(201);
     }
 
+    /**
+     * A Checkout Session made through the API whose metadata.bookingId names a booking is made as the booking's own:
+     * with Adaptive Pricing on, a customer paying in EUR would send an event in EUR, refunded as a payment in another
+     * currency, and the booking left unpaid. Without the caller's pages, the booking's configured ones.
+     */
+    @Test
+    void aCheckoutSessionThroughTheApiForABookingIsMadeAsTheBookingsOwn() {
+        String id = pendingBooking("2026-12-01T09:00:00+01:00", "stripe"); // 9000 CHF
+        stripe.server().resetRequests();
+
+        var callersPages = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":9000,"currency":"CHF","description":"Consultation","metadata":{"bookingId":"%s"},
+                 "successUrl":"https://shop.example/ok","cancelUrl":"https://shop.example/cart"}""".formatted(id));
+
+        assertThat(callersPages.status()).as(callersPages.body()).isEqualTo(201);
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        assertThat(sent).hasSize(1);
+        assertThat(form(sent.get(0).getBodyAsString()))
+                .containsEntry("adaptive_pricing[enabled]", "false")
+                .containsEntry("client_reference_id", id)
+                .containsEntry("metadata[bookingId]", id)
+                .containsEntry("payment_intent_data[metadata][bookingId]", id)
+                .containsEntry("success_url", "https://shop.example/ok")
+                .containsEntry("cancel_url", "https://shop.example/cart");
+
+        stripe.server().resetRequests();
+        var bookingsPages = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":9000,"currency":"CHF","description":"Consultation","metadata":{"bookingId":"%s"}}"""
+                .formatted(id));
+
+        assertThat(bookingsPages.status()).as(bookingsPages.body()).isEqualTo(201);
+        sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        assertThat(sent).hasSize(1);
+        assertThat(form(sent.get(0).getBodyAsString()))
+                .containsEntry("adaptive_pricing[enabled]", "false")
+                .containsEntry("success_url", "http://localhost:8080/booking/" + id + "/paid")
+                .containsEntry("cancel_url", "http://localhost:8080/booking/" + id + "/cancelled");
+    }
+
     @Test
     void payrexxTransactionsAndGatewaysHaveTheirOwnEndpoints() {
         payrexx.transaction(555, "confirmed", "b-1");

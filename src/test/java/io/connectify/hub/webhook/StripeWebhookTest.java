@@ -212,6 +212,29 @@ class StripeWebhookTest extends Webhooks {
                 """).status()).isEqualTo(201);
     }
 
+    /**
+     * Another Checkout Session naming a pending booking (one made through the payments API) expiring says nothing of
+     * the booking's own payment page, which may still be open: the booking keeps its slot. Its own session's expiry
+     * (cs_test_123, the one the Stripe fake answered for the booking) still releases it.
+     */
+    @Test
+    void anotherCheckoutSessionNamingABookingExpiresWithoutReleasingIt() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processed = processed("evt_other_expired");
+
+        assertThat(signedStripeWebhook(event("evt_other_expired", "checkout.session.expired", """
+                {"id":"cs_test_through_the_api","object":"checkout.session","status":"expired",
+                 "payment_status":"unpaid","payment_intent":null,"amount_total":9000,"currency":"chf",
+                 "client_reference_id":"%s","metadata":{"bookingId":"%s"}}""".formatted(id, id))).status())
+                .isEqualTo(200);
+
+        assertThat(processed.matches(20, TimeUnit.SECONDS)).as("the other session's expiry processed").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        signedStripeWebhook(event("evt_own_expired", "checkout.session.expired", checkoutSession(id, "unpaid", "")));
+        awaitStatus(id, "EXPIRED");
+    }
+
     @Test
     void aDeclinedCardKeepsTheSlotForTheCustomersNextAttempt() {
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
@@ -2516,7 +2539,7 @@ class StripeWebhookTest extends Webhooks {
             signedStripeWebhook(event("evt_grouped_disputed", "charge.dispute.created",
                     dispute("pi_nobody", "fraudulent")));
             signedStripeWebhook(event("evt_grouped_expired", "checkout.session.expired", """
-                    {"id":"cs_test_unpaid","object":"checkout.session","status":"expired","payment_status":"unpaid",
+                    {"id":"cs_test_123","object":"checkout.session","status":"expired","payment_status":"unpaid",
                      "payment_intent":null,"amount_total":9000,"currency":"chf","client_reference_id":"%s",
                      "metadata":{"bookingId":"%s"}}""".formatted(unpaid, unpaid)));
 

@@ -31,7 +31,8 @@ public final class StripeCommands {
 
     /**
      * POST /api/v1/payments/stripe/checkout-sessions: a one-line Checkout for an amount, and where Stripe sends the
-     * customer afterwards (else the configured URLs, unless they are a booking's pages).
+     * customer afterwards (else the configured URLs: for the booking its metadata.bookingId names, else only when
+     * they are not a booking's pages).
      */
     public record CheckoutSessionRequest(
             @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,

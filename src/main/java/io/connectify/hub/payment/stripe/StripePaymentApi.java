@@ -2,6 +2,7 @@ package io.connectify.hub.payment.stripe;
 
 import java.util.Map;
 
+import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.BookingPaymentCheck;
 import io.connectify.hub.payment.IdempotencyKeys;
 import io.connectify.hub.payment.RedirectUrls;
@@ -42,18 +43,29 @@ public class StripePaymentApi {
     public CheckoutSessionCommand checkoutSession(@Body String body, @Header("Idempotency-Key") String key,
                                                   @Header(ApiKeyFilter.HEADER) String apiKey) {
         CheckoutSessionRequest r = json.read(body, CheckoutSessionRequest.class);
-        checkBooking(r.metadata(), r.amount(), r.currency());
+        Booking booking = checkBooking(r.metadata(), r.amount(), r.currency());
+        String idempotencyKey = IdempotencyKeys.forStripe(key, apiKey, "checkout-session");
+        if (booking != null) {
+            // made as the booking's own session is (StripeOperations: Adaptive Pricing off, client_reference_id): its
+            // events act on the booking, and one paid in the customer's local currency would be refunded, unpaid
+            return new CheckoutSessionCommand(booking.id(), r.amount(), r.currency(), r.description(),
+                    r.customerEmail(), r.metadata(), idempotencyKey, null,
+                    RedirectUrls.callersOrBookings(r.successUrl(), properties.successUrl(), booking.id()),
+                    RedirectUrls.callersOrBookings(r.cancelUrl(), properties.cancelUrl(), booking.id()));
+        }
         return new CheckoutSessionCommand(null, r.amount(), r.currency(), r.description(), r.customerEmail(),
-                r.metadata(), IdempotencyKeys.forStripe(key, apiKey, "checkout-session"), null,
+                r.metadata(), idempotencyKey, null,
                 RedirectUrls.callersOr(r.successUrl(), properties.successUrl(), "successUrl"),
                 RedirectUrls.callersOr(r.cancelUrl(), properties.cancelUrl(), "cancelUrl"));
     }
 
-    /** A payment whose metadata names a booking (its webhook acts on it) is of the booking's price. */
-    private void checkBooking(Map<String, String> metadata, long amount, String currency) {
-        if (metadata != null) {
-            bookingPayments.check("metadata.bookingId", metadata.get("bookingId"), amount, currency);
-        }
+    /**
+     * A payment whose metadata names a booking (its webhook acts on it) is of the booking's price; the booking it
+     * names, else null.
+     */
+    private Booking checkBooking(Map<String, String> metadata, long amount, String currency) {
+        return metadata == null ? null
+                : bookingPayments.check("metadata.bookingId", metadata.get("bookingId"), amount, currency);
     }
 
     /** The PaymentIntent id in the path. */

@@ -143,6 +143,20 @@ public class StripeWebhookVerifier implements Processor {
         }
     }
 
+    /**
+     * The Checkout Session a queued event is about (its object's id), read from its body: for checkout.session.expired,
+     * which acts only on the booking whose own payment page that session is. Null when the object is no Checkout
+     * Session or the body no event.
+     */
+    public String checkoutSessionOf(String payload) {
+        try {
+            StripeEventFields event = StripeEventFields.read(json.getFactory(), payload);
+            return "checkout.session".equals(event.objectKind()) ? event.objectId() : null;
+        } catch (java.io.IOException | RuntimeException notAnEvent) {
+            return null;
+        }
+    }
+
     /** An ISO 4217 code as it is; anything else (never from Stripe) as "unrecognized", which is no booking's. */
     private static String currencyHeader(String currency) {
         return ISO_CURRENCY.matcher(currency).matches() ? currency : "unrecognized";

@@ -17,6 +17,7 @@ import io.connectify.hub.booking.BookingProperties;
 import io.connectify.hub.booking.EventChangeTimeout;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.notification.NotificationProperties;
+import io.connectify.hub.ops.DatabaseGaugeProperties;
 import io.connectify.hub.ops.DatabaseProperties;
 import io.connectify.hub.ops.DeadLetterProperties;
 import io.connectify.hub.ops.RetentionProperties;
@@ -78,6 +79,8 @@ class ConfigurationValidationTest {
                 refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.overdue-after", "30s"),
                 refused(RetentionProperties.class, "connectify.retention.sweep-interval", "0s"),
                 refused(DatabaseProperties.class, "connectify.database.compact-interval", "0s"),
+                refused(DatabaseGaugeProperties.class, "connectify.metrics.database-gauges.refresh-interval", "0s"),
+                refused(DatabaseGaugeProperties.class, "connectify.metrics.database-gauges.query-timeout", "0s"),
                 // 0 ms is "wait for ever" on H2 and PostgreSQL, and so would be a part of a millisecond
                 refused(DatabaseProperties.class, "connectify.database.lock-timeout", "0s"),
                 refused(DatabaseProperties.class, "connectify.database.lock-timeout", "-2s"),

@@ -1126,8 +1126,9 @@ class PaidBookingTest extends Webhooks {
         assertThat(booking.get("statusReason").asText()).isEqualTo(reason);
     }
 
-    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped. */
+    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped, counted now. */
     private String refundsPendingGauge() {
+        refreshDatabaseGauges();
         Matcher gauge = Pattern.compile("(?m)^connectify_bookings_refund_pending(?:\\{[^}]*})? (\\S+)$")
                 .matcher(httpGet("/actuator/prometheus", null).body());
         assertThat(gauge.find()).isTrue();

@@ -30,9 +30,8 @@ class BrokerQueueDepthTest {
         BrokerQueueDepth depths = new BrokerQueueDepth(beans.getBeanProvider(EmbeddedActiveMQ.class),
                 beans.getBeanProvider(ConnectionFactory.class));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        new HubMetrics(null, java.time.Clock.systemUTC(), new DeadLetterProperties(3, Duration.ofSeconds(1),
-                new DeadLetterProperties.AutoReplay(Duration.ofMinutes(1), Duration.ofMinutes(30), 10,
-                        Duration.ofSeconds(30), Duration.ofMinutes(5))), null, depths, "stripe-events", "payrexx-events", "twilio-status", "notifications").bindTo(registry);
+        new HubMetrics(null, java.time.Clock.systemUTC(), depths, "stripe-events", "payrexx-events", "twilio-status",
+                "notifications").bindTo(registry);
         try {
             double[] values = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> new double[] {
                     registry.get("connectify.queue.depth").tag("queue", "stripe-events").gauge().value(),

@@ -346,11 +346,13 @@ class DeadLetterTest extends Webhooks {
     }
 
     private double replayOverdue() {
+        refreshDatabaseGauges();
         return meters.get("connectify.dead.letters.replay.overdue").gauge().value();
     }
 
-    /** The gauge of dead letters stored that wait for the one named. */
+    /** The gauge of dead letters stored that wait for the one named, counted now. */
     private double waitingFor(String waitingFor) {
+        refreshDatabaseGauges();
         return meters.get("connectify.dead.letters.stored").tag("waiting_for", waitingFor).gauge().value();
     }
 

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ops.BrokerQueueDepth;
+import io.connectify.hub.ops.DatabaseGauges;
 import io.connectify.hub.resilience.ProviderResilience;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.junit.jupiter.api.AfterEach;
@@ -57,6 +58,8 @@ public abstract class HubTestBase {
     private TransactionTemplate rowHolder;
     @Autowired
     private BrokerQueueDepth queueDepth;
+    @Autowired
+    private DatabaseGauges databaseGauges;
     @Autowired
     private ObjectProvider<EmbeddedActiveMQ> broker;
     @Value("${connectify.notifications.queue}")
@@ -227,8 +230,17 @@ public abstract class HubTestBase {
         }
     }
 
-    /** The gauge connectify_bookings_needing_attention as scraped (alert BookingsNeedAttention). */
+    /**
+     * Counts the gauges over the database now, as their refresher does every interval: a test reads them right after
+     * a change, not an interval later.
+     */
+    protected void refreshDatabaseGauges() {
+        databaseGauges.refresh();
+    }
+
+    /** The gauge connectify_bookings_needing_attention as scraped (alert BookingsNeedAttention), counted now. */
     protected double needingAttentionGauge() {
+        refreshDatabaseGauges();
         var gauge = java.util.regex.Pattern.compile("(?m)^connectify_bookings_needing_attention(?:\\{[^}]*})? (\\S+)$")
                 .matcher(httpGet("/actuator/prometheus", null).body());
         if (!gauge.find()) {

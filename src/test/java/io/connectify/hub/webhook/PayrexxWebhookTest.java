@@ -909,6 +909,7 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     private double awaitingGauge(String name) {
+        refreshDatabaseGauges();
         return meters.get(name).tag("provider", "payrexx").gauge().value();
     }
 

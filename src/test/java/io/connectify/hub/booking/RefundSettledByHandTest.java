@@ -228,8 +228,9 @@ class RefundSettledByHandTest extends Webhooks {
                 .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
     }
 
-    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped. */
+    /** The gauge ops alert on (docker/prometheus/alerts.yml, RefundsPending), as scraped, counted now. */
     private String refundsPendingGauge() {
+        refreshDatabaseGauges();
         Matcher gauge = Pattern.compile("(?m)^connectify_bookings_refund_pending(?:\\{[^}]*})? (\\S+)$")
                 .matcher(httpGet("/actuator/prometheus", null).body());
         assertThat(gauge.find()).isTrue();

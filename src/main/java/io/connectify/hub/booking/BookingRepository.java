@@ -637,13 +637,20 @@ public class BookingRepository {
     }
 
     /**
-     * Confirmed bookings with a calendar event that end after {@code now}, by id after {@code afterId} (a page), with
-     * the moves of their events through the hub.
+     * Confirmed bookings with a calendar event that end after {@code now}, with the moves of their events through the
+     * hub: a page, in order of start (then id), of those after {@code after} (the last of the page before, as read;
+     * null: the first page). A page's bookings lie next to each other in time, so the events a re-check lists for a
+     * page span a short time; by id (random UUIDs) each page's spanned nearly every upcoming booking's.
      */
-    public List<ConfirmedBooking> confirmedWithEventEndingAfter(Instant now, String afterId, int limit) {
+    public List<ConfirmedBooking> confirmedWithEventEndingAfter(Instant now, Booking after, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE status = 'CONFIRMED' AND end_at > :now "
-                        + "AND calendar_event_id IS NOT NULL AND id > :after ORDER BY id LIMIT :limit")
-                .param("now", utc(now)).param("after", afterId).param("limit", limit)
+                        + "AND calendar_event_id IS NOT NULL"
+                        + (after == null ? ""
+                        : " AND (start_at > :afterStart OR (start_at = :afterStart AND id > :after))")
+                        + " ORDER BY start_at, id LIMIT :limit")
+                .param("now", utc(now)).param("limit", limit)
+                .param("afterStart", after == null ? null : utc(after.range().start()))
+                .param("after", after == null ? null : after.id())
                 .query((rs, row) -> new ConfirmedBooking(map(rs, row), rs.getInt("move_count"),
                         rs.getObject("moving_since", OffsetDateTime.class) == null ? null
                                 : instant(rs, "moving_since")))

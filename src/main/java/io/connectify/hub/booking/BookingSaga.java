@@ -513,13 +513,47 @@ public class BookingSaga {
             // a debit that settled after the start, a late event replayed: it pays for nothing now
             return PaymentRecording.NOT_RECORDED;
         }
-        PaymentRecording recorded = bookings.recordPayment(booking.id(), payment.provider(),
-                payment.paymentReference(), payment.paidAmount(), now);
+        PaymentRecording recorded;
+        if (booking.paid()) {
+            // a repeat of the payment recorded (or another's, refused): it claims no slot
+            recorded = bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(),
+                    payment.paidAmount(), now);
+        } else if (holdsItsSlot(booking, now)) {
+            recorded = underSlotLock(booking, () -> bookings.recordPayment(booking.id(), payment.provider(),
+                    payment.paymentReference(), payment.paidAmount(), now()));
+            if (recorded == null) {
+                return PaymentRecording.NOT_RECORDED; // another booking holds the slot: its hold ran out, it was taken
+            }
+        } else {
+            recorded = PaymentRecording.NOT_RECORDED; // its hold ran out: the slot is taken again only if still free
+        }
         if (recorded.recorded() || booking.paid()) {
             return recorded; // not recorded when paid: another payment was recorded first
         }
         return ifSlotStillFree(booking, () -> bookings.reholdPaid(booking.id(), payment.provider(),
                 payment.paymentReference(), payment.paidAmount(), now), PaymentRecording.NOT_RECORDED);
+    }
+
+    /**
+     * Runs {@code keep}, a step that keeps the booking's hold (its payment recorded, its hold extended), under the slot
+     * lock and only while no other booking holds the slot; null when one does. A reservation judges this booking's
+     * hold under the same lock, so of the two exactly one takes a slot whose hold is running out, whatever each
+     * instance's clock says: judged on an instant read before the lock, or on a clock behind the reserving instance's,
+     * a hold the reservation had seen run out was kept, and the slot had two bookings. {@code keep} reads its instant
+     * once the lock is taken.
+     */
+    private <T> T underSlotLock(Booking booking, Supplier<T> keep) {
+        return bookings.withSlotLock(() -> availability.isHeld(booking.range(), booking.id()) ? null : keep.get());
+    }
+
+    /**
+     * Whether the booking, as read, waits for its payment with its hold still running at {@code now}: the only one
+     * whose hold a payment can keep ({@link #underSlotLock}). Another is taken again only if its slot is still free,
+     * Google asked before the slot lock is taken ({@link #ifSlotStillFree}).
+     */
+    private static boolean holdsItsSlot(Booking booking, Instant now) {
+        return booking.status() == BookingStatus.PENDING_PAYMENT && !booking.paid()
+                && booking.holdExpiresAt() != null && booking.holdExpiresAt().isAfter(now);
     }
 
     /** Whether the booking's appointment has begun: a payment confirmed from then on is refunded, never confirmed. */
@@ -801,13 +835,14 @@ public class BookingSaga {
             return false;
         }
         Instant now = now();
-        Instant until = now.plus(properties.processingHold());
-        if (booking.start().toInstant().isBefore(until)) {
-            until = booking.start().toInstant();
-        }
+        Instant processingEnds = now.plus(properties.processingHold());
+        Instant until = booking.start().toInstant().isBefore(processingEnds) ? booking.start().toInstant()
+                : processingEnds;
         String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
                 + "latest " + until;
-        if (bookings.extendHold(bookingId, until, reason, now)
+        boolean extended = holdsItsSlot(booking, now) && Boolean.TRUE.equals(
+                underSlotLock(booking, () -> bookings.extendHold(bookingId, until, reason, now())));
+        if (extended
                 || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
                 && !booking.paid() && !begun(booking, now)
                 && reholdWhileProcessing(booking, until, reason, now)) {

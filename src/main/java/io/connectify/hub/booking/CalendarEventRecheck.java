@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.connectify.hub.booking.BookingRepository.ConfirmedBooking;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
@@ -106,11 +108,18 @@ public class CalendarEventRecheck {
         // calendar no longer listed) flags none, rather than the bookings of the pages it got through
         List<ConfirmedBooking> missing = new ArrayList<>();
         try {
-            String after = "";
+            // pages in order of start: each page's events are listed over its own short span of time
+            Booking after = null;
+            Set<String> readIds = new HashSet<>();
             for (List<ConfirmedBooking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
-                    pageSize)).isEmpty(); after = page.get(page.size() - 1).booking().id()) {
-                Map<String, EventTimes> listed = listed(page);
-                for (ConfirmedBooking read : page) {
+                    pageSize)).isEmpty(); after = page.get(page.size() - 1).booking()) {
+                // a booking this run moved later than the page it was read in comes again further on: compared once
+                List<ConfirmedBooking> unread = page.stream().filter(b -> readIds.add(b.booking().id())).toList();
+                if (unread.isEmpty()) {
+                    continue;
+                }
+                Map<String, EventTimes> listed = listed(unread);
+                for (ConfirmedBooking read : unread) {
                     if (read.eventChangeUnderWay(clock.instant(), moveTimeout)) {
                         // a reschedule through the hub: Google may show its new time before the booking does, and
                         // the reschedule itself moves the booking and tells the customer; a cancel through the hub:

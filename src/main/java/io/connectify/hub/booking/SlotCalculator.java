@@ -44,8 +44,8 @@ public class SlotCalculator {
         for (LocalDate day = LocalDate.ofInstant(from, zone); !day.isAfter(last); day = day.plusDays(1)) {
             for (WorkingHours.Window window : hours.on(day)) {
                 // atZone resolves a wall-clock time that a DST change skips or repeats instead of failing
-                Instant windowStart = day.atTime(window.start()).atZone(zone).toInstant();
-                Instant windowEnd = day.atTime(window.end()).atZone(zone).toInstant();
+                Instant windowStart = window.startOn(day).atZone(zone).toInstant();
+                Instant windowEnd = window.endOn(day).atZone(zone).toInstant();
                 for (Instant start = windowStart; !start.plus(duration).isAfter(windowEnd); start = start.plus(step)) {
                     Instant end = start.plus(duration);
                     if (!start.isBefore(earliest) && !start.isBefore(from) && !end.isAfter(to)) {

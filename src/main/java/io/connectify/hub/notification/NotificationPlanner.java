@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * What a booking event sends: an SMS to the customer's phone (if any), a copy to the operator number (if
- * configured), and an HTML email. Each is logged as queued before it goes to the queue. A notification's id is
+ * configured; the time in it in the consultancy's zone, the working hours'), and an HTML email. Each is logged as queued before it goes to the queue. A notification's id is
  * derived from its booking, kind (with a move, its target and time), channel and recipient, so a saga step that
  * repeats plans the same ones and queues again only those still unsent (their messages may have been lost with a
  * rolled-back transaction); the sender sends each id once ({@link NotificationDelivery}).
@@ -68,9 +68,10 @@ public class NotificationPlanner {
             planned.add(notification(Channel.SMS, booking.customer().phone(), null, sms, false, booking, kind,
                     occasion));
         }
-        if (twilio.operatorNumber() != null && !twilio.operatorNumber().isBlank()) {
-            planned.add(notification(Channel.SMS, twilio.operatorNumber(), null, sms, false, booking, kind,
-                    occasion));
+        if (operatorNumber() != null) {
+            // the customer's text, the time in the consultancy's zone: the customer's, unnamed, read as another hour
+            planned.add(notification(Channel.SMS, operatorNumber(), null, templates.render(kind, "sms", booking,
+                    hubZone, refunded), false, booking, kind, occasion));
         }
         planned.add(notification(Channel.EMAIL, booking.customer().email(),
                 templates.render(kind, "email.subject", booking, refunded),
@@ -103,10 +104,11 @@ public class NotificationPlanner {
                 booking.statusReason(), booking.paidAmount());
         boolean email = row.channel() == Channel.EMAIL;
         NotificationTemplates.Amount refunded = refundedPayment(row.occasion());
+        String body = operatorCopy(row, booking) ? templates.render(row.kind(), "sms", told, hubZone, refunded)
+                : templates.render(row.kind(), email ? "email.body" : "sms", told, refunded);
         return Optional.of(new Notification(row.id(), row.channel(), row.to(),
-                email ? templates.render(row.kind(), "email.subject", told, refunded) : null,
-                templates.render(row.kind(), email ? "email.body" : "sms", told, refunded), email, booking.id(),
-                row.kind(), start.toString(), row.occasion()));
+                email ? templates.render(row.kind(), "email.subject", told, refunded) : null, body, email,
+                booking.id(), row.kind(), start.toString(), row.occasion()));
     }
 
     /**
@@ -127,6 +129,17 @@ public class NotificationPlanner {
         Matcher m = occasion == null ? null : REFUNDED_PAYMENT.matcher(occasion);
         return m != null && m.matches() ? new NotificationTemplates.Amount(Long.parseLong(m.group(1)), m.group(2))
                 : null;
+    }
+
+    /** The operator number, if one is configured. */
+    private String operatorNumber() {
+        return twilio.operatorNumber() == null || twilio.operatorNumber().isBlank() ? null : twilio.operatorNumber();
+    }
+
+    /** Whether a logged notification is the operator's copy of the customer's SMS (not the customer's own). */
+    private boolean operatorCopy(NotificationLog.Logged row, Booking booking) {
+        return row.channel() == Channel.SMS && operatorNumber() != null && operatorNumber().equals(row.to())
+                && !operatorNumber().equals(booking.customer().phone());
     }
 
     /** The target start of a move's occasion (BookingSaga: "start at time"); null for another. */

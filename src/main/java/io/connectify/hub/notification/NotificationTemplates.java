@@ -20,7 +20,8 @@ import org.springframework.web.util.HtmlUtils;
 
 /**
  * Renders notification texts from {@code notifications/messages[_de].properties} (Spring's message source: locale
- * fallback to English), with the appointment time and the amount in the customer's time zone and locale, or in
+ * fallback to English), with the appointment time and the amount in the customer's time zone (the operator's copy:
+ * the consultancy's) and locale, or in
  * English where the texts fell back to English (no "your appointment on mardi 1 décembre"). In an email's HTML body
  * every value is HTML-escaped: the name and summary are the caller's text, and must not become a link in a mail the
  * hub sends.
@@ -58,15 +59,23 @@ public class NotificationTemplates {
     }
 
     public String render(String kind, String part, Booking booking) {
-        return render(kind, part, booking, null);
+        return render(kind, part, booking, (Amount) null);
     }
 
     /** {@code refunded}: the payment a notice of one refunded payment tells of; null for another notice. */
     public String render(String kind, String part, Booking booking, Amount refunded) {
+        return render(kind, part, booking, ZoneId.of(booking.customer().timeZone() != null
+                ? booking.customer().timeZone() : booking.start().getOffset().getId()), refunded);
+    }
+
+    /**
+     * The same with the appointment's time (and a hold's end) in {@code zone}: the operator's copy of a customer's SMS
+     * tells the time in the consultancy's zone (the working hours'), where the customer's, with no zone named, read as
+     * the wrong hour.
+     */
+    public String render(String kind, String part, Booking booking, ZoneId zone, Amount refunded) {
         Locale locale = textLocale(Locale.forLanguageTag(
                 booking.customer().locale() == null ? "en" : booking.customer().locale()));
-        ZoneId zone = ZoneId.of(booking.customer().timeZone() != null ? booking.customer().timeZone()
-                : booking.start().getOffset().getId());
         DateTimeFormatter times = DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
                 .withLocale(locale);
         String when = plainSpaces(times.format(booking.start().atZoneSameInstant(zone)));

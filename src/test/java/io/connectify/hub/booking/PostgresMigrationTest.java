@@ -273,7 +273,7 @@ class PostgresMigrationTest {
         var read = readConfirmed(id, now);
         assertThat(read.moves()).isZero();
         assertThat(read.movingSince()).isNull();
-        assertThat(repository.confirmedWithEventEndingAfter(now, id, 10)).extracting(c -> c.booking().id())
+        assertThat(repository.confirmedWithEventEndingAfter(now, read.booking(), 10)).extracting(c -> c.booking().id())
                 .doesNotContain(id);
         var later = new io.connectify.hub.calendar.TimeRange(Instant.parse("2026-12-07T13:00:00Z"),
                 Instant.parse("2026-12-07T14:00:00Z"));
@@ -323,7 +323,7 @@ class PostgresMigrationTest {
     }
 
     private BookingRepository.ConfirmedBooking readConfirmed(String id, Instant now) {
-        return repository.confirmedWithEventEndingAfter(now, "", 100).stream()
+        return repository.confirmedWithEventEndingAfter(now, null, 100).stream()
                 .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();
     }
 

@@ -54,7 +54,7 @@ class PostgresRefundSeenRaceTest {
      */
     @Test
     void aPaymentRecordedBetweenItsLookUpAndTheMarksUpdateTakesTheUsualPathOnPostgres() {
-        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c1");
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c1", "2026-12-14T09:00:00Z");
         String payment = "pi_race_recorded";
         var meters = new SimpleMeterRegistry();
         BookingSaga saga = saga(refundedByHand(payment, 3000), meters);
@@ -81,7 +81,7 @@ class PostgresRefundSeenRaceTest {
      */
     @Test
     void aPaymentSeenRefundedWhoseBookingWasConfirmedMeanwhileIsCountedAsRefundedOutsideOnPostgres() {
-        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c2");
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c2", "2026-12-14T11:00:00Z");
         String payment = "pi_race_confirmed";
         var meters = new SimpleMeterRegistry();
         BookingSaga saga = saga(refundedByHand(payment, 9000), meters);
@@ -110,7 +110,7 @@ class PostgresRefundSeenRaceTest {
      */
     @Test
     void aRefundSeenBetweenTheBookingsReadAndItsPaymentsRecordingIsActedOnOnPostgres() {
-        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c3");
+        String id = pending("2f1c7d0e-0000-4000-8000-0000000000c3", "2026-12-14T13:00:00Z");
         String payment = "pi_race_marked";
         var meters = new SimpleMeterRegistry();
         GoogleCalendarGateway calendar = mock(GoogleCalendarGateway.class);
@@ -136,10 +136,13 @@ class PostgresRefundSeenRaceTest {
                 .query(Integer.class).single() > 0;
     }
 
-    /** A pending Stripe booking holding its slot, no payment recorded. */
-    private static String pending(String id) {
+    /**
+     * A pending Stripe booking holding its slot (starting at {@code startUtc}, each test's its own: a payment is
+     * recorded only while no other booking holds the slot), no payment recorded.
+     */
+    private static String pending(String id, String startUtc) {
         var zurich = ZoneId.of("Europe/Zurich");
-        Instant start = Instant.parse("2026-12-14T09:00:00Z");
+        Instant start = Instant.parse(startUtc);
         Booking b = new Booking(id, BookingStatus.PENDING_PAYMENT, start.atZone(zurich).toOffsetDateTime(),
                 start.plusSeconds(3600).atZone(zurich).toOffsetDateTime(), 60, 9000, "CHF",
                 new Customer("John Doe", "john@example.com", null, "de", "Europe/Zurich"), "Consultation", null,
@@ -169,8 +172,9 @@ class PostgresRefundSeenRaceTest {
     private static BookingSaga saga(ProducerTemplate template, SimpleMeterRegistry meters,
                                     GoogleCalendarGateway calendar) {
         var log = new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters);
-        return new BookingSaga(bookings, calendar, null, null, null, null, null, null, null, template, log, null,
-                new WebhookMetrics(meters), Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
+        var clock = Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC);
+        return new BookingSaga(bookings, calendar, TestAvailability.on(bookings, calendar, clock), null, null, null,
+                null, null, null, template, log, null, new WebhookMetrics(meters), clock);
     }
 
     /**

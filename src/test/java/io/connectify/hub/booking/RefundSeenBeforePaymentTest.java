@@ -166,9 +166,12 @@ class RefundSeenBeforePaymentTest {
     /** The saga as far as a confirmation needs it: the bookings, Google and Camel (stubs), the clock. */
     private static BookingSaga saga() {
         var meters = new SimpleMeterRegistry();
-        return new BookingSaga(bookings, mock(GoogleCalendarGateway.class), null, null, null, null, null, null, null,
-                mock(ProducerTemplate.class), new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters),
-                null, new WebhookMetrics(meters), Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
+        var calendar = mock(GoogleCalendarGateway.class);
+        var clock = Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC);
+        return new BookingSaga(bookings, calendar, TestAvailability.on(bookings, calendar, clock), null, null, null,
+                null, null, null, mock(ProducerTemplate.class),
+                new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters), null, new WebhookMetrics(meters),
+                clock);
     }
 
     /** {@code target}, each statement prepared on its connections noted in {@link #statements}. */

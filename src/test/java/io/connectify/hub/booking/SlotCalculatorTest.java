@@ -148,6 +148,37 @@ class SlotCalculatorTest {
                 Duration.ZERO)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlap");
     }
 
+    /**
+     * "18:00-24:00": a window that ends with its day offers its last hour, 23:00-24:00 local. Before, 24:00 was no
+     * time it could read, and the hub refused to start, telling the window to look like 09:00-12:00.
+     */
+    @Test
+    void aWindowEndingAt24OffersTheLastHourOfTheDay() {
+        var evenings = calculator(Map.of(DayOfWeek.TUESDAY, List.of("18:00-24:00"),
+                DayOfWeek.WEDNESDAY, List.of("00:00-24:00")), Duration.ZERO);
+
+        // Tuesday 2026-12-01 local: until 23:00Z, Wednesday's midnight
+        var tuesday = evenings.candidateSlots(at("2026-12-01T00:00:00Z"), at("2026-12-01T23:00:00Z"), HOUR, LONG_AGO);
+
+        // 18:00..23:00 local (UTC+1) every 30 minutes, the last ending at midnight local (23:00Z)
+        assertThat(starts(tuesday)).hasSize(11).startsWith("2026-12-01T17:00:00Z").endsWith("2026-12-01T22:00:00Z");
+        assertThat(evenings.isCandidate(at("2026-12-01T22:00:00Z"), HOUR, LONG_AGO)).isTrue();
+        // a slot across midnight lies in neither day's window, even with the next day open from 00:00
+        assertThat(evenings.isCandidate(at("2026-12-01T22:30:00Z"), HOUR, LONG_AGO)).isFalse();
+        assertThat(evenings.isCandidate(at("2026-12-01T23:00:00Z"), HOUR, LONG_AGO)).isTrue();
+        assertThatThrownBy(() -> calculator(Map.of(DayOfWeek.MONDAY, List.of("18:00-24:00", "20:00-21:00")),
+                Duration.ZERO)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("overlap");
+    }
+
+    /** A window running past midnight is refused at startup, the message saying how to write it: two windows. */
+    @Test
+    void aWindowRunningPastMidnightIsRefusedSayingHowToWriteIt() {
+        assertThatThrownBy(() -> calculator(Map.of(DayOfWeek.FRIDAY, List.of("22:00-02:00")), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Working hours of FRIDAY cannot run past midnight: '22:00-02:00'. End the day's window "
+                        + "at 24:00 (22:00-24:00) and open the next day's at 00:00 (00:00-02:00)");
+    }
+
     private static SlotCalculator calculator(Map<DayOfWeek, List<String>> hours, Duration buffer) {
         return new SlotCalculator(new AvailabilityProperties(ZURICH, hours, Duration.ofMinutes(30), buffer,
                 Duration.ofHours(2), Duration.ofDays(31)));

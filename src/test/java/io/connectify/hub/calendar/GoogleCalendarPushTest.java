@@ -1054,6 +1054,49 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(count("connectify.gcal.rechecks", "outcome", "all-missing")).isEqualTo(allMissing);
     }
 
+    /**
+     * A re-check's page holds bookings next to each other in time (by start), so each events.list asks Google for a
+     * short span: bookings whose ids run unlike their dates (1, 30, 2 and 31 December), two a page, are listed as 1-2
+     * and 30-31 December. Before, pages went by id, and each listed nearly the whole month, recurring events expanded,
+     * a few pages' worth of calls each under the rate limit bookings share.
+     */
+    @Test
+    void eachPageOfARecheckListsTheEventsOfBookingsNextToEachOtherInTime() {
+        List<String> starts = List.of("2026-12-01T09:00:00+01:00", "2026-12-30T09:00:00+01:00",
+                "2026-12-02T09:00:00+01:00", "2026-12-31T09:00:00+01:00");
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < starts.size(); i++) {
+            String id = "2f1c7d0e-0000-4000-8000-00000000010" + i; // ids in the order of the list
+            confirmedAt(id, OffsetDateTime.parse(starts.get(i)));
+            events.add(GoogleCalendarFake.eventJson(BookingSaga.eventIdFor(id), "Consultation", starts.get(i),
+                    Rfc3339.format(OffsetDateTime.parse(starts.get(i)).plusHours(1))));
+        }
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(events))));
+
+        runRecheck();
+
+        List<List<Instant>> listed = google.server().findAll(getRequestedFor(urlPathEqualTo(EVENTS))).stream()
+                .map(list -> List.of(Instant.parse(list.queryParameter("timeMin").firstValue()),
+                        Instant.parse(list.queryParameter("timeMax").firstValue())))
+                .toList();
+        assertThat(listed).containsExactly(
+                List.of(Instant.parse("2026-12-01T08:00:00Z"), Instant.parse("2026-12-02T09:00:00Z")),
+                List.of(Instant.parse("2026-12-30T08:00:00Z"), Instant.parse("2026-12-31T09:00:00Z")));
+    }
+
+    /** A booking confirmed with its calendar event, of id {@code id}, starting at {@code start} for an hour. */
+    private void confirmedAt(String id, OffsetDateTime start) {
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                    customer_email, summary, provider, calendar_event_id, payment_reference, paid_amount, created_at,
+                    updated_at)
+                VALUES (:id, 'CONFIRMED', :start, :end, 60, 9000, 'CHF', 'John Doe', 'john@example.com',
+                    'Consultation', 'stripe', :event, :payment, 9000, :now, :now)""")
+                .param("id", id).param("start", start).param("end", start.plusHours(1))
+                .param("event", BookingSaga.eventIdFor(id)).param("payment", "pi_" + id.substring(30))
+                .param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
+    }
+
     /** A periodic re-check, awaited until it has completed. */
     private void runRecheck() {
         double completed = count("connectify.gcal.rechecks", "outcome", "completed");

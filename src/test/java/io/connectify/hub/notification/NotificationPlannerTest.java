@@ -41,6 +41,33 @@ class NotificationPlannerTest {
         verify(log, times(3)).queuedUnlessSent(ArgumentMatchers.any());
     }
 
+    /**
+     * The customer reads the time in their own zone (New York, 03:00); the operator's copy tells it in the
+     * consultancy's (Zurich, the working hours', 09:00), queued again as it was planned. Before, the operator was sent
+     * the customer's text, 3:00 AM with no zone named, for an appointment at 9:00 in Zurich.
+     */
+    @Test
+    void theOperatorsCopyTellsTheTimeInTheConsultancysZone() {
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
+        Booking booking = booking("+12125550123", "America/New_York");
+
+        var planned = planner.forBooking(booking, "confirmation", null);
+
+        assertThat(planned).extracting(Notification::to).startsWith("+12125550123", "+41445559999");
+        // newer JDKs put a narrow no-break space before AM; the texts carry plain spaces
+        assertThat(planned.get(0).body()).contains("Tuesday, December 1, 2026, 3:00 AM (60 min)");
+        assertThat(planned.get(1).body()).contains("Tuesday, December 1, 2026, 9:00 AM (60 min)")
+                .doesNotContain("3:00");
+        var operatorRow = new NotificationLog.Logged(planned.get(1).id(), booking.id(), "confirmation", null,
+                Instant.parse(planned.get(1).start()), Channel.SMS, "+41445559999",
+                Instant.parse("2026-11-30T07:00:00Z"));
+        assertThat(planner.asLogged(booking, operatorRow).orElseThrow().body()).isEqualTo(planned.get(1).body());
+        var customerRow = new NotificationLog.Logged(planned.get(0).id(), booking.id(), "confirmation", null,
+                Instant.parse(planned.get(0).start()), Channel.SMS, "+12125550123",
+                Instant.parse("2026-11-30T07:00:00Z"));
+        assertThat(planner.asLogged(booking, customerRow).orElseThrow().body()).isEqualTo(planned.get(0).body());
+    }
+
     @Test
     void aRepeatedStepPlansTheSameNotificationsAndQueuesOnlyThoseStillUnsent() {
         var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
@@ -143,9 +170,14 @@ class NotificationPlannerTest {
     }
 
     private static Booking booking(String phone) {
+        return booking(phone, "Europe/Zurich");
+    }
+
+    /** The booking of a customer whose time zone is {@code zone}. */
+    private static Booking booking(String phone, String zone) {
         return new Booking("7d6f2c3e-0000-4000-8000-000000000001", BookingStatus.CONFIRMED,
                 OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),
-                60, 9000, "CHF", new Customer("John Doe", "john@example.com", phone, "en", "Europe/Zurich"),
+                60, 9000, "CHF", new Customer("John Doe", "john@example.com", phone, "en", zone),
                 "Consultation", null, "stripe", null, null, null, Instant.parse("2026-11-30T07:00:00Z"), "pi_1", null, 9000L);
     }
 }

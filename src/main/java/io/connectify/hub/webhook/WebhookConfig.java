@@ -162,18 +162,19 @@ public class WebhookConfig {
     /**
      * Down while the inbox cannot forward (the events wait in its journal; the broker's indicator says why), or its
      * oldest event has waited longer than {@code connectify.webhooks.inbox.stuck-after}: a broker blocking sends
-     * (its disk past max-disk-usage) stops the forwarder without any failure.
+     * (its disk past max-disk-usage) stops the forwarder without any failure. An inbox that is off is judged the same
+     * while it forwards events a run with it on left in its journal.
      */
     @Bean
     HealthIndicator webhookInboxHealthIndicator(WebhookInbox inbox,
             @Value("${connectify.webhooks.inbox.stuck-after}") Duration stuckAfter) {
         return () -> {
-            if (!inbox.enabled()) {
+            if (!inbox.enabled() && inbox.waiting() == 0) {
                 return Health.up().withDetail("enabled", false).build();
             }
             Duration oldest = inbox.oldestWaiting();
             boolean moving = inbox.forwarding() && oldest.compareTo(stuckAfter) <= 0;
-            return (moving ? Health.up() : Health.down()).withDetail("enabled", true)
+            return (moving ? Health.up() : Health.down()).withDetail("enabled", inbox.enabled())
                     .withDetail("waiting", inbox.waiting()).withDetail("waitingBytes", inbox.waitingBytes())
                     .withDetail("oldestWaitingSeconds", oldest.toSeconds()).build();
         };

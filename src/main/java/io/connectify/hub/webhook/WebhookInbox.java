@@ -37,7 +37,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * disk, in front of the durable queue. The request appends the event to a journal, waits for the journal's sync,
  * and is answered; a forwarder thread then sends the events to their queue in the order they came, those waiting
  * together in one broker transaction, and deletes them from the journal once the broker has committed them. Events
- * left in the journal by a crash or a stop are forwarded after the next start.
+ * left in the journal by a crash or a stop are forwarded after the next start, also one with the inbox off (then
+ * the journal is closed once they are in their queues).
  * <p>
  * Why: a durable send to the embedded broker passes the event through several of the broker's threads before the
  * request may answer (bench/RESULTS.md: the broker's threads parking and waking took more CPU than their work),
@@ -67,6 +68,7 @@ public class WebhookInbox implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
     private static final byte EVENT_RECORD = 1;
     private static final int FILE_SIZE = 10 * 1024 * 1024;
+    private static final String JOURNAL_EXTENSION = "inbox"; // the journal's files: inbox-<n>.inbox
     // one per ordered executor the journal runs its work on (appends, file opening, compaction): none waits for
     // another. Given no pool, the journal makes an unbounded cached one of its own, which held 47 threads at
     // 1,000 webhooks/s (a new one whenever no idle thread was back in time for the next hand-off; bench/RESULTS.md).
@@ -279,6 +281,11 @@ public class WebhookInbox implements SmartLifecycle {
             }
             batch.clear();
             forwardingSince = NONE;
+            if (!enabled && waitingCount.get() == 0) { // an inbox that is off only had events left over to forward
+                log.info("Webhook inbox (off): the events left in its journal are in their queues; journal closed");
+                closeJournal();
+                return;
+            }
         }
     }
 
@@ -376,11 +383,22 @@ public class WebhookInbox implements SmartLifecycle {
 
     @Override
     public void start() {
-        if (enabled) {
+        // off, it still forwards what a run with it on left in its journal (a restart with it turned off, or in the
+        // scale-out profile on the same disk): those events were acknowledged, and nothing else would ever send them
+        boolean leftOver = !enabled && holdsJournal();
+        if (enabled || leftOver) {
             openJournal();
         }
         running = true;
-        if (enabled) {
+        if (leftOver) {
+            if (waitingCount.get() == 0) {
+                closeJournal();
+                return;
+            }
+            log.warn("Webhook inbox is off, but its journal in {} holds {} events acknowledged before this start: "
+                    + "forwarding them to their queues once Camel has started, then closing it", directory, waiting());
+        }
+        if (enabled || leftOver) {
             // the forwarder sends through Camel's JMS endpoints: it starts once Camel has
             try {
                 camel.addStartupListener(new StartupListener() {
@@ -402,6 +420,12 @@ public class WebhookInbox implements SmartLifecycle {
         }
     }
 
+    /** Whether the directory holds journal files (a run with the inbox on made them; they may hold no event). */
+    private boolean holdsJournal() {
+        String[] files = directory.list((dir, name) -> name.endsWith("." + JOURNAL_EXTENSION));
+        return files != null && files.length > 0;
+    }
+
     private void openJournal() {
         try {
             if (!directory.isDirectory() && !directory.mkdirs()) {
@@ -415,7 +439,7 @@ public class WebhookInbox implements SmartLifecycle {
                     new LinkedBlockingQueue<>(), ioThreadFactory);
             journalThreads.allowCoreThreadTimeOut(true); // none kept while the inbox is idle
             JournalImpl opened = new JournalImpl(new OrderedExecutorFactory(journalThreads), FILE_SIZE, 2, 10, 10,
-                    30, files, "inbox", "inbox", 1, 0);
+                    30, files, "inbox", JOURNAL_EXTENSION, 1, 0);
             opened.start();
             List<RecordInfo> records = new ArrayList<>();
             JournalLoadInformation loaded = opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
@@ -436,7 +460,7 @@ public class WebhookInbox implements SmartLifecycle {
             }
             journal = opened;
             windowAppended = ids.get(); // what the last run appended is no burst (the forwarder starts after this)
-            if (!records.isEmpty()) {
+            if (!records.isEmpty() && enabled) { // off, start() warns
                 log.info("Webhook inbox: {} events from before the start to forward", records.size());
             }
         } catch (Exception e) {
@@ -466,12 +490,17 @@ public class WebhookInbox implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
+        closeJournal();
+    }
+
+    private synchronized void closeJournal() {
         if (journal != null) {
             try {
                 journal.stop();
             } catch (Exception e) {
                 log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
             }
+            journal = null;
         }
         if (journalThreads != null) {
             journalThreads.shutdown(); // the journal leaves a pool it was given to its owner

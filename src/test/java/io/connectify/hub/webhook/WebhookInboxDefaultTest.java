@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 import javax.sql.DataSource;
 
 import jakarta.jms.ConnectionFactory;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -21,6 +26,7 @@ import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionOperations;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -55,6 +61,32 @@ class WebhookInboxDefaultTest {
         runner().withPropertyValues("connectify.webhooks.inbox.enabled=false")
                 .run(context -> assertThat(inboxEnabled(context.getBean("webhookInboxHealthIndicator",
                         HealthIndicator.class))).isFalse());
+    }
+
+    @Test
+    void offItStillReportsTheEventsARunWithItOnLeftInItsJournalUntilTheyAreForwarded() throws Exception {
+        // a run with the inbox on acknowledged two events and stopped before forwarding them (its Camel never started)
+        DefaultCamelContext earlier = new DefaultCamelContext();
+        WebhookInbox on = new WebhookInbox(true, inbox.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
+                Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
+                TransactionOperations.withoutTransaction(),
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
+        on.start();
+        for (String id : List.of("evt_1", "evt_2")) {
+            Exchange event = new DefaultExchange(earlier);
+            event.getMessage().setBody("{\"id\":\"" + id + "\"}");
+            on.enqueue(event, "jms:queue:stripe-events");
+        }
+        on.stop();
+
+        // this start has it off and its Camel not started yet: the two wait, and the health and the gauge say so
+        runner().withPropertyValues("spring.artemis.mode=native").run(context -> {
+            var health = context.getBean("webhookInboxHealthIndicator", HealthIndicator.class).health();
+            assertThat(health.getDetails()).containsEntry("enabled", false).containsEntry("waiting", 2);
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            context.getBean("webhookInboxMetrics", MeterBinder.class).bindTo(meters);
+            assertThat(meters.get("connectify.webhook.inbox.waiting").gauge().value()).isEqualTo(2);
+        });
     }
 
     @Test

@@ -82,6 +82,37 @@ class WebhookInboxTest {
     }
 
     @Test
+    void eventsLeftInTheInboxAreForwardedByAStartWithTheInboxOff() throws Exception {
+        // a run with the inbox on acknowledges two events, then stops before forwarding them (its Camel never started)
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_1", "booking-1", 1000L), QUEUE);
+        on.enqueue(event("evt_2", "booking-2", 2000L), QUEUE);
+        on.stop();
+        assertThat(received).isEmpty();
+
+        // the next run has it off (CONNECTIFY_WEBHOOKS_INBOX_ENABLED=false, or the scale-out profile) on the same disk
+        List<Integer> batches = new CopyOnWriteArrayList<>();
+        WebhookInbox off = disabledInbox(camel(true), counting(batches));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(received).containsExactly("evt_1", "evt_2"));
+        assertThat(receivedAmounts).containsExactly(1000L, 2000L);
+        assertThat(receivedBodies).containsExactly(body("evt_1"), body("evt_2"));
+        assertThat(batches).containsExactly(2); // in one transaction, as the forwarder of an inbox that is on sends
+        await().atMost(Duration.ofSeconds(10)).until(() -> off.waiting() == 0);
+        // a webhook now goes straight to its queue, never into the journal
+        off.enqueue(event("evt_3", "booking-3", 3000L), QUEUE);
+        assertThat(received).containsExactly("evt_1", "evt_2", "evt_3");
+        off.stop();
+
+        // the journal is empty: a second start with the inbox off, and one with it on, forward nothing again
+        WebhookInbox again = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        assertThat(again.waiting()).isZero();
+        again.stop();
+        assertThat(inbox(camel(false), directory, Long.MAX_VALUE).waiting()).isZero();
+        assertThat(received).hasSize(3);
+    }
+
+    @Test
     void anEventAcknowledgedAfterACleanRestartSurvivesTheNextCrash() throws Exception {
         // a first run forwards its events and deletes them, then stops cleanly: its records stay in the journal's file
         WebhookInbox first = inbox(camel(true), directory, Long.MAX_VALUE);
@@ -244,12 +275,7 @@ class WebhookInboxTest {
     @Test
     void aStraightSendTheQueueRefusesFailsTheRequest() throws Exception {
         refusals.set(1);
-        WebhookInbox disabled = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
-                Duration.ofMillis(20), camel(true).createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(),
-                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
-        disabled.start();
-        inboxes.add(disabled);
+        WebhookInbox disabled = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
         assertThatThrownBy(() -> disabled.enqueue(event("evt_x", "booking-x", 1L), QUEUE))
                 .hasMessageContaining("refused");
         disabled.enqueue(event("evt_y", "booking-y", 1L), QUEUE);
@@ -301,6 +327,16 @@ class WebhookInboxTest {
                                WebhookInbox.ForwardPolicy policy) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
                 Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions, policy);
+        inbox.start();
+        inboxes.add(inbox);
+        return inbox;
+    }
+
+    /** An inbox that is off (every event straight to its queue), on {@code directory}, started. */
+    private WebhookInbox disabledInbox(CamelContext camel, TransactionOperations transactions) {
+        WebhookInbox inbox = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
+                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         inbox.start();
         inboxes.add(inbox);
         return inbox;

@@ -1,0 +1,89 @@
+package io.connectify.hub.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.Message;
+import jakarta.jms.TextMessage;
+
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.HubTestBase;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.Status;
+import org.springframework.jms.core.JmsTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionOperations;
+
+/**
+ * A hub started with the webhook inbox off (as after CONNECTIFY_WEBHOOKS_INBOX_ENABLED=false, or in the scale-out
+ * profile) on a directory where a run with it on left two acknowledged events: it forwards them to their queue in
+ * the broker once Camel has started, and closes the journal. Before, nothing ever sent them.
+ */
+@HubTest
+@TestPropertySource(properties = "connectify.webhooks.inbox.enabled=false")
+class WebhookInboxLeftOverTest extends HubTestBase {
+
+    private static final String QUEUE = "inbox-left-over-test"; // no route consumes it: what arrives stays there
+
+    @Autowired
+    ConnectionFactory connectionFactory;
+
+    @Autowired
+    WebhookInbox inbox;
+
+    @Autowired
+    HealthIndicator webhookInboxHealthIndicator;
+
+    /** The journal a run with the inbox on left: written before the hub starts, its Camel never started. */
+    @DynamicPropertySource
+    static void leftOverInbox(DynamicPropertyRegistry registry) throws Exception {
+        // where the test profile puts its inboxes: under target/, cleaned with the build
+        Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
+        DefaultCamelContext earlier = new DefaultCamelContext();
+        WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
+                Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
+                TransactionOperations.withoutTransaction(),
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
+        on.start();
+        for (int i = 1; i <= 2; i++) {
+            Exchange event = new DefaultExchange(earlier);
+            event.getMessage().setHeader(WebhookHeaders.EVENT_KEY, "stripe:evt_left_" + i);
+            event.getMessage().setHeader(WebhookHeaders.ORDER_GROUP, "booking-left");
+            event.getMessage().setBody("{\"id\":\"evt_left_" + i + "\"}");
+            on.enqueue(event, "jms:queue:" + QUEUE);
+        }
+        on.stop();
+        registry.add("connectify.webhooks.inbox.directory", directory::toString);
+    }
+
+    @Test
+    void eventsAnInboxThatWasOnLeftReachTheirQueueInTheBroker() throws Exception {
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(10_000);
+        for (int i = 1; i <= 2; i++) {
+            Message message = jms.receive(QUEUE);
+            assertThat(message).isNotNull();
+            assertThat(((TextMessage) message).getText()).isEqualTo("{\"id\":\"evt_left_" + i + "\"}");
+            assertThat(message.getStringProperty(WebhookHeaders.EVENT_KEY)).isEqualTo("stripe:evt_left_" + i);
+            assertThat(message.getStringProperty(WebhookHeaders.ORDER_GROUP)).isEqualTo("booking-left");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> inbox.waiting() == 0);
+        var health = webhookInboxHealthIndicator.health();
+        assertThat(health.getStatus()).isEqualTo(Status.UP);
+        assertThat(health.getDetails()).containsEntry("enabled", false);
+        jms.setReceiveTimeout(JmsTemplate.RECEIVE_TIMEOUT_NO_WAIT);
+        assertThat(jms.receive(QUEUE)).isNull(); // each once
+    }
+}

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 
+import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.PayloadTooLargeException;
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
@@ -25,25 +26,39 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Refuses request bodies over {@code connectify.http.max-body-bytes} with 413 before any route runs: by
  * Content-Length, and for chunked bodies (no length) by reading at most the limit plus one byte into memory
  * and handing the route that buffer. A request with neither has no body and passes as it is.
+ * <p>
+ * A webhook ({@code /webhooks/...}, by every reading of its path: one that only looks like a webhook path as sent,
+ * {@code /webhooks/../api/v1/bookings}, gets the API's limit) is held to {@code connectify.webhooks.max-body-bytes}
+ * instead, still before its signature is checked: Stripe's {@code charge.dispute.*} events carry the dispute's
+ * evidence, up to 150,000 characters of text, and one refused with 413 is retried for three days and then given up
+ * (a won dispute's {@code charge.dispute.closed} restarts the refund it stopped).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
+    private static final String WEBHOOKS = "/webhooks/";
+
     private final int maxBytes;
+    private final int maxWebhookBytes;
     private final ProblemResponder problems;
 
-    public BodySizeLimitFilter(@Value("${connectify.http.max-body-bytes}") int maxBytes, ProblemResponder problems) {
+    public BodySizeLimitFilter(@Value("${connectify.http.max-body-bytes}") int maxBytes,
+                               @Value("${connectify.webhooks.max-body-bytes}") int maxWebhookBytes,
+                               ProblemResponder problems) {
         this.maxBytes = maxBytes;
+        this.maxWebhookBytes = (int) PropertyChecks.atLeast("connectify.webhooks.max-body-bytes", maxWebhookBytes, 1,
+                "the largest webhook body");
         this.problems = problems;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        int limit = limitOf(request);
         long declared = request.getContentLengthLong();
-        if (declared > maxBytes) {
-            refuse(request, response);
+        if (declared > limit) {
+            refuse(request, response, limit);
             return;
         }
         if (declared >= 0) {
@@ -55,12 +70,18 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        byte[] body = readAtMost(request.getInputStream(), maxBytes + 1);
-        if (body.length > maxBytes) {
-            refuse(request, response);
+        byte[] body = readAtMost(request.getInputStream(), limit + 1);
+        if (body.length > limit) {
+            refuse(request, response, limit);
             return;
         }
         chain.doFilter(new BufferedBodyRequest(request, body), response);
+    }
+
+    /** The webhooks' limit for a path that is a webhook's however it is read, else the API's. */
+    int limitOf(HttpServletRequest request) {
+        return RequestPaths.of(request).stream().allMatch(path -> path.startsWith(WEBHOOKS)) ? maxWebhookBytes
+                : maxBytes;
     }
 
     /**
@@ -95,9 +116,9 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         }
     }
 
-    private void refuse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private void refuse(HttpServletRequest request, HttpServletResponse response, int limit) throws IOException {
         problems.write(response, Problem.of(
-                new PayloadTooLargeException("Request body exceeds " + maxBytes + " bytes"), request.getRequestURI()));
+                new PayloadTooLargeException("Request body exceeds " + limit + " bytes"), request.getRequestURI()));
     }
 
     /**

@@ -122,6 +122,7 @@ public class WebhookConfig {
             @Value("${connectify.webhooks.inbox.directory}") File directory,
             @Value("${connectify.queues.journal-flush-interval}") Duration flushInterval,
             @Value("${connectify.webhooks.inbox.memory}") DataSize memory,
+            @Value("${connectify.webhooks.max-body-bytes}") int largestBody,
             @Value("${connectify.webhooks.inbox.retry-delay}") Duration retryDelay,
             ProducerTemplate template,
             @Value("${connectify.queues.consumer-thread-priority}") int priority,
@@ -132,8 +133,8 @@ public class WebhookConfig {
         // the forwarder's own local JMS transactions, not a bean: the queue consumers use their sessions' (and the
         // database's, DatabaseTransactions), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
-        return new WebhookInbox(inboxEnabled(enabledSetting, brokerMode), directory, flushInterval, memory.toBytes(), retryDelay, template, priority,
-                new TransactionTemplate(brokerTransactions),
+        return new WebhookInbox(inboxEnabled(enabledSetting, brokerMode), directory, flushInterval, memory.toBytes(),
+                largestBody, retryDelay, template, priority, new TransactionTemplate(brokerTransactions),
                 new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
 

@@ -77,6 +77,14 @@ public class WebhookInbox implements SmartLifecycle {
     private static final int IO_THREADS = 3;
 
     private static final long NONE = Long.MIN_VALUE;
+    /**
+     * Room in the journal's write buffer beside the largest webhook body: the event's queue and headers (a few hundred
+     * bytes) and the journal's record header. The buffer holds a record whole or refuses it ("Can't write records
+     * bigger than the bufferSize"), and Artemis's default, 490 KB, was less than a Stripe dispute's event may be.
+     */
+    static final int RECORD_HEADROOM = 64 * 1024;
+    /** What the journal adds to a record's data (its type, id, lengths and checks), rounded up. */
+    private static final int RECORD_OVERHEAD = 1024;
 
     /** An event in the inbox, not yet in its queue; {@code since}: when it was appended (or loaded), nanoTime. */
     private record Waiting(long id, byte[] bytes, String orderGroup, long since) {
@@ -103,6 +111,7 @@ public class WebhookInbox implements SmartLifecycle {
     private final File directory;
     private final int flushNanos;
     private final long memoryLimit;
+    private final int journalBufferSize;
     private final Duration retryDelay;
     private final CamelContext camel;
     private final ProducerTemplate template;
@@ -128,17 +137,20 @@ public class WebhookInbox implements SmartLifecycle {
     private volatile long forwardingSince = NONE;
 
     /**
+     * @param largestBody  the largest webhook body the hub accepts ({@code connectify.webhooks.max-body-bytes}): the
+     *                     journal's write buffer takes an event with such a body
      * @param transactions the broker transaction a batch of forwards runs in; its commit makes them all durable
      *                     in the queue
      * @param policy       how many events go in one transaction, and when
      */
-    public WebhookInbox(boolean enabled, File directory, Duration flushInterval, long memoryLimit,
+    public WebhookInbox(boolean enabled, File directory, Duration flushInterval, long memoryLimit, long largestBody,
                         Duration retryDelay, ProducerTemplate template, int forwarderPriority,
                         TransactionOperations transactions, ForwardPolicy policy) {
         this.enabled = enabled;
         this.directory = directory;
         this.flushNanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
         this.memoryLimit = memoryLimit;
+        this.journalBufferSize = journalBufferSize(largestBody);
         this.retryDelay = retryDelay;
         // from the template: a Spring Lifecycle bean that took the CamelContext bean would have Spring start Camel
         // with it, before Camel's Spring Boot listener has added the routes
@@ -160,15 +172,36 @@ public class WebhookInbox implements SmartLifecycle {
             }
             String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
             if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
-                append(InboxRecord.of(queueUri, exchange.getMessage()), group);
-                return;
+                byte[] bytes = InboxRecord.of(queueUri, exchange.getMessage()).toBytes();
+                if (bytes.length <= largestRecord()) {
+                    append(bytes, group);
+                    return;
+                }
+                // more than the journal takes (a body within the webhooks' limit never is): durable in its queue
+                // all the same, though it may pass events of its group still waiting here
+                log.warn("Webhook inbox: an event of {} bytes is larger than its journal takes ({}); sent to its "
+                        + "queue directly", bytes.length, largestRecord());
             }
         }
         sendNow(exchange, queueUri);
     }
 
-    private void append(InboxRecord record, String group) throws Exception {
-        byte[] bytes = record.toBytes();
+    /**
+     * The journal's write buffer: Artemis's default (490 KB), or the largest body and {@link #RECORD_HEADROOM} when
+     * that is more; at most half a journal file.
+     */
+    static int journalBufferSize(long largestBody) {
+        long wanted = Math.max(org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO,
+                largestBody + RECORD_HEADROOM);
+        return (int) Math.min(FILE_SIZE / 2, wanted);
+    }
+
+    /** The most bytes one event's record may have: what the journal's write buffer holds whole. */
+    int largestRecord() {
+        return journalBufferSize - RECORD_OVERHEAD;
+    }
+
+    private void append(byte[] bytes, String group) throws Exception {
         long id = ids.incrementAndGet();
         // counted before the append, so a later event of the group sees this one waiting
         if (group != null) {
@@ -432,7 +465,7 @@ public class WebhookInbox implements SmartLifecycle {
                 throw new IllegalStateException("Cannot create the webhook inbox directory " + directory);
             }
             NIOSequentialFileFactory files = new NIOSequentialFileFactory(directory, true,
-                    org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO, flushNanos, 1, false);
+                    journalBufferSize, flushNanos, 1, false);
             CustomizableThreadFactory ioThreadFactory = new CustomizableThreadFactory("webhook-inbox-io-");
             ioThreadFactory.setDaemon(true);
             journalThreads = new ThreadPoolExecutor(IO_THREADS, IO_THREADS, 60, TimeUnit.SECONDS,

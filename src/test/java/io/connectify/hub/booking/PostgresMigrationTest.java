@@ -47,6 +47,27 @@ class PostgresMigrationTest {
         repository = new BookingRepository(jdbc, repositoryTransactions, availability);
     }
 
+    /**
+     * V26 on PostgreSQL: a dead letter keeps a body past the old VARCHAR(100000) whole (a Stripe dispute's event with
+     * its evidence), and the column still refuses none.
+     */
+    @Test
+    void aDeadLetterKeepsABodyOfAnySizeWholeOnPostgres() {
+        String body = "{\"evidence\":\"" + "\u00e9".repeat(200_000) + "\"}";
+        String insert = "INSERT INTO dead_letter (id, route_id, source_queue, body, headers, error_type, attempts, "
+                + "status, failed_at) VALUES (:id, 'stripe-event-dispatch', 'stripe-events', :body, '{}', 'x', 2, "
+                + "'STORED', CURRENT_TIMESTAMP)";
+
+        jdbc.sql(insert).param("id", "dl-large").param("body", body).update();
+
+        assertThat(jdbc.sql("SELECT body FROM dead_letter WHERE id = 'dl-large'").query(String.class).single())
+                .isEqualTo(body);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.sql(insert).param("id", "dl-null")
+                .param("body", null, java.sql.Types.VARCHAR).update())
+                .isInstanceOf(org.springframework.dao.DataIntegrityViolationException.class);
+        jdbc.sql("DELETE FROM dead_letter WHERE id = 'dl-large'").update();
+    }
+
     @Test
     void bookingsRoundTripWithTheirInstantsAndHoldsOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
@@ -76,7 +97,7 @@ class PostgresMigrationTest {
         // a new database is built by the baseline migration B24 (BaselineMigrationTest: it equals V1..V24), then V25 on
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
-                .containsExactly("24 SQL_BASELINE", "25 SQL");
+                .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL");
     }
 
     @Test

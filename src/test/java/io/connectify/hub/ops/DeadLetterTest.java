@@ -84,6 +84,34 @@ class DeadLetterTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
     }
 
+    /**
+     * A large event (a Stripe dispute's carries up to 150,000 characters of evidence; here a payment's event of 200 KB)
+     * that fails is kept as a dead letter whole and replayed whole. Before, dead_letter.body was VARCHAR(100000): the
+     * store failed, and no dead letter was kept.
+     */
+    @Test
+    void aDeadLetterOfALargeEventIsKeptWholeAndReplayed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        String session = StripeFake.checkoutSession(id, "paid", "pi_evt_large_1");
+        String large = StripeFake.event("evt_large_1", "checkout.session.completed",
+                session.substring(0, session.length() - 1) + ",\"custom_text\":{\"submit\":{\"message\":\""
+                        + "\u00fc".repeat(200_000) + "\"}}}");
+        assertThat(signedStripeWebhook(large).status()).isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("stripe");
+
+        assertThat(letter.get("body").asText()).isEqualTo(large);
+        google.reset();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
     @Test
     void aPaymentEventOfAGoogleOutageIsReplayedOnItsOwnAtLongerWaitsUntilGoogleIsBack() {
         double replayedBefore = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();

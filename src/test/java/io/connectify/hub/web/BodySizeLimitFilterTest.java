@@ -21,7 +21,9 @@ class BodySizeLimitFilterTest {
 
     private static final String EVENT = "{\"id\":\"evt_1\",\"type\":\"payment_intent.succeeded\"}";
 
-    private final BodySizeLimitFilter filter = new BodySizeLimitFilter(64, new ProblemResponder(new ObjectMapper()));
+    /** The API's limit 64 bytes, the webhooks' 128 (application.yaml: 64 KB and 512 KB). */
+    private final BodySizeLimitFilter filter = new BodySizeLimitFilter(64, 128,
+            new ProblemResponder(new ObjectMapper()));
 
     @Test
     void aBodyWithContentLengthIsCopiedWholeByTransferTo() throws Exception {
@@ -46,7 +48,7 @@ class BodySizeLimitFilterTest {
 
     @Test
     void aChunkedBodyOverTheLimitIs413AndReachesNoRoute() throws Exception {
-        MockHttpServletRequest request = post("x".repeat(65));
+        MockHttpServletRequest request = post("x".repeat(129));
         request.addHeader("Transfer-Encoding", "chunked");
         MockFilterChain chain = new MockFilterChain();
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -58,6 +60,33 @@ class BodySizeLimitFilterTest {
         assertThat(chain.getRequest()).isNull();
     }
 
+    /**
+     * A webhook is held to the webhooks' limit (a Stripe dispute's event carries its evidence), by Content-Length and
+     * chunked; the API keeps its own, also for a path that looks like a webhook's only as sent.
+     */
+    @Test
+    void aWebhookIsHeldToTheWebhooksLimitAndTheApiToItsOwn() throws Exception {
+        String withinTheWebhooks = "x".repeat(128);
+        assertThat(transferred(pass(post(withinTheWebhooks)))).isEqualTo(withinTheWebhooks);
+        MockHttpServletRequest chunked = post(withinTheWebhooks);
+        chunked.addHeader("Transfer-Encoding", "chunked");
+        assertThat(transferred(pass(new ChunkedRequest(chunked)))).isEqualTo(withinTheWebhooks);
+
+        assertThat(refused(post("x".repeat(129))).getContentAsString()).contains("Request body exceeds 128 bytes");
+        MockHttpServletRequest chunkedOver = post("x".repeat(129));
+        chunkedOver.addHeader("Transfer-Encoding", "chunked");
+        assertThat(refused(new ChunkedRequest(chunkedOver)).getStatus()).isEqualTo(413);
+
+        MockHttpServletRequest api = post("x".repeat(65));
+        api.setRequestURI("/api/v1/bookings");
+        assertThat(refused(api).getContentAsString()).contains("Request body exceeds 64 bytes");
+        // the container resolves the dots: the request goes to the bookings API, so it is held to the API's limit
+        MockHttpServletRequest dotted = post("x".repeat(65));
+        dotted.setRequestURI("/webhooks/../api/v1/bookings");
+        dotted.setServletPath("/api/v1/bookings");
+        assertThat(refused(dotted).getContentAsString()).contains("Request body exceeds 64 bytes");
+    }
+
     @Test
     void aRequestWithoutLengthOrChunksPassesUnread() throws Exception {
         MockHttpServletRequest request = new MockHttpServletRequest("GET", "/actuator/health/liveness");
@@ -67,7 +96,7 @@ class BodySizeLimitFilterTest {
 
     @Test
     void anHttp2BodyWithoutLengthIsStillHeldToTheLimit() throws Exception {
-        MockHttpServletRequest request = post("x".repeat(65));
+        MockHttpServletRequest request = post("x".repeat(129));
         request.setProtocol("HTTP/2.0");
         MockFilterChain chain = new MockFilterChain();
         MockHttpServletResponse response = new MockHttpServletResponse();
@@ -91,6 +120,16 @@ class BodySizeLimitFilterTest {
         MockHttpServletRequest request = new MockHttpServletRequest("POST", "/webhooks/stripe");
         request.setContent(body.getBytes(StandardCharsets.UTF_8));
         return request;
+    }
+
+    private MockHttpServletResponse refused(jakarta.servlet.http.HttpServletRequest request) throws Exception {
+        MockFilterChain chain = new MockFilterChain();
+        MockHttpServletResponse response = new MockHttpServletResponse();
+        filter.doFilter(request, response, chain);
+        assertThat(response.getStatus()).isEqualTo(413);
+        assertThat(response.getContentAsString()).contains("payload-too-large");
+        assertThat(chain.getRequest()).as("reached no route").isNull();
+        return response;
     }
 
     private ServletRequest pass(jakarta.servlet.http.HttpServletRequest request) throws Exception {

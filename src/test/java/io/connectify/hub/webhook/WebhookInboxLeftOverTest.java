@@ -53,7 +53,7 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
         DefaultCamelContext earlier = new DefaultCamelContext();
         WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
+                512 * 1024, Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
                 TransactionOperations.withoutTransaction(),
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         on.start();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,8 @@ import org.springframework.transaction.support.TransactionOperations;
 class WebhookInboxTest {
 
     private static final String QUEUE = "direct:queue";
+    /** The default of connectify.webhooks.max-body-bytes. */
+    private static final int LARGEST_BODY = 512 * 1024;
 
     @TempDir
     Path directory;
@@ -79,6 +82,46 @@ class WebhookInboxTest {
         WebhookInbox third = inbox(camel(true), crashed, Long.MAX_VALUE);
         assertThat(third.waiting()).isZero();
         assertThat(received).hasSize(3);
+    }
+
+    /**
+     * An event whose body is as large as the webhooks' limit allows (a Stripe dispute's, with the most evidence Stripe
+     * allows, 150,000 characters, here 3 bytes each in UTF-8, and the rest of the event) is kept in the journal and
+     * forwarded whole, also after a crash. Before, the journal's write buffer (Artemis's default, 490 KB) refused it
+     * ("Can't write records bigger than the bufferSize"), and the webhook was answered 500.
+     */
+    @Test
+    void anEventWithABodyAsLargeAsTheWebhooksLimitIsKeptWholeAcrossACrash() throws Exception {
+        WebhookInbox first = inbox(camel(false), directory, Long.MAX_VALUE);
+        Exchange large = event("evt_dispute", "payment:pi_1", 9000L);
+        String evidence = "{\"id\":\"evt_dispute\",\"evidence\":\"" + "\u20ac".repeat(150_000) + "\"";
+        String body = evidence + " ".repeat(LARGEST_BODY - 1 - evidence.getBytes(StandardCharsets.UTF_8).length) + "}";
+        large.getMessage().setBody(body);
+        assertThat(body.getBytes(StandardCharsets.UTF_8)).hasSize(LARGEST_BODY);
+
+        first.enqueue(large, QUEUE);
+
+        assertThat(first.waiting()).isEqualTo(1);
+        Path crashed = copyOf(directory);
+        inbox(camel(true), crashed, Long.MAX_VALUE);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_dispute"));
+        assertThat(receivedBodies).containsExactly(body);
+    }
+
+    /** An event larger than the journal takes (never a body within the webhooks' limit) goes to its queue directly. */
+    @Test
+    void anEventLargerThanTheJournalTakesGoesToItsQueueDirectly() throws Exception {
+        WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
+        Exchange huge = event("evt_huge", "payment:pi_2", 9000L);
+        huge.getMessage().setBody("x".repeat(inbox.largestRecord() + 1));
+
+        inbox.enqueue(huge, QUEUE);
+
+        assertThat(received).containsExactly("evt_huge"); // sent before enqueue returned
+        assertThat(inbox.waiting()).isZero();
+        assertThat(WebhookInbox.journalBufferSize(LARGEST_BODY)).isGreaterThan(LARGEST_BODY);
+        assertThat(WebhookInbox.journalBufferSize(1024))
+                .isEqualTo(org.apache.activemq.artemis.ArtemisConstants.DEFAULT_JOURNAL_BUFFER_SIZE_NIO);
     }
 
     @Test
@@ -326,7 +369,8 @@ class WebhookInboxTest {
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
                                WebhookInbox.ForwardPolicy policy) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions, policy);
+                LARGEST_BODY, Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
+                policy);
         inbox.start();
         inboxes.add(inbox);
         return inbox;
@@ -335,7 +379,7 @@ class WebhookInboxTest {
     /** An inbox that is off (every event straight to its queue), on {@code directory}, started. */
     private WebhookInbox disabledInbox(CamelContext camel, TransactionOperations transactions) {
         WebhookInbox inbox = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
-                Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
+                LARGEST_BODY, Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         inbox.start();
         inboxes.add(inbox);

@@ -27,6 +27,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * waiting then. Each {@code add} still returns only once its key is committed, before the consumer's broker
  * transaction commits, so nothing about what a crash leaves behind changes. (No library offers this: Camel's
  * repositories commit per key.)
+ * <li>The key is recorded by the idempotent block's last step ({@link #record}), not by Camel's completion hook
+ * (eager: false): Camel logs a hook's exception as a WARN and goes on, so a key that could not be recorded (the
+ * database refusing its insert) let the broker's transaction commit an event that left no key, and a later copy was
+ * processed in full again (a dispute counted and alerted twice). A step's failure fails the exchange like any other:
+ * retried in place, else dead-lettered; and a failed exchange still records no key.
  * <li>Two consumers (threads or instances) processing the same event at the same moment both find the key absent,
  * and the slower insert fails on the primary key. That event was processed all the same (the saga is
  * idempotent), so the key counts as recorded instead of failing the completed exchange.
@@ -46,10 +51,28 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
         super(dataSource, transactions, processorName);
     }
 
-    /** Called by Camel's idempotent consumer once the event was processed (eager: false). */
+    /**
+     * Records the key of the event just processed, when it acted ({@link WebhookHeaders#ACTED_ON}): the last step of
+     * the idempotent consumer's block, called by the route. Throws when the key could not be recorded, so the event
+     * fails before its broker transaction commits (see the class comment).
+     */
+    public void record(Exchange exchange, String key) {
+        if (exchange.getProperty(WebhookHeaders.ACTED_ON, true, Boolean.class)) {
+            add(key);
+        }
+        exchange.setProperty(WebhookHeaders.KEY_RECORDED, true);
+    }
+
+    /**
+     * Called by Camel's idempotent consumer once the exchange completed (eager: false). Nothing to do when the
+     * block's last step recorded the key ({@link #record}) or the event was a duplicate (its key is there); else
+     * (a consumer without that step) the key is recorded here, where a failure is only logged by Camel.
+     */
     @Override
     public boolean add(Exchange exchange, String key) {
-        if (!exchange.getProperty(WebhookHeaders.ACTED_ON, true, Boolean.class)) {
+        if (exchange.getProperty(WebhookHeaders.KEY_RECORDED, false, Boolean.class)
+                || exchange.getProperty(Exchange.DUPLICATE_MESSAGE, false, Boolean.class)
+                || !exchange.getProperty(WebhookHeaders.ACTED_ON, true, Boolean.class)) {
             return false;
         }
         return add(key);

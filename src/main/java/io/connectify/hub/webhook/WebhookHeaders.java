@@ -60,6 +60,12 @@ public final class WebhookHeaders {
      * durable commit (see {@link ProcessedEventRepository}). Unset counts as acted on.
      */
     public static final String ACTED_ON = "eventActedOn";
+    /**
+     * Exchange property (set by {@link ProcessedEventRepository#record}, not carried through the queue): the event's
+     * key was recorded (or needed none) by the idempotent block's last step, so Camel's completion hook has nothing
+     * left to record.
+     */
+    public static final String KEY_RECORDED = "eventKeyRecorded";
 
     private WebhookHeaders() {
     }

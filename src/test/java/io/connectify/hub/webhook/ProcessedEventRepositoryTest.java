@@ -1,6 +1,7 @@
 package io.connectify.hub.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.lang.reflect.InvocationTargetException;
@@ -87,6 +88,41 @@ class ProcessedEventRepositoryTest {
         assertThat(repository.contains("stripe:evt_acted")).isTrue();
         assertThat(repository.contains("stripe:evt_unmarked")).as("unmarked counts as acted on").isTrue();
         assertThat(rows("processorName = 'webhook-events'")).isEqualTo(2);
+    }
+
+    /**
+     * The idempotent block's last step records the key and throws when it cannot, so the event fails before its broker
+     * transaction commits; Camel's completion hook then records nothing more. An event that needed no action leaves
+     * no key there either.
+     */
+    @Test
+    void theBlocksLastStepRecordsTheKeyAndFailsWhenItCannot() {
+        var camel = new DefaultCamelContext();
+        Exchange acted = new DefaultExchange(camel);
+        repository.record(acted, "stripe:evt_recorded");
+        assertThat(repository.contains("stripe:evt_recorded")).isTrue();
+        assertThat(repository.add(acted, "stripe:evt_recorded")).as("the hook: nothing left to record").isFalse();
+
+        Exchange noAction = new DefaultExchange(camel);
+        noAction.setProperty(WebhookHeaders.ACTED_ON, false);
+        repository.record(noAction, "stripe:evt_no_action");
+        assertThat(repository.contains("stripe:evt_no_action")).isFalse();
+
+        AtomicBoolean down = new AtomicBoolean();
+        ProcessedEventRepository refusing = repository(new DelegatingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                if (down.get()) {
+                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
+                }
+                return super.getConnection();
+            }
+        }, "webhook-events");
+        down.set(true);
+        Exchange refused = new DefaultExchange(camel);
+        assertThatThrownBy(() -> refusing.record(refused, "stripe:evt_refused")).isInstanceOf(RuntimeException.class);
+        assertThat(refused.getProperty(WebhookHeaders.KEY_RECORDED)).isNull();
+        assertThat(repository.contains("stripe:evt_refused")).isFalse();
     }
 
     /**

@@ -33,6 +33,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.FailingInsert;
 import io.connectify.hub.support.FailingUpdate;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -593,6 +594,43 @@ class StripeWebhookTest extends Webhooks {
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
                 "the payment dispute was lost: the customer's bank has taken the payment back"));
         assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * An event whose key the database refused to record fails like any failure (retried in place), before its broker
+     * transaction commits. Before, the key was recorded by Camel's completion hook, whose failure Camel only logs: the
+     * event was acknowledged without its key, and Stripe's next delivery of it was processed in full again, the
+     * dispute counted and alerted twice.
+     */
+    @Test
+    void anEventWhoseKeyCannotBeRecordedIsRetriedAndItsRepeatIsADuplicate() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        String delivery = event("evt_dispute_key_refused", "charge.dispute.created", dispute(payment, "fraudulent"));
+
+        try (var refused = FailingInsert.once(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId",
+                "stripe:evt_dispute_key_refused")) {
+            assertThat(signedStripeWebhook(delivery).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(refused::failed);
+            await().atMost(Duration.ofSeconds(10)).alias("the key, recorded on the retry").until(() -> jdbc.sql(
+                    "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'stripe:evt_dispute_key_refused'")
+                    .query(Integer.class).single() == 1);
+        }
+
+        signedStripeWebhook(delivery); // Stripe delivers it again
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
+                .isEqualTo(duplicatesBefore + 1));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .as("counted once").isEqualTo(disputesBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .startsWith("the customer disputes the payment");
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .as("retried in place, not dead-lettered")
+                .noneMatch(letter -> letter.path("headers").path("eventKey").asText()
+                        .equals("stripe:evt_dispute_key_refused"));
     }
 
     @Test

@@ -33,8 +33,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
-import io.connectify.hub.support.FailingInsert;
-import io.connectify.hub.support.FailingUpdate;
+import io.connectify.hub.support.FailingWrite;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
@@ -610,7 +609,7 @@ class StripeWebhookTest extends Webhooks {
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
         String delivery = event("evt_dispute_key_refused", "charge.dispute.created", dispute(payment, "fraudulent"));
 
-        try (var refused = FailingInsert.once(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId",
+        try (var refused = FailingWrite.insertOnce(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId",
                 "stripe:evt_dispute_key_refused")) {
             assertThat(signedStripeWebhook(delivery).status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(refused::failed);
@@ -1841,7 +1840,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundSeen(id)).as("remembered").isNotNull();
         double outsideBefore = refundsOutsideHub();
 
-        try (var failing = FailingUpdate.once(jdbc, "booking", id, failingColumn)) {
+        try (var failing = FailingWrite.updateOnce(jdbc, "booking", id, failingColumn)) {
             paidLateAndProcessed(id);
             assertThat(failing.failed()).as("the update of %s failed once", failingColumn).isTrue();
         }

@@ -1086,31 +1086,6 @@ class PaidBookingTest extends Webhooks {
         assertThat(notifications(id, "confirmation")).isZero();
     }
 
-    /** The booking paid by Stripe while Google refuses its event: the payment recorded, the event a dead letter. */
-    private JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
-                checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
-        JsonNode letter = awaitDeadLetter("stripe");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
-        return letter;
-    }
-
-    /** The booking paid by a confirmed Payrexx transaction while Google refuses its event: the event a dead letter. */
-    private void paidByPayrexxWhileGoogleFails(String id, long transaction) {
-        payrexx.transaction(transaction, "confirmed", id);
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
-                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=confirmed"
-                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
-        awaitDeadLetter("payrexx");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
-    }
-
     /** One sweep of the route booking-retry-refunds; answers how many it refunded. */
     private int retryRefunds() {
         return camel.requestBody("direct:booking-retry-refunds", null, Integer.class);

@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
-import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
@@ -184,31 +183,6 @@ class RefundSettledByHandTest extends Webhooks {
 
     private JsonNode booking(String id) {
         return httpGet("/api/v1/bookings/" + id).json();
-    }
-
-    /** The booking paid by a Stripe Checkout Session while Google refuses its event: the event a dead letter. */
-    private JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
-                checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
-        JsonNode letter = awaitDeadLetter("stripe");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
-        return letter;
-    }
-
-    /** The booking paid by a confirmed Payrexx transaction while Google refuses its event: the event a dead letter. */
-    private void paidByPayrexxWhileGoogleFails(String id, long transaction) {
-        payrexx.transaction(transaction, "confirmed", id);
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
-                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=confirmed"
-                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
-        awaitDeadLetter("payrexx");
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        google.reset();
-        resilience.circuitBreaker("google-calendar").reset();
     }
 
     /** Stripe answers every refund with a server error. */

@@ -68,4 +68,34 @@ public abstract class Webhooks extends HubTestBase {
     protected String status(String bookingId) {
         return httpGet("/api/v1/bookings/" + bookingId).json().get("status").asText();
     }
+
+    /**
+     * The booking paid by a Stripe Checkout Session while Google refuses its event: the payment recorded, the event a
+     * dead letter.
+     */
+    protected JsonNode paidWhileGoogleFails(String id, String eventId, String paymentIntent) {
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(GoogleCalendarFake.error(500,
+                "backendError")));
+        assertThat(signedStripeWebhook(StripeFake.event(eventId, "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", paymentIntent))).status()).isEqualTo(200);
+        JsonNode letter = awaitDeadLetter("stripe");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+        return letter;
+    }
+
+    /** The booking paid by a confirmed Payrexx transaction while Google refuses its event: the event a dead letter. */
+    protected void paidByPayrexxWhileGoogleFails(String id, long transaction) {
+        payrexx.transaction(transaction, "confirmed", id);
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(GoogleCalendarFake.error(500,
+                "backendError")));
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        awaitDeadLetter("payrexx");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
+    }
 }

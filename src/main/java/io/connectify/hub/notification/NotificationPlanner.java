@@ -97,7 +97,8 @@ public class NotificationPlanner {
         if (start == null) {
             // no recipient here: it is the customer's phone or email
             LOG.warn("Booking {}: its {} notification {} is not queued again: logged before V18 without the time it "
-                    + "tells of, its booking moved since; it stays queued on the booking for someone to look at",
+                    + "tells of, its booking moved since (skipped if the move supersedes it, else left queued on the "
+                    + "booking for someone to look at)",
                     booking.id(), row.kind(), row.id());
             return Optional.empty();
         }

@@ -678,7 +678,9 @@ public class BookingSaga {
      * yet). Only for a booking still waiting for a payment (or cancelled unpaid) or paid by this one and not yet
      * confirmed; any other (confirmed, paid by another payment) is left as it is, as for any refund made outside the
      * hub. A payment below the price, or in another currency, is left alone too: it never pays for the booking, and
-     * the hub refunds it itself (confirmPayment), so its refund changes nothing. False when nothing changed.
+     * the hub refunds it itself (confirmPayment), so its refund changes no booking; its customer is told of it once
+     * refunded (mismatchRefundMade: the notice the hub's refund queued, should that have been lost). False when
+     * nothing changed.
      */
     public boolean paymentReturnedUnconfirmed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                               @Header(WebhookHeaders.PROVIDER) String provider,
@@ -691,23 +693,24 @@ public class BookingSaga {
             return false;
         }
         long paid = paidAmount == null ? booking.amount() : paidAmount;
-        if (!booking.paid() && paidCurrency != null && !paidCurrency.isBlank()
-                && !paidCurrency.strip().equalsIgnoreCase(booking.currency())) {
+        boolean made = !REFUND_UNDER_WAY.equals(status);
+        boolean currencyKnown = paidCurrency != null && !paidCurrency.isBlank();
+        if (!booking.paid() && currencyKnown && !paidCurrency.strip().equalsIgnoreCase(booking.currency())) {
             // as one below the price: it never pays for the booking, and the hub refunds it itself (confirmPayment).
             // A currency not known is taken for the booking's here: the money is back already, nothing is refunded
             log.info("{} payment {} of booking {} is {}: it paid in {}, the booking is priced in {} (refunded by the "
                     + "hub, or to be): the booking ({}) is left as it is", provider, paymentReference, booking.id(),
                     status, paidCurrency, booking.currency(), booking.status());
-            return false;
+            return mismatchRefundMade(booking, provider, paymentReference, paid, paidCurrency, made);
         }
         if (!booking.paid() && paid < booking.amount()) {
             log.info("{} payment {} of booking {} is {}: it paid {} of the price {} (refunded by the hub, or to be): "
                     + "the booking ({}) is left as it is", provider, paymentReference, booking.id(), status, paid,
                     booking.amount(), booking.status());
-            return false;
+            return currencyKnown && mismatchRefundMade(booking, provider, paymentReference, paid, booking.currency(),
+                    made);
         }
         String reason = returnedUnconfirmedReason(provider, status);
-        boolean made = !REFUND_UNDER_WAY.equals(status);
         Instant now = now();
         boolean changed;
         if (!booking.paid()) {
@@ -749,6 +752,21 @@ public class BookingSaga {
             removeEvent(booking, eventIdFor(booking.id()));
         }
         return true;
+    }
+
+    /**
+     * A payment that cannot pay for its booking (below the price, another currency) shown refunded: its customer told
+     * of the refund, as confirmPayment tells it once it refunds (the same occasion, so the same notice, sent once).
+     * That notice can be lost with the confirmed event itself (its notice failed on every try, dead-lettered): the
+     * replay, the transaction now refunded, and Payrexx's own refunded delivery come here, the confirmed key never
+     * recorded, and told nothing before. A refund still under way tells nothing yet. False: the booking is unchanged.
+     */
+    private boolean mismatchRefundMade(Booking booking, String provider, String paymentReference, long paid,
+                                       String currency, boolean made) {
+        if (made) {
+            notifyMismatchRefunded(paidBy(booking, provider, paymentReference, paid), currency);
+        }
+        return false;
     }
 
     /** The status reason {@link #paymentReturnedUnconfirmed} gives a booking whose payment the provider shows so. */

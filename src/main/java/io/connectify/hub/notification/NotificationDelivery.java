@@ -21,11 +21,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class NotificationDelivery {
 
     private final NotificationLog log;
+    private final NotificationPlanner planner;
     private final TransactionTemplate transactions;
     private final ProducerTemplate template;
 
-    public NotificationDelivery(NotificationLog log, TransactionTemplate transactions, ProducerTemplate template) {
+    public NotificationDelivery(NotificationLog log, NotificationPlanner planner, TransactionTemplate transactions,
+                                ProducerTemplate template) {
         this.log = log;
+        this.planner = planner;
         this.transactions = transactions;
         this.template = template;
     }
@@ -44,7 +47,8 @@ public class NotificationDelivery {
             }
             SentNotification sent;
             try {
-                sent = dispatch(n);
+                // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
+                sent = dispatch(planner.asSentNow(n));
             } catch (InvalidRecipientException | ValidationException refused) {
                 // refused for good (a number that is no phone, a message the provider will not take): asked again
                 // it would be refused again, after holding up every notification queued behind it; failed now

@@ -33,6 +33,8 @@ public class NotificationLog {
     private static final String RESCHEDULED = "rescheduled";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
+    /** The columns of a notification as logged ({@link Logged}). */
+    private static final String LOGGED = "id, booking_id, kind, occasion, booking_start, channel, recipient, created_at";
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -51,18 +53,33 @@ public class NotificationLog {
      * booking moved on, which then arrived after the news that superseded it).
      */
     public boolean outdated(Notification n) {
-        if (n.bookingId() == null || !(CONFIRMATION.equals(n.kind()) || PAYMENT_FAILED.equals(n.kind())
-                || REFUND.equals(n.kind()) || PAYMENT_REFUNDED.equals(n.kind()) || RESCHEDULED.equals(n.kind()))) {
+        return outdated(n.bookingId(), n.kind(), n.start() == null ? null : Instant.parse(n.start()), false);
+    }
+
+    /**
+     * {@link #outdated}, for a notification the recovery sweep cannot queue again as itself because it was logged
+     * before V18 without the start it told of and a move of its booking was logged since
+     * ({@link NotificationPlanner#asLogged}): that start taken as changed, so a confirmation or a move's notice is
+     * outdated as the sender would judge it with its start known (the later move's own notice told the new time). A
+     * booking gone: false.
+     */
+    public boolean outdatedSinceMoved(Logged n) {
+        return outdated(n.bookingId(), n.kind(), null, true);
+    }
+
+    /** {@code told}: the start the notification told of (null: not known); {@code moved}: known to differ. */
+    private boolean outdated(String bookingId, String kind, Instant told, boolean moved) {
+        if (bookingId == null || !(CONFIRMATION.equals(kind) || PAYMENT_FAILED.equals(kind) || REFUND.equals(kind)
+                || PAYMENT_REFUNDED.equals(kind) || RESCHEDULED.equals(kind))) {
             return false;
         }
-        return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", n.bookingId())
+        return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", bookingId)
                 .query((rs, row) -> {
                     String status = rs.getString("status");
                     boolean paid = rs.getObject("paid_amount") != null;
-                    return switch (n.kind()) {
-                        case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || n.start() != null
-                                && !Instant.parse(n.start()).equals(rs.getObject("start_at", OffsetDateTime.class)
-                                        .toInstant());
+                    return switch (kind) {
+                        case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || moved || told != null
+                                && !told.equals(rs.getObject("start_at", OffsetDateTime.class).toInstant());
                         case REFUND, PAYMENT_REFUNDED -> !"REFUNDED".equals(status);
                         default -> paid || "CONFIRMED".equals(status);
                     };
@@ -74,9 +91,32 @@ public class NotificationLog {
      * never sent or queued again.
      */
     public void skipped(Notification n) {
+        skipped(n.id());
+    }
+
+    private void skipped(String id) {
         jdbc.sql("UPDATE notification SET status = 'skipped', error_code = 'superseded', updated_at = :now "
                         + "WHERE id = :id")
-                .param("id", n.id()).param("now", now()).update();
+                .param("id", id).param("now", now()).update();
+    }
+
+    /**
+     * Of these notifications (ids) that the recovery sweep could not queue again as themselves, those the sender
+     * would skip all the same ({@link #outdatedSinceMoved}: a confirmation or a move's notice of a booking moved since)
+     * are recorded skipped (superseded), as the sender records them, under their row locks (waiting at most the lock
+     * timeout); answers the others, still unsent. Sent by hand, a superseded one would tell the customer the old time.
+     * Call in a transaction.
+     */
+    public List<String> skippedUnlessStillTrue(List<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<Logged> rows = jdbc.sql("SELECT " + LOGGED + " FROM notification WHERE id IN (:ids) AND " + UNSENT
+                        + " ORDER BY id FOR UPDATE")
+                .param("ids", ids).query(NotificationLog::logged).list();
+        List<String> superseded = rows.stream().filter(this::outdatedSinceMoved).map(Logged::id).toList();
+        superseded.forEach(this::skipped);
+        return ids.stream().filter(id -> !superseded.contains(id)).toList();
     }
 
     public void queued(Notification n) {
@@ -290,15 +330,17 @@ public class NotificationLog {
      */
     public List<Logged> unsentOf(String bookingId, String kind, String occasion) {
         // COALESCE: a NULL parameter compared with IS NULL has no type PostgreSQL can infer
-        return jdbc.sql("SELECT id, booking_id, kind, occasion, booking_start, channel, recipient, created_at "
-                        + "FROM notification WHERE booking_id = :booking AND kind = :kind AND "
+        return jdbc.sql("SELECT " + LOGGED + " FROM notification WHERE booking_id = :booking AND kind = :kind AND "
                         + "COALESCE(occasion, '') = :occasion AND " + UNSENT + " ORDER BY created_at, channel, id")
                 .param("booking", bookingId).param("kind", kind).param("occasion", occasion == null ? "" : occasion)
-                .query((rs, i) -> new Logged(rs.getString("id"), rs.getString("booking_id"), rs.getString("kind"),
-                        rs.getString("occasion"), instantOrNull(rs.getObject("booking_start", OffsetDateTime.class)),
-                        Notification.Channel.valueOf(rs.getString("channel")), rs.getString("recipient"),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()))
-                .list();
+                .query(NotificationLog::logged).list();
+    }
+
+    private static Logged logged(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
+        return new Logged(rs.getString("id"), rs.getString("booking_id"), rs.getString("kind"),
+                rs.getString("occasion"), instantOrNull(rs.getObject("booking_start", OffsetDateTime.class)),
+                Notification.Channel.valueOf(rs.getString("channel")), rs.getString("recipient"),
+                rs.getObject("created_at", OffsetDateTime.class).toInstant());
     }
 
     /**

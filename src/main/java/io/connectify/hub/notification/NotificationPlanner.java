@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.notification.Notification.Channel;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -41,6 +42,8 @@ public class NotificationPlanner {
     /** Optional: what sets one event's notifications apart from an earlier event's of the same kind (a move's time). */
     public static final String OCCASION = "notificationOccasion";
     private static final String RESCHEDULED = "rescheduled";
+    /** A payment refunded as it cannot pay for its booking (BookingSaga): its text tells what the booking is now. */
+    private static final String PAYMENT_MISMATCH = "payment-mismatch";
     /** A refunded payment's occasion (refundedPaymentOccasion): its amount in minor units, its currency, the rest. */
     private static final Pattern REFUNDED_PAYMENT = Pattern.compile("(\\d{1,18}) ([A-Z]{3}) .+");
     /** The longest occasion the notification table keeps (V16: VARCHAR(100)). */
@@ -49,13 +52,15 @@ public class NotificationPlanner {
     private final NotificationTemplates templates;
     private final NotificationLog log;
     private final TwilioProperties twilio;
+    private final BookingRepository bookings;
     private final ZoneId hubZone;
 
     public NotificationPlanner(NotificationTemplates templates, NotificationLog log, TwilioProperties twilio,
-                               AvailabilityProperties availability) {
+                               BookingRepository bookings, AvailabilityProperties availability) {
         this.templates = templates;
         this.log = log;
         this.twilio = twilio;
+        this.bookings = bookings;
         this.hubZone = availability.timeZone();
     }
 
@@ -93,7 +98,8 @@ public class NotificationPlanner {
         if (start == null) {
             // no recipient here: it is the customer's phone or email
             LOG.warn("Booking {}: its {} notification {} is not queued again: logged before V18 without the time it "
-                    + "tells of, its booking moved since; it stays queued on the booking for someone to look at",
+                    + "tells of, its booking moved since (skipped if the move supersedes it, else left queued on the "
+                    + "booking for someone to look at)",
                     booking.id(), row.kind(), row.id());
             return Optional.empty();
         }
@@ -109,6 +115,23 @@ public class NotificationPlanner {
         return Optional.of(new Notification(row.id(), row.channel(), row.to(),
                 email ? templates.render(row.kind(), "email.subject", told, refunded) : null, body, email,
                 booking.id(), row.kind(), start.toString(), row.occasion()));
+    }
+
+    /**
+     * A notification as it is to be sent now ({@link NotificationDelivery}): a payment-mismatch notice rendered again
+     * from its booking as it is now, as {@link #asLogged} rebuilds it (its id, recipient, occasion and the start it
+     * told of), since its text tells what the booking is: held for a payment until its hold ends, no longer held, or
+     * neither. Rendered when planned and sent however late (Twilio down, then a dead letter replayed), it told a
+     * customer who had paid since to pay again, or of a hold long over. The refund it tells of stays true: it is sent,
+     * never skipped. Any other notification, or one whose booking is gone, as it was planned.
+     */
+    public Notification asSentNow(Notification n) {
+        if (!PAYMENT_MISMATCH.equals(n.kind()) || n.bookingId() == null) {
+            return n;
+        }
+        return bookings.find(n.bookingId()).flatMap(booking -> asLogged(booking, new NotificationLog.Logged(n.id(),
+                n.bookingId(), n.kind(), n.occasion(), n.start() != null ? Instant.parse(n.start())
+                        : booking.start().toInstant(), n.channel(), n.to(), null))).orElse(n);
     }
 
     /**

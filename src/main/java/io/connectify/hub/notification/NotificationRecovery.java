@@ -34,10 +34,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  * recorded as queued again, once their messages are on the queue (the broker's commit follows the database's, so a
  * record made with the database's commit would outlive a broker commit that failed); no new notification is made: one planned anew would be another notice, sent besides the
  * original when that was only held up (a dead letter replayed), and the logged one never. One that cannot be rebuilt
- * (logged before V18 without its start, its booking moved since; its booking gone) is warned of and recorded as seen,
- * left queued, and, in the same transaction, its booking marked as needing a person ({@link #UNREBUILDABLE_NOTE}),
- * counted ({@code connectify.notifications.unrecoverable} by channel) once that commits: each once, as it is recorded
- * as seen once. Its customer is told nothing otherwise, and a warning in the log is seen by no one.
+ * (logged before V18 without its start, its booking moved since; its booking gone) is warned of, then judged as the
+ * sender would judge it ({@link NotificationLog#outdatedSinceMoved}): one a move supersedes (a confirmation, a move's
+ * notice: the later move's notice told the new time) is recorded skipped (superseded), as the sender records it, and
+ * no one is asked to send it (by hand, it told the old time). Any other is recorded as seen, left queued, and, in the
+ * same transaction, its booking marked as needing a person ({@link #UNREBUILDABLE_NOTE}), counted
+ * ({@code connectify.notifications.unrecoverable} by channel) once that commits: each once, as it is recorded as seen
+ * once. Its customer is told nothing otherwise, and a warning in the log is seen by no one. Only a booking gone
+ * reaches that today (counted, with no booking to mark): every notice of a kind a move does not supersede is
+ * logged once its booking can no longer move (cancelled, refunded), or since V18 with its start.
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
@@ -89,10 +94,14 @@ public class NotificationRecovery {
                 var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
                 // their rows held (one being sent): passed over, the messages rolled back with the transaction
                 notifications.lock(done.queued());
-                // those it could not queue as themselves are recorded as seen at once (every sweep would otherwise
-                // take them up again, ahead of the others), and their booking marked for a person with that record:
-                // only those recorded now, so a later sweep that finds one again marks and counts nothing
-                List<Unrebuildable> unrebuildable = notifications.unrebuildable(done.left());
+                // those it could not queue as themselves that the sender would skip all the same (a confirmation or
+                // a move's notice of a booking moved since: the move's notice told the new time) are recorded
+                // skipped, as the sender records them: sent by hand, as a mark asks, they told the old time
+                List<String> stillTrue = notifications.skippedUnlessStillTrue(done.left());
+                // the others are recorded as seen at once (every sweep would otherwise take them up again, ahead of
+                // the others), and their booking marked for a person with that record: only those recorded now, so
+                // a later sweep that finds one again marks and counts nothing
+                List<Unrebuildable> unrebuildable = notifications.unrebuildable(stillTrue);
                 if (!unrebuildable.isEmpty()) {
                     leftForAPerson(lost, unrebuildable);
                     countedOnceCommitted(unrebuildable);

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingStatus;
 import io.connectify.hub.booking.Customer;
 import io.connectify.hub.notification.Notification.Channel;
@@ -21,6 +22,12 @@ class NotificationPlannerTest {
 
     private final NotificationLog log = mock(NotificationLog.class);
 
+    /** A planner of these Twilio settings; no booking is read (that is only a send's re-render, asSentNow). */
+    private NotificationPlanner planner(TwilioProperties twilio) {
+        return new NotificationPlanner(new NotificationTemplates(), log, twilio, mock(BookingRepository.class),
+                hours());
+    }
+
     @BeforeEach
     void nothingSentYet() {
         when(log.queuedUnlessSent(ArgumentMatchers.any())).thenReturn(true);
@@ -28,7 +35,7 @@ class NotificationPlannerTest {
 
     @Test
     void theOperatorGetsACopyOfTheCustomersSms() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
+        var planner = planner(twilio("+41445559999"));
 
         var planned = planner.forBooking(booking("+41791234567"), "confirmation", null);
 
@@ -70,7 +77,7 @@ class NotificationPlannerTest {
 
     @Test
     void aRepeatedStepPlansTheSameNotificationsAndQueuesOnlyThoseStillUnsent() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
+        var planner = planner(twilio("+41445559999"));
         var first = planner.forBooking(booking("+41791234567"), "confirmation", null);
         when(log.queuedUnlessSent(ArgumentMatchers.argThat(n -> n.channel() == Channel.EMAIL))).thenReturn(false);
 
@@ -85,7 +92,7 @@ class NotificationPlannerTest {
 
     @Test
     void withoutAPhoneOnlyTheEmailIsSent() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        var planner = planner(twilio(null));
 
         var planned = planner.forBooking(booking(null), "refund", null);
 
@@ -97,7 +104,7 @@ class NotificationPlannerTest {
 
     @Test
     void aQueuedNotificationCarriesTheStartItTellsOfAndReadsFieldsItDoesNotKnow() throws Exception {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        var planner = planner(twilio(null));
         // as the notifications queue carries it (Camel's Jackson data format, a plain ObjectMapper)
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -114,7 +121,7 @@ class NotificationPlannerTest {
 
     @Test
     void aLoggedPaymentRefundedNoticeQueuedAgainIsItselfTellingThePaymentRefundedAndTheBookingNotConfirmed() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        var planner = planner(twilio(null));
         var planned = planner.forBooking(booking("+41791234567"), "payment-refunded", null);
         var email = planned.stream().filter(n -> n.channel() == Channel.EMAIL).findFirst().orElseThrow();
         var row = new NotificationLog.Logged(email.id(), email.bookingId(), email.kind(), null,
@@ -135,7 +142,7 @@ class NotificationPlannerTest {
      */
     @Test
     void aRefundedPaymentsNoticeIsOnePerPaymentAndQueuedAgainTellsThatPaymentsAmount() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio(null), hours());
+        var planner = planner(twilio(null));
         String yen = NotificationPlanner.refundedPaymentOccasion(9000, "jpy", "stripe", "pi_jpy");
         String francs = NotificationPlanner.refundedPaymentOccasion(4500, "CHF", "payrexx", "4750");
         assertThat(yen).isEqualTo("9000 JPY stripe pi_jpy");

@@ -715,78 +715,102 @@ class NotificationRecoveryTest extends Webhooks {
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
     }
 
+    /**
+     * A confirmation logged before V18 (no start told of) whose booking moved since cannot be queued again as itself;
+     * the sender would skip it all the same (it told the old time, the move's notice the new one): the sweep records
+     * it skipped (superseded), as the sender does, and neither marks its booking nor counts it. Before, a person was
+     * asked to "send it by hand", which would tell the customer the old time.
+     */
     @Test
-    void aConfirmationLoggedBeforeV18WhoseBookingMovedSinceIsWarnedOfMarkedForAPersonCountedOnceAndLeftQueued()
+    void aConfirmationLoggedBeforeV18WhoseBookingMovedSinceIsRecordedSupersededNeitherMarkedNorCounted()
             throws Exception {
         String id = confirmationLostThenMovedLoggedBeforeV18();
-        List<String> confirmations = jdbc.sql("SELECT id FROM notification WHERE booking_id = :id AND kind = "
-                + "'confirmation' ORDER BY id").param("id", id).query(String.class).list();
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
         double smsBefore = unrecoverableScraped("SMS");
         double emailBefore = unrecoverableScraped("EMAIL");
-        assertThat(attentionOrNull(id)).isNull();
         clock.advance(Duration.ofMinutes(16));
 
         List<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ArrayList<>();
         assertThat(io.connectify.hub.support.LogLines.onThisThread(logged, this::recoverySweep)).isZero();
-        List<String> warnings = logged.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
-                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
-        assertThat(warnings).hasSize(2).allSatisfy(w -> assertThat(w).contains(id).contains("not queued again")
-                .doesNotContain("+41791234567").doesNotContain("john@example.com"));
-        assertThat(warnings).anySatisfy(w -> assertThat(w).contains(confirmations.get(0)))
-                .anySatisfy(w -> assertThat(w).contains(confirmations.get(1)));
+        assertThat(logged.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)).hasSize(2)
+                .allSatisfy(w -> assertThat(w).contains(id).contains("not queued again")
+                        .doesNotContain("+41791234567").doesNotContain("john@example.com"));
         assertThat(queued()).isZero();
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
-        assertThat(statusesByKind(id).get("confirmation")).containsExactly("queued", "queued"); // for someone to see
-        // its customer would never get it, and a log line is read by no one: a person is asked to send it, and it is
-        // counted, by channel
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(UNREBUILDABLE_CONFIRMATION);
-        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
-        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
-
-        // settled by a person; the next sweep marks and counts nothing again
-        clearAttention(id);
-        List<ch.qos.logback.classic.spi.ILoggingEvent> again = new ArrayList<>();
-        clock.advance(Duration.ofMinutes(16));
-        assertThat(io.connectify.hub.support.LogLines.onThisThread(again, this::recoverySweep)).isZero();
-        assertThat(again).noneMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN); // warned of once
-        assertThat(attentionOrNull(id)).isNull();
-        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
-        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
-        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // the move's notice only
-    }
-
-    @Test
-    void aNoticeTheSweepCouldNotQueueAgainIsNeitherMarkedNorCountedAgainWhenALaterSweepFindsItWithAnother()
-            throws Exception {
-        String id = confirmationLostThenMovedLoggedBeforeV18();
-        clock.advance(Duration.ofMinutes(16));
-        assertThat(recoverySweep()).isZero();
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(UNREBUILDABLE_CONFIRMATION);
-        double smsBefore = unrecoverableScraped("SMS");
-        double emailBefore = unrecoverableScraped("EMAIL");
-        clearAttention(id);
-        // another confirmation of the booking logged since with the start it told of (an operator's copy, its number
-        // set later and the payment's event replayed), its message lost as well: the next sweep takes up the booking's
-        // confirmations again, the two it could not queue again among them
-        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
-                        + "created_at, updated_at) VALUES (:copy, :id, 'confirmation', NULL, :start, 'SMS', "
-                        + "'+41790000000', 'queued', :now, :now)")
-                .param("copy", java.util.UUID.randomUUID().toString()).param("id", id).param("start", java.time.OffsetDateTime.parse("2026-12-02T09:00:00Z"))
-                .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC)).update();
-        clock.advance(Duration.ofMinutes(16));
-
-        assertThat(recoverySweep()).isEqualTo(1); // the copy, queued again (and skipped: the booking has moved)
+        assertThat(jdbc.sql("SELECT status || ' ' || error_code FROM notification WHERE booking_id = :id AND kind = "
+                + "'confirmation'").param("id", id).query(String.class).list())
+                .containsExactly("skipped superseded", "skipped superseded");
         assertThat(attentionOrNull(id)).isNull();
         assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore);
         assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore);
-        await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("confirmation").contains("skipped"));
-        assertThat(statusesByKind(id).get("confirmation")).containsExactlyInAnyOrder("queued", "queued", "skipped");
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isZero(); // nothing left to look at
+        assertThat(attentionOrNull(id)).isNull();
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // the move's notice only
     }
 
-    /** The attention note of a booking whose confirmation by SMS and email the recovery sweep cannot queue again. */
-    private static final String UNREBUILDABLE_CONFIRMATION = "its confirmation notice by SMS and email was lost and "
-            + "cannot be queued again: send it by hand or tell the customer";
+    /**
+     * A notice of a kind no move supersedes (a cancellation) logged before V18, a move of its booking logged after it:
+     * it cannot be queued again as itself, and it is still true. No path of the hub leaves that today (a booking is
+     * moved only while confirmed, and cancelled for good), so the rows are made so here, as a mark's case: warned of,
+     * its booking marked for a person and each counted, once, left queued; a later sweep that finds it again with
+     * another of its kind marks and counts nothing.
+     */
+    @Test
+    void aStillTrueNoticeTheSweepCannotQueueAgainIsMarkedAndCountedOnceNotAgainWhenALaterSweepFindsIt()
+            throws Exception {
+        String id = confirmationLostThenMovedLoggedBeforeV18();
+        jdbc.sql("UPDATE notification SET kind = 'cancellation' WHERE booking_id = :id AND kind = 'confirmation'")
+                .param("id", id).update();
+        jdbc.sql("UPDATE booking SET status = 'CANCELLED' WHERE id = :id").param("id", id).update();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isZero();
+        assertThat(queued()).isZero();
+        assertThat(statusesByKind(id).get("cancellation")).containsExactly("queued", "queued"); // for someone to see
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("its cancellation notice by SMS and email was lost "
+                + "and cannot be queued again: send it by hand or tell the customer");
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
+        clearAttention(id);
+        // another cancellation of the booking logged since with the start it told of (an operator's copy), its
+        // message lost as well: the next sweep takes up the booking's cancellations again, the two among them
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
+                        + "created_at, updated_at) VALUES (:copy, :id, 'cancellation', NULL, :start, 'SMS', "
+                        + "'+41790000000', 'queued', :now, :now)")
+                .param("copy", java.util.UUID.randomUUID().toString()).param("id", id)
+                .param("start", java.time.OffsetDateTime.parse("2026-12-02T13:00:00Z"))
+                .param("now", clock.instant().atOffset(java.time.ZoneOffset.UTC)).update();
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isEqualTo(1); // the copy, queued again
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT recipient FROM notification WHERE "
+                + "booking_id = :id AND provider_reference IS NOT NULL AND kind = 'cancellation'").param("id", id)
+                .query(String.class).list().equals(List.of("+41790000000")));
+    }
+
+    /** A booking gone: its notices that cannot be queued again are counted, with no booking to mark. */
+    @Test
+    void theNoticesOfABookingGoneAreCountedAsUnrecoverable() throws Exception {
+        String id = confirmationLostThenMovedLoggedBeforeV18();
+        jdbc.sql("DELETE FROM booking WHERE id = :id").param("id", id).update();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isZero();
+        assertThat(jdbc.sql("SELECT status FROM notification WHERE booking_id = :id AND kind = 'confirmation'")
+                .param("id", id).query(String.class).list()).containsExactly("queued", "queued");
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 1);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
+    }
 
     /** {@link #confirmationLostThenMoved}, its confirmation's rows as logged before V18: without the start told of. */
     private String confirmationLostThenMovedLoggedBeforeV18() throws Exception {

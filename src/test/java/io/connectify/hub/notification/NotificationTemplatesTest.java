@@ -119,28 +119,29 @@ class NotificationTemplatesTest {
         Booking waiting = waiting("en", BookingStatus.PENDING_PAYMENT, holdEnds, null);
 
         assertThat(beforeItEnds.render("payment-mismatch", "sms", waiting, yen)).isEqualTo("Hello Ann, we have "
-                + "refunded your payment of ¥9,000: your booking for Tuesday, December 1, 2026, 9:00 AM costs CHF90.00, "
-                + "to be paid in full in that currency. It stays reserved for your payment until Monday, November 30, "
-                + "2026, 8:15 AM. Connectify");
+                + "refunded your payment of ¥9,000: your booking for Tuesday, December 1, 2026, 9:00 AM costs CHF90.00. "
+                + "It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM: please pay CHF90.00 in "
+                + "full, in that currency. Connectify");
         assertThat(beforeItEnds.render("payment-mismatch", "email.body", waiting, yen))
                 .contains("we have refunded your payment of &yen;9,000 to your original payment method")
-                .contains("It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM.</p>");
+                .contains("It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM: please pay "
+                        + "CHF90.00 in full, in that currency.</p>");
         for (Booking unheld : new Booking[] {waiting, waiting("en", BookingStatus.EXPIRED, holdEnds, null)}) {
             assertThat(afterItEnded.render("payment-mismatch", "sms", unheld, yen)).as(unheld.status().name())
-                    .contains("in full in that currency. It is no longer reserved for you; you are welcome to book "
-                            + "again. Connectify").doesNotContain("until");
+                    .contains("costs CHF90.00. It is no longer reserved for you; you are welcome to book again and "
+                            + "pay CHF90.00 in full, in that currency. Connectify").doesNotContain("until");
         }
         for (Booking paid : new Booking[] {waiting("en", BookingStatus.PENDING_PAYMENT, null, 9000L),
                 waiting("en", BookingStatus.CONFIRMED, null, 9000L)}) {
             assertThat(beforeItEnds.render("payment-mismatch", "sms", paid, new NotificationTemplates.Amount(4500,
                     "CHF"))).as(paid.status().name()).endsWith("your payment of CHF45.00: your booking for Tuesday, "
-                    + "December 1, 2026, 9:00 AM costs CHF90.00, to be paid in full in that currency. Connectify");
+                    + "December 1, 2026, 9:00 AM costs CHF90.00. Connectify");
         }
         Booking de = waiting("de", BookingStatus.PENDING_PAYMENT, holdEnds, null);
         assertThat(beforeItEnds.render("payment-mismatch", "sms", de, yen)).isEqualTo("Hallo Ann, wir haben Ihre "
                 + "Zahlung von 9.000 ¥ erstattet: Ihre Buchung für den Termin am Dienstag, 1. Dezember 2026, 09:00 "
-                + "kostet 90,00 CHF, vollständig in dieser Währung zu bezahlen. Der Termin bleibt bis Montag, "
-                + "30. November 2026, 08:15 für Ihre Zahlung reserviert. Connectify");
+                + "kostet 90,00 CHF. Der Termin bleibt bis Montag, 30. November 2026, 08:15 für Ihre Zahlung "
+                + "reserviert: bitte bezahlen Sie 90,00 CHF vollständig in dieser Währung. Connectify");
         assertThat(afterItEnded.render("payment-mismatch", "email.subject", de, yen))
                 .isEqualTo("Wir haben eine Zahlung für Ihren Termin am Dienstag, 1. Dezember 2026, 09:00 erstattet");
         assertThat(afterItEnded.render("payment-mismatch", "email.body", de, yen))

@@ -254,7 +254,10 @@ class PostgresNotificationTest {
                         });
                         return new SentNotification(n.id(), "SMS", sid, "queued");
                     });
-            this.delivery = new NotificationDelivery(log, transactions, dispatch);
+            // an SMS of no kind: sent as it is (only a payment-mismatch notice is rendered again as it is sent)
+            NotificationPlanner planner = mock(NotificationPlanner.class);
+            when(planner.asSentNow(any())).thenAnswer(call -> call.getArgument(0));
+            this.delivery = new NotificationDelivery(log, planner, transactions, dispatch);
         }
 
         @Override

@@ -37,6 +37,7 @@ import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.ExchangeBuilder;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.BeforeEach;
@@ -626,12 +627,58 @@ class PayrexxWebhookTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.has("paidAmount")).isFalse();
-        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        // its customer is told the payment came back, as for one the hub refunds (the hub cannot tell a refund in
+        // the back office from its own whose notice was lost)
+        toldOfTheRefundedPaymentOnce(id, "4500 CHF payrexx 4759", "Ihre Zahlung von 45,00 CHF erstattet");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4759/refund")));
         assertThat(deadLetters()).isEmpty();
         // the customer then pays the price: confirmed
         transactionReported(4760, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A payment below the price refunded by the hub, whose notice fails on every try (the confirmed event
+     * dead-lettered, its confirmed key never recorded): the replay finds the transaction refunded, and Payrexx's own
+     * refunded delivery follows; the customer is told of the refund once, by SMS and email. Before, both left the
+     * booking as it was and told nothing: the customer never learnt the payment came back.
+     */
+    @Test
+    void aShortPaymentWhoseRefundNoticeWasDeadLetteredIsToldOnceWhenItsReplayFindsItRefunded() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4791, "confirmed", id, 4500);
+        AdviceWith.adviceWith(camel, "booking-notify", route -> route.weaveAddFirst().process(exchange -> {
+            if ("payment-mismatch".equals(exchange.getIn().getHeader("notificationKind"))) {
+                throw new IllegalStateException("the broker is unavailable (injected)");
+            }
+        }).id("fail-payment-mismatch-notice"));
+        JsonNode letter;
+        try {
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4791, "confirmed", id)).status())
+                    .isEqualTo(200);
+            letter = awaitDeadLetter("payrexx");
+        } finally {
+            AdviceWith.adviceWith(camel, "booking-notify",
+                    route -> route.weaveById("fail-payment-mismatch-notice").remove());
+        }
+        payrexx.server().verify(com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly(1),
+                postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4791/refund")));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+
+        // Payrexx now shows the refund the hub made; the dead letter is replayed, then Payrexx reports the refund
+        transactionOf(4791, "refunded", id, 4500);
+        NotifyBuilder replayed = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(1)
+                .create();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(replayed.matches(20, TimeUnit.SECONDS)).isTrue();
+        deliveryHandled(4791, "refunded", id);
+
+        toldOfTheRefundedPaymentOnce(id, "4500 CHF payrexx 4791", "Ihre Zahlung von 45,00 CHF erstattet");
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(deadLetters().findValuesAsText("status")).as("replayed, nothing failed since")
+                .containsExactly("REPLAYED");
     }
 
     @Test

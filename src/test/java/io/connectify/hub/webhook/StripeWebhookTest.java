@@ -2363,10 +2363,11 @@ class StripeWebhookTest extends Webhooks {
                 inYen(paymentIntent(id, "pi_jpy_told", "succeeded")))).status()).isEqualTo(200);
         assertThat(secondEvent.matches(20, TimeUnit.SECONDS)).isTrue();
 
-        String held = " Der Termin bleibt bis Montag, 30. November 2026, 08:15 für Ihre Zahlung reserviert.";
+        String held = " Der Termin bleibt bis Montag, 30. November 2026, 08:15 für Ihre Zahlung reserviert: bitte "
+                + "bezahlen Sie 90,00 CHF vollständig in dieser Währung.";
         assertThat(smsTexts(id)).containsExactly("Hallo John Doe, wir haben Ihre Zahlung von 9.000 ¥ erstattet: Ihre "
-                + "Buchung für den Termin am Dienstag, 1. Dezember 2026, 09:00 kostet 90,00 CHF, vollständig in "
-                + "dieser Währung zu bezahlen." + held + " Connectify");
+                + "Buchung für den Termin am Dienstag, 1. Dezember 2026, 09:00 kostet 90,00 CHF." + held
+                + " Connectify");
         assertThat(emailsAbout(id)).hasSize(1).first().satisfies(mail -> assertThat(mail)
                 .contains("Wir haben eine Zahlung für Ihren Termin am Dienstag, 1. Dezember 2026, 09:00 erstattet")
                 .contains("kostet 90,00 CHF"));
@@ -2383,6 +2384,40 @@ class StripeWebhookTest extends Webhooks {
                 "payment-mismatch 9000 JPY stripe pi_jpy_told EMAIL", "payment-mismatch 4500 CHF stripe pi_short_told SMS",
                 "payment-mismatch 4500 CHF stripe pi_short_told EMAIL");
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /**
+     * A payment in yen refunded, its notice held back (the sender stopped, as while Twilio is down and its message
+     * waits as a dead letter), the booking then paid in francs and confirmed: the notice sent late tells of the
+     * refund, as the booking is now, with no invitation to pay and no hold. Before, it was sent as rendered when
+     * planned: "to be paid in full in that currency. It stays reserved for your payment until ..." to a customer whose
+     * booking was paid and confirmed.
+     */
+    @Test
+    void aRefundedPaymentsNoticeSentAfterItsBookingWasPaidTellsOfTheRefundWithoutAskingForAPayment() throws Exception {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe"); // 9000 CHF, held until 08:15 (+01:00)
+        camel.getRouteController().stopRoute("notification-send");
+        try {
+            assertThat(signedStripeWebhook(event("evt_jpy_late", "checkout.session.completed",
+                    inYen(checkoutSession(id, "paid", "pi_jpy_late")))).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(jdbc.sql("SELECT COUNT(*) FROM "
+                    + "notification WHERE booking_id = :id AND kind = 'payment-mismatch'").param("id", id)
+                    .query(Integer.class).single()).isEqualTo(2));
+            assertThat(signedStripeWebhook(event("evt_chf_late", "checkout.session.completed",
+                    checkoutSession(id, "paid", "pi_chf_late"))).status()).isEqualTo(200);
+            awaitStatus(id, "CONFIRMED");
+        } finally {
+            camel.getRouteController().startRoute("notification-send");
+        }
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sentNotices(id)).hasSize(4));
+        assertThat(smsTexts(id)).filteredOn(text -> text.contains("erstattet")).containsExactly("Hallo John Doe, wir "
+                + "haben Ihre Zahlung von 9.000 ¥ erstattet: Ihre Buchung für den Termin am Dienstag, 1. Dezember 2026, "
+                + "09:00 kostet 90,00 CHF. Connectify");
+        assertThat(emailsAbout(id)).filteredOn(mail -> mail.contains("erstattet")).singleElement().asString()
+                .contains("kostet 90,00 CHF.</p>").doesNotContain("bezahlen").doesNotContain("reserviert");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     /** The booking's notifications sent (a provider reference recorded): kind, occasion and channel of each. */

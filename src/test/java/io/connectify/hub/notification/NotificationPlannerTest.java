@@ -55,7 +55,8 @@ class NotificationPlannerTest {
      */
     @Test
     void theOperatorsCopyTellsTheTimeInTheConsultancysZone() {
-        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"), hours());
+        var planner = new NotificationPlanner(new NotificationTemplates(), log, twilio("+41445559999"),
+                mock(BookingRepository.class), hours());
         Booking booking = booking("+12125550123", "America/New_York");
 
         var planned = planner.forBooking(booking, "confirmation", null);

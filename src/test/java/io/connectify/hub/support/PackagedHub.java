@@ -99,17 +99,27 @@ public final class PackagedHub implements AutoCloseable {
         return arguments;
     }
 
-    public PackagedHub awaitReady() {
-        await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
-            // a hub that stopped says why in the failure itself: CI keeps the test output, not target/packaged-hub/
-            assertThat(process.isAlive()).as(() -> name + " is running; it exited with " + process.exitValue()
-                    + ", its output:\n" + whyItStopped()).isTrue();
-            try {
-                return get("/actuator/health/readiness").statusCode() == 200;
-            } catch (IOException notYet) {
-                return false;
-            }
-        });
+    /**
+     * This hub, once its readiness answers 200. A hub that is not ready in time is killed before the failure is
+     * thrown: the caller never gets it to close, and left running (a test's try-with-resources takes only what this
+     * returned) it held its port and the cores through the rest of the build.
+     */
+    public PackagedHub awaitReady() throws InterruptedException {
+        try {
+            await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                // a hub that stopped says why in the failure itself: CI keeps the test output, not target/packaged-hub/
+                assertThat(process.isAlive()).as(() -> name + " is running; it exited with " + process.exitValue()
+                        + ", its output:\n" + whyItStopped()).isTrue();
+                try {
+                    return get("/actuator/health/readiness").statusCode() == 200;
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+        } catch (RuntimeException | AssertionError notReady) {
+            kill();
+            throw notReady;
+        }
         return this;
     }
 

@@ -186,7 +186,7 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         JsonNode letter = paidWhileGoogleFails(id, "evt_refund_fails", "pi_refund_fails");
-        refundsFail();
+        stripeRefundsFail();
 
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).isEqualTo(502);
@@ -226,14 +226,14 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String old = pendingBooking(START, "stripe");
         paidWhileGoogleFails(old, "evt_sweep_old", "pi_sweep_old");
-        refundsFail();
+        stripeRefundsFail();
         assertThat(httpPost("/api/v1/bookings/" + old + "/cancel", "").status()).isEqualTo(502);
         clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
 
         jdbc.sql("DELETE FROM dead_letter").update();
         String recent = pendingBooking("2026-12-09T09:00:00+01:00", "stripe"); // the old booking's start is past
         paidWhileGoogleFails(recent, "evt_sweep_recent", "pi_sweep_recent");
-        refundsFail();
+        stripeRefundsFail();
         assertThat(httpPost("/api/v1/bookings/" + recent + "/cancel", "").status()).isIn(502, 503);
         assertThat(status(recent)).isEqualTo("CANCELLED");
 
@@ -266,7 +266,7 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         paidWhileGoogleFails(id, "evt_sweep_ends", "pi_sweep_ends");
-        refundsFail();
+        stripeRefundsFail();
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         double before = needingAttentionGauge();
         resilience.circuitBreaker("stripe").reset();
@@ -317,7 +317,7 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         paidWhileGoogleFails(id, "evt_sweep_end_fails", "pi_sweep_end_fails");
-        refundsFail();
+        stripeRefundsFail();
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
         resilience.circuitBreaker("stripe").reset();
@@ -386,7 +386,7 @@ class PaidBookingTest extends Webhooks {
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
-        refundsFail();
+        stripeRefundsFail();
 
         cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled: refund pending");
         assertThat(refundsPendingGauge()).isEqualTo("1.0");
@@ -888,7 +888,7 @@ class PaidBookingTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "stripe");
         paidWhileGoogleFails(id, "evt_refund_lost", "pi_refund_lost");
-        refundsFail(); // Stripe made the refund, but its answer was lost
+        stripeRefundsFail(); // Stripe made the refund, but its answer was lost
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         clock.advance(Duration.ofDays(2)); // the Idempotency-Key has expired: Stripe no longer answers the same refund
         resilience.circuitBreaker("stripe").reset();
@@ -1108,13 +1108,6 @@ class PaidBookingTest extends Webhooks {
                 .matcher(httpGet("/actuator/prometheus", null).body());
         assertThat(gauge.find()).isTrue();
         return gauge.group(1);
-    }
-
-    /** Stripe answers every refund with a server error. */
-    private void refundsFail() {
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
     }
 
     /** Stripe's list of a PaymentIntent's refunds: one of the booking's full amount, with this status. */

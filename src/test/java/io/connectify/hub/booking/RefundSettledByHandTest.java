@@ -185,13 +185,6 @@ class RefundSettledByHandTest extends Webhooks {
         return httpGet("/api/v1/bookings/" + id).json();
     }
 
-    /** Stripe answers every refund with a server error. */
-    private void stripeRefundsFail() {
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
-                .withHeader("Content-Type", "application/json")
-                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
-    }
-
     /** One sweep of the route booking-retry-refunds; answers how many it refunded. */
     private int retryRefunds() {
         return camel.requestBody("direct:booking-retry-refunds", null, Integer.class);

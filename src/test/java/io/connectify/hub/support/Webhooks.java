@@ -1,5 +1,6 @@
 package io.connectify.hub.support;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -97,5 +98,12 @@ public abstract class Webhooks extends HubTestBase {
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
         google.reset();
         resilience.circuitBreaker("google-calendar").reset();
+    }
+
+    /** Stripe answers every refund with a server error. */
+    protected void stripeRefundsFail() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"An unknown error occurred\"}}")));
     }
 }

@@ -924,6 +924,11 @@ public class BookingSaga {
      * False when the booking says this failure already: Stripe reports one failure in several events
      * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
      * <p>
+     * The booking's refund of a booking whose refund a person recorded as settled by hand (RefundSettledByHandApi:
+     * its answer lost at the cancel, the customer paid back another way) failing is harmless: a refund no longer
+     * needed, the customer paid back once. Logged at INFO, nothing counted, marked or told (false); a booking that
+     * said that refund paid the customer back twice no longer says so, and is marked for the person (true).
+     * <p>
      * A Stripe booking made REFUNDED before its confirmation (its payment refunded in full, by any refunds) is made
      * CANCELLED for a person only when its payment's refunds, looked up at Stripe (outside the row lock; a failed
      * look-up fails the event, redelivered), now refund less than it paid: a late or repeated failure event of a

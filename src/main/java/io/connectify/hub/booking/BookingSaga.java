@@ -105,6 +105,11 @@ public class BookingSaga {
     static final String SETTLED_BY_HAND_UNCONFIRMED = "cancelled before its confirmation: refund settled by hand";
     /** The same for a confirmed booking cancelled in time. */
     static final String SETTLED_BY_HAND_CONFIRMED = "cancelled: refund settled by hand";
+    /**
+     * What the status reason of a booking whose refund was settled by hand says (after "refunded by &lt;provider&gt;")
+     * once the hub's own refund, whose answer was lost, went through at the provider after all ({@link #paidTwice}).
+     */
+    private static final String PAID_TWICE = " after the refund was settled by hand: the customer was paid back twice";
     /** How the status reason of a booking whose refund failed after it was made begins. */
     private static final String REFUND_FAILED = "the refund failed at the provider";
     static final String PAID_AFTER_ITS_START = "paid after its start: refunded";
@@ -919,6 +924,11 @@ public class BookingSaga {
      * False when the booking says this failure already: Stripe reports one failure in several events
      * (refund.updated, refund.failed, charge.refund.updated), and it is counted once.
      * <p>
+     * The booking's refund of a booking whose refund a person recorded as settled by hand (RefundSettledByHandApi:
+     * its answer lost at the cancel, the customer paid back another way) failing is harmless: a refund no longer
+     * needed, the customer paid back once. Logged at INFO, nothing counted, marked or told (false); a booking that
+     * said that refund paid the customer back twice no longer says so, and is marked for the person (true).
+     * <p>
      * A Stripe booking made REFUNDED before its confirmation (its payment refunded in full, by any refunds) is made
      * CANCELLED for a person only when its payment's refunds, looked up at Stripe (outside the row lock; a failed
      * look-up fails the event, redelivered), now refund less than it paid: a late or repeated failure event of a
@@ -959,6 +969,19 @@ public class BookingSaga {
             case FAILED_ALREADY -> {
                 log.info("Booking {}: another event of its failed refund (payment {})", bookingId, payment);
                 return false;
+            }
+            case SETTLED -> {
+                // not counted as RefundFailed (no one is to pay the customer back: a person did), nor marked
+                log.info("Booking {}: its refund {} at {} failed ({}) after a person settled the refund by hand: a "
+                        + "refund no longer needed, the customer paid back once; nothing to do (payment {})",
+                        bookingId, refund, provider, reason, payment);
+                return false;
+            }
+            case SETTLED_NOT_TWICE -> {
+                log.warn("Booking {}: its refund {} at {}, taken for paying the customer back twice after the refund "
+                        + "was settled by hand, failed ({}): paid back once after all, marked for a person (payment "
+                        + "{})", bookingId, refund, provider, reason, payment);
+                return true;
             }
             case STILL_REFUNDED -> {
                 log.info("Booking {}: a refund {} of its payment {} failed ({}), but {} shows the payment still "
@@ -1017,6 +1040,16 @@ public class BookingSaga {
          * sent marked: not the hub's, as far as it can tell.
          */
         UNMARKED,
+        /**
+         * The booking's refund, of a booking whose refund a person settled by hand (RefundSettledByHandApi): a refund
+         * no longer needed failed, and the customer, paid back by hand, is paid back once. Nothing to do.
+         */
+        SETTLED,
+        /**
+         * The same, but the booking said that refund had paid the customer back twice ({@link #paidTwice}): it no
+         * longer says so, and the person is told.
+         */
+        SETTLED_NOT_TWICE,
         /** The booking has no refund of that payment (not refunded, nor waiting for it). */
         NOT_REFUNDED
     }
@@ -1077,6 +1110,12 @@ public class BookingSaga {
                 outcome[0] = RefundOutcome.NOT_ITS_REFUND;
                 return;
             }
+            if (settledByHand(current)) {
+                // paid back by a person: the hub's refund was no longer needed, and its failure leaves the customer
+                // paid back once. Only a note that took it for paying them back twice is no longer true
+                outcome[0] = notPaidTwice(current, reason) ? RefundOutcome.SETTLED_NOT_TWICE : RefundOutcome.SETTLED;
+                return;
+            }
             boolean pending = current.status() == BookingStatus.CANCELLED
                     && REFUND_PENDING.contains(current.statusReason());
             if ((current.status() == BookingStatus.REFUNDED || pending) && bookings.transition(bookingId,
@@ -1106,6 +1145,36 @@ public class BookingSaga {
     /** The status reason of such a booking ({@code detail}: why, or what the provider shows). */
     private static String unconfirmedRefundFailedReason(String detail) {
         return REFUND_FAILED + " (" + (detail == null ? "failed" : detail) + ")" + NEVER_CONFIRMED;
+    }
+
+    /**
+     * The part a booking whose refund was settled by hand gets in its status reason once {@code provider} shows the
+     * hub's own refund of it made after all ({@code amount}, minor units), and the start of its mark's note.
+     */
+    static String paidTwice(String provider, long amount) {
+        return "refunded by " + provider + PAID_TWICE + " (" + amount + ")";
+    }
+
+    /**
+     * A booking whose refund was settled by hand that said the hub's refund paid the customer back twice
+     * ({@link #paidTwice}), that refund now failed ({@code reason}): its reason no longer says so, and the person who
+     * was told is told again, in the same transaction. Under the booking's row lock (the caller's). False when its
+     * reason never said so.
+     */
+    private boolean notPaidTwice(Booking current, String reason) {
+        String said = "refunded by " + current.provider() + PAID_TWICE;
+        if (!current.statusReason().contains(said)) {
+            return false;
+        }
+        Instant now = now();
+        if (!bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
+                withoutParts(current.statusReason(), said), now)) {
+            return false;
+        }
+        bookings.needsAttention(current.id(), "the refund by " + current.provider() + " taken for paying the "
+                + "customer back twice failed (" + (reason == null ? "failed" : reason) + "): the customer was paid "
+                + "back once, by hand; nothing to ask back", now);
+        return true;
     }
 
     /** Whether a booking's status reason says that ({@link #unconfirmedRefundFailedReason}). */
@@ -1408,8 +1477,15 @@ public class BookingSaga {
                 : refundsOf(payment);
         Outside found = recordOutside(id, provider, payment, refunded, charged, refunds);
         if (found.lookUp()) { // the booking changed meanwhile: no longer the echo the old rule saw
-            found = recordOutside(id, provider, payment, refunded, charged, refundsOf(payment));
+            refunds = refundsOf(payment);
+            found = recordOutside(id, provider, payment, refunded, charged, refunds);
         }
+        // the hub's own refund (its answer lost at the cancel) made after a person settled the refund by hand: not
+        // an echo to ignore, the customer was paid back twice (a booking waiting for its refund is never settled, so
+        // the old rule's echo, not looked up, is never such a booking)
+        List<StripeCommands.RefundResult> listed = refunds;
+        boolean twice = listed != null && paidTwiceAfterSettled(id, provider, payment,
+                hubsOwn -> hubsOwnRefunds(listed, hubsOwn));
         // logged and counted once the booking's change has committed, before the event's removal below: its failure
         // redelivers the event, whose next run finds the amount recorded already and counts nothing again
         reportOutside(id, provider, payment, found);
@@ -1418,7 +1494,78 @@ public class BookingSaga {
             // next run finds the booking returned and removes it (the payment's late run does too)
             removeEvent(seen, eventIdFor(id));
         }
-        return found.note() != null || found.changed() || found.other() != null;
+        return found.note() != null || found.changed() || found.other() != null || twice;
+    }
+
+    /**
+     * What the booking's own refunds among the payment's {@code refunds} refund, those that succeeded or are on their
+     * way: marked as a booking's ({@link StripeCommands#BY_BOOKING}: the payment is this booking's, so its refund), or
+     * the booking's refund as recorded ({@code hubsRefund}: one made before the hub marked its refunds). An operator's
+     * through the payments API ({@code api}) and one made by hand are not the hub's refund of the booking: they may be
+     * how the person paid the customer back.
+     */
+    private static long hubsOwnRefunds(List<StripeCommands.RefundResult> refunds, String hubsRefund) {
+        return refunds.stream()
+                .filter(r -> r.refunding() && (StripeCommands.BY_BOOKING.equals(r.mark())
+                        || hubsRefund != null && hubsRefund.equals(r.id())))
+                .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /**
+     * A Payrexx transaction refunded (or its refund under way) that paid a booking whose refund a person settled by
+     * hand: the hub's own refund, whose answer was lost at the cancel (Payrexx refunds carry no mark, and a person who
+     * settled the refund paid the customer back another way), went through after all, and the customer was paid back
+     * twice ({@link #paidTwiceAfterSettled}). False for any other booking: the event takes its usual path.
+     */
+    public boolean paymentRefundedAfterSettled(@Header(WebhookHeaders.PROVIDER) String provider,
+                                               @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                               @Header(WebhookHeaders.PAID_AMOUNT) Long amount) {
+        String id = payment == null || payment.isBlank() ? null
+                : bookings.idByPayment(provider, payment).orElse(null);
+        Booking seen = id == null ? null : bookings.find(id).orElse(null);
+        if (seen == null || !settledByHand(seen)) {
+            return false;
+        }
+        return paidTwiceAfterSettled(id, provider, payment,
+                hubsOwn -> amount != null && amount > 0 ? amount : seen.paidAmount());
+    }
+
+    /**
+     * A booking whose refund a person recorded as settled by hand (RefundSettledByHandApi), whose payment
+     * {@code provider} shows refunded by the hub's own refund after all ({@code refunded}: what it refunded, given the
+     * booking's recorded refund id, null if none; nothing, no such refund): the customer was paid back twice. The
+     * booking stays CANCELLED, its reason settled by hand with {@link #paidTwice} added (so it is said once, whatever
+     * later events show, and a person's clearing the mark is not undone), and marked for a person to ask one back, in
+     * one transaction under the booking's row lock; then logged as a WARN and counted
+     * (connectify_refunds_after_settled_total). False when the booking is no such one or says so already.
+     */
+    private boolean paidTwiceAfterSettled(String id, String provider, String payment, Function<String, Long> refunded) {
+        String[] said = {null};
+        bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> {
+            if (!settledByHand(current) || !current.paid() || !payment.equals(current.paymentReference())
+                    || current.statusReason().contains("refunded by " + provider + PAID_TWICE)) {
+                return;
+            }
+            Long amount = refunded.apply(bookings.refundReference(id).orElse(null));
+            if (amount == null || amount <= 0) {
+                return;
+            }
+            String why = paidTwice(provider, amount);
+            Instant now = now();
+            if (bookings.transition(id, List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
+                    appended(current.statusReason(), why), now)) {
+                bookings.needsAttention(id, why + ": check it at " + provider + ", then ask the customer to pay one "
+                        + "back", now);
+                said[0] = why;
+            }
+        }));
+        if (said[0] == null) {
+            return false;
+        }
+        log.warn("Booking {}: {} (payment {}): its refund, asked for before and its answer lost, was made after all; "
+                + "marked for a person", id, said[0], payment);
+        metrics.refundedAfterSettled(provider);
+        return true;
     }
 
     /**

@@ -101,6 +101,9 @@ public class HubMetrics implements MeterBinder {
         registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.refunds.failed.foreign", "provider", "stripe");
         registry.counter("connectify.refunds.outside.hub", "provider", "stripe");
+        for (String provider : List.of("stripe", "payrexx")) {
+            registry.counter("connectify.refunds.after.settled", "provider", provider);
+        }
         registry.counter("connectify.notifications.requeued");
         for (String channel : List.of("SMS", "EMAIL")) {
             registry.counter("connectify.notifications.unrecoverable", "channel", channel);

@@ -87,6 +87,14 @@ public class WebhookMetrics {
         counter("connectify.refunds.outside.hub", provider).increment();
     }
 
+    /**
+     * A booking's payment refunded at the provider by the hub's own refund (its answer lost at the cancel) after a
+     * person recorded that refund as settled by hand: the customer was paid back twice. Marked for a person.
+     */
+    public void refundedAfterSettled(String provider) {
+        counter("connectify.refunds.after.settled", provider).increment();
+    }
+
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider) {
         counter("connectify.payment.disputes", provider).increment();
     }

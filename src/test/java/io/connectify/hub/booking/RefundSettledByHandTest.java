@@ -18,10 +18,15 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
+import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +46,9 @@ class RefundSettledByHandTest extends Webhooks {
 
     @Autowired
     ProducerTemplate camel;
+
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void aRefundTheSweepGaveUpOnSettledByHandIsNoLongerPendingAndNeverMadeAgain() {
@@ -179,6 +187,191 @@ class RefundSettledByHandTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(booking(id).has("statusReason")).isFalse();
         stripe.server().verify(0, anyRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The hub's refund of a confirmed booking, asked for at the cancel, whose answer was lost (Stripe answered 500: it
+     * may have made it), settled by hand; then Stripe makes it after all and sends charge.refunded. The customer was
+     * paid back twice: the booking, CANCELLED and settled still, is marked for a person and says so, counted once,
+     * logged once as a WARN. Before, Stripe's refunds listed the hub's own (marked) refund, and its charge.refunded
+     * was taken for the echo of it: nothing marked, counted or logged. Should that refund then fail, the customer was
+     * paid back once after all: the booking no longer says twice and the person is told, no refund counted as failed.
+     */
+    @Test
+    void theHubsRefundMadeAfterItWasSettledByHandIsMarkedForAPersonAsPaidTwice() {
+        String id = cancelledWithItsRefundLost();
+        String payment = "pi_" + id.substring(0, 8);
+        String settled = "cancelled: refund settled by hand: cash at the desk";
+        double twiceBefore = paidTwice("stripe");
+        double outsideBefore = meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count();
+        double failedBefore = refundsFailed();
+        stripe.refundsOf(payment, hubsRefund(id, payment, "succeeded"));
+
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            assertThat(signedStripeWebhook(event("evt_refunded_after_settled", "charge.refunded",
+                    charge(id, payment))).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> paidTwice("stripe") == twiceBefore + 1);
+            String twice = "refunded by stripe after the refund was settled by hand: the customer was paid back "
+                    + "twice (9000)";
+            assertThat(attentionOf(id).get("note").asText()).startsWith(twice);
+            assertThat(status(id)).isEqualTo("CANCELLED");
+            assertThat(booking(id).get("statusReason").asText()).isEqualTo(settled + "; " + twice);
+            assertThat(lines.lines().stream().filter(l -> l.getLevel() == Level.WARN
+                    && l.getFormattedMessage().contains("paid back twice"))).singleElement()
+                    .satisfies(l -> assertThat(l.getFormattedMessage()).contains(id).doesNotContain(StripeFake.SECRET_KEY));
+        }
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "stripe").count())
+                .isEqualTo(outsideBefore);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+
+        // said once: another charge.refunded of the payment, after a person cleared the mark, marks nothing again
+        clearAttention(id);
+        double outsideRuns = routeRuns("booking-payment-refunded-outside");
+        signedStripeWebhook(event("evt_refunded_after_settled_again", "charge.refunded", charge(id, payment)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-payment-refunded-outside")
+                == outsideRuns + 1);
+        assertThat(paidTwice("stripe")).isEqualTo(twiceBefore + 1);
+        assertThat(attentionOrNull(id)).isNull();
+
+        // that refund fails after all: paid back once, by hand; no refund failed to pay anyone back is counted
+        double failedRuns = routeRuns("booking-refund-failed");
+        signedStripeWebhook(event("evt_late_refund_failed", "refund.failed",
+                refundObject(id, payment, "failed", "expired_or_canceled_card")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == failedRuns + 1);
+        assertThat(booking(id).get("statusReason").asText()).isEqualTo(settled);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("the refund by stripe taken for paying the "
+                + "customer back twice failed (expired_or_canceled_card): the customer was paid back once, by hand; "
+                + "nothing to ask back");
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        assertThat(paidTwice("stripe")).isEqualTo(twiceBefore + 1);
+    }
+
+    /**
+     * The hub's refund whose answer was lost, settled by hand, then failing at Stripe (refund.failed, refund.updated
+     * and charge.refund.updated, as Stripe reports one failure): a refund no longer needed, the customer paid back
+     * once by hand. Nothing is counted (alert RefundFailed), marked, told or refunded again; the booking keeps its
+     * settled reason. Before, each event was counted in connectify_refunds_failed_total and logged as an ERROR telling
+     * a person to pay the customer back another way.
+     */
+    @Test
+    void theHubsRefundFailingAfterItWasSettledByHandIsHarmlessAndNotCountedAsFailed() {
+        String id = cancelledWithItsRefundLost();
+        String payment = "pi_" + id.substring(0, 8);
+        String reason = booking(id).get("statusReason").asText();
+        double failedBefore = refundsFailed();
+        double foreignBefore = meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count();
+        double runs = routeRuns("booking-refund-failed");
+
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            String failed = refundObject(id, payment, "failed", "expired_or_canceled_card");
+            for (String type : java.util.List.of("refund.failed", "refund.updated", "charge.refund.updated")) {
+                assertThat(signedStripeWebhook(event("evt_settled_" + type, type, failed)).status()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("booking-refund-failed") == runs + 3);
+            assertThat(lines.lines()).noneMatch(l -> l.getLevel() == Level.ERROR);
+            assertThat(lines.lines()).anyMatch(l -> l.getFormattedMessage().contains(
+                    "after a person settled the refund by hand: a refund no longer needed"));
+        }
+        assertThat(refundsFailed()).isEqualTo(failedBefore);
+        assertThat(meters.counter("connectify.refunds.failed.foreign", "provider", "stripe").count())
+                .isEqualTo(foreignBefore);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(booking(id).get("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(notifications(id, "refund-failed")).isZero();
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        assertThat(retryRefunds()).isZero();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The same with Payrexx: its refunded delivery of the transaction a booking settled by hand was paid by. Before,
+     * the transaction's refund was taken for a refund before the hub acted on the payment, and the booking, CANCELLED
+     * and paid, was left as it was: nothing marked or counted.
+     */
+    @Test
+    void aPayrexxRefundMadeAfterItWasSettledByHandIsMarkedForAPersonAsPaidTwice() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4860);
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4860/refund")).willReturn(aResponse()
+                .withStatus(500).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"internal\"}")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isIn(502, 503);
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"TWINT\"}", ADMIN_KEY)
+                .status()).isEqualTo(200);
+        double twiceBefore = paidTwice("payrexx");
+        payrexx.reset();
+        payrexx.transaction(4860, "refunded", id);
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=4860&transaction%5Bstatus%5D=refunded&transaction%5Binvoice%5D%5BreferenceId%5D="
+                        + id).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> paidTwice("payrexx") == twiceBefore + 1);
+        String twice = "refunded by payrexx after the refund was settled by hand: the customer was paid back twice "
+                + "(9000)";
+        assertThat(attentionOf(id).get("note").asText()).startsWith(twice);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(booking(id).get("statusReason").asText())
+                .isEqualTo("cancelled before its confirmation: refund settled by hand: TWINT; " + twice);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
+    }
+
+    /**
+     * A confirmed Stripe booking cancelled in time whose refund's answer was lost (Stripe answered 500: the refund may
+     * have been made), then settled by hand ("cash at the desk"); Stripe's stubs reset (no refund asked for since).
+     */
+    private String cancelledWithItsRefundLost() {
+        String id = confirmedStripeBooking(START);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(noContent()));
+        stripeRefundsFail();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"cash at the desk\"}",
+                ADMIN_KEY).status()).isEqualTo(200);
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        return id;
+    }
+
+    /** The hub's refund of the booking's payment as Stripe lists it: with the hub's mark. */
+    private static String hubsRefund(String id, String payment, String status) {
+        return StripeFake.refund("re_late", payment, 9000, status,
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}");
+    }
+
+    /** The same as Stripe's refund.* events carry it. */
+    private static String refundObject(String id, String payment, String status, String failureReason) {
+        return """
+                {"id":"re_late","object":"refund","amount":9000,"currency":"chf","payment_intent":"%s",
+                 "status":"%s","failure_reason":"%s","metadata":{"connectify":"booking","bookingId":"%s"}}"""
+                .formatted(payment, status, failureReason, id);
+    }
+
+    /** The booking's Charge as Stripe's charge.refunded carries it, refunded in full. */
+    private static String charge(String id, String payment) {
+        return """
+                {"id":"ch_%s","object":"charge","amount":9000,"amount_captured":9000,"amount_refunded":9000,
+                 "captured":true,"currency":"chf","metadata":{"bookingId":"%s"},"paid":true,"payment_intent":"%s",
+                 "refunded":true,"status":"succeeded"}""".formatted(payment, id, payment);
+    }
+
+    private double paidTwice(String provider) {
+        return meters.counter("connectify.refunds.after.settled", "provider", provider).count();
+    }
+
+    /** How many exchanges the route has completed (its Camel route metric). */
+    private double routeRuns(String routeId) {
+        var counted = meters.find("camel.exchanges.total").tag("routeId", routeId).counter();
+        return counted == null ? 0 : counted.count();
+    }
+
+    private double refundsFailed() {
+        return meters.counter("connectify.refunds.failed", "provider", "stripe").count();
     }
 
     private JsonNode booking(String id) {

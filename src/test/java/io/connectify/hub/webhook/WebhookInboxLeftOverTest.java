@@ -53,8 +53,8 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
         DefaultCamelContext earlier = new DefaultCamelContext();
         WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(),
+                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
+                Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         on.start();
         for (int i = 1; i <= 2; i++) {

@@ -40,8 +40,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * and is answered; a forwarder thread then sends the events to their queue in the order they came, those waiting
  * together in one broker transaction, and deletes them from the journal once the broker has committed them. Events
  * left in the journal by a crash or a stop are forwarded after the next start, also one with the inbox off (then
- * the journal is closed once they are in their queues; a webhook meanwhile whose order group still has an event
- * waiting there is held until that one is in its queue, so it cannot overtake it).
+ * the journal is closed, and its files removed, once they are in their queues; a webhook meanwhile whose order group
+ * still has an event waiting there is held until that one is in its queue, so it cannot overtake it).
  * <p>
  * Why: a durable send to the embedded broker passes the event through several of the broker's threads before the
  * request may answer (bench/RESULTS.md: the broker's threads parking and waking took more CPU than their work),
@@ -71,7 +71,10 @@ public class WebhookInbox implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
     private static final byte EVENT_RECORD = 1;
     private static final int FILE_SIZE = 10 * 1024 * 1024;
+    private static final String JOURNAL_PREFIX = "inbox";
     private static final String JOURNAL_EXTENSION = "inbox"; // the journal's files: inbox-<n>.inbox
+    /** The file Artemis's journal writes while it compacts (AbstractJournalUpdateTask.FILE_COMPACT_CONTROL). */
+    private static final String JOURNAL_COMPACT_CONTROL = "journal-rename-control.ctr";
     /** What a refused webhook's answer asks the provider to wait before it delivers again. */
     private static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(1);
     // one per ordered executor the journal runs its work on (appends, file opening, compaction): none waits for
@@ -357,8 +360,10 @@ public class WebhookInbox implements SmartLifecycle {
             batch.clear();
             forwardingSince = NONE;
             if (!enabled && waitingCount.get() == 0) { // an inbox that is off only had events left over to forward
-                log.info("Webhook inbox (off): the events left in its journal are in their queues; journal closed");
                 closeJournal();
+                removeJournalFiles();
+                log.info("Webhook inbox (off): the events left in its journal are in their queues; journal closed and "
+                        + "its files removed");
                 return;
             }
         }
@@ -475,8 +480,9 @@ public class WebhookInbox implements SmartLifecycle {
         }
         running = true;
         if (leftOver) {
-            if (waitingCount.get() == 0) {
+            if (waitingCount.get() == 0) { // a run with it on forwarded all before it stopped: nothing to keep
                 closeJournal();
+                removeJournalFiles();
                 return;
             }
             log.warn("Webhook inbox is off, but its journal in {} holds {} events acknowledged before this start: "
@@ -504,6 +510,20 @@ public class WebhookInbox implements SmartLifecycle {
         }
     }
 
+    /**
+     * Removes the journal's files from its directory, once an inbox that is off has closed a journal with nothing left
+     * in it. With the inbox on they stay: Artemis reuses them for the next appends.
+     */
+    private void removeJournalFiles() {
+        File[] files = directory.listFiles((dir, name) -> name.startsWith(JOURNAL_PREFIX + "-")
+                || name.equals(JOURNAL_COMPACT_CONTROL));
+        for (File file : files == null ? new File[0] : files) {
+            if (!file.delete() && file.exists()) {
+                log.warn("Webhook inbox (off): could not remove {} from its drained journal", file.getName());
+            }
+        }
+    }
+
     /** Whether the directory holds journal files (a run with the inbox on made them; they may hold no event). */
     private boolean holdsJournal() {
         String[] files = directory.list((dir, name) -> name.endsWith("." + JOURNAL_EXTENSION));
@@ -523,7 +543,7 @@ public class WebhookInbox implements SmartLifecycle {
                     new LinkedBlockingQueue<>(), ioThreadFactory);
             journalThreads.allowCoreThreadTimeOut(true); // none kept while the inbox is idle
             JournalImpl opened = new JournalImpl(new OrderedExecutorFactory(journalThreads), FILE_SIZE, 2, 10, 10,
-                    30, files, "inbox", JOURNAL_EXTENSION, 1, 0);
+                    30, files, JOURNAL_PREFIX, JOURNAL_EXTENSION, 1, 0);
             opened.start();
             List<RecordInfo> records = new ArrayList<>();
             JournalLoadInformation loaded = opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);

@@ -217,6 +217,35 @@ class WebhookInboxTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_left"));
     }
 
+    /**
+     * Once a start with the inbox off has forwarded what was left in the journal, the journal's files are gone (with
+     * the inbox on, Artemis keeps them for the next appends). Before, its two preallocated 10 MB files stayed for
+     * ever, and every later start opened and read them again.
+     */
+    @Test
+    void aStartWithTheInboxOffRemovesTheJournalFilesOnceItsEventsAreForwarded() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_1", "booking-1", 1000L), QUEUE);
+        on.stop();
+        assertThat(journalFiles(directory)).isNotEmpty();
+
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_1"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(journalFiles(directory)).isEmpty());
+        off.stop();
+
+        // a journal that holds nothing (a run with the inbox on that forwarded all, then stopped): removed at the start
+        WebhookInbox drained = inbox(camel(true), directory, Long.MAX_VALUE);
+        drained.enqueue(event("evt_2", "booking-2", 2000L), QUEUE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> drained.waiting() == 0);
+        drained.stop();
+        assertThat(journalFiles(directory)).isNotEmpty();
+        WebhookInbox offAgain = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        assertThat(offAgain.waiting()).isZero();
+        assertThat(journalFiles(directory)).isEmpty();
+        assertThat(received).containsExactly("evt_1", "evt_2");
+    }
+
     @Test
     void anEventAcknowledgedAfterACleanRestartSurvivesTheNextCrash() throws Exception {
         // a first run forwards its events and deletes them, then stops cleanly: its records stay in the journal's file
@@ -446,6 +475,12 @@ class WebhookInboxTest {
         inbox.start();
         inboxes.add(inbox);
         return inbox;
+    }
+
+    /** The files the inbox's journal keeps in {@code journal} (Artemis's: inbox-1.inbox, ...). */
+    private static List<String> journalFiles(Path journal) {
+        String[] names = journal.toFile().list();
+        return names == null ? List.of() : List.of(names);
     }
 
     private Path copyOf(Path journal) throws Exception {

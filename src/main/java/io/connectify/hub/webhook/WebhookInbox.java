@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import io.connectify.hub.resilience.UnavailableException;
 
@@ -138,6 +140,10 @@ public class WebhookInbox implements SmartLifecycle {
     private final AtomicInteger waitingCount = new AtomicInteger(); // the one being forwarded too
     private final AtomicLong ids = new AtomicLong();
     private volatile JournalImpl journal;
+    // appends hold it shared, the journal's closing alone: a request that found the inbox open appends to an open
+    // journal, and the closing waits for the appends under way. Before, a webhook racing the stop could find the
+    // journal gone (a NullPointerException, answered 500) or stopped under it
+    private final ReadWriteLock journalUse = new ReentrantReadWriteLock();
     // notified, with the inbox off, whenever events left over from a run with it on are in their queues, and at the stop
     private final Object leftOverForwarded = new Object();
     private volatile ThreadPoolExecutor journalThreads;
@@ -178,16 +184,13 @@ public class WebhookInbox implements SmartLifecycle {
 
     /**
      * Makes the exchange's event durable, in the inbox or in its queue (see the class comment), and returns once it
-     * is; an exception means it is not, and the request must not be acknowledged ({@link UnavailableException}: an
-     * event left over in the journal before it could not be forwarded in time; the provider delivers the webhook
-     * again).
+     * is; an exception means it is not, and the request must not be acknowledged ({@link UnavailableException}: the
+     * inbox is closed, the hub stopping, or an event left over in the journal before it could not be forwarded in
+     * time; the provider delivers the webhook again).
      */
     public void enqueue(Exchange exchange, String queueUri) throws Exception {
         String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
         if (enabled) {
-            if (!running) {
-                throw new IllegalStateException("The webhook inbox is closed: the hub is stopping");
-            }
             if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
                 byte[] bytes = InboxRecord.of(queueUri, exchange.getMessage()).toBytes();
                 if (bytes.length <= largestRecord()) {
@@ -198,6 +201,9 @@ public class WebhookInbox implements SmartLifecycle {
                 // all the same, though it may pass events of its group still waiting here
                 log.warn("Webhook inbox: an event of {} bytes is larger than its journal takes ({}); sent to its "
                         + "queue directly", bytes.length, largestRecord());
+            }
+            if (!running) {
+                throw closed();
             }
         } else if (group != null && !waitingPerGroup.isEmpty()) {
             awaitLeftOvers(group);
@@ -247,20 +253,29 @@ public class WebhookInbox implements SmartLifecycle {
     }
 
     private void append(byte[] bytes, String group) throws Exception {
-        long id = ids.incrementAndGet();
-        // counted before the append, so a later event of the group sees this one waiting
-        if (group != null) {
-            waitingPerGroup.merge(group, 1, Integer::sum);
-        }
+        journalUse.readLock().lock();
         try {
-            journal.appendAddRecord(id, EVENT_RECORD, bytes, true); // returns after the sync
-        } catch (Exception | Error notStored) {
-            forgetGroup(group);
-            throw notStored;
+            JournalImpl open = journal;
+            if (!running || open == null) {
+                throw closed();
+            }
+            long id = ids.incrementAndGet();
+            // counted before the append, so a later event of the group sees this one waiting
+            if (group != null) {
+                waitingPerGroup.merge(group, 1, Integer::sum);
+            }
+            try {
+                open.appendAddRecord(id, EVENT_RECORD, bytes, true); // returns after the sync
+            } catch (Exception | Error notStored) {
+                forgetGroup(group);
+                throw notStored;
+            }
+            waitingBytes.addAndGet(bytes.length);
+            waitingCount.incrementAndGet();
+            waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
+        } finally {
+            journalUse.readLock().unlock();
         }
-        waitingBytes.addAndGet(bytes.length);
-        waitingCount.incrementAndGet();
-        waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
     }
 
     private void sendNow(Exchange exchange, String queueUri) throws Exception {
@@ -599,13 +614,18 @@ public class WebhookInbox implements SmartLifecycle {
     }
 
     private synchronized void closeJournal() {
-        if (journal != null) {
-            try {
-                journal.stop();
-            } catch (Exception e) {
-                log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
+        journalUse.writeLock().lock(); // after the appends under way; later ones find it closed
+        try {
+            if (journal != null) {
+                try {
+                    journal.stop();
+                } catch (Exception e) {
+                    log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
+                }
+                journal = null;
             }
-            journal = null;
+        } finally {
+            journalUse.writeLock().unlock();
         }
         if (journalThreads != null) {
             journalThreads.shutdown(); // the journal leaves a pool it was given to its owner

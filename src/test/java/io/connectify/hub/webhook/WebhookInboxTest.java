@@ -246,6 +246,21 @@ class WebhookInboxTest {
         assertThat(received).containsExactly("evt_1", "evt_2");
     }
 
+    /**
+     * An event that reaches the inbox once it is closed (a webhook racing the hub's stop) is refused as unavailable,
+     * 503 for the provider to deliver again. Before, an IllegalStateException (500, logged as unexpected), or a
+     * NullPointerException when the journal closed between the check and the append.
+     */
+    @Test
+    void anEventAfterTheInboxClosedIsRefusedAsUnavailable() throws Exception {
+        WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
+        inbox.stop();
+
+        assertThatThrownBy(() -> inbox.enqueue(event("evt_late", "booking-1", 1L), QUEUE))
+                .isInstanceOfSatisfying(UnavailableException.class, e -> assertThat(e.status()).isEqualTo(503));
+        assertThat(received).isEmpty();
+    }
+
     @Test
     void anEventAcknowledgedAfterACleanRestartSurvivesTheNextCrash() throws Exception {
         // a first run forwards its events and deletes them, then stops cleanly: its records stay in the journal's file

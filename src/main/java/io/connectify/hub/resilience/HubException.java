@@ -9,7 +9,7 @@ public abstract sealed class HubException extends RuntimeException
         permits ValidationException, TimeParseException, CalculationException, BookingConflictException,
         SlotNotBookableException, NoMatchingPriceTierException, NotFoundException, ProviderException,
         PayloadTooLargeException, DuplicateEventException, PaymentDeclinedException, InvalidSignatureException,
-        InvalidStateException, InvalidRecipientException, UnauthorizedException {
+        InvalidStateException, InvalidRecipientException, UnauthorizedException, UnavailableException {
 
     private final String type;
     private final int status;

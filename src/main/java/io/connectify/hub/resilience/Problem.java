@@ -12,7 +12,8 @@ public record Problem(String type, String title, int status, String detail, Stri
 
     public static Problem of(HubException e, String instance) {
         Duration retryAfter = e instanceof ProviderException pe ? pe.retryAfter().orElse(null)
-                : e instanceof InvalidStateException passing ? passing.retryAfter() : null;
+                : e instanceof InvalidStateException passing ? passing.retryAfter()
+                : e instanceof UnavailableException unavailable ? unavailable.retryAfter() : null;
         return new Problem(e.type(), e.title(), e.status(), e.getMessage(), instance, retryAfter);
     }
 

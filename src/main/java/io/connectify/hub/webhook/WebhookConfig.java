@@ -124,6 +124,7 @@ public class WebhookConfig {
             @Value("${connectify.webhooks.inbox.memory}") DataSize memory,
             @Value("${connectify.webhooks.max-body-bytes}") int largestBody,
             @Value("${connectify.webhooks.inbox.retry-delay}") Duration retryDelay,
+            @Value("${connectify.webhooks.inbox.left-over-wait}") Duration leftOverWait,
             ProducerTemplate template,
             @Value("${connectify.queues.consumer-thread-priority}") int priority,
             ConnectionFactory connectionFactory,
@@ -134,7 +135,7 @@ public class WebhookConfig {
         // database's, DatabaseTransactions), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
         return new WebhookInbox(inboxEnabled(enabledSetting, brokerMode), directory, flushInterval, memory.toBytes(),
-                largestBody, retryDelay, template, priority, new TransactionTemplate(brokerTransactions),
+                largestBody, retryDelay, leftOverWait, template, priority, new TransactionTemplate(brokerTransactions),
                 new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
 

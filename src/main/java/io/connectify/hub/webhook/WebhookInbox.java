@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import io.connectify.hub.resilience.UnavailableException;
 
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
 import org.apache.activemq.artemis.core.journal.JournalLoadInformation;
@@ -38,7 +42,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * and is answered; a forwarder thread then sends the events to their queue in the order they came, those waiting
  * together in one broker transaction, and deletes them from the journal once the broker has committed them. Events
  * left in the journal by a crash or a stop are forwarded after the next start, also one with the inbox off (then
- * the journal is closed once they are in their queues).
+ * the journal is closed, and its files removed, once they are in their queues; a webhook meanwhile whose order group
+ * still has an event waiting there is held until that one is in its queue, so it cannot overtake it).
  * <p>
  * Why: a durable send to the embedded broker passes the event through several of the broker's threads before the
  * request may answer (bench/RESULTS.md: the broker's threads parking and waking took more CPU than their work),
@@ -68,7 +73,12 @@ public class WebhookInbox implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
     private static final byte EVENT_RECORD = 1;
     private static final int FILE_SIZE = 10 * 1024 * 1024;
+    private static final String JOURNAL_PREFIX = "inbox";
     private static final String JOURNAL_EXTENSION = "inbox"; // the journal's files: inbox-<n>.inbox
+    /** The file Artemis's journal writes while it compacts (AbstractJournalUpdateTask.FILE_COMPACT_CONTROL). */
+    private static final String JOURNAL_COMPACT_CONTROL = "journal-rename-control.ctr";
+    /** What a refused webhook's answer asks the provider to wait before it delivers again. */
+    private static final Duration ASK_AGAIN_AFTER = Duration.ofSeconds(1);
     // one per ordered executor the journal runs its work on (appends, file opening, compaction): none waits for
     // another. Given no pool, the journal makes an unbounded cached one of its own, which held 47 threads at
     // 1,000 webhooks/s (a new one whenever no idle thread was back in time for the next hand-off; bench/RESULTS.md).
@@ -113,6 +123,7 @@ public class WebhookInbox implements SmartLifecycle {
     private final long memoryLimit;
     private final int journalBufferSize;
     private final Duration retryDelay;
+    private final Duration leftOverWait;
     private final CamelContext camel;
     private final ProducerTemplate template;
     private final int forwarderPriority;
@@ -129,6 +140,12 @@ public class WebhookInbox implements SmartLifecycle {
     private final AtomicInteger waitingCount = new AtomicInteger(); // the one being forwarded too
     private final AtomicLong ids = new AtomicLong();
     private volatile JournalImpl journal;
+    // appends hold it shared, the journal's closing alone: a request that found the inbox open appends to an open
+    // journal, and the closing waits for the appends under way. Before, a webhook racing the stop could find the
+    // journal gone (a NullPointerException, answered 500) or stopped under it
+    private final ReadWriteLock journalUse = new ReentrantReadWriteLock();
+    // notified, with the inbox off, whenever events left over from a run with it on are in their queues, and at the stop
+    private final Object leftOverForwarded = new Object();
     private volatile ThreadPoolExecutor journalThreads;
     private volatile Thread forwarder;
     private volatile boolean running;
@@ -141,10 +158,13 @@ public class WebhookInbox implements SmartLifecycle {
      *                     journal's write buffer takes an event with such a body
      * @param transactions the broker transaction a batch of forwards runs in; its commit makes them all durable
      *                     in the queue
+     * @param leftOverWait with the inbox off, how long a webhook whose order group has an event left over in the
+     *                     journal waits for it to reach its queue; after that it is refused (503, the provider
+     *                     delivers it again) rather than sent ahead of it
      * @param policy       how many events go in one transaction, and when
      */
     public WebhookInbox(boolean enabled, File directory, Duration flushInterval, long memoryLimit, long largestBody,
-                        Duration retryDelay, ProducerTemplate template, int forwarderPriority,
+                        Duration retryDelay, Duration leftOverWait, ProducerTemplate template, int forwarderPriority,
                         TransactionOperations transactions, ForwardPolicy policy) {
         this.enabled = enabled;
         this.directory = directory;
@@ -152,6 +172,7 @@ public class WebhookInbox implements SmartLifecycle {
         this.memoryLimit = memoryLimit;
         this.journalBufferSize = journalBufferSize(largestBody);
         this.retryDelay = retryDelay;
+        this.leftOverWait = leftOverWait;
         // from the template: a Spring Lifecycle bean that took the CamelContext bean would have Spring start Camel
         // with it, before Camel's Spring Boot listener has added the routes
         this.camel = template.getCamelContext();
@@ -163,14 +184,13 @@ public class WebhookInbox implements SmartLifecycle {
 
     /**
      * Makes the exchange's event durable, in the inbox or in its queue (see the class comment), and returns once it
-     * is; an exception means it is not, and the request must not be acknowledged.
+     * is; an exception means it is not, and the request must not be acknowledged ({@link UnavailableException}: the
+     * inbox is closed, the hub stopping, or an event left over in the journal before it could not be forwarded in
+     * time; the provider delivers the webhook again).
      */
     public void enqueue(Exchange exchange, String queueUri) throws Exception {
+        String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
         if (enabled) {
-            if (!running) {
-                throw new IllegalStateException("The webhook inbox is closed: the hub is stopping");
-            }
-            String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
             if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
                 byte[] bytes = InboxRecord.of(queueUri, exchange.getMessage()).toBytes();
                 if (bytes.length <= largestRecord()) {
@@ -182,8 +202,39 @@ public class WebhookInbox implements SmartLifecycle {
                 log.warn("Webhook inbox: an event of {} bytes is larger than its journal takes ({}); sent to its "
                         + "queue directly", bytes.length, largestRecord());
             }
+            if (!running) {
+                throw closed();
+            }
+        } else if (group != null && !waitingPerGroup.isEmpty()) {
+            awaitLeftOvers(group);
         }
         sendNow(exchange, queueUri);
+    }
+
+    private static UnavailableException closed() {
+        return new UnavailableException("The webhook inbox is closed: the hub is stopping", ASK_AGAIN_AFTER);
+    }
+
+    /**
+     * With the inbox off: holds a webhook whose order group has an event left over in the journal until that one is in
+     * its queue (at most {@code leftOverWait}), so that it does not overtake it. Only a start on a journal a run with the
+     * inbox on left has any; other groups, and every webhook once the journal is drained, pass at once.
+     */
+    private void awaitLeftOvers(String group) throws InterruptedException {
+        long deadline = System.nanoTime() + leftOverWait.toNanos();
+        synchronized (leftOverForwarded) {
+            while (waitingPerGroup.containsKey(group)) {
+                if (!running) {
+                    throw closed();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new UnavailableException("An earlier event this one must follow is still being forwarded to "
+                            + "its queue; ask again", ASK_AGAIN_AFTER);
+                }
+                TimeUnit.NANOSECONDS.timedWait(leftOverForwarded, left);
+            }
+        }
     }
 
     /**
@@ -202,20 +253,29 @@ public class WebhookInbox implements SmartLifecycle {
     }
 
     private void append(byte[] bytes, String group) throws Exception {
-        long id = ids.incrementAndGet();
-        // counted before the append, so a later event of the group sees this one waiting
-        if (group != null) {
-            waitingPerGroup.merge(group, 1, Integer::sum);
-        }
+        journalUse.readLock().lock();
         try {
-            journal.appendAddRecord(id, EVENT_RECORD, bytes, true); // returns after the sync
-        } catch (Exception | Error notStored) {
-            forgetGroup(group);
-            throw notStored;
+            JournalImpl open = journal;
+            if (!running || open == null) {
+                throw closed();
+            }
+            long id = ids.incrementAndGet();
+            // counted before the append, so a later event of the group sees this one waiting
+            if (group != null) {
+                waitingPerGroup.merge(group, 1, Integer::sum);
+            }
+            try {
+                open.appendAddRecord(id, EVENT_RECORD, bytes, true); // returns after the sync
+            } catch (Exception | Error notStored) {
+                forgetGroup(group);
+                throw notStored;
+            }
+            waitingBytes.addAndGet(bytes.length);
+            waitingCount.incrementAndGet();
+            waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
+        } finally {
+            journalUse.readLock().unlock();
         }
-        waitingBytes.addAndGet(bytes.length);
-        waitingCount.incrementAndGet();
-        waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
     }
 
     private void sendNow(Exchange exchange, String queueUri) throws Exception {
@@ -315,8 +375,10 @@ public class WebhookInbox implements SmartLifecycle {
             batch.clear();
             forwardingSince = NONE;
             if (!enabled && waitingCount.get() == 0) { // an inbox that is off only had events left over to forward
-                log.info("Webhook inbox (off): the events left in its journal are in their queues; journal closed");
                 closeJournal();
+                removeJournalFiles();
+                log.info("Webhook inbox (off): the events left in its journal are in their queues; journal closed and "
+                        + "its files removed");
                 return;
             }
         }
@@ -411,6 +473,15 @@ public class WebhookInbox implements SmartLifecycle {
     private void forgetGroup(String group) {
         if (group != null) {
             waitingPerGroup.computeIfPresent(group, (key, count) -> count == 1 ? null : count - 1);
+            if (!enabled) { // a webhook of the group may wait for this one (awaitLeftOvers); with the inbox on none does
+                wakeHeldWebhooks();
+            }
+        }
+    }
+
+    private void wakeHeldWebhooks() {
+        synchronized (leftOverForwarded) {
+            leftOverForwarded.notifyAll();
         }
     }
 
@@ -424,8 +495,9 @@ public class WebhookInbox implements SmartLifecycle {
         }
         running = true;
         if (leftOver) {
-            if (waitingCount.get() == 0) {
+            if (waitingCount.get() == 0) { // a run with it on forwarded all before it stopped: nothing to keep
                 closeJournal();
+                removeJournalFiles();
                 return;
             }
             log.warn("Webhook inbox is off, but its journal in {} holds {} events acknowledged before this start: "
@@ -453,6 +525,20 @@ public class WebhookInbox implements SmartLifecycle {
         }
     }
 
+    /**
+     * Removes the journal's files from its directory, once an inbox that is off has closed a journal with nothing left
+     * in it. With the inbox on they stay: Artemis reuses them for the next appends.
+     */
+    private void removeJournalFiles() {
+        File[] files = directory.listFiles((dir, name) -> name.startsWith(JOURNAL_PREFIX + "-")
+                || name.equals(JOURNAL_COMPACT_CONTROL));
+        for (File file : files == null ? new File[0] : files) {
+            if (!file.delete() && file.exists()) {
+                log.warn("Webhook inbox (off): could not remove {} from its drained journal", file.getName());
+            }
+        }
+    }
+
     /** Whether the directory holds journal files (a run with the inbox on made them; they may hold no event). */
     private boolean holdsJournal() {
         String[] files = directory.list((dir, name) -> name.endsWith("." + JOURNAL_EXTENSION));
@@ -472,7 +558,7 @@ public class WebhookInbox implements SmartLifecycle {
                     new LinkedBlockingQueue<>(), ioThreadFactory);
             journalThreads.allowCoreThreadTimeOut(true); // none kept while the inbox is idle
             JournalImpl opened = new JournalImpl(new OrderedExecutorFactory(journalThreads), FILE_SIZE, 2, 10, 10,
-                    30, files, "inbox", JOURNAL_EXTENSION, 1, 0);
+                    30, files, JOURNAL_PREFIX, JOURNAL_EXTENSION, 1, 0);
             opened.start();
             List<RecordInfo> records = new ArrayList<>();
             JournalLoadInformation loaded = opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
@@ -514,6 +600,7 @@ public class WebhookInbox implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
+        wakeHeldWebhooks(); // webhooks held behind left-over events: refused, the left-overs wait for the next start
         Thread thread = forwarder;
         if (thread != null) {
             thread.interrupt();
@@ -527,13 +614,18 @@ public class WebhookInbox implements SmartLifecycle {
     }
 
     private synchronized void closeJournal() {
-        if (journal != null) {
-            try {
-                journal.stop();
-            } catch (Exception e) {
-                log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
+        journalUse.writeLock().lock(); // after the appends under way; later ones find it closed
+        try {
+            if (journal != null) {
+                try {
+                    journal.stop();
+                } catch (Exception e) {
+                    log.warn("Webhook inbox journal did not stop cleanly: {}", e.toString());
+                }
+                journal = null;
             }
-            journal = null;
+        } finally {
+            journalUse.writeLock().unlock();
         }
         if (journalThreads != null) {
             journalThreads.shutdown(); // the journal leaves a pool it was given to its owner

@@ -29,7 +29,8 @@ import org.springframework.transaction.support.TransactionOperations;
 /**
  * A hub started with the webhook inbox off (as after CONNECTIFY_WEBHOOKS_INBOX_ENABLED=false, or in the scale-out
  * profile) on a directory where a run with it on left two acknowledged events: it forwards them to their queue in
- * the broker once Camel has started, and closes the journal. Before, nothing ever sent them.
+ * the broker once Camel has started, closes the journal and removes its files. Before, nothing ever sent them; then
+ * the journal's files stayed in the directory for ever once they had been forwarded.
  */
 @HubTest
 @TestPropertySource(properties = "connectify.webhooks.inbox.enabled=false")
@@ -46,15 +47,17 @@ class WebhookInboxLeftOverTest extends HubTestBase {
     @Autowired
     HealthIndicator webhookInboxHealthIndicator;
 
+    private static Path directory;
+
     /** The journal a run with the inbox on left: written before the hub starts, its Camel never started. */
     @DynamicPropertySource
     static void leftOverInbox(DynamicPropertyRegistry registry) throws Exception {
         // where the test profile puts its inboxes: under target/, cleaned with the build
-        Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
+        directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
         DefaultCamelContext earlier = new DefaultCamelContext();
         WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), earlier.createProducerTemplate(), Thread.NORM_PRIORITY,
-                TransactionOperations.withoutTransaction(),
+                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
+                Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         on.start();
         for (int i = 1; i <= 2; i++) {
@@ -85,5 +88,7 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         assertThat(health.getDetails()).containsEntry("enabled", false);
         jms.setReceiveTimeout(JmsTemplate.RECEIVE_TIMEOUT_NO_WAIT);
         assertThat(jms.receive(QUEUE)).isNull(); // each once
+        // the drained journal's files are gone (two preallocated files of 10 MB)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(directory.toFile().list()).isEmpty());
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.connectify.hub.resilience.UnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.CamelContext;
@@ -37,6 +38,8 @@ class WebhookInboxTest {
     private static final String QUEUE = "direct:queue";
     /** The default of connectify.webhooks.max-body-bytes. */
     private static final int LARGEST_BODY = 512 * 1024;
+    /** How long a new event waits behind its payment's left-over one: long beside a forward, short for a test. */
+    private static final Duration LEFT_OVER_WAIT = Duration.ofSeconds(3);
 
     @TempDir
     Path directory;
@@ -153,6 +156,109 @@ class WebhookInboxTest {
         again.stop();
         assertThat(inbox(camel(false), directory, Long.MAX_VALUE).waiting()).isZero();
         assertThat(received).hasSize(3);
+    }
+
+    /**
+     * A start with the inbox off takes webhooks while it still forwards what a run with it on left: a new event of a
+     * payment whose left-over event still waits is sent after it (its request held meanwhile), so the payment's
+     * events reach the queue, and their message group's consumer, in the order they came. Another payment's goes
+     * straight to its queue. Before, the new one went straight to the queue, ahead of the left-over
+     * (payment_intent.succeeded left over, the new charge.refunded of its payment processed first).
+     */
+    @Test
+    void aStartWithTheInboxOffSendsANewEventOfAPaymentAfterItsLeftOverOne() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow"); // its forward waits for release
+        on.stop();
+
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0); // being forwarded
+        off.enqueue(event("evt_other", "payment:pi_2", 3000L), QUEUE);
+        assertThat(received).containsExactly("evt_other"); // another payment's: not held
+
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread request = new Thread(() -> {
+            try {
+                off.enqueue(event("evt_new", "payment:pi_1", 2000L), QUEUE);
+            } catch (Throwable e) {
+                failures.add(e);
+            }
+        });
+        request.start();
+        // held behind the left-over (old code: already sent, the thread ended)
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                request.getState() == Thread.State.TIMED_WAITING || !request.isAlive());
+        release.countDown();
+        request.join(10_000);
+        assertThat(failures).isEmpty();
+        assertThat(received).containsExactly("evt_other", "evt_left", "evt_new");
+    }
+
+    /**
+     * A new event of a payment whose left-over event cannot be forwarded in time is not sent ahead of it: the request
+     * is refused as unavailable (503, the provider delivers it again), the left-over still waits.
+     */
+    @Test
+    void aNewEventWhoseLeftOverIsNotForwardedInTimeIsRefusedAsUnavailable() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow");
+        on.stop();
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0);
+
+        assertThatThrownBy(() -> off.enqueue(event("evt_new", "payment:pi_1", 2000L), QUEUE))
+                .isInstanceOfSatisfying(UnavailableException.class, e -> {
+                    assertThat(e.status()).isEqualTo(503);
+                    assertThat(e.type()).isEqualTo("unavailable");
+                    assertThat(e.retryAfter()).isPositive();
+                });
+        assertThat(received).isEmpty();
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_left"));
+    }
+
+    /**
+     * Once a start with the inbox off has forwarded what was left in the journal, the journal's files are gone (with
+     * the inbox on, Artemis keeps them for the next appends). Before, its two preallocated 10 MB files stayed for
+     * ever, and every later start opened and read them again.
+     */
+    @Test
+    void aStartWithTheInboxOffRemovesTheJournalFilesOnceItsEventsAreForwarded() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_1", "booking-1", 1000L), QUEUE);
+        on.stop();
+        assertThat(journalFiles(directory)).isNotEmpty();
+
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_1"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(journalFiles(directory)).isEmpty());
+        off.stop();
+
+        // a journal that holds nothing (a run with the inbox on that forwarded all, then stopped): removed at the start
+        WebhookInbox drained = inbox(camel(true), directory, Long.MAX_VALUE);
+        drained.enqueue(event("evt_2", "booking-2", 2000L), QUEUE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> drained.waiting() == 0);
+        drained.stop();
+        assertThat(journalFiles(directory)).isNotEmpty();
+        WebhookInbox offAgain = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        assertThat(offAgain.waiting()).isZero();
+        assertThat(journalFiles(directory)).isEmpty();
+        assertThat(received).containsExactly("evt_1", "evt_2");
+    }
+
+    /**
+     * An event that reaches the inbox once it is closed (a webhook racing the hub's stop) is refused as unavailable,
+     * 503 for the provider to deliver again. Before, an IllegalStateException (500, logged as unexpected), or a
+     * NullPointerException when the journal closed between the check and the append.
+     */
+    @Test
+    void anEventAfterTheInboxClosedIsRefusedAsUnavailable() throws Exception {
+        WebhookInbox inbox = inbox(camel(true), Long.MAX_VALUE);
+        inbox.stop();
+
+        assertThatThrownBy(() -> inbox.enqueue(event("evt_late", "booking-1", 1L), QUEUE))
+                .isInstanceOfSatisfying(UnavailableException.class, e -> assertThat(e.status()).isEqualTo(503));
+        assertThat(received).isEmpty();
     }
 
     @Test
@@ -369,8 +475,8 @@ class WebhookInboxTest {
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
                                WebhookInbox.ForwardPolicy policy) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                LARGEST_BODY, Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
-                policy);
+                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, camel.createProducerTemplate(),
+                Thread.NORM_PRIORITY, transactions, policy);
         inbox.start();
         inboxes.add(inbox);
         return inbox;
@@ -379,11 +485,17 @@ class WebhookInboxTest {
     /** An inbox that is off (every event straight to its queue), on {@code directory}, started. */
     private WebhookInbox disabledInbox(CamelContext camel, TransactionOperations transactions) {
         WebhookInbox inbox = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
-                LARGEST_BODY, Duration.ofMillis(20), camel.createProducerTemplate(), Thread.NORM_PRIORITY, transactions,
-                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
+                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, camel.createProducerTemplate(),
+                Thread.NORM_PRIORITY, transactions, new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         inbox.start();
         inboxes.add(inbox);
         return inbox;
+    }
+
+    /** The files the inbox's journal keeps in {@code journal} (Artemis's: inbox-1.inbox, ...). */
+    private static List<String> journalFiles(Path journal) {
+        String[] names = journal.toFile().list();
+        return names == null ? List.of() : List.of(names);
     }
 
     private Path copyOf(Path journal) throws Exception {

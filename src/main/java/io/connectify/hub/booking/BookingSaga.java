@@ -2323,12 +2323,14 @@ public class BookingSaga {
     }
 
     /**
-     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the circuit breaker refused the
-     * call before any attempt was sent (it sees a call's outcome after its retries); a move back would meet the same.
+     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the hub sent Google none of its
+     * attempts: the circuit breaker refused the call (it sees a call's outcome after its retries), or the hub's rate
+     * limiter refused its first attempt (429; one that refused a retry leaves an earlier attempt's answer lost). A move
+     * back would meet the same, or move an event that never moved.
      */
     private static boolean movedNothing(RuntimeException failure) {
         return failure instanceof NotFoundException
-                || failure instanceof ProviderException p && p.kind() == ProviderException.Kind.CIRCUIT_OPEN;
+                || failure instanceof ProviderException p && p.nothingSent();
     }
 
     /**

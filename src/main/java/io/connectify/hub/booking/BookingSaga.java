@@ -2222,6 +2222,9 @@ public class BookingSaga {
         for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
             busy.addAll(range.minus(booking.range()));
         }
+        if (slots.conflicts(target, busy)) {
+            busy = withoutOwnEvent(booking, busy);
+        }
         if (slots.conflicts(target, busy) || availability.isHeld(target, bookingId)) {
             throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
         }
@@ -2247,6 +2250,40 @@ public class BookingSaga {
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * The busy ranges without the time where Google has the booking's event, should that not be the booking's: a
+     * move whose answer was lost and whose move back failed too left it at the time that move asked for, and FreeBusy
+     * names no events, only busy times, so the same move asked again found its slot busy with its own event (409 for
+     * as long as the event stayed there). Read only for a move that would otherwise conflict: one Google call more,
+     * before the move is recorded as under way. An event Google no longer has, or holds as cancelled or all-day,
+     * takes nothing out. Like the booking's own time, the event's hides another event lying wholly within it.
+     */
+    private List<TimeRange> withoutOwnEvent(Booking booking, List<TimeRange> busy) {
+        if (booking.calendarEventId() == null) {
+            return busy;
+        }
+        GoogleCalendarGateway.EventTimes event;
+        try {
+            event = calendar.times(booking.calendarEventId());
+        } catch (NotFoundException gone) {
+            return busy;
+        }
+        if (event.cancelled() || event.start() == null || !event.end().isAfter(event.start())) {
+            return busy;
+        }
+        TimeRange at = new TimeRange(event.start(), event.end());
+        if (at.equals(booking.range())) {
+            return busy;
+        }
+        log.info("Booking {}: its calendar event {} is at {}, not at the booking's time {}; that time is not counted "
+                + "busy for its move", booking.id(), booking.calendarEventId(), at.start(), booking.start());
+        List<TimeRange> rest = new ArrayList<>();
+        for (TimeRange range : busy) {
+            rest.addAll(range.minus(at));
+        }
+        return rest;
     }
 
     /** A booking can be moved until the refund cut-off before its start: 409 from then on. */

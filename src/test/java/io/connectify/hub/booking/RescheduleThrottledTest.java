@@ -20,12 +20,14 @@ import org.springframework.test.context.TestPropertySource;
 /**
  * A reschedule whose PATCH the hub's own rate limiter refuses: nothing was sent to Google, so nothing is moved back.
  * Google's limiter here waits for no permit and renews its allowance hourly, so that a test that drains it knows
- * the next call is refused.
+ * the next call is refused. Google's read timeout is the default's: the first calls of this context's own Google client
+ * (its token, FreeBusy) took longer than the test profile's 1 s on a loaded machine, and no answer is lost here.
  */
 @HubTest
 @TestPropertySource(properties = {
         "connectify.resilience.providers.google-calendar.rate-limiter.timeout=0s",
-        "connectify.resilience.providers.google-calendar.rate-limiter.limit-refresh-period=1h"})
+        "connectify.resilience.providers.google-calendar.rate-limiter.limit-refresh-period=1h",
+        "connectify.gcal.read-timeout=10s"})
 class RescheduleThrottledTest extends Webhooks {
 
     private static final String START = "2026-12-02T09:00:00+01:00";

@@ -171,25 +171,26 @@ class ConfigurationValidationTest {
 
     /**
      * An Idempotency-Key's claim is renewed for idempotency-claim-max-age at most: shorter than the longest request
-     * (with the defaults a cancel's Google call and two Stripe calls, 4m50s + 2 x 6m30s, and 4 lock waits of 2 s:
-     * 17m58s), a repeat would take over a request still running and run it twice. Raising Google's retries without
-     * the max age stops the start, naming both; the defaults start.
+     * (with the defaults a reschedule's four Google calls, 4 x 4m50s, and 4 lock waits of 2 s: 19m28s; a cancel's
+     * Google call and two Stripe calls, 4m50s + 2 x 6m30s, 17m58s), a repeat would take over a request still running
+     * and run it twice. Raising Google's retries without the max age stops the start, naming both; the defaults
+     * start.
      */
     @Test
     void anIdempotencyClaimMaxAgeShorterThanTheLongestRequestStopsTheStart() {
         longestRequest().run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context.getBean(LongestRequest.class).duration()).isEqualTo(Duration.ofSeconds(1078));
+            assertThat(context.getBean(LongestRequest.class).duration()).isEqualTo(Duration.ofSeconds(1168));
         });
-        // 20 attempts: a Google call takes up to 9m50s, a reschedule's three 29m30s
+        // 20 attempts: a Google call takes up to 9m50s, a reschedule's four 39m20s
         longestRequest().withPropertyValues("connectify.resilience.providers.google-calendar.retry.max-attempts=20")
                 .run(context -> assertThat(context).getFailure().rootCause()
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageContaining("connectify.http.idempotency-claim-max-age (PT20M) must be at least the "
-                                + "longest request the hub runs, PT29M38S")
+                                + "longest request the hub runs, PT39M28S")
                         .hasMessageContaining("connectify.resilience.providers.google-calendar"));
         longestRequest().withPropertyValues("connectify.resilience.providers.google-calendar.retry.max-attempts=20",
-                "connectify.http.idempotency-claim-max-age=30m").run(context -> assertThat(context).hasNotFailed());
+                "connectify.http.idempotency-claim-max-age=40m").run(context -> assertThat(context).hasNotFailed());
         // the 15 minutes it was fall short of the default policies' cancel
         longestRequest().withPropertyValues("connectify.http.idempotency-claim-max-age=15m")
                 .run(context -> assertThat(context).getFailure().rootCause()

@@ -2369,6 +2369,9 @@ public class BookingSaga {
         for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
             busy.addAll(range.minus(booking.range()));
         }
+        if (slots.conflicts(target, busy)) {
+            busy = withoutOwnEvent(booking, busy);
+        }
         if (slots.conflicts(target, busy) || availability.isHeld(target, bookingId)) {
             throw new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
         }
@@ -2394,6 +2397,40 @@ public class BookingSaga {
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * The busy ranges without the time where Google has the booking's event, should that not be the booking's: a
+     * move whose answer was lost and whose move back failed too left it at the time that move asked for, and FreeBusy
+     * names no events, only busy times, so the same move asked again found its slot busy with its own event (409 for
+     * as long as the event stayed there). Read only for a move that would otherwise conflict: one Google call more,
+     * before the move is recorded as under way. An event Google no longer has, or holds as cancelled or all-day,
+     * takes nothing out. Like the booking's own time, the event's hides another event lying wholly within it.
+     */
+    private List<TimeRange> withoutOwnEvent(Booking booking, List<TimeRange> busy) {
+        if (booking.calendarEventId() == null) {
+            return busy;
+        }
+        GoogleCalendarGateway.EventTimes event;
+        try {
+            event = calendar.times(booking.calendarEventId());
+        } catch (NotFoundException gone) {
+            return busy;
+        }
+        if (event.cancelled() || event.start() == null || !event.end().isAfter(event.start())) {
+            return busy;
+        }
+        TimeRange at = new TimeRange(event.start(), event.end());
+        if (at.equals(booking.range())) {
+            return busy;
+        }
+        log.info("Booking {}: its calendar event {} is at {}, not at the booking's time {}; that time is not counted "
+                + "busy for its move", booking.id(), booking.calendarEventId(), at.start(), booking.start());
+        List<TimeRange> rest = new ArrayList<>();
+        for (TimeRange range : busy) {
+            rest.addAll(range.minus(at));
+        }
+        return rest;
     }
 
     /** A booking can be moved until the refund cut-off before its start: 409 from then on. */
@@ -2470,12 +2507,14 @@ public class BookingSaga {
     }
 
     /**
-     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the circuit breaker refused the
-     * call before any attempt was sent (it sees a call's outcome after its retries); a move back would meet the same.
+     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the hub sent Google none of its
+     * attempts: the circuit breaker refused the call (it sees a call's outcome after its retries), or the hub's rate
+     * limiter refused its first attempt (429; one that refused a retry leaves an earlier attempt's answer lost). A move
+     * back would meet the same, or move an event that never moved.
      */
     private static boolean movedNothing(RuntimeException failure) {
         return failure instanceof NotFoundException
-                || failure instanceof ProviderException p && p.kind() == ProviderException.Kind.CIRCUIT_OPEN;
+                || failure instanceof ProviderException p && p.nothingSent();
     }
 
     /**

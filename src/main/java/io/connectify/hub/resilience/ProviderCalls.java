@@ -65,6 +65,8 @@ public class ProviderCalls {
             Instant firstAttemptStarted = Instant.now();
             // once one attempt's answer is lost, every later one looks first: a refusal in between does not undo it
             var answerLost = new java.util.concurrent.atomic.AtomicBoolean();
+            // whether an attempt went out: a refusal of the rate limiter after one does not say nothing was done
+            var sent = new java.util.concurrent.atomic.AtomicBoolean();
             Callable<Object> attempt = () -> {
                 if (answerLost.get()) {
                     Object found = lookUp(provider, lookup, exchange, firstAttemptStarted);
@@ -73,7 +75,7 @@ public class ProviderCalls {
                     }
                 }
                 try {
-                    return send(provider, rateLimiter, exchange, endpointUri, endpoint, translator);
+                    return send(provider, rateLimiter, exchange, endpointUri, endpoint, translator, sent);
                 } catch (HubException failure) {
                     if (lookup != null && lookup.answerLost(failure)) {
                         answerLost.set(true);
@@ -96,13 +98,15 @@ public class ProviderCalls {
     }
 
     private Object send(String provider, RateLimiter rateLimiter, Exchange exchange, String endpointUri,
-                        AtomicReference<Endpoint> endpoint, Function<Throwable, HubException> translator) {
+                        AtomicReference<Endpoint> endpoint, Function<Throwable, HubException> translator,
+                        java.util.concurrent.atomic.AtomicBoolean sent) {
         if (!rateLimiter.acquirePermission()) {
             resilience.recordRejection(provider);
             throw new ProviderException(provider, ProviderException.Kind.THROTTLED,
                     "The hub's rate limit for " + provider + " is reached; try again later",
-                    rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null);
+                    rateLimiter.getRateLimiterConfig().getLimitRefreshPeriod(), null, !sent.get());
         }
+        sent.set(true);
         Exchange attemptExchange = exchange.copy();
         template(exchange).send(endpoint(exchange, endpointUri, endpoint), attemptExchange);
         if (attemptExchange.getException() != null) {

@@ -41,12 +41,23 @@ public non-sealed class ProviderException extends HubException {
     private final String provider;
     private final Kind kind;
     private final Duration retryAfter;
+    private final boolean nothingSent;
 
     public ProviderException(String provider, Kind kind, String detail, Duration retryAfter, Throwable cause) {
+        this(provider, kind, detail, retryAfter, cause, kind == Kind.CIRCUIT_OPEN);
+    }
+
+    /**
+     * @param nothingSent no attempt of the call reached the provider: the circuit breaker or the hub's rate limiter
+     *                    refused it before the first (see {@link #nothingSent()})
+     */
+    public ProviderException(String provider, Kind kind, String detail, Duration retryAfter, Throwable cause,
+                             boolean nothingSent) {
         super(kind.type, kind.status, kind.title, detail, cause);
         this.provider = provider;
         this.kind = kind;
         this.retryAfter = retryAfter;
+        this.nothingSent = nothingSent;
     }
 
     public ProviderException(String provider, Kind kind, String detail) {
@@ -68,6 +79,16 @@ public non-sealed class ProviderException extends HubException {
     /** Whether the circuit breaker records this as a failure of the provider (a client error is not). */
     public boolean countsAsFailure() {
         return kind.countsAsFailure;
+    }
+
+    /**
+     * Whether the hub certainly sent the provider nothing of this call, so that it changed nothing: an open circuit
+     * (the breaker refused the call before its first attempt), or the hub's rate limiter refusing the first attempt.
+     * Not a refusal of a retry: an earlier attempt was sent, and its answer may have been lost after the provider
+     * acted on it.
+     */
+    public boolean nothingSent() {
+        return nothingSent;
     }
 
     public Optional<Duration> retryAfter() {

@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * How long the longest REST request the hub runs can take, each provider call with its timeouts and the hub's retry
- * policy for it (ResilienceProperties.Policy#longestCall, as EventChangeTimeout): a reschedule's three Google calls
- * (FreeBusy, the PATCH and, should the booking's update fail, the PATCH back), or a cancel's Google DELETE and two
+ * policy for it (ResilienceProperties.Policy#longestCall, as EventChangeTimeout): a reschedule's four Google calls
+ * (FreeBusy, should its slot look busy the read of where its event is, the PATCH and, should the booking's update
+ * fail, the PATCH back), or a cancel's Google DELETE and two
  * payment-provider calls (the refund and, should it be refused, the look-up of what was refunded; the slower of
  * Stripe and Payrexx); a booking's FreeBusy and payment page take less. Each with {@link #LOCK_WAITS} lock waits.
  * An Idempotency-Key's claim is renewed for connectify.http.idempotency-claim-max-age at most (IdempotentRequests):
@@ -36,12 +37,12 @@ public class LongestRequest {
         Duration payrexxCall = resilience.policyFor("payrexx")
                 .longestCall("payrexx", payrexx.connectTimeout(), payrexx.readTimeout());
         Duration paymentCall = longer(stripeCall, payrexxCall);
-        this.duration = longer(googleCall.multipliedBy(3), googleCall.plus(paymentCall.multipliedBy(2)))
+        this.duration = longer(googleCall.multipliedBy(4), googleCall.plus(paymentCall.multipliedBy(2)))
                 .plus(database.lockTimeout().multipliedBy(LOCK_WAITS));
         if (http.idempotencyClaimMaxAge().compareTo(duration) < 0) {
             throw new IllegalArgumentException("connectify.http.idempotency-claim-max-age ("
                     + http.idempotencyClaimMaxAge() + ") must be at least the longest request the hub runs, "
-                    + duration + ": a reschedule's three Google calls or a cancel's Google call and two payment calls, "
+                    + duration + ": a reschedule's four Google calls or a cancel's Google call and two payment calls, "
                     + "from the timeouts of connectify.gcal, connectify.stripe and connectify.payrexx, the retry and "
                     + "rate-limiter policies connectify.resilience.providers.google-calendar, .stripe and .payrexx, "
                     + "and " + LOCK_WAITS + " waits of connectify.database.lock-timeout; a repeat would take over a "

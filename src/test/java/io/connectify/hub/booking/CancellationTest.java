@@ -353,6 +353,69 @@ class CancellationTest extends Webhooks {
         assertThat(again.json().get("start").asText()).isEqualTo("2026-12-02T14:00:00+01:00");
     }
 
+    /**
+     * A move whose answer Google loses and whose move back fails too (Google down) leaves the event at the new time,
+     * the booking at the old one: FreeBusy then shows the new slot busy with the booking's own event. Asked again,
+     * the hub reads where Google has that event and takes it for no conflict: the move is made (before, 409
+     * {@code booking-conflict} for as long as the event stayed there).
+     */
+    @Test
+    void aMoveWhoseAnswerIsLostAndWhoseMoveBackFailsIsMadeWhenAskedAgain() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        googleShowsTheEventBusy(Scenario.STARTED, "2026-12-02T08:00:00Z", "2026-12-02T09:00:00Z");
+        googleShowsTheEventBusy("at 14:00", "2026-12-02T13:00:00Z", "2026-12-02T14:00:00Z");
+        googleHasTheEventAt(Scenario.STARTED, eventId, "09:00", "10:00");
+        googleHasTheEventAt("at 14:00", eventId, "14:00", "15:00");
+        // the move: taken by Google, its answer after the read timeout (1 s in the tests), every attempt's
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T14:00:00.000+01:00"))
+                .inScenario(CALENDAR).willSetStateTo("at 14:00").willReturn(okJson(GoogleCalendarFake.eventJson(
+                        eventId, "x", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))
+                        .withFixedDelay(3_000)));
+        // the move back: Google fails it, every attempt's, and moves nothing
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T09:00:00.000+01:00"))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertThat(moved.status()).as(moved.body()).isIn(502, 503);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        google.server().verify(com.github.tomakehurst.wiremock.client.WireMock.moreThanOrExactly(1),
+                patchRequestedFor(urlPathEqualTo(event)).withRequestBody(containing("T09:00:00.000+01:00")));
+
+        // asked again once Google answers (its circuit closed again, as after its wait in the open state): the slot
+        // is busy only with the booking's own event, which Google has there
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(containing("T14:00:00.000+01:00"))
+                .inScenario(CALENDAR).willSetStateTo("at 14:00").willReturn(okJson(GoogleCalendarFake.eventJson(
+                        eventId, "x", "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        Response again = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("start").asText()).isEqualTo("2026-12-02T14:00:00+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText())
+                .isEqualTo("2026-12-02T14:00:00+01:00");
+        // one event, the booking's, at the new time: none made besides the confirmation's, the last PATCH to 14:00
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        var patches = google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).stream()
+                .sorted(java.util.Comparator.comparing(LoggedRequest::getLoggedDate))
+                .map(LoggedRequest::getBodyAsString).toList();
+        assertThat(patches.get(patches.size() - 1)).contains("2026-12-02T14:00:00.000+01:00")
+                .contains("2026-12-02T15:00:00.000+01:00");
+        // the customer told of the one move made, by one SMS
+        awaitMoveNotices(java.util.List.of("2. Dezember 2026, 14:00 (60 Min.) verschoben"));
+    }
+
+    /** Google answers events.get of the booking's event, while it is where {@code state} says, at [start, end). */
+    private static void googleHasTheEventAt(String state, String eventId, String start, String end) {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(EVENTS + "/" + eventId))
+                .inScenario(CALENDAR).whenScenarioStateIs(state).willReturn(okJson(GoogleCalendarFake.eventJson(
+                        eventId, "x", "2026-12-02T" + start + ":00+01:00", "2026-12-02T" + end + ":00+01:00"))));
+    }
+
     /** FreeBusy, while the booking's event is where {@code state} says, shows [start, end) busy (the event). */
     private static void googleShowsTheEventBusy(String state, String start, String end) {
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)).inScenario(CALENDAR).whenScenarioStateIs(state)

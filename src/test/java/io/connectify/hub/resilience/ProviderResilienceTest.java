@@ -133,6 +133,57 @@ class ProviderResilienceTest {
         }
     }
 
+    /**
+     * The hub's rate limiter refusing a call says whether the provider was sent nothing of it (a reschedule then moves
+     * no event back): so when it refuses the first attempt, not when it refuses a retry after attempts went out.
+     */
+    @Test
+    void aRefusalOfTheRateLimiterSaysWhetherAnyAttemptWasSent() throws Exception {
+        // two permits a minute, no wait for one (DEFAULTS), four attempts: two are sent, the third is refused
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        var calls = new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
+                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+        AtomicInteger sends = new AtomicInteger();
+        try (var camel = new org.apache.camel.impl.DefaultCamelContext()) {
+            camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:send").process(e -> {
+                        sends.incrementAndGet();
+                        throw new IllegalStateException("answer lost");
+                    });
+                }
+            });
+            camel.start();
+            var call = calls.call("payrexx", "send", "direct:send",
+                    e -> new ProviderException("payrexx", ProviderException.Kind.UNAVAILABLE, "lost"));
+
+            ProviderException afterSends = refusal(call, camel);
+            ProviderException beforeAny = refusal(call, camel);
+
+            assertThat(sends).hasValue(2);
+            assertThat(afterSends.kind()).isEqualTo(ProviderException.Kind.THROTTLED);
+            assertThat(afterSends.nothingSent()).as("refused after two attempts went out").isFalse();
+            assertThat(beforeAny.kind()).isEqualTo(ProviderException.Kind.THROTTLED);
+            assertThat(beforeAny.nothingSent()).as("refused before its first attempt").isTrue();
+        }
+        assertThat(new ProviderException("payrexx", ProviderException.Kind.CIRCUIT_OPEN, "open").nothingSent())
+                .isTrue();
+        assertThat(new ProviderException("payrexx", ProviderException.Kind.UNAVAILABLE, "down").nothingSent())
+                .isFalse();
+    }
+
+    private static ProviderException refusal(org.apache.camel.Processor call, org.apache.camel.CamelContext camel) {
+        try {
+            call.process(new org.apache.camel.support.DefaultExchange(camel));
+        } catch (ProviderException refused) {
+            return refused;
+        } catch (Exception other) {
+            throw new AssertionError(other);
+        }
+        throw new AssertionError("not refused");
+    }
+
     @Test
     void clientErrorsDoNotCountAsProviderFailures() {
         assertThat(ProviderResilience.isProviderFailure(new NotFoundException("x"))).isFalse();

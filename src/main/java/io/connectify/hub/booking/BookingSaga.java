@@ -1156,6 +1156,9 @@ public class BookingSaga {
         String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
+        if (id == null && (bookingId == null || bookingId.isBlank())) {
+            id = disputedBeforeItsPayment(provider, payment);
+        }
         // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
         // payment is made (settleCancelled reads it under the booking's row lock)
         if (!recordDispute(id, payment, DisputeStatus.OPEN)) {
@@ -1180,6 +1183,41 @@ public class BookingSaga {
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
+     * A Stripe dispute handled before its payment's event (out-of-order delivery, Stripe's test dispute card, the
+     * payment's event dead-lettered first): a Dispute names no booking, and none has the payment recorded yet. The
+     * booking the Payment Intent names at Stripe ({@link #bookingOfPaymentIntent}: asked only while a Stripe booking
+     * waits for a payment; a 404 names none, another failure fails the event, redelivered), still unpaid and payable by
+     * Stripe, has the payment recorded and is confirmed where the payment can pay for it, never refunded, else left for
+     * a person: as a Payrexx confirmed delivery handled once its transaction is disputed ({@link
+     * #confirmPaymentIfItPays}), from what the Payment Intent received. The dispute is then stored on the booking the
+     * payment paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
+     * dispute: a cancel in time asked Stripe to refund a disputed charge. The booking the payment is recorded on now;
+     * null for none (the Payment Intent names none, the booking is paid or no longer payable, or it was left for a
+     * person).
+     */
+    private String disputedBeforeItsPayment(String provider, String payment) {
+        if (payment == null || payment.isBlank()) {
+            return null;
+        }
+        NamedBooking found = bookingOfPaymentIntent(provider, payment);
+        StripeCommands.PaymentIntentBooking intent = found.intent();
+        Booking named = found.bookingId() == null ? null : known(found.bookingId());
+        if (named == null || intent == null || !"succeeded".equals(intent.status()) || intent.amountReceived() == null
+                || named.paid() || !PAYABLE.contains(named.status()) || !provider.equals(named.provider())) {
+            log.info("{} payment {} is disputed before the hub recorded it; {}", provider, payment,
+                    named == null ? found.none() : "booking " + named.id() + " its Payment Intent names is not one of "
+                            + "the hub's waiting for a " + provider + " payment (or the Payment Intent shows "
+                            + (intent == null ? "nothing" : intent.status()) + ")");
+            // recorded meanwhile (its payment's event handled since the look-up): the dispute takes the usual path
+            return bookings.idByPayment(provider, payment).orElse(null);
+        }
+        log.warn("Booking {} ({}): {} payment {} is disputed before the hub recorded it: recorded now, confirmed where "
+                + "it pays for the booking, never refunded", named.id(), named.status(), provider, payment);
+        confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), "disputed");
+        return bookings.idByPayment(provider, payment).orElse(null);
     }
 
     /**
@@ -1449,8 +1487,9 @@ public class BookingSaga {
                     + "payment (its Payment Intent not asked for)");
         }
         try {
-            return new NamedBooking(template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, payment,
-                    StripeCommands.PaymentIntentBooking.class).bookingId(), namesNone);
+            StripeCommands.PaymentIntentBooking intent = template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING,
+                    payment, StripeCommands.PaymentIntentBooking.class);
+            return new NamedBooking(intent.bookingId(), namesNone, intent);
         } catch (CamelExecutionException e) {
             RuntimeException failure = Causes.hubErrorOr(e);
             if (failure instanceof NotFoundException) {
@@ -1461,8 +1500,14 @@ public class BookingSaga {
         }
     }
 
-    /** The booking an event or its Payment Intent names; none ({@code bookingId} null): {@code none} says why. */
-    private record NamedBooking(String bookingId, String none) {
+    /**
+     * The booking an event or its Payment Intent names; none ({@code bookingId} null): {@code none} says why. The
+     * Payment Intent as Stripe showed it, when it was asked for ({@code intent}; else null).
+     */
+    private record NamedBooking(String bookingId, String none, StripeCommands.PaymentIntentBooking intent) {
+        NamedBooking(String bookingId, String none) {
+            this(bookingId, none, null);
+        }
     }
 
     /**

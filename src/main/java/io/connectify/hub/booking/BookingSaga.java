@@ -1147,7 +1147,8 @@ public class BookingSaga {
      * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. An opening handled once the dispute's
      * outcome is stored (won, lost: Stripe's dispute events name no booking, so they are not ordered) is only logged:
      * the outcome stands, no refund is stopped, no reason changed. The booking is the event's (Payrexx's transaction
-     * names it), else the one the payment is recorded on.
+     * names it), else the one the payment is recorded on, else, for a dispute handled before its payment's event, the
+     * one its Payment Intent names, its payment recorded first ({@link #disputedBeforeItsPayment}).
      */
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.BOOKING_ID) String bookingId,

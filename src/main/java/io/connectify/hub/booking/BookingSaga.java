@@ -681,8 +681,8 @@ public class BookingSaga {
      * the payment is recorded on the booking, which becomes REFUNDED with no calendar event, as for a payment that
      * paid for nothing; its customer is told of the refund once it is made (refunded; refund_pending tells nothing
      * yet). Only for a booking still waiting for a payment (or cancelled unpaid) or paid by this one and not yet
-     * confirmed; any other (confirmed, paid by another payment) is left as it is, as for any refund made outside the
-     * hub. A payment below the price, or in another currency, is left alone too: it never pays for the booking, and
+     * confirmed; one this payment confirmed was refunded in the back office, and is marked for a person
+     * ({@link #paymentRefundedAfterConfirmation}); any other (paid by another payment) is left as it is. A payment below the price, or in another currency, is left alone too: it never pays for the booking, and
      * the hub refunds it itself (confirmPayment), so its refund changes no booking; its customer is told of it once
      * refunded (mismatchRefundMade: the notice the hub's refund queued, should that have been lost). False when
      * nothing changed.
@@ -743,6 +743,11 @@ public class BookingSaga {
                     && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
         }
         if (!changed) {
+            if (booking.status() == BookingStatus.CONFIRMED && paymentReference.equals(booking.paymentReference())) {
+                // confirmed by it, though no confirmed delivery was acted on (its disputed or partially-refunded one
+                // confirmed it): refunded in the back office, as one whose confirmed delivery was
+                return paymentRefundedAfterConfirmation(provider, booking.id(), paymentReference, status);
+            }
             log.info("{} payment {} of booking {} is {}: the booking ({}) is left as it is", provider,
                     paymentReference, booking.id(), status, booking.status());
             return false;
@@ -1211,7 +1216,8 @@ public class BookingSaga {
      * (connectify_payment_disputes_total, alert PaymentDisputed) in any case. An opening handled once the dispute's
      * outcome is stored (won, lost: Stripe's dispute events name no booking, so they are not ordered) is only logged:
      * the outcome stands, no refund is stopped, no reason changed. The booking is the event's (Payrexx's transaction
-     * names it), else the one the payment is recorded on.
+     * names it), else the one the payment is recorded on, else, for a dispute handled before its payment's event, the
+     * one its Payment Intent names, its payment recorded first ({@link #disputedBeforeItsPayment}).
      */
     public void paymentDisputed(@Header(WebhookHeaders.PROVIDER) String provider,
                                 @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -1220,6 +1226,9 @@ public class BookingSaga {
         String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
+        if (id == null && (bookingId == null || bookingId.isBlank())) {
+            id = disputedBeforeItsPayment(provider, payment);
+        }
         // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
         // payment is made (settleCancelled reads it under the booking's row lock)
         if (!recordDispute(id, payment, DisputeStatus.OPEN)) {
@@ -1244,6 +1253,41 @@ public class BookingSaga {
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+    }
+
+    /**
+     * A Stripe dispute handled before its payment's event (out-of-order delivery, Stripe's test dispute card, the
+     * payment's event dead-lettered first): a Dispute names no booking, and none has the payment recorded yet. The
+     * booking the Payment Intent names at Stripe ({@link #bookingOfPaymentIntent}: asked only while a Stripe booking
+     * waits for a payment; a 404 names none, another failure fails the event, redelivered), still unpaid and payable by
+     * Stripe, has the payment recorded and is confirmed where the payment can pay for it, never refunded, else left for
+     * a person: as a Payrexx confirmed delivery handled once its transaction is disputed ({@link
+     * #confirmPaymentIfItPays}), from what the Payment Intent received. The dispute is then stored on the booking the
+     * payment paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
+     * dispute: a cancel in time asked Stripe to refund a disputed charge. The booking the payment is recorded on now;
+     * null for none (the Payment Intent names none, the booking is paid or no longer payable, or it was left for a
+     * person).
+     */
+    private String disputedBeforeItsPayment(String provider, String payment) {
+        if (payment == null || payment.isBlank()) {
+            return null;
+        }
+        NamedBooking found = bookingOfPaymentIntent(provider, payment);
+        StripeCommands.PaymentIntentBooking intent = found.intent();
+        Booking named = found.bookingId() == null ? null : known(found.bookingId());
+        if (named == null || intent == null || !"succeeded".equals(intent.status()) || intent.amountReceived() == null
+                || named.paid() || !PAYABLE.contains(named.status()) || !provider.equals(named.provider())) {
+            log.info("{} payment {} is disputed before the hub recorded it; {}", provider, payment,
+                    named == null ? found.none() : "booking " + named.id() + " its Payment Intent names is not one of "
+                            + "the hub's waiting for a " + provider + " payment (or the Payment Intent shows "
+                            + (intent == null ? "nothing" : intent.status()) + ")");
+            // recorded meanwhile (its payment's event handled since the look-up): the dispute takes the usual path
+            return bookings.idByPayment(provider, payment).orElse(null);
+        }
+        log.warn("Booking {} ({}): {} payment {} is disputed before the hub recorded it: recorded now, confirmed where "
+                + "it pays for the booking, never refunded", named.id(), named.status(), provider, payment);
+        confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), "disputed");
+        return bookings.idByPayment(provider, payment).orElse(null);
     }
 
     /**
@@ -1377,7 +1421,7 @@ public class BookingSaga {
                                             @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment) {
         String id = bookingPaidBy(provider, bookingId, payment);
         Booking booking = known(id);
-        String why = "part of the payment was refunded at " + provider + " (amount not given): the booking stands";
+        String why = PART_REFUNDED + provider + " (amount not given): the booking stands";
         if (booking != null && payment != null && payment.equals(booking.paymentReference())
                 && !says(booking.statusReason(), why)
                 && markConfirmed(booking.id(), keeping(booking.statusReason(), why))) {
@@ -1391,6 +1435,8 @@ public class BookingSaga {
 
     /** How a booking's status reason begins the note of a refund of its payment the hub did not make. */
     static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
+    /** How a booking's status reason begins the note of a part of its payment refunded at Payrexx. */
+    private static final String PART_REFUNDED = "part of the payment was refunded at ";
 
     /**
      * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
@@ -1589,8 +1635,9 @@ public class BookingSaga {
                     + "payment (its Payment Intent not asked for)");
         }
         try {
-            return new NamedBooking(template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, payment,
-                    StripeCommands.PaymentIntentBooking.class).bookingId(), namesNone);
+            StripeCommands.PaymentIntentBooking intent = template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING,
+                    payment, StripeCommands.PaymentIntentBooking.class);
+            return new NamedBooking(intent.bookingId(), namesNone, intent);
         } catch (CamelExecutionException e) {
             RuntimeException failure = Causes.hubErrorOr(e);
             if (failure instanceof NotFoundException) {
@@ -1601,8 +1648,14 @@ public class BookingSaga {
         }
     }
 
-    /** The booking an event or its Payment Intent names; none ({@code bookingId} null): {@code none} says why. */
-    private record NamedBooking(String bookingId, String none) {
+    /**
+     * The booking an event or its Payment Intent names; none ({@code bookingId} null): {@code none} says why. The
+     * Payment Intent as Stripe showed it, when it was asked for ({@code intent}; else null).
+     */
+    private record NamedBooking(String bookingId, String none, StripeCommands.PaymentIntentBooking intent) {
+        NamedBooking(String bookingId, String none) {
+            this(bookingId, none, null);
+        }
     }
 
     /**
@@ -1715,7 +1768,6 @@ public class BookingSaga {
             // what the payment's refunds refund now, not the event's amount_refunded: Stripe delivers its events
             // out of order and retries them for days, so an event's snapshot may predate a refund made or failed
             long shown = StripeCommands.RefundResult.refundedBy(refunds);
-            // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
             String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                     + " refunded outside the hub";
             Instant now = now();
@@ -1775,24 +1827,81 @@ public class BookingSaga {
                 found[0] = new Outside(note, false, false, false);
                 return;
             }
-            boolean inFull = outside >= of;
-            boolean refundPending = current.status() == BookingStatus.CANCELLED
-                    && REFUND_PENDING.contains(current.statusReason());
-            boolean confirmed = current.status() == BookingStatus.CONFIRMED;
-            String note = why + (inFull ? " (in full)" : " (in part)")
-                    + (confirmed ? ": decide whether the appointment stands" : ": check it at " + provider);
-            String old = withoutParts(current.statusReason(), REFUNDED_OUTSIDE);
-            String reason = refundPending ? current.statusReason()
-                    : confirmed ? keeping(old, why)
-                    : appended(old, why);
-            if (!Objects.equals(reason, current.statusReason())) {
-                bookings.transition(id, List.of(current.status()), current.status(), reason, now);
-            }
-            // in the reason's transaction: a failure leaves neither, and the event's redelivery makes both
-            bookings.needsAttention(id, note, now);
-            found[0] = new Outside(note, false, false, false);
+            found[0] = new Outside(markRefundedOutside(current, provider, outside, of, now), false, false, false);
         }));
         return found[0];
+    }
+
+    /**
+     * Records on a paid booking (under its row lock, the caller's) that {@code outside} of its payment's {@code of} was
+     * refunded outside the hub, its amount recorded by the caller: its status reason says so (a confirmed one's as
+     * {@link #keeping} adds it; another's after its reason, which the saga reads; one waiting for its refund keeps its
+     * reason, which keeps that refund going), an earlier such note, or a Payrexx partial refund's, replaced; and it
+     * is marked for a person, in the reason's transaction (a failure leaves neither, and the event's redelivery makes
+     * both). Answers the mark's note.
+     */
+    private String markRefundedOutside(Booking current, String provider, long outside, long of, Instant now) {
+        // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
+        String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
+                + " refunded outside the hub";
+        boolean inFull = outside >= of;
+        boolean refundPending = current.status() == BookingStatus.CANCELLED
+                && REFUND_PENDING.contains(current.statusReason());
+        boolean confirmed = current.status() == BookingStatus.CONFIRMED;
+        String note = why + (inFull ? " (in full)" : " (in part)")
+                + (confirmed ? ": decide whether the appointment stands" : ": check it at " + provider);
+        // a part refunded before (paymentPartiallyRefunded's note) is told by this amount now
+        String old = withoutParts(withoutParts(current.statusReason(), REFUNDED_OUTSIDE), PART_REFUNDED);
+        String reason = refundPending ? current.statusReason()
+                : confirmed ? keeping(old, why)
+                : appended(old, why);
+        if (!Objects.equals(reason, current.statusReason())) {
+            bookings.transition(current.id(), List.of(current.status()), current.status(), reason, now);
+        }
+        bookings.needsAttention(current.id(), note, now);
+        return note;
+    }
+
+    /**
+     * A Payrexx payment shown refunded, or its refund under way (refunded, refund_pending: the whole payment, as
+     * {@link #paymentReturnedUnconfirmed} takes it), after it confirmed its booking. The hub refunds a confirmed
+     * booking's payment only once the booking is cancelled (CANCELLED committed before Payrexx is asked, under the
+     * booking's row lock until REFUNDED), so this refund was made in Payrexx's back office: handled as Stripe's
+     * charge.refunded of a confirmed booking refunded outside the hub in full ({@link #markRefundedOutside}). The
+     * booking keeps its status and calendar event, its statusReason says so, it is marked for a person to decide whether
+     * the appointment stands, logged as a warning and counted (connectify_refunds_outside_hub_total{provider}); once
+     * per amount (V24 refunded_outside_amount: refund_pending, then refunded, mark once). Under the booking's row lock:
+     * a cancel committing meanwhile is read. False for any other booking (cancelled or refunded by the hub: the echo
+     * of its own refund; one another payment paid), logged, nothing changed.
+     */
+    public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
+                                                    @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                                    @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                                    @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
+        Booking known = known(bookingPaidBy(provider, bookingId, payment));
+        String[] note = {null};
+        if (known != null && payment != null && !payment.isBlank()) {
+            bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(current -> {
+                if (current.status() != BookingStatus.CONFIRMED || !current.paid()
+                        || !payment.equals(current.paymentReference())) {
+                    return;
+                }
+                long of = current.paidAmount();
+                if (bookings.refundedOutsideAmount(current.id()).map(last -> last == of).orElse(false)) {
+                    return; // recorded already (its refund_pending, now refunded)
+                }
+                bookings.refundedOutside(current.id(), of); // in the transaction of the reason and the mark
+                note[0] = markRefundedOutside(current, provider, of, of, now());
+            }));
+        }
+        if (note[0] == null) {
+            log.info("{} transaction {} of booking {} is {}: the booking is not confirmed by it (cancelled or refunded "
+                    + "by the hub, paid by another payment), or says so already: no action", provider, payment,
+                    known == null ? bookingId : known.id(), status);
+            return false;
+        }
+        reportOutside(known.id(), provider, payment, new Outside(note[0], false, false, false));
+        return true;
     }
 
     /**

@@ -238,6 +238,66 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
     }
 
+    /** What a confirmed Payrexx booking refunded in full in Payrexx's back office says, and its mark's note. */
+    private static final String REFUNDED_OUTSIDE =
+            "a refund the hub did not make: payrexx shows 9000 of the payment's 9000 refunded outside the hub";
+
+    /**
+     * A booking its transaction confirmed, the transaction then refunded in full in Payrexx's back office (the hub
+     * refunds a confirmed booking only once it is cancelled): the appointment stands for a customer paid back, so the
+     * booking is marked for a person, its reason saying so, and counted, as a Stripe payment refunded outside the hub
+     * is; once, for the refund under way and then made. Before, both deliveries were "no action".
+     */
+    @Test
+    void aConfirmedBookingWhosePaymentIsRefundedInPayrexxsBackOfficeIsMarkedForAPersonOnce() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4736, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4736, "refund_pending", id);
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4736, "refund_pending", id)).status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        deliveryHandled(4736, "refunded", id); // the refund made: the same amount, recorded already
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED"); // a person decides whether it stands
+        assertThat(booking.get("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE);
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4736/refund")));
+    }
+
+    /**
+     * A booking confirmed by its transaction's partially-refunded delivery (no confirmed delivery acted on), the rest
+     * then refunded in the back office: marked for a person as well, the part refund's note replaced by the whole.
+     */
+    @Test
+    void aBookingConfirmedByAPartlyRefundedDeliveryWhoseRestIsRefundedInTheBackOfficeIsMarkedForAPerson() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4737, "partially-refunded", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+
+        transactionReported(4737, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4737/refund")));
+    }
+
     @Test
     void aPaymentBelowThePriceThatTheHubRefundedLeavesItsBookingWaitingWhenPayrexxReportsTheRefund() {
         jdbc.sql("DELETE FROM dead_letter").update();

@@ -687,6 +687,52 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A charge.dispute.created handled before its payment's checkout.session.completed (Stripe does not order them;
+     * its test dispute card delivers the dispute first; or the payment's event was dead-lettered): a Dispute names no
+     * booking, and none had the payment recorded. The booking its Payment Intent names at Stripe is paid by it and
+     * confirmed, never refunded, and keeps the dispute: its reason says so, the dispute is stored open, and a cancel
+     * in time asks Stripe for no refund. Before, the dispute was only logged ("no booking has that payment"), and the
+     * payment then confirmed the booking with no dispute: a cancel in time asked Stripe to refund a disputed charge.
+     */
+    @Test
+    void aDisputeHandledBeforeItsPaymentsEventIsKeptByTheBookingThePaymentConfirms() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+
+        NotifyBuilder disputed = processed("evt_disputed_first");
+        assertThat(signedStripeWebhook(event("evt_disputed_first", "charge.dispute.created",
+                dispute(payment, "fraudulent"))).status()).isEqualTo(200);
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        NotifyBuilder paid = processed("evt_paid_after_dispute");
+        signedStripeWebhook(event("evt_paid_after_dispute", "checkout.session.completed",
+                checkoutSession(id, "paid", payment)));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo(payment);
+        assertThat(booking.path("statusReason").asText()).isEqualTo(
+                "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline");
+        assertThat(jdbc.sql("SELECT dispute_status FROM booking WHERE id = :id").param("id", id).query(String.class)
+                .single()).isEqualTo("open");
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(notifications(id, "confirmation")).as("confirmed once").isPositive();
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
      * A dispute lost: the customer's bank has taken the payment back, so cancelling its booking in time refunds
      * nothing (there is nothing left to refund), neither then nor on a repeated cancel or the retry sweep; the customer
      * is told the dispute settled the payment.

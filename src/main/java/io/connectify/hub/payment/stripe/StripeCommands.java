@@ -119,9 +119,12 @@ public final class StripeCommands {
 
     /**
      * A Payment Intent as Stripe shows it now, for the booking it names: its metadata's {@link #BOOKING_METADATA}
-     * ({@code bookingId} null: it names none, a payment made outside the hub's bookings).
+     * ({@code bookingId} null: it names none, a payment made outside the hub's bookings), its status, what it received
+     * and in which currency (upper case; null when Stripe shows none): a dispute of it handled before its payment's
+     * event records that payment.
      */
-    public record PaymentIntentBooking(String paymentIntent, String bookingId) {
+    public record PaymentIntentBooking(String paymentIntent, String bookingId, String status, Long amountReceived,
+                                       String currency) {
     }
 
     /** One page of a PaymentIntent's refunds to ask Stripe for: the first ({@code startingAfter} null) or a later one. */

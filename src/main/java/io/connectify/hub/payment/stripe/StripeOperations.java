@@ -103,14 +103,17 @@ public class StripeOperations {
 
     /**
      * The booking a Payment Intent names, as Stripe shows it now ({@code GET /v1/payment_intents/{id}}): for an event
-     * of its payment that names none (a Charge without the metadata), handled before the payment was recorded on any
-     * booking. Its other fields are not read.
+     * of its payment that names none (a Charge without the metadata, a Dispute), handled before the payment was
+     * recorded on any booking; with its status and what it received, in which currency. Its other fields are not read.
      */
     public PaymentIntentBooking paymentIntentBooking(@Body String paymentIntent) throws StripeException {
         PaymentIntent intent = stripe.v1().paymentIntents().retrieve(paymentIntent);
         Map<String, String> metadata = intent.getMetadata();
         String bookingId = metadata == null ? null : metadata.get(StripeCommands.BOOKING_METADATA);
-        return new PaymentIntentBooking(intent.getId(), bookingId == null || bookingId.isBlank() ? null : bookingId);
+        String currency = intent.getCurrency();
+        return new PaymentIntentBooking(intent.getId(), bookingId == null || bookingId.isBlank() ? null : bookingId,
+                intent.getStatus(), intent.getAmountReceived(),
+                currency == null ? null : currency.toUpperCase(Locale.ROOT));
     }
 
     public RefundResult refund(@Body RefundCommand c) throws StripeException {

@@ -424,7 +424,8 @@ class StripeWebhookTest extends Webhooks {
         String payment = "pi_" + id.substring(0, 8);
         // the confirmation and the refund notices sent (or skipped), nothing left on the notifications queue
         await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
-                + "booking_id = :id AND status = 'queued' AND provider_reference IS NULL").param("id", id).query(Integer.class).single() == 0
+                + "booking_id = :id AND status = 'queued' AND provider_reference IS NULL").param("id", id)
+                .query(Integer.class).single() == 0
                 && queueDepth.messageCount(notificationQueue) == 0);
         int tries = maxRedeliveries + 1;
         JsonNode letter;

@@ -36,9 +36,10 @@ public class NotificationDelivery {
     public void sendOnce(@Body Notification n) {
         String sid = transactions.execute(status -> {
             if (!log.lockUnsent(n)) {
-                // a copy of it was sent already, or this message was, and the look for parked callbacks after its
-                // commit failed (the message redelivered for it): looked for again, else a status parked then
-                // stayed parked, the notification "sent" for ever
+                // not logged (the change that queued it rolled back: nothing to tell), or a copy of it was sent
+                // already, or this message was, and the look for parked callbacks after its commit failed (the
+                // message redelivered for it): looked for again, else a status parked then stayed parked, the
+                // notification "sent" for ever
                 return log.providerReference(n);
             }
             if (log.outdated(n)) {

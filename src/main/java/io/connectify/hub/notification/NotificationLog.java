@@ -6,11 +6,14 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -21,6 +24,8 @@ import org.springframework.stereotype.Component;
  */
 @Component("notificationLog")
 public class NotificationLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NotificationLog.class);
 
     /** Statuses after which a later callback never moves a notification back. */
     private static final Set<String> FINAL = Set.of("delivered", "failed", "undelivered", "canceled");
@@ -132,8 +137,7 @@ public class NotificationLog {
      * Logs a booking's notification as queued unless it is logged already (its id is derived from what it is), and
      * answers whether it still waits to be sent. An insert that checks first, rather than one that fails on the
      * duplicate key: in PostgreSQL a failed statement would abort the caller's transaction. Two inserts of one id at
-     * the same moment (a message read before the row its sender logged was committed) still meet the key: the one
-     * that fails is retried, as its transaction's work.
+     * the same moment still meet the key: the one that fails is retried, as its transaction's work.
      */
     public boolean queuedUnlessSent(Notification n) {
         jdbc.sql("INSERT INTO notification (id, booking_id, kind, occasion, booking_start, channel, recipient, status, "
@@ -156,14 +160,25 @@ public class NotificationLog {
     }
 
     /**
-     * Takes the row lock of a queued notification, logging it first if its row is missing (the message outlived
-     * the transaction that was to log it), and answers whether it still needs sending. Call in a transaction.
+     * Takes the row lock of a queued notification and answers whether it is logged and still needs sending. A
+     * message whose row is missing outlived the transaction that logged it, which rolled back: its booking's change
+     * did not happen, and is not told (that change, made by a redelivery or a replay, logs and queues its own). Such
+     * messages reach the queue from a queue consumer's route: they go on the consumer's session, which commits with
+     * the event's dead letter after the step's database transaction rolled back. Every message is committed to the
+     * broker only after the transaction that logged its row (BookingSaga), so a missing row is never one not yet
+     * committed. It used to be logged here and sent: a customer was told of a refund failed that the hub still held
+     * as made. Call in a transaction.
      */
     public boolean lockUnsent(Notification n) {
-        queuedUnlessSent(n);
-        return jdbc.sql("SELECT provider_reference, status FROM notification WHERE id = :id FOR UPDATE")
+        Optional<Boolean> unsent = jdbc.sql("SELECT provider_reference, status FROM notification WHERE id = :id "
+                        + "FOR UPDATE")
                 .param("id", n.id())
-                .query((rs, i) -> rs.getString(1) == null && "queued".equals(rs.getString(2))).single();
+                .query((rs, i) -> rs.getString(1) == null && "queued".equals(rs.getString(2))).optional();
+        if (unsent.isEmpty()) {
+            LOG.warn("Notification {} ({} of booking {}, {}) is not logged: the change that queued it rolled back; not "
+                    + "sent", n.id(), n.kind(), n.bookingId(), n.channel());
+        }
+        return unsent.orElse(false);
     }
 
     /**

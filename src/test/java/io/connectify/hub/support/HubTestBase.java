@@ -90,8 +90,9 @@ public abstract class HubTestBase {
     /**
      * A test's notifications go out to its own fakes, before the next test resets them, whichever Spring context
      * the next one runs in: the throttle (5 a second in the tests) leaves up to a dozen queued when a payment test
-     * ends, which the next test's fakes then counted as its own (each is logged again if its row is gone, and sent:
-     * NotificationLog.lockUnsent). Not while this context's broker is stopped (ReadinessTest).
+     * ends, which the next test's fakes then counted as its own (those read before the next test deleted their
+     * rows; one read after is not sent: NotificationLog.lockUnsent). Not while this context's broker is stopped
+     * (ReadinessTest).
      */
     @AfterEach
     void awaitNotificationsSent() {

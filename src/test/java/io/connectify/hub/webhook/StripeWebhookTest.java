@@ -33,6 +33,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.FailingWrite;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -49,6 +50,7 @@ import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jms.core.JmsTemplate;
 
 /** Stripe webhooks: verified, deduplicated, durably queued, routed by type to the booking saga. */
@@ -66,6 +68,12 @@ class StripeWebhookTest extends Webhooks {
     CamelContext camel;
     @Autowired
     ProducerTemplate producer;
+    @Autowired
+    BrokerQueueDepth queueDepth;
+    @Value("${connectify.notifications.queue}")
+    String notificationQueue;
+    @Value("${connectify.dead-letters.max-redeliveries}")
+    int maxRedeliveries;
 
     @Test
     void aPaidCheckoutConfirmsTheBookingWithACalendarEventOfDerivedId() {
@@ -399,6 +407,68 @@ class StripeWebhookTest extends Webhooks {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed' "
                 + "AND provider_reference IS NOT NULL").param("id", id).query(Integer.class).single())
                 .as("one SMS, one email, sent").isEqualTo(2);
+    }
+
+    /**
+     * A refund-failed notice queued by a change that then rolls back (the booking's mark for a person fails to be
+     * written, on every try of the event, which ends as a dead letter) is not sent: the booking is still REFUNDED, so
+     * its customer is told nothing. Its messages went on the event consumer's session, which commits with the dead
+     * letter; the sender finds no notification logged for them (their rows rolled back with the change) and sends
+     * nothing. The dead letter replayed, the change is made and the customer told once. Before, the sender logged and
+     * sent such a message: the customer heard their refund had failed while the hub still held it as made.
+     */
+    @Test
+    void aRefundFailedNoticeQueuedByAChangeThatRollsBackIsNotSentAndItsReplayTellsItOnce() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        // the confirmation and the refund notices sent (or skipped), nothing left on the notifications queue
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND status = 'queued' AND provider_reference IS NULL").param("id", id)
+                .query(Integer.class).single() == 0
+                && queueDepth.messageCount(notificationQueue) == 0);
+        int tries = maxRedeliveries + 1;
+        JsonNode letter;
+        try (var markFails = FailingWrite.updateTimes(jdbc, "booking", id, "attention_note", tries)) {
+            NotifyBuilder leftovers = new NotifyBuilder(camel).fromRoute("notification-send").whenDone(2 * tries)
+                    .create();
+            assertThat(signedStripeWebhook(event("evt_refund_failed_rolled_back", "refund.failed",
+                    refund(payment, "failed", "expired_or_canceled_card"))).status()).isEqualTo(200);
+            letter = awaitDeadLetter("stripe");
+            assertThat(markFails.failures()).as("every try failed after queueing the notice").isEqualTo(tries);
+            // each try's SMS and email, committed with the dead letter, taken by the sender
+            assertThat(leftovers.matches(20, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> queueDepth.messageCount(notificationQueue) == 0);
+        }
+        assertThat(status(id)).as("the change rolled back").isEqualTo("REFUNDED");
+        assertThat(refundFailedSms()).as("no SMS of a change that did not happen").isZero();
+        assertThat(refundFailedEmails()).as("no email of a change that did not happen").isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'refund-failed'")
+                .param("id", id).query(Integer.class).single()).isZero();
+
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+
+        awaitStatus(id, "CANCELLED");
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND kind = 'refund-failed' AND provider_reference IS NOT NULL").param("id", id)
+                .query(Integer.class).single() == 2 && queueDepth.messageCount(notificationQueue) == 0);
+        assertThat(refundFailedSms()).as("told once").isEqualTo(1);
+        assertThat(refundFailedEmails()).as("told once").isEqualTo(1);
+        assertThat(attentionNote(id)).startsWith("the refund failed at the provider (expired_or_canceled_card)");
+    }
+
+    /** The refund-failed SMS the Twilio fake received (the test's customer writes German). */
+    private long refundFailedSms() {
+        return notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                .filter(text -> text.contains("nicht auf Ihr ursprüngliches Zahlungsmittel")).count();
+    }
+
+    /** The refund-failed emails the SendGrid fake received. */
+    private long refundFailedEmails() {
+        return notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .filter(r -> r.getBodyAsString().contains("wir klären Ihre Rückerstattung")).count();
     }
 
     /**

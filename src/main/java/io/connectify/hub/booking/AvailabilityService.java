@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.TimeRange;
@@ -29,20 +30,39 @@ public class AvailabilityService {
         this.clock = clock;
     }
 
-    /** Free slots of {@code duration} in [from, to) as of {@code now}; {@code now} may be shifted (ASAP). */
+    /**
+     * Free slots of {@code duration} in [from, to) as of {@code now}, as GET /availability offers them: a calendar
+     * Google cannot read offers none.
+     */
     public List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant now) {
+        return freeSlots(from, to, duration, now, calendar::busy);
+    }
+
+    /**
+     * The same for a slot to book now ({@code now} may be shifted: ASAP): a calendar Google cannot read is 503
+     * provider-unavailable, ask again, not "no free slot".
+     */
+    public List<TimeRange> freeSlotsToBook(Instant from, Instant to, Duration duration, Instant now) {
+        return freeSlots(from, to, duration, now, calendar::busyToBook);
+    }
+
+    private List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant now,
+                                      BiFunction<Instant, Instant, List<TimeRange>> calendarBusy) {
         if (slots.candidateSlots(from, to, duration, now).isEmpty()) {
             return List.of(); // closed the whole range: no need to ask Google
         }
         // busy ranges just outside the range still matter because of the buffer
         Instant busyFrom = from.minus(properties.buffer());
         Instant busyTo = to.plus(properties.buffer());
-        List<TimeRange> busy = new ArrayList<>(calendar.busy(busyFrom, busyTo));
+        List<TimeRange> busy = new ArrayList<>(calendarBusy.apply(busyFrom, busyTo));
         busy.addAll(bookings.activeRanges(busyFrom, busyTo, clock.instant()));
         return slots.freeSlots(from, to, duration, busy, now);
     }
 
-    /** Whether the slot is taken by the calendar or another booking (buffer included). */
+    /**
+     * Whether the slot to book is taken by the calendar or another booking (buffer included); a calendar Google cannot
+     * read is 503 provider-unavailable, neither taken nor free.
+     */
     public boolean isTaken(TimeRange slot) {
         return isTaken(slot, "");
     }
@@ -52,9 +72,12 @@ public class AvailabilityService {
         return isBusyInCalendar(slot) || isHeld(slot, exceptId);
     }
 
-    /** Whether the calendar has the slot (or its buffer) busy: asks Google, so never under the slot lock. */
+    /**
+     * Whether the calendar has the slot (or its buffer) busy, for a slot to book (as {@link #isTaken}): asks Google,
+     * so never under the slot lock.
+     */
     public boolean isBusyInCalendar(TimeRange slot) {
-        return slots.conflicts(slot, calendar.busy(slot.start().minus(properties.buffer()),
+        return slots.conflicts(slot, calendar.busyToBook(slot.start().minus(properties.buffer()),
                 slot.end().plus(properties.buffer())));
     }
 

@@ -2475,7 +2475,9 @@ public class BookingSaga {
         }
         // the booking's own event is busy in the calendar: leave its own time out of the check
         List<TimeRange> busy = new ArrayList<>();
-        for (TimeRange range : calendar.busy(target.start().minus(hours.buffer()), target.end().plus(hours.buffer()))) {
+        // a calendar Google cannot read: 503, ask again (busyToBook), not a slot taken
+        for (TimeRange range : calendar.busyToBook(target.start().minus(hours.buffer()),
+                target.end().plus(hours.buffer()))) {
             busy.addAll(range.minus(booking.range()));
         }
         if (slots.conflicts(target, busy)) {

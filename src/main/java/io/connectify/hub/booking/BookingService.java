@@ -87,7 +87,7 @@ public class BookingService {
         Instant endOfToday = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
         Instant shiftedNow = now.plus(properties.asap().preparationTime()).minus(hours.minLeadTime());
-        List<TimeRange> free = availability.freeSlots(now, endOfToday, duration, shiftedNow);
+        List<TimeRange> free = availability.freeSlotsToBook(now, endOfToday, duration, shiftedNow);
         // the free slots come from FreeBusy (with its retries: seconds to minutes): a slot it answered for may now lie
         // within the preparation time, so each is judged again at the time after it, which the hold counts from too
         Instant checked = now();

@@ -1,5 +1,6 @@
 package io.connectify.hub.calendar;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -36,25 +37,52 @@ public class GoogleCalendarGateway {
     private final ProducerTemplate template;
     private final String calendarId;
     private final ZoneId zone;
+    private final FreeBusyUnreadable unreadableAnswers;
+    private final Duration unreadableRetryAfter;
 
     public GoogleCalendarGateway(ProducerTemplate template, GoogleCalendarProperties properties,
-                                 @Value("${connectify.availability.time-zone}") ZoneId zone) {
+                                 @Value("${connectify.availability.time-zone}") ZoneId zone,
+                                 FreeBusyUnreadable unreadableAnswers,
+                                 @Value("${connectify.gcal.unreadable-retry-after}") Duration unreadableRetryAfter) {
         this.template = template;
         this.calendarId = properties.calendarId();
         this.zone = zone;
+        this.unreadableAnswers = unreadableAnswers;
+        this.unreadableRetryAfter = unreadableRetryAfter;
     }
 
     /**
-     * Busy ranges of the hub's calendar in [from, to). Google reports a calendar it cannot read as an error inside
-     * a 200 answer: such a calendar counts as busy for the whole range (fail closed), never as free.
+     * Busy ranges of the hub's calendar in [from, to), for the free slots GET /availability offers. Google reports a
+     * calendar it cannot read as an error inside a 200 answer: such a calendar counts as busy for the whole range
+     * (fail closed: no slot offered), never as free.
      */
     public List<TimeRange> busy(Instant from, Instant to) {
         FreeBusyCalendar calendar = freeBusy(from, to);
         String unreadable = unreadable(calendar);
         if (unreadable != null) {
+            unreadableAnswers.record(unreadable, notReadableNow(unreadable));
             log.warn("FreeBusy could not read calendar availability ({}); treating [{}, {}) as busy", unreadable, from,
                     to);
             return List.of(new TimeRange(from, to));
+        }
+        return busyOf(calendar);
+    }
+
+    /**
+     * The same for a slot about to be booked or moved to (POST /bookings, /bookings/asap, a reschedule): a calendar
+     * Google cannot read refuses the request all the same (never a double booking), but as 503
+     * {@code provider-unavailable} with Retry-After, ask again, not as a slot taken: a 409 is a final answer, which an
+     * Idempotency-Key would replay for a day after Google recovered, and an unshared calendar looked fully booked.
+     */
+    public List<TimeRange> busyToBook(Instant from, Instant to) {
+        FreeBusyCalendar calendar = freeBusy(from, to);
+        String unreadable = unreadable(calendar);
+        if (unreadable != null) {
+            ProviderException failure = notReadableNow(unreadable);
+            unreadableAnswers.record(unreadable, failure);
+            log.warn("FreeBusy could not read calendar availability ({}) for [{}, {}): the booking is refused, "
+                    + "ask again", unreadable, from, to);
+            throw failure;
         }
         return busyOf(calendar);
     }
@@ -67,10 +95,21 @@ public class GoogleCalendarGateway {
         FreeBusyCalendar calendar = freeBusy(from, to);
         String unreadable = unreadable(calendar);
         if (unreadable != null) {
-            throw new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.UNAVAILABLE,
-                    "Google Calendar could not read the calendar's availability (" + unreadable + ")", null, null);
+            ProviderException failure = new ProviderException(GoogleCalendarConfig.PROVIDER,
+                    ProviderException.Kind.UNAVAILABLE, notReadable(unreadable), null, null);
+            unreadableAnswers.record(unreadable, failure);
+            throw failure;
         }
         return busyOf(calendar);
+    }
+
+    private ProviderException notReadableNow(String reason) {
+        return new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.INCOMPLETE,
+                notReadable(reason) + "; try again later", unreadableRetryAfter, null);
+    }
+
+    private static String notReadable(String reason) {
+        return "Google Calendar could not read the calendar's availability (" + reason + ")";
     }
 
     private FreeBusyCalendar freeBusy(Instant from, Instant to) {
@@ -82,10 +121,10 @@ public class GoogleCalendarGateway {
         return response == null || response.getCalendars() == null ? null : response.getCalendars().get(calendarId);
     }
 
-    /** Why Google could not read the calendar (an error inside its 200 answer), or null. */
+    /** Why Google could not read the calendar (an error inside its 200 answer, or none for it), or null. */
     private static String unreadable(FreeBusyCalendar calendar) {
         if (calendar == null) {
-            return "calendar missing";
+            return FreeBusyUnreadable.MISSING;
         }
         return calendar.getErrors() == null || calendar.getErrors().isEmpty() ? null
                 : calendar.getErrors().get(0).getReason();

@@ -20,6 +20,12 @@ public non-sealed class ProviderException extends HubException {
         THROTTLED(429, "rate-limited", "Rate limit reached", false, false),
         /** Circuit open or call not permitted: 503 with Retry-After. */
         CIRCUIT_OPEN(503, "provider-unavailable", "Provider temporarily unavailable", false, false),
+        /**
+         * The provider answered, but without what the caller needs (Google's FreeBusy could not read the calendar,
+         * inside a 200): 503 with Retry-After, ask again later. Found after the call, so neither retried by the hub
+         * nor seen by the breaker.
+         */
+        INCOMPLETE(503, "provider-unavailable", "Provider temporarily unavailable", false, false),
         /** Credentials rejected or the request refused (401/403/400): not retried, 502. */
         REJECTED(502, "provider-error", "Provider error", false, true);
 

@@ -13,13 +13,18 @@ import java.util.List;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 @HubTest
 class AvailabilityApiTest extends HubTestBase {
 
     private static final String TUESDAY = "/api/v1/availability?from=" + q("2026-12-01T00:00:00+01:00")
             + "&to=" + q("2026-12-02T00:00:00+01:00");
+
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void freeSlotsFollowWorkingHoursAndCarryTheirPrice() {
@@ -60,14 +65,26 @@ class AvailabilityApiTest extends HubTestBase {
                 .withRequestBody(matchingJsonPath("$.items[0].id", equalTo("primary"))));
     }
 
+    /** Offers no slot, as documented, but counts the answer: Google answered 200, so no breaker or health sees it. */
     @Test
-    void aCalendarFreeBusyCannotReadCountsAsBusy() {
+    void aCalendarFreeBusyCannotReadCountsAsBusyAndIsCounted() {
+        double notFound = unreadableAnswers("notFound");
+        double other = unreadableAnswers("other");
         google.freeBusyCalendarError("notFound");
 
         var response = httpGet(TUESDAY + "&duration=60");
 
         assertThat(response.status()).isEqualTo(200);
         assertThat(response.json().get("slots")).isEmpty();
+        assertThat(unreadableAnswers("notFound") - notFound).isEqualTo(1);
+
+        google.freeBusyCalendarError("someNewReason"); // Google may add reasons: the tag's values stay few
+        assertThat(httpGet(TUESDAY + "&duration=60").json().get("slots")).isEmpty();
+        assertThat(unreadableAnswers("other") - other).isEqualTo(1);
+    }
+
+    private double unreadableAnswers(String reason) {
+        return meters.counter("connectify.gcal.freebusy.unreadable", "reason", reason).count();
     }
 
     @Test

@@ -1,8 +1,11 @@
 package io.connectify.hub.booking;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -12,14 +15,23 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.StreamSupport;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.web.IdempotencyKeyFilter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 @HubTest
 class BookingApiTest extends HubTestBase {
+
+    @Autowired
+    MeterRegistry meters;
 
     @Test
     void aFreeSlotIsBookedPricedAndHeld() {
@@ -81,6 +93,70 @@ class BookingApiTest extends HubTestBase {
         assertThat(response.status()).isEqualTo(409);
         assertThat(response.json().get("type").asText()).isEqualTo("booking-conflict");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * Google's FreeBusy answers 200 with an error for the calendar (backendError: passing; notFound: no longer shared).
+     * The booking is refused all the same, but as 503 ask again, not 409 "already taken": a final answer the
+     * Idempotency-Key would replay for a day after Google recovered. Counted, and Google's last error.
+     */
+    @Test
+    void aCalendarGoogleCannotReadIs503AskAgainNotATakenSlotAndTheKeyDoesNotKeepIt() {
+        String body = BookingJson.at("2026-12-01T09:00:00+01:00", 60);
+        double before = unreadableAnswers("backendError");
+        google.freeBusyCalendarError("backendError");
+
+        var refused = postWithKey("/api/v1/bookings", body, "unread-1");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.header("Retry-After")).isEqualTo("30");
+        assertThat(refused.json().get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(refused.json().get("detail").asText())
+                .isEqualTo("Google Calendar could not read the calendar's availability (backendError); try again later");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        assertThat(unreadableAnswers("backendError") - before).isEqualTo(1);
+        JsonNode lastError = googleIntegration().get("lastError");
+        assertThat(lastError.get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(lastError.get("detail").asText()).contains("could not read the calendar's availability (backendError)");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+
+        google.reset(); // Google reads the calendar again
+        var booked = postWithKey("/api/v1/bookings", body, "unread-1");
+
+        assertThat(booked.status()).as(booked.body()).isEqualTo(201);
+        assertThat(booked.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+    }
+
+    @Test
+    void asapWhileGoogleCannotReadTheCalendarIs503NotNoFreeSlot() {
+        clock.set(Instant.parse("2026-12-01T08:10:00Z")); // 09:10 in Zurich: slots are left today
+        double before = unreadableAnswers("notFound");
+        google.freeBusyCalendarError("notFound");
+
+        var response = httpPost("/api/v1/bookings/asap", BookingJson.asap(30));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(503);
+        assertThat(response.header("Retry-After")).isEqualTo("30");
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        assertThat(unreadableAnswers("notFound") - before).isEqualTo(1);
+    }
+
+    private double unreadableAnswers(String reason) {
+        return meters.counter("connectify.gcal.freebusy.unreadable", "reason", reason).count();
+    }
+
+    private JsonNode googleIntegration() {
+        JsonNode integrations = httpGet("/api/v1/admin/integrations", ADMIN_KEY).json().get("integrations");
+        return StreamSupport.stream(integrations.spliterator(), false)
+                .filter(i -> i.get("provider").asText().equals("google-calendar")).findFirst().orElseThrow();
+    }
+
+    private Response postWithKey(String path, String body, String key) {
+        return send(request(path).header("Content-Type", "application/json").header(IdempotencyKeyFilter.HEADER, key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), API_KEY);
     }
 
     @Test

@@ -424,6 +424,21 @@ class CancellationTest extends Webhooks {
     }
 
     @Test
+    void reschedulingWhileGoogleCannotReadTheCalendarIs503AskAgainAndNothingMoves() {
+        String id = confirmedStripeBooking(START);
+        google.freeBusyCalendarError("notFound"); // the calendar no longer shared with the hub
+
+        var response = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T13:00:00+01:00\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(503);
+        assertThat(response.header("Retry-After")).isEqualTo("30");
+        assertThat(response.json().get("type").asText()).isEqualTo("provider-unavailable");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+    }
+
+    @Test
     void reschedulingToATakenSlotIsAConflict() {
         String id = confirmedStripeBooking(START);
         google.busy(Instant.parse("2026-12-02T12:00:00Z"), Instant.parse("2026-12-02T13:00:00Z"));

@@ -227,11 +227,15 @@ public final class GoogleCalendarFake {
         return freeBusyHeld;
     }
 
-    /** FreeBusy answers 200 but reports that the calendar could not be read. */
+    /**
+     * FreeBusy answers 200 but reports, as Google does inside that answer, that the calendar could not be read:
+     * {@code notFound} (no longer shared with the service account), {@code backendError} (passing).
+     */
     public void freeBusyCalendarError(String reason) {
         server.stubFor(post(urlPathEqualTo(FREEBUSY)).willReturn(okJson(
-                "{\"kind\":\"calendar#freeBusy\",\"calendars\":{\"primary\":{\"errors\":[{\"domain\":\"global\","
-                        + "\"reason\":\"" + reason + "\"}],\"busy\":[]}}}")));
+                "{\"kind\":\"calendar#freeBusy\",\"timeMin\":\"2026-01-01T00:00:00.000Z\","
+                        + "\"timeMax\":\"2026-01-02T00:00:00.000Z\",\"calendars\":{\"primary\":{\"errors\":["
+                        + "{\"domain\":\"global\",\"reason\":\"" + reason + "\"}],\"busy\":[]}}}")));
     }
 
     public void stub(MappingBuilder mapping) {

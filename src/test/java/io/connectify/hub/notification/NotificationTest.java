@@ -679,7 +679,7 @@ class NotificationTest extends Webhooks {
      * The characters of an SMS outside GSM 03.38's alphabet and its extension table: one of them (a locale's no-break
      * space, say) and Twilio sends the whole message as UCS-2, in 70-character segments instead of 160.
      */
-    private static List<String> outsideGsm7(String sms) {
+    static List<String> outsideGsm7(String sms) {
         String gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
                 + "abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€";
         return sms.codePoints().filter(c -> gsm7.indexOf(c) < 0).mapToObj(Character::toString).toList();

@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.InvalidRecipientException;
+import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.Body;
 import org.apache.camel.CamelExecutionException;
@@ -24,13 +25,15 @@ public class NotificationDelivery {
     private final NotificationPlanner planner;
     private final TransactionTemplate transactions;
     private final ProducerTemplate template;
+    private final ProviderResilience resilience;
 
     public NotificationDelivery(NotificationLog log, NotificationPlanner planner, TransactionTemplate transactions,
-                                ProducerTemplate template) {
+                                ProducerTemplate template, ProviderResilience resilience) {
         this.log = log;
         this.planner = planner;
         this.transactions = transactions;
         this.template = template;
+        this.resilience = resilience;
     }
 
     public void sendOnce(@Body Notification n) {
@@ -54,6 +57,12 @@ public class NotificationDelivery {
                 // refused for good (a number that is no phone, a message the provider will not take): asked again
                 // it would be refused again, after holding up every notification queued behind it; failed now
                 log.refused(n, refused.type());
+                if (refused instanceof ValidationException) {
+                    // the message refused, not the recipient: maybe the hub's own (a sender, a content the provider
+                    // will not take), and no caller sees it; the operator does, in the integrations view
+                    resilience.recordRefusal(n.channel() == Notification.Channel.SMS ? NotificationConfig.TWILIO
+                            : NotificationConfig.SENDGRID, refused);
+                }
                 return null;
             }
             log.sent(sent);

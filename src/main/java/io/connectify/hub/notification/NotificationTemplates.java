@@ -78,7 +78,7 @@ public class NotificationTemplates {
                 booking.customer().locale() == null ? "en" : booking.customer().locale()));
         DateTimeFormatter times = DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
                 .withLocale(locale);
-        String when = plainSpaces(times.format(booking.start().atZoneSameInstant(zone)));
+        String when = gsm7Separators(times.format(booking.start().atZoneSameInstant(zone)));
         String amount = money(locale, booking.currency(), booking.amount());
         // what was paid (and so is refunded): a late payment recorded may differ from the price; a notice of one
         // refunded payment tells that payment's amount, in its own currency
@@ -86,8 +86,10 @@ public class NotificationTemplates {
                 : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.paidAmount());
         Instant now = clock.instant();
         boolean held = heldFor(booking, now);
-        String holdEnd = held ? plainSpaces(times.format(booking.holdExpiresAt().atZone(zone))) : "";
-        Object[] values = {booking.customer().name(), when, booking.durationMinutes(), amount, booking.summary(),
+        String holdEnd = held ? gsm7Separators(times.format(booking.holdExpiresAt().atZone(zone))) : "";
+        // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is
+        String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
+        Object[] values = {booking.customer().name(), when, minutes, amount, booking.summary(),
                 booking.id(), paid, holdEnd, ""};
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
@@ -134,7 +136,7 @@ public class NotificationTemplates {
         money.setCurrency(currency);
         money.setMinimumFractionDigits(decimals);
         money.setMaximumFractionDigits(decimals);
-        return plainSpaces(money.format(BigDecimal.valueOf(minor, decimals)));
+        return gsm7Separators(money.format(BigDecimal.valueOf(minor, decimals)));
     }
 
     /** The customer's locale where the texts have its language, else English (the default texts' language). */
@@ -144,12 +146,14 @@ public class NotificationTemplates {
     }
 
     /**
-     * The locale data's narrow and no-break spaces as plain ones: between an amount and its currency (U+00A0), in
-     * French thousands (U+202F) and, since Java 20's CLDR data, before "AM" (U+202F). None is in the GSM-7
-     * alphabet, and one such character makes the whole SMS go as UCS-2: 70 characters a segment instead of 160,
-     * each segment billed. The texts are then also the same on every Java version.
+     * The locale data's separators outside the GSM-7 alphabet as GSM-7 ones: its narrow and no-break spaces as plain
+     * ones (between an amount and its currency U+00A0, Austrian thousands U+00A0, French thousands U+202F and, since
+     * Java 20's CLDR data, before "AM" U+202F), and the Swiss and Liechtenstein thousands' apostrophe U+2019
+     * ("CHF 1’200.00", "1’440 Min.") as ASCII's. One such character makes the whole SMS go as UCS-2: 70 characters a
+     * segment instead of 160, each segment billed. The texts are then also the same on every Java version.
      */
-    private static String plainSpaces(String formatted) {
-        return formatted.replace('\u00a0', ' ').replace('\u202f', ' ').replace('\u2009', ' ').replace('\u2007', ' ');
+    private static String gsm7Separators(String formatted) {
+        return formatted.replace('\u00a0', ' ').replace('\u202f', ' ').replace('\u2009', ' ').replace('\u2007', ' ')
+                .replace('\u2019', '\'').replace('\u2018', '\'').replace('\u02bc', '\'');
     }
 }

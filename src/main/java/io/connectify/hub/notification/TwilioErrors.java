@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Twilio failures as typed hub errors: 21211 invalid number 422, 20429/429 retried, 401 502 without detail; a request
- * that went out and got no answer, or a gateway's 502/503/504, is {@link AnswerLost}.
+ * Twilio failures as typed hub errors: 21211, 21614 and 21610 the recipient refused 422, 20429/429 retried, 401 and
+ * a refusal of the hub's own sending setup ({@link #SETUP_REFUSED}) 502 without detail; a request that went out and
+ * got no answer, or a gateway's 502/503/504, is {@link AnswerLost}.
  */
 public final class TwilioErrors {
 
@@ -23,6 +24,18 @@ public final class TwilioErrors {
     private static final String PROVIDER = NotificationConfig.TWILIO;
     /** What a gateway answers for a backend it lost (bad gateway, unavailable, gateway timeout). */
     private static final java.util.Set<Integer> GATEWAY_STATUSES = java.util.Set.of(502, 503, 504);
+    /**
+     * Twilio's refusals of the hub's account or sender, not of the customer or the message: 21212 invalid From,
+     * 21601/21606/21661 a From number that cannot send SMS (there), 21659 From not a Twilio number, 21607/21608 a
+     * trial account (From not its trial number, To not verified), 21408 SMS to the To number's region not enabled
+     * (geo permissions). Every SMS (to that region) is refused until the operator fixes the account, so each is a
+     * provider error as a refused key is: the provider's last error, a failure for the breaker, a notification kept as
+     * a dead letter to replay once fixed, where failed for good it reached no one and told no one.
+     */
+    static final java.util.Set<Integer> SETUP_REFUSED = java.util.Set.of(21212, 21408, 21601, 21606, 21607, 21608,
+            21659, 21661);
+    /** The recipient refused: 21211 not a valid number, 21614 not a mobile number, 21610 unsubscribed (STOP). */
+    private static final java.util.Set<Integer> RECIPIENT_REFUSED = java.util.Set.of(21211, 21614, 21610);
 
     private TwilioErrors() {
     }
@@ -67,8 +80,14 @@ public final class TwilioErrors {
         }
         int code = api.getCode() == null ? 0 : api.getCode();
         int status = api.getStatusCode() == null ? 0 : api.getStatusCode();
-        if (code == 21211 || code == 21614) {
+        if (RECIPIENT_REFUSED.contains(code)) {
             return new InvalidRecipientException("Twilio refused the recipient number (error " + code + ")");
+        }
+        if (SETUP_REFUSED.contains(code)) {
+            log.error("Twilio refused the hub's sending setup: error {} (From number, trial account or geo permissions: "
+                    + "see Twilio's error {}); SMS wait as dead letters until it is fixed", code, code);
+            return new ProviderException(PROVIDER, Kind.REJECTED,
+                    "Twilio refused the hub's sending setup (error " + code + ")", null, null);
         }
         if (code == 20429 || status == 429) {
             return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached", Duration.ofSeconds(1),

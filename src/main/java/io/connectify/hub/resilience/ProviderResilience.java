@@ -96,6 +96,15 @@ public class ProviderResilience {
         lastErrors.put(provider, new LastError(failure.type(), failure.getMessage(), java.time.Instant.now()));
     }
 
+    /**
+     * The provider refused a request for good, and no caller sees it (a queued notification failed at once): kept
+     * for the admin view all the same, its type and the hub's own detail (a refusal the operator may have to mend: a
+     * sender SendGrid will not take). Not a failure for the breaker.
+     */
+    public void recordRefusal(String provider, HubException refusal) {
+        lastErrors.put(provider, new LastError(refusal.type(), refusal.getMessage(), java.time.Instant.now()));
+    }
+
     /** The hub's own rate limiter refused a call to the provider. */
     public void recordRejection(String provider) {
         rejections.computeIfAbsent(provider, p -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();

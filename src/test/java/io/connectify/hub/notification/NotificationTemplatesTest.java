@@ -164,6 +164,32 @@ class NotificationTemplatesTest {
                 .startsWith("Hallo Ann, Ihr Termin am Dienstag, 1. Dezember 2026");
     }
 
+    /**
+     * Swiss and Liechtenstein locales group thousands with U+2019 ("CHF 1’200.00", "1’440 Min."), Austrian German with
+     * a no-break space ("1 440 Min."): neither is in the GSM-7 alphabet, and one would send the whole SMS as UCS-2.
+     * The amount and the duration are written with GSM-7 separators in every such locale.
+     */
+    @Test
+    void aSwissOrAustrianSmsWithThousandsStaysInTheGsm7Alphabet() {
+        for (String locale : new String[] {"de-CH", "de-LI", "en-CH", "de-AT"}) {
+            Booking day = aDayLong(booking("Ann", "x", locale, 120000, "CHF"));
+            for (String kind : new String[] {"confirmation", "rescheduled", "refund"}) {
+                String sms = templates.render(kind, "sms", day);
+                assertThat(NotificationTest.outsideGsm7(sms)).as(locale + " " + kind + ": " + sms).isEmpty();
+            }
+        }
+        assertThat(templates.render("confirmation", "sms", aDayLong(booking("Ann", "x", "de-CH", 120000, "CHF"))))
+                .contains("(1'440 Min.)").contains("CHF 1'200.00");
+        assertThat(templates.render("confirmation", "sms", aDayLong(booking("Ann", "x", "de-AT", 120000, "CHF"))))
+                .contains("(1 440 Min.)");
+    }
+
+    /** The booking lasting 1440 minutes (a duration with a thousands separator). */
+    private static Booking aDayLong(Booking b) {
+        return new Booking(b.id(), b.status(), b.start(), b.start().plusMinutes(1440), 1440, b.amount(), b.currency(),
+                b.customer(), b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1", null, b.amount());
+    }
+
     private static Booking booking(String name, String summary, String locale, long amount, String currency) {
         return new Booking("7d6f2c3e-0000-4000-8000-000000000001", BookingStatus.CONFIRMED,
                 OffsetDateTime.parse("2026-12-01T09:00:00+01:00"), OffsetDateTime.parse("2026-12-01T10:00:00+01:00"),

@@ -117,6 +117,9 @@ class NotificationTest extends Webhooks {
     @ParameterizedTest(name = "Twilio {0}/{1} -> {2}")
     @CsvSource({
             "21211, 400, 422, invalid-recipient, 1",
+            "21610, 400, 422, invalid-recipient, 1",
+            "21606, 400, 502, provider-error, 1",
+            "21408, 400, 502, provider-error, 1",
             "20429, 429, 429, rate-limited, 3",
             "20003, 401, 502, provider-error, 1",
             "20500, 500, 502, provider-error, 3"})
@@ -163,6 +166,97 @@ class NotificationTest extends Webhooks {
         // the recovery sweep leaves it failed
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND status = 'queued'")
                 .param("id", id).query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * Twilio 21606 (the hub's From number cannot send SMS) refuses the hub's sending setup, not the customer: every SMS
+     * would be refused until the operator fixes it. So it is no refusal for good but a provider error: Twilio's last
+     * error in the integrations view, counted by the breaker, and the SMS kept as a dead letter waiting for the
+     * operator, sent by its replay once the setup is fixed. It used to be failed for good as "validation", with no
+     * last error, no dead letter, no failure for the breaker: the customer got nothing and the operator saw nothing.
+     */
+    @Test
+    void anSmsTwilioRefusesForTheHubsSenderWaitsAsADeadLetterAndTwilioShowsTheError() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused")
+                .count();
+        double deadBefore = meters.counter("connectify.dead.letters", "route", "notification-send").count();
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        String letterId = await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql(
+                        "SELECT id FROM dead_letter WHERE route_id = 'notification-send'").query(String.class).optional(),
+                java.util.Optional::isPresent).get();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+        assertThat(meters.counter("connectify.dead.letters", "route", "notification-send").count())
+                .isEqualTo(deadBefore + 1);
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused").count())
+                .isEqualTo(refusedBefore);
+        JsonNode sms = sms(id);
+        assertThat(sms.get("status").asText()).isEqualTo("queued");
+        assertThat(sms.hasNonNull("providerReference")).isFalse();
+        JsonNode letter = httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).json();
+        assertThat(letter.get("errorMessage").asText()).startsWith("provider-error: Twilio refused the hub's sending setup")
+                .contains("21606");
+        assertThat(letter.has("retryAt")).as("waits for the operator, not replayed on its own").isFalse();
+        JsonNode twilio = integration("twilio");
+        assertThat(twilio.get("lastError").get("type").asText()).isEqualTo("provider-error");
+        assertThat(twilio.get("lastError").get("detail").asText()).contains("21606");
+        assertThat(twilio.toString()).doesNotContain(NotificationFakes.API_KEY_SECRET)
+                .doesNotContain(NotificationFakes.AUTH_TOKEN).doesNotContain(NotificationFakes.ACCOUNT_SID);
+
+        // the operator fixes the sender and replays: the SMS goes
+        notify.reset();
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letterId + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /**
+     * A message SendGrid refuses with a 400 (a from address or content it will not take) stays failed for good, as
+     * any refusal of the message, and is shown as SendGrid's last error in the integrations view, the hub's own
+     * detail only: before, nothing but a counter told the operator that an email went nowhere.
+     */
+    @Test
+    void anEmailSendGridRefusesIsFailedAndShownAsSendGridsLastError() {
+        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused")
+                .count();
+        notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"errors":[{"message":"The from address does not match a verified Sender Identity.",
+                                    "field":"from","help":null}]}""")));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            var notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+            assertThat(notifications).anySatisfy(n -> {
+                assertThat(n.get("channel").asText()).isEqualTo("EMAIL");
+                assertThat(n.get("status").asText()).isEqualTo("failed");
+                assertThat(n.get("errorCode").asText()).isEqualTo("validation");
+            });
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        });
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused").count())
+                .isEqualTo(refusedBefore + 1);
+        JsonNode sendGrid = integration("sendgrid");
+        assertThat(sendGrid.get("lastError").get("type").asText()).isEqualTo("validation");
+        assertThat(sendGrid.get("lastError").get("detail").asText()).isEqualTo("SendGrid rejected the request (HTTP 400)");
+        assertThat(sendGrid.toString()).doesNotContain(NotificationFakes.SENDGRID_KEY).doesNotContain("Sender Identity");
+    }
+
+    /** A provider's entry in GET /admin/integrations. */
+    private JsonNode integration(String provider) {
+        var response = httpGet("/api/v1/admin/integrations", ADMIN_KEY);
+        assertThat(response.status()).isEqualTo(200);
+        return java.util.stream.StreamSupport.stream(response.json().get("integrations").spliterator(), false)
+                .filter(i -> i.get("provider").asText().equals(provider)).findFirst().orElseThrow();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -679,7 +773,7 @@ class NotificationTest extends Webhooks {
      * The characters of an SMS outside GSM 03.38's alphabet and its extension table: one of them (a locale's no-break
      * space, say) and Twilio sends the whole message as UCS-2, in 70-character segments instead of 160.
      */
-    private static List<String> outsideGsm7(String sms) {
+    static List<String> outsideGsm7(String sms) {
         String gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
                 + "abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€";
         return sms.codePoints().filter(c -> gsm7.indexOf(c) < 0).mapToObj(Character::toString).toList();

@@ -257,7 +257,8 @@ class PostgresNotificationTest {
             // an SMS of no kind: sent as it is (only a payment-mismatch notice is rendered again as it is sent)
             NotificationPlanner planner = mock(NotificationPlanner.class);
             when(planner.asSentNow(any())).thenAnswer(call -> call.getArgument(0));
-            this.delivery = new NotificationDelivery(log, planner, transactions, dispatch);
+            this.delivery = new NotificationDelivery(log, planner, transactions, dispatch,
+                    mock(io.connectify.hub.resilience.ProviderResilience.class));
         }
 
         @Override

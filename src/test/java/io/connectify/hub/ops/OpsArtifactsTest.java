@@ -44,7 +44,8 @@ class OpsArtifactsTest extends HubTestBase {
                 "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth",
                 "connectify_gcal_rechecks_total", "connectify_gcal_push_channels_total",
                 "connectify_gcal_push_orphan_channels_total",
-                "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total");
+                "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total",
+                "connectify_notifications_failed_total");
         for (String metric : queried) {
             assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
         }
@@ -55,6 +56,7 @@ class OpsArtifactsTest extends HubTestBase {
             selected.addAll(labelSelections(expr));
         }
         assertThat(selected).contains("connectify_gcal_rechecks_total{outcome=\"all-missing\"}",
+                "connectify_notifications_failed_total{status=\"refused\"}",
                 "connectify_webhook_rejected_total{provider=\"google-calendar\"}");
         for (String selection : selected) {
             String metric = selection.substring(0, selection.indexOf('{'));
@@ -367,6 +369,7 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(expected.get("HubDown")).contains(1);
         assertThat(expected.get("NoClusterLeader")).contains(1);
         assertThat(expected.get("RefundsPending")).containsExactly(1);
+        assertThat(expected.get("NotificationsRefused")).contains(0, 1);
         assertThat(Files.readString(Path.of("README.md"))).contains("promtool test rules docker/prometheus/alerts.test.yml");
     }
 

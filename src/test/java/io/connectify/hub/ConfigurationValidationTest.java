@@ -13,8 +13,11 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import io.connectify.hub.booking.AvailabilityProperties;
+import io.connectify.hub.booking.BookingConfig;
 import io.connectify.hub.booking.BookingProperties;
 import io.connectify.hub.booking.EventChangeTimeout;
+import io.connectify.hub.booking.PriceTable;
+import io.connectify.hub.booking.PricingProperties;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.ops.DatabaseGaugeProperties;
@@ -260,6 +263,28 @@ class ConfigurationValidationTest {
 
     @EnableConfigurationProperties(BookingProperties.class)
     static class BookingOnly {
+    }
+
+    /** A free tier's Checkout confirms no booking (payment_status no_payment_required): the start fails instead. */
+    @Test
+    void aPriceTierThatCostsNothingStopsTheStart() {
+        new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(PricingOnly.class)
+                .withPropertyValues("connectify.pricing.tiers[0].min-minutes=15",
+                        "connectify.pricing.tiers[0].max-minutes=30", "connectify.pricing.tiers[0].amount=0")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .hasMessageContaining("connectify.pricing.tiers")
+                        .hasMessageContaining("the amount must be at least 1"));
+        new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(PricingOnly.class)
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(PriceTable.class));
+    }
+
+    @EnableConfigurationProperties({PricingProperties.class, AvailabilityProperties.class})
+    @Import(BookingConfig.class)
+    static class PricingOnly {
     }
 
     /**

@@ -835,15 +835,16 @@ public class BookingRepository {
     }
 
     /**
-     * The booking a provider's event names, its id written as a UUID in any case; empty when it names none, or
-     * something that is no booking id of this hub (logged).
+     * The booking a provider's event names, its id written as a UUID in any case, blanks around it ignored (a
+     * reference a caller of the payments API padded); empty when it names none, or something that is no booking id
+     * of this hub (logged). Its {@code id()} is the id as stored, for every update.
      */
     public Optional<Booking> findNamed(String bookingId) {
         if (bookingId == null || bookingId.isBlank()) {
             return Optional.empty();
         }
         try {
-            return find(UUID.fromString(bookingId).toString());
+            return find(UUID.fromString(bookingId.strip()).toString());
         } catch (IllegalArgumentException notAUuid) {
             log.warn("A payment event names no booking of this hub");
             return Optional.empty();

@@ -810,11 +810,12 @@ public class BookingSaga {
      * A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. False
      * when that changed nothing.
      */
-    public boolean markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
-        Booking booking = known(bookingId);
+    public boolean markPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String named) {
+        Booking booking = known(named);
         if (booking == null) {
             return false;
         }
+        String bookingId = booking.id(); // as stored: the event may name it in upper case
         if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PAYMENT_FAILED,
                 "the provider reported the payment failed", now())) {
             log.info("Booking {} payment failed", bookingId);
@@ -835,11 +836,13 @@ public class BookingSaga {
      * failed" notification goes out; the attempt's reason is its status reason. False when that changed nothing: the
      * booking is unknown, paid, or no longer waiting for its payment.
      */
-    public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+    public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
                                         @Header(WebhookHeaders.PAYMENT_ERROR) String paymentError) {
-        if (known(bookingId) == null) {
+        Booking booking = known(named);
+        if (booking == null) {
             return false;
         }
+        String bookingId = booking.id(); // as stored: the event may name it in upper case
         String reason = "a payment attempt failed" + (paymentError == null ? "" : " (" + paymentError + ")")
                 + "; the customer may try again until the hold expires";
         if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
@@ -857,11 +860,12 @@ public class BookingSaga {
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
      * refunded when someone had taken the slot meanwhile. False for a booking that no longer waits (or has a payment).
      */
-    public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
-        Booking booking = known(bookingId);
+    public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named) {
+        Booking booking = known(named);
         if (booking == null) {
             return false;
         }
+        String bookingId = booking.id(); // as stored: the event may name it in upper case
         Instant now = now();
         Instant processingEnds = now.plus(properties.processingHold());
         Instant until = booking.start().toInstant().isBefore(processingEnds) ? booking.start().toInstant()
@@ -2074,8 +2078,9 @@ public class BookingSaga {
 
     /** A CONFIRMED booking's statusReason set, its status kept; false for any other booking, or none. */
     private boolean markConfirmed(String id, String reason) {
-        return known(id) != null
-                && bookings.transition(id, List.of(BookingStatus.CONFIRMED), BookingStatus.CONFIRMED, reason, now());
+        Booking booking = known(id);
+        return booking != null && bookings.transition(booking.id(), List.of(BookingStatus.CONFIRMED),
+                BookingStatus.CONFIRMED, reason, now());
     }
 
     /**
@@ -2086,10 +2091,12 @@ public class BookingSaga {
      * sends each once. The booking is the event's (Stripe), or the one its Payrexx transaction is for (Payrexx's
      * events name their booking only in the transaction: PayrexxEvents.bookingOfRepeat).
      */
-    public void queueUnsentAgain(@Header(WebhookHeaders.BOOKING_ID) String id) {
-        if (known(id) == null) {
+    public void queueUnsentAgain(@Header(WebhookHeaders.BOOKING_ID) String named) {
+        Booking booking = known(named);
+        if (booking == null) {
             return;
         }
+        String id = booking.id(); // as stored: the event may name it in upper case
         for (var unsent : notifications.unsentOf(id)) {
             var requeue = requeueUnsent(id, unsent.kind(), unsent.occasion());
             log.info("Booking {}: its {} {} notification(s), still unsent, queued again on a repeated event", id,
@@ -2103,12 +2110,13 @@ public class BookingSaga {
      * nothing of the booking's own page, which may still be open or its delayed payment processing. False when that
      * changed nothing.
      */
-    public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+    public boolean releaseHold(@Header(WebhookHeaders.BOOKING_ID) String named,
                                @Header(WebhookHeaders.CHECKOUT_SESSION) String session) {
-        Booking booking = known(bookingId);
+        Booking booking = known(named);
         if (booking == null) {
             return false;
         }
+        String bookingId = booking.id(); // as stored: the event may name it in upper case
         if (session == null || !session.equals(booking.paymentReference())) {
             log.info("Booking {}: Checkout Session {} expired, not the payment page recorded on it ({}): nothing "
                     + "changed", bookingId, session, booking.paymentReference());
@@ -2923,6 +2931,10 @@ public class BookingSaga {
                 b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount, b.refundSeenBeforePayment());
     }
 
+    /**
+     * The booking an event names, in any case and with blanks around it; each step then updates it by its stored id,
+     * {@code booking.id()}: the id as named matched no row (its update changed nothing).
+     */
     private Booking known(String bookingId) {
         return bookings.findNamed(bookingId).orElse(null);
     }

@@ -5,7 +5,10 @@ import java.util.List;
 
 import io.connectify.hub.resilience.NoMatchingPriceTierException;
 
-/** The tier table of {@link PricingProperties}, checked once at startup: tiers must not overlap. */
+/**
+ * The tier table of {@link PricingProperties}, checked once at startup: tiers must not overlap, and each costs at least
+ * 1 minor unit.
+ */
 public class PriceTable {
 
     private final String currency;
@@ -23,9 +26,16 @@ public class PriceTable {
                 .toList();
         PricingProperties.Tier previous = null;
         for (PricingProperties.Tier tier : tiers) {
-            if (tier.minMinutes() < 1 || tier.maxMinutes() < tier.minMinutes() || tier.amount() < 0) {
+            if (tier.minMinutes() < 1 || tier.maxMinutes() < tier.minMinutes()) {
                 throw new IllegalArgumentException("Invalid price tier " + tier
-                        + ": need 1 <= min-minutes <= max-minutes and amount >= 0");
+                        + " in connectify.pricing.tiers: need 1 <= min-minutes <= max-minutes");
+            }
+            // a free appointment has no payment to confirm it: Stripe completes its Checkout with payment_status
+            // no_payment_required, which confirms no booking (it would expire), and Payrexx refuses a 0 amount
+            if (tier.amount() < 1) {
+                throw new IllegalArgumentException("Invalid price tier " + tier + " in connectify.pricing.tiers: "
+                        + "the amount must be at least 1 (minor units); a free appointment is not supported through "
+                        + "the payment flow");
             }
             if (previous != null && tier.minMinutes() <= previous.maxMinutes()) {
                 throw new IllegalArgumentException("Price tiers " + previous + " and " + tier + " overlap");

@@ -44,4 +44,19 @@ class PriceTableTest {
         assertThatThrownBy(() -> new PriceTable(new PricingProperties("CHF", List.of(
                 new PricingProperties.Tier(15, 30, -1))))).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * A free tier is refused: its Checkout completes with payment_status no_payment_required, which confirms no
+     * booking, so the customer's booking expired though they completed the payment page (Payrexx refuses 0 at once).
+     */
+    @Test
+    void aTierThatCostsNothingIsRefusedAtStartupByName() {
+        assertThatThrownBy(() -> new PriceTable(new PricingProperties("CHF", List.of(
+                new PricingProperties.Tier(31, 60, 9000), new PricingProperties.Tier(15, 30, 0)))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("connectify.pricing.tiers")
+                .hasMessageContaining("at least 1");
+        assertThat(new PriceTable(new PricingProperties("CHF", List.of(new PricingProperties.Tier(15, 30, 1))))
+                .priceFor(15).amount()).isEqualTo(1);
+    }
 }

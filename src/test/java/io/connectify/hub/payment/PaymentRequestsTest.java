@@ -488,6 +488,45 @@ class PaymentRequestsTest extends Webhooks {
     }
 
     /**
+     * A payment through the API naming a booking with blanks around its id, or in upper case, carries the booking's id
+     * as stored to the provider (Payment Intent metadata, gateway referenceId): its events then name the booking as
+     * the saga finds and updates it. Before, the reference went as the caller wrote it, passed the price check (which
+     * strips it), and the paid payment's event named no booking: the booking expired, the money neither used nor
+     * refunded.
+     */
+    @Test
+    void aPaymentThroughTheApiNamingABookingWithBlanksOrInUpperCaseCarriesItsStoredId() {
+        String id = pendingBooking("2026-12-01T09:00:00+01:00", "stripe"); // 9000 CHF
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_padded","object":"payment_intent","amount":9000,"currency":"chf",
+                 "status":"requires_payment_method","client_secret":"pi_padded_secret_x"}""")));
+        stripe.server().resetRequests();
+        payrexx.server().resetRequests();
+
+        var padded = httpPost("/api/v1/payments/stripe/payment-intents", """
+                {"amount":9000,"currency":"CHF","metadata":{"bookingId":"%s ","orderId":"42"}}""".formatted(id));
+        var upper = httpPost("/api/v1/payments/stripe/payment-intents", """
+                {"amount":9000,"currency":"CHF","metadata":{"bookingId":"%s"}}"""
+                .formatted(id.toUpperCase(java.util.Locale.ROOT)));
+        var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":9000,"currency":"CHF","purpose":"Consultation","referenceId":" %s "}"""
+                .formatted(id.toUpperCase(java.util.Locale.ROOT)));
+
+        assertThat(padded.status()).as(padded.body()).isEqualTo(201);
+        assertThat(upper.status()).as(upper.body()).isEqualTo(201);
+        assertThat(gateway.status()).as(gateway.body()).isEqualTo(201);
+        var intents = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents")));
+        assertThat(intents).hasSize(2);
+        assertThat(form(intents.get(0).getBodyAsString())).containsEntry("metadata[bookingId]", id)
+                .containsEntry("metadata[orderId]", "42");
+        assertThat(form(intents.get(1).getBodyAsString())).containsEntry("metadata[bookingId]", id);
+        var gateways = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
+        assertThat(gateways).hasSize(1);
+        assertThat(form(gateways.get(0).getBodyAsString())).containsEntry("referenceId", id)
+                .containsEntry("successRedirectUrl", "http://localhost:8080/booking/" + id + "/paid");
+    }
+
+    /**
      * A Checkout Session made through the API whose metadata.bookingId names a booking is made as the booking's own:
      * with Adaptive Pricing on, a customer paying in EUR would send an event in EUR, refunded as a payment in another
      * currency, and the booking left unpaid. Without the caller's pages, the booking's configured ones.

@@ -304,6 +304,71 @@ class StripeWebhookTest extends Webhooks {
         assertThat(attemptsFailed()).isEqualTo(failedBefore + 1);
     }
 
+    /**
+     * A Payment Intent made through the payments API for a booking whose id the caller padded with a blank: the
+     * metadata Stripe keeps, and its events carry, is the booking's id as stored, so its payment confirms the
+     * booking. Before, the padded id went to Stripe as written, passed the price check (which strips it), and the
+     * payment_intent.succeeded named no booking: the booking expired, the payment neither used nor refunded.
+     */
+    @Test
+    void aPaymentIntentThroughTheApiForABookingPaddedWithABlankConfirmsIt() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_api_padded","object":"payment_intent","amount":9000,"currency":"chf",
+                 "status":"requires_payment_method","client_secret":"pi_api_padded_secret_x"}""")));
+
+        var made = httpPost("/api/v1/payments/stripe/payment-intents", """
+                {"amount":9000,"currency":"CHF","metadata":{"bookingId":"%s "}}""".formatted(id));
+        assertThat(made.status()).as(made.body()).isEqualTo(201);
+
+        // the metadata as Stripe stored it, which its events carry
+        String sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/payment_intents"))).get(0)
+                .getBodyAsString();
+        String stored = java.util.Arrays.stream(sent.split("&")).map(p -> p.split("=", 2))
+                .filter(p -> java.net.URLDecoder.decode(p[0], StandardCharsets.UTF_8).equals("metadata[bookingId]"))
+                .map(p -> java.net.URLDecoder.decode(p[1], StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        assertThat(stored).isEqualTo(id);
+        assertThat(signedStripeWebhook(event("evt_api_padded", "payment_intent.succeeded",
+                paymentIntent(stored, "pi_api_padded", "succeeded"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A payment event naming its booking in upper case (a UUID in any case names the booking) acts on it as on one
+     * naming it as stored: a declined card's reason, a delayed method's final failure, its own page's expiry. Before,
+     * the booking was found but updated by the id as named, which matched no row: nothing changed, the attempt was
+     * not counted.
+     */
+    @Test
+    void paymentEventsNamingTheirBookingInUpperCaseActOnIt() {
+        String attempted = pendingBooking(START, "stripe");
+        String failed = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
+        String expired = pendingBooking("2026-12-01T15:00:00+01:00", "stripe");
+        double failedBefore = attemptsFailed();
+        List<NotifyBuilder> processed = List.of(processed("evt_upper_declined"), processed("evt_upper_fail"),
+                processed("evt_upper_exp"));
+
+        signedStripeWebhook(event("evt_upper_declined", "payment_intent.payment_failed",
+                declined(attempted.toUpperCase(java.util.Locale.ROOT))));
+        signedStripeWebhook(event("evt_upper_fail", "checkout.session.async_payment_failed",
+                checkoutSession(failed.toUpperCase(java.util.Locale.ROOT), "unpaid", "pi_upper_f")));
+        signedStripeWebhook(event("evt_upper_exp", "checkout.session.expired",
+                checkoutSession(expired.toUpperCase(java.util.Locale.ROOT), "unpaid", "")));
+
+        for (NotifyBuilder done : processed) {
+            assertThat(done.matches(30, TimeUnit.SECONDS)).as("the event processed").isTrue();
+        }
+        var declined = httpGet("/api/v1/bookings/" + attempted).json();
+        assertThat(declined.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(declined.path("statusReason").asText()).isEqualTo("a payment attempt failed (generic_decline); "
+                + "the customer may try again until the hold expires");
+        assertThat(attemptsFailed()).isEqualTo(failedBefore + 1);
+        assertThat(status(failed)).isEqualTo("PAYMENT_FAILED");
+        assertThat(status(expired)).isEqualTo("EXPIRED");
+    }
+
     private static String declined(String bookingId) {
         return """
                 {"id":"pi_decl","object":"payment_intent","status":"requires_payment_method","amount":9000,

@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.payrexx;
 
+import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.BookingPaymentCheck;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
 import io.connectify.hub.resilience.ValidationException;
@@ -22,11 +23,19 @@ public class PayrexxPaymentApi {
         this.bookingPayments = bookingPayments;
     }
 
-    /** The gateway asked for; one whose referenceId names a booking (its webhook acts on it) is of its price. */
+    /**
+     * The gateway asked for; one whose referenceId names a booking (its webhook acts on it) is of its price, and
+     * carries the booking's id as stored, not as the caller wrote it (" &lt;uuid&gt;", upper case): its transaction's
+     * referenceId is what the saga finds and updates the booking by.
+     */
     public GatewayRequest gateway(@Body String body) {
         GatewayRequest r = json.read(body, GatewayRequest.class);
-        bookingPayments.check("referenceId", r.referenceId(), r.amount(), r.currency());
-        return r;
+        Booking booking = bookingPayments.check("referenceId", r.referenceId(), r.amount(), r.currency());
+        if (booking == null) {
+            return r;
+        }
+        return new GatewayRequest(r.amount(), r.currency(), r.purpose(), booking.id(), r.fields(), r.validity(),
+                r.successUrl(), r.failedUrl(), r.cancelUrl());
     }
 
     /** A gateway made: 201, with where the API reads it back. */

@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
@@ -36,7 +37,14 @@ public class StripePaymentApi {
     public PaymentIntentCommand paymentIntent(@Body String body, @Header("Idempotency-Key") String key,
                                               @Header(ApiKeyFilter.HEADER) String apiKey) {
         PaymentIntentRequest r = json.read(body, PaymentIntentRequest.class);
-        checkBooking(r.metadata(), r.amount(), r.currency());
+        Booking booking = checkBooking(r.metadata(), r.amount(), r.currency());
+        if (booking != null) {
+            // the booking's id as stored, not as the caller wrote it (" <uuid>", upper case): the payment's events
+            // carry this metadata, and the saga updates the booking by its stored id
+            Map<String, String> metadata = new HashMap<>(r.metadata());
+            metadata.put(StripeCommands.BOOKING_METADATA, booking.id());
+            r = new PaymentIntentRequest(r.amount(), r.currency(), r.description(), metadata);
+        }
         return new PaymentIntentCommand(r, IdempotencyKeys.forStripe(key, apiKey, "payment-intent"));
     }
 

@@ -124,6 +124,38 @@ class IdempotencyKeyTest extends Webhooks {
                 .endsWith("\u2026");
     }
 
+    /**
+     * Errors the web layer answers itself (404 unknown path, 405 wrong method) are written after the filters return:
+     * the key kept their status with no body and no type, and replayed that, an empty 405 "replayed" for 24 hours, or
+     * refused the corrected request as "other parameters". They are not kept: a repeat runs again.
+     */
+    @Test
+    void anErrorTheWebLayerAnswersIsNotKeptUnderItsKey() {
+        var wrongMethod = postWithKey("/api/v1/prices?duration=60", "{}", "mvc-1", API_KEY);
+        var wrongMethodAgain = postWithKey("/api/v1/prices?duration=60", "{}", "mvc-1", API_KEY);
+        var mistyped = postWithKey("/api/v1/booking", booking(START, 60), "mvc-2", API_KEY);
+        var corrected = postWithKey("/api/v1/bookings", booking(START, 60), "mvc-2", API_KEY);
+        var notJson = send(request("/api/v1/bookings").header("Content-Type", "text/plain")
+                .header(IdempotencyKeyFilter.HEADER, "mvc-3").POST(HttpRequest.BodyPublishers.ofString(
+                        booking("2026-12-01T13:00:00+01:00", 60))), API_KEY);
+        var asJson = postWithKey("/api/v1/bookings", booking("2026-12-01T13:00:00+01:00", 60), "mvc-3", API_KEY);
+
+        for (var answer : List.of(wrongMethod, wrongMethodAgain)) {
+            assertThat(answer.status()).isEqualTo(405);
+            assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(answer.json().get("type").asText()).as(answer.body()).isEqualTo("method-not-allowed");
+            assertThat(answer.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        }
+        assertThat(mistyped.status()).isEqualTo(404);
+        assertThat(mistyped.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(corrected.status()).as(corrected.body()).isEqualTo(201);
+        assertThat(notJson.status()).isEqualTo(415);
+        assertThat(notJson.json().get("type").asText()).isEqualTo("unsupported-media-type");
+        assertThat(asJson.status()).as(asJson.body()).isEqualTo(201);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM api_idempotency WHERE status IN (404, 405)").query(Integer.class)
+                .single()).isZero();
+    }
+
     @ParameterizedTest(name = "Twilio {0} -> {1}")
     @CsvSource({"503, 20503, 502", "429, 20429, 429"})
     void anSmsRetriedWithItsKeyIsSentOnceAndAnAnswerThatIsNotFinalIsNotKept(int twilioStatus, int code, int answered) {

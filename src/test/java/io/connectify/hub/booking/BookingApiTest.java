@@ -3,6 +3,7 @@ package io.connectify.hub.booking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -302,6 +303,32 @@ class BookingApiTest extends HubTestBase {
                         BookingJson.at("2026-12-01T09:00:00+01:00", 60))), API_KEY);
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    /**
+     * The README's JSON: a body in any application/*+json type, and an Accept of application/problem+json, which the
+     * routes' request mapping refused (415, 406) where the filters let them through.
+     */
+    @Test
+    void aBodyInAnotherJsonMediaTypeAndAnAcceptOfProblemJsonAreTaken() {
+        var vndApi = send(request("/api/v1/bookings").header("Content-Type", "application/vnd.api+json")
+                .POST(HttpRequest.BodyPublishers.ofString(BookingJson.at("2026-12-01T09:00:00+01:00", 60))), API_KEY);
+        var mergePatch = send(request("/api/v1/bookings").header("Content-Type", "application/merge-patch+json")
+                .POST(HttpRequest.BodyPublishers.ofString(BookingJson.at("2026-12-01T11:00:00+01:00", 60))), API_KEY);
+        assertThat(vndApi.status()).as(vndApi.body()).isEqualTo(201);
+        assertThat(mergePatch.status()).as(mergePatch.body()).isEqualTo(201);
+        String id = vndApi.json().get("id").asText();
+
+        var problemsOnly = send(request("/api/v1/bookings/" + id).header("Accept", "application/problem+json").GET(),
+                API_KEY);
+        var unknown = send(request("/api/v1/bookings/00000000-0000-0000-0000-000000000000")
+                .header("Accept", "application/problem+json").GET(), API_KEY);
+
+        assertThat(problemsOnly.status()).as(problemsOnly.body()).isEqualTo(200);
+        assertThat(problemsOnly.json().get("id").asText()).isEqualTo(id);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
     }
 
     @Test

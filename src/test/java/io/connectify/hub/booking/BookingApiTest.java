@@ -331,6 +331,36 @@ class BookingApiTest extends HubTestBase {
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
     }
 
+    /** A UUID in capitals names the booking it names in lower case, as a provider's event does; anything else none. */
+    @Test
+    void aBookingIdInCapitalsIsThatBooking() {
+        String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id")
+                .asText();
+        String upper = id.toUpperCase(java.util.Locale.ROOT);
+
+        var read = httpGet("/api/v1/bookings/" + upper);
+        var notifications = httpGet("/api/v1/bookings/" + upper + "/notifications");
+        var settled = httpPost("/api/v1/admin/bookings/" + upper + "/refund/settled", "{\"note\":\"bank transfer\"}",
+                ADMIN_KEY);
+        var cleared = httpPost("/api/v1/admin/bookings/" + upper + "/attention/clear",
+                "{\"since\":\"2026-11-30T07:00:00Z\",\"note\":\"x\"}", ADMIN_KEY);
+        var cancelled = httpPost("/api/v1/bookings/" + upper + "/cancel", "");
+        var notAUuid = httpGet("/api/v1/bookings/" + id.replace("-", ""));
+
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.json().get("id").asText()).isEqualTo(id);
+        assertThat(notifications.status()).as(notifications.body()).isEqualTo(200);
+        assertThat(settled.status()).as("found, no refund pending: " + settled.body()).isEqualTo(409);
+        assertThat(cleared.status()).as("found, not marked: " + cleared.body()).isEqualTo(409);
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("id").asText()).isEqualTo(id);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(jdbc.sql("SELECT status FROM booking WHERE id = :id").param("id", id).query(String.class).single())
+                .isEqualTo("CANCELLED");
+        assertThat(notAUuid.status()).isEqualTo(404);
+        assertThat(notAUuid.json().get("type").asText()).isEqualTo("not-found");
+    }
+
     @Test
     void anUnknownBookingIs404() {
         var response = httpGet("/api/v1/bookings/00000000-0000-0000-0000-000000000000");

@@ -3,7 +3,10 @@ package io.connectify.hub.booking;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -329,6 +332,40 @@ class BookingApiTest extends HubTestBase {
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
         assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+    }
+
+    /**
+     * JSON between systems is UTF-8 (RFC 8259): a body is read so whatever charset its Content-Type names (Latin-1's
+     * own bytes for "Zoë" are 400, not UTF-8), and the answer, JSON or problem, is UTF-8 all the same.
+     */
+    @Test
+    void aBodyIsReadAndAnsweredInUtf8WhateverCharsetItNames() throws Exception {
+        // escaped: the body's bytes are ASCII, the same in either charset; Ł (U+0141) is no Latin-1 letter
+        String escaped = BookingJson.at("2026-12-01T09:00:00+01:00", 60).replace("John Doe", "Zo\\u00eb \\u0141uk");
+        String latin1 = BookingJson.at("2026-12-01T11:00:00+01:00", 60).replace("John Doe", "Zo\u00eb");
+
+        var created = sendLatin1("/api/v1/bookings", escaped.getBytes(StandardCharsets.ISO_8859_1));
+        var notUtf8 = sendLatin1("/api/v1/bookings", latin1.getBytes(StandardCharsets.ISO_8859_1));
+        var problem = sendLatin1("/api/v1/bookings/zo%C3%AB/reschedule",
+                "{\"start\":\"2026-12-01T09:00:00+01:00\"}".getBytes(StandardCharsets.ISO_8859_1));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).contains("\"name\":\"Zo\u00eb \u0141uk\"");
+        assertThat(notUtf8.statusCode()).as(notUtf8.body()).isEqualTo(400);
+        assertThat(notUtf8.body()).contains("\"type\":\"validation\"", "UTF-8");
+        assertThat(problem.statusCode()).as(problem.body()).isEqualTo(404);
+        assertThat(problem.body()).contains("zo\u00eb");
+        for (var answer : List.of(created, notUtf8, problem)) {
+            assertThat(answer.headers().firstValue("Content-Type").orElse("")).doesNotContainIgnoringCase("8859");
+        }
+    }
+
+    /** A POST labelled {@code application/json; charset=ISO-8859-1}, its answer read as UTF-8 whatever it says. */
+    private HttpResponse<String> sendLatin1(String path, byte[] body) throws Exception {
+        return HttpClient.newHttpClient().send(request(path).header("X-API-Key", API_KEY)
+                .header("Content-Type", "application/json; charset=ISO-8859-1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /** A UUID in capitals names the booking it names in lower case, as a provider's event does; anything else none. */

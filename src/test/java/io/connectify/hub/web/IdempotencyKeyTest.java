@@ -11,7 +11,9 @@ import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -154,6 +156,27 @@ class IdempotencyKeyTest extends Webhooks {
         assertThat(asJson.status()).as(asJson.body()).isEqualTo(201);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM api_idempotency WHERE status IN (404, 405)").query(Integer.class)
                 .single()).isZero();
+    }
+
+    /** An answer replayed is the first one's UTF-8, whatever charset the request named (its bytes are stored as text). */
+    @Test
+    void aReplayIsUtf8AsTheFirstAnswer() throws Exception {
+        byte[] body = booking(START, 60).replace("John Doe", "Zo\\u00eb \\u0141uk").getBytes(StandardCharsets.US_ASCII);
+        HttpClient client = HttpClient.newHttpClient();
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            answers.add(client.send(request("/api/v1/bookings").header("X-API-Key", API_KEY)
+                    .header("Content-Type", "application/json; charset=ISO-8859-1")
+                    .header(IdempotencyKeyFilter.HEADER, "latin-1").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+        }
+
+        assertThat(answers.get(0).statusCode()).as(answers.get(0).body()).isEqualTo(201);
+        assertThat(answers.get(1).statusCode()).isEqualTo(201);
+        assertThat(answers.get(1).headers().firstValue(IdempotencyKeyFilter.REPLAYED)).contains("true");
+        for (var answer : answers) {
+            assertThat(answer.body()).contains("\"name\":\"Zo\u00eb \u0141uk\"");
+        }
     }
 
     @ParameterizedTest(name = "Twilio {0} -> {1}")

@@ -55,11 +55,11 @@ public class BookingApi {
     }
 
     public Booking cancel(@Header("id") String id) {
-        return saga.cancel(id);
+        return saga.cancel(BookingIds.fromPath(id));
     }
 
     public Booking reschedule(@Header("id") String id, @Body String body) {
-        return saga.reschedule(id, json.read(body, RescheduleRequest.class));
+        return saga.reschedule(BookingIds.fromPath(id), json.read(body, RescheduleRequest.class));
     }
 
     private static Booking pending(Booking booking, Exchange exchange) {
@@ -69,7 +69,7 @@ public class BookingApi {
     }
 
     public Booking get(@Header("id") String id) {
-        return bookings.get(id);
+        return bookings.get(BookingIds.fromPath(id));
     }
 
     public BookingList list(@Header("from") String from, @Header("to") String to, @Header("status") String status) {

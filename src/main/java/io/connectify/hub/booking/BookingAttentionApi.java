@@ -49,7 +49,8 @@ public class BookingAttentionApi {
      * as listed); 404 for an unknown booking, 409 for one not (or no longer) marked, or marked otherwise since (a note
      * added meanwhile: read it, then clear again).
      */
-    public Attention clear(@Header("id") String id, @Body String body) {
+    public Attention clear(@Header("id") String pathId, @Body String body) {
+        String id = BookingIds.fromPath(pathId);
         AttentionClearRequest seen = json.read(body, AttentionClearRequest.class);
         Instant since = Rfc3339.parse("since", seen.since()).toInstant();
         AttentionClear outcome = bookings.clearAttention(id, since, seen.note())

@@ -45,7 +45,8 @@ public class RefundSettledByHandApi {
      * The booking as recorded, with what became of its mark; 404 for an unknown booking, 409 for one with no refund
      * pending (never, refunded meanwhile, or settled by hand already: a repeat changes nothing).
      */
-    public RefundSettled settle(@Header("id") String id, @Body String body) {
+    public RefundSettled settle(@Header("id") String pathId, @Body String body) {
+        String id = BookingIds.fromPath(pathId);
         // one line: it goes into the status reason and the log
         String note = json.read(body, RefundSettledRequest.class).note().replaceAll("\\p{Cntrl}", " ").strip();
         RefundSettle outcome = bookings.refundSettledByHand(id, BookingSaga.REFUND_PENDING,

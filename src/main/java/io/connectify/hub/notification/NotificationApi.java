@@ -3,6 +3,7 @@ package io.connectify.hub.notification;
 import java.util.List;
 import java.util.UUID;
 
+import io.connectify.hub.booking.BookingIds;
 import io.connectify.hub.booking.BookingService;
 import io.connectify.hub.notification.Notification.Channel;
 import io.connectify.hub.notification.NotificationRequests.EmailRequest;
@@ -40,7 +41,7 @@ public class NotificationApi {
 
     /** 404 for a booking that does not exist, as its GET: an empty list would say it has had no notification. */
     public BookingNotifications forBooking(@Header("id") String bookingId) {
-        return new BookingNotifications(log.forBooking(bookings.get(bookingId).id()));
+        return new BookingNotifications(log.forBooking(bookings.get(BookingIds.fromPath(bookingId)).id()));
     }
 
     private Notification logged(Notification n) {

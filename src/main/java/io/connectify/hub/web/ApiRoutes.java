@@ -36,8 +36,8 @@ public class ApiRoutes {
             return mapping.getHandler(request) != null;
         } catch (HttpRequestMethodNotSupportedException knownPathOtherMethod) {
             return false;
-        } catch (Exception mediaTypesOrOther) {
-            return true; // the route exists and refuses the media type, or the lookup failed: keep the refusal
+        } catch (Exception lookupFailed) {
+            return true; // no way to tell: keep the refusal
         } finally {
             if (parsedHere) {
                 ServletRequestPathUtils.clearParsedRequestPath(request);

@@ -29,7 +29,8 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  * {@code Idempotent-Replayed: true}, where it booked a second slot, sent a second SMS or opened a second payment
  * page. The same key with another request (method, path, query or body) is 409 {@code invalid-state}, and so is a
  * repeat while the first is still running (its claim renewed meanwhile: IdempotentRequests). An answer that is not
- * final (5xx, 429, or any with Retry-After: "ask again") is not kept: the repeat runs again. Keys are per caller
+ * final (5xx, 429, or any with Retry-After: "ask again") is not kept: the repeat runs again, nor is an error the web
+ * layer answers itself (404, 405: its problem is written after this filter returns). Keys are per caller
  * (API key) and kept {@code connectify.http.idempotency-key-lifetime}. After the API key check, so an unknown
  * caller claims nothing; the Stripe operations also send Stripe a key made from it ({@link IdempotencyKeys#forStripe}).
  */
@@ -75,7 +76,7 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
                 + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
         String fingerprint = IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8), body);
 
-        ContentCachingResponseWrapper answer = new ContentCachingResponseWrapper(response);
+        Answer answer = new Answer(response);
         IdempotentRequests.Claim claim;
         try {
             claim = requests.claim(caller, key, target, fingerprint);
@@ -121,11 +122,37 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
 
     /**
      * An answer a repeat gets again: not one on the hub's side (5xx), nor one that says to ask again (429, or any
-     * with Retry-After, as a lock held by another change), for which a repeat must run the request again.
+     * with Retry-After, as a lock held by another change), for which a repeat must run the request again; nor an
+     * error sent to the container (Spring MVC's 404 for a path no route serves, 405 for a method it does not take),
+     * whose problem+json the error page writes once this filter has returned: kept, it was a bare status with no
+     * body, replayed so for the key's lifetime, and the caller's corrected request refused as another.
      */
-    private static boolean isFinal(HttpServletRequest request, ContentCachingResponseWrapper answer) {
+    private static boolean isFinal(HttpServletRequest request, Answer answer) {
         int status = answer.getStatus();
-        return !request.isAsyncStarted() && status < 500 && status != 429 && answer.getHeader("Retry-After") == null;
+        return !request.isAsyncStarted() && !answer.errorSent && status < 500 && status != 429
+                && answer.getHeader("Retry-After") == null;
+    }
+
+    /** The answer as the routes write it, and whether it was left to the container's error page instead. */
+    private static final class Answer extends ContentCachingResponseWrapper {
+
+        private boolean errorSent;
+
+        Answer(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public void sendError(int status) throws IOException {
+            errorSent = true;
+            super.sendError(status);
+        }
+
+        @Override
+        public void sendError(int status, String message) throws IOException {
+            errorSent = true;
+            super.sendError(status, message);
+        }
     }
 
     private void answerAgain(Stored first, String fingerprint, HttpServletRequest request,

@@ -19,7 +19,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * The REST API answers JSON only (application/json, or application/problem+json for a problem): a request whose
  * {@code Accept} takes neither gets 406 problem+json before any route runs, where it got a 200 in JSON it had said
- * it could not read. No Accept, or one with a wildcard that covers JSON, is JSON. A path no route serves, or a
+ * it could not read. No Accept, or one with a wildcard that covers JSON, is JSON. The one check of it, as for
+ * {@link JsonContentTypeFilter}. A path no route serves, or a
  * method it does not, is 404 or 405 first.
  */
 @Component

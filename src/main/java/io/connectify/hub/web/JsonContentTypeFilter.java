@@ -16,7 +16,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The REST API reads JSON only: a POST, PUT or PATCH to {@code /api/v1/**} with a body of another content type
- * gets 415 problem+json before any route runs; one without a body needs no type. (Webhooks keep the content types
+ * gets 415 problem+json before any route runs; one without a body needs no type. The one check of it: the routes'
+ * request mapping takes any (application.yaml, camel.component.platform-http.server-request-validation). (Webhooks keep the content types
  * their providers send.) A path no route serves, or a method it does not, is 404 or 405 first.
  */
 @Component

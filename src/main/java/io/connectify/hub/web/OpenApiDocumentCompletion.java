@@ -38,8 +38,7 @@ import org.springframework.stereotype.Component;
  * Completed in the generated JSON, each generally:
  * <ul>
  * <li>every 4xx and 5xx response's body is {@code application/problem+json} (camel-openapi-java gives each response
- * with a model the operation's {@code produces}, and ignores a responseMessage's contentType; changing produces
- * would change which requests the routes' request mapping takes);</li>
+ * with a model the operation's {@code produces}, and ignores a responseMessage's contentType);</li>
  * <li>query parameters' bounds ({@code duration}: 1..1440 minutes, as AvailabilityApi reads it) and the
  * Idempotency-Key header's pattern: a REST DSL param has a data type, format and allowable values, no bounds or
  * pattern;</li>

@@ -5,7 +5,10 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -378,6 +381,96 @@ class BookingApiTest extends HubTestBase {
                         BookingJson.at("2026-12-01T09:00:00+01:00", 60))), API_KEY);
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    /**
+     * The README's JSON: a body in any application/*+json type, and an Accept of application/problem+json, which the
+     * routes' request mapping refused (415, 406) where the filters let them through.
+     */
+    @Test
+    void aBodyInAnotherJsonMediaTypeAndAnAcceptOfProblemJsonAreTaken() {
+        var vndApi = send(request("/api/v1/bookings").header("Content-Type", "application/vnd.api+json")
+                .POST(HttpRequest.BodyPublishers.ofString(BookingJson.at("2026-12-01T09:00:00+01:00", 60))), API_KEY);
+        var mergePatch = send(request("/api/v1/bookings").header("Content-Type", "application/merge-patch+json")
+                .POST(HttpRequest.BodyPublishers.ofString(BookingJson.at("2026-12-01T11:00:00+01:00", 60))), API_KEY);
+        assertThat(vndApi.status()).as(vndApi.body()).isEqualTo(201);
+        assertThat(mergePatch.status()).as(mergePatch.body()).isEqualTo(201);
+        String id = vndApi.json().get("id").asText();
+
+        var problemsOnly = send(request("/api/v1/bookings/" + id).header("Accept", "application/problem+json").GET(),
+                API_KEY);
+        var unknown = send(request("/api/v1/bookings/00000000-0000-0000-0000-000000000000")
+                .header("Accept", "application/problem+json").GET(), API_KEY);
+
+        assertThat(problemsOnly.status()).as(problemsOnly.body()).isEqualTo(200);
+        assertThat(problemsOnly.json().get("id").asText()).isEqualTo(id);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+    }
+
+    /**
+     * JSON between systems is UTF-8 (RFC 8259): a body is read so whatever charset its Content-Type names (Latin-1's
+     * own bytes for "Zoë" are 400, not UTF-8), and the answer, JSON or problem, is UTF-8 all the same.
+     */
+    @Test
+    void aBodyIsReadAndAnsweredInUtf8WhateverCharsetItNames() throws Exception {
+        // escaped: the body's bytes are ASCII, the same in either charset; Ł (U+0141) is no Latin-1 letter
+        String escaped = BookingJson.at("2026-12-01T09:00:00+01:00", 60).replace("John Doe", "Zo\\u00eb \\u0141uk");
+        String latin1 = BookingJson.at("2026-12-01T11:00:00+01:00", 60).replace("John Doe", "Zo\u00eb");
+
+        var created = sendLatin1("/api/v1/bookings", escaped.getBytes(StandardCharsets.ISO_8859_1));
+        var notUtf8 = sendLatin1("/api/v1/bookings", latin1.getBytes(StandardCharsets.ISO_8859_1));
+        var problem = sendLatin1("/api/v1/bookings/zo%C3%AB/reschedule",
+                "{\"start\":\"2026-12-01T09:00:00+01:00\"}".getBytes(StandardCharsets.ISO_8859_1));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.body()).contains("\"name\":\"Zo\u00eb \u0141uk\"");
+        assertThat(notUtf8.statusCode()).as(notUtf8.body()).isEqualTo(400);
+        assertThat(notUtf8.body()).contains("\"type\":\"validation\"", "UTF-8");
+        assertThat(problem.statusCode()).as(problem.body()).isEqualTo(404);
+        assertThat(problem.body()).contains("zo\u00eb");
+        for (var answer : List.of(created, notUtf8, problem)) {
+            assertThat(answer.headers().firstValue("Content-Type").orElse("")).doesNotContainIgnoringCase("8859");
+        }
+    }
+
+    /** A POST labelled {@code application/json; charset=ISO-8859-1}, its answer read as UTF-8 whatever it says. */
+    private HttpResponse<String> sendLatin1(String path, byte[] body) throws Exception {
+        return HttpClient.newHttpClient().send(request(path).header("X-API-Key", API_KEY)
+                .header("Content-Type", "application/json; charset=ISO-8859-1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /** A UUID in capitals names the booking it names in lower case, as a provider's event does; anything else none. */
+    @Test
+    void aBookingIdInCapitalsIsThatBooking() {
+        String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id")
+                .asText();
+        String upper = id.toUpperCase(java.util.Locale.ROOT);
+
+        var read = httpGet("/api/v1/bookings/" + upper);
+        var notifications = httpGet("/api/v1/bookings/" + upper + "/notifications");
+        var settled = httpPost("/api/v1/admin/bookings/" + upper + "/refund/settled", "{\"note\":\"bank transfer\"}",
+                ADMIN_KEY);
+        var cleared = httpPost("/api/v1/admin/bookings/" + upper + "/attention/clear",
+                "{\"since\":\"2026-11-30T07:00:00Z\",\"note\":\"x\"}", ADMIN_KEY);
+        var cancelled = httpPost("/api/v1/bookings/" + upper + "/cancel", "");
+        var notAUuid = httpGet("/api/v1/bookings/" + id.replace("-", ""));
+
+        assertThat(read.status()).as(read.body()).isEqualTo(200);
+        assertThat(read.json().get("id").asText()).isEqualTo(id);
+        assertThat(notifications.status()).as(notifications.body()).isEqualTo(200);
+        assertThat(settled.status()).as("found, no refund pending: " + settled.body()).isEqualTo(409);
+        assertThat(cleared.status()).as("found, not marked: " + cleared.body()).isEqualTo(409);
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("id").asText()).isEqualTo(id);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(jdbc.sql("SELECT status FROM booking WHERE id = :id").param("id", id).query(String.class).single())
+                .isEqualTo("CANCELLED");
+        assertThat(notAUuid.status()).isEqualTo(404);
+        assertThat(notAUuid.json().get("type").asText()).isEqualTo("not-found");
     }
 
     @Test

@@ -11,7 +11,9 @@ import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,6 +124,59 @@ class IdempotencyKeyTest extends Webhooks {
         assertThat(jdbc.sql("SELECT target FROM api_idempotency WHERE idempotency_key = 'long-1'")
                 .query(String.class).single()).hasSize(2_100).startsWith("POST /api/v1/bookings?pad=aaa")
                 .endsWith("\u2026");
+    }
+
+    /**
+     * Errors the web layer answers itself (404 unknown path, 405 wrong method) are written after the filters return:
+     * the key kept their status with no body and no type, and replayed that, an empty 405 "replayed" for 24 hours, or
+     * refused the corrected request as "other parameters". They are not kept: a repeat runs again.
+     */
+    @Test
+    void anErrorTheWebLayerAnswersIsNotKeptUnderItsKey() {
+        var wrongMethod = postWithKey("/api/v1/prices?duration=60", "{}", "mvc-1", API_KEY);
+        var wrongMethodAgain = postWithKey("/api/v1/prices?duration=60", "{}", "mvc-1", API_KEY);
+        var mistyped = postWithKey("/api/v1/booking", booking(START, 60), "mvc-2", API_KEY);
+        var corrected = postWithKey("/api/v1/bookings", booking(START, 60), "mvc-2", API_KEY);
+        var notJson = send(request("/api/v1/bookings").header("Content-Type", "text/plain")
+                .header(IdempotencyKeyFilter.HEADER, "mvc-3").POST(HttpRequest.BodyPublishers.ofString(
+                        booking("2026-12-01T13:00:00+01:00", 60))), API_KEY);
+        var asJson = postWithKey("/api/v1/bookings", booking("2026-12-01T13:00:00+01:00", 60), "mvc-3", API_KEY);
+
+        for (var answer : List.of(wrongMethod, wrongMethodAgain)) {
+            assertThat(answer.status()).isEqualTo(405);
+            assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(answer.json().get("type").asText()).as(answer.body()).isEqualTo("method-not-allowed");
+            assertThat(answer.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        }
+        assertThat(mistyped.status()).isEqualTo(404);
+        assertThat(mistyped.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(corrected.status()).as(corrected.body()).isEqualTo(201);
+        assertThat(notJson.status()).isEqualTo(415);
+        assertThat(notJson.json().get("type").asText()).isEqualTo("unsupported-media-type");
+        assertThat(asJson.status()).as(asJson.body()).isEqualTo(201);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM api_idempotency WHERE status IN (404, 405)").query(Integer.class)
+                .single()).isZero();
+    }
+
+    /** An answer replayed is the first one's UTF-8, whatever charset the request named (its bytes are stored as text). */
+    @Test
+    void aReplayIsUtf8AsTheFirstAnswer() throws Exception {
+        byte[] body = booking(START, 60).replace("John Doe", "Zo\\u00eb \\u0141uk").getBytes(StandardCharsets.US_ASCII);
+        HttpClient client = HttpClient.newHttpClient();
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            answers.add(client.send(request("/api/v1/bookings").header("X-API-Key", API_KEY)
+                    .header("Content-Type", "application/json; charset=ISO-8859-1")
+                    .header(IdempotencyKeyFilter.HEADER, "latin-1").POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                    .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+        }
+
+        assertThat(answers.get(0).statusCode()).as(answers.get(0).body()).isEqualTo(201);
+        assertThat(answers.get(1).statusCode()).isEqualTo(201);
+        assertThat(answers.get(1).headers().firstValue(IdempotencyKeyFilter.REPLAYED)).contains("true");
+        for (var answer : answers) {
+            assertThat(answer.body()).contains("\"name\":\"Zo\u00eb \u0141uk\"");
+        }
     }
 
     @ParameterizedTest(name = "Twilio {0} -> {1}")

@@ -1,0 +1,23 @@
+package io.connectify.hub.booking;
+
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * A booking id as a path names it. The hub stores ids as lower-case UUIDs, and a UUID is the same in any case (RFC
+ * 9562), as a provider's event naming a booking is read: {@code /bookings/<ID IN CAPITALS>} is that booking, where it
+ * was 404. Only the written form of a UUID (8-4-4-4-12 hex digits) is changed; anything else is left as it is, no
+ * booking's id, so 404.
+ */
+public final class BookingIds {
+
+    private static final Pattern UUID = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+    private BookingIds() {
+    }
+
+    public static String fromPath(String id) {
+        return id != null && UUID.matcher(id).matches() ? id.toLowerCase(Locale.ROOT) : id;
+    }
+}

@@ -554,9 +554,7 @@ class NotificationTest extends Webhooks {
                     assertThat(response.status()).as(response.body()).isEqualTo(200);
                     // the recorder's tries fail on the held row: a dead letter of a passing failure, with the
                     // headers the recorder reads carried through the queue, and the correlation id
-                    JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
-                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send");
+                    JsonNode letter = awaitDeadLetter("twilio");
                     assertThat(letter.get("routeId").asText()).isEqualTo(RECORDER);
                     assertThat(letter.get("sourceQueue").asText()).isEqualTo("twilio-status");
                     assertThat(letter.has("retryAt")).as("replayed on its own").isTrue();

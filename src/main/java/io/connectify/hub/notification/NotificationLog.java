@@ -276,6 +276,26 @@ public class NotificationLog {
                 });
     }
 
+    /**
+     * When the first attempt began of the earliest send of this notification that lost the provider's answer
+     * ({@link #answerLost}); null: none did.
+     */
+    public Instant answerLostAt(Notification n) {
+        return jdbc.sql("SELECT answer_lost_at FROM notification WHERE id = :id").param("id", n.id())
+                .query((rs, i) -> instantOrNull(rs.getObject(1, OffsetDateTime.class))).optional().orElse(null);
+    }
+
+    /**
+     * Records that a send of this notification lost the provider's answer, its call's first attempt having begun
+     * {@code since} (the system clock, as the provider's): the earliest is kept. Committed although the send failed,
+     * so that its next send looks first ({@link NotificationDelivery}).
+     */
+    public void answerLost(Notification n, Instant since) {
+        jdbc.sql("UPDATE notification SET answer_lost_at = :since WHERE id = :id AND "
+                        + "(answer_lost_at IS NULL OR answer_lost_at > :since)")
+                .param("id", n.id()).param("since", since.atOffset(ZoneOffset.UTC)).update();
+    }
+
     /** The provider's reference recorded on a notification: null while it is unsent (or it was never sent). */
     public String providerReference(Notification n) {
         return jdbc.sql("SELECT provider_reference FROM notification WHERE id = :id").param("id", n.id())

@@ -13,6 +13,7 @@ import com.twilio.rest.api.v2010.account.MessageReader;
 import com.twilio.type.PhoneNumber;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.LostAnswerLookup;
+import io.connectify.hub.resilience.ProviderException;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -29,10 +30,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Twilio lists them, page by page until the first message created before the first attempt began less
  * {@code connectify.twilio.lookup-clock-margin}. Of those, the ones of the same recipient, sender (or Messaging
  * Service) and body whose SID no notification has recorded are the candidates: exactly one is the send's answer
- * (counted in {@code connectify_notifications_found_after_lost_answer_total{channel="SMS"}}); two or more are
- * ambiguous (another notification's identical SMS, its answer lost too, is among them): the SMS is sent again rather
- * than take another's (counted in {@code connectify_notifications_lost_answer_ambiguous_total{channel="SMS"}}).
- * Every failure (a page, the database check) is thrown: the lookup failed, the SMS is sent again.
+ * (counted in {@code connectify_notifications_found_after_lost_answer_total{channel="SMS"}}); none: Twilio does not
+ * have it, and only then is the SMS sent again. Two or more are ambiguous (another notification's identical SMS, its
+ * answer lost too, is among them): the lookup fails rather than take another's, or send one more of them (counted in
+ * {@code connectify_notifications_lost_answer_ambiguous_total{channel="SMS"}}). Every failure (a page, the database
+ * check) is thrown: the lookup failed, and the attempt fails without sending ({@link
+ * io.connectify.hub.resilience.ProviderCalls}).
  */
 @Component("twilioMessageLookup")
 public class TwilioMessageLookup implements LostAnswerLookup {
@@ -120,11 +123,13 @@ public class TwilioMessageLookup implements LostAnswerLookup {
         }
         if (unrecorded.size() > 1) {
             // another notification's identical SMS (its answer lost too) may be among them: taking one could record
-            // the same SMS for both and leave one customer without theirs
+            // the same SMS for both. Nor is it missing: sent again, it would be one more of them. The lookup fails
+            // (the attempt with it, retryable), until one of them is recorded or a person looks
             log.warn("Twilio's answer was lost and Twilio lists {} such messages no notification has recorded since "
-                    + "the first attempt: which one is this send's is unknown, sending again", unrecorded.size());
+                    + "the first attempt: which one is this send's is unknown, not sending again", unrecorded.size());
             meters.counter(AMBIGUOUS, "channel", "SMS").increment();
-            return null;
+            throw new ProviderException(NotificationConfig.TWILIO, ProviderException.Kind.UNAVAILABLE, "Twilio lists "
+                    + unrecorded.size() + " unrecorded messages of this text to this recipient since the first attempt");
         }
         Message found = unrecorded.get(0);
         log.info("Twilio's answer was lost but Twilio took the message: recording {} instead of sending again",

@@ -6,7 +6,8 @@ import org.apache.camel.Exchange;
 
 /**
  * For a provider that takes no idempotency key: before a retry whose previous attempt's answer was lost (the request
- * may have been taken), asks the provider whether it was, so that the retry does not do it a second time. Called by
+ * may have been taken), or the first attempt of a call whose work lost an answer before ({@link LostAnswerMark}), asks
+ * the provider whether it was, so that the request is not done a second time. Called by
  * {@link ProviderCalls} inside the provider's breaker, without a permit of its rate limiter (which keeps the sends
  * within the provider's quota); never retried itself.
  */
@@ -17,8 +18,8 @@ public interface LostAnswerLookup {
 
     /**
      * What the provider made of the lost attempt, as its answer would have been (the route's next step reads it),
-     * or null when the provider has nothing of it: then the request is sent again. A failure of the lookup itself is
-     * thrown: the caller logs it and sends again.
+     * or null when the provider says it has nothing of it: only then is the request sent again. A lookup that cannot
+     * say (it failed, or what it found is ambiguous) throws: the caller fails the attempt, retryable, sending nothing.
      *
      * @param exchange the call's exchange, with the request the provider was sent
      * @param firstAttemptStarted when the call's first attempt began (the system clock, as the provider's)

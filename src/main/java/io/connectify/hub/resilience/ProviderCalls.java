@@ -52,8 +52,14 @@ public class ProviderCalls {
     }
 
     /**
+     * The exchange property by which a caller tells a call with a lookup that an earlier call of the same work lost an
+     * answer ({@link LostAnswerMark}: its first attempt then looks before it sends), and learns whether this one did.
+     */
+    public static final String LOST_ANSWER = "providerLostAnswer";
+
+    /**
      * A call whose retry after a lost answer first asks the provider, through {@code lookup}, whether the lost
-     * attempt was taken (null: every retry sends again).
+     * attempt was taken, and sends again only when the provider says it was not (null: every retry sends again).
      */
     public Processor call(String provider, String operation, String endpointUri,
                           Function<Throwable, HubException> translator, LostAnswerLookup lookup) {
@@ -61,10 +67,13 @@ public class ProviderCalls {
         RateLimiter rateLimiter = resilience.rateLimiter(provider);
         var endpoint = new AtomicReference<Endpoint>();
         return exchange -> {
-            // the system clock, not the hub's: it is compared with the provider's record of when it took the request
-            Instant firstAttemptStarted = Instant.now();
+            LostAnswerMark mark = lookup == null ? null : exchange.getProperty(LOST_ANSWER, LostAnswerMark.class);
+            Instant earlier = mark == null ? null : mark.since();
+            // the system clock, not the hub's: it is compared with the provider's record of when it took the request.
+            // An earlier call of this work lost an answer (a redelivery, a replay): looked for since that call's start
+            Instant firstAttemptStarted = earlier != null ? earlier : Instant.now();
             // once one attempt's answer is lost, every later one looks first: a refusal in between does not undo it
-            var answerLost = new java.util.concurrent.atomic.AtomicBoolean();
+            var answerLost = new java.util.concurrent.atomic.AtomicBoolean(earlier != null);
             // whether an attempt went out: a refusal of the rate limiter after one does not say nothing was done
             var sent = new java.util.concurrent.atomic.AtomicBoolean();
             Callable<Object> attempt = () -> {
@@ -79,6 +88,9 @@ public class ProviderCalls {
                 } catch (HubException failure) {
                     if (lookup != null && lookup.answerLost(failure)) {
                         answerLost.set(true);
+                        if (mark != null) {
+                            mark.lost(firstAttemptStarted);
+                        }
                     }
                     throw failure;
                 }
@@ -121,22 +133,28 @@ public class ProviderCalls {
     }
 
     /**
-     * The lookup after a lost answer: inside the breaker's call, not retried itself; when it fails, the request is
-     * sent again, as without it (a repeated request over a lost one), and the log says why. It takes no permit of
-     * the provider's rate limiter: the limiter keeps the hub's sends within the provider's quota (Twilio's is on
-     * messages sent, not on reading its Messages list), and a lookup that took the permit the retry needs would turn
-     * the retry into a refusal (429 to a caller, a redelivery that looks nothing up). Lookups are bounded anyway: one
-     * per retry of a send whose answer was lost, and each such retry takes its permit.
+     * The lookup after a lost answer: inside the breaker's call, not retried itself. It answers what the provider made
+     * of the lost attempt, or null when the provider says it has nothing of it: only then is the request sent again.
+     * When it fails (the provider as slow to list as it was to answer, say), the attempt fails, retryable, and sends
+     * nothing: sent blindly, each retry of a provider that takes requests but loses the answers would repeat the
+     * request once more (ten SMS of one notice in one call, again at each redelivery). It takes no permit of the
+     * provider's rate limiter: the limiter keeps the hub's sends within the provider's quota (Twilio's is on messages
+     * sent, not on reading its Messages list), and a lookup that took the permit the retry needs would turn the retry
+     * into a refusal. Lookups are bounded anyway: one per attempt of a send whose answer was lost.
      */
     private Object lookUp(String provider, LostAnswerLookup lookup, Exchange exchange, Instant firstAttemptStarted) {
+        Object found;
         try {
-            return lookup.find(exchange, firstAttemptStarted);
+            found = lookup.find(exchange, firstAttemptStarted);
         } catch (Exception e) {
             HubException typed = Causes.find(e, HubException.class);
-            log.warn("{}: the answer to the last attempt was lost, and looking for what it did failed ({}): sending "
-                    + "again", provider, typed != null ? typed.getMessage() : e.getClass().getSimpleName());
-            return null;
+            String why = typed != null ? typed.getMessage() : e.getClass().getSimpleName();
+            log.warn("{}: the answer to an earlier attempt was lost, and looking for what it did failed ({}): not "
+                    + "sending again until the provider says it has not got it", provider, why);
+            throw new ProviderException(provider, ProviderException.Kind.UNAVAILABLE, "The answer to an earlier "
+                    + "request to " + provider + " was lost, and looking it up failed: " + why, null, null);
         }
+        return found;
     }
 
     public Processor fallback(String provider) {

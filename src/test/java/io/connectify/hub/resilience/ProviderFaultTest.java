@@ -82,7 +82,8 @@ class ProviderFaultTest extends HubTestBase {
         var first = call(target);
         assertThat(first.status()).as(first.body()).isEqualTo(expected);
         assertThat(first.header("Content-Type")).startsWith("application/problem+json");
-        assertThat(fake.findAll(target.calls())).hasSize(3);
+        // to Twilio a 500 whose body is no Twilio error ("{}": no code, no status) is a foreign reply: answer lost too
+        assertThat(fake.findAll(target.calls())).hasSize(sends(target, !fault.startsWith("429")));
 
         for (int i = 0; i < 3; i++) {
             call(target); // test profile: the breaker judges a window of 4 calls, 50% failures open it
@@ -126,7 +127,15 @@ class ProviderFaultTest extends HubTestBase {
 
         // test profile: read timeout 1 s per provider, 3 attempts
         assertThat(response.status()).as(response.body()).isEqualTo(502);
-        assertThat(target.fake().findAll(target.calls())).hasSize(3);
+        assertThat(target.fake().findAll(target.calls())).hasSize(sends(target, true));
+    }
+
+    /**
+     * The requests of one call's three attempts (test profile). An SMS whose answer was lost is sent once: Twilio may
+     * have it, and each retry's lookup in its Messages list (the same fault answers it) fails, so none sends again.
+     */
+    private static int sends(Target target, boolean answerLost) {
+        return answerLost && target.provider().equals("twilio") ? 1 : 3;
     }
 
     static Stream<Target> targets() {

@@ -185,6 +185,113 @@ class ProviderResilienceTest {
     }
 
     @Test
+    void aLookupThatFailsFailsTheAttemptAndNothingIsSentAgain() throws Exception {
+        var calls = calls();
+        AtomicInteger sends = new AtomicInteger();
+        AtomicInteger lookups = new AtomicInteger();
+        var lookup = lookup(lookups, () -> {
+            throw new IllegalStateException("the provider's list did not answer either");
+        });
+        try (var camel = providerThatLosesEveryAnswer(sends)) {
+            var exchange = new org.apache.camel.support.DefaultExchange(camel);
+
+            var failure = org.assertj.core.api.Assertions.catchThrowableOfType(ProviderException.class, () ->
+                    calls.call("twilio", "send", "direct:send",
+                            e -> new ProviderException("twilio", ProviderException.Kind.UNAVAILABLE, "lost"), lookup)
+                            .process(exchange));
+
+            // four attempts (DEFAULTS): the one whose answer was lost, then three lookups that could not say
+            assertThat(failure.retryable()).isTrue();
+            assertThat(sends).hasValue(1);
+            assertThat(lookups).hasValue(3);
+        }
+    }
+
+    @Test
+    void aCallWhoseWorkLostAnAnswerBeforeLooksBeforeItsFirstSendAndTellsItsCallerOfALostAnswer() throws Exception {
+        var calls = calls();
+        AtomicInteger sends = new AtomicInteger();
+        AtomicInteger lookups = new AtomicInteger();
+        java.time.Instant earlier = java.time.Instant.parse("2026-12-01T08:00:00Z");
+        var since = new java.util.concurrent.atomic.AtomicReference<java.time.Instant>();
+        var lookup = new LostAnswerLookup() {
+            @Override
+            public boolean answerLost(HubException failure) {
+                return true;
+            }
+
+            @Override
+            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+                lookups.incrementAndGet();
+                since.set(firstAttemptStarted);
+                return "found";
+            }
+        };
+        try (var camel = providerThatLosesEveryAnswer(sends)) {
+            // a redelivery of work whose earlier call lost an answer: found, never sent
+            var redelivered = new org.apache.camel.support.DefaultExchange(camel);
+            redelivered.setProperty(ProviderCalls.LOST_ANSWER, new LostAnswerMark(earlier));
+            calls.call("twilio", "send", "direct:send",
+                    e -> new ProviderException("twilio", ProviderException.Kind.UNAVAILABLE, "lost"), lookup)
+                    .process(redelivered);
+            assertThat(redelivered.getMessage().getBody()).isEqualTo("found");
+            assertThat(sends).hasValue(0);
+            assertThat(lookups).hasValue(1);
+            assertThat(since).hasValue(earlier); // looked for since the earlier call's first attempt
+
+            // a first call whose answer is lost marks it for its caller, with when its first attempt began
+            var first = new org.apache.camel.support.DefaultExchange(camel);
+            var mark = new LostAnswerMark(null);
+            first.setProperty(ProviderCalls.LOST_ANSWER, mark);
+            java.time.Instant before = java.time.Instant.now();
+            calls.call("twilio", "send", "direct:send",
+                    e -> new ProviderException("twilio", ProviderException.Kind.UNAVAILABLE, "lost"), lookup)
+                    .process(first);
+            assertThat(first.getMessage().getBody()).isEqualTo("found");
+            assertThat(sends).hasValue(1);
+            assertThat(mark.since()).isNotNull().isBetween(before, java.time.Instant.now());
+        }
+    }
+
+    private static ProviderCalls calls() {
+        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
+        return new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
+                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+    }
+
+    private static LostAnswerLookup lookup(AtomicInteger lookups, java.util.function.Supplier<Object> found) {
+        return new LostAnswerLookup() {
+            @Override
+            public boolean answerLost(HubException failure) {
+                return true;
+            }
+
+            @Override
+            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+                lookups.incrementAndGet();
+                return found.get();
+            }
+        };
+    }
+
+    /** direct:send, a provider that takes every request and loses every answer. */
+    private static org.apache.camel.impl.DefaultCamelContext providerThatLosesEveryAnswer(AtomicInteger sends)
+            throws Exception {
+        var camel = new org.apache.camel.impl.DefaultCamelContext();
+        camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:send").process(e -> {
+                    sends.incrementAndGet();
+                    throw new IllegalStateException("answer lost");
+                });
+            }
+        });
+        camel.start();
+        return camel;
+    }
+
+    @Test
     void clientErrorsDoNotCountAsProviderFailures() {
         assertThat(ProviderResilience.isProviderFailure(new NotFoundException("x"))).isFalse();
         assertThat(ProviderResilience.isProviderFailure(new ValidationException("x"))).isFalse();

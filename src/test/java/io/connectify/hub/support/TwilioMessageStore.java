@@ -29,7 +29,8 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
  * status queued); {@code GET} lists the stored messages as Twilio's list does (filters {@code To}, {@code From},
  * {@code DateSent>}/{@code DateSent<}/{@code DateSent} by GMT day, a message not yet sent never matching one; most
  * recently created first, paged by {@code PageSize} and {@code Page} with Twilio's paging fields). The next answer to a
- * POST can be lost: after the message is stored (Twilio took it) or before (it never reached Twilio). Messages can be
+ * POST can be lost: after the message is stored (Twilio took it) or before (it never reached Twilio); every answer
+ * can come late. Messages can be
  * kept queued (no {@code date_sent}, as while Twilio has not handed them on), stored as sent by someone else, and a
  * list page after the first can fail.
  */
@@ -59,6 +60,7 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
     private final AtomicReference<Loss> nextLoss = new AtomicReference<>();
     private final AtomicInteger sids = new AtomicInteger();
     private volatile boolean keepQueued;
+    private volatile boolean answerLate;
     private volatile boolean failLaterPages;
     private volatile String listedStatus = "sent";
 
@@ -71,6 +73,7 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
         messages.clear();
         nextLoss.set(null);
         keepQueued = false;
+        answerLate = false;
         failLaterPages = false;
         listedStatus = "sent";
     }
@@ -83,6 +86,19 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
     /** Messages stored from now on stay queued: no {@code date_sent} (Twilio has not handed them on yet). */
     public void keepQueued() {
         keepQueued = true;
+    }
+
+    /**
+     * Every answer from now on, the list's too, comes after the hub's read timeout (test profile: 1 s); each POST is
+     * stored all the same (Twilio took it): a Twilio slow throughout, until {@link #answerInTime}.
+     */
+    public void answerLate() {
+        answerLate = true;
+    }
+
+    /** Answers come in time again (after {@link #answerLate}). */
+    public void answerInTime() {
+        answerLate = false;
     }
 
     /** List pages after the first answer 503 (the first is answered). */
@@ -123,7 +139,7 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
             Map<String, Object> message = store(decode(request.getBodyAsString()), java.time.Instant.now());
             var answer = ResponseDefinitionBuilder.responseDefinition().withStatus(201)
                     .withHeader("Content-Type", "application/json").withBody(json(message));
-            if (loss == Loss.STORED_THEN_READ_TIMEOUT) {
+            if (loss == Loss.STORED_THEN_READ_TIMEOUT || answerLate) {
                 answer.withFixedDelay(1500);
             } else if (loss == Loss.STORED_THEN_CONNECTION_RESET) {
                 answer = ResponseDefinitionBuilder.responseDefinition().withFault(Fault.CONNECTION_RESET_BY_PEER);
@@ -141,8 +157,12 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
                     .withHeader("Content-Type", "application/json")
                     .withBody("{\"code\":20503,\"message\":\"Service unavailable\",\"status\":503}").build();
         }
-        return ResponseDefinitionBuilder.responseDefinition().withStatus(200)
-                .withHeader("Content-Type", "application/json").withBody(json(page(url, query))).build();
+        var listed = ResponseDefinitionBuilder.responseDefinition().withStatus(200)
+                .withHeader("Content-Type", "application/json").withBody(json(page(url, query)));
+        if (answerLate) {
+            listed.withFixedDelay(1500);
+        }
+        return listed.build();
     }
 
     private Map<String, Object> store(Map<String, String> form, java.time.Instant created) {

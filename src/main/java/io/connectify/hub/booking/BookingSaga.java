@@ -2303,7 +2303,8 @@ public class BookingSaga {
 
     /**
      * A cancellation's refund (the API's or the retry sweep's). A booking never confirmed has its event removed should
-     * an attempt have made it; a confirmed one's was removed before its cancellation was committed.
+     * an attempt have made it; a confirmed one's was removed before its cancellation was committed. A refund that
+     * fails (the provider down, or refusing the call) tells the customer it is under way ({@link #notifyRefundPending}).
      */
     private void refundCancelled(Booking booking) {
         try {
@@ -2458,7 +2459,8 @@ public class BookingSaga {
      * settled by hand (RefundSettledByHandApi: no refund pending any more, this mark cleared). A booking whose row
      * another transaction holds past the lock timeout (a cancel, its payment's event) is passed over for the next
      * sweep; any other failure fails the sweep (logged with its cause by the sweeps' error handling), as the other
-     * sweeps' do.
+     * sweeps' do. Its customer, told at the failed cancel that the refund was being made, is told with the mark that
+     * it could not be (refund-failed, {@link #retriesEnd}).
      */
     private void endRefundRetries(Instant since) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {

@@ -80,6 +80,12 @@ public class BookingSaga {
      */
     static final String CANCELLATION_UNREFUNDED = "cancellation-unrefunded";
     /**
+     * The notice of a booking cancelled whose refund could not be made yet (the provider down, or refusing the call):
+     * cancelled, the refund being made and told once it is (notifyRefundPending). Then "refund" (or
+     * "payment-refunded") once a retry makes it, or "refund-failed" once the retries end (endRefundRetries).
+     */
+    static final String CANCELLATION_REFUND_PENDING = "cancellation-refund-pending";
+    /**
      * The notice of a payment refunded because it cannot pay for its booking (below the price, in another currency):
      * one per payment (its amount, currency and reference the occasion), telling what the booking is now (waiting for a
      * payment until its hold ends, or no longer held: NotificationTemplates).
@@ -2305,13 +2311,15 @@ public class BookingSaga {
 
     /**
      * A cancellation's refund (the API's or the retry sweep's). A booking never confirmed has its event removed should
-     * an attempt have made it; a confirmed one's was removed before its cancellation was committed.
+     * an attempt have made it; a confirmed one's was removed before its cancellation was committed. A refund that
+     * fails (the provider down, or refusing the call) tells the customer it is under way ({@link #notifyRefundPending}).
      */
     private void refundCancelled(Booking booking) {
         try {
             settleCancelled(booking.id());
         } catch (RuntimeException e) {
             if (!DatabaseBusy.is(e)) {
+                notifyRefundPending(booking.id(), e);
                 throw e;
             }
             // the database gave up waiting for the row lock (connectify.database.lock-timeout): another cancel, the
@@ -2321,6 +2329,30 @@ public class BookingSaga {
         }
         if (booking.calendarEventId() == null) {
             removeEventIfMade(booking);
+        }
+    }
+
+    /**
+     * Tells the customer of a booking cancelled whose refund attempt failed (the provider down, or refusing the call)
+     * that it is cancelled and its refund being made, once: its cancellation has committed, its calendar event is
+     * gone, and the refund may take a retry sweep, days, to make. Under the booking's row lock, in a transaction of its
+     * own (the failed attempt's rolled back), and only while it is still CANCELLED with its refund pending (not
+     * refunded, settled by hand or stopped by a dispute meanwhile) and not told so already: a repeated cancel or a
+     * sweep failing again queues nothing more. A failure to queue it is added to the refund's, which the caller gets;
+     * the next failing attempt (the sweep's) queues it.
+     */
+    private void notifyRefundPending(String bookingId, RuntimeException refundFailure) {
+        try {
+            bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking -> {
+                if (booking.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(booking.statusReason())
+                        && !notifications.kindsOf(bookingId).contains(CANCELLATION_REFUND_PENDING)) {
+                    notifyOnce(bookingId, CANCELLATION_REFUND_PENDING, null);
+                }
+            }));
+        } catch (RuntimeException notQueued) {
+            log.warn("Booking {}: the notice of its pending refund was not queued now ({}); the next failing attempt "
+                    + "queues it", bookingId, notQueued.getClass().getSimpleName());
+            refundFailure.addSuppressed(notQueued);
         }
     }
 
@@ -2435,12 +2467,12 @@ public class BookingSaga {
      * settled by hand (RefundSettledByHandApi: no refund pending any more, this mark cleared). A booking whose row
      * another transaction holds past the lock timeout (a cancel, its payment's event) is passed over for the next
      * sweep; any other failure fails the sweep (logged with its cause by the sweeps' error handling), as the other
-     * sweeps' do.
+     * sweeps' do. Its customer, told at the failed cancel that the refund was being made, is told with the mark that
+     * it could not be (refund-failed, {@link #retriesEnd}).
      */
     private void endRefundRetries(Instant since) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
-            boolean ended = DatabaseBusy.unlessHeld(
-                    () -> bookings.refundRetriesEnd(booking.id(), REFUND_PENDING, since, REFUND_RETRIES_ENDED, now()),
+            boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since),
                     () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
                             + "retries is recorded by the next sweep", booking.id())).orElse(false);
             if (ended) {
@@ -2448,6 +2480,23 @@ public class BookingSaga {
                         booking.paymentReference());
             }
         }
+    }
+
+    /**
+     * The end of a refund's retries recorded (its mark for a person) and, in the same transaction under the booking's
+     * row lock, the customer told once (kind refund-failed: cancelled, the refund not made to the original payment
+     * method, to be paid back another way), after the notice that the refund was being made. False when it was not
+     * such a booking any more.
+     */
+    private boolean retriesEnd(String bookingId, Instant since) {
+        boolean[] ended = {false};
+        bookings.withBookingLock(bookingId, () -> {
+            ended[0] = bookings.refundRetriesEnd(bookingId, REFUND_PENDING, since, REFUND_RETRIES_ENDED, now());
+            if (ended[0]) {
+                notifyOnce(bookingId, REFUND_FAILED_NOTICE);
+            }
+        });
+        return ended[0];
     }
 
     /**

@@ -36,6 +36,8 @@ public class NotificationLog {
     /** A payment refunded for a booking never confirmed: as a refund notice, untrue once the booking is not REFUNDED. */
     private static final String PAYMENT_REFUNDED = "payment-refunded";
     private static final String RESCHEDULED = "rescheduled";
+    /** A cancellation whose refund is still to make: untrue once the booking is not CANCELLED (refunded since). */
+    private static final String CANCELLATION_REFUND_PENDING = "cancellation-refund-pending";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
     /** The columns of a notification as logged ({@link Logged}). */
@@ -54,7 +56,7 @@ public class NotificationLog {
     /**
      * Whether a notification would now tell its customer something no longer true: a confirmation or a move's notice
      * of a booking since cancelled, refunded or moved (again), a "payment failed" of one since paid, a refund notice
-     * of a refund that failed after it was made (a message held up by a provider outage and replayed after the
+     * of a refund that failed after it was made, a "refund under way" of a cancellation since refunded (a message held up by a provider outage and replayed after the
      * booking moved on, which then arrived after the news that superseded it).
      */
     public boolean outdated(Notification n) {
@@ -75,7 +77,8 @@ public class NotificationLog {
     /** {@code told}: the start the notification told of (null: not known); {@code moved}: known to differ. */
     private boolean outdated(String bookingId, String kind, Instant told, boolean moved) {
         if (bookingId == null || !(CONFIRMATION.equals(kind) || PAYMENT_FAILED.equals(kind) || REFUND.equals(kind)
-                || PAYMENT_REFUNDED.equals(kind) || RESCHEDULED.equals(kind))) {
+                || PAYMENT_REFUNDED.equals(kind) || RESCHEDULED.equals(kind)
+                || CANCELLATION_REFUND_PENDING.equals(kind))) {
             return false;
         }
         return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", bookingId)
@@ -86,6 +89,7 @@ public class NotificationLog {
                         case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || moved || told != null
                                 && !told.equals(rs.getObject("start_at", OffsetDateTime.class).toInstant());
                         case REFUND, PAYMENT_REFUNDED -> !"REFUNDED".equals(status);
+                        case CANCELLATION_REFUND_PENDING -> !"CANCELLED".equals(status);
                         default -> paid || "CONFIRMED".equals(status);
                     };
                 }).optional().orElse(false);

@@ -201,6 +201,10 @@ class PaidBookingTest extends Webhooks {
         assertThat(refundsPendingGauge()).isEqualTo("1.0");
         // no confirmation can take it any more, so its slot is free for someone else
         assertThat(pendingBooking(START, "stripe")).isNotEqualTo(id);
+        // and its customer is told so at once: cancelled, the refund being made
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(smsTexts()).singleElement()
+                .satisfies(sms -> assertThat(sms).contains("wurde abgesagt. Wir erstatten 90,00 CHF")));
+        assertThat(notifications(id, "cancellation-refund-pending")).as("one SMS, one email").isEqualTo(2);
 
         stripe.reset();
         resilience.circuitBreaker("stripe").reset();
@@ -358,6 +362,78 @@ class PaidBookingTest extends Webhooks {
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
     }
 
+    /**
+     * A confirmed booking cancelled in time while Stripe fails every refund: its event is gone and its slot free, so
+     * the customer (locale de) is told at once that it is cancelled and the refund being made, one SMS and one email;
+     * a cancel asked again that fails again tells nothing more; the refund the retry sweep then makes is told too.
+     * Before, the customer heard nothing until that refund, possibly days later, or never should the sweep give up.
+     */
+    @Test
+    void aCancellationWhoseRefundFailsIsToldAtOnceThenItsRefundOnceTheSweepMakesIt() {
+        String id = confirmedCancelledWhileRefundsFail();
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(smsTexts()).singleElement().satisfies(sms -> assertThat(sms).contains("Ihr Termin am",
+                    "wurde abgesagt. Wir erstatten 90,00 CHF und melden uns, sobald die Rückerstattung erfolgt ist."));
+            assertThat(emailBodies()).singleElement().satisfies(mail -> assertThat(mail)
+                    .contains("wurde abgesagt: Ihre Rückerstattung ist unterwegs",
+                            "Wir erstatten 90,00 CHF auf Ihr ursprüngliches Zahlungsmittel", "Buchungsnummer: " + id)
+                    .doesNotContain("Rückerstattungsfrist"));
+        });
+        assertThat(notifications(id, "cancellation-refund-pending")).as("one SMS, one email").isEqualTo(2);
+
+        resilience.circuitBreaker("stripe").reset();
+        cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled: refund pending");
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isZero(); // failing again: told once only
+        assertThat(notifications(id, "cancellation-refund-pending")).isEqualTo(2);
+
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isEqualTo(1);
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(smsTexts()).hasSize(2).last().satisfies(sms -> assertThat(sms)
+                    .contains("wurde abgesagt und 90,00 CHF erstattet"));
+            assertThat(emailBodies()).hasSize(2).last().satisfies(mail -> assertThat(mail)
+                    .contains("wurde abgesagt und erstattet"));
+        });
+        assertThat(notifications(id, "refund")).isEqualTo(2);
+        assertThat(notifications(id, "cancellation-refund-pending")).isEqualTo(2);
+        assertThat(notifications(id, "refund-failed") + notifications(id, "cancellation")).isZero();
+    }
+
+    /**
+     * The retry sweep giving up on the refund of a booking whose customer was told it is being made: the booking is
+     * marked for a person, and the customer is told once that the refund could not be made to the original payment
+     * method and that we will be in touch (refund-failed); a later sweep tells nothing more.
+     */
+    @Test
+    void aRefundTheRetrySweepNoLongerTriesIsToldToTheCustomerOnceAsFailed() {
+        String id = confirmedCancelledWhileRefundsFail();
+        await().atMost(Duration.ofSeconds(15)).until(() -> smsTexts().size() == 1 && emailBodies().size() == 1);
+
+        clock.advance(Duration.ofDays(7).plusMinutes(1)); // past connectify.booking.refund-retry-for
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isZero();
+
+        assertThat(attentionOf(id).get("note").asText()).startsWith("its refund was not made and is no longer "
+                + "retried");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(smsTexts()).hasSize(2).last().satisfies(sms -> assertThat(sms).contains("wurde abgesagt",
+                    "Wir konnten 90,00 CHF nicht auf Ihr ursprüngliches Zahlungsmittel erstatten und melden uns"));
+            assertThat(emailBodies()).hasSize(2).last().satisfies(mail -> assertThat(mail)
+                    .contains("wir klären Ihre Rückerstattung", "Buchungsnummer: " + id));
+        });
+        assertThat(notifications(id, "refund-failed")).as("one SMS, one email").isEqualTo(2);
+
+        clock.advance(Duration.ofMinutes(5));
+        retryRefunds();
+        assertThat(notifications(id, "refund-failed")).isEqualTo(2);
+        assertThat(notifications(id, "cancellation-refund-pending")).isEqualTo(2);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+    }
+
     @Test
     void aConfirmedBookingWhoseCancellationsRefundFailedIsRefundedByALaterEventOfItsPayment() {
         String id = confirmedCancelledWhileRefundsFail();
@@ -379,7 +455,8 @@ class PaidBookingTest extends Webhooks {
     /**
      * A confirmed Stripe booking cancelled a day and more before its start while Stripe refuses every refund: the
      * caller gets Stripe's error, the cancellation and its refund stand (CANCELLED, refund pending, counted), its
-     * calendar event is gone and the customer is told nothing yet.
+     * calendar event is gone, and the customer is told neither of a refund nor of a cancellation without one (the
+     * notice that the refund is under way: aCancellationWhoseRefundFailsIsToldAtOnceThenItsRefundOnceTheSweepMakesIt).
      */
     private String confirmedCancelledWhileRefundsFail() {
         String id = confirmedStripeBooking(START);

@@ -65,6 +65,9 @@ class RefundSettledByHandTest extends Webhooks {
                 .contains("POST /api/v1/admin/bookings/{id}/refund/settled");
         assertThat(refundsPendingGauge()).isEqualTo("1.0");
         double marks = needingAttentionGauge();
+        // told at the failed cancel (refund under way) and when the sweep gave up (refund-failed), one SMS and email each
+        assertThat(notifications(id, "cancellation-refund-pending")).isEqualTo(2);
+        assertThat(notifications(id, "refund-failed")).isEqualTo(2);
 
         String body = "{\"note\":\"bank transfer 2026-12-11, ref 4711\"}";
         assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, body, null).status()).isEqualTo(401);
@@ -111,7 +114,7 @@ class RefundSettledByHandTest extends Webhooks {
         assertThat(booking(id).get("statusReason")).isEqualTo(booking.get("statusReason"));
         assertThat(attentionOrNull(id)).isNull();
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
-        assertThat(notifications(id)).as("the person told the customer").isZero();
+        assertThat(notifications(id)).as("the person told the customer: nothing more").isEqualTo(4);
     }
 
     /**

@@ -105,6 +105,51 @@ class NotificationTemplatesTest {
     }
 
     /**
+     * A booking cancelled whose refund could not be made yet (the provider down or refusing it): cancelled, the amount
+     * paid being refunded, and told again once it is; neither refunded already, nor failed, nor the cut-off. Its SMS
+     * stays in the GSM-7 alphabet (one character outside it and Twilio sends the whole text as UCS-2).
+     */
+    @Test
+    void aCancellationWhoseRefundIsPendingSaysTheRefundIsBeingMadeAndWillBeTold() {
+        Booking en = booking("Ann", "x", "en", 9000, "CHF");
+        assertThat(templates.render("cancellation-refund-pending", "sms", en)).isEqualTo("Hello Ann, your appointment "
+                + "on Tuesday, December 1, 2026, 9:00 AM has been cancelled. We are refunding CHF90.00 and will tell "
+                + "you once it is done. Connectify");
+        assertThat(templates.render("cancellation-refund-pending", "email.subject", en))
+                .isEqualTo("Your appointment on Tuesday, December 1, 2026, 9:00 AM has been cancelled: your refund is "
+                        + "under way");
+        assertThat(templates.render("cancellation-refund-pending", "email.body", en))
+                .contains("has been cancelled. We are refunding CHF90.00 to your original payment method and will let "
+                        + "you know once the refund has been made.").contains("Booking reference: " + en.id());
+        Booking de = booking("Ann", "x", "de", 9000, "CHF");
+        assertThat(templates.render("cancellation-refund-pending", "sms", de)).isEqualTo("Hallo Ann, Ihr Termin am "
+                + "Dienstag, 1. Dezember 2026, 09:00 wurde abgesagt. Wir erstatten 90,00 CHF und melden uns, sobald "
+                + "die Rückerstattung erfolgt ist. Connectify");
+        assertThat(templates.render("cancellation-refund-pending", "email.subject", de))
+                .isEqualTo("Ihr Termin am Dienstag, 1. Dezember 2026, 09:00 wurde abgesagt: Ihre Rückerstattung ist "
+                        + "unterwegs");
+        assertThat(templates.render("cancellation-refund-pending", "email.body", de))
+                .contains("wurde abgesagt. Wir erstatten 90,00 CHF auf Ihr ursprüngliches Zahlungsmittel und "
+                        + "benachrichtigen Sie, sobald die Rückerstattung erfolgt ist.");
+        for (Booking booking : new Booking[] {en, de}) {
+            String sms = templates.render("cancellation-refund-pending", "sms", booking);
+            assertThat(outsideGsm7(sms)).as(sms).isEmpty();
+            for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+                assertThat(templates.render("cancellation-refund-pending", part, booking)).as(part)
+                        .doesNotContain("could not", "konnten", "cut-off", "Rückerstattungsfrist", "refunded ",
+                                "erstattet.");
+            }
+        }
+    }
+
+    /** The characters of a text outside GSM 03.38's alphabet and its extension table. */
+    private static java.util.List<String> outsideGsm7(String sms) {
+        String gsm7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
+                + "abcdefghijklmnopqrstuvwxyzäöñüà" + "^{}\\[~]|€";
+        return sms.codePoints().filter(c -> gsm7.indexOf(c) < 0).mapToObj(Character::toString).toList();
+    }
+
+    /**
      * A payment refunded as it could not pay for its booking: its own amount in its own currency (not the price, not
      * the booking's currency), the price, and what the booking is now, read when the text is rendered: held for a
      * payment until its hold ends; no longer held (its hold over, not yet expired by the sweep, or EXPIRED); or, paid

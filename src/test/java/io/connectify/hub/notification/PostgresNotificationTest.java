@@ -37,6 +37,7 @@ import io.connectify.hub.support.TwilioMessageStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -243,7 +244,8 @@ class PostgresNotificationTest {
         HeldSend(Notification n, String sid) {
             this.n = n;
             ProducerTemplate dispatch = mock(ProducerTemplate.class);
-            when(dispatch.requestBody(eq("direct:notification-dispatch"), any(), eq(SentNotification.class)))
+            // as NotificationDelivery sends it: the notification and its lost-answer mark on the exchange
+            when(dispatch.send(eq("direct:notification-dispatch"), any(Processor.class)))
                     .thenAnswer(call -> {
                         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                             @Override
@@ -252,7 +254,9 @@ class PostgresNotificationTest {
                                 await(commit);
                             }
                         });
-                        return new SentNotification(n.id(), "SMS", sid, "queued");
+                        Exchange answered = new DefaultExchange(new DefaultCamelContext());
+                        answered.getMessage().setBody(new SentNotification(n.id(), "SMS", sid, "queued"));
+                        return answered;
                     });
             // an SMS of no kind: sent as it is (only a payment-mismatch notice is rendered again as it is sent)
             NotificationPlanner planner = mock(NotificationPlanner.class);

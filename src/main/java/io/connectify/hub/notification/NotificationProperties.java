@@ -1,21 +1,35 @@
 package io.connectify.hub.notification;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The notification fan-out: throttle rate per period, its durable queue, whether this instance sends, and the
- * recovery sweep of notifications whose message was lost: how often it looks, and how old an unsent one must be.
+ * The notification fan-out: throttle rate per period, its durable queues (one per channel, and the single queue of
+ * versions before them, still drained), whether this instance sends, and the recovery sweep of notifications whose
+ * message was lost: how often it looks, and how old an unsent one must be.
  */
 @ConfigurationProperties("connectify.notifications")
-public record NotificationProperties(int rate, long periodMillis, String queue, boolean consumerEnabled,
-                                     Duration recoveryInterval, Duration recoverAfter) {
+public record NotificationProperties(int rate, long periodMillis, String queue, String smsQueue, String emailQueue,
+                                     boolean consumerEnabled, Duration recoveryInterval, Duration recoverAfter) {
 
     public NotificationProperties {
         PropertyChecks.atLeast("connectify.notifications.rate", rate, 1, "messages per period: 0 would send none");
         PropertyChecks.atLeast("connectify.notifications.period-millis", periodMillis, 1, "the throttle's period");
         PropertyChecks.positive("connectify.notifications.recovery-interval", recoveryInterval, PropertyChecks.TIMER);
+        // one queue for two of them would join the channels again, or have the old queue's drain feed itself
+        if (new HashSet<>(Arrays.asList(queue, smsQueue, emailQueue)).size() != 3) {
+            throw new IllegalArgumentException("connectify.notifications.queue, sms-queue and email-queue must be "
+                    + "three different queues, not " + queue + ", " + smsQueue + ", " + emailQueue);
+        }
+    }
+
+    /** Every queue a notification's message may wait in: the channels' and the earlier versions' single queue. */
+    public List<String> queues() {
+        return List.of(smsQueue, emailQueue, queue);
     }
 }

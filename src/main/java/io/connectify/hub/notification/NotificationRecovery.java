@@ -27,7 +27,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * redelivery will queue them again (a payment event's repeat does, for its booking). A notification dead-lettered
  * on the broker's DLQ looks the same from here.
  * <p>
- * So once the notification queue is empty, nothing in it and nothing being delivered, a notification logged as
+ * So once the notification queues are empty, nothing in them and nothing being delivered, a notification logged as
  * queued longer than {@code connectify.notifications.recover-after} and still unsent is queued again, once: its
  * booking's unsent notifications of that kind and occasion are rebuilt from their rows as they were planned (id,
  * recipient, the start they told of) and queued again ({@link BookingSaga#requeueUnsent}), and exactly those are
@@ -83,7 +83,8 @@ public class NotificationRecovery {
 
     /** One sweep; answers how many bookings' notifications (of one kind each) it queued again. */
     public int requeueLost() {
-        double waiting = depths.messageCount(properties.queue());
+        // every queue a message of a notification may be in (NaN, should the broker not say of one, stays NaN)
+        double waiting = properties.queues().stream().mapToDouble(depths::messageCount).sum();
         if (waiting != 0) { // messages on their way, or NaN: the broker cannot say
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.connectify.hub.ops;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import jakarta.jms.MessageConsumer;
 import jakarta.jms.MessageProducer;
 import jakarta.jms.QueueBrowser;
 import jakarta.jms.Session;
+import io.connectify.hub.notification.NotificationProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -41,10 +43,12 @@ public class BrokerDeadLetters {
                              @Value("${connectify.queues.stripe-events}") String stripe,
                              @Value("${connectify.queues.payrexx-events}") String payrexx,
                              @Value("${connectify.queues.twilio-status}") String twilioStatus,
-                             @Value("${connectify.notifications.queue}") String notifications) {
+                             NotificationProperties notifications) {
         this.connections = connections;
         this.depths = depths;
-        this.queues = List.of(stripe, payrexx, twilioStatus, notifications);
+        List<String> queues = new ArrayList<>(List.of(stripe, payrexx, twilioStatus));
+        queues.addAll(notifications.queues()); // the channels' queues, and the earlier versions' one
+        this.queues = List.copyOf(queues);
     }
 
     /** Dead-lettered messages of each of the hub's queues. */

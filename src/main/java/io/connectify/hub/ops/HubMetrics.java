@@ -3,9 +3,11 @@ package io.connectify.hub.ops;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.webhook.WebhookMetrics;
 import io.micrometer.core.instrument.Gauge;
@@ -33,11 +35,14 @@ public class HubMetrics implements MeterBinder {
                       @Value("${connectify.queues.stripe-events}") String stripe,
                       @Value("${connectify.queues.payrexx-events}") String payrexx,
                       @Value("${connectify.queues.twilio-status}") String twilioStatus,
-                      @Value("${connectify.notifications.queue}") String notifications) {
+                      NotificationProperties notifications) {
         this.database = database;
         this.clock = clock;
         this.depths = depths;
-        this.queues = List.of(stripe, payrexx, twilioStatus, notifications, "DLQ");
+        var queues = new ArrayList<>(List.of(stripe, payrexx, twilioStatus));
+        queues.addAll(notifications.queues()); // the channels' queues, and the earlier versions' one being drained
+        queues.add("DLQ");
+        this.queues = List.copyOf(queues);
     }
 
     @Override
@@ -113,7 +118,7 @@ public class HubMetrics implements MeterBinder {
         }
         registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused");
         for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "twilio-status-record",
-                "notification-send")) {
+                "notification-send-sms", "notification-send-email", "notification-forward-legacy")) {
             registry.counter("connectify.dead.letters", "route", route);
         }
         for (String queue : queues) {

@@ -54,7 +54,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 class NotificationRecoveryTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+    /** The earlier versions' single queue: what a dead letter of it is replayed to, forwarded by channel. */
     private static final String QUEUE = "notifications";
+    private static final List<String> CHANNEL_QUEUES = List.of("notifications-sms", "notifications-email");
     private static final String FORM = "application/x-www-form-urlencoded";
 
     @Autowired
@@ -96,7 +98,7 @@ class NotificationRecoveryTest extends Webhooks {
             redeliver(payload);
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 4);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent();
@@ -168,7 +170,7 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, delivery).status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
         awaitOneSmsAndOneEmailSent();
         return id;
@@ -215,7 +217,7 @@ class NotificationRecoveryTest extends Webhooks {
             redeliver(payload);
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent();
@@ -245,7 +247,7 @@ class NotificationRecoveryTest extends Webhooks {
             });
             assertThat(queuedSeenFromAnotherThread()).isEqualTo(2); // SMS and email
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         assertCancellationSmsAndEmailSent(id);
@@ -268,7 +270,7 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(recoverySweep()).isEqualTo(1); // the booking's cancellation notifications
             assertThat(queued()).isEqualTo(2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         assertCancellationSmsAndEmailSent(id);
@@ -297,11 +299,11 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(recoverySweep()).isEqualTo(1);
             assertThat(queued()).isEqualTo(2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         assertCancellationSmsAndEmailSent(id);
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore + 2);
@@ -396,13 +398,13 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(requeued).isEqualTo(1);
             assertThat(queued()).isEqualTo(2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         assertCancellationSmsAndEmailSent(free);
         assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
                 .findValuesAsText("status")).containsExactly("queued", "queued"); // passed over, not given up
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(recoverySweep()).as("the next sweep").isEqualTo(1);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
@@ -429,7 +431,7 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
                     .findValuesAsText("status")).containsExactly("queued", "queued");
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
     }
 
@@ -449,11 +451,11 @@ class NotificationRecoveryTest extends Webhooks {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 6);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent(); // the last move's notice only
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         var statusesByKind = statusesByKind(id);
         assertThat(statusesByKind.get("confirmation")).containsExactly("skipped", "skipped");
         assertThat(statusesByKind.get("rescheduled")).hasSize(4);
@@ -477,10 +479,10 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
                     .isEqualTo("REFUNDED");
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         var statusesByKind = statusesByKind(id);
         assertThat(statusesByKind.get("rescheduled")).containsExactly("skipped", "skipped");
         assertThat(statusesByKind.get("refund")).hasSize(2).doesNotContain("skipped");
@@ -496,11 +498,11 @@ class NotificationRecoveryTest extends Webhooks {
             var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
             assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent(); // the refund notice only
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         JsonNode notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
         java.util.Map<String, java.util.List<String>> statusesByKind = new java.util.TreeMap<>();
         java.util.List<String> refundReferences = new java.util.ArrayList<>();
@@ -536,11 +538,11 @@ class NotificationRecoveryTest extends Webhooks {
             putBack(deadLetters);
             await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent();
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
@@ -560,10 +562,10 @@ class NotificationRecoveryTest extends Webhooks {
             clock.advance(Duration.ofMinutes(16));
             assertThat(recoverySweep()).isEqualTo(1);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
         awaitOneSmsAndOneEmailSent();
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
 
         stopTheSender();
         try {
@@ -574,7 +576,7 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(recoverySweep()).isEqualTo(1);
             assertThat(queued()).as("the later move's notice, queued again").isEqualTo(2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
@@ -601,17 +603,17 @@ class NotificationRecoveryTest extends Webhooks {
             moveTo(id, "2026-12-03T14:00:00+01:00");
             await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
         awaitOneSmsAndOneEmailSent(); // the later move's notice
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
 
         clock.advance(Duration.ofMinutes(16));
         assertThat(recoverySweep()).isEqualTo(1); // the first move's notice, which tells of a time it no longer has
 
         await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("rescheduled").stream()
                 .filter("skipped"::equals).count() == 2);
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Donnerstag, 3.", "14:00"));
@@ -632,11 +634,11 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(signedStripeWebhook(paid).status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent();
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull(); // the move's own, sent
         clock.advance(Duration.ofMinutes(16));
         assertThat(recoverySweep()).as("nothing left unsent").isZero();
@@ -658,7 +660,7 @@ class NotificationRecoveryTest extends Webhooks {
             assertThat(recoverySweep()).isEqualTo(1);
             assertThat(queued()).as("the move's notice, queued again").isEqualTo(2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         awaitOneSmsAndOneEmailSent();
@@ -696,7 +698,7 @@ class NotificationRecoveryTest extends Webhooks {
             requeued = holdBack(2);
             putBack(requeued);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         // the confirmation as it was planned: 10:00, the start it told of, not the booking's 14:00 now
@@ -710,7 +712,7 @@ class NotificationRecoveryTest extends Webhooks {
         // so the sender finds it outdated, as its original message: the move's notice told the new time
         await().atMost(Duration.ofSeconds(15)).until(() -> statusesByKind(id).get("confirmation")
                 .equals(List.of("skipped", "skipped")));
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
         notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
     }
@@ -846,10 +848,10 @@ class NotificationRecoveryTest extends Webhooks {
             moveTo(id, "2026-12-02T14:00:00+01:00");
             await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
         awaitOneSmsAndOneEmailSent(); // the move's notice
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         return id;
     }
 
@@ -881,7 +883,7 @@ class NotificationRecoveryTest extends Webhooks {
                 StripeFake.checkoutSession(id, "paid", payment)));
         await().atMost(Duration.ofSeconds(10)).until(() -> recorded(key));
 
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(statusesByKind(id)).containsOnlyKeys("confirmation", "refund", "refund-failed");
         notify.twilio().verify(3, postRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.sendGrid().verify(3, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
@@ -895,7 +897,7 @@ class NotificationRecoveryTest extends Webhooks {
     private String movableBooking() {
         String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
         awaitOneSmsAndOneEmailSent(); // the confirmation
-        await().atMost(Duration.ofSeconds(15)).until(() -> depths.messageCount(QUEUE) == 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS
                 + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id))).willReturn(okJson("{}")));
         notify.reset();
@@ -920,13 +922,11 @@ class NotificationRecoveryTest extends Webhooks {
                 .param("id", bookingId).param("kind", kind).query(String.class).list();
     }
 
-    /** Takes messages off the notifications queue and keeps their bodies: dead letters, for {@link #putBack}. */
+    /** Takes messages off the channels' queues and keeps their bodies: dead letters, for {@link #putBack}. */
     private List<byte[]> holdBack(int messages) throws jakarta.jms.JMSException {
-        JmsTemplate jms = new JmsTemplate(connectionFactory);
-        jms.setReceiveTimeout(1000);
         List<byte[]> held = new ArrayList<>();
         for (int i = 0; i < messages; i++) {
-            var message = jms.receive(QUEUE);
+            var message = receiveQueued();
             assertThat(message).isNotNull();
             if (message instanceof jakarta.jms.TextMessage text) {
                 held.add(text.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -940,7 +940,7 @@ class NotificationRecoveryTest extends Webhooks {
         return held;
     }
 
-    /** The dead letters held back, replayed to the notifications queue. */
+    /** The dead letters held back, replayed to the earlier versions' queue (forwarded by channel once it runs). */
     private void putBack(List<byte[]> held) {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         for (byte[] body : held) {
@@ -956,7 +956,7 @@ class NotificationRecoveryTest extends Webhooks {
     void aQueuedNotificationWhoseSendFailsIsAudited() throws Exception {
         // no other test's notification waits or is being sent (an earlier class's email arrived here once)
         stopTheSender();
-        camel.getRouteController().startRoute("notification-send");
+        startNotificationSenders();
         notify.reset();
         notify.twilio().stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo(MESSAGES))
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(500)));
@@ -993,19 +993,17 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
-     * Stops notification-send: no other test's notification waits or is being delivered (HubTestBase waits for the
+     * Stops the notifications' senders: no other test's notification waits or is being delivered (HubTestBase waits for the
      * queue before each test), so every message queued from here on stays on the queue until it starts again.
      */
     private void stopTheSender() throws Exception {
-        camel.getRouteController().stopRoute("notification-send");
+        stopNotificationSenders();
     }
 
     /** Takes messages off the notifications queue: their notifications stay logged as queued, their messages lost. */
     private void takeFromTheQueue(int messages) {
-        JmsTemplate jms = new JmsTemplate(connectionFactory);
-        jms.setReceiveTimeout(1000);
         for (int i = 0; i < messages; i++) {
-            assertThat(jms.receive(QUEUE)).isNotNull();
+            assertThat(receiveQueued()).isNotNull();
         }
     }
 
@@ -1048,9 +1046,28 @@ class NotificationRecoveryTest extends Webhooks {
         return statuses;
     }
 
+    /** Messages waiting in the channels' queues and the earlier versions' one (where {@link #putBack} puts them). */
     private int queued() {
-        return new JmsTemplate(connectionFactory).browse(QUEUE, (session, browser) ->
-                Collections.list(browser.getEnumeration()).size());
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        return java.util.stream.Stream.concat(CHANNEL_QUEUES.stream(), java.util.stream.Stream.of(QUEUE))
+                .mapToInt(queue -> jms.browse(queue, (session, browser) ->
+                Collections.list(browser.getEnumeration()).size())).sum();
+    }
+
+    /** A message taken off either channel's queue; null when neither has one within a few seconds. */
+    private jakarta.jms.Message receiveQueued() {
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(100);
+        long until = System.currentTimeMillis() + 3000;
+        do {
+            for (String queue : CHANNEL_QUEUES) {
+                var message = jms.receive(queue);
+                if (message != null) {
+                    return message;
+                }
+            }
+        } while (System.currentTimeMillis() < until);
+        return null;
     }
 
     /**
@@ -1074,7 +1091,7 @@ class NotificationRecoveryTest extends Webhooks {
             await().atMost(Duration.ofSeconds(10)).until(() -> queued() == 2);
             return id;
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
     }
 }

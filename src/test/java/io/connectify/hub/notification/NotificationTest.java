@@ -42,6 +42,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jms.core.JmsTemplate;
 
 /** SMS through Twilio, email through SendGrid: what the providers receive, their errors, and delivery status. */
 @HubTest
@@ -49,7 +50,6 @@ class NotificationTest extends Webhooks {
 
     private static final String CALLBACK = NotificationFakes.PUBLIC_BASE_URL + "/webhooks/twilio/status";
 
-    private static final String NOTIFICATIONS = "notifications";
     /** The route that records the queued status callbacks. */
     private static final String RECORDER = "twilio-status-record";
 
@@ -61,6 +61,10 @@ class NotificationTest extends Webhooks {
     BrokerQueueDepth queueDepth;
     @Autowired
     NotificationLog notificationLog;
+    @Autowired
+    NotificationProperties notificationProperties;
+    @Autowired
+    jakarta.jms.ConnectionFactory connectionFactory;
 
     @AfterEach
     void everyRequestMatchesTheProvidersApiDescription() {
@@ -136,6 +140,76 @@ class NotificationTest extends Webhooks {
         notify.twilio().verify(calls, postRequestedFor(urlPathEqualTo(MESSAGES)));
         // Twilio answered: nothing was taken, so the retries look nothing up
         notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /**
+     * Twilio takes the SMS and never answers (each attempt runs into the 1 s read timeout of the test profile, then
+     * its retries, its redelivery): the booking's email is sent meanwhile. With one queue and one sender for both
+     * channels it waited behind the SMS for all of that, some 6 s here (minutes with the defaults).
+     */
+    @Test
+    void aTwilioThatDoesNotAnswerHoldsUpNoEmail() {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withFixedDelay(5_000)
+                .withStatus(201).withHeader("Content-Type", "application/json").withBody("{}")));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+            assertThat(sentTimes(MESSAGES)).isNotEmpty();
+        });
+        long emailAt = sentTimes(MAIL_SEND).get(0);
+        // sent within two of Twilio's read timeouts of the SMS's first attempt (measured from it, not from the
+        // confirmation: on a loaded machine the consumers take a while to start on the two messages)
+        assertThat(emailAt - sentTimes(MESSAGES).get(0)).as("ms from the SMS's first attempt to the email")
+                .isLessThan(2_000);
+        // while the SMS was still being tried: Twilio is asked again after the email went
+        await().atMost(Duration.ofSeconds(15)).until(() -> sentTimes(MESSAGES).stream().anyMatch(t -> t > emailAt));
+        var notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
+        assertThat(notifications).hasSize(2).allSatisfy(n -> {
+            if (n.get("channel").asText().equals("SMS")) {
+                assertThat(n.get("status").asText()).isEqualTo("queued");
+            } else {
+                assertThat(n.hasNonNull("providerReference")).as("the email went").isTrue();
+            }
+        });
+    }
+
+    /**
+     * The messages an upgrade finds on the earlier versions' single queue (a booking's SMS and email there) are
+     * forwarded to their channels' queues and sent.
+     */
+    @Test
+    void notificationsOnTheEarlierVersionsQueueAreForwardedByChannelAndSent() throws Exception {
+        String id;
+        stopNotificationSenders();
+        try {
+            id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+            await().atMost(Duration.ofSeconds(10)).until(() -> notificationsWaiting() == 2);
+            JmsTemplate jms = new JmsTemplate(connectionFactory);
+            jms.setReceiveTimeout(5_000);
+            for (String queue : List.of(notificationProperties.smsQueue(), notificationProperties.emailQueue())) {
+                var message = (jakarta.jms.BytesMessage) jms.receive(queue);
+                byte[] body = new byte[(int) message.getBodyLength()];
+                message.readBytes(body);
+                jms.send(notificationProperties.queue(), session -> {
+                    var old = session.createBytesMessage();
+                    old.writeBytes(body);
+                    return old;
+                });
+            }
+            assertThat(queueDepth.messageCount(notificationProperties.queue())).isEqualTo(2);
+        } finally {
+            startNotificationSenders();
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+            assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).hasSize(2)
+                    .allSatisfy(n -> assertThat(n.hasNonNull("providerReference")).isTrue());
+        });
+        assertThat(queueDepth.messageCount(notificationProperties.queue())).isZero();
     }
 
     @Test
@@ -732,11 +806,11 @@ class NotificationTest extends Webhooks {
     }
 
     @Test
-    void queuedNotificationsAreThrottledToTheConfiguredRate() throws Exception {
-        // test profile: 5 per 1000 ms; 6 confirmed bookings queue 12 notifications (SMS + email each), which wait
-        // in the queue until the sender starts and then all compete for the throttle at once
-        await().atMost(Duration.ofSeconds(15)).until(() -> queueDepth.messageCount(NOTIFICATIONS) == 0);
-        camel.getRouteController().stopRoute("notification-send");
+    void queuedNotificationsAreThrottledToTheConfiguredRatePerChannel() throws Exception {
+        // test profile: 5 per 1000 ms per channel; 6 confirmed bookings queue 6 SMS and 6 emails, which wait in their
+        // queues until the senders start and then all compete for their channel's throttle at once
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        stopNotificationSenders();
         long started;
         try {
             for (int day = 1; day <= 3; day++) {
@@ -744,27 +818,33 @@ class NotificationTest extends Webhooks {
                     confirmedStripeBooking("2026-12-0" + day + "T" + time + ":00+01:00");
                 }
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> queueDepth.messageCount(NOTIFICATIONS) == 12);
-            assertThat(sentTimes()).isEmpty();
+            await().atMost(Duration.ofSeconds(10)).until(() -> notificationsWaiting() == 12);
+            assertThat(sentTimes(MESSAGES)).isEmpty();
+            assertThat(sentTimes(MAIL_SEND)).isEmpty();
             started = System.currentTimeMillis();
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(sentTimes()).hasSize(12));
-        List<Long> times = sentTimes();
-        // the throttle lets a send through only once it holds one of 5 permits, each back a period after its use:
-        // whatever the delays, at most 5 sends reach the providers in the first period after the start and at most
-        // 10 in the first two (unthrottled, all 12 are sent in a fraction of that)
-        assertThat(times.stream().filter(t -> t < started + 1000)).as("sent in the first period").hasSizeLessThanOrEqualTo(5);
-        assertThat(times.stream().filter(t -> t < started + 2000)).as("sent in the first two periods")
-                .hasSizeLessThanOrEqualTo(10);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(sentTimes(MESSAGES)).hasSize(6);
+            assertThat(sentTimes(MAIL_SEND)).hasSize(6);
+        });
+        // each channel's throttle lets a send through only once it holds one of 5 permits, each back a period after
+        // its use: whatever the delays, at most 5 of a channel's sends reach its provider in the first period after
+        // the start (unthrottled, all 6 are sent in a fraction of that)
+        for (var provider : List.of(notify.twilio(), notify.sendGrid())) {
+            String path = provider == notify.twilio() ? MESSAGES : MAIL_SEND;
+            assertThat(sentTimes(path).stream().filter(t -> t < started + 1000)).as("%s in the first period", path)
+                    .hasSizeLessThanOrEqualTo(5);
+        }
     }
 
-    private List<Long> sentTimes() {
-        var requests = new java.util.ArrayList<>(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))));
-        requests.addAll(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))));
-        return requests.stream().map(r -> r.getLoggedDate().getTime()).sorted().toList();
+    /** When the SMS or emails (by the fake's path) reached their provider, in order. */
+    private List<Long> sentTimes(String path) {
+        var provider = MESSAGES.equals(path) ? notify.twilio() : notify.sendGrid();
+        return provider.findAll(postRequestedFor(urlPathEqualTo(path))).stream()
+                .map(r -> r.getLoggedDate().getTime()).sorted().toList();
     }
 
     private Map<String, String> callback(String sid, String status) {

@@ -31,7 +31,9 @@ class BrokerQueueDepthTest {
                 beans.getBeanProvider(ConnectionFactory.class));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         new HubMetrics(null, java.time.Clock.systemUTC(), depths, "stripe-events", "payrexx-events", "twilio-status",
-                "notifications").bindTo(registry);
+                new io.connectify.hub.notification.NotificationProperties(100, 60000, "notifications",
+                        "notifications-sms", "notifications-email", true, java.time.Duration.ofMinutes(5),
+                        java.time.Duration.ofMinutes(15))).bindTo(registry);
         try {
             double[] values = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> new double[] {
                     registry.get("connectify.queue.depth").tag("queue", "stripe-events").gauge().value(),

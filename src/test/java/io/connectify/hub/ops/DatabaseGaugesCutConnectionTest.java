@@ -63,7 +63,9 @@ class DatabaseGaugesCutConnectionTest {
                     new DatabaseGaugeProperties(Duration.ofSeconds(15), Duration.ofSeconds(2)), System::nanoTime);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
             new HubMetrics(gauges, Clock.systemUTC(), null, "stripe-events", "payrexx-events", "twilio-status",
-                    "notifications").bindTo(registry);
+                    new io.connectify.hub.notification.NotificationProperties(100, 60000, "notifications",
+                            "notifications-sms", "notifications-email", true, java.time.Duration.ofMinutes(5),
+                            java.time.Duration.ofMinutes(15))).bindTo(registry);
             // the first refresh on a busy machine may outlast the query timeout (connecting, loading the driver's code)
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
                 gauges.refresh();

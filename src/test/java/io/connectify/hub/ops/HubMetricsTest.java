@@ -258,7 +258,10 @@ class HubMetricsTest {
 
     private static HubMetrics metrics(DatabaseGauges gauges) {
         return new HubMetrics(gauges, Clock.fixed(NOW, ZoneOffset.UTC), mock(BrokerQueueDepth.class),
-                "stripe-events", "payrexx-events", "twilio-status", "notifications");
+                "stripe-events", "payrexx-events", "twilio-status",
+                new io.connectify.hub.notification.NotificationProperties(100, 60000, "notifications",
+                        "notifications-sms", "notifications-email", true, java.time.Duration.ofMinutes(5),
+                        java.time.Duration.ofMinutes(15)));
     }
 
     private static double bookings(MeterRegistry registry, String status) {

@@ -152,7 +152,8 @@ class ScaleOutIT {
             }
             await("queue depths").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(a.metric("connectify_queue_depth", "queue=\"stripe-events\"")).isZero();
-                assertThat(b.metric("connectify_queue_depth", "queue=\"notifications\"")).isZero();
+                assertThat(b.metric("connectify_queue_depth", "queue=\"notifications-sms\"")).isZero();
+                assertThat(b.metric("connectify_queue_depth", "queue=\"notifications-email\"")).isZero();
                 assertThat(a.metric("connectify_queue_depth", "queue=\"DLQ\"")).isEqualTo(3);
             });
             double duplicates = a.metric("connectify_webhook_duplicates_total", "provider=\"stripe\"")

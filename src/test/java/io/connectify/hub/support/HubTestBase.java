@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -15,15 +16,16 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.ops.DatabaseGauges;
 import io.connectify.hub.resilience.ProviderResilience;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -62,8 +64,10 @@ public abstract class HubTestBase {
     private DatabaseGauges databaseGauges;
     @Autowired
     private ObjectProvider<EmbeddedActiveMQ> broker;
-    @Value("${connectify.notifications.queue}")
-    private String notificationQueue;
+    @Autowired
+    private NotificationProperties notifications;
+    @Autowired
+    private CamelContext hubContext;
 
     @DynamicPropertySource
     static void googleFake(DynamicPropertyRegistry registry) {
@@ -99,7 +103,29 @@ public abstract class HubTestBase {
         EmbeddedActiveMQ embedded = broker.getIfAvailable();
         if (embedded != null && embedded.getActiveMQServer() != null && embedded.getActiveMQServer().isActive()) {
             await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
-                    .until(() -> queueDepth.messageCount(notificationQueue) == 0);
+                    .until(() -> notificationsWaiting() == 0);
+        }
+    }
+
+    /** Messages of notifications waiting in their queues (the channels', the earlier versions' one), or NaN. */
+    protected double notificationsWaiting() {
+        return notifications.queues().stream().mapToDouble(queueDepth::messageCount).sum();
+    }
+
+    /** The queued notifications' senders, one per channel, and the earlier versions' queue's drain. */
+    protected static final List<String> NOTIFICATION_SENDERS = List.of("notification-send-sms",
+            "notification-send-email", "notification-forward-legacy");
+
+    /** Stops sending queued notifications: what is queued from here on stays queued until they start again. */
+    protected void stopNotificationSenders() throws Exception {
+        for (String route : NOTIFICATION_SENDERS) {
+            hubContext.getRouteController().stopRoute(route);
+        }
+    }
+
+    protected void startNotificationSenders() throws Exception {
+        for (String route : NOTIFICATION_SENDERS) {
+            hubContext.getRouteController().startRoute(route);
         }
     }
 

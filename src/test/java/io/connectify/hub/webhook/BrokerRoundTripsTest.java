@@ -50,8 +50,10 @@ class BrokerRoundTripsTest extends Webhooks {
     @Value("${connectify.queues.stripe-events}")
     String stripeEvents;
 
-    @Value("${connectify.notifications.queue}")
-    String notifications;
+    @Value("${connectify.notifications.sms-queue}")
+    String smsQueue;
+    @Value("${connectify.notifications.email-queue}")
+    String emailQueue;
 
     /** On or off by its setting or by the broker (WebhookConfig): whichever the inbox took. */
     @Autowired
@@ -127,7 +129,7 @@ class BrokerRoundTripsTest extends Webhooks {
         });
 
         List<Received> queued = received.stream().filter(r -> r.packet() instanceof SessionSendMessage send
-                && notifications.equals(send.getMessage().getAddress())).toList();
+                && List.of(smsQueue, emailQueue).contains(send.getMessage().getAddress())).toList();
         assertThat(queued).as("an SMS and an email").hasSize(2);
         String session = queued.get(0).session();
         assertThat(queued).allSatisfy(send -> {

@@ -24,9 +24,12 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 @HubTest
 class QueueConsumerThreadsTest extends HubTestBase {
 
-    /** Stripe and Payrexx events and Twilio's delivery statuses, then the notifications' consumer. */
+    /**
+     * Stripe and Payrexx events and Twilio's delivery statuses, then the notifications' consumers, one per channel
+     * (the earlier versions' queue is drained on the broker client's delivery threads: no thread of its own).
+     */
     private static final List<String> CONSUMER_ROUTES = List.of("stripe-event-dispatch", "payrexx-event-dispatch",
-            "twilio-status-record", "notification-send");
+            "twilio-status-record", "notification-send-sms", "notification-send-email");
 
     @Value("${connectify.queues.concurrent-consumers}")
     int consumersPerQueue;
@@ -55,12 +58,12 @@ class QueueConsumerThreadsTest extends HubTestBase {
                 camel.getRouteController().stopRoute(route);
                 camel.getRouteController().startRoute(route);
             }
-            await().atMost(Duration.ofSeconds(20)).until(() -> consumers.size() >= 3 * consumersPerQueue + 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> consumers.size() >= 3 * consumersPerQueue + 2);
         } finally {
             queueConsumerExecutor.setTaskDecorator(null);
         }
 
-        assertThat(consumers).hasSize(3 * consumersPerQueue + 1).allSatisfy(thread -> {
+        assertThat(consumers).hasSize(3 * consumersPerQueue + 2).allSatisfy(thread -> {
             assertThat(thread.getName()).startsWith("queue-consumer-");
             assertThat(thread.getPriority()).isEqualTo(priority);
         });

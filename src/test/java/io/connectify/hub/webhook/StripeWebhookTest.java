@@ -2578,7 +2578,7 @@ class StripeWebhookTest extends Webhooks {
     void aRefundedPaymentsNoticeSentAfterItsBookingWasPaidTellsOfTheRefundWithoutAskingForAPayment() throws Exception {
         google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
         String id = pendingBooking(START, "stripe"); // 9000 CHF, held until 08:15 (+01:00)
-        camel.getRouteController().stopRoute("notification-send");
+        stopNotificationSenders();
         try {
             assertThat(signedStripeWebhook(event("evt_jpy_late", "checkout.session.completed",
                     inYen(checkoutSession(id, "paid", "pi_jpy_late")))).status()).isEqualTo(200);
@@ -2589,7 +2589,7 @@ class StripeWebhookTest extends Webhooks {
                     checkoutSession(id, "paid", "pi_chf_late"))).status()).isEqualTo(200);
             awaitStatus(id, "CONFIRMED");
         } finally {
-            camel.getRouteController().startRoute("notification-send");
+            startNotificationSenders();
         }
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(sentNotices(id)).hasSize(4));

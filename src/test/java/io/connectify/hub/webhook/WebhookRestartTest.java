@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ConnectifyHubApplication;
@@ -113,7 +114,8 @@ class WebhookRestartTest {
             });
             // every queued notification taken (a message being sent still counts) before the hub stops
             BrokerQueueDepth queues = hub.getBean(BrokerQueueDepth.class);
-            await().atMost(Duration.ofSeconds(20)).until(() -> queues.messageCount("notifications") == 0);
+            await().atMost(Duration.ofSeconds(20)).until(() -> Stream.of("notifications-sms",
+                    "notifications-email", "notifications").mapToDouble(queues::messageCount).sum() == 0);
             notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
             notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
         }

@@ -56,8 +56,9 @@ public class NotificationLog {
     /**
      * Whether a notification would now tell its customer something no longer true: a confirmation or a move's notice
      * of a booking since cancelled, refunded or moved (again), a "payment failed" of one since paid, a refund notice
-     * of a refund that failed after it was made, a "refund under way" of a cancellation since refunded (a message held up by a provider outage and replayed after the
-     * booking moved on, which then arrived after the news that superseded it).
+     * of a refund that failed after it was made, a "refund under way" of a cancellation since refunded (a message
+     * held up by a provider outage and replayed after the booking moved on, which then arrived after the news that
+     * superseded it).
      */
     public boolean outdated(Notification n) {
         return outdated(n.bookingId(), n.kind(), n.start() == null ? null : Instant.parse(n.start()), false);

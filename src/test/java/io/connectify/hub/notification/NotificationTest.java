@@ -254,18 +254,18 @@ class NotificationTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused")
                 .count();
-        double deadBefore = meters.counter("connectify.dead.letters", "route", "notification-send").count();
+        double deadBefore = meters.counter("connectify.dead.letters", "route", "notification-send-sms").count();
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
                 .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
 
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
         String letterId = await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql(
-                        "SELECT id FROM dead_letter WHERE route_id = 'notification-send'").query(String.class).optional(),
+                        "SELECT id FROM dead_letter WHERE route_id = 'notification-send-sms'").query(String.class).optional(),
                 java.util.Optional::isPresent).get();
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
-        assertThat(meters.counter("connectify.dead.letters", "route", "notification-send").count())
+        assertThat(meters.counter("connectify.dead.letters", "route", "notification-send-sms").count())
                 .isEqualTo(deadBefore + 1);
         assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused").count())
                 .isEqualTo(refusedBefore);
@@ -411,7 +411,7 @@ class NotificationTest extends Webhooks {
         // the send, its retries and its redelivery failed: a dead letter, the notice still unsent
         JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
                 ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send");
+        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(1);
         assertThat(sms(id).get("status").asText()).isEqualTo("queued");

@@ -1,6 +1,7 @@
 package io.connectify.hub.notification;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -163,8 +164,11 @@ class NotificationTest extends Webhooks {
         // confirmation: on a loaded machine the consumers take a while to start on the two messages)
         assertThat(emailAt - sentTimes(MESSAGES).get(0)).as("ms from the SMS's first attempt to the email")
                 .isLessThan(2_000);
-        // while the SMS was still being tried: Twilio is asked again after the email went
-        await().atMost(Duration.ofSeconds(15)).until(() -> sentTimes(MESSAGES).stream().anyMatch(t -> t > emailAt));
+        // while the SMS was still being tried: Twilio is asked again after the email went (its answer lost, the
+        // SMS is looked for in Twilio's Messages list before any send again)
+        await().atMost(Duration.ofSeconds(15)).until(() -> notify.twilio()
+                .findAll(anyRequestedFor(urlPathEqualTo(MESSAGES))).stream()
+                .anyMatch(r -> r.getLoggedDate().getTime() > emailAt));
         var notifications = httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications");
         assertThat(notifications).hasSize(2).allSatisfy(n -> {
             if (n.get("channel").asText().equals("SMS")) {

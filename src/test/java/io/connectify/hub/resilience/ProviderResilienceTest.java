@@ -144,17 +144,7 @@ class ProviderResilienceTest {
         var calls = new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
                 java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
         AtomicInteger sends = new AtomicInteger();
-        try (var camel = new org.apache.camel.impl.DefaultCamelContext()) {
-            camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
-                @Override
-                public void configure() {
-                    from("direct:send").process(e -> {
-                        sends.incrementAndGet();
-                        throw new IllegalStateException("answer lost");
-                    });
-                }
-            });
-            camel.start();
+        try (var camel = providerThatLosesEveryAnswer(sends)) {
             var call = calls.call("payrexx", "send", "direct:send",
                     e -> new ProviderException("payrexx", ProviderException.Kind.UNAVAILABLE, "lost"));
 

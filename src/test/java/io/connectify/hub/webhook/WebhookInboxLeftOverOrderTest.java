@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
@@ -21,7 +20,6 @@ import org.springframework.jms.core.JmsTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
-import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * A hub started with the webhook inbox off on a directory where a run with it on left a payment's
@@ -51,11 +49,7 @@ class WebhookInboxLeftOverOrderTest extends Webhooks {
     static void leftOverInbox(DynamicPropertyRegistry registry) throws Exception {
         Path directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "order");
         DefaultCamelContext earlier = new DefaultCamelContext();
-        WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
-                Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
-                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
-        on.start();
+        WebhookInbox on = WebhookInboxLeftOverTest.inboxOfAnEarlierRun(directory, earlier);
         Exchange event = new DefaultExchange(earlier);
         event.getMessage().setHeader(WebhookHeaders.PROVIDER, "stripe");
         event.getMessage().setHeader(WebhookHeaders.EVENT_KEY, "stripe:evt_left_succeeded");

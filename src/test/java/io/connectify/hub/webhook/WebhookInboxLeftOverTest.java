@@ -55,11 +55,7 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         // where the test profile puts its inboxes: under target/, cleaned with the build
         directory = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-inbox")), "left-over");
         DefaultCamelContext earlier = new DefaultCamelContext();
-        WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
-                Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
-                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
-        on.start();
+        WebhookInbox on = inboxOfAnEarlierRun(directory, earlier);
         for (int i = 1; i <= 2; i++) {
             Exchange event = new DefaultExchange(earlier);
             event.getMessage().setHeader(WebhookHeaders.EVENT_KEY, "stripe:evt_left_" + i);
@@ -90,5 +86,18 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         assertThat(jms.receive(QUEUE)).isNull(); // each once
         // the drained journal's files are gone (two preallocated files of 10 MB)
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(directory.toFile().list()).isEmpty());
+    }
+
+    /**
+     * An inbox that is on, in {@code directory}, as a run with it on had it: its events are written to the journal
+     * there, and (its Camel {@code earlier} never started) left in it for the hub's start.
+     */
+    static WebhookInbox inboxOfAnEarlierRun(Path directory, DefaultCamelContext earlier) throws Exception {
+        WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
+                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
+                Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
+                new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
+        on.start();
+        return on;
     }
 }

@@ -140,9 +140,7 @@ class ProviderResilienceTest {
     @Test
     void aRefusalOfTheRateLimiterSaysWhetherAnyAttemptWasSent() throws Exception {
         // two permits a minute, no wait for one (DEFAULTS), four attempts: two are sent, the third is refused
-        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
-        var calls = new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
-                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+        var calls = calls();
         AtomicInteger sends = new AtomicInteger();
         try (var camel = providerThatLosesEveryAnswer(sends)) {
             var call = calls.call("payrexx", "send", "direct:send",

@@ -125,6 +125,7 @@ public class WebhookConfig {
             @Value("${connectify.webhooks.max-body-bytes}") int largestBody,
             @Value("${connectify.webhooks.inbox.retry-delay}") Duration retryDelay,
             @Value("${connectify.webhooks.inbox.left-over-wait}") Duration leftOverWait,
+            @Value("${connectify.webhooks.inbox.left-over-holds}") int leftOverHolds,
             ProducerTemplate template,
             @Value("${connectify.queues.consumer-thread-priority}") int priority,
             ConnectionFactory connectionFactory,
@@ -135,7 +136,7 @@ public class WebhookConfig {
         // database's, DatabaseTransactions), so no other code should pick this manager up
         JmsTransactionManager brokerTransactions = new JmsTransactionManager(connectionFactory);
         return new WebhookInbox(inboxEnabled(enabledSetting, brokerMode), directory, flushInterval, memory.toBytes(),
-                largestBody, retryDelay, leftOverWait, template, priority, new TransactionTemplate(brokerTransactions),
+                largestBody, retryDelay, leftOverWait, leftOverHolds, template, priority, new TransactionTemplate(brokerTransactions),
                 new WebhookInbox.ForwardPolicy(forwardBatch, burstRate, forwardLinger));
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,6 +125,9 @@ public class WebhookInbox implements SmartLifecycle {
     private final int journalBufferSize;
     private final Duration retryDelay;
     private final Duration leftOverWait;
+    // with the inbox off, how many webhooks may be held behind left-over events at once: each holds a request
+    // thread, and a backlog's follow-up events held for their whole wait took every one (the API stalled with them)
+    private final Semaphore leftOverHolds;
     private final CamelContext camel;
     private final ProducerTemplate template;
     private final int forwarderPriority;
@@ -161,11 +165,13 @@ public class WebhookInbox implements SmartLifecycle {
      * @param leftOverWait with the inbox off, how long a webhook whose order group has an event left over in the
      *                     journal waits for it to reach its queue; after that it is refused (503, the provider
      *                     delivers it again) rather than sent ahead of it
+     * @param leftOverHolds with the inbox off, how many webhooks may be held so at once; one more is refused at once
+     *                     (503): each held webhook holds a request thread
      * @param policy       how many events go in one transaction, and when
      */
     public WebhookInbox(boolean enabled, File directory, Duration flushInterval, long memoryLimit, long largestBody,
-                        Duration retryDelay, Duration leftOverWait, ProducerTemplate template, int forwarderPriority,
-                        TransactionOperations transactions, ForwardPolicy policy) {
+                        Duration retryDelay, Duration leftOverWait, int leftOverHolds, ProducerTemplate template,
+                        int forwarderPriority, TransactionOperations transactions, ForwardPolicy policy) {
         this.enabled = enabled;
         this.directory = directory;
         this.flushNanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
@@ -173,6 +179,7 @@ public class WebhookInbox implements SmartLifecycle {
         this.journalBufferSize = journalBufferSize(largestBody);
         this.retryDelay = retryDelay;
         this.leftOverWait = leftOverWait;
+        this.leftOverHolds = new Semaphore(leftOverHolds);
         // from the template: a Spring Lifecycle bean that took the CamelContext bean would have Spring start Camel
         // with it, before Camel's Spring Boot listener has added the routes
         this.camel = template.getCamelContext();
@@ -218,22 +225,34 @@ public class WebhookInbox implements SmartLifecycle {
     /**
      * With the inbox off: holds a webhook whose order group has an event left over in the journal until that one is in
      * its queue (at most {@code leftOverWait}), so that it does not overtake it. Only a start on a journal a run with the
-     * inbox on left has any; other groups, and every webhook once the journal is drained, pass at once.
+     * inbox on left has any; other groups, and every webhook once the journal is drained, pass at once. Past
+     * {@code leftOverHolds} webhooks held at once, one more is refused at once.
      */
     private void awaitLeftOvers(String group) throws InterruptedException {
-        long deadline = System.nanoTime() + leftOverWait.toNanos();
-        synchronized (leftOverForwarded) {
-            while (waitingPerGroup.containsKey(group)) {
-                if (!running) {
-                    throw closed();
+        if (!waitingPerGroup.containsKey(group)) {
+            return;
+        }
+        if (!leftOverHolds.tryAcquire()) {
+            throw new UnavailableException("Too many webhooks already wait for earlier events of theirs still being "
+                    + "forwarded to their queues; ask again", ASK_AGAIN_AFTER);
+        }
+        try {
+            long deadline = System.nanoTime() + leftOverWait.toNanos();
+            synchronized (leftOverForwarded) {
+                while (waitingPerGroup.containsKey(group)) {
+                    if (!running) {
+                        throw closed();
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new UnavailableException("An earlier event this one must follow is still being "
+                                + "forwarded to its queue; ask again", ASK_AGAIN_AFTER);
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(leftOverForwarded, left);
                 }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new UnavailableException("An earlier event this one must follow is still being forwarded to "
-                            + "its queue; ask again", ASK_AGAIN_AFTER);
-                }
-                TimeUnit.NANOSECONDS.timedWait(leftOverForwarded, left);
             }
+        } finally {
+            leftOverHolds.release();
         }
     }
 

@@ -68,7 +68,7 @@ class WebhookInboxDefaultTest {
         // a run with the inbox on acknowledged two events and stopped before forwarding them (its Camel never started)
         DefaultCamelContext earlier = new DefaultCamelContext();
         WebhookInbox on = new WebhookInbox(true, inbox.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
+                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), 8, earlier.createProducerTemplate(),
                 Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         on.start();

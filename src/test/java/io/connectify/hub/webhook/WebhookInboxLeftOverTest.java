@@ -94,7 +94,7 @@ class WebhookInboxLeftOverTest extends HubTestBase {
      */
     static WebhookInbox inboxOfAnEarlierRun(Path directory, DefaultCamelContext earlier) throws Exception {
         WebhookInbox on = new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000), Long.MAX_VALUE,
-                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), earlier.createProducerTemplate(),
+                512 * 1024, Duration.ofMillis(20), Duration.ofSeconds(10), 8, earlier.createProducerTemplate(),
                 Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
                 new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         on.start();

@@ -40,6 +40,8 @@ class WebhookInboxTest {
     private static final int LARGEST_BODY = 512 * 1024;
     /** How long a new event waits behind its payment's left-over one: long beside a forward, short for a test. */
     private static final Duration LEFT_OVER_WAIT = Duration.ofSeconds(3);
+    /** Webhooks held behind left-over events at once: here one, so a second is refused. */
+    private static final int LEFT_OVER_HOLDS = 1;
 
     @TempDir
     Path directory;
@@ -177,13 +179,7 @@ class WebhookInboxTest {
         assertThat(received).containsExactly("evt_other"); // another payment's: not held
 
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        Thread request = new Thread(() -> {
-            try {
-                off.enqueue(event("evt_new", "payment:pi_1", 2000L), QUEUE);
-            } catch (Throwable e) {
-                failures.add(e);
-            }
-        });
+        Thread request = new Thread(() -> enqueueOrKeep(off, event("evt_new", "payment:pi_1", 2000L), failures));
         request.start();
         // held behind the left-over (old code: already sent, the thread ended)
         await().atMost(Duration.ofSeconds(10)).until(() ->
@@ -215,6 +211,50 @@ class WebhookInboxTest {
         assertThat(received).isEmpty();
         release.countDown();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(received).containsExactly("evt_left"));
+    }
+
+    /**
+     * With the inbox off, webhooks held behind left-over events hold request threads: past the limit of them held at
+     * once (here one), another of a waiting payment is refused at once as unavailable, where it was held for the whole
+     * wait too (a backlog's follow-up events took every request thread, and the API stalled with them).
+     */
+    @Test
+    void aWebhookPastTheLimitOfThoseHeldBehindLeftOversIsRefusedAtOnce() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow");
+        on.stop();
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0);
+
+        List<Throwable> firstFailures = new CopyOnWriteArrayList<>();
+        Thread first = new Thread(() -> enqueueOrKeep(off, event("evt_held", "payment:pi_1", 2000L), firstFailures));
+        first.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.getState() == Thread.State.TIMED_WAITING);
+        List<Throwable> secondFailures = new CopyOnWriteArrayList<>();
+        Thread second = new Thread(() -> enqueueOrKeep(off, event("evt_refused", "payment:pi_1", 3000L),
+                secondFailures));
+        second.start();
+        // refused, not held (old code: held as well, then sent once the left-over was forwarded)
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                second.getState() == Thread.State.TIMED_WAITING || !second.isAlive());
+        release.countDown();
+        first.join(10_000);
+        second.join(10_000);
+
+        assertThat(firstFailures).isEmpty();
+        assertThat(secondFailures).singleElement().isInstanceOfSatisfying(UnavailableException.class, e -> {
+            assertThat(e.status()).isEqualTo(503);
+            assertThat(e.retryAfter()).isPositive();
+        });
+        assertThat(received).containsExactly("evt_left", "evt_held");
+    }
+
+    private static void enqueueOrKeep(WebhookInbox inbox, Exchange event, List<Throwable> failures) {
+        try {
+            inbox.enqueue(event, QUEUE);
+        } catch (Throwable e) {
+            failures.add(e);
+        }
     }
 
     /**
@@ -475,7 +515,7 @@ class WebhookInboxTest {
     private WebhookInbox inbox(CamelContext camel, Path journal, long memory, TransactionOperations transactions,
                                WebhookInbox.ForwardPolicy policy) {
         WebhookInbox inbox = new WebhookInbox(true, journal.toFile(), Duration.ofNanos(500_000), memory,
-                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, camel.createProducerTemplate(),
+                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, LEFT_OVER_HOLDS, camel.createProducerTemplate(),
                 Thread.NORM_PRIORITY, transactions, policy);
         inbox.start();
         inboxes.add(inbox);
@@ -485,7 +525,7 @@ class WebhookInboxTest {
     /** An inbox that is off (every event straight to its queue), on {@code directory}, started. */
     private WebhookInbox disabledInbox(CamelContext camel, TransactionOperations transactions) {
         WebhookInbox inbox = new WebhookInbox(false, directory.toFile(), Duration.ofNanos(500_000), 0,
-                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, camel.createProducerTemplate(),
+                LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT, LEFT_OVER_HOLDS, camel.createProducerTemplate(),
                 Thread.NORM_PRIORITY, transactions, new WebhookInbox.ForwardPolicy(10, Integer.MAX_VALUE, Duration.ZERO));
         inbox.start();
         inboxes.add(inbox);

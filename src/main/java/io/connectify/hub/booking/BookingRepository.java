@@ -272,6 +272,25 @@ public class BookingRepository {
         return Boolean.TRUE.equals(marked);
     }
 
+    /**
+     * The note {@code old} of the booking's mark replaced by {@code note} (what {@code old} said is now known better:
+     * a Payrexx refund under way whose amount a later status gives), the mark's since kept. Nothing when the mark no
+     * longer holds {@code old} (a person cleared it: they were told once, and are not told again). Under the
+     * booking's row lock. False when nothing was replaced.
+     */
+    public boolean attentionNoteReplaced(String id, String old, String note) {
+        Boolean replaced = transactions.execute(status -> jdbc.sql(
+                        "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
+                .flatMap(had -> had)
+                .filter(had -> !Objects.equals(withoutNote(had, old), had))
+                .map(had -> jdbc.sql("UPDATE booking SET attention_note = :note WHERE id = :id "
+                                + "AND attention_since IS NOT NULL")
+                        .param("id", id).param("note", joinedNote(withoutNote(had, old), note)).update() == 1)
+                .orElse(false));
+        return Boolean.TRUE.equals(replaced);
+    }
+
     /** {@code had} and {@code note} joined, the newest kept within {@link #ATTENTION_NOTE_MAX}. */
     static String joinedNote(String had, String note) {
         String added = note.length() <= ATTENTION_NOTE_MAX ? note : note.substring(0, ATTENTION_NOTE_MAX);

@@ -749,9 +749,11 @@ public class BookingSaga {
                     && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
         }
         if (!changed) {
-            if (booking.status() == BookingStatus.CONFIRMED && paymentReference.equals(booking.paymentReference())) {
+            if ((booking.status() == BookingStatus.CONFIRMED || cancelledUnrefunded(booking))
+                    && paymentReference.equals(booking.paymentReference())) {
                 // confirmed by it, though no confirmed delivery was acted on (its disputed or partially-refunded one
-                // confirmed it): refunded in the back office, as one whose confirmed delivery was
+                // confirmed it), and perhaps cancelled since with no refund by the hub: refunded in the back office,
+                // as one whose confirmed delivery was
                 return paymentRefundedAfterConfirmation(provider, booking.id(), paymentReference, status);
             }
             log.info("{} payment {} of booking {} is {}: the booking ({}) is left as it is", provider,
@@ -1424,22 +1426,55 @@ public class BookingSaga {
      * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
      * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
      * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. A reason it had (a
-     * dispute's, a re-check's flag) is kept with it. Any other booking is left as it is. False when nothing changed.
+     * dispute's, a re-check's flag) is kept with it. A refund under way marked before (its refund_pending delivery,
+     * {@link #paymentRefundedAfterConfirmation}) is settled by this: the reason's and the mark's "pending" replaced by
+     * the part refunded, nothing marked or counted again. A booking cancelled with no refund by the hub
+     * ({@link #cancelledUnrefunded}) has it recorded after its reason, marked for a person and counted
+     * (connectify_refunds_outside_hub_total), as Stripe's charge.refunded of such a booking. Any other booking is left
+     * as it is. Under the booking's row lock. False when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                             @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment) {
         String id = bookingPaidBy(provider, bookingId, payment);
         Booking booking = known(id);
-        String why = PART_REFUNDED + provider + " (amount not given): the booking stands";
-        if (booking != null && payment != null && payment.equals(booking.paymentReference())
-                && !says(booking.statusReason(), why)
-                && markConfirmed(booking.id(), keeping(booking.statusReason(), why))) {
-            log.warn("Booking {}: {} (payment {})", booking.id(), why, payment);
+        String part = PART_REFUNDED + provider + " (amount not given)";
+        String[] said = {null};
+        boolean[] marked = {false};
+        if (booking != null && payment != null && payment.equals(booking.paymentReference())) {
+            bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+                boolean confirmed = current.status() == BookingStatus.CONFIRMED;
+                if (!current.paid() || !payment.equals(current.paymentReference())
+                        || !confirmed && !cancelledUnrefunded(current)) {
+                    return;
+                }
+                String why = confirmed ? part + ": the booking stands" : part;
+                if (says(current.statusReason(), refundPendingOutside(provider))) {
+                    // its refund under way, marked and counted then: now known to be part of the payment
+                    markOutside(current, provider, why, part, refundPendingOutsideNote(current, provider), now());
+                    said[0] = why;
+                } else if (says(current.statusReason(), why)) {
+                    return;
+                } else if (confirmed) {
+                    if (markConfirmed(current.id(), keeping(current.statusReason(), why))) {
+                        said[0] = why;
+                    }
+                } else {
+                    said[0] = markOutside(current, provider, why, part, null, now());
+                    marked[0] = true;
+                }
+            }));
+        }
+        if (marked[0]) {
+            reportOutside(booking.id(), provider, payment, new Outside(said[0], false, false, false));
             return true;
         }
-        log.info("{} payment {} was partly refunded; its booking {} is not confirmed by it: left as it is", provider,
-                payment, id);
+        if (said[0] != null) {
+            log.warn("Booking {}: {} (payment {})", booking.id(), said[0], payment);
+            return true;
+        }
+        log.info("{} payment {} was partly refunded; its booking {} is not confirmed by it (nor cancelled with no "
+                + "refund by the hub), or says so already: left as it is", provider, payment, id);
         return false;
     }
 
@@ -1851,38 +1886,99 @@ public class BookingSaga {
      * both). Answers the mark's note.
      */
     private String markRefundedOutside(Booking current, String provider, long outside, long of, Instant now) {
+        return markRefundedOutside(current, provider, outside, of, now, null);
+    }
+
+    /**
+     * As {@link #markRefundedOutside(Booking, String, long, long, Instant)}; {@code replacing}: the note of the mark
+     * this amount tells better (a Payrexx refund marked while under way, {@link #refundPendingOutsideNote}), replaced
+     * in the mark where it still is, no mark added (a person who cleared it was told once). Null: marked.
+     */
+    private String markRefundedOutside(Booking current, String provider, long outside, long of, Instant now,
+                                       String replacing) {
         // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
         String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                 + " refunded outside the hub";
-        boolean inFull = outside >= of;
+        return markOutside(current, provider, why, why + (outside >= of ? " (in full)" : " (in part)"), replacing,
+                now);
+    }
+
+    /**
+     * Records {@code why} (a refund outside the hub) in a paid booking's status reason, under its row lock (the
+     * caller's), and marks it with {@code head} and what a person is to do: a confirmed booking's as {@link #keeping}
+     * adds it; another's after its reason, which the saga reads; one waiting for its refund keeps its reason, which
+     * keeps that refund going. An earlier such note, or a Payrexx partial refund's or refund under way's, is replaced.
+     * Marked in the reason's transaction (a failure leaves neither); {@code replacing} as above. Answers the note.
+     */
+    private String markOutside(Booking current, String provider, String why, String head, String replacing,
+                               Instant now) {
         boolean refundPending = current.status() == BookingStatus.CANCELLED
                 && REFUND_PENDING.contains(current.statusReason());
-        boolean confirmed = current.status() == BookingStatus.CONFIRMED;
-        String note = why + (inFull ? " (in full)" : " (in part)")
-                + (confirmed ? ": decide whether the appointment stands" : ": check it at " + provider);
-        // a part refunded before (paymentPartiallyRefunded's note) is told by this amount now
+        String note = outsideNote(current, provider, head);
+        // a part refunded before (paymentPartiallyRefunded's note), or a refund under way, is told by this one now
         String old = withoutParts(withoutParts(current.statusReason(), REFUNDED_OUTSIDE), PART_REFUNDED);
         String reason = refundPending ? current.statusReason()
-                : confirmed ? keeping(old, why)
+                : current.status() == BookingStatus.CONFIRMED ? keeping(old, why)
                 : appended(old, why);
         if (!Objects.equals(reason, current.statusReason())) {
             bookings.transition(current.id(), List.of(current.status()), current.status(), reason, now);
         }
-        bookings.needsAttention(current.id(), note, now);
+        if (replacing == null) {
+            bookings.needsAttention(current.id(), note, now);
+        } else {
+            bookings.attentionNoteReplaced(current.id(), replacing, note);
+        }
         return note;
     }
 
+    /** The note of a mark for a refund outside the hub, {@code head}, and what a person is to do. */
+    private static String outsideNote(Booking current, String provider, String head) {
+        return head + (current.status() == BookingStatus.CONFIRMED ? ": decide whether the appointment stands"
+                : ": check it at " + provider);
+    }
+
     /**
-     * A Payrexx payment shown refunded, or its refund under way (refunded, refund_pending: the whole payment, as
-     * {@link #paymentReturnedUnconfirmed} takes it), after it confirmed its booking. The hub refunds a confirmed
-     * booking's payment only once the booking is cancelled (CANCELLED committed before Payrexx is asked, under the
-     * booking's row lock until REFUNDED), so this refund was made in Payrexx's back office: handled as Stripe's
-     * charge.refunded of a confirmed booking refunded outside the hub in full ({@link #markRefundedOutside}). The
-     * booking keeps its status and calendar event, its statusReason says so, it is marked for a person to decide whether
-     * the appointment stands, logged as a warning and counted (connectify_refunds_outside_hub_total{provider}); once
-     * per amount (V24 refunded_outside_amount: refund_pending, then refunded, mark once). Under the booking's row lock:
-     * a cancel committing meanwhile is read. False for any other booking (cancelled or refunded by the hub: the echo
-     * of its own refund; one another payment paid), logged, nothing changed.
+     * The status reason's part of a refund of the payment under way at {@code provider}, made outside the hub:
+     * Payrexx's refund_pending names no amount, and may end refunded (in full) or partially-refunded.
+     */
+    private static String refundPendingOutside(String provider) {
+        return REFUNDED_OUTSIDE + ": a refund is pending at " + provider + " (amount not given)";
+    }
+
+    /** The note of the mark {@link #refundPendingOutside} gave {@code current}. */
+    private static String refundPendingOutsideNote(Booking current, String provider) {
+        return outsideNote(current, provider, refundPendingOutside(provider));
+    }
+
+    /**
+     * Whether a paid booking was cancelled with no refund by the hub: after the refund cut-off, or while its payment
+     * was disputed or after the dispute was lost (the reasons such a cancel gives, the start of its reason). The hub
+     * asked the provider for no refund of it, so any refund of its payment was made outside the hub (a goodwill
+     * refund in Payrexx's back office). Not one whose refund a dispute stopped: that refund may have been asked for
+     * (and its answer lost), and its note asks a person to make it at the provider.
+     */
+    private static boolean cancelledUnrefunded(Booking current) {
+        String reason = current.statusReason();
+        return current.status() == BookingStatus.CANCELLED && current.paid() && reason != null
+                && (reason.startsWith(CANCELLED_LATE) || reason.startsWith(CANCELLED_DISPUTED)
+                || reason.startsWith(CANCELLED_DISPUTE_LOST));
+    }
+
+    /**
+     * A Payrexx payment shown refunded, or its refund under way (refunded, refund_pending), after it confirmed its
+     * booking. The hub refunds a confirmed booking's payment only once the booking is cancelled (CANCELLED committed
+     * before Payrexx is asked, under the booking's row lock until REFUNDED), and a booking cancelled with no refund
+     * by the hub ({@link #cancelledUnrefunded}: after the cut-off, say) not at all, so this refund was made in
+     * Payrexx's back office (a goodwill refund): handled as Stripe's charge.refunded of such a booking refunded outside
+     * the hub ({@link #markRefundedOutside}). The booking keeps its status (and a confirmed one its calendar event),
+     * its statusReason says so, it is marked for a person, logged as a warning and counted
+     * (connectify_refunds_outside_hub_total{provider}), once per refund: refunded is the whole payment (V24
+     * refunded_outside_amount, recorded); refund_pending names no amount, and may end partially-refunded, so it says
+     * only that a refund is pending ({@link #refundPendingOutside}, no amount recorded), and the refunded delivery
+     * that follows settles its reason and its mark's note ("in full"), marking and counting nothing again (as
+     * paymentPartiallyRefunded settles it "in part"). Under the booking's row lock: a cancel committing meanwhile is
+     * read. False for any other booking (cancelled or refunded by the hub: the echo of its own refund; one another
+     * payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
                                                     @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -1890,24 +1986,47 @@ public class BookingSaga {
                                                     @Header(WebhookHeaders.PAYMENT_STATUS) String status) {
         Booking known = known(bookingPaidBy(provider, bookingId, payment));
         String[] note = {null};
+        boolean[] settled = {false};
+        boolean pending = REFUND_UNDER_WAY.equals(status);
         if (known != null && payment != null && !payment.isBlank()) {
             bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(current -> {
-                if (current.status() != BookingStatus.CONFIRMED || !current.paid()
-                        || !payment.equals(current.paymentReference())) {
+                if (current.status() != BookingStatus.CONFIRMED && !cancelledUnrefunded(current)
+                        || !current.paid() || !payment.equals(current.paymentReference())) {
                     return;
                 }
                 long of = current.paidAmount();
                 if (bookings.refundedOutsideAmount(current.id()).map(last -> last == of).orElse(false)) {
-                    return; // recorded already (its refund_pending, now refunded)
+                    return; // recorded already (refunded in full)
+                }
+                // a refund under way marked before (its refund_pending delivery): this tells its amount
+                boolean underWay = says(current.statusReason(), refundPendingOutside(provider));
+                Instant now = now();
+                if (pending) {
+                    if (!underWay) {
+                        note[0] = markOutside(current, provider, refundPendingOutside(provider),
+                                refundPendingOutside(provider), null, now);
+                    }
+                    return;
                 }
                 bookings.refundedOutside(current.id(), of); // in the transaction of the reason and the mark
-                note[0] = markRefundedOutside(current, provider, of, of, now());
+                String made = markRefundedOutside(current, provider, of, of, now,
+                        underWay ? refundPendingOutsideNote(current, provider) : null);
+                if (underWay) {
+                    settled[0] = true;
+                } else {
+                    note[0] = made;
+                }
             }));
         }
+        if (settled[0]) {
+            log.warn("Booking {}: {} transaction {} is refunded in full outside the hub (its refund under way, marked "
+                    + "and counted before); the hub refunds and cancels nothing", known.id(), provider, payment);
+            return true;
+        }
         if (note[0] == null) {
-            log.info("{} transaction {} of booking {} is {}: the booking is not confirmed by it (cancelled or refunded "
-                    + "by the hub, paid by another payment), or says so already: no action", provider, payment,
-                    known == null ? bookingId : known.id(), status);
+            log.info("{} transaction {} of booking {} is {}: the booking is not confirmed by it, nor cancelled with no "
+                    + "refund by the hub (cancelled or refunded by the hub, paid by another payment), or says so "
+                    + "already: no action", provider, payment, known == null ? bookingId : known.id(), status);
             return false;
         }
         reportOutside(known.id(), provider, payment, new Outside(note[0], false, false, false));

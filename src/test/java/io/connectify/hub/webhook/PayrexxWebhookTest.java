@@ -242,11 +242,16 @@ class PayrexxWebhookTest extends Webhooks {
     private static final String REFUNDED_OUTSIDE =
             "a refund the hub did not make: payrexx shows 9000 of the payment's 9000 refunded outside the hub";
 
+    /** What a confirmed Payrexx booking whose refund is under way in Payrexx's back office says (no amount given). */
+    private static final String REFUND_PENDING_OUTSIDE =
+            "a refund the hub did not make: a refund is pending at payrexx (amount not given)";
+
     /**
      * A booking its transaction confirmed, the transaction then refunded in full in Payrexx's back office (the hub
      * refunds a confirmed booking only once it is cancelled): the appointment stands for a customer paid back, so the
      * booking is marked for a person, its reason saying so, and counted, as a Stripe payment refunded outside the hub
-     * is; once, for the refund under way and then made. Before, both deliveries were "no action".
+     * is; once, for the refund under way (no amount given: "pending") and then made (in full: the note says so).
+     * Before, both deliveries were "no action".
      */
     @Test
     void aConfirmedBookingWhosePaymentIsRefundedInPayrexxsBackOfficeIsMarkedForAPersonOnce() {
@@ -259,11 +264,14 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4736, "refund_pending", id)).status())
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
-        deliveryHandled(4736, "refunded", id); // the refund made: the same amount, recorded already
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        transactionReported(4736, "refunded", id); // the refund made: in full, its amount now known
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED"); // a person decides whether it stands
         assertThat(booking.get("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE);
@@ -296,6 +304,168 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4737/refund")));
+    }
+
+    /**
+     * A confirmed booking whose payment Payrexx shows refund_pending (a refund begun in the back office: Payrexx names
+     * no amount), then partially-refunded: the booking is marked and counted once, on the refund under way, and its
+     * reason and mark end saying part of the payment was refunded, never "in full". Before, refund_pending already
+     * said "9000 of the payment's 9000 refunded outside the hub (in full)", and the partial refund kept that mark.
+     */
+    @Test
+    void aRefundPendingThenPartlyRefundedInTheBackOfficeEndsSayingPartRefundedNeverInFull() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4738, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4738, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE + ": decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        transactionReported(4738, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo("part of the payment was refunded at payrexx (amount not given): decide whether the "
+                        + "appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query(Long.class).optional()).as("no amount given").isEmpty();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4738/refund")));
+    }
+
+    /**
+     * A refund under way in the back office, its mark cleared by a person (told once), then made: the reason says it
+     * in full, and the booking is not marked again nor counted again.
+     */
+    @Test
+    void aMarkClearedWhileItsRefundWasPendingIsNotSetAgainByTheRefundedDelivery() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4740, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4740, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        clearAttention(id);
+
+        transactionReported(4740, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        assertThat(attentionOrNull(id)).as("not marked again").isNull();
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * A confirmed booking cancelled after the refund cut-off (not refunded: the policy), then refunded as a goodwill
+     * gesture in Payrexx's back office: recorded after its cancellation's reason and marked for a person, counted,
+     * once for the refund under way and then made, as Stripe's charge.refunded of such a booking is; it stays
+     * CANCELLED, nothing refunded by the hub. Before, both deliveries were taken for the echo of the hub's own refund.
+     */
+    @Test
+    void aBookingCancelledAfterTheCutOffThenRefundedInPayrexxsBackOfficeIsRecordedAfterItsReason() {
+        String id = cancelledAfterTheCutOff(4739);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4739, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + REFUND_PENDING_OUTSIDE));
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        transactionReported(4739, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
+                .query(Long.class).single()).isEqualTo(9000L);
+        deliveryHandled(4739, "refunded", id); // again: a duplicate
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4739/refund")));
+    }
+
+    /**
+     * A booking cancelled after the refund cut-off whose payment is then partly refunded in the back office: recorded
+     * after its cancellation's reason, marked and counted, as Stripe's partial refund outside the hub of such a
+     * booking. Before, the delivery changed nothing.
+     */
+    @Test
+    void aBookingCancelledAfterTheCutOffThenPartlyRefundedInPayrexxsBackOfficeIsRecordedAfterItsReason() {
+        String id = cancelledAfterTheCutOff(4742);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4742, "partially-refunded", id);
+
+        String part = "part of the payment was refunded at payrexx (amount not given)";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + part));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4742/refund")));
+    }
+
+    private static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
+
+    /** A Payrexx booking confirmed by {@code transaction}, then cancelled after the refund cut-off: not refunded. */
+    private String cancelledAfterTheCutOff(long transaction) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_LATE);
+        return id;
+    }
+
+    /**
+     * A confirmed booking cancelled in time, which the hub refunded itself: Payrexx's refunded delivery of that refund
+     * is its echo, and changes nothing (no reason, no mark, no count).
+     */
+    @Test
+    void theRefundedDeliveryOfTheHubsOwnRefundChangesNothing() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4741, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled and refunded");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4741, "refunded", id);
+        deliveryHandled(4741, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled and refunded");
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before);
     }
 
     @Test

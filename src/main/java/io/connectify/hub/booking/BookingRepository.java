@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -843,12 +842,12 @@ public class BookingRepository {
         if (bookingId == null || bookingId.isBlank()) {
             return Optional.empty();
         }
-        try {
-            return find(UUID.fromString(bookingId.strip()).toString());
-        } catch (IllegalArgumentException notAUuid) {
+        String id = BookingIds.ofEvent(bookingId);
+        if (id == null) {
             log.warn("A payment event names no booking of this hub");
             return Optional.empty();
         }
+        return find(id);
     }
 
     /** Bookings starting in [from, to), optionally of one status, ordered by start. */

@@ -11,13 +11,26 @@ import io.connectify.hub.calendar.TimeRange;
  * once a provider reported the payment that pays it ({@code paymentReference} then names that payment; before, the
  * checkout session or payment page it waits for). {@code refundSeenBeforePayment}: the row's mark of V25 (a payment of
  * the booking seen refunded before one was recorded on it, not acted on yet), read with the row so that the saga needs
- * no query of its own for it; the saga's, not the API's (never in the JSON).
+ * no query of its own for it; {@code disputeSeenPayment}: likewise V31's (the Stripe payment disputed before it was
+ * recorded on the booking; null for none). The saga's, not the API's (never in the JSON).
  */
 public record Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end,
                       int durationMinutes, long amount, String currency, Customer customer, String summary,
                       String description, String provider, String paymentUrl, String calendarEventId,
                       Instant holdExpiresAt, Instant createdAt, String paymentReference, String statusReason,
-                      Long paidAmount, @JsonIgnore boolean refundSeenBeforePayment) {
+                      Long paidAmount, @JsonIgnore boolean refundSeenBeforePayment,
+                      @JsonIgnore String disputeSeenPayment) {
+
+    /** A booking without the mark of a payment disputed before it was recorded (V31). */
+    public Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end, int durationMinutes,
+                   long amount, String currency, Customer customer, String summary, String description,
+                   String provider, String paymentUrl, String calendarEventId, Instant holdExpiresAt,
+                   Instant createdAt, String paymentReference, String statusReason, Long paidAmount,
+                   boolean refundSeenBeforePayment) {
+        this(id, status, start, end, durationMinutes, amount, currency, customer, summary, description, provider,
+                paymentUrl, calendarEventId, holdExpiresAt, createdAt, paymentReference, statusReason, paidAmount,
+                refundSeenBeforePayment, null);
+    }
 
     /** A booking without the mark of a refund seen before its payment (V25), as every booking starts. */
     public Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end, int durationMinutes,
@@ -26,7 +39,7 @@ public record Booking(String id, BookingStatus status, OffsetDateTime start, Off
                    Instant createdAt, String paymentReference, String statusReason, Long paidAmount) {
         this(id, status, start, end, durationMinutes, amount, currency, customer, summary, description, provider,
                 paymentUrl, calendarEventId, holdExpiresAt, createdAt, paymentReference, statusReason, paidAmount,
-                false);
+                false, null);
     }
 
     /** A new pending booking, before any payment. */

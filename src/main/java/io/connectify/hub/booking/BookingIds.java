@@ -20,4 +20,22 @@ public final class BookingIds {
     public static String fromPath(String id) {
         return id != null && UUID.matcher(id).matches() ? id.toLowerCase(Locale.ROOT) : id;
     }
+
+    /**
+     * The booking id a provider's event names, as stored: a UUID in any case, blanks around it ignored (a reference a
+     * caller of the payments API padded); null when it names no UUID. What the booking is looked up by
+     * (BookingRepository#findNamed), and so what every key derived from a named booking must use: an event's message
+     * group made from the id as written put {@code BK-…}, {@code " bk-… "} and {@code bk-…} of one booking into three
+     * groups, handled at once.
+     */
+    public static String ofEvent(String named) {
+        if (named == null || named.isBlank()) {
+            return null;
+        }
+        try {
+            return java.util.UUID.fromString(named.strip()).toString();
+        } catch (IllegalArgumentException notAUuid) {
+            return null;
+        }
+    }
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -800,6 +799,17 @@ public class BookingRepository {
     }
 
     /**
+     * Records that Stripe's {@code payment} was disputed before it was recorded on the booking (V31), whatever becomes
+     * of it: its own events, handled later, then never refund it (read with the booking's row,
+     * {@link Booking#disputeSeenPayment}, so that a payment's confirmation needs no query of its own for it).
+     * A later one's replaces it; updated_at is left as it is (the refund retries read it).
+     */
+    public void disputeSeenBeforePayment(String id, String payment) {
+        jdbc.sql("UPDATE booking SET dispute_seen_payment = :payment WHERE id = :id")
+                .param("id", id).param("payment", payment).update();
+    }
+
+    /**
      * The state of the dispute of the payment that paid the booking (V19); empty when none is known (or no booking).
      */
     public Optional<DisputeStatus> disputeStatus(String id) {
@@ -862,12 +872,12 @@ public class BookingRepository {
         if (bookingId == null || bookingId.isBlank()) {
             return Optional.empty();
         }
-        try {
-            return find(UUID.fromString(bookingId.strip()).toString());
-        } catch (IllegalArgumentException notAUuid) {
+        String id = BookingIds.ofEvent(bookingId);
+        if (id == null) {
             log.warn("A payment event names no booking of this hub");
             return Optional.empty();
         }
+        return find(id);
     }
 
     /** Bookings starting in [from, to), optionally of one status, ordered by start. */
@@ -913,7 +923,8 @@ public class BookingRepository {
                 rs.getString("summary"), rs.getString("description"), rs.getString("provider"),
                 rs.getString("payment_url"), rs.getString("calendar_event_id"), hold,
                 instant(rs, "created_at"), rs.getString("payment_reference"), rs.getString("status_reason"),
-                rs.getObject("paid_amount", Long.class), rs.getObject("refund_seen_at") != null);
+                rs.getObject("paid_amount", Long.class), rs.getObject("refund_seen_at") != null,
+                rs.getString("dispute_seen_payment"));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -123,6 +123,8 @@ public class BookingSaga {
     private static final String PAID_AFTER_CANCEL = "paid after it was cancelled: refunded";
     /** How the status reason of a booking whose payment the provider had refunded before the hub confirmed it begins. */
     private static final String RETURNED_UNCONFIRMED = "paid, then refunded at ";
+    /** The provider's status of a disputed payment, as a payment left for a person says it "arrived disputed". */
+    private static final String DISPUTED_STATUS = "disputed";
     /** How a disputed payment's status reason begins (paymentDisputed). */
     private static final String DISPUTED = "the customer disputes the payment";
     /** How a lost dispute's status reason begins (paymentDisputeClosed): the bank has taken the payment back. */
@@ -184,8 +186,10 @@ public class BookingSaga {
      * its slot (or, its hold run out, the slot is still free): from then on nothing but this confirmation moves the
      * booking, however long the calendar takes. A payment that pays for nothing (the slot was taken meanwhile, the
      * booking was cancelled or already paid by another payment, or it pays less than the price or in another
-     * currency) is refunded; one whose currency is not known is left for a person ({@link #wrongCurrency}). False
-     * when the event changed nothing and needs no record: the booking is unknown.
+     * currency) is refunded; one whose currency is not known is left for a person ({@link #wrongCurrency}). A Stripe
+     * payment disputed before it was recorded ({@link #disputedBeforeItsPayment}) is never refunded: one that cannot
+     * pay is left for a person, as the dispute left it. False when the event changed nothing and needs no record: the
+     * booking is unknown.
      */
     public boolean confirmPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                @Header(WebhookHeaders.PROVIDER) String provider,
@@ -197,7 +201,52 @@ public class BookingSaga {
             log.info("Payment for booking {} ignored: unknown", bookingId);
             return false;
         }
+        if (disputedBeforeItsEvent(booking, provider, paymentReference)) {
+            return confirmDisputedPayment(booking, provider, paymentReference, paidAmount, paidCurrency);
+        }
         return confirmPayment(booking, provider, paymentReference, paidAmount, paidCurrency, now(), null);
+    }
+
+    /**
+     * Whether a Stripe payment's event is of a payment disputed before the hub recorded it (V31, marked by
+     * {@link #disputedBeforeItsPayment}; read with the booking's row, no query of its own): Stripe's payment events
+     * say nothing of a dispute, as a Payrexx transaction fetched does.
+     */
+    private boolean disputedBeforeItsEvent(Booking booking, String provider, String paymentReference) {
+        return StripeConfig.PROVIDER.equals(provider) && paymentReference != null
+                && paymentReference.equals(booking.disputeSeenPayment());
+    }
+
+    /**
+     * The event of a Stripe payment disputed before it was recorded. Not recorded on the booking yet (its dispute
+     * found it unable to pay for the booking, and left it for a person): confirmed only where it pays for the booking
+     * now (its slot free again, say), else left for a person as the dispute left it (the same note, not added again),
+     * never refunded. Before, it was refunded here as any payment that cannot pay, so the customer was paid back twice
+     * (the refund and the chargeback), or Stripe refused to refund a disputed charge. Recorded already (by its
+     * dispute, or by an earlier run of this event), it is a repeat, judged as it was when recorded. Either way, a
+     * booking it pays for with no dispute stored yet (confirmed just now, or a run that failed before storing it) has
+     * the dispute stored open and, confirmed, added to its reason, as a dispute of a confirmed booking is (the
+     * Dispute's reason not known here), so a cancel in time refunds nothing while it is open.
+     */
+    private boolean confirmDisputedPayment(Booking booking, String provider, String paymentReference, Long paidAmount,
+                                           String paidCurrency) {
+        boolean recorded = booking.paid() && paymentReference.equals(booking.paymentReference());
+        if (!recorded) {
+            log.warn("Booking {} ({}): {} payment {} was disputed before the hub recorded it: confirmed only where it "
+                    + "pays for the booking, never refunded", booking.id(), booking.status(), provider,
+                    paymentReference);
+        }
+        boolean acted = confirmPayment(booking, provider, paymentReference, paidAmount, paidCurrency, now(),
+                recorded ? null : DISPUTED_STATUS);
+        // none stored: an outcome (won, an inquiry closed) stored since is never taken back to open
+        if (bookings.disputeStatus(booking.id()).isEmpty()
+                && recordDispute(booking.id(), paymentReference, DisputeStatus.OPEN)
+                && markConfirmedKeeping(booking.id(), DISPUTED + ": answer the dispute at " + provider
+                + " before its deadline", null)) {
+            log.error("Booking {}: confirmed by {} payment {}, which the customer disputes: answer the dispute at {} "
+                    + "before its deadline", booking.id(), provider, paymentReference, provider);
+        }
+        return acted;
     }
 
     /**
@@ -1276,7 +1325,9 @@ public class BookingSaga {
      * a person: as a Payrexx confirmed delivery handled once its transaction is disputed ({@link
      * #confirmPaymentIfItPays}), from what the Payment Intent received. The dispute is then stored on the booking the
      * payment paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
-     * dispute: a cancel in time asked Stripe to refund a disputed charge. The booking the payment is recorded on now;
+     * dispute: a cancel in time asked Stripe to refund a disputed charge. The payment is first marked on the booking
+     * as disputed (V31), so that its own events, handled later, never refund it ({@link #confirmDisputedPayment}):
+     * before, one left for a person here was then refunded by its event. The booking the payment is recorded on now;
      * null for none (the Payment Intent names none, the booking is paid or no longer payable, or it was left for a
      * person).
      */
@@ -1298,7 +1349,10 @@ public class BookingSaga {
         }
         log.warn("Booking {} ({}): {} payment {} is disputed before the hub recorded it: recorded now, confirmed where "
                 + "it pays for the booking, never refunded", named.id(), named.status(), provider, payment);
-        confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), "disputed");
+        // first: the payment's own events, handled later, then never refund it, whatever this run does with it (one
+        // unable to pay is left for a person here; before, its event then refunded it as any short payment)
+        bookings.disputeSeenBeforePayment(named.id(), payment);
+        confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), DISPUTED_STATUS);
         return bookings.idByPayment(provider, payment).orElse(null);
     }
 
@@ -3096,7 +3150,8 @@ public class BookingSaga {
         String paidBy = reference == null || reference.isBlank() ? b.paymentReference() : reference;
         return new Booking(b.id(), b.status(), b.start(), b.end(), b.durationMinutes(), b.amount(), b.currency(),
                 b.customer(), b.summary(), b.description(), provider, b.paymentUrl(), b.calendarEventId(),
-                b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount, b.refundSeenBeforePayment());
+                b.holdExpiresAt(), b.createdAt(), paidBy, b.statusReason(), amount, b.refundSeenBeforePayment(),
+                b.disputeSeenPayment());
     }
 
     /**

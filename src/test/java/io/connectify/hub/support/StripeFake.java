@@ -112,10 +112,15 @@ public final class StripeFake {
      * it; {@code {}} for a payment made outside the hub's bookings). This fake answers no other Payment Intent.
      */
     public void paymentIntentOf(String id, String metadata) {
+        paymentIntentOf(id, metadata, 9000, "chf");
+    }
+
+    /** {@link #paymentIntentOf(String, String)}, having received {@code amount} (minor units) in {@code currency}. */
+    public void paymentIntentOf(String id, String metadata, long amount, String currency) {
         server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/payment_intents/" + id))
                 .willReturn(okJson("""
-                        {"id":"%s","object":"payment_intent","amount":9000,"amount_received":9000,"currency":"chf",
-                         "status":"succeeded","metadata":%s}""".formatted(id, metadata))));
+                        {"id":"%s","object":"payment_intent","amount":%d,"amount_received":%d,"currency":"%s",
+                         "status":"succeeded","metadata":%s}""".formatted(id, amount, amount, currency, metadata))));
     }
 
     /**

@@ -863,6 +863,64 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A charge.dispute.created handled before its payment's events, the payment unable to pay for its booking (5000 of
+     * the price 9000): the booking is left for a person, as Payrexx leaves a payment that arrived disputed, and the
+     * payment's events handled later (payment_intent.succeeded, then checkout.session.completed) leave it so: no refund
+     * is asked of Stripe (with the chargeback the customer would be paid back twice, and Stripe may refuse to refund a
+     * disputed charge), the booking keeps waiting for its payment, marked with the note. Before, the dispute left it for
+     * a person and the payment's event then refunded the disputed payment as any short payment.
+     */
+    @Test
+    void aPaymentDisputedBeforeItsEventsThatCannotPayForItsBookingIsLeftForAPersonNeverRefunded() {
+        disputedFirstThenPaidIsLeftForAPerson("short", 5000, "chf", "it paid 5000 of the price 9000");
+    }
+
+    /** As above, a payment in another currency (9000 EUR for a booking priced 9000 CHF). */
+    @Test
+    void aPaymentInAnotherCurrencyDisputedBeforeItsEventsIsLeftForAPersonNeverRefunded() {
+        disputedFirstThenPaidIsLeftForAPerson("eur", 9000, "eur", "it paid in EUR, the booking is priced in CHF");
+    }
+
+    /**
+     * A pending Stripe booking priced 9000 CHF; a dispute of its Payment Intent (which received {@code amount} in
+     * {@code currency}) handled first, then payment_intent.succeeded and checkout.session.completed of that payment:
+     * the booking is left for a person with the note saying why the payment cannot pay ({@code cannot}), waiting for
+     * its payment, and no refund is asked of Stripe.
+     */
+    private void disputedFirstThenPaidIsLeftForAPerson(String tag, long amount, String currency, String cannot) {
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_" + id.substring(0, 8);
+        stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}", amount, currency);
+        String note = "stripe payment " + payment + " arrived disputed and was neither confirmed nor refunded ("
+                + cannot + "): settle it by hand";
+
+        NotifyBuilder disputed = processed("evt_" + tag + "_disputed_first");
+        assertThat(signedStripeWebhook(event("evt_" + tag + "_disputed_first", "charge.dispute.created",
+                dispute(payment, "fraudulent"))).status()).isEqualTo(200);
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(attentionNote(id)).isEqualTo(note);
+        NotifyBuilder paid = processed("evt_" + tag + "_paid_after_dispute");
+        signedStripeWebhook(event("evt_" + tag + "_paid_after_dispute", "payment_intent.succeeded", """
+                {"id":"%s","object":"payment_intent","status":"succeeded","amount":%d,"amount_received":%d,
+                 "currency":"%s","metadata":{"bookingId":"%s"}}""".formatted(payment, amount, amount, currency, id)));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+        NotifyBuilder completed = processed("evt_" + tag + "_completed_after_dispute");
+        signedStripeWebhook(event("evt_" + tag + "_completed_after_dispute", "checkout.session.completed", """
+                {"id":"cs_test_%s","object":"checkout.session","payment_status":"paid","status":"complete",
+                 "payment_intent":"%s","amount_total":%d,"currency":"%s","client_reference_id":"%s",
+                 "metadata":{"bookingId":"%s"}}""".formatted(tag, payment, amount, currency, id, id)));
+        assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText()).isEqualTo(note);
+        assertThat(attentionNote(id)).as("marked once, with that note").isEqualTo(note);
+        assertThat(notifications(id, "confirmation")).isZero();
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
+    /**
      * A dispute lost: the customer's bank has taken the payment back, so cancelling its booking in time refunds
      * nothing (there is nothing left to refund), neither then nor on a repeated cancel or the retry sweep; the customer
      * is told the dispute settled the payment.

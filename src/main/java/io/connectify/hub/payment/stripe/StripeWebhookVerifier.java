@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.booking.BookingIds;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
 import io.connectify.hub.webhook.RawBody;
@@ -118,7 +119,9 @@ public class StripeWebhookVerifier implements Processor {
      * the payment, its charge.refunded (with the bookingId or without it), its refunds' and its disputes' (which name
      * no booking). Before, an event naming a booking went into the booking's group and one naming none into the
      * payment's: a charge.refunded and a dispute of one payment could run in parallel. An event without a Payment
-     * Intent (a Checkout Session expired before any payment attempt) goes into its booking's group; else the event
+     * Intent (a Checkout Session expired before any payment attempt) goes into its booking's group, the booking's id
+     * as stored (in any case, blanks around it ignored, as the saga looks it up: {@link BookingIds#ofEvent}; before,
+     * as written, so {@code BK-…} and {@code bk-…} of one booking were two groups, handled at once); else the event
      * alone. A booking's events of different payments (a second payment) may run in parallel: the saga decides each
      * under the booking's row lock with conditional updates, as it does for instances consuming one queue.
      */
@@ -126,7 +129,11 @@ public class StripeWebhookVerifier implements Processor {
         if (!payment.isEmpty()) {
             return PAYMENT_GROUP + payment;
         }
-        return bookingId.isEmpty() ? eventKey : bookingId;
+        if (bookingId.isEmpty()) {
+            return eventKey;
+        }
+        String stored = BookingIds.ofEvent(bookingId);
+        return stored == null ? bookingId : stored; // no UUID names no booking: grouped as written
     }
 
     /**

@@ -799,7 +799,7 @@ public class BookingRepository {
     }
 
     /**
-     * Records that Stripe's {@code payment} was disputed before it was recorded on the booking (V31), whatever becomes
+     * Records that Stripe's {@code payment} was disputed before it was recorded on the booking (V29), whatever becomes
      * of it: its own events, handled later, then never refund it (read with the booking's row,
      * {@link Booking#disputeSeenPayment}, so that a payment's confirmation needs no query of its own for it).
      * A later one's replaces it; updated_at is left as it is (the refund retries read it).

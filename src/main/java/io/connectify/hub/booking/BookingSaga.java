@@ -208,7 +208,7 @@ public class BookingSaga {
     }
 
     /**
-     * Whether a Stripe payment's event is of a payment disputed before the hub recorded it (V31, marked by
+     * Whether a Stripe payment's event is of a payment disputed before the hub recorded it (V29, marked by
      * {@link #disputedBeforeItsPayment}; read with the booking's row, no query of its own): Stripe's payment events
      * say nothing of a dispute, as a Payrexx transaction fetched does.
      */
@@ -1326,7 +1326,7 @@ public class BookingSaga {
      * #confirmPaymentIfItPays}), from what the Payment Intent received. The dispute is then stored on the booking the
      * payment paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
      * dispute: a cancel in time asked Stripe to refund a disputed charge. The payment is first marked on the booking
-     * as disputed (V31), so that its own events, handled later, never refund it ({@link #confirmDisputedPayment}):
+     * as disputed (V29), so that its own events, handled later, never refund it ({@link #confirmDisputedPayment}):
      * before, one left for a person here was then refunded by its event. The booking the payment is recorded on now;
      * null for none (the Payment Intent names none, the booking is paid or no longer payable, or it was left for a
      * person).

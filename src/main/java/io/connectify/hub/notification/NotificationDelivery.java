@@ -1,49 +1,82 @@
 package io.connectify.hub.notification;
 
+import java.time.Clock;
 import java.time.Instant;
 
+import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.InvalidRecipientException;
 import io.connectify.hub.resilience.LostAnswerMark;
 import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.resilience.ResendsAfterLostAnswerUsedUp;
 import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.Body;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends a queued notification once, whichever copy of its message comes first. The send runs under the row lock
  * of its notification: a second copy (a saga step that queued again what it found unsent, or another hub
- * instance) waits and then finds it sent; a send that fails rolls back and leaves it unsent for the redelivery.
- * The provider's reply and the lock's commit are one step apart, as a provider call and a database can only be.
+ * instance) waits and then finds it sent; a send that fails leaves it unsent for the redelivery.
+ * The provider's reply and the lock's commit are one step apart, as a provider call and a database can only be: so
+ * each send's start is committed first ({@link NotificationLog#sendStarting}), and a send that never recorded its
+ * outcome (the hub stopped during it, its commit failed) is taken by the next as a lost answer.
  * Twilio status callbacks parked while the SID was uncommitted are applied after the commit, and again by any later
  * copy of the message: one whose apply failed is applied by the message's redelivery. A send that lost the provider's
  * answer is remembered on the row all the same ({@link NotificationLog#answerLost}): every later send of it looks
- * the message up before it sends ({@link ProviderCalls#LOST_ANSWER}).
+ * the message up before it sends ({@link ProviderCalls#LOST_ANSWER}), or, an email (SendGrid cannot be asked), is
+ * sent again only so many times ({@link SendGridResends}) and then left failed for a person.
  */
 @Component("notificationDelivery")
 public class NotificationDelivery {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NotificationDelivery.class);
+    /** The attention note of a booking whose email's answers were lost (%s its kind, %d how many). */
+    static final String ANSWERS_LOST_NOTE = "its %s email went to SendGrid %d times without an answer and is not sent "
+            + "again: it may have gone out; check SendGrid's activity and send it by hand if it did not";
+
     private final NotificationLog log;
     private final NotificationPlanner planner;
     private final TransactionTemplate transactions;
+    private final TransactionTemplate ownTransaction;
     private final ProducerTemplate template;
     private final ProviderResilience resilience;
+    private final BookingRepository bookings;
+    private final Clock clock;
 
     public NotificationDelivery(NotificationLog log, NotificationPlanner planner, TransactionTemplate transactions,
-                                ProducerTemplate template, ProviderResilience resilience) {
+                                ProducerTemplate template, ProviderResilience resilience, BookingRepository bookings,
+                                Clock clock) {
         this.log = log;
         this.planner = planner;
         this.transactions = transactions;
+        this.ownTransaction = new TransactionTemplate(transactions.getTransactionManager());
+        ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.template = template;
         this.resilience = resilience;
+        this.bookings = bookings;
+        this.clock = clock;
     }
 
     public void sendOnce(@Body Notification n) {
+        // committed before the send takes the row lock and calls the provider: a send that ends without its outcome
+        // recorded leaves it behind, and the next send takes it as a lost answer (looks the SMS up before it sends).
+        // Rolled back with the send, as everything was, the redelivery sent the SMS again blindly. The system clock,
+        // as the provider's
+        Boolean unfinished = ownTransaction.execute(status -> log.sendStarting(n, Instant.now()));
+        if (Boolean.TRUE.equals(unfinished)) {
+            LOG.warn("Notification {} ({} of booking {}, {}): an earlier send began and recorded no outcome (the hub "
+                    + "stopped during it, or its commit failed); the provider may have it: taken as a lost answer",
+                    n.id(), n.kind(), n.bookingId(), n.channel());
+        }
         Outcome outcome = transactions.execute(status -> {
             if (!log.lockUnsent(n)) {
                 // not logged (the change that queued it rolled back: nothing to tell), or a copy of it was sent
@@ -57,12 +90,19 @@ public class NotificationDelivery {
                 return new Outcome(null, null);
             }
             // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
-            Instant lostBefore = log.answerLostAt(n);
-            var mark = new LostAnswerMark(lostBefore);
+            NotificationLog.LostAnswers lost = log.lostAnswers(n);
+            var mark = new LostAnswerMark(lost.since(), lost.count());
             SentNotification sent;
             try {
                 // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
                 sent = dispatch(planner.asSentNow(n), mark);
+            } catch (ResendsAfterLostAnswerUsedUp usedUp) {
+                // an email SendGrid lost the answer to as often as it may be sent again: it may have gone out, and
+                // SendGrid cannot be asked. Failed, not retried or replayed (each would be one more copy), and left
+                // for a person, who checks SendGrid's activity
+                log.answersLostForGood(n, usedUp.answersLost());
+                leftForAPerson(n, usedUp.answersLost());
+                return new Outcome(null, null);
             } catch (InvalidRecipientException | ValidationException refused) {
                 // refused for good (a number that is no phone, a message the provider will not take): asked again
                 // it would be refused again, after holding up every notification queued behind it; failed now
@@ -75,14 +115,17 @@ public class NotificationDelivery {
                 }
                 return new Outcome(null, null);
             } catch (RuntimeException failed) {
-                if (lostBefore != null || mark.since() == null) {
+                if (Causes.find(failed, DataAccessException.class) != null) {
+                    // this transaction's own statement failed (rolled back, on PostgreSQL aborted): the send's start
+                    // stays recorded, and the next send takes it as a lost answer, which is safe
                     throw failed;
                 }
-                // this send lost an answer (Twilio may have the SMS): recorded, committed although the send failed,
-                // so that the redelivery, a dead letter's replay or the recovery sweep looks before it sends. Rolled
-                // back with the send, the next send knew nothing of it and sent blindly (a notice as many times as
-                // its deliveries while Twilio answers late)
-                log.answerLost(n, mark.since());
+                // the failure is known: recorded, committed although the send failed, with the answers its attempts
+                // lost (Twilio or SendGrid may have the message), so that the redelivery, a dead letter's replay or
+                // the recovery sweep looks before it sends (SMS) or counts them (email). Rolled back with the send,
+                // the next send knew nothing of them and sent blindly (a notice as many times as its deliveries
+                // while Twilio answers late); the send's start cleared: no outcome is missing
+                log.sendFailed(n, mark.since(), mark.answersLost());
                 return new Outcome(null, failed);
             }
             log.sent(sent);
@@ -94,6 +137,23 @@ public class NotificationDelivery {
         if (outcome.sid() != null) {
             log.applyParkedCallbacks(outcome.sid()); // status callbacks that came while the SID was not yet committed
         }
+    }
+
+    /**
+     * The booking of an email given up after lost answers marked for a person, in the send's transaction (as the
+     * recovery sweep marks one it cannot queue again): the notification's failure alone tells no one. A notification of
+     * no booking is counted and logged only.
+     */
+    private void leftForAPerson(Notification n, int answersLost) {
+        if (n.bookingId() == null || !bookings.needsAttention(n.bookingId(),
+                ANSWERS_LOST_NOTE.formatted(n.kind(), answersLost), clock.instant())) {
+            LOG.warn("Notification {} ({}, {}): its provider's answer was lost {} times; failed (answer-lost), not sent "
+                    + "again, no booking to mark", n.id(), n.kind(), n.channel(), answersLost);
+            return;
+        }
+        LOG.warn("Booking {}: its {} {} notification {} got no answer {} times and is not sent again (it may have gone "
+                + "out); marked for a person (GET /api/v1/admin/bookings/attention)", n.bookingId(), n.kind(),
+                n.channel(), n.id(), answersLost);
     }
 
     private SentNotification dispatch(Notification n, LostAnswerMark mark) {

@@ -38,6 +38,8 @@ public class NotificationLog {
     private static final String RESCHEDULED = "rescheduled";
     /** A cancellation whose refund is still to make: untrue once the booking is not CANCELLED (refunded since). */
     private static final String CANCELLATION_REFUND_PENDING = "cancellation-refund-pending";
+    /** The error code (and failed metric's status) of a notification its provider's lost answers left unsent. */
+    static final String ANSWER_LOST = "answer-lost";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
     /** The columns of a notification as logged ({@link Logged}). */
@@ -286,8 +288,66 @@ public class NotificationLog {
      * ({@link #answerLost}); null: none did.
      */
     public Instant answerLostAt(Notification n) {
-        return jdbc.sql("SELECT answer_lost_at FROM notification WHERE id = :id").param("id", n.id())
-                .query((rs, i) -> instantOrNull(rs.getObject(1, OffsetDateTime.class))).optional().orElse(null);
+        return lostAnswers(n).since();
+    }
+
+    /**
+     * The provider answers lost by this notification's sends ({@link #answerLost}, {@link #sendStarting}): since when
+     * (null: none) and how many.
+     */
+    public LostAnswers lostAnswers(Notification n) {
+        return jdbc.sql("SELECT answer_lost_at, answers_lost FROM notification WHERE id = :id").param("id", n.id())
+                .query((rs, i) -> new LostAnswers(instantOrNull(rs.getObject(1, OffsetDateTime.class)), rs.getInt(2)))
+                .optional().orElse(new LostAnswers(null, 0));
+    }
+
+    /**
+     * Records that a send of this notification begins ({@code now}, the system clock, as the provider's), unless it is
+     * no longer unsent: call in a transaction of its own, committed before the provider is called. A send begun
+     * earlier whose outcome was never recorded (its start still set: the hub stopped during it, its commit failed) may
+     * have reached the provider: its start is recorded as an answer lost ({@link #answerLost}, one more of
+     * {@code answers_lost}), so this send looks first (SMS) or counts it (email). Answers whether it found one. One
+     * statement when none was begun, the normal case: the extra write of each send.
+     */
+    public boolean sendStarting(Notification n, Instant now) {
+        var at = now.atOffset(ZoneOffset.UTC);
+        if (jdbc.sql("UPDATE notification SET send_started_at = :now WHERE id = :id AND " + UNSENT
+                        + " AND send_started_at IS NULL")
+                .param("id", n.id()).param("now", at).update() > 0) {
+            return false;
+        }
+        return jdbc.sql("UPDATE notification SET answer_lost_at = CASE WHEN answer_lost_at IS NULL "
+                        + "OR answer_lost_at > send_started_at THEN send_started_at ELSE answer_lost_at END, "
+                        + "answers_lost = answers_lost + 1, send_started_at = :now WHERE id = :id AND " + UNSENT
+                        + " AND send_started_at IS NOT NULL")
+                .param("id", n.id()).param("now", at).update() > 0;
+    }
+
+    /**
+     * A send of this notification failed, its failure known ({@link #sendStarting}'s start cleared): the answers lost by
+     * its attempts recorded (the earliest first attempt's start, as {@link #answerLost}, and how many so far), or none.
+     * Call in the send's transaction, which then commits although the send failed.
+     */
+    public void sendFailed(Notification n, Instant lostSince, int answersLost) {
+        if (lostSince != null) {
+            answerLost(n, lostSince);
+        }
+        jdbc.sql("UPDATE notification SET answers_lost = :lost, send_started_at = NULL WHERE id = :id")
+                .param("id", n.id()).param("lost", answersLost).update();
+    }
+
+    /**
+     * An email the provider lost the answer to as many times as it may be sent again (SendGrid, which cannot be asked):
+     * failed (error code answer-lost), counted ({@code status="answer-lost"}), never sent or queued again. It may have
+     * gone out: a person checks.
+     */
+    public void answersLostForGood(Notification n, int answersLost) {
+        jdbc.sql("UPDATE notification SET status = 'failed', error_code = :reason, answers_lost = :lost, "
+                        + "send_started_at = NULL, updated_at = :now WHERE id = :id")
+                .param("id", n.id()).param("reason", ANSWER_LOST).param("lost", answersLost).param("now", now())
+                .update();
+        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", ANSWER_LOST)
+                .increment();
     }
 
     /**
@@ -444,6 +504,10 @@ public class NotificationLog {
      */
     public record Logged(String id, String bookingId, String kind, String occasion, Instant start,
                          Notification.Channel channel, String to, Instant loggedAt) {
+    }
+
+    /** The answers a notification's sends lost: since when (null: none) and how many. */
+    public record LostAnswers(Instant since, int count) {
     }
 
     /** A notification the recovery sweep could not queue again as itself, first recorded as seen. */

@@ -1,22 +1,25 @@
 package io.connectify.hub.notification;
 
-import io.connectify.hub.resilience.HttpProviderErrors;
 import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderRouteBuilder;
 import org.springframework.stereotype.Component;
 
-/** The Twilio SendGrid email adapter (camel-http, v3 mail/send) behind the SendGrid breaker. */
+/**
+ * The Twilio SendGrid email adapter (camel-http, v3 mail/send) behind the SendGrid breaker; after a lost answer the
+ * mail is sent again only so many times ({@link SendGridResends}).
+ */
 @Component
 class SendGridRoutes extends ProviderRouteBuilder {
 
     static final String SEND = "direct:sendgrid-send-email";
 
     private final SendGridConnection connection;
+    private final SendGridResends resends;
 
-    SendGridRoutes(ProviderCalls calls, SendGridConnection connection) {
-        super(calls, NotificationConfig.SENDGRID, "sendGridCircuitBreaker",
-                failure -> HttpProviderErrors.translate(NotificationConfig.SENDGRID, "SendGrid", failure));
+    SendGridRoutes(ProviderCalls calls, SendGridConnection connection, SendGridResends resends) {
+        super(calls, NotificationConfig.SENDGRID, "sendGridCircuitBreaker", SendGridErrors::translate);
         this.connection = connection;
+        this.resends = resends;
     }
 
     @Override
@@ -26,6 +29,7 @@ class SendGridRoutes extends ProviderRouteBuilder {
                 .to("direct:sendgrid-mail-send")
                 .bean("sendGridMails", "read");
         operation("direct:sendgrid-mail-send", "Call SendGrid's mail/send",
-                connection.apiBase() + "?httpClientConfigurer=#sendGridHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
+                connection.apiBase() + "?httpClientConfigurer=#sendGridHttpTimeouts&headerFilterStrategy=#providerHeaderFilter",
+                resends);
     }
 }

@@ -45,8 +45,8 @@ public final class TwilioErrors {
         return failure instanceof AnswerLost;
     }
 
-    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached Twilio. */
-    private static boolean neverConnected(Throwable e) {
+    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached the provider. */
+    static boolean neverConnected(Throwable e) {
         return Causes.find(e, java.net.ConnectException.class) != null
                 || Causes.find(e, org.apache.hc.client5.http.ConnectTimeoutException.class) != null
                 || Causes.find(e, java.net.UnknownHostException.class) != null

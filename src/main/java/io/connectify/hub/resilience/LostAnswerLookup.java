@@ -20,6 +20,8 @@ public interface LostAnswerLookup {
      * What the provider made of the lost attempt, as its answer would have been (the route's next step reads it),
      * or null when the provider says it has nothing of it: only then is the request sent again. A lookup that cannot
      * say (it failed, or what it found is ambiguous) throws: the caller fails the attempt, retryable, sending nothing.
+     * A provider with no lookup at all (SendGrid) answers null while the work may be sent again (the exchange's
+     * {@link LostAnswerMark} counts the answers lost) and then throws {@link ResendsAfterLostAnswerUsedUp}: final.
      *
      * @param exchange the call's exchange, with the request the provider was sent
      * @param firstAttemptStarted when the call's first attempt began (the system clock, as the provider's)

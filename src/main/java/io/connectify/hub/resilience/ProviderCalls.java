@@ -68,6 +68,13 @@ public class ProviderCalls {
         var endpoint = new AtomicReference<Endpoint>();
         return exchange -> {
             LostAnswerMark mark = lookup == null ? null : exchange.getProperty(LOST_ANSWER, LostAnswerMark.class);
+            if (lookup != null && mark == null) {
+                // work the caller keeps no record of (an API's direct send): its lost answers are this call's own,
+                // counted for a lookup that sends again only so many times (SendGrid's)
+                mark = new LostAnswerMark(null);
+                exchange.setProperty(LOST_ANSWER, mark);
+            }
+            LostAnswerMark lostAnswers = mark;
             Instant earlier = mark == null ? null : mark.since();
             // the system clock, not the hub's: it is compared with the provider's record of when it took the request.
             // An earlier call of this work lost an answer (a redelivery, a replay): looked for since that call's start
@@ -88,9 +95,7 @@ public class ProviderCalls {
                 } catch (HubException failure) {
                     if (lookup != null && lookup.answerLost(failure)) {
                         answerLost.set(true);
-                        if (mark != null) {
-                            mark.lost(firstAttemptStarted);
-                        }
+                        lostAnswers.lost(firstAttemptStarted);
                     }
                     throw failure;
                 }
@@ -146,6 +151,8 @@ public class ProviderCalls {
         Object found;
         try {
             found = lookup.find(exchange, firstAttemptStarted);
+        } catch (ResendsAfterLostAnswerUsedUp usedUp) {
+            throw usedUp; // a provider with no lookup that has sent again as often as it may: final, not retried
         } catch (Exception e) {
             HubException typed = Causes.find(e, HubException.class);
             String why = typed != null ? typed.getMessage() : e.getClass().getSimpleName();

@@ -534,6 +534,146 @@ class NotificationTest extends Webhooks {
                 .count()).isEqualTo(failedBefore + 1);
     }
 
+    /**
+     * The hub stops after Twilio took the SMS and before the send recorded it (a kill, a lost node, a commit that fails):
+     * simulated by the write of its SID failing, which rolls the send's transaction back as a stop or a lost commit
+     * does. The send's start, committed before Twilio was called, is found by the redelivery with no outcome: taken as a
+     * lost answer, the SMS is looked up first, found and recorded, not sent again. Before, the rollback took everything
+     * with it, and the redelivery sent the SMS a second time.
+     */
+    @Test
+    void anSmsWhoseSendStoppedBeforeItsOutcomeWasRecordedIsLookedUpAndNotSentAgain() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello once", false, null, null, null);
+        notificationLog.queued(n);
+
+        try (var lostCommit = io.connectify.hub.support.FailingWrite.updateOnce(jdbc, "notification", n.id(),
+                "provider_reference")) {
+            camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                    assertThat(notificationLog.providerReference(n)).isNotNull());
+            assertThat(lostCommit.failed()).as("the first send's outcome was lost").isTrue();
+        }
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(notify.twilio().findAll(getRequestedFor(urlPathEqualTo(MESSAGES)))).isNotEmpty();
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(notificationLog.providerReference(n)).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(notificationStatus(n)).isEqualTo("sent");
+    }
+
+    /**
+     * A send that failed with Twilio's answer (a 500: nothing taken) records its failure, its start cleared: the
+     * redelivery sends without a lookup, as before the send's start was recorded.
+     */
+    @Test
+    void anSmsTwilioAnsweredWithAnErrorIsSentAgainWithoutALookup() {
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello after an error", false, null, null, null);
+        notificationLog.queued(n);
+        // every attempt of the first delivery answered 500 (test profile: 3), then Twilio takes it
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("500 then 201")
+                .whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.twilioError(20500, 500)))
+                .willSetStateTo("failing"));
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("500 then 201")
+                .whenScenarioStateIs("failing")
+                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.twilioError(20500, 500)))
+                .willSetStateTo("failing again"));
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("500 then 201")
+                .whenScenarioStateIs("failing again")
+                .willReturn(aResponse().withStatus(500).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.twilioError(20500, 500)))
+                .willSetStateTo("taking"));
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("500 then 201")
+                .whenScenarioStateIs("taking")
+                .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.message("SM" + "c".repeat(32)))));
+
+        camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(notificationLog.providerReference(n)).isEqualTo("SM" + "c".repeat(32)));
+        notify.twilio().verify(4, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /**
+     * SendGrid takes each email but answers after the hub's read timeout, every time. SendGrid takes no idempotency
+     * key and cannot be asked whether it has a mail: sent again at each retry and redelivery, one confirmation went out
+     * six times here (test profile: 3 attempts, one redelivery; 20 with the defaults, more with each dead letter's
+     * replay). Now it is sent once more after the lost answer (connectify.sendgrid.resends-after-lost-answer: 1), then
+     * recorded failed (answer-lost), counted, and its booking marked for a person, who checks SendGrid's activity.
+     */
+    @Test
+    void anEmailWhoseAnswersSendGridLosesIsSentAtMostTwiceThenFailedAndLeftForAPerson() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(202)
+                .withHeader("X-Message-Id", "sg-late").withFixedDelay(1_500))); // past the read timeout (1 s)
+        double failedBefore = answerLostFailures();
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            JsonNode email = email(id);
+            assertThat(email.get("status").asText()).isEqualTo("failed");
+            assertThat(email.get("errorCode").asText()).isEqualTo("answer-lost");
+        });
+        // the lost one and one more: nothing after the notification failed
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+        assertThat(email(id).hasNonNull("providerReference")).isFalse();
+        assertThat(answerLostFailures() - failedBefore).isEqualTo(1);
+        String note = attentionNote(id);
+        assertThat(note).contains("confirmation email went to SendGrid 2 times without an answer")
+                .contains("check SendGrid's activity");
+        assertThat(httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters")).isEmpty();
+    }
+
+    /**
+     * A direct POST /notifications/email whose answers SendGrid loses: sent once more, then 502 provider-error, telling
+     * the caller the email may have gone out (before: once per attempt, 3 with the test profile, 10 by default).
+     */
+    @Test
+    void anEmailSentDirectlyWhoseAnswersSendGridLosesIsSentAtMostTwiceAndTheCallerGetsAProviderError() {
+        notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(202)
+                .withHeader("X-Message-Id", "sg-late").withFixedDelay(1_500)));
+
+        var response = httpPost("/api/v1/notifications/email",
+                "{\"to\":\"john@example.com\",\"subject\":\"Hello\",\"body\":\"Hello there\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).endsWith("provider-error");
+        assertThat(response.json().get("detail").asText()).contains("may have gone out");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
+    }
+
+    private JsonNode email(String bookingId) {
+        JsonNode notifications = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
+        var email = java.util.stream.StreamSupport.stream(notifications.spliterator(), false)
+                .filter(n -> n.get("channel").asText().equals("EMAIL")).findFirst();
+        assertThat(email).as("the booking's email is logged").isPresent();
+        return email.get();
+    }
+
+    private double answerLostFailures() {
+        return meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "answer-lost").count();
+    }
+
+    /** The booking's note in GET /api/v1/admin/bookings/attention; null when it is not listed. */
+    private String attentionNote(String bookingId) {
+        for (var marked : httpGet("/api/v1/admin/bookings/attention", ADMIN_KEY).json().get("bookings")) {
+            if (marked.get("bookingId").asText().equals(bookingId)) {
+                return marked.get("note").asText();
+            }
+        }
+        return null;
+    }
+
     private JsonNode sms(String bookingId) {
         JsonNode notifications = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
         var sms = java.util.stream.StreamSupport.stream(notifications.spliterator(), false)

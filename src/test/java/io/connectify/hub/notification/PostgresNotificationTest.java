@@ -231,6 +231,52 @@ class PostgresNotificationTest {
     }
 
     /**
+     * A send whose commit fails after Twilio took the SMS, on PostgreSQL: its start was committed in a transaction of
+     * its own before the send took the notification's row lock (no wait on it, no deadlock), and the next send takes
+     * it, the outcome missing, as a lost answer: its call is told to look the SMS up from that start on. The next
+     * send after a recorded outcome is told nothing.
+     */
+    @Test
+    void aSendWhoseCommitFailedIsTakenAsALostAnswerByTheNextSendOnPostgres() {
+        Notification n = sms("Hello commit");
+        log.queued(n);
+        var marks = new java.util.ArrayList<io.connectify.hub.resilience.LostAnswerMark>();
+        ProducerTemplate dispatch = mock(ProducerTemplate.class);
+        when(dispatch.send(eq("direct:notification-dispatch"), any(Processor.class))).thenAnswer(call -> {
+            Exchange sent = new DefaultExchange(new DefaultCamelContext());
+            ((Processor) call.getArgument(1)).process(sent);
+            marks.add(sent.getProperty(io.connectify.hub.resilience.ProviderCalls.LOST_ANSWER,
+                    io.connectify.hub.resilience.LostAnswerMark.class));
+            if (marks.size() == 1) {
+                TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                    @Override
+                    public void beforeCommit(boolean readOnly) {
+                        throw new IllegalStateException("the commit failed (injected)");
+                    }
+                });
+            }
+            sent.getMessage().setBody(new SentNotification(n.id(), "SMS", "SM" + "b".repeat(32), "queued"));
+            return sent;
+        });
+        NotificationPlanner planner = mock(NotificationPlanner.class);
+        when(planner.asSentNow(any())).thenAnswer(call -> call.getArgument(0));
+        var delivery = new NotificationDelivery(log, planner, transactions, dispatch,
+                mock(io.connectify.hub.resilience.ProviderResilience.class),
+                mock(io.connectify.hub.booking.BookingRepository.class), Clock.systemUTC());
+        Instant before = Instant.now();
+
+        assertThatThrownBy(() -> delivery.sendOnce(n)).hasMessageContaining("the commit failed");
+        assertThat(status(n)).isEqualTo("queued");
+        assertThat(marks.get(0).since()).as("the first send knew of no lost answer").isNull();
+        delivery.sendOnce(n);
+
+        assertThat(marks.get(1).since()).as("looked up from the first send's start").isNotNull()
+                .isBetween(before, Instant.now());
+        assertThat(marks.get(1).answersLost()).isEqualTo(1);
+        assertThat(providerReference(n)).isEqualTo("SM" + "b".repeat(32));
+    }
+
+    /**
      * NotificationDelivery's send of {@code n}, Twilio answering {@code sid}, held after its SID is written (in the
      * send's transaction) until {@link #commit} is counted down.
      */
@@ -262,7 +308,8 @@ class PostgresNotificationTest {
             NotificationPlanner planner = mock(NotificationPlanner.class);
             when(planner.asSentNow(any())).thenAnswer(call -> call.getArgument(0));
             this.delivery = new NotificationDelivery(log, planner, transactions, dispatch,
-                    mock(io.connectify.hub.resilience.ProviderResilience.class));
+                    mock(io.connectify.hub.resilience.ProviderResilience.class),
+                    mock(io.connectify.hub.booking.BookingRepository.class), Clock.systemUTC());
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -294,6 +295,51 @@ class NotificationTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(sms(id).hasNonNull("providerReference")).isTrue());
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /**
+     * Twilio 21408 (SMS to the To number's region not enabled in the geo permissions) refuses one country, not every
+     * SMS: a 502 and Twilio's last error for the operator, but no failure for the breaker. Counted, a burst of SMS to
+     * one such country (here the test profile's four calls of the breaker's window) opened Twilio's circuit, and the
+     * SMS to a Swiss number after it got 503 instead of going out.
+     */
+    @Test
+    void smsToARegionTwilioDoesNotServeLeaveTheSmsToOtherRegionsGoing() {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B86"))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.twilioError(21408, 400))));
+
+        for (int i = 0; i < 6; i++) {
+            var refused = httpPost("/api/v1/notifications/sms", "{\"to\":\"+8613800138000\",\"body\":\"Ni hao\"}");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(502);
+            assertThat(refused.json().get("type").asText()).isEqualTo("provider-error");
+        }
+        var swiss = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Grüezi\"}");
+
+        assertThat(swiss.status()).as(swiss.body()).isEqualTo(201);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B41")));
+        notify.twilio().verify(6, postRequestedFor(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B86")));
+        JsonNode twilio = integration("twilio");
+        assertThat(twilio.get("circuit").asText()).isEqualTo("CLOSED");
+        assertThat(twilio.get("lastError").get("type").asText()).isEqualTo("provider-error");
+        assertThat(twilio.get("lastError").get("detail").asText()).contains("21408");
+    }
+
+    /** Twilio refusing the hub's From number (21606) refuses every SMS: that still opens Twilio's circuit. */
+    @Test
+    void refusalsOfTheHubsFromNumberStillOpenTwiliosCircuit() {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"x\"}").status())
+                    .isEqualTo(502);
+        }
+        var next = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"x\"}");
+
+        assertThat(next.status()).as(next.body()).isEqualTo(503);
+        assertThat(next.json().get("type").asText()).isEqualTo("provider-unavailable");
+        notify.twilio().verify(4, postRequestedFor(urlPathEqualTo(MESSAGES)));
     }
 
     /**

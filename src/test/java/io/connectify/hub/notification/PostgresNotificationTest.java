@@ -227,7 +227,7 @@ class PostgresNotificationTest {
         assertThat(status(n)).isEqualTo("undelivered");
         assertThat(parked(sid)).isZero();
         assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered",
-                "reason", NotificationLog.DELIVERY)
+                "reason", "delivery")
                 .count()).isEqualTo(1);
     }
 

@@ -20,12 +20,20 @@ import org.springframework.stereotype.Component;
 /**
  * The notification table: queued -> sent (provider reference) -> delivered / failed / undelivered, from Twilio's
  * status callbacks; or queued -> skipped, its booking having moved on before it could be sent. Failures are counted
- * ({@code connectify_notifications_failed_total}) and listed on the booking.
+ * ({@code connectify_notifications_failed_total}, by {@code status} and {@code reason}: a refusal's problem type, or
+ * {@value #DELIVERY} for a failed delivery) and listed on the booking.
  */
 @Component("notificationLog")
 public class NotificationLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(NotificationLog.class);
+
+    /**
+     * The failed counter's {@code reason} of an SMS Twilio took and could not deliver (status failed or undelivered);
+     * a refusal's is its problem type, {@code invalid-recipient} (the customer's number) or {@code validation} (the
+     * message: maybe the hub's own setting, what NotificationsRefused alerts on).
+     */
+    public static final String DELIVERY = "delivery";
 
     /** Statuses after which a later callback never moves a notification back. */
     private static final Set<String> FINAL = Set.of("delivered", "failed", "undelivered", "canceled");
@@ -39,7 +47,7 @@ public class NotificationLog {
     /** A cancellation whose refund is still to make: untrue once the booking is not CANCELLED (refunded since). */
     private static final String CANCELLATION_REFUND_PENDING = "cancellation-refund-pending";
     /** The error code (and failed metric's status) of a notification its provider's lost answers left unsent. */
-    static final String ANSWER_LOST = "answer-lost";
+    public static final String ANSWER_LOST = "answer-lost";
     /** A notification logged as queued that no provider has accepted yet. */
     private static final String UNSENT = "status = 'queued' AND provider_reference IS NULL";
     /** The columns of a notification as logged ({@link Logged}). */
@@ -195,8 +203,8 @@ public class NotificationLog {
     public void refused(Notification n, String reason) {
         jdbc.sql("UPDATE notification SET status = 'failed', error_code = :reason, updated_at = :now WHERE id = :id")
                 .param("id", n.id()).param("reason", reason).param("now", now()).update();
-        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", "refused")
-                .increment();
+        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", "refused",
+                "reason", reason).increment();
     }
 
     public void sent(@Body SentNotification sent) {
@@ -206,8 +214,8 @@ public class NotificationLog {
         if ("failed".equals(sent.status()) || "undelivered".equals(sent.status())) {
             // a lost answer's message found already failed (TwilioMessageLookup): no callback will count it, its
             // status being final already
-            meters.counter("connectify.notifications.failed", "channel", sent.channel(), "status", sent.status())
-                    .increment();
+            meters.counter("connectify.notifications.failed", "channel", sent.channel(), "status", sent.status(),
+                    "reason", DELIVERY).increment();
         }
         applyParkedCallbacks(sent.providerReference());
     }
@@ -230,7 +238,8 @@ public class NotificationLog {
             updated = record(sid, status, errorCode);
         }
         if (updated > 0 && (status.equals("failed") || status.equals("undelivered"))) {
-            meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status).increment();
+            meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status, "reason", DELIVERY)
+                    .increment();
         }
         if (!known) {
             // Twilio was faster than the hub's record of the SID: keep the callback until the SID is known
@@ -346,8 +355,8 @@ public class NotificationLog {
                         + "send_started_at = NULL, updated_at = :now WHERE id = :id")
                 .param("id", n.id()).param("reason", ANSWER_LOST).param("lost", answersLost).param("now", now())
                 .update();
-        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", ANSWER_LOST)
-                .increment();
+        meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", ANSWER_LOST,
+                "reason", ANSWER_LOST).increment();
     }
 
     /**

@@ -29,11 +29,18 @@ public final class TwilioErrors {
      * 21601/21606/21661 a From number that cannot send SMS (there), 21659 From not a Twilio number, 21607/21608 a
      * trial account (From not its trial number, To not verified), 21408 SMS to the To number's region not enabled
      * (geo permissions). Every SMS (to that region) is refused until the operator fixes the account, so each is a
-     * provider error as a refused key is: the provider's last error, a failure for the breaker, a notification kept as
-     * a dead letter to replay once fixed, where failed for good it reached no one and told no one.
+     * provider error as a refused key is: the provider's last error, a notification kept as a dead letter to replay
+     * once fixed, where failed for good it reached no one and told no one. Those of the From number are failures for
+     * the breaker as well; those of one recipient's region or number ({@link #RECIPIENT_NOT_PERMITTED}) are not.
      */
     static final java.util.Set<Integer> SETUP_REFUSED = java.util.Set.of(21212, 21408, 21601, 21606, 21607, 21608,
             21659, 21661);
+    /**
+     * The setup refusals that concern one recipient, not every SMS: 21408 (the To number's region not enabled), 21608
+     * (trial account, To not verified). Twilio sends every other SMS: counted by the breaker, a burst to one
+     * country not enabled opened Twilio's circuit, and the SMS to every country waited.
+     */
+    static final java.util.Set<Integer> RECIPIENT_NOT_PERMITTED = java.util.Set.of(21408, 21608);
     /** The recipient refused: 21211 not a valid number, 21614 not a mobile number, 21610 unsubscribed (STOP). */
     private static final java.util.Set<Integer> RECIPIENT_REFUSED = java.util.Set.of(21211, 21614, 21610);
 
@@ -86,8 +93,8 @@ public final class TwilioErrors {
         if (SETUP_REFUSED.contains(code)) {
             log.error("Twilio refused the hub's sending setup: error {} (From number, trial account or geo permissions: "
                     + "see Twilio's error {}); SMS wait as dead letters until it is fixed", code, code);
-            return new ProviderException(PROVIDER, Kind.REJECTED,
-                    "Twilio refused the hub's sending setup (error " + code + ")", null, null);
+            return new ProviderException(PROVIDER, RECIPIENT_NOT_PERMITTED.contains(code) ? Kind.REJECTED_FOR_RECIPIENT
+                    : Kind.REJECTED, "Twilio refused the hub's sending setup (error " + code + ")", null, null);
         }
         if (code == 20429 || status == 429) {
             return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached", Duration.ofSeconds(1),

@@ -242,7 +242,7 @@ public class DeadLetterStore {
     static boolean passing(Throwable error) {
         ProviderException provider = Causes.find(error, ProviderException.class);
         if (provider != null) {
-            return provider.kind() != ProviderException.Kind.REJECTED;
+            return !provider.refused();
         }
         // a lost connection or an exhausted pool is a DataAccessResourceFailureException (not a transient one), or,
         // when a transaction begins, a CannotCreateTransactionException; PostgreSQL's lock timeout is none of these

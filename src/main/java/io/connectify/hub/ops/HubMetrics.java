@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.webhook.WebhookMetrics;
@@ -113,10 +114,20 @@ public class HubMetrics implements MeterBinder {
         for (String channel : List.of("SMS", "EMAIL")) {
             registry.counter("connectify.notifications.unrecoverable", "channel", channel);
         }
-        for (String status : List.of("failed", "undelivered", "refused")) {
-            registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status);
+        // a refusal by its reason (the problem type): NotificationsRefused alerts on the message's (validation: maybe
+        // the hub's own setting), not on a customer's wrong number (invalid-recipient), which no operator can mend
+        for (String status : List.of("failed", "undelivered")) {
+            registry.counter("connectify.notifications.failed", "channel", "SMS", "status", status,
+                    "reason", NotificationLog.DELIVERY);
         }
-        registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused");
+        for (String reason : List.of("invalid-recipient", "validation")) {
+            registry.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused", "reason", reason);
+        }
+        registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused",
+                "reason", "validation");
+        // an email SendGrid lost too many answers of (SendGridResends): left for a person, never sent again
+        registry.counter("connectify.notifications.failed", "channel", "EMAIL", "status", NotificationLog.ANSWER_LOST,
+                "reason", NotificationLog.ANSWER_LOST);
         for (String route : List.of("stripe-event-dispatch", "payrexx-event-dispatch", "twilio-status-record",
                 "notification-send-sms", "notification-send-email", "notification-forward-legacy")) {
             registry.counter("connectify.dead.letters", "route", route);

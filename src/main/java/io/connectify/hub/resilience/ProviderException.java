@@ -27,7 +27,14 @@ public non-sealed class ProviderException extends HubException {
          */
         INCOMPLETE(503, "provider-unavailable", "Provider temporarily unavailable", false, false),
         /** Credentials rejected or the request refused (401/403/400): not retried, 502. */
-        REJECTED(502, "provider-error", "Provider error", false, true);
+        REJECTED(502, "provider-error", "Provider error", false, true),
+        /**
+         * The provider refused this request for a reason of the hub's account that holds for some recipients only
+         * (Twilio: SMS to a country its geo permissions leave out, to a number a trial account has not verified): a
+         * refusal as {@link #REJECTED} (502, not retried, kept for the operator), but no failure for the breaker: the
+         * provider serves every other recipient, and a burst to one country must not hold up the SMS to all others.
+         */
+        REJECTED_FOR_RECIPIENT(502, "provider-error", "Provider error", false, false);
 
         final int status;
         final String type;
@@ -80,6 +87,14 @@ public non-sealed class ProviderException extends HubException {
 
     public boolean retryable() {
         return kind.retryable;
+    }
+
+    /**
+     * Whether the provider refused the call for good ({@link Kind#REJECTED}, {@link Kind#REJECTED_FOR_RECIPIENT}):
+     * asked again unchanged, it refuses again until someone mends the request or the hub's account.
+     */
+    public boolean refused() {
+        return kind == Kind.REJECTED || kind == Kind.REJECTED_FOR_RECIPIENT;
     }
 
     /** Whether the circuit breaker records this as a failure of the provider (a client error is not). */

@@ -92,12 +92,18 @@ public class IdempotentRequests {
                 // taken over: neither its claim nor its renewal that recent. An instance still without V15's renewals
                 // (a rolling upgrade, a rollback) writes created_at alone, on its claims and on its take-overs (a
                 // renewed_at left older than created_at): the later of the two counts, where COALESCE(renewed_at,
-                // created_at) took such a take-over running for a minute for a claim dead since the old renewal
+                // created_at) took such a take-over running for a minute for a claim dead since the old renewal.
+                // An error kept with no body and no content type is no answer to give again: the bare status of an
+                // error Spring MVC sent to the container (404 for a path no route serves, 405), which the earlier
+                // version kept (IdempotencyKeyFilter no longer does) and replayed empty for the key's lifetime, the
+                // corrected request refused as another: taken over, whatever its request, and run. The routes and
+                // filters answer every error of theirs with a problem+json, so no answer of theirs is taken so
                 int takenOver = jdbc.sql("UPDATE api_idempotency SET target = :target, fingerprint = :fingerprint, "
                                 + "claim = :claim, status = NULL, content_type = NULL, location = NULL, body = NULL, "
                                 + "created_at = :now, renewed_at = :now WHERE caller = :caller "
                                 + "AND idempotency_key = :key AND (created_at < :expired "
-                                + "OR (status IS NULL AND created_at < :stale AND (renewed_at IS NULL OR renewed_at < :stale)))")
+                                + "OR (status IS NULL AND created_at < :stale AND (renewed_at IS NULL OR renewed_at < :stale)) "
+                                + "OR (status >= 400 AND content_type IS NULL AND (body IS NULL OR body = '')))")
                         .param("caller", caller).param("key", key).param("target", target)
                         .param("fingerprint", fingerprint).param("claim", claim)
                         .param("now", now.atOffset(ZoneOffset.UTC))

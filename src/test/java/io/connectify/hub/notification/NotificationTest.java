@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
@@ -219,8 +220,8 @@ class NotificationTest extends Webhooks {
     @Test
     void aRecipientTwilioRefusesIsFailedAtOnceAndNotAskedAgain() {
         jdbc.sql("DELETE FROM dead_letter").update();
-        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused")
-                .count();
+        double wrongNumbersBefore = failed("SMS", "refused", "invalid-recipient");
+        double refusedMessagesBefore = failed("SMS", "refused", "validation");
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
                 .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21211, 400))));
 
@@ -238,8 +239,9 @@ class NotificationTest extends Webhooks {
             });
         });
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // refused once, not retried
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused").count())
-                .isEqualTo(refusedBefore + 1);
+        // counted as the customer's wrong number, not as a message refused (which NotificationsRefused alerts on)
+        assertThat(failed("SMS", "refused", "invalid-recipient")).isEqualTo(wrongNumbersBefore + 1);
+        assertThat(failed("SMS", "refused", "validation")).isEqualTo(refusedMessagesBefore);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Integer.class).single()).isZero();
         // the recovery sweep leaves it failed
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND status = 'queued'")
@@ -256,8 +258,7 @@ class NotificationTest extends Webhooks {
     @Test
     void anSmsTwilioRefusesForTheHubsSenderWaitsAsADeadLetterAndTwilioShowsTheError() {
         jdbc.sql("DELETE FROM dead_letter").update();
-        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused")
-                .count();
+        double refusedBefore = refused("SMS");
         double deadBefore = meters.counter("connectify.dead.letters", "route", "notification-send-sms").count();
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
                 .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
@@ -271,8 +272,7 @@ class NotificationTest extends Webhooks {
                 notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND))));
         assertThat(meters.counter("connectify.dead.letters", "route", "notification-send-sms").count())
                 .isEqualTo(deadBefore + 1);
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "refused").count())
-                .isEqualTo(refusedBefore);
+        assertThat(refused("SMS")).isEqualTo(refusedBefore);
         JsonNode sms = sms(id);
         assertThat(sms.get("status").asText()).isEqualTo("queued");
         assertThat(sms.hasNonNull("providerReference")).isFalse();
@@ -297,14 +297,58 @@ class NotificationTest extends Webhooks {
     }
 
     /**
+     * Twilio 21408 (SMS to the To number's region not enabled in the geo permissions) refuses one country, not every
+     * SMS: a 502 and Twilio's last error for the operator, but no failure for the breaker. Counted, a burst of SMS to
+     * one such country (here the test profile's four calls of the breaker's window) opened Twilio's circuit, and the
+     * SMS to a Swiss number after it got 503 instead of going out.
+     */
+    @Test
+    void smsToARegionTwilioDoesNotServeLeaveTheSmsToOtherRegionsGoing() {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B86"))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody(NotificationFakes.twilioError(21408, 400))));
+
+        for (int i = 0; i < 6; i++) {
+            var refused = httpPost("/api/v1/notifications/sms", "{\"to\":\"+8613800138000\",\"body\":\"Ni hao\"}");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(502);
+            assertThat(refused.json().get("type").asText()).isEqualTo("provider-error");
+        }
+        var swiss = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"Grüezi\"}");
+
+        assertThat(swiss.status()).as(swiss.body()).isEqualTo(201);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B41")));
+        notify.twilio().verify(6, postRequestedFor(urlPathEqualTo(MESSAGES)).withRequestBody(containing("To=%2B86")));
+        JsonNode twilio = integration("twilio");
+        assertThat(twilio.get("circuit").asText()).isEqualTo("CLOSED");
+        assertThat(twilio.get("lastError").get("type").asText()).isEqualTo("provider-error");
+        assertThat(twilio.get("lastError").get("detail").asText()).contains("21408");
+    }
+
+    /** Twilio refusing the hub's From number (21606) refuses every SMS: that still opens Twilio's circuit. */
+    @Test
+    void refusalsOfTheHubsFromNumberStillOpenTwiliosCircuit() {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"x\"}").status())
+                    .isEqualTo(502);
+        }
+        var next = httpPost("/api/v1/notifications/sms", "{\"to\":\"+41791234567\",\"body\":\"x\"}");
+
+        assertThat(next.status()).as(next.body()).isEqualTo(503);
+        assertThat(next.json().get("type").asText()).isEqualTo("provider-unavailable");
+        notify.twilio().verify(4, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
+    /**
      * A message SendGrid refuses with a 400 (a from address or content it will not take) stays failed for good, as
      * any refusal of the message, and is shown as SendGrid's last error in the integrations view, the hub's own
      * detail only: before, nothing but a counter told the operator that an email went nowhere.
      */
     @Test
     void anEmailSendGridRefusesIsFailedAndShownAsSendGridsLastError() {
-        double refusedBefore = meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused")
-                .count();
+        double refusedBefore = failed("EMAIL", "refused", "validation");
         notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(400)
                 .withHeader("Content-Type", "application/json").withBody("""
                         {"errors":[{"message":"The from address does not match a verified Sender Identity.",
@@ -321,12 +365,23 @@ class NotificationTest extends Webhooks {
             });
             notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         });
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "refused").count())
-                .isEqualTo(refusedBefore + 1);
+        assertThat(failed("EMAIL", "refused", "validation")).isEqualTo(refusedBefore + 1);
         JsonNode sendGrid = integration("sendgrid");
         assertThat(sendGrid.get("lastError").get("type").asText()).isEqualTo("validation");
         assertThat(sendGrid.get("lastError").get("detail").asText()).isEqualTo("SendGrid rejected the request (HTTP 400)");
         assertThat(sendGrid.toString()).doesNotContain(NotificationFakes.SENDGRID_KEY).doesNotContain("Sender Identity");
+    }
+
+    /** connectify_notifications_failed_total of one channel, status and reason. */
+    private double failed(String channel, String status, String reason) {
+        return meters.counter("connectify.notifications.failed", "channel", channel, "status", status, "reason", reason)
+                .count();
+    }
+
+    /** A channel's notifications refused, whatever the reason. */
+    private double refused(String channel) {
+        return meters.find("connectify.notifications.failed").tags("channel", channel, "status", "refused").counters()
+                .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     /** A provider's entry in GET /admin/integrations. */
@@ -521,8 +576,7 @@ class NotificationTest extends Webhooks {
         TwilioMessageStore twilio = notify.storeTwilioMessages();
         twilio.listAs("undelivered"); // Twilio took it, and the carrier refused it before the lookup
         twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
-        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status",
-                "undelivered").count();
+        double failedBefore = failed("SMS", "undelivered", "delivery");
 
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
@@ -530,8 +584,7 @@ class NotificationTest extends Webhooks {
                 assertThat(sms(id).get("status").asText()).isEqualTo("undelivered"));
         assertThat(twilio.messages()).hasSize(1);
         assertThat(sms(id).get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered")
-                .count()).isEqualTo(failedBefore + 1);
+        assertThat(failed("SMS", "undelivered", "delivery")).isEqualTo(failedBefore + 1);
     }
 
     /**
@@ -661,7 +714,8 @@ class NotificationTest extends Webhooks {
     }
 
     private double answerLostFailures() {
-        return meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "answer-lost").count();
+        return meters.counter("connectify.notifications.failed", "channel", "EMAIL", "status", "answer-lost",
+                "reason", "answer-lost").count();
     }
 
     /** The booking's note in GET /api/v1/admin/bookings/attention; null when it is not listed. */
@@ -747,7 +801,7 @@ class NotificationTest extends Webhooks {
             notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         });
         String sid = "SM" + "a".repeat(32);
-        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered").count();
+        double failedBefore = failed("SMS", "undelivered", "delivery");
 
         Map<String, String> delivered = callback(sid, "delivered");
         Map<String, String> undelivered = callback(sid, "undelivered");
@@ -767,7 +821,7 @@ class NotificationTest extends Webhooks {
         assertThat(sms).isNotEmpty();
         assertThat(smsStatus.get("status").asText()).isEqualTo("undelivered");
         assertThat(smsStatus.get("errorCode").asText()).isEqualTo("30003");
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered").count()
+        assertThat(failed("SMS", "undelivered", "delivery")
                 - failedBefore).isEqualTo(1);
     }
 
@@ -808,8 +862,7 @@ class NotificationTest extends Webhooks {
         // the send's commit (its look for parked callbacks before it found none)
         jdbc.sql("UPDATE notification SET provider_reference = :sid, status = 'sent' WHERE id = :id")
                 .param("sid", sid).param("id", n.id()).update();
-        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status",
-                "undelivered").count();
+        double failedBefore = failed("SMS", "undelivered", "delivery");
 
         // its look after the commit fails: the notification's row held past the lock timeout
         whileRowsAreHeld("SELECT id FROM notification WHERE id = :id FOR UPDATE", Map.of("id", n.id()), () -> {
@@ -826,8 +879,7 @@ class NotificationTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat(notificationStatus(n)).isEqualTo("undelivered 30003"));
         assertThat(parkedCallbacks(sid)).isZero();
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered")
-                .count() - failedBefore).isEqualTo(1);
+        assertThat(failed("SMS", "undelivered", "delivery") - failedBefore).isEqualTo(1);
         notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(MESSAGES)));
     }
 
@@ -898,7 +950,7 @@ class NotificationTest extends Webhooks {
         String sid = "SM" + "a".repeat(32);
         Map<String, String> failed = callback(sid, "failed");
         failed.put("ErrorCode", "30008");
-        double failedBefore = meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "failed").count();
+        double failedBefore = failed("SMS", "failed", "delivery");
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "twilio").count();
         NotifyBuilder recorded = new NotifyBuilder(camel).fromRoute(RECORDER).whenDone(2).create();
 
@@ -908,7 +960,7 @@ class NotificationTest extends Webhooks {
         assertThat(recorded.matches(15, TimeUnit.SECONDS)).isTrue();
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "twilio").count() - duplicatesBefore)
                 .isEqualTo(1);
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "failed").count()
+        assertThat(failed("SMS", "failed", "delivery")
                 - failedBefore).isEqualTo(1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key")
                 .param("key", "twilio:" + sid + ":failed").query(Integer.class).single()).isEqualTo(1);

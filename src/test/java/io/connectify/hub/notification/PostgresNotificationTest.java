@@ -226,7 +226,8 @@ class PostgresNotificationTest {
 
         assertThat(status(n)).isEqualTo("undelivered");
         assertThat(parked(sid)).isZero();
-        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered")
+        assertThat(meters.counter("connectify.notifications.failed", "channel", "SMS", "status", "undelivered",
+                "reason", "delivery")
                 .count()).isEqualTo(1);
     }
 

@@ -48,4 +48,20 @@ class TwilioErrorsTest {
         assertThat(((ProviderException) serverError).retryable()).isTrue();
         assertThat(ConnectException.class).isAssignableFrom(org.apache.hc.client5.http.HttpHostConnectException.class);
     }
+
+    @Test
+    void onlyTheRefusalsOfOneRecipientsRegionOrNumberAreNoFailureForTheBreaker() {
+        for (int code : new int[] {21408, 21608}) {
+            var failure = (ProviderException) TwilioErrors.translate(new ApiException("Error", code, null, 400, null));
+            assertThat(failure.status()).as("error " + code).isEqualTo(502);
+            assertThat(failure.refused()).as("error " + code).isTrue();
+            assertThat(failure.countsAsFailure()).as("error " + code).isFalse();
+        }
+        // the From number itself (or the trial account's): every SMS is refused
+        for (int code : new int[] {21212, 21601, 21606, 21607, 21659, 21661}) {
+            var failure = (ProviderException) TwilioErrors.translate(new ApiException("Error", code, null, 400, null));
+            assertThat(failure.refused()).as("error " + code).isTrue();
+            assertThat(failure.countsAsFailure()).as("error " + code).isTrue();
+        }
+    }
 }

@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.StripeFake;
@@ -324,6 +326,18 @@ class DeadLetterTest extends Webhooks {
         assertThat(DeadLetterStore.passing(new CannotGetJdbcConnectionException("pool exhausted"))).isTrue();
         assertThat(DeadLetterStore.passing(new CannotCreateTransactionException("no connection"))).isTrue();
         assertThat(DeadLetterStore.passing(new IllegalStateException("bad data"))).isFalse();
+    }
+
+    /**
+     * A provider's refusal waits for the operator (no automatic replay), also one its breaker does not count: Twilio
+     * refusing one recipient's region (21408) is mended by the operator's geo permissions, not by time.
+     */
+    @Test
+    void aProviderRefusalWaitsForTheOperatorWhetherOrNotItsBreakerCountsIt() {
+        assertThat(DeadLetterStore.passing(new ProviderException("twilio", Kind.REJECTED, "refused"))).isFalse();
+        assertThat(DeadLetterStore.passing(new ProviderException("twilio", Kind.REJECTED_FOR_RECIPIENT,
+                "refused for one region"))).isFalse();
+        assertThat(DeadLetterStore.passing(new ProviderException("twilio", Kind.UNAVAILABLE, "down"))).isTrue();
     }
 
     /** A stored dead letter of a message from {@code queue}, due for its automatic replay at {@code retryAt}. */

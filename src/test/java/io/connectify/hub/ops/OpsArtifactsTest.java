@@ -57,6 +57,8 @@ class OpsArtifactsTest extends HubTestBase {
         }
         assertThat(selected).contains("connectify_gcal_rechecks_total{outcome=\"all-missing\"}",
                 "connectify_notifications_failed_total{status=\"refused\"}",
+                "connectify_notifications_failed_total{reason=\"validation\"}",
+                "connectify_notifications_failed_total{reason=\"invalid-recipient\"}",
                 "connectify_webhook_rejected_total{provider=\"google-calendar\"}");
         for (String selection : selected) {
             String metric = selection.substring(0, selection.indexOf('{'));
@@ -370,6 +372,7 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(expected.get("NoClusterLeader")).contains(1);
         assertThat(expected.get("RefundsPending")).containsExactly(1);
         assertThat(expected.get("NotificationsRefused")).contains(0, 1);
+        assertThat(expected.get("InvalidRecipientsSpike")).contains(0, 1);
         assertThat(Files.readString(Path.of("README.md"))).contains("promtool test rules docker/prometheus/alerts.test.yml");
     }
 

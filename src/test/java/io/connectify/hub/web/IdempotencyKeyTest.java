@@ -159,6 +159,47 @@ class IdempotencyKeyTest extends Webhooks {
     }
 
     /** An answer replayed is the first one's UTF-8, whatever charset the request named (its bytes are stored as text). */
+    /**
+     * The earlier version kept those bare statuses (404, 405, no body, no content type), and its rows stay for the
+     * key's lifetime: replayed, the request got an empty answer marked replayed (the same request), or a 409 for "other
+     * parameters" (the corrected one). Such a row is now no answer: the request runs, its answer kept in its place.
+     */
+    @Test
+    void aBareErrorTheEarlierVersionKeptIsNoAnswerAndTheRequestRuns() {
+        storedAsTheEarlierVersionDid("old-405", "POST /api/v1/prices?duration=60", "{}", 405);
+        storedAsTheEarlierVersionDid("old-404", "POST /api/v1/booking", booking(START, 60), 404);
+
+        var wrongMethod = postWithKey("/api/v1/prices?duration=60", "{}", "old-405", API_KEY);
+        var corrected = postWithKey("/api/v1/bookings", booking(START, 60), "old-404", API_KEY);
+        var correctedAgain = postWithKey("/api/v1/bookings", booking(START, 60), "old-404", API_KEY);
+
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        assertThat(wrongMethod.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(wrongMethod.json().get("type").asText()).as(wrongMethod.body()).isEqualTo("method-not-allowed");
+        assertThat(corrected.status()).as(corrected.body()).isEqualTo(201);
+        assertThat(corrected.header(IdempotencyKeyFilter.REPLAYED)).isNull();
+        // the corrected request's answer is the key's now: its repeat gets it again
+        assertThat(correctedAgain.status()).isEqualTo(201);
+        assertThat(correctedAgain.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+        assertThat(correctedAgain.json().get("id").asText()).isEqualTo(corrected.json().get("id").asText());
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM api_idempotency WHERE status IN (404, 405)").query(Integer.class)
+                .single()).isZero();
+    }
+
+    /** A row of the earlier version's: the bare status of an error the web layer answered, an empty body, no type. */
+    private void storedAsTheEarlierVersionDid(String key, String target, String body, int status) {
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, status, content_type, "
+                        + "location, body, created_at, renewed_at) VALUES (:caller, :key, :target, :fingerprint, :claim, "
+                        + ":status, NULL, NULL, '', :at, :at)")
+                .param("caller", IdempotencyKeys.sha256(API_KEY.getBytes(StandardCharsets.UTF_8))).param("key", key)
+                .param("target", target).param("fingerprint", IdempotencyKeys.sha256(
+                        target.getBytes(StandardCharsets.UTF_8), body.getBytes(StandardCharsets.UTF_8)))
+                .param("claim", java.util.UUID.randomUUID().toString()).param("status", status)
+                .param("at", clock.instant().minus(Duration.ofMinutes(5)).atOffset(java.time.ZoneOffset.UTC)).update();
+    }
+
     @Test
     void aReplayIsUtf8AsTheFirstAnswer() throws Exception {
         byte[] body = booking(START, 60).replace("John Doe", "Zo\\u00eb \\u0141uk").getBytes(StandardCharsets.US_ASCII);

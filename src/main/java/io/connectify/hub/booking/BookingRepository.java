@@ -145,11 +145,12 @@ public class BookingRepository {
      * The ranges of active bookings other than {@code exceptId} that take {@code slot} from a booking whose hold, running
      * when it was judged, ends at {@code holdExpiresAt}: one overlapping the slot, and one in [from, to) (the slot
      * widened by the buffer) put where it is at or after that end, by a clock that saw the hold run out. updated_at
-     * dates that: every write that puts a booking in a slot sets it to an instant at or after the one its check under
-     * the slot lock judged holds on (a reservation's insert, a re-hold, a reschedule's move, a re-check's follow). A
-     * neighbour already in the buffer while the hold ran (a confirmed booking the re-check followed there, which takes
-     * no buffer; one reserved with a smaller buffer) is not the hold's loss: its slot is the booking's own. A
-     * neighbour changed otherwise after that end counts too, as before.
+     * dates that: every write that puts a booking in a slot sets it to an instant no earlier, to the second (hold ends
+     * are whole seconds), than the one its check under the slot lock judged holds on (a reservation's insert, a
+     * re-hold, a reschedule's move, a re-check's follow). A neighbour already in the buffer while the hold ran (a
+     * confirmed booking the re-check followed there, which takes no buffer; one reserved with a smaller buffer) is not
+     * the hold's loss: its slot is the booking's own. A neighbour changed otherwise after that end counts too, as
+     * before.
      */
     public List<TimeRange> rangesTakingHold(TimeRange slot, Instant from, Instant to, Instant holdExpiresAt,
                                             Instant now, String exceptId) {

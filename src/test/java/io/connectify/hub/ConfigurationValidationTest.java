@@ -16,6 +16,7 @@ import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingConfig;
 import io.connectify.hub.booking.BookingProperties;
 import io.connectify.hub.booking.EventChangeTimeout;
+import io.connectify.hub.booking.HoldWithinLeadTime;
 import io.connectify.hub.booking.PriceTable;
 import io.connectify.hub.booking.PricingProperties;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
@@ -263,6 +264,34 @@ class ConfigurationValidationTest {
 
     @EnableConfigurationProperties(BookingProperties.class)
     static class BookingOnly {
+    }
+
+    /**
+     * A lead time shorter than the hold stops the start, naming both: with min-lead-time 5m and hold 15m, a slot 6
+     * minutes ahead was booked with a hold ending 9 minutes after its start, and a payment made within the hold was
+     * refunded as paid after the start. A lead time as long as the hold starts.
+     */
+    @Test
+    void aLeadTimeShorterThanTheHoldStopsTheStart() {
+        holdAndLeadTime().withPropertyValues("connectify.availability.min-lead-time=5m", "connectify.booking.hold=15m")
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.availability.min-lead-time (PT5M) must be at least "
+                                + "connectify.booking.hold (PT15M)"));
+        holdAndLeadTime().withPropertyValues("connectify.availability.min-lead-time=15m",
+                "connectify.booking.hold=15m").run(context -> assertThat(context).hasNotFailed());
+        holdAndLeadTime().run(context -> assertThat(context).hasNotFailed()); // the defaults: 2h and 15m
+    }
+
+    private static ApplicationContextRunner holdAndLeadTime() {
+        return new ApplicationContextRunner()
+                .withInitializer(new ConfigDataApplicationContextInitializer())
+                .withUserConfiguration(HoldAndLeadTimeOnly.class);
+    }
+
+    @EnableConfigurationProperties({BookingProperties.class, AvailabilityProperties.class})
+    @Import(HoldWithinLeadTime.class)
+    static class HoldAndLeadTimeOnly {
     }
 
     /** A free tier's Checkout confirms no booking (payment_status no_payment_required): the start fails instead. */

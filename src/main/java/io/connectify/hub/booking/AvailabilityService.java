@@ -95,4 +95,16 @@ public class AvailabilityService {
         return slots.conflicts(slot, bookings.activeRanges(slot.start().minus(properties.buffer()),
                 slot.end().plus(properties.buffer()), clock.instant(), exceptId));
     }
+
+    /**
+     * Whether another booking took the slot of {@code booking}, whose hold was running when it was read: one that
+     * overlaps its time, or one in its buffer put there once its hold had run out (by the clock of the instance that
+     * put it there). The buffer alone is no loss: a confirmed booking the calendar re-check followed next to it (the
+     * re-check takes no buffer), one reserved with a smaller buffer, is no reason to refund a payment made in time.
+     */
+    public boolean isTakenFromItsHold(Booking booking) {
+        TimeRange slot = booking.range();
+        return slots.conflicts(slot, bookings.rangesTakingHold(slot, slot.start().minus(properties.buffer()),
+                slot.end().plus(properties.buffer()), booking.holdExpiresAt(), clock.instant(), booking.id()));
+    }
 }

@@ -140,6 +140,30 @@ public class BookingRepository {
                 .list();
     }
 
+    /**
+     * The ranges of active bookings other than {@code exceptId} that take {@code slot} from a booking whose hold, running
+     * when it was judged, ends at {@code holdExpiresAt}: one overlapping the slot, and one in [from, to) (the slot
+     * widened by the buffer) put where it is at or after that end, by a clock that saw the hold run out. updated_at
+     * dates that: every write that puts a booking in a slot sets it to an instant no earlier, to the second (hold ends
+     * are whole seconds), than the one its check under the slot lock judged holds on (a reservation's insert, a
+     * re-hold, a reschedule's move, a re-check's follow). A neighbour already in the buffer while the hold ran (a
+     * confirmed booking the re-check followed there, which takes no buffer; one reserved with a smaller buffer) is not
+     * the hold's loss: its slot is the booking's own. A neighbour changed otherwise after that end counts too, as
+     * before.
+     */
+    public List<TimeRange> rangesTakingHold(TimeRange slot, Instant from, Instant to, Instant holdExpiresAt,
+                                            Instant now, String exceptId) {
+        return jdbc.sql("SELECT start_at, end_at FROM booking WHERE " + ACTIVE
+                        + " AND start_at < :to AND end_at > :from AND id <> :except"
+                        + " AND ((start_at < :slotEnd AND end_at > :slotStart) OR updated_at >= :holdEnd)"
+                        + " ORDER BY start_at")
+                .param("now", utc(now)).param("from", utc(from)).param("to", utc(to)).param("except", exceptId)
+                .param("slotStart", utc(slot.start())).param("slotEnd", utc(slot.end()))
+                .param("holdEnd", utc(holdExpiresAt))
+                .query((rs, i) -> new TimeRange(instant(rs, "start_at"), instant(rs, "end_at")))
+                .list();
+    }
+
     /** Records the started payment of a pending booking. */
     public void paymentStarted(String id, String provider, String reference, String url, Instant now) {
         jdbc.sql("UPDATE booking SET provider = :provider, payment_reference = :reference, payment_url = :url, "

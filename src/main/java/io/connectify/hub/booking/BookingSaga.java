@@ -590,8 +590,9 @@ public class BookingSaga {
         if (recorded.recorded() || booking.paid()) {
             return recorded; // not recorded when paid: another payment was recorded first
         }
+        // dated once the slot was judged free (now()): a running hold it took over in its buffer knows it by that
         return ifSlotStillFree(booking, () -> bookings.reholdPaid(booking.id(), payment.provider(),
-                payment.paymentReference(), payment.paidAmount(), now), PaymentRecording.NOT_RECORDED);
+                payment.paymentReference(), payment.paidAmount(), now()), PaymentRecording.NOT_RECORDED);
     }
 
     /**
@@ -600,10 +601,13 @@ public class BookingSaga {
      * hold under the same lock, so of the two exactly one takes a slot whose hold is running out, whatever each
      * instance's clock says: judged on an instant read before the lock, or on a clock behind the reserving instance's,
      * a hold the reservation had seen run out was kept, and the slot had two bookings. {@code keep} reads its instant
-     * once the lock is taken.
+     * once the lock is taken. Only a booking that took the slot defeats the hold: one overlapping its time, or one in
+     * its buffer put there once the hold had run out ({@link AvailabilityService#isTakenFromItsHold}). A neighbour
+     * in the buffer before (a confirmed booking the calendar re-check followed there, one reserved with a smaller
+     * buffer) refunded a payment made in time, as "slot taken before the payment arrived".
      */
     private <T> T underSlotLock(Booking booking, Supplier<T> keep) {
-        return bookings.withSlotLock(() -> availability.isHeld(booking.range(), booking.id()) ? null : keep.get());
+        return bookings.withSlotLock(() -> availability.isTakenFromItsHold(booking) ? null : keep.get());
     }
 
     /**
@@ -934,7 +938,7 @@ public class BookingSaga {
         if (extended
                 || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
                 && !booking.paid() && !begun(booking, now)
-                && reholdWhileProcessing(booking, until, reason, now)) {
+                && reholdWhileProcessing(booking, until, reason)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
         }
@@ -947,8 +951,9 @@ public class BookingSaga {
      * payment, so the settled payment days later confirms the booking instead of being refunded for a slot someone
      * took meanwhile.
      */
-    private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, Instant now) {
-        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now), false);
+    private boolean reholdWhileProcessing(Booking booking, Instant until, String reason) {
+        // dated once the slot was judged free (now()), as a late payment's re-hold
+        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now()), false);
     }
 
     /**

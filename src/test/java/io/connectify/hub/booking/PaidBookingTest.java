@@ -1353,6 +1353,98 @@ class PaidBookingTest extends Webhooks {
         google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
+    /**
+     * A confirmed booking sits in the buffer of a booking whose hold still runs (the calendar re-check followed its
+     * event, dragged in Google next to it: the re-check takes no buffer): the payment made within the hold confirms
+     * the booking. Before, the check under the slot lock, meant to catch a booking that took the slot once the hold
+     * ran out, took the neighbour for one, and the payment was refunded as "slot taken before the payment arrived".
+     */
+    @Test
+    void aPaymentWithinItsHoldConfirmsTheBookingThoughAConfirmedBookingWasPutInItsBuffer() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkbuf", "x",
+                BUFFERED_START, BUFFERED_START))));
+        String id = pendingBooking(BUFFERED_START, "stripe");
+        confirmedNeighbourFollowedNow(); // 10:00-11:00: in the 15-minute buffer of 11:00-12:00, not overlapping it
+        clock.advance(Duration.ofMinutes(10)); // the customer pays within the 15-minute hold
+
+        assertThat(signedStripeWebhook(event("evt_buffer_paid", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_buffer"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The same for a delayed payment's first word (a SEPA debit processing): the hold is extended while it settles.
+     * Before, the extension was refused for the neighbour, and the debit settling later was refunded.
+     */
+    @Test
+    void aDelayedPaymentWithinItsHoldKeepsTheSlotThoughAConfirmedBookingWasPutInItsBuffer() {
+        String id = pendingBooking(BUFFERED_START, "stripe");
+        confirmedNeighbourFollowedNow();
+
+        assertThat(signedStripeWebhook(event("evt_buffer_sepa", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_buffer_sepa"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).startsWith("the payment is processing"));
+        assertThat(Instant.parse(httpGet("/api/v1/bookings/" + id).json().get("holdExpiresAt").asText()))
+                .as("held until the appointment's start").isEqualTo(Instant.parse("2026-12-03T10:00:00Z"));
+    }
+
+    /**
+     * The other side: B reserved the slot next to A's once A's hold had run out (by the reserving instance's clock),
+     * then A's payment is handled by an instance whose clock is a minute behind, A's hold still running by it: the
+     * payment pays for a slot taken (B in A's buffer, put there after A's hold ran out), and is refunded. The same
+     * with B in A's very slot: PostgresHoldExpiryRaceTest (...RefundedOnceTheSlotWasTakenOnPostgres, and
+     * ...NotExtendedForADelayedPaymentOnceTheSlotWasTakenOnPostgres for the delayed payment's hold).
+     */
+    @Test
+    void aPaymentWithinItsHoldByAClockBehindIsRefundedWhenABookingTookItsBufferOnceTheHoldRanOut() throws Exception {
+        String id = pendingBooking(BUFFERED_START, "stripe");
+        Instant holdEnd = Instant.parse(httpGet("/api/v1/bookings/" + id).json().get("holdExpiresAt").asText());
+        camelContext.getRouteController().stopRoute("booking-expire-holds"); // A stays PENDING_PAYMENT, as unswept
+        try {
+            clock.set(holdEnd); // the reserving instance: A's hold has run out
+            String neighbour = pendingBooking(NEIGHBOUR_START, "stripe");
+            clock.set(holdEnd.minus(Duration.ofMinutes(1))); // the paying instance, a minute behind
+
+            assertThat(signedStripeWebhook(event("evt_buffer_late", "checkout.session.completed",
+                    checkoutSession(id, "paid", "pi_buffer_late"))).status()).isEqualTo(200);
+
+            awaitStatus(id, "REFUNDED");
+            assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                    .isEqualTo("slot taken before the payment arrived");
+            stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                    .withRequestBody(containing("payment_intent=pi_buffer_late")));
+            google.server().verify(0, postRequestedFor(urlPathEqualTo(EVENTS)));
+            assertThat(status(neighbour)).isEqualTo("PENDING_PAYMENT");
+        } finally {
+            camelContext.getRouteController().startRoute("booking-expire-holds");
+        }
+    }
+
+    /** 11:00-12:00 on a Thursday; {@link #NEIGHBOUR_START} the hour before it, in its 15-minute buffer. */
+    private static final String BUFFERED_START = "2026-12-03T11:00:00+01:00";
+    private static final String NEIGHBOUR_START = "2026-12-03T10:00:00+01:00";
+
+    /** A confirmed booking at 10:00-11:00, put there now (as the calendar re-check follows an event dragged there). */
+    private void confirmedNeighbourFollowedNow() {
+        Instant now = clock.instant();
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                  customer_email, summary, provider, payment_reference, paid_amount, calendar_event_id, created_at,
+                  updated_at)
+                VALUES (:id, 'CONFIRMED', :start, :end, 60, 9000, 'CHF', 'C', 'c@example.com', 'Consultation', 'stripe',
+                  'pi_neighbour', 9000, 'neighbourevent', :created, :now)
+                """).param("id", java.util.UUID.randomUUID().toString())
+                .param("start", java.time.OffsetDateTime.parse(NEIGHBOUR_START))
+                .param("end", java.time.OffsetDateTime.parse(NEIGHBOUR_START).plusHours(1))
+                .param("created", now.minus(Duration.ofDays(1)).atOffset(java.time.ZoneOffset.UTC))
+                .param("now", now.atOffset(java.time.ZoneOffset.UTC)).update();
+    }
+
     private int notifications(String bookingId, String kind) {
         return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
                 .param("id", bookingId).param("kind", kind).query(Integer.class).single();

@@ -774,6 +774,25 @@ public class BookingRepository {
                 .query((rs, row) -> rs.getBoolean("refund_marked")).optional().orElse(false);
     }
 
+    /**
+     * Records that a refund the hub asked for of the booking's payment failed without a definite answer (V30
+     * refund_answer_lost_at: the provider may have made it); the earliest such attempt is kept. Its own statement,
+     * committed outside the failed attempt's transaction, which rolled back.
+     */
+    public void refundAnswerLost(String id, Instant at) {
+        jdbc.sql("UPDATE booking SET refund_answer_lost_at = :at WHERE id = :id AND refund_answer_lost_at IS NULL")
+                .param("id", id).param("at", utc(at)).update();
+    }
+
+    /**
+     * Whether a refund the hub asked for of the booking's payment may have been made although its answer was lost
+     * ({@link #refundAnswerLost}); false when every attempt was refused or never sent.
+     */
+    public boolean refundAnswerLost(String id) {
+        return jdbc.sql("SELECT refund_answer_lost_at FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> rs.getObject("refund_answer_lost_at") != null).optional().orElse(false);
+    }
+
     /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */
     public Optional<String> refundReference(String id) {
         return jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)

@@ -1663,21 +1663,31 @@ public class BookingSaga {
 
     /**
      * A Payrexx transaction refunded (or its refund under way) that paid a booking whose refund a person settled by
-     * hand: the hub's own refund, whose answer was lost at the cancel (Payrexx refunds carry no mark, and a person who
-     * settled the refund paid the customer back another way), went through after all, and the customer was paid back
-     * twice ({@link #paidTwiceAfterSettled}). False for any other booking: the event takes its usual path.
+     * hand. Payrexx refunds carry no mark: when a refund the hub asked for lost its answer (V30, recorded as it
+     * failed), that refund went through after all, and the customer was paid back twice
+     * ({@link #paidTwiceAfterSettled}). When none did (each was refused, 400 or 403, or never sent, the circuit open),
+     * the hub made no refund, and this one is the person's own (in Payrexx's back office, say): paid back once, nothing
+     * marked or counted. Answers what it found, for the route's log; null for any other booking, or one that says it
+     * was paid back twice already: the event takes its usual path.
      */
-    public boolean paymentRefundedAfterSettled(@Header(WebhookHeaders.PROVIDER) String provider,
-                                               @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
-                                               @Header(WebhookHeaders.PAID_AMOUNT) Long amount) {
+    public String paymentRefundedAfterSettled(@Header(WebhookHeaders.PROVIDER) String provider,
+                                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                              @Header(WebhookHeaders.PAID_AMOUNT) Long amount) {
         String id = payment == null || payment.isBlank() ? null
                 : bookings.idByPayment(provider, payment).orElse(null);
         Booking seen = id == null ? null : bookings.find(id).orElse(null);
         if (seen == null || !settledByHand(seen)) {
-            return false;
+            return null;
+        }
+        // read outside the row lock: recorded as an attempt fails, and a booking settled by hand is never refunded
+        // again, so it no longer changes
+        if (!bookings.refundAnswerLost(id)) {
+            return "no refund the hub asked for may have been made (each was refused or never sent): taken for the "
+                    + "person's own refund, no action";
         }
         return paidTwiceAfterSettled(id, provider, payment,
-                hubsOwn -> amount != null && amount > 0 ? amount : seen.paidAmount());
+                hubsOwn -> amount != null && amount > 0 ? amount : seen.paidAmount())
+                ? "the customer was paid back twice: marked for a person" : null;
     }
 
     /**
@@ -2540,9 +2550,23 @@ public class BookingSaga {
      * cancellation was committed first, so no confirmation can take the booking meanwhile; a refund that fails
      * leaves it CANCELLED for a repeated cancel, the retry sweep (or the payment's replayed event) to finish, with the
      * same Idempotency-Key. Under the booking's row lock, so a second cancel and the payment's redelivered event do
-     * not refund it at the same time (Payrexx refunds have no idempotency key).
+     * not refund it at the same time (Payrexx refunds have no idempotency key). A refund asked for that fails
+     * without a definite answer is recorded so ({@link #refundMayHaveBeenMade}), once its transaction has rolled back.
      */
     private void settleCancelled(String bookingId) {
+        boolean[] asked = {false};
+        try {
+            settleCancelled(bookingId, asked);
+        } catch (RuntimeException failed) {
+            if (asked[0] && refundMayHaveBeenMade(failed)) {
+                recordRefundAnswerLost(bookingId, failed);
+            }
+            throw failed;
+        }
+    }
+
+    /** {@link #settleCancelled}; {@code asked} set once the provider is asked for the refund. */
+    private void settleCancelled(String bookingId, boolean[] asked) {
         bookings.withBookingLock(bookingId, () -> {
             Booking current = bookings.find(bookingId).orElseThrow();
             boolean refunded = current.status() == BookingStatus.REFUNDED;
@@ -2565,6 +2589,7 @@ public class BookingSaga {
                     }
                     return;
                 }
+                asked[0] = true;
                 Object answer = refundAnswer(current, null);
                 String made = PaymentCommands.refundReference(answer);
                 if (made != null) {
@@ -2597,6 +2622,36 @@ public class BookingSaga {
                 notifyRefunded(bookingId);
             }
         });
+    }
+
+    /**
+     * Whether a refund asked for that failed so may have been made at the provider all the same: not when the provider
+     * refused it (400, 401, 403: {@link ProviderException.Kind#REJECTED}; 404, no such payment) or the hub sent it
+     * nothing ({@link ProviderException#nothingSent()}: the circuit open, the hub's rate limiter before the first
+     * attempt). A timeout, a 5xx, a dropped connection, a 429 after retries (an earlier attempt's answer may have been
+     * lost), or a failure after the provider answered (the booking's update): it may have.
+     */
+    static boolean refundMayHaveBeenMade(RuntimeException failure) {
+        if (failure instanceof ProviderException p) {
+            return !p.nothingSent() && p.kind() != ProviderException.Kind.REJECTED;
+        }
+        return !(failure instanceof ValidationException || failure instanceof NotFoundException);
+    }
+
+    /**
+     * Records on the booking that its refund's answer was lost (V30), for a Payrexx refund seen after a person settled
+     * it by hand ({@link #paymentRefundedAfterSettled}): then maybe the hub's own. Best effort, outside the attempt's
+     * rolled-back transaction; its failure is added to the refund's.
+     */
+    private void recordRefundAnswerLost(String bookingId, RuntimeException refundFailure) {
+        try {
+            bookings.refundAnswerLost(bookingId, now());
+        } catch (RuntimeException notRecorded) {
+            log.warn("Booking {}: its refund's answer was lost ({}), and that could not be recorded ({}): a refund the "
+                    + "provider shows after the refund is settled by hand is taken for the person's own",
+                    bookingId, refundFailure.getClass().getSimpleName(), notRecorded.getClass().getSimpleName());
+            refundFailure.addSuppressed(notRecorded);
+        }
     }
 
     /**

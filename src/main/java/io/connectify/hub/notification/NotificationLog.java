@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import io.connectify.hub.booking.BookingSaga;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -44,7 +45,10 @@ public class NotificationLog {
     /** A payment refunded for a booking never confirmed: as a refund notice, untrue once the booking is not REFUNDED. */
     private static final String PAYMENT_REFUNDED = "payment-refunded";
     private static final String RESCHEDULED = "rescheduled";
-    /** A cancellation whose refund is still to make: untrue once the booking is not CANCELLED (refunded since). */
+    /**
+     * A cancellation whose refund is still to make: untrue once the booking is not CANCELLED (refunded since), or is
+     * but no longer waits for its refund (BookingSaga.REFUND_PENDING).
+     */
     private static final String CANCELLATION_REFUND_PENDING = "cancellation-refund-pending";
     /** The error code (and failed metric's status) of a notification its provider's lost answers left unsent. */
     public static final String ANSWER_LOST = "answer-lost";
@@ -66,7 +70,8 @@ public class NotificationLog {
     /**
      * Whether a notification would now tell its customer something no longer true: a confirmation or a move's notice
      * of a booking since cancelled, refunded or moved (again), a "payment failed" of one since paid, a refund notice
-     * of a refund that failed after it was made, a "refund under way" of a cancellation since refunded (a message
+     * of a refund that failed after it was made, a "refund under way" of a cancellation since refunded or no longer
+     * waiting for its refund (settled by hand, stopped by a dispute, given up by the retry sweep) (a message
      * held up by a provider outage and replayed after the booking moved on, which then arrived after the news that
      * superseded it).
      */
@@ -92,7 +97,8 @@ public class NotificationLog {
                 || CANCELLATION_REFUND_PENDING.equals(kind))) {
             return false;
         }
-        return jdbc.sql("SELECT status, paid_amount, start_at FROM booking WHERE id = :id").param("id", bookingId)
+        return jdbc.sql("SELECT status, status_reason, paid_amount, start_at FROM booking WHERE id = :id")
+                .param("id", bookingId)
                 .query((rs, row) -> {
                     String status = rs.getString("status");
                     boolean paid = rs.getObject("paid_amount") != null;
@@ -100,7 +106,10 @@ public class NotificationLog {
                         case CONFIRMATION, RESCHEDULED -> !"CONFIRMED".equals(status) || moved || told != null
                                 && !told.equals(rs.getObject("start_at", OffsetDateTime.class).toInstant());
                         case REFUND, PAYMENT_REFUNDED -> !"REFUNDED".equals(status);
-                        case CANCELLATION_REFUND_PENDING -> !"CANCELLED".equals(status);
+                        // its refund no longer pending (settled by hand, stopped by a dispute, given up by the
+                        // sweep): "we are refunding and will tell you" would promise a notice that never comes
+                        case CANCELLATION_REFUND_PENDING -> !"CANCELLED".equals(status)
+                                || !BookingSaga.REFUND_PENDING.contains(rs.getString("status_reason"));
                         default -> paid || "CONFIRMED".equals(status);
                     };
                 }).optional().orElse(false);

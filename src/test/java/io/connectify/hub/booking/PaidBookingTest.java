@@ -434,6 +434,44 @@ class PaidBookingTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
     }
 
+    /**
+     * The "refund under way, we will tell you once it is done" SMS of a cancellation whose refund failed, held up as a
+     * dead letter while Twilio refused it, and replayed only after a person settled the refund by hand: the booking no
+     * longer waits for a refund (the person told the customer), so the replay skips it (superseded) and Twilio is
+     * asked nothing. Before, only a booking no longer CANCELLED outdated it: the SMS went, promising a refund notice
+     * that never comes.
+     */
+    @Test
+    void aRefundPendingNoticeReplayedAfterTheRefundWasSettledByHandIsSkipped() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedStripeBooking(START);
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND kind = 'confirmation' AND provider_reference IS NOT NULL").param("id", id)
+                .query(Integer.class).single() == 2);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/"
+                + BookingSaga.eventIdFor(id))).willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        stripeRefundsFail();
+        // Twilio refuses the hub's sender (21606): the SMS waits as a dead letter for the operator
+        notify.twilio().stubFor(post(urlPathEqualTo(NotificationFakes.MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+        cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled: refund pending");
+        String letter = await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql(
+                "SELECT id FROM dead_letter WHERE route_id = 'notification-send-sms'").query(String.class).optional(),
+                java.util.Optional::isPresent).get();
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + "/refund/settled", "{\"note\":\"cash at the desk\"}",
+                ADMIN_KEY).status()).isEqualTo(200);
+
+        notify.reset();
+        resilience.circuitBreaker("twilio").reset();
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letter + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT status FROM notification WHERE "
+                + "booking_id = :id AND kind = 'cancellation-refund-pending' AND channel = 'SMS'").param("id", id)
+                .query(String.class).single(), "skipped"::equals);
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+    }
+
     @Test
     void aConfirmedBookingWhoseCancellationsRefundFailedIsRefundedByALaterEventOfItsPayment() {
         String id = confirmedCancelledWhileRefundsFail();

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -302,7 +303,8 @@ class RefundSettledByHandTest extends Webhooks {
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4860/refund")).willReturn(aResponse()
                 .withStatus(500).withHeader("Content-Type", "application/json")
                 .withBody("{\"status\":\"error\",\"message\":\"internal\"}")));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isIn(502, 503);
+        resilience.circuitBreaker("payrexx").reset(); // the refund is sent: its answer is lost, not held back
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"TWINT\"}", ADMIN_KEY)
                 .status()).isEqualTo(200);
         double twiceBefore = paidTwice("payrexx");
@@ -320,6 +322,50 @@ class RefundSettledByHandTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(booking(id).get("statusReason").asText())
                 .isEqualTo("cancelled before its confirmation: refund settled by hand: TWINT; " + twice);
+        assertThat(refundsPendingGauge()).isEqualTo("0.0");
+        payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
+    }
+
+    /**
+     * A Payrexx refund the hub asked for that Payrexx refused (400: the hub's key may not refund), so that none was
+     * made; a person refunds the customer in Payrexx's back office and records it; Payrexx's refunded delivery is that
+     * refund: the customer was paid back once. Nothing is counted, marked or added to the booking's reason, only
+     * logged at INFO. Before, every Payrexx refund of a booking settled by hand was taken for the hub's own whose answer
+     * was lost: "paid back twice", marked for a person and counted (alert RefundAfterSettledByHand).
+     */
+    @Test
+    void aPayrexxRefundTheHubWasRefusedThenMadeInTheBackOfficeIsNotTakenForPayingTwice() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4870);
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4870/refund")).willReturn(aResponse()
+                .withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"refunds not allowed\"}")));
+        resilience.circuitBreaker("payrexx").reset();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        String settled = "cancelled before its confirmation: refund settled by hand: refunded in Payrexx back office";
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED,
+                "{\"note\":\"refunded in Payrexx back office\"}", ADMIN_KEY).status()).isEqualTo(200);
+        double twiceBefore = paidTwice("payrexx");
+        double runs = routeRuns("payrexx-transaction-act");
+        payrexx.reset();
+        payrexx.transaction(4870, "refunded", id);
+
+        java.util.List<ILoggingEvent> logged;
+        try (LogLines lines = LogLines.all()) {
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                    "transaction%5Bid%5D=4870&transaction%5Bstatus%5D=refunded&transaction%5Binvoice%5D%5BreferenceId%5D="
+                            + id).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).until(() -> routeRuns("payrexx-transaction-act") == runs + 1);
+            logged = java.util.List.copyOf(lines.lines());
+        }
+        assertThat(paidTwice("payrexx")).isEqualTo(twiceBefore);
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(booking(id).get("statusReason").asText()).isEqualTo(settled);
+        assertThat(logged).noneMatch(l -> l.getFormattedMessage().contains("paid back twice"));
+        assertThat(logged).anyMatch(l -> l.getLevel() == Level.INFO && l.getFormattedMessage().contains(
+                "after its refund was settled by hand: no refund the hub asked for may have been made"));
         assertThat(refundsPendingGauge()).isEqualTo("0.0");
         payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
     }

@@ -38,11 +38,11 @@ class BaselineMigrationTest {
     Path dir;
 
     /**
-     * The versions the V scripts record (V21, V22 and V27 do not exist). A new V script's version is added here (and to
-     * PostgresMigrationTest's history list); B24 stays as it is.
+     * The versions the V scripts record (V21 and V22 do not exist). A new V script's version is added here
+     * (and to PostgresMigrationTest's history list); B24 stays as it is.
      */
     private static final List<String> V_CHAIN = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12",
-            "13", "14", "15", "16", "17", "18", "19", "20", "23", "24", "25", "26", "27", "28", "29");
+            "13", "14", "15", "16", "17", "18", "19", "20", "23", "24", "25", "26", "27", "28", "29", "30");
 
     /** What a new database records: the baseline B24, then the V scripts after it. */
     private static final List<String> NEW_DATABASE = java.util.stream.Stream.concat(

@@ -1,7 +1,5 @@
 package io.connectify.hub.notification;
 
-import java.time.Instant;
-
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.InvalidRecipientException;
 import io.connectify.hub.resilience.LostAnswerMark;
@@ -57,8 +55,7 @@ public class NotificationDelivery {
                 return new Outcome(null, null);
             }
             // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
-            Instant lostBefore = log.answerLostAt(n);
-            var mark = new LostAnswerMark(lostBefore);
+            LostAnswerMark mark = log.lostAnswer(n);
             SentNotification sent;
             try {
                 // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
@@ -75,14 +72,15 @@ public class NotificationDelivery {
                 }
                 return new Outcome(null, null);
             } catch (RuntimeException failed) {
-                if (lostBefore != null || mark.since() == null) {
+                if (!mark.lostInThisCall()) {
                     throw failed;
                 }
                 // this send lost an answer (Twilio may have the SMS): recorded, committed although the send failed,
                 // so that the redelivery, a dead letter's replay or the recovery sweep looks before it sends. Rolled
                 // back with the send, the next send knew nothing of it and sent blindly (a notice as many times as
-                // its deliveries while Twilio answers late)
-                log.answerLost(n, mark.since());
+                // its deliveries while Twilio answers late). A later send's lost answer too: the lookups then read on
+                // to its attempts, for what it sent
+                log.answerLost(n, mark);
                 return new Outcome(null, failed);
             }
             log.sent(sent);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import io.connectify.hub.resilience.LostAnswerMark;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -282,23 +283,31 @@ public class NotificationLog {
     }
 
     /**
-     * When the first attempt began of the earliest send of this notification that lost the provider's answer
-     * ({@link #answerLost}); null: none did.
+     * What earlier sends of this notification lost ({@link #answerLost}): when the first attempt began of the earliest
+     * send that lost the provider's answer, when the latest attempt whose answer was lost ended and what it sent (both
+     * null when not known: lost before V34), as the mark its next send looks up by; an empty mark: none lost.
      */
-    public Instant answerLostAt(Notification n) {
-        return jdbc.sql("SELECT answer_lost_at FROM notification WHERE id = :id").param("id", n.id())
-                .query((rs, i) -> instantOrNull(rs.getObject(1, OffsetDateTime.class))).optional().orElse(null);
+    public LostAnswerMark lostAnswer(Notification n) {
+        return jdbc.sql("SELECT answer_lost_at, answer_lost_until, answer_lost_digest FROM notification WHERE id = :id")
+                .param("id", n.id())
+                .query((rs, i) -> new LostAnswerMark(instantOrNull(rs.getObject(1, OffsetDateTime.class)),
+                        instantOrNull(rs.getObject(2, OffsetDateTime.class)), rs.getString(3)))
+                .optional().orElseGet(() -> new LostAnswerMark(null));
     }
 
     /**
-     * Records that a send of this notification lost the provider's answer, its call's first attempt having begun
-     * {@code since} (the system clock, as the provider's): the earliest is kept. Committed although the send failed,
-     * so that its next send looks first ({@link NotificationDelivery}).
+     * Records that a send of this notification lost the provider's answer: the mark it was sent with, as its call
+     * left it (the earliest start, the latest lost attempt's end and what that attempt sent; the system clock, as the
+     * provider's). Committed although the send failed, so that its next send looks first, and only where the lost
+     * attempts were ({@link NotificationDelivery}). Call under the notification's row lock, the mark read under it.
      */
-    public void answerLost(Notification n, Instant since) {
-        jdbc.sql("UPDATE notification SET answer_lost_at = :since WHERE id = :id AND "
-                        + "(answer_lost_at IS NULL OR answer_lost_at > :since)")
-                .param("id", n.id()).param("since", since.atOffset(ZoneOffset.UTC)).update();
+    public void answerLost(Notification n, LostAnswerMark lost) {
+        jdbc.sql("UPDATE notification SET answer_lost_at = :since, answer_lost_until = :until, "
+                        + "answer_lost_digest = :sent WHERE id = :id")
+                .param("id", n.id()).param("since", lost.since().atOffset(ZoneOffset.UTC))
+                .param("until", lost.until() == null ? null : lost.until().atOffset(ZoneOffset.UTC),
+                        Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("sent", lost.sent(), Types.VARCHAR).update();
     }
 
     /** The provider's reference recorded on a notification: null while it is unsent (or it was never sent). */

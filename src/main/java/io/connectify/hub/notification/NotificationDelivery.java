@@ -90,8 +90,7 @@ public class NotificationDelivery {
                 return new Outcome(null, null);
             }
             // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
-            NotificationLog.LostAnswers lost = log.lostAnswers(n);
-            var mark = new LostAnswerMark(lost.since(), lost.count());
+            LostAnswerMark mark = log.lostAnswer(n);
             SentNotification sent;
             try {
                 // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
@@ -122,10 +121,11 @@ public class NotificationDelivery {
                 }
                 // the failure is known: recorded, committed although the send failed, with the answers its attempts
                 // lost (Twilio or SendGrid may have the message), so that the redelivery, a dead letter's replay or
-                // the recovery sweep looks before it sends (SMS) or counts them (email). Rolled back with the send,
-                // the next send knew nothing of them and sent blindly (a notice as many times as its deliveries
-                // while Twilio answers late); the send's start cleared: no outcome is missing
-                log.sendFailed(n, mark.since(), mark.answersLost());
+                // the recovery sweep looks before it sends (SMS: where the lost attempts were, for what they sent) or
+                // counts them (email). Rolled back with the send, the next send knew nothing of them and sent blindly
+                // (a notice as many times as its deliveries while Twilio answers late); the send's start cleared: no
+                // outcome is missing
+                log.sendFailed(n, mark);
                 return new Outcome(null, failed);
             }
             log.sent(sent);

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.resilience.LostAnswerMark;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -302,21 +303,17 @@ public class NotificationLog {
     }
 
     /**
-     * When the first attempt began of the earliest send of this notification that lost the provider's answer
-     * ({@link #answerLost}); null: none did.
+     * What earlier sends of this notification lost ({@link #answerLost}): when the first attempt began of the earliest
+     * send that lost the provider's answer, when the latest attempt whose answer was lost ended and what it sent (both
+     * null when not known: lost before V31), as the mark its next send looks up by; an empty mark: none lost.
      */
-    public Instant answerLostAt(Notification n) {
-        return lostAnswers(n).since();
-    }
-
-    /**
-     * The provider answers lost by this notification's sends ({@link #answerLost}, {@link #sendStarting}): since when
-     * (null: none) and how many.
-     */
-    public LostAnswers lostAnswers(Notification n) {
-        return jdbc.sql("SELECT answer_lost_at, answers_lost FROM notification WHERE id = :id").param("id", n.id())
-                .query((rs, i) -> new LostAnswers(instantOrNull(rs.getObject(1, OffsetDateTime.class)), rs.getInt(2)))
-                .optional().orElse(new LostAnswers(null, 0));
+    public LostAnswerMark lostAnswer(Notification n) {
+        return jdbc.sql("SELECT answer_lost_at, answer_lost_until, answer_lost_digest, answers_lost FROM notification "
+                        + "WHERE id = :id")
+                .param("id", n.id())
+                .query((rs, i) -> new LostAnswerMark(instantOrNull(rs.getObject(1, OffsetDateTime.class)),
+                        instantOrNull(rs.getObject(2, OffsetDateTime.class)), rs.getString(3), rs.getInt(4)))
+                .optional().orElseGet(() -> new LostAnswerMark(null));
     }
 
     /**
@@ -324,8 +321,9 @@ public class NotificationLog {
      * no longer unsent: call in a transaction of its own, committed before the provider is called. A send begun
      * earlier whose outcome was never recorded (its start still set: the hub stopped during it, its commit failed) may
      * have reached the provider: its start is recorded as an answer lost ({@link #answerLost}, one more of
-     * {@code answers_lost}), so this send looks first (SMS) or counts it (email). Answers whether it found one. One
-     * statement when none was begun, the normal case: the extra write of each send.
+     * {@code answers_lost}; its end and what it sent not known, so the lookup reads up to now for the text as it is
+     * then), so this send looks first (SMS) or counts it (email). Answers whether it found one. One statement when none
+     * was begun, the normal case: the extra write of each send.
      */
     public boolean sendStarting(Notification n, Instant now) {
         var at = now.atOffset(ZoneOffset.UTC);
@@ -336,6 +334,7 @@ public class NotificationLog {
         }
         return jdbc.sql("UPDATE notification SET answer_lost_at = CASE WHEN answer_lost_at IS NULL "
                         + "OR answer_lost_at > send_started_at THEN send_started_at ELSE answer_lost_at END, "
+                        + "answer_lost_until = NULL, answer_lost_digest = NULL, "
                         + "answers_lost = answers_lost + 1, send_started_at = :now WHERE id = :id AND " + UNSENT
                         + " AND send_started_at IS NOT NULL")
                 .param("id", n.id()).param("now", at).update() > 0;
@@ -343,15 +342,15 @@ public class NotificationLog {
 
     /**
      * A send of this notification failed, its failure known ({@link #sendStarting}'s start cleared): the answers lost by
-     * its attempts recorded (the earliest first attempt's start, as {@link #answerLost}, and how many so far), or none.
-     * Call in the send's transaction, which then commits although the send failed.
+     * its attempts recorded ({@link #answerLost}: the window and text its call's mark holds, and how many so far), or
+     * none. Call in the send's transaction, which then commits although the send failed.
      */
-    public void sendFailed(Notification n, Instant lostSince, int answersLost) {
-        if (lostSince != null) {
-            answerLost(n, lostSince);
+    public void sendFailed(Notification n, LostAnswerMark mark) {
+        if (mark.lostInThisCall()) {
+            answerLost(n, mark);
         }
         jdbc.sql("UPDATE notification SET answers_lost = :lost, send_started_at = NULL WHERE id = :id")
-                .param("id", n.id()).param("lost", answersLost).update();
+                .param("id", n.id()).param("lost", mark.answersLost()).update();
     }
 
     /**
@@ -369,14 +368,18 @@ public class NotificationLog {
     }
 
     /**
-     * Records that a send of this notification lost the provider's answer, its call's first attempt having begun
-     * {@code since} (the system clock, as the provider's): the earliest is kept. Committed although the send failed,
-     * so that its next send looks first ({@link NotificationDelivery}).
+     * Records that a send of this notification lost the provider's answer: the mark it was sent with, as its call
+     * left it (the earliest start, the latest lost attempt's end and what that attempt sent; the system clock, as the
+     * provider's). Committed although the send failed, so that its next send looks first, and only where the lost
+     * attempts were ({@link NotificationDelivery}). Call under the notification's row lock, the mark read under it.
      */
-    public void answerLost(Notification n, Instant since) {
-        jdbc.sql("UPDATE notification SET answer_lost_at = :since WHERE id = :id AND "
-                        + "(answer_lost_at IS NULL OR answer_lost_at > :since)")
-                .param("id", n.id()).param("since", since.atOffset(ZoneOffset.UTC)).update();
+    public void answerLost(Notification n, LostAnswerMark lost) {
+        jdbc.sql("UPDATE notification SET answer_lost_at = :since, answer_lost_until = :until, "
+                        + "answer_lost_digest = :sent WHERE id = :id")
+                .param("id", n.id()).param("since", lost.since().atOffset(ZoneOffset.UTC))
+                .param("until", lost.until() == null ? null : lost.until().atOffset(ZoneOffset.UTC),
+                        Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("sent", lost.sent(), Types.VARCHAR).update();
     }
 
     /** The provider's reference recorded on a notification: null while it is unsent (or it was never sent). */
@@ -522,10 +525,6 @@ public class NotificationLog {
      */
     public record Logged(String id, String bookingId, String kind, String occasion, Instant start,
                          Notification.Channel channel, String to, Instant loggedAt) {
-    }
-
-    /** The answers a notification's sends lost: since when (null: none) and how many. */
-    public record LostAnswers(Instant since, int count) {
     }
 
     /** A notification the recovery sweep could not queue again as itself, first recorded as seen. */

@@ -1,11 +1,8 @@
 package io.connectify.hub.notification;
 
-import java.time.Instant;
-
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.LostAnswerLookup;
 import io.connectify.hub.resilience.LostAnswerMark;
-import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ResendsAfterLostAnswerUsedUp;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -40,9 +37,8 @@ public class SendGridResends implements LostAnswerLookup {
     }
 
     @Override
-    public Object find(Exchange exchange, Instant firstAttemptStarted) {
-        LostAnswerMark mark = exchange.getProperty(ProviderCalls.LOST_ANSWER, LostAnswerMark.class);
-        int lost = mark == null ? 1 : mark.answersLost();
+    public Object find(Exchange exchange, LostAnswerMark mark) {
+        int lost = mark.answersLost();
         if (lost <= properties.resendsAfterLostAnswer()) {
             log.info("SendGrid's answer was lost ({} time(s)), and SendGrid cannot be asked whether it took the mail: "
                     + "sending it again", lost);

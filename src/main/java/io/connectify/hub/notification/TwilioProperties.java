@@ -8,10 +8,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * unset (an environment variable set to nothing binds as ""). The API key and auth token without the account SID
  * stop the start: the sandbox would ignore them, and the operator believe Twilio live. Live, the API base must be
  * https (or http to a loopback address, a fake), since the API key goes with every request. {@code lookupClockMargin}:
- * how much earlier than the first attempt (by the hub's clock) a message Twilio took may have been created (by
- * Twilio's), for the lookup after a lost answer ({@link TwilioMessageLookup}): a few seconds, for NTP-synced clocks and
- * Twilio's whole-second {@code date_created}; a wider one takes in more of the same SMS sent before (to be told apart
- * only by the SIDs the hub recorded).
+ * how much earlier than the first lost attempt began, or later than the latest one ended (by the hub's clock), a
+ * message Twilio took may have been created (by Twilio's), for the lookup after a lost answer
+ * ({@link TwilioMessageLookup}): a few seconds, for NTP-synced clocks and Twilio's whole-second {@code date_created};
+ * a wider one takes in more of the same SMS sent before or after (to be told apart only by the SIDs the hub recorded).
  */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,

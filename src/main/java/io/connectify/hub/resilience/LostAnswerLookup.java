@@ -19,12 +19,25 @@ public interface LostAnswerLookup {
     /**
      * What the provider made of the lost attempt, as its answer would have been (the route's next step reads it),
      * or null when the provider says it has nothing of it: only then is the request sent again. A lookup that cannot
-     * say (it failed, or what it found is ambiguous) throws: the caller fails the attempt, retryable, sending nothing.
-     * A provider with no lookup at all (SendGrid) answers null while the work may be sent again (the exchange's
-     * {@link LostAnswerMark} counts the answers lost) and then throws {@link ResendsAfterLostAnswerUsedUp}: final.
+     * say throws: it failed (the caller fails the attempt, retryable, sending nothing, a failure of the provider), or
+     * what it found cannot tell (two candidates, too many to read): a {@link ProviderException} of kind
+     * {@link ProviderException.Kind#UNDECIDED}, which the caller passes on as it is, not a failure of the provider.
+     * A provider with no lookup at all (SendGrid) answers null while the work may be sent again ({@code lost} counts
+     * the answers lost) and then throws {@link ResendsAfterLostAnswerUsedUp}: final.
      *
-     * @param exchange the call's exchange, with the request the provider was sent
-     * @param firstAttemptStarted when the call's first attempt began (the system clock, as the provider's)
+     * @param exchange the call's exchange, with the request the provider is to be sent
+     * @param lost     what was lost: from when the earliest lost call's first attempt began to when the latest lost
+     *                 attempt ended (null: not known, up to now), by the system clock, as the provider's; and what
+     *                 that attempt sent ({@link #sent}; null: not known, the request as it is now)
      */
-    Object find(Exchange exchange, Instant firstAttemptStarted) throws Exception;
+    Object find(Exchange exchange, LostAnswerMark lost) throws Exception;
+
+    /**
+     * What the request on the exchange sends, as {@link #find} will compare it with what the provider lists (a digest
+     * of an SMS's text): kept with a lost answer, so that a later call, which may build its request anew, looks for
+     * what was sent then. Null: the request as it is at the lookup.
+     */
+    default String sent(Exchange exchange) {
+        return null;
+    }
 }

@@ -67,25 +67,23 @@ public class ProviderCalls {
         RateLimiter rateLimiter = resilience.rateLimiter(provider);
         var endpoint = new AtomicReference<Endpoint>();
         return exchange -> {
-            LostAnswerMark mark = lookup == null ? null : exchange.getProperty(LOST_ANSWER, LostAnswerMark.class);
-            if (lookup != null && mark == null) {
-                // work the caller keeps no record of (an API's direct send): its lost answers are this call's own,
-                // counted for a lookup that sends again only so many times (SendGrid's)
-                mark = new LostAnswerMark(null);
+            LostAnswerMark given = lookup == null ? null : exchange.getProperty(LOST_ANSWER, LostAnswerMark.class);
+            // no caller's mark (an API's direct send): this call's own, for its retries, and for a lookup that sends
+            // again only so many times (SendGrid's), counted on it
+            LostAnswerMark mark = lookup == null || given != null ? given : new LostAnswerMark(null);
+            if (given == null && mark != null) {
                 exchange.setProperty(LOST_ANSWER, mark);
             }
-            LostAnswerMark lostAnswers = mark;
             Instant earlier = mark == null ? null : mark.since();
             // the system clock, not the hub's: it is compared with the provider's record of when it took the request.
             // An earlier call of this work lost an answer (a redelivery, a replay): looked for since that call's start
             Instant firstAttemptStarted = earlier != null ? earlier : Instant.now();
-            // once one attempt's answer is lost, every later one looks first: a refusal in between does not undo it
-            var answerLost = new java.util.concurrent.atomic.AtomicBoolean(earlier != null);
             // whether an attempt went out: a refusal of the rate limiter after one does not say nothing was done
             var sent = new java.util.concurrent.atomic.AtomicBoolean();
             Callable<Object> attempt = () -> {
-                if (answerLost.get()) {
-                    Object found = lookUp(provider, lookup, exchange, firstAttemptStarted);
+                // once one attempt's answer is lost, every later one looks first: a refusal in between does not undo it
+                if (lookup != null && mark.since() != null) {
+                    Object found = lookUp(provider, lookup, exchange, mark);
                     if (found != null) {
                         return found;
                     }
@@ -94,8 +92,8 @@ public class ProviderCalls {
                     return send(provider, rateLimiter, exchange, endpointUri, endpoint, translator, sent);
                 } catch (HubException failure) {
                     if (lookup != null && lookup.answerLost(failure)) {
-                        answerLost.set(true);
-                        lostAnswers.lost(firstAttemptStarted);
+                        // the window the lookups read ends with this attempt, and they look for what it sent
+                        mark.lost(firstAttemptStarted, Instant.now(), lookup.sent(exchange));
                     }
                     throw failure;
                 }
@@ -141,20 +139,24 @@ public class ProviderCalls {
      * The lookup after a lost answer: inside the breaker's call, not retried itself. It answers what the provider made
      * of the lost attempt, or null when the provider says it has nothing of it: only then is the request sent again.
      * When it fails (the provider as slow to list as it was to answer, say), the attempt fails, retryable, and sends
-     * nothing: sent blindly, each retry of a provider that takes requests but loses the answers would repeat the
+     * nothing (when it cannot tell, {@link ProviderException.Kind#UNDECIDED}, too, but as no failure of the provider): sent blindly, each retry of a provider that takes requests but loses the answers would repeat the
      * request once more (ten SMS of one notice in one call, again at each redelivery). It takes no permit of the
      * provider's rate limiter: the limiter keeps the hub's sends within the provider's quota (Twilio's is on messages
      * sent, not on reading its Messages list), and a lookup that took the permit the retry needs would turn the retry
      * into a refusal. Lookups are bounded anyway: one per attempt of a send whose answer was lost.
      */
-    private Object lookUp(String provider, LostAnswerLookup lookup, Exchange exchange, Instant firstAttemptStarted) {
+    private Object lookUp(String provider, LostAnswerLookup lookup, Exchange exchange, LostAnswerMark lost) {
         Object found;
         try {
-            found = lookup.find(exchange, firstAttemptStarted);
+            found = lookup.find(exchange, lost);
         } catch (ResendsAfterLostAnswerUsedUp usedUp) {
             throw usedUp; // a provider with no lookup that has sent again as often as it may: final, not retried
         } catch (Exception e) {
             HubException typed = Causes.find(e, HubException.class);
+            if (typed instanceof ProviderException undecided && undecided.kind() == ProviderException.Kind.UNDECIDED) {
+                // the provider answered, and what it lists cannot tell: passed on as it is, not a provider failure
+                throw undecided;
+            }
             String why = typed != null ? typed.getMessage() : e.getClass().getSimpleName();
             log.warn("{}: the answer to an earlier attempt was lost, and looking for what it did failed ({}): not "
                     + "sending again until the provider says it has not got it", provider, why);

@@ -26,6 +26,12 @@ public non-sealed class ProviderException extends HubException {
          * nor seen by the breaker.
          */
         INCOMPLETE(503, "provider-unavailable", "Provider temporarily unavailable", false, false),
+        /**
+         * The answer to an earlier request was lost, and what the provider lists cannot tell whether it took it (two
+         * requests it took that could each be it, or more than the lookup reads): nothing sent, retried (the other may
+         * be recorded meanwhile), 502 when retries run out. The provider answered: not a failure for the breaker.
+         */
+        UNDECIDED(502, "provider-error", "Provider error", true, false),
         /** Credentials rejected or the request refused (401/403/400): not retried, 502. */
         REJECTED(502, "provider-error", "Provider error", false, true),
         /**

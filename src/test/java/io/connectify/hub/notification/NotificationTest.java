@@ -526,6 +526,9 @@ class NotificationTest extends Webhooks {
         assertThat(twilio.messages()).hasSize(2);
         assertThat(foundAfterLostAnswer()).isEqualTo(foundBefore);
         assertThat(ambiguousAfterLostAnswer() - ambiguousBefore).isEqualTo(2); // both retries looked
+        // Twilio answered every call: what it lists cannot tell, which is no failure of Twilio's. Counted as one, a
+        // notice held up so (replayed ten times, each a failure) opened Twilio's breaker for every other SMS
+        assertThat(resilience.circuitBreaker("twilio").getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     @Test
@@ -569,6 +572,88 @@ class NotificationTest extends Webhooks {
         notify.twilio().verify(4, getRequestedFor(urlPathEqualTo(MESSAGES)));
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(26);
+    }
+
+    /**
+     * The operator's number (connectify.twilio.operator-number) gets a copy of every SMS: by the time a copy whose
+     * answer was lost is replayed, hours later on a busy hub, hundreds more have reached it (here the customer's
+     * number stands for it, as this context sets no operator number). The lookup read the list back from the newest, 5
+     * pages of 20, and failed ("Twilio lists more than 100 messages") at every retry and replay, each a failure of
+     * Twilio's breaker: the notice stayed queued for ever. It reads the lost attempts' window: the messages after it
+     * passed over, in Twilio's largest pages once the small ones do not reach back to it.
+     */
+    @Test
+    void aNoticeWhoseAnswerWasLostIsFoundByItsReplayPastHundredsOfLaterSmsToItsNumber() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.answerLate(); // taken, its answer lost, and the lookups as late: a dead letter
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
+                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
+        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        assertThat(twilio.messages()).hasSize(1);
+        Object taken = twilio.messages().get(0).get("sid");
+        // 150 SMS to the number after it, a minute later (other bookings' news)
+        java.time.Instant later = java.time.Instant.now().plusSeconds(60);
+        for (int i = 0; i < 150; i++) {
+            twilio.storeSent("+41791234567", NotificationFakes.FROM, "Another booking's news " + i, later);
+        }
+        twilio.answerInTime();
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        assertThat(sms(id).get("providerReference").asText()).isEqualTo(taken);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(151);
+        // the lost attempt's end was kept with when it began, and the digest of its text
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND channel = 'SMS' AND "
+                + "answer_lost_at IS NOT NULL AND answer_lost_until >= answer_lost_at AND answer_lost_digest IS NOT NULL")
+                .param("id", id).query(Integer.class).single()).isEqualTo(1);
+    }
+
+    /**
+     * A payment-mismatch notice tells whether its booking is still held for a payment, rendered again at each send
+     * (NotificationPlanner.asSentNow). Taken by Twilio while the booking was held, its answer lost, and replayed once
+     * the hold had ended, it was looked for by its new text ("no longer reserved"), not found, and sent again: two SMS.
+     * The lookup looks for the text the lost attempt sent (its SHA-256, kept with the lost answer).
+     */
+    @Test
+    void aPaymentMismatchNoticeWhoseAnswerWasLostIsFoundByTheTextItWasSentWithAfterItsHoldEnded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.answerLate();
+        String id = pendingBooking("2026-12-01T09:00:00+01:00", "stripe"); // held until 08:15 (+01:00)
+
+        // paid in yen: refunded, and its customer told, while the booking holds its slot
+        assertThat(signedStripeWebhook(io.connectify.hub.support.StripeFake.event("evt_jpy_lost",
+                "checkout.session.completed", io.connectify.hub.support.StripeFake.checkoutSession(id, "paid",
+                        "pi_jpy_lost").replace("\"currency\":\"chf\"", "\"currency\":\"jpy\""))).status())
+                .isEqualTo(200);
+
+        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
+                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
+        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat((String) twilio.messages().get(0).get("body")).contains("reserviert");
+        // the hold ends before the replay: the notice now tells of a booking no longer held
+        clock.set(io.connectify.hub.support.TestClockConfig.NOW.plus(Duration.ofMinutes(30)));
+        twilio.answerInTime();
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(sms(id).get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
     }
 
     @Test

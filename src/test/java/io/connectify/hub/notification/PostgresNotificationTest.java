@@ -126,7 +126,7 @@ class PostgresNotificationTest {
 
         Object found = transactions.execute(status -> {
             assertThat(log.lockUnsent(n)).isTrue();
-            Message message = (Message) lookup.find(sendOf(n), firstAttempt);
+            Message message = (Message) lookup.find(sendOf(n), new io.connectify.hub.resilience.LostAnswerMark(firstAttempt));
             log.sent(new SentNotification(n.id(), "SMS", message.getSid(), "queued"));
             return message.getSid();
         });
@@ -160,7 +160,7 @@ class PostgresNotificationTest {
 
         transactions.executeWithoutResult(status -> {
             assertThat(log.lockUnsent(n)).isTrue();
-            assertThatThrownBy(() -> lookup.find(sendOf(n), firstAttempt))
+            assertThatThrownBy(() -> lookup.find(sendOf(n), new io.connectify.hub.resilience.LostAnswerMark(firstAttempt)))
                     .hasRootCauseMessage("ERROR: division by zero");
             String again = twilio.storeSent(TO, NotificationFakes.FROM, "Hello again", Instant.now()); // sent again
             log.sent(new SentNotification(n.id(), "SMS", again, "queued"));

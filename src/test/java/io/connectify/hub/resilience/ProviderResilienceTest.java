@@ -103,7 +103,7 @@ class ProviderResilienceTest {
             }
 
             @Override
-            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+            public Object find(org.apache.camel.Exchange exchange, LostAnswerMark lost) {
                 lookups.incrementAndGet();
                 return null; // not taken: sent again
             }
@@ -209,9 +209,9 @@ class ProviderResilienceTest {
             }
 
             @Override
-            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+            public Object find(org.apache.camel.Exchange exchange, LostAnswerMark lost) {
                 lookups.incrementAndGet();
-                since.set(firstAttemptStarted);
+                since.set(lost.since());
                 return "found";
             }
         };
@@ -238,6 +238,11 @@ class ProviderResilienceTest {
             assertThat(first.getMessage().getBody()).isEqualTo("found");
             assertThat(sends).hasValue(1);
             assertThat(mark.since()).isNotNull().isBetween(before, java.time.Instant.now());
+            // and with when the lost attempt ended: the later lookups read up to there, not up to whenever they run
+            assertThat(mark.until()).isNotNull().isBetween(mark.since(), java.time.Instant.now());
+            assertThat(mark.lostInThisCall()).isTrue();
+            assertThat(redelivered.getProperty(ProviderCalls.LOST_ANSWER, LostAnswerMark.class).lostInThisCall())
+                    .as("the redelivery found it: nothing lost in that call").isFalse();
         }
     }
 
@@ -255,7 +260,7 @@ class ProviderResilienceTest {
             }
 
             @Override
-            public Object find(org.apache.camel.Exchange exchange, java.time.Instant firstAttemptStarted) {
+            public Object find(org.apache.camel.Exchange exchange, LostAnswerMark lost) {
                 lookups.incrementAndGet();
                 return found.get();
             }

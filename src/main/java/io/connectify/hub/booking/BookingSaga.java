@@ -2139,7 +2139,8 @@ public class BookingSaga {
     /**
      * Cancels a booking: an unpaid one frees its slot; a paid one not yet confirmed is refunded in full (the hub never
      * confirmed it); a confirmed one loses its event and, in time, is refunded, unless its payment is disputed with
-     * the customer's bank or the dispute was lost (then the dispute settles the payment: cancelledDisputed).
+     * the customer's bank or the dispute was lost (then the dispute settles the payment: cancelledDisputed); once its
+     * appointment has begun, a confirmed one is no longer cancelled (begunRefusesCancel).
      */
     public Booking cancel(String bookingId) {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
@@ -2166,6 +2167,7 @@ public class BookingSaga {
                 refundCancelled(booking); // a cancellation whose refund failed (the provider down): tried again
             }
             case CONFIRMED -> {
+                begunRefusesCancel(booking, now);
                 // Google has no event from the DELETE on, the booking is CANCELLED only once that commits: the change
                 // is recorded as under way first, as a reschedule's move is, so that a re-check of the bookings'
                 // events in between neither flags the booking as deleted in Google nor compares it at all
@@ -2186,6 +2188,7 @@ public class BookingSaga {
                 boolean[] refund = {false};
                 boolean cancelled;
                 try {
+                    begunRefusesCancel(marked, now);
                     removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
@@ -2210,6 +2213,19 @@ public class BookingSaga {
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
         }
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * A confirmed booking whose appointment has begun (or is over) is not cancelled: 409, its event left alone and
+     * nothing sent. Cancelled, it lost the practice's record of the appointment (its Google event deleted) and its
+     * customer was told of the cancellation of an appointment already held; a reschedule refuses it as well. A paid
+     * booking never confirmed is not one: cancelled as before, refunded in full.
+     */
+    private static void begunRefusesCancel(Booking booking, Instant now) {
+        if (begun(booking, now)) {
+            throw new InvalidStateException("A confirmed booking can be cancelled until its start; this one started "
+                    + Rfc3339.format(booking.start()));
+        }
     }
 
     /**

@@ -2443,23 +2443,40 @@ public class BookingSaga {
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
      * are left for someone to look at (the alert RefundsPending has long fired), each marked as needing a person once
      * (V20; {@link #endRefundRetries}).
+     * Up to connectify.booking.refund-retry-batch a sweep, those not tried since their cancellation first, then those
+     * tried longest ago: each failed try is recorded (BookingRepository#refundTried), so a batch the provider keeps
+     * refusing does not hold a later cancellation's refund out of every sweep.
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
      * again next time.
      */
     public int retryPendingRefunds() {
         int settled = 0;
         Instant since = now().minus(properties.refundRetryFor());
-        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, 50)) {
+        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, properties.refundRetryBatch())) {
             try {
                 refundCancelled(booking);
                 settled++;
             } catch (RuntimeException e) {
                 log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
+                refundTried(booking);
             }
         }
         endRefundRetries(since);
         return settled;
+    }
+
+    /**
+     * A failed try of the sweep recorded on the booking, to the end of the sweeps' line. Best effort: unrecorded (its
+     * row held past the lock timeout, the database failing), it is only taken early again by the next sweep.
+     */
+    private void refundTried(Booking booking) {
+        try {
+            bookings.refundTried(booking.id(), REFUND_PENDING, now());
+        } catch (RuntimeException e) {
+            log.warn("Booking {}: its failed refund try was not recorded ({}); the next sweep may take it first",
+                    booking.id(), e.getClass().getSimpleName());
+        }
     }
 
     /** The note of a booking whose refund the retry sweep no longer tries. */

@@ -837,9 +837,15 @@ public class BookingRepository {
                 .query(String.class).optional().isPresent();
     }
 
-    /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
+    /**
+     * The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). Only a
+     * booking with a payment recorded: until then its payment reference is its payment page's (a Payrexx gateway id,
+     * a Stripe Checkout Session), and Payrexx numbers gateways and transactions alike, so a booking left unpaid with
+     * gateway 4711 was taken for the one transaction 4711 paid (or both were found, and the event failed).
+     */
     public Optional<String> idByPayment(String provider, String paymentReference) {
-        return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")
+        return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider "
+                        + "AND paid_amount IS NOT NULL")
                 .param("reference", paymentReference).param("provider", provider).query(String.class).optional();
     }
 

@@ -8,13 +8,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Booking rules: how long a pending booking holds its slot, and how long once its customer has paid by a delayed
  * method (a SEPA debit, say) that has not settled yet; the ASAP booking switch; how often and for how long the refund
- * of a cancellation whose provider call failed is tried again. (How long a change of a booking's calendar event may be
- * under way is derived from Google's timeouts and retries: {@link EventChangeTimeout}; {@code moveTimeout}, the setting
- * it replaced, stops the start when given.)
+ * of a cancellation whose provider call failed is tried again, and how many a sweep tries. (How long a change of a
+ * booking's calendar event may be under way is derived from Google's timeouts and retries:
+ * {@link EventChangeTimeout}; {@code moveTimeout}, the setting it replaced, stops the start when given.)
  */
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
-                                Duration refundRetryFor, Duration processingHold, Duration moveTimeout) {
+                                Duration refundRetryFor, int refundRetryBatch, Duration processingHold,
+                                Duration moveTimeout) {
 
     public BookingProperties {
         if (moveTimeout != null) {
@@ -29,6 +30,8 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
         // expired holds were released once after the start and never again
         PropertyChecks.positive("connectify.booking.hold-sweep-interval", holdSweepInterval, PropertyChecks.TIMER);
         PropertyChecks.positive("connectify.booking.refund-retry-interval", refundRetryInterval, PropertyChecks.TIMER);
+        PropertyChecks.atLeast("connectify.booking.refund-retry-batch", refundRetryBatch, 1,
+                "how many pending refunds a sweep tries");
         PropertyChecks.positive("connectify.booking.hold", hold,
                 "a hold of 0 expires every booking before its customer can pay");
         PropertyChecks.positive("connectify.booking.processing-hold", processingHold,

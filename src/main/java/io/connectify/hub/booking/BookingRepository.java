@@ -63,8 +63,12 @@ public class BookingRepository {
     private static final String REFUND_SEEN_CLEARED = ", refund_seen_payment = NULL, refund_seen_at = NULL";
     /** What refund_checked_status says of a refund still to make whose retries ended (refundRetriesEnd). */
     static final String RETRIES_ENDED = "retries-ended";
-    // a refund still to make whose retries were not recorded as ended since the booking last changed
-    private static final String RETRIES_NOT_ENDED = "(refund_checked_at IS NULL OR refund_checked_at < updated_at)";
+    /** What refund_checked_status says of a refund still to make that the retry sweep tried and failed (refundTried). */
+    static final String RETRIED = "retried";
+    // a refund still to make whose retries were not recorded as ended since the booking last changed (a failed try's
+    // record, RETRIED, ends nothing)
+    private static final String RETRIES_NOT_ENDED = "(refund_checked_at IS NULL OR refund_checked_at < updated_at "
+            + "OR COALESCE(refund_checked_status, '') <> '" + RETRIES_ENDED + "')";
 
     /**
      * A confirmed booking as a re-check of the bookings' events reads it: {@code moves}, the changes of its event
@@ -468,13 +472,30 @@ public class BookingRepository {
 
     /**
      * Paid bookings cancelled whose refund is still to make (their status reason one of {@code reasons}), cancelled at
-     * or after {@code since}, oldest first.
+     * or after {@code since}: those the retry sweep has not tried since their last change first (oldest first), then
+     * those it tried longest ago ({@link #refundTried}). A failed try changes nothing else, so without that record
+     * every sweep took the same oldest ones, and, with a batch of them the provider kept refusing, a later
+     * cancellation's refund was not tried again until those left the window.
      */
     public List<Booking> pendingRefunds(List<String> reasons, Instant since, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE " + PENDING_REFUND + " AND updated_at >= :since "
-                        + "ORDER BY updated_at, id LIMIT :limit")
+                        + "ORDER BY CASE WHEN refund_checked_at >= updated_at THEN refund_checked_at END NULLS FIRST, "
+                        + "updated_at, id LIMIT :limit")
                 .param("reasons", reasons).param("since", utc(since)).param("limit", limit)
                 .query(this::map).list();
+    }
+
+    /**
+     * The retry sweep tried the refund still to make of the booking {@code at}, and it failed: recorded as the
+     * refund's last look (V23 refund_checked_at, refund_checked_status {@value #RETRIED}) so that the next sweep takes
+     * it after the others ({@link #pendingRefunds}). Only while it still waits for that refund; not a record of its
+     * retries' end ({@link #RETRIES_NOT_ENDED}), and the Payrexx refund watch reads those columns only on REFUNDED
+     * bookings, where a status seen by it differs from this one.
+     */
+    public void refundTried(String id, List<String> reasons, Instant at) {
+        jdbc.sql("UPDATE booking SET refund_checked_at = :at, refund_checked_status = '" + RETRIED + "' "
+                        + "WHERE id = :id AND " + PENDING_REFUND)
+                .param("id", id).param("reasons", reasons).param("at", utc(at)).update();
     }
 
     /**
@@ -888,9 +909,15 @@ public class BookingRepository {
                 .query(String.class).optional().isPresent();
     }
 
-    /** The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). */
+    /**
+     * The booking a provider's payment was recorded on (a Payrexx transaction id, a Stripe Payment Intent). Only a
+     * booking with a payment recorded: until then its payment reference is its payment page's (a Payrexx gateway id,
+     * a Stripe Checkout Session), and Payrexx numbers gateways and transactions alike, so a booking left unpaid with
+     * gateway 4711 was taken for the one transaction 4711 paid (or both were found, and the event failed).
+     */
     public Optional<String> idByPayment(String provider, String paymentReference) {
-        return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider")
+        return jdbc.sql("SELECT id FROM booking WHERE payment_reference = :reference AND provider = :provider "
+                        + "AND paid_amount IS NOT NULL")
                 .param("reference", paymentReference).param("provider", provider).query(String.class).optional();
     }
 

@@ -2327,7 +2327,8 @@ public class BookingSaga {
     /**
      * Cancels a booking: an unpaid one frees its slot; a paid one not yet confirmed is refunded in full (the hub never
      * confirmed it); a confirmed one loses its event and, in time, is refunded, unless its payment is disputed with
-     * the customer's bank or the dispute was lost (then the dispute settles the payment: cancelledDisputed).
+     * the customer's bank or the dispute was lost (then the dispute settles the payment: cancelledDisputed); once its
+     * appointment has begun, a confirmed one is no longer cancelled (begunRefusesCancel).
      */
     public Booking cancel(String bookingId) {
         Booking booking = bookings.find(bookingId).orElseThrow(() -> new NotFoundException("No booking with id " + bookingId));
@@ -2354,6 +2355,7 @@ public class BookingSaga {
                 refundCancelled(booking); // a cancellation whose refund failed (the provider down): tried again
             }
             case CONFIRMED -> {
+                begunRefusesCancel(booking, now);
                 // Google has no event from the DELETE on, the booking is CANCELLED only once that commits: the change
                 // is recorded as under way first, as a reschedule's move is, so that a re-check of the bookings'
                 // events in between neither flags the booking as deleted in Google nor compares it at all
@@ -2374,6 +2376,7 @@ public class BookingSaga {
                 boolean[] refund = {false};
                 boolean cancelled;
                 try {
+                    begunRefusesCancel(marked, now);
                     removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
@@ -2398,6 +2401,19 @@ public class BookingSaga {
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
         }
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * A confirmed booking whose appointment has begun (or is over) is not cancelled: 409, its event left alone and
+     * nothing sent. Cancelled, it lost the practice's record of the appointment (its Google event deleted) and its
+     * customer was told of the cancellation of an appointment already held; a reschedule refuses it as well. A paid
+     * booking never confirmed is not one: cancelled as before, refunded in full.
+     */
+    private static void begunRefusesCancel(Booking booking, Instant now) {
+        if (begun(booking, now)) {
+            throw new InvalidStateException("A confirmed booking can be cancelled until its start; this one started "
+                    + Rfc3339.format(booking.start()));
+        }
     }
 
     /**
@@ -2660,23 +2676,40 @@ public class BookingSaga {
      * booking-retry-refunds, on one instance), those cancelled within connectify.booking.refund-retry-for: later ones
      * are left for someone to look at (the alert RefundsPending has long fired), each marked as needing a person once
      * (V20; {@link #endRefundRetries}).
+     * Up to connectify.booking.refund-retry-batch a sweep, those not tried since their cancellation first, then those
+     * tried longest ago: each failed try is recorded (BookingRepository#refundTried), so a batch the provider keeps
+     * refusing does not hold a later cancellation's refund out of every sweep.
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
      * again next time.
      */
     public int retryPendingRefunds() {
         int settled = 0;
         Instant since = now().minus(properties.refundRetryFor());
-        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, 50)) {
+        for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, properties.refundRetryBatch())) {
             try {
                 refundCancelled(booking);
                 settled++;
             } catch (RuntimeException e) {
                 log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
+                refundTried(booking);
             }
         }
         endRefundRetries(since);
         return settled;
+    }
+
+    /**
+     * A failed try of the sweep recorded on the booking, to the end of the sweeps' line. Best effort: unrecorded (its
+     * row held past the lock timeout, the database failing), it is only taken early again by the next sweep.
+     */
+    private void refundTried(Booking booking) {
+        try {
+            bookings.refundTried(booking.id(), REFUND_PENDING, now());
+        } catch (RuntimeException e) {
+            log.warn("Booking {}: its failed refund try was not recorded ({}); the next sweep may take it first",
+                    booking.id(), e.getClass().getSimpleName());
+        }
     }
 
     /** The note of a booking whose refund the retry sweep no longer tries. */

@@ -70,6 +70,39 @@ class CancellationTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * A confirmed booking whose appointment has begun, here a week past, is not cancelled: 409, its calendar event (the
+     * practice's record of it) left alone, nothing refunded and nothing told to its customer. Before, it was CANCELLED
+     * ("cancelled after the refund cut-off"), its event deleted and a cancellation SMS and email sent.
+     */
+    @Test
+    void aConfirmedBookingWhoseAppointmentHasBegunIsNotCancelled() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-09T08:00:00Z")); // a week after the start
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(409);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(response.json().get("detail").asText()).contains("until its start")
+                .contains("2026-12-02T09:00:00+01:00");
+        google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).as("no cancellation told").allMatch(kind -> !kind.startsWith("cancellation"))
+                .contains("confirmation");
+
+        // so too at its very start
+        clock.set(Instant.parse("2026-12-02T08:00:00Z"));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
+    }
+
     @Test
     void aPendingBookingIsCancelledAndFreesItsSlot() {
         String id = pendingBooking(START, "stripe");

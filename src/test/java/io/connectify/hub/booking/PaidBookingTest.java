@@ -260,6 +260,67 @@ class PaidBookingTest extends Webhooks {
     }
 
     /**
+     * Refunds the provider keeps refusing hold no later cancellation's refund out of the retry sweep: a failed try is
+     * recorded, and a sweep takes those it has not tried first, then those tried longest ago. Here a sweep tries 2
+     * (connectify.booking.refund-retry-batch in the test profile), two older cancellations' refunds Stripe refuses
+     * every time, and a newer one's it makes: the second sweep makes it. Before, a failed try changed nothing, every
+     * sweep took the same oldest ones, and the newer refund waited until those left the sweep's window (7 days), its
+     * customer told it was being made.
+     */
+    @Test
+    void refundsTheProviderKeepsRefusingHoldNoLaterRefundOutOfTheRetrySweep() {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String older = cancelledWhileRefundsFail("2026-12-03T09:00:00+01:00");
+        String old = cancelledWhileRefundsFail("2026-12-03T11:00:00+01:00");
+        clock.advance(Duration.ofMinutes(1));
+        String newer = cancelledWhileRefundsFail("2026-12-03T13:00:00+01:00");
+        assertThat(refundsPendingGauge()).isEqualTo("3.0");
+
+        stripe.reset();
+        for (String refused : List.of(older, old)) {
+            stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).atPriority(1)
+                    .withRequestBody(containing("payment_intent=" + paymentIntentOf(refused)))
+                    .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json").withBody("""
+                            {"error":{"type":"invalid_request_error","code":"charge_disputed",
+                             "message":"Charge has been disputed."}}""")));
+        }
+        stripe.server().stubFor(get(urlPathEqualTo("/v1/refunds")).willReturn(okJson(
+                "{\"object\":\"list\",\"data\":[],\"has_more\":false,\"url\":\"/v1/refunds\"}")));
+
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isZero(); // the two older ones, refused
+        stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=" + paymentIntentOf(newer))));
+
+        clock.advance(Duration.ofMinutes(5)); // connectify.booking.refund-retry-interval
+        resilience.circuitBreaker("stripe").reset();
+        assertThat(retryRefunds()).isEqualTo(1);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(containing("payment_intent=" + paymentIntentOf(newer))));
+        assertThat(status(newer)).isEqualTo("REFUNDED");
+        assertThat(status(older)).isEqualTo("CANCELLED");
+        assertThat(status(old)).isEqualTo("CANCELLED");
+        assertThat(refundsPendingGauge()).isEqualTo("2.0");
+    }
+
+    /** A confirmed booking starting at {@code start}, cancelled in time while Stripe fails every refund. */
+    private String cancelledWhileRefundsFail(String start) {
+        String id = confirmedStripeBooking(start);
+        stripeRefundsFail();
+        resilience.circuitBreaker("stripe").reset();
+        cancelRefusedWithTheRefundPending(id, 502, "provider-error", "cancelled: refund pending");
+        return id;
+    }
+
+    /** The Payment Intent that paid a booking made by {@link #confirmedStripeBooking}. */
+    private static String paymentIntentOf(String id) {
+        return "pi_" + id.substring(0, 8);
+    }
+
+    /**
      * A refund the retry sweep no longer tries (its cancellation older than connectify.booking.refund-retry-for)
      * would wait for ever, told only by the gauge of pending refunds: the sweep marks its booking for a person
      * (listed, counted), once; a later sweep does not mark it again, not even once a person has cleared it. A repeated

@@ -501,6 +501,42 @@ class PostgresMigrationTest {
     }
 
     /**
+     * The retry sweep's line on PostgreSQL: a refund whose try failed goes behind those not tried since their
+     * cancellation, and that record ends nothing: once out of the window, its retries still end (marked once).
+     */
+    @Test
+    void aRefundTheSweepTriedGoesToTheEndOfItsLineAndItsRetriesStillEndOnPostgres() {
+        // an hour after the other refund tests' bookings (this database is the class's): the windows take none of them
+        Instant now = Instant.parse("2026-11-30T08:00:00Z");
+        Booking first = pending("2f1c7d0e-0000-4000-8000-0000000000a1", "2026-12-11T10:00:00Z", now);
+        Booking second = pending("2f1c7d0e-0000-4000-8000-0000000000a2", "2026-12-11T11:00:00Z", now);
+        assertThat(repository.recordPayment(first.id(), "stripe", "pi_line_1", 9000, now).recorded()).isTrue();
+        assertThat(repository.recordPayment(second.id(), "stripe", "pi_line_2", 9000, now).recorded()).isTrue();
+        assertThat(repository.cancelUnconfirmed(first.id(), BookingSaga.CANCELLED_UNCONFIRMED, now)).isTrue();
+        assertThat(repository.cancelUnconfirmed(second.id(), BookingSaga.CANCELLED_UNCONFIRMED, now.plusSeconds(1)))
+                .isTrue();
+        assertThat(repository.pendingRefunds(BookingSaga.REFUND_PENDING, now, 1)).extracting(Booking::id)
+                .containsExactly(first.id());
+
+        repository.refundTried(first.id(), BookingSaga.REFUND_PENDING, now.plusSeconds(300));
+        assertThat(repository.pendingRefunds(BookingSaga.REFUND_PENDING, now, 1)).extracting(Booking::id)
+                .containsExactly(second.id());
+        repository.refundTried(second.id(), BookingSaga.REFUND_PENDING, now.plusSeconds(600));
+        assertThat(repository.pendingRefunds(BookingSaga.REFUND_PENDING, now, 2)).extracting(Booking::id)
+                .containsExactly(first.id(), second.id());
+
+        Instant later = now.plus(java.time.Duration.ofDays(8));
+        assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, later, 50)).extracting(Booking::id)
+                .containsExactly(first.id(), second.id());
+        assertThat(repository.refundRetriesEnd(first.id(), BookingSaga.REFUND_PENDING, later, "no retry", later))
+                .isTrue();
+        assertThat(repository.refundRetriesEnding(BookingSaga.REFUND_PENDING, later, 50)).extracting(Booking::id)
+                .containsExactly(second.id());
+        assertThat(repository.refundRetriesEnd(second.id(), BookingSaga.REFUND_PENDING, later, "no retry", later))
+                .isTrue();
+    }
+
+    /**
      * V23 on PostgreSQL: a booking made now has its refunds marked (an older row, NULL, does not until one is sent);
      * the refund watch takes the bookings looked at longest ago first (never looked at first), through the index.
      */

@@ -1579,4 +1579,42 @@ class PayrexxWebhookTest extends Webhooks {
         return "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
                 + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + bookingId;
     }
+
+    /**
+     * Payrexx numbers gateways and transactions alike: a booking left unpaid keeps its gateway's id, 4711, as its
+     * payment reference, and transaction 4711 pays another booking. A repeated delivery of that transaction acts on
+     * the booking it paid, the only one with a payment recorded. Before, its look-up found both (the event failed on
+     * two rows and was dead-lettered), or the unpaid one.
+     */
+    @Test
+    void aRepeatedTransactionIsTheBookingItPaidNotOneWhosePaymentPageHadItsNumber() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Gateway/")).atPriority(1).willReturn(okJson("""
+                {"status":"success","data":[{"id":4711,"status":"waiting","hash":"abc",
+                 "link":"https://connectify-test.payrexx.com/?payment=abc","amount":9000,"currency":"CHF"}]}""")));
+        String unpaid = pendingBooking(START, "payrexx");
+        payrexx.reset();
+        jdbc.sql("UPDATE booking SET status = 'EXPIRED' WHERE id = :id").param("id", unpaid).update(); // hold ran out
+        assertThat(httpGet("/api/v1/bookings/" + unpaid).json().get("paymentReference").asText()).isEqualTo("4711");
+        String paid = pendingBooking("2026-12-01T11:00:00+01:00", "payrexx");
+        double duplicates = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+        transactionReported(4711, "confirmed", paid);
+        awaitStatus(paid, "CONFIRMED");
+
+        transactionReported(4711, "confirmed", paid); // its repeat
+
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .isEqualTo(duplicates + 1);
+        assertThat(deadLetters()).isEmpty();
+        assertThat(status(paid)).isEqualTo("CONFIRMED");
+        assertThat(status(unpaid)).isEqualTo("EXPIRED");
+        // the repeat's booking is the one the transaction paid, found without asking Payrexx
+        payrexx.server().resetRequests();
+        var exchange = ExchangeBuilder.anExchange(camel).withHeader(CorrelationId.CAMEL_HEADER, "px-repeat-4711")
+                .build();
+        assertThat(payrexxEvents.bookingOfRepeat(4711L, null, exchange)).isEqualTo(paid);
+        payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4711/")));
+    }
 }

@@ -477,12 +477,7 @@ class NotificationTest extends Webhooks {
         assertThat(sms(id).hasNonNull("providerReference")).isFalse();
 
         twilio.answerInTime();
-        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
-        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
-
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        replayUntilTheSmsIsRecorded(letter, id);
         // the replay looked the message up before it sent anything: the one Twilio took is recorded
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(1);
@@ -602,12 +597,7 @@ class NotificationTest extends Webhooks {
         }
         twilio.answerInTime();
 
-        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
-        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
-
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        replayUntilTheSmsIsRecorded(letter, id);
         assertThat(sms(id).get("providerReference").asText()).isEqualTo(taken);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(151);
@@ -645,12 +635,7 @@ class NotificationTest extends Webhooks {
         clock.set(io.connectify.hub.support.TestClockConfig.NOW.plus(Duration.ofMinutes(30)));
         twilio.answerInTime();
 
-        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
-                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
-        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
-
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
+        replayUntilTheSmsIsRecorded(letter, id);
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(1);
         assertThat(sms(id).get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
@@ -796,6 +781,15 @@ class NotificationTest extends Webhooks {
                 .filter(n -> n.get("channel").asText().equals("EMAIL")).findFirst();
         assertThat(email).as("the booking's email is logged").isPresent();
         return email.get();
+    }
+
+    /** Replays the SMS's dead letter (200) and waits until the notification has a provider reference. */
+    private void replayUntilTheSmsIsRecorded(JsonNode letter, String id) {
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).as(replayed.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(sms(id).hasNonNull("providerReference")).isTrue());
     }
 
     private double answerLostFailures() {

@@ -342,8 +342,8 @@ public class NotificationLog {
 
     /**
      * A send of this notification failed, its failure known ({@link #sendStarting}'s start cleared): the answers lost by
-     * its attempts recorded ({@link #answerLost}: the window and text its call's mark holds, and how many so far), or
-     * none. Call in the send's transaction, which then commits although the send failed.
+     * its attempts recorded ({@link #answerLost}: when they began and ended and the text, as its call's mark
+     * holds, and how many so far), or none. Call in the send's transaction, which then commits although the send failed.
      */
     public void sendFailed(Notification n, LostAnswerMark mark) {
         if (mark.lostInThisCall()) {

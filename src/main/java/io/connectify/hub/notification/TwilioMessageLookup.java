@@ -29,9 +29,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Twilio's Messages list by {@code To} and {@code From} (no date filter: Twilio filters by {@code date_sent}, which a
  * message still queued at Twilio does not have yet, and a slow Twilio is when answers get lost), newest first as
  * Twilio lists them, page by page until the first message created before the first lost attempt began less
- * {@code connectify.twilio.lookup-clock-margin}, passing over those created after the latest lost attempt ended plus
- * that margin (the operator's number gets a copy of every SMS: by a replay hours later, hundreds; a recipient with
- * more than a few pages of them is read again in Twilio's largest pages). Of the messages between, the ones of the same
+ * {@code connectify.twilio.lookup-clock-margin} (the operator's number gets a copy of every SMS: by a replay hours
+ * later, hundreds; a recipient with more than a few pages of them is read again in Twilio's largest pages). No upper
+ * bound: Twilio may create a message after the hub (or its own edge) gave up waiting for the answer, later than the
+ * lost attempt's end, and a message passed over for that was sent twice. Of those messages, the ones of the same
  * recipient, sender (or Messaging Service) and text as the lost attempt sent it (its SHA-256, kept with the lost
  * answer: a later send may render its text otherwise) whose SID no notification has recorded are the candidates:
  * exactly one is the send's answer (counted in
@@ -53,7 +54,7 @@ public class TwilioMessageLookup implements LostAnswerLookup {
     /**
      * A few seconds of one sender's messages to one recipient fit a page or two of 20. A recipient that got more
      * since (the operator's number, a copy of every SMS, by a replay hours later) is read again in Twilio's largest
-     * pages (1000), newest first as Twilio lists them, skipping those after the lost attempts.
+     * pages (1000), newest first as Twilio lists them.
      */
     private static final int[] PAGE_SIZES = {20, 1000};
     private static final int MAX_PAGE_SIZE = 1000;
@@ -104,10 +105,9 @@ public class TwilioMessageLookup implements LostAnswerLookup {
         // the text the lost attempt sent, which this send may have rendered otherwise (a hold ended since)
         String text = lost.sent() != null ? lost.sent() : sent(exchange);
         Instant since = lost.since().minus(properties.lookupClockMargin());
-        Instant until = lost.until() == null ? null : lost.until().plus(properties.lookupClockMargin());
         List<Message> same = null;
         for (int pageSize : PAGE_SIZES) {
-            same = read(to, from, service, text, since, until, pageSize);
+            same = read(to, from, service, text, since, pageSize);
             if (same != null) {
                 break;
             }
@@ -116,26 +116,32 @@ public class TwilioMessageLookup implements LostAnswerLookup {
             // the recipient (the operator's number, which gets a copy of every SMS) got more messages since than the
             // lookup reads: whether Twilio has this one cannot be told. Neither a failure of Twilio nor a reason to
             // send it again
-            log.warn("Twilio's answer was lost and Twilio lists more than {} messages to the recipient after the lost "
-                    + "attempts: whether it took the message is unknown, not sending again", MAX_PAGES * MAX_PAGE_SIZE);
+            log.warn("Twilio's answer was lost and Twilio lists more than {} messages to the recipient since the first "
+                    + "lost attempt: whether it took the message is unknown, not sending again",
+                    MAX_PAGES * MAX_PAGE_SIZE);
             meters.counter(AMBIGUOUS, "channel", "SMS").increment();
             throw new ProviderException(NotificationConfig.TWILIO, ProviderException.Kind.UNDECIDED, "Twilio lists "
-                    + "more than " + MAX_PAGES * MAX_PAGE_SIZE + " messages to the recipient after the lost attempts");
+                    + "more than " + MAX_PAGES * MAX_PAGE_SIZE + " messages to the recipient since the first lost "
+                    + "attempt");
         }
         List<Message> unrecorded = unrecorded(same);
         if (unrecorded.isEmpty()) {
-            log.info("Twilio's answer was lost and Twilio lists no such message from the lost attempts: sending again");
+            // the window's end (when the latest lost attempt ended) told, not used to bound the match: see the class
+            log.info("Twilio's answer was lost (attempts from {} to {}) and Twilio lists no such message since: "
+                    + "sending again", lost.since(), lost.until() == null ? "unknown" : lost.until());
             return null;
         }
         if (unrecorded.size() > 1) {
             // another notification's identical SMS (its answer lost too) may be among them: taking one could record
             // the same SMS for both. Nor is it missing: sent again, it would be one more of them. The lookup cannot
             // tell (the attempt with it, retryable), until one of them is recorded or a person looks
-            log.warn("Twilio's answer was lost and Twilio lists {} such messages no notification has recorded from "
-                    + "the lost attempts: which one is this send's is unknown, not sending again", unrecorded.size());
+            log.warn("Twilio's answer was lost and Twilio lists {} such messages no notification has recorded since "
+                    + "the first lost attempt: which one is this send's is unknown, not sending again",
+                    unrecorded.size());
             meters.counter(AMBIGUOUS, "channel", "SMS").increment();
             throw new ProviderException(NotificationConfig.TWILIO, ProviderException.Kind.UNDECIDED, "Twilio lists "
-                    + unrecorded.size() + " unrecorded messages of this text to this recipient from the lost attempts");
+                    + unrecorded.size() + " unrecorded messages of this text to this recipient since the first lost "
+                    + "attempt");
         }
         Message found = unrecorded.get(0);
         log.info("Twilio's answer was lost but Twilio took the message: recording {} instead of sending again",
@@ -145,12 +151,12 @@ public class TwilioMessageLookup implements LostAnswerLookup {
     }
 
     /**
-     * The messages of this recipient, sender and text created between {@code since} and {@code until} (null: up to
-     * now), read newest first in pages of {@code pageSize}; null when {@link #MAX_PAGES} pages did not reach back to
+     * The messages of this recipient, sender and text created since {@code since}, read newest first in pages of
+     * {@code pageSize}; null when {@link #MAX_PAGES} pages did not reach back to
      * {@code since}. A failing page is thrown: a match on an earlier one may not be the only one.
      */
     private List<Message> read(PhoneNumber to, PhoneNumber from, String service, String text, Instant since,
-                               Instant until, int pageSize) {
+                               int pageSize) {
         MessageReader reader = Message.reader(connection.accountSid()).setTo(to);
         if (from != null) {
             reader.setFrom(from); // a Messaging Service picks the sender itself: matched on its SID below
@@ -163,9 +169,6 @@ public class TwilioMessageLookup implements LostAnswerLookup {
                 Instant created = m.getDateCreated() == null ? null : m.getDateCreated().toInstant();
                 if (created == null || created.isBefore(since)) {
                     return same; // newest first: every later one is older still
-                }
-                if (until != null && created.isAfter(until)) {
-                    continue; // sent after the lost attempts: another message (the operator's copy of another SMS)
                 }
                 if (to.toString().equals(m.getTo()) && Objects.equals(text, digest(m.getBody()))
                         && (from != null ? m.getFrom() != null && from.toString().equals(m.getFrom().toString())

@@ -6,9 +6,9 @@ import java.time.Instant;
  * Whether a piece of work (a notification's send) has lost a provider's answer, in this call or an earlier one: set
  * by the caller on the call's exchange ({@link ProviderCalls#LOST_ANSWER}) with what it remembers, and by the call when
  * an attempt's answer is lost. While it is set, the call sends nothing that a successful lookup has not found missing
- * ({@link LostAnswerLookup}). It bounds the lookup: from when the first attempt of the earliest call that lost an answer
- * began to when the latest attempt whose answer was lost ended, and what that attempt sent (a later call may build its
- * request anew, a text rendered again). It also counts the attempts whose answers were lost, for a provider with no
+ * ({@link LostAnswerLookup}). It tells the lookup from when the first attempt of the earliest call that lost an answer
+ * began (and when the latest attempt whose answer was lost ended), and what that attempt sent (a later call may build
+ * its request anew, a text rendered again). It also counts the attempts whose answers were lost, for a provider with no
  * lookup that sends again only so many times (SendGrid). Shared by reference between the exchange and its copies (the
  * breaker's, an attempt's).
  */

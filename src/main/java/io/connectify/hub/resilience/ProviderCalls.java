@@ -92,7 +92,7 @@ public class ProviderCalls {
                     return send(provider, rateLimiter, exchange, endpointUri, endpoint, translator, sent);
                 } catch (HubException failure) {
                     if (lookup != null && lookup.answerLost(failure)) {
-                        // the window the lookups read ends with this attempt, and they look for what it sent
+                        // the lookups look for what this attempt sent, among what Twilio created since the first one began
                         mark.lost(firstAttemptStarted, Instant.now(), lookup.sent(exchange));
                     }
                     throw failure;

@@ -570,12 +570,39 @@ class NotificationTest extends Webhooks {
     }
 
     /**
+     * Twilio may create a message after the hub (or its own edge) gave up waiting for the answer: dated after the lost
+     * attempt ended. A lookup that took only the messages up to the lost attempt's end (and 5 s) passed it over and
+     * sent the SMS again: the customer got two.
+     */
+    @Test
+    void anSmsTwilioCreatedAfterItsLostAnswersAttemptEndedIsFoundByTheReplayNotSentAgain() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        twilio.answerLate(); // taken, its answer lost, and the lookups as late: a dead letter
+        twilio.createLate(Duration.ofSeconds(30));
+
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
+                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
+        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        assertThat(twilio.messages()).hasSize(1);
+        Object taken = twilio.messages().get(0).get("sid");
+        twilio.answerInTime();
+
+        replayUntilTheSmsIsRecorded(letter, id);
+        assertThat(sms(id).get("providerReference").asText()).isEqualTo(taken);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(1);
+    }
+
+    /**
      * The operator's number (connectify.twilio.operator-number) gets a copy of every SMS: by the time a copy whose
      * answer was lost is replayed, hours later on a busy hub, hundreds more have reached it (here the customer's
      * number stands for it, as this context sets no operator number). The lookup read the list back from the newest, 5
      * pages of 20, and failed ("Twilio lists more than 100 messages") at every retry and replay, each a failure of
-     * Twilio's breaker: the notice stayed queued for ever. It reads the lost attempts' window: the messages after it
-     * passed over, in Twilio's largest pages once the small ones do not reach back to it.
+     * Twilio's breaker: the notice stayed queued for ever. It reads back to the first lost attempt in Twilio's largest
+     * pages once the small ones do not reach back to it.
      */
     @Test
     void aNoticeWhoseAnswerWasLostIsFoundByItsReplayPastHundredsOfLaterSmsToItsNumber() {

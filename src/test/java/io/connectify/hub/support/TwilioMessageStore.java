@@ -62,6 +62,7 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
     private volatile boolean keepQueued;
     private volatile boolean answerLate;
     private volatile boolean failLaterPages;
+    private volatile java.time.Duration createdLate = java.time.Duration.ZERO;
     private volatile String listedStatus = "sent";
 
     public TwilioMessageStore(String accountSid, String serviceSender) {
@@ -75,6 +76,7 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
         keepQueued = false;
         answerLate = false;
         failLaterPages = false;
+        createdLate = java.time.Duration.ZERO;
         listedStatus = "sent";
     }
 
@@ -94,6 +96,14 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
      */
     public void answerLate() {
         answerLate = true;
+    }
+
+    /**
+     * Messages taken from now on are dated {@code late} after their POST came: Twilio creating a message after the hub
+     * (or Twilio's own edge) gave up waiting for its answer.
+     */
+    public void createLate(java.time.Duration late) {
+        createdLate = late;
     }
 
     /** Answers come in time again (after {@link #answerLate}). */
@@ -136,7 +146,8 @@ public final class TwilioMessageStore implements ResponseDefinitionTransformerV2
             if (loss == Loss.NOT_STORED) {
                 return ResponseDefinitionBuilder.responseDefinition().withFault(Fault.CONNECTION_RESET_BY_PEER).build();
             }
-            Map<String, Object> message = store(decode(request.getBodyAsString()), java.time.Instant.now());
+            Map<String, Object> message = store(decode(request.getBodyAsString()),
+                    java.time.Instant.now().plus(createdLate));
             var answer = ResponseDefinitionBuilder.responseDefinition().withStatus(201)
                     .withHeader("Content-Type", "application/json").withBody(json(message));
             if (loss == Loss.STORED_THEN_READ_TIMEOUT || answerLate) {

@@ -468,9 +468,7 @@ class NotificationTest extends Webhooks {
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
         // the send, its retries and its redelivery failed: a dead letter, the notice still unsent
-        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
-                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        JsonNode letter = theSmsDeadLetter();
         notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
         assertThat(twilio.messages()).hasSize(1);
         assertThat(sms(id).get("status").asText()).isEqualTo("queued");
@@ -583,9 +581,7 @@ class NotificationTest extends Webhooks {
 
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
-        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
-                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        JsonNode letter = theSmsDeadLetter();
         assertThat(twilio.messages()).hasSize(1);
         Object taken = twilio.messages().get(0).get("sid");
         twilio.answerInTime();
@@ -612,9 +608,7 @@ class NotificationTest extends Webhooks {
 
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
-        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
-                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        JsonNode letter = theSmsDeadLetter();
         assertThat(twilio.messages()).hasSize(1);
         Object taken = twilio.messages().get(0).get("sid");
         // 150 SMS to the number after it, a minute later (other bookings' news)
@@ -653,9 +647,7 @@ class NotificationTest extends Webhooks {
                         "pi_jpy_lost").replace("\"currency\":\"chf\"", "\"currency\":\"jpy\""))).status())
                 .isEqualTo(200);
 
-        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
-                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
-        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        JsonNode letter = theSmsDeadLetter();
         assertThat(twilio.messages()).hasSize(1);
         assertThat((String) twilio.messages().get(0).get("body")).contains("reserviert");
         // the hold ends before the replay: the notice now tells of a booking no longer held
@@ -808,6 +800,14 @@ class NotificationTest extends Webhooks {
                 .filter(n -> n.get("channel").asText().equals("EMAIL")).findFirst();
         assertThat(email).as("the booking's email is logged").isPresent();
         return email.get();
+    }
+
+    /** The one dead letter, the SMS sender's: its send, retries and redelivery failed. */
+    private JsonNode theSmsDeadLetter() {
+        JsonNode letter = await().atMost(Duration.ofSeconds(30)).until(() -> httpGet("/api/v1/admin/dead-letters",
+                ADMIN_KEY).json().get("deadLetters"), list -> list.size() == 1).get(0);
+        assertThat(letter.get("routeId").asText()).isEqualTo("notification-send-sms");
+        return letter;
     }
 
     /** Replays the SMS's dead letter (200) and waits until the notification has a provider reference. */

@@ -91,23 +91,10 @@ class ProviderResilienceTest {
     @Test
     void theLookupAfterALostAnswerTakesNoPermitTheRetryNeeds() throws Exception {
         // two permits (DEFAULTS): the send whose answer is lost and its retry; the lookup between them takes none
-        var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
-        var calls = new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
-                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+        var calls = calls();
         AtomicInteger sends = new AtomicInteger();
         AtomicInteger lookups = new AtomicInteger();
-        var lookup = new LostAnswerLookup() {
-            @Override
-            public boolean answerLost(HubException failure) {
-                return true;
-            }
-
-            @Override
-            public Object find(org.apache.camel.Exchange exchange, LostAnswerMark lost) {
-                lookups.incrementAndGet();
-                return null; // not taken: sent again
-            }
-        };
+        var lookup = lookup(lookups, () -> null); // not taken: sent again
         try (var camel = new org.apache.camel.impl.DefaultCamelContext()) {
             camel.addRoutes(new org.apache.camel.builder.RouteBuilder() {
                 @Override

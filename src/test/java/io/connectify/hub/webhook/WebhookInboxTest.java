@@ -169,12 +169,7 @@ class WebhookInboxTest {
      */
     @Test
     void aStartWithTheInboxOffSendsANewEventOfAPaymentAfterItsLeftOverOne() throws Exception {
-        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
-        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow"); // its forward waits for release
-        on.stop();
-
-        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
-        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0); // being forwarded
+        WebhookInbox off = offWithALeftOverBeingForwarded();
         off.enqueue(event("evt_other", "payment:pi_2", 3000L), QUEUE);
         assertThat(received).containsExactly("evt_other"); // another payment's: not held
 
@@ -196,11 +191,7 @@ class WebhookInboxTest {
      */
     @Test
     void aNewEventWhoseLeftOverIsNotForwardedInTimeIsRefusedAsUnavailable() throws Exception {
-        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
-        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow");
-        on.stop();
-        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
-        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0);
+        WebhookInbox off = offWithALeftOverBeingForwarded();
 
         assertThatThrownBy(() -> off.enqueue(event("evt_new", "payment:pi_1", 2000L), QUEUE))
                 .isInstanceOfSatisfying(UnavailableException.class, e -> {
@@ -220,11 +211,7 @@ class WebhookInboxTest {
      */
     @Test
     void aWebhookPastTheLimitOfThoseHeldBehindLeftOversIsRefusedAtOnce() throws Exception {
-        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
-        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow");
-        on.stop();
-        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
-        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0);
+        WebhookInbox off = offWithALeftOverBeingForwarded();
 
         List<Throwable> firstFailures = new CopyOnWriteArrayList<>();
         Thread first = new Thread(() -> enqueueOrKeep(off, event("evt_held", "payment:pi_1", 2000L), firstFailures));
@@ -247,6 +234,19 @@ class WebhookInboxTest {
             assertThat(e.retryAfter()).isPositive();
         });
         assertThat(received).containsExactly("evt_left", "evt_held");
+    }
+
+    /**
+     * An inbox that is off, started on the journal a run with it on left with payment pi_1's evt_left in it, which it is
+     * forwarding: its forward (to direct:slow) waits for {@code release}.
+     */
+    private WebhookInbox offWithALeftOverBeingForwarded() throws Exception {
+        WebhookInbox on = inbox(camel(false), directory, Long.MAX_VALUE);
+        on.enqueue(event("evt_left", "payment:pi_1", 1000L), "direct:slow");
+        on.stop();
+        WebhookInbox off = disabledInbox(camel(true), TransactionOperations.withoutTransaction());
+        await().atMost(Duration.ofSeconds(10)).until(() -> off.notYetTaken() == 0); // being forwarded
+        return off;
     }
 
     private static void enqueueOrKeep(WebhookInbox inbox, Exchange event, List<Throwable> failures) {

@@ -1,8 +1,8 @@
 package io.connectify.hub.notification;
 
 import java.io.IOException;
-import java.util.Set;
 
+import io.connectify.hub.resilience.AnswerLost;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HttpProviderErrors;
 import io.connectify.hub.resilience.HubException;
@@ -21,35 +21,27 @@ final class SendGridErrors {
 
     private static final Logger log = LoggerFactory.getLogger(SendGridErrors.class);
     private static final String PROVIDER = NotificationConfig.SENDGRID;
-    private static final Set<Integer> GATEWAY_STATUSES = Set.of(502, 503, 504);
 
     private SendGridErrors() {
     }
 
     static boolean answerLost(HubException failure) {
-        return failure instanceof AnswerLost;
+        return AnswerLost.is(failure);
     }
 
     static HubException translate(Throwable failure) {
         if (Causes.find(failure, HubException.class) == null) {
             HttpOperationFailedException http = Causes.find(failure, HttpOperationFailedException.class);
-            if (http != null && GATEWAY_STATUSES.contains(http.getStatusCode())) {
+            if (http != null && AnswerLost.GATEWAY_STATUSES.contains(http.getStatusCode())) {
                 log.warn("SendGrid server error: HTTP {}", http.getStatusCode());
-                return new AnswerLost("SendGrid answered HTTP " + http.getStatusCode());
+                return new AnswerLost(PROVIDER, "SendGrid answered HTTP " + http.getStatusCode());
             }
             if (http == null && Causes.find(failure, IOException.class) != null
-                    && !TwilioErrors.neverConnected(failure)) {
+                    && !AnswerLost.neverConnected(failure)) {
                 log.warn("SendGrid did not answer");
-                return new AnswerLost("SendGrid did not answer");
+                return new AnswerLost(PROVIDER, "SendGrid did not answer");
             }
         }
         return HttpProviderErrors.translate(PROVIDER, "SendGrid", failure);
-    }
-
-    /** A mail send that went out and got no SendGrid answer: retried as any unavailability, within the resends. */
-    static final class AnswerLost extends ProviderException {
-        AnswerLost(String detail) {
-            super(PROVIDER, Kind.UNAVAILABLE, detail, null, null);
-        }
     }
 }

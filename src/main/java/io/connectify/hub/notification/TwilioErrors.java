@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import com.twilio.exception.ApiConnectionException;
 import com.twilio.exception.ApiException;
+import io.connectify.hub.resilience.AnswerLost;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidRecipientException;
@@ -22,8 +23,6 @@ public final class TwilioErrors {
 
     private static final Logger log = LoggerFactory.getLogger(TwilioErrors.class);
     private static final String PROVIDER = NotificationConfig.TWILIO;
-    /** What a gateway answers for a backend it lost (bad gateway, unavailable, gateway timeout). */
-    private static final java.util.Set<Integer> GATEWAY_STATUSES = java.util.Set.of(502, 503, 504);
     /**
      * Twilio's refusals of the hub's account or sender, not of the customer or the message: 21212 invalid From,
      * 21601/21606/21661 a From number that cannot send SMS (there), 21659 From not a Twilio number, 21607/21608 a
@@ -49,25 +48,7 @@ public final class TwilioErrors {
 
     /** Whether the failure leaves open whether Twilio took the request ({@link AnswerLost}). */
     public static boolean answerLost(HubException failure) {
-        return failure instanceof AnswerLost;
-    }
-
-    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached the provider. */
-    static boolean neverConnected(Throwable e) {
-        return Causes.find(e, java.net.ConnectException.class) != null
-                || Causes.find(e, org.apache.hc.client5.http.ConnectTimeoutException.class) != null
-                || Causes.find(e, java.net.UnknownHostException.class) != null
-                || Causes.find(e, java.net.NoRouteToHostException.class) != null;
-    }
-
-    /**
-     * A request that went out and got no Twilio answer: a read timeout, a dropped connection, an empty or foreign
-     * reply, a 502/503/504. Retried as any unavailability; the retry first looks for the message ({@link TwilioMessageLookup}).
-     */
-    static final class AnswerLost extends ProviderException {
-        AnswerLost(String detail) {
-            super(PROVIDER, Kind.UNAVAILABLE, detail, null, null);
-        }
+        return AnswerLost.is(failure);
     }
 
     public static HubException translate(Throwable failure) {
@@ -111,8 +92,8 @@ public final class TwilioErrors {
             // message was taken is open, unless no connection was ever made. A 502, 503 or 504 may be an edge or proxy
             // answering for a backend that timed out or dropped after it created the message: open too. A 500 is
             // Twilio's API answering its own error: nothing was taken
-            boolean lost = status == 0 ? !neverConnected(api) : GATEWAY_STATUSES.contains(status);
-            return lost ? new AnswerLost("Twilio answered HTTP " + status)
+            boolean lost = status == 0 ? !AnswerLost.neverConnected(api) : AnswerLost.GATEWAY_STATUSES.contains(status);
+            return lost ? new AnswerLost(PROVIDER, "Twilio answered HTTP " + status)
                     : new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Twilio answered HTTP " + status, null, null);
         }
         return new ValidationException("Twilio rejected the message (error " + code + ")");

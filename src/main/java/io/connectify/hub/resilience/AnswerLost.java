@@ -1,0 +1,32 @@
+package io.connectify.hub.resilience;
+
+import java.util.Set;
+
+/**
+ * A request that went out and got no answer from its provider: a read timeout, a dropped connection, an empty or
+ * foreign reply, or a gateway's 502/503/504 (an edge answering for a backend that may have taken the request). Whether
+ * the provider took it is open: retried as any unavailability, a retry first asking the provider what it did where it
+ * can be asked ({@link LostAnswerLookup}). Shared by the adapters that tell it apart (Twilio's, SendGrid's).
+ */
+public final class AnswerLost extends ProviderException {
+
+    /** What a gateway answers for a backend it lost (bad gateway, unavailable, gateway timeout). */
+    public static final Set<Integer> GATEWAY_STATUSES = Set.of(502, 503, 504);
+
+    public AnswerLost(String provider, String detail) {
+        super(provider, Kind.UNAVAILABLE, detail, null, null);
+    }
+
+    /** Whether the failure leaves open whether the provider took the request. */
+    public static boolean is(HubException failure) {
+        return failure instanceof AnswerLost;
+    }
+
+    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached the provider. */
+    public static boolean neverConnected(Throwable e) {
+        return Causes.find(e, java.net.ConnectException.class) != null
+                || Causes.find(e, org.apache.hc.client5.http.ConnectTimeoutException.class) != null
+                || Causes.find(e, java.net.UnknownHostException.class) != null
+                || Causes.find(e, java.net.NoRouteToHostException.class) != null;
+    }
+}

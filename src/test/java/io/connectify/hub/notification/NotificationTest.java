@@ -64,6 +64,8 @@ class NotificationTest extends Webhooks {
     @Autowired
     NotificationLog notificationLog;
     @Autowired
+    NotificationDelivery delivery;
+    @Autowired
     NotificationProperties notificationProperties;
     @Autowired
     jakarta.jms.ConnectionFactory connectionFactory;
@@ -773,6 +775,43 @@ class NotificationTest extends Webhooks {
         assertThat(note).contains("confirmation email went to SendGrid 2 times without an answer")
                 .contains("check SendGrid's activity");
         assertThat(httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters")).isEmpty();
+    }
+
+    /**
+     * An email given up after lost answers whose booking cannot be marked at once (another transaction holds the
+     * booking's row past the lock timeout): the give-up rolls back and the redelivery gives up again. Counted once
+     * and noted with the answers really lost: before, the first give-up was counted although it rolled back (2), and
+     * its start, left without an outcome although it sent nothing, was taken as one more lost answer ("3 times").
+     */
+    @Test
+    void anEmailGivenUpWhileItsBookingIsHeldIsCountedAndMarkedOnceByItsRedelivery() throws Exception {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(email(id).hasNonNull("providerReference")).isTrue());
+        notify.sendGrid().resetRequests();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.EMAIL,
+                "john@example.com", "Reminder", "See you soon", false, id, "reminder", null);
+        notificationLog.queued(n);
+        // two sends lost SendGrid's answer already (connectify.sendgrid.resends-after-lost-answer: 1): given up
+        jdbc.sql("UPDATE notification SET answer_lost_at = CURRENT_TIMESTAMP, answers_lost = 2 WHERE id = :id")
+                .param("id", n.id()).update();
+        double failedBefore = answerLostFailures();
+
+        whileRowsAreHeld("SELECT id FROM booking WHERE id = :id FOR UPDATE", Map.of("id", id), () -> {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> delivery.sendOnce(n))
+                    .satisfies(e -> assertThat(io.connectify.hub.resilience.DatabaseBusy.is(e)).isTrue());
+            return null;
+        });
+        assertThat(notificationStatus(n)).as("the give-up rolled back").isEqualTo("queued");
+        assertThat(answerLostFailures() - failedBefore).as("nothing counted for what rolled back").isZero();
+
+        delivery.sendOnce(n); // its redelivery
+
+        assertThat(notificationStatus(n)).isEqualTo("failed answer-lost");
+        assertThat(answerLostFailures() - failedBefore).isEqualTo(1);
+        assertThat(attentionNote(id)).contains("reminder email went to SendGrid 2 times without an answer")
+                .doesNotContain("3 times");
+        notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
     }
 
     /**

@@ -2,6 +2,8 @@ package io.connectify.hub.notification;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.resilience.Causes;
@@ -70,72 +72,101 @@ public class NotificationDelivery {
         // committed before the send takes the row lock and calls the provider: a send that ends without its outcome
         // recorded leaves it behind, and the next send takes it as a lost answer (looks the SMS up before it sends).
         // Rolled back with the send, as everything was, the redelivery sent the SMS again blindly. The system clock,
-        // as the provider's
-        Boolean unfinished = ownTransaction.execute(status -> log.sendStarting(n, Instant.now()));
+        // as the provider's (to the microsecond the database keeps, so that a give-up rolled back finds it again)
+        Instant started = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Boolean unfinished = ownTransaction.execute(status -> log.sendStarting(n, started));
         if (Boolean.TRUE.equals(unfinished)) {
             LOG.warn("Notification {} ({} of booking {}, {}): an earlier send began and recorded no outcome (the hub "
                     + "stopped during it, or its commit failed); the provider may have it: taken as a lost answer",
                     n.id(), n.kind(), n.bookingId(), n.channel());
         }
-        Outcome outcome = transactions.execute(status -> {
-            if (!log.lockUnsent(n)) {
-                // not logged (the change that queued it rolled back: nothing to tell), or a copy of it was sent
-                // already, or this message was, and the look for parked callbacks after its commit failed (the
-                // message redelivered for it): looked for again, else a status parked then stayed parked, the
-                // notification "sent" for ever
-                return new Outcome(log.providerReference(n), null);
+        AtomicReference<LostAnswerMark> givingUp = new AtomicReference<>();
+        Outcome outcome;
+        try {
+            outcome = transactions.execute(status -> sendLocked(n, givingUp));
+        } catch (RuntimeException failed) {
+            if (givingUp.get() != null) {
+                // a give-up that rolled back (its booking's mark waited past the lock timeout): its start left set,
+                // the redelivery took it as one more answer lost ("went to SendGrid 3 times" of an email sent twice).
+                // The answers its call's mark counts recorded instead; the redelivery gives up again, and marks then
+                givenUpRolledBack(n, givingUp.get(), started, failed);
             }
-            if (log.outdated(n)) {
-                log.skipped(n);
-                return new Outcome(null, null);
-            }
-            // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
-            LostAnswerMark mark = log.lostAnswer(n);
-            SentNotification sent;
-            try {
-                // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
-                sent = dispatch(planner.asSentNow(n), mark);
-            } catch (ResendsAfterLostAnswerUsedUp usedUp) {
-                // an email SendGrid lost the answer to as often as it may be sent again: it may have gone out, and
-                // SendGrid cannot be asked. Failed, not retried or replayed (each would be one more copy), and left
-                // for a person, who checks SendGrid's activity
-                log.answersLostForGood(n, usedUp.answersLost());
-                leftForAPerson(n, usedUp.answersLost());
-                return new Outcome(null, null);
-            } catch (InvalidRecipientException | ValidationException refused) {
-                // refused for good (a number that is no phone, a message the provider will not take): asked again
-                // it would be refused again, after holding up every notification queued behind it; failed now
-                log.refused(n, refused.type());
-                if (refused instanceof ValidationException) {
-                    // the message refused, not the recipient: maybe the hub's own (a sender, a content the provider
-                    // will not take), and no caller sees it; the operator does, in the integrations view
-                    resilience.recordRefusal(n.channel() == Notification.Channel.SMS ? NotificationConfig.TWILIO
-                            : NotificationConfig.SENDGRID, refused);
-                }
-                return new Outcome(null, null);
-            } catch (RuntimeException failed) {
-                if (Causes.find(failed, DataAccessException.class) != null) {
-                    // this transaction's own statement failed (rolled back, on PostgreSQL aborted): the send's start
-                    // stays recorded, and the next send takes it as a lost answer, which is safe
-                    throw failed;
-                }
-                // the failure is known: recorded, committed although the send failed, with the answers its attempts
-                // lost (Twilio or SendGrid may have the message), so that the redelivery, a dead letter's replay or
-                // the recovery sweep looks before it sends (SMS: where the lost attempts were, for what they sent) or
-                // counts them (email). Rolled back with the send, the next send knew nothing of them and sent blindly
-                // (a notice as many times as its deliveries while Twilio answers late); the send's start cleared: no
-                // outcome is missing
-                log.sendFailed(n, mark);
-                return new Outcome(null, failed);
-            }
-            log.sent(sent);
-            return new Outcome(sent.providerReference(), null);
-        });
+            throw failed;
+        }
+        if (outcome.givenUp()) {
+            log.countAnswersLostForGood(n); // once committed: a give-up that rolled back is not counted
+        }
         if (outcome.failure() != null) {
             throw outcome.failure();
         }
         if (outcome.sid() != null) {
             log.applyParkedCallbacks(outcome.sid()); // status callbacks that came while the SID was not yet committed
+        }
+    }
+
+    /** The send under the notification's row lock: in the send's transaction. */
+    private Outcome sendLocked(Notification n, AtomicReference<LostAnswerMark> givingUp) {
+        if (!log.lockUnsent(n)) {
+            // not logged (the change that queued it rolled back: nothing to tell), or a copy of it was sent
+            // already, or this message was, and the look for parked callbacks after its commit failed (the
+            // message redelivered for it): looked for again, else a status parked then stayed parked, the
+            // notification "sent" for ever
+            return new Outcome(log.providerReference(n), null);
+        }
+        if (log.outdated(n)) {
+            log.skipped(n);
+            return new Outcome(null, null);
+        }
+        // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
+        LostAnswerMark mark = log.lostAnswer(n);
+        SentNotification sent;
+        try {
+            // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
+            sent = dispatch(planner.asSentNow(n), mark);
+        } catch (ResendsAfterLostAnswerUsedUp usedUp) {
+            // an email SendGrid lost the answer to as often as it may be sent again: it may have gone out, and
+            // SendGrid cannot be asked. Failed, not retried or replayed (each would be one more copy), and left
+            // for a person, who checks SendGrid's activity
+            givingUp.set(mark);
+            log.answersLostForGood(n, usedUp.answersLost());
+            leftForAPerson(n, usedUp.answersLost());
+            return new Outcome(null, null, true);
+        } catch (InvalidRecipientException | ValidationException refused) {
+            // refused for good (a number that is no phone, a message the provider will not take): asked again
+            // it would be refused again, after holding up every notification queued behind it; failed now
+            log.refused(n, refused.type());
+            if (refused instanceof ValidationException) {
+                // the message refused, not the recipient: maybe the hub's own (a sender, a content the provider
+                // will not take), and no caller sees it; the operator does, in the integrations view
+                resilience.recordRefusal(n.channel() == Notification.Channel.SMS ? NotificationConfig.TWILIO
+                        : NotificationConfig.SENDGRID, refused);
+            }
+            return new Outcome(null, null);
+        } catch (RuntimeException failed) {
+            if (Causes.find(failed, DataAccessException.class) != null) {
+                // this transaction's own statement failed (rolled back, on PostgreSQL aborted): the send's start
+                // stays recorded, and the next send takes it as a lost answer, which is safe
+                throw failed;
+            }
+            // the failure is known: recorded, committed although the send failed, with the answers its attempts
+            // lost (Twilio or SendGrid may have the message), so that the redelivery, a dead letter's replay or
+            // the recovery sweep looks before it sends (SMS: where the lost attempts were, for what they sent) or
+            // counts them (email). Rolled back with the send, the next send knew nothing of them and sent blindly
+            // (a notice as many times as its deliveries while Twilio answers late); the send's start cleared: no
+            // outcome is missing
+            log.sendFailed(n, mark);
+            return new Outcome(null, failed);
+        }
+        log.sent(sent);
+        return new Outcome(sent.providerReference(), null);
+    }
+
+    private void givenUpRolledBack(Notification n, LostAnswerMark mark, Instant started, RuntimeException failed) {
+        try {
+            ownTransaction.executeWithoutResult(status -> log.givenUpRolledBack(n, mark, started));
+        } catch (RuntimeException notRecorded) {
+            // the start stays: the next send counts one answer lost too many, and gives up all the same
+            failed.addSuppressed(notRecorded);
         }
     }
 
@@ -169,7 +200,14 @@ public class NotificationDelivery {
         return done.getMessage().getBody(SentNotification.class);
     }
 
-    /** What one send came to: the SID to apply parked callbacks for, or the failure to throw once committed. */
-    private record Outcome(String sid, RuntimeException failure) {
+    /**
+     * What one send came to: the SID to apply parked callbacks for, or the failure to throw once committed, or whether
+     * it was given up after lost answers (counted once committed).
+     */
+    private record Outcome(String sid, RuntimeException failure, boolean givenUp) {
+
+        Outcome(String sid, RuntimeException failure) {
+            this(sid, failure, false);
+        }
     }
 }

@@ -355,16 +355,40 @@ public class NotificationLog {
 
     /**
      * An email the provider lost the answer to as many times as it may be sent again (SendGrid, which cannot be asked):
-     * failed (error code answer-lost), counted ({@code status="answer-lost"}), never sent or queued again. It may have
-     * gone out: a person checks.
+     * failed (error code answer-lost), never sent or queued again. It may have gone out: a person checks. Counted by
+     * {@link #countAnswersLostForGood} once this is committed.
      */
     public void answersLostForGood(Notification n, int answersLost) {
         jdbc.sql("UPDATE notification SET status = 'failed', error_code = :reason, answers_lost = :lost, "
                         + "send_started_at = NULL, updated_at = :now WHERE id = :id")
                 .param("id", n.id()).param("reason", ANSWER_LOST).param("lost", answersLost).param("now", now())
                 .update();
+    }
+
+    /**
+     * Counts an email {@link #answersLostForGood} ({@code status="answer-lost"}): call after its commit. Counted in
+     * the transaction, a give-up that then rolled back (its booking's mark waited past the lock timeout) was counted,
+     * and its redelivery, which gave up again, counted it a second time.
+     */
+    public void countAnswersLostForGood(Notification n) {
         meters.counter("connectify.notifications.failed", "channel", n.channel().name(), "status", ANSWER_LOST,
                 "reason", ANSWER_LOST).increment();
+    }
+
+    /**
+     * A give-up ({@link #answersLostForGood}) whose transaction rolled back (its booking's mark waited past the lock
+     * timeout), the notification still unsent and its start the one {@link #sendStarting} recorded at {@code started}:
+     * the answers lost its call's mark counts recorded ({@link #answerLost}, any its attempts lost) and the start
+     * cleared, as {@link #sendFailed} does. Left set, the next send took that start as one more answer lost. In a
+     * transaction of its own.
+     */
+    public void givenUpRolledBack(Notification n, LostAnswerMark mark, Instant started) {
+        if (jdbc.sql("UPDATE notification SET answers_lost = :lost, send_started_at = NULL WHERE id = :id AND "
+                        + UNSENT + " AND send_started_at = :started")
+                .param("id", n.id()).param("lost", mark.answersLost()).param("started", started.atOffset(ZoneOffset.UTC))
+                .update() > 0 && mark.lostInThisCall()) {
+            answerLost(n, mark);
+        }
     }
 
     /**

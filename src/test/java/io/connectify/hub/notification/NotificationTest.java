@@ -64,6 +64,8 @@ class NotificationTest extends Webhooks {
     @Autowired
     NotificationLog notificationLog;
     @Autowired
+    NotificationDelivery delivery;
+    @Autowired
     NotificationProperties notificationProperties;
     @Autowired
     jakarta.jms.ConnectionFactory connectionFactory;
@@ -773,6 +775,120 @@ class NotificationTest extends Webhooks {
         assertThat(note).contains("confirmation email went to SendGrid 2 times without an answer")
                 .contains("check SendGrid's activity");
         assertThat(httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters")).isEmpty();
+    }
+
+    /**
+     * A second copy of an email (a redelivery, the recovery sweep's re-queue, another instance) while the first is
+     * waiting for SendGrid's answer: it waits for the first's row lock, then finds the email sent. Not taken as a lost
+     * answer (which would spend the one resend, or give the email up as answer-lost): one email, no answer lost.
+     */
+    @Test
+    void aSecondCopyOfAnEmailWhileTheFirstWaitsForSendGridSendsNothingAndLosesNoAnswer() throws Exception {
+        notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(202)
+                .withHeader("X-Message-Id", "sg-held").withTransformers(io.connectify.hub.support.HeldAnswer.NAME)));
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.EMAIL,
+                "john@example.com", "Hello", "Hello once", false, null, null, null);
+
+        whileASecondCopyComesDuringTheFirstsSend(n, notify.sendGridHold());
+
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(notificationStatus(n)).isEqualTo("accepted");
+        assertThat(notificationLog.providerReference(n)).isEqualTo("sg-held");
+        assertThat(notificationLog.lostAnswer(n).answersLost()).isZero();
+    }
+
+    /** The SMS twin: one SMS, no lookup at Twilio, no answer lost. */
+    @Test
+    void aSecondCopyOfAnSmsWhileTheFirstWaitsForTwilioSendsNothingAndLooksNothingUp() throws Exception {
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.message("SM" + "h".repeat(32)))
+                .withTransformers(io.connectify.hub.support.HeldAnswer.NAME)));
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello once", false, null, null, null);
+
+        whileASecondCopyComesDuringTheFirstsSend(n, notify.twilioHold());
+
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(notificationStatus(n)).isEqualTo("queued"); // Twilio's status of the message it took
+        assertThat(notificationLog.providerReference(n)).isEqualTo("SM" + "h".repeat(32));
+        assertThat(notificationLog.lostAnswer(n).answersLost()).isZero();
+    }
+
+    /**
+     * Sends {@code n} (logged) with its provider's answer held, delivers a second copy while it is held, and releases
+     * the answer once the second copy waits on the database (H2's sessions show one blocked): inside the test
+     * profile's 1 s read timeout. Both copies end without a failure.
+     */
+    private void whileASecondCopyComesDuringTheFirstsSend(Notification n, io.connectify.hub.support.HeldAnswer hold)
+            throws Exception {
+        // one send of the channel first, not held, until one is answered in time (the first of a cold JVM on a busy
+        // machine may not be): the hub's path to the provider warmed up, so that the copies below each take well
+        // under the read timeout to reach the provider or the database
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            Notification warmUp = new Notification(java.util.UUID.randomUUID().toString(), n.channel(), n.to(),
+                    n.subject(), "warming up", false, null, null, null);
+            notificationLog.queued(warmUp);
+            delivery.sendOnce(warmUp);
+            return true;
+        });
+        notify.twilio().resetRequests();
+        notify.sendGrid().resetRequests();
+
+        notificationLog.queued(n);
+        hold.arm();
+        var first = java.util.concurrent.CompletableFuture.runAsync(() -> delivery.sendOnce(n));
+        hold.awaitArrival();
+        var second = java.util.concurrent.CompletableFuture.runAsync(() -> delivery.sendOnce(n));
+        boolean waited;
+        try {
+            waited = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() ->
+                    second.isDone() ? Boolean.FALSE : jdbc.sql("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS "
+                            + "WHERE BLOCKER_ID IS NOT NULL").query(Integer.class).single() > 0 ? Boolean.TRUE : null,
+                    java.util.Objects::nonNull);
+        } finally {
+            hold.release();
+        }
+        first.get(15, TimeUnit.SECONDS);
+        second.get(15, TimeUnit.SECONDS);
+        assertThat(waited).as("the second copy waited on the database while the first was at the provider").isTrue();
+    }
+
+    /**
+     * An email given up after lost answers whose booking cannot be marked at once (another transaction holds the
+     * booking's row past the lock timeout): the give-up rolls back and the redelivery gives up again. Counted once
+     * and noted with the answers really lost: before, the first give-up was counted although it rolled back (2), and
+     * its start, left without an outcome although it sent nothing, was taken as one more lost answer ("3 times").
+     */
+    @Test
+    void anEmailGivenUpWhileItsBookingIsHeldIsCountedAndMarkedOnceByItsRedelivery() throws Exception {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(email(id).hasNonNull("providerReference")).isTrue());
+        notify.sendGrid().resetRequests();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.EMAIL,
+                "john@example.com", "Reminder", "See you soon", false, id, "reminder", null);
+        notificationLog.queued(n);
+        // two sends lost SendGrid's answer already (connectify.sendgrid.resends-after-lost-answer: 1): given up
+        jdbc.sql("UPDATE notification SET answer_lost_at = CURRENT_TIMESTAMP, answers_lost = 2 WHERE id = :id")
+                .param("id", n.id()).update();
+        double failedBefore = answerLostFailures();
+
+        whileRowsAreHeld("SELECT id FROM booking WHERE id = :id FOR UPDATE", Map.of("id", id), () -> {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> delivery.sendOnce(n))
+                    .satisfies(e -> assertThat(io.connectify.hub.resilience.DatabaseBusy.is(e)).isTrue());
+            return null;
+        });
+        assertThat(notificationStatus(n)).as("the give-up rolled back").isEqualTo("queued");
+        assertThat(answerLostFailures() - failedBefore).as("nothing counted for what rolled back").isZero();
+
+        delivery.sendOnce(n); // its redelivery
+
+        assertThat(notificationStatus(n)).isEqualTo("failed answer-lost");
+        assertThat(answerLostFailures() - failedBefore).isEqualTo(1);
+        assertThat(attentionNote(id)).contains("reminder email went to SendGrid 2 times without an answer")
+                .doesNotContain("3 times");
+        notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
     }
 
     /**

@@ -38,7 +38,9 @@ public final class NotificationFakes {
     private final TwilioMessageStore twilioStore = new TwilioMessageStore(ACCOUNT_SID, FROM);
     private final WireMockServer twilio = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
             .extensions(twilioHold, twilioStore));
-    private final WireMockServer sendGrid = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private final HeldAnswer sendGridHold = new HeldAnswer();
+    private final WireMockServer sendGrid = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
+            .extensions(sendGridHold));
     private int sids;
 
     public NotificationFakes() {
@@ -60,6 +62,11 @@ public final class NotificationFakes {
         return twilioHold;
     }
 
+    /** Holds the answer of a SendGrid stub that names {@link HeldAnswer#NAME}, once armed. */
+    public HeldAnswer sendGridHold() {
+        return sendGridHold;
+    }
+
     /**
      * Twilio's Messages resource kept as Twilio keeps it (opt-in; by default every send is answered with one fixed
      * SID): each POST stored and answered with a SID of its own, and the list read from what was stored.
@@ -72,6 +79,7 @@ public final class NotificationFakes {
 
     public void reset() {
         twilioHold.release();
+        sendGridHold.release();
         twilioStore.reset();
         twilio.resetAll();
         sendGrid.resetAll();

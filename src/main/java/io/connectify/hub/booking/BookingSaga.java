@@ -1490,14 +1490,17 @@ public class BookingSaga {
     /**
      * Part of a payment refunded at the provider, outside the hub (a Payrexx transaction partially-refunded: a goodwill
      * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
-     * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
+     * payment paid keeps its status and event, with the partial refund in its statusReason (the transaction as the hub
      * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. A reason it had (a
-     * dispute's, a re-check's flag) is kept with it. A refund under way marked before (its refund_pending delivery,
-     * {@link #paymentRefundedAfterConfirmation}) is settled by this: the reason's and the mark's "pending" replaced by
-     * the part refunded, nothing marked or counted again. A booking cancelled with no refund by the hub
-     * ({@link #cancelledUnrefunded}) has it recorded after its reason, marked for a person and counted
-     * (connectify_refunds_outside_hub_total), as Stripe's charge.refunded of such a booking. Any other booking is left
-     * as it is. Under the booking's row lock. False when nothing changed.
+     * dispute's, a re-check's flag) is kept with it. It is marked for a person, who decides whether the appointment
+     * stands, and counted (connectify_refunds_outside_hub_total), as Stripe's charge.refunded in part of a confirmed
+     * booking: told only in its reason, no operator watching the alert or the dashboard saw it. Once per transaction:
+     * a repeated delivery is a duplicate (its key recorded), and a reason saying it already changes nothing. A refund
+     * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
+     * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
+     * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking. Any other booking is left as it
+     * is. Under the booking's row lock. False when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -1521,11 +1524,10 @@ public class BookingSaga {
                     said[0] = why;
                 } else if (says(current.statusReason(), why)) {
                     return;
-                } else if (confirmed) {
-                    if (markConfirmed(current.id(), keeping(current.statusReason(), why))) {
-                        said[0] = why;
-                    }
                 } else {
+                    // a refund the hub did not make, as Stripe's charge.refunded in part: a person decides whether a
+                    // confirmed booking's appointment stands (the customer paid back part of it), and checks a
+                    // cancelled one's at the provider
                     said[0] = markOutside(current, provider, why, part, null, now());
                     marked[0] = true;
                 }
@@ -2000,7 +2002,13 @@ public class BookingSaga {
             bookings.transition(current.id(), List.of(current.status()), current.status(), reason, now);
         }
         if (replacing == null) {
-            bookings.needsAttention(current.id(), note, now);
+            // a part refunded before (marked then: paymentPartiallyRefunded), told by this one now: its note replaced
+            // where the mark still has it; else marked (a person who cleared it is told of this further refund)
+            String part = PART_REFUNDED + provider + " (amount not given)";
+            if (!says(current.statusReason(), part)
+                    || !bookings.attentionNoteReplaced(current.id(), outsideNote(current, provider, part), note)) {
+                bookings.needsAttention(current.id(), note, now);
+            }
         } else {
             bookings.attentionNoteReplaced(current.id(), replacing, note);
         }

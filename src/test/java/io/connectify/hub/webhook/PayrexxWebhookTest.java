@@ -512,6 +512,38 @@ class PayrexxWebhookTest extends Webhooks {
     private static final String CANCELLED_REFUND_OUTSIDE =
             "cancelled while a refund the hub did not make was pending: not refunded by the hub";
 
+    /**
+     * A confirmed booking whose payment is partly refunded in Payrexx's back office: the appointment stands for a
+     * customer paid part back, so it is marked for a person and counted, as Stripe's partial refund outside the hub
+     * of a confirmed booking; a repeat of the delivery is a duplicate and counts nothing. Before, only its reason
+     * told it: neither marked nor counted.
+     */
+    @Test
+    void aConfirmedBookingPartlyRefundedInPayrexxsBackOfficeIsMarkedForAPersonAndCountedOnce() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4745, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4745, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        deliveryHandled(4745, "partially-refunded", id); // again: a duplicate
+
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4745/refund")));
+    }
+
     private static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
 
     /** A Payrexx booking confirmed by {@code transaction}, then cancelled after the refund cut-off: not refunded. */

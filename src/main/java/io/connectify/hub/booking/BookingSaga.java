@@ -2489,8 +2489,8 @@ public class BookingSaga {
             bookings.needsAttention(confirmed.id(), note, now);
         }
         log.warn("Booking {}: cancelled {} while a refund the hub did not make is pending at {} (payment {}): the hub "
-                + "refunds nothing; marked for a person", confirmed.id(), inTime ? "in time" : "after the cut-off",
-                confirmed.provider(), confirmed.paymentReference());
+                + "refunds nothing{}", confirmed.id(), inTime ? "in time" : "after the cut-off", confirmed.provider(),
+                confirmed.paymentReference(), inTime ? "; marked for a person, who refunds what is left" : "");
     }
 
     /**

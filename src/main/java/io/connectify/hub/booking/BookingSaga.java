@@ -93,6 +93,13 @@ public class BookingSaga {
     static final String PAYMENT_MISMATCH = "payment-mismatch";
     /** The status reason of a confirmed booking cancelled after the refund cut-off. */
     static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
+    /**
+     * How the status reason of a confirmed booking cancelled in time while a refund of its payment made outside the
+     * hub was under way at the provider (Payrexx's refund_pending) begins: the hub refunds nothing (that refund pays
+     * the customer back, and names no amount: what is left, if anything, a person refunds), the refund's note after it.
+     */
+    static final String CANCELLED_REFUND_OUTSIDE =
+            "cancelled while a refund the hub did not make was pending: not refunded by the hub";
     /** The status reason of a confirmed booking cancelled in time without a payment reference to refund it by. */
     static final String CANCELLED_NO_REFERENCE = "cancelled";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
@@ -1483,14 +1490,17 @@ public class BookingSaga {
     /**
      * Part of a payment refunded at the provider, outside the hub (a Payrexx transaction partially-refunded: a goodwill
      * refund in the back office). The rest of the payment stands, and so does the booking: a CONFIRMED booking this
-     * payment paid keeps its status and event, with the partial refund as its statusReason (the transaction as the hub
+     * payment paid keeps its status and event, with the partial refund in its statusReason (the transaction as the hub
      * reads it names no refunded amount), so it is neither ignored nor taken for a full refund. A reason it had (a
-     * dispute's, a re-check's flag) is kept with it. A refund under way marked before (its refund_pending delivery,
-     * {@link #paymentRefundedAfterConfirmation}) is settled by this: the reason's and the mark's "pending" replaced by
-     * the part refunded, nothing marked or counted again. A booking cancelled with no refund by the hub
-     * ({@link #cancelledUnrefunded}) has it recorded after its reason, marked for a person and counted
-     * (connectify_refunds_outside_hub_total), as Stripe's charge.refunded of such a booking. Any other booking is left
-     * as it is. Under the booking's row lock. False when nothing changed.
+     * dispute's, a re-check's flag) is kept with it. It is marked for a person, who decides whether the appointment
+     * stands, and counted (connectify_refunds_outside_hub_total), as Stripe's charge.refunded in part of a confirmed
+     * booking: told only in its reason, no operator watching the alert or the dashboard saw it. Once per transaction:
+     * a repeated delivery is a duplicate (its key recorded), and a reason saying it already changes nothing. A refund
+     * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
+     * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
+     * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking. Any other booking is left as it
+     * is. Under the booking's row lock. False when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -1514,11 +1524,10 @@ public class BookingSaga {
                     said[0] = why;
                 } else if (says(current.statusReason(), why)) {
                     return;
-                } else if (confirmed) {
-                    if (markConfirmed(current.id(), keeping(current.statusReason(), why))) {
-                        said[0] = why;
-                    }
                 } else {
+                    // a refund the hub did not make, as Stripe's charge.refunded in part: a person decides whether a
+                    // confirmed booking's appointment stands (the customer paid back part of it), and checks a
+                    // cancelled one's at the provider
                     said[0] = markOutside(current, provider, why, part, null, now());
                     marked[0] = true;
                 }
@@ -1993,7 +2002,13 @@ public class BookingSaga {
             bookings.transition(current.id(), List.of(current.status()), current.status(), reason, now);
         }
         if (replacing == null) {
-            bookings.needsAttention(current.id(), note, now);
+            // a part refunded before (marked then: paymentPartiallyRefunded), told by this one now: its note replaced
+            // where the mark still has it; else marked (a person who cleared it is told of this further refund)
+            String part = PART_REFUNDED + provider + " (amount not given)";
+            if (!says(current.statusReason(), part)
+                    || !bookings.attentionNoteReplaced(current.id(), outsideNote(current, provider, part), note)) {
+                bookings.needsAttention(current.id(), note, now);
+            }
         } else {
             bookings.attentionNoteReplaced(current.id(), replacing, note);
         }
@@ -2023,14 +2038,15 @@ public class BookingSaga {
      * Whether a paid booking was cancelled with no refund by the hub: after the refund cut-off, or while its payment
      * was disputed or after the dispute was lost (the reasons such a cancel gives, the start of its reason). The hub
      * asked the provider for no refund of it, so any refund of its payment was made outside the hub (a goodwill
-     * refund in Payrexx's back office). Not one whose refund a dispute stopped: that refund may have been asked for
-     * (and its answer lost), and its note asks a person to make it at the provider.
+     * refund in Payrexx's back office), or in time while such a refund was under way ({@link #CANCELLED_REFUND_OUTSIDE}).
+     * Not one whose refund a dispute stopped: that refund may have been asked for (and its answer lost), and its note
+     * asks a person to make it at the provider.
      */
     private static boolean cancelledUnrefunded(Booking current) {
         String reason = current.statusReason();
         return current.status() == BookingStatus.CANCELLED && current.paid() && reason != null
                 && (reason.startsWith(CANCELLED_LATE) || reason.startsWith(CANCELLED_DISPUTED)
-                || reason.startsWith(CANCELLED_DISPUTE_LOST));
+                || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(CANCELLED_REFUND_OUTSIDE));
     }
 
     /**
@@ -2430,10 +2446,24 @@ public class BookingSaga {
             // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
             // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
             disputed[0] = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
-            refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null;
+            // a refund under way at the provider, made outside the hub (read under the lock: its delivery may have
+            // committed since the first read), pays the customer back: a refund by the hub too would pay them twice
+            String underWay = refundPendingOutside(marked.provider());
+            boolean outside = bookings.find(bookingId).map(current -> says(current.statusReason(), underWay))
+                    .orElse(false);
+            refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside;
+            String reason = disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
+                    : inTime && outside ? CANCELLED_REFUND_OUTSIDE : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
+            if (outside && disputed[0] == null) {
+                // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
+                // as it would have the confirmed booking's, and is not taken for another refund, counted again
+                reason = reason + "; " + underWay;
+            }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
-                    disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
-                            : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE, now);
+                    reason, now);
+            if (cancelled[0] && outside && disputed[0] == null) {
+                outsidePendingCancelled(marked, inTime, now);
+            }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
                 if (disputed[0].startsWith(REFUND_STOPPED)) {
@@ -2442,6 +2472,25 @@ public class BookingSaga {
             }
         });
         return cancelled[0];
+    }
+
+    /**
+     * The mark of a confirmed booking whose refund made outside the hub was under way ({@link #refundPendingOutside})
+     * once it is cancelled with no refund by the hub: its note now a cancelled booking's ("check it at"), as a later
+     * delivery of that refund reads it. Cancelled in time, the customer was not refunded by the hub, so a person checks
+     * that the provider's refund pays them back in full: marked again should a person have cleared it; after the
+     * cut-off, nothing was owed by the hub, and a cleared mark stays cleared.
+     */
+    private void outsidePendingCancelled(Booking confirmed, boolean inTime, Instant now) {
+        String head = refundPendingOutside(confirmed.provider());
+        String note = head + ": check it at " + confirmed.provider();
+        if (!bookings.attentionNoteReplaced(confirmed.id(), outsideNote(confirmed, confirmed.provider(), head), note)
+                && inTime) {
+            bookings.needsAttention(confirmed.id(), note, now);
+        }
+        log.warn("Booking {}: cancelled {} while a refund the hub did not make is pending at {} (payment {}): the hub "
+                + "refunds nothing{}", confirmed.id(), inTime ? "in time" : "after the cut-off", confirmed.provider(),
+                confirmed.paymentReference(), inTime ? "; marked for a person, who refunds what is left" : "");
     }
 
     /**
@@ -3083,7 +3132,8 @@ public class BookingSaga {
     /**
      * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment's dispute (the dispute
      * decides: one open or lost as stored, {@code dispute}, or a reason a dispute gave it, a refund it stopped, however
-     * the dispute ended), no payment reference to refund by (cancelled in time), or else cancelled after the cut-off.
+     * the dispute ended), no payment reference to refund by or a refund outside the hub under way (cancelled in time),
+     * or else cancelled after the cut-off.
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
@@ -3091,7 +3141,8 @@ public class BookingSaga {
                 || CANCELLED_DISPUTE_LOST.equals(reason) || reason != null && reason.startsWith(REFUND_STOPPED)) {
             return CANCELLATION_DISPUTED;
         }
-        return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
+        return CANCELLED_NO_REFERENCE.equals(reason) || reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)
+                ? CANCELLATION_UNREFUNDED : CANCELLATION;
     }
 
     /**

@@ -40,6 +40,13 @@ class BookingSagaNoticesTest {
                 .isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 BookingSaga.CANCELLED_DISPUTE_LOST), null)).isEqualTo("cancellation-disputed");
+        // cancelled in time while a refund the hub did not make was pending at the provider: not refunded by the hub
+        String pending = "a refund the hub did not make: a refund is pending at payrexx (amount not given)";
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled while a refund the hub "
+                + "did not make was pending: not refunded by the hub; " + pending), null))
+                .isEqualTo("cancellation-unrefunded");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                "cancelled after the refund cut-off: not refunded; " + pending), null)).isEqualTo("cancellation");
     }
 
     /**

@@ -424,6 +424,126 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4742/refund")));
     }
 
+    /**
+     * A confirmed booking whose refund is under way in Payrexx's back office (refund_pending: marked and counted), then
+     * cancelled after the refund cut-off (the hub refunds nothing), then refunded: one refund, counted once, its
+     * reason and mark ending saying the whole payment was refunded outside the hub. Before, the cancel's reason lost
+     * the pending note, and the refunded delivery was taken for a fresh refund: counted and marked a second time.
+     */
+    @Test
+    void aRefundPendingThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4743, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4743, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + REFUND_PENDING_OUTSIDE);
+
+        transactionReported(4743, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4743/refund")));
+    }
+
+    /**
+     * A confirmed booking whose refund is under way in Payrexx's back office, cancelled in time: the hub does not
+     * refund it too (Payrexx is paying the customer back already, and names no amount: what is left, if anything, is
+     * for a person), so it is CANCELLED, not refunded by the hub, marked; neither a repeated cancel nor the retry
+     * sweep refunds it, and Payrexx's refunded delivery then settles the note, counting nothing again. Before, the
+     * cancel refunded the full price at Payrexx a second time.
+     */
+    @Test
+    void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsNotRefundedAgain() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4744, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4744, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
+
+        transactionReported(4744, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUNDED_OUTSIDE));
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
+    }
+
+    /** The reason of a confirmed booking cancelled in time while a refund outside the hub was under way. */
+    private static final String CANCELLED_REFUND_OUTSIDE =
+            "cancelled while a refund the hub did not make was pending: not refunded by the hub";
+
+    /**
+     * A confirmed booking whose payment is partly refunded in Payrexx's back office: the appointment stands for a
+     * customer paid part back, so it is marked for a person and counted, as Stripe's partial refund outside the hub
+     * of a confirmed booking; a repeat of the delivery is a duplicate and counts nothing. Before, only its reason
+     * told it: neither marked nor counted.
+     */
+    @Test
+    void aConfirmedBookingPartlyRefundedInPayrexxsBackOfficeIsMarkedForAPersonAndCountedOnce() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4745, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4745, "partially-refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(marked.get("note").asText()).isEqualTo(
+                "part of the payment was refunded at payrexx (amount not given): decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        deliveryHandled(4745, "partially-refunded", id); // again: a duplicate
+
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4745/refund")));
+    }
+
     private static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
 
     /** A Payrexx booking confirmed by {@code transaction}, then cancelled after the refund cut-off: not refunded. */

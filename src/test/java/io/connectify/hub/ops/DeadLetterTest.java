@@ -54,6 +54,8 @@ class DeadLetterTest extends Webhooks {
     ConnectionFactory connectionFactory;
     @Autowired
     DeadLetterProperties properties;
+    @Autowired
+    io.connectify.hub.ops.cluster.DatabaseClusterService cluster;
 
     @Test
     void aPaymentEventGoogleCannotTakeIsKeptAndReplayedOnceGoogleRecovers() {
@@ -462,5 +464,18 @@ class DeadLetterTest extends Webhooks {
         assertThat(google.get("lastError").get("detail").asText()).isEqualTo("Google Calendar answered HTTP 503 (backendError)");
         assertThat(httpGet("/api/v1/admin/integrations", API_KEY).status()).isEqualTo(403);
         assertThat(httpGet("/api/v1/admin/dead-letters", API_KEY).status()).isEqualTo(403);
+    }
+
+    /**
+     * The view is one instance's memory (its breakers, limiters, last errors): with several behind a load balancer,
+     * the answer says which one it describes, by the id its cluster lease (and /actuator/health) knows it by.
+     */
+    @Test
+    void theIntegrationsViewNamesTheInstanceItDescribes() {
+        var response = httpGet("/api/v1/admin/integrations", ADMIN_KEY);
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(cluster.getId()).isNotBlank();
+        assertThat(response.json().path("member").asText()).isEqualTo(cluster.getId());
     }
 }

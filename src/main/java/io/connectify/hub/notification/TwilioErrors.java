@@ -72,14 +72,14 @@ public final class TwilioErrors {
             return new InvalidRecipientException("Twilio refused the recipient number (error " + code + ")");
         }
         if (SETUP_REFUSED.contains(code)) {
-            log.error("Twilio refused the hub's sending setup: error {} (From number, trial account or geo permissions: "
-                    + "see Twilio's error {}); SMS wait as dead letters until it is fixed", code, code);
+            log.error("Twilio refused the hub's sending setup: error {} (From number, trial account or geo "
+                    + "permissions: see Twilio's error {}); SMS wait as dead letters until it is fixed", code, code);
             return new ProviderException(PROVIDER, RECIPIENT_NOT_PERMITTED.contains(code) ? Kind.REJECTED_FOR_RECIPIENT
                     : Kind.REJECTED, "Twilio refused the hub's sending setup (error " + code + ")", null, null);
         }
         if (code == 20429 || status == 429) {
-            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached", Duration.ofSeconds(1),
-                    null);
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached",
+                    Duration.ofSeconds(1), null);
         }
         if (status == 401 || status == 403) {
             log.error("Twilio refused the hub's credentials: HTTP {} (error {})", status, code);

@@ -1,7 +1,6 @@
 package io.connectify.hub.ops;
 
-import java.util.regex.Pattern;
-
+import io.connectify.hub.booking.BookingIds;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.engine.MDCUnitOfWork;
 import org.apache.camel.spi.InflightRepository;
@@ -11,14 +10,14 @@ import org.slf4j.MDC;
 /**
  * Camel's MDC unit of work, plus the booking an exchange is about: once a step has named it (the {@code bookingId}
  * header of a payment event or a notification, or the exchange property a booking's creation sets), every later log
- * line of the exchange carries {@code bookingId} in its MDC, so structured logs (ECS) of one booking can be found by
+ * line of the exchange carries {@code bookingId} in its MDC, the id as the hub stores it (lower case, as
+ * {@link BookingIds#ofEvent} reads one written in any case), so structured logs (ECS) of one booking can be found by
  * that field, across the webhook, the saga, the calendar call and the notifications. An exchange started inside
  * another (a ProducerTemplate call) keeps the outer one's; each restores what it found when it ends.
  */
 class BookingMdcUnitOfWork extends MDCUnitOfWork {
 
     static final String MDC_KEY = "bookingId";
-    private static final Pattern BOOKING_ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final InflightRepository inflight;
     private final String pattern;
@@ -47,10 +46,15 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
         if (bookingId == null) {
             bookingId = exchange.getProperty(MDC_KEY);
         }
-        // a booking id is a UUID: a header of that name a caller sent with anything else is not one
-        // every step of the exchange comes here: the pattern only for an id the MDC does not hold yet
-        if (bookingId instanceof String id && !id.equals(MDC.get(MDC_KEY)) && BOOKING_ID.matcher(id).matches()) {
-            MDC.put(MDC_KEY, id);
+        // every step of the exchange comes here: parsed only for an id the MDC does not hold yet
+        if (bookingId instanceof String id && !id.equals(MDC.get(MDC_KEY))) {
+            // the id as the hub stores and looks it up (a provider's event may name it upper-case, blanks around
+            // it): one booking's lines under one value. Only a UUID's own written form is logged, so a header of
+            // that name a caller sent with anything else is not (no forged line)
+            String stored = BookingIds.ofEvent(id);
+            if (stored != null) {
+                MDC.put(MDC_KEY, stored);
+            }
         }
     }
 

@@ -43,6 +43,8 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.util.AopTestUtils;
+import org.springframework.test.util.ReflectionTestUtils;
 
 /**
  * A payment is recorded on its booking before the calendar is asked: from then on the booking keeps its slot until
@@ -57,6 +59,8 @@ class PaidBookingTest extends Webhooks {
     CamelContext camelContext;
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
+    @Autowired
+    BookingSaga saga;
 
     private static final String START = "2026-12-03T09:00:00+01:00";
 
@@ -262,10 +266,10 @@ class PaidBookingTest extends Webhooks {
     /**
      * Refunds the provider keeps refusing hold no later cancellation's refund out of the retry sweep: a failed try is
      * recorded, and a sweep takes those it has not tried first, then those tried longest ago. Here a sweep tries 2
-     * (connectify.booking.refund-retry-batch in the test profile), two older cancellations' refunds Stripe refuses
-     * every time, and a newer one's it makes: the second sweep makes it. Before, a failed try changed nothing, every
-     * sweep took the same oldest ones, and the newer refund waited until those left the sweep's window (7 days), its
-     * customer told it was being made.
+     * (connectify.booking.refund-retry-batch, set for this test only: {@link #withRefundRetryBatch}), two older
+     * cancellations' refunds Stripe refuses every time, and a newer one's it makes: the second sweep makes it.
+     * Before, a failed try changed nothing, every sweep took the same oldest ones, and the newer refund waited until
+     * those left the sweep's window (7 days), its customer told it was being made.
      */
     @Test
     void refundsTheProviderKeepsRefusingHoldNoLaterRefundOutOfTheRetrySweep() {
@@ -290,20 +294,40 @@ class PaidBookingTest extends Webhooks {
                 "{\"object\":\"list\",\"data\":[],\"has_more\":false,\"url\":\"/v1/refunds\"}")));
 
         resilience.circuitBreaker("stripe").reset();
-        assertThat(retryRefunds()).isZero(); // the two older ones, refused
-        stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds"))
-                .withRequestBody(containing("payment_intent=" + paymentIntentOf(newer))));
+        withRefundRetryBatch(2, () -> {
+            assertThat(retryRefunds()).isZero(); // the two older ones, refused
+            stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+            stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                    .withRequestBody(containing("payment_intent=" + paymentIntentOf(newer))));
 
-        clock.advance(Duration.ofMinutes(5)); // connectify.booking.refund-retry-interval
-        resilience.circuitBreaker("stripe").reset();
-        assertThat(retryRefunds()).isEqualTo(1);
+            clock.advance(Duration.ofMinutes(5)); // connectify.booking.refund-retry-interval
+            resilience.circuitBreaker("stripe").reset();
+            assertThat(retryRefunds()).isEqualTo(1);
+        });
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(containing("payment_intent=" + paymentIntentOf(newer))));
         assertThat(status(newer)).isEqualTo("REFUNDED");
         assertThat(status(older)).isEqualTo("CANCELLED");
         assertThat(status(old)).isEqualTo("CANCELLED");
         assertThat(refundsPendingGauge()).isEqualTo("2.0");
+    }
+
+    /**
+     * Runs {@code sweeps} with the retry sweep trying {@code batch} pending refunds (the default, 50, elsewhere), then
+     * puts the setting back. The saga reads it at each sweep: set on its properties, not in a context of its own (one
+     * more Spring context, the whole hub, for one number).
+     */
+    private void withRefundRetryBatch(int batch, Runnable sweeps) {
+        BookingSaga target = AopTestUtils.getUltimateTargetObject(saga);
+        var set = (BookingProperties) ReflectionTestUtils.getField(target, "properties");
+        ReflectionTestUtils.setField(target, "properties", new BookingProperties(set.hold(), set.holdSweepInterval(),
+                set.asap(), set.refundRetryInterval(), set.refundRetryFor(), batch, set.processingHold(),
+                set.moveTimeout()));
+        try {
+            sweeps.run();
+        } finally {
+            ReflectionTestUtils.setField(target, "properties", set);
+        }
     }
 
     /** A confirmed booking starting at {@code start}, cancelled in time while Stripe fails every refund. */

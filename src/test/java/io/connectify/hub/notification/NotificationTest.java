@@ -526,6 +526,49 @@ class NotificationTest extends Webhooks {
         assertThat(resilience.circuitBreaker("twilio").getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
+    /**
+     * More messages to the recipient since the first lost attempt than the lookup reads (5 pages of 20, then 5 of
+     * Twilio's largest, 1000: the operator's number on a busy day): whether Twilio took this one cannot be told. Not
+     * sent again, and no failure of Twilio's: ambiguous, as two candidates are.
+     */
+    @Test
+    void anSmsLostAmongMoreThan5000MessagesToItsNumberIsNeitherSentAgainNorAFailureOfTwilio() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        // 5000 other SMS to the number since the first attempt, and the lost one: 5001, one more than 5 pages of 1000
+        twilio.storeSent("+41791234567", NotificationFakes.FROM, "Another booking's news", java.time.Instant.now(),
+                5000);
+        twilio.loseNextAnswer(TwilioMessageStore.Loss.STORED_THEN_CONNECTION_RESET);
+        double foundBefore = foundAfterLostAnswer();
+        double ambiguousBefore = ambiguousAfterLostAnswer();
+
+        Response response;
+        try (LogLines lines = LogLines.of(TwilioMessageLookup.class)) {
+            response = httpPost("/api/v1/notifications/sms",
+                    "{\"to\":\"+41791234567\",\"body\":\"Lost in the crowd\"}");
+            assertThat(lines.lines()).anySatisfy(line -> assertThat(line.getFormattedMessage())
+                    .contains("more than 5000 messages").contains("not sending again"));
+        }
+
+        assertThat(response.status()).as(response.body()).isEqualTo(502);
+        assertThat(response.json().get("type").asText()).endsWith("provider-error");
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(5001);
+        // each of the two retries (test profile: 3 attempts) read 5 pages of 20, then 5 of 1000, and gave up
+        List<String> oneLookup = List.of("20/0", "20/1", "20/2", "20/3", "20/4",
+                "1000/0", "1000/1", "1000/2", "1000/3", "1000/4");
+        assertThat(notify.twilio().findAll(getRequestedFor(urlPathEqualTo(MESSAGES))).stream()
+                .map(page -> page.queryParameter("PageSize").firstValue() + "/"
+                        + (page.queryParameter("Page").isPresent() ? page.queryParameter("Page").firstValue() : "0"))
+                .toList())
+                .containsExactlyElementsOf(java.util.stream.Stream.concat(oneLookup.stream(), oneLookup.stream())
+                        .toList());
+        assertThat(foundAfterLostAnswer()).isEqualTo(foundBefore);
+        assertThat(ambiguousAfterLostAnswer() - ambiguousBefore).isEqualTo(2); // once a lookup
+        var breaker = resilience.circuitBreaker("twilio");
+        assertThat(breaker.getState()).isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.CLOSED);
+        assertThat(breaker.getMetrics().getNumberOfFailedCalls()).isZero();
+    }
+
     @Test
     void theLookupReadsBackOnlyToTheFirstAttemptLessAFewSeconds() {
         TwilioMessageStore twilio = notify.storeTwilioMessages();

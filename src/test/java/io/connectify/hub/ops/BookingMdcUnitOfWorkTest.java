@@ -2,6 +2,8 @@ package io.connectify.hub.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -47,9 +49,18 @@ class BookingMdcUnitOfWorkTest {
     }
 
     @Test
+    void aBookingNamedInCapitalsWithBlanksAroundItIsLoggedByItsIdAsStored() {
+        unitOfWork(exchange(" " + BOOKING.toUpperCase(Locale.ROOT) + "\t"));
+
+        assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isEqualTo(BOOKING);
+    }
+
+    @Test
     void aHeaderOfThatNameThatIsNoBookingIdIsNotLogged() {
         unitOfWork(exchange("forged\nline"));
+        assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isNull();
 
+        unitOfWork(exchange(BOOKING + "\nforged line"));
         assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isNull();
     }
 

@@ -11,6 +11,8 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -72,6 +74,21 @@ class CorrelationIdTest extends Webhooks {
 
     @Test
     void theLogLinesOfABookingsPaymentCarryItsIdInTheMdc() {
+        theSagasLinesOfAPaymentCarryTheBookingsId(id -> id);
+    }
+
+    /**
+     * A payment naming its booking in capitals, blanks around it (Stripe's metadata as a caller wrote it), is that
+     * booking's: its lines carry the id as the hub stores it. Before, only an id written in lower case was tagged, so
+     * a search for the booking's id missed every line of such a payment.
+     */
+    @Test
+    void theLogLinesOfAPaymentNamingItsBookingInCapitalsCarryTheIdAsStored() {
+        theSagasLinesOfAPaymentCarryTheBookingsId(id -> " " + id.toUpperCase(Locale.ROOT) + " ");
+    }
+
+    /** A booking paid by a Checkout Session naming it as {@code named} writes it: the saga's lines carry its id. */
+    private void theSagasLinesOfAPaymentCarryTheBookingsId(UnaryOperator<String> named) {
         google.stub(WireMock.post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
                 "bkevent", "Consultation", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
         String id = post("/api/v1/bookings", BOOKING.formatted("stripe"), null, null).json().get("id").asText();
@@ -81,7 +98,7 @@ class CorrelationIdTest extends Webhooks {
         saga.addAppender(lines);
         try {
             String payload = StripeFake.event("evt_mdc_1", "checkout.session.completed",
-                    StripeFake.checkoutSession(id, "paid", "pi_mdc_1"));
+                    StripeFake.checkoutSession(named.apply(id), "paid", "pi_mdc_1"));
             assertThat(signedStripeWebhook(payload).status()).isEqualTo(200);
 
             await().atMost(Duration.ofSeconds(15)).until(() -> List.copyOf(lines.list).stream()

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,22 +73,6 @@ class IdempotencyClaimClockSkewTest {
         }));
     }
 
-    enum Database {
-        H2, POSTGRESQL;
-
-        String url() {
-            return switch (this) {
-                case H2 -> "jdbc:h2:file:retry:" + h2Directory.resolve("connectify")
-                        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.jdbcUrl();
-            };
-        }
-
-        String user() {
-            return this == H2 ? "sa" : "postgres";
-        }
-    }
-
     private static ApplicationContextRunner instance(Database database, Duration skew) {
         return new ApplicationContextRunner()
                 .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
@@ -96,7 +81,7 @@ class IdempotencyClaimClockSkewTest {
                         FlywayAutoConfiguration.class))
                 .withUserConfiguration(IdempotencyBeans.class)
                 .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
-                .withPropertyValues("spring.datasource.url=" + database.url(),
+                .withPropertyValues("spring.datasource.url=" + database.url(Database.h2File(h2Directory), postgres),
                         "spring.datasource.username=" + database.user(),
                         "connectify.http.idempotency-claim-renewal=500ms",
                         "connectify.http.idempotency-claim-timeout=" + CLAIM_TIMEOUT.toMillis() + "ms");

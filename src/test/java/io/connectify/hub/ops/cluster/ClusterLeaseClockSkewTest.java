@@ -20,6 +20,7 @@ import java.time.LocalDateTime;
 import javax.sql.DataSource;
 
 import io.connectify.hub.ops.cluster.ClusterMembers.Lease;
+import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -82,27 +83,18 @@ class ClusterLeaseClockSkewTest {
         following.stop();
     }
 
-    enum Database {
-        H2, POSTGRESQL;
-
-        String url() {
-            return switch (this) {
-                // in memory, not application.yaml's file: both members share the database in this JVM, and a
-                // stopping leader's election thread, interrupted while H2 writes its file, closes a file database
-                // for both (ClosedByInterruptException; one hub per H2 file in use, so only here)
-                case H2 -> "jdbc:h2:mem:cluster-clock-skew;DB_CLOSE_DELAY=-1";
-                case POSTGRESQL -> postgres.jdbcUrl();
-            };
-        }
-
-        String user() {
-            return this == H2 ? "sa" : "postgres";
-        }
+    /**
+     * The database's URL: on H2, in memory, not application.yaml's file: both members share the database in this JVM,
+     * and a stopping leader's election thread, interrupted while H2 writes its file, closes a file database for both
+     * (ClosedByInterruptException; one hub per H2 file in use, so only here).
+     */
+    private static String url(Database database) {
+        return database.url("jdbc:h2:mem:cluster-clock-skew;DB_CLOSE_DELAY=-1", postgres);
     }
 
     /** A hub instance's lease and singleton route on the shared database, its clock off by {@code skew}. */
     private static ApplicationContextRunner member(Database database, String id, Duration skew) {
-        return ClusterMembers.member(database.url(), database.user(), id)
+        return ClusterMembers.member(url(database), database.user(), id)
                 .withBean(SkewedClock.class, () -> new SkewedClock(skew));
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
+import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.apache.camel.CamelContext;
 import org.apache.camel.cluster.CamelClusterView;
@@ -29,7 +30,6 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.integration.util.UUIDConverter;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * The lease of the singleton routes while another transaction holds the lease's row longer than
@@ -115,7 +115,7 @@ class ClusterLeaseLockTimeoutTest {
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                         .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(SHORT_TTL.plusSeconds(2))
                         .until(() -> {
-                            boolean waiting = database.waitingForALock();
+                            boolean waiting = waitingForALock(database);
                             if (waiting) {
                                 lastWaiting.set(now());
                             }
@@ -141,13 +141,13 @@ class ClusterLeaseLockTimeoutTest {
             try (HeldLeaseRow held = HeldLeaseRow.hold(database)) {
                 assertThat(held.member()).isEqualTo("dead-member");
                 camel.start();
-                await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5)).until(database::waitingForALock);
+                await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(5)).until(() -> waitingForALock(database));
                 assertThat(started(camel)).isFalse();
 
                 camel.stop();
                 await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                         .during(LOCK_TIMEOUT.multipliedBy(2)).atMost(Duration.ofSeconds(2))
-                        .until(() -> !database.waitingForALock());
+                        .until(() -> !waitingForALock(database));
             }
         });
     }
@@ -177,7 +177,7 @@ class ClusterLeaseLockTimeoutTest {
         }
 
         static HeldLeaseRow hold(Database database) throws SQLException {
-            Connection holder = database.dataSource().getConnection();
+            Connection holder = dataSource(database).getConnection();
             holder.setAutoCommit(false);
             try (ResultSet lease = holder.createStatement()
                     .executeQuery("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK FOR UPDATE")) {
@@ -207,42 +207,27 @@ class ClusterLeaseLockTimeoutTest {
         }
     }
 
-    /** The two databases the hub runs on, each with the hub's schema (Flyway) once the hub has started on it. */
-    enum Database {
-        H2, POSTGRESQL;
+    /** The database's URL: on H2, application.yaml's default file, in a directory of its own. */
+    private static String url(Database database) {
+        return database.url(Database.h2File(h2Directory), postgres);
+    }
 
-        /** Its superuser's: the hub's pool and the test's own connections. */
-        String url() {
-            return switch (this) {
-                // as application.yaml's default, in a directory of its own
-                case H2 -> "jdbc:h2:file:retry:" + h2Directory.resolve("connectify")
-                        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.jdbcUrl();
-            };
-        }
+    /** Connections of the test's own, not the hub's pool: without connectify.database.lock-timeout. */
+    private static DataSource dataSource(Database database) {
+        return database.dataSource(Database.h2File(h2Directory), postgres);
+    }
 
-        String user() {
-            return this == H2 ? "sa" : "postgres";
-        }
-
-        /** For connections of the test's own, not the hub's pool: without connectify.database.lock-timeout. */
-        DataSource dataSource() {
-            return this == H2 ? new SimpleDriverDataSource(new org.h2.Driver(), url(), user(), "")
-                    : postgres.dataSource();
-        }
-
-        /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
-        boolean waitingForALock() {
-            String waiting = switch (this) {
-                case H2 -> "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
-                case POSTGRESQL -> "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'";
-            };
-            return JdbcClient.create(dataSource()).sql(waiting).query(Integer.class).single() > 0;
-        }
+    /** Whether a session of the database, the hub's, waits for a lock: here, the held lease row. */
+    private static boolean waitingForALock(Database database) {
+        String waiting = switch (database) {
+            case H2 -> "SELECT count(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL";
+            case POSTGRESQL -> "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'";
+        };
+        return JdbcClient.create(dataSource(database)).sql(waiting).query(Integer.class).single() > 0;
     }
 
     private static ApplicationContextRunner hub(Database database) {
-        return ClusterMembers.member(database.url(), database.user(), MEMBER)
+        return ClusterMembers.member(url(database), database.user(), MEMBER)
                 .withPropertyValues("connectify.database.lock-timeout=" + LOCK_TIMEOUT.toMillis() + "ms");
     }
 }

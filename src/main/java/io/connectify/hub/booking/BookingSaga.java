@@ -1314,7 +1314,10 @@ public class BookingSaga {
                 return;
             }
         }
-        if (markConfirmedKeeping(id, why, null)) {
+        // only on the booking this payment paid: a Payrexx transaction names its booking, which another transaction
+        // may have paid (a second payment of it, left for a person by paymentDisputedPaysNothing); before, that
+        // booking's reason told a dispute of its own payment, which no dispute settles
+        if (isPaidBy(id, provider, payment) && markConfirmedKeeping(id, why, null)) {
             log.error("Booking {}: {} (payment {})", id, why, payment);
             return;
         }
@@ -1325,7 +1328,66 @@ public class BookingSaga {
             return;
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
-                reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed");
+                reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed by it");
+    }
+
+    /** Whether the booking {@code id} is paid by {@code provider}'s {@code payment} (whatever its status). */
+    private boolean isPaidBy(String id, String provider, String payment) {
+        Booking booking = known(id);
+        return booking != null && booking.paid() && payment != null && payment.equals(booking.paymentReference())
+                && Objects.equals(provider, booking.provider());
+    }
+
+    /**
+     * A Payrexx transaction disputed that pays nothing of the booking it names, whose payment is not to be recorded
+     * on it now (the route's {@code awaitsThisPayment} said no): marked for a person, never refunded (with the
+     * chargeback the customer would be paid back twice), logged as a warning; the dispute is counted by the route
+     * in every case. Three cases:
+     * <ul>
+     * <li>the booking was paid by another payment, or cancelled before any (a second payment the customer disputes,
+     * its confirmed delivery never acted on): "payrexx payment &lt;id&gt; arrived disputed and was neither confirmed
+     * nor refunded (the booking was paid by payrexx payment &lt;other&gt;): settle it by hand", as a disputed
+     * payment that cannot pay a waiting booking is left. Before, the dispute was added to the reason of a CONFIRMED
+     * booking another payment paid, as if that payment were disputed, and nobody was asked to settle this one;</li>
+     * <li>the hub acted on its confirmed status before ({@code actedOn}) and it paid nothing: the hub refunded it (it
+     * could not pay for the booking: below the price, another currency, a second payment, paid after a cancel);</li>
+     * <li>it paid the booking, which is REFUNDED (its slot taken or its start passed before it arrived, the booking
+     * cancelled and refunded, or refunded at Payrexx): the dispute of a payment refunded.</li>
+     * </ul>
+     * The last two: "the customer may be paid back twice", for a person to answer the dispute with the refund
+     * (Payrexx reports no dispute's outcome). Before, a refunded one whose booking still waited was left for a
+     * person as "neither confirmed nor refunded", and one of a REFUNDED booking was only logged. Any other booking
+     * (confirmed by this payment, cancelled with its refund pending or stopped) takes the dispute's usual path. False
+     * when nothing was marked.
+     */
+    public boolean paymentDisputedPaysNothing(@Header(WebhookHeaders.PROVIDER) String provider,
+                                              @Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                              @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
+                                              @Header(WebhookHeaders.PAYMENT_ACTED_ON) Boolean actedOn) {
+        Booking booking = known(bookingId);
+        if (booking == null || payment == null || payment.isBlank()) {
+            return false;
+        }
+        String why;
+        if (isPaidBy(booking.id(), provider, payment)) {
+            if (booking.status() != BookingStatus.REFUNDED) {
+                return false;
+            }
+            why = provider + " payment " + payment + " is disputed, but it was refunded (" + booking.statusReason()
+                    + "): the customer may be paid back twice; answer the dispute at " + provider + " with the refund";
+        } else if (Boolean.TRUE.equals(actedOn)) {
+            why = provider + " payment " + payment + " is disputed, but the hub refunded it (it could not pay for "
+                    + "the booking): the customer may be paid back twice; answer the dispute at " + provider
+                    + " with the refund";
+        } else {
+            String cannot = booking.paid() ? "the booking was paid by " + booking.provider() + " payment "
+                    + booking.paymentReference() : "the booking is " + booking.status();
+            why = provider + " payment " + payment + " arrived " + DISPUTED_STATUS + " and was neither confirmed nor "
+                    + "refunded (" + cannot + "): settle it by hand";
+        }
+        log.warn("Booking {} ({}): {}", booking.id(), booking.status(), why);
+        bookings.needsAttention(booking.id(), why, now());
+        return true;
     }
 
     /**

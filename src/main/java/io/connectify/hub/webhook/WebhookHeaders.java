@@ -41,6 +41,11 @@ public final class WebhookHeaders {
      */
     public static final String STATUS_KEY = "statusKey";
     /**
+     * Whether the hub acted on the confirmed status of the Payrexx transaction a disputed delivery is about (its key
+     * recorded: it confirmed a booking with it, or refunded it). Not carried through the queue.
+     */
+    public static final String PAYMENT_ACTED_ON = "paymentActedOn";
+    /**
      * The Checkout Session a Stripe checkout.session.expired is about (its id, cs_...), read from the event's body by
      * the route that releases the hold. Not carried through the queue.
      */

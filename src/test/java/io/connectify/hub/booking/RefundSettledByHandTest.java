@@ -327,6 +327,60 @@ class RefundSettledByHandTest extends Webhooks {
     }
 
     /**
+     * A Payrexx refund whose answer was lost (the connection dropped: it may have been made), asked again by a repeated
+     * cancel and the retry sweep and refused by Payrexx each time (400): the refusal does not undo what the lost
+     * attempt may have done, so the record of the lost answer (V30) stays; a person settles the refund by hand, and
+     * Payrexx's refunded delivery is the lost attempt's refund made after all: the customer was paid back twice,
+     * marked for a person and counted.
+     */
+    @Test
+    void aPayrexxRefundWhoseAnswerWasLostThenRefusedOnItsRetriesIsStillTakenForPayingTwice() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4890);
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4890/refund")).willReturn(aResponse()
+                .withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER)));
+        resilience.circuitBreaker("payrexx").reset(); // the refund is sent: its answer is lost, not held back
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        assertThat(answerLost(id)).as("recorded as the attempt failed").isTrue();
+
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4890/refund")).willReturn(aResponse()
+                .withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"status\":\"error\",\"message\":\"refund not possible\"}")));
+        resilience.circuitBreaker("payrexx").reset();
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        resilience.circuitBreaker("payrexx").reset();
+        assertThat(retryRefunds()).isZero();
+        assertThat(booking(id).get("statusReason").asText())
+                .isEqualTo("cancelled before its confirmation: refund pending");
+        assertThat(answerLost(id)).as("kept through the refused retries").isTrue();
+
+        assertThat(httpPost("/api/v1/admin/bookings/" + id + SETTLED, "{\"note\":\"bank transfer\"}", ADMIN_KEY)
+                .status()).isEqualTo(200);
+        double twiceBefore = paidTwice("payrexx");
+        payrexx.reset();
+        payrexx.transaction(4890, "refunded", id);
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=4890&transaction%5Bstatus%5D=refunded&transaction%5Binvoice%5D%5BreferenceId%5D="
+                        + id).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> paidTwice("payrexx") == twiceBefore + 1);
+        String twice = "refunded by payrexx after the refund was settled by hand: the customer was paid back twice "
+                + "(9000)";
+        assertThat(attentionOf(id).get("note").asText()).startsWith(twice);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(booking(id).get("statusReason").asText())
+                .isEqualTo("cancelled before its confirmation: refund settled by hand: bank transfer; " + twice);
+        payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
+    }
+
+    private boolean answerLost(String id) {
+        return jdbc.sql("SELECT refund_answer_lost_at IS NOT NULL FROM booking WHERE id = :id").param("id", id)
+                .query(Boolean.class).single();
+    }
+
+    /**
      * A Payrexx refund the hub asked for that Payrexx refused (400: the hub's key may not refund), so that none was
      * made; a person refunds the customer in Payrexx's back office and records it; Payrexx's refunded delivery is that
      * refund: the customer was paid back once. Nothing is counted, marked or added to the booking's reason, only

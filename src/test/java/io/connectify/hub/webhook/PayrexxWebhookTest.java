@@ -9,6 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -1629,6 +1630,127 @@ class PayrexxWebhookTest extends Webhooks {
         deliveryHandled(4773, "disputed", id);
         assertThat(attentionOrNull(id)).as("not marked again by a redelivery").isNull();
         assertThat(needingAttentionGauge()).isEqualTo(before);
+    }
+
+    /**
+     * A second payment of a booking another transaction confirmed, whose first delivery Payrexx sends disputed (the
+     * customer paid twice and disputes the second): it pays nothing, so it is left for a person, never refunded (with
+     * the chargeback the customer would be paid back twice); the booking keeps CONFIRMED and its reason (its own
+     * payment is not disputed), and the dispute is counted. Before, the dispute was added to the confirmed booking's
+     * reason, as if its payment were disputed, and nobody was asked to settle the disputed one.
+     */
+    @Test
+    void aDisputedSecondPaymentOfABookingAnotherTransactionConfirmedIsLeftForAPersonNeverRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4901, "confirmed", id);
+        deliveryHandled(4901, "confirmed", id); // handled in full, its notifications too
+        awaitStatus(id, "CONFIRMED");
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
+        payrexx.transaction(4902, "disputed", id);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+
+        deliveryHandled(4902, "disputed", id);
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4901");
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4902 arrived disputed and was "
+                + "neither confirmed nor refunded (the booking was paid by payrexx payment 4901): settle it by hand");
+        payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A payment below the price, refunded by the hub, then disputed: the customer may be paid back twice (the refund
+     * and the chargeback). Marked for a person saying so, never refunded again, the dispute counted. Before, it was
+     * taken for a disputed payment not yet recorded and left for a person as "neither confirmed nor refunded ...:
+     * settle it by hand", so a person might pay back by hand what the hub had refunded already.
+     */
+    @Test
+    void aShortPaymentTheHubRefundedThenDisputedIsMarkedAsMaybePaidBackTwice() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4903, "confirmed", id, 4500);
+        deliveryHandled(4903, "confirmed", id);
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
+        transactionOf(4903, "disputed", id, 4500);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+
+        deliveryHandled(4903, "disputed", id);
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4903 is disputed, but the hub "
+                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
+                + "dispute at payrexx with the refund");
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A payment that arrived after its booking's slot was taken, refunded by the hub (the booking REFUNDED by it), then
+     * disputed: the booking stays as it is, marked for a person (the customer may be paid back twice), the dispute
+     * counted. Before, the dispute was only logged.
+     */
+    @Test
+    void aPaymentRefundedAsItsSlotWasTakenThenDisputedIsMarkedAsMaybePaidBackTwice() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        pendingBooking(START, "payrexx"); // the slot is taken meanwhile
+        payrexx.transaction(4904, "confirmed", id);
+        deliveryHandled(4904, "confirmed", id); // handled in full, its notifications too
+        awaitStatus(id, "REFUNDED");
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        payrexx.transaction(4904, "disputed", id);
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+
+        deliveryHandled(4904, "disputed", id);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4904 is disputed, but it was "
+                + "refunded (" + reason + "): the customer may be paid back twice; answer the dispute at payrexx "
+                + "with the refund");
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4904/refund")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
+                .isEqualTo(disputesBefore + 1);
+    }
+
+    /**
+     * A booking confirmed by a disputed delivery (its payment recorded first, then the dispute) tells the dispute as
+     * one disputed after its confirmation does: the same status, statusReason and stored dispute state, no mark.
+     */
+    @Test
+    void aDisputeFirstConfirmationTellsTheDisputeAsADisputeAfterTheConfirmationDoes() {
+        String first = pendingBooking(START, "payrexx");
+        payrexx.transaction(4905, "disputed", first);
+        deliveryHandled(4905, "disputed", first);
+        String after = pendingBooking("2026-12-01T11:00:00+01:00", "payrexx");
+        payrexx.transaction(4906, "confirmed", after);
+        deliveryHandled(4906, "confirmed", after); // handled in full, its notifications too
+        awaitStatus(after, "CONFIRMED");
+        payrexx.transaction(4906, "disputed", after);
+        deliveryHandled(4906, "disputed", after);
+
+        JsonNode disputedFirst = httpGet("/api/v1/bookings/" + first).json();
+        JsonNode disputedAfter = httpGet("/api/v1/bookings/" + after).json();
+        for (String field : java.util.List.of("status", "statusReason", "paidAmount")) {
+            assertThat(disputedFirst.path(field).toString()).as(field).isEqualTo(disputedAfter.path(field).toString());
+        }
+        assertThat(disputedFirst.path("statusReason").asText()).isEqualTo(DISPUTE);
+        assertThat(bookingRepository.disputeStatus(first)).isEqualTo(bookingRepository.disputeStatus(after))
+                .contains(io.connectify.hub.booking.DisputeStatus.OPEN);
+        assertThat(attentionOrNull(first)).isNull();
+        assertThat(attentionOrNull(after)).isNull();
     }
 
     /** A delivery of the transaction with that status, answered 200, and handled by the dispatch route once. */

@@ -185,12 +185,16 @@ public class PayrexxEvents {
      * Whether the booking the transaction names still waits for a payment that this transaction can be (none
      * recorded, or this one recorded and not yet confirmed): a confirmed delivery handled only once Payrexx shows the
      * transaction disputed, whose payment is then recorded before the dispute is. False for a booking paid by
-     * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is.
+     * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is. False too for a transaction
+     * the hub acted on before ({@link #paymentActedOn}: one that could not pay for the booking, below the price or in
+     * another currency, refunded by the hub, its booking still waiting): its payment is no longer to record, and, taken
+     * for one, it was left for a person as "neither confirmed nor refunded", so a person might pay back by hand what
+     * the hub had refunded already.
      */
     public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                      @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
         Booking booking = bookings.findNamed(bookingId).orElse(null);
-        if (booking == null || !WAITING.contains(booking.status())) {
+        if (booking == null || !WAITING.contains(booking.status()) || paymentActedOn(transaction)) {
             return false;
         }
         return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)

@@ -21,7 +21,9 @@ import org.springframework.stereotype.Component;
  * Keeps one Google Calendar push channel open on the hub's calendar (route gcal-renew-push-channel, a singleton).
  * With no channel, one expiring within renew-before, one to another address than the configured one, or one opened
  * with another token (its SHA-256 is stored with it, never the token), it opens a new channel (events.watch, a new
- * UUID as its id), stores it, then stops the channels it replaces (channels.stop): a stop that fails is logged and
+ * UUID as its id), stores it, then stops the channels it replaces (channels.stop), those older than it: a look on an
+ * instance that lost the lease during its watch call may overlap one on the instance that took it, and neither stops
+ * the newer channel (stopping all others, each could stop the other's). A stop that fails is logged and
  * tried again at the next look, and the old channel stays known to the webhook until it is stopped or expires, so
  * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one).
  * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
@@ -92,20 +94,22 @@ public class PushChannelRenewal {
                     + "during the call) taken as not opened; stopped if they send", unanswered);
         }
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
-        String replaced = current.map(channel -> whyReplace(channel, now)).orElse(null);
+        String why = current.map(channel -> whyReplace(channel, now)).orElse(null);
         String inPlace;
-        if (current.isPresent() && replaced == null) {
+        String replaced = null;
+        if (current.isPresent() && why == null) {
             inPlace = current.get().id();
         } else {
-            if (replaced != null) {
-                log.info("Google Calendar push channel {} is replaced: {}", current.get().id(), replaced);
+            if (why != null) {
+                replaced = current.get().id();
+                log.info("Google Calendar push channel {} is replaced: {}", replaced, why);
             }
             inPlace = open(now);
             if (inPlace == null) {
                 return current.map(PushChannelRepository.StoredChannel::id).orElse(null);
             }
         }
-        stopOthers(inPlace, now);
+        stopOthers(inPlace, replaced, now);
         channels.deleteExpired(now.minus(KEEP_EXPIRED));
         return inPlace;
     }
@@ -158,8 +162,9 @@ public class PushChannelRenewal {
         }
     }
 
-    private void stopOthers(String inPlace, Instant now) {
-        stop(channels.othersRunning(inPlace, now), "replaced by " + inPlace, now);
+    /** Those older than the channel in place (not a newer one an overlapping look opened), and the one replaced. */
+    private void stopOthers(String inPlace, String replaced, Instant now) {
+        stop(channels.replacedBy(inPlace, replaced, now), "replaced by " + inPlace, now);
     }
 
     private void stop(List<PushChannelRepository.StoredChannel> running, String why, Instant now) {

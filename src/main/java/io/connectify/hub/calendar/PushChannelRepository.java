@@ -85,13 +85,23 @@ public class PushChannelRepository {
     }
 
     /**
-     * Channels opened (or whose watch failed and that sent), not stopped and not expired, other than
-     * {@code exceptId}: those to stop.
+     * The channels {@code inPlace} replaces, to stop: opened (or whose watch failed and that sent), not stopped, not
+     * expired, and either {@code replaced} (the channel the look found in place and replaced, or null), one whose
+     * watch failed, or one older than {@code inPlace} as {@link #current} orders them (created earlier, or at the
+     * same time with a greater id). A newer one was opened by a look overlapping this one (another instance's, which
+     * took the lease while this one's watch call was under way): it replaces {@code inPlace}, which that look or the
+     * next stops. Stopping every other channel, two overlapping looks could each stop the other's, and push stayed
+     * off until the next look. Any one order will do (the instances' clocks may differ): the newest channel in it is
+     * stopped by no look.
      */
-    public List<StoredChannel> othersRunning(String exceptId, Instant now) {
-        return jdbc.sql("SELECT * FROM gcal_push_channel WHERE id <> :except AND resource_id IS NOT NULL "
-                        + "AND stopped_at IS NULL AND expires_at > :now ORDER BY created_at")
-                .param("except", exceptId).param("now", utc(now)).query(PushChannelRepository::map).list();
+    public List<StoredChannel> replacedBy(String inPlace, String replaced, Instant now) {
+        return jdbc.sql("SELECT c.* FROM gcal_push_channel c, gcal_push_channel p WHERE p.id = :keep "
+                        + "AND c.id <> p.id AND c.resource_id IS NOT NULL AND c.stopped_at IS NULL "
+                        + "AND c.expires_at > :now AND (c.id = :replaced OR c.watch_failed_at IS NOT NULL "
+                        + "OR c.created_at < p.created_at OR (c.created_at = p.created_at AND c.id > p.id)) "
+                        + "ORDER BY c.created_at")
+                .param("keep", inPlace).param("replaced", replaced).param("now", utc(now))
+                .query(PushChannelRepository::map).list();
     }
 
     /** Every channel opened, not stopped and not expired: those to stop once push is turned off. */

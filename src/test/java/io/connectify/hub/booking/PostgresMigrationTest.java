@@ -375,7 +375,9 @@ class PostgresMigrationTest {
         channels.opened("ch-2", "res-1", expires);
         assertThat(channels.current("primary", now.plusSeconds(2)).orElseThrow()).extracting(c -> c.id(),
                 c -> c.tokenSha256()).containsExactly("ch-2", null); // as a channel opened before V12
-        assertThat(channels.othersRunning("ch-2", now)).extracting(c -> c.id()).containsExactly("ch-1");
+        assertThat(channels.replacedBy("ch-2", null, now)).extracting(c -> c.id()).containsExactly("ch-1");
+        assertThat(channels.replacedBy("ch-1", null, now)).isEmpty(); // ch-2 is newer
+        assertThat(channels.replacedBy("ch-1", "ch-2", now)).extracting(c -> c.id()).containsExactly("ch-2");
         channels.stopped("ch-1", now);
         assertThat(channels.live("ch-1", now)).isEmpty();
         assertThat(channels.live("ch-2", expires)).isEmpty(); // expired

@@ -279,6 +279,43 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(notification(id, TOKEN, "exists").status()).isEqualTo(200);
     }
 
+    /**
+     * An instance that gave up the lease while its look's watch call waited for Google (its route's stop waits for
+     * the exchange), and the instance that took the lease, whose look opens a channel of its own meanwhile: the older
+     * look, answered last, must not stop the newer channel (it stopped every other one, and two such looks could stop
+     * each other's, push off until the next look an hour later). Both channels run until the next look stops the older.
+     */
+    @Test
+    void aLookOverlappingAnotherInstancesStopsNotItsNewerChannelAndTheNextLookStopsTheOlder() throws Exception {
+        HeldAnswer watch = google.holdNextWatchAnswer();
+        ExecutorService losingInstance = Executors.newSingleThreadExecutor();
+        String older;
+        String newer;
+        try {
+            Future<String> slowLook = losingInstance.submit(this::renew);
+            watch.awaitArrival();
+            clock.set(TestClockConfig.NOW.plus(Duration.ofMinutes(1)));
+
+            newer = renew(); // the instance that took the lease: its watch is answered at once
+            watch.release();
+            older = slowLook.get(20, TimeUnit.SECONDS);
+        } finally {
+            watch.release();
+            losingInstance.shutdownNow();
+        }
+
+        assertThat(older).isNotNull().isNotEqualTo(newer);
+        assertThat(google.stopRequests()).as("no look stopped the newer channel")
+                .noneSatisfy(stop -> assertThat(stop.get("id").asText()).isEqualTo(newer));
+        assertThat(notification(newer, TOKEN, "exists").status()).isEqualTo(200);
+
+        assertThat(renew()).isEqualTo(newer);
+        assertOnlyStopAskedFor(older);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(notification(older, TOKEN, "exists").status()).isEqualTo(404);
+        assertThat(notification(newer, TOKEN, "exists").status()).isEqualTo(200);
+    }
+
     @Test
     void aWatchNeverAnsweredIsTakenAsFailedARenewIntervalLaterAndStoppedOnceItSends() {
         // an instance that died during its watch call two hours ago, and another instance's call under way

@@ -21,7 +21,7 @@ public class AvailabilityApi {
     private final Clock clock;
 
     public AvailabilityApi(AvailabilityService availability, PriceTable prices, AvailabilityProperties properties,
-                           Clock clock) {
+                           @BookingClock Clock clock) {
         this.availability = availability;
         this.prices = prices;
         this.properties = properties;

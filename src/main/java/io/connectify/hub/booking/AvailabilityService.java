@@ -22,7 +22,7 @@ public class AvailabilityService {
     private final Clock clock;
 
     public AvailabilityService(GoogleCalendarGateway calendar, BookingRepository bookings, SlotCalculator slots,
-                               AvailabilityProperties properties, Clock clock) {
+                               AvailabilityProperties properties, @BookingClock Clock clock) {
         this.calendar = calendar;
         this.bookings = bookings;
         this.slots = slots;
@@ -98,9 +98,10 @@ public class AvailabilityService {
 
     /**
      * Whether another booking took the slot of {@code booking}, whose hold was running when it was read: one that
-     * overlaps its time, or one in its buffer put there once its hold had run out (by the clock of the instance that
-     * put it there). The buffer alone is no loss: a confirmed booking the calendar re-check followed next to it (the
-     * re-check takes no buffer), one reserved with a smaller buffer, is no reason to refund a payment made in time.
+     * overlaps its time, or one in its buffer put there once its hold had run out (by the database's clock, which
+     * dates both: {@link BookingClock}). The buffer alone is no loss: a confirmed booking the calendar re-check
+     * followed next to it (the re-check takes no buffer), one reserved with a smaller buffer, is no reason to refund a
+     * payment made in time.
      */
     public boolean isTakenFromItsHold(Booking booking) {
         TimeRange slot = booking.range();

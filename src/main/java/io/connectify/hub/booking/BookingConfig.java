@@ -9,7 +9,10 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class BookingConfig {
 
-    /** The hub's notion of now; tests replace it to make lead times and holds deterministic. */
+    /**
+     * The hub's notion of now, but for the bookings' times, which are the database's ({@link BookingClock}); tests
+     * replace it (and that one) to make lead times and holds deterministic.
+     */
     @Bean
     @ConditionalOnMissingBean
     Clock clock() {

@@ -166,7 +166,7 @@ public class BookingSaga {
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
                        EventChangeTimeout changeTimeout, ProducerTemplate template, NotificationLog notifications,
-                       NotificationPlanner planner, WebhookMetrics metrics, Clock clock) {
+                       NotificationPlanner planner, WebhookMetrics metrics, @BookingClock Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -608,10 +608,12 @@ public class BookingSaga {
      * hold under the same lock, so of the two exactly one takes a slot whose hold is running out, whatever each
      * instance's clock says: judged on an instant read before the lock, or on a clock behind the reserving instance's,
      * a hold the reservation had seen run out was kept, and the slot had two bookings. {@code keep} reads its instant
-     * once the lock is taken. Only a booking that took the slot defeats the hold: one overlapping its time, or one in
-     * its buffer put there once the hold had run out ({@link AvailabilityService#isTakenFromItsHold}). A neighbour
-     * in the buffer before (a confirmed booking the calendar re-check followed there, one reserved with a smaller
-     * buffer) refunded a payment made in time, as "slot taken before the payment arrived".
+     * in the lock's transaction from the database's clock ({@link BookingClock}), which both databases give as the
+     * transaction's start, when the lock was asked for: which of the two took the slot is decided by the check that
+     * follows, not by that instant. Only a booking that took the slot defeats the hold: one overlapping its time, or
+     * one in its buffer put there once the hold had run out ({@link AvailabilityService#isTakenFromItsHold}). A
+     * neighbour in the buffer before (a confirmed booking the calendar re-check followed there, one reserved with a
+     * smaller buffer) refunded a payment made in time, as "slot taken before the payment arrived".
      */
     private <T> T underSlotLock(Booking booking, Supplier<T> keep) {
         return bookings.withSlotLock(() -> availability.isTakenFromItsHold(booking) ? null : keep.get());

@@ -46,7 +46,7 @@ public class BookingService {
 
     public BookingService(AvailabilityService availability, BookingRepository bookings, SlotCalculator slots,
                           PriceTable prices, BookingProperties properties, AvailabilityProperties hours,
-                          PaymentProperties payments, PaymentPages paymentPages, Clock clock) {
+                          PaymentProperties payments, PaymentPages paymentPages, @BookingClock Clock clock) {
         this.payments = payments;
         this.paymentPages = paymentPages;
         this.availability = availability;

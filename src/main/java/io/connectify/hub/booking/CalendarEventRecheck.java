@@ -86,7 +86,7 @@ public class CalendarEventRecheck {
     public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
                                 AvailabilityProperties hours, GoogleCalendarPushProperties push,
                                 GoogleCalendarProperties properties, EventChangeTimeout changeTimeout,
-                                PushMetrics metrics, Clock clock) {
+                                PushMetrics metrics, @BookingClock Clock clock) {
         this.bookings = bookings;
         this.saga = saga;
         this.calendar = calendar;

@@ -35,7 +35,7 @@ public class RefundSettledByHandApi {
     private final JsonBodies json;
     private final Clock clock;
 
-    public RefundSettledByHandApi(BookingRepository bookings, JsonBodies json, Clock clock) {
+    public RefundSettledByHandApi(BookingRepository bookings, JsonBodies json, @BookingClock Clock clock) {
         this.bookings = bookings;
         this.json = json;
         this.clock = clock;

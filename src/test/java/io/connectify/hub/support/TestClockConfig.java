@@ -2,6 +2,7 @@ package io.connectify.hub.support;
 
 import java.time.Instant;
 
+import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.web.IdempotencyClaimClockConfig;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -15,13 +16,15 @@ public class TestClockConfig {
     public static final Instant NOW = Instant.parse("2026-11-30T07:00:00Z");
 
     /**
-     * Also the Idempotency-Key claims' clock, the database's in the hub (IdempotencyClaimClockConfig), so that a test
-     * expires a claim by advancing it; IdempotencyClaimClockSkewTest and IdempotencyClaimRenewalTest
-     * (withNoRequestRunning...) run the database's.
+     * Also the Idempotency-Key claims' clock and the bookings' clock, both the database's in the hub
+     * (IdempotencyClaimClockConfig, BookingClockConfig), so that a test expires a claim or a hold by advancing it;
+     * IdempotencyClaimClockSkewTest, IdempotencyClaimRenewalTest (withNoRequestRunning...) and
+     * BookingHoldClockSkewTest run the database's.
      */
     @Bean
     @Primary
     @Qualifier(IdempotencyClaimClockConfig.NAME)
+    @BookingClock
     MutableClock testClock() {
         return new MutableClock(NOW);
     }

@@ -42,6 +42,15 @@ public final class PropertyChecks {
         return value;
     }
 
+    /** {@code value}, which must be set and at least {@code least}. */
+    public static Duration atLeast(String property, Duration value, Duration least, String why) {
+        if (value == null || value.compareTo(least) < 0) {
+            throw new IllegalArgumentException(property + " must be at least " + least + " (" + why + "), not "
+                    + (value == null ? "empty" : value));
+        }
+        return value;
+    }
+
     public static long atLeast(String property, long value, long least, String why) {
         if (value < least) {
             throw new IllegalArgumentException(property + " must be at least " + least + " (" + why + "), not "

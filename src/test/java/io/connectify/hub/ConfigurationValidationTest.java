@@ -21,6 +21,7 @@ import io.connectify.hub.booking.PriceTable;
 import io.connectify.hub.booking.PricingProperties;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.notification.NotificationProperties;
+import io.connectify.hub.notification.TwilioProperties;
 import io.connectify.hub.ops.DatabaseGaugeProperties;
 import io.connectify.hub.ops.DatabaseProperties;
 import io.connectify.hub.ops.DeadLetterProperties;
@@ -97,6 +98,10 @@ class ConfigurationValidationTest {
                 refused(PaymentProperties.class, "connectify.payment.provider-by-currency.EUR", "paypal"),
                 refused(PaymentProperties.class, "connectify.payment.cancelled-event", "keep"),
                 refused(StripeProperties.class, "connectify.stripe.webhook-tolerance", "0s"),
+                // Twilio dates a message to the second: a lookup from the lost attempt's start could miss its message
+                refused(TwilioProperties.class, "connectify.twilio.lookup-clock-margin", "0s"),
+                refused(TwilioProperties.class, "connectify.twilio.lookup-clock-margin", "-5s"),
+                refused(TwilioProperties.class, "connectify.twilio.lookup-clock-margin", "999ms"),
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "0"),
                 refused(HttpProperties.class, "connectify.http.max-body-bytes", "-1"),
                 refused(HttpProperties.class, "connectify.http.idempotency-claim-renewal", "0s"),
@@ -131,7 +136,8 @@ class ConfigurationValidationTest {
     void theDefaultsAndTheDocumentedSpecialValuesAreTaken() throws IOException {
         for (Class<?> type : List.of(BookingProperties.class, NotificationProperties.class, DeadLetterProperties.class,
                 RetentionProperties.class, DatabaseProperties.class, PaymentProperties.class,
-                AvailabilityProperties.class, StripeProperties.class, HttpProperties.class, ClusterProperties.class)) {
+                AvailabilityProperties.class, StripeProperties.class, HttpProperties.class, ClusterProperties.class,
+                TwilioProperties.class)) {
             assertThat(bind(prefixOf(type), type, Map.of())).as(type.getSimpleName()).isNotNull();
         }
         // 0 keeps records for ever, as documented; 3 days is Stripe's retry window
@@ -143,6 +149,8 @@ class ConfigurationValidationTest {
         assertThat(bind("connectify.http", HttpProperties.class, Map.of(
                 "connectify.http.idempotency-claim-timeout", "15s")).idempotencyClaimTimeout())
                 .isEqualTo(Duration.ofSeconds(15));
+        assertThat(bind("connectify.twilio", TwilioProperties.class, Map.of(
+                "connectify.twilio.lookup-clock-margin", "1s")).lookupClockMargin()).isEqualTo(Duration.ofSeconds(1));
         assertThat(bind("connectify.availability", AvailabilityProperties.class,
                 Map.of("connectify.availability.buffer", "0s")).buffer()).isZero();
         // a short preparation time is fine while ASAP booking is off, or with a hold as short

@@ -16,6 +16,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -63,13 +64,18 @@ public class NotificationConfig {
         return new ProviderMode(TWILIO, connection.live());
     }
 
-    /** The single TwilioRestClient bean, which camel-twilio picks up. API key auth, re-targetable, no own retries. */
+    /**
+     * The single TwilioRestClient bean, which camel-twilio picks up. API key auth, re-targetable, no own retries.
+     * Its connections: one for each request thread (POST /notifications/sms calls Twilio on it) and the SMS queue's
+     * consumer, so that no Twilio call waits for another's.
+     */
     @Bean
-    TwilioRestClient twilioRestClient(TwilioConnection connection, TwilioProperties properties) {
+    TwilioRestClient twilioRestClient(TwilioConnection connection, TwilioProperties properties,
+                                      @Value("${server.tomcat.threads.max:200}") int requestThreads) {
         return new TwilioRestClient.Builder(connection.apiKeySid(), connection.apiKeySecret())
                 .accountSid(connection.accountSid())
                 .httpClient(new RetargetedTwilioHttpClient(connection.apiBase(), properties.connectTimeout(),
-                        properties.readTimeout()))
+                        properties.readTimeout(), requestThreads + 1))
                 .build();
     }
 

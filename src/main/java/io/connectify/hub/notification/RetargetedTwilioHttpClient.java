@@ -8,6 +8,7 @@ import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
 import io.connectify.hub.ops.CorrelationId;
+import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
@@ -22,19 +23,55 @@ import org.apache.hc.core5.util.Timeout;
 public class RetargetedTwilioHttpClient extends NetworkHttpClient {
 
     private static final String TWILIO = "https://api.twilio.com";
+    /**
+     * Twilio calls at once by default: the server's 32 request threads (POST /notifications/sms) and the SMS queue's
+     * consumer. The hub sizes its pool from server.tomcat.threads.max ({@link NotificationConfig}).
+     */
+    static final int DEFAULT_MAX_CONNECTIONS = 32 + 1;
+
     private final String apiBase;
 
-    /** The timeouts go on the connections: twilio-java sets its own request configuration on every request. */
+    /** With a pool for {@link #DEFAULT_MAX_CONNECTIONS} Twilio calls at once. */
     public RetargetedTwilioHttpClient(String apiBase, Duration connectTimeout, Duration readTimeout) {
+        this(apiBase, connectTimeout, readTimeout, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /**
+     * The timeouts go on the connections and, after twilio-java has set its own request configuration on the
+     * request (a 30.5 s connect timeout, which the connection's does not override), on every request again.
+     * {@code maxConnections}: Twilio calls at once (all to one host; HttpClient's default is 5 per host); one more
+     * waits up to the connect timeout for a connection, then fails without having been sent.
+     */
+    public RetargetedTwilioHttpClient(String apiBase, Duration connectTimeout, Duration readTimeout,
+                                      int maxConnections) {
         super(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(connectTimeout))
                                 .setSocketTimeout(Timeout.of(readTimeout))
                                 .build())
+                        .setMaxConnPerRoute(maxConnections)
+                        .setMaxConnTotal(maxConnections)
                         .build())
-                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build()));
+                .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build())
+                .addExecInterceptorFirst("connectify-timeouts", hubTimeouts(connectTimeout, readTimeout)));
         this.apiBase = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
+    }
+
+    /**
+     * Replaces the request configuration twilio-java put on the request (its connect timeout of 30.5 s, connection
+     * request timeout of 10 s) by the hub's, before the connection is taken from the pool or opened.
+     */
+    @SuppressWarnings("deprecation") // the request's connect timeout: the one HttpClient takes over the connection's
+    private static ExecChainHandler hubTimeouts(Duration connectTimeout, Duration readTimeout) {
+        return (request, scope, chain) -> {
+            scope.clientContext.setRequestConfig(RequestConfig.copy(scope.clientContext.getRequestConfigOrDefault())
+                    .setConnectTimeout(Timeout.of(connectTimeout))
+                    .setConnectionRequestTimeout(Timeout.of(connectTimeout))
+                    .setResponseTimeout(Timeout.of(readTimeout))
+                    .build());
+            return chain.proceed(request, scope);
+        };
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * message Twilio took may have been created (by Twilio's), for the lookup after a lost answer
  * ({@link TwilioMessageLookup}): a few seconds, for NTP-synced clocks and Twilio's whole-second {@code date_created};
  * a wider one takes in more of the same SMS sent before or after (to be told apart only by the SIDs the hub recorded).
+ * Under a second is refused: the lost attempt's own message, dated to the second before its start, could be missed.
  */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
@@ -21,7 +22,10 @@ public record TwilioProperties(String accountSid, String apiKeySid, String apiKe
 
     @org.springframework.boot.context.properties.bind.ConstructorBinding
     public TwilioProperties {
-        lookupClockMargin = lookupClockMargin == null ? java.time.Duration.ofSeconds(5) : lookupClockMargin;
+        lookupClockMargin = PropertyChecks.atLeast("connectify.twilio.lookup-clock-margin",
+                lookupClockMargin == null ? java.time.Duration.ofSeconds(5) : lookupClockMargin,
+                java.time.Duration.ofSeconds(1), "Twilio dates a message to the whole second: less may miss the one "
+                        + "the lost attempt created, and the SMS go out twice");
         accountSid = PropertyChecks.blankToNull(accountSid);
         apiKeySid = PropertyChecks.blankToNull(apiKeySid);
         apiKeySecret = PropertyChecks.blankToNull(apiKeySecret);

@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.UnavailableException;
 
 import org.apache.activemq.artemis.core.io.nio.NIOSequentialFileFactory;
@@ -177,7 +178,10 @@ public class WebhookInbox implements SmartLifecycle {
         this.flushNanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
         this.memoryLimit = memoryLimit;
         this.journalBufferSize = journalBufferSize(largestBody);
-        this.retryDelay = retryDelay;
+        // slept between tries of a forward the broker refused: 0 (or under a millisecond) spun a core, a negative one
+        // made the sleep throw and the forwarder end, its events waiting in the journal until the next start
+        this.retryDelay = PropertyChecks.atLeast("connectify.webhooks.inbox.retry-delay", retryDelay,
+                Duration.ofMillis(1), "the wait before a refused forward is tried again");
         this.leftOverWait = leftOverWait;
         this.leftOverHolds = new Semaphore(leftOverHolds);
         // from the template: a Spring Lifecycle bean that took the CamelContext bean would have Spring start Camel

@@ -472,6 +472,25 @@ class WebhookInboxTest {
         assertThat(directory.toFile().list()).isEmpty(); // disabled: no journal
     }
 
+    /**
+     * The forwarder sleeps the retry delay between tries of a forward the broker refused: a negative one made the
+     * sleep throw, the forwarder end and acknowledged webhooks wait in the journal until the next start; 0 (or under
+     * a millisecond, slept as 0) spun a core. The start stops, naming the property.
+     */
+    @Test
+    void aRetryDelayUnderAMillisecondStopsTheStart() throws Exception {
+        CamelContext camel = camel(false);
+        for (Duration delay : List.of(Duration.ofSeconds(-1), Duration.ZERO, Duration.ofNanos(500_000))) {
+            assertThatThrownBy(() -> new WebhookInbox(true, directory.toFile(), Duration.ofNanos(500_000),
+                    Long.MAX_VALUE, LARGEST_BODY, delay, LEFT_OVER_WAIT, LEFT_OVER_HOLDS,
+                    camel.createProducerTemplate(), Thread.NORM_PRIORITY, TransactionOperations.withoutTransaction(),
+                    new WebhookInbox.ForwardPolicy(3, Integer.MAX_VALUE, Duration.ZERO)))
+                    .as("retry-delay %s", delay)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("connectify.webhooks.inbox.retry-delay must be at least PT0.001S");
+        }
+    }
+
     @Test
     void theInboxEndpointEnqueuesToTheQueueItNamesAndCountsTheEventOnceItIsDurable() throws Exception {
         CamelContext camel = camel(true);

@@ -23,6 +23,7 @@ import io.connectify.hub.ops.DatabaseClock;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
+import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,22 +139,6 @@ class BookingHoldClockSkewTest {
         return new DatabaseClock(instance.getBean(JdbcClient.class)).instant();
     }
 
-    enum Database {
-        H2, POSTGRESQL;
-
-        String url() {
-            return switch (this) {
-                case H2 -> "jdbc:h2:file:retry:" + h2Directory.resolve("connectify")
-                        + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
-                case POSTGRESQL -> postgres.jdbcUrl();
-            };
-        }
-
-        String user() {
-            return this == H2 ? "sa" : "postgres";
-        }
-    }
-
     private static ApplicationContextRunner instance(Database database, Duration skew) {
         return new ApplicationContextRunner()
                 .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
@@ -164,7 +149,7 @@ class BookingHoldClockSkewTest {
                 .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
                 .withBean(GoogleCalendarGateway.class, () -> mock(GoogleCalendarGateway.class))
                 .withBean(PaymentPages.class, () -> mock(PaymentPages.class))
-                .withPropertyValues("spring.datasource.url=" + database.url(),
+                .withPropertyValues("spring.datasource.url=" + database.url(Database.h2File(h2Directory), postgres),
                         "spring.datasource.username=" + database.user(),
                         "connectify.booking.hold=" + HOLD.toSeconds() + "s");
     }

@@ -2502,6 +2502,10 @@ public class BookingSaga {
      * committed first, and is read here, or waits for this, and then finds the refund stopped and restarts it. A
      * disputed cancellation's notice is queued in the same transaction, so it comes before a refund made on the
      * dispute's outcome. {@code disputed}, {@code refund}: set to the disputed reason, or whether a refund is to make.
+     * A refund made outside the hub under way at the provider ({@link #refundPendingOutside}) is kept after the
+     * reason, whatever it is (a dispute's too), so that its later refunded delivery settles it rather than being
+     * taken for another refund; the hub refunds nothing then, so in time its open dispute stops no refund of the
+     * hub's (CANCELLED_DISPUTED, not a stopped refund a won dispute would make, or a person be asked to make).
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -2509,23 +2513,26 @@ public class BookingSaga {
         bookings.withBookingLock(bookingId, () -> {
             // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
             // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
-            disputed[0] = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
+            String dispute = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
             // a refund under way at the provider, made outside the hub (read under the lock: its delivery may have
             // committed since the first read), pays the customer back: a refund by the hub too would pay them twice
             String underWay = refundPendingOutside(marked.provider());
             boolean outside = bookings.find(bookingId).map(current -> says(current.statusReason(), underWay))
                     .orElse(false);
+            // no refund of the hub's to stop: one the dispute, once won, restarted would pay the customer back twice
+            disputed[0] = outside && dispute != null && dispute.startsWith(REFUND_STOPPED) ? CANCELLED_DISPUTED
+                    : dispute;
             refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside;
             String reason = disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
                     : inTime && outside ? CANCELLED_REFUND_OUTSIDE : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
-            if (outside && disputed[0] == null) {
+            if (outside) {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
                 reason = reason + "; " + underWay;
             }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                     reason, now);
-            if (cancelled[0] && outside && disputed[0] == null) {
+            if (cancelled[0] && outside) {
                 outsidePendingCancelled(marked, inTime, now);
             }
             if (cancelled[0] && disputed[0] != null) {
@@ -3201,8 +3208,9 @@ public class BookingSaga {
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
-        if (dispute != null && dispute.settlesThePayment() || CANCELLED_DISPUTED.equals(reason)
-                || CANCELLED_DISPUTE_LOST.equals(reason) || reason != null && reason.startsWith(REFUND_STOPPED)) {
+        // (a refund outside the hub under way may follow a dispute's reason: "; " and its note)
+        if (dispute != null && dispute.settlesThePayment() || reason != null && (reason.startsWith(CANCELLED_DISPUTED)
+                || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(REFUND_STOPPED))) {
             return CANCELLATION_DISPUTED;
         }
         return CANCELLED_NO_REFERENCE.equals(reason) || reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)

@@ -45,6 +45,9 @@ class BookingSagaNoticesTest {
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled while a refund the hub "
                 + "did not make was pending: not refunded by the hub; " + pending), null))
                 .isEqualTo("cancellation-unrefunded");
+        // cancelled while disputed, the refund under way kept after the dispute's reason
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                BookingSaga.CANCELLED_DISPUTED + "; " + pending), DisputeStatus.WON)).isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 "cancelled after the refund cut-off: not refunded; " + pending), null)).isEqualTo("cancellation");
     }

@@ -80,6 +80,12 @@ public class BookingSaga {
      */
     static final String CANCELLATION_UNREFUNDED = "cancellation-unrefunded";
     /**
+     * The notice of a confirmed booking cancelled in time while a refund of its payment made outside the hub was under
+     * way at the provider ({@link #CANCELLED_REFUND_OUTSIDE}): cancelled, that refund pays the customer back. Not
+     * "cancellation-unrefunded" ("contact us to have it paid back"): the provider is paying them back already.
+     */
+    static final String CANCELLATION_REFUND_OUTSIDE = "cancellation-refund-outside";
+    /**
      * The notice of a booking cancelled whose refund could not be made yet (the provider down, or refusing the call):
      * cancelled, the refund being made and told once it is (notifyRefundPending). Then "refund" (or
      * "payment-refunded") once a retry makes it, or "refund-failed" once the retries end (endRefundRetries).
@@ -2475,7 +2481,9 @@ public class BookingSaga {
                 } else if (refund[0]) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
-                    notifyOnce(bookingId, inTime ? CANCELLATION_UNREFUNDED : CANCELLATION);
+                    // by the reason it was given: after the cut-off, in time with no reference, in time while a
+                    // refund outside the hub was under way (that refund pays the customer back)
+                    notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
                 }
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
@@ -3164,7 +3172,7 @@ public class BookingSaga {
      * it twice.
      */
     private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
-            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED));
+            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE));
 
     /**
      * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in
@@ -3203,8 +3211,9 @@ public class BookingSaga {
     /**
      * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment's dispute (the dispute
      * decides: one open or lost as stored, {@code dispute}, or a reason a dispute gave it, a refund it stopped, however
-     * the dispute ended), no payment reference to refund by or a refund outside the hub under way (cancelled in time),
-     * or else cancelled after the cut-off.
+     * the dispute ended), no payment reference to refund by (cancelled in time), a refund outside the hub under way at
+     * the provider (cancelled in time: that refund pays the customer back, {@link #CANCELLATION_REFUND_OUTSIDE}), or
+     * else cancelled after the cut-off.
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
@@ -3213,8 +3222,10 @@ public class BookingSaga {
                 || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(REFUND_STOPPED))) {
             return CANCELLATION_DISPUTED;
         }
-        return CANCELLED_NO_REFERENCE.equals(reason) || reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)
-                ? CANCELLATION_UNREFUNDED : CANCELLATION;
+        if (reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)) {
+            return CANCELLATION_REFUND_OUTSIDE;
+        }
+        return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
     }
 
     /**

@@ -510,6 +510,41 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     /**
+     * A confirmed booking cancelled in time while a refund is under way in Payrexx's back office is told that refund
+     * pays it back (cancellation-refund-outside), not "we could not refund your payment automatically: please contact
+     * us" (cancellation-unrefunded), which it was told before while Payrexx was paying it back already.
+     */
+    @Test
+    void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsToldThatRefundPaysItBack() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4746, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4746, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("cancellation-refund-outside")
+                .doesNotContain("cancellation-unrefunded", "cancellation");
+        // its (German) customer's email: the provider's refund pays them back, no "contact us"
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id) && body.contains("abgesagt")).toList())
+                .singleElement().asString().contains("bei unserem Zahlungsanbieter")
+                .doesNotContain("melden Sie sich bei uns"));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4746/refund")));
+    }
+
+    /**
      * A confirmed booking whose refund is under way in Payrexx's back office (marked, counted), its payment then
      * disputed, then cancelled after the refund cut-off: the dispute's reason keeps the refund under way after it, so
      * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again. Before, a disputed cancel

@@ -80,6 +80,12 @@ public class BookingSaga {
      */
     static final String CANCELLATION_UNREFUNDED = "cancellation-unrefunded";
     /**
+     * The notice of a confirmed booking cancelled in time while a refund of its payment made outside the hub was under
+     * way at the provider ({@link #CANCELLED_REFUND_OUTSIDE}): cancelled, that refund pays the customer back. Not
+     * "cancellation-unrefunded" ("contact us to have it paid back"): the provider is paying them back already.
+     */
+    static final String CANCELLATION_REFUND_OUTSIDE = "cancellation-refund-outside";
+    /**
      * The notice of a booking cancelled whose refund could not be made yet (the provider down, or refusing the call):
      * cancelled, the refund being made and told once it is (notifyRefundPending). Then "refund" (or
      * "payment-refunded") once a retry makes it, or "refund-failed" once the retries end (endRefundRetries).
@@ -2475,7 +2481,9 @@ public class BookingSaga {
                 } else if (refund[0]) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
                 } else {
-                    notifyOnce(bookingId, inTime ? CANCELLATION_UNREFUNDED : CANCELLATION);
+                    // by the reason it was given: after the cut-off, in time with no reference, in time while a
+                    // refund outside the hub was under way (that refund pays the customer back)
+                    notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
                 }
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
@@ -2502,6 +2510,10 @@ public class BookingSaga {
      * committed first, and is read here, or waits for this, and then finds the refund stopped and restarts it. A
      * disputed cancellation's notice is queued in the same transaction, so it comes before a refund made on the
      * dispute's outcome. {@code disputed}, {@code refund}: set to the disputed reason, or whether a refund is to make.
+     * A refund made outside the hub under way at the provider ({@link #refundPendingOutside}) is kept after the
+     * reason, whatever it is (a dispute's too), so that its later refunded delivery settles it rather than being
+     * taken for another refund; the hub refunds nothing then, so in time its open dispute stops no refund of the
+     * hub's (CANCELLED_DISPUTED, not a stopped refund a won dispute would make, or a person be asked to make).
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -2509,23 +2521,26 @@ public class BookingSaga {
         bookings.withBookingLock(bookingId, () -> {
             // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
             // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
-            disputed[0] = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
+            String dispute = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
             // a refund under way at the provider, made outside the hub (read under the lock: its delivery may have
             // committed since the first read), pays the customer back: a refund by the hub too would pay them twice
             String underWay = refundPendingOutside(marked.provider());
             boolean outside = bookings.find(bookingId).map(current -> says(current.statusReason(), underWay))
                     .orElse(false);
+            // no refund of the hub's to stop: one the dispute, once won, restarted would pay the customer back twice
+            disputed[0] = outside && dispute != null && dispute.startsWith(REFUND_STOPPED) ? CANCELLED_DISPUTED
+                    : dispute;
             refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside;
             String reason = disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
                     : inTime && outside ? CANCELLED_REFUND_OUTSIDE : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
-            if (outside && disputed[0] == null) {
+            if (outside) {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
                 reason = reason + "; " + underWay;
             }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                     reason, now);
-            if (cancelled[0] && outside && disputed[0] == null) {
+            if (cancelled[0] && outside) {
                 outsidePendingCancelled(marked, inTime, now);
             }
             if (cancelled[0] && disputed[0] != null) {
@@ -3157,7 +3172,7 @@ public class BookingSaga {
      * it twice.
      */
     private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
-            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED));
+            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE));
 
     /**
      * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in
@@ -3196,17 +3211,21 @@ public class BookingSaga {
     /**
      * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment's dispute (the dispute
      * decides: one open or lost as stored, {@code dispute}, or a reason a dispute gave it, a refund it stopped, however
-     * the dispute ended), no payment reference to refund by or a refund outside the hub under way (cancelled in time),
-     * or else cancelled after the cut-off.
+     * the dispute ended), no payment reference to refund by (cancelled in time), a refund outside the hub under way at
+     * the provider (cancelled in time: that refund pays the customer back, {@link #CANCELLATION_REFUND_OUTSIDE}), or
+     * else cancelled after the cut-off.
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
-        if (dispute != null && dispute.settlesThePayment() || CANCELLED_DISPUTED.equals(reason)
-                || CANCELLED_DISPUTE_LOST.equals(reason) || reason != null && reason.startsWith(REFUND_STOPPED)) {
+        // (a refund outside the hub under way may follow a dispute's reason: "; " and its note)
+        if (dispute != null && dispute.settlesThePayment() || reason != null && (reason.startsWith(CANCELLED_DISPUTED)
+                || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(REFUND_STOPPED))) {
             return CANCELLATION_DISPUTED;
         }
-        return CANCELLED_NO_REFERENCE.equals(reason) || reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)
-                ? CANCELLATION_UNREFUNDED : CANCELLATION;
+        if (reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)) {
+            return CANCELLATION_REFUND_OUTSIDE;
+        }
+        return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
     }
 
     /**

@@ -40,11 +40,15 @@ class BookingSagaNoticesTest {
                 .isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 BookingSaga.CANCELLED_DISPUTE_LOST), null)).isEqualTo("cancellation-disputed");
-        // cancelled in time while a refund the hub did not make was pending at the provider: not refunded by the hub
+        // cancelled in time while a refund the hub did not make was pending at the provider: not refunded by the hub,
+        // that refund pays the customer back (before: "cancellation-unrefunded", "please contact us")
         String pending = "a refund the hub did not make: a refund is pending at payrexx (amount not given)";
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled while a refund the hub "
                 + "did not make was pending: not refunded by the hub; " + pending), null))
-                .isEqualTo("cancellation-unrefunded");
+                .isEqualTo("cancellation-refund-outside");
+        // cancelled while disputed, the refund under way kept after the dispute's reason
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                BookingSaga.CANCELLED_DISPUTED + "; " + pending), DisputeStatus.WON)).isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 "cancelled after the refund cut-off: not refunded; " + pending), null)).isEqualTo("cancellation");
     }

@@ -105,6 +105,30 @@ class NotificationTemplatesTest {
     }
 
     /**
+     * A booking cancelled in time while a refund made outside the hub is under way at the payment provider: that
+     * refund pays the customer back; no "contact us to have it paid back", no cut-off, and no amount (the provider's
+     * refund names none).
+     */
+    @Test
+    void aCancellationWhileTheProvidersRefundIsUnderWaySaysThatRefundPaysTheCustomerBack() {
+        for (String locale : new String[] {"en", "de"}) {
+            Booking booking = booking("Ann", "x", locale, 9000, "CHF");
+            for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+                assertThat(templates.render("cancellation-refund-outside", part, booking)).as(locale + " " + part)
+                        .doesNotContain("contact us").doesNotContain("melden Sie sich")
+                        .doesNotContain("cut-off").doesNotContain("Rückerstattungsfrist").doesNotContain("90");
+            }
+            for (String part : new String[] {"sms", "email.body"}) {
+                assertThat(templates.render("cancellation-refund-outside", part, booking)).as(locale + " " + part)
+                        .containsAnyOf("already under way with our payment provider",
+                                "bereits laufende Rückerstattung Ihrer Zahlung bei unserem Zahlungsanbieter");
+            }
+            String sms = templates.render("cancellation-refund-outside", "sms", booking);
+            assertThat(NotificationTest.outsideGsm7(sms)).as(locale + ": " + sms).isEmpty();
+        }
+    }
+
+    /**
      * A booking cancelled whose refund could not be made yet (the provider down or refusing it): cancelled, the amount
      * paid being refunded, and told again once it is; neither refunded already, nor failed, nor the cut-off. Its SMS
      * stays in the GSM-7 alphabet (one character outside it and Twilio sends the whole text as UCS-2).

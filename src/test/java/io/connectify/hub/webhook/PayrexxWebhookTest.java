@@ -509,6 +509,134 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
     }
 
+    /**
+     * A confirmed booking cancelled in time while a refund is under way in Payrexx's back office is told that refund
+     * pays it back (cancellation-refund-outside), not "we could not refund your payment automatically: please contact
+     * us" (cancellation-unrefunded), which it was told before while Payrexx was paying it back already.
+     */
+    @Test
+    void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsToldThatRefundPaysItBack() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4746, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4746, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("cancellation-refund-outside")
+                .doesNotContain("cancellation-unrefunded", "cancellation");
+        // its (German) customer's email: the provider's refund pays them back, no "contact us"
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id) && body.contains("abgesagt")).toList())
+                .singleElement().asString().contains("bei unserem Zahlungsanbieter")
+                .doesNotContain("melden Sie sich bei uns"));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4746/refund")));
+    }
+
+    /**
+     * A confirmed booking whose refund is under way in Payrexx's back office (marked, counted), its payment then
+     * disputed, then cancelled after the refund cut-off: the dispute's reason keeps the refund under way after it, so
+     * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again. Before, a disputed cancel
+     * dropped the pending part: the refunded delivery was taken for a new refund, marked and counted a second time.
+     */
+    @Test
+    void aRefundPendingThenDisputedThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = refundPendingThenDisputed(4747); // its refund under way counted
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
+
+        transactionReported(4747, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOf(id).get("note").asText()).as("one refund note")
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4747/refund")));
+    }
+
+    /**
+     * The same cancelled in time: the hub refunds nothing while Payrexx's refund is under way, so the open dispute
+     * stops no refund of the hub's (no "refund it at payrexx if the dispute was won" for a person, who would pay the
+     * customer back twice); the refund under way is kept, and Payrexx's refunded delivery settles it ("in full"),
+     * counting nothing again. Before, the cancel's reason was the stopped refund's only: the refunded delivery was
+     * only logged, and the note asking for a refund at Payrexx stayed though Payrexx had paid the customer back.
+     */
+    @Test
+    void aRefundPendingThenDisputedThenCancelledInTimeIsSettledByTheRefundedDeliveryNotRefundedAgain() {
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = refundPendingThenDisputed(4748); // its refund under way counted
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+
+        transactionReported(4748, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("cancellation-disputed");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4748/refund")));
+    }
+
+    /**
+     * A confirmed Payrexx booking (transaction {@code transaction}) whose refund is under way in Payrexx's back office
+     * (refund_pending: marked, counted once), its payment then disputed (stored open); its event's removal answered.
+     */
+    private String refundPendingThenDisputed(long transaction) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(transaction, "refund_pending", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        transactionReported(transaction, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .contains(DISPUTE).contains(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        return id;
+    }
+
+    /** The reason of a confirmed booking cancelled while its payment's dispute is open, no refund of the hub's to stop. */
+    private static final String CANCELLED_DISPUTED =
+            "cancelled while its payment is disputed: not refunded, the dispute decides";
+
     /** The reason of a confirmed booking cancelled in time while a refund outside the hub was under way. */
     private static final String CANCELLED_REFUND_OUTSIDE =
             "cancelled while a refund the hub did not make was pending: not refunded by the hub";

@@ -13,7 +13,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
  * one instance (its reservation, a re-hold, a longer hold) and judged by any (a payment within it, another
  * reservation, the availability's held ranges, the expiry sweep), as are the other times written on the booking and
  * compared with it (updated_at, the start of a change of its event), so all of them read this one clock. A
- * qualifier of its own, not a bean name: the tests' clock carries it as well as the Idempotency-Key claims'.
+ * qualifier of its own, not a bean name: the tests' clock (TestClockConfig) is put in its place by it.
  */
 @Target({ElementType.FIELD, ElementType.PARAMETER, ElementType.METHOD, ElementType.TYPE})
 @Retention(RetentionPolicy.RUNTIME)

@@ -2812,7 +2812,11 @@ public class BookingSaga {
      */
     public int retryPendingRefunds() {
         int settled = 0;
-        Instant since = now().minus(properties.refundRetryFor());
+        // the database's clock read once a sweep, not once more per booking: each reading is a statement
+        // (DatabaseClock). The sweep's now dates its failed tries and the ends of retries; a refund made, or its
+        // answer lost, is dated when it is written, after the provider's call (settleCancelled, as a cancel's)
+        Instant now = now();
+        Instant since = now.minus(properties.refundRetryFor());
         for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, properties.refundRetryBatch())) {
             try {
                 refundCancelled(booking);
@@ -2820,20 +2824,22 @@ public class BookingSaga {
             } catch (RuntimeException e) {
                 log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
                         e.getClass().getSimpleName(), properties.refundRetryInterval());
-                refundTried(booking);
+                refundTried(booking, now);
             }
         }
-        endRefundRetries(since);
+        endRefundRetries(since, now);
         return settled;
     }
 
     /**
-     * A failed try of the sweep recorded on the booking, to the end of the sweeps' line. Best effort: unrecorded (its
-     * row held past the lock timeout, the database failing), it is only taken early again by the next sweep.
+     * A failed try of the sweep recorded on the booking, to the end of the sweeps' line, at the sweep's {@code now}: a
+     * booking changed since then (cancelled again) counts as not tried since its change, and is taken first, as
+     * such a change asks. Best effort: unrecorded (its row held past the lock timeout, the database failing), it is
+     * only taken early again by the next sweep.
      */
-    private void refundTried(Booking booking) {
+    private void refundTried(Booking booking, Instant now) {
         try {
-            bookings.refundTried(booking.id(), REFUND_PENDING, now());
+            bookings.refundTried(booking.id(), REFUND_PENDING, now);
         } catch (RuntimeException e) {
             log.warn("Booking {}: its failed refund try was not recorded ({}); the next sweep may take it first",
                     booking.id(), e.getClass().getSimpleName());
@@ -2864,9 +2870,9 @@ public class BookingSaga {
      * sweeps' do. Its customer, told at the failed cancel that the refund was being made, is told with the mark that
      * it could not be (refund-failed, {@link #retriesEnd}).
      */
-    private void endRefundRetries(Instant since) {
+    private void endRefundRetries(Instant since, Instant now) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
-            boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since),
+            boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since, now),
                     () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
                             + "retries is recorded by the next sweep", booking.id())).orElse(false);
             if (ended) {
@@ -2880,12 +2886,13 @@ public class BookingSaga {
      * The end of a refund's retries recorded (its mark for a person) and, in the same transaction under the booking's
      * row lock, the customer told once (kind refund-failed: cancelled, the refund not made to the original payment
      * method, to be paid back another way), after the notice that the refund was being made. False when it was not
-     * such a booking any more.
+     * such a booking any more. Dated at the sweep's {@code now}, later than the booking's last change all the same
+     * (before {@code since}, the retry window earlier).
      */
-    private boolean retriesEnd(String bookingId, Instant since) {
+    private boolean retriesEnd(String bookingId, Instant since, Instant now) {
         boolean[] ended = {false};
         bookings.withBookingLock(bookingId, () -> {
-            ended[0] = bookings.refundRetriesEnd(bookingId, REFUND_PENDING, since, REFUND_RETRIES_ENDED, now());
+            ended[0] = bookings.refundRetriesEnd(bookingId, REFUND_PENDING, since, REFUND_RETRIES_ENDED, now);
             if (ended[0]) {
                 notifyOnce(bookingId, REFUND_FAILED_NOTICE);
             }

@@ -108,10 +108,16 @@ public class CalendarEventRecheck {
         // calendar no longer listed) flags none, rather than the bookings of the pages it got through
         List<ConfirmedBooking> missing = new ArrayList<>();
         try {
+            // the database's clock read once a run: each reading is a statement (DatabaseClock), and read per booking
+            // 1,000 upcoming bookings were 1,000 round trips more each re-check. A run-old now serves both uses: a
+            // booking that ended meanwhile is compared once more, harmlessly; and an older now only keeps a change
+            // through the hub under way longer (one begun during the run, its moving_since later, is under way), by
+            // the run's length against a timeout of minutes. A move or a flag reads its own, as the write it dates
+            Instant now = clock.instant();
             // pages in order of start: each page's events are listed over its own short span of time
             Booking after = null;
             Set<String> readIds = new HashSet<>();
-            for (List<ConfirmedBooking> page; !(page = bookings.confirmedWithEventEndingAfter(clock.instant(), after,
+            for (List<ConfirmedBooking> page; !(page = bookings.confirmedWithEventEndingAfter(now, after,
                     pageSize)).isEmpty(); after = page.get(page.size() - 1).booking()) {
                 // a booking this run moved later than the page it was read in comes again further on: compared once
                 List<ConfirmedBooking> unread = page.stream().filter(b -> readIds.add(b.booking().id())).toList();
@@ -120,7 +126,7 @@ public class CalendarEventRecheck {
                 }
                 Map<String, EventTimes> listed = listed(unread);
                 for (ConfirmedBooking read : unread) {
-                    if (read.eventChangeUnderWay(clock.instant(), moveTimeout)) {
+                    if (read.eventChangeUnderWay(now, moveTimeout)) {
                         // a reschedule through the hub: Google may show its new time before the booking does, and
                         // the reschedule itself moves the booking and tells the customer; a cancel through the hub:
                         // Google may have no event while the booking is still confirmed

@@ -22,10 +22,15 @@ public final class AnswerLost extends ProviderException {
         return failure instanceof AnswerLost;
     }
 
-    /** A connection that was never made (refused, timed out connecting, no such host): nothing reached the provider. */
+    /**
+     * A connection that was never made (refused, timed out connecting, no such host) or never had (HttpClient's pool
+     * gave none within the connection request timeout: ConnectionRequestTimeoutException, which is no connect
+     * timeout, thrown before anything is written): nothing reached the provider.
+     */
     public static boolean neverConnected(Throwable e) {
         return Causes.find(e, java.net.ConnectException.class) != null
                 || Causes.find(e, org.apache.hc.client5.http.ConnectTimeoutException.class) != null
+                || Causes.find(e, org.apache.hc.core5.http.ConnectionRequestTimeoutException.class) != null
                 || Causes.find(e, java.net.UnknownHostException.class) != null
                 || Causes.find(e, java.net.NoRouteToHostException.class) != null;
     }

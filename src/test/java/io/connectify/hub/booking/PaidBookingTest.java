@@ -31,6 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.CountingClock;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
@@ -61,6 +62,9 @@ class PaidBookingTest extends Webhooks {
     io.micrometer.core.instrument.MeterRegistry meters;
     @Autowired
     BookingSaga saga;
+    @Autowired
+    @BookingClock
+    CountingClock bookingClock;
 
     private static final String START = "2026-12-03T09:00:00+01:00";
 
@@ -310,6 +314,45 @@ class PaidBookingTest extends Webhooks {
         assertThat(status(older)).isEqualTo("CANCELLED");
         assertThat(status(old)).isEqualTo("CANCELLED");
         assertThat(refundsPendingGauge()).isEqualTo("2.0");
+    }
+
+    /**
+     * The bookings' clock is the database's, a statement a reading: the retry sweep read it once more for each refund
+     * it tried in vain and each booking whose retries it ended (a batch of 50 refunds the provider refuses: 50 more
+     * round trips). Now once a sweep: two refunds refused and two no longer retried read it once.
+     */
+    @Test
+    void theRetrySweepReadsTheBookingsClockOnceNotOnceABooking() {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching(EVENTS + "/.*"))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        List<String> tried = List.of(cancelledWhileRefundsFail("2026-12-03T09:00:00+01:00"),
+                cancelledWhileRefundsFail("2026-12-03T11:00:00+01:00"));
+        List<String> ending = List.of(cancelledWhileRefundsFail("2026-12-03T13:00:00+01:00"),
+                cancelledWhileRefundsFail("2026-12-03T15:00:00+01:00"));
+        // cancelled before connectify.booking.refund-retry-for (7 days): no longer retried
+        jdbc.sql("UPDATE booking SET updated_at = :before WHERE id IN (:ids)")
+                .param("before", clock.instant().minus(Duration.ofDays(8)).atOffset(java.time.ZoneOffset.UTC))
+                .param("ids", ending).update();
+        stripe.reset();
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody("""
+                        {"error":{"type":"invalid_request_error","code":"charge_disputed",
+                         "message":"Charge has been disputed."}}""")));
+        resilience.circuitBreaker("stripe").reset();
+
+        int readings = bookingClock.readingsDuring(this::retryRefunds);
+
+        stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        for (String id : tried) {
+            assertThat(jdbc.sql("SELECT refund_checked_status FROM booking WHERE id = :id").param("id", id)
+                    .query(String.class).single()).as("a failed try recorded").isEqualTo("retried");
+        }
+        for (String id : ending) {
+            assertThat(attentionOf(id).get("note").asText()).startsWith("its refund was not made and is no longer "
+                    + "retried");
+        }
+        assertThat(readings).as("readings of the bookings' clock in one sweep").isLessThanOrEqualTo(2);
     }
 
     /**

@@ -35,8 +35,10 @@ import java.util.concurrent.TimeUnit;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.CalendarEventRecheck;
+import io.connectify.hub.support.CountingClock;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
@@ -97,6 +99,11 @@ class GoogleCalendarPushTest extends Webhooks {
     @Autowired
     @Qualifier("gcalRechecks")
     CoalescingRun rechecks;
+    @Autowired
+    CalendarEventRecheck recheck;
+    @Autowired
+    @BookingClock
+    CountingClock bookingClock;
 
     @BeforeEach
     void noChannel() {
@@ -1119,6 +1126,33 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(listed).containsExactly(
                 List.of(Instant.parse("2026-12-01T08:00:00Z"), Instant.parse("2026-12-02T09:00:00Z")),
                 List.of(Instant.parse("2026-12-30T08:00:00Z"), Instant.parse("2026-12-31T09:00:00Z")));
+    }
+
+    /**
+     * The bookings' clock is the database's, a {@code SELECT CURRENT_TIMESTAMP} a reading: a re-check read it once per
+     * booking compared (and once per page), 1,000 upcoming bookings 1,000 round trips more each re-check. Now once a
+     * run: 30 bookings whose events are where they are (15 pages of 2) read it a few times at most.
+     */
+    @Test
+    void aRecheckReadsTheBookingsClockOnceARunNotOnceABooking() {
+        List<String> events = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String id = "2f1c7d0e-0000-4000-8000-0000000002%02d".formatted(i);
+            OffsetDateTime start = OffsetDateTime.parse(START).plusDays(i);
+            confirmedAt(id, start);
+            events.add(GoogleCalendarFake.eventJson(BookingSaga.eventIdFor(id), "Consultation", Rfc3339.format(start),
+                    Rfc3339.format(start.plusHours(1))));
+        }
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(events))));
+        double completed = count("connectify.gcal.rechecks", "outcome", "completed");
+        int[] looked = {0};
+
+        int readings = bookingClock.readingsDuring(() -> looked[0] = recheck.recheck());
+
+        assertThat(looked[0]).isEqualTo(30);
+        assertThat(count("connectify.gcal.rechecks", "outcome", "completed")).isEqualTo(completed + 1);
+        assertThat(google.server().findAll(getRequestedFor(urlPathEqualTo(EVENTS)))).as("pages listed").hasSize(15);
+        assertThat(readings).as("readings of the bookings' clock in one re-check").isLessThanOrEqualTo(2);
     }
 
     /** A booking confirmed with its calendar event, of id {@code id}, starting at {@code start} for an hour. */

@@ -81,6 +81,47 @@ class RetargetedTwilioHttpClientTest {
         }
     }
 
+    /**
+     * A call beyond the pool's connections waits for one up to the connect timeout, then fails without having been
+     * sent: taken so (never connected, no lost answer), not for a call whose answer was lost.
+     */
+    @Test
+    void aCallThatWaitedPastTheConnectTimeoutForAPooledConnectionWasNeverSent() throws Exception {
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            var client = new RetargetedTwilioHttpClient("http://127.0.0.1:" + silent.getLocalPort(),
+                    Duration.ofMillis(300), Duration.ofSeconds(30), 1);
+            caller.submit(() -> client.makeRequest(sms())); // holds the pool's one connection, never answered
+            await().atMost(Duration.ofSeconds(5)).until(() -> accepted.size() == 1);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> client.makeRequest(sms()))
+                    .isInstanceOf(ApiException.class)
+                    .satisfies(e -> assertThat(AnswerLost.neverConnected(e)).as("never connected").isTrue())
+                    .satisfies(e -> assertThat(TwilioErrors.answerLost(TwilioErrors.translate(e)))
+                            .as("answer lost").isFalse());
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+            assertThat(accepted).as("connections the fake took").hasSize(1);
+        } finally {
+            for (Socket s : accepted) {
+                s.close();
+            }
+            caller.shutdownNow();
+        }
+    }
+
     private static Request sms() {
         Request request = new Request(HttpMethod.POST, MESSAGES);
         request.addPostParam("To", "+41791234567");

@@ -49,6 +49,21 @@ class TwilioErrorsTest {
         assertThat(ConnectException.class).isAssignableFrom(org.apache.hc.client5.http.HttpHostConnectException.class);
     }
 
+    /**
+     * HttpClient's pool gave no connection within the connection request timeout (every one busy): nothing was written,
+     * so the retry sends the message again without a lookup, and POST /notifications/sms does not answer that it may
+     * have gone out. Before, the exception (an InterruptedIOException, no connect failure) was taken for a lost answer.
+     */
+    @Test
+    void aCallThatGotNoPooledConnectionInTimeTookNothing() {
+        var poolWait = TwilioErrors.translate(new ApiException("Timeout deadline: 300 MILLISECONDS, actual: 301",
+                new org.apache.hc.core5.http.ConnectionRequestTimeoutException(
+                        "Timeout deadline: 300 MILLISECONDS, actual: 301")));
+
+        assertThat(TwilioErrors.answerLost(poolWait)).isFalse();
+        assertThat(((ProviderException) poolWait).retryable()).isTrue();
+    }
+
     @Test
     void onlyTheRefusalsOfOneRecipientsRegionOrNumberAreNoFailureForTheBreaker() {
         for (int code : new int[] {21408, 21608}) {

@@ -16,16 +16,26 @@ public class TestClockConfig {
     public static final Instant NOW = Instant.parse("2026-11-30T07:00:00Z");
 
     /**
-     * Also the Idempotency-Key claims' clock and the bookings' clock, both the database's in the hub
-     * (IdempotencyClaimClockConfig, BookingClockConfig), so that a test expires a claim or a hold by advancing it;
-     * IdempotencyClaimClockSkewTest, IdempotencyClaimRenewalTest (withNoRequestRunning...) and
+     * Also the Idempotency-Key claims' clock and, through {@link #bookingTestClock}, the bookings' clock, both the
+     * database's in the hub (IdempotencyClaimClockConfig, BookingClockConfig), so that a test expires a claim or a
+     * hold by advancing it; IdempotencyClaimClockSkewTest, IdempotencyClaimRenewalTest (withNoRequestRunning...) and
      * BookingHoldClockSkewTest run the database's.
      */
     @Bean
     @Primary
     @Qualifier(IdempotencyClaimClockConfig.NAME)
-    @BookingClock
     MutableClock testClock() {
         return new MutableClock(NOW);
+    }
+
+    /**
+     * The bookings' clock: the test clock's time, its readings counted apart from the hub's other clock users' (the
+     * integration audit's, say), as each is a statement in the hub. Only where a bean asks for it, as the hub's.
+     */
+    @Bean(defaultCandidate = false)
+    @Primary
+    @BookingClock
+    CountingClock bookingTestClock(MutableClock testClock) {
+        return new CountingClock(testClock);
     }
 }

@@ -205,7 +205,9 @@ class NotificationTest extends Webhooks {
                     return old;
                 });
             }
-            assertThat(queueDepth.messageCount(notificationProperties.queue())).isEqualTo(2);
+            // the broker adds a message to its queue's count a moment after the send returns
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(queueDepth.messageCount(notificationProperties.queue())).isEqualTo(2));
         } finally {
             startNotificationSenders();
         }

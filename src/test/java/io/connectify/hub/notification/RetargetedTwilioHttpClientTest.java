@@ -52,18 +52,7 @@ class RetargetedTwilioHttpClientTest {
         List<Socket> accepted = new CopyOnWriteArrayList<>();
         ExecutorService callers = Executors.newFixedThreadPool(8);
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            // takes every connection and never answers: each call holds its connection
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+            acceptingAndNeverAnswering(silent, accepted); // each call holds its connection
             var client = new RetargetedTwilioHttpClient("http://127.0.0.1:" + silent.getLocalPort(),
                     Duration.ofSeconds(2), Duration.ofSeconds(30));
 
@@ -90,17 +79,7 @@ class RetargetedTwilioHttpClientTest {
         List<Socket> accepted = new CopyOnWriteArrayList<>();
         ExecutorService caller = Executors.newSingleThreadExecutor();
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        accepted.add(silent.accept());
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
+            acceptingAndNeverAnswering(silent, accepted);
             var client = new RetargetedTwilioHttpClient("http://127.0.0.1:" + silent.getLocalPort(),
                     Duration.ofMillis(300), Duration.ofSeconds(30), 1);
             caller.submit(() -> client.makeRequest(sms())); // holds the pool's one connection, never answered
@@ -128,5 +107,20 @@ class RetargetedTwilioHttpClientTest {
         request.addPostParam("From", NotificationFakes.FROM);
         request.addPostParam("Body", "Your booking is confirmed");
         return request;
+    }
+
+    /** Takes every connection {@code silent} is offered, into {@code accepted}, and never answers. */
+    private static void acceptingAndNeverAnswering(ServerSocket silent, List<Socket> accepted) {
+        Thread acceptor = new Thread(() -> {
+            try {
+                while (true) {
+                    accepted.add(silent.accept());
+                }
+            } catch (IOException closed) {
+                // the test is over
+            }
+        });
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 }

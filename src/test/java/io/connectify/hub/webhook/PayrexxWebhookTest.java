@@ -433,17 +433,8 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundPendingThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4743, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
         double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4743, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedWithARefundPending(4743);
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
@@ -472,17 +463,8 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsNotRefundedAgain() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4744, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
         double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4744, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedWithARefundPending(4744);
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -516,16 +498,7 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsToldThatRefundPaysItBack() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4746, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(4746, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedWithARefundPending(4746);
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -613,9 +586,9 @@ class PayrexxWebhookTest extends Webhooks {
 
     /**
      * A confirmed Payrexx booking (transaction {@code transaction}) whose refund is under way in Payrexx's back office
-     * (refund_pending: marked, counted once), its payment then disputed (stored open); its event's removal answered.
+     * (refund_pending: told in its reason, marked, counted once); its event's removal answered, for a cancel.
      */
-    private String refundPendingThenDisputed(long transaction) {
+    private String confirmedWithARefundPending(long transaction) {
         String id = pendingBooking(START, "payrexx");
         transactionReported(transaction, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
@@ -623,13 +596,22 @@ class PayrexxWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(REFUND_PENDING_OUTSIDE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        return id;
+    }
+
+    /**
+     * A confirmed Payrexx booking (transaction {@code transaction}) whose refund is under way in Payrexx's back office
+     * (refund_pending: marked, counted once), its payment then disputed (stored open); its event's removal answered.
+     */
+    private String refundPendingThenDisputed(long transaction) {
+        String id = confirmedWithARefundPending(transaction);
         transactionReported(transaction, "disputed", id);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .contains(DISPUTE).contains(REFUND_PENDING_OUTSIDE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
         return id;
     }
 

@@ -244,6 +244,13 @@ public class BookingSaga {
     private boolean confirmDisputedPayment(Booking booking, String provider, String paymentReference, Long paidAmount,
                                            String paidCurrency) {
         boolean recorded = booking.paid() && paymentReference.equals(booking.paymentReference());
+        if (!recorded && !awaitsAPayment(booking)) {
+            // a second payment (another paid the booking) or one of a booking cancelled, disputed before this event:
+            // left for a person as its dispute left it (the same note, not added again), never refunded (before, it
+            // was refunded here as any payment that pays for nothing, into a chargeback)
+            return leftForAPerson(booking, paidBy(booking, provider, paymentReference,
+                    paidAmount == null ? booking.amount() : paidAmount), DISPUTED_STATUS, notPayable(booking), now());
+        }
         if (!recorded) {
             log.warn("Booking {} ({}): {} payment {} was disputed before the hub recorded it: confirmed only where it "
                     + "pays for the booking, never refunded", booking.id(), booking.status(), provider,
@@ -1335,6 +1342,11 @@ public class BookingSaga {
                     payment, provider);
             return;
         }
+        String refunded = refundedThenDisputed(provider, id, payment);
+        if (refunded != null) {
+            log.error("Booking {}: {}; marked for a person, nothing refunded", id, refunded);
+            return;
+        }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
                 reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed by it");
     }
@@ -1344,6 +1356,51 @@ public class BookingSaga {
         Booking booking = known(id);
         return booking != null && booking.paid() && payment != null && payment.equals(booking.paymentReference())
                 && Objects.equals(provider, booking.provider());
+    }
+
+    /**
+     * A Stripe payment disputed that paid the booking {@code id}, now REFUNDED (cancelled in time and refunded, its slot
+     * taken or its start passed before it arrived, refunded at Stripe before its confirmation): the customer may be
+     * paid back twice (the refund and the chargeback), so the booking is marked for a person to answer the dispute
+     * with the refund, "stripe payment pi_… is disputed, but the hub refunded it (refund re_…): …" (the refund the
+     * hub made, as Stripe answered it; one it knows no id of, "… but it was refunded (its reason)", as Payrexx's).
+     * Its status and reason are left as they are; nothing is refunded. Before, it was only logged. Payrexx's is marked
+     * by {@link #paymentDisputedPaysNothing}. The note, or null for any other booking.
+     */
+    private String refundedThenDisputed(String provider, String id, String payment) {
+        if (!StripeConfig.PROVIDER.equals(provider) || !isPaidBy(id, provider, payment)) {
+            return null;
+        }
+        Booking booking = known(id);
+        if (booking.status() != BookingStatus.REFUNDED) {
+            return null;
+        }
+        String why = bookings.refundReference(booking.id())
+                .map(refund -> disputedRefunded(provider, payment, "the hub refunded it (refund " + refund + ")"))
+                .orElseGet(() -> disputedRefunded(provider, payment, "it was refunded (" + booking.statusReason()
+                        + ")"));
+        bookings.needsAttention(booking.id(), why, now());
+        return why;
+    }
+
+    /**
+     * The note of a payment disputed after it was refunded ({@code refunded}: by whom, which refund): the customer may
+     * be paid back twice, for a person to answer the dispute with the refund.
+     */
+    private static String disputedRefunded(String provider, String payment, String refunded) {
+        return provider + " payment " + payment + " is disputed, but " + refunded + ": the customer may be paid back "
+                + "twice; answer the dispute at " + provider + " with the refund";
+    }
+
+    /** Whether the booking waits for a payment: none recorded on it, and it could still be paid. */
+    private static boolean awaitsAPayment(Booking booking) {
+        return !booking.paid() && PAYABLE.contains(booking.status());
+    }
+
+    /** Why a payment cannot pay for a booking that no longer awaits one ({@link #awaitsAPayment}). */
+    private static String notPayable(Booking booking) {
+        return booking.paid() ? "the booking was paid by " + booking.provider() + " payment "
+                + booking.paymentReference() : "the booking is " + booking.status();
     }
 
     /**
@@ -1400,34 +1457,71 @@ public class BookingSaga {
 
     /**
      * A Stripe dispute handled before its payment's event (out-of-order delivery, Stripe's test dispute card, the
-     * payment's event dead-lettered first): a Dispute names no booking, and none has the payment recorded yet. The
-     * booking the Payment Intent names at Stripe ({@link #bookingOfPaymentIntent}: asked only while a Stripe booking
-     * waits for a payment; a 404 names none, another failure fails the event, redelivered), still unpaid and payable by
-     * Stripe, has the payment recorded and is confirmed where the payment can pay for it, never refunded, else left for
-     * a person: as a Payrexx confirmed delivery handled once its transaction is disputed ({@link
-     * #confirmPaymentIfItPays}), from what the Payment Intent received. The dispute is then stored on the booking the
-     * payment paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
-     * dispute: a cancel in time asked Stripe to refund a disputed charge. The payment is first marked on the booking
-     * as disputed (V29), so that its own events, handled later, never refund it ({@link #confirmDisputedPayment}):
-     * before, one left for a person here was then refunded by its event. The booking the payment is recorded on now;
-     * null for none (the Payment Intent names none, the booking is paid or no longer payable, or it was left for a
-     * person).
+     * payment's event dead-lettered first), or of a payment the hub refunded, which no booking has recorded: a Dispute
+     * names no booking. The booking is the one the Payment Intent names at Stripe ({@link #bookingOfPaymentIntent},
+     * asked whether or not a booking waits for a payment: a second payment names a booking another one paid; a 404
+     * names none, another failure fails the event, redelivered).
+     * <ul>
+     * <li>A payment the hub refunds on its event, as it cannot pay for the booking (a second payment, one paid after a
+     * cancel, one short of the price or in another currency), that Stripe shows refunded: the hub refunded it, the
+     * chargeback may pay the customer back twice. The booking is marked for a person, "stripe payment pi_… is disputed,
+     * but the hub refunded it (refund re_…): …" (refunded by hand at Stripe: "but it was refunded at stripe (…)"), its
+     * status and reason left as they are, nothing recorded or refunded. Before, a short one was taken for a payment
+     * still to record and left "neither confirmed nor refunded …: settle it by hand", inviting a second refund, and a
+     * second payment's was only logged.</li>
+     * <li>Not refunded, of a booking another payment paid or no longer payable (its event not handled yet): marked on
+     * the booking as disputed (V29), so that its event, handled later, never refunds it ({@link
+     * #confirmDisputedPayment}: Stripe refuses to refund a disputed charge, or pays it back twice), and the booking
+     * marked for a person at once, "stripe payment pi_… arrived disputed and was neither confirmed nor refunded (the
+     * booking was paid by stripe payment pi_…): settle it by hand". Before, it was only logged, and its event then
+     * refunded it.</li>
+     * <li>Of a booking still unpaid and payable by Stripe: the payment is recorded and the booking confirmed where the
+     * payment can pay for it, never refunded, else left for a person: as a Payrexx confirmed delivery handled once its
+     * transaction is disputed ({@link #confirmPaymentIfItPays}), from what the Payment Intent received, marked first
+     * as disputed (V29) so that its own events never refund it. The dispute is then stored on the booking the payment
+     * paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
+     * dispute: a cancel in time asked Stripe to refund a disputed charge.</li>
+     * </ul>
+     * The booking the payment is recorded on now; null for none.
      */
     private String disputedBeforeItsPayment(String provider, String payment) {
         if (payment == null || payment.isBlank()) {
             return null;
         }
-        NamedBooking found = bookingOfPaymentIntent(provider, payment);
+        NamedBooking found = bookingOfPaymentIntent(provider, payment, true);
         StripeCommands.PaymentIntentBooking intent = found.intent();
         Booking named = found.bookingId() == null ? null : known(found.bookingId());
         if (named == null || intent == null || !"succeeded".equals(intent.status()) || intent.amountReceived() == null
-                || named.paid() || !PAYABLE.contains(named.status()) || !provider.equals(named.provider())) {
+                || !provider.equals(named.provider())) {
             log.info("{} payment {} is disputed before the hub recorded it; {}", provider, payment,
                     named == null ? found.none() : "booking " + named.id() + " its Payment Intent names is not one of "
-                            + "the hub's waiting for a " + provider + " payment (or the Payment Intent shows "
+                            + "the hub's paid by " + provider + " (or the Payment Intent shows "
                             + (intent == null ? "nothing" : intent.status()) + ")");
             // recorded meanwhile (its payment's event handled since the look-up): the dispute takes the usual path
             return bookings.idByPayment(provider, payment).orElse(null);
+        }
+        String recorded = bookings.idByPayment(provider, payment).orElse(null);
+        if (recorded != null) {
+            return recorded; // recorded meanwhile, as above
+        }
+        boolean awaits = awaitsAPayment(named);
+        if (!awaits || !paysItsPrice(named, intent)) {
+            // one the hub refunds on its event: looked up at Stripe (a failure fails the event), outside any row lock
+            String refunded = refundedBeforeItsDispute(named, provider, payment);
+            if (refunded != null) {
+                log.error("Booking {} ({}): {}; marked for a person, nothing refunded", named.id(), named.status(),
+                        refunded);
+                return null;
+            }
+        }
+        if (!awaits) {
+            // first: its event, handled later, then never refunds it
+            bookings.disputeSeenBeforePayment(named.id(), payment);
+            String why = provider + " payment " + payment + " arrived " + DISPUTED_STATUS + " and was neither "
+                    + "confirmed nor refunded (" + notPayable(named) + "): settle it by hand";
+            log.warn("Booking {} ({}): {}", named.id(), named.status(), why);
+            bookings.needsAttention(named.id(), why, now());
+            return null;
         }
         log.warn("Booking {} ({}): {} payment {} is disputed before the hub recorded it: recorded now, confirmed where "
                 + "it pays for the booking, never refunded", named.id(), named.status(), provider, payment);
@@ -1436,6 +1530,33 @@ public class BookingSaga {
         bookings.disputeSeenBeforePayment(named.id(), payment);
         confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), DISPUTED_STATUS);
         return bookings.idByPayment(provider, payment).orElse(null);
+    }
+
+    /** Whether what the Payment Intent received is the booking's price, in its currency. */
+    private static boolean paysItsPrice(Booking booking, StripeCommands.PaymentIntentBooking intent) {
+        return intent.amountReceived() >= booking.amount() && intent.currency() != null
+                && intent.currency().strip().equalsIgnoreCase(booking.currency());
+    }
+
+    /**
+     * A Stripe payment recorded on no booking, disputed, that Stripe shows refunded (its refunds looked up: those
+     * that take money back): the booking its Payment Intent names marked for a person, the customer maybe paid back
+     * twice. The note, or null when Stripe shows no refund of it.
+     */
+    private String refundedBeforeItsDispute(Booking named, String provider, String payment) {
+        List<StripeCommands.RefundResult> refunds = refundsOf(payment).stream()
+                .filter(StripeCommands.RefundResult::refunding).toList();
+        if (refunds.isEmpty()) {
+            return null;
+        }
+        List<String> hubs = refunds.stream().filter(r -> StripeCommands.BY_BOOKING.equals(r.mark()))
+                .map(StripeCommands.RefundResult::id).toList();
+        String why = disputedRefunded(provider, payment, hubs.isEmpty()
+                ? "it was refunded at " + provider + " (refund " + String.join(", ",
+                        refunds.stream().map(StripeCommands.RefundResult::id).toList()) + ")"
+                : "the hub refunded it (refund " + String.join(", ", hubs) + ")");
+        bookings.needsAttention(named.id(), why, now());
+        return why;
     }
 
     /**
@@ -1819,11 +1940,19 @@ public class BookingSaga {
      * its bookings. Another failure fails the event, redelivered as any provider failure (nothing recorded on a guess).
      */
     private NamedBooking bookingOfPaymentIntent(String provider, String payment) {
+        return bookingOfPaymentIntent(provider, payment, false);
+    }
+
+    /**
+     * {@link #bookingOfPaymentIntent(String, String)}; {@code whateverWaits}: asked even when no Stripe booking waits
+     * for a payment (a dispute's: the booking it names may be paid by another payment, and a dispute is rare).
+     */
+    private NamedBooking bookingOfPaymentIntent(String provider, String payment, boolean whateverWaits) {
         String namesNone = "neither the event nor its Payment Intent at " + provider + " names a booking";
         if (!StripeConfig.PROVIDER.equals(provider)) {
             return new NamedBooking(null, namesNone);
         }
-        if (!bookings.anyAwaitingPayment(provider, PAYABLE)) {
+        if (!whateverWaits && !bookings.anyAwaitingPayment(provider, PAYABLE)) {
             return new NamedBooking(null, "the event names none, and no " + provider + " booking is waiting for a "
                     + "payment (its Payment Intent not asked for)");
         }

@@ -704,7 +704,9 @@ class StripeWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 1);
 
-        // one of a payment no booking has is counted too; redeliveries of either are duplicates, counted once
+        // one of a payment no booking has is counted too (its Payment Intent, asked for, unknown to Stripe);
+        // redeliveries of either are duplicates, counted once
+        stripe.noPaymentIntent("pi_unknown");
         signedStripeWebhook(event("evt_dispute_stray", "charge.dispute.created", dispute("pi_unknown", "general")));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 meters.counter("connectify.payment.disputes", "provider", "stripe").count()).isEqualTo(disputesBefore + 2));
@@ -762,19 +764,160 @@ class StripeWebhookTest extends Webhooks {
                         .equals("stripe:evt_dispute_key_refused"));
     }
 
+    /**
+     * A booking cancelled in time and refunded by the hub, whose payment is then disputed: the customer may be paid
+     * back twice (the refund and the chargeback). The booking keeps its status and reason, is marked for a person to
+     * answer the dispute with the hub's refund (its id as Stripe answered it), nothing is refunded again, and the
+     * dispute is counted. Before, it was only logged.
+     */
     @Test
-    void aDisputeOfARefundedBookingsPaymentLeavesTheBookingAsItIsAndIsCounted() {
+    void aDisputeOfABookingsPaymentTheHubRefundedOnItsCancelIsMarkedAsMaybePaidBackTwice() {
         String id = refundedStripeBooking();
+        String payment = "pi_" + id.substring(0, 8);
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        NotifyBuilder disputed = processed("evt_dispute_refunded");
 
-        signedStripeWebhook(event("evt_dispute_refunded", "charge.dispute.created",
-                dispute("pi_" + id.substring(0, 8), "duplicate")));
+        signedStripeWebhook(event("evt_dispute_refunded", "charge.dispute.created", dispute(payment, "duplicate")));
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.payment.disputes", "provider", "stripe").count()).isEqualTo(disputesBefore + 1));
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionNote(id)).isEqualTo("stripe payment " + payment + " is disputed, but the hub refunded it "
+                + "(refund re_123): the customer may be paid back twice; answer the dispute at stripe with the refund");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the cancel's, no other
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+    }
+
+    /**
+     * A second payment of a booking another payment confirmed, refunded by the hub, then disputed: marked for a person
+     * on the booking its Payment Intent names (the customer may be paid back twice; the hub's refund named as Stripe
+     * lists it), the booking left CONFIRMED by its own payment with its reason and no dispute of its own, nothing
+     * refunded again, the dispute counted. Before, it was only logged ("no booking has that payment").
+     */
+    @Test
+    void aSecondPaymentTheHubRefundedThenDisputedIsMarkedAsMaybePaidBackTwice() {
+        String id = confirmedStripeBooking(START);
+        String first = "pi_" + id.substring(0, 8);
+        String second = "pi_second_" + id.substring(0, 8);
+        NotifyBuilder paidTwice = processed("evt_second_paid");
+        signedStripeWebhook(event("evt_second_paid", "payment_intent.succeeded", paymentIntent(id, second,
+                "succeeded")));
+        assertThat(paidTwice.matches(15, TimeUnit.SECONDS)).isTrue();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(StripeFake.formField("payment_intent", second)));
+        stripe.paymentIntentOf(second, "{\"bookingId\":\"" + id + "\"}");
+        stripe.refundsOf(second, StripeFake.refund("re_second", second, 9000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        NotifyBuilder disputed = processed("evt_second_disputed");
+
+        signedStripeWebhook(event("evt_second_disputed", "charge.dispute.created", dispute(second, "duplicate")));
+
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo(first);
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
+        assertThat(attentionNote(id)).isEqualTo("stripe payment " + second + " is disputed, but the hub refunded it "
+                + "(refund re_second): the customer may be paid back twice; answer the dispute at stripe with the "
+                + "refund");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND dispute_status IS NULL").param("id", id)
+                .query(Integer.class).single()).as("the booking's own payment is not disputed").isEqualTo(1);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+        assertThat(needingAttentionGauge()).isEqualTo(1);
+    }
+
+    /**
+     * A payment below the price (5000 of 9000), refunded by the hub, then disputed: the booking still waits for its
+     * payment, with its reason, and is marked for a person as maybe paid back twice, never refunded again. Before, the
+     * dispute took it for a payment disputed before its event and left it "neither confirmed nor refunded …: settle it
+     * by hand", inviting a person to pay back what the hub had refunded.
+     */
+    @Test
+    void aShortStripePaymentTheHubRefundedThenDisputedIsMarkedAsMaybePaidBackTwice() {
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_short_" + id.substring(0, 8);
+        NotifyBuilder paid = processed("evt_short_paid");
+        signedStripeWebhook(event("evt_short_paid", "payment_intent.succeeded", """
+                {"id":"%s","object":"payment_intent","status":"succeeded","amount":5000,"amount_received":5000,
+                 "currency":"chf","metadata":{"bookingId":"%s"}}""".formatted(payment, id)));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}", 5000, "chf");
+        stripe.refundsOf(payment, StripeFake.refund("re_short", payment, 5000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        NotifyBuilder disputed = processed("evt_short_disputed");
+
+        signedStripeWebhook(event("evt_short_disputed", "charge.dispute.created", dispute(payment, "fraudulent")));
+
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason)
+                .doesNotContain("neither confirmed nor refunded");
+        assertThat(attentionNote(id)).isEqualTo("stripe payment " + payment + " is disputed, but the hub refunded it "
+                + "(refund re_short): the customer may be paid back twice; answer the dispute at stripe with the "
+                + "refund");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+    }
+
+    /**
+     * A second payment of a booking another payment confirmed, disputed before its own events: the dispute marks the
+     * booking for a person at once ("arrived disputed and was neither confirmed nor refunded (the booking was paid by
+     * …): settle it by hand"), and the payment's events handled later (payment_intent.succeeded, then
+     * checkout.session.completed) find it marked disputed and refund nothing (Stripe refuses to refund a disputed
+     * charge, or the customer is paid back twice), the note not added again. The booking stays CONFIRMED by its own
+     * payment, its reason as it was. Before, the dispute was only logged and the payment's event then refunded it.
+     */
+    @Test
+    void aSecondPaymentDisputedBeforeItsEventsIsLeftForAPersonAtOnceAndNeverRefunded() {
+        String id = confirmedStripeBooking(START);
+        String first = "pi_" + id.substring(0, 8);
+        String second = "pi_twice_" + id.substring(0, 8);
+        stripe.paymentIntentOf(second, "{\"bookingId\":\"" + id + "\"}");
+        stripe.refundsOf(second);
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        String note = "stripe payment " + second + " arrived disputed and was neither confirmed nor refunded (the "
+                + "booking was paid by stripe payment " + first + "): settle it by hand";
+        NotifyBuilder disputed = processed("evt_twice_disputed");
+
+        signedStripeWebhook(event("evt_twice_disputed", "charge.dispute.created", dispute(second, "duplicate")));
+
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(attentionNote(id)).isEqualTo(note);
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+        NotifyBuilder paid = processed("evt_twice_paid");
+        signedStripeWebhook(event("evt_twice_paid", "payment_intent.succeeded", paymentIntent(id, second,
+                "succeeded")));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+        NotifyBuilder completed = processed("evt_twice_completed");
+        signedStripeWebhook(event("evt_twice_completed", "checkout.session.completed", checkoutSession(id, "paid",
+                second)));
+        assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo(first);
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
+        assertThat(attentionNote(id)).as("marked once, with that note").isEqualTo(note);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND dispute_status IS NULL").param("id", id)
+                .query(Integer.class).single()).as("the booking's own payment is not disputed").isEqualTo(1);
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .isEqualTo(disputesBefore + 1);
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))); // the first payment's
     }
 
     /**
@@ -891,6 +1034,7 @@ class StripeWebhookTest extends Webhooks {
         String id = pendingBooking(START, "stripe");
         String payment = "pi_" + id.substring(0, 8);
         stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}", amount, currency);
+        stripe.refundsOf(payment); // none: the hub refunds no payment disputed first
         String note = "stripe payment " + payment + " arrived disputed and was neither confirmed nor refunded ("
                 + cannot + "): settle it by hand";
 

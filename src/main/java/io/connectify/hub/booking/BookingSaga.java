@@ -16,8 +16,11 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.connectify.hub.booking.BookingRepository.ConfirmedBooking;
 import io.connectify.hub.booking.BookingRepository.PaymentRecording;
 import io.connectify.hub.calendar.CalendarEvent;
+import io.connectify.hub.calendar.EventDeletedException;
+import io.connectify.hub.calendar.GoogleCalendarConfig;
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
@@ -35,6 +38,7 @@ import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.DuplicateEventException;
+import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -165,6 +169,7 @@ public class BookingSaga {
     private final ProducerTemplate template;
     private final NotificationLog notifications;
     private final NotificationPlanner planner;
+    private final CalendarEventFlags eventFlags;
     private final WebhookMetrics metrics;
     private final Clock clock;
 
@@ -172,7 +177,8 @@ public class BookingSaga {
                        SlotCalculator slots, AvailabilityProperties hours,
                        PaymentProperties payments, PaymentPages paymentPages, BookingProperties properties,
                        EventChangeTimeout changeTimeout, ProducerTemplate template, NotificationLog notifications,
-                       NotificationPlanner planner, WebhookMetrics metrics, @BookingClock Clock clock) {
+                       NotificationPlanner planner, WebhookMetrics metrics, CalendarEventFlags eventFlags,
+                       @BookingClock Clock clock) {
         this.bookings = bookings;
         this.calendar = calendar;
         this.availability = availability;
@@ -186,6 +192,7 @@ public class BookingSaga {
         this.notifications = notifications;
         this.planner = planner;
         this.metrics = metrics;
+        this.eventFlags = eventFlags;
         this.clock = clock;
     }
 
@@ -3053,10 +3060,15 @@ public class BookingSaga {
         }
         OffsetDateTime start = Rfc3339.parse("start", request.start());
         Duration duration = Duration.ofMinutes(booking.durationMinutes());
+        TimeRange target = TimeRange.of(start.toInstant(), duration);
+        if (target.equals(booking.range()) && CalendarEventRecheck.flagged(booking.statusReason())) {
+            // the re-check found its event where the booking is not (and told a person to "move it back or
+            // reschedule through the hub"): a move to its own time is how the hub moves it back
+            return eventBackToItsTime(booking);
+        }
         Instant now = now();
         movableAt(booking, now);
         bookableAt(start, duration, now);
-        TimeRange target = TimeRange.of(start.toInstant(), duration);
         if (target.equals(booking.range())) {
             return booking; // where it is already: nothing to move, nothing to tell
         }
@@ -3089,12 +3101,104 @@ public class BookingSaga {
                     + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
         }
         try {
-            moveTo(booking, target, start);
+            moveTo(booking, target, start, new ConfirmedBooking(booking, move, begun));
         } finally {
             eventChangeEnds(bookingId, move);
         }
         log.info("Booking {} moved to {}", bookingId, start);
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * What a move whose event Google no longer has answers: a final 409, not the 404 of an unknown booking. Said the
+     * way the re-check's flag says it, which the booking gets too.
+     */
+    static final String EVENT_GONE = "This booking cannot be moved: its calendar event no longer exists: restore it "
+            + "in the calendar or cancel the booking";
+
+    /**
+     * A move to the booking's own time of a booking the re-check flagged: its event is put back at the booking's time
+     * (one PATCH), under the move-under-way marker as any move (a re-check meanwhile takes it for no change made in
+     * Google), and the flag goes, the mark for a person staying for a person to clear, as when the event is moved
+     * back in Google. The booking does not move: the customer is told nothing, and neither the cut-off nor the lead
+     * time is judged (they guard a booking's new time). An event Google no longer has answers as a move's does.
+     */
+    private Booking eventBackToItsTime(Booking booking) {
+        String bookingId = booking.id();
+        Instant begun = now();
+        Integer move = bookings.eventChangeBegins(bookingId, begun, changeTimeout.duration());
+        if (move == null) {
+            throw new InvalidStateException("This booking is being moved or cancelled by another request, or is no "
+                    + "longer confirmed; ask again", askAgainAfter(bookingId, begun));
+        }
+        ConfirmedBooking read = new ConfirmedBooking(booking, move, begun);
+        try {
+            CalendarEvent answered;
+            try {
+                answered = moveEvent(booking, booking.range());
+            } catch (RuntimeException failed) {
+                throw moveFailed(read, failed); // at the booking's time already, should it have moved: nothing back
+            }
+            if (cancelled(answered)) {
+                throw eventGone(read, "200, the event cancelled");
+            }
+            // only if still as read (another reason written, a cancel: the next re-check sees it)
+            if (bookings.reasonOfConfirmed(read, CalendarEventRecheck.unflagged(booking.statusReason()), now())) {
+                log.info("Booking {}: its calendar event {} is back at the booking's time {}; its flag is cleared "
+                        + "(its mark for a person stays until cleared)", bookingId, booking.calendarEventId(),
+                        booking.start());
+            } else {
+                log.info("Booking {}: its calendar event {} is back at the booking's time {}; the booking changed "
+                        + "meanwhile, its flag is left to the next re-check", bookingId, booking.calendarEventId(),
+                        booking.start());
+            }
+        } finally {
+            eventChangeEnds(bookingId, move);
+        }
+        return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * The answer to a move's PATCH that failed. Google has no such event (404, 410: deleted by hand, and with push off
+     * the hub did not hear of it): the booking is flagged and marked as the re-check flags a deleted event, and the
+     * caller gets 409 {@code invalid-state}, not a 404 that reads as "no such booking". (The calendar itself was read
+     * just before, by the move's FreeBusy or the re-check that flagged the booking: a 404 here is the event's.) Any
+     * other refusal of Google's but its rate limit (400, 409,
+     * ...) refuses the hub's request, not the caller's valid one: 502 {@code provider-error}, which an
+     * Idempotency-Key does not keep as a final answer, rather than 400 {@code validation} or 409
+     * {@code duplicate-event}.
+     */
+    private RuntimeException moveFailed(ConfirmedBooking read, RuntimeException failed) {
+        if (failed instanceof NotFoundException) {
+            return eventGone(read, failed instanceof EventDeletedException ? "410" : "404");
+        }
+        if (failed instanceof HubException refused && !(failed instanceof ProviderException)
+                && refused.status() >= 400 && refused.status() < 500) {
+            String detail = "Google Calendar refused to move the booking's calendar event (HTTP " + refused.status()
+                    + ")";
+            log.warn("Booking {} not moved: {} ({})", read.booking().id(), detail, refused.getMessage());
+            return new ProviderException(GoogleCalendarConfig.PROVIDER, ProviderException.Kind.REJECTED, detail,
+                    null, null);
+        }
+        return failed;
+    }
+
+    /**
+     * The booking's event is gone from Google (deleted, or in its bin: cancelled): flagged and marked for a person,
+     * once, as the re-check's deleted case, while this move is still marked under way; the 409 to answer.
+     */
+    private InvalidStateException eventGone(ConfirmedBooking read, String answered) {
+        Booking booking = read.booking();
+        boolean marked = eventFlags.flag(read, CalendarEventRecheck.DELETED, "deleted");
+        log.warn("Booking {} ({}) not moved: its calendar event {} no longer exists in Google Calendar (the PATCH "
+                        + "answered {}); {}", booking.id(), booking.start(), booking.calendarEventId(), answered,
+                marked ? "it needs a person: " + CalendarEventRecheck.DELETED
+                        : "flagged so already, or changed meanwhile");
+        return new InvalidStateException(EVENT_GONE);
+    }
+
+    private static boolean cancelled(CalendarEvent answered) {
+        return answered != null && "cancelled".equals(answered.status());
     }
 
     /**
@@ -3157,12 +3261,13 @@ public class BookingSaga {
      * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
      * then); the event back should either fail.
      */
-    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start) {
+    private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, ConfirmedBooking read) {
         String bookingId = booking.id();
         // the event is moved before the slot lock is taken (Google may take seconds, retried, and every booking
         // waits on that lock), and moved back should another booking have taken the slot meanwhile
+        CalendarEvent answered;
         try {
-            moveEvent(booking, target);
+            answered = moveEvent(booking, target);
         } catch (RuntimeException failed) {
             // a PATCH that failed may have been applied all the same, its answer lost (a read timeout, a 5xx after
             // the write, then every retry's): left there, the event would show a time the booking does not have,
@@ -3170,7 +3275,13 @@ public class BookingSaga {
             if (!movedNothing(failed)) {
                 moveBack(booking, target, start);
             }
-            throw failed;
+            throw moveFailed(read, failed);
+        }
+        if (cancelled(answered)) {
+            // Google patches an event in its bin (deleted, still restorable) and answers it cancelled: gone as a 404's,
+            // and its times go back, so that restored it shows the booking's
+            moveBack(booking, target, start);
+            throw eventGone(read, "200, the event cancelled");
         }
         try {
             bookings.withSlotLock(() -> {
@@ -3261,8 +3372,8 @@ public class BookingSaga {
         }
     }
 
-    private void moveEvent(Booking booking, TimeRange to) {
-        calendar.patch(booking.calendarEventId(), new CalendarEvent(null, null, null,
+    private CalendarEvent moveEvent(Booking booking, TimeRange to) {
+        return calendar.patch(booking.calendarEventId(), new CalendarEvent(null, null, null,
                 Rfc3339.at(to.start(), hours.timeZone()), Rfc3339.at(to.end(), hours.timeZone()), null, null, null));
     }
 

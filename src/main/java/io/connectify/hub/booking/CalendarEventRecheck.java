@@ -69,13 +69,13 @@ public class CalendarEventRecheck {
             + "move it back or reschedule through the hub";
     private static final String LENGTH = FLAG + "in Google Calendar now %s to %s, another length than booked: "
             + "move it back or reschedule through the hub";
-    private static final int REASON_LENGTH = 200;
 
     private final BookingRepository bookings;
     private final BookingSaga saga;
     private final GoogleCalendarGateway calendar;
     private final AvailabilityProperties hours;
     private final PushMetrics metrics;
+    private final CalendarEventFlags flags;
     private final int pageSize;
     private final int massDeletionThreshold;
     private final Duration moveTimeout;
@@ -86,12 +86,13 @@ public class CalendarEventRecheck {
     public CalendarEventRecheck(BookingRepository bookings, BookingSaga saga, GoogleCalendarGateway calendar,
                                 AvailabilityProperties hours, GoogleCalendarPushProperties push,
                                 GoogleCalendarProperties properties, EventChangeTimeout changeTimeout,
-                                PushMetrics metrics, @BookingClock Clock clock) {
+                                PushMetrics metrics, CalendarEventFlags flags, @BookingClock Clock clock) {
         this.bookings = bookings;
         this.saga = saga;
         this.calendar = calendar;
         this.hours = hours;
         this.metrics = metrics;
+        this.flags = flags;
         this.pageSize = push.recheckPageSize();
         this.massDeletionThreshold = push.massDeletionThreshold();
         this.moveTimeout = changeTimeout.duration();
@@ -275,33 +276,16 @@ public class CalendarEventRecheck {
     }
 
     /**
-     * Records {@code flag} as the booking's status reason, logging and counting it once per booking and case, and
-     * marks the booking as needing a person (V20), the flag its note, in the same transaction: an event back at the
-     * booking's time clears the flag, never the mark, which a person clears.
+     * Records {@code flag} as the booking's status reason and marks the booking as needing a person, the flag its note,
+     * logging and counting it once per booking and case ({@link CalendarEventFlags}): an event back at the booking's
+     * time clears the flag, never the mark, which a person clears.
      */
     private void flag(ConfirmedBooking read, String flag, String kind) {
+        if (!flags.flag(read, flag, kind)) {
+            // flagged so already, or no longer confirmed, moved, or given another reason meanwhile: nothing lost
+            return;
+        }
         Booking booking = read.booking();
-        String old = booking.statusReason();
-        if (old != null && old.startsWith(flag)) {
-            return;
-        }
-        String kept = unflagged(old);
-        String reason = kept == null ? flag : flag + "; " + kept;
-        Instant at = clock.instant();
-        boolean[] flagged = {false};
-        bookings.withBookingLock(booking.id(), () -> {
-            flagged[0] = bookings.reasonOfConfirmed(read, reason.length() <= REASON_LENGTH ? reason
-                    : reason.substring(0, REASON_LENGTH), at) && bookings.needsAttention(booking.id(), flag, at);
-        });
-        if (!flagged[0]) {
-            // no longer confirmed, moved, or flagged or given another reason meanwhile: counted once, nothing lost
-            return;
-        }
-        if (kind.equals("deleted")) {
-            metrics.eventMissing();
-        } else {
-            metrics.moveLeftToAPerson(kind);
-        }
         log.warn("Booking {} ({}) needs a person: {}", booking.id(), format(booking.range().start()), flag);
     }
 

@@ -161,6 +161,103 @@ class CancellationTest extends Webhooks {
                 .findValuesAsText("kind")).filteredOn("rescheduled"::equals).hasSize(8); // an SMS and an email each
     }
 
+    /**
+     * A confirmed booking whose event was deleted in Google by hand (push off, the default: the hub did not hear of
+     * it): Google answers the move's PATCH 404 (or 410 Gone). The caller gets 409 {@code invalid-state} saying what
+     * to do, and the booking is flagged and marked for a person as the re-check flags a deleted event. Before, 404
+     * {@code not-found} ("Calendar event not found"), which reads as "no such booking", and nothing flagged or marked.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"404, notFound", "410, deleted"})
+    void aMoveOfABookingWhoseEventGoogleNoLongerHasIsInvalidStateAndLeftForAPerson(int status, String reason) {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(GoogleCalendarFake.error(status, reason)));
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertEventGone(id, moved);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event))); // nothing moved: nothing moved back
+    }
+
+    /**
+     * Google patches an event in its bin (deleted by hand, still restorable) and answers 200 with the event
+     * {@code "status":"cancelled"}: as gone as a 404's, and its times go back to the booking's (restored, it shows
+     * them). Before, the answer was not read: the booking moved to a time whose event no one sees, and its customer
+     * was told.
+     */
+    @Test
+    void aMoveWhoseEventGoogleAnswersCancelledIsInvalidStateAndItsEventGoesBack() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId, "x",
+                "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00").replace("\"confirmed\"", "\"cancelled\""))));
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+
+        assertEventGone(id, moved);
+        assertNotMovedItsEventMovedBack(id, event, "2026-12-02T14:00:00.000+01:00");
+    }
+
+    /** 409 invalid-state for the event gone; the booking where it was, flagged and marked for a person, told nothing. */
+    private void assertEventGone(String id, Response moved) {
+        String deleted = "calendar event deleted in Google Calendar: restore it there (its bin) or cancel through the hub";
+        assertThat(moved.status()).as(moved.body()).isEqualTo(409);
+        assertThat(moved.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(moved.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(moved.json().get("detail").asText())
+                .contains("its calendar event no longer exists: restore it in the calendar or cancel the booking");
+        assertThat(moved.header("Retry-After")).isNull();
+        var booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("start").asText()).isEqualTo(START);
+        assertThat(booking.get("statusReason").asText()).isEqualTo(deleted);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(deleted);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).doesNotContain("rescheduled");
+        assertThat(movingSince(id)).as("no move left under way").isNull();
+    }
+
+    /**
+     * Google refusing the move's PATCH otherwise (409, 400: not the caller's body, which was valid) is 502
+     * {@code provider-error}, which an Idempotency-Key does not keep: the same request asked again, Google answering
+     * now, is made. Before, 409 {@code duplicate-event} or 400 {@code validation}, final answers replayed for 24 hours.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"409, duplicate", "400, invalid"})
+    void aMoveGoogleRefusesIsAProviderErrorThatItsIdempotencyKeyDoesNotKeep(int status, String reason) {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(GoogleCalendarFake.error(status, reason)));
+        String key = "move-" + id;
+
+        Response refused = rescheduled(id, "2026-12-02T14:00:00+01:00", key);
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(502);
+        assertThat(refused.json().get("type").asText()).isEqualTo("provider-error");
+        assertThat(refused.json().get("detail").asText()).contains("HTTP " + status);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+        assertThat(attentionOrNull(id)).isNull();
+
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId, "x",
+                "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));
+        Response again = rescheduled(id, "2026-12-02T14:00:00+01:00", key);
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.header("Idempotent-Replayed")).isNull();
+        assertThat(again.json().get("start").asText()).isEqualTo("2026-12-02T14:00:00+01:00");
+    }
+
+    /** POST /bookings/{id}/reschedule to {@code start} with an Idempotency-Key. */
+    private Response rescheduled(String id, String start, String key) {
+        return send(request("/api/v1/bookings/" + id + "/reschedule").header("Idempotency-Key", key)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"start\":\"" + start + "\"}")), API_KEY);
+    }
+
     /** The answer to a request made while another transaction holds the booking's row, released once it is in. */
     private Response whileTheRowIsHeld(String id, java.util.function.Supplier<Response> request) throws Exception {
         return whileRowsAreHeld("SELECT id FROM booking WHERE id = :id FOR UPDATE", java.util.Map.of("id", id),

@@ -93,7 +93,7 @@ class PostgresDisputeRaceTest {
     /** The saga as far as a dispute's events need it: the bookings, the notices queued, the clock. */
     private static BookingSaga saga(ProducerTemplate notices) {
         var log = new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), new SimpleMeterRegistry());
-        return new BookingSaga(bookings, null, null, null, null, null, null, null, null, notices, log, null, null,
+        return new BookingSaga(bookings, null, null, null, null, null, null, null, null, notices, log, null, null, null,
                 Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
     }
 

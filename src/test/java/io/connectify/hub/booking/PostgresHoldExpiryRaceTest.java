@@ -180,7 +180,7 @@ class PostgresHoldExpiryRaceTest {
         return new BookingSaga(bookings, calendar, TestAvailability.on(bookings, calendar, clock),
                 new SlotCalculator(TestAvailability.HOURS), TestAvailability.HOURS,
                 new PaymentProperties("stripe", Map.of(), Duration.ofHours(24), "delete"), null, properties(), null,
-                camel, new NotificationLog(jdbc, clock, meters), null, new WebhookMetrics(meters), clock);
+                camel, new NotificationLog(jdbc, clock, meters), null, new WebhookMetrics(meters), null, clock);
     }
 
     /** An instance's booking service, its clock reading {@code now}. */

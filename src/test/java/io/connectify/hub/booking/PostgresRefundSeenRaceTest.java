@@ -174,7 +174,7 @@ class PostgresRefundSeenRaceTest {
         var log = new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters);
         var clock = Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC);
         return new BookingSaga(bookings, calendar, TestAvailability.on(bookings, calendar, clock), null, null, null,
-                null, null, null, template, log, null, new WebhookMetrics(meters), clock);
+                null, null, null, template, log, null, new WebhookMetrics(meters), null, clock);
     }
 
     /**

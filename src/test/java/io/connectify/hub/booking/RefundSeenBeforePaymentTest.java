@@ -170,7 +170,7 @@ class RefundSeenBeforePaymentTest {
         var clock = Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC);
         return new BookingSaga(bookings, calendar, TestAvailability.on(bookings, calendar, clock), null, null, null,
                 null, null, null, mock(ProducerTemplate.class),
-                new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters), null, new WebhookMetrics(meters),
+                new NotificationLog(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), meters), null, new WebhookMetrics(meters), null,
                 clock);
     }
 

@@ -107,6 +107,6 @@ abstract class WrongPaymentRaceTests {
         var meters = new SimpleMeterRegistry();
         var log = new NotificationLog(jdbc(), Clock.fixed(NOW, ZoneOffset.UTC), meters);
         return new BookingSaga(bookings(), null, null, null, null, null, null, null, null, template, log, null,
-                new WebhookMetrics(meters), Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
+                new WebhookMetrics(meters), null, Clock.fixed(NOW.plusSeconds(30), ZoneOffset.UTC));
     }
 }

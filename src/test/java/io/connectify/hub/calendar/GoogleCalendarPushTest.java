@@ -843,6 +843,45 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(smsTexts()).noneMatch(text -> text.contains("verschoben"));
     }
 
+    /**
+     * A person does what the flag says, "reschedule through the hub", to the booking's own time: the hub patches the
+     * event back to the booking's start and end (one PATCH), tells the customer nothing, and the flag goes, the mark
+     * staying for a person to clear. Before, 200 and nothing changed: the event kept its other length and the booking
+     * its flag, with no way through the hub to set the calendar right.
+     */
+    @Test
+    void aRescheduleToItsOwnTimeOfABookingFlaggedForItsEventsLengthMovesTheEventBackAndClearsTheFlag() {
+        String channel = renew();
+        String id = confirmedStripeBooking(START);
+        String event = BookingSaga.eventIdFor(id);
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", START, "2026-12-02T10:30:00+01:00"))));
+        String flag = "calendar event in Google Calendar now 2026-12-02T09:00:00+01:00 to 2026-12-02T10:30:00+01:00, "
+                + "another length than booked: move it back or reschedule through the hub";
+        assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().path("statusReason").asText()).isEqualTo(flag));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", START, "2026-12-02T10:00:00+01:00"))));
+
+        var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"" + START + "\"}");
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        assertThat(moved.json().get("start").asText()).isEqualTo(START);
+        assertThat(moved.json().get("end").asText()).isEqualTo("2026-12-02T10:00:00+01:00");
+        assertThat(moved.json().path("statusReason").asText("")).doesNotStartWith("calendar event");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText(""))
+                .doesNotStartWith("calendar event");
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)));
+        google.server().verify(patchRequestedFor(urlPathEqualTo(EVENTS + "/" + event)).withRequestBody(
+                com.github.tomakehurst.wiremock.client.WireMock.equalToJson("""
+                        {"start":{"dateTime":"2026-12-02T09:00:00.000+01:00"},
+                         "end":{"dateTime":"2026-12-02T10:00:00.000+01:00"}}""")));
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")
+                .findValuesAsText("kind")).doesNotContain("rescheduled");
+        assertThat(attentionOf(id).get("note").asText()).as("the mark stays for a person").isEqualTo(flag);
+    }
+
     @ParameterizedTest(name = "HTTP {0}")
     @CsvSource({"404, notFound", "403, forbidden"})
     void aCalendarGoogleNoLongerListsFailsTheRunAndFlagsNoBooking(int status, String reason) {

@@ -173,6 +173,26 @@ class OpenApiDocumentTest extends HubTestBase {
         });
     }
 
+    /**
+     * The answers the endpoints give that the document left out: GET /availability asks Google's FreeBusy, so it
+     * answers Google's 429, 502 and 503 (its circuit open, with Retry-After); a booking, ASAP too, answers 409
+     * invalid-state with Retry-After when another reservation holds the slot lock past the lock timeout.
+     */
+    @Test
+    void theProviderAndLockAnswersAreDocumented() {
+        JsonNode paths = document().path("paths");
+        JsonNode availability = paths.path(V1 + "/availability").path("get").path("responses");
+        assertThat(fieldNames(availability)).contains("429", "502", "503");
+        assertThat(availability.path("429").path("headers").has("Retry-After")).isTrue();
+        assertThat(availability.path("503").path("headers").has("Retry-After")).isTrue();
+        for (String create : List.of("/bookings", "/bookings/asap")) {
+            JsonNode conflict = paths.path(V1 + create).path("post").path("responses").path("409");
+            assertThat(conflict.path("description").asText()).as(create).contains("invalid-state")
+                    .contains("lock timeout");
+            assertThat(conflict.path("headers").has("Retry-After")).as(create).isTrue();
+        }
+    }
+
     @Test
     void theApiKeyIsASchemeInTheHeaderAppliedToEveryOperation() {
         JsonNode document = document();

@@ -90,6 +90,18 @@ public class BookingSaga {
      */
     static final String CANCELLATION_REFUND_OUTSIDE = "cancellation-refund-outside";
     /**
+     * The notice of a confirmed booking cancelled in time whose payment the provider had refunded in full outside the
+     * hub already ({@link #CANCELLED_REFUNDED_OUTSIDE}): cancelled, paid back already, nothing to do. Not
+     * "cancellation-refund-outside" (a refund "under way"), nor "cancellation-unrefunded" ("contact us").
+     */
+    static final String CANCELLATION_REFUNDED_OUTSIDE = "cancellation-refunded-outside";
+    /**
+     * The notice of a confirmed booking cancelled in time part of whose payment the provider had refunded outside the
+     * hub, the amount not given ({@link #CANCELLED_PART_REFUNDED_OUTSIDE}): cancelled, part paid back already, the rest
+     * refunded by the consultancy (a person, marked to).
+     */
+    static final String CANCELLATION_PART_REFUNDED_OUTSIDE = "cancellation-part-refunded";
+    /**
      * The notice of a booking cancelled whose refund could not be made yet (the provider down, or refusing the call):
      * cancelled, the refund being made and told once it is (notifyRefundPending). Then "refund" (or
      * "payment-refunded") once a retry makes it, or "refund-failed" once the retries end (endRefundRetries).
@@ -110,6 +122,21 @@ public class BookingSaga {
      */
     static final String CANCELLED_REFUND_OUTSIDE =
             "cancelled while a refund the hub did not make was pending: not refunded by the hub";
+    /**
+     * How the status reason of a confirmed booking cancelled in time begins whose payment the provider (Payrexx's
+     * refunded delivery, its amount recorded) had refunded in full outside the hub already: nothing is left to refund,
+     * so the hub asks for no refund (Payrexx would refuse it); the refund's note after it.
+     */
+    static final String CANCELLED_REFUNDED_OUTSIDE =
+            "cancelled after its payment was refunded in full outside the hub: nothing left to refund";
+    /**
+     * How the status reason of a confirmed booking cancelled in time begins part of whose payment the provider had
+     * refunded outside the hub (Payrexx's partially-refunded, which names no amount): the hub cannot tell what is left,
+     * so it refunds nothing (a refund of the whole would be refused) and a person refunds the rest; the part's note
+     * after it.
+     */
+    static final String CANCELLED_PART_REFUNDED_OUTSIDE =
+            "cancelled after part of its payment was refunded outside the hub: the rest not refunded by the hub";
     /** The status reason of a confirmed booking cancelled in time without a payment reference to refund it by. */
     static final String CANCELLED_NO_REFERENCE = "cancelled";
     /** The status reason of a paid booking cancelled before its confirmation whose refund is still to make. */
@@ -1608,10 +1635,15 @@ public class BookingSaga {
      */
     private void stoppedForGood(Booking booking) {
         if (PayrexxConfig.PROVIDER.equals(booking.provider())) {
-            bookings.needsAttention(booking.id(), "its refund is stopped by the dispute of payrexx payment "
-                    + booking.paymentReference() + ", whose outcome payrexx does not report: once it is decided, "
-                    + "refund it at payrexx if the dispute was won", now());
+            bookings.needsAttention(booking.id(), stoppedForGoodNote(booking), now());
         }
+    }
+
+    /** The note of the mark {@link #stoppedForGood} gives a Payrexx booking. */
+    private static String stoppedForGoodNote(Booking booking) {
+        return "its refund is stopped by the dispute of payrexx payment " + booking.paymentReference()
+                + ", whose outcome payrexx does not report: once it is decided, refund it at payrexx if the dispute "
+                + "was won";
     }
 
     /** The status reason of a booking cancelled whose pending refund a dispute ({@code reason}: its own) stopped. */
@@ -2244,7 +2276,8 @@ public class BookingSaga {
      * Whether a paid booking was cancelled with no refund by the hub: after the refund cut-off, or while its payment
      * was disputed or after the dispute was lost (the reasons such a cancel gives, the start of its reason). The hub
      * asked the provider for no refund of it, so any refund of its payment was made outside the hub (a goodwill
-     * refund in Payrexx's back office), or in time while such a refund was under way ({@link #CANCELLED_REFUND_OUTSIDE}).
+     * refund in Payrexx's back office), or in time while such a refund was under way ({@link #CANCELLED_REFUND_OUTSIDE})
+     * or after one was made ({@link #CANCELLED_REFUNDED_OUTSIDE}, {@link #CANCELLED_PART_REFUNDED_OUTSIDE}).
      * Not one whose refund a dispute stopped: that refund may have been asked for (and its answer lost), and its note
      * asks a person to make it at the provider.
      */
@@ -2252,7 +2285,8 @@ public class BookingSaga {
         String reason = current.statusReason();
         return current.status() == BookingStatus.CANCELLED && current.paid() && reason != null
                 && (reason.startsWith(CANCELLED_LATE) || reason.startsWith(CANCELLED_DISPUTED)
-                || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(CANCELLED_REFUND_OUTSIDE));
+                || reason.startsWith(CANCELLED_DISPUTE_LOST) || reason.startsWith(CANCELLED_REFUND_OUTSIDE)
+                || reason.startsWith(CANCELLED_REFUNDED_OUTSIDE) || reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE));
     }
 
     /**
@@ -2268,8 +2302,10 @@ public class BookingSaga {
      * only that a refund is pending ({@link #refundPendingOutside}, no amount recorded), and the refunded delivery
      * that follows settles its reason and its mark's note ("in full"), marking and counting nothing again (as
      * paymentPartiallyRefunded settles it "in part"). Under the booking's row lock: a cancel committing meanwhile is
-     * read. False for any other booking (cancelled or refunded by the hub: the echo of its own refund; one another
-     * payment paid), logged, nothing changed.
+     * read. A booking whose refund a dispute stopped is settled by refunded ({@link #stoppedRefundMadeOutside}: the
+     * customer is paid back, the stopped refund no longer to make); its refund_pending changes nothing (the note still
+     * asks for that refund, which a person checks at Payrexx). False for any other booking (cancelled or refunded by
+     * the hub: the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
                                                     @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -2281,6 +2317,10 @@ public class BookingSaga {
         boolean pending = REFUND_UNDER_WAY.equals(status);
         if (known != null && payment != null && !payment.isBlank()) {
             bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(current -> {
+                if (!pending && stoppedByDispute(current) && payment.equals(current.paymentReference())) {
+                    note[0] = stoppedRefundMadeOutside(current, provider, now());
+                    return;
+                }
                 if (current.status() != BookingStatus.CONFIRMED && !cancelledUnrefunded(current)
                         || !current.paid() || !payment.equals(current.paymentReference())) {
                     return;
@@ -2322,6 +2362,51 @@ public class BookingSaga {
         }
         reportOutside(known.id(), provider, payment, new Outside(note[0], false, false, false));
         return true;
+    }
+
+    /**
+     * Whether a confirmed booking is CANCELLED with its refund stopped by a dispute of its payment (cancelled in time
+     * while it was open, or its pending refund stopped, {@link #refundStopped}). Not one cancelled before its
+     * confirmation ({@link #stoppedUnconfirmed}: a late run of its payment reads that reason to remove an event).
+     */
+    private static boolean stoppedByDispute(Booking current) {
+        return current.status() == BookingStatus.CANCELLED && current.paid() && current.statusReason() != null
+                && current.statusReason().startsWith(REFUND_STOPPED) && current.calendarEventId() != null;
+    }
+
+    /**
+     * A booking whose refund a dispute stopped ({@link #stoppedByDispute}: cancelled in time while its payment was
+     * disputed, or its pending refund stopped so), its payment then shown refunded in full at the provider (Payrexx's
+     * refunded: a refund in the back office, or the hub's own asked for before the dispute, its answer lost). The
+     * customer is paid back: the stopped refund is no longer to make, and its mark's "refund it at payrexx if the
+     * dispute was won" would have a person pay them a second time. So its status reason says the payment was refunded
+     * outside the hub (the dispute's cancellation reason, which no won dispute restarts a refund from, and the amount,
+     * recorded, V24, so a later delivery records nothing again), and the mark's note says the customer is paid back,
+     * replacing the stopped refund's where it still is (else marked: a person may act on the note they read); while
+     * the dispute is open, the note says that the customer is paid back twice should the dispute be lost as well.
+     * Under the booking's row lock (the caller's), in one transaction. Answers the note, to log and count once.
+     */
+    private String stoppedRefundMadeOutside(Booking current, String provider, Instant now) {
+        long of = current.paidAmount();
+        if (bookings.refundedOutsideAmount(current.id()).map(last -> last >= of).orElse(false)) {
+            return null; // recorded already
+        }
+        DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(null);
+        String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + of + " of the payment's " + of
+                + " refunded outside the hub";
+        String reason = appended(dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : CANCELLED_DISPUTED, why);
+        bookings.refundedOutside(current.id(), of);
+        bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason, now);
+        String note = why + " (in full): the customer is paid back, its refund stopped by the dispute is not to be "
+                + "made" + (bookings.refundAnswerLost(current.id()) ? " (it may be the hub's own refund, asked for "
+                + "before the dispute, its answer lost)" : "")
+                + (dispute == DisputeStatus.OPEN ? "; the dispute of " + provider + " payment "
+                + current.paymentReference() + " is still open: should it be lost as well, the customer is paid back "
+                + "twice (tell " + provider + " the payment was refunded)" : ": check it at " + provider);
+        if (!bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note)) {
+            bookings.needsAttention(current.id(), note, now);
+        }
+        return note;
     }
 
     /**
@@ -2649,7 +2734,10 @@ public class BookingSaga {
      * A refund made outside the hub under way at the provider ({@link #refundPendingOutside}) is kept after the
      * reason, whatever it is (a dispute's too), so that its later refunded delivery settles it rather than being
      * taken for another refund; the hub refunds nothing then, so in time its open dispute stops no refund of the
-     * hub's (CANCELLED_DISPUTED, not a stopped refund a won dispute would make, or a person be asked to make).
+     * hub's (CANCELLED_DISPUTED, not a stopped refund a won dispute would make, or a person be asked to make). So too a
+     * Payrexx refund outside the hub reported made ({@link #refundMadeOutside}): in time, nothing is asked of Payrexx,
+     * which would refuse it (after a refund in full nothing is left; a part's amount Payrexx does not give, so what is
+     * left is a person's to refund), and the refund's note is kept after the reason ({@link #outsideMadeCancelled}).
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -2661,23 +2749,36 @@ public class BookingSaga {
             // a refund under way at the provider, made outside the hub (read under the lock: its delivery may have
             // committed since the first read), pays the customer back: a refund by the hub too would pay them twice
             String underWay = refundPendingOutside(marked.provider());
-            boolean outside = bookings.find(bookingId).map(current -> says(current.statusReason(), underWay))
-                    .orElse(false);
+            Booking current = bookings.find(bookingId).orElse(marked);
+            boolean outside = says(current.statusReason(), underWay);
+            // a refund outside the hub made already (Payrexx's refunded or partially-refunded delivery, read under the
+            // lock as the refund under way is): the hub refunds only what is left, which Payrexx names for neither
+            String madeOutside = outside ? null : refundMadeOutside(current);
+            boolean inFull = madeOutside != null && madeOutside.startsWith(REFUNDED_OUTSIDE);
             // no refund of the hub's to stop: one the dispute, once won, restarted would pay the customer back twice
-            disputed[0] = outside && dispute != null && dispute.startsWith(REFUND_STOPPED) ? CANCELLED_DISPUTED
-                    : dispute;
-            refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside;
+            disputed[0] = (outside || inFull) && dispute != null && dispute.startsWith(REFUND_STOPPED)
+                    ? CANCELLED_DISPUTED : dispute;
+            refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside
+                    && madeOutside == null;
             String reason = disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
-                    : inTime && outside ? CANCELLED_REFUND_OUTSIDE : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
+                    : inTime && outside ? CANCELLED_REFUND_OUTSIDE
+                    : inTime && madeOutside != null ? (inFull ? CANCELLED_REFUNDED_OUTSIDE
+                    : CANCELLED_PART_REFUNDED_OUTSIDE)
+                    : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
             if (outside) {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
                 reason = reason + "; " + underWay;
+            } else if (inTime && madeOutside != null && (disputed[0] == null || inFull)) {
+                reason = appended(reason, madeOutside); // how much it was, for a person and a later delivery
             }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                     reason, now);
             if (cancelled[0] && outside) {
                 outsidePendingCancelled(marked, inTime, now);
+            }
+            if (cancelled[0] && inTime && madeOutside != null && (disputed[0] == null || inFull)) {
+                outsideMadeCancelled(current, madeOutside, inFull, now);
             }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
@@ -2706,6 +2807,47 @@ public class BookingSaga {
         log.warn("Booking {}: cancelled {} while a refund the hub did not make is pending at {} (payment {}): the hub "
                 + "refunds nothing{}", confirmed.id(), inTime ? "in time" : "after the cut-off", confirmed.provider(),
                 confirmed.paymentReference(), inTime ? "; marked for a person, who refunds what is left" : "");
+    }
+
+    /**
+     * The note of a refund of a confirmed Payrexx booking's payment made outside the hub, as its status reason tells it
+     * once Payrexx reported the refund made (not one under way): in full ({@link #REFUNDED_OUTSIDE}, its refunded
+     * delivery, the amount recorded, V24), or in part ({@link #PART_REFUNDED}, its partially-refunded delivery, no
+     * amount given); null for none. Payrexx only: a cancel of a Stripe booking asks Stripe, which refunds only what is
+     * left (and a refused refund of a payment refunded in full is looked up and taken as refunded).
+     */
+    private String refundMadeOutside(Booking current) {
+        if (!PayrexxConfig.PROVIDER.equals(current.provider()) || !current.paid()) {
+            return null;
+        }
+        String provider = current.provider();
+        long of = current.paidAmount();
+        if (bookings.refundedOutsideAmount(current.id()).map(amount -> amount >= of).orElse(false)) {
+            return REFUNDED_OUTSIDE + ": " + provider + " shows " + of + " of the payment's " + of
+                    + " refunded outside the hub";
+        }
+        String part = PART_REFUNDED + provider + " (amount not given)";
+        return says(current.statusReason(), part) ? part : null;
+    }
+
+    /**
+     * The mark of a confirmed booking cancelled in time after a refund of its payment made outside the hub
+     * ({@code made}, {@link #refundMadeOutside}). In full: nothing is owed, the confirmed booking's note ("decide
+     * whether the appointment stands") becomes a cancelled one's where it still is, nothing marked anew. In part: what
+     * is left is owed and unknown to the hub, so a person refunds it at the provider: marked (again, should a person
+     * have cleared the confirmed booking's mark), its note replacing the confirmed one's.
+     */
+    private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, Instant now) {
+        String provider = confirmed.provider();
+        String head = inFull ? made + " (in full)" : made;
+        String was = outsideNote(confirmed, provider, head);
+        String note = inFull ? head + ": check it at " + provider
+                : head + ": cancelled in time, the rest not refunded by the hub: refund what is left at " + provider;
+        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && !inFull) {
+            bookings.needsAttention(confirmed.id(), note, now);
+        }
+        log.warn("Booking {}: cancelled in time after {} (payment {}): the hub refunds nothing{}", confirmed.id(), made,
+                confirmed.paymentReference(), inFull ? "" : "; marked for a person, who refunds what is left");
     }
 
     /**
@@ -3419,7 +3561,8 @@ public class BookingSaga {
      * it twice.
      */
     private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
-            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE));
+            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE,
+                    CANCELLATION_REFUNDED_OUTSIDE, CANCELLATION_PART_REFUNDED_OUTSIDE));
 
     /**
      * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in
@@ -3459,8 +3602,9 @@ public class BookingSaga {
      * The notice of a paid booking CANCELLED without a refund, by why there is none: its payment's dispute (the dispute
      * decides: one open or lost as stored, {@code dispute}, or a reason a dispute gave it, a refund it stopped, however
      * the dispute ended), no payment reference to refund by (cancelled in time), a refund outside the hub under way at
-     * the provider (cancelled in time: that refund pays the customer back, {@link #CANCELLATION_REFUND_OUTSIDE}), or
-     * else cancelled after the cut-off.
+     * the provider (cancelled in time: that refund pays the customer back, {@link #CANCELLATION_REFUND_OUTSIDE}), a
+     * refund outside the hub made already (in full: {@link #CANCELLATION_REFUNDED_OUTSIDE}; in part, the rest refunded
+     * by a person: {@link #CANCELLATION_PART_REFUNDED_OUTSIDE}), or else cancelled after the cut-off.
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
@@ -3471,6 +3615,12 @@ public class BookingSaga {
         }
         if (reason != null && reason.startsWith(CANCELLED_REFUND_OUTSIDE)) {
             return CANCELLATION_REFUND_OUTSIDE;
+        }
+        if (reason != null && reason.startsWith(CANCELLED_REFUNDED_OUTSIDE)) {
+            return CANCELLATION_REFUNDED_OUTSIDE;
+        }
+        if (reason != null && reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE)) {
+            return CANCELLATION_PART_REFUNDED_OUTSIDE;
         }
         return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
     }

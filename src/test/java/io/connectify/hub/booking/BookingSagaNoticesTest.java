@@ -51,6 +51,14 @@ class BookingSagaNoticesTest {
                 BookingSaga.CANCELLED_DISPUTED + "; " + pending), DisputeStatus.WON)).isEqualTo("cancellation-disputed");
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 "cancelled after the refund cut-off: not refunded; " + pending), null)).isEqualTo("cancellation");
+        // cancelled in time after a refund outside the hub was made: in full, paid back already; in part (Payrexx names
+        // no amount), the rest refunded by a person (before: the hub asked Payrexx to refund the whole price again)
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                BookingSaga.CANCELLED_REFUNDED_OUTSIDE + "; a refund the hub did not make: payrexx shows 9000 of the "
+                        + "payment's 9000 refunded outside the hub"), null)).isEqualTo("cancellation-refunded-outside");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
+                BookingSaga.CANCELLED_PART_REFUNDED_OUTSIDE + "; part of the payment was refunded at payrexx (amount "
+                        + "not given)"), null)).isEqualTo("cancellation-part-refunded");
     }
 
     /**

@@ -129,6 +129,33 @@ class NotificationTemplatesTest {
     }
 
     /**
+     * A booking cancelled in time after the payment provider refunded its payment outside the hub: in full, paid back
+     * already (nothing under way, nothing to claim); in part, the rest refunded by the consultancy. Neither says
+     * "contact us to have it paid back", names the cut-off or an amount (Payrexx names none for a part), and each SMS
+     * stays in the GSM-7 alphabet.
+     */
+    @Test
+    void aCancellationAfterTheProvidersRefundWasMadeSaysTheCustomerIsPaidBackAlready() {
+        for (String locale : new String[] {"en", "de"}) {
+            Booking booking = booking("Ann", "x", locale, 9000, "CHF");
+            for (String kind : new String[] {"cancellation-refunded-outside", "cancellation-part-refunded"}) {
+                for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+                    assertThat(templates.render(kind, part, booking)).as(locale + " " + kind + " " + part)
+                            .doesNotContain("contact us").doesNotContain("melden Sie sich")
+                            .doesNotContain("under way").doesNotContain("läuft").doesNotContain("laufende")
+                            .doesNotContain("cut-off").doesNotContain("Rückerstattungsfrist").doesNotContain("90");
+                }
+                String sms = templates.render(kind, "sms", booking);
+                assertThat(NotificationTest.outsideGsm7(sms)).as(locale + ": " + sms).isEmpty();
+            }
+            assertThat(templates.render("cancellation-refunded-outside", "email.body", booking)).as(locale)
+                    .containsAnyOf("has already refunded your payment", "hat Ihre Zahlung bereits");
+            assertThat(templates.render("cancellation-part-refunded", "email.body", booking)).as(locale)
+                    .containsAnyOf("we refund the rest", "den Rest erstatten wir");
+        }
+    }
+
+    /**
      * A booking cancelled whose refund could not be made yet (the provider down or refusing it): cancelled, the amount
      * paid being refunded, and told again once it is; neither refunded already, nor failed, nor the cut-off. Its SMS
      * stays in the GSM-7 alphabet (one character outside it and Twilio sends the whole text as UCS-2).

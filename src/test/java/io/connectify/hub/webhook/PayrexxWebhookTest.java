@@ -615,6 +615,160 @@ class PayrexxWebhookTest extends Webhooks {
         return id;
     }
 
+    /**
+     * A confirmed booking whose payment is disputed, cancelled in time (its refund stopped: a person is asked to refund
+     * it at Payrexx should the dispute be won), then refunded in full in Payrexx's back office: the refunded delivery
+     * settles it. Its reason says the payment was refunded outside the hub (the stopped refund gone, so no won dispute
+     * restarts it), the mark's note no longer asks for a refund (a person making it would pay the customer back a
+     * second time) and, the dispute still open, says the customer is paid back twice should it be lost; counted once.
+     * Before, the refunded delivery was only logged and the stopped refund's "refund it at payrexx" note stayed.
+     */
+    @Test
+    void aDisputedBookingCancelledInTimeThenRefundedInPayrexxsBackOfficeNoLongerAsksForTheStoppedRefund() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4781, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(4781, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4781));
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4781, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back, "
+                + "its refund stopped by the dispute is not to be made; the dispute of payrexx payment 4781 is still "
+                + "open: should it be lost as well, the customer is paid back twice (tell payrexx the payment was "
+                + "refunded)").doesNotContain("refund it at payrexx");
+        // counted once the booking's change has committed
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+
+        deliveryHandled(4781, "refunded", id); // again: a duplicate
+
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4781/refund")));
+    }
+
+    /**
+     * A confirmed booking whose payment Payrexx's back office refunded in full (its refunded delivery: marked, counted),
+     * then cancelled in time: nothing is left to refund, so the hub asks Payrexx for no refund (Payrexx refuses one of
+     * a refunded transaction), the booking is CANCELLED saying so, the mark's note a cancelled booking's, nothing
+     * counted again, and its customer told their payment was refunded already (kind cancellation-refunded-outside):
+     * neither "your refund is under way" nor "contact us". Before, the cancel asked Payrexx to refund the full price.
+     */
+    @Test
+    void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedItInFullIsNotRefundedAgain() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4782, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4782, "refunded", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        refundsRefused(4782, id);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after its payment was refunded "
+                + "in full outside the hub: nothing left to refund; " + REFUNDED_OUTSIDE);
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4782/refund")));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the refunded delivery").isEqualTo(before + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("cancellation-refunded-outside")
+                .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded",
+                        "cancellation-refund-outside");
+        // its (German) customer's email: paid back already, nothing under way, no "contact us"
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(id) && body.contains("abgesagt")).toList())
+                .singleElement().asString().contains("Ihre Zahlung bereits")
+                .doesNotContain("melden Sie sich").doesNotContain("laufende"));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4782/refund")));
+    }
+
+    /**
+     * A confirmed booking part of whose payment Payrexx's back office refunded (partially-refunded: marked, counted;
+     * Payrexx names no amount), then cancelled in time: the hub cannot tell what is left, so it asks Payrexx for no
+     * refund (one of the whole would be refused) and marks the booking for a person to refund the rest, its customer
+     * told part was refunded already and the rest follows; nothing counted again. Before, the cancel asked Payrexx to
+     * refund the full price: refused, the booking stayed waiting for a refund that could never be made, until the
+     * retries ended and a person was told to pay the customer back another way.
+     */
+    @Test
+    void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedPartOfItIsLeftForAPersonToRefundTheRest() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4783, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4783, "partially-refunded", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        refundsRefused(4783, id);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after part of its payment was "
+                + "refunded outside the hub: the rest not refunded by the hub; part of the payment was refunded at "
+                + "payrexx (amount not given)");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4783/refund")));
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo("part of the payment was refunded at payrexx (amount not "
+                + "given): cancelled in time, the rest not refunded by the hub: refund what is left at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the partially-refunded delivery").isEqualTo(before + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
+                .extracting(n -> n.get("kind").asText()).contains("cancellation-part-refunded")
+                .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded");
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4783/refund")));
+    }
+
+    /**
+     * Payrexx refuses a refund of the transaction, as it does one of a transaction refunded (in full, or the whole of
+     * one refunded in part); the booking's event's removal answered, for a cancel.
+     */
+    private void refundsRefused(long transaction, String bookingId) {
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")).willReturn(
+                okJson("""
+                        {"status":"error","message":"The transaction cannot be refunded"}""")));
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(bookingId)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+    }
+
     /** The reason of a confirmed booking cancelled while its payment's dispute is open, no refund of the hub's to stop. */
     private static final String CANCELLED_DISPUTED =
             "cancelled while its payment is disputed: not refunded, the dispute decides";

@@ -14,8 +14,8 @@ import org.springframework.integration.util.UUIDConverter;
  * lease, counted from the start of its last successful renewal, has more than the give-up margin
  * ({@code connectify.database.lock-timeout} + {@code connectify.cluster.heartbeat}) left
  * ({@link ClusterLeaseRepository#heldBeyondMargin}). So a renewal that found another member's row, a lease given up,
- * or a renewal late for a paused instance (a long GC, a frozen VM: its count runs on while it is paused) stops the
- * run at its next item; the next leader's run takes the rest. The item under way runs on, so the sweeps still bear an
+ * or a renewal late (the database slow, or the process paused by a long GC, through which System.nanoTime, its
+ * count, runs on) stops the run at its next item; the next leader's run takes the rest. The item under way runs on, so the sweeps still bear an
  * overlap (see the README, Scale-out), only no longer a whole batch of it.
  */
 public class SingletonLease {

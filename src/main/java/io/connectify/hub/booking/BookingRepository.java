@@ -7,10 +7,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -967,10 +969,26 @@ public class BookingRepository {
      * commits on its own (no transaction around them), so one given up undoes none of the others.
      */
     public List<Booking> expireHolds(Instant now) {
+        return expireHolds(now, () -> true);
+    }
+
+    /**
+     * {@link #expireHolds(Instant)}, asking {@code goOn} before each booking: once it answers false (the sweep's
+     * instance no longer leads), the bookings left are the next sweep's.
+     */
+    public List<Booking> expireHolds(Instant now, BooleanSupplier goOn) {
         String due = "status = 'PENDING_PAYMENT' AND hold_expires_at <= :now AND paid_amount IS NULL";
-        return jdbc.sql("SELECT * FROM booking WHERE " + due).param("now", utc(now)).query(this::map).list().stream()
-                .filter(b -> expireUnlessHeld(b.id(), due, now))
-                .toList();
+        List<Booking> expired = new ArrayList<>();
+        for (Booking booking : jdbc.sql("SELECT * FROM booking WHERE " + due).param("now", utc(now))
+                .query(this::map).list()) {
+            if (!goOn.getAsBoolean()) {
+                break;
+            }
+            if (expireUnlessHeld(booking.id(), due, now)) {
+                expired.add(booking);
+            }
+        }
+        return expired;
     }
 
     private boolean expireUnlessHeld(String id, String due, Instant now) {

@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -27,6 +28,7 @@ import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.notification.Notification;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
@@ -47,6 +49,7 @@ import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.CamelExecutionException;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -3086,9 +3089,11 @@ public class BookingSaga {
      * tried longest ago: each failed try is recorded (BookingRepository#refundTried), so a batch the provider keeps
      * refusing does not hold a later cancellation's refund out of every sweep.
      * Answers how many it settled (refunded, or found refunded by a cancel meanwhile); a failure is logged and tried
-     * again next time.
+     * again next time. A run of that singleton route whose instance no longer leads takes no further booking
+     * (SingletonLease): the next leader's run takes them, where both asked the provider for the same refunds.
      */
-    public int retryPendingRefunds() {
+    public int retryPendingRefunds(Exchange run) {
+        BooleanSupplier leads = SingletonLease.forRun(run);
         int settled = 0;
         // the database's clock read once a sweep, not once more per booking: each reading is a statement
         // (DatabaseClock). The sweep's now dates its failed tries and the ends of retries; a refund made, or its
@@ -3096,6 +3101,9 @@ public class BookingSaga {
         Instant now = now();
         Instant since = now.minus(properties.refundRetryFor());
         for (Booking booking : bookings.pendingRefunds(REFUND_PENDING, since, properties.refundRetryBatch())) {
+            if (!leads.getAsBoolean()) {
+                return settled;
+            }
             try {
                 refundCancelled(booking);
                 settled++;
@@ -3105,7 +3113,7 @@ public class BookingSaga {
                 refundTried(booking, now);
             }
         }
-        endRefundRetries(since, now);
+        endRefundRetries(since, now, leads);
         return settled;
     }
 
@@ -3148,8 +3156,11 @@ public class BookingSaga {
      * sweeps' do. Its customer, told at the failed cancel that the refund was being made, is told with the mark that
      * it could not be (refund-failed, {@link #retriesEnd}).
      */
-    private void endRefundRetries(Instant since, Instant now) {
+    private void endRefundRetries(Instant since, Instant now, BooleanSupplier leads) {
         for (Booking booking : bookings.refundRetriesEnding(REFUND_PENDING, since, 50)) {
+            if (!leads.getAsBoolean()) {
+                return;
+            }
             boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since, now),
                     () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
                             + "retries is recorded by the next sweep", booking.id())).orElse(false);

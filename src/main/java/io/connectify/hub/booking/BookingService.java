@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.UUID;
 
 import io.connectify.hub.calendar.Rfc3339;
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
@@ -19,6 +20,7 @@ import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.SlotNotBookableException;
 import io.connectify.hub.resilience.ValidationException;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -129,10 +131,11 @@ public class BookingService {
 
     /**
      * Releases slots whose hold ran out (status EXPIRED) and closes their payment pages, so no one pays for a slot the
-     * hub has released; called by the booking-expire-holds route.
+     * hub has released; called by the booking-expire-holds route. A run of that singleton route whose instance no
+     * longer leads expires no further booking (SingletonLease), and closes the pages of those it expired.
      */
-    public int expireHolds() {
-        List<Booking> expired = bookings.expireHolds(clock.instant());
+    public int expireHolds(Exchange run) {
+        List<Booking> expired = bookings.expireHolds(clock.instant(), SingletonLease.forRun(run));
         if (!expired.isEmpty()) {
             log.info("Released {} expired booking hold(s)", expired.size());
         }

@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import io.connectify.hub.booking.BookingRepository;
@@ -10,9 +11,11 @@ import io.connectify.hub.notification.Notification.Channel;
 import io.connectify.hub.notification.NotificationLog.BookingKind;
 import io.connectify.hub.notification.NotificationLog.Unrebuildable;
 import io.connectify.hub.ops.BrokerQueueDepth;
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -81,8 +84,12 @@ public class NotificationRecovery {
         this.meters = meters;
     }
 
-    /** One sweep; answers how many bookings' notifications (of one kind each) it queued again. */
-    public int requeueLost() {
+    /**
+     * One sweep; answers how many bookings' notifications (of one kind each) it queued again. A run of the singleton
+     * route whose instance no longer leads takes no further booking (SingletonLease).
+     */
+    public int requeueLost(Exchange run) {
+        BooleanSupplier leads = SingletonLease.forRun(run);
         // every queue a message of a notification may be in (NaN, should the broker not say of one, stays NaN)
         double waiting = properties.queues().stream().mapToDouble(depths::messageCount).sum();
         if (waiting != 0) { // messages on their way, or NaN: the broker cannot say
@@ -91,6 +98,9 @@ public class NotificationRecovery {
         int count = 0;
         var before = clock.instant().minus(properties.recoverAfter());
         for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
+            if (!leads.getAsBoolean()) {
+                break;
+            }
             BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
                 var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
                 // their rows held (one being sent): passed over, the messages rolled back with the transaction

@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.HubException;
@@ -115,14 +117,19 @@ public class DeadLetterStore {
 
     /**
      * Replays the dead letters whose automatic replay is due (route ops-dead-letter-auto-replay, on one instance);
-     * answers how many. Each goes back with its count of automatic replays one higher.
+     * answers how many. Each goes back with its count of automatic replays one higher. A run of that singleton route
+     * whose instance no longer leads replays no further letter (SingletonLease).
      */
-    public int replayDue() {
+    public int replayDue(Exchange run) {
+        BooleanSupplier leads = SingletonLease.forRun(run);
         List<String> due = jdbc.sql("SELECT id FROM dead_letter WHERE status = 'STORED' AND retry_at <= :now "
                         + "ORDER BY retry_at LIMIT 100")
                 .param("now", clock.instant().atOffset(ZoneOffset.UTC)).query(String.class).list();
         int replayed = 0;
         for (String id : due) {
+            if (!leads.getAsBoolean()) {
+                break;
+            }
             try {
                 boolean sent = DatabaseBusy.unlessHeld(() -> {
                     send(get(id), true);

@@ -4,9 +4,12 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.function.BooleanSupplier;
 
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -45,7 +48,13 @@ public class RetentionSweep {
         this.deadLettersPurged = meters.counter(METRIC, "records", "dead-letters");
     }
 
-    public void sweep() {
+    /**
+     * One sweep (route ops-retention-sweep). A run of that singleton route whose instance no longer leads deletes no
+     * further batch (SingletonLease): an overlap would only delete nothing twice, but a first sweep over a large table
+     * runs long.
+     */
+    public void sweep(Exchange run) {
+        BooleanSupplier leads = SingletonLease.forRun(run);
         long processed = 0;
         long audit = 0;
         if (keeps(retention.processedEvents())) {
@@ -53,24 +62,24 @@ public class RetentionSweep {
             Timestamp cutoff = Timestamp.from(clock.instant().minus(retention.processedEvents()));
             processed = inBatches("DELETE FROM CAMEL_MESSAGEPROCESSED WHERE (processorName, messageId) IN "
                     + "(SELECT processorName, messageId FROM CAMEL_MESSAGEPROCESSED WHERE createdAt < :cutoff "
-                    + "FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff, processedPurged);
+                    + "FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff, processedPurged, leads);
             inBatches("DELETE FROM notification_callback WHERE (provider_reference, status) IN (SELECT "
                     + "provider_reference, status FROM notification_callback WHERE received_at < :cutoff FETCH FIRST "
                     + retention.batchSize() + " ROWS ONLY)", cutoff.toInstant().atOffset(ZoneOffset.UTC),
-                    callbacksPurged);
+                    callbacksPurged, leads);
         }
         if (keeps(retention.audit())) {
             var cutoff = clock.instant().minus(retention.audit()).atOffset(ZoneOffset.UTC);
             audit = inBatches("DELETE FROM integration_audit WHERE id IN (SELECT id FROM integration_audit "
                     + "WHERE occurred_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
-                    auditPurged);
+                    auditPurged, leads);
         }
         long deadLetters = 0;
         if (keeps(retention.deadLetters())) {
             var cutoff = clock.instant().minus(retention.deadLetters()).atOffset(ZoneOffset.UTC);
             deadLetters = inBatches("DELETE FROM dead_letter WHERE id IN (SELECT id FROM dead_letter WHERE status = 'REPLAYED' "
                     + "AND replayed_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
-                    deadLettersPurged);
+                    deadLettersPurged, leads);
         }
         if (processed + audit + deadLetters > 0) {
             log.info("Retention sweep purged {} processed event keys older than {}, {} audit records older than {} and "
@@ -83,10 +92,13 @@ public class RetentionSweep {
         return retention != null && !retention.isNegative() && !retention.isZero();
     }
 
-    private long inBatches(String delete, Object cutoff, Counter purged) {
+    private long inBatches(String delete, Object cutoff, Counter purged, BooleanSupplier leads) {
         long total = 0;
         int deleted;
         do {
+            if (!leads.getAsBoolean()) {
+                return total;
+            }
             // no surrounding transaction: each statement commits on its own
             deleted = jdbc.sql(delete).param("cutoff", cutoff).update();
             purged.increment(deleted);

@@ -291,7 +291,7 @@ class NotificationRecoveryTest extends Webhooks {
             // the sweep's broker commit fails after the database's commit (or the instance stops in between)
             var brokerCommitFails = new NotificationRecovery(notificationLog, saga, bookings, depths,
                     notificationProperties, new BrokerCommitFails(transactions), clock, meters);
-            assertThatThrownBy(brokerCommitFails::requeueLost).hasMessage(BrokerCommitFails.FAILURE);
+            assertThatThrownBy(() -> brokerCommitFails.requeueLost(null)).hasMessage(BrokerCommitFails.FAILURE);
             assertThat(queuedSeenFromAnotherThread()).isZero();
             assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
 

@@ -116,7 +116,7 @@ class ObservabilityTest extends HubTestBase {
         RetentionSweepTest.processedKey(jdbc, "stripe:evt_retention_new", now.minus(Duration.ofDays(29)));
         RetentionSweepTest.audit(jdbc, now.minus(Duration.ofDays(91)));
 
-        retentionSweep.sweep(); // what the route's timer calls, hourly by default
+        retentionSweep.sweep(null); // what the route's timer calls, hourly by default
 
         assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE 'stripe:evt_retention_%'")
                 .query(String.class).list()).containsExactly("stripe:evt_retention_new");

@@ -60,7 +60,7 @@ class RetentionSweepTest {
         var sweep = new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
                 new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(30), Duration.ofHours(1), 2), meters);
 
-        sweep.sweep();
+        sweep.sweep(null);
 
         assertThat(jdbc.sql("SELECT messageId FROM CAMEL_MESSAGEPROCESSED").query(String.class).list())
                 .containsExactly("stripe:evt_recent");
@@ -78,7 +78,7 @@ class RetentionSweepTest {
 
         // zero keeps them for ever
         new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(365)), ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep();
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep(null);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED").query(Long.class).single()).isEqualTo(1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
     }

@@ -29,7 +29,9 @@ public final class StripeFake {
     public static final String WEBHOOK_SECRET = "whsec_test_current";
     public static final String OLD_WEBHOOK_SECRET = "whsec_test_previous";
 
-    private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+    private final RequestHook hook = new RequestHook();
+    private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
+            .extensions(hook));
 
     public StripeFake() {
         server.start();
@@ -38,6 +40,11 @@ public final class StripeFake {
 
     public WireMockServer server() {
         return server;
+    }
+
+    /** Runs a test's hook as a request of a stub naming it ({@code withTransformers(RequestHook.NAME)}) arrives. */
+    public RequestHook hook() {
+        return hook;
     }
 
     public String apiBase() {

@@ -44,10 +44,10 @@ public class ClusterConfig {
      * agree.
      */
     @Bean
-    DefaultLockRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
-                                                 ClusterMember member, ClusterProperties properties,
-                                                 DatabaseProperties database) {
-        DefaultLockRepository repository = new ClusterLeaseRepository(dataSource, transactions, member.id(),
+    ClusterLeaseRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
+                                                  ClusterMember member, ClusterProperties properties,
+                                                  DatabaseProperties database) {
+        ClusterLeaseRepository repository = new ClusterLeaseRepository(dataSource, transactions, member.id(),
                 properties.giveUpMargin(database.lockTimeout()));
         repository.setPrefix("CLUSTER_");
         repository.setRegion("connectify");
@@ -78,5 +78,13 @@ public class ClusterConfig {
         ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(databaseClusterService, SINGLETONS);
         policy.setInitialDelay(properties.initialDelay());
         return policy;
+    }
+
+    /** What the sweeps of the singleton routes ask between their items: does this instance still lead? */
+    @Bean
+    SingletonLease singletonLease(DatabaseClusterService databaseClusterService,
+                                  ClusterLeaseRepository clusterLeaseRepository,
+                                  ClusteredRoutePolicy singletonRoutePolicy) {
+        return new SingletonLease(databaseClusterService, clusterLeaseRepository, singletonRoutePolicy);
     }
 }

@@ -224,6 +224,16 @@ class ClusterLeaseRepository extends DefaultLockRepository {
                 || failure instanceof TransactionSystemException;
     }
 
+    /**
+     * Whether this member holds the lease with more than the give-up margin of it left, by its own count from the start
+     * of its last successful acquire or renew: no statement ({@link SingletonLease}, between a sweep's items). False
+     * once a renewal found another member's row, once the lease was given up, and once a renewal is late enough (the
+     * database slow, the instance paused) that the lease could run out before a held row would let it know.
+     */
+    boolean heldBeyondMargin(String lock) {
+        return leaseLeft(lock).compareTo(margin) > 0;
+    }
+
     /** Zero for a lease this member does not hold. */
     private Duration leaseLeft(String lock) {
         Long since = heldSince.get(lock);

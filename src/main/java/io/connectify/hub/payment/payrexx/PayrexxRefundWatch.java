@@ -2,12 +2,14 @@ package io.connectify.hub.payment.payrexx;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingRepository.AwaitedRefund;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.Causes;
 import org.apache.camel.CamelExecutionException;
@@ -68,12 +70,19 @@ public class PayrexxRefundWatch {
         return BookingSaga.refundUnderWayReason(PayrexxConfig.PROVIDER);
     }
 
-    /** One run: answers how many bookings' transactions were queued as a delivery of their new status. */
+    /**
+     * One run: answers how many bookings' transactions were queued as a delivery of their new status. A run of the
+     * singleton route whose instance no longer leads looks at no further booking (SingletonLease).
+     */
     public int sweep(Exchange exchange) {
+        BooleanSupplier leads = SingletonLease.forRun(exchange);
         int queued = 0;
         Instant now = clock.instant();
         for (AwaitedRefund waiting : bookings.awaitingProviderRefund(PayrexxConfig.PROVIDER, reason(),
                 now.minus(properties.age()), properties.batch())) {
+            if (!leads.getAsBoolean()) {
+                break;
+            }
             Booking booking = waiting.booking();
             // to the end of the line whatever comes of this look, so one Payrexx fails on holds up no other
             bookings.refundLookedAt(booking.id(), now, null);

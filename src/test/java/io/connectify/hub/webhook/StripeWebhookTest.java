@@ -2884,7 +2884,7 @@ class StripeWebhookTest extends Webhooks {
         try {
             assertThat(signedStripeWebhook(event("evt_queued", "checkout.session.completed",
                     checkoutSession(id, "paid", "pi_q"))).status()).isEqualTo(200);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                     .untilAsserted(() -> assertThat(status(id)).isEqualTo("PENDING_PAYMENT"));
             // queued as a member of its payment's message group: the consumers take a payment's events in order
             // (awaited: the webhook inbox forwards it to the queue after the answer)

@@ -411,7 +411,7 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + expiring).json().get("status").asText()).isEqualTo("EXPIRED");
         assertThat(httpGet("/api/v1/bookings/" + paid).json().get("status").asText()).isEqualTo("PENDING_PAYMENT");
         // one page closed for the one expired booking, none for the paid one, in the sweeps since
-        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 stripe.server().verify(1, postRequestedFor(urlPathMatching("/v1/checkout/sessions/.*/expire"))));
         payrexx.server().verify(1, deleteRequestedFor(urlPathMatching("/v1.0/Gateway/.*")));
     }

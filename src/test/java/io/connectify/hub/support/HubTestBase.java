@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,12 +21,14 @@ import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.ops.DatabaseGauges;
 import io.connectify.hub.resilience.ProviderResilience;
+import io.connectify.hub.webhook.WebhookInbox;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -68,6 +71,12 @@ public abstract class HubTestBase {
     private NotificationProperties notifications;
     @Autowired
     private CamelContext hubContext;
+    @Autowired
+    private ObjectProvider<WebhookInbox> webhookInbox;
+    @Value("${connectify.queues.consumers-enabled}")
+    private boolean eventConsumersEnabled;
+    @Value("${connectify.queues.stripe-events},${connectify.queues.payrexx-events},${connectify.queues.twilio-status}")
+    private String[] eventQueues;
 
     @DynamicPropertySource
     static void googleFake(DynamicPropertyRegistry registry) {
@@ -95,16 +104,31 @@ public abstract class HubTestBase {
      * A test's notifications go out to its own fakes, before the next test resets them, whichever Spring context
      * the next one runs in: the throttle (5 a second in the tests) leaves up to a dozen queued when a payment test
      * ends, which the next test's fakes then counted as its own (those read before the next test deleted their
-     * rows; one read after is not sent: NotificationLog.lockUnsent). Not while this context's broker is stopped
-     * (ReadinessTest).
+     * rows; one read after is not sent: NotificationLog.lockUnsent). So are its provider events (Stripe, Payrexx,
+     * Twilio's statuses), those still in the webhook inbox too: one processed during the next test found its fakes
+     * reset and its rows deleted. Not while this context's broker is stopped (ReadinessTest); the events not where
+     * this context does not consume them (connectify.queues.consumers-enabled=false: the test reads the queue).
      */
     @AfterEach
     void awaitNotificationsSent() {
         EmbeddedActiveMQ embedded = broker.getIfAvailable();
         if (embedded != null && embedded.getActiveMQServer() != null && embedded.getActiveMQServer().isActive()) {
             await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
-                    .until(() -> notificationsWaiting() == 0);
+                    .until(() -> eventsWaiting() == 0 && notificationsWaiting() == 0);
         }
+    }
+
+    /**
+     * Provider events not yet processed to their end: in the webhook inbox, or in their queues (a queue's count
+     * includes the messages being delivered, until their transaction commits), or NaN.
+     */
+    private double eventsWaiting() {
+        if (!eventConsumersEnabled) {
+            return 0;
+        }
+        WebhookInbox inbox = webhookInbox.getIfAvailable();
+        return (inbox == null ? 0 : inbox.waiting())
+                + Arrays.stream(eventQueues).mapToDouble(queueDepth::messageCount).sum();
     }
 
     /** Messages of notifications waiting in their queues (the channels', the earlier versions' one), or NaN. */

@@ -16,8 +16,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingRepository;
@@ -170,7 +173,7 @@ class PayrexxWebhookTest extends Webhooks {
         // paid, then refunded in Payrexx's back office before the hub handled the confirmed delivery (a backlog)
         payrexx.transaction(4731, "refunded", id);
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+        NotifyBuilder handled = deliveriesHandled(4731, "confirmed", "refunded");
 
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4731, "confirmed", id)).status())
                 .isEqualTo(200);
@@ -207,7 +210,7 @@ class PayrexxWebhookTest extends Webhooks {
         String id = pendingBooking(START, "payrexx");
         // paid, then partly refunded in Payrexx's back office before the hub handled the confirmed delivery
         payrexx.transaction(4734, "partially-refunded", id);
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+        NotifyBuilder handled = deliveriesHandled(4734, "confirmed", "partially-refunded");
 
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4734, "confirmed", id)).status())
                 .isEqualTo(200);
@@ -859,7 +862,7 @@ class PayrexxWebhookTest extends Webhooks {
         String id = pendingBooking(START, "payrexx");
         transactionOf(4750, "confirmed", id, 4500);
         // both deliveries: created once the refund is seen, one completion could be the confirmed one's still running
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
+        NotifyBuilder handled = deliveriesHandled(4750, "confirmed", "refunded");
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4750, "confirmed", id)).status())
                 .isEqualTo(200);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> payrexx.server().verify(1,
@@ -2015,6 +2018,19 @@ class PayrexxWebhookTest extends Webhooks {
                 .contains(io.connectify.hub.booking.DisputeStatus.OPEN);
         assertThat(attentionOrNull(first)).isNull();
         assertThat(attentionOrNull(after)).isNull();
+    }
+
+    /**
+     * Done once the dispatch route has handled these deliveries of the transaction to their end (their event keys:
+     * not another test's delivery still finishing, nor a completion of an earlier one).
+     */
+    private NotifyBuilder deliveriesHandled(long transaction, String... statuses) {
+        Set<String> eventKeys = Arrays.stream(statuses).map(status -> "payrexx:" + transaction + ":" + status)
+                .collect(Collectors.toSet());
+        return new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch")
+                .filter(exchange -> eventKeys.contains(
+                        exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY, String.class)))
+                .whenCompleted(statuses.length).create();
     }
 
     /** A delivery of the transaction with that status, answered 200, and handled by the dispatch route once. */

@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.jms.JmsConsumer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -19,7 +21,8 @@ import org.springframework.core.task.SimpleAsyncTaskExecutor;
 
 /**
  * The queue consumers run on threads of their own at a Java priority below the request threads' (the image's JVM
- * flags turn that into an OS priority: webhooks are acknowledged first under a burst).
+ * flags turn that into an OS priority: webhooks are acknowledged first under a burst), and stop without interrupting
+ * them.
  */
 @HubTest
 class QueueConsumerThreadsTest extends HubTestBase {
@@ -68,5 +71,23 @@ class QueueConsumerThreadsTest extends HubTestBase {
             assertThat(thread.getPriority()).isEqualTo(priority);
         });
         assertThat(priority).isLessThan(Thread.NORM_PRIORITY);
+    }
+
+    /**
+     * Each queue consumer, as it stops (a route stop, a graceful shutdown), lets its listener threads end their
+     * receive: Spring interrupts a thread still receiving a second after the stop unless the container accepts
+     * messages while stopping, and the broker session that thread gave back to the shared session cache then failed
+     * the next commit made on it (AMQ219030 "rolled back on failover").
+     */
+    @Test
+    void everyQueueConsumerAcceptsMessagesWhileStopping() {
+        List<Route> jmsConsumers = camel.getRoutes().stream()
+                .filter(route -> route.getConsumer() instanceof JmsConsumer).toList();
+
+        assertThat(jmsConsumers).extracting(Route::getRouteId)
+                .containsAll(CONSUMER_ROUTES).contains("notification-forward-legacy");
+        assertThat(jmsConsumers).allSatisfy(route -> assertThat(
+                ((JmsConsumer) route.getConsumer()).getListenerContainer().isAcceptMessagesWhileStopping())
+                .as(route.getRouteId()).isTrue());
     }
 }

@@ -38,6 +38,6 @@ class DatabaseClusterViewTest {
 
         camel.stop(); // releases the lease: the view is no longer leader, and says so to no one
         await().atMost(Duration.ofSeconds(10)).until(() -> view.getLeader().isEmpty());
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> events.size() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
     }
 }

@@ -60,21 +60,8 @@ public class AvailabilityService {
     }
 
     /**
-     * Whether the slot to book is taken by the calendar or another booking (buffer included); a calendar Google cannot
-     * read is 503 provider-unavailable, neither taken nor free.
-     */
-    public boolean isTaken(TimeRange slot) {
-        return isTaken(slot, "");
-    }
-
-    /** The same, leaving booking {@code exceptId} out of the bookings checked. */
-    public boolean isTaken(TimeRange slot, String exceptId) {
-        return isBusyInCalendar(slot) || isHeld(slot, exceptId);
-    }
-
-    /**
-     * Whether the calendar has the slot (or its buffer) busy, for a slot to book (as {@link #isTaken}): asks Google,
-     * so never under the slot lock.
+     * Whether the calendar has the slot (or its buffer) busy, for a slot to book: asks Google, so never under the slot
+     * lock; a calendar Google cannot read is 503 provider-unavailable, neither busy nor free.
      */
     public boolean isBusyInCalendar(TimeRange slot) {
         return slots.conflicts(slot, calendar.busyToBook(slot.start().minus(properties.buffer()),
@@ -92,8 +79,13 @@ public class AvailabilityService {
 
     /** Whether another booking than {@code exceptId} holds the slot (or its buffer). */
     public boolean isHeld(TimeRange slot, String exceptId) {
+        return isHeld(slot, exceptId, clock.instant());
+    }
+
+    /** The same, the holds judged at {@code now}: the caller's reading of the bookings' clock. */
+    public boolean isHeld(TimeRange slot, String exceptId, Instant now) {
         return slots.conflicts(slot, bookings.activeRanges(slot.start().minus(properties.buffer()),
-                slot.end().plus(properties.buffer()), clock.instant(), exceptId));
+                slot.end().plus(properties.buffer()), now, exceptId));
     }
 
     /**
@@ -101,11 +93,11 @@ public class AvailabilityService {
      * overlaps its time, or one in its buffer put there once its hold had run out (by the database's clock, which
      * dates both: {@link BookingClock}). The buffer alone is no loss: a confirmed booking the calendar re-check
      * followed next to it (the re-check takes no buffer), one reserved with a smaller buffer, is no reason to refund a
-     * payment made in time.
+     * payment made in time. {@code now}: the caller's reading of the bookings' clock, in the slot lock's transaction.
      */
-    public boolean isTakenFromItsHold(Booking booking) {
+    public boolean isTakenFromItsHold(Booking booking, Instant now) {
         TimeRange slot = booking.range();
         return slots.conflicts(slot, bookings.rangesTakingHold(slot, slot.start().minus(properties.buffer()),
-                slot.end().plus(properties.buffer()), booking.holdExpiresAt(), clock.instant(), booking.id()));
+                slot.end().plus(properties.buffer()), booking.holdExpiresAt(), now, booking.id()));
     }
 }

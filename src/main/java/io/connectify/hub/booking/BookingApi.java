@@ -1,5 +1,6 @@
 package io.connectify.hub.booking;
 
+import java.time.Instant;
 import java.util.List;
 
 import io.connectify.hub.calendar.TimeRange;
@@ -22,6 +23,8 @@ public class BookingApi {
     /** Exchange properties the booking-create route reads to start the payment (provider calls clear headers). */
     public static final String BOOKING_ID = "bookingId";
     public static final String PAYMENT_PROVIDER = "paymentProvider";
+    /** The reservation's time (the bookings' clock, read once for the request), which the payment's record is dated by. */
+    public static final String RESERVED_AT = "bookingReservedAt";
 
     private final BookingService bookings;
     private final BookingSaga saga;
@@ -43,8 +46,9 @@ public class BookingApi {
     }
 
     /** The payment is started: 201 with the booking and its payment URL. */
-    public ApiReply paymentStarted(@ExchangeProperty(BOOKING_ID) String id, @Body PaymentLink link) {
-        Booking booking = bookings.paymentStarted(id, link);
+    public ApiReply paymentStarted(@ExchangeProperty(BOOKING_ID) String id,
+                                   @ExchangeProperty(RESERVED_AT) Instant reserved, @Body PaymentLink link) {
+        Booking booking = bookings.paymentStarted(id, link, reserved);
         return ApiReply.created("/api/v1/bookings/" + booking.id(), booking);
     }
 
@@ -65,6 +69,7 @@ public class BookingApi {
     private static Booking pending(Booking booking, Exchange exchange) {
         exchange.setProperty(BOOKING_ID, booking.id());
         exchange.setProperty(PAYMENT_PROVIDER, booking.provider());
+        exchange.setProperty(RESERVED_AT, booking.createdAt());
         return booking;
     }
 

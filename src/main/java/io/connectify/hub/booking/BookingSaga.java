@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 import io.connectify.hub.booking.BookingRepository.ConfirmedBooking;
 import io.connectify.hub.booking.BookingRepository.PaymentRecording;
@@ -340,7 +339,8 @@ public class BookingSaga {
         if (heldStatus != null && begun(booking, now)) {
             return leftForAPersonAsBegun(booking, payment, heldStatus, now, eventMayBeMade);
         }
-        PaymentRecording recorded = secure(booking, payment, now);
+        Instant[] securedAt = {null};
+        PaymentRecording recorded = secure(booking, payment, now, securedAt);
         if (!recorded.recorded()) {
             return heldStatus != null ? leftForAPerson(booking, payment, heldStatus, "its slot was taken", now)
                     : settleUnused(bookings.find(bookingId).orElseThrow(), payment, now);
@@ -355,8 +355,10 @@ public class BookingSaga {
         if (seenRefunded != null && StripeCommands.RefundResult.refundedBy(seenRefunded) >= payment.paidAmount()) {
             return refundedBeforeItsConfirmation(bookingId, payment, seenRefunded, eventMayBeMade, now);
         }
-        // read again for this check only: the start may have passed while FreeBusy and the slot lock were awaited
-        Instant checked = now();
+        // read again for this check only: the start may have passed while FreeBusy and the slot lock were awaited. The
+        // slot lock's reading where the payment was recorded under it (after FreeBusy; each reading is a statement),
+        // unless Stripe was asked since; a start passed while the lock itself was awaited is found after the insert
+        Instant checked = securedAt[0] != null && seenRefunded == null ? securedAt[0] : now();
         if (begun(booking, checked)) {
             // a paid booking's start passed before this payment was handled, or while its slot was checked
             return heldStatus != null ? leftForAPersonAsBegun(booking, payment, heldStatus, checked, eventMayBeMade)
@@ -620,9 +622,10 @@ public class BookingSaga {
 
     /**
      * Records the payment on a booking that still holds its slot or whose slot is still free; answers the recording,
-     * with the mark of a refund seen before payment (V25) as it found it.
+     * with the mark of a refund seen before payment (V25) as it found it. {@code securedAt}: set to the instant read
+     * under the slot lock where the payment was recorded under it.
      */
-    private PaymentRecording secure(Booking booking, Booking payment, Instant now) {
+    private PaymentRecording secure(Booking booking, Booking payment, Instant now, Instant[] securedAt) {
         if (!PAYABLE.contains(booking.status())) {
             return PaymentRecording.NOT_RECORDED;
         }
@@ -636,8 +639,11 @@ public class BookingSaga {
             recorded = bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(),
                     payment.paidAmount(), now);
         } else if (holdsItsSlot(booking, now)) {
-            recorded = underSlotLock(booking, () -> bookings.recordPayment(booking.id(), payment.provider(),
-                    payment.paymentReference(), payment.paidAmount(), now()));
+            recorded = underSlotLock(booking, at -> {
+                securedAt[0] = at;
+                return bookings.recordPayment(booking.id(), payment.provider(), payment.paymentReference(),
+                        payment.paidAmount(), at);
+            });
             if (recorded == null) {
                 return PaymentRecording.NOT_RECORDED; // another booking holds the slot: its hold ran out, it was taken
             }
@@ -647,9 +653,12 @@ public class BookingSaga {
         if (recorded.recorded() || booking.paid()) {
             return recorded; // not recorded when paid: another payment was recorded first
         }
-        // dated once the slot was judged free (now()): a running hold it took over in its buffer knows it by that
-        return ifSlotStillFree(booking, () -> bookings.reholdPaid(booking.id(), payment.provider(),
-                payment.paymentReference(), payment.paidAmount(), now()), PaymentRecording.NOT_RECORDED);
+        // dated once the slot was judged free (at): a running hold it took over in its buffer knows it by that
+        return ifSlotStillFree(booking, at -> {
+            securedAt[0] = at;
+            return bookings.reholdPaid(booking.id(), payment.provider(), payment.paymentReference(),
+                    payment.paidAmount(), at);
+        }, PaymentRecording.NOT_RECORDED);
     }
 
     /**
@@ -660,13 +669,17 @@ public class BookingSaga {
      * a hold the reservation had seen run out was kept, and the slot had two bookings. {@code keep} reads its instant
      * in the lock's transaction from the database's clock ({@link BookingClock}), which both databases give as the
      * transaction's start, when the lock was asked for: which of the two took the slot is decided by the check that
-     * follows, not by that instant. Only a booking that took the slot defeats the hold: one overlapping its time, or
-     * one in its buffer put there once the hold had run out ({@link AvailabilityService#isTakenFromItsHold}). A
+     * follows, not by that instant. Read once there ({@code at}), for the check and for {@code keep}. Only a booking
+     * that took the slot defeats the hold: one overlapping its time, or one in its buffer put there once the hold had
+     * run out ({@link AvailabilityService#isTakenFromItsHold}). A
      * neighbour in the buffer before (a confirmed booking the calendar re-check followed there, one reserved with a
      * smaller buffer) refunded a payment made in time, as "slot taken before the payment arrived".
      */
-    private <T> T underSlotLock(Booking booking, Supplier<T> keep) {
-        return bookings.withSlotLock(() -> availability.isTakenFromItsHold(booking) ? null : keep.get());
+    private <T> T underSlotLock(Booking booking, Function<Instant, T> keep) {
+        return bookings.withSlotLock(() -> {
+            Instant at = now();
+            return availability.isTakenFromItsHold(booking, at) ? null : keep.apply(at);
+        });
     }
 
     /**
@@ -993,7 +1006,7 @@ public class BookingSaga {
         String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
                 + "latest " + until;
         boolean extended = holdsItsSlot(booking, now) && Boolean.TRUE.equals(
-                underSlotLock(booking, () -> bookings.extendHold(bookingId, until, reason, now())));
+                underSlotLock(booking, at -> bookings.extendHold(bookingId, until, reason, at)));
         if (extended
                 || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
                 && !booking.paid() && !begun(booking, now)
@@ -1011,19 +1024,22 @@ public class BookingSaga {
      * took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason) {
-        // dated once the slot was judged free (now()), as a late payment's re-hold
-        return ifSlotStillFree(booking, () -> bookings.reholdProcessing(booking.id(), until, reason, now()), false);
+        // dated once the slot was judged free (at), as a late payment's re-hold
+        return ifSlotStillFree(booking, at -> bookings.reholdProcessing(booking.id(), until, reason, at), false);
     }
 
     /**
      * Takes the booking's slot again with {@code take} if it is still free: free in the calendar, then, under the
      * slot lock, held by no other booking. Google is asked before the lock is taken: every booking waits on that lock.
-     * Answers {@code take}'s answer, or {@code otherwise} when the slot is not free.
+     * Answers {@code take}'s answer, or {@code otherwise} when the slot is not free. The time is read once under the
+     * lock ({@code at}), for the check and for {@code take}.
      */
-    private <T> T ifSlotStillFree(Booking booking, Supplier<T> take, T otherwise) {
+    private <T> T ifSlotStillFree(Booking booking, Function<Instant, T> take, T otherwise) {
         return availability.isBusyInCalendarForPayment(booking.range()) ? otherwise
-                : bookings.withSlotLock(() -> availability.isHeld(booking.range(), booking.id()) ? otherwise
-                : take.get());
+                : bookings.withSlotLock(() -> {
+                    Instant at = now();
+                    return availability.isHeld(booking.range(), booking.id(), at) ? otherwise : take.apply(at);
+                });
     }
 
     /**

@@ -66,12 +66,16 @@ public class BookingService {
         Price price = prices.priceFor(request.durationMinutes());
         bookableAt(start, duration, now());
         TimeRange slot = TimeRange.of(start.toInstant(), duration);
-        if (availability.isTaken(slot)) {
+        if (availability.isBusyInCalendar(slot)) {
             throw conflict(start);
         }
         // FreeBusy (with its retries: seconds to minutes) may have brought the slot within the lead time: judged again
-        // at the time after it, which the hold counts from too (dated before FreeBusy, it would run out that early)
+        // at the time after it, which the hold counts from too (dated before FreeBusy, it would run out that early);
+        // the one reading after it, for the other bookings' holds as well (each reading is a statement)
         Instant checked = now();
+        if (availability.isHeld(slot, "", checked)) {
+            throw conflict(start);
+        }
         bookableAt(start, duration, checked);
         return reserve(slot, price, request.customer(), request.summary(), request.description(),
                 request.provider(), checked);
@@ -117,9 +121,13 @@ public class BookingService {
         return bookings.list(from, to, status, limit);
     }
 
-    /** Records the payment a pending booking now waits for; answers the booking with its payment URL. */
-    public Booking paymentStarted(String id, PaymentLink link) {
-        bookings.paymentStarted(id, link.provider(), link.reference(), link.url(), now());
+    /**
+     * Records the payment a pending booking now waits for, dated {@code reserved}: its reservation's time, read once
+     * for the request (the payment page, which the provider may take a while to make, changes nothing the holds are
+     * judged by); answers the booking with its payment URL.
+     */
+    public Booking paymentStarted(String id, PaymentLink link, Instant reserved) {
+        bookings.paymentStarted(id, link.provider(), link.reference(), link.url(), reserved);
         return get(id);
     }
 

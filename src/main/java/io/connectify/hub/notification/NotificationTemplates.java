@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.ResourceBundle;
 
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.booking.BookingStatus;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.support.ResourceBundleMessageSource;
@@ -30,6 +31,9 @@ import org.springframework.web.util.HtmlUtils;
  * now, read as it is rendered: waiting for a payment until its hold ends ({@code <kind>.held}, the hold's end), or
  * no longer held ({@code <kind>.released}), or neither (paid, confirmed, cancelled: no sentence). Rendered when the
  * notice is planned, and again from the booking then when it is queued again (no promise of a hold since ended).
+ * Judged on the bookings' clock, the database's, as the hold is stored and expired ({@link BookingClock}): on the
+ * instance's own, one running ahead told a customer whose hold still ran that it was released. Read only for a
+ * booking that may still be held (a reading is a statement).
  */
 @Component
 public class NotificationTemplates {
@@ -46,7 +50,7 @@ public class NotificationTemplates {
     }
 
     @Autowired
-    public NotificationTemplates(Clock clock) {
+    public NotificationTemplates(@BookingClock Clock clock) {
         this.clock = clock;
         messages.setBasename(BASENAME);
         messages.setDefaultEncoding("UTF-8");
@@ -84,8 +88,7 @@ public class NotificationTemplates {
         // refunded payment tells that payment's amount, in its own currency
         String paid = refunded != null ? money(locale, refunded.currency(), refunded.minor())
                 : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.paidAmount());
-        Instant now = clock.instant();
-        boolean held = heldFor(booking, now);
+        boolean held = mayBeHeld(booking) && tellsItsHold(kind, locale) && heldFor(booking, clock.instant());
         String holdEnd = held ? gsm7Separators(times.format(booking.holdExpiresAt().atZone(zone))) : "";
         // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is
         String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
@@ -107,11 +110,19 @@ public class NotificationTemplates {
         return messages.getMessage(kind + "." + part, values, locale);
     }
 
-    /** Waiting for a payment, none recorded, its hold running (and its start ahead). */
+    /** Waiting for a payment, none recorded, with a hold: held if that still runs ({@link #heldFor}). */
+    private static boolean mayBeHeld(Booking booking) {
+        return booking.status() == BookingStatus.PENDING_PAYMENT && !booking.paid() && booking.holdExpiresAt() != null;
+    }
+
+    /** Whether a notice of {@code kind} has a sentence telling the hold's end ({@code <kind>.held}). */
+    private boolean tellsItsHold(String kind, Locale locale) {
+        return messages.getMessage(kind + ".held", null, null, locale) != null;
+    }
+
+    /** A booking that {@link #mayBeHeld}, its hold running (and its start ahead) at {@code now}. */
     private static boolean heldFor(Booking booking, Instant now) {
-        return booking.status() == BookingStatus.PENDING_PAYMENT && !booking.paid()
-                && booking.holdExpiresAt() != null && booking.holdExpiresAt().isAfter(now)
-                && booking.start().toInstant().isAfter(now);
+        return booking.holdExpiresAt().isAfter(now) && booking.start().toInstant().isAfter(now);
     }
 
     /** Unpaid and not (or no longer) held: its hold ended, its payment failed (a late payment may still pay it). */

@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.CountingClock;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.TestClockConfig;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
@@ -44,6 +45,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.NotifyBuilder;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.test.util.AopTestUtils;
 import org.springframework.test.util.ReflectionTestUtils;
 
@@ -63,7 +65,7 @@ class PaidBookingTest extends Webhooks {
     @Autowired
     BookingSaga saga;
     @Autowired
-    @BookingClock
+    @Qualifier(TestClockConfig.BOOKING_READINGS)
     CountingClock bookingClock;
 
     private static final String START = "2026-12-03T09:00:00+01:00";

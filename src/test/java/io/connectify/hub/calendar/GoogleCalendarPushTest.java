@@ -35,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
-import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.booking.CalendarEventRecheck;
 import io.connectify.hub.support.CountingClock;
@@ -102,7 +101,7 @@ class GoogleCalendarPushTest extends Webhooks {
     @Autowired
     CalendarEventRecheck recheck;
     @Autowired
-    @BookingClock
+    @Qualifier(TestClockConfig.BOOKING_READINGS)
     CountingClock bookingClock;
 
     @BeforeEach

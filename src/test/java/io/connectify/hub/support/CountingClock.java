@@ -1,8 +1,11 @@
 package io.connectify.hub.support;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -14,6 +17,11 @@ public final class CountingClock extends Clock {
     private final Clock clock;
     /** The count of the thread running {@link #readingsDuring}; none on every other thread (the timers'). */
     private final ThreadLocal<int[]> readings = new ThreadLocal<>();
+    /** The threads whose readings {@link #readingsOnThreadsDuring} counts, and their count; none outside it. */
+    private volatile Predicate<Thread> counted;
+    private final AtomicInteger countedReadings = new AtomicInteger();
+    /** How far behind the other clock this one runs: the database's behind an instance's ({@link #runningBehind}). */
+    private volatile Duration behind = Duration.ZERO;
 
     public CountingClock(Clock clock) {
         this.clock = clock;
@@ -31,13 +39,45 @@ public final class CountingClock extends Clock {
         return count[0];
     }
 
+    /**
+     * How many times threads {@code which} (the HTTP server's, say, for a REST request the test sends) read this clock
+     * while {@code work} ran on the calling thread. One window at a time.
+     */
+    public synchronized int readingsOnThreadsDuring(Predicate<Thread> which, Runnable work) {
+        countedReadings.set(0);
+        counted = which;
+        try {
+            work.run();
+        } finally {
+            counted = null;
+        }
+        return countedReadings.get();
+    }
+
+    /**
+     * Runs {@code work} with this clock {@code skew} behind the other (the hub's, the instance's): the database's
+     * clock behind an instance's running ahead of it, as BookingHoldClockSkewTest has it.
+     */
+    public void runningBehind(Duration skew, Runnable work) {
+        behind = skew;
+        try {
+            work.run();
+        } finally {
+            behind = Duration.ZERO;
+        }
+    }
+
     @Override
     public Instant instant() {
         int[] count = readings.get();
         if (count != null) {
             count[0]++;
         }
-        return clock.instant();
+        Predicate<Thread> which = counted;
+        if (which != null && which.test(Thread.currentThread())) {
+            countedReadings.incrementAndGet();
+        }
+        return clock.instant().minus(behind);
     }
 
     @Override

@@ -1,8 +1,12 @@
 package io.connectify.hub.support;
 
+import java.time.Clock;
 import java.time.Instant;
 
+import javax.sql.DataSource;
+
 import io.connectify.hub.booking.BookingClock;
+import io.connectify.hub.booking.BookingClockConfig;
 import io.connectify.hub.web.IdempotencyClaimClockConfig;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -14,6 +18,8 @@ public class TestClockConfig {
 
     /** Monday 2026-11-30 08:00 in Zurich: Tuesday 2026-12-01 is fully bookable. */
     public static final Instant NOW = Instant.parse("2026-11-30T07:00:00Z");
+    /** The qualifier of the bookings' clock's readings ({@link #bookingClockReadings}), which a test counts. */
+    public static final String BOOKING_READINGS = "bookingClockReadings";
 
     /**
      * Also the Idempotency-Key claims' clock and, through {@link #bookingTestClock}, the bookings' clock, both the
@@ -29,13 +35,24 @@ public class TestClockConfig {
     }
 
     /**
-     * The bookings' clock: the test clock's time, its readings counted apart from the hub's other clock users' (the
-     * integration audit's, say), as each is a statement in the hub. Only where a bean asks for it, as the hub's.
+     * The bookings' clock: the test clock's time read once per transaction as the hub's database clock is
+     * (BookingClockConfig), its readings counted ({@link #bookingClockReadings}). Only where a bean asks for it, as
+     * the hub's.
      */
     @Bean(defaultCandidate = false)
     @Primary
     @BookingClock
-    CountingClock bookingTestClock(MutableClock testClock) {
+    Clock bookingTestClock(@Qualifier(BOOKING_READINGS) CountingClock readings, DataSource dataSource) {
+        return BookingClockConfig.perTransaction(readings, dataSource);
+    }
+
+    /**
+     * The readings of the bookings' clock, each a statement in the hub, counted apart from the hub's other clock
+     * users' (the integration audit's, say): the test clock's time.
+     */
+    @Bean(defaultCandidate = false)
+    @Qualifier(BOOKING_READINGS)
+    CountingClock bookingClockReadings(MutableClock testClock) {
         return new CountingClock(testClock);
     }
 }

@@ -1,6 +1,5 @@
 package io.connectify.hub.payment.payrexx;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,14 +32,11 @@ public class PayrexxRequests {
     private final PayrexxConnection connection;
     private final PayrexxProperties properties;
     private final ObjectMapper json;
-    private final Clock clock;
 
-    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json,
-                           Clock clock) {
+    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json) {
         this.connection = connection;
         this.properties = properties;
         this.json = json;
-        this.clock = clock;
     }
 
     /**
@@ -59,12 +55,17 @@ public class PayrexxRequests {
         return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields, validity(b), null, null, null);
     }
 
-    /** Whole minutes from now until the hold runs out, rounded up; none for a booking without a hold. */
+    /**
+     * Whole minutes from the booking's reservation until its hold runs out, rounded up; none for a booking without a
+     * hold. Both are the database's times (the bookings' clock): a gateway is made for a booking just reserved, its
+     * reservation's time read once for the request, so the page lasts the hold stored. Counted from the instance's
+     * own clock, one running ahead of the database's closed the page that much before the hold ended.
+     */
     private Integer validity(Booking b) {
-        if (b.holdExpiresAt() == null) {
+        if (b.holdExpiresAt() == null || b.createdAt() == null) {
             return null;
         }
-        long seconds = Duration.between(clock.instant(), b.holdExpiresAt()).toSeconds();
+        long seconds = Duration.between(b.createdAt(), b.holdExpiresAt()).toSeconds();
         return (int) Math.min(PayrexxCommands.MAX_VALIDITY_MINUTES, Math.max(1, (seconds + 59) / 60));
     }
 

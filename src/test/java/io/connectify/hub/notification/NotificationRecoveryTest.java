@@ -502,6 +502,39 @@ class NotificationRecoveryTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * The same for a cancel of a booking whose payment is disputed, whose notice is queued in the cancellation's own
+     * transaction: 200 `CANCELLED`, its refund stopped, nothing refunded, and the recovery sweep sends the notice.
+     */
+    @Test
+    void aCancelWhileItsPaymentIsDisputedWhoseNoticesBrokerCommitFailsIsAnsweredAsCancelledAndTheSweepSendsIt()
+            throws Exception {
+        String id = cancellableBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(StripeFake.event("evt_dispute_" + id.substring(0, 8), "charge.dispute.created",
+                """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"fraudulent","status":"needs_response"}"""
+                        .formatted(payment, payment, payment))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+
+        Response cancelled = whileTheBrokerCommitFailsFor("cancellation-disputed", () -> httpPost("/api/v1/bookings/"
+                + id + "/cancel", ""));
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        assertThat(statusesByKind(id).get("cancellation-disputed")).containsExactly("queued", "queued");
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(id, "cancellation-disputed")).hasSize(2).doesNotContainNull());
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
     /** A confirmed Stripe booking whose confirmation was sent and whose calendar event can be deleted; fakes reset. */
     private String cancellableBooking() {
         String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");

@@ -2723,7 +2723,7 @@ public class BookingSaga {
                 } else {
                     // by the reason it was given: after the cut-off, in time with no reference, in time while a
                     // refund outside the hub was under way (that refund pays the customer back)
-                    notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
+                    notifyCancelledOnce(bookingId);
                 }
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
@@ -2761,7 +2761,25 @@ public class BookingSaga {
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
         boolean[] cancelled = {false};
+        DatabaseCommit cancel = new DatabaseCommit();
+        try {
+            cancelConfirmed(marked, inTime, now, disputed, refund, cancelled, cancel);
+        } catch (RuntimeException failed) {
+            if (!cancel.committed()) {
+                throw failed;
+            }
+            // only what follows the database's commit failed (the broker's commit of its disputed notice)
+            noticesNotQueued(bookingId, "cancelled", failed);
+        }
+        return cancelled[0];
+    }
+
+    /** {@link #cancelConfirmed}'s transaction, {@code cancel} watching it; {@code cancelled} set to its outcome. */
+    private void cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund,
+                                 boolean[] cancelled, DatabaseCommit cancel) {
+        String bookingId = marked.id();
         bookings.withBookingLock(bookingId, () -> {
+            cancel.watch();
             // a payment disputed with the customer's bank is settled by the dispute: a refund too would pay the
             // customer back twice (and Stripe may refuse it, leaving the refund pending for the sweep to fail on)
             String dispute = cancelledDisputed(bookings.disputeStatus(bookingId).orElse(null), inTime);
@@ -2806,7 +2824,6 @@ public class BookingSaga {
                 }
             }
         });
-        return cancelled[0];
     }
 
     /**
@@ -2996,9 +3013,16 @@ public class BookingSaga {
      */
     private void settleCancelled(String bookingId) {
         boolean[] asked = {false};
+        DatabaseCommit settled = new DatabaseCommit();
         try {
-            settleCancelled(bookingId, asked);
+            settleCancelled(bookingId, asked, settled);
         } catch (RuntimeException failed) {
+            if (settled.committed()) {
+                // only what follows the database's commit failed (the broker's commit of its notice): refunded (or
+                // settled otherwise) as stored, its refund's answer not lost
+                noticesNotQueued(bookingId, "its cancellation settled", failed);
+                return;
+            }
             if (asked[0] && refundMayHaveBeenMade(failed)) {
                 recordRefundAnswerLost(bookingId, failed);
             }
@@ -3006,9 +3030,13 @@ public class BookingSaga {
         }
     }
 
-    /** {@link #settleCancelled}; {@code asked} set once the provider is asked for the refund. */
-    private void settleCancelled(String bookingId, boolean[] asked) {
+    /**
+     * {@link #settleCancelled}; {@code asked} set once the provider is asked for the refund, {@code settled} watching
+     * its transaction.
+     */
+    private void settleCancelled(String bookingId, boolean[] asked, DatabaseCommit settled) {
         bookings.withBookingLock(bookingId, () -> {
+            settled.watch();
             Booking current = bookings.find(bookingId).orElseThrow();
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
@@ -3428,7 +3456,8 @@ public class BookingSaga {
 
     /**
      * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
-     * then); the event back should either fail.
+     * then); the event back should either fail. A move whose transaction fails only after the database's commit (the
+     * broker's commit of its notice) is made: left there, answered as made ({@link #noticesNotQueued}).
      */
     private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, ConfirmedBooking read) {
         String bookingId = booking.id();
@@ -3452,8 +3481,10 @@ public class BookingSaga {
             moveBack(booking, target, start);
             throw eventGone(read, "200, the event cancelled");
         }
+        DatabaseCommit move = new DatabaseCommit();
         try {
             bookings.withSlotLock(() -> {
+                move.watch();
                 if (availability.isHeld(target, bookingId)) {
                     throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
                             + " is already taken");
@@ -3478,6 +3509,12 @@ public class BookingSaga {
                 return null;
             });
         } catch (RuntimeException notMoved) {
+            if (move.committed()) {
+                // only what follows the database's commit failed (the broker's commit of the move's notice): the
+                // move is made, its event where the booking is; answered as made, not moved back
+                noticesNotQueued(bookingId, "moved to " + Rfc3339.format(start), notMoved);
+                return;
+            }
             // taken meanwhile, or the move's transaction failed
             moveBack(booking, target, start);
             throw notMoved;
@@ -3579,6 +3616,46 @@ public class BookingSaga {
     private void notifyCancelled(String bookingId) {
         notifyUnlessTold(bookingId,
                 booking -> cancellationNotice(booking, bookings.disputeStatus(booking.id()).orElse(null)));
+    }
+
+    /**
+     * Queues the notice of a confirmed booking cancelled with no refund to make, by the reason it was given
+     * ({@link #cancellationNotice}), in a transaction of its own after the cancellation's. A failure after that
+     * transaction's database commit (the broker's) leaves the notice logged for the recovery sweep and the cancel
+     * answered as made; one before it (nothing logged) fails the cancel, as before.
+     */
+    private void notifyCancelledOnce(String bookingId) {
+        DatabaseCommit told = new DatabaseCommit();
+        try {
+            bookings.withBookingLock(bookingId, () -> {
+                told.watch();
+                notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
+            });
+        } catch (RuntimeException failed) {
+            if (!told.committed()) {
+                throw failed;
+            }
+            noticesNotQueued(bookingId, "cancelled", failed);
+        }
+    }
+
+    /**
+     * A booking's change committed in the database, after which its transaction failed ({@link DatabaseCommit}: the
+     * broker's commit of the notices it queued): the change is made and answered so, a move not moved back, a refund
+     * not taken for one whose answer was lost. Its notices are logged as queued with it, and the notification
+     * recovery sweep queues them again once older than connectify.notifications.recover-after with nothing on the
+     * queues. Before, the API answered 500 for a change it had made, and its caller asked again or took it for one
+     * not made. Logged with the failure's classes only (a broker's message may name its host).
+     */
+    private void noticesNotQueued(String bookingId, String change, RuntimeException afterCommit) {
+        StringBuilder failure = new StringBuilder(afterCommit.getClass().getSimpleName());
+        Throwable cause = afterCommit.getCause();
+        for (int depth = 0; cause != null && depth < 5; cause = cause.getCause(), depth++) {
+            failure.append(" < ").append(cause.getClass().getSimpleName());
+        }
+        log.warn("Booking {} {}, but its notices were not queued: the transaction failed after the database's commit "
+                + "({}); the notification recovery sweep queues them (connectify.notifications.recover-after)",
+                bookingId, change, failure);
     }
 
     /**

@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -29,16 +30,20 @@ import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.TransactionRolledBackException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.builder.AdviceWith;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.Ordered;
 import org.springframework.jms.connection.JmsResourceHolder;
+import org.springframework.jms.connection.SynchedLocalTransactionFailedException;
 import org.springframework.jms.core.JmsTemplate;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -326,7 +331,8 @@ class NotificationRecoveryTest extends Webhooks {
      */
     private static final class BrokerCommitFails extends TransactionTemplate {
 
-        static final String FAILURE = "the broker's commit failed";
+        /** What Spring's JMS synchronization throws when the session's commit fails. */
+        static final String FAILURE = "Local JMS transaction failed to commit";
 
         BrokerCommitFails(TransactionTemplate transactions) {
             super(transactions.getTransactionManager());
@@ -335,40 +341,210 @@ class NotificationRecoveryTest extends Webhooks {
         @Override
         public <T> T execute(org.springframework.transaction.support.TransactionCallback<T> action) {
             return super.execute(status -> {
-                TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                    private final List<JmsResourceHolder> broker = new ArrayList<>();
-
-                    @Override
-                    public int getOrder() {
-                        return Ordered.HIGHEST_PRECEDENCE; // before the JMS session's commit
-                    }
-
-                    @Override
-                    public void beforeCommit(boolean readOnly) {
-                        // the session the transaction's sends went on, bound to it until its completion begins
-                        for (Object resource : TransactionSynchronizationManager.getResourceMap().values()) {
-                            if (resource instanceof JmsResourceHolder jms) {
-                                broker.add(jms);
-                            }
-                        }
-                    }
-
-                    @Override
-                    public void afterCommit() {
-                        assertThat(broker).as("a broker session in the transaction").isNotEmpty();
-                        for (JmsResourceHolder jms : broker) {
-                            try {
-                                jms.getSession().rollback();
-                            } catch (jakarta.jms.JMSException e) {
-                                throw new IllegalStateException(e);
-                            }
-                        }
-                        throw new IllegalStateException(FAILURE);
-                    }
-                });
+                inThisTransaction();
                 return action.doInTransaction(status);
             });
         }
+
+        /**
+         * Makes the broker's commit of the transaction the caller runs in fail after the database's commit, as a
+         * broken pooled broker session fails it (Artemis AMQ219030, wrapped by Spring's JMS synchronization).
+         */
+        static void inThisTransaction() {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                private final List<JmsResourceHolder> broker = new ArrayList<>();
+
+                @Override
+                public int getOrder() {
+                    return Ordered.HIGHEST_PRECEDENCE; // before the JMS session's commit
+                }
+
+                @Override
+                public void beforeCommit(boolean readOnly) {
+                    // the session the transaction's sends went on, bound to it until its completion begins
+                    for (Object resource : TransactionSynchronizationManager.getResourceMap().values()) {
+                        if (resource instanceof JmsResourceHolder jms) {
+                            broker.add(jms);
+                        }
+                    }
+                }
+
+                @Override
+                public void afterCommit() {
+                    assertThat(broker).as("a broker session in the transaction").isNotEmpty();
+                    for (JmsResourceHolder jms : broker) {
+                        try {
+                            jms.getSession().rollback();
+                        } catch (jakarta.jms.JMSException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    throw new SynchedLocalTransactionFailedException(FAILURE, new TransactionRolledBackException(
+                            "AMQ219030: The transaction was rolled back on failover to a backup server"));
+                }
+            });
+        }
+    }
+
+    /**
+     * {@code request}, during which the broker's commit of the transaction that queues a notice of {@code kind} fails
+     * after the database's (the first such transaction only), as {@link BrokerCommitFails}; asserts that it did.
+     */
+    private <T> T whileTheBrokerCommitFailsFor(String kind, java.util.function.Supplier<T> request) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // after the notice's messages were sent, on the session bound to the transaction
+        AdviceWith.adviceWith(camel, "booking-notify", route -> route.weaveAddLast().process(exchange -> {
+            if (kind.equals(exchange.getIn().getHeader(NotificationPlanner.KIND)) && armed.compareAndSet(true, false)) {
+                BrokerCommitFails.inThisTransaction();
+            }
+        }).id("broker-commit-fails"));
+        try {
+            return request.get();
+        } finally {
+            AdviceWith.adviceWith(camel, "booking-notify", route -> route.weaveById("broker-commit-fails").remove());
+            assertThat(armed).as("a transaction queued a %s notice", kind).isFalse();
+        }
+    }
+
+    /**
+     * A move committed in the database whose notice's broker commit then fails (a broken pooled broker session) is
+     * made: 200 with the new time, its event left there (no PATCH back), a WARN that its notices were not queued, and
+     * the recovery sweep queues them. Before, the API answered 500 `internal-error` for the move it had made.
+     */
+    @Test
+    void aMoveWhoseNoticesBrokerCommitFailsAfterTheDatabasesIsAnsweredAsMadeAndTheRecoverySweepSendsItsNotice()
+            throws Exception {
+        String id = movableBooking();
+        String event = GoogleCalendarFake.EVENTS + "/" + BookingSaga.eventIdFor(id);
+        String start = "2026-12-02T14:00:00+01:00";
+
+        Response moved;
+        List<String> warnings;
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            moved = whileTheBrokerCommitFailsFor("rescheduled", () -> httpPost("/api/v1/bookings/" + id
+                    + "/reschedule", "{\"start\":\"" + start + "\"}"));
+            warnings = lines.lines().stream().filter(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        }
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        assertThat(moved.json().get("start").asText()).isEqualTo(start);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(start);
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event))); // the move's; not moved back
+        assertThat(warnings).anySatisfy(line -> assertThat(line).contains(id).contains("its notices were not queued")
+                .contains("SynchedLocalTransactionFailedException < TransactionRolledBackException")
+                .doesNotContain("AMQ219030"));
+        // logged as queued, with no message on the way
+        assertThat(statusesByKind(id).get("rescheduled")).containsExactly("queued", "queued");
+        assertThat(queued()).isZero();
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1);
+        awaitOneSmsAndOneEmailSent();
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull());
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event)));
+    }
+
+    /**
+     * A cancel whose refund committed in the database and whose refund notice's broker commit then fails is made:
+     * 200 `REFUNDED`, refunded once at Stripe, its refund's answer not recorded as lost, and the recovery sweep sends
+     * the notice. Before, 500 `internal-error` (and a repeated cancel 409) for a booking cancelled and refunded.
+     */
+    @Test
+    void aCancelWhoseRefundNoticesBrokerCommitFailsAfterTheDatabasesIsAnsweredAsRefundedAndTheRecoverySweepSendsIt()
+            throws Exception {
+        String id = cancellableBooking();
+
+        Response cancelled = whileTheBrokerCommitFailsFor("refund", () -> httpPost("/api/v1/bookings/" + id
+                + "/cancel", ""));
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_answer_lost_at IS NOT NULL")
+                .param("id", id).query(Integer.class).single()).as("its refund's answer recorded as lost").isZero();
+        assertThat(statusesByKind(id).get("refund")).containsExactly("queued", "queued");
+        assertThat(queued()).isZero();
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1);
+        awaitOneSmsAndOneEmailSent();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(id, "refund")).hasSize(2).doesNotContainNull());
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The same for a cancel after the refund cut-off, whose notice is queued in a transaction of its own after the
+     * cancellation's: 200 `CANCELLED`, nothing refunded, and the recovery sweep sends the notice.
+     */
+    @Test
+    void aCancelAfterTheCutOffWhoseNoticesBrokerCommitFailsIsAnsweredAsCancelledAndTheRecoverySweepSendsIt()
+            throws Exception {
+        String id = cancellableBooking();
+        clock.set(java.time.Instant.parse("2026-12-01T12:00:00Z")); // 21 hours before its start; the cut-off is 24
+
+        Response cancelled = whileTheBrokerCommitFailsFor("cancellation", () -> httpPost("/api/v1/bookings/" + id
+                + "/cancel", ""));
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(statusesByKind(id).get("cancellation")).containsExactly("queued", "queued");
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1);
+        awaitOneSmsAndOneEmailSent();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(id, "cancellation")).hasSize(2).doesNotContainNull());
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The same for a cancel of a booking whose payment is disputed, whose notice is queued in the cancellation's own
+     * transaction: 200 `CANCELLED`, its refund stopped, nothing refunded, and the recovery sweep sends the notice.
+     */
+    @Test
+    void aCancelWhileItsPaymentIsDisputedWhoseNoticesBrokerCommitFailsIsAnsweredAsCancelledAndTheSweepSendsIt()
+            throws Exception {
+        String id = cancellableBooking();
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(StripeFake.event("evt_dispute_" + id.substring(0, 8), "charge.dispute.created",
+                """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"fraudulent","status":"needs_response"}"""
+                        .formatted(payment, payment, payment))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+
+        Response cancelled = whileTheBrokerCommitFailsFor("cancellation-disputed", () -> httpPost("/api/v1/bookings/"
+                + id + "/cancel", ""));
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
+        assertThat(statusesByKind(id).get("cancellation-disputed")).containsExactly("queued", "queued");
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(recoverySweep()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(id, "cancellation-disputed")).hasSize(2).doesNotContainNull());
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** A confirmed Stripe booking whose confirmation was sent and whose calendar event can be deleted; fakes reset. */
+    private String cancellableBooking() {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        awaitOneSmsAndOneEmailSent(); // the confirmation
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(GoogleCalendarFake.EVENTS
+                + "/" + BookingSaga.eventIdFor(id))).willReturn(com.github.tomakehurst.wiremock.client.WireMock
+                .noContent()));
+        notify.reset();
+        return id;
     }
 
     @Test

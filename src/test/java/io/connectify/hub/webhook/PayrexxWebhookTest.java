@@ -664,9 +664,7 @@ class PayrexxWebhookTest extends Webhooks {
 
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("counted once").isEqualTo(before + 1);
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
-        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4781/refund")));
+        nothingMoreRefunded(4781, id);
     }
 
     /**
@@ -678,15 +676,8 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedItInFullIsNotRefundedAgain() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4782, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4782, "refunded", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        String id = confirmedThenRefundedOutside(4782, "refunded", REFUNDED_OUTSIDE);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
         refundsRefused(4782, id);
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
@@ -700,7 +691,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
         assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the refunded delivery").isEqualTo(before + 1);
+                .as("counted once, by the refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-refunded-outside")
                 .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded",
@@ -711,9 +702,7 @@ class PayrexxWebhookTest extends Webhooks {
                 .map(r -> r.getBodyAsString()).filter(body -> body.contains(id) && body.contains("abgesagt")).toList())
                 .singleElement().asString().contains("Ihre Zahlung bereits")
                 .doesNotContain("melden Sie sich").doesNotContain("laufende"));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
-        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4782/refund")));
+        nothingMoreRefunded(4782, id);
     }
 
     /**
@@ -726,15 +715,8 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedPartOfItIsLeftForAPersonToRefundTheRest() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4783, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4783, "partially-refunded", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        String id = confirmedThenRefundedOutside(4783, "partially-refunded", PART_REFUND);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
         refundsRefused(4783, id);
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
@@ -750,13 +732,35 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(marked.get("note").asText()).isEqualTo("part of the payment was refunded at payrexx (amount not "
                 + "given): cancelled in time, the rest not refunded by the hub: refund what is left at payrexx");
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the partially-refunded delivery").isEqualTo(before + 1);
+                .as("counted once, by the partially-refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-part-refunded")
                 .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded");
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        nothingMoreRefunded(4783, id);
+    }
+
+    /**
+     * A confirmed booking paid by {@code transaction}, then Payrexx's back office refunded it ({@code status}:
+     * refunded, partially-refunded): its reason {@code reason}, counted once in connectify_refunds_outside_hub_total.
+     */
+    private String confirmedThenRefundedOutside(long transaction, String status, String reason) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(transaction, status, id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        return id;
+    }
+
+    /** Nothing more to refund: a second cancel refused, the retry sweep refunding none, Payrexx asked for no refund. */
+    private void nothingMoreRefunded(long transaction, String bookingId) {
+        assertThat(httpPost("/api/v1/bookings/" + bookingId + "/cancel", "").status()).isEqualTo(409);
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4783/refund")));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
     }
 
     /**

@@ -823,25 +823,12 @@ class StripeWebhookTest extends Webhooks {
         stripe.paymentIntentOf(second, "{\"bookingId\":\"" + id + "\"}");
         stripe.refundsOf(second, StripeFake.refund("re_second", second, 9000, "succeeded",
                 "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
-        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
-        NotifyBuilder disputed = processed("evt_second_disputed");
+        JsonNode booking = disputedAfterTheHubRefundedIt(id, second, "re_second", "evt_second_disputed", "duplicate");
 
-        signedStripeWebhook(event("evt_second_disputed", "charge.dispute.created", dispute(second, "duplicate")));
-
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(booking.get("paymentReference").asText()).isEqualTo(first);
-        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
-        assertThat(attentionNote(id)).isEqualTo("stripe payment " + second + " is disputed, but the hub refunded it "
-                + "(refund re_second): the customer may be paid back twice; answer the dispute at stripe with the "
-                + "refund");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND dispute_status IS NULL").param("id", id)
                 .query(Integer.class).single()).as("the booking's own payment is not disputed").isEqualTo(1);
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
-                .isEqualTo(disputesBefore + 1);
         assertThat(needingAttentionGauge()).isEqualTo(1);
     }
 
@@ -864,23 +851,35 @@ class StripeWebhookTest extends Webhooks {
         stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}", 5000, "chf");
         stripe.refundsOf(payment, StripeFake.refund("re_short", payment, 5000, "succeeded",
                 "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+        JsonNode booking = disputedAfterTheHubRefundedIt(id, payment, "re_short", "evt_short_disputed", "fraudulent");
+
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
+    }
+
+    /**
+     * The dispute {@code eventId} of a payment the hub refunded ({@code refund}) handled: the booking's reason as it
+     * was, the booking marked "stripe payment … is disputed, but the hub refunded it (refund …): …", no refund asked
+     * for again (Stripe asked for the one refund only), the dispute counted. The booking as it is then.
+     */
+    private JsonNode disputedAfterTheHubRefundedIt(String id, String payment, String refund, String eventId,
+                                                   String disputeReason) {
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
-        NotifyBuilder disputed = processed("evt_short_disputed");
+        NotifyBuilder disputed = processed(eventId);
 
-        signedStripeWebhook(event("evt_short_disputed", "charge.dispute.created", dispute(payment, "fraudulent")));
+        signedStripeWebhook(event(eventId, "charge.dispute.created", dispute(payment, disputeReason)));
 
         assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
-        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason)
-                .doesNotContain("neither confirmed nor refunded");
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
         assertThat(attentionNote(id)).isEqualTo("stripe payment " + payment + " is disputed, but the hub refunded it "
-                + "(refund re_short): the customer may be paid back twice; answer the dispute at stripe with the "
+                + "(refund " + refund + "): the customer may be paid back twice; answer the dispute at stripe with the "
                 + "refund");
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 1);
+        return booking;
     }
 
     /**

@@ -435,15 +435,10 @@ class NotificationRecoveryTest extends Webhooks {
                 .contains("SynchedLocalTransactionFailedException < TransactionRolledBackException")
                 .doesNotContain("AMQ219030"));
         // logged as queued, with no message on the way
-        assertThat(statusesByKind(id).get("rescheduled")).containsExactly("queued", "queued");
         assertThat(queued()).isZero();
-
-        clock.advance(Duration.ofMinutes(16));
-        assertThat(recoverySweep()).isEqualTo(1);
+        loggedQueuedThenSentByTheRecoverySweep(id, "rescheduled");
         awaitOneSmsAndOneEmailSent();
         assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(referencesOf(id, "rescheduled")).hasSize(2).doesNotContainNull());
         google.server().verify(1, patchRequestedFor(urlPathEqualTo(event)));
     }
 
@@ -466,14 +461,9 @@ class NotificationRecoveryTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND refund_answer_lost_at IS NOT NULL")
                 .param("id", id).query(Integer.class).single()).as("its refund's answer recorded as lost").isZero();
-        assertThat(statusesByKind(id).get("refund")).containsExactly("queued", "queued");
         assertThat(queued()).isZero();
-
-        clock.advance(Duration.ofMinutes(16));
-        assertThat(recoverySweep()).isEqualTo(1);
+        loggedQueuedThenSentByTheRecoverySweep(id, "refund");
         awaitOneSmsAndOneEmailSent();
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(referencesOf(id, "refund")).hasSize(2).doesNotContainNull());
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
@@ -492,13 +482,8 @@ class NotificationRecoveryTest extends Webhooks {
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(statusesByKind(id).get("cancellation")).containsExactly("queued", "queued");
-
-        clock.advance(Duration.ofMinutes(16));
-        assertThat(recoverySweep()).isEqualTo(1);
+        loggedQueuedThenSentByTheRecoverySweep(id, "cancellation");
         awaitOneSmsAndOneEmailSent();
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(referencesOf(id, "cancellation")).hasSize(2).doesNotContainNull());
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
@@ -526,13 +511,20 @@ class NotificationRecoveryTest extends Webhooks {
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
-        assertThat(statusesByKind(id).get("cancellation-disputed")).containsExactly("queued", "queued");
+        loggedQueuedThenSentByTheRecoverySweep(id, "cancellation-disputed");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
 
+    /**
+     * The booking's two notices of {@code kind} logged as queued (their messages not on a queue), then queued again by
+     * the recovery sweep once older than recover-after, and sent: each with its provider's reference.
+     */
+    private void loggedQueuedThenSentByTheRecoverySweep(String id, String kind) {
+        assertThat(statusesByKind(id).get(kind)).containsExactly("queued", "queued");
         clock.advance(Duration.ofMinutes(16));
         assertThat(recoverySweep()).isEqualTo(1);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                assertThat(referencesOf(id, "cancellation-disputed")).hasSize(2).doesNotContainNull());
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+                assertThat(referencesOf(id, kind)).hasSize(2).doesNotContainNull());
     }
 
     /** A confirmed Stripe booking whose confirmation was sent and whose calendar event can be deleted; fakes reset. */

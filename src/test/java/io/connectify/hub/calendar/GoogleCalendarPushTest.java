@@ -793,6 +793,16 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(attentionOrNull(other)).isNull();
     }
 
+    /** The flag a booking at START gets from the re-check once its event lasts until 10:30. */
+    private static final String LONGER_THAN_BOOKED = "calendar event in Google Calendar now 2026-12-02T09:00:00+01:00 "
+            + "to 2026-12-02T10:30:00+01:00, another length than booked: move it back or reschedule through the hub";
+
+    /** Google has the booking's event at START, lasting until 10:30: 30 minutes longer than booked. */
+    private void eventLastsLongerThanBooked(String event) {
+        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
+                "Consultation", START, "2026-12-02T10:30:00+01:00"))));
+    }
+
     /**
      * An event changed in Google to another length (the price is the length's) is not followed: the booking is
      * flagged and marked for a person, the flag its note. Once the event is back at the booking's time the flag goes,
@@ -803,12 +813,10 @@ class GoogleCalendarPushTest extends Webhooks {
         String channel = renew();
         String id = confirmedStripeBooking(START);
         String event = BookingSaga.eventIdFor(id);
-        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
-                "Consultation", START, "2026-12-02T10:30:00+01:00"))));
+        eventLastsLongerThanBooked(event);
         double refused = count("connectify.gcal.bookings.moves.refused", "reason", "length");
         double completed = count("connectify.gcal.rechecks", "outcome", "completed");
-        String flag = "calendar event in Google Calendar now 2026-12-02T09:00:00+01:00 to 2026-12-02T10:30:00+01:00, "
-                + "another length than booked: move it back or reschedule through the hub";
+        String flag = LONGER_THAN_BOOKED;
 
         assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
 
@@ -853,10 +861,8 @@ class GoogleCalendarPushTest extends Webhooks {
         String channel = renew();
         String id = confirmedStripeBooking(START);
         String event = BookingSaga.eventIdFor(id);
-        google.stub(get(urlPathEqualTo(EVENTS + "/" + event)).willReturn(okJson(GoogleCalendarFake.eventJson(event,
-                "Consultation", START, "2026-12-02T10:30:00+01:00"))));
-        String flag = "calendar event in Google Calendar now 2026-12-02T09:00:00+01:00 to 2026-12-02T10:30:00+01:00, "
-                + "another length than booked: move it back or reschedule through the hub";
+        eventLastsLongerThanBooked(event);
+        String flag = LONGER_THAN_BOOKED;
         assertThat(notification(channel, TOKEN, "exists").status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
                 .json().path("statusReason").asText()).isEqualTo(flag));

@@ -523,8 +523,9 @@ class PayrexxWebhookTest extends Webhooks {
     /**
      * A confirmed booking whose refund is under way in Payrexx's back office (marked, counted), its payment then
      * disputed, then cancelled after the refund cut-off: the dispute's reason keeps the refund under way after it, so
-     * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again. Before, a disputed cancel
-     * dropped the pending part: the refunded delivery was taken for a new refund, marked and counted a second time.
+     * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again, its note warning that the
+     * customer is paid back twice should the dispute, still open, be lost. Before, a disputed cancel dropped the
+     * pending part: the refunded delivery was taken for a new refund, marked and counted a second time.
      */
     @Test
     void aRefundPendingThenDisputedThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
@@ -544,8 +545,8 @@ class PayrexxWebhookTest extends Webhooks {
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(attentionOf(id).get("note").asText()).as("one refund note")
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(attentionOf(id).get("note").asText()).as("one refund note, the dispute still open")
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4747));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("one refund, counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4747/refund")));
@@ -555,7 +556,7 @@ class PayrexxWebhookTest extends Webhooks {
      * The same cancelled in time: the hub refunds nothing while Payrexx's refund is under way, so the open dispute
      * stops no refund of the hub's (no "refund it at payrexx if the dispute was won" for a person, who would pay the
      * customer back twice); the refund under way is kept, and Payrexx's refunded delivery settles it ("in full"),
-     * counting nothing again. Before, the cancel's reason was the stopped refund's only: the refunded delivery was
+     * counting nothing again, warning of paying back twice should the dispute be lost. Before, the cancel's reason was the stopped refund's only: the refunded delivery was
      * only logged, and the note asking for a refund at Payrexx stayed though Payrexx had paid the customer back.
      */
     @Test
@@ -578,8 +579,8 @@ class PayrexxWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
-        assertThat(attentionOf(id).get("note").asText())
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(attentionOf(id).get("note").asText()).as("the dispute still open")
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4748));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("one refund, counted once").isEqualTo(before + 1);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))

@@ -1748,8 +1748,10 @@ public class BookingSaga {
      * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
      * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
      * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
-     * marked for a person and counted, as Stripe's charge.refunded of such a booking. Any other booking is left as it
-     * is. Under the booking's row lock. False when nothing changed.
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking. One whose refund a dispute
+     * stopped keeps it stopped, the part recorded and a person asked to refund only what is left should the dispute be
+     * won ({@link #stoppedRefundPartlyMade}). Any other booking is left as it is. Under the booking's row lock. False
+     * when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -2338,9 +2340,12 @@ public class BookingSaga {
      * that follows settles its reason and its mark's note ("in full"), marking and counting nothing again (as
      * paymentPartiallyRefunded settles it "in part"). Under the booking's row lock: a cancel committing meanwhile is
      * read. A booking whose refund a dispute stopped is settled by refunded ({@link #stoppedRefundMadeOutside}: the
-     * customer is paid back, the stopped refund no longer to make); its refund_pending changes nothing (the note still
-     * asks for that refund, which a person checks at Payrexx). False for any other booking (cancelled or refunded by
-     * the hub: the echo of its own refund; one another payment paid), logged, nothing changed.
+     * customer is paid back, the stopped refund no longer to make), and by refund_pending made one cancelled while
+     * disputed with a refund pending ({@link #stoppedRefundUnderWayOutside}). A cancelled booking's refund in full
+     * warns, its dispute open, that the customer is paid back twice should it be lost ({@link #paidBackInFull}). The
+     * rest of a payment part refunded, which a person was asked to refund at the provider, settles that mark
+     * ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
+     * the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
                                                     @Header(WebhookHeaders.BOOKING_ID) String bookingId,

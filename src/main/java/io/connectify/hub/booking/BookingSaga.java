@@ -2388,13 +2388,13 @@ public class BookingSaga {
                     return;
                 }
                 bookings.refundedOutside(current.id(), of); // in the transaction of the reason and the mark
+                String replacing = underWay ? refundPendingOutsideNote(current, provider) : null;
+                String why = refundedInFullOutside(provider, of);
+                // a cancelled booking's note warns of paying back twice while its payment's dispute is open
                 String made = current.status() == BookingStatus.CANCELLED
-                        ? markOutside(current, provider, refundedInFullOutside(provider, of),
-                        refundedInFullOutside(provider, of) + " (in full)",
-                        refundedInFullOutside(provider, of) + " (in full)" + paidBackInFull(current, provider),
-                        underWay ? refundPendingOutsideNote(current, provider) : null, now)
-                        : markRefundedOutside(current, provider, of, of, now,
-                        underWay ? refundPendingOutsideNote(current, provider) : null);
+                        ? markOutside(current, provider, why, why + " (in full)",
+                        why + " (in full)" + paidBackInFull(current, provider), replacing, now)
+                        : markRefundedOutside(current, provider, of, of, now, replacing);
                 if (underWay && current.status() == BookingStatus.CANCELLED && disputeOpen(current)) {
                     // its customer paid back twice should the dispute be lost: told again, should the mark be cleared
                     bookings.needsAttention(current.id(), made, now);

@@ -320,6 +320,27 @@ public class BookingRepository {
         return Boolean.TRUE.equals(replaced);
     }
 
+    /**
+     * The note {@code done} leaves the booking's mark, once what it asked for is seen done (a Payrexx refund of what
+     * was left, asked of a person, then shown made); the mark is cleared when nothing else is left in it, as
+     * {@link #refundSettledByHand} clears it. Under the booking's row lock. False when the mark does not hold it.
+     */
+    public boolean attentionNoteDone(String id, String done) {
+        Boolean removed = transactions.execute(status -> jdbc.sql(
+                        "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
+                .flatMap(had -> had)
+                .filter(had -> !Objects.equals(withoutNote(had, done), had))
+                .map(had -> {
+                    String kept = withoutNote(had, done);
+                    return jdbc.sql("UPDATE booking SET attention_note = :note"
+                                    + (kept == null ? ", attention_since = NULL" : "") + " WHERE id = :id")
+                            .param("id", id).param("note", kept).update() == 1;
+                })
+                .orElse(false));
+        return Boolean.TRUE.equals(removed);
+    }
+
     /** {@code had} and {@code note} joined, the newest kept within {@link #ATTENTION_NOTE_MAX}. */
     static String joinedNote(String had, String note) {
         String added = note.length() <= ATTENTION_NOTE_MAX ? note : note.substring(0, ATTENTION_NOTE_MAX);

@@ -1748,8 +1748,10 @@ public class BookingSaga {
      * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
      * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
      * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
-     * marked for a person and counted, as Stripe's charge.refunded of such a booking. Any other booking is left as it
-     * is. Under the booking's row lock. False when nothing changed.
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking. One whose refund a dispute
+     * stopped keeps it stopped, the part recorded and a person asked to refund only what is left should the dispute be
+     * won ({@link #stoppedRefundPartlyMade}). Any other booking is left as it is. Under the booking's row lock. False
+     * when nothing changed.
      */
     public boolean paymentPartiallyRefunded(@Header(WebhookHeaders.PROVIDER) String provider,
                                             @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -1759,8 +1761,13 @@ public class BookingSaga {
         String part = PART_REFUNDED + provider + " (amount not given)";
         String[] said = {null};
         boolean[] marked = {false};
+        Outside[] stopped = {null};
         if (booking != null && payment != null && payment.equals(booking.paymentReference())) {
             bookings.withBookingLock(booking.id(), () -> bookings.find(booking.id()).ifPresent(current -> {
+                if (stoppedByDispute(current) && payment.equals(current.paymentReference())) {
+                    stopped[0] = stoppedRefundPartlyMade(current, provider, now());
+                    return;
+                }
                 boolean confirmed = current.status() == BookingStatus.CONFIRMED;
                 if (!current.paid() || !payment.equals(current.paymentReference())
                         || !confirmed && !cancelledUnrefunded(current)) {
@@ -1782,6 +1789,10 @@ public class BookingSaga {
                 }
             }));
         }
+        if (stopped[0] != null) {
+            reportOutside(booking.id(), provider, payment, stopped[0]);
+            return true;
+        }
         if (marked[0]) {
             reportOutside(booking.id(), provider, payment, new Outside(said[0], false, false, false));
             return true;
@@ -1799,6 +1810,8 @@ public class BookingSaga {
     static final String REFUNDED_OUTSIDE = "a refund the hub did not make";
     /** How a booking's status reason begins the note of a part of its payment refunded at Payrexx. */
     private static final String PART_REFUNDED = "part of the payment was refunded at ";
+    /** How it begins the note of the rest of such a payment refunded at Payrexx, as a person was asked to. */
+    private static final String REST_REFUNDED = "the rest refunded at ";
 
     /**
      * A payment refunded at the provider, in full or in part (Stripe's charge.refunded: the Charge's
@@ -2247,9 +2260,14 @@ public class BookingSaga {
      */
     private String markOutside(Booking current, String provider, String why, String head, String replacing,
                                Instant now) {
+        return markOutside(current, provider, why, head, outsideNote(current, provider, head), replacing, now);
+    }
+
+    /** As {@link #markOutside(Booking, String, String, String, String, Instant)}, the mark's note {@code note}. */
+    private String markOutside(Booking current, String provider, String why, String head, String note,
+                               String replacing, Instant now) {
         boolean refundPending = current.status() == BookingStatus.CANCELLED
                 && REFUND_PENDING.contains(current.statusReason());
-        String note = outsideNote(current, provider, head);
         // a part refunded before (paymentPartiallyRefunded's note), or a refund under way, is told by this one now
         String old = withoutParts(withoutParts(current.statusReason(), REFUNDED_OUTSIDE), PART_REFUNDED);
         String reason = refundPending ? current.statusReason()
@@ -2322,9 +2340,12 @@ public class BookingSaga {
      * that follows settles its reason and its mark's note ("in full"), marking and counting nothing again (as
      * paymentPartiallyRefunded settles it "in part"). Under the booking's row lock: a cancel committing meanwhile is
      * read. A booking whose refund a dispute stopped is settled by refunded ({@link #stoppedRefundMadeOutside}: the
-     * customer is paid back, the stopped refund no longer to make); its refund_pending changes nothing (the note still
-     * asks for that refund, which a person checks at Payrexx). False for any other booking (cancelled or refunded by
-     * the hub: the echo of its own refund; one another payment paid), logged, nothing changed.
+     * customer is paid back, the stopped refund no longer to make), and by refund_pending made one cancelled while
+     * disputed with a refund pending ({@link #stoppedRefundUnderWayOutside}). A cancelled booking's refund in full
+     * warns, its dispute open, that the customer is paid back twice should it be lost ({@link #paidBackInFull}). The
+     * rest of a payment part refunded, which a person was asked to refund at the provider, settles that mark
+     * ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
+     * the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
                                                     @Header(WebhookHeaders.BOOKING_ID) String bookingId,
@@ -2333,11 +2354,13 @@ public class BookingSaga {
         Booking known = known(bookingPaidBy(provider, bookingId, payment));
         String[] note = {null};
         boolean[] settled = {false};
+        Outside[] found = {null};
         boolean pending = REFUND_UNDER_WAY.equals(status);
         if (known != null && payment != null && !payment.isBlank()) {
             bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(current -> {
-                if (!pending && stoppedByDispute(current) && payment.equals(current.paymentReference())) {
-                    note[0] = stoppedRefundMadeOutside(current, provider, now());
+                if (stoppedByDispute(current) && payment.equals(current.paymentReference())) {
+                    found[0] = pending ? stoppedRefundUnderWayOutside(current, provider, now())
+                            : stoppedRefundMadeOutside(current, provider, now());
                     return;
                 }
                 if (current.status() != BookingStatus.CONFIRMED && !cancelledUnrefunded(current)
@@ -2347,6 +2370,12 @@ public class BookingSaga {
                 long of = current.paidAmount();
                 if (bookings.refundedOutsideAmount(current.id()).map(last -> last == of).orElse(false)) {
                     return; // recorded already (refunded in full)
+                }
+                if (restLeftToAPerson(current, provider)) {
+                    // the rest of a payment part refunded outside the hub, which a person was asked to refund at the
+                    // provider: under way, nothing new; made, that mark is settled (no further refund outside the hub)
+                    found[0] = pending ? null : restRefundedOutside(current, provider, now());
+                    return;
                 }
                 // a refund under way marked before (its refund_pending delivery): this tells its amount
                 boolean underWay = says(current.statusReason(), refundPendingOutside(provider));
@@ -2359,14 +2388,27 @@ public class BookingSaga {
                     return;
                 }
                 bookings.refundedOutside(current.id(), of); // in the transaction of the reason and the mark
-                String made = markRefundedOutside(current, provider, of, of, now,
-                        underWay ? refundPendingOutsideNote(current, provider) : null);
+                String replacing = underWay ? refundPendingOutsideNote(current, provider) : null;
+                String why = refundedInFullOutside(provider, of);
+                // a cancelled booking's note warns of paying back twice while its payment's dispute is open
+                String made = current.status() == BookingStatus.CANCELLED
+                        ? markOutside(current, provider, why, why + " (in full)",
+                        why + " (in full)" + paidBackInFull(current, provider), replacing, now)
+                        : markRefundedOutside(current, provider, of, of, now, replacing);
+                if (underWay && current.status() == BookingStatus.CANCELLED && disputeOpen(current)) {
+                    // its customer paid back twice should the dispute be lost: told again, should the mark be cleared
+                    bookings.needsAttention(current.id(), made, now);
+                }
                 if (underWay) {
                     settled[0] = true;
                 } else {
                     note[0] = made;
                 }
             }));
+        }
+        if (found[0] != null) {
+            reportOutside(known.id(), provider, payment, found[0]);
+            return true;
         }
         if (settled[0]) {
             log.warn("Booking {}: {} transaction {} is refunded in full outside the hub (its refund under way, marked "
@@ -2403,29 +2445,166 @@ public class BookingSaga {
      * recorded, V24, so a later delivery records nothing again), and the mark's note says the customer is paid back,
      * replacing the stopped refund's where it still is (else marked: a person may act on the note they read); while
      * the dispute is open, the note says that the customer is paid back twice should the dispute be lost as well.
-     * Under the booking's row lock (the caller's), in one transaction. Answers the note, to log and count once.
+     * Its part refunded before ({@link #stoppedRefundPartlyMade}, counted then), its note asking for the rest is the
+     * one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
+     * count once: not counted when it may be the hub's own refund (a refund of this booking the hub asked for lost its
+     * answer, V30), nor for the rest of a part counted before; null when recorded already.
      */
-    private String stoppedRefundMadeOutside(Booking current, String provider, Instant now) {
+    private Outside stoppedRefundMadeOutside(Booking current, String provider, Instant now) {
         long of = current.paidAmount();
         if (bookings.refundedOutsideAmount(current.id()).map(last -> last >= of).orElse(false)) {
             return null; // recorded already
         }
         DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(null);
-        String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + of + " of the payment's " + of
-                + " refunded outside the hub";
+        String why = refundedInFullOutside(provider, of);
         String reason = appended(dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : CANCELLED_DISPUTED, why);
         bookings.refundedOutside(current.id(), of);
         bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason, now);
+        boolean maybeTheHubs = bookings.refundAnswerLost(current.id());
         String note = why + " (in full): the customer is paid back, its refund stopped by the dispute is not to be "
-                + "made" + (bookings.refundAnswerLost(current.id()) ? " (it may be the hub's own refund, asked for "
+                + "made" + (maybeTheHubs ? " (it may be the hub's own refund, asked for "
                 + "before the dispute, its answer lost)" : "")
-                + (dispute == DisputeStatus.OPEN ? "; the dispute of " + provider + " payment "
-                + current.paymentReference() + " is still open: should it be lost as well, the customer is paid back "
-                + "twice (tell " + provider + " the payment was refunded)" : ": check it at " + provider);
+                + (dispute == DisputeStatus.OPEN ? "; " + disputeStillOpen(current, provider)
+                : ": check it at " + provider);
+        // its part refunded before (stoppedRefundPartlyMade), told with the rest left to refund, or the stop's own
+        boolean part = says(current.statusReason(), PART_REFUNDED + provider);
+        if (!bookings.attentionNoteReplaced(current.id(), part ? stoppedPartNote(current, provider)
+                : stoppedForGoodNote(current), note)) {
+            bookings.needsAttention(current.id(), note, now);
+        }
+        // counted as a refund outside the hub once: not again for the rest of a part counted before, nor for what
+        // may be the hub's own refund (asked for before the dispute, its answer lost: V30)
+        return part || maybeTheHubs ? Outside.other(note, false) : new Outside(note, false, false, false);
+    }
+
+    /**
+     * A booking whose refund a dispute stopped ({@link #stoppedByDispute}), its payment then shown with a refund under
+     * way at the provider (Payrexx's refund_pending: a refund in the back office, or the hub's own asked for before the
+     * dispute, its answer lost). The customer is being paid back, so the stopped refund is no longer to make: the
+     * booking is as one cancelled in time while a refund the hub did not make was pending and disputed (its reason the
+     * dispute's cancellation, no refund of the hub's stopped, with the refund under way after it, which the refunded
+     * or partially-refunded delivery that follows settles), its mark's note replacing the stopped refund's (else
+     * marked). Counted once, as a refund outside the hub, unless it may be the hub's own (V30). One part of whose
+     * payment was refunded already ({@link #stoppedRefundPartlyMade}) is left as it is: the refunded delivery tells the
+     * rest. Under the booking's row lock (the caller's). Null when nothing changed.
+     */
+    private Outside stoppedRefundUnderWayOutside(Booking current, String provider, Instant now) {
+        if (says(current.statusReason(), PART_REFUNDED + provider)) {
+            return null;
+        }
+        DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(null);
+        String underWay = refundPendingOutside(provider);
+        String reason = (dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : CANCELLED_DISPUTED) + "; " + underWay;
+        if (!bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason,
+                now)) {
+            return null;
+        }
+        String note = underWay + ": check it at " + provider; // as refundPendingOutsideNote of the cancelled booking
         if (!bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note)) {
             bookings.needsAttention(current.id(), note, now);
         }
-        return note;
+        String told = note + " (its refund stopped by the dispute is not to be made)";
+        return bookings.refundAnswerLost(current.id())
+                ? Outside.other(told + "; it may be the hub's own refund, asked for before the dispute, its answer "
+                + "lost", false)
+                : new Outside(told, false, false, false);
+    }
+
+    /**
+     * A booking whose refund a dispute stopped ({@link #stoppedByDispute}), part of its payment then shown refunded at
+     * the provider (Payrexx's partially-refunded, no amount given: a refund in the back office, the hub's own being of
+     * the whole). The refund stays stopped (a won dispute leaves what is left owed), the part after its reason, and the
+     * mark's note, replacing the stopped refund's (else marked), asks a person to refund what is left, not the whole,
+     * should the dispute be won. Counted once, as a refund outside the hub. Under the booking's row lock (the
+     * caller's). Null when the reason says so already.
+     */
+    private Outside stoppedRefundPartlyMade(Booking current, String provider, Instant now) {
+        String part = PART_REFUNDED + provider + " (amount not given)";
+        if (says(current.statusReason(), part)) {
+            return null;
+        }
+        bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
+                appended(current.statusReason(), part), now);
+        String note = stoppedPartNote(current, provider);
+        if (!bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note)) {
+            bookings.needsAttention(current.id(), note, now);
+        }
+        return new Outside(note, false, false, false);
+    }
+
+    /** The note of the mark {@link #stoppedRefundPartlyMade} gives a booking. */
+    private static String stoppedPartNote(Booking booking, String provider) {
+        return PART_REFUNDED + provider + " (amount not given): its refund is stopped by the dispute of " + provider
+                + " payment " + booking.paymentReference() + ", whose outcome " + provider + " does not report: once "
+                + "it is decided, refund what is left at " + provider + " if the dispute was won";
+    }
+
+    /** The status reason's part of a payment {@code of} refunded in full outside the hub at {@code provider}. */
+    private static String refundedInFullOutside(String provider, long of) {
+        return REFUNDED_OUTSIDE + ": " + provider + " shows " + of + " of the payment's " + of
+                + " refunded outside the hub";
+    }
+
+    /** Whether the dispute of the booking's payment, as stored, is open. */
+    private boolean disputeOpen(Booking current) {
+        return bookings.disputeStatus(current.id()).orElse(null) == DisputeStatus.OPEN;
+    }
+
+    /**
+     * How the mark of a cancelled booking whose payment was refunded in full outside the hub ends: while its payment's
+     * dispute is open, that the customer is paid back twice should it be lost as well ({@link #disputeStillOpen}),
+     * as a refund a dispute stopped then made outside the hub says; else that a person checks it at the provider.
+     */
+    private String paidBackInFull(Booking current, String provider) {
+        return disputeOpen(current) ? ": the customer is paid back; " + disputeStillOpen(current, provider)
+                : ": check it at " + provider;
+    }
+
+    /** The warning of a payment refunded in full whose dispute is still open. */
+    private static String disputeStillOpen(Booking current, String provider) {
+        return "the dispute of " + provider + " payment " + current.paymentReference() + " is still open: should it "
+                + "be lost as well, the customer is paid back twice (tell " + provider + " the payment was refunded)";
+    }
+
+    /**
+     * Whether a booking cancelled in time after part of its payment was refunded outside the hub
+     * ({@link #CANCELLED_PART_REFUNDED_OUTSIDE}) waits for a person to refund the rest at the provider
+     * ({@link #outsideMadeCancelled}): its part's note still in its reason.
+     */
+    private static boolean restLeftToAPerson(Booking current, String provider) {
+        return current.status() == BookingStatus.CANCELLED && current.statusReason() != null
+                && current.statusReason().startsWith(CANCELLED_PART_REFUNDED_OUTSIDE)
+                && says(current.statusReason(), PART_REFUNDED + provider + " (amount not given)");
+    }
+
+    /**
+     * A booking waiting for a person to refund the rest of its payment at the provider ({@link #restLeftToAPerson}),
+     * its payment now shown refunded in full (Payrexx's refunded): the person did what was asked. Its reason tells the
+     * rest refunded (the part's note replaced, the amount recorded, V24, so a later delivery records nothing), and
+     * the mark's "refund what is left" note is settled: removed (the mark cleared when nothing else is left), or,
+     * the payment's dispute still open, replaced by the warning that the customer is paid back twice should it be
+     * lost. Not a further refund outside the hub: neither counted nor marked again. Under the booking's row lock (the
+     * caller's). Answers what it found, logged, not counted.
+     */
+    private Outside restRefundedOutside(Booking current, String provider, Instant now) {
+        long of = current.paidAmount();
+        String rest = REST_REFUNDED + provider + " too: " + provider + " shows " + of + " of the payment's " + of
+                + " refunded";
+        String part = PART_REFUNDED + provider + " (amount not given)";
+        bookings.refundedOutside(current.id(), of);
+        bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
+                appended(withoutParts(current.statusReason(), PART_REFUNDED), rest), now);
+        String asked = restLeftNote(part, provider);
+        if (disputeOpen(current)) {
+            String note = rest + ": the customer is paid back; " + disputeStillOpen(current, provider);
+            if (!bookings.attentionNoteReplaced(current.id(), asked, note)) {
+                bookings.needsAttention(current.id(), note, now);
+            }
+            return Outside.other(note, false);
+        }
+        boolean settled = bookings.attentionNoteDone(current.id(), asked);
+        return Outside.other(rest + ": the customer is paid back in full; " + (settled ? "its mark's \"refund what "
+                + "is left\" settled" : "its mark no longer asked for it") + ", nothing counted again", false);
     }
 
     /**
@@ -2877,13 +3056,20 @@ public class BookingSaga {
         String provider = confirmed.provider();
         String head = inFull ? made + " (in full)" : made;
         String was = outsideNote(confirmed, provider, head);
-        String note = inFull ? head + ": check it at " + provider
-                : head + ": cancelled in time, the rest not refunded by the hub: refund what is left at " + provider;
-        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && !inFull) {
+        // in full while its payment's dispute is open: paid back twice should it be lost, as when the refund a
+        // dispute stopped is made outside the hub (stoppedRefundMadeOutside), so marked again if cleared
+        boolean open = inFull && disputeOpen(confirmed);
+        String note = inFull ? head + paidBackInFull(confirmed, provider) : restLeftNote(head, provider);
+        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && (!inFull || open)) {
             bookings.needsAttention(confirmed.id(), note, now);
         }
         log.warn("Booking {}: cancelled in time after {} (payment {}): the hub refunds nothing{}", confirmed.id(), made,
                 confirmed.paymentReference(), inFull ? "" : "; marked for a person, who refunds what is left");
+    }
+
+    /** The note asking a person to refund at the provider what is left of a payment part refunded ({@code part}). */
+    private static String restLeftNote(String part, String provider) {
+        return part + ": cancelled in time, the rest not refunded by the hub: refund what is left at " + provider;
     }
 
     /**

@@ -523,8 +523,9 @@ class PayrexxWebhookTest extends Webhooks {
     /**
      * A confirmed booking whose refund is under way in Payrexx's back office (marked, counted), its payment then
      * disputed, then cancelled after the refund cut-off: the dispute's reason keeps the refund under way after it, so
-     * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again. Before, a disputed cancel
-     * dropped the pending part: the refunded delivery was taken for a new refund, marked and counted a second time.
+     * Payrexx's refunded delivery settles it ("in full"), counting and marking nothing again, its note warning that the
+     * customer is paid back twice should the dispute, still open, be lost. Before, a disputed cancel dropped the
+     * pending part: the refunded delivery was taken for a new refund, marked and counted a second time.
      */
     @Test
     void aRefundPendingThenDisputedThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
@@ -544,8 +545,8 @@ class PayrexxWebhookTest extends Webhooks {
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(attentionOf(id).get("note").asText()).as("one refund note")
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(attentionOf(id).get("note").asText()).as("one refund note, the dispute still open")
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4747));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("one refund, counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4747/refund")));
@@ -555,7 +556,7 @@ class PayrexxWebhookTest extends Webhooks {
      * The same cancelled in time: the hub refunds nothing while Payrexx's refund is under way, so the open dispute
      * stops no refund of the hub's (no "refund it at payrexx if the dispute was won" for a person, who would pay the
      * customer back twice); the refund under way is kept, and Payrexx's refunded delivery settles it ("in full"),
-     * counting nothing again. Before, the cancel's reason was the stopped refund's only: the refunded delivery was
+     * counting nothing again, warning of paying back twice should the dispute be lost. Before, the cancel's reason was the stopped refund's only: the refunded delivery was
      * only logged, and the note asking for a refund at Payrexx stayed though Payrexx had paid the customer back.
      */
     @Test
@@ -578,8 +579,8 @@ class PayrexxWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
-        assertThat(attentionOf(id).get("note").asText())
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(attentionOf(id).get("note").asText()).as("the dispute still open")
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4748));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("one refund, counted once").isEqualTo(before + 1);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
@@ -775,6 +776,204 @@ class PayrexxWebhookTest extends Webhooks {
                 EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(bookingId)))
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
     }
+
+    /**
+     * A confirmed booking part of whose payment Payrexx's back office refunded, cancelled in time (marked for a person
+     * to refund what is left at Payrexx), whose rest the person then refunds at Payrexx: its refunded delivery settles
+     * that mark (the person did what was asked: the note removed, the mark cleared with nothing else in it), the
+     * reason tells the rest refunded, and nothing is counted again. Before, the delivery was taken for another refund
+     * outside the hub: counted a second time, and its "check it at payrexx" note added beside "refund what is left".
+     */
+    @Test
+    void aPartRefundedBookingCancelledInTimeWhoseRestAPersonRefundsAtPayrexxIsSettledNotCountedAgain() {
+        String id = confirmedThenRefundedOutside(4784, "partially-refunded", PART_REFUND);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        refundsRefused(4784, id);
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REST_LEFT);
+
+        payrexx.transaction(4784, "refunded", id); // the person refunded what was left
+        deliveryHandled(4784, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo("cancelled "
+                + "after part of its payment was refunded outside the hub: the rest not refunded by the hub; the rest "
+                + "refunded at payrexx too: payrexx shows 9000 of the payment's 9000 refunded");
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOrNull(id)).as("its mark settled").isNull();
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("no further refund outside the hub").isEqualTo(counted);
+        nothingMoreRefunded(4784, id);
+    }
+
+    /**
+     * A confirmed booking whose payment Payrexx's back office refunded in full, then disputed, cancelled in time: the
+     * mark's note warns that the customer is paid back twice should the dispute be lost as well, as the other order
+     * (the dispute stops the cancel's refund, then refunded) says. Before, only "check it at payrexx".
+     */
+    @Test
+    void aBookingRefundedInFullOutsideThenDisputedCancelledInTimeIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
+        String id = confirmedThenRefundedOutside(4785, "refunded", REFUNDED_OUTSIDE);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4785, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        refundsRefused(4785, id);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back; " + STILL_OPEN.formatted(4785));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the refunded delivery").isEqualTo(counted);
+        nothingMoreRefunded(4785, id);
+    }
+
+    /**
+     * A disputed booking cancelled in time (its refund stopped: "refund it at payrexx if the dispute was won"), whose
+     * payment Payrexx then shows with a refund under way: the customer is being paid back, so the booking is as one
+     * cancelled while disputed with a refund pending, its note replaced ("check it at payrexx"), counted once; the
+     * refunded delivery then settles it, counting nothing again, and warns of paying back twice should the dispute be
+     * lost. Before, the refund_pending delivery was only logged and the note kept asking for the refund.
+     */
+    @Test
+    void aDisputedBookingCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
+        String id = disputedThenCancelledInTime(4786);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4786, "refund_pending", id);
+        deliveryHandled(4786, "refund_pending", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        payrexx.transaction(4786, "refunded", id);
+        deliveryHandled(4786, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back; " + STILL_OPEN.formatted(4786));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        nothingMoreRefunded(4786, id);
+    }
+
+    /**
+     * A disputed booking cancelled in time (its refund stopped), part of whose payment Payrexx then shows refunded:
+     * the refund stays stopped, the part after its reason, and the note asks a person to refund what is left, not the
+     * whole, should the dispute be won; counted once (a repeat is a duplicate). The refunded delivery of the rest then
+     * settles it as for a stopped refund, counting nothing again. Before, the partially-refunded delivery was only
+     * logged and the note kept asking for a refund of the whole.
+     */
+    @Test
+    void aDisputedBookingCancelledInTimeThenPartlyRefundedAtPayrexxAsksForWhatIsLeftCountedOnce() {
+        String id = disputedThenCancelledInTime(4787);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4787, "partially-refunded", id);
+        deliveryHandled(4787, "partially-refunded", id);
+
+        String part = "part of the payment was refunded at payrexx (amount not given)";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_STOPPED + "; " + part);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": its refund is stopped by the dispute of "
+                + "payrexx payment 4787, whose outcome payrexx does not report: once it is decided, refund what is "
+                + "left at payrexx if the dispute was won");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        deliveryHandled(4787, "partially-refunded", id); // again: a duplicate
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        payrexx.transaction(4787, "refunded", id);
+        deliveryHandled(4787, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4787));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the part").isEqualTo(before + 1);
+        nothingMoreRefunded(4787, id);
+    }
+
+    /**
+     * A booking cancelled in time whose refund's answer was lost (Payrexx answered 500: it may have made it), then
+     * disputed (its refund stopped), then shown refunded: that may be the hub's own refund, so it settles the stopped
+     * refund as any refund made outside the hub does, but is not counted as one. Before, it was counted in
+     * connectify_refunds_outside_hub_total though its note said it may be the hub's own.
+     */
+    @Test
+    void aRefundedDeliveryThatMayBeTheHubsOwnRefundWhoseAnswerWasLostIsNotCountedAsOutsideTheHub() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(4788, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4788/refund")).willReturn(aResponse()
+                .withStatus(500)));
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
+        assertThat(jdbc.sql("SELECT refund_answer_lost_at IS NOT NULL FROM booking WHERE id = :id").param("id", id)
+                .query(Boolean.class).single()).as("its refund's answer lost").isTrue();
+        payrexx.server().resetRequests();
+        transactionReported(4788, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED));
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4788, "refunded", id);
+        deliveryHandled(4788, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made (it may be the hub's own refund, "
+                + "asked for before the dispute, its answer lost); " + STILL_OPEN.formatted(4788));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("maybe the hub's own: not a refund outside the hub").isEqualTo(before);
+        resilience.circuitBreaker("payrexx").reset();
+        nothingMoreRefunded(4788, id);
+    }
+
+    /**
+     * A confirmed booking paid by {@code transaction}, its payment disputed, cancelled in time: its refund stopped,
+     * marked for a person to make it should the dispute be won; its event's removal answered.
+     */
+    private String disputedThenCancelledInTime(long transaction) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(transaction, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        refundsRefused(transaction, id);
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(transaction));
+        return id;
+    }
+
+    /** The note of a booking cancelled in time after part of its payment was refunded at Payrexx. */
+    private static final String REST_LEFT = "part of the payment was refunded at payrexx (amount not given): "
+            + "cancelled in time, the rest not refunded by the hub: refund what is left at payrexx";
+
+    /** The reason of a confirmed booking cancelled in time while its payment's dispute is open: its refund stopped. */
+    private static final String REFUND_STOPPED =
+            "cancelled, its refund stopped: the customer disputes the payment, the dispute decides";
+
+    /** The warning of a payment refunded in full whose dispute is still open. */
+    private static final String STILL_OPEN = "the dispute of payrexx payment %d is still open: should it be lost as "
+            + "well, the customer is paid back twice (tell payrexx the payment was refunded)";
 
     /** The reason of a confirmed booking cancelled while its payment's dispute is open, no refund of the hub's to stop. */
     private static final String CANCELLED_DISPUTED =

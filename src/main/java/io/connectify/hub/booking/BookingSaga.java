@@ -115,6 +115,15 @@ public class BookingSaga {
      * payment until its hold ends, or no longer held: NotificationTemplates).
      */
     static final String PAYMENT_MISMATCH = "payment-mismatch";
+    /**
+     * The kinds of notice logged only once their booking is CANCELLED or REFUNDED, after which nothing moves it (a move
+     * needs a confirmed booking): a move of it logged at the same moment came before such a notice
+     * (NotificationLog#movedSince).
+     */
+    public static final Set<String> TOLD_ONCE_CANCELLED = Set.of(CANCELLATION, CANCELLATION_UNREFUNDED,
+            CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE, CANCELLATION_REFUNDED_OUTSIDE,
+            CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_REFUND_PENDING, REFUND, PAYMENT_REFUNDED,
+            REFUND_FAILED_NOTICE);
     /** The status reason of a confirmed booking cancelled after the refund cut-off. */
     static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
     /**

@@ -966,6 +966,48 @@ class NotificationRecoveryTest extends Webhooks {
                 .query(String.class).list().equals(List.of("+41790000000")));
     }
 
+    /**
+     * A booking moved and then cancelled (refunded) at the same moment by the clock, the notices of both lost, the
+     * refund notice's rows as logged before V18 (without the start they told of): the recovery sweep queues the refund
+     * notice again as itself and it is sent, telling the moved time; the move's notice is skipped (superseded). Nothing
+     * moves a refunded booking, so the move logged at that moment came before the refund. Before, the times could not
+     * say which came last and the move counted as logged after it: the refund notice was left unsent, its booking
+     * marked for a person ("send it by hand") and counted as unrecoverable.
+     */
+    @Test
+    void aRefundNoticeLoggedAtTheSameMomentAsItsBookingsMoveIsQueuedAgainNotLeftForAPerson() throws Exception {
+        String id = movableBooking();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00"); // the clock stands still: the move and the cancel at one instant
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                    .isEqualTo("REFUNDED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+            takeFromTheQueue(4); // lost
+        } finally {
+            startNotificationSenders();
+        }
+        assertThat(jdbc.sql("SELECT COUNT(DISTINCT created_at) FROM notification WHERE booking_id = :id AND kind IN "
+                + "('rescheduled', 'refund')").param("id", id).query(Integer.class).single()).isEqualTo(1);
+        jdbc.sql("UPDATE notification SET booking_start = NULL WHERE booking_id = :id AND kind = 'refund'")
+                .param("id", id).update();
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isEqualTo(2); // the move's notice and the refund notice, each as itself
+
+        awaitOneSmsAndOneEmailSent(); // the refund notice only
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        assertThat(statusesByKind(id).get("rescheduled")).containsExactly("skipped", "skipped");
+        assertThat(referencesOf(id, "refund")).hasSize(2).doesNotContainNull();
+        assertThat(smsSent()).singleElement().asString().contains("14:00");
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore);
+    }
+
     /** A booking gone: its notices that cannot be queued again are counted, with no booking to mark. */
     @Test
     void theNoticesOfABookingGoneAreCountedAsUnrecoverable() throws Exception {

@@ -3465,8 +3465,9 @@ public class BookingSaga {
 
     /**
      * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
-     * then); the event back should either fail. A move whose transaction fails only after the database's commit (the
-     * broker's commit of its notice) is made: left there, answered as made ({@link #noticesNotQueued}).
+     * then), its notices logged in that transaction and sent once it has committed ({@link #queueMoved}); the event
+     * back should either fail. A move whose transaction fails only after the database's commit, or whose notices the
+     * broker then does not take, is made: left there, answered as made ({@link #noticesNotQueued}).
      */
     private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, ConfirmedBooking read) {
         String bookingId = booking.id();

@@ -8,7 +8,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 
-/** Body of POST /api/v1/bookings/asap: the earliest free slot of that length today. */
+/** Body of POST /api/v1/bookings/asap: the earliest free slot of that length after the preparation time, that day. */
 public record AsapBookingRequest(
         @NotNull @Positive @Max(1440) @Schema(minimum = "1") Integer durationMinutes,
         @NotNull @Valid Customer customer,

@@ -115,6 +115,15 @@ public class BookingSaga {
      * payment until its hold ends, or no longer held: NotificationTemplates).
      */
     static final String PAYMENT_MISMATCH = "payment-mismatch";
+    /**
+     * The kinds of notice logged only once their booking is CANCELLED or REFUNDED, after which nothing moves it (a move
+     * needs a confirmed booking): a move of it logged at the same moment came before such a notice
+     * (NotificationLog#movedSince).
+     */
+    public static final Set<String> TOLD_ONCE_CANCELLED = Set.of(CANCELLATION, CANCELLATION_UNREFUNDED,
+            CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE, CANCELLATION_REFUNDED_OUTSIDE,
+            CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_REFUND_PENDING, REFUND, PAYMENT_REFUNDED,
+            REFUND_FAILED_NOTICE);
     /** The status reason of a confirmed booking cancelled after the refund cut-off. */
     static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
     /**
@@ -3642,8 +3651,9 @@ public class BookingSaga {
 
     /**
      * Moves the booking's event, then the booking under the slot lock (the cut-off and the lead time checked again
-     * then); the event back should either fail. A move whose transaction fails only after the database's commit (the
-     * broker's commit of its notice) is made: left there, answered as made ({@link #noticesNotQueued}).
+     * then), its notices logged in that transaction and sent once it has committed ({@link #queueMoved}); the event
+     * back should either fail. A move whose transaction fails only after the database's commit, or whose notices the
+     * broker then does not take, is made: left there, answered as made ({@link #noticesNotQueued}).
      */
     private void moveTo(Booking booking, TimeRange target, OffsetDateTime start, ConfirmedBooking read) {
         String bookingId = booking.id();
@@ -3668,8 +3678,9 @@ public class BookingSaga {
             throw eventGone(read, "200, the event cancelled");
         }
         DatabaseCommit move = new DatabaseCommit();
+        List<Notification> notices;
         try {
-            bookings.withSlotLock(() -> {
+            notices = bookings.withSlotLock(() -> {
                 move.watch();
                 if (availability.isHeld(target, bookingId)) {
                     throw new BookingConflictException("The slot starting " + Rfc3339.format(start)
@@ -3690,14 +3701,13 @@ public class BookingSaga {
                 if (!bookings.reschedule(bookingId, target.start(), target.end(), committed)) {
                     throw new InvalidStateException("The booking was cancelled while it was being moved");
                 }
-                // in the move's transaction: the customer hears of every move that was made, and of no other
-                notifyMoved(bookingId, target, committed);
-                return null;
+                // logged in the move's transaction: the customer hears of every move that was made, and of no other
+                return logMoved(bookingId, target, committed);
             });
         } catch (RuntimeException notMoved) {
             if (move.committed()) {
-                // only what follows the database's commit failed (the broker's commit of the move's notice): the
-                // move is made, its event where the booking is; answered as made, not moved back
+                // only what follows the database's commit failed: the move is made, its event where the booking
+                // is; answered as made, not moved back
                 noticesNotQueued(bookingId, "moved to " + Rfc3339.format(start), notMoved);
                 return;
             }
@@ -3705,6 +3715,7 @@ public class BookingSaga {
             moveBack(booking, target, start);
             throw notMoved;
         }
+        queueMoved(bookingId, notices, "moved to " + Rfc3339.format(start));
     }
 
     /**
@@ -3780,11 +3791,37 @@ public class BookingSaga {
     }
 
     /**
-     * Queues the notice of a move (call in the move's transaction): a notice of its own per move, its target and time
-     * in the id, as a booking may go back to a time it had.
+     * Logs the notices of a move as queued (call in the move's transaction, under the slot lock) and answers those still
+     * to send, for {@link #queueMoved} once that transaction has committed: a notice of its own per move, its target
+     * and time in the id, as a booking may go back to a time it had. Only logged here: sent to the broker under the
+     * slot lock, they held up every other booking, move and re-check for as long as the broker took.
      */
-    void notifyMoved(String bookingId, TimeRange target, Instant at) {
-        notifyOnce(bookingId, RESCHEDULED, target.start() + " at " + at);
+    List<Notification> logMoved(String bookingId, TimeRange target, Instant at) {
+        List<Notification> logged = new ArrayList<>();
+        // under the booking's row lock, as every notice is planned
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(booking ->
+                logged.addAll(planner.forBooking(booking, RESCHEDULED, target.start() + " at " + at))));
+        return logged;
+    }
+
+    /**
+     * Queues a move's notices ({@link #logMoved}) once its transaction has committed, the slot lock released. Their
+     * rows are committed as queued with the move, so the broker never has a notice of a move not made, and one not
+     * queued (the broker failing now, or the hub stopping first) is queued by the notification recovery sweep, as a
+     * broker commit failing after the database's always left it ({@link #noticesNotQueued}); the move stays made.
+     * Answers whether they were queued.
+     */
+    boolean queueMoved(String bookingId, List<Notification> notices, String change) {
+        if (notices.isEmpty()) {
+            return true;
+        }
+        try {
+            template.sendBody("direct:notification-queue", notices);
+            return true;
+        } catch (RuntimeException failed) {
+            noticesNotQueued(bookingId, change, failed);
+            return false;
+        }
     }
 
     /**

@@ -81,7 +81,10 @@ public class BookingService {
                 request.provider(), checked);
     }
 
-    /** Books the earliest free slot today that starts after the preparation time. */
+    /**
+     * Books the earliest free slot that starts after the preparation time, on the day (in the hub's zone) that time
+     * ends: today, or tomorrow once the preparation time runs past midnight.
+     */
     public Booking createAsap(AsapBookingRequest request) {
         if (!properties.asap().enabled()) {
             throw new NotFoundException("ASAP booking is switched off");
@@ -89,11 +92,14 @@ public class BookingService {
         Duration duration = Duration.ofMinutes(request.durationMinutes());
         Price price = prices.priceFor(request.durationMinutes());
         Instant now = now();
+        Instant earliest = now.plus(properties.asap().preparationTime());
+        // the day of the earliest start, not of now: asked at 23:50, "today" ended at midnight with no slot left in
+        // it while the earliest start (00:50) lay in the next day, so the next day's hours were never searched
         ZoneId zone = hours.timeZone();
-        Instant endOfToday = LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
+        Instant endOfItsDay = LocalDate.ofInstant(earliest, zone).plusDays(1).atStartOfDay(zone).toInstant();
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
-        Instant shiftedNow = now.plus(properties.asap().preparationTime()).minus(hours.minLeadTime());
-        List<TimeRange> free = availability.freeSlotsToBook(now, endOfToday, duration, shiftedNow);
+        Instant shiftedNow = earliest.minus(hours.minLeadTime());
+        List<TimeRange> free = availability.freeSlotsToBook(earliest, endOfItsDay, duration, shiftedNow);
         // the free slots come from FreeBusy (with its retries: seconds to minutes): a slot it answered for may now lie
         // within the preparation time, so each is judged again at the time after it, which the hold counts from too
         Instant checked = now();
@@ -110,7 +116,8 @@ public class BookingService {
                 log.debug("ASAP slot {} was taken meanwhile; trying the next", slot.start());
             }
         }
-        throw new BookingConflictException("No free slot of " + request.durationMinutes() + " minutes is left today");
+        throw new BookingConflictException("No free slot of " + request.durationMinutes() + " minutes is left on "
+                + LocalDate.ofInstant(earliest, zone));
     }
 
     public Booking get(String id) {

@@ -18,6 +18,7 @@ import io.connectify.hub.calendar.GoogleErrors;
 import io.connectify.hub.calendar.PushMetrics;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.notification.Notification;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -250,6 +251,7 @@ public class CalendarEventRecheck {
     private void follow(ConfirmedBooking read, TimeRange target) {
         Booking booking = read.booking();
         Instant at = clock.instant();
+        List<Notification> notices = new ArrayList<>();
         String outcome = bookings.withSlotLock(() -> {
             // no buffer here: the calendar's owner chose the time, and only a double booking is refused
             if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
@@ -260,12 +262,14 @@ public class CalendarEventRecheck {
                 // next re-check sees it
                 return "changed";
             }
-            // in the move's transaction, as a reschedule: the customer hears of every move made, and of no other
-            saga.notifyMoved(booking.id(), target, at);
+            // logged in the move's transaction, as a reschedule: the customer hears of every move made, and of no
+            // other; queued once it has committed, the slot lock released
+            notices.addAll(saga.logMoved(booking.id(), target, at));
             return "moved";
         });
         switch (outcome) {
             case "moved" -> {
+                saga.queueMoved(booking.id(), notices, "follows its calendar event to " + format(target.start()));
                 metrics.bookingMoved();
                 log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
                         format(booking.range().start()), format(target.start()));

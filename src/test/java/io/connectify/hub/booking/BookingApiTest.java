@@ -1,5 +1,7 @@
 package io.connectify.hub.booking;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,6 +24,7 @@ import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
@@ -296,6 +299,40 @@ class BookingApiTest extends HubTestBase {
 
         assertThat(response.status()).isEqualTo(409);
         assertThat(response.json().get("type").asText()).isEqualTo("booking-conflict");
+    }
+
+    /**
+     * Asked late in the evening, the preparation time ends past midnight: the earliest free slot is the next day's
+     * first, and FreeBusy is asked for that day (from the earliest start, widened by the buffer). Before, the search
+     * ended at the old day's midnight: 409 "no free slot left today", Google never asked.
+     */
+    @Test
+    void asapAskedLateInTheEveningBooksTheFirstSlotOfTheDayThePreparationTimeEndsIn() {
+        clock.set(Instant.parse("2026-12-01T22:50:00Z")); // Tuesday 23:50 in Zurich; preparation 1h -> Wednesday 00:50
+
+        var response = httpPost("/api/v1/bookings/asap", BookingJson.asap(30));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        assertThat(response.json().get("start").asText()).isEqualTo("2026-12-02T09:00:00+01:00");
+        assertThat(response.json().get("end").asText()).isEqualTo("2026-12-02T09:30:00+01:00");
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY))
+                .withRequestBody(matchingJsonPath("$.timeMin", equalTo("2026-12-01T23:35:00.000Z")))
+                .withRequestBody(matchingJsonPath("$.timeMax", equalTo("2026-12-02T23:15:00.000Z"))));
+        assertThat(jdbc.sql("SELECT start_at FROM booking").query(OffsetDateTime.class).single().toInstant())
+                .isEqualTo(Instant.parse("2026-12-02T08:00:00Z"));
+    }
+
+    /** The same with the next day's first slot busy in the calendar: the next free one that day. */
+    @Test
+    void asapPastMidnightPassesOverTheNextDaysBusySlots() {
+        clock.set(Instant.parse("2026-12-01T22:50:00Z"));
+        google.busy(Instant.parse("2026-12-02T08:00:00Z"), Instant.parse("2026-12-02T09:00:00Z"));
+
+        var response = httpPost("/api/v1/bookings/asap", BookingJson.asap(30));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+        // 09:00-10:00 busy, widened by the 15-minute buffer: 10:30 is the first free
+        assertThat(response.json().get("start").asText()).isEqualTo("2026-12-02T10:30:00+01:00");
     }
 
     @Test

@@ -258,9 +258,16 @@ class PostgresMigrationTest {
         var moveNotice = log.unsentOf(bookingId, "rescheduled", move.occasion());
         assertThat(moveNotice).singleElement().extracting(NotificationLog.Logged::start)
                 .isEqualTo(Instant.parse("2026-12-03T09:00:00Z"));
-        // the move was logged at the same moment as the cancellation: a move since, as far as the cancellation knows
-        assertThat(log.movedSince(log.unsentOf(bookingId, "cancellation", null).get(0))).isTrue();
+        // the move was logged at the same moment as the cancellation: before it, as nothing moves a cancelled booking
+        assertThat(log.movedSince(log.unsentOf(bookingId, "cancellation", null).get(0))).isFalse();
         assertThat(log.movedSince(moveNotice.get(0))).isFalse();
+        // one logged after it (a clock a second on): a move since, as far as the cancellation knows
+        new NotificationLog(jdbc, java.time.Clock.fixed(now.plusSeconds(1), java.time.ZoneOffset.UTC),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).queued(new Notification(
+                "7d6f2c3e-0000-4000-8000-0000000000b4", Notification.Channel.SMS, "+41791234567", null, "Moved",
+                false, bookingId, "rescheduled", "2026-12-04T09:00:00Z", "2026-12-04T09:00:00Z at 2026-11-30T07:00:01Z"));
+        assertThat(log.movedSince(log.unsentOf(bookingId, "cancellation", null).get(0))).isTrue();
+        jdbc.sql("DELETE FROM notification WHERE id = '7d6f2c3e-0000-4000-8000-0000000000b4'").update();
         // so the sweep cannot queue the cancellation again: recorded as seen, each answered (with its channel) once
         var unrebuildable = List.of("7d6f2c3e-0000-4000-8000-0000000000b1", "7d6f2c3e-0000-4000-8000-0000000000b2");
         assertThat(log.unrebuildable(unrebuildable)).extracting(NotificationLog.Unrebuildable::channel)

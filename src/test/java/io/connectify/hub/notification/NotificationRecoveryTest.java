@@ -387,6 +387,77 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
+     * {@code request}, during which the broker fails to take the first notices of {@code kind} queued outside a
+     * database transaction (a move's, queued once it has committed), as a broken pooled broker session fails a send;
+     * asserts that it did.
+     */
+    private <T> T whileTheBrokerFailsToTake(String kind, java.util.function.Supplier<T> request) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        AdviceWith.adviceWith(camel, "notification-queue", route -> route.weaveAddFirst().process(exchange -> {
+            if (ofKind(exchange, kind) && armed.compareAndSet(true, false)) {
+                assertThat(TransactionSynchronizationManager.isActualTransactionActive()).as("in a transaction")
+                        .isFalse();
+                throw new org.springframework.jms.UncategorizedJmsException(
+                        new jakarta.jms.JMSException("AMQ219010: Connection is destroyed"));
+            }
+        }).id("broker-fails-to-take"));
+        try {
+            return request.get();
+        } finally {
+            AdviceWith.adviceWith(camel, "notification-queue",
+                    route -> route.weaveById("broker-fails-to-take").remove());
+            assertThat(armed).as("%s notices were queued", kind).isFalse();
+        }
+    }
+
+    /** Whether the notices an exchange of the route notification-queue carries are of {@code kind}. */
+    private static boolean ofKind(org.apache.camel.Exchange exchange, String kind) {
+        return exchange.getIn().getBody() instanceof List<?> notices && !notices.isEmpty()
+                && notices.get(0) instanceof Notification n && kind.equals(n.kind());
+    }
+
+    /**
+     * A move's notices go to the broker once its transaction has committed, the slot lock released: while the broker
+     * takes its time with them (held here), another customer's booking, which needs that lock, is made, and once the
+     * broker has them the move answers and its notice is sent. Before, they were sent under the slot lock: every
+     * booking, move and re-check waited for the broker, here past the lock timeout (409 invalid-state).
+     */
+    @Test
+    void aMovesNoticesGoToTheBrokerOnceTheSlotLockIsReleased() throws Exception {
+        String id = movableBooking();
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AdviceWith.adviceWith(camel, "notification-queue", route -> route.weaveAddFirst().process(exchange -> {
+            if (ofKind(exchange, "rescheduled")) {
+                arrived.countDown();
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }).id("broker-send-held"));
+        var customer = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var moved = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
+                    "{\"start\":\"2026-12-02T14:00:00+01:00\"}"));
+            assertThat(arrived.await(20, java.util.concurrent.TimeUnit.SECONDS)).as("the move's notices sent").isTrue();
+
+            var other = httpPost("/api/v1/bookings", """
+                    {"start":"2026-12-03T09:00:00+01:00","durationMinutes":60,
+                     "customer":{"name":"Jane Roe","email":"jane@example.com"}}""");
+
+            assertThat(other.status()).as(other.body()).isEqualTo(201);
+            assertThat(moved.isDone()).as("the move still waits for the broker").isFalse();
+            release.countDown();
+            var answer = moved.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        } finally {
+            release.countDown();
+            customer.shutdownNow();
+            AdviceWith.adviceWith(camel, "notification-queue", route -> route.weaveById("broker-send-held").remove());
+        }
+        awaitOneSmsAndOneEmailSent(); // the move's notice
+        assertThat(smsSent()).singleElement().asString().contains(MOVED_TO.formatted("Mittwoch, 2.", "14:00"));
+    }
+
+    /**
      * {@code request}, during which the broker's commit of the transaction that queues a notice of {@code kind} fails
      * after the database's (the first such transaction only), as {@link BrokerCommitFails}; asserts that it did.
      */
@@ -407,12 +478,13 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
-     * A move committed in the database whose notice's broker commit then fails (a broken pooled broker session) is
-     * made: 200 with the new time, its event left there (no PATCH back), a WARN that its notices were not queued, and
-     * the recovery sweep queues them. Before, the API answered 500 `internal-error` for the move it had made.
+     * A move committed in the database whose notices the broker then fails to take (a broken pooled broker session; they
+     * are queued once the move's transaction has committed, the slot lock released) is made: 200 with the new time, its
+     * event left there (no PATCH back), a WARN that its notices were not queued, and the recovery sweep queues them.
+     * Before, the API answered 500 `internal-error` for the move it had made.
      */
     @Test
-    void aMoveWhoseNoticesBrokerCommitFailsAfterTheDatabasesIsAnsweredAsMadeAndTheRecoverySweepSendsItsNotice()
+    void aMoveWhoseNoticesTheBrokerFailsToTakeAfterTheDatabasesCommitIsAnsweredAsMadeAndTheRecoverySweepSendsItsNotice()
             throws Exception {
         String id = movableBooking();
         String event = GoogleCalendarFake.EVENTS + "/" + BookingSaga.eventIdFor(id);
@@ -421,7 +493,7 @@ class NotificationRecoveryTest extends Webhooks {
         Response moved;
         List<String> warnings;
         try (LogLines lines = LogLines.of(BookingSaga.class)) {
-            moved = whileTheBrokerCommitFailsFor("rescheduled", () -> httpPost("/api/v1/bookings/" + id
+            moved = whileTheBrokerFailsToTake("rescheduled", () -> httpPost("/api/v1/bookings/" + id
                     + "/reschedule", "{\"start\":\"" + start + "\"}"));
             warnings = lines.lines().stream().filter(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
                     .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
@@ -432,8 +504,8 @@ class NotificationRecoveryTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(start);
         google.server().verify(1, patchRequestedFor(urlPathEqualTo(event))); // the move's; not moved back
         assertThat(warnings).anySatisfy(line -> assertThat(line).contains(id).contains("its notices were not queued")
-                .contains("SynchedLocalTransactionFailedException < TransactionRolledBackException")
-                .doesNotContain("AMQ219030"));
+                .contains("UncategorizedJmsException < JMSException")
+                .doesNotContain("AMQ219010"));
         // logged as queued, with no message on the way
         assertThat(queued()).isZero();
         loggedQueuedThenSentByTheRecoverySweep(id, "rescheduled");
@@ -964,6 +1036,48 @@ class NotificationRecoveryTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT recipient FROM notification WHERE "
                 + "booking_id = :id AND provider_reference IS NOT NULL AND kind = 'cancellation'").param("id", id)
                 .query(String.class).list().equals(List.of("+41790000000")));
+    }
+
+    /**
+     * A booking moved and then cancelled (refunded) at the same moment by the clock, the notices of both lost, the
+     * refund notice's rows as logged before V18 (without the start they told of): the recovery sweep queues the refund
+     * notice again as itself and it is sent, telling the moved time; the move's notice is skipped (superseded). Nothing
+     * moves a refunded booking, so the move logged at that moment came before the refund. Before, the times could not
+     * say which came last and the move counted as logged after it: the refund notice was left unsent, its booking
+     * marked for a person ("send it by hand") and counted as unrecoverable.
+     */
+    @Test
+    void aRefundNoticeLoggedAtTheSameMomentAsItsBookingsMoveIsQueuedAgainNotLeftForAPerson() throws Exception {
+        String id = movableBooking();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        stopTheSender();
+        try {
+            moveTo(id, "2026-12-02T14:00:00+01:00"); // the clock stands still: the move and the cancel at one instant
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2);
+            assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
+                    .isEqualTo("REFUNDED");
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+            takeFromTheQueue(4); // lost
+        } finally {
+            startNotificationSenders();
+        }
+        assertThat(jdbc.sql("SELECT COUNT(DISTINCT created_at) FROM notification WHERE booking_id = :id AND kind IN "
+                + "('rescheduled', 'refund')").param("id", id).query(Integer.class).single()).isEqualTo(1);
+        jdbc.sql("UPDATE notification SET booking_start = NULL WHERE booking_id = :id AND kind = 'refund'")
+                .param("id", id).update();
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isEqualTo(2); // the move's notice and the refund notice, each as itself
+
+        awaitOneSmsAndOneEmailSent(); // the refund notice only
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        assertThat(statusesByKind(id).get("rescheduled")).containsExactly("skipped", "skipped");
+        assertThat(referencesOf(id, "refund")).hasSize(2).doesNotContainNull();
+        assertThat(smsSent()).singleElement().asString().contains("14:00");
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore);
     }
 
     /** A booking gone: its notices that cannot be queued again are counted, with no booking to mark. */

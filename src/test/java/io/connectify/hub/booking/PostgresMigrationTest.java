@@ -157,6 +157,36 @@ class PostgresMigrationTest {
                 .containsExactly("a=open", "b=open", "c=lost", "d=lost", "e=won", "f=warning_closed", "g=null");
     }
 
+    /**
+     * A payment an earlier hub marked disputed before its event (V29's column, one per booking) is a row of V33's
+     * table once V33 has run, so a payment's event finds it there as every later one.
+     */
+    @Test
+    void v33TakesThePaymentsDisputedBeforeTheirEventsFromV29sColumn() throws Exception {
+        try (var connection = postgres.dataSource().getConnection();
+             var statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE before_v33");
+        }
+        var dataSource = postgres.database("postgres", "before_v33");
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target("31").load().migrate();
+        var old = JdbcClient.create(dataSource);
+        for (String id : List.of("a", "b")) {
+            old.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
+                            + "customer_name, customer_email, summary, provider, payment_reference, paid_amount, "
+                            + "dispute_seen_payment, created_at, updated_at) VALUES (:id, 'CONFIRMED', :start, :end, "
+                            + "60, 9000, 'CHF', 'A', 'a@example.com', 'Consultation', 'stripe', 'pi_paid', 9000, "
+                            + ":seen, :start, :start)")
+                    .param("id", id).param("seen", id.equals("a") ? "pi_second" : null)
+                    .param("start", java.time.OffsetDateTime.parse("2026-12-01T08:00:00Z"))
+                    .param("end", java.time.OffsetDateTime.parse("2026-12-01T09:00:00Z")).update();
+        }
+
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+
+        assertThat(old.sql("SELECT booking_id, payment FROM booking_dispute_seen")
+                .query((rs, row) -> rs.getString(1) + "=" + rs.getString(2)).list()).containsExactly("a=pi_second");
+    }
+
     @Test
     void aPaidBookingKeepsItsSlotUntilConfirmedOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");

@@ -11,8 +11,9 @@ import io.connectify.hub.calendar.TimeRange;
  * once a provider reported the payment that pays it ({@code paymentReference} then names that payment; before, the
  * checkout session or payment page it waits for). {@code refundSeenBeforePayment}: the row's mark of V25 (a payment of
  * the booking seen refunded before one was recorded on it, not acted on yet), read with the row so that the saga needs
- * no query of its own for it; {@code disputeSeenPayment}: likewise V29's (the Stripe payment disputed before it was
- * recorded on the booking; null for none). The saga's, not the API's (never in the JSON).
+ * no query of its own for it; {@code disputeSeenPayment}: likewise V29's (the latest Stripe payment disputed before it
+ * was recorded on the booking; null for none, so that a payment's confirmation asks for V33's rows of every such
+ * payment only when there are some). The saga's, not the API's (never in the JSON).
  */
 public record Booking(String id, BookingStatus status, OffsetDateTime start, OffsetDateTime end,
                       int durationMinutes, long amount, String currency, Customer customer, String summary,

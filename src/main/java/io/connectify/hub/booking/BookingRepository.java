@@ -886,14 +886,36 @@ public class BookingRepository {
     }
 
     /**
-     * Records that Stripe's {@code payment} was disputed before it was recorded on the booking (V29), whatever becomes
-     * of it: its own events, handled later, then never refund it (read with the booking's row,
-     * {@link Booking#disputeSeenPayment}, so that a payment's confirmation needs no query of its own for it).
-     * A later one's replaces it; updated_at is left as it is (the refund retries read it).
+     * Records that Stripe's {@code payment} was disputed before it was recorded on the booking, whatever becomes of it:
+     * its own events, handled later, then never refund it ({@link #disputeSeenBeforePayment(Booking, String)}). Every
+     * such payment of the booking is kept (V33; before, V29's one column kept the latest, and a second payment's mark
+     * went when a third was disputed first). V29's column is set to it too, after its row: it tells a reader that the
+     * booking has such rows (read with the booking's row, {@link Booking#disputeSeenPayment}, so that a payment's
+     * confirmation asks for them only then), and an older instance during a rolling upgrade reads only it. An insert
+     * that checks first (a repeat adds nothing), not one that fails on the key: in PostgreSQL a failed statement would
+     * abort the caller's transaction. updated_at is left as it is (the refund retries read it).
      */
     public void disputeSeenBeforePayment(String id, String payment) {
+        jdbc.sql("INSERT INTO booking_dispute_seen (booking_id, payment) SELECT :id, :payment FROM (VALUES (1)) AS one "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM booking_dispute_seen WHERE booking_id = :id "
+                        + "AND payment = :payment)")
+                .param("id", id).param("payment", payment).update();
         jdbc.sql("UPDATE booking SET dispute_seen_payment = :payment WHERE id = :id")
                 .param("id", id).param("payment", payment).update();
+    }
+
+    /**
+     * Whether Stripe's {@code payment} was disputed before it was recorded on {@code booking} (as read):
+     * {@link #disputeSeenBeforePayment(String, String)}'s rows, or V29's column alone as an instance of the older
+     * version wrote it (a rolling upgrade). No query for a booking with no such mark, as nearly all.
+     */
+    public boolean disputeSeenBeforePayment(Booking booking, String payment) {
+        if (booking.disputeSeenPayment() == null || payment == null) {
+            return false;
+        }
+        return payment.equals(booking.disputeSeenPayment()) || jdbc.sql("SELECT COUNT(*) FROM booking_dispute_seen "
+                        + "WHERE booking_id = :id AND payment = :payment")
+                .param("id", booking.id()).param("payment", payment).query(Integer.class).single() > 0;
     }
 
     /**

@@ -266,13 +266,12 @@ public class BookingSaga {
     }
 
     /**
-     * Whether a Stripe payment's event is of a payment disputed before the hub recorded it (V29, marked by
-     * {@link #disputedBeforeItsPayment}; read with the booking's row, no query of its own): Stripe's payment events
-     * say nothing of a dispute, as a Payrexx transaction fetched does.
+     * Whether a Stripe payment's event is of a payment disputed before the hub recorded it (every such payment of the
+     * booking, V33, marked by {@link #disputedBeforeItsPayment}; asked only of a booking whose row has V29's mark):
+     * Stripe's payment events say nothing of a dispute, as a Payrexx transaction fetched does.
      */
     private boolean disputedBeforeItsEvent(Booking booking, String provider, String paymentReference) {
-        return StripeConfig.PROVIDER.equals(provider) && paymentReference != null
-                && paymentReference.equals(booking.disputeSeenPayment());
+        return StripeConfig.PROVIDER.equals(provider) && bookings.disputeSeenBeforePayment(booking, paymentReference);
     }
 
     /**
@@ -1376,8 +1375,10 @@ public class BookingSaga {
         String why = DISPUTED + (reason == null ? "" : " (" + reason + ")")
                 + ": answer the dispute at " + provider + " before its deadline";
         String id = bookingPaidBy(provider, bookingId, payment);
+        DisputedFirst first = DisputedFirst.NONE;
         if (id == null && (bookingId == null || bookingId.isBlank())) {
-            id = disputedBeforeItsPayment(provider, payment);
+            first = disputedBeforeItsPayment(provider, payment);
+            id = first.paidBy();
         }
         // stored first, on the booking the payment paid whatever its status: from its commit on, no refund of that
         // payment is made (settleCancelled reads it under the booking's row lock)
@@ -1410,7 +1411,10 @@ public class BookingSaga {
             return;
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
-                reason, id == null ? "no booking has that payment" : "its booking " + id + " is not confirmed by it");
+                reason, id != null ? "its booking " + id + " is not confirmed by it"
+                        : first.markedFor() != null ? "booking " + first.markedFor() + ", which its Payment Intent "
+                                + "names, is not paid by it: marked for a person, nothing refunded"
+                        : "no booking has that payment");
     }
 
     /** Whether the booking {@code id} is paid by {@code provider}'s {@code payment} (whatever its status). */
@@ -1532,23 +1536,26 @@ public class BookingSaga {
      * still to record and left "neither confirmed nor refunded …: settle it by hand", inviting a second refund, and a
      * second payment's was only logged.</li>
      * <li>Not refunded, of a booking another payment paid or no longer payable (its event not handled yet): marked on
-     * the booking as disputed (V29), so that its event, handled later, never refunds it ({@link
-     * #confirmDisputedPayment}: Stripe refuses to refund a disputed charge, or pays it back twice), and the booking
+     * the booking as disputed (V33, each such payment of the booking: before, V29 kept one, the latest), so that its
+     * event, handled later, never refunds it ({@link #confirmDisputedPayment}: Stripe refuses to refund a disputed
+     * charge, or pays it back twice), and the booking
      * marked for a person at once, "stripe payment pi_… arrived disputed and was neither confirmed nor refunded (the
      * booking was paid by stripe payment pi_…): settle it by hand". Before, it was only logged, and its event then
      * refunded it.</li>
      * <li>Of a booking still unpaid and payable by Stripe: the payment is recorded and the booking confirmed where the
      * payment can pay for it, never refunded, else left for a person: as a Payrexx confirmed delivery handled once its
      * transaction is disputed ({@link #confirmPaymentIfItPays}), from what the Payment Intent received, marked first
-     * as disputed (V29) so that its own events never refund it. The dispute is then stored on the booking the payment
+     * as disputed (V33) so that its own events never refund it. The dispute is then stored on the booking the payment
      * paid, as for any. Before, it was only logged, and the payment's event then confirmed the booking with no
      * dispute: a cancel in time asked Stripe to refund a disputed charge.</li>
      * </ul>
-     * The booking the payment is recorded on now; null for none.
+     * The booking the payment is recorded on now, and the booking its Payment Intent names that this marked for a
+     * person without the payment recorded on it (so that the dispute's log line names it, where it said "no booking
+     * has that payment").
      */
-    private String disputedBeforeItsPayment(String provider, String payment) {
+    private DisputedFirst disputedBeforeItsPayment(String provider, String payment) {
         if (payment == null || payment.isBlank()) {
-            return null;
+            return DisputedFirst.NONE;
         }
         NamedBooking found = bookingOfPaymentIntent(provider, payment, true);
         StripeCommands.PaymentIntentBooking intent = found.intent();
@@ -1560,11 +1567,11 @@ public class BookingSaga {
                             + "the hub's paid by " + provider + " (or the Payment Intent shows "
                             + (intent == null ? "nothing" : intent.status()) + ")");
             // recorded meanwhile (its payment's event handled since the look-up): the dispute takes the usual path
-            return bookings.idByPayment(provider, payment).orElse(null);
+            return new DisputedFirst(bookings.idByPayment(provider, payment).orElse(null), null);
         }
         String recorded = bookings.idByPayment(provider, payment).orElse(null);
         if (recorded != null) {
-            return recorded; // recorded meanwhile, as above
+            return new DisputedFirst(recorded, null); // recorded meanwhile, as above
         }
         boolean awaits = awaitsAPayment(named);
         if (!awaits || !paysItsPrice(named, intent)) {
@@ -1573,7 +1580,7 @@ public class BookingSaga {
             if (refunded != null) {
                 log.error("Booking {} ({}): {}; marked for a person, nothing refunded", named.id(), named.status(),
                         refunded);
-                return null;
+                return new DisputedFirst(null, named.id());
             }
         }
         if (!awaits) {
@@ -1583,7 +1590,7 @@ public class BookingSaga {
                     + "confirmed nor refunded (" + notPayable(named) + "): settle it by hand";
             log.warn("Booking {} ({}): {}", named.id(), named.status(), why);
             bookings.needsAttention(named.id(), why, now());
-            return null;
+            return new DisputedFirst(null, named.id());
         }
         log.warn("Booking {} ({}): {} payment {} is disputed before the hub recorded it: recorded now, confirmed where "
                 + "it pays for the booking, never refunded", named.id(), named.status(), provider, payment);
@@ -1591,7 +1598,17 @@ public class BookingSaga {
         // unable to pay is left for a person here; before, its event then refunded it as any short payment)
         bookings.disputeSeenBeforePayment(named.id(), payment);
         confirmPayment(named, provider, payment, intent.amountReceived(), intent.currency(), now(), DISPUTED_STATUS);
-        return bookings.idByPayment(provider, payment).orElse(null);
+        String paid = bookings.idByPayment(provider, payment).orElse(null);
+        return new DisputedFirst(paid, paid == null ? named.id() : null);
+    }
+
+    /**
+     * What {@link #disputedBeforeItsPayment} did: {@code paidBy}, the booking the payment is recorded on now (null:
+     * none); {@code markedFor}, the booking its Payment Intent names, which it marked for a person without recording
+     * the payment on it (a second payment's, one the hub refunded, one unable to pay; null: none).
+     */
+    private record DisputedFirst(String paidBy, String markedFor) {
+        static final DisputedFirst NONE = new DisputedFirst(null, null);
     }
 
     /** Whether what the Payment Intent received is the booking's price, in its currency. */

@@ -54,10 +54,14 @@ public class PaymentCommands {
 
     /**
      * A booking's Checkout Session. It expires by itself when the booking's hold runs out, or as soon after as Stripe
-     * allows: should the hub fail to expire it then, the customer still cannot pay on it for long.
+     * allows: should the hub fail to expire it then, the customer still cannot pay on it for long. Reckoned on the
+     * bookings' clock (the database's), which dates and expires the hold: now is the booking's reservation, read once
+     * for the request (a session is made for a booking just reserved), as the Payrexx page's validity is. Reckoned
+     * from the instance's own clock, one running ahead of the database's set the session to expire that much later
+     * than the hold allowed, one behind it that much sooner.
      */
     public CheckoutSessionCommand stripeCheckout(@Body Booking b) {
-        Instant now = clock.instant();
+        Instant now = b.createdAt() != null ? b.createdAt() : clock.instant();
         Instant soonest = now.plus(soonestSessionExpiry);
         Instant latest = now.plus(LATEST_SESSION_EXPIRY);
         Instant hold = b.holdExpiresAt() == null ? soonest : b.holdExpiresAt();

@@ -97,7 +97,7 @@ class PostgresMigrationTest {
         // a new database is built by the baseline migration B24 (BaselineMigrationTest: it equals V1..V24), then V25 on
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
-                .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL");
+                .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL", "33 SQL");
     }
 
     @Test
@@ -155,6 +155,36 @@ class PostgresMigrationTest {
         assertThat(old.sql("SELECT id, dispute_status FROM booking ORDER BY id")
                 .query((rs, row) -> rs.getString(1) + "=" + rs.getString(2)).list())
                 .containsExactly("a=open", "b=open", "c=lost", "d=lost", "e=won", "f=warning_closed", "g=null");
+    }
+
+    /**
+     * A payment an earlier hub marked disputed before its event (V29's column, one per booking) is a row of V33's
+     * table once V33 has run, so a payment's event finds it there as every later one.
+     */
+    @Test
+    void v33TakesThePaymentsDisputedBeforeTheirEventsFromV29sColumn() throws Exception {
+        try (var connection = postgres.dataSource().getConnection();
+             var statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE before_v33");
+        }
+        var dataSource = postgres.database("postgres", "before_v33");
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").target("31").load().migrate();
+        var old = JdbcClient.create(dataSource);
+        for (String id : List.of("a", "b")) {
+            old.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
+                            + "customer_name, customer_email, summary, provider, payment_reference, paid_amount, "
+                            + "dispute_seen_payment, created_at, updated_at) VALUES (:id, 'CONFIRMED', :start, :end, "
+                            + "60, 9000, 'CHF', 'A', 'a@example.com', 'Consultation', 'stripe', 'pi_paid', 9000, "
+                            + ":seen, :start, :start)")
+                    .param("id", id).param("seen", id.equals("a") ? "pi_second" : null)
+                    .param("start", java.time.OffsetDateTime.parse("2026-12-01T08:00:00Z"))
+                    .param("end", java.time.OffsetDateTime.parse("2026-12-01T09:00:00Z")).update();
+        }
+
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+
+        assertThat(old.sql("SELECT booking_id, payment FROM booking_dispute_seen")
+                .query((rs, row) -> rs.getString(1) + "=" + rs.getString(2)).list()).containsExactly("a=pi_second");
     }
 
     @Test
@@ -675,6 +705,32 @@ class PostgresMigrationTest {
         assertThat(refundSeenPayment(b.id())).isEqualTo("pi_other");
         repository.refundSeenActedOn(b.id());
         assertThat(remembered(b.id())).isFalse();
+    }
+
+    /**
+     * V33 on PostgreSQL: every Stripe payment of a booking disputed before it was recorded is remembered (a second one
+     * marked after the first leaves the first's; marking one again adds nothing), each read back as the booking is
+     * read; and one an instance of the older version marked in V29's column alone (a rolling upgrade) is read too.
+     */
+    @Test
+    void everyPaymentDisputedBeforeItWasRecordedIsRememberedOnPostgres() {
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000f9", "2026-12-12T13:00:00Z", now);
+        Booking old = pending("2f1c7d0e-0000-4000-8000-0000000000fa", "2026-12-12T11:00:00Z", now);
+        assertThat(repository.disputeSeenBeforePayment(b, "pi_second")).as("none seen").isFalse();
+
+        repository.disputeSeenBeforePayment(b.id(), "pi_second");
+        repository.disputeSeenBeforePayment(b.id(), "pi_third");
+        repository.disputeSeenBeforePayment(b.id(), "pi_third");
+        jdbc.sql("UPDATE booking SET dispute_seen_payment = 'pi_older' WHERE id = :id").param("id", old.id()).update();
+
+        Booking read = repository.find(b.id()).orElseThrow();
+        assertThat(repository.disputeSeenBeforePayment(read, "pi_second")).isTrue();
+        assertThat(repository.disputeSeenBeforePayment(read, "pi_third")).isTrue();
+        assertThat(repository.disputeSeenBeforePayment(read, "pi_other")).isFalse();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking_dispute_seen WHERE booking_id = :id").param("id", b.id())
+                .query(Integer.class).single()).isEqualTo(2);
+        assertThat(repository.disputeSeenBeforePayment(repository.find(old.id()).orElseThrow(), "pi_older")).isTrue();
     }
 
     /** V25's mark on PostgreSQL: RefundSeenBeforePaymentTest's scenario, which runs on H2 too. */

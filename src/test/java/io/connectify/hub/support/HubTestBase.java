@@ -162,6 +162,7 @@ public abstract class HubTestBase {
         notify.reset();
         clock.set(TestClockConfig.NOW);
         jdbc.sql("DELETE FROM booking").update();
+        jdbc.sql("DELETE FROM booking_dispute_seen").update();
         jdbc.sql("DELETE FROM notification").update();
         jdbc.sql("DELETE FROM notification_callback").update();
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();

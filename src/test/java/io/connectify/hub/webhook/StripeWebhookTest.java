@@ -932,6 +932,89 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * Two more payments of a booking another payment confirmed, each disputed before its own events: the booking
+     * remembers both, so neither payment's events, handled after both disputes, refund it (Stripe refuses to refund a
+     * disputed charge, or the customer is paid back twice); each is left for a person with its note, added once, the
+     * booking CONFIRMED by its own payment. Each dispute's error line names the booking its Payment Intent names,
+     * marked for a person. Before, a booking kept one such payment (V29): the third's dispute replaced the second's
+     * mark, and the second's event then refunded it into its chargeback; and the line said "no booking has that
+     * payment".
+     */
+    @Test
+    void twoPaymentsDisputedBeforeTheirEventsAreBothLeftForAPersonAndNeverRefunded() {
+        String id = confirmedStripeBooking(START);
+        String first = "pi_" + id.substring(0, 8);
+        List<String> later = List.of("pi_2nd_" + id.substring(0, 8), "pi_3rd_" + id.substring(0, 8));
+        later.forEach(payment -> {
+            stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}");
+            stripe.refundsOf(payment);
+        });
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
+        String notes = later.stream().map(payment -> "stripe payment " + payment + " arrived disputed and was neither "
+                + "confirmed nor refunded (the booking was paid by stripe payment " + first + "): settle it by hand")
+                .collect(Collectors.joining("; "));
+
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            for (String payment : later) {
+                NotifyBuilder disputed = processed("evt_disputed_" + payment);
+                signedStripeWebhook(event("evt_disputed_" + payment, "charge.dispute.created",
+                        dispute(payment, "duplicate")));
+                assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+            }
+
+            for (String payment : later) {
+                assertThat(lines.errors().stream().map(ILoggingEvent::getFormattedMessage)
+                        .filter(line -> line.contains(payment))).containsExactly("A stripe payment " + payment
+                        + " is disputed (duplicate); booking " + id + ", which its Payment Intent names, is not paid "
+                        + "by it: marked for a person, nothing refunded: answer the dispute at the provider");
+            }
+        }
+        assertThat(attentionNote(id)).isEqualTo(notes);
+        for (String payment : later) {
+            NotifyBuilder paid = processed("evt_paid_" + payment);
+            signedStripeWebhook(event("evt_paid_" + payment, "payment_intent.succeeded", paymentIntent(id, payment,
+                    "succeeded")));
+            assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+            NotifyBuilder completed = processed("evt_completed_" + payment);
+            signedStripeWebhook(event("evt_completed_" + payment, "checkout.session.completed",
+                    checkoutSession(id, "paid", payment)));
+            assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+        }
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo(first);
+        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
+        assertThat(attentionNote(id)).as("each marked once, with its note").isEqualTo(notes);
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))); // the first payment's
+    }
+
+    /**
+     * A second payment an instance of the older version marked as disputed before its events (V29's column alone,
+     * during a rolling upgrade) is still known so when its event reaches this version: left for a person, never
+     * refunded.
+     */
+    @Test
+    void aPaymentAnOlderInstanceMarkedDisputedBeforeItsEventsIsNeverRefunded() {
+        String id = confirmedStripeBooking(START);
+        String first = "pi_" + id.substring(0, 8);
+        String second = "pi_older_" + id.substring(0, 8);
+        jdbc.sql("UPDATE booking SET dispute_seen_payment = :payment WHERE id = :id").param("payment", second)
+                .param("id", id).update();
+
+        NotifyBuilder paid = processed("evt_older_paid");
+        signedStripeWebhook(event("evt_older_paid", "payment_intent.succeeded", paymentIntent(id, second,
+                "succeeded")));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertThat(attentionNote(id)).isEqualTo("stripe payment " + second + " arrived disputed and was neither "
+                + "confirmed nor refunded (the booking was paid by stripe payment " + first + "): settle it by hand");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
      * A payment disputed with the customer's bank is settled by the dispute: cancelling its booking in time refunds
      * nothing while the dispute is open (a refund as well would pay the customer back twice, and Stripe may refuse
      * it), neither then nor on a repeated cancel or the retry sweep; its refund is stopped, for the dispute to decide,

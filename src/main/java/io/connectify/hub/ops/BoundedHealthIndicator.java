@@ -19,7 +19,8 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * Why: Spring Boot's JMS check opens a connection through the shared (single) connection factory, whose lock the
  * queue consumers' recovery holds while each of its attempts to reach a broker that is gone runs. With four queue
  * consumers retrying, the readiness probe waited 28 s for its turn (ReadinessTest, under load), where it must go
- * down within moments. Spring Boot has no time bound per health contributor.
+ * down within moments. Spring Boot has no time bound per health contributor. The database's check waited likewise,
+ * for a pooled connection, up to HikariCP's connection-timeout (30 s; {@link DatabaseHealthConfig}).
  */
 public class BoundedHealthIndicator implements HealthIndicator, DisposableBean {
 

@@ -83,6 +83,33 @@ class ObservabilityTest extends HubTestBase {
         assertThat(google.get("details").get("circuit").asText()).isEqualTo("CLOSED");
     }
 
+    /**
+     * A provider's indicator is DOWN while its circuit is open (calls refused) and UP while half-open (a few trial
+     * calls test the provider: it may be back), its circuit shown either way; readiness never follows a provider: an
+     * instance taken out of its load balancer for a provider's outage would refuse what it can still take.
+     */
+    @Test
+    void aProviderIsDownWhileItsCircuitIsOpenUpWhileHalfOpenAndReadinessFollowsNeither() {
+        var breaker = resilience.circuitBreaker("google-calendar");
+        try {
+            breaker.transitionToOpenState();
+            var google = httpGet("/actuator/health", null).json().get("components").get("providers")
+                    .get("components").get("google-calendar");
+            assertThat(google.get("status").asText()).isEqualTo("DOWN");
+            assertThat(google.get("details").get("circuit").asText()).isEqualTo("OPEN");
+            assertThat(httpGet("/actuator/health/readiness", null).status()).isEqualTo(200);
+
+            breaker.transitionToHalfOpenState();
+            google = httpGet("/actuator/health", null).json().get("components").get("providers")
+                    .get("components").get("google-calendar");
+            assertThat(google.get("status").asText()).isEqualTo("UP");
+            assertThat(google.get("details").get("circuit").asText()).isEqualTo("HALF_OPEN");
+            assertThat(httpGet("/actuator/health/readiness", null).status()).isEqualTo(200);
+        } finally {
+            breaker.reset();
+        }
+    }
+
     @Test
     void healthSaysALiveStripeRunsOnATestModeKey() {
         // the tests run Stripe live against a fake, with a key sk_test_...: Stripe would take no real payment with it

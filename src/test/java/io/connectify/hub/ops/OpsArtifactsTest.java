@@ -368,12 +368,72 @@ class OpsArtifactsTest extends HubTestBase {
             }
         }
         assertThat(expected.get("WebhookSignatureFailuresSpike")).contains(0, 1);
+        assertThat(expected.get("ProviderCircuitOpen")).contains(0, 1);
+        assertThat(expected.get("HubReplicaMissing")).contains(0, 1);
         assertThat(expected.get("HubDown")).contains(1);
         assertThat(expected.get("NoClusterLeader")).contains(1);
         assertThat(expected.get("RefundsPending")).containsExactly(1);
         assertThat(expected.get("NotificationsRefused")).contains(0, 1);
         assertThat(expected.get("InvalidRecipientsSpike")).contains(0, 1);
         assertThat(Files.readString(Path.of("README.md"))).contains("promtool test rules docker/prometheus/alerts.test.yml");
+        // Prometheus's own: evaluated once a minute, the tests skipped the scrapes that reset a rule's for:
+        Map<String, Object> global = (Map<String, Object>) new Yaml().<Map<String, Object>>load(Files.readString(
+                Path.of("docker", "prometheus", "prometheus.yml"))).get("global");
+        assertThat(unitTests.get("evaluation_interval")).isEqualTo(global.get("evaluation_interval"));
+    }
+
+    /**
+     * Under traffic a breaker cycles OPEN, HALF_OPEN (its trial calls fail), OPEN: a rule on state="open" lost its
+     * for: at every HALF_OPEN scrape and never fired through an outage. ProviderCircuitOpen fires on "not closed".
+     */
+    @Test
+    void theCircuitAlertFiresOnABreakerNotClosed() throws IOException {
+        assertThat(compact(rule("ProviderCircuitOpen").get("expr")))
+                .isEqualTo("minby(name)(resilience4j_circuitbreaker_state{state=\"closed\"})==0");
+    }
+
+    /**
+     * A replica that exits (an OutOfMemoryError ends the JVM: -XX:+ExitOnOutOfMemoryError) is started again, and so
+     * is every other service of the stack; one that does not come back is no target of dns_sd any more, so up == 0
+     * never fires for it: HubReplicaMissing counts the replicas that answer against the number compose runs.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyServiceRestartsAndAMissingReplicaIsAlerted() throws IOException {
+        assertThat(Files.readAllLines(Path.of("docker", "jvm.options"))).contains("-XX:+ExitOnOutOfMemoryError");
+        assertThat(services()).containsKeys("hub", "postgres", "artemis", "prometheus", "grafana")
+                .allSatisfy((name, service) -> assertThat((Map<String, Object>) service).as(name)
+                        .containsEntry("restart", "unless-stopped"));
+        Object replicas = ((Map<String, Object>) ((Map<String, Object>) services().get("hub")).get("deploy"))
+                .get("replicas");
+        assertThat(replicas).isInstanceOf(Integer.class);
+        assertThat(compact(rule("HubReplicaMissing").get("expr")))
+                .isEqualTo("count(up{job=\"connectify-hub\"}==1)<" + replicas);
+    }
+
+    /**
+     * Every instance reports the shared database's and broker's counts: the dashboard draws their max, not one line
+     * per instance; and it shows the route policy's timer, each route's processing time.
+     */
+    @Test
+    void theDashboardDrawsTheSharedCountsOnceAndTheRoutesProcessingTime() throws IOException {
+        Set<String> shared = Set.of("connectify_bookings", "connectify_bookings_refund_pending",
+                "connectify_dead_letters_stored", "connectify_dead_letters_replay_overdue", "connectify_queue_depth");
+        Pattern maxOver = Pattern.compile("max\\s*(?:by\\s*\\([^)]*\\)\\s*)?\\(\\s*$");
+        List<String> drawn = new ArrayList<>();
+        for (String expr : dashboardExpressions()) {
+            Matcher metric = METRIC.matcher(expr);
+            while (metric.find()) {
+                if (shared.contains(metric.group(1))) {
+                    drawn.add(metric.group(1));
+                    assertThat(maxOver.matcher(expr.substring(0, metric.start())).find())
+                            .as(expr + ": " + metric.group(1) + " outside max").isTrue();
+                }
+            }
+        }
+        assertThat(drawn).containsAll(shared);
+        assertThat(dashboardExpressions()).anyMatch(expr -> expr.contains("camel_route_policy_seconds_sum")
+                && expr.contains("camel_route_policy_seconds_count") && expr.contains("by (routeId)"));
     }
 
     /** A pattern of an annotation as Prometheus fills its template in: labels by the alert's, any value. */

@@ -820,8 +820,11 @@ public class BookingSaga {
      * the payment is recorded on the booking, which becomes REFUNDED with no calendar event, as for a payment that
      * paid for nothing; its customer is told of the refund once it is made (refunded; refund_pending tells nothing
      * yet). Only for a booking still waiting for a payment (or cancelled unpaid) or paid by this one and not yet
-     * confirmed; one this payment confirmed was refunded in the back office, and is marked for a person
-     * ({@link #paymentRefundedAfterConfirmation}); any other (paid by another payment) is left as it is. A payment below the price, or in another currency, is left alone too: it never pays for the booking, and
+     * confirmed; one this payment confirmed (its disputed or partially-refunded delivery did, no confirmed one acted
+     * on) was refunded in the back office, and is marked for a person, or, cancelled in time with its refund stopped
+     * by the dispute, has that refund settled ({@link #paymentRefundedAfterConfirmation}); any other (paid by another
+     * payment) is left as it is. A payment below the price, or in another currency, is left alone too: it never pays
+     * for the booking, and
      * the hub refunds it itself (confirmPayment), so its refund changes no booking; its customer is told of it once
      * refunded (mismatchRefundMade: the notice the hub's refund queued, should that have been lost). False when
      * nothing changed.
@@ -882,11 +885,12 @@ public class BookingSaga {
                     && bookings.refundedUnconfirmed(booking.id(), paymentReference, reason, now);
         }
         if (!changed) {
-            if ((booking.status() == BookingStatus.CONFIRMED || cancelledUnrefunded(booking))
-                    && paymentReference.equals(booking.paymentReference())) {
+            if ((booking.status() == BookingStatus.CONFIRMED || cancelledUnrefunded(booking)
+                    || stoppedByDispute(booking)) && paymentReference.equals(booking.paymentReference())) {
                 // confirmed by it, though no confirmed delivery was acted on (its disputed or partially-refunded one
-                // confirmed it), and perhaps cancelled since with no refund by the hub: refunded in the back office,
-                // as one whose confirmed delivery was
+                // confirmed it), and perhaps cancelled since with no refund by the hub, or in time with its refund
+                // stopped by the dispute: refunded in the back office, as one whose confirmed delivery was (the
+                // stopped refund is then settled, not left asking a person to pay the customer back a second time)
                 return paymentRefundedAfterConfirmation(provider, booking.id(), paymentReference, status);
             }
             log.info("{} payment {} of booking {} is {}: the booking ({}) is left as it is", provider,

@@ -963,6 +963,115 @@ class PayrexxWebhookTest extends Webhooks {
         return id;
     }
 
+    /**
+     * A booking confirmed by its transaction's confirmed delivery handled only once Payrexx showed the transaction
+     * disputed (a backlog: the disputed branch confirmed it, so the key recorded is the disputed one, never the
+     * confirmed one), cancelled in time (its refund stopped), then refunded in full in Payrexx's back office: settled
+     * as when the confirmed delivery was handled first. Its reason says the payment was refunded outside the hub, the
+     * note no longer asks for the stopped refund (the customer is paid back: a person making it would pay them a
+     * second time), counted once. Before, the refunded delivery, its confirmed key missing, was taken for a payment
+     * returned before the hub confirmed it: only logged, "refund it at payrexx" left standing.
+     */
+    @Test
+    void aBookingConfirmedByItsDisputedDeliveryCancelledInTimeThenRefundedInPayrexxsBackOfficeSettlesTheStoppedRefund() {
+        String id = confirmedLateThenDisputedAndCancelledInTime(4792, "disputed");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        transactionReported(4792, "refunded", id);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back, "
+                + "its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4792))
+                .doesNotContain("refund it at payrexx");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+
+        deliveryHandled(4792, "refunded", id); // again: a duplicate
+
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        nothingMoreRefunded(4792, id);
+    }
+
+    /**
+     * As above, its refund then under way in Payrexx's back office (refund_pending): marked as a booking cancelled
+     * while disputed with a refund pending, the stopped refund's note replaced, counted once, as when the confirmed
+     * delivery was handled first. Before, only logged, the note kept asking for the refund.
+     */
+    @Test
+    void aBookingConfirmedByItsDisputedDeliveryCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
+        String id = confirmedLateThenDisputedAndCancelledInTime(4793, "disputed");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4793, "refund_pending", id);
+        deliveryHandled(4793, "refund_pending", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        nothingMoreRefunded(4793, id);
+    }
+
+    /**
+     * A booking confirmed by its transaction's confirmed delivery handled only once Payrexx showed part of it refunded
+     * (no confirmed key recorded), then disputed, cancelled in time (its refund stopped), then refunded in full in
+     * Payrexx's back office: the stopped refund is settled as when the confirmed delivery was handled first, the note
+     * no longer asking for it. Before, the refunded delivery was only logged, "refund it at payrexx" left standing.
+     */
+    @Test
+    void aBookingConfirmedByItsPartlyRefundedDeliveryDisputedCancelledInTimeThenRefundedSettlesTheStoppedRefund() {
+        String id = confirmedLateThenDisputedAndCancelledInTime(4794, "partially-refunded");
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4794, "refunded", id);
+        deliveryHandled(4794, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(attentionOf(id).get("note").asText()).endsWith(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4794))
+                .doesNotContain("refund it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("as with its confirmed key recorded").isEqualTo(before + 1);
+        deliveryHandled(4794, "refunded", id); // again: a duplicate
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once").isEqualTo(before + 1);
+        nothingMoreRefunded(4794, id);
+    }
+
+    /**
+     * A booking confirmed by transaction {@code transaction}'s confirmed delivery handled only once Payrexx showed it
+     * {@code shown} (disputed, partially-refunded: no confirmed key recorded), its payment then disputed where it was
+     * not yet, and cancelled in time: its refund stopped, a person asked to refund it at Payrexx should the dispute be
+     * won; its event's removal answered.
+     */
+    private String confirmedLateThenDisputedAndCancelledInTime(long transaction, String shown) {
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(transaction, shown, id); // the confirmed delivery waited (a backlog) past this status
+        deliveryHandled(transaction, "confirmed", id);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(payrexxEvents.paymentActedOn(Long.toString(transaction))).as("no confirmed key recorded").isFalse();
+        if (!"disputed".equals(shown)) {
+            payrexx.transaction(transaction, "disputed", id);
+            deliveryHandled(transaction, "disputed", id);
+        }
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE);
+        refundsRefused(transaction, id);
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED);
+        assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
+        return id;
+    }
+
     /** The note of a booking cancelled in time after part of its payment was refunded at Payrexx. */
     private static final String REST_LEFT = "part of the payment was refunded at payrexx (amount not given): "
             + "cancelled in time, the rest not refunded by the hub: refund what is left at payrexx";

@@ -3,15 +3,30 @@ package io.connectify.hub;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.boot.system.SystemProperties;
+import org.springframework.boot.web.context.WebServerPortFileWriter;
 
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class ConnectifyHubApplication {
 
+    /**
+     * Spring Boot's system property (or environment variable) naming the file where {@link WebServerPortFileWriter}
+     * writes the port the web server bound; unset, no file is written (the writer's default is application.port in
+     * the working directory, which may be read-only in a container).
+     */
+    static final String PORT_FILE = "PORTFILE";
+
     public static void main(String[] args) {
         // the JDK's HttpURLConnection (stripe-java's transport) silently re-sends a POST once when a connection
         // drops: the hub's retry policy decides instead, so a payment request is never sent twice behind its back
         System.setProperty("sun.net.http.retryPost", "false");
-        SpringApplication.run(ConnectifyHubApplication.class, args);
+        SpringApplication hub = new SpringApplication(ConnectifyHubApplication.class);
+        if (SystemProperties.get(PORT_FILE) != null) {
+            // a start on server.port=0 (the packaged-hub tests) tells the port it bound, rather than its starter
+            // picking a free one for it that another process could take before the hub binds it
+            hub.addListeners(new WebServerPortFileWriter());
+        }
+        hub.run(args);
     }
 }

@@ -344,10 +344,37 @@ class ConfigurationValidationTest {
                                 + "connectify.cluster.heartbeat (" + heartbeat + ")"));
     }
 
+    /**
+     * The singleton routes' sweeps take an item only while more than lock-timeout + heartbeat is left of the lease
+     * since its last renewal, and the leader renews it a heartbeat after the last: a lease no longer than
+     * lock-timeout + 2 x heartbeat stopped every sweep early for part of each renewal cycle, and was taken. It stops
+     * the start, naming the properties and the shortest lease.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+            // was taken: just longer than lock-timeout + heartbeat
+            "connectify.cluster.lease-ttl=4001ms, connectify.cluster.heartbeat=2s, PT4.001S, PT2S, PT2S, PT6S",
+            "connectify.cluster.lease-ttl=6s, connectify.cluster.heartbeat=2s, PT6S, PT2S, PT2S, PT6S",
+            "connectify.database.lock-timeout=5s, connectify.cluster.lease-ttl=8s, PT8S, PT5S, PT2S, PT9S",
+            "connectify.cluster.heartbeat=3s, connectify.cluster.lease-ttl=7s, PT7S, PT2S, PT3S, PT8S"})
+    void aLeaseWithinAHeartbeatOfTheGiveUpMarginStopsTheStart(String one, String other, String leaseTtl,
+                                                              String lockTimeout, String heartbeat, String shortest) {
+        cluster().withPropertyValues(one, other)
+                .run(context -> assertThat(context).getFailure().rootCause()
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
+                                + "connectify.database.lock-timeout (" + lockTimeout + ") + 2 x "
+                                + "connectify.cluster.heartbeat (" + heartbeat + ") = " + shortest)
+                        .hasMessageContaining("every sweep would stop early"));
+    }
+
     @Test
-    void aLeaseJustLongerThanTheLockTimeoutAndAHeartbeatIsTaken() {
-        cluster().withPropertyValues("connectify.cluster.lease-ttl=4001ms")
+    void aLeaseJustLongerThanTheLockTimeoutAndTwoHeartbeatsIsTaken() {
+        cluster().withPropertyValues("connectify.cluster.lease-ttl=6001ms")
                 .run(context -> assertThat(context).hasNotFailed());
+        cluster().withPropertyValues("connectify.database.lock-timeout=5s", "connectify.cluster.heartbeat=3s",
+                "connectify.cluster.lease-ttl=11001ms").run(context -> assertThat(context).hasNotFailed());
+        cluster().run(context -> assertThat(context).hasNotFailed()); // the defaults: 10s against 2s + 2 x 2s
     }
 
     /** The lease's beans, as the hub makes them at start, on an in-memory H2 holding the lease table. */

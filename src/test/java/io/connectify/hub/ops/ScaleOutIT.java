@@ -19,6 +19,7 @@ import io.connectify.hub.support.StripeFake;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.remoting.impl.netty.NettyAcceptor;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.junit.jupiter.api.AfterAll;
@@ -53,7 +54,6 @@ class ScaleOutIT {
     @BeforeAll
     static void sharedServices() throws Exception {
         postgres = EmbeddedPostgres.builder().start();
-        brokerPort = PackagedHub.freePort();
         var config = new ConfigurationImpl()
                 .setPersistenceEnabled(true)
                 .setJournalDirectory(data.resolve("journal").toString())
@@ -61,11 +61,15 @@ class ScaleOutIT {
                 .setLargeMessagesDirectory(data.resolve("large").toString())
                 .setPagingDirectory(data.resolve("paging").toString())
                 .setSecurityEnabled(false)
-                .addAcceptorConfiguration("tcp", "tcp://127.0.0.1:" + brokerPort);
+                // any free port, read back once bound: one picked free before could be taken by then
+                .addAcceptorConfiguration("tcp", "tcp://127.0.0.1:0");
         config.addAddressSetting("#", new AddressSettings().setDeadLetterAddress(SimpleString.of("DLQ"))
                 .setAutoCreateDeadLetterResources(true).setMaxDeliveryAttempts(20).setRedeliveryDelay(1000));
         broker = new EmbeddedActiveMQ().setConfiguration(config);
         broker.start();
+        brokerPort = ((NettyAcceptor) broker.getActiveMQServer().getRemotingService().getAcceptor("tcp"))
+                .getActualPort();
+        assertThat(brokerPort).as("the broker's port").isPositive();
         sandbox = new SandboxServer(0);
         google = new GoogleCalendarSimulator(sandbox);
         sandbox.start();
@@ -174,13 +178,14 @@ class ScaleOutIT {
     }
 
     private static PackagedHub launch(String name) throws Exception {
-        return PackagedHub.launch(name, PackagedHub.freePort(), API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
+        return PackagedHub.launch(name, API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
                 "--spring.profiles.active=scale-out",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
                 "--spring.datasource.username=postgres",
                 "--spring.artemis.broker-url=tcp://127.0.0.1:" + brokerPort,
                 "--connectify.cluster.member-id=" + name,
-                "--connectify.cluster.lease-ttl=4s",
+                // longer than lock-timeout (2s) + 2 x heartbeat, or the start stops
+                "--connectify.cluster.lease-ttl=5s",
                 "--connectify.cluster.heartbeat=1s",
                 "--connectify.booking.hold-sweep-interval=1s"));
     }

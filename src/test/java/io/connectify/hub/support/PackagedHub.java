@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * The packaged hub (system property {@code hub.jar}, set by failsafe) as a separate process on a loopback port,
  * for the tests that kill it or run several of it. Its output goes to {@code target/packaged-hub/} for reading
- * after a failure.
+ * after a failure. It binds any free port ({@code server.port=0}) and writes the one it bound to a file beside its
+ * output (Spring Boot's WebServerPortFileWriter, asked for with {@code PORTFILE}): a port picked free here and bound
+ * by the hub seconds later could be taken by another process in between.
  */
 public final class PackagedHub implements AutoCloseable {
 
@@ -37,28 +38,35 @@ public final class PackagedHub implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String name;
-    private final int port;
     private final String apiKey;
     private final Process process;
     private final Path output;
+    private final Path portFile;
+    /** The port the hub bound, once it has written it; -1 before. */
+    private volatile int port = -1;
 
-    private PackagedHub(String name, int port, String apiKey, Process process, Path output) {
+    private PackagedHub(String name, String apiKey, Process process, Path output, Path portFile) {
         this.name = name;
-        this.port = port;
         this.apiKey = apiKey;
         this.process = process;
         this.output = output;
+        this.portFile = portFile;
     }
 
     /**
-     * Starts the jar with these arguments (plus server.port) and, as docker/jvm.options does, Spring AOT asked for;
-     * {@link #awaitReady()} waits for its readiness.
+     * Starts the jar with these arguments (plus server.port=0 and the file for the port it binds) and, as
+     * docker/jvm.options does, Spring AOT asked for; {@link #awaitReady()} waits for its port and its readiness.
      */
-    public static PackagedHub launch(String name, int port, String apiKey, List<String> arguments) throws IOException {
+    public static PackagedHub launch(String name, String apiKey, List<String> arguments) throws IOException {
         String jar = System.getProperty("hub.jar");
         assertThat(jar).as("the packaged hub (system property hub.jar)").isNotNull();
+        Path logs = Files.createDirectories(Path.of("target", "packaged-hub"));
+        String run = name + "-" + Instant.now().toEpochMilli();
+        Path output = logs.resolve(run + ".log");
+        Path portFile = logs.resolve(run + ".port").toAbsolutePath();
+        Files.deleteIfExists(portFile);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dspring.aot.enabled=true", "-jar", jar, "--server.port=" + port,
+                "-Xmx512m", "-Dspring.aot.enabled=true", "-DPORTFILE=" + portFile, "-jar", jar, "--server.port=0",
                 "--logging.level.root=WARN", "--logging.level.io.connectify=INFO"));
         command.addAll(arguments);
         // never live with a provider: a credential the caller does not give is set empty (arguments outrank the
@@ -68,15 +76,13 @@ public final class PackagedHub implements AutoCloseable {
                 command.add("--" + credential + "=");
             }
         }
-        Path logs = Files.createDirectories(Path.of("target", "packaged-hub"));
-        Path output = logs.resolve(name + "-" + Instant.now().toEpochMilli() + ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().keySet().removeIf(variable -> variable.toUpperCase(Locale.ROOT).startsWith("CONNECTIFY_")
-                || variable.equalsIgnoreCase("SPRING_APPLICATION_JSON"));
+                || variable.equalsIgnoreCase("SPRING_APPLICATION_JSON") || variable.equalsIgnoreCase("PORTFILE"));
         Process process = builder.start();
-        return new PackagedHub(name, port, apiKey, process, output);
+        return new PackagedHub(name, apiKey, process, output, portFile);
     }
 
     /**
@@ -100,9 +106,9 @@ public final class PackagedHub implements AutoCloseable {
     }
 
     /**
-     * This hub, once its readiness answers 200. A hub that is not ready in time is killed before the failure is
-     * thrown: the caller never gets it to close, and left running (a test's try-with-resources takes only what this
-     * returned) it held its port and the cores through the rest of the build.
+     * This hub, once it has written the port it bound and its readiness answers 200. A hub that is not ready in time
+     * is killed before the failure is thrown: the caller never gets it to close, and left running (a test's
+     * try-with-resources takes only what this returned) it held its port and the cores through the rest of the build.
      */
     public PackagedHub awaitReady() throws InterruptedException {
         try {
@@ -110,6 +116,9 @@ public final class PackagedHub implements AutoCloseable {
                 // a hub that stopped says why in the failure itself: CI keeps the test output, not target/packaged-hub/
                 assertThat(process.isAlive()).as(() -> name + " is running; it exited with " + process.exitValue()
                         + ", its output:\n" + whyItStopped()).isTrue();
+                if (!readPort()) {
+                    return false; // its web server has not started yet
+                }
                 try {
                     return get("/actuator/health/readiness").statusCode() == 200;
                 } catch (IOException notYet) {
@@ -121,6 +130,23 @@ public final class PackagedHub implements AutoCloseable {
             throw notReady;
         }
         return this;
+    }
+
+    /**
+     * Whether the hub has written the port it bound; read again at each look until it is ready, as the file may exist
+     * a moment before its digits do.
+     */
+    private boolean readPort() throws IOException {
+        if (!Files.exists(portFile)) {
+            return false;
+        }
+        String written = Files.readString(portFile).trim();
+        if (written.isEmpty()) {
+            return false;
+        }
+        port = Integer.parseInt(written);
+        assertThat(port).as(name + "'s port, from " + portFile).isPositive();
+        return true;
     }
 
     /** The output's ERROR, WARN and "Caused by" lines (where a failed start says why), then its last lines. */
@@ -145,7 +171,9 @@ public final class PackagedHub implements AutoCloseable {
         return name;
     }
 
+    /** The port the hub bound, known once {@link #awaitReady()} has returned. */
     public int port() {
+        assertThat(port).as(name + "'s port: known once it is ready").isPositive();
         return port;
     }
 
@@ -179,7 +207,7 @@ public final class PackagedHub implements AutoCloseable {
 
     private HttpResponse<String> call(String path, String body, String stripeSignature)
             throws IOException, InterruptedException {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + path))
                 .timeout(Duration.ofSeconds(20)).header("X-API-Key", apiKey);
         if (body != null) {
             request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
@@ -201,12 +229,6 @@ public final class PackagedHub implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-        }
-    }
-
-    public static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

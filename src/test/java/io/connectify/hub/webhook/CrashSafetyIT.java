@@ -54,11 +54,10 @@ class CrashSafetyIT {
 
     @Test
     void aKilledHubLosesNoAcknowledgedEventAndDoesNothingTwice() throws Exception {
-        int port = PackagedHub.freePort();
         List<String> bookings = new ArrayList<>();
         List<String> payloads = new ArrayList<>();
         Set<Integer> acknowledged = ConcurrentHashMap.newKeySet();
-        PackagedHub hub = start(port);
+        PackagedHub hub = start();
         try {
             // as the container starts it: with the bean definitions Spring AOT made at build time
             assertThat(hub.output()).contains("Starting AOT-processed ConnectifyHubApplication");
@@ -96,7 +95,7 @@ class CrashSafetyIT {
         }
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(BOOKINGS / 3);
 
-        try (PackagedHub restarted = start(port)) {
+        try (PackagedHub restarted = start()) {
             // Stripe redelivers what was not acknowledged; send a few acknowledged ones again too
             for (int i = 0; i < BOOKINGS; i++) {
                 if (!acknowledged.contains(i) || i % 3 == 0) {
@@ -118,8 +117,8 @@ class CrashSafetyIT {
         }
     }
 
-    private PackagedHub start(int port) throws Exception {
-        return PackagedHub.launch("crash", port, API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
+    private PackagedHub start() throws Exception {
+        return PackagedHub.launch("crash", API_KEY, PackagedHub.withFakes(API_KEY, google, stripe,
                 "--spring.datasource.url=jdbc:h2:file:retry:" + data.resolve("db") + ";WRITE_DELAY=0",
                 "--spring.artemis.embedded.data-directory=" + data.resolve("artemis"),
                 "--connectify.webhooks.inbox.directory=" + data.resolve("inbox"),

@@ -40,8 +40,8 @@ public class ClusterConfig {
      * A leader whose renewals meet a held row gives up its lease once no more than a lock timeout and a heartbeat of
      * it is left: the lock timeout for the renewal Spring Integration retries at once, which may wait that long, the
      * heartbeat to stop the singleton routes before another member can take the lease. A lease no longer than that
-     * stops the start. The lease's times are the database's (ClusterLeaseRepository), so the members' clocks need not
-     * agree.
+     * and one more heartbeat (the sweeps' check between items needs the margin left until the next renewal) stops the
+     * start. The lease's times are the database's (ClusterLeaseRepository), so the members' clocks need not agree.
      */
     @Bean
     ClusterLeaseRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,

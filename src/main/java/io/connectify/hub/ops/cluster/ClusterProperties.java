@@ -49,19 +49,33 @@ public record ClusterProperties(String memberId, Duration leaseTtl, Duration hea
     /**
      * How much of its lease a leader keeps when it gives the lease up because another transaction holds the lease's
      * row ({@link ClusterLeaseRepository}): a lock timeout for the renewal retried at once, a heartbeat to stop the
-     * singleton routes. The lease must be longer. The lock timeout is another record's
-     * ({@code connectify.database}), so this is checked where both are bound, as the lease repository is made (a
-     * bean method: it runs with Spring AOT's bean definitions too).
+     * singleton routes. The lease must be longer than that margin and a heartbeat more: the sweeps take an item only
+     * while more than the margin is left of the lease since its last renewal ({@link SingletonLease}), and the leader
+     * renews it a heartbeat after the last, so with less the sweeps stopped early for part of every renewal cycle,
+     * with the database well. The lock timeout is another record's ({@code connectify.database}), so this is checked
+     * where both are bound, as the lease repository is made (a bean method: it runs with Spring AOT's bean definitions
+     * too).
      */
     Duration giveUpMargin(Duration lockTimeout) {
         Duration margin = lockTimeout.plus(heartbeat);
+        Duration shortest = margin.plus(heartbeat);
         if (leaseTtl.compareTo(margin) <= 0) {
             throw new IllegalArgumentException("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
                     + "connectify.database.lock-timeout (" + lockTimeout + ") + connectify.cluster.heartbeat ("
                     + heartbeat + ") = " + margin + ": a leader whose lease row another transaction holds gives the "
                     + "lease up once no more than that is left of it, so it would give it up at once at every held "
                     + "row, and its renewal, a heartbeat after the last and waiting up to a lock timeout for the row, "
-                    + "would fail only once the lease had run out, when another instance may have taken it");
+                    + "would fail only once the lease had run out, when another instance may have taken it; "
+                    + "longer than " + shortest + " (lock-timeout + 2 x heartbeat), so that the sweeps run on "
+                    + "between renewals");
+        }
+        if (leaseTtl.compareTo(shortest) <= 0) {
+            throw new IllegalArgumentException("connectify.cluster.lease-ttl (" + leaseTtl + ") must be longer than "
+                    + "connectify.database.lock-timeout (" + lockTimeout + ") + 2 x connectify.cluster.heartbeat ("
+                    + heartbeat + ") = " + shortest + ": the singleton routes' sweeps take an item only while more "
+                    + "than lock-timeout + heartbeat (" + margin + ") is left of the lease since its last renewal, "
+                    + "and the leader renews it a heartbeat after the last, so with a shorter lease every sweep would "
+                    + "stop early for part of each renewal cycle, its items left to a later run");
         }
         return margin;
     }

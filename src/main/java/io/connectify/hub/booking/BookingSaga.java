@@ -3642,12 +3642,13 @@ public class BookingSaga {
     /**
      * A booking's change committed in the database, after which its transaction failed ({@link DatabaseCommit}: the
      * broker's commit of the notices it queued): the change is made and answered so, a move not moved back, a refund
-     * not taken for one whose answer was lost. Its notices are logged as queued with it, and the notification
+     * not taken for one whose answer was lost, a booking the calendar re-check moved counted as moved (its run goes
+     * on). Its notices are logged as queued with it, and the notification
      * recovery sweep queues them again once older than connectify.notifications.recover-after with nothing on the
      * queues. Before, the API answered 500 for a change it had made, and its caller asked again or took it for one
      * not made. Logged with the failure's classes only (a broker's message may name its host).
      */
-    private void noticesNotQueued(String bookingId, String change, RuntimeException afterCommit) {
+    void noticesNotQueued(String bookingId, String change, RuntimeException afterCommit) {
         StringBuilder failure = new StringBuilder(afterCommit.getClass().getSimpleName());
         Throwable cause = afterCommit.getCause();
         for (int depth = 0; cause != null && depth < 5; cause = cause.getCause(), depth++) {

@@ -246,11 +246,44 @@ public class CalendarEventRecheck {
         return false;
     }
 
-    /** The booking moves to the event's time under the slot lock, unless another booking or hold is there. */
+    /**
+     * The booking moves to the event's time under the slot lock, unless another booking or hold is there. A move whose
+     * transaction fails only after the database's commit (the broker's commit of its notice, {@link DatabaseCommit}) is
+     * made: counted and logged as moved, with a WARN that the notification recovery sweep queues its notice.
+     */
     private void follow(ConfirmedBooking read, TimeRange target) {
         Booking booking = read.booking();
         Instant at = clock.instant();
-        String outcome = bookings.withSlotLock(() -> {
+        DatabaseCommit move = new DatabaseCommit();
+        String outcome;
+        try {
+            outcome = follow(read, target, at, move);
+        } catch (RuntimeException failed) {
+            if (!move.committed()) {
+                throw failed;
+            }
+            // only the broker's commit of the move's notice failed, after the database's: the booking follows its
+            // event (made, not to be undone or counted as a failed run), its notice logged as queued for the
+            // notification recovery sweep; the run goes on with the other bookings
+            saga.noticesNotQueued(booking.id(), "follows its calendar event to " + format(target.start()), failed);
+            outcome = "moved";
+        }
+        switch (outcome) {
+            case "moved" -> {
+                metrics.bookingMoved();
+                log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
+                        format(booking.range().start()), format(target.start()));
+            }
+            case "overlap" -> flag(read, OVERLAP.formatted(format(target.start())), "overlap");
+            default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
+        }
+    }
+
+    /** {@link #follow}'s transaction under the slot lock, {@code move} watching it; answers its outcome. */
+    private String follow(ConfirmedBooking read, TimeRange target, Instant at, DatabaseCommit move) {
+        Booking booking = read.booking();
+        return bookings.withSlotLock(() -> {
+            move.watch();
             // no buffer here: the calendar's owner chose the time, and only a double booking is refused
             if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
                 return "overlap";
@@ -264,15 +297,6 @@ public class CalendarEventRecheck {
             saga.notifyMoved(booking.id(), target, at);
             return "moved";
         });
-        switch (outcome) {
-            case "moved" -> {
-                metrics.bookingMoved();
-                log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
-                        format(booking.range().start()), format(target.start()));
-            }
-            case "overlap" -> flag(read, OVERLAP.formatted(format(target.start())), "overlap");
-            default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
-        }
     }
 
     /**

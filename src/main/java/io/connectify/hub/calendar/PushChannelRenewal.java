@@ -30,8 +30,8 @@ import org.springframework.stereotype.Component;
  * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
  * and counted, and tried again at the next look; the channel in place keeps working until it expires. The route's
  * timer ticks every watch-retry-interval and looks when {@link #due}: renew-interval after the last look, but only
- * watch-retry-interval after a watch request that failed (doubling with each failure in a row, up to renew-interval),
- * where the next look came a renew-interval later (an hour with no channel at all, when the first one failed). With
+ * watch-retry-interval after a watch request that failed (doubling with each failure in a row, up to renew-interval);
+ * before, the next look came a renew-interval later, an hour without push when the first channel failed to open. With
  * push turned off (and Google live), the channels still running are stopped at the next look.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,

@@ -3585,8 +3585,8 @@ public class BookingSaga {
         if (failed instanceof NotFoundException) {
             return eventGone(read, failed instanceof EventDeletedException ? "410" : "404");
         }
-        if (failed instanceof HubException refused && !(failed instanceof ProviderException)
-                && refused.status() >= 400 && refused.status() < 500) {
+        if (refusedByGoogle(failed)) {
+            HubException refused = (HubException) failed;
             String detail = "Google Calendar refused to move the booking's calendar event (HTTP " + refused.status()
                     + ")";
             log.warn("Booking {} not moved: {} ({})", read.booking().id(), detail, refused.getMessage());
@@ -3740,14 +3740,25 @@ public class BookingSaga {
     }
 
     /**
-     * A PATCH that certainly changed nothing: Google has no such event (404, 410), or the hub sent Google none of its
-     * attempts: the circuit breaker refused the call (it sees a call's outcome after its retries), or the hub's rate
-     * limiter refused its first attempt (429; one that refused a retry leaves an earlier attempt's answer lost). A move
-     * back would meet the same, or move an event that never moved.
+     * A PATCH that certainly changed nothing: Google has no such event (404, 410) or refused it (400, 409: the answer to
+     * the attempt made; an earlier attempt the same PATCH whose answer was lost would have been applied again, not
+     * refused), or the hub sent Google none of its attempts: the circuit breaker refused the call (it sees a call's
+     * outcome after its retries), or the hub's rate limiter refused its first attempt (429; one that refused a retry
+     * leaves an earlier attempt's answer lost). A move back would meet the same, or move an event that never moved:
+     * one PATCH more and an ERROR line for a refused move, before.
      */
     private static boolean movedNothing(RuntimeException failure) {
-        return failure instanceof NotFoundException
+        return refusedByGoogle(failure)
                 || failure instanceof ProviderException p && p.nothingSent();
+    }
+
+    /**
+     * Google's 4xx answer to the call, but its rate limit's and those refusing the hub's credentials or access (401,
+     * 403: ProviderException): the event is unknown (NotFoundException: 404, 410) or the change refused (400, 409).
+     */
+    private static boolean refusedByGoogle(RuntimeException failure) {
+        return failure instanceof HubException refused && !(failure instanceof ProviderException)
+                && refused.status() >= 400 && refused.status() < 500;
     }
 
     /**
@@ -3886,12 +3897,13 @@ public class BookingSaga {
     /**
      * A booking's change committed in the database, after which its transaction failed ({@link DatabaseCommit}: the
      * broker's commit of the notices it queued): the change is made and answered so, a move not moved back, a refund
-     * not taken for one whose answer was lost. Its notices are logged as queued with it, and the notification
+     * not taken for one whose answer was lost, a booking the calendar re-check moved counted as moved (its run goes
+     * on). Its notices are logged as queued with it, and the notification
      * recovery sweep queues them again once older than connectify.notifications.recover-after with nothing on the
      * queues. Before, the API answered 500 for a change it had made, and its caller asked again or took it for one
      * not made. Logged with the failure's classes only (a broker's message may name its host).
      */
-    private void noticesNotQueued(String bookingId, String change, RuntimeException afterCommit) {
+    void noticesNotQueued(String bookingId, String change, RuntimeException afterCommit) {
         StringBuilder failure = new StringBuilder(afterCommit.getClass().getSimpleName());
         Throwable cause = afterCommit.getCause();
         for (int depth = 0; cause != null && depth < 5; cause = cause.getCause(), depth++) {

@@ -247,12 +247,52 @@ public class CalendarEventRecheck {
         return false;
     }
 
-    /** The booking moves to the event's time under the slot lock, unless another booking or hold is there. */
+    /**
+     * The booking moves to the event's time under the slot lock, unless another booking or hold is there; its notices,
+     * logged as queued in that transaction, go to the broker once it has committed. A move whose transaction fails only
+     * after the database's commit ({@link DatabaseCommit}), or whose notices the broker then does not take, is made:
+     * counted and logged as moved, with a WARN that the notification recovery sweep queues its notices.
+     */
     private void follow(ConfirmedBooking read, TimeRange target) {
         Booking booking = read.booking();
         Instant at = clock.instant();
+        DatabaseCommit move = new DatabaseCommit();
         List<Notification> notices = new ArrayList<>();
-        String outcome = bookings.withSlotLock(() -> {
+        String outcome;
+        try {
+            outcome = follow(read, target, at, move, notices);
+        } catch (RuntimeException failed) {
+            if (!move.committed()) {
+                throw failed;
+            }
+            // only what follows the database's commit failed: the booking follows its event (made, not to be undone
+            // or counted as a failed run), its notices logged as queued for the notification recovery sweep; the run
+            // goes on with the other bookings
+            saga.noticesNotQueued(booking.id(), "follows its calendar event to " + format(target.start()), failed);
+            outcome = "moved";
+        }
+        switch (outcome) {
+            case "moved" -> {
+                // queued once the move has committed, the slot lock released (a broker failing now: the sweep's)
+                saga.queueMoved(booking.id(), notices, "follows its calendar event to " + format(target.start()));
+                metrics.bookingMoved();
+                log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
+                        format(booking.range().start()), format(target.start()));
+            }
+            case "overlap" -> flag(read, OVERLAP.formatted(format(target.start())), "overlap");
+            default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
+        }
+    }
+
+    /**
+     * {@link #follow}'s transaction under the slot lock, {@code move} watching it; answers its outcome, the move's
+     * notices logged as queued in it added to {@code notices}.
+     */
+    private String follow(ConfirmedBooking read, TimeRange target, Instant at, DatabaseCommit move,
+                          List<Notification> notices) {
+        Booking booking = read.booking();
+        return bookings.withSlotLock(() -> {
+            move.watch();
             // no buffer here: the calendar's owner chose the time, and only a double booking is refused
             if (!bookings.activeRanges(target.start(), target.end(), at, booking.id()).isEmpty()) {
                 return "overlap";
@@ -267,16 +307,6 @@ public class CalendarEventRecheck {
             notices.addAll(saga.logMoved(booking.id(), target, at));
             return "moved";
         });
-        switch (outcome) {
-            case "moved" -> {
-                saga.queueMoved(booking.id(), notices, "follows its calendar event to " + format(target.start()));
-                metrics.bookingMoved();
-                log.info("Booking {} follows its calendar event, moved in Google Calendar from {} to {}", booking.id(),
-                        format(booking.range().start()), format(target.start()));
-            }
-            case "overlap" -> flag(read, OVERLAP.formatted(format(target.start())), "overlap");
-            default -> log.info("Booking {} changed during the re-check; left to the next one", booking.id());
-        }
     }
 
     /**

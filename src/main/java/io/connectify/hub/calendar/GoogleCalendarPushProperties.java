@@ -11,7 +11,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * and the channel token must be set (the token is a secret: no default, never logged or answered). A channel lives
  * {@code channelTtl} (Google may shorten it), is replaced once it expires within {@code renewBefore}, and the renewal
  * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
- * between two looks; the first look is {@code firstRenewalAfter} the start. {@code recheckPageSize}: bookings read
+ * between two looks; the first look is {@code firstRenewalAfter} the start. After a watch request that failed, the
+ * next look comes {@code watchRetryInterval} later, the wait doubling with each failure in a row up to
+ * {@code renewInterval} (the renewal's timer ticks at this interval, so it is at most {@code renewInterval}).
+ * {@code recheckPageSize}: bookings read
  * per query by a re-check; {@code recheckInterval}: how often the bookings are re-checked without a notification
  * (Google does not promise to deliver every one, and a run that failed is not retried otherwise);
  * {@code massDeletionThreshold}: from this many bookings, a run that finds every one's event missing flags none (the
@@ -20,7 +23,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.gcal.push")
 public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
                                            Duration renewBefore, Duration renewInterval,
-                                           Duration firstRenewalAfter, int recheckPageSize,
+                                           Duration firstRenewalAfter, Duration watchRetryInterval,
+                                           int recheckPageSize,
                                            Duration recheckInterval, int massDeletionThreshold) {
 
     /** Google's limit on a channel token's length. */
@@ -43,6 +47,13 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
             throw new IllegalArgumentException("connectify.gcal.push.renew-interval must be shorter than "
                     + "connectify.gcal.push.renew-before (" + renewBefore + "), not " + renewInterval
                     + ": a channel could expire between two looks of the renewal");
+        }
+        PropertyChecks.positive("connectify.gcal.push.watch-retry-interval", watchRetryInterval,
+                "how long after a failed watch request the renewal looks again");
+        if (watchRetryInterval.compareTo(renewInterval) > 0) {
+            throw new IllegalArgumentException("connectify.gcal.push.watch-retry-interval must not be longer than "
+                    + "connectify.gcal.push.renew-interval (" + renewInterval + "), not " + watchRetryInterval
+                    + ": the renewal's timer ticks at it, and looks every renew-interval");
         }
         PropertyChecks.notNegative("connectify.gcal.push.first-renewal-after", firstRenewalAfter,
                 "how long after the start a channel is first opened");
@@ -81,7 +92,8 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         return "GoogleCalendarPushProperties[enabled=" + enabled + ", address=" + address + ", token="
                 + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
                 + ", renewInterval=" + renewInterval
-                + ", firstRenewalAfter=" + firstRenewalAfter + ", recheckPageSize=" + recheckPageSize
+                + ", firstRenewalAfter=" + firstRenewalAfter + ", watchRetryInterval=" + watchRetryInterval
+                + ", recheckPageSize=" + recheckPageSize
                 + ", recheckInterval=" + recheckInterval + ", massDeletionThreshold=" + massDeletionThreshold + "]";
     }
 }

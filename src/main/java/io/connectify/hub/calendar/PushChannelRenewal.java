@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
@@ -27,8 +28,11 @@ import org.springframework.stereotype.Component;
  * tried again at the next look, and the old channel stays known to the webhook until it is stopped or expires, so
  * nothing Google sends in between is refused (but for a changed token's: the webhook compares the configured one).
  * Google calls go through the adapter routes (breaker, retries, rate limit of "google-calendar"). A failure is logged
- * and counted, and tried again at the next look; the channel in place keeps working until it expires. With push
- * turned off (and Google live), the channels still running are stopped at the next look.
+ * and counted, and tried again at the next look; the channel in place keeps working until it expires. The route's
+ * timer ticks every watch-retry-interval and looks when {@link #due}: renew-interval after the last look, but only
+ * watch-retry-interval after a watch request that failed (doubling with each failure in a row, up to renew-interval);
+ * before, the next look came a renew-interval later, an hour without push when the first channel failed to open. With
+ * push turned off (and Google live), the channels still running are stopped at the next look.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
  * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never
@@ -53,6 +57,13 @@ public class PushChannelRenewal {
     private final Clock clock;
     /** The configured token's hash (null while push is off): compared with each channel's. */
     private final String tokenSha256;
+    /**
+     * When the timer next looks (null: at its next tick). This instance's: a look is made by the instance that leads,
+     * and one that takes the lease over looks at its first tick.
+     */
+    private volatile Instant nextLook;
+    /** Watch requests that failed in a row: each doubles the wait before the next look. */
+    private final AtomicInteger failedInARow = new AtomicInteger();
 
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
@@ -78,6 +89,9 @@ public class PushChannelRenewal {
      */
     public String renew() {
         Instant now = clock.instant();
+        // the next look as after any look; sooner after a failed watch (open). A look that throws (the database
+        // down, say) is tried again then too, as before
+        nextLook = now.plus(push.renewInterval());
         if (!push.enabled()) {
             // channels opened while push was on would send until they expire (up to channel-ttl), every notification
             // refused: stopped once. In sandbox there are none (and no Google to ask)
@@ -114,6 +128,16 @@ public class PushChannelRenewal {
         return inPlace;
     }
 
+    /**
+     * Whether a tick of the renewal's timer (every watch-retry-interval) makes a look: a renew-interval after the last
+     * look, or the wait after a failed watch request. Half a tick early rather than a tick late, the ticks and the
+     * looks being timed apart.
+     */
+    public boolean due() {
+        Instant next = nextLook;
+        return next == null || !clock.instant().plus(push.watchRetryInterval().dividedBy(2)).isBefore(next);
+    }
+
     /** Why a channel is no longer the one to keep open, or null. */
     private String whyReplace(PushChannelRepository.StoredChannel channel, Instant now) {
         if (!channel.expiresAt().isAfter(now.plus(push.renewBefore()))) {
@@ -147,6 +171,7 @@ public class PushChannelRenewal {
         try {
             GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
             channels.opened(id, opened.resourceId(), opened.expiration());
+            failedInARow.set(0);
             metrics.channel("opened");
             log.info("Google Calendar push channel {} opened on calendar {}, expires {}", id, calendarId,
                     opened.expiration());
@@ -155,11 +180,22 @@ public class PushChannelRenewal {
             // kept, not deleted: Google may have opened it (its answer lost), and then it is stopped once it sends
             channels.watchFailed(id, now);
             metrics.channel("failed");
+            Duration retry = retryAfter(failedInARow.incrementAndGet());
+            nextLook = now.plus(retry);
             // only the hub's typed errors' own words: the request's body holds the token
             log.error("Google Calendar push channel {} not opened ({}); tried again in {}", id, Causes.forLog(e),
-                    push.renewInterval());
+                    retry);
             return null;
         }
+    }
+
+    /** The wait after the {@code failures}th failed watch request in a row: watch-retry-interval, doubled each time. */
+    private Duration retryAfter(int failures) {
+        Duration wait = push.watchRetryInterval();
+        for (int i = 1; i < failures && wait.compareTo(push.renewInterval()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(push.renewInterval()) < 0 ? wait : push.renewInterval();
     }
 
     /** Those older than the channel in place (not a newer one an overlapping look opened), and the one replaced. */

@@ -195,7 +195,9 @@ public class DeadLetterStore {
     /**
      * Sends the original message back into the queue its route consumes. Only once: the status moves to REPLAYED
      * first, under the row's lock, so two replays of one dead letter cannot both send (a replay that fails again is
-     * a new dead letter). The claim and the send are one database transaction, the send durable before it commits:
+     * a new dead letter). The claim and the send are one database transaction, the send durable before it commits (a
+     * broker session not transacted, not one committed after the database's, as a booking's notices are: no broker
+     * commit follows the claim's, to fail and leave it REPLAYED with nothing queued):
      * a send the broker refuses rolls the claim back and leaves the letter STORED for another replay (claimed alone,
      * it was REPLAYED with nothing sent, and no replay could send it again); should the commit fail after the send,
      * a second replay's copy is a duplicate, which the queue's consumer drops.
@@ -217,6 +219,8 @@ public class DeadLetterStore {
             if (claimed == 0) {
                 throw new InvalidStateException("Dead letter " + id + " was already replayed");
             }
+            // no transacted=true here: on the session synchronized with this transaction the message would be
+            // committed to the broker only after the claim, and a broker commit failing then would lose it
             template.sendBodyAndHeaders("jms:queue:" + letter.sourceQueue() + "?exchangePattern=InOnly",
                     letter.body(), new LinkedHashMap<>(headers));
         });

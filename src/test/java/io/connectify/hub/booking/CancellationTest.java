@@ -17,17 +17,20 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
 
@@ -225,6 +228,8 @@ class CancellationTest extends Webhooks {
      * Google refusing the move's PATCH otherwise (409, 400: not the caller's body, which was valid) is 502
      * {@code provider-error}, which an Idempotency-Key does not keep: the same request asked again, Google answering
      * now, is made. Before, 409 {@code duplicate-event} or 400 {@code validation}, final answers replayed for 24 hours.
+     * Nothing moved, so nothing is moved back: Google gets the one PATCH refused (before, a second one to move the
+     * event back, refused too, and an ERROR line that the event could not be moved back).
      */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.CsvSource({"409, duplicate", "400, invalid"})
@@ -235,13 +240,21 @@ class CancellationTest extends Webhooks {
         google.stub(patch(urlPathEqualTo(event)).willReturn(GoogleCalendarFake.error(status, reason)));
         String key = "move-" + id;
 
-        Response refused = rescheduled(id, "2026-12-02T14:00:00+01:00", key);
+        Response refused;
+        List<ILoggingEvent> errors;
+        try (LogLines lines = LogLines.of(BookingSaga.class)) {
+            refused = rescheduled(id, "2026-12-02T14:00:00+01:00", key);
+            errors = lines.errors();
+        }
 
         assertThat(refused.status()).as(refused.body()).isEqualTo(502);
         assertThat(refused.json().get("type").asText()).isEqualTo("provider-error");
         assertThat(refused.json().get("detail").asText()).contains("HTTP " + status);
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
         assertThat(attentionOrNull(id)).isNull();
+        // refused, nothing moved: no PATCH back to the booking's time, and no ERROR that the event stays moved
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event)));
+        assertThat(errors).isEmpty();
 
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId, "x",
                 "2026-12-02T14:00:00+01:00", "2026-12-02T15:00:00+01:00"))));

@@ -45,9 +45,12 @@ import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
 import io.connectify.hub.support.TestClockConfig;
+import io.connectify.hub.support.TimerRoutes;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -90,9 +93,13 @@ class GoogleCalendarPushTest extends Webhooks {
     private static final String NO_EVENTS = "{\"kind\":\"calendar#events\",\"items\":[]}";
     /** Channels whose watch failed that Google opened all the same: found sending, and stopped. */
     private static final String ORPHANS = "connectify.gcal.push.orphan.channels";
+    /** The renewal's timer route. */
+    private static final String RENEWAL = "gcal-renew-push-channel";
 
     @Autowired
     ProducerTemplate camel;
+    @Autowired
+    CamelContext context;
     @Autowired
     MeterRegistry meters;
     @Autowired
@@ -344,6 +351,67 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(notification(dead, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(underWay, TOKEN, "exists").status()).isEqualTo(200);
         assertThat(notification(current, TOKEN, "exists").status()).isEqualTo(200);
+    }
+
+    /**
+     * A channel whose replacement Google refuses (its watch request failed) is tried again watch-retry-interval (5
+     * minutes) later, the wait doubling with each failure in a row, not a renew-interval (an hour) later: the renewal's
+     * timer ticks every watch-retry-interval and looks only when due. Each failure is counted and logged with when it is
+     * tried again; once opened, the next look is a renew-interval later. Before, the timer looked every renew-interval
+     * (1 h): with no channel at all, an hour without push.
+     */
+    @Test
+    void aWatchGoogleRefusesIsTriedAgainAfterTheWatchRetryIntervalDoublingWhileItFailsNotARenewIntervalLater() {
+        String old = renew();
+        assertThat(((org.apache.camel.component.timer.TimerEndpoint) context.getRoute(RENEWAL).getEndpoint())
+                .getPeriod()).as("the timer's tick").isEqualTo(Duration.ofMinutes(5).toMillis());
+        clock.set(TestClockConfig.NOW.plus(Duration.ofDays(7)).minus(Duration.ofHours(12))); // within renew-before
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH))
+                .willReturn(GoogleCalendarFake.error(400, "push.webhookUrlUnauthorized")));
+        double failed = count("connectify.gcal.push.channels", "outcome", "failed");
+        List<ILoggingEvent> logged = new ArrayList<>();
+
+        tick(logged); // refused: the channel in place kept
+        assertThat(google.watchRequests()).hasSize(2);
+        ticks(1, logged); // 5 minutes later: refused again
+        assertThat(google.watchRequests()).hasSize(3);
+        ticks(1, logged);
+        assertThat(google.watchRequests()).as("the wait doubled").hasSize(3);
+        ticks(1, logged); // 10 minutes after: refused a third time
+        assertThat(google.watchRequests()).hasSize(4);
+        ticks(3, logged);
+        assertThat(google.watchRequests()).hasSize(4);
+        google.watchAnswers();
+        ticks(1, logged); // 20 minutes after: opened, the old channel stopped
+        assertThat(google.watchRequests()).hasSize(5);
+        String replacement = google.watchRequests().get(4).get("id").asText();
+        assertOnlyStopAskedFor(old);
+        assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+        ticks(11, logged); // a channel in place: the next look a renew-interval later
+        assertThat(google.watchRequests()).hasSize(5);
+        assertThat(renew()).isEqualTo(replacement);
+
+        assertThat(count("connectify.gcal.push.channels", "outcome", "failed")).isEqualTo(failed + 3);
+        assertThat(logged).filteredOn(line -> line.getLevel() == Level.ERROR)
+                .map(ILoggingEvent::getFormattedMessage)
+                .satisfiesExactly(
+                        line -> assertThat(line).contains("not opened").endsWith("tried again in PT5M"),
+                        line -> assertThat(line).contains("not opened").endsWith("tried again in PT10M"),
+                        line -> assertThat(line).contains("not opened").endsWith("tried again in PT20M"));
+    }
+
+    /** {@code count} ticks of the renewal's timer, 5 minutes apart as it ticks, from 5 minutes on. */
+    private void ticks(int count, List<ILoggingEvent> logged) {
+        for (int i = 0; i < count; i++) {
+            clock.advance(Duration.ofMinutes(5));
+            tick(logged);
+        }
+    }
+
+    /** The renewal's timer route fires, on this thread, its lines added to {@code logged}. */
+    private void tick(List<ILoggingEvent> logged) {
+        Exchange tick = LogLines.onThisThread(logged, () -> TimerRoutes.fire(context, RENEWAL));
+        assertThat(tick.getException()).isNull();
     }
 
     @Test

@@ -84,6 +84,8 @@ class NotificationRecoveryTest extends Webhooks {
     BookingSaga saga;
     @Autowired
     NotificationProperties notificationProperties;
+    @Autowired
+    io.connectify.hub.booking.CalendarEventRecheck recheck;
 
     @Test
     void notificationsLostWithARolledBackEventAreQueuedAgainOnItsRedeliveryAndSentOnce() throws Exception {
@@ -585,6 +587,60 @@ class NotificationRecoveryTest extends Webhooks {
                 .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
         loggedQueuedThenSentByTheRecoverySweep(id, "cancellation-disputed");
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking the calendar re-check moves to follow its event, moved in Google, whose notices the broker then fails
+     * to take (sent once the move has committed) is moved: counted and logged as moved, with a WARN (no ERROR, no failed run) that its
+     * notices were not queued, and the run goes on to the next booking and completes; the recovery sweep sends the
+     * notice. Before, the run failed there: counted failed and logged so, the bookings after it not compared until the
+     * next run, the move made left uncounted.
+     */
+    @Test
+    void aMoveTheRecheckFollowsWhoseNoticesTheBrokerDoesNotTakeIsMadeTheRunGoesOnAndTheRecoverySweepSendsItsNotice()
+            throws Exception {
+        String first = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        String second = confirmedStripeBooking("2026-12-02T15:00:00+01:00");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> { // the confirmations
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        notify.reset();
+        // both events dragged to the next day in Google, listed there
+        google.stub(get(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson("{\"kind\":\"calendar#events\","
+                + "\"items\":[" + GoogleCalendarFake.eventJson(BookingSaga.eventIdFor(first), "Consultation",
+                "2026-12-03T10:00:00+01:00", "2026-12-03T11:00:00+01:00") + "," + GoogleCalendarFake.eventJson(
+                BookingSaga.eventIdFor(second), "Consultation", "2026-12-03T15:00:00+01:00",
+                "2026-12-03T16:00:00+01:00") + "]}")));
+        double moved = meters.counter("connectify.gcal.bookings.moved").count();
+        double completed = meters.counter("connectify.gcal.rechecks", "outcome", "completed").count();
+        double failed = meters.counter("connectify.gcal.rechecks", "outcome", "failed").count();
+
+        List<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ArrayList<>();
+        int looked = whileTheBrokerFailsToTake("rescheduled", () -> LogLines.onThisThread(logged,
+                recheck::recheck));
+
+        assertThat(looked).isEqualTo(2);
+        assertThat(httpGet("/api/v1/bookings/" + first).json().get("start").asText())
+                .isEqualTo("2026-12-03T10:00:00+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + second).json().get("start").asText())
+                .isEqualTo("2026-12-03T15:00:00+01:00");
+        assertThat(meters.counter("connectify.gcal.bookings.moved").count()).isEqualTo(moved + 2);
+        assertThat(meters.counter("connectify.gcal.rechecks", "outcome", "completed").count()).isEqualTo(completed + 1);
+        assertThat(meters.counter("connectify.gcal.rechecks", "outcome", "failed").count()).isEqualTo(failed);
+        assertThat(logged).noneMatch(line -> line.getLevel() == ch.qos.logback.classic.Level.ERROR);
+        assertThat(logged).filteredOn(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).singleElement().asString()
+                .contains(first).contains("follows its calendar event to 2026-12-03T10:00:00+01:00")
+                .contains("its notices were not queued")
+                .contains("UncategorizedJmsException < JMSException");
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(GoogleCalendarFake.EVENTS + "/"
+                + BookingSaga.eventIdFor(first))));
+        // the second booking's notices queued and sent as usual; the first's logged as queued, for the sweep
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(referencesOf(second, "rescheduled")).hasSize(2).doesNotContainNull());
+        loggedQueuedThenSentByTheRecoverySweep(first, "rescheduled");
     }
 
     /**

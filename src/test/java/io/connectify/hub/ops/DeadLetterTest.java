@@ -6,16 +6,20 @@ import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.support.GoogleCalendarFake;
@@ -32,11 +36,17 @@ import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
 import org.apache.activemq.artemis.core.transaction.Transaction;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jms.core.JmsTemplate;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.support.TransactionCallback;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** A payment event that fails after its retries is kept as a dead letter; replayed after recovery it completes. */
 @HubTest
@@ -54,6 +64,12 @@ class DeadLetterTest extends Webhooks {
     ConnectionFactory connectionFactory;
     @Autowired
     DeadLetterProperties properties;
+    @Autowired
+    TransactionTemplate transactions;
+    @Autowired
+    ObjectMapper json;
+    @Autowired
+    ProducerTemplate producer;
     @Autowired
     io.connectify.hub.ops.cluster.DatabaseClusterService cluster;
 
@@ -441,6 +457,47 @@ class DeadLetterTest extends Webhooks {
         JmsTemplate jms = new JmsTemplate(connectionFactory);
         jms.setReceiveTimeout(5000);
         assertThat(jms.receiveAndConvert(queue)).isEqualTo("{\"id\":\"evt_replay_refused\"}");
+    }
+
+    /**
+     * A replay's message is on its queue before its claim commits: the send goes on a broker session of its own, not
+     * one committed after the database's, so no broker commit can fail after the claim committed and leave a letter
+     * REPLAYED with nothing queued. Should the claim's commit fail after the send, the letter stays STORED, replayable
+     * (a second replay's copy is a duplicate the queue's consumer drops), and the message is on the queue.
+     */
+    @Test
+    void aReplaysMessageIsQueuedBeforeItsClaimCommitsAndAClaimWhoseCommitFailsLeavesTheLetterReplayable() {
+        String queue = "replay-commit-fails";
+        String letterId = storedLetter(queue, "evt_replay_commit_fails", null);
+        int[] queuedBeforeTheCommit = {-1};
+        TransactionTemplate commitFails = new TransactionTemplate(transactions.getTransactionManager()) {
+            @Override
+            public <T> T execute(TransactionCallback<T> action) {
+                return super.execute(status -> {
+                    TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                        @Override
+                        public void beforeCommit(boolean readOnly) {
+                            // seen from another thread's connection, as the queue's consumer sees it
+                            queuedBeforeTheCommit[0] = CompletableFuture.supplyAsync(() -> new JmsTemplate(
+                                    connectionFactory).browse(queue, (session, browser) ->
+                                    Collections.list(browser.getEnumeration()).size())).join();
+                            throw new DataAccessResourceFailureException("the database's commit failed (test)");
+                        }
+                    });
+                    return action.doInTransaction(status);
+                });
+            }
+        };
+        DeadLetterStore store = new DeadLetterStore(jdbc, json, producer, meters, clock, commitFails, properties);
+
+        assertThatThrownBy(() -> store.replay(letterId)).isInstanceOf(DataAccessResourceFailureException.class);
+
+        assertThat(queuedBeforeTheCommit[0]).isEqualTo(1);
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).json().get("status").asText())
+                .isEqualTo("STORED");
+        JmsTemplate jms = new JmsTemplate(connectionFactory);
+        jms.setReceiveTimeout(5000);
+        assertThat(jms.receiveAndConvert(queue)).isEqualTo("{\"id\":\"evt_replay_commit_fails\"}");
     }
 
     @Test

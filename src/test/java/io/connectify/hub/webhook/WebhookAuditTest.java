@@ -82,6 +82,22 @@ class WebhookAuditTest extends Webhooks {
                 .containsExactly("stripe webhook signature-rejected null");
     }
 
+    /** Payrexx signs nothing: a wrong token in its URL is its refused signature. */
+    @Test
+    void aPayrexxWebhookWithAWrongTokenIsAuditedAsSignatureRejected() {
+        var refused = send(request("/webhooks/payrexx/not-the-token")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Correlation-Id", "audit-token-1")
+                .POST(HttpRequest.BodyPublishers.ofString("transaction%5Bid%5D=4711&transaction%5Bstatus%5D=confirmed")),
+                null);
+
+        assertThat(refused.status()).isEqualTo(404);
+        assertThat(jdbc.sql("SELECT provider, operation, outcome FROM integration_audit "
+                        + "WHERE correlation_id = 'audit-token-1'")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3)).list())
+                .containsExactly("payrexx webhook signature-rejected");
+    }
+
     @Test
     void aStripeEventWhoseProcessingFailsIsAuditedAsDeadLettered() {
         jdbc.sql("DELETE FROM dead_letter").update();

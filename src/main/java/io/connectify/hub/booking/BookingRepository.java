@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.resilience.DatabaseBusy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -1027,8 +1028,11 @@ public class BookingRepository {
             if (!goOn.getAsBoolean()) {
                 break;
             }
-            if (expireUnlessHeld(booking.id(), due, now)) {
-                expired.add(booking);
+            // one sweep for many bookings: each one's lines name it
+            try (var named = BookingMdc.naming(booking.id())) {
+                if (expireUnlessHeld(booking.id(), due, now)) {
+                    expired.add(booking);
+                }
             }
         }
         return expired;

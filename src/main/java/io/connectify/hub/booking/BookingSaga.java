@@ -28,6 +28,7 @@ import io.connectify.hub.notification.Notification;
 import io.connectify.hub.notification.NotificationLog;
 import io.connectify.hub.notification.NotificationPlanner;
 import io.connectify.hub.ops.cluster.SingletonLease;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.payment.PaymentCommands;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
@@ -3364,13 +3365,16 @@ public class BookingSaga {
             if (!leads.getAsBoolean()) {
                 return settled;
             }
-            try {
-                refundCancelled(booking);
-                settled++;
-            } catch (RuntimeException e) {
-                log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
-                        e.getClass().getSimpleName(), properties.refundRetryInterval());
-                refundTried(booking, now);
+            // one exchange for many bookings: each one's lines name it
+            try (var named = BookingMdc.naming(booking.id())) {
+                try {
+                    refundCancelled(booking);
+                    settled++;
+                } catch (RuntimeException e) {
+                    log.warn("Refund of cancelled booking {} failed again ({}): tried again in {}", booking.id(),
+                            e.getClass().getSimpleName(), properties.refundRetryInterval());
+                    refundTried(booking, now);
+                }
             }
         }
         endRefundRetries(since, now, leads);
@@ -3421,12 +3425,14 @@ public class BookingSaga {
             if (!leads.getAsBoolean()) {
                 return;
             }
-            boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since, now),
-                    () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
-                            + "retries is recorded by the next sweep", booking.id())).orElse(false);
-            if (ended) {
-                log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
-                        booking.paymentReference());
+            try (var named = BookingMdc.naming(booking.id())) {
+                boolean ended = DatabaseBusy.unlessHeld(() -> retriesEnd(booking.id(), since, now),
+                        () -> log.info("Booking {}: its row is held by another transaction; the end of its refund's "
+                                + "retries is recorded by the next sweep", booking.id())).orElse(false);
+                if (ended) {
+                    log.error("Booking {}: {} (payment {})", booking.id(), REFUND_RETRIES_ENDED,
+                            booking.paymentReference());
+                }
             }
         }
     }

@@ -12,6 +12,7 @@ import java.util.UUID;
 
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.ops.cluster.SingletonLease;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPages;
 import io.connectify.hub.payment.PaymentProperties;
@@ -154,7 +155,11 @@ public class BookingService {
         if (!expired.isEmpty()) {
             log.info("Released {} expired booking hold(s)", expired.size());
         }
-        expired.forEach(paymentPages::close);
+        for (Booking booking : expired) {
+            try (var named = BookingMdc.naming(booking.id())) {
+                paymentPages.close(booking);
+            }
+        }
         return expired.size();
     }
 

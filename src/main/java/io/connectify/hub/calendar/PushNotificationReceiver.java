@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.UnauthorizedException;
+import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -42,16 +43,18 @@ public class PushNotificationReceiver implements Processor {
     private final CoalescingRun rechecks;
     private final PushMetrics metrics;
     private final WebhookMetrics webhooks;
+    private final WebhookAudit audit;
     private final Clock clock;
 
     public PushNotificationReceiver(GoogleCalendarPushProperties push, PushChannelRepository channels,
                                     @Qualifier("gcalRechecks") CoalescingRun rechecks, PushMetrics metrics,
-                                    WebhookMetrics webhooks, Clock clock) {
+                                    WebhookMetrics webhooks, WebhookAudit audit, Clock clock) {
         this.push = push;
         this.channels = channels;
         this.rechecks = rechecks;
         this.metrics = metrics;
         this.webhooks = webhooks;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -66,6 +69,7 @@ public class PushNotificationReceiver implements Processor {
         if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
                 push.token().getBytes(StandardCharsets.UTF_8))) {
             webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.BAD_TOKEN);
+            audit.rejected(GoogleCalendarConfig.PROVIDER, exchange);
             log.warn("Google Calendar notification with a wrong or missing channel token rejected");
             throw new UnauthorizedException("A valid X-Goog-Channel-Token header is required");
         }

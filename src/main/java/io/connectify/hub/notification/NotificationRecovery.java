@@ -10,6 +10,7 @@ import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.notification.Notification.Channel;
 import io.connectify.hub.notification.NotificationLog.BookingKind;
 import io.connectify.hub.notification.NotificationLog.Unrebuildable;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.resilience.DatabaseBusy;
@@ -101,45 +102,48 @@ public class NotificationRecovery {
             if (!leads.getAsBoolean()) {
                 break;
             }
-            BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
-                var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
-                // their rows held (one being sent): passed over, the messages rolled back with the transaction
-                notifications.lock(done.queued());
-                // those it could not queue as themselves that the sender would skip all the same (a confirmation or
-                // a move's notice of a booking moved since: the move's notice told the new time) are recorded
-                // skipped, as the sender records them: sent by hand, as a mark asks, they told the old time
-                List<String> stillTrue = notifications.skippedUnlessStillTrue(done.left());
-                // the others are recorded as seen at once (every sweep would otherwise take them up again, ahead of
-                // the others), and their booking marked for a person with that record: only those recorded now, so
-                // a later sweep that finds one again marks and counts nothing
-                List<Unrebuildable> unrebuildable = notifications.unrebuildable(stillTrue);
-                if (!unrebuildable.isEmpty()) {
-                    leftForAPerson(lost, unrebuildable);
-                    countedOnceCommitted(unrebuildable);
+            // one sweep for many bookings: each one's lines name it
+            try (var named = BookingMdc.naming(lost.bookingId())) {
+                BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
+                    var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
+                    // their rows held (one being sent): passed over, the messages rolled back with the transaction
+                    notifications.lock(done.queued());
+                    // those it could not queue as themselves that the sender would skip all the same (a confirmation or
+                    // a move's notice of a booking moved since: the move's notice told the new time) are recorded
+                    // skipped, as the sender records them: sent by hand, as a mark asks, they told the old time
+                    List<String> stillTrue = notifications.skippedUnlessStillTrue(done.left());
+                    // the others are recorded as seen at once (every sweep would otherwise take them up again, ahead of
+                    // the others), and their booking marked for a person with that record: only those recorded now, so
+                    // a later sweep that finds one again marks and counts nothing
+                    List<Unrebuildable> unrebuildable = notifications.unrebuildable(stillTrue);
+                    if (!unrebuildable.isEmpty()) {
+                        leftForAPerson(lost, unrebuildable);
+                        countedOnceCommitted(unrebuildable);
+                    }
+                    return done;
+                }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
+                        + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
+                if (requeue == null) {
+                    // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
+                    // every booking after it waited for the next
+                    continue;
                 }
-                return done;
-            }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
-                    + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
-            if (requeue == null) {
-                // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
-                // every booking after it waited for the next
-                continue;
+                if (requeue.queued().isEmpty()) {
+                    continue;
+                }
+                // the messages are committed to the broker after the database (on the transaction's commit), so only
+                // now, execute having returned, are they on the queue: recorded as queued again only now. Recorded
+                // with the database, a broker commit that failed (or a stop in between) left them recorded with no
+                // message on the way, and never looked at again
+                log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
+                        lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
+                requeued.increment(requeue.queued().size()); // one per notification
+                count++;
+                DatabaseBusy.unlessHeld(() -> notifications.requeued(requeue.queued()), () -> log.info("Booking {}: its "
+                        + "{} notifications queued again are held by another transaction (being sent); not recorded as "
+                        + "queued again, so a later sweep may queue again one still unsent", lost.bookingId(),
+                        lost.kind()));
             }
-            if (requeue.queued().isEmpty()) {
-                continue;
-            }
-            // the messages are committed to the broker after the database (on the transaction's commit), so only
-            // now, execute having returned, are they on the queue: recorded as queued again only now. Recorded
-            // with the database, a broker commit that failed (or a stop in between) left them recorded with no
-            // message on the way, and never looked at again
-            log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
-                    lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
-            requeued.increment(requeue.queued().size()); // one per notification
-            count++;
-            DatabaseBusy.unlessHeld(() -> notifications.requeued(requeue.queued()), () -> log.info("Booking {}: its "
-                    + "{} notifications queued again are held by another transaction (being sent); not recorded as "
-                    + "queued again, so a later sweep may queue again one still unsent", lost.bookingId(),
-                    lost.kind()));
         }
         return count;
     }

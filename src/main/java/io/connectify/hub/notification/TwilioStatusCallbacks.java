@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import com.twilio.security.RequestValidator;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
+import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
@@ -26,10 +27,12 @@ public class TwilioStatusCallbacks {
 
     private final TwilioConnection connection;
     private final WebhookMetrics metrics;
+    private final WebhookAudit audit;
 
-    public TwilioStatusCallbacks(TwilioConnection connection, WebhookMetrics metrics) {
+    public TwilioStatusCallbacks(TwilioConnection connection, WebhookMetrics metrics, WebhookAudit audit) {
         this.connection = connection;
         this.metrics = metrics;
+        this.audit = audit;
     }
 
     public void verify(@Header("X-Twilio-Signature") String signature, Exchange exchange) {
@@ -43,6 +46,7 @@ public class TwilioStatusCallbacks {
                 .validate(connection.statusCallbackUrl(), params, signature)) {
             metrics.rejected(NotificationConfig.TWILIO,
                     signature == null ? WebhookMetrics.MISSING_HEADER : WebhookMetrics.BAD_SIGNATURE);
+            audit.rejected(NotificationConfig.TWILIO, exchange);
             throw new InvalidSignatureException("X-Twilio-Signature does not verify");
         }
         String sid = params.getOrDefault("MessageSid", "");
@@ -54,6 +58,7 @@ public class TwilioStatusCallbacks {
         CorrelationId.keepOnlyItsHeader(message);
         message.setHeader(WebhookHeaders.PROVIDER, NotificationConfig.TWILIO);
         message.setHeader(WebhookHeaders.EVENT_KEY, "twilio:" + sid + ":" + status);
+        message.setHeader(WebhookHeaders.EVENT_TYPE, "message." + status);
         message.setHeader("MessageSid", sid);
         message.setHeader("MessageStatus", status);
         message.setHeader("ErrorCode", params.get("ErrorCode"));

@@ -17,7 +17,7 @@ import org.slf4j.MDC;
  */
 class BookingMdcUnitOfWork extends MDCUnitOfWork {
 
-    static final String MDC_KEY = "bookingId";
+    static final String MDC_KEY = BookingMdc.KEY;
 
     private final InflightRepository inflight;
     private final String pattern;

@@ -19,6 +19,7 @@ import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
@@ -62,9 +63,12 @@ public class DeadLetterStore {
     /** The channel calls the store only once the redeliveries are used up: every dead letter had this many tries. */
     private final int attempts;
     private final DeadLetterProperties.AutoReplay autoReplay;
+    private final WebhookAudit webhookAudit;
 
     public DeadLetterStore(JdbcClient jdbc, ObjectMapper json, ProducerTemplate template, MeterRegistry meters,
-                           Clock clock, TransactionTemplate transactions, DeadLetterProperties properties) {
+                           Clock clock, TransactionTemplate transactions, DeadLetterProperties properties,
+                           WebhookAudit webhookAudit) {
+        this.webhookAudit = webhookAudit;
         this.attempts = properties.maxRedeliveries() + 1;
         this.autoReplay = properties.autoReplay();
         this.jdbc = jdbc;
@@ -106,6 +110,7 @@ public class DeadLetterStore {
                 .param("now", now.atOffset(ZoneOffset.UTC))
                 .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC)).update();
         meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
+        webhookAudit.deadLettered(exchange); // a webhook's event (once stored: a failed store is redelivered)
         if (retryAt != null) {
             log.warn("Message from {} failed in {} after {} attempt(s) for a passing reason: stored as dead letter {},"
                     + " replayed on its own at {}", queue, routeId, attempts, id, retryAt);

@@ -8,6 +8,8 @@ import java.util.function.Function;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.retry.Retry;
+import io.connectify.hub.ops.BookingMdc;
+import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.ops.IntegrationAudit;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
@@ -104,9 +106,11 @@ public class ProviderCalls {
             exchange.removeProperty(OPERATION);
             try {
                 exchange.getMessage().setBody(retry.executeCallable(attempt));
-                audit.record(provider, audited, "ok", (System.nanoTime() - started) / 1_000_000);
+                audit.record(provider, audited, "ok", (System.nanoTime() - started) / 1_000_000,
+                        BookingMdc.current(), CorrelationId.of(exchange));
             } catch (HubException failure) {
-                audit.record(provider, audited, failure.type(), (System.nanoTime() - started) / 1_000_000);
+                audit.record(provider, audited, failure.type(), (System.nanoTime() - started) / 1_000_000,
+                        BookingMdc.current(), CorrelationId.of(exchange));
                 throw failure;
             }
         };

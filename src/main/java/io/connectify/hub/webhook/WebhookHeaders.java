@@ -9,7 +9,11 @@ public final class WebhookHeaders {
     public static final String PROVIDER = "provider";
     /** provider-scoped dedupe key: stripe:evt_..., payrexx:42:confirmed */
     public static final String EVENT_KEY = "eventKey";
+    /** The event's type: Stripe's ({@code checkout.session.completed}), {@code transaction.<status>} (Payrexx),
+     * {@code message.<status>} (Twilio); what the audit names the event by. */
     public static final String EVENT_TYPE = "eventType";
+    /** When the webhook was received: its request's start, epoch milliseconds (the audit's latency starts there). */
+    public static final String RECEIVED_AT = "receivedAt";
     public static final String BOOKING_ID = "bookingId";
     public static final String PAYMENT_STATUS = "paymentStatus";
     public static final String PAYMENT_REFERENCE = "paymentReference";

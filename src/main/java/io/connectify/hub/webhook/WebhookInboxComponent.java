@@ -59,6 +59,8 @@ public class WebhookInboxComponent extends DefaultComponent {
             return new DefaultProducer(this) {
                 @Override
                 public void process(Exchange exchange) throws Exception {
+                    // carried with the event, so its audit (WebhookAudit) times it from its receipt
+                    exchange.getMessage().setHeader(WebhookHeaders.RECEIVED_AT, exchange.getClock().getCreated());
                     inbox.enqueue(exchange, queueUri);
                     metrics.enqueued(exchange.getMessage().getHeader(WebhookHeaders.PROVIDER, String.class));
                 }

@@ -9,6 +9,7 @@ import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.booking.BookingRepository.AwaitedRefund;
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.Causes;
@@ -84,15 +85,18 @@ public class PayrexxRefundWatch {
                 break;
             }
             Booking booking = waiting.booking();
-            // to the end of the line whatever comes of this look, so one Payrexx fails on holds up no other
-            bookings.refundLookedAt(booking.id(), now, null);
-            try {
-                if (queueIfRefunded(waiting, now, exchange)) {
-                    queued++;
+            // one run for many bookings: each one's lines name it
+            try (var named = BookingMdc.naming(booking.id())) {
+                // to the end of the line whatever comes of this look, so one Payrexx fails on holds up no other
+                bookings.refundLookedAt(booking.id(), now, null);
+                try {
+                    if (queueIfRefunded(waiting, now, exchange)) {
+                        queued++;
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("Booking {}: its Payrexx refund (transaction {}) could not be looked at now ({}); a later "
+                            + "run asks again", booking.id(), booking.paymentReference(), e.getClass().getSimpleName());
                 }
-            } catch (RuntimeException e) {
-                log.warn("Booking {}: its Payrexx refund (transaction {}) could not be looked at now ({}); a later "
-                        + "run asks again", booking.id(), booking.paymentReference(), e.getClass().getSimpleName());
             }
         }
         return queued;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ValidationException;
+import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
@@ -34,11 +35,14 @@ public class PayrexxWebhookReader implements Processor {
 
     private final PayrexxConnection connection;
     private final WebhookMetrics metrics;
+    private final WebhookAudit audit;
     private final ObjectMapper json;
 
-    public PayrexxWebhookReader(PayrexxConnection connection, WebhookMetrics metrics, ObjectMapper json) {
+    public PayrexxWebhookReader(PayrexxConnection connection, WebhookMetrics metrics, WebhookAudit audit,
+                                ObjectMapper json) {
         this.connection = connection;
         this.metrics = metrics;
+        this.audit = audit;
         this.json = json;
     }
 
@@ -51,6 +55,7 @@ public class PayrexxWebhookReader implements Processor {
         if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8),
                 connection.webhookToken().getBytes(StandardCharsets.UTF_8))) {
             metrics.rejected(PayrexxConfig.PROVIDER, WebhookMetrics.BAD_TOKEN);
+            audit.rejected(PayrexxConfig.PROVIDER, exchange);
             log.warn("Payrexx webhook with a wrong path token rejected");
             throw new NotFoundException("No resource at this path");
         }
@@ -73,6 +78,7 @@ public class PayrexxWebhookReader implements Processor {
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         // Payrexx sends no event id: a transaction's status is what happened, so it is the dedupe key
         message.setHeader(WebhookHeaders.EVENT_KEY, "payrexx:" + id + ":" + status);
+        message.setHeader(WebhookHeaders.EVENT_TYPE, "transaction." + status); // the status it claims (audit)
         message.setHeader(WebhookHeaders.TRANSACTION_ID, id);
         message.setHeader(WebhookHeaders.ORDER_GROUP, "payrexx:" + id);
         message.setBody("{\"transactionId\":" + id + ",\"claimedStatus\":\"" + status + "\"}");

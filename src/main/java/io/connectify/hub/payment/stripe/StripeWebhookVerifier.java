@@ -11,6 +11,7 @@ import io.connectify.hub.booking.BookingIds;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.resilience.InvalidSignatureException;
 import io.connectify.hub.webhook.RawBody;
+import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
 import org.apache.camel.Exchange;
@@ -48,20 +49,31 @@ public class StripeWebhookVerifier implements Processor {
     private final StripeSignatureCheck signatures;
     private final Clock clock;
     private final WebhookMetrics metrics;
+    private final WebhookAudit audit;
     private final ObjectMapper json;
     /** Epoch millisecond (by the hub's clock) from which a stale signature is logged as a WARN again. */
     private final AtomicLong nextStaleWarning = new AtomicLong(Long.MIN_VALUE);
 
     public StripeWebhookVerifier(StripeConnection connection, StripeProperties properties, Clock clock,
-                                 WebhookMetrics metrics, ObjectMapper json) {
+                                 WebhookMetrics metrics, WebhookAudit audit, ObjectMapper json) {
         this.signatures = new StripeSignatureCheck(connection.webhookSecrets(), properties.webhookTolerance().toSeconds());
         this.clock = clock;
         this.metrics = metrics;
+        this.audit = audit;
         this.json = json;
     }
 
     @Override
     public void process(Exchange exchange) {
+        try {
+            verify(exchange);
+        } catch (InvalidSignatureException refused) {
+            audit.rejected(StripeConfig.PROVIDER, exchange);
+            throw refused;
+        }
+    }
+
+    private void verify(Exchange exchange) {
         String signature = exchange.getMessage().getHeader("Stripe-Signature", String.class);
         String payload = RawBody.text(exchange.getMessage());
         if (payload == null || signature == null || signature.isBlank()) {

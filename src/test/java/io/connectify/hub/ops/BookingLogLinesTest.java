@@ -1,0 +1,109 @@
+package io.connectify.hub.ops;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
+import io.connectify.hub.support.TimerRoutes;
+import io.connectify.hub.support.Webhooks;
+import org.apache.camel.CamelContext;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * Every line the hub logs about a booking carries its id in the MDC field {@code bookingId}: a cancel's and a
+ * reschedule's (the booking named only by the path, {@code /bookings/{id}/...}), and a sweep's, which handles many
+ * bookings in one exchange. Before, none of those lines carried it: only a payment event, a notification or a
+ * booking's creation named the booking to the log.
+ */
+@HubTest
+class BookingLogLinesTest extends Webhooks {
+
+    @Autowired
+    private CamelContext camel;
+
+    @Test
+    void theLinesOfACancelCarryTheBookingsId() {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        List<ILoggingEvent> lines;
+        try (LogLines logged = LogLines.all()) {
+            var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+            assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+            lines = logged.lines();
+        }
+
+        assertThat(linesAbout(id, lines)).extracting(ILoggingEvent::getFormattedMessage)
+                .contains("Booking " + id + " cancelled: payment refunded");
+        assertThat(linesAbout(id, lines))
+                .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).as(line.getFormattedMessage())
+                        .containsEntry("bookingId", id));
+    }
+
+    @Test
+    void theLinesOfARescheduleCarryTheBookingsId() {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        google.stub(WireMock.patch(urlPathEqualTo(GoogleCalendarFake.EVENTS + "/" + BookingSaga.eventIdFor(id)))
+                .willReturn(okJson("{}")));
+
+        List<ILoggingEvent> lines;
+        try (LogLines logged = LogLines.all()) {
+            var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T14:00:00+01:00\"}");
+            assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+            lines = logged.lines();
+        }
+
+        assertThat(linesAbout(id, lines)).isNotEmpty()
+                .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).as(line.getFormattedMessage())
+                        .containsEntry("bookingId", id));
+    }
+
+    /**
+     * The refund retry sweep handles every booking whose refund is pending in one exchange: each one's lines name it,
+     * and none is left in the MDC once the sweep is done (its thread's next lines are about no booking).
+     */
+    @Test
+    void theLinesOfASweepNameEachBookingItHandles() {
+        String first = cancelledWhileRefundsFail("2026-12-03T09:00:00+01:00");
+        String second = cancelledWhileRefundsFail("2026-12-03T11:00:00+01:00");
+        stripe.reset();
+        resilience.circuitBreaker("stripe").reset();
+
+        List<ILoggingEvent> lines = new ArrayList<>();
+        var run = LogLines.onThisThread(lines, () -> TimerRoutes.fire(camel, "booking-retry-refunds"));
+
+        assertThat(run.getException()).isNull();
+        assertThat(status(first)).isEqualTo("REFUNDED");
+        assertThat(status(second)).isEqualTo("REFUNDED");
+        for (String id : List.of(first, second)) {
+            assertThat(linesAbout(id, lines)).as(id).isNotEmpty()
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).as(line.getFormattedMessage())
+                            .containsEntry("bookingId", id));
+        }
+        assertThat(MDC.get("bookingId")).as("after the sweep").isNull();
+    }
+
+    private String cancelledWhileRefundsFail(String start) {
+        String id = confirmedStripeBooking(start);
+        stripeRefundsFail();
+        resilience.circuitBreaker("stripe").reset();
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(502);
+        return id;
+    }
+
+    /** The lines that name the booking in their message. */
+    private static List<ILoggingEvent> linesAbout(String id, List<ILoggingEvent> lines) {
+        return lines.stream().filter(line -> line.getFormattedMessage().contains(id)).toList();
+    }
+}

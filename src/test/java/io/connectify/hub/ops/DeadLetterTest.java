@@ -71,6 +71,8 @@ class DeadLetterTest extends Webhooks {
     @Autowired
     ProducerTemplate producer;
     @Autowired
+    io.connectify.hub.webhook.WebhookAudit webhookAudit;
+    @Autowired
     io.connectify.hub.ops.cluster.DatabaseClusterService cluster;
 
     @Test
@@ -488,7 +490,8 @@ class DeadLetterTest extends Webhooks {
                 });
             }
         };
-        DeadLetterStore store = new DeadLetterStore(jdbc, json, producer, meters, clock, commitFails, properties);
+        DeadLetterStore store = new DeadLetterStore(jdbc, json, producer, meters, clock, commitFails, properties,
+                webhookAudit);
 
         assertThatThrownBy(() -> store.replay(letterId)).isInstanceOf(DataAccessResourceFailureException.class);
 

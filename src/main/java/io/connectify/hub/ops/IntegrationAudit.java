@@ -1,11 +1,25 @@
 package io.connectify.hub.ops;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.connectify.hub.booking.BookingIds;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -17,21 +31,91 @@ import org.springframework.stereotype.Component;
  * problem type) and latency, and every inbound webhook event ({@link io.connectify.hub.webhook.WebhookAudit}),
  * queryable in the table {@code integration_audit}, with the booking and the correlation id behind it where known
  * (V34). An audit write that fails is logged and never fails the call it describes.
+ * <p>
+ * Inbound webhooks' rows ({@link #recordLater}) are written in batches, every {@code connectify.audit.flush-interval},
+ * by a thread of their own: one insert and commit per queued event, on the queue consumers' threads, would double the
+ * work of an event that needs no action (no other database write) on the two cores the webhooks' acknowledgements
+ * share. A row waits in memory until then (at most {@code connectify.audit.buffer} of them; beyond, dropped and counted
+ * in {@code connectify_audit_rows_dropped_total}); the hub's stop writes what waits, a crash loses it (the audit is a
+ * record to query, the events themselves are journaled and queued durably).
  */
 @Component
 public class IntegrationAudit {
 
     private static final Logger log = LoggerFactory.getLogger(IntegrationAudit.class);
 
+    /** Rows written in one batch at most. */
+    private static final int BATCH = 500;
+
     private final JdbcClient jdbc;
     private final Clock clock;
     private final TransactionTemplate ownTransaction;
+    private final BlockingQueue<Row> waiting;
+    private final Counter dropped;
+    private final AtomicLong droppedLogged = new AtomicLong();
+    private final ScheduledExecutorService writer;
 
-    public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions) {
+    public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions, MeterRegistry meters,
+                            @Value("${connectify.audit.buffer}") int buffer,
+                            @Value("${connectify.audit.flush-interval}") Duration flushInterval) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.ownTransaction = new TransactionTemplate(transactions.getTransactionManager());
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.waiting = new ArrayBlockingQueue<>(buffer);
+        this.dropped = Counter.builder("connectify.audit.rows.dropped")
+                .description("Audit rows of inbound webhooks dropped: more were waiting to be written than the buffer "
+                        + "holds (connectify.audit.buffer)")
+                .register(meters);
+        this.writer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "audit-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = Math.max(1, flushInterval.toMillis());
+        writer.scheduleWithFixedDelay(this::writeWaiting, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * As {@link #record}, written with the next batch (see the class): for rows recorded often on threads whose time
+     * counts (inbound webhooks' outcomes on the queue consumers', their refusals on the request's).
+     */
+    public void recordLater(String provider, String operation, String outcome, long latencyMillis, String bookingId,
+                            String correlationId) {
+        if (!waiting.offer(row(provider, operation, outcome, latencyMillis, bookingId, correlationId))) {
+            dropped.increment();
+            long now = System.currentTimeMillis();
+            long last = droppedLogged.get();
+            if (now - last > 60_000 && droppedLogged.compareAndSet(last, now)) {
+                log.warn("Audit rows of inbound webhooks dropped: {} were waiting to be written (connectify.audit.buffer)",
+                        waiting.size());
+            }
+        }
+    }
+
+    /** Writes the rows waiting ({@link #recordLater}), in batches; a failed batch is logged and dropped. */
+    void writeWaiting() {
+        List<Row> batch = new ArrayList<>(BATCH);
+        while (waiting.drainTo(batch, BATCH) > 0) {
+            try {
+                ownTransaction.executeWithoutResult(status -> batch.forEach(this::insert));
+            } catch (RuntimeException e) {
+                log.warn("{} audit rows of inbound webhooks not written: {}", batch.size(), e.getClass().getSimpleName());
+            }
+            batch.clear();
+        }
+    }
+
+    /** The hub's stop: the rows waiting are written, not lost. */
+    @PreDestroy
+    void stop() {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writeWaiting();
     }
 
     /**
@@ -40,8 +124,7 @@ public class IntegrationAudit {
      */
     public void record(String provider, String operation, String outcome, long latencyMillis, String bookingId,
                        String correlationId) {
-        Row row = new Row(cut(provider, 30), cut(operation, 100), cut(outcome, 40), latencyMillis,
-                BookingIds.ofEvent(bookingId), cut(correlationId, 64));
+        Row row = row(provider, operation, outcome, latencyMillis, bookingId, correlationId);
         try {
             if (TransactionSynchronizationManager.isActualTransactionActive()) {
                 // a call made inside a transaction (a notification's send, under its row lock): audited in one of
@@ -56,15 +139,22 @@ public class IntegrationAudit {
         }
     }
 
+    private Row row(String provider, String operation, String outcome, long latencyMillis, String bookingId,
+                    String correlationId) {
+        return new Row(cut(provider, 30), cut(operation, 100), cut(outcome, 40), latencyMillis,
+                BookingIds.ofEvent(bookingId), cut(correlationId, 64), clock.instant());
+    }
+
+    /** A row as recorded, {@code at} when (a batched one is written later, dated as recorded). */
     private record Row(String provider, String operation, String outcome, long latencyMillis, String bookingId,
-                       String correlationId) {
+                       String correlationId, Instant at) {
     }
 
     private void insert(Row row) {
         jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at, booking_id, "
                         + "correlation_id) VALUES (:provider, :operation, :outcome, :latency, :at, :booking, :correlation)")
                 .param("provider", row.provider()).param("operation", row.operation()).param("outcome", row.outcome())
-                .param("latency", row.latencyMillis()).param("at", clock.instant().atOffset(ZoneOffset.UTC))
+                .param("latency", row.latencyMillis()).param("at", row.at().atOffset(ZoneOffset.UTC))
                 .param("booking", row.bookingId()).param("correlation", row.correlationId()).update();
     }
 

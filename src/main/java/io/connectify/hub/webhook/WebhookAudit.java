@@ -15,8 +15,10 @@ import org.springframework.stereotype.Component;
  * ({@value #SIGNATURE_REJECTED}). The operation is {@code webhook:} and the event's type
  * ({@code webhook:checkout.session.completed}), the latency the time from the webhook's receipt to that outcome.
  * <p>
- * Written by the routes that process the queued events, never on the webhook's request: the ingress does no
- * database work (its throughput is a benchmark target). A refusal, rare, is written where it is refused.
+ * Recorded by the routes that process the queued events, and where a webhook is refused, and written in batches by
+ * the audit's own thread ({@link IntegrationAudit#recordLater}): neither the ingress nor the queue consumers wait for
+ * a database write of it (the ingress's throughput is a benchmark target, and an event needing no action has no other
+ * write).
  */
 @Component("webhookAudit")
 public class WebhookAudit {
@@ -59,7 +61,7 @@ public class WebhookAudit {
 
     /** A webhook refused at its signature (or token), on its request: the latency is the time it took to refuse. */
     public void rejected(String provider, Exchange exchange) {
-        audit.record(provider, OPERATION, SIGNATURE_REJECTED, sinceMillis(exchange.getClock().getCreated()), null,
+        audit.recordLater(provider, OPERATION, SIGNATURE_REJECTED, sinceMillis(exchange.getClock().getCreated()), null,
                 CorrelationId.of(exchange));
     }
 
@@ -67,7 +69,7 @@ public class WebhookAudit {
         String provider = event.getHeader(WebhookHeaders.PROVIDER, String.class);
         String type = event.getHeader(WebhookHeaders.EVENT_TYPE, String.class);
         String booking = BookingIds.ofEvent(event.getHeader(WebhookHeaders.BOOKING_ID, String.class));
-        audit.record(provider == null ? "unknown" : provider, type == null || type.isBlank() ? OPERATION
+        audit.recordLater(provider == null ? "unknown" : provider, type == null || type.isBlank() ? OPERATION
                 : OPERATION + ':' + type, outcome, sinceMillis(receivedAt(event)),
                 booking != null ? booking : BookingMdc.current(), CorrelationId.of(exchange));
     }

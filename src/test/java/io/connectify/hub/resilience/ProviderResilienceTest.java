@@ -236,7 +236,8 @@ class ProviderResilienceTest {
     private static ProviderCalls calls() {
         var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
         return new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
-                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate()));
+                java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate(),
+                new SimpleMeterRegistry(), 1, java.time.Duration.ofHours(1)));
     }
 
     private static LostAnswerLookup lookup(AtomicInteger lookups, java.util.function.Supplier<Object> found) {

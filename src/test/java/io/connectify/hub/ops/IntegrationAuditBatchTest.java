@@ -1,0 +1,79 @@
+package io.connectify.hub.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Inbound webhooks' audit rows ({@link IntegrationAudit#recordLater}) wait in memory and are written in batches, dated
+ * as recorded; beyond the buffer a row is dropped and counted; the stop writes what waits.
+ */
+class IntegrationAuditBatchTest {
+
+    private static final Instant RECORDED = Instant.parse("2026-12-06T10:15:30Z");
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private JdbcClient jdbc;
+    private IntegrationAudit audit;
+
+    @BeforeEach
+    void anAuditTableAndABufferOfTwo() {
+        DriverManagerDataSource dataSource = new DriverManagerDataSource("jdbc:h2:mem:audit-batch;DB_CLOSE_DELAY=-1");
+        jdbc = JdbcClient.create(dataSource);
+        jdbc.sql("CREATE TABLE integration_audit (id BIGINT AUTO_INCREMENT PRIMARY KEY, provider VARCHAR(30), "
+                + "operation VARCHAR(100), outcome VARCHAR(40), latency_ms BIGINT, occurred_at TIMESTAMP WITH TIME ZONE, "
+                + "booking_id VARCHAR(36), correlation_id VARCHAR(64))").update();
+        // an hour between batches: only the test writes them
+        audit = new IntegrationAudit(jdbc, Clock.fixed(RECORDED, ZoneOffset.UTC),
+                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, Duration.ofHours(1));
+    }
+
+    @AfterEach
+    void dropIt() {
+        audit.stop();
+        jdbc.sql("DROP TABLE integration_audit").update();
+    }
+
+    @Test
+    void rowsWaitUntilTheirBatchIsWrittenDatedAsRecordedAndThoseBeyondTheBufferAreCounted() {
+        audit.recordLater("stripe", "webhook:checkout.session.completed", "processed", 12, null, "c-1");
+        audit.recordLater("stripe", "webhook:charge.refunded", "ignored", 3, null, "c-2");
+        audit.recordLater("stripe", "webhook:charge.refunded", "duplicate", 4, null, "c-3");
+
+        assertThat(rows()).isEmpty();
+        assertThat(meters.counter("connectify.audit.rows.dropped").count()).isEqualTo(1);
+
+        audit.writeWaiting();
+
+        assertThat(rows()).containsExactly("webhook:checkout.session.completed processed c-1 " + RECORDED,
+                "webhook:charge.refunded ignored c-2 " + RECORDED);
+    }
+
+    @Test
+    void theStopWritesTheRowsWaiting() {
+        audit.recordLater("payrexx", "webhook:transaction.confirmed", "processed", 7, null, "c-4");
+
+        audit.stop();
+
+        assertThat(rows()).containsExactly("webhook:transaction.confirmed processed c-4 " + RECORDED);
+    }
+
+    private List<String> rows() {
+        return jdbc.sql("SELECT operation, outcome, correlation_id, occurred_at FROM integration_audit ORDER BY id")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getObject(4, java.time.OffsetDateTime.class).toInstant()).list();
+    }
+}

@@ -2475,8 +2475,8 @@ public class BookingSaga {
      * recorded, V24, so a later delivery records nothing again), and the mark's note says the customer is paid back,
      * replacing the stopped refund's where it still is (else marked: a person may act on the note they read); while
      * the dispute is open, the note says that the customer is paid back twice should the dispute be lost as well.
-     * Its part refunded before ({@link #stoppedRefundPartlyMade}, counted then), its note asking for the rest is the
-     * one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
+     * Its part refunded before (after the stop, {@link #stoppedRefundPartlyMade}, or before the cancel,
+     * {@link #outsideMadeCancelled}; counted then), its note asking for the rest is the one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
      * count once: not counted when it may be the hub's own refund (a refund of this booking the hub asked for lost its
      * answer, V30), nor for the rest of a part counted before; null when recorded already.
      */
@@ -2515,8 +2515,8 @@ public class BookingSaga {
      * dispute's cancellation, no refund of the hub's stopped, with the refund under way after it, which the refunded
      * or partially-refunded delivery that follows settles), its mark's note replacing the stopped refund's (else
      * marked). Counted once, as a refund outside the hub, unless it may be the hub's own (V30). One part of whose
-     * payment was refunded already ({@link #stoppedRefundPartlyMade}) is left as it is: the refunded delivery tells the
-     * rest. Under the booking's row lock (the caller's). Null when nothing changed.
+     * payment was refunded already ({@link #stoppedRefundPartlyMade}, {@link #outsideMadeCancelled}) is left as it is:
+     * the refunded delivery tells the rest. Under the booking's row lock (the caller's). Null when nothing changed.
      */
     private Outside stoppedRefundUnderWayOutside(Booking current, String provider, Instant now) {
         if (says(current.statusReason(), PART_REFUNDED + provider)) {

@@ -2476,8 +2476,8 @@ public class BookingSaga {
      * recorded, V24, so a later delivery records nothing again), and the mark's note says the customer is paid back,
      * replacing the stopped refund's where it still is (else marked: a person may act on the note they read); while
      * the dispute is open, the note says that the customer is paid back twice should the dispute be lost as well.
-     * Its part refunded before ({@link #stoppedRefundPartlyMade}, counted then), its note asking for the rest is the
-     * one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
+     * Its part refunded before (after the stop, {@link #stoppedRefundPartlyMade}, or before the cancel,
+     * {@link #outsideMadeCancelled}; counted then), its note asking for the rest is the one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
      * count once: not counted when it may be the hub's own refund (a refund of this booking the hub asked for lost its
      * answer, V30), nor for the rest of a part counted before; null when recorded already.
      */
@@ -2516,8 +2516,8 @@ public class BookingSaga {
      * dispute's cancellation, no refund of the hub's stopped, with the refund under way after it, which the refunded
      * or partially-refunded delivery that follows settles), its mark's note replacing the stopped refund's (else
      * marked). Counted once, as a refund outside the hub, unless it may be the hub's own (V30). One part of whose
-     * payment was refunded already ({@link #stoppedRefundPartlyMade}) is left as it is: the refunded delivery tells the
-     * rest. Under the booking's row lock (the caller's). Null when nothing changed.
+     * payment was refunded already ({@link #stoppedRefundPartlyMade}, {@link #outsideMadeCancelled}) is left as it is:
+     * the refunded delivery tells the rest. Under the booking's row lock (the caller's). Null when nothing changed.
      */
     private Outside stoppedRefundUnderWayOutside(Booking current, String provider, Instant now) {
         if (says(current.statusReason(), PART_REFUNDED + provider)) {
@@ -2966,7 +2966,9 @@ public class BookingSaga {
      * hub's (CANCELLED_DISPUTED, not a stopped refund a won dispute would make, or a person be asked to make). So too a
      * Payrexx refund outside the hub reported made ({@link #refundMadeOutside}): in time, nothing is asked of Payrexx,
      * which would refuse it (after a refund in full nothing is left; a part's amount Payrexx does not give, so what is
-     * left is a person's to refund), and the refund's note is kept after the reason ({@link #outsideMadeCancelled}).
+     * left is a person's to refund), and the refund's note is kept after the reason ({@link #outsideMadeCancelled}),
+     * a part's too after a dispute's reason (its refund stopped, or the dispute lost): the part was counted, and its
+     * later refunded delivery, reading it, is taken for the rest, not for the whole refund made outside the hub again.
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -3016,21 +3018,25 @@ public class BookingSaga {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
                 reason = reason + "; " + underWay;
-            } else if (inTime && madeOutside != null && (disputed[0] == null || inFull)) {
-                reason = appended(reason, madeOutside); // how much it was, for a person and a later delivery
+            } else if (inTime && madeOutside != null) {
+                // how much it was, for a person and a later delivery, whatever the dispute says: a part dropped here
+                // would leave its refunded delivery to be taken for the whole stopped refund made, counted again
+                reason = appended(reason, madeOutside);
             }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
                     reason, now);
             if (cancelled[0] && outside) {
                 outsidePendingCancelled(marked, inTime, now);
             }
-            if (cancelled[0] && inTime && madeOutside != null && (disputed[0] == null || inFull)) {
-                outsideMadeCancelled(current, madeOutside, inFull, now);
+            if (cancelled[0] && inTime && madeOutside != null) {
+                outsideMadeCancelled(current, madeOutside, inFull, disputed[0], now);
             }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
-                if (disputed[0].startsWith(REFUND_STOPPED)) {
-                    stoppedForGood(marked); // in time, its dispute open: a refund is due should the dispute be won
+                if (disputed[0].startsWith(REFUND_STOPPED) && madeOutside == null) {
+                    // in time, its dispute open: a refund is due should the dispute be won (after a part refunded,
+                    // only what is left: outsideMadeCancelled marked it so)
+                    stoppedForGood(marked);
                 }
             }
         });
@@ -3078,24 +3084,35 @@ public class BookingSaga {
 
     /**
      * The mark of a confirmed booking cancelled in time after a refund of its payment made outside the hub
-     * ({@code made}, {@link #refundMadeOutside}). In full: nothing is owed, the confirmed booking's note ("decide
-     * whether the appointment stands") becomes a cancelled one's where it still is, nothing marked anew. In part: what
-     * is left is owed and unknown to the hub, so a person refunds it at the provider: marked (again, should a person
-     * have cleared the confirmed booking's mark), its note replacing the confirmed one's.
+     * ({@code made}, {@link #refundMadeOutside}), {@code disputed}: the cancel's disputed reason, null for none. In
+     * full: nothing is owed, the confirmed booking's note ("decide whether the appointment stands") becomes a cancelled
+     * one's where it still is, nothing marked anew. In part: what is left is owed and unknown to the hub, so a person
+     * refunds it at the provider: marked (again, should a person have cleared the confirmed booking's mark), its note
+     * replacing the confirmed one's; its refund stopped by the dispute (open), only should the dispute be won, as when
+     * the part comes after the stop ({@link #stoppedRefundPartlyMade}). In part after the dispute was lost: the bank
+     * took the payment back, nothing is owed, the note a cancelled booking's ("check it at"), nothing marked anew. The
+     * appointment is cancelled either way: nothing is left to decide.
      */
-    private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, Instant now) {
+    private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, String disputed, Instant now) {
         String provider = confirmed.provider();
         String head = inFull ? made + " (in full)" : made;
         String was = outsideNote(confirmed, provider, head);
+        boolean stopped = !inFull && disputed != null && disputed.startsWith(REFUND_STOPPED);
+        boolean lost = !inFull && CANCELLED_DISPUTE_LOST.equals(disputed);
         // in full while its payment's dispute is open: paid back twice should it be lost, as when the refund a
         // dispute stopped is made outside the hub (stoppedRefundMadeOutside), so marked again if cleared
         boolean open = inFull && disputeOpen(confirmed);
-        String note = inFull ? head + paidBackInFull(confirmed, provider) : restLeftNote(head, provider);
-        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && (!inFull || open)) {
+        String note = inFull ? head + paidBackInFull(confirmed, provider)
+                : stopped ? stoppedPartNote(confirmed, provider)
+                : lost ? head + ": check it at " + provider
+                : restLeftNote(head, provider);
+        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && (!inFull && !lost || open)) {
             bookings.needsAttention(confirmed.id(), note, now);
         }
         log.warn("Booking {}: cancelled in time after {} (payment {}): the hub refunds nothing{}", confirmed.id(), made,
-                confirmed.paymentReference(), inFull ? "" : "; marked for a person, who refunds what is left");
+                confirmed.paymentReference(), inFull || lost ? ""
+                        : stopped ? "; marked for a person, who refunds what is left should the dispute be won"
+                        : "; marked for a person, who refunds what is left");
     }
 
     /** The note asking a person to refund at the provider what is left of a payment part refunded ({@code part}). */

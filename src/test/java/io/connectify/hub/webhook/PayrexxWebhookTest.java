@@ -1021,9 +1021,11 @@ class PayrexxWebhookTest extends Webhooks {
 
     /**
      * A booking confirmed by its transaction's confirmed delivery handled only once Payrexx showed part of it refunded
-     * (no confirmed key recorded), then disputed, cancelled in time (its refund stopped), then refunded in full in
-     * Payrexx's back office: the stopped refund is settled as when the confirmed delivery was handled first, the note
-     * no longer asking for it. Before, the refunded delivery was only logged, "refund it at payrexx" left standing.
+     * (no confirmed key recorded: the part counted then), then disputed, cancelled in time (its refund stopped, the
+     * part kept), then the rest refunded in Payrexx's back office: the stopped refund is settled as when the part comes
+     * after the stop, the note no longer asking for it, the rest not counted again. Before, the refunded delivery was
+     * only logged, "refund it at payrexx" left standing; then (the cancel having dropped the part) it was counted a
+     * second time, as the whole payment refunded outside the hub.
      */
     @Test
     void aBookingConfirmedByItsPartlyRefundedDeliveryDisputedCancelledInTimeThenRefundedSettlesTheStoppedRefund() {
@@ -1036,22 +1038,138 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(attentionOf(id).get("note").asText()).endsWith(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4794))
-                .doesNotContain("refund it at payrexx");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4794));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("as with its confirmed key recorded").isEqualTo(before + 1);
+                .as("the rest of a part counted before: not counted again").isEqualTo(before);
         deliveryHandled(4794, "refunded", id); // again: a duplicate
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
+                .as("counted once, by the part").isEqualTo(before);
         nothingMoreRefunded(4794, id);
     }
 
     /**
+     * A confirmed booking part of whose payment Payrexx's back office refunded (marked "decide whether the appointment
+     * stands", counted), then disputed, cancelled in time: its refund is stopped with the part kept in its reason, and
+     * the mark's note, in place of the confirmed booking's (the appointment is cancelled: nothing left to decide), asks
+     * a person to refund only what is left should the dispute be won, as when the part comes after the stop. The rest
+     * then refunded at Payrexx settles it, the part counted once in all. Before, the cancel dropped the part from the
+     * reason ("cancelled, its refund stopped: …" alone), the note asked for the whole payment ("refund it at payrexx")
+     * beside "decide whether the appointment stands", and the refunded delivery was counted a second time.
+     */
+    @Test
+    void aPartRefundedBookingDisputedThenCancelledInTimeKeepsThePartAndAsksOnlyForWhatIsLeft() {
+        String id = confirmedThenRefundedOutside(4971, "partially-refunded", PART_REFUND);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(4971, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        refundsRefused(4971, id);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED + "; " + PART);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PART.formatted(4971));
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4971/refund")));
+
+        payrexx.transaction(4971, "refunded", id); // the rest refunded in the back office
+        deliveryHandled(4971, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4971));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the part").isEqualTo(counted);
+        nothingMoreRefunded(4971, id);
+    }
+
+    /**
+     * As above, the dispute won by the cancel (its outcome as stored on the booking, written here: Payrexx reports
+     * none): nothing stops the refund, so the booking is cancelled as any part refunded one, a person asked to refund
+     * what is left, and the rest refunded settles that mark, counted no more.
+     */
+    @Test
+    void aPartRefundedBookingWhoseDisputeWasWonCancelledInTimeAsksForWhatIsLeft() {
+        String id = partRefundedThenDisputeDecided(4972, "won");
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after part of its payment was "
+                + "refunded outside the hub: the rest not refunded by the hub; " + PART);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REST_LEFT);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4972, "refunded", id);
+        deliveryHandled(4972, "refunded", id);
+
+        assertThat(attentionOrNull(id)).as("its mark settled").isNull();
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(counted);
+        nothingMoreRefunded(4972, id);
+    }
+
+    /**
+     * As above, the dispute lost by the cancel: the bank took the payment back, nothing is owed, so the part stays in
+     * the reason after the lost dispute's and the mark's note becomes a cancelled booking's ("check it at payrexx"),
+     * as after a refund in full; the rest then refunded at Payrexx is another refund outside the hub, its note
+     * replacing the part's. Before, the cancel dropped the part and left "decide whether the appointment stands" (of an
+     * appointment cancelled) in the mark, the refunded delivery's note added beside it.
+     */
+    @Test
+    void aPartRefundedBookingWhoseDisputeWasLostCancelledInTimeKeepsThePartForAPersonToCheck() {
+        String id = partRefundedThenDisputeDecided(4973, "lost");
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled after its payment dispute was lost: nothing to refund; " + PART);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(PART + ": check it at payrexx");
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4973, "refunded", id);
+        deliveryHandled(4973, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+                "cancelled after its payment dispute was lost: nothing to refund; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at "
+                + "payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(counted + 1);
+        nothingMoreRefunded(4973, id);
+    }
+
+    /**
+     * A confirmed booking part of whose payment Payrexx's back office refunded, then disputed, the dispute's outcome
+     * {@code outcome} (won, lost) stored on the booking (written here: Payrexx reports none); its refunds refused.
+     */
+    private String partRefundedThenDisputeDecided(long transaction, String outcome) {
+        String id = confirmedThenRefundedOutside(transaction, "partially-refunded", PART_REFUND);
+        transactionReported(transaction, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        assertThat(jdbc.sql("UPDATE booking SET dispute_status = :outcome WHERE id = :id AND dispute_status = 'open'")
+                .param("outcome", outcome).param("id", id).update()).isEqualTo(1);
+        refundsRefused(transaction, id);
+        return id;
+    }
+
+    /** What a part refunded at Payrexx adds to a booking's status reason. */
+    private static final String PART = "part of the payment was refunded at payrexx (amount not given)";
+
+    /** The note of a booking whose refund a dispute stopped, part of its payment refunded at Payrexx. */
+    private static final String STOPPED_PART = PART + ": its refund is stopped by the dispute of payrexx payment %d, "
+            + "whose outcome payrexx does not report: once it is decided, refund what is left at payrexx if the "
+            + "dispute was won";
+
+    /**
      * A booking confirmed by transaction {@code transaction}'s confirmed delivery handled only once Payrexx showed it
      * {@code shown} (disputed, partially-refunded: no confirmed key recorded), its payment then disputed where it was
-     * not yet, and cancelled in time: its refund stopped, a person asked to refund it at Payrexx should the dispute be
-     * won; its event's removal answered.
+     * not yet, and cancelled in time: its refund stopped, a person asked to refund it (after a part refunded, what is
+     * left) at Payrexx should the dispute be won; its event's removal answered.
      */
     private String confirmedLateThenDisputedAndCancelledInTime(long transaction, String shown) {
         String id = pendingBooking(START, "payrexx");
@@ -1067,8 +1185,14 @@ class PayrexxWebhookTest extends Webhooks {
         refundsRefused(transaction, id);
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED);
-        assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
+        if ("partially-refunded".equals(shown)) {
+            // the part kept, only what is left asked for, in place of "decide whether the appointment stands"
+            assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED + "; " + PART);
+            assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PART.formatted(transaction));
+        } else {
+            assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED);
+            assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
+        }
         return id;
     }
 

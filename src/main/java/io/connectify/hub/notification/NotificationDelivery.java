@@ -72,6 +72,19 @@ public class NotificationDelivery {
         this.clock = clock;
     }
 
+    /**
+     * {@link #sendOnce}, for the sender's route: a copy that found the notification's row held past the lock timeout
+     * ({@link NotificationBusy}) marks its exchange for rollback, and the broker delivers it again with its back-off,
+     * rather than the dead-letter channel's retries in place and dead letter.
+     */
+    public void sendQueued(@Body Notification n, Exchange exchange) {
+        try {
+            sendOnce(n);
+        } catch (NotificationBusy held) {
+            exchange.setRollbackOnly(true);
+        }
+    }
+
     public void sendOnce(@Body Notification n) {
         AtomicReference<GivingUp> givingUp = new AtomicReference<>();
         Outcome outcome;
@@ -135,7 +148,7 @@ public class NotificationDelivery {
 
     /**
      * The row lock of a queued notification: one held by another transaction past the lock timeout (a copy of it
-     * being sent, most likely) is {@link NotificationBusy}, which the sender's route leaves to the broker's
+     * being sent, most likely) is {@link NotificationBusy}, which {@link #sendQueued} leaves to the broker's
      * redelivery (a dead letter, it waited for an automatic replay minutes later, or for a person).
      */
     private boolean lockUnsent(Notification n) {

@@ -149,7 +149,7 @@ public class NotificationDelivery {
     /**
      * The row lock of a queued notification: one held by another transaction past the lock timeout (a copy of it
      * being sent, most likely) is {@link NotificationBusy}, which {@link #sendQueued} leaves to the broker's
-     * redelivery (a dead letter, it waited for an automatic replay minutes later, or for a person).
+     * redelivery (a dead letter before: it waited for an automatic replay minutes later, or for a person).
      */
     private boolean lockUnsent(Notification n) {
         try {

@@ -3,10 +3,12 @@ package io.connectify.hub.notification;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.resilience.Causes;
+import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.InvalidRecipientException;
 import io.connectify.hub.resilience.LostAnswerMark;
 import io.connectify.hub.resilience.ProviderCalls;
@@ -29,8 +31,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * of its notification: a second copy (a saga step that queued again what it found unsent, or another hub
  * instance) waits and then finds it sent; a send that fails leaves it unsent for the redelivery.
  * The provider's reply and the lock's commit are one step apart, as a provider call and a database can only be: so
- * each send's start is committed first ({@link NotificationLog#sendStarting}), and a send that never recorded its
- * outcome (the hub stopped during it, its commit failed) is taken by the next as a lost answer.
+ * each send's start is committed before the provider is called ({@link NotificationLog#sendStarting}), in a
+ * transaction of its own while the send holds the row lock, and a send that never recorded its outcome (the hub
+ * stopped during it, its commit failed) is taken by the next as a lost answer. A copy that finds the row held past
+ * the lock timeout is left to the broker's redelivery ({@link NotificationBusy}).
  * Twilio status callbacks parked while the SID was uncommitted are applied after the commit, and again by any later
  * copy of the message: one whose apply failed is applied by the message's redelivery. A send that lost the provider's
  * answer is remembered on the row all the same ({@link NotificationLog#answerLost}): every later send of it looks
@@ -68,28 +72,30 @@ public class NotificationDelivery {
         this.clock = clock;
     }
 
-    public void sendOnce(@Body Notification n) {
-        // committed before the send takes the row lock and calls the provider: a send that ends without its outcome
-        // recorded leaves it behind, and the next send takes it as a lost answer (looks the SMS up before it sends).
-        // Rolled back with the send, as everything was, the redelivery sent the SMS again blindly. The system clock,
-        // as the provider's (to the microsecond the database keeps, so that a give-up rolled back finds it again)
-        Instant started = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        Boolean unfinished = ownTransaction.execute(status -> log.sendStarting(n, started));
-        if (Boolean.TRUE.equals(unfinished)) {
-            LOG.warn("Notification {} ({} of booking {}, {}): an earlier send began and recorded no outcome (the hub "
-                    + "stopped during it, or its commit failed); the provider may have it: taken as a lost answer",
-                    n.id(), n.kind(), n.bookingId(), n.channel());
+    /**
+     * {@link #sendOnce}, for the sender's route: a copy that found the notification's row held past the lock timeout
+     * ({@link NotificationBusy}) marks its exchange for rollback, and the broker delivers it again with its back-off,
+     * rather than the dead-letter channel's retries in place and dead letter.
+     */
+    public void sendQueued(@Body Notification n, Exchange exchange) {
+        try {
+            sendOnce(n);
+        } catch (NotificationBusy held) {
+            exchange.setRollbackOnly(true);
         }
-        AtomicReference<LostAnswerMark> givingUp = new AtomicReference<>();
+    }
+
+    public void sendOnce(@Body Notification n) {
+        AtomicReference<GivingUp> givingUp = new AtomicReference<>();
         Outcome outcome;
         try {
             outcome = transactions.execute(status -> sendLocked(n, givingUp));
         } catch (RuntimeException failed) {
             if (givingUp.get() != null) {
-                // a give-up that rolled back (its booking's mark waited past the lock timeout): its start left set,
-                // the redelivery took it as one more answer lost ("went to SendGrid 3 times" of an email sent twice).
+                // a give-up that rolled back (its booking's mark waited past the lock timeout): its start left, the
+                // redelivery took it as one more answer lost ("went to SendGrid 3 times" of an email sent twice).
                 // The answers its call's mark counts recorded instead; the redelivery gives up again, and marks then
-                givenUpRolledBack(n, givingUp.get(), started, failed);
+                givenUpRolledBack(n, givingUp.get(), failed);
             }
             throw failed;
         }
@@ -105,8 +111,8 @@ public class NotificationDelivery {
     }
 
     /** The send under the notification's row lock: in the send's transaction. */
-    private Outcome sendLocked(Notification n, AtomicReference<LostAnswerMark> givingUp) {
-        if (!log.lockUnsent(n)) {
+    private Outcome sendLocked(Notification n, AtomicReference<GivingUp> givingUp) {
+        if (!lockUnsent(n)) {
             // not logged (the change that queued it rolled back: nothing to tell), or a copy of it was sent
             // already, or this message was, and the look for parked callbacks after its commit failed (the
             // message redelivered for it): looked for again, else a status parked then stayed parked, the
@@ -117,8 +123,52 @@ public class NotificationDelivery {
             log.skipped(n);
             return new Outcome(null, null);
         }
+        // a start found now, under the lock, is no send under way (that one would hold the lock): one that ended
+        // without recording its outcome, and may have reached the provider
+        int unfinished = log.unfinishedSendsTakenAsLost(n);
+        if (unfinished > 0) {
+            LOG.warn("Notification {} ({} of booking {}, {}): {} earlier send(s) began and recorded no outcome (the hub "
+                    + "stopped during it, or its commit failed); the provider may have it: taken as a lost answer",
+                    n.id(), n.kind(), n.bookingId(), n.channel(), unfinished);
+        }
         // an earlier send of it lost the provider's answer: this one looks before it sends (ProviderCalls)
         LostAnswerMark mark = log.lostAnswer(n);
+        // this send's start, committed before the provider is called, in a transaction of its own while this one
+        // holds the row lock: a send that ends without its outcome recorded (the hub stops, its commit fails) leaves
+        // it behind, and the next send takes it as a lost answer (looks the SMS up before it sends); a copy that comes
+        // meanwhile waits on the lock, and never takes a send under way for a lost one. The system clock, as the
+        // provider's (to the microsecond the database keeps)
+        String start = UUID.randomUUID().toString();
+        Instant started = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ownTransaction.executeWithoutResult(status -> log.sendStarting(n, start, started));
+        Outcome outcome = sendStarted(n, mark, start, givingUp);
+        log.sendEnded(start); // with the outcome: the start stays exactly when that rolls back
+        return outcome;
+    }
+
+    /**
+     * The row lock of a queued notification: one held by another transaction past the lock timeout (a copy of it
+     * being sent, most likely) is {@link NotificationBusy}, which {@link #sendQueued} leaves to the broker's
+     * redelivery (a dead letter before: it waited for an automatic replay minutes later, or for a person).
+     */
+    private boolean lockUnsent(Notification n) {
+        try {
+            return log.lockUnsent(n);
+        } catch (RuntimeException held) {
+            if (!DatabaseBusy.is(held)) {
+                throw held;
+            }
+            LOG.info("Notification {} ({} of booking {}, {}): its row was held by another transaction past "
+                    + "connectify.database.lock-timeout (another copy of it being sent, most likely); its message is "
+                    + "left to the broker's redelivery", n.id(), n.kind(), n.bookingId(), n.channel());
+            throw new NotificationBusy(n.id(), held);
+        }
+    }
+
+    /** The send after its start is recorded ({@code start}): its outcome, recorded in the send's transaction. */
+    private Outcome sendStarted(Notification n, LostAnswerMark mark, String start,
+                                AtomicReference<GivingUp> givingUp) {
+        int lostBefore = mark.answersLost();
         SentNotification sent;
         try {
             // a text that tells what its booking is now, told as it is now (a late send: a dead letter replayed)
@@ -127,7 +177,7 @@ public class NotificationDelivery {
             // an email SendGrid lost the answer to as often as it may be sent again: it may have gone out, and
             // SendGrid cannot be asked. Failed, not retried or replayed (each would be one more copy), and left
             // for a person, who checks SendGrid's activity
-            givingUp.set(mark);
+            givingUp.set(new GivingUp(mark, mark.answersLost() - lostBefore, start));
             log.answersLostForGood(n, usedUp.answersLost());
             leftForAPerson(n, usedUp.answersLost());
             return new Outcome(null, null, true);
@@ -152,7 +202,7 @@ public class NotificationDelivery {
             // lost (Twilio or SendGrid may have the message), so that the redelivery, a dead letter's replay or
             // the recovery sweep looks before it sends (SMS: where the lost attempts were, for what they sent) or
             // counts them (email). Rolled back with the send, the next send knew nothing of them and sent blindly
-            // (a notice as many times as its deliveries while Twilio answers late); the send's start cleared: no
+            // (a notice as many times as its deliveries while Twilio answers late); the send's start ended: no
             // outcome is missing
             log.sendFailed(n, mark);
             return new Outcome(null, failed);
@@ -161,9 +211,10 @@ public class NotificationDelivery {
         return new Outcome(sent.providerReference(), null);
     }
 
-    private void givenUpRolledBack(Notification n, LostAnswerMark mark, Instant started, RuntimeException failed) {
+    private void givenUpRolledBack(Notification n, GivingUp givenUp, RuntimeException failed) {
         try {
-            ownTransaction.executeWithoutResult(status -> log.givenUpRolledBack(n, mark, started));
+            ownTransaction.executeWithoutResult(status -> log.givenUpRolledBack(n, givenUp.mark(),
+                    givenUp.lostInThisCall(), givenUp.start()));
         } catch (RuntimeException notRecorded) {
             // the start stays: the next send counts one answer lost too many, and gives up all the same
             failed.addSuppressed(notRecorded);
@@ -198,6 +249,13 @@ public class NotificationDelivery {
                     : new CamelExecutionException("Sending notification " + n.id() + " failed", done, failure));
         }
         return done.getMessage().getBody(SentNotification.class);
+    }
+
+    /**
+     * An email being given up after lost answers, for the give-up's rollback: its call's mark, how many answers the
+     * call's own attempts lost, and its start.
+     */
+    private record GivingUp(LostAnswerMark mark, int lostInThisCall, String start) {
     }
 
     /**

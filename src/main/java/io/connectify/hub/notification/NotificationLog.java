@@ -128,6 +128,8 @@ public class NotificationLog {
         jdbc.sql("UPDATE notification SET status = 'skipped', error_code = 'superseded', updated_at = :now "
                         + "WHERE id = :id")
                 .param("id", id).param("now", now()).update();
+        // never sent now: the starts of sends that ended without an outcome no longer tell anything
+        jdbc.sql("DELETE FROM notification_send_start WHERE notification_id = :id").param("id", id).update();
     }
 
     /**
@@ -317,39 +319,66 @@ public class NotificationLog {
     }
 
     /**
-     * Records that a send of this notification begins ({@code now}, the system clock, as the provider's), unless it is
-     * no longer unsent: call in a transaction of its own, committed before the provider is called. A send begun
-     * earlier whose outcome was never recorded (its start still set: the hub stopped during it, its commit failed) may
-     * have reached the provider: its start is recorded as an answer lost ({@link #answerLost}, one more of
-     * {@code answers_lost}; its end and what it sent not known, so the lookup reads up to now for the text as it is
-     * then), so this send looks first (SMS) or counts it (email). Answers whether it found one. One statement when none
-     * was begun, the normal case: the extra write of each send.
+     * Takes as lost answers the sends of this notification that began and never recorded their outcome (the hub
+     * stopped during them, their commit failed): their starts ({@link #sendStarting}) found under the notification's
+     * row lock, so none is a send under way (that one would hold the lock). Each may have reached the provider: recorded
+     * as an answer lost ({@link #answerLost}: from the earliest start, one more of {@code answers_lost} each; their ends
+     * and what they sent not known, so the lookup reads up to now for the text as it is then), and its start deleted,
+     * both in the send's transaction: rolled back with it, they are found again by the next send. A start an earlier
+     * version left on the row (V28's {@code send_started_at}) counts as one. Answers how many it found. Call under the
+     * row lock ({@link #lockUnsent}); one statement when there is none, the normal case.
      */
-    public boolean sendStarting(Notification n, Instant now) {
-        var at = now.atOffset(ZoneOffset.UTC);
-        if (jdbc.sql("UPDATE notification SET send_started_at = :now WHERE id = :id AND " + UNSENT
-                        + " AND send_started_at IS NULL")
-                .param("id", n.id()).param("now", at).update() > 0) {
-            return false;
+    public int unfinishedSendsTakenAsLost(Notification n) {
+        List<OffsetDateTime> starts = jdbc.sql("SELECT started_at FROM notification_send_start "
+                        + "WHERE notification_id = :id UNION ALL SELECT send_started_at FROM notification "
+                        + "WHERE id = :id AND send_started_at IS NOT NULL")
+                .param("id", n.id()).query((rs, i) -> rs.getObject(1, OffsetDateTime.class)).list();
+        if (starts.isEmpty()) {
+            return 0;
         }
-        return jdbc.sql("UPDATE notification SET answer_lost_at = CASE WHEN answer_lost_at IS NULL "
-                        + "OR answer_lost_at > send_started_at THEN send_started_at ELSE answer_lost_at END, "
-                        + "answer_lost_until = NULL, answer_lost_digest = NULL, "
-                        + "answers_lost = answers_lost + 1, send_started_at = :now WHERE id = :id AND " + UNSENT
-                        + " AND send_started_at IS NOT NULL")
-                .param("id", n.id()).param("now", at).update() > 0;
+        OffsetDateTime earliest = starts.stream().min(java.util.Comparator.naturalOrder()).orElseThrow();
+        jdbc.sql("UPDATE notification SET answer_lost_at = CASE WHEN answer_lost_at IS NULL "
+                        + "OR answer_lost_at > :earliest THEN :earliest ELSE answer_lost_at END, "
+                        + "answer_lost_until = NULL, answer_lost_digest = NULL, answers_lost = answers_lost + :found, "
+                        + "send_started_at = NULL WHERE id = :id")
+                .param("id", n.id()).param("earliest", earliest).param("found", starts.size()).update();
+        jdbc.sql("DELETE FROM notification_send_start WHERE notification_id = :id").param("id", n.id()).update();
+        return starts.size();
     }
 
     /**
-     * A send of this notification failed, its failure known ({@link #sendStarting}'s start cleared): the answers lost by
-     * its attempts recorded ({@link #answerLost}: when they began and ended and the text, as its call's mark
-     * holds, and how many so far), or none. Call in the send's transaction, which then commits although the send failed.
+     * Records that a send of this notification begins ({@code now}, the system clock, as the provider's): its start,
+     * {@code start} its id. Call in a transaction of its own, committed before the provider is called, while the send
+     * holds the notification's row lock in its own: so the start outlives the send's transaction should that roll back
+     * (the next send then takes it as a lost answer: {@link #unfinishedSendsTakenAsLost}), and no other copy sees it
+     * while the send is under way. Committed before the lock was taken, as it was, a second copy coming in between
+     * took the send for a lost one: an SMS looked up, an email's one resend spent, or the email given up unsent.
+     */
+    public void sendStarting(Notification n, String start, Instant now) {
+        jdbc.sql("INSERT INTO notification_send_start (id, notification_id, started_at) VALUES (:start, :id, :now)")
+                .param("start", start).param("id", n.id()).param("now", now.atOffset(ZoneOffset.UTC)).update();
+    }
+
+    /**
+     * The send whose start is {@code start} has recorded its outcome (sent, refused, failed or given up): its start
+     * deleted in the same transaction, so that it stays, and is taken as a lost answer, exactly when that outcome
+     * rolls back.
+     */
+    public void sendEnded(String start) {
+        jdbc.sql("DELETE FROM notification_send_start WHERE id = :start").param("start", start).update();
+    }
+
+    /**
+     * A send of this notification failed, its failure known: the answers lost by its attempts recorded
+     * ({@link #answerLost}: when they began and ended and the text, as its call's mark holds, and how many so far), or
+     * none. Call in the send's transaction, which then commits although the send failed, and end the send
+     * ({@link #sendEnded}).
      */
     public void sendFailed(Notification n, LostAnswerMark mark) {
         if (mark.lostInThisCall()) {
             answerLost(n, mark);
         }
-        jdbc.sql("UPDATE notification SET answers_lost = :lost, send_started_at = NULL WHERE id = :id")
+        jdbc.sql("UPDATE notification SET answers_lost = :lost WHERE id = :id")
                 .param("id", n.id()).param("lost", mark.answersLost()).update();
     }
 
@@ -360,7 +389,7 @@ public class NotificationLog {
      */
     public void answersLostForGood(Notification n, int answersLost) {
         jdbc.sql("UPDATE notification SET status = 'failed', error_code = :reason, answers_lost = :lost, "
-                        + "send_started_at = NULL, updated_at = :now WHERE id = :id")
+                        + "updated_at = :now WHERE id = :id")
                 .param("id", n.id()).param("reason", ANSWER_LOST).param("lost", answersLost).param("now", now())
                 .update();
     }
@@ -377,16 +406,17 @@ public class NotificationLog {
 
     /**
      * A give-up ({@link #answersLostForGood}) whose transaction rolled back (its booking's mark waited past the lock
-     * timeout), the notification still unsent and its start the one {@link #sendStarting} recorded at {@code started}:
-     * the answers lost its call's mark counts recorded ({@link #answerLost}, any its attempts lost) and the start
-     * cleared, as {@link #sendFailed} does. Left set, the next send took that start as one more answer lost. In a
-     * transaction of its own.
+     * timeout), the notification still unsent: its start ({@code start}) deleted, as it called no provider with it
+     * (left, the next send took it as one more answer lost), and the answers its call's attempts lost recorded, if
+     * any: {@code lostInThisCall} more of {@code answers_lost}, and the mark's window and text ({@link #answerLost}).
+     * What the rolled-back transaction had taken as lost (earlier sends' starts) is left for the next send to take again.
+     * Nothing, if another send has taken this start as lost meanwhile. In a transaction of its own.
      */
-    public void givenUpRolledBack(Notification n, LostAnswerMark mark, Instant started) {
-        if (jdbc.sql("UPDATE notification SET answers_lost = :lost, send_started_at = NULL WHERE id = :id AND "
-                        + UNSENT + " AND send_started_at = :started")
-                .param("id", n.id()).param("lost", mark.answersLost()).param("started", started.atOffset(ZoneOffset.UTC))
-                .update() > 0 && mark.lostInThisCall()) {
+    public void givenUpRolledBack(Notification n, LostAnswerMark mark, int lostInThisCall, String start) {
+        if (jdbc.sql("DELETE FROM notification_send_start WHERE id = :start").param("start", start).update() > 0
+                && lostInThisCall > 0 && jdbc.sql("UPDATE notification SET answers_lost = answers_lost + :lost "
+                        + "WHERE id = :id AND " + UNSENT)
+                .param("id", n.id()).param("lost", lostInThisCall).update() > 0) {
             answerLost(n, mark);
         }
     }

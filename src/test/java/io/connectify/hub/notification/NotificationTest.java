@@ -861,6 +861,75 @@ class NotificationTest extends Webhooks {
     }
 
     /**
+     * A first copy of an SMS slow to take its row lock (another instance's, waiting for a pooled connection, say) while
+     * a second copy comes through the queue and is sent: one SMS, no lookup at Twilio, no answer lost. Before, the
+     * first copy had committed its send's start before it took the lock: the second found that start with no outcome,
+     * took it for a lost answer, and looked the SMS up at Twilio before it sent.
+     */
+    @Test
+    void aSecondCopyOfAnSmsWhileTheFirstIsAboutToTakeItsRowLockSendsOnceAndLooksNothingUp() throws Exception {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello once", false, null, null, null);
+
+        whileTheFirstCopyIsAboutToTakeItsRowLockASecondIsSent(n);
+
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        notify.twilio().verify(0, getRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(notificationLog.providerReference(n)).isEqualTo(twilio.messages().get(0).get("sid"));
+        assertThat(notificationLog.lostAnswer(n).answersLost()).isZero();
+    }
+
+    /**
+     * The email twin, of an email whose one resend after a lost answer is still to use (SendGrid lost the answer to an
+     * earlier send): sent once, its lost answers still one. Before, the second copy took the first's start for one
+     * more lost answer, and gave the email up unsent ("went to SendGrid 2 times without an answer").
+     */
+    @Test
+    void aSecondCopyOfAnEmailWhileTheFirstIsAboutToTakeItsRowLockSendsItOnceAndSpendsNoResend() throws Exception {
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.EMAIL,
+                "john@example.com", "Hello", "Hello once", false, null, null, null);
+        double failedBefore = answerLostFailures();
+
+        whileTheFirstCopyIsAboutToTakeItsRowLockASecondIsSent(n, () -> jdbc.sql("UPDATE notification SET "
+                + "answer_lost_at = CURRENT_TIMESTAMP, answers_lost = 1 WHERE id = :id").param("id", n.id()).update());
+
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(notificationStatus(n)).isEqualTo("accepted");
+        assertThat(notificationLog.providerReference(n)).isEqualTo("sg-message-1");
+        assertThat(notificationLog.lostAnswer(n).answersLost()).isEqualTo(1);
+        assertThat(answerLostFailures() - failedBefore).isZero();
+    }
+
+    /**
+     * Logs {@code n} (then runs {@code logged}), has a first copy sent directly held just before it takes the
+     * notification's row lock (its next SELECT of the table, {@link io.connectify.hub.support.PausedSelect}), queues a
+     * second copy and waits until it is sent or failed, then lets the first go on. Both copies end without a failure.
+     */
+    private void whileTheFirstCopyIsAboutToTakeItsRowLockASecondIsSent(Notification n, Runnable... logged)
+            throws Exception {
+        notificationLog.queued(n);
+        for (Runnable then : logged) {
+            then.run();
+        }
+        try (var pause = io.connectify.hub.support.PausedSelect.on(jdbc, "notification")) {
+            var first = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                pause.pauseNextSelect();
+                delivery.sendOnce(n);
+            });
+            pause.awaitPaused();
+
+            camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+            await().atMost(Duration.ofSeconds(15)).until(() -> notificationLog.providerReference(n) != null
+                    || !notificationStatus(n).startsWith("queued"));
+
+            pause.release();
+            first.get(15, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * Sends {@code n} (logged) with its provider's answer held, delivers a second copy while it is held, and releases
      * the answer once the second copy waits on the database (H2's sessions show one blocked): inside the test
      * profile's 1 s read timeout. Both copies end without a failure.
@@ -897,6 +966,37 @@ class NotificationTest extends Webhooks {
         first.get(15, TimeUnit.SECONDS);
         second.get(15, TimeUnit.SECONDS);
         assertThat(waited).as("the second copy waited on the database while the first was at the provider").isTrue();
+    }
+
+    /**
+     * A copy of an SMS that waits for its row lock past the lock timeout (another copy being sent holds it; here the
+     * test's transaction) is rolled back to the broker, which redelivers it with its back-off: sent once the row is
+     * free, and no dead letter. Before, it was retried in place (test profile: once) and then stored as a dead letter,
+     * the SMS left unsent until the letter's automatic replay (a minute at the earliest) or a person.
+     */
+    @Test
+    void aCopyThatWaitsForItsRowLockPastTheLockTimeoutIsRedeliveredByTheBrokerNotDeadLettered() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello after a wait", false, null, null, null);
+        notificationLog.queued(n);
+
+        try (LogLines lines = LogLines.of(NotificationDelivery.class)) {
+            whileRowsAreHeld("SELECT id FROM notification WHERE id = :id FOR UPDATE", Map.of("id", n.id()), () -> {
+                camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+                // held until the copy has outwaited the lock timeout (2 s), or (before) has become a dead letter
+                await().atMost(Duration.ofSeconds(20)).until(() -> lines.lines().stream().anyMatch(line ->
+                        line.getFormattedMessage().contains("left to the broker's redelivery"))
+                        || !httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters").isEmpty());
+                return null;
+            });
+        }
+
+        assertThat(httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters")).isEmpty();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(notificationLog.providerReference(n)).isNotNull());
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters")).isEmpty();
     }
 
     /**

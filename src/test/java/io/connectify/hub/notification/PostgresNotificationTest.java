@@ -233,9 +233,9 @@ class PostgresNotificationTest {
 
     /**
      * A send whose commit fails after Twilio took the SMS, on PostgreSQL: its start was committed in a transaction of
-     * its own before the send took the notification's row lock (no wait on it, no deadlock), and the next send takes
-     * it, the outcome missing, as a lost answer: its call is told to look the SMS up from that start on. The next
-     * send after a recorded outcome is told nothing.
+     * its own while the send held the notification's row lock (a row of its own, no foreign key: no wait on that lock,
+     * no deadlock), and the next send takes it, the outcome missing, as a lost answer: its call is told to look the SMS
+     * up from that start on. The next send after a recorded outcome is told nothing.
      */
     @Test
     void aSendWhoseCommitFailedIsTakenAsALostAnswerByTheNextSendOnPostgres() {

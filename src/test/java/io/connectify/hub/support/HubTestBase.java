@@ -165,6 +165,7 @@ public abstract class HubTestBase {
         jdbc.sql("DELETE FROM booking_dispute_seen").update();
         jdbc.sql("DELETE FROM notification").update();
         jdbc.sql("DELETE FROM notification_callback").update();
+        jdbc.sql("DELETE FROM notification_send_start").update();
         jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED").update();
         jdbc.sql("DELETE FROM api_idempotency").update();
         for (String provider : new String[] {"google-calendar", "stripe", "payrexx", "twilio", "sendgrid"}) {

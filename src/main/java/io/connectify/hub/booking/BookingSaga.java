@@ -2371,11 +2371,11 @@ public class BookingSaga {
      * that follows settles its reason and its mark's note ("in full"), marking and counting nothing again (as
      * paymentPartiallyRefunded settles it "in part"). Under the booking's row lock: a cancel committing meanwhile is
      * read. A booking whose refund a dispute stopped is settled by refunded ({@link #stoppedRefundMadeOutside}: the
-     * customer is paid back, the stopped refund no longer to make), and by refund_pending made one cancelled while
-     * disputed with a refund pending ({@link #stoppedRefundUnderWayOutside}). A cancelled booking's refund in full
-     * warns, its dispute open, that the customer is paid back twice should it be lost ({@link #paidBackInFull}). The
-     * rest of a payment part refunded, which a person was asked to refund at the provider, settles that mark
-     * ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
+     * customer is paid back, the stopped refund no longer to make); refund_pending keeps it stopped, the refund under
+     * way after its reason ({@link #stoppedRefundUnderWayOutside}), until its refunded or partially-refunded. A
+     * cancelled booking's refund in full warns, its dispute open, that the customer is paid back twice should it be
+     * lost ({@link #paidBackInFull}). The rest of a payment part refunded, which a person was asked to refund at the
+     * provider, settles that mark ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
      * the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
@@ -2477,9 +2477,11 @@ public class BookingSaga {
      * replacing the stopped refund's where it still is (else marked: a person may act on the note they read); while
      * the dispute is open, the note says that the customer is paid back twice should the dispute be lost as well.
      * Its part refunded before (after the stop, {@link #stoppedRefundPartlyMade}, or before the cancel,
-     * {@link #outsideMadeCancelled}; counted then), its note asking for the rest is the one replaced. Under the booking's row lock (the caller's), in one transaction. Answers what it found, to log and
-     * count once: not counted when it may be the hub's own refund (a refund of this booking the hub asked for lost its
-     * answer, V30), nor for the rest of a part counted before; null when recorded already.
+     * {@link #outsideMadeCancelled}; counted then), its note asking for the rest is the one replaced; its refund under
+     * way before ({@link #stoppedRefundUnderWayOutside}), that one's. Under the booking's row lock (the caller's), in
+     * one transaction. Answers what it found, to log and count once: not counted when it may be the hub's own refund
+     * (a refund of this booking the hub asked for lost its answer, V30), nor for the rest of a part, or a refund under
+     * way, counted before; null when recorded already.
      */
     private Outside stoppedRefundMadeOutside(Booking current, String provider, Instant now) {
         long of = current.paidAmount();
@@ -2497,48 +2499,63 @@ public class BookingSaga {
                 + "before the dispute, its answer lost)" : "")
                 + (dispute == DisputeStatus.OPEN ? "; " + disputeStillOpen(current, provider)
                 : ": check it at " + provider);
-        // its part refunded before (stoppedRefundPartlyMade), told with the rest left to refund, or the stop's own
+        // its part refunded before (stoppedRefundPartlyMade), told with the rest left to refund, its refund under way
+        // (stoppedRefundUnderWayOutside), or the stop's own
         boolean part = says(current.statusReason(), PART_REFUNDED + provider);
+        boolean pending = stoppedPending(current, provider);
         if (!bookings.attentionNoteReplaced(current.id(), part ? stoppedPartNote(current, provider)
-                : stoppedForGoodNote(current), note)) {
+                : pending ? stoppedPendingNote(current, provider) : stoppedForGoodNote(current), note)) {
             bookings.needsAttention(current.id(), note, now);
         }
-        // counted as a refund outside the hub once: not again for the rest of a part counted before, nor for what
-        // may be the hub's own refund (asked for before the dispute, its answer lost: V30)
-        return part || maybeTheHubs ? Outside.other(note, false) : new Outside(note, false, false, false);
+        // counted as a refund outside the hub once: not again for the rest of a part, nor for a refund under way,
+        // counted before, nor for what may be the hub's own refund (asked for before the dispute, its answer lost: V30)
+        return part || pending || maybeTheHubs ? Outside.other(note, false) : new Outside(note, false, false, false);
     }
 
     /**
      * A booking whose refund a dispute stopped ({@link #stoppedByDispute}), its payment then shown with a refund under
      * way at the provider (Payrexx's refund_pending: a refund in the back office, or the hub's own asked for before the
-     * dispute, its answer lost). The customer is being paid back, so the stopped refund is no longer to make: the
-     * booking is as one cancelled in time while a refund the hub did not make was pending and disputed (its reason the
-     * dispute's cancellation, no refund of the hub's stopped, with the refund under way after it, which the refunded
-     * or partially-refunded delivery that follows settles), its mark's note replacing the stopped refund's (else
-     * marked). Counted once, as a refund outside the hub, unless it may be the hub's own (V30). One part of whose
-     * payment was refunded already ({@link #stoppedRefundPartlyMade}, {@link #outsideMadeCancelled}) is left as it is:
-     * the refunded delivery tells the rest. Under the booking's row lock (the caller's). Null when nothing changed.
+     * dispute, its answer lost). It names no amount and may end partially-refunded, or fail: so the booking stays
+     * stopped by the dispute (its reason kept, the refund under way after it), and the mark's note, replacing the
+     * stopped refund's (else marked), still asks a person to refund what that refund does not pay back should the
+     * dispute be won. The refunded or partially-refunded delivery that follows then acts as for any stopped booking
+     * ({@link #stoppedRefundMadeOutside}, {@link #stoppedRefundPartlyMade}), counting nothing again. Counted once, as a
+     * refund outside the hub, unless it may be the hub's own (V30). One part of whose payment was refunded already
+     * ({@link #stoppedRefundPartlyMade}, {@link #outsideMadeCancelled}) is left as it is: the refunded delivery tells
+     * the rest. Under the booking's row lock (the caller's). Null when nothing changed.
      */
     private Outside stoppedRefundUnderWayOutside(Booking current, String provider, Instant now) {
-        if (says(current.statusReason(), PART_REFUNDED + provider)) {
-            return null;
-        }
-        DisputeStatus dispute = bookings.disputeStatus(current.id()).orElse(null);
         String underWay = refundPendingOutside(provider);
-        String reason = (dispute == DisputeStatus.LOST ? CANCELLED_DISPUTE_LOST : CANCELLED_DISPUTED) + "; " + underWay;
-        if (!bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED, reason,
-                now)) {
+        if (says(current.statusReason(), PART_REFUNDED + provider) || says(current.statusReason(), underWay)) {
             return null;
         }
-        String note = underWay + ": check it at " + provider; // as refundPendingOutsideNote of the cancelled booking
+        if (!bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
+                appended(current.statusReason(), underWay), now)) {
+            return null;
+        }
+        String note = stoppedPendingNote(current, provider);
         if (!bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note)) {
             bookings.needsAttention(current.id(), note, now);
         }
-        String told = note + " (its refund stopped by the dispute is not to be made)";
         return bookings.refundAnswerLost(current.id())
-                ? Outside.other(told + "; it may be the hub's own refund, asked for before the dispute, its answer "
-                + "lost", false)
-                : new Outside(told, false, false, false);
+                ? Outside.other(note + " (it may be the hub's own refund, asked for before the dispute, its answer "
+                + "lost: not counted)", false)
+                : new Outside(note, false, false, false);
+    }
+
+    /** The note of the mark {@link #stoppedRefundUnderWayOutside} gives a booking. */
+    private static String stoppedPendingNote(Booking booking, String provider) {
+        return refundPendingOutside(provider) + ": its refund is stopped by the dispute of " + provider + " payment "
+                + booking.paymentReference() + ", whose outcome " + provider + " does not report: once it is "
+                + "decided, refund at " + provider + " what the pending refund does not pay back if the dispute was won";
+    }
+
+    /**
+     * Whether a booking whose refund a dispute stopped has a refund under way at the provider in its reason
+     * ({@link #stoppedRefundUnderWayOutside}): counted then, unless it may have been the hub's own (V30).
+     */
+    private static boolean stoppedPending(Booking current, String provider) {
+        return says(current.statusReason(), refundPendingOutside(provider));
     }
 
     /**
@@ -2546,21 +2563,29 @@ public class BookingSaga {
      * the provider (Payrexx's partially-refunded, no amount given: a refund in the back office, the hub's own being of
      * the whole). The refund stays stopped (a won dispute leaves what is left owed), the part after its reason, and the
      * mark's note, replacing the stopped refund's (else marked), asks a person to refund what is left, not the whole,
-     * should the dispute be won. Counted once, as a refund outside the hub. Under the booking's row lock (the
-     * caller's). Null when the reason says so already.
+     * should the dispute be won. Counted once, as a refund outside the hub: a refund under way marked before
+     * ({@link #stoppedRefundUnderWayOutside}), which this part is, was counted then (its part of the reason and its
+     * note replaced now), unless it may have been the hub's own (V30: the hub's refunds the whole payment, so a part
+     * is counted now). Under the booking's row lock (the caller's). Null when the reason says so already.
      */
     private Outside stoppedRefundPartlyMade(Booking current, String provider, Instant now) {
         String part = PART_REFUNDED + provider + " (amount not given)";
         if (says(current.statusReason(), part)) {
             return null;
         }
+        // a refund under way before (stoppedRefundUnderWayOutside) is this part: told by it now
+        boolean pending = stoppedPending(current, provider);
         bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
-                appended(current.statusReason(), part), now);
+                appended(withoutParts(current.statusReason(), REFUNDED_OUTSIDE), part), now);
         String note = stoppedPartNote(current, provider);
-        if (!bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note)) {
+        if (!bookings.attentionNoteReplaced(current.id(),
+                pending ? stoppedPendingNote(current, provider) : stoppedForGoodNote(current), note)) {
             bookings.needsAttention(current.id(), note, now);
         }
-        return new Outside(note, false, false, false);
+        // counted once: the refund under way was, unless it may have been the hub's own (V30), which refunds the
+        // whole payment: a part is none of the hub's
+        return pending && !bookings.refundAnswerLost(current.id()) ? Outside.other(note, false)
+                : new Outside(note, false, false, false);
     }
 
     /** The note of the mark {@link #stoppedRefundPartlyMade} gives a booking. */

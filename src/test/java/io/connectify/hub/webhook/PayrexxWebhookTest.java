@@ -834,10 +834,13 @@ class PayrexxWebhookTest extends Webhooks {
 
     /**
      * A disputed booking cancelled in time (its refund stopped: "refund it at payrexx if the dispute was won"), whose
-     * payment Payrexx then shows with a refund under way: the customer is being paid back, so the booking is as one
-     * cancelled while disputed with a refund pending, its note replaced ("check it at payrexx"), counted once; the
-     * refunded delivery then settles it, counting nothing again, and warns of paying back twice should the dispute be
-     * lost. Before, the refund_pending delivery was only logged and the note kept asking for the refund.
+     * payment Payrexx then shows with a refund under way: it names no amount, and may end in part or fail, so the
+     * refund stays stopped, the refund under way after its reason, and the note, replaced, asks for what that refund
+     * does not pay back should the dispute be won; counted once. The refunded delivery then settles it as for any
+     * stopped refund, counting nothing again, and warns of paying back twice should the dispute be lost. Before, the
+     * refund_pending delivery was only logged and the note kept asking for the refund; then (until the stopped refund
+     * was kept) it made the booking one cancelled while disputed, "check it at payrexx", nobody asked to refund the
+     * rest should the refund end partial or fail.
      */
     @Test
     void aDisputedBookingCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
@@ -848,8 +851,8 @@ class PayrexxWebhookTest extends Webhooks {
         deliveryHandled(4786, "refund_pending", id);
 
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4786));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .isEqualTo(before + 1);
 
@@ -859,7 +862,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back; " + STILL_OPEN.formatted(4786));
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4786));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("one refund, counted once").isEqualTo(before + 1);
         nothingMoreRefunded(4786, id);
@@ -999,9 +1002,10 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     /**
-     * As above, its refund then under way in Payrexx's back office (refund_pending): marked as a booking cancelled
-     * while disputed with a refund pending, the stopped refund's note replaced, counted once, as when the confirmed
-     * delivery was handled first. Before, only logged, the note kept asking for the refund.
+     * As above, its refund then under way in Payrexx's back office (refund_pending): kept stopped, the refund under
+     * way after its reason, the stopped refund's note replaced by one asking for what that refund does not pay back
+     * should the dispute be won, counted once, as when the confirmed delivery was handled first. Before, only logged,
+     * the note kept asking for the refund.
      */
     @Test
     void aBookingConfirmedByItsDisputedDeliveryCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
@@ -1012,8 +1016,9 @@ class PayrexxWebhookTest extends Webhooks {
         deliveryHandled(4793, "refund_pending", id);
 
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_PENDING.formatted(4793))
+                .doesNotContain(STOPPED_FOR_GOOD.formatted(4793));
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .isEqualTo(before + 1);
         nothingMoreRefunded(4793, id);
@@ -2579,5 +2584,126 @@ class PayrexxWebhookTest extends Webhooks {
                 .build();
         assertThat(payrexxEvents.bookingOfRepeat(4711L, null, exchange)).isEqualTo(paid);
         payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4711/")));
+    }
+
+    /** The note of a booking whose refund a dispute stopped, its payment then shown with a refund pending at Payrexx. */
+    private static final String STOPPED_PENDING = REFUND_PENDING_OUTSIDE + ": its refund is stopped by the dispute of "
+            + "payrexx payment %d, whose outcome payrexx does not report: once it is decided, refund at payrexx what "
+            + "the pending refund does not pay back if the dispute was won";
+
+    /**
+     * A disputed booking cancelled in time (its refund stopped), whose payment Payrexx then shows with a refund
+     * pending, which ends partially-refunded (a pending refund names no amount), then refunded: the booking stays
+     * stopped by the dispute throughout, so the part is told as when partially-refunded comes directly (the note asks
+     * for what is left should the dispute be won), and the one refund outside the hub is counted once. Before, the
+     * refund_pending made it a booking cancelled while disputed: the part then took the general path ("check it at
+     * payrexx", no one asked to refund what is left), and the rest's refunded was counted a second time.
+     */
+    @Test
+    void aStoppedRefundWhosePendingRefundEndsPartlyRefundedAsksForWhatIsLeftAndIsCountedOnce() {
+        String id = disputedThenCancelledInTime(4960);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4960, "refund_pending", id);
+        deliveryHandled(4960, "refund_pending", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4960));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+
+        payrexx.transaction(4960, "partially-refunded", id);
+        deliveryHandled(4960, "partially-refunded", id);
+
+        String part = "part of the payment was refunded at payrexx (amount not given)";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_STOPPED + "; " + part);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": its refund is stopped by the dispute of "
+                + "payrexx payment 4960, whose outcome payrexx does not report: once it is decided, refund what is "
+                + "left at payrexx if the dispute was won");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("the pending refund, counted then").isEqualTo(before + 1);
+
+        payrexx.transaction(4960, "refunded", id);
+        deliveryHandled(4960, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4960));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("one refund, counted once").isEqualTo(before + 1);
+        nothingMoreRefunded(4960, id);
+    }
+
+    /**
+     * A booking whose refund's answer was lost at the cancel (Payrexx may have made it), then disputed (its refund
+     * stopped), whose payment Payrexx then shows with a refund pending: that may be the hub's own refund, so it is not
+     * counted, and the booking stays stopped, the note still asking for what the pending refund does not pay back
+     * should the dispute be won (should that refund fail, the obligation stands). The partially-refunded that follows
+     * is no refund of the hub's (it refunds the whole payment): counted then, once; the rest's refunded no more.
+     * Before, the refund_pending dropped the stopped refund's note ("check it at payrexx"), and the part was not
+     * counted at all.
+     */
+    @Test
+    void aPendingRefundThatMayBeTheHubsOwnKeepsTheRefundStoppedAndItsPartIsCountedOnce() {
+        String id = cancelledWithItsRefundsAnswerLostThenDisputed(4961);
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(4961, "refund_pending", id);
+        deliveryHandled(4961, "refund_pending", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4961));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("maybe the hub's own: not a refund outside the hub").isEqualTo(before);
+
+        payrexx.transaction(4961, "partially-refunded", id);
+        deliveryHandled(4961, "partially-refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED
+                + "; part of the payment was refunded at payrexx (amount not given)");
+        assertThat(attentionOf(id).get("note").asText()).endsWith("refund what is left at payrexx if the dispute was "
+                + "won");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("a part: not the hub's refund of the whole").isEqualTo(before + 1);
+
+        payrexx.transaction(4961, "refunded", id);
+        deliveryHandled(4961, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the part").isEqualTo(before + 1);
+        resilience.circuitBreaker("payrexx").reset();
+        nothingMoreRefunded(4961, id);
+    }
+
+    /**
+     * A confirmed booking paid by {@code transaction}, cancelled in time while Payrexx lost the answer to its refund
+     * (500: it may have made it), then disputed: its refund stopped, marked for a person to make it should the
+     * dispute be won.
+     */
+    private String cancelledWithItsRefundsAnswerLostThenDisputed(long transaction) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund"))
+                .willReturn(aResponse().withStatus(500)));
+        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
+        assertThat(jdbc.sql("SELECT refund_answer_lost_at IS NOT NULL FROM booking WHERE id = :id").param("id", id)
+                .query(Boolean.class).single()).as("its refund's answer lost").isTrue();
+        payrexx.server().resetRequests();
+        transactionReported(transaction, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED));
+        assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
+        return id;
     }
 }

@@ -894,15 +894,20 @@ public class BookingRepository {
      * booking has such rows (read with the booking's row, {@link Booking#disputeSeenPayment}, so that a payment's
      * confirmation asks for them only then), and an older instance during a rolling upgrade reads only it. An insert
      * that checks first (a repeat adds nothing), not one that fails on the key: in PostgreSQL a failed statement would
-     * abort the caller's transaction. updated_at is left as it is (the refund retries read it).
+     * abort the caller's transaction. The check and the insert run under the booking's row lock (the caller's
+     * transaction's, or one of their own): two runs at once (two deliveries of a dispute) otherwise both found no row,
+     * and the second's insert, waiting on the first's key, then failed on it. updated_at is left as it is (the refund
+     * retries read it).
      */
     public void disputeSeenBeforePayment(String id, String payment) {
-        jdbc.sql("INSERT INTO booking_dispute_seen (booking_id, payment) SELECT :id, :payment FROM (VALUES (1)) AS one "
-                        + "WHERE NOT EXISTS (SELECT 1 FROM booking_dispute_seen WHERE booking_id = :id "
-                        + "AND payment = :payment)")
-                .param("id", id).param("payment", payment).update();
-        jdbc.sql("UPDATE booking SET dispute_seen_payment = :payment WHERE id = :id")
-                .param("id", id).param("payment", payment).update();
+        withBookingLock(id, () -> {
+            jdbc.sql("INSERT INTO booking_dispute_seen (booking_id, payment) SELECT :id, :payment FROM (VALUES (1)) "
+                            + "AS one WHERE NOT EXISTS (SELECT 1 FROM booking_dispute_seen WHERE booking_id = :id "
+                            + "AND payment = :payment)")
+                    .param("id", id).param("payment", payment).update();
+            jdbc.sql("UPDATE booking SET dispute_seen_payment = :payment WHERE id = :id")
+                    .param("id", id).param("payment", payment).update();
+        });
     }
 
     /**

@@ -734,6 +734,48 @@ class PostgresMigrationTest {
         assertThat(repository.disputeSeenBeforePayment(repository.find(old.id()).orElseThrow(), "pi_older")).isTrue();
     }
 
+    /**
+     * V33 on PostgreSQL, two runs at once marking the same payment disputed before it was recorded (two deliveries of
+     * its dispute): the second waits for the first's transaction, then finds its row and adds none, its transaction
+     * going on. Before, both checked for the row before either had committed one, and the second's insert, waiting on
+     * the first's key, failed on it once the first committed (a duplicate key, aborting the second's transaction).
+     */
+    @Test
+    void aPaymentMarkedDisputedByTwoRunsAtOnceIsRememberedOnceWithoutFailingEitherOnPostgres() throws Exception {
+        Instant now = Instant.parse("2026-12-05T07:00:00Z");
+        Booking b = pending("2f1c7d0e-0000-4000-8000-0000000000fb", "2026-12-13T09:00:00Z", now);
+        var firstMarked = new java.util.concurrent.CountDownLatch(1);
+        var firstMayCommit = new java.util.concurrent.CountDownLatch(1);
+        var executor = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var first = executor.submit(() -> repositoryTransactions.executeWithoutResult(status -> {
+                repository.disputeSeenBeforePayment(b.id(), "pi_raced");
+                firstMarked.countDown();
+                try {
+                    assertThat(firstMayCommit.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }));
+            assertThat(firstMarked.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            var second = executor.submit(() -> repositoryTransactions.executeWithoutResult(status ->
+                    repository.disputeSeenBeforePayment(b.id(), "pi_raced")));
+            // the second waits on the first's transaction (a lock not granted), not before its check
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> second.isDone()
+                    || jdbc.sql("SELECT COUNT(*) FROM pg_locks WHERE NOT granted").query(Integer.class).single() > 0);
+            firstMayCommit.countDown();
+            first.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            second.get(30, java.util.concurrent.TimeUnit.SECONDS); // failed before: a duplicate key
+        } finally {
+            firstMayCommit.countDown();
+            executor.shutdownNow();
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking_dispute_seen WHERE booking_id = :id").param("id", b.id())
+                .query(Integer.class).single()).isEqualTo(1);
+        assertThat(repository.disputeSeenBeforePayment(repository.find(b.id()).orElseThrow(), "pi_raced")).isTrue();
+    }
+
     /** V25's mark on PostgreSQL: RefundSeenBeforePaymentTest's scenario, which runs on H2 too. */
     @Test
     void theMarkOfARefundSeenBeforePaymentGoesWhenTheBookingLeavesItsPayableStatusesOnPostgres() {

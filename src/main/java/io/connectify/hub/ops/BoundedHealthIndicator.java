@@ -20,7 +20,8 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * queue consumers' recovery holds while each of its attempts to reach a broker that is gone runs. With four queue
  * consumers retrying, the readiness probe waited 28 s for its turn (ReadinessTest, under load), where it must go
  * down within moments. Spring Boot has no time bound per health contributor. The database's check waited likewise,
- * for a pooled connection, up to HikariCP's connection-timeout (30 s; {@link DatabaseHealthConfig}).
+ * for a pooled connection, up to HikariCP's connection-timeout (30 s); it now keeps a connection of its own
+ * ({@link DatabaseReachability}), closed with this.
  */
 public class BoundedHealthIndicator implements HealthIndicator, DisposableBean {
 
@@ -68,5 +69,8 @@ public class BoundedHealthIndicator implements HealthIndicator, DisposableBean {
     @Override
     public void destroy() {
         thread.shutdownNow();
+        if (check instanceof DatabaseReachability own) { // its own connection
+            own.close();
+        }
     }
 }

@@ -12,8 +12,8 @@ import org.springframework.boot.actuate.health.HealthIndicator;
  * One provider's health: its mode and circuit state, and any fixed details of its configuration; DOWN while the
  * circuit is open (calls refused), UP while it is half-open: a few trial calls test the provider, which may be back.
  * Under traffic through an outage the circuit cycles open, half-open, open, and so does this status: an operator
- * reads the circuit detail, and the alert ProviderCircuitOpen watches "not closed". No provider is in the readiness
- * group, so none of this takes an instance out of its load balancer.
+ * reads the circuit detail, and the alert ProviderCircuitOpen watches "not closed, and open within the last 5
+ * minutes". No provider is in the readiness group, so none of this takes an instance out of its load balancer.
  */
 public class ProviderHealthIndicator implements HealthIndicator {
 

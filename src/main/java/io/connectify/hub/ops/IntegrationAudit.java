@@ -57,7 +57,8 @@ public class IntegrationAudit {
 
     public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions, MeterRegistry meters,
                             @Value("${connectify.audit.buffer}") int buffer,
-                            @Value("${connectify.audit.flush-interval}") Duration flushInterval) {
+                            @Value("${connectify.audit.flush-interval}") Duration flushInterval,
+                            @Value("${connectify.queues.consumer-thread-priority}") int priority) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.ownTransaction = new TransactionTemplate(transactions.getTransactionManager());
@@ -70,6 +71,9 @@ public class IntegrationAudit {
         this.writer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "audit-writer");
             thread.setDaemon(true);
+            // the queue consumers' priority, below the request threads': under a burst of webhooks the cores go to
+            // acknowledging them first, and their audit rows are written after, as their events are processed
+            thread.setPriority(priority);
             return thread;
         });
         long every = Math.max(1, flushInterval.toMillis());

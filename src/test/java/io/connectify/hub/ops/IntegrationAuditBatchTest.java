@@ -38,7 +38,8 @@ class IntegrationAuditBatchTest {
                 + "booking_id VARCHAR(36), correlation_id VARCHAR(64))").update();
         // an hour between batches: only the test writes them
         audit = new IntegrationAudit(jdbc, Clock.fixed(RECORDED, ZoneOffset.UTC),
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, Duration.ofHours(1));
+                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, Duration.ofHours(1),
+                Thread.NORM_PRIORITY);
     }
 
     @AfterEach

@@ -36,8 +36,9 @@ import org.springframework.stereotype.Component;
  * by a thread of their own: one insert and commit per queued event, on the queue consumers' threads, would double the
  * work of an event that needs no action (no other database write) on the two cores the webhooks' acknowledgements
  * share. A row waits in memory until then (at most {@code connectify.audit.buffer} of them; beyond, dropped and counted
- * in {@code connectify_audit_rows_dropped_total}); the hub's stop writes what waits, a crash loses it (the audit is a
- * record to query, the events themselves are journaled and queued durably).
+ * in {@code connectify_audit_rows_dropped_total}, as are a failed batch's rows); the hub's stop writes what waits
+ * (within 5 s), a crash loses it (the audit is a record to query, the events themselves are journaled and queued
+ * durably).
  */
 @Component
 public class IntegrationAudit {
@@ -46,6 +47,8 @@ public class IntegrationAudit {
 
     /** Rows written in one batch at most. */
     private static final int BATCH = 500;
+    /** How long the stop waits for the rows waiting to be written. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -104,22 +107,34 @@ public class IntegrationAudit {
             try {
                 ownTransaction.executeWithoutResult(status -> batch.forEach(this::insert));
             } catch (RuntimeException e) {
+                dropped.increment(batch.size());
                 log.warn("{} audit rows of inbound webhooks not written: {}", batch.size(), e.getClass().getSimpleName());
             }
             batch.clear();
         }
     }
 
-    /** The hub's stop: the rows waiting are written, not lost. */
+    /**
+     * The hub's stop: the rows waiting are written, on the writer's thread, for at most {@link #STOP_WAIT}: with the
+     * database unreachable each batch would wait for a pooled connection (30 s), and the stop past its grace period.
+     */
     @PreDestroy
     void stop() {
+        try {
+            writer.execute(this::writeWaiting);
+        } catch (java.util.concurrent.RejectedExecutionException stoppedAlready) {
+            // stopped before: nothing more to write
+        }
         writer.shutdown();
         try {
-            writer.awaitTermination(5, TimeUnit.SECONDS);
+            if (!writer.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Audit rows of inbound webhooks not all written within {} at the stop: {} left", STOP_WAIT,
+                        waiting.size());
+                writer.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        writeWaiting();
     }
 
     /**

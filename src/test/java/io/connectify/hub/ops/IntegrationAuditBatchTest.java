@@ -19,7 +19,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Inbound webhooks' audit rows ({@link IntegrationAudit#recordLater}) wait in memory and are written in batches, dated
- * as recorded; beyond the buffer a row is dropped and counted; the stop writes what waits.
+ * as recorded; beyond the buffer a row is dropped and counted, as are a failed batch's; the stop writes what waits.
  */
 class IntegrationAuditBatchTest {
 
@@ -70,6 +70,21 @@ class IntegrationAuditBatchTest {
         audit.stop();
 
         assertThat(rows()).containsExactly("webhook:transaction.confirmed processed c-4 " + RECORDED);
+    }
+
+    @Test
+    void aBatchThatCannotBeWrittenIsCountedAsDropped() {
+        audit.recordLater("stripe", "webhook:charge.refunded", "ignored", 3, null, "c-5");
+        audit.recordLater("stripe", "webhook:charge.refunded", "ignored", 3, null, "c-6");
+        jdbc.sql("ALTER TABLE integration_audit RENAME TO integration_audit_gone").update();
+        try {
+            audit.writeWaiting();
+        } finally {
+            jdbc.sql("ALTER TABLE integration_audit_gone RENAME TO integration_audit").update();
+        }
+
+        assertThat(meters.counter("connectify.audit.rows.dropped").count()).isEqualTo(2);
+        assertThat(rows()).isEmpty();
     }
 
     private List<String> rows() {

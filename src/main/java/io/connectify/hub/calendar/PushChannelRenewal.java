@@ -59,9 +59,11 @@ public class PushChannelRenewal {
     private final String tokenSha256;
     /**
      * When the timer next looks (null: at its next tick). This instance's: a look is made by the instance that leads,
-     * and one that takes the lease over looks at its first tick.
+     * and one that takes the lease over (its timer silent for more than two ticks) looks at its first tick.
      */
     private volatile Instant nextLook;
+    /** When the timer last ticked here ({@link #due}). */
+    private volatile Instant lastTick;
     /** Watch requests that failed in a row: each doubles the wait before the next look. */
     private final AtomicInteger failedInARow = new AtomicInteger();
 
@@ -134,8 +136,16 @@ public class PushChannelRenewal {
      * looks being timed apart.
      */
     public boolean due() {
+        Instant now = clock.instant();
+        Instant previous = lastTick;
+        lastTick = now;
+        if (previous == null || now.isAfter(previous.plus(push.watchRetryInterval().multipliedBy(2)))) {
+            // the timer did not tick here meanwhile: this instance did not lead (its singleton route stopped), and its
+            // next look is as it left it, while the instance that led may have failed to open a channel: look now
+            return true;
+        }
         Instant next = nextLook;
-        return next == null || !clock.instant().plus(push.watchRetryInterval().dividedBy(2)).isBefore(next);
+        return next == null || !now.plus(push.watchRetryInterval().dividedBy(2)).isBefore(next);
     }
 
     /** Why a channel is no longer the one to keep open, or null. */

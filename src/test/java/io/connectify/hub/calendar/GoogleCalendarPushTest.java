@@ -400,6 +400,27 @@ class GoogleCalendarPushTest extends Webhooks {
                         line -> assertThat(line).contains("not opened").endsWith("tried again in PT20M"));
     }
 
+    /**
+     * An instance that leads again after another led for a while (its own timer silent, its next look an hour after
+     * its last) looks at its first tick: the other may have failed to open a channel. Before, it waited for its old
+     * next look, up to a renew-interval without push.
+     */
+    @Test
+    void anInstanceThatLeadsAgainLooksAtItsFirstTickNotAtItsOldNextLook() {
+        renew();
+        List<ILoggingEvent> logged = new ArrayList<>();
+        tick(logged);
+        ticks(1, logged); // 5 minutes on: its next look an hour after its last
+        int watches = google.watchRequests().size();
+        // another instance leads for 15 minutes, this one's timer stopped; that one's watch request failed: no channel
+        jdbc.sql("DELETE FROM gcal_push_channel").update();
+        clock.advance(Duration.ofMinutes(15));
+
+        tick(logged);
+
+        assertThat(google.watchRequests()).as("looked at once").hasSize(watches + 1);
+    }
+
     /** {@code count} ticks of the renewal's timer, 5 minutes apart as it ticks, from 5 minutes on. */
     private void ticks(int count, List<ILoggingEvent> logged) {
         for (int i = 0; i < count; i++) {

@@ -856,16 +856,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .isEqualTo(before + 1);
 
-        payrexx.transaction(4786, "refunded", id);
-        deliveryHandled(4786, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4786));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
-        nothingMoreRefunded(4786, id);
+        restRefundedSettlesTheStoppedRefund(4786, id, before + 1, "one refund, counted once");
     }
 
     /**
@@ -895,16 +886,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .isEqualTo(before + 1);
 
-        payrexx.transaction(4787, "refunded", id);
-        deliveryHandled(4787, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4787));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the part").isEqualTo(before + 1);
-        nothingMoreRefunded(4787, id);
+        restRefundedSettlesTheStoppedRefund(4787, id, before + 1, "counted once, by the part");
     }
 
     /**
@@ -2625,16 +2607,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as("the pending refund, counted then").isEqualTo(before + 1);
 
-        payrexx.transaction(4960, "refunded", id);
-        deliveryHandled(4960, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4960));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
-        nothingMoreRefunded(4960, id);
+        restRefundedSettlesTheStoppedRefund(4960, id, before + 1, "one refund, counted once");
     }
 
     /**
@@ -2705,5 +2678,23 @@ class PayrexxWebhookTest extends Webhooks {
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED));
         assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
         return id;
+    }
+
+    /**
+     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason says
+     * refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the refunds
+     * outside the hub counted {@code counted} in all ({@code why}), nothing refunded by the hub.
+     */
+    private void restRefundedSettlesTheStoppedRefund(int transaction, String id, double counted, String why) {
+        payrexx.transaction(transaction, "refunded", id);
+        deliveryHandled(transaction, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(transaction));
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as(why).isEqualTo(counted);
+        nothingMoreRefunded(transaction, id);
     }
 }

@@ -815,14 +815,9 @@ class PayrexxWebhookTest extends Webhooks {
     void aBookingRefundedInFullOutsideThenDisputedCancelledInTimeIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
         String id = confirmedThenRefundedOutside(4785, "refunded", REFUNDED_OUTSIDE);
         double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4785, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
-        refundsRefused(4785, id);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelledInTimeOnceDisputed(4785, id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
@@ -1048,14 +1043,9 @@ class PayrexxWebhookTest extends Webhooks {
     void aPartRefundedBookingDisputedThenCancelledInTimeKeepsThePartAndAsksOnlyForWhatIsLeft() {
         String id = confirmedThenRefundedOutside(4971, "partially-refunded", PART_REFUND);
         double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(4971, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
-        refundsRefused(4971, id);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelledInTimeOnceDisputed(4971, id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED + "; " + PART);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PART.formatted(4971));
@@ -2696,5 +2686,16 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
                 .as(why).isEqualTo(counted);
         nothingMoreRefunded(transaction, id);
+    }
+
+    /** Booking {@code id}'s Payrexx transaction then disputed (its refunds refused), and the booking cancelled in time. */
+    private Response cancelledInTimeOnceDisputed(long transaction, String id) {
+        transactionReported(transaction, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        refundsRefused(transaction, id);
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        return cancelled;
     }
 }

@@ -1051,16 +1051,8 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PART.formatted(4971));
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4971/refund")));
 
-        payrexx.transaction(4971, "refunded", id); // the rest refunded in the back office
-        deliveryHandled(4971, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4971));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the part").isEqualTo(counted);
-        nothingMoreRefunded(4971, id);
+        // the rest refunded in the back office
+        restRefundedSettlesTheStoppedRefund(4971, id, counted, "counted once, by the part");
     }
 
     /**

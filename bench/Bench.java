@@ -55,6 +55,7 @@ public class Bench {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
     static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    static final Pattern NMT_CATEGORY = Pattern.compile("^-?\\s*(Total|[A-Z][A-Za-z ]+?):? ?\\(?reserved=\\d+MB, committed=(\\d+)MB");
     static final Pattern WRK_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
     /**
      * The container's JVM flags (docker/jvm.options): the benchmark measures the hub as the image starts it.
@@ -483,7 +484,34 @@ public class Bench {
 
         /** Resident memory split: private (heap, metaspace, threads, ...) and mapped files (jars, AOT cache). */
         String rssSplit() throws IOException {
-            return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)";
+            return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)" + nativeMemory();
+        }
+
+        /**
+         * With {@code -Dbench.nmt} and the hub started with native memory tracking ({@code
+         * -Dbench.jvm=-XX:NativeMemoryTracking=summary}): each category's committed MB by {@code jcmd}, to tell which
+         * part of a reading moved (a diagnostic: NMT itself costs a few MB and some speed).
+         */
+        private String nativeMemory() {
+            if (System.getProperty("bench.nmt") == null) {
+                return "";
+            }
+            try {
+                Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        String.valueOf(process.pid()), "VM.native_memory", "summary", "scale=MB")
+                        .redirectErrorStream(true).start();
+                StringBuilder categories = new StringBuilder(" nmt:");
+                for (String line : new String(jcmd.getInputStream().readAllBytes()).split("\n")) {
+                    Matcher m = NMT_CATEGORY.matcher(line.strip());
+                    if (m.find()) {
+                        categories.append(' ').append(m.group(1).strip().replace(' ', '_')).append('=').append(m.group(2));
+                    }
+                }
+                jcmd.waitFor();
+                return categories.toString();
+            } catch (IOException | InterruptedException e) {
+                return " nmt: " + e;
+            }
         }
 
         private long status(String field) throws IOException {

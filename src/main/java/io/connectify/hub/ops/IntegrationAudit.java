@@ -3,6 +3,9 @@ package io.connectify.hub.ops;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +23,7 @@ import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -50,7 +53,10 @@ public class IntegrationAudit {
     /** How long the stop waits for the rows waiting to be written. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
-    private final JdbcClient jdbc;
+    private static final String INSERT = "INSERT INTO integration_audit (provider, operation, outcome, latency_ms, "
+            + "occurred_at, booking_id, correlation_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+    private final JdbcTemplate jdbc;
     private final Clock clock;
     private final TransactionTemplate ownTransaction;
     private final BlockingQueue<Row> waiting;
@@ -58,7 +64,7 @@ public class IntegrationAudit {
     private final AtomicLong droppedLogged = new AtomicLong();
     private final ScheduledExecutorService writer;
 
-    public IntegrationAudit(JdbcClient jdbc, Clock clock, TransactionTemplate transactions, MeterRegistry meters,
+    public IntegrationAudit(JdbcTemplate jdbc, Clock clock, TransactionTemplate transactions, MeterRegistry meters,
                             @Value("${connectify.audit.buffer}") int buffer,
                             @Value("${connectify.audit.flush-interval}") Duration flushInterval,
                             @Value("${connectify.queues.consumer-thread-priority}") int priority) {
@@ -105,7 +111,10 @@ public class IntegrationAudit {
         List<Row> batch = new ArrayList<>(BATCH);
         while (waiting.drainTo(batch, BATCH) > 0) {
             try {
-                ownTransaction.executeWithoutResult(status -> batch.forEach(this::insert));
+                // one statement prepared and one JDBC batch for all of them, not a statement and its named
+                // parameters per row
+                ownTransaction.executeWithoutResult(status -> jdbc.batchUpdate(INSERT, batch, batch.size(),
+                        IntegrationAudit::bind));
             } catch (RuntimeException e) {
                 dropped.increment(batch.size());
                 log.warn("{} audit rows of inbound webhooks not written: {}", batch.size(), e.getClass().getSimpleName());
@@ -170,11 +179,17 @@ public class IntegrationAudit {
     }
 
     private void insert(Row row) {
-        jdbc.sql("INSERT INTO integration_audit (provider, operation, outcome, latency_ms, occurred_at, booking_id, "
-                        + "correlation_id) VALUES (:provider, :operation, :outcome, :latency, :at, :booking, :correlation)")
-                .param("provider", row.provider()).param("operation", row.operation()).param("outcome", row.outcome())
-                .param("latency", row.latencyMillis()).param("at", row.at().atOffset(ZoneOffset.UTC))
-                .param("booking", row.bookingId()).param("correlation", row.correlationId()).update();
+        jdbc.update(INSERT, statement -> bind(statement, row));
+    }
+
+    private static void bind(PreparedStatement statement, Row row) throws SQLException {
+        statement.setString(1, row.provider());
+        statement.setString(2, row.operation());
+        statement.setString(3, row.outcome());
+        statement.setLong(4, row.latencyMillis());
+        statement.setObject(5, row.at().atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
+        statement.setString(6, row.bookingId());
+        statement.setString(7, row.correlationId());
     }
 
     /** To the column's width: a provider's event type or a caller's id longer than it is recorded cut, not lost. */

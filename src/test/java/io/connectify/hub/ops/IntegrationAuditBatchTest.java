@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -37,7 +38,7 @@ class IntegrationAuditBatchTest {
                 + "operation VARCHAR(100), outcome VARCHAR(40), latency_ms BIGINT, occurred_at TIMESTAMP WITH TIME ZONE, "
                 + "booking_id VARCHAR(36), correlation_id VARCHAR(64))").update();
         // an hour between batches: only the test writes them
-        audit = new IntegrationAudit(jdbc, Clock.fixed(RECORDED, ZoneOffset.UTC),
+        audit = new IntegrationAudit(new JdbcTemplate(dataSource), Clock.fixed(RECORDED, ZoneOffset.UTC),
                 new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, Duration.ofHours(1),
                 Thread.NORM_PRIORITY);
     }

@@ -106,8 +106,8 @@ public class HubMetrics implements MeterBinder {
         }
         registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.refunds.failed.foreign", "provider", "stripe");
-        registry.counter("connectify.refunds.outside.hub", "provider", "stripe");
         for (String provider : List.of("stripe", "payrexx")) {
+            registry.counter("connectify.refunds.outside.hub", "provider", provider);
             registry.counter("connectify.refunds.after.settled", "provider", provider);
         }
         registry.counter("connectify.notifications.requeued");

@@ -90,6 +90,19 @@ class OpsArtifactsTest extends HubTestBase {
         }
     }
 
+    /**
+     * Refunds made outside the hub are counted per payment provider, and each provider's series is there at zero from
+     * the start: the dashboard's rate() missed the first Payrexx one after every start (its series appeared with it).
+     */
+    @Test
+    void eachPaymentProvidersRefundsOutsideTheHubSeriesExistsFromTheStart() {
+        String scrape = httpGet("/actuator/prometheus", null).body();
+        for (String provider : List.of("stripe", "payrexx")) {
+            assertThat(scrape).containsPattern("(?m)^connectify_refunds_outside_hub_total\\{[^}]*provider=\""
+                    + provider + "\"[^}]*} 0\\.0$");
+        }
+    }
+
     @Test
     void composeFileDefinesTheStack() throws IOException {
         Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("docker", "compose.yaml")));

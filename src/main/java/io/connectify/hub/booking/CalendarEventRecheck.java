@@ -19,6 +19,7 @@ import io.connectify.hub.calendar.PushMetrics;
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.notification.Notification;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -128,17 +129,20 @@ public class CalendarEventRecheck {
                 }
                 Map<String, EventTimes> listed = listed(unread);
                 for (ConfirmedBooking read : unread) {
-                    if (read.eventChangeUnderWay(now, moveTimeout)) {
-                        // a reschedule through the hub: Google may show its new time before the booking does, and
-                        // the reschedule itself moves the booking and tells the customer; a cancel through the hub:
-                        // Google may have no event while the booking is still confirmed
-                        log.info("Booking {} is being moved or cancelled through the hub; its calendar event is "
-                                + "compared by the next re-check", read.booking().id());
-                    } else {
-                        if (missing(read, listed.get(read.booking().calendarEventId()))) {
-                            missing.add(read);
+                    // one exchange runs every booking: each one's lines (a move, a flag, its notices) name it
+                    try (var named = BookingMdc.naming(read.booking().id())) {
+                        if (read.eventChangeUnderWay(now, moveTimeout)) {
+                            // a reschedule through the hub: Google may show its new time before the booking does,
+                            // and the reschedule itself moves the booking and tells the customer; a cancel through
+                            // the hub: Google may have no event while the booking is still confirmed
+                            log.info("Booking {} is being moved or cancelled through the hub; its calendar event is "
+                                    + "compared by the next re-check", read.booking().id());
+                        } else {
+                            if (missing(read, listed.get(read.booking().calendarEventId()))) {
+                                missing.add(read);
+                            }
+                            compared++;
                         }
-                        compared++;
                     }
                     looked++;
                 }
@@ -158,7 +162,11 @@ public class CalendarEventRecheck {
                         + "calendar's sharing with the hub's service account; no booking flagged", looked, calendarId);
                 return looked;
             }
-            missing.forEach(read -> flag(read, DELETED, "deleted"));
+            for (ConfirmedBooking read : missing) {
+                try (var named = BookingMdc.naming(read.booking().id())) {
+                    flag(read, DELETED, "deleted");
+                }
+            }
         } catch (RuntimeException e) {
             // a failure while reading leaves every deletion found unflagged (the next run finds them again). The one
             // line of a failed run: the thread that runs it (CoalescingRun) says no more

@@ -63,6 +63,7 @@ public class PushNotificationReceiver implements Processor {
         var message = exchange.getMessage();
         if (!push.enabled()) {
             webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.PUSH_OFF);
+            audit.refused(GoogleCalendarConfig.PROVIDER, WebhookMetrics.PUSH_OFF, exchange);
             throw new NotFoundException("No resource at this path");
         }
         String token = message.getHeader("X-Goog-Channel-Token", String.class);
@@ -90,6 +91,7 @@ public class PushNotificationReceiver implements Processor {
         if (channel.isEmpty() || (channel.get().resourceId() == null ? channel.get().watchFailed()
                 : !channel.get().resourceId().equals(resourceId))) {
             webhooks.rejected(GoogleCalendarConfig.PROVIDER, WebhookMetrics.UNKNOWN_CHANNEL);
+            audit.refused(GoogleCalendarConfig.PROVIDER, WebhookMetrics.UNKNOWN_CHANNEL, exchange);
             log.warn("Google Calendar notification for a channel the hub does not run rejected");
             throw new NotFoundException("No open notification channel with this id");
         }

@@ -6,7 +6,7 @@ import org.slf4j.MDC;
 /**
  * The booking a log line is about, in the MDC field {@code bookingId}. An exchange gets it from the step that names
  * the booking ({@link BookingMdcUnitOfWork}); a sweep that handles many bookings in one exchange (the refund retries,
- * the hold expiry, the refund watch, the notification recovery) names each while it handles it:
+ * the hold expiry, the refund watch, the notification recovery, the calendar re-check) names each while it handles it:
  * {@code try (var named = BookingMdc.naming(booking.id())) { ... }}, which gives the MDC back as it found it.
  */
 public final class BookingMdc {

@@ -12,7 +12,8 @@ import org.springframework.stereotype.Component;
  * The audit of inbound provider webhooks, in {@code integration_audit} beside the provider calls: a row per queued
  * event once the hub has handled it, with its outcome ({@value #PROCESSED}; {@value #IGNORED} when it needed no
  * action; {@value #DUPLICATE}; {@value #DEAD_LETTERED}), and a row per webhook refused at its signature or token
- * ({@value #SIGNATURE_REJECTED}). The operation is {@code webhook:} and the event's type
+ * ({@value #SIGNATURE_REJECTED}) or for another reason, which its outcome names (a Google Calendar notification
+ * while push is off, or for a channel the hub does not run). The operation is {@code webhook:} and the event's type
  * ({@code webhook:checkout.session.completed}), the latency the time from the webhook's receipt to that outcome.
  * <p>
  * Recorded by the routes that process the queued events, and where a webhook is refused, and written in batches by
@@ -61,7 +62,16 @@ public class WebhookAudit {
 
     /** A webhook refused at its signature (or token), on its request: the latency is the time it took to refuse. */
     public void rejected(String provider, Exchange exchange) {
-        audit.recordLater(provider, OPERATION, SIGNATURE_REJECTED, sinceMillis(exchange.getClock().getCreated()), null,
+        refused(provider, SIGNATURE_REJECTED, exchange);
+    }
+
+    /**
+     * A webhook refused for another reason than its signature, {@code outcome} saying which (Google Calendar's
+     * {@value WebhookMetrics#PUSH_OFF} and {@value WebhookMetrics#UNKNOWN_CHANNEL}, the reasons its rejections are
+     * counted under), on its request: the latency is the time it took to refuse.
+     */
+    public void refused(String provider, String outcome, Exchange exchange) {
+        audit.recordLater(provider, OPERATION, outcome, sinceMillis(exchange.getClock().getCreated()), null,
                 CorrelationId.of(exchange));
     }
 

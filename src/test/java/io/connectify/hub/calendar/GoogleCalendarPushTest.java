@@ -468,6 +468,25 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(rejected("unknown-channel")).isEqualTo(rejected + 1);
     }
 
+    /**
+     * A notification for a channel the hub does not run (stopped, expired, another's) is audited as the other
+     * refusals are, its outcome the reason; before, only a wrong channel token was.
+     */
+    @Test
+    void aNotificationForAChannelTheHubDoesNotRunIsAuditedAsUnknownChannel() {
+        renew();
+
+        Response unknown = notification(UUID.randomUUID().toString(), TOKEN, "exists", "audit-unknown-channel-1");
+
+        assertThat(unknown.status()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.sql(
+                        "SELECT provider, operation, outcome, booking_id FROM integration_audit "
+                        + "WHERE correlation_id = 'audit-unknown-channel-1'")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getString(4)).list())
+                .containsExactly("google-calendar webhook unknown-channel null"));
+    }
+
     @Test
     void syncIsAcknowledgedAndStartsARecheckOfWhatChangedWhileNoChannelWasOpen() {
         String channel = renew();
@@ -1344,7 +1363,15 @@ class GoogleCalendarPushTest extends Webhooks {
 
     /** A push notification as Google sends it: headers only, an empty body. */
     private Response notification(String channelId, String token, String state) {
+        return notification(channelId, token, state, null);
+    }
+
+    /** A notification as Google sends it, with the correlation id {@code correlationId} when not null. */
+    private Response notification(String channelId, String token, String state, String correlationId) {
         var request = request("/webhooks/google-calendar");
+        if (correlationId != null) {
+            request.header("X-Correlation-Id", correlationId);
+        }
         if (channelId != null) {
             request.header("X-Goog-Channel-ID", channelId);
         }

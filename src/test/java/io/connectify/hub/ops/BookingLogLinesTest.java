@@ -16,6 +16,7 @@ import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.TimerRoutes;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,6 +32,8 @@ class BookingLogLinesTest extends Webhooks {
 
     @Autowired
     private CamelContext camel;
+    @Autowired
+    private ProducerTemplate template;
 
     @Test
     void theLinesOfACancelCarryTheBookingsId() {
@@ -91,6 +94,44 @@ class BookingLogLinesTest extends Webhooks {
                             .containsEntry("bookingId", id));
         }
         assertThat(MDC.get("bookingId")).as("after the sweep").isNull();
+    }
+
+    /**
+     * The Google Calendar re-check compares every upcoming confirmed booking with its event in one exchange: the lines
+     * of a booking that follows its event moved in Google, and of one whose event was deleted there, name each, and
+     * none is left in the MDC once the run is done.
+     */
+    @Test
+    void theLinesOfTheCalendarRecheckNameEachBookingItHandles() {
+        String moved = confirmedStripeBooking("2026-12-04T09:00:00+01:00");
+        String deleted = confirmedStripeBooking("2026-12-04T11:00:00+01:00");
+        String movedEvent = BookingSaga.eventIdFor(moved);
+        String deletedEvent = BookingSaga.eventIdFor(deleted);
+        // the calendar lists the first event an hour later, not the second, which Google has deleted
+        google.stub(WireMock.get(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(
+                GoogleCalendarFake.eventsJson(List.of(GoogleCalendarFake.eventJson(movedEvent, "Consultation",
+                        "2026-12-04T10:00:00+01:00", "2026-12-04T11:00:00+01:00"))))));
+        google.stub(WireMock.get(urlPathEqualTo(GoogleCalendarFake.EVENTS + "/" + deletedEvent))
+                .willReturn(GoogleCalendarFake.error(410, "deleted")));
+
+        List<ILoggingEvent> lines = new ArrayList<>();
+        var run = LogLines.onThisThread(lines, () -> template.send("direct:gcal-recheck-bookings", exchange -> { }));
+
+        assertThat(run.getException()).isNull();
+        assertThat(httpGet("/api/v1/bookings/" + moved).json().get("start").asText())
+                .isEqualTo("2026-12-04T10:00:00+01:00");
+        assertThat(httpGet("/api/v1/bookings/" + deleted).json().path("statusReason").asText())
+                .startsWith("calendar event deleted in Google Calendar");
+        assertThat(linesAbout(moved, lines)).extracting(ILoggingEvent::getFormattedMessage)
+                .anyMatch(line -> line.startsWith("Booking " + moved + " follows its calendar event"));
+        assertThat(linesAbout(deleted, lines)).extracting(ILoggingEvent::getFormattedMessage)
+                .anyMatch(line -> line.startsWith("Booking " + deleted + " (") && line.contains("needs a person"));
+        for (String id : List.of(moved, deleted)) {
+            assertThat(linesAbout(id, lines)).as(id).isNotEmpty()
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).as(line.getFormattedMessage())
+                            .containsEntry("bookingId", id));
+        }
+        assertThat(MDC.get("bookingId")).as("after the re-check").isNull();
     }
 
     private String cancelledWhileRefundsFail(String start) {

@@ -59,7 +59,9 @@ class OpsArtifactsTest extends HubTestBase {
                 "connectify_notifications_failed_total{status=\"refused\"}",
                 "connectify_notifications_failed_total{reason=\"validation\"}",
                 "connectify_notifications_failed_total{reason=\"invalid-recipient\"}",
-                "connectify_webhook_rejected_total{provider=\"google-calendar\"}");
+                "connectify_webhook_rejected_total{provider=\"google-calendar\"}",
+                "resilience4j_circuitbreaker_buffered_calls{kind=\"failed\"}",
+                "resilience4j_circuitbreaker_buffered_calls{kind=\"successful\"}");
         for (String selection : selected) {
             String metric = selection.substring(0, selection.indexOf('{'));
             String label = selection.substring(selection.indexOf('{') + 1, selection.length() - 1);
@@ -400,14 +402,63 @@ class OpsArtifactsTest extends HubTestBase {
      * for: at every HALF_OPEN scrape and never fired through an outage. But "not closed" alone paged for hours after
      * an outage at low traffic, the breaker HALF_OPEN, its first trial call a success, until two more calls came.
      * ProviderCircuitOpen fires on a breaker not closed that was open (or forced open) within the last 5 minutes, on
-     * the same instance; alerts.test.yml runs both cases through promtool.
+     * the same instance, or half-open with a failed trial call and none succeeded: in a quiet outage the breaker
+     * waits half-open for hours between trial calls, and the rule cleared 5 minutes after each OPEN and paged again
+     * at the next. alerts.test.yml runs these cases through promtool.
      */
     @Test
-    void theCircuitAlertFiresOnABreakerNotClosedAndOpenWithinMinutes() throws IOException {
-        assertThat(compact(rule("ProviderCircuitOpen").get("expr"))).isEqualTo("maxby(name)("
+    void theCircuitAlertFiresOnABreakerNotClosedAndOpenWithinMinutesOrHalfOpenWithItsTrialCallsFailing()
+            throws IOException {
+        assertThat(compact(rule("ProviderCircuitOpen").get("expr"))).isEqualTo("maxby(name)(("
                 + "maxby(instance,name)(max_over_time(resilience4j_circuitbreaker_state{state=~\"open|forced_open\"}[5m]))==1"
+                + "oron(instance,name)("
+                + "maxby(instance,name)(resilience4j_circuitbreaker_state{state=\"half_open\"})==1"
+                + "andon(instance,name)maxby(instance,name)(resilience4j_circuitbreaker_buffered_calls{kind=\"failed\"})>0"
+                + "andon(instance,name)maxby(instance,name)(resilience4j_circuitbreaker_buffered_calls{kind=\"successful\"})==0))"
                 + "andon(instance,name)"
                 + "minby(instance,name)(resilience4j_circuitbreaker_state{state=\"closed\"})==0)");
+    }
+
+    /**
+     * What ProviderCircuitOpen reads of a half-open breaker: its buffered calls are its trial calls, so a failed one
+     * shows as one failed and none successful while the breaker waits half-open for the others (three are permitted),
+     * and a trial call that succeeds shows at once.
+     */
+    @Test
+    void aHalfOpenBreakersBufferedCallsAreItsTrialCalls() {
+        var breaker = resilience.circuitBreaker("google-calendar");
+        try {
+            breaker.transitionToOpenState();
+            breaker.transitionToHalfOpenState();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> breaker.executeRunnable(() -> {
+                throw new IllegalStateException("the provider is down");
+            }));
+
+            String scrape = httpGet("/actuator/prometheus", null).body();
+            assertThat(gcalBreakerGauge(scrape, "state", "state=\"half_open\"")).isEqualTo(1.0);
+            assertThat(gcalBreakerGauge(scrape, "buffered_calls", "kind=\"failed\"")).isEqualTo(1.0);
+            assertThat(gcalBreakerGauge(scrape, "buffered_calls", "kind=\"successful\"")).isEqualTo(0.0);
+
+            breaker.executeRunnable(() -> { });
+
+            scrape = httpGet("/actuator/prometheus", null).body();
+            assertThat(gcalBreakerGauge(scrape, "state", "state=\"half_open\"")).isEqualTo(1.0);
+            assertThat(gcalBreakerGauge(scrape, "buffered_calls", "kind=\"failed\"")).isEqualTo(1.0);
+            assertThat(gcalBreakerGauge(scrape, "buffered_calls", "kind=\"successful\"")).isEqualTo(1.0);
+        } finally {
+            breaker.reset();
+        }
+    }
+
+    /** The value of the google-calendar breaker's series of resilience4j_circuitbreaker_{gauge} with that label. */
+    private static double gcalBreakerGauge(String scrape, String gauge, String label) {
+        Matcher line = Pattern.compile("(?m)^resilience4j_circuitbreaker_" + gauge + "\\{([^}]*)\\} (\\S+)$").matcher(scrape);
+        while (line.find()) {
+            if (line.group(1).contains("name=\"google-calendar\"") && line.group(1).contains(label)) {
+                return Double.parseDouble(line.group(2));
+            }
+        }
+        throw new AssertionError("no " + gauge + " series of google-calendar with " + label);
     }
 
     /**

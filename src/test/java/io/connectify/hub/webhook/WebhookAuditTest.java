@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every inbound webhook is a row in integration_audit, as every provider call is: its provider, its operation
- * ({@code webhook:} and its type), its outcome (processed, duplicate, dead-lettered, signature-rejected), the latency
+ * ({@code webhook:} and its type), its outcome (processed, duplicate, dead-lettered, signature-rejected, or the reason of another refusal), the latency
  * from its receipt, and the booking and correlation id behind it, by which a booking's provider calls are picked out
  * too. Before, only the hub's own calls to the providers were audited.
  */
@@ -98,6 +98,28 @@ class WebhookAuditTest extends Webhooks {
                         + "WHERE correlation_id = 'audit-token-1'")
                 .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3)).list())
                 .containsExactly("payrexx webhook signature-rejected"));
+    }
+
+    /**
+     * A Google Calendar notification while push is off is refused (404, as a path with nothing behind it) and audited
+     * as the other refusals are, its outcome the reason. Before, only a wrong channel token was audited.
+     */
+    @Test
+    void aGoogleCalendarNotificationWhilePushIsOffIsAuditedAsPushOff() {
+        var refused = send(request("/webhooks/google-calendar")
+                .header("X-Goog-Channel-ID", "0b6c2f4e-1d7a-4c3e-9f5b-7a8d9e0f1a2b")
+                .header("X-Goog-Channel-Token", "some-channel-token-0123456789")
+                .header("X-Goog-Resource-State", "exists")
+                .header("X-Correlation-Id", "audit-push-off-1")
+                .POST(HttpRequest.BodyPublishers.noBody()), null);
+
+        assertThat(refused.status()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.sql(
+                        "SELECT provider, operation, outcome, booking_id FROM integration_audit "
+                        + "WHERE correlation_id = 'audit-push-off-1'")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getString(4)).list())
+                .containsExactly("google-calendar webhook push-off null"));
     }
 
     @Test

@@ -4,20 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.support.LoopbackProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.actuate.health.Status;
@@ -96,8 +90,8 @@ class DatabaseReachabilityTest {
      */
     @Test
     void aNetworkThatDropsEveryPacketIsDownWithinTheTimeoutAndUpOnceItIsBack() throws Exception {
-        int port = Integer.parseInt(postgres.jdbcUrl().replaceAll(".*://[^:/]+:(\\d+)/.*", "$1"));
-        try (DroppingProxy network = new DroppingProxy(port); HikariDataSource settings = new HikariDataSource()) {
+        try (LoopbackProxy network = new LoopbackProxy(postgres.port());
+             HikariDataSource settings = new HikariDataSource()) {
             settings.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + network.port() + "/postgres");
             settings.setUsername("postgres");
             try (DatabaseReachability check = DatabaseReachability.of(settings, Duration.ofSeconds(1))) {
@@ -118,71 +112,5 @@ class DatabaseReachabilityTest {
     private static List<Integer> healthBackends(JdbcClient admin) {
         return admin.sql("SELECT pid FROM pg_stat_activity WHERE application_name = 'connectify-hub health'")
                 .query(Integer.class).list();
-    }
-
-    /** Forwards loopback connections to a port; dropping, it throws away every byte either way, as a cut network. */
-    private static final class DroppingProxy implements AutoCloseable {
-
-        private final ServerSocket server;
-        private final int target;
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-        private volatile boolean dropping;
-
-        DroppingProxy(int target) throws IOException {
-            this.target = target;
-            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread accepting = new Thread(this::accept, "dropping-proxy");
-            accepting.setDaemon(true);
-            accepting.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        void dropping(boolean drop) {
-            dropping = drop;
-        }
-
-        private void accept() {
-            try {
-                while (true) {
-                    Socket client = server.accept();
-                    Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pump(client, upstream);
-                    pump(upstream, client);
-                }
-            } catch (IOException closed) {
-                // closed
-            }
-        }
-
-        private void pump(Socket from, Socket to) {
-            Thread thread = new Thread(() -> {
-                byte[] buffer = new byte[8192];
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    for (int n; (n = in.read(buffer)) >= 0; ) {
-                        if (!dropping) {
-                            out.write(buffer, 0, n);
-                            out.flush();
-                        }
-                    }
-                } catch (IOException closed) {
-                    // a side closed
-                }
-            }, "dropping-proxy-pump");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket socket : sockets) {
-                socket.close();
-            }
-        }
     }
 }

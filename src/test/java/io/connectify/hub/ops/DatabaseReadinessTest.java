@@ -3,25 +3,16 @@ package io.connectify.hub.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.LoopbackProxy;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +31,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class DatabaseReadinessTest extends HubTestBase {
 
     private static final Server database = startDatabase();
-    private static final OnOffProxy network = new OnOffProxy(database.getPort());
+    private static final LoopbackProxy network = new LoopbackProxy(database.getPort());
 
     @Autowired
     DataSource dataSource;
@@ -86,92 +77,6 @@ class DatabaseReadinessTest extends HubTestBase {
             return Server.createTcpServer("-tcpPort", "0", "-ifNotExists", "-tcpDaemon").start();
         } catch (SQLException e) {
             throw new IllegalStateException("H2's TCP server did not start", e);
-        }
-    }
-
-    /**
-     * Forwards connections on loopback to a port. Off, it breaks every connection open and refuses new ones, as a
-     * database host gone from the network does; on again, it listens on the same port.
-     */
-    private static final class OnOffProxy {
-
-        private final int target;
-        private final int port;
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-        private volatile ServerSocket server;
-
-        OnOffProxy(int target) {
-            this.target = target;
-            this.port = listen(0);
-        }
-
-        int port() {
-            return port;
-        }
-
-        void on() {
-            listen(port);
-        }
-
-        void off() {
-            try {
-                server.close();
-                for (Socket socket : sockets) {
-                    socket.close();
-                }
-                sockets.clear();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private int listen(int on) {
-            try {
-                ServerSocket listening = new ServerSocket();
-                listening.setReuseAddress(true);
-                listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), on));
-                server = listening;
-                Thread accepting = new Thread(() -> accept(listening), "on-off-proxy");
-                accepting.setDaemon(true);
-                accepting.start();
-                return listening.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private void accept(ServerSocket listening) {
-            try {
-                while (true) {
-                    Socket client = listening.accept();
-                    Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pump(client, upstream);
-                    pump(upstream, client);
-                }
-            } catch (IOException closed) {
-                // off
-            }
-        }
-
-        private static void pump(Socket from, Socket to) {
-            Thread thread = new Thread(() -> {
-                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                    in.transferTo(out);
-                } catch (IOException closed) {
-                    // a side closed
-                } finally {
-                    try {
-                        from.close();
-                        to.close();
-                    } catch (IOException ignored) {
-                        // closed already
-                    }
-                }
-            }, "on-off-proxy-pump");
-            thread.setDaemon(true);
-            thread.start();
         }
     }
 }

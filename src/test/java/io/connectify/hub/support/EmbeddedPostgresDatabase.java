@@ -31,6 +31,11 @@ public final class EmbeddedPostgresDatabase implements BeforeAllCallback, AfterA
         return postgres.getJdbcUrl("postgres", "postgres");
     }
 
+    /** The server's port on loopback (for a proxy in front of it, say). */
+    public int port() {
+        return postgres.getPort();
+    }
+
     /** The superuser's connections to the database "postgres". */
     public DataSource dataSource() {
         return postgres.getPostgresDatabase();

@@ -61,6 +61,12 @@ import org.springframework.jms.core.JmsTemplate;
 class StripeWebhookTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
+    /** A confirmed booking's reason once its payment is disputed (fraudulent), and once the dispute is decided. */
+    private static final String DISPUTE_OPEN =
+            "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline";
+    private static final String DISPUTE_WON = "the payment dispute was won: the payment stands";
+    private static final String DISPUTE_LOST =
+            "the payment dispute was lost: the customer's bank has taken the payment back";
 
     @Autowired
     ConnectionFactory connectionFactory;
@@ -706,12 +712,8 @@ class StripeWebhookTest extends Webhooks {
         String payment = "pi_" + id.substring(0, 8);
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
 
-        assertThat(signedStripeWebhook(event("evt_dispute", "charge.dispute.created", dispute(payment, "fraudulent")))
-                .status()).isEqualTo(200);
+        disputeOpened("evt_dispute", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline"));
         assertThat(status(id)).isEqualTo("CONFIRMED"); // the appointment may still stand
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 1);
@@ -732,10 +734,7 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
 
         // decided: the booking says how
-        signedStripeWebhook(event("evt_dispute_closed", "charge.dispute.closed", dispute(payment, "fraudulent", "lost")));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "the payment dispute was lost: the customer's bank has taken the payment back"));
+        disputeDecided("evt_dispute_closed", id, "lost");
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
@@ -786,20 +785,11 @@ class StripeWebhookTest extends Webhooks {
     void aDisputeOfABookingsPaymentTheHubRefundedOnItsCancelIsMarkedAsMaybePaidBackTwice() {
         String id = refundedStripeBooking();
         String payment = "pi_" + id.substring(0, 8);
-        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
-        NotifyBuilder disputed = processed("evt_dispute_refunded");
 
-        signedStripeWebhook(event("evt_dispute_refunded", "charge.dispute.created", dispute(payment, "duplicate")));
+        // the one refund asked for is the cancel's
+        JsonNode booking = disputedAfterTheHubRefundedIt(id, payment, HUB_REFUND, "evt_dispute_refunded", "duplicate");
 
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
-                .isEqualTo(disputesBefore + 1);
-        assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
-        assertThat(attentionNote(id)).isEqualTo("stripe payment " + payment + " is disputed, but the hub refunded it "
-                + "(refund re_123): the customer may be paid back twice; answer the dispute at stripe with the refund");
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the cancel's, no other
+        assertThat(booking.get("status").asText()).isEqualTo("REFUNDED");
         assertThat(needingAttentionGauge()).isEqualTo(1);
     }
 
@@ -866,11 +856,9 @@ class StripeWebhookTest extends Webhooks {
                                                    String disputeReason) {
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
-        NotifyBuilder disputed = processed(eventId);
 
-        signedStripeWebhook(event(eventId, "charge.dispute.created", dispute(payment, disputeReason)));
+        disputedAndProcessed(eventId, payment, disputeReason);
 
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
         assertThat(attentionNote(id)).isEqualTo("stripe payment " + payment + " is disputed, but the hub refunded it "
@@ -901,34 +889,19 @@ class StripeWebhookTest extends Webhooks {
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
         String note = "stripe payment " + second + " arrived disputed and was neither confirmed nor refunded (the "
                 + "booking was paid by stripe payment " + first + "): settle it by hand";
-        NotifyBuilder disputed = processed("evt_twice_disputed");
 
-        signedStripeWebhook(event("evt_twice_disputed", "charge.dispute.created", dispute(second, "duplicate")));
+        disputedAndProcessed("evt_twice_disputed", second, "duplicate");
 
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
         assertThat(attentionNote(id)).isEqualTo(note);
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 1);
-        NotifyBuilder paid = processed("evt_twice_paid");
-        signedStripeWebhook(event("evt_twice_paid", "payment_intent.succeeded", paymentIntent(id, second,
-                "succeeded")));
-        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
-        NotifyBuilder completed = processed("evt_twice_completed");
-        signedStripeWebhook(event("evt_twice_completed", "checkout.session.completed", checkoutSession(id, "paid",
-                second)));
-        assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+        paidAndProcessed("evt_twice_paid", "evt_twice_completed", id, second);
 
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(booking.get("paymentReference").asText()).isEqualTo(first);
-        assertThat(booking.path("statusReason").asText("")).isEqualTo(reason);
-        assertThat(attentionNote(id)).as("marked once, with that note").isEqualTo(note);
+        leftForAPersonConfirmedByItsOwnPayment(id, first, reason, note);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND dispute_status IS NULL").param("id", id)
                 .query(Integer.class).single()).as("the booking's own payment is not disputed").isEqualTo(1);
         assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
                 .isEqualTo(disputesBefore + 1);
-        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS))); // the first payment's
     }
 
     /**
@@ -956,10 +929,7 @@ class StripeWebhookTest extends Webhooks {
 
         try (LogLines lines = LogLines.of(BookingSaga.class)) {
             for (String payment : later) {
-                NotifyBuilder disputed = processed("evt_disputed_" + payment);
-                signedStripeWebhook(event("evt_disputed_" + payment, "charge.dispute.created",
-                        dispute(payment, "duplicate")));
-                assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+                disputedAndProcessed("evt_disputed_" + payment, payment, "duplicate");
             }
 
             for (String payment : later) {
@@ -971,16 +941,32 @@ class StripeWebhookTest extends Webhooks {
         }
         assertThat(attentionNote(id)).isEqualTo(notes);
         for (String payment : later) {
-            NotifyBuilder paid = processed("evt_paid_" + payment);
-            signedStripeWebhook(event("evt_paid_" + payment, "payment_intent.succeeded", paymentIntent(id, payment,
-                    "succeeded")));
-            assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
-            NotifyBuilder completed = processed("evt_completed_" + payment);
-            signedStripeWebhook(event("evt_completed_" + payment, "checkout.session.completed",
-                    checkoutSession(id, "paid", payment)));
-            assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+            paidAndProcessed("evt_paid_" + payment, "evt_completed_" + payment, id, payment);
         }
 
+        leftForAPersonConfirmedByItsOwnPayment(id, first, reason, notes);
+    }
+
+    /**
+     * A later payment of a confirmed booking: its payment_intent.succeeded ({@code paidEventId}), then its
+     * checkout.session.completed ({@code completedEventId}), each sent and processed.
+     */
+    private void paidAndProcessed(String paidEventId, String completedEventId, String id, String payment) {
+        NotifyBuilder paid = processed(paidEventId);
+        signedStripeWebhook(event(paidEventId, "payment_intent.succeeded", paymentIntent(id, payment, "succeeded")));
+        assertThat(paid.matches(15, TimeUnit.SECONDS)).isTrue();
+        NotifyBuilder completed = processed(completedEventId);
+        signedStripeWebhook(event(completedEventId, "checkout.session.completed", checkoutSession(id, "paid",
+                payment)));
+        assertThat(completed.matches(15, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * The booking after its later payments, disputed before their events, had those handled: nothing refunded, still
+     * CONFIRMED by its own payment {@code first} with its {@code reason} as it was, marked for a person with
+     * {@code notes} once, and the one calendar event its own payment's.
+     */
+    private void leftForAPersonConfirmedByItsOwnPayment(String id, String first, String reason, String notes) {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
@@ -1023,20 +1009,11 @@ class StripeWebhookTest extends Webhooks {
     @Test
     void aBookingCancelledWhileItsPaymentIsDisputedIsNotRefunded() {
         String id = confirmedStripeBooking(START);
-        String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_dispute_then_cancel", "charge.dispute.created", dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        disputeOpened("evt_dispute_then_cancel", id);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        cancelledRefundingNothing(id,
+                "cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(cancelled.json().get("statusReason").asText())
-                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
-        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
                     .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
@@ -1070,10 +1047,7 @@ class StripeWebhookTest extends Webhooks {
         stripe.paymentIntentOf(payment, "{\"bookingId\":\"" + id + "\"}");
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
 
-        NotifyBuilder disputed = processed("evt_disputed_first");
-        assertThat(signedStripeWebhook(event("evt_disputed_first", "charge.dispute.created",
-                dispute(payment, "fraudulent"))).status()).isEqualTo(200);
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        disputedAndProcessed("evt_disputed_first", payment, "fraudulent");
         NotifyBuilder paid = processed("evt_paid_after_dispute");
         signedStripeWebhook(event("evt_paid_after_dispute", "checkout.session.completed",
                 checkoutSession(id, "paid", payment)));
@@ -1132,10 +1106,7 @@ class StripeWebhookTest extends Webhooks {
         String note = "stripe payment " + payment + " arrived disputed and was neither confirmed nor refunded ("
                 + cannot + "): settle it by hand";
 
-        NotifyBuilder disputed = processed("evt_" + tag + "_disputed_first");
-        assertThat(signedStripeWebhook(event("evt_" + tag + "_disputed_first", "charge.dispute.created",
-                dispute(payment, "fraudulent"))).status()).isEqualTo(200);
-        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+        disputedAndProcessed("evt_" + tag + "_disputed_first", payment, "fraudulent");
         assertThat(attentionNote(id)).isEqualTo(note);
         NotifyBuilder paid = processed("evt_" + tag + "_paid_after_dispute");
         signedStripeWebhook(event("evt_" + tag + "_paid_after_dispute", "payment_intent.succeeded", """
@@ -1166,24 +1137,11 @@ class StripeWebhookTest extends Webhooks {
     @Test
     void aBookingWhosePaymentDisputeWasLostIsNotRefundedOnACancelInTime() {
         String id = confirmedStripeBooking(START);
-        String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_dispute_lost_created", "charge.dispute.created", dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
-        signedStripeWebhook(event("evt_dispute_lost_closed", "charge.dispute.closed",
-                dispute(payment, "fraudulent", "lost")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the payment dispute was lost"));
+        disputeOpened("evt_dispute_lost_created", id);
+        disputeDecided("evt_dispute_lost_closed", id, "lost");
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        cancelledRefundingNothing(id, "cancelled after its payment dispute was lost: nothing to refund");
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(cancelled.json().get("statusReason").asText())
-                .isEqualTo("cancelled after its payment dispute was lost: nothing to refund");
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
-        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation-disputed'")
                 .param("id", id).query(Integer.class).single()).as("its SMS and email queued").isEqualTo(2);
         assertThat(status(id)).isEqualTo("CANCELLED");
@@ -1198,12 +1156,7 @@ class StripeWebhookTest extends Webhooks {
     void aBookingCancelledInTimeWhileItsPaymentIsDisputedIsRefundedOnceTheDisputeIsWon() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_cancel_then_won_created", "charge.dispute.created",
-                dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
-                .isEqualTo("CANCELLED");
+        cancelledInTimeWhileDisputed("evt_cancel_then_won_created", id);
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
 
         signedStripeWebhook(event("evt_cancel_then_won_closed", "charge.dispute.closed",
@@ -1212,8 +1165,7 @@ class StripeWebhookTest extends Webhooks {
         awaitStatus(id, "REFUNDED");
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
                 .isEqualTo("cancelled and refunded");
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
+        refundedOnceAtStripe(payment);
         await().atMost(Duration.ofSeconds(5)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
                 + "booking_id = :id AND kind = 'refund'").param("id", id).query(Integer.class).single() == 2);
     }
@@ -1228,12 +1180,7 @@ class StripeWebhookTest extends Webhooks {
     void aWonDisputesClosedEventWithLongEvidenceRestartsTheRefundTheDisputeStopped() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_long_evidence_created", "charge.dispute.created",
-                dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").json().get("status").asText())
-                .isEqualTo("CANCELLED");
+        cancelledInTimeWhileDisputed("evt_long_evidence_created", id);
         String closed = event("evt_long_evidence_closed", "charge.dispute.closed",
                 disputeWithEvidence(payment, "won", "x".repeat(70_000)));
         assertThat(closed.length()).isGreaterThan(70_000);
@@ -1242,8 +1189,7 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(answer.status()).as(answer.body()).isEqualTo(200);
         awaitStatus(id, "REFUNDED");
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
-                .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
+        refundedOnceAtStripe(payment);
     }
 
     /**
@@ -1284,10 +1230,7 @@ class StripeWebhookTest extends Webhooks {
     void aBookingCancelledAfterTheCutOffWhileItsPaymentIsDisputedIsNotRefundedOnceTheDisputeIsWon() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_late_cancel_won_created", "charge.dispute.created",
-                dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
+        disputeOpened("evt_late_cancel_won_created", id);
         clock.set(java.time.Instant.parse("2026-12-01T07:00:00Z")); // an hour before its start: past the cut-off
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
@@ -1312,10 +1255,7 @@ class StripeWebhookTest extends Webhooks {
     void aDisputesOpeningHandledAfterItsOutcomeLeavesTheOutcomeInTheReason() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_outcome_first_closed", "charge.dispute.closed",
-                dispute(payment, "fraudulent", "won")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().equals("the payment dispute was won: the payment stands"));
+        disputeDecided("evt_outcome_first_closed", id, "won");
         double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
 
         signedStripeWebhook(event("evt_outcome_first_created", "charge.dispute.created",
@@ -1333,19 +1273,72 @@ class StripeWebhookTest extends Webhooks {
     void aBookingWhosePaymentDisputeWasWonIsRefundedOnACancelInTime() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_dispute_won_created", "charge.dispute.created", dispute(payment, "fraudulent")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().startsWith("the customer disputes the payment"));
-        signedStripeWebhook(event("evt_dispute_won_closed", "charge.dispute.closed", dispute(payment, "fraudulent", "won")));
-        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id).json()
-                .path("statusReason").asText().equals("the payment dispute was won: the payment stands"));
+        disputeOpened("evt_dispute_won_created", id);
+        disputeDecided("evt_dispute_won_closed", id, "won");
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        refundedOnceAtStripe(payment);
+    }
+
+    /**
+     * Stripe's charge.dispute.created of the booking's payment (as {@code confirmedStripeBooking} pays it; fraudulent),
+     * acknowledged and handled: the booking's reason says the customer disputes the payment.
+     */
+    private void disputeOpened(String eventId, String bookingId) {
+        assertThat(signedStripeWebhook(event(eventId, "charge.dispute.created",
+                dispute("pi_" + bookingId.substring(0, 8), "fraudulent"))).status()).isEqualTo(200);
+        awaitReason(bookingId, DISPUTE_OPEN);
+    }
+
+    /** Its charge.dispute.closed, {@code outcome} "won" or "lost", handled: the booking's reason says how. */
+    private void disputeDecided(String eventId, String bookingId, String outcome) {
+        signedStripeWebhook(event(eventId, "charge.dispute.closed",
+                dispute("pi_" + bookingId.substring(0, 8), "fraudulent", outcome)));
+        awaitReason(bookingId, "won".equals(outcome) ? DISPUTE_WON : DISPUTE_LOST);
+    }
+
+    /** Stripe's charge.dispute.created of a payment, sent and processed (whatever it did). */
+    private void disputedAndProcessed(String eventId, String payment, String reason) {
+        NotifyBuilder disputed = processed(eventId);
+        assertThat(signedStripeWebhook(event(eventId, "charge.dispute.created", dispute(payment, reason))).status())
+                .isEqualTo(200);
+        assertThat(disputed.matches(15, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** The booking disputed ({@link #disputeOpened}), then cancelled in time: CANCELLED, its refund stopped. */
+    private void cancelledInTimeWhileDisputed(String eventId, String bookingId) {
+        disputeOpened(eventId, bookingId);
+        assertThat(httpPost("/api/v1/bookings/" + bookingId + "/cancel", "").json().get("status").asText())
+                .isEqualTo("CANCELLED");
+    }
+
+    /**
+     * The booking cancelled: CANCELLED with {@code reason}; a repeated cancel is a conflict, the retry sweep refunds
+     * nothing, and no refund was asked of Stripe.
+     */
+    private void cancelledRefundingNothing(String bookingId, String reason) {
+        var cancelled = httpPost("/api/v1/bookings/" + bookingId + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(reason);
+        assertThat(httpPost("/api/v1/bookings/" + bookingId + "/cancel", "").status()).isEqualTo(409);
+        assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** One refund asked of Stripe, of this payment. */
+    private void refundedOnceAtStripe(String payment) {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
+    }
+
+    private void awaitReason(String bookingId, String reason) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText()).isEqualTo(reason));
     }
 
     /** A Dispute object as Stripe's charge.dispute.created event carries it. */
@@ -1425,10 +1418,8 @@ class StripeWebhookTest extends Webhooks {
     void aPartialRefundMadeOutsideTheHubShowsHowMuchOnItsConfirmedBooking() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_partial_dispute", "charge.dispute.created", dispute(payment, "fraudulent")));
-        String disputed = "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline";
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed));
+        disputeOpened("evt_partial_dispute", id);
+        String disputed = DISPUTE_OPEN;
         double outsideBefore = refundsOutsideHub();
         String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
         String partNote = part + " (in part): decide whether the appointment stands";
@@ -1970,10 +1961,8 @@ class StripeWebhookTest extends Webhooks {
     void aRefundOutsideTheHubNoLongerShownLeavesItsBookingsReasonAsItWasBeforeIt() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        signedStripeWebhook(event("evt_no_longer_dispute", "charge.dispute.created", dispute(payment, "fraudulent")));
-        String disputed = "the customer disputes the payment (fraudulent): answer the dispute at stripe before its deadline";
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed));
+        disputeOpened("evt_no_longer_dispute", id);
+        String disputed = DISPUTE_OPEN;
         String part = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
         String partNote = part + " (in part): decide whether the appointment stands";
         stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "succeeded", "{}"));

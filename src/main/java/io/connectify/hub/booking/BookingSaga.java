@@ -2374,8 +2374,8 @@ public class BookingSaga {
      * customer is paid back, the stopped refund no longer to make); refund_pending keeps it stopped, the refund under
      * way after its reason ({@link #stoppedRefundUnderWayOutside}), until its refunded or partially-refunded. A
      * refund in full warns, its dispute open, that the customer is paid back twice should it be lost: a cancelled
-     * booking's ({@link #paidBackInFull}) and a confirmed one's ({@link #confirmedInFullNote}) alike. The rest of a payment part refunded, which a person was asked to refund at the
-     * provider, settles that mark ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
+     * booking's ({@link #paidBackInFull}) and a confirmed one's ({@link #confirmedInFullNote}) alike. The rest of a
+     * payment part refunded, which a person was asked to refund at the provider, settles that mark ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
      * the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,

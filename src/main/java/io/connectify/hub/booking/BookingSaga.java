@@ -2373,9 +2373,9 @@ public class BookingSaga {
      * read. A booking whose refund a dispute stopped is settled by refunded ({@link #stoppedRefundMadeOutside}: the
      * customer is paid back, the stopped refund no longer to make); refund_pending keeps it stopped, the refund under
      * way after its reason ({@link #stoppedRefundUnderWayOutside}), until its refunded or partially-refunded. A
-     * cancelled booking's refund in full warns, its dispute open, that the customer is paid back twice should it be
-     * lost ({@link #paidBackInFull}). The rest of a payment part refunded, which a person was asked to refund at the
-     * provider, settles that mark ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
+     * refund in full warns, its dispute open, that the customer is paid back twice should it be lost: a cancelled
+     * booking's ({@link #paidBackInFull}) and a confirmed one's ({@link #confirmedInFullNote}) alike. The rest of a
+     * payment part refunded, which a person was asked to refund at the provider, settles that mark ({@link #restRefundedOutside}), counted no more. False for any other booking (cancelled or refunded by the hub:
      * the echo of its own refund; one another payment paid), logged, nothing changed.
      */
     public boolean paymentRefundedAfterConfirmation(@Header(WebhookHeaders.PROVIDER) String provider,
@@ -2421,12 +2421,13 @@ public class BookingSaga {
                 bookings.refundedOutside(current.id(), of); // in the transaction of the reason and the mark
                 String replacing = underWay ? refundPendingOutsideNote(current, provider) : null;
                 String why = refundedInFullOutside(provider, of);
-                // a cancelled booking's note warns of paying back twice while its payment's dispute is open
-                String made = current.status() == BookingStatus.CANCELLED
-                        ? markOutside(current, provider, why, why + " (in full)",
-                        why + " (in full)" + paidBackInFull(current, provider), replacing, now)
-                        : markRefundedOutside(current, provider, of, of, now, replacing);
-                if (underWay && current.status() == BookingStatus.CANCELLED && disputeOpen(current)) {
+                // the note warns of paying back twice while its payment's dispute is open, a confirmed booking's as a
+                // cancelled one's (the person deciding whether the appointment stands answers the dispute too)
+                String head = why + " (in full)";
+                String made = markOutside(current, provider, why, head,
+                        current.status() == BookingStatus.CANCELLED ? head + paidBackInFull(current, provider)
+                                : confirmedInFullNote(current, provider, head), replacing, now);
+                if (underWay && disputeOpen(current)) {
                     // its customer paid back twice should the dispute be lost: told again, should the mark be cleared
                     bookings.needsAttention(current.id(), made, now);
                 }
@@ -2503,8 +2504,10 @@ public class BookingSaga {
         // (stoppedRefundUnderWayOutside), or the stop's own
         boolean part = says(current.statusReason(), PART_REFUNDED + provider);
         boolean pending = stoppedPending(current, provider);
-        if (!bookings.attentionNoteReplaced(current.id(), part ? stoppedPartNote(current, provider)
-                : pending ? stoppedPendingNote(current, provider) : stoppedForGoodNote(current), note)) {
+        boolean replaced = part ? bookings.attentionNoteReplaced(current.id(), stoppedPartNote(current, provider), note)
+                : pending ? stoppedPendingNoteReplaced(current, provider, note)
+                : bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note);
+        if (!replaced) {
             bookings.needsAttention(current.id(), note, now);
         }
         // counted as a refund outside the hub once: not again for the rest of a part, nor for a refund under way,
@@ -2543,11 +2546,29 @@ public class BookingSaga {
                 : new Outside(note, false, false, false);
     }
 
-    /** The note of the mark {@link #stoppedRefundUnderWayOutside} gives a booking. */
+    /**
+     * The note of the mark {@link #stoppedRefundUnderWayOutside} gives a booking. The pending refund may still fail,
+     * and no transaction status the hub knows of tells a failed refund (Payrexx documents none: the refunded or
+     * partially-refunded delivery that settles it may never come), so the note says so: a person relying on it would
+     * otherwise refund only part of a payment nothing was paid back of.
+     */
     private static String stoppedPendingNote(Booking booking, String provider) {
+        return stoppedPendingNoteBefore(booking, provider) + " (it may still fail, and no " + provider + " status "
+                + "the hub knows of tells a failed refund: check at " + provider + " that it was paid out, else "
+                + "nothing was paid back)";
+    }
+
+    /** The note {@link #stoppedPendingNote} gave before it told that the pending refund may fail (marks made then). */
+    private static String stoppedPendingNoteBefore(Booking booking, String provider) {
         return refundPendingOutside(provider) + ": its refund is stopped by the dispute of " + provider + " payment "
                 + booking.paymentReference() + ", whose outcome " + provider + " does not report: once it is "
                 + "decided, refund at " + provider + " what the pending refund does not pay back if the dispute was won";
+    }
+
+    /** {@link #stoppedPendingNote} replaced by {@code note} in the booking's mark, or its earlier wording. */
+    private boolean stoppedPendingNoteReplaced(Booking current, String provider, String note) {
+        return bookings.attentionNoteReplaced(current.id(), stoppedPendingNote(current, provider), note)
+                || bookings.attentionNoteReplaced(current.id(), stoppedPendingNoteBefore(current, provider), note);
     }
 
     /**
@@ -2578,8 +2599,8 @@ public class BookingSaga {
         bookings.transition(current.id(), List.of(BookingStatus.CANCELLED), BookingStatus.CANCELLED,
                 appended(withoutParts(current.statusReason(), REFUNDED_OUTSIDE), part), now);
         String note = stoppedPartNote(current, provider);
-        if (!bookings.attentionNoteReplaced(current.id(),
-                pending ? stoppedPendingNote(current, provider) : stoppedForGoodNote(current), note)) {
+        if (!(pending ? stoppedPendingNoteReplaced(current, provider, note)
+                : bookings.attentionNoteReplaced(current.id(), stoppedForGoodNote(current), note))) {
             bookings.needsAttention(current.id(), note, now);
         }
         // counted once: the refund under way was, unless it may have been the hub's own (V30), which refunds the
@@ -2992,8 +3013,9 @@ public class BookingSaga {
      * Payrexx refund outside the hub reported made ({@link #refundMadeOutside}): in time, nothing is asked of Payrexx,
      * which would refuse it (after a refund in full nothing is left; a part's amount Payrexx does not give, so what is
      * left is a person's to refund), and the refund's note is kept after the reason ({@link #outsideMadeCancelled}),
-     * a part's too after a dispute's reason (its refund stopped, or the dispute lost): the part was counted, and its
-     * later refunded delivery, reading it, is taken for the rest, not for the whole refund made outside the hub again.
+     * a part's too after a dispute's reason (its refund stopped, or the dispute lost) and after the cut-off's: the part
+     * was counted, and its later refunded delivery, reading it, is taken for the rest, not for the whole refund made
+     * outside the hub again.
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -3043,9 +3065,9 @@ public class BookingSaga {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
                 reason = reason + "; " + underWay;
-            } else if (inTime && madeOutside != null) {
-                // how much it was, for a person and a later delivery, whatever the dispute says: a part dropped here
-                // would leave its refunded delivery to be taken for the whole stopped refund made, counted again
+            } else if (madeOutside != null) {
+                // how much it was, for a person and a later delivery, whatever the dispute or the cut-off says: a part
+                // dropped here would leave its refunded delivery to be taken for the whole refund made, counted again
                 reason = appended(reason, madeOutside);
             }
             cancelled[0] = bookings.transition(bookingId, List.of(BookingStatus.CONFIRMED), BookingStatus.CANCELLED,
@@ -3053,8 +3075,8 @@ public class BookingSaga {
             if (cancelled[0] && outside) {
                 outsidePendingCancelled(marked, inTime, now);
             }
-            if (cancelled[0] && inTime && madeOutside != null) {
-                outsideMadeCancelled(current, madeOutside, inFull, disputed[0], now);
+            if (cancelled[0] && madeOutside != null) {
+                outsideMadeCancelled(current, madeOutside, inFull, inTime, disputed[0], now);
             }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
@@ -3108,36 +3130,54 @@ public class BookingSaga {
     }
 
     /**
-     * The mark of a confirmed booking cancelled in time after a refund of its payment made outside the hub
-     * ({@code made}, {@link #refundMadeOutside}), {@code disputed}: the cancel's disputed reason, null for none. In
-     * full: nothing is owed, the confirmed booking's note ("decide whether the appointment stands") becomes a cancelled
-     * one's where it still is, nothing marked anew. In part: what is left is owed and unknown to the hub, so a person
-     * refunds it at the provider: marked (again, should a person have cleared the confirmed booking's mark), its note
-     * replacing the confirmed one's; its refund stopped by the dispute (open), only should the dispute be won, as when
-     * the part comes after the stop ({@link #stoppedRefundPartlyMade}). In part after the dispute was lost: the bank
-     * took the payment back, nothing is owed, the note a cancelled booking's ("check it at"), nothing marked anew. The
+     * The mark of a confirmed booking cancelled after a refund of its payment made outside the hub ({@code made},
+     * {@link #refundMadeOutside}), {@code inTime}: before the refund cut-off, {@code disputed}: the cancel's disputed
+     * reason, null for none. In full: nothing is owed, the confirmed booking's note ("decide whether the appointment
+     * stands", with or without its warning of a dispute still open, {@link #confirmedInFullNote}) becomes a cancelled
+     * one's where it still is, nothing marked anew unless its dispute is open: then it warns, in time or not, that the
+     * customer is paid back twice should the dispute be lost. In part, in time: what is left is owed and unknown to
+     * the hub, so a person refunds it at the provider: marked (again, should a person have cleared the confirmed
+     * booking's mark), its note replacing the confirmed one's; its refund stopped by the dispute (open), only should
+     * the dispute be won, as when the part comes after the stop ({@link #stoppedRefundPartlyMade}). In part after the
+     * dispute was lost, or after the cut-off (no refund owed by the hub, whatever the dispute): nothing is owed, the
+     * note a cancelled booking's ("check it at"), as when the part comes after such a cancel, nothing marked anew. The
      * appointment is cancelled either way: nothing is left to decide.
      */
-    private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, String disputed, Instant now) {
+    private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, boolean inTime, String disputed,
+                                      Instant now) {
         String provider = confirmed.provider();
         String head = inFull ? made + " (in full)" : made;
         String was = outsideNote(confirmed, provider, head);
         boolean stopped = !inFull && disputed != null && disputed.startsWith(REFUND_STOPPED);
-        boolean lost = !inFull && CANCELLED_DISPUTE_LOST.equals(disputed);
+        boolean nothingOwed = !inFull && (!inTime || CANCELLED_DISPUTE_LOST.equals(disputed));
         // in full while its payment's dispute is open: paid back twice should it be lost, as when the refund a
         // dispute stopped is made outside the hub (stoppedRefundMadeOutside), so marked again if cleared
         boolean open = inFull && disputeOpen(confirmed);
         String note = inFull ? head + paidBackInFull(confirmed, provider)
                 : stopped ? stoppedPartNote(confirmed, provider)
-                : lost ? head + ": check it at " + provider
+                : nothingOwed ? head + ": check it at " + provider
                 : restLeftNote(head, provider);
-        if (!bookings.attentionNoteReplaced(confirmed.id(), was, note) && (!inFull && !lost || open)) {
+        // the confirmed booking's note, the dispute's warning in it (its refund came while the dispute was open) or not
+        boolean replaced = inFull && bookings.attentionNoteReplaced(confirmed.id(),
+                was + "; " + disputeStillOpen(confirmed, provider), note)
+                || bookings.attentionNoteReplaced(confirmed.id(), was, note);
+        if (!replaced && (!inFull && !nothingOwed || open)) {
             bookings.needsAttention(confirmed.id(), note, now);
         }
-        log.warn("Booking {}: cancelled in time after {} (payment {}): the hub refunds nothing{}", confirmed.id(), made,
-                confirmed.paymentReference(), inFull || lost ? ""
+        log.warn("Booking {}: cancelled {} after {} (payment {}): the hub refunds nothing{}", confirmed.id(),
+                inTime ? "in time" : "after the cut-off", made, confirmed.paymentReference(), inFull || nothingOwed ? ""
                         : stopped ? "; marked for a person, who refunds what is left should the dispute be won"
                         : "; marked for a person, who refunds what is left");
+    }
+
+    /**
+     * The note of a confirmed booking's mark for its payment refunded in full outside the hub ({@code head}): a person
+     * decides whether the appointment stands; its payment's dispute open, warned that the customer is paid back twice
+     * should it be lost as well, as a cancelled booking's note warns ({@link #paidBackInFull}).
+     */
+    private String confirmedInFullNote(Booking confirmed, String provider, String head) {
+        String note = outsideNote(confirmed, provider, head);
+        return disputeOpen(confirmed) ? note + "; " + disputeStillOpen(confirmed, provider) : note;
     }
 
     /** The note asking a person to refund at the provider what is left of a payment part refunded ({@code part}). */

@@ -2553,7 +2553,9 @@ class PayrexxWebhookTest extends Webhooks {
     /** The note of a booking whose refund a dispute stopped, its payment then shown with a refund pending at Payrexx. */
     private static final String STOPPED_PENDING = REFUND_PENDING_OUTSIDE + ": its refund is stopped by the dispute of "
             + "payrexx payment %d, whose outcome payrexx does not report: once it is decided, refund at payrexx what "
-            + "the pending refund does not pay back if the dispute was won";
+            + "the pending refund does not pay back if the dispute was won (it may still fail, and no payrexx status "
+            + "the hub knows of tells a failed refund: check at payrexx that it was paid out, else nothing was paid "
+            + "back)";
 
     /**
      * A disputed booking cancelled in time (its refund stopped), whose payment Payrexx then shows with a refund
@@ -2689,5 +2691,175 @@ class PayrexxWebhookTest extends Webhooks {
         Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         return cancelled;
+    }
+
+    /**
+     * A confirmed booking part of whose payment Payrexx's back office refunded (marked: "decide whether the appointment
+     * stands"), then cancelled after the refund cut-off (no refund owed by the hub): the part stays in its reason after
+     * the cut-off's, and the mark's note becomes a cancelled booking's ("check it at payrexx"), as when the part comes
+     * after such a cancel: the appointment is cancelled, nothing left to decide. The rest then refunded at Payrexx
+     * replaces that note (a further refund outside the hub, counted). Before, the cancel dropped the part from the
+     * reason and left "decide whether the appointment stands", the refunded delivery's note added beside it.
+     */
+    @Test
+    void aPartRefundedBookingCancelledAfterTheCutOffKeepsThePartAndNoLongerAsksToDecideTheAppointment() {
+        String id = confirmedThenRefundedOutside(5101, "partially-refunded", PART_REFUND);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        refundsRefused(5101, id);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_LATE + "; " + PART);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(PART + ": check it at payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the partially-refunded delivery").isEqualTo(counted);
+
+        payrexx.transaction(5101, "refunded", id); // the rest refunded in the back office
+        deliveryHandled(5101, "refunded", id);
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at "
+                + "payrexx");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(counted + 1);
+        nothingMoreRefunded(5101, id);
+    }
+
+    /**
+     * As above, its payment disputed before the cancel after the cut-off: the part stays after the dispute's reason,
+     * and the note becomes "check it at payrexx" too (the hub owes nothing, won or lost). Before, the part was
+     * dropped and "decide whether the appointment stands" stayed.
+     */
+    @Test
+    void aPartRefundedDisputedBookingCancelledAfterTheCutOffKeepsThePart() {
+        String id = confirmedThenRefundedOutside(5102, "partially-refunded", PART_REFUND);
+        transactionReported(5102, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        refundsRefused(5102, id);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_DISPUTED + "; " + PART);
+        assertThat(attentionOf(id).get("note").asText()).contains(PART + ": check it at payrexx")
+                .doesNotContain("decide whether the appointment stands");
+        nothingMoreRefunded(5102, id);
+    }
+
+    /**
+     * A confirmed booking whose payment Payrexx's back office refunded in full, then disputed, then cancelled after
+     * the refund cut-off: as the cancel in time, the refund stays in the reason after the dispute's, and the note warns
+     * that the customer is paid back twice should the dispute, still open, be lost. Before, the reason was the
+     * dispute's alone and the note kept "decide whether the appointment stands", no warning.
+     */
+    @Test
+    void aBookingRefundedInFullOutsideThenDisputedCancelledAfterTheCutOffIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
+        String id = confirmedThenRefundedOutside(5103, "refunded", REFUNDED_OUTSIDE);
+        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        transactionReported(5103, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        refundsRefused(5103, id);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).contains(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back; " + STILL_OPEN.formatted(5103)).doesNotContain("decide whether the appointment stands");
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .as("counted once, by the refunded delivery").isEqualTo(counted);
+        nothingMoreRefunded(5103, id);
+    }
+
+    /**
+     * A confirmed booking whose payment is disputed, then refunded in full in Payrexx's back office: the booking
+     * stands (a person decides whether the appointment does), and the note warns that the customer is paid back twice
+     * should the dispute, still open, be lost, as a cancelled booking's does; counted once. Cancelled in time, the
+     * confirmed note is replaced by the cancelled one's, the warning kept once. Before, the confirmed booking's note
+     * had no warning.
+     */
+    @Test
+    void aConfirmedBookingRefundedInFullOutsideWhileDisputedIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(5104, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        transactionReported(5104, "disputed", id);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+
+        payrexx.transaction(5104, "refunded", id);
+        deliveryHandled(5104, "refunded", id);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .contains(REFUNDED_OUTSIDE).contains(DISPUTE);
+        assertThat(attentionOf(id).get("note").asText()).contains(REFUNDED_OUTSIDE + " (in full): decide whether "
+                + "the appointment stands; " + STILL_OPEN.formatted(5104));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+
+        refundsRefused(5104, id);
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        String note = attentionOf(id).get("note").asText();
+        assertThat(note).contains(REFUNDED_OUTSIDE + " (in full): the customer is paid back; "
+                + STILL_OPEN.formatted(5104)).doesNotContain("decide whether the appointment stands");
+        assertThat(note.split(java.util.regex.Pattern.quote(STILL_OPEN.formatted(5104)), -1))
+                .as("warned once").hasSize(2);
+        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
+                .isEqualTo(before + 1);
+        nothingMoreRefunded(5104, id);
+    }
+
+    /**
+     * A disputed booking cancelled in time (its refund stopped), whose payment Payrexx then shows with a refund under
+     * way: that refund may still fail, and no status the hub knows of tells a failed refund, so the note asking for
+     * what it does not pay back says so and where to check (else a person would refund only the rest of a payment
+     * nothing was paid back of). Before, the note took the pending refund for paid.
+     */
+    @Test
+    void aStoppedRefundsPendingRefundNoteSaysItMayStillFailAndWhereToCheck() {
+        String id = disputedThenCancelledInTime(5105);
+
+        payrexx.transaction(5105, "refund_pending", id);
+        deliveryHandled(5105, "refund_pending", id);
+
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(5105))
+                .contains("it may still fail").contains("check at payrexx that it was paid out, else nothing was "
+                        + "paid back");
+    }
+
+    /**
+     * A mark made with the pending refund's earlier note (before it told that the refund may fail) is still replaced
+     * by the refunded delivery that settles it, not left beside the new note.
+     */
+    @Test
+    void aStoppedRefundsPendingNoteInItsEarlierWordingIsStillReplacedWhenTheRefundIsMade() {
+        String id = disputedThenCancelledInTime(5106);
+        payrexx.transaction(5106, "refund_pending", id);
+        deliveryHandled(5106, "refund_pending", id);
+        String earlier = REFUND_PENDING_OUTSIDE + ": its refund is stopped by the dispute of payrexx payment 5106, "
+                + "whose outcome payrexx does not report: once it is decided, refund at payrexx what the pending "
+                + "refund does not pay back if the dispute was won";
+        assertThat(jdbc.sql("UPDATE booking SET attention_note = :note WHERE id = :id").param("note", earlier)
+                .param("id", id).update()).isEqualTo(1);
+
+        payrexx.transaction(5106, "refunded", id);
+        deliveryHandled(5106, "refunded", id);
+
+        assertThat(attentionOf(id).get("note").asText()).startsWith(REFUNDED_OUTSIDE + " (in full): the customer is "
+                + "paid back").doesNotContain("pending");
     }
 }

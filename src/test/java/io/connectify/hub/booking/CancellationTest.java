@@ -81,6 +81,9 @@ class CancellationTest extends Webhooks {
     @Test
     void aConfirmedBookingWhoseAppointmentHasBegunIsNotCancelled() {
         String id = confirmedStripeBooking(START);
+        // its confirmation is logged just after the booking is confirmed: listed before the cancel is tried
+        await().atMost(Duration.ofSeconds(10)).until(() -> httpGet("/api/v1/bookings/" + id + "/notifications").json()
+                .get("notifications").findValuesAsText("kind").contains("confirmation"));
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
                 .willReturn(noContent()));

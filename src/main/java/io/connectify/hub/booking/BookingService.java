@@ -84,7 +84,8 @@ public class BookingService {
 
     /**
      * Books the earliest free slot that starts after the preparation time, on the day (in the hub's zone) that time
-     * ends: today, or tomorrow once the preparation time runs past midnight.
+     * ends: today, or tomorrow once the preparation time runs past midnight; hours that run on past that day's
+     * midnight (a window to 24:00 and the next day's from 00:00) are searched to their end.
      */
     public Booking createAsap(AsapBookingRequest request) {
         if (!properties.asap().enabled()) {
@@ -97,7 +98,9 @@ public class BookingService {
         // the day of the earliest start, not of now: asked at 23:50, "today" ended at midnight with no slot left in
         // it while the earliest start (00:50) lay in the next day, so the next day's hours were never searched
         ZoneId zone = hours.timeZone();
-        Instant endOfItsDay = LocalDate.ofInstant(earliest, zone).plusDays(1).atStartOfDay(zone).toInstant();
+        // the evening's hours may go on past midnight (22:00-24:00, then 00:00-02:00): searched to their end, where
+        // the search stopped at midnight and a late shift's hours after it were never offered
+        Instant endOfItsDay = slots.endOfWorkingDay(earliest);
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
         Instant shiftedNow = earliest.minus(hours.minLeadTime());
         List<TimeRange> free = availability.freeSlotsToBook(earliest, endOfItsDay, duration, shiftedNow);

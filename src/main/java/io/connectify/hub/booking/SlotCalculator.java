@@ -57,6 +57,14 @@ public class SlotCalculator {
         return slots;
     }
 
+    /**
+     * The end of the working day (in the hub's zone) {@code at} lies in: its midnight, or the end of the window that
+     * carries its hours on past midnight ({@link WorkingHours#endOfWorkingDay}).
+     */
+    public Instant endOfWorkingDay(Instant at) {
+        return hours.endOfWorkingDay(LocalDate.ofInstant(at, zone)).atZone(zone).toInstant();
+    }
+
     public boolean isCandidate(Instant start, Duration duration, Instant now) {
         Instant end = start.plus(duration);
         return candidateSlots(start, end, duration, now).stream().anyMatch(s -> s.start().equals(start));

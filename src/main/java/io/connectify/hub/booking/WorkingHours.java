@@ -63,6 +63,21 @@ public final class WorkingHours {
         return windows.getOrDefault(date.getDayOfWeek(), List.of());
     }
 
+    /**
+     * Where {@code day}'s working time ends: its midnight, or, when its last window ends at 24:00 and the next day's
+     * first opens at 00:00 (hours across midnight, written as two windows), the end of that next window.
+     */
+    public LocalDateTime endOfWorkingDay(LocalDate day) {
+        LocalDateTime midnight = day.plusDays(1).atStartOfDay();
+        List<Window> today = on(day);
+        List<Window> tomorrow = on(day.plusDays(1));
+        if (today.isEmpty() || !today.get(today.size() - 1).end().equals(LocalTime.MIDNIGHT) || tomorrow.isEmpty()
+                || !tomorrow.get(0).start().equals(LocalTime.MIDNIGHT)) {
+            return midnight;
+        }
+        return tomorrow.get(0).endOn(day.plusDays(1));
+    }
+
     private static Window parse(DayOfWeek day, String range) {
         String[] parts = range == null ? new String[0] : range.trim().split("-");
         LocalTime start;

@@ -13,7 +13,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
  * between two looks; the first look is {@code firstRenewalAfter} the start. After a watch request that failed, the
  * next look comes {@code watchRetryInterval} later, the wait doubling with each failure in a row up to
- * {@code renewInterval} (the renewal's timer ticks at this interval, so it is at most {@code renewInterval}).
+ * {@code renewInterval} (the renewal's timer ticks at this interval, so it is at most {@code renewInterval}). A channel
+ * whose first notification (Google's sync, sent as it opens one) has not come {@code firstSyncWithin} after its watch
+ * is counted, logged and replaced at the next tick.
  * {@code recheckPageSize}: bookings read
  * per query by a re-check; {@code recheckInterval}: how often the bookings are re-checked without a notification
  * (Google does not promise to deliver every one, and a run that failed is not retried otherwise);
@@ -24,7 +26,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
                                            Duration renewBefore, Duration renewInterval,
                                            Duration firstRenewalAfter, Duration watchRetryInterval,
-                                           int recheckPageSize,
+                                           Duration firstSyncWithin, int recheckPageSize,
                                            Duration recheckInterval, int massDeletionThreshold) {
 
     /** Google's limit on a channel token's length. */
@@ -55,6 +57,8 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
                     + "connectify.gcal.push.renew-interval (" + renewInterval + "), not " + watchRetryInterval
                     + ": the renewal's timer ticks at it, and looks every renew-interval");
         }
+        PropertyChecks.positive("connectify.gcal.push.first-sync-within", firstSyncWithin,
+                "how long after its watch a channel's first notification (Google's sync) may take");
         PropertyChecks.notNegative("connectify.gcal.push.first-renewal-after", firstRenewalAfter,
                 "how long after the start a channel is first opened");
         if (firstRenewalAfter == null) {
@@ -92,7 +96,7 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         return "GoogleCalendarPushProperties[enabled=" + enabled + ", address=" + address + ", token="
                 + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
                 + ", renewInterval=" + renewInterval
-                + ", firstRenewalAfter=" + firstRenewalAfter + ", watchRetryInterval=" + watchRetryInterval
+                + ", firstRenewalAfter=" + firstRenewalAfter + ", watchRetryInterval=" + watchRetryInterval + ", firstSyncWithin=" + firstSyncWithin
                 + ", recheckPageSize=" + recheckPageSize
                 + ", recheckInterval=" + recheckInterval + ", massDeletionThreshold=" + massDeletionThreshold + "]";
     }

@@ -10,7 +10,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
@@ -31,8 +30,13 @@ import org.springframework.stereotype.Component;
  * and counted, and tried again at the next look; the channel in place keeps working until it expires. The route's
  * timer ticks every watch-retry-interval and looks when {@link #due}: renew-interval after the last look, but only
  * watch-retry-interval after a watch request that failed (doubling with each failure in a row, up to renew-interval);
- * before, the next look came a renew-interval later, an hour without push when the first channel failed to open. With
- * push turned off (and Google live), the channels still running are stopped at the next look.
+ * before, the next look came a renew-interval later, an hour without push when the first channel failed to open. The
+ * failures are read from the table, so the wait is the same on whichever instance leads: one that leads again after
+ * the lease moved, its own next look an hour off, retries another's failed watch when that one would have. A channel
+ * whose first notification (Google's sync, sent as it opens one) has not come first-sync-within after its watch is
+ * counted (outcome no-sync), logged and replaced at the next tick: Google is not delivering to the address, and the
+ * periodic re-check alone would hide it. With push turned off (and Google live), the channels still running are
+ * stopped at the next look.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
  * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never
@@ -64,8 +68,8 @@ public class PushChannelRenewal {
     private volatile Instant nextLook;
     /** When the timer last ticked here ({@link #due}). */
     private volatile Instant lastTick;
-    /** Watch requests that failed in a row: each doubles the wait before the next look. */
-    private final AtomicInteger failedInARow = new AtomicInteger();
+    /** When this instance last looked: a look due by the stored state (another's failure) is made once. */
+    private volatile Instant lastLook;
 
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
@@ -94,6 +98,7 @@ public class PushChannelRenewal {
         // the next look as after any look; sooner after a failed watch (open). A look that throws (the database
         // down, say) is tried again then too, as before
         nextLook = now.plus(push.renewInterval());
+        lastLook = now;
         if (!push.enabled()) {
             // channels opened while push was on would send until they expire (up to channel-ttl), every notification
             // refused: stopped once. In sandbox there are none (and no Google to ask)
@@ -111,6 +116,13 @@ public class PushChannelRenewal {
         }
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
         String why = current.map(channel -> whyReplace(channel, now)).orElse(null);
+        if (why == null && current.isPresent() && !firstSyncDue(current.get()).isAfter(now)) {
+            why = "no notification came within " + push.firstSyncWithin() + " of its watch";
+            metrics.channel("no-sync");
+            log.warn("Google Calendar push channel {} has sent nothing, not even the sync Google sends as it opens a "
+                    + "channel, within {}: Google does not reach {}; replaced", current.get().id(),
+                    push.firstSyncWithin(), push.address());
+        }
         String inPlace;
         String replaced = null;
         if (current.isPresent() && why == null) {
@@ -144,8 +156,36 @@ public class PushChannelRenewal {
             // next look is as it left it, while the instance that led may have failed to open a channel: look now
             return true;
         }
+        Instant soon = now.plus(push.watchRetryInterval().dividedBy(2));
         Instant next = nextLook;
-        return next == null || !now.plus(push.watchRetryInterval().dividedBy(2)).isBefore(next);
+        if (next == null || !soon.isBefore(next)) {
+            return true;
+        }
+        // another instance's failed watch, or a channel whose first sync is late: due once, whoever looked before
+        Instant stored = push.enabled() ? lookDueByTheTable(now) : null;
+        Instant looked = lastLook;
+        return stored != null && !soon.isBefore(stored) && (looked == null || stored.isAfter(looked));
+    }
+
+    /**
+     * When the stored channels make a look due, whichever instance made them (null: not before the next
+     * renew-interval): the wait after the failed watch requests in a row, and the first-sync bound of the channel in
+     * place while it has sent nothing.
+     */
+    private Instant lookDueByTheTable(Instant now) {
+        Instant retry = channels.failedWatches(calendarId)
+                .map(failed -> failed.lastFailedAt().plus(retryAfter(failed.inARow()))).orElse(null);
+        Instant sync = channels.current(calendarId, now).filter(channel -> channel.firstSyncAt() == null)
+                .map(this::firstSyncDue).orElse(null);
+        if (retry == null || sync == null) {
+            return retry == null ? sync : retry;
+        }
+        return retry.isBefore(sync) ? retry : sync;
+    }
+
+    /** When a channel that has sent nothing is taken as not delivering (never for one that sent). */
+    private Instant firstSyncDue(PushChannelRepository.StoredChannel channel) {
+        return channel.firstSyncAt() != null ? Instant.MAX : channel.createdAt().plus(push.firstSyncWithin());
     }
 
     /** Why a channel is no longer the one to keep open, or null. */
@@ -181,7 +221,6 @@ public class PushChannelRenewal {
         try {
             GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
             channels.opened(id, opened.resourceId(), opened.expiration());
-            failedInARow.set(0);
             metrics.channel("opened");
             log.info("Google Calendar push channel {} opened on calendar {}, expires {}", id, calendarId,
                     opened.expiration());
@@ -190,7 +229,9 @@ public class PushChannelRenewal {
             // kept, not deleted: Google may have opened it (its answer lost), and then it is stopped once it sends
             channels.watchFailed(id, now);
             metrics.channel("failed");
-            Duration retry = retryAfter(failedInARow.incrementAndGet());
+            // counted in the table, which the other instances read too: the wait doubles whoever failed before
+            Duration retry = retryAfter(channels.failedWatches(calendarId)
+                    .map(PushChannelRepository.FailedWatches::inARow).orElse(1));
             nextLook = now.plus(retry);
             // only the hub's typed errors' own words: the request's body holds the token
             log.error("Google Calendar push channel {} not opened ({}); tried again in {}", id, Causes.forLog(e),

@@ -17,10 +17,18 @@ public class PushChannelRepository {
      * A channel as stored; {@code resourceId} is null until Google has answered its watch request (or, for one whose
      * request failed, until it sends), {@code tokenSha256} (the hex SHA-256 of the token it was opened with) null for a
      * channel opened before the hub stored it; {@code watchFailed}: its watch request failed, so it is never the
-     * channel in place, though Google may have opened it (its answer lost).
+     * channel in place, though Google may have opened it (its answer lost); {@code createdAt}: when its watch request
+     * was made; {@code firstSyncAt}: when its first notification (Google's sync) arrived, null until then.
      */
     public record StoredChannel(String id, String calendarId, String address, String resourceId, Instant expiresAt,
-                                String tokenSha256, boolean watchFailed) {
+                                String tokenSha256, boolean watchFailed, Instant createdAt, Instant firstSyncAt) {
+    }
+
+    /**
+     * The watch requests for a calendar that failed since a channel was last opened on it (by any instance): how
+     * many, and when the last failed.
+     */
+    public record FailedWatches(int inARow, Instant lastFailedAt) {
     }
 
     private final JdbcClient jdbc;
@@ -71,6 +79,29 @@ public class PushChannelRepository {
         return jdbc.sql("UPDATE gcal_push_channel SET resource_id = :resource WHERE id = :id "
                         + "AND watch_failed_at IS NOT NULL AND resource_id IS NULL")
                 .param("id", id).param("resource", resourceId).update() == 1;
+    }
+
+    /** The channel's first notification arrived (a later one changes nothing). */
+    public void firstSync(String id, Instant now) {
+        jdbc.sql("UPDATE gcal_push_channel SET first_sync_at = :now WHERE id = :id AND first_sync_at IS NULL")
+                .param("id", id).param("now", utc(now)).update();
+    }
+
+    /**
+     * The watch requests that failed after the calendar's newest channel Google opened in answer to one (or all that
+     * failed, with none opened), empty when there are none: the renewal's wait before the next try doubles with each,
+     * whichever instance made it.
+     */
+    public Optional<FailedWatches> failedWatches(String calendarId) {
+        return jdbc.sql("SELECT COUNT(*) AS failures, MAX(f.watch_failed_at) AS last_failed FROM gcal_push_channel f "
+                        + "WHERE f.calendar_id = :calendar AND f.watch_failed_at IS NOT NULL AND NOT EXISTS ("
+                        + "SELECT 1 FROM gcal_push_channel o WHERE o.calendar_id = f.calendar_id "
+                        + "AND o.watch_failed_at IS NULL AND o.resource_id IS NOT NULL AND o.created_at >= f.created_at) "
+                        + "HAVING COUNT(*) > 0")
+                .param("calendar", calendarId)
+                .query((rs, row) -> new FailedWatches(rs.getInt("failures"),
+                        rs.getObject("last_failed", OffsetDateTime.class).toInstant()))
+                .optional();
     }
 
     /**
@@ -135,7 +166,13 @@ public class PushChannelRepository {
     private static StoredChannel map(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
         return new StoredChannel(rs.getString("id"), rs.getString("calendar_id"), rs.getString("address"),
                 rs.getString("resource_id"), rs.getObject("expires_at", OffsetDateTime.class).toInstant(),
-                rs.getString("token_sha256"), rs.getObject("watch_failed_at", OffsetDateTime.class) != null);
+                rs.getString("token_sha256"), rs.getObject("watch_failed_at", OffsetDateTime.class) != null,
+                rs.getObject("created_at", OffsetDateTime.class).toInstant(),
+                instant(rs.getObject("first_sync_at", OffsetDateTime.class)));
+    }
+
+    private static Instant instant(OffsetDateTime at) {
+        return at == null ? null : at.toInstant();
     }
 
     private static OffsetDateTime utc(Instant instant) {

@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
 public class PushMetrics {
 
     private static final List<String> STATES = List.of("sync", "exists", "not_exists");
-    private static final List<String> CHANNEL_OUTCOMES = List.of("opened", "failed");
+    private static final List<String> CHANNEL_OUTCOMES = List.of("opened", "failed", "no-sync");
     private static final List<String> ORPHAN_OUTCOMES = List.of("found", "stopped");
     private static final List<String> RECHECK_OUTCOMES = List.of("completed", "failed", "all-missing");
     private static final List<String> MOVE_REFUSALS = List.of("overlap", "length", "past");
@@ -45,7 +45,7 @@ public class PushMetrics {
         counter("connectify.gcal.push.notifications", "state", STATES.contains(state) ? state : "other").increment();
     }
 
-    /** outcome: opened, failed. */
+    /** outcome: opened, failed, no-sync (opened, but its first notification did not come within first-sync-within). */
     public void channel(String outcome) {
         counter("connectify.gcal.push.channels", "outcome", outcome).increment();
     }

@@ -22,7 +22,8 @@ import org.springframework.stereotype.Component;
  * opened and still runs (unknown, stopped or expired: 404 not-found, as for a path with nothing behind it). Only then
  * is the state read: {@code exists} (something changed; Google says neither what nor which event) and {@code sync}
  * (a new channel's first message: what changed while none was open) start a re-check of the bookings' events in the
- * background, coalesced, so the answer goes out at once. The body is empty; no header of the request is kept or
+ * background, coalesced, so the answer goes out at once. A channel's first notification is recorded (the renewal
+ * replaces a channel that sends none within first-sync-within). The body is empty; no header of the request is kept or
  * answered, but for the resource id of a channel whose watch request failed.
  * <p>
  * Such a channel sending means Google opened it all the same (its answer lost): it is taken as any other (the token
@@ -94,6 +95,10 @@ public class PushNotificationReceiver implements Processor {
             audit.refused(GoogleCalendarConfig.PROVIDER, WebhookMetrics.UNKNOWN_CHANNEL, exchange);
             log.warn("Google Calendar notification for a channel the hub does not run rejected");
             throw new NotFoundException("No open notification channel with this id");
+        }
+        if (channel.get().firstSyncAt() == null) {
+            // it delivers: the renewal no longer takes it for a channel Google cannot reach (first-sync-within)
+            channels.firstSync(channelId, clock.instant());
         }
         String state = message.getHeader("X-Goog-Resource-State", String.class);
         metrics.notification(state);

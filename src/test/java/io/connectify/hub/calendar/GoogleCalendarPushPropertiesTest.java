@@ -64,6 +64,7 @@ class GoogleCalendarPushPropertiesTest {
             // the renewal's timer ticks at watch-retry-interval, and looks every renew-interval
             "connectify.gcal.push.watch-retry-interval=2h | connectify.gcal.push.renew-interval=1h | connectify.gcal.push.watch-retry-interval must not be longer than connectify.gcal.push.renew-interval",
             "connectify.gcal.push.watch-retry-interval=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.watch-retry-interval must be longer than 0",
+            "connectify.gcal.push.first-sync-within=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.first-sync-within must be longer than 0",
             "connectify.gcal.push.mass-deletion-threshold=0 | connectify.gcal.push.enabled=false | connectify.gcal.push.mass-deletion-threshold must be at least 1"})
     void aConfigurationPushCannotWorkWithStopsTheStart(String one, String other, String message) {
         hub.withPropertyValues("connectify.gcal.push.enabled=true", one.trim(), other.trim())

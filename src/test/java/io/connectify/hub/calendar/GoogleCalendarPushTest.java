@@ -110,6 +110,16 @@ class GoogleCalendarPushTest extends Webhooks {
     @Autowired
     @Qualifier(TestClockConfig.BOOKING_READINGS)
     CountingClock bookingClock;
+    @Autowired
+    GoogleCalendarGateway gateway;
+    @Autowired
+    PushChannelRepository channelRepository;
+    @Autowired
+    GoogleCalendarPushProperties pushProperties;
+    @Autowired
+    GoogleCalendarProperties calendarProperties;
+    @Autowired
+    PushMetrics pushMetrics;
 
     @BeforeEach
     void noChannel() {
@@ -419,6 +429,93 @@ class GoogleCalendarPushTest extends Webhooks {
         tick(logged);
 
         assertThat(google.watchRequests()).as("looked at once").hasSize(watches + 1);
+    }
+
+    /**
+     * Two instances, the lease moving between them: this context's renewal, and another instance's (a renewal of its
+     * own over the same table and Google). The other opens the channel and leads; this one leads for a few minutes and
+     * its watch for the replacement of the expiring channel fails; the lease goes back to the other within two of its
+     * ticks (its timer not silent long enough to look at once), whose own next look is an hour after its last. It
+     * tries again when the failed one would have, 5 minutes after the failure, and the wait doubles from the failures
+     * in the table, whichever instance made them (10 minutes, not 5). Before, each instance kept its own wait: the
+     * other looked only at its next look, an hour later, and the replacement was tried again that late.
+     */
+    @Test
+    void aWatchThatFailedOnAnotherInstanceIsTriedAgainAfterTheSharedWaitOnceTheLeaseMovesBack() {
+        PushChannelRenewal other = new PushChannelRenewal(gateway, channelRepository, pushProperties,
+                calendarProperties, pushMetrics, clock);
+        List<ILoggingEvent> logged = new ArrayList<>();
+        otherTicks(other, logged); // its first tick: it looks, and opens the channel
+        String first = google.watchRequests().get(0).get("id").asText();
+        clock.advance(Duration.ofMinutes(5));
+        otherTicks(other, logged);
+        assertThat(google.watchRequests()).hasSize(1);
+        // the lease moves here for a few minutes: the channel is about to expire, and its replacement is refused
+        jdbc.sql("UPDATE gcal_push_channel SET expires_at = :soon WHERE id = :id").param("id", first)
+                .param("soon", TestClockConfig.NOW.plus(Duration.ofHours(12)).atOffset(ZoneOffset.UTC)).update();
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH))
+                .willReturn(GoogleCalendarFake.error(400, "push.webhookUrlUnauthorized")));
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(renew()).isEqualTo(first); // refused at 6 minutes: the channel in place kept
+        assertThat(google.watchRequests()).hasSize(2);
+
+        clock.advance(Duration.ofMinutes(4)); // the lease back on the other; its tick at 10 minutes
+        otherTicks(other, logged);
+
+        assertThat(google.watchRequests()).as("tried again 5 minutes after the failure").hasSize(3);
+        assertThat(logged).filteredOn(line -> line.getLevel() == Level.ERROR)
+                .map(ILoggingEvent::getFormattedMessage).singleElement().satisfies(line ->
+                        assertThat(line).contains("not opened").endsWith("tried again in PT10M"));
+        clock.advance(Duration.ofMinutes(5));
+        otherTicks(other, logged);
+        assertThat(google.watchRequests()).as("the wait doubled").hasSize(3);
+        google.watchAnswers();
+        clock.advance(Duration.ofMinutes(5));
+        otherTicks(other, logged); // 20 minutes: opened, the expiring one stopped
+        assertThat(google.watchRequests()).hasSize(4);
+        assertOnlyStopAskedFor(first);
+        clock.advance(Duration.ofMinutes(5));
+        otherTicks(other, logged);
+        assertThat(google.watchRequests()).hasSize(4);
+    }
+
+    /** A tick of the other instance's renewal timer: a look when due, its lines added to {@code logged}. */
+    private void otherTicks(PushChannelRenewal other, List<ILoggingEvent> logged) {
+        LogLines.onThisThread(logged, () -> other.due() ? other.renew() : null);
+    }
+
+    /**
+     * A channel Google opened (its watch answered) that sends nothing, not even the sync Google sends as it opens one,
+     * is counted, logged and replaced at the first tick first-sync-within (10 minutes) after its watch; a channel that
+     * sent its sync is kept. Before, such a channel was taken as working until it expired (a week; the periodic
+     * re-check hid the missing notifications).
+     */
+    @Test
+    void aChannelWhoseFirstSyncDoesNotComeWithinTheBoundIsCountedLoggedAndReplaced() {
+        String silent = renew();
+        double noSync = count("connectify.gcal.push.channels", "outcome", "no-sync");
+        List<ILoggingEvent> logged = new ArrayList<>();
+        tick(logged);
+        ticks(1, logged); // 5 minutes on: within the bound
+        assertThat(google.watchRequests()).hasSize(1);
+
+        ticks(1, logged); // 10 minutes on
+
+        assertThat(google.watchRequests()).as("replaced").hasSize(2);
+        String replacement = google.watchRequests().get(1).get("id").asText();
+        assertOnlyStopAskedFor(silent);
+        assertThat(count("connectify.gcal.push.channels", "outcome", "no-sync")).isEqualTo(noSync + 1);
+        assertThat(logged).filteredOn(line -> line.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .singleElement().satisfies(line -> assertThat(line).contains(silent).contains("PT10M")
+                        .contains(ADDRESS).doesNotContain(TOKEN));
+        // the replacement sends its sync: recorded, and kept from then on
+        assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+        assertThat(jdbc.sql("SELECT first_sync_at FROM gcal_push_channel WHERE id = :id").param("id", replacement)
+                .query(OffsetDateTime.class).single()).isNotNull();
+        ticks(4, logged);
+        assertThat(google.watchRequests()).hasSize(2);
+        assertThat(renew()).isEqualTo(replacement);
+        assertThat(count("connectify.gcal.push.channels", "outcome", "no-sync")).isEqualTo(noSync + 1);
     }
 
     /** {@code count} ticks of the renewal's timer, 5 minutes apart as it ticks, from 5 minutes on. */

@@ -333,6 +333,32 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * The booking's own page's debit fails: Stripe sends the Payment Intent's payment_failed (which ends the longer
+     * hold: one more hold from now) and the session's async_payment_failed, in either order; the latter, arriving
+     * within that hold, still makes the booking PAYMENT_FAILED and tells its customer.
+     */
+    @Test
+    void theOwnPagesDelayedPaymentFailingAfterItsAttemptFailureIsStillAPaymentFailure() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_own_sepa_started");
+        signedStripeWebhook(event("evt_own_sepa_started", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_sepa")));
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the completion processed").isTrue();
+
+        clock.advance(Duration.ofHours(12));
+        NotifyBuilder attempt = processed("evt_own_sepa_attempt_failed");
+        signedStripeWebhook(event("evt_own_sepa_attempt_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_sepa", "requires_payment_method")));
+        assertThat(attempt.matches(20, TimeUnit.SECONDS)).as("the attempt's failure processed").isTrue();
+        clock.advance(Duration.ofMinutes(1));
+        signedStripeWebhook(event("evt_own_sepa_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_sepa")));
+
+        awaitStatus(id, "PAYMENT_FAILED");
+        await().atMost(Duration.ofSeconds(10)).until(() -> notifications(id, "payment-failed") > 0);
+    }
+
+    /**
      * A Payment Intent made through the payments API for a booking (automatic payment methods: a SEPA debit) that is
      * processing keeps the booking's slot past its 15-minute hold, as a Checkout completed with a delayed method does,
      * and confirms it when it settles. Before, payment_intent.processing needed no action: the booking expired, and

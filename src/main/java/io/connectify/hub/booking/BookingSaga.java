@@ -976,10 +976,51 @@ public class BookingSaga {
     }
 
     /**
+     * A delayed payment method's final failure on a Checkout Session naming the booking (Stripe's
+     * checkout.session.async_payment_failed). The booking's own payment page's: PAYMENT_FAILED, as
+     * {@link #markPaymentFailed}. Another session's (one made through the payments API) says nothing of the booking's
+     * own page, which may still be paid: the booking keeps waiting, the failure its status reason, as a failed
+     * attempt ({@link #paymentFailed}). False when that changed nothing: the booking is unknown, paid, or no longer
+     * waiting.
+     */
+    public boolean delayedPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
+                                        @Header(WebhookHeaders.CHECKOUT_SESSION) String session) {
+        Booking booking = known(named);
+        if (booking == null) {
+            return false;
+        }
+        if (session != null && session.equals(booking.paymentReference())) {
+            return markPaymentFailed(named);
+        }
+        log.info("Booking {}: a delayed payment failed on Checkout Session {}, not its own payment page ({})",
+                booking.id(), session, booking.paymentReference());
+        return paymentFailed(booking, "a delayed payment on another Checkout Session failed; the customer may try "
+                + "again until the hold expires");
+    }
+
+    /**
+     * A payment of a waiting booking failed, not its end: the reason recorded. A hold extended for a delayed payment
+     * processing (connectify.booking.processing-hold) waited for the payment that failed: it is back to a hold of
+     * connectify.booking.hold from now, for the customer's next attempt (and for the booking's own page's final
+     * failure, Stripe's other event of the same payment, to find it still waiting), where it kept the slot for up to
+     * 21 days for nothing. False for a booking paid or no longer waiting.
+     */
+    private boolean paymentFailed(Booking booking, String reason) {
+        Instant now = now();
+        if (bookings.paymentFailedEndingLongerHold(booking.id(), madeHoldEnd(booking), now.plus(properties.hold()),
+                reason, now)) {
+            log.info("Booking {}: {}", booking.id(), reason);
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * One payment attempt failed (Stripe's payment_intent.payment_failed: a card declined on the Checkout page). Not
      * the end of the payment: the Payment Intent waits for another payment method, and the customer, still on the
      * payment page, may try another card. So the booking keeps its slot until its hold runs out, and no "payment
-     * failed" notification goes out; the attempt's reason is its status reason. False when that changed nothing: the
+     * failed" notification goes out; the attempt's reason is its status reason. A delayed payment (a SEPA debit)
+     * failing days later ends its processing hold ({@link #paymentFailed}). False when that changed nothing: the
      * booking is unknown, paid, or no longer waiting for its payment.
      */
     public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
@@ -988,20 +1029,14 @@ public class BookingSaga {
         if (booking == null) {
             return false;
         }
-        String bookingId = booking.id(); // as stored: the event may name it in upper case
-        String reason = "a payment attempt failed" + (paymentError == null ? "" : " (" + paymentError + ")")
-                + "; the customer may try again until the hold expires";
-        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
-                reason, now())) {
-            log.info("Booking {}: {}", bookingId, reason);
-            return true;
-        }
-        return false;
+        return paymentFailed(booking, "a payment attempt failed" + (paymentError == null ? "" : " (" + paymentError
+                + ")") + "; the customer may try again until the hold expires");
     }
 
     /**
      * The customer completed the payment page with a delayed method (a SEPA debit: Stripe's checkout.session.completed
-     * with payment_status unpaid): the money is on its way, and its final word (async_payment_succeeded or _failed)
+     * with payment_status unpaid, or payment_intent.processing of a Payment Intent naming the booking, one made
+     * through the payments API): the money is on its way, and its final word (async_payment_succeeded or _failed)
      * may take days. The booking keeps its slot for connectify.booking.processing-hold, never past its start; its
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
      * refunded when someone had taken the slot meanwhile. False for a booking that no longer waits (or has a payment).
@@ -2898,12 +2933,20 @@ public class BookingSaga {
                     + "changed", bookingId, session, booking.paymentReference());
             return false;
         }
-        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.EXPIRED,
-                "the payment page expired", now())) {
+        if (bookings.expireUnlessHeldLonger(bookingId, madeHoldEnd(booking), "the payment page expired", now())) {
             log.info("Booking {} hold released: payment page expired", bookingId);
             return true;
         }
+        if (booking.status() == BookingStatus.PENDING_PAYMENT && !booking.paid()) {
+            log.info("Booking {}: its payment page {} expired, its hold kept until {}: a delayed payment is "
+                    + "processing", bookingId, session, booking.holdExpiresAt());
+        }
         return false;
+    }
+
+    /** The end of the hold the booking was made with: one ending later was extended for a processing payment. */
+    private Instant madeHoldEnd(Booking booking) {
+        return booking.createdAt().plus(properties.hold());
     }
 
     /**

@@ -50,8 +50,8 @@ public final class WebhookHeaders {
      */
     public static final String PAYMENT_ACTED_ON = "paymentActedOn";
     /**
-     * The Checkout Session a Stripe checkout.session.expired is about (its id, cs_...), read from the event's body by
-     * the route that releases the hold. Not carried through the queue.
+     * The Checkout Session a Stripe checkout.session.expired or .async_payment_failed is about (its id, cs_...), read
+     * from the event's body by the route that acts on it. Not carried through the queue.
      */
     public static final String CHECKOUT_SESSION = "checkoutSession";
     /**

@@ -16,6 +16,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -254,6 +255,199 @@ class StripeWebhookTest extends Webhooks {
 
         signedStripeWebhook(event("evt_own_expired", "checkout.session.expired", checkoutSession(id, "unpaid", "")));
         awaitStatus(id, "EXPIRED");
+    }
+
+    /**
+     * A delayed payment failing on another Checkout Session naming the booking (one made through the payments API)
+     * says nothing of the booking's own payment page, which may still be paid: the booking keeps waiting, and its
+     * slot, with no "payment failed" message. Before, it was PAYMENT_FAILED and its slot released. The failure of a
+     * delayed payment on its own page still ends it.
+     */
+    @Test
+    void anotherSessionsDelayedPaymentFailureLeavesTheBookingWaiting() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processed = processed("evt_other_async_failed");
+
+        assertThat(signedStripeWebhook(event("evt_other_async_failed", "checkout.session.async_payment_failed",
+                sessionThroughTheApi(id, "unpaid", "pi_other_failed"))).status()).isEqualTo(200);
+
+        assertThat(processed.matches(20, TimeUnit.SECONDS)).as("the other session's failure processed").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(bookingJson(id).path("statusReason").asText()).isEqualTo("a delayed payment on another Checkout "
+                + "Session failed; the customer may try again until the hold expires");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
+
+        signedStripeWebhook(event("evt_own_async_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_failed")));
+        awaitStatus(id, "PAYMENT_FAILED");
+    }
+
+    /**
+     * Another session's delayed payment (a SEPA debit) holds the slot while it settles; the booking's own payment page,
+     * left unpaid, then expires by itself (30 minutes or more after it was made). Its expiry does not release the slot
+     * the processing payment keeps, and that payment confirms the booking when it settles. Before, the expiry made the
+     * booking EXPIRED, its slot free for another customer, and the payment days later was refunded if it was taken.
+     */
+    @Test
+    void theOwnPageExpiringKeepsTheSlotHeldForAnotherSessionsProcessingPayment() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_other_processing");
+        signedStripeWebhook(event("evt_other_processing", "checkout.session.completed",
+                sessionThroughTheApi(id, "unpaid", "pi_other_sepa")));
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the other session's completion processed").isTrue();
+        assertThat(bookingJson(id).path("statusReason").asText()).startsWith("the payment is processing");
+
+        clock.advance(Duration.ofMinutes(31));
+        NotifyBuilder expired = processed("evt_own_page_expired");
+        signedStripeWebhook(event("evt_own_page_expired", "checkout.session.expired", checkoutSession(id, "unpaid", "")));
+
+        assertThat(expired.matches(20, TimeUnit.SECONDS)).as("the own page's expiry processed").isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
+
+        signedStripeWebhook(event("evt_other_settled", "checkout.session.async_payment_succeeded",
+                sessionThroughTheApi(id, "paid", "pi_other_sepa")));
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * Another session's delayed payment that held the slot fails: its processing hold ends, the booking keeps the slot
+     * for one more hold (connectify.booking.hold, 15 minutes) for the customer's next attempt, then the sweep releases
+     * it. Before, the failure made it PAYMENT_FAILED at once.
+     */
+    @Test
+    void anotherSessionsProcessingPaymentThatFailsLeavesTheBookingOneMoreHold() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_other_sepa_started");
+        signedStripeWebhook(event("evt_other_sepa_started", "checkout.session.completed",
+                sessionThroughTheApi(id, "unpaid", "pi_other_sepa_fails")));
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the other session's completion processed").isTrue();
+
+        clock.advance(Duration.ofHours(12)); // the debit fails later, before the appointment's start
+        NotifyBuilder failed = processed("evt_other_sepa_failed");
+        signedStripeWebhook(event("evt_other_sepa_failed", "checkout.session.async_payment_failed",
+                sessionThroughTheApi(id, "unpaid", "pi_other_sepa_fails")));
+        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the other session's failure processed").isTrue();
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText()))
+                .isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+    }
+
+    /**
+     * The booking's own page's debit fails: Stripe sends the Payment Intent's payment_failed (which ends the longer
+     * hold: one more hold from now) and the session's async_payment_failed, in either order; the latter, arriving
+     * within that hold, still makes the booking PAYMENT_FAILED and tells its customer.
+     */
+    @Test
+    void theOwnPagesDelayedPaymentFailingAfterItsAttemptFailureIsStillAPaymentFailure() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_own_sepa_started");
+        signedStripeWebhook(event("evt_own_sepa_started", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_sepa")));
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the completion processed").isTrue();
+
+        clock.advance(Duration.ofHours(12));
+        NotifyBuilder attempt = processed("evt_own_sepa_attempt_failed");
+        signedStripeWebhook(event("evt_own_sepa_attempt_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_sepa", "requires_payment_method")));
+        assertThat(attempt.matches(20, TimeUnit.SECONDS)).as("the attempt's failure processed").isTrue();
+        clock.advance(Duration.ofMinutes(1));
+        signedStripeWebhook(event("evt_own_sepa_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_sepa")));
+
+        awaitStatus(id, "PAYMENT_FAILED");
+        await().atMost(Duration.ofSeconds(10)).until(() -> notifications(id, "payment-failed") > 0);
+    }
+
+    /**
+     * A Payment Intent made through the payments API for a booking (automatic payment methods: a SEPA debit) that is
+     * processing keeps the booking's slot past its 15-minute hold, as a Checkout completed with a delayed method does,
+     * and confirms it when it settles. Before, payment_intent.processing needed no action: the booking expired, and
+     * the payment days later was refunded if someone had taken the slot.
+     */
+    @Test
+    void aPaymentIntentStillProcessingKeepsTheSlotUntilItSettles() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_pi_processing");
+
+        signedStripeWebhook(event("evt_pi_processing", "payment_intent.processing", processingIntent(id, "pi_api_sepa")));
+
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the processing event processed").isTrue();
+        assertThat(bookingJson(id).path("statusReason").asText()).startsWith("the payment is processing");
+        // held until the appointment's start, sooner than the 21 days a debit may take
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText()))
+                .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
+        NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
+        clock.advance(Duration.ofHours(2));
+        assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
+
+        signedStripeWebhook(event("evt_pi_settled", "payment_intent.succeeded",
+                paymentIntent(id, "pi_api_sepa", "succeeded")));
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A processing Payment Intent whose debit fails (payment_intent.payment_failed, hours or days later) ends its processing
+     * hold: one more hold for the customer's next attempt, then the sweep releases the slot, where it stayed held
+     * until the appointment's start.
+     */
+    @Test
+    void aProcessingPaymentIntentThatFailsLeavesTheBookingOneMoreHold() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_pi_sepa_started");
+        signedStripeWebhook(event("evt_pi_sepa_started", "payment_intent.processing", processingIntent(id, "pi_sepa_fails")));
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the processing event processed").isTrue();
+        assertThat(bookingJson(id).path("statusReason").asText()).startsWith("the payment is processing");
+
+        clock.advance(Duration.ofHours(12)); // the debit fails later, before the appointment's start
+        NotifyBuilder failed = processed("evt_pi_sepa_failed");
+        signedStripeWebhook(event("evt_pi_sepa_failed", "payment_intent.payment_failed", """
+                {"id":"pi_sepa_fails","object":"payment_intent","status":"requires_payment_method","amount":9000,
+                 "amount_received":0,"currency":"chf","metadata":{"bookingId":"%s"},
+                 "last_payment_error":{"type":"invalid_request_error","code":"insufficient_funds",
+                   "message":"The account has insufficient funds."}}""".formatted(id)));
+        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the failure processed").isTrue();
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText()))
+                .isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+    }
+
+    /** A Checkout Session naming the booking that is not its own payment page: one made through the payments API. */
+    private static String sessionThroughTheApi(String bookingId, String paymentStatus, String paymentIntent) {
+        return """
+                {"id":"cs_test_through_the_api","object":"checkout.session","status":"complete",
+                 "payment_status":"%s","payment_intent":"%s","amount_total":9000,"currency":"chf",
+                 "client_reference_id":"%s","metadata":{"bookingId":"%s"}}"""
+                .formatted(paymentStatus, paymentIntent, bookingId, bookingId);
+    }
+
+    /** A Payment Intent naming the booking whose payment (a SEPA debit) is on its way: nothing received yet. */
+    private static String processingIntent(String bookingId, String paymentIntent) {
+        return """
+                {"id":"%s","object":"payment_intent","status":"processing","amount":9000,"amount_received":0,
+                 "currency":"chf","metadata":{"bookingId":"%s"}}""".formatted(paymentIntent, bookingId);
+    }
+
+    private JsonNode bookingJson(String id) {
+        return httpGet("/api/v1/bookings/" + id).json();
+    }
+
+    /** Another customer asking for the slot at START. */
+    private Response bookingTheSlot() {
+        return httpPost("/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"customer":{"name":"B","email":"b@example.com"}}
+                """.formatted(START));
     }
 
     @Test

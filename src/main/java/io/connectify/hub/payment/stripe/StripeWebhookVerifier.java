@@ -163,9 +163,9 @@ public class StripeWebhookVerifier implements Processor {
     }
 
     /**
-     * The Checkout Session a queued event is about (its object's id), read from its body: for checkout.session.expired,
-     * which acts only on the booking whose own payment page that session is. Null when the object is no Checkout
-     * Session or the body no event.
+     * The Checkout Session a queued event is about (its object's id), read from its body: for checkout.session.expired
+     * and .async_payment_failed, which act only on the booking whose own payment page that session is. Null when the
+     * object is no Checkout Session or the body no event.
      */
     public String checkoutSessionOf(String payload) {
         try {

@@ -7,6 +7,7 @@ import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DuplicateEventException;
+import io.connectify.hub.resilience.ForeignNotFound;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
@@ -41,6 +42,11 @@ public final class GoogleErrors {
         }
         HttpResponseException http = Causes.find(failure, HttpResponseException.class);
         if (http != null) {
+            String contentType = http.getHeaders() == null ? null : http.getHeaders().getContentType();
+            if (http.getStatusCode() == 404 && ForeignNotFound.is(contentType, http.getContent())) {
+                // not Google's notFound (always JSON): a proxy's page, which says nothing of the event
+                return ForeignNotFound.unavailable(PROVIDER, "Google Calendar", contentType);
+            }
             return fromStatus(http.getStatusCode(), reason(http), retryAfter(http));
         }
         IOException io = Causes.find(failure, IOException.class);

@@ -20,6 +20,7 @@ import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.webhook.WebhookAudit;
+import io.connectify.hub.webhook.ProcessedEventRepository;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
@@ -44,6 +45,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * each failure more, up to {@code max-delay}, {@code max-replays} times; then it waits for a person. The redeliveries
  * in place last seconds (they hold the consumer and the event's message group), while an outage of Google or a
  * provider lasts minutes: without this, every payment event of an outage waited for someone to replay it.
+ * <p>
+ * An event processed whose idempotent key could not be recorded (the database refusing the insert through every
+ * retry) is kept with its key ({@link WebhookHeaders#UNRECORDED_KEY}) and replayed on its own like a passing
+ * failure: the replay records the key first, so the event sent back is a duplicate to its consumer; until then the
+ * key in its row ({@code unrecorded_key}, V37) makes a provider's copy of the event a duplicate as well
+ * ({@link ProcessedEventRepository}). Before, the letter had no key, and its replay, or a provider's redelivery,
+ * processed the event in full a second time.
  */
 @Component("deadLetterStore")
 public class DeadLetterStore {
@@ -64,11 +72,13 @@ public class DeadLetterStore {
     private final int attempts;
     private final DeadLetterProperties.AutoReplay autoReplay;
     private final WebhookAudit webhookAudit;
+    private final ProcessedEventRepository processedEvents;
 
     public DeadLetterStore(JdbcClient jdbc, ObjectMapper json, ProducerTemplate template, MeterRegistry meters,
                            Clock clock, TransactionTemplate transactions, DeadLetterProperties properties,
-                           WebhookAudit webhookAudit) {
+                           WebhookAudit webhookAudit, ProcessedEventRepository processedEvents) {
         this.webhookAudit = webhookAudit;
+        this.processedEvents = processedEvents;
         this.attempts = properties.maxRedeliveries() + 1;
         this.autoReplay = properties.autoReplay();
         this.jdbc = jdbc;
@@ -94,13 +104,18 @@ public class DeadLetterStore {
                 headers.put(name, String.valueOf(value));
             }
         });
+        String unrecordedKey = exchange.getProperty(WebhookHeaders.UNRECORDED_KEY, String.class);
+        if (unrecordedKey != null) {
+            headers.put(WebhookHeaders.UNRECORDED_KEY, unrecordedKey);
+        }
         String id = UUID.randomUUID().toString();
         Instant now = clock.instant();
         int replays = automaticReplays(headers);
-        Instant retryAt = passing(error) ? nextReplay(now, replays) : null;
+        // only the key is left to record: another try may well mend that, whatever refused it
+        Instant retryAt = unrecordedKey != null || passing(error) ? nextReplay(now, replays) : null;
         jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
-                        + "error_message, attempts, status, failed_at, retry_at) VALUES (:id, :route, :queue, "
-                        + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt)")
+                        + "error_message, attempts, status, failed_at, retry_at, unrecorded_key) VALUES (:id, :route, :queue, "
+                        + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt, :key)")
                 .param("id", id).param("route", routeId == null ? "unknown" : routeId).param("queue", queue)
                 .param("provider", headers.get("provider")).param("body", exchange.getIn().getBody(String.class))
                 .param("headers", json.writeValueAsString(headers))
@@ -108,7 +123,8 @@ public class DeadLetterStore {
                 .param("message", safeMessage(error))
                 .param("attempts", attempts)
                 .param("now", now.atOffset(ZoneOffset.UTC))
-                .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC)).update();
+                .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC))
+                .param("key", unrecordedKey).update();
         meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
         webhookAudit.deadLettered(exchange); // a webhook's event (once stored: a failed store is redelivered)
         if (retryAt != null) {
@@ -217,6 +233,13 @@ public class DeadLetterStore {
         String id = letter.id();
         Map<String, String> headers = automatic ? withOneMoreReplay(letter.headers())
                 : new LinkedHashMap<>(letter.headers());
+        String unrecordedKey = headers.get(WebhookHeaders.UNRECORDED_KEY);
+        if (unrecordedKey != null && "STORED".equals(letter.status())) {
+            // the event was processed, only its key was lost: recorded first (in its own commit: a key is true once
+            // its event was processed, whatever becomes of the send), so the copy sent back is a duplicate. Should
+            // this fail, the letter stays STORED, as a refused send leaves it
+            processedEvents.add(unrecordedKey);
+        }
         transactions.executeWithoutResult(status -> {
             int claimed = jdbc.sql("UPDATE dead_letter SET status = 'REPLAYED', replayed_at = :now WHERE id = :id "
                             + "AND status = 'STORED'")
@@ -271,6 +294,10 @@ public class DeadLetterStore {
     }
 
     public void delete(String id) {
+        // a letter whose event was processed leaves its key behind, so deleting it does not make a later copy of its
+        // event a new one
+        jdbc.sql("SELECT unrecorded_key FROM dead_letter WHERE id = :id AND status = 'STORED' AND unrecorded_key IS "
+                        + "NOT NULL").param("id", id).query(String.class).optional().ifPresent(processedEvents::add);
         if (jdbc.sql("DELETE FROM dead_letter WHERE id = :id").param("id", id).update() == 0) {
             throw new NotFoundException("No dead letter with id " + id);
         }

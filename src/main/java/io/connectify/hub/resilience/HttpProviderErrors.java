@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Failures of the providers the hub calls over camel-http (Payrexx, SendGrid) as typed hub errors, by HTTP status:
- * 404 not found, 429 rate limited (Retry-After kept), 401/403 credentials refused (502, logged, not retried), other
+ * 404 not found (the provider's own, a JSON error: a proxy's page is a passing failure, {@link ForeignNotFound}),
+ * 429 rate limited (Retry-After kept), 401/403 credentials refused (502, logged, not retried), other
  * 4xx a request the provider rejects (400), 5xx and dropped connections retryable. The provider's own error text is
  * not passed on.
  */
@@ -29,6 +30,10 @@ public final class HttpProviderErrors {
         if (http != null) {
             int status = http.getStatusCode();
             if (status == 404) {
+                String contentType = header(http, "Content-Type");
+                if (ForeignNotFound.is(contentType, http.getResponseBody())) {
+                    return ForeignNotFound.unavailable(provider, name, contentType);
+                }
                 return new NotFoundException(name + " has no such object");
             }
             if (status == 429) {
@@ -51,5 +56,13 @@ public final class HttpProviderErrors {
         }
         log.error("{} call failed before reaching {}: {}", name, name, failure.getClass().getName());
         return new ProviderException(provider, Kind.REJECTED, name + " request failed", null, null);
+    }
+
+    private static String header(HttpOperationFailedException http, String name) {
+        if (http.getResponseHeaders() == null) {
+            return null;
+        }
+        return http.getResponseHeaders().entrySet().stream().filter(h -> name.equalsIgnoreCase(h.getKey()))
+                .map(java.util.Map.Entry::getValue).findFirst().orElse(null);
     }
 }

@@ -31,7 +31,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (eager: false): Camel logs a hook's exception as a WARN and goes on, so a key that could not be recorded (the
  * database refusing its insert) let the broker's transaction commit an event that left no key, and a later copy was
  * processed in full again (a dispute counted and alerted twice). A step's failure fails the exchange like any other:
- * retried in place, else dead-lettered; and a failed exchange still records no key.
+ * retried in place (this step alone: the event is not processed again), else dead-lettered with its key, which
+ * the dead letter's replay records before it sends the event back ({@link WebhookHeaders#UNRECORDED_KEY}): the
+ * replay is then a duplicate, not a second run of the event.
  * <li>Two consumers (threads or instances) processing the same event at the same moment both find the key absent,
  * and the slower insert fails on the primary key. That event was processed all the same (the saga is
  * idempotent), so the key counts as recorded instead of failing the completed exchange.
@@ -40,9 +42,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * processing such an event (the commit and the garbage of the chunk it writes; bench/RESULTS.md). Stripe sends many
  * events per payment that the hub does not act on.
  * <li>A key is never removed ({@link #remove(String)} does nothing), whatever a route's {@code removeOnFailure} says.
+ * <li>A key is also known while it waits in a stored dead letter ({@code dead_letter.unrecorded_key}): its event was
+ * processed, only the key's insert failed (see {@link #record}), so a provider's copy arriving before the letter's
+ * replay records the key is a duplicate too. One query answers both, the dead letters' index almost always empty.
  * </ul>
  */
 public class ProcessedEventRepository extends JdbcMessageIdRepository {
+
+    /** The key recorded, or waiting in a stored dead letter for its replay to record it (DeadLetterStore). */
+    private static final String KNOWN = "SELECT (SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE processorName = ? "
+            + "AND messageId = ?) + (SELECT COUNT(*) FROM dead_letter WHERE unrecorded_key = ? AND status = 'STORED')";
 
     private final ConcurrentLinkedQueue<PendingKey> waiting = new ConcurrentLinkedQueue<>();
     private final ReentrantLock committer = new ReentrantLock();
@@ -58,7 +67,15 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
      */
     public void record(Exchange exchange, String key) {
         if (exchange.getProperty(WebhookHeaders.ACTED_ON, true, Boolean.class)) {
-            add(key);
+            try {
+                add(key);
+            } catch (RuntimeException refused) {
+                // the event was processed: should every retry fail, its dead letter carries the key, and the replay
+                // records it instead of processing the event again (DeadLetterStore)
+                exchange.setProperty(WebhookHeaders.UNRECORDED_KEY, key);
+                throw refused;
+            }
+            exchange.removeProperty(WebhookHeaders.UNRECORDED_KEY);
         }
         exchange.setProperty(WebhookHeaders.KEY_RECORDED, true);
     }
@@ -118,6 +135,13 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
     @Override
     public boolean remove(String key) {
         return false;
+    }
+
+    /** How {@link #contains(String)} knows a key: recorded, or held by a stored dead letter whose event was processed. */
+    @Override
+    protected int queryForInt(String key) {
+        Integer known = jdbcTemplate.queryForObject(KNOWN, Integer.class, processorName, key, key);
+        return known == null ? 0 : known;
     }
 
     /** Keys waiting for a commit (tests). */

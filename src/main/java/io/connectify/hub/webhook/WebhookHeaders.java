@@ -75,6 +75,13 @@ public final class WebhookHeaders {
      * left to record.
      */
     public static final String KEY_RECORDED = "eventKeyRecorded";
+    /**
+     * Exchange property set by {@link ProcessedEventRepository#record} when the event was processed but its key could
+     * not be recorded (the database refusing the insert through every retry); the dead-letter store keeps it as a
+     * header of the same name, and the letter's replay records the key before sending the event back, which its
+     * consumer then takes for the duplicate it is rather than acting on it a second time.
+     */
+    public static final String UNRECORDED_KEY = "connectifyUnrecordedKey";
 
     private WebhookHeaders() {
     }

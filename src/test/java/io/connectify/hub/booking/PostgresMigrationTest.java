@@ -68,6 +68,24 @@ class PostgresMigrationTest {
         jdbc.sql("DELETE FROM dead_letter WHERE id = 'dl-large'").update();
     }
 
+    /** V37 on PostgreSQL: the idempotent check also knows a key waiting in a stored dead letter (one query). */
+    @Test
+    void aKeyWaitingInAStoredDeadLetterIsKnownOnPostgres() {
+        var processed = new io.connectify.hub.webhook.ProcessedEventRepository(postgres.dataSource(),
+                repositoryTransactions, "webhook-events");
+        processed.setCreateTableIfNotExists(false);
+        processed.start();
+        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, body, headers, error_type, attempts, status, "
+                + "failed_at, unrecorded_key) VALUES ('dl-key', 'stripe-event-dispatch', 'stripe-events', '{}', '{}', "
+                + "'x', 2, 'STORED', CURRENT_TIMESTAMP, 'stripe:evt_pg_waiting')").update();
+
+        assertThat(processed.contains("stripe:evt_pg_waiting")).isTrue();
+        assertThat(processed.contains("stripe:evt_pg_other")).isFalse();
+        assertThat(processed.add("stripe:evt_pg_other")).isTrue();
+        assertThat(processed.contains("stripe:evt_pg_other")).isTrue();
+        jdbc.sql("DELETE FROM dead_letter WHERE id = 'dl-key'").update();
+    }
+
     @Test
     void bookingsRoundTripWithTheirInstantsAndHoldsOnPostgres() {
         Instant now = Instant.parse("2026-11-30T07:00:00Z");
@@ -98,7 +116,7 @@ class PostgresMigrationTest {
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
                 .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL", "32 SQL",
-                        "33 SQL", "34 SQL", "36 SQL");
+                        "33 SQL", "34 SQL", "36 SQL", "37 SQL");
     }
 
     @Test

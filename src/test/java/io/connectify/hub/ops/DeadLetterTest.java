@@ -73,6 +73,8 @@ class DeadLetterTest extends Webhooks {
     @Autowired
     io.connectify.hub.webhook.WebhookAudit webhookAudit;
     @Autowired
+    io.connectify.hub.webhook.ProcessedEventRepository processedEvents;
+    @Autowired
     io.connectify.hub.ops.cluster.DatabaseClusterService cluster;
 
     @Test
@@ -491,7 +493,7 @@ class DeadLetterTest extends Webhooks {
             }
         };
         DeadLetterStore store = new DeadLetterStore(jdbc, json, producer, meters, clock, commitFails, properties,
-                webhookAudit);
+                webhookAudit, processedEvents);
 
         assertThatThrownBy(() -> store.replay(letterId)).isInstanceOf(DataAccessResourceFailureException.class);
 

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -69,7 +70,45 @@ class ProviderFaultTest extends HubTestBase {
                 Arguments.of(t, "500 burst", aResponse().withStatus(500).withHeader("Content-Type", "application/json")
                         .withBody("{}"), 502),
                 Arguments.of(t, "429 with Retry-After", aResponse().withStatus(429).withHeader("Retry-After", "0")
-                        .withHeader("Content-Type", "application/json").withBody("{\"code\":20429,\"status\":429}"), 429)));
+                        .withHeader("Content-Type", "application/json").withBody("{\"code\":20429,\"status\":429}"), 429),
+                // a proxy or load balancer in front of the provider, its route to it missing for a moment: not the
+                // provider's "no such object" (always JSON), a passing failure (before: a final 404, never retried)
+                Arguments.of(t, "proxy's 404 page", proxysNotFoundPage(), 502)));
+    }
+
+    /** The HTML page a proxy (nginx, a cloud load balancer) answers 404 with. */
+    private static ResponseDefinitionBuilder proxysNotFoundPage() {
+        return aResponse().withStatus(404).withHeader("Content-Type", "text/html")
+                .withBody("<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found</h1>"
+                        + "</center><hr><center>nginx</center></body></html>");
+    }
+
+    /** Each provider's own answer for a missing object: JSON, as its API documents it. */
+    private static final Map<String, String> PROVIDERS_NOT_FOUND = Map.of(
+            "google-calendar", "{\"error\":{\"code\":404,\"message\":\"Not Found\",\"errors\":[{\"domain\":\"global\","
+                    + "\"reason\":\"notFound\",\"message\":\"Not Found\"}]}}",
+            "stripe", "{\"error\":{\"type\":\"invalid_request_error\",\"code\":\"resource_missing\","
+                    + "\"message\":\"No such payment_intent\"}}",
+            "payrexx", "{\"status\":\"error\",\"message\":\"No Transaction found with id 42\"}",
+            "twilio", "{\"code\":20404,\"message\":\"The requested resource was not found\",\"more_info\":"
+                    + "\"https://www.twilio.com/docs/errors/20404\",\"status\":404}",
+            "sendgrid", "{\"errors\":[{\"field\":null,\"message\":\"Not found\",\"help\":null}]}");
+
+    /**
+     * The provider's own 404 (JSON) is its final answer, as before: asked once, not retried, and no provider error;
+     * only a 404 without the provider's JSON (a proxy's page, above) is retried.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("targets")
+    void theProvidersOwnNotFoundIsFinalAndNotRetried(Target target) {
+        target.fake().stubFor(any(urlPathEqualTo(target.path())).willReturn(aResponse().withStatus(404)
+                .withHeader("Content-Type", "application/json").withBody(PROVIDERS_NOT_FOUND.get(target.provider()))));
+
+        var response = call(target);
+
+        assertThat(response.status()).as(response.body()).isBetween(400, 499);
+        assertThat(target.fake().findAll(target.calls())).hasSize(1);
+        assertThat(resilience.circuitBreaker(target.provider()).getMetrics().getNumberOfFailedCalls()).isZero();
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -82,10 +121,12 @@ class ProviderFaultTest extends HubTestBase {
         var first = call(target);
         assertThat(first.status()).as(first.body()).isEqualTo(expected);
         assertThat(first.header("Content-Type")).startsWith("application/problem+json");
-        // to Twilio a 500 whose body is no Twilio error ("{}": no code, no status) is a foreign reply: answer lost too;
-        // to SendGrid a 500 is its API's own error, nothing taken
+        // to Twilio a 500 whose body is no Twilio error ("{}": no code, no status) is a foreign reply: answer lost too,
+        // and so is a proxy's 404 page (twilio-java reads no Twilio error in it); to SendGrid a 500 is its API's own
+        // error, nothing taken, and a proxy's 404 never reached it
         boolean answerLost = !fault.startsWith("429")
-                && !(fault.equals("500 burst") && target.provider().equals("sendgrid"));
+                && !(fault.equals("500 burst") && target.provider().equals("sendgrid"))
+                && !(fault.startsWith("proxy") && !target.provider().equals("twilio"));
         assertThat(fake.findAll(target.calls())).hasSize(sends(target, answerLost));
 
         for (int i = 0; i < 3; i++) {

@@ -44,6 +44,11 @@ public final class FailingWrite implements Trigger {
         return arm(jdbc, table, "INSERT", column, value, null, 1);
     }
 
+    /** {@link #insertOnce}, for the next {@code times} such inserts: every try, so that its event is dead-lettered. */
+    public static Armed insertTimes(JdbcClient jdbc, String table, String column, String value, int times) {
+        return arm(jdbc, table, "INSERT", column, value, null, times);
+    }
+
     private static Armed arm(JdbcClient jdbc, String table, String operation, String matched, String value,
                              String changed, int times) {
         Armed armed = new Armed(jdbc, "FAIL_ONCE_" + TRIGGERS.incrementAndGet(), operation, matched, value, changed,

@@ -77,6 +77,10 @@ public final class GoogleCalendarFake {
         server.stubFor(post(urlPathEqualTo(TOKEN_PATH)).willReturn(tokenGranted()));
         busy();
         watchAnswers();
+        // anything else: Google's own notFound, JSON as its API answers it (WireMock's bare text/plain 404 would be a
+        // proxy's answer to the hub: a passing failure, retried)
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).atPriority(100).willReturn(error(404, "notFound")));
     }
 
     private static ResponseDefinitionBuilder tokenGranted() {

@@ -38,6 +38,13 @@ public final class PayrexxFake {
                  "link":"https://connectify-test.payrexx.com/?payment=abc","amount":9000,"currency":"CHF"}]}""")));
         server.stubFor(delete(urlPathEqualTo("/v1.0/Gateway/77/")).willReturn(okJson("""
                 {"status":"success","data":[{"id":77}]}""")));
+        // anything else: Payrexx's own "not found", JSON as its API answers it (WireMock's bare text/plain 404 would
+        // be a proxy's answer to the hub: a passing failure, retried)
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.any(
+                com.github.tomakehurst.wiremock.client.WireMock.anyUrl()).atPriority(100).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(404)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"status\":\"error\",\"message\":\"No such object\"}")));
     }
 
     /** GET Transaction/{id}/ answers this status for this booking. */

@@ -71,6 +71,43 @@ class ProcessedEventRepositoryTest {
         assertThat(rows("processorName = 'webhook-events' AND messageId = 'stripe:evt_1'")).isEqualTo(1);
     }
 
+    /**
+     * A key waiting in a stored dead letter (its event processed, its insert refused through every retry) is known, so
+     * a copy of the event is a duplicate until the letter's replay records it; a letter replayed or of another key
+     * leaves it unknown. Before V37, the letter kept no key and the copy was processed again.
+     */
+    @Test
+    void aKeyWaitingInAStoredDeadLetterIsKnown() {
+        var jdbc = org.springframework.jdbc.core.simple.JdbcClient.create(dataSource);
+        String insert = "INSERT INTO dead_letter (id, route_id, source_queue, body, headers, error_type, attempts, "
+                + "status, failed_at, unrecorded_key) VALUES (:id, 'stripe-event-dispatch', 'stripe-events', '{}', "
+                + "'{}', 'x', 2, :status, CURRENT_TIMESTAMP, :key)";
+        jdbc.sql(insert).param("id", "dl-1").param("status", "STORED").param("key", "stripe:evt_waiting").update();
+        jdbc.sql(insert).param("id", "dl-2").param("status", "REPLAYED").param("key", "stripe:evt_replayed").update();
+
+        assertThat(repository.contains("stripe:evt_waiting")).isTrue();
+        assertThat(repository.contains("stripe:evt_replayed")).isFalse();
+        assertThat(repository.contains("stripe:evt_other")).isFalse();
+        assertThat(repository.add("stripe:evt_waiting")).as("its replay records it").isTrue();
+        assertThat(repository.contains("stripe:evt_waiting")).isTrue();
+    }
+
+    /**
+     * The key the block's last step could not record is left on the exchange for the dead-letter store; one recorded
+     * leaves none.
+     */
+    @Test
+    void aKeyThatCouldNotBeRecordedIsLeftForTheDeadLetter() {
+        var camel = new DefaultCamelContext();
+        Exchange refused = new DefaultExchange(camel);
+        var jdbc = org.springframework.jdbc.core.simple.JdbcClient.create(dataSource);
+        jdbc.sql("DROP TABLE CAMEL_MESSAGEPROCESSED").update(); // the database refusing the insert
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> repository.record(refused, "stripe:evt_lost"))
+                .isInstanceOf(RuntimeException.class);
+        assertThat(refused.getProperty(WebhookHeaders.UNRECORDED_KEY, String.class)).isEqualTo("stripe:evt_lost");
+    }
+
     @Test
     void anEventThatNeededNoActionLeavesNoKey() {
         var camel = new DefaultCamelContext();

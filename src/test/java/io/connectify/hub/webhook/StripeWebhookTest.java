@@ -970,6 +970,63 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * An event processed whose key the database refused through every retry is dead-lettered with its key: while the
+     * letter waits, Stripe's copy of the event is a duplicate, and the letter's replay records the key and is a
+     * duplicate too. Before, the letter had no key: Stripe's copy and the replay each processed the event in full
+     * again, the dispute counted (and alerted) three times.
+     */
+    @Test
+    void anEventWhoseKeyCannotBeRecordedAtAllIsDeadLetteredWithItsKeyAndNeitherItsCopyNorItsReplayActsAgain() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        String key = "stripe:evt_dispute_key_lost";
+        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+        double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+        String delivery = event("evt_dispute_key_lost", "charge.dispute.created", dispute(payment, "fraudulent"));
+        JsonNode letter;
+
+        try (var refused = FailingWrite.insertTimes(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId", key, 1000)) {
+            assertThat(signedStripeWebhook(delivery).status()).isEqualTo(200);
+            letter = await().atMost(Duration.ofSeconds(15)).until(() -> deadLetterOf(key), java.util.Objects::nonNull);
+            assertThat(refused.failures()).as("the first try and its redeliveries in place").isGreaterThan(1);
+            assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                    .as("processed once: only the key's insert was retried").isEqualTo(disputesBefore + 1);
+
+            signedStripeWebhook(delivery); // Stripe delivers it again while the letter waits
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
+                    .as("the copy is a duplicate").isEqualTo(duplicatesBefore + 1));
+            assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                    .as("the copy acted on nothing").isEqualTo(disputesBefore + 1);
+            assertThat(letter.path("headers").path("connectifyUnrecordedKey").asText()).isEqualTo(key);
+            assertThat(letter.hasNonNull("retryAt")).as("replayed on its own").isTrue();
+        }
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + letter.path("id").asText() + "/replay")
+                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                meters.counter("connectify.webhook.duplicates", "provider", "stripe").count())
+                .isEqualTo(duplicatesBefore + 2));
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", key)
+                .query(Integer.class).single()).as("recorded by the replay").isEqualTo(1);
+        assertThat(meters.counter("connectify.payment.disputes", "provider", "stripe").count())
+                .as("counted once").isEqualTo(disputesBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .startsWith("the customer disputes the payment");
+    }
+
+    /** The dead letter of the event whose key is {@code key}, or null. */
+    private JsonNode deadLetterOf(String key) {
+        for (JsonNode letter : httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters")) {
+            if (letter.path("headers").path("eventKey").asText().equals(key)) {
+                return letter;
+            }
+        }
+        return null;
+    }
+
+    /**
      * A booking cancelled in time and refunded by the hub, whose payment is then disputed: the customer may be paid
      * back twice (the refund and the chargeback). The booking keeps its status and reason, is marked for a person to
      * answer the dispute with the hub's refund (its id as Stripe answered it), nothing is refunded again, and the

@@ -34,7 +34,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * each send's start is committed before the provider is called ({@link NotificationLog#sendStarting}), in a
  * transaction of its own while the send holds the row lock, and a send that never recorded its outcome (the hub
  * stopped during it, its commit failed) is taken by the next as a lost answer. A copy that finds the row held past
- * the lock timeout is left to the broker's redelivery ({@link NotificationBusy}).
+ * the lock timeout is left to the broker's redelivery ({@link NotificationBusy}, {@link QueuedNotificationSender}).
  * Twilio status callbacks parked while the SID was uncommitted are applied after the commit, and again by any later
  * copy of the message: one whose apply failed is applied by the message's redelivery. A send that lost the provider's
  * answer is remembered on the row all the same ({@link NotificationLog#answerLost}): every later send of it looks
@@ -70,19 +70,6 @@ public class NotificationDelivery {
         this.resilience = resilience;
         this.bookings = bookings;
         this.clock = clock;
-    }
-
-    /**
-     * {@link #sendOnce}, for the sender's route: a copy that found the notification's row held past the lock timeout
-     * ({@link NotificationBusy}) marks its exchange for rollback, and the broker delivers it again with its back-off,
-     * rather than the dead-letter channel's retries in place and dead letter.
-     */
-    public void sendQueued(@Body Notification n, Exchange exchange) {
-        try {
-            sendOnce(n);
-        } catch (NotificationBusy held) {
-            exchange.setRollbackOnly(true);
-        }
     }
 
     public void sendOnce(@Body Notification n) {
@@ -149,7 +136,8 @@ public class NotificationDelivery {
     /**
      * The row lock of a queued notification: one held by another transaction past the lock timeout (a copy of it
      * being sent, most likely) is {@link NotificationBusy}, which {@link #sendQueued} leaves to the broker's
-     * redelivery (a dead letter before: it waited for an automatic replay minutes later, or for a person).
+     * redelivery ({@link QueuedNotificationSender}; a dead letter before: it waited for an automatic replay minutes
+     * later, or for a person).
      */
     private boolean lockUnsent(Notification n) {
         try {

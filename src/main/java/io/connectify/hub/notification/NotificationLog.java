@@ -520,17 +520,22 @@ public class NotificationLog {
 
     /**
      * Whether a move of the notification's booking was logged after it: its booking's start now may not be the one it
-     * told of. The times alone cannot say which of two notices logged at the same moment came last, so a move's then
-     * counts, unless the notification is of a kind logged only once its booking was cancelled or refunded
-     * ({@link BookingSaga#TOLD_ONCE_CANCELLED}): nothing moves such a booking, so that move came before it. (A sequence
-     * in the table would not tell either: only rows logged before V18, without the start they told of, are asked
-     * about, and they were all logged before it.) Counted, a cancellation logged with a move was left unsent and its
-     * booking marked for a person.
+     * told of. Only rows logged before V18, without the start they told of, are asked about; a move's notice logged
+     * with its start (since V18) came after such a row, whatever the two instants say: the instances' clocks may
+     * differ, and one behind made a later move look earlier (the confirmation then queued again telling the moved
+     * time, besides the move's notice). That is the only order the table holds apart from the instants: ids are
+     * derived from what a notice is, and no version or sequence is kept. Between two rows logged before V18 the times
+     * alone cannot say which of two notices logged at the same moment came last, so a move's then counts, unless the
+     * notification is of a kind logged only once its booking was cancelled or refunded
+     * ({@link BookingSaga#TOLD_ONCE_CANCELLED}): nothing moves such a booking, so that move came before it. Counted, a
+     * cancellation logged with a move was left unsent and its booking marked for a person.
      */
     public boolean movedSince(Logged n) {
         String later = RESCHEDULED.equals(n.kind())
-                ? "(created_at > :at OR created_at = :at AND COALESCE(occasion, '') <> :occasion)"
-                : BookingSaga.TOLD_ONCE_CANCELLED.contains(n.kind()) ? "created_at > :at" : "created_at >= :at";
+                ? "(booking_start IS NOT NULL OR created_at > :at OR created_at = :at "
+                        + "AND COALESCE(occasion, '') <> :occasion)"
+                : BookingSaga.TOLD_ONCE_CANCELLED.contains(n.kind()) ? "created_at > :at"
+                : "(booking_start IS NOT NULL OR created_at >= :at)";
         return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :booking AND kind = '" + RESCHEDULED
                         + "' AND id <> :id AND " + later)
                 .param("booking", n.bookingId()).param("id", n.id())

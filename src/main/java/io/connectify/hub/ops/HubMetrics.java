@@ -113,6 +113,8 @@ public class HubMetrics implements MeterBinder {
         registry.counter("connectify.notifications.requeued");
         for (String channel : List.of("SMS", "EMAIL")) {
             registry.counter("connectify.notifications.unrecoverable", "channel", channel);
+            // a copy rolled back for redelivery, its notification's row held by another (QueuedNotificationSender)
+            registry.counter("connectify.notifications.busy", "channel", channel);
         }
         // a refusal by its reason (the problem type): NotificationsRefused alerts on the message's (validation: maybe
         // the hub's own setting), not on a customer's wrong number (invalid-recipient), which no operator can mend

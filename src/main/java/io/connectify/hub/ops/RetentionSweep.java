@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
 /**
  * Deletes processed event keys (with them the Twilio status callbacks parked for a message the hub never recorded:
  * one sent again after its answer was lost), audit records and replayed dead letters older than their retention
- * ({@link RetentionProperties}); called by the singleton route ops-retention-sweep. Both tables grow with every
+ * ({@link RetentionProperties}), and the notifications' send starts left behind by notifications no longer unsent;
+ * called by the singleton route ops-retention-sweep. Both tables grow with every
  * webhook and provider call, and a key only has to outlive the providers' redeliveries (Stripe retries for up to
  * three days); a duplicate arriving
  * after its key was purged is still harmless, as the saga is idempotent. Deletes in batches, one transaction each,
@@ -37,6 +38,7 @@ public class RetentionSweep {
     private final Counter auditPurged;
     private final Counter callbacksPurged;
     private final Counter deadLettersPurged;
+    private final Counter sendStartsPurged;
 
     public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -46,6 +48,7 @@ public class RetentionSweep {
         this.auditPurged = meters.counter(METRIC, "records", "audit");
         this.callbacksPurged = meters.counter(METRIC, "records", "parked-callbacks");
         this.deadLettersPurged = meters.counter(METRIC, "records", "dead-letters");
+        this.sendStartsPurged = meters.counter(METRIC, "records", "send-starts");
     }
 
     /**
@@ -81,10 +84,22 @@ public class RetentionSweep {
                     + "AND replayed_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)", cutoff,
                     deadLettersPurged, leads);
         }
-        if (processed + audit + deadLetters > 0) {
-            log.info("Retention sweep purged {} processed event keys older than {}, {} audit records older than {} and "
-                    + "{} dead letters replayed more than {} ago", processed, retention.processedEvents(), audit,
-                    retention.audit(), deadLetters, retention.deadLetters());
+        // a send's start left behind by a notification no longer unsent (sent, failed, skipped: its final state
+        // reached some way other than that send's outcome, as by an instance of an earlier version) tells nothing any
+        // more; one of a notification still queued and unsent stays, whatever its age: it is a send under way (its
+        // notification's unsent state is all this reads, committed, while that send holds the row lock) or one the
+        // next send must take as a lost answer. No retention period: such a start is of no use from the moment its
+        // notification left the unsent state
+        long sendStarts = inBatches("DELETE FROM notification_send_start WHERE id IN (SELECT s.id FROM "
+                + "notification_send_start s WHERE NOT EXISTS (SELECT 1 FROM notification n WHERE n.id = "
+                + "s.notification_id AND n.status = 'queued' AND n.provider_reference IS NULL) AND s.started_at < "
+                + ":cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
+                clock.instant().atOffset(ZoneOffset.UTC), sendStartsPurged, leads);
+        if (processed + audit + deadLetters + sendStarts > 0) {
+            log.info("Retention sweep purged {} processed event keys older than {}, {} audit records older than {}, "
+                    + "{} dead letters replayed more than {} ago and {} send starts of notifications no longer unsent",
+                    processed, retention.processedEvents(), audit, retention.audit(), deadLetters,
+                    retention.deadLetters(), sendStarts);
         }
     }
 

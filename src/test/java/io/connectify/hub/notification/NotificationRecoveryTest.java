@@ -1050,6 +1050,34 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
+     * A confirmation logged before V18 (no start told of), then a move of its booking logged with its start (since
+     * V18) by an instance whose clock is behind: the move's time reads a second before the confirmation's. The move
+     * came after it all the same (logged with its start, since V18): the confirmation is recorded skipped
+     * (superseded), as when the clocks agree, and only the move's notice is sent. Before, the times decided: the move
+     * looked earlier, and the confirmation was queued again telling the moved time, a second SMS and email.
+     */
+    @Test
+    void aMoveLoggedWithItsStartCountsAsLaterThanAConfirmationLoggedBeforeV18WhateverTheClocks() throws Exception {
+        String id = confirmationLostThenMovedLoggedBeforeV18();
+        java.time.OffsetDateTime confirmed = jdbc.sql("SELECT MAX(created_at) FROM notification WHERE booking_id = :id "
+                + "AND kind = 'confirmation'").param("id", id).query(java.time.OffsetDateTime.class).single();
+        jdbc.sql("UPDATE notification SET created_at = :at WHERE booking_id = :id AND kind = 'rescheduled'")
+                .param("id", id).param("at", confirmed.minusSeconds(1)).update();
+        clock.advance(Duration.ofMinutes(16));
+
+        assertThat(recoverySweep()).isZero();
+
+        assertThat(queued()).isZero();
+        assertThat(jdbc.sql("SELECT status || ' ' || error_code FROM notification WHERE booking_id = :id AND kind = "
+                + "'confirmation'").param("id", id).query(String.class).list())
+                .containsExactly("skipped superseded", "skipped superseded");
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES))); // the move's notice only
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        assertThat(attentionOrNull(id)).isNull();
+    }
+
+    /**
      * A notice of a kind no move supersedes (a cancellation) logged before V18, a move of its booking logged after it:
      * it cannot be queued again as itself, and it is still true. No path of the hub leaves that today (a booking is
      * moved only while confirmed, and cancelled for good), so the rows are made so here, as a mark's case: warned of,

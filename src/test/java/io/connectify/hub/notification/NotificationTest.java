@@ -969,6 +969,44 @@ class NotificationTest extends Webhooks {
     }
 
     /**
+     * A copy that outwaits its notification's row lock is rolled back for the broker's redelivery: expected under
+     * redelivery, so one INFO line (the sender's) and a count (connectify_notifications_busy_total) per rollback, and no
+     * WARN. Before, the JMS listener logged each such rollback as a WARN ("Execution of JMS message listener failed
+     * ... RollbackExchangeException: Intended rollback"), an operator's alarm for a passing contention.
+     */
+    @Test
+    void aBusyCopysRollbackIsOneInfoLineAndACountNotAWarning() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        Notification n = new Notification(java.util.UUID.randomUUID().toString(), Notification.Channel.SMS,
+                "+41791234567", null, "Hello after a quiet wait", false, null, null, null);
+        notificationLog.queued(n);
+        double busyBefore = meters.counter("connectify.notifications.busy", "channel", "SMS").count();
+
+        try (LogLines lines = LogLines.all()) {
+            whileRowsAreHeld("SELECT id FROM notification WHERE id = :id FOR UPDATE", Map.of("id", n.id()), () -> {
+                camel.createProducerTemplate().sendBody("direct:notification-queue", List.of(n));
+                await().atMost(Duration.ofSeconds(20)).until(() -> lines.lines().stream().anyMatch(line ->
+                        line.getFormattedMessage().contains("left to the broker's redelivery")));
+                return null;
+            });
+            // redelivered once the row is free (sent, or, should Twilio fail, a dead letter): the rollback is over
+            await().atMost(Duration.ofSeconds(30)).until(() -> notificationLog.providerReference(n) != null
+                    || !httpGet("/api/v1/admin/dead-letters", ADMIN_KEY).json().get("deadLetters").isEmpty());
+
+            var busyLines = lines.lines().stream().filter(line -> line.getFormattedMessage().contains(n.id())
+                    && line.getFormattedMessage().contains("left to the broker's redelivery")).toList();
+            assertThat(busyLines).isNotEmpty().allSatisfy(line ->
+                    assertThat(line.getLevel()).isEqualTo(ch.qos.logback.classic.Level.INFO));
+            assertThat(lines.lines()).filteredOn(line -> line.getLevel().isGreaterOrEqual(
+                            ch.qos.logback.classic.Level.WARN))
+                    .noneMatch(line -> line.getLoggerName().endsWith("EndpointMessageListener")
+                            || line.getFormattedMessage().contains("Intended rollback"));
+            assertThat(meters.counter("connectify.notifications.busy", "channel", "SMS").count())
+                    .isEqualTo(busyBefore + busyLines.size());
+        }
+    }
+
+    /**
      * A copy of an SMS that waits for its row lock past the lock timeout (another copy being sent holds it; here the
      * test's transaction) is rolled back to the broker, which redelivers it with its back-off: sent once the row is
      * free, and no dead letter. Before, it was retried in place (test profile: once) and then stored as a dead letter,

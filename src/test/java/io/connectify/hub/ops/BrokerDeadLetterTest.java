@@ -11,9 +11,11 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.Map;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,6 +40,48 @@ class BrokerDeadLetterTest extends Webhooks {
     MeterRegistry meters;
     @Autowired
     ConnectionFactory connections;
+    @Autowired
+    io.connectify.hub.notification.NotificationLog notificationLog;
+    @Autowired
+    org.apache.camel.CamelContext camel;
+
+    /**
+     * A notification's copy whose row another transaction holds through each of its message's deliveries (here 2):
+     * each delivery rolls back for the broker's redelivery (an INFO line each, no warning), and only the last, after
+     * which the broker moves the message to its DLQ, is a WARN naming the notification. Moved back, it is sent once its
+     * row is free.
+     */
+    @Test
+    void aNotificationCopyBusyAtEachDeliveryIsWarnedOfOnceWhenTheBrokerDeadLettersIt() throws Exception {
+        var n = new io.connectify.hub.notification.Notification(java.util.UUID.randomUUID().toString(),
+                io.connectify.hub.notification.Notification.Channel.SMS, "+41791234567", null, "Hello, held", false,
+                null, null, null);
+        notificationLog.queued(n);
+
+        try (LogLines lines = LogLines.all()) {
+            whileRowsAreHeld("SELECT id FROM notification WHERE id = :id FOR UPDATE", Map.of("id", n.id()), () -> {
+                camel.createProducerTemplate().sendBody("direct:notification-queue", java.util.List.of(n));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues")
+                                .get("notifications-sms").asInt()).isEqualTo(1));
+                return null;
+            });
+            assertThat(lines.lines()).filteredOn(line -> line.getFormattedMessage().contains(n.id())
+                    && line.getFormattedMessage().contains("left to the broker's redelivery"))
+                    .hasSize(2).allSatisfy(line -> assertThat(line.getLevel()).isEqualTo(Level.INFO));
+            assertThat(lines.lines()).filteredOn(line -> line.getLevel().isGreaterOrEqual(Level.WARN))
+                    .noneMatch(line -> line.getFormattedMessage().contains("Intended rollback"))
+                    .filteredOn(line -> line.getFormattedMessage().contains(n.id())).singleElement()
+                    .satisfies(line -> assertThat(line.getFormattedMessage()).contains("2 deliveries")
+                            .contains("DLQ").doesNotContain("+41791234567"));
+        }
+
+        assertThat(send(request("/api/v1/admin/broker-dead-letters/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> notificationLog.providerReference(n) != null);
+        assertThat(httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues")
+                .get("notifications-sms").asInt()).isZero();
+    }
 
     @Test
     void anEventThatCouldNotBeStoredAsADeadLetterWaitsOnTheBrokerAndIsReplayedFromThere() {

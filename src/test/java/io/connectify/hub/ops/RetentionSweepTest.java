@@ -83,6 +83,55 @@ class RetentionSweepTest {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
     }
 
+    /**
+     * A send's start (V32) is deleted with its send's outcome; one whose notification reached its final state some
+     * other way (skipped by the recovery sweep, sent by an instance of an earlier version, a send whose lock was lost)
+     * stayed for ever before. The sweep deletes the starts of notifications no longer unsent (or gone), whatever its
+     * retention periods (zero here: for ever), and keeps those of a notification still queued unsent: a send under way,
+     * or one the next send takes as a lost answer.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesTheSendStartsOfNotificationsNoLongerUnsentAndKeepsThoseStillUnsent(String database,
+                                                                                  DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        String unsent = notification(jdbc, "queued", null);
+        String sent = notification(jdbc, "sent", "SM1");
+        String delivered = notification(jdbc, "delivered", "SM2");
+        String failed = notification(jdbc, "failed", null);
+        String skipped = notification(jdbc, "skipped", null);
+        sendStart(jdbc, unsent, NOW.minus(Duration.ofDays(40)));
+        sendStart(jdbc, unsent, NOW.minusSeconds(1));
+        for (String done : new String[] {sent, delivered, failed, skipped, "gone-notification"}) {
+            sendStart(jdbc, done, NOW.minus(Duration.ofMinutes(5)));
+        }
+        var meters = new SimpleMeterRegistry();
+
+        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
+                .sweep(null);
+
+        assertThat(jdbc.sql("SELECT notification_id FROM notification_send_start").query(String.class).list())
+                .containsExactly(unsent, unsent);
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "send-starts").count()).isEqualTo(5);
+    }
+
+    static String notification(JdbcClient jdbc, String status, String providerReference) {
+        String id = java.util.UUID.randomUUID().toString();
+        jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, provider_reference, status, "
+                        + "created_at, updated_at) VALUES (?, NULL, 'confirmation', 'SMS', '+41791234567', ?, ?, ?, ?)")
+                .params(id, providerReference, status, NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
+                        NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)).update();
+        return id;
+    }
+
+    static void sendStart(JdbcClient jdbc, String notificationId, Instant at) {
+        jdbc.sql("INSERT INTO notification_send_start (id, notification_id, started_at) VALUES (?, ?, ?)")
+                .params(java.util.UUID.randomUUID().toString(), notificationId, at.atOffset(ZoneOffset.UTC)).update();
+    }
+
     /** As Camel's JDBC idempotent repository writes it: createdAt a local-time TIMESTAMP. */
     static void processedKey(JdbcClient jdbc, String key, Instant at) {
         jdbc.sql("INSERT INTO CAMEL_MESSAGEPROCESSED (processorName, messageId, createdAt) VALUES (?, ?, ?)")

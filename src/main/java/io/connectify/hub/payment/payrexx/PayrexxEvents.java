@@ -116,6 +116,7 @@ public class PayrexxEvents {
         message.setHeader(WebhookHeaders.BOOKING_ID, t.referenceId());
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
+        message.setHeader(WebhookHeaders.PAYMENT_PAGE, t.gatewayId());
         message.setHeader(WebhookHeaders.PAID_AMOUNT, t.amount());
         // the API's (invoice.currencyAlpha3), not the webhook's: only what the API says is trusted
         message.setHeader(WebhookHeaders.PAID_CURRENCY, t.currency());
@@ -127,15 +128,28 @@ public class PayrexxEvents {
      * transaction's event: {@code open} (it takes payments: a declined transaction is one failed attempt, the customer,
      * still on the page, may pay another way), {@code paid} (another transaction of the page paid: this one's failure
      * ends nothing, and the paid one's event confirms the booking, should it not have yet; processed before it, a
-     * decline marked a paid booking failed, told the customer so and released the slot), else {@code closed}: the
-     * booking is unknown, not Payrexx's, paid or no longer waiting, or the page is done or gone. The page is the
-     * booking's payment reference until a payment is recorded.
+     * decline marked a paid booking failed, told the customer so and released the slot), {@code other}: the
+     * transaction was made on a page that is not the booking's own (one an operator made naming the booking through
+     * {@code POST /payments/payrexx/gateways}, a Stripe booking's or a second page of a Payrexx one): one failed
+     * attempt on that page, while the booking keeps waiting on its own (before, taken for {@code closed}, it marked the
+     * booking PAYMENT_FAILED, its own page still open), else {@code closed}: the booking is unknown, paid or no longer
+     * waiting, or the page is done or gone. The page is the booking's payment reference until a payment is recorded;
+     * the transaction's, Payrexx's {@code invoice.paymentRequestId}: one naming none is taken for the booking's own.
      */
-    public String paymentPage(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+    public String paymentPage(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                              @Header(WebhookHeaders.PAYMENT_PAGE) Long transactionPage) {
         Booking booking = pending(bookingId);
-        if (booking == null || !PayrexxConfig.PROVIDER.equals(booking.provider()) || booking.paid()
-                || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
+        if (booking == null) {
             return "closed";
+        }
+        if (!PayrexxConfig.PROVIDER.equals(booking.provider())) {
+            return "other";
+        }
+        if (booking.paid() || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
+            return "closed";
+        }
+        if (transactionPage != null && !transactionPage.toString().equals(booking.paymentReference())) {
+            return "other";
         }
         try {
             Gateway page = template.requestBody(PayrexxRoutes.GET_GATEWAY, Long.parseLong(booking.paymentReference()),
@@ -194,7 +208,7 @@ public class PayrexxEvents {
     public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                      @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
         Booking booking = bookings.findNamed(bookingId).orElse(null);
-        if (booking == null || !WAITING.contains(booking.status()) || paymentActedOn(transaction)) {
+        if (booking == null || !WAITING.contains(booking.status()) || actedOn(booking, transaction)) {
             return false;
         }
         return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)
@@ -202,12 +216,25 @@ public class PayrexxEvents {
     }
 
     /**
-     * Whether the hub acted on this transaction's payment before (its confirmed status's key recorded): it confirmed
-     * a booking with it, or refunded it itself (one below the price, one that paid for nothing). A refund Payrexx then
-     * reports is that refund, or one of a booking the hub confirmed: not a payment returned before the hub saw it.
+     * Whether the hub acted on this transaction's payment before: it refunded it itself, as it paid for nothing of the
+     * booking (one below the price, a second payment; recorded with the booking, V39, kept as long as it is), or its
+     * confirmed status's key is recorded (it confirmed a booking with it, or refunded it before V39). A refund Payrexx
+     * then reports is that refund, or one of a booking the hub confirmed: not a payment returned before the hub saw
+     * it. The key alone, which the retention sweep deletes after connectify.retention.processed-events, told it
+     * before: a chargeback of a payment the hub refunded, weeks later, was then left for a person as "neither
+     * confirmed nor refunded", and the customer might be paid back a second time.
      */
-    public boolean paymentActedOn(@Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
-        return transaction != null && processed.contains("payrexx:" + transaction + ":confirmed");
+    public boolean paymentActedOn(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                  @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        return actedOn(bookingId == null ? null : bookings.findNamed(bookingId).orElse(null), transaction);
+    }
+
+    private boolean actedOn(Booking booking, String transaction) {
+        if (transaction == null) {
+            return false;
+        }
+        return booking != null && bookings.refundedByTheHub(booking.id(), PayrexxConfig.PROVIDER, transaction)
+                || processed.contains("payrexx:" + transaction + ":confirmed");
     }
 
     private Booking pending(String bookingId) {

@@ -932,9 +932,9 @@ public class BookingRepository {
      */
     public void refundedByTheHub(String id, String provider, String payment, Instant now) {
         withBookingLock(id, () -> jdbc.sql("INSERT INTO booking_payment_refunded (booking_id, provider, payment, "
-                        + "refunded_at) SELECT :id, :provider, :payment, :now FROM (VALUES (1)) AS one WHERE NOT EXISTS "
-                        + "(SELECT 1 FROM booking_payment_refunded WHERE booking_id = :id AND provider = :provider "
-                        + "AND payment = :payment)")
+                        + "refunded_at) SELECT :id, :provider, :payment, :now FROM (VALUES (1)) AS one "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM booking_payment_refunded WHERE booking_id = :id "
+                        + "AND provider = :provider AND payment = :payment)")
                 .param("id", id).param("provider", provider).param("payment", payment).param("now", utc(now))
                 .update());
     }

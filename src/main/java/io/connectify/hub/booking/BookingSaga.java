@@ -4121,8 +4121,8 @@ public class BookingSaga {
 
     /**
      * {@link #refund} of a payment that pays for nothing of its booking, recorded as the hub's own refund (V39): kept as
-     * long as the booking, so its dispute or refund reported weeks later, once its idempotency key is swept, is still
-     * known for the hub's refund ({@code PayrexxEvents#paymentActedOn}).
+     * long as the booking, so its dispute reported weeks later, once its idempotency key is swept, is still known for
+     * the hub's refund ({@code PayrexxEvents#paymentActedOnOrRefunded}).
      */
     private String refundUnused(Booking payment) {
         String made = refund(payment, null);

@@ -1145,7 +1145,7 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.transaction(transaction, shown, id); // the confirmed delivery waited (a backlog) past this status
         deliveryHandled(transaction, "confirmed", id);
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(payrexxEvents.paymentActedOn(id, Long.toString(transaction))).as("no confirmed key recorded").isFalse();
+        assertThat(payrexxEvents.paymentActedOn(Long.toString(transaction))).as("no confirmed key recorded").isFalse();
         if (!"disputed".equals(shown)) {
             payrexx.transaction(transaction, "disputed", id);
             deliveryHandled(transaction, "disputed", id);

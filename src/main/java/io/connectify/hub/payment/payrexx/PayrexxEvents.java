@@ -145,7 +145,8 @@ public class PayrexxEvents {
         if (!PayrexxConfig.PROVIDER.equals(booking.provider())) {
             return "other";
         }
-        if (booking.paid() || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
+        if (booking.paid() || booking.paymentReference() == null
+                || !booking.paymentReference().matches("[0-9]{1,18}")) {
             return "closed";
         }
         if (transactionPage != null && !transactionPage.toString().equals(booking.paymentReference())) {
@@ -200,15 +201,16 @@ public class PayrexxEvents {
      * recorded, or this one recorded and not yet confirmed): a confirmed delivery handled only once Payrexx shows the
      * transaction disputed, whose payment is then recorded before the dispute is. False for a booking paid by
      * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is. False too for a transaction
-     * the hub acted on before ({@link #paymentActedOn}: one that could not pay for the booking, below the price or in
-     * another currency, refunded by the hub, its booking still waiting): its payment is no longer to record, and, taken
+     * the hub acted on before ({@link #paymentActedOnOrRefunded}: one that could not pay for the booking, below the
+     * price or in another currency, refunded by the hub, its booking still waiting): its payment is no longer to
+     * record, and, taken
      * for one, it was left for a person as "neither confirmed nor refunded", so a person might pay back by hand what
      * the hub had refunded already.
      */
     public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                      @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
         Booking booking = bookings.findNamed(bookingId).orElse(null);
-        if (booking == null || !WAITING.contains(booking.status()) || actedOn(booking, transaction)) {
+        if (booking == null || !WAITING.contains(booking.status()) || actedOnOrRefunded(booking, transaction)) {
             return false;
         }
         return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)
@@ -216,25 +218,34 @@ public class PayrexxEvents {
     }
 
     /**
-     * Whether the hub acted on this transaction's payment before: it refunded it itself, as it paid for nothing of the
-     * booking (one below the price, a second payment; recorded with the booking, V39, kept as long as it is), or its
-     * confirmed status's key is recorded (it confirmed a booking with it, or refunded it before V39). A refund Payrexx
-     * then reports is that refund, or one of a booking the hub confirmed: not a payment returned before the hub saw
-     * it. The key alone, which the retention sweep deletes after connectify.retention.processed-events, told it
-     * before: a chargeback of a payment the hub refunded, weeks later, was then left for a person as "neither
-     * confirmed nor refunded", and the customer might be paid back a second time.
+     * Whether the hub acted on this transaction's payment before (its confirmed status's key recorded): it confirmed
+     * a booking with it, or refunded it itself (one below the price, one that paid for nothing). A refund Payrexx then
+     * reports is that refund, or one of a booking the hub confirmed: not a payment returned before the hub saw it.
      */
-    public boolean paymentActedOn(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
-                                  @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
-        return actedOn(bookingId == null ? null : bookings.findNamed(bookingId).orElse(null), transaction);
+    public boolean paymentActedOn(@Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        return transaction != null && processed.contains("payrexx:" + transaction + ":confirmed");
     }
 
-    private boolean actedOn(Booking booking, String transaction) {
+    /**
+     * {@link #paymentActedOn}, or the hub refunded this payment itself as it paid for nothing of the booking (one
+     * below the price, a second payment; kept with the booking, V39, as long as it is), for a dispute, which may come
+     * weeks or months later: the key alone, which the retention sweep deletes after
+     * connectify.retention.processed-events, told it before, and a chargeback of a payment the hub had refunded was
+     * then left for a person as "neither confirmed nor refunded", inviting a second pay-back. Not for a refund Payrexx
+     * reports (paymentActedOn alone): that comes at once, and a short payment's, its notice lost with the dead-lettered
+     * event that refunded it, is the one that tells its customer.
+     */
+    public boolean paymentActedOnOrRefunded(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                            @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        return actedOnOrRefunded(bookingId == null ? null : bookings.findNamed(bookingId).orElse(null), transaction);
+    }
+
+    private boolean actedOnOrRefunded(Booking booking, String transaction) {
         if (transaction == null) {
             return false;
         }
         return booking != null && bookings.refundedByTheHub(booking.id(), PayrexxConfig.PROVIDER, transaction)
-                || processed.contains("payrexx:" + transaction + ":confirmed");
+                || paymentActedOn(transaction);
     }
 
     private Booking pending(String bookingId) {

@@ -954,6 +954,29 @@ public class BookingRepository {
     }
 
     /**
+     * Records that the hub refunded {@code payment} of booking {@code id} itself, as it paid for nothing of it (V37):
+     * kept as long as the booking, unlike the payment's idempotency key, which the retention sweep deletes, so a
+     * dispute of it weeks later still knows the hub paid it back. Checked, then inserted, under the booking's row
+     * lock, as {@link #disputeSeenBeforePayment(String, String)}: a repeat adds nothing.
+     */
+    public void refundedByTheHub(String id, String provider, String payment, Instant now) {
+        withBookingLock(id, () -> jdbc.sql("INSERT INTO booking_payment_refunded (booking_id, provider, payment, "
+                        + "refunded_at) SELECT :id, :provider, :payment, :now FROM (VALUES (1)) AS one "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM booking_payment_refunded WHERE booking_id = :id "
+                        + "AND provider = :provider AND payment = :payment)")
+                .param("id", id).param("provider", provider).param("payment", payment).param("now", utc(now))
+                .update());
+    }
+
+    /** Whether the hub refunded {@code payment} of booking {@code id} itself ({@link #refundedByTheHub}). */
+    public boolean refundedByTheHub(String id, String provider, String payment) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking_payment_refunded WHERE booking_id = :id AND provider = :provider "
+                        + "AND payment = :payment")
+                .param("id", id).param("provider", provider).param("payment", payment).query(Integer.class)
+                .single() > 0;
+    }
+
+    /**
      * The state of the dispute of the payment that paid the booking (V19); empty when none is known (or no booking).
      */
     public Optional<DisputeStatus> disputeStatus(String id) {

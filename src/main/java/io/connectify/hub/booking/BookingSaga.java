@@ -341,7 +341,7 @@ public class BookingSaga {
             }
             log.warn("Booking {} was paid {} of its price {} {}: refunding the payment", bookingId,
                     payment.paidAmount(), booking.amount(), booking.currency());
-            refund(payment, null);
+            refundUnused(payment);
             notifyMismatchRefunded(payment, booking.currency());
             return true;
         }
@@ -551,7 +551,7 @@ public class BookingSaga {
         String currency = paidCurrency.strip().toUpperCase(java.util.Locale.ROOT);
         log.warn("Booking {} was paid {} {}, but its price is {} {}: another currency, refunding the payment",
                 booking.id(), payment.paidAmount(), currency, booking.amount(), booking.currency());
-        refund(payment, null);
+        refundUnused(payment);
         // its hold, should it have one, still runs: the customer may pay again in the booking's currency. Written only
         // while no payment is recorded: another payment of the booking (its own message group) may have been recorded
         // since the booking was read, and this one's story is not the paid booking's
@@ -790,7 +790,7 @@ public class BookingSaga {
             throw new InvalidStateException("A payment without a reference arrived for booking " + bookingId
                     + ", which is " + current.status());
         }
-        String made = refund(payment, null);
+        String made = refundUnused(payment);
         // the refunded payment is recorded on the booking, so a repeat of its event is known as such
         if (PAYABLE.contains(current.status()) && !current.paid()) {
             boolean begun = begun(current, now);
@@ -4200,6 +4200,17 @@ public class BookingSaga {
         } catch (NotFoundException alreadyGone) {
             log.info("Calendar event of booking {} was already removed or never made", booking.id());
         }
+    }
+
+    /**
+     * {@link #refund} of a payment that pays for nothing of its booking, recorded as the hub's own refund (V37): kept as
+     * long as the booking, so its dispute reported weeks later, once its idempotency key is swept, is still known for
+     * the hub's refund ({@code PayrexxEvents#paymentActedOnOrRefunded}).
+     */
+    private String refundUnused(Booking payment) {
+        String made = refund(payment, null);
+        bookings.refundedByTheHub(payment.id(), payment.provider(), payment.paymentReference(), now());
+        return made;
     }
 
     /**

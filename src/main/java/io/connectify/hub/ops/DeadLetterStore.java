@@ -49,7 +49,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * An event processed whose idempotent key could not be recorded (the database refusing the insert through every
  * retry) is kept with its key ({@link WebhookHeaders#UNRECORDED_KEY}) and replayed on its own like a passing
  * failure: the replay records the key first, so the event sent back is a duplicate to its consumer; until then the
- * key in its row ({@code unrecorded_key}, V37) makes a provider's copy of the event a duplicate as well
+ * key in its row ({@code unrecorded_key}, V36) makes a provider's copy of the event a duplicate as well
  * ({@link ProcessedEventRepository}). Before, the letter had no key, and its replay, or a provider's redelivery,
  * processed the event in full a second time.
  */

@@ -17,6 +17,11 @@ public final class WebhookHeaders {
     public static final String BOOKING_ID = "bookingId";
     public static final String PAYMENT_STATUS = "paymentStatus";
     public static final String PAYMENT_REFERENCE = "paymentReference";
+    /**
+     * The payment page a Payrexx transaction was made on (its Gateway's id, as the API reads it), when Payrexx names
+     * one: a failure on a page that is not its booking's own ends nothing of the booking.
+     */
+    public static final String PAYMENT_PAGE = "paymentPageId";
     public static final String PAID_AMOUNT = "paidAmount";
     /**
      * The currency of the payment (ISO 4217, upper case): Stripe's Checkout Session or Payment Intent {@code currency},

@@ -68,7 +68,7 @@ class PostgresMigrationTest {
         jdbc.sql("DELETE FROM dead_letter WHERE id = 'dl-large'").update();
     }
 
-    /** V37 on PostgreSQL: the idempotent check also knows a key waiting in a stored dead letter (one query). */
+    /** V36 on PostgreSQL: the idempotent check also knows a key waiting in a stored dead letter (one query). */
     @Test
     void aKeyWaitingInAStoredDeadLetterIsKnownOnPostgres() {
         var processed = new io.connectify.hub.webhook.ProcessedEventRepository(postgres.dataSource(),
@@ -112,11 +112,16 @@ class PostgresMigrationTest {
         assertThat(repository.refundReference(booking.id())).isEmpty();
         repository.refundMade(booking.id(), "re_1");
         assertThat(repository.refundReference(booking.id())).contains("re_1");
+        // the hub's own refund of a payment (V37): a repeat adds nothing, and fails nothing on PostgreSQL either
+        repository.refundedByTheHub(booking.id(), "payrexx", "4711", java.time.Instant.now());
+        repository.refundedByTheHub(booking.id(), "payrexx", "4711", java.time.Instant.now());
+        assertThat(repository.refundedByTheHub(booking.id(), "payrexx", "4711")).isTrue();
+        assertThat(repository.refundedByTheHub(booking.id(), "payrexx", "4712")).isFalse();
         // a new database is built by the baseline migration B24 (BaselineMigrationTest: it equals V1..V24), then V25 on
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
                 .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL", "32 SQL",
-                        "33 SQL", "34 SQL", "36 SQL", "37 SQL");
+                        "33 SQL", "34 SQL", "35 SQL", "36 SQL", "37 SQL");
     }
 
     @Test

@@ -56,4 +56,12 @@ public final class PayrexxFake {
         server.stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + id + "/refund")).willReturn(okJson("""
                 {"status":"success","data":[{"id":%d,"status":"refunded"}]}""".formatted(id))));
     }
+
+    /** GET Transaction/{id}/ answers this status for this booking, made on payment page (Gateway) {@code gatewayId}. */
+    public void transactionOnPage(long id, String status, String bookingId, long gatewayId) {
+        server.stubFor(get(urlPathEqualTo("/v1.0/Transaction/" + id + "/")).willReturn(okJson("""
+                {"status":"success","data":[{"id":%d,"uuid":"u-%d","status":"%s","referenceId":"%s","amount":9000,
+                 "invoice":{"currencyAlpha3":"CHF","totalAmount":9000,"referenceId":"%s","paymentRequestId":%d}}]}"""
+                .formatted(id, id, status, bookingId, bookingId, gatewayId))));
+    }
 }

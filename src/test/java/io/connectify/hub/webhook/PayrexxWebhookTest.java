@@ -2862,4 +2862,115 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(attentionOf(id).get("note").asText()).startsWith(REFUNDED_OUTSIDE + " (in full): the customer is "
                 + "paid back").doesNotContain("pending");
     }
+
+    /**
+     * A declined transaction of a Payrexx page an operator made naming a Stripe booking ({@code POST
+     * /payments/payrexx/gateways} with its id as referenceId): the booking is not Payrexx's, its own payment page
+     * (Stripe's) still open, so nothing of it ends. Before, it was taken for the end of the booking's payment: marked
+     * PAYMENT_FAILED, its customer told and its slot released.
+     */
+    @Test
+    void aDeclinedTransactionOnAPayrexxPageNamingAStripeBookingLeavesItWaiting() {
+        String id = pendingBooking(START, "stripe");
+        payrexx.transaction(4799, "declined", id);
+        deliveryHandled(4799, "declined", id);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+    }
+
+    /**
+     * A cancelled transaction of another Payrexx page naming a Payrexx booking (an operator's, page 78; the booking's
+     * own is 77, still open): one failed attempt on that page, which neither ends the booking nor counts as an attempt
+     * of its own page; the customer still pays on it. Before, the booking's own page was asked, and the failure taken
+     * for an attempt on it (the booking's reason "a payment attempt failed"), or, its own page done, for the end of
+     * the payment (PAYMENT_FAILED).
+     */
+    @Test
+    void aCancelledTransactionOnAnotherPayrexxPageOfThePayrexxBookingLeavesItWaitingOnItsOwn() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("paymentReference").asText()).isEqualTo("77");
+        gatewayIs(77, "waiting");
+        double failedBefore = meters.counter("connectify.payment.attempts.failed", "provider", "payrexx").count();
+        payrexx.transactionOnPage(4921, "cancelled", id, 78);
+
+        deliveryHandled(4921, "cancelled", id);
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText()).isEmpty();
+        assertThat(meters.counter("connectify.payment.attempts.failed", "provider", "payrexx").count())
+                .isEqualTo(failedBefore);
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Gateway/77/")));
+        assertThat(deadLetters()).isEmpty();
+
+        payrexx.transactionOnPage(4922, "confirmed", id, 77);
+        deliveryHandled(4922, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A second payment of a confirmed booking, refunded by the hub, disputed after the retention sweep deleted its
+     * idempotency keys (connectify.retention.processed-events, 30 days; a chargeback comes weeks to months later): the
+     * hub still knows it refunded it (V37), and the booking is marked so, never "neither confirmed nor refunded ...:
+     * settle it by hand", which invited a person to pay the customer back a second time, as it was before.
+     */
+    @Test
+    void aSecondPaymentTheHubRefundedThenDisputedAfterItsKeysWereSweptIsStillKnownAsRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4931, "confirmed", id);
+        deliveryHandled(4931, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        payrexx.transaction(4932, "confirmed", id);
+        deliveryHandled(4932, "confirmed", id);
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4932/refund")));
+        keysSwept(4932);
+        payrexx.transaction(4932, "disputed", id);
+
+        deliveryHandled(4932, "disputed", id);
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(booking.get("paymentReference").asText()).isEqualTo("4931");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4932 is disputed, but the hub "
+                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
+                + "dispute at payrexx with the refund");
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4932/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A payment below the price, refunded by the hub, its booking still waiting, disputed after the retention sweep
+     * deleted its keys: marked as refunded by the hub, not taken for a disputed payment still to record and left
+     * "neither confirmed nor refunded ...: settle it by hand" (before).
+     */
+    @Test
+    void aShortPaymentTheHubRefundedThenDisputedAfterItsKeysWereSweptIsStillKnownAsRefunded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(4933, "confirmed", id, 4500);
+        deliveryHandled(4933, "confirmed", id);
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
+        keysSwept(4933);
+        transactionOf(4933, "disputed", id, 4500);
+
+        deliveryHandled(4933, "disputed", id);
+
+        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4933 is disputed, but the hub "
+                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
+                + "dispute at payrexx with the refund");
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /** The transaction's idempotency keys deleted, as the retention sweep deletes them once they are old enough. */
+    private void keysSwept(long transaction) {
+        assertThat(jdbc.sql("DELETE FROM CAMEL_MESSAGEPROCESSED WHERE messageId LIKE :keys")
+                .param("keys", "payrexx:" + transaction + ":%").update()).isPositive();
+    }
 }

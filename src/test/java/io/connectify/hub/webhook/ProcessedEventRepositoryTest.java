@@ -74,7 +74,7 @@ class ProcessedEventRepositoryTest {
     /**
      * A key waiting in a stored dead letter (its event processed, its insert refused through every retry) is known, so
      * a copy of the event is a duplicate until the letter's replay records it; a letter replayed or of another key
-     * leaves it unknown. Before V37, the letter kept no key and the copy was processed again.
+     * leaves it unknown. Before V36, the letter kept no key and the copy was processed again.
      */
     @Test
     void aKeyWaitingInAStoredDeadLetterIsKnown() {

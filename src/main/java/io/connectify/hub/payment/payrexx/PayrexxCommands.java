@@ -42,7 +42,12 @@ public final class PayrexxCommands {
     public record Gateway(long id, String status, String referenceId, long amount, String currency, String link) {
     }
 
-    public record Transaction(long id, String uuid, String status, String referenceId, long amount, String currency) {
+    /**
+     * A transaction as Payrexx's API reads it. {@code gatewayId}: the payment page (Gateway) it was made on, Payrexx's
+     * {@code invoice.paymentRequestId}; null when Payrexx names none (a Paylink, an older answer).
+     */
+    public record Transaction(long id, String uuid, String status, String referenceId, long amount, String currency,
+                              Long gatewayId) {
     }
 
     public record RefundCommand(long transactionId, Long amount) {

@@ -116,6 +116,7 @@ public class PayrexxEvents {
         message.setHeader(WebhookHeaders.BOOKING_ID, t.referenceId());
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
+        message.setHeader(WebhookHeaders.PAYMENT_PAGE, t.gatewayId());
         message.setHeader(WebhookHeaders.PAID_AMOUNT, t.amount());
         // the API's (invoice.currencyAlpha3), not the webhook's: only what the API says is trusted
         message.setHeader(WebhookHeaders.PAID_CURRENCY, t.currency());
@@ -127,15 +128,29 @@ public class PayrexxEvents {
      * transaction's event: {@code open} (it takes payments: a declined transaction is one failed attempt, the customer,
      * still on the page, may pay another way), {@code paid} (another transaction of the page paid: this one's failure
      * ends nothing, and the paid one's event confirms the booking, should it not have yet; processed before it, a
-     * decline marked a paid booking failed, told the customer so and released the slot), else {@code closed}: the
-     * booking is unknown, not Payrexx's, paid or no longer waiting, or the page is done or gone. The page is the
-     * booking's payment reference until a payment is recorded.
+     * decline marked a paid booking failed, told the customer so and released the slot), {@code other}: the
+     * transaction was made on a page that is not the booking's own (one an operator made naming the booking through
+     * {@code POST /payments/payrexx/gateways}, a Stripe booking's or a second page of a Payrexx one): one failed
+     * attempt on that page, while the booking keeps waiting on its own (before, taken for {@code closed}, it marked the
+     * booking PAYMENT_FAILED, its own page still open), else {@code closed}: the booking is unknown, paid or no longer
+     * waiting, or the page is done or gone. The page is the booking's payment reference until a payment is recorded;
+     * the transaction's, Payrexx's {@code invoice.paymentRequestId}: one naming none is taken for the booking's own.
      */
-    public String paymentPage(@Header(WebhookHeaders.BOOKING_ID) String bookingId) {
+    public String paymentPage(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                              @Header(WebhookHeaders.PAYMENT_PAGE) Long transactionPage) {
         Booking booking = pending(bookingId);
-        if (booking == null || !PayrexxConfig.PROVIDER.equals(booking.provider()) || booking.paid()
-                || booking.paymentReference() == null || !booking.paymentReference().matches("[0-9]{1,18}")) {
+        if (booking == null) {
             return "closed";
+        }
+        if (!PayrexxConfig.PROVIDER.equals(booking.provider())) {
+            return "other";
+        }
+        if (booking.paid() || booking.paymentReference() == null
+                || !booking.paymentReference().matches("[0-9]{1,18}")) {
+            return "closed";
+        }
+        if (transactionPage != null && !transactionPage.toString().equals(booking.paymentReference())) {
+            return "other";
         }
         try {
             Gateway page = template.requestBody(PayrexxRoutes.GET_GATEWAY, Long.parseLong(booking.paymentReference()),
@@ -186,15 +201,16 @@ public class PayrexxEvents {
      * recorded, or this one recorded and not yet confirmed): a confirmed delivery handled only once Payrexx shows the
      * transaction disputed, whose payment is then recorded before the dispute is. False for a booking paid by
      * another payment, confirmed, cancelled or unknown: the dispute is surfaced as it is. False too for a transaction
-     * the hub acted on before ({@link #paymentActedOn}: one that could not pay for the booking, below the price or in
-     * another currency, refunded by the hub, its booking still waiting): its payment is no longer to record, and, taken
+     * the hub acted on before ({@link #paymentActedOnOrRefunded}: one that could not pay for the booking, below the
+     * price or in another currency, refunded by the hub, its booking still waiting): its payment is no longer to
+     * record, and, taken
      * for one, it was left for a person as "neither confirmed nor refunded", so a person might pay back by hand what
      * the hub had refunded already.
      */
     public boolean awaitsThisPayment(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                      @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
         Booking booking = bookings.findNamed(bookingId).orElse(null);
-        if (booking == null || !WAITING.contains(booking.status()) || paymentActedOn(transaction)) {
+        if (booking == null || !WAITING.contains(booking.status()) || actedOnOrRefunded(booking, transaction)) {
             return false;
         }
         return !booking.paid() || java.util.Objects.equals(booking.paymentReference(), transaction)
@@ -208,6 +224,28 @@ public class PayrexxEvents {
      */
     public boolean paymentActedOn(@Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
         return transaction != null && processed.contains("payrexx:" + transaction + ":confirmed");
+    }
+
+    /**
+     * {@link #paymentActedOn}, or the hub refunded this payment itself as it paid for nothing of the booking (one
+     * below the price, a second payment; kept with the booking, V37, as long as it is), for a dispute, which may come
+     * weeks or months later: the key alone, which the retention sweep deletes after
+     * connectify.retention.processed-events, told it before, and a chargeback of a payment the hub had refunded was
+     * then left for a person as "neither confirmed nor refunded", inviting a second pay-back. Not for a refund Payrexx
+     * reports (paymentActedOn alone): that comes at once, and a short payment's, its notice lost with the dead-lettered
+     * event that refunded it, is the one that tells its customer.
+     */
+    public boolean paymentActedOnOrRefunded(@Header(WebhookHeaders.BOOKING_ID) String bookingId,
+                                            @Header(WebhookHeaders.PAYMENT_REFERENCE) String transaction) {
+        return actedOnOrRefunded(bookingId == null ? null : bookings.findNamed(bookingId).orElse(null), transaction);
+    }
+
+    private boolean actedOnOrRefunded(Booking booking, String transaction) {
+        if (transaction == null) {
+            return false;
+        }
+        return booking != null && bookings.refundedByTheHub(booking.id(), PayrexxConfig.PROVIDER, transaction)
+                || paymentActedOn(transaction);
     }
 
     private Booking pending(String bookingId) {

@@ -159,7 +159,15 @@ public class PayrexxRequests {
         String reference = t.path("referenceId").asText(invoice.path("referenceId").asText(null));
         long amount = invoice.path("totalAmount").asLong(t.path("amount").asLong());
         return new Transaction(t.path("id").asLong(), t.path("uuid").asText(null), t.path("status").asText(),
-                reference, amount, invoice.path("currencyAlpha3").asText(t.path("currency").asText(null)));
+                reference, amount, invoice.path("currencyAlpha3").asText(t.path("currency").asText(null)),
+                pageId(invoice.path("paymentRequestId")));
+    }
+
+    /** The Gateway a transaction was made on (a number, or its digits as text); null when none is named. */
+    private static Long pageId(JsonNode paymentRequestId) {
+        long id = paymentRequestId.isIntegralNumber() ? paymentRequestId.asLong()
+                : paymentRequestId.asText("").matches("[0-9]{1,18}") ? Long.parseLong(paymentRequestId.asText()) : 0;
+        return id > 0 ? id : null;
     }
 
     private void request(Exchange exchange, String method, String path, Map<String, String> params) {

@@ -221,22 +221,6 @@ public class BookingRepository {
     }
 
     /**
-     * A payment of a pending booking with no payment recorded failed: {@code reason} recorded, and a hold extended past
-     * {@code madeHoldEnd} (the hold it was made with) for a delayed payment processing ends at {@code until} instead,
-     * when that is sooner: the payment it waited for is gone. False for a booking no longer waiting for its payment.
-     */
-    public boolean paymentFailedEndingLongerHold(String id, Instant madeHoldEnd, Instant until, String reason,
-                                                 Instant now) {
-        return jdbc.sql("UPDATE booking SET hold_expires_at = CASE WHEN hold_expires_at > :made "
-                        + "AND hold_expires_at > :until THEN :until ELSE hold_expires_at END, "
-                        + "status_reason = :reason, updated_at = :now "
-                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NULL")
-                .param("id", id).param("made", utc(madeHoldEnd)).param("until", utc(until))
-                .param("reason", reason).param("now", utc(now))
-                .update() == 1;
-    }
-
-    /**
      * A booking whose hold ran out (expired, or not yet by the sweep) and whose delayed payment is processing holds
      * its slot again (the caller checked it is free).
      */

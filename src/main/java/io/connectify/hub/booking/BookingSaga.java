@@ -999,16 +999,17 @@ public class BookingSaga {
     }
 
     /**
-     * A payment of a waiting booking failed, not its end: the reason recorded. A hold extended for a delayed payment
-     * processing (connectify.booking.processing-hold) waited for the payment that failed: it is back to a hold of
-     * connectify.booking.hold from now, for the customer's next attempt (and for the booking's own page's final
-     * failure, Stripe's other event of the same payment, to find it still waiting), where it kept the slot for up to
-     * 21 days for nothing. False for a booking paid or no longer waiting.
+     * A payment of a waiting booking failed, not its end: the reason recorded, the hold kept as it is. A hold extended
+     * for a delayed payment processing (connectify.booking.processing-hold) is not ended by a failure: the hub keeps no
+     * record of which payment it waits for, so the failure may be another payment's (a card declined on the booking's
+     * own page while a debit made through the payments API is on its way) or an older event of the same one delivered
+     * late (Stripe does not promise order, and a dead letter's replay comes later still), and ending the hold would
+     * release a slot a payment on its way has paid for. It runs out at the appointment's start or after the processing
+     * hold, or the booking's own page's final failure ends it. False for a booking paid or no longer waiting.
      */
     private boolean paymentFailed(Booking booking, String reason) {
-        Instant now = now();
-        if (bookings.paymentFailedEndingLongerHold(booking.id(), madeHoldEnd(booking), now.plus(properties.hold()),
-                reason, now)) {
+        if (bookings.transition(booking.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
+                reason, now())) {
             log.info("Booking {}: {}", booking.id(), reason);
             return true;
         }
@@ -1019,8 +1020,8 @@ public class BookingSaga {
      * One payment attempt failed (Stripe's payment_intent.payment_failed: a card declined on the Checkout page). Not
      * the end of the payment: the Payment Intent waits for another payment method, and the customer, still on the
      * payment page, may try another card. So the booking keeps its slot until its hold runs out, and no "payment
-     * failed" notification goes out; the attempt's reason is its status reason. A delayed payment (a SEPA debit)
-     * failing days later ends its processing hold ({@link #paymentFailed}). False when that changed nothing: the
+     * failed" notification goes out; the attempt's reason is its status reason, a processing hold kept
+     * ({@link #paymentFailed}). False when that changed nothing: the
      * booking is unknown, paid, or no longer waiting for its payment.
      */
     public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String named,

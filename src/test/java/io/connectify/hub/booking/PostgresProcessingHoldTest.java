@@ -50,26 +50,6 @@ class PostgresProcessingHoldTest {
                 .containsExactly(BookingStatus.PENDING_PAYMENT, PROCESSING_HOLD_END);
     }
 
-    @Test
-    void aFailedPaymentEndsOnlyAProcessingHoldOnPostgres() {
-        String made = pending("7a1c7d0e-0000-4000-8000-0000000000b3", "2026-12-21T08:00:00Z");
-        String processing = pending("7a1c7d0e-0000-4000-8000-0000000000b4", "2026-12-22T08:00:00Z");
-        assertThat(bookings.extendHold(processing, PROCESSING_HOLD_END, "the payment is processing",
-                MADE.plus(Duration.ofMinutes(5)))).isTrue();
-        Instant failed = MADE.plus(Duration.ofHours(12));
-        Instant oneMoreHold = failed.plus(Duration.ofMinutes(15));
-
-        assertThat(bookings.paymentFailedEndingLongerHold(made, MADE_HOLD_END, oneMoreHold, "a payment attempt failed",
-                MADE.plus(Duration.ofMinutes(2)))).isTrue();
-        assertThat(bookings.paymentFailedEndingLongerHold(processing, MADE_HOLD_END, oneMoreHold,
-                "a payment attempt failed", failed)).isTrue();
-
-        assertThat(bookings.find(made).orElseThrow()).extracting(Booking::holdExpiresAt, Booking::statusReason)
-                .containsExactly(MADE_HOLD_END, "a payment attempt failed");
-        assertThat(bookings.find(processing).orElseThrow()).extracting(Booking::holdExpiresAt, Booking::statusReason)
-                .containsExactly(oneMoreHold, "a payment attempt failed");
-    }
-
     /** A pending Stripe booking made at {@link #MADE}, its hold ending at {@link #MADE_HOLD_END}. */
     private static String pending(String id, String startUtc) {
         var zone = TestAvailability.HOURS.timeZone();

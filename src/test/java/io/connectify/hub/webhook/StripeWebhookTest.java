@@ -301,8 +301,7 @@ class StripeWebhookTest extends Webhooks {
         signedStripeWebhook(event("evt_own_page_expired", "checkout.session.expired", checkoutSession(id, "unpaid", "")));
 
         assertThat(expired.matches(20, TimeUnit.SECONDS)).as("the own page's expiry processed").isTrue();
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
+        stillWaitingWithItsSlot(id);
 
         signedStripeWebhook(event("evt_other_settled", "checkout.session.async_payment_succeeded",
                 sessionThroughTheApi(id, "paid", "pi_other_sepa")));
@@ -346,9 +345,19 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
         assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).isEqualTo(held);
+        stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
+    }
+
+    /** {@code later} on, past two runs of the hold sweep: booking {@code id} still waiting, its slot still its own. */
+    private void stillHeldAfterTwoSweeps(String id, Duration later) {
         NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
-        clock.advance(Duration.ofMinutes(20));
+        clock.advance(later);
         assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
+        stillWaitingWithItsSlot(id);
+    }
+
+    /** Booking {@code id} still waiting for its payment, its slot refused to another booking. */
+    private void stillWaitingWithItsSlot(String id) {
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
         assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
     }
@@ -395,11 +404,7 @@ class StripeWebhookTest extends Webhooks {
         // held until the appointment's start, sooner than the 21 days a debit may take
         assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText()))
                 .isEqualTo(Instant.parse("2026-12-01T08:00:00Z"));
-        NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
-        clock.advance(Duration.ofHours(2));
-        assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
-        assertThat(bookingTheSlot().status()).as("the slot is still the booking's").isEqualTo(409);
+        stillHeldAfterTwoSweeps(id, Duration.ofHours(2));
 
         signedStripeWebhook(event("evt_pi_settled", "payment_intent.succeeded",
                 paymentIntent(id, "pi_api_sepa", "succeeded")));

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.connectify.hub.booking.BookingRepository.ConfirmedBooking;
 import io.connectify.hub.booking.BookingRepository.PaymentRecording;
@@ -105,6 +107,13 @@ public class BookingSaga {
      */
     static final String CANCELLATION_PART_REFUNDED_OUTSIDE = "cancellation-part-refunded";
     /**
+     * The notice of a confirmed booking cancelled after the refund cut-off part of whose payment the provider had
+     * refunded outside the hub ({@link #CANCELLED_LATE}, the part after it): cancelled, part paid back already, and
+     * nothing said of the rest, which no one owes (not "cancellation": "the payment is not refunded", nor
+     * "cancellation-part-refunded": "we refund the rest").
+     */
+    static final String CANCELLATION_LATE_PART_REFUNDED = "cancellation-late-part-refund";
+    /**
      * The notice of a booking cancelled whose refund could not be made yet (the provider down, or refusing the call):
      * cancelled, the refund being made and told once it is (notifyRefundPending). Then "refund" (or
      * "payment-refunded") once a retry makes it, or "refund-failed" once the retries end (endRefundRetries).
@@ -123,8 +132,8 @@ public class BookingSaga {
      */
     public static final Set<String> TOLD_ONCE_CANCELLED = Set.of(CANCELLATION, CANCELLATION_UNREFUNDED,
             CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE, CANCELLATION_REFUNDED_OUTSIDE,
-            CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_REFUND_PENDING, REFUND, PAYMENT_REFUNDED,
-            REFUND_FAILED_NOTICE);
+            CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_LATE_PART_REFUNDED, CANCELLATION_REFUND_PENDING, REFUND,
+            PAYMENT_REFUNDED, REFUND_FAILED_NOTICE);
     /** The status reason of a confirmed booking cancelled after the refund cut-off. */
     static final String CANCELLED_LATE = "cancelled after the refund cut-off: not refunded";
     /**
@@ -1437,7 +1446,9 @@ public class BookingSaga {
         // may have paid (a second payment of it, left for a person by paymentDisputedPaysNothing); before, that
         // booking's reason told a dispute of its own payment, which no dispute settles
         if (isPaidBy(id, provider, payment) && markConfirmedKeeping(id, why, null)) {
-            log.error("Booking {}: {} (payment {})", id, why, payment);
+            String warned = refundedInFullThenDisputed(id, provider, payment);
+            log.error("Booking {}: {} (payment {}){}", id, why, payment,
+                    warned == null ? "" : "; " + warned + ": marked for a person");
             return;
         }
         String stopped = refundStopped(id, payment, reason);
@@ -1449,6 +1460,12 @@ public class BookingSaga {
         String refunded = refundedThenDisputed(provider, id, payment);
         if (refunded != null) {
             log.error("Booking {}: {}; marked for a person, nothing refunded", id, refunded);
+            return;
+        }
+        String warned = refundedInFullThenDisputed(id, provider, payment);
+        if (warned != null) {
+            log.error("Booking {}: {} (payment {}); {}: marked for a person, nothing refunded", id, why, payment,
+                    warned);
             return;
         }
         log.error("A {} payment {} is disputed ({}); {}: answer the dispute at the provider", provider, payment,
@@ -1488,6 +1505,62 @@ public class BookingSaga {
                         + ")"));
         bookings.needsAttention(booking.id(), why, now());
         return why;
+    }
+
+    /**
+     * A payment refunded in full outside the hub (Stripe's charge.refunded, Payrexx's refunded: the amount recorded,
+     * V24), then disputed: should the dispute be lost as well, the customer is paid back twice, as when the refund
+     * comes while the dispute is open. So the booking it paid, confirmed or cancelled with no refund by the hub
+     * ({@link #cancelledUnrefunded}), gets the note that order gives ({@link #inFullNote}): its refund's note replaced
+     * by the warned one where the mark still has it, else marked anew (a person who cleared the refund's mark is told
+     * of the dispute). Before, the dispute only joined the reason, and the warning came with a later cancel, if any.
+     * Under the booking's row lock, the dispute open as stored. The note, or null for any other booking.
+     */
+    private String refundedInFullThenDisputed(String id, String provider, String payment) {
+        Booking known = known(id);
+        if (known == null || payment == null || payment.isBlank()) {
+            return null;
+        }
+        String[] warned = {null};
+        bookings.withBookingLock(known.id(), () -> bookings.find(known.id()).ifPresent(current -> {
+            if (!current.paid() || !payment.equals(current.paymentReference())
+                    || !Objects.equals(provider, current.provider())
+                    || current.status() != BookingStatus.CONFIRMED && !cancelledUnrefunded(current)
+                    || !disputeOpen(current)) {
+                return;
+            }
+            String head = refundedInFullHead(current, provider);
+            if (head == null) {
+                return;
+            }
+            String note = inFullNote(current, provider, head);
+            if (!bookings.attentionNoteReplaced(current.id(), outsideNote(current, provider, head), note)) {
+                bookings.needsAttention(current.id(), note, now());
+            }
+            warned[0] = note;
+        }));
+        return warned[0];
+    }
+
+    /**
+     * How the mark of a booking whose payment was refunded in full outside the hub begins, as its reason tells that
+     * refund: the rest of a part refunded as a person was asked ({@link #restRefundedOutside}), or the whole
+     * ({@link #markRefundedOutside}, {@link #paymentRefundedAfterConfirmation}: "… (in full)"). Null when its payment
+     * is not refunded in full outside the hub, as recorded.
+     */
+    private String refundedInFullHead(Booking current, String provider) {
+        long of = current.paidAmount();
+        Long outside = bookings.refundedOutsideAmount(current.id()).orElse(null);
+        if (outside == null || outside < of) {
+            return null;
+        }
+        if (says(current.statusReason(), REST_REFUNDED + provider)) {
+            return REST_REFUNDED + provider + " too: " + provider + " shows " + of + " of the payment's " + of
+                    + " refunded";
+        }
+        return says(current.statusReason(), REFUNDED_OUTSIDE + ": " + provider + " shows ")
+                ? REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
+                + " refunded outside the hub (in full)" : null;
     }
 
     /**
@@ -2314,8 +2387,10 @@ public class BookingSaga {
         // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
         String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                 + " refunded outside the hub";
-        return markOutside(current, provider, why, why + (outside >= of ? " (in full)" : " (in part)"), replacing,
-                now);
+        String head = why + (outside >= of ? " (in full)" : " (in part)");
+        // in full while its payment's dispute is open: warned of paying back twice, as Payrexx's refunded is
+        return markOutside(current, provider, why, head, outside >= of ? inFullNote(current, provider, head)
+                : outsideNote(current, provider, head), replacing, now);
     }
 
     /**
@@ -2460,9 +2535,8 @@ public class BookingSaga {
                 // the note warns of paying back twice while its payment's dispute is open, a confirmed booking's as a
                 // cancelled one's (the person deciding whether the appointment stands answers the dispute too)
                 String head = why + " (in full)";
-                String made = markOutside(current, provider, why, head,
-                        current.status() == BookingStatus.CANCELLED ? head + paidBackInFull(current, provider)
-                                : confirmedInFullNote(current, provider, head), replacing, now);
+                String made = markOutside(current, provider, why, head, inFullNote(current, provider, head),
+                        replacing, now);
                 if (underWay && disputeOpen(current)) {
                     // its customer paid back twice should the dispute be lost: told again, should the mark be cleared
                     bookings.needsAttention(current.id(), made, now);
@@ -3222,6 +3296,17 @@ public class BookingSaga {
     private String confirmedInFullNote(Booking confirmed, String provider, String head) {
         String note = outsideNote(confirmed, provider, head);
         return disputeOpen(confirmed) ? note + "; " + disputeStillOpen(confirmed, provider) : note;
+    }
+
+    /**
+     * The note of a mark for a payment refunded in full outside the hub ({@code head}), its payment's dispute open or
+     * not: a cancelled booking's ({@link #paidBackInFull}), a confirmed one's ({@link #confirmedInFullNote}); any
+     * other's a person checks at the provider.
+     */
+    private String inFullNote(Booking current, String provider, String head) {
+        return current.status() == BookingStatus.CANCELLED ? head + paidBackInFull(current, provider)
+                : current.status() == BookingStatus.CONFIRMED ? confirmedInFullNote(current, provider, head)
+                : outsideNote(current, provider, head);
     }
 
     /** The note asking a person to refund at the provider what is left of a payment part refunded ({@code part}). */
@@ -4054,7 +4139,7 @@ public class BookingSaga {
      */
     private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
             Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE,
-                    CANCELLATION_REFUNDED_OUTSIDE, CANCELLATION_PART_REFUNDED_OUTSIDE));
+                    CANCELLATION_REFUNDED_OUTSIDE, CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_LATE_PART_REFUNDED));
 
     /**
      * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in
@@ -4096,7 +4181,10 @@ public class BookingSaga {
      * the dispute ended), no payment reference to refund by (cancelled in time), a refund outside the hub under way at
      * the provider (cancelled in time: that refund pays the customer back, {@link #CANCELLATION_REFUND_OUTSIDE}), a
      * refund outside the hub made already (in full: {@link #CANCELLATION_REFUNDED_OUTSIDE}; in part, the rest refunded
-     * by a person: {@link #CANCELLATION_PART_REFUNDED_OUTSIDE}), or else cancelled after the cut-off.
+     * by a person: {@link #CANCELLATION_PART_REFUNDED_OUTSIDE}), or else cancelled after the cut-off. After the
+     * cut-off the hub refunds nothing, but the provider may have, the refund kept after the cut-off's reason: told as a
+     * cancel in time tells it (in full, paid back already; under way, that refund pays the customer back), a part
+     * without a word of the rest ({@link #CANCELLATION_LATE_PART_REFUNDED}). Before, "the payment is not refunded".
      */
     static String cancellationNotice(Booking cancelled, DisputeStatus dispute) {
         String reason = cancelled.statusReason();
@@ -4114,7 +4202,36 @@ public class BookingSaga {
         if (reason != null && reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE)) {
             return CANCELLATION_PART_REFUNDED_OUTSIDE;
         }
+        if (reason != null && reason.startsWith(CANCELLED_LATE)) {
+            // a refund outside the hub the cancel kept after its reason (cancelConfirmed): under way, in full, in part
+            if (says(reason, REFUNDED_OUTSIDE + ": a refund is pending at ")) {
+                return CANCELLATION_REFUND_OUTSIDE;
+            }
+            if (refundedInFullOutside(reason)) {
+                return CANCELLATION_REFUNDED_OUTSIDE;
+            }
+            if (says(reason, PART_REFUNDED) || says(reason, REFUNDED_OUTSIDE + ": ")) {
+                return CANCELLATION_LATE_PART_REFUNDED;
+            }
+        }
         return CANCELLED_NO_REFERENCE.equals(reason) ? CANCELLATION_UNREFUNDED : CANCELLATION;
+    }
+
+    /** A refund outside the hub shown in a status reason: "… shows &lt;refunded&gt; of the payment's &lt;paid&gt; …". */
+    private static final Pattern SHOWN_REFUNDED = Pattern.compile(" shows (\\d+) of the payment's (\\d+)");
+
+    /**
+     * Whether a status reason tells its payment refunded in full outside the hub ({@link #REFUNDED_OUTSIDE}, the
+     * amount shown at least what was paid), not a part of it nor a refund under way.
+     */
+    private static boolean refundedInFullOutside(String reason) {
+        for (String part : reason.split("; ")) {
+            Matcher shown = part.startsWith(REFUNDED_OUTSIDE + ": ") ? SHOWN_REFUNDED.matcher(part) : null;
+            if (shown != null && shown.find() && Long.parseLong(shown.group(1)) >= Long.parseLong(shown.group(2))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

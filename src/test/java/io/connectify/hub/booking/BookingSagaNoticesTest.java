@@ -49,8 +49,20 @@ class BookingSagaNoticesTest {
         // cancelled while disputed, the refund under way kept after the dispute's reason
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
                 BookingSaga.CANCELLED_DISPUTED + "; " + pending), DisputeStatus.WON)).isEqualTo("cancellation-disputed");
+        // after the cut-off too: the hub refunds nothing, but that refund pays the customer back (before: "cancellation",
+        // "the payment is not refunded"); so too one made in full, or a part (told, nothing said of the rest)
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,
-                "cancelled after the refund cut-off: not refunded; " + pending), null)).isEqualTo("cancellation");
+                "cancelled after the refund cut-off: not refunded; " + pending), null))
+                .isEqualTo("cancellation-refund-outside");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled after the refund cut-off: "
+                + "not refunded; a refund the hub did not make: payrexx shows 9000 of the payment's 9000 refunded outside "
+                + "the hub"), null)).isEqualTo("cancellation-refunded-outside");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled after the refund cut-off: "
+                + "not refunded; a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside "
+                + "the hub"), null)).isEqualTo("cancellation-late-part-refund");
+        assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED, "cancelled after the refund cut-off: "
+                + "not refunded; part of the payment was refunded at payrexx (amount not given)"), null))
+                .isEqualTo("cancellation-late-part-refund");
         // cancelled in time after a refund outside the hub was made: in full, paid back already; in part (Payrexx names
         // no amount), the rest refunded by a person (before: the hub asked Payrexx to refund the whole price again)
         assertThat(BookingSaga.cancellationNotice(booking(BookingStatus.CANCELLED,

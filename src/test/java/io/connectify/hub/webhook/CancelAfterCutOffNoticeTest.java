@@ -1,0 +1,136 @@
+package io.connectify.hub.webhook;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.connectify.hub.booking.BookingSaga;
+import io.connectify.hub.support.GoogleCalendarFake;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
+import io.connectify.hub.support.PayrexxFake;
+import io.connectify.hub.support.Webhooks;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.NotifyBuilder;
+import org.assertj.core.api.AbstractStringAssert;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/**
+ * The customer's notice of a Payrexx booking cancelled after the refund cut-off (the hub refunds nothing) whose
+ * payment Payrexx's back office had refunded: in full, "already refunded", as the cancel in time tells it; a refund
+ * under way, that it pays them back, as in time; a part, that part and nothing of the rest (no one owes it); nothing
+ * refunded, the cut-off's "not refunded" as before. Before, every one got the cut-off's "the payment is not refunded".
+ */
+@HubTest
+class CancelAfterCutOffNoticeTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+    private static final String FORM = "application/x-www-form-urlencoded";
+    /** The cut-off's sentence in the generic (German) cancellation email. */
+    private static final String NOT_REFUNDED = "wird die Zahlung nicht erstattet";
+
+    @Autowired
+    CamelContext camel;
+
+    @BeforeEach
+    void calendarAccepts() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START,
+                START))));
+    }
+
+    @Test
+    void aPaymentRefundedInFullBeforeALateCancelIsToldAlreadyRefunded() {
+        String id = cancelledLateAfter(6201, "refunded");
+
+        assertThat(kinds(id)).contains("cancellation-refunded-outside").doesNotContain("cancellation");
+        cancellationEmail(id).contains("Ihre Zahlung bereits").doesNotContain(NOT_REFUNDED);
+    }
+
+    @Test
+    void aPaymentPartlyRefundedBeforeALateCancelIsToldThatPartAndNothingOfTheRest() {
+        String id = cancelledLateAfter(6202, "partially-refunded");
+
+        assertThat(kinds(id)).contains("cancellation-late-part-refund").doesNotContain("cancellation",
+                "cancellation-part-refunded");
+        cancellationEmail(id).contains("Ein Teil Ihrer Zahlung wurde bereits").doesNotContain(NOT_REFUNDED)
+                .doesNotContain("den Rest erstatten wir");
+    }
+
+    @Test
+    void aRefundUnderWayBeforeALateCancelIsToldItPaysTheCustomerBack() {
+        String id = cancelledLateAfter(6203, "refund_pending");
+
+        assertThat(kinds(id)).contains("cancellation-refund-outside").doesNotContain("cancellation");
+        cancellationEmail(id).contains("laufende Rückerstattung").doesNotContain(NOT_REFUNDED);
+    }
+
+    @Test
+    void aLateCancelOfAPaymentNobodyRefundedStillSaysItIsNotRefunded() {
+        String id = cancelledLateAfter(6204, null);
+
+        assertThat(kinds(id)).contains("cancellation").doesNotContain("cancellation-refunded-outside");
+        cancellationEmail(id).contains(NOT_REFUNDED);
+    }
+
+    /**
+     * A Payrexx booking confirmed by {@code transaction}, which Payrexx then shows {@code refund} (none: null), then
+     * cancelled after the cut-off: CANCELLED, no refund asked of Payrexx.
+     */
+    private String cancelledLateAfter(long transaction, String refund) {
+        String id = pendingBooking(START, "payrexx");
+        delivered(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        if (refund != null) {
+            delivered(transaction, refund, id);
+        }
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("statusReason").asText())
+                .startsWith("cancelled after the refund cut-off: not refunded");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
+        return id;
+    }
+
+    private java.util.List<String> kinds(String bookingId) {
+        var listed = httpGet("/api/v1/bookings/" + bookingId + "/notifications").json().get("notifications");
+        java.util.List<String> kinds = new java.util.ArrayList<>();
+        listed.forEach(n -> kinds.add(n.get("kind").asText()));
+        return kinds;
+    }
+
+    /** The (German) customer's one cancellation email, once SendGrid has it. */
+    private AbstractStringAssert<?> cancellationEmail(String bookingId) {
+        return assertThat(await().atMost(Duration.ofSeconds(10)).until(() -> notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(bookingId) && body.contains("abgesagt"))
+                .toList(), found -> found.size() == 1).get(0));
+    }
+
+    /** Payrexx's API shows the transaction with {@code status}, its webhook reports it, and the hub has handled it. */
+    private void delivered(long transaction, String status, String bookingId) {
+        payrexx.transaction(transaction, status, bookingId);
+        String eventKey = "payrexx:" + transaction + ":" + status;
+        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch")
+                .filter(exchange -> eventKey.equals(exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY)))
+                .whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, "transaction%5Bid%5D=" + transaction
+                + "&transaction%5Bstatus%5D=" + status + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + bookingId)
+                .status()).isEqualTo(200);
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
+    }
+}

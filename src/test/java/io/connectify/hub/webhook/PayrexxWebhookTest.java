@@ -270,9 +270,7 @@ class PayrexxWebhookTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED"); // a person decides whether it stands
         assertThat(booking.get("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE);
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(marked.get("note").asText())
+        assertThat(markedNote(id, "CONFIRMED"))
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
         assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4736/refund")));
@@ -437,9 +435,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
@@ -597,9 +593,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after its payment was refunded "
                 + "in full outside the hub: nothing left to refund; " + REFUNDED_OUTSIDE);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4782/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
         assertThat(refundsOutsideTheHub()).as("counted once, by the refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-refunded-outside")
@@ -635,9 +629,7 @@ class PayrexxWebhookTest extends Webhooks {
                 + "refunded outside the hub: the rest not refunded by the hub; part of the payment was refunded at "
                 + "payrexx (amount not given)");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4783/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo("part of the payment was refunded at payrexx (amount not "
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo("part of the payment was refunded at payrexx (amount not "
                 + "given): cancelled in time, the rest not refunded by the hub: refund what is left at payrexx");
         assertThat(refundsOutsideTheHub()).as("counted once, by the partially-refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
@@ -689,7 +681,7 @@ class PayrexxWebhookTest extends Webhooks {
         String id = confirmedThenRefundedOutside(4784, "partially-refunded", PART_REFUND);
         double counted = refundsOutsideTheHub();
         refundsRefused(4784, id);
-        var cancelled = cancelAccepted(id);
+        cancelAccepted(id);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REST_LEFT);
 
         transactionHandled(4784, "refunded", id); // the person refunded what was left
@@ -805,9 +797,7 @@ class PayrexxWebhookTest extends Webhooks {
 
         awaitReason(id, CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         assertThat(status(id)).isEqualTo("CANCELLED");
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(STOPPED_SETTLED.formatted(transaction))
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(STOPPED_SETTLED.formatted(transaction))
                 .doesNotContain("refund it at payrexx");
         // counted once the booking's change has committed
         awaitRefundsOutsideTheHub(before + 1);
@@ -1071,9 +1061,7 @@ class PayrexxWebhookTest extends Webhooks {
         transactionReported(4745, "partially-refunded", id);
 
         awaitReason(id, PART_REFUND);
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(marked.get("note").asText()).isEqualTo(
+        assertThat(markedNote(id, "CONFIRMED")).isEqualTo(
                 "part of the payment was refunded at payrexx (amount not given): decide whether the appointment stands");
         assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
 
@@ -1267,7 +1255,7 @@ class PayrexxWebhookTest extends Webhooks {
         awaitStatus(id, "EXPIRED");
         String other = pendingBooking(START, "payrexx"); // the slot is taken meanwhile
         payrexx.transaction(4754, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4754, "confirmed", id);
 
@@ -1277,8 +1265,7 @@ class PayrexxWebhookTest extends Webhooks {
                 + "neither confirmed nor refunded (its slot was taken): settle it by hand");
         // refunded, it would be paid back twice: the refund and the chargeback
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4754/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         assertThat(status(other)).isEqualTo("PENDING_PAYMENT");
         assertThat(deadLetters()).isEmpty();
@@ -1909,7 +1896,7 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         payrexx.transaction(4724, "disputed", id); // the confirmed delivery waited (a backlog) past the chargeback
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
         NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
 
@@ -1926,8 +1913,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4724");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
         assertThat(booking.get("statusReason").asText()).isEqualTo(DISPUTE);
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
@@ -2058,15 +2044,14 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDisputedTransactionIsMarkedOnItsConfirmedBookingAndCounted() {
         String id = confirmedBooking(4718);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         // the customer's bank takes the payment back: Payrexx reports the same transaction disputed
         transactionReported(4718, "disputed", id);
 
         awaitReason(id, DISPUTE);
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
     }
 
     /**
@@ -2083,15 +2068,14 @@ class PayrexxWebhookTest extends Webhooks {
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
         assertThat(reasonOf(id)).isEqualTo("cancelled: refund pending");
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         // the customer's bank takes the payment back; Payrexx would refund now
         payrexx.server().resetRequests();
         transactionReported(4770, "disputed", id);
 
         awaitReason(id, REFUND_STOPPED);
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         resilience.circuitBreaker("payrexx").reset();
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
@@ -2125,9 +2109,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(cancel.json().get("statusReason").asText())
                 .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4773/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
         assertThat(needingAttentionGauge()).isEqualTo(before + 1);
 
         // the disputed transaction delivered again: a duplicate, handled, and the booking not marked again (the mark
@@ -2153,7 +2135,7 @@ class PayrexxWebhookTest extends Webhooks {
         awaitStatus(id, "CONFIRMED");
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
         payrexx.transaction(4902, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4902, "disputed", id);
 
@@ -2164,8 +2146,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4902 arrived disputed and was "
                 + "neither confirmed nor refunded (the booking was paid by payrexx payment 4901): settle it by hand");
         payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -2177,25 +2158,14 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aShortPaymentTheHubRefundedThenDisputedIsMarkedAsMaybePaidBackTwice() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "payrexx");
-        transactionOf(4903, "confirmed", id, 4500);
-        deliveryHandled(4903, "confirmed", id);
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
+        String id = shortPaymentRefunded(4903);
         transactionOf(4903, "disputed", id, 4500);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4903, "disputed", id);
 
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
-        assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4903 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        shortPaymentMarkedAsMaybePaidBackTwice(4903, id);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -2215,7 +2185,7 @@ class PayrexxWebhookTest extends Webhooks {
         awaitStatus(id, "REFUNDED");
         String reason = reasonOf(id);
         payrexx.transaction(4904, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4904, "disputed", id);
 
@@ -2225,8 +2195,7 @@ class PayrexxWebhookTest extends Webhooks {
                 + "refunded (" + reason + "): the customer may be paid back twice; answer the dispute at payrexx "
                 + "with the refund");
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4904/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
     }
 
     /**
@@ -2320,11 +2289,23 @@ class PayrexxWebhookTest extends Webhooks {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(refundsOutsideTheHub()).isEqualTo(count));
     }
 
+    /** The note of the booking's mark, which shows the booking {@code status}. */
+    private String markedNote(String id, String status) {
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo(status);
+        return marked.get("note").asText();
+    }
+
     /** Booking {@code id} cancelled: the cancel answered 200. */
     private Response cancelAccepted(String id) {
         Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         return cancelled;
+    }
+
+    /** connectify_payment_disputes_total of Payrexx. */
+    private double disputesCounted() {
+        return meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
     }
 
     /** Google Calendar answers the removal of the booking's event, for a cancel. */
@@ -2757,9 +2738,7 @@ class PayrexxWebhookTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4931");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4932 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(MAYBE_PAID_BACK_TWICE.formatted(4932));
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4932/refund")));
         assertThat(deadLetters()).isEmpty();
     }
@@ -2771,24 +2750,44 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aShortPaymentTheHubRefundedThenDisputedAfterItsKeysWereSweptIsStillKnownAsRefunded() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "payrexx");
-        transactionOf(4933, "confirmed", id, 4500);
-        deliveryHandled(4933, "confirmed", id);
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
+        String id = shortPaymentRefunded(4933);
         keysSwept(4933);
         transactionOf(4933, "disputed", id, 4500);
 
         deliveryHandled(4933, "disputed", id);
 
+        shortPaymentMarkedAsMaybePaidBackTwice(4933, id);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A Payrexx booking whose payment {@code transaction} fell short of its price (4500 of 9000): the hub refunded it
+     * (Payrexx asked once), the booking still waiting; the stored dead letters emptied first.
+     */
+    private String shortPaymentRefunded(long transaction) {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(transaction, "confirmed", id, 4500);
+        deliveryHandled(transaction, "confirmed", id);
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
+        return id;
+    }
+
+    /** The note of a payment the hub refunded, then disputed. */
+    private static final String MAYBE_PAID_BACK_TWICE = "payrexx payment %d is disputed, but the hub refunded it (it "
+            + "could not pay for the booking): the customer may be paid back twice; answer the dispute at payrexx "
+            + "with the refund";
+
+    /**
+     * The short payment of booking {@code id} the hub refunded, then disputed: the booking still waits (not taken for
+     * a disputed payment still to record), marked as maybe paid back twice; Payrexx asked for no further refund.
+     */
+    private void shortPaymentMarkedAsMaybePaidBackTwice(long transaction, String id) {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4933 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
-        assertThat(deadLetters()).isEmpty();
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(MAYBE_PAID_BACK_TWICE.formatted(transaction));
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
     }
 
     /** The transaction's idempotency keys deleted, as the retention sweep deletes them once they are old enough. */

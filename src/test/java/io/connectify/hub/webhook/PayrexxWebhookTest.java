@@ -2489,20 +2489,16 @@ class PayrexxWebhookTest extends Webhooks {
         return id;
     }
 
-    /**
-     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason says
-     * refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the refunds
-     * outside the hub counted {@code counted} in all ({@code why}), nothing refunded by the hub.
-     */
+    /** {@link #theRestRefundedOfAStoppedRefund}, and nothing more refunded by the hub. */
     private void restRefundedSettlesTheStoppedRefund(long transaction, String id, double counted, String why) {
         theRestRefundedOfAStoppedRefund(transaction, id, counted, why);
         nothingMoreRefunded(transaction, id);
     }
 
     /**
-     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason says
-     * refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the refunds
-     * outside the hub counted {@code counted} in all ({@code why}).
+     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason
+     * says refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the
+     * refunds outside the hub counted {@code counted} in all ({@code why}).
      */
     private void theRestRefundedOfAStoppedRefund(long transaction, String id, double counted, String why) {
         transactionHandled(transaction, "refunded", id);

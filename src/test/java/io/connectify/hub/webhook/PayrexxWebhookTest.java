@@ -230,14 +230,11 @@ class PayrexxWebhookTest extends Webhooks {
 
     @Test
     void aConfirmedBookingWhosePaymentIsThenPartlyRefundedSaysSoAndStands() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4735, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
+        String id = confirmedBooking(4735);
 
         transactionReported(4735, "partially-refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        awaitReason(id, PART_REFUND);
         assertThat(status(id)).isEqualTo("CONFIRMED");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4735/refund")));
     }
@@ -259,32 +256,23 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aConfirmedBookingWhosePaymentIsRefundedInPayrexxsBackOfficeIsMarkedForAPersonOnce() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4736, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedBooking(4736);
+        double before = refundsOutsideTheHub();
 
         payrexx.transaction(4736, "refund_pending", id);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4736, "refund_pending", id)).status())
                 .isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        awaitReason(id, REFUND_PENDING_OUTSIDE);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
         transactionReported(4736, "refunded", id); // the refund made: in full, its amount now known
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        awaitReason(id, REFUNDED_OUTSIDE);
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED"); // a person decides whether it stands
         assertThat(booking.get("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE);
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(marked.get("note").asText())
+        assertThat(markedNote(id, "CONFIRMED"))
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4736/refund")));
     }
 
@@ -296,14 +284,12 @@ class PayrexxWebhookTest extends Webhooks {
     void aBookingConfirmedByAPartlyRefundedDeliveryWhoseRestIsRefundedInTheBackOfficeIsMarkedForAPerson() {
         String id = pendingBooking(START, "payrexx");
         transactionReported(4737, "partially-refunded", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        awaitReason(id, PART_REFUND);
         assertThat(status(id)).isEqualTo("CONFIRMED");
 
         transactionReported(4737, "refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        awaitReason(id, REFUNDED_OUTSIDE);
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
@@ -318,30 +304,23 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundPendingThenPartlyRefundedInTheBackOfficeEndsSayingPartRefundedNeverInFull() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4738, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedBooking(4738);
+        double before = refundsOutsideTheHub();
 
         transactionReported(4738, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        awaitReason(id, REFUND_PENDING_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUND_PENDING_OUTSIDE + ": decide whether the appointment stands");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
 
         transactionReported(4738, "partially-refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
+        awaitReason(id, PART_REFUND);
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo("part of the payment was refunded at payrexx (amount not given): decide whether the "
                         + "appointment stands");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
                 .query(Long.class).optional()).as("no amount given").isEmpty();
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4738/refund")));
@@ -353,23 +332,17 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aMarkClearedWhileItsRefundWasPendingIsNotSetAgainByTheRefundedDelivery() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4740, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedBooking(4740);
+        double before = refundsOutsideTheHub();
         transactionReported(4740, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
+        awaitReason(id, REFUND_PENDING_OUTSIDE);
         clearAttention(id);
 
         transactionReported(4740, "refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUNDED_OUTSIDE));
+        awaitReason(id, REFUNDED_OUTSIDE);
         assertThat(attentionOrNull(id)).as("not marked again").isNull();
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
@@ -382,26 +355,21 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingCancelledAfterTheCutOffThenRefundedInPayrexxsBackOfficeIsRecordedAfterItsReason() {
         String id = cancelledAfterTheCutOff(4739);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
         transactionReported(4739, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_LATE + "; " + REFUND_PENDING_OUTSIDE));
+        awaitReason(id, CANCELLED_LATE + "; " + REFUND_PENDING_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
         transactionReported(4739, "refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE));
+        awaitReason(id, CANCELLED_LATE + "; " + REFUNDED_OUTSIDE);
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
         assertThat(jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", id)
                 .query(Long.class).single()).isEqualTo(9000L);
         deliveryHandled(4739, "refunded", id); // again: a duplicate
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4739/refund")));
     }
 
@@ -413,18 +381,15 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingCancelledAfterTheCutOffThenPartlyRefundedInPayrexxsBackOfficeIsRecordedAfterItsReason() {
         String id = cancelledAfterTheCutOff(4742);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
         transactionReported(4742, "partially-refunded", id);
 
         String part = "part of the payment was refunded at payrexx (amount not given)";
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_LATE + "; " + part));
+        awaitReason(id, CANCELLED_LATE + "; " + part);
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": check it at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4742/refund")));
     }
 
@@ -436,24 +401,20 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundPendingThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
         String id = confirmedWithARefundPending(4743);
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        var cancelled = cancelAccepted(id);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_LATE + "; " + REFUND_PENDING_OUTSIDE);
 
         transactionReported(4743, "refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE));
+        awaitReason(id, CANCELLED_LATE + "; " + REFUNDED_OUTSIDE);
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("one refund, counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4743/refund")));
     }
 
@@ -466,31 +427,25 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsNotRefundedAgain() {
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
         String id = confirmedWithARefundPending(4744);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
 
         transactionReported(4744, "refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUNDED_OUTSIDE));
+        awaitReason(id, CANCELLED_REFUND_OUTSIDE + "; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("one refund, counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4744/refund")));
     }
 
@@ -503,9 +458,8 @@ class PayrexxWebhookTest extends Webhooks {
     void aBookingCancelledInTimeWhileARefundIsPendingInPayrexxsBackOfficeIsToldThatRefundPaysItBack() {
         String id = confirmedWithARefundPending(4746);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_REFUND_OUTSIDE + "; " + REFUND_PENDING_OUTSIDE);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
@@ -529,26 +483,16 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundPendingThenDisputedThenCancelledAfterTheCutOffThenRefundedIsCountedOnce() {
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
         String id = refundPendingThenDisputed(4747); // its refund under way counted
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
-
-        transactionReported(4747, "refunded", id);
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
+        pendingRefundMadeWhileDisputed(4747, id, before);
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(attentionOf(id).get("note").asText()).as("one refund note, the dispute still open")
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4747));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4747/refund")));
     }
 
@@ -561,28 +505,18 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundPendingThenDisputedThenCancelledInTimeIsSettledByTheRefundedDeliveryNotRefundedAgain() {
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
         String id = refundPendingThenDisputed(4748); // its refund under way counted
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUND_PENDING_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText())
                 .isEqualTo(REFUND_PENDING_OUTSIDE + ": check it at payrexx");
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
-
-        transactionReported(4748, "refunded", id);
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
-        assertThat(attentionOf(id).get("note").asText()).as("the dispute still open")
-                .isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN.formatted(4748));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("one refund, counted once").isEqualTo(before + 1);
+        pendingRefundMadeWhileDisputed(4748, id, before);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-disputed");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4748/refund")));
@@ -593,16 +527,10 @@ class PayrexxWebhookTest extends Webhooks {
      * (refund_pending: told in its reason, marked, counted once); its event's removal answered, for a cancel.
      */
     private String confirmedWithARefundPending(long transaction) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
+        String id = confirmedBooking(transaction);
         transactionReported(transaction, "refund_pending", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_PENDING_OUTSIDE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        awaitReason(id, REFUND_PENDING_OUTSIDE);
+        eventRemovalAnswered(id);
         return id;
     }
 
@@ -613,10 +541,22 @@ class PayrexxWebhookTest extends Webhooks {
     private String refundPendingThenDisputed(long transaction) {
         String id = confirmedWithARefundPending(transaction);
         transactionReported(transaction, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .contains(DISPUTE).contains(REFUND_PENDING_OUTSIDE));
+        awaitReasonContaining(id, DISPUTE, REFUND_PENDING_OUTSIDE);
         return id;
+    }
+
+    /**
+     * Booking {@code id}, cancelled while its payment is disputed and a refund outside the hub is under way, whose
+     * refund Payrexx then reports made: it settles the booking ("in full"), one note warning of paying back twice
+     * should the dispute, still open, be lost; one refund outside the hub counted since {@code before}.
+     */
+    private void pendingRefundMadeWhileDisputed(long transaction, String id, double before) {
+        transactionReported(transaction, "refunded", id);
+
+        awaitReason(id, CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).as("one refund note, the dispute still open")
+                .isEqualTo(PAID_BACK.formatted(transaction));
+        assertThat(refundsOutsideTheHub()).as("one refund, counted once").isEqualTo(before + 1);
     }
 
     /**
@@ -629,43 +569,9 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aDisputedBookingCancelledInTimeThenRefundedInPayrexxsBackOfficeNoLongerAsksForTheStoppedRefund() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4781, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(4781, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().get("statusReason").asText())
-                .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4781));
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = disputedThenCancelledInTime(4781);
 
-        transactionReported(4781, "refunded", id);
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
-        assertThat(status(id)).isEqualTo("CANCELLED");
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back, "
-                + "its refund stopped by the dispute is not to be made; the dispute of payrexx payment 4781 is still "
-                + "open: should it be lost as well, the customer is paid back twice (tell payrexx the payment was "
-                + "refunded)").doesNotContain("refund it at payrexx");
-        // counted once the booking's change has committed
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
-
-        deliveryHandled(4781, "refunded", id); // again: a duplicate
-
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
-        nothingMoreRefunded(4781, id);
+        refundedSettlesTheStoppedRefundOnce(4781, id);
     }
 
     /**
@@ -678,21 +584,17 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedItInFullIsNotRefundedAgain() {
         String id = confirmedThenRefundedOutside(4782, "refunded", REFUNDED_OUTSIDE);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
         refundsRefused(4782, id);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after its payment was refunded "
                 + "in full outside the hub: nothing left to refund; " + REFUNDED_OUTSIDE);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4782/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the refunded delivery").isEqualTo(counted);
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at payrexx");
+        assertThat(refundsOutsideTheHub()).as("counted once, by the refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-refunded-outside")
                 .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded",
@@ -717,23 +619,19 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingCancelledInTimeAfterPayrexxsBackOfficeRefundedPartOfItIsLeftForAPersonToRefundTheRest() {
         String id = confirmedThenRefundedOutside(4783, "partially-refunded", PART_REFUND);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
         refundsRefused(4783, id);
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after part of its payment was "
                 + "refunded outside the hub: the rest not refunded by the hub; part of the payment was refunded at "
                 + "payrexx (amount not given)");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4783/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo("part of the payment was refunded at payrexx (amount not "
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo("part of the payment was refunded at payrexx (amount not "
                 + "given): cancelled in time, the rest not refunded by the hub: refund what is left at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the partially-refunded delivery").isEqualTo(counted);
+        assertThat(refundsOutsideTheHub()).as("counted once, by the partially-refunded delivery").isEqualTo(counted);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications"))
                 .extracting(n -> n.get("kind").asText()).contains("cancellation-part-refunded")
                 .doesNotContain("refund", "cancellation-refund-pending", "refund-failed", "cancellation-unrefunded");
@@ -745,15 +643,11 @@ class PayrexxWebhookTest extends Webhooks {
      * refunded, partially-refunded): its reason {@code reason}, counted once in connectify_refunds_outside_hub_total.
      */
     private String confirmedThenRefundedOutside(long transaction, String status, String reason) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedBooking(transaction);
+        double before = refundsOutsideTheHub();
         transactionReported(transaction, status, id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        awaitReason(id, reason);
+        awaitRefundsOutsideTheHub(before + 1);
         return id;
     }
 
@@ -772,9 +666,7 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")).willReturn(
                 okJson("""
                         {"status":"error","message":"The transaction cannot be refunded"}""")));
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(bookingId)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        eventRemovalAnswered(bookingId);
     }
 
     /**
@@ -787,22 +679,19 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aPartRefundedBookingCancelledInTimeWhoseRestAPersonRefundsAtPayrexxIsSettledNotCountedAgain() {
         String id = confirmedThenRefundedOutside(4784, "partially-refunded", PART_REFUND);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
         refundsRefused(4784, id);
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        cancelAccepted(id);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REST_LEFT);
 
-        payrexx.transaction(4784, "refunded", id); // the person refunded what was left
-        deliveryHandled(4784, "refunded", id);
+        transactionHandled(4784, "refunded", id); // the person refunded what was left
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo("cancelled "
+        assertThat(reasonOf(id)).isEqualTo("cancelled "
                 + "after part of its payment was refunded outside the hub: the rest not refunded by the hub; the rest "
                 + "refunded at payrexx too: payrexx shows 9000 of the payment's 9000 refunded");
         assertThat(status(id)).isEqualTo("CANCELLED");
         assertThat(attentionOrNull(id)).as("its mark settled").isNull();
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("no further refund outside the hub").isEqualTo(counted);
+        assertThat(refundsOutsideTheHub()).as("no further refund outside the hub").isEqualTo(counted);
         nothingMoreRefunded(4784, id);
     }
 
@@ -814,16 +703,14 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingRefundedInFullOutsideThenDisputedCancelledInTimeIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
         String id = confirmedThenRefundedOutside(4785, "refunded", REFUNDED_OUTSIDE);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
 
         var cancelled = cancelledInTimeOnceDisputed(4785, id);
 
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back; " + STILL_OPEN.formatted(4785));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the refunded delivery").isEqualTo(counted);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(PAID_BACK.formatted(4785));
+        assertThat(refundsOutsideTheHub()).as("counted once, by the refunded delivery").isEqualTo(counted);
         nothingMoreRefunded(4785, id);
     }
 
@@ -840,16 +727,10 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDisputedBookingCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
         String id = disputedThenCancelledInTime(4786);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4786, "refund_pending", id);
-        deliveryHandled(4786, "refund_pending", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4786));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundPendingOfAStoppedRefund(4786, id, before + 1, "the refund under way, counted once"))
+                .isEqualTo(STOPPED_PENDING.formatted(4786));
 
         restRefundedSettlesTheStoppedRefund(4786, id, before + 1, "one refund, counted once");
     }
@@ -864,22 +745,12 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDisputedBookingCancelledInTimeThenPartlyRefundedAtPayrexxAsksForWhatIsLeftCountedOnce() {
         String id = disputedThenCancelledInTime(4787);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4787, "partially-refunded", id);
-        deliveryHandled(4787, "partially-refunded", id);
-
-        String part = "part of the payment was refunded at payrexx (amount not given)";
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + part);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": its refund is stopped by the dispute of "
-                + "payrexx payment 4787, whose outcome payrexx does not report: once it is decided, refund what is "
-                + "left at payrexx if the dispute was won");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(partRefundOfAStoppedRefund(4787, id, before + 1, "the part, counted once"))
+                .isEqualTo(STOPPED_PART.formatted(4787));
         deliveryHandled(4787, "partially-refunded", id); // again: a duplicate
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
 
         restRefundedSettlesTheStoppedRefund(4787, id, before + 1, "counted once, by the part");
     }
@@ -892,36 +763,71 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aRefundedDeliveryThatMayBeTheHubsOwnRefundWhoseAnswerWasLostIsNotCountedAsOutsideTheHub() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4788, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
-        payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4788/refund")).willReturn(aResponse()
-                .withStatus(500)));
-        var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
-        assertThat(jdbc.sql("SELECT refund_answer_lost_at IS NOT NULL FROM booking WHERE id = :id").param("id", id)
-                .query(Boolean.class).single()).as("its refund's answer lost").isTrue();
-        payrexx.server().resetRequests();
-        transactionReported(4788, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED));
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = cancelledWithItsRefundsAnswerLostThenDisputed(4788);
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4788, "refunded", id);
-        deliveryHandled(4788, "refunded", id);
+        transactionHandled(4788, "refunded", id);
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(reasonOf(id)).isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
                 + "paid back, its refund stopped by the dispute is not to be made (it may be the hub's own refund, "
                 + "asked for before the dispute, its answer lost); " + STILL_OPEN.formatted(4788));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("maybe the hub's own: not a refund outside the hub").isEqualTo(before);
+        assertThat(refundsOutsideTheHub()).as("maybe the hub's own: not a refund outside the hub").isEqualTo(before);
         resilience.circuitBreaker("payrexx").reset();
         nothingMoreRefunded(4788, id);
+    }
+
+    /** A Payrexx booking confirmed by {@code transaction}, then disputed: its reason the dispute's. */
+    private String confirmedThenDisputed(long transaction) {
+        String id = confirmedBooking(transaction);
+        transactionReported(transaction, "disputed", id);
+        awaitReason(id, DISPUTE);
+        return id;
+    }
+
+    /**
+     * Booking {@code id}, its refund stopped by a dispute, whose payment Payrexx then reports refunded in full: the
+     * refunded delivery settles the stopped refund (CANCELLED; its reason and the mark's note say the customer is paid
+     * back, no longer "refund it at payrexx"), counted once; a duplicate of it counts nothing, nothing more refunded.
+     */
+    private void refundedSettlesTheStoppedRefundOnce(long transaction, String id) {
+        double before = refundsOutsideTheHub();
+
+        transactionReported(transaction, "refunded", id);
+
+        awaitReason(id, CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(status(id)).isEqualTo("CANCELLED");
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(STOPPED_SETTLED.formatted(transaction))
+                .doesNotContain("refund it at payrexx");
+        // counted once the booking's change has committed
+        awaitRefundsOutsideTheHub(before + 1);
+
+        deliveryHandled(transaction, "refunded", id); // again: a duplicate
+
+        assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
+        nothingMoreRefunded(transaction, id);
+    }
+
+    /**
+     * Booking {@code id}, its refund stopped by a dispute, whose payment Payrexx then shows with a refund pending: the
+     * refund stays stopped, the refund under way after its reason, the refunds outside the hub counted {@code counted}
+     * in all ({@code why}). Returns the mark's note (read before the count).
+     */
+    private String refundPendingOfAStoppedRefund(long transaction, String id, double counted, String why) {
+        transactionHandled(transaction, "refund_pending", id);
+        assertThat(reasonOf(id)).isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
+        String note = attentionOf(id).get("note").asText();
+        assertThat(refundsOutsideTheHub()).as(why).isEqualTo(counted);
+        return note;
+    }
+
+    /** As {@link #refundPendingOfAStoppedRefund}, Payrexx showing part of the payment refunded: the part told. */
+    private String partRefundOfAStoppedRefund(long transaction, String id, double counted, String why) {
+        transactionHandled(transaction, "partially-refunded", id);
+        assertThat(reasonOf(id)).isEqualTo(REFUND_STOPPED + "; " + PART);
+        String note = attentionOf(id).get("note").asText();
+        assertThat(refundsOutsideTheHub()).as(why).isEqualTo(counted);
+        return note;
     }
 
     /**
@@ -929,15 +835,9 @@ class PayrexxWebhookTest extends Webhooks {
      * marked for a person to make it should the dispute be won; its event's removal answered.
      */
     private String disputedThenCancelledInTime(long transaction) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(transaction, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        String id = confirmedThenDisputed(transaction);
         refundsRefused(transaction, id);
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        var cancelled = cancelAccepted(id);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(transaction));
         return id;
@@ -955,27 +855,8 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingConfirmedByItsDisputedDeliveryCancelledInTimeThenRefundedInPayrexxsBackOfficeSettlesTheStoppedRefund() {
         String id = confirmedLateThenDisputedAndCancelledInTime(4792, "disputed");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
 
-        transactionReported(4792, "refunded", id);
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE));
-        assertThat(status(id)).isEqualTo("CANCELLED");
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is paid back, "
-                + "its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4792))
-                .doesNotContain("refund it at payrexx");
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
-
-        deliveryHandled(4792, "refunded", id); // again: a duplicate
-
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
-        nothingMoreRefunded(4792, id);
+        refundedSettlesTheStoppedRefundOnce(4792, id);
     }
 
     /**
@@ -987,17 +868,10 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingConfirmedByItsDisputedDeliveryCancelledInTimeThenARefundPendingAtPayrexxIsMarkedAndCountedOnce() {
         String id = confirmedLateThenDisputedAndCancelledInTime(4793, "disputed");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4793, "refund_pending", id);
-        deliveryHandled(4793, "refund_pending", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_PENDING.formatted(4793))
-                .doesNotContain(STOPPED_FOR_GOOD.formatted(4793));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundPendingOfAStoppedRefund(4793, id, before + 1, "the refund under way, counted once"))
+                .endsWith(STOPPED_PENDING.formatted(4793)).doesNotContain(STOPPED_FOR_GOOD.formatted(4793));
         nothingMoreRefunded(4793, id);
     }
 
@@ -1012,21 +886,12 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingConfirmedByItsPartlyRefundedDeliveryDisputedCancelledInTimeThenRefundedSettlesTheStoppedRefund() {
         String id = confirmedLateThenDisputedAndCancelledInTime(4794, "partially-refunded");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4794, "refunded", id);
-        deliveryHandled(4794, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        theRestRefundedOfAStoppedRefund(4794, id, before, "the rest of a part counted before: not counted again");
         assertThat(status(id)).isEqualTo("CANCELLED");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(4794));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("the rest of a part counted before: not counted again").isEqualTo(before);
         deliveryHandled(4794, "refunded", id); // again: a duplicate
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the part").isEqualTo(before);
+        assertThat(refundsOutsideTheHub()).as("counted once, by the part").isEqualTo(before);
         nothingMoreRefunded(4794, id);
     }
 
@@ -1042,7 +907,7 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aPartRefundedBookingDisputedThenCancelledInTimeKeepsThePartAndAsksOnlyForWhatIsLeft() {
         String id = confirmedThenRefundedOutside(4971, "partially-refunded", PART_REFUND);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
 
         var cancelled = cancelledInTimeOnceDisputed(4971, id);
 
@@ -1064,19 +929,17 @@ class PayrexxWebhookTest extends Webhooks {
     void aPartRefundedBookingWhoseDisputeWasWonCancelledInTimeAsksForWhatIsLeft() {
         String id = partRefundedThenDisputeDecided(4972, "won");
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled after part of its payment was "
                 + "refunded outside the hub: the rest not refunded by the hub; " + PART);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REST_LEFT);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
 
-        payrexx.transaction(4972, "refunded", id);
-        deliveryHandled(4972, "refunded", id);
+        transactionHandled(4972, "refunded", id);
 
         assertThat(attentionOrNull(id)).as("its mark settled").isNull();
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(counted);
+        assertThat(refundsOutsideTheHub()).isEqualTo(counted);
         nothingMoreRefunded(4972, id);
     }
 
@@ -1091,23 +954,20 @@ class PayrexxWebhookTest extends Webhooks {
     void aPartRefundedBookingWhoseDisputeWasLostCancelledInTimeKeepsThePartForAPersonToCheck() {
         String id = partRefundedThenDisputeDecided(4973, "lost");
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo("cancelled after its payment dispute was lost: nothing to refund; " + PART);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(PART + ": check it at payrexx");
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
 
-        payrexx.transaction(4973, "refunded", id);
-        deliveryHandled(4973, "refunded", id);
+        transactionHandled(4973, "refunded", id);
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
+        assertThat(reasonOf(id)).isEqualTo(
                 "cancelled after its payment dispute was lost: nothing to refund; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at "
                 + "payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(counted + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(counted + 1);
         nothingMoreRefunded(4973, id);
     }
 
@@ -1117,12 +977,9 @@ class PayrexxWebhookTest extends Webhooks {
      */
     private String partRefundedThenDisputeDecided(long transaction, String outcome) {
         String id = confirmedThenRefundedOutside(transaction, "partially-refunded", PART_REFUND);
-        transactionReported(transaction, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        disputedItsRefundsRefused(transaction, id);
         assertThat(jdbc.sql("UPDATE booking SET dispute_status = :outcome WHERE id = :id AND dispute_status = 'open'")
                 .param("outcome", outcome).param("id", id).update()).isEqualTo(1);
-        refundsRefused(transaction, id);
         return id;
     }
 
@@ -1147,13 +1004,11 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(payrexxEvents.paymentActedOn(Long.toString(transaction))).as("no confirmed key recorded").isFalse();
         if (!"disputed".equals(shown)) {
-            payrexx.transaction(transaction, "disputed", id);
-            deliveryHandled(transaction, "disputed", id);
+            transactionHandled(transaction, "disputed", id);
         }
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE);
+        assertThat(reasonOf(id)).contains(DISPUTE);
         refundsRefused(transaction, id);
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        var cancelled = cancelAccepted(id);
         if ("partially-refunded".equals(shown)) {
             // the part kept, only what is left asked for, in place of "decide whether the appointment stands"
             assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(REFUND_STOPPED + "; " + PART);
@@ -1177,6 +1032,13 @@ class PayrexxWebhookTest extends Webhooks {
     private static final String STILL_OPEN = "the dispute of payrexx payment %d is still open: should it be lost as "
             + "well, the customer is paid back twice (tell payrexx the payment was refunded)";
 
+    /** The note of a booking cancelled while disputed, its payment then refunded in full at Payrexx. */
+    private static final String PAID_BACK = REFUNDED_OUTSIDE + " (in full): the customer is paid back; " + STILL_OPEN;
+
+    /** The note of a stopped refund settled by a refund in full at Payrexx, its dispute still open. */
+    private static final String STOPPED_SETTLED = REFUNDED_OUTSIDE + " (in full): the customer is paid back, its "
+            + "refund stopped by the dispute is not to be made; " + STILL_OPEN;
+
     /** The reason of a confirmed booking cancelled while its payment's dispute is open, no refund of the hub's to stop. */
     private static final String CANCELLED_DISPUTED =
             "cancelled while its payment is disputed: not refunded, the dispute decides";
@@ -1193,26 +1055,19 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aConfirmedBookingPartlyRefundedInPayrexxsBackOfficeIsMarkedForAPersonAndCountedOnce() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4745, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedBooking(4745);
+        double before = refundsOutsideTheHub();
 
         transactionReported(4745, "partially-refunded", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(PART_REFUND));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CONFIRMED");
-        assertThat(marked.get("note").asText()).isEqualTo(
+        awaitReason(id, PART_REFUND);
+        assertThat(markedNote(id, "CONFIRMED")).isEqualTo(
                 "part of the payment was refunded at payrexx (amount not given): decide whether the appointment stands");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
 
         deliveryHandled(4745, "partially-refunded", id); // again: a duplicate
 
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once").isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         assertThat(status(id)).isEqualTo("CONFIRMED");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4745/refund")));
     }
@@ -1221,15 +1076,10 @@ class PayrexxWebhookTest extends Webhooks {
 
     /** A Payrexx booking confirmed by {@code transaction}, then cancelled after the refund cut-off: not refunded. */
     private String cancelledAfterTheCutOff(long transaction) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedBooking(transaction);
+        eventRemovalAnswered(id);
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        var cancelled = cancelAccepted(id);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_LATE);
         return id;
     }
@@ -1240,25 +1090,18 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void theRefundedDeliveryOfTheHubsOwnRefundChangesNothing() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4741, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        String id = confirmedBooking(4741);
+        eventRemovalAnswered(id);
+        var cancelled = cancelAccepted(id);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo("cancelled and refunded");
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4741, "refunded", id);
-        deliveryHandled(4741, "refunded", id);
+        transactionHandled(4741, "refunded", id);
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo("cancelled and refunded");
+        assertThat(reasonOf(id)).isEqualTo("cancelled and refunded");
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(attentionOrNull(id)).isNull();
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before);
     }
 
     @Test
@@ -1412,7 +1255,7 @@ class PayrexxWebhookTest extends Webhooks {
         awaitStatus(id, "EXPIRED");
         String other = pendingBooking(START, "payrexx"); // the slot is taken meanwhile
         payrexx.transaction(4754, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4754, "confirmed", id);
 
@@ -1422,8 +1265,7 @@ class PayrexxWebhookTest extends Webhooks {
                 + "neither confirmed nor refunded (its slot was taken): settle it by hand");
         // refunded, it would be paid back twice: the refund and the chargeback
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4754/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
         assertThat(status(other)).isEqualTo("PENDING_PAYMENT");
         assertThat(deadLetters()).isEmpty();
@@ -2001,17 +1843,13 @@ class PayrexxWebhookTest extends Webhooks {
      */
     private void confirmedThenReportedTwice(long transaction, String first, String firstReason, String second,
                                             String finalReason) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
+        String id = confirmedBooking(transaction);
         transactionReported(transaction, first, id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(firstReason));
+        awaitReason(id, firstReason);
 
         transactionReported(transaction, second, id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(finalReason));
+        awaitReason(id, finalReason);
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
@@ -2058,7 +1896,7 @@ class PayrexxWebhookTest extends Webhooks {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
         payrexx.transaction(4724, "disputed", id); // the confirmed delivery waited (a backlog) past the chargeback
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
         NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch").whenCompleted(2).create();
 
@@ -2075,8 +1913,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4724");
         assertThat(booking.get("paidAmount").asLong()).isEqualTo(9000);
         assertThat(booking.get("statusReason").asText()).isEqualTo(DISPUTE);
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
                 .isEqualTo(duplicatesBefore + 1);
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
@@ -2206,19 +2043,15 @@ class PayrexxWebhookTest extends Webhooks {
 
     @Test
     void aDisputedTransactionIsMarkedOnItsConfirmedBookingAndCounted() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4718, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        String id = confirmedBooking(4718);
+        double disputesBefore = disputesCounted();
 
         // the customer's bank takes the payment back: Payrexx reports the same transaction disputed
         transactionReported(4718, "disputed", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        awaitReason(id, DISPUTE);
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
     }
 
     /**
@@ -2228,29 +2061,21 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aDisputedTransactionOfABookingCancelledWithItsRefundPendingStopsTheRefund() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4770, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedBooking(4770);
+        eventRemovalAnswered(id);
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/4770/refund")).willReturn(aResponse()
                 .withStatus(500)));
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancel.status()).as(cancel.body()).isIn(502, 503);
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo("cancelled: refund pending");
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        assertThat(reasonOf(id)).isEqualTo("cancelled: refund pending");
+        double disputesBefore = disputesCounted();
 
         // the customer's bank takes the payment back; Payrexx would refund now
         payrexx.server().resetRequests();
         transactionReported(4770, "disputed", id);
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(
-                "cancelled, its refund stopped: the customer disputes the payment, the dispute decides"));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        awaitReason(id, REFUND_STOPPED);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         resilience.circuitBreaker("payrexx").reset();
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
@@ -2273,16 +2098,9 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aConfirmedBookingCancelledInTimeWhilePayrexxShowsItsPaymentDisputedIsLeftForAPerson() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(4773, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(4773, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
+        String id = confirmedThenDisputed(4773);
         assertThat(attentionOrNull(id)).as("a dispute alone is not marked").isNull();
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        eventRemovalAnswered(id);
         double before = needingAttentionGauge();
 
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
@@ -2291,9 +2109,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(cancel.json().get("statusReason").asText())
                 .isEqualTo("cancelled, its refund stopped: the customer disputes the payment, the dispute decides");
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4773/refund")));
-        JsonNode marked = attentionOf(id);
-        assertThat(marked.get("status").asText()).isEqualTo("CANCELLED");
-        assertThat(marked.get("note").asText()).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
+        assertThat(markedNote(id, "CANCELLED")).isEqualTo(STOPPED_FOR_GOOD.formatted(4773));
         assertThat(needingAttentionGauge()).isEqualTo(before + 1);
 
         // the disputed transaction delivered again: a duplicate, handled, and the booking not marked again (the mark
@@ -2315,12 +2131,11 @@ class PayrexxWebhookTest extends Webhooks {
     void aDisputedSecondPaymentOfABookingAnotherTransactionConfirmedIsLeftForAPersonNeverRefunded() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4901, "confirmed", id);
-        deliveryHandled(4901, "confirmed", id); // handled in full, its notifications too
+        transactionHandled(4901, "confirmed", id); // handled in full, its notifications too
         awaitStatus(id, "CONFIRMED");
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText("");
         payrexx.transaction(4902, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4902, "disputed", id);
 
@@ -2331,8 +2146,7 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4902 arrived disputed and was "
                 + "neither confirmed nor refunded (the booking was paid by payrexx payment 4901): settle it by hand");
         payrexx.server().verify(0, postRequestedFor(urlPathMatching("/v1.0/Transaction/.*/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -2344,25 +2158,14 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aShortPaymentTheHubRefundedThenDisputedIsMarkedAsMaybePaidBackTwice() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "payrexx");
-        transactionOf(4903, "confirmed", id, 4500);
-        deliveryHandled(4903, "confirmed", id);
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
+        String id = shortPaymentRefunded(4903);
         transactionOf(4903, "disputed", id, 4500);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4903, "disputed", id);
 
-        JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
-        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
-        assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4903 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4903/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        shortPaymentMarkedAsMaybePaidBackTwice(4903, id);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
         assertThat(deadLetters()).isEmpty();
     }
 
@@ -2378,23 +2181,21 @@ class PayrexxWebhookTest extends Webhooks {
         clock.advance(Duration.ofMinutes(16));
         awaitStatus(id, "EXPIRED");
         pendingBooking(START, "payrexx"); // the slot is taken meanwhile
-        payrexx.transaction(4904, "confirmed", id);
-        deliveryHandled(4904, "confirmed", id); // handled in full, its notifications too
+        transactionHandled(4904, "confirmed", id); // handled in full, its notifications too
         awaitStatus(id, "REFUNDED");
-        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        String reason = reasonOf(id);
         payrexx.transaction(4904, "disputed", id);
-        double disputesBefore = meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+        double disputesBefore = disputesCounted();
 
         deliveryHandled(4904, "disputed", id);
 
         assertThat(status(id)).isEqualTo("REFUNDED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(reasonOf(id)).isEqualTo(reason);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4904 is disputed, but it was "
                 + "refunded (" + reason + "): the customer may be paid back twice; answer the dispute at payrexx "
                 + "with the refund");
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4904/refund")));
-        assertThat(meters.counter("connectify.payment.disputes", "provider", "payrexx").count())
-                .isEqualTo(disputesBefore + 1);
+        assertThat(disputesCounted()).isEqualTo(disputesBefore + 1);
     }
 
     /**
@@ -2404,14 +2205,11 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDisputeFirstConfirmationTellsTheDisputeAsADisputeAfterTheConfirmationDoes() {
         String first = pendingBooking(START, "payrexx");
-        payrexx.transaction(4905, "disputed", first);
-        deliveryHandled(4905, "disputed", first);
+        transactionHandled(4905, "disputed", first);
         String after = pendingBooking("2026-12-01T11:00:00+01:00", "payrexx");
-        payrexx.transaction(4906, "confirmed", after);
-        deliveryHandled(4906, "confirmed", after); // handled in full, its notifications too
+        transactionHandled(4906, "confirmed", after); // handled in full, its notifications too
         awaitStatus(after, "CONFIRMED");
-        payrexx.transaction(4906, "disputed", after);
-        deliveryHandled(4906, "disputed", after);
+        transactionHandled(4906, "disputed", after);
 
         JsonNode disputedFirst = httpGet("/api/v1/bookings/" + first).json();
         JsonNode disputedAfter = httpGet("/api/v1/bookings/" + after).json();
@@ -2456,6 +2254,71 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.transaction(id, status, bookingId);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(id, status, bookingId)).status())
                 .isEqualTo(200);
+    }
+
+    /** A Payrexx booking paid by {@code transaction}: reported confirmed, and CONFIRMED. */
+    private String confirmedBooking(long transaction) {
+        String id = pendingBooking(START, "payrexx");
+        transactionReported(transaction, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        return id;
+    }
+
+    /** The booking's status reason, as its API shows it. */
+    private String reasonOf(String bookingId) {
+        return httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText();
+    }
+
+    /** Waits (10 s at most) until the booking's status reason is {@code reason}. */
+    private void awaitReason(String bookingId, String reason) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reasonOf(bookingId)).isEqualTo(reason));
+    }
+
+    /** Waits (10 s at most) until the booking's status reason contains each of {@code parts}. */
+    private void awaitReasonContaining(String bookingId, String... parts) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reasonOf(bookingId)).contains(parts));
+    }
+
+    /** connectify_refunds_outside_hub_total of Payrexx. */
+    private double refundsOutsideTheHub() {
+        return meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+    }
+
+    /** Waits (10 s at most; it is counted once the booking's change has committed) until it is {@code count}. */
+    private void awaitRefundsOutsideTheHub(double count) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(refundsOutsideTheHub()).isEqualTo(count));
+    }
+
+    /** The note of the booking's mark, which shows the booking {@code status}. */
+    private String markedNote(String id, String status) {
+        JsonNode marked = attentionOf(id);
+        assertThat(marked.get("status").asText()).isEqualTo(status);
+        return marked.get("note").asText();
+    }
+
+    /** Booking {@code id} cancelled: the cancel answered 200. */
+    private Response cancelAccepted(String id) {
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        return cancelled;
+    }
+
+    /** connectify_payment_disputes_total of Payrexx. */
+    private double disputesCounted() {
+        return meters.counter("connectify.payment.disputes", "provider", "payrexx").count();
+    }
+
+    /** Google Calendar answers the removal of the booking's event, for a cancel. */
+    private void eventRemovalAnswered(String bookingId) {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(bookingId)))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+    }
+
+    /** Payrexx's API answers the transaction with this status, and its delivery is handled to its end. */
+    private void transactionHandled(long id, String status, String bookingId) {
+        payrexx.transaction(id, status, bookingId);
+        deliveryHandled(id, status, bookingId);
     }
 
     private static String transactionJson(long id, String status, String bookingId) {
@@ -2568,28 +2431,12 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aStoppedRefundWhosePendingRefundEndsPartlyRefundedAsksForWhatIsLeftAndIsCountedOnce() {
         String id = disputedThenCancelledInTime(4960);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4960, "refund_pending", id);
-        deliveryHandled(4960, "refund_pending", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4960));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
-
-        payrexx.transaction(4960, "partially-refunded", id);
-        deliveryHandled(4960, "partially-refunded", id);
-
-        String part = "part of the payment was refunded at payrexx (amount not given)";
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + part);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(part + ": its refund is stopped by the dispute of "
-                + "payrexx payment 4960, whose outcome payrexx does not report: once it is decided, refund what is "
-                + "left at payrexx if the dispute was won");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("the pending refund, counted then").isEqualTo(before + 1);
+        assertThat(refundPendingOfAStoppedRefund(4960, id, before + 1, "the refund under way, counted once"))
+                .isEqualTo(STOPPED_PENDING.formatted(4960));
+        assertThat(partRefundOfAStoppedRefund(4960, id, before + 1, "the pending refund, counted then"))
+                .isEqualTo(STOPPED_PART.formatted(4960));
 
         restRefundedSettlesTheStoppedRefund(4960, id, before + 1, "one refund, counted once");
     }
@@ -2606,34 +2453,17 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aPendingRefundThatMayBeTheHubsOwnKeepsTheRefundStoppedAndItsPartIsCountedOnce() {
         String id = cancelledWithItsRefundsAnswerLostThenDisputed(4961);
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(4961, "refund_pending", id);
-        deliveryHandled(4961, "refund_pending", id);
+        assertThat(refundPendingOfAStoppedRefund(4961, id, before, "maybe the hub's own: not a refund outside the hub"))
+                .isEqualTo(STOPPED_PENDING.formatted(4961));
+        assertThat(partRefundOfAStoppedRefund(4961, id, before + 1, "a part: not the hub's refund of the whole"))
+                .endsWith("refund what is left at payrexx if the dispute was won");
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(REFUND_STOPPED + "; " + REFUND_PENDING_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(4961));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("maybe the hub's own: not a refund outside the hub").isEqualTo(before);
+        transactionHandled(4961, "refunded", id);
 
-        payrexx.transaction(4961, "partially-refunded", id);
-        deliveryHandled(4961, "partially-refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED
-                + "; part of the payment was refunded at payrexx (amount not given)");
-        assertThat(attentionOf(id).get("note").asText()).endsWith("refund what is left at payrexx if the dispute was "
-                + "won");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("a part: not the hub's refund of the whole").isEqualTo(before + 1);
-
-        payrexx.transaction(4961, "refunded", id);
-        deliveryHandled(4961, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the part").isEqualTo(before + 1);
+        assertThat(reasonOf(id)).isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(refundsOutsideTheHub()).as("counted once, by the part").isEqualTo(before + 1);
         resilience.circuitBreaker("payrexx").reset();
         nothingMoreRefunded(4961, id);
     }
@@ -2644,12 +2474,8 @@ class PayrexxWebhookTest extends Webhooks {
      * dispute be won.
      */
     private String cancelledWithItsRefundsAnswerLostThenDisputed(long transaction) {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(transaction, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
-                EVENTS + "/" + io.connectify.hub.booking.BookingSaga.eventIdFor(id)))
-                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        String id = confirmedBooking(transaction);
+        eventRemovalAnswered(id);
         payrexx.server().stubFor(post(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund"))
                 .willReturn(aResponse().withStatus(500)));
         var cancel = httpPost("/api/v1/bookings/" + id + "/cancel", "");
@@ -2658,39 +2484,48 @@ class PayrexxWebhookTest extends Webhooks {
                 .query(Boolean.class).single()).as("its refund's answer lost").isTrue();
         payrexx.server().resetRequests();
         transactionReported(transaction, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(REFUND_STOPPED));
+        awaitReason(id, REFUND_STOPPED);
         assertThat(attentionOf(id).get("note").asText()).endsWith(STOPPED_FOR_GOOD.formatted(transaction));
         return id;
     }
 
-    /**
-     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason says
-     * refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the refunds
-     * outside the hub counted {@code counted} in all ({@code why}), nothing refunded by the hub.
-     */
-    private void restRefundedSettlesTheStoppedRefund(int transaction, String id, double counted, String why) {
-        payrexx.transaction(transaction, "refunded", id);
-        deliveryHandled(transaction, "refunded", id);
-
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back, its refund stopped by the dispute is not to be made; " + STILL_OPEN.formatted(transaction));
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as(why).isEqualTo(counted);
+    /** {@link #theRestRefundedOfAStoppedRefund}, and nothing more refunded by the hub. */
+    private void restRefundedSettlesTheStoppedRefund(long transaction, String id, double counted, String why) {
+        theRestRefundedOfAStoppedRefund(transaction, id, counted, why);
         nothingMoreRefunded(transaction, id);
+    }
+
+    /**
+     * What is left of a stopped refund's payment (its dispute open) then refunded at Payrexx: the booking's reason
+     * says refunded outside the hub, its note that the customer is paid back (twice, should the dispute be lost), the
+     * refunds outside the hub counted {@code counted} in all ({@code why}).
+     */
+    private void theRestRefundedOfAStoppedRefund(long transaction, String id, double counted, String why) {
+        transactionHandled(transaction, "refunded", id);
+
+        assertThat(reasonOf(id)).isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_SETTLED.formatted(transaction));
+        assertThat(refundsOutsideTheHub()).as(why).isEqualTo(counted);
     }
 
     /** Booking {@code id}'s Payrexx transaction then disputed (its refunds refused), and the booking cancelled in time. */
     private Response cancelledInTimeOnceDisputed(long transaction, String id) {
+        disputedItsRefundsRefused(transaction, id);
+        return cancelAccepted(id);
+    }
+
+    /** As {@link #cancelledInTimeOnceDisputed}, cancelled after the refund cut-off. */
+    private Response cancelledAfterTheCutOffOnceDisputed(long transaction, String id) {
+        disputedItsRefundsRefused(transaction, id);
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        return cancelAccepted(id);
+    }
+
+    /** Booking {@code id}'s Payrexx transaction then disputed (its reason tells it), its refunds refused. */
+    private void disputedItsRefundsRefused(long transaction, String id) {
         transactionReported(transaction, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
+        awaitReasonContaining(id, DISPUTE);
         refundsRefused(transaction, id);
-        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        return cancelled;
     }
 
     /**
@@ -2704,27 +2539,22 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aPartRefundedBookingCancelledAfterTheCutOffKeepsThePartAndNoLongerAsksToDecideTheAppointment() {
         String id = confirmedThenRefundedOutside(5101, "partially-refunded", PART_REFUND);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        double counted = refundsOutsideTheHub();
         refundsRefused(5101, id);
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_LATE + "; " + PART);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(PART + ": check it at payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the partially-refunded delivery").isEqualTo(counted);
+        assertThat(refundsOutsideTheHub()).as("counted once, by the partially-refunded delivery").isEqualTo(counted);
 
-        payrexx.transaction(5101, "refunded", id); // the rest refunded in the back office
-        deliveryHandled(5101, "refunded", id);
+        transactionHandled(5101, "refunded", id); // the rest refunded in the back office
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE);
+        assertThat(reasonOf(id)).isEqualTo(CANCELLED_LATE + "; " + REFUNDED_OUTSIDE);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(REFUNDED_OUTSIDE + " (in full): check it at "
                 + "payrexx");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(counted + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(counted + 1);
         nothingMoreRefunded(5101, id);
     }
 
@@ -2736,15 +2566,9 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aPartRefundedDisputedBookingCancelledAfterTheCutOffKeepsThePart() {
         String id = confirmedThenRefundedOutside(5102, "partially-refunded", PART_REFUND);
-        transactionReported(5102, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
-        refundsRefused(5102, id);
-        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelledAfterTheCutOffOnceDisputed(5102, id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText()).isEqualTo(CANCELLED_DISPUTED + "; " + PART);
         assertThat(attentionOf(id).get("note").asText()).contains(PART + ": check it at payrexx")
                 .doesNotContain("decide whether the appointment stands");
@@ -2760,22 +2584,15 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aBookingRefundedInFullOutsideThenDisputedCancelledAfterTheCutOffIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
         String id = confirmedThenRefundedOutside(5103, "refunded", REFUNDED_OUTSIDE);
-        double counted = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
-        transactionReported(5103, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).contains(DISPUTE));
-        refundsRefused(5103, id);
-        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+        double counted = refundsOutsideTheHub();
 
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelledAfterTheCutOffOnceDisputed(5103, id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
-        assertThat(attentionOf(id).get("note").asText()).contains(REFUNDED_OUTSIDE + " (in full): the customer is "
-                + "paid back; " + STILL_OPEN.formatted(5103)).doesNotContain("decide whether the appointment stands");
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .as("counted once, by the refunded delivery").isEqualTo(counted);
+        assertThat(attentionOf(id).get("note").asText()).contains(PAID_BACK.formatted(5103))
+                .doesNotContain("decide whether the appointment stands");
+        assertThat(refundsOutsideTheHub()).as("counted once, by the refunded delivery").isEqualTo(counted);
         nothingMoreRefunded(5103, id);
     }
 
@@ -2788,38 +2605,27 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aConfirmedBookingRefundedInFullOutsideWhileDisputedIsMarkedAsPaidBackTwiceShouldTheDisputeBeLost() {
-        String id = pendingBooking(START, "payrexx");
-        transactionReported(5104, "confirmed", id);
-        awaitStatus(id, "CONFIRMED");
-        transactionReported(5104, "disputed", id);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(DISPUTE));
-        double before = meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count();
+        String id = confirmedThenDisputed(5104);
+        double before = refundsOutsideTheHub();
 
-        payrexx.transaction(5104, "refunded", id);
-        deliveryHandled(5104, "refunded", id);
+        transactionHandled(5104, "refunded", id);
 
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .contains(REFUNDED_OUTSIDE).contains(DISPUTE);
+        assertThat(reasonOf(id)).contains(REFUNDED_OUTSIDE).contains(DISPUTE);
         assertThat(attentionOf(id).get("note").asText()).contains(REFUNDED_OUTSIDE + " (in full): decide whether "
                 + "the appointment stands; " + STILL_OPEN.formatted(5104));
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count()).isEqualTo(before + 1));
+        awaitRefundsOutsideTheHub(before + 1);
 
         refundsRefused(5104, id);
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        var cancelled = cancelAccepted(id);
 
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("statusReason").asText())
                 .isEqualTo(CANCELLED_DISPUTED + "; " + REFUNDED_OUTSIDE);
         String note = attentionOf(id).get("note").asText();
-        assertThat(note).contains(REFUNDED_OUTSIDE + " (in full): the customer is paid back; "
-                + STILL_OPEN.formatted(5104)).doesNotContain("decide whether the appointment stands");
+        assertThat(note).contains(PAID_BACK.formatted(5104)).doesNotContain("decide whether the appointment stands");
         assertThat(note.split(java.util.regex.Pattern.quote(STILL_OPEN.formatted(5104)), -1))
                 .as("warned once").hasSize(2);
-        assertThat(meters.counter("connectify.refunds.outside.hub", "provider", "payrexx").count())
-                .isEqualTo(before + 1);
+        assertThat(refundsOutsideTheHub()).isEqualTo(before + 1);
         nothingMoreRefunded(5104, id);
     }
 
@@ -2833,8 +2639,7 @@ class PayrexxWebhookTest extends Webhooks {
     void aStoppedRefundsPendingRefundNoteSaysItMayStillFailAndWhereToCheck() {
         String id = disputedThenCancelledInTime(5105);
 
-        payrexx.transaction(5105, "refund_pending", id);
-        deliveryHandled(5105, "refund_pending", id);
+        transactionHandled(5105, "refund_pending", id);
 
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(STOPPED_PENDING.formatted(5105))
                 .contains("it may still fail").contains("check at payrexx that it was paid out, else nothing was "
@@ -2848,16 +2653,14 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aStoppedRefundsPendingNoteInItsEarlierWordingIsStillReplacedWhenTheRefundIsMade() {
         String id = disputedThenCancelledInTime(5106);
-        payrexx.transaction(5106, "refund_pending", id);
-        deliveryHandled(5106, "refund_pending", id);
+        transactionHandled(5106, "refund_pending", id);
         String earlier = REFUND_PENDING_OUTSIDE + ": its refund is stopped by the dispute of payrexx payment 5106, "
                 + "whose outcome payrexx does not report: once it is decided, refund at payrexx what the pending "
                 + "refund does not pay back if the dispute was won";
         assertThat(jdbc.sql("UPDATE booking SET attention_note = :note WHERE id = :id").param("note", earlier)
                 .param("id", id).update()).isEqualTo(1);
 
-        payrexx.transaction(5106, "refunded", id);
-        deliveryHandled(5106, "refunded", id);
+        transactionHandled(5106, "refunded", id);
 
         assertThat(attentionOf(id).get("note").asText()).startsWith(REFUNDED_OUTSIDE + " (in full): the customer is "
                 + "paid back").doesNotContain("pending");
@@ -2872,8 +2675,7 @@ class PayrexxWebhookTest extends Webhooks {
     @Test
     void aDeclinedTransactionOnAPayrexxPageNamingAStripeBookingLeavesItWaiting() {
         String id = pendingBooking(START, "stripe");
-        payrexx.transaction(4799, "declined", id);
-        deliveryHandled(4799, "declined", id);
+        transactionHandled(4799, "declined", id);
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
         assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
     }
@@ -2920,11 +2722,9 @@ class PayrexxWebhookTest extends Webhooks {
     void aSecondPaymentTheHubRefundedThenDisputedAfterItsKeysWereSweptIsStillKnownAsRefunded() {
         jdbc.sql("DELETE FROM dead_letter").update();
         String id = pendingBooking(START, "payrexx");
-        payrexx.transaction(4931, "confirmed", id);
-        deliveryHandled(4931, "confirmed", id);
+        transactionHandled(4931, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
-        payrexx.transaction(4932, "confirmed", id);
-        deliveryHandled(4932, "confirmed", id);
+        transactionHandled(4932, "confirmed", id);
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4932/refund")));
         keysSwept(4932);
         payrexx.transaction(4932, "disputed", id);
@@ -2934,9 +2734,7 @@ class PayrexxWebhookTest extends Webhooks {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("CONFIRMED");
         assertThat(booking.get("paymentReference").asText()).isEqualTo("4931");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4932 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(MAYBE_PAID_BACK_TWICE.formatted(4932));
         payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4932/refund")));
         assertThat(deadLetters()).isEmpty();
     }
@@ -2948,24 +2746,44 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aShortPaymentTheHubRefundedThenDisputedAfterItsKeysWereSweptIsStillKnownAsRefunded() {
-        jdbc.sql("DELETE FROM dead_letter").update();
-        String id = pendingBooking(START, "payrexx");
-        transactionOf(4933, "confirmed", id, 4500);
-        deliveryHandled(4933, "confirmed", id);
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
+        String id = shortPaymentRefunded(4933);
         keysSwept(4933);
         transactionOf(4933, "disputed", id, 4500);
 
         deliveryHandled(4933, "disputed", id);
 
+        shortPaymentMarkedAsMaybePaidBackTwice(4933, id);
+        assertThat(deadLetters()).isEmpty();
+    }
+
+    /**
+     * A Payrexx booking whose payment {@code transaction} fell short of its price (4500 of 9000): the hub refunded it
+     * (Payrexx asked once), the booking still waiting; the stored dead letters emptied first.
+     */
+    private String shortPaymentRefunded(long transaction) {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        transactionOf(transaction, "confirmed", id, 4500);
+        deliveryHandled(transaction, "confirmed", id);
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
+        return id;
+    }
+
+    /** The note of a payment the hub refunded, then disputed. */
+    private static final String MAYBE_PAID_BACK_TWICE = "payrexx payment %d is disputed, but the hub refunded it (it "
+            + "could not pay for the booking): the customer may be paid back twice; answer the dispute at payrexx "
+            + "with the refund";
+
+    /**
+     * The short payment of booking {@code id} the hub refunded, then disputed: the booking still waits (not taken for
+     * a disputed payment still to record), marked as maybe paid back twice; Payrexx asked for no further refund.
+     */
+    private void shortPaymentMarkedAsMaybePaidBackTwice(long transaction, String id) {
         JsonNode booking = httpGet("/api/v1/bookings/" + id).json();
         assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
         assertThat(booking.path("statusReason").asText("")).doesNotContain("neither confirmed nor refunded");
-        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment 4933 is disputed, but the hub "
-                + "refunded it (it could not pay for the booking): the customer may be paid back twice; answer the "
-                + "dispute at payrexx with the refund");
-        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4933/refund")));
-        assertThat(deadLetters()).isEmpty();
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo(MAYBE_PAID_BACK_TWICE.formatted(transaction));
+        payrexx.server().verify(1, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/" + transaction + "/refund")));
     }
 
     /** The transaction's idempotency keys deleted, as the retention sweep deletes them once they are old enough. */

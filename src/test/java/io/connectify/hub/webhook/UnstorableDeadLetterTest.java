@@ -1,0 +1,105 @@
+package io.connectify.hub.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.support.FailingWrite;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.StripeFake;
+import io.connectify.hub.support.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * An event processed while the database goes down: its key cannot be recorded, nor its dead letter stored. The
+ * event is neither lost nor acted on twice: it waits on the broker (redelivered, then on its DLQ) carrying its key,
+ * and once it is consumed with the database back its key is recorded first, so it is a duplicate. The broker's
+ * settings as BrokerDeadLetterTest's (two deliveries, 10 ms apart), so the two share a context.
+ */
+@HubTest
+@TestPropertySource(properties = {"connectify.queues.max-delivery-attempts=2", "connectify.queues.redelivery-delay=10ms"})
+class UnstorableDeadLetterTest extends Webhooks {
+
+    private static final String START = "2026-12-01T09:00:00+01:00";
+
+    @Autowired
+    MeterRegistry meters;
+
+    /**
+     * A dispute processed (counted, its booking marked), then the database refuses every write of its key and of its
+     * dead letter. Before, the consumer's transaction rolled back and the broker redelivered the event as it came,
+     * without its key: each redelivery (and the copy moved back from the broker's DLQ) processed it in full again,
+     * the dispute counted and alerted once per delivery.
+     */
+    @Test
+    void anEventWhoseKeyAndDeadLetterCannotBeStoredWaitsOnTheBrokerWithItsKeyAndIsActedOnOnce() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        String key = "stripe:evt_dispute_db_down";
+        double disputesBefore = disputes();
+        double duplicatesBefore = duplicates();
+        String delivery = StripeFake.event("evt_dispute_db_down", "charge.dispute.created", dispute(payment));
+
+        // the database down from the moment the event's key is written: that insert and the dead letter's fail
+        try (var keyRefused = FailingWrite.insertTimes(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId", key, 1000);
+             var letterRefused = FailingWrite.insertTimes(jdbc, "dead_letter", "unrecorded_key", key, 1000)) {
+            assertThat(signedStripeWebhook(delivery).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(30)).alias("on the broker's DLQ once its deliveries are used up")
+                    .untilAsserted(() -> assertThat(brokerDeadLetters()).isEqualTo(1));
+            assertThat(letterRefused.failures()).as("a dead letter tried at each failure").isGreaterThan(1);
+            assertThat(keyRefused.failures()).isGreaterThan(1);
+            assertThat(disputes()).as("acted on once, whatever the broker redelivered").isEqualTo(disputesBefore + 1);
+        }
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .as("no dead letter stored").noneMatch(letter -> letter.path("headers").path("eventKey").asText()
+                        .equals(key));
+
+        // the database back: an operator moves it back from the broker's DLQ
+        var replayed = send(request("/api/v1/admin/broker-dead-letters/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+        assertThat(replayed.status()).isEqualTo(200);
+        assertThat(replayed.json().get("replayed").get("stripe-events").asInt()).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).alias("the key, recorded from the copy").until(() -> jdbc.sql(
+                "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", key)
+                .query(Integer.class).single() == 1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(duplicates())
+                .as("the copy is a duplicate").isEqualTo(duplicatesBefore + 1));
+        assertThat(disputes()).as("not acted on again").isEqualTo(disputesBefore + 1);
+        assertThat(brokerDeadLetters()).isZero();
+
+        signedStripeWebhook(delivery); // Stripe delivers it again
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(duplicates())
+                .isEqualTo(duplicatesBefore + 2));
+        assertThat(disputes()).as("counted once").isEqualTo(disputesBefore + 1);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .startsWith("the customer disputes the payment");
+    }
+
+    private int brokerDeadLetters() {
+        JsonNode queues = httpGet("/api/v1/admin/broker-dead-letters", ADMIN_KEY).json().get("queues");
+        return queues.get("stripe-events").asInt();
+    }
+
+    private double disputes() {
+        return meters.counter("connectify.payment.disputes", "provider", "stripe").count();
+    }
+
+    private double duplicates() {
+        return meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
+    }
+
+    /** A Dispute object as Stripe's charge.dispute.created event carries it. */
+    private static String dispute(String paymentIntent) {
+        return """
+                {"id":"dp_%s","object":"dispute","amount":9000,"charge":"ch_%s","currency":"chf","metadata":{},
+                 "payment_intent":"%s","reason":"fraudulent","status":"needs_response"}"""
+                .formatted(paymentIntent, paymentIntent, paymentIntent);
+    }
+}

@@ -1,5 +1,10 @@
 package io.connectify.hub.webhook;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +13,9 @@ import java.time.Duration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.support.FailingWrite;
+import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,6 +87,49 @@ class UnstorableDeadLetterTest extends Webhooks {
         assertThat(disputes()).as("counted once").isEqualTo(disputesBefore + 1);
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .startsWith("the customer disputes the payment");
+    }
+
+    /**
+     * A payment confirmed (its calendar event made, its notices queued), then the database refuses its key and its
+     * dead letter, and is back a moment later, before the broker gives up: the copy carrying the key is redelivered,
+     * records it and is a duplicate. The customer is told once, the calendar asked once, nothing is left on the
+     * broker's DLQ or stored. Before, the broker redelivered the event without its key: it acted again on every
+     * delivery until its attempts were used up, then waited on the DLQ.
+     */
+    @Test
+    void aConfirmationWhoseKeyAndDeadLetterCannotBeStoredForAMomentIsToldOnceAndLeavesNothingBehind() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+        String id = pendingBooking(START, "stripe");
+        String key = "stripe:evt_paid_db_blip";
+        double duplicatesBefore = duplicates();
+
+        // the key's insert refused 5 times (the first delivery's try and retry, Camel's completion hook, the copy's
+        // first delivery's try and retry), the dead letter's every time: the copy's redelivery records the key
+        try (var keyRefused = FailingWrite.insertTimes(jdbc, "CAMEL_MESSAGEPROCESSED", "messageId", key, 5);
+             var letterRefused = FailingWrite.insertTimes(jdbc, "dead_letter", "unrecorded_key", key, 1000)) {
+            assertThat(signedStripeWebhook(StripeFake.event("evt_paid_db_blip", "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_db_blip"))).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(30)).alias("the key, recorded from the copy").until(() -> jdbc.sql(
+                    "SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = :key").param("key", key)
+                    .query(Integer.class).single() == 1);
+            assertThat(letterRefused.failed()).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(duplicates())
+                .as("the copy is a duplicate").isEqualTo(duplicatesBefore + 1));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))))
+                    .as("the confirmation SMS").hasSize(1);
+            assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))))
+                    .as("the confirmation email").hasSize(1);
+        });
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        assertThat(brokerDeadLetters()).as("nothing on the broker's DLQ").isZero();
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .as("no dead letter stored").noneMatch(letter -> letter.path("headers").path("eventKey").asText()
+                        .equals(key));
     }
 
     private int brokerDeadLetters() {

@@ -117,7 +117,7 @@ public class DeadLetterStore {
         try {
             insert(exchange, id, routeId, queue, headers, error, now, retryAt, unrecordedKey);
         } catch (RuntimeException notStored) {
-            if (unrecordedKey == null || keyCarried) {
+            if (unrecordedKey == null || keyCarried || queue.isEmpty()) {
                 throw notStored; // rolled back: the broker redelivers the message as it came, then parks it on DLQ
             }
             keptOnQueueWithItsKey(exchange, queue, headers, unrecordedKey, notStored);

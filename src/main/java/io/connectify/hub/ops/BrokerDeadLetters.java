@@ -24,7 +24,9 @@ import org.springframework.stereotype.Component;
  * stored either (the database down) rolls back; the broker redelivers it with back-off and, after its attempts,
  * moves it to its dead-letter queue {@code DLQ} (embedded and, by Artemis's defaults, external), keeping its source
  * address in {@code _AMQ_ORIG_ADDRESS}. From there it is counted and moved back into its source queue, each message
- * in a transaction of its own (received and sent again, or neither).
+ * in a transaction of its own (received and sent again, or neither). An event already processed that waits here with
+ * the key it could not record (its header {@code connectifyUnrecordedKey}, DeadLetterStore) keeps it when moved back:
+ * its consumer records the key first and takes it for the duplicate it is.
  */
 @Component
 public class BrokerDeadLetters {

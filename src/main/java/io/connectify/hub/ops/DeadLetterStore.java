@@ -105,6 +105,7 @@ public class DeadLetterStore {
             }
         });
         String unrecordedKey = exchange.getProperty(WebhookHeaders.UNRECORDED_KEY, String.class);
+        boolean keyCarried = exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY) != null;
         if (unrecordedKey != null) {
             headers.put(WebhookHeaders.UNRECORDED_KEY, unrecordedKey);
         }
@@ -113,6 +114,49 @@ public class DeadLetterStore {
         int replays = automaticReplays(headers);
         // only the key is left to record: another try may well mend that, whatever refused it
         Instant retryAt = unrecordedKey != null || passing(error) ? nextReplay(now, replays) : null;
+        try {
+            insert(exchange, id, routeId, queue, headers, error, now, retryAt, unrecordedKey);
+        } catch (RuntimeException notStored) {
+            if (unrecordedKey == null || keyCarried || queue.isEmpty()) {
+                throw notStored; // rolled back: the broker redelivers the message as it came, then parks it on DLQ
+            }
+            keptOnQueueWithItsKey(exchange, queue, headers, unrecordedKey, notStored);
+            return;
+        }
+        meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
+        webhookAudit.deadLettered(exchange); // a webhook's event (once stored: a failed store is redelivered)
+        if (retryAt != null) {
+            log.warn("Message from {} failed in {} after {} attempt(s) for a passing reason: stored as dead letter {},"
+                    + " replayed on its own at {}", queue, routeId, attempts, id, retryAt);
+        } else {
+            log.error("Message from {} failed in {} after {} attempt(s): stored as dead letter {}", queue, routeId,
+                    attempts, id);
+        }
+    }
+
+    /**
+     * An event processed whose key, and then whose dead letter, the database refused (down): rolled back, the broker
+     * would redeliver it as it came, without its key, and once the database is back the redelivery (or its copy moved
+     * back from the broker's DLQ) would find no key and act on the event a second time (a dispute counted and alerted
+     * again). Instead a copy carrying the key goes back on its queue in its message group, sent on the consumer's
+     * session, so the copy and this message's acknowledgement commit together (or neither: the broker redelivers
+     * this one). Its consumer records the key first ({@link ProcessedEventRepository#recordCarried}); while the
+     * database is down that fails and the copy is redelivered by the broker, its key with it, then parked on DLQ.
+     */
+    private void keptOnQueueWithItsKey(Exchange exchange, String queue, Map<String, String> headers, String key,
+                                       RuntimeException notStored) {
+        template.sendBodyAndHeaders("jms:queue:" + queue + "?transacted=true&exchangePattern=InOnly",
+                exchange.getIn().getBody(String.class), new LinkedHashMap<String, Object>(headers));
+        meters.counter("connectify.dead.letters.unstored", "route",
+                String.valueOf(exchange.getProperty(Exchange.FAILURE_ROUTE_ID, "unknown", String.class))).increment();
+        log.warn("Event {} from {} was processed but neither its key nor its dead letter could be stored ({}): queued "
+                + "again with its key, recorded before anything else when it is consumed", key, queue,
+                notStored.getClass().getSimpleName());
+    }
+
+    private void insert(Exchange exchange, String id, String routeId, String queue, Map<String, String> headers,
+                        Throwable error, Instant now, Instant retryAt, String unrecordedKey)
+            throws JsonProcessingException {
         jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
                         + "error_message, attempts, status, failed_at, retry_at, unrecorded_key) VALUES (:id, :route, :queue, "
                         + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt, :key)")
@@ -125,15 +169,6 @@ public class DeadLetterStore {
                 .param("now", now.atOffset(ZoneOffset.UTC))
                 .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC))
                 .param("key", unrecordedKey).update();
-        meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
-        webhookAudit.deadLettered(exchange); // a webhook's event (once stored: a failed store is redelivered)
-        if (retryAt != null) {
-            log.warn("Message from {} failed in {} after {} attempt(s) for a passing reason: stored as dead letter {},"
-                    + " replayed on its own at {}", queue, routeId, attempts, id, retryAt);
-        } else {
-            log.error("Message from {} failed in {} after {} attempt(s): stored as dead letter {}", queue, routeId,
-                    attempts, id);
-        }
     }
 
     /**

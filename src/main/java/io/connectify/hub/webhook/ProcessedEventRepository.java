@@ -81,6 +81,28 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
     }
 
     /**
+     * Records the key a message carries ({@link WebhookHeaders#UNRECORDED_KEY} as a header), before the idempotent
+     * consumer looks it up: the first step of each event consumer. Such a message is an event already processed whose
+     * key, and then whose dead letter, the database refused (down): the dead-letter store put it back on its queue with
+     * its key instead of rolling it back ({@link io.connectify.hub.ops.DeadLetterStore}), so this copy is a duplicate
+     * once the key is in, never a second run of the event. Throws while the key cannot be recorded: the copy is
+     * redelivered by the broker (its key with it, on to the broker's DLQ and back), or stored as a dead letter with
+     * its key. A dead letter's replay carries the key it recorded already: then a duplicate insert, nothing more.
+     */
+    public void recordCarried(Exchange exchange) {
+        String carried = exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY, String.class);
+        if (carried == null || carried.isBlank()) {
+            return;
+        }
+        try {
+            add(carried);
+        } catch (RuntimeException refused) {
+            exchange.setProperty(WebhookHeaders.UNRECORDED_KEY, carried);
+            throw refused;
+        }
+    }
+
+    /**
      * Called by Camel's idempotent consumer once the exchange completed (eager: false). Nothing to do when the
      * block's last step recorded the key ({@link #record}) or the event was a duplicate (its key is there); else
      * (a consumer without that step) the key is recorded here, where a failure is only logged by Camel.

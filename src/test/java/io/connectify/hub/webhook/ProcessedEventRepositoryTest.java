@@ -163,6 +163,44 @@ class ProcessedEventRepositoryTest {
     }
 
     /**
+     * A message carrying the key of an event already processed (queued again by the dead-letter store when neither the
+     * key nor the dead letter could be stored) has it recorded by the consumer's first step, so the idempotent
+     * consumer then finds it; with the database still down the step throws and leaves the key for a dead letter. A
+     * message without that header, or one whose key is recorded already (a dead letter's replay), passes.
+     */
+    @Test
+    void aKeyCarriedByTheMessageIsRecordedBeforeTheLookUp() {
+        var camel = new DefaultCamelContext();
+        AtomicBoolean down = new AtomicBoolean();
+        ProcessedEventRepository refusing = repository(new DelegatingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                if (down.get()) {
+                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
+                }
+                return super.getConnection();
+            }
+        }, "webhook-events");
+        down.set(true);
+        Exchange copy = new DefaultExchange(camel);
+        copy.getIn().setHeader(WebhookHeaders.UNRECORDED_KEY, "stripe:evt_carried");
+
+        assertThatThrownBy(() -> refusing.recordCarried(copy)).isInstanceOf(RuntimeException.class);
+        assertThat(copy.getProperty(WebhookHeaders.UNRECORDED_KEY, String.class)).isEqualTo("stripe:evt_carried");
+
+        down.set(false);
+        Exchange redelivered = new DefaultExchange(camel);
+        redelivered.getIn().setHeader(WebhookHeaders.UNRECORDED_KEY, "stripe:evt_carried");
+        refusing.recordCarried(redelivered);
+        assertThat(repository.contains("stripe:evt_carried")).isTrue();
+        refusing.recordCarried(redelivered); // recorded already: nothing more
+        assertThat(rows("messageId = 'stripe:evt_carried'")).isEqualTo(1);
+
+        refusing.recordCarried(new DefaultExchange(camel));
+        assertThat(rows("processorName = 'webhook-events'")).isEqualTo(1);
+    }
+
+    /**
      * A failed exchange removes no key, even through an idempotent consumer left at Camel's default removeOnFailure
      * (true): the key is the delivery's that acted, and a redelivery after the failure is then a duplicate, as
      * design.md's idempotent consumer says (the failed one is replayed from its dead letter, a duplicate again).

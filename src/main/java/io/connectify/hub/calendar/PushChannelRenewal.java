@@ -37,8 +37,8 @@ import org.springframework.stereotype.Component;
  * counted (outcome no-sync), logged and replaced at the next tick: Google is not delivering to the address, and the
  * periodic re-check alone would hide it. Each channel in a row before it that sent nothing doubles that wait, up to
  * first-sync-within-max (read from the table, as the failed watches are); a channel that sends starts it over. The
- * periodic re-check runs meanwhile, as always while push is on. With push turned off (and Google live), the channels still running are
- * stopped at the next look.
+ * periodic re-check runs meanwhile, as always while push is on. With push turned off (and Google live), the channels
+ * still running are stopped at the next look.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
  * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never

@@ -566,6 +566,31 @@ class GoogleCalendarPushTest extends Webhooks {
     }
 
     /**
+     * The silent channels in a row are read from the table: an instance that takes the lease over gives the channel
+     * in place the wait the other would have (40 minutes after two silent ones), not first-sync-within afresh.
+     */
+    @Test
+    void anInstanceTakingTheLeaseGivesTheSilentChannelTheDoubledWaitReadFromTheTable() {
+        List<ILoggingEvent> logged = new ArrayList<>();
+        renew();
+        tick(logged);
+        assertThat(minutesUntilTheNextWatch(logged)).isEqualTo(10L);
+        assertThat(minutesUntilTheNextWatch(logged)).isEqualTo(20L);
+        PushChannelRenewal other = new PushChannelRenewal(gateway, channelRepository, pushProperties,
+                calendarProperties, pushMetrics, clock);
+        Instant opened = clock.instant();
+
+        otherTicks(other, logged); // its first tick looks: the channel in place kept
+        for (int i = 0; i < 24 && google.watchRequests().size() == 3; i++) {
+            clock.advance(Duration.ofMinutes(5));
+            otherTicks(other, logged);
+        }
+
+        assertThat(google.watchRequests()).hasSize(4);
+        assertThat(Duration.between(opened, clock.instant())).isEqualTo(Duration.ofMinutes(40));
+    }
+
+    /**
      * Ticks of the renewal's timer, 5 minutes apart, until it asks Google for another channel (at most a day's);
      * answers the minutes it took.
      */

@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * next look comes {@code watchRetryInterval} later, the wait doubling with each failure in a row up to
  * {@code renewInterval} (the renewal's timer ticks at this interval, so it is at most {@code renewInterval}). A channel
  * whose first notification (Google's sync, sent as it opens one) has not come {@code firstSyncWithin} after its watch
- * is counted, logged and replaced at the next tick.
+ * is counted, logged and replaced at the next tick; each channel in a row before it that sent nothing either doubles
+ * that wait, up to {@code firstSyncWithinMax} (Google not reaching the address is seldom over in 10 minutes).
  * {@code recheckPageSize}: bookings read
  * per query by a re-check; {@code recheckInterval}: how often the bookings are re-checked without a notification
  * (Google does not promise to deliver every one, and a run that failed is not retried otherwise);
@@ -26,7 +27,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record GoogleCalendarPushProperties(boolean enabled, String address, String token, Duration channelTtl,
                                            Duration renewBefore, Duration renewInterval,
                                            Duration firstRenewalAfter, Duration watchRetryInterval,
-                                           Duration firstSyncWithin, int recheckPageSize,
+                                           Duration firstSyncWithin, Duration firstSyncWithinMax,
+                                           int recheckPageSize,
                                            Duration recheckInterval, int massDeletionThreshold) {
 
     /** Google's limit on a channel token's length. */
@@ -59,6 +61,13 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         }
         PropertyChecks.positive("connectify.gcal.push.first-sync-within", firstSyncWithin,
                 "how long after its watch a channel's first notification (Google's sync) may take");
+        PropertyChecks.positive("connectify.gcal.push.first-sync-within-max", firstSyncWithinMax,
+                "the longest first-sync-within grows to after channels in a row that sent nothing");
+        if (firstSyncWithinMax.compareTo(firstSyncWithin) < 0) {
+            throw new IllegalArgumentException("connectify.gcal.push.first-sync-within-max must not be shorter than "
+                    + "connectify.gcal.push.first-sync-within (" + firstSyncWithin + "), not " + firstSyncWithinMax
+                    + ": it is the most that wait doubles to");
+        }
         PropertyChecks.notNegative("connectify.gcal.push.first-renewal-after", firstRenewalAfter,
                 "how long after the start a channel is first opened");
         if (firstRenewalAfter == null) {
@@ -97,6 +106,7 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
                 + (token == null ? "unset" : "***") + ", channelTtl=" + channelTtl + ", renewBefore=" + renewBefore
                 + ", renewInterval=" + renewInterval
                 + ", firstRenewalAfter=" + firstRenewalAfter + ", watchRetryInterval=" + watchRetryInterval + ", firstSyncWithin=" + firstSyncWithin
+                + ", firstSyncWithinMax=" + firstSyncWithinMax
                 + ", recheckPageSize=" + recheckPageSize
                 + ", recheckInterval=" + recheckInterval + ", massDeletionThreshold=" + massDeletionThreshold + "]";
     }

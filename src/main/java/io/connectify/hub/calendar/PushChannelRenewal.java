@@ -35,8 +35,10 @@ import org.springframework.stereotype.Component;
  * the lease moved, its own next look an hour off, retries another's failed watch when that one would have. A channel
  * whose first notification (Google's sync, sent as it opens one) has not come first-sync-within after its watch is
  * counted (outcome no-sync), logged and replaced at the next tick: Google is not delivering to the address, and the
- * periodic re-check alone would hide it. With push turned off (and Google live), the channels still running are
- * stopped at the next look.
+ * periodic re-check alone would hide it. Each channel in a row before it that sent nothing doubles that wait, up to
+ * first-sync-within-max (read from the table, as the failed watches are); a channel that sends starts it over. The
+ * periodic re-check runs meanwhile, as always while push is on. With push turned off (and Google live), the channels
+ * still running are stopped at the next look.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
  * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never
@@ -116,12 +118,17 @@ public class PushChannelRenewal {
         }
         Optional<PushChannelRepository.StoredChannel> current = channels.current(calendarId, now);
         String why = current.map(channel -> whyReplace(channel, now)).orElse(null);
-        if (why == null && current.isPresent() && !firstSyncDue(current.get()).isAfter(now)) {
-            why = "no notification came within " + push.firstSyncWithin() + " of its watch";
-            metrics.channel("no-sync");
-            log.warn("Google Calendar push channel {} has sent nothing, not even the sync Google sends as it opens a "
-                    + "channel, within {}: Google does not reach {}; replaced", current.get().id(),
-                    push.firstSyncWithin(), push.address());
+        if (why == null && current.isPresent() && current.get().firstSyncAt() == null) {
+            int unsyncedBefore = channels.unsyncedInARowBefore(calendarId, current.get().createdAt());
+            Duration waited = firstSyncWait(unsyncedBefore);
+            if (!current.get().createdAt().plus(waited).isAfter(now)) {
+                why = "no notification came within " + waited + " of its watch";
+                metrics.channel("no-sync");
+                // the replacement is given twice as long (up to first-sync-within-max): said, as it is the next WARN
+                log.warn("Google Calendar push channel {} has sent nothing, not even the sync Google sends as it opens "
+                        + "a channel, within {}: Google does not reach {}; replaced, the next one given {}",
+                        current.get().id(), waited, push.address(), firstSyncWait(unsyncedBefore + 1));
+            }
         }
         String inPlace;
         String replaced = null;
@@ -183,9 +190,27 @@ public class PushChannelRenewal {
         return retry.isBefore(sync) ? retry : sync;
     }
 
-    /** When a channel that has sent nothing is taken as not delivering (never for one that sent). */
+    /**
+     * When a channel that has sent nothing is taken as not delivering (never for one that sent): first-sync-within
+     * after its watch, doubled for each channel in a row before it that sent nothing either, up to
+     * first-sync-within-max. Google that cannot reach the address (a wrong public URL, a firewall) seldom can 10
+     * minutes later: before, a watch request, a WARN and a no-sync every 10 minutes for as long as it lasted. Read
+     * from the table, so the wait is the same on whichever instance leads.
+     */
     private Instant firstSyncDue(PushChannelRepository.StoredChannel channel) {
-        return channel.firstSyncAt() != null ? Instant.MAX : channel.createdAt().plus(push.firstSyncWithin());
+        if (channel.firstSyncAt() != null) {
+            return Instant.MAX;
+        }
+        return channel.createdAt().plus(firstSyncWait(channels.unsyncedInARowBefore(calendarId, channel.createdAt())));
+    }
+
+    /** first-sync-within, doubled {@code unsyncedBefore} times, up to first-sync-within-max. */
+    private Duration firstSyncWait(int unsyncedBefore) {
+        Duration wait = push.firstSyncWithin();
+        for (int i = 0; i < unsyncedBefore && wait.compareTo(push.firstSyncWithinMax()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(push.firstSyncWithinMax()) < 0 ? wait : push.firstSyncWithinMax();
     }
 
     /** Why a channel is no longer the one to keep open, or null. */

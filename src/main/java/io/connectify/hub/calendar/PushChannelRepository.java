@@ -88,6 +88,21 @@ public class PushChannelRepository {
     }
 
     /**
+     * How many channels Google opened for the calendar before {@code createdAt} that sent nothing (not even their
+     * sync), counted back to the newest channel that sent: the channels in a row Google did not deliver to. The
+     * renewal's first-sync wait doubles with each, whichever instance opened them. Channels whose watch failed are not
+     * counted (the watch retry's own wait covers them), and one of them sending ends the row as any channel's does.
+     */
+    public int unsyncedInARowBefore(String calendarId, Instant createdAt) {
+        return jdbc.sql("SELECT COUNT(*) FROM gcal_push_channel c WHERE c.calendar_id = :calendar "
+                        + "AND c.resource_id IS NOT NULL AND c.watch_failed_at IS NULL AND c.first_sync_at IS NULL "
+                        + "AND c.created_at < :before AND NOT EXISTS (SELECT 1 FROM gcal_push_channel s "
+                        + "WHERE s.calendar_id = c.calendar_id AND s.first_sync_at IS NOT NULL "
+                        + "AND s.created_at >= c.created_at)")
+                .param("calendar", calendarId).param("before", utc(createdAt)).query(Integer.class).single();
+    }
+
+    /**
      * The watch requests that failed after the calendar's newest channel Google opened in answer to one (or all that
      * failed, with none opened), empty when there are none: the renewal's wait before the next try doubles with each,
      * whichever instance made it.

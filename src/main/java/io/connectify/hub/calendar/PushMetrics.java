@@ -45,7 +45,10 @@ public class PushMetrics {
         counter("connectify.gcal.push.notifications", "state", STATES.contains(state) ? state : "other").increment();
     }
 
-    /** outcome: opened, failed, no-sync (opened, but its first notification did not come within first-sync-within). */
+    /**
+     * outcome: opened, failed, no-sync (opened, but its first notification did not come within first-sync-within,
+     * doubled for each silent channel in a row before it).
+     */
     public void channel(String outcome) {
         counter("connectify.gcal.push.channels", "outcome", outcome).increment();
     }

@@ -35,6 +35,8 @@ class GoogleCalendarPushPropertiesTest {
             assertThat(push.channelTtl()).hasDays(7);
             assertThat(push.renewBefore()).hasDays(1);
             assertThat(push.massDeletionThreshold()).isEqualTo(5);
+            assertThat(push.firstSyncWithin()).hasMinutes(10);
+            assertThat(push.firstSyncWithinMax()).hasHours(2);
         });
     }
 
@@ -65,6 +67,9 @@ class GoogleCalendarPushPropertiesTest {
             "connectify.gcal.push.watch-retry-interval=2h | connectify.gcal.push.renew-interval=1h | connectify.gcal.push.watch-retry-interval must not be longer than connectify.gcal.push.renew-interval",
             "connectify.gcal.push.watch-retry-interval=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.watch-retry-interval must be longer than 0",
             "connectify.gcal.push.first-sync-within=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.first-sync-within must be longer than 0",
+            "connectify.gcal.push.first-sync-within-max=0s | connectify.gcal.push.enabled=false | connectify.gcal.push.first-sync-within-max must be longer than 0",
+            // the most the first-sync wait doubles to
+            "connectify.gcal.push.first-sync-within-max=5m | connectify.gcal.push.first-sync-within=10m | connectify.gcal.push.first-sync-within-max must not be shorter than connectify.gcal.push.first-sync-within",
             "connectify.gcal.push.mass-deletion-threshold=0 | connectify.gcal.push.enabled=false | connectify.gcal.push.mass-deletion-threshold must be at least 1"})
     void aConfigurationPushCannotWorkWithStopsTheStart(String one, String other, String message) {
         hub.withPropertyValues("connectify.gcal.push.enabled=true", one.trim(), other.trim())

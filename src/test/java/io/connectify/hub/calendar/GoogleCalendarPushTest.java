@@ -518,6 +518,92 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(count("connectify.gcal.push.channels", "outcome", "no-sync")).isEqualTo(noSync + 1);
     }
 
+    /**
+     * Google that cannot reach the address (a wrong public URL, a firewall) does not the next time either: each
+     * channel in a row that sent nothing doubles the wait before its replacement is taken as not delivering (10, 20,
+     * 40, 80 minutes, then first-sync-within-max, 2 hours), the periodic re-check running meanwhile; a channel that
+     * sends starts it over. Before, a watch request, a no-sync and a WARN every 10 minutes for as long as it lasted.
+     */
+    @Test
+    void channelsInARowThatSendNothingAreReplacedAtDoublingWaitsUpToTheMaxAndOneThatSendsStartsItOver() {
+        double noSync = count("connectify.gcal.push.channels", "outcome", "no-sync");
+        List<ILoggingEvent> logged = new ArrayList<>();
+        renew(); // the first channel opened
+        tick(logged);
+        assertThat(google.watchRequests()).hasSize(1);
+
+        List<Long> waits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            waits.add(minutesUntilTheNextWatch(logged));
+            if (i == 2) {
+                runRecheck(); // the calendar still polled while no channel delivers
+            }
+        }
+
+        assertThat(waits).as("minutes between the watches").containsExactly(10L, 20L, 40L, 80L, 120L, 120L);
+        assertThat(count("connectify.gcal.push.channels", "outcome", "no-sync")).isEqualTo(noSync + 6);
+        assertThat(google.stopRequests()).as("each silent channel stopped once replaced").hasSize(6);
+        assertThat(logged).filteredOn(line -> line.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .hasSize(6).satisfies(lines -> {
+                    assertThat(lines.get(0)).contains("within PT10M").endsWith("the next one given PT20M");
+                    assertThat(lines.get(1)).contains("within PT20M").endsWith("the next one given PT40M");
+                    assertThat(lines.get(5)).contains("within PT2H").endsWith("the next one given PT2H");
+                });
+
+        // Google reaches the hub again: the channel in place sends, and is kept
+        String delivering = google.watchRequests().get(6).get("id").asText();
+        assertThat(notification(delivering, TOKEN, "sync").status()).isEqualTo(200);
+        ticks(30, logged);
+        assertThat(google.watchRequests()).hasSize(7);
+        // once it is about to expire, its replacement that sends nothing is given first-sync-within again
+        jdbc.sql("UPDATE gcal_push_channel SET expires_at = :soon WHERE id = :id").param("id", delivering)
+                .param("soon", clock.instant().plus(Duration.ofHours(12)).atOffset(ZoneOffset.UTC)).update();
+        String silent = renew();
+        assertThat(silent).isNotEqualTo(delivering);
+        assertThat(minutesUntilTheNextWatch(logged)).as("minutes until the silent replacement is replaced")
+                .isEqualTo(10L);
+        assertThat(count("connectify.gcal.push.channels", "outcome", "no-sync")).isEqualTo(noSync + 7);
+    }
+
+    /**
+     * The silent channels in a row are read from the table: an instance that takes the lease over gives the channel
+     * in place the wait the other would have (40 minutes after two silent ones), not first-sync-within afresh.
+     */
+    @Test
+    void anInstanceTakingTheLeaseGivesTheSilentChannelTheDoubledWaitReadFromTheTable() {
+        List<ILoggingEvent> logged = new ArrayList<>();
+        renew();
+        tick(logged);
+        assertThat(minutesUntilTheNextWatch(logged)).isEqualTo(10L);
+        assertThat(minutesUntilTheNextWatch(logged)).isEqualTo(20L);
+        PushChannelRenewal other = new PushChannelRenewal(gateway, channelRepository, pushProperties,
+                calendarProperties, pushMetrics, clock);
+        Instant opened = clock.instant();
+
+        otherTicks(other, logged); // its first tick looks: the channel in place kept
+        for (int i = 0; i < 24 && google.watchRequests().size() == 3; i++) {
+            clock.advance(Duration.ofMinutes(5));
+            otherTicks(other, logged);
+        }
+
+        assertThat(google.watchRequests()).hasSize(4);
+        assertThat(Duration.between(opened, clock.instant())).isEqualTo(Duration.ofMinutes(40));
+    }
+
+    /**
+     * Ticks of the renewal's timer, 5 minutes apart, until it asks Google for another channel (at most a day's);
+     * answers the minutes it took.
+     */
+    private long minutesUntilTheNextWatch(List<ILoggingEvent> logged) {
+        int watches = google.watchRequests().size();
+        Instant from = clock.instant();
+        for (int i = 0; i < 288 && google.watchRequests().size() == watches; i++) {
+            ticks(1, logged);
+        }
+        assertThat(google.watchRequests()).hasSize(watches + 1);
+        return Duration.between(from, clock.instant()).toMinutes();
+    }
+
     /** {@code count} ticks of the renewal's timer, 5 minutes apart as it ticks, from 5 minutes on. */
     private void ticks(int count, List<ILoggingEvent> logged) {
         for (int i = 0; i < count; i++) {

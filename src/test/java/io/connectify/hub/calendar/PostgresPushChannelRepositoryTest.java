@@ -14,7 +14,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The push channels' state the renewal reads on PostgreSQL as on H2 (GoogleCalendarPushTest): the failed watches in a
- * row since the newest channel opened, and a channel's first sync.
+ * row since the newest channel opened, a channel's first sync, and the channels in a row that sent nothing.
  */
 class PostgresPushChannelRepositoryTest {
 
@@ -54,15 +54,41 @@ class PostgresPushChannelRepositoryTest {
         assertThat(current.firstSyncAt()).isEqualTo(T.plusSeconds(250));
     }
 
+    @Test
+    void theChannelsInARowThatSentNothingAreCountedBackToTheNewestThatSent() {
+        String calendar = "silent";
+        channel(calendar, "s1", T);
+        channel(calendar, "s2", T.plusSeconds(600));
+        failed(calendar, "s3", T.plusSeconds(1200));
+        channel(calendar, "s4", T.plusSeconds(1800));
+        assertThat(channels.unsyncedInARowBefore(calendar, T)).isZero();
+        assertThat(channels.unsyncedInARowBefore(calendar, T.plusSeconds(1800)))
+                .as("a failed watch's channel not counted").isEqualTo(2);
+        assertThat(channels.unsyncedInARowBefore("another", T.plusSeconds(1800))).isZero();
+
+        channels.firstSync("s2", T.plusSeconds(700));
+        assertThat(channels.unsyncedInARowBefore(calendar, T.plusSeconds(1800))).isZero();
+        channel(calendar, "s5", T.plusSeconds(3000));
+        assertThat(channels.unsyncedInARowBefore(calendar, T.plusSeconds(3000))).isEqualTo(1);
+    }
+
     private static void channel(String id, Instant at) {
-        channels.insertPending(id, "primary", "https://hub.example.com/webhooks/google-calendar", "hash",
+        channel("primary", id, at);
+    }
+
+    private static void channel(String calendar, String id, Instant at) {
+        channels.insertPending(id, calendar, "https://hub.example.com/webhooks/google-calendar", "hash",
                 at.plus(Duration.ofDays(7)), at);
         channels.opened(id, "resource-" + id, at.plus(Duration.ofDays(7)));
     }
 
-    private static void failed(String id, Instant at) {
-        channels.insertPending(id, "primary", "https://hub.example.com/webhooks/google-calendar", "hash",
+    private static void failed(String calendar, String id, Instant at) {
+        channels.insertPending(id, calendar, "https://hub.example.com/webhooks/google-calendar", "hash",
                 at.plus(Duration.ofDays(7)), at);
         channels.watchFailed(id, at);
+    }
+
+    private static void failed(String id, Instant at) {
+        failed("primary", id, at);
     }
 }

@@ -60,6 +60,8 @@ class OpsArtifactsTest extends HubTestBase {
                 "connectify_notifications_failed_total{reason=\"validation\"}",
                 "connectify_notifications_failed_total{reason=\"invalid-recipient\"}",
                 "connectify_webhook_rejected_total{provider=\"google-calendar\"}",
+                "connectify_gcal_push_channels_total{outcome=\"no-sync\"}",
+                "connectify_gcal_push_notifications_total{state=\"sync\"}",
                 "resilience4j_circuitbreaker_buffered_calls{kind=\"failed\"}",
                 "resilience4j_circuitbreaker_buffered_calls{kind=\"successful\"}");
         for (String selection : selected) {
@@ -391,6 +393,7 @@ class OpsArtifactsTest extends HubTestBase {
         assertThat(expected.get("RefundsPending")).containsExactly(1);
         assertThat(expected.get("NotificationsRefused")).contains(0, 1);
         assertThat(expected.get("InvalidRecipientsSpike")).contains(0, 1);
+        assertThat(expected.get("GoogleCalendarPushChannelNotDelivering")).contains(0, 1);
         assertThat(Files.readString(Path.of("README.md"))).contains("promtool test rules docker/prometheus/alerts.test.yml");
         // Prometheus's own: evaluated once a minute, the tests skipped the scrapes that reset a rule's for:
         Map<String, Object> global = (Map<String, Object>) new Yaml().<Map<String, Object>>load(Files.readString(

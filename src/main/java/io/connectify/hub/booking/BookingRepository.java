@@ -238,10 +238,11 @@ public class BookingRepository {
      */
     public boolean recordProcessing(String id, String payment, String paymentIntent, Instant now) {
         return jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, recorded_at) "
-                        + "SELECT :id, :payment, :intent, :now FROM (VALUES (1)) AS one WHERE NOT EXISTS "
-                        + "(SELECT 1 FROM booking_processing_payment WHERE booking_id = :id AND payment_ref = :payment)")
-                .param("id", id).param("payment", payment).param("intent", Objects.requireNonNullElse(paymentIntent, ""))
-                .param("now", utc(now)).update() == 1;
+                        + "SELECT :id, :payment, :intent, :now FROM (VALUES (1)) AS one WHERE NOT EXISTS (SELECT 1 "
+                        + "FROM booking_processing_payment WHERE booking_id = :id AND payment_ref = :payment)")
+                .param("id", id).param("payment", payment)
+                .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now))
+                .update() == 1;
     }
 
     /**

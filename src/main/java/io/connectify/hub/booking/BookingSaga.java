@@ -1057,8 +1057,9 @@ public class BookingSaga {
         String bookingId = booking.id();
         Instant[] heldUntil = new Instant[1];
         boolean ended = Boolean.TRUE.equals(bookings.withSlotLock(() -> {
-            if (bookings.processingFailed(bookingId, failed) == 0 || !bookings.processingPayments(bookingId).isEmpty()) {
-                return false;
+            if (bookings.processingFailed(bookingId, failed) == 0
+                    || !bookings.processingPayments(bookingId).isEmpty()) {
+                return false; // none of its recorded payments, or another still processing: the hold kept
             }
             Instant at = now();
             Instant ordinary = at.plus(properties.hold());

@@ -120,8 +120,9 @@ class RetentionSweepTest {
 
     /**
      * A processing payment recorded for a booking's longer hold (V38) is deleted once its booking no longer waits for
-     * its payment (confirmed, expired, failed, cancelled; or paid, waiting for its confirmation), whatever the retention
-     * periods (zero here: for ever); those of a booking still waiting unpaid are kept. Before, nothing deleted them.
+     * its payment (confirmed, expired, failed, cancelled; or paid, waiting for its confirmation), whatever the
+     * retention periods (zero here: for ever); those of a booking still waiting unpaid are kept. Before, nothing
+     * deleted them.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
@@ -151,9 +152,10 @@ class RetentionSweepTest {
     static String booking(JdbcClient jdbc, String status, Long paidAmount) {
         String id = java.util.UUID.randomUUID().toString();
         var start = NOW.plus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC);
-        jdbc.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name, "
-                        + "customer_email, summary, provider, paid_amount, hold_expires_at, created_at, updated_at) VALUES "
-                        + "(?, ?, ?, ?, 60, 9000, 'CHF', 'Jane Roe', 'jane@example.com', 'Consultation', 'stripe', ?, ?, ?, ?)")
+        jdbc.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
+                        + "customer_name, customer_email, summary, provider, paid_amount, hold_expires_at, created_at, "
+                        + "updated_at) VALUES (?, ?, ?, ?, 60, 9000, 'CHF', 'Jane Roe', 'jane@example.com', "
+                        + "'Consultation', 'stripe', ?, ?, ?, ?)")
                 .params(id, status, start, start.plusHours(1), paidAmount, start,
                         NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
                         NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)).update();

@@ -221,6 +221,64 @@ public class BookingRepository {
     }
 
     /**
+     * Whether the pending booking {@code id}, with no payment recorded, is held at least until {@code until} (a hold
+     * extended for a processing payment already reaching that far: the start, say).
+     */
+    public boolean heldAtLeastUntil(String id, Instant until, Instant now) {
+        return jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND status = 'PENDING_PAYMENT' "
+                        + "AND paid_amount IS NULL AND hold_expires_at > :now AND hold_expires_at >= :until")
+                .param("id", id).param("until", utc(until)).param("now", utc(now)).query(Integer.class).single() > 0;
+    }
+
+    /**
+     * Records a delayed payment processing for booking {@code id} (V38): {@code payment} the Checkout Session or
+     * Payment Intent its event named, {@code paymentIntent} the session's Payment Intent (the same id for a Payment
+     * Intent; "" if none). Called under the slot lock, with the hold's extension; a repeat adds nothing. False when it
+     * was recorded already.
+     */
+    public boolean recordProcessing(String id, String payment, String paymentIntent, Instant now) {
+        return jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, recorded_at) "
+                        + "SELECT :id, :payment, :intent, :now FROM (VALUES (1)) AS one WHERE NOT EXISTS (SELECT 1 "
+                        + "FROM booking_processing_payment WHERE booking_id = :id AND payment_ref = :payment)")
+                .param("id", id).param("payment", payment)
+                .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now))
+                .update() == 1;
+    }
+
+    /**
+     * Removes the processing payments of booking {@code id} a final failure names ({@code payments}: its Checkout
+     * Session, its Payment Intent; a session's row also goes with its Payment Intent's failure). Answers how many.
+     */
+    public int processingFailed(String id, List<String> payments) {
+        List<String> named = payments.stream().filter(p -> p != null && !p.isEmpty()).distinct().toList();
+        if (named.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("DELETE FROM booking_processing_payment WHERE booking_id = :id "
+                        + "AND (payment_ref IN (:payments) OR payment_intent IN (:payments))")
+                .param("id", id).param("payments", named).update();
+    }
+
+    /** The payments recorded as processing for booking {@code id} ({@link #recordProcessing}), oldest first. */
+    public List<String> processingPayments(String id) {
+        return jdbc.sql("SELECT payment_ref FROM booking_processing_payment WHERE booking_id = :id "
+                        + "ORDER BY recorded_at, payment_ref")
+                .param("id", id).query(String.class).list();
+    }
+
+    /**
+     * Ends a hold extended for a processing payment that failed, none other left: the pending booking with no payment
+     * recorded is held until {@code until} (an ordinary hold from now) where its hold ran longer. False for any other.
+     */
+    public boolean endProcessingHold(String id, Instant until, String reason, Instant now) {
+        return jdbc.sql("UPDATE booking SET hold_expires_at = :until, status_reason = :reason, updated_at = :now "
+                        + "WHERE id = :id AND status = 'PENDING_PAYMENT' AND paid_amount IS NULL "
+                        + "AND hold_expires_at > :until")
+                .param("id", id).param("until", utc(until)).param("reason", reason).param("now", utc(now))
+                .update() == 1;
+    }
+
+    /**
      * A booking whose hold ran out (expired, or not yet by the sweep) and whose delayed payment is processing holds
      * its slot again (the caller checked it is free).
      */

@@ -961,6 +961,8 @@ public class BookingSaga {
                 && current.statusReason().contains("(" + REFUND_UNDER_WAY + ")");
     }
 
+    private static final String PAYMENT_FAILED_REASON = "the provider reported the payment failed";
+
     /**
      * A provider reported the payment failed: the slot is released unless the booking was paid meanwhile. False
      * when that changed nothing.
@@ -971,13 +973,21 @@ public class BookingSaga {
             return false;
         }
         String bookingId = booking.id(); // as stored: the event may name it in upper case
-        if (bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PAYMENT_FAILED,
-                "the provider reported the payment failed", now())) {
+        return paymentFailedForGood(bookingId, bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.PAYMENT_FAILED, PAYMENT_FAILED_REASON, now()));
+    }
+
+    /**
+     * After a payment's final failure: the customer told, once, of a booking it made PAYMENT_FAILED ({@code moved}), or
+     * of one PAYMENT_FAILED already (a redelivery: what its rolled-back first run queued, again).
+     */
+    private boolean paymentFailedForGood(String bookingId, boolean moved) {
+        if (moved) {
             log.info("Booking {} payment failed", bookingId);
             notifyOnce(bookingId, PAYMENT_FAILED);
             return true;
         }
-        if (booking.status() == BookingStatus.PAYMENT_FAILED) {
+        if (bookings.find(bookingId).map(Booking::status).orElse(null) == BookingStatus.PAYMENT_FAILED) {
             notifyOnce(bookingId, PAYMENT_FAILED); // a redelivery: what its rolled-back first run queued, again
             return true;
         }
@@ -986,35 +996,102 @@ public class BookingSaga {
 
     /**
      * A delayed payment method's final failure on a Checkout Session naming the booking (Stripe's
-     * checkout.session.async_payment_failed). The booking's own payment page's: PAYMENT_FAILED, as
-     * {@link #markPaymentFailed}. Another session's (one made through the payments API) says nothing of the booking's
-     * own page, which may still be paid: the booking keeps waiting, the failure its status reason, as a failed
-     * attempt ({@link #paymentFailed}). False when that changed nothing: the booking is unknown, paid, or no longer
-     * waiting.
+     * checkout.session.async_payment_failed; {@code paymentIntent} the session's). Its processing payment, if recorded
+     * (V38), is no longer processing ({@link #processingPaymentFailed}). The booking's own payment page's:
+     * PAYMENT_FAILED, as {@link #markPaymentFailed}, unless another payment recorded as processing is still on its way
+     * (a debit made through the payments API): then a failed attempt ({@link #paymentFailed}), the booking waiting for
+     * that one. Another session's (one made through the payments API) says nothing of the booking's own page, which
+     * may still be paid: the booking keeps waiting, the failure its status reason, as a failed attempt. False when
+     * that changed nothing: the booking is unknown, paid, or no longer waiting.
      */
     public boolean delayedPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
-                                        @Header(WebhookHeaders.CHECKOUT_SESSION) String session) {
+                                        @Header(WebhookHeaders.CHECKOUT_SESSION) String session,
+                                        @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent) {
         Booking booking = known(named);
         if (booking == null) {
             return false;
         }
         if (session != null && session.equals(booking.paymentReference())) {
-            return markPaymentFailed(named);
+            return ownPageFailed(booking, session, paymentIntent);
         }
         log.info("Booking {}: a delayed payment failed on Checkout Session {}, not its own payment page ({})",
                 booking.id(), session, booking.paymentReference());
-        return paymentFailed(booking, "a delayed payment on another Checkout Session failed; the customer may try "
-                + "again until the hold expires");
+        return processingPaymentFailed(booking, List.of(nullToEmpty(session), nullToEmpty(paymentIntent)),
+                "a delayed payment on another Checkout Session failed; the customer may try again until the hold "
+                        + "expires");
+    }
+
+    /**
+     * The booking's own payment page's delayed payment failed for good: PAYMENT_FAILED, its slot released and its
+     * customer told, when no other payment recorded as processing is left (judged and moved under the slot lock, where
+     * a processing payment is recorded). Otherwise the booking waits for that one, this failure its status reason: the
+     * customer's debit on its way may still pay it. Before V38 the page's failure ended the booking even then.
+     */
+    private boolean ownPageFailed(Booking booking, String session, String paymentIntent) {
+        String bookingId = booking.id(); // as stored: the event may name it in upper case
+        List<String> failed = List.of(session, nullToEmpty(paymentIntent));
+        List<String> stillProcessing = new ArrayList<>();
+        boolean moved = Boolean.TRUE.equals(bookings.withSlotLock(() -> {
+            bookings.processingFailed(bookingId, failed);
+            stillProcessing.addAll(bookings.processingPayments(bookingId));
+            Instant at = now();
+            return stillProcessing.isEmpty()
+                    ? bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                            BookingStatus.PAYMENT_FAILED, PAYMENT_FAILED_REASON, at)
+                    : bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                            BookingStatus.PENDING_PAYMENT, "the delayed payment on its payment page failed; another "
+                                    + "payment is still processing: the booking waits for it", at);
+        }));
+        if (stillProcessing.isEmpty()) {
+            return paymentFailedForGood(bookingId, moved);
+        }
+        if (moved) {
+            log.info("Booking {}: the delayed payment on its payment page {} failed; still processing: {}", bookingId,
+                    session, stillProcessing);
+        }
+        return moved;
+    }
+
+    /**
+     * A payment of the booking failed for good ({@code failed}: its Checkout Session and Payment Intent, as the event
+     * names them). Where it was recorded as processing (V38) and no other recorded payment is left, the longer hold
+     * it had ends: the booking is held for connectify.booking.hold from now (never past its start), as when its
+     * payment page was opened, so the customer may still pay, and the hold sweep then releases the slot; not for the
+     * days the processing hold runs. Judged and written under the slot lock, as a processing payment is recorded. A
+     * failure of a payment not recorded (another card declined on the payment page; an older event delivered late;
+     * one of a hold extended before V38) keeps the hold another recorded payment has, or one it cannot tell:
+     * {@link #paymentFailed}. False for a booking paid or no longer waiting.
+     */
+    private boolean processingPaymentFailed(Booking booking, List<String> failed, String reason) {
+        String bookingId = booking.id();
+        Instant[] heldUntil = new Instant[1];
+        boolean ended = Boolean.TRUE.equals(bookings.withSlotLock(() -> {
+            if (bookings.processingFailed(bookingId, failed) == 0
+                    || !bookings.processingPayments(bookingId).isEmpty()) {
+                return false; // none of its recorded payments, or another still processing: the hold kept
+            }
+            Instant at = now();
+            Instant ordinary = at.plus(properties.hold());
+            heldUntil[0] = booking.start().toInstant().isBefore(ordinary) ? booking.start().toInstant() : ordinary;
+            return bookings.endProcessingHold(bookingId, heldUntil[0], reason + "; no payment is processing any "
+                    + "more: held until " + heldUntil[0], at);
+        }));
+        if (ended) {
+            log.info("Booking {}: {}; the payment it was held longer for failed, none other is processing: held until "
+                    + "{}", bookingId, reason, heldUntil[0]);
+            return true;
+        }
+        return paymentFailed(booking, reason);
     }
 
     /**
      * A payment of a waiting booking failed, not its end: the reason recorded, the hold kept as it is. A hold extended
-     * for a delayed payment processing (connectify.booking.processing-hold) is not ended by a failure: the hub keeps no
-     * record of which payment it waits for, so the failure may be another payment's (a card declined on the booking's
-     * own page while a debit made through the payments API is on its way) or an older event of the same one delivered
-     * late (Stripe does not promise order, and a dead letter's replay comes later still), and ending the hold would
-     * release a slot a payment on its way has paid for. It runs out at the appointment's start or after the processing
-     * hold, or the booking's own page's final failure ends it. False for a booking paid or no longer waiting.
+     * for a delayed payment processing (connectify.booking.processing-hold) is kept here: the failure is not that of
+     * a payment recorded as processing, or another recorded one is still on its way ({@link
+     * #processingPaymentFailed}). It may be another payment's (a card declined on the booking's own page while a debit
+     * made through the payments API is on its way) or an older event delivered late (Stripe does not promise order,
+     * and a dead letter's replay comes later still), and ending the hold would release a slot a payment on its way
+     * has paid for. False for a booking paid or no longer waiting.
      */
     private boolean paymentFailed(Booking booking, String reason) {
         if (bookings.transition(booking.id(), List.of(BookingStatus.PENDING_PAYMENT), BookingStatus.PENDING_PAYMENT,
@@ -1026,21 +1103,24 @@ public class BookingSaga {
     }
 
     /**
-     * One payment attempt failed (Stripe's payment_intent.payment_failed: a card declined on the Checkout page). Not
-     * the end of the payment: the Payment Intent waits for another payment method, and the customer, still on the
-     * payment page, may try another card. So the booking keeps its slot until its hold runs out, and no "payment
-     * failed" notification goes out; the attempt's reason is its status reason, a processing hold kept
-     * ({@link #paymentFailed}). False when that changed nothing: the
-     * booking is unknown, paid, or no longer waiting for its payment.
+     * One payment attempt failed (Stripe's payment_intent.payment_failed of Payment Intent {@code paymentIntent}: a
+     * card declined on the Checkout page). Not the end of the payment: the Payment Intent waits for another payment
+     * method, and the customer, still on the payment page, may try another card. So the booking keeps its slot until
+     * its hold runs out, and no "payment failed" notification goes out; the attempt's reason is its status reason. A
+     * debit recorded as processing (V38) on that Payment Intent has failed, though: the longer hold it had ends when
+     * no other is left ({@link #processingPaymentFailed}). False when that changed nothing: the booking is unknown,
+     * paid, or no longer waiting for its payment.
      */
     public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
+                                        @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent,
                                         @Header(WebhookHeaders.PAYMENT_ERROR) String paymentError) {
         Booking booking = known(named);
         if (booking == null) {
             return false;
         }
-        return paymentFailed(booking, "a payment attempt failed" + (paymentError == null ? "" : " (" + paymentError
-                + ")") + "; the customer may try again until the hold expires");
+        return processingPaymentFailed(booking, List.of(nullToEmpty(paymentIntent)), "a payment attempt failed"
+                + (paymentError == null ? "" : " (" + paymentError + ")")
+                + "; the customer may try again until the hold expires");
     }
 
     /**
@@ -1049,30 +1129,45 @@ public class BookingSaga {
      * through the payments API): the money is on its way, and its final word (async_payment_succeeded or _failed)
      * may take days. The booking keeps its slot for connectify.booking.processing-hold, never past its start; its
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
-     * refunded when someone had taken the slot meanwhile. False for a booking that no longer waits (or has a payment).
+     * refunded when someone had taken the slot meanwhile. The payment ({@code session}, the Checkout Session, else
+     * {@code paymentIntent}) is recorded as processing (V38) with the hold, under the slot lock: its final failure
+     * ends the longer hold once no other is left. False for a booking that no longer waits (or has a payment).
      */
-    public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named) {
+    public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named,
+                                     @Header(WebhookHeaders.CHECKOUT_SESSION) String session,
+                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent) {
         Booking booking = known(named);
         if (booking == null) {
             return false;
         }
         String bookingId = booking.id(); // as stored: the event may name it in upper case
+        String payment = session != null && !session.isEmpty() ? session : nullToEmpty(paymentIntent);
         Instant now = now();
         Instant processingEnds = now.plus(properties.processingHold());
         Instant until = booking.start().toInstant().isBefore(processingEnds) ? booking.start().toInstant()
                 : processingEnds;
         String reason = "the payment is processing (a delayed method): the slot is held until it settles, at the "
                 + "latest " + until;
-        boolean extended = holdsItsSlot(booking, now) && Boolean.TRUE.equals(
-                underSlotLock(booking, at -> bookings.extendHold(bookingId, until, reason, at)));
+        boolean extended = holdsItsSlot(booking, now) && Boolean.TRUE.equals(underSlotLock(booking, at -> {
+            boolean longer = bookings.extendHold(bookingId, until, reason, at);
+            // a second payment of a hold that already reaches the start: recorded too, the hold as it is
+            boolean held = longer || bookings.heldAtLeastUntil(bookingId, until, at);
+            boolean recorded = held && recordProcessing(bookingId, payment, paymentIntent, at);
+            return longer || recorded;
+        }));
         if (extended
                 || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
                 && !booking.paid() && !begun(booking, now)
-                && reholdWhileProcessing(booking, until, reason)) {
+                && reholdWhileProcessing(booking, until, reason, payment, paymentIntent)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
         }
         return false;
+    }
+
+    /** Records the processing payment (none named: nothing), in the slot lock's transaction; true if new. */
+    private boolean recordProcessing(String bookingId, String payment, String paymentIntent, Instant at) {
+        return !payment.isEmpty() && bookings.recordProcessing(bookingId, payment, nullToEmpty(paymentIntent), at);
     }
 
     /**
@@ -1081,9 +1176,16 @@ public class BookingSaga {
      * payment, so the settled payment days later confirms the booking instead of being refunded for a slot someone
      * took meanwhile.
      */
-    private boolean reholdWhileProcessing(Booking booking, Instant until, String reason) {
-        // dated once the slot was judged free (at), as a late payment's re-hold
-        return ifSlotStillFree(booking, at -> bookings.reholdProcessing(booking.id(), until, reason, at), false);
+    private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, String payment,
+                                          String paymentIntent) {
+        // dated once the slot was judged free (at), as a late payment's re-hold; the payment recorded with it
+        return ifSlotStillFree(booking, at -> {
+            boolean reheld = bookings.reholdProcessing(booking.id(), until, reason, at);
+            if (reheld) {
+                recordProcessing(booking.id(), payment, paymentIntent, at);
+            }
+            return reheld;
+        }, false);
     }
 
     /**

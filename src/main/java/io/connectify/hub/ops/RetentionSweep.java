@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
 /**
  * Deletes processed event keys (with them the Twilio status callbacks parked for a message the hub never recorded:
  * one sent again after its answer was lost), audit records and replayed dead letters older than their retention
- * ({@link RetentionProperties}), and the notifications' send starts left behind by notifications no longer unsent;
+ * ({@link RetentionProperties}), the notifications' send starts left behind by notifications no longer unsent, and the
+ * processing payments (V38) of bookings no longer waiting for their payment;
  * called by the singleton route ops-retention-sweep. Both tables grow with every
  * webhook and provider call, and a key only has to outlive the providers' redeliveries (Stripe retries for up to
  * three days); a duplicate arriving
@@ -39,6 +40,7 @@ public class RetentionSweep {
     private final Counter callbacksPurged;
     private final Counter deadLettersPurged;
     private final Counter sendStartsPurged;
+    private final Counter processingPurged;
 
     public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -49,6 +51,7 @@ public class RetentionSweep {
         this.callbacksPurged = meters.counter(METRIC, "records", "parked-callbacks");
         this.deadLettersPurged = meters.counter(METRIC, "records", "dead-letters");
         this.sendStartsPurged = meters.counter(METRIC, "records", "send-starts");
+        this.processingPurged = meters.counter(METRIC, "records", "processing-payments");
     }
 
     /**
@@ -95,6 +98,18 @@ public class RetentionSweep {
                 + "s.notification_id AND n.status = 'queued' AND n.provider_reference IS NULL) AND s.started_at < "
                 + ":cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
                 clock.instant().atOffset(ZoneOffset.UTC), sendStartsPurged, leads);
+        // a processing payment recorded for a booking's longer hold (V38) tells something only while that booking
+        // waits for its payment: one confirmed, paid, expired, failed, cancelled or refunded needs none. No retention
+        // period: such a row is of no use once its booking is settled
+        long processing = inBatches("DELETE FROM booking_processing_payment WHERE (booking_id, payment_ref) IN "
+                + "(SELECT p.booking_id, p.payment_ref FROM booking_processing_payment p WHERE NOT EXISTS (SELECT 1 "
+                + "FROM booking b WHERE b.id = p.booking_id AND b.status = 'PENDING_PAYMENT' AND b.paid_amount IS "
+                + "NULL) AND p.recorded_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
+                clock.instant().atOffset(ZoneOffset.UTC), processingPurged, leads);
+        if (processing > 0) {
+            log.info("Retention sweep purged {} processing payments of bookings no longer waiting for their payment",
+                    processing);
+        }
         if (processed + audit + deadLetters + sendStarts > 0) {
             log.info("Retention sweep purged {} processed event keys older than {}, {} audit records older than {}, "
                     + "{} dead letters replayed more than {} ago and {} send starts of notifications no longer unsent",

@@ -55,8 +55,9 @@ public final class WebhookHeaders {
      */
     public static final String PAYMENT_ACTED_ON = "paymentActedOn";
     /**
-     * The Checkout Session a Stripe checkout.session.expired or .async_payment_failed is about (its id, cs_...), read
-     * from the event's body by the route that acts on it. Not carried through the queue.
+     * The Checkout Session a Stripe checkout.session.expired, .async_payment_failed or .completed (unpaid: a payment
+     * processing, recorded by it, V38) is about (its id, cs_...), read from the event's body by the route that acts on
+     * it. Not carried through the queue.
      */
     public static final String CHECKOUT_SESSION = "checkoutSession";
     /**

@@ -123,7 +123,8 @@ class PostgresHoldExpiryRaceTest {
         var calendar = mock(GoogleCalendarGateway.class);
         Booking b = bookingService(calendar, EXPIRY).create(request(slot));
 
-        boolean held = saga(calendar, mock(ProducerTemplate.class), EXPIRY.minusSeconds(1)).paymentProcessing(a);
+        boolean held = saga(calendar, mock(ProducerTemplate.class), EXPIRY.minusSeconds(1))
+                .paymentProcessing(a, "cs_test_a3", "pi_a3");
 
         assertThat(held).isFalse();
         assertThat(bookings.find(a).orElseThrow().holdExpiresAt()).isEqualTo(EXPIRY);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A hold extended for a delayed payment processing, on PostgreSQL: the booking's own payment page expiring leaves it
- * held, and a failed payment brings it back to a hold from the failure (the statements' timestamp parameters typed as
- * PostgreSQL takes them, as H2 does in the webhook tests).
+ * held, the processing payments it waits for are recorded (V38), and a failed payment brings it back to a hold from the
+ * failure (the statements' timestamp parameters typed as PostgreSQL takes them, as H2 does in the webhook tests).
  */
 class PostgresProcessingHoldTest {
 
@@ -48,6 +48,38 @@ class PostgresProcessingHoldTest {
         assertThat(bookings.find(made).orElseThrow().status()).isEqualTo(BookingStatus.EXPIRED);
         assertThat(bookings.find(processing).orElseThrow()).extracting(Booking::status, Booking::holdExpiresAt)
                 .containsExactly(BookingStatus.PENDING_PAYMENT, PROCESSING_HOLD_END);
+    }
+
+    /**
+     * The processing payments recorded for a booking's longer hold (V38), on PostgreSQL: a repeat records nothing more;
+     * a failure naming a session's Payment Intent removes that session's row too; once none is left, the longer hold
+     * ends at an ordinary hold from the failure, and a hold already shorter is left as it is.
+     */
+    @Test
+    void processingPaymentsAreRecordedOnceAndTheirFailureEndsTheLongerHoldOnPostgres() {
+        String id = pending("7a1c7d0e-0000-4000-8000-0000000000b3", "2026-12-19T08:00:00Z");
+        Instant later = MADE.plus(Duration.ofMinutes(5));
+        assertThat(bookings.extendHold(id, PROCESSING_HOLD_END, "the payment is processing", later)).isTrue();
+        assertThat(bookings.heldAtLeastUntil(id, PROCESSING_HOLD_END, later)).isTrue();
+        assertThat(bookings.heldAtLeastUntil(id, PROCESSING_HOLD_END.plusSeconds(1), later)).isFalse();
+        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", later)).isTrue();
+        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", later)).as("a repeat").isFalse();
+        assertThat(bookings.recordProcessing(id, "pi_b3_api", "pi_b3_api", later.plusSeconds(1))).isTrue();
+        assertThat(bookings.processingPayments(id)).containsExactly("cs_test_b3", "pi_b3_api");
+
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_unknown", ""))).isZero();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_page"))).as("the session's, by its intent")
+                .isEqualTo(1);
+        assertThat(bookings.processingPayments(id)).containsExactly("pi_b3_api");
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_api"))).isEqualTo(1);
+        assertThat(bookings.processingPayments(id)).isEmpty();
+
+        Instant failed = MADE.plus(Duration.ofHours(6));
+        Instant ordinary = failed.plus(Duration.ofMinutes(15));
+        assertThat(bookings.endProcessingHold(id, ordinary, "the payment failed", failed)).isTrue();
+        assertThat(bookings.endProcessingHold(id, ordinary.plusSeconds(60), "the payment failed", failed)).isFalse();
+        assertThat(bookings.find(id).orElseThrow()).extracting(Booking::status, Booking::holdExpiresAt)
+                .containsExactly(BookingStatus.PENDING_PAYMENT, ordinary);
     }
 
     /** A pending Stripe booking made at {@link #MADE}, its hold ending at {@link #MADE_HOLD_END}. */

@@ -118,6 +118,56 @@ class RetentionSweepTest {
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "send-starts").count()).isEqualTo(5);
     }
 
+    /**
+     * A processing payment recorded for a booking's longer hold (V38) is deleted once its booking no longer waits for
+     * its payment (confirmed, expired, failed, cancelled; or paid, waiting for its confirmation), whatever the
+     * retention periods (zero here: for ever); those of a booking still waiting unpaid are kept. Before, nothing
+     * deleted them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesTheProcessingPaymentsOfBookingsNoLongerWaiting(String database, DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        String waiting = booking(jdbc, "PENDING_PAYMENT", null);
+        processingPayment(jdbc, waiting, "cs_waiting");
+        processingPayment(jdbc, waiting, "pi_waiting");
+        for (String settled : new String[] {"CONFIRMED", "EXPIRED", "PAYMENT_FAILED", "CANCELLED"}) {
+            processingPayment(jdbc, booking(jdbc, settled, null), "pi_" + settled);
+        }
+        processingPayment(jdbc, booking(jdbc, "PENDING_PAYMENT", 9000L), "pi_paid");
+        processingPayment(jdbc, "gone-booking", "pi_gone");
+        var meters = new SimpleMeterRegistry();
+
+        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
+                .sweep(null);
+
+        assertThat(jdbc.sql("SELECT payment_ref FROM booking_processing_payment ORDER BY payment_ref")
+                .query(String.class).list()).containsExactly("cs_waiting", "pi_waiting");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "processing-payments").count()).isEqualTo(6);
+    }
+
+    static String booking(JdbcClient jdbc, String status, Long paidAmount) {
+        String id = java.util.UUID.randomUUID().toString();
+        var start = NOW.plus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC);
+        jdbc.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
+                        + "customer_name, customer_email, summary, provider, paid_amount, hold_expires_at, created_at, "
+                        + "updated_at) VALUES (?, ?, ?, ?, 60, 9000, 'CHF', 'Jane Roe', 'jane@example.com', "
+                        + "'Consultation', 'stripe', ?, ?, ?, ?)")
+                .params(id, status, start, start.plusHours(1), paidAmount, start,
+                        NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
+                        NOW.minus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC)).update();
+        return id;
+    }
+
+    static void processingPayment(JdbcClient jdbc, String bookingId, String payment) {
+        jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, recorded_at) "
+                        + "VALUES (?, ?, '', ?)")
+                .params(bookingId, payment, NOW.minus(Duration.ofHours(2)).atOffset(ZoneOffset.UTC)).update();
+    }
+
     static String notification(JdbcClient jdbc, String status, String providerReference) {
         String id = java.util.UUID.randomUUID().toString();
         jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, provider_reference, status, "

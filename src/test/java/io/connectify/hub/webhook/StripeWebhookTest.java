@@ -309,19 +309,108 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * Another session's delayed payment held the slot, and a failure of that session comes: the hub keeps no record of
-     * which payment a processing hold waits for, nor whether a failure is newer than the payment on its way (Stripe
-     * does not promise order), so the hold stays until it runs out (the start, or the processing hold) and the booking
-     * waits. Before, the failure made it PAYMENT_FAILED at once (its own page still payable).
+     * Another session's delayed payment held the slot, and that session's debit fails for good: the hub recorded the
+     * payment the longer hold waits for (V38), none other is processing, so that hold ends: the booking is held for
+     * one more ordinary hold (15 minutes) from the failure, the customer's own page still payable, and the hold sweep
+     * then releases the slot. Before, the hub kept no record of the payment, and the slot stayed held for a failed
+     * payment until the processing hold ran out (the start here; 21 days at most).
      */
     @Test
-    void aFailureOfAnotherSessionKeepsTheSlotHeldForAPaymentStillProcessing() {
+    void aFailureOfTheProcessingSessionEndsItsLongerHold() {
         String id = pendingBooking(START, "stripe");
         processedAndProcessing(id, "evt_other_sepa_started", "checkout.session.completed",
                 sessionThroughTheApi(id, "unpaid", "pi_other_sepa_fails"));
 
-        failureKeepsTheProcessingHold(id, "evt_other_sepa_failed", "checkout.session.async_payment_failed",
+        failureEndsTheProcessingHold(id, "evt_other_sepa_failed", "checkout.session.async_payment_failed",
                 sessionThroughTheApi(id, "unpaid", "pi_other_sepa_fails"));
+    }
+
+    /**
+     * A debit made through the payments API (payment_intent.processing) held the slot; its Payment Intent's
+     * payment_intent.payment_failed (the debit returned) ends that longer hold, none other processing. Before, it was
+     * taken for a card declined on the payment page, and the slot stayed held until the processing hold ran out.
+     */
+    @Test
+    void aFailedDebitOfAPaymentIntentEndsItsLongerHold() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_api_debit_started", "payment_intent.processing",
+                processingIntent(id, "pi_api_debit_fails"));
+
+        failureEndsTheProcessingHold(id, "evt_api_debit_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_api_debit_fails", "requires_payment_method"));
+    }
+
+    /**
+     * Two debits processing for one booking (one through the payments API, one on another Checkout Session): the
+     * first one's failure keeps the hold the second still needs; the second's failure then ends it. Before, the
+     * second's failure kept the slot held too.
+     */
+    @Test
+    void aFailureOfOneProcessingPaymentKeepsTheHoldForAnotherStillProcessing() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_two_api_started", "payment_intent.processing",
+                processingIntent(id, "pi_two_api"));
+        processedAndProcessing(id, "evt_two_session_started", "checkout.session.completed",
+                sessionThroughTheApi(id, "unpaid", "pi_two_session"));
+
+        failureKeepsTheProcessingHold(id, "evt_two_api_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_two_api", "requires_payment_method"));
+        failureEndsTheProcessingHold(id, "evt_two_session_failed", "checkout.session.async_payment_failed",
+                sessionThroughTheApi(id, "unpaid", "pi_two_session"));
+    }
+
+    /**
+     * A debit made through the payments API is processing, and the booking's own payment page's delayed payment fails
+     * for good: the booking is not ended while that debit may still pay it. It waits, the failure its status reason,
+     * no "payment failed" message sent, its slot held; the debit then settles and confirms it. Before, the own page's
+     * failure made it PAYMENT_FAILED, its slot released, its customer told the payment failed.
+     */
+    @Test
+    void theOwnPagesFailureWaitsForADebitStillProcessing() {
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_debit_on_its_way", "payment_intent.processing",
+                processingIntent(id, "pi_debit_on_its_way"));
+        processedAndProcessing(id, "evt_own_page_sepa", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_page_sepa"));
+
+        clock.advance(Duration.ofHours(6));
+        NotifyBuilder failed = processed("evt_own_page_failed");
+        signedStripeWebhook(event("evt_own_page_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_page_sepa")));
+        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the own page's failure processed").isTrue();
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(bookingJson(id).path("statusReason").asText()).isEqualTo("the delayed payment on its payment "
+                + "page failed; another payment is still processing: the booking waits for it");
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
+
+        signedStripeWebhook(event("evt_debit_settled", "payment_intent.succeeded",
+                paymentIntent(id, "pi_debit_on_its_way", "succeeded")));
+        awaitStatus(id, "CONFIRMED");
+    }
+
+    /**
+     * A failed payment ({@code type}) naming booking {@code id} hours later, the last payment recorded as processing:
+     * the booking still waits, held for one ordinary hold (15 minutes) from the failure; once that is past, the hold
+     * sweep expires it and its slot is free.
+     */
+    private void failureEndsTheProcessingHold(String id, String eventId, String type, String object) {
+        clock.advance(Duration.ofHours(6));
+        Instant failedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        NotifyBuilder failed = processed(eventId);
+        signedStripeWebhook(event(eventId, type, object));
+        assertThat(failed.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText()))
+                .isEqualTo(failedAt.plus(Duration.ofMinutes(15)));
+        assertThat(bookingJson(id).path("statusReason").asText()).contains("no payment is processing any more");
+
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        assertThat(bookingTheSlot().status()).as("the slot is free again").isEqualTo(201);
     }
 
     /** A delayed payment's event for booking {@code id}, processed: the booking's slot is held while it settles. */
@@ -363,9 +452,10 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * The booking's own page's debit fails: Stripe sends the Payment Intent's payment_failed (recorded, the processing
-     * hold kept) and the session's async_payment_failed, in either order; the latter, after the former, still makes the
-     * booking PAYMENT_FAILED and tells its customer.
+     * The booking's own page's debit fails: Stripe sends the Payment Intent's payment_failed (recorded; the processing
+     * hold, the own page's payment the only one processing, back to an ordinary hold) and the session's
+     * async_payment_failed, in either order; the latter, after the former, still makes the booking PAYMENT_FAILED and
+     * tells its customer.
      */
     @Test
     void theOwnPagesDelayedPaymentFailingAfterItsAttemptFailureIsStillAPaymentFailure() {

@@ -164,8 +164,9 @@ public class StripeWebhookVerifier implements Processor {
 
     /**
      * The Checkout Session a queued event is about (its object's id), read from its body: for checkout.session.expired
-     * and .async_payment_failed, which act only on the booking whose own payment page that session is. Null when the
-     * object is no Checkout Session or the body no event.
+     * and .async_payment_failed, which act only on the booking whose own payment page that session is, and for a
+     * completion with a payment processing, which records that session (V38). Null when the object is no Checkout
+     * Session or the body no event.
      */
     public String checkoutSessionOf(String payload) {
         try {

@@ -220,6 +220,69 @@ class SandboxModeTest {
                 .findValuesAsText("body")).noneMatch(body -> body.contains("evt_triggered_1"));
     }
 
+    /**
+     * The Stripe sandbox refuses the refunds Stripe refuses, and the hub answers as it does to Stripe: a Payment
+     * Intent it never made, 404 {@code not-found}; one never paid, 400 {@code validation}; more than is left of a
+     * payment, 400 ({@code amount_too_large}), and nothing left, 400 ({@code charge_already_refunded}). A refund is in
+     * its payment's currency. Before, each was 201 {@code succeeded} (0 for the Payment Intent never made, the amount
+     * asked for the others) and every refund in chf.
+     */
+    @Test
+    void theStripeSandboxRefusesTheRefundsStripeRefuses() throws Exception {
+        HttpResponse<String> unknown = refund("{\"paymentIntent\":\"pi_nope\"}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).get("type").asText()).endsWith("not-found");
+
+        String unpaid = call("POST", "/api/v1/payments/stripe/payment-intents", """
+                {"amount":1500,"currency":"CHF","description":"Gift card"}""").get("id").asText();
+        HttpResponse<String> neverPaid = refund("{\"paymentIntent\":\"" + unpaid + "\",\"amount\":1500}");
+        assertThat(neverPaid.statusCode()).as(neverPaid.body()).isEqualTo(400);
+        assertThat(json.readTree(neverPaid.body()).get("type").asText()).endsWith("validation");
+        assertThat(json.readTree(neverPaid.body()).get("detail").asText()).contains("payment_intent");
+
+        JsonNode session = call("POST", "/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":5000,"currency":"EUR","description":"Voucher","successUrl":"https://example.com/ok",
+                 "cancelUrl":"https://example.com/cancel"}""");
+        assertThat(http.send(HttpRequest.newBuilder(loopback(session.get("url").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        var paidSession = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/checkout/sessions/"
+                        + session.get("reference").asText())).header("Authorization", "Bearer " + stripe.secretKey())
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(paidSession.statusCode()).as(paidSession.body()).isEqualTo(200);
+        String paid = json.readTree(paidSession.body()).get("payment_intent").asText();
+
+        HttpResponse<String> tooMuch = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":5001}");
+        assertThat(tooMuch.statusCode()).as(tooMuch.body()).isEqualTo(400);
+        assertThat(tooMuch.body()).contains("amount_too_large");
+
+        HttpResponse<String> part = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":2000}");
+        assertThat(part.statusCode()).as(part.body()).isEqualTo(201);
+        assertThat(json.readTree(part.body()).get("amount").asLong()).isEqualTo(2000);
+        assertThat(json.readTree(part.body()).get("currency").asText()).isEqualTo("EUR");
+        HttpResponse<String> beyondTheRest = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":3001}");
+        assertThat(beyondTheRest.statusCode()).as(beyondTheRest.body()).isEqualTo(400);
+        assertThat(beyondTheRest.body()).contains("amount_too_large");
+        HttpResponse<String> rest = refund("{\"paymentIntent\":\"" + paid + "\"}");
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(201);
+        assertThat(json.readTree(rest.body()).get("amount").asLong()).isEqualTo(3000);
+        HttpResponse<String> nothingLeft = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":1}");
+        assertThat(nothingLeft.statusCode()).as(nothingLeft.body()).isEqualTo(400);
+        assertThat(nothingLeft.body()).contains("charge_already_refunded");
+
+        var refunds = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/refunds?payment_intent="
+                        + paid)).header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode list = json.readTree(refunds.body()).get("data");
+        assertThat(list.findValuesAsText("amount")).containsExactly("2000", "3000");
+        assertThat(list.findValuesAsText("currency")).containsOnly("eur");
+    }
+
+    private HttpResponse<String> refund(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/payments/refunds"))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
     void aCancelledBookingsSandboxPaymentPageTakesNoPayment() throws Exception {
         JsonNode created = stripeBooking("2026-12-04T13:00:00+01:00");

@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.resilience.CalculationException;
+import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.QueryParams;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
@@ -14,6 +15,9 @@ import org.springframework.stereotype.Component;
 /** GET /api/v1/availability and GET /api/v1/prices. */
 @Component("availabilityApi")
 public class AvailabilityApi {
+
+    private static final Instant FIRST_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
 
     private final AvailabilityService availability;
     private final PriceTable prices;
@@ -40,6 +44,7 @@ public class AvailabilityApi {
             throw new CalculationException("The range from..to may span at most " + properties.maxRange().toDays()
                     + " days");
         }
+        withinGoogleYears(from.toInstant(), to.toInstant());
         Price price = prices.priceFor(minutes);
         Instant now = clock.instant();
         var slots = availability.freeSlots(from.toInstant(), to.toInstant(), Duration.ofMinutes(minutes), now)
@@ -48,6 +53,22 @@ public class AvailabilityApi {
                         Rfc3339.at(s.end(), properties.timeZone()), price.amount(), price.currency()))
                 .toList();
         return new Availability(slots);
+    }
+
+    /**
+     * Google reads the years 0001 to 9999 only (RFC 3339): the FreeBusy range, the buffer added on either side, must
+     * stay within them. A range past them was asked of Google and answered 400 "rejected the event: invalid".
+     */
+    private void withinGoogleYears(Instant from, Instant to) {
+        Duration buffer = properties.buffer();
+        if (from.minus(buffer).isBefore(FIRST_INSTANT)) {
+            throw new ValidationException("'from' must be at least the buffer (" + buffer.toMinutes()
+                    + " minutes) after 0001-01-01T00:00:00Z");
+        }
+        if (to.plus(buffer).isAfter(LAST_INSTANT)) {
+            throw new ValidationException("'to' must be at least the buffer (" + buffer.toMinutes()
+                    + " minutes) before 9999-12-31T23:59:59Z");
+        }
     }
 
     public Price price(@Header("duration") String durationParam) {

@@ -26,14 +26,17 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
 
     @Override
     protected void routes() {
-        operation(FREEBUSY, "Ask Google Calendar which ranges are busy", "google-calendar://freebusy/query?inBody=content");
+        operation(FREEBUSY, "Ask Google Calendar which ranges are busy", "google-calendar://freebusy/query?inBody=content",
+                GoogleErrors.translating("FreeBusy query"));
         operation(INSERT, "Create a calendar event", "google-calendar://events/insert?inBody=content");
         operation(GET, "Read a calendar event", "google-calendar://events/get");
-        operation(LIST, "List calendar events in a time range", "google-calendar://events/list");
+        operation(LIST, "List calendar events in a time range", "google-calendar://events/list",
+                GoogleErrors.translating("event list query"));
         operation(PATCH, "Change fields of a calendar event", "google-calendar://events/patch?inBody=content");
         operation(DELETE, "Delete a calendar event", "google-calendar://events/delete");
         operation(WATCH, "Open a push channel on the calendar's events",
-                "google-calendar://events/watch?inBody=contentChannel");
-        operation(STOP_CHANNEL, "Stop a push channel", "google-calendar://channels/stop?inBody=contentChannel");
+                "google-calendar://events/watch?inBody=contentChannel", GoogleErrors.translating("push channel"));
+        operation(STOP_CHANNEL, "Stop a push channel", "google-calendar://channels/stop?inBody=contentChannel",
+                GoogleErrors.translating("push channel"));
     }
 }

@@ -2,6 +2,7 @@ package io.connectify.hub.calendar;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Function;
 
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
@@ -35,7 +36,20 @@ public final class GoogleErrors {
     private GoogleErrors() {
     }
 
+    /** A failure of a call on the calendar's events: a 400 says Google rejected "the event". */
     public static HubException translate(Throwable failure) {
+        return translate(failure, "event");
+    }
+
+    /**
+     * Failures of a call on {@code what} (the FreeBusy query, the push channel): Google's 400 names it, where every
+     * 400 said "the event", a FreeBusy query's too.
+     */
+    public static Function<Throwable, HubException> translating(String what) {
+        return failure -> translate(failure, what);
+    }
+
+    private static HubException translate(Throwable failure, String what) {
         TokenEndpointAnswer token = TokenEndpointAnswer.in(failure);
         if (token != null) {
             return fromTokenEndpoint(token);
@@ -47,7 +61,7 @@ public final class GoogleErrors {
                 // not Google's notFound (always JSON): a proxy's page, which says nothing of the event
                 return ForeignNotFound.unavailable(PROVIDER, "Google Calendar", contentType);
             }
-            return fromStatus(http.getStatusCode(), reason(http), retryAfter(http));
+            return fromStatus(http.getStatusCode(), reason(http), retryAfter(http), what);
         }
         IOException io = Causes.find(failure, IOException.class);
         if (io != null) {
@@ -90,7 +104,7 @@ public final class GoogleErrors {
         return Causes.find(failure, ProviderException.class) instanceof KeyRefusedException;
     }
 
-    static HubException fromStatus(int status, String reason, Duration retryAfter) {
+    static HubException fromStatus(int status, String reason, Duration retryAfter, String what) {
         String detail = "Google Calendar answered HTTP " + status + (reason != null ? " (" + reason + ")" : "");
         if (status == 410) {
             return new EventDeletedException();
@@ -118,7 +132,8 @@ public final class GoogleErrors {
             return new ProviderException(PROVIDER, Kind.REJECTED, detail, null, null);
         }
         if (status == 400) {
-            return new ValidationException("Google Calendar rejected the event" + (reason != null ? ": " + reason : ""));
+            return new ValidationException("Google Calendar rejected the " + what
+                    + (reason != null ? ": " + reason : ""));
         }
         if (status >= 500) {
             log.warn("Google Calendar server error: {}", detail);

@@ -38,11 +38,22 @@ public abstract class ProviderRouteBuilder extends RouteBuilder {
 
     /** {@code direct:<route-id>} -> breaker -> {@code uri}; the route id is the endpoint's name. */
     protected void operation(String endpoint, String description, String uri) {
-        operation(endpoint, description, uri, null);
+        operation(endpoint, description, uri, (LostAnswerLookup) null);
     }
 
     /** An operation whose retry after a lost answer first asks the provider what it did ({@link LostAnswerLookup}). */
     protected void operation(String endpoint, String description, String uri, LostAnswerLookup lookup) {
+        operation(endpoint, description, uri, lookup, translator);
+    }
+
+    /** An operation whose failures its own translator reads (one that names the operation in its messages, say). */
+    protected void operation(String endpoint, String description, String uri,
+                             Function<Throwable, HubException> translator) {
+        operation(endpoint, description, uri, null, translator);
+    }
+
+    private void operation(String endpoint, String description, String uri, LostAnswerLookup lookup,
+                           Function<Throwable, HubException> translator) {
         String routeId = endpoint.substring("direct:".length());
         from(endpoint)
                 .routeId(routeId)

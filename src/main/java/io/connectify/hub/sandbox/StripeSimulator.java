@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Stripe's API for the calls the hub makes (Checkout Sessions, PaymentIntents, Refunds: form-encoded requests,
  * JSON objects, Stripe's error shape; a PaymentIntent it made, created or by a session's payment, read back with its
- * metadata, 404 for another) and Stripe's webhooks: opening a session's URL pays it and sends a
+ * metadata, 404 for another; a session read back; refunds refused where Stripe refuses them) and Stripe's webhooks: opening a session's URL pays it and sends a
  * {@code checkout.session.completed} event to the hub, signed as Stripe signs ({@code t=...,v1=HMAC-SHA256}).
  */
 public class StripeSimulator {
@@ -82,6 +82,10 @@ public class StripeSimulator {
         Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
         if (ex.getRequestMethod().equals("POST") && path.matches("/v1/checkout/sessions/[^/]+/expire")) {
             expire(ex, path.split("/")[4]);
+            return;
+        }
+        if (ex.getRequestMethod().equals("GET") && path.matches("/v1/checkout/sessions/[^/]+")) {
+            retrieveSession(ex, path.substring("/v1/checkout/sessions/".length()));
             return;
         }
         if (ex.getRequestMethod().equals("GET") && path.matches("/v1/payment_intents/[^/]+")) {
@@ -156,6 +160,19 @@ public class StripeSimulator {
         send(ex, 200, intent);
     }
 
+    /** As Stripe: a Checkout Session of this account (once paid, naming its PaymentIntent); another, 404. */
+    private void retrieveSession(HttpExchange ex, String id) throws IOException {
+        ObjectNode session = sessions.get(id);
+        if (session == null) {
+            send(ex, 404, error("invalid_request_error", "No such checkout.session: '" + id + "'", "resource_missing",
+                    "session"));
+            return;
+        }
+        synchronized (session) {
+            send(ex, 200, session);
+        }
+    }
+
     /** As Stripe: only an open session can be expired; one expired can no longer be paid. */
     private void expire(HttpExchange ex, String sessionId) throws IOException {
         ObjectNode session = sessions.get(sessionId);
@@ -186,22 +203,52 @@ public class StripeSimulator {
                 Map.of("Stripe-Signature", sign(payload, clock.instant().getEpochSecond())));
     }
 
-    /** As Stripe: a payment refunds at most what it was paid; asked for more, charge_already_refunded. */
+    /**
+     * As Stripe: a refund of a Payment Intent it does not know is 404 {@code resource_missing}; of one never paid,
+     * 400 (no successful charge); a payment refunds at most what is left of it, in its own currency: nothing left,
+     * {@code charge_already_refunded}; more than is left, {@code amount_too_large}.
+     */
     private void refund(HttpExchange ex, Map<String, String> form) throws IOException {
         String intent = form.get("payment_intent");
-        long paid = paidIntents.getOrDefault(intent, 0L);
+        if (intent == null || intent.isBlank()) {
+            send(ex, 400, error("invalid_request_error", "Must provide either `charge` or `payment_intent`.",
+                    "parameter_missing", "payment_intent"));
+            return;
+        }
+        Long paid = paidIntents.get(intent);
+        if (paid == null) {
+            if (intents.containsKey(intent)) {
+                send(ex, 400, error("invalid_request_error",
+                        "This PaymentIntent does not have a successful charge to refund.", null, "payment_intent"));
+            } else {
+                send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
+                        "resource_missing", "payment_intent"));
+            }
+            return;
+        }
+        Long asked = positiveAmount(form.get("amount"));
+        if (form.containsKey("amount") && asked == null) {
+            send(ex, 400, error("invalid_request_error", "Invalid positive integer", "parameter_invalid_integer",
+                    "amount"));
+            return;
+        }
+        String currency = intents.getOrDefault(intent, JSON.createObjectNode()).path("currency").asText("chf");
         List<ObjectNode> made = refunds.computeIfAbsent(intent, key -> new ArrayList<>());
         synchronized (made) {
             long left = paid - made.stream().mapToLong(r -> r.path("amount").asLong()).sum();
-            long amount = form.containsKey("amount") ? Long.parseLong(form.get("amount")) : left;
-            if (paid > 0 && left <= 0) {
-                ObjectNode body = error("invalid_request_error", "Charge has already been refunded.");
-                ((ObjectNode) body.get("error")).put("code", "charge_already_refunded");
-                send(ex, 400, body);
+            if (left <= 0) {
+                send(ex, 400, error("invalid_request_error", "Charge has already been refunded.",
+                        "charge_already_refunded", null));
+                return;
+            }
+            long amount = asked == null ? left : asked;
+            if (amount > left) {
+                send(ex, 400, error("invalid_request_error", "Refund amount (" + amount + ") is greater than "
+                        + "unrefunded amount on charge (" + left + ")", "amount_too_large", "amount"));
                 return;
             }
             ObjectNode refund = JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund")
-                    .put("amount", amount).put("currency", "chf").put("payment_intent", intent)
+                    .put("amount", amount).put("currency", currency).put("payment_intent", intent)
                     .put("status", "succeeded");
             // kept as Stripe keeps it: the hub's mark tells its refunds from those made by hand (charge.refunded)
             ObjectNode metadata = refund.putObject("metadata");
@@ -213,6 +260,15 @@ public class StripeSimulator {
             made.add(refund);
             send(ex, 200, refund);
         }
+    }
+
+    /** A form's amount as Stripe reads it: a positive integer, else null. */
+    private static Long positiveAmount(String value) {
+        if (value == null || !value.matches("[0-9]{1,18}")) {
+            return null;
+        }
+        long amount = Long.parseLong(value);
+        return amount > 0 ? amount : null;
     }
 
     private ObjectNode refundList(Map<String, String> query) {
@@ -233,16 +289,14 @@ public class StripeSimulator {
             send(ex, 404, error("invalid_request_error", "No such checkout session"));
             return;
         }
+        String intent = "pi_" + random();
         synchronized (session) {
             if (!"open".equals(session.path("status").asText())) {
                 SimulatorHttp.sendHtml(ex, "This Checkout Session is no longer active (Stripe sandbox).");
                 return;
             }
-            session.put("status", "complete");
+            session.put("status", "complete").put("payment_status", "paid").put("payment_intent", intent);
         }
-        String intent = "pi_" + random();
-        session.put("payment_status", "paid").put("payment_intent", intent);
-        paidIntents.put(intent, session.path("amount_total").asLong());
         ObjectNode intentData = sessionIntentData.getOrDefault(sessionId, JSON.createObjectNode());
         ObjectNode paid = JSON.createObjectNode().put("id", intent).put("object", "payment_intent")
                 .put("amount", session.path("amount_total").asLong())
@@ -252,6 +306,8 @@ public class StripeSimulator {
         paid.set("metadata", intentData.has("metadata") ? intentData.get("metadata").deepCopy()
                 : JSON.createObjectNode());
         intents.put(intent, paid);
+        // after the intent: a refund finds what it paid and in which currency
+        paidIntents.put(intent, session.path("amount_total").asLong());
         sendEvent("checkout.session.completed", session);
         SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
                 + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
@@ -273,6 +329,19 @@ public class StripeSimulator {
     private static ObjectNode error(String type, String message) {
         ObjectNode body = JSON.createObjectNode();
         body.putObject("error").put("type", type).put("message", message);
+        return body;
+    }
+
+    /** Stripe's error shape with its code and the parameter it names (either may be absent, as at Stripe). */
+    private static ObjectNode error(String type, String message, String code, String param) {
+        ObjectNode body = error(type, message);
+        ObjectNode error = (ObjectNode) body.get("error");
+        if (code != null) {
+            error.put("code", code);
+        }
+        if (param != null) {
+            error.put("param", param);
+        }
         return body;
     }
 

@@ -27,7 +27,8 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  * A REST POST sent with an {@code Idempotency-Key} runs once: a repeat with the same key (the caller retrying after
  * a timeout or a lost connection) gets the first answer again, status, body and Location, marked
  * {@code Idempotent-Replayed: true}, where it booked a second slot, sent a second SMS or opened a second payment
- * page. The same key with another request (method, path, query or body) is 409 {@code invalid-state}, and so is a
+ * page. The same key with another request (method, path, query or body; a JSON body compared by what it says, not
+ * its layout: {@link RequestFingerprint}) is 409 {@code invalid-state}, and so is a
  * repeat while the first is still running (its claim renewed meanwhile: IdempotentRequests). An answer that is not
  * final (5xx, 429, or any with Retry-After: "ask again") is not kept: the repeat runs again, nor is an error the web
  * layer answers itself (404, 405: its problem is written after this filter returns). Keys are per caller
@@ -74,7 +75,8 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
                 String.valueOf(request.getHeader(ApiKeyFilter.HEADER)).getBytes(StandardCharsets.UTF_8));
         String target = request.getMethod() + " " + request.getRequestURI()
                 + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-        String fingerprint = IdempotencyKeys.sha256(target.getBytes(StandardCharsets.UTF_8), body);
+        // a JSON body by what it says, not its layout: a retry library re-serialising it still gets the first answer
+        String fingerprint = RequestFingerprint.of(target, body);
 
         Answer answer = new Answer(response);
         IdempotentRequests.Claim claim;
@@ -87,7 +89,10 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
             return;
         }
         if (claim.held() != null) {
-            answerAgain(claim.held(), fingerprint, request, response);
+            // the earlier version kept the raw body's fingerprint: a key it answered is still this request's
+            boolean same = claim.held().fingerprint().equals(fingerprint)
+                    || claim.held().fingerprint().equals(RequestFingerprint.raw(target, body));
+            answerAgain(claim.held(), same, request, response);
             return;
         }
         // from here the claim is renewed while the request runs; the finally blocks end that on every way out
@@ -155,9 +160,9 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
         }
     }
 
-    private void answerAgain(Stored first, String fingerprint, HttpServletRequest request,
+    private void answerAgain(Stored first, boolean sameRequest, HttpServletRequest request,
                              HttpServletResponse response) throws IOException {
-        if (!first.fingerprint().equals(fingerprint)) {
+        if (!sameRequest) {
             problems.write(response, Problem.of(new InvalidStateException(
                     "This Idempotency-Key was used with other parameters"), request.getRequestURI()));
         } else if (first.status() == null) {

@@ -141,6 +141,54 @@ class AvailabilityApiTest extends HubTestBase {
         google.server().verify(0, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)));
     }
 
+    /**
+     * Google reads the years 0001 to 9999 only, and the hub asks FreeBusy for the range widened by the buffer (15
+     * minutes): a range whose widening runs past them is refused up front, 400 {@code validation} naming the end that
+     * does, and Google is not asked. Before, 9999-12-30..9999-12-31T23:59:59Z went to Google, whose 400 came back as
+     * "Google Calendar rejected the event: invalid".
+     */
+    @Test
+    void aRangeWhoseBufferRunsPastTheYearsGoogleReadsIsRefusedNamingItsEnd() {
+        var lastDays = httpGet("/api/v1/availability?from=" + q("9999-12-30T00:00:00Z") + "&to="
+                + q("9999-12-31T23:59:59Z") + "&duration=60");
+        assertThat(lastDays.status()).as(lastDays.body()).isEqualTo(400);
+        assertThat(lastDays.json().get("type").asText()).isEqualTo("validation");
+        assertThat(lastDays.json().get("detail").asText()).startsWith("'to'").contains("9999-12-31T23:59:59Z");
+        var theOffsetsYear = httpGet("/api/v1/availability?from=" + q("9999-12-30T00:00:00-05:00") + "&to="
+                + q("9999-12-31T20:00:00-05:00") + "&duration=60"); // 10000-01-01T01:00:00Z
+        assertThat(theOffsetsYear.status()).isEqualTo(400);
+        assertThat(theOffsetsYear.json().get("detail").asText()).startsWith("'to'");
+        var firstDays = httpGet("/api/v1/availability?from=" + q("0001-01-01T00:10:00Z") + "&to="
+                + q("0001-01-02T00:00:00Z") + "&duration=60");
+        assertThat(firstDays.status()).isEqualTo(400);
+        assertThat(firstDays.json().get("type").asText()).isEqualTo("validation");
+        assertThat(firstDays.json().get("detail").asText()).startsWith("'from'");
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)));
+
+        var withinThem = httpGet("/api/v1/availability?from=" + q("9999-12-30T00:00:00Z") + "&to="
+                + q("9999-12-31T23:44:59Z") + "&duration=60");
+        assertThat(withinThem.status()).as(withinThem.body()).isEqualTo(200);
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY))
+                .withRequestBody(matchingJsonPath("$.timeMax", equalTo("9999-12-31T23:59:59.000Z"))));
+    }
+
+    /** Google's 400 to a FreeBusy query names it. Before, every Google 400 said "rejected the event". */
+    @Test
+    void googleRefusingTheFreeBusyQuerySaysSo() {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo(GoogleCalendarFake.FREEBUSY))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json; charset=UTF-8").withBody("""
+                                {"error":{"code":400,"message":"Invalid Value","errors":[{"domain":"global",
+                                 "reason":"invalid","message":"Invalid Value"}]}}""")));
+
+        var response = httpGet(TUESDAY + "&duration=60");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText())
+                .isEqualTo("Google Calendar rejected the FreeBusy query: invalid");
+    }
+
     private static List<String> starts(Response response) {
         List<String> starts = new ArrayList<>();
         response.json().get("slots").forEach(s -> starts.add(s.get("start").asText()));

@@ -220,6 +220,99 @@ class SandboxModeTest {
                 .findValuesAsText("body")).noneMatch(body -> body.contains("evt_triggered_1"));
     }
 
+    /*
+     * The Stripe sandbox refuses the refunds Stripe refuses, and the hub answers as it does to Stripe. Before, each
+     * was made, 201 succeeded (0 for a Payment Intent it never made, the amount asked for the others), every refund
+     * in chf.
+     */
+
+    /** A Payment Intent the sandbox never made: Stripe's 404 resource_missing, the hub's 404 not-found. */
+    @Test
+    void theStripeSandboxRefusesTheRefundOfAPaymentIntentItNeverMade() throws Exception {
+        HttpResponse<String> unknown = refund("{\"paymentIntent\":\"pi_nope\"}");
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).get("type").asText()).isEqualTo("not-found");
+        assertThat(json.readTree(unknown.body()).get("detail").asText()).contains("payment_intent");
+    }
+
+    /** One made, never paid: Stripe's 400 (no successful charge to refund), the hub's 400 validation. */
+    @Test
+    void theStripeSandboxRefusesTheRefundOfAPaymentIntentNeverPaid() throws Exception {
+        String unpaid = call("POST", "/api/v1/payments/stripe/payment-intents", """
+                {"amount":1500,"currency":"CHF","description":"Gift card"}""").get("id").asText();
+
+        HttpResponse<String> neverPaid = refund("{\"paymentIntent\":\"" + unpaid + "\",\"amount\":1500}");
+
+        assertThat(neverPaid.statusCode()).as(neverPaid.body()).isEqualTo(400);
+        assertThat(json.readTree(neverPaid.body()).get("type").asText()).isEqualTo("validation");
+        assertThat(json.readTree(neverPaid.body()).get("detail").asText()).contains("payment_intent");
+        assertThat(refundsAtSimulator(unpaid)).isEmpty();
+    }
+
+    /** More than is left of a payment: amount_too_large; nothing left: charge_already_refunded. */
+    @Test
+    void theStripeSandboxRefusesARefundOfMoreThanIsLeft() throws Exception {
+        String paid = paidCheckout(5000, "CHF");
+
+        HttpResponse<String> tooMuch = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":5001}");
+        assertThat(tooMuch.statusCode()).as(tooMuch.body()).isEqualTo(400);
+        assertThat(json.readTree(tooMuch.body()).get("type").asText()).isEqualTo("validation");
+        assertThat(tooMuch.body()).contains("amount_too_large");
+        assertThat(refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":2000}").statusCode()).isEqualTo(201);
+        HttpResponse<String> beyondTheRest = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":3001}");
+        assertThat(beyondTheRest.statusCode()).as(beyondTheRest.body()).isEqualTo(400);
+        assertThat(beyondTheRest.body()).contains("amount_too_large");
+        HttpResponse<String> rest = refund("{\"paymentIntent\":\"" + paid + "\"}");
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(201);
+        assertThat(json.readTree(rest.body()).get("amount").asLong()).isEqualTo(3000);
+        HttpResponse<String> nothingLeft = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":1}");
+        assertThat(nothingLeft.statusCode()).as(nothingLeft.body()).isEqualTo(400);
+        assertThat(nothingLeft.body()).contains("charge_already_refunded");
+        assertThat(refundsAtSimulator(paid).findValuesAsText("amount")).containsExactly("2000", "3000");
+    }
+
+    /** A refund is in its payment's currency, as the hub reads it back and Stripe lists it. */
+    @Test
+    void aStripeSandboxRefundIsInItsPaymentsCurrency() throws Exception {
+        String paid = paidCheckout(5000, "EUR");
+
+        HttpResponse<String> part = refund("{\"paymentIntent\":\"" + paid + "\",\"amount\":2000}");
+
+        assertThat(part.statusCode()).as(part.body()).isEqualTo(201);
+        assertThat(json.readTree(part.body()).get("amount").asLong()).isEqualTo(2000);
+        assertThat(json.readTree(part.body()).get("currency").asText()).isEqualTo("EUR");
+        assertThat(refundsAtSimulator(paid).findValuesAsText("currency")).containsExactly("eur");
+    }
+
+    /** A Checkout Session for no booking, paid on its page: its Payment Intent, as the simulator shows the session. */
+    private String paidCheckout(long amount, String currency) throws Exception {
+        JsonNode session = call("POST", "/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":%d,"currency":"%s","description":"Voucher","successUrl":"https://example.com/ok",
+                 "cancelUrl":"https://example.com/cancel"}""".formatted(amount, currency));
+        assertThat(http.send(HttpRequest.newBuilder(loopback(session.get("url").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        var paidSession = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/checkout/sessions/"
+                        + session.get("reference").asText())).header("Authorization", "Bearer " + stripe.secretKey())
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(paidSession.statusCode()).as(paidSession.body()).isEqualTo(200);
+        return json.readTree(paidSession.body()).get("payment_intent").asText();
+    }
+
+    /** The refunds the simulator lists for a Payment Intent ({@code GET /v1/refunds?payment_intent=}). */
+    private JsonNode refundsAtSimulator(String paymentIntent) throws Exception {
+        var refunds = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/refunds?payment_intent="
+                        + paymentIntent)).header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refunds.statusCode()).as(refunds.body()).isEqualTo(200);
+        return json.readTree(refunds.body()).get("data");
+    }
+
+    private HttpResponse<String> refund(String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/payments/refunds"))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
     void aCancelledBookingsSandboxPaymentPageTakesNoPayment() throws Exception {
         JsonNode created = stripeBooking("2026-12-04T13:00:00+01:00");

@@ -100,6 +100,35 @@ class IdempotencyKeyTest extends Webhooks {
         assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isEqualTo(2);
     }
 
+    /**
+     * A retry library may serialise the body again: the same JSON laid out another way (spaces, member order, a
+     * string's escapes, a trailing newline) under the key gets the first answer, the SMS sent once. Before, the raw
+     * bytes were compared: 409 "used with other parameters", and the caller never got its answer. A body that says
+     * something else is still refused, and one with a member twice is refused, never a 500.
+     */
+    @Test
+    void theSameJsonLaidOutAnotherWayUnderItsKeyGetsTheFirstAnswer() {
+        var first = postWithKey(SMS_PATH, "{\"to\":\"+41791234567\",\"body\":\"Your appointment\"}", "sms-relaid",
+                API_KEY);
+        var relaid = postWithKey(SMS_PATH, "{ \"body\" : \"Your \\u0061ppointment\",\n  \"to\": \"+41791234567\" }\n",
+                "sms-relaid", API_KEY);
+        var other = postWithKey(SMS_PATH, "{\"body\":\"Your appointment!\",\"to\":\"+41791234567\"}", "sms-relaid",
+                API_KEY);
+        var twice = postWithKey(SMS_PATH,
+                "{\"to\":\"+41791234567\",\"to\":\"+41791234567\",\"body\":\"Your appointment\"}", "sms-relaid",
+                API_KEY);
+
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        assertThat(relaid.status()).as(relaid.body()).isEqualTo(201);
+        assertThat(relaid.header(IdempotencyKeyFilter.REPLAYED)).isEqualTo("true");
+        assertThat(relaid.json().get("providerReference").asText())
+                .isEqualTo(first.json().get("providerReference").asText());
+        assertThat(other.status()).isEqualTo(409);
+        assertThat(other.json().get("detail").asText()).contains("other parameters");
+        assertThat(twice.status()).as(twice.body()).isIn(400, 409);
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
     @Test
     void aRequestLongerThanItsStoredColumnRunsWithItsKeyWhereItWas500() {
         // api_idempotency.target is VARCHAR(2100): the insert's "value too long" was a 500 internal-error

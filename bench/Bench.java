@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.DriverManager;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -55,6 +58,9 @@ public class Bench {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(16)).build();
     static final Pattern WRK_RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    /** Micrometer's jvm_buffer_memory_used_bytes{id="direct"} (and "mapped"). */
+    static final Pattern BUFFER_POOL = Pattern.compile("^jvm_buffer_memory_used_bytes\\{.*id=\"([a-z -]+)\".*\\} (\\S+)");
+    static final Pattern NMT_MALLOC = Pattern.compile("^malloc: (\\d+MB) #\\d+, peak=(\\d+MB) #\\d+$");
     static final Pattern NMT_CATEGORY = Pattern.compile("^-?\\s*(Total|[A-Z][A-Za-z ]+?):? ?\\(?reserved=\\d+MB, committed=(\\d+)MB");
     static final Pattern WRK_ERRORS = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
     /**
@@ -70,6 +76,15 @@ public class Bench {
      */
     static final int CONTAINER_STARTS = Integer.getInteger("bench.startup.starts", 5);
     static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    /**
+     * Environment variables to try for the hub, e.g. {@code -Dbench.env=MALLOC_TRIM_THRESHOLD_=65536} (comma-separated
+     * NAME=value pairs; a diagnostic, as {@code bench.jvm} is for flags).
+     */
+    static final Map<String, String> EXTRA_ENVIRONMENT = Stream.of(System.getProperty("bench.env", "").split(","))
+            .filter(pair -> pair.contains("="))
+            .collect(Collectors.toMap(pair -> pair.substring(0, pair.indexOf('=')),
+                    pair -> pair.substring(pair.indexOf('=') + 1)));
+
     /** JVM flags to try on top of them, e.g. {@code -Dbench.jvm="-Xmx256m"} (a later flag wins). */
     static final List<String> EXTRA_JVM_FLAGS = List.of(System.getProperty("bench.jvm", "").split("\\s+")).stream()
             .filter(flag -> !flag.isBlank()).toList();
@@ -460,6 +475,7 @@ public class Bench {
             ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(work.resolve(name + ".log").toFile());
             builder.environment().put("MALLOC_ARENA_MAX", "2"); // as docker/Dockerfile sets it
+            builder.environment().putAll(EXTRA_ENVIRONMENT);
             Process process = builder.start();
             String base = "http://127.0.0.1:" + port;
             while (true) {
@@ -483,8 +499,31 @@ public class Bench {
         }
 
         /** Resident memory split: private (heap, metaspace, threads, ...) and mapped files (jars, AOT cache). */
-        String rssSplit() throws IOException {
-            return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)" + nativeMemory();
+        String rssSplit() throws IOException, InterruptedException {
+            return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)" + nativeMemory()
+                    + memoryMap();
+        }
+
+        /**
+         * With {@code -Dbench.smaps=<dir>}: the hub's /proc/<pid>/smaps at each reading, copied into that directory
+         * (a diagnostic: which mappings - the heap, the AOT cache, thread stacks, malloc's arenas - hold the resident
+         * memory; the file named beside the reading).
+         */
+        static final AtomicInteger MEMORY_MAPS = new AtomicInteger();
+
+        private String memoryMap() throws IOException, InterruptedException {
+            String dir = System.getProperty("bench.smaps");
+            if (dir == null) {
+                return "";
+            }
+            Path copy = Path.of(dir, name + "-" + process.pid() + "-" + MEMORY_MAPS.incrementAndGet() + ".smaps");
+            Files.createDirectories(copy.getParent());
+            Files.copy(Path.of("/proc/" + process.pid() + "/smaps"), copy, StandardCopyOption.REPLACE_EXISTING);
+            // glibc's malloc_info: what its arenas hold in use and free (freed but not given back)
+            new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(process.pid()), "System.native_heap_info").redirectErrorStream(true)
+                    .redirectOutput(Path.of(copy + ".malloc").toFile()).start().waitFor();
+            return " smaps: " + copy;
         }
 
         /**
@@ -502,14 +541,27 @@ public class Bench {
                         .redirectErrorStream(true).start();
                 StringBuilder categories = new StringBuilder(" nmt:");
                 for (String line : new String(jcmd.getInputStream().readAllBytes()).split("\n")) {
+                    Matcher all = NMT_MALLOC.matcher(line.strip());
+                    if (all.matches() && categories.indexOf("malloc=") < 0) { // the Total's: what malloc holds for the JVM
+                        categories.append(" malloc=").append(all.group(1)).append(" (peak ").append(all.group(2))
+                                .append(')');
+                    }
                     Matcher m = NMT_CATEGORY.matcher(line.strip());
                     if (m.find()) {
                         categories.append(' ').append(m.group(1).strip().replace(' ', '_')).append('=').append(m.group(2));
                     }
                 }
                 jcmd.waitFor();
+                // the NIO buffers Java counts (direct ones are NMT's "Other"): which of them grew
+                for (String line : get(base + "/actuator/prometheus").body().split("\n")) {
+                    Matcher m = BUFFER_POOL.matcher(line);
+                    if (m.find()) {
+                        categories.append(" buffers_").append(m.group(1)).append('=')
+                                .append(Math.round(Double.parseDouble(m.group(2)) / 1024)).append("KB");
+                    }
+                }
                 return categories.toString();
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException | InterruptedException | RuntimeException e) {
                 return " nmt: " + e;
             }
         }

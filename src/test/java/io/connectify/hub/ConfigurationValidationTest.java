@@ -92,6 +92,8 @@ class ConfigurationValidationTest {
                 refused(DatabaseProperties.class, "connectify.database.lock-timeout", "500us"),
                 refused(DatabaseProperties.class, "connectify.database.lock-timeout", "30d"),
                 refused(PaymentProperties.class, "connectify.payment.refund-cut-off", "-1h"),
+                refused(BookingProperties.class, "connectify.booking.max-advance", "0s"),
+                refused(BookingProperties.class, "connectify.booking.max-advance", "-1d"),
                 refused(AvailabilityProperties.class, "connectify.availability.buffer", "-15m"),
                 refused(AvailabilityProperties.class, "connectify.availability.min-lead-time", "-1h"),
                 refused(PaymentProperties.class, "connectify.payment.default-provider", "paypal"),

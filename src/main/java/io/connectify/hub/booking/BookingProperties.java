@@ -10,12 +10,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * method (a SEPA debit, say) that has not settled yet; the ASAP booking switch; how often and for how long the refund
  * of a cancellation whose provider call failed is tried again, and how many a sweep tries. (How long a change of a
  * booking's calendar event may be under way is derived from Google's timeouts and retries:
- * {@link EventChangeTimeout}; {@code moveTimeout}, the setting it replaced, stops the start when given.)
+ * {@link EventChangeTimeout}; {@code moveTimeout}, the setting it replaced, stops the start when given.) How far ahead a
+ * booking, or a reschedule, may start: {@code maxAdvance}.
  */
 @ConfigurationProperties("connectify.booking")
 public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap asap, Duration refundRetryInterval,
                                 Duration refundRetryFor, int refundRetryBatch, Duration processingHold,
-                                Duration moveTimeout) {
+                                Duration moveTimeout, Duration maxAdvance) {
 
     public BookingProperties {
         if (moveTimeout != null) {
@@ -36,6 +37,9 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
                 "a hold of 0 expires every booking before its customer can pay");
         PropertyChecks.positive("connectify.booking.processing-hold", processingHold,
                 "how long a delayed payment that has not settled keeps its slot");
+        // a start 9999-12-31 was booked, its payment page made: how far ahead one may book or move a booking to
+        PropertyChecks.positive("connectify.booking.max-advance", maxAdvance,
+                "how far ahead a booking or a reschedule may start");
         if (asap != null && asap.enabled() && asap.preparationTime().compareTo(hold) < 0) {
             // the customer of an ASAP booking pays within the hold: a start sooner than the hold's end lets a payment
             // arrive after the start, which is refunded, never confirmed

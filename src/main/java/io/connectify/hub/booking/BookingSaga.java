@@ -46,7 +46,6 @@ import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
-import io.connectify.hub.resilience.SlotNotBookableException;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
@@ -3978,15 +3977,11 @@ public class BookingSaga {
     }
 
     /**
-     * A slot a booking can be moved to at {@code now}: in working hours, on the slot grid, and at least the minimum
-     * lead time ahead (422 as for a new booking's).
+     * A slot a booking can be moved to at {@code now}: not beyond the maximum advance, in working hours, on the slot
+     * grid, and at least the minimum lead time ahead (422 as for a new booking's).
      */
     private void bookableAt(OffsetDateTime start, Duration duration, Instant now) {
-        if (!slots.isCandidate(start.toInstant(), duration, now)) {
-            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start) + " is not bookable: it "
-                    + "must lie in working hours, on the slot grid, and at least " + hours.minLeadTime().toMinutes()
-                    + " minutes ahead");
-        }
+        BookableStart.require(slots, hours, properties, start, duration, now);
     }
 
     /**

@@ -19,7 +19,6 @@ import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.resilience.NotFoundException;
-import io.connectify.hub.resilience.SlotNotBookableException;
 import io.connectify.hub.resilience.ValidationException;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -176,13 +175,12 @@ public class BookingService {
         return summary.substring(0, end) + "\u2026";
     }
 
-    /** A slot bookable at {@code now}: in working hours, on the slot grid, and at least the minimum lead time ahead. */
+    /**
+     * A slot bookable at {@code now}: not beyond the maximum advance, in working hours, on the slot grid, and at least
+     * the minimum lead time ahead.
+     */
     private void bookableAt(OffsetDateTime start, Duration duration, Instant now) {
-        if (!slots.isCandidate(start.toInstant(), duration, now)) {
-            throw new SlotNotBookableException("The slot starting " + Rfc3339.format(start)
-                    + " is not bookable: it must lie in working hours, on the slot grid, and at least "
-                    + hours.minLeadTime().toMinutes() + " minutes ahead");
-        }
+        BookableStart.require(slots, hours, properties, start, duration, now);
     }
 
     private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,

@@ -35,7 +35,7 @@ public class CalendarEventApi {
         }
         OffsetDateTime start = Rfc3339.parse("start", r.start());
         OffsetDateTime end = Rfc3339.parse("end", r.end());
-        requireOrder(start, end);
+        requireOrder("start", start, "end", end);
         // an id of the hub's choosing when the caller gives none: a create retried after its answer was lost meets
         // Google's 409 instead of making a second event
         String id = r.id() != null ? r.id() : "ev" + UUID.randomUUID().toString().replace("-", "");
@@ -59,7 +59,7 @@ public class CalendarEventApi {
     public EventList list(@Header("from") String from, @Header("to") String to) {
         OffsetDateTime fromTime = Rfc3339.parse("from", from);
         OffsetDateTime toTime = Rfc3339.parse("to", to);
-        requireOrder(fromTime, toTime);
+        requireOrder("from", fromTime, "to", toTime);
         if (Duration.between(fromTime, toTime).compareTo(properties.maxListRange()) > 0) {
             throw new CalculationException("The range from..to may span at most "
                     + properties.maxListRange().toDays() + " days");
@@ -75,7 +75,7 @@ public class CalendarEventApi {
         OffsetDateTime start = r.start() == null ? null : Rfc3339.parse("start", r.start());
         OffsetDateTime end = r.end() == null ? null : Rfc3339.parse("end", r.end());
         if (start != null && end != null) {
-            requireOrder(start, end);
+            requireOrder("start", start, "end", end);
         }
         return calendar.patch(eventId(id), new CalendarEvent(null, r.summary(), r.description(), start, end, null,
                 r.privateProperties(), null));
@@ -94,9 +94,10 @@ public class CalendarEventApi {
         return id;
     }
 
-    private static void requireOrder(OffsetDateTime start, OffsetDateTime end) {
+    /** Named as the request names them: the list's query has from and to, an event's body start and end. */
+    private static void requireOrder(String startName, OffsetDateTime start, String endName, OffsetDateTime end) {
         if (!end.isAfter(start)) {
-            throw new CalculationException("'end' must be after 'start'");
+            throw new CalculationException("'" + endName + "' must be after '" + startName + "'");
         }
     }
 

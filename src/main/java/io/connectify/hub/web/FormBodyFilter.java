@@ -23,7 +23,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * binding (Camel 4.17's {@code DefaultHttpBinding.readFormUrlEncodedBody} for a content type that starts with the
  * form's, the Spring Boot starter's {@code populateMultiFormData} for one that merely contains it) throws on a part
  * that is not {@code name=value}, on broken percent-encoding and on an unknown charset, before any route runs, so
- * a malformed body used to be answered 500. It is the sender's error: 400 {@code validation} (415 for the charset), and nothing is queued.
+ * a malformed body used to be answered 500. It is the sender's error: 400 {@code validation}, and nothing is queued.
+ * Only on the paths a webhook route serves ({@link WebhookPaths}): any other is 404, as for a body of any kind. The
+ * charset is the request's as Spring Boot sets it: its CharacterEncodingFilter forces UTF-8 on every request
+ * ({@code server.servlet.encoding.force-request}), so an unknown charset named in the Content-Type is not seen here
+ * and the form is read as UTF-8.
  * The check reads the body as the binding does (parts split on {@code &}, each on its first {@code =}, both
  * URL-decoded in the request's charset), so a body that passes here parses there.
  */
@@ -43,8 +47,9 @@ public class FormBodyFilter extends OncePerRequestFilter {
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String type = request.getContentType();
         // the starter's test, the wider of the binding's two: a content type that does not name the form is not parsed
-        return !RequestPaths.under(request, "/webhooks/") || !request.getMethod().equals("POST")
-                || type == null || !type.contains(FORM) || request.getContentLengthLong() == 0;
+        // only where a webhook route serves the path (Camel's binding parses the form there): any other is 404
+        return !request.getMethod().equals("POST") || type == null || !type.contains(FORM)
+                || request.getContentLengthLong() == 0 || !WebhookPaths.served(request);
     }
 
     @Override
@@ -54,6 +59,7 @@ public class FormBodyFilter extends OncePerRequestFilter {
         try {
             charset = BufferedBodyRequest.charsetOf(request);
         } catch (IllegalCharsetNameException | UnsupportedCharsetException unknown) {
+            // only with the request encoding no longer forced to UTF-8 (see above)
             problems.write(response, Problem.unsupportedMediaType("Unknown charset in Content-Type",
                     request.getRequestURI()));
             return;

@@ -1,10 +1,13 @@
 package io.connectify.hub.web;
 
 import java.util.Comparator;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,12 +32,18 @@ public class JsonBodies {
     /** JSON's escape of the NUL character: a backslash that is not itself escaped, then u0000. */
     private static final Pattern NUL_ESCAPE = Pattern.compile("(?<!\\\\)(\\\\\\\\)*\\\\u0000");
 
+    /** Jackson's message for a member given twice (JsonReadContext#_checkDup), the only way it names the member. */
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
+
     private final ObjectMapper objectMapper;
     private final Validator validator;
 
     public JsonBodies(ObjectMapper objectMapper, Validator validator) {
         // text after the JSON value ({...} garbage) is not a valid body: Jackson stops reading after the value
         this.objectMapper = objectMapper.copy().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // a member given twice is refused, not read as its last value: {"amount":100,"amount":null} refunded the whole
+        // payment while a check of the first value saw 100. Only the API's bodies: webhooks have their own readers
+        this.objectMapper.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         // a wrong-typed value is refused, not converted: "60" for a number, "true" for a boolean, 123 or true for a
         // text. Only here, the API's bodies: the mappers that read providers' answers and webhooks stay lenient
         // "" and "  " too: Jackson takes an empty (or blank) string for a number or boolean as null by default, and a
@@ -73,9 +82,14 @@ public class JsonBodies {
         } catch (UnrecognizedPropertyException e) {
             throw new ValidationException("Unknown field '" + e.getPropertyName() + "'");
         } catch (JsonMappingException e) {
+            if (e.getCause() instanceof StreamReadException parse && duplicateMember(parse) != null) {
+                throw duplicate(parse); // the parser's error, wrapped with the path of the object it was reading
+            }
             throw new ValidationException(e.getPath().isEmpty()
                     ? "Request body is not valid JSON for this operation"
                     : "Field '" + path(e) + "' has an invalid value");
+        } catch (StreamReadException e) {
+            throw duplicateMember(e) != null ? duplicate(e) : new ValidationException("Request body is not valid JSON");
         } catch (JsonProcessingException e) {
             throw new ValidationException("Request body is not valid JSON");
         }
@@ -98,6 +112,16 @@ public class JsonBodies {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Cannot serialise " + value.getClass().getSimpleName(), e);
         }
+    }
+
+    /** The member a duplicate-detecting parser found twice, or null for any other parse error. */
+    private static String duplicateMember(StreamReadException e) {
+        Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+        return duplicate.matches() ? duplicate.group(1) : null;
+    }
+
+    private static ValidationException duplicate(StreamReadException e) {
+        return new ValidationException("Field '" + duplicateMember(e) + "' is given more than once");
     }
 
     private static String describe(ConstraintViolation<?> v) {

@@ -32,6 +32,8 @@ public class WebhookMetrics {
     public static final String NOT_AN_EVENT = "not-an-event";
     /** A wrong or missing secret token (Payrexx's path token, Google's channel token). */
     public static final String BAD_TOKEN = "bad-token";
+    /** A POST to a path under Payrexx's no route serves (a trailing slash, a segment after the token): 404. */
+    public static final String BAD_PATH = "bad-path";
     /** A Google Calendar notification for a channel the hub does not run. */
     public static final String UNKNOWN_CHANNEL = "unknown-channel";
     /** A Google Calendar notification while push is off. */
@@ -40,7 +42,7 @@ public class WebhookMetrics {
     /** The reasons each provider's verification tells apart: their series exist from the start (HubMetrics). */
     public static final Map<String, List<String>> REJECTION_REASONS = Map.of(
             "stripe", List.of(MISSING_HEADER, MALFORMED_HEADER, BAD_SIGNATURE, STALE_TIMESTAMP, NO_SECRET, NOT_AN_EVENT),
-            "payrexx", List.of(BAD_TOKEN),
+            "payrexx", List.of(BAD_TOKEN, BAD_PATH),
             "twilio", List.of(MISSING_HEADER, BAD_SIGNATURE),
             "google-calendar", List.of(PUSH_OFF, BAD_TOKEN, UNKNOWN_CHANNEL));
 

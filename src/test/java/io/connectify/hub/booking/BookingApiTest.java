@@ -216,6 +216,37 @@ class BookingApiTest extends HubTestBase {
     }
 
     /**
+     * A start beyond connectify.booking.max-advance (365 days) is not bookable: 9999-12-31 was booked, with a payment
+     * page. One a year and a day ahead, in working hours and on the grid, neither; one within the year is.
+     */
+    @Test
+    void aStartBeyondTheMaximumAdvanceIsNotBookable() {
+        for (String start : List.of("9999-12-31T10:00:00+01:00", "2027-12-01T09:00:00+01:00")) {
+            var response = httpPost("/api/v1/bookings", BookingJson.at(start, 60));
+
+            assertThat(response.status()).as(start + ": " + response.body()).isEqualTo(422);
+            assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+            assertThat(response.json().get("detail").asText()).contains("at most 365 days ahead");
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        stripe.server().verify(0, com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo("/v1/checkout/sessions")));
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at("2027-11-24T09:00:00+01:00", 60)).status())
+                .as("within the year").isEqualTo(201);
+    }
+
+    /** A start with a fraction of a second is off the grid, and named as it was asked for, not as the whole second. */
+    @Test
+    void aStartWithAFractionOfASecondIsNamedWithIt() {
+        var response = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00.5+01:00", 60));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(422);
+        assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+        assertThat(response.json().get("detail").asText()).contains("2026-12-01T09:00:00.5+01:00");
+    }
+
+    /**
      * FreeBusy (with its retries) may take minutes: a slot just the lead time ahead when asked is within it once Google
      * has answered, and is judged again then. Before, it was booked on the time read before FreeBusy.
      */

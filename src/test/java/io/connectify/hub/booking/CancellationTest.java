@@ -352,6 +352,22 @@ class CancellationTest extends Webhooks {
         assertNotMovedItsEventMovedBack(id, event, "2026-12-09T09:00:00.000+01:00");
     }
 
+    /** A move to a start beyond connectify.booking.max-advance (365 days) is refused as a new booking there is. */
+    @Test
+    void aMoveBeyondTheMaximumAdvanceIsNotMade() {
+        String id = confirmedStripeBooking(START);
+
+        for (String start : List.of("9999-12-31T10:00:00+01:00", "2027-12-01T09:00:00+01:00")) {
+            Response response = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"" + start + "\"}");
+
+            assertThat(response.status()).as(start + ": " + response.body()).isEqualTo(422);
+            assertThat(response.json().get("type").asText()).isEqualTo("slot-not-bookable");
+            assertThat(response.json().get("detail").asText()).contains("at most 365 days ahead");
+        }
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText()).isEqualTo(START);
+    }
+
     /**
      * The new slot's minimum lead time (2 h) passes while FreeBusy is asked (its retries may take minutes): judged
      * again once it has answered, as the first check (422 slot-not-bookable), before the event is touched. Before, the

@@ -367,7 +367,7 @@ class PaidBookingTest extends Webhooks {
         var set = (BookingProperties) ReflectionTestUtils.getField(target, "properties");
         ReflectionTestUtils.setField(target, "properties", new BookingProperties(set.hold(), set.holdSweepInterval(),
                 set.asap(), set.refundRetryInterval(), set.refundRetryFor(), batch, set.processingHold(),
-                set.moveTimeout()));
+                set.moveTimeout(), set.maxAdvance()));
         try {
             sweeps.run();
         } finally {

@@ -171,7 +171,7 @@ class PostgresHoldExpiryRaceTest {
 
     private static BookingProperties properties() {
         return new BookingProperties(Duration.ofMinutes(15), Duration.ofMinutes(1), null, Duration.ofMinutes(5),
-                Duration.ofHours(24), 50, Duration.ofDays(5), null);
+                Duration.ofHours(24), 50, Duration.ofDays(5), null, Duration.ofDays(365));
     }
 
     /** An instance's saga as a payment's events need it, its clock reading {@code now}. */

@@ -98,7 +98,7 @@ class PostgresSlotLockIsolationTest {
         return new BookingService(mock(AvailabilityService.class), bookings, new SlotCalculator(hours),
                 new PriceTable(new PricingProperties("CHF", List.of(new PricingProperties.Tier(31, 60, 9000)))),
                 new BookingProperties(Duration.ofMinutes(15), Duration.ofMinutes(1), null, Duration.ofMinutes(5),
-                        Duration.ofDays(7), 50, Duration.ofDays(3), null),
+                        Duration.ofDays(7), 50, Duration.ofDays(3), null, Duration.ofDays(365)),
                 hours, new PaymentProperties("stripe", Map.of(), Duration.ofHours(24), "delete"),
                 mock(PaymentPages.class), Clock.fixed(NOW, ZoneOffset.UTC));
     }

@@ -220,6 +220,18 @@ class CalendarEventApiTest extends HubTestBase {
         google.server().verify(0, matchingAnyCalendarRequest());
     }
 
+    /** A list's reversed range names its query parameters, from and to: it said "'end' must be after 'start'". */
+    @Test
+    void aReversedListRangeNamesFromAndTo() {
+        var reversed = httpGet("/api/v1/calendar/events?from=" + q("2026-12-15T00:00:00+01:00") + "&to="
+                + q("2026-12-14T00:00:00+01:00"));
+
+        assertThat(reversed.status()).as(reversed.body()).isEqualTo(422);
+        assertThat(reversed.json().get("type").asText()).isEqualTo("calculation");
+        assertThat(reversed.json().get("detail").asText()).isEqualTo("'to' must be after 'from'");
+        google.server().verify(0, matchingAnyCalendarRequest());
+    }
+
     private static com.github.tomakehurst.wiremock.matching.RequestPatternBuilder matchingAnyCalendarRequest() {
         return com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
                 com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching("/calendar/.*"));

@@ -300,7 +300,7 @@ class OpsArtifactsTest extends HubTestBase {
             Matcher excluded = Pattern.compile("reason!~\"([^\"]*)\"").matcher(shares.group(1));
             assertThat(excluded.find()).as(shares.group()).isTrue();
             assertThat(List.of(excluded.group(1).split("\\|"))).as(shares.group())
-                    .contains("stale-timestamp", "missing-header", "bad-token", "unknown-channel", "push-off");
+                    .contains("stale-timestamp", "missing-header", "bad-token", "bad-path", "unknown-channel", "push-off");
         }
         assertThat(selections).isGreaterThanOrEqualTo(2); // the share's numerator and its denominator
         assertThat(expr).containsPattern("increase\\(connectify_webhook_rejected_total\\{[^}]*}\\[15m]\\)\\)\\s*>=\\s*5");

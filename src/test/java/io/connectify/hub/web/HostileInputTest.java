@@ -2,6 +2,8 @@ package io.connectify.hub.web;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpRequest;
@@ -13,6 +15,7 @@ import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
 import io.connectify.hub.support.PayrexxFake;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -97,5 +100,38 @@ class HostileInputTest extends HubTestBase {
         assertThat(response.body()).doesNotContain("Exception").doesNotContain("at io.").doesNotContain("evil-value");
         assertThat(response.raw().headers().map().keySet()).noneMatch(h -> h.equalsIgnoreCase("X-Injected")
                 || h.equalsIgnoreCase("X-API-Key") || h.equalsIgnoreCase("Stripe-Signature"));
+    }
+
+    /**
+     * A member given twice was read as its last value: a refund of 100 with a second "amount":null refunded the whole
+     * payment. Refused, naming the member, before any provider hears of it.
+     */
+    @Test
+    void aRefundWithItsAmountGivenTwiceIsRefused() {
+        var response = httpPost("/api/v1/payments/refunds",
+                "{\"paymentIntent\":\"pi_3duplicate\",\"amount\":100,\"amount\":null}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).contains("'amount'").contains("more than once");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    @Test
+    void aBookingWithAMemberGivenTwiceIsRefused() {
+        var twiceAtTheTop = httpPost("/api/v1/bookings", "{\"start\":\"2026-12-01T09:00:00+01:00\","
+                + "\"durationMinutes\":60,\"durationMinutes\":30,"
+                + "\"customer\":{\"name\":\"Jo\",\"email\":\"jo@example.com\"}}");
+        var twiceInTheCustomer = httpPost("/api/v1/bookings", "{\"start\":\"2026-12-01T09:00:00+01:00\","
+                + "\"durationMinutes\":60,"
+                + "\"customer\":{\"name\":\"Jo\",\"email\":\"jo@example.com\",\"email\":\"eve@example.com\"}}");
+
+        assertThat(twiceAtTheTop.status()).as(twiceAtTheTop.body()).isEqualTo(400);
+        assertThat(twiceAtTheTop.json().get("type").asText()).isEqualTo("validation");
+        assertThat(twiceAtTheTop.json().get("detail").asText()).contains("'durationMinutes'");
+        assertThat(twiceInTheCustomer.status()).as(twiceInTheCustomer.body()).isEqualTo(400);
+        assertThat(twiceInTheCustomer.json().get("detail").asText()).contains("'email'");
+        // nothing booked, no payment page: nothingWasStoredOrSent
     }
 }

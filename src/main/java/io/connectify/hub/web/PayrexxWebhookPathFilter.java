@@ -1,0 +1,50 @@
+package io.connectify.hub.web;
+
+import java.io.IOException;
+
+import io.connectify.hub.webhook.WebhookMetrics;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Makes a Payrexx webhook URL its route does not serve visible: {@code /webhooks/payrexx/<token>/} (a trailing slash)
+ * or {@code .../<token>/x} is 404 before any route runs, and Spring's own 404 lines, which named the whole path and
+ * so the token, are off (application.yaml, logging). Such a POST is counted as
+ * {@code connectify_webhook_rejected_total{provider="payrexx",reason="bad-path"}} and logged without its path.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+public class PayrexxWebhookPathFilter extends OncePerRequestFilter {
+
+    private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookPathFilter.class);
+
+    private final WebhookMetrics metrics;
+
+    public PayrexxWebhookPathFilter(WebhookMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    @Override
+    protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !request.getMethod().equals("POST") || !WebhookPaths.payrexxUnserved(request);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        metrics.rejected("payrexx", WebhookMetrics.BAD_PATH);
+        // the path itself holds the token: only its shape is told
+        log.warn("Payrexx webhook rejected: POST to a path no route serves ({}), 404; the webhook URL set at Payrexx "
+                + "must be {}<token> exactly", WebhookPaths.payrexxShape(request), WebhookPaths.PAYREXX);
+        chain.doFilter(request, response);
+    }
+}
+

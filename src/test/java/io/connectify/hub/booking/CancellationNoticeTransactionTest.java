@@ -17,6 +17,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -48,8 +49,10 @@ class CancellationNoticeTransactionTest extends Webhooks {
         // any transaction of its own that takes the booking's row lock after the cancellation's (as the notice's
         // step did) finds the row held past the lock timeout; a lock taken inside a running transaction joins it
         AtomicInteger ownTransactions = new AtomicInteger();
+        AtomicBoolean held = new AtomicBoolean(true);
         doAnswer(inv -> {
-            if (id.equals(inv.getArgument(0)) && !TransactionSynchronizationManager.isActualTransactionActive()
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !TransactionSynchronizationManager.isActualTransactionActive()
                     && ownTransactions.incrementAndGet() > 1) {
                 throw new CannotAcquireLockException("row held by another transaction");
             }
@@ -62,6 +65,7 @@ class CancellationNoticeTransactionTest extends Webhooks {
         assertThat(first.json().get("statusReason").asText()).isEqualTo(BookingSaga.CANCELLED_LATE);
 
         awaitToldOnce();
+        held.set(false); // the row free again
         // cancelled and told: a repeated cancel is refused, and tells nothing again
         var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(again.status()).isEqualTo(409);

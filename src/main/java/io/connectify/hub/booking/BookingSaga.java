@@ -3150,6 +3150,9 @@ public class BookingSaga {
                 }
             }
             case CANCELLED -> {
+                if (toldUntoldCancellation(bookingId)) {
+                    return bookings.find(bookingId).orElseThrow();
+                }
                 if (!cancelledUnconfirmed(booking, booking) && !CANCELLED_CONFIRMED.equals(booking.statusReason())) {
                     throw new InvalidStateException("A booking that is CANCELLED cannot be cancelled");
                 }
@@ -3195,15 +3198,56 @@ public class BookingSaga {
                     log.warn("Booking {} {} (payment {})", bookingId, disputed[0], marked.paymentReference());
                 } else if (refund[0]) {
                     refundCancelled(bookings.find(bookingId).orElseThrow());
-                } else {
-                    // by the reason it was given: after the cut-off, in time with no reference, in time while a
-                    // refund outside the hub was under way (that refund pays the customer back)
-                    notifyCancelledOnce(bookingId);
                 }
+                // with no refund to make, its notice was logged and queued with the cancellation (cancelConfirmed)
             }
             default -> throw new InvalidStateException("A booking that is " + booking.status() + " cannot be cancelled");
         }
         return bookings.find(bookingId).orElseThrow();
+    }
+
+    /**
+     * A repeated cancel of a confirmed booking cancelled with no refund to make (after the cut-off, in time with no
+     * reference, a refund outside the hub under way or made) whose customer has no notice of the cancellation logged:
+     * left so by an earlier version, which queued that notice in a transaction of its own after the cancellation's,
+     * when that step failed before its commit. The notice is logged and queued now, by the reason, and the cancel
+     * answered as made; before, it was refused (409) and the customer never told. Answers whether it was.
+     */
+    private boolean toldUntoldCancellation(String bookingId) {
+        boolean[] told = {false};
+        DatabaseCommit logged = new DatabaseCommit();
+        try {
+            toldUntoldCancellation(bookingId, told, logged);
+        } catch (RuntimeException failed) {
+            if (!logged.committed()) {
+                throw failed;
+            }
+            // only the broker's commit of the notice failed: logged, the recovery sweep queues it
+            noticesNotQueued(bookingId, "was told of its cancellation", failed);
+        }
+        return told[0];
+    }
+
+    /** {@link #toldUntoldCancellation}'s transaction, {@code logged} watching it; {@code told} set to its outcome. */
+    private void toldUntoldCancellation(String bookingId, boolean[] told, DatabaseCommit logged) {
+        bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
+            logged.watch();
+            String reason = current.statusReason();
+            boolean unrefunded = current.status() == BookingStatus.CANCELLED && reason != null
+                    && (CANCELLED_NO_REFERENCE.equals(reason) || reason.startsWith(CANCELLED_LATE)
+                    || reason.startsWith(CANCELLED_REFUND_OUTSIDE) || reason.startsWith(CANCELLED_REFUNDED_OUTSIDE)
+                    || reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE));
+            Set<String> kinds = notifications.kindsOf(bookingId);
+            // a cancellation's notice of any kind (SAME_OUTCOME) logged: told, its sending the sender's
+            // and the recovery sweep's to finish
+            if (!unrefunded || SAME_OUTCOME.stream().filter(outcome -> outcome.contains(CANCELLATION))
+                    .anyMatch(outcome -> outcome.stream().anyMatch(kinds::contains))) {
+                return;
+            }
+            log.info("Booking {} was cancelled, but its customer has no notice of it logged: told now", bookingId);
+            notifyOnce(bookingId, cancellationNotice(current, bookings.disputeStatus(bookingId).orElse(null)));
+            told[0] = true;
+        }));
     }
 
     /**
@@ -3224,7 +3268,8 @@ public class BookingSaga {
      * its payment's dispute as stored then ({@link #cancelledDisputed}): an outcome recorded meanwhile either
      * committed first, and is read here, or waits for this, and then finds the refund stopped and restarts it. A
      * disputed cancellation's notice is queued in the same transaction, so it comes before a refund made on the
-     * dispute's outcome. {@code disputed}, {@code refund}: set to the disputed reason, or whether a refund is to make.
+     * dispute's outcome; so is that of one with no refund to make, so that no cancellation commits without it.
+     * {@code disputed}, {@code refund}: set to the disputed reason, or whether a refund is to make.
      * A refund made outside the hub under way at the provider ({@link #refundPendingOutside}) is kept after the
      * reason, whatever it is (a dispute's too), so that its later refunded delivery settles it rather than being
      * taken for another refund; the hub refunds nothing then, so in time its open dispute stops no refund of the
@@ -3246,7 +3291,7 @@ public class BookingSaga {
             if (!cancel.committed()) {
                 throw failed;
             }
-            // only what follows the database's commit failed (the broker's commit of its disputed notice)
+            // only what follows the database's commit failed (the broker's commit of its notice)
             noticesNotQueued(bookingId, "cancelled", failed);
         }
         return cancelled[0];
@@ -3304,6 +3349,14 @@ public class BookingSaga {
                     // only what is left: outsideMadeCancelled marked it so)
                     stoppedForGood(marked);
                 }
+            }
+            if (cancelled[0] && disputed[0] == null && !refund[0]) {
+                // no refund to make: told by the reason it was given (after the cut-off, in time with no reference,
+                // a refund outside the hub under way or made), in this transaction as a disputed one is. Queued in
+                // one of its own afterwards, a notice whose step failed before its commit (its lock held too long,
+                // a database blip, a stop in between) was never logged: the booking CANCELLED, a repeated cancel
+                // refused and the recovery sweep finding nothing, the customer was never told
+                notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
             }
         });
     }
@@ -4185,27 +4238,6 @@ public class BookingSaga {
     private void notifyCancelled(String bookingId) {
         notifyUnlessTold(bookingId,
                 booking -> cancellationNotice(booking, bookings.disputeStatus(booking.id()).orElse(null)));
-    }
-
-    /**
-     * Queues the notice of a confirmed booking cancelled with no refund to make, by the reason it was given
-     * ({@link #cancellationNotice}), in a transaction of its own after the cancellation's. A failure after that
-     * transaction's database commit (the broker's) leaves the notice logged for the recovery sweep and the cancel
-     * answered as made; one before it (nothing logged) fails the cancel, as before.
-     */
-    private void notifyCancelledOnce(String bookingId) {
-        DatabaseCommit told = new DatabaseCommit();
-        try {
-            bookings.withBookingLock(bookingId, () -> {
-                told.watch();
-                notifyOnce(bookingId, cancellationNotice(bookings.find(bookingId).orElseThrow(), null));
-            });
-        } catch (RuntimeException failed) {
-            if (!told.committed()) {
-                throw failed;
-            }
-            noticesNotQueued(bookingId, "cancelled", failed);
-        }
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
+import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.QueryParams;
 import jakarta.jms.JMSException;
@@ -28,11 +29,19 @@ public class DeadLetterApi {
         this.broker = broker;
     }
 
+    /**
+     * {@code before}: the id of the previous page's last letter, {@code to} its {@code failedAt}: the next page
+     * (a (failedAt, id) cursor), so letters failed at that same instant are neither skipped nor listed twice.
+     */
     public DeadLetters list(@Header("provider") String provider, @Header("route") String route,
-                            @Header("from") String from, @Header("to") String to) {
+                            @Header("from") String from, @Header("to") String to, @Header("before") String before) {
         TimeRange range = QueryParams.optionalRange(from, to);
+        String beforeId = blankToNull(before);
+        if (beforeId != null && blankToNull(to) == null) {
+            throw new ValidationException("Query parameter 'before' needs 'to': the failedAt of the letter it names");
+        }
         List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), range.start(), range.end(),
-                LIST_LIMIT + 1);
+                beforeId, LIST_LIMIT + 1);
         return found.size() > LIST_LIMIT ? new DeadLetters(found.subList(0, LIST_LIMIT), true)
                 : new DeadLetters(found, false);
     }
@@ -62,7 +71,10 @@ public class DeadLetterApi {
         return s == null || s.isBlank() ? null : s;
     }
 
-    /** {@code truncated}: more match than a list holds (newest first); the rest lie before the last one's time. */
+    /**
+     * {@code truncated}: more match than a list holds (newest first, by id at one instant); the rest follow the last
+     * one: ask again with {@code to} at its {@code failedAt} and {@code before} at its {@code id}.
+     */
     public record DeadLetters(List<DeadLetter> deadLetters, boolean truncated) {
     }
 

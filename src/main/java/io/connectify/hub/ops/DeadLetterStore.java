@@ -234,12 +234,21 @@ public class DeadLetterStore {
         return next;
     }
 
-    public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, int limit) {
-        return jdbc.sql("SELECT * FROM dead_letter WHERE failed_at >= :from AND failed_at < :to"
+    /**
+     * Dead letters failed in [from, to), newest first, those failed at one instant by id (descending), at most
+     * {@code limit}. {@code beforeId} (null: none) makes it a page after one that ended with that letter, failed at
+     * {@code to}: those failed at {@code to} whose id sorts before it are taken too, so a letter failed at the same
+     * instant as a page's last one is on the next page, never skipped (before, {@code to} alone left it out).
+     */
+    public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, String beforeId,
+                                 int limit) {
+        return jdbc.sql("SELECT * FROM dead_letter WHERE failed_at >= :from AND (failed_at < :to"
+                        + (beforeId == null ? "" : " OR failed_at = :to AND id < :before") + ")"
                         + (provider == null ? "" : " AND provider = :provider")
-                        + (routeId == null ? "" : " AND route_id = :route") + " ORDER BY failed_at DESC LIMIT :limit")
+                        + (routeId == null ? "" : " AND route_id = :route")
+                        + " ORDER BY failed_at DESC, id DESC LIMIT :limit")
                 .param("from", from.atOffset(ZoneOffset.UTC)).param("to", to.atOffset(ZoneOffset.UTC))
-                .param("provider", provider).param("route", routeId).param("limit", limit)
+                .param("before", beforeId).param("provider", provider).param("route", routeId).param("limit", limit)
                 .query(this::map).list();
     }
 

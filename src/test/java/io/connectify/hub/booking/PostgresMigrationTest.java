@@ -68,6 +68,40 @@ class PostgresMigrationTest {
         jdbc.sql("DELETE FROM dead_letter WHERE id = 'dl-large'").update();
     }
 
+    /**
+     * The dead-letter list's next page on PostgreSQL: after a page ending with a letter failed at one instant, those
+     * failed at that instant whose id sorts after it in the list come first, none skipped or listed twice (before,
+     * {@code to} alone left them out).
+     */
+    @Test
+    void theNextPageOfDeadLettersKeepsThoseFailedAtTheLastOnesInstantOnPostgres() {
+        var store = new io.connectify.hub.ops.DeadLetterStore(jdbc,
+                new com.fasterxml.jackson.databind.ObjectMapper(), null, null, null, repositoryTransactions,
+                new io.connectify.hub.ops.DeadLetterProperties(3, Duration.ofSeconds(1),
+                        new io.connectify.hub.ops.DeadLetterProperties.AutoReplay(Duration.ofMinutes(1),
+                                Duration.ofMinutes(30), 10, Duration.ofSeconds(30), Duration.ofMinutes(5))),
+                null, null);
+        Instant at = Instant.parse("2026-11-30T10:00:00Z");
+        List<String> ids = List.of("dl-page-a", "dl-page-b", "dl-page-c", "dl-page-d");
+        for (String id : ids) {
+            jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
+                            + "attempts, status, failed_at) VALUES (:id, 'stripe-event-dispatch', 'stripe-events', "
+                            + "'pg-paging', '{}', '{}', 'x', 2, 'STORED', :at)")
+                    .param("id", id).param("at", (id.endsWith("d") ? at.minusSeconds(1) : at).atOffset(ZoneOffset.UTC))
+                    .update();
+        }
+        Instant end = Instant.parse("9999-12-31T00:00:00Z");
+
+        var first = store.list("pg-paging", null, Instant.EPOCH, end, null, 2);
+        var next = store.list("pg-paging", null, Instant.EPOCH, first.get(1).failedAt(), first.get(1).id(), 10);
+
+        assertThat(first).extracting(io.connectify.hub.ops.DeadLetterStore.DeadLetter::id)
+                .containsExactly("dl-page-c", "dl-page-b");
+        assertThat(next).extracting(io.connectify.hub.ops.DeadLetterStore.DeadLetter::id)
+                .containsExactly("dl-page-a", "dl-page-d");
+        jdbc.sql("DELETE FROM dead_letter WHERE provider = 'pg-paging'").update();
+    }
+
     /** V36 on PostgreSQL: the idempotent check also knows a key waiting in a stored dead letter (one query). */
     @Test
     void aKeyWaitingInAStoredDeadLetterIsKnownOnPostgres() {

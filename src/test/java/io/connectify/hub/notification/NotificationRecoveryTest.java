@@ -542,8 +542,8 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
-     * The same for a cancel after the refund cut-off, whose notice is queued in a transaction of its own after the
-     * cancellation's: 200 `CANCELLED`, nothing refunded, and the recovery sweep sends the notice.
+     * The same for a cancel after the refund cut-off, whose notice is queued in the cancellation's own transaction:
+     * 200 `CANCELLED`, nothing refunded, and the recovery sweep sends the notice.
      */
     @Test
     void aCancelAfterTheCutOffWhoseNoticesBrokerCommitFailsIsAnsweredAsCancelledAndTheRecoverySweepSendsIt()

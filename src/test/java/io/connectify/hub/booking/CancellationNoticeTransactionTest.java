@@ -1,0 +1,129 @@
+package io.connectify.hub.booking;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
+import static io.connectify.hub.support.NotificationFakes.MAIL_SEND;
+import static io.connectify.hub.support.NotificationFakes.MESSAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.Webhooks;
+import org.junit.jupiter.api.Test;
+import org.springframework.dao.CannotAcquireLockException;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * A confirmed booking cancelled with no refund to make (here: after the refund cut-off) has its customer's notice
+ * logged and queued in the cancellation's own transaction: no step after that commit can leave the booking CANCELLED
+ * with its customer never told.
+ */
+@HubTest
+class CancellationNoticeTransactionTest extends Webhooks {
+
+    /** The SMS and email text of the "cancellation" kind (after the cut-off, not refunded; the customer's German). */
+    private static final String SMS_TEXT = "wurde abgesagt. Connectify";
+    private static final String EMAIL_TEXT = "wurde abgesagt. Da die Absage nach der";
+
+    @MockitoSpyBean
+    BookingRepository spied;
+
+    @Test
+    void aCancelAfterTheCutOffTellsTheCustomerEvenWhenALaterLockOfTheBookingWouldFail() {
+        String id = cancellableAfterTheCutOff();
+        // any transaction of its own that takes the booking's row lock after the cancellation's (as the notice's
+        // step did) finds the row held past the lock timeout; a lock taken inside a running transaction joins it
+        AtomicInteger ownTransactions = new AtomicInteger();
+        AtomicBoolean held = new AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !TransactionSynchronizationManager.isActualTransactionActive()
+                    && ownTransactions.incrementAndGet() > 1) {
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+
+        var first = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(first.json().get("statusReason").asText()).isEqualTo(BookingSaga.CANCELLED_LATE);
+
+        awaitToldOnce();
+        held.set(false); // the row free again
+        // cancelled and told: a repeated cancel is refused, and tells nothing again
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json().get("detail").asText()).contains("cannot be cancelled");
+        assertThat(logged(id)).as("one SMS, one email logged").isEqualTo(2);
+    }
+
+    @Test
+    void aRepeatedCancelOfABookingCancelledWithItsNoticeNeverLoggedTellsTheCustomer() {
+        String id = cancellableAfterTheCutOff();
+        // as an earlier version left it when the notice's own transaction failed: CANCELLED, no notice logged
+        jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = :reason WHERE id = :id")
+                .param("reason", BookingSaga.CANCELLED_LATE).param("id", id).update();
+        assertThat(logged(id)).isZero();
+
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(again.json().get("statusReason").asText()).isEqualTo(BookingSaga.CANCELLED_LATE);
+        awaitToldOnce();
+
+        // told now: a further cancel is refused as before, and sends nothing more
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(logged(id)).as("one SMS, one email logged").isEqualTo(2);
+    }
+
+    /** A confirmed booking (its confirmation's notices sent), the clock 22 h before its start: past the 24 h cut-off. */
+    private String cancellableAfterTheCutOff() {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        // its confirmation told first: the SMS and email fakes have answered them
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES)))).hasSize(1);
+            assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND)))).hasSize(1);
+        });
+        google.stub(delete(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-01T12:00:00Z"));
+        return id;
+    }
+
+    private void awaitToldOnce() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(sent(notify.twilio(), MESSAGES, SMS_TEXT)).as("cancellation SMS").isEqualTo(1);
+            assertThat(sent(notify.sendGrid(), MAIL_SEND, EMAIL_TEXT)).as("cancellation email").isEqualTo(1);
+        });
+    }
+
+    /** Requests the fake received at {@code path} whose body (Twilio's form decoded) holds {@code text}. */
+    private static long sent(WireMockServer fake, String path, String text) {
+        return fake.findAll(postRequestedFor(urlPathEqualTo(path))).stream()
+                .map(r -> MESSAGES.equals(path) ? URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8)
+                        : r.getBodyAsString())
+                .filter(body -> body.contains(text))
+                .count();
+    }
+
+    /** The booking's notices of the "cancellation" kind in the notification log (one row per channel). */
+    private int logged(String bookingId) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation'")
+                .param("id", bookingId).query(Integer.class).single();
+    }
+}

@@ -3279,7 +3279,8 @@ public class BookingSaga {
      * left is a person's to refund), and the refund's note is kept after the reason ({@link #outsideMadeCancelled}),
      * a part's too after a dispute's reason (its refund stopped, or the dispute lost) and after the cut-off's: the part
      * was counted, and its later refunded delivery, reading it, is taken for the rest, not for the whole refund made
-     * outside the hub again.
+     * outside the hub again. A Stripe refund outside the hub (charge.refunded's unmarked refunds) is kept so after the
+     * cut-off, the customer then told what was refunded ({@link #cancellationNotice}); in time Stripe is asked as ever.
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -3312,9 +3313,11 @@ public class BookingSaga {
             Booking current = bookings.find(bookingId).orElse(marked);
             boolean outside = says(current.statusReason(), underWay);
             // a refund outside the hub made already (Payrexx's refunded or partially-refunded delivery, read under the
-            // lock as the refund under way is): the hub refunds only what is left, which Payrexx names for neither
-            String madeOutside = outside ? null : refundMadeOutside(current);
-            boolean inFull = madeOutside != null && madeOutside.startsWith(REFUNDED_OUTSIDE);
+            // lock as the refund under way is): the hub refunds only what is left, which Payrexx names for neither;
+            // Stripe's charge.refunded only after the cut-off (in time, Stripe is asked and refunds what is left)
+            String madeOutside = outside ? null : refundMadeOutside(current, inTime);
+            // (a Stripe part, "… shows 3000 of the payment's 9000 …", begins as a refund in full does)
+            boolean inFull = madeOutside != null && refundedInFullOutside(madeOutside);
             // no refund of the hub's to stop: one the dispute, once won, restarted would pay the customer back twice
             disputed[0] = (outside || inFull) && dispute != null && dispute.startsWith(REFUND_STOPPED)
                     ? CANCELLED_DISPUTED : dispute;
@@ -3384,11 +3387,19 @@ public class BookingSaga {
      * The note of a refund of a confirmed Payrexx booking's payment made outside the hub, as its status reason tells it
      * once Payrexx reported the refund made (not one under way): in full ({@link #REFUNDED_OUTSIDE}, its refunded
      * delivery, the amount recorded, V24), or in part ({@link #PART_REFUNDED}, its partially-refunded delivery, no
-     * amount given); null for none. Payrexx only: a cancel of a Stripe booking asks Stripe, which refunds only what is
-     * left (and a refused refund of a payment refunded in full is looked up and taken as refunded).
+     * amount given); null for none. A Stripe booking's only after the cut-off ({@code inTime} false: its
+     * charge.refunded's unmarked refunds, {@link #stripeRefundMadeOutside}): in time, a cancel asks Stripe, which
+     * refunds only what is left (and a refused refund of a payment refunded in full is looked up and taken as
+     * refunded).
      */
-    private String refundMadeOutside(Booking current) {
-        if (!PayrexxConfig.PROVIDER.equals(current.provider()) || !current.paid()) {
+    private String refundMadeOutside(Booking current, boolean inTime) {
+        if (!current.paid()) {
+            return null;
+        }
+        if (StripeConfig.PROVIDER.equals(current.provider())) {
+            return inTime ? null : stripeRefundMadeOutside(current);
+        }
+        if (!PayrexxConfig.PROVIDER.equals(current.provider())) {
             return null;
         }
         String provider = current.provider();
@@ -3399,6 +3410,27 @@ public class BookingSaga {
         }
         String part = PART_REFUNDED + provider + " (amount not given)";
         return says(current.statusReason(), part) ? part : null;
+    }
+
+    /**
+     * The note of a confirmed Stripe booking's payment refunded outside the hub, as its charge.refunded recorded it
+     * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
+     * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
+     * Payrexx's is kept; null for none (none recorded, or that refund failed since and the reason no longer says it).
+     */
+    private String stripeRefundMadeOutside(Booking current) {
+        long outside = bookings.refundedOutsideAmount(current.id()).orElse(0L);
+        String shown = REFUNDED_OUTSIDE + ": " + current.provider() + " shows ";
+        if (outside <= 0 || current.statusReason() == null) {
+            return null;
+        }
+        for (String part : current.statusReason().split("; ")) {
+            Matcher of = part.startsWith(shown) ? SHOWN_REFUNDED.matcher(part) : null;
+            if (of != null && of.find()) {
+                return shown + outside + " of the payment's " + of.group(2) + " refunded outside the hub";
+            }
+        }
+        return null;
     }
 
     /**
@@ -3418,7 +3450,8 @@ public class BookingSaga {
     private void outsideMadeCancelled(Booking confirmed, String made, boolean inFull, boolean inTime, String disputed,
                                       Instant now) {
         String provider = confirmed.provider();
-        String head = inFull ? made + " (in full)" : made;
+        // as the confirmed booking's mark told it: a Stripe part with its amount says "(in part)", Payrexx's none
+        String head = inFull ? made + " (in full)" : made.startsWith(REFUNDED_OUTSIDE) ? made + " (in part)" : made;
         String was = outsideNote(confirmed, provider, head);
         boolean stopped = !inFull && disputed != null && disputed.startsWith(REFUND_STOPPED);
         boolean nothingOwed = !inFull && (!inTime || CANCELLED_DISPUTE_LOST.equals(disputed));

@@ -92,6 +92,35 @@ final class RequestFingerprint {
     }
 
     private static String quoted(String text) {
-        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(text)) + '"';
+        return '"' + loneSurrogatesEscaped(new String(JsonStringEncoder.getInstance().quoteAsString(text))) + '"';
+    }
+
+    /**
+     * {@code escaped} with each surrogate that is not half of a pair written as its JSON escape (U+D800 as backslash,
+     * "ud800"): UTF-8 has no bytes for one and would write {@code ?}, so that strings of U+D800, of U+DBFF and of "?"
+     * counted as one request. A pair (a character beyond the BMP) stays as it is: a canonical body keeps the
+     * fingerprint of its bytes.
+     */
+    private static String loneSurrogatesEscaped(String escaped) {
+        StringBuilder out = null;
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < escaped.length()
+                    && Character.isLowSurrogate(escaped.charAt(i + 1));
+            if (paired) {
+                if (out != null) {
+                    out.append(c).append(escaped.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(escaped.length() + 8).append(escaped, 0, i);
+                }
+                out.append(String.format("\\u%04x", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? escaped : out.toString();
     }
 }

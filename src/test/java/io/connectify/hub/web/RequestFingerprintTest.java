@@ -61,6 +61,29 @@ class RequestFingerprintTest {
                 .isNotEqualTo(fingerprint("{\"to\":\"+41791234567\",\"body\":\"x\"}"));
     }
 
+    /**
+     * A string with a lone surrogate (a JSON escape UTF-8 has no bytes for) is another request than one with another
+     * lone surrogate or with "?", which UTF-8 would have written for both; a pair (one character beyond the BMP) is
+     * that character, however it is written. Before, the three below had one fingerprint.
+     */
+    @Test
+    void aLoneSurrogateIsNotTakenForAQuestionMark() {
+        String high = "{\"name\":\"\\ud800\"}";
+        String other = "{\"name\":\"\\udbff\"}";
+        String question = "{\"name\":\"?\"}";
+
+        assertThat(fingerprint(high)).isNotEqualTo(fingerprint(other)).isNotEqualTo(fingerprint(question));
+        assertThat(fingerprint(other)).isNotEqualTo(fingerprint(question));
+        assertThat(new String(RequestFingerprint.canonical(bytes(high)), StandardCharsets.UTF_8)).isEqualTo(high);
+        assertThat(fingerprint("{\"name\":\"\\ud800x\"}")).as("a high surrogate followed by no low one")
+                .isNotEqualTo(fingerprint("{\"name\":\"?x\"}"));
+        assertThat(fingerprint("{\"name\":\"\\udc00\\ud800\"}")).as("a low then a high: no pair")
+                .isNotEqualTo(fingerprint("{\"name\":\"??\"}"));
+        assertThat(fingerprint("{ \"name\": \"\\uD83D\\uDE00\" }")).as("a pair escaped is its character")
+                .isEqualTo(fingerprint("{\"name\":\"\uD83D\uDE00\"}"))
+                .isEqualTo(IdempotencyKeys.sha256(bytes(TARGET), bytes("{\"name\":\"\uD83D\uDE00\"}")));
+    }
+
     private static String fingerprint(String body) {
         return RequestFingerprint.of(TARGET, bytes(body));
     }

@@ -243,7 +243,8 @@ public class BookingRepository {
         var insert = jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, "
                         + "recorded_at, event_created) SELECT :id, :payment, :intent, :now, "
                         + (eventCreated == null ? "NULL" : ":created") + " FROM (VALUES (1)) AS one WHERE NOT EXISTS "
-                        + "(SELECT 1 FROM booking_processing_payment WHERE booking_id = :id AND payment_ref = :payment)")
+                        + "(SELECT 1 FROM booking_processing_payment WHERE booking_id = :id "
+                        + "AND payment_ref = :payment)")
                 .param("id", id).param("payment", payment)
                 .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now));
         return (eventCreated == null ? insert : insert.param("created", utc(eventCreated))).update() == 1;

@@ -233,36 +233,72 @@ public class BookingRepository {
     /**
      * Records a delayed payment processing for booking {@code id} (V38): {@code payment} the Checkout Session or
      * Payment Intent its event named, {@code paymentIntent} the session's Payment Intent (the same id for a Payment
-     * Intent; "" if none). Called under the slot lock, with the hold's extension; a repeat adds nothing. False when it
-     * was recorded already.
+     * Intent; "" if none), {@code eventCreated} the Stripe event's created (null if unknown). Called under the slot
+     * lock, with the hold's extension; a repeat adds nothing, nor a payment recorded failed. False when it was
+     * recorded already.
      */
-    public boolean recordProcessing(String id, String payment, String paymentIntent, Instant now) {
-        return jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, recorded_at) "
-                        + "SELECT :id, :payment, :intent, :now FROM (VALUES (1)) AS one WHERE NOT EXISTS (SELECT 1 "
-                        + "FROM booking_processing_payment WHERE booking_id = :id AND payment_ref = :payment)")
+    public boolean recordProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
+                                    Instant now) {
+        // a null created left out of the statement: PostgreSQL cannot type an untyped null parameter
+        var insert = jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, "
+                        + "recorded_at, event_created) SELECT :id, :payment, :intent, :now, "
+                        + (eventCreated == null ? "NULL" : ":created") + " FROM (VALUES (1)) AS one WHERE NOT EXISTS "
+                        + "(SELECT 1 FROM booking_processing_payment WHERE booking_id = :id "
+                        + "AND payment_ref = :payment)")
                 .param("id", id).param("payment", payment)
-                .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now))
-                .update() == 1;
+                .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now));
+        return (eventCreated == null ? insert : insert.param("created", utc(eventCreated))).update() == 1;
     }
 
     /**
-     * Removes the processing payments of booking {@code id} a final failure names ({@code payments}: its Checkout
-     * Session, its Payment Intent; a session's row also goes with its Payment Intent's failure). Answers how many.
+     * Marks failed the processing payments of booking {@code id} a final failure names ({@code payments}: its Checkout
+     * Session, its Payment Intent; a session's row also fails with its Payment Intent's failure), their rows kept
+     * (failed_at): whether the booking's own page failed is read from them ({@link #failedAlready}). A failure whose
+     * event was created ({@code failureCreated}, null if unknown) before the event that recorded a payment is older
+     * than that payment (a card declined before the debit on the same page, delivered late) and fails nothing.
+     * Answers how many it marked.
      */
-    public int processingFailed(String id, List<String> payments) {
+    public int processingFailed(String id, List<String> payments, Instant failureCreated, Instant now) {
         List<String> named = payments.stream().filter(p -> p != null && !p.isEmpty()).distinct().toList();
         if (named.isEmpty()) {
             return 0;
         }
-        return jdbc.sql("DELETE FROM booking_processing_payment WHERE booking_id = :id "
-                        + "AND (payment_ref IN (:payments) OR payment_intent IN (:payments))")
-                .param("id", id).param("payments", named).update();
+        var update = jdbc.sql("UPDATE booking_processing_payment SET failed_at = :now WHERE booking_id = :id "
+                        + "AND failed_at IS NULL AND (payment_ref IN (:payments) OR payment_intent IN (:payments))"
+                        + (failureCreated == null ? "" : " AND (event_created IS NULL OR event_created <= :created)"))
+                .param("id", id).param("payments", named).param("now", utc(now));
+        return (failureCreated == null ? update : update.param("created", utc(failureCreated))).update();
     }
 
-    /** The payments recorded as processing for booking {@code id} ({@link #recordProcessing}), oldest first. */
+    /**
+     * Records payment {@code payment} of booking {@code id} failed for good where no row has it (its processing never
+     * recorded: the booking's own page's failure while another payment is processing), so the last other one's
+     * failure knows it.
+     */
+    public void recordFailed(String id, String payment, String paymentIntent, Instant now) {
+        jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, recorded_at, "
+                        + "failed_at) SELECT :id, :payment, :intent, :now, :now FROM (VALUES (1)) AS one WHERE NOT "
+                        + "EXISTS (SELECT 1 FROM booking_processing_payment WHERE booking_id = :id "
+                        + "AND payment_ref = :payment)")
+                .param("id", id).param("payment", payment)
+                .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now))
+                .update();
+    }
+
+    /** Whether payment {@code payment} (a Checkout Session: the booking's own page) of booking {@code id} failed. */
+    public boolean failedAlready(String id, String payment) {
+        return payment != null && jdbc.sql("SELECT COUNT(*) FROM booking_processing_payment WHERE booking_id = :id "
+                        + "AND payment_ref = :payment AND failed_at IS NOT NULL")
+                .param("id", id).param("payment", payment).query(Integer.class).single() > 0;
+    }
+
+    /**
+     * The payments recorded as processing for booking {@code id} ({@link #recordProcessing}), none failed, oldest
+     * first.
+     */
     public List<String> processingPayments(String id) {
         return jdbc.sql("SELECT payment_ref FROM booking_processing_payment WHERE booking_id = :id "
-                        + "ORDER BY recorded_at, payment_ref")
+                        + "AND failed_at IS NULL ORDER BY recorded_at, payment_ref")
                 .param("id", id).query(String.class).list();
     }
 

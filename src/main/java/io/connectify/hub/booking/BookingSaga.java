@@ -1005,17 +1005,19 @@ public class BookingSaga {
      */
     public boolean delayedPaymentFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
                                         @Header(WebhookHeaders.CHECKOUT_SESSION) String session,
-                                        @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent) {
+                                        @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent,
+                                        @Header(WebhookHeaders.EVENT_CREATED) Long eventCreated) {
         Booking booking = known(named);
         if (booking == null) {
             return false;
         }
+        Instant created = eventCreated == null ? null : Instant.ofEpochSecond(eventCreated);
         if (session != null && session.equals(booking.paymentReference())) {
-            return ownPageFailed(booking, session, paymentIntent);
+            return ownPageFailed(booking, session, paymentIntent, created);
         }
         log.info("Booking {}: a delayed payment failed on Checkout Session {}, not its own payment page ({})",
                 booking.id(), session, booking.paymentReference());
-        return processingPaymentFailed(booking, List.of(nullToEmpty(session), nullToEmpty(paymentIntent)),
+        return processingPaymentFailed(booking, List.of(nullToEmpty(session), nullToEmpty(paymentIntent)), created,
                 "a delayed payment on another Checkout Session failed; the customer may try again until the hold "
                         + "expires");
     }
@@ -1024,16 +1026,19 @@ public class BookingSaga {
      * The booking's own payment page's delayed payment failed for good: PAYMENT_FAILED, its slot released and its
      * customer told, when no other payment recorded as processing is left (judged and moved under the slot lock, where
      * a processing payment is recorded). Otherwise the booking waits for that one, this failure its status reason: the
-     * customer's debit on its way may still pay it. Before V38 the page's failure ended the booking even then.
+     * customer's debit on its way may still pay it; the page's failure is recorded (V38), so that one's failure then
+     * ends the booking ({@link #processingPaymentFailed}). Before V38 the page's failure ended the booking even then.
+     * A booking EXPIRED meanwhile (its hold ran out before this was handled) has its customer told once, too.
      */
-    private boolean ownPageFailed(Booking booking, String session, String paymentIntent) {
+    private boolean ownPageFailed(Booking booking, String session, String paymentIntent, Instant created) {
         String bookingId = booking.id(); // as stored: the event may name it in upper case
         List<String> failed = List.of(session, nullToEmpty(paymentIntent));
         List<String> stillProcessing = new ArrayList<>();
         boolean moved = Boolean.TRUE.equals(bookings.withSlotLock(() -> {
-            bookings.processingFailed(bookingId, failed);
-            stillProcessing.addAll(bookings.processingPayments(bookingId));
             Instant at = now();
+            bookings.processingFailed(bookingId, failed, created, at);
+            bookings.recordFailed(bookingId, session, paymentIntent, at);
+            stillProcessing.addAll(bookings.processingPayments(bookingId));
             return stillProcessing.isEmpty()
                     ? bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
                             BookingStatus.PAYMENT_FAILED, PAYMENT_FAILED_REASON, at)
@@ -1042,7 +1047,7 @@ public class BookingSaga {
                                     + "payment is still processing: the booking waits for it", at);
         }));
         if (stillProcessing.isEmpty()) {
-            return paymentFailedForGood(bookingId, moved);
+            return paymentFailedForGood(bookingId, moved) || expiredToldPaymentFailed(bookingId);
         }
         if (moved) {
             log.info("Booking {}: the delayed payment on its payment page {} failed; still processing: {}", bookingId,
@@ -1052,30 +1057,64 @@ public class BookingSaga {
     }
 
     /**
-     * A payment of the booking failed for good ({@code failed}: its Checkout Session and Payment Intent, as the event
-     * names them). Where it was recorded as processing (V38) and no other recorded payment is left, the longer hold
-     * it had ends: the booking is held for connectify.booking.hold from now (never past its start), as when its
-     * payment page was opened, so the customer may still pay, and the hold sweep then releases the slot; not for the
-     * days the processing hold runs. Judged and written under the slot lock, as a processing payment is recorded. A
-     * failure of a payment not recorded (another card declined on the payment page; an older event delivered late;
-     * one of a hold extended before V38) keeps the hold another recorded payment has, or one it cannot tell:
-     * {@link #paymentFailed}. False for a booking paid or no longer waiting.
+     * A booking whose own page's payment failed for good, none other processing, found EXPIRED with no payment (its
+     * hold ran out before the failure was handled: a backlog, a dead letter replayed): its customer told the payment
+     * failed, once, as PAYMENT_FAILED would. False for any other booking.
      */
-    private boolean processingPaymentFailed(Booking booking, List<String> failed, String reason) {
+    private boolean expiredToldPaymentFailed(String bookingId) {
+        Booking current = bookings.find(bookingId).orElse(null);
+        if (current == null || current.status() != BookingStatus.EXPIRED || current.paid()) {
+            return false;
+        }
+        log.info("Booking {} expired; its payment page's payment failed: its customer is told", bookingId);
+        notifyOnce(bookingId, PAYMENT_FAILED);
+        return true;
+    }
+
+    /** What {@link #processingPaymentFailed} did under the slot lock. */
+    private enum ProcessingFailure { NOT_RECORDED, KEPT, HOLD_ENDED, OWN_PAGE_FAILED }
+
+    /**
+     * A payment of the booking failed for good ({@code failed}: its Checkout Session and Payment Intent, as the event
+     * names them; {@code created}: when Stripe created that event, null if unknown). Where it was recorded as
+     * processing (V38) and no other recorded payment is left, the longer hold it had ends: the booking is held for
+     * connectify.booking.hold from now (never past its start), as when its payment page was opened, so the customer
+     * may still pay, and the hold sweep then releases the slot; not for the days the processing hold runs. When the
+     * booking's own page has failed for good already (its session's failure, or this one: its debit's Payment
+     * Intent), the booking is PAYMENT_FAILED instead and its customer told once (one EXPIRED meanwhile told too).
+     * Judged and written under the slot lock, as a processing payment is recorded. A failure of a payment not recorded
+     * (another card declined on the payment page; one of a hold extended before V38), or created before the event that
+     * recorded it (an older decline delivered late), keeps the hold another recorded payment has, or one it cannot
+     * tell: {@link #paymentFailed}. False for a booking paid or no longer waiting.
+     */
+    private boolean processingPaymentFailed(Booking booking, List<String> failed, Instant created, String reason) {
         String bookingId = booking.id();
         Instant[] heldUntil = new Instant[1];
-        boolean ended = Boolean.TRUE.equals(bookings.withSlotLock(() -> {
-            if (bookings.processingFailed(bookingId, failed) == 0
-                    || !bookings.processingPayments(bookingId).isEmpty()) {
-                return false; // none of its recorded payments, or another still processing: the hold kept
-            }
+        boolean[] moved = new boolean[1];
+        ProcessingFailure outcome = bookings.withSlotLock(() -> {
             Instant at = now();
+            if (bookings.processingFailed(bookingId, failed, created, at) == 0) {
+                return ProcessingFailure.NOT_RECORDED;
+            }
+            if (!bookings.processingPayments(bookingId).isEmpty()) {
+                return ProcessingFailure.KEPT; // another still processing: the hold kept
+            }
+            if (bookings.failedAlready(bookingId, booking.paymentReference())) {
+                moved[0] = bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                        BookingStatus.PAYMENT_FAILED, PAYMENT_FAILED_REASON, at);
+                return ProcessingFailure.OWN_PAGE_FAILED;
+            }
             Instant ordinary = at.plus(properties.hold());
             heldUntil[0] = booking.start().toInstant().isBefore(ordinary) ? booking.start().toInstant() : ordinary;
             return bookings.endProcessingHold(bookingId, heldUntil[0], reason + "; no payment is processing any "
-                    + "more: held until " + heldUntil[0], at);
-        }));
-        if (ended) {
+                    + "more: held until " + heldUntil[0], at) ? ProcessingFailure.HOLD_ENDED : ProcessingFailure.KEPT;
+        });
+        if (outcome == ProcessingFailure.OWN_PAGE_FAILED) {
+            log.info("Booking {}: {}; its payment page's payment failed for good, none other is processing", bookingId,
+                    reason);
+            return paymentFailedForGood(bookingId, moved[0]) || expiredToldPaymentFailed(bookingId);
+        }
+        if (outcome == ProcessingFailure.HOLD_ENDED) {
             log.info("Booking {}: {}; the payment it was held longer for failed, none other is processing: held until "
                     + "{}", bookingId, reason, heldUntil[0]);
             return true;
@@ -1112,12 +1151,14 @@ public class BookingSaga {
      */
     public boolean paymentAttemptFailed(@Header(WebhookHeaders.BOOKING_ID) String named,
                                         @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent,
-                                        @Header(WebhookHeaders.PAYMENT_ERROR) String paymentError) {
+                                        @Header(WebhookHeaders.PAYMENT_ERROR) String paymentError,
+                                        @Header(WebhookHeaders.EVENT_CREATED) Long eventCreated) {
         Booking booking = known(named);
         if (booking == null) {
             return false;
         }
-        return processingPaymentFailed(booking, List.of(nullToEmpty(paymentIntent)), "a payment attempt failed"
+        return processingPaymentFailed(booking, List.of(nullToEmpty(paymentIntent)),
+                eventCreated == null ? null : Instant.ofEpochSecond(eventCreated), "a payment attempt failed"
                 + (paymentError == null ? "" : " (" + paymentError + ")")
                 + "; the customer may try again until the hold expires");
     }
@@ -1134,7 +1175,9 @@ public class BookingSaga {
      */
     public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named,
                                      @Header(WebhookHeaders.CHECKOUT_SESSION) String session,
-                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent) {
+                                     @Header(WebhookHeaders.PAYMENT_REFERENCE) String paymentIntent,
+                                     @Header(WebhookHeaders.EVENT_CREATED) Long eventCreated) {
+        Instant created = eventCreated == null ? null : Instant.ofEpochSecond(eventCreated);
         Booking booking = known(named);
         if (booking == null) {
             return false;
@@ -1151,22 +1194,27 @@ public class BookingSaga {
             boolean longer = bookings.extendHold(bookingId, until, reason, at);
             // a second payment of a hold that already reaches the start: recorded too, the hold as it is
             boolean held = longer || bookings.heldAtLeastUntil(bookingId, until, at);
-            boolean recorded = held && recordProcessing(bookingId, payment, paymentIntent, at);
+            boolean recorded = held && recordProcessing(bookingId, payment, paymentIntent, created, at);
             return longer || recorded;
         }));
         if (extended
                 || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
                 && !booking.paid() && !begun(booking, now)
-                && reholdWhileProcessing(booking, until, reason, payment, paymentIntent)) {
+                && reholdWhileProcessing(booking, until, reason, payment, paymentIntent, created)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
         }
         return false;
     }
 
-    /** Records the processing payment (none named: nothing), in the slot lock's transaction; true if new. */
-    private boolean recordProcessing(String bookingId, String payment, String paymentIntent, Instant at) {
-        return !payment.isEmpty() && bookings.recordProcessing(bookingId, payment, nullToEmpty(paymentIntent), at);
+    /**
+     * Records the processing payment (none named: nothing) with its event's created, in the slot lock's transaction;
+     * true if new.
+     */
+    private boolean recordProcessing(String bookingId, String payment, String paymentIntent, Instant created,
+                                     Instant at) {
+        return !payment.isEmpty()
+                && bookings.recordProcessing(bookingId, payment, nullToEmpty(paymentIntent), created, at);
     }
 
     /**
@@ -1176,12 +1224,12 @@ public class BookingSaga {
      * took meanwhile.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, String payment,
-                                          String paymentIntent) {
+                                          String paymentIntent, Instant created) {
         // dated once the slot was judged free (at), as a late payment's re-hold; the payment recorded with it
         return ifSlotStillFree(booking, at -> {
             boolean reheld = bookings.reholdProcessing(booking.id(), until, reason, at);
             if (reheld) {
-                recordProcessing(booking.id(), payment, paymentIntent, at);
+                recordProcessing(booking.id(), payment, paymentIntent, created, at);
             }
             return reheld;
         }, false);

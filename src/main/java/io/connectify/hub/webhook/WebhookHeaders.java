@@ -61,6 +61,12 @@ public final class WebhookHeaders {
      */
     public static final String CHECKOUT_SESSION = "checkoutSession";
     /**
+     * When Stripe created the event (its {@code created}, epoch seconds), read from its body by the routes of a
+     * payment processing and of a payment's failure (V38: a failure older than the processing it would end is
+     * ignored). Not carried through the queue.
+     */
+    public static final String EVENT_CREATED = "eventCreated";
+    /**
      * The JMS message group (Artemis): events of one group go to one consumer at a time, in the order they were
      * enqueued, while other groups are processed in parallel. A Stripe payment's events (a Checkout sends two for one
      * payment; its refunds' and disputes', naming its booking or not), a Stripe booking's events without a payment

@@ -124,7 +124,7 @@ class PostgresHoldExpiryRaceTest {
         Booking b = bookingService(calendar, EXPIRY).create(request(slot));
 
         boolean held = saga(calendar, mock(ProducerTemplate.class), EXPIRY.minusSeconds(1))
-                .paymentProcessing(a, "cs_test_a3", "pi_a3");
+                .paymentProcessing(a, "cs_test_a3", "pi_a3", null);
 
         assertThat(held).isFalse();
         assertThat(bookings.find(a).orElseThrow().holdExpiresAt()).isEqualTo(EXPIRY);

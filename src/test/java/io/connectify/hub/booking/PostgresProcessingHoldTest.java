@@ -52,7 +52,8 @@ class PostgresProcessingHoldTest {
 
     /**
      * The processing payments recorded for a booking's longer hold (V38), on PostgreSQL: a repeat records nothing more;
-     * a failure naming a session's Payment Intent removes that session's row too; once none is left, the longer hold
+     * a failure created before the event that recorded a payment fails nothing of it; a failure naming a session's
+     * Payment Intent fails that session's row too, kept as failed; once none is left, the longer hold
      * ends at an ordinary hold from the failure, and a hold already shorter is left as it is.
      */
     @Test
@@ -62,16 +63,28 @@ class PostgresProcessingHoldTest {
         assertThat(bookings.extendHold(id, PROCESSING_HOLD_END, "the payment is processing", later)).isTrue();
         assertThat(bookings.heldAtLeastUntil(id, PROCESSING_HOLD_END, later)).isTrue();
         assertThat(bookings.heldAtLeastUntil(id, PROCESSING_HOLD_END.plusSeconds(1), later)).isFalse();
-        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", later)).isTrue();
-        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", later)).as("a repeat").isFalse();
-        assertThat(bookings.recordProcessing(id, "pi_b3_api", "pi_b3_api", later.plusSeconds(1))).isTrue();
+        Instant created = later.minusSeconds(30); // the Stripe events' created
+        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", created, later)).isTrue();
+        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", created, later)).as("a repeat").isFalse();
+        assertThat(bookings.recordProcessing(id, "pi_b3_api", "pi_b3_api", null, later.plusSeconds(1))).isTrue();
         assertThat(bookings.processingPayments(id)).containsExactly("cs_test_b3", "pi_b3_api");
 
-        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_unknown", ""))).isZero();
-        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_page"))).as("the session's, by its intent")
-                .isEqualTo(1);
+        Instant failedAt = later.plusSeconds(60);
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_unknown", ""), null, failedAt)).isZero();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_page"), created.minusSeconds(1), failedAt))
+                .as("a failure created before the processing's event: older").isZero();
+        assertThat(bookings.failedAlready(id, "cs_test_b3")).isFalse();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_page"), created, failedAt))
+                .as("the session's, by its intent").isEqualTo(1);
+        assertThat(bookings.failedAlready(id, "cs_test_b3")).as("its row kept, failed").isTrue();
+        assertThat(bookings.recordProcessing(id, "cs_test_b3", "pi_b3_page", created, failedAt))
+                .as("a repeat of its completion after its failure").isFalse();
         assertThat(bookings.processingPayments(id)).containsExactly("pi_b3_api");
-        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_api"))).isEqualTo(1);
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b3_api"), created.minusSeconds(1), failedAt))
+                .as("recorded without its created: any failure is newer").isEqualTo(1);
+        assertThat(bookings.processingPayments(id)).isEmpty();
+        bookings.recordFailed(id, "cs_test_b3_other", "", failedAt);
+        assertThat(bookings.failedAlready(id, "cs_test_b3_other")).isTrue();
         assertThat(bookings.processingPayments(id)).isEmpty();
 
         Instant failed = MADE.plus(Duration.ofHours(6));

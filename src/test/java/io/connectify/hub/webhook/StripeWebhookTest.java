@@ -479,6 +479,182 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * The booking's own page's debit fails and its Payment Intent's payment_failed comes first: the own page has failed
+     * for good (its debit recorded as processing), none other is processing, so the booking is PAYMENT_FAILED at once
+     * and its customer told; the session's async_payment_failed, handled past two hold sweeps later, tells nothing
+     * more. Before, the Payment Intent's failure left one more 15-minute hold, the sweep expired the booking, and the
+     * session's failure found it EXPIRED: the customer was never told the payment failed.
+     */
+    @Test
+    void theOwnPagesDebitFailedByItsPaymentIntentFirstEndsTheBookingAndTellsItsCustomerOnce() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_own_debit_started", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_debit"));
+
+        clock.advance(Duration.ofHours(12));
+        handled("evt_own_debit_returned", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_debit", "requires_payment_method"));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+
+        NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
+        clock.advance(Duration.ofMinutes(20));
+        assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
+        handled("evt_own_debit_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_debit"));
+
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+    }
+
+    /**
+     * The booking's own page's debit fails (its session's async_payment_failed) while a debit made through the payments
+     * API is still processing: the booking waits for that one. That one then fails: no payment is left, the own page
+     * has failed already, so the booking is PAYMENT_FAILED and its customer told once. Before, the last debit's failure
+     * only ended the longer hold, and the sweep expired the booking 15 minutes later without telling the customer any
+     * payment failed.
+     */
+    @Test
+    void theOwnPagesFailureThenTheLastDebitsEndsTheBookingAndTellsItsCustomerOnce() {
+        ownPageFailsThenTheDebitStillProcessing("evt_own_then_api_own_failed", "checkout.session.async_payment_failed",
+                id -> checkoutSession(id, "unpaid", "pi_own_then_api_page"));
+    }
+
+    /**
+     * As {@link #theOwnPagesFailureThenTheLastDebitsEndsTheBookingAndTellsItsCustomerOnce}, the own page's failure told
+     * by its Payment Intent's payment_failed (its debit recorded as processing) instead of the session's. Before, the
+     * last debit's failure ended the longer hold, and the booking expired without its customer told.
+     */
+    @Test
+    void theOwnPagesPaymentIntentFailureThenTheLastDebitsEndsTheBookingAndTellsItsCustomerOnce() {
+        ownPageFailsThenTheDebitStillProcessing("evt_own_pi_then_api_own_failed", "payment_intent.payment_failed",
+                id -> paymentIntent(id, "pi_own_then_api_page", "requires_payment_method"));
+    }
+
+    /**
+     * The other order: the debit made through the payments API fails first (the own page's debit still processing:
+     * the hold kept), then the own page's: PAYMENT_FAILED, its customer told once.
+     */
+    @Test
+    void theLastDebitsFailureThenTheOwnPagesEndsTheBookingAndTellsItsCustomerOnce() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_api_then_own_api", "payment_intent.processing",
+                processingIntent(id, "pi_api_then_own_api"));
+        processedAndProcessing(id, "evt_api_then_own_page", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_api_then_own_page"));
+
+        failureKeepsTheProcessingHold(id, "evt_api_then_own_api_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_api_then_own_api", "requires_payment_method"));
+        assertThat(notifications(id, "payment-failed")).isZero();
+        handled("evt_api_then_own_page_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_api_then_own_page"));
+
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+    }
+
+    /**
+     * The own page's final failure handled only after the booking's hold ran out (a backlog, a dead letter replayed):
+     * the booking stays EXPIRED, its slot free, and its customer is told once that the payment failed. Before, a
+     * failure for an EXPIRED booking told nobody.
+     */
+    @Test
+    void theOwnPagesFailureForAnExpiredBookingTellsItsCustomerOnce() {
+        String id = pendingBooking(START, "stripe");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+
+        handled("evt_expired_own_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_expired_own"));
+
+        assertThat(status(id)).isEqualTo("EXPIRED");
+        toldThePaymentFailedOnce(id);
+    }
+
+    /**
+     * A card declined on the booking's own page (payment_intent.payment_failed), then a SEPA debit on the same page
+     * (checkout.session.completed unpaid, the same Payment Intent); the decline, created before the completion, is
+     * handled after it (Stripe does not promise order): it is older than the debit and fails nothing of it, the slot
+     * held as before. The debit's own failure later still ends the booking. Before, the decline removed the debit's
+     * record (it names the same Payment Intent), and the slot was released 15 minutes later while the debit was
+     * processing.
+     */
+    @Test
+    void anOlderDeclineDeliveredAfterTheDebitsCompletionKeepsTheProcessingHold() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_debit_after_decline", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_decline_then_debit"));
+
+        Instant held = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
+        clock.advance(Duration.ofHours(1));
+        NotifyBuilder decline = processed("evt_older_decline");
+        signedStripeWebhook(createdEarlier(event("evt_older_decline", "payment_intent.payment_failed", """
+                {"id":"pi_decline_then_debit","object":"payment_intent","status":"requires_payment_method",
+                 "amount":9000,"amount_received":0,"currency":"chf","metadata":{"bookingId":"%s"},
+                 "last_payment_error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline",
+                   "message":"Your card was declined."}}""".formatted(id))));
+        assertThat(decline.matches(20, TimeUnit.SECONDS)).as("the decline processed").isTrue();
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).isEqualTo(held);
+        stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
+
+        handled("evt_debit_after_decline_failed", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_decline_then_debit"));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+    }
+
+    /**
+     * A debit made through the payments API processing and the own page's debit too; the own page fails for good
+     * ({@code ownFailure}), the booking waits for the other debit, which then fails: PAYMENT_FAILED, told once.
+     */
+    private void ownPageFailsThenTheDebitStillProcessing(String ownFailureId, String ownFailureType,
+                                                         java.util.function.Function<String, String> ownFailure) {
+        String id = pendingBooking(START, "stripe");
+        String api = ownFailureId.replace("_own_failed", "_api");
+        processedAndProcessing(id, api, "payment_intent.processing", processingIntent(id, "pi_" + api));
+        processedAndProcessing(id, ownFailureId.replace("_own_failed", "_page"), "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_then_api_page"));
+
+        clock.advance(Duration.ofHours(6));
+        handled(ownFailureId, ownFailureType, ownFailure.apply(id));
+        assertThat(status(id)).as("waits for the debit still processing").isEqualTo("PENDING_PAYMENT");
+        assertThat(notifications(id, "payment-failed")).isZero();
+
+        clock.advance(Duration.ofHours(6));
+        handled(api + "_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_" + api, "requires_payment_method"));
+
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+    }
+
+    /** A signed Stripe event sent and processed. */
+    private void handled(String eventId, String type, String object) {
+        NotifyBuilder done = processed(eventId);
+        signedStripeWebhook(event(eventId, type, object));
+        assertThat(done.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
+    }
+
+    /** Stripe's event as {@link StripeFake#event} writes it, created an hour before the others. */
+    private static String createdEarlier(String event) {
+        assertThat(event).contains("\"created\":1764486000");
+        return event.replace("\"created\":1764486000", "\"created\":1764482400");
+    }
+
+    /** Booking {@code id}'s customer told its payment failed: one SMS, one email, one notice logged. */
+    private void toldThePaymentFailedOnce(String id) {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(notify.twilio().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES))).stream()
+                    .map(r -> java.net.URLDecoder.decode(r.getBodyAsString(), StandardCharsets.UTF_8))
+                    .filter(text -> text.contains("ist fehlgeschlagen, der Termin wurde freigegeben"))).hasSize(1);
+            assertThat(notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)))
+                    .stream().filter(r -> r.getBodyAsString().contains("erneut buchen"))).hasSize(1);
+        });
+        assertThat(notifications(id, "payment-failed")).as("told once").isEqualTo(2); // its SMS and its email
+    }
+
+    /**
      * A Payment Intent made through the payments API for a booking (automatic payment methods: a SEPA debit) that is
      * processing keeps the booking's slot past its 15-minute hold, as a Checkout completed with a delayed method does,
      * and confirms it when it settles. Before, payment_intent.processing needed no action: the booking expired, and

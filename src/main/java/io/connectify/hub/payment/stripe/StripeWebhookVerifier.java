@@ -177,6 +177,19 @@ public class StripeWebhookVerifier implements Processor {
         }
     }
 
+    /**
+     * When Stripe created a queued event (its {@code created}, epoch seconds), read from its body: a processing
+     * payment is recorded with it, and a failure created before that (an older decline delivered late) fails nothing
+     * of it (V38). Null when the body names none or is no event.
+     */
+    public Long eventCreatedOf(String payload) {
+        try {
+            return StripeEventFields.read(json.getFactory(), payload).created();
+        } catch (java.io.IOException | RuntimeException notAnEvent) {
+            return null;
+        }
+    }
+
     /** An ISO 4217 code as it is; anything else (never from Stripe) as "unrecognized", which is no booking's. */
     private static String currencyHeader(String currency) {
         return ISO_CURRENCY.matcher(currency).matches() ? currency : "unrecognized";

@@ -24,6 +24,7 @@ class StripeEventFieldsTest {
                  "request":{"id":null,"idempotency_key":null},"pending_webhooks":1,"livemode":false,
                  "type":"checkout.session.completed",
                  "data":{"object":{"id":"cs_test_a1","object":"checkout.session","after_expiration":null,
+                   "created":1764400000,
                    "amount_subtotal":9000,"amount_total":9000,
                    "automatic_tax":{"enabled":false,"liability":null,"status":null},
                    "client_reference_id":"ref-1","currency":"chf",
@@ -49,6 +50,7 @@ class StripeEventFieldsTest {
         assertThat(fields.paymentReference()).isEqualTo("pi_3Q");
         assertThat(fields.paidAmount()).isEqualTo(9000);
         assertThat(fields.paidCurrency()).isEqualTo("CHF");
+        assertThat(fields.created()).as("the event's, not its object's").isEqualTo(1764486000L);
     }
 
     @Test

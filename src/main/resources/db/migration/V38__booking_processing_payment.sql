@@ -1,7 +1,7 @@
 -- Each delayed payment (a SEPA debit) processing for a waiting booking, one row per payment: the Checkout Session
 -- (checkout.session.completed unpaid) or the Payment Intent (payment_intent.processing) its event named, and the
 -- session's Payment Intent (payment_intent; the same id for a Payment Intent's own row). The longer hold such a payment
--- gets (connectify.booking.processing-hold) lasts while one of them is recorded: a payment's final failure removes its
+-- gets (connectify.booking.processing-hold) lasts while one of them is recorded: a payment's final failure marks its
 -- row, and the last one's ends that hold; the booking's own page's failure ends the booking only when none other is
 -- left. A failed payment's row stays, failed_at set: the booking's own page failed for good is known when the last
 -- other payment fails (PAYMENT_FAILED then, its customer told). event_created is Stripe's created of the event that

@@ -33,6 +33,12 @@ public abstract class Webhooks extends HubTestBase {
                 .POST(HttpRequest.BodyPublishers.ofString(body)), null);
     }
 
+    /** Google accepts the confirmations' event inserts (one event, starting and ending at {@code start}). */
+    protected void calendarAcceptsEvents(String start) {
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS))
+                .willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", start, start))));
+    }
+
     protected String pendingBooking(String start, String provider) {
         var response = httpPost("/api/v1/bookings", """
                 {"start":"%s","durationMinutes":60,"provider":"%s",

@@ -1,7 +1,5 @@
 package io.connectify.hub.webhook;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
@@ -12,7 +10,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.booking.BookingSaga;
-import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
@@ -45,8 +42,7 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
 
     @BeforeEach
     void calendarAccepts() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START,
-                START))));
+        calendarAcceptsEvents(START);
     }
 
     @Test

@@ -1,8 +1,6 @@
 package io.connectify.hub.webhook;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
@@ -15,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
-import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
@@ -37,7 +34,7 @@ class DelayedPaymentTest extends Webhooks {
 
     @Test
     void aCompletedCheckoutWhosePaymentIsStillProcessingKeepsTheSlotUntilItSettles() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
 
         assertThat(signedStripeWebhook(event("evt_sepa_done", "checkout.session.completed",
@@ -64,7 +61,7 @@ class DelayedPaymentTest extends Webhooks {
 
     @Test
     void aCompletedCheckoutHandledAfterTheHoldRanOutHoldsTheStillFreeSlotAgain() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         clock.advance(Duration.ofMinutes(16)); // the event waited in a backlog, or as a dead letter, past the hold
         awaitStatus(id, "EXPIRED");
@@ -87,7 +84,7 @@ class DelayedPaymentTest extends Webhooks {
 
     @Test
     void aCompletedCheckoutHandledAfterTheHoldRanOutButBeforeTheSweepHoldsTheSlotUntilItSettles() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         // the hold ran out, and the sweep that would mark it EXPIRED has not come round yet
         camel.getRouteController().stopRoute("booking-expire-holds");

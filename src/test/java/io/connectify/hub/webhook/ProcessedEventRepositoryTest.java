@@ -146,15 +146,7 @@ class ProcessedEventRepositoryTest {
         assertThat(repository.contains("stripe:evt_no_action")).isFalse();
 
         AtomicBoolean down = new AtomicBoolean();
-        ProcessedEventRepository refusing = repository(new DelegatingDataSource(dataSource) {
-            @Override
-            public Connection getConnection() throws SQLException {
-                if (down.get()) {
-                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
-                }
-                return super.getConnection();
-            }
-        }, "webhook-events");
+        ProcessedEventRepository refusing = refusingWhile(down);
         down.set(true);
         Exchange refused = new DefaultExchange(camel);
         assertThatThrownBy(() -> refusing.record(refused, "stripe:evt_refused")).isInstanceOf(RuntimeException.class);
@@ -172,15 +164,7 @@ class ProcessedEventRepositoryTest {
     void aKeyCarriedByTheMessageIsRecordedBeforeTheLookUp() {
         var camel = new DefaultCamelContext();
         AtomicBoolean down = new AtomicBoolean();
-        ProcessedEventRepository refusing = repository(new DelegatingDataSource(dataSource) {
-            @Override
-            public Connection getConnection() throws SQLException {
-                if (down.get()) {
-                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
-                }
-                return super.getConnection();
-            }
-        }, "webhook-events");
+        ProcessedEventRepository refusing = refusingWhile(down);
         down.set(true);
         Exchange copy = new DefaultExchange(camel);
         copy.getIn().setHeader(WebhookHeaders.UNRECORDED_KEY, "stripe:evt_carried");
@@ -370,5 +354,18 @@ class ProcessedEventRepositoryTest {
                         });
             }
         };
+    }
+
+    /** The repository over a data source whose connections are refused while {@code down} is set (pool exhausted). */
+    private ProcessedEventRepository refusingWhile(AtomicBoolean down) {
+        return repository(new DelegatingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                if (down.get()) {
+                    throw new SQLTransientConnectionException("Connection is not available, request timed out");
+                }
+                return super.getConnection();
+            }
+        }, "webhook-events");
     }
 }

@@ -1,19 +1,15 @@
 package io.connectify.hub.webhook;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.StripeFake.event;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.booking.BookingSaga;
-import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
@@ -54,8 +50,7 @@ class RefundThenDisputeTest extends Webhooks {
 
     @BeforeEach
     void calendarAccepts() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START,
-                START))));
+        calendarAcceptsEvents(START);
     }
 
     @Test

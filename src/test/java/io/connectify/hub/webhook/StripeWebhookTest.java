@@ -97,7 +97,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aHundredDuplicateDeliveriesCreateOneCalendarEvent() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         String payload = event("evt_dup_1", "checkout.session.completed", checkoutSession(id, "paid", "pi_dup"));
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
@@ -138,7 +138,7 @@ class StripeWebhookTest extends Webhooks {
         // consumers have no groups, and the broker hands two new groups to two of them.
         camel.getRouteController().stopRoute("stripe-event-dispatch");
         camel.getRouteController().startRoute("stripe-event-dispatch");
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String slow = pendingBooking(START, "stripe");
         String fast = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
         // Google does not answer the event inserts until released: the first booking's consumer waits for its answer
@@ -204,7 +204,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void anUnpaidCompletedCheckoutWaitsForTheAsyncPayment() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
 
         NotifyBuilder processed = processed("evt_unpaid");
@@ -291,7 +291,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void theOwnPageExpiringKeepsTheSlotHeldForAnotherSessionsProcessingPayment() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         processedAndProcessing(id, "evt_other_processing", "checkout.session.completed",
                 sessionThroughTheApi(id, "unpaid", "pi_other_sepa"));
@@ -367,7 +367,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void theOwnPagesFailureWaitsForADebitStillProcessing() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         processedAndProcessing(id, "evt_debit_on_its_way", "payment_intent.processing",
                 processingIntent(id, "pi_debit_on_its_way"));
@@ -662,7 +662,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aPaymentIntentStillProcessingKeepsTheSlotUntilItSettles() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
 
         processedAndProcessing(id, "evt_pi_processing", "payment_intent.processing", processingIntent(id, "pi_api_sepa"));
@@ -725,7 +725,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aDeclinedCardKeepsTheSlotForTheCustomersNextAttempt() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         double failedBefore = meters.counter("connectify.payment.attempts.failed", "provider", "stripe").count();
 
@@ -792,7 +792,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aPaymentIntentThroughTheApiForABookingPaddedWithABlankConfirmsIt() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
                 {"id":"pi_api_padded","object":"payment_intent","amount":9000,"currency":"chf",
@@ -3256,7 +3256,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aSucceededPaymentIntentInAnotherCurrencyIsRefundedAndConfirmsNothing() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
 
         assertThat(signedStripeWebhook(event("evt_jpy_pi", "payment_intent.succeeded",
@@ -3273,7 +3273,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void aPaymentEventQueuedBeforeTheHubReadItsCurrencyIsJudgedByTheCurrencyInItsBody() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String inYen = pendingBooking(START, "stripe");
         String inFrancs = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
 
@@ -3300,7 +3300,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aPaymentRecordedBeforeTheHubJudgedCurrenciesIsNotJudgedAgainOnItsRepeat() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         jdbc.sql("UPDATE booking SET provider = 'stripe', payment_reference = 'pi_recorded_jpy', paid_amount = 9000 "
                 + "WHERE id = :id").param("id", id).update();
@@ -3379,7 +3379,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aRefundedPaymentsNoticeSentAfterItsBookingWasPaidTellsOfTheRefundWithoutAskingForAPayment() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe"); // 9000 CHF, held until 08:15 (+01:00)
         stopNotificationSenders();
         try {
@@ -3543,7 +3543,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void eventsSignedWithThePreviousSecretPassWhileSecretsRoll() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         String payload = event("evt_rolled", "checkout.session.completed", checkoutSession(id, "paid", "pi_r"));
 
@@ -3556,7 +3556,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void theSignatureCoversTheBodysUtf8BytesAndTheEventArrivesIntact() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         String payload = event("evt_utf8", "checkout.session.completed", checkoutSession(id, "paid", "pi_utf8")
                 .replace("\"currency\"", "\"customer_details\":{\"name\":\"Zoë Müller, Zürich – 東京\"},\"currency\""));
@@ -3585,7 +3585,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void onlyEventsThatActedLeaveAKeySoRepeatsOfOthersAreProcessedAgain() {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         String unknownBooking = UUID.randomUUID().toString();
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "stripe").count();
@@ -3617,7 +3617,7 @@ class StripeWebhookTest extends Webhooks {
 
     @Test
     void acknowledgedEventsWaitInTheQueueWhileNothingConsumesThem() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         camel.getRouteController().stopRoute("stripe-event-dispatch");
         try {
@@ -3647,7 +3647,7 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aPaymentsEventsAreQueuedInThePaymentsMessageGroupWhetherOrNotTheyNameTheBooking() throws Exception {
-        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+        calendarAcceptsEvents(START);
         String id = pendingBooking(START, "stripe");
         String unpaid = pendingBooking("2026-12-01T13:00:00+01:00", "stripe");
         String charge = """

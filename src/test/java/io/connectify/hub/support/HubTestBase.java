@@ -70,7 +70,7 @@ public abstract class HubTestBase {
     @Autowired
     private NotificationProperties notifications;
     @Autowired
-    private CamelContext hubContext;
+    protected CamelContext hubContext;
     @Autowired
     private ObjectProvider<WebhookInbox> webhookInbox;
     @Value("${connectify.queues.consumers-enabled}")

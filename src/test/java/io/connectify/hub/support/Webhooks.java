@@ -9,8 +9,11 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.connectify.hub.webhook.WebhookHeaders;
+import org.apache.camel.builder.NotifyBuilder;
 
 /** Booking and webhook steps the payment tests share. */
 public abstract class Webhooks extends HubTestBase {
@@ -37,6 +40,19 @@ public abstract class Webhooks extends HubTestBase {
     protected void calendarAcceptsEvents(String start) {
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS))
                 .willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", start, start))));
+    }
+
+    /** Payrexx's API shows the transaction with {@code status}, its webhook reports it, and the hub has handled it. */
+    protected void payrexxDelivered(long transaction, String status, String bookingId) {
+        payrexx.transaction(transaction, status, bookingId);
+        String eventKey = "payrexx:" + transaction + ":" + status;
+        NotifyBuilder handled = new NotifyBuilder(hubContext).fromRoute("payrexx-event-dispatch")
+                .filter(exchange -> eventKey.equals(exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY)))
+                .whenCompleted(1).create();
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=" + transaction + "&transaction%5Bstatus%5D=" + status
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + bookingId).status()).isEqualTo(200);
+        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
     }
 
     protected String pendingBooking(String start, String provider) {

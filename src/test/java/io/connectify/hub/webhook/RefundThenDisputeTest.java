@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 
 import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.HubTest;
-import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,7 +31,6 @@ class RefundThenDisputeTest extends Webhooks {
 
     private static final String START = "2026-12-01T09:00:00+01:00";
     private static final String LATER = "2026-12-01T11:00:00+01:00";
-    private static final String FORM = "application/x-www-form-urlencoded";
     private static final String PAYREXX_REFUNDED =
             "a refund the hub did not make: payrexx shows 9000 of the payment's 9000 refunded outside the hub";
     private static final String STRIPE_REFUNDED =
@@ -59,10 +57,10 @@ class RefundThenDisputeTest extends Webhooks {
         String disputedFirst = confirmedPayrexxBooking(6102, LATER);
         double counted = outsideHub("payrexx");
 
-        delivered(6101, "refunded", refundedFirst);
-        delivered(6101, "disputed", refundedFirst);
-        delivered(6102, "disputed", disputedFirst);
-        delivered(6102, "refunded", disputedFirst);
+        payrexxDelivered(6101, "refunded", refundedFirst);
+        payrexxDelivered(6101, "disputed", refundedFirst);
+        payrexxDelivered(6102, "disputed", disputedFirst);
+        payrexxDelivered(6102, "refunded", disputedFirst);
 
         String note = PAYREXX_REFUNDED + " (in full): decide whether the appointment stands; ";
         assertThat(attentionOf(refundedFirst).get("note").asText())
@@ -81,10 +79,10 @@ class RefundThenDisputeTest extends Webhooks {
     @Test
     void aPayrexxRefundsClearedMarkIsSetAgainWithTheWarningWhenItsPaymentIsDisputed() {
         String id = confirmedPayrexxBooking(6103, START);
-        delivered(6103, "refunded", id);
+        payrexxDelivered(6103, "refunded", id);
         clearAttention(id);
 
-        delivered(6103, "disputed", id);
+        payrexxDelivered(6103, "disputed", id);
 
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(PAYREXX_REFUNDED + " (in full): decide whether the "
                 + "appointment stands; " + STILL_OPEN.formatted("payrexx", 6103, "payrexx"));
@@ -104,10 +102,10 @@ class RefundThenDisputeTest extends Webhooks {
                 com.github.tomakehurst.wiremock.client.WireMock.noContent()));
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        delivered(6104, "refunded", id);
+        payrexxDelivered(6104, "refunded", id);
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(PAYREXX_REFUNDED + " (in full): check it at payrexx");
 
-        delivered(6104, "disputed", id);
+        payrexxDelivered(6104, "disputed", id);
 
         assertThat(attentionOf(id).get("note").asText()).isEqualTo(PAYREXX_REFUNDED + " (in full): the customer is "
                 + "paid back; " + STILL_OPEN.formatted("payrexx", 6104, "payrexx"));
@@ -151,22 +149,9 @@ class RefundThenDisputeTest extends Webhooks {
 
     private String confirmedPayrexxBooking(long transaction, String start) {
         String id = pendingBooking(start, "payrexx");
-        delivered(transaction, "confirmed", id);
+        payrexxDelivered(transaction, "confirmed", id);
         awaitStatus(id, "CONFIRMED");
         return id;
-    }
-
-    /** Payrexx's API shows the transaction with {@code status}, its webhook reports it, and the hub has handled it. */
-    private void delivered(long transaction, String status, String bookingId) {
-        payrexx.transaction(transaction, status, bookingId);
-        String eventKey = "payrexx:" + transaction + ":" + status;
-        NotifyBuilder handled = new NotifyBuilder(camel).fromRoute("payrexx-event-dispatch")
-                .filter(exchange -> eventKey.equals(exchange.getMessage().getHeader(WebhookHeaders.EVENT_KEY)))
-                .whenCompleted(1).create();
-        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, "transaction%5Bid%5D=" + transaction
-                + "&transaction%5Bstatus%5D=" + status + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + bookingId)
-                .status()).isEqualTo(200);
-        assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
     }
 
     /** A signed Stripe event, acknowledged and handled. */

@@ -31,9 +31,8 @@ public class NotificationRate implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("connectify.rate.share", this, NotificationRate::perInstance)
-                .description("This instance's share of a configured rate: permits a period of a provider's rate "
-                        + "limiter, or notifications a period of a channel's throttle")
+        Gauge.builder(RateShare.GAUGE, this, NotificationRate::perInstance)
+                .description(RateShare.GAUGE_DESCRIPTION)
                 .tag("limit", "notifications")
                 .register(registry);
     }

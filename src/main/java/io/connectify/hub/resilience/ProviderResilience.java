@@ -108,9 +108,8 @@ public class ProviderResilience {
                 .limitRefreshPeriod(rl.limitRefreshPeriod())
                 .timeoutDuration(rl.timeout())
                 .build());
-        Gauge.builder("connectify.rate.share", limiter, l -> l.getRateLimiterConfig().getLimitForPeriod())
-                .description("This instance's share of a configured rate: permits a period of a provider's rate "
-                        + "limiter, or notifications a period of a channel's throttle")
+        Gauge.builder(RateShare.GAUGE, limiter, l -> l.getRateLimiterConfig().getLimitForPeriod())
+                .description(RateShare.GAUGE_DESCRIPTION)
                 .tag("limit", provider)
                 .register(meters);
         return limiter;

@@ -88,7 +88,7 @@ public class LiveInstances implements MeterBinder {
      * At a stop: this instance's row removed, so the others take its share at their next heartbeat rather than
      * after the TTL. Best effort: a database out of reach leaves the row to expire.
      */
-    void leave() {
+    public void leave() {
         try {
             jdbc.update("DELETE FROM CLUSTER_LOCK WHERE REGION=? AND LOCK_KEY=?", REGION, key);
         } catch (RuntimeException unreachable) {

@@ -13,6 +13,11 @@ import java.util.function.IntSupplier;
  */
 public class RateShare {
 
+    /** The gauge of this instance's share of a configured rate, tagged {@code limit} (a provider, "notifications"). */
+    public static final String GAUGE = "connectify.rate.share";
+    public static final String GAUGE_DESCRIPTION = "This instance's share of a configured rate: permits a period of a "
+            + "provider's rate limiter, or notifications a period of a channel's throttle";
+
     /** Whose rate a configured rate is. */
     public enum Scope {
         /** The whole cluster's: divided among the live instances. */

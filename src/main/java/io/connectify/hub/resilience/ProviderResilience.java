@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
+import io.connectify.hub.ops.cluster.RateShare;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -18,14 +19,19 @@ import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
  * The one resilience mechanism of the hub: per provider a resilience4j circuit breaker (used by the routes'
  * Circuit Breaker EIP), a retry with exponential back-off and jitter that honours Retry-After and retries only
  * {@link ProviderException#retryable() retryable} failures, and a token-bucket rate limiter. All from
- * {@link ResilienceProperties}; metrics go to Micrometer.
+ * {@link ResilienceProperties}; metrics go to Micrometer. A rate limiter's {@code limit-for-period} is the cluster's
+ * by default: this instance's limiter takes its {@link RateShare}, changed as instances come and go (resilience4j
+ * applies a changed limit from its next period on); the gauge {@code connectify_rate_share{limit=<provider>}} shows
+ * the limit the limiter has.
  */
 @Component
 public class ProviderResilience {
@@ -38,13 +44,22 @@ public class ProviderResilience {
     private final ConcurrentMap<String, LastError> lastErrors = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, java.util.concurrent.atomic.AtomicLong> rejections = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
+    private final RateShare share;
 
+    /** Each limiter with its whole configured rate (no cluster: a unit test's). */
     public ProviderResilience(ResilienceProperties properties, MeterRegistry meterRegistry) {
+        this(properties, meterRegistry, RateShare.whole());
+    }
+
+    @Autowired
+    public ProviderResilience(ResilienceProperties properties, MeterRegistry meterRegistry, RateShare share) {
         this.properties = properties;
         this.meters = meterRegistry;
+        this.share = share;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(circuitBreakers).bindTo(meterRegistry);
         TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(meterRegistry);
         TaggedRateLimiterMetrics.ofRateLimiterRegistry(rateLimiters).bindTo(meterRegistry);
+        share.onChange(this::reshare);
     }
 
     public CircuitBreaker circuitBreaker(String provider) {
@@ -83,12 +98,31 @@ public class ProviderResilience {
     }
 
     public RateLimiter rateLimiter(String provider) {
+        var existing = rateLimiters.find(provider);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
         var rl = policy(provider).rateLimiter();
-        return rateLimiters.rateLimiter(provider, () -> RateLimiterConfig.custom()
-                .limitForPeriod(rl.limitForPeriod())
+        RateLimiter limiter = rateLimiters.rateLimiter(provider, () -> RateLimiterConfig.custom()
+                .limitForPeriod(share.of(rl.limitForPeriod()))
                 .limitRefreshPeriod(rl.limitRefreshPeriod())
                 .timeoutDuration(rl.timeout())
                 .build());
+        Gauge.builder(RateShare.GAUGE, limiter, l -> l.getRateLimiterConfig().getLimitForPeriod())
+                .description(RateShare.GAUGE_DESCRIPTION)
+                .tag("limit", provider)
+                .register(meters);
+        return limiter;
+    }
+
+    /** The live instances changed: each limiter's limit for period is its share of the configured one again. */
+    private void reshare() {
+        for (RateLimiter limiter : rateLimiters.getAllRateLimiters()) {
+            int limit = share.of(policy(limiter.getName()).rateLimiter().limitForPeriod());
+            if (limiter.getRateLimiterConfig().getLimitForPeriod() != limit) {
+                limiter.changeLimitForPeriod(limit);
+            }
+        }
     }
 
     /** A provider call failed for good (after retries, or with the circuit open): kept for the admin view. */

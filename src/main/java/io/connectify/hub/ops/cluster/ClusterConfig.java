@@ -80,6 +80,21 @@ public class ClusterConfig {
         return policy;
     }
 
+    /**
+     * The live instances, by the heartbeat every instance writes (route ops-cluster-heartbeat); this instance's row
+     * removed at its stop.
+     */
+    @Bean(destroyMethod = "leave")
+    LiveInstances liveInstances(DataSource dataSource, ClusterMember member, ClusterProperties properties) {
+        return new LiveInstances(dataSource, member.id(), properties.leaseTtl());
+    }
+
+    /** This instance's share of the configured rates (connectify.cluster.rate-scope). */
+    @Bean
+    RateShare rateShare(LiveInstances liveInstances, ClusterProperties properties) {
+        return new RateShare(liveInstances::count, properties.rateScope(), liveInstances::onChange);
+    }
+
     /** What the sweeps of the singleton routes ask between their items: does this instance still lead? */
     @Bean
     SingletonLease singletonLease(DatabaseClusterService databaseClusterService,

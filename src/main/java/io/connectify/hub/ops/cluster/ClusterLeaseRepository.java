@@ -74,7 +74,7 @@ class ClusterLeaseRepository extends DefaultLockRepository {
     static final String DATABASE_NOW =
             "(TIMESTAMP '1970-01-01 00:00:00' + EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * INTERVAL '1' SECOND)";
     /** The database's current time less the TTL, bound in milliseconds: a lease written before it has run out. */
-    private static final String EXPIRED_BEFORE =
+    static final String EXPIRED_BEFORE =
             "(" + DATABASE_NOW + " - CAST(? AS BIGINT) * INTERVAL '0.001' SECOND)"; // H2 needs the parameter's type
 
     private final Duration margin;

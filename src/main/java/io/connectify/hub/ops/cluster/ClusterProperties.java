@@ -12,15 +12,19 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param leaseTtl     how long a lease outlives its last renewal: a killed leader is replaced after about this long
  * @param heartbeat    how often the leader renews its lease and the others try to take it; well below lease-ttl
  * @param initialDelay how long a new leader waits before it starts the singleton routes
+ * @param rateScope    whose the configured provider rates and notification throttle are: the whole cluster's
+ *                     (divided among the live instances, {@link RateShare}) or each instance's; unset: cluster
  */
 @ConfigurationProperties("connectify.cluster")
-public record ClusterProperties(String memberId, Duration leaseTtl, Duration heartbeat, Duration initialDelay) {
+public record ClusterProperties(String memberId, Duration leaseTtl, Duration heartbeat, Duration initialDelay,
+                                RateShare.Scope rateScope) {
 
     /** Spring Integration's lease table takes its TTL as a 32-bit count of milliseconds. */
     private static final Duration LONGEST_LEASE = Duration.ofMillis(Integer.MAX_VALUE);
     private static final Duration SHORTEST_HEARTBEAT = Duration.ofMillis(100);
 
     public ClusterProperties {
+        rateScope = rateScope == null ? RateShare.Scope.CLUSTER : rateScope;
         PropertyChecks.positive("connectify.cluster.lease-ttl", leaseTtl, "how long a lease outlives its renewal");
         PropertyChecks.positive("connectify.cluster.heartbeat", heartbeat, "how often the leader renews its lease");
         if (leaseTtl.compareTo(LONGEST_LEASE) > 0) {

@@ -55,12 +55,7 @@ class RequestEdgesTest extends Webhooks {
     /** A second Idempotency-Key was ignored: the request ran under the first, which the caller may not have meant. */
     @Test
     void anIdempotencyKeyGivenTwiceIsRefusedBeforeAnyProviderHearsOfIt() {
-        var response = send(request("/api/v1/payments/stripe/payment-intents")
-                .header("Content-Type", "application/json")
-                .header("Idempotency-Key", "order-1").header("Idempotency-Key", "order-2")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":7500,\"currency\":\"CHF\"}")), API_KEY);
-
-        assertRepeated(response, "Idempotency-Key");
+        assertRepeated(intentWithTwo("Idempotency-Key", "order-1", "order-2"), "Idempotency-Key");
         assertThat(stripe.server().findAll(anyRequestedFor(anyUrl()))).isEmpty();
     }
 
@@ -76,11 +71,7 @@ class RequestEdgesTest extends Webhooks {
     /** The filters read the first Content-Type, Camel's binding may read another: which one the body is, is unclear. */
     @Test
     void aContentTypeGivenTwiceIsRefused() {
-        var response = send(request("/api/v1/payments/stripe/payment-intents")
-                .header("Content-Type", "application/json").header("Content-Type", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\":7500,\"currency\":\"CHF\"}")), API_KEY);
-
-        assertRepeated(response, "Content-Type");
+        assertRepeated(intentWithTwo("Content-Type", "application/json", "text/plain"), "Content-Type");
         assertThat(stripe.server().findAll(anyRequestedFor(anyUrl()))).isEmpty();
     }
 
@@ -133,6 +124,16 @@ class RequestEdgesTest extends Webhooks {
         assertThat(webhookPaths.templates()).containsExactlyInAnyOrder("/webhooks/stripe",
                 "/webhooks/payrexx/{token}", "/webhooks/google-calendar", "/webhooks/twilio/status");
         assertThat(webhookPaths.tokenPrefix()).isEqualTo("/webhooks/payrexx/");
+    }
+
+    /** A PaymentIntent asked for with {@code header} given twice (a JSON Content-Type unless that is the header). */
+    private Response intentWithTwo(String header, String first, String second) {
+        var request = request("/api/v1/payments/stripe/payment-intents").header(header, first).header(header, second);
+        if (!header.equals("Content-Type")) {
+            request.header("Content-Type", "application/json");
+        }
+        return send(request.POST(HttpRequest.BodyPublishers.ofString("{\"amount\":7500,\"currency\":\"CHF\"}")),
+                API_KEY);
     }
 
     private static void assertRepeated(Response response, String header) {

@@ -93,6 +93,21 @@ class RequestEdgesTest extends Webhooks {
         assertThat(stripeWebhook(payload, valid).status()).isEqualTo(200);
     }
 
+    /** Twilio's and Google's webhooks send one signature or channel token each: two are refused before either is read. */
+    @Test
+    void aTwilioSignatureOrGoogleChannelTokenGivenTwiceIsRefused() {
+        var twilio = send(request("/webhooks/twilio/status").header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Twilio-Signature", "first").header("X-Twilio-Signature", "second")
+                .POST(HttpRequest.BodyPublishers.ofString("MessageSid=SM1&MessageStatus=delivered")), null);
+        var google = send(request("/webhooks/google-calendar").header("X-Goog-Channel-ID", "channel-1")
+                .header("X-Goog-Resource-State", "exists")
+                .header("X-Goog-Channel-Token", "first").header("X-Goog-Channel-Token", "second")
+                .POST(HttpRequest.BodyPublishers.noBody()), null);
+
+        assertRepeated(twilio, "X-Twilio-Signature");
+        assertRepeated(google, "X-Goog-Channel-Token");
+    }
+
     /** Integer.parseInt takes a sign and any script's digits: "+60", Arabic-Indic and fullwidth sixty were 60. */
     @Test
     void aNumberParameterTakesOnlyAsciiDigits() {

@@ -38,9 +38,11 @@ public class FormBodyFilter extends OncePerRequestFilter {
     private static final String FORM = "application/x-www-form-urlencoded";
 
     private final ProblemResponder problems;
+    private final WebhookPaths webhooks;
 
-    public FormBodyFilter(ProblemResponder problems) {
+    public FormBodyFilter(ProblemResponder problems, WebhookPaths webhooks) {
         this.problems = problems;
+        this.webhooks = webhooks;
     }
 
     @Override
@@ -49,7 +51,7 @@ public class FormBodyFilter extends OncePerRequestFilter {
         // the starter's test, the wider of the binding's two: a content type that does not name the form is not parsed
         // only where a webhook route serves the path (Camel's binding parses the form there): any other is 404
         return !request.getMethod().equals("POST") || type == null || !type.contains(FORM)
-                || request.getContentLengthLong() == 0 || !WebhookPaths.served(request);
+                || request.getContentLengthLong() == 0 || !webhooks.served(request);
     }
 
     @Override

@@ -27,14 +27,16 @@ public class PayrexxWebhookPathFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookPathFilter.class);
 
     private final WebhookMetrics metrics;
+    private final WebhookPaths webhooks;
 
-    public PayrexxWebhookPathFilter(WebhookMetrics metrics) {
+    public PayrexxWebhookPathFilter(WebhookMetrics metrics, WebhookPaths webhooks) {
         this.metrics = metrics;
+        this.webhooks = webhooks;
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getMethod().equals("POST") || !WebhookPaths.payrexxUnserved(request);
+        return !request.getMethod().equals("POST") || !webhooks.payrexxUnserved(request);
     }
 
     @Override
@@ -43,7 +45,7 @@ public class PayrexxWebhookPathFilter extends OncePerRequestFilter {
         metrics.rejected("payrexx", WebhookMetrics.BAD_PATH);
         // the path itself holds the token: only its shape is told
         log.warn("Payrexx webhook rejected: POST to a path no route serves ({}), 404; the webhook URL set at Payrexx "
-                + "must be {}<token> exactly", WebhookPaths.payrexxShape(request), WebhookPaths.PAYREXX);
+                + "must be {}<token> exactly", webhooks.payrexxShape(request), webhooks.tokenPrefix());
         chain.doFilter(request, response);
     }
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.Problem;
+import jakarta.servlet.ServletException;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -16,6 +17,11 @@ import org.apache.coyote.ActionCode;
  * broken percent-encoding or a character it does not allow, {@code /bookings/abc%}): problem+json of the type
  * MvcProblemHandler gives the status, where Tomcat wrote its own HTML page (spring-boot#35668). Everything that
  * reaches the application still gets its answer from the application.
+ * <p>
+ * A {@code TRACE} too: Tomcat refuses it (405) before the application, and the error page it then forwards to ran
+ * with the TRACE method, which wrote nothing: the 405 went out with an empty body. It is answered here, without
+ * going further (HttpServlet's TRACE echoes the request, its API key with it), and without the path (a Payrexx
+ * webhook's holds its token).
  */
 public class ProblemErrorReportValve extends ErrorReportValve {
 
@@ -25,6 +31,16 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         this.json = json;
         setShowReport(false);
         setShowServerInfo(false);
+    }
+
+    @Override
+    public void invoke(Request request, Response response) throws IOException, ServletException {
+        if ("TRACE".equals(request.getMethod()) && response.getStatus() == 405) {
+            response.setSuspended(false); // Tomcat's sendError(405) suspended it
+            report(request, response, null);
+            return;
+        }
+        super.invoke(request, response);
     }
 
     @Override

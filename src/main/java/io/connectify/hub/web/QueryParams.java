@@ -1,6 +1,7 @@
 package io.connectify.hub.web;
 
 import java.time.Instant;
+import java.util.regex.Pattern;
 
 import io.connectify.hub.calendar.Rfc3339;
 import io.connectify.hub.calendar.TimeRange;
@@ -10,22 +11,29 @@ import io.connectify.hub.resilience.ValidationException;
 /** Typed reading of query parameters, with errors that name the parameter. */
 public final class QueryParams {
 
+    private static final Pattern ASCII_DIGITS = Pattern.compile("[0-9]+");
+
     private QueryParams() {
     }
 
+    /**
+     * ASCII digits only, as in JSON: Integer.parseInt also took a sign ({@code +60}, and {@code ?duration=+60} is a
+     * space before the digits, which a trim took too) and any script's digits (Arabic-Indic {@code ٦٠}, fullwidth
+     * {@code ６０}), each read as 60.
+     */
     public static int requiredInt(String name, String value, int min, int max) {
-        if (value == null || value.isBlank()) {
+        if (value == null || value.isEmpty()) {
             throw new ValidationException("Query parameter '" + name + "' is required");
         }
-        try {
-            int n = Integer.parseInt(value.trim());
-            if (n < min || n > max) {
-                throw new ValidationException("Query parameter '" + name + "' must be between " + min + " and " + max);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new ValidationException("Query parameter '" + name + "' must be a whole number");
+        if (!ASCII_DIGITS.matcher(value).matches()) {
+            throw new ValidationException("Query parameter '" + name + "' must be a whole number in digits 0-9");
         }
+        String digits = value.replaceFirst("^0+(?=.)", "");
+        long n = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits); // digits only: no sign, no overflow
+        if (n < min || n > max) {
+            throw new ValidationException("Query parameter '" + name + "' must be between " + min + " and " + max);
+        }
+        return (int) n;
     }
 
     /**

@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletRequest;
 
-/** The webhook paths the form check and the Payrexx path count take for served are the routes' own. */
+/**
+ * How the webhook paths the routes consume are matched: each served exactly, nothing beyond it. That the running
+ * hub reads them from its routes: {@link RequestEdgesTest#theWebhookPathsAreTheRoutesOwn}.
+ */
 class WebhookPathsTest {
 
     @Test
@@ -29,18 +32,29 @@ class WebhookPathsTest {
             }
         }
         assertThat(routePaths).hasSize(4);
+        WebhookPaths paths = new WebhookPaths(routePaths);
 
         for (String path : routePaths) {
             String sent = path.replace("{token}", "a-token");
-            assertThat(WebhookPaths.served(post(sent))).as(sent).isTrue();
-            assertThat(WebhookPaths.served(post(sent + "/"))).as(sent + "/").isFalse();
-            assertThat(WebhookPaths.served(post(sent + "/x"))).as(sent + "/x").isFalse();
+            assertThat(paths.served(post(sent))).as(sent).isTrue();
+            assertThat(paths.served(post(sent + "/"))).as(sent + "/").isFalse();
+            assertThat(paths.served(post(sent + "/x"))).as(sent + "/x").isFalse();
         }
-        assertThat(WebhookPaths.payrexxUnserved(post("/webhooks/payrexx/a-token"))).isFalse();
-        assertThat(WebhookPaths.payrexxUnserved(post("/webhooks/payrexx/a-token/"))).isTrue();
-        assertThat(WebhookPaths.payrexxShape(post("/webhooks/payrexx/a-token/x"))).doesNotContain("a-token")
+        assertThat(paths.payrexxUnserved(post("/webhooks/payrexx/a-token"))).isFalse();
+        assertThat(paths.payrexxUnserved(post("/webhooks/payrexx/a-token/"))).isTrue();
+        assertThat(paths.payrexxShape(post("/webhooks/payrexx/a-token/x"))).doesNotContain("a-token")
                 .isEqualTo("2 segments after /webhooks/payrexx/");
-        assertThat(WebhookPaths.payrexxShape(post("/webhooks/payrexx/"))).isEqualTo("no token");
+        assertThat(paths.payrexxShape(post("/webhooks/payrexx/"))).isEqualTo("no token");
+    }
+
+    /** The route's own matching takes a {name} as one segment, whatever it holds; the rest is literal. */
+    @Test
+    void aTemplatesLiteralPartsAreNotPatterns() {
+        WebhookPaths paths = new WebhookPaths(List.of("/webhooks/a.b/{token}"));
+
+        assertThat(paths.served(post("/webhooks/a.b/t-1"))).isTrue();
+        assertThat(paths.served(post("/webhooks/aXb/t-1"))).isFalse();
+        assertThat(paths.tokenPrefix()).isEqualTo("/webhooks/a.b/");
     }
 
     private static MockHttpServletRequest post(String path) {

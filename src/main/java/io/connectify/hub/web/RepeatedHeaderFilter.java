@@ -1,7 +1,6 @@
 package io.connectify.hub.web;
 
 import java.io.IOException;
-import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 
@@ -57,9 +56,13 @@ public class RepeatedHeaderFilter extends OncePerRequestFilter {
 
     private static String repeated(HttpServletRequest request) {
         for (String name : SINGLE) {
+            // stepped through, not listed: this runs on every request, webhooks included
             Enumeration<String> values = request.getHeaders(name);
-            if (values != null && Collections.list(values).size() > 1) {
-                return name;
+            if (values != null && values.hasMoreElements()) {
+                values.nextElement();
+                if (values.hasMoreElements()) {
+                    return name;
+                }
             }
         }
         return null;

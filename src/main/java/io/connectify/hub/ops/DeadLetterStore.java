@@ -117,11 +117,20 @@ public class DeadLetterStore {
         try {
             insert(exchange, id, routeId, queue, headers, error, now, retryAt, unrecordedKey);
         } catch (RuntimeException notStored) {
+            if (unrecordedKey != null) {
+                // its copy carrying the key may wait on the broker after the database is back: this instance's
+                // consumers record the key first, so a provider's own copy of the event consumed meanwhile is a
+                // duplicate (ProcessedEventRepository#owe)
+                processedEvents.owe(unrecordedKey);
+            }
             if (unrecordedKey == null || keyCarried || queue.isEmpty()) {
                 throw notStored; // rolled back: the broker redelivers the message as it came, then parks it on DLQ
             }
             keptOnQueueWithItsKey(exchange, queue, headers, unrecordedKey, notStored);
             return;
+        }
+        if (unrecordedKey != null) {
+            processedEvents.keptByDeadLetter(unrecordedKey); // known by its letter now (unrecorded_key)
         }
         meters.counter("connectify.dead.letters", "route", routeId == null ? "unknown" : routeId).increment();
         webhookAudit.deadLettered(exchange); // a webhook's event (once stored: a failed store is redelivered)

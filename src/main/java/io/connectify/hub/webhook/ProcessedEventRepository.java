@@ -3,7 +3,9 @@ package io.connectify.hub.webhook;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,6 +47,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <li>A key is also known while it waits in a stored dead letter ({@code dead_letter.unrecorded_key}): its event was
  * processed, only the key's insert failed (see {@link #record}), so a provider's copy arriving before the letter's
  * replay records the key is a duplicate too. One query answers both, the dead letters' index almost always empty.
+ * <li>A key whose dead letter could not be stored either (the database down: DeadLetterStore queues a copy carrying
+ * it) is owed by this instance ({@link #owe}) and recorded by its consumers' first step ({@link #recordCarried})
+ * before any event is looked up: a provider's own copy of the event consumed while the keyed copy still waits on the
+ * broker (its redelivery put off with back-off, or parked on the broker's DLQ) is then a duplicate.
  * </ul>
  */
 public class ProcessedEventRepository extends JdbcMessageIdRepository {
@@ -54,6 +60,8 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
             + "AND messageId = ?) + (SELECT COUNT(*) FROM dead_letter WHERE unrecorded_key = ? AND status = 'STORED')";
 
     private final ConcurrentLinkedQueue<PendingKey> waiting = new ConcurrentLinkedQueue<>();
+    /** Keys of events processed that neither their insert nor their dead letter could keep ({@link #owe}). */
+    private final Set<String> owed = ConcurrentHashMap.newKeySet();
     private final ReentrantLock committer = new ReentrantLock();
 
     public ProcessedEventRepository(DataSource dataSource, TransactionTemplate transactions, String processorName) {
@@ -88,17 +96,50 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
      * once the key is in, never a second run of the event. Throws while the key cannot be recorded: the copy is
      * redelivered by the broker (its key with it, on to the broker's DLQ and back), or stored as a dead letter with
      * its key. A dead letter's replay carries the key it recorded already: then a duplicate insert, nothing more.
+     * Then the keys this instance owes ({@link #owe}), whatever the message.
      */
     public void recordCarried(Exchange exchange) {
         String carried = exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY, String.class);
-        if (carried == null || carried.isBlank()) {
-            return;
+        if (carried != null && !carried.isBlank()) {
+            try {
+                add(carried);
+            } catch (RuntimeException refused) {
+                exchange.setProperty(WebhookHeaders.UNRECORDED_KEY, carried);
+                throw refused;
+            }
+            owed.remove(carried);
         }
-        try {
-            add(carried);
-        } catch (RuntimeException refused) {
-            exchange.setProperty(WebhookHeaders.UNRECORDED_KEY, carried);
-            throw refused;
+        if (!owed.isEmpty()) { // almost always empty: the hot path pays this check only
+            recordOwed();
+        }
+    }
+
+    /**
+     * Owes {@code key}, the key of an event processed whose key and then whose dead letter the database refused: it
+     * is recorded by this instance's next consumer before that consumer looks its event up ({@link #recordCarried}).
+     * The copy carrying the key (DeadLetterStore) may wait on the broker long after the database is back (its
+     * redelivery put off with back-off, or parked on the broker's DLQ), and a provider's own copy of the event (Stripe
+     * resends what got no 2xx) consumed before it found no key: it was processed in full again. Both copies are in the
+     * event's message group, which the broker gives one consumer at a time: the one that owes the key, while its
+     * instance runs (a key owed by an instance that stops is left to its keyed copy, as before).
+     */
+    public void owe(String key) {
+        owed.add(key);
+    }
+
+    /** The key is kept by its stored dead letter ({@code dead_letter.unrecorded_key}): known without being owed. */
+    public void keptByDeadLetter(String key) {
+        owed.remove(key);
+    }
+
+    /**
+     * Records the keys owed ({@link #owe}); throws while the database refuses one, failing the message consumed (as
+     * the database down fails its lookup): it is retried, so no event is looked up without an owed key.
+     */
+    private void recordOwed() {
+        for (String key : owed) {
+            add(key);
+            owed.remove(key);
         }
     }
 

@@ -1208,8 +1208,8 @@ class NotificationTest extends Webhooks {
         String sid = "SM" + "a".repeat(32);
         double failedBefore = failed("SMS", "undelivered", "delivery");
 
-        Map<String, String> delivered = callback(sid, "delivered");
-        Map<String, String> undelivered = callback(sid, "undelivered");
+        Map<String, String> delivered = twilioStatus(sid, "delivered");
+        Map<String, String> undelivered = twilioStatus(sid, "undelivered");
         undelivered.put("ErrorCode", "30003");
         NotifyBuilder recorded = new NotifyBuilder(camel).fromRoute(RECORDER).whenDone(3).create();
         assertThat(statusCallback(undelivered, NotificationFakes.signature(CALLBACK, undelivered)).status()).isEqualTo(200);
@@ -1233,7 +1233,7 @@ class NotificationTest extends Webhooks {
     @Test
     void aStatusCallbackThatArrivesBeforeTheSidIsRecordedIsAppliedOnceItIs() {
         String early = "SM" + "c".repeat(32);
-        Map<String, String> delivered = callback(early, "delivered");
+        Map<String, String> delivered = twilioStatus(early, "delivered");
         assertThat(statusCallback(delivered, NotificationFakes.signature(CALLBACK, delivered)).status()).isEqualTo(200);
         // recorded from the queue: parked until the SID is known
         await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql(
@@ -1307,7 +1307,7 @@ class NotificationTest extends Webhooks {
             notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         });
         String sid = "SM" + "a".repeat(32);
-        Map<String, String> undelivered = callback(sid, "undelivered");
+        Map<String, String> undelivered = twilioStatus(sid, "undelivered");
         undelivered.put("ErrorCode", "30005");
 
         // the notification's row held by another transaction for longer than the lock timeout: the database cannot
@@ -1353,7 +1353,7 @@ class NotificationTest extends Webhooks {
             notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         });
         String sid = "SM" + "a".repeat(32);
-        Map<String, String> failed = callback(sid, "failed");
+        Map<String, String> failed = twilioStatus(sid, "failed");
         failed.put("ErrorCode", "30008");
         double failedBefore = failed("SMS", "failed", "delivery");
         double duplicatesBefore = meters.counter("connectify.webhook.duplicates", "provider", "twilio").count();
@@ -1381,7 +1381,7 @@ class NotificationTest extends Webhooks {
 
     @Test
     void forgedStatusCallbacksAreRejected() {
-        Map<String, String> params = callback("SM" + "b".repeat(32), "delivered");
+        Map<String, String> params = twilioStatus("SM" + "b".repeat(32), "delivered");
         String valid = NotificationFakes.signature(CALLBACK, params);
 
         Map<String, String> tampered = new LinkedHashMap<>(params);
@@ -1446,17 +1446,6 @@ class NotificationTest extends Webhooks {
         var provider = MESSAGES.equals(path) ? notify.twilio() : notify.sendGrid();
         return provider.findAll(postRequestedFor(urlPathEqualTo(path))).stream()
                 .map(r -> r.getLoggedDate().getTime()).sorted().toList();
-    }
-
-    private Map<String, String> callback(String sid, String status) {
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("MessageSid", sid);
-        params.put("SmsSid", sid);
-        params.put("MessageStatus", status);
-        params.put("AccountSid", NotificationFakes.ACCOUNT_SID);
-        params.put("To", "+41791234567");
-        params.put("ApiVersion", "2010-04-01");
-        return params;
     }
 
     private Response statusCallback(Map<String, String> params, String signature) {

@@ -7,9 +7,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URLEncoder;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.webhook.WebhookHeaders;
@@ -33,6 +38,29 @@ public abstract class Webhooks extends HubTestBase {
 
     protected Response payrexxWebhook(String token, String contentType, String body) {
         return send(request("/webhooks/payrexx/" + token).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), null);
+    }
+
+    /** The parameters of Twilio's status callback of message {@code sid} (a map to add to: ErrorCode, say). */
+    protected static Map<String, String> twilioStatus(String sid, String status) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("MessageSid", sid);
+        params.put("SmsSid", sid);
+        params.put("MessageStatus", status);
+        params.put("AccountSid", NotificationFakes.ACCOUNT_SID);
+        params.put("To", "+41791234567");
+        params.put("ApiVersion", "2010-04-01");
+        return params;
+    }
+
+    /** Twilio's status callback of message {@code sid}, signed as Twilio signs it (its status-callback URL). */
+    protected Response signedTwilioStatus(String sid, String status) {
+        Map<String, String> params = twilioStatus(sid, status);
+        String body = params.entrySet().stream().map(e -> e.getKey() + "="
+                + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8)).collect(Collectors.joining("&"));
+        return send(request("/webhooks/twilio/status").header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Twilio-Signature", NotificationFakes.signature(NotificationFakes.PUBLIC_BASE_URL
+                        + "/webhooks/twilio/status", params))
                 .POST(HttpRequest.BodyPublishers.ofString(body)), null);
     }
 

@@ -185,6 +185,38 @@ class ProcessedEventRepositoryTest {
     }
 
     /**
+     * A key owed (its event processed, its key and dead letter refused: DeadLetterStore) is recorded by the first step
+     * of whatever message this instance consumes next, before that message is looked up: a provider's own copy of the
+     * event, which carries no key, is then a duplicate. While the database still refuses it the step fails (the copy
+     * is not looked up without the key); once recorded it is owed no more. A key kept by its stored dead letter is not
+     * owed. Before, only the keyed copy recorded it, and a provider's copy consumed first found no key.
+     */
+    @Test
+    void aKeyOwedIsRecordedBeforeTheNextMessageIsLookedUp() {
+        var camel = new DefaultCamelContext();
+        AtomicBoolean down = new AtomicBoolean();
+        ProcessedEventRepository refusing = refusingWhile(down);
+        down.set(true);
+        refusing.owe("stripe:evt_owed");
+        Exchange providersCopy = new DefaultExchange(camel);
+
+        assertThatThrownBy(() -> refusing.recordCarried(providersCopy)).isInstanceOf(RuntimeException.class);
+        assertThat(providersCopy.getProperty(WebhookHeaders.UNRECORDED_KEY)).as("not its own key").isNull();
+
+        down.set(false);
+        refusing.recordCarried(providersCopy);
+        assertThat(refusing.contains("stripe:evt_owed")).as("the copy's lookup finds it").isTrue();
+        new JdbcTemplate(dataSource).update("DELETE FROM CAMEL_MESSAGEPROCESSED");
+        refusing.recordCarried(new DefaultExchange(camel));
+        assertThat(rows("processorName = 'webhook-events'")).as("owed no more once recorded").isZero();
+
+        refusing.owe("stripe:evt_kept");
+        refusing.keptByDeadLetter("stripe:evt_kept");
+        refusing.recordCarried(new DefaultExchange(camel));
+        assertThat(rows("processorName = 'webhook-events'")).as("known by its letter, not owed").isZero();
+    }
+
+    /**
      * A failed exchange removes no key, even through an idempotent consumer left at Camel's default removeOnFailure
      * (true): the key is the delivery's that acted, and a redelivery after the failure is then a duplicate, as
      * design.md's idempotent consumer says (the failed one is replayed from its dead letter, a duplicate again).

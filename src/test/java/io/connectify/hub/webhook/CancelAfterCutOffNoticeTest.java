@@ -154,16 +154,27 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
     }
 
     /**
+     * A Payrexx booking partly refunded before a late cancel (told that part), whose rest Payrexx then shows refunded:
+     * told once it is refunded in full. Before, the part's notice was the last word.
+     */
+    @Test
+    void aPayrexxRestRefundedAfterALateCancelOfAPartTellsTheCustomerOnce() {
+        String id = cancelledLateAfter(6206, "partially-refunded");
+        awaitEmails(id, "Ein Teil Ihrer Zahlung wurde bereits", 1);
+
+        payrexxDelivered(6206, "refunded", id);
+
+        assertThat(kinds(id)).contains("cancellation-late-part-refund", "cancellation-refunded-outside");
+        awaitEmails(id, "Ihre Zahlung bereits", 1);
+    }
+
+    /**
      * The same for a Stripe booking whose payment is refunded in the Dashboard after a late cancel (charge.refunded):
      * told once, in full; a later look at the same refunds (another charge.refunded, a replay) tells nothing more.
      */
     @Test
     void aStripeRefundByHandAfterALateCancelTellsTheCustomerOnce() {
-        String id = confirmedStripeBooking(START);
-        cancelStripeLate(id);
-        awaitEmails(id, NOT_REFUNDED, 1);
-
-        stripeRefundedByHand(id, 9000);
+        String id = refundedByHandAfterALateCancel(9000);
 
         assertThat(kinds(id)).contains("cancellation", "cancellation-refunded-outside");
         awaitEmails(id, "Ihre Zahlung bereits", 1);
@@ -174,15 +185,23 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
     /** A part refunded in the Dashboard after a late cancel: that part told (cancellation-late-part-refund), once. */
     @Test
     void aStripePartRefundedByHandAfterALateCancelIsToldThatPart() {
-        String id = confirmedStripeBooking(START);
-        cancelStripeLate(id);
-        awaitEmails(id, NOT_REFUNDED, 1);
-
-        stripeRefundedByHand(id, 3000);
+        String id = refundedByHandAfterALateCancel(3000);
 
         assertThat(kinds(id)).contains("cancellation", "cancellation-late-part-refund")
                 .doesNotContain("cancellation-refunded-outside");
         awaitEmails(id, "Ein Teil Ihrer Zahlung wurde bereits", 1);
+    }
+
+    /**
+     * A Stripe booking cancelled after the cut-off (told "not refunded"), then {@code refunded} of its 9000 refunded
+     * in the Dashboard (charge.refunded handled).
+     */
+    private String refundedByHandAfterALateCancel(long refunded) {
+        String id = confirmedStripeBooking(START);
+        cancelStripeLate(id);
+        awaitEmails(id, NOT_REFUNDED, 1);
+        stripeRefundedByHand(id, refunded);
+        return id;
     }
 
     /** The (German) emails SendGrid has for the booking holding {@code text}, awaited to be {@code count}. */

@@ -2510,6 +2510,7 @@ public class BookingSaga {
                 return;
             }
             found[0] = new Outside(markRefundedOutside(current, provider, outside, of, now), false, false, false);
+            toldRefundedAfterLateCancel(current, outside >= of);
         }));
         return found[0];
     }
@@ -2598,6 +2599,32 @@ public class BookingSaga {
     /** The note of the mark {@link #refundPendingOutside} gave {@code current}. */
     private static String refundPendingOutsideNote(Booking current, String provider) {
         return outsideNote(current, provider, refundPendingOutside(provider));
+    }
+
+    /**
+     * A booking cancelled after the refund cut-off whose customer was told the payment is not refunded
+     * ({@link #CANCELLATION}), or that part of it was ({@link #CANCELLATION_LATE_PART_REFUNDED}), and whose payment the
+     * provider now shows refunded outside the hub (Payrexx's refunded, Stripe's charge.refunded; the caller recorded
+     * it, under the booking's row lock, in its transaction): the customer is told once what they got back, in full
+     * ({@link #CANCELLATION_REFUNDED_OUTSIDE}: "already refunded"), or a part ({@link #CANCELLATION_LATE_PART_REFUNDED})
+     * after "not refunded". Sent as its own kind, not through {@link #notifyUnlessTold}: the cancellation's notice told
+     * another outcome, one no longer true. A redelivery records nothing new, and the kind logged is not sent again.
+     * Before, only a person was told (the booking's mark). Not one told a refund under way pays them back, nor a
+     * disputed one's (the dispute decides), nor any cancelled in time (told already, or a person refunds the rest).
+     */
+    private void toldRefundedAfterLateCancel(Booking current, boolean inFull) {
+        if (current.status() != BookingStatus.CANCELLED || current.statusReason() == null
+                || !current.statusReason().startsWith(CANCELLED_LATE)) {
+            return;
+        }
+        Set<String> kinds = notifications.kindsOf(current.id());
+        String kind = inFull ? CANCELLATION_REFUNDED_OUTSIDE : CANCELLATION_LATE_PART_REFUNDED;
+        boolean toldLess = kinds.contains(CANCELLATION) || inFull && kinds.contains(CANCELLATION_LATE_PART_REFUNDED);
+        if (toldLess && !kinds.contains(kind)) {
+            log.info("Booking {}: cancelled after the cut-off, its payment now refunded outside the hub ({}): its "
+                    + "customer told ({})", current.id(), inFull ? "in full" : "in part", kind);
+            notifyOnce(current.id(), kind);
+        }
     }
 
     /**
@@ -2690,6 +2717,7 @@ public class BookingSaga {
                     // its customer paid back twice should the dispute be lost: told again, should the mark be cleared
                     bookings.needsAttention(current.id(), made, now);
                 }
+                toldRefundedAfterLateCancel(current, true);
                 if (underWay) {
                     settled[0] = true;
                 } else {
@@ -3197,6 +3225,12 @@ public class BookingSaga {
                     paymentPages.close(booking); // no one pays for the released slot
                 }
             }
+            case REFUNDED -> {
+                if (toldUntoldCancellation(bookingId)) {
+                    return bookings.find(bookingId).orElseThrow();
+                }
+                throw new InvalidStateException("A booking that is REFUNDED cannot be cancelled");
+            }
             case CANCELLED -> {
                 if (toldUntoldCancellation(bookingId)) {
                     return bookings.find(bookingId).orElseThrow();
@@ -3255,11 +3289,12 @@ public class BookingSaga {
     }
 
     /**
-     * A repeated cancel of a confirmed booking cancelled with no refund to make (after the cut-off, in time with no
-     * reference, a refund outside the hub under way or made) whose customer has no notice of the cancellation logged:
-     * left so by an earlier version, which queued that notice in a transaction of its own after the cancellation's,
-     * when that step failed before its commit. The notice is logged and queued now, by the reason, and the cancel
-     * answered as made; before, it was refused (409) and the customer never told. Answers whether it was.
+     * A repeated cancel of a booking whose customer has no notice logged of how its cancellation ended: cancelled with
+     * no refund to make (after the cut-off, in time with no reference, a refund outside the hub under way or made),
+     * its refund failed at the provider (refund-failed), or refunded (refund, payment-refunded). Left so by an earlier
+     * version, which queued such a notice in a transaction of its own after the change's, when that step failed
+     * before its commit. The notice is logged and queued now ({@link #untoldNotice}), and the cancel answered as made;
+     * before, it was refused (409) and the customer never told. Answers whether it was.
      */
     private boolean toldUntoldCancellation(String bookingId) {
         boolean[] told = {false};
@@ -3280,22 +3315,45 @@ public class BookingSaga {
     private void toldUntoldCancellation(String bookingId, boolean[] told, DatabaseCommit logged) {
         bookings.withBookingLock(bookingId, () -> bookings.find(bookingId).ifPresent(current -> {
             logged.watch();
-            String reason = current.statusReason();
-            boolean unrefunded = current.status() == BookingStatus.CANCELLED && reason != null
-                    && (CANCELLED_NO_REFERENCE.equals(reason) || reason.startsWith(CANCELLED_LATE)
-                    || reason.startsWith(CANCELLED_REFUND_OUTSIDE) || reason.startsWith(CANCELLED_REFUNDED_OUTSIDE)
-                    || reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE));
-            Set<String> kinds = notifications.kindsOf(bookingId);
-            // a cancellation's notice of any kind (SAME_OUTCOME) logged: told, its sending the sender's
-            // and the recovery sweep's to finish
-            if (!unrefunded || SAME_OUTCOME.stream().filter(outcome -> outcome.contains(CANCELLATION))
-                    .anyMatch(outcome -> outcome.stream().anyMatch(kinds::contains))) {
+            String kind = untoldNotice(current, notifications.kindsOf(bookingId));
+            if (kind == null) {
                 return;
             }
-            log.info("Booking {} was cancelled, but its customer has no notice of it logged: told now", bookingId);
-            notifyOnce(bookingId, cancellationNotice(current, bookings.disputeStatus(bookingId).orElse(null)));
+            log.info("Booking {} is {}, but its customer has no notice of it logged: told now ({})", bookingId,
+                    current.status(), kind);
+            notifyOnce(bookingId, kind);
             told[0] = true;
         }));
+    }
+
+    /**
+     * The notice a cancelled or refunded booking's customer is owed and has none of logged ({@code kinds}), null for
+     * none: a confirmed booking cancelled with no refund to make, its cancellation's ({@link #cancellationNotice})
+     * unless one of that outcome (SAME_OUTCOME) is logged; one whose refund failed at the provider (not one never
+     * confirmed: its customer was told of the refund, a person settles the rest), refund-failed; a refunded one, its
+     * refund's ({@link #refundNotice}) unless one of that outcome is logged. A refund still pending is not one: a
+     * repeated cancel makes it (or fails it again), and either tells the customer.
+     */
+    private String untoldNotice(Booking current, Set<String> kinds) {
+        String reason = current.statusReason();
+        if (current.status() == BookingStatus.REFUNDED) {
+            return REFUND_TOLD.stream().anyMatch(kinds::contains) ? null : refundNotice(current);
+        }
+        if (current.status() != BookingStatus.CANCELLED || reason == null) {
+            return null;
+        }
+        if (reason.startsWith(REFUND_FAILED) && !reason.endsWith(NEVER_CONFIRMED)) {
+            return kinds.contains(REFUND_FAILED_NOTICE) ? null : REFUND_FAILED_NOTICE;
+        }
+        boolean unrefunded = CANCELLED_NO_REFERENCE.equals(reason) || reason.startsWith(CANCELLED_LATE)
+                || reason.startsWith(CANCELLED_REFUND_OUTSIDE) || reason.startsWith(CANCELLED_REFUNDED_OUTSIDE)
+                || reason.startsWith(CANCELLED_PART_REFUNDED_OUTSIDE);
+        // a cancellation's notice of any kind (SAME_OUTCOME) logged: told, its sending the sender's and the recovery
+        // sweep's to finish
+        if (!unrefunded || CANCELLATION_TOLD.stream().anyMatch(kinds::contains)) {
+            return null;
+        }
+        return cancellationNotice(current, bookings.disputeStatus(current.id()).orElse(null));
     }
 
     /**
@@ -3464,21 +3522,27 @@ public class BookingSaga {
      * The note of a confirmed Stripe booking's payment refunded outside the hub, as its charge.refunded recorded it
      * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
      * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
-     * Payrexx's is kept; null for none (none recorded, or that refund failed since and the reason no longer says it).
+     * Payrexx's is kept; null for none (none recorded, or that refund failed since: its charge.refunded then records
+     * 0). Read from the amount's column, not the reason: the column's 200 characters may cut that part (a long reason
+     * before it), and the refund was lost at the cancel. What the payment was is the reason's where it still says it
+     * (the Charge's amount), else what the booking was paid.
      */
     private String stripeRefundMadeOutside(Booking current) {
         long outside = bookings.refundedOutsideAmount(current.id()).orElse(0L);
-        String shown = REFUNDED_OUTSIDE + ": " + current.provider() + " shows ";
-        if (outside <= 0 || current.statusReason() == null) {
+        if (outside <= 0) {
             return null;
         }
-        for (String part : current.statusReason().split("; ")) {
-            Matcher of = part.startsWith(shown) ? SHOWN_REFUNDED.matcher(part) : null;
-            if (of != null && of.find()) {
-                return shown + outside + " of the payment's " + of.group(2) + " refunded outside the hub";
+        String shown = REFUNDED_OUTSIDE + ": " + current.provider() + " shows ";
+        long of = current.paidAmount();
+        for (String part : current.statusReason() == null ? new String[0] : current.statusReason().split("; ")) {
+            // (only a whole part: one the cut ends within may end inside the payment's amount)
+            Matcher said = part.startsWith(shown) && part.endsWith(" refunded outside the hub")
+                    ? SHOWN_REFUNDED.matcher(part) : null;
+            if (said != null && said.find()) {
+                of = Long.parseLong(said.group(2));
             }
         }
-        return null;
+        return shown + outside + " of the payment's " + of + " refunded outside the hub";
     }
 
     /**
@@ -4347,9 +4411,11 @@ public class BookingSaga {
      * (a replayed payment event, a late provider delivery) would get another notification id, so the customer heard
      * it twice.
      */
-    private static final List<Set<String>> SAME_OUTCOME = List.of(Set.of(REFUND, PAYMENT_REFUNDED),
-            Set.of(CANCELLATION, CANCELLATION_UNREFUNDED, CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE,
-                    CANCELLATION_REFUNDED_OUTSIDE, CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_LATE_PART_REFUNDED));
+    private static final Set<String> REFUND_TOLD = Set.of(REFUND, PAYMENT_REFUNDED);
+    private static final Set<String> CANCELLATION_TOLD = Set.of(CANCELLATION, CANCELLATION_UNREFUNDED,
+            CANCELLATION_DISPUTED, CANCELLATION_REFUND_OUTSIDE, CANCELLATION_REFUNDED_OUTSIDE,
+            CANCELLATION_PART_REFUNDED_OUTSIDE, CANCELLATION_LATE_PART_REFUNDED);
+    private static final List<Set<String>> SAME_OUTCOME = List.of(REFUND_TOLD, CANCELLATION_TOLD);
 
     /**
      * {@link #notifyOnce}, unless the booking's customer has a notice logged of a kind telling the same outcome in

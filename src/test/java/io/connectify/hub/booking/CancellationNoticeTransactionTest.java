@@ -92,6 +92,51 @@ class CancellationNoticeTransactionTest extends Webhooks {
         assertThat(logged(id)).as("one SMS, one email logged").isEqualTo(2);
     }
 
+    /**
+     * A booking whose refund failed at the provider (CANCELLED, "the refund failed at the provider …"), its
+     * refund-failed notice never logged (as an earlier version, queuing it after the change's transaction, left it):
+     * a repeated cancel tells the customer, once, and answers 200; then 409 as before, nothing sent again. Before,
+     * 409 and the customer never told. No refund is asked of the provider.
+     */
+    @Test
+    void aRepeatedCancelOfABookingWhoseRefundFailedUntoldTellsTheCustomerOnce() {
+        String id = cancellableAfterTheCutOff();
+        String failed = "the refund failed at the provider (expired_or_canceled_card): pay the customer back another way";
+        jdbc.sql("UPDATE booking SET status = 'CANCELLED', status_reason = :reason WHERE id = :id")
+                .param("reason", failed).param("id", id).update();
+
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("statusReason").asText()).isEqualTo(failed);
+        awaitToldOnce("nicht auf Ihr ursprüngliches Zahlungsmittel erstatten", "wir klären Ihre Rückerstattung");
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(logged(id, "refund-failed")).as("one SMS, one email logged").isEqualTo(2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A REFUNDED booking ("cancelled and refunded") whose refund notice was never logged: a repeated cancel tells the
+     * customer of the refund, once (200), then 409. Before, 409 and never told.
+     */
+    @Test
+    void aRepeatedCancelOfARefundedBookingUntoldTellsTheCustomerOnce() {
+        String id = cancellableAfterTheCutOff();
+        jdbc.sql("UPDATE booking SET status = 'REFUNDED', status_reason = 'cancelled and refunded' WHERE id = :id")
+                .param("id", id).update();
+
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+        awaitToldOnce("wurde abgesagt und", "wurde abgesagt und erstattet");
+
+        var more = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(more.status()).isEqualTo(409);
+        assertThat(more.json().get("detail").asText()).contains("REFUNDED cannot be cancelled");
+        assertThat(logged(id, "refund")).as("one SMS, one email logged").isEqualTo(2);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
     /** A confirmed booking (its confirmation's notices sent), the clock 22 h before its start: past the 24 h cut-off. */
     private String cancellableAfterTheCutOff() {
         String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
@@ -106,9 +151,14 @@ class CancellationNoticeTransactionTest extends Webhooks {
     }
 
     private void awaitToldOnce() {
+        awaitToldOnce(SMS_TEXT, EMAIL_TEXT);
+    }
+
+    /** One SMS holding {@code smsText} and one email holding {@code emailText} sent. */
+    private void awaitToldOnce(String smsText, String emailText) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-            assertThat(sent(notify.twilio(), MESSAGES, SMS_TEXT)).as("cancellation SMS").isEqualTo(1);
-            assertThat(sent(notify.sendGrid(), MAIL_SEND, EMAIL_TEXT)).as("cancellation email").isEqualTo(1);
+            assertThat(sent(notify.twilio(), MESSAGES, smsText)).as("SMS").isEqualTo(1);
+            assertThat(sent(notify.sendGrid(), MAIL_SEND, emailText)).as("email").isEqualTo(1);
         });
     }
 
@@ -123,7 +173,12 @@ class CancellationNoticeTransactionTest extends Webhooks {
 
     /** The booking's notices of the "cancellation" kind in the notification log (one row per channel). */
     private int logged(String bookingId) {
-        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = 'cancellation'")
-                .param("id", bookingId).query(Integer.class).single();
+        return logged(bookingId, "cancellation");
+    }
+
+    /** The booking's notices of {@code kind} in the notification log (one row per channel). */
+    private int logged(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(Integer.class).single();
     }
 }

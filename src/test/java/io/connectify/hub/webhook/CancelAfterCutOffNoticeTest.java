@@ -37,6 +37,8 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
 
     @Autowired
     CamelContext camel;
+    @Autowired
+    BookingSaga saga;
 
     @BeforeEach
     void calendarAccepts() {
@@ -107,6 +109,115 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
                 .doesNotContain("den Rest erstatten wir");
     }
 
+    /**
+     * A confirmed Stripe booking's reason long enough that the column's 200 characters cut its refund outside the hub
+     * ("… stripe shows 9000 of the payment's 9…"), then cancelled after the cut-off: the refund is read from its
+     * amount (V24), not the text, so it is kept after the cut-off's reason and the customer told they were refunded.
+     * Before, the cut part lost it: "not refunded" alone, told "the payment is not refunded".
+     */
+    @Test
+    void aRefundByHandWhoseReasonTheColumnCutIsKeptByALateCancel() {
+        String id = cancelledLateAfterStripeRefund(9000, booking -> {
+            String cut = ("the payment is being looked into by the practice (a long note that a person or an older "
+                    + "version wrote before it): nothing is to be done by the hub; " + stripeShows(9000))
+                    .substring(0, 200);
+            assertThat(cut).doesNotEndWith("refunded outside the hub");
+            jdbc.sql("UPDATE booking SET status_reason = :reason WHERE id = :id").param("reason", cut)
+                    .param("id", booking).update();
+        });
+
+        assertThat(reason(id)).isEqualTo("cancelled after the refund cut-off: not refunded; " + stripeShows(9000));
+        assertThat(kinds(id)).contains("cancellation-refunded-outside").doesNotContain("cancellation");
+        cancellationEmail(id).contains("Ihre Zahlung bereits").doesNotContain(NOT_REFUNDED);
+    }
+
+    /**
+     * A Payrexx booking cancelled after the cut-off, its customer told "not refunded", whose payment Payrexx then shows
+     * refunded (a goodwill refund in the back office): still marked for a person, and now its customer told once they
+     * got their money back (cancellation-refunded-outside); the same refund handled again (a dead letter replayed)
+     * tells nothing more. Before, only the person was told.
+     */
+    @Test
+    void aPayrexxRefundAfterALateCancelTellsTheCustomerOnce() {
+        String id = cancelledLateAfter(6205, null);
+        awaitEmails(id, NOT_REFUNDED, 1);
+
+        payrexxDelivered(6205, "refunded", id);
+
+        assertThat(kinds(id)).contains("cancellation", "cancellation-refunded-outside");
+        awaitEmails(id, "Ihre Zahlung bereits", 1);
+        assertThat(attentionOf(id).get("note").asText()).contains("check it at payrexx");
+        String payment = jdbc.sql("SELECT payment_reference FROM booking WHERE id = :id").param("id", id)
+                .query(String.class).single();
+        saga.paymentRefundedAfterConfirmation("payrexx", id, payment, "refunded");
+        assertThat(logged(id, "cancellation-refunded-outside")).as("one SMS, one email logged").isEqualTo(2);
+    }
+
+    /**
+     * A Payrexx booking partly refunded before a late cancel (told that part), whose rest Payrexx then shows refunded:
+     * told once it is refunded in full. Before, the part's notice was the last word.
+     */
+    @Test
+    void aPayrexxRestRefundedAfterALateCancelOfAPartTellsTheCustomerOnce() {
+        String id = cancelledLateAfter(6206, "partially-refunded");
+        awaitEmails(id, "Ein Teil Ihrer Zahlung wurde bereits", 1);
+
+        payrexxDelivered(6206, "refunded", id);
+
+        assertThat(kinds(id)).contains("cancellation-late-part-refund", "cancellation-refunded-outside");
+        awaitEmails(id, "Ihre Zahlung bereits", 1);
+    }
+
+    /**
+     * The same for a Stripe booking whose payment is refunded in the Dashboard after a late cancel (charge.refunded):
+     * told once, in full; a later look at the same refunds (another charge.refunded, a replay) tells nothing more.
+     */
+    @Test
+    void aStripeRefundByHandAfterALateCancelTellsTheCustomerOnce() {
+        String id = refundedByHandAfterALateCancel(9000);
+
+        assertThat(kinds(id)).contains("cancellation", "cancellation-refunded-outside");
+        awaitEmails(id, "Ihre Zahlung bereits", 1);
+        saga.paymentRefundedOutside("stripe", id, "pi_" + id.substring(0, 8), 9000L, 9000L);
+        assertThat(logged(id, "cancellation-refunded-outside")).as("one SMS, one email logged").isEqualTo(2);
+    }
+
+    /** A part refunded in the Dashboard after a late cancel: that part told (cancellation-late-part-refund), once. */
+    @Test
+    void aStripePartRefundedByHandAfterALateCancelIsToldThatPart() {
+        String id = refundedByHandAfterALateCancel(3000);
+
+        assertThat(kinds(id)).contains("cancellation", "cancellation-late-part-refund")
+                .doesNotContain("cancellation-refunded-outside");
+        awaitEmails(id, "Ein Teil Ihrer Zahlung wurde bereits", 1);
+    }
+
+    /**
+     * A Stripe booking cancelled after the cut-off (told "not refunded"), then {@code refunded} of its 9000 refunded
+     * in the Dashboard (charge.refunded handled).
+     */
+    private String refundedByHandAfterALateCancel(long refunded) {
+        String id = confirmedStripeBooking(START);
+        cancelStripeLate(id);
+        awaitEmails(id, NOT_REFUNDED, 1);
+        stripeRefundedByHand(id, refunded);
+        return id;
+    }
+
+    /** The (German) emails SendGrid has for the booking holding {@code text}, awaited to be {@code count}. */
+    private void awaitEmails(String bookingId, String text, int count) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(notify.sendGrid()
+                .findAll(postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND))).stream()
+                .map(r -> r.getBodyAsString()).filter(body -> body.contains(bookingId) && body.contains(text))
+                .count()).isEqualTo(count));
+    }
+
+    /** The booking's notices of {@code kind} in the notification log (one row per channel). */
+    private int logged(String bookingId, String kind) {
+        return jdbc.sql("SELECT COUNT(*) FROM notification WHERE booking_id = :id AND kind = :kind")
+                .param("id", bookingId).param("kind", kind).query(Integer.class).single();
+    }
+
     private static String stripeShows(long refunded) {
         return "a refund the hub did not make: stripe shows " + refunded + " of the payment's 9000 refunded outside "
                 + "the hub";
@@ -122,7 +233,24 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
      * asked of Stripe.
      */
     private String cancelledLateAfterStripeRefund(long refunded) {
+        return cancelledLateAfterStripeRefund(refunded, id -> { });
+    }
+
+    /** As above, {@code beforeCancel} run on the booking's id once the refund is recorded, before the cancel. */
+    private String cancelledLateAfterStripeRefund(long refunded, java.util.function.Consumer<String> beforeCancel) {
         String id = confirmedStripeBooking(START);
+        stripeRefundedByHand(id, refunded);
+        assertThat(reason(id)).contains(stripeShows(refunded));
+        beforeCancel.accept(id);
+        cancelStripeLate(id);
+        return id;
+    }
+
+    /**
+     * The Stripe booking's payment shown refunded by {@code refunded} of its 9000 in the Dashboard (its refund list
+     * showing a refund without the hub's mark), its charge.refunded handled.
+     */
+    private void stripeRefundedByHand(String id, long refunded) {
         String payment = "pi_" + id.substring(0, 8);
         stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, refunded, "succeeded", "{}"));
         String eventId = "evt_cut_refunded_" + id.substring(0, 8);
@@ -136,7 +264,10 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
                  "refunded":%b,"status":"succeeded"}""".formatted(payment, refunded, id, payment, refunded >= 9000)))
                 .status()).isEqualTo(200);
         assertThat(handled.matches(20, TimeUnit.SECONDS)).isTrue();
-        assertThat(reason(id)).contains(stripeShows(refunded));
+    }
+
+    /** The confirmed Stripe booking cancelled 22 h before its start, after the cut-off: no refund asked of Stripe. */
+    private void cancelStripeLate(String id) {
         clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
                 EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(
@@ -148,7 +279,6 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
         assertThat(cancelled.json().get("statusReason").asText())
                 .startsWith("cancelled after the refund cut-off: not refunded");
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        return id;
     }
 
     /**

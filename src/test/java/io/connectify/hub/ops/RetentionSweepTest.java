@@ -149,6 +149,41 @@ class RetentionSweepTest {
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "processing-payments").count()).isEqualTo(6);
     }
 
+    /**
+     * A payment's failure remembered for its processing event handled after it (V40) is kept while its booking could
+     * still be held by that event (waiting unpaid, or expired unpaid: a late processing event holds it again) and
+     * deleted with any other, whatever the retention periods.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesThePaymentFailuresOfBookingsNoLongerPayable(String database, DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", null), "pi_waiting");
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null), "pi_expired");
+        for (String settled : new String[] {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}) {
+            paymentFailure(jdbc, booking(jdbc, settled, null), "pi_" + settled);
+        }
+        paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", 9000L), "pi_paid");
+        paymentFailure(jdbc, "gone-booking", "pi_gone");
+        var meters = new SimpleMeterRegistry();
+
+        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
+                .sweep(null);
+
+        assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
+                .query(String.class).list()).containsExactly("pi_expired", "pi_waiting");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(5);
+    }
+
+    static void paymentFailure(JdbcClient jdbc, String bookingId, String payment) {
+        jdbc.sql("INSERT INTO booking_payment_failure (booking_id, payment_ref, session_failed, recorded_at) "
+                        + "VALUES (?, ?, FALSE, ?)")
+                .params(bookingId, payment, NOW.minus(Duration.ofHours(2)).atOffset(ZoneOffset.UTC)).update();
+    }
+
     static String booking(JdbcClient jdbc, String status, Long paidAmount) {
         String id = java.util.UUID.randomUUID().toString();
         var start = NOW.plus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC);

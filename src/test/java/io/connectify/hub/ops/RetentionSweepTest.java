@@ -107,11 +107,7 @@ class RetentionSweepTest {
         for (String done : new String[] {sent, delivered, failed, skipped, "gone-notification"}) {
             sendStart(jdbc, done, NOW.minus(Duration.ofMinutes(5)));
         }
-        var meters = new SimpleMeterRegistry();
-
-        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
-                .sweep(null);
+        var meters = sweptKeepingForever(jdbc);
 
         assertThat(jdbc.sql("SELECT notification_id FROM notification_send_start").query(String.class).list())
                 .containsExactly(unsent, unsent);
@@ -138,11 +134,7 @@ class RetentionSweepTest {
         }
         processingPayment(jdbc, booking(jdbc, "PENDING_PAYMENT", 9000L), "pi_paid");
         processingPayment(jdbc, "gone-booking", "pi_gone");
-        var meters = new SimpleMeterRegistry();
-
-        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
-                .sweep(null);
+        var meters = sweptKeepingForever(jdbc);
 
         assertThat(jdbc.sql("SELECT payment_ref FROM booking_processing_payment ORDER BY payment_ref")
                 .query(String.class).list()).containsExactly("cs_waiting", "pi_waiting");
@@ -167,15 +159,20 @@ class RetentionSweepTest {
         }
         paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", 9000L), "pi_paid");
         paymentFailure(jdbc, "gone-booking", "pi_gone");
-        var meters = new SimpleMeterRegistry();
-
-        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
-                .sweep(null);
+        var meters = sweptKeepingForever(jdbc);
 
         assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
                 .query(String.class).list()).containsExactly("pi_expired", "pi_waiting");
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(5);
+    }
+
+    /** One run of the sweep with every retention period zero (kept for ever), in batches of 2; its meters. */
+    private static SimpleMeterRegistry sweptKeepingForever(JdbcClient jdbc) {
+        var meters = new SimpleMeterRegistry();
+        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
+                .sweep(null);
+        return meters;
     }
 
     static void paymentFailure(JdbcClient jdbc, String bookingId, String payment) {

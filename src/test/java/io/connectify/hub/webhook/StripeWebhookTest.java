@@ -643,9 +643,7 @@ class StripeWebhookTest extends Webhooks {
      */
     private void processingHandledAfterItsFailure(String id, String eventId, String type, String object) {
         Instant made = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
-        NotifyBuilder processing = processed(eventId);
-        signedStripeWebhook(event(eventId, type, object));
-        assertThat(processing.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
+        handledAsDated(eventId, type, object);
 
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
         assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).as("not held longer").isEqualTo(made);
@@ -670,10 +668,8 @@ class StripeWebhookTest extends Webhooks {
                 paymentIntent(id, "pi_own_failed_first", "requires_payment_method"));
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
 
-        NotifyBuilder completed = processed("evt_own_completed_between");
-        signedStripeWebhook(event("evt_own_completed_between", "checkout.session.completed",
-                checkoutSession(id, "unpaid", "pi_own_failed_first")));
-        assertThat(completed.matches(20, TimeUnit.SECONDS)).as("the completion processed").isTrue();
+        handledAsDated("evt_own_completed_between", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_failed_first"));
         assertThat(status(id)).as("its debit failed already").isEqualTo("PAYMENT_FAILED");
 
         handled("evt_own_session_failed_last", "checkout.session.async_payment_failed",
@@ -698,10 +694,8 @@ class StripeWebhookTest extends Webhooks {
                 checkoutSession(id, "unpaid", "pi_own_session_first"));
         assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
 
-        NotifyBuilder completed = processed("evt_own_completed_after");
-        signedStripeWebhook(event("evt_own_completed_after", "checkout.session.completed",
-                checkoutSession(id, "unpaid", "pi_own_session_first")));
-        assertThat(completed.matches(20, TimeUnit.SECONDS)).as("the completion processed").isTrue();
+        handledAsDated("evt_own_completed_after", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_session_first"));
         handled("evt_own_pi_failed_last", "payment_intent.payment_failed",
                 paymentIntent(id, "pi_own_session_first", "requires_payment_method"));
 
@@ -726,10 +720,8 @@ class StripeWebhookTest extends Webhooks {
         stripe.paymentIntentIn("pi_same_second", id, "processing");
 
         Instant held = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
-        NotifyBuilder failed = processed("evt_same_second_decline");
-        signedStripeWebhook(event("evt_same_second_decline", "payment_intent.payment_failed",
-                paymentIntent(id, "pi_same_second", "requires_payment_method")));
-        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the failure processed").isTrue();
+        handledAsDated("evt_same_second_decline", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second", "requires_payment_method"));
 
         assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).isEqualTo(held);
         stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
@@ -748,10 +740,8 @@ class StripeWebhookTest extends Webhooks {
                 processingIntent(id, "pi_same_second_failed"));
         stripe.paymentIntentIn("pi_same_second_failed", id, "requires_payment_method");
 
-        NotifyBuilder failed = processed("evt_same_second_debit_failed");
-        signedStripeWebhook(event("evt_same_second_debit_failed", "payment_intent.payment_failed",
-                paymentIntent(id, "pi_same_second_failed", "requires_payment_method")));
-        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the failure processed").isTrue();
+        handledAsDated("evt_same_second_debit_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second_failed", "requires_payment_method"));
 
         assertThat(bookingJson(id).path("statusReason").asText()).contains("no payment is processing any more");
         clock.advance(Duration.ofMinutes(16));
@@ -767,10 +757,8 @@ class StripeWebhookTest extends Webhooks {
     void aProcessingEventInItsFailuresSecondOfADebitFailedAtStripeDoesNotHoldTheSlot() {
         String id = pendingBooking(START, "stripe");
         stripe.paymentIntentIn("pi_same_second_later", id, "requires_payment_method");
-        NotifyBuilder failed = processed("evt_same_second_failed_first");
-        signedStripeWebhook(event("evt_same_second_failed_first", "payment_intent.payment_failed",
-                paymentIntent(id, "pi_same_second_later", "requires_payment_method")));
-        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the failure processed").isTrue();
+        handledAsDated("evt_same_second_failed_first", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second_later", "requires_payment_method"));
 
         processingHandledAfterItsFailure(id, "evt_same_second_processing_later", "payment_intent.processing",
                 processingIntent(id, "pi_same_second_later"));
@@ -784,10 +772,8 @@ class StripeWebhookTest extends Webhooks {
     void aProcessingEventInItsFailuresSecondOfADebitStillProcessingHoldsTheSlot() {
         String id = pendingBooking(START, "stripe");
         stripe.paymentIntentIn("pi_declined_then_debit", id, "processing");
-        NotifyBuilder failed = processed("evt_declined_same_second");
-        signedStripeWebhook(event("evt_declined_same_second", "payment_intent.payment_failed",
-                paymentIntent(id, "pi_declined_then_debit", "requires_payment_method")));
-        assertThat(failed.matches(20, TimeUnit.SECONDS)).as("the failure processed").isTrue();
+        handledAsDated("evt_declined_same_second", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_declined_then_debit", "requires_payment_method"));
 
         processedAndProcessing(id, "evt_debit_same_second", "payment_intent.processing",
                 processingIntent(id, "pi_declined_then_debit"));
@@ -821,8 +807,17 @@ class StripeWebhookTest extends Webhooks {
 
     /** A signed Stripe event (a failure) sent, created when the test's clock says, and processed. */
     private void handled(String eventId, String type, String object) {
+        sentAndProcessed(eventId, type, createdNow(event(eventId, type, object)));
+    }
+
+    /** A signed Stripe event sent as {@link StripeFake#event} dates it, and processed. */
+    private void handledAsDated(String eventId, String type, String object) {
+        sentAndProcessed(eventId, type, event(eventId, type, object));
+    }
+
+    private void sentAndProcessed(String eventId, String type, String event) {
         NotifyBuilder done = processed(eventId);
-        signedStripeWebhook(createdNow(event(eventId, type, object)));
+        signedStripeWebhook(event);
         assertThat(done.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
     }
 

@@ -1180,7 +1180,8 @@ public class BookingSaga {
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
      * refunded when someone had taken the slot meanwhile. The payment ({@code session}, the Checkout Session, else
      * {@code paymentIntent}) is recorded as processing (V38) with the hold, under the slot lock: its final failure
-     * ends the longer hold once no other is left. False for a booking that no longer waits (or has a payment).
+     * ends the longer hold once no other is left. A payment whose failure was handled before this event (V40) is not
+     * held for ({@link #knownFailed}). False for a booking that no longer waits (or has a payment).
      */
     public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named,
                                      @Header(WebhookHeaders.CHECKOUT_SESSION) String session,

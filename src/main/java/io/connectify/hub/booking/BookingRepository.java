@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.ops.BookingMdc;
@@ -259,13 +260,24 @@ public class BookingRepository {
      * Answers how many it marked.
      */
     public int processingFailed(String id, List<String> payments, Instant failureCreated, Instant now) {
+        return processingFailed(id, payments, failureCreated, false, now);
+    }
+
+    /**
+     * {@link #processingFailed(String, List, Instant, Instant)}; {@code sameSecondOlder}: a payment recorded by an
+     * event created in the failure's second is newer than the failure (its Payment Intent, asked at Stripe, still
+     * processing or paid), not failed by it.
+     */
+    public int processingFailed(String id, List<String> payments, Instant failureCreated, boolean sameSecondOlder,
+                                Instant now) {
         List<String> named = payments.stream().filter(p -> p != null && !p.isEmpty()).distinct().toList();
         if (named.isEmpty()) {
             return 0;
         }
         var update = jdbc.sql("UPDATE booking_processing_payment SET failed_at = :now WHERE booking_id = :id "
                         + "AND failed_at IS NULL AND (payment_ref IN (:payments) OR payment_intent IN (:payments))"
-                        + (failureCreated == null ? "" : " AND (event_created IS NULL OR event_created <= :created)"))
+                        + (failureCreated == null ? "" : " AND (event_created IS NULL OR event_created "
+                        + (sameSecondOlder ? "<" : "<=") + " :created)"))
                 .param("id", id).param("payments", named).param("now", utc(now));
         return (failureCreated == null ? update : update.param("created", utc(failureCreated))).update();
     }
@@ -283,6 +295,94 @@ public class BookingRepository {
                 .param("id", id).param("payment", payment)
                 .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now))
                 .update();
+    }
+
+    /**
+     * Remembers the final failure of the payments of booking {@code id} it names (V40), so a processing event
+     * delivered after it does not hold the slot for them ({@link #failureSeen}): {@code session}, the Checkout Session
+     * a checkout.session.async_payment_failed names (final, whenever created: it always follows its completion; null
+     * for none), and {@code paymentIntent}, the Payment Intent (judged by {@code created}, Stripe's created of the
+     * failure's event, the newest kept; null if unknown). Called under the slot lock.
+     */
+    public void rememberFailure(String id, String session, String paymentIntent, Instant created, Instant now) {
+        if (session != null && !session.isEmpty()) {
+            rememberFailure(id, session, true, created, now);
+        }
+        if (paymentIntent != null && !paymentIntent.isEmpty() && !paymentIntent.equals(session)) {
+            rememberFailure(id, paymentIntent, false, created, now);
+        }
+    }
+
+    private void rememberFailure(String id, String payment, boolean sessionFailed, Instant created, Instant now) {
+        // a null created left out of the statements: PostgreSQL cannot type an untyped null parameter
+        String at = created == null ? "NULL" : ":created";
+        var update = jdbc.sql("UPDATE booking_payment_failure SET session_failed = session_failed OR :session, "
+                        + "failure_created = " + (created == null ? "failure_created" : "CASE WHEN failure_created "
+                        + "IS NULL OR failure_created < :created THEN :created ELSE failure_created END")
+                        + " WHERE booking_id = :id AND payment_ref = :payment")
+                .param("id", id).param("payment", payment).param("session", sessionFailed);
+        if ((created == null ? update : update.param("created", utc(created))).update() > 0) {
+            return;
+        }
+        var insert = jdbc.sql("INSERT INTO booking_payment_failure (booking_id, payment_ref, session_failed, "
+                        + "failure_created, recorded_at) VALUES (:id, :payment, :session, " + at + ", :now)")
+                .param("id", id).param("payment", payment).param("session", sessionFailed).param("now", utc(now));
+        (created == null ? insert : insert.param("created", utc(created))).update();
+    }
+
+    /** A row of booking_payment_failure (V40). */
+    private record RememberedFailure(String payment, boolean sessionFailed, OffsetDateTime created) {
+    }
+
+    /** What booking {@code id} remembers of a processing payment's failure ({@link #failureSeen}). */
+    public enum FailureSeen {
+        /** No failure newer than the processing event: it holds the slot. */
+        NONE,
+        /** A failure of its Payment Intent created in the same second: Stripe's {@code created} cannot order them. */
+        SAME_SECOND,
+        /** Its session failed for good, or its Payment Intent in a failure created after the processing event. */
+        FAILED
+    }
+
+    /**
+     * Whether the payment a processing event names ({@code session}, null for none; {@code paymentIntent}, its
+     * {@code created}: Stripe's, null if unknown) failed already ({@link #rememberFailure}), handled before it.
+     */
+    public FailureSeen failureSeen(String id, String session, String paymentIntent, Instant created) {
+        List<String> named = Stream.of(session, paymentIntent).filter(p -> p != null && !p.isEmpty())
+                .distinct().toList();
+        if (named.isEmpty()) {
+            return FailureSeen.NONE;
+        }
+        FailureSeen seen = FailureSeen.NONE;
+        for (RememberedFailure row : jdbc.sql("SELECT payment_ref, session_failed, failure_created "
+                        + "FROM booking_payment_failure WHERE booking_id = :id AND payment_ref IN (:payments)")
+                .param("id", id).param("payments", named)
+                .query((rs, n) -> new RememberedFailure(rs.getString(1), rs.getBoolean(2),
+                        rs.getObject(3, OffsetDateTime.class))).list()) {
+            Instant failed = row.created() == null ? null : row.created().toInstant();
+            if (row.sessionFailed() && row.payment().equals(session)
+                    || failed != null && created != null && failed.isAfter(created)) {
+                return FailureSeen.FAILED;
+            }
+            if (failed != null && failed.equals(created)) {
+                seen = FailureSeen.SAME_SECOND;
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * Whether a payment of booking {@code id} naming Payment Intent {@code paymentIntent} is recorded processing by an
+     * event created in second {@code created}, not failed: a failure created then cannot be ordered by Stripe's
+     * {@code created} against it.
+     */
+    public boolean processingRecordedIn(String id, String paymentIntent, Instant created) {
+        return paymentIntent != null && !paymentIntent.isEmpty() && created != null && jdbc.sql("SELECT COUNT(*) "
+                        + "FROM booking_processing_payment WHERE booking_id = :id AND failed_at IS NULL "
+                        + "AND (payment_ref = :intent OR payment_intent = :intent) AND event_created = :created")
+                .param("id", id).param("intent", paymentIntent).param("created", utc(created))
+                .query(Integer.class).single() > 0;
     }
 
     /** Whether payment {@code payment} (a Checkout Session: the booking's own page) of booking {@code id} failed. */

@@ -1017,7 +1017,7 @@ public class BookingSaga {
         }
         log.info("Booking {}: a delayed payment failed on Checkout Session {}, not its own payment page ({})",
                 booking.id(), session, booking.paymentReference());
-        return processingPaymentFailed(booking, List.of(nullToEmpty(session), nullToEmpty(paymentIntent)), created,
+        return processingPaymentFailed(booking, session, paymentIntent, created, false,
                 "a delayed payment on another Checkout Session failed; the customer may try again until the hold "
                         + "expires");
     }
@@ -1038,6 +1038,7 @@ public class BookingSaga {
             Instant at = now();
             bookings.processingFailed(bookingId, failed, created, at);
             bookings.recordFailed(bookingId, session, paymentIntent, at);
+            bookings.rememberFailure(bookingId, session, paymentIntent, created, at);
             stillProcessing.addAll(bookings.processingPayments(bookingId));
             return stillProcessing.isEmpty()
                     ? bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
@@ -1087,13 +1088,17 @@ public class BookingSaga {
      * recorded it (an older decline delivered late), keeps the hold another recorded payment has, or one it cannot
      * tell: {@link #paymentFailed}. False for a booking paid or no longer waiting.
      */
-    private boolean processingPaymentFailed(Booking booking, List<String> failed, Instant created, String reason) {
+    private boolean processingPaymentFailed(Booking booking, String session, String paymentIntent, Instant created,
+                                            boolean sameSecondOlder, String reason) {
         String bookingId = booking.id();
+        List<String> failed = List.of(nullToEmpty(session), nullToEmpty(paymentIntent));
         Instant[] heldUntil = new Instant[1];
         boolean[] moved = new boolean[1];
         ProcessingFailure outcome = bookings.withSlotLock(() -> {
             Instant at = now();
-            if (bookings.processingFailed(bookingId, failed, created, at) == 0) {
+            // remembered whatever it fails now: its processing event may come after it (V40)
+            bookings.rememberFailure(bookingId, session, paymentIntent, created, at);
+            if (bookings.processingFailed(bookingId, failed, created, sameSecondOlder, at) == 0) {
                 return ProcessingFailure.NOT_RECORDED;
             }
             if (!bookings.processingPayments(bookingId).isEmpty()) {
@@ -1157,8 +1162,12 @@ public class BookingSaga {
         if (booking == null) {
             return false;
         }
-        return processingPaymentFailed(booking, List.of(nullToEmpty(paymentIntent)),
-                eventCreated == null ? null : Instant.ofEpochSecond(eventCreated), "a payment attempt failed"
+        Instant created = eventCreated == null ? null : Instant.ofEpochSecond(eventCreated);
+        // a debit recorded by an event of the failure's second: Stripe's created (whole seconds) cannot order them
+        boolean sameSecondOlder = bookings.processingRecordedIn(booking.id(), paymentIntent, created)
+                && stillOnItsWay(paymentIntent);
+        return processingPaymentFailed(booking, null, paymentIntent, created, sameSecondOlder,
+                "a payment attempt failed"
                 + (paymentError == null ? "" : " (" + paymentError + ")")
                 + "; the customer may try again until the hold expires");
     }
@@ -1171,7 +1180,8 @@ public class BookingSaga {
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
      * refunded when someone had taken the slot meanwhile. The payment ({@code session}, the Checkout Session, else
      * {@code paymentIntent}) is recorded as processing (V38) with the hold, under the slot lock: its final failure
-     * ends the longer hold once no other is left. False for a booking that no longer waits (or has a payment).
+     * ends the longer hold once no other is left. A payment whose failure was handled before this event (V40) is not
+     * held for ({@link #knownFailed}). False for a booking that no longer waits (or has a payment).
      */
     public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named,
                                      @Header(WebhookHeaders.CHECKOUT_SESSION) String session,
@@ -1184,6 +1194,9 @@ public class BookingSaga {
         }
         String bookingId = booking.id(); // as stored: the event may name it in upper case
         String payment = session != null && !session.isEmpty() ? session : nullToEmpty(paymentIntent);
+        if (failedBeforeItsProcessing(bookingId, session, paymentIntent, created)) {
+            return knownFailed(booking, payment, paymentIntent);
+        }
         Instant now = now();
         Instant processingEnds = now.plus(properties.processingHold());
         Instant until = booking.start().toInstant().isBefore(processingEnds) ? booking.start().toInstant()
@@ -1215,6 +1228,63 @@ public class BookingSaga {
                                      Instant at) {
         return !payment.isEmpty()
                 && bookings.recordProcessing(bookingId, payment, nullToEmpty(paymentIntent), created, at);
+    }
+
+    /**
+     * Whether the payment a processing event names failed already, its failure handled first (V40; Stripe does not
+     * order events, and a dead letter replayed comes later still): its Checkout Session's final failure, or its
+     * Payment Intent's created after this event. One created in the same second is ordered by the Payment Intent at
+     * Stripe: still processing (or paid), the failure was an older attempt's (a card declined before the debit);
+     * else the debit failed.
+     */
+    private boolean failedBeforeItsProcessing(String bookingId, String session, String paymentIntent,
+                                              Instant created) {
+        return switch (bookings.failureSeen(bookingId, session, paymentIntent, created)) {
+            case FAILED -> true;
+            case SAME_SECOND -> !stillOnItsWay(paymentIntent);
+            case NONE -> false;
+        };
+    }
+
+    /**
+     * Whether Payment Intent {@code paymentIntent}, asked at Stripe, is still on its way (processing) or paid: a
+     * failure created in the same second as the event that recorded its debit was then an older attempt's. One Stripe
+     * does not show the hub's key (404) cannot be told: the failure is taken as the newer, as before. Another failed
+     * look-up fails the event, redelivered.
+     */
+    private boolean stillOnItsWay(String paymentIntent) {
+        try {
+            String status = template.requestBody(StripeRoutes.PAYMENT_INTENT_BOOKING, paymentIntent,
+                    StripeCommands.PaymentIntentBooking.class).status();
+            return "processing".equals(status) || "succeeded".equals(status) || "requires_capture".equals(status);
+        } catch (CamelExecutionException e) {
+            RuntimeException failure = Causes.hubErrorOr(e);
+            if (failure instanceof NotFoundException) {
+                return false;
+            }
+            throw failure;
+        }
+    }
+
+    /**
+     * A processing event of a payment whose failure was handled first ({@link #failedBeforeItsProcessing}): the slot is
+     * not held longer for it. The payment is recorded failed (V38), so when it was the booking's own page's debit and
+     * no other payment is processing, the booking is PAYMENT_FAILED and its customer told once, as when the failure
+     * comes after. Before, the processing event held the slot until the processing hold ran out (21 days).
+     */
+    private boolean knownFailed(Booking booking, String payment, String paymentIntent) {
+        String bookingId = booking.id();
+        boolean moved = !payment.isEmpty() && Boolean.TRUE.equals(bookings.withSlotLock(() -> {
+            Instant at = now();
+            bookings.recordFailed(bookingId, payment, paymentIntent, at);
+            return bookings.processingPayments(bookingId).isEmpty()
+                    && bookings.failedAlready(bookingId, booking.paymentReference())
+                    && bookings.transition(bookingId, List.of(BookingStatus.PENDING_PAYMENT),
+                            BookingStatus.PAYMENT_FAILED, PAYMENT_FAILED_REASON, at);
+        }));
+        log.info("Booking {}: payment {} is processing, but its failure was handled before: not held longer for it",
+                bookingId, payment);
+        return moved && paymentFailedForGood(bookingId, true);
     }
 
     /**

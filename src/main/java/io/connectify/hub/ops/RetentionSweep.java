@@ -41,6 +41,7 @@ public class RetentionSweep {
     private final Counter deadLettersPurged;
     private final Counter sendStartsPurged;
     private final Counter processingPurged;
+    private final Counter failuresPurged;
 
     public RetentionSweep(JdbcClient jdbc, Clock clock, RetentionProperties retention, MeterRegistry meters) {
         this.jdbc = jdbc;
@@ -52,6 +53,7 @@ public class RetentionSweep {
         this.deadLettersPurged = meters.counter(METRIC, "records", "dead-letters");
         this.sendStartsPurged = meters.counter(METRIC, "records", "send-starts");
         this.processingPurged = meters.counter(METRIC, "records", "processing-payments");
+        this.failuresPurged = meters.counter(METRIC, "records", "payment-failures");
     }
 
     /**
@@ -106,8 +108,16 @@ public class RetentionSweep {
                 + "FROM booking b WHERE b.id = p.booking_id AND b.status = 'PENDING_PAYMENT' AND b.paid_amount IS "
                 + "NULL) AND p.recorded_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
                 clock.instant().atOffset(ZoneOffset.UTC), processingPurged, leads);
+        // a payment's failure remembered for its processing event handled after it (V40) is of use while its booking
+        // could still be held by that event: waiting, or expired unpaid (a late processing event holds it again)
+        processing += inBatches("DELETE FROM booking_payment_failure WHERE (booking_id, payment_ref) IN "
+                + "(SELECT f.booking_id, f.payment_ref FROM booking_payment_failure f WHERE NOT EXISTS (SELECT 1 "
+                + "FROM booking b WHERE b.id = f.booking_id AND b.status IN ('PENDING_PAYMENT', 'EXPIRED') AND "
+                + "b.paid_amount IS NULL) AND f.recorded_at < :cutoff FETCH FIRST " + retention.batchSize()
+                + " ROWS ONLY)", clock.instant().atOffset(ZoneOffset.UTC), failuresPurged, leads);
         if (processing > 0) {
-            log.info("Retention sweep purged {} processing payments of bookings no longer waiting for their payment",
+            log.info("Retention sweep purged {} processing payments and payment failures of bookings no longer waiting "
+                    + "for their payment",
                     processing);
         }
         if (processed + audit + deadLetters + sendStarts > 0) {

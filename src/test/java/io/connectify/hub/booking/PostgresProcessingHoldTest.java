@@ -95,6 +95,46 @@ class PostgresProcessingHoldTest {
                 .containsExactly(BookingStatus.PENDING_PAYMENT, ordinary);
     }
 
+    /**
+     * A payment's failure remembered for its processing event handled after it (V40), on PostgreSQL: a session's
+     * failure is final whenever created; a Payment Intent's fails a processing event created before it, not one
+     * created after it (an older decline), and one of the same second is told apart (by Stripe, in the saga); the
+     * newest failure is kept. A failure in the second of a recorded processing fails it, or, that Payment Intent still
+     * on its way at Stripe, not.
+     */
+    @Test
+    void aFailureIsRememberedForTheProcessingEventHandledAfterItOnPostgres() {
+        String id = pending("7a1c7d0e-0000-4000-8000-0000000000b4", "2026-12-19T10:00:00Z");
+        Instant failedAt = MADE.plus(Duration.ofMinutes(5));
+        Instant created = failedAt.minusSeconds(30);
+        bookings.rememberFailure(id, "cs_test_b4_other", "pi_b4_session", created, failedAt);
+        bookings.rememberFailure(id, null, "pi_b4_api", created, failedAt);
+        bookings.rememberFailure(id, null, "pi_b4_api", created.minusSeconds(600), failedAt); // an older one: kept newest
+        bookings.rememberFailure(id, null, "pi_b4_unknown", null, failedAt);
+
+        assertThat(bookings.failureSeen(id, "cs_test_b4_other", "pi_b4_session", created.plusSeconds(60)))
+                .as("a session's failure: final").isEqualTo(BookingRepository.FailureSeen.FAILED);
+        assertThat(bookings.failureSeen(id, null, "pi_b4_api", created.minusSeconds(1)))
+                .isEqualTo(BookingRepository.FailureSeen.FAILED);
+        assertThat(bookings.failureSeen(id, null, "pi_b4_api", created))
+                .isEqualTo(BookingRepository.FailureSeen.SAME_SECOND);
+        assertThat(bookings.failureSeen(id, null, "pi_b4_api", created.plusSeconds(1)))
+                .as("a processing created after the failure").isEqualTo(BookingRepository.FailureSeen.NONE);
+        assertThat(bookings.failureSeen(id, null, "pi_b4_unknown", created))
+                .as("a failure of unknown created").isEqualTo(BookingRepository.FailureSeen.NONE);
+        assertThat(bookings.failureSeen(id, "cs_test_b4_new", "pi_b4_new", null))
+                .isEqualTo(BookingRepository.FailureSeen.NONE);
+
+        assertThat(bookings.recordProcessing(id, "pi_b4_debit", "pi_b4_debit", created, failedAt)).isTrue();
+        assertThat(bookings.processingRecordedIn(id, "pi_b4_debit", created)).isTrue();
+        assertThat(bookings.processingRecordedIn(id, "pi_b4_debit", created.plusSeconds(1))).isFalse();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b4_debit"), created, true, failedAt))
+                .as("still on its way at Stripe: the failure of its second is older").isZero();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b4_debit"), created, false, failedAt))
+                .isEqualTo(1);
+        assertThat(bookings.processingRecordedIn(id, "pi_b4_debit", created)).as("failed").isFalse();
+    }
+
     /** A pending Stripe booking made at {@link #MADE}, its hold ending at {@link #MADE_HOLD_END}. */
     private static String pending(String id, String startUtc) {
         var zone = TestAvailability.HOURS.timeZone();

@@ -124,10 +124,24 @@ public final class StripeFake {
 
     /** {@link #paymentIntentOf(String, String)}, having received {@code amount} (minor units) in {@code currency}. */
     public void paymentIntentOf(String id, String metadata, long amount, String currency) {
+        paymentIntentIn(id, "succeeded", metadata, amount, amount, currency);
+    }
+
+    /**
+     * Stripe's Payment Intent {@code id} of booking {@code bookingId} in {@code status} (a debit still
+     * {@code processing}, or back to {@code requires_payment_method} when it failed), nothing received yet.
+     */
+    public void paymentIntentIn(String id, String bookingId, String status) {
+        paymentIntentIn(id, status, "{\"bookingId\":\"" + bookingId + "\"}", 9000, 0, "chf");
+    }
+
+    private void paymentIntentIn(String id, String status, String metadata, long amount, long received,
+                                 String currency) {
         server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo("/v1/payment_intents/" + id))
                 .willReturn(okJson("""
                         {"id":"%s","object":"payment_intent","amount":%d,"amount_received":%d,"currency":"%s",
-                         "status":"succeeded","metadata":%s}""".formatted(id, amount, amount, currency, metadata))));
+                         "status":"%s","metadata":%s}""".formatted(id, amount, received, currency, status,
+                        metadata))));
     }
 
     /**

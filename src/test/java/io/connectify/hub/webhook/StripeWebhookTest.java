@@ -400,7 +400,7 @@ class StripeWebhookTest extends Webhooks {
         clock.advance(Duration.ofHours(6));
         Instant failedAt = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         NotifyBuilder failed = processed(eventId);
-        signedStripeWebhook(event(eventId, type, object));
+        signedStripeWebhook(createdNow(event(eventId, type, object)));
         assertThat(failed.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
 
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
@@ -429,7 +429,7 @@ class StripeWebhookTest extends Webhooks {
         Instant held = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
         clock.advance(Duration.ofHours(6));
         NotifyBuilder failed = processed(eventId);
-        signedStripeWebhook(event(eventId, type, object));
+        signedStripeWebhook(createdNow(event(eventId, type, object)));
         assertThat(failed.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
 
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
@@ -467,8 +467,8 @@ class StripeWebhookTest extends Webhooks {
 
         clock.advance(Duration.ofHours(12));
         NotifyBuilder attempt = processed("evt_own_sepa_attempt_failed");
-        signedStripeWebhook(event("evt_own_sepa_attempt_failed", "payment_intent.payment_failed",
-                paymentIntent(id, "pi_own_sepa", "requires_payment_method")));
+        signedStripeWebhook(createdNow(event("evt_own_sepa_attempt_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_sepa", "requires_payment_method"))));
         assertThat(attempt.matches(20, TimeUnit.SECONDS)).as("the attempt's failure processed").isTrue();
         clock.advance(Duration.ofMinutes(1));
         signedStripeWebhook(event("evt_own_sepa_failed", "checkout.session.async_payment_failed",
@@ -605,6 +605,182 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A debit made through the payments API fails, and its failure (payment_intent.payment_failed, created hours after
+     * the debit started) is handled before its payment_intent.processing (Stripe does not order events; a dead letter
+     * replayed late): the failure is remembered (V40), so the processing event does not hold the slot for a payment
+     * known failed: the booking keeps the hold it was made with, and the sweep releases the slot. Before, the
+     * processing event held the slot until the processing hold ran out (the start here; 21 days at most).
+     */
+    @Test
+    void aDebitsFailureHandledBeforeItsProcessingEventLeavesTheHoldAsItWas() {
+        String id = pendingBooking(START, "stripe");
+        handled("evt_failed_before_pi", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_failed_before", "requires_payment_method"));
+
+        processingHandledAfterItsFailure(id, "evt_processing_after_pi", "payment_intent.processing",
+                processingIntent(id, "pi_failed_before"));
+    }
+
+    /**
+     * As {@link #aDebitsFailureHandledBeforeItsProcessingEventLeavesTheHoldAsItWas}, the debit on another Checkout
+     * Session (one made through the payments API): its checkout.session.async_payment_failed handled before its
+     * completion (payment_status unpaid). A session's final failure always follows its completion, whatever their
+     * created says. Before, the completion held the slot until the processing hold ran out.
+     */
+    @Test
+    void anotherSessionsFailureHandledBeforeItsCompletionLeavesTheHoldAsItWas() {
+        String id = pendingBooking(START, "stripe");
+        handled("evt_failed_before_session", "checkout.session.async_payment_failed",
+                sessionThroughTheApi(id, "unpaid", "pi_session_failed_before"));
+
+        processingHandledAfterItsFailure(id, "evt_completed_after_session", "checkout.session.completed",
+                sessionThroughTheApi(id, "unpaid", "pi_session_failed_before"));
+    }
+
+    /**
+     * A processing event ({@code type}) of booking {@code id} handled after its payment's failure: the booking waits
+     * with the hold it was made with, its reason not a processing one; the sweep then expires it and its slot is free.
+     */
+    private void processingHandledAfterItsFailure(String id, String eventId, String type, String object) {
+        Instant made = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
+        handledAsDated(eventId, type, object);
+
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).as("not held longer").isEqualTo(made);
+        assertThat(bookingJson(id).path("statusReason").asText()).doesNotStartWith("the payment is processing");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+        assertThat(bookingTheSlot().status()).as("the slot is free again").isEqualTo(201);
+    }
+
+    /**
+     * The booking's own page's debit fails; Stripe sends its Payment Intent's payment_failed and the session's
+     * async_payment_failed, the former handled before the session's completion (unpaid), the latter after it. The
+     * completion finds its debit failed (V40): the own page has failed for good, none other processing, so the booking
+     * is PAYMENT_FAILED at once; its customer is told once, and the failure counted once. Before, the completion held
+     * the slot for the failed debit until the session's failure came (a lost one: until the processing hold ran out).
+     */
+    @Test
+    void theOwnPagesDebitFailedBeforeItsCompletionEndsTheBookingAtItsCompletionTellingItsCustomerOnce() {
+        String id = pendingBooking(START, "stripe");
+        double failedBefore = attemptsFailed();
+        handled("evt_own_pi_failed_first", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_failed_first", "requires_payment_method"));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+
+        handledAsDated("evt_own_completed_between", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_failed_first"));
+        assertThat(status(id)).as("its debit failed already").isEqualTo("PAYMENT_FAILED");
+
+        handled("evt_own_session_failed_last", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_failed_first"));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+        assertThat(attemptsFailed() - failedBefore).as("counted once").isEqualTo(1.0);
+    }
+
+    /**
+     * The other order of {@link #theOwnPagesDebitFailedBeforeItsCompletionEndsTheBookingAtItsCompletionTellingItsCustomerOnce}:
+     * the session's async_payment_failed before the completion (PAYMENT_FAILED, told), the Payment Intent's
+     * payment_failed after it: the completion holds nothing, and the Payment Intent's failure, for a booking failed
+     * already, tells nothing more and, changing nothing, is not counted (as when it follows the session's failure in
+     * Stripe's order).
+     */
+    @Test
+    void theOwnPagesSessionFailedBeforeItsCompletionAndItsPaymentIntentAfterTellsItsCustomerOnce() {
+        String id = pendingBooking(START, "stripe");
+        double failedBefore = attemptsFailed();
+        handled("evt_own_session_failed_first", "checkout.session.async_payment_failed",
+                checkoutSession(id, "unpaid", "pi_own_session_first"));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+
+        handledAsDated("evt_own_completed_after", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_own_session_first"));
+        handled("evt_own_pi_failed_last", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_own_session_first", "requires_payment_method"));
+
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+        toldThePaymentFailedOnce(id);
+        assertThat(attemptsFailed() - failedBefore).as("not counted: it changed nothing").isZero();
+        assertThat(bookingTheSlot().status()).as("the slot is free").isEqualTo(201);
+    }
+
+    /**
+     * A debit made through the payments API recorded processing, then a failure of its Payment Intent created in the
+     * same second (Stripe's created is in whole seconds: they cannot be ordered by it). The Payment Intent, asked at
+     * Stripe, is still processing: the failure was an older attempt's (a card declined just before the debit), and
+     * the slot stays held. Before, a failure of the same second was taken for the newer, ending the hold while the
+     * debit was on its way.
+     */
+    @Test
+    void aFailureInTheSecondOfTheDebitsProcessingWhileItIsStillProcessingKeepsTheHold() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_same_second_debit", "payment_intent.processing",
+                processingIntent(id, "pi_same_second"));
+        stripe.paymentIntentIn("pi_same_second", id, "processing");
+
+        Instant held = Instant.parse(bookingJson(id).get("holdExpiresAt").asText());
+        handledAsDated("evt_same_second_decline", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second", "requires_payment_method"));
+
+        assertThat(Instant.parse(bookingJson(id).get("holdExpiresAt").asText())).isEqualTo(held);
+        stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
+        stripe.server().verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                urlPathEqualTo("/v1/payment_intents/pi_same_second")));
+    }
+
+    /**
+     * As {@link #aFailureInTheSecondOfTheDebitsProcessingWhileItIsStillProcessingKeepsTheHold}, the Payment Intent at
+     * Stripe back to requires_payment_method: the debit failed, and its longer hold ends (one ordinary hold).
+     */
+    @Test
+    void aFailureInTheSecondOfTheDebitsProcessingOfADebitFailedAtStripeEndsTheHold() {
+        String id = pendingBooking(START, "stripe");
+        processedAndProcessing(id, "evt_same_second_failed_debit", "payment_intent.processing",
+                processingIntent(id, "pi_same_second_failed"));
+        stripe.paymentIntentIn("pi_same_second_failed", id, "requires_payment_method");
+
+        handledAsDated("evt_same_second_debit_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second_failed", "requires_payment_method"));
+
+        assertThat(bookingJson(id).path("statusReason").asText()).contains("no payment is processing any more");
+        clock.advance(Duration.ofMinutes(16));
+        awaitStatus(id, "EXPIRED");
+    }
+
+    /**
+     * A Payment Intent's failure handled first, then its payment_intent.processing created in the same second: the
+     * Payment Intent at Stripe back to requires_payment_method says the debit failed, so the processing event does not
+     * hold the slot. Before, it held it until the processing hold ran out.
+     */
+    @Test
+    void aProcessingEventInItsFailuresSecondOfADebitFailedAtStripeDoesNotHoldTheSlot() {
+        String id = pendingBooking(START, "stripe");
+        stripe.paymentIntentIn("pi_same_second_later", id, "requires_payment_method");
+        handledAsDated("evt_same_second_failed_first", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_same_second_later", "requires_payment_method"));
+
+        processingHandledAfterItsFailure(id, "evt_same_second_processing_later", "payment_intent.processing",
+                processingIntent(id, "pi_same_second_later"));
+    }
+
+    /**
+     * As {@link #aProcessingEventInItsFailuresSecondOfADebitFailedAtStripeDoesNotHoldTheSlot}, the Payment Intent at
+     * Stripe still processing: the failure was the older attempt's, and the debit holds the slot.
+     */
+    @Test
+    void aProcessingEventInItsFailuresSecondOfADebitStillProcessingHoldsTheSlot() {
+        String id = pendingBooking(START, "stripe");
+        stripe.paymentIntentIn("pi_declined_then_debit", id, "processing");
+        handledAsDated("evt_declined_same_second", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_declined_then_debit", "requires_payment_method"));
+
+        processedAndProcessing(id, "evt_debit_same_second", "payment_intent.processing",
+                processingIntent(id, "pi_declined_then_debit"));
+        stillHeldAfterTwoSweeps(id, Duration.ofMinutes(20));
+    }
+
+    /**
      * A debit made through the payments API processing and the own page's debit too; the own page fails for good
      * ({@code ownFailure}), the booking waits for the other debit, which then fails: PAYMENT_FAILED, told once.
      */
@@ -629,17 +805,38 @@ class StripeWebhookTest extends Webhooks {
         toldThePaymentFailedOnce(id);
     }
 
-    /** A signed Stripe event sent and processed. */
+    /** A signed Stripe event (a failure) sent, created when the test's clock says, and processed. */
     private void handled(String eventId, String type, String object) {
+        sentAndProcessed(eventId, type, createdNow(event(eventId, type, object)));
+    }
+
+    /** A signed Stripe event sent as {@link StripeFake#event} dates it, and processed. */
+    private void handledAsDated(String eventId, String type, String object) {
+        sentAndProcessed(eventId, type, event(eventId, type, object));
+    }
+
+    private void sentAndProcessed(String eventId, String type, String event) {
         NotifyBuilder done = processed(eventId);
-        signedStripeWebhook(event(eventId, type, object));
+        signedStripeWebhook(event);
         assertThat(done.matches(20, TimeUnit.SECONDS)).as(type + " processed").isTrue();
     }
 
     /** Stripe's event as {@link StripeFake#event} writes it, created an hour before the others. */
     private static String createdEarlier(String event) {
+        return createdAt(event, 1764482400L);
+    }
+
+    /**
+     * Stripe's event as {@link StripeFake#event} writes it, created when the test's clock says: a failure hours after
+     * the event that recorded its debit processing (created before: {@link StripeFake#event}'s), as Stripe dates it.
+     */
+    private String createdNow(String event) {
+        return createdAt(event, clock.instant().getEpochSecond());
+    }
+
+    private static String createdAt(String event, long created) {
         assertThat(event).contains("\"created\":1764486000");
-        return event.replace("\"created\":1764486000", "\"created\":1764482400");
+        return event.replace("\"created\":1764486000", "\"created\":" + created);
     }
 
     /** Booking {@code id}'s customer told its payment failed: one SMS, one email, one notice logged. */

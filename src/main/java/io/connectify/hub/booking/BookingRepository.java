@@ -298,7 +298,7 @@ public class BookingRepository {
     }
 
     /**
-     * Remembers the final failure of the payments of booking {@code id} it names (V40), so a processing event
+     * Remembers the final failure of the payments of booking {@code id} it names (V39), so a processing event
      * delivered after it does not hold the slot for them ({@link #failureSeen}): {@code session}, the Checkout Session
      * a checkout.session.async_payment_failed names (final, whenever created: it always follows its completion; null
      * for none), and {@code paymentIntent}, the Payment Intent (judged by {@code created}, Stripe's created of the
@@ -330,7 +330,7 @@ public class BookingRepository {
         (created == null ? insert : insert.param("created", utc(created))).update();
     }
 
-    /** A row of booking_payment_failure (V40). */
+    /** A row of booking_payment_failure (V39). */
     private record RememberedFailure(String payment, boolean sessionFailed, OffsetDateTime created) {
     }
 

@@ -1096,7 +1096,7 @@ public class BookingSaga {
         boolean[] moved = new boolean[1];
         ProcessingFailure outcome = bookings.withSlotLock(() -> {
             Instant at = now();
-            // remembered whatever it fails now: its processing event may come after it (V40)
+            // remembered whatever it fails now: its processing event may come after it (V39)
             bookings.rememberFailure(bookingId, session, paymentIntent, created, at);
             if (bookings.processingFailed(bookingId, failed, created, sameSecondOlder, at) == 0) {
                 return ProcessingFailure.NOT_RECORDED;
@@ -1180,7 +1180,7 @@ public class BookingSaga {
      * 15-minute hold released the slot and expired the booking before, and the payment that followed days later was
      * refunded when someone had taken the slot meanwhile. The payment ({@code session}, the Checkout Session, else
      * {@code paymentIntent}) is recorded as processing (V38) with the hold, under the slot lock: its final failure
-     * ends the longer hold once no other is left. A payment whose failure was handled before this event (V40) is not
+     * ends the longer hold once no other is left. A payment whose failure was handled before this event (V39) is not
      * held for ({@link #knownFailed}). False for a booking that no longer waits (or has a payment).
      */
     public boolean paymentProcessing(@Header(WebhookHeaders.BOOKING_ID) String named,
@@ -1231,7 +1231,7 @@ public class BookingSaga {
     }
 
     /**
-     * Whether the payment a processing event names failed already, its failure handled first (V40; Stripe does not
+     * Whether the payment a processing event names failed already, its failure handled first (V39; Stripe does not
      * order events, and a dead letter replayed comes later still): its Checkout Session's final failure, or its
      * Payment Intent's created after this event. One created in the same second is ordered by the Payment Intent at
      * Stripe: still processing (or paid), the failure was an older attempt's (a card declined before the debit);

@@ -108,7 +108,7 @@ public class RetentionSweep {
                 + "FROM booking b WHERE b.id = p.booking_id AND b.status = 'PENDING_PAYMENT' AND b.paid_amount IS "
                 + "NULL) AND p.recorded_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
                 clock.instant().atOffset(ZoneOffset.UTC), processingPurged, leads);
-        // a payment's failure remembered for its processing event handled after it (V40) is of use while its booking
+        // a payment's failure remembered for its processing event handled after it (V39) is of use while its booking
         // could still be held by that event: waiting, or expired unpaid (a late processing event holds it again)
         processing += inBatches("DELETE FROM booking_payment_failure WHERE (booking_id, payment_ref) IN "
                 + "(SELECT f.booking_id, f.payment_ref FROM booking_payment_failure f WHERE NOT EXISTS (SELECT 1 "

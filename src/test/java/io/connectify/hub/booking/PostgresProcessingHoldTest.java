@@ -96,7 +96,7 @@ class PostgresProcessingHoldTest {
     }
 
     /**
-     * A payment's failure remembered for its processing event handled after it (V40), on PostgreSQL: a session's
+     * A payment's failure remembered for its processing event handled after it (V39), on PostgreSQL: a session's
      * failure is final whenever created; a Payment Intent's fails a processing event created before it, not one
      * created after it (an older decline), and one of the same second is told apart (by Stripe, in the saga); the
      * newest failure is kept. A failure in the second of a recorded processing fails it, or, that Payment Intent still

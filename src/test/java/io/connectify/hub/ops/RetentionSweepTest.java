@@ -142,7 +142,7 @@ class RetentionSweepTest {
     }
 
     /**
-     * A payment's failure remembered for its processing event handled after it (V40) is kept while its booking could
+     * A payment's failure remembered for its processing event handled after it (V39) is kept while its booking could
      * still be held by that event (waiting unpaid, or expired unpaid: a late processing event holds it again) and
      * deleted with any other, whatever the retention periods.
      */

@@ -607,7 +607,7 @@ class StripeWebhookTest extends Webhooks {
     /**
      * A debit made through the payments API fails, and its failure (payment_intent.payment_failed, created hours after
      * the debit started) is handled before its payment_intent.processing (Stripe does not order events; a dead letter
-     * replayed late): the failure is remembered (V40), so the processing event does not hold the slot for a payment
+     * replayed late): the failure is remembered (V39), so the processing event does not hold the slot for a payment
      * known failed: the booking keeps the hold it was made with, and the sweep releases the slot. Before, the
      * processing event held the slot until the processing hold ran out (the start here; 21 days at most).
      */
@@ -656,7 +656,7 @@ class StripeWebhookTest extends Webhooks {
     /**
      * The booking's own page's debit fails; Stripe sends its Payment Intent's payment_failed and the session's
      * async_payment_failed, the former handled before the session's completion (unpaid), the latter after it. The
-     * completion finds its debit failed (V40): the own page has failed for good, none other processing, so the booking
+     * completion finds its debit failed (V39): the own page has failed for good, none other processing, so the booking
      * is PAYMENT_FAILED at once; its customer is told once, and the failure counted once. Before, the completion held
      * the slot for the failed debit until the session's failure came (a lost one: until the processing hold ran out).
      */

@@ -155,6 +155,7 @@ public abstract class HubTestBase {
 
     @BeforeEach
     void cleanState() {
+        SharedProviderPools.renewShutDown(hubContext); // a pool another context closed: before anything calls out
         awaitNotificationsSent(); // queued since, or by a test not of this base
         google.reset();
         stripe.reset();

@@ -15,6 +15,7 @@ import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.support.SkewedInstance;
 import io.connectify.hub.webhook.ProcessedEventRepository;
 import io.connectify.hub.webhook.WebhookAudit;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,15 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcClientAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
-import org.springframework.boot.autoconfigure.transaction.TransactionAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -114,17 +107,8 @@ class DeadLetterClockSkewTest {
     }
 
     private static ApplicationContextRunner instance(Database database, Duration skew) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
-                        DataSourceTransactionManagerAutoConfiguration.class, TransactionAutoConfiguration.class,
-                        FlywayAutoConfiguration.class))
-                .withUserConfiguration(DeadLetterBeans.class)
-                .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
-                .withPropertyValues("spring.datasource.url=" + database.url(Database.h2File(h2Directory), postgres),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.dead-letters.auto-replay.first-after=" + FIRST_AFTER.toMillis() + "ms");
+        return SkewedInstance.on(database, h2Directory, postgres, skew, DeadLetterBeans.class)
+                .withPropertyValues("connectify.dead-letters.auto-replay.first-after=" + FIRST_AFTER.toMillis() + "ms");
     }
 
     /**

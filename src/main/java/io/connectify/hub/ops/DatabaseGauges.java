@@ -26,6 +26,7 @@ import io.connectify.hub.payment.payrexx.PayrexxRefundWatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
@@ -68,6 +69,7 @@ public class DatabaseGauges implements SmartLifecycle {
     private final DataSource dataSource;
     private final PlatformTransactionManager transactions;
     private final DefaultTransactionDefinition reads;
+    /** The dead letters' clock, the database's (DeadLetterClockConfig): each instance counts the same overdue. */
     private final Clock clock;
     private final Duration replayOverdueAfter;
     private final Duration interval;
@@ -81,8 +83,8 @@ public class DatabaseGauges implements SmartLifecycle {
 
     @Autowired
     public DatabaseGauges(JdbcClient jdbc, BookingRepository bookings, DataSource dataSource,
-                          PlatformTransactionManager transactions, Clock clock, DeadLetterProperties deadLetters,
-                          DatabaseGaugeProperties properties) {
+                          PlatformTransactionManager transactions, @Qualifier(DeadLetterClockConfig.NAME) Clock clock,
+                          DeadLetterProperties deadLetters, DatabaseGaugeProperties properties) {
         this(jdbc, bookings, dataSource, transactions, clock, deadLetters, properties, System::nanoTime);
     }
 

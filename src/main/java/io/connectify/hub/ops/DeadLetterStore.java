@@ -27,6 +27,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -66,6 +67,7 @@ public class DeadLetterStore {
     private final ObjectMapper json;
     private final ProducerTemplate template;
     private final MeterRegistry meters;
+    /** The database's (DeadLetterClockConfig): failed_at, retry_at and the sweep's now, one clock for all instances. */
     private final Clock clock;
     private final TransactionTemplate transactions;
     /** The channel calls the store only once the redeliveries are used up: every dead letter had this many tries. */
@@ -75,7 +77,8 @@ public class DeadLetterStore {
     private final ProcessedEventRepository processedEvents;
 
     public DeadLetterStore(JdbcClient jdbc, ObjectMapper json, ProducerTemplate template, MeterRegistry meters,
-                           Clock clock, TransactionTemplate transactions, DeadLetterProperties properties,
+                           @Qualifier(DeadLetterClockConfig.NAME) Clock clock, TransactionTemplate transactions,
+                           DeadLetterProperties properties,
                            WebhookAudit webhookAudit, ProcessedEventRepository processedEvents) {
         this.webhookAudit = webhookAudit;
         this.processedEvents = processedEvents;
@@ -110,11 +113,13 @@ public class DeadLetterStore {
             headers.put(WebhookHeaders.UNRECORDED_KEY, unrecordedKey);
         }
         String id = UUID.randomUUID().toString();
-        Instant now = clock.instant();
         int replays = automaticReplays(headers);
-        // only the key is left to record: another try may well mend that, whatever refused it
-        Instant retryAt = unrecordedKey != null || passing(error) ? nextReplay(now, replays) : null;
+        Instant retryAt = null;
         try {
+            // the database's time (DeadLetterClockConfig), read where a database refusing it is a store refused
+            Instant now = clock.instant();
+            // only the key is left to record: another try may well mend that, whatever refused it
+            retryAt = unrecordedKey != null || passing(error) ? nextReplay(now, replays) : null;
             insert(exchange, id, routeId, queue, headers, error, now, retryAt, unrecordedKey);
         } catch (RuntimeException notStored) {
             if (unrecordedKey != null) {

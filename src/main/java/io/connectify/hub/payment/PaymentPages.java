@@ -13,8 +13,8 @@ import org.springframework.stereotype.Component;
 /**
  * Closes the payment page of a booking that no longer waits for its payment (its hold ran out, it was cancelled
  * unpaid), so the customer cannot pay for a slot the hub has released. Best effort: a page that cannot be closed (the
- * provider down, the page paid at that moment) is logged, and a payment made on it later is refunded by the saga, as
- * any payment that pays for nothing.
+ * provider down, the page paid at that moment) is logged; a payment made on it later is confirmed late by the saga if
+ * the booking's hold ran out and its slot is still free, else refunded, as any payment that pays for nothing.
  */
 @Component("paymentPages")
 public class PaymentPages {
@@ -39,9 +39,11 @@ public class PaymentPages {
                     booking.paymentReference());
             return true;
         } catch (CamelExecutionException e) {
-            log.warn("Booking {}: its {} payment page {} could not be closed ({}); a payment made on it is refunded",
-                    booking.id(), booking.provider(), booking.paymentReference(),
-                    Causes.hubErrorOr(e).getClass().getSimpleName());
+            // an expired booking's late payment is confirmed while its slot is free (BookingSaga.confirmPayment); a
+            // cancelled one's, or one whose slot is taken, is refunded
+            log.warn("Booking {}: its {} payment page {} could not be closed ({}); a payment made on it is confirmed "
+                    + "late if the booking expired and its slot is still free, else refunded", booking.id(),
+                    booking.provider(), booking.paymentReference(), Causes.hubErrorOr(e).getClass().getSimpleName());
             return false;
         }
     }

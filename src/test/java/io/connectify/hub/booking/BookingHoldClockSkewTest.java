@@ -25,18 +25,12 @@ import io.connectify.hub.payment.PaymentProperties;
 import io.connectify.hub.resilience.BookingConflictException;
 import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.support.SkewedInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceTransactionManagerAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcClientAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.ComponentScan;
@@ -140,18 +134,10 @@ class BookingHoldClockSkewTest {
     }
 
     private static ApplicationContextRunner instance(Database database, Duration skew) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        DataSourceTransactionManagerAutoConfiguration.class, JdbcTemplateAutoConfiguration.class,
-                        JdbcClientAutoConfiguration.class, FlywayAutoConfiguration.class))
-                .withUserConfiguration(BookingBeans.class)
-                .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
+        return SkewedInstance.on(database, h2Directory, postgres, skew, BookingBeans.class)
                 .withBean(GoogleCalendarGateway.class, () -> mock(GoogleCalendarGateway.class))
                 .withBean(PaymentPages.class, () -> mock(PaymentPages.class))
-                .withPropertyValues("spring.datasource.url=" + database.url(Database.h2File(h2Directory), postgres),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.booking.hold=" + HOLD.toSeconds() + "s");
+                .withPropertyValues("connectify.booking.hold=" + HOLD.toSeconds() + "s");
     }
 
     /** The booking beans that reserve and sweep, as the hub's component scan finds them. */

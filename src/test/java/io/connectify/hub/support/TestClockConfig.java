@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.booking.BookingClockConfig;
+import io.connectify.hub.ops.DeadLetterClockConfig;
 import io.connectify.hub.web.IdempotencyClaimClockConfig;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -32,6 +33,17 @@ public class TestClockConfig {
     @Qualifier(IdempotencyClaimClockConfig.NAME)
     MutableClock testClock() {
         return new MutableClock(NOW);
+    }
+
+    /**
+     * The dead letters' clock, the database's in the hub (DeadLetterClockConfig): the test clock, so that a test
+     * makes a letter due, or its replay overdue, by advancing it; DeadLetterClockSkewTest runs the database's.
+     */
+    @Bean(defaultCandidate = false)
+    @Primary
+    @Qualifier(DeadLetterClockConfig.NAME)
+    Clock deadLetterTestClock(MutableClock testClock) {
+        return testClock;
     }
 
     /**

@@ -9,17 +9,12 @@ import java.time.Duration;
 
 import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.support.SkewedInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcClientAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.JdbcTemplateAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -74,16 +69,8 @@ class IdempotencyClaimClockSkewTest {
     }
 
     private static ApplicationContextRunner instance(Database database, Duration skew) {
-        return new ApplicationContextRunner()
-                .withInitializer(new ConfigDataApplicationContextInitializer()) // application.yaml, as at start
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class,
-                        FlywayAutoConfiguration.class))
-                .withUserConfiguration(IdempotencyBeans.class)
-                .withBean(Clock.class, () -> Clock.offset(Clock.systemUTC(), skew))
-                .withPropertyValues("spring.datasource.url=" + database.url(Database.h2File(h2Directory), postgres),
-                        "spring.datasource.username=" + database.user(),
-                        "connectify.http.idempotency-claim-renewal=500ms",
+        return SkewedInstance.on(database, h2Directory, postgres, skew, IdempotencyBeans.class)
+                .withPropertyValues("connectify.http.idempotency-claim-renewal=500ms",
                         "connectify.http.idempotency-claim-timeout=" + CLAIM_TIMEOUT.toMillis() + "ms");
     }
 

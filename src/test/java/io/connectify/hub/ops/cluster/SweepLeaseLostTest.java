@@ -22,7 +22,6 @@ import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.integration.util.UUIDConverter;
 
 /**
  * A singleton sweep whose instance loses the lease of the singleton routes while the sweep runs takes no further item:
@@ -40,9 +39,7 @@ import org.springframework.integration.util.UUIDConverter;
 @HubTest
 class SweepLeaseLostTest extends Webhooks {
 
-    private static final String ANOTHER_MEMBER = "another-member";
     private static final String RETRY_SWEEP = "booking-retry-refunds";
-    private static final String LOCK = UUIDConverter.getUUID(ClusterConfig.SINGLETONS).toString();
 
     @Autowired
     private CamelContext camel;
@@ -54,7 +51,7 @@ class SweepLeaseLostTest extends Webhooks {
     /** The other member gone: this instance leads again. */
     @AfterEach
     void leaseGivenBack() {
-        jdbc.sql("DELETE FROM CLUSTER_LOCK WHERE CLIENT_ID = :other").param("other", ANOTHER_MEMBER).update();
+        LeaseTakeover.givenBack(jdbc);
         awaitLeading();
     }
 
@@ -80,7 +77,7 @@ class SweepLeaseLostTest extends Webhooks {
                 .willReturn(okJson("""
                         {"id":"re_123","object":"refund","amount":9000,"currency":"chf","payment_intent":"pi_123",
                          "status":"succeeded"}""").withTransformers(RequestHook.NAME)));
-        stripe.hook().onNext(this::leaseTakenByAnotherMember);
+        stripe.hook().onNext(() -> LeaseTakeover.takenByAnotherMember(jdbc, leases));
 
         assertThat(TimerRoutes.fire(camel, RETRY_SWEEP).getException()).isNull();
 
@@ -97,18 +94,6 @@ class SweepLeaseLostTest extends Webhooks {
         assertThat(refundsAskedFor(made)).isEqualTo(1);
         assertThat(refundsAskedFor(left)).isEqualTo(1);
         assertThat(status(left)).isEqualTo("REFUNDED");
-    }
-
-    /**
-     * The lease's row another member's, written now by the database's clock (as a member taking the expired lease
-     * writes it), and this instance's next renewal made: it finds the row another's, so this instance no longer holds
-     * the lease.
-     */
-    private void leaseTakenByAnotherMember() {
-        assertThat(jdbc.sql("UPDATE CLUSTER_LOCK SET CLIENT_ID = :other, CREATED_DATE = "
-                        + ClusterLeaseRepository.DATABASE_NOW + " WHERE LOCK_KEY = :lock")
-                .param("other", ANOTHER_MEMBER).param("lock", LOCK).update()).isEqualTo(1);
-        assertThat(leases.acquire(LOCK)).as("the renewal finds the lease taken").isFalse();
     }
 
     /**

@@ -166,6 +166,29 @@ class RetentionSweepTest {
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(5);
     }
 
+    /**
+     * The payment failures of an unpaid booking, waiting or expired, whose start has passed are deleted: no
+     * processing event can hold a booking that has begun, so they are of no more use. Before, an abandoned booking's
+     * rows (one per declined card) were kept for ever. Those of one not begun are kept.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesThePaymentFailuresOfUnpaidBookingsWhoseStartHasPassed(String database, DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        Instant begun = NOW.minus(Duration.ofMinutes(1));
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_1");
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_2");
+        paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", null, begun), "pi_waiting_begun");
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, NOW.plus(Duration.ofMinutes(1))), "pi_expired_soon");
+        var meters = sweptKeepingForever(jdbc);
+
+        assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
+                .query(String.class).list()).containsExactly("pi_expired_soon");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(3);
+    }
+
     /** One run of the sweep with every retention period zero (kept for ever), in batches of 2; its meters. */
     private static SimpleMeterRegistry sweptKeepingForever(JdbcClient jdbc) {
         var meters = new SimpleMeterRegistry();
@@ -182,8 +205,12 @@ class RetentionSweepTest {
     }
 
     static String booking(JdbcClient jdbc, String status, Long paidAmount) {
+        return booking(jdbc, status, paidAmount, NOW.plus(Duration.ofDays(3)));
+    }
+
+    static String booking(JdbcClient jdbc, String status, Long paidAmount, Instant startAt) {
         String id = java.util.UUID.randomUUID().toString();
-        var start = NOW.plus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC);
+        var start = startAt.atOffset(ZoneOffset.UTC);
         jdbc.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
                         + "customer_name, customer_email, summary, provider, paid_amount, hold_expires_at, created_at, "
                         + "updated_at) VALUES (?, ?, ?, ?, 60, 9000, 'CHF', 'Jane Roe', 'jane@example.com', "

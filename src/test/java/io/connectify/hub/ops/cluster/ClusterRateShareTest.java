@@ -95,8 +95,8 @@ class ClusterRateShareTest extends Webhooks {
         heartbeat();
         stopNotificationSenders();
         try {
-            for (String start : List.of("2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00",
-                    "2026-12-01T11:00:00+01:00")) {
+            for (String start : List.of("2026-12-01T09:00:00+01:00", "2026-12-02T09:00:00+01:00",
+                    "2026-12-03T09:00:00+01:00")) {
                 confirmedStripeBooking(start); // an SMS and an email each
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> notificationsWaiting() == 6);

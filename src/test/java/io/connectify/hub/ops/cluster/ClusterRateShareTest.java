@@ -86,7 +86,8 @@ class ClusterRateShareTest extends Webhooks {
      * (the test profile: 5 a second, so 2 for this instance) are not sent together: two go, and the third waits for
      * the first one's permit to return, a period (1 s) later, as Twilio's fake sees it; the throttle's own current
      * limit is then 2. Were the throttle to keep its first limit (5, this instance alone before), all three would be
-     * sent at once. (What this does not show: that the throttle's state for the channel was the same object before the
+     * sent at once (this test without the second instance, the limit 5 throughout: 261 ms from the first to the
+     * third, against the 700 ms asked here). (What this does not show: that the throttle's state for the channel was the same object before the
      * change; Camel drops an idle state after a while and makes a new one, which evaluates the limit anew anyway.)
      */
     @Test
@@ -109,7 +110,7 @@ class ClusterRateShareTest extends Webhooks {
         List<Long> sent = notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).stream()
                 .map(r -> r.getLoggedDate().getTime()).sorted().toList();
         assertThat(sent.get(2) - sent.get(0)).as("ms from the first SMS to the third, which waited for a permit")
-                .isGreaterThanOrEqualTo(500);
+                .isGreaterThanOrEqualTo(700);
         assertThat(throttle("notification-send-sms")).isInstanceOf(TotalRequestsThrottler.class);
         assertThat(((TotalRequestsThrottler) throttle("notification-send-sms")).getCurrentMaximumRequests())
                 .isEqualTo(2);

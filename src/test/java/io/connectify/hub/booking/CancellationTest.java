@@ -720,6 +720,93 @@ class CancellationTest extends Webhooks {
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
     }
 
+    /**
+     * A cancel asked 48 hours ahead that Google fails (its event not deleted: 502, the booking left CONFIRMED), asked
+     * again after the cut-off has passed, is refunded: the first cancel that reached the hub decides. Before, the
+     * second ask's time was judged, and the booking was CANCELLED "after the refund cut-off: not refunded".
+     */
+    @Test
+    void aCancelGoogleFailedInTimeIsRefundedWhenAskedAgainAfterTheCutOff() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        clock.set(Instant.parse("2026-11-30T08:00:00Z")); // 48 hours before the start; the cut-off is 24 h
+
+        Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(failed.status()).as(failed.body()).isEqualTo(502);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start: past the cut-off
+
+        Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A cancel Google failed is not remembered past a move: the booking moved, its later cancel is judged against the
+     * new start's cut-off (guard: the first ask counts for the start it was asked of).
+     */
+    @Test
+    void aCancelGoogleFailedCountsNoLongerOnceTheBookingIsMoved() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        clock.set(Instant.parse("2026-11-30T08:00:00Z"));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
+                "x", "2026-12-01T14:00:00+01:00", "2026-12-01T15:00:00+01:00"))));
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-01T14:00:00+01:00\"}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
+                .willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-01T09:00:00Z")); // 4 hours before the new start
+
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** Exactly the cut-off (24 h) before its start, a booking is refunded, as the README says; before, not. */
+    @Test
+    void aCancelExactlyAtTheCutOffIsRefunded() {
+        String id = confirmedStripeBooking(START);
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/"
+                + BookingSaga.eventIdFor(id))).willReturn(noContent()));
+        clock.set(Instant.parse("2026-12-01T08:00:00Z")); // 09:00+01:00 less 24 h
+
+        Response response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /** Exactly the cut-off before its start, a booking can still be moved; before, 409. */
+    @Test
+    void aMoveExactlyAtTheCutOffIsMade() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + eventId)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                eventId, "x", "2026-12-09T09:00:00+01:00", "2026-12-09T10:00:00+01:00"))));
+        clock.set(Instant.parse("2026-12-01T08:00:00Z")); // 09:00+01:00 less 24 h
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-09T09:00:00+01:00\"}");
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        assertThat(moved.json().get("start").asText()).isEqualTo("2026-12-09T09:00:00+01:00");
+    }
+
     @Test
     void aCancelHeldOffByAChangeUnderWayIsToldToAskAgainAfterAsLongAsThatHasRun() {
         String id = confirmedStripeBooking(START);

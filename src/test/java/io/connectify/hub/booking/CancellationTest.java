@@ -703,8 +703,7 @@ class CancellationTest extends Webhooks {
     void aCancelWhoseEventGoogleFailsToDeleteLeavesNoChangeUnderWay() {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
 
         Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -713,8 +712,7 @@ class CancellationTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(movingSince(id)).as("no change left under way").isNull();
         // so asking again (Google answering now) cancels at once, and a move is not held off either
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(noContent()));
+        googleDeleteAnswers(event, noContent());
         Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
@@ -729,23 +727,37 @@ class CancellationTest extends Webhooks {
     void aCancelGoogleFailedInTimeIsRefundedWhenAskedAgainAfterTheCutOff() {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
         clock.set(Instant.parse("2026-11-30T08:00:00Z")); // 48 hours before the start; the cut-off is 24 h
 
         Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
         assertThat(failed.status()).as(failed.body()).isEqualTo(502);
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(noContent()));
+        googleDeleteAnswers(event, noContent());
         clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start: past the cut-off
 
-        Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        cancelledAndRefundedOnce(id);
+    }
 
-        assertThat(again.status()).as(again.body()).isEqualTo(200);
-        assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    /** Google answers the DELETE of {@code event} (its path) so. */
+    private static void googleDeleteAnswers(String event,
+                                            com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event)).willReturn(answer));
+    }
+
+    /** A cancel of the booking is answered 200 REFUNDED, one refund asked of Stripe. */
+    private void cancelledAndRefundedOnce(String id) {
+        cancelledAs(id, "REFUNDED", 1);
+    }
+
+    /** A cancel of the booking is answered 200 with {@code status}, {@code refunds} refunds asked of Stripe in all. */
+    private void cancelledAs(String id, String status, int refunds) {
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo(status);
+        stripe.server().verify(refunds, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
     /**
@@ -757,8 +769,7 @@ class CancellationTest extends Webhooks {
         String id = confirmedStripeBooking(START);
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
         clock.set(Instant.parse("2026-11-30T08:00:00Z"));
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
@@ -766,30 +777,20 @@ class CancellationTest extends Webhooks {
         Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
                 "{\"start\":\"2026-12-01T14:00:00+01:00\"}");
         assertThat(moved.status()).as(moved.body()).isEqualTo(200);
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(noContent()));
+        googleDeleteAnswers(event, noContent());
         clock.set(Instant.parse("2026-12-01T09:00:00Z")); // 4 hours before the new start
 
-        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(cancelled.json().get("status").asText()).isEqualTo("CANCELLED");
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        cancelledAs(id, "CANCELLED", 0);
     }
 
     /** Exactly the cut-off (24 h) before its start, a booking is refunded, as the README says; before, not. */
     @Test
     void aCancelExactlyAtTheCutOffIsRefunded() {
         String id = confirmedStripeBooking(START);
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(EVENTS + "/"
-                + BookingSaga.eventIdFor(id))).willReturn(noContent()));
+        googleDeleteAnswers(EVENTS + "/" + BookingSaga.eventIdFor(id), noContent());
         clock.set(Instant.parse("2026-12-01T08:00:00Z")); // 09:00+01:00 less 24 h
 
-        Response response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-
-        assertThat(response.status()).as(response.body()).isEqualTo(200);
-        assertThat(response.json().get("status").asText()).isEqualTo("REFUNDED");
-        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        cancelledAndRefundedOnce(id);
     }
 
     /** Exactly the cut-off before its start, a booking can still be moved; before, 409. */

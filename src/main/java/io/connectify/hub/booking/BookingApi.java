@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 
 import io.connectify.hub.calendar.TimeRange;
+import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import io.connectify.hub.web.QueryParams;
@@ -77,15 +78,28 @@ public class BookingApi {
         return bookings.get(BookingIds.fromPath(id));
     }
 
-    public BookingList list(@Header("from") String from, @Header("to") String to, @Header("status") String status) {
+    /**
+     * {@code after}: the id of the previous page's last booking, {@code from} its start: the next page (a (start, id)
+     * cursor), so that bookings at that same start are neither skipped nor listed twice. Before, only {@code from}
+     * paged, and more than a page of bookings at one start were listed again and again.
+     */
+    public BookingList list(@Header("from") String from, @Header("to") String to, @Header("status") String status,
+                            @Header("after") String after) {
         TimeRange range = QueryParams.optionalRange(from, to);
+        String afterId = after == null || after.isBlank() ? null : after;
+        if (afterId != null && (from == null || from.isBlank())) {
+            throw new ValidationException("Query parameter 'after' needs 'from': the start of the booking it names");
+        }
         List<Booking> found = bookings.list(range.start(), range.end(),
-                QueryParams.optionalEnum("status", status, BookingStatus.class), LIST_LIMIT + 1);
+                QueryParams.optionalEnum("status", status, BookingStatus.class), afterId, LIST_LIMIT + 1);
         return found.size() > LIST_LIMIT ? new BookingList(found.subList(0, LIST_LIMIT), true)
                 : new BookingList(found, false);
     }
 
-    /** {@code truncated}: more bookings match than a list holds; the next start from the last one's start. */
+    /**
+     * {@code truncated}: more bookings match than a list holds; the next page: {@code from} at the last one's start
+     * and {@code after} at its id.
+     */
     public record BookingList(List<Booking> bookings, boolean truncated) {
     }
 }

@@ -908,6 +908,22 @@ public class BookingRepository {
         });
     }
 
+    /**
+     * Records that a cancel of the confirmed booking reached the hub at {@code now}, unless an earlier one is recorded
+     * (V40), committed before Google is asked to remove its event; answers the earliest ask recorded. The refund's
+     * cut-off is judged from it: a cancel that Google failed, asked again after the cut-off, is refunded as first asked.
+     */
+    public Instant firstCancelAsk(String id, Instant now) {
+        return transactions.execute(status -> {
+            jdbc.sql("UPDATE booking SET cancel_asked_at = :now WHERE id = :id AND status = 'CONFIRMED' "
+                    + "AND cancel_asked_at IS NULL").param("id", id).param("now", utc(now)).update();
+            return jdbc.sql("SELECT cancel_asked_at FROM booking WHERE id = :id").param("id", id)
+                    .query((rs, row) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class))
+                            .map(OffsetDateTime::toInstant))
+                    .optional().flatMap(asked -> asked).orElse(now);
+        });
+    }
+
     /** Since when a change of the booking's event through the hub is marked under way; empty: none is. */
     public Optional<Instant> eventChangeSince(String id) {
         return jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
@@ -924,8 +940,9 @@ public class BookingRepository {
 
     /** Moves a booking that is still confirmed; false when it is not (cancelled while its event was being moved). */
     public boolean reschedule(String id, Instant start, Instant end, Instant now) {
-        return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now WHERE id = :id "
-                        + "AND status = 'CONFIRMED'")
+        // a cancel asked before (Google failed it) was asked of the old start: its cut-off no longer counts
+        return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, updated_at = :now, "
+                        + "cancel_asked_at = NULL WHERE id = :id AND status = 'CONFIRMED'")
                 .param("id", id).param("start", utc(start)).param("end", utc(end)).param("now", utc(now))
                 .update() == 1;
     }
@@ -1231,11 +1248,16 @@ public class BookingRepository {
         return find(id);
     }
 
-    /** Bookings starting in [from, to), optionally of one status, ordered by start. */
-    public List<Booking> list(Instant from, Instant to, BookingStatus status, int limit) {
+    /**
+     * Bookings starting in [from, to), optionally of one status, ordered by start, then id. {@code after} (null: none),
+     * the id of the previous page's last booking, whose start is {@code from}: those starting at {@code from} are
+     * listed only after it, a (start, id) cursor, so that a page of bookings all at one start is followed by the rest.
+     */
+    public List<Booking> list(Instant from, Instant to, BookingStatus status, String after, int limit) {
         return jdbc.sql("SELECT * FROM booking WHERE start_at >= :from AND start_at < :to"
+                        + (after == null ? "" : " AND (start_at > :from OR id > :after)")
                         + (status == null ? "" : " AND status = :status") + " ORDER BY start_at, id LIMIT :limit")
-                .param("from", utc(from)).param("to", utc(to))
+                .param("from", utc(from)).param("to", utc(to)).param("after", after)
                 .param("status", status == null ? null : status.name()).param("limit", limit)
                 .query(this::map).list();
     }

@@ -3327,7 +3327,11 @@ public class BookingSaga {
                 // read again under the marker: a move (or a re-check following its event) may have committed since
                 // the first read, and the refund's cut-off counts from the start it has now
                 Booking marked = bookings.find(bookingId).orElseThrow();
-                boolean inTime = now.isBefore(marked.start().toInstant().minus(payments.refundCutOff()));
+                // judged from the first cancel that reached the hub, recorded before Google is asked: one that Google
+                // failed (502/503, the booking left CONFIRMED) and is asked again after the cut-off is refunded as
+                // first asked; before, the later ask's time decided, and the customer lost the refund to the outage
+                Instant asked = bookings.firstCancelAsk(bookingId, now);
+                boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
                 String[] disputed = {null};
                 boolean[] refund = {false};
                 boolean cancelled;
@@ -4237,9 +4241,17 @@ public class BookingSaga {
         return rest;
     }
 
-    /** A booking can be moved until the refund cut-off before its start: 409 from then on. */
+    /**
+     * A booking cancelled at {@code at} is refunded when that is at least the refund cut-off before its start: exactly
+     * at the cut-off too, as the README and refund-cut-off promise (before, only strictly before it).
+     */
+    private boolean refundable(Booking booking, Instant at) {
+        return !at.isAfter(booking.start().toInstant().minus(payments.refundCutOff()));
+    }
+
+    /** A booking can be moved until the refund cut-off before its start, exactly at it too: 409 from then on. */
     private void movableAt(Booking booking, Instant now) {
-        if (!now.isBefore(booking.start().toInstant().minus(payments.refundCutOff()))) {
+        if (!refundable(booking, now)) {
             Duration cutOff = payments.refundCutOff();
             throw new InvalidStateException("A booking can be moved until " + (cutOff.toMinutesPart() == 0
                     ? cutOff.toHours() + " hours" : cutOff.toMinutes() + " minutes") + " before its start; this one "
@@ -4655,14 +4667,16 @@ public class BookingSaga {
         }
     }
 
-    /** Deletes the event, or marks it cancelled (connectify.payments.delete-cancelled-events); gone already is fine. */
+    /**
+     * Deletes the event, or keeps it marked cancelled and free (connectify.payment.cancelled-event: mark-cancelled);
+     * gone already is fine. Kept, it is never compared again: the re-check reads confirmed bookings' events only.
+     */
     private void removeEvent(Booking booking, String eventId) {
         try {
             if (payments.deleteCancelledEvents()) {
                 calendar.delete(eventId);
             } else {
-                calendar.patch(eventId, new CalendarEvent(null, "Cancelled: " + booking.summary(), null, null, null,
-                        "cancelled", null, null));
+                calendar.keepAsCancelled(eventId, "Cancelled: " + booking.summary());
             }
         } catch (NotFoundException alreadyGone) {
             log.info("Calendar event of booking {} was already removed or never made", booking.id());

@@ -127,8 +127,8 @@ public class BookingService {
         return bookings.find(id).orElseThrow(() -> new NotFoundException("No booking with id " + id));
     }
 
-    public List<Booking> list(Instant from, Instant to, BookingStatus status, int limit) {
-        return bookings.list(from, to, status, limit);
+    public List<Booking> list(Instant from, Instant to, BookingStatus status, String after, int limit) {
+        return bookings.list(from, to, status, after, limit);
     }
 
     /**

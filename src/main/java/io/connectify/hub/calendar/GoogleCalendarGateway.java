@@ -199,6 +199,16 @@ public class GoogleCalendarGateway {
     }
 
     /**
+     * Keeps a cancelled booking's event in the calendar, visible as cancelled and free: its summary {@code summary},
+     * status confirmed and transparency transparent, which FreeBusy does not count busy. Google's status "cancelled"
+     * is its deletion (the Event resource's status), so a patch to it, as before, removed the event like a DELETE.
+     */
+    public void keepAsCancelled(String eventId, String summary) {
+        Event changes = new Event().setSummary(summary).setStatus("confirmed").setTransparency("transparent");
+        call(GoogleCalendarRoutes.PATCH, changes, args("eventId", eventId), Event.class);
+    }
+
+    /**
      * Deletes the event; one Google answers 410 Gone for is deleted already, which is what was asked: a delete
      * retried after its first answer was lost (a read timeout) answered 404 for an event it had deleted.
      */

@@ -98,9 +98,13 @@ final class GoogleCalendarStore {
                 .toList();
     }
 
-    /** Busy ranges inside [from, to): events clipped to the window, overlapping ones merged, by start time. */
+    /**
+     * Busy ranges inside [from, to): events clipped to the window, overlapping ones merged, by start time. A
+     * transparent event (transparency "transparent") blocks no time, as in Google's FreeBusy.
+     */
     synchronized List<Busy> busy(String calendarId, Instant from, Instant to) {
         List<Busy> clipped = liveEvents(calendarId)
+                .filter(e -> !"transparent".equals(e.path("transparency").asText()))
                 .filter(e -> start(e).isBefore(to) && end(e).isAfter(from))
                 .map(e -> new Busy(later(start(e), from), earlier(end(e), to)))
                 .sorted(Comparator.comparing(Busy::start))

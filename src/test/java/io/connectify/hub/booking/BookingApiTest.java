@@ -410,13 +410,7 @@ class BookingApiTest extends HubTestBase {
     @Test
     void adminListsSayWhenTheyAreCutAndRefuseAReversedRange() {
         for (int i = 0; i < 501; i++) { // more than a list holds, written directly: 501 API bookings would take long
-            jdbc.sql("""
-                    INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
-                      customer_email, summary, created_at, updated_at)
-                    VALUES (:id, 'CANCELLED', :start, :end, 30, 5000, 'CHF', 'x', 'x@example.com', 'x', :start, :start)
-                    """).param("id", java.util.UUID.randomUUID().toString())
-                    .param("start", java.time.OffsetDateTime.parse("2027-01-04T09:00:00Z").plusMinutes(i))
-                    .param("end", java.time.OffsetDateTime.parse("2027-01-04T09:30:00Z").plusMinutes(i)).update();
+            cancelledBookingAt(java.time.OffsetDateTime.parse("2027-01-04T09:00:00Z").plusMinutes(i));
         }
 
         var cut = httpGet("/api/v1/admin/bookings?status=CANCELLED", ADMIN_KEY);
@@ -432,6 +426,47 @@ class BookingApiTest extends HubTestBase {
         assertThat(reversed.status()).isEqualTo(422);
         assertThat(reversed.json().get("type").asText()).isEqualTo("calculation");
         assertThat(emptyFrom.status()).as("an empty parameter is an absent one").isEqualTo(200);
+    }
+
+    /**
+     * 501 bookings at one start: the first page's last one's start and id (from, after) give the rest, each booking
+     * listed once. Before, there was no after: asked again from the last one's start, the same 500 came back forever.
+     */
+    @Test
+    void adminListsPageOnByStartAndIdThroughBookingsAtOneStart() {
+        String start = "2027-01-05T09:00:00Z";
+        java.util.Set<String> written = new java.util.HashSet<>();
+        for (int i = 0; i < 501; i++) {
+            written.add(cancelledBookingAt(java.time.OffsetDateTime.parse(start)));
+        }
+
+        var first = httpGet("/api/v1/admin/bookings?status=CANCELLED&from=" + q(start), ADMIN_KEY);
+        assertThat(first.json().get("truncated").asBoolean()).isTrue();
+        var page = first.json().get("bookings");
+        var last = page.get(page.size() - 1);
+        var second = httpGet("/api/v1/admin/bookings?status=CANCELLED&from=" + q(last.get("start").asText())
+                + "&after=" + last.get("id").asText(), ADMIN_KEY);
+        var afterWithoutFrom = httpGet("/api/v1/admin/bookings?after=" + last.get("id").asText(), ADMIN_KEY);
+
+        assertThat(second.status()).as(second.body()).isEqualTo(200);
+        assertThat(second.json().get("truncated").asBoolean()).isFalse();
+        java.util.List<String> listed = new java.util.ArrayList<>(page.findValuesAsText("id"));
+        listed.addAll(second.json().get("bookings").findValuesAsText("id"));
+        assertThat(listed).hasSize(501).doesNotHaveDuplicates();
+        assertThat(new java.util.HashSet<>(listed)).isEqualTo(written);
+        assertThat(afterWithoutFrom.status()).isEqualTo(400);
+        assertThat(afterWithoutFrom.json().get("type").asText()).isEqualTo("validation");
+    }
+
+    /** A CANCELLED booking of 30 minutes at {@code start}, written directly; answers its id. */
+    private String cancelledBookingAt(java.time.OffsetDateTime start) {
+        String id = java.util.UUID.randomUUID().toString();
+        jdbc.sql("""
+                INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, customer_name,
+                  customer_email, summary, created_at, updated_at)
+                VALUES (:id, 'CANCELLED', :start, :end, 30, 5000, 'CHF', 'x', 'x@example.com', 'x', :start, :start)
+                """).param("id", id).param("start", start).param("end", start.plusMinutes(30)).update();
+        return id;
     }
 
     @Test

@@ -88,7 +88,7 @@ class BookingHoldClockSkewTest {
                     .isInstanceOf(BookingConflictException.class);
 
             assertThat(other.getBean(BookingService.class).list(slot.toInstant(),
-                    slot.toInstant().plus(Duration.ofMinutes(30)), null, 10))
+                    slot.toInstant().plus(Duration.ofMinutes(30)), null, null, 10))
                     .extracting(Booking::id).as("the slot's bookings").containsExactly(held.id());
         }));
     }

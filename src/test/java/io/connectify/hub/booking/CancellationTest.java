@@ -703,8 +703,7 @@ class CancellationTest extends Webhooks {
     void aCancelWhoseEventGoogleFailsToDeleteLeavesNoChangeUnderWay() {
         String id = confirmedStripeBooking(START);
         String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
 
         Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -713,11 +712,100 @@ class CancellationTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
         assertThat(movingSince(id)).as("no change left under way").isNull();
         // so asking again (Google answering now) cancels at once, and a move is not held off either
-        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event))
-                .willReturn(noContent()));
+        googleDeleteAnswers(event, noContent());
         Response again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("status").asText()).isEqualTo("REFUNDED");
+    }
+
+    /**
+     * A cancel asked 48 hours ahead that Google fails (its event not deleted: 502, the booking left CONFIRMED), asked
+     * again after the cut-off has passed, is refunded: the first cancel that reached the hub decides. Before, the
+     * second ask's time was judged, and the booking was CANCELLED "after the refund cut-off: not refunded".
+     */
+    @Test
+    void aCancelGoogleFailedInTimeIsRefundedWhenAskedAgainAfterTheCutOff() {
+        String id = confirmedStripeBooking(START);
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
+        clock.set(Instant.parse("2026-11-30T08:00:00Z")); // 48 hours before the start; the cut-off is 24 h
+
+        Response failed = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(failed.status()).as(failed.body()).isEqualTo(502);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        googleDeleteAnswers(event, noContent());
+        clock.set(Instant.parse("2026-12-01T12:00:00Z")); // 20 hours before the start: past the cut-off
+
+        cancelledAndRefundedOnce(id);
+    }
+
+    /** Google answers the DELETE of {@code event} (its path) so. */
+    private static void googleDeleteAnswers(String event,
+                                            com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event)).willReturn(answer));
+    }
+
+    /** A cancel of the booking is answered 200 REFUNDED, one refund asked of Stripe. */
+    private void cancelledAndRefundedOnce(String id) {
+        cancelledAs(id, "REFUNDED", 1);
+    }
+
+    /** A cancel of the booking is answered 200 with {@code status}, {@code refunds} refunds asked of Stripe in all. */
+    private void cancelledAs(String id, String status, int refunds) {
+        Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo(status);
+        stripe.server().verify(refunds, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A cancel Google failed is not remembered past a move: the booking moved, its later cancel is judged against the
+     * new start's cut-off (guard: the first ask counts for the start it was asked of).
+     */
+    @Test
+    void aCancelGoogleFailedCountsNoLongerOnceTheBookingIsMoved() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
+        clock.set(Instant.parse("2026-11-30T08:00:00Z"));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
+                "x", "2026-12-01T14:00:00+01:00", "2026-12-01T15:00:00+01:00"))));
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
+                "{\"start\":\"2026-12-01T14:00:00+01:00\"}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        googleDeleteAnswers(event, noContent());
+        clock.set(Instant.parse("2026-12-01T09:00:00Z")); // 4 hours before the new start
+
+        cancelledAs(id, "CANCELLED", 0);
+    }
+
+    /** Exactly the cut-off (24 h) before its start, a booking is refunded, as the README says; before, not. */
+    @Test
+    void aCancelExactlyAtTheCutOffIsRefunded() {
+        String id = confirmedStripeBooking(START);
+        googleDeleteAnswers(EVENTS + "/" + BookingSaga.eventIdFor(id), noContent());
+        clock.set(Instant.parse("2026-12-01T08:00:00Z")); // 09:00+01:00 less 24 h
+
+        cancelledAndRefundedOnce(id);
+    }
+
+    /** Exactly the cut-off before its start, a booking can still be moved; before, 409. */
+    @Test
+    void aMoveExactlyAtTheCutOffIsMade() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + eventId)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                eventId, "x", "2026-12-09T09:00:00+01:00", "2026-12-09T10:00:00+01:00"))));
+        clock.set(Instant.parse("2026-12-01T08:00:00Z")); // 09:00+01:00 less 24 h
+
+        Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-09T09:00:00+01:00\"}");
+
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        assertThat(moved.json().get("start").asText()).isEqualTo("2026-12-09T09:00:00+01:00");
     }
 
     @Test

@@ -220,6 +220,26 @@ class CalendarEventApiTest extends HubTestBase {
         google.server().verify(0, matchingAnyCalendarRequest());
     }
 
+    /**
+     * A PATCH of only the end, before the event's stored start: Google's 400 timeRangeEmpty is answered as a POST with
+     * its end before its start, 422 calculation. Before, 400 validation "Google Calendar rejected the event:
+     * timeRangeEmpty".
+     */
+    @Test
+    void aPatchedEndBeforeTheStoredStartIsACalculationErrorAsForACreate() {
+        google.stub(patch(urlPathEqualTo(EVENTS + "/abc123def456")).willReturn(error(400, "timeRangeEmpty")));
+
+        var patched = httpPatch("/api/v1/calendar/events/abc123def456", "{\"end\":\"2026-12-01T08:00:00+01:00\"}");
+        var created = httpPost("/api/v1/calendar/events", """
+                {"summary":"x","start":"2026-12-01T10:00:00+01:00","end":"2026-12-01T09:00:00+01:00"}
+                """);
+
+        assertThat(patched.status()).as(patched.body()).isEqualTo(422).isEqualTo(created.status());
+        assertThat(patched.json().get("type").asText()).isEqualTo("calculation")
+                .isEqualTo(created.json().get("type").asText());
+        assertThat(patched.json().get("detail").asText()).startsWith("'end' must be after 'start'");
+    }
+
     /** A list's reversed range names its query parameters, from and to: it said "'end' must be after 'start'". */
     @Test
     void aReversedListRangeNamesFromAndTo() {

@@ -188,6 +188,25 @@ class GoogleCalendarSimulatorTest {
                 .containsExactly("2026-12-01T08:00:00Z/2026-12-01T09:30:00Z", "2026-12-01T23:30:00Z/2026-12-02T00:00:00Z");
     }
 
+    /**
+     * An event patched transparent (a booking cancelled with cancelled-event mark-cancelled) is still listed but blocks
+     * no time, as in Google's FreeBusy; before, the simulator counted it busy.
+     */
+    @Test
+    void aTransparentEventIsListedButNotBusy() throws Exception {
+        insert(ID, "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00");
+
+        client.events().patch("primary", ID, new Event().setSummary("Cancelled: Consultation").setStatus("confirmed")
+                .setTransparency("transparent")).execute();
+
+        assertThat(client.events().list("primary").execute().getItems()).extracting(Event::getSummary)
+                .containsExactly("Cancelled: Consultation");
+        var answer = client.freebusy().query(new FreeBusyRequest()
+                .setTimeMin(new DateTime("2026-12-01T00:00:00Z")).setTimeMax(new DateTime("2026-12-02T00:00:00Z"))
+                .setItems(List.of(new FreeBusyRequestItem().setId("primary")))).execute();
+        assertThat(answer.getCalendars().get("primary").getBusy()).isEmpty();
+    }
+
     @Test
     void freeBusyOfAnEmptyCalendarIsFree() throws Exception {
         var answer = client.freebusy().query(new FreeBusyRequest()

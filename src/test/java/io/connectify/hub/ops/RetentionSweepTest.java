@@ -39,9 +39,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesOnlyRecordsOlderThanTheirRetentionInBatches(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         for (int i = 0; i < 5; i++) {
             processedKey(jdbc, "stripe:evt_old_" + i, NOW.minus(Duration.ofDays(31)));
             audit(jdbc, NOW.minus(Duration.ofDays(91)));
@@ -94,9 +92,7 @@ class RetentionSweepTest {
     @MethodSource("databases")
     void deletesTheSendStartsOfNotificationsNoLongerUnsentAndKeepsThoseStillUnsent(String database,
                                                                                   DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         String unsent = notification(jdbc, "queued", null);
         String sent = notification(jdbc, "sent", "SM1");
         String delivered = notification(jdbc, "delivered", "SM2");
@@ -123,9 +119,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesTheProcessingPaymentsOfBookingsNoLongerWaiting(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         String waiting = booking(jdbc, "PENDING_PAYMENT", null);
         processingPayment(jdbc, waiting, "cs_waiting");
         processingPayment(jdbc, waiting, "pi_waiting");
@@ -149,9 +143,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesThePaymentFailuresOfBookingsNoLongerPayable(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", null), "pi_waiting");
         paymentFailure(jdbc, booking(jdbc, "EXPIRED", null), "pi_expired");
         for (String settled : new String[] {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}) {
@@ -174,9 +166,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesThePaymentFailuresOfUnpaidBookingsWhoseStartHasPassed(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         Instant begun = NOW.minus(Duration.ofMinutes(1));
         paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_1");
         paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_2");
@@ -187,6 +177,13 @@ class RetentionSweepTest {
         assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
                 .query(String.class).list()).containsExactly("pi_expired_soon");
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(3);
+    }
+
+    /** The database emptied and migrated to the latest version; a client of it. */
+    private static JdbcClient migratedAfresh(DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        return JdbcClient.create(dataSource);
     }
 
     /** One run of the sweep with every retention period zero (kept for ever), in batches of 2; its meters. */

@@ -3406,12 +3406,15 @@ public class BookingSaga {
      * unless one of that outcome (SAME_OUTCOME) is logged; one whose refund failed at the provider (not one never
      * confirmed: its customer was told of the refund, a person settles the rest), refund-failed; a refunded one, its
      * refund's ({@link #refundNotice}) unless one of that outcome is logged. A refund still pending is not one: a
-     * repeated cancel makes it (or fails it again), and either tells the customer.
+     * repeated cancel makes it (or fails it again), and either tells the customer. Nor is a refund only under way at
+     * the provider ({@link #refundUnderWay}): its customer is told once the provider says it is made, and it may yet
+     * fail.
      */
     private String untoldNotice(Booking current, Set<String> kinds) {
         String reason = current.statusReason();
         if (current.status() == BookingStatus.REFUNDED) {
-            return REFUND_TOLD.stream().anyMatch(kinds::contains) ? null : refundNotice(current);
+            return REFUND_TOLD.stream().anyMatch(kinds::contains) || refundUnderWay(current) ? null
+                    : refundNotice(current);
         }
         if (current.status() != BookingStatus.CANCELLED || reason == null) {
             return null;

@@ -109,11 +109,14 @@ public class RetentionSweep {
                 + "NULL) AND p.recorded_at < :cutoff FETCH FIRST " + retention.batchSize() + " ROWS ONLY)",
                 clock.instant().atOffset(ZoneOffset.UTC), processingPurged, leads);
         // a payment's failure remembered for its processing event handled after it (V39) is of use while its booking
-        // could still be held by that event: waiting, or expired unpaid (a late processing event holds it again)
+        // could still be held by that event: waiting, or expired unpaid (a late processing event holds it again),
+        // and not begun (a processing event holds no booking whose start has passed). Before, an abandoned booking's
+        // rows (one per declined card) were kept for ever once it had expired
         processing += inBatches("DELETE FROM booking_payment_failure WHERE (booking_id, payment_ref) IN "
                 + "(SELECT f.booking_id, f.payment_ref FROM booking_payment_failure f WHERE NOT EXISTS (SELECT 1 "
                 + "FROM booking b WHERE b.id = f.booking_id AND b.status IN ('PENDING_PAYMENT', 'EXPIRED') AND "
-                + "b.paid_amount IS NULL) AND f.recorded_at < :cutoff FETCH FIRST " + retention.batchSize()
+                + "b.paid_amount IS NULL AND b.start_at > :cutoff) AND f.recorded_at < :cutoff FETCH FIRST "
+                + retention.batchSize()
                 + " ROWS ONLY)", clock.instant().atOffset(ZoneOffset.UTC), failuresPurged, leads);
         if (processing > 0) {
             log.info("Retention sweep purged {} processing payments and payment failures of bookings no longer waiting "

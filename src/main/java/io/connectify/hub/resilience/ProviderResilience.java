@@ -108,6 +108,10 @@ public class ProviderResilience {
                 .limitRefreshPeriod(rl.limitRefreshPeriod())
                 .timeoutDuration(rl.timeout())
                 .build());
+        // the share was read before the registry held the limiter: a change of the live instances in between
+        // (likeliest right after start) reshared every limiter but this one, which would keep the old share until
+        // the count changed again
+        matchShare(limiter);
         Gauge.builder(RateShare.GAUGE, limiter, l -> l.getRateLimiterConfig().getLimitForPeriod())
                 .description(RateShare.GAUGE_DESCRIPTION)
                 .tag("limit", provider)
@@ -118,10 +122,18 @@ public class ProviderResilience {
     /** The live instances changed: each limiter's limit for period is its share of the configured one again. */
     private void reshare() {
         for (RateLimiter limiter : rateLimiters.getAllRateLimiters()) {
-            int limit = share.of(policy(limiter.getName()).rateLimiter().limitForPeriod());
-            if (limiter.getRateLimiterConfig().getLimitForPeriod() != limit) {
-                limiter.changeLimitForPeriod(limit);
-            }
+            matchShare(limiter);
+        }
+    }
+
+    /**
+     * The limiter's limit for period made its share now. One lock: a share read before a change of the count, by a
+     * new limiter's check, is never written after the share that change's reshare read.
+     */
+    private synchronized void matchShare(RateLimiter limiter) {
+        int limit = share.of(policy(limiter.getName()).rateLimiter().limitForPeriod());
+        if (limiter.getRateLimiterConfig().getLimitForPeriod() != limit) {
+            limiter.changeLimitForPeriod(limit);
         }
     }
 

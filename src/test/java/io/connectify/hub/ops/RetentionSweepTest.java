@@ -39,9 +39,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesOnlyRecordsOlderThanTheirRetentionInBatches(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         for (int i = 0; i < 5; i++) {
             processedKey(jdbc, "stripe:evt_old_" + i, NOW.minus(Duration.ofDays(31)));
             audit(jdbc, NOW.minus(Duration.ofDays(91)));
@@ -94,9 +92,7 @@ class RetentionSweepTest {
     @MethodSource("databases")
     void deletesTheSendStartsOfNotificationsNoLongerUnsentAndKeepsThoseStillUnsent(String database,
                                                                                   DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         String unsent = notification(jdbc, "queued", null);
         String sent = notification(jdbc, "sent", "SM1");
         String delivered = notification(jdbc, "delivered", "SM2");
@@ -123,9 +119,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesTheProcessingPaymentsOfBookingsNoLongerWaiting(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         String waiting = booking(jdbc, "PENDING_PAYMENT", null);
         processingPayment(jdbc, waiting, "cs_waiting");
         processingPayment(jdbc, waiting, "pi_waiting");
@@ -149,9 +143,7 @@ class RetentionSweepTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("databases")
     void deletesThePaymentFailuresOfBookingsNoLongerPayable(String database, DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        JdbcClient jdbc = JdbcClient.create(dataSource);
+        JdbcClient jdbc = migratedAfresh(dataSource);
         paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", null), "pi_waiting");
         paymentFailure(jdbc, booking(jdbc, "EXPIRED", null), "pi_expired");
         for (String settled : new String[] {"CONFIRMED", "PAYMENT_FAILED", "CANCELLED"}) {
@@ -164,6 +156,34 @@ class RetentionSweepTest {
         assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
                 .query(String.class).list()).containsExactly("pi_expired", "pi_waiting");
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(5);
+    }
+
+    /**
+     * The payment failures of an unpaid booking, waiting or expired, whose start has passed are deleted: no
+     * processing event can hold a booking that has begun, so they are of no more use. Before, an abandoned booking's
+     * rows (one per declined card) were kept for ever. Those of one not begun are kept.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesThePaymentFailuresOfUnpaidBookingsWhoseStartHasPassed(String database, DataSource dataSource) {
+        JdbcClient jdbc = migratedAfresh(dataSource);
+        Instant begun = NOW.minus(Duration.ofMinutes(1));
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_1");
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, begun), "pi_expired_begun_2");
+        paymentFailure(jdbc, booking(jdbc, "PENDING_PAYMENT", null, begun), "pi_waiting_begun");
+        paymentFailure(jdbc, booking(jdbc, "EXPIRED", null, NOW.plus(Duration.ofMinutes(1))), "pi_expired_soon");
+        var meters = sweptKeepingForever(jdbc);
+
+        assertThat(jdbc.sql("SELECT payment_ref FROM booking_payment_failure ORDER BY payment_ref")
+                .query(String.class).list()).containsExactly("pi_expired_soon");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(3);
+    }
+
+    /** The database emptied and migrated to the latest version; a client of it. */
+    private static JdbcClient migratedAfresh(DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        return JdbcClient.create(dataSource);
     }
 
     /** One run of the sweep with every retention period zero (kept for ever), in batches of 2; its meters. */
@@ -182,8 +202,12 @@ class RetentionSweepTest {
     }
 
     static String booking(JdbcClient jdbc, String status, Long paidAmount) {
+        return booking(jdbc, status, paidAmount, NOW.plus(Duration.ofDays(3)));
+    }
+
+    static String booking(JdbcClient jdbc, String status, Long paidAmount, Instant startAt) {
         String id = java.util.UUID.randomUUID().toString();
-        var start = NOW.plus(Duration.ofDays(3)).atOffset(ZoneOffset.UTC);
+        var start = startAt.atOffset(ZoneOffset.UTC);
         jdbc.sql("INSERT INTO booking (id, status, start_at, end_at, duration_minutes, amount, currency, "
                         + "customer_name, customer_email, summary, provider, paid_amount, hold_expires_at, created_at, "
                         + "updated_at) VALUES (?, ?, ?, ?, 60, 9000, 'CHF', 'Jane Roe', 'jane@example.com', "

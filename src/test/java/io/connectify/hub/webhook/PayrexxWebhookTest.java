@@ -1636,6 +1636,24 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     /**
+     * A repeated cancel of a booking REFUNDED while its refund is only under way at Payrexx (refund_pending before
+     * the hub confirmed it): 409, nothing queued, the booking as it was; its customer is told once Payrexx shows the
+     * refund made. Before, the cancel took it for a refunded booking whose notice was lost: 200, and payment-refunded
+     * queued (SMS and email) while Payrexx could still fail the refund.
+     */
+    @Test
+    void aRepeatedCancelOfARefundStillUnderWayAtPayrexxTellsNothing() {
+        String id = refundUnderWay(4801);
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+
+        assertThat(httpGet("/api/v1/bookings/" + id + "/notifications").json().get("notifications")).isEmpty();
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("paid, then refunded at payrexx (refund_pending) before the hub confirmed it");
+    }
+
+    /**
      * A refund under way that Payrexx then shows disputed (a chargeback), not refunded: it is not the hub's to decide,
      * so the watch marks the booking for a person once (the attention mark, its note saying why) and queues nothing;
      * its later runs neither queue it nor mark it again. Before, every run queued it as a delivery, for ever.

@@ -1,14 +1,20 @@
 package io.connectify.hub.ops.cluster;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.List;
 
 import io.connectify.hub.support.HubTest;
-import io.connectify.hub.support.HubTestBase;
 import io.connectify.hub.support.TimerRoutes;
+import io.connectify.hub.support.Webhooks;
 import org.apache.camel.Exchange;
 import org.apache.camel.processor.AbstractThrottler;
+import org.apache.camel.processor.TotalRequestsThrottler;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * alone the whole, and the gauges say so.
  */
 @HubTest
-class ClusterRateShareTest extends HubTestBase {
+class ClusterRateShareTest extends Webhooks {
 
     private static final String OTHER = "hub-other-1";
     private static final String APP = "application=\"connectify-hub\"";
@@ -75,6 +81,41 @@ class ClusterRateShareTest extends HubTestBase {
                 .as("the expired row removed").isZero();
     }
 
+    /**
+     * The SMS sender's real throttle, not only its expression: with a second live instance, three SMS queued at once
+     * (the test profile: 5 a second, so 2 for this instance) are not sent together: two go, and the third waits for
+     * the first one's permit to return, a period (1 s) later, as Twilio's fake sees it; the throttle's own current
+     * limit is then 2. Were the throttle to keep its first limit (5, this instance alone before), all three would be
+     * sent at once (this test without the second instance, the limit 5 throughout: 261 ms from the first to the
+     * third, against the 700 ms asked here). (What this does not show: that the throttle's state for the channel was the same object before the
+     * change; Camel drops an idle state after a while and makes a new one, which evaluates the limit anew anyway.)
+     */
+    @Test
+    void withASecondInstanceTheSmsSenderSendsOnlyItsShareAPeriodAndTheRestWaits() throws Exception {
+        otherInstanceBeats(ClusterLeaseRepository.DATABASE_NOW);
+        heartbeat();
+        stopNotificationSenders();
+        try {
+            for (String start : List.of("2026-12-01T09:00:00+01:00", "2026-12-02T09:00:00+01:00",
+                    "2026-12-03T09:00:00+01:00")) {
+                confirmedStripeBooking(start); // an SMS and an email each
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> notificationsWaiting() == 6);
+        } finally {
+            startNotificationSenders();
+        }
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                notify.twilio().verify(3, postRequestedFor(urlPathEqualTo(MESSAGES))));
+        List<Long> sent = notify.twilio().findAll(postRequestedFor(urlPathEqualTo(MESSAGES))).stream()
+                .map(r -> r.getLoggedDate().getTime()).sorted().toList();
+        assertThat(sent.get(2) - sent.get(0)).as("ms from the first SMS to the third, which waited for a permit")
+                .isGreaterThanOrEqualTo(700);
+        assertThat(throttle("notification-send-sms")).isInstanceOf(TotalRequestsThrottler.class);
+        assertThat(((TotalRequestsThrottler) throttle("notification-send-sms")).getCurrentMaximumRequests())
+                .isEqualTo(2);
+    }
+
     /** The other instance's heartbeat row, written at {@code at} (SQL) as its own heartbeat writes it. */
     private void otherInstanceBeats(String at) {
         jdbc.sql("INSERT INTO CLUSTER_LOCK (REGION, LOCK_KEY, CLIENT_ID, CREATED_DATE) VALUES (:region, :key, :id, "
@@ -97,9 +138,15 @@ class ClusterRateShareTest extends HubTestBase {
 
     /** The limit the route's throttle takes for its next message: its expression, as Camel evaluates it per message. */
     private int throttleLimit(String routeId) {
+        return throttle(routeId).getMaximumRequestsExpression().evaluate(new DefaultExchange(hubContext),
+                Integer.class);
+    }
+
+    /** The route's one throttle processor. */
+    private AbstractThrottler throttle(String routeId) {
         List<AbstractThrottler> throttles = hubContext.getRoute(routeId).filter("*").stream()
                 .filter(AbstractThrottler.class::isInstance).map(AbstractThrottler.class::cast).toList();
         assertThat(throttles).hasSize(1);
-        return throttles.get(0).getMaximumRequestsExpression().evaluate(new DefaultExchange(hubContext), Integer.class);
+        return throttles.get(0);
     }
 }

@@ -76,4 +76,32 @@ class RateShareTest {
         assertThat(stripe.getRateLimiterConfig().getLimitForPeriod()).isEqualTo(100);
         assertThat(twilio.getRateLimiterConfig().getLimitForPeriod()).isEqualTo(10);
     }
+
+    /**
+     * The live instances change between a new limiter's read of its share and the registry storing it (a heartbeat
+     * right after start): the change's reshare does not see that limiter yet, yet it takes the new share. Before, it
+     * kept the old one until the count changed again. Made deterministic: the count changes on the share's first
+     * read, inside the limiter's creation.
+     */
+    @Test
+    void aLimiterCreatedWhileTheInstancesChangeTakesTheNewShare() {
+        var properties = new ResilienceProperties(new ResilienceProperties.Policy(null, null,
+                new ResilienceProperties.RateLimiter(100, java.time.Duration.ofMinutes(1), java.time.Duration.ZERO)),
+                Map.of());
+        instancesNow(2);
+        AtomicInteger reads = new AtomicInteger();
+        var racing = new RateShare(() -> {
+            int now = instances.get();
+            if (reads.getAndIncrement() == 0) {
+                instancesNow(4); // a heartbeat's change, its listeners run, between this read and the store
+            }
+            return now;
+        }, RateShare.Scope.CLUSTER, listeners::add);
+        var resilience = new ProviderResilience(properties, new SimpleMeterRegistry(), racing);
+
+        var stripe = resilience.rateLimiter("stripe");
+
+        assertThat(instances.get()).as("the change came while the limiter was created").isEqualTo(4);
+        assertThat(stripe.getRateLimiterConfig().getLimitForPeriod()).isEqualTo(25);
+    }
 }

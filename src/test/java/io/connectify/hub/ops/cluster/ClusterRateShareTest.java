@@ -121,12 +121,14 @@ class ClusterRateShareTest extends Webhooks {
     }
 
     /**
-     * The other instance's heartbeat row, written at {@code at} (SQL) as its own heartbeat writes it (in place of the
-     * one written before, if the heartbeat timer has not dropped it yet).
+     * The other instance's heartbeat row, written at {@code at} (SQL) as its own heartbeat writes it: the one written
+     * before renewed (never missing in between), or a new one if there is none (or the heartbeat timer dropped it).
      */
     private void otherInstanceBeats(String at) {
-        jdbc.sql("DELETE FROM CLUSTER_LOCK WHERE REGION = :region AND CLIENT_ID = :id")
-                .param("region", LiveInstances.REGION).param("id", OTHER).update();
+        if (jdbc.sql("UPDATE CLUSTER_LOCK SET CREATED_DATE = " + at + " WHERE REGION = :region AND CLIENT_ID = :id")
+                .param("region", LiveInstances.REGION).param("id", OTHER).update() > 0) {
+            return;
+        }
         jdbc.sql("INSERT INTO CLUSTER_LOCK (REGION, LOCK_KEY, CLIENT_ID, CREATED_DATE) VALUES (:region, :key, :id, "
                         + at + ")")
                 .param("region", LiveInstances.REGION)

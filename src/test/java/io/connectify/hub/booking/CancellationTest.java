@@ -752,6 +752,18 @@ class CancellationTest extends Webhooks {
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event)).willReturn(answer));
     }
 
+    /**
+     * At {@code at}, a cancel of the booking whose event Google fails to delete (503 on every try) is answered 502, the
+     * booking left CONFIRMED; answers the event's path.
+     */
+    private String cancelGoogleFailedAt(String id, String at) {
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
+        clock.set(Instant.parse(at));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        return event;
+    }
+
     /** A cancel of the booking is answered 200 REFUNDED, one refund asked of Stripe. */
     private void cancelledAndRefundedOnce(String id) {
         cancelledAs(id, "REFUNDED", 1);
@@ -774,10 +786,7 @@ class CancellationTest extends Webhooks {
     void aCancelGoogleFailedCountsNoLongerOnceTheBookingIsMoved() {
         String id = confirmedStripeBooking(START);
         String eventId = BookingSaga.eventIdFor(id);
-        String event = EVENTS + "/" + eventId;
-        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
-        clock.set(Instant.parse("2026-11-30T08:00:00Z"));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        String event = cancelGoogleFailedAt(id, "2026-11-30T08:00:00Z");
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
                 "x", "2026-12-01T14:00:00+01:00", "2026-12-01T15:00:00+01:00"))));
         Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
@@ -798,10 +807,7 @@ class CancellationTest extends Webhooks {
     void aCancelGoogleFailedCountsNoLongerOnceTheRecheckFollowsAMoveInGoogle() {
         String id = confirmedStripeBooking(START);
         String eventId = BookingSaga.eventIdFor(id);
-        String event = EVENTS + "/" + eventId;
-        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
-        clock.set(Instant.parse("2026-12-01T22:00:00Z")); // 10 hours before the start: late
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        String event = cancelGoogleFailedAt(id, "2026-12-01T22:00:00Z"); // 10 hours before the start: late
         // dragged in Google to 100 hours after the first ask
         google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
                 GoogleCalendarFake.eventJson(eventId, "x", "2026-12-06T03:00:00+01:00", "2026-12-06T04:00:00+01:00"))))));

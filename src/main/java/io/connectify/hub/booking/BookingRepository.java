@@ -973,8 +973,10 @@ public class BookingRepository {
      * the hub begun since) to {@code to}, with {@code reason}; false when it changed meanwhile.
      */
     public boolean moveConfirmed(ConfirmedBooking read, TimeRange to, String reason, Instant now) {
+        // as a reschedule: a cancel asked before (Google failed it) was asked of the old start; before, kept, and a
+        // late cancel after the event was dragged later in Google was refunded as if asked in time
         return jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end, status_reason = :reason, "
-                        + "updated_at = :now WHERE " + STILL_AS_READ)
+                        + "updated_at = :now, cancel_asked_at = NULL WHERE " + STILL_AS_READ)
                 .params(asRead(read)).param("start", utc(to.start())).param("end", utc(to.end()))
                 .param("reason", reason).param("now", utc(now)).update() == 1;
     }

@@ -3327,16 +3327,18 @@ public class BookingSaga {
                 // read again under the marker: a move (or a re-check following its event) may have committed since
                 // the first read, and the refund's cut-off counts from the start it has now
                 Booking marked = bookings.find(bookingId).orElseThrow();
-                // judged from the first cancel that reached the hub, recorded before Google is asked: one that Google
-                // failed (502/503, the booking left CONFIRMED) and is asked again after the cut-off is refunded as
-                // first asked; before, the later ask's time decided, and the customer lost the refund to the outage
-                Instant asked = bookings.firstCancelAsk(bookingId, now);
-                boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
                 String[] disputed = {null};
                 boolean[] refund = {false};
                 boolean cancelled;
                 try {
                     begunRefusesCancel(marked, now);
+                    // judged from the first cancel that reached the hub, recorded before Google is asked: one that
+                    // Google failed (502/503, the booking left CONFIRMED) and is asked again after the cut-off is
+                    // refunded as first asked; before, the later ask's time decided, and the customer lost the refund
+                    // to the outage. Recorded only once the cancel can go ahead (one refused 409 because the start
+                    // passed while it waited is no ask), and inside the try: a failure to record it ends the change
+                    Instant asked = bookings.firstCancelAsk(bookingId, now);
+                    boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
                     removeEvent(marked);
                     // committed before the provider is asked, with the cut-off decided now: a refund that fails
                     // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
@@ -4669,7 +4671,9 @@ public class BookingSaga {
 
     /**
      * Deletes the event, or keeps it marked cancelled and free (connectify.payment.cancelled-event: mark-cancelled);
-     * gone already is fine. Kept, it is never compared again: the re-check reads confirmed bookings' events only.
+     * gone already is fine. Kept, it is never compared again once the booking is CANCELLED: the re-check reads
+     * confirmed bookings' events only. A cancel that fails after the PATCH took effect (its answer lost, or the
+     * booking's CANCELLED not committed) leaves a confirmed booking whose event is free: the re-check flags it (FREE).
      */
     private void removeEvent(Booking booking, String eventId) {
         try {

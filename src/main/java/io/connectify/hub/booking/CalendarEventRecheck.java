@@ -38,6 +38,8 @@ import org.springframework.stereotype.Component;
  * <li>deleted (404, 410) or cancelled in Google: never cancelled or refunded here (a slip in a calendar must not
  * refund a paid appointment); its status reason says so, for a person to restore the event (the hub moves no event
  * Google has deleted) or cancel the booking through the hub.</li>
+ * <li>shown free (transparent), as mark-cancelled keeps a cancelled booking's event: flagged likewise, at once (a
+ * cancel that failed after Google took its PATCH leaves one; a calendar switch does not).</li>
  * <li>moved to a time already past: flagged, not followed (a slip; the customer is not told).</li>
  * <li>all-day or without times: left alone.</li>
  * </ul>
@@ -65,6 +67,8 @@ public class CalendarEventRecheck {
     static final String FLAG = "calendar event ";
     static final String DELETED = FLAG + "deleted in Google Calendar: restore it there (its bin) or cancel through "
             + "the hub";
+    static final String FREE = FLAG + "shown free (transparent) in Google Calendar, as a cancelled booking's: "
+            + "make it busy there (and its summary the booking's) or cancel through the hub";
     private static final String PAST = FLAG + "moved in Google Calendar to %s, a time already past: "
             + "move it back or reschedule through the hub";
     private static final String OVERLAP = FLAG + "moved in Google Calendar to %s, onto another booking: "
@@ -227,6 +231,13 @@ public class CalendarEventRecheck {
         }
         if (event.cancelled()) {
             return true;
+        }
+        if (event.free()) {
+            // a confirmed booking's event shown free: as mark-cancelled keeps a cancelled booking's event, left so by a
+            // cancel that failed after Google's PATCH took effect (its answer lost), or set by hand. Its slot looks
+            // free to FreeBusy and a person; before, compared by its times only and never flagged
+            flag(read, FREE, "deleted");
+            return false;
         }
         if (event.start() == null || !event.end().isAfter(event.start())) {
             log.info("Calendar event of booking {} is all-day or has no times; the booking is left as it is",

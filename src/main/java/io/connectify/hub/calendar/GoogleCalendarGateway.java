@@ -237,7 +237,7 @@ public class GoogleCalendarGateway {
     private static EventTimes timesOf(Event event) {
         boolean timed = event.getStart() != null && event.getStart().getDateTime() != null
                 && event.getEnd() != null && event.getEnd().getDateTime() != null;
-        return new EventTimes(event.getStatus(),
+        return new EventTimes(event.getStatus(), event.getTransparency(),
                 timed ? Instant.ofEpochMilli(event.getStart().getDateTime().getValue()) : null,
                 timed ? Instant.ofEpochMilli(event.getEnd().getDateTime().getValue()) : null);
     }
@@ -273,11 +273,19 @@ public class GoogleCalendarGateway {
     public record PushChannel(String id, String resourceId, Instant expiration) {
     }
 
-    /** An event's status and its start and end as instants; both null when it is all-day or has no times. */
-    public record EventTimes(String status, Instant start, Instant end) {
+    /**
+     * An event's status, its transparency (null: opaque, busy) and its start and end as instants; both null when it
+     * is all-day or has no times.
+     */
+    public record EventTimes(String status, String transparency, Instant start, Instant end) {
 
         public boolean cancelled() {
             return "cancelled".equals(status);
+        }
+
+        /** Shown free, not busy: as mark-cancelled keeps a cancelled booking's event (keepAsCancelled). */
+        public boolean free() {
+            return "transparent".equals(transparency);
         }
     }
 

@@ -17,6 +17,8 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -135,6 +137,54 @@ class CancellationNoticeTransactionTest extends Webhooks {
         assertThat(more.json().get("detail").asText()).contains("REFUNDED cannot be cancelled");
         assertThat(logged(id, "refund")).as("one SMS, one email logged").isEqualTo(2);
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The record of the first cancel ask failing (its transaction) ends the cancel's change of the booking's event: a
+     * cancel asked again at once goes ahead. Before, the record ran outside the try that ends the change, and the
+     * marker held every cancel and move off (409) until EventChangeTimeout.
+     */
+    @Test
+    void aCancelWhoseAskCouldNotBeRecordedLeavesNoChangeUnderWay() {
+        String id = cancellableAfterTheCutOff();
+        AtomicBoolean failing = new AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (failing.getAndSet(false)) {
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).firstCancelAsk(anyString(), any(Instant.class));
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isNotEqualTo(200);
+        var again = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(again.status()).as(again.body()).isEqualTo(200);
+        assertThat(again.json().get("status").asText()).isEqualTo("CANCELLED");
+    }
+
+    /**
+     * A cancel refused (409) because the booking, read again under its change marker, has begun (moved meanwhile to a
+     * start already past) records no ask: a later cancel is not judged from it. Before, the ask was recorded first.
+     */
+    @Test
+    void aCancelRefusedBecauseTheStartPassedMeanwhileRecordsNoAsk() {
+        String id = cancellableAfterTheCutOff();
+        Instant now = clock.instant();
+        doAnswer(inv -> {
+            // moved, between the cancel's first read and its marker, to a start half an hour past
+            jdbc.sql("UPDATE booking SET start_at = :start, end_at = :end WHERE id = :id").param("id", id)
+                    .param("start", OffsetDateTime.ofInstant(now.minus(Duration.ofMinutes(30)), ZoneOffset.UTC))
+                    .param("end", OffsetDateTime.ofInstant(now.plus(Duration.ofMinutes(30)), ZoneOffset.UTC))
+                    .update();
+            return inv.callRealMethod();
+        }).when(spied).eventChangeBegins(anyString(), any(Instant.class), any(Duration.class));
+
+        var refused = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+        assertThat(refused.json().get("detail").asText()).contains("until its start");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE id = :id AND cancel_asked_at IS NULL")
+                .param("id", id).query(Integer.class).single()).as("no ask recorded").isEqualTo(1);
     }
 
     /** A confirmed booking (its confirmation's notices sent), the clock 22 h before its start: past the 24 h cut-off. */

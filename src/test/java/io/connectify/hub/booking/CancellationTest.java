@@ -4,6 +4,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.noContent;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
@@ -32,7 +33,9 @@ import io.connectify.hub.support.HeldAnswer;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.Webhooks;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 
 /** Cancelling and rescheduling bookings: calendar event removed or moved, refunds within the cut-off. */
 @HubTest
@@ -41,6 +44,9 @@ class CancellationTest extends Webhooks {
     private static final String START = "2026-12-02T09:00:00+01:00";
     /** The WireMock scenario in which Google's calendar holds a booking's event at one time or another. */
     private static final String CALENDAR = "the booking's event";
+
+    @Autowired
+    ProducerTemplate camel;
 
     @Test
     void cancellingBeforeTheCutOffDeletesTheEventAndRefunds() {
@@ -746,6 +752,18 @@ class CancellationTest extends Webhooks {
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event)).willReturn(answer));
     }
 
+    /**
+     * At {@code at}, a cancel of the booking whose event Google fails to delete (503 on every try) is answered 502, the
+     * booking left CONFIRMED; answers the event's path.
+     */
+    private String cancelGoogleFailedAt(String id, String at) {
+        String event = EVENTS + "/" + BookingSaga.eventIdFor(id);
+        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
+        clock.set(Instant.parse(at));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        return event;
+    }
+
     /** A cancel of the booking is answered 200 REFUNDED, one refund asked of Stripe. */
     private void cancelledAndRefundedOnce(String id) {
         cancelledAs(id, "REFUNDED", 1);
@@ -768,10 +786,7 @@ class CancellationTest extends Webhooks {
     void aCancelGoogleFailedCountsNoLongerOnceTheBookingIsMoved() {
         String id = confirmedStripeBooking(START);
         String eventId = BookingSaga.eventIdFor(id);
-        String event = EVENTS + "/" + eventId;
-        googleDeleteAnswers(event, GoogleCalendarFake.error(503, "backendError"));
-        clock.set(Instant.parse("2026-11-30T08:00:00Z"));
-        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        String event = cancelGoogleFailedAt(id, "2026-11-30T08:00:00Z");
         google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
                 "x", "2026-12-01T14:00:00+01:00", "2026-12-01T15:00:00+01:00"))));
         Response moved = httpPost("/api/v1/bookings/" + id + "/reschedule",
@@ -781,6 +796,30 @@ class CancellationTest extends Webhooks {
         clock.set(Instant.parse("2026-12-01T09:00:00Z")); // 4 hours before the new start
 
         cancelledAs(id, "CANCELLED", 0);
+    }
+
+    /**
+     * A cancel Google failed is not remembered past a move the calendar re-check follows from Google either: the event
+     * dragged in Google to 100 h on, the cancel asked late by the new start is not refunded. Before, the re-check's
+     * move kept the first ask, and the late cancel was refunded.
+     */
+    @Test
+    void aCancelGoogleFailedCountsNoLongerOnceTheRecheckFollowsAMoveInGoogle() {
+        String id = confirmedStripeBooking(START);
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = cancelGoogleFailedAt(id, "2026-12-01T22:00:00Z"); // 10 hours before the start: late
+        // dragged in Google to 100 hours after the first ask
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(
+                GoogleCalendarFake.eventJson(eventId, "x", "2026-12-06T03:00:00+01:00", "2026-12-06T04:00:00+01:00"))))));
+        assertThat(camel.send("direct:gcal-recheck-bookings", exchange -> { }).getException()).isNull();
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("start").asText())
+                .as("the re-check follows the move").isEqualTo("2026-12-06T03:00:00+01:00");
+        googleDeleteAnswers(event, noContent());
+        clock.set(Instant.parse("2026-12-05T16:00:00Z")); // 90 hours on: 10 hours before the new start
+
+        cancelledAs(id, "CANCELLED", 0);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded");
     }
 
     /** Exactly the cut-off (24 h) before its start, a booking is refunded, as the README says; before, not. */

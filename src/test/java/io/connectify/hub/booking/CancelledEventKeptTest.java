@@ -2,6 +2,7 @@ package io.connectify.hub.booking;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
@@ -11,10 +12,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
+
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.Webhooks;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -29,6 +34,9 @@ import org.springframework.test.context.TestPropertySource;
         // test profile's 1 s on a loaded machine
         "connectify.gcal.read-timeout=10s"})
 class CancelledEventKeptTest extends Webhooks {
+
+    @Autowired
+    ProducerTemplate camel;
 
     /**
      * The event is patched to a "Cancelled: ..." summary, kept confirmed and made transparent (free in FreeBusy) and
@@ -51,5 +59,45 @@ class CancelledEventKeptTest extends Webhooks {
                 .withRequestBody(matchingJsonPath("$.transparency", equalTo("transparent")))
                 .withRequestBody(matchingJsonPath("$.summary", matching("Cancelled: .+"))));
         google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
+    }
+
+    /**
+     * A cancel that fails after Google may have taken its PATCH (here 503 on every try) leaves the booking CONFIRMED and
+     * its event possibly "Cancelled: ..." and free: the re-check flags the booking for a person, and clears its reason
+     * once the event is busy again. Before, the re-check compared the times only and never flagged it.
+     */
+    @Test
+    void aConfirmedBookingWhoseEventIsFreeInGoogleIsFlaggedByTheRecheck() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + eventId))
+                .willReturn(GoogleCalendarFake.error(503, "backendError")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        String kept = GoogleCalendarFake.eventJson(eventId, "Cancelled: x", "2026-12-02T09:00:00+01:00",
+                "2026-12-02T10:00:00+01:00");
+        listed(kept.replace("\"status\":\"confirmed\"", "\"status\":\"confirmed\",\"transparency\":\"transparent\""));
+
+        recheck();
+
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("status").asText()).isEqualTo("CONFIRMED");
+        String flag = attentionOf(id).get("note").asText();
+        assertThat(flag).startsWith(CalendarEventRecheck.FLAG).contains("shown free");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(flag);
+
+        // restored by a person (busy again): the reason's flag cleared, as for an event moved back
+        listed(kept);
+        recheck();
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText(""))
+                .doesNotStartWith(CalendarEventRecheck.FLAG);
+    }
+
+    /** Google's list of the calendar's events holds only {@code event}. */
+    private static void listed(String event) {
+        google.stub(get(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of(event)))));
+    }
+
+    /** One run of the re-check of the confirmed bookings' events, on this thread. */
+    private void recheck() {
+        assertThat(camel.send("direct:gcal-recheck-bookings", exchange -> { }).getException()).isNull();
     }
 }

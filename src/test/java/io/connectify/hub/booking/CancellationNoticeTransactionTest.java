@@ -197,6 +197,9 @@ class CancellationNoticeTransactionTest extends Webhooks {
         });
         google.stub(delete(urlPathEqualTo(EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(noContent()));
         clock.set(Instant.parse("2026-12-01T12:00:00Z"));
+        // the tests then stub the spied repository: no consumer may be calling it meanwhile (the confirmation's
+        // notices were received by the fakes before their senders recorded them; UnfinishedStubbing, twice seen)
+        awaitQueuesIdle();
         return id;
     }
 

@@ -113,9 +113,18 @@ public abstract class HubTestBase {
     void awaitNotificationsSent() {
         EmbeddedActiveMQ embedded = broker.getIfAvailable();
         if (embedded != null && embedded.getActiveMQServer() != null && embedded.getActiveMQServer().isActive()) {
-            await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
-                    .until(() -> eventsWaiting() == 0 && notificationsWaiting() == 0);
+            awaitQueuesIdle();
         }
+    }
+
+    /**
+     * Until no provider event and no notification waits or is being processed (a queue counts a message being
+     * delivered until its transaction commits): no queue consumer is at work. For a test that stubs a spied bean the
+     * consumers call: Mockito's stubbing of a spy that another thread calls meanwhile fails (UnfinishedStubbing).
+     */
+    protected void awaitQueuesIdle() {
+        await().pollDelay(Duration.ZERO).atMost(Duration.ofSeconds(30))
+                .until(() -> eventsWaiting() == 0 && notificationsWaiting() == 0);
     }
 
     /**

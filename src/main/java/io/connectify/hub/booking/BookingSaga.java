@@ -2107,7 +2107,8 @@ public class BookingSaga {
      * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
      * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
      * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
-     * marked for a person and counted, as Stripe's charge.refunded of such a booking. One whose refund a dispute
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking; one cancelled after the cut-off
+     * has its customer told once that part was paid back ({@link #toldRefundedAfterLateCancel}; before, told nothing). One whose refund a dispute
      * stopped keeps it stopped, the part recorded and a person asked to refund only what is left should the dispute be
      * won ({@link #stoppedRefundPartlyMade}). Any other booking is left as it is. Under the booking's row lock. False
      * when nothing changed.
@@ -2137,6 +2138,7 @@ public class BookingSaga {
                     // its refund under way, marked and counted then: now known to be part of the payment
                     markOutside(current, provider, why, part, refundPendingOutsideNote(current, provider), now());
                     said[0] = why;
+                    toldRefundedAfterLateCancel(current, false);
                 } else if (says(current.statusReason(), why)) {
                     return;
                 } else {
@@ -2145,6 +2147,7 @@ public class BookingSaga {
                     // cancelled one's at the provider
                     said[0] = markOutside(current, provider, why, part, null, now());
                     marked[0] = true;
+                    toldRefundedAfterLateCancel(current, false);
                 }
             }));
         }
@@ -2677,10 +2680,12 @@ public class BookingSaga {
      * provider now shows refunded outside the hub (Payrexx's refunded, Stripe's charge.refunded; the caller recorded
      * it, under the booking's row lock, in its transaction): the customer is told once what they got back, in full
      * ({@link #CANCELLATION_REFUNDED_OUTSIDE}: "already refunded"), or a part ({@link #CANCELLATION_LATE_PART_REFUNDED})
-     * after "not refunded". Sent as its own kind, not through {@link #notifyUnlessTold}: the cancellation's notice told
-     * another outcome, one no longer true. A redelivery records nothing new, and the kind logged is not sent again.
-     * Before, only a person was told (the booking's mark). Not one told a refund under way pays them back, nor a
-     * disputed one's (the dispute decides), nor any cancelled in time (told already, or a person refunds the rest).
+     * after "not refunded" (Stripe's charge.refunded in part, Payrexx's partially-refunded), never after the whole was
+     * told. Sent as its own kind, not through {@link #notifyUnlessTold}: the cancellation's notice told another
+     * outcome, one no longer true. A redelivery records nothing new, and the kind logged is not sent again. Before,
+     * only a person was told (the booking's mark); Payrexx's partially-refunded told the customer nothing until it
+     * was called here too. Not one told a refund under way pays them back, nor a disputed one's (the dispute
+     * decides), nor any cancelled in time (told already, or a person refunds the rest).
      */
     private void toldRefundedAfterLateCancel(Booking current, boolean inFull) {
         if (current.status() != BookingStatus.CANCELLED || current.statusReason() == null
@@ -2689,7 +2694,9 @@ public class BookingSaga {
         }
         Set<String> kinds = notifications.kindsOf(current.id());
         String kind = inFull ? CANCELLATION_REFUNDED_OUTSIDE : CANCELLATION_LATE_PART_REFUNDED;
-        boolean toldLess = kinds.contains(CANCELLATION) || inFull && kinds.contains(CANCELLATION_LATE_PART_REFUNDED);
+        // a part never told after the whole (a delivery handled out of order): the mark tells a person
+        boolean toldLess = kinds.contains(CANCELLATION) && (inFull || !kinds.contains(CANCELLATION_REFUNDED_OUTSIDE))
+                || inFull && kinds.contains(CANCELLATION_LATE_PART_REFUNDED);
         if (toldLess && !kinds.contains(kind)) {
             log.info("Booking {}: cancelled after the cut-off, its payment now refunded outside the hub ({}): its "
                     + "customer told ({})", current.id(), inFull ? "in full" : "in part", kind);

@@ -3346,10 +3346,21 @@ public class BookingSaga {
                     // passed while it waited is no ask), and inside the try: a failure to record it ends the change
                     Instant asked = bookings.firstCancelAsk(bookingId, now);
                     boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
-                    removeEvent(marked);
-                    // committed before the provider is asked, with the cut-off decided now: a refund that fails
-                    // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
-                    cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
+                    boolean removed = false;
+                    try {
+                        removeEvent(marked);
+                        removed = true;
+                        // committed before the provider is asked, with the cut-off decided now: a refund that fails
+                        // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
+                        cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
+                    } catch (RuntimeException failed) {
+                        // a PATCH that failed may have been applied all the same (its answer lost), and one that
+                        // succeeded is followed by no CANCELLED here: the event goes back, as a failed move's does
+                        if (removed || !movedNothing(failed)) {
+                            keepEventBooked(marked);
+                        }
+                        throw failed;
+                    }
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
                     eventChangeEnds(bookingId, change);
@@ -4680,7 +4691,8 @@ public class BookingSaga {
      * Deletes the event, or keeps it marked cancelled and free (connectify.payment.cancelled-event: mark-cancelled);
      * gone already is fine. Kept, it is never compared again once the booking is CANCELLED: the re-check reads
      * confirmed bookings' events only. A cancel that fails after the PATCH took effect (its answer lost, or the
-     * booking's CANCELLED not committed) leaves a confirmed booking whose event is free: the re-check flags it (FREE).
+     * booking's CANCELLED not committed) puts the event back ({@link #keepEventBooked}); should that fail too, the
+     * confirmed booking's event stays free, and the re-check flags it (FREE).
      */
     private void removeEvent(Booking booking, String eventId) {
         try {
@@ -4691,6 +4703,35 @@ public class BookingSaga {
             }
         } catch (NotFoundException alreadyGone) {
             log.info("Calendar event of booking {} was already removed or never made", booking.id());
+        }
+    }
+
+    /**
+     * Best effort, for a cancel not made of a confirmed booking whose event {@link #removeEvent} kept marked cancelled
+     * (mark-cancelled): the event is put back as the booking's (its summary, busy), as {@link #moveBack} puts a failed
+     * move's event back, unless the booking is no longer confirmed (cancelled meanwhile by another request). A deleted
+     * event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and free, which
+     * the calendar re-check flags for a person (FREE). Before, only that flag told of it.
+     */
+    private void keepEventBooked(Booking booking) {
+        if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
+            return;
+        }
+        try {
+            boolean confirmed = bookings.find(booking.id()).map(b -> b.status() == BookingStatus.CONFIRMED)
+                    .orElse(false);
+            if (confirmed) {
+                calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
+                log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
+                        + "failed, is put back as booked", booking.id(), booking.calendarEventId());
+            }
+        } catch (NotFoundException gone) {
+            log.info("Booking {} stays CONFIRMED; its calendar event {} is gone: nothing to put back", booking.id(),
+                    booking.calendarEventId());
+        } catch (RuntimeException e) {
+            log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from \"Cancelled: "
+                    + "…\" and free ({}); the calendar re-check flags it", booking.id(), booking.calendarEventId(),
+                    e.getClass().getSimpleName());
         }
     }
 

@@ -2107,7 +2107,8 @@ public class BookingSaga {
      * under way marked before (its refund_pending delivery, {@link #paymentRefundedAfterConfirmation}) is settled by
      * this: the reason's and the mark's "pending" replaced by the part refunded, nothing marked or counted again. A
      * booking cancelled with no refund by the hub ({@link #cancelledUnrefunded}) has it recorded after its reason,
-     * marked for a person and counted, as Stripe's charge.refunded of such a booking. One whose refund a dispute
+     * marked for a person and counted, as Stripe's charge.refunded of such a booking; one cancelled after the cut-off
+     * has its customer told once that part was paid back ({@link #toldRefundedAfterLateCancel}; before, told nothing). One whose refund a dispute
      * stopped keeps it stopped, the part recorded and a person asked to refund only what is left should the dispute be
      * won ({@link #stoppedRefundPartlyMade}). Any other booking is left as it is. Under the booking's row lock. False
      * when nothing changed.
@@ -2137,6 +2138,7 @@ public class BookingSaga {
                     // its refund under way, marked and counted then: now known to be part of the payment
                     markOutside(current, provider, why, part, refundPendingOutsideNote(current, provider), now());
                     said[0] = why;
+                    toldRefundedAfterLateCancel(current, false);
                 } else if (says(current.statusReason(), why)) {
                     return;
                 } else {
@@ -2145,6 +2147,7 @@ public class BookingSaga {
                     // cancelled one's at the provider
                     said[0] = markOutside(current, provider, why, part, null, now());
                     marked[0] = true;
+                    toldRefundedAfterLateCancel(current, false);
                 }
             }));
         }
@@ -2677,10 +2680,12 @@ public class BookingSaga {
      * provider now shows refunded outside the hub (Payrexx's refunded, Stripe's charge.refunded; the caller recorded
      * it, under the booking's row lock, in its transaction): the customer is told once what they got back, in full
      * ({@link #CANCELLATION_REFUNDED_OUTSIDE}: "already refunded"), or a part ({@link #CANCELLATION_LATE_PART_REFUNDED})
-     * after "not refunded". Sent as its own kind, not through {@link #notifyUnlessTold}: the cancellation's notice told
-     * another outcome, one no longer true. A redelivery records nothing new, and the kind logged is not sent again.
-     * Before, only a person was told (the booking's mark). Not one told a refund under way pays them back, nor a
-     * disputed one's (the dispute decides), nor any cancelled in time (told already, or a person refunds the rest).
+     * after "not refunded" (Stripe's charge.refunded in part, Payrexx's partially-refunded), never after the whole was
+     * told. Sent as its own kind, not through {@link #notifyUnlessTold}: the cancellation's notice told another
+     * outcome, one no longer true. A redelivery records nothing new, and the kind logged is not sent again. Before,
+     * only a person was told (the booking's mark); Payrexx's partially-refunded told the customer nothing until it
+     * was called here too. Not one told a refund under way pays them back, nor a disputed one's (the dispute
+     * decides), nor any cancelled in time (told already, or a person refunds the rest).
      */
     private void toldRefundedAfterLateCancel(Booking current, boolean inFull) {
         if (current.status() != BookingStatus.CANCELLED || current.statusReason() == null
@@ -2689,7 +2694,9 @@ public class BookingSaga {
         }
         Set<String> kinds = notifications.kindsOf(current.id());
         String kind = inFull ? CANCELLATION_REFUNDED_OUTSIDE : CANCELLATION_LATE_PART_REFUNDED;
-        boolean toldLess = kinds.contains(CANCELLATION) || inFull && kinds.contains(CANCELLATION_LATE_PART_REFUNDED);
+        // a part never told after the whole (a delivery handled out of order): the mark tells a person
+        boolean toldLess = kinds.contains(CANCELLATION) && (inFull || !kinds.contains(CANCELLATION_REFUNDED_OUTSIDE))
+                || inFull && kinds.contains(CANCELLATION_LATE_PART_REFUNDED);
         if (toldLess && !kinds.contains(kind)) {
             log.info("Booking {}: cancelled after the cut-off, its payment now refunded outside the hub ({}): its "
                     + "customer told ({})", current.id(), inFull ? "in full" : "in part", kind);
@@ -3339,10 +3346,21 @@ public class BookingSaga {
                     // passed while it waited is no ask), and inside the try: a failure to record it ends the change
                     Instant asked = bookings.firstCancelAsk(bookingId, now);
                     boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
-                    removeEvent(marked);
-                    // committed before the provider is asked, with the cut-off decided now: a refund that fails
-                    // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
-                    cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
+                    boolean removed = false;
+                    try {
+                        removeEvent(marked);
+                        removed = true;
+                        // committed before the provider is asked, with the cut-off decided now: a refund that fails
+                        // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
+                        cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
+                    } catch (RuntimeException failed) {
+                        // a PATCH that failed may have been applied all the same (its answer lost), and one that
+                        // succeeded is followed by no CANCELLED here: the event goes back, as a failed move's does
+                        if (removed || !movedNothing(failed)) {
+                            keepEventBooked(marked);
+                        }
+                        throw failed;
+                    }
                 } finally {
                     // (once CANCELLED, no re-check reads the booking and nothing can move it: harmless if left)
                     eventChangeEnds(bookingId, change);
@@ -4673,7 +4691,8 @@ public class BookingSaga {
      * Deletes the event, or keeps it marked cancelled and free (connectify.payment.cancelled-event: mark-cancelled);
      * gone already is fine. Kept, it is never compared again once the booking is CANCELLED: the re-check reads
      * confirmed bookings' events only. A cancel that fails after the PATCH took effect (its answer lost, or the
-     * booking's CANCELLED not committed) leaves a confirmed booking whose event is free: the re-check flags it (FREE).
+     * booking's CANCELLED not committed) puts the event back ({@link #keepEventBooked}); should that fail too, the
+     * confirmed booking's event stays free, and the re-check flags it (FREE).
      */
     private void removeEvent(Booking booking, String eventId) {
         try {
@@ -4684,6 +4703,35 @@ public class BookingSaga {
             }
         } catch (NotFoundException alreadyGone) {
             log.info("Calendar event of booking {} was already removed or never made", booking.id());
+        }
+    }
+
+    /**
+     * Best effort, for a cancel not made of a confirmed booking whose event {@link #removeEvent} kept marked cancelled
+     * (mark-cancelled): the event is put back as the booking's (its summary, busy), as {@link #moveBack} puts a failed
+     * move's event back, unless the booking is no longer confirmed (cancelled meanwhile by another request). A deleted
+     * event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and free, which
+     * the calendar re-check flags for a person (FREE). Before, only that flag told of it.
+     */
+    private void keepEventBooked(Booking booking) {
+        if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
+            return;
+        }
+        try {
+            boolean confirmed = bookings.find(booking.id()).map(b -> b.status() == BookingStatus.CONFIRMED)
+                    .orElse(false);
+            if (confirmed) {
+                calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
+                log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
+                        + "failed, is put back as booked", booking.id(), booking.calendarEventId());
+            }
+        } catch (NotFoundException gone) {
+            log.info("Booking {} stays CONFIRMED; its calendar event {} is gone: nothing to put back", booking.id(),
+                    booking.calendarEventId());
+        } catch (RuntimeException e) {
+            log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from \"Cancelled: "
+                    + "…\" and free ({}); the calendar re-check flags it", booking.id(), booking.calendarEventId(),
+                    e.getClass().getSimpleName());
         }
     }
 

@@ -39,7 +39,8 @@ import org.springframework.stereotype.Component;
  * refund a paid appointment); its status reason says so, for a person to restore the event (the hub moves no event
  * Google has deleted) or cancel the booking through the hub.</li>
  * <li>shown free (transparent), as mark-cancelled keeps a cancelled booking's event: flagged likewise, at once (a
- * cancel that failed after Google took its PATCH leaves one; a calendar switch does not).</li>
+ * cancel that failed after Google took its PATCH leaves one when its put-back failed too; a calendar switch does
+ * not).</li>
  * <li>moved to a time already past: flagged, not followed (a slip; the customer is not told).</li>
  * <li>all-day or without times: left alone.</li>
  * </ul>
@@ -234,7 +235,8 @@ public class CalendarEventRecheck {
         }
         if (event.free()) {
             // a confirmed booking's event shown free: as mark-cancelled keeps a cancelled booking's event, left so by a
-            // cancel that failed after Google's PATCH took effect (its answer lost), or set by hand. Its slot looks
+            // cancel that failed after Google's PATCH took effect (its answer lost) and whose put-back failed too
+            // (BookingSaga#keepEventBooked), or set by hand. Its slot looks
             // free to FreeBusy and a person; before, compared by its times only and never flagged
             flag(read, FREE, "deleted");
             return false;

@@ -209,6 +209,15 @@ public class GoogleCalendarGateway {
     }
 
     /**
+     * Puts an event {@link #keepAsCancelled} marked back as its booking's: its summary {@code summary}, busy again
+     * (transparency opaque), for a cancel that failed after Google took that PATCH (the booking still confirmed).
+     */
+    public void keepAsBooked(String eventId, String summary) {
+        Event changes = new Event().setSummary(summary).setStatus("confirmed").setTransparency("opaque");
+        call(GoogleCalendarRoutes.PATCH, changes, args("eventId", eventId), Event.class);
+    }
+
+    /**
      * Deletes the event; one Google answers 410 Gone for is deleted already, which is what was asked: a delete
      * retried after its first answer was lost (a read timeout) answered 404 for an event it had deleted.
      */

@@ -11,6 +11,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
 
 import java.util.List;
 
@@ -20,7 +23,9 @@ import io.connectify.hub.support.Webhooks;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.test.context.bean.override.mockito.MockitoSpyBean;
 
 /**
  * connectify.payment.cancelled-event: mark-cancelled keeps a cancelled booking's event in the calendar, free. Google's
@@ -37,6 +42,8 @@ class CancelledEventKeptTest extends Webhooks {
 
     @Autowired
     ProducerTemplate camel;
+    @MockitoSpyBean
+    BookingRepository spied;
 
     /**
      * The event is patched to a "Cancelled: ..." summary, kept confirmed and made transparent (free in FreeBusy) and
@@ -62,9 +69,100 @@ class CancelledEventKeptTest extends Webhooks {
     }
 
     /**
-     * A cancel that fails after Google may have taken its PATCH (here 503 on every try) leaves the booking CONFIRMED and
-     * its event possibly "Cancelled: ..." and free: the re-check flags the booking for a person, and clears its reason
-     * once the event is busy again. Before, the re-check compared the times only and never flagged it.
+     * A cancel whose PATCH Google may have taken, its answer lost (503 on every try): the booking stays CONFIRMED, and
+     * its event is put back as the booking's (its summary, busy: transparency opaque) by one PATCH more, after the
+     * cancel's, as a failed move's event is moved back. Before, the event was left "Cancelled: ..." and free, only the
+     * calendar re-check's flag telling a person.
+     */
+    @Test
+    void aCancelWhosePatchAnswerWasLostPutsTheEventBack() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
+                equalTo("transparent"))).willReturn(GoogleCalendarFake.error(503, "backendError")));
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
+                equalTo("opaque"))).willReturn(answered(eventId, "Consultation with John Doe")));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(502);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        List<String> patches = patchesOf(eventId);
+        assertThat(patches).as("the cancel's PATCH(es), then the put-back").hasSizeGreaterThanOrEqualTo(2);
+        assertThat(patches.subList(0, patches.size() - 1)).allMatch(p -> p.startsWith("transparent Cancelled: "));
+        assertThat(patches).last().isEqualTo("opaque Consultation with John Doe");
+        google.server().verify(0, deleteRequestedFor(urlPathEqualTo(event)));
+    }
+
+    /**
+     * A cancel whose PATCH Google took (200) but whose CANCELLED did not commit (the booking's row held past the lock
+     * timeout): CONFIRMED still, its event put back by a second PATCH. Before, left "Cancelled: ..." and free.
+     */
+    @Test
+    void aCancelThatFailsAfterGoogleTookItsPatchPutsTheEventBack() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
+        // the booking's row lock, taken once Google has the cancel's PATCH, is held past the lock timeout
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isNotEqualTo(200);
+        held.set(false); // the row free again
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).containsExactly("transparent Cancelled: Consultation with John Doe",
+                "opaque Consultation with John Doe");
+    }
+
+    /** A cancel whose PATCH Google refused (400: nothing changed) puts nothing back: no PATCH more. */
+    @Test
+    void aCancelWhosePatchGoogleRefusedPutsNothingBack() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        google.stub(patch(urlPathEqualTo(EVENTS + "/" + eventId))
+                .willReturn(GoogleCalendarFake.error(400, "invalid")));
+
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isNotEqualTo(200);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).containsExactly("transparent Cancelled: Consultation with John Doe");
+    }
+
+    /** Google's answer to a PATCH of the event: the event, {@code summary}, at the bookings' time. */
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answered(String eventId,
+                                                                                            String summary) {
+        return okJson(GoogleCalendarFake.eventJson(eventId, summary, "2026-12-02T09:00:00+01:00",
+                "2026-12-02T10:00:00+01:00"));
+    }
+
+    /** The PATCHes of the event Google received, in order: each its transparency and summary. */
+    private static List<String> patchesOf(String eventId) {
+        return google.server().findAll(patchRequestedFor(urlPathEqualTo(EVENTS + "/" + eventId))).stream()
+                .map(r -> {
+                    try {
+                        var body = JSON.readTree(r.getBodyAsString());
+                        return body.path("transparency").asText() + " " + body.path("summary").asText();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList();
+    }
+
+    /**
+     * A cancel that fails after Google may have taken its PATCH (here 503 on every try, the put-back's too) leaves the
+     * booking CONFIRMED and its event possibly "Cancelled: ..." and free: the re-check flags the booking for a person,
+     * and clears its reason once the event is busy again. Before, the re-check compared the times only and never
+     * flagged it.
      */
     @Test
     void aConfirmedBookingWhoseEventIsFreeInGoogleIsFlaggedByTheRecheck() {
@@ -73,13 +171,17 @@ class CancelledEventKeptTest extends Webhooks {
         google.stub(patch(urlPathEqualTo(EVENTS + "/" + eventId))
                 .willReturn(GoogleCalendarFake.error(503, "backendError")));
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        // the put-back was tried (503 too): the event may still be free, which the re-check is there for
+        assertThat(patchesOf(eventId)).last().isEqualTo("opaque Consultation with John Doe");
+        // the cancel's and the put-back's 503s opened Google's circuit (the test profile's window is 4 calls)
+        resilience.circuitBreaker("google-calendar").reset();
         String kept = GoogleCalendarFake.eventJson(eventId, "Cancelled: x", "2026-12-02T09:00:00+01:00",
                 "2026-12-02T10:00:00+01:00");
         listed(kept.replace("\"status\":\"confirmed\"", "\"status\":\"confirmed\",\"transparency\":\"transparent\""));
 
         recheck();
 
-        assertThat(httpGet("/api/v1/bookings/" + id).json().get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
         String flag = attentionOf(id).get("note").asText();
         assertThat(flag).startsWith(CalendarEventRecheck.FLAG).contains("shown free");
         assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText()).isEqualTo(flag);

@@ -169,6 +169,71 @@ class CancelAfterCutOffNoticeTest extends Webhooks {
     }
 
     /**
+     * A Payrexx booking cancelled after the cut-off (told "not refunded") whose payment Payrexx then shows
+     * partially-refunded (a goodwill part refunded in the back office): marked for a person as before, and now its
+     * customer told once that part was paid back and nothing of the rest, as Stripe's part refunded by hand tells it;
+     * the same delivery handled again (a dead letter replayed) tells nothing more. Before, the customer was told
+     * nothing.
+     */
+    @Test
+    void aPayrexxPartRefundAfterALateCancelTellsTheCustomerOnce() {
+        String id = cancelledLateAfter(6207, null);
+        awaitEmails(id, NOT_REFUNDED, 1);
+
+        payrexxDelivered(6207, "partially-refunded", id);
+
+        assertThat(kinds(id)).contains("cancellation", "cancellation-late-part-refund")
+                .doesNotContain("cancellation-refunded-outside", "cancellation-part-refunded");
+        awaitEmails(id, "Ein Teil Ihrer Zahlung wurde bereits", 1);
+        assertThat(attentionOf(id).get("note").asText()).contains("check it at payrexx");
+        saga.paymentPartiallyRefunded("payrexx", id, paymentOf(id));
+        assertThat(logged(id, "cancellation-late-part-refund")).as("one SMS, one email logged").isEqualTo(2);
+    }
+
+    /**
+     * A Payrexx booking cancelled after the cut-off whose payment was refunded in full (told so), then its
+     * partially-refunded delivery handled late (out of order, or replayed): the customer, told the whole, is not told
+     * a part.
+     */
+    @Test
+    void aPayrexxPartHandledAfterTheWholeWasToldTellsTheCustomerNothingMore() {
+        String id = cancelledLateAfter(6208, null);
+        payrexxDelivered(6208, "refunded", id);
+        awaitEmails(id, "Ihre Zahlung bereits", 1);
+
+        payrexxDelivered(6208, "partially-refunded", id);
+
+        assertThat(kinds(id)).contains("cancellation", "cancellation-refunded-outside")
+                .doesNotContain("cancellation-late-part-refund");
+    }
+
+    /**
+     * A Payrexx booking cancelled in time, the hub's refund made (REFUNDED, told "refund"), then shown
+     * partially-refunded: not a late cancel's part, the customer told nothing more.
+     */
+    @Test
+    void aPayrexxPartRefundOfABookingTheHubRefundedTellsNothing() {
+        String id = pendingBooking(START, "payrexx");
+        payrexxDelivered(6209, "confirmed", id);
+        awaitStatus(id, "CONFIRMED");
+        google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(
+                EVENTS + "/" + BookingSaga.eventIdFor(id))).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.noContent()));
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        awaitStatus(id, "REFUNDED");
+
+        payrexxDelivered(6209, "partially-refunded", id);
+
+        assertThat(kinds(id)).contains("refund").doesNotContain("cancellation-late-part-refund");
+    }
+
+    private String paymentOf(String bookingId) {
+        return jdbc.sql("SELECT payment_reference FROM booking WHERE id = :id").param("id", bookingId)
+                .query(String.class).single();
+    }
+
+    /**
      * The same for a Stripe booking whose payment is refunded in the Dashboard after a late cancel (charge.refunded):
      * told once, in full; a later look at the same refunds (another charge.refunded, a replay) tells nothing more.
      */

@@ -350,6 +350,29 @@ class SandboxModeTest {
     }
 
     /**
+     * The simulator refuses an event whose end is not after its start as Google does (400, reason
+     * {@code timeRangeEmpty}): a PATCH of only the end, before the event's stored start, is 422 {@code calculation} as
+     * against Google, the event unchanged.
+     */
+    @Test
+    void aPatchedEndBeforeTheStoredStartIsACalculationErrorAgainstTheSimulator() throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Range","start":"2026-12-15T10:00:00+01:00","end":"2026-12-15T11:00:00+01:00"}
+                """).get("id").asText();
+
+        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/v1/calendar/events/" + id))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"end\":\"2026-12-15T09:00:00+01:00\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(422);
+        assertThat(json.readTree(patched.body()).get("type").asText()).isEqualTo("calculation");
+        assertThat(call("GET", "/api/v1/calendar/events/" + id, null).get("end").asText())
+                .isEqualTo("2026-12-15T11:00:00+01:00");
+    }
+
+    /**
      * A Spring test class that is no HubTestBase, as this one, gets the shared Google Calendar pool another context
      * shut down renewed before its next test (see {@link SharedProviderPools}): the renewal
      * is every Spring test's (SharedProviderPoolsRenewal, registered in META-INF/spring.factories). Before, only

@@ -162,7 +162,7 @@ public abstract class HubTestBase {
         }
     }
 
-    /** (A pool another context shut down is renewed before this, as for every Spring test: SharedProviderPoolsRenewal.) */
+    /** A pool another context shut down is renewed before this, as for every Spring test (SharedProviderPoolsRenewal). */
     @BeforeEach
     void cleanState() {
         awaitNotificationsSent(); // queued since, or by a test not of this base

@@ -83,17 +83,15 @@ public class CalendarEventApi {
         } catch (ValidationException refused) {
             // one of start and end given, out of order with the other as stored: Google's 400 timeRangeEmpty is
             // answered as the hub's own check answers both given (and POST does): 422 calculation. Before, 400
-            // validation "Google Calendar rejected the event: timeRangeEmpty"
-            if (refused.getMessage() != null && refused.getMessage().endsWith(": " + TIME_RANGE_EMPTY)) {
+            // validation "Google Calendar rejected the event: timeRangeEmpty". Told by Google's reason, not by
+            // the words of a detail (see GoogleErrors.reason)
+            if (GoogleErrors.TIME_RANGE_EMPTY.equals(refused.providerReason())) {
                 throw new CalculationException("'end' must be after 'start' (the event's stored "
                         + (start == null ? "start" : "end") + ")");
             }
             throw refused;
         }
     }
-
-    /** Google's reason for an event whose end is not after its start. */
-    private static final String TIME_RANGE_EMPTY = "timeRangeEmpty";
 
     public ApiReply delete(@Header("id") String id) {
         calendar.delete(eventId(id));

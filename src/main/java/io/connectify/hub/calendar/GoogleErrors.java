@@ -2,8 +2,11 @@ package io.connectify.hub.calendar;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 
+import com.google.api.client.googleapis.json.GoogleJsonError;
 import com.google.api.client.googleapis.json.GoogleJsonResponseException;
 import com.google.api.client.http.HttpResponseException;
 import io.connectify.hub.resilience.Causes;
@@ -32,6 +35,11 @@ public final class GoogleErrors {
             + "deleted, or its account disabled";
     /** How the detail of every failure of the token endpoint begins (no Calendar call was made). */
     private static final String TOKEN_ENDPOINT_ANSWERED = "Google's token endpoint answered HTTP ";
+
+    /** Google's reason for an event (or a FreeBusy query) whose end is not after its start. */
+    public static final String TIME_RANGE_EMPTY = "timeRangeEmpty";
+    /** Google's message for it: only for an answer that gives no reason. */
+    private static final String TIME_RANGE_EMPTY_MESSAGE = "The specified time range is empty.";
 
     private GoogleErrors() {
     }
@@ -133,7 +141,7 @@ public final class GoogleErrors {
         }
         if (status == 400) {
             return new ValidationException("Google Calendar rejected the " + what
-                    + (reason != null ? ": " + reason : ""));
+                    + (reason != null ? ": " + reason : ""), reason);
         }
         if (status >= 500) {
             log.warn("Google Calendar server error: {}", detail);
@@ -156,12 +164,27 @@ public final class GoogleErrors {
                 + "with the right to make changes to events";
     }
 
+    /**
+     * Google's reason (error.errors[].reason): the first one's, or {@link #TIME_RANGE_EMPTY} when any error of a 400
+     * has it. An answer with no reason at all is taken as {@link #TIME_RANGE_EMPTY} by Google's message for it, the
+     * only place its wording counts: a reason is kept whatever the message says (Google words and localizes them).
+     */
     private static String reason(HttpResponseException e) {
-        if (e instanceof GoogleJsonResponseException g && g.getDetails() != null
-                && g.getDetails().getErrors() != null && !g.getDetails().getErrors().isEmpty()) {
-            return g.getDetails().getErrors().get(0).getReason();
+        if (!(e instanceof GoogleJsonResponseException g) || g.getDetails() == null) {
+            return null;
         }
-        return null;
+        GoogleJsonError details = g.getDetails();
+        List<GoogleJsonError.ErrorInfo> errors = details.getErrors() == null ? List.of() : details.getErrors();
+        if (e.getStatusCode() == 400 && errors.stream().anyMatch(error -> TIME_RANGE_EMPTY.equals(error.getReason()))) {
+            return TIME_RANGE_EMPTY;
+        }
+        String first = errors.stream().map(GoogleJsonError.ErrorInfo::getReason).filter(Objects::nonNull)
+                .findFirst().orElse(null);
+        if (first == null && e.getStatusCode() == 400 && (TIME_RANGE_EMPTY_MESSAGE.equals(details.getMessage())
+                || errors.stream().anyMatch(error -> TIME_RANGE_EMPTY_MESSAGE.equals(error.getMessage())))) {
+            return TIME_RANGE_EMPTY;
+        }
+        return first;
     }
 
     private static Duration retryAfter(HttpResponseException e) {

@@ -240,6 +240,48 @@ class CalendarEventApiTest extends HubTestBase {
         assertThat(patched.json().get("detail").asText()).startsWith("'end' must be after 'start'");
     }
 
+    /**
+     * Google's 400 is told by its reason (error.errors[].reason), whatever its message says (Google words and
+     * localizes them): timeRangeEmpty with another message is 422 calculation, and a message saying the range is
+     * empty under another reason stays Google's 400 validation. Google's message counts only in an answer with no
+     * reason at all. Before, a reason was read only from the first error, and an answer with none was 400.
+     */
+    @Test
+    void aPatchGoogleRefusesIsToldByGooglesReasonNotItsMessage() {
+        String patchEnd = "{\"end\":\"2026-12-01T08:00:00+01:00\"}";
+        google.stub(patch(urlPathEqualTo(EVENTS + "/reasonnotext1")).willReturn(googleError(
+                "Der angegebene Zeitraum ist leer.", "{\"domain\":\"calendar\",\"reason\":\"timeRangeEmpty\","
+                        + "\"message\":\"Der angegebene Zeitraum ist leer.\"}")));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/secondreason1")).willReturn(googleError("Bad Request",
+                "{\"domain\":\"global\",\"reason\":\"invalid\",\"message\":\"Bad Request\"},"
+                        + "{\"domain\":\"calendar\",\"reason\":\"timeRangeEmpty\",\"message\":\"Bad Request\"}")));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/textnoreason1")).willReturn(googleError(
+                "The specified time range is empty.", "{\"message\":\"The specified time range is empty.\"}")));
+        google.stub(patch(urlPathEqualTo(EVENTS + "/otherreason1")).willReturn(googleError(
+                "The specified time range is empty.", "{\"domain\":\"global\",\"reason\":\"invalid\","
+                        + "\"message\":\"The specified time range is empty.\"}")));
+
+        for (String id : List.of("reasonnotext1", "secondreason1", "textnoreason1")) {
+            var patched = httpPatch("/api/v1/calendar/events/" + id, patchEnd);
+            assertThat(patched.status()).as(id + ": " + patched.body()).isEqualTo(422);
+            assertThat(patched.json().get("type").asText()).isEqualTo("calculation");
+            assertThat(patched.json().get("detail").asText()).startsWith("'end' must be after 'start'");
+        }
+        var otherReason = httpPatch("/api/v1/calendar/events/otherreason1", patchEnd);
+        assertThat(otherReason.status()).as(otherReason.body()).isEqualTo(400);
+        assertThat(otherReason.json().get("type").asText()).isEqualTo("validation");
+        assertThat(otherReason.json().get("detail").asText()).isEqualTo("Google Calendar rejected the event: invalid");
+        google.server().verify(4, patchRequestedFor(urlPathMatching(EVENTS + "/[a-z0-9]+")));
+    }
+
+    /** Google's JSON error body of a 400 with its message and its errors[] (each a JSON object) as given. */
+    private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder googleError(String message,
+            String errors) {
+        return com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json; charset=UTF-8")
+                .withBody("{\"error\":{\"code\":400,\"message\":\"" + message + "\",\"errors\":[" + errors + "]}}");
+    }
+
     /** A list's reversed range names its query parameters, from and to: it said "'end' must be after 'start'". */
     @Test
     void aReversedListRangeNamesFromAndTo() {

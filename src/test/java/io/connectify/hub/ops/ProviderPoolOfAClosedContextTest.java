@@ -46,8 +46,6 @@ class ProviderPoolOfAClosedContextTest extends Webhooks {
     }
 
     private AbstractApiEndpoint<?, ?> freeBusyEndpoint() {
-        return hubContext.getEndpoints().stream()
-                .filter(endpoint -> endpoint.getEndpointUri().startsWith("google-calendar://freebusy"))
-                .map(endpoint -> (AbstractApiEndpoint<?, ?>) endpoint).findFirst().orElseThrow();
+        return SharedProviderPools.freeBusyEndpoint(hubContext);
     }
 }

@@ -13,9 +13,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.calendar.GoogleCalendarConnection;
 import io.connectify.hub.payment.stripe.StripeConnection;
+import io.connectify.hub.support.SharedProviderPools;
 import io.connectify.hub.support.TestClockConfig;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.component.AbstractApiEndpoint;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -340,6 +347,81 @@ class SandboxModeTest {
         return http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/payment_intents/" + id))
                 .header("Authorization", "Bearer " + stripe.secretKey()).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The simulator refuses an event whose end is not after its start as Google does (400, reason
+     * {@code timeRangeEmpty}): a PATCH of only the end, before the event's stored start, is 422 {@code calculation} as
+     * against Google, the event unchanged.
+     */
+    @Test
+    void aPatchedEndBeforeTheStoredStartIsACalculationErrorAgainstTheSimulator() throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Range","start":"2026-12-15T10:00:00+01:00","end":"2026-12-15T11:00:00+01:00"}
+                """).get("id").asText();
+
+        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/v1/calendar/events/" + id))
+                .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"end\":\"2026-12-15T09:00:00+01:00\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(422);
+        assertThat(json.readTree(patched.body()).get("type").asText()).isEqualTo("calculation");
+        assertThat(call("GET", "/api/v1/calendar/events/" + id, null).get("end").asText())
+                .isEqualTo("2026-12-15T11:00:00+01:00");
+    }
+
+    /**
+     * A Spring test class that is no HubTestBase, as this one, gets the shared Google Calendar pool another context
+     * shut down renewed before its next test (see {@link SharedProviderPools}): the renewal
+     * is every Spring test's (SharedProviderPoolsRenewal, registered in META-INF/spring.factories). Before, only
+     * HubTestBase renewed it, and this class's next availability query was dropped by the shut-down pool and waited
+     * for ever. Nested, to run in this context after this class's tests (the first of which reads the context's
+     * start in its output); its two tests in this order: the first leaves the pool shut down as the close of the
+     * context that made it does.
+     */
+    @Nested
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    class AfterAnotherContextShutTheSharedGooglePool {
+
+        private static final String DAY = "/api/v1/availability?from=2026-12-16T00:00:00%2B01:00"
+                + "&to=2026-12-17T00:00:00%2B01:00&duration=60";
+
+        @Autowired
+        CamelContext camel;
+
+        @Test
+        @Order(1)
+        void theSharedGooglePoolIsShutDownAsTheCloseOfTheContextThatMadeItDoes() throws Exception {
+            assertThat(availability().statusCode()).isEqualTo(200); // the free/busy endpoint holds the shared pool
+
+            freeBusyEndpoint().getExecutorService().shutdown();
+
+            assertThat(freeBusyEndpoint().getExecutorService().isShutdown()).isTrue();
+        }
+
+        @Test
+        @Order(2)
+        void theNextTestsAvailabilityQueryIsServed() throws Exception {
+            assertThat(freeBusyEndpoint().getExecutorService().isShutdown()).as("renewed before this test").isFalse();
+
+            HttpResponse<String> slots = availability();
+
+            assertThat(slots.statusCode()).as(slots.body()).isEqualTo(200);
+            assertThat(slots.body()).contains("\"start\":\"2026-12-16T09:00:00+01:00\"");
+        }
+
+        /** The day's free slots (a FreeBusy query through the pool); a dropped query ends at the timeout. */
+        private HttpResponse<String> availability() throws Exception {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + DAY))
+                    .header("X-API-Key", "sandbox").timeout(java.time.Duration.ofSeconds(20)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+
+        private AbstractApiEndpoint<?, ?> freeBusyEndpoint() {
+            return SharedProviderPools.freeBusyEndpoint(camel);
+        }
     }
 
     private void awaitStatus(String id, String status) {

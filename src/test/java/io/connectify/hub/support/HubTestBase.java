@@ -162,9 +162,9 @@ public abstract class HubTestBase {
         }
     }
 
+    /** A pool another context shut down is renewed before this, as for every Spring test (SharedProviderPoolsRenewal). */
     @BeforeEach
     void cleanState() {
-        SharedProviderPools.renewShutDown(hubContext); // a pool another context closed: before anything calls out
         awaitNotificationsSent(); // queued since, or by a test not of this base
         google.reset();
         stripe.reset();

@@ -15,7 +15,8 @@ import org.apache.camel.support.component.AbstractApiEndpoint;
  * the suite's default context, which made the pools), a cached context whose endpoints got that pool hands each provider call to a
  * shut-down executor, whose caller-runs policy drops it without a word, and the caller waits for ever (a booking's
  * free/busy query, a notice's SMS: BrokerDeadLetterTest's first request hung 30 s in two full runs). A hub runs one
- * context per JVM, whose pools live as long as it does: only the tests meet this.
+ * context per JVM, whose pools live as long as it does: only the tests meet this. {@link SharedProviderPoolsRenewal}
+ * renews them before each test of every Spring test class.
  */
 public final class SharedProviderPools {
 
@@ -44,6 +45,13 @@ public final class SharedProviderPools {
             }
         }
         return renewed;
+    }
+
+    /** The free/busy endpoint of {@code camel}, whose pool a booking's or an availability query's call takes. */
+    public static AbstractApiEndpoint<?, ?> freeBusyEndpoint(CamelContext camel) {
+        return camel.getEndpoints().stream()
+                .filter(endpoint -> endpoint.getEndpointUri().startsWith("google-calendar://freebusy"))
+                .map(endpoint -> (AbstractApiEndpoint<?, ?>) endpoint).findFirst().orElseThrow();
     }
 
     private static Field poolField() {

@@ -40,8 +40,8 @@ class LiveInstancesTest {
     @EnumSource
     void twoInstancesBeatingCountEachOtherEachByItsOwnRow(Database database) {
         JdbcClient jdbc = migratedAfresh(database);
-        var first = new LiveInstances(dataSource(database), "hub-1", TTL);
-        var second = new LiveInstances(dataSource(database), "hub-2", TTL);
+        var first = instance(database, "hub-1");
+        var second = instance(database, "hub-2");
 
         first.beat();
         assertThat(first.count()).isEqualTo(1);
@@ -54,15 +54,15 @@ class LiveInstancesTest {
         assertThat(jdbc.sql("SELECT TRIM(CLIENT_ID) FROM CLUSTER_LOCK WHERE REGION = ? ORDER BY CLIENT_ID")
                 .param(LiveInstances.REGION).query(String.class).list()).containsExactly("hub-1", "hub-2");
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CLUSTER_LOCK WHERE REGION <> ?").param(LiveInstances.REGION)
-                .query(Integer.class).single()).as("the election's rows untouched: none").isZero();
+                .query(Integer.class).single()).as("no row outside the heartbeats' region").isZero();
     }
 
     @ParameterizedTest(name = "on {0}")
     @EnumSource
     void anInstanceWhoseRowIsALeaseTtlOldByTheDatabasesClockIsGoneUntilItBeatsAgain(Database database) {
         JdbcClient jdbc = migratedAfresh(database);
-        var first = new LiveInstances(dataSource(database), "hub-1", TTL);
-        var second = new LiveInstances(dataSource(database), "hub-2", TTL);
+        var first = instance(database, "hub-1");
+        var second = instance(database, "hub-2");
         AtomicInteger changes = new AtomicInteger();
         first.onChange(changes::incrementAndGet);
         second.beat();
@@ -88,8 +88,8 @@ class LiveInstancesTest {
     @EnumSource
     void anInstanceThatLeavesIsGoneAtTheOthersNextHeartbeat(Database database) {
         JdbcClient jdbc = migratedAfresh(database);
-        var first = new LiveInstances(dataSource(database), "hub-1", TTL);
-        var second = new LiveInstances(dataSource(database), "hub-2", TTL);
+        var first = instance(database, "hub-1");
+        var second = instance(database, "hub-2");
         for (LiveInstances instance : List.of(first, second, first)) {
             instance.beat();
         }
@@ -164,6 +164,11 @@ class LiveInstancesTest {
     private static int rows(JdbcClient jdbc, String member) {
         return jdbc.sql("SELECT COUNT(*) FROM CLUSTER_LOCK WHERE REGION = ? AND CLIENT_ID = ?")
                 .params(LiveInstances.REGION, member).query(Integer.class).single();
+    }
+
+    /** An instance counting the live ones on {@code database}, lease-ttl 10 s. */
+    private static LiveInstances instance(Database database, String member) {
+        return new LiveInstances(dataSource(database), member, TTL);
     }
 
     private static DataSource dataSource(Database database) {

@@ -45,7 +45,7 @@ class OpsArtifactsTest extends HubTestBase {
                 "connectify_gcal_rechecks_total", "connectify_gcal_push_channels_total",
                 "connectify_gcal_push_orphan_channels_total",
                 "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total",
-                "connectify_notifications_failed_total");
+                "connectify_notifications_failed_total", "connectify_cluster_instances", "connectify_rate_share");
         for (String metric : queried) {
             assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
         }

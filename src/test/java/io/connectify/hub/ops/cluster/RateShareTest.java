@@ -19,7 +19,7 @@ class RateShareTest {
     private final List<Runnable> listeners = new ArrayList<>();
 
     private RateShare share(RateShare.Scope scope) {
-        return new RateShare(instances::get, scope, listeners::add);
+        return new RateShare(instances::get, () -> false, scope, listeners::add);
     }
 
     private void instancesNow(int count) {
@@ -96,7 +96,7 @@ class RateShareTest {
                 instancesNow(4); // a heartbeat's change, its listeners run, between this read and the store
             }
             return now;
-        }, RateShare.Scope.CLUSTER, listeners::add);
+        }, () -> false, RateShare.Scope.CLUSTER, listeners::add);
         var resilience = new ProviderResilience(properties, new SimpleMeterRegistry(), racing);
 
         var stripe = resilience.rateLimiter("stripe");

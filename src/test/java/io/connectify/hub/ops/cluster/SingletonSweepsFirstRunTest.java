@@ -19,20 +19,26 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /**
- * The singleton sweeps of a long period run connectify.cluster.first-run-after (here 1 s) after their instance leads
- * again, then every period. Before, the timer each sweep's route starts when its instance gains the leadership waited
- * a whole period first: after every takeover, or a leadership lost and regained (a lease renewal that failed), refunds
- * were retried 5 min later, the Payrexx refund watch 30 min, retention 1 h; a leadership lost more often never ran
- * them. A context of its own (the test profile runs these sweeps only when a test fires them), closed after.
+ * The singleton sweeps run connectify.cluster.first-run-after (here 1 s) after their instance leads again, then every
+ * period: those of a long period, and the hold sweep (booking-expire-holds, here every hour; its first run is
+ * application.yaml's connectify.booking.hold-sweep-first-run-after, first-run-after, which the test profile sets apart).
+ * Before, the timer each sweep's route starts when its instance gains the leadership waited a whole period first:
+ * after every takeover, or a leadership lost and regained (a lease renewal that failed), holds run out kept their
+ * slots 30 s more, refunds were retried 5 min later, the Payrexx refund watch 30 min, retention 1 h; a leadership lost
+ * more often never ran them. A context of its own (the test profile runs these sweeps only when a test fires them),
+ * closed after.
  */
 @HubTest
-@TestPropertySource(properties = "connectify.cluster.first-run-after=1s")
+@TestPropertySource(properties = {"connectify.cluster.first-run-after=1s",
+        "connectify.booking.hold-sweep-interval=1h",
+        "connectify.booking.hold-sweep-first-run-after=${connectify.cluster.first-run-after}"})
 @DirtiesContext
 class SingletonSweepsFirstRunTest extends HubTestBase {
 
-    /** Their periods in the test profile 24h (the first three) or application.yaml's 5m, 15m, 1h. */
-    private static final List<String> SWEEPS = List.of("booking-retry-refunds", "ops-dead-letter-auto-replay",
-            "payrexx-refund-watch", "notification-recover", "gcal-recheck-bookings-periodic", "ops-retention-sweep");
+    /** Their periods here 1h (the first), in the test profile 24h (the next three), application.yaml's 5m, 15m, 1h. */
+    private static final List<String> SWEEPS = List.of("booking-expire-holds", "booking-retry-refunds",
+            "ops-dead-letter-auto-replay", "payrexx-refund-watch", "notification-recover",
+            "gcal-recheck-bookings-periodic", "ops-retention-sweep");
 
     @Autowired
     private CamelContext camel;

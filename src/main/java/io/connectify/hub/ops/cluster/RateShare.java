@@ -11,7 +11,7 @@ import java.util.function.IntSupplier;
  * than the instance count is then exceeded: no instance is left without any); with scope {@code instance} each
  * takes the whole rate, as before. An instance cut off from the others ({@link LiveInstances#cutOff}: no heartbeat
  * for the lease TTL, the others no longer count it and take its share) takes the smallest share, 1, until it is
- * back. Read anew at each use: the notification throttle evaluates it per message, the
+ * back; one that last counted itself alone keeps the whole rate (no other instance took any of it). Read anew at each use: the notification throttle evaluates it per message, the
  * provider rate limiters are changed when the count changes ({@link #onChange}).
  */
 public class RateShare {
@@ -56,11 +56,14 @@ public class RateShare {
         if (scope == Scope.INSTANCE) {
             return rate;
         }
-        if (cutOff.getAsBoolean()) {
-            // the others share the whole rate without this instance: any more than the floor of 1 exceeds it
+        int counted = Math.max(1, instances.getAsInt());
+        if (counted > 1 && cutOff.getAsBoolean()) {
+            // the others share the whole rate without this instance: any more than the floor of 1 exceeds it. Not an
+            // instance that last counted itself alone: no other took its share, and a single hub whose database is
+            // out of reach would refuse its REST callers' provider calls (429) for nothing
             return Math.min(rate, 1);
         }
-        return Math.min(rate, Math.max(1, rate / Math.max(1, instances.getAsInt())));
+        return Math.min(rate, Math.max(1, rate / counted));
     }
 
     /** Called after each change of the live instances' count (never, with scope {@code instance}). */

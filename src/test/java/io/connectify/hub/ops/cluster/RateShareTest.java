@@ -43,6 +43,18 @@ class RateShareTest {
     }
 
     @Test
+    void aCutOffInstanceTakesTheSmallestShareUnlessItLastCountedItselfAlone() {
+        var cut = new java.util.concurrent.atomic.AtomicBoolean(true);
+        RateShare cluster = new RateShare(instances::get, cut::get, RateShare.Scope.CLUSTER, listeners::add);
+
+        assertThat(cluster.of(100)).as("alone: no other instance took its share").isEqualTo(100);
+        instancesNow(2);
+        assertThat(cluster.of(100)).as("the other counts it gone and takes the whole rate").isEqualTo(1);
+        cut.set(false);
+        assertThat(cluster.of(100)).isEqualTo(50);
+    }
+
+    @Test
     void withScopeInstanceEachInstanceTakesTheWholeRateAsBefore() {
         RateShare instance = share(RateShare.Scope.INSTANCE);
         instancesNow(4);

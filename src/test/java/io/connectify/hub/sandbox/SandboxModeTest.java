@@ -83,6 +83,25 @@ class SandboxModeTest {
                 .contains("payrexx: sandbox").contains("the key 'sandbox' is accepted");
     }
 
+    /**
+     * The simulator answers a read of a deleted event as Google does, 200 with status "cancelled" (before, 410); the
+     * hub answers it 404 as an event Google never had, as it did before.
+     */
+    @Test
+    void anEventDeletedInTheSimulatorIsNotFound() throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Soon deleted","start":"2027-01-05T09:00:00+01:00","end":"2027-01-05T10:00:00+01:00"}
+                """).get("id").asText();
+        call("DELETE", "/api/v1/calendar/events/" + id, null);
+
+        HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
+        assertThat(json.readTree(read.body()).get("type").asText()).isEqualTo("not-found");
+    }
+
     @Test
     void openingThePaymentUrlPaysAndConfirmsTheBookingWithEitherProvider() throws Exception {
         for (String[] booking : new String[][] {{"stripe", "2026-12-02T09:00:00+01:00"},

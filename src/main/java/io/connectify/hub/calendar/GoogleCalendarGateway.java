@@ -145,9 +145,17 @@ public class GoogleCalendarGateway {
         return CalendarEventMapper.fromGoogle(created, zone);
     }
 
+    /**
+     * The event as Google holds it; throws {@link EventDeletedException} for a deleted one. Google's get answers a
+     * deleted event 200 with status "cancelled" (often its id alone) where its delete answers 410: before, that
+     * answer was shown as an event.
+     */
     public CalendarEvent get(String eventId) {
-        return CalendarEventMapper.fromGoogle(call(GoogleCalendarRoutes.GET, null, args("eventId", eventId),
-                Event.class), zone);
+        Event event = call(GoogleCalendarRoutes.GET, null, args("eventId", eventId), Event.class);
+        if (event != null && EventTimes.CANCELLED.equals(event.getStatus())) {
+            throw new EventDeletedException();
+        }
+        return CalendarEventMapper.fromGoogle(event, zone);
     }
 
     public List<CalendarEvent> list(Instant from, Instant to) {
@@ -288,8 +296,11 @@ public class GoogleCalendarGateway {
      */
     public record EventTimes(String status, String transparency, Instant start, Instant end) {
 
+        /** Google's status of a deleted event. */
+        static final String CANCELLED = "cancelled";
+
         public boolean cancelled() {
-            return "cancelled".equals(status);
+            return CANCELLED.equals(status);
         }
 
         /** Shown free, not busy: as mark-cancelled keeps a cancelled booking's event (keepAsCancelled). */

@@ -22,14 +22,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The simulator's calendars: events per calendar id, kept as Google's event JSON. Deleted events stay as
- * "cancelled", as in Google (their ids stay taken; reading or deleting them again answers 410). One lock for
- * everything: sandbox traffic is light. Callers get copies, never the stored nodes.
+ * "cancelled", as in Google (their ids stay taken; reading one answers it cancelled, patching or deleting it again
+ * answers 410). One lock for everything: sandbox traffic is light. Callers get copies, never the stored nodes.
  */
 final class GoogleCalendarStore {
 
     /** Google's rule for client-chosen ids: base32hex characters, 5 to 1024 of them. */
     private static final Pattern CLIENT_ID = Pattern.compile("[a-v0-9]{5,1024}");
     /** Fields the server owns: a patch cannot change them. */
+    /** Google's status of a deleted event. */
+    private static final String CANCELLED = "cancelled";
     private static final Set<String> READ_ONLY = Set.of("id", "kind", "etag", "htmlLink", "created", "updated");
     static final DateTimeFormatter RFC3339_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
@@ -67,8 +69,16 @@ final class GoogleCalendarStore {
         return stored.deepCopy();
     }
 
+    /**
+     * As Google's get: a deleted event is answered, with status "cancelled" and no more than its id sure (here its
+     * id alone), where its patch and delete answer 410. Before, 410 here too.
+     */
     synchronized ObjectNode get(String calendarId, String eventId) {
-        return live(calendarId, eventId).deepCopy();
+        ObjectNode event = stored(calendarId, eventId);
+        if (deleted(event)) {
+            return event.objectNode().put("kind", "calendar#event").put("id", eventId).put("status", CANCELLED);
+        }
+        return event.deepCopy();
     }
 
     /** Google's patch semantics: given fields replace, nested objects merge, JSON null removes. */
@@ -85,7 +95,7 @@ final class GoogleCalendarStore {
 
     synchronized void delete(String calendarId, String eventId) {
         ObjectNode event = live(calendarId, eventId);
-        event.put("status", "cancelled");
+        event.put("status", CANCELLED);
         touch(event, now());
     }
 
@@ -145,18 +155,27 @@ final class GoogleCalendarStore {
 
     private Stream<ObjectNode> liveEvents(String calendarId) {
         return calendars.getOrDefault(calendarId, Map.of()).values().stream()
-                .filter(e -> !"cancelled".equals(e.path("status").asText()));
+                .filter(e -> !deleted(e));
     }
 
     private ObjectNode live(String calendarId, String eventId) {
+        ObjectNode event = stored(calendarId, eventId);
+        if (deleted(event)) {
+            throw new GoogleApiError(410, "deleted", "Resource has been deleted");
+        }
+        return event;
+    }
+
+    private ObjectNode stored(String calendarId, String eventId) {
         ObjectNode event = calendars.getOrDefault(calendarId, Map.of()).get(eventId);
         if (event == null) {
             throw GoogleApiError.notFound();
         }
-        if ("cancelled".equals(event.path("status").asText())) {
-            throw new GoogleApiError(410, "deleted", "Resource has been deleted");
-        }
         return event;
+    }
+
+    private static boolean deleted(JsonNode event) {
+        return CANCELLED.equals(event.path("status").asText());
     }
 
     private static void checkTimes(ObjectNode event) {

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Payrexx's REST API for the calls the hub makes (Gateway create/read, Transaction read/refund, answers as
  * {@code {"status":"success","data":[...]}}) and its webhooks: opening a gateway's link pays it and posts the two
- * deliveries Payrexx sends (waiting, then confirmed) form-encoded to the hub's webhook URL.
+ * deliveries Payrexx sends (waiting, then confirmed) form-encoded to the hub's webhook URL; a refund posts the
+ * transaction's new status (refunded, or partially-refunded for a part) the same way.
  */
 public class PayrexxSimulator {
 
@@ -28,6 +30,9 @@ public class PayrexxSimulator {
     public static final String INSTANCE = "sandbox";
     public static final String WEBHOOK_TOKEN = "sandbox-webhook-token-" + UUID.randomUUID().toString().substring(0, 8);
     private static final Logger log = LoggerFactory.getLogger(PayrexxSimulator.class);
+    /** The simulator's own field: how much of a transaction was refunded (Payrexx's transaction does not say). */
+    private static final String REFUNDED_AMOUNT = "simulatorRefundedAmount";
+    private static final Set<String> REFUNDABLE = Set.of("confirmed", "partially-refunded");
 
     private final String base;
     private final Supplier<String> webhookUrl;
@@ -73,14 +78,8 @@ public class PayrexxSimulator {
                 ObjectNode deleted = gateways.remove(id(parts));
                 answer(ex, deleted == null ? null : JSON.createObjectNode().put("id", deleted.path("id").asLong()));
             }
-            case "GET Transaction" -> answer(ex, transactions.get(id(parts)));
-            case "POST Transaction/refund" -> {
-                ObjectNode t = transactions.get(id(parts));
-                if (t != null) {
-                    t.put("status", "refunded");
-                }
-                answer(ex, t);
-            }
+            case "GET Transaction" -> answer(ex, shown(transactions.get(id(parts))));
+            case "POST Transaction/refund" -> refund(ex, id(parts), form.get("amount"));
             default -> send(ex, 404, error("Not found"));
         }
     }
@@ -122,13 +121,60 @@ public class PayrexxSimulator {
         transactions.put(id, transaction);
         gateway.put("status", "confirmed");
         for (String status : new String[] {"waiting", "confirmed"}) {
-            SimulatorHttp.webhook(webhookUrl.get(), "application/x-www-form-urlencoded",
-                    "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
-                            + "&transaction%5Binvoice%5D%5BreferenceId%5D="
-                            + URLEncoder.encode(gateway.path("referenceId").asText(), StandardCharsets.UTF_8),
-                    Map.of());
+            deliver(id, status, gateway.path("referenceId").asText());
         }
         SimulatorHttp.sendHtml(ex, "Payment completed (Payrexx sandbox).");
+    }
+
+    /**
+     * As Payrexx: {@code amount} (minor units) refunds that part, none all that is left; the transaction is then
+     * {@code partially-refunded} or {@code refunded}, and Payrexx's webhook of that status is delivered to the hub as
+     * a payment's are (after the answer), so the hub sees the echo of its own refund. A transaction not paid, nothing
+     * left to refund or more asked than is left: refused, {@code "status":"error"} (with HTTP 200, as Payrexx also
+     * answers). Before, any refund made the transaction refunded in full, and no webhook was sent.
+     */
+    private void refund(HttpExchange ex, long id, String amount) throws IOException {
+        ObjectNode transaction = transactions.get(id);
+        if (transaction == null) {
+            answer(ex, null);
+            return;
+        }
+        ObjectNode refunded;
+        synchronized (transaction) {
+            long left = transaction.path("amount").asLong() - transaction.path(REFUNDED_AMOUNT).asLong();
+            long asked = amount == null ? left : amount.matches("[0-9]{1,18}") ? Long.parseLong(amount) : 0;
+            if (!REFUNDABLE.contains(transaction.path("status").asText()) || asked <= 0 || asked > left) {
+                send(ex, 200, error("The transaction cannot be refunded by this amount"));
+                return;
+            }
+            transaction.put(REFUNDED_AMOUNT, transaction.path(REFUNDED_AMOUNT).asLong() + asked)
+                    .put("status", asked == left ? "refunded" : "partially-refunded");
+            refunded = transaction.deepCopy();
+        }
+        refunded.remove(REFUNDED_AMOUNT);
+        send(ex, 200, success(refunded));
+        deliver(id, refunded.path("status").asText(), refunded.path("referenceId").asText());
+    }
+
+    /** Payrexx's webhook of transaction {@code id} now {@code status}, form-encoded ("Normal (PHP-Post)"). */
+    private void deliver(long id, String status, String referenceId) {
+        SimulatorHttp.webhook(webhookUrl.get(), "application/x-www-form-urlencoded",
+                "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D="
+                        + URLEncoder.encode(referenceId, StandardCharsets.UTF_8),
+                Map.of());
+    }
+
+    /** The transaction as Payrexx's API shows it: without the simulator's own count of what was refunded. */
+    private static ObjectNode shown(ObjectNode transaction) {
+        if (transaction == null) {
+            return null;
+        }
+        synchronized (transaction) {
+            ObjectNode copy = transaction.deepCopy();
+            copy.remove(REFUNDED_AMOUNT);
+            return copy;
+        }
     }
 
     private static long id(String[] parts) {

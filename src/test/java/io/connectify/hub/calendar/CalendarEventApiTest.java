@@ -151,6 +151,19 @@ class CalendarEventApiTest extends HubTestBase {
         google.server().verify(2, deleteRequestedFor(urlPathEqualTo(EVENTS + "/gone00001")));
     }
 
+    /** Google's get answers a deleted event 200 with status "cancelled" (only its id sure), not 410 as its delete. */
+    @Test
+    void aDeletedEventIsNotFound() {
+        google.stub(authorized(get(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(
+                "{\"kind\":\"calendar#event\",\"id\":\"abc123def456\",\"status\":\"cancelled\"}")));
+
+        var response = httpGet("/api/v1/calendar/events/abc123def456");
+
+        assertThat(response.status()).isEqualTo(404);
+        assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(response.body()).doesNotContain("cancelled");
+    }
+
     @Test
     void googleNotFoundIs404AndDuplicateIs409() {
         google.stub(get(urlPathEqualTo(EVENTS + "/missing00")).willReturn(error(404, "notFound")));

@@ -573,6 +573,8 @@ class PaymentRequestsTest extends Webhooks {
         assertThat(transaction.status()).isEqualTo(200);
         assertThat(transaction.json().get("status").asText()).isEqualTo("confirmed");
         assertThat(transaction.json().get("currency").asText()).isEqualTo("CHF");
+        // Payrexx names no payment page (no invoice.paymentRequestId): the key is left out, as the README says
+        assertThat(transaction.json().has("gatewayId")).as(transaction.body()).isFalse();
         payrexx.server().verify(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/555/"))
                 .withQueryParam("instance", equalTo(PayrexxFake.INSTANCE)));
 
@@ -594,6 +596,9 @@ class PaymentRequestsTest extends Webhooks {
         var read = httpGet(gateway.header("Location"));
         assertThat(read.status()).isEqualTo(200);
         assertThat(read.json().get("status").asText()).isEqualTo("confirmed");
+        payrexx.transactionOnPage(556, "confirmed", "b-1", 77);
+        assertThat(httpGet("/api/v1/payments/payrexx/transactions/556").json().get("gatewayId").asLong())
+                .isEqualTo(77);
         var missing = httpGet("/api/v1/payments/payrexx/transactions/999");
         assertThat(missing.status()).as(missing.body()).isEqualTo(404);
     }

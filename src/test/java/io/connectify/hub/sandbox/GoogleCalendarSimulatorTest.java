@@ -156,13 +156,19 @@ class GoogleCalendarSimulatorTest {
         assertThat(client.events().get("primary", ID).execute().getSummary()).isEqualTo("Tunnelled");
     }
 
+    /** Google's get always answers a deleted event (status "cancelled", only its id sure); its patch and delete 410. */
     @Test
-    void aDeletedEventIsGoneAndCannotBeDeletedAgain() throws Exception {
+    void aDeletedEventIsReadAsCancelledAndCannotBeChangedOrDeletedAgain() throws Exception {
         insert(ID, "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00");
 
         client.events().delete("primary", ID).execute();
 
-        assertGoogleError(() -> client.events().get("primary", ID).execute(), 410, "deleted");
+        Event deleted = client.events().get("primary", ID).execute();
+        assertThat(deleted.getId()).isEqualTo(ID);
+        assertThat(deleted.getStatus()).isEqualTo("cancelled");
+        assertThat(deleted.getSummary()).isNull();
+        assertGoogleError(() -> client.events().patch("primary", ID, new Event().setSummary("Back")).execute(), 410,
+                "deleted");
         assertGoogleError(() -> client.events().delete("primary", ID).execute(), 410, "deleted");
         assertGoogleError(() -> client.events().get("primary", "missing123").execute(), 404, "notFound");
         assertThat(simulator.eventCount()).isZero();

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.calendar.GoogleCalendarConnection;
+import io.connectify.hub.payment.payrexx.PayrexxConnection;
 import io.connectify.hub.payment.stripe.StripeConnection;
 import io.connectify.hub.support.SharedProviderPools;
 import io.connectify.hub.support.TestClockConfig;
@@ -30,6 +31,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * With no Google key and no API key configured, the hub runs against its own Google Calendar simulator, accepts the
@@ -58,6 +60,10 @@ class SandboxModeTest {
     GoogleCalendarConnection google;
     @Autowired
     StripeConnection stripe;
+    @Autowired
+    PayrexxConnection payrexx;
+    @Autowired
+    JdbcClient jdbc;
 
     @Test
     void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {
@@ -88,6 +94,25 @@ class SandboxModeTest {
                 .contains("2026-12-01T14:30:00+01:00");
         assertThat(output.getAll()).contains("google-calendar: sandbox").contains("stripe: sandbox")
                 .contains("payrexx: sandbox").contains("the key 'sandbox' is accepted");
+    }
+
+    /**
+     * The simulator answers a read of a deleted event as Google does, 200 with status "cancelled" (before, 410); the
+     * hub answers it 404 as an event Google never had, as it did before.
+     */
+    @Test
+    void anEventDeletedInTheSimulatorIsNotFound() throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Soon deleted","start":"2027-01-05T09:00:00+01:00","end":"2027-01-05T10:00:00+01:00"}
+                """).get("id").asText();
+        call("DELETE", "/api/v1/calendar/events/" + id, null);
+
+        HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
+        assertThat(json.readTree(read.body()).get("type").asText()).isEqualTo("not-found");
     }
 
     @Test
@@ -340,6 +365,81 @@ class SandboxModeTest {
         return call("POST", "/api/v1/bookings", """
                 {"start":"%s","durationMinutes":60,"provider":"stripe",
                  "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start));
+    }
+
+    /**
+     * A booking paid at the Payrexx simulator and cancelled in time is refunded there, and the simulator delivers the
+     * refund's webhook (refunded) to the hub as Payrexx does: the hub takes it for the echo of its own refund and
+     * changes nothing. Before, the simulator sent no webhook for a refund.
+     */
+    @Test
+    void thePayrexxSandboxDeliversTheHubsOwnRefundWhichChangesNothing() throws Exception {
+        String id = paidPayrexxBooking("2026-12-08T09:00:00+01:00");
+
+        JsonNode cancelled = call("POST", "/api/v1/bookings/" + id + "/cancel", null);
+        assertThat(cancelled.get("status").asText()).isEqualTo("REFUNDED");
+
+        String transaction = call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText();
+        assertThat(json.readTree(payrexxTransaction(transaction).body()).at("/data/0/status").asText())
+                .isEqualTo("refunded");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(jdbc.sql("SELECT outcome FROM integration_audit WHERE provider = 'payrexx' AND operation = "
+                        + "'webhook:transaction.refunded' AND booking_id = :id").param("id", id).query(String.class)
+                        .list()).isNotEmpty());
+        JsonNode after = call("GET", "/api/v1/bookings/" + id, null);
+        assertThat(after.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(after.get("statusReason").asText()).isEqualTo(cancelled.get("statusReason").asText());
+    }
+
+    /**
+     * A part refund at the Payrexx simulator (Payrexx's back office, or any caller of its API) refunds that part: the
+     * transaction is partially-refunded, and its webhook tells the hub, which marks the confirmed booking. A second
+     * refund of more than is left is refused, as Payrexx refuses it. Before, any refund was one in full, unannounced.
+     */
+    @Test
+    void aPartRefundAtThePayrexxSandboxIsPartialAndReachesTheHub() throws Exception {
+        String id = paidPayrexxBooking("2026-12-08T13:00:00+01:00");
+        JsonNode booking = call("GET", "/api/v1/bookings/" + id, null);
+        String transaction = booking.get("paymentReference").asText();
+
+        JsonNode part = json.readTree(refundAtPayrexx(transaction, "amount=1000").body());
+        assertThat(part.at("/data/0/status").asText()).isEqualTo("partially-refunded");
+        JsonNode tooMuch = json.readTree(refundAtPayrexx(transaction,
+                "amount=" + booking.get("amount").asLong()).body());
+        assertThat(tooMuch.get("status").asText()).isEqualTo("error");
+        assertThat(json.readTree(payrexxTransaction(transaction).body()).at("/data/0/status").asText())
+                .isEqualTo("partially-refunded");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("statusReason").asText())
+                        .contains("part of the payment was refunded at payrexx"));
+        assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED");
+    }
+
+    /** A Payrexx booking paid by opening its payment page at the simulator, confirmed. */
+    private String paidPayrexxBooking(String start) throws Exception {
+        JsonNode created = call("POST", "/api/v1/bookings", """
+                {"start":"%s","durationMinutes":60,"provider":"payrexx",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start));
+        String id = created.get("id").asText();
+        assertThat(http.send(HttpRequest.newBuilder(loopback(created.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        return id;
+    }
+
+    private HttpResponse<String> payrexxTransaction(String id) throws Exception {
+        return http.send(HttpRequest.newBuilder(loopback(payrexx.apiBase() + "Transaction/" + id + "/?instance="
+                + payrexx.instance())).header("X-API-KEY", payrexx.apiKey()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A refund asked of the simulator's Payrexx API directly, as Payrexx's back office would make it. */
+    private HttpResponse<String> refundAtPayrexx(String transaction, String form) throws Exception {
+        return http.send(HttpRequest.newBuilder(loopback(payrexx.apiBase() + "Transaction/" + transaction
+                + "/refund?instance=" + payrexx.instance())).header("X-API-KEY", payrexx.apiKey())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The simulator's answer to {@code GET /v1/payment_intents/{id}} with the sandbox's key, as stripe-java asks. */

@@ -2388,6 +2388,40 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/1/")));
     }
 
+    /**
+     * Media types are case-insensitive (RFC 9110): a JSON delivery sent as Application/JSON is read as JSON. Before,
+     * anything not starting with the lower-case "application/json" was read as a form and refused 400.
+     */
+    @Test
+    void aJsonDeliveryWhoseContentTypeIsInAnotherCaseConfirmsTheBooking() {
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4850, "confirmed", id);
+
+        var delivered = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "Application/JSON; charset=UTF-8", """
+                {"transaction":{"id":4850,"status":"confirmed","invoice":{"referenceId":"%s"}}}""".formatted(id));
+
+        assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        payrexx.server().verify(getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4850/")));
+    }
+
+    /** A form in another case is read as a form; one that cannot be decoded is the sender's 400, never a 500. */
+    @Test
+    void aFormDeliveryWhoseContentTypeIsInAnotherCaseIsReadAsAForm() {
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4851, "confirmed", id);
+
+        var broken = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "Application/X-WWW-Form-Urlencoded",
+                "transaction%5Bid%5D=4851&transaction%5Bstatus%5D=confirmed&x=%zz");
+        assertThat(broken.status()).as(broken.body()).isEqualTo(400);
+        assertThat(broken.json().get("type").asText()).isEqualTo("validation");
+
+        var delivered = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "Application/X-WWW-Form-Urlencoded",
+                form(4851, "confirmed", id));
+        assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+    }
+
     private static String form(long id, String status, String bookingId) {
         return "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
                 + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + bookingId;

@@ -19,6 +19,8 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 /**
@@ -59,8 +61,7 @@ public class PayrexxWebhookReader implements Processor {
             log.warn("Payrexx webhook with a wrong path token rejected");
             throw new NotFoundException("No resource at this path");
         }
-        Map<String, String> fields = contentType != null && contentType.startsWith("application/json")
-                ? fromJson(body) : fromForm(body, exchange);
+        Map<String, String> fields = isJson(contentType) ? fromJson(body) : fromForm(body, exchange);
         String id = fields.get("id");
         String status = fields.getOrDefault("status", "");
         if (id == null || !id.matches("[0-9]{1,18}") || !status.matches("[a-z_\\-]{1,40}")) {
@@ -82,6 +83,22 @@ public class PayrexxWebhookReader implements Processor {
         message.setHeader(WebhookHeaders.TRANSACTION_ID, id);
         message.setHeader(WebhookHeaders.ORDER_GROUP, "payrexx:" + id);
         message.setBody("{\"transactionId\":" + id + ",\"claimedStatus\":\"" + status + "\"}");
+    }
+
+    /**
+     * Whether the delivery is JSON: media types are case-insensitive (RFC 9110), so Application/JSON is. Before,
+     * only a type starting with the lower-case "application/json" was, and a JSON body in another case was read as a
+     * form (400). Anything else, unreadable as a type too, is read as a form, as before.
+     */
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        try {
+            return MediaType.APPLICATION_JSON.equalsTypeAndSubtype(MediaType.parseMediaType(contentType));
+        } catch (InvalidMediaTypeException unreadable) {
+            return false;
+        }
     }
 
     private static void putIfPresent(Map<String, String> fields, String key, String value) {
@@ -117,8 +134,15 @@ public class PayrexxWebhookReader implements Processor {
             if (eq <= 0) {
                 continue;
             }
-            String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            String key;
+            String value;
+            try {
+                key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+                value = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException badEscape) {
+                // a form Camel's binding left unparsed (its type in another case): FormBodyFilter did not check it
+                throw new ValidationException("The form body has a broken percent-encoding");
+            }
             if (key.equals("transaction[id]")) {
                 fields.put("id", value);
             } else if (key.equals("transaction[status]")) {

@@ -2,6 +2,7 @@ package io.connectify.hub.webhook;
 
 import static io.connectify.hub.support.StripeFake.event;
 import static io.connectify.hub.support.StripeFake.paymentIntent;
+import static io.connectify.hub.support.StripeFake.processingIntent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -168,13 +169,6 @@ class RetriedDebitTest extends Webhooks {
     private String createdNow(String event) {
         assertThat(event).contains("\"created\":1764486000");
         return event.replace("\"created\":1764486000", "\"created\":" + clock.instant().getEpochSecond());
-    }
-
-    /** A Payment Intent naming the booking whose debit is on its way: nothing received yet. */
-    static String processingIntent(String bookingId, String paymentIntent) {
-        return """
-                {"id":"%s","object":"payment_intent","status":"processing","amount":9000,"amount_received":0,
-                 "currency":"chf","metadata":{"bookingId":"%s"}}""".formatted(paymentIntent, bookingId);
     }
 
     private JsonNode booking(String id) {

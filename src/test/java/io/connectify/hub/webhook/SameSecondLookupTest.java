@@ -6,7 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static io.connectify.hub.support.StripeFake.event;
 import static io.connectify.hub.support.StripeFake.paymentIntent;
-import static io.connectify.hub.webhook.RetriedDebitTest.processingIntent;
+import static io.connectify.hub.support.StripeFake.processingIntent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -112,6 +112,49 @@ class SameSecondLookupTest extends Webhooks {
         clock.advance(Duration.ofMinutes(20));
         assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+    }
+
+    /**
+     * A booking paid by its debit, then a failure of that Payment Intent created in the second of its processing (an
+     * older decline delivered late): it changes nothing of the paid booking, so Stripe is not asked, and Stripe being
+     * down fails nothing. Before, Stripe was asked, and while it was down the event was a dead letter.
+     */
+    @Test
+    void aFailureInTheSecondOfAPaidDebitsProcessingAsksStripeNothing() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        handled(id, "evt_paid_debit", "payment_intent.processing", processingIntent(id, "pi_paid_debit"));
+        handled(id, "evt_paid_debit_settled", "payment_intent.succeeded",
+                paymentIntent(id, "pi_paid_debit", "succeeded"));
+        awaitStatus(id, "CONFIRMED");
+        stripeDown("pi_paid_debit");
+        jdbc.sql("DELETE FROM dead_letter").update();
+
+        handled(id, "evt_paid_debit_declined", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_paid_debit", "requires_payment_method"));
+
+        assertThat(lookUps("pi_paid_debit")).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Integer.class).single()).isZero();
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * As {@link #aFailureInTheSecondOfAPaidDebitsProcessingAsksStripeNothing}, a processing event in the second of its
+     * remembered failure, for a booking another payment confirmed: it holds nothing, so Stripe is not asked.
+     */
+    @Test
+    void aProcessingEventInItsFailuresSecondForAPaidBookingAsksStripeNothing() {
+        String id = confirmedStripeBooking(START);
+        handled(id, "evt_paid_other_declined", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_paid_other", "requires_payment_method"));
+        stripeDown("pi_paid_other");
+        jdbc.sql("DELETE FROM dead_letter").update();
+
+        handled(id, "evt_paid_other_processing", "payment_intent.processing", processingIntent(id, "pi_paid_other"));
+
+        assertThat(lookUps("pi_paid_other")).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Integer.class).single()).isZero();
+        assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
     /** Stripe answers 503 to every look-up of Payment Intent {@code id}. */

@@ -235,11 +235,17 @@ public class BookingRepository {
      * Records a delayed payment processing for booking {@code id} (V38): {@code payment} the Checkout Session or
      * Payment Intent its event named, {@code paymentIntent} the session's Payment Intent (the same id for a Payment
      * Intent; "" if none), {@code eventCreated} the Stripe event's created (null if unknown). Called under the slot
-     * lock, with the hold's extension; a repeat adds nothing, nor a payment recorded failed. False when it was
-     * recorded already.
+     * lock, with the hold's extension; a repeat adds nothing, nor a payment recorded failed, except a Payment
+     * Intent's debit retried ({@link #retriedProcessing}). False when it was recorded already.
      */
     public boolean recordProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
                                     Instant now) {
+        return insertProcessing(id, payment, paymentIntent, eventCreated, now)
+                || retriedProcessing(id, payment, paymentIntent, eventCreated, now);
+    }
+
+    private boolean insertProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
+                                     Instant now) {
         // a null created left out of the statement: PostgreSQL cannot type an untyped null parameter
         var insert = jdbc.sql("INSERT INTO booking_processing_payment (booking_id, payment_ref, payment_intent, "
                         + "recorded_at, event_created) SELECT :id, :payment, :intent, :now, "
@@ -249,6 +255,23 @@ public class BookingRepository {
                 .param("id", id).param("payment", payment)
                 .param("intent", Objects.requireNonNullElse(paymentIntent, "")).param("now", utc(now));
         return (eventCreated == null ? insert : insert.param("created", utc(eventCreated))).update() == 1;
+    }
+
+    /**
+     * A Payment Intent's row marked failed, processing again by an event created after the one that recorded it: the
+     * debit retried on the same Payment Intent (the customer confirming it with another account, Stripe retrying it).
+     * Its row is processing again, dated by this event, so the retry's own failure ends the hold it gets. The caller
+     * has judged the event newer than the failure remembered (V39). A Checkout Session's row is never retried (its
+     * failure is final), nor one whose event is of unknown created: a redelivery cannot be told from a retry then.
+     */
+    private boolean retriedProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
+                                      Instant now) {
+        return eventCreated != null && payment.equals(paymentIntent) && jdbc.sql("UPDATE booking_processing_payment "
+                        + "SET failed_at = NULL, event_created = :created, recorded_at = :now WHERE booking_id = :id "
+                        + "AND payment_ref = :payment AND payment_intent = :payment AND failed_at IS NOT NULL "
+                        + "AND (event_created IS NULL OR event_created < :created)")
+                .param("id", id).param("payment", payment).param("created", utc(eventCreated))
+                .param("now", utc(now)).update() == 1;
     }
 
     /**

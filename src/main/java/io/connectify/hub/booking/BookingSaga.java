@@ -1163,8 +1163,10 @@ public class BookingSaga {
             return false;
         }
         Instant created = eventCreated == null ? null : Instant.ofEpochSecond(eventCreated);
-        // a debit recorded by an event of the failure's second: Stripe's created (whole seconds) cannot order them
-        boolean sameSecondOlder = bookings.processingRecordedIn(booking.id(), paymentIntent, created)
+        // a debit recorded by an event of the failure's second: Stripe's created (whole seconds) cannot order them.
+        // Not asked for a booking paid or settled: the failure changes nothing of it, and Stripe down would fail it
+        boolean sameSecondOlder = awaitsAPayment(booking)
+                && bookings.processingRecordedIn(booking.id(), paymentIntent, created)
                 && stillOnItsWay(paymentIntent);
         return processingPaymentFailed(booking, null, paymentIntent, created, sameSecondOlder,
                 "a payment attempt failed"
@@ -1194,7 +1196,7 @@ public class BookingSaga {
         }
         String bookingId = booking.id(); // as stored: the event may name it in upper case
         String payment = session != null && !session.isEmpty() ? session : nullToEmpty(paymentIntent);
-        if (failedBeforeItsProcessing(bookingId, session, paymentIntent, created)) {
+        if (awaitsAPayment(booking) && failedBeforeItsProcessing(bookingId, session, paymentIntent, created)) {
             return knownFailed(booking, payment, paymentIntent);
         }
         Instant now = now();
@@ -1235,7 +1237,7 @@ public class BookingSaga {
      * order events, and a dead letter replayed comes later still): its Checkout Session's final failure, or its
      * Payment Intent's created after this event. One created in the same second is ordered by the Payment Intent at
      * Stripe: still processing (or paid), the failure was an older attempt's (a card declined before the debit);
-     * else the debit failed.
+     * else the debit failed. Asked only for a booking awaiting a payment: a processing event holds no other.
      */
     private boolean failedBeforeItsProcessing(String bookingId, String session, String paymentIntent,
                                               Instant created) {

@@ -135,6 +135,41 @@ class PostgresProcessingHoldTest {
         assertThat(bookings.processingRecordedIn(id, "pi_b4_debit", created)).as("failed").isFalse();
     }
 
+    /**
+     * A Payment Intent's debit failed, then retried on the same Payment Intent (V38's row processing again), on
+     * PostgreSQL: a processing event created after the one that recorded it records the retry, so the retry's failure
+     * fails it again; a repeat of the first event, one of unknown created, or a failed Checkout Session's completion
+     * records nothing.
+     */
+    @Test
+    void aRetriedDebitOfAFailedPaymentIntentIsRecordedProcessingAgainOnPostgres() {
+        String id = pending("7a1c7d0e-0000-4000-8000-0000000000b5", "2026-12-19T12:00:00Z");
+        Instant at = MADE.plus(Duration.ofMinutes(5));
+        Instant first = at.minusSeconds(30);
+        assertThat(bookings.recordProcessing(id, "pi_b5", "pi_b5", first, at)).isTrue();
+        assertThat(bookings.recordProcessing(id, "cs_test_b5", "pi_b5_page", first, at)).isTrue();
+        Instant failed = at.plus(Duration.ofHours(1));
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b5", "pi_b5_page"), failed, failed))
+                .isEqualTo(2);
+
+        assertThat(bookings.recordProcessing(id, "pi_b5", "pi_b5", first, failed)).as("a repeat").isFalse();
+        assertThat(bookings.recordProcessing(id, "pi_b5", "pi_b5", null, failed)).as("unknown created").isFalse();
+        assertThat(bookings.recordProcessing(id, "cs_test_b5", "pi_b5_page", failed.plusSeconds(60), failed))
+                .as("a session's failure is final").isFalse();
+        Instant retried = failed.plusSeconds(60);
+        assertThat(bookings.recordProcessing(id, "pi_b5", "pi_b5", retried, retried)).as("the retry").isTrue();
+        assertThat(bookings.processingPayments(id)).containsExactly("pi_b5");
+        assertThat(bookings.processingRecordedIn(id, "pi_b5", retried)).isTrue();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b5"), failed, retried))
+                .as("the first failure, delivered again: older than the retry").isZero();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b5"), retried.plusSeconds(3600),
+                retried.plusSeconds(3600))).as("the retry's failure").isEqualTo(1);
+        assertThat(bookings.processingPayments(id)).isEmpty();
+        bookings.recordFailed(id, "pi_b5_late", "pi_b5_late", retried);
+        assertThat(bookings.recordProcessing(id, "pi_b5_late", "pi_b5_late", retried.plusSeconds(1), retried))
+                .as("recorded failed by a processing event handled after its failure: retried later").isTrue();
+    }
+
     /** A pending Stripe booking made at {@link #MADE}, its hold ending at {@link #MADE_HOLD_END}. */
     private static String pending(String id, String startUtc) {
         var zone = TestAvailability.HOURS.timeZone();

@@ -196,6 +196,13 @@ public final class StripeFake {
                  "metadata":{"bookingId":"%s"}}""".formatted(paymentStatus, paymentIntent, bookingId, bookingId);
     }
 
+    /** A Payment Intent naming the booking whose debit (a SEPA debit) is on its way: nothing received yet. */
+    public static String processingIntent(String bookingId, String id) {
+        return """
+                {"id":"%s","object":"payment_intent","status":"processing","amount":9000,"amount_received":0,
+                 "currency":"chf","metadata":{"bookingId":"%s"}}""".formatted(id, bookingId);
+    }
+
     public static String paymentIntent(String bookingId, String id, String status) {
         return """
                 {"id":"%s","object":"payment_intent","status":"%s","amount":9000,"amount_received":9000,

@@ -680,18 +680,8 @@ class NotificationRecoveryTest extends Webhooks {
         String held;
         String free;
         try {
-            List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
-                    pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
-            for (String id : ids) {
-                Booking booking = bookings.find(id).orElseThrow();
-                transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            }
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
-            takeFromTheQueue(4); // both bookings' messages lost
-            clock.advance(Duration.ofMinutes(16));
-            // the sweep takes the bookings in the order of their ids: the first one's rows are held (its
-            // notification being sent, say) for longer than the lock timeout
-            Collections.sort(ids);
+            List<String> ids = twoBookingsWhoseCancellationNoticesWereLost();
+            // the first one's rows are held (its notification being sent, say) for longer than the lock timeout
             held = ids.get(0);
             free = ids.get(1);
 
@@ -704,15 +694,7 @@ class NotificationRecoveryTest extends Webhooks {
             startNotificationSenders();
         }
 
-        assertCancellationSmsAndEmailSent(free);
-        assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
-                .findValuesAsText("status")).containsExactly("queued", "queued"); // passed over, not given up
-        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
-        assertThat(recoverySweep()).as("the next sweep").isEqualTo(1);
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
-            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
-        });
+        sentAndThePassedOverQueuedByTheNextSweep(free, held);
         assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
                 .findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
     }
@@ -731,16 +713,7 @@ class NotificationRecoveryTest extends Webhooks {
         String next;
         List<String> warnings;
         try {
-            List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
-                    pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
-            for (String id : ids) {
-                Booking booking = bookings.find(id).orElseThrow();
-                transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            }
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
-            takeFromTheQueue(4); // both bookings' messages lost
-            clock.advance(Duration.ofMinutes(16));
-            Collections.sort(ids); // the order the sweep takes them in
+            List<String> ids = twoBookingsWhoseCancellationNoticesWereLost();
             failing = ids.get(0);
             next = ids.get(1);
             // the saga, but rebuilding the first booking's notices throws (the exception's message kept out of the log)
@@ -771,8 +744,34 @@ class NotificationRecoveryTest extends Webhooks {
             startNotificationSenders();
         }
 
-        assertCancellationSmsAndEmailSent(next);
-        assertThat(httpGet("/api/v1/bookings/" + failing + "/notifications").json().get("notifications")
+        sentAndThePassedOverQueuedByTheNextSweep(next, failing);
+    }
+
+    /**
+     * Two Stripe bookings whose SMS and email cancellation notices were queued (the sender stopped) and lost, older
+     * than recover-after: their ids, in the order the sweep takes them (by id).
+     */
+    private List<String> twoBookingsWhoseCancellationNoticesWereLost() {
+        List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
+                pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
+        for (String id : ids) {
+            Booking booking = bookings.find(id).orElseThrow();
+            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+        takeFromTheQueue(4); // both bookings' messages lost
+        clock.advance(Duration.ofMinutes(16));
+        Collections.sort(ids);
+        return ids;
+    }
+
+    /**
+     * The sweep (the sender started again) queued {@code swept}'s notices, which are sent, and passed over
+     * {@code passedOver}'s, still queued: the next sweep queues those, and they are sent too.
+     */
+    private void sentAndThePassedOverQueuedByTheNextSweep(String swept, String passedOver) {
+        assertCancellationSmsAndEmailSent(swept);
+        assertThat(httpGet("/api/v1/bookings/" + passedOver + "/notifications").json().get("notifications")
                 .findValuesAsText("status")).containsExactly("queued", "queued"); // passed over, not given up
         await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(recoverySweep()).as("the next sweep").isEqualTo(1);

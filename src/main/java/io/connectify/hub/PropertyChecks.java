@@ -123,6 +123,28 @@ public final class PropertyChecks {
         }
     }
 
+    /**
+     * An address the hub hands to a provider to call back, which may be plain http (a TLS-terminating proxy's own
+     * concern): set, absolute, http or https. {@code why}: what goes wrong without it.
+     */
+    public static void absoluteHttp(String property, String url, String why) {
+        URI uri;
+        try {
+            uri = uri(property, url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (an absolute http or https URL): " + why);
+        }
+        if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException(property + " must be an absolute http or https URL, not "
+                    + uri.getScheme() + "://" + uri.getHost() + ": " + why);
+        }
+    }
+
+    /** {@code url} without trailing slashes, for appending a path; null stays null. */
+    public static String withoutTrailingSlash(String url) {
+        return url == null ? null : url.replaceAll("/+$", "");
+    }
+
     /** The properties among {@code urls} (property to URL) that point at this machine, in their order. */
     public static List<String> pointingAtLocalhost(Map<String, String> urls) {
         List<String> local = new ArrayList<>();

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -91,6 +92,44 @@ class ProviderCredentialsTest {
         }
         // in sandbox the address is not used at all
         assertThat(bind(prefix, type, Map.of(baseVariable, "http://api.example.com/"))).isNotNull();
+    }
+
+    /**
+     * A public base URL with a trailing slash gives the status callback URL without a double slash. Before,
+     * "https://hub.example/" gave "https://hub.example//webhooks/twilio/status", a path no route takes: every
+     * delivery status was lost (404).
+     */
+    @Test
+    void aPublicBaseUrlsTrailingSlashGivesNoDoubleSlashInTheStatusCallback() throws IOException {
+        for (String base : List.of("https://hub.example/", "https://hub.example//", "https://hub.example")) {
+            TwilioProperties twilio = bind("connectify.twilio", TwilioProperties.class, liveTwilio(base));
+
+            assertThat(NotificationConfigAccess.twilioConnection(twilio).statusCallbackUrl()).as(base)
+                    .isEqualTo("https://hub.example/webhooks/twilio/status");
+        }
+    }
+
+    /**
+     * Live, a public base URL that is empty (CONNECTIFY_TWILIO_PUBLICBASEURL=), relative or not http(s) stops the
+     * start, naming the property. Before, the hub started and handed Twilio a relative callback ("/webhooks/twilio/
+     * status"), without a word: no delivery status arrived. The sandbox does not use it.
+     */
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(strings = {"", " ", "hub.example.com", "/hub", "ftp://hub.example.com"})
+    void aLiveTwilioWithoutAnAbsolutePublicBaseUrlStopsTheStart(String base) throws IOException {
+        assertThatThrownBy(() -> bind("connectify.twilio", TwilioProperties.class, liveTwilio(base)))
+                .satisfies(e -> assertThat(Throwables.getRootCause(e))
+                        .hasMessageContaining("connectify.twilio.public-base-url")
+                        .hasMessageContaining("absolute http or https URL")
+                        .hasMessageNotContaining("secret").hasMessageNotContaining("token"));
+        assertThat(bind("connectify.twilio", TwilioProperties.class, Map.of("CONNECTIFY_TWILIO_PUBLICBASEURL", base))
+                .live()).isFalse();
+    }
+
+    private static Map<String, Object> liveTwilio(String publicBaseUrl) {
+        return Map.of("CONNECTIFY_TWILIO_ACCOUNTSID", "AC123", "CONNECTIFY_TWILIO_APIKEYSID", "SK1",
+                "CONNECTIFY_TWILIO_APIKEYSECRET", "secret", "CONNECTIFY_TWILIO_AUTHTOKEN", "token",
+                "CONNECTIFY_TWILIO_FROMNUMBER", "+41790000000", "CONNECTIFY_TWILIO_PUBLICBASEURL", publicBaseUrl);
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.connectify.hub.notification.NotificationLog.Unrebuildable;
 import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.ops.BrokerQueueDepth;
 import io.connectify.hub.ops.cluster.SingletonLease;
+import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,7 +51,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * While messages wait (a backlog behind the throttle), or when the broker cannot say, the sweep waits too: an old
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
- * the next sweep.
+ * the next sweep; so is one whose notices fail to be queued again otherwise (a WARN naming it, counted by
+ * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {
@@ -69,6 +71,7 @@ public class NotificationRecovery {
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final Counter requeued;
+    private final Counter failures;
     private final MeterRegistry meters;
 
     public NotificationRecovery(NotificationLog notifications, BookingSaga saga, BookingRepository bookings,
@@ -82,6 +85,7 @@ public class NotificationRecovery {
         this.transactions = transactions;
         this.clock = clock;
         this.requeued = meters.counter("connectify.notifications.requeued");
+        this.failures = meters.counter("connectify.notifications.recovery.failed");
         this.meters = meters;
     }
 
@@ -104,48 +108,66 @@ public class NotificationRecovery {
             }
             // one sweep for many bookings: each one's lines name it
             try (var named = BookingMdc.naming(lost.bookingId())) {
-                BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
-                    var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
-                    // their rows held (one being sent): passed over, the messages rolled back with the transaction
-                    notifications.lock(done.queued());
-                    // those it could not queue as themselves that the sender would skip all the same (a confirmation or
-                    // a move's notice of a booking moved since: the move's notice told the new time) are recorded
-                    // skipped, as the sender records them: sent by hand, as a mark asks, they told the old time
-                    List<String> stillTrue = notifications.skippedUnlessStillTrue(done.left());
-                    // the others are recorded as seen at once (every sweep would otherwise take them up again, ahead of
-                    // the others), and their booking marked for a person with that record: only those recorded now, so
-                    // a later sweep that finds one again marks and counts nothing
-                    List<Unrebuildable> unrebuildable = notifications.unrebuildable(stillTrue);
-                    if (!unrebuildable.isEmpty()) {
-                        leftForAPerson(lost, unrebuildable);
-                        countedOnceCommitted(unrebuildable);
-                    }
-                    return done;
-                }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
-                        + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
-                if (requeue == null) {
-                    // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
-                    // every booking after it waited for the next
-                    continue;
+                if (requeue(lost)) {
+                    count++;
                 }
-                if (requeue.queued().isEmpty()) {
-                    continue;
-                }
-                // the messages are committed to the broker after the database (on the transaction's commit), so only
-                // now, execute having returned, are they on the queue: recorded as queued again only now. Recorded
-                // with the database, a broker commit that failed (or a stop in between) left them recorded with no
-                // message on the way, and never looked at again
-                log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
-                        lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
-                requeued.increment(requeue.queued().size()); // one per notification
-                count++;
-                DatabaseBusy.unlessHeld(() -> notifications.requeued(requeue.queued()), () -> log.info("Booking {}: its "
-                        + "{} notifications queued again are held by another transaction (being sent); not recorded as "
-                        + "queued again, so a later sweep may queue again one still unsent", lost.bookingId(),
-                        lost.kind()));
+            } catch (RuntimeException failed) {
+                // one booking's failure (a notice that cannot be rebuilt, a broker commit that failed), its
+                // transaction rolled back: the sweep goes on. It aborted the whole sweep, and as the sweep takes the
+                // bookings by id, every booking after it waited for good
+                failures.increment();
+                log.warn("Booking {}: queueing its {} notifications again failed ({}); the sweep goes on with the "
+                        + "next booking, and the next sweep tries it again", lost.bookingId(), lost.kind(),
+                        Causes.forLog(failed));
             }
         }
         return count;
+    }
+
+    /**
+     * Queues one booking's lost notifications of one kind again; answers whether it queued any. A booking whose rows
+     * another transaction holds is passed over.
+     */
+    private boolean requeue(BookingKind lost) {
+        BookingSaga.Requeue requeue = DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
+            var done = saga.requeueUnsent(lost.bookingId(), lost.kind(), lost.occasion());
+            // their rows held (one being sent): passed over, the messages rolled back with the transaction
+            notifications.lock(done.queued());
+            // those it could not queue as themselves that the sender would skip all the same (a confirmation or
+            // a move's notice of a booking moved since: the move's notice told the new time) are recorded
+            // skipped, as the sender records them: sent by hand, as a mark asks, they told the old time
+            List<String> stillTrue = notifications.skippedUnlessStillTrue(done.left());
+            // the others are recorded as seen at once (every sweep would otherwise take them up again, ahead of
+            // the others), and their booking marked for a person with that record: only those recorded now, so
+            // a later sweep that finds one again marks and counts nothing
+            List<Unrebuildable> unrebuildable = notifications.unrebuildable(stillTrue);
+            if (!unrebuildable.isEmpty()) {
+                leftForAPerson(lost, unrebuildable);
+                countedOnceCommitted(unrebuildable);
+            }
+            return done;
+        }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
+                + "again by the next sweep", lost.bookingId(), lost.kind())).orElse(null);
+        if (requeue == null) {
+            // its notification being sent, its booking changed: passed over, where the whole sweep stopped and
+            // every booking after it waited for the next
+            return false;
+        }
+        if (requeue.queued().isEmpty()) {
+            return false;
+        }
+        // the messages are committed to the broker after the database (on the transaction's commit), so only
+        // now, execute having returned, are they on the queue: recorded as queued again only now. Recorded
+        // with the database, a broker commit that failed (or a stop in between) left them recorded with no
+        // message on the way, and never looked at again
+        log.warn("Booking {}: its {} {} notification(s), unsent since over {} with none on the queue, queued again",
+                lost.bookingId(), requeue.queued().size(), lost.kind(), properties.recoverAfter());
+        requeued.increment(requeue.queued().size()); // one per notification
+        DatabaseBusy.unlessHeld(() -> notifications.requeued(requeue.queued()), () -> log.info("Booking {}: its "
+                + "{} notifications queued again are held by another transaction (being sent); not recorded as "
+                + "queued again, so a later sweep may queue again one still unsent", lost.bookingId(),
+                lost.kind()));
+        return true;
     }
 
     /**

@@ -27,13 +27,15 @@ public final class TwilioErrors {
      * Twilio's refusals of the hub's account or sender, not of the customer or the message: 21212 invalid From,
      * 21601/21606/21661 a From number that cannot send SMS (there), 21659 From not a Twilio number, 21607/21608 a
      * trial account (From not its trial number, To not verified), 21408 SMS to the To number's region not enabled
-     * (geo permissions). Every SMS (to that region) is refused until the operator fixes the account, so each is a
-     * provider error as a refused key is: the provider's last error, a notification kept as a dead letter to replay
-     * once fixed, where failed for good it reached no one and told no one. Those of the From number are failures for
-     * the breaker as well; those of one recipient's region or number ({@link #RECIPIENT_NOT_PERMITTED}) are not.
+     * (geo permissions), 21701/21705 the configured Messaging Service not found (not this account's) or invalid, 21609
+     * the hub's StatusCallback URL invalid (its public base URL). Every SMS (to that region) is refused until the
+     * operator fixes the account or the hub's settings, so each is a provider error as a refused key is: the
+     * provider's last error, a notification kept as a dead letter to replay once fixed, where failed for good it
+     * reached no one and told no one. Those of the From number, Messaging Service or callback URL are failures for the
+     * breaker as well; those of one recipient's region or number ({@link #RECIPIENT_NOT_PERMITTED}) are not.
      */
     static final java.util.Set<Integer> SETUP_REFUSED = java.util.Set.of(21212, 21408, 21601, 21606, 21607, 21608,
-            21659, 21661);
+            21609, 21659, 21661, 21701, 21705);
     /**
      * The setup refusals that concern one recipient, not every SMS: 21408 (the To number's region not enabled), 21608
      * (trial account, To not verified). Twilio sends every other SMS: counted by the breaker, a burst to one
@@ -72,8 +74,9 @@ public final class TwilioErrors {
             return new InvalidRecipientException("Twilio refused the recipient number (error " + code + ")");
         }
         if (SETUP_REFUSED.contains(code)) {
-            log.error("Twilio refused the hub's sending setup: error {} (From number, trial account or geo "
-                    + "permissions: see Twilio's error {}); SMS wait as dead letters until it is fixed", code, code);
+            log.error("Twilio refused the hub's sending setup: error {} (From number, Messaging Service, status "
+                    + "callback URL, trial account or geo permissions: see Twilio's error {}); SMS wait as dead "
+                    + "letters until it is fixed", code, code);
             return new ProviderException(PROVIDER, RECIPIENT_NOT_PERMITTED.contains(code) ? Kind.REJECTED_FOR_RECIPIENT
                     : Kind.REJECTED, "Twilio refused the hub's sending setup (error " + code + ")", null, null);
         }

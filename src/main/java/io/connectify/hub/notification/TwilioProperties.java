@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * ({@link TwilioMessageLookup}): a few seconds, for NTP-synced clocks and Twilio's whole-second {@code date_created};
  * a wider one takes in more of the same SMS sent before or after (to be told apart only by the SIDs the hub recorded).
  * Under a second is refused: the lost attempt's own message, dated to the second before its start, could be missed.
+ * {@code publicBaseUrl} loses its trailing slashes; live, it must be an absolute http(s) URL.
  */
 @ConfigurationProperties("connectify.twilio")
 public record TwilioProperties(String accountSid, String apiKeySid, String apiKeySecret, String authToken,
@@ -33,12 +34,16 @@ public record TwilioProperties(String accountSid, String apiKeySid, String apiKe
         fromNumber = PropertyChecks.blankToNull(fromNumber);
         messagingServiceSid = PropertyChecks.blankToNull(messagingServiceSid);
         operatorNumber = PropertyChecks.blankToNull(operatorNumber);
+        // the status callback URL appends its path: "https://hub.example/" gave "//webhooks/...", which no route takes
+        publicBaseUrl = PropertyChecks.withoutTrailingSlash(PropertyChecks.blankToNull(publicBaseUrl));
         if (accountSid == null) {
             PropertyChecks.noCredentialsWithoutTheMode("connectify.twilio.account-sid", "CONNECTIFY_TWILIO_ACCOUNTSID",
                     "connectify.twilio.api-key-sid", apiKeySid, "connectify.twilio.api-key-secret", apiKeySecret,
                     "connectify.twilio.auth-token", authToken);
         } else {
             PropertyChecks.secureOrLoopback("connectify.twilio.api-base", apiBase);
+            PropertyChecks.absoluteHttp("connectify.twilio.public-base-url", publicBaseUrl, "Twilio posts each SMS's "
+                    + "delivery status to it + /webhooks/twilio/status, and a relative or empty one reaches no hub");
         }
     }
 

@@ -111,6 +111,7 @@ public class HubMetrics implements MeterBinder {
             registry.counter("connectify.refunds.after.settled", "provider", provider);
         }
         registry.counter("connectify.notifications.requeued");
+        registry.counter("connectify.notifications.recovery.failed");
         for (String channel : List.of("SMS", "EMAIL")) {
             registry.counter("connectify.notifications.unrecoverable", "channel", channel);
             // a copy rolled back for redelivery, its notification's row held by another (QueuedNotificationSender)

@@ -13,6 +13,10 @@ import static io.connectify.hub.support.NotificationFakes.MESSAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,18 +293,21 @@ class NotificationRecoveryTest extends Webhooks {
     void notificationsTheSweepQueuedAgainWhoseBrokerCommitFailedAreQueuedAgainByTheNextSweep() throws Exception {
         stopTheSender();
         double requeuedBefore = meters.counter("connectify.notifications.requeued").count();
+        double failedBefore = meters.counter("connectify.notifications.recovery.failed").count();
         String id;
         try {
             id = bookingWithItsCancellationNoticesQueued();
             takeFromTheQueue(2); // lost
             clock.advance(Duration.ofMinutes(16));
 
-            // the sweep's broker commit fails after the database's commit (or the instance stops in between)
+            // the sweep's broker commit fails after the database's commit (or the instance stops in between): logged
+            // and counted, the sweep going on with the next booking
             var brokerCommitFails = new NotificationRecovery(notificationLog, saga, bookings, depths,
                     notificationProperties, new BrokerCommitFails(transactions), clock, meters);
-            assertThatThrownBy(() -> brokerCommitFails.requeueLost(null)).hasMessage(BrokerCommitFails.FAILURE);
+            assertThat(brokerCommitFails.requeueLost(null)).isZero();
             assertThat(queuedSeenFromAnotherThread()).isZero();
             assertThat(meters.counter("connectify.notifications.requeued").count()).isEqualTo(requeuedBefore);
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 1);
 
             // not recorded as queued again: the next sweep queues them
             assertThat(recoverySweep()).isEqualTo(1);
@@ -673,18 +680,8 @@ class NotificationRecoveryTest extends Webhooks {
         String held;
         String free;
         try {
-            List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
-                    pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
-            for (String id : ids) {
-                Booking booking = bookings.find(id).orElseThrow();
-                transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
-            }
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
-            takeFromTheQueue(4); // both bookings' messages lost
-            clock.advance(Duration.ofMinutes(16));
-            // the sweep takes the bookings in the order of their ids: the first one's rows are held (its
-            // notification being sent, say) for longer than the lock timeout
-            Collections.sort(ids);
+            List<String> ids = twoBookingsWhoseCancellationNoticesWereLost();
+            // the first one's rows are held (its notification being sent, say) for longer than the lock timeout
             held = ids.get(0);
             free = ids.get(1);
 
@@ -697,8 +694,84 @@ class NotificationRecoveryTest extends Webhooks {
             startNotificationSenders();
         }
 
-        assertCancellationSmsAndEmailSent(free);
+        sentAndThePassedOverQueuedByTheNextSweep(free, held);
         assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
+                .findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
+    }
+
+    /**
+     * One booking whose notices fail to be queued again (here its rebuilding throws) is logged as a WARN naming it,
+     * without the failure's message, and counted; the sweep goes on with the next booking, and the next sweep tries it
+     * again. Before, the failure aborted the whole sweep: the sweep takes the bookings by id, so every booking after
+     * it waited for good.
+     */
+    @Test
+    void aBookingWhoseNoticesFailToBeQueuedAgainIsLoggedAndCountedAndTheSweepGoesOnWithTheNext() throws Exception {
+        stopTheSender();
+        double failedBefore = meters.counter("connectify.notifications.recovery.failed").count();
+        String failing;
+        String next;
+        List<String> warnings;
+        try {
+            List<String> ids = twoBookingsWhoseCancellationNoticesWereLost();
+            failing = ids.get(0);
+            next = ids.get(1);
+            // the saga, but rebuilding the first booking's notices throws (the exception's message kept out of the log)
+            BookingSaga failsForTheFirst = mock(BookingSaga.class);
+            when(failsForTheFirst.requeueUnsent(anyString(), anyString(), any())).thenAnswer(call -> {
+                if (failing.equals(call.getArgument(0))) {
+                    throw new IllegalStateException("cannot render: token sk_live_notforlogs");
+                }
+                return saga.requeueUnsent(call.getArgument(0), call.getArgument(1), call.getArgument(2));
+            });
+            var sweep = new NotificationRecovery(notificationLog, failsForTheFirst, bookings, depths,
+                    notificationProperties, transactions, clock, meters);
+
+            int requeued;
+            try (LogLines lines = LogLines.of(NotificationRecovery.class)) {
+                requeued = sweep.requeueLost(null);
+                warnings = lines.lines().stream().filter(line -> line.getLevel() == ch.qos.logback.classic.Level.WARN)
+                        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            }
+
+            assertThat(requeued).isEqualTo(1);
+            assertThat(queued()).isEqualTo(2); // the next booking's SMS and email
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 1);
+            assertThat(warnings).anySatisfy(line -> assertThat(line).contains(failing).contains("failed")
+                    .contains("IllegalStateException"));
+            assertThat(warnings).allSatisfy(line -> assertThat(line).doesNotContain("sk_live_notforlogs"));
+        } finally {
+            startNotificationSenders();
+        }
+
+        sentAndThePassedOverQueuedByTheNextSweep(next, failing);
+    }
+
+    /**
+     * Two Stripe bookings whose SMS and email cancellation notices were queued (the sender stopped) and lost, older
+     * than recover-after: their ids, in the order the sweep takes them (by id).
+     */
+    private List<String> twoBookingsWhoseCancellationNoticesWereLost() {
+        List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
+                pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
+        for (String id : ids) {
+            Booking booking = bookings.find(id).orElseThrow();
+            transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
+        takeFromTheQueue(4); // both bookings' messages lost
+        clock.advance(Duration.ofMinutes(16));
+        Collections.sort(ids);
+        return ids;
+    }
+
+    /**
+     * The sweep (the sender started again) queued {@code swept}'s notices, which are sent, and passed over
+     * {@code passedOver}'s, still queued: the next sweep queues those, and they are sent too.
+     */
+    private void sentAndThePassedOverQueuedByTheNextSweep(String swept, String passedOver) {
+        assertCancellationSmsAndEmailSent(swept);
+        assertThat(httpGet("/api/v1/bookings/" + passedOver + "/notifications").json().get("notifications")
                 .findValuesAsText("status")).containsExactly("queued", "queued"); // passed over, not given up
         await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
         assertThat(recoverySweep()).as("the next sweep").isEqualTo(1);
@@ -706,8 +779,6 @@ class NotificationRecoveryTest extends Webhooks {
             notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
             notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
         });
-        assertThat(httpGet("/api/v1/bookings/" + held + "/notifications").json().get("notifications")
-                .findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
     }
 
     @Test

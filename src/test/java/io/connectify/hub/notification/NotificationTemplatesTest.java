@@ -46,7 +46,32 @@ class NotificationTemplatesTest {
         assertThat(templates.render("refund", "sms", paidMore)).contains("CHF95.00 refunded");
         assertThat(templates.render("refund", "email.body", paidMore)).contains("We refunded CHF95.00");
         assertThat(templates.render("refund-failed", "sms", paidMore)).contains("could not refund CHF95.00");
-        assertThat(templates.render("confirmation", "sms", paidMore)).contains("CHF90.00");
+    }
+
+    /**
+     * A payment above the price confirms the booking: the confirmation tells the amount received, the same the later
+     * refund notice tells. Before, it told the price (CHF90.00), and the refund then CHF95.00.
+     */
+    @Test
+    void aConfirmationTellsThePaymentReceivedNotThePrice() {
+        for (String locale : new String[] {"en", "de"}) {
+            Booking b = booking("Ann", "x", locale, 9000, "CHF");
+            Booking paidMore = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(),
+                    9000, "CHF", b.customer(), b.summary(), null, "payrexx", null, null, null, b.createdAt(), "4753",
+                    null, 9500L);
+            String paid = locale.equals("en") ? "CHF95.00" : "95,00 CHF";
+            String price = locale.equals("en") ? "CHF90.00" : "90,00 CHF";
+
+            assertThat(templates.render("confirmation", "sms", paidMore)).as(locale).contains(paid)
+                    .doesNotContain(price);
+            assertThat(templates.render("confirmation", "email.body", paidMore)).as(locale).contains(paid)
+                    .doesNotContain(price);
+        }
+        // no payment amount recorded: the price
+        Booking b = booking("Ann", "x", "en", 9000, "CHF");
+        Booking noAmount = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(), 9000,
+                "CHF", b.customer(), b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1", null, null);
+        assertThat(templates.render("confirmation", "sms", noAmount)).contains("Payment received: CHF90.00.");
     }
 
     /**

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jms.core.JmsTemplate;
 
@@ -258,14 +259,16 @@ class NotificationTest extends Webhooks {
      * error in the integrations view, counted by the breaker, and the SMS kept as a dead letter waiting for the
      * operator, sent by its replay once the setup is fixed. It used to be failed for good as "validation", with no
      * last error, no dead letter, no failure for the breaker: the customer got nothing and the operator saw nothing.
+     * The same for 21701 (the configured Messaging Service not this account's): before, failed for good as well.
      */
-    @Test
-    void anSmsTwilioRefusesForTheHubsSenderWaitsAsADeadLetterAndTwilioShowsTheError() {
+    @ParameterizedTest(name = "Twilio error {0}")
+    @ValueSource(ints = {21606, 21701})
+    void anSmsTwilioRefusesForTheHubsSenderWaitsAsADeadLetterAndTwilioShowsTheError(int code) {
         jdbc.sql("DELETE FROM dead_letter").update();
         double refusedBefore = refused("SMS");
         double deadBefore = meters.counter("connectify.dead.letters", "route", "notification-send-sms").count();
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
-                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(code, 400))));
 
         String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
 
@@ -282,11 +285,11 @@ class NotificationTest extends Webhooks {
         assertThat(sms.hasNonNull("providerReference")).isFalse();
         JsonNode letter = httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).json();
         assertThat(letter.get("errorMessage").asText()).startsWith("provider-error: Twilio refused the hub's sending setup")
-                .contains("21606");
+                .contains(String.valueOf(code));
         assertThat(letter.has("retryAt")).as("waits for the operator, not replayed on its own").isFalse();
         JsonNode twilio = integration("twilio");
         assertThat(twilio.get("lastError").get("type").asText()).isEqualTo("provider-error");
-        assertThat(twilio.get("lastError").get("detail").asText()).contains("21606");
+        assertThat(twilio.get("lastError").get("detail").asText()).contains(String.valueOf(code));
         assertThat(twilio.toString()).doesNotContain(NotificationFakes.API_KEY_SECRET)
                 .doesNotContain(NotificationFakes.AUTH_TOKEN).doesNotContain(NotificationFakes.ACCOUNT_SID);
 

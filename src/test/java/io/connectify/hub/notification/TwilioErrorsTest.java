@@ -79,4 +79,19 @@ class TwilioErrorsTest {
             assertThat(failure.countsAsFailure()).as("error " + code).isTrue();
         }
     }
+
+    /**
+     * The Messaging Service the hub sends through not found or not this account's (21701), invalid (21705), or the
+     * hub's StatusCallback URL refused (21609): the hub's setup, so a provider error kept as a dead letter. Before,
+     * "validation": the SMS failed for good.
+     */
+    @Test
+    void aRefusedMessagingServiceOrStatusCallbackIsTheHubsSetupNotTheMessage() {
+        for (int code : new int[] {21701, 21705, 21609}) {
+            var failure = TwilioErrors.translate(new ApiException("Twilio error " + code, code, null, 400, null));
+            assertThat(failure).as("error " + code).isInstanceOf(ProviderException.class);
+            assertThat(((ProviderException) failure).refused()).as("error " + code).isTrue();
+            assertThat(((ProviderException) failure).countsAsFailure()).as("error " + code).isTrue();
+        }
+    }
 }

@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Predicate;
 
 import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.calendar.TimeRange;
 import org.springframework.stereotype.Component;
 
-/** Free slots = working-hour candidates minus Google's busy ranges minus slots held by bookings. */
+/**
+ * Free slots = working-hour candidates within the maximum advance minus Google's busy ranges minus slots held by
+ * bookings.
+ */
 @Component
 public class AvailabilityService {
 
@@ -19,14 +23,17 @@ public class AvailabilityService {
     private final BookingRepository bookings;
     private final SlotCalculator slots;
     private final AvailabilityProperties properties;
+    private final BookingProperties booking;
     private final Clock clock;
 
     public AvailabilityService(GoogleCalendarGateway calendar, BookingRepository bookings, SlotCalculator slots,
-                               AvailabilityProperties properties, @BookingClock Clock clock) {
+                               AvailabilityProperties properties, BookingProperties booking,
+                               @BookingClock Clock clock) {
         this.calendar = calendar;
         this.bookings = bookings;
         this.slots = slots;
         this.properties = properties;
+        this.booking = booking;
         this.clock = clock;
     }
 
@@ -35,28 +42,32 @@ public class AvailabilityService {
      * Google cannot read offers none.
      */
     public List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant now) {
-        return freeSlots(from, to, duration, now, calendar::busy);
+        return freeSlots(from, to, duration, now, now, calendar::busy);
     }
 
     /**
-     * The same for a slot to book now ({@code now} may be shifted: ASAP): a calendar Google cannot read is 503
-     * provider-unavailable, ask again, not "no free slot".
+     * The same for a slot to book now: a calendar Google cannot read is 503 provider-unavailable, ask again, not "no
+     * free slot". {@code leadNow}: the time the lead time counts from, {@code now} shifted (ASAP); the maximum advance
+     * counts from {@code now} itself, as the booking's check does.
      */
-    public List<TimeRange> freeSlotsToBook(Instant from, Instant to, Duration duration, Instant now) {
-        return freeSlots(from, to, duration, now, calendar::busyToBook);
+    public List<TimeRange> freeSlotsToBook(Instant from, Instant to, Duration duration, Instant leadNow, Instant now) {
+        return freeSlots(from, to, duration, leadNow, now, calendar::busyToBook);
     }
 
-    private List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant now,
+    private List<TimeRange> freeSlots(Instant from, Instant to, Duration duration, Instant leadNow, Instant now,
                                       BiFunction<Instant, Instant, List<TimeRange>> calendarBusy) {
-        if (slots.candidateSlots(from, to, duration, now).isEmpty()) {
-            return List.of(); // closed the whole range: no need to ask Google
+        // a start beyond connectify.booking.max-advance is refused as a booking: offered, it was listed (to 9999),
+        // asked of Google, and then answered 422 slot-not-bookable
+        Predicate<TimeRange> bookable = slot -> BookableStart.withinMaxAdvance(slot.start(), booking, now);
+        if (slots.candidateSlots(from, to, duration, leadNow).stream().noneMatch(bookable)) {
+            return List.of(); // closed, or too far ahead, the whole range: no need to ask Google
         }
         // busy ranges just outside the range still matter because of the buffer
         Instant busyFrom = from.minus(properties.buffer());
         Instant busyTo = to.plus(properties.buffer());
         List<TimeRange> busy = new ArrayList<>(calendarBusy.apply(busyFrom, busyTo));
         busy.addAll(bookings.activeRanges(busyFrom, busyTo, clock.instant()));
-        return slots.freeSlots(from, to, duration, busy, now);
+        return slots.freeSlots(from, to, duration, busy, leadNow).stream().filter(bookable).toList();
     }
 
     /**

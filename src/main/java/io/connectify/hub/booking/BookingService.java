@@ -101,8 +101,10 @@ public class BookingService {
         // the search stopped at midnight and a late shift's hours after it were never offered
         Instant endOfItsDay = slots.endOfWorkingDay(earliest);
         // the calculator applies min-lead-time to "now": shift now so that the earliest start is now + preparation
+        // (the maximum advance counts from now itself, as a booking's check does; before, ASAP applied none: with a
+        // preparation time near it, a start that POST /bookings refuses was booked)
         Instant shiftedNow = earliest.minus(hours.minLeadTime());
-        List<TimeRange> free = availability.freeSlotsToBook(earliest, endOfItsDay, duration, shiftedNow);
+        List<TimeRange> free = availability.freeSlotsToBook(earliest, endOfItsDay, duration, shiftedNow, now);
         // the free slots come from FreeBusy (with its retries: seconds to minutes): a slot it answered for may now lie
         // within the preparation time, so each is judged again at the time after it, which the hold counts from too
         Instant checked = now();

@@ -165,6 +165,8 @@ class AvailabilityApiTest extends HubTestBase {
         assertThat(firstDays.json().get("detail").asText()).startsWith("'from'");
         google.server().verify(0, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)));
 
+        // a range that late offers slots, and asks Google, only within the maximum advance (365 days) of now
+        clock.set(Instant.parse("9999-06-01T00:00:00Z"));
         var withinThem = httpGet("/api/v1/availability?from=" + q("9999-12-30T00:00:00Z") + "&to="
                 + q("9999-12-31T23:44:59Z") + "&duration=60");
         assertThat(withinThem.status()).as(withinThem.body()).isEqualTo(200);
@@ -187,6 +189,44 @@ class AvailabilityApiTest extends HubTestBase {
         assertThat(response.json().get("type").asText()).isEqualTo("validation");
         assertThat(response.json().get("detail").asText())
                 .isEqualTo("Google Calendar rejected the FreeBusy query: invalid");
+    }
+
+    /**
+     * Availability offers a start no further ahead than connectify.booking.max-advance (365 days), by the same rule a
+     * booking keeps: the last slot offered is bookable, the next is neither offered nor bookable. Now is 09:00 in
+     * Zurich, so the boundary, 365 days on, is Tuesday 2027-11-30 09:00, itself included. Before, every slot of the
+     * day was offered, and 09:30 then answered 422 slot-not-bookable.
+     */
+    @Test
+    void availabilityAndBookingAgreeAtTheMaximumAdvance() {
+        clock.set(Instant.parse("2026-11-30T08:00:00Z"));
+
+        var response = httpGet("/api/v1/availability?from=" + q("2027-11-30T00:00:00+01:00") + "&to="
+                + q("2027-12-01T00:00:00+01:00") + "&duration=60");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(starts(response)).containsExactly("2027-11-30T09:00:00+01:00");
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at("2027-11-30T09:00:00+01:00", 60)).status())
+                .as("the last slot offered").isEqualTo(201);
+        var beyond = httpPost("/api/v1/bookings", BookingJson.at("2027-11-30T09:30:00+01:00", 60));
+        assertThat(beyond.status()).as("the first beyond it").isEqualTo(422);
+        assertThat(beyond.json().get("type").asText()).isEqualTo("slot-not-bookable");
+    }
+
+    /**
+     * A range wholly beyond the maximum advance offers nothing, and Google is not asked about it. Before, its slots
+     * were offered (to the year 9999) after a FreeBusy query, and each booking of one was refused.
+     */
+    @Test
+    void aRangeWhollyBeyondTheMaximumAdvanceOffersNothingAndAsksGoogleNothing() {
+        for (String from : List.of("2027-12-01T00:00:00+01:00", "9999-12-01T00:00:00+01:00")) {
+            String to = from.replace("-01T", "-02T");
+            var response = httpGet("/api/v1/availability?from=" + q(from) + "&to=" + q(to) + "&duration=60");
+
+            assertThat(response.status()).as(from + ": " + response.body()).isEqualTo(200);
+            assertThat(response.json().get("slots")).as(from).isEmpty();
+        }
+        google.server().verify(0, postRequestedFor(urlPathEqualTo(GoogleCalendarFake.FREEBUSY)));
     }
 
     private static List<String> starts(Response response) {

@@ -23,10 +23,14 @@ final class TestAvailability {
                     day -> List.of("08:00-18:00"))),
             Duration.ofMinutes(30), Duration.ZERO, Duration.ofHours(2), Duration.ofDays(31));
 
+    /** The booking rules availability keeps: a start at most 365 days ahead, as the hub's default. */
+    static final BookingProperties BOOKING = new BookingProperties(Duration.ofMinutes(15), Duration.ofMinutes(1), null,
+            Duration.ofMinutes(5), Duration.ofDays(7), 50, Duration.ofDays(21), null, Duration.ofDays(365));
+
     private TestAvailability() {
     }
 
     static AvailabilityService on(BookingRepository bookings, GoogleCalendarGateway calendar, Clock clock) {
-        return new AvailabilityService(calendar, bookings, new SlotCalculator(HOURS), HOURS, clock);
+        return new AvailabilityService(calendar, bookings, new SlotCalculator(HOURS), HOURS, BOOKING, clock);
     }
 }

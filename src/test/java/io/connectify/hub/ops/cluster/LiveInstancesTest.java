@@ -1,16 +1,9 @@
 package io.connectify.hub.ops.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.sql.SQLException;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -21,7 +14,6 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -100,58 +92,6 @@ class LiveInstancesTest {
         assertThat(first.count()).isEqualTo(1);
         assertThat(rows(jdbc, "hub-2")).isZero();
         assertThat(rows(jdbc, "hub-1")).isOne();
-    }
-
-    /**
-     * An instance cut off from the database (each heartbeat fails) keeps its rows' count, but once it has had no
-     * heartbeat for the lease-ttl, when the others drop its row and take its share, it takes the smallest share (1)
-     * and tells its listeners (the rate limiters) so; back, its share again. Before, it kept the share it last counted
-     * while the others took more: the cluster sent its rate and that share more. (Here lease-ttl 1 s.)
-     */
-    @ParameterizedTest(name = "on {0}")
-    @EnumSource
-    void anInstanceCutOffFromTheDatabaseForALeaseTtlTakesTheSmallestShareUntilItIsBack(Database database) {
-        migratedAfresh(database);
-        Duration ttl = Duration.ofSeconds(1);
-        AtomicBoolean cut = new AtomicBoolean();
-        var other = new LiveInstances(dataSource(database), "hub-2", ttl);
-        var cutOff = new LiveInstances(cuttable(dataSource(database), cut), "hub-1", ttl);
-        var share = new RateShare(cutOff::count, cutOff::cutOff, RateShare.Scope.CLUSTER, cutOff::onChange);
-        AtomicInteger changes = new AtomicInteger();
-        cutOff.onChange(changes::incrementAndGet);
-        other.beat();
-        cutOff.beat();
-        assertThat(share.of(10)).isEqualTo(5);
-        int counted = changes.get();
-
-        cut.set(true);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThatThrownBy(cutOff::beat).isInstanceOf(DataAccessException.class);
-            assertThat(share.of(10)).isEqualTo(1);
-            assertThat(changes.get()).as("the limiters told").isEqualTo(counted + 1);
-        });
-        assertThat(cutOff.count()).as("the count it last made").isEqualTo(2);
-
-        cut.set(false);
-        other.beat();
-        cutOff.beat();
-        assertThat(share.of(10)).isEqualTo(5);
-        assertThat(changes.get()).as("the limiters told again").isEqualTo(counted + 2);
-    }
-
-    /** Connections of {@code dataSource}, refused while {@code cut} (the database out of reach). */
-    private static DataSource cuttable(DataSource dataSource, AtomicBoolean cut) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
-                (proxy, method, arguments) -> {
-                    if (cut.get() && method.getName().equals("getConnection")) {
-                        throw new SQLException("the database is out of reach", "08001");
-                    }
-                    try {
-                        return method.invoke(dataSource, arguments);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
     }
 
     /** The instance's row as its last heartbeat would have left it that many seconds ago, by the database's clock. */

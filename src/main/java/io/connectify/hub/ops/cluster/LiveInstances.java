@@ -41,9 +41,17 @@ public class LiveInstances implements MeterBinder {
 
     LiveInstances(DataSource dataSource, String memberId, Duration ttl) {
         this.jdbc = new JdbcTemplate(dataSource);
+        // a hung statement (a held row, a stalled server) fails the heartbeat rather than stall it, and with it every
+        // change of the count, for ever: a beat's at most four statements end within the TTL (JDBC: whole seconds)
+        jdbc.setQueryTimeout(queryTimeoutSeconds(ttl));
         this.memberId = memberId;
         this.key = UUIDConverter.getUUID(memberId).toString();
         this.ttl = ttl;
+    }
+
+    /** Each heartbeat statement's timeout: a quarter of the TTL, in whole seconds, at least 1. */
+    static int queryTimeoutSeconds(Duration ttl) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.dividedBy(4).toSeconds()));
     }
 
     /**

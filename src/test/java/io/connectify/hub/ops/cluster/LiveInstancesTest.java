@@ -1,7 +1,11 @@
 package io.connectify.hub.ops.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,9 +15,11 @@ import javax.sql.DataSource;
 import io.connectify.hub.support.Database;
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
 import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -24,7 +30,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 class LiveInstancesTest {
 
-    private static final Duration TTL = Duration.ofSeconds(10);
+    /** Long, so the rows aged either side of it stay there should the machine stall before the count (10 s each). */
+    private static final Duration TTL = Duration.ofSeconds(30);
     @RegisterExtension
     static final EmbeddedPostgresDatabase postgres = new EmbeddedPostgresDatabase();
 
@@ -61,11 +68,11 @@ class LiveInstancesTest {
         first.beat();
         assertThat(first.count()).isEqualTo(2);
 
-        lastBeatAgo(jdbc, "hub-2", 9); // within the lease-ttl: live
+        lastBeatAgo(jdbc, "hub-2", 20); // within the lease-ttl: live
         first.beat();
         assertThat(first.count()).isEqualTo(2);
 
-        lastBeatAgo(jdbc, "hub-2", 11); // a lease-ttl (10 s) and more: gone, its row removed
+        lastBeatAgo(jdbc, "hub-2", 40); // a lease-ttl (30 s) and more: gone, its row removed
         first.beat();
         assertThat(first.count()).isEqualTo(1);
         assertThat(rows(jdbc, "hub-2")).isZero();
@@ -94,6 +101,30 @@ class LiveInstancesTest {
         assertThat(rows(jdbc, "hub-1")).isOne();
     }
 
+    /**
+     * A heartbeat the database holds up (here its row held by another transaction; PostgreSQL waits for it without end
+     * on a connection with no lock_timeout) fails within the lease-ttl, so the next one can count again. Before, it
+     * waited as long as the row was held, and no change of the count reached the rate limiters meanwhile.
+     */
+    @Test
+    void aHeartbeatTheDatabaseHoldsUpFailsWithinTheLeaseTtl() throws Exception {
+        migratedAfresh(Database.POSTGRESQL);
+        Duration ttl = Duration.ofSeconds(4); // a statement's timeout 1 s
+        var instance = new LiveInstances(dataSource(Database.POSTGRESQL), "hub-1", ttl);
+        instance.beat();
+        try (Connection holder = dataSource(Database.POSTGRESQL).getConnection();
+             Statement statement = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            statement.execute("SELECT * FROM CLUSTER_LOCK WHERE REGION = '" + LiveInstances.REGION + "' FOR UPDATE");
+
+            assertTimeoutPreemptively(ttl, () -> assertThatThrownBy(instance::beat)
+                    .isInstanceOf(DataAccessException.class));
+            holder.rollback();
+        }
+        instance.beat();
+        assertThat(instance.count()).isOne();
+    }
+
     /** The instance's row as its last heartbeat would have left it that many seconds ago, by the database's clock. */
     private static void lastBeatAgo(JdbcClient jdbc, String member, int seconds) {
         assertThat(jdbc.sql("UPDATE CLUSTER_LOCK SET CREATED_DATE = " + ClusterLeaseRepository.DATABASE_NOW
@@ -106,7 +137,7 @@ class LiveInstancesTest {
                 .params(LiveInstances.REGION, member).query(Integer.class).single();
     }
 
-    /** An instance counting the live ones on {@code database}, lease-ttl 10 s. */
+    /** An instance counting the live ones on {@code database}, lease-ttl 30 s. */
     private static LiveInstances instance(Database database, String member) {
         return new LiveInstances(dataSource(database), member, TTL);
     }

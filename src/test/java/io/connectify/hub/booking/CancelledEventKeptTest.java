@@ -124,6 +124,45 @@ class CancelledEventKeptTest extends Webhooks {
                 "opaque Consultation with John Doe");
     }
 
+    /**
+     * A cancel whose PATCH Google took but whose CANCELLED failed, its change marker taken over meanwhile (older than
+     * EventChangeTimeout: a second cancel took it for a stopped instance's and is removing the event itself), puts
+     * nothing back: the event is the second cancel's now, and a put-back landing after its CANCELLED left a cancelled
+     * booking's event busy, nobody told. Before, the first cancel put the event back as the booking was still
+     * CONFIRMED.
+     */
+    @Test
+    void aFailedCancelWhoseChangeAnotherTookOverPutsNothingBack() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
+                // while this cancel waited for the row, another cancel took its stale marker over, as
+                // BookingRepository.eventChangeBegins does
+                assertThat(jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now "
+                        + "WHERE id = :id").param("now", java.time.OffsetDateTime.now(clock))
+                        .param("id", id).update()).isOne();
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isNotEqualTo(200);
+        held.set(false);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).as("no put-back").containsExactly(
+                "transparent Cancelled: Consultation with John Doe");
+        assertThat(jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                .query(java.time.OffsetDateTime.class).single()).as("the other change's marker, left to it")
+                .isNotNull();
+    }
+
     /** A cancel whose PATCH Google refused (400: nothing changed) puts nothing back: no PATCH more. */
     @Test
     void aCancelWhosePatchGoogleRefusedPutsNothingBack() {

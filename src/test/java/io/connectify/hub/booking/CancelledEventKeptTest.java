@@ -105,15 +105,7 @@ class CancelledEventKeptTest extends Webhooks {
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
         google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
-        // the booking's row lock, taken once Google has the cancel's PATCH, is held past the lock timeout
-        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
-        doAnswer(inv -> {
-            if (held.get() && id.equals(inv.getArgument(0))
-                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
-                throw new CannotAcquireLockException("row held by another transaction");
-            }
-            return inv.callRealMethod();
-        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> { });
 
         var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -137,19 +129,11 @@ class CancelledEventKeptTest extends Webhooks {
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
         google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
-        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
-        doAnswer(inv -> {
-            if (held.get() && id.equals(inv.getArgument(0))
-                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
-                // while this cancel waited for the row, another cancel took its stale marker over, as
-                // BookingRepository.eventChangeBegins does
-                assertThat(jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now "
-                        + "WHERE id = :id").param("now", java.time.OffsetDateTime.now(clock))
-                        .param("id", id).update()).isOne();
-                throw new CannotAcquireLockException("row held by another transaction");
-            }
-            return inv.callRealMethod();
-        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+        // while this cancel waits for the row, another cancel takes its stale marker over, as
+        // BookingRepository.eventChangeBegins does
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> assertThat(jdbc.sql("UPDATE booking SET "
+                + "move_count = move_count + 1, moving_since = :now WHERE id = :id")
+                .param("now", java.time.OffsetDateTime.now(clock)).param("id", id).update()).isOne());
 
         var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -175,6 +159,24 @@ class CancelledEventKeptTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(patchesOf(eventId)).containsExactly("transparent Cancelled: Consultation with John Doe");
+    }
+
+    /**
+     * The booking's row lock, taken once Google has the cancel's PATCH, held past the lock timeout (after
+     * {@code meanwhile}) until the answer is set false.
+     */
+    private java.util.concurrent.atomic.AtomicBoolean rowHeldOnceGoogleHasThePatch(String id, String event,
+                                                                                   Runnable meanwhile) {
+        var held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
+                meanwhile.run();
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+        return held;
     }
 
     /** Google's answer to a PATCH of the event: the event, {@code summary}, at the bookings' time. */

@@ -167,10 +167,10 @@ class ConfigurationValidationTest {
     @Test
     void aChangeOfABookingsEventCountsAsUnderWayForAsLongAsTwoGoogleCallsCanTake() throws IOException {
         // two Google calls of 10 attempts (5 s rate limit + 5 s connect + 10 s read), 10 s between attempts (the
-        // longest Retry-After waited out), and the 2 s lock timeout: 9m42s, where it was a fixed 15 minutes
-        assertThat(eventChangeTimeout(Map.of()).duration()).isEqualTo(Duration.ofSeconds(582));
+        // longest Retry-After waited out), and two 2 s lock timeouts: 9m44s, where it was a fixed 15 minutes
+        assertThat(eventChangeTimeout(Map.of()).duration()).isEqualTo(Duration.ofSeconds(584));
         assertThat(eventChangeTimeout(Map.of("connectify.resilience.providers.google-calendar.retry.max-attempts", "3",
-                "connectify.gcal.read-timeout", "1s")).duration()).isEqualTo(Duration.ofSeconds(108));
+                "connectify.gcal.read-timeout", "1s")).duration()).isEqualTo(Duration.ofSeconds(110));
         assertThatThrownBy(() -> eventChangeTimeout(Map.of(
                 "connectify.resilience.providers.google-calendar.retry.max-attempts", "0")))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -955,6 +955,18 @@ public class BookingRepository {
                 .optional().flatMap(since -> since);
     }
 
+    /**
+     * The change {@code change} of the confirmed booking's event is still under way and still this one's (no other
+     * took it over as a stopped instance's, older than EventChangeTimeout): marked under way from {@code now} again,
+     * for one more Google call of it. False when another change has taken it over or the booking is no longer
+     * confirmed: the event is that one's to change.
+     */
+    public boolean eventChangeStillOurs(String id, int change, Instant now) {
+        return jdbc.sql("UPDATE booking SET moving_since = :now WHERE id = :id AND move_count = :change "
+                        + "AND moving_since IS NOT NULL AND status = 'CONFIRMED'")
+                .param("id", id).param("change", change).param("now", utc(now)).update() == 1;
+    }
+
     /** The change {@code change} has committed or been undone: none is under way, unless another began meanwhile. */
     public void eventChangeEnds(String id, int change) {
         jdbc.sql("UPDATE booking SET moving_since = NULL WHERE id = :id AND move_count = :change")

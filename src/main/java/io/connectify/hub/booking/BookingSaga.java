@@ -3359,7 +3359,7 @@ public class BookingSaga {
                         // a PATCH that failed may have been applied all the same (its answer lost), and one that
                         // succeeded is followed by no CANCELLED here: the event goes back, as a failed move's does
                         if (removed || !movedNothing(failed)) {
-                            keepEventBooked(marked);
+                            keepEventBooked(marked, change);
                         }
                         throw failed;
                     }
@@ -4711,21 +4711,26 @@ public class BookingSaga {
     /**
      * Best effort, for a cancel not made of a confirmed booking whose event {@link #removeEvent} kept marked cancelled
      * (mark-cancelled): the event is put back as the booking's (its summary, busy), as {@link #moveBack} puts a failed
-     * move's event back, unless the booking is no longer confirmed (cancelled meanwhile by another request). A deleted
-     * event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and free, which
-     * the calendar re-check flags for a person (FREE). Before, only that flag told of it.
+     * move's event back, unless the booking is no longer confirmed (cancelled meanwhile by another request) or its
+     * change marker is no longer this cancel's {@code change}: another cancel or move took it over once it was older
+     * than EventChangeTimeout, and a put-back landing after that one's change would leave a cancelled booking's event
+     * busy, or undo a move. Still this cancel's, the marker is renewed first, so none takes it over during the PATCH.
+     * A deleted event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and
+     * free, which the calendar re-check flags for a person (FREE). Before, only that flag told of it.
      */
-    private void keepEventBooked(Booking booking) {
+    private void keepEventBooked(Booking booking, int change) {
         if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
             return;
         }
         try {
-            boolean confirmed = bookings.find(booking.id()).map(b -> b.status() == BookingStatus.CONFIRMED)
-                    .orElse(false);
-            if (confirmed) {
+            if (bookings.eventChangeStillOurs(booking.id(), change, now())) {
                 calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
                 log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
                         + "failed, is put back as booked", booking.id(), booking.calendarEventId());
+            } else {
+                log.info("Booking {}: its calendar event {} is not put back by the cancel that failed: the booking is "
+                        + "no longer confirmed, or another change of its event has taken over", booking.id(),
+                        booking.calendarEventId());
             }
         } catch (NotFoundException gone) {
             log.info("Booking {} stays CONFIRMED; its calendar event {} is gone: nothing to put back", booking.id(),

@@ -77,9 +77,10 @@ public class CalendarEventApi {
         if (start != null && end != null) {
             requireOrder("start", start, "end", end);
         }
+        CalendarEvent patched;
         try {
-            return calendar.patch(eventId(id), new CalendarEvent(null, r.summary(), r.description(), start, end, null,
-                    r.privateProperties(), null));
+            patched = calendar.patch(eventId(id), new CalendarEvent(null, r.summary(), r.description(), start, end,
+                    null, r.privateProperties(), null));
         } catch (ValidationException refused) {
             // one of start and end given, out of order with the other as stored: Google's 400 timeRangeEmpty is
             // answered as the hub's own check answers both given (and POST does): 422 calculation. Before, 400
@@ -91,6 +92,12 @@ public class CalendarEventApi {
             }
             throw refused;
         }
+        if (patched != null && GoogleCalendarGateway.EventTimes.CANCELLED.equals(patched.status())) {
+            // Google patches an event in its bin (deleted, restorable) and answers it 200 with status cancelled:
+            // deleted, 404 as a GET of it answers. Before, 200 with the deleted event as if it were one
+            throw new EventDeletedException();
+        }
+        return patched;
     }
 
     public ApiReply delete(@Header("id") String id) {

@@ -22,8 +22,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The simulator's calendars: events per calendar id, kept as Google's event JSON. Deleted events stay as
- * "cancelled", as in Google (their ids stay taken; reading one answers it cancelled, patching or deleting it again
- * answers 410). One lock for everything: sandbox traffic is light. Callers get copies, never the stored nodes.
+ * "cancelled", as in Google (their ids stay taken; reading one answers it cancelled, deleting it again answers 410).
+ * Patching one answers 410 here, where Google may patch it in its bin and answer it 200 cancelled (the API
+ * description says neither): the hub takes either for a deleted event (a move's PATCH, the calendar API's PATCH as
+ * 404). One lock for everything: sandbox traffic is light. Callers get copies, never the stored nodes.
  */
 final class GoogleCalendarStore {
 
@@ -71,7 +73,7 @@ final class GoogleCalendarStore {
 
     /**
      * As Google's get: a deleted event is answered, with status "cancelled" and no more than its id sure (here its
-     * id alone), where its patch and delete answer 410. Before, 410 here too.
+     * id alone), where its delete (and this simulator's patch) answers 410. Before, 410 here too.
      */
     synchronized ObjectNode get(String calendarId, String eventId) {
         ObjectNode event = stored(calendarId, eventId);

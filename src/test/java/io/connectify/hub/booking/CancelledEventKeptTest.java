@@ -105,15 +105,7 @@ class CancelledEventKeptTest extends Webhooks {
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
         google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
-        // the booking's row lock, taken once Google has the cancel's PATCH, is held past the lock timeout
-        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
-        doAnswer(inv -> {
-            if (held.get() && id.equals(inv.getArgument(0))
-                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
-                throw new CannotAcquireLockException("row held by another transaction");
-            }
-            return inv.callRealMethod();
-        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> { });
 
         var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -122,6 +114,37 @@ class CancelledEventKeptTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(patchesOf(eventId)).containsExactly("transparent Cancelled: Consultation with John Doe",
                 "opaque Consultation with John Doe");
+    }
+
+    /**
+     * A cancel whose PATCH Google took but whose CANCELLED failed, its change marker taken over meanwhile (older than
+     * EventChangeTimeout: a second cancel took it for a stopped instance's and is removing the event itself), puts
+     * nothing back: the event is the second cancel's now, and a put-back landing after its CANCELLED left a cancelled
+     * booking's event busy, nobody told. Before, the first cancel put the event back as the booking was still
+     * CONFIRMED.
+     */
+    @Test
+    void aFailedCancelWhoseChangeAnotherTookOverPutsNothingBack() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: x")));
+        // while this cancel waits for the row, another cancel takes its stale marker over, as
+        // BookingRepository.eventChangeBegins does
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> assertThat(jdbc.sql("UPDATE booking SET "
+                + "move_count = move_count + 1, moving_since = :now WHERE id = :id")
+                .param("now", java.time.OffsetDateTime.now(clock)).param("id", id).update()).isOne());
+
+        var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(response.status()).as(response.body()).isNotEqualTo(200);
+        held.set(false);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).as("no put-back").containsExactly(
+                "transparent Cancelled: Consultation with John Doe");
+        assertThat(jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                .query(java.time.OffsetDateTime.class).single()).as("the other change's marker, left to it")
+                .isNotNull();
     }
 
     /** A cancel whose PATCH Google refused (400: nothing changed) puts nothing back: no PATCH more. */
@@ -136,6 +159,24 @@ class CancelledEventKeptTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(patchesOf(eventId)).containsExactly("transparent Cancelled: Consultation with John Doe");
+    }
+
+    /**
+     * The booking's row lock, taken once Google has the cancel's PATCH, held past the lock timeout (after
+     * {@code meanwhile}) until the answer is set false.
+     */
+    private java.util.concurrent.atomic.AtomicBoolean rowHeldOnceGoogleHasThePatch(String id, String event,
+                                                                                   Runnable meanwhile) {
+        var held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (held.get() && id.equals(inv.getArgument(0))
+                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
+                meanwhile.run();
+                throw new CannotAcquireLockException("row held by another transaction");
+            }
+            return inv.callRealMethod();
+        }).when(spied).withBookingLock(anyString(), any(Runnable.class));
+        return held;
     }
 
     /** Google's answer to a PATCH of the event: the event, {@code summary}, at the bookings' time. */

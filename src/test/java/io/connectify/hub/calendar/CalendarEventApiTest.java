@@ -164,6 +164,24 @@ class CalendarEventApiTest extends HubTestBase {
         assertThat(response.body()).doesNotContain("cancelled");
     }
 
+    /**
+     * Google patches a deleted event (in its bin) and answers it 200 with status "cancelled": 404 not-found, as a GET
+     * of it answers. Before, 200 with the deleted event.
+     */
+    @Test
+    void aPatchOfADeletedEventIsNotFound() {
+        google.stub(authorized(patch(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(
+                "{\"kind\":\"calendar#event\",\"id\":\"abc123def456\",\"status\":\"cancelled\","
+                        + "\"summary\":\"Moved\"}")));
+
+        var response = httpPatch("/api/v1/calendar/events/abc123def456", "{\"summary\":\"Moved\"}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(404);
+        assertThat(response.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(response.body()).doesNotContain("cancelled");
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456")));
+    }
+
     @Test
     void googleNotFoundIs404AndDuplicateIs409() {
         google.stub(get(urlPathEqualTo(EVENTS + "/missing00")).willReturn(error(404, "notFound")));

@@ -816,11 +816,11 @@ class GoogleCalendarPushTest extends Webhooks {
             Future<Response> rescheduled = customer.submit(() -> httpPost("/api/v1/bookings/" + id + "/reschedule",
                     "{\"start\":\"" + AFTERNOON + "\"}"));
             patched.awaitArrival();
-            // the move has been under way for longer than EventChangeTimeout (162 s here: two Google calls of 3
-            // attempts of 5 s rate limit + 5 s connect + 10 s read, 10 s between, and the 2 s lock timeout): taken for
+            // the move has been under way for longer than EventChangeTimeout (164 s here: two Google calls of 3
+            // attempts of 5 s rate limit + 5 s connect + 10 s read, 10 s between, and two 2 s lock timeouts): taken for
             // one whose instance stopped, it no longer holds the cancel off (sooner, the cancel is 409 ask again:
             // CancellationTest)
-            clock.advance(Duration.ofSeconds(163));
+            clock.advance(Duration.ofSeconds(165));
             Response cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
             assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
 
@@ -867,7 +867,7 @@ class GoogleCalendarPushTest extends Webhooks {
             markedSince = jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
                     .query(OffsetDateTime.class).single();
 
-            // 200 s after the reschedule began, 100 s into its move: EventChangeTimeout (162 s here) counts the move's
+            // 200 s after the reschedule began, 100 s into its move: EventChangeTimeout (164 s here) counts the move's
             // two Google calls only, so the move still holds the cancel off
             clock.advance(Duration.ofSeconds(100));
             cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");

@@ -92,8 +92,7 @@ public class ClusterConfig {
     /** This instance's share of the configured rates (connectify.cluster.rate-scope). */
     @Bean
     RateShare rateShare(LiveInstances liveInstances, ClusterProperties properties) {
-        return new RateShare(liveInstances::count, liveInstances::cutOff, properties.rateScope(),
-                liveInstances::onChange);
+        return new RateShare(liveInstances::count, properties.rateScope(), liveInstances::onChange);
     }
 
     /** What the sweeps of the singleton routes ask between their items: does this instance still lead? */

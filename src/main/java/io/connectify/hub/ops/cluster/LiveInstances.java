@@ -23,10 +23,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * database's time as the leases have it, so the instances' clocks play no part. The leader election's rows name only
  * the leader, which is why the instances need rows of their own. What the count is for: each instance's share of a
  * cluster-wide rate ({@link RateShare}). The gauge {@code connectify_cluster_instances} shows it.
- * <p>
- * An instance whose own heartbeat has not succeeded for the TTL is {@link #cutOff() cut off}: the others no longer
- * count it (its row is older than the TTL by the database's clock) and take its share, so it takes the smallest share
- * until a heartbeat succeeds again, rather than keep the one it last counted and let the cluster exceed its rates.
  */
 public class LiveInstances implements MeterBinder {
 
@@ -42,63 +38,28 @@ public class LiveInstances implements MeterBinder {
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** This instance alone until its first heartbeat has counted the others. */
     private volatile int count = 1;
-    /**
-     * When the last heartbeat that succeeded started (System.nanoTime): its row is at least as young as that. Before
-     * any, when the first started: a context's start before it (seconds on a loaded machine) cuts nothing off.
-     */
-    private volatile long lastBeatStarted;
-    private volatile boolean beating;
-    /** A heartbeat failed with the last success a TTL or more ago: the listeners were told, and are again at the next. */
-    private volatile boolean cutOffSeen;
 
     LiveInstances(DataSource dataSource, String memberId, Duration ttl) {
         this.jdbc = new JdbcTemplate(dataSource);
+        // a hung statement (a held row, a stalled server) fails the heartbeat rather than stall it, and with it every
+        // change of the count, for ever: a beat's at most four statements end within the TTL (JDBC: whole seconds)
+        jdbc.setQueryTimeout(queryTimeoutSeconds(ttl));
         this.memberId = memberId;
         this.key = UUIDConverter.getUUID(memberId).toString();
         this.ttl = ttl;
     }
 
+    /** Each heartbeat statement's timeout: a quarter of the TTL, in whole seconds, at least 1. */
+    static int queryTimeoutSeconds(Duration ttl) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ttl.dividedBy(4).toSeconds()));
+    }
+
     /**
      * This instance's heartbeat: its row renewed (written anew if another instance removed it as expired: a pause
      * longer than the TTL), the rows expired removed, the live ones counted. A change of the count is logged and
-     * handed to the listeners (the rate limiters), in this thread; so is the first failure a TTL or more after the last
-     * success (this instance cut off) and the first success after it.
+     * handed to the listeners (the rate limiters), in this thread.
      */
     public void beat() {
-        long started = System.nanoTime();
-        if (!beating) {
-            lastBeatStarted = started;
-            beating = true;
-        }
-        int now;
-        try {
-            now = countLive();
-        } catch (RuntimeException failed) {
-            if (!cutOffSeen && cutOff()) {
-                cutOffSeen = true;
-                log.warn("Cluster member {}: no heartbeat for {} or more ({}): the others no longer count this "
-                        + "instance, it takes the smallest share of the cluster's rates until its heartbeat succeeds",
-                        memberId, ttl, failed.getClass().getSimpleName());
-                listeners.forEach(Runnable::run);
-            }
-            throw failed;
-        }
-        // a share read meanwhile may have been the smallest (a limiter made then): the listeners set it again
-        boolean wasCutOff = cutOffSeen || cutOff();
-        lastBeatStarted = started;
-        cutOffSeen = false;
-        int before = count;
-        count = now;
-        if (now != before) {
-            log.info("Cluster member {}: {} live hub instance(s), {} before", memberId, now, before);
-        }
-        if (now != before || wasCutOff) {
-            listeners.forEach(Runnable::run);
-        }
-    }
-
-    /** This instance's row renewed (or written), the expired rows removed, the live ones counted: at least 1. */
-    private int countLive() {
         if (jdbc.update("UPDATE CLUSTER_LOCK SET CREATED_DATE=" + ClusterLeaseRepository.DATABASE_NOW
                 + " WHERE REGION=? AND LOCK_KEY=?", REGION, key) == 0) {
             try {
@@ -112,7 +73,13 @@ public class LiveInstances implements MeterBinder {
                 REGION, ttl.toMillis());
         Integer live = jdbc.queryForObject("SELECT COUNT(*) FROM CLUSTER_LOCK WHERE REGION=? AND CREATED_DATE>="
                 + ClusterLeaseRepository.EXPIRED_BEFORE, Integer.class, REGION, ttl.toMillis());
-        return Math.max(1, live == null ? 1 : live);
+        int now = Math.max(1, live == null ? 1 : live);
+        int before = count;
+        count = now;
+        if (now != before) {
+            log.info("Cluster member {}: {} live hub instance(s), {} before", memberId, now, before);
+            listeners.forEach(Runnable::run);
+        }
     }
 
     /** The live instances at the last heartbeat, this one included: at least 1. */
@@ -120,15 +87,7 @@ public class LiveInstances implements MeterBinder {
         return count;
     }
 
-    /**
-     * No heartbeat has succeeded for the TTL or more: the other instances no longer count this one. Read from the
-     * time, so a heartbeat still waiting for the database (up to a pool's connection timeout) does not hold it back.
-     */
-    public boolean cutOff() {
-        return beating && System.nanoTime() - lastBeatStarted >= ttl.toNanos();
-    }
-
-    /** Called after each change of {@link #count()} or {@link #cutOff()} (that one seen at a heartbeat). */
+    /** Called after each change of {@link #count()}. */
     public void onChange(Runnable listener) {
         listeners.add(listener);
     }

@@ -1,6 +1,5 @@
 package io.connectify.hub.ops.cluster;
 
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -9,9 +8,7 @@ import java.util.function.IntSupplier;
  * (the default) the rate is the whole cluster's, and each of the live instances ({@link LiveInstances}) takes
  * rate / instances, rounded down (so the shares never add up to more than the rate), at least 1 (a rate smaller
  * than the instance count is then exceeded: no instance is left without any); with scope {@code instance} each
- * takes the whole rate, as before. An instance cut off from the others ({@link LiveInstances#cutOff}: no heartbeat
- * for the lease TTL, the others no longer count it and take its share) takes the smallest share, 1, until it is
- * back; one that last counted itself alone keeps the whole rate (no other instance took any of it). Read anew at each use: the notification throttle evaluates it per message, the
+ * takes the whole rate, as before. Read anew at each use: the notification throttle evaluates it per message, the
  * provider rate limiters are changed when the count changes ({@link #onChange}).
  */
 public class RateShare {
@@ -30,25 +27,22 @@ public class RateShare {
     }
 
     private final IntSupplier instances;
-    private final BooleanSupplier cutOff;
     private final Scope scope;
     private final Consumer<Runnable> changes;
 
     /**
      * @param instances the live instances now ({@link LiveInstances#count})
-     * @param cutOff    whether the others no longer count this instance ({@link LiveInstances#cutOff})
      * @param changes   where a listener of their changes is registered ({@link LiveInstances#onChange})
      */
-    RateShare(IntSupplier instances, BooleanSupplier cutOff, Scope scope, Consumer<Runnable> changes) {
+    RateShare(IntSupplier instances, Scope scope, Consumer<Runnable> changes) {
         this.instances = instances;
-        this.cutOff = cutOff;
         this.scope = scope;
         this.changes = changes;
     }
 
     /** Each instance its whole rate, no cluster asked (a hub part made outside Spring, in a unit test). */
     public static RateShare whole() {
-        return new RateShare(() -> 1, () -> false, Scope.INSTANCE, listener -> { });
+        return new RateShare(() -> 1, Scope.INSTANCE, listener -> { });
     }
 
     /** This instance's share of {@code rate} now. */
@@ -56,14 +50,7 @@ public class RateShare {
         if (scope == Scope.INSTANCE) {
             return rate;
         }
-        int counted = Math.max(1, instances.getAsInt());
-        if (counted > 1 && cutOff.getAsBoolean()) {
-            // the others share the whole rate without this instance: any more than the floor of 1 exceeds it. Not an
-            // instance that last counted itself alone: no other took its share, and a single hub whose database is
-            // out of reach would refuse its REST callers' provider calls (429) for nothing
-            return Math.min(rate, 1);
-        }
-        return Math.min(rate, Math.max(1, rate / counted));
+        return Math.min(rate, Math.max(1, rate / Math.max(1, instances.getAsInt())));
     }
 
     /** Called after each change of the live instances' count (never, with scope {@code instance}). */

@@ -19,7 +19,7 @@ class RateShareTest {
     private final List<Runnable> listeners = new ArrayList<>();
 
     private RateShare share(RateShare.Scope scope) {
-        return new RateShare(instances::get, () -> false, scope, listeners::add);
+        return new RateShare(instances::get, scope, listeners::add);
     }
 
     private void instancesNow(int count) {
@@ -40,18 +40,6 @@ class RateShareTest {
         assertThat(cluster.of(2)).isEqualTo(1); // a floor of 1: no instance left without any
         instancesNow(0); // never counted so (this instance's own row), but never a division by 0 either
         assertThat(cluster.of(7)).isEqualTo(7);
-    }
-
-    @Test
-    void aCutOffInstanceTakesTheSmallestShareUnlessItLastCountedItselfAlone() {
-        var cut = new java.util.concurrent.atomic.AtomicBoolean(true);
-        RateShare cluster = new RateShare(instances::get, cut::get, RateShare.Scope.CLUSTER, listeners::add);
-
-        assertThat(cluster.of(100)).as("alone: no other instance took its share").isEqualTo(100);
-        instancesNow(2);
-        assertThat(cluster.of(100)).as("the other counts it gone and takes the whole rate").isEqualTo(1);
-        cut.set(false);
-        assertThat(cluster.of(100)).isEqualTo(50);
     }
 
     @Test
@@ -108,7 +96,7 @@ class RateShareTest {
                 instancesNow(4); // a heartbeat's change, its listeners run, between this read and the store
             }
             return now;
-        }, () -> false, RateShare.Scope.CLUSTER, listeners::add);
+        }, RateShare.Scope.CLUSTER, listeners::add);
         var resilience = new ProviderResilience(properties, new SimpleMeterRegistry(), racing);
 
         var stripe = resilience.rateLimiter("stripe");

@@ -53,7 +53,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
  * the next sweep; so is one whose notices fail to be queued again otherwise (a WARN naming it, counted by
- * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept.
+ * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept, page by page, so
+ * bookings that keep failing do not fill the sweep's page. Once one has failed so for
+ * {@code connectify.notifications.recover-given-up-after}, it is given up as one that cannot be rebuilt.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {

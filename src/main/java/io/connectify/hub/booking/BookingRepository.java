@@ -236,7 +236,7 @@ public class BookingRepository {
      * Payment Intent its event named, {@code paymentIntent} the session's Payment Intent (the same id for a Payment
      * Intent; "" if none), {@code eventCreated} the Stripe event's created (null if unknown). Called under the slot
      * lock, with the hold's extension; a repeat adds nothing, nor a payment recorded failed, except a Payment
-     * Intent's debit retried ({@link #retriedProcessing}). False when it was recorded already.
+     * Intent's debit retried ({@link #retriedProcessing}). False when it was recorded already (and not retried).
      */
     public boolean recordProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
                                     Instant now) {
@@ -258,17 +258,20 @@ public class BookingRepository {
     }
 
     /**
-     * A Payment Intent's row marked failed, processing again by an event created after the one that recorded it: the
-     * debit retried on the same Payment Intent (the customer confirming it with another account, Stripe retrying it).
-     * Its row is processing again, dated by this event, so the retry's own failure ends the hold it gets. The caller
-     * has judged the event newer than the failure remembered (V39). A Checkout Session's row is never retried (its
-     * failure is final), nor one whose event is of unknown created: a redelivery cannot be told from a retry then.
+     * A Payment Intent's row, processing again by an event created after the one that recorded it: the debit retried
+     * on the same Payment Intent (the customer confirming it with another account, Stripe retrying it). Its row is
+     * processing again, dated by this event, so the retry's own failure ends the hold it gets, and the first attempt's
+     * failure, created before the retry, fails nothing: also when that failure is handled only after the retry (its
+     * delivery delayed, a dead letter replayed), the row still processing then; before, only a failed row was dated
+     * again, so that late failure marked it failed and ended the hold while the retry was on its way. The caller has
+     * judged the event newer than the failure remembered (V39). A Checkout Session's row is never retried (its failure
+     * is final), nor one whose event is of unknown created: a redelivery cannot be told from a retry then.
      */
     private boolean retriedProcessing(String id, String payment, String paymentIntent, Instant eventCreated,
                                       Instant now) {
         return eventCreated != null && payment.equals(paymentIntent) && jdbc.sql("UPDATE booking_processing_payment "
                         + "SET failed_at = NULL, event_created = :created, recorded_at = :now WHERE booking_id = :id "
-                        + "AND payment_ref = :payment AND payment_intent = :payment AND failed_at IS NOT NULL "
+                        + "AND payment_ref = :payment AND payment_intent = :payment "
                         + "AND (event_created IS NULL OR event_created < :created)")
                 .param("id", id).param("payment", payment).param("created", utc(eventCreated))
                 .param("now", utc(now)).update() == 1;
@@ -438,13 +441,15 @@ public class BookingRepository {
     }
 
     /**
-     * A booking whose hold ran out (expired, or not yet by the sweep) and whose delayed payment is processing holds
-     * its slot again (the caller checked it is free).
+     * A booking whose hold ran out (expired, or not yet by the sweep), or whose payment failed (PAYMENT_FAILED: a debit
+     * retried on its failed Payment Intent, another payment made), and whose delayed payment is processing holds its
+     * slot again (the caller checked it is free), as a late payment's re-hold ({@link #reholdPaid}) takes it.
      */
     public boolean reholdProcessing(String id, Instant until, String reason, Instant now) {
         return jdbc.sql("UPDATE booking SET status = 'PENDING_PAYMENT', hold_expires_at = :until, "
                         + "status_reason = :reason, updated_at = :now WHERE id = :id AND paid_amount IS NULL "
-                        + "AND (status = 'EXPIRED' OR status = 'PENDING_PAYMENT' AND hold_expires_at <= :now)")
+                        + "AND (status IN ('EXPIRED', 'PAYMENT_FAILED') "
+                        + "OR status = 'PENDING_PAYMENT' AND hold_expires_at <= :now)")
                 .param("id", id).param("until", utc(until)).param("reason", reason).param("now", utc(now))
                 .update() == 1;
     }

@@ -1213,8 +1213,7 @@ public class BookingSaga {
             return longer || recorded;
         }));
         if (extended
-                || (booking.status() == BookingStatus.EXPIRED || booking.status() == BookingStatus.PENDING_PAYMENT)
-                && !booking.paid() && !begun(booking, now)
+                || awaitsAPayment(booking) && !begun(booking, now)
                 && reholdWhileProcessing(booking, until, reason, payment, paymentIntent, created)) {
             log.info("Booking {}: {}", bookingId, reason);
             return true;
@@ -1291,9 +1290,10 @@ public class BookingSaga {
 
     /**
      * A delayed payment's first word handled after the booking's hold ran out (a queue backlog, a dead letter
-     * replayed; expired already, or not yet by the sweep): the slot is held again if it is still free, as for a late
-     * payment, so the settled payment days later confirms the booking instead of being refunded for a slot someone
-     * took meanwhile.
+     * replayed; expired already, or not yet by the sweep), or after its payment failed (PAYMENT_FAILED: a debit
+     * retried on its failed Payment Intent, another payment made): the slot is held again if it is still free, as for
+     * a late payment, so the settled payment days later confirms the booking instead of being refunded for a slot
+     * someone took meanwhile. Before, a PAYMENT_FAILED booking's processing payment held nothing.
      */
     private boolean reholdWhileProcessing(Booking booking, Instant until, String reason, String payment,
                                           String paymentIntent, Instant created) {

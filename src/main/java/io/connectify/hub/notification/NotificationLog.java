@@ -442,17 +442,31 @@ public class NotificationLog {
                 .query(String.class).optional().orElse(null);
     }
 
+    /** {@link #unsentSince(Instant, BookingKind, int)} from the first. */
+    public List<BookingKind> unsentSince(Instant before, int limit) {
+        return unsentSince(before, null, limit);
+    }
+
     /**
      * The bookings, kinds and occasions of notifications logged as queued before {@code before}, still unsent and never
-     * queued again by the recovery sweep ({@link NotificationRecovery}).
+     * queued again by the recovery sweep ({@link NotificationRecovery}), in that order, from the one after
+     * {@code after} (null: from the first): the sweep pages through them, so bookings it fails to queue again do not
+     * fill every page.
      */
-    public List<BookingKind> unsentSince(Instant before, int limit) {
-        return jdbc.sql("SELECT DISTINCT booking_id, kind, occasion FROM notification WHERE " + UNSENT
-                        + " AND requeued_at IS NULL AND booking_id IS NOT NULL AND created_at < :before "
-                        + "ORDER BY booking_id, kind, occasion LIMIT :limit")
-                .param("before", before.atOffset(ZoneOffset.UTC)).param("limit", limit)
-                .query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"),
-                        rs.getString("occasion"))).list();
+    public List<BookingKind> unsentSince(Instant before, BookingKind after, int limit) {
+        // COALESCE: a NULL occasion ordered and compared as "" (no NULL parameter PostgreSQL cannot type)
+        var select = jdbc.sql("SELECT DISTINCT booking_id, kind, occasion, COALESCE(occasion, '') AS occasion_key "
+                        + "FROM notification WHERE " + UNSENT + " AND requeued_at IS NULL AND booking_id IS NOT NULL "
+                        + "AND created_at < :before" + (after == null ? "" : " AND (booking_id > :booking "
+                        + "OR booking_id = :booking AND (kind > :kind OR kind = :kind AND COALESCE(occasion, '') "
+                        + "> :occasion))") + " ORDER BY booking_id, kind, occasion_key LIMIT :limit")
+                .param("before", before.atOffset(ZoneOffset.UTC)).param("limit", limit);
+        if (after != null) {
+            select = select.param("booking", after.bookingId()).param("kind", after.kind())
+                    .param("occasion", after.occasion() == null ? "" : after.occasion());
+        }
+        return select.query((rs, i) -> new BookingKind(rs.getString("booking_id"), rs.getString("kind"),
+                rs.getString("occasion"))).list();
     }
 
     /**

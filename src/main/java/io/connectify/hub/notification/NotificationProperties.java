@@ -7,25 +7,38 @@ import java.util.List;
 
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 
 /**
  * The notification fan-out: throttle rate per period, its durable queues (one per channel, and the single queue of
  * versions before them, still drained), whether this instance sends, and the recovery sweep of notifications whose
- * message was lost: how often it looks, and how old an unsent one must be.
+ * message was lost: how often it looks, how old an unsent one must be, and how long one that fails to be queued again
+ * is tried before it is left for a person.
  */
 @ConfigurationProperties("connectify.notifications")
 public record NotificationProperties(int rate, long periodMillis, String queue, String smsQueue, String emailQueue,
-                                     boolean consumerEnabled, Duration recoveryInterval, Duration recoverAfter) {
+                                     boolean consumerEnabled, Duration recoveryInterval, Duration recoverAfter,
+                                     Duration recoverGivenUpAfter) {
 
+    @ConstructorBinding // the one Spring binds: the other leaves recover-given-up-after at its default
     public NotificationProperties {
         PropertyChecks.atLeast("connectify.notifications.rate", rate, 1, "messages per period: 0 would send none");
         PropertyChecks.atLeast("connectify.notifications.period-millis", periodMillis, 1, "the throttle's period");
         PropertyChecks.positive("connectify.notifications.recovery-interval", recoveryInterval, PropertyChecks.TIMER);
+        PropertyChecks.atLeast("connectify.notifications.recover-given-up-after", recoverGivenUpAfter, Duration.ZERO,
+                "how long a booking whose notices fail to be queued again is tried before it is left for a person");
         // one queue for two of them would join the channels again, or have the old queue's drain feed itself
         if (new HashSet<>(Arrays.asList(queue, smsQueue, emailQueue)).size() != 3) {
             throw new IllegalArgumentException("connectify.notifications.queue, sms-queue and email-queue must be "
                     + "three different queues, not " + queue + ", " + smsQueue + ", " + emailQueue);
         }
+    }
+
+    /** With recover-given-up-after at its default, a day. */
+    public NotificationProperties(int rate, long periodMillis, String queue, String smsQueue, String emailQueue,
+                                  boolean consumerEnabled, Duration recoveryInterval, Duration recoverAfter) {
+        this(rate, periodMillis, queue, smsQueue, emailQueue, consumerEnabled, recoveryInterval, recoverAfter,
+                Duration.ofDays(1));
     }
 
     /** Every queue a notification's message may wait in: the channels' and the earlier versions' single queue. */

@@ -1,6 +1,7 @@
 package io.connectify.hub.notification;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -52,7 +53,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * unsent notification may be among them. A copy of a notification is harmless: the sender sends each once. A
  * booking whose notification or booking row another transaction holds past the lock timeout is passed over until
  * the next sweep; so is one whose notices fail to be queued again otherwise (a WARN naming it, counted by
- * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept.
+ * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept, page by page, so
+ * bookings that keep failing do not fill the sweep's page. Once one has failed so for
+ * {@code connectify.notifications.recover-given-up-after}, it is given up as one that cannot be rebuilt.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {
@@ -101,27 +104,66 @@ public class NotificationRecovery {
             return 0;
         }
         int count = 0;
-        var before = clock.instant().minus(properties.recoverAfter());
-        for (BookingKind lost : notifications.unsentSince(before, PER_SWEEP)) {
-            if (!leads.getAsBoolean()) {
-                break;
-            }
-            // one sweep for many bookings: each one's lines name it
-            try (var named = BookingMdc.naming(lost.bookingId())) {
-                if (requeue(lost)) {
-                    count++;
+        Instant now = clock.instant();
+        var before = now.minus(properties.recoverAfter());
+        var givenUpBefore = before.minus(properties.recoverGivenUpAfter());
+        // page by page, each after the last one tried: bookings that fail (and stay unsent) filled the first page of
+        // every sweep before, and the bookings after them waited for good
+        List<BookingKind> page;
+        BookingKind last = null;
+        do {
+            page = notifications.unsentSince(before, last, PER_SWEEP);
+            for (BookingKind lost : page) {
+                if (!leads.getAsBoolean()) {
+                    return count;
                 }
-            } catch (RuntimeException failed) {
-                // one booking's failure (a notice that cannot be rebuilt, a broker commit that failed), its
-                // transaction rolled back: the sweep goes on. It aborted the whole sweep, and as the sweep takes the
-                // bookings by id, every booking after it waited for good
-                failures.increment();
-                log.warn("Booking {}: queueing its {} notifications again failed ({}); the sweep goes on with the "
-                        + "next booking, and the next sweep tries it again", lost.bookingId(), lost.kind(),
-                        Causes.forLog(failed));
+                last = lost;
+                // one sweep for many bookings: each one's lines name it
+                try (var named = BookingMdc.naming(lost.bookingId())) {
+                    if (requeue(lost)) {
+                        count++;
+                    }
+                } catch (RuntimeException failed) {
+                    // one booking's failure (a notice that cannot be rebuilt, a broker commit that failed), its
+                    // transaction rolled back: the sweep goes on. It aborted the whole sweep, and as the sweep takes
+                    // the bookings by id, every booking after it waited for good
+                    failures.increment();
+                    log.warn("Booking {}: queueing its {} notifications again failed ({}); the sweep goes on with the "
+                            + "next booking, and the next sweep tries it again", lost.bookingId(), lost.kind(),
+                            Causes.forLog(failed));
+                    givenUpIfFailingSince(lost, givenUpBefore);
+                }
             }
-        }
+        } while (page.size() == PER_SWEEP);
         return count;
+    }
+
+    /**
+     * A booking whose notices have failed to be queued again since {@code givenUpBefore} (every sweep for
+     * connectify.notifications.recover-given-up-after): those logged before then are recorded as seen and the booking
+     * marked for a person, as one that cannot be rebuilt ({@link #UNREBUILDABLE_NOTE}), counted once. Before, it was
+     * tried, warned of and counted as failed every sweep, for ever, and no one was asked to send them.
+     */
+    private void givenUpIfFailingSince(BookingKind lost, Instant givenUpBefore) {
+        try {
+            DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
+                List<String> old = notifications.unsentOf(lost.bookingId(), lost.kind(), lost.occasion()).stream()
+                        .filter(n -> n.loggedAt().isBefore(givenUpBefore)).map(NotificationLog.Logged::id).toList();
+                List<Unrebuildable> givenUp = notifications.unrebuildable(old);
+                if (!givenUp.isEmpty()) {
+                    log.warn("Booking {}: its {} notification(s) {} have failed to be queued again since before {}: "
+                            + "given up, left for a person", lost.bookingId(), lost.kind(),
+                            givenUp.stream().map(Unrebuildable::id).toList(), givenUpBefore);
+                    leftForAPerson(lost, givenUp);
+                    countedOnceCommitted(givenUp);
+                }
+                return null;
+            }), () -> log.info("Booking {}: its {} notifications' rows are held by another transaction; looked at "
+                    + "again by the next sweep", lost.bookingId(), lost.kind()));
+        } catch (RuntimeException failed) {
+            log.warn("Booking {}: giving up its {} notifications failed ({}); the next sweep tries it again",
+                    lost.bookingId(), lost.kind(), Causes.forLog(failed));
+        }
     }
 
     /**

@@ -338,6 +338,10 @@ class PostgresMigrationTest {
         assertThat(log.unsentSince(now, 10)).isEmpty(); // created at now: not before it
         var found = log.unsentSince(now.plusSeconds(60), 10);
         assertThat(found).containsExactly(cancellation, move);
+        // paged: each page after the last entry tried (a NULL occasion compared as "")
+        assertThat(log.unsentSince(now.plusSeconds(60), 1)).containsExactly(cancellation);
+        assertThat(log.unsentSince(now.plusSeconds(60), cancellation, 1)).containsExactly(move);
+        assertThat(log.unsentSince(now.plusSeconds(60), move, 1)).isEmpty();
         // each as logged: its id, recipient and the start it tells of (V18; none given here for the cancellation)
         assertThat(log.unsentOf(bookingId, "cancellation", null)).extracting(NotificationLog.Logged::id,
                 NotificationLog.Logged::to, NotificationLog.Logged::start).containsExactlyInAnyOrder(

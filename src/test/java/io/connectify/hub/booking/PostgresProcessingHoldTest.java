@@ -170,6 +170,37 @@ class PostgresProcessingHoldTest {
                 .as("recorded failed by a processing event handled after its failure: retried later").isTrue();
     }
 
+    /**
+     * A debit retried on its Payment Intent handled before its first attempt's failure, on PostgreSQL: the row, still
+     * processing, is dated by the retry (a Checkout Session's is not), so that failure, created before the retry, fails
+     * nothing; the retry's does. A PAYMENT_FAILED booking is held again for a processing payment.
+     */
+    @Test
+    void aRetryHandledBeforeTheFirstFailureKeepsItsRowProcessingOnPostgres() {
+        String id = pending("7a1c7d0e-0000-4000-8000-0000000000b6", "2026-12-19T14:00:00Z");
+        Instant at = MADE.plus(Duration.ofMinutes(5));
+        Instant first = at.minusSeconds(30);
+        assertThat(bookings.recordProcessing(id, "pi_b6", "pi_b6", first, at)).isTrue();
+        assertThat(bookings.recordProcessing(id, "cs_test_b6", "pi_b6_page", first, at)).isTrue();
+        Instant firstFailed = at.plus(Duration.ofHours(1));
+        Instant retried = firstFailed.plusSeconds(60);
+        assertThat(bookings.recordProcessing(id, "pi_b6", "pi_b6", retried, retried)).as("the retry").isTrue();
+        assertThat(bookings.recordProcessing(id, "pi_b6", "pi_b6", first, retried)).as("the first, again").isFalse();
+        assertThat(bookings.recordProcessing(id, "cs_test_b6", "pi_b6_page", retried, retried)).isFalse();
+        assertThat(bookings.processingRecordedIn(id, "pi_b6", retried)).isTrue();
+
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b6"), firstFailed, retried))
+                .as("the first failure, handled late").isZero();
+        assertThat(bookings.processingFailed(id, java.util.List.of("pi_b6"), retried.plusSeconds(3600),
+                retried.plusSeconds(3600))).as("the retry's failure").isEqualTo(1);
+
+        assertThat(bookings.transition(id, java.util.List.of(BookingStatus.PENDING_PAYMENT),
+                BookingStatus.PAYMENT_FAILED, "the payment failed", retried)).isTrue();
+        assertThat(bookings.reholdProcessing(id, PROCESSING_HOLD_END, "the payment is processing", retried)).isTrue();
+        assertThat(bookings.find(id).orElseThrow()).extracting(Booking::status, Booking::holdExpiresAt)
+                .containsExactly(BookingStatus.PENDING_PAYMENT, PROCESSING_HOLD_END);
+    }
+
     /** A pending Stripe booking made at {@link #MADE}, its hold ending at {@link #MADE_HOLD_END}. */
     private static String pending(String id, String startUtc) {
         var zone = TestAvailability.HOURS.timeZone();

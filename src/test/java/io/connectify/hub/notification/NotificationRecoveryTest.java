@@ -748,6 +748,76 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
+     * More bookings whose notices fail to be queued again than one page of the sweep (100), all before a good one by
+     * id: one sweep pages past them and queues the good one's notices again, which are sent. Before, the failing ones
+     * filled the sweep's only page every time (they stay unsent), and the good one waited for good. Once they have
+     * failed for connectify.notifications.recover-given-up-after (24h), a sweep gives them up: recorded as seen, the
+     * booking there is marked for a person and each counted unrecoverable once; the next sweep tries none of them.
+     * Before, they were tried, warned of and counted as failed every sweep, for ever.
+     */
+    @Test
+    void bookingsWhoseNoticesFailEverySweepStarveNoneAfterThemAndAreLeftForAPersonAfterADay() throws Exception {
+        stopTheSender();
+        double failedBefore = meters.counter("connectify.notifications.recovery.failed").count();
+        double smsBefore = unrecoverableScraped("SMS");
+        double emailBefore = unrecoverableScraped("EMAIL");
+        String good;
+        String failing;
+        NotificationRecovery sweep;
+        try {
+            List<String> ids = twoBookingsWhoseCancellationNoticesWereLost();
+            failing = ids.get(0);
+            good = ids.get(1);
+            // 100 more bookings' notices lost as long ago (their bookings gone), all before both by id
+            java.time.OffsetDateTime logged = clock.instant().minus(Duration.ofMinutes(16))
+                    .atOffset(java.time.ZoneOffset.UTC);
+            List<String> gone = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String bookingId = "00000000-0000-4000-8000-%012d".formatted(i);
+                gone.add(bookingId);
+                jdbc.sql("INSERT INTO notification (id, booking_id, kind, channel, recipient, status, created_at, "
+                                + "updated_at) VALUES (:id, :booking, 'cancellation', 'SMS', '+41790000000', 'queued', "
+                                + ":at, :at)")
+                        .param("id", java.util.UUID.randomUUID().toString()).param("booking", bookingId)
+                        .param("at", logged).update();
+            }
+            // the saga, but rebuilding the notices of every booking but the good one throws
+            BookingSaga failsButForTheGood = mock(BookingSaga.class);
+            when(failsButForTheGood.requeueUnsent(anyString(), anyString(), any())).thenAnswer(call -> {
+                if (!good.equals(call.getArgument(0))) {
+                    throw new IllegalStateException("cannot render");
+                }
+                return saga.requeueUnsent(call.getArgument(0), call.getArgument(1), call.getArgument(2));
+            });
+            sweep = new NotificationRecovery(notificationLog, failsButForTheGood, bookings, depths,
+                    notificationProperties, transactions, clock, meters);
+
+            assertThat(sweep.requeueLost(null)).as("the good booking's, past a page of failing ones").isEqualTo(1);
+            assertThat(queued()).isEqualTo(2);
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count())
+                    .isEqualTo(failedBefore + 101);
+            assertThat(gone).allSatisfy(id -> assertThat(notificationLog.forBooking(id))
+                    .singleElement().extracting(NotificationLog.NotificationStatus::status).isEqualTo("queued"));
+        } finally {
+            startNotificationSenders();
+        }
+        assertCancellationSmsAndEmailSent(good);
+        assertThat(unrecoverableScraped("SMS")).as("not given up yet").isEqualTo(smsBefore);
+
+        clock.advance(Duration.ofHours(24));
+        assertThat(sweep.requeueLost(null)).isZero();
+        assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 202);
+        assertThat(attentionOf(failing).get("note").asText()).isEqualTo("its cancellation notice by SMS and email was "
+                + "lost and cannot be queued again: send it by hand or tell the customer");
+        assertThat(unrecoverableScraped("SMS")).isEqualTo(smsBefore + 101);
+        assertThat(unrecoverableScraped("EMAIL")).isEqualTo(emailBefore + 1);
+
+        assertThat(sweep.requeueLost(null)).isZero();
+        assertThat(meters.counter("connectify.notifications.recovery.failed").count()).as("none tried again")
+                .isEqualTo(failedBefore + 202);
+    }
+
+    /**
      * Two Stripe bookings whose SMS and email cancellation notices were queued (the sender stopped) and lost, older
      * than recover-after: their ids, in the order the sweep takes them (by id).
      */

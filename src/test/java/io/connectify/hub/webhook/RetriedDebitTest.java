@@ -1,5 +1,6 @@
 package io.connectify.hub.webhook;
 
+import static io.connectify.hub.support.StripeFake.checkoutSession;
 import static io.connectify.hub.support.StripeFake.event;
 import static io.connectify.hub.support.StripeFake.paymentIntent;
 import static io.connectify.hub.support.StripeFake.processingIntent;
@@ -86,22 +87,86 @@ class RetriedDebitTest extends Webhooks {
     }
 
     /**
-     * A redelivery of the first debit's processing event (a dead letter replayed), handled after the retry's: older
-     * than the failure, it holds nothing more, and the retry's failure still ends the hold.
+     * A redelivery of the first debit's processing event (a dead letter replayed, under another id), handled after the
+     * retry's failure: older than the failures remembered, it holds nothing again; the hold the retry's failure ended
+     * stays ended, its reason kept, and the sweep frees the slot.
      */
     @Test
-    void theFirstDebitsProcessingReplayedAfterTheRetryDoesNotKeepTheHoldPastTheRetrysFailure() {
+    void theFirstDebitsProcessingReplayedAfterTheRetrysFailureDoesNotHoldTheSlotAgain() {
         String id = pendingBooking(START, "stripe");
         debitFailsOnce(id, "pi_retry_replayed");
 
         clock.advance(Duration.ofMinutes(1));
         retryProcessing(id, "evt_retry_replayed_started", "pi_retry_replayed");
-        // the first processing event again, under another id (as a replay under a new key would be): created first
+        clock.advance(Duration.ofHours(6));
+        Instant heldUntil = retryFails(id, "evt_retry_replayed_failed", "pi_retry_replayed");
+
+        // the first processing event again, as a replay under a new key would be: created first
         sentAndProcessed("evt_first_again", event("evt_first_again", "payment_intent.processing",
                 processingIntent(id, "pi_retry_replayed")));
+        assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText())).as("the hold stays ended")
+                .isEqualTo(heldUntil);
+        assertThat(booking(id).path("statusReason").asText()).contains("no payment is processing any more")
+                .doesNotStartWith("the payment is processing");
+        expiresAndFreesTheSlot(id);
+    }
+
+    /**
+     * The first debit's failure handled only after the retry's processing (its delivery delayed, a dead letter
+     * replayed later): created before the retry, it fails nothing, and the slot stays held for the retry. Before, the
+     * retry found the Payment Intent's row still processing and left it dated by the first debit, so the late failure
+     * marked it failed and ended the hold: 15 minutes, then the sweep freed the slot while the retry was on its way.
+     */
+    @Test
+    void theFirstFailureHandledAfterTheRetrysProcessingKeepsTheSlotForTheRetry() {
+        String id = pendingBooking(START, "stripe");
+        sentAndProcessed("evt_ooo_started", event("evt_ooo_started", "payment_intent.processing",
+                processingIntent(id, "pi_ooo")));
+        clock.advance(Duration.ofHours(6));
+        String firstFailure = createdNow(event("evt_ooo_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_ooo", "requires_payment_method")));
+        clock.advance(Duration.ofMinutes(1));
+        sentAndProcessed("evt_ooo_retry", createdNow(event("evt_ooo_retry", "payment_intent.processing",
+                processingIntent(id, "pi_ooo"))));
+
+        sentAndProcessed("evt_ooo_failed", firstFailure); // delivered late
+        assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText())).as("held for the retry")
+                .isEqualTo(STARTS);
+        assertThat(booking(id).path("statusReason").asText()).doesNotContain("no payment is processing any more");
+        stillHeldAfterTwoSweeps(id);
 
         clock.advance(Duration.ofHours(6));
-        failureEndsTheHold(id, "evt_retry_replayed_failed", "pi_retry_replayed");
+        failureEndsTheHold(id, "evt_ooo_retry_failed", "pi_ooo");
+    }
+
+    /**
+     * A debit retried on its failed Payment Intent after that failure made the booking PAYMENT_FAILED (its own payment
+     * page's delayed payment had failed before): the slot, still free, is held again for the retry, which confirms the
+     * booking when it settles. Before, a PAYMENT_FAILED booking's processing payment held nothing: the slot stayed
+     * free for anyone while the retry was on its way.
+     */
+    @Test
+    void aDebitRetriedAfterTheBookingsPaymentFailedHoldsItsSlotAgain() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        sentAndProcessed("evt_pf_started", event("evt_pf_started", "payment_intent.processing",
+                processingIntent(id, "pi_pf")));
+        sentAndProcessed("evt_pf_own_page", event("evt_pf_own_page", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_pf_own_page")));
+        sentAndProcessed("evt_pf_own_page_failed", event("evt_pf_own_page_failed",
+                "checkout.session.async_payment_failed", checkoutSession(id, "unpaid", "pi_pf_own_page")));
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        clock.advance(Duration.ofHours(6));
+        sentAndProcessed("evt_pf_failed", createdNow(event("evt_pf_failed", "payment_intent.payment_failed",
+                paymentIntent(id, "pi_pf", "requires_payment_method"))));
+        assertThat(status(id)).isEqualTo("PAYMENT_FAILED");
+
+        clock.advance(Duration.ofMinutes(1));
+        retryProcessing(id, "evt_pf_retry_started", "pi_pf");
+
+        sentAndProcessed("evt_pf_retry_succeeded", createdNow(event("evt_pf_retry_succeeded",
+                "payment_intent.succeeded", paymentIntent(id, "pi_pf", "succeeded"))));
+        awaitStatus(id, "CONFIRMED");
     }
 
     /**
@@ -131,7 +196,11 @@ class RetriedDebitTest extends Webhooks {
                 processingIntent(id, paymentIntent))));
         assertThat(booking(id).path("statusReason").asText()).startsWith("the payment is processing");
         assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText())).isEqualTo(STARTS);
+        stillHeldAfterTwoSweeps(id);
+    }
 
+    /** Twenty minutes on, past two runs of the hold sweep: booking {@code id} still holds its slot. */
+    private void stillHeldAfterTwoSweeps(String id) {
         NotifyBuilder twoSweeps = new NotifyBuilder(camel).fromRoute("booking-expire-holds").whenCompleted(2).create();
         clock.advance(Duration.ofMinutes(20));
         assertThat(twoSweeps.matches(20, TimeUnit.SECONDS)).isTrue();
@@ -144,6 +213,12 @@ class RetriedDebitTest extends Webhooks {
      * the sweep, its slot free.
      */
     private void failureEndsTheHold(String id, String eventId, String paymentIntent) {
+        retryFails(id, eventId, paymentIntent);
+        expiresAndFreesTheSlot(id);
+    }
+
+    /** The retried debit's payment_failed (created now): one ordinary hold from it, answered. */
+    private Instant retryFails(String id, String eventId, String paymentIntent) {
         Instant failedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         sentAndProcessed(eventId, createdNow(event(eventId, "payment_intent.payment_failed",
                 paymentIntent(id, paymentIntent, "requires_payment_method"))));
@@ -152,6 +227,11 @@ class RetriedDebitTest extends Webhooks {
         assertThat(booking(id).path("statusReason").asText()).contains("no payment is processing any more");
         assertThat(Instant.parse(booking(id).get("holdExpiresAt").asText()))
                 .isEqualTo(failedAt.plus(Duration.ofMinutes(15)));
+        return failedAt.plus(Duration.ofMinutes(15));
+    }
+
+    /** Once its hold is past, the sweep expires booking {@code id} and its slot is free. */
+    private void expiresAndFreesTheSlot(String id) {
         clock.advance(Duration.ofMinutes(16));
         awaitStatus(id, "EXPIRED");
         assertThat(bookingTheSlot().status()).as("the slot is free again").isEqualTo(201);

@@ -146,6 +146,11 @@ public class NotificationRecovery {
      */
     private void givenUpIfFailingSince(BookingKind lost, Instant givenUpBefore) {
         try {
+            // read first: a booking failing for less than that (nearly always) costs no write transaction
+            if (notifications.unsentOf(lost.bookingId(), lost.kind(), lost.occasion()).stream()
+                    .noneMatch(n -> n.loggedAt().isBefore(givenUpBefore))) {
+                return;
+            }
             DatabaseBusy.unlessHeld(() -> transactions.execute(status -> {
                 List<String> old = notifications.unsentOf(lost.bookingId(), lost.kind(), lost.occasion()).stream()
                         .filter(n -> n.loggedAt().isBefore(givenUpBefore)).map(NotificationLog.Logged::id).toList();

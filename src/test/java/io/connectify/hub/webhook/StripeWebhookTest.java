@@ -11,6 +11,7 @@ import static io.connectify.hub.support.GoogleCalendarFake.EVENTS;
 import static io.connectify.hub.support.StripeFake.checkoutSession;
 import static io.connectify.hub.support.StripeFake.event;
 import static io.connectify.hub.support.StripeFake.paymentIntent;
+import static io.connectify.hub.support.StripeFake.processingIntent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -903,12 +904,6 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /** A Payment Intent naming the booking whose payment (a SEPA debit) is on its way: nothing received yet. */
-    private static String processingIntent(String bookingId, String paymentIntent) {
-        return """
-                {"id":"%s","object":"payment_intent","status":"processing","amount":9000,"amount_received":0,
-                 "currency":"chf","metadata":{"bookingId":"%s"}}""".formatted(paymentIntent, bookingId);
-    }
-
     private JsonNode bookingJson(String id) {
         return httpGet("/api/v1/bookings/" + id).json();
     }

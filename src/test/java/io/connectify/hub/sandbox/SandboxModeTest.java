@@ -416,6 +416,30 @@ class SandboxModeTest {
         assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED");
     }
 
+    /**
+     * Paid at the Payrexx simulator, a transaction is first waiting, then confirmed, as at Payrexx: the hub reads the
+     * waiting delivery's transaction waiting (no action), then the confirmed one's confirmed, and confirms the booking
+     * once (one calendar event, one confirmation email). Before, the simulator confirmed the transaction before either
+     * webhook, so the waiting delivery confirmed the booking and the confirmed one was a duplicate.
+     */
+    @Test
+    void aPayrexxPaymentReachesTheHubWaitingThenConfirmedAndConfirmsOnce() throws Exception {
+        String id = paidPayrexxBooking("2026-12-09T09:00:00+01:00");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(jdbc.sql("SELECT operation || ' ' || outcome FROM integration_audit WHERE provider = "
+                        + "'payrexx' AND operation LIKE 'webhook:%' AND booking_id = :id")
+                        .param("id", id).query(String.class).list())
+                        .containsExactlyInAnyOrder("webhook:transaction.waiting ignored",
+                                "webhook:transaction.confirmed processed"));
+        JsonNode events = call("GET", "/api/v1/calendar/events?from=" + enc("2026-12-09T00:00:00+01:00") + "&to="
+                + enc("2026-12-10T00:00:00+01:00"), null);
+        assertThat(events.get("events").findValuesAsText("summary")).hasSize(1);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/sandbox/outbox", null).get("email").findValuesAsText("subject"))
+                        .filteredOn(subject -> subject.contains("December 9, 2026")).hasSize(1));
+    }
+
     /** A Payrexx booking paid by opening its payment page at the simulator, confirmed. */
     private String paidPayrexxBooking(String start) throws Exception {
         JsonNode created = call("POST", "/api/v1/bookings", """

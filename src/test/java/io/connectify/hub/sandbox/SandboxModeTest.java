@@ -115,6 +115,28 @@ class SandboxModeTest {
         assertThat(json.readTree(read.body()).get("type").asText()).isEqualTo("not-found");
     }
 
+    /**
+     * The simulator patches a deleted event as Google does, in its bin, answering it 200 with status "cancelled"
+     * (before, 410); the hub's PATCH of it is 404 {@code not-found}, as against Google (CalendarEventApiTest).
+     */
+    @Test
+    void aPatchOfAnEventDeletedInTheSimulatorIsNotFound() throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Soon deleted","start":"2027-01-06T09:00:00+01:00","end":"2027-01-06T10:00:00+01:00"}
+                """).get("id").asText();
+        call("DELETE", "/api/v1/calendar/events/" + id, null);
+
+        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox")
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"summary\":\"Back again\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(404);
+        assertThat(json.readTree(patched.body()).get("type").asText()).isEqualTo("not-found");
+        assertThat(patched.body()).doesNotContain("cancelled");
+    }
+
     @Test
     void openingThePaymentUrlPaysAndConfirmsTheBookingWithEitherProvider() throws Exception {
         for (String[] booking : new String[][] {{"stripe", "2026-12-02T09:00:00+01:00"},

@@ -143,7 +143,9 @@ public class PayrexxSimulator {
                 .put("amount", gateway.path("amount").asLong());
         transaction.putObject("invoice").put("currencyAlpha3", gateway.path("currency").asText())
                 .put("totalAmount", gateway.path("amount").asLong())
-                .put("referenceId", referenceId);
+                .put("referenceId", referenceId)
+                // the page it was paid on, as Payrexx names it (before, none: the hub took it for the booking's own)
+                .put("paymentRequestId", gatewayId);
         CompletableFuture<Void> shown = new CompletableFuture<>();
         shownWaiting.put(id, shown);
         transactions.put(id, transaction);

@@ -55,6 +55,20 @@ class PayrexxSimulatorTest {
         assertThat(deliveries).containsExactly("waiting/waiting", "confirmed/confirmed");
     }
 
+    /** The transaction names the payment page it was paid on, as Payrexx's does ({@code invoice.paymentRequestId}). */
+    @Test
+    void aPaidTransactionNamesItsPaymentPage() throws Exception {
+        start(true, Duration.ofSeconds(30));
+        JsonNode gateway = gateway();
+
+        pay(gateway);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !deliveredIds.isEmpty());
+        JsonNode invoice = transaction(Long.parseLong(deliveredIds.get(0))).at("/data/0/invoice");
+        assertThat(invoice.get("paymentRequestId").asLong()).isEqualTo(gateway.get("id").asLong());
+        assertThat(invoice.get("referenceId").asText()).isEqualTo("b-1");
+    }
+
     /** A shop that never reads the waiting transaction back still gets the payment, once the wait is over. */
     @Test
     void aWaitingTransactionNobodyReadsIsConfirmedAfterTheWait() throws Exception {

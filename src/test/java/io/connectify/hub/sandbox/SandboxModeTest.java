@@ -102,14 +102,9 @@ class SandboxModeTest {
      */
     @Test
     void anEventDeletedInTheSimulatorIsNotFound() throws Exception {
-        String id = call("POST", "/api/v1/calendar/events", """
-                {"summary":"Soon deleted","start":"2027-01-05T09:00:00+01:00","end":"2027-01-05T10:00:00+01:00"}
-                """).get("id").asText();
-        call("DELETE", "/api/v1/calendar/events/" + id, null);
+        String id = deletedEvent("2027-01-05");
 
-        HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> read = exchange("GET", "/api/v1/calendar/events/" + id, null);
 
         assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
         assertThat(json.readTree(read.body()).get("type").asText()).isEqualTo("not-found");
@@ -121,16 +116,10 @@ class SandboxModeTest {
      */
     @Test
     void aPatchOfAnEventDeletedInTheSimulatorIsNotFound() throws Exception {
-        String id = call("POST", "/api/v1/calendar/events", """
-                {"summary":"Soon deleted","start":"2027-01-06T09:00:00+01:00","end":"2027-01-06T10:00:00+01:00"}
-                """).get("id").asText();
-        call("DELETE", "/api/v1/calendar/events/" + id, null);
+        String id = deletedEvent("2027-01-06");
 
-        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox")
-                .header("Content-Type", "application/json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"summary\":\"Back again\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> patched = exchange("PATCH", "/api/v1/calendar/events/" + id,
+                "{\"summary\":\"Back again\"}");
 
         assertThat(patched.statusCode()).as(patched.body()).isEqualTo(404);
         assertThat(json.readTree(patched.body()).get("type").asText()).isEqualTo("not-found");
@@ -583,15 +572,29 @@ class SandboxModeTest {
                 .statusCode();
     }
 
+    /** An event made through the hub on that day, 09:00-10:00, and deleted through it: its id. */
+    private String deletedEvent(String day) throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Soon deleted","start":"%sT09:00:00+01:00","end":"%sT10:00:00+01:00"}
+                """.formatted(day, day)).get("id").asText();
+        call("DELETE", "/api/v1/calendar/events/" + id, null);
+        return id;
+    }
+
     private JsonNode call(String method, String path, String body) throws Exception {
+        HttpResponse<String> response = exchange(method, path, body);
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
+        return json.readTree(response.body());
+    }
+
+    /** The hub's answer, whatever its status, with the sandbox key. */
+    private HttpResponse<String> exchange(String method, String path, String body) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
-        return json.readTree(response.body());
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A URL the hub gave out, checked to be the sandbox's on this machine before anything is asked of it. */

@@ -22,18 +22,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The simulator's calendars: events per calendar id, kept as Google's event JSON. Deleted events stay as
- * "cancelled", as in Google (their ids stay taken; reading one answers it cancelled, deleting it again answers 410).
- * Patching one answers 410 here, where Google may patch it in its bin and answer it 200 cancelled (the API
- * description says neither): the hub takes either for a deleted event (a move's PATCH, the calendar API's PATCH as
- * 404). One lock for everything: sandbox traffic is light. Callers get copies, never the stored nodes.
+ * "cancelled", as in Google (their ids stay taken; reading one answers it cancelled, deleting it again answers 410,
+ * patching one patches it in Google's bin and answers it 200 cancelled). One lock for everything: sandbox traffic is
+ * light. Callers get copies, never the stored nodes.
  */
 final class GoogleCalendarStore {
 
     /** Google's rule for client-chosen ids: base32hex characters, 5 to 1024 of them. */
     private static final Pattern CLIENT_ID = Pattern.compile("[a-v0-9]{5,1024}");
-    /** Fields the server owns: a patch cannot change them. */
     /** Google's status of a deleted event. */
     private static final String CANCELLED = "cancelled";
+    /** Fields the server owns: a patch cannot change them. */
     private static final Set<String> READ_ONLY = Set.of("id", "kind", "etag", "htmlLink", "created", "updated");
     static final DateTimeFormatter RFC3339_MILLIS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSX").withZone(ZoneOffset.UTC);
@@ -73,7 +72,7 @@ final class GoogleCalendarStore {
 
     /**
      * As Google's get: a deleted event is answered, with status "cancelled" and no more than its id sure (here its
-     * id alone), where its delete (and this simulator's patch) answers 410. Before, 410 here too.
+     * id alone), where its delete answers 410. Before, 410 here too.
      */
     synchronized ObjectNode get(String calendarId, String eventId) {
         ObjectNode event = stored(calendarId, eventId);
@@ -83,11 +82,20 @@ final class GoogleCalendarStore {
         return event.deepCopy();
     }
 
-    /** Google's patch semantics: given fields replace, nested objects merge, JSON null removes. */
+    /**
+     * Google's patch semantics: given fields replace, nested objects merge, JSON null removes. A deleted event is
+     * patched in Google's bin and answered 200, still "cancelled" whatever status the patch gives (this simulator
+     * does not restore events from the bin). Before, 410 here.
+     */
     synchronized ObjectNode patch(String calendarId, String eventId, ObjectNode changes) {
-        ObjectNode patched = live(calendarId, eventId).deepCopy();
+        ObjectNode stored = stored(calendarId, eventId);
+        boolean deleted = deleted(stored);
+        ObjectNode patched = stored.deepCopy();
         ObjectNode writable = changes.deepCopy();
         writable.remove(READ_ONLY);
+        if (deleted) {
+            writable.remove("status");
+        }
         merge(patched, writable);
         checkTimes(patched);
         touch(patched, now());

@@ -6,10 +6,13 @@ import static io.connectify.hub.sandbox.SimulatorHttp.send;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -21,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Payrexx's REST API for the calls the hub makes (Gateway create/read, Transaction read/refund, answers as
  * {@code {"status":"success","data":[...]}}) and its webhooks: opening a gateway's link pays it and posts the two
- * deliveries Payrexx sends (waiting, then confirmed) form-encoded to the hub's webhook URL; a refund posts the
- * transaction's new status (refunded, or partially-refunded for a part) the same way.
+ * deliveries Payrexx sends form-encoded to the hub's webhook URL, in Payrexx's order (see {@link #pay}); a refund
+ * posts the transaction's new status (refunded, or partially-refunded for a part) the same way.
  */
 public class PayrexxSimulator {
 
@@ -33,16 +36,26 @@ public class PayrexxSimulator {
     /** The simulator's own field: how much of a transaction was refunded (Payrexx's transaction does not say). */
     private static final String REFUNDED_AMOUNT = "simulatorRefundedAmount";
     private static final Set<String> REFUNDABLE = Set.of("confirmed", "partially-refunded");
+    private static final String WAITING = "waiting";
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final String base;
     private final Supplier<String> webhookUrl;
     private final AtomicLong ids = new AtomicLong(1000);
     private final Map<Long, ObjectNode> gateways = new ConcurrentHashMap<>();
     private final Map<Long, ObjectNode> transactions = new ConcurrentHashMap<>();
+    /** Per transaction still waiting: done once the API has shown it waiting (as the hub reads each delivery's). */
+    private final Map<Long, CompletableFuture<Void>> shownWaiting = new ConcurrentHashMap<>();
+    private final Duration confirmWait;
 
-    public PayrexxSimulator(SandboxServer server, Supplier<String> webhookUrl) {
+    /**
+     * @param confirmWait how long a payment stays {@code waiting} at most once its waiting webhook was answered, should
+     *                    nobody read the transaction meanwhile
+     */
+    public PayrexxSimulator(SandboxServer server, Supplier<String> webhookUrl, Duration confirmWait) {
         this.base = server.baseUrl() + "/payrexx";
         this.webhookUrl = webhookUrl;
+        this.confirmWait = confirmWait;
         server.register("/payrexx/", exchange -> {
             try (exchange) {
                 handle(exchange);
@@ -78,7 +91,13 @@ public class PayrexxSimulator {
                 ObjectNode deleted = gateways.remove(id(parts));
                 answer(ex, deleted == null ? null : JSON.createObjectNode().put("id", deleted.path("id").asLong()));
             }
-            case "GET Transaction" -> answer(ex, shown(transactions.get(id(parts))));
+            case "GET Transaction" -> {
+                ObjectNode shown = shown(transactions.get(id(parts)));
+                answer(ex, shown);
+                if (shown != null && WAITING.equals(shown.path("status").asText())) {
+                    shownWaiting.getOrDefault(shown.path("id").asLong(), DONE).complete(null);
+                }
+            }
             case "POST Transaction/refund" -> refund(ex, id(parts), form.get("amount"));
             default -> send(ex, 404, error("Not found"));
         }
@@ -104,7 +123,13 @@ public class PayrexxSimulator {
         return gateway;
     }
 
-    /** The payer opened the payment page: a confirmed transaction, and Payrexx's two webhooks. */
+    /**
+     * The payer opened the payment page: as at Payrexx, the transaction is made {@code waiting} and its webhook sent;
+     * once that was answered and the API has shown the transaction waiting (the hub reads every delivery's; at most
+     * {@code confirmWait} later), it is {@code confirmed} in the API, and then its webhook sent. The page is
+     * answered at once. Before, the transaction was confirmed before either webhook, both sent at once in no sure
+     * order, so the hub read a waiting delivery's transaction confirmed and never saw Payrexx's usual order.
+     */
     private void pay(HttpExchange ex, long gatewayId) throws IOException {
         ObjectNode gateway = gateways.get(gatewayId);
         if (gateway == null) {
@@ -112,17 +137,28 @@ public class PayrexxSimulator {
             return;
         }
         long id = ids.incrementAndGet();
+        String referenceId = gateway.path("referenceId").asText();
         ObjectNode transaction = JSON.createObjectNode().put("id", id).put("uuid", UUID.randomUUID().toString())
-                .put("status", "confirmed").put("referenceId", gateway.path("referenceId").asText())
+                .put("status", WAITING).put("referenceId", referenceId)
                 .put("amount", gateway.path("amount").asLong());
         transaction.putObject("invoice").put("currencyAlpha3", gateway.path("currency").asText())
                 .put("totalAmount", gateway.path("amount").asLong())
-                .put("referenceId", gateway.path("referenceId").asText());
+                .put("referenceId", referenceId)
+                // the page it was paid on, as Payrexx names it (before, none: the hub took it for the booking's own)
+                .put("paymentRequestId", gatewayId);
+        CompletableFuture<Void> shown = new CompletableFuture<>();
+        shownWaiting.put(id, shown);
         transactions.put(id, transaction);
-        gateway.put("status", "confirmed");
-        for (String status : new String[] {"waiting", "confirmed"}) {
-            deliver(id, status, gateway.path("referenceId").asText());
-        }
+        deliver(id, WAITING, referenceId)
+                .thenCompose(answered -> shown.completeOnTimeout(null, confirmWait.toMillis(), TimeUnit.MILLISECONDS))
+                .thenCompose(seen -> {
+                    shownWaiting.remove(id);
+                    synchronized (transaction) {
+                        transaction.put("status", "confirmed");
+                    }
+                    gateway.put("status", "confirmed");
+                    return deliver(id, "confirmed", referenceId);
+                });
         SimulatorHttp.sendHtml(ex, "Payment completed (Payrexx sandbox).");
     }
 
@@ -157,8 +193,8 @@ public class PayrexxSimulator {
     }
 
     /** Payrexx's webhook of transaction {@code id} now {@code status}, form-encoded ("Normal (PHP-Post)"). */
-    private void deliver(long id, String status, String referenceId) {
-        SimulatorHttp.webhook(webhookUrl.get(), "application/x-www-form-urlencoded",
+    private CompletableFuture<Void> deliver(long id, String status, String referenceId) {
+        return SimulatorHttp.webhook(webhookUrl.get(), "application/x-www-form-urlencoded",
                 "transaction%5Bid%5D=" + id + "&transaction%5Bstatus%5D=" + status
                         + "&transaction%5Binvoice%5D%5BreferenceId%5D="
                         + URLEncoder.encode(referenceId, StandardCharsets.UTF_8),

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.zip.GZIPInputStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -70,17 +71,21 @@ final class SimulatorHttp {
         ex.getResponseBody().write(bytes);
     }
 
-    /** Posts a webhook to the hub, as the provider would, without holding up the simulator's own answer. */
-    static void webhook(String url, String contentType, String body, Map<String, String> headers) {
+    /**
+     * Posts a webhook to the hub, as the provider would, without holding up the simulator's own answer. Done (never
+     * failed) once the hub has answered or the post failed, for a provider that sends its next webhook only then.
+     */
+    static CompletableFuture<Void> webhook(String url, String contentType, String body, Map<String, String> headers) {
         var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
-        CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
-                .whenComplete((response, error) -> {
+        return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
+                .handle((response, error) -> {
                     if (error != null || response.statusCode() >= 300) {
                         log.warn("Sandbox webhook to {} failed: {}", url,
                                 error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode());
                     }
+                    return null;
                 });
     }
 }

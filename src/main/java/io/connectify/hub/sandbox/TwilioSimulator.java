@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.crypto.Mac;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Twilio's Messages resource ({@code POST /2010-04-01/Accounts/{sid}/Messages.json}, form-encoded, Basic auth with
  * the API key) for the hub's SMS. Every message goes to the outbox, and Twilio's status callbacks ("sent", then
- * "delivered") are posted to the message's StatusCallback, signed with the sandbox auth token as Twilio signs.
+ * "delivered", the second once the first was answered, as Twilio's come one after the other) are posted to the
+ * message's StatusCallback, signed with the sandbox auth token as Twilio signs. Before, both were posted at once,
+ * and "delivered" could reach the hub first.
  */
 public class TwilioSimulator {
 
@@ -82,14 +85,12 @@ public class TwilioSimulator {
         send(ex, 201, message);
         String callback = form.get("StatusCallback");
         if (callback != null) {
-            for (String status : new String[] {"sent", "delivered"}) {
-                callback(callback, sid, status, to);
-            }
+            callback(callback, sid, "sent", to).thenCompose(sent -> callback(callback, sid, "delivered", to));
         }
     }
 
     /** Twilio's signature: base64 HMAC-SHA1 over the URL plus every parameter name and value, sorted by name. */
-    private void callback(String url, String sid, String status, String to) {
+    private CompletableFuture<Void> callback(String url, String sid, String status, String to) {
         Map<String, String> params = new TreeMap<>(Map.of("MessageSid", sid, "SmsSid", sid, "MessageStatus", status,
                 "SmsStatus", status, "AccountSid", ACCOUNT_SID, "To", to, "ApiVersion", "2010-04-01"));
         String body = params.entrySet().stream().map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
@@ -105,7 +106,8 @@ public class TwilioSimulator {
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        SimulatorHttp.webhook(url, "application/x-www-form-urlencoded", body, Map.of("X-Twilio-Signature", signature));
+        return SimulatorHttp.webhook(url, "application/x-www-form-urlencoded", body,
+                Map.of("X-Twilio-Signature", signature));
     }
 
     private static ObjectNode error(int code, String message, int status) {

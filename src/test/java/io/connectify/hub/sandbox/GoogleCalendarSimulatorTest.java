@@ -156,9 +156,12 @@ class GoogleCalendarSimulatorTest {
         assertThat(client.events().get("primary", ID).execute().getSummary()).isEqualTo("Tunnelled");
     }
 
-    /** Google's get always answers a deleted event (status "cancelled", only its id sure); its patch and delete 410. */
+    /**
+     * Google's get always answers a deleted event (status "cancelled", only its id sure), its patch patches it in the
+     * bin and answers it 200, still cancelled (before, the simulator answered 410), its delete 410.
+     */
     @Test
-    void aDeletedEventIsReadAsCancelledAndCannotBeChangedOrDeletedAgain() throws Exception {
+    void aDeletedEventIsReadAndPatchedAsCancelledAndCannotBeDeletedAgain() throws Exception {
         insert(ID, "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00");
 
         client.events().delete("primary", ID).execute();
@@ -167,8 +170,12 @@ class GoogleCalendarSimulatorTest {
         assertThat(deleted.getId()).isEqualTo(ID);
         assertThat(deleted.getStatus()).isEqualTo("cancelled");
         assertThat(deleted.getSummary()).isNull();
-        assertGoogleError(() -> client.events().patch("primary", ID, new Event().setSummary("Back")).execute(), 410,
-                "deleted");
+        Event patched = client.events().patch("primary", ID, new Event().setSummary("Back").setStatus("confirmed"))
+                .execute();
+        assertThat(patched.getId()).isEqualTo(ID);
+        assertThat(patched.getStatus()).isEqualTo("cancelled");
+        assertThat(patched.getSummary()).isEqualTo("Back");
+        assertThat(client.events().get("primary", ID).execute().getStatus()).isEqualTo("cancelled");
         assertGoogleError(() -> client.events().delete("primary", ID).execute(), 410, "deleted");
         assertGoogleError(() -> client.events().get("primary", "missing123").execute(), 404, "notFound");
         assertThat(simulator.eventCount()).isZero();

@@ -102,17 +102,28 @@ class SandboxModeTest {
      */
     @Test
     void anEventDeletedInTheSimulatorIsNotFound() throws Exception {
-        String id = call("POST", "/api/v1/calendar/events", """
-                {"summary":"Soon deleted","start":"2027-01-05T09:00:00+01:00","end":"2027-01-05T10:00:00+01:00"}
-                """).get("id").asText();
-        call("DELETE", "/api/v1/calendar/events/" + id, null);
+        String id = deletedEvent("2027-01-05");
 
-        HttpResponse<String> read = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/api/v1/calendar/events/" + id)).header("X-API-Key", "sandbox").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> read = exchange("GET", "/api/v1/calendar/events/" + id, null);
 
         assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
         assertThat(json.readTree(read.body()).get("type").asText()).isEqualTo("not-found");
+    }
+
+    /**
+     * The simulator patches a deleted event as Google does, in its bin, answering it 200 with status "cancelled"
+     * (before, 410); the hub's PATCH of it is 404 {@code not-found}, as against Google (CalendarEventApiTest).
+     */
+    @Test
+    void aPatchOfAnEventDeletedInTheSimulatorIsNotFound() throws Exception {
+        String id = deletedEvent("2027-01-06");
+
+        HttpResponse<String> patched = exchange("PATCH", "/api/v1/calendar/events/" + id,
+                "{\"summary\":\"Back again\"}");
+
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(404);
+        assertThat(json.readTree(patched.body()).get("type").asText()).isEqualTo("not-found");
+        assertThat(patched.body()).doesNotContain("cancelled");
     }
 
     @Test
@@ -411,9 +422,34 @@ class SandboxModeTest {
                 .isEqualTo("partially-refunded");
 
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
-                assertThat(call("GET", "/api/v1/bookings/" + id, null).get("statusReason").asText())
+                // path: a booking without a reason yet has no such field (get's null failed the wait at once)
+                assertThat(call("GET", "/api/v1/bookings/" + id, null).path("statusReason").asText())
                         .contains("part of the payment was refunded at payrexx"));
         assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * Paid at the Payrexx simulator, a transaction is first waiting, then confirmed, as at Payrexx: the hub reads the
+     * waiting delivery's transaction waiting (no action), then the confirmed one's confirmed, and confirms the booking
+     * once (one calendar event, one confirmation email). Before, the simulator confirmed the transaction before either
+     * webhook, so the waiting delivery confirmed the booking and the confirmed one was a duplicate.
+     */
+    @Test
+    void aPayrexxPaymentReachesTheHubWaitingThenConfirmedAndConfirmsOnce() throws Exception {
+        String id = paidPayrexxBooking("2026-12-09T09:00:00+01:00");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(jdbc.sql("SELECT operation || ' ' || outcome FROM integration_audit WHERE provider = "
+                        + "'payrexx' AND operation LIKE 'webhook:%' AND booking_id = :id")
+                        .param("id", id).query(String.class).list())
+                        .containsExactlyInAnyOrder("webhook:transaction.waiting ignored",
+                                "webhook:transaction.confirmed processed"));
+        JsonNode events = call("GET", "/api/v1/calendar/events?from=" + enc("2026-12-09T00:00:00+01:00") + "&to="
+                + enc("2026-12-10T00:00:00+01:00"), null);
+        assertThat(events.get("events").findValuesAsText("summary")).hasSize(1);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(call("GET", "/sandbox/outbox", null).get("email").findValuesAsText("subject"))
+                        .filteredOn(subject -> subject.contains("December 9, 2026")).hasSize(1));
     }
 
     /** A Payrexx booking paid by opening its payment page at the simulator, confirmed. */
@@ -536,15 +572,29 @@ class SandboxModeTest {
                 .statusCode();
     }
 
+    /** An event made through the hub on that day, 09:00-10:00, and deleted through it: its id. */
+    private String deletedEvent(String day) throws Exception {
+        String id = call("POST", "/api/v1/calendar/events", """
+                {"summary":"Soon deleted","start":"%sT09:00:00+01:00","end":"%sT10:00:00+01:00"}
+                """.formatted(day, day)).get("id").asText();
+        call("DELETE", "/api/v1/calendar/events/" + id, null);
+        return id;
+    }
+
     private JsonNode call(String method, String path, String body) throws Exception {
+        HttpResponse<String> response = exchange(method, path, body);
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
+        return json.readTree(response.body());
+    }
+
+    /** The hub's answer, whatever its status, with the sandbox key. */
+    private HttpResponse<String> exchange(String method, String path, String body) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("X-API-Key", "sandbox").header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
                 .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isBetween(200, 299);
-        return json.readTree(response.body());
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A URL the hub gave out, checked to be the sandbox's on this machine before anything is asked of it. */

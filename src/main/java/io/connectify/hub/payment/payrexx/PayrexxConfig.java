@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.payrexx;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -26,7 +28,8 @@ public class PayrexxConfig {
     private static final Logger log = LoggerFactory.getLogger(PayrexxConfig.class);
 
     @Bean
-    PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub) {
+    PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
+            @Value("${connectify.sandbox.payrexx-confirm-wait}") Duration confirmWait) {
         if (p.live()) {
             if (p.instanceName() == null || p.instanceName().isBlank() || p.webhookToken() == null
                     || p.webhookToken().length() < 16) {
@@ -38,7 +41,7 @@ public class PayrexxConfig {
                     p.useApiKeyHeader());
         }
         PayrexxSimulator simulator = new PayrexxSimulator(sandbox.getObject(),
-                () -> hub.baseUrl() + "/webhooks/payrexx/" + PayrexxSimulator.WEBHOOK_TOKEN);
+                () -> hub.baseUrl() + "/webhooks/payrexx/" + PayrexxSimulator.WEBHOOK_TOKEN, confirmWait);
         return new PayrexxConnection(false, simulator.apiBase(), PayrexxSimulator.INSTANCE, PayrexxSimulator.API_KEY,
                 PayrexxSimulator.WEBHOOK_TOKEN, p.useApiKeyHeader());
     }

@@ -8,6 +8,6 @@ public final class PayrexxConfigAccess {
 
     /** Live only: the sandbox path needs the simulator server. */
     public static PayrexxConnection payrexxConnection(PayrexxProperties properties) {
-        return new PayrexxConfig().payrexxConnection(properties, null, null);
+        return new PayrexxConfig().payrexxConnection(properties, null, null, null);
     }
 }

@@ -79,10 +79,8 @@ class CancelledEventKeptTest extends Webhooks {
         String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("transparent"))).willReturn(GoogleCalendarFake.error(503, "backendError")));
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("opaque"))).willReturn(answered(eventId, "Consultation with John Doe")));
+        patchAnswered(event, "transparent", GoogleCalendarFake.error(503, "backendError"));
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
 
         var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -179,6 +177,13 @@ class CancelledEventKeptTest extends Webhooks {
         return held;
     }
 
+    /** Google answers the PATCHes of {@code event} that make it {@code transparency} with {@code answer}. */
+    private static void patchAnswered(String event, String transparency,
+                                      com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
+                equalTo(transparency))).willReturn(answer));
+    }
+
     /** Google's answer to a PATCH of the event: the event, {@code summary}, at the bookings' time. */
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answered(String eventId,
                                                                                             String summary) {
@@ -247,10 +252,8 @@ class CancelledEventKeptTest extends Webhooks {
         String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("transparent"))).willReturn(answered(eventId, "Cancelled: Consultation with John Doe")));
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("opaque"))).willReturn(GoogleCalendarFake.error(503, "backendError")));
+        patchAnswered(event, "transparent", answered(eventId, "Cancelled: Consultation with John Doe"));
+        patchAnswered(event, "opaque", GoogleCalendarFake.error(503, "backendError"));
         var held = rowHeldOnceGoogleHasThePatch(id, event, () -> { });
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isNotEqualTo(200);
         held.set(false);
@@ -270,8 +273,7 @@ class CancelledEventKeptTest extends Webhooks {
 
         // Google takes it: put back as the booking's, the flag cleared
         resilience.circuitBreaker("google-calendar").reset();
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("opaque"))).willReturn(answered(eventId, "Consultation with John Doe")));
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
         patched = patchesOf(eventId).size();
         recheck();
         assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
@@ -302,7 +304,8 @@ class CancelledEventKeptTest extends Webhooks {
         google.stub(patch(urlPathEqualTo(event)).willReturn(GoogleCalendarFake.error(503, "backendError")));
         assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
         resilience.circuitBreaker("google-calendar").reset();
-        google.stub(patch(urlPathEqualTo(event)).willReturn(answered(eventId, "Cancelled: Consultation with John Doe")));
+        google.stub(patch(urlPathEqualTo(event))
+                .willReturn(answered(eventId, "Cancelled: Consultation with John Doe")));
         listed(keptByTheHub(eventId));
         // the second cancel, made as the re-check is about to put the event back
         doAnswer(inv -> {

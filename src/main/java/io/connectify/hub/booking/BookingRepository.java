@@ -937,6 +937,20 @@ public class BookingRepository {
     }
 
     /**
+     * {@link #eventChangeBegins} for a booking a re-check read: only while it is still as {@code read} (confirmed, at
+     * the time read, its reason as read, no change of its event through the hub begun since, nor one under way),
+     * so that a change the re-check makes of its event lands after no other. Answers the change's number, or null.
+     */
+    public Integer eventChangeBeginsAsRead(ConfirmedBooking read, Instant now, Duration timeout) {
+        return transactions.execute(status -> {
+            int begun = jdbc.sql("UPDATE booking SET move_count = move_count + 1, moving_since = :now WHERE "
+                            + STILL_AS_READ + " AND (moving_since IS NULL OR moving_since <= :stale)")
+                    .params(asRead(read)).param("now", utc(now)).param("stale", utc(now.minus(timeout))).update();
+            return begun == 0 ? null : read.moves() + 1;
+        });
+    }
+
+    /**
      * Records that a cancel of the confirmed booking reached the hub at {@code now}, unless an earlier one is recorded
      * (V40), committed before Google is asked to remove its event; answers the earliest ask recorded. The refund's
      * cut-off is judged from it: a cancel that Google failed, asked again after the cut-off, is refunded as first asked.

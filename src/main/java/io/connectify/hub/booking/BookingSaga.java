@@ -4694,14 +4694,14 @@ public class BookingSaga {
      * gone already is fine. Kept, it is never compared again once the booking is CANCELLED: the re-check reads
      * confirmed bookings' events only. A cancel that fails after the PATCH took effect (its answer lost, or the
      * booking's CANCELLED not committed) puts the event back ({@link #keepEventBooked}); should that fail too, the
-     * confirmed booking's event stays free, and the re-check flags it (FREE).
+     * confirmed booking's event stays free until the calendar re-check puts it back (CalendarEventRecheck#putBack).
      */
     private void removeEvent(Booking booking, String eventId) {
         try {
             if (payments.deleteCancelledEvents()) {
                 calendar.delete(eventId);
             } else {
-                calendar.keepAsCancelled(eventId, "Cancelled: " + booking.summary());
+                calendar.keepAsCancelled(eventId, booking.summary());
             }
         } catch (NotFoundException alreadyGone) {
             log.info("Calendar event of booking {} was already removed or never made", booking.id());
@@ -4716,7 +4716,8 @@ public class BookingSaga {
      * than EventChangeTimeout, and a put-back landing after that one's change would leave a cancelled booking's event
      * busy, or undo a move. Still this cancel's, the marker is renewed first, so none takes it over during the PATCH.
      * A deleted event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and
-     * free, which the calendar re-check flags for a person (FREE). Before, only that flag told of it.
+     * free, which the calendar re-check puts back, as long as nothing else changed the event through the hub since
+     * (CalendarEventRecheck#putBack). Before, the re-check only flagged it for a person (FREE).
      */
     private void keepEventBooked(Booking booking, int change) {
         if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
@@ -4737,7 +4738,7 @@ public class BookingSaga {
                     booking.calendarEventId());
         } catch (RuntimeException e) {
             log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from \"Cancelled: "
-                    + "…\" and free ({}); the calendar re-check flags it", booking.id(), booking.calendarEventId(),
+                    + "…\" and free ({}); the calendar re-check puts it back", booking.id(), booking.calendarEventId(),
                     e.getClass().getSimpleName());
         }
     }

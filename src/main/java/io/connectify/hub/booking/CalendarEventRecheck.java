@@ -38,9 +38,10 @@ import org.springframework.stereotype.Component;
  * <li>deleted (404, 410) or cancelled in Google: never cancelled or refunded here (a slip in a calendar must not
  * refund a paid appointment); its status reason says so, for a person to restore the event (the hub moves no event
  * Google has deleted) or cancel the booking through the hub.</li>
- * <li>shown free (transparent), as mark-cancelled keeps a cancelled booking's event: flagged likewise, at once (a
- * cancel that failed after Google took its PATCH leaves one when its put-back failed too; a calendar switch does
- * not).</li>
+ * <li>shown free (transparent), as mark-cancelled keeps a cancelled booking's event: one marked so by the hub
+ * ("Cancelled: " and the booking's summary), which a cancel that failed after Google took its PATCH leaves when its
+ * put-back failed too, is put back as booked ({@link #putBack}); one set free otherwise (by hand) is flagged likewise,
+ * at once.</li>
  * <li>moved to a time already past: flagged, not followed (a slip; the customer is not told).</li>
  * <li>all-day or without times: left alone.</li>
  * </ul>
@@ -234,12 +235,19 @@ public class CalendarEventRecheck {
             return true;
         }
         if (event.free()) {
-            // a confirmed booking's event shown free: as mark-cancelled keeps a cancelled booking's event, left so by a
-            // cancel that failed after Google's PATCH took effect (its answer lost) and whose put-back failed too
-            // (BookingSaga#keepEventBooked), or set by hand. Its slot looks
-            // free to FreeBusy and a person; before, compared by its times only and never flagged
-            flag(read, FREE, "deleted");
-            return false;
+            if (!event.keptAsCancelled(booking.summary())) {
+                // a confirmed booking's event shown free, set by hand (or marked by the hub, then renamed): its slot
+                // looks free to FreeBusy and a person; before, compared by its times only and never flagged
+                flag(read, FREE, "deleted");
+                return false;
+            }
+            // as mark-cancelled keeps a cancelled booking's event: left so by a cancel that failed after Google's
+            // PATCH took effect (its answer lost, or its CANCELLED not committed) and whose put-back failed too
+            // (BookingSaga#keepEventBooked). Put back now; then compared as the busy event it is
+            read = putBack(read);
+            if (read == null) {
+                return false;
+            }
         }
         if (event.start() == null || !event.end().isAfter(event.start())) {
             log.info("Calendar event of booking {} is all-day or has no times; the booking is left as it is",
@@ -266,6 +274,45 @@ public class CalendarEventRecheck {
         }
         follow(read, target);
         return false;
+    }
+
+    /**
+     * Puts back as the booking's (its summary, busy) an event that a failed cancel of the confirmed booking left as
+     * mark-cancelled keeps a cancelled booking's ("Cancelled: …", free) when its own put-back failed too: the put-back
+     * retried, for as long as the event stays so. Under the change marker, as a reschedule's move, taken only while
+     * the booking is still as read, no change of its event through the hub begun since: a cancel that succeeded since
+     * (its event "Cancelled: …" by its own right) or one under way is never undone, and a cancel or move asked during
+     * the PATCH waits for it (409, ask again). Answers the booking as read after its change, to compare further; null
+     * when it changed meanwhile (the next re-check sees it) or the PATCH failed: then flagged shown free for a person
+     * meanwhile, and tried again by the next run; Google down (or its circuit open) ends this run, as a failed read.
+     * Before, a re-check only flagged it: the confirmed booking's slot stayed free in Google until a person acted.
+     */
+    private ConfirmedBooking putBack(ConfirmedBooking read) {
+        Booking booking = read.booking();
+        Integer change = bookings.eventChangeBeginsAsRead(read, clock.instant(), moveTimeout);
+        if (change == null) {
+            log.info("Booking {} changed during the re-check; its calendar event, marked cancelled, is left to the "
+                    + "next one", booking.id());
+            return null;
+        }
+        ConfirmedBooking changed = new ConfirmedBooking(booking, change, null);
+        try {
+            calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
+        } catch (RuntimeException failed) {
+            bookings.eventChangeEnds(booking.id(), change);
+            log.warn("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, could "
+                    + "not be put back as booked ({}); tried again by the next re-check", booking.id(),
+                    booking.calendarEventId(), Causes.forLog(failed));
+            flag(changed, FREE, "deleted");
+            if (failed instanceof ProviderException) {
+                throw failed;
+            }
+            return null;
+        }
+        bookings.eventChangeEnds(booking.id(), change);
+        log.info("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, is put "
+                + "back as booked", booking.id(), booking.calendarEventId());
+        return changed;
     }
 
     /**

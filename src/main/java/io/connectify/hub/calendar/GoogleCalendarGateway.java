@@ -206,13 +206,20 @@ public class GoogleCalendarGateway {
         return CalendarEventMapper.fromGoogle(patched, zone);
     }
 
+    /** The summary {@link #keepAsCancelled} gives the event of a booking whose summary is {@code summary}. */
+    public static String cancelledSummary(String summary) {
+        return "Cancelled: " + summary;
+    }
+
     /**
-     * Keeps a cancelled booking's event in the calendar, visible as cancelled and free: its summary {@code summary},
+     * Keeps a cancelled booking's event in the calendar, visible as cancelled and free: its summary "Cancelled: " and
+     * the booking's {@code summary},
      * status confirmed and transparency transparent, which FreeBusy does not count busy. Google's status "cancelled"
      * is its deletion (the Event resource's status), so a patch to it, as before, removed the event like a DELETE.
      */
     public void keepAsCancelled(String eventId, String summary) {
-        Event changes = new Event().setSummary(summary).setStatus("confirmed").setTransparency("transparent");
+        Event changes = new Event().setSummary(cancelledSummary(summary)).setStatus("confirmed")
+                .setTransparency("transparent");
         call(GoogleCalendarRoutes.PATCH, changes, args("eventId", eventId), Event.class);
     }
 
@@ -254,7 +261,7 @@ public class GoogleCalendarGateway {
     private static EventTimes timesOf(Event event) {
         boolean timed = event.getStart() != null && event.getStart().getDateTime() != null
                 && event.getEnd() != null && event.getEnd().getDateTime() != null;
-        return new EventTimes(event.getStatus(), event.getTransparency(),
+        return new EventTimes(event.getStatus(), event.getTransparency(), event.getSummary(),
                 timed ? Instant.ofEpochMilli(event.getStart().getDateTime().getValue()) : null,
                 timed ? Instant.ofEpochMilli(event.getEnd().getDateTime().getValue()) : null);
     }
@@ -291,10 +298,10 @@ public class GoogleCalendarGateway {
     }
 
     /**
-     * An event's status, its transparency (null: opaque, busy) and its start and end as instants; both null when it
-     * is all-day or has no times.
+     * An event's status, its transparency (null: opaque, busy), its summary and its start and end as instants; both
+     * null when it is all-day or has no times.
      */
-    public record EventTimes(String status, String transparency, Instant start, Instant end) {
+    public record EventTimes(String status, String transparency, String summary, Instant start, Instant end) {
 
         /** Google's status of a deleted event. */
         static final String CANCELLED = "cancelled";
@@ -306,6 +313,14 @@ public class GoogleCalendarGateway {
         /** Shown free, not busy: as mark-cancelled keeps a cancelled booking's event (keepAsCancelled). */
         public boolean free() {
             return "transparent".equals(transparency);
+        }
+
+        /**
+         * Marked as {@link #keepAsCancelled} marks the event of a booking whose summary is {@code summary}: free, its
+         * summary "Cancelled: " and that one.
+         */
+        public boolean keptAsCancelled(String summary) {
+            return free() && cancelledSummary(summary).equals(this.summary);
         }
     }
 

@@ -79,10 +79,8 @@ class CancelledEventKeptTest extends Webhooks {
         String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
         String eventId = BookingSaga.eventIdFor(id);
         String event = EVENTS + "/" + eventId;
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("transparent"))).willReturn(GoogleCalendarFake.error(503, "backendError")));
-        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
-                equalTo("opaque"))).willReturn(answered(eventId, "Consultation with John Doe")));
+        patchAnswered(event, "transparent", GoogleCalendarFake.error(503, "backendError"));
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
 
         var response = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -179,6 +177,13 @@ class CancelledEventKeptTest extends Webhooks {
         return held;
     }
 
+    /** Google answers the PATCHes of {@code event} that make it {@code transparency} with {@code answer}. */
+    private static void patchAnswered(String event, String transparency,
+                                      com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.transparency",
+                equalTo(transparency))).willReturn(answer));
+    }
+
     /** Google's answer to a PATCH of the event: the event, {@code summary}, at the bookings' time. */
     private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answered(String eventId,
                                                                                             String summary) {
@@ -201,9 +206,9 @@ class CancelledEventKeptTest extends Webhooks {
 
     /**
      * A cancel that fails after Google may have taken its PATCH (here 503 on every try, the put-back's too) leaves the
-     * booking CONFIRMED and its event possibly "Cancelled: ..." and free: the re-check flags the booking for a person,
-     * and clears its reason once the event is busy again. Before, the re-check compared the times only and never
-     * flagged it.
+     * booking CONFIRMED and its event possibly free; one free under another summary than the hub's mark (set by hand,
+     * or renamed): the re-check flags the booking for a person, puts nothing back, and clears its reason once the
+     * event is busy again. Before, the re-check compared the times only and never flagged it.
      */
     @Test
     void aConfirmedBookingWhoseEventIsFreeInGoogleIsFlaggedByTheRecheck() {
@@ -219,9 +224,11 @@ class CancelledEventKeptTest extends Webhooks {
         String kept = GoogleCalendarFake.eventJson(eventId, "Cancelled: x", "2026-12-02T09:00:00+01:00",
                 "2026-12-02T10:00:00+01:00");
         listed(kept.replace("\"status\":\"confirmed\"", "\"status\":\"confirmed\",\"transparency\":\"transparent\""));
+        int patched = patchesOf(eventId).size();
 
         recheck();
 
+        assertThat(patchesOf(eventId)).as("not the hub's mark: nothing put back").hasSize(patched);
         assertThat(status(id)).isEqualTo("CONFIRMED");
         String flag = attentionOf(id).get("note").asText();
         assertThat(flag).startsWith(CalendarEventRecheck.FLAG).contains("shown free");
@@ -232,6 +239,93 @@ class CancelledEventKeptTest extends Webhooks {
         recheck();
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText(""))
                 .doesNotStartWith(CalendarEventRecheck.FLAG);
+    }
+
+    /**
+     * A cancel whose PATCH Google took but whose CANCELLED failed, and whose put-back Google failed too (503 on every
+     * try), leaves the event "Cancelled: ..." and free: the calendar re-check puts it back (its summary, busy) once
+     * Google takes the PATCH, flagging the booking for a person while it cannot. Before, the re-check only flagged it,
+     * and the confirmed booking's slot stayed free in Google until a person acted.
+     */
+    @Test
+    void aPutBackThatFailedIsMadeByTheRecheckOnceGoogleTakesIt() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        patchAnswered(event, "transparent", answered(eventId, "Cancelled: Consultation with John Doe"));
+        patchAnswered(event, "opaque", GoogleCalendarFake.error(503, "backendError"));
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> { });
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isNotEqualTo(200);
+        held.set(false);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).first().isEqualTo("transparent Cancelled: Consultation with John Doe");
+        assertThat(patchesOf(eventId)).last().isEqualTo("opaque Consultation with John Doe");
+        resilience.circuitBreaker("google-calendar").reset();
+        listed(keptByTheHub(eventId));
+
+        // Google still fails the PATCH: the run ends as failed, the booking flagged for a person meanwhile
+        int patched = patchesOf(eventId).size();
+        assertThat(camel.send("direct:gcal-recheck-bookings", exchange -> { }).getException()).isNotNull();
+        assertThat(patchesOf(eventId)).hasSizeGreaterThan(patched).last()
+                .isEqualTo("opaque Consultation with John Doe");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("statusReason").asText())
+                .startsWith(CalendarEventRecheck.FLAG).contains("shown free");
+
+        // Google takes it: put back as the booking's, the flag cleared
+        resilience.circuitBreaker("google-calendar").reset();
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
+        patched = patchesOf(eventId).size();
+        recheck();
+        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
+                .containsExactly("opaque Consultation with John Doe");
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText(""))
+                .doesNotStartWith(CalendarEventRecheck.FLAG);
+        assertThat(jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)
+                .query(java.time.OffsetDateTime.class).optional()).as("the put-back's change ended").isEmpty();
+
+        // busy again in Google: nothing more to put back
+        listed(GoogleCalendarFake.eventJson(eventId, "Consultation with John Doe", "2026-12-02T09:00:00+01:00",
+                "2026-12-02T10:00:00+01:00"));
+        recheck();
+        assertThat(patchesOf(eventId)).hasSize(patched + 1);
+    }
+
+    /**
+     * A cancel made after the re-check read the booking (its event "Cancelled: ..." and free, left so by an earlier
+     * cancel that failed) is not undone: the re-check puts back only a booking still as it read it, no change of its
+     * event through the hub begun since, so the second cancel's event stays "Cancelled: ..." and free.
+     */
+    @Test
+    void aCancelMadeAfterTheRecheckReadTheBookingIsNotUndone() {
+        String id = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(GoogleCalendarFake.error(503, "backendError")));
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(502);
+        resilience.circuitBreaker("google-calendar").reset();
+        google.stub(patch(urlPathEqualTo(event))
+                .willReturn(answered(eventId, "Cancelled: Consultation with John Doe")));
+        listed(keptByTheHub(eventId));
+        // the second cancel, made as the re-check is about to put the event back
+        doAnswer(inv -> {
+            assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(200);
+            return inv.callRealMethod();
+        }).when(spied).eventChangeBeginsAsRead(any(), any(), any());
+        int patched = patchesOf(eventId).size();
+
+        recheck();
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size())).as("the second cancel's only")
+                .containsExactly("transparent Cancelled: Consultation with John Doe");
+    }
+
+    /** The booking's event as mark-cancelled keeps it: "Cancelled: " and its summary, free, at the booking's time. */
+    private static String keptByTheHub(String eventId) {
+        return GoogleCalendarFake.eventJson(eventId, "Cancelled: Consultation with John Doe",
+                "2026-12-02T09:00:00+01:00", "2026-12-02T10:00:00+01:00")
+                .replace("\"status\":\"confirmed\"", "\"status\":\"confirmed\",\"transparency\":\"transparent\"");
     }
 
     /** Google's list of the calendar's events holds only {@code event}. */

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.calendar.GoogleCalendarConnection;
+import io.connectify.hub.calendar.GoogleCalendarGateway;
 import io.connectify.hub.payment.payrexx.PayrexxConnection;
 import io.connectify.hub.payment.stripe.StripeConnection;
 import io.connectify.hub.support.SharedProviderPools;
@@ -19,6 +21,7 @@ import io.connectify.hub.support.TestClockConfig;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.component.AbstractApiEndpoint;
 import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
@@ -32,6 +35,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * With no Google key and no API key configured, the hub runs against its own Google Calendar simulator, accepts the
@@ -557,6 +561,54 @@ class SandboxModeTest {
 
         private AbstractApiEndpoint<?, ?> freeBusyEndpoint() {
             return SharedProviderPools.freeBusyEndpoint(camel);
+        }
+    }
+
+    /**
+     * cancelled-event mark-cancelled against the Google Calendar simulator: a confirmed booking cancelled keeps its
+     * event there, "Cancelled: " and the booking's summary, transparent (free), still listed, its slot free again in
+     * the availability (FreeBusy). A context of its own (the setting is read at start), with its own database and
+     * broker.
+     */
+    @Nested
+    @TestPropertySource(properties = {"connectify.payment.cancelled-event=mark-cancelled",
+            "spring.datasource.url=jdbc:h2:mem:sandbox-kept;DB_CLOSE_DELAY=-1",
+            "spring.artemis.embedded.server-id=79"})
+    class MarkCancelled {
+
+        @Autowired
+        GoogleCalendarGateway calendar;
+        @LocalServerPort
+        int ownPort;
+
+        /** The outer instance's helpers ask the server of the context it was injected from: this one's instead. */
+        @BeforeEach
+        void askThisContext() {
+            port = ownPort;
+        }
+
+        @Test
+        void aCancelledBookingsEventStaysInTheSimulatorCancelledAndFree() throws Exception {
+            JsonNode created = stripeBooking("2026-12-17T09:00:00+01:00");
+            String id = created.get("id").asText();
+            var paid = http.send(HttpRequest.newBuilder(loopback(created.get("paymentUrl").asText())).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(paid.statusCode()).isEqualTo(200);
+            awaitStatus(id, "CONFIRMED");
+
+            assertThat(call("POST", "/api/v1/bookings/" + id + "/cancel", null).get("status").asText())
+                    .isEqualTo("REFUNDED");
+
+            String eventId = BookingSaga.eventIdFor(id);
+            GoogleCalendarGateway.EventTimes kept = calendar.times(eventId);
+            assertThat(kept.summary()).startsWith("Cancelled: ");
+            assertThat(kept.free()).as("transparent").isTrue();
+            assertThat(kept.cancelled()).as("not deleted").isFalse();
+            String day = "from=" + enc("2026-12-17T00:00:00+01:00") + "&to=" + enc("2026-12-18T00:00:00+01:00");
+            assertThat(call("GET", "/api/v1/calendar/events?" + day, null).get("events").findValuesAsText("summary"))
+                    .containsExactly(kept.summary());
+            assertThat(call("GET", "/api/v1/availability?" + day + "&duration=60", null).get("slots")
+                    .findValuesAsText("start")).contains("2026-12-17T09:00:00+01:00");
         }
     }
 

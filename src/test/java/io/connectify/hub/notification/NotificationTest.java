@@ -114,6 +114,18 @@ class NotificationTest extends Webhooks {
                  "content":[{"type":"text/plain","value":"Hello"}]}""")));
     }
 
+    /** Before, a@localhost (Hibernate's @Email takes it) went to SendGrid, which refused it or no one received it. */
+    @Test
+    void anEmailAddressWhoseDomainHasNoDotIsRefusedBeforeSendGrid() {
+        var response = httpPost("/api/v1/notifications/email", """
+                {"to":"jane@localhost","subject":"Hi","body":"Hello"}""");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).contains("'to'").contains("dot");
+        notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
     @Test
     void aNumberThatIsNotE164IsRefusedBeforeTwilio() {
         var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"0791234567\",\"body\":\"x\"}");

@@ -154,7 +154,15 @@ public class NotificationDelivery {
             throw failed;
         }
         ownTransaction.executeWithoutResult(status -> {
-            log.sent(sent);
+            if (log.lockUnsent(n)) {
+                log.sent(sent);
+            } else {
+                // a repeat took this request over meanwhile (its key's claim unrenewed past the claim timeout: an
+                // instance alive but cut off from the database) and sent it too: the row keeps that one's send
+                LOG.warn("Notification {} (direct, {}): a repeat of its request under the same Idempotency-Key sent it "
+                        + "meanwhile; this send ({}) went out too and is not recorded on it", n.id(), n.channel(),
+                        sent.providerReference());
+            }
             log.sendEnded(start);
         });
         return sent;

@@ -78,6 +78,7 @@ class ConfigurationValidationTest {
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "10m"),
                 refused(NotificationProperties.class, "connectify.notifications.recovery-interval", "0s"),
                 refused(NotificationProperties.class, "connectify.notifications.rate", "0"),
+                refused(NotificationProperties.class, "connectify.notifications.recover-max-per-sweep", "0"),
                 refused(NotificationProperties.class, "connectify.notifications.period-millis", "0"),
                 refused(DeadLetterProperties.class, "connectify.dead-letters.auto-replay.interval", "0s"),
                 // the default interval is 30 seconds

@@ -1,6 +1,6 @@
 package io.connectify.hub.booking;
 
-import jakarta.validation.constraints.Email;
+import io.connectify.hub.web.DeliverableEmail;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -11,7 +11,7 @@ import jakarta.validation.constraints.Size;
  */
 public record Customer(
         @NotBlank @Size(max = 200) String name,
-        @NotBlank @Email @Size(max = 254) String email,
+        @NotBlank @DeliverableEmail @Size(max = 254) String email,
         @Pattern(regexp = "\\+[1-9][0-9]{6,14}", message = "must be an E.164 number such as +41791234567") String phone,
         @Pattern(regexp = "[a-z]{2}(-[A-Z]{2})?", message = "must be a language tag such as de or de-CH") String locale,
         @Size(max = 64) @Pattern(regexp = "[A-Za-z_]+(/[A-Za-z0-9_+\\-]+){0,2}", message = "must be a time zone such as Europe/Zurich")

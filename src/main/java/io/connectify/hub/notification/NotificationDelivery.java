@@ -97,6 +97,91 @@ public class NotificationDelivery {
         }
     }
 
+    /**
+     * A direct send (POST /notifications/sms, /email): logged unless it is already (a repeat of the request under the
+     * same Idempotency-Key, its id derived from it: NotificationApi), and sent under the queued sends' start: the start
+     * committed with the row's look before the provider is called, the outcome recorded after, each in a short
+     * transaction of its own (no connection held while the provider answers, as a request thread would hold one). A
+     * repeat that finds the send recorded answers it, sending nothing; one that finds a start left (the hub stopped
+     * during the first's send, which the repeat took over once its Idempotency-Key's claim ran out) or a lost answer
+     * recorded (the first answered 502) looks the SMS up at Twilio before it sends, or counts the email's resends, as
+     * a queued notification's redelivery does. Two runs of one key at once are what the key's claim prevents.
+     * Answers what the provider took; throws its failure once that is recorded.
+     */
+    public SentNotification sendNow(@Body Notification n) {
+        AtomicReference<SentNotification> recorded = new AtomicReference<>();
+        String start = UUID.randomUUID().toString();
+        LostAnswerMark mark = ownTransaction.execute(status -> {
+            log.queuedUnlessSent(n);
+            if (!log.lockUnsent(n)) {
+                recorded.set(recordedOrThrow(n));
+                return null;
+            }
+            int unfinished = log.unfinishedSendsTakenAsLost(n);
+            if (unfinished > 0) {
+                LOG.warn("Notification {} (direct, {}): {} earlier send(s) under its Idempotency-Key began and recorded "
+                        + "no outcome; the provider may have it: taken as a lost answer", n.id(), n.channel(),
+                        unfinished);
+            }
+            log.sendStarting(n, start, Instant.now().truncatedTo(ChronoUnit.MICROS));
+            return log.lostAnswer(n);
+        });
+        if (mark == null) {
+            return recorded.get();
+        }
+        SentNotification sent;
+        try {
+            sent = dispatch(n, mark);
+        } catch (ResendsAfterLostAnswerUsedUp usedUp) {
+            ownTransaction.executeWithoutResult(status -> {
+                log.answersLostForGood(n, usedUp.answersLost());
+                log.sendEnded(start);
+            });
+            log.countAnswersLostForGood(n);
+            throw usedUp;
+        } catch (InvalidRecipientException | ValidationException refused) {
+            ownTransaction.executeWithoutResult(status -> {
+                log.refused(n, refused.type());
+                log.sendEnded(start);
+            });
+            throw refused;
+        } catch (RuntimeException failed) {
+            // its lost answers recorded: the caller's repeat under the same key looks before it sends
+            ownTransaction.executeWithoutResult(status -> {
+                log.sendFailed(n, mark);
+                log.sendEnded(start);
+            });
+            throw failed;
+        }
+        ownTransaction.executeWithoutResult(status -> {
+            if (log.lockUnsent(n)) {
+                log.sent(sent);
+            } else {
+                // a repeat took this request over meanwhile (its key's claim unrenewed past the claim timeout: an
+                // instance alive but cut off from the database) and sent it too: the row keeps that one's send
+                LOG.warn("Notification {} (direct, {}): a repeat of its request under the same Idempotency-Key sent it "
+                        + "meanwhile; this send ({}) went out too and is not recorded on it", n.id(), n.channel(),
+                        sent.providerReference());
+            }
+            log.sendEnded(start);
+        });
+        return sent;
+    }
+
+    /** A direct send's repeat that finds it no longer unsent: the send recorded, or the reason it was not sent. */
+    private SentNotification recordedOrThrow(Notification n) {
+        NotificationLog.Recorded recorded = log.recorded(n);
+        if (recorded.sent() != null) {
+            return recorded.sent();
+        }
+        if (NotificationLog.ANSWER_LOST.equals(recorded.errorCode())) {
+            throw new ResendsAfterLostAnswerUsedUp(NotificationConfig.SENDGRID, "SendGrid's answer to this email was "
+                    + "lost: the email may have gone out, and is not sent again; check SendGrid's activity", 0);
+        }
+        throw new ValidationException("The notification sent under this Idempotency-Key was refused ("
+                + recorded.errorCode() + "); it is not sent again");
+    }
+
     /** The send under the notification's row lock: in the send's transaction. */
     private Outcome sendLocked(Notification n, AtomicReference<GivingUp> givingUp) {
         if (!lockUnsent(n)) {

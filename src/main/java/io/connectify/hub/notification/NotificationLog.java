@@ -436,6 +436,22 @@ public class NotificationLog {
                 .param("sent", lost.sent(), Types.VARCHAR).update();
     }
 
+    /**
+     * A notification no longer unsent, as recorded: its send (the provider's reference and status), or, never sent
+     * (refused, given up), its error code. What a direct send's repeat under the same Idempotency-Key answers.
+     */
+    public Recorded recorded(Notification n) {
+        return jdbc.sql("SELECT provider_reference, status, error_code FROM notification WHERE id = :id")
+                .param("id", n.id())
+                .query((rs, i) -> new Recorded(rs.getString(1) == null ? null : new SentNotification(n.id(),
+                        n.channel().name(), rs.getString(1), rs.getString(2)), rs.getString(3)))
+                .single();
+    }
+
+    /** {@link #recorded}: the send, or null and why it was not sent. */
+    public record Recorded(SentNotification sent, String errorCode) {
+    }
+
     /** The provider's reference recorded on a notification: null while it is unsent (or it was never sent). */
     public String providerReference(Notification n) {
         return jdbc.sql("SELECT provider_reference FROM notification WHERE id = :id").param("id", n.id())

@@ -55,13 +55,16 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the next sweep; so is one whose notices fail to be queued again otherwise (a WARN naming it, counted by
  * {@code connectify.notifications.recovery.failed}): the bookings after it are still swept, page by page, so
  * bookings that keep failing do not fill the sweep's page. Once one has failed so for
- * {@code connectify.notifications.recover-given-up-after}, it is given up as one that cannot be rebuilt.
+ * {@code connectify.notifications.recover-given-up-after}, it is given up as one that cannot be rebuilt. One sweep
+ * takes up at most {@code connectify.notifications.recover-max-per-sweep} bookings, the next going on after the last
+ * of them (queued again or failed), and from the first again once one has reached the end: a backlog is spread over
+ * the sweeps, and bookings that keep failing take no more than their turn.
  */
 @Component("notificationRecovery")
 public class NotificationRecovery {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationRecovery.class);
-    private static final int PER_SWEEP = 100;
+    private static final int PER_PAGE = 100;
     /** The attention note of a booking whose notice cannot be queued again (%s its kind, %s its channels). */
     static final String UNREBUILDABLE_NOTE = "its %s notice by %s was lost and cannot be queued again: send it by "
             + "hand or tell the customer";
@@ -76,6 +79,11 @@ public class NotificationRecovery {
     private final Counter requeued;
     private final Counter failures;
     private final MeterRegistry meters;
+    /**
+     * The last booking (kind, occasion) a sweep took up, the next sweep going on after it; null: from the first. In
+     * memory: a sweep on an instance that newly leads starts from the first, as every sweep did before the bound.
+     */
+    private volatile BookingKind resumeAfter;
 
     public NotificationRecovery(NotificationLog notifications, BookingSaga saga, BookingRepository bookings,
                                 BrokerQueueDepth depths, NotificationProperties properties,
@@ -108,16 +116,24 @@ public class NotificationRecovery {
         var before = now.minus(properties.recoverAfter());
         var givenUpBefore = before.minus(properties.recoverGivenUpAfter());
         // page by page, each after the last one tried: bookings that fail (and stay unsent) filled the first page of
-        // every sweep before, and the bookings after them waited for good
+        // every sweep before, and the bookings after them waited for good. At most recover-max-per-sweep bookings,
+        // from the one after the last the sweep before took up: a huge backlog took one sweep through all of it (and
+        // the broker as many messages at once); bounded from the first each time, the bookings that keep failing
+        // would fill every sweep's share, those after them never reached
+        int budget = properties.recoverMaxPerSweep();
         List<BookingKind> page;
-        BookingKind last = null;
+        BookingKind last = resumeAfter;
+        int asked;
         do {
-            page = notifications.unsentSince(before, last, PER_SWEEP);
+            asked = Math.min(PER_PAGE, budget);
+            page = notifications.unsentSince(before, last, asked);
             for (BookingKind lost : page) {
                 if (!leads.getAsBoolean()) {
                     return count;
                 }
                 last = lost;
+                resumeAfter = lost;
+                budget--;
                 // one sweep for many bookings: each one's lines name it
                 try (var named = BookingMdc.naming(lost.bookingId())) {
                     if (requeue(lost)) {
@@ -134,7 +150,10 @@ public class NotificationRecovery {
                     givenUpIfFailingSince(lost, givenUpBefore);
                 }
             }
-        } while (page.size() == PER_SWEEP);
+        } while (page.size() == asked && budget > 0);
+        if (page.size() < asked) {
+            resumeAfter = null; // the end reached: the next sweep starts from the first again
+        }
         return count;
     }
 

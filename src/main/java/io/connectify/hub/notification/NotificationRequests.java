@@ -1,6 +1,6 @@
 package io.connectify.hub.notification;
 
-import jakarta.validation.constraints.Email;
+import io.connectify.hub.web.DeliverableEmail;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -18,7 +18,7 @@ public final class NotificationRequests {
     }
 
     public record EmailRequest(
-            @NotBlank @Email @Size(max = 254) String to,
+            @NotBlank @DeliverableEmail @Size(max = 254) String to,
             @NotBlank @Size(max = 500) String subject,
             @NotBlank @Size(max = 100_000) String body,
             Boolean isHtml) {

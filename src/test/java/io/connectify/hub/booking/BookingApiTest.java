@@ -81,6 +81,30 @@ class BookingApiTest extends HubTestBase {
         assertThat(summary).hasSize(200).startsWith("Consultation with NNN").endsWith("N\u2026");
     }
 
+    /**
+     * A customer email whose domain has no dot (a@localhost), which Hibernate's @Email takes, is refused as any bad
+     * field: 400 validation naming customer.email, nothing booked, no payment started, for a booking and an ASAP one.
+     * Before, the booking was made and its confirmation email then failed at SendGrid or never arrived.
+     */
+    @Test
+    void aCustomerEmailWhoseDomainHasNoDotIsRefusedAndNothingIsBooked() {
+        var booking = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)
+                .replace("john@example.com", "john@localhost"));
+        var asap = httpPost("/api/v1/bookings/asap", BookingJson.asap(30).replace("jane@example.com", "jane@host"));
+
+        for (var refused : List.of(booking, asap)) {
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(refused.json().get("type").asText()).isEqualTo("validation");
+            assertThat(refused.json().get("detail").asText()).contains("'customer.email'").contains("dot");
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking").query(Integer.class).single()).isZero();
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        // an address with a dotted domain still books
+        assertThat(httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)
+                .replace("john@example.com", "john@mail.example.co.uk")).status()).isEqualTo(201);
+    }
+
     @Test
     void aSlotAskedInZurichTimeIsStoredInUtc() {
         String id = httpPost("/api/v1/bookings", BookingJson.at("2026-12-01T09:00:00+01:00", 60)).json().get("id").asText();

@@ -818,18 +818,103 @@ class NotificationRecoveryTest extends Webhooks {
     }
 
     /**
+     * A sweep takes up at most recover-max-per-sweep bookings (here 2 of 3 whose notices were lost): their notices
+     * are queued again and sent; the next sweep goes on with the rest. Before, one sweep queued every lost booking's
+     * notices at once, however many.
+     */
+    @Test
+    void aSweepQueuesAgainAtMostItsBoundOfBookingsAndTheNextSweepTheRest() throws Exception {
+        stopTheSender();
+        List<String> ids;
+        var sweep = new NotificationRecovery(notificationLog, saga, bookings, depths,
+                notificationProperties.withRecoverMaxPerSweep(2), transactions, clock, meters);
+        try {
+            ids = bookingsWhoseCancellationNoticesWereLost(START, "2026-12-01T11:00:00+01:00",
+                    "2026-12-01T13:00:00+01:00");
+            assertThat(sweep.requeueLost(null)).isEqualTo(2);
+            assertThat(queued()).isEqualTo(4); // the first two bookings' SMS and email
+        } finally {
+            startNotificationSenders();
+        }
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(2, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(2, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        await().atMost(Duration.ofSeconds(15)).until(() -> notificationsWaiting() == 0);
+        assertThat(httpGet("/api/v1/bookings/" + ids.get(2) + "/notifications").json().get("notifications")
+                .findValuesAsText("status")).as("left for the next sweep").containsExactly("queued", "queued");
+
+        assertThat(sweep.requeueLost(null)).as("the next sweep: the rest").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            notify.twilio().verify(3, postRequestedFor(urlPathEqualTo(MESSAGES)));
+            notify.sendGrid().verify(3, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+        });
+        assertThat(httpGet("/api/v1/bookings/" + ids.get(2) + "/notifications").json().get("notifications")
+                .findValuesAsText("providerReference")).hasSize(2).doesNotContainNull();
+    }
+
+    /**
+     * Bookings that fail to be queued again every sweep, as many as the bound, before a good one: the next sweep goes
+     * on after them to the good one, and the sweep after that, having reached the end, starts from the first again.
+     * Bounded from the first every time, the failing ones would take every sweep's share for good.
+     */
+    @Test
+    void boundedSweepsGoOnPastTheBookingsTheSweepBeforeTookUpAndStartOverAtTheEnd() throws Exception {
+        stopTheSender();
+        double failedBefore = meters.counter("connectify.notifications.recovery.failed").count();
+        try {
+            List<String> ids = bookingsWhoseCancellationNoticesWereLost(START, "2026-12-01T11:00:00+01:00",
+                    "2026-12-01T13:00:00+01:00");
+            String good = ids.get(2);
+            BookingSaga failsButForTheLast = mock(BookingSaga.class);
+            when(failsButForTheLast.requeueUnsent(anyString(), anyString(), any())).thenAnswer(call -> {
+                if (!good.equals(call.getArgument(0))) {
+                    throw new IllegalStateException("cannot render");
+                }
+                return saga.requeueUnsent(call.getArgument(0), call.getArgument(1), call.getArgument(2));
+            });
+            var sweep = new NotificationRecovery(notificationLog, failsButForTheLast, bookings, depths,
+                    notificationProperties.withRecoverMaxPerSweep(2), transactions, clock, meters);
+
+            assertThat(sweep.requeueLost(null)).as("the two failing ones").isZero();
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 2);
+            assertThat(queued()).isZero();
+
+            assertThat(sweep.requeueLost(null)).as("the next sweep: past them, to the good one").isEqualTo(1);
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 2);
+            assertThat(queued()).isEqualTo(2);
+
+            takeFromTheQueue(2); // lost again (recorded as queued again: not taken up again)
+            assertThat(sweep.requeueLost(null)).as("from the first again").isZero();
+            assertThat(meters.counter("connectify.notifications.recovery.failed").count()).isEqualTo(failedBefore + 4);
+        } finally {
+            startNotificationSenders();
+        }
+    }
+
+    /**
      * Two Stripe bookings whose SMS and email cancellation notices were queued (the sender stopped) and lost, older
      * than recover-after: their ids, in the order the sweep takes them (by id).
      */
     private List<String> twoBookingsWhoseCancellationNoticesWereLost() {
-        List<String> ids = new ArrayList<>(List.of(pendingBooking(START, "stripe"),
-                pendingBooking("2026-12-01T11:00:00+01:00", "stripe")));
+        return bookingsWhoseCancellationNoticesWereLost(START, "2026-12-01T11:00:00+01:00");
+    }
+
+    /**
+     * Stripe bookings at these starts whose SMS and email cancellation notices were queued (the sender stopped) and
+     * lost, older than recover-after: their ids, in the order the sweep takes them (by id).
+     */
+    private List<String> bookingsWhoseCancellationNoticesWereLost(String... starts) {
+        List<String> ids = new ArrayList<>();
+        for (String start : starts) {
+            ids.add(pendingBooking(start, "stripe"));
+        }
         for (String id : ids) {
             Booking booking = bookings.find(id).orElseThrow();
             transactions.executeWithoutResult(status -> queueCancellationNotifications(booking));
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 4);
-        takeFromTheQueue(4); // both bookings' messages lost
+        await().atMost(Duration.ofSeconds(5)).until(() -> queued() == 2 * ids.size());
+        takeFromTheQueue(2 * ids.size()); // every booking's messages lost
         clock.advance(Duration.ofMinutes(16));
         Collections.sort(ids);
         return ids;

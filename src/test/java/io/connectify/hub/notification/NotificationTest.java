@@ -114,6 +114,18 @@ class NotificationTest extends Webhooks {
                  "content":[{"type":"text/plain","value":"Hello"}]}""")));
     }
 
+    /** Before, a@localhost (Hibernate's @Email takes it) went to SendGrid, which refused it or no one received it. */
+    @Test
+    void anEmailAddressWhoseDomainHasNoDotIsRefusedBeforeSendGrid() {
+        var response = httpPost("/api/v1/notifications/email", """
+                {"to":"jane@localhost","subject":"Hi","body":"Hello"}""");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).contains("'to'").contains("dot");
+        notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
     @Test
     void aNumberThatIsNotE164IsRefusedBeforeTwilio() {
         var response = httpPost("/api/v1/notifications/sms", "{\"to\":\"0791234567\",\"body\":\"x\"}");
@@ -753,6 +765,57 @@ class NotificationTest extends Webhooks {
         assertThat(twilio.messages()).hasSize(1);
         assertThat(notificationLog.providerReference(n)).isEqualTo(twilio.messages().get(0).get("sid"));
         assertThat(notificationStatus(n)).isEqualTo("sent");
+    }
+
+    /**
+     * A direct SMS whose outcome was never recorded (its commit failed: 500, as a hub stopped during the send leaves
+     * it) is looked up by the caller's repeat under the same Idempotency-Key: Twilio has it, so the repeat answers its
+     * SID and sends nothing. Before, each request was a new notification, sent without the queued sends' start: the
+     * repeat sent the SMS a second time without a lookup, and the first stayed queued for good.
+     */
+    @Test
+    void aDirectSmsWhoseOutcomeWasLostIsLookedUpByItsRepeatUnderTheSameKeyAndNotSentAgain() {
+        TwilioMessageStore twilio = notify.storeTwilioMessages();
+        String sms = "{\"to\":\"+41795550123\",\"body\":\"Your code is 4711\"}";
+        Response first;
+        try (var lostCommit = io.connectify.hub.support.FailingWrite.updateOnceWhere(jdbc, "notification",
+                "recipient", "+41795550123", "provider_reference")) {
+            first = postWithKey("/api/v1/notifications/sms", sms, "otp-4711");
+            assertThat(lostCommit.failed()).as("the first send's outcome was lost").isTrue();
+        }
+        assertThat(first.status()).as(first.body()).isEqualTo(500);
+
+        var repeat = postWithKey("/api/v1/notifications/sms", sms, "otp-4711");
+
+        assertThat(repeat.status()).as(repeat.body()).isEqualTo(201);
+        assertThat(twilio.messages()).hasSize(1);
+        assertThat(repeat.json().get("providerReference").asText()).isEqualTo(twilio.messages().get(0).get("sid"));
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(MESSAGES)));
+        assertThat(notify.twilio().findAll(getRequestedFor(urlPathEqualTo(MESSAGES)))).as("looked up").isNotEmpty();
+    }
+
+    /** A direct send's repeat under the same key once the first was answered and its answer's lifetime ran out. */
+    @Test
+    void aDirectEmailsRepeatUnderTheSameKeyAfterItWasSentAnswersTheSendAndSendsNothing() {
+        String email = "{\"to\":\"jane@example.com\",\"subject\":\"Receipt\",\"body\":\"Thanks\"}";
+        var first = postWithKey("/api/v1/notifications/email", email, "receipt-1");
+        // the stored answer gone (connectify.http.idempotency-key-lifetime, or a retention sweep): the request runs again
+        jdbc.sql("DELETE FROM api_idempotency").update();
+
+        var repeat = postWithKey("/api/v1/notifications/email", email, "receipt-1");
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(repeat.status()).isEqualTo(201);
+        assertThat(repeat.json().get("id").asText()).isEqualTo(first.json().get("id").asText());
+        assertThat(repeat.json().get("providerReference").asText())
+                .isEqualTo(first.json().get("providerReference").asText());
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
+    private Response postWithKey(String path, String json, String idempotencyKey) {
+        return send(request(path).header("Content-Type", "application/json")
+                .header("Idempotency-Key", idempotencyKey)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)), API_KEY);
     }
 
     /**

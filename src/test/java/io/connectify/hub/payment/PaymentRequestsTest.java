@@ -140,6 +140,19 @@ class PaymentRequestsTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
     }
 
+    /** Before, a@localhost went to Stripe as the session's customer_email. */
+    @Test
+    void aCheckoutSessionsCustomerEmailWhoseDomainHasNoDotIsRefusedBeforeStripe() {
+        var response = httpPost("/api/v1/payments/stripe/checkout-sessions", """
+                {"amount":7500,"currency":"CHF","description":"Workshop","customerEmail":"jane@localhost",
+                 "successUrl":"https://shop.example/ok","cancelUrl":"https://shop.example/cart"}""");
+
+        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).contains("'customerEmail'");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+    }
+
     @Test
     void aPaymentThatCannotStartFreesTheSlot() {
         stripe.server().stubFor(post(urlPathEqualTo("/v1/checkout/sessions")).willReturn(aResponse().withStatus(500)

@@ -32,6 +32,14 @@ public final class FailingWrite implements Trigger {
     }
 
     /**
+     * {@link #updateOnce}, the row matched by {@code matched} = {@code value} rather than by its id (one whose id the
+     * test does not know).
+     */
+    public static Armed updateOnceWhere(JdbcClient jdbc, String table, String matched, String value, String column) {
+        return arm(jdbc, table, "UPDATE", matched, value, column, 1);
+    }
+
+    /**
      * {@link #updateOnce}, for the next {@code times} such updates: every try of a step (its redeliveries in place
      * included), so that its event ends as a dead letter.
      */

@@ -1,6 +1,7 @@
 package io.connectify.hub.web;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -455,7 +456,9 @@ class IdempotencyKeyTest extends Webhooks {
     /**
      * The risk that remains: an instance alive but unable to renew its claims (its renewals stopped here; in
      * production the database unreachable from it, or the instance paused) for longer than the claim timeout lets a
-     * repeat run its request a second time. The first one's answer is then not kept, and says so in the log.
+     * repeat run its request a second time. The first one's answer is then not kept, and says so in the log. An SMS's
+     * repeat finds the first's send started with no outcome and looks it up at Twilio first: sent again only while
+     * Twilio's list does not have it (here, its answer held, it does not yet).
      */
     @Test
     void aRequestWhoseClaimWentUnrenewedAndWasTakenOverDoesNotOverwriteTheAnswerOfTheOneThatTookItOver()
@@ -466,6 +469,10 @@ class IdempotencyKeyTest extends Webhooks {
                 .willSetStateTo("sent once"));
         notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).inScenario("two sends").whenScenarioStateIs("sent once")
                 .willReturn(twilioAccepts("SM" + "b".repeat(32))));
+        // the successor finds the slow request's send started and no outcome: it looks the SMS up first, and Twilio's
+        // list, the held one not yet in it, says it has not got it
+        notify.twilio().stubFor(get(urlPathEqualTo(MESSAGES))
+                .willReturn(aResponse().withTransformers(io.connectify.hub.support.TwilioMessageStore.NAME)));
         HeldAnswer twilio = notify.twilioHold();
         twilio.arm();
         ExecutorService slowCaller = Executors.newSingleThreadExecutor();

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.web.DeliverableEmail;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
@@ -38,7 +39,7 @@ public final class StripeCommands {
             @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
             @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
             @NotBlank @Size(max = 250) String description,
-            @Size(max = 254) String customerEmail,
+            @DeliverableEmail @Size(max = 254) String customerEmail,
             @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String cancelUrl) {

@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.ops.BookingMdc;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
 import io.connectify.hub.resilience.InvalidRecipientException;
@@ -73,6 +74,14 @@ public class NotificationDelivery {
     }
 
     public void sendOnce(@Body Notification n) {
+        // a message queued without its booking's header (by a version before it, or a dead letter stored then) names
+        // its booking all the same: its lines and its audit row carry the id
+        try (var named = BookingMdc.naming(n.bookingId())) {
+            sendNamed(n);
+        }
+    }
+
+    private void sendNamed(Notification n) {
         AtomicReference<GivingUp> givingUp = new AtomicReference<>();
         Outcome outcome;
         try {

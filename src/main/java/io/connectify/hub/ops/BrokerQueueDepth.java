@@ -1,5 +1,6 @@
 package io.connectify.hub.ops;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -20,6 +21,7 @@ import org.apache.activemq.artemis.api.jms.ActiveMQJMSClient;
 import org.apache.activemq.artemis.api.jms.management.JMSManagementHelper;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,7 +33,9 @@ import org.springframework.stereotype.Component;
  * A gauge reads {@link #lastKnownCount}, which never waits on an external broker: it answers the last reading and
  * asks for a fresh one on a thread of its own. A scrape that asked the broker itself waited up to the broker's
  * connect and call timeouts per queue when it was unreachable or slow, and a scrape that outlasts Prometheus's
- * timeout loses every metric of the hub, just when they are needed.
+ * timeout loses every metric of the hub, just when they are needed. A question the broker does not answer (in 2 s,
+ * or with an error) leaves the last reading as it was until it is a minute old: before, it was replaced by NaN at
+ * once, and one slow answer reset QueueBacklog's for: 10m.
  */
 @Component
 public class BrokerQueueDepth {
@@ -46,10 +50,18 @@ public class BrokerQueueDepth {
     private final Map<String, Reading> readings = new ConcurrentHashMap<>();
     private final Set<String> asking = ConcurrentHashMap.newKeySet();
     private final Executor asker;
+    private final Clock clock;
 
+    @Autowired
     public BrokerQueueDepth(ObjectProvider<EmbeddedActiveMQ> embedded, ObjectProvider<ConnectionFactory> connections) {
+        this(embedded, connections, Clock.systemUTC());
+    }
+
+    BrokerQueueDepth(ObjectProvider<EmbeddedActiveMQ> embedded, ObjectProvider<ConnectionFactory> connections,
+                     Clock clock) {
         this.embedded = embedded;
         this.connections = connections;
+        this.clock = clock;
         this.asker = Executors.newSingleThreadExecutor(task -> {
             Thread thread = new Thread(task, "broker-queue-depth");
             thread.setDaemon(true);
@@ -57,7 +69,10 @@ public class BrokerQueueDepth {
         });
     }
 
-    /** The last reading of the queue's depth, NaN before the first; a stale one is refreshed in the background. */
+    /**
+     * The last reading of the queue's depth, NaN before the first and once it is a minute old; one a few seconds old
+     * is refreshed in the background.
+     */
     public double lastKnownCount(String queue) {
         Double local = embeddedCount(queue);
         if (local != null) {
@@ -67,13 +82,13 @@ public class BrokerQueueDepth {
         if (!fresh(last) && asking.add(queue)) {
             asker.execute(() -> {
                 try {
-                    readings.put(queue, new Reading(ask(queue), Instant.now()));
+                    read(queue);
                 } finally {
                     asking.remove(queue);
                 }
             });
         }
-        return last == null || last.at().plus(STALE).isBefore(Instant.now()) ? Double.NaN : last.count();
+        return last == null || last.at().plus(STALE).isBefore(clock.instant()) ? Double.NaN : last.count();
     }
 
     /** The queue's depth, asked of an external broker unless a reading is a few seconds old; the caller waits. */
@@ -86,8 +101,16 @@ public class BrokerQueueDepth {
         if (fresh(last)) {
             return last.count();
         }
-        double count = ask(queue);
-        readings.put(queue, new Reading(count, Instant.now()));
+        Double count = read(queue);
+        return count == null ? Double.NaN : count;
+    }
+
+    /** Asks the broker and keeps its answer; null, the last reading left as it was, when there is none. */
+    private Double read(String queue) {
+        Double count = ask(queue);
+        if (count != null) {
+            readings.put(queue, new Reading(count, clock.instant()));
+        }
         return count;
     }
 
@@ -101,14 +124,15 @@ public class BrokerQueueDepth {
         return located == null ? 0.0 : located.getMessageCount();
     }
 
-    private static boolean fresh(Reading reading) {
-        return reading != null && reading.at().plus(KEEP).isAfter(Instant.now());
+    private boolean fresh(Reading reading) {
+        return reading != null && reading.at().plus(KEEP).isAfter(clock.instant());
     }
 
-    private double ask(String queue) {
+    /** The broker's answer, or null when it gives none (unreachable, slow, no such queue yet, no permission). */
+    Double ask(String queue) {
         ConnectionFactory factory = connections.getIfAvailable();
         if (factory == null) {
-            return Double.NaN;
+            return null;
         }
         try (Connection connection = factory.createConnection()) {
             connection.start();
@@ -121,7 +145,7 @@ public class BrokerQueueDepth {
                 try (MessageConsumer consumer = session.createConsumer(replies)) {
                     Message reply = consumer.receive(ANSWER_WAIT_MS);
                     if (reply == null || !JMSManagementHelper.hasOperationSucceeded(reply)) {
-                        return Double.NaN; // no such queue yet, or no manage permission
+                        return null; // no answer in time, no such queue yet, or no manage permission
                     }
                     return ((Number) JMSManagementHelper.getResult(reply)).doubleValue();
                 } finally {
@@ -129,7 +153,7 @@ public class BrokerQueueDepth {
                 }
             }
         } catch (Exception brokerUnreachable) { // JMSManagementHelper.getResult declares Exception
-            return Double.NaN; // the jms health indicator says why
+            return null; // the jms health indicator says why
         }
     }
 

@@ -17,7 +17,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * {@code /api/v1/**} needs {@code X-API-Key} with an API or admin key; {@code /api/v1/admin/**} an admin key, and
  * so does the sandbox outbox ({@code /sandbox/**}): with some providers live and Twilio or SendGrid not, it holds
- * real customers' messages. The OpenAPI document is public. Webhooks and actuator are outside this filter's paths.
+ * real customers' messages, and Actuator's camelroutes ({@code /actuator/camelroutes/**}: every route, its endpoints
+ * and state). The OpenAPI document is public. Webhooks and the rest of Actuator (health, prometheus: probes and
+ * Prometheus's scrape carry no key) are outside this filter's paths.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -28,6 +30,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private static final String ADMIN = "/api/v1/admin/";
     private static final String OPENAPI = "/api/v1/openapi.json";
     private static final String SANDBOX = "/sandbox/";
+    private static final String CAMEL_ROUTES = "/actuator/camelroutes/";
 
     private final ApiKeys keys;
     private final ProblemResponder problems;
@@ -40,7 +43,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         // every reading of the path (as sent, decoded, normalised): the routes match the decoded one
-        return !(RequestPaths.under(request, API) || RequestPaths.under(request, SANDBOX))
+        return !(RequestPaths.under(request, API) || RequestPaths.under(request, SANDBOX)
+                || RequestPaths.under(request, CAMEL_ROUTES))
                 || RequestPaths.of(request).stream().allMatch(OPENAPI::equals);
     }
 
@@ -49,7 +53,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         String key = request.getHeader(HEADER);
         String path = request.getRequestURI();
-        boolean admin = RequestPaths.under(request, ADMIN) || RequestPaths.under(request, SANDBOX);
+        boolean admin = RequestPaths.under(request, ADMIN) || RequestPaths.under(request, SANDBOX)
+                || RequestPaths.under(request, CAMEL_ROUTES);
         if (admin ? keys.isAdminKey(key) : keys.isApiKey(key)) {
             chain.doFilter(request, response);
             return;

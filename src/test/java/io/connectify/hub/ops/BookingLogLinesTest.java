@@ -3,7 +3,9 @@ package io.connectify.hub.ops;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +15,7 @@ import io.connectify.hub.booking.BookingSaga;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.TimerRoutes;
 import io.connectify.hub.support.Webhooks;
 import org.apache.camel.CamelContext;
@@ -132,6 +135,24 @@ class BookingLogLinesTest extends Webhooks {
                             .containsEntry("bookingId", id));
         }
         assertThat(MDC.get("bookingId")).as("after the re-check").isNull();
+    }
+
+    /**
+     * A booking's notification is sent by a queue consumer: its sender's lines (SendGrid failing here, retried) carry
+     * the booking's id, as its audit row does. Before, the queued message named no booking, and neither did they.
+     */
+    @Test
+    void theLinesOfABookingsNotificationCarryTheBookingsId() {
+        notify.sendGrid().stubFor(WireMock.post(urlPathEqualTo(NotificationFakes.MAIL_SEND))
+                .willReturn(WireMock.aResponse().withStatus(500)));
+
+        try (LogLines logged = LogLines.all()) {
+            String id = confirmedStripeBooking("2026-12-07T09:00:00+01:00");
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(logged.lines())
+                    .filteredOn(line -> line.getFormattedMessage().equals("SendGrid server error: HTTP 500"))
+                    .anySatisfy(line -> assertThat(line.getMDCPropertyMap()).containsEntry("bookingId", id)));
+        }
     }
 
     private String cancelledWhileRefundsFail(String start) {

@@ -43,6 +43,24 @@ class ApiSecurityTest extends HubTestBase {
         assertThat(admin.json().has("sms")).isTrue();
     }
 
+    /**
+     * design.md 8: the routes' state through Actuator's camelroutes, an admin key's alone (it lists every route and its
+     * endpoints). Before, Actuator exposed health and prometheus only: 404.
+     */
+    @Test
+    void theCamelRoutesEndpointNeedsAnAdminKey() {
+        assertThat(httpGet("/actuator/camelroutes", null).status()).isEqualTo(401);
+        assertThat(httpGet("/actuator/%63amelroutes", null).status()).isEqualTo(401);
+        assertThat(httpGet("/actuator/camelroutes/booking-notify/info", null).status()).isEqualTo(401);
+        var withApiKey = httpGet("/actuator/camelroutes", API_KEY);
+        assertThat(withApiKey.status()).isEqualTo(403);
+        assertThat(withApiKey.json().get("type").asText()).isEqualTo("forbidden");
+
+        var admin = httpGet("/actuator/camelroutes", ADMIN_KEY);
+        assertThat(admin.status()).as(admin.body()).isEqualTo(200);
+        assertThat(admin.body()).contains("\"id\":\"booking-notify\"", "\"id\":\"notification-send-sms\"");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/api/%761/admin/bookings", "/api/v1/%61dmin/bookings", "/api/v1/admin;x=1/bookings",
             "/api/v1;x/admin/bookings", "/api//v1/admin/bookings", "/api/v1/./admin/bookings",

@@ -46,6 +46,21 @@ class WebhookAuditTest extends Webhooks {
         assertThat(rows(id, "gcal-insert-event")).containsExactly("google-calendar gcal-insert-event ok audit-paid-1");
     }
 
+    /**
+     * The SMS and the email of a booking's confirmation are the booking's rows too (README Operations > Audit: WHERE
+     * booking_id = ... lists them). Before, their sender named no booking: both rows had booking_id NULL.
+     */
+    @Test
+    void aBookingsSmsAndEmailAreAuditedWithItsBookingId() {
+        String id = confirmedStripeBooking("2026-12-01T15:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.sql(
+                        "SELECT provider, outcome FROM integration_audit WHERE booking_id = ? "
+                        + "AND provider IN ('twilio', 'sendgrid') ORDER BY provider")
+                .params(id).query((rs, i) -> rs.getString(1) + " " + rs.getString(2)).list())
+                .containsExactly("sendgrid ok", "twilio ok"));
+    }
+
     @Test
     void theSameStripeEventDeliveredAgainIsAuditedAsADuplicate() {
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(

@@ -89,6 +89,16 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
     }
 
     /**
+     * A retry in place of an event processed whose key alone could not be recorded: {@link #record} left the key in
+     * the exchange's property, and the message carries none ({@link #recordCarried}'s case, whose steps run again).
+     * Only the key is left to record: the event must not act again (a retry runs every step of the consumer's route).
+     */
+    public boolean onlyKeyLeft(Exchange exchange) {
+        return exchange.getProperty(WebhookHeaders.UNRECORDED_KEY) != null
+                && exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY) == null;
+    }
+
+    /**
      * Records the key a message carries ({@link WebhookHeaders#UNRECORDED_KEY} as a header), before the idempotent
      * consumer looks it up: the first step of each event consumer. Such a message is an event already processed whose
      * key, and then whose dead letter, the database refused (down): the dead-letter store put it back on its queue with

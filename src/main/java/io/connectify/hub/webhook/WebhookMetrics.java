@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
@@ -17,6 +18,9 @@ import org.springframework.stereotype.Component;
  */
 @Component("webhookMetrics")
 public class WebhookMetrics {
+
+    /** Exchange property: this message's duplicate is counted ({@link #duplicate}). */
+    private static final String DUPLICATE_COUNTED = "connectifyDuplicateCounted";
 
     /** No signature (or token) header, or no body. */
     public static final String MISSING_HEADER = "missing-header";
@@ -60,8 +64,17 @@ public class WebhookMetrics {
                         .register(registry)).increment();
     }
 
-    public void duplicate(@Header(WebhookHeaders.PROVIDER) String provider) {
-        counter("connectify.webhook.duplicates", provider).increment();
+    /**
+     * A duplicate event (route step), counted once per message: a retry in place runs every step of the consumer's
+     * route again (a failure after this step, its notifications queued again say), and is not another duplicate.
+     */
+    public void duplicate(Exchange exchange) {
+        if (exchange.getProperty(DUPLICATE_COUNTED, false, Boolean.class)) {
+            return;
+        }
+        exchange.setProperty(DUPLICATE_COUNTED, true);
+        counter("connectify.webhook.duplicates", exchange.getIn().getHeader(WebhookHeaders.PROVIDER, String.class))
+                .increment();
     }
 
     public void enqueued(String provider) {

@@ -106,6 +106,42 @@ class PayrexxWebhookTest extends Webhooks {
         payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4711/")));
     }
 
+    /**
+     * A step that fails once after Payrexx was asked (the saga's): the redelivery in place runs the delivery's steps
+     * again from the first (Payrexx asked again), and the payment is acted on once: one calendar event, one SMS and one
+     * email, no dead letter. Before, the failed step alone ran again (Payrexx asked once): each step of the consumer's
+     * route cost a copy of the exchange, taken in case it was redelivered.
+     */
+    @Test
+    void aDeliveryWhoseStepFailsOnceIsRunAgainFromItsFirstStepAndActedOnOnce() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4796, "confirmed", id);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        AdviceWith.adviceWith(camel, "payrexx-transaction-act", route -> route.weaveAddFirst().process(exchange -> {
+            if ("payrexx:4796:confirmed".equals(exchange.getIn().getHeader(WebhookHeaders.EVENT_KEY))
+                    && failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("the database is unavailable (injected once)");
+            }
+        }).id("fail-act-once"));
+        try {
+            deliveryHandled(4796, "confirmed", id);
+        } finally {
+            AdviceWith.adviceWith(camel, "payrexx-transaction-act", route -> route.weaveById("fail-act-once").remove());
+        }
+        assertThat(failed).as("the first attempt failed").isTrue();
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4796/")));
+        google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.sql("SELECT channel FROM "
+                        + "notification WHERE booking_id = :id AND provider_reference IS NOT NULL").param("id", id)
+                .query(String.class).list()).containsExactlyInAnyOrder("SMS", "EMAIL"));
+        notify.twilio().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MESSAGES)));
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(NotificationFakes.MAIL_SEND)));
+        assertThat(deadLetters()).isEmpty();
+    }
+
     @Test
     void aConfirmedWebhookAheadOfPayrexxsApiIsAskedAgainUntilTheApiShowsThePayment() {
         jdbc.sql("DELETE FROM dead_letter").update();

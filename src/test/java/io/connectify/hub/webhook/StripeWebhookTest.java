@@ -2275,6 +2275,34 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A confirmed booking's payment refunded in full through the hub's POST /api/v1/payments/refunds (marked
+     * connectify=api): no refund of the booking's, so its charge.refunded is handled as a Dashboard refund's, the
+     * booking CONFIRMED with the reason, marked for a person with a note naming the hub's refund endpoint, counted.
+     * Before, every refund with the api mark was taken for the hub's own echo: CONFIRMED, paid back, nothing said.
+     */
+    @Test
+    void aConfirmedBookingsPaymentRefundedThroughTheHubsRefundEndpointIsRecordedForAPerson() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var paidBack = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\"}");
+        assertThat(paidBack.status()).as(paidBack.body()).isEqualTo(201);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 9000, "succeeded", "{\"connectify\":\"api\"}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+
+        refundedAndProcessed("evt_refunded_through_api", id, 9000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED"); // a person decides whether the appointment stands
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): decide whether the appointment stands (9000 of "
+                + "it through the hub's refund endpoint, POST /payments/refunds, not as the booking's refund)");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(keys()).contains("stripe:evt_refunded_through_api");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the operator's, only
+    }
+
+    /**
      * The echo of the hub's own refund handled after that refund's failure (Stripe's events are not ordered; a lock
      * timeout then a late replay) finds the booking CANCELLED, its refund failed: Stripe lists the hub's refund alone,
      * failed, so nothing is recorded. Before, it was recorded as a refund the hub did not make.
@@ -2668,8 +2696,8 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A refund made by hand that failed after its charge.refunded was recorded: a later charge.refunded (an operator's
-     * refund through the hub) finds nothing refunded outside the hub any more, and the booking's reason no longer says
+     * A refund made by hand that failed after its charge.refunded was recorded: a later charge.refunded (delivered
+     * again, its snapshot stale) finds nothing refunded outside the hub any more, and the booking's reason no longer says
      * so, the rest of it (the dispute) as it was; the mark stays for the person it told. Before, the reason kept "a
      * refund the hub did not make: ... 3000 ..." though the stored amount went back to 0.
      */
@@ -2687,10 +2715,10 @@ class StripeWebhookTest extends Webhooks {
                 .isEqualTo(part + "; " + disputed);
         double outsideBefore = refundsOutsideHub();
 
-        // the refund by hand failed; an operator refunds 2000 through the hub (marked connectify=api)
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "failed", "{}"),
-                StripeFake.refund("re_operator", payment, 2000, "succeeded", "{\"connectify\":\"api\"}"));
-        refundedAndProcessed("evt_no_longer_outside", id, 2000);
+        // the refund by hand failed (an operator's refund through the hub of a confirmed booking's payment is no
+        // longer the hub's own: aConfirmedBookingsPaymentRefundedThroughTheHubsRefundEndpointIsRecordedForAPerson)
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "failed", "{}"));
+        refundedAndProcessed("evt_no_longer_outside", id, 3000);
 
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed);
         assertThat(status(id)).isEqualTo("CONFIRMED");

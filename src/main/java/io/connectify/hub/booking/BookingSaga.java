@@ -459,7 +459,7 @@ public class BookingSaga {
         if (leftBecause == null) {
             try {
                 refundExcess(payment, excess);
-                markConfirmedKeeping(id, head + excess + " refunded", null);
+                markConfirmedKeeping(id, Booking.excessRefunded(payment.paidAmount(), booking.amount()), null);
                 log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, {} refunded", id,
                         payment.paidAmount(), provider, payment.paymentReference(), booking.amount(),
                         booking.currency(), excess);

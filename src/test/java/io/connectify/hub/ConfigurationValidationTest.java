@@ -101,6 +101,8 @@ class ConfigurationValidationTest {
                 refused(PaymentProperties.class, "connectify.payment.provider-by-currency.EUR", "paypal"),
                 refused(PaymentProperties.class, "connectify.payment.cancelled-event", "keep"),
                 refused(StripeProperties.class, "connectify.stripe.webhook-tolerance", "0s"),
+                // taken in whole seconds, 0 of which skips the signature's age check: an old event would pass
+                refused(StripeProperties.class, "connectify.stripe.webhook-tolerance", "500ms"),
                 // Twilio dates a message to the second: a lookup from the lost attempt's start could miss its message
                 refused(TwilioProperties.class, "connectify.twilio.lookup-clock-margin", "0s"),
                 refused(TwilioProperties.class, "connectify.twilio.lookup-clock-margin", "-5s"),

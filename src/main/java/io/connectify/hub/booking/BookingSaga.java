@@ -422,11 +422,83 @@ public class BookingSaga {
                 throw new IllegalStateException("Booking " + bookingId + " left PENDING_PAYMENT while being confirmed");
             }
         }
+        if (payment.paidAmount() > booking.amount()) {
+            settleExcess(booking, payment, heldStatus, made);
+        }
         notifyOnce(bookingId, CONFIRMATION);
         if (seenRefunded != null) {
             refundedInPartBefore(bookingId, payment, seenRefunded);
         }
         return true;
+    }
+
+    /**
+     * A confirmed booking's payment above its price (one made outside the hub: a Dashboard payment, a Payment Link
+     * naming the booking; the hub's own Checkout asks the price): the customer paid at least the price, so the
+     * booking stands, and the excess is refunded. Stripe: a partial refund of {@code paid - price} with its own
+     * idempotency key ({@code excess-<payment>}), marked as the booking's (so its charge.refunded is the hub's own
+     * echo), its statusReason "paid 12000, the price is 9000: 3000 refunded", logged as a WARN and counted
+     * (connectify_payments_over_price_total). Should that refund fail (or its answer be lost), or the payment be
+     * Payrexx's (a partial refund there carries no mark: its partially-refunded would be taken for one made in the
+     * back office) or held (disputed, partly refunded: never refunded here), the booking is marked for a person to
+     * refund the excess. Once per booking: a reason saying so already (a repeat of the payment) does nothing again.
+     * Before, the excess was kept, the booking confirmed with nothing said.
+     */
+    private void settleExcess(Booking booking, Booking payment, String heldStatus, Instant now) {
+        String id = booking.id();
+        String provider = payment.provider();
+        long excess = payment.paidAmount() - booking.amount();
+        String head = "paid " + payment.paidAmount() + ", the price is " + booking.amount() + ": ";
+        Booking current = bookings.find(id).orElse(null);
+        if (current == null || current.status() != BookingStatus.CONFIRMED || says(current.statusReason(), head)) {
+            return;
+        }
+        String leftBecause = heldStatus != null ? "its payment is " + heldStatus + ", never refunded by the hub"
+                : !StripeConfig.PROVIDER.equals(provider) ? "a partial refund at " + provider + " cannot be told "
+                + "from one made in its back office" : null;
+        if (leftBecause == null) {
+            try {
+                refundExcess(payment, excess);
+                markConfirmedKeeping(id, Booking.excessRefunded(payment.paidAmount(), booking.amount()), null);
+                log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, {} refunded", id,
+                        payment.paidAmount(), provider, payment.paymentReference(), booking.amount(),
+                        booking.currency(), excess);
+                metrics.paidOverPrice(provider);
+                return;
+            } catch (RuntimeException e) {
+                leftBecause = "the refund of it failed at " + provider + " (" + e.getClass().getSimpleName()
+                        + "; check at " + provider + " whether it was made)";
+            }
+        }
+        String why = head + excess + " over it not refunded";
+        markConfirmedKeeping(id, why, null);
+        bookings.needsAttention(id, why + ": " + leftBecause + ": refund " + excess + " at " + provider, now);
+        log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, the {} over it not "
+                + "refunded ({}): marked for a person", id, payment.paidAmount(), provider,
+                payment.paymentReference(), booking.amount(), booking.currency(), excess, leftBecause);
+        metrics.paidOverPrice(provider);
+    }
+
+    /**
+     * Refunds {@code excess} of a booking's Stripe payment, with its own idempotency key and the booking's mark; a
+     * refund Stripe answers failed or canceled, or refuses, fails as any refund does ({@link #refund}).
+     */
+    private void refundExcess(Booking payment, long excess) {
+        Map<String, Object> headers = new HashMap<>();
+        headers.put("paymentProvider", payment.provider());
+        headers.put("refundAmount", excess);
+        headers.put(PaymentCommands.EXCESS_REFUND, true);
+        Object answer;
+        try {
+            answer = template.requestBodyAndHeaders("direct:payment-refund", payment, headers, Object.class);
+        } catch (CamelExecutionException e) {
+            throw Causes.hubErrorOr(e);
+        }
+        String notMade = PaymentCommands.refundNotMade(answer);
+        if (notMade != null) {
+            throw new ProviderException(payment.provider(), ProviderException.Kind.REJECTED, payment.provider()
+                    + " answered the refund of the payment's excess as " + notMade + ": not refunded");
+        }
     }
 
     /**
@@ -2186,7 +2258,8 @@ public class BookingSaga {
      * booking's row lock: a provider call must not hold it; a failed look-up fails the event, redelivered then
      * dead-lettered, and records no guess), and those that succeeded or are on their way (pending, requires_action)
      * without the hub's mark, and other than the booking's own refund (its refund_reference: made before the hub
-     * marked its refunds, it may carry none), are summed: what was refunded outside the hub. Nothing, and the event
+     * marked its refunds, it may carry none), are summed: what was refunded outside the hub (with those through the
+     * payments API, where they are not the hub's own: {@link #apiRefundsAreTheHubsOwn}). Nothing, and the event
      * is the echo of the hub's own refunds (whatever the booking's status now: its refund's failure handled first,
      * say). Only a booking whose refunds were not sent marked (V23 refund_marked: made before the hub marked them,
      * which may carry none) keeps the old rule without a look-up: REFUNDED, or CANCELLED with its refund pending, and
@@ -2514,7 +2587,11 @@ public class BookingSaga {
                         : returnedUnconfirmed(current, payment) ? Outside.RETURNED : Outside.NOTHING;
                 return;
             }
-            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null));
+            // an operator's refund through POST /payments/refunds is the hub's own only where the booking waits for
+            // (or failed) its refund, the case its mark was made for; elsewhere it is one a person made, told as such
+            boolean apiOwn = apiRefundsAreTheHubsOwn(current);
+            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null), apiOwn);
+            long throughApi = apiOwn ? 0 : throughTheApi(refunds);
             // the amount seen last: the same one again (the hub's own later refund lists it too) is recorded already
             boolean seenAlready = bookings.refundedOutsideAmount(id).map(last -> last == outside)
                     .orElse(outside == 0);
@@ -2584,7 +2661,8 @@ public class BookingSaga {
                 found[0] = new Outside(note, false, false, false);
                 return;
             }
-            found[0] = new Outside(markRefundedOutside(current, provider, outside, of, now), false, false, false);
+            found[0] = new Outside(markRefundedOutside(current, provider, outside, of, throughApi, now), false, false,
+                    false);
             toldRefundedAfterLateCancel(current, outside >= of);
         }));
         return found[0];
@@ -2596,26 +2674,31 @@ public class BookingSaga {
      * {@link #keeping} adds it; another's after its reason, which the saga reads; one waiting for its refund keeps its
      * reason, which keeps that refund going), an earlier such note, or a Payrexx partial refund's, replaced; and it
      * is marked for a person, in the reason's transaction (a failure leaves neither, and the event's redelivery makes
-     * both). Answers the mark's note.
+     * both). Answers the mark's note. {@code throughApi}: how much of {@code outside} was refunded through the hub's
+     * refund endpoint (an operator's POST /payments/refunds, marked {@code api}), which the note then names, so a
+     * person does not look for it in the provider's dashboard.
      */
-    private String markRefundedOutside(Booking current, String provider, long outside, long of, Instant now) {
-        return markRefundedOutside(current, provider, outside, of, now, null);
+    private String markRefundedOutside(Booking current, String provider, long outside, long of, long throughApi,
+                                       Instant now) {
+        return markRefundedOutside(current, provider, outside, of, throughApi, now, null);
     }
 
     /**
-     * As {@link #markRefundedOutside(Booking, String, long, long, Instant)}; {@code replacing}: the note of the mark
+     * As {@link #markRefundedOutside(Booking, String, long, long, long, Instant)}; {@code replacing}: the note of the mark
      * this amount tells better (a Payrexx refund marked while under way, {@link #refundPendingOutsideNote}), replaced
      * in the mark where it still is, no mark added (a person who cleared it was told once). Null: marked.
      */
-    private String markRefundedOutside(Booking current, String provider, long outside, long of, Instant now,
-                                       String replacing) {
+    private String markRefundedOutside(Booking current, String provider, long outside, long of, long throughApi,
+                                       Instant now, String replacing) {
         // short, as a dispute's reason may follow it within the column's 200 characters; the note says more
         String why = REFUNDED_OUTSIDE + ": " + provider + " shows " + outside + " of the payment's " + of
                 + " refunded outside the hub";
         String head = why + (outside >= of ? " (in full)" : " (in part)");
         // in full while its payment's dispute is open: warned of paying back twice, as Payrexx's refunded is
-        return markOutside(current, provider, why, head, outside >= of ? inFullNote(current, provider, head)
-                : outsideNote(current, provider, head), replacing, now);
+        String note = outside >= of ? inFullNote(current, provider, head) : outsideNote(current, provider, head);
+        return markOutside(current, provider, why, head, throughApi <= 0 ? note : note + " (" + throughApi + " of it "
+                + "through the hub's refund endpoint, POST /payments/refunds, not as the booking's refund)", replacing,
+                now);
     }
 
     /**
@@ -3055,11 +3138,38 @@ public class BookingSaga {
      * and its payments API's) and the booking's own refund ({@code hubsRefund}, its refund_reference: one made before
      * the hub marked its refunds carries no mark).
      */
-    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund) {
+    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund, boolean apiOwn) {
         return refunds.stream()
-                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank())
+                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank()
+                        || !apiOwn && StripeCommands.BY_API.equals(r.mark()))
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /** What the refunds through the hub's refund endpoint ({@link StripeCommands#BY_API}) refund, those refunding. */
+    private static long throughTheApi(List<StripeCommands.RefundResult> refunds) {
+        return refunds.stream().filter(r -> r.refunding() && StripeCommands.BY_API.equals(r.mark()))
+                .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /**
+     * Whether refunds made through the hub's refund endpoint (marked {@code api}) are the hub's own for this booking:
+     * not for a confirmed one, nor one cancelled with no refund of the hub's to come (after the cut-off, say), where
+     * such a refund pays the customer back as one in the Dashboard would (a person's decision, recorded and marked as
+     * that one is). Before, every such refund was taken for the hub's own echo: a confirmed booking refunded in full
+     * through the endpoint stayed CONFIRMED with no note. One waiting for its refund, or whose refund failed (an
+     * operator paying the customer back, as the README says), and one waiting for its confirmation or REFUNDED
+     * before it, keep taking it as the hub's.
+     */
+    private static boolean apiRefundsAreTheHubsOwn(Booking current) {
+        if (current.status() == BookingStatus.CONFIRMED) {
+            return false;
+        }
+        if (current.status() != BookingStatus.CANCELLED) {
+            return true;
+        }
+        String reason = current.statusReason();
+        return reason != null && (REFUND_PENDING.contains(reason) || reason.startsWith(REFUND_FAILED));
     }
 
     /**

@@ -103,6 +103,7 @@ public class HubMetrics implements MeterBinder {
         for (String provider : List.of("stripe", "payrexx")) {
             registry.counter("connectify.payment.attempts.failed", "provider", provider);
             registry.counter("connectify.payment.disputes", "provider", provider);
+            registry.counter("connectify.payments.over.price", "provider", provider);
         }
         registry.counter("connectify.refunds.failed", "provider", "stripe");
         registry.counter("connectify.refunds.failed.foreign", "provider", "stripe");

@@ -103,6 +103,14 @@ public class WebhookMetrics {
     }
 
     /**
+     * A booking paid above its price (a Dashboard payment or Payment Link naming it): confirmed, the excess refunded
+     * by the hub (Stripe) or left for a person (Payrexx, a refund that failed, a disputed payment).
+     */
+    public void paidOverPrice(String provider) {
+        counter("connectify.payments.over.price", provider).increment();
+    }
+
+    /**
      * A booking's payment refunded at the provider by the hub's own refund (its answer lost at the cancel) after a
      * person recorded that refund as settled by hand: the customer was paid back twice. Marked for a person.
      */

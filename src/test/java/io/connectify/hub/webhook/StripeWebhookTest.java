@@ -2275,6 +2275,34 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A confirmed booking's payment refunded in full through the hub's POST /api/v1/payments/refunds (marked
+     * connectify=api): no refund of the booking's, so its charge.refunded is handled as a Dashboard refund's, the
+     * booking CONFIRMED with the reason, marked for a person with a note naming the hub's refund endpoint, counted.
+     * Before, every refund with the api mark was taken for the hub's own echo: CONFIRMED, paid back, nothing said.
+     */
+    @Test
+    void aConfirmedBookingsPaymentRefundedThroughTheHubsRefundEndpointIsRecordedForAPerson() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var paidBack = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\"}");
+        assertThat(paidBack.status()).as(paidBack.body()).isEqualTo(201);
+        stripe.refundsOf(payment,
+                StripeFake.refund("re_operator", payment, 9000, "succeeded", "{\"connectify\":\"api\"}"));
+        double outsideBefore = refundsOutsideHub();
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+
+        refundedAndProcessed("evt_refunded_through_api", id, 9000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED"); // a person decides whether the appointment stands
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): decide whether the appointment stands (9000 of "
+                + "it through the hub's refund endpoint, POST /payments/refunds, not as the booking's refund)");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(keys()).contains("stripe:evt_refunded_through_api");
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the operator's, only
+    }
+
+    /**
      * The echo of the hub's own refund handled after that refund's failure (Stripe's events are not ordered; a lock
      * timeout then a late replay) finds the booking CANCELLED, its refund failed: Stripe lists the hub's refund alone,
      * failed, so nothing is recorded. Before, it was recorded as a refund the hub did not make.
@@ -2668,8 +2696,8 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A refund made by hand that failed after its charge.refunded was recorded: a later charge.refunded (an operator's
-     * refund through the hub) finds nothing refunded outside the hub any more, and the booking's reason no longer says
+     * A refund made by hand that failed after its charge.refunded was recorded: a later charge.refunded (delivered
+     * again, its snapshot stale) finds nothing refunded outside the hub any more, and the booking's reason no longer says
      * so, the rest of it (the dispute) as it was; the mark stays for the person it told. Before, the reason kept "a
      * refund the hub did not make: ... 3000 ..." though the stored amount went back to 0.
      */
@@ -2687,10 +2715,10 @@ class StripeWebhookTest extends Webhooks {
                 .isEqualTo(part + "; " + disputed);
         double outsideBefore = refundsOutsideHub();
 
-        // the refund by hand failed; an operator refunds 2000 through the hub (marked connectify=api)
-        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "failed", "{}"),
-                StripeFake.refund("re_operator", payment, 2000, "succeeded", "{\"connectify\":\"api\"}"));
-        refundedAndProcessed("evt_no_longer_outside", id, 2000);
+        // the refund by hand failed (an operator's refund through the hub of a confirmed booking's payment is no
+        // longer the hub's own: aConfirmedBookingsPaymentRefundedThroughTheHubsRefundEndpointIsRecordedForAPerson)
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 3000, "failed", "{}"));
+        refundedAndProcessed("evt_no_longer_outside", id, 3000);
 
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(disputed);
         assertThat(status(id)).isEqualTo("CONFIRMED");
@@ -3503,6 +3531,81 @@ class StripeWebhookTest extends Webhooks {
         awaitStatus(id, "CONFIRMED");
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(
                 com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_recorded_jpy")));
+    }
+
+    /**
+     * A payment above the price (a Dashboard payment or Payment Link naming the booking: 12000 of its 9000 CHF)
+     * confirms the booking, and the 3000 over it are refunded at once: a partial refund with its own key, marked as the
+     * booking's; its reason says so, counted, its customer confirmed with the 90,00 CHF they end up paying, and the
+     * refund's charge.refunded is the hub's own echo. Before, the booking was confirmed keeping the 3000, unflagged,
+     * its SMS "Zahlung erhalten: 120,00 CHF".
+     */
+    @Test
+    void aPaymentAboveThePriceConfirmsItsBookingAndTheExcessIsRefunded() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe"); // 9000 CHF
+        double overBefore = overPrice();
+        double outsideBefore = refundsOutsideHub();
+
+        assertThat(signedStripeWebhook(event("evt_paid_over", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_paid_over").replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .path("statusReason").asText()).isEqualTo("paid 12000, the price is 9000: 3000 refunded"));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))
+                .withRequestBody(StripeFake.formField("payment_intent", "pi_paid_over"))
+                .withRequestBody(StripeFake.formField("amount", "3000"))
+                .withRequestBody(StripeFake.formField("metadata[connectify]", "booking"))
+                .withHeader("Idempotency-Key", equalTo("booking-" + id + "-excess-pi_paid_over")));
+        assertThat(overPrice()).isEqualTo(overBefore + 1);
+        assertThat(attentionNote(id)).isNull();
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(smsTexts(id)).singleElement()
+                .asString().contains("Zahlung erhalten: 90,00 CHF"));
+
+        // the excess refund's charge.refunded: the hub's own, nothing recorded
+        stripe.refundsOf("pi_paid_over", StripeFake.refund("re_excess", "pi_paid_over", 3000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+        refundedAndProcessed("evt_paid_over_refunded", id, "pi_paid_over", 3000);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("paid 12000, the price is 9000: 3000 refunded");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /**
+     * A payment above the price whose refund of the excess Stripe refuses: the booking stays confirmed (the price is
+     * paid) and is marked for a person to refund the 3000, counted. Before, the excess was kept, unflagged.
+     */
+    @Test
+    void aPaymentAboveThePriceWhoseExcessRefundFailsIsMarkedForAPerson() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        double overBefore = overPrice();
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).atPriority(1).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                                {"error":{"type":"invalid_request_error","code":"amount_too_large",
+                                 "message":"Refund amount is greater than unrefunded amount on charge."}}""")));
+
+        assertThat(signedStripeWebhook(event("evt_paid_over_refused", "checkout.session.completed",
+                checkoutSession(id, "paid", "pi_paid_over_refused").replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+
+        awaitStatus(id, "CONFIRMED");
+        String why = "paid 12000, the price is 9000: 3000 over it not refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id)
+                .json().path("statusReason").asText()).isEqualTo(why));
+        assertThat(attentionNote(id)).startsWith(why + ": the refund of it failed at stripe").endsWith(
+                ": refund 3000 at stripe");
+        assertThat(overPrice()).isEqualTo(overBefore + 1);
+    }
+
+    private double overPrice() {
+        return meters.counter("connectify.payments.over.price", "provider", "stripe").count();
     }
 
     /**

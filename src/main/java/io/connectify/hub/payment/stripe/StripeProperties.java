@@ -20,9 +20,10 @@ public record StripeProperties(String secretKey, List<String> webhookSecrets, Du
         secretKey = PropertyChecks.blankToNull(secretKey);
         webhookSecrets = webhookSecrets == null ? List.of()
                 : webhookSecrets.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
-        // 0 or less refused every signed webhook as stale
-        PropertyChecks.positive("connectify.stripe.webhook-tolerance", webhookTolerance,
-                "the oldest signature accepted");
+        // whole seconds go to the signature check, where 0 means no age check: below 1 s an event signed any time
+        // ago would be accepted (before, 500ms passed as "longer than 0" and did so); 0 or less refused every event
+        PropertyChecks.atLeast("connectify.stripe.webhook-tolerance", webhookTolerance, Duration.ofSeconds(1),
+                "the oldest signature accepted, in whole seconds: below 1 s no signature's age would be checked");
         if (secretKey != null) {
             PropertyChecks.secureOrLoopback("connectify.stripe.api-base", apiBase);
         }

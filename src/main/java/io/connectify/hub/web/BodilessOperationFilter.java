@@ -16,10 +16,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * An operation that takes no body (a cancel, a replay, an expire: {@link BodilessOperations}) refuses one with 400
- * validation before it acts: its route never reads the body, so a {@code {"queue":"stripe-events","dryRun":true}}
- * replayed every queue and a malformed one cancelled the booking. Nothing but whitespace, or an empty object
- * ({@code {}}, what some clients send for "no body"), passes.
+ * An operation that takes no body (a cancel, a replay, an expire: {@link RestOperations#takesNoBody}) refuses one
+ * with 400 validation before it acts: its route never reads the body, so a
+ * {@code {"queue":"stripe-events","dryRun":true}} replayed every queue and a malformed one cancelled the booking.
+ * Nothing but whitespace, or an empty object ({@code {}}, what some clients send for "no body"), passes.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 22)
@@ -28,9 +28,9 @@ public class BodilessOperationFilter extends OncePerRequestFilter {
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     private final ProblemResponder problems;
-    private final BodilessOperations operations;
+    private final RestOperations operations;
 
-    public BodilessOperationFilter(ProblemResponder problems, BodilessOperations operations) {
+    public BodilessOperationFilter(ProblemResponder problems, RestOperations operations) {
         this.problems = problems;
         this.operations = operations;
     }

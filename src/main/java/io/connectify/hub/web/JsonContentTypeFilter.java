@@ -45,7 +45,8 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (!json(request.getContentType()) && routes.serve(request)) { // no route: the container's 404 or 405 says more than a 415
+        // no route: the container's 404 or 405 says more than a 415
+        if (!json(request.getContentType()) && routes.serve(request)) {
             problems.write(response, Problem.unsupportedMediaType("Send the body as application/json",
                     request.getRequestURI()));
             return;

@@ -2,8 +2,10 @@ package io.connectify.hub.web;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import jakarta.servlet.http.HttpServletRequest;
 import org.apache.camel.CamelContext;
@@ -17,11 +19,15 @@ import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
- * Which REST operations take no body: those whose verb in the REST DSL names no request {@code type}
- * (api-rest.camel.yaml), so a new one is covered by writing it there. Read from Camel's model on first use.
+ * The REST operations as the REST DSL declares them (api-rest.camel.yaml), read from Camel's model on first use:
+ * which take no body (their verb names no request {@code type}) and which methods a path is served with. A new
+ * operation written there is covered.
  */
 @Component
-public class BodilessOperations {
+public class RestOperations {
+
+    /** The order methods are listed in an Allow header. */
+    private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
     private record Operation(String method, PathPattern path, boolean bodiless) {
     }
@@ -29,21 +35,45 @@ public class BodilessOperations {
     private final ObjectProvider<CamelContext> camel;
     private volatile List<Operation> operations;
 
-    public BodilessOperations(ObjectProvider<CamelContext> camel) {
+    public RestOperations(ObjectProvider<CamelContext> camel) {
         this.camel = camel; // a provider: the filters are made before Camel's routes
     }
 
-    /** Whether the operation the request's method and path reach (by the most specific path that matches) takes no body. */
+    /** Whether the operation the request's method and path reach (the most specific path matching) takes no body. */
     public boolean takesNoBody(HttpServletRequest request) {
-        List<Operation> known = operations();
         String method = request.getMethod();
-        return RequestPaths.of(request).stream()
-                .map(PathContainer::parsePath)
-                .flatMap(path -> known.stream()
-                        .filter(op -> op.method().equals(method) && op.path().matches(path)))
+        return matching(request).stream()
+                .filter(op -> op.method().equals(method))
                 .min(Comparator.comparing(Operation::path, PathPattern.SPECIFICITY_COMPARATOR))
                 .map(Operation::bodiless)
                 .orElse(false);
+    }
+
+    /**
+     * The methods the request's path is served with, in the order of {@link #METHODS}: a GET's path takes HEAD too,
+     * and every served path OPTIONS; none for a path no operation serves.
+     */
+    public Set<String> allowed(HttpServletRequest request) {
+        Set<String> declared = new LinkedHashSet<>();
+        matching(request).forEach(op -> declared.add(op.method()));
+        if (declared.isEmpty()) {
+            return Set.of();
+        }
+        if (declared.contains("GET")) {
+            declared.add("HEAD");
+        }
+        declared.add("OPTIONS");
+        Set<String> ordered = new LinkedHashSet<>();
+        METHODS.stream().filter(declared::contains).forEach(ordered::add);
+        return ordered;
+    }
+
+    private List<Operation> matching(HttpServletRequest request) {
+        List<Operation> known = operations();
+        return RequestPaths.of(request).stream()
+                .map(PathContainer::parsePath)
+                .flatMap(path -> known.stream().filter(op -> op.path().matches(path)))
+                .toList();
     }
 
     private List<Operation> operations() {

@@ -61,28 +61,14 @@ public class AllowHeaderFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterNestedErrorDispatch(HttpServletRequest request, HttpServletResponse response,
                                                FilterChain chain) throws ServletException, IOException {
-        chain.doFilter(request, new HttpServletResponseWrapper(response) {
-            @Override
-            public void setHeader(String name, String value) {
-                if (!routesOwn(name)) {
-                    super.setHeader(name, value);
-                }
-            }
-
-            @Override
-            public void addHeader(String name, String value) {
-                if (!routesOwn(name)) {
-                    super.addHeader(name, value);
-                }
-            }
-        });
+        chain.doFilter(request, new AllowFromRoutes(request, response, null));
     }
 
     private static boolean routesOwn(String header) {
         return "Allow".equalsIgnoreCase(header) || "Accept-Patch".equalsIgnoreCase(header);
     }
 
-    /** Writes the routes' Allow and Accept-Patch in place of whatever Spring or Tomcat sets. */
+    /** Writes the routes' Allow and Accept-Patch in place of whatever Spring or Tomcat sets (none: only drops it). */
     private static final class AllowFromRoutes extends HttpServletResponseWrapper {
 
         private final HttpServletRequest request;
@@ -111,6 +97,9 @@ public class AllowHeaderFilter extends OncePerRequestFilter {
         private boolean replaced(String name) {
             if (!routesOwn(name)) {
                 return false;
+            }
+            if (operations == null) {
+                return true;
             }
             boolean allow = "Allow".equalsIgnoreCase(name);
             Set<String> methods = operations.allowed(request);

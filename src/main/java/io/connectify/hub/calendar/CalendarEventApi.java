@@ -3,6 +3,7 @@ package io.connectify.hub.calendar;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import io.connectify.hub.resilience.CalculationException;
@@ -17,6 +18,9 @@ import org.springframework.stereotype.Component;
 /** POST/GET/PATCH/DELETE /api/v1/calendar/events[/{id}] and list by range. */
 @Component("calendarEventApi")
 public class CalendarEventApi {
+
+    /** The members a PATCH may remove (give as null): an event has no summary or description by default. */
+    private static final Set<String> REMOVABLE = Set.of("summary", "description");
 
     private final GoogleCalendarGateway calendar;
     private final JsonBodies json;
@@ -72,6 +76,16 @@ public class CalendarEventApi {
         if (r.id() != null) {
             throw new ValidationException("'id' cannot be changed");
         }
+        // a member given as null is removed (RFC 7396): only the texts can be; before, null was taken as absent and
+        // {"description":null} answered 200 with nothing cleared
+        Set<String> removed = json.nullMembers(body);
+        for (String member : removed) {
+            if (!REMOVABLE.contains(member)) {
+                throw new ValidationException("'" + member + "' cannot be removed");
+            }
+        }
+        String summary = removed.contains("summary") ? CalendarEventMapper.REMOVED : r.summary();
+        String description = removed.contains("description") ? CalendarEventMapper.REMOVED : r.description();
         OffsetDateTime start = r.start() == null ? null : Rfc3339.parse("start", r.start());
         OffsetDateTime end = r.end() == null ? null : Rfc3339.parse("end", r.end());
         if (start != null && end != null) {
@@ -79,7 +93,7 @@ public class CalendarEventApi {
         }
         CalendarEvent patched;
         try {
-            patched = calendar.patch(eventId(id), new CalendarEvent(null, r.summary(), r.description(), start, end,
+            patched = calendar.patch(eventId(id), new CalendarEvent(null, summary, description, start, end,
                     null, r.privateProperties(), null));
         } catch (ValidationException refused) {
             // one of start and end given, out of order with the other as stored: Google's 400 timeRangeEmpty is

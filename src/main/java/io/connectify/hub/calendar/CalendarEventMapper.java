@@ -11,6 +11,12 @@ import com.google.api.services.calendar.model.EventDateTime;
 /** Maps the canonical {@link CalendarEvent} to and from Google's {@link Event} (design.md section 4). */
 public final class CalendarEventMapper {
 
+    /**
+     * A summary or description to remove: an empty text, which clears it at Google. Google's API description allows
+     * no JSON null for these members, and a Java null is left out of the request (the member left as it is).
+     */
+    public static final String REMOVED = "";
+
     private CalendarEventMapper() {
     }
 

@@ -13,6 +13,7 @@ import java.util.Locale;
 
 import com.google.api.client.util.DateTime;
 import io.connectify.hub.resilience.TimeParseException;
+import io.connectify.hub.resilience.ValidationException;
 
 /** RFC 3339 times as the API and Google speak them: always with seconds and an explicit offset. */
 public final class Rfc3339 {
@@ -41,7 +42,9 @@ public final class Rfc3339 {
 
     public static OffsetDateTime parse(String name, String value) {
         if (value == null || value.isBlank()) {
-            throw new TimeParseException("'" + name + "' is required (RFC 3339 with offset, e.g. 2026-12-01T09:00:00+01:00)");
+            // missing is validation, as every other missing parameter or field; time-parse is for a value given
+            // that does not parse. Before, time-parse for both
+            throw new ValidationException("'" + name + "' is required (RFC 3339 with offset, e.g. 2026-12-01T09:00:00+01:00)");
         }
         OffsetDateTime time;
         try {

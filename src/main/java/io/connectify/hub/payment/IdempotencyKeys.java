@@ -31,7 +31,7 @@ public final class IdempotencyKeys {
      * else a new one of its own.
      */
     public static String forStripe(String callerKey, String apiKey, String operation) {
-        if (callerKey == null || callerKey.isBlank()) {
+        if (callerKey == null) { // a blank one is refused (validated), not taken as none
             return operation + "-" + UUID.randomUUID();
         }
         return "api-" + sha256(String.valueOf(apiKey).getBytes(StandardCharsets.UTF_8),

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.camel.Exchange;
 import org.apache.camel.StreamCacheException;
+import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -34,7 +35,7 @@ public class ProblemResponder {
     /** Used by the api-errors route configuration on the exception Camel caught. */
     public void respond(Exchange exchange) throws JsonProcessingException {
         Throwable caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String instance = masked(exchange.getProperty(REQUEST_URI, String.class));
+        String instance = masked(requestUri(exchange));
         Problem problem = toProblem(caught, instance);
         var message = exchange.getMessage();
         // never echo request headers (the caller's API key among them) back in the response
@@ -45,6 +46,21 @@ public class ProblemResponder {
             message.setHeader("Retry-After", retryAfterSeconds(problem));
         }
         message.setBody(objectMapper.writeValueAsString(problem));
+    }
+
+    /**
+     * The request's URI: the property api-errors sets as a route starts, else (a body that failed before, not UTF-8:
+     * stream caching fails ahead of it) the request's own; before, that problem had no instance.
+     */
+    private static String requestUri(Exchange exchange) {
+        String uri = exchange.getProperty(REQUEST_URI, String.class);
+        if (uri == null) {
+            uri = exchange.getIn().getHeader(Exchange.HTTP_URI, String.class);
+        }
+        if (uri == null && exchange.getIn() instanceof PlatformHttpMessage http && http.getRequest() != null) {
+            uri = http.getRequest().getRequestURI();
+        }
+        return uri;
     }
 
     public Problem toProblem(Throwable caught, String instance) {

@@ -96,7 +96,7 @@ public class StripeSimulator {
             case "POST /v1/checkout/sessions" -> send(ex, 200, createSession(form));
             case "POST /v1/payment_intents" -> send(ex, 200, paymentIntent(form));
             case "POST /v1/refunds" -> refund(ex, form);
-            case "GET /v1/refunds" -> send(ex, 200, refundList(SimulatorHttp.form(ex.getRequestURI().getRawQuery())));
+            case "GET /v1/refunds" -> refundList(ex, SimulatorHttp.form(ex.getRequestURI().getRawQuery()));
             default -> send(ex, 404, error("invalid_request_error", "Unrecognized request URL"));
         }
     }
@@ -269,6 +269,17 @@ public class StripeSimulator {
         }
         long amount = Long.parseLong(value);
         return amount > 0 ? amount : null;
+    }
+
+    /** As Stripe: the refunds of a Payment Intent; of one it does not know, 404 resource_missing (before, 200 empty). */
+    private void refundList(HttpExchange ex, Map<String, String> query) throws IOException {
+        String intent = query.get("payment_intent");
+        if (intent != null && !intents.containsKey(intent)) {
+            send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
+                    "resource_missing", "payment_intent"));
+            return;
+        }
+        send(ex, 200, refundList(query));
     }
 
     private ObjectNode refundList(Map<String, String> query) {

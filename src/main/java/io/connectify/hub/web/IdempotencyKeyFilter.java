@@ -55,8 +55,9 @@ public class IdempotencyKeyFilter extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String key = request.getHeader(HEADER);
-        return !"POST".equals(request.getMethod()) || key == null || key.isBlank()
-                || !RequestPaths.under(request, "/api/v1/");
+        // an empty or blank key is one given, and refused as any other bad key: before, it was taken as none and the
+        // request ran unprotected (a retry sent the SMS again)
+        return !"POST".equals(request.getMethod()) || key == null || !RequestPaths.under(request, "/api/v1/");
     }
 
     @Override

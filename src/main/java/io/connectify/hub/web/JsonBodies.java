@@ -106,6 +106,24 @@ public class JsonBodies {
         return value;
     }
 
+    /**
+     * The top-level members {@code body} (read by {@link #read} already) gives as JSON null: a merge patch (RFC 7396)
+     * removes those, where an absent member stays as it is; the record read cannot tell the two apart.
+     */
+    public java.util.Set<String> nullMembers(String body) {
+        try {
+            java.util.Set<String> nulls = new java.util.TreeSet<>();
+            objectMapper.readTree(body).properties().forEach(member -> {
+                if (member.getValue().isNull()) {
+                    nulls.add(member.getKey());
+                }
+            });
+            return nulls;
+        } catch (JsonProcessingException e) {
+            throw new ValidationException("Request body is not valid JSON");
+        }
+    }
+
     public String write(Object value) {
         try {
             return objectMapper.writeValueAsString(value);

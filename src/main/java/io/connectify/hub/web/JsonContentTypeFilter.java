@@ -11,6 +11,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -43,15 +45,32 @@ public class JsonContentTypeFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String type = request.getContentType() == null ? null : request.getContentType().toLowerCase(Locale.ROOT);
-        // media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is JSON
-        boolean json = type != null
-                && (type.startsWith("application/json") || type.matches("application/[a-z.+-]*\\+json.*"));
-        if (!json && routes.serve(request)) { // no route: the container's 404 or 405 says more than a 415
+        // no route: the container's 404 or 405 says more than a 415
+        if (!json(request.getContentType()) && routes.serve(request)) {
             problems.write(response, Problem.unsupportedMediaType("Send the body as application/json",
                     request.getRequestURI()));
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * application/json or a +json subtype (application/merge-patch+json), parameters aside; media types are
+     * case-insensitive (RFC 9110 8.3.1). Before, any type starting with application/json was taken: jsonp, json-seq
+     * and jsonl, which are not one JSON value.
+     */
+    static boolean json(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        MediaType type;
+        try {
+            type = MediaType.parseMediaType(contentType);
+        } catch (InvalidMediaTypeException notAType) {
+            return false;
+        }
+        String subtype = type.getSubtype().toLowerCase(Locale.ROOT);
+        return type.getType().equalsIgnoreCase("application")
+                && (subtype.equals("json") || subtype.endsWith("+json") && subtype.length() > "+json".length());
     }
 }

@@ -168,6 +168,42 @@ class CalendarEventApiTest extends HubTestBase {
      * Google patches a deleted event (in its bin) and answers it 200 with status "cancelled": 404 not-found, as a GET
      * of it answers. Before, 200 with the deleted event.
      */
+    /**
+     * A merge patch's null removes the member (RFC 7396): Google is sent an empty text for it, which clears it (its
+     * API description allows no null there). Before, null
+     * read as absent: {"description":null} answered 200 and cleared nothing.
+     */
+    @Test
+    void aPatchWithANullDescriptionClearsItAtGoogle() {
+        google.stub(authorized(patch(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(
+                "{\"kind\":\"calendar#event\",\"id\":\"abc123def456\",\"status\":\"confirmed\","
+                        + "\"summary\":\"Moved\"}")));
+
+        var response = send(request("/api/v1/calendar/events/abc123def456")
+                .header("Content-Type", "application/merge-patch+json")
+                .method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"summary\":\"Moved\",\"description\":null}")), API_KEY);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        assertThat(response.json().path("description").isTextual()).isFalse();
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(EVENTS + "/abc123def456"))
+                .withRequestBody(equalToJson("{\"summary\":\"Moved\",\"description\":\"\"}")));
+    }
+
+    /** An event keeps its times, its id and its private properties: null for one of them is refused, Google not asked. */
+    @Test
+    void aPatchCannotRemoveTheTimesOrOtherMembersAnEventKeeps() {
+        for (String member : List.of("start", "end", "id", "privateProperties")) {
+            var response = httpPatch("/api/v1/calendar/events/abc123def456",
+                    "{\"summary\":\"Moved\",\"" + member + "\":null}");
+
+            assertThat(response.status()).as(member + ": " + response.body()).isEqualTo(400);
+            assertThat(response.json().get("type").asText()).isEqualTo("validation");
+            assertThat(response.json().get("detail").asText()).isEqualTo("'" + member + "' cannot be removed");
+        }
+        google.server().verify(0, patchRequestedFor(urlPathMatching(EVENTS + "/.*")));
+    }
+
     @Test
     void aPatchOfADeletedEventIsNotFound() {
         google.stub(authorized(patch(urlPathEqualTo(EVENTS + "/abc123def456"))).willReturn(okJson(

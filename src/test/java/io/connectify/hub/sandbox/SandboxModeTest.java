@@ -282,6 +282,20 @@ class SandboxModeTest {
         assertThat(json.readTree(unknown.body()).get("detail").asText()).contains("payment_intent");
     }
 
+    /**
+     * The refunds of a Payment Intent the sandbox never made: Stripe's 404 resource_missing, the hub's 404 not-found.
+     * Before, the sandbox listed none, 200.
+     */
+    @Test
+    void theStripeSandboxKnowsNoRefundsOfAPaymentIntentItNeverMade() throws Exception {
+        HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                        + "/api/v1/payments/stripe/payment-intents/pi_nope/refunds")).header("X-API-Key", "sandbox")
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(json.readTree(unknown.body()).get("type").asText()).isEqualTo("not-found");
+    }
+
     /** One made, never paid: Stripe's 400 (no successful charge to refund), the hub's 400 validation. */
     @Test
     void theStripeSandboxRefusesTheRefundOfAPaymentIntentNeverPaid() throws Exception {

@@ -203,6 +203,25 @@ class BadInputTest extends HubTestBase {
         assertThat(json.status()).isEqualTo(200);
     }
 
+    /**
+     * A missing time is validation, as every other missing parameter or field (README Errors, the OpenAPI document);
+     * time-parse is for one given that does not parse. Before, time-parse for both.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "availability without from and to | GET  | /api/v1/availability?duration=60 | | from",
+            "availability with an empty from  | GET  | /api/v1/availability?from=&to=2026-12-02T00:00:00Z&duration=60 | | from",
+            "events without from              | GET  | /api/v1/calendar/events?to=2026-12-02T00:00:00Z | | from",
+            "event without start and end      | POST | /api/v1/calendar/events | {\"summary\":\"x\"} | start",
+    })
+    void aMissingTimeIsAValidationProblem(String why, String method, String path, String body, String name) {
+        var response = method.equals("GET") ? httpGet(path) : httpPost(path, body);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).startsWith("'" + name + "' is required");
+    }
+
     @Test
     void invalidUtf8IsAProblem() {
         byte[] body = {'{', '"', 's', 't', 'a', 'r', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
@@ -211,6 +230,34 @@ class BadInputTest extends HubTestBase {
 
         assertThat(response.status()).isEqualTo(400);
         assertThat(response.json().get("type").asText()).isIn("validation", "time-parse");
+        // named as every other problem: before, this one had no instance (the route had not started)
+        assertThat(response.json().path("instance").asText()).isEqualTo("/api/v1/bookings");
+    }
+
+    /**
+     * A body is JSON when its type is application/json or a +json subtype, with any parameters and in any case;
+     * before, every type that began with application/json was: JSONP, JSON text sequences, JSON Lines.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "application/jsonp                  | 415",
+            "application/json-seq               | 415",
+            "application/jsonl                  | 415",
+            "application/+json                  | 415",
+            "text/json                          | 415",
+            "application/JSON; charset=UTF-8    | 400",
+            "Application/Json                   | 400",
+            "application/merge-patch+json       | 400",
+            "application/vnd.api+json;v=1       | 400",
+    })
+    void onlyJsonAndJsonSubtypesAreJson(String contentType, int status) {
+        var response = send(request("/api/v1/bookings").header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString("{}")), API_KEY);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(status);
+        // accepted: read, and {} is no booking
+        assertThat(response.json().get("type").asText())
+                .isEqualTo(status == 415 ? "unsupported-media-type" : "validation");
     }
 
     @Test

@@ -551,6 +551,22 @@ class IdempotencyKeyTest extends Webhooks {
                 """.formatted(start, minutes);
     }
 
+    /**
+     * A key given empty or blank is refused as a malformed one is, and nothing is sent. Before, an empty one was taken
+     * as none: the request ran unprotected and its retry sent the SMS again.
+     */
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(value = {"''", "'   '", "'a b'", "'256 characters'"}, ignoreLeadingAndTrailingWhitespace = false)
+    void aKeyGivenEmptyBlankOrMalformedIsRefusedAndSendsNothing(String key) {
+        String malformed = key.equals("256 characters") ? "k".repeat(256) : key; // one too many
+        var response = postWithKey(SMS_PATH, SMS, malformed, API_KEY);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).startsWith("Idempotency-Key may hold");
+        notify.twilio().verify(0, postRequestedFor(urlPathEqualTo(MESSAGES)));
+    }
+
     private Response postWithKey(String path, String body, String key, String apiKey) {
         return send(request(path).header("Content-Type", "application/json").header(IdempotencyKeyFilter.HEADER, key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)), apiKey);

@@ -106,9 +106,11 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
      * once the key is in, never a second run of the event. Throws while the key cannot be recorded: the copy is
      * redelivered by the broker (its key with it, on to the broker's DLQ and back), or stored as a dead letter with
      * its key. A dead letter's replay carries the key it recorded already: then a duplicate insert, nothing more.
-     * Then the keys this instance owes ({@link #owe}), whatever the message.
+     * Then the keys this instance owes ({@link #owe}), whatever the message. First of all it clears what a failed
+     * attempt decided ({@link #clearAttempt}).
      */
     public void recordCarried(Exchange exchange) {
+        clearAttempt(exchange);
         String carried = exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY, String.class);
         if (carried != null && !carried.isBlank()) {
             try {
@@ -122,6 +124,20 @@ public class ProcessedEventRepository extends JdbcMessageIdRepository {
         if (!owed.isEmpty()) { // almost always empty: the hot path pays this check only
             recordOwed();
         }
+    }
+
+    /**
+     * A redelivery in place runs the event's steps again from the first on the message as it came, but Camel puts back
+     * the message only: the exchange's properties stay as the failed attempt left them. A Payrexx delivery's status is
+     * fetched again by each attempt, so the rerun may take another branch: a stale "duplicate" (Camel's idempotent
+     * consumer sets it and never clears it) sent a new status to the repeat's steps, a stale "not acted on" left a
+     * dispute's key unrecorded (acted on again by its next delivery). The key left unrecorded and the duplicate
+     * counted once stay: they are what the message's earlier attempts did, not what they decided.
+     */
+    private static void clearAttempt(Exchange exchange) {
+        exchange.removeProperty(Exchange.DUPLICATE_MESSAGE);
+        exchange.removeProperty(WebhookHeaders.ACTED_ON);
+        exchange.removeProperty(WebhookHeaders.KEY_RECORDED);
     }
 
     /**

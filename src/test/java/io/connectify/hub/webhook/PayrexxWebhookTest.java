@@ -142,6 +142,37 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(deadLetters()).isEmpty();
     }
 
+    /**
+     * A delivery taken for a repeat (its fetched status acted on before) whose repeat steps fail once, Payrexx
+     * showing the transaction disputed by the redelivery: the redelivery fetches it again and acts on the dispute.
+     * Camel's idempotent consumer marks a duplicate in the exchange's properties and never clears the mark, and a
+     * redelivery in place puts back only the message: without clearing it, the rerun sent the new status to the
+     * repeat's steps too, and the dispute went unseen until a delivery of its own.
+     */
+    @Test
+    void aRedeliveryActsOnTheStatusItFetchesThoughTheFailedAttemptWasARepeat() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedBooking(4798);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        AdviceWith.adviceWith(camel, "payrexx-event-repeat", route -> route.weaveAddFirst().process(exchange -> {
+            if ("payrexx:4798:waiting".equals(exchange.getIn().getHeader(WebhookHeaders.EVENT_KEY))
+                    && failed.compareAndSet(false, true)) {
+                payrexx.transaction(4798, "disputed", id);
+                throw new IllegalStateException("the database is unavailable (injected once)");
+            }
+        }).id("fail-repeat-once"));
+        try {
+            deliveryHandled(4798, "waiting", id);
+        } finally {
+            AdviceWith.adviceWith(camel, "payrexx-event-repeat", route -> route.weaveById("fail-repeat-once").remove());
+        }
+        assertThat(failed).as("the first attempt, a repeat of the confirmed status, failed").isTrue();
+
+        awaitReason(id, DISPUTE);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(deadLetters()).isEmpty();
+    }
+
     @Test
     void aConfirmedWebhookAheadOfPayrexxsApiIsAskedAgainUntilTheApiShowsThePayment() {
         jdbc.sql("DELETE FROM dead_letter").update();

@@ -60,25 +60,4 @@ public record Booking(String id, BookingStatus status, OffsetDateTime start, Off
     public TimeRange range() {
         return new TimeRange(start.toInstant(), end.toInstant());
     }
-
-    /**
-     * The status reason's part of a payment above the price whose excess the saga refunded ("paid 12000, the price
-     * is 9000: 3000 refunded").
-     */
-    public static String excessRefunded(long paid, long price) {
-        return "paid " + paid + ", the price is " + price + ": " + (paid - price) + " refunded";
-    }
-
-    /**
-     * What the customer's payment comes to: the price where a payment above it had its excess refunded (its reason
-     * says so), else what was paid; null when no amount is recorded.
-     */
-    public Long amountKept() {
-        if (paidAmount == null || paidAmount <= amount || statusReason == null) {
-            return paidAmount;
-        }
-        String refunded = excessRefunded(paidAmount, amount);
-        return statusReason.equals(refunded) || statusReason.startsWith(refunded + "; ")
-                || statusReason.contains("; " + refunded) ? amount : paidAmount;
-    }
 }

@@ -423,7 +423,7 @@ public class BookingSaga {
             }
         }
         if (payment.paidAmount() > booking.amount()) {
-            settleExcess(booking, payment, heldStatus, made);
+            paidOverPrice(booking, payment, heldStatus);
         }
         notifyOnce(bookingId, CONFIRMATION);
         if (seenRefunded != null) {
@@ -435,70 +435,42 @@ public class BookingSaga {
     /**
      * A confirmed booking's payment above its price (one made outside the hub: a Dashboard payment, a Payment Link
      * naming the booking; the hub's own Checkout asks the price): the customer paid at least the price, so the
-     * booking stands, and the excess is refunded. Stripe: a partial refund of {@code paid - price} with its own
-     * idempotency key ({@code excess-<payment>}), marked as the booking's (so its charge.refunded is the hub's own
-     * echo), its statusReason "paid 12000, the price is 9000: 3000 refunded", logged as a WARN and counted
-     * (connectify_payments_over_price_total). Should that refund fail (or its answer be lost), or the payment be
-     * Payrexx's (a partial refund there carries no mark: its partially-refunded would be taken for one made in the
-     * back office) or held (disputed, partly refunded: never refunded here), the booking is marked for a person to
-     * refund the excess. Once per booking: a reason saying so already (a repeat of the payment) does nothing again.
-     * Before, the excess was kept, the booking confirmed with nothing said.
+     * booking stands, and the excess is left for a person to refund, never refunded by the hub (a refund of it could
+     * not tell one a person made already, nor its own later failure from another refund's): its statusReason "paid
+     * 12000, the price is 9000: 3000 over it not refunded", marked for a person ("...: refund 3000 at stripe"), logged
+     * as a WARN and counted (connectify_payments_over_price_total). Read and written under the booking's row lock,
+     * only while it is CONFIRMED (a cancel in between gets no mark). Once per booking: a reason saying so already (a
+     * repeat of the payment, {@link #settleUnused}, which makes a mark its first run failed before) does nothing
+     * again. Before, the excess was kept, the booking confirmed with nothing said.
      */
-    private void settleExcess(Booking booking, Booking payment, String heldStatus, Instant now) {
+    private void paidOverPrice(Booking booking, Booking payment, String heldStatus) {
         String id = booking.id();
         String provider = payment.provider();
         long excess = payment.paidAmount() - booking.amount();
         String head = "paid " + payment.paidAmount() + ", the price is " + booking.amount() + ": ";
-        Booking current = bookings.find(id).orElse(null);
-        if (current == null || current.status() != BookingStatus.CONFIRMED || says(current.statusReason(), head)) {
+        String why = head + excess + " over it not refunded";
+        // a held payment (disputed, partly refunded) may have been refunded in part already: the person checks first
+        String note = why + ": " + (heldStatus != null ? "its payment is " + heldStatus + ", check what it refunds "
+                + "already, then " : "") + "refund " + excess + " at " + provider;
+        boolean[] marked = {false};
+        bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> {
+            if (current.status() != BookingStatus.CONFIRMED || says(current.statusReason(), head)) {
+                return;
+            }
+            Instant now = now();
+            if (bookings.transition(id, List.of(BookingStatus.CONFIRMED), BookingStatus.CONFIRMED,
+                    keeping(current.statusReason(), why), now)) {
+                bookings.needsAttention(id, note, now);
+                marked[0] = true;
+            }
+        }));
+        if (!marked[0]) {
             return;
         }
-        String leftBecause = heldStatus != null ? "its payment is " + heldStatus + ", never refunded by the hub"
-                : !StripeConfig.PROVIDER.equals(provider) ? "a partial refund at " + provider + " cannot be told "
-                + "from one made in its back office" : null;
-        if (leftBecause == null) {
-            try {
-                refundExcess(payment, excess);
-                markConfirmedKeeping(id, Booking.excessRefunded(payment.paidAmount(), booking.amount()), null);
-                log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, {} refunded", id,
-                        payment.paidAmount(), provider, payment.paymentReference(), booking.amount(),
-                        booking.currency(), excess);
-                metrics.paidOverPrice(provider);
-                return;
-            } catch (RuntimeException e) {
-                leftBecause = "the refund of it failed at " + provider + " (" + e.getClass().getSimpleName()
-                        + "; check at " + provider + " whether it was made)";
-            }
-        }
-        String why = head + excess + " over it not refunded";
-        markConfirmedKeeping(id, why, null);
-        bookings.needsAttention(id, why + ": " + leftBecause + ": refund " + excess + " at " + provider, now);
-        log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, the {} over it not "
-                + "refunded ({}): marked for a person", id, payment.paidAmount(), provider,
-                payment.paymentReference(), booking.amount(), booking.currency(), excess, leftBecause);
+        log.warn("Booking {} was paid {} by {} payment {}, its price is {} {}: confirmed, the {} over it not refunded: "
+                + "marked for a person", id, payment.paidAmount(), provider, payment.paymentReference(),
+                booking.amount(), booking.currency(), excess);
         metrics.paidOverPrice(provider);
-    }
-
-    /**
-     * Refunds {@code excess} of a booking's Stripe payment, with its own idempotency key and the booking's mark; a
-     * refund Stripe answers failed or canceled, or refuses, fails as any refund does ({@link #refund}).
-     */
-    private void refundExcess(Booking payment, long excess) {
-        Map<String, Object> headers = new HashMap<>();
-        headers.put("paymentProvider", payment.provider());
-        headers.put("refundAmount", excess);
-        headers.put(PaymentCommands.EXCESS_REFUND, true);
-        Object answer;
-        try {
-            answer = template.requestBodyAndHeaders("direct:payment-refund", payment, headers, Object.class);
-        } catch (CamelExecutionException e) {
-            throw Causes.hubErrorOr(e);
-        }
-        String notMade = PaymentCommands.refundNotMade(answer);
-        if (notMade != null) {
-            throw new ProviderException(payment.provider(), ProviderException.Kind.REJECTED, payment.provider()
-                    + " answered the refund of the payment's excess as " + notMade + ": not refunded");
-        }
     }
 
     /**
@@ -827,6 +799,10 @@ public class BookingSaga {
             // a redelivery whose first run's queued notifications rolled back: queued again (only those unsent)
             switch (current.status()) {
                 case CONFIRMED -> {
+                    if (current.paidAmount() != null && current.paidAmount() > current.amount()) {
+                        // its excess marked for a person should the first run have failed before the mark; once
+                        paidOverPrice(current, current, null);
+                    }
                     notifyOnce(bookingId, CONFIRMATION);
                     // its refund in part seen before it was recorded, not yet recorded (that step failed); the mark
                     // as read with the booking here, after its payment was recorded (none is written since)

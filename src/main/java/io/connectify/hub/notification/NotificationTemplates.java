@@ -85,10 +85,9 @@ public class NotificationTemplates {
         String when = gsm7Separators(times.format(booking.start().atZoneSameInstant(zone)));
         String amount = money(locale, booking.currency(), booking.amount());
         // what was paid (and so is refunded): a late payment recorded may differ from the price; a notice of one
-        // refunded payment tells that payment's amount, in its own currency. One paid above the price whose excess the
-        // saga refunded tells the price: what its customer ends up paying (a cancel then refunds that)
+        // refunded payment tells that payment's amount, in its own currency
         String paid = refunded != null ? money(locale, refunded.currency(), refunded.minor())
-                : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.amountKept());
+                : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.paidAmount());
         boolean held = mayBeHeld(booking) && tellsItsHold(kind, locale) && heldFor(booking, clock.instant());
         String holdEnd = held ? gsm7Separators(times.format(booking.holdExpiresAt().atZone(zone))) : "";
         // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is

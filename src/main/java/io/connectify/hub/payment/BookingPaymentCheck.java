@@ -11,8 +11,8 @@ import org.springframework.stereotype.Component;
  * A payment a caller starts through the raw payment endpoints that names a booking of this hub (Stripe metadata
  * {@code bookingId}, Payrexx {@code referenceId}): its webhook then acts on that booking, so it must be the booking's
  * price, amount and currency. Another amount or currency is refused (400 validation) rather than taken from the
- * customer and refunded by the saga (below the price or in another currency; above it, the excess, or left for a
- * person to refund: before, it was kept). A reference that
+ * customer and refunded by the saga (below the price or in another currency) or left for a person to refund (the
+ * excess above it). A reference that
  * names no booking of the hub is the caller's own and is not checked.
  */
 @Component

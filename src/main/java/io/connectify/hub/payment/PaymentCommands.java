@@ -71,21 +71,15 @@ public class PaymentCommands {
                 RedirectUrls.forBooking(stripe.successUrl(), b.id()), RedirectUrls.forBooking(stripe.cancelUrl(), b.id()));
     }
 
-    /** Header: true for the refund of what a payment paid above its booking's price (its own idempotency key). */
-    public static final String EXCESS_REFUND = "excessRefund";
-
     /**
      * A refund of the payment a booking names; {@code amount} null refunds in full. One key per payment: a booking
      * may see a second payment refunded (paid twice, or after it was cancelled) besides its own. Marked as the hub's,
      * for this booking (metadata {@code connectify=booking}, {@code bookingId}): its failure is then told from that of
      * a refund made by hand in the dashboard even when the hub's answer was lost (BookingSaga#refundFailed).
      */
-    public RefundCommand stripeRefund(@Body Booking b, @Header("refundAmount") Long amount,
-                                      @Header(EXCESS_REFUND) Boolean excess) {
-        // the excess over the price its own key: the payment's refund later (a cancel) is another refund
-        String operation = Boolean.TRUE.equals(excess) ? "excess-" : "refund-";
+    public RefundCommand stripeRefund(@Body Booking b, @Header("refundAmount") Long amount) {
         return new RefundCommand(b.paymentReference(), amount, "requested_by_customer",
-                IdempotencyKeys.forBooking(b.id(), operation + b.paymentReference()),
+                IdempotencyKeys.forBooking(b.id(), "refund-" + b.paymentReference()),
                 Map.of(StripeCommands.REFUND_MARK, StripeCommands.BY_BOOKING, StripeCommands.REFUND_BOOKING, b.id()));
     }
 

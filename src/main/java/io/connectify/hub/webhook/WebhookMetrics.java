@@ -103,8 +103,8 @@ public class WebhookMetrics {
     }
 
     /**
-     * A booking paid above its price (a Dashboard payment or Payment Link naming it): confirmed, the excess refunded
-     * by the hub (Stripe) or left for a person (Payrexx, a refund that failed, a disputed payment).
+     * A booking paid above its price (a Dashboard payment or Payment Link naming it): confirmed, the excess left for a
+     * person to refund (marked), once per booking.
      */
     public void paidOverPrice(String provider) {
         counter("connectify.payments.over.price", provider).increment();

@@ -75,24 +75,6 @@ class NotificationTemplatesTest {
     }
 
     /**
-     * A payment above the price whose excess the saga refunded: the confirmation tells the price, what the customer
-     * ends up paying. Before, it told the payment received (Zahlung erhalten: 120,00 CHF) though 30,00 went back.
-     */
-    @Test
-    void aConfirmationOfAPaymentWhoseExcessWasRefundedTellsThePrice() {
-        Booking b = booking("Ann", "x", "de", 9000, "CHF");
-        Booking excessRefunded = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(),
-                9000, "CHF", b.customer(), b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1",
-                Booking.excessRefunded(12000, 9000), 12000L);
-        Booking excessLeft = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(),
-                9000, "CHF", b.customer(), b.summary(), null, "payrexx", null, null, null, b.createdAt(), "4753",
-                "paid 12000, the price is 9000: 3000 over it not refunded", 12000L);
-
-        assertThat(templates.render("confirmation", "sms", excessRefunded)).contains("Zahlung erhalten: 90,00 CHF.");
-        assertThat(templates.render("confirmation", "sms", excessLeft)).contains("Zahlung erhalten: 120,00 CHF.");
-    }
-
-    /**
      * The dispute decides: nothing is refunded beside it, and a refund made once it is won (a booking cancelled in time,
      * paid through Stripe) is told by its own notice; so the text promises no refund and rules none out, also for a
      * dispute already lost, a cancel after the cut-off and a Payrexx payment (whose dispute's outcome the hub never

@@ -300,6 +300,9 @@ public class CalendarEventRecheck {
             calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
         } catch (RuntimeException failed) {
             bookings.eventChangeEnds(booking.id(), change);
+            // recorded for the sweep booking-retry-event-put-backs as well (V41), this change its last: whichever of
+            // the two puts it back first, the other finds the event changed since and puts nothing back again
+            bookings.eventPutBackFailed(booking.id(), change, clock.instant());
             log.warn("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, could "
                     + "not be put back as booked ({}); tried again by the next re-check", booking.id(),
                     booking.calendarEventId(), Causes.forLog(failed));
@@ -310,6 +313,7 @@ public class CalendarEventRecheck {
             return null;
         }
         bookings.eventChangeEnds(booking.id(), change);
+        bookings.eventPutBackDone(booking.id(), change); // the sweep's record, if any: nothing left to put back
         log.info("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, is put "
                 + "back as booked", booking.id(), booking.calendarEventId());
         return changed;

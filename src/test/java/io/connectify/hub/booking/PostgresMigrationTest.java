@@ -443,6 +443,36 @@ class PostgresMigrationTest {
         assertThat(repository.moveConfirmed(readConfirmed(id, now), later, null, now)).isTrue();
     }
 
+    @Test
+    void aFailedPutBackIsRecordedForTheLastChangeOfItsEventAndClearedUpToItOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        String id = "2f1c7d0e-0000-4000-8000-000000000041";
+        pending(id, "2026-12-09T09:00:00Z", now);
+        assertThat(repository.confirm(id, "bkputback", "stripe", "pi_41", 9000, now)).isTrue();
+        int cancel = repository.eventChangeBegins(id, now, java.time.Duration.ofMinutes(15));
+        repository.eventChangeEnds(id, cancel);
+
+        repository.eventPutBackFailed(id, cancel + 1, now);
+        assertThat(pendingPutBack(id)).as("not the last change of its event").isEmpty();
+        repository.eventPutBackFailed(id, cancel, now);
+        repository.eventPutBackFailed(id, cancel, now.plusSeconds(60));
+        var pending = pendingPutBack(id).orElseThrow();
+        assertThat(pending.change()).isEqualTo(cancel);
+        assertThat(pending.since()).as("the first failure's time kept").isEqualTo(now);
+        assertThat(pending.read().moves()).isEqualTo(cancel);
+        assertThat(pending.read().booking().status()).isEqualTo(BookingStatus.CONFIRMED);
+
+        repository.eventPutBackDone(id, cancel - 1);
+        assertThat(pendingPutBack(id)).as("recorded by a later change: kept").isPresent();
+        repository.eventPutBackDone(id, cancel);
+        assertThat(pendingPutBack(id)).isEmpty();
+    }
+
+    private java.util.Optional<BookingRepository.PendingPutBack> pendingPutBack(String id) {
+        return repository.eventPutBacksPending(100).stream().filter(p -> p.read().booking().id().equals(id))
+                .findFirst();
+    }
+
     private BookingRepository.ConfirmedBooking readConfirmed(String id, Instant now) {
         return repository.confirmedWithEventEndingAfter(now, null, 100).stream()
                 .filter(c -> c.booking().id().equals(id)).findFirst().orElseThrow();

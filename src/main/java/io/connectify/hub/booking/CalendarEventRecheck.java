@@ -284,7 +284,9 @@ public class CalendarEventRecheck {
      * (its event "Cancelled: …" by its own right) or one under way is never undone, and a cancel or move asked during
      * the PATCH waits for it (409, ask again). Answers the booking as read after its change, to compare further; null
      * when it changed meanwhile (the next re-check sees it) or the PATCH failed: then flagged shown free for a person
-     * meanwhile, and tried again by the next run; Google down (or its circuit open) ends this run, as a failed read.
+     * meanwhile, and tried again by the next run and by the sweep booking-retry-event-put-backs (EventPutBackSweep, the
+     * failure recorded for it; whichever puts it back first, the other finds the booking changed); Google down (or its
+     * circuit open) ends this run, as a failed read.
      * Before, a re-check only flagged it: the confirmed booking's slot stayed free in Google until a person acted.
      */
     private ConfirmedBooking putBack(ConfirmedBooking read) {

@@ -16,6 +16,7 @@ import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingConfig;
 import io.connectify.hub.booking.BookingProperties;
 import io.connectify.hub.booking.EventChangeTimeout;
+import io.connectify.hub.booking.EventPutBackProperties;
 import io.connectify.hub.booking.HoldWithinLeadTime;
 import io.connectify.hub.booking.PriceTable;
 import io.connectify.hub.booking.PricingProperties;
@@ -72,6 +73,9 @@ class ConfigurationValidationTest {
                 refused(BookingProperties.class, "connectify.booking.hold-sweep-interval", "-30s"),
                 refused(BookingProperties.class, "connectify.booking.refund-retry-interval", "0s"),
                 refused(BookingProperties.class, "connectify.booking.hold", "0s"),
+                refused(EventPutBackProperties.class, "connectify.booking.event-put-back.interval", "0s"),
+                refused(EventPutBackProperties.class, "connectify.booking.event-put-back.retry-for", "0s"),
+                refused(EventPutBackProperties.class, "connectify.booking.event-put-back.batch", "0"),
                 refused(BookingProperties.class, "connectify.booking.processing-hold", "-1d"),
                 refused(BookingProperties.class, "connectify.booking.asap.preparation-time", "-1h"),
                 // the default hold is 15 minutes

@@ -992,6 +992,50 @@ public class BookingRepository {
                 .param("id", id).param("change", change).update();
     }
 
+    /**
+     * A confirmed booking's event a failed cancel left "Cancelled: …" and free (mark-cancelled), whose put-back by the
+     * change {@code change} failed (V41): recorded for the sweep booking-retry-event-put-backs while the booking is
+     * still confirmed and {@code change} the last change of its event begun; the first failure's time kept.
+     */
+    public void eventPutBackFailed(String id, int change, Instant now) {
+        jdbc.sql("UPDATE booking SET event_put_back_change = :change, "
+                        + "event_put_back_since = COALESCE(event_put_back_since, :now) "
+                        + "WHERE id = :id AND status = 'CONFIRMED' AND move_count = :change")
+                .param("id", id).param("change", change).param("now", utc(now)).update();
+    }
+
+    /**
+     * Clears the failed put-back recorded (V41) by change {@code upTo} or an earlier one: put back since, or no longer
+     * the hub's to put back. One recorded by a later change (a cancel that failed since) is kept.
+     */
+    public void eventPutBackDone(String id, int upTo) {
+        jdbc.sql("UPDATE booking SET event_put_back_change = NULL, event_put_back_since = NULL "
+                        + "WHERE id = :id AND event_put_back_change <= :upTo")
+                .param("id", id).param("upTo", upTo).update();
+    }
+
+    /**
+     * A booking whose failed put-back is recorded (V41): as a re-check reads it, with the change that failed and since
+     * when put-backs fail.
+     */
+    public record PendingPutBack(ConfirmedBooking read, int change, Instant since) {
+    }
+
+    /** Up to {@code limit} bookings with a failed put-back recorded, whatever their state now, longest failing first. */
+    public List<PendingPutBack> eventPutBacksPending(int limit) {
+        return jdbc.sql("SELECT * FROM booking WHERE event_put_back_change IS NOT NULL "
+                        + "ORDER BY event_put_back_since, id LIMIT :limit")
+                .param("limit", limit)
+                .query((rs, row) -> new PendingPutBack(confirmedBooking(rs, row), rs.getInt("event_put_back_change"),
+                        instant(rs, "event_put_back_since")))
+                .list();
+    }
+
+    private ConfirmedBooking confirmedBooking(ResultSet rs, int row) throws SQLException {
+        return new ConfirmedBooking(map(rs, row), rs.getInt("move_count"),
+                rs.getObject("moving_since", OffsetDateTime.class) == null ? null : instant(rs, "moving_since"));
+    }
+
     /** Moves a booking that is still confirmed; false when it is not (cancelled while its event was being moved). */
     public boolean reschedule(String id, Instant start, Instant end, Instant now) {
         // a cancel asked before (Google failed it) was asked of the old start: its cut-off no longer counts
@@ -1016,9 +1060,7 @@ public class BookingRepository {
                 .param("now", utc(now)).param("limit", limit)
                 .param("afterStart", after == null ? null : utc(after.range().start()))
                 .param("after", after == null ? null : after.id())
-                .query((rs, row) -> new ConfirmedBooking(map(rs, row), rs.getInt("move_count"),
-                        rs.getObject("moving_since", OffsetDateTime.class) == null ? null
-                                : instant(rs, "moving_since")))
+                .query(this::confirmedBooking)
                 .list();
     }
 

@@ -4780,7 +4780,8 @@ public class BookingSaga {
      * gone already is fine. Kept, it is never compared again once the booking is CANCELLED: the re-check reads
      * confirmed bookings' events only. A cancel that fails after the PATCH took effect (its answer lost, or the
      * booking's CANCELLED not committed) puts the event back ({@link #keepEventBooked}); should that fail too, the
-     * confirmed booking's event stays free until the calendar re-check puts it back (CalendarEventRecheck#putBack).
+     * confirmed booking's event stays free until the sweep booking-retry-event-put-backs (or, with push on, the
+     * calendar re-check) puts it back.
      */
     private void removeEvent(Booking booking, String eventId) {
         try {
@@ -4801,9 +4802,11 @@ public class BookingSaga {
      * change marker is no longer this cancel's {@code change}: another cancel or move took it over once it was older
      * than EventChangeTimeout, and a put-back landing after that one's change would leave a cancelled booking's event
      * busy, or undo a move. Still this cancel's, the marker is renewed first, so none takes it over during the PATCH.
-     * A deleted event (delete) is not restored. Its own failure is logged: the event may then stay "Cancelled: …" and
-     * free, which the calendar re-check puts back, as long as nothing else changed the event through the hub since
-     * (CalendarEventRecheck#putBack). Before, the re-check only flagged it for a person (FREE).
+     * A deleted event (delete) is not restored. Its own failure is logged and recorded on the booking: the event may
+     * then stay "Cancelled: …" and free, which the sweep booking-retry-event-put-backs (EventPutBackSweep) puts back,
+     * and with push on the calendar re-check too (CalendarEventRecheck#putBack), as long as nothing else changed the
+     * event through the hub since. Before, the re-check only flagged it for a person (FREE); and until the sweep, only
+     * the re-check put it back, so with push off it stayed free.
      */
     private void keepEventBooked(Booking booking, int change) {
         if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
@@ -4824,8 +4827,25 @@ public class BookingSaga {
                     booking.calendarEventId());
         } catch (RuntimeException e) {
             log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from \"Cancelled: "
-                    + "…\" and free ({}); the calendar re-check puts it back", booking.id(), booking.calendarEventId(),
-                    e.getClass().getSimpleName());
+                    + "…\" and free ({}); the sweep booking-retry-event-put-backs puts it back", booking.id(),
+                    booking.calendarEventId(), e.getClass().getSimpleName());
+            putBackFailed(booking, change);
+        }
+    }
+
+    /**
+     * Records a put-back that failed on the booking (V41), for the sweep booking-retry-event-put-backs
+     * (EventPutBackSweep), which retries it with push notifications on or off; before, only the calendar re-check did,
+     * which runs only with push on. Best effort: the database failing too (as it may, having failed the cancel), the
+     * event is left to the re-check, or a person.
+     */
+    private void putBackFailed(Booking booking, int change) {
+        try {
+            bookings.eventPutBackFailed(booking.id(), change, now());
+        } catch (RuntimeException e) {
+            log.error("Booking {}: its failed put-back of calendar event {} was not recorded ({}); its event may stay "
+                    + "\"Cancelled: …\" and free until a person makes it busy", booking.id(),
+                    booking.calendarEventId(), e.getClass().getSimpleName());
         }
     }
 

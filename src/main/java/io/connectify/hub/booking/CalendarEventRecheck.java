@@ -284,7 +284,9 @@ public class CalendarEventRecheck {
      * (its event "Cancelled: …" by its own right) or one under way is never undone, and a cancel or move asked during
      * the PATCH waits for it (409, ask again). Answers the booking as read after its change, to compare further; null
      * when it changed meanwhile (the next re-check sees it) or the PATCH failed: then flagged shown free for a person
-     * meanwhile, and tried again by the next run; Google down (or its circuit open) ends this run, as a failed read.
+     * meanwhile, and tried again by the next run and by the sweep booking-retry-event-put-backs (EventPutBackSweep, the
+     * failure recorded for it; whichever puts it back first, the other finds the booking changed); Google down (or its
+     * circuit open) ends this run, as a failed read.
      * Before, a re-check only flagged it: the confirmed booking's slot stayed free in Google until a person acted.
      */
     private ConfirmedBooking putBack(ConfirmedBooking read) {
@@ -300,6 +302,9 @@ public class CalendarEventRecheck {
             calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
         } catch (RuntimeException failed) {
             bookings.eventChangeEnds(booking.id(), change);
+            // recorded for the sweep booking-retry-event-put-backs as well (V41), this change its last: whichever of
+            // the two puts it back first, the other finds the event changed since and puts nothing back again
+            bookings.eventPutBackFailed(booking.id(), change, clock.instant());
             log.warn("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, could "
                     + "not be put back as booked ({}); tried again by the next re-check", booking.id(),
                     booking.calendarEventId(), Causes.forLog(failed));
@@ -310,6 +315,7 @@ public class CalendarEventRecheck {
             return null;
         }
         bookings.eventChangeEnds(booking.id(), change);
+        bookings.eventPutBackDone(booking.id(), change); // the sweep's record, if any: nothing left to put back
         log.info("Booking {}: its calendar event {}, left \"Cancelled: …\" and free by a cancel that failed, is put "
                 + "back as booked", booking.id(), booking.calendarEventId());
         return changed;

@@ -155,7 +155,8 @@ class PostgresMigrationTest {
         assertThat(jdbc.sql("SELECT version, type FROM flyway_schema_history WHERE success ORDER BY installed_rank")
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
                 .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL", "32 SQL",
-                        "33 SQL", "34 SQL", "35 SQL", "36 SQL", "37 SQL", "38 SQL", "39 SQL", "40 SQL");
+                        "33 SQL", "34 SQL", "35 SQL", "36 SQL", "37 SQL", "38 SQL", "39 SQL", "40 SQL",
+                        "41 SQL");
     }
 
     @Test
@@ -440,6 +441,36 @@ class PostgresMigrationTest {
         assertThat(repository.moveConfirmed(before, later, null, now)).isFalse();
         assertThat(repository.reasonOfConfirmed(before, "calendar event deleted", now)).isFalse();
         assertThat(repository.moveConfirmed(readConfirmed(id, now), later, null, now)).isTrue();
+    }
+
+    @Test
+    void aFailedPutBackIsRecordedForTheLastChangeOfItsEventAndClearedUpToItOnPostgres() {
+        Instant now = Instant.parse("2026-11-30T07:00:00Z");
+        String id = "2f1c7d0e-0000-4000-8000-000000000041";
+        pending(id, "2026-12-09T09:00:00Z", now);
+        assertThat(repository.confirm(id, "bkputback", "stripe", "pi_41", 9000, now)).isTrue();
+        int cancel = repository.eventChangeBegins(id, now, java.time.Duration.ofMinutes(15));
+        repository.eventChangeEnds(id, cancel);
+
+        repository.eventPutBackFailed(id, cancel + 1, now);
+        assertThat(pendingPutBack(id)).as("not the last change of its event").isEmpty();
+        repository.eventPutBackFailed(id, cancel, now);
+        repository.eventPutBackFailed(id, cancel, now.plusSeconds(60));
+        var pending = pendingPutBack(id).orElseThrow();
+        assertThat(pending.change()).isEqualTo(cancel);
+        assertThat(pending.since()).as("the first failure's time kept").isEqualTo(now);
+        assertThat(pending.read().moves()).isEqualTo(cancel);
+        assertThat(pending.read().booking().status()).isEqualTo(BookingStatus.CONFIRMED);
+
+        repository.eventPutBackDone(id, cancel - 1);
+        assertThat(pendingPutBack(id)).as("recorded by a later change: kept").isPresent();
+        repository.eventPutBackDone(id, cancel);
+        assertThat(pendingPutBack(id)).isEmpty();
+    }
+
+    private java.util.Optional<BookingRepository.PendingPutBack> pendingPutBack(String id) {
+        return repository.eventPutBacksPending(100).stream().filter(p -> p.read().booking().id().equals(id))
+                .findFirst();
     }
 
     private BookingRepository.ConfirmedBooking readConfirmed(String id, Instant now) {

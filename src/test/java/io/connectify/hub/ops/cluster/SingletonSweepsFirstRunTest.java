@@ -35,10 +35,12 @@ import org.springframework.test.context.TestPropertySource;
 @DirtiesContext
 class SingletonSweepsFirstRunTest extends HubTestBase {
 
-    /** Their periods here 1h (the first), in the test profile 24h (the next three), application.yaml's 5m, 15m, 1h. */
+    /**
+     * Their periods here 1h (the first), in the test profile 24h (the next three), application.yaml's 5m, 15m, 1h, 5m.
+     */
     private static final List<String> SWEEPS = List.of("booking-expire-holds", "booking-retry-refunds",
             "ops-dead-letter-auto-replay", "payrexx-refund-watch", "notification-recover",
-            "gcal-recheck-bookings-periodic", "ops-retention-sweep");
+            "gcal-recheck-bookings-periodic", "ops-retention-sweep", "booking-retry-event-put-backs");
 
     @Autowired
     private CamelContext camel;

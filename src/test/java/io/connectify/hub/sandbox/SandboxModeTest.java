@@ -697,6 +697,37 @@ class SandboxModeTest {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
     }
 
+    /**
+     * A part refund asked of the Stripe sandbox's API directly, without the hub's mark (as one made by hand in the
+     * Dashboard): its charge.refunded reaches the hub, which finds the refund not its own, keeps the booking
+     * CONFIRMED, marks it for a person and counts it. Before, no charge.refunded came, and the hub never knew.
+     */
+    @Test
+    void aRefundAtTheStripeSandboxWithoutTheHubsMarkIsOneMadeOutsideTheHub() throws Exception {
+        double outsideBefore = refundsOutsideHub();
+        JsonNode booking = stripeBooking("2026-12-21T09:00:00+01:00");
+        String id = booking.get("id").asText();
+        assertThat(http.send(HttpRequest.newBuilder(loopback(booking.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        String paymentIntent = call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText();
+
+        var byHand = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/refunds"))
+                .header("Authorization", "Bearer " + stripe.secretKey())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("payment_intent=" + paymentIntent + "&amount=1000")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(byHand.statusCode()).as(byHand.body()).isEqualTo(200);
+
+        // (the audit is written once the event's handling has committed, a moment after its mark)
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(webhookAudits(id)).contains("webhook:charge.refunded processed"));
+        assertThat(call("GET", "/api/v1/admin/bookings/attention", null).get("bookings")
+                .findValuesAsText("bookingId")).contains(id);
+        assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
     /** Cancelled once paid: REFUNDED, and the charge.refunded that follows, handled, changes nothing. */
     private void cancelledInTimeItsRefundsEchoChangesNothing(String id) throws Exception {
         awaitStatus(id, "CONFIRMED");

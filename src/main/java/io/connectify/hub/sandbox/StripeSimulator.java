@@ -163,9 +163,7 @@ public class StripeSimulator {
     private void retrieveIntent(HttpExchange ex, String id) throws IOException {
         ObjectNode intent = intents.get(id);
         if (intent == null) {
-            ObjectNode body = error("invalid_request_error", "No such payment_intent: '" + id + "'");
-            ((ObjectNode) body.get("error")).put("code", "resource_missing").put("param", "intent");
-            send(ex, 404, body);
+            noSuchIntent(ex, id, "intent");
             return;
         }
         synchronized (intent) {
@@ -185,8 +183,7 @@ public class StripeSimulator {
             throws IOException {
         ObjectNode intent = intents.get(id);
         if (intent == null) {
-            send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + id + "'", "resource_missing",
-                    "intent"));
+            noSuchIntent(ex, id, "intent");
             return;
         }
         synchronized (intent) {
@@ -294,8 +291,7 @@ public class StripeSimulator {
                 send(ex, 400, error("invalid_request_error",
                         "This PaymentIntent does not have a successful charge to refund.", null, "payment_intent"));
             } else {
-                send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
-                        "resource_missing", "payment_intent"));
+                noSuchIntent(ex, intent, "payment_intent");
             }
             return;
         }
@@ -363,8 +359,7 @@ public class StripeSimulator {
     private void refundList(HttpExchange ex, Map<String, String> query) throws IOException {
         String intent = query.get("payment_intent");
         if (intent != null && !intents.containsKey(intent)) {
-            send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
-                    "resource_missing", "payment_intent"));
+            noSuchIntent(ex, intent, "payment_intent");
             return;
         }
         send(ex, 200, refundList(query));
@@ -411,6 +406,12 @@ public class StripeSimulator {
         }
         SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
                 + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
+    }
+
+    /** Stripe's 404 for a PaymentIntent of another account, or none, named by the request's {@code param}. */
+    private static void noSuchIntent(HttpExchange ex, String id, String param) throws IOException {
+        send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + id + "'", "resource_missing",
+                param));
     }
 
     private static ObjectNode error(String type, String message) {

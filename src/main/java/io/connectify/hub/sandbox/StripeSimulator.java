@@ -4,20 +4,15 @@ import static io.connectify.hub.sandbox.SimulatorHttp.JSON;
 import static io.connectify.hub.sandbox.SimulatorHttp.send;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -27,30 +22,37 @@ import org.slf4j.LoggerFactory;
 /**
  * Stripe's API for the calls the hub makes (Checkout Sessions, PaymentIntents, Refunds: form-encoded requests,
  * JSON objects, Stripe's error shape; a PaymentIntent it made, created or by a session's payment, read back with its
- * metadata, 404 for another; a session read back; refunds refused where Stripe refuses them) and Stripe's webhooks: opening a session's URL pays it and sends a
- * {@code checkout.session.completed} event to the hub, signed as Stripe signs ({@code t=...,v1=HMAC-SHA256}).
+ * metadata, 404 for another; a session read back; refunds refused where Stripe refuses them) and Stripe's webhooks
+ * ({@link StripeEventSender}): opening a session's URL pays it and sends {@code checkout.session.completed}; a
+ * PaymentIntent confirmed as the customer's browser confirms it ({@code POST /v1/payment_intents/{id}/confirm} with
+ * the publishable key and its client_secret) is paid and sends {@code charge.succeeded}, then
+ * {@code payment_intent.succeeded}; a refund sends {@code charge.refunded}, the Charge as refunded now.
  */
 public class StripeSimulator {
 
     public static final String SECRET_KEY = "sk_test_sandbox";
+    /** What a customer's browser (Stripe.js) holds: it may only confirm a PaymentIntent whose client_secret it has. */
+    public static final String PUBLISHABLE_KEY = "pk_test_sandbox";
+    private static final Set<String> CONFIRMABLE = Set.of("requires_payment_method", "requires_confirmation",
+            "requires_action");
     private static final Logger log = LoggerFactory.getLogger(StripeSimulator.class);
 
     private final Clock clock;
     private final String base;
-    private final Supplier<String> webhookUrl;
-    private final String webhookSecret = "whsec_sandbox_" + UUID.randomUUID().toString().replace("-", "");
+    private final StripeEventSender events;
     private final Map<String, ObjectNode> sessions = new ConcurrentHashMap<>();
     // what a session's payment makes its PaymentIntent of (payment_intent_data: not part of the session object)
     private final Map<String, ObjectNode> sessionIntentData = new ConcurrentHashMap<>();
     // every PaymentIntent made, created or by a session's payment, as GET /v1/payment_intents/{id} answers it
     private final Map<String, ObjectNode> intents = new ConcurrentHashMap<>();
-    private final Map<String, Long> paidIntents = new ConcurrentHashMap<>();
+    // the Charge of each PaymentIntent paid, which its refunds refund (charge.refunded carries it)
+    private final Map<String, ObjectNode> charges = new ConcurrentHashMap<>();
     private final Map<String, List<ObjectNode>> refunds = new ConcurrentHashMap<>();
 
     public StripeSimulator(SandboxServer server, Supplier<String> webhookUrl, Clock clock) {
         this.clock = clock;
         this.base = server.baseUrl() + "/stripe";
-        this.webhookUrl = webhookUrl;
+        this.events = new StripeEventSender(webhookUrl, clock);
         server.register("/stripe/", exchange -> {
             try (exchange) {
                 handle(exchange);
@@ -66,7 +68,7 @@ public class StripeSimulator {
     }
 
     public String webhookSecret() {
-        return webhookSecret;
+        return events.secret();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -75,11 +77,17 @@ public class StripeSimulator {
             pay(ex, path.substring("/pay/".length()));
             return;
         }
-        if (!("Bearer " + SECRET_KEY).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        String key = ex.getRequestHeaders().getFirst("Authorization");
+        boolean confirm = ex.getRequestMethod().equals("POST") && path.matches("/v1/payment_intents/[^/]+/confirm");
+        if (!("Bearer " + SECRET_KEY).equals(key) && !(confirm && ("Bearer " + PUBLISHABLE_KEY).equals(key))) {
             send(ex, 401, error("invalid_request_error", "Invalid API Key provided"));
             return;
         }
         Map<String, String> form = SimulatorHttp.form(SimulatorHttp.bodyText(ex));
+        if (confirm) {
+            confirm(ex, path.split("/")[3], form, ("Bearer " + PUBLISHABLE_KEY).equals(key));
+            return;
+        }
         if (ex.getRequestMethod().equals("POST") && path.matches("/v1/checkout/sessions/[^/]+/expire")) {
             expire(ex, path.split("/")[4]);
             return;
@@ -137,7 +145,10 @@ public class StripeSimulator {
         ObjectNode intent = JSON.createObjectNode().put("id", id).put("object", "payment_intent")
                 .put("amount", Long.parseLong(form.getOrDefault("amount", "0")))
                 .put("currency", form.getOrDefault("currency", "chf")).put("description", form.get("description"))
-                .put("status", "requires_payment_method").put("client_secret", id + "_secret_" + random());
+                .put("status", "requires_payment_method").put("client_secret", id + "_secret_" + random())
+                .put("amount_received", 0).put("capture_method", "automatic")
+                .put("confirmation_method", "automatic").put("created", clock.instant().getEpochSecond())
+                .put("livemode", false).putNull("latest_charge").putNull("payment_method");
         ObjectNode metadata = intent.putObject("metadata");
         form.forEach((key, value) -> {
             if (key.startsWith("metadata[")) {
@@ -152,12 +163,80 @@ public class StripeSimulator {
     private void retrieveIntent(HttpExchange ex, String id) throws IOException {
         ObjectNode intent = intents.get(id);
         if (intent == null) {
-            ObjectNode body = error("invalid_request_error", "No such payment_intent: '" + id + "'");
-            ((ObjectNode) body.get("error")).put("code", "resource_missing").put("param", "intent");
-            send(ex, 404, body);
+            noSuchIntent(ex, id, "intent");
             return;
         }
-        send(ex, 200, intent);
+        synchronized (intent) {
+            send(ex, 200, intent);
+        }
+    }
+
+    /**
+     * As Stripe, the customer's browser confirming a PaymentIntent (Stripe.js: the publishable key, the
+     * client_secret the hub's {@code POST /payments/stripe/payment-intents} answered, and a payment method such as
+     * {@code pm_card_visa}), or a server with the secret key: one waiting for its payment is paid by the card, and
+     * Stripe sends {@code charge.succeeded}, then {@code payment_intent.succeeded}. Refused as Stripe refuses: a
+     * PaymentIntent it does not know (404), the publishable key without its client_secret, one no longer waiting (a
+     * second confirm of one paid), none with no payment method.
+     */
+    private void confirm(HttpExchange ex, String id, Map<String, String> form, boolean publishable)
+            throws IOException {
+        ObjectNode intent = intents.get(id);
+        if (intent == null) {
+            noSuchIntent(ex, id, "intent");
+            return;
+        }
+        synchronized (intent) {
+            String secret = form.get("client_secret");
+            if ((publishable || secret != null) && !intent.path("client_secret").asText().equals(secret)) {
+                send(ex, 400, error("invalid_request_error", "The client_secret provided does not match any "
+                        + "associated PaymentIntent on this account.", null, "client_secret"));
+                return;
+            }
+            String status = intent.path("status").asText();
+            if (!CONFIRMABLE.contains(status)) {
+                send(ex, 400, error("invalid_request_error", "You cannot confirm this PaymentIntent because it has a "
+                        + "status of " + status + ". Only a PaymentIntent with one of the following statuses may be "
+                        + "confirmed: requires_confirmation, requires_payment_method, requires_action.",
+                        "payment_intent_unexpected_state", null));
+                return;
+            }
+            String method = form.getOrDefault("payment_method", intent.path("payment_method").textValue());
+            if (method == null || method.isBlank()) {
+                send(ex, 400, error("invalid_request_error", "You cannot confirm this PaymentIntent because it's "
+                        + "missing a payment method.", "payment_intent_unexpected_state", "payment_method"));
+                return;
+            }
+            intent.put("payment_method", method);
+            ObjectNode charge = paid(intent);
+            send(ex, 200, intent);
+            events.send(id, "charge.succeeded", charge, null);
+            events.send(id, "payment_intent.succeeded", intent, null);
+            // refundable only now: a refund's charge.refunded queued behind these events, never ahead of them
+            charges.put(id, charge);
+        }
+    }
+
+    /**
+     * Makes a PaymentIntent succeeded, and its Charge as Stripe makes it (the PaymentIntent's metadata copied to
+     * it, so a {@code charge.*} event names the booking too), which the caller makes refundable ({@link #charges})
+     * once it has queued the payment's events. Called holding the intent.
+     */
+    private ObjectNode paid(ObjectNode intent) {
+        String id = intent.path("id").asText();
+        long amount = intent.path("amount").asLong();
+        ObjectNode charge = JSON.createObjectNode().put("id", "ch_" + random()).put("object", "charge")
+                .put("amount", amount).put("amount_captured", amount).put("amount_refunded", 0)
+                .put("captured", true).put("created", clock.instant().getEpochSecond())
+                .put("currency", intent.path("currency").asText()).put("description", intent.path("description")
+                        .textValue()).put("disputed", false).put("livemode", false).put("paid", true)
+                .put("payment_intent", id).put("payment_method", intent.path("payment_method").textValue())
+                .put("refunded", false).put("status", "succeeded");
+        charge.putObject("billing_details");
+        charge.set("metadata", intent.has("metadata") ? intent.get("metadata").deepCopy() : JSON.createObjectNode());
+        intent.put("status", "succeeded").put("amount_received", amount).put("latest_charge", charge.path("id")
+                .asText());
+        return charge;
     }
 
     /** As Stripe: a Checkout Session of this account (once paid, naming its PaymentIntent); another, 404. */
@@ -189,24 +268,15 @@ public class StripeSimulator {
             session.put("status", "expired");
         }
         send(ex, 200, session);
-        sendEvent("checkout.session.expired", session);
-    }
-
-    /** A signed event about a session, sent to the hub as Stripe sends it. */
-    private void sendEvent(String type, ObjectNode session) throws IOException {
-        ObjectNode event = JSON.createObjectNode().put("id", "evt_" + random()).put("object", "event")
-                .put("type", type).put("api_version", "2025-12-15.clover")
-                .put("created", clock.instant().getEpochSecond()).put("livemode", false);
-        event.putObject("data").set("object", session.deepCopy());
-        String payload = JSON.writeValueAsString(event);
-        SimulatorHttp.webhook(webhookUrl.get(), "application/json; charset=utf-8", payload,
-                Map.of("Stripe-Signature", sign(payload, clock.instant().getEpochSecond())));
+        events.send(sessionId, "checkout.session.expired", session, null);
     }
 
     /**
      * As Stripe: a refund of a Payment Intent it does not know is 404 {@code resource_missing}; of one never paid,
      * 400 (no successful charge); a payment refunds at most what is left of it, in its own currency: nothing left,
-     * {@code charge_already_refunded}; more than is left, {@code amount_too_large}.
+     * {@code charge_already_refunded}; more than is left, {@code amount_too_large}. A refund made is announced as
+     * Stripe announces it, {@code charge.refunded} with the Charge as refunded now (the refund itself, with the
+     * metadata the refund was made with, is what the hub then reads back: GET /v1/refunds); before, it was not.
      */
     private void refund(HttpExchange ex, Map<String, String> form) throws IOException {
         String intent = form.get("payment_intent");
@@ -215,14 +285,13 @@ public class StripeSimulator {
                     "parameter_missing", "payment_intent"));
             return;
         }
-        Long paid = paidIntents.get(intent);
-        if (paid == null) {
+        ObjectNode charge = charges.get(intent);
+        if (charge == null) {
             if (intents.containsKey(intent)) {
                 send(ex, 400, error("invalid_request_error",
                         "This PaymentIntent does not have a successful charge to refund.", null, "payment_intent"));
             } else {
-                send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
-                        "resource_missing", "payment_intent"));
+                noSuchIntent(ex, intent, "payment_intent");
             }
             return;
         }
@@ -232,7 +301,8 @@ public class StripeSimulator {
                     "amount"));
             return;
         }
-        String currency = intents.getOrDefault(intent, JSON.createObjectNode()).path("currency").asText("chf");
+        long paid = charge.path("amount").asLong();
+        String currency = charge.path("currency").asText();
         List<ObjectNode> made = refunds.computeIfAbsent(intent, key -> new ArrayList<>());
         synchronized (made) {
             long left = paid - made.stream().mapToLong(r -> r.path("amount").asLong()).sum();
@@ -248,8 +318,9 @@ public class StripeSimulator {
                 return;
             }
             ObjectNode refund = JSON.createObjectNode().put("id", "re_" + random()).put("object", "refund")
-                    .put("amount", amount).put("currency", currency).put("payment_intent", intent)
-                    .put("status", "succeeded");
+                    .put("amount", amount).put("charge", charge.path("id").asText())
+                    .put("created", clock.instant().getEpochSecond()).put("currency", currency)
+                    .put("payment_intent", intent).put("status", "succeeded");
             // kept as Stripe keeps it: the hub's mark tells its refunds from those made by hand (charge.refunded)
             ObjectNode metadata = refund.putObject("metadata");
             form.forEach((key, value) -> {
@@ -259,6 +330,19 @@ public class StripeSimulator {
             });
             made.add(refund);
             send(ex, 200, refund);
+            // under the refunds' lock: each charge.refunded queued in the order its amount was refunded
+            ObjectNode previous = JSON.createObjectNode();
+            ObjectNode refunded;
+            synchronized (charge) {
+                long before = charge.path("amount_refunded").asLong();
+                previous.put("amount_refunded", before);
+                if (before + amount >= paid) {
+                    previous.put("refunded", false);
+                }
+                charge.put("amount_refunded", before + amount).put("refunded", before + amount >= paid);
+                refunded = charge.deepCopy();
+            }
+            events.send(intent, "charge.refunded", refunded, previous);
         }
     }
 
@@ -275,8 +359,7 @@ public class StripeSimulator {
     private void refundList(HttpExchange ex, Map<String, String> query) throws IOException {
         String intent = query.get("payment_intent");
         if (intent != null && !intents.containsKey(intent)) {
-            send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + intent + "'",
-                    "resource_missing", "payment_intent"));
+            noSuchIntent(ex, intent, "payment_intent");
             return;
         }
         send(ex, 200, refundList(query));
@@ -311,30 +394,24 @@ public class StripeSimulator {
         ObjectNode intentData = sessionIntentData.getOrDefault(sessionId, JSON.createObjectNode());
         ObjectNode paid = JSON.createObjectNode().put("id", intent).put("object", "payment_intent")
                 .put("amount", session.path("amount_total").asLong())
-                .put("amount_received", session.path("amount_total").asLong())
-                .put("currency", session.path("currency").asText()).put("status", "succeeded");
+                .put("currency", session.path("currency").asText()).put("payment_method", "pm_card_visa");
         paid.put("description", intentData.path("description").textValue());
         paid.set("metadata", intentData.has("metadata") ? intentData.get("metadata").deepCopy()
                 : JSON.createObjectNode());
-        intents.put(intent, paid);
-        // after the intent: a refund finds what it paid and in which currency
-        paidIntents.put(intent, session.path("amount_total").asLong());
-        sendEvent("checkout.session.completed", session);
+        synchronized (paid) {
+            intents.put(intent, paid);
+            ObjectNode charge = paid(paid);
+            events.send(intent, "checkout.session.completed", session, null);
+            charges.put(intent, charge);
+        }
         SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
                 + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
     }
 
-    /** Stripe's scheme: v1 = hex HMAC-SHA256 of "timestamp.payload" keyed with the endpoint's secret. */
-    private String sign(String payload, long timestamp) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(webhookSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            String signature = HexFormat.of().formatHex(
-                    mac.doFinal((timestamp + "." + payload).getBytes(StandardCharsets.UTF_8)));
-            return "t=" + timestamp + ",v1=" + signature;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Stripe's 404 for a PaymentIntent of another account, or none, named by the request's {@code param}. */
+    private static void noSuchIntent(HttpExchange ex, String id, String param) throws IOException {
+        send(ex, 404, error("invalid_request_error", "No such payment_intent: '" + id + "'", "resource_missing",
+                param));
     }
 
     private static ObjectNode error(String type, String message) {

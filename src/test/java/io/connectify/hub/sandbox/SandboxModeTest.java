@@ -68,6 +68,8 @@ class SandboxModeTest {
     PayrexxConnection payrexx;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
 
     @Test
     void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {
@@ -624,6 +626,158 @@ class SandboxModeTest {
             assertThat(call("GET", "/api/v1/availability?" + day + "&duration=60", null).get("slots")
                     .findValuesAsText("start")).contains("2026-12-17T09:00:00+01:00");
         }
+    }
+
+    /**
+     * A booking paid by a Payment Intent made through {@code POST /payments/stripe/payment-intents} (its bookingId in
+     * the metadata) and confirmed at the simulator as the customer's browser confirms it (the publishable key and the
+     * client_secret the hub answered): Stripe's charge.succeeded (no action for the hub) and payment_intent.succeeded
+     * reach the hub in that order, and the booking is confirmed once, paid by that Payment Intent. Before, the
+     * simulator had no confirm (404) and sent no event: such a booking could not be paid in the sandbox.
+     */
+    @Test
+    void aBookingPaidByAPaymentIntentConfirmedInTheSandboxIsConfirmedOnce() throws Exception {
+        JsonNode booking = stripeBooking("2026-12-11T09:00:00+01:00");
+        String id = booking.get("id").asText();
+
+        String paymentIntent = paidByPaymentIntent(booking);
+
+        awaitStatus(id, "CONFIRMED");
+        assertThat(call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText())
+                .isEqualTo(paymentIntent);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(webhookAudits(id)).containsExactly("webhook:charge.succeeded ignored",
+                        "webhook:payment_intent.succeeded processed"));
+        JsonNode events = call("GET", "/api/v1/calendar/events?from=" + enc("2026-12-11T00:00:00+01:00") + "&to="
+                + enc("2026-12-12T00:00:00+01:00"), null);
+        assertThat(events.get("events").findValuesAsText("summary")).hasSize(1);
+    }
+
+    /**
+     * A Payment Intent that pays no booking, confirmed at the simulator and then refunded through the hub: its
+     * events reach the hub (in order: its charge.refunded after its payment's), which finds no booking paid by it
+     * and does nothing, no dead letter.
+     */
+    @Test
+    void aBarePaymentIntentConfirmedAndRefundedInTheSandboxChangesNothing(CapturedOutput output) throws Exception {
+        JsonNode made = call("POST", "/api/v1/payments/stripe/payment-intents", """
+                {"amount":1500,"currency":"CHF","description":"Gift card"}""");
+        String paymentIntent = made.get("id").asText();
+        assertThat(confirmAtSimulator(made).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> refunded = refund("{\"paymentIntent\":\"" + paymentIntent + "\"}");
+        assertThat(refunded.statusCode()).as(refunded.body()).isEqualTo(201);
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(output.getAll()).contains("stripe payment " + paymentIntent
+                        + " shows 1500 refunded; no booking was paid by it"));
+        assertThat(call("GET", "/api/v1/admin/dead-letters?provider=stripe", null).get("deadLetters")
+                .findValuesAsText("body")).noneMatch(body -> body.contains(paymentIntent));
+    }
+
+    /**
+     * A booking paid in the sandbox (on its Checkout page, or by a Payment Intent) and cancelled in time is refunded
+     * at the simulator, which then sends charge.refunded as Stripe does: the hub reads the payment's refunds back,
+     * finds only its own (the refund carries its mark, connectify=booking) and takes the event for their echo. The
+     * booking stays REFUNDED with its reason, nothing is marked for a person, no refund is counted as made outside
+     * the hub. Before, the simulator sent no charge.refunded, and the sandbox never showed the hub handling one.
+     */
+    @Test
+    void theHubsOwnRefundComesBackFromTheStripeSandboxAsChargeRefundedAndChangesNothing() throws Exception {
+        double outsideBefore = refundsOutsideHub();
+        JsonNode byCheckout = stripeBooking("2026-12-14T09:00:00+01:00");
+        assertThat(http.send(HttpRequest.newBuilder(loopback(byCheckout.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        cancelledInTimeItsRefundsEchoChangesNothing(byCheckout.get("id").asText());
+
+        JsonNode byIntent = stripeBooking("2026-12-14T13:00:00+01:00");
+        paidByPaymentIntent(byIntent);
+        cancelledInTimeItsRefundsEchoChangesNothing(byIntent.get("id").asText());
+
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /**
+     * A part refund asked of the Stripe sandbox's API directly, without the hub's mark (as one made by hand in the
+     * Dashboard): its charge.refunded reaches the hub, which finds the refund not its own, keeps the booking
+     * CONFIRMED, marks it for a person and counts it. Before, no charge.refunded came, and the hub never knew.
+     */
+    @Test
+    void aRefundAtTheStripeSandboxWithoutTheHubsMarkIsOneMadeOutsideTheHub() throws Exception {
+        double outsideBefore = refundsOutsideHub();
+        JsonNode booking = stripeBooking("2026-12-21T09:00:00+01:00");
+        String id = booking.get("id").asText();
+        assertThat(http.send(HttpRequest.newBuilder(loopback(booking.get("paymentUrl").asText())).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        String paymentIntent = call("GET", "/api/v1/bookings/" + id, null).get("paymentReference").asText();
+
+        var byHand = http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/refunds"))
+                .header("Authorization", "Bearer " + stripe.secretKey())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("payment_intent=" + paymentIntent + "&amount=1000")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(byHand.statusCode()).as(byHand.body()).isEqualTo(200);
+
+        // (the audit is written once the event's handling has committed, a moment after its mark)
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(webhookAudits(id)).contains("webhook:charge.refunded processed"));
+        assertThat(call("GET", "/api/v1/admin/bookings/attention", null).get("bookings")
+                .findValuesAsText("bookingId")).contains(id);
+        assertThat(call("GET", "/api/v1/bookings/" + id, null).get("status").asText()).isEqualTo("CONFIRMED");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
+    /** Cancelled once paid: REFUNDED, and the charge.refunded that follows, handled, changes nothing. */
+    private void cancelledInTimeItsRefundsEchoChangesNothing(String id) throws Exception {
+        awaitStatus(id, "CONFIRMED");
+        JsonNode cancelled = call("POST", "/api/v1/bookings/" + id + "/cancel", null);
+        assertThat(cancelled.get("status").asText()).isEqualTo("REFUNDED");
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(webhookAudits(id)).contains("webhook:charge.refunded ignored"));
+        JsonNode after = call("GET", "/api/v1/bookings/" + id, null);
+        assertThat(after.get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(after.get("statusReason").asText()).isEqualTo(cancelled.get("statusReason").asText());
+        assertThat(call("GET", "/api/v1/admin/bookings/attention", null).get("bookings")
+                .findValuesAsText("bookingId")).doesNotContain(id);
+    }
+
+    /**
+     * Pays a booking as a caller of the payments API would: a Payment Intent at the booking's price naming it, then
+     * confirmed at the simulator as the customer's browser confirms it. Its id.
+     */
+    private String paidByPaymentIntent(JsonNode booking) throws Exception {
+        JsonNode made = call("POST", "/api/v1/payments/stripe/payment-intents", """
+                {"amount":%d,"currency":"%s","metadata":{"bookingId":"%s"}}""".formatted(
+                booking.get("amount").asLong(), booking.get("currency").asText(), booking.get("id").asText()));
+        HttpResponse<String> confirmed = confirmAtSimulator(made);
+        assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
+        assertThat(json.readTree(confirmed.body()).get("status").asText()).isEqualTo("succeeded");
+        return made.get("id").asText();
+    }
+
+    /** Stripe.js's confirm: the publishable key, the client_secret the hub answered, a test card. */
+    private HttpResponse<String> confirmAtSimulator(JsonNode paymentIntent) throws Exception {
+        return http.send(HttpRequest.newBuilder(loopback(stripe.apiBase() + "/v1/payment_intents/"
+                        + paymentIntent.get("id").asText() + "/confirm"))
+                .header("Authorization", "Bearer " + StripeSimulator.PUBLISHABLE_KEY)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("payment_method=pm_card_visa&client_secret="
+                        + enc(paymentIntent.get("clientSecret").asText()))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The Stripe webhooks audited for a booking, "operation outcome", in the order handled. */
+    private java.util.List<String> webhookAudits(String bookingId) {
+        return jdbc.sql("SELECT operation || ' ' || outcome FROM integration_audit WHERE provider = 'stripe' AND "
+                + "operation LIKE 'webhook:%' AND booking_id = :id ORDER BY id").param("id", bookingId)
+                .query(String.class).list();
+    }
+
+    private double refundsOutsideHub() {
+        return meters.find("connectify.refunds.outside.hub").tag("provider", "stripe").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     private void awaitStatus(String id, String status) {

@@ -562,13 +562,29 @@ public class BookingRepository {
      * {@link #refundSettledByHand} clears it. Under the booking's row lock. False when the mark does not hold it.
      */
     public boolean attentionNoteDone(String id, String done) {
+        return attentionNoteDone(id, had -> withoutNote(had, done));
+    }
+
+    /**
+     * As {@link #attentionNoteDone(String, String)}, every note beginning with {@code prefix} (a note worded more than
+     * one way, its beginning the same: a payment above its price, whose note names a held payment's status or not).
+     */
+    public boolean attentionNotesDone(String id, String prefix) {
+        return attentionNoteDone(id, had -> {
+            // the notes as joinedNote joined them; pieces of another note that holds "; " are kept as they were
+            List<String> kept = Stream.of(had.split(NOTE_SEPARATOR)).filter(note -> !note.startsWith(prefix)).toList();
+            return kept.isEmpty() ? null : String.join(NOTE_SEPARATOR, kept);
+        });
+    }
+
+    private boolean attentionNoteDone(String id, UnaryOperator<String> without) {
         Boolean removed = transactions.execute(status -> jdbc.sql(
                         "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
                 .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
                 .flatMap(had -> had)
-                .filter(had -> !Objects.equals(withoutNote(had, done), had))
+                .filter(had -> !Objects.equals(without.apply(had), had))
                 .map(had -> {
-                    String kept = withoutNote(had, done);
+                    String kept = without.apply(had);
                     return jdbc.sql("UPDATE booking SET attention_note = :note"
                                     + (kept == null ? ", attention_since = NULL" : "") + " WHERE id = :id")
                             .param("id", id).param("note", kept).update() == 1;

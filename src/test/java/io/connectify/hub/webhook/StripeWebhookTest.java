@@ -3589,6 +3589,103 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A person refunds the excess of a payment above the price in the Stripe Dashboard (unmarked refunds), as its mark
+     * asked: a part of it, then the rest. Each charge.refunded records what is refunded of the excess in the
+     * booking's reason ("1000 of the 3000 over it refunded at stripe", then "3000 over it refunded at stripe"), the
+     * booking CONFIRMED, nothing marked for "decide whether the appointment stands" nor counted as a refund outside the
+     * hub; the excess refunded in full, its mark's note is settled and the mark cleared. A later refund beyond the
+     * excess is a refund outside the hub as before: recorded, marked and counted once. Before, the excess's refund was
+     * recorded as a refund the hub did not make, marked "decide whether the appointment stands" and counted.
+     */
+    @Test
+    void aRefundOfTheExcessOverThePriceByAPersonSettlesItsMarkAndIsNoRefundOutsideTheHub() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe"); // 9000 CHF
+        String payment = "pi_excess_" + id.substring(0, 8);
+        String head = "paid 12000, the price is 9000: ";
+        assertThat(signedStripeWebhook(event("evt_excess_paid", "checkout.session.completed",
+                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reason(id))
+                .isEqualTo(head + "3000 over it not refunded"));
+        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
+        double outsideBefore = refundsOutsideHub();
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_part", id, payment, 1000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(head + "1000 of the 3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
+                StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_rest", id, payment, 3000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isNull(); // its only note settled: the mark cleared
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+
+        // beyond the excess: a refund outside the hub, as any
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
+                StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"),
+                StripeFake.refund("re_beyond", payment, 1500, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_beyond", id, payment, 4500);
+
+        String outside = "a refund the hub did not make: stripe shows 4500 of the payment's 12000 refunded outside "
+                + "the hub";
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(outside + "; " + head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isEqualTo(outside + " (in part): decide whether the appointment stands");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking paid above its price whose excess a person refunded, then cancelled after the cut-off (no refund due):
+     * its reason is the cancellation's, with no refund the hub did not make after it, and nothing is marked. Before,
+     * the excess's refund was recorded as one outside the hub, and the cancel kept it after its reason.
+     */
+    @Test
+    void aBookingWhoseExcessWasRefundedCancelledAfterTheCutOffTellsNoRefundOutsideTheHub() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_excess_late_" + id.substring(0, 8);
+        assertThat(signedStripeWebhook(event("evt_excess_late_paid", "checkout.session.completed",
+                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_late", payment, 3000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_late", id, payment, 3000);
+        assertThat(attentionNote(id)).isNull();
+        double outsideBefore = refundsOutsideHub();
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(reason(id)).isEqualTo("cancelled after the refund cut-off: not refunded");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    private String reason(String bookingId) {
+        return httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText();
+    }
+
+    /** charge.refunded of a 12000 payment of the booking, {@code refunded} of it refunded, handled. */
+    private void overPriceRefunded(String eventId, String bookingId, String paymentIntent, long refunded) {
+        NotifyBuilder processed = processed(eventId);
+        assertThat(signedStripeWebhook(event(eventId, "charge.refunded", charge(bookingId, paymentIntent, refunded)
+                .replace("\"amount\":9000,\"amount_captured\":9000", "\"amount\":12000,\"amount_captured\":12000")
+                .replace("\"refunded\":true", "\"refunded\":false"))).status()).isEqualTo(200);
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).as(eventId + " processed").isTrue();
+    }
+
+    /**
      * A payment in another currency, then one below the price, each refunded: the customer is told each once (SMS and
      * email, in their language), with that payment's amount in its own currency and the booking still held for its
      * payment until its hold ends; the first one's event failing after its notice was planned (redelivered, refunded

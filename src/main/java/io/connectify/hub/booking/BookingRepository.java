@@ -1134,6 +1134,29 @@ public class BookingRepository {
                 .query((rs, row) -> rs.getObject("refund_answer_lost_at") != null).optional().orElse(false);
     }
 
+    /**
+     * How the refunds through the hub's refund endpoint of the booking's payment were classed when first seen (V42):
+     * by refund id, true for outside the hub, false for the hub's own; none classed yet, empty.
+     */
+    public Map<String, Boolean> apiRefundClasses(String id) {
+        Map<String, Boolean> classes = new java.util.HashMap<>();
+        jdbc.sql("SELECT refund_id, outside FROM booking_api_refund WHERE booking_id = :id").param("id", id)
+                .query(rs -> {
+                    classes.put(rs.getString("refund_id"), rs.getBoolean("outside"));
+                });
+        return classes;
+    }
+
+    /**
+     * Records how a refund through the hub's refund endpoint of the booking's payment is classed (V42), once: under the
+     * booking's row lock (the caller's), in the caller's transaction, so a failure records no class.
+     */
+    public void apiRefundClassed(String id, String refund, boolean outside, Instant now) {
+        jdbc.sql("INSERT INTO booking_api_refund (refund_id, booking_id, outside, seen_at) "
+                        + "VALUES (:refund, :id, :outside, :now)")
+                .param("refund", refund).param("id", id).param("outside", outside).param("now", utc(now)).update();
+    }
+
     /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */
     public Optional<String> refundReference(String id) {
         return jdbc.sql("SELECT refund_reference FROM booking WHERE id = :id").param("id", id)

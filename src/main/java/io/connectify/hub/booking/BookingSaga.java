@@ -2630,9 +2630,9 @@ public class BookingSaga {
             }
             // an operator's refund through POST /payments/refunds is the hub's own only where the booking waits for
             // (or failed) its refund, the case its mark was made for; elsewhere it is one a person made, told as such
-            boolean apiOwn = apiRefundsAreTheHubsOwn(current);
-            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null), apiOwn);
-            long throughApi = apiOwn ? 0 : throughTheApi(refunds);
+            Set<String> apiOutside = apiRefundsOutside(current, refunds);
+            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null), apiOutside);
+            long throughApi = throughTheApi(refunds, apiOutside);
             // the amount seen last: the same one again (the hub's own later refund lists it too) is recorded already
             boolean seenAlready = bookings.refundedOutsideAmount(id).map(last -> last == outside)
                     .orElse(outside == 0);
@@ -3186,18 +3186,53 @@ public class BookingSaga {
      * and its payments API's) and the booking's own refund ({@code hubsRefund}, its refund_reference: one made before
      * the hub marked its refunds carries no mark).
      */
-    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund, boolean apiOwn) {
+    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund,
+                                   Set<String> apiOutside) {
         return refunds.stream()
-                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank()
-                        || !apiOwn && StripeCommands.BY_API.equals(r.mark()))
+                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank() || apiOutside.contains(r.id()))
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
     }
 
-    /** What the refunds through the hub's refund endpoint ({@link StripeCommands#BY_API}) refund, those refunding. */
-    private static long throughTheApi(List<StripeCommands.RefundResult> refunds) {
-        return refunds.stream().filter(r -> r.refunding() && StripeCommands.BY_API.equals(r.mark()))
+    /**
+     * What the refunds through the hub's refund endpoint ({@link StripeCommands#BY_API}) classed outside the hub
+     * ({@code apiOutside}) refund, those refunding.
+     */
+    private static long throughTheApi(List<StripeCommands.RefundResult> refunds, Set<String> apiOutside) {
+        return refunds.stream().filter(r -> r.refunding() && StripeCommands.BY_API.equals(r.mark())
+                        && apiOutside.contains(r.id()))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /**
+     * The ids of the payment's refunds through the hub's refund endpoint that are outside the hub for the booking:
+     * each classed once, the first time a charge.refunded lists it, by the booking's status then
+     * ({@link #apiRefundsAreTheHubsOwn}), and recorded (V42; under the booking's row lock, the caller's, in its
+     * transaction); a refund classed before keeps its class whatever the booking's status now. Before, each event
+     * classed them again: a part refunded by an operator while the booking was CONFIRMED (outside the hub, recorded
+     * and marked), then a cancel in time, and the hub's refund's echo found the booking REFUNDED, took the operator's
+     * part for the hub's own, and undid its record ("nothing refunded outside the hub any more").
+     */
+    private Set<String> apiRefundsOutside(Booking current, List<StripeCommands.RefundResult> refunds) {
+        Map<String, Boolean> classed = bookings.apiRefundClasses(current.id());
+        Set<String> outside = new java.util.HashSet<>();
+        Instant now = null;
+        for (StripeCommands.RefundResult refund : refunds) {
+            if (!StripeCommands.BY_API.equals(refund.mark()) || refund.id() == null) {
+                continue;
+            }
+            Boolean was = classed.get(refund.id());
+            if (was == null) {
+                was = !apiRefundsAreTheHubsOwn(current);
+                now = now == null ? now() : now;
+                bookings.apiRefundClassed(current.id(), refund.id(), was, now);
+                classed.put(refund.id(), was);
+            }
+            if (was) {
+                outside.add(refund.id());
+            }
+        }
+        return outside;
     }
 
     /**

@@ -2303,6 +2303,50 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * Part of a confirmed booking's payment refunded by an operator through POST /api/v1/payments/refunds (marked
+     * connectify=api) is classed outside the hub when its charge.refunded first lists it, and keeps that class: after a
+     * cancel in time (the hub refunds the rest), the echo of the hub's refund lists the operator's part again, and the
+     * booking, REFUNDED by then, still records it as refunded outside the hub (amount, reason), nothing counted again.
+     * Before, each event classed the operator's refund by the booking's status then: the echo took it for the hub's
+     * own and undid its record ("nothing refunded outside the hub any more").
+     */
+    @Test
+    void anOperatorsPartRefundClassedOutsideTheHubWhileConfirmedKeepsItsClassAfterACancelInTime() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var part = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\",\"amount\":3000}");
+        assertThat(part.status()).as(part.body()).isEqualTo(201);
+        String operators = StripeFake.refund("re_operator_part", payment, 3000, "succeeded", "{\"connectify\":\"api\"}");
+        stripe.refundsOf(payment, operators);
+        double outsideBefore = refundsOutsideHub();
+        refundedAndProcessed("evt_operator_part", id, 3000);
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        stripe.refundsOf(payment, operators, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+
+        refundedAndProcessed("evt_hub_rest", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
+    /** The booking's refunded_outside_amount (V24); null when none was recorded. */
+    private Long refundedOutside(String bookingId) {
+        return jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", bookingId)
+                .query((rs, row) -> rs.getObject(1, Long.class)).single();
+    }
+
+    /**
      * The echo of the hub's own refund handled after that refund's failure (Stripe's events are not ordered; a lock
      * timeout then a late replay) finds the booking CANCELLED, its refund failed: Stripe lists the hub's refund alone,
      * failed, so nothing is recorded. Before, it was recorded as a refund the hub did not make.

@@ -8,11 +8,12 @@
 -- operator's part for its own, and its note of a refund outside the hub was undone). A refund listed before this ran is
 -- classed when it is next listed, as before. A handful of rows per booking at most, bookings are never deleted: no
 -- retention.
+-- Keyed by the booking and the refund (read by the booking, under its row lock): a refund id is Stripe's, unique there,
+-- but nothing here needs it unique across bookings.
 CREATE TABLE booking_api_refund (
-    refund_id  VARCHAR(255) NOT NULL PRIMARY KEY,
     booking_id VARCHAR(36) NOT NULL,
+    refund_id  VARCHAR(255) NOT NULL,
     outside    BOOLEAN NOT NULL,
-    seen_at    TIMESTAMP WITH TIME ZONE NOT NULL
+    seen_at    TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (booking_id, refund_id)
 );
-
-CREATE INDEX booking_api_refund_booking_idx ON booking_api_refund (booking_id);

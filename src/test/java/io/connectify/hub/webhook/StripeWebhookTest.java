@@ -3716,6 +3716,35 @@ class StripeWebhookTest extends Webhooks {
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
+    /**
+     * The excess's refund failing after it settled the mark (a later charge.refunded lists it failed): the reason's
+     * over-price part says "not refunded" again and the booking is marked again for a person to refund it, nothing
+     * counted as a refund outside the hub.
+     */
+    @Test
+    void anExcessRefundThatFailsAfterItSettledTheMarkMarksTheBookingAgain() {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        String payment = "pi_excess_failed_" + id.substring(0, 8);
+        String notRefunded = "paid 12000, the price is 9000: 3000 over it not refunded";
+        assertThat(signedStripeWebhook(event("evt_excess_failed_paid", "checkout.session.completed",
+                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_failing", payment, 3000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_refunded", id, payment, 3000);
+        assertThat(attentionNote(id)).isNull();
+        double outsideBefore = refundsOutsideHub();
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_failing", payment, 3000, "failed", "{}"));
+        overPriceRefunded("evt_excess_refund_failed", id, payment, 3000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(notRefunded);
+        assertThat(attentionNote(id)).isEqualTo(notRefunded + ": refund 3000 at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
     private String reason(String bookingId) {
         return httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText();
     }

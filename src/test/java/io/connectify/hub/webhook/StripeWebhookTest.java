@@ -3643,13 +3643,9 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aRefundOfTheExcessOverThePriceByAPersonSettlesItsMarkAndIsNoRefundOutsideTheHub() {
-        calendarAcceptsEvents(START);
-        String id = pendingBooking(START, "stripe"); // 9000 CHF
+        String id = paidOverThePrice("evt_excess_paid", "pi_excess_"); // 12000 for its 9000 CHF
         String payment = "pi_excess_" + id.substring(0, 8);
         String head = "paid 12000, the price is 9000: ";
-        assertThat(signedStripeWebhook(event("evt_excess_paid", "checkout.session.completed",
-                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
-                        "\"amount_total\":12000"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reason(id))
                 .isEqualTo(head + "3000 over it not refunded"));
         assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
@@ -3694,12 +3690,8 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void aBookingWhoseExcessWasRefundedCancelledAfterTheCutOffTellsNoRefundOutsideTheHub() {
-        calendarAcceptsEvents(START);
-        String id = pendingBooking(START, "stripe");
+        String id = paidOverThePrice("evt_excess_late_paid", "pi_excess_late_");
         String payment = "pi_excess_late_" + id.substring(0, 8);
-        assertThat(signedStripeWebhook(event("evt_excess_late_paid", "checkout.session.completed",
-                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
-                        "\"amount_total\":12000"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
         stripe.refundsOf(payment, StripeFake.refund("re_excess_late", payment, 3000, "succeeded", "{}"));
         overPriceRefunded("evt_excess_late", id, payment, 3000);
@@ -3723,13 +3715,9 @@ class StripeWebhookTest extends Webhooks {
      */
     @Test
     void anExcessRefundThatFailsAfterItSettledTheMarkMarksTheBookingAgain() {
-        calendarAcceptsEvents(START);
-        String id = pendingBooking(START, "stripe");
+        String id = paidOverThePrice("evt_excess_failed_paid", "pi_excess_failed_");
         String payment = "pi_excess_failed_" + id.substring(0, 8);
         String notRefunded = "paid 12000, the price is 9000: 3000 over it not refunded";
-        assertThat(signedStripeWebhook(event("evt_excess_failed_paid", "checkout.session.completed",
-                checkoutSession(id, "paid", payment).replace("\"amount_total\":9000",
-                        "\"amount_total\":12000"))).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
         stripe.refundsOf(payment, StripeFake.refund("re_excess_failing", payment, 3000, "succeeded", "{}"));
         overPriceRefunded("evt_excess_refunded", id, payment, 3000);
@@ -3743,6 +3731,16 @@ class StripeWebhookTest extends Webhooks {
         assertThat(reason(id)).isEqualTo(notRefunded);
         assertThat(attentionNote(id)).isEqualTo(notRefunded + ": refund 3000 at stripe");
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /** A booking of 9000 CHF confirmed by a Checkout payment of 12000 ({@code prefix} and its id's first 8). */
+    private String paidOverThePrice(String eventId, String prefix) {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                checkoutSession(id, "paid", prefix + id.substring(0, 8)).replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+        return id;
     }
 
     private String reason(String bookingId) {

@@ -562,13 +562,29 @@ public class BookingRepository {
      * {@link #refundSettledByHand} clears it. Under the booking's row lock. False when the mark does not hold it.
      */
     public boolean attentionNoteDone(String id, String done) {
+        return attentionNoteDone(id, had -> withoutNote(had, done));
+    }
+
+    /**
+     * As {@link #attentionNoteDone(String, String)}, every note beginning with {@code prefix} (a note worded more than
+     * one way, its beginning the same: a payment above its price, whose note names a held payment's status or not).
+     */
+    public boolean attentionNotesDone(String id, String prefix) {
+        return attentionNoteDone(id, had -> {
+            // the notes as joinedNote joined them; pieces of another note that holds "; " are kept as they were
+            List<String> kept = Stream.of(had.split(NOTE_SEPARATOR)).filter(note -> !note.startsWith(prefix)).toList();
+            return kept.isEmpty() ? null : String.join(NOTE_SEPARATOR, kept);
+        });
+    }
+
+    private boolean attentionNoteDone(String id, UnaryOperator<String> without) {
         Boolean removed = transactions.execute(status -> jdbc.sql(
                         "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
                 .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
                 .flatMap(had -> had)
-                .filter(had -> !Objects.equals(withoutNote(had, done), had))
+                .filter(had -> !Objects.equals(without.apply(had), had))
                 .map(had -> {
-                    String kept = withoutNote(had, done);
+                    String kept = without.apply(had);
                     return jdbc.sql("UPDATE booking SET attention_note = :note"
                                     + (kept == null ? ", attention_since = NULL" : "") + " WHERE id = :id")
                             .param("id", id).param("note", kept).update() == 1;
@@ -1158,6 +1174,29 @@ public class BookingRepository {
     public boolean refundAnswerLost(String id) {
         return jdbc.sql("SELECT refund_answer_lost_at FROM booking WHERE id = :id").param("id", id)
                 .query((rs, row) -> rs.getObject("refund_answer_lost_at") != null).optional().orElse(false);
+    }
+
+    /**
+     * How the refunds through the hub's refund endpoint of the booking's payment were classed when first seen (V42):
+     * by refund id, true for outside the hub, false for the hub's own; none classed yet, empty.
+     */
+    public Map<String, Boolean> apiRefundClasses(String id) {
+        Map<String, Boolean> classes = new java.util.HashMap<>();
+        jdbc.sql("SELECT refund_id, outside FROM booking_api_refund WHERE booking_id = :id").param("id", id)
+                .query(rs -> {
+                    classes.put(rs.getString("refund_id"), rs.getBoolean("outside"));
+                });
+        return classes;
+    }
+
+    /**
+     * Records how a refund through the hub's refund endpoint of the booking's payment is classed (V42), once: under the
+     * booking's row lock (the caller's), in the caller's transaction, so a failure records no class.
+     */
+    public void apiRefundClassed(String id, String refund, boolean outside, Instant now) {
+        jdbc.sql("INSERT INTO booking_api_refund (refund_id, booking_id, outside, seen_at) "
+                        + "VALUES (:refund, :id, :outside, :now)")
+                .param("refund", refund).param("id", id).param("outside", outside).param("now", utc(now)).update();
     }
 
     /** The provider's id of the refund the hub made of the booking's payment; empty when it knows none. */

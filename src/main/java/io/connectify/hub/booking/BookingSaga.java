@@ -447,8 +447,8 @@ public class BookingSaga {
         String id = booking.id();
         String provider = payment.provider();
         long excess = payment.paidAmount() - booking.amount();
-        String head = "paid " + payment.paidAmount() + ", the price is " + booking.amount() + ": ";
-        String why = head + excess + " over it not refunded";
+        String head = overPriceHead(payment.paidAmount(), booking.amount());
+        String why = head + excessNotRefunded(excess);
         // a held payment (disputed, partly refunded) may have been refunded in part already: the person checks first
         String note = why + ": " + (heldStatus != null ? "its payment is " + heldStatus + ", check what it refunds "
                 + "already, then " : "") + "refund " + excess + " at " + provider;
@@ -471,6 +471,71 @@ public class BookingSaga {
                 + "marked for a person", id, payment.paidAmount(), provider, payment.paymentReference(),
                 booking.amount(), booking.currency(), excess);
         metrics.paidOverPrice(provider);
+    }
+
+    /** How the status reason's part of a payment above its price begins ({@link #paidOverPrice}). */
+    private static String overPriceHead(long paid, long price) {
+        return "paid " + paid + ", the price is " + price + ": ";
+    }
+
+    /** That part, after its head, while none of the excess is refunded (as {@link #paidOverPrice} wrote it). */
+    private static String excessNotRefunded(long excess) {
+        return excess + " over it not refunded";
+    }
+
+    /** What a paid booking's payment paid above its price (its excess, {@link #paidOverPrice}); 0 for none. */
+    private static long overPrice(Booking current) {
+        return current.paid() ? Math.max(0, current.paidAmount() - current.amount()) : 0;
+    }
+
+    /**
+     * A booking paid above its price whose payment {@code provider} shows {@code outside} refunded outside the hub
+     * (Stripe's charge.refunded, unmarked refunds; under the booking's row lock, the caller's): the excess is what a
+     * person was asked to refund, so as much of it as that refunds is the excess settled, not a refund that puts the
+     * appointment in doubt. Its status reason's part of the excess ({@link #paidOverPrice}) follows what is refunded of
+     * it: "3000 over it refunded at stripe", "1000 of the 3000 over it refunded at stripe", or back to "not refunded"
+     * (that refund failed). Refunded in full, the mark's note asking for it leaves the mark (cleared when nothing else
+     * is left in it); refunded no more (a failure after), it is marked again. The excess from the booking's paid amount
+     * and price, both stored (not from the reason's text, which the column's 200 characters may cut); the reason
+     * changed only where it still has that part whole (a cancel's reason replaced it). Answers what it found, for the
+     * log; null for a booking not paid above its price.
+     */
+    private String excessRefunded(String id, String provider, long outside, Instant now) {
+        Booking current = bookings.find(id).orElseThrow();
+        long excess = overPrice(current);
+        if (excess <= 0) {
+            return null;
+        }
+        long ofExcess = Math.min(outside, excess);
+        String head = overPriceHead(current.paidAmount(), current.amount());
+        String notRefunded = head + excessNotRefunded(excess);
+        String refunded = head + excess + " over it refunded at " + provider;
+        String part = ofExcess >= excess ? refunded : ofExcess > 0
+                ? head + ofExcess + " of the " + excess + " over it refunded at " + provider : notRefunded;
+        String old = current.statusReason();
+        List<String> parts = new ArrayList<>(old == null ? List.of() : List.of(old.split("; ")));
+        int at = -1;
+        for (int i = 0; i < parts.size() && at < 0; i++) {
+            // a whole part of the excess: one the column's cut ends within is left as it is
+            String said = parts.get(i);
+            at = said.equals(notRefunded) || said.startsWith(head) && said.endsWith(" over it refunded at " + provider)
+                    ? i : -1;
+        }
+        boolean wasRefunded = at >= 0 && parts.get(at).equals(refunded);
+        if (at >= 0 && !parts.get(at).equals(part)) {
+            parts.set(at, part);
+            String reason = String.join("; ", parts);
+            bookings.transition(id, List.of(current.status()), current.status(),
+                    reason.length() <= 200 ? reason : reason.substring(0, 200), now);
+        }
+        if (ofExcess >= excess) {
+            // what the mark asked for is done, whichever way paidOverPrice worded it (a held payment's or not)
+            bookings.attentionNotesDone(id, notRefunded + ": ");
+        } else if (wasRefunded) {
+            bookings.needsAttention(id, notRefunded + ": refund " + (excess - ofExcess) + " at " + provider, now);
+        }
+        return ofExcess >= excess ? refunded + " (the excess a person was asked to refund): not a refund outside the "
+                + "hub, nothing counted, its mark's note settled" : part;
     }
 
     /**
@@ -2565,9 +2630,9 @@ public class BookingSaga {
             }
             // an operator's refund through POST /payments/refunds is the hub's own only where the booking waits for
             // (or failed) its refund, the case its mark was made for; elsewhere it is one a person made, told as such
-            boolean apiOwn = apiRefundsAreTheHubsOwn(current);
-            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null), apiOwn);
-            long throughApi = apiOwn ? 0 : throughTheApi(refunds);
+            Set<String> apiOutside = apiRefundsOutside(current, refunds);
+            long outside = outsideHub(refunds, bookings.refundReference(id).orElse(null), apiOutside);
+            long throughApi = throughTheApi(refunds, apiOutside);
             // the amount seen last: the same one again (the hub's own later refund lists it too) is recorded already
             boolean seenAlready = bookings.refundedOutsideAmount(id).map(last -> last == outside)
                     .orElse(outside == 0);
@@ -2623,6 +2688,7 @@ public class BookingSaga {
                 if (!Objects.equals(reason, current.statusReason())) {
                     bookings.transition(id, List.of(current.status()), current.status(), reason, now);
                 }
+                excessRefunded(id, provider, 0, now); // a refund of the excess failed too: its reason says so
                 found[0] = Outside.other("nothing refunded outside the hub any more (" + provider + " shows "
                         + shown + " refunded, the hub's own): its reason no longer says so, its mark stays", false);
                 return;
@@ -2637,8 +2703,14 @@ public class BookingSaga {
                 found[0] = new Outside(note, false, false, false);
                 return;
             }
+            if (outside <= overPrice(current)) {
+                // what a person was asked to refund (paidOverPrice): the excess settled, the appointment not in doubt
+                found[0] = Outside.other(excessRefunded(id, provider, outside, now), false);
+                return;
+            }
             found[0] = new Outside(markRefundedOutside(current, provider, outside, of, throughApi, now), false, false,
                     false);
+            excessRefunded(id, provider, outside, now); // beyond the excess: the excess refunded with the rest
             toldRefundedAfterLateCancel(current, outside >= of);
         }));
         return found[0];
@@ -3114,18 +3186,53 @@ public class BookingSaga {
      * and its payments API's) and the booking's own refund ({@code hubsRefund}, its refund_reference: one made before
      * the hub marked its refunds carries no mark).
      */
-    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund, boolean apiOwn) {
+    private static long outsideHub(List<StripeCommands.RefundResult> refunds, String hubsRefund,
+                                   Set<String> apiOutside) {
         return refunds.stream()
-                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank()
-                        || !apiOwn && StripeCommands.BY_API.equals(r.mark()))
+                .filter(r -> r.refunding() && (r.mark() == null || r.mark().isBlank() || apiOutside.contains(r.id()))
                         && (hubsRefund == null || !hubsRefund.equals(r.id())))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
     }
 
-    /** What the refunds through the hub's refund endpoint ({@link StripeCommands#BY_API}) refund, those refunding. */
-    private static long throughTheApi(List<StripeCommands.RefundResult> refunds) {
-        return refunds.stream().filter(r -> r.refunding() && StripeCommands.BY_API.equals(r.mark()))
+    /**
+     * What the refunds through the hub's refund endpoint ({@link StripeCommands#BY_API}) classed outside the hub
+     * ({@code apiOutside}) refund, those refunding.
+     */
+    private static long throughTheApi(List<StripeCommands.RefundResult> refunds, Set<String> apiOutside) {
+        return refunds.stream().filter(r -> r.refunding() && StripeCommands.BY_API.equals(r.mark())
+                        && apiOutside.contains(r.id()))
                 .mapToLong(StripeCommands.RefundResult::amount).sum();
+    }
+
+    /**
+     * The ids of the payment's refunds through the hub's refund endpoint that are outside the hub for the booking:
+     * each classed once, the first time a charge.refunded lists it, by the booking's status then
+     * ({@link #apiRefundsAreTheHubsOwn}), and recorded (V42; under the booking's row lock, the caller's, in its
+     * transaction); a refund classed before keeps its class whatever the booking's status now. Before, each event
+     * classed them again: a part refunded by an operator while the booking was CONFIRMED (outside the hub, recorded
+     * and marked), then a cancel in time, and the hub's refund's echo found the booking REFUNDED, took the operator's
+     * part for the hub's own, and undid its record ("nothing refunded outside the hub any more").
+     */
+    private Set<String> apiRefundsOutside(Booking current, List<StripeCommands.RefundResult> refunds) {
+        Map<String, Boolean> classed = bookings.apiRefundClasses(current.id());
+        Set<String> outside = new java.util.HashSet<>();
+        Instant now = null;
+        for (StripeCommands.RefundResult refund : refunds) {
+            if (!StripeCommands.BY_API.equals(refund.mark()) || refund.id() == null) {
+                continue;
+            }
+            Boolean was = classed.get(refund.id());
+            if (was == null) {
+                was = !apiRefundsAreTheHubsOwn(current);
+                now = now == null ? now() : now;
+                bookings.apiRefundClassed(current.id(), refund.id(), was, now);
+                classed.put(refund.id(), was);
+            }
+            if (was) {
+                outside.add(refund.id());
+            }
+        }
+        return outside;
     }
 
     /**
@@ -3708,14 +3815,15 @@ public class BookingSaga {
      * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
      * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
      * Payrexx's is kept; null for none (none recorded, or that refund failed since: its charge.refunded then records
-     * 0). Read from the amount's column, not the reason: the column's 200 characters may cut that part (a long reason
+     * 0), or only the excess of a payment above its price ({@link #excessRefunded}). Read from the amount's column,
+     * not the reason: the column's 200 characters may cut that part (a long reason
      * before it), and the refund was lost at the cancel. What the payment was is the reason's where it still says it
      * (the Charge's amount), else what the booking was paid.
      */
     private String stripeRefundMadeOutside(Booking current) {
         long outside = bookings.refundedOutsideAmount(current.id()).orElse(0L);
-        if (outside <= 0) {
-            return null;
+        if (outside <= overPrice(current)) {
+            return null; // none, or no more than its excess over the price, refunded as a person was asked
         }
         String shown = REFUNDED_OUTSIDE + ": " + current.provider() + " shows ";
         long of = current.paidAmount();

@@ -133,6 +133,47 @@ class PayrexxWebhookTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("CONFIRMED");
         payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4796/")));
+        actedOnOnce(id);
+    }
+
+    /**
+     * A delivery whose step fails once after the payment was acted on (the saga confirmed the booking and the
+     * exchange says "acted on"), before its key is recorded: the redelivery in place fetches the transaction again and
+     * acts on it again, as nothing recorded it acted on, rather than skipping it: its key recorded then, and one
+     * calendar event, one SMS and one email, no dead letter. A guard: the redelivery starts from what the message
+     * carries, the failed attempt's decisions cleared (ProcessedEventRepository.recordCarried).
+     */
+    @Test
+    void aRedeliveryAfterAStepFailedOnceBehindTheActedOnPaymentActsAgainAndIsRecordedOnce() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.transaction(4797, "confirmed", id);
+        java.util.concurrent.atomic.AtomicReference<Object> actedOnWhenFailed =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        AdviceWith.adviceWith(camel, "payrexx-transaction-act", route -> route.weaveAddLast().process(exchange -> {
+            if ("payrexx:4797:confirmed".equals(exchange.getIn().getHeader(WebhookHeaders.EVENT_KEY))
+                    && actedOnWhenFailed.compareAndSet(null, exchange.getProperty(WebhookHeaders.ACTED_ON))) {
+                throw new IllegalStateException("the broker is unavailable (injected once, after the act)");
+            }
+        }).id("fail-after-act-once"));
+        try {
+            deliveryHandled(4797, "confirmed", id);
+        } finally {
+            AdviceWith.adviceWith(camel, "payrexx-transaction-act",
+                    route -> route.weaveById("fail-after-act-once").remove());
+        }
+        assertThat(actedOnWhenFailed.get()).as("the first attempt had acted on the payment, then failed")
+                .isIn(true, "true");
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        payrexx.server().verify(2, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4797/"))); // acted on twice
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED WHERE messageId = 'payrexx:4797:confirmed'")
+                .query(Integer.class).single()).isEqualTo(1);
+        actedOnOnce(id);
+    }
+
+    /** The booking's payment acted on once: one calendar event, one SMS and one email sent, no dead letter. */
+    private void actedOnOnce(String id) {
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.sql("SELECT channel FROM "
                         + "notification WHERE booking_id = :id AND provider_reference IS NOT NULL").param("id", id)

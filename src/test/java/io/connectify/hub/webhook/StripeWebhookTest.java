@@ -2303,6 +2303,50 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * Part of a confirmed booking's payment refunded by an operator through POST /api/v1/payments/refunds (marked
+     * connectify=api) is classed outside the hub when its charge.refunded first lists it, and keeps that class: after a
+     * cancel in time (the hub refunds the rest), the echo of the hub's refund lists the operator's part again, and the
+     * booking, REFUNDED by then, still records it as refunded outside the hub (amount, reason), nothing counted again.
+     * Before, each event classed the operator's refund by the booking's status then: the echo took it for the hub's
+     * own and undid its record ("nothing refunded outside the hub any more").
+     */
+    @Test
+    void anOperatorsPartRefundClassedOutsideTheHubWhileConfirmedKeepsItsClassAfterACancelInTime() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var part = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\",\"amount\":3000}");
+        assertThat(part.status()).as(part.body()).isEqualTo(201);
+        String operators = StripeFake.refund("re_operator_part", payment, 3000, "succeeded", "{\"connectify\":\"api\"}");
+        stripe.refundsOf(payment, operators);
+        double outsideBefore = refundsOutsideHub();
+        refundedAndProcessed("evt_operator_part", id, 3000);
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(why);
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        stripe.refundsOf(payment, operators, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+
+        refundedAndProcessed("evt_hub_rest", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
+    /** The booking's refunded_outside_amount (V24); null when none was recorded. */
+    private Long refundedOutside(String bookingId) {
+        return jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", bookingId)
+                .query((rs, row) -> rs.getObject(1, Long.class)).single();
+    }
+
+    /**
      * The echo of the hub's own refund handled after that refund's failure (Stripe's events are not ordered; a lock
      * timeout then a late replay) finds the booking CANCELLED, its refund failed: Stripe lists the hub's refund alone,
      * failed, so nothing is recorded. Before, it was recorded as a refund the hub did not make.
@@ -3586,6 +3630,130 @@ class StripeWebhookTest extends Webhooks {
 
     private double overPrice() {
         return meters.counter("connectify.payments.over.price", "provider", "stripe").count();
+    }
+
+    /**
+     * A person refunds the excess of a payment above the price in the Stripe Dashboard (unmarked refunds), as its mark
+     * asked: a part of it, then the rest. Each charge.refunded records what is refunded of the excess in the
+     * booking's reason ("1000 of the 3000 over it refunded at stripe", then "3000 over it refunded at stripe"), the
+     * booking CONFIRMED, nothing marked for "decide whether the appointment stands" nor counted as a refund outside the
+     * hub; the excess refunded in full, its mark's note is settled and the mark cleared. A later refund beyond the
+     * excess is a refund outside the hub as before: recorded, marked and counted once. Before, the excess's refund was
+     * recorded as a refund the hub did not make, marked "decide whether the appointment stands" and counted.
+     */
+    @Test
+    void aRefundOfTheExcessOverThePriceByAPersonSettlesItsMarkAndIsNoRefundOutsideTheHub() {
+        String id = paidOverThePrice("evt_excess_paid", "pi_excess_"); // 12000 for its 9000 CHF
+        String payment = "pi_excess_" + id.substring(0, 8);
+        String head = "paid 12000, the price is 9000: ";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reason(id))
+                .isEqualTo(head + "3000 over it not refunded"));
+        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
+        double outsideBefore = refundsOutsideHub();
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_part", id, payment, 1000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(head + "1000 of the 3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
+                StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_rest", id, payment, 3000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isNull(); // its only note settled: the mark cleared
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+
+        // beyond the excess: a refund outside the hub, as any
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
+                StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"),
+                StripeFake.refund("re_beyond", payment, 1500, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_beyond", id, payment, 4500);
+
+        String outside = "a refund the hub did not make: stripe shows 4500 of the payment's 12000 refunded outside "
+                + "the hub";
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(outside + "; " + head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isEqualTo(outside + " (in part): decide whether the appointment stands");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking paid above its price whose excess a person refunded, then cancelled after the cut-off (no refund due):
+     * its reason is the cancellation's, with no refund the hub did not make after it, and nothing is marked. Before,
+     * the excess's refund was recorded as one outside the hub, and the cancel kept it after its reason.
+     */
+    @Test
+    void aBookingWhoseExcessWasRefundedCancelledAfterTheCutOffTellsNoRefundOutsideTheHub() {
+        String id = paidOverThePrice("evt_excess_late_paid", "pi_excess_late_");
+        String payment = "pi_excess_late_" + id.substring(0, 8);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_late", payment, 3000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_late", id, payment, 3000);
+        assertThat(attentionNote(id)).isNull();
+        double outsideBefore = refundsOutsideHub();
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(reason(id)).isEqualTo("cancelled after the refund cut-off: not refunded");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * The excess's refund failing after it settled the mark (a later charge.refunded lists it failed): the reason's
+     * over-price part says "not refunded" again and the booking is marked again for a person to refund it, nothing
+     * counted as a refund outside the hub.
+     */
+    @Test
+    void anExcessRefundThatFailsAfterItSettledTheMarkMarksTheBookingAgain() {
+        String id = paidOverThePrice("evt_excess_failed_paid", "pi_excess_failed_");
+        String payment = "pi_excess_failed_" + id.substring(0, 8);
+        String notRefunded = "paid 12000, the price is 9000: 3000 over it not refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_failing", payment, 3000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_refunded", id, payment, 3000);
+        assertThat(attentionNote(id)).isNull();
+        double outsideBefore = refundsOutsideHub();
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_failing", payment, 3000, "failed", "{}"));
+        overPriceRefunded("evt_excess_refund_failed", id, payment, 3000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(notRefunded);
+        assertThat(attentionNote(id)).isEqualTo(notRefunded + ": refund 3000 at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /** A booking of 9000 CHF confirmed by a Checkout payment of 12000 ({@code prefix} and its id's first 8). */
+    private String paidOverThePrice(String eventId, String prefix) {
+        calendarAcceptsEvents(START);
+        String id = pendingBooking(START, "stripe");
+        assertThat(signedStripeWebhook(event(eventId, "checkout.session.completed",
+                checkoutSession(id, "paid", prefix + id.substring(0, 8)).replace("\"amount_total\":9000",
+                        "\"amount_total\":12000"))).status()).isEqualTo(200);
+        return id;
+    }
+
+    private String reason(String bookingId) {
+        return httpGet("/api/v1/bookings/" + bookingId).json().path("statusReason").asText();
+    }
+
+    /** charge.refunded of a 12000 payment of the booking, {@code refunded} of it refunded, handled. */
+    private void overPriceRefunded(String eventId, String bookingId, String paymentIntent, long refunded) {
+        NotifyBuilder processed = processed(eventId);
+        assertThat(signedStripeWebhook(event(eventId, "charge.refunded", charge(bookingId, paymentIntent, refunded)
+                .replace("\"amount\":9000,\"amount_captured\":9000", "\"amount\":12000,\"amount_captured\":12000")
+                .replace("\"refunded\":true", "\"refunded\":false"))).status()).isEqualTo(200);
+        assertThat(processed.matches(15, TimeUnit.SECONDS)).as(eventId + " processed").isTrue();
     }
 
     /**

@@ -47,7 +47,7 @@ class PostgresSlotLockIsolationTest {
     static void migrate() {
         jdbc = JdbcClient.create(postgres.dataSource());
         // a DBA's choice, for every connection opened from now on
-        jdbc.sql("ALTER DATABASE postgres SET default_transaction_isolation = 'repeatable read'").update();
+        jdbc.sql("ALTER DATABASE " + postgres.name() + " SET default_transaction_isolation = 'repeatable read'").update();
         bookings = PostgresRepositories.migrated(postgres, InsertHookedRepository::new);
     }
 

@@ -39,7 +39,7 @@ class DatabaseGaugesCutConnectionTest {
     void aRefreshWhoseConnectionIsCutMidQueryFailsWithinTheNetworkTimeout() throws Exception {
         Flyway.configure().dataSource(postgres.dataSource()).locations("classpath:db/migration").load().migrate();
         try (LoopbackProxy proxy = new LoopbackProxy(postgres.port()); HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres");
+            pool.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + postgres.name());
             pool.setUsername("postgres");
             JdbcClient jdbc = JdbcClient.create(pool);
             JdbcTransactionManager transactions = new JdbcTransactionManager(pool);

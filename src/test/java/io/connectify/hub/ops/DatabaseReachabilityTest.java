@@ -92,7 +92,7 @@ class DatabaseReachabilityTest {
     void aNetworkThatDropsEveryPacketIsDownWithinTheTimeoutAndUpOnceItIsBack() throws Exception {
         try (LoopbackProxy network = new LoopbackProxy(postgres.port());
              HikariDataSource settings = new HikariDataSource()) {
-            settings.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + network.port() + "/postgres");
+            settings.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + network.port() + "/" + postgres.name());
             settings.setUsername("postgres");
             try (DatabaseReachability check = DatabaseReachability.of(settings, Duration.ofSeconds(1))) {
                 assertThat(check.health().getStatus()).isEqualTo(Status.UP);

@@ -43,10 +43,10 @@ import org.springframework.web.util.HtmlUtils;
  * rendered, judged as a cancel is (on the bookings' clock, exactly at the cut-off still refundable): a move into the
  * cut-off gave up the refund, and its customer is told so. Empty otherwise.
  * <p>
- * English amounts are the currency's ISO code, a plain space and the number ("CHF 90.00", "EUR 90.00", "JPY 9,000"):
- * Java's English puts the code or a symbol straight before the number ("CHF90.00", "€90.00", "$90.00" for US dollars
- * and others' alike); a symbol can be ambiguous, and "€" takes two GSM-7 characters. German keeps its locale's form
- * ("90,00 CHF", "90,00 €").
+ * English amounts are the currency's ISO code, a plain space and the number ("CHF 90.00", "EUR 90.00", "JPY 9,000"),
+ * as the README quotes them: Java's English puts the code or a symbol straight before the number ("CHF90.00",
+ * "€90.00", "$90.00"); a symbol may name several currencies ("$"), and "€" takes two GSM-7 characters. German keeps
+ * its locale's form ("90,00 CHF", "90,00 €").
  */
 @Component
 public class NotificationTemplates {

@@ -3,10 +3,12 @@ package io.connectify.hub.notification;
 import java.math.BigDecimal;
 import java.text.NumberFormat;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
+import java.time.temporal.ChronoUnit;
 import java.util.Currency;
 import java.util.Locale;
 import java.util.ResourceBundle;
@@ -14,6 +16,7 @@ import java.util.ResourceBundle;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingClock;
 import io.connectify.hub.booking.BookingStatus;
+import io.connectify.hub.payment.PaymentProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.support.ResourceBundleMessageSource;
 import org.springframework.stereotype.Component;
@@ -34,6 +37,16 @@ import org.springframework.web.util.HtmlUtils;
  * Judged on the bookings' clock, the database's, as the hold is stored and expired ({@link BookingClock}): on the
  * instance's own, one running ahead told a customer whose hold still ran that it was released. Read only for a
  * booking that may still be held (a reading is a statement).
+ * <p>
+ * A notice whose texts have a {@code <kind>.within-cut-off} sentence (a move's) gets it as {@code {9}} when its
+ * confirmed booking starts within the refund cut-off ({@code connectify.payment.refund-cut-off}) as the text is
+ * rendered, judged as a cancel is (on the bookings' clock, exactly at the cut-off still refundable): a move into the
+ * cut-off gave up the refund, and its customer is told so. Empty otherwise.
+ * <p>
+ * English amounts are the currency's ISO code, a plain space and the number ("CHF 90.00", "EUR 90.00", "JPY 9,000"),
+ * as the README quotes them: Java's English puts the code or a symbol straight before the number ("CHF90.00",
+ * "€90.00", "$90.00"); a symbol may name several currencies ("$"), and "€" takes two GSM-7 characters. German keeps
+ * its locale's form ("90,00 CHF", "90,00 €").
  */
 @Component
 public class NotificationTemplates {
@@ -42,22 +55,36 @@ public class NotificationTemplates {
     private static final ResourceBundle.Control NO_FALLBACK = ResourceBundle.Control.getNoFallbackControl(
             ResourceBundle.Control.FORMAT_PROPERTIES);
 
+    /** The refund cut-off a text judges without the hub's configuration (application.yaml's default). */
+    private static final Duration DEFAULT_REFUND_CUT_OFF = Duration.ofHours(24);
+
     private final ResourceBundleMessageSource messages = new ResourceBundleMessageSource();
     private final Clock clock;
+    private final Duration refundCutOff;
 
     /** An amount in minor units of a currency (ISO 4217): a payment's, which may not be the booking's price's. */
     public record Amount(long minor, String currency) {
     }
 
     @Autowired
-    public NotificationTemplates(@BookingClock Clock clock) {
+    public NotificationTemplates(@BookingClock Clock clock, PaymentProperties payments) {
+        this(clock, payments.refundCutOff());
+    }
+
+    public NotificationTemplates(Clock clock, Duration refundCutOff) {
         this.clock = clock;
+        this.refundCutOff = refundCutOff;
         messages.setBasename(BASENAME);
         messages.setDefaultEncoding("UTF-8");
         messages.setFallbackToSystemLocale(false);
     }
 
-    /** Texts whose hold sentence is judged by the system clock. */
+    /** Texts judged by {@code clock}, with the default refund cut-off (24 hours). */
+    public NotificationTemplates(Clock clock) {
+        this(clock, DEFAULT_REFUND_CUT_OFF);
+    }
+
+    /** Texts whose hold and cut-off sentences are judged by the system clock. */
     public NotificationTemplates() {
         this(Clock.systemUTC());
     }
@@ -93,7 +120,7 @@ public class NotificationTemplates {
         // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is
         String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
         Object[] values = {booking.customer().name(), when, minutes, amount, booking.summary(),
-                booking.id(), paid, holdEnd, ""};
+                booking.id(), paid, holdEnd, "", ""};
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] instanceof String text) {
@@ -107,6 +134,11 @@ public class NotificationTemplates {
         if (state != null) {
             values[8] = messages.getMessage(kind + "." + state, values, "", locale);
         }
+        // the clock read last, only for a notice that tells it (a reading is a statement)
+        if (booking.status() == BookingStatus.CONFIRMED && has(kind + ".within-cut-off", locale)
+                && withinCutOff(booking, clock.instant())) {
+            values[9] = messages.getMessage(kind + ".within-cut-off", values, "", locale);
+        }
         return messages.getMessage(kind + "." + part, values, locale);
     }
 
@@ -117,7 +149,19 @@ public class NotificationTemplates {
 
     /** Whether a notice of {@code kind} has a sentence telling the hold's end ({@code <kind>.held}). */
     private boolean tellsItsHold(String kind, Locale locale) {
-        return messages.getMessage(kind + ".held", null, null, locale) != null;
+        return has(kind + ".held", locale);
+    }
+
+    private boolean has(String code, Locale locale) {
+        return messages.getMessage(code, null, null, locale) != null;
+    }
+
+    /**
+     * Whether a cancel at {@code now} would not refund the booking: its start within the refund cut-off, judged as the
+     * cancel judges it (BookingSaga: whole seconds, exactly at the cut-off still refunded).
+     */
+    private boolean withinCutOff(Booking booking, Instant now) {
+        return now.truncatedTo(ChronoUnit.SECONDS).isAfter(booking.start().toInstant().minus(refundCutOff));
     }
 
     /** A booking that {@link #mayBeHeld}, its hold running (and its start ahead) at {@code now}. */
@@ -133,7 +177,8 @@ public class NotificationTemplates {
 
     /**
      * An amount in its currency's own decimals (JPY none, KWD three: setCurrency keeps the locale's), in the locale's
-     * way; a code Java does not know as "9000 XYZ" (never a failure: the notice is sent).
+     * way, in English its ISO code, a space and the number ("CHF 90.00"); a code Java does not know as "9000 XYZ"
+     * (never a failure: the notice is sent).
      */
     private static String money(Locale locale, String code, long minor) {
         Currency currency;
@@ -143,11 +188,14 @@ public class NotificationTemplates {
             return minor + " " + code;
         }
         int decimals = Math.max(0, currency.getDefaultFractionDigits()); // -1: a pseudo-currency (XAU)
-        NumberFormat money = NumberFormat.getCurrencyInstance(locale);
+        boolean english = locale.getLanguage().equals(Locale.ENGLISH.getLanguage());
+        NumberFormat money = english ? NumberFormat.getNumberInstance(locale)
+                : NumberFormat.getCurrencyInstance(locale);
         money.setCurrency(currency);
         money.setMinimumFractionDigits(decimals);
         money.setMaximumFractionDigits(decimals);
-        return gsm7Separators(money.format(BigDecimal.valueOf(minor, decimals)));
+        String number = money.format(BigDecimal.valueOf(minor, decimals));
+        return gsm7Separators(english ? currency.getCurrencyCode() + " " + number : number);
     }
 
     /** The customer's locale where the texts have its language, else English (the default texts' language). */

@@ -39,7 +39,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 class CancellationNoticeTransactionTest extends Webhooks {
 
     /** The SMS and email text of the "cancellation" kind (after the cut-off, not refunded; the customer's German). */
-    private static final String SMS_TEXT = "wurde abgesagt. Connectify";
+    private static final String SMS_TEXT =
+            "wurde nach der Rückerstattungsfrist abgesagt: Ihre Zahlung wird nicht erstattet. Connectify";
     private static final String EMAIL_TEXT = "wurde abgesagt. Da die Absage nach der";
 
     @MockitoSpyBean

@@ -32,8 +32,10 @@ class NotificationTemplatesTest {
 
     @Test
     void anAmountHasItsCurrencysDecimalsWhateverTheLocale() {
-        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 5000, "JPY"))).contains("¥5,000 refunded");
-        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 12345, "KWD"))).contains("KWD12.345 refunded");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 5000, "JPY")))
+                .contains("JPY 5,000 refunded");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en", 12345, "KWD")))
+                .contains("KWD 12.345 refunded");
         assertThat(templates.render("refund", "sms", booking("Ann", "x", "de", 9050, "CHF"))).contains("90,50 CHF");
     }
 
@@ -43,14 +45,14 @@ class NotificationTemplatesTest {
         Booking paidMore = new Booking(price.id(), BookingStatus.REFUNDED, price.start(), price.end(),
                 price.durationMinutes(), 9000, "CHF", price.customer(), price.summary(), null, "payrexx", null, null,
                 null, price.createdAt(), "4753", null, 9500L);
-        assertThat(templates.render("refund", "sms", paidMore)).contains("CHF95.00 refunded");
-        assertThat(templates.render("refund", "email.body", paidMore)).contains("We refunded CHF95.00");
-        assertThat(templates.render("refund-failed", "sms", paidMore)).contains("could not refund CHF95.00");
+        assertThat(templates.render("refund", "sms", paidMore)).contains("CHF 95.00 refunded");
+        assertThat(templates.render("refund", "email.body", paidMore)).contains("We refunded CHF 95.00");
+        assertThat(templates.render("refund-failed", "sms", paidMore)).contains("could not refund CHF 95.00");
     }
 
     /**
      * A payment above the price confirms the booking: the confirmation tells the amount received, the same the later
-     * refund notice tells. Before, it told the price (CHF90.00), and the refund then CHF95.00.
+     * refund notice tells. Before, it told the price (CHF 90.00), and the refund then CHF 95.00.
      */
     @Test
     void aConfirmationTellsThePaymentReceivedNotThePrice() {
@@ -59,8 +61,8 @@ class NotificationTemplatesTest {
             Booking paidMore = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(),
                     9000, "CHF", b.customer(), b.summary(), null, "payrexx", null, null, null, b.createdAt(), "4753",
                     null, 9500L);
-            String paid = locale.equals("en") ? "CHF95.00" : "95,00 CHF";
-            String price = locale.equals("en") ? "CHF90.00" : "90,00 CHF";
+            String paid = locale.equals("en") ? "CHF 95.00" : "95,00 CHF";
+            String price = locale.equals("en") ? "CHF 90.00" : "90,00 CHF";
 
             assertThat(templates.render("confirmation", "sms", paidMore)).as(locale).contains(paid)
                     .doesNotContain(price);
@@ -71,7 +73,7 @@ class NotificationTemplatesTest {
         Booking b = booking("Ann", "x", "en", 9000, "CHF");
         Booking noAmount = new Booking(b.id(), BookingStatus.CONFIRMED, b.start(), b.end(), b.durationMinutes(), 9000,
                 "CHF", b.customer(), b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1", null, null);
-        assertThat(templates.render("confirmation", "sms", noAmount)).contains("Payment received: CHF90.00.");
+        assertThat(templates.render("confirmation", "sms", noAmount)).contains("Payment received: CHF 90.00.");
     }
 
     /**
@@ -98,11 +100,11 @@ class NotificationTemplatesTest {
     void aPaymentRefundedForABookingNeverConfirmedSaysSoAndNotThatABookingWasCancelled() {
         Booking en = booking("Ann", "x", "en", 9000, "CHF");
         assertThat(templates.render("payment-refunded", "sms", en))
-                .contains("was not confirmed").contains("CHF90.00 has been refunded").doesNotContain("cancelled");
+                .contains("was not confirmed").contains("CHF 90.00 has been refunded").doesNotContain("cancelled");
         assertThat(templates.render("payment-refunded", "email.subject", en))
                 .contains("has been refunded").doesNotContain("cancelled");
         assertThat(templates.render("payment-refunded", "email.body", en))
-                .contains("was not confirmed").contains("We refunded your payment of CHF90.00")
+                .contains("was not confirmed").contains("We refunded your payment of CHF 90.00")
                 .doesNotContain("cancelled");
         Booking de = booking("Ann", "x", "de", 9000, "CHF");
         for (String part : new String[] {"sms", "email.subject", "email.body"}) {
@@ -127,6 +129,118 @@ class NotificationTemplatesTest {
             assertThat(templates.render("cancellation-unrefunded", "email.body", booking)).as(locale)
                     .containsAnyOf("could not refund your payment automatically", "nicht automatisch erstatten");
         }
+    }
+
+    /**
+     * A confirmed (so paid) booking cancelled after the refund cut-off: its SMS says the payment is not refunded, as
+     * every other cancellation's says what becomes of the money, in one GSM-7 segment (160 characters) for a typical
+     * name and date. Before, "… has been cancelled. Connectify", only the email told the customer.
+     */
+    @Test
+    void aCancellationAfterTheCutOffSaysInItsSmsThatThePaymentIsNotRefunded() {
+        Booking en = benB("en");
+        String sms = templates.render("cancellation", "sms", en);
+        assertThat(sms).isEqualTo("Hello Ben B, your appointment on Tuesday, December 8, 2026, 9:00 AM has been "
+                + "cancelled after the refund cut-off: your payment is not refunded. Connectify");
+        Booking de = benB("de");
+        String german = templates.render("cancellation", "sms", de);
+        assertThat(german).isEqualTo("Hallo Ben B, Ihr Termin am Dienstag, 8. Dezember 2026, 09:00 wurde nach der "
+                + "Rückerstattungsfrist abgesagt: Ihre Zahlung wird nicht erstattet. Connectify");
+        for (String text : new String[] {sms, german}) {
+            assertThat(outsideGsm7(text)).as(text).isEmpty();
+            assertThat(text).as(text).hasSizeLessThanOrEqualTo(160);
+        }
+        // a longer date (weekday, month, day and hour each longer) still fits
+        Booking longest = new Booking(en.id(), en.status(), OffsetDateTime.parse("2026-09-30T10:30:00+02:00"),
+                OffsetDateTime.parse("2026-09-30T11:30:00+02:00"), 60, 9000, "CHF", en.customer(), "x", null,
+                "stripe", null, null, null, en.createdAt(), "pi_1", null, 9000L);
+        assertThat(templates.render("cancellation", "sms", longest)).contains("Wednesday, September 30, 2026, 10:30 AM")
+                .hasSizeLessThanOrEqualTo(160);
+    }
+
+    /** Ben B's confirmed booking of 9000 CHF on Tuesday 2026-12-08 at 09:00 in Zurich, in {@code locale}. */
+    private static Booking benB(String locale) {
+        Booking b = booking("Ben B", "x", locale, 9000, "CHF");
+        return new Booking(b.id(), BookingStatus.CONFIRMED, OffsetDateTime.parse("2026-12-08T09:00:00+01:00"),
+                OffsetDateTime.parse("2026-12-08T10:00:00+01:00"), 60, 9000, "CHF", b.customer(), "x", null,
+                "stripe", null, null, null, b.createdAt(), "pi_1", null, 9000L);
+    }
+
+    /**
+     * English amounts are the currency's code, a plain space (GSM-7's, not Java's no-break one) and the number, for
+     * every currency alike: "CHF 90.00" as the README quotes, "EUR 90.00" and "USD 90.00" rather than a symbol
+     * ("€" is two GSM-7 characters, "$" names several dollars), "JPY 9,000" with its currency's decimals. An English
+     * locale's own grouping stays (en-CH: "CHF 1'200.00"). German keeps its locale's form. Before, "CHF90.00",
+     * "€90.00", "¥9,000".
+     */
+    @Test
+    void anEnglishAmountIsItsCurrencysCodeASpaceAndTheNumber() {
+        String[][] expected = {{"CHF", "9000", "CHF 90.00"}, {"EUR", "9000", "EUR 90.00"}, {"USD", "9000", "USD 90.00"},
+                {"GBP", "9000", "GBP 90.00"}, {"JPY", "9000", "JPY 9,000"}, {"KWD", "12345", "KWD 12.345"},
+                {"CHF", "120000", "CHF 1,200.00"}};
+        for (String[] row : expected) {
+            String sms = templates.render("refund", "sms", booking("Ann", "x", "en", Long.parseLong(row[1]), row[0]));
+            assertThat(sms).as(row[0]).contains("cancelled and " + row[2] + " refunded.");
+            assertThat(outsideGsm7(sms)).as(sms).isEmpty();
+        }
+        // a language without texts of its own: English amounts too
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "fr", 9000, "EUR")))
+                .contains("cancelled and EUR 90.00 refunded.");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "en-CH", 120000, "CHF")))
+                .contains("cancelled and CHF 1'200.00 refunded.");
+        assertThat(templates.render("refund", "email.body", booking("Ann", "x", "en-US", 9000, "USD")))
+                .contains("We refunded USD 90.00 to");
+        assertThat(templates.render("refund", "sms", booking("Ann", "x", "de", 9000, "CHF")))
+                .contains("und 90,00 CHF erstattet");
+    }
+
+    /**
+     * A confirmed booking moved to a start within the refund cut-off (the move allowed: the old start was outside
+     * it): its move's SMS and email say a cancellation is no longer refunded; a move that stays outside it, or ends
+     * exactly at the cut-off (still refunded), tells the usual text. Before, "Your payment carries over." alone.
+     */
+    @Test
+    void aMoveIntoTheRefundCutOffSaysACancellationIsNoLongerRefunded() {
+        Booking en = benB("en");
+        Booking de = benB("de");
+        // 20 hours before the new start; the cut-off is 24 h
+        var within = new NotificationTemplates(Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC),
+                java.time.Duration.ofHours(24));
+        String sms = within.render("rescheduled", "sms", en);
+        assertThat(sms).isEqualTo("Hello Ben B, your appointment has been moved to Tuesday, December 8, 2026, 9:00 AM "
+                + "(60 min). As the new time is within the refund cut-off, a cancellation is no longer refunded. "
+                + "Connectify");
+        assertThat(within.render("rescheduled", "email.body", en)).contains("(60 minutes). Your payment carries over. "
+                + "As the new time is within the refund cut-off, a cancellation is no longer refunded.</p>");
+        String german = within.render("rescheduled", "sms", de);
+        assertThat(german).isEqualTo("Hallo Ben B, Ihr Termin wurde auf Dienstag, 8. Dezember 2026, 09:00 (60 Min.) "
+                + "verschoben. Da der neue Termin innerhalb der Rückerstattungsfrist liegt, wird eine Absage nicht "
+                + "mehr erstattet. Connectify");
+        assertThat(within.render("rescheduled", "email.body", de)).contains("Ihre Zahlung gilt weiter. Da der neue "
+                + "Termin innerhalb der Rückerstattungsfrist liegt, wird eine Absage nicht mehr erstattet.</p>");
+        for (String text : new String[] {sms, german}) {
+            assertThat(outsideGsm7(text)).as(text).isEmpty();
+            assertThat(text).as("two segments at most: " + text).hasSizeLessThanOrEqualTo(2 * 153);
+        }
+        // a cut-off of 12 hours: 20 hours ahead is outside it
+        var shorter = new NotificationTemplates(Clock.fixed(Instant.parse("2026-12-07T12:00:00Z"), ZoneOffset.UTC),
+                java.time.Duration.ofHours(12));
+        assertThat(shorter.render("rescheduled", "sms", en)).endsWith("(60 min). Connectify");
+
+        // outside the cut-off, and exactly at it (still refunded): the usual texts
+        for (String at : new String[] {"2026-12-06T08:00:00Z", "2026-12-07T08:00:00Z"}) {
+            var outside = new NotificationTemplates(Clock.fixed(Instant.parse(at), ZoneOffset.UTC),
+                    java.time.Duration.ofHours(24));
+            assertThat(outside.render("rescheduled", "sms", en)).as(at).isEqualTo("Hello Ben B, your appointment has "
+                    + "been moved to Tuesday, December 8, 2026, 9:00 AM (60 min). Connectify");
+            assertThat(outside.render("rescheduled", "email.body", en)).as(at)
+                    .contains("(60 minutes). Your payment carries over.</p>").doesNotContain("cut-off");
+            assertThat(outside.render("rescheduled", "sms", de)).as(at).endsWith("(60 Min.) verschoben. Connectify");
+            assertThat(outside.render("rescheduled", "email.body", de)).as(at)
+                    .contains("Ihre Zahlung gilt weiter.</p>").doesNotContain("Rückerstattungsfrist");
+        }
+        // only a move tells it: a confirmation within the cut-off says nothing of it
+        assertThat(within.render("confirmation", "sms", en)).doesNotContain("cut-off");
     }
 
     /**
@@ -189,13 +303,13 @@ class NotificationTemplatesTest {
     void aCancellationWhoseRefundIsPendingSaysTheRefundIsBeingMadeAndWillBeTold() {
         Booking en = booking("Ann", "x", "en", 9000, "CHF");
         assertThat(templates.render("cancellation-refund-pending", "sms", en)).isEqualTo("Hello Ann, your appointment "
-                + "on Tuesday, December 1, 2026, 9:00 AM has been cancelled. We are refunding CHF90.00 and will tell "
+                + "on Tuesday, December 1, 2026, 9:00 AM has been cancelled. We are refunding CHF 90.00 and will tell "
                 + "you once it is done. Connectify");
         assertThat(templates.render("cancellation-refund-pending", "email.subject", en))
                 .isEqualTo("Your appointment on Tuesday, December 1, 2026, 9:00 AM has been cancelled: your refund is "
                         + "under way");
         assertThat(templates.render("cancellation-refund-pending", "email.body", en))
-                .contains("has been cancelled. We are refunding CHF90.00 to your original payment method and will let "
+                .contains("has been cancelled. We are refunding CHF 90.00 to your original payment method and will let "
                         + "you know once the refund has been made.").contains("Booking reference: " + en.id());
         Booking de = booking("Ann", "x", "de", 9000, "CHF");
         assertThat(templates.render("cancellation-refund-pending", "sms", de)).isEqualTo("Hallo Ann, Ihr Termin am "
@@ -240,23 +354,23 @@ class NotificationTemplatesTest {
         Booking waiting = waiting("en", BookingStatus.PENDING_PAYMENT, holdEnds, null);
 
         assertThat(beforeItEnds.render("payment-mismatch", "sms", waiting, yen)).isEqualTo("Hello Ann, we have "
-                + "refunded your payment of ¥9,000: your booking for Tuesday, December 1, 2026, 9:00 AM costs CHF90.00. "
-                + "It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM: please pay CHF90.00 in "
-                + "full, in that currency. Connectify");
+                + "refunded your payment of JPY 9,000: your booking for Tuesday, December 1, 2026, 9:00 AM costs "
+                + "CHF 90.00. It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM: please pay "
+                + "CHF 90.00 in full, in that currency. Connectify");
         assertThat(beforeItEnds.render("payment-mismatch", "email.body", waiting, yen))
-                .contains("we have refunded your payment of &yen;9,000 to your original payment method")
+                .contains("we have refunded your payment of JPY 9,000 to your original payment method")
                 .contains("It stays reserved for your payment until Monday, November 30, 2026, 8:15 AM: please pay "
-                        + "CHF90.00 in full, in that currency.</p>");
+                        + "CHF 90.00 in full, in that currency.</p>");
         for (Booking unheld : new Booking[] {waiting, waiting("en", BookingStatus.EXPIRED, holdEnds, null)}) {
             assertThat(afterItEnded.render("payment-mismatch", "sms", unheld, yen)).as(unheld.status().name())
-                    .contains("costs CHF90.00. It is no longer reserved for you; you are welcome to book again and "
-                            + "pay CHF90.00 in full, in that currency. Connectify").doesNotContain("until");
+                    .contains("costs CHF 90.00. It is no longer reserved for you; you are welcome to book again and "
+                            + "pay CHF 90.00 in full, in that currency. Connectify").doesNotContain("until");
         }
         for (Booking paid : new Booking[] {waiting("en", BookingStatus.PENDING_PAYMENT, null, 9000L),
                 waiting("en", BookingStatus.CONFIRMED, null, 9000L)}) {
             assertThat(beforeItEnds.render("payment-mismatch", "sms", paid, new NotificationTemplates.Amount(4500,
-                    "CHF"))).as(paid.status().name()).endsWith("your payment of CHF45.00: your booking for Tuesday, "
-                    + "December 1, 2026, 9:00 AM costs CHF90.00. Connectify");
+                    "CHF"))).as(paid.status().name()).endsWith("your payment of CHF 45.00: your booking for Tuesday, "
+                    + "December 1, 2026, 9:00 AM costs CHF 90.00. Connectify");
         }
         Booking de = waiting("de", BookingStatus.PENDING_PAYMENT, holdEnds, null);
         assertThat(beforeItEnds.render("payment-mismatch", "sms", de, yen)).isEqualTo("Hallo Ann, wir haben Ihre "

@@ -486,6 +486,7 @@ class ConfigurationValidationTest {
                 .properties("spring.main.banner-mode=off").run(properties.toArray(String[]::new)))
                 .hasRootCauseInstanceOf(ConfigurationError.class);
 
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START");
         String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
         assertThat(report).contains("Description:").contains("Action:").contains(action)
                 .doesNotContain("Caused by").doesNotContain("\tat ");

@@ -20,6 +20,8 @@ public final class PropertyChecks {
     public static final String TIMER = "how often a timer runs; Camel runs a timer of 0 once and never again";
 
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    /** What a redirect URL's {bookingId} is replaced with for its check: a booking id's form. */
+    private static final String SAMPLE_BOOKING_ID = "00000000-0000-0000-0000-000000000000";
     private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "[::1]", "[0:0:0:0:0:0:0:1]");
 
     private PropertyChecks() {
@@ -140,6 +142,16 @@ public final class PropertyChecks {
         }
     }
 
+    /**
+     * A live provider's redirect URL (where its payment page sends the customer): an absolute http or https URL once
+     * its {@code {bookingId}} is put in. Checked at start: before, '', 'not a url' or 'ftp://...' were taken and
+     * failed at a customer's payment, or sent the customer nowhere.
+     */
+    public static void redirectUrl(String property, String template) {
+        absoluteHttp(property, template == null ? null : template.replace("{bookingId}", SAMPLE_BOOKING_ID),
+                "the provider sends the customer there after the payment page ({bookingId} is the booking's id)");
+    }
+
     /** {@code url} without trailing slashes, for appending a path; null stays null. */
     public static String withoutTrailingSlash(String url) {
         return url == null ? null : url.replaceAll("/+$", "");
@@ -156,7 +168,7 @@ public final class PropertyChecks {
                         local.add(property);
                     }
                 } catch (IllegalArgumentException unparsable) {
-                    // not this check's business: such a URL fails where it is used
+                    // not this check's business: the properties' own checks refuse it at start (redirectUrl)
                 }
             }
         });

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +23,9 @@ import io.connectify.hub.booking.EventPutBackProperties;
 import io.connectify.hub.booking.HoldWithinLeadTime;
 import io.connectify.hub.booking.PriceTable;
 import io.connectify.hub.booking.PricingProperties;
+import io.connectify.hub.calendar.GoogleCalendarConfig;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
+import io.connectify.hub.notification.NotificationConfig;
 import io.connectify.hub.notification.NotificationProperties;
 import io.connectify.hub.notification.TwilioProperties;
 import io.connectify.hub.ops.DatabaseGaugeProperties;
@@ -30,25 +35,39 @@ import io.connectify.hub.ops.RetentionProperties;
 import io.connectify.hub.ops.cluster.ClusterConfig;
 import io.connectify.hub.ops.cluster.ClusterProperties;
 import io.connectify.hub.payment.PaymentProperties;
+import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.payrexx.PayrexxProperties;
+import io.connectify.hub.payment.stripe.StripeConfig;
 import io.connectify.hub.payment.stripe.StripeProperties;
 import io.connectify.hub.resilience.ResilienceProperties;
+import io.connectify.hub.sandbox.HubAddress;
+import io.connectify.hub.sandbox.Outbox;
+import io.connectify.hub.sandbox.ProviderMode;
+import io.connectify.hub.sandbox.ProviderModes;
+import io.connectify.hub.security.ApiKeys;
+import io.connectify.hub.security.SecurityProperties;
 import io.connectify.hub.web.HttpProperties;
 import io.connectify.hub.web.LongestRequest;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.assertj.core.util.Throwables;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.boot.test.context.ConfigDataApplicationContextInitializer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.MapPropertySource;
@@ -65,6 +84,7 @@ import org.springframework.transaction.PlatformTransactionManager;
  * something else (a negative retention kept records for ever). Bound as Spring Boot binds them at start: over
  * application.yaml.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ConfigurationValidationTest {
 
     static Stream<Arguments> refused() {
@@ -412,6 +432,156 @@ class ConfigurationValidationTest {
         CamelContext camelContext() {
             return new DefaultCamelContext();
         }
+    }
+
+    static Stream<Arguments> liveRedirectUrls() {
+        List<Arguments> cases = new ArrayList<>();
+        for (String property : List.of("connectify.stripe.success-url", "connectify.stripe.cancel-url",
+                "connectify.payrexx.success-url", "connectify.payrexx.failed-url", "connectify.payrexx.cancel-url")) {
+            for (String value : List.of("", "not a url {bookingId}", "ftp://x/{bookingId}", "/booking/{bookingId}")) {
+                cases.add(Arguments.of(property, value));
+            }
+        }
+        return cases.stream();
+    }
+
+    /**
+     * A live provider's redirect URLs are absolute http(s) URLs once {bookingId} is put in, or the start stops naming
+     * the property: before, '', 'not a url' and 'ftp://' were taken and failed at the first customer's payment.
+     */
+    @ParameterizedTest(name = "{0}=''{1}''")
+    @MethodSource("liveRedirectUrls")
+    void aLiveProvidersRedirectUrlThatIsNoHttpUrlStopsTheStart(String property, String value) {
+        Class<?> type = property.startsWith("connectify.stripe") ? StripeProperties.class : PayrexxProperties.class;
+
+        assertThatThrownBy(() -> bind(prefixOf(type), type, Map.of(property, value, "connectify.stripe.secret-key",
+                "sk_test_x", "connectify.payrexx.api-key", "k")))
+                .satisfies(e -> assertThat(Throwables.getRootCause(e))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining(property)
+                        .hasMessageContaining("absolute http or https URL"));
+    }
+
+    @Test
+    void liveRedirectUrlsWithTheBookingsIdAreTakenAndTheSandboxChecksNone() throws IOException {
+        StripeProperties stripe = bind("connectify.stripe", StripeProperties.class, Map.of(
+                "connectify.stripe.secret-key", "sk_test_x",
+                "connectify.stripe.success-url", "https://shop.example/booking/{bookingId}/paid?from=stripe",
+                "connectify.stripe.cancel-url", "http://shop.example/cancelled"));
+        assertThat(stripe.successUrl()).isEqualTo("https://shop.example/booking/{bookingId}/paid?from=stripe");
+        // the defaults (localhost, a WARN at start) are taken
+        assertThat(bind("connectify.payrexx", PayrexxProperties.class, Map.of("connectify.payrexx.api-key", "k"))
+                .live()).isTrue();
+        // unused in sandbox
+        assertThat(bind("connectify.payrexx", PayrexxProperties.class, Map.of("connectify.payrexx.success-url",
+                "not a url")).live()).isFalse();
+    }
+
+    /**
+     * A configuration error found as a bean is made ends the start in Spring Boot's one block (description naming the
+     * property, action), with no stack: before, "Application run failed" and six or seven nested causes, 90-190
+     * lines, the hub's message in the last.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("beanConfigurationErrors")
+    void aConfigurationErrorFoundAsABeanIsMadeIsOneDescriptionAndAction(String name, Class<?> configuration,
+            List<String> properties, List<String> description, String action, CapturedOutput output) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(configuration).web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off").run(properties.toArray(String[]::new)))
+                .hasRootCauseInstanceOf(ConfigurationError.class);
+
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START");
+        String report = output.getAll().substring(output.getAll().lastIndexOf("APPLICATION FAILED TO START"));
+        assertThat(report).contains("Description:").contains("Action:").contains(action)
+                .doesNotContain("Caused by").doesNotContain("\tat ");
+        for (String part : description) {
+            assertThat(report).contains(part);
+        }
+        assertThat(output.getAll()).doesNotContain("Application run failed");
+    }
+
+    static Stream<Arguments> beanConfigurationErrors() throws IOException {
+        Path brokenKey = Files.writeString(Files.createTempFile("gcal-key", ".json"), "not json");
+        brokenKey.toFile().deleteOnExit();
+        return Stream.of(
+                Arguments.of("Stripe without webhook secrets", StripeOnly.class,
+                        List.of("--connectify.stripe.secret-key=sk_test_x", "--connectify.stripe.webhook-secrets="),
+                        List.of("connectify.stripe.secret-key is set but connectify.stripe.webhook-secrets is empty"),
+                        "CONNECTIFY_STRIPE_WEBHOOKSECRETS"),
+                Arguments.of("Payrexx without webhook token", PayrexxOnly.class,
+                        List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop"),
+                        List.of("connectify.payrexx.api-key is set but connectify.payrexx.webhook-token is not set"),
+                        "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
+                Arguments.of("Payrexx with a short webhook token", PayrexxOnly.class,
+                        List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop",
+                                "--connectify.payrexx.webhook-token=short"),
+                        List.of("connectify.payrexx.webhook-token is shorter than 16 characters"),
+                        "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
+                // each missing Twilio setting named, and only those
+                Arguments.of("Twilio incomplete", TwilioOnly.class,
+                        List.of("--connectify.twilio.account-sid=AC1", "--connectify.twilio.api-key-sid=SK1",
+                                "--connectify.twilio.from-number=+41790000000"),
+                        List.of("connectify.twilio.account-sid is set but connectify.twilio.api-key-secret "
+                                + "(CONNECTIFY_TWILIO_APIKEYSECRET), connectify.twilio.auth-token "
+                                + "(CONNECTIFY_TWILIO_AUTHTOKEN) are not"), "CONNECTIFY_TWILIO_AUTHTOKEN"),
+                Arguments.of("Twilio without a sender", TwilioOnly.class,
+                        List.of("--connectify.twilio.account-sid=AC1", "--connectify.twilio.api-key-sid=SK1",
+                                "--connectify.twilio.api-key-secret=s", "--connectify.twilio.auth-token=t"),
+                        List.of("connectify.twilio.from-number or messaging-service-sid", " is not"),
+                        "CONNECTIFY_TWILIO_MESSAGINGSERVICESID"),
+                Arguments.of("Google key that does not parse", GoogleOnly.class,
+                        List.of("--connectify.gcal.key-path=" + brokenKey),
+                        List.of("connectify.gcal.key-path does not hold a Google service-account key that parses"),
+                        "CONNECTIFY_GCAL_KEYPATH"),
+                Arguments.of("live provider without API keys", ApiKeysOnly.class, List.of(),
+                        List.of("Providers [stripe] are live but connectify.security.api-keys and admin-keys are empty"),
+                        "CONNECTIFY_SECURITY_APIKEYS"));
+    }
+
+    @EnableConfigurationProperties(StripeProperties.class)
+    @Import({StripeConfig.class, HubAddress.class})
+    static class StripeOnly {
+
+        @Bean
+        Clock clock() {
+            return Clock.systemUTC();
+        }
+    }
+
+    @EnableConfigurationProperties(PayrexxProperties.class)
+    @Import({PayrexxConfig.class, HubAddress.class})
+    static class PayrexxOnly {
+    }
+
+    @EnableConfigurationProperties(TwilioProperties.class)
+    @Import({NotificationConfig.class, HubAddress.class, Outbox.class})
+    static class TwilioOnly {
+    }
+
+    @EnableConfigurationProperties(GoogleCalendarProperties.class)
+    @Import(GoogleCalendarConfig.class)
+    static class GoogleOnly {
+    }
+
+    @EnableConfigurationProperties(SecurityProperties.class)
+    @Import({ApiKeys.class, ProviderModes.class})
+    static class ApiKeysOnly {
+
+        @Bean
+        ProviderMode stripeMode() {
+            return new ProviderMode("stripe", true);
+        }
+    }
+
+    @Test
+    void theAnalysisIsTheErrorsDescriptionAndAction() {
+        var error = new ConfigurationError("connectify.x is wrong", "Set CONNECTIFY_X.");
+        var analysis = new ConfigurationErrorAnalyzer().analyze(new IllegalStateException("outer",
+                new RuntimeException("middle", error)));
+
+        assertThat(analysis.getDescription()).isEqualTo("connectify.x is wrong");
+        assertThat(analysis.getAction()).isEqualTo("Set CONNECTIFY_X.");
+        assertThat(new ConfigurationErrorAnalyzer().analyze(new IllegalStateException("unrelated"))).isNull();
     }
 
     private static Arguments refused(Class<?> type, String property, String value) {

@@ -61,7 +61,8 @@ class ProviderCredentialsTest {
                 "CONNECTIFY_TWILIO_FROMNUMBER", "+41790000000", "CONNECTIFY_TWILIO_PUBLICBASEURL", "https://hub.example"));
 
         assertThatThrownBy(() -> NotificationConfigAccess.twilioConnection(twilio))
-                .hasMessageContaining("api-key-sid, api-key-secret, auth-token");
+                .isInstanceOf(ConfigurationError.class) // only the one missing is named
+                .hasMessageContaining("but connectify.twilio.api-key-sid (CONNECTIFY_TWILIO_APIKEYSID) is not set");
         // a blank mode credential is sandbox, not a live provider with an empty key
         assertThat(bind("connectify.sendgrid", SendGridProperties.class, Map.of("CONNECTIFY_SENDGRID_APIKEY", "  "))
                 .live()).isFalse();

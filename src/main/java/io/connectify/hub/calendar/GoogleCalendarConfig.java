@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import com.google.api.services.calendar.CalendarScopes;
 import com.google.auth.oauth2.ServiceAccountCredentials;
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.GoogleCalendarSimulator;
 import io.connectify.hub.sandbox.ProviderMode;
@@ -30,6 +31,10 @@ public class GoogleCalendarConfig {
 
     public static final String PROVIDER = "google-calendar";
 
+    private static final String KEY_ACTION = "Point CONNECTIFY_GCAL_KEYPATH at the JSON key file Google Cloud's console "
+            + "makes for the service account (type service_account, client_email, private_key), readable by the hub; "
+            + "or leave it unset for the sandbox.";
+
     @Bean
     GoogleCalendarConnection googleCalendarConnection(GoogleCalendarProperties properties,
                                                       ObjectProvider<SandboxServer> sandbox) {
@@ -37,7 +42,7 @@ public class GoogleCalendarConfig {
             Path key = Path.of(properties.keyPath());
             if (!Files.isReadable(key)) {
                 // the path is configuration, not a secret; the key's content never appears anywhere
-                throw new IllegalStateException("connectify.gcal.key-path is not a readable file");
+                throw new ConfigurationError("connectify.gcal.key-path is not a readable file", KEY_ACTION);
             }
             requireServiceAccountKey(key);
             return new GoogleCalendarConnection(true, key, null, properties.rootUrl(), null);
@@ -55,9 +60,8 @@ public class GoogleCalendarConfig {
         try (InputStream in = Files.newInputStream(key)) {
             ServiceAccountCredentials.fromStream(in);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("connectify.gcal.key-path does not hold a Google service-account key that "
-                    + "parses (" + e.getClass().getSimpleName() + "): use the JSON key file Google Cloud's console "
-                    + "makes for the service account (type service_account, client_email, private_key)");
+            throw new ConfigurationError("connectify.gcal.key-path does not hold a Google service-account key that "
+                    + "parses (" + e.getClass().getSimpleName() + ")", KEY_ACTION);
         }
     }
 

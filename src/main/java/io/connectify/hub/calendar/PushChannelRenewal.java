@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.NotFoundException;
 import org.slf4j.Logger;
@@ -78,8 +79,9 @@ public class PushChannelRenewal {
                               PushMetrics metrics, Clock clock) {
         if (push.enabled() && !properties.live()) {
             // the simulator opens no channels, and Google cannot reach a sandbox hub: a start that says so
-            throw new IllegalStateException("connectify.gcal.push.enabled needs a live Google Calendar "
-                    + "(connectify.gcal.key-path): in sandbox mode there is no channel to open");
+            throw new ConfigurationError("connectify.gcal.push.enabled needs a live Google Calendar "
+                    + "(connectify.gcal.key-path): in sandbox mode there is no channel to open", "Set "
+                    + "CONNECTIFY_GCAL_KEYPATH to go live, or CONNECTIFY_GCAL_PUSH_ENABLED=false.");
         }
         this.calendar = calendar;
         this.channels = channels;

@@ -1,9 +1,11 @@
 package io.connectify.hub.notification;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import com.twilio.http.TwilioRestClient;
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
@@ -34,10 +36,25 @@ public class NotificationConfig {
                                       Outbox outbox) {
         if (p.live()) {
             // blank values are null here (TwilioProperties): an empty environment variable is a missing one
-            if (p.apiKeySid() == null || p.apiKeySecret() == null || p.authToken() == null
-                    || (p.fromNumber() == null && p.messagingServiceSid() == null)) {
-                throw new IllegalStateException("connectify.twilio.account-sid is set: api-key-sid, api-key-secret, "
-                        + "auth-token and from-number or messaging-service-sid are required too");
+            List<String> missing = new ArrayList<>();
+            if (p.apiKeySid() == null) {
+                missing.add("connectify.twilio.api-key-sid (CONNECTIFY_TWILIO_APIKEYSID)");
+            }
+            if (p.apiKeySecret() == null) {
+                missing.add("connectify.twilio.api-key-secret (CONNECTIFY_TWILIO_APIKEYSECRET)");
+            }
+            if (p.authToken() == null) {
+                missing.add("connectify.twilio.auth-token (CONNECTIFY_TWILIO_AUTHTOKEN)");
+            }
+            if (p.fromNumber() == null && p.messagingServiceSid() == null) {
+                missing.add("connectify.twilio.from-number or messaging-service-sid (CONNECTIFY_TWILIO_FROMNUMBER or "
+                        + "CONNECTIFY_TWILIO_MESSAGINGSERVICESID)");
+            }
+            if (!missing.isEmpty()) {
+                throw new ConfigurationError("connectify.twilio.account-sid is set but " + String.join(", ", missing)
+                        + (missing.size() == 1 ? " is" : " are") + " not set: Twilio live needs an API key, the auth "
+                        + "token (its status callbacks' signatures) and a sender", "Set " + String.join(", ", missing)
+                        + ", or remove CONNECTIFY_TWILIO_ACCOUNTSID for the sandbox.");
             }
             warnOfLocalPublicUrl(p);
             return new TwilioConnection(true, p.apiBase(), p.accountSid(), p.apiKeySid(), p.apiKeySecret(),

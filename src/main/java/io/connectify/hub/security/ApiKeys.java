@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.sandbox.ProviderModes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +32,11 @@ public class ApiKeys {
         List<String> admin = properties.adminKeys();
         if (api.isEmpty() || admin.isEmpty()) {
             if (!modes.allSandbox()) {
-                throw new IllegalStateException("Providers " + modes.liveProviders() + " are live but "
-                        + "connectify.security.api-keys or admin-keys is empty: set CONNECTIFY_SECURITY_APIKEYS "
-                        + "and CONNECTIFY_SECURITY_ADMINKEYS");
+                throw new ConfigurationError("Providers " + modes.liveProviders() + " are live but "
+                        + (api.isEmpty() && admin.isEmpty() ? "connectify.security.api-keys and admin-keys are"
+                        : api.isEmpty() ? "connectify.security.api-keys is" : "connectify.security.admin-keys is")
+                        + " empty: a live hub is never open without a key", "Set CONNECTIFY_SECURITY_APIKEYS and "
+                        + "CONNECTIFY_SECURITY_ADMINKEYS (comma-separated keys, each long and random).");
             }
             if (api.isEmpty() && admin.isEmpty()) {
                 log.warn("No API key configured and every provider is in sandbox: the key '{}' is accepted",

@@ -138,6 +138,19 @@ class OpsArtifactsTest extends HubTestBase {
     }
 
     /**
+     * Every secret file compose names (a secrets: entry's file:, the commented example included) lies in a directory
+     * git ignores: before, the example's ./secrets/stripe-secret-key (docker/secrets/) could be committed.
+     */
+    @Test
+    void theSecretFilesComposeNamesAreGitIgnored() throws IOException {
+        List<String> ignored = Files.readAllLines(Path.of(".gitignore"));
+        var files = java.util.regex.Pattern.compile("file:\\s*\\./(\\S+)")
+                .matcher(Files.readString(Path.of("docker", "compose.yaml"))).results().map(m -> m.group(1)).toList();
+        assertThat(files).isNotEmpty().allSatisfy(file -> assertThat(ignored).as("docker/" + file + " is git-ignored")
+                .contains("docker/" + file.substring(0, file.indexOf('/') + 1)));
+    }
+
+    /**
      * compose's environment: wins over its env_file: a CONNECTIFY_* entry there replaced hub.env's value, and
      * {@code CONNECTIFY_SECURITY_APIKEYS: ${CONNECTIFY_SECURITY_APIKEYS:-}} blanked the API keys an operator put in
      * hub.env. Every hub setting is hub.env's, its example names the API keys, and every setting of the five providers

@@ -1,13 +1,19 @@
 package io.connectify.hub.security;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
@@ -16,9 +22,14 @@ import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * No configured secret appears in any log line, problem body, admin or actuator answer, even while every provider
@@ -26,7 +37,22 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
  */
 @HubTest
 @ExtendWith(OutputCaptureExtension.class)
+@TestPropertySource(properties = {
+        // Payrexx's legacy signature: the signature of a GET without parameters is the same for every such request
+        "connectify.payrexx.use-api-key-header=false",
+        "connectify.gcal.push.enabled=true",
+        "connectify.gcal.push.address=http://127.0.0.1:9/webhooks/google-calendar",
+        "connectify.gcal.push.token=" + SecretHygieneTest.PUSH_TOKEN,
+        // the channel is opened by the test, not by the timer
+        "connectify.gcal.push.first-renewal-after=24h"})
 class SecretHygieneTest extends Webhooks {
+
+    static final String PUSH_TOKEN = "push-token-SEKRET-0123456789";
+
+    @Autowired
+    ProducerTemplate camel;
+    @Autowired
+    LoggingSystem logging;
 
     @Test
     void noSecretLeaksIntoLogsProblemsOrOpsEndpoints(CapturedOutput output) throws Exception {
@@ -70,5 +96,68 @@ class SecretHygieneTest extends Webhooks {
         for (String secret : secrets) {
             assertThat(output.getAll()).as("the logs").doesNotContain(secret);
         }
+    }
+
+    /**
+     * With DEBUG on org.apache.camel and on the root logger (an operator chasing a problem), still no secret in the
+     * logs: the push channel opened against the Google fake, a Payrexx webhook with the right token verified with a
+     * signed GET, a booking's Payrexx page, an API call. Before, camel-google-calendar and Camel's API helper logged
+     * the channel's token and the key's path, Camel's Spring context the webhook's URL (its token), camel-http the
+     * Payrexx URL with its ApiSignature.
+     */
+    @Test
+    void noSecretReachesTheLogsAtDebug(CapturedOutput output) throws Exception {
+        Map<String, LogLevel> before = new LinkedHashMap<>();
+        for (String logger : List.of(LoggingSystem.ROOT_LOGGER_NAME, "org.apache.camel")) {
+            before.put(logger, configuredLevel(logger));
+        }
+        // the fakes' server (Jetty, WireMock) logs what it receives, the test's HTTP client what it sends: not the hub
+        for (String fakes : List.of("org.eclipse.jetty", "wiremock", "com.github.tomakehurst",
+                "jdk.internal.httpclient")) {
+            before.put(fakes, configuredLevel(fakes));
+            logging.setLogLevel(fakes, LogLevel.INFO);
+        }
+        String bookingId;
+        String signature;
+        try {
+            logging.setLogLevel(LoggingSystem.ROOT_LOGGER_NAME, LogLevel.DEBUG);
+            logging.setLogLevel("org.apache.camel", LogLevel.DEBUG);
+
+            assertThat(camel.requestBody("direct:gcal-renew-push-channel", null, String.class)).isNotBlank();
+            calendarAcceptsEvents("2026-12-01T09:00:00+01:00");
+            bookingId = pendingBooking("2026-12-01T09:00:00+01:00", "payrexx");
+            payrexxDelivered(4711, "confirmed", bookingId);
+            awaitStatus(bookingId, "CONFIRMED");
+        } finally {
+            before.forEach(logging::setLogLevel);
+        }
+        // the channel was opened with the token (a slow answer is asked again), the transaction read with the signature
+        assertThat(google.watchRequests()).isNotEmpty()
+                .allSatisfy(watch -> assertThat(watch.get("token").asText()).isEqualTo(PUSH_TOKEN));
+        var reads = payrexx.server().findAll(getRequestedFor(urlPathMatching("/v1.0/Transaction/4711/")));
+        assertThat(reads).isNotEmpty();
+        signature = reads.get(0).queryParameter("ApiSignature").firstValue();
+        assertThat(signature).isNotBlank();
+
+        String keyFile = Files.readString(google.keyFile());
+        String privateKey = keyFile.substring(keyFile.indexOf("MII"), keyFile.indexOf("MII") + 40);
+        List<String> secrets = List.of(PUSH_TOKEN, google.keyFile().toString(), privateKey, GoogleCalendarFake.TOKEN,
+                PayrexxFake.API_KEY, PayrexxFake.WEBHOOK_TOKEN, signature,
+                URLEncoder.encode(signature, StandardCharsets.UTF_8), StripeFake.SECRET_KEY, StripeFake.WEBHOOK_SECRET,
+                NotificationFakes.API_KEY_SECRET, NotificationFakes.AUTH_TOKEN, NotificationFakes.SENDGRID_KEY,
+                API_KEY, ADMIN_KEY);
+        assertThat(output.getAll()).as("DEBUG was on").contains(" DEBUG ");
+        List<String> lines = output.getAll().lines().toList();
+        for (String secret : secrets) {
+            // the lines that hold it, not the whole (long) output
+            assertThat(lines.stream().filter(line -> line.contains(secret)).toList())
+                    .as("log lines at DEBUG holding a secret").isEmpty();
+        }
+    }
+
+    /** The logger's own level, null when it inherits one (what setLogLevel takes back). */
+    private LogLevel configuredLevel(String logger) {
+        var configuration = logging.getLoggerConfiguration(logger);
+        return configuration == null ? null : configuration.getConfiguredLevel();
     }
 }

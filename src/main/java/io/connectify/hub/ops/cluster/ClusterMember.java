@@ -2,6 +2,8 @@ package io.connectify.hub.ops.cluster;
 
 import java.util.UUID;
 
+import io.connectify.hub.ConfigurationError;
+
 /** This hub instance as a member of the cluster. */
 public record ClusterMember(String id) {
 
@@ -20,8 +22,9 @@ public record ClusterMember(String id) {
     static ClusterMember of(String configured, String host) {
         if (configured != null && !configured.isBlank()) {
             if (configured.length() > MAX_ID) {
-                throw new IllegalStateException("connectify.cluster.member-id is " + configured.length()
-                        + " characters long; the lease table holds " + MAX_ID);
+                throw new ConfigurationError("connectify.cluster.member-id is " + configured.length()
+                        + " characters long; the lease table holds " + MAX_ID, "Set CONNECTIFY_CLUSTER_MEMBERID to at "
+                        + "most " + MAX_ID + " characters, or leave it unset (the host's name and a random suffix).");
             }
             return new ClusterMember(configured);
         }

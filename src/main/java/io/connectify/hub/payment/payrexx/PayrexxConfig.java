@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
@@ -31,10 +32,17 @@ public class PayrexxConfig {
     PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
             @Value("${connectify.sandbox.payrexx-confirm-wait}") Duration confirmWait) {
         if (p.live()) {
-            if (p.instanceName() == null || p.instanceName().isBlank() || p.webhookToken() == null
-                    || p.webhookToken().length() < 16) {
-                throw new IllegalStateException("connectify.payrexx.api-key is set: instance-name and a webhook-token "
-                        + "of at least 16 characters are required too");
+            // blank values are null here (PayrexxProperties)
+            String missing = p.instanceName() == null ? "connectify.payrexx.instance-name is not set"
+                    : p.webhookToken() == null ? "connectify.payrexx.webhook-token is not set"
+                    : p.webhookToken().length() < 16 ? "connectify.payrexx.webhook-token is shorter than 16 characters"
+                    : null;
+            if (missing != null) {
+                throw new ConfigurationError("connectify.payrexx.api-key is set but " + missing + ": Payrexx live "
+                        + "needs the instance's name and a webhook token of at least 16 characters", "Set "
+                        + "CONNECTIFY_PAYREXX_INSTANCENAME to the Payrexx instance's name and "
+                        + "CONNECTIFY_PAYREXX_WEBHOOKTOKEN to a random value of at least 16 characters (the webhook "
+                        + "URL configured at Payrexx ends in it).");
             }
             warnOfLocalRedirects(p);
             return new PayrexxConnection(true, p.apiBase(), p.instanceName(), p.apiKey(), p.webhookToken(),

@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Payrexx settings; {@code apiKey} decides the mode: unset means the sandbox simulator. A blank value counts as unset
  * (an environment variable set to nothing binds as ""). The instance name and webhook token without the API key
  * stop the start: the sandbox would ignore them, and the operator believe Payrexx live. Live, the API base must be
- * https (or http to a loopback address, a fake), since the API key goes with every request.
+ * https (or http to a loopback address, a fake), since the API key goes with every request, and the payment page's
+ * redirects absolute http(s) URLs.
  */
 @ConfigurationProperties("connectify.payrexx")
 public record PayrexxProperties(String apiKey, String instanceName, String webhookToken, String apiBase,
@@ -23,6 +24,9 @@ public record PayrexxProperties(String apiKey, String instanceName, String webho
                     "connectify.payrexx.instance-name", instanceName, "connectify.payrexx.webhook-token", webhookToken);
         } else {
             PropertyChecks.secureOrLoopback("connectify.payrexx.api-base", apiBase);
+            PropertyChecks.redirectUrl("connectify.payrexx.success-url", successUrl);
+            PropertyChecks.redirectUrl("connectify.payrexx.failed-url", failedUrl);
+            PropertyChecks.redirectUrl("connectify.payrexx.cancel-url", cancelUrl);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import com.stripe.StripeClient;
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
 import io.connectify.hub.sandbox.HubAddress;
@@ -34,8 +35,9 @@ public class StripeConfig {
                                       HubAddress hub, Clock clock) {
         if (properties.live()) {
             if (properties.webhookSecrets().isEmpty()) {
-                throw new IllegalStateException("connectify.stripe.secret-key is set but webhook-secrets is empty: "
-                        + "set CONNECTIFY_STRIPE_WEBHOOKSECRETS so webhooks can be verified");
+                throw new ConfigurationError("connectify.stripe.secret-key is set but connectify.stripe.webhook-secrets "
+                        + "is empty: no Stripe webhook could be verified", "Set CONNECTIFY_STRIPE_WEBHOOKSECRETS to the "
+                        + "signing secret (whsec_...) of the Stripe webhook endpoint that calls the hub.");
             }
             warnOfLiveMisfits(properties);
             return new StripeConnection(true, properties.apiBase(), properties.secretKey(),

@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Stripe settings; {@code secretKey} unset (or blank) means the sandbox simulator. Webhook secrets without it are
  * fine: the sandbox accepts events they sign besides its own (the Stripe CLI). Live, the API base must be https (or
- * http to a loopback address, a fake), since the secret key goes with every request.
+ * http to a loopback address, a fake), since the secret key goes with every request, and the Checkout redirects
+ * absolute http(s) URLs.
  */
 @ConfigurationProperties("connectify.stripe")
 public record StripeProperties(String secretKey, List<String> webhookSecrets, Duration webhookTolerance,
@@ -26,6 +27,8 @@ public record StripeProperties(String secretKey, List<String> webhookSecrets, Du
                 "the oldest signature accepted, in whole seconds: below 1 s no signature's age would be checked");
         if (secretKey != null) {
             PropertyChecks.secureOrLoopback("connectify.stripe.api-base", apiBase);
+            PropertyChecks.redirectUrl("connectify.stripe.success-url", successUrl);
+            PropertyChecks.redirectUrl("connectify.stripe.cancel-url", cancelUrl);
         }
     }
 

@@ -38,9 +38,9 @@ import org.springframework.stereotype.Component;
  * <p>
  * A plain filter on requests only (not error dispatches), one volatile read of the context's state per request:
  * it runs on every webhook's path. The context is looked up on the first request, not when the filter is made:
- * filters are made before the beans, and no request comes before every bean exists. Ordered with the request metrics
- * and the body limit, so that its 503s are counted; before the filters that read the served paths from the routes
- * (the Payrexx path check, the repeated headers, Allow), which would find none yet.
+ * filters are made before the beans, and no request comes before every bean exists. Ordered right after the correlation id,
+ * with the body limit and the request metrics' filter, and before the filters that read the served paths from the
+ * routes (the Payrexx path check, the repeated headers, Allow), which would find none yet.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)

@@ -12,6 +12,7 @@ import java.util.function.BooleanSupplier;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.connectify.hub.notification.NotificationSenderRoutes;
 import io.connectify.hub.ops.cluster.SingletonLease;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.DatabaseBusy;
@@ -175,7 +176,7 @@ public class DeadLetterStore {
                         + "error_message, attempts, status, failed_at, retry_at, unrecorded_key) VALUES (:id, :route, :queue, "
                         + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt, :key)")
                 .param("id", id).param("route", routeId == null ? "unknown" : routeId).param("queue", queue)
-                .param("provider", headers.get("provider")).param("body", exchange.getIn().getBody(String.class))
+                .param("provider", provider(exchange, headers)).param("body", exchange.getIn().getBody(String.class))
                 .param("headers", json.writeValueAsString(headers))
                 .param("type", error == null ? "unknown" : error.getClass().getName())
                 .param("message", safeMessage(error))
@@ -183,6 +184,15 @@ public class DeadLetterStore {
                 .param("now", now.atOffset(ZoneOffset.UTC))
                 .param("retryAt", retryAt == null ? null : retryAt.atOffset(ZoneOffset.UTC))
                 .param("key", unrecordedKey).update();
+    }
+
+    /**
+     * A webhook's event names its provider in a header; a queued notification by the sender that consumed it (SMS:
+     * twilio, email: sendgrid). Before, a notification's letter had none, and {@code ?provider=twilio} listed no SMS.
+     */
+    private static String provider(Exchange exchange, Map<String, String> headers) {
+        String named = headers.get(WebhookHeaders.PROVIDER);
+        return named != null ? named : NotificationSenderRoutes.provider(exchange.getFromRouteId());
     }
 
     /**

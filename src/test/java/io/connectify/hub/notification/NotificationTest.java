@@ -316,6 +316,29 @@ class NotificationTest extends Webhooks {
     }
 
     /**
+     * A queued notification's dead letter names its provider, by the sender that consumed it: the SMS's twilio, the
+     * email's sendgrid, so that the admin API's {@code ?provider} finds them. Before, a notification carries no
+     * provider header and its letter had none: {@code ?provider=twilio} listed none of Twilio's failed SMS.
+     */
+    @Test
+    void aNotificationsDeadLetterIsListedUnderItsProvider() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        notify.twilio().stubFor(post(urlPathEqualTo(MESSAGES)).willReturn(aResponse().withStatus(400)
+                .withHeader("Content-Type", "application/json").withBody(NotificationFakes.twilioError(21606, 400))));
+        notify.sendGrid().stubFor(post(urlPathEqualTo(MAIL_SEND)).willReturn(aResponse().withStatus(500)
+                .withHeader("Content-Type", "application/json").withBody("{\"errors\":[{\"message\":\"down\"}]}")));
+
+        confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        JsonNode sms = awaitDeadLetter("twilio");
+        assertThat(sms.get("routeId").asText()).isEqualTo("notification-send-sms");
+        assertThat(sms.get("provider").asText()).isEqualTo("twilio");
+        JsonNode email = awaitDeadLetter("sendgrid");
+        assertThat(email.get("routeId").asText()).isEqualTo("notification-send-email");
+        assertThat(email.get("provider").asText()).isEqualTo("sendgrid");
+    }
+
+    /**
      * Twilio 21408 (SMS to the To number's region not enabled in the geo permissions) refuses one country, not every
      * SMS: a 502 and Twilio's last error for the operator, but no failure for the breaker. Counted, a burst of SMS to
      * one such country (here the test profile's four calls of the breaker's window) opened Twilio's circuit, and the

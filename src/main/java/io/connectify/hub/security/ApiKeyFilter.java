@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
+import io.connectify.hub.web.HubRequestFilter;
 import io.connectify.hub.web.RequestPaths;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -12,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * {@code /api/v1/**} needs {@code X-API-Key} with an API or admin key; {@code /api/v1/admin/**} an admin key, and
@@ -23,7 +23,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
-public class ApiKeyFilter extends OncePerRequestFilter {
+public class ApiKeyFilter extends HubRequestFilter {
 
     public static final String HEADER = "X-API-Key";
     private static final String API = "/api/v1/";

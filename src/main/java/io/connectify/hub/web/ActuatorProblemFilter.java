@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Actuator answers a path or health group it does not have ({@code /actuator/nope}, {@code /actuator/health/nope})
@@ -23,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 3)
-public class ActuatorProblemFilter extends OncePerRequestFilter {
+public class ActuatorProblemFilter extends HubRequestFilter {
 
     private final ProblemResponder problems;
 

@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The {@code Allow} an API path's 405 or OPTIONS answers is the methods its routes serve ({@link RestOperations}: a
@@ -23,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
-public class AllowHeaderFilter extends OncePerRequestFilter {
+public class AllowHeaderFilter extends HubRequestFilter {
 
     static final String ACCEPT_PATCH = "application/json, application/merge-patch+json";
 

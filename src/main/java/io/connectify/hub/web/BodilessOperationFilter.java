@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * An operation that takes no body (a cancel, a replay, an expire: {@link RestOperations#takesNoBody}) refuses one
@@ -23,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 22)
-public class BodilessOperationFilter extends OncePerRequestFilter {
+public class BodilessOperationFilter extends HubRequestFilter {
 
     private static final Set<String> METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
 

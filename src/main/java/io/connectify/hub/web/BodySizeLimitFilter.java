@@ -20,7 +20,6 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Refuses request bodies over {@code connectify.http.max-body-bytes} with 413 before any route runs: by
@@ -35,7 +34,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
-public class BodySizeLimitFilter extends OncePerRequestFilter {
+public class BodySizeLimitFilter extends HubRequestFilter {
 
     private static final String WEBHOOKS = "/webhooks/";
 

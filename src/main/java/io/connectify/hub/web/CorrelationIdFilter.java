@@ -3,7 +3,7 @@ package io.connectify.hub.web;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Enumeration;
-import java.util.LinkedHashSet;
+import java.util.NoSuchElementException;
 import java.util.Set;
 
 import io.connectify.hub.ops.CorrelationId;
@@ -15,7 +15,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Every request gets a correlation id: the caller's {@code X-Correlation-Id} when it is a plain token, else a new
@@ -25,7 +24,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
-public class CorrelationIdFilter extends OncePerRequestFilter {
+public class CorrelationIdFilter extends HubRequestFilter {
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
@@ -54,17 +53,47 @@ public class CorrelationIdFilter extends OncePerRequestFilter {
                     ? Collections.enumeration(Set.of(id)) : super.getHeaders(name);
         }
 
+        /**
+         * The request's names (each once, as the container gives them) but the caller's breadcrumb, then Camel's:
+         * stepped through as Camel's binding reads them, not copied into a set first (1% of a webhook's request-thread
+         * garbage in a JFR profile of the benchmark's fixed-rate run, p8).
+         */
         @Override
         public Enumeration<String> getHeaderNames() {
-            Set<String> names = new LinkedHashSet<>();
-            for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
-                String name = e.nextElement();
-                if (!CorrelationId.CAMEL_HEADER.equalsIgnoreCase(name)) {
-                    names.add(name);
+            Enumeration<String> names = super.getHeaderNames();
+            return new Enumeration<>() {
+                private String next = advance();
+                private boolean breadcrumbGiven;
+
+                private String advance() {
+                    while (names.hasMoreElements()) {
+                        String name = names.nextElement();
+                        if (!CorrelationId.CAMEL_HEADER.equalsIgnoreCase(name)) {
+                            return name;
+                        }
+                    }
+                    return null;
                 }
-            }
-            names.add(CorrelationId.CAMEL_HEADER);
-            return Collections.enumeration(names);
+
+                @Override
+                public boolean hasMoreElements() {
+                    return next != null || !breadcrumbGiven;
+                }
+
+                @Override
+                public String nextElement() {
+                    if (next != null) {
+                        String name = next;
+                        next = advance();
+                        return name;
+                    }
+                    if (breadcrumbGiven) {
+                        throw new NoSuchElementException();
+                    }
+                    breadcrumbGiven = true;
+                    return CorrelationId.CAMEL_HEADER;
+                }
+            };
         }
     }
 }

@@ -16,7 +16,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Checks a form-encoded POST to a webhook before Camel's HTTP binding parses it into headers and a map. That
@@ -33,7 +32,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 21)
-public class FormBodyFilter extends OncePerRequestFilter {
+public class FormBodyFilter extends HubRequestFilter {
 
     private static final String FORM = "application/x-www-form-urlencoded";
 

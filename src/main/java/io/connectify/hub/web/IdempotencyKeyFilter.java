@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.ContentCachingResponseWrapper;
 
 /**
@@ -37,7 +36,7 @@ import org.springframework.web.util.ContentCachingResponseWrapper;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 25)
-public class IdempotencyKeyFilter extends OncePerRequestFilter {
+public class IdempotencyKeyFilter extends HubRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(IdempotencyKeyFilter.class);
 

@@ -14,7 +14,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The REST API answers JSON only (application/json, or application/problem+json for a problem): a request whose
@@ -25,7 +24,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 19)
-public class JsonAcceptFilter extends OncePerRequestFilter {
+public class JsonAcceptFilter extends HubRequestFilter {
 
     private static final MediaType PROBLEM = MediaType.parseMediaType(Problem.MEDIA_TYPE);
 

@@ -14,7 +14,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The REST API reads JSON only: a POST, PUT or PATCH to {@code /api/v1/**} with a body of another content type
@@ -24,7 +23,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
-public class JsonContentTypeFilter extends OncePerRequestFilter {
+public class JsonContentTypeFilter extends HubRequestFilter {
 
     private final ProblemResponder problems;
     private final ApiRoutes routes;

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Makes a Payrexx webhook URL its route does not serve visible: {@code /webhooks/payrexx/<token>/} (a trailing slash)
@@ -22,7 +21,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 2)
-public class PayrexxWebhookPathFilter extends OncePerRequestFilter {
+public class PayrexxWebhookPathFilter extends HubRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookPathFilter.class);
 

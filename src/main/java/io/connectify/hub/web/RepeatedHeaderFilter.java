@@ -15,7 +15,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * A header the hub reads one value of, given twice, is 400 {@code validation} naming it, before the API key is
@@ -27,7 +26,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 4)
-public class RepeatedHeaderFilter extends OncePerRequestFilter {
+public class RepeatedHeaderFilter extends HubRequestFilter {
 
     /** The single-valued headers the hub reads: API, body, and each webhook's authentication and event. */
     static final List<String> SINGLE = List.of(ApiKeyFilter.HEADER, IdempotencyKeyFilter.HEADER, "Content-Type",

@@ -38,7 +38,22 @@ public final class RequestPaths {
 
     /** Whether any reading of the request's path is {@code prefix} or under it ({@code prefix} ends with '/'). */
     public static boolean under(HttpServletRequest request, String prefix) {
-        String bare = prefix.substring(0, prefix.length() - 1);
-        return of(request).stream().anyMatch(path -> path.startsWith(prefix) || path.equals(bare));
+        // a loop, no stream or substring: every filter asks this of every request (2% of a webhook's request-thread
+        // garbage as a stream in a JFR profile of the benchmark's fixed-rate run, p8); a plain path is its only reading
+        String sent = request.getRequestURI();
+        if (plain(sent)) {
+            return isOrUnder(sent, prefix);
+        }
+        for (String path : of(request)) {
+            if (isOrUnder(path, prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code path} is {@code prefix} (which ends with '/') without its slash, or starts with it. */
+    private static boolean isOrUnder(String path, String prefix) {
+        return path.startsWith(prefix) || path.length() == prefix.length() - 1 && prefix.startsWith(path);
     }
 }

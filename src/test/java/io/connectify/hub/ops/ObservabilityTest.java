@@ -32,6 +32,39 @@ class ObservabilityTest extends HubTestBase {
         assertThat(metrics).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*name=\"google-calendar\"");
     }
 
+    /**
+     * The route policy's meters as Camel names and tags them (the dashboard's and alerts' queries), each exchange timed
+     * and counted once per route, by the hub's policy ({@link RouteTimingPolicyFactory}), not Camel's own.
+     */
+    @Test
+    void everyRouteExchangeIsTimedAndCountedOnceByTheHubsRoutePolicy() {
+        String series = "\\{[^}]*eventType=\"route\"[^}]*routeId=\"price-query\"[^}]*} ";
+        String route = "camel_route_policy_seconds_count" + series;
+        String total = "camel_exchanges_total" + series;
+        String succeeded = "camel_exchanges_succeeded_total" + series;
+        assertThat(httpGet("/api/v1/prices?duration=60").status()).isEqualTo(200);
+        String before = httpGet("/actuator/prometheus", null).body();
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(httpGet("/api/v1/prices?duration=60").status()).isEqualTo(200);
+        }
+        String after = httpGet("/actuator/prometheus", null).body();
+
+        assertThat(count(after, route) - count(before, route)).isEqualTo(3.0);
+        assertThat(count(after, total) - count(before, total)).isEqualTo(3.0);
+        assertThat(count(after, succeeded) - count(before, succeeded)).isEqualTo(3.0);
+        assertThat(camel.getRoute("price-query").getRoutePolicyList())
+                .hasAtLeastOneElementOfType(RouteTimingPolicyFactory.Timing.class)
+                .noneMatch(policy -> policy.getClass()
+                        == org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicy.class);
+    }
+
+    private static double count(String metrics, String series) {
+        var matcher = Pattern.compile(series + "([0-9.eE+]+)").matcher(metrics);
+        assertThat(matcher.find()).as(series).isTrue();
+        return Double.parseDouble(matcher.group(1));
+    }
+
     @Test
     void everyProviderCallIsAuditedWithOutcomeAndLatency() {
         jdbc.sql("DELETE FROM integration_audit").update();

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import jakarta.servlet.FilterRegistration;
+import jakarta.servlet.ServletContext;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.web.servlet.mvc.method.annotation.DeferredResultMethodReturnValueHandler;
@@ -19,6 +21,8 @@ class CamelRequestDispatchTest extends HubTestBase {
 
     @Autowired
     RequestMappingHandlerAdapter mvc;
+    @Autowired
+    ServletContext servletContext;
 
     @Test
     void springMvcAsksTheCompletedFutureHandlerBeforeItsOwnFutureHandler() {
@@ -31,5 +35,15 @@ class CamelRequestDispatchTest extends HubTestBase {
     @Test
     void springMvcHandsTheValidatorOnlyToHandlersWithConstraints() {
         assertThat(mvc).isInstanceOf(OnDemandMethodValidationAdapter.class);
+    }
+
+    /** The DispatcherServlet exposes each request itself; Spring Boot's filter doing it first is not in the chain. */
+    @Test
+    void noRequestContextFilterRunsInFrontOfTheDispatcherServlet() {
+        assertThat(servletContext.getFilterRegistrations().values())
+                .extracting(FilterRegistration::getClassName)
+                .isNotEmpty()
+                .noneMatch(name -> name.endsWith("RequestContextFilter"));
+        assertThat(httpGet("/api/v1/prices?duration=60").status()).isEqualTo(200);
     }
 }

@@ -4925,6 +4925,7 @@ public class BookingSaga {
                 calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
                 log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
                         + "failed, is put back as booked", booking.id(), booking.calendarEventId());
+                putBackDone(booking, change);
             } else {
                 log.info("Booking {}: its calendar event {} is not put back by the cancel that failed: the booking is "
                         + "no longer confirmed, or another change of its event has taken over", booking.id(),
@@ -4954,6 +4955,21 @@ public class BookingSaga {
             log.error("Booking {}: its failed put-back of calendar event {} was not recorded ({}); its event may stay "
                     + "\"Cancelled: …\" and free until a person makes it busy", booking.id(),
                     booking.calendarEventId(), e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * A put-back that an earlier cancel failed to make (V41) is made by this one's: its record cleared, so the sweep
+     * booking-retry-event-put-backs does not PATCH the event once more. Best effort: left, the sweep's PATCH is one
+     * more of the same.
+     */
+    private void putBackDone(Booking booking, int change) {
+        try {
+            bookings.eventPutBackDone(booking.id(), change);
+        } catch (RuntimeException e) {
+            log.warn("Booking {}: its calendar event is put back, but an earlier failed put-back is left recorded "
+                    + "({}); the sweep booking-retry-event-put-backs puts it back once more", booking.id(),
+                    e.getClass().getSimpleName());
         }
     }
 

@@ -3242,7 +3242,7 @@ public class BookingSaga {
             }
             Boolean was = classed.get(refund.id());
             if (was == null) {
-                was = !apiRefundsAreTheHubsOwn(current);
+                was = !apiRefundsAreTheHubsOwn(current) || madeBeforeTheCancel(current, refund);
                 now = now == null ? now() : now;
                 bookings.apiRefundClassed(current.id(), refund.id(), was, now);
                 classed.put(refund.id(), was);
@@ -3252,6 +3252,25 @@ public class BookingSaga {
             }
         }
         return outside;
+    }
+
+    /**
+     * Whether an operator's refund that the booking's status now would take for the hub's own was made before a
+     * cancel of it was first asked (V40, recorded only while it is confirmed): made while it was confirmed, so outside
+     * the hub, however late its charge.refunded is handled (Stripe retries for days, and its events come in any
+     * order). Judged by Stripe's {@code created} (whole seconds: only one made before the second of the ask counts;
+     * Stripe's clock and the hub's may differ by a little), so a refund made after a cancel in time, for the booking
+     * waiting for its refund, stays the hub's own. Before, it was classed by the status when its event was first
+     * handled: a delivery delayed past a cancel in time stored the operator's part as the hub's own for good. No
+     * ask recorded (a booking never confirmed, or cancelled otherwise), or no {@code created}: the status decides.
+     */
+    private boolean madeBeforeTheCancel(Booking current, StripeCommands.RefundResult refund) {
+        if (refund.created() == null || current.status() == BookingStatus.CONFIRMED) {
+            return false;
+        }
+        return bookings.cancelAskedAt(current.id())
+                .map(asked -> refund.created().isBefore(asked.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+                .orElse(false);
     }
 
     /**

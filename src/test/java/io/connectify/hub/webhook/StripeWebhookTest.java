@@ -2340,6 +2340,39 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
     }
 
+    /**
+     * An operator's part refund of a confirmed booking, whose charge.refunded is delayed past a cancel in time: the
+     * first event that lists it is the echo of the hub's refund of the rest, the booking REFUNDED by then. Classed by
+     * when Stripe made it (its created, before the cancel was asked), it is outside the hub: recorded, counted once.
+     * Before, it was classed by the booking's status when first listed (REFUNDED: the hub's own), and stored so.
+     */
+    @Test
+    void anOperatorsPartRefundDeliveredAfterACancelInTimeIsClassedByWhenItWasMade() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var part = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\",\"amount\":3000}");
+        assertThat(part.status()).as(part.body()).isEqualTo(201);
+        String operators = StripeFake.refund("re_operator_late", payment, 3000, "succeeded",
+                "{\"connectify\":\"api\"}").replace("{\"id\"", "{\"created\":" + clock.instant().getEpochSecond()
+                + ",\"id\"");
+        double outsideBefore = refundsOutsideHub();
+        clock.advance(Duration.ofMinutes(5)); // the operator's charge.refunded not delivered yet
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.refundsOf(payment, operators, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+
+        refundedAndProcessed("evt_hub_rest_late", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(jdbc.sql("SELECT outside FROM booking_api_refund WHERE booking_id = :id AND refund_id = :refund")
+                .param("id", id).param("refund", "re_operator_late").query(Boolean.class).single()).isTrue();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
     /** The booking's refunded_outside_amount (V24); null when none was recorded. */
     private Long refundedOutside(String bookingId) {
         return jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", bookingId)
@@ -3693,31 +3726,6 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
-     * A booking paid above its price whose excess a person refunded, then cancelled after the cut-off (no refund due):
-     * its reason is the cancellation's, with no refund the hub did not make after it, and nothing is marked. Before,
-     * the excess's refund was recorded as one outside the hub, and the cancel kept it after its reason.
-     */
-    @Test
-    void aBookingWhoseExcessWasRefundedCancelledAfterTheCutOffTellsNoRefundOutsideTheHub() {
-        String id = paidOverThePrice("evt_excess_late_paid", "pi_excess_late_");
-        String payment = "pi_excess_late_" + id.substring(0, 8);
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
-        stripe.refundsOf(payment, StripeFake.refund("re_excess_late", payment, 3000, "succeeded", "{}"));
-        overPriceRefunded("evt_excess_late", id, payment, 3000);
-        assertThat(attentionNote(id)).isNull();
-        double outsideBefore = refundsOutsideHub();
-        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
-
-        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
-
-        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
-        assertThat(reason(id)).isEqualTo("cancelled after the refund cut-off: not refunded");
-        assertThat(attentionNote(id)).isNull();
-        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
-        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-    }
-
-    /**
      * Refunds outside the hub of 3000 and 2000 (5000, beyond the excess: a refund outside the hub), then the 2000 fails:
      * what is left is the excess, refunded as its mark asked. The reason says so, and no longer the 5000. Before (r8),
      * it kept "stripe shows 5000 ... refunded outside the hub" beside "2000 of the 3000 over it refunded".
@@ -3742,6 +3750,31 @@ class StripeWebhookTest extends Webhooks {
         assertThat(reason(id)).isEqualTo(head + "3000 over it refunded at stripe");
         assertThat(attentionNote(id)).doesNotContain(head + "3000 over it not refunded");
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+    }
+
+    /**
+     * A booking paid above its price whose excess a person refunded, then cancelled after the cut-off (no refund due):
+     * its reason is the cancellation's, with no refund the hub did not make after it, and nothing is marked. Before,
+     * the excess's refund was recorded as one outside the hub, and the cancel kept it after its reason.
+     */
+    @Test
+    void aBookingWhoseExcessWasRefundedCancelledAfterTheCutOffTellsNoRefundOutsideTheHub() {
+        String id = paidOverThePrice("evt_excess_late_paid", "pi_excess_late_");
+        String payment = "pi_excess_late_" + id.substring(0, 8);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_late", payment, 3000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_late", id, payment, 3000);
+        assertThat(attentionNote(id)).isNull();
+        double outsideBefore = refundsOutsideHub();
+        clock.advance(Duration.ofHours(2)); // within the 24 h before its start: no refund due
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(reason(id)).isEqualTo("cancelled after the refund cut-off: not refunded");
+        assertThat(attentionNote(id)).isNull();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
     }
 
     /**

@@ -406,11 +406,8 @@ class CancelledEventKeptTest extends Webhooks {
         assertThat(patchesOf(eventId)).as("nothing sent to Google").hasSize(patched);
         patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
 
-        assertThat(sweep()).isOne();
+        sweepPutsItBack(id, eventId);
 
-        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
-                .containsExactly("opaque Consultation with John Doe");
-        assertThat(putBackRecorded(id)).as("the record cleared").isEmpty();
         assertThat(sweep()).isZero();
         assertThat(patchesOf(eventId)).hasSize(patched + 1);
     }
@@ -431,15 +428,11 @@ class CancelledEventKeptTest extends Webhooks {
         var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T09:30:00+01:00\"}");
         assertThat(moved.status()).as(moved.body()).isEqualTo(200);
         patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
-        int patched = patchesOf(eventId).size();
 
-        assertThat(sweep()).isOne();
+        sweepPutsItBack(id, eventId);
 
-        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
-                .containsExactly("opaque Consultation with John Doe");
         google.server().verify(0, patchRequestedFor(urlPathEqualTo(event))
                 .withRequestBody(matchingJsonPath("$.transparency")).withRequestBody(matchingJsonPath("$.start")));
-        assertThat(putBackRecorded(id)).as("the record cleared").isEmpty();
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 
@@ -601,6 +594,15 @@ class CancelledEventKeptTest extends Webhooks {
         assertThat(putBackRecorded(id)).as("the failed put-back recorded").isPresent();
         resilience.circuitBreaker("google-calendar").reset();
         return id;
+    }
+
+    /** One sweep puts the event back as booked (its summary, busy) by one PATCH, and clears the record. */
+    private void sweepPutsItBack(String id, String eventId) {
+        int patched = patchesOf(eventId).size();
+        assertThat(sweep()).isOne();
+        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
+                .containsExactly("opaque Consultation with John Doe");
+        assertThat(putBackRecorded(id)).as("the record cleared").isEmpty();
     }
 
     /** Google takes every PATCH of {@code event}, answering it marked cancelled, as a cancel makes it. */

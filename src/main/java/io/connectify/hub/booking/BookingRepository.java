@@ -982,6 +982,14 @@ public class BookingRepository {
         });
     }
 
+    /** When a cancel of the booking was first asked while it was confirmed (V40); empty: none recorded. */
+    public Optional<Instant> cancelAskedAt(String id) {
+        return jdbc.sql("SELECT cancel_asked_at FROM booking WHERE id = :id").param("id", id)
+                .query((rs, row) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class))
+                        .map(OffsetDateTime::toInstant))
+                .optional().flatMap(asked -> asked);
+    }
+
     /** Since when a change of the booking's event through the hub is marked under way; empty: none is. */
     public Optional<Instant> eventChangeSince(String id) {
         return jdbc.sql("SELECT moving_since FROM booking WHERE id = :id").param("id", id)

@@ -490,15 +490,17 @@ public class BookingSaga {
 
     /**
      * A booking paid above its price whose payment {@code provider} shows {@code outside} refunded outside the hub
-     * (Stripe's charge.refunded, unmarked refunds; under the booking's row lock, the caller's): the excess is what a
-     * person was asked to refund, so as much of it as that refunds is the excess settled, not a refund that puts the
-     * appointment in doubt. Its status reason's part of the excess ({@link #paidOverPrice}) follows what is refunded of
-     * it: "3000 over it refunded at stripe", "1000 of the 3000 over it refunded at stripe", or back to "not refunded"
-     * (that refund failed). Refunded in full, the mark's note asking for it leaves the mark (cleared when nothing else
-     * is left in it); refunded no more (a failure after), it is marked again. The excess from the booking's paid amount
-     * and price, both stored (not from the reason's text, which the column's 200 characters may cut); the reason
-     * changed only where it still has that part whole (a cancel's reason replaced it). Answers what it found, for the
-     * log; null for a booking not paid above its price.
+     * (Stripe's charge.refunded, unmarked refunds; under the booking's row lock, the caller's): refunds that total
+     * exactly the excess are what a person was asked to refund ("refund 3000 at stripe"), the excess settled, not a
+     * refund that puts the appointment in doubt ({@link #isTheExcess}). Its status reason's part of the excess
+     * ({@link #paidOverPrice}) says so ("3000 over it refunded at stripe") and the mark's note asking for it leaves the
+     * mark (cleared when nothing else is left in it). Any other total (none, less, more: a refund for another reason,
+     * told as a refund outside the hub by the caller) leaves the excess not refunded: a part back to "not refunded",
+     * and, should the excess have been settled before (that refund failed since, or another came), marked again, the
+     * note naming what the provider shows refunded so that a person checks before refunding the excess. The excess from
+     * the booking's paid amount and price, both stored (not from the reason's text, which the column's 200 characters
+     * may cut); the reason changed only where it still has that part whole (a cancel's reason replaced it). Answers
+     * what it found, for the log; null for a booking not paid above its price.
      */
     private String excessRefunded(String id, String provider, long outside, Instant now) {
         Booking current = bookings.find(id).orElseThrow();
@@ -506,12 +508,11 @@ public class BookingSaga {
         if (excess <= 0) {
             return null;
         }
-        long ofExcess = Math.min(outside, excess);
+        boolean settled = outside == excess;
         String head = overPriceHead(current.paidAmount(), current.amount());
         String notRefunded = head + excessNotRefunded(excess);
         String refunded = head + excess + " over it refunded at " + provider;
-        String part = ofExcess >= excess ? refunded : ofExcess > 0
-                ? head + ofExcess + " of the " + excess + " over it refunded at " + provider : notRefunded;
+        String part = settled ? refunded : notRefunded;
         String old = current.statusReason();
         List<String> parts = new ArrayList<>(old == null ? List.of() : List.of(old.split("; ")));
         int at = -1;
@@ -521,21 +522,33 @@ public class BookingSaga {
             at = said.equals(notRefunded) || said.startsWith(head) && said.endsWith(" over it refunded at " + provider)
                     ? i : -1;
         }
-        boolean wasRefunded = at >= 0 && parts.get(at).equals(refunded);
+        boolean wasRefunded = at >= 0 && !parts.get(at).equals(notRefunded);
         if (at >= 0 && !parts.get(at).equals(part)) {
             parts.set(at, part);
             String reason = String.join("; ", parts);
             bookings.transition(id, List.of(current.status()), current.status(),
                     reason.length() <= 200 ? reason : reason.substring(0, 200), now);
         }
-        if (ofExcess >= excess) {
+        if (settled) {
             // what the mark asked for is done, whichever way paidOverPrice worded it (a held payment's or not)
             bookings.attentionNotesDone(id, notRefunded + ": ");
         } else if (wasRefunded) {
-            bookings.needsAttention(id, notRefunded + ": refund " + (excess - ofExcess) + " at " + provider, now);
+            bookings.needsAttention(id, notRefunded + ": " + (outside > 0 ? provider + " shows " + outside
+                    + " refunded outside the hub, check what it refunds already, then " : "") + "refund " + excess
+                    + " at " + provider, now);
         }
-        return ofExcess >= excess ? refunded + " (the excess a person was asked to refund): not a refund outside the "
-                + "hub, nothing counted, its mark's note settled" : part;
+        return settled ? refunded + " (the excess a person was asked to refund): not a refund outside the hub, "
+                + "nothing counted, its mark's note settled" : part;
+    }
+
+    /**
+     * Whether refunds outside the hub totalling {@code outside} are the booking's excess over its price refunded as its
+     * mark asked ({@link #paidOverPrice}): exactly that amount. A total up to it is not taken for it: a person's refund
+     * for another reason (goodwill 3000 on a 12000 payment of a 9000 booking) cleared the excess's note, and nobody
+     * refunded the excess.
+     */
+    private static boolean isTheExcess(Booking current, long outside) {
+        return outside > 0 && outside == overPrice(current);
     }
 
     /**
@@ -2703,14 +2716,20 @@ public class BookingSaga {
                 found[0] = new Outside(note, false, false, false);
                 return;
             }
-            if (outside <= overPrice(current)) {
-                // what a person was asked to refund (paidOverPrice): the excess settled, the appointment not in doubt
+            if (isTheExcess(current, outside)) {
+                // what a person was asked to refund (paidOverPrice): the excess settled, the appointment not in doubt.
+                // A larger total told before (a refund of it failed since) no longer holds: its part goes first, as
+                // where nothing is refunded outside the hub any more; its mark stays (a person was told)
+                String reason = withoutParts(current.statusReason(), REFUNDED_OUTSIDE);
+                if (!Objects.equals(reason, current.statusReason())) {
+                    bookings.transition(id, List.of(current.status()), current.status(), reason, now);
+                }
                 found[0] = Outside.other(excessRefunded(id, provider, outside, now), false);
                 return;
             }
             found[0] = new Outside(markRefundedOutside(current, provider, outside, of, throughApi, now), false, false,
                     false);
-            excessRefunded(id, provider, outside, now); // beyond the excess: the excess refunded with the rest
+            excessRefunded(id, provider, outside, now); // not the excess alone: it stays (or is again) not refunded
             toldRefundedAfterLateCancel(current, outside >= of);
         }));
         return found[0];
@@ -3223,7 +3242,7 @@ public class BookingSaga {
             }
             Boolean was = classed.get(refund.id());
             if (was == null) {
-                was = !apiRefundsAreTheHubsOwn(current);
+                was = !apiRefundsAreTheHubsOwn(current) || madeBeforeTheCancel(current, refund);
                 now = now == null ? now() : now;
                 bookings.apiRefundClassed(current.id(), refund.id(), was, now);
                 classed.put(refund.id(), was);
@@ -3233,6 +3252,25 @@ public class BookingSaga {
             }
         }
         return outside;
+    }
+
+    /**
+     * Whether an operator's refund that the booking's status now would take for the hub's own was made before a
+     * cancel of it was first asked (V40, recorded only while it is confirmed): made while it was confirmed, so outside
+     * the hub, however late its charge.refunded is handled (Stripe retries for days, and its events come in any
+     * order). Judged by Stripe's {@code created} (whole seconds: only one made before the second of the ask counts;
+     * Stripe's clock and the hub's may differ by a little), so a refund made after a cancel in time, for the booking
+     * waiting for its refund, stays the hub's own. Before, it was classed by the status when its event was first
+     * handled: a delivery delayed past a cancel in time stored the operator's part as the hub's own for good. No
+     * ask recorded (a booking never confirmed, or cancelled otherwise), or no {@code created}: the status decides.
+     */
+    private boolean madeBeforeTheCancel(Booking current, StripeCommands.RefundResult refund) {
+        if (refund.created() == null || current.status() == BookingStatus.CONFIRMED) {
+            return false;
+        }
+        return bookings.cancelAskedAt(current.id())
+                .map(asked -> refund.created().isBefore(asked.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+                .orElse(false);
     }
 
     /**
@@ -3815,15 +3853,15 @@ public class BookingSaga {
      * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
      * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
      * Payrexx's is kept; null for none (none recorded, or that refund failed since: its charge.refunded then records
-     * 0), or only the excess of a payment above its price ({@link #excessRefunded}). Read from the amount's column,
+     * 0), or exactly the excess of a payment above its price ({@link #excessRefunded}). Read from the amount's column,
      * not the reason: the column's 200 characters may cut that part (a long reason
      * before it), and the refund was lost at the cancel. What the payment was is the reason's where it still says it
      * (the Charge's amount), else what the booking was paid.
      */
     private String stripeRefundMadeOutside(Booking current) {
         long outside = bookings.refundedOutsideAmount(current.id()).orElse(0L);
-        if (outside <= overPrice(current)) {
-            return null; // none, or no more than its excess over the price, refunded as a person was asked
+        if (outside <= 0 || isTheExcess(current, outside)) {
+            return null; // none, or its excess over the price, refunded as a person was asked
         }
         String shown = REFUNDED_OUTSIDE + ": " + current.provider() + " shows ";
         long of = current.paidAmount();
@@ -4925,6 +4963,7 @@ public class BookingSaga {
                 calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
                 log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
                         + "failed, is put back as booked", booking.id(), booking.calendarEventId());
+                putBackDone(booking, change);
             } else {
                 log.info("Booking {}: its calendar event {} is not put back by the cancel that failed: the booking is "
                         + "no longer confirmed, or another change of its event has taken over", booking.id(),
@@ -4954,6 +4993,21 @@ public class BookingSaga {
             log.error("Booking {}: its failed put-back of calendar event {} was not recorded ({}); its event may stay "
                     + "\"Cancelled: …\" and free until a person makes it busy", booking.id(),
                     booking.calendarEventId(), e.getClass().getSimpleName());
+        }
+    }
+
+    /**
+     * A put-back that an earlier cancel failed to make (V41) is made by this one's: its record cleared, so the sweep
+     * booking-retry-event-put-backs does not PATCH the event once more. Best effort: left, the sweep's PATCH is one
+     * more of the same.
+     */
+    private void putBackDone(Booking booking, int change) {
+        try {
+            bookings.eventPutBackDone(booking.id(), change);
+        } catch (RuntimeException e) {
+            log.warn("Booking {}: its calendar event is put back, but an earlier failed put-back is left recorded "
+                    + "({}); the sweep booking-retry-event-put-backs puts it back once more", booking.id(),
+                    e.getClass().getSimpleName());
         }
     }
 

@@ -25,12 +25,15 @@ import org.springframework.stereotype.Component;
  * with push notifications on or off: before, only the re-check retried it, and the re-check runs only with push on,
  * so with push off the confirmed booking's slot stayed free in Google for good.
  * <p>
- * A put-back is made under the change marker, as the re-check's ({@link BookingRepository#eventChangeBeginsAsRead}),
- * only while the booking is still CONFIRMED and the change that failed is still the last of its event begun through
- * the hub: a cancel made since (its event "Cancelled: …" by its own right), a move, or a put-back the re-check made
- * since is never undone nor made twice; the record is cleared then, as once the event is put back, gone (404), or the
- * appointment over. A put-back still failing after connectify.booking.event-put-back.retry-for is no longer tried:
- * the booking is flagged for a person, as the re-check flags an event shown free.
+ * A put-back is made under a change marker of its own, as the re-check's
+ * ({@link BookingRepository#eventChangeBeginsAsRead}), only while the booking is still CONFIRMED and as the sweep read
+ * it, no change of its event under way: a cancel made since (its event "Cancelled: …" by its own right) is never
+ * undone; a put-back made since by the re-check or a failed cancel clears the record. The record is kept across other
+ * changes of the event through the hub (a cancel asked again that Google failed or refused, a reschedule: neither puts
+ * the event back), and follows the put-back's change when that fails, its first failure's time kept; it is cleared
+ * once the event is put back, gone (404), the booking no longer confirmed, or the appointment over. A put-back still
+ * failing after connectify.booking.event-put-back.retry-for is no longer tried: the booking is flagged for a person,
+ * as the re-check flags an event shown free, and the record cleared once the flag is written.
  */
 @Component("eventPutBackSweep")
 public class EventPutBackSweep {
@@ -84,14 +87,26 @@ public class EventPutBackSweep {
         return putBack;
     }
 
+    /** Flagged shown free already (by a sweep or re-check before): flagging it again writes nothing. */
+    private static boolean flaggedFree(Booking booking) {
+        return booking.statusReason() != null && booking.statusReason().startsWith(CalendarEventRecheck.FREE);
+    }
+
     private Outcome retry(PendingPutBack pending, Instant now) {
         ConfirmedBooking read = pending.read();
         Booking booking = read.booking();
         String eventId = booking.calendarEventId();
-        if (booking.status() != BookingStatus.CONFIRMED || read.moves() != pending.change() || eventId == null) {
+        // only a booking no longer confirmed (cancelled since: its event "Cancelled: …" by its own right) or with no
+        // event is no longer the sweep's. A change of its event begun since the put-back failed is not enough: move_count
+        // rises too for a cancel asked again that Google failed or refused, or the circuit kept from Google, and for a
+        // reschedule, whose PATCH moves the event but leaves it "Cancelled: …" and free; before, the record was
+        // cleared then and, push off, the confirmed booking's event stayed free for good. The put-back below, under a
+        // change of its own begun only while the booking is still as read, sets summary, status and transparency
+        // only: it neither undoes a move nor lands after a cancel
+        if (booking.status() != BookingStatus.CONFIRMED || eventId == null) {
             bookings.eventPutBackDone(booking.id(), pending.change());
-            log.info("Booking {}: its calendar event is no longer put back by the sweep: the booking is {}, or its "
-                    + "event changed through the hub since the put-back failed", booking.id(), booking.status());
+            log.info("Booking {}: its calendar event is no longer put back by the sweep: the booking is {}",
+                    booking.id(), booking.status());
             return Outcome.CLEARED;
         }
         if (!booking.range().end().isAfter(now)) {
@@ -102,7 +117,13 @@ public class EventPutBackSweep {
         }
         if (!pending.since().plus(properties.retryFor()).isAfter(now)) {
             // given up: a person makes it busy (or cancels through the hub), as for an event the re-check finds free
-            flags.flag(read, CalendarEventRecheck.FREE, "deleted");
+            if (!flags.flag(read, CalendarEventRecheck.FREE, "deleted") && !flaggedFree(booking)) {
+                // the booking changed since it was read (the flag written only on the booking as read): the next
+                // sweep reads it again and flags it, or clears the record, as it is then
+                log.info("Booking {} changed during the sweep; its flag for a person is left to the next one",
+                        booking.id());
+                return Outcome.LATER;
+            }
             bookings.eventPutBackDone(booking.id(), pending.change());
             log.error("Booking {} needs a person: its calendar event {}, left \"Cancelled: …\" and free by a cancel "
                     + "that failed, could not be put back as booked since {} and is no longer tried "

@@ -164,15 +164,16 @@ class CancelledEventKeptTest extends Webhooks {
     }
 
     /**
-     * The booking's row lock, taken once Google has the cancel's PATCH, held past the lock timeout (after
-     * {@code meanwhile}) until the answer is set false.
+     * The booking's row lock, taken once Google has the cancel's PATCH (one more than it has now), held past the lock
+     * timeout (after {@code meanwhile}) until the answer is set false.
      */
     private java.util.concurrent.atomic.AtomicBoolean rowHeldOnceGoogleHasThePatch(String id, String event,
                                                                                    Runnable meanwhile) {
         var held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        int before = google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).size();
         doAnswer(inv -> {
             if (held.get() && id.equals(inv.getArgument(0))
-                    && !google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).isEmpty()) {
+                    && google.server().findAll(patchRequestedFor(urlPathEqualTo(event))).size() > before) {
                 meanwhile.run();
                 throw new CannotAcquireLockException("row held by another transaction");
             }
@@ -381,6 +382,84 @@ class CancelledEventKeptTest extends Webhooks {
     }
 
     /**
+     * A cancel asked again while Google's circuit is open (503, nothing sent to Google) begins a change of the event
+     * through the hub that puts nothing back: the booking stays CONFIRMED, its event "Cancelled: ..." and free, and the
+     * sweep still puts it back (its summary, busy), the record cleared. Before, the sweep took any change begun since
+     * the failed put-back for one that made the event the hub's again: it cleared the record, and with push off the
+     * confirmed booking's event stayed free for good.
+     */
+    @Test
+    void aCancelThatGoogleNeverGotKeepsTheFailedPutBackForTheSweep() {
+        String id = bookingWhosePutBackFailed();
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        int patched = patchesOf(eventId).size();
+        var breaker = resilience.circuitBreaker("google-calendar");
+        breaker.transitionToOpenState();
+        try {
+            var refused = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+            assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        } finally {
+            breaker.reset();
+        }
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).as("nothing sent to Google").hasSize(patched);
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
+
+        sweepPutsItBack(id, eventId);
+
+        assertThat(sweep()).isZero();
+        assertThat(patchesOf(eventId)).hasSize(patched + 1);
+    }
+
+    /**
+     * A reschedule made after the put-back failed moves the event (its PATCH sets its start and end only): moved, it
+     * is still "Cancelled: ..." and free, and the sweep puts it back at its new time, the move kept. Before, the sweep
+     * cleared the record as for a change that made the event the hub's again, and the event stayed free.
+     */
+    @Test
+    void aRescheduleAfterAFailedPutBackLeavesItToTheSweep() {
+        String id = bookingWhosePutBackFailed();
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).withRequestBody(matchingJsonPath("$.start"))
+                .willReturn(okJson(GoogleCalendarFake.eventJson(eventId, "Cancelled: Consultation with John Doe",
+                        "2026-12-02T09:30:00+01:00", "2026-12-02T10:30:00+01:00"))));
+        var moved = httpPost("/api/v1/bookings/" + id + "/reschedule", "{\"start\":\"2026-12-02T09:30:00+01:00\"}");
+        assertThat(moved.status()).as(moved.body()).isEqualTo(200);
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
+
+        sweepPutsItBack(id, eventId);
+
+        google.server().verify(0, patchRequestedFor(urlPathEqualTo(event))
+                .withRequestBody(matchingJsonPath("$.transparency")).withRequestBody(matchingJsonPath("$.start")));
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+    }
+
+    /**
+     * A later cancel that fails after Google took its PATCH puts the event back itself: that put-back clears the
+     * record of the earlier one, and the sweep asks nothing more of Google.
+     */
+    @Test
+    void aPutBackAFailedCancelMadeClearsTheRecord() {
+        String id = bookingWhosePutBackFailed();
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        patchAnswered(event, "opaque", answered(eventId, "Consultation with John Doe"));
+        var held = rowHeldOnceGoogleHasThePatch(id, event, () -> { });
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isNotEqualTo(200);
+        held.set(false);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(patchesOf(eventId)).last().isEqualTo("opaque Consultation with John Doe");
+        assertThat(putBackRecorded(id)).as("put back by the cancel").isEmpty();
+        int patched = patchesOf(eventId).size();
+
+        assertThat(sweep()).isZero();
+
+        assertThat(patchesOf(eventId)).hasSize(patched);
+    }
+
+    /**
      * A cancel made as the sweep is about to put the event back (after it read the booking) is not undone either: the
      * sweep puts back only a booking still as it read it, no change of its event begun since. The next sweep clears
      * the record.
@@ -469,6 +548,33 @@ class CancelledEventKeptTest extends Webhooks {
     }
 
     /**
+     * A give-up whose flag finds the booking changed since the sweep read it (here its reason) writes nothing: the
+     * record is kept, and the next sweep flags the booking as it is then and clears it. Before, the record was cleared
+     * unflagged: nobody was told of the event left free.
+     */
+    @Test
+    void aGiveUpWhoseFlagFindsTheBookingChangedIsFlaggedByTheNextSweep() {
+        String id = bookingWhosePutBackFailed();
+        jdbc.sql("UPDATE booking SET event_put_back_since = :since WHERE id = :id")
+                .param("since", java.time.OffsetDateTime.now(clock).minusDays(1)).param("id", id).update();
+        var once = new java.util.concurrent.atomic.AtomicBoolean(true);
+        doAnswer(inv -> {
+            if (once.getAndSet(false)) {
+                jdbc.sql("UPDATE booking SET status_reason = 'changed meanwhile' WHERE id = :id").param("id", id)
+                        .update();
+            }
+            return inv.callRealMethod();
+        }).when(spied).reasonOfConfirmed(any(), anyString(), any());
+
+        assertThat(sweep()).isZero();
+        assertThat(putBackRecorded(id)).as("kept: nothing flagged").isPresent();
+
+        assertThat(sweep()).isZero();
+        assertThat(putBackRecorded(id)).isEmpty();
+        assertThat(attentionOf(id).get("note").asText()).startsWith(CalendarEventRecheck.FLAG).contains("shown free");
+    }
+
+    /**
      * A confirmed booking, whose cancel's PATCH Google took but whose CANCELLED failed (the row held past the lock
      * timeout), and whose put-back Google failed (503 on every try): CONFIRMED, the put-back recorded on the booking,
      * Google's circuit closed again.
@@ -488,6 +594,15 @@ class CancelledEventKeptTest extends Webhooks {
         assertThat(putBackRecorded(id)).as("the failed put-back recorded").isPresent();
         resilience.circuitBreaker("google-calendar").reset();
         return id;
+    }
+
+    /** One sweep puts the event back as booked (its summary, busy) by one PATCH, and clears the record. */
+    private void sweepPutsItBack(String id, String eventId) {
+        int patched = patchesOf(eventId).size();
+        assertThat(sweep()).isOne();
+        assertThat(patchesOf(eventId).subList(patched, patchesOf(eventId).size()))
+                .containsExactly("opaque Consultation with John Doe");
+        assertThat(putBackRecorded(id)).as("the record cleared").isEmpty();
     }
 
     /** Google takes every PATCH of {@code event}, answering it marked cancelled, as a cancel makes it. */

@@ -2340,6 +2340,39 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
     }
 
+    /**
+     * An operator's part refund of a confirmed booking, whose charge.refunded is delayed past a cancel in time: the
+     * first event that lists it is the echo of the hub's refund of the rest, the booking REFUNDED by then. Classed by
+     * when Stripe made it (its created, before the cancel was asked), it is outside the hub: recorded, counted once.
+     * Before, it was classed by the booking's status when first listed (REFUNDED: the hub's own), and stored so.
+     */
+    @Test
+    void anOperatorsPartRefundDeliveredAfterACancelInTimeIsClassedByWhenItWasMade() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        var part = httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\",\"amount\":3000}");
+        assertThat(part.status()).as(part.body()).isEqualTo(201);
+        String operators = StripeFake.refund("re_operator_late", payment, 3000, "succeeded",
+                "{\"connectify\":\"api\"}").replace("{\"id\"", "{\"created\":" + clock.instant().getEpochSecond()
+                + ",\"id\"");
+        double outsideBefore = refundsOutsideHub();
+        clock.advance(Duration.ofMinutes(5)); // the operator's charge.refunded not delivered yet
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        stripe.refundsOf(payment, operators, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
+                "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
+
+        refundedAndProcessed("evt_hub_rest_late", id, 9000);
+
+        assertThat(status(id)).isEqualTo("REFUNDED");
+        assertThat(refundedOutside(id)).isEqualTo(3000L);
+        assertThat(jdbc.sql("SELECT outside FROM booking_api_refund WHERE booking_id = :id AND refund_id = :refund")
+                .param("id", id).param("refund", "re_operator_late").query(Boolean.class).single()).isTrue();
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+    }
+
     /** The booking's refunded_outside_amount (V24); null when none was recorded. */
     private Long refundedOutside(String bookingId) {
         return jdbc.sql("SELECT refunded_outside_amount FROM booking WHERE id = :id").param("id", bookingId)
@@ -3634,30 +3667,36 @@ class StripeWebhookTest extends Webhooks {
 
     /**
      * A person refunds the excess of a payment above the price in the Stripe Dashboard (unmarked refunds), as its mark
-     * asked: a part of it, then the rest. Each charge.refunded records what is refunded of the excess in the
-     * booking's reason ("1000 of the 3000 over it refunded at stripe", then "3000 over it refunded at stripe"), the
-     * booking CONFIRMED, nothing marked for "decide whether the appointment stands" nor counted as a refund outside the
-     * hub; the excess refunded in full, its mark's note is settled and the mark cleared. A later refund beyond the
-     * excess is a refund outside the hub as before: recorded, marked and counted once. Before, the excess's refund was
-     * recorded as a refund the hub did not make, marked "decide whether the appointment stands" and counted.
+     * asked ("refund 3000 at stripe"): only refunds that total exactly the excess are taken for it. A refund of 1000
+     * first (for another reason, or a part) is a refund outside the hub: recorded, marked "decide whether the
+     * appointment stands" and counted, the excess's note kept. 2000 more make the total 3000, the excess: its reason
+     * says "3000 over it refunded at stripe" (the refund outside the hub no longer in it), its note settled, nothing
+     * counted. 1500 more (4500) are a refund outside the hub again, the excess not refunded again and marked to be
+     * checked. Before (r8), any total up to the excess was taken for (a part of) it: a goodwill refund for another
+     * reason settled the excess's note, and nobody refunded the excess; before r8, the excess's refund too was a
+     * refund the hub did not make, marked "decide whether the appointment stands" and counted.
      */
     @Test
-    void aRefundOfTheExcessOverThePriceByAPersonSettlesItsMarkAndIsNoRefundOutsideTheHub() {
+    void onlyRefundsThatTotalTheExcessOverThePriceSettleItsMark() {
         String id = paidOverThePrice("evt_excess_paid", "pi_excess_"); // 12000 for its 9000 CHF
         String payment = "pi_excess_" + id.substring(0, 8);
         String head = "paid 12000, the price is 9000: ";
+        String excessNote = head + "3000 over it not refunded: refund 3000 at stripe";
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(reason(id))
                 .isEqualTo(head + "3000 over it not refunded"));
-        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
+        assertThat(attentionNote(id)).isEqualTo(excessNote);
         double outsideBefore = refundsOutsideHub();
 
         stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"));
         overPriceRefunded("evt_excess_part", id, payment, 1000);
 
+        String outside1000 = "a refund the hub did not make: stripe shows 1000 of the payment's 12000 refunded outside "
+                + "the hub";
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(reason(id)).isEqualTo(head + "1000 of the 3000 over it refunded at stripe");
-        assertThat(attentionNote(id)).isEqualTo(head + "3000 over it not refunded: refund 3000 at stripe");
-        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(reason(id)).isEqualTo(outside1000 + "; " + head + "3000 over it not refunded");
+        assertThat(attentionNote(id)).contains(excessNote)
+                .contains(outside1000 + " (in part): decide whether the appointment stands");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
 
         stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
                 StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"));
@@ -3665,10 +3704,11 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("CONFIRMED");
         assertThat(reason(id)).isEqualTo(head + "3000 over it refunded at stripe");
-        assertThat(attentionNote(id)).isNull(); // its only note settled: the mark cleared
-        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
+        assertThat(attentionNote(id)).as("the excess's note settled; a person was told of the 1000")
+                .doesNotContain(excessNote).contains(outside1000);
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
 
-        // beyond the excess: a refund outside the hub, as any
+        // beyond the excess: a refund outside the hub, as any; the excess no longer taken for refunded
         stripe.refundsOf(payment, StripeFake.refund("re_excess_part", payment, 1000, "succeeded", "{}"),
                 StripeFake.refund("re_excess_rest", payment, 2000, "succeeded", "{}"),
                 StripeFake.refund("re_beyond", payment, 1500, "succeeded", "{}"));
@@ -3677,10 +3717,39 @@ class StripeWebhookTest extends Webhooks {
         String outside = "a refund the hub did not make: stripe shows 4500 of the payment's 12000 refunded outside "
                 + "the hub";
         assertThat(status(id)).isEqualTo("CONFIRMED");
-        assertThat(reason(id)).isEqualTo(outside + "; " + head + "3000 over it refunded at stripe");
-        assertThat(attentionNote(id)).isEqualTo(outside + " (in part): decide whether the appointment stands");
-        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
+        assertThat(reason(id)).isEqualTo(outside + "; " + head + "3000 over it not refunded");
+        assertThat(attentionNote(id)).contains(outside + " (in part): decide whether the appointment stands")
+                .contains(head + "3000 over it not refunded: stripe shows 4500 refunded outside the hub, check what it "
+                        + "refunds already, then refund 3000 at stripe");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 2);
         stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * Refunds outside the hub of 3000 and 2000 (5000, beyond the excess: a refund outside the hub), then the 2000 fails:
+     * what is left is the excess, refunded as its mark asked. The reason says so, and no longer the 5000. Before (r8),
+     * it kept "stripe shows 5000 ... refunded outside the hub" beside "2000 of the 3000 over it refunded".
+     */
+    @Test
+    void aRefundOutsideTheHubThatFailsBackToTheExcessLeavesTheExcessRefunded() {
+        String id = paidOverThePrice("evt_excess_back_paid", "pi_excess_back_");
+        String payment = "pi_excess_back_" + id.substring(0, 8);
+        String head = "paid 12000, the price is 9000: ";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_back", payment, 3000, "succeeded", "{}"),
+                StripeFake.refund("re_other_back", payment, 2000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_back_5000", id, payment, 5000);
+        assertThat(reason(id)).contains("stripe shows 5000 of the payment's 12000 refunded outside the hub");
+        double outsideBefore = refundsOutsideHub();
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_back", payment, 3000, "succeeded", "{}"),
+                StripeFake.refund("re_other_back", payment, 2000, "failed", "{}"));
+        overPriceRefunded("evt_excess_back_3000", id, payment, 3000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).doesNotContain(head + "3000 over it not refunded");
+        assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
     }
 
     /**

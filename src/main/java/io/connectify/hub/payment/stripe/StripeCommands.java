@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.connectify.hub.web.DeliverableEmail;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
@@ -86,10 +87,17 @@ public final class StripeCommands {
 
     /**
      * {@code mark}: the refund's {@link #REFUND_MARK} metadata (what in the hub made it: {@link #BY_BOOKING} or
-     * {@link #BY_API}); absent on a refund made outside the hub (by hand in the dashboard).
+     * {@link #BY_API}); absent on a refund made outside the hub (by hand in the dashboard). {@code created}: when Stripe
+     * made it (its {@code created}, whole seconds; null when not given), not shown by the hub's API.
      */
     public record RefundResult(String id, String status, long amount, String currency, String paymentIntent,
-                               String mark) {
+                               String mark, @JsonIgnore Instant created) {
+
+        /** A refund whose creation time is not known. */
+        public RefundResult(String id, String status, long amount, String currency, String paymentIntent,
+                            String mark) {
+            this(id, status, amount, currency, paymentIntent, mark, null);
+        }
 
         /**
          * Whether it takes money back: succeeded, or on its way (pending, or requires_action: waiting for the

@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -151,7 +152,8 @@ public class StripeOperations {
     private static RefundResult result(Refund refund) {
         return new RefundResult(refund.getId(), refund.getStatus(), refund.getAmount(),
                 refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent(),
-                refund.getMetadata() == null ? null : refund.getMetadata().get(StripeCommands.REFUND_MARK));
+                refund.getMetadata() == null ? null : refund.getMetadata().get(StripeCommands.REFUND_MARK),
+                refund.getCreated() == null ? null : Instant.ofEpochSecond(refund.getCreated()));
     }
 
     private static RequestOptions options(String idempotencyKey) {

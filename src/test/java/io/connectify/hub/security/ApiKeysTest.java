@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.sandbox.ProviderMode;
 import io.connectify.hub.sandbox.ProviderModes;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,8 @@ class ApiKeysTest {
     @Test
     void withAProviderLiveEitherListEmptyRefusesTheStart() {
         assertThatThrownBy(() -> new ApiKeys(new SecurityProperties(List.of("k1"), List.of()), STRIPE_LIVE))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("CONNECTIFY_SECURITY_ADMINKEYS");
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("connectify.security.admin-keys is empty")
+                .satisfies(e -> assertThat(((ConfigurationError) e).action()).contains("CONNECTIFY_SECURITY_ADMINKEYS"));
         assertThatThrownBy(() -> new ApiKeys(new SecurityProperties(List.of(), List.of("a1")), STRIPE_LIVE))
                 .isInstanceOf(IllegalStateException.class);
     }

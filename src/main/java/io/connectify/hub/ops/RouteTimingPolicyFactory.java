@@ -86,6 +86,11 @@ public class RouteTimingPolicyFactory implements CamelContextConfiguration {
             super(factory);
         }
 
+        /** Whether this policy times and counts {@code route}'s exchanges itself. */
+        boolean times(Route route) {
+            return routes.containsKey(route);
+        }
+
         /** Whether Camel's code is needed: the context-wide series or the long-task timer, which this leaves to it. */
         private boolean camelsOwn() {
             MicrometerRoutePolicyConfiguration configuration = getConfiguration();
@@ -143,7 +148,9 @@ public class RouteTimingPolicyFactory implements CamelContextConfiguration {
             var management = route.getCamelContext().getManagementStrategy();
             ManagementAgent agent = management == null ? null : management.getManagementAgent();
             boolean kamelets = agent != null && agent.getRegisterRoutesCreateByKamelet();
-            boolean templates = agent != null && agent.getRegisterRoutesCreateByTemplate();
+            // as Camel's policy: a template's routes are measured unless a management agent says otherwise (the hub
+            // runs none: camel-management is not on the classpath), a kamelet's only if one says so
+            boolean templates = agent == null || agent.getRegisterRoutesCreateByTemplate();
             if (route.isCreatedByKamelet() && !kamelets || route.isCreatedByRouteTemplate() && !templates) {
                 return false;
             }

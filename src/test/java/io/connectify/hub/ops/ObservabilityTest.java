@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import io.connectify.hub.support.HubTest;
@@ -57,6 +58,21 @@ class ObservabilityTest extends HubTestBase {
                 .hasAtLeastOneElementOfType(RouteTimingPolicyFactory.Timing.class)
                 .noneMatch(policy -> policy.getClass()
                         == org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicy.class);
+    }
+
+    /**
+     * The notification senders are a route template's routes: Camel's policy measures them (the hub runs no management
+     * agent that would say otherwise), and so does the hub's; before, the hub's skipped them, their counters stayed 0.
+     */
+    @Test
+    void aRouteTemplatesRoutesAreTimedAsCamelTimesThem() {
+        for (String id : List.of("notification-send-sms", "notification-send-email")) {
+            var route = camel.getRoute(id);
+            assertThat(route.isCreatedByRouteTemplate()).as(id).isTrue();
+            assertThat(route.getRoutePolicyList()).as(id)
+                    .filteredOn(RouteTimingPolicyFactory.Timing.class::isInstance).singleElement()
+                    .satisfies(policy -> assertThat(((RouteTimingPolicyFactory.Timing) policy).times(route)).isTrue());
+        }
     }
 
     private static double count(String metrics, String series) {

@@ -22,6 +22,8 @@ public final class PropertyChecks {
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
     /** What a redirect URL's {bookingId} is replaced with for its check: a booking id's form. */
     private static final String SAMPLE_BOOKING_ID = "00000000-0000-0000-0000-000000000000";
+    /** A provider's template variable in a redirect URL, such as Stripe's {CHECKOUT_SESSION_ID}. */
+    private static final Pattern PROVIDER_VARIABLE = Pattern.compile("\\{[A-Za-z_]+}");
     private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "[::1]", "[0:0:0:0:0:0:0:1]");
 
     private PropertyChecks() {
@@ -148,9 +150,13 @@ public final class PropertyChecks {
      * failed at a customer's payment, or sent the customer nowhere.
      */
     public static void redirectUrl(String property, String template) {
-        absoluteHttp(property, template == null ? null : template.replace("{bookingId}", SAMPLE_BOOKING_ID),
+        // the provider's own template variables (Stripe's {CHECKOUT_SESSION_ID}, which Stripe fills in) pass as a
+        // sample value: java.net.URI refuses braces, and the hub sends the template on with {bookingId} put in only
+        absoluteHttp(property, template == null ? null
+                        : PROVIDER_VARIABLE.matcher(template.replace("{bookingId}", SAMPLE_BOOKING_ID)).replaceAll("x"),
                 "the provider sends the customer there after the payment page ({bookingId} is the booking's id)");
     }
+
 
     /** {@code url} without trailing slashes, for appending a path; null stays null. */
     public static String withoutTrailingSlash(String url) {

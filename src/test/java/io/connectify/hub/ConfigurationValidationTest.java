@@ -469,6 +469,12 @@ class ConfigurationValidationTest {
                 "connectify.stripe.success-url", "https://shop.example/booking/{bookingId}/paid?from=stripe",
                 "connectify.stripe.cancel-url", "http://shop.example/cancelled"));
         assertThat(stripe.successUrl()).isEqualTo("https://shop.example/booking/{bookingId}/paid?from=stripe");
+        // Stripe's own template variable, which Stripe fills in (the success page gets the session's id)
+        assertThat(bind("connectify.stripe", StripeProperties.class, Map.of(
+                "connectify.stripe.secret-key", "sk_test_x",
+                "connectify.stripe.success-url",
+                "https://shop.example/booking/{bookingId}/paid?session_id={CHECKOUT_SESSION_ID}")).successUrl())
+                .endsWith("session_id={CHECKOUT_SESSION_ID}");
         // the defaults (localhost, a WARN at start) are taken
         assertThat(bind("connectify.payrexx", PayrexxProperties.class, Map.of("connectify.payrexx.api-key", "k"))
                 .live()).isTrue();

@@ -508,7 +508,7 @@ public class BookingSaga {
         if (excess <= 0) {
             return null;
         }
-        boolean settled = outside == excess;
+        boolean settled = isTheExcess(current, outside);
         String head = overPriceHead(current.paidAmount(), current.amount());
         String notRefunded = head + excessNotRefunded(excess);
         String refunded = head + excess + " over it refunded at " + provider;

@@ -21,6 +21,22 @@ final class GoogleApiError extends RuntimeException {
         return new GoogleApiError(404, "notFound", "Not Found");
     }
 
+    /** Google's error for a status the sandbox's failure switch answers, with the reason Google gives it. */
+    static GoogleApiError of(int status) {
+        return switch (status) {
+            case 400 -> badRequest("badRequest", "Bad Request");
+            case 401 -> new GoogleApiError(401, "authError", "Invalid Credentials");
+            case 403 -> new GoogleApiError(403, "forbidden", "Forbidden");
+            case 404 -> notFound();
+            case 409 -> new GoogleApiError(409, "duplicate", "The requested identifier already exists.");
+            case 410 -> new GoogleApiError(410, "deleted", "Resource has been deleted");
+            case 429 -> new GoogleApiError(429, "rateLimitExceeded", "Rate Limit Exceeded");
+            case 503 -> new GoogleApiError(503, "backendError", "The service is currently unavailable.");
+            default -> status >= 500 ? new GoogleApiError(status, "backendError", "Backend Error")
+                    : badRequest("invalid", "Invalid Value");
+        };
+    }
+
     static GoogleApiError badRequest(String reason, String message) {
         return new GoogleApiError(400, reason, message);
     }
@@ -43,7 +59,11 @@ final class GoogleApiError extends RuntimeException {
             case 400 -> "INVALID_ARGUMENT";
             case 401 -> "UNAUTHENTICATED";
             case 404 -> "NOT_FOUND";
+            case 403 -> "PERMISSION_DENIED";
             case 409 -> "ALREADY_EXISTS";
+            case 429 -> "RESOURCE_EXHAUSTED";
+            case 500 -> "INTERNAL";
+            case 503 -> "UNAVAILABLE";
             default -> null;
         };
         if (status != null) {

@@ -48,7 +48,18 @@ public class GoogleCalendarSimulator {
         this.baseUrl = server.baseUrl();
         this.account = new SandboxServiceAccount(baseUrl + TOKEN);
         this.store = new GoogleCalendarStore(baseUrl + PREFIX + "calendar/event?eid=", Clock.systemUTC());
-        server.register(PREFIX, this::serve);
+        server.register(PREFIX, "google-calendar", new SandboxFaults.ErrorShape() {
+            @Override
+            public JsonNode body(int status) {
+                return GoogleApiError.of(status).toJson();
+            }
+
+            /** Google asks a client it rate-limits to wait: 429 carries Retry-After. */
+            @Override
+            public Map<String, String> headers(int status) {
+                return status == 429 ? Map.of("Retry-After", "1") : Map.of();
+            }
+        }, this::serve);
     }
 
     /** The client's root URL ("http://127.0.0.1:PORT/google/"); the service path is "calendar/v3/". */

@@ -56,7 +56,8 @@ public class PayrexxSimulator {
         this.base = server.baseUrl() + "/payrexx";
         this.webhookUrl = webhookUrl;
         this.confirmWait = confirmWait;
-        server.register("/payrexx/", exchange -> {
+        server.register("/payrexx/", "payrexx", status -> error(status >= 500 ? "Internal server error"
+                : status == 401 ? "Access denied" : status == 429 ? "Too many requests" : "Bad request"), exchange -> {
             try (exchange) {
                 handle(exchange);
             } catch (IOException | RuntimeException e) {

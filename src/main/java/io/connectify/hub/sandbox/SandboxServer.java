@@ -13,7 +13,9 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * The one loopback HTTP server of the sandbox. Each provider simulator registers its path prefix ("/google/")
- * on it. The JDK's server is enough here: the simulators serve one hub, and it adds no dependency.
+ * on it. The JDK's server is enough here: the simulators serve one hub, and it adds no dependency. It also serves
+ * the sandbox's failure switch ({@link SandboxFaults}, {@code /sandbox/{provider}/faults}): on loopback only, as the
+ * simulators, and only where some provider runs in sandbox (this server starts only then).
  */
 public class SandboxServer implements AutoCloseable {
 
@@ -22,6 +24,7 @@ public class SandboxServer implements AutoCloseable {
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final SandboxFaults faults = new SandboxFaults();
 
     /** @param port the port to listen on, 0 for an ephemeral one */
     public SandboxServer(int port) {
@@ -38,6 +41,7 @@ public class SandboxServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
+        server.createContext("/sandbox/", faults::control);
     }
 
     /** Routes every request whose path starts with {@code pathPrefix} ("/google/") to the handler. */
@@ -46,6 +50,21 @@ public class SandboxServer implements AutoCloseable {
             throw new IllegalArgumentException("A sandbox path prefix starts and ends with '/': " + pathPrefix);
         }
         server.createContext(pathPrefix, handler);
+    }
+
+    /**
+     * As {@link #register(String, HttpHandler)}, for a provider that can be made to fail through the failure switch
+     * ({@code provider}: its name there, "stripe"): a call a fault is on for gets the fault's answer, in the
+     * provider's error {@code shape}, and never reaches the handler.
+     */
+    public void register(String pathPrefix, String provider, SandboxFaults.ErrorShape shape, HttpHandler handler) {
+        faults.provider(provider, shape);
+        int prefix = pathPrefix.length() - 1;
+        register(pathPrefix, exchange -> {
+            if (!faults.failed(provider, exchange, exchange.getRequestURI().getPath().substring(prefix))) {
+                handler.handle(exchange);
+            }
+        });
     }
 
     /** "http://127.0.0.1:PORT", without a trailing slash. */
@@ -61,5 +80,6 @@ public class SandboxServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        faults.close();
     }
 }

@@ -25,7 +25,21 @@ public class SendGridSimulator {
 
     public SendGridSimulator(SandboxServer server, Outbox outboxes) {
         this.base = server.baseUrl() + "/sendgrid";
-        server.register("/sendgrid/", exchange -> {
+        server.register("/sendgrid/", "sendgrid", new SandboxFaults.ErrorShape() {
+            @Override
+            public JsonNode body(int status) {
+                return errors(status == 429 ? "too many requests" : status >= 500 ? "internal error"
+                        : status == 401 ? "The provided authorization grant is invalid, expired, or revoked"
+                        : "bad request");
+            }
+
+            /** SendGrid's rate-limit headers: the limit, none left, and when it resets (epoch seconds). */
+            @Override
+            public Map<String, String> headers(int status) {
+                return status != 429 ? Map.of() : Map.of("X-RateLimit-Limit", "600", "X-RateLimit-Remaining", "0",
+                        "X-RateLimit-Reset", Long.toString(java.time.Instant.now().getEpochSecond() + 1));
+            }
+        }, exchange -> {
             try (exchange) {
                 handle(exchange);
             } catch (IOException | RuntimeException e) {

@@ -64,10 +64,14 @@ final class SimulatorHttp {
     }
 
     static void sendHtml(HttpExchange ex, String text) throws IOException {
+        sendHtml(ex, 200, text);
+    }
+
+    static void sendHtml(HttpExchange ex, int status, String text) throws IOException {
         byte[] bytes = ("<!doctype html><title>Sandbox payment</title><p>" + text + "</p>")
                 .getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/html; charset=UTF-8");
-        ex.sendResponseHeaders(200, bytes.length);
+        ex.sendResponseHeaders(status, bytes.length);
         ex.getResponseBody().write(bytes);
     }
 

@@ -53,7 +53,7 @@ public class StripeSimulator {
         this.clock = clock;
         this.base = server.baseUrl() + "/stripe";
         this.events = new StripeEventSender(webhookUrl, clock);
-        server.register("/stripe/", exchange -> {
+        server.register("/stripe/", "stripe", StripeSimulator::faultError, exchange -> {
             try (exchange) {
                 handle(exchange);
             } catch (IOException | RuntimeException e) {
@@ -376,36 +376,136 @@ public class StripeSimulator {
         return list;
     }
 
-    /** The payer opened the Checkout URL: the session is paid and Stripe tells the hub. */
+    /**
+     * The payer on the Checkout page. Opened as it is, the session is paid by card and Stripe sends
+     * {@code checkout.session.completed} ({@code payment_status} {@code paid}); {@code ?outcome=} chooses another of
+     * Checkout's outcomes (see {@link CheckoutOutcome}): a card declined, a delayed method (a SEPA debit) that is
+     * processing and later succeeds or fails, or the page abandoned until it expires. Before, every opening paid.
+     */
     private void pay(HttpExchange ex, String sessionId) throws IOException {
         ObjectNode session = sessions.get(sessionId);
         if (session == null) {
             send(ex, 404, error("invalid_request_error", "No such checkout session"));
             return;
         }
-        String intent = "pi_" + random();
+        CheckoutOutcome outcome = CheckoutOutcome.of(SimulatorHttp.form(ex.getRequestURI().getRawQuery())
+                .get("outcome"));
+        if (outcome == null) {
+            SimulatorHttp.sendHtml(ex, 400, "Unknown outcome. Choose one: " + CheckoutOutcome.choices(session
+                    .path("url").asText()));
+            return;
+        }
+        String refused;
         synchronized (session) {
-            if (!"open".equals(session.path("status").asText())) {
-                SimulatorHttp.sendHtml(ex, "This Checkout Session is no longer active (Stripe sandbox).");
-                return;
+            refused = outcome.refusal(session);
+            if (refused == null) {
+                outcome(session, outcome);
             }
-            session.put("status", "complete").put("payment_status", "paid").put("payment_intent", intent);
         }
-        ObjectNode intentData = sessionIntentData.getOrDefault(sessionId, JSON.createObjectNode());
-        ObjectNode paid = JSON.createObjectNode().put("id", intent).put("object", "payment_intent")
+        if (refused != null) {
+            SimulatorHttp.sendHtml(ex, 409, refused + " (Stripe sandbox)");
+            return;
+        }
+        SimulatorHttp.sendHtml(ex, outcome.page(session.path("amount_total").asLong() + " "
+                + session.path("currency").asText().toUpperCase(Locale.ROOT)) + " (Stripe sandbox).");
+    }
+
+    /** Makes the session, its Payment Intent and Charge what the outcome makes them, and sends Stripe's event. */
+    private void outcome(ObjectNode session, CheckoutOutcome outcome) {
+        String sessionId = session.path("id").asText();
+        if (outcome == CheckoutOutcome.ABANDONED) {
+            session.put("status", "expired");
+            events.send(session.path("payment_intent").isTextual() ? session.path("payment_intent").asText()
+                    : sessionId, "checkout.session.expired", session, null);
+            return;
+        }
+        ObjectNode intent = sessionIntent(session);
+        String id = intent.path("id").asText();
+        synchronized (intent) {
+            switch (outcome) {
+                case PAID -> {
+                    session.put("status", "complete").put("payment_status", "paid");
+                    intent.put("payment_method", "pm_card_visa").remove("last_payment_error");
+                    ObjectNode charge = paid(intent);
+                    events.send(id, "checkout.session.completed", session, null);
+                    charges.put(id, charge);
+                }
+                case DECLINED -> {
+                    // the page stays open: the payer may try another card
+                    intent.put("status", "requires_payment_method").put("payment_method", "pm_card_chargeDeclined");
+                    intent.putObject("last_payment_error").put("type", "card_error").put("code", "card_declined")
+                            .put("decline_code", "insufficient_funds").put("message", "Your card has insufficient "
+                                    + "funds.").put("payment_method", "pm_card_chargeDeclined");
+                    events.send(id, "payment_intent.payment_failed", intent, null);
+                }
+                case PROCESSING -> {
+                    session.put("status", "complete").put("payment_status", "unpaid");
+                    intent.put("status", "processing").put("payment_method", "pm_sepa_debit");
+                    events.send(id, "checkout.session.completed", session, null);
+                }
+                case SUCCEEDED -> {
+                    session.put("payment_status", "paid");
+                    ObjectNode charge = paid(intent);
+                    events.send(id, "checkout.session.async_payment_succeeded", session, null);
+                    charges.put(id, charge);
+                }
+                case FAILED -> {
+                    intent.put("status", "requires_payment_method");
+                    intent.putObject("last_payment_error").put("type", "invalid_request_error")
+                            .put("code", "payment_method_provider_decline").put("message", "The debit was refused "
+                                    + "by the customer's bank.").put("payment_method", "pm_sepa_debit");
+                    events.send(id, "checkout.session.async_payment_failed", session, null);
+                }
+                default -> throw new IllegalStateException(outcome.name());
+            }
+        }
+    }
+
+    /**
+     * The session's Payment Intent, made at its first payment attempt (as Checkout makes it) with what the session's
+     * {@code payment_intent_data} gives it (its metadata names the booking); a declined card's attempt keeps it.
+     */
+    private ObjectNode sessionIntent(ObjectNode session) {
+        ObjectNode existing = session.path("payment_intent").isTextual()
+                ? intents.get(session.path("payment_intent").asText()) : null;
+        if (existing != null) {
+            return existing;
+        }
+        String id = "pi_" + random();
+        ObjectNode intentData = sessionIntentData.getOrDefault(session.path("id").asText(), JSON.createObjectNode());
+        ObjectNode intent = JSON.createObjectNode().put("id", id).put("object", "payment_intent")
                 .put("amount", session.path("amount_total").asLong())
-                .put("currency", session.path("currency").asText()).put("payment_method", "pm_card_visa");
-        paid.put("description", intentData.path("description").textValue());
-        paid.set("metadata", intentData.has("metadata") ? intentData.get("metadata").deepCopy()
+                .put("currency", session.path("currency").asText()).put("status", "requires_payment_method")
+                .put("amount_received", 0).put("created", clock.instant().getEpochSecond()).put("livemode", false)
+                .putNull("latest_charge").putNull("payment_method");
+        intent.put("description", intentData.path("description").textValue());
+        intent.set("metadata", intentData.has("metadata") ? intentData.get("metadata").deepCopy()
                 : JSON.createObjectNode());
-        synchronized (paid) {
-            intents.put(intent, paid);
-            ObjectNode charge = paid(paid);
-            events.send(intent, "checkout.session.completed", session, null);
-            charges.put(intent, charge);
-        }
-        SimulatorHttp.sendHtml(ex, "Payment of " + session.path("amount_total").asLong() + " "
-                + session.path("currency").asText().toUpperCase(Locale.ROOT) + " completed (Stripe sandbox).");
+        intents.put(id, intent);
+        session.put("payment_intent", id);
+        return intent;
+    }
+
+    /**
+     * Stripe's error for a status the failure switch answers: 402 a declined card ({@code card_error}), 429 its rate
+     * limit (Stripe sends no Retry-After), 5xx {@code api_error}, another 4xx {@code invalid_request_error}.
+     */
+    static ObjectNode faultError(int status) {
+        return switch (status) {
+            case 402 -> {
+                ObjectNode body = error("card_error", "Your card was declined.", "card_declined", null);
+                ((ObjectNode) body.get("error")).put("decline_code", "generic_decline");
+                yield body;
+            }
+            case 401 -> error("invalid_request_error", "Invalid API Key provided");
+            case 404 -> error("invalid_request_error", "Unrecognized request URL", "resource_missing", null);
+            case 409 -> error("idempotency_error", "Keys for idempotent requests can only be used with the same "
+                    + "parameters they were first used with.");
+            case 429 -> error("invalid_request_error", "Request rate limit exceeded. Learn more about rate limits "
+                    + "here https://stripe.com/docs/rate-limits.", "rate_limit", null);
+            default -> status >= 500 ? error("api_error", "An unknown error occurred (Stripe sandbox fault).")
+                    : error("invalid_request_error", "Invalid request (Stripe sandbox fault).");
+        };
     }
 
     /** Stripe's 404 for a PaymentIntent of another account, or none, named by the request's {@code param}. */

@@ -42,7 +42,7 @@ public class TwilioSimulator {
 
     public TwilioSimulator(SandboxServer server, Outbox outboxes) {
         this.base = server.baseUrl() + "/twilio";
-        server.register("/twilio/", exchange -> {
+        server.register("/twilio/", "twilio", TwilioSimulator::faultError, exchange -> {
             try (exchange) {
                 handle(exchange);
             } catch (IOException | RuntimeException e) {
@@ -108,6 +108,19 @@ public class TwilioSimulator {
         }
         return SimulatorHttp.webhook(url, "application/x-www-form-urlencoded", body,
                 Map.of("X-Twilio-Signature", signature));
+    }
+
+    /** Twilio's error for a status the failure switch answers (its 2xxxx code; Twilio sends no Retry-After). */
+    static ObjectNode faultError(int status) {
+        return switch (status) {
+            case 400 -> error(21211, "The 'To' number is not a valid phone number.", status);
+            case 401 -> error(20003, "Authenticate", status);
+            case 404 -> error(20404, "The requested resource was not found", status);
+            case 429 -> error(20429, "Too Many Requests", status);
+            case 503 -> error(20503, "Service Unavailable", status);
+            default -> error(status >= 500 ? 20500 : 20001, status >= 500 ? "Internal Server Error"
+                    : "Invalid request", status);
+        };
     }
 
     private static ObjectNode error(int code, String message, int status) {

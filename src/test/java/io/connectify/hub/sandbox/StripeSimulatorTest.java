@@ -175,6 +175,108 @@ class StripeSimulatorTest {
         assertThat(rest.get("refunded").asBoolean()).isTrue();
     }
 
+    /**
+     * A delayed method on the Checkout page ({@code ?outcome=processing}): the session completed with
+     * {@code payment_status} unpaid, its Payment Intent processing and naming the booking; then
+     * {@code ?outcome=succeeded}: {@code checkout.session.async_payment_succeeded}, the session paid, the Payment
+     * Intent succeeded and refundable. Each signed (checked as stripe-java checks it, in {@link #receive}).
+     */
+    @Test
+    void aDelayedCheckoutPaymentCompletesUnpaidThenSucceedsAsItsOwnEvent() throws Exception {
+        firstAnswer.countDown();
+        JsonNode session = session();
+
+        assertThat(page(session, "?outcome=processing").statusCode()).isEqualTo(200);
+        assertThat(page(session, "?outcome=processing").statusCode()).as("no longer open").isEqualTo(409);
+        assertThat(page(session, "?outcome=succeeded").statusCode()).isEqualTo(200);
+        assertThat(page(session, "?outcome=failed").statusCode()).as("settled already").isEqualTo(409);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 2);
+        assertThat(received).extracting(event -> event.get("type").asText())
+                .containsExactly("checkout.session.completed", "checkout.session.async_payment_succeeded");
+        JsonNode completed = received.get(0).at("/data/object");
+        assertThat(completed.get("status").asText()).isEqualTo("complete");
+        assertThat(completed.get("payment_status").asText()).isEqualTo("unpaid");
+        assertThat(completed.at("/metadata/bookingId").asText()).isEqualTo("b-3");
+        String intent = completed.get("payment_intent").asText();
+        JsonNode succeeded = received.get(1).at("/data/object");
+        assertThat(succeeded.get("payment_status").asText()).isEqualTo("paid");
+        assertThat(succeeded.get("payment_intent").asText()).isEqualTo(intent);
+        JsonNode paid = intentAtSimulator(intent);
+        assertThat(paid.get("status").asText()).isEqualTo("succeeded");
+        assertThat(paid.at("/metadata/bookingId").asText()).isEqualTo("b-3");
+        assertThat(api("/v1/refunds", "payment_intent=" + intent).statusCode()).isEqualTo(200);
+    }
+
+    /** A delayed method that fails: {@code checkout.session.async_payment_failed}, the session still unpaid. */
+    @Test
+    void aDelayedCheckoutPaymentThatFailsSendsAsyncPaymentFailed() throws Exception {
+        firstAnswer.countDown();
+        JsonNode session = session();
+
+        page(session, "?outcome=processing");
+        assertThat(page(session, "?outcome=failed").statusCode()).isEqualTo(200);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 2);
+        assertThat(received).extracting(event -> event.get("type").asText())
+                .containsExactly("checkout.session.completed", "checkout.session.async_payment_failed");
+        JsonNode failed = received.get(1).at("/data/object");
+        assertThat(failed.get("status").asText()).isEqualTo("complete");
+        assertThat(failed.get("payment_status").asText()).isEqualTo("unpaid");
+        String intent = failed.get("payment_intent").asText();
+        assertThat(intentAtSimulator(intent).get("status").asText()).isEqualTo("requires_payment_method");
+        assertThat(api("/v1/refunds", "payment_intent=" + intent).statusCode()).as("nothing paid").isEqualTo(400);
+    }
+
+    /**
+     * A card declined leaves the page open ({@code payment_intent.payment_failed} with Stripe's
+     * {@code last_payment_error}); the next card pays the same Payment Intent; a page abandoned expires.
+     */
+    @Test
+    void aDeclinedCardThenAPaymentAndAnAbandonedPageSendStripesEvents() throws Exception {
+        firstAnswer.countDown();
+        JsonNode session = session();
+        JsonNode abandoned = session();
+
+        assertThat(page(session, "?outcome=declined").statusCode()).isEqualTo(200);
+        assertThat(page(session, "").statusCode()).isEqualTo(200);
+        assertThat(page(abandoned, "?outcome=abandoned").statusCode()).isEqualTo(200);
+        assertThat(page(abandoned, "").body()).contains("no longer active");
+        assertThat(page(abandoned, "?outcome=bogus").statusCode()).isEqualTo(400);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> received.size() >= 3);
+        assertThat(received).extracting(event -> event.get("type").asText()).containsExactlyInAnyOrder(
+                "payment_intent.payment_failed", "checkout.session.completed", "checkout.session.expired");
+        JsonNode declined = received.stream().filter(e -> e.get("type").asText().equals(
+                "payment_intent.payment_failed")).findFirst().orElseThrow().at("/data/object");
+        assertThat(declined.at("/last_payment_error/code").asText()).isEqualTo("card_declined");
+        assertThat(declined.at("/last_payment_error/decline_code").asText()).isEqualTo("insufficient_funds");
+        assertThat(declined.at("/metadata/bookingId").asText()).isEqualTo("b-3");
+        JsonNode completed = received.stream().filter(e -> e.get("type").asText().equals(
+                "checkout.session.completed")).findFirst().orElseThrow().at("/data/object");
+        assertThat(completed.get("payment_status").asText()).isEqualTo("paid");
+        assertThat(completed.get("payment_intent").asText()).isEqualTo(declined.get("id").asText());
+        JsonNode expired = received.stream().filter(e -> e.get("type").asText().equals(
+                "checkout.session.expired")).findFirst().orElseThrow().at("/data/object");
+        assertThat(expired.get("id").asText()).isEqualTo(abandoned.get("id").asText());
+        assertThat(expired.get("status").asText()).isEqualTo("expired");
+    }
+
+    /** A Checkout Session as the hub makes a booking's. */
+    private JsonNode session() throws Exception {
+        HttpResponse<String> created = api("/v1/checkout/sessions", "mode=payment"
+                + "&line_items[0][price_data][unit_amount]=9000&line_items[0][price_data][currency]=chf"
+                + "&line_items[0][quantity]=1&metadata[bookingId]=b-3&payment_intent_data[metadata][bookingId]=b-3");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        return json.readTree(created.body());
+    }
+
+    /** The payer's browser on the session's page. */
+    private HttpResponse<String> page(JsonNode session, String query) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(session.get("url").asText() + query)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** As the hub: each event's signature checked with the endpoint's secret, as stripe-java checks it. */
     private void receive(HttpExchange exchange) throws IOException {
         try (exchange) {

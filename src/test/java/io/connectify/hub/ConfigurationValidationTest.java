@@ -151,7 +151,8 @@ class ConfigurationValidationTest {
                 refused(ClusterProperties.class, "connectify.cluster.lease-ttl", "25d"),
                 refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"),
                 // under 4ms the election asks for the lease without a pause; 100ms is the floor
-                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "99ms"));
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "99ms"),
+                refused(ClusterProperties.class, "connectify.cluster.expected-replicas", "0"));
     }
 
     @ParameterizedTest(name = "{1}={2}")

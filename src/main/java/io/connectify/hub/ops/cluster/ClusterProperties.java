@@ -15,10 +15,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param initialDelay how long a new leader waits before it starts the singleton routes
  * @param rateScope    whose the configured provider rates and notification throttle are: the whole cluster's
  *                     (divided among the live instances, {@link RateShare}) or each instance's; unset: cluster
+ * @param expectedReplicas how many hub instances the deployment runs (compose's deploy.replicas), published as the
+ *                     gauge connectify.cluster.expected.replicas for the alert HubReplicaMissing; unset: 1
  */
 @ConfigurationProperties("connectify.cluster")
 public record ClusterProperties(String memberId, Duration leaseTtl, Duration heartbeat, Duration initialDelay,
-                                RateShare.Scope rateScope) {
+                                RateShare.Scope rateScope, Integer expectedReplicas) {
 
     /** Spring Integration's lease table takes its TTL as a 32-bit count of milliseconds. */
     private static final Duration LONGEST_LEASE = Duration.ofMillis(Integer.MAX_VALUE);
@@ -26,6 +28,8 @@ public record ClusterProperties(String memberId, Duration leaseTtl, Duration hea
 
     public ClusterProperties {
         rateScope = rateScope == null ? RateShare.Scope.CLUSTER : rateScope;
+        expectedReplicas = expectedReplicas == null ? 1 : (int) PropertyChecks.atLeast(
+                "connectify.cluster.expected-replicas", expectedReplicas, 1, "how many hub instances run");
         PropertyChecks.positive("connectify.cluster.lease-ttl", leaseTtl, "how long a lease outlives its renewal");
         PropertyChecks.positive("connectify.cluster.heartbeat", heartbeat, "how often the leader renews its lease");
         if (leaseTtl.compareTo(LONGEST_LEASE) > 0) {

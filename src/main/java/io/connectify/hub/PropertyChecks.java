@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /**
  * Checks of configured values, run by the properties records as Spring Boot binds them at start: a value the hub
  * cannot work with stops the start with a message that names the property, instead of failing later at run time or
- * not at all. Plain comparisons only (no validator to bootstrap, no name lookup): the start's time is benchmarked.
+ * not at all. Each refusal is a {@link ConfigurationError} (its action names the environment variable), a start-up
+ * report of one block whether the check runs as a record is bound or as a bean is made. Plain comparisons only (no validator to bootstrap, no name lookup): the start's time is benchmarked.
  */
 public final class PropertyChecks {
 
@@ -32,7 +33,7 @@ public final class PropertyChecks {
     /** {@code value}, which must be set and longer than zero. */
     public static Duration positive(String property, Duration value, String why) {
         if (value == null || value.isZero() || value.isNegative()) {
-            throw new IllegalArgumentException(property + " must be longer than 0 (" + why + "), not "
+            throw ConfigurationError.invalid(property + " must be longer than 0 (" + why + "), not "
                     + (value == null ? "empty" : value));
         }
         return value;
@@ -41,7 +42,7 @@ public final class PropertyChecks {
     /** {@code value}, which may be unset (null) but not negative. */
     public static Duration notNegative(String property, Duration value, String why) {
         if (value != null && value.isNegative()) {
-            throw new IllegalArgumentException(property + " must not be negative (" + why + "), not " + value);
+            throw ConfigurationError.invalid(property + " must not be negative (" + why + "), not " + value);
         }
         return value;
     }
@@ -49,7 +50,7 @@ public final class PropertyChecks {
     /** {@code value}, which must be set and at least {@code least}. */
     public static Duration atLeast(String property, Duration value, Duration least, String why) {
         if (value == null || value.compareTo(least) < 0) {
-            throw new IllegalArgumentException(property + " must be at least " + least + " (" + why + "), not "
+            throw ConfigurationError.invalid(property + " must be at least " + least + " (" + why + "), not "
                     + (value == null ? "empty" : value));
         }
         return value;
@@ -57,7 +58,7 @@ public final class PropertyChecks {
 
     public static long atLeast(String property, long value, long least, String why) {
         if (value < least) {
-            throw new IllegalArgumentException(property + " must be at least " + least + " (" + why + "), not "
+            throw ConfigurationError.invalid(property + " must be at least " + least + " (" + why + "), not "
                     + value);
         }
         return value;
@@ -67,7 +68,7 @@ public final class PropertyChecks {
     public static String oneOf(String property, String value, List<String> allowed) {
         String normalized = value == null ? null : value.trim().toLowerCase(Locale.ROOT);
         if (normalized == null || !allowed.contains(normalized)) {
-            throw new IllegalArgumentException(property + " must be one of " + String.join(", ", allowed) + ", not "
+            throw ConfigurationError.invalid(property + " must be one of " + String.join(", ", allowed) + ", not "
                     + (value == null || value.isBlank() ? "empty" : "'" + value + "'"));
         }
         return normalized;
@@ -91,10 +92,11 @@ public final class PropertyChecks {
             }
         }
         if (!set.isEmpty()) {
-            throw new IllegalArgumentException(String.join(" and ", set) + (set.size() == 1 ? " is" : " are")
+            throw new ConfigurationError(String.join(" and ", set) + (set.size() == 1 ? " is" : " are")
                     + " set but " + modeProperty + " is not: without it the provider runs in sandbox mode and ignores "
                     + (set.size() == 1 ? "it" : "them") + ". Set " + modeVariable + " to go live, or remove "
-                    + (set.size() == 1 ? "it" : "them") + " for the sandbox");
+                    + (set.size() == 1 ? "it" : "them") + " for the sandbox", "Set " + modeVariable + " to go live, "
+                    + "or remove " + String.join(" and ", set) + " for the sandbox.");
         }
     }
 
@@ -107,7 +109,7 @@ public final class PropertyChecks {
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         boolean loopbackHttp = "http".equalsIgnoreCase(uri.getScheme()) && loopback(uri.getHost());
         if (!https && !loopbackHttp) {
-            throw new IllegalArgumentException(property + " must be an https URL (or http to a loopback address) "
+            throw ConfigurationError.invalid(property + " must be an https URL (or http to a loopback address) "
                     + "while the provider is live, not " + uri.getScheme() + "://" + uri.getHost()
                     + ": the live credentials go with every request to it");
         }
@@ -122,7 +124,7 @@ public final class PropertyChecks {
         boolean https = "https".equalsIgnoreCase(uri.getScheme());
         boolean loopbackHttp = "http".equalsIgnoreCase(uri.getScheme()) && loopback(uri.getHost());
         if (!https && !loopbackHttp) {
-            throw new IllegalArgumentException(property + " must be an https URL (or http to a loopback address, for "
+            throw ConfigurationError.invalid(property + " must be an https URL (or http to a loopback address, for "
                     + "tests), not " + uri.getScheme() + "://" + uri.getHost() + ": " + why);
         }
     }
@@ -136,10 +138,10 @@ public final class PropertyChecks {
         try {
             uri = uri(property, url);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + " (an absolute http or https URL): " + why);
+            throw ConfigurationError.invalid(property, e.getMessage() + " (an absolute http or https URL): " + why);
         }
         if (!"https".equalsIgnoreCase(uri.getScheme()) && !"http".equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException(property + " must be an absolute http or https URL, not "
+            throw ConfigurationError.invalid(property + " must be an absolute http or https URL, not "
                     + uri.getScheme() + "://" + uri.getHost() + ": " + why);
         }
     }
@@ -192,7 +194,7 @@ public final class PropertyChecks {
 
     private static URI uri(String property, String url) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(property + " must be set");
+            throw ConfigurationError.invalid(property + " must be set");
         }
         try {
             URI uri = URI.create(url.trim());
@@ -201,7 +203,7 @@ public final class PropertyChecks {
             }
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(property + " is not an absolute URL");
+            throw ConfigurationError.invalid(property + " is not an absolute URL");
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.AvailabilityProperties;
 import io.connectify.hub.booking.BookingConfig;
 import io.connectify.hub.booking.BookingProperties;
@@ -39,6 +40,7 @@ import io.connectify.hub.payment.payrexx.PayrexxConfig;
 import io.connectify.hub.payment.payrexx.PayrexxProperties;
 import io.connectify.hub.payment.stripe.StripeConfig;
 import io.connectify.hub.payment.stripe.StripeProperties;
+import io.connectify.hub.resilience.ProblemResponder;
 import io.connectify.hub.resilience.ResilienceProperties;
 import io.connectify.hub.sandbox.HubAddress;
 import io.connectify.hub.sandbox.Outbox;
@@ -46,8 +48,10 @@ import io.connectify.hub.sandbox.ProviderMode;
 import io.connectify.hub.sandbox.ProviderModes;
 import io.connectify.hub.security.ApiKeys;
 import io.connectify.hub.security.SecurityProperties;
+import io.connectify.hub.web.BodySizeLimitFilter;
 import io.connectify.hub.web.HttpProperties;
 import io.connectify.hub.web.LongestRequest;
+import io.connectify.hub.web.RoutesNotStartedFilter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.assertj.core.util.Throwables;
@@ -147,7 +151,8 @@ class ConfigurationValidationTest {
                 refused(ClusterProperties.class, "connectify.cluster.lease-ttl", "25d"),
                 refused(ClusterProperties.class, "connectify.cluster.heartbeat", "500us"),
                 // under 4ms the election asks for the lease without a pause; 100ms is the floor
-                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "99ms"));
+                refused(ClusterProperties.class, "connectify.cluster.heartbeat", "99ms"),
+                refused(ClusterProperties.class, "connectify.cluster.expected-replicas", "0"));
     }
 
     @ParameterizedTest(name = "{1}={2}")
@@ -541,7 +546,68 @@ class ConfigurationValidationTest {
                         "CONNECTIFY_GCAL_KEYPATH"),
                 Arguments.of("live provider without API keys", ApiKeysOnly.class, List.of(),
                         List.of("Providers [stripe] are live but connectify.security.api-keys and admin-keys are empty"),
-                        "CONNECTIFY_SECURITY_APIKEYS"));
+                        "CONNECTIFY_SECURITY_APIKEYS"),
+                // below: checks that threw an IllegalArgumentException as their bean was made, before a stack of
+                // nested causes, 90-190 lines
+                Arguments.of("price tier that costs nothing", PricingOnly.class,
+                        List.of("--connectify.pricing.tiers[0].min-minutes=15",
+                                "--connectify.pricing.tiers[0].max-minutes=30",
+                                "--connectify.pricing.tiers[0].amount=0"),
+                        List.of("Invalid price tier", "connectify.pricing.tiers", "the amount must be at least 1"),
+                        "CONNECTIFY_PRICING_TIERS"),
+                Arguments.of("overlapping price tiers", PricingOnly.class,
+                        List.of("--connectify.pricing.tiers[0].min-minutes=15",
+                                "--connectify.pricing.tiers[0].max-minutes=60",
+                                "--connectify.pricing.tiers[0].amount=100",
+                                "--connectify.pricing.tiers[1].min-minutes=30",
+                                "--connectify.pricing.tiers[1].max-minutes=90",
+                                "--connectify.pricing.tiers[1].amount=200"),
+                        List.of("connectify.pricing.tiers overlap"), "CONNECTIFY_PRICING_TIERS"),
+                Arguments.of("currency not ISO 4217", PricingOnly.class,
+                        List.of("--connectify.pricing.currency=chf"),
+                        List.of("connectify.pricing.currency must be an ISO 4217 code"),
+                        "CONNECTIFY_PRICING_CURRENCY"),
+                Arguments.of("working hours past midnight", PricingOnly.class,
+                        List.of("--connectify.availability.working-hours.monday[0]=22:00-02:00"),
+                        List.of("Working hours of MONDAY cannot run past midnight"),
+                        "CONNECTIFY_AVAILABILITY_WORKINGHOURS"),
+                Arguments.of("lead time shorter than the hold", HoldAndLeadTimeOnly.class,
+                        List.of("--connectify.availability.min-lead-time=5m"),
+                        List.of("connectify.availability.min-lead-time (PT5M) must be at least connectify.booking.hold "
+                                + "(PT15M)"), "CONNECTIFY_BOOKING_HOLD"),
+                Arguments.of("claim max age shorter than the longest request", LongestRequestOnly.class,
+                        List.of("--connectify.resilience.providers.google-calendar.retry.max-attempts=20"),
+                        List.of("connectify.http.idempotency-claim-max-age (PT20M) must be at least the longest "
+                                + "request"),
+                        "CONNECTIFY_HTTP_IDEMPOTENCYCLAIMMAXAGE"),
+                Arguments.of("lease within the lock timeout and a heartbeat", ClusterOnly.class,
+                        List.of("--connectify.cluster.lease-ttl=4s"),
+                        List.of("connectify.cluster.lease-ttl (PT4S) must be longer than "
+                                + "connectify.database.lock-timeout"),
+                        "CONNECTIFY_DATABASE_LOCKTIMEOUT"),
+                Arguments.of("starting Retry-After of 0", FiltersOnly.class,
+                        List.of("--connectify.http.starting-retry-after=0s"),
+                        List.of("connectify.http.starting-retry-after must be longer than 0"),
+                        "CONNECTIFY_HTTP_STARTINGRETRYAFTER"),
+                Arguments.of("webhook body limit of 0", FiltersOnly.class,
+                        List.of("--connectify.webhooks.max-body-bytes=0"),
+                        List.of("connectify.webhooks.max-body-bytes must be at least 1"),
+                        "CONNECTIFY_WEBHOOKS_MAXBODYBYTES"),
+                // bound at start: was Spring Boot's bind report, "Reason: java.lang.IllegalArgumentException: ..." and
+                // the action "Update your application's configuration"
+                Arguments.of("timer interval of 0, as it is bound", BookingOnly.class,
+                        List.of("--connectify.booking.hold-sweep-interval=0s"),
+                        List.of("connectify.booking.hold-sweep-interval must be longer than 0"),
+                        "CONNECTIFY_BOOKING_HOLDSWEEPINTERVAL"));
+    }
+
+    @Import({RoutesNotStartedFilter.class, BodySizeLimitFilter.class, ProblemResponder.class})
+    static class FiltersOnly {
+
+        @Bean
+        ObjectMapper objectMapper() {
+            return new ObjectMapper();
+        }
     }
 
     @EnableConfigurationProperties(StripeProperties.class)

@@ -2,6 +2,7 @@ package io.connectify.hub.booking;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -22,7 +23,7 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
         if (moveTimeout != null) {
             // a setting that was taken until it was derived: ignored in silence, the operator's value would seem to
             // hold while another did
-            throw new IllegalArgumentException("connectify.booking.move-timeout is no longer a setting: how long a "
+            throw ConfigurationError.invalid("connectify.booking.move-timeout is no longer a setting: how long a "
                     + "change of a booking's calendar event may be under way is derived from connectify.gcal "
                     + "connect-timeout and read-timeout, the google-calendar retry and rate-limiter policy and "
                     + "connectify.database.lock-timeout (README, configuration); remove it");
@@ -43,7 +44,7 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
         if (asap != null && asap.enabled() && asap.preparationTime().compareTo(hold) < 0) {
             // the customer of an ASAP booking pays within the hold: a start sooner than the hold's end lets a payment
             // arrive after the start, which is refunded, never confirmed
-            throw new IllegalArgumentException("connectify.booking.asap.preparation-time must be at least "
+            throw ConfigurationError.invalid("connectify.booking.asap.preparation-time must be at least "
                     + "connectify.booking.hold (" + hold + "; a payment within the hold could arrive after the start "
                     + "and be refunded), not " + asap.preparationTime());
         }
@@ -55,7 +56,7 @@ public record BookingProperties(Duration hold, Duration holdSweepInterval, Asap 
             PropertyChecks.notNegative("connectify.booking.asap.preparation-time", preparationTime,
                     "the earliest ASAP start from now");
             if (preparationTime == null) {
-                throw new IllegalArgumentException("connectify.booking.asap.preparation-time must be set");
+                throw ConfigurationError.invalid("connectify.booking.asap.preparation-time must be set");
             }
         }
     }

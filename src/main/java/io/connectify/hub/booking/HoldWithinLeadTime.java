@@ -2,6 +2,7 @@ package io.connectify.hub.booking;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,9 +21,10 @@ public class HoldWithinLeadTime {
         Duration lead = availability.minLeadTime();
         Duration hold = booking.hold();
         if (lead != null && hold != null && lead.compareTo(hold) < 0) {
-            throw new IllegalArgumentException("connectify.availability.min-lead-time (" + lead + ") must be at "
+            throw ConfigurationError.mismatch("connectify.availability.min-lead-time (" + lead + ") must be at "
                     + "least connectify.booking.hold (" + hold + "): a slot booked at the lead time could be paid "
-                    + "within the hold after its start, and such a payment is refunded, never confirmed");
+                    + "within the hold after its start, and such a payment is refunded, never confirmed",
+                    "connectify.availability.min-lead-time", "connectify.booking.hold");
         }
     }
 }

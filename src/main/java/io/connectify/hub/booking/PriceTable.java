@@ -3,6 +3,7 @@ package io.connectify.hub.booking;
 import java.util.Comparator;
 import java.util.List;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.resilience.NoMatchingPriceTierException;
 
 /**
@@ -16,10 +17,10 @@ public class PriceTable {
 
     public PriceTable(PricingProperties properties) {
         if (properties.currency() == null || !properties.currency().matches("[A-Z]{3}")) {
-            throw new IllegalArgumentException("connectify.pricing.currency must be an ISO 4217 code such as CHF");
+            throw ConfigurationError.invalid("connectify.pricing.currency must be an ISO 4217 code such as CHF");
         }
         if (properties.tiers() == null || properties.tiers().isEmpty()) {
-            throw new IllegalArgumentException("connectify.pricing.tiers must not be empty");
+            throw ConfigurationError.invalid("connectify.pricing.tiers must not be empty");
         }
         this.currency = properties.currency();
         this.tiers = properties.tiers().stream().sorted(Comparator.comparingInt(PricingProperties.Tier::minMinutes))
@@ -27,18 +28,20 @@ public class PriceTable {
         PricingProperties.Tier previous = null;
         for (PricingProperties.Tier tier : tiers) {
             if (tier.minMinutes() < 1 || tier.maxMinutes() < tier.minMinutes()) {
-                throw new IllegalArgumentException("Invalid price tier " + tier
+                throw ConfigurationError.invalid("connectify.pricing.tiers", "Invalid price tier " + tier
                         + " in connectify.pricing.tiers: need 1 <= min-minutes <= max-minutes");
             }
             // a free appointment has no payment to confirm it: Stripe completes its Checkout with payment_status
             // no_payment_required, which confirms no booking (it would expire), and Payrexx refuses a 0 amount
             if (tier.amount() < 1) {
-                throw new IllegalArgumentException("Invalid price tier " + tier + " in connectify.pricing.tiers: "
+                throw ConfigurationError.invalid("connectify.pricing.tiers", "Invalid price tier " + tier
+                        + " in connectify.pricing.tiers: "
                         + "the amount must be at least 1 (minor units); a free appointment is not supported through "
                         + "the payment flow");
             }
             if (previous != null && tier.minMinutes() <= previous.maxMinutes()) {
-                throw new IllegalArgumentException("Price tiers " + previous + " and " + tier + " overlap");
+                throw ConfigurationError.invalid("connectify.pricing.tiers", "Price tiers " + previous + " and " + tier
+                        + " in connectify.pricing.tiers overlap: each duration must have one price");
             }
             previous = tier;
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.resilience.CalculationException;
 
@@ -32,7 +33,7 @@ public class SlotCalculator {
         this.buffer = properties.buffer();
         this.leadTime = properties.minLeadTime();
         if (step == null || step.isNegative() || step.isZero()) {
-            throw new IllegalArgumentException("connectify.availability.slot-step must be positive");
+            throw ConfigurationError.invalid("connectify.availability.slot-step must be positive");
         }
     }
 

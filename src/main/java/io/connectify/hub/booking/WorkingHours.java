@@ -11,6 +11,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
+import io.connectify.hub.ConfigurationError;
+
 /**
  * Working windows per weekday ("09:00-12:00"; "18:00-24:00" ends with the day), parsed and checked once at startup.
  * A window lies within its day: one running past midnight is written as two, the day's ending at 24:00 and the next
@@ -38,6 +40,8 @@ public final class WorkingHours {
         }
     }
 
+    private static final String HOURS = "connectify.availability.working-hours";
+
     private final Map<DayOfWeek, List<Window>> windows = new EnumMap<>(DayOfWeek.class);
 
     public WorkingHours(Map<DayOfWeek, List<String>> config) {
@@ -52,7 +56,7 @@ public final class WorkingHours {
             parsed.sort(Comparator.comparing(Window::start));
             for (int i = 1; i < parsed.size(); i++) {
                 if (parsed.get(i - 1).endsAfter(parsed.get(i).start())) {
-                    throw new IllegalArgumentException("Working hours of " + day + " overlap: " + ranges);
+                    throw ConfigurationError.invalid(HOURS, "Working hours of " + day + " overlap: " + ranges);
                 }
             }
             windows.put(day, List.copyOf(parsed));
@@ -85,23 +89,24 @@ public final class WorkingHours {
         boolean endOfDay;
         try {
             if (parts.length != 2) {
-                throw new IllegalArgumentException(malformed(day, range));
+                throw ConfigurationError.invalid(HOURS, malformed(day, range));
             }
             start = LocalTime.parse(parts[0].trim());
             endOfDay = END_OF_DAY.equals(parts[1].trim());
             end = endOfDay ? LocalTime.MIDNIGHT : LocalTime.parse(parts[1].trim());
         } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(malformed(day, range));
+            throw ConfigurationError.invalid(HOURS, malformed(day, range));
         }
         if (endOfDay || start.isBefore(end)) {
             return new Window(start, end);
         }
         if (start.equals(end)) {
-            throw new IllegalArgumentException("Working hours of " + day + " end where they start: '" + range + "'");
+            throw ConfigurationError.invalid(HOURS, "Working hours of " + day + " end where they start: '" + range
+                    + "'");
         }
         // "22:00-02:00" (LocalTime cannot hold 24:00, so "18:00-24:00" used to land here too, told to look like
         // 09:00-12:00): a window lies within its day
-        throw new IllegalArgumentException("Working hours of " + day + " cannot run past midnight: '" + range
+        throw ConfigurationError.invalid(HOURS, "Working hours of " + day + " cannot run past midnight: '" + range
                 + "'. End the day's window at 24:00 (" + parts[0].trim() + "-24:00) and open the next day's at 00:00 ("
                 + "00:00-" + parts[1].trim() + ")");
     }

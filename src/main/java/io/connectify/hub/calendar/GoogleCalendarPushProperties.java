@@ -2,6 +2,7 @@ package io.connectify.hub.calendar;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -43,19 +44,19 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
                 "how long before its expiry a channel is replaced");
         PropertyChecks.positive("connectify.gcal.push.renew-interval", renewInterval, PropertyChecks.TIMER);
         if (renewBefore.compareTo(channelTtl) >= 0) {
-            throw new IllegalArgumentException("connectify.gcal.push.renew-before must be shorter than "
+            throw ConfigurationError.invalid("connectify.gcal.push.renew-before must be shorter than "
                     + "connectify.gcal.push.channel-ttl (" + channelTtl + "), not " + renewBefore
                     + ": every new channel would be replaced at once");
         }
         if (renewInterval.compareTo(renewBefore) >= 0) {
-            throw new IllegalArgumentException("connectify.gcal.push.renew-interval must be shorter than "
+            throw ConfigurationError.invalid("connectify.gcal.push.renew-interval must be shorter than "
                     + "connectify.gcal.push.renew-before (" + renewBefore + "), not " + renewInterval
                     + ": a channel could expire between two looks of the renewal");
         }
         PropertyChecks.positive("connectify.gcal.push.watch-retry-interval", watchRetryInterval,
                 "how long after a failed watch request the renewal looks again");
         if (watchRetryInterval.compareTo(renewInterval) > 0) {
-            throw new IllegalArgumentException("connectify.gcal.push.watch-retry-interval must not be longer than "
+            throw ConfigurationError.invalid("connectify.gcal.push.watch-retry-interval must not be longer than "
                     + "connectify.gcal.push.renew-interval (" + renewInterval + "), not " + watchRetryInterval
                     + ": the renewal's timer ticks at it, and looks every renew-interval");
         }
@@ -64,14 +65,14 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
         PropertyChecks.positive("connectify.gcal.push.first-sync-within-max", firstSyncWithinMax,
                 "the longest first-sync-within grows to after channels in a row that sent nothing");
         if (firstSyncWithinMax.compareTo(firstSyncWithin) < 0) {
-            throw new IllegalArgumentException("connectify.gcal.push.first-sync-within-max must not be shorter than "
+            throw ConfigurationError.invalid("connectify.gcal.push.first-sync-within-max must not be shorter than "
                     + "connectify.gcal.push.first-sync-within (" + firstSyncWithin + "), not " + firstSyncWithinMax
                     + ": it is the most that wait doubles to");
         }
         PropertyChecks.notNegative("connectify.gcal.push.first-renewal-after", firstRenewalAfter,
                 "how long after the start a channel is first opened");
         if (firstRenewalAfter == null) {
-            throw new IllegalArgumentException("connectify.gcal.push.first-renewal-after must be set");
+            throw ConfigurationError.invalid("connectify.gcal.push.first-renewal-after must be set");
         }
         PropertyChecks.atLeast("connectify.gcal.push.recheck-page-size", recheckPageSize, 1,
                 "bookings read per query of a re-check");
@@ -80,19 +81,19 @@ public record GoogleCalendarPushProperties(boolean enabled, String address, Stri
                 "bookings all found deleted in one re-check that are taken for another calendar, not flagged");
         if (enabled) {
             if (address == null) {
-                throw new IllegalArgumentException("connectify.gcal.push.address must be set while "
+                throw ConfigurationError.invalid("connectify.gcal.push.address must be set while "
                         + "connectify.gcal.push.enabled is true: the public https URL of /webhooks/google-calendar");
             }
             PropertyChecks.httpsOrLoopback("connectify.gcal.push.address", address,
                     "Google delivers push notifications to https addresses only");
             if (token == null) {
-                throw new IllegalArgumentException("connectify.gcal.push.token must be set while "
+                throw ConfigurationError.invalid("connectify.gcal.push.token must be set while "
                         + "connectify.gcal.push.enabled is true: the secret Google sends back with every notification");
             }
             // the token's value never goes into a message
             if (token.length() < MIN_TOKEN_LENGTH || token.length() > MAX_TOKEN_LENGTH
                     || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-                throw new IllegalArgumentException("connectify.gcal.push.token must be " + MIN_TOKEN_LENGTH + " to "
+                throw ConfigurationError.invalid("connectify.gcal.push.token must be " + MIN_TOKEN_LENGTH + " to "
                         + MAX_TOKEN_LENGTH + " visible ASCII characters (Google's limit is " + MAX_TOKEN_LENGTH
                         + "; it travels in a header)");
             }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
@@ -34,7 +35,7 @@ public record NotificationProperties(int rate, long periodMillis, String queue, 
                 "bookings one recovery sweep takes up: 0 would queue none again");
         // one queue for two of them would join the channels again, or have the old queue's drain feed itself
         if (new HashSet<>(Arrays.asList(queue, smsQueue, emailQueue)).size() != 3) {
-            throw new IllegalArgumentException("connectify.notifications.queue, sms-queue and email-queue must be "
+            throw ConfigurationError.invalid("connectify.notifications.queue, sms-queue and email-queue must be "
                     + "three different queues, not " + queue + ", " + smsQueue + ", " + emailQueue);
         }
     }

@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -24,7 +25,7 @@ public record DatabaseProperties(Duration lockTimeout, Duration compactInterval,
         PropertyChecks.positive("connectify.database.lock-timeout", lockTimeout,
                 "0 would wait for a held row for ever");
         if (lockTimeout.compareTo(Duration.ofMillis(1)) < 0 || lockTimeout.compareTo(LONGEST_LOCK_TIMEOUT) > 0) {
-            throw new IllegalArgumentException("connectify.database.lock-timeout must be from 1ms to "
+            throw ConfigurationError.invalid("connectify.database.lock-timeout must be from 1ms to "
                     + LONGEST_LOCK_TIMEOUT.toDays() + "d (the database takes whole milliseconds), not " + lockTimeout);
         }
         PropertyChecks.positive("connectify.database.compact-interval", compactInterval, PropertyChecks.TIMER);

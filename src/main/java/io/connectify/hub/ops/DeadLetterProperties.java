@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -28,7 +29,7 @@ public record DeadLetterProperties(int maxRedeliveries, Duration redeliveryDelay
             if (overdueAfter.compareTo(interval) <= 0) {
                 // a replay waits up to an interval for the sweep that makes it: a shorter overdue-after would count
                 // replays on time as overdue, and alert on a healthy hub
-                throw new IllegalArgumentException("connectify.dead-letters.auto-replay.overdue-after must be longer "
+                throw ConfigurationError.invalid("connectify.dead-letters.auto-replay.overdue-after must be longer "
                         + "than connectify.dead-letters.auto-replay.interval (" + interval + "), not " + overdueAfter);
             }
         }

@@ -2,6 +2,7 @@ package io.connectify.hub.ops;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -24,14 +25,14 @@ public record RetentionProperties(Duration processedEvents, Duration audit, Dura
         PropertyChecks.notNegative("connectify.retention.audit", audit, "0 keeps them for ever");
         PropertyChecks.notNegative("connectify.retention.dead-letters", deadLetters, "0 keeps them for ever");
         if (processedEvents != null && !processedEvents.isZero() && processedEvents.compareTo(PROVIDER_RETRIES) < 0) {
-            throw new IllegalArgumentException("connectify.retention.processed-events must be 0 (for ever) or at least "
+            throw ConfigurationError.invalid("connectify.retention.processed-events must be 0 (for ever) or at least "
                     + "3 days, Stripe's retry window (a redelivery whose key is gone is processed again), not "
                     + processedEvents);
         }
         PropertyChecks.positive("connectify.retention.sweep-interval", sweepInterval, PropertyChecks.TIMER);
         if (batchSize < 1) {
             // the sweep deletes batch after batch until one comes back short: zero rows would never end it
-            throw new IllegalArgumentException("connectify.retention.batch-size must be at least 1, not " + batchSize);
+            throw ConfigurationError.invalid("connectify.retention.batch-size must be at least 1, not " + batchSize);
         }
     }
 }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
+import io.connectify.hub.ConfigurationError;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -62,11 +63,11 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
         public Duration longestCall(String provider, Duration connectTimeout, Duration readTimeout) {
             String at = "connectify.resilience.providers." + provider + ".";
             if (retry == null || retry.maxAttempts == null || retry.maxAttempts < 1) {
-                throw new IllegalArgumentException(at + "retry.max-attempts must be at least 1");
+                throw ConfigurationError.invalid(at + "retry.max-attempts must be at least 1");
             }
             if (rateLimiter == null || rateLimiter.timeout == null || retry.maxInterval == null
                     || retry.randomizationFactor == null || retry.maxRetryAfter == null) {
-                throw new IllegalArgumentException(at + "retry and rate-limiter.timeout must be set");
+                throw ConfigurationError.invalid(at + "retry and rate-limiter.timeout must be set");
             }
             Duration attempt = rateLimiter.timeout.plus(connectTimeout).plus(readTimeout);
             Duration backOff = Duration.ofMillis(Math.round(retry.maxInterval.toMillis()

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * health of 503 with its components) is left as it is, and so is an error sent to the error page, which answers it.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 3)
+@Order(Ordered.HIGHEST_PRECEDENCE + 4)
 public class ActuatorProblemFilter extends HubRequestFilter {
 
     private final ProblemResponder problems;

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * an OPTIONS of an unknown path Tomcat's every method with TRACE, and OPTIONS an empty {@code Accept-Patch}.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 5)
+@Order(Ordered.HIGHEST_PRECEDENCE + 6)
 public class AllowHeaderFilter extends HubRequestFilter {
 
     static final String ACCEPT_PATCH = "application/json, application/merge-patch+json";

@@ -17,7 +17,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
@@ -33,8 +32,11 @@ import org.springframework.stereotype.Component;
  * (a won dispute's {@code charge.dispute.closed} restarts the refund it stopped).
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 1)
+@Order(BodySizeLimitFilter.ORDER)
 public class BodySizeLimitFilter extends HubRequestFilter {
+
+    /** Right after {@link RoutesNotStartedFilter#ORDER} (its 503 first while the hub starts), before any body is read. */
+    public static final int ORDER = RoutesNotStartedFilter.ORDER + 1;
 
     private static final String WEBHOOKS = "/webhooks/";
 

@@ -2,6 +2,7 @@ package io.connectify.hub.web;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -34,7 +35,7 @@ public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
         if (idempotencyClaimTimeout.compareTo(idempotencyClaimRenewal.multipliedBy(RENEWALS_PER_TIMEOUT)) < 0) {
             // a renewal delayed by a GC pause or a slow database, or one that failed, would let a repeat take over
             // the claim of a request still running, and run it a second time
-            throw new IllegalArgumentException("connectify.http.idempotency-claim-timeout (" + idempotencyClaimTimeout
+            throw ConfigurationError.invalid("connectify.http.idempotency-claim-timeout (" + idempotencyClaimTimeout
                     + ") must be at least " + RENEWALS_PER_TIMEOUT + " times connectify.http.idempotency-claim-renewal ("
                     + idempotencyClaimRenewal + "): a claim would be taken over, and its request run a second time, "
                     + "after a single late or failed renewal");
@@ -42,7 +43,7 @@ public record HttpProperties(int maxBodyBytes, Duration idempotencyKeyLifetime,
         if (idempotencyKeyLifetime.compareTo(idempotencyClaimMaxAge) < 0) {
             // a claim older than the lifetime counts as an expired answer, taken over whether or not its request
             // still runs: a repeat would run a refund or a move a second time
-            throw new IllegalArgumentException("connectify.http.idempotency-key-lifetime (" + idempotencyKeyLifetime
+            throw ConfigurationError.invalid("connectify.http.idempotency-key-lifetime (" + idempotencyKeyLifetime
                     + ") must be at least connectify.http.idempotency-claim-max-age (" + idempotencyClaimMaxAge
                     + "): a repeat would take a request still running for expired, and run it a second time");
         }

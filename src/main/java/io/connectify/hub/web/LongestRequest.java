@@ -2,6 +2,7 @@ package io.connectify.hub.web;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.ops.DatabaseProperties;
 import io.connectify.hub.payment.payrexx.PayrexxProperties;
@@ -40,13 +41,15 @@ public class LongestRequest {
         this.duration = longer(googleCall.multipliedBy(4), googleCall.plus(paymentCall.multipliedBy(2)))
                 .plus(database.lockTimeout().multipliedBy(LOCK_WAITS));
         if (http.idempotencyClaimMaxAge().compareTo(duration) < 0) {
-            throw new IllegalArgumentException("connectify.http.idempotency-claim-max-age ("
+            throw ConfigurationError.mismatch("connectify.http.idempotency-claim-max-age ("
                     + http.idempotencyClaimMaxAge() + ") must be at least the longest request the hub runs, "
                     + duration + ": a reschedule's four Google calls or a cancel's Google call and two payment calls, "
                     + "from the timeouts of connectify.gcal, connectify.stripe and connectify.payrexx, the retry and "
                     + "rate-limiter policies connectify.resilience.providers.google-calendar, .stripe and .payrexx, "
                     + "and " + LOCK_WAITS + " waits of connectify.database.lock-timeout; a repeat would take over a "
-                    + "request still running and run it a second time");
+                    + "request still running and run it a second time", "connectify.http.idempotency-claim-max-age",
+                    "connectify.resilience.providers.google-calendar.retry.max-attempts",
+                    "connectify.gcal.read-timeout");
         }
     }
 

@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * {@code connectify_webhook_rejected_total{provider="payrexx",reason="bad-path"}} and logged without its path.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+@Order(Ordered.HIGHEST_PRECEDENCE + 3) // after BodySizeLimitFilter
 public class PayrexxWebhookPathFilter extends HubRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxWebhookPathFilter.class);

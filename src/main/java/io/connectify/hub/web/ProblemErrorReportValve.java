@@ -2,6 +2,7 @@ package io.connectify.hub.web;
 
 import java.io.IOException;
 import java.io.Writer;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.coyote.ActionCode;
+import org.springframework.beans.factory.ObjectProvider;
 
 /**
  * Tomcat's error report, for the requests it refuses before any servlet, filter or error page runs (a path with a
@@ -21,14 +23,20 @@ import org.apache.coyote.ActionCode;
  * A {@code TRACE} too: Tomcat refuses it (405) before the application, and the error page it then forwards to ran
  * with the TRACE method, which wrote nothing: the 405 went out with an empty body. It is answered here, without
  * going further (HttpServlet's TRACE echoes the request, its API key with it), and without the path (a Payrexx
- * webhook's holds its token).
+ * webhook's holds its token). An API path's {@code Allow} is then its routes', as for any method it does not take
+ * ({@link AllowHeaderFilter}, which no TRACE reaches); before, Tomcat's, the servlet's every method but TRACE
+ * ({@code GET, HEAD, POST, PUT, DELETE, OPTIONS} for {@code /api/v1/prices}).
  */
 public class ProblemErrorReportValve extends ErrorReportValve {
 
-    private final ObjectMapper json;
+    private static final String API = "/api/v1/";
 
-    public ProblemErrorReportValve(ObjectMapper json) {
+    private final ObjectMapper json;
+    private final ObjectProvider<RestOperations> operations;
+
+    public ProblemErrorReportValve(ObjectMapper json, ObjectProvider<RestOperations> operations) {
         this.json = json;
+        this.operations = operations;
         setShowReport(false);
         setShowServerInfo(false);
     }
@@ -37,10 +45,25 @@ public class ProblemErrorReportValve extends ErrorReportValve {
     public void invoke(Request request, Response response) throws IOException, ServletException {
         if ("TRACE".equals(request.getMethod()) && response.getStatus() == 405) {
             response.setSuspended(false); // Tomcat's sendError(405) suspended it
+            allowFromRoutes(request, response);
             report(request, response, null);
             return;
         }
         super.invoke(request, response);
+    }
+
+    /** An API path's Allow as its routes serve it, none for a path no route serves; any other path's left as it is. */
+    private void allowFromRoutes(Request request, Response response) {
+        RestOperations routes = operations.getIfAvailable();
+        if (routes == null || !RequestPaths.under(request, API)) {
+            return;
+        }
+        Set<String> methods = routes.allowed(request);
+        if (methods.isEmpty()) {
+            response.getCoyoteResponse().getMimeHeaders().removeHeader("Allow");
+        } else {
+            response.setHeader("Allow", String.join(", ", methods));
+        }
     }
 
     @Override

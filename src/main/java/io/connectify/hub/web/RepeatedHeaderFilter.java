@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
  * or 405 first.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 4)
+@Order(Ordered.HIGHEST_PRECEDENCE + 5)
 public class RepeatedHeaderFilter extends HubRequestFilter {
 
     /** The single-valued headers the hub reads: API, body, and each webhook's authentication and event. */

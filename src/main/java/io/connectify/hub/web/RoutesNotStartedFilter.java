@@ -38,13 +38,21 @@ import org.springframework.stereotype.Component;
  * <p>
  * A plain filter on requests only (not error dispatches), one volatile read of the context's state per request:
  * it runs on every webhook's path. The context is looked up on the first request, not when the filter is made:
- * filters are made before the beans, and no request comes before every bean exists. Ordered right after the correlation id,
- * with the body limit and the request metrics' filter, and before the filters that read the served paths from the
- * routes (the Payrexx path check, the repeated headers, Allow), which would find none yet.
+ * filters are made before the beans, and no request comes before every bean exists. Ordered right after the correlation id
+ * (with Spring Boot's request metrics' filter), before the body limit ({@link BodySizeLimitFilter#ORDER}) and the
+ * filters that read the served paths from the routes (the Payrexx path check, the repeated headers, Allow), which
+ * would find none yet.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 1)
+@Order(RoutesNotStartedFilter.ORDER)
 public class RoutesNotStartedFilter implements Filter {
+
+    /**
+     * Before the body limit: while the hub starts, a request too large is 503 as any other, not 413, which would tell
+     * the caller to send less where nothing would be taken (and a chunked body is not read into memory for nothing).
+     * Before, the two shared one order, and which answered first was left to the order the beans were found in.
+     */
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 1;
 
     private static final String ACTUATOR = "/actuator/";
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import io.connectify.hub.ConfigurationError;
 import jakarta.jms.ConnectionFactory;
 
 import io.micrometer.core.instrument.Gauge;
@@ -191,7 +192,7 @@ public class WebhookConfig {
         return switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new IllegalArgumentException("connectify.webhooks.inbox.enabled must be true, false or "
+            default -> throw ConfigurationError.invalid("connectify.webhooks.inbox.enabled must be true, false or "
                     + "empty (on with the embedded broker, off with an external one), not '" + setting + "'");
         };
     }

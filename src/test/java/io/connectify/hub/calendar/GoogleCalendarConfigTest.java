@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.sandbox.GoogleCalendarSimulator;
 import io.connectify.hub.sandbox.SandboxServer;
 import io.connectify.hub.support.TestKeys;
@@ -35,7 +36,7 @@ class GoogleCalendarConfigTest {
         Path key = Files.writeString(dir.resolve("key.json"), content);
 
         assertThatThrownBy(() -> new GoogleCalendarConfig().googleCalendarConnection(live(key), null))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(ConfigurationError.class)
                 .hasMessageContaining("connectify.gcal.key-path does not hold a Google service-account key")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET_PART))
                 .hasNoCause();

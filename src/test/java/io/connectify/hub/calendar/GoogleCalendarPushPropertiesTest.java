@@ -5,6 +5,7 @@ import static org.mockito.Mockito.mock;
 
 import java.time.Clock;
 
+import io.connectify.hub.ConfigurationError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -87,7 +88,7 @@ class GoogleCalendarPushPropertiesTest {
     void enabledWithGoogleCalendarInSandboxStopsTheStart() {
         renewal().withPropertyValues(enabled())
                 .run(context -> assertThat(context).getFailure().rootCause()
-                        .isInstanceOf(IllegalStateException.class)
+                        .isInstanceOf(ConfigurationError.class)
                         .hasMessageContaining("connectify.gcal.push.enabled needs a live Google Calendar "
                                 + "(connectify.gcal.key-path)")
                         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN)));

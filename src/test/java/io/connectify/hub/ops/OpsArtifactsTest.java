@@ -161,7 +161,9 @@ class OpsArtifactsTest extends HubTestBase {
     void composeLeavesEveryHubSettingToHubEnvAndItsExampleNamesThem() throws Exception {
         Map<String, Object> hub = (Map<String, Object>) services().get("hub");
         Map<String, Object> environment = (Map<String, Object>) hub.get("environment");
-        assertThat(environment.keySet()).noneMatch(name -> name.startsWith("CONNECTIFY_"));
+        // but the count of replicas, compose's own (beside deploy.replicas), not an operator's setting
+        assertThat(environment.keySet()).noneMatch(name -> name.startsWith("CONNECTIFY_")
+                && !name.equals("CONNECTIFY_CLUSTER_EXPECTEDREPLICAS"));
 
         String example = Files.readString(Path.of("docker", "hub.env.example"));
         assertThat(example).contains("# CONNECTIFY_SECURITY_APIKEYS=", "# CONNECTIFY_SECURITY_ADMINKEYS=");
@@ -481,7 +483,9 @@ class OpsArtifactsTest extends HubTestBase {
     /**
      * A replica that exits (an OutOfMemoryError ends the JVM: -XX:+ExitOnOutOfMemoryError) is started again, and so
      * is every other service of the stack; one that does not come back is no target of dns_sd any more, so up == 0
-     * never fires for it: HubReplicaMissing counts the replicas that answer against the number compose runs.
+     * never fires for it: HubReplicaMissing counts the replicas that answer against the number compose runs, which
+     * each hub publishes from connectify.cluster.expected-replicas (compose sets it to deploy.replicas, unless
+     * HUB_REPLICAS says otherwise for --scale); before, the rule held the count, 2, itself. alerts.test.yml runs it.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -493,8 +497,11 @@ class OpsArtifactsTest extends HubTestBase {
         Object replicas = ((Map<String, Object>) ((Map<String, Object>) services().get("hub")).get("deploy"))
                 .get("replicas");
         assertThat(replicas).isInstanceOf(Integer.class);
-        assertThat(compact(rule("HubReplicaMissing").get("expr")))
-                .isEqualTo("count(up{job=\"connectify-hub\"}==1)<" + replicas);
+        Map<String, Object> environment = (Map<String, Object>) ((Map<String, Object>) services().get("hub"))
+                .get("environment");
+        assertThat(environment).containsEntry("CONNECTIFY_CLUSTER_EXPECTEDREPLICAS", "${HUB_REPLICAS:-" + replicas + "}");
+        assertThat(compact(rule("HubReplicaMissing").get("expr"))).isEqualTo("count(up{job=\"connectify-hub\"}==1)"
+                + "<max(connectify_cluster_expected_replicas)");
     }
 
     /**

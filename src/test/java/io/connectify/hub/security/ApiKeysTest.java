@@ -52,6 +52,6 @@ class ApiKeysTest {
                 .isInstanceOf(ConfigurationError.class).hasMessageContaining("connectify.security.admin-keys is empty")
                 .satisfies(e -> assertThat(((ConfigurationError) e).action()).contains("CONNECTIFY_SECURITY_ADMINKEYS"));
         assertThatThrownBy(() -> new ApiKeys(new SecurityProperties(List.of(), List.of("a1")), STRIPE_LIVE))
-                .isInstanceOf(IllegalStateException.class);
+                .isInstanceOf(ConfigurationError.class);
     }
 }

@@ -32,6 +32,30 @@ class AllowHeaderTest extends HubTestBase {
         assertThat(event.header("Allow")).isEqualTo("GET, HEAD, PATCH, DELETE, OPTIONS");
     }
 
+    /**
+     * Tomcat refuses TRACE before any filter runs: its 405 carried Tomcat's Allow, the servlet's every method but
+     * TRACE (GET, HEAD, POST, PUT, DELETE, OPTIONS), where any other method the path does not take gets the routes'.
+     */
+    @Test
+    void aTraceListsTheMethodsThePathServesAsAnyOtherMethodNotAllowed() {
+        var booking = trace(BOOKING);
+        var event = trace(EVENT);
+        var unknown = trace("/api/v1/nope");
+
+        assertThat(booking.status()).isEqualTo(405);
+        assertThat(booking.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(booking.json().get("type").asText()).isEqualTo("method-not-allowed");
+        assertThat(booking.header("Allow")).isEqualTo("GET, HEAD, OPTIONS");
+        assertThat(event.status()).isEqualTo(405);
+        assertThat(event.header("Allow")).isEqualTo("GET, HEAD, PATCH, DELETE, OPTIONS");
+        assertThat(unknown.status()).isEqualTo(405);
+        assertThat(unknown.raw().headers().firstValue("Allow")).isEmpty(); // no route serves it: none, as a 404's
+    }
+
+    private Response trace(String path) {
+        return send(request(path).method("TRACE", HttpRequest.BodyPublishers.noBody()), API_KEY);
+    }
+
     @Test
     void optionsNamesThePathsMethodsAndWhatAPatchTakes() {
         var event = options(EVENT);

@@ -29,6 +29,7 @@ import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.annotation.OrderUtils;
 
 /**
  * The hub's own start and stop, with the window between Tomcat taking requests and Camel's routes existing held
@@ -82,6 +83,13 @@ class HubStartWindowTest {
         HttpResponse<String> prices = send(HttpRequest.newBuilder(uri(serving, "/api/v1/prices?duration=60"))
                 .header("X-API-Key", "test-api-key").GET());
         assertUnavailable(prices, "/api/v1/prices");
+        // over connectify.http.max-body-bytes (64 KB): the start's 503 first, not a 413 telling the caller to send
+        // less where nothing is served yet (RoutesNotStartedFilter.ORDER before BodySizeLimitFilter.ORDER; before,
+        // one order for both)
+        HttpResponse<String> large = send(HttpRequest.newBuilder(uri(serving, "/api/v1/bookings"))
+                .header("X-API-Key", "test-api-key").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"summary\":\"" + "x".repeat(70_000) + "\"}")));
+        assertUnavailable(large, "/api/v1/bookings");
         // the probe answers itself: not ready until the start is over
         HttpResponse<String> readiness = send(HttpRequest.newBuilder(uri(serving, "/actuator/health/readiness")).GET());
         assertThat(readiness.statusCode()).isEqualTo(503);
@@ -97,6 +105,13 @@ class HubStartWindowTest {
         HttpResponse<String> ready = send(HttpRequest.newBuilder(uri(serving, "/actuator/health/readiness")).GET());
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(ready.body()).get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void theStartsUnavailableIsOrderedBeforeTheBodyLimit() {
+        assertThat(OrderUtils.getOrder(RoutesNotStartedFilter.class)).isEqualTo(RoutesNotStartedFilter.ORDER);
+        assertThat(OrderUtils.getOrder(BodySizeLimitFilter.class)).isEqualTo(BodySizeLimitFilter.ORDER);
+        assertThat(RoutesNotStartedFilter.ORDER).isLessThan(BodySizeLimitFilter.ORDER);
     }
 
     /** No window on the way down: Spring stops the web server in a later phase than Camel's context. */

@@ -6,6 +6,8 @@ import java.net.UnknownHostException;
 import javax.sql.DataSource;
 
 import io.connectify.hub.ops.DatabaseProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.cluster.ClusteredRoutePolicy;
 import org.springframework.context.annotation.Bean;
@@ -87,6 +89,18 @@ public class ClusterConfig {
     @Bean(destroyMethod = "leave")
     LiveInstances liveInstances(DataSource dataSource, ClusterMember member, ClusterProperties properties) {
         return new LiveInstances(dataSource, member.id(), properties.leaseTtl());
+    }
+
+    /**
+     * How many instances the deployment runs, as configured (connectify.cluster.expected-replicas): the alert
+     * HubReplicaMissing compares the instances Prometheus scrapes with it. A replica whose container stopped is no
+     * target at all, so only a count from elsewhere tells it is missing; before, the rule held compose's count itself.
+     */
+    @Bean
+    MeterBinder expectedReplicasGauge(ClusterProperties properties) {
+        return registry -> Gauge.builder("connectify.cluster.expected.replicas", properties::expectedReplicas)
+                .description("How many hub instances the deployment runs (connectify.cluster.expected-replicas)")
+                .register(registry);
     }
 
     /** This instance's share of the configured rates (connectify.cluster.rate-scope). */

@@ -2,6 +2,7 @@ package io.connectify.hub.payment.payrexx;
 
 import java.time.Duration;
 
+import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -22,14 +23,14 @@ public record PayrexxRefundWatchProperties(Duration interval, Duration age, Inte
             batch = DEFAULT_BATCH;
         }
         if (batch < 1) {
-            throw new IllegalArgumentException("connectify.payrexx.refund-watch.batch must be at least 1 (bookings "
+            throw ConfigurationError.invalid("connectify.payrexx.refund-watch.batch must be at least 1 (bookings "
                     + "one run of payrexx-refund-watch asks Payrexx about), not " + batch);
         }
         PropertyChecks.positive("connectify.payrexx.refund-watch.interval", interval, PropertyChecks.TIMER);
         PropertyChecks.notNegative("connectify.payrexx.refund-watch.age", age,
                 "how long a refund under way waits before Payrexx is asked");
         if (age == null) {
-            throw new IllegalArgumentException("connectify.payrexx.refund-watch.age must be set");
+            throw ConfigurationError.invalid("connectify.payrexx.refund-watch.age must be set");
         }
     }
 }

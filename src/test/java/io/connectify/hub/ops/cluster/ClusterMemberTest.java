@@ -3,6 +3,7 @@ package io.connectify.hub.ops.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.connectify.hub.ConfigurationError;
 import org.junit.jupiter.api.Test;
 
 class ClusterMemberTest {
@@ -23,6 +24,6 @@ class ClusterMemberTest {
     void aConfiguredIdTooLongForTheLeaseTableStopsTheStart() {
         assertThat(ClusterMember.of("hub-a", "vm").id()).isEqualTo("hub-a");
         assertThatThrownBy(() -> ClusterMember.of("x".repeat(37), "vm"))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("36");
+                .isInstanceOf(ConfigurationError.class).hasMessageContaining("36");
     }
 }

@@ -52,6 +52,13 @@ class ClusterRateShareTest extends Webhooks {
                 share("twilio", 50000), "connectify_cluster_instances{" + APP + "} 2.0");
     }
 
+    /** What HubReplicaMissing compares the scraped instances with: connectify.cluster.expected-replicas, 1 here. */
+    @Test
+    void theExpectedReplicasArePublishedForTheAlert() {
+        assertThat(httpGet("/actuator/prometheus", null).body())
+                .contains("connectify_cluster_expected_replicas{" + APP + "} 1.0");
+    }
+
     @Test
     void oneLiveInstanceTakesTheWholeRate() {
         heartbeat();

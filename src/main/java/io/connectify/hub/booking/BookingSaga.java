@@ -508,7 +508,8 @@ public class BookingSaga {
         if (excess <= 0) {
             return null;
         }
-        boolean settled = isTheExcess(current, outside);
+        // the whole payment refunded (an operator's through POST /payments/refunds, say): the excess went back with it
+        boolean settled = isTheExcess(current, outside) || outside >= current.paidAmount();
         String head = overPriceHead(current.paidAmount(), current.amount());
         String notRefunded = head + excessNotRefunded(excess);
         String refunded = head + excess + " over it refunded at " + provider;
@@ -530,15 +531,29 @@ public class BookingSaga {
                     reason.length() <= 200 ? reason : reason.substring(0, 200), now);
         }
         if (settled) {
-            // what the mark asked for is done, whichever way paidOverPrice worded it (a held payment's or not)
-            bookings.attentionNotesDone(id, notRefunded + ": ");
+            excessNoteDone(current);
         } else if (wasRefunded) {
             bookings.needsAttention(id, notRefunded + ": " + (outside > 0 ? provider + " shows " + outside
                     + " refunded outside the hub, check what it refunds already, then " : "") + "refund " + excess
                     + " at " + provider, now);
         }
-        return settled ? refunded + " (the excess a person was asked to refund): not a refund outside the hub, "
-                + "nothing counted, its mark's note settled" : part;
+        return isTheExcess(current, outside) ? refunded + " (the excess a person was asked to refund): not a refund "
+                + "outside the hub, nothing counted, its mark's note settled" : part;
+    }
+
+    /**
+     * The note of a booking paid above its price asking a person to refund the excess ({@link #paidOverPrice},
+     * whichever way it was worded: a held payment's or not) leaves its mark, cleared when nothing else is left in it:
+     * the excess was refunded, or it goes back with the whole payment (a cancel in time refunds that in full, a lost
+     * dispute took it back), after which the note asked for a refund that can no longer be made. Nothing for a
+     * booking not paid above its price. Under the booking's row lock (the caller's).
+     */
+    private void excessNoteDone(Booking current) {
+        long excess = overPrice(current);
+        if (excess > 0) {
+            bookings.attentionNotesDone(current.id(),
+                    overPriceHead(current.paidAmount(), current.amount()) + excessNotRefunded(excess) + ": ");
+        }
     }
 
     /**
@@ -3355,6 +3370,10 @@ public class BookingSaga {
         // an outcome the hub does not know leaves the stored state as it is (open: nothing refunded)
         DisputeStatus.closedAs(outcome).ifPresent(closed -> recordDispute(id, payment, closed));
         boolean marked = markConfirmedKeeping(id, why, DISPUTED);
+        if ("lost".equals(outcome) && isPaidBy(id, provider, payment)) {
+            // the bank took the whole payment back, the excess over its price with it: no excess left to refund
+            bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(this::excessNoteDone));
+        }
         if ("lost".equals(outcome)) {
             log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
         } else {
@@ -4099,6 +4118,9 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
+                // the whole payment goes back now (refunded, a person asked to pay it back, or a dispute's), the
+                // excess over its price with it: before, its note still asked a person to refund the excess
+                excessNoteDone(current);
                 DisputeStatus dispute = bookings.disputeStatus(bookingId).orElse(null);
                 if (dispute != null && dispute.settlesThePayment()) {
                     // its payment disputed (or the dispute lost) before this refund: a paid booking cancelled before

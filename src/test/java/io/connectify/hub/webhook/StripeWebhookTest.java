@@ -3802,6 +3802,81 @@ class StripeWebhookTest extends Webhooks {
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore);
     }
 
+    /**
+     * A booking paid above its price (12000 for 9000, marked "refund 3000 at stripe") cancelled in time: the hub refunds
+     * the whole payment, the excess with it, so the note asking a person to refund the excess leaves the mark, which
+     * is cleared (nothing else in it): the booking is no longer listed for a person. Before, it stayed REFUNDED with
+     * that note, an instruction no one could carry out, counted in connectify_bookings_needing_attention.
+     */
+    @Test
+    void aBookingPaidAboveItsPriceCancelledInTimeIsRefundedInFullAndNoLongerAsksForTheExcess() {
+        String id = paidOverThePrice("evt_excess_cancel_paid", "pi_excess_cancel_");
+        String payment = "pi_excess_cancel_" + id.substring(0, 8);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id))
+                .isEqualTo("paid 12000, the price is 9000: 3000 over it not refunded: refund 3000 at stripe"));
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+        assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        assertThat(reason(id)).isEqualTo("cancelled and refunded");
+        assertThat(attentionNote(id)).isNull();
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(
+                com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=" + payment)));
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")).withRequestBody(
+                com.github.tomakehurst.wiremock.client.WireMock.containing("amount=")));
+    }
+
+    /**
+     * A booking paid above its price whose whole payment a person refunds outside the hub (12000 of 12000, in the
+     * Dashboard or through the hub's payments API): a refund outside the hub in full, marked "decide whether the
+     * appointment stands", and the excess went back with it: its reason says "3000 over it refunded at stripe" and
+     * the note asking to refund it leaves the mark. Before, that note stayed beside the refund in full.
+     */
+    @Test
+    void aWholePaymentAboveThePriceRefundedOutsideTheHubNoLongerAsksForTheExcess() {
+        String id = paidOverThePrice("evt_excess_all_paid", "pi_excess_all_");
+        String payment = "pi_excess_all_" + id.substring(0, 8);
+        String head = "paid 12000, the price is 9000: ";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id)).isNotNull());
+        String outside = "a refund the hub did not make: stripe shows 12000 of the payment's 12000 refunded outside "
+                + "the hub";
+
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_all", payment, 12000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_all", id, payment, 12000);
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(outside + "; " + head + "3000 over it refunded at stripe");
+        assertThat(attentionNote(id)).isEqualTo(outside + " (in full): decide whether the appointment stands");
+        stripe.server().verify(0, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+    }
+
+    /**
+     * A booking paid above its price whose payment dispute is lost: the customer's bank has taken the whole payment
+     * back, the excess with it, so the note asking a person to refund the excess leaves the mark. Before, it stayed,
+     * asking for a refund of money the hub no longer held.
+     */
+    @Test
+    void aLostDisputeOfAPaymentAboveThePriceNoLongerAsksForTheExcess() {
+        String id = paidOverThePrice("evt_excess_dispute_paid", "pi_");
+        String excess = "paid 12000, the price is 9000: 3000 over it not refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id))
+                .isEqualTo(excess + ": refund 3000 at stripe"));
+        String payment = "pi_" + id.substring(0, 8);
+        disputedAndProcessed("evt_excess_dispute", payment, "fraudulent");
+        assertThat(attentionNote(id)).as("an open dispute may still be won").isEqualTo(excess
+                + ": refund 3000 at stripe");
+
+        NotifyBuilder lost = processed("evt_excess_dispute_lost");
+        assertThat(signedStripeWebhook(event("evt_excess_dispute_lost", "charge.dispute.closed",
+                dispute(payment, "fraudulent", "lost"))).status()).isEqualTo(200);
+        assertThat(lost.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(reason(id)).isEqualTo(DISPUTE_LOST + "; " + excess);
+        assertThat(attentionNote(id)).isNull();
+    }
+
     /** A booking of 9000 CHF confirmed by a Checkout payment of 12000 ({@code prefix} and its id's first 8). */
     private String paidOverThePrice(String eventId, String prefix) {
         calendarAcceptsEvents(START);

@@ -47,10 +47,10 @@ public class ClusterConfig {
      */
     @Bean
     ClusterLeaseRepository clusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions,
-                                                  ClusterMember member, ClusterProperties properties,
-                                                  DatabaseProperties database) {
+                                                  ClusterMember member, MemberClaim memberClaim,
+                                                  ClusterProperties properties, DatabaseProperties database) {
         ClusterLeaseRepository repository = new ClusterLeaseRepository(dataSource, transactions, member.id(),
-                properties.giveUpMargin(database.lockTimeout()));
+                memberClaim::ours, properties.giveUpMargin(database.lockTimeout()));
         repository.setPrefix("CLUSTER_");
         repository.setRegion("connectify");
         repository.setTimeToLive((int) properties.leaseTtl().toMillis());
@@ -80,6 +80,15 @@ public class ClusterConfig {
         ClusteredRoutePolicy policy = ClusteredRoutePolicy.forNamespace(databaseClusterService, SINGLETONS);
         policy.setInitialDelay(properties.initialDelay());
         return policy;
+    }
+
+    /**
+     * This instance's claim to its member id, renewed by the heartbeat (route ops-cluster-heartbeat): another live
+     * instance holding it keeps this one from leading. Removed at the stop, so a restart need not wait for it.
+     */
+    @Bean(destroyMethod = "release")
+    MemberClaim memberClaim(DataSource dataSource, ClusterMember member, ClusterProperties properties) {
+        return new MemberClaim(dataSource, member.id(), properties.leaseTtl());
     }
 
     /**

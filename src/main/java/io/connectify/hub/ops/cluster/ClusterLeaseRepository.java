@@ -3,6 +3,7 @@ package io.connectify.hub.ops.cluster;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -59,6 +60,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * its row may be held too and the revocation after the release must come first; the row expires with the TTL. So a
  * release at a stop waits for a held row no longer than the lease lasts.
  * <p>
+ * The lease names its holder by member id, which two instances configured alike share: while another live instance
+ * holds this member id ({@link MemberClaim}) the lease is neither taken nor renewed (so this instance does not lead,
+ * or stops leading), nor released (its row is the other instance's). Before, both took it for their own and led.
+ * <p>
  * DefaultLockRepository makes its JdbcTemplate itself and does not expose it, so no exception translator can be
  * given to the template: the translation wraps the operations JdbcLock makes instead.
  */
@@ -82,6 +87,8 @@ class ClusterLeaseRepository extends DefaultLockRepository {
     /** By lock: System.nanoTime() as this member's last successful acquire or renew of it began. */
     private final Map<String, Long> heldSince = new ConcurrentHashMap<>();
     private final String memberId;
+    /** Whether this instance holds its member id ({@link MemberClaim#ours}). */
+    private final BooleanSupplier memberIdHeld;
     private final JdbcTemplate jdbc;
     /** Spring Integration's three: a new transaction each, read committed for acquire, read-only for the count. */
     private final TransactionTemplate inNewTransaction;
@@ -91,10 +98,11 @@ class ClusterLeaseRepository extends DefaultLockRepository {
     private volatile String region = "DEFAULT";
 
     ClusterLeaseRepository(DataSource dataSource, PlatformTransactionManager transactions, String memberId,
-                           Duration margin) {
+                           BooleanSupplier memberIdHeld, Duration margin) {
         super(dataSource, memberId);
         setTransactionManager(transactions); // for delete and close, which stay Spring Integration's
         this.memberId = memberId;
+        this.memberIdHeld = memberIdHeld;
         this.margin = margin;
         this.jdbc = new JdbcTemplate(dataSource);
         DefaultTransactionDefinition definition =
@@ -127,7 +135,7 @@ class ClusterLeaseRepository extends DefaultLockRepository {
 
     @Override
     public boolean acquire(String lock) {
-        return written(lock, () -> Boolean.TRUE.equals(readCommitted.execute(status -> {
+        return written(lock, () -> memberIdHeld.getAsBoolean() && Boolean.TRUE.equals(readCommitted.execute(status -> {
             if (jdbc.update("UPDATE " + table + " SET CLIENT_ID=?, CREATED_DATE=" + DATABASE_NOW
                             + " WHERE REGION=? AND LOCK_KEY=? AND (CLIENT_ID=? OR CREATED_DATE<" + EXPIRED_BEFORE + ")",
                     memberId, region, lock, memberId, timeToLive.toMillis()) > 0) {
@@ -144,7 +152,8 @@ class ClusterLeaseRepository extends DefaultLockRepository {
 
     @Override
     public boolean renew(String lock) {
-        return written(lock, () -> Boolean.TRUE.equals(inNewTransaction.execute(status -> jdbc.update(
+        return written(lock, () -> memberIdHeld.getAsBoolean() && Boolean.TRUE.equals(inNewTransaction.execute(
+                status -> jdbc.update(
                 "UPDATE " + table + " SET CREATED_DATE=" + DATABASE_NOW
                         + " WHERE REGION=? AND LOCK_KEY=? AND CLIENT_ID=?", region, lock, memberId) == 1)));
     }
@@ -167,6 +176,9 @@ class ClusterLeaseRepository extends DefaultLockRepository {
     @Override
     public boolean delete(String lock) {
         Duration left = leaseLeft(lock);
+        if (!memberIdHeld.getAsBoolean()) {
+            throw givenUp(lock, left, "not released: another live instance holds this member id, the row is its", null);
+        }
         if (left.compareTo(margin) <= 0) {
             throw givenUp(lock, left, "not released: its row may be held too, and it runs out anyway", null);
         }

@@ -180,7 +180,8 @@ class ClusterLeaseLockTimeoutTest {
             Connection holder = dataSource(database).getConnection();
             holder.setAutoCommit(false);
             try (ResultSet lease = holder.createStatement()
-                    .executeQuery("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK FOR UPDATE")) {
+                    .executeQuery("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK WHERE REGION = 'connectify' "
+                            + "FOR UPDATE")) { // the lease's row, not the member's claim (MemberClaim)
                 assertThat(lease.next()).isTrue();
                 return new HeldLeaseRow(holder, lease.getString(1).trim(), lease.getTimestamp(2));
             }

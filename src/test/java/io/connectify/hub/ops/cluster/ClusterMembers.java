@@ -77,7 +77,7 @@ final class ClusterMembers {
 
     static Optional<Lease> lease(AssertableApplicationContext context) {
         return JdbcClient.create(context.getBean(DataSource.class))
-                .sql("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK")
+                .sql("SELECT CLIENT_ID, CREATED_DATE FROM CLUSTER_LOCK WHERE REGION = 'connectify'") // not a claim
                 .query((row, n) -> new Lease(row.getString(1).trim(), row.getTimestamp(2))).optional();
     }
 

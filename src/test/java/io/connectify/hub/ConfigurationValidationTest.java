@@ -523,6 +523,17 @@ class ConfigurationValidationTest {
                                 "--connectify.payrexx.webhook-token=short"),
                         List.of("connectify.payrexx.webhook-token is shorter than 16 characters"),
                         "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
+                // a base64 token with a "/" (or a "?", "#", "%") is no one path segment: no delivery could match
+                Arguments.of("Payrexx with a webhook token holding a slash", PayrexxOnly.class,
+                        List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop",
+                                "--connectify.payrexx.webhook-token=abcdefgh/ijklmnop+q="),
+                        List.of("connectify.payrexx.webhook-token holds characters other than letters, digits"),
+                        "openssl rand -hex 32"),
+                Arguments.of("Payrexx with a webhook token holding a question mark", PayrexxOnly.class,
+                        List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop",
+                                "--connectify.payrexx.webhook-token=abcdefghijklmnop?x"),
+                        List.of("connectify.payrexx.webhook-token holds characters other than letters, digits"),
+                        "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
                 // each missing Twilio setting named, and only those
                 Arguments.of("Twilio incomplete", TwilioOnly.class,
                         List.of("--connectify.twilio.account-sid=AC1", "--connectify.twilio.api-key-sid=SK1",

@@ -523,11 +523,13 @@ class ConfigurationValidationTest {
                         List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop"),
                         List.of("connectify.payrexx.api-key is set but connectify.payrexx.webhook-token is not set"),
                         "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
-                Arguments.of("Payrexx with a short webhook token", PayrexxOnly.class,
-                        List.of("--connectify.payrexx.api-key=k", "--connectify.payrexx.instance-name=shop",
-                                "--connectify.payrexx.webhook-token=short"),
-                        List.of("connectify.payrexx.webhook-token is shorter than 16 characters"),
-                        "CONNECTIFY_PAYREXX_WEBHOOKTOKEN"),
+                payrexxWithToken("a short webhook token", "short",
+                        "connectify.payrexx.webhook-token is shorter than 16 characters"),
+                // a base64 token with a "/" (or a "?", "#", "%") is no one path segment: no delivery could match
+                payrexxWithToken("a webhook token holding a slash", "abcdefgh/ijklmnop+q=",
+                        "connectify.payrexx.webhook-token holds characters other than letters, digits"),
+                payrexxWithToken("a webhook token holding a question mark", "abcdefghijklmnop?x",
+                        "connectify.payrexx.webhook-token holds characters other than letters, digits"),
                 // each missing Twilio setting named, and only those
                 Arguments.of("Twilio incomplete", TwilioOnly.class,
                         List.of("--connectify.twilio.account-sid=AC1", "--connectify.twilio.api-key-sid=SK1",
@@ -608,6 +610,13 @@ class ConfigurationValidationTest {
         ObjectMapper objectMapper() {
             return new ObjectMapper();
         }
+    }
+
+    /** Payrexx live with that webhook token: refused with that description, the action naming the variable and how. */
+    private static Arguments payrexxWithToken(String name, String token, String description) {
+        return Arguments.of("Payrexx with " + name, PayrexxOnly.class, List.of("--connectify.payrexx.api-key=k",
+                "--connectify.payrexx.instance-name=shop", "--connectify.payrexx.webhook-token=" + token),
+                List.of(description, "`openssl rand -hex 32`"), "CONNECTIFY_PAYREXX_WEBHOOKTOKEN");
     }
 
     @EnableConfigurationProperties(StripeProperties.class)

@@ -165,6 +165,18 @@ class ProviderCredentialsTest {
                 .contains("connectify.twilio.public-base-url still points at localhost");
     }
 
+    /** Hex (openssl rand -hex 32), and the other characters that stay one unencoded path segment, are taken. */
+    @Test
+    void aPayrexxWebhookTokenOfOnePathSegmentsCharactersIsTaken() throws IOException {
+        for (String token : List.of("0123456789abcdef0123456789abcdef", "Ab0.Cd1_Ef2~Gh3+Ij4=Kl5-")) {
+            PayrexxProperties payrexx = bind("connectify.payrexx", PayrexxProperties.class, Map.of(
+                    "CONNECTIFY_PAYREXX_APIKEY", "key", "CONNECTIFY_PAYREXX_INSTANCENAME", "shop",
+                    "CONNECTIFY_PAYREXX_WEBHOOKTOKEN", token));
+
+            assertThat(PayrexxConfigAccess.payrexxConnection(payrexx).webhookToken()).isEqualTo(token);
+        }
+    }
+
     @Test
     void aLiveStripeOnALiveKeyIsNotWarnedOf(CapturedOutput output) throws IOException {
         StripeProperties stripe = bind("connectify.stripe", StripeProperties.class, Map.of(

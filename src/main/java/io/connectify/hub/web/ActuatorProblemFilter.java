@@ -2,7 +2,9 @@ package io.connectify.hub.web;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.NoSuchElementException;
 
+import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -19,10 +21,14 @@ import org.springframework.stereotype.Component;
  * with a bare 404 and an empty body, not through the error page: such an answer, an error status with nothing
  * written, gets the problem+json of its status ({@link MvcProblemHandler#forStatus}). What Actuator writes (a
  * health of 503 with its components) is left as it is, and so is an error sent to the error page, which answers it.
+ * An unknown route id of {@code /actuator/camelroutes/{id}/info|detail} is 404, not the 500 and ERROR trace of the
+ * endpoint's exception.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 4)
 public class ActuatorProblemFilter extends HubRequestFilter {
+
+    private static final String CAMEL_ROUTES = "/actuator/camelroutes/";
 
     private final ProblemResponder problems;
 
@@ -39,10 +45,30 @@ public class ActuatorProblemFilter extends HubRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Watched watched = new Watched(response);
-        chain.doFilter(request, watched);
+        try {
+            chain.doFilter(request, watched);
+        } catch (ServletException | RuntimeException e) {
+            // Camel's camelroutes endpoint looks a route id up with Optional.get: an unknown one is no server error
+            if (!(rootCause(e) instanceof NoSuchElementException) || !RequestPaths.under(request, CAMEL_ROUTES)
+                    || response.isCommitted()) {
+                throw e;
+            }
+            response.reset();
+            problems.write(response, new Problem("not-found", "Not found", 404, "No route with this id",
+                    request.getRequestURI(), null));
+            return;
+        }
         if (watched.getStatus() >= 400 && !watched.bodyTaken && !watched.errorSent && !response.isCommitted()) {
             problems.write(response, MvcProblemHandler.forStatus(watched.getStatus(), request.getRequestURI()));
         }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     /** Tells whether anything took the body's stream, or sent the status to the error page. */

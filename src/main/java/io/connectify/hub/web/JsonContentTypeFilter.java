@@ -56,7 +56,8 @@ public class JsonContentTypeFilter extends HubRequestFilter {
     /**
      * application/json or a +json subtype (application/merge-patch+json), parameters aside; media types are
      * case-insensitive (RFC 9110 8.3.1). Before, any type starting with application/json was taken: jsonp, json-seq
-     * and jsonl, which are not one JSON value.
+     * and jsonl, which are not one JSON value. Its charset, known to Java or not, is no matter: the body is read as
+     * UTF-8.
      */
     static boolean json(String contentType) {
         if (contentType == null) {
@@ -64,7 +65,10 @@ public class JsonContentTypeFilter extends HubRequestFilter {
         }
         MediaType type;
         try {
-            type = MediaType.parseMediaType(contentType);
+            // the type alone: parsed with its parameters, a charset Java does not know (x-bogus) threw, a 415 for a
+            // body that is read as UTF-8 whatever charset it names
+            int parameters = contentType.indexOf(';');
+            type = MediaType.parseMediaType(parameters < 0 ? contentType : contentType.substring(0, parameters));
         } catch (InvalidMediaTypeException notAType) {
             return false;
         }

@@ -3,6 +3,7 @@ package io.connectify.hub.web;
 import java.io.IOException;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.stream.Stream;
 
 import io.connectify.hub.resilience.Problem;
 import io.connectify.hub.resilience.ProblemResponder;
@@ -29,9 +30,9 @@ import org.springframework.stereotype.Component;
 public class RepeatedHeaderFilter extends HubRequestFilter {
 
     /** The single-valued headers the hub reads: API, body, and each webhook's authentication and event. */
-    static final List<String> SINGLE = List.of(ApiKeyFilter.HEADER, IdempotencyKeyFilter.HEADER, "Content-Type",
-            "Stripe-Signature", "X-Twilio-Signature", "X-Goog-Channel-Token", "X-Goog-Channel-ID",
-            "X-Goog-Resource-ID", "X-Goog-Resource-State");
+    static final List<String> SINGLE = Stream.concat(
+            Stream.of(ApiKeyFilter.HEADER, IdempotencyKeyFilter.HEADER, "Content-Type"),
+            RequestParameters.WEBHOOK_HEADERS.stream()).toList();
 
     private final ProblemResponder problems;
     private final ApiRoutes routes;

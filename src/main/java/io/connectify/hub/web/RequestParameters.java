@@ -31,11 +31,20 @@ import org.springframework.web.servlet.HandlerMapping;
  * {@code ?from}, and {@code ?Idempotency-Key=} reached the Stripe call as if it were the header, past the hub's
  * replay of it (IdempotencyKeyFilter reads the header). The caller's {@code X-API-Key}, of which the Stripe keys of
  * its Idempotency-Keys are made, is read from the header by the same rule. Parameters an operation does not declare
- * are left as Camel bound them. A declared query parameter given twice, or holding a control character (U+0000 to
+ * are left as Camel bound them; a webhook's authentication headers ({@link #WEBHOOK_HEADERS}) are read from the
+ * headers alone. A declared query parameter given twice, or holding a control character (U+0000 to
  * U+001F, U+007F to U+009F: {@code ?provider=%00}), is 400 {@code validation}.
  */
 @Component("requestParameters")
 public class RequestParameters {
+
+    /**
+     * The headers the webhook routes authenticate and read their event by: Stripe's signature, Twilio's, Google's
+     * channel token, id and resource. Camel's binding also made them of a query parameter of the same name, or
+     * joined the two: {@code ?Stripe-Signature=...} with no header was verified and queued.
+     */
+    static final List<String> WEBHOOK_HEADERS = List.of("Stripe-Signature", "X-Twilio-Signature",
+            "X-Goog-Channel-Token", "X-Goog-Channel-ID", "X-Goog-Resource-ID", "X-Goog-Resource-State");
 
     private final CamelContext camel;
     /**
@@ -58,7 +67,10 @@ public class RequestParameters {
         Declared declared = declarations().get(operation(method,
                 String.valueOf(request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE))));
         if (declared == null) {
-            return; // a webhook, whose form fields are its parameters
+            // a webhook, whose form fields are its parameters; its authentication and event headers from the HTTP
+            // headers alone, never from a query parameter or form field of their name (one in a URL proxies log)
+            fromHeadersOnly(exchange, request, WEBHOOK_HEADERS);
+            return;
         }
         Map<String, List<String>> query = query(request.getQueryString());
         for (String name : declared.query()) {
@@ -75,7 +87,11 @@ public class RequestParameters {
                 exchange.getIn().setHeader(name, values.get(0));
             }
         }
-        for (String name : declared.headers()) {
+        fromHeadersOnly(exchange, request, declared.headers());
+    }
+
+    private static void fromHeadersOnly(Exchange exchange, HttpServletRequest request, Iterable<String> names) {
+        for (String name : names) {
             exchange.getIn().removeHeader(name);
             String value = request.getHeader(name);
             if (value != null) {

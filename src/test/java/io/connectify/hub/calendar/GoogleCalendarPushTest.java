@@ -637,6 +637,30 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(rejected("bad-token")).isEqualTo(rejected + 2);
     }
 
+    /**
+     * The channel's token (and id, resource, state) are read from Google's headers alone: a query parameter of that
+     * name is no token (a secret in a URL is one proxies log). Before, Camel's binding made the header of it:
+     * {@code ?X-Goog-Channel-Token=<token>} with no header was taken and started a re-check.
+     */
+    @Test
+    void aChannelTokenInTheQueryIsNoToken() {
+        String channel = renew();
+        long requests = rechecks.requests();
+        String query = "/webhooks/google-calendar?X-Goog-Channel-Token=" + TOKEN;
+
+        Response queryOnly = notification(query, channel, null, "exists", null);
+        Response wrongHeader = notification(query, channel, "not-the-token-0123456789", "exists", null);
+
+        for (Response response : List.of(queryOnly, wrongHeader)) {
+            assertThat(response.status()).as(response.body()).isEqualTo(401);
+            assertThat(response.json().get("type").asText()).isEqualTo("unauthorized");
+        }
+        assertThat(rechecks.requests()).isEqualTo(requests);
+        // guard: the token in its header, the query naming another, is taken
+        assertThat(notification("/webhooks/google-calendar?X-Goog-Channel-Token=x", channel, TOKEN, "exists", null)
+                .status()).isEqualTo(200);
+    }
+
     @Test
     void aChannelTheHubDoesNotRunIsNotFound() {
         renew();
@@ -1551,7 +1575,11 @@ class GoogleCalendarPushTest extends Webhooks {
 
     /** A notification as Google sends it, with the correlation id {@code correlationId} when not null. */
     private Response notification(String channelId, String token, String state, String correlationId) {
-        var request = request("/webhooks/google-calendar");
+        return notification("/webhooks/google-calendar", channelId, token, state, correlationId);
+    }
+
+    private Response notification(String path, String channelId, String token, String state, String correlationId) {
+        var request = request(path);
         if (correlationId != null) {
             request.header("X-Correlation-Id", correlationId);
         }

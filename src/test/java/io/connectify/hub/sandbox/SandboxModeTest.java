@@ -2,6 +2,7 @@ package io.connectify.hub.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -33,6 +34,8 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
@@ -61,6 +64,8 @@ class SandboxModeTest {
     @LocalServerPort
     int port;
     @Autowired
+    ServletWebServerApplicationContext web;
+    @Autowired
     GoogleCalendarConnection google;
     @Autowired
     StripeConnection stripe;
@@ -70,6 +75,18 @@ class SandboxModeTest {
     JdbcClient jdbc;
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
+
+    /**
+     * The key "sandbox" opens the admin API: a hub that takes it listens on loopback alone (SandboxKeyBinding).
+     * Before, on every interface, the admin API open to the network.
+     */
+    @Test
+    void withTheSandboxKeyTheHubListensOnLoopbackOnly() {
+        Object address = ((TomcatWebServer) web.getWebServer()).getTomcat().getConnector().getProperty("address");
+
+        assertThat(address).isInstanceOfSatisfying(InetAddress.class,
+                bound -> assertThat(bound.isLoopbackAddress()).as(bound.toString()).isTrue());
+    }
 
     @Test
     void theHubRunsTheWholeFlowAgainstTheSimulator(CapturedOutput output) throws Exception {

@@ -2,8 +2,11 @@ package io.connectify.hub.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpRequest;
+
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
+import io.connectify.hub.support.LogLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,6 +62,39 @@ class ApiSecurityTest extends HubTestBase {
         var admin = httpGet("/actuator/camelroutes", ADMIN_KEY);
         assertThat(admin.status()).as(admin.body()).isEqualTo(200);
         assertThat(admin.body()).contains("\"id\":\"booking-notify\"", "\"id\":\"notification-send-sms\"");
+    }
+
+    /**
+     * The endpoint is read-only: a write action is 405 (Allow: GET) and an unknown route 404, problem+json, nothing
+     * logged as an ERROR. Before, both were 500 with an ERROR and its stack trace (Camel's IllegalArgumentException
+     * "Read only: write action STOP is not allowed", NoSuchElementException).
+     */
+    @Test
+    void theCamelRoutesEndpointRefusesWritesAndUnknownRoutesAsProblems() {
+        try (LogLines lines = LogLines.all()) {
+            for (String action : new String[] {"stop", "start", "reset", "suspend", "resume"}) {
+                // with a JSON body, as Actuator's write operations take one (before, 500), and without (before, 415)
+                for (boolean json : new boolean[] {true, false}) {
+                    var post = request("/actuator/camelroutes/booking-notify/" + action);
+                    var write = send(json ? post.header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                            : post.POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+                    assertThat(write.status()).as("%s: %s", action, write.body()).isEqualTo(405);
+                    assertThat(write.header("Content-Type")).startsWith("application/problem+json");
+                    assertThat(write.json().get("type").asText()).isEqualTo("method-not-allowed");
+                    assertThat(write.header("Allow")).contains("GET").doesNotContain("POST");
+                }
+            }
+            for (String read : new String[] {"info", "detail"}) {
+                var unknown = httpGet("/actuator/camelroutes/nonexistent/" + read, ADMIN_KEY);
+                assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
+                assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+                assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+            }
+            assertThat(httpGet("/actuator/camelroutes/booking-notify/info", ADMIN_KEY).body())
+                    .contains("\"status\":\"Started\"");
+            assertThat(lines.errors()).isEmpty();
+        }
     }
 
     @ParameterizedTest

@@ -8,8 +8,11 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
@@ -106,6 +109,57 @@ class RequestEdgesTest extends Webhooks {
 
         assertRepeated(twilio, "X-Twilio-Signature");
         assertRepeated(google, "X-Goog-Channel-Token");
+    }
+
+    /**
+     * A webhook's signature is read from its header alone: one in the query (which proxies log) is no signature.
+     * Before, Camel's binding made the header of a query parameter of its name, or joined the two: a valid
+     * {@code ?Stripe-Signature=} with no header, or after a junk one, was verified and queued (200).
+     */
+    @Test
+    void aStripeSignatureInTheQueryIsNoSignature() {
+        String payload = "{\"id\":\"evt_query\",\"object\":\"event\",\"type\":\"customer.created\","
+                + "\"data\":{\"object\":{\"id\":\"cus_1\",\"object\":\"customer\"}}}";
+        String valid = StripeFake.signature(payload, clock.instant().getEpochSecond(), StripeFake.WEBHOOK_SECRET);
+        String query = "/webhooks/stripe?Stripe-Signature=" + q(valid);
+
+        var queryOnly = send(request(query).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(payload)), null);
+        var junkHeader = send(request(query).header("Content-Type", "application/json")
+                .header("Stripe-Signature", "t=1,v1=00").POST(HttpRequest.BodyPublishers.ofString(payload)), null);
+
+        for (var response : List.of(queryOnly, junkHeader)) {
+            assertThat(response.status()).as(response.body()).isEqualTo(400);
+            assertProblem(response, "invalid-signature");
+        }
+        // guard: the same delivery with its header is taken, a query parameter of that name beside it ignored
+        assertThat(send(request("/webhooks/stripe?Stripe-Signature=junk").header("Content-Type", "application/json")
+                .header("Stripe-Signature", valid).POST(HttpRequest.BodyPublishers.ofString(payload)), null)
+                .status()).isEqualTo(200);
+    }
+
+    /** As Stripe's: Twilio's signature in the query is none; before, 200 and queued. */
+    @Test
+    void aTwilioSignatureInTheQueryIsNoSignature() {
+        var params = twilioStatus("SM" + "0123456789abcdef0123456789abcdef", "delivered");
+        String body = formOf(params);
+        String valid = NotificationFakes.signature(NotificationFakes.PUBLIC_BASE_URL + "/webhooks/twilio/status",
+                params);
+
+        var queryOnly = send(request("/webhooks/twilio/status?X-Twilio-Signature=" + q(valid))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), null);
+
+        assertThat(queryOnly.status()).as(queryOnly.body()).isEqualTo(400);
+        assertProblem(queryOnly, "invalid-signature");
+        // guard: the same callback with its header is taken
+        assertThat(signedTwilioStatus("SM" + "0123456789abcdef0123456789abcdef", "delivered").status())
+                .isEqualTo(200);
+    }
+
+    private static String formOf(Map<String, String> params) {
+        return params.entrySet().stream().map(e -> e.getKey() + "=" + q(e.getValue()))
+                .collect(Collectors.joining("&"));
     }
 
     /** Integer.parseInt takes a sign and any script's digits: "+60", Arabic-Indic and fullwidth sixty were 60. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
@@ -28,6 +29,13 @@ public class PayrexxConfig {
 
     private static final Logger log = LoggerFactory.getLogger(PayrexxConfig.class);
 
+    /**
+     * The token is one segment of {@code /webhooks/payrexx/{token}} as Payrexx sends it unencoded: a {@code /},
+     * {@code ?}, {@code #} or {@code %} (base64 tokens hold {@code /}) would split or end that segment, and no delivery
+     * could ever match it.
+     */
+    private static final Pattern ONE_PATH_SEGMENT = Pattern.compile("[A-Za-z0-9._~+=-]+");
+
     @Bean
     PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
             @Value("${connectify.sandbox.payrexx-confirm-wait}") Duration confirmWait) {
@@ -36,13 +44,15 @@ public class PayrexxConfig {
             String missing = p.instanceName() == null ? "connectify.payrexx.instance-name is not set"
                     : p.webhookToken() == null ? "connectify.payrexx.webhook-token is not set"
                     : p.webhookToken().length() < 16 ? "connectify.payrexx.webhook-token is shorter than 16 characters"
+                    : !ONE_PATH_SEGMENT.matcher(p.webhookToken()).matches() ? "connectify.payrexx.webhook-token holds "
+                            + "characters other than letters, digits and . _ ~ + = -"
                     : null;
             if (missing != null) {
                 throw new ConfigurationError("connectify.payrexx.api-key is set but " + missing + ": Payrexx live "
-                        + "needs the instance's name and a webhook token of at least 16 characters", "Set "
-                        + "CONNECTIFY_PAYREXX_INSTANCENAME to the Payrexx instance's name and "
-                        + "CONNECTIFY_PAYREXX_WEBHOOKTOKEN to a random value of at least 16 characters (the webhook "
-                        + "URL configured at Payrexx ends in it).");
+                        + "needs the instance's name and a webhook token of at least 16 letters, digits or . _ ~ + = -",
+                        "Set CONNECTIFY_PAYREXX_INSTANCENAME to the Payrexx instance's name and "
+                        + "CONNECTIFY_PAYREXX_WEBHOOKTOKEN to a random value of at least 16 such characters, e.g. "
+                        + "`openssl rand -hex 32` (the webhook URL configured at Payrexx ends in it).");
             }
             warnOfLocalRedirects(p);
             return new PayrexxConnection(true, p.apiBase(), p.instanceName(), p.apiKey(), p.webhookToken(),

@@ -8,6 +8,7 @@ import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
 import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.resilience.AnswerDeadline;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.resilience.RetryAfter;
@@ -48,7 +49,8 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
      */
     public RetargetedTwilioHttpClient(String apiBase, Duration connectTimeout, Duration readTimeout,
                                       int maxConnections) {
-        super(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
+        // the read timeout bounds each wait for the next packet and, by the AnswerDeadline, the whole answer
+        super(AnswerDeadline.on(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(connectTimeout))
@@ -58,7 +60,7 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
                         .setMaxConnTotal(maxConnections)
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build())
-                .addExecInterceptorFirst("connectify-timeouts", hubTimeouts(connectTimeout, readTimeout)));
+                .addExecInterceptorFirst("connectify-timeouts", hubTimeouts(connectTimeout, readTimeout)), readTimeout));
         this.apiBase = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
     }
 

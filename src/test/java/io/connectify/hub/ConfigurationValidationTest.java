@@ -209,6 +209,23 @@ class ConfigurationValidationTest {
                 .hasMessageContaining("connectify.resilience.providers.google-calendar.retry.max-attempts");
     }
 
+    /**
+     * The wait after a 429 that names none is longer than 0 and no longer than max-retry-after (a longer one would
+     * never be retried): either stops the start, naming the property, the provider's own too; the default (1 s) binds.
+     */
+    @Test
+    void aRateLimitedWaitOfNothingOrBeyondMaxRetryAfterStopsTheStart() throws IOException {
+        assertThat(bind("connectify.resilience", ResilienceProperties.class, Map.of()).policyFor("twilio").retry()
+                .rateLimitedWait()).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> bind("connectify.resilience", ResilienceProperties.class,
+                Map.of("connectify.resilience.defaults.retry.rate-limited-wait", "0s")))
+                .rootCause().hasMessageContaining("connectify.resilience.defaults.retry.rate-limited-wait must be longer than 0");
+        assertThatThrownBy(() -> bind("connectify.resilience", ResilienceProperties.class,
+                Map.of("connectify.resilience.providers.twilio.retry.rate-limited-wait", "11s")))
+                .rootCause().hasMessageContaining("connectify.resilience.providers.twilio.retry.rate-limited-wait must be "
+                        + "at most max-retry-after (PT10S)");
+    }
+
     private static EventChangeTimeout eventChangeTimeout(Map<String, Object> overrides) throws IOException {
         return new EventChangeTimeout(bind("connectify.gcal", GoogleCalendarProperties.class, overrides),
                 bind("connectify.resilience", ResilienceProperties.class, overrides),

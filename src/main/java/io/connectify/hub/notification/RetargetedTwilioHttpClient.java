@@ -8,11 +8,16 @@ import com.twilio.http.NetworkHttpClient;
 import com.twilio.http.Request;
 import com.twilio.http.Response;
 import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.resilience.AnswerDeadline;
+import io.connectify.hub.resilience.ProviderException;
+import io.connectify.hub.resilience.ProviderException.Kind;
+import io.connectify.hub.resilience.RetryAfter;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -44,7 +49,8 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
      */
     public RetargetedTwilioHttpClient(String apiBase, Duration connectTimeout, Duration readTimeout,
                                       int maxConnections) {
-        super(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
+        // the read timeout bounds each wait for the next packet and, by the AnswerDeadline, the whole answer
+        super(AnswerDeadline.on(HttpClientBuilder.create().disableAutomaticRetries().useSystemProperties()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(connectTimeout))
@@ -54,7 +60,7 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
                         .setMaxConnTotal(maxConnections)
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(readTimeout)).build())
-                .addExecInterceptorFirst("connectify-timeouts", hubTimeouts(connectTimeout, readTimeout)));
+                .addExecInterceptorFirst("connectify-timeouts", hubTimeouts(connectTimeout, readTimeout)), readTimeout));
         this.apiBase = apiBase.endsWith("/") ? apiBase.substring(0, apiBase.length() - 1) : apiBase;
     }
 
@@ -91,7 +97,7 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
             request.addHeaderParam(CorrelationId.HTTP_HEADER, correlationId);
         }
         if (TWILIO.equals(apiBase) || !request.getUrl().startsWith(TWILIO)) {
-            return super.makeRequest(request);
+            return rateLimitedWait(super.makeRequest(request));
         }
         Request copy = new Request(request.getMethod(), apiBase + request.getUrl().substring(TWILIO.length()));
         copy(request.getQueryParams(), copy::addQueryParam);
@@ -108,7 +114,29 @@ public class RetargetedTwilioHttpClient extends NetworkHttpClient {
         if (request.getBody() != null) {
             copy.setBody(request.getBody());
         }
-        return super.makeRequest(copy);
+        return rateLimitedWait(super.makeRequest(copy));
+    }
+
+    /**
+     * A 429 that names its wait (Retry-After in seconds) as the hub's rate-limited failure with that wait:
+     * twilio-java's {@code ApiException} keeps the answer's code and message but drops its headers. Twilio documents
+     * no Retry-After for its 429 (error 20429, "back off"): without one the answer goes to twilio-java as it came,
+     * and the hub waits its rate-limited-wait.
+     */
+    private static Response rateLimitedWait(Response response) {
+        if (response.getStatusCode() != 429 || response.getHeaders() == null) {
+            return response;
+        }
+        for (Header header : response.getHeaders()) {
+            if ("Retry-After".equalsIgnoreCase(header.getName())) {
+                Duration wait = RetryAfter.seconds(header.getValue());
+                if (wait != null) {
+                    throw new ProviderException(NotificationConfig.TWILIO, Kind.RATE_LIMITED,
+                            "Twilio rate limit reached", wait, null);
+                }
+            }
+        }
+        return response;
     }
 
     private static void copy(Map<String, List<String>> params, java.util.function.BiConsumer<String, String> add) {

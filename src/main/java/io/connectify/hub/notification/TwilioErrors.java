@@ -1,7 +1,5 @@
 package io.connectify.hub.notification;
 
-import java.time.Duration;
-
 import com.twilio.exception.ApiConnectionException;
 import com.twilio.exception.ApiException;
 import io.connectify.hub.resilience.AnswerLost;
@@ -81,8 +79,8 @@ public final class TwilioErrors {
                     : Kind.REJECTED, "Twilio refused the hub's sending setup (error " + code + ")", null, null);
         }
         if (code == 20429 || status == 429) {
-            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached",
-                    Duration.ofSeconds(1), null);
+            // no Retry-After (one that came is read by RetargetedTwilioHttpClient): the hub's rate-limited-wait
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Twilio rate limit reached", null, null);
         }
         if (status == 401 || status == 403) {
             log.error("Twilio refused the hub's credentials: HTTP {} (error {})", status, code);

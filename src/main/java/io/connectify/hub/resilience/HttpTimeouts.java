@@ -9,7 +9,8 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * Per-provider timeouts for a camel-http endpoint ({@code ?httpClientConfigurer=#...}): how long one attempt may
- * wait to connect (and for a connection from the pool) and for the answer. The component-wide settings stay the
+ * wait to connect (and for a connection from the pool) and for the answer, the whole answer
+ * ({@link AnswerDeadline}). The component-wide settings stay the
  * defaults. (A configurer rather than camel-http's endpoint options: those go on the component's shared client.)
  */
 public class HttpTimeouts implements HttpClientConfigurer {
@@ -31,5 +32,7 @@ public class HttpTimeouts implements HttpClientConfigurer {
                 .setConnectionRequestTimeout(Timeout.of(connect))
                 .setResponseTimeout(Timeout.of(read))
                 .build());
+        // the response timeout bounds each wait for the next packet; this one the whole answer
+        AnswerDeadline.on(builder, read);
     }
 }

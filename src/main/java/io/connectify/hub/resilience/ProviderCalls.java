@@ -129,7 +129,7 @@ public class ProviderCalls {
         Exchange attemptExchange = exchange.copy();
         template(exchange).send(endpoint(exchange, endpointUri, endpoint), attemptExchange);
         if (attemptExchange.getException() != null) {
-            throw translator.apply(attemptExchange.getException());
+            throw resilience.withRateLimitedWait(provider, translator.apply(attemptExchange.getException()));
         }
         // the provider's answer headers (SendGrid's X-Message-Id, HTTP status) travel back with the body
         exchange.getMessage().setHeaders(attemptExchange.getMessage().getHeaders());

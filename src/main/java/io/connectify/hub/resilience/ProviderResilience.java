@@ -170,6 +170,23 @@ public class ProviderResilience {
     public record LastError(String type, String detail, java.time.Instant at) {
     }
 
+    /**
+     * A provider's 429 that names no wait ({@code Retry-After} absent or an HTTP-date) waits the configured
+     * {@code rate-limited-wait}: before the next attempt, and as the caller's Retry-After when the retries run out.
+     * Every other failure as it is.
+     */
+    public HubException withRateLimitedWait(String provider, HubException failure) {
+        if (failure instanceof ProviderException pe && pe.kind() == ProviderException.Kind.RATE_LIMITED
+                && pe.retryAfter().isEmpty()) {
+            Duration wait = policy(provider).retry().rateLimitedWait();
+            if (wait != null) {
+                return new ProviderException(pe.provider(), pe.kind(), pe.getMessage(), wait, pe.getCause(),
+                        pe.nothingSent());
+            }
+        }
+        return failure;
+    }
+
     /** How long a caller should wait before trying a provider whose circuit is open. */
     public Duration retryAfterWhenOpen(String provider) {
         return policy(provider).circuitBreaker().waitDurationInOpenState();

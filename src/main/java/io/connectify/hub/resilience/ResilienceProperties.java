@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.connectify.hub.ConfigurationError;
+import io.connectify.hub.PropertyChecks;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -19,6 +20,28 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
 
     public ResilienceProperties {
         providers = byName(providers);
+        checkRateLimitedWait("defaults", defaults);
+        for (var provider : providers.entrySet()) {
+            checkRateLimitedWait("providers." + provider.getKey(), provider.getValue().orElse(defaults));
+        }
+    }
+
+    /**
+     * A 429's wait when the provider names none must be longer than 0 and no longer than max-retry-after: a longer
+     * one would never be retried (every 429 without a hint failed at once).
+     */
+    private static void checkRateLimitedWait(String at, Policy policy) {
+        Retry retry = policy == null ? null : policy.retry;
+        if (retry == null || retry.rateLimitedWait == null) {
+            return;
+        }
+        String property = "connectify.resilience." + at + ".retry.rate-limited-wait";
+        PropertyChecks.positive(property, retry.rateLimitedWait, "the wait after a provider's 429 without Retry-After");
+        if (retry.maxRetryAfter != null && retry.rateLimitedWait.compareTo(retry.maxRetryAfter) > 0) {
+            throw ConfigurationError.mismatch(property + " must be at most max-retry-after (" + retry.maxRetryAfter
+                    + "): a longer wait is never retried, not " + retry.rateLimitedWait, property,
+                    "connectify.resilience." + at + ".retry.max-retry-after");
+        }
     }
 
     /**
@@ -80,16 +103,20 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
     /**
      * {@code maxRetryAfter}: the longest {@code Retry-After} the hub waits out before trying again; a provider that
      * asks for longer is not retried (the caller gets 429 with its Retry-After; queued work is redelivered later),
-     * where the wait held a request or queue thread for minutes.
+     * where the wait held a request or queue thread for minutes. {@code rateLimitedWait}: the Retry-After the hub
+     * assumes for a provider's 429 that names none (Twilio's, often Stripe's): at least this long before the next
+     * attempt, and the Retry-After the caller gets (before: a fixed 1 s for Stripe and Twilio, only the back-off for
+     * the others).
      */
     public record Retry(Integer maxAttempts, Duration initialInterval, Double multiplier, Duration maxInterval,
-                        Double randomizationFactor, Duration maxRetryAfter) {
+                        Double randomizationFactor, Duration maxRetryAfter, Duration rateLimitedWait) {
 
         Retry orElse(Retry d) {
             return d == null ? this : new Retry(
                     or(maxAttempts, d.maxAttempts), or(initialInterval, d.initialInterval),
                     or(multiplier, d.multiplier), or(maxInterval, d.maxInterval),
-                    or(randomizationFactor, d.randomizationFactor), or(maxRetryAfter, d.maxRetryAfter));
+                    or(randomizationFactor, d.randomizationFactor), or(maxRetryAfter, d.maxRetryAfter),
+                    or(rateLimitedWait, d.rateLimitedWait));
         }
     }
 

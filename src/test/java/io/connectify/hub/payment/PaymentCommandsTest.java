@@ -71,6 +71,6 @@ class PaymentCommandsTest {
 
     private static ResilienceProperties.Retry retry(int attempts) {
         return new ResilienceProperties.Retry(attempts, Duration.ofMillis(100), 2.0, Duration.ofSeconds(2), 0.5,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ofSeconds(1));
     }
 }

@@ -208,11 +208,12 @@ class GoogleCalendarResilienceTest extends HubTestBase {
      * Google's token endpoint limiting the hub's token requests: its rate limit, not a key refused. Retried as the
      * Calendar API's 429 is (Retry-After honoured up to max-retry-after, a longer one not retried but passed on),
      * then 429 rate-limited to the caller; a failure of Google for the breaker, never the hub's own limiter's
-     * rejection, and no error line sending a person to the key.
+     * rejection, and no error line sending a person to the key. Without a Retry-After the caller is told the
+     * configured rate-limited-wait (test profile 200 ms, in whole seconds 1; before, no Retry-After at all).
      */
     @ParameterizedTest(name = "Retry-After {0}")
     @CsvSource(nullValues = "none", value = {
-            "none, 3, ",
+            "none, 3, 1",
             "0,    3, 1",
             "30,   1, 30"})
     void aTokenEndpointRateLimitIsRetriedAsOneThen429(String retryAfter, int tokenRequests, String answeredRetryAfter) {

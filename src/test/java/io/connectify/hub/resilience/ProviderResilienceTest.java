@@ -12,13 +12,14 @@ import org.junit.jupiter.api.Test;
 class ProviderResilienceTest {
 
     private static final ResilienceProperties.Policy DEFAULTS = new ResilienceProperties.Policy(
-            new ResilienceProperties.Retry(4, Duration.ofMillis(1), 2.0, Duration.ofMillis(4), 0.5, Duration.ofSeconds(10)),
+            new ResilienceProperties.Retry(4, Duration.ofMillis(1), 2.0, Duration.ofMillis(4), 0.5, Duration.ofSeconds(10),
+                    Duration.ofSeconds(1)),
             new ResilienceProperties.CircuitBreaker(50f, 4, 4, Duration.ofSeconds(30), 1),
             new ResilienceProperties.RateLimiter(2, Duration.ofMinutes(1), Duration.ZERO));
 
     @Test
     void aProviderEntryOverridesSingleValuesAndKeepsTheDefaultsElsewhere() {
-        var own = new ResilienceProperties.Policy(new ResilienceProperties.Retry(7, null, null, null, null, null), null, null);
+        var own = new ResilienceProperties.Policy(new ResilienceProperties.Retry(7, null, null, null, null, null, null), null, null);
         var properties = new ResilienceProperties(DEFAULTS, Map.of("stripe", own));
 
         var stripe = properties.policyFor("stripe");

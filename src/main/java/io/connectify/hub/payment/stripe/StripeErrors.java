@@ -10,6 +10,7 @@ import com.stripe.exception.InvalidRequestException;
 import com.stripe.exception.PermissionException;
 import com.stripe.exception.RateLimitException;
 import com.stripe.exception.StripeException;
+import com.stripe.net.StripeResponse;
 import io.connectify.hub.resilience.Causes;
 import io.connectify.hub.resilience.HubException;
 import io.connectify.hub.resilience.InvalidStateException;
@@ -17,13 +18,14 @@ import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.PaymentDeclinedException;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.ProviderException.Kind;
+import io.connectify.hub.resilience.RetryAfter;
 import io.connectify.hub.resilience.ValidationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Stripe failures as typed hub errors: declined cards 402, invalid requests 400 (naming the parameter), missing
- * objects 404, credentials 502 without retry, rate limits and 5xx/network retried. Stripe's messages can echo
+ * objects 404, credentials 502 without retry, rate limits (Retry-After kept) and 5xx/network retried. Stripe's messages can echo
  * request values, so only its codes and parameter names are passed on.
  */
 public final class StripeErrors {
@@ -49,8 +51,8 @@ public final class StripeErrors {
             return new InvalidStateException("This Idempotency-Key was used with different parameters");
         }
         if (e instanceof RateLimitException || status == 429) {
-            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Stripe rate limit reached", Duration.ofSeconds(1),
-                    null);
+            // Stripe's Retry-After where it sends one; none: the hub's rate-limited-wait (ProviderCalls)
+            return new ProviderException(PROVIDER, Kind.RATE_LIMITED, "Stripe rate limit reached", retryAfter(e), null);
         }
         if (e instanceof AuthenticationException || e instanceof PermissionException) {
             log.error("Stripe refused the hub's credentials: HTTP {} ({})", status, e.getCode());
@@ -69,6 +71,18 @@ public final class StripeErrors {
         }
         log.warn("Stripe error: HTTP {} ({})", status, e.getCode());
         return new ProviderException(PROVIDER, Kind.UNAVAILABLE, "Stripe answered HTTP " + status, null, null);
+    }
+
+    /**
+     * The answer's Retry-After: stripe-java keeps the error answer (headers included) on the exception's
+     * {@code StripeError}, though it does not read the header itself.
+     */
+    private static Duration retryAfter(StripeException e) {
+        StripeResponse answer = e.getStripeError() == null ? null : e.getStripeError().getLastResponse();
+        if (answer == null || answer.headers() == null) {
+            return null;
+        }
+        return answer.headers().firstValue("Retry-After").map(RetryAfter::seconds).orElse(null);
     }
 
     private static String param(String name) {

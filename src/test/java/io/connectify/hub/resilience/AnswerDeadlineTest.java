@@ -1,0 +1,104 @@
+package io.connectify.hub.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import com.twilio.http.HttpMethod;
+import com.twilio.http.Request;
+import io.connectify.hub.notification.RetargetedTwilioHttpClient;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A provider that trickles its answer, a byte every 100 ms for 6 s: each wait for the next packet stays far within
+ * the read timeout of 1 s, which HttpClient keeps per packet, so before the attempt lasted the whole 6 s (as long as
+ * the provider kept it up, in production). The read timeout bounds the whole answer now ({@link AnswerDeadline}): the
+ * attempt fails as a read timeout after about 1 s, for camel-http's providers (Payrexx, SendGrid: HttpTimeouts) and
+ * Twilio's client alike. (WireMock's chunked dribble did not serve: HttpClient 5 timed out on it at 1 s however small
+ * its chunks.)
+ */
+class AnswerDeadlineTest {
+
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration TRICKLE = Duration.ofSeconds(6);
+
+    @Test
+    void aTrickledAnswerEndsAPayrexxOrSendGridAttemptAtTheReadTimeout() throws Exception {
+        try (TricklingServer server = new TricklingServer()) {
+            HttpClientBuilder builder = HttpClientBuilder.create().disableAutomaticRetries();
+            new HttpTimeouts(Duration.ofSeconds(1), READ_TIMEOUT).configureHttpClient(builder);
+
+            long started = System.nanoTime();
+            try (CloseableHttpClient client = builder.build()) {
+                assertThatThrownBy(() -> client.execute(new HttpPost(server.url()),
+                        response -> EntityUtils.toString(response.getEntity()))).isInstanceOf(IOException.class);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TRICKLE.minusSeconds(2));
+        }
+    }
+
+    @Test
+    void aTrickledAnswerEndsATwilioAttemptAtTheReadTimeout() throws Exception {
+        try (TricklingServer server = new TricklingServer()) {
+            var twilio = new RetargetedTwilioHttpClient(server.url(), Duration.ofSeconds(1), READ_TIMEOUT);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> twilio.makeRequest(new Request(HttpMethod.GET,
+                    "https://api.twilio.com/2010-04-01/Accounts.json"))).isInstanceOf(RuntimeException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TRICKLE.minusSeconds(2));
+        }
+    }
+
+    /** Answers each connection 200, chunked, one byte of body every 100 ms until TRICKLE has passed. */
+    private static final class TricklingServer implements AutoCloseable {
+
+        private final ServerSocket socket = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        private final Thread thread = new Thread(this::serve, "trickling-server");
+
+        TricklingServer() throws IOException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + socket.getLocalPort();
+        }
+
+        private void serve() {
+            while (!socket.isClosed()) {
+                try (Socket connection = socket.accept()) {
+                    OutputStream out = connection.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    long end = System.nanoTime() + TRICKLE.toNanos();
+                    while (System.nanoTime() < end) {
+                        out.write("1\r\n \r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        Thread.sleep(100); // the trickle itself, not a wait of the test
+                    }
+                    out.write("2\r\n{}\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (IOException | InterruptedException e) {
+                    // the client gave up (closed the connection) or the server was closed
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

@@ -24,6 +24,11 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
     private final boolean allowUseOriginalMessage;
     private final boolean useBreadcrumb;
     private final String originalBookingId;
+    // the id last read from the exchange and its stored form (null: no booking id), so that each step (whose end
+    // clears the MDC) puts it back without parsing it again. Assigned by prepareMDC, which Camel's constructor calls
+    // before this class's fields are set: no initialiser, or it would undo that first reading
+    private String readId;
+    private String storedId;
 
     /**
      * {@code originalBookingId}: the MDC's before this unit of work, read by the caller before constructing it (Camel's
@@ -50,10 +55,14 @@ class BookingMdcUnitOfWork extends MDCUnitOfWork {
         if (bookingId instanceof String id && !id.equals(MDC.get(MDC_KEY))) {
             // the id as the hub stores and looks it up (a provider's event may name it upper-case, blanks around
             // it): one booking's lines under one value. Only a UUID's own written form is logged, so a header of
-            // that name a caller sent with anything else is not (no forged line)
-            String stored = BookingIds.ofEvent(id);
-            if (stored != null) {
-                MDC.put(MDC_KEY, stored);
+            // that name a caller sent with anything else is not (no forged line). Parsed once per id an exchange
+            // names, not at every step (a UUID parsed and written again at every step: about 1% of a webhook's garbage)
+            if (!id.equals(readId)) {
+                storedId = BookingIds.ofEvent(id);
+                readId = id;
+            }
+            if (storedId != null) {
+                MDC.put(MDC_KEY, storedId);
             }
         }
     }

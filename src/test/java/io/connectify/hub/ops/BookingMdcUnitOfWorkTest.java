@@ -64,6 +64,38 @@ class BookingMdcUnitOfWorkTest {
         assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isNull();
     }
 
+    /**
+     * Each step of an exchange puts the booking back after the step before cleared it, in its stored form; a step that
+     * names another booking (or none a booking id can be read from) is logged by what it names now, never by the id
+     * read before. (The stored form is now read once per id an exchange names, not at every step.)
+     */
+    @Test
+    void everyStepIsLoggedByTheBookingTheExchangeNamesThen() {
+        Exchange exchange = exchange(BOOKING.toUpperCase(Locale.ROOT));
+        BookingMdcUnitOfWork unitOfWork = unitOfWork(exchange);
+        String other = "0b5a3c4e-1d2f-4a6b-8c7d-9e0f1a2b3c4d";
+
+        for (int step = 0; step < 3; step++) {
+            unitOfWork.clear(); // the step before ended
+            unitOfWork.prepareMDC(exchange);
+            assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).as("step %d", step).isEqualTo(BOOKING);
+        }
+        exchange.getMessage().setHeader("bookingId", other.toUpperCase(Locale.ROOT));
+        unitOfWork.clear();
+        unitOfWork.prepareMDC(exchange);
+        assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isEqualTo(other);
+
+        exchange.getMessage().setHeader("bookingId", "forged\nline");
+        unitOfWork.clear();
+        unitOfWork.prepareMDC(exchange);
+        assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isNull();
+
+        exchange.getMessage().setHeader("bookingId", BOOKING.toUpperCase(Locale.ROOT));
+        unitOfWork.clear();
+        unitOfWork.prepareMDC(exchange);
+        assertThat(MDC.get(BookingMdcUnitOfWork.MDC_KEY)).isEqualTo(BOOKING);
+    }
+
     private Exchange exchange(String bookingId) {
         Exchange exchange = new DefaultExchange(camel);
         exchange.getMessage().setHeader("bookingId", bookingId);

@@ -93,6 +93,38 @@ class ProcessedEventRepositoryTest {
     }
 
     /**
+     * The look-up every queued event makes is its one SELECT, with no transaction around it: the same answers (a key
+     * recorded, one waiting in a stored dead letter, one unknown) with no transaction begun. Before, Camel's
+     * {@code contains} began and committed a transaction of its own for every look-up.
+     */
+    @Test
+    void aLookUpIsOneStatementWithNoTransactionOfItsOwn() {
+        AtomicInteger begun = new AtomicInteger();
+        ProcessedEventRepository counted = new ProcessedEventRepository(dataSource,
+                new TransactionTemplate(new DataSourceTransactionManager(dataSource) {
+                    @Override
+                    protected void doBegin(Object transaction, org.springframework.transaction.TransactionDefinition
+                            definition) {
+                        begun.incrementAndGet();
+                        super.doBegin(transaction, definition);
+                    }
+                }), "webhook-events");
+        counted.setCreateTableIfNotExists(false);
+        counted.start();
+        counted.add("stripe:evt_recorded");
+        org.springframework.jdbc.core.simple.JdbcClient.create(dataSource).sql("INSERT INTO dead_letter (id, route_id, "
+                + "source_queue, body, headers, error_type, attempts, status, failed_at, unrecorded_key) VALUES ('dl-1', "
+                + "'stripe-event-dispatch', 'stripe-events', '{}', '{}', 'x', 2, 'STORED', CURRENT_TIMESTAMP, "
+                + "'stripe:evt_waiting')").update();
+        begun.set(0);
+
+        assertThat(counted.contains("stripe:evt_recorded")).isTrue();
+        assertThat(counted.contains("stripe:evt_waiting")).isTrue();
+        assertThat(counted.contains("stripe:evt_unknown")).isFalse();
+        assertThat(begun).as("transactions begun by the look-ups").hasValue(0);
+    }
+
+    /**
      * The key the block's last step could not record is left on the exchange for the dead-letter store; one recorded
      * leaves none.
      */

@@ -27,6 +27,14 @@ public class ConnectifyHubApplication {
             // picking a free one for it that another process could take before the hub binds it
             hub.addListeners(new WebServerPortFileWriter());
         }
-        hub.run(args);
+        try {
+            hub.run(args);
+        } catch (RuntimeException failed) {
+            // Spring Boot has reported it ("Application run failed", or its start-up failure block) and closed the
+            // context: exit 1 now, for the container to restart. Before, the JVM stayed up serving nothing while a
+            // thread that is no daemon lived on (the webhook inbox's journal timer for good, Artemis's in-VM
+            // connector pool for a minute)
+            System.exit(1);
+        }
     }
 }

@@ -301,6 +301,27 @@ class ConfigurationValidationTest {
         assertThat(payment.deleteCancelledEvents()).isFalse();
     }
 
+    /**
+     * A resilience entry for a provider the hub does not have stops the start, naming the key and the valid names:
+     * before, {@code providers.google.retry.max-attempts=2} bound without a word and changed nothing. The known names
+     * bind in either form (YAML's and an environment variable's).
+     */
+    @Test
+    void aResilienceEntryForAnUnknownProviderStopsTheStart() throws IOException {
+        assertThatThrownBy(() -> bind("connectify.resilience", ResilienceProperties.class,
+                Map.of("connectify.resilience.providers.google.retry.max-attempts", "2")))
+                .satisfies(e -> assertThat(Throwables.getRootCause(e))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("connectify.resilience.providers.google names no provider")
+                        .hasMessageContaining("google-calendar, stripe, payrexx, twilio, sendgrid"));
+
+        ResilienceProperties known = bind("connectify.resilience", ResilienceProperties.class, Map.of(
+                "connectify.resilience.providers.googlecalendar.retry.max-attempts", "2",
+                "connectify.resilience.providers.SendGrid.retry.max-attempts", "4"));
+        assertThat(known.policyFor("google-calendar").retry().maxAttempts()).isEqualTo(2);
+        assertThat(known.policyFor("sendgrid").retry().maxAttempts()).isEqualTo(4);
+    }
+
     @Test
     void theStartFailsWithTheMessage() {
         new ApplicationContextRunner()

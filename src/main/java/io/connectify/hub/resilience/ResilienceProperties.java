@@ -3,6 +3,7 @@ package io.connectify.hub.resilience;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -18,8 +19,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("connectify.resilience")
 public record ResilienceProperties(Policy defaults, Map<String, Policy> providers) {
 
+    /** The providers the hub calls, as their entries are named in application.yaml. */
+    public static final List<String> PROVIDERS = List.of("google-calendar", "stripe", "payrexx", "twilio", "sendgrid");
+
     public ResilienceProperties {
-        providers = byName(providers);
+        providers = byName(knownOnly(providers));
         checkRateLimitedWait("defaults", defaults);
         for (var provider : providers.entrySet()) {
             checkRateLimitedWait("providers." + provider.getKey(), provider.getValue().orElse(defaults));
@@ -42,6 +46,23 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
                     + "): a longer wait is never retried, not " + retry.rateLimitedWait, property,
                     "connectify.resilience." + at + ".retry.max-retry-after");
         }
+    }
+
+    /**
+     * {@code providers}, refused when one of its keys names no provider: a misspelt entry
+     * ({@code providers.google.retry.max-attempts}) bound silently before and changed nothing.
+     */
+    private static Map<String, Policy> knownOnly(Map<String, Policy> providers) {
+        if (providers != null) {
+            List<String> known = PROVIDERS.stream().map(ResilienceProperties::name).toList();
+            for (String key : providers.keySet()) {
+                if (!known.contains(name(key))) {
+                    throw ConfigurationError.invalid("connectify.resilience.providers." + key
+                            + " names no provider: the entries are " + String.join(", ", PROVIDERS));
+                }
+            }
+        }
+        return providers;
     }
 
     /**

@@ -34,6 +34,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.StartupListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.transaction.support.TransactionOperations;
@@ -70,7 +71,7 @@ import org.springframework.transaction.support.TransactionOperations;
  * against 0.50 and 0.61); the inbox holds the rest until the burst is over. Outside a burst the forwarder lingers
  * a little after the first event so that more join its transaction ({@link ForwardPolicy#linger()}).
  */
-public class WebhookInbox implements SmartLifecycle {
+public class WebhookInbox implements SmartLifecycle, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookInbox.class);
     private static final byte EVENT_RECORD = 1;
@@ -634,6 +635,17 @@ public class WebhookInbox implements SmartLifecycle {
             }
         }
         closeJournal();
+    }
+
+    /**
+     * Closes the journal if {@link #stop()} did not (a second call does nothing). Why: when the start fails after this
+     * bean started (Camel's context failing to start: a route file that does not parse, a placeholder no property
+     * fills), Spring destroys the beans without stopping them, and the journal's timed buffer thread, which is not a
+     * daemon, kept the JVM up serving nothing after "Application run failed".
+     */
+    @Override
+    public void destroy() {
+        stop();
     }
 
     private synchronized void closeJournal() {

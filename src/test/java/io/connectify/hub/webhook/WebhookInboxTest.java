@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import io.connectify.hub.resilience.UnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +29,8 @@ import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.event.ContextRefreshedEvent;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -489,6 +493,41 @@ class WebhookInboxTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("connectify.webhooks.inbox.retry-delay must be at least PT0.001S");
         }
+    }
+
+    /**
+     * A start that fails after the inbox opened its journal (Camel's context failing to start, on the refresh event)
+     * leaves no journal thread behind: Spring destroys the beans without stopping them. Before, the journal's timed
+     * buffer thread ("activemq-buffer-timeout", no daemon) lived on, and kept the hub's JVM up serving nothing after
+     * "Application run failed".
+     */
+    @Test
+    void aStartThatFailsAfterTheInboxOpenedLeavesNoJournalThread() throws Exception {
+        CamelContext camel = camel(false);
+        Set<Thread> before = journalTimers();
+        try (GenericApplicationContext spring = new GenericApplicationContext()) {
+            spring.registerBean(WebhookInbox.class, () -> new WebhookInbox(true, directory.toFile(),
+                    Duration.ofNanos(500_000), Long.MAX_VALUE, LARGEST_BODY, Duration.ofMillis(20), LEFT_OVER_WAIT,
+                    LEFT_OVER_HOLDS, camel.createProducerTemplate(), Thread.NORM_PRIORITY,
+                    TransactionOperations.withoutTransaction(),
+                    new WebhookInbox.ForwardPolicy(3, Integer.MAX_VALUE, Duration.ZERO)));
+            spring.addApplicationListener((ContextRefreshedEvent refreshed) -> {
+                // the inbox started in its lifecycle phase, before this event: its journal is open
+                assertThat(journalTimers()).hasSizeGreaterThan(before.size());
+                throw new IllegalStateException("Camel's context did not start");
+            });
+
+            assertThatThrownBy(spring::refresh).hasMessage("Camel's context did not start");
+        }
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(journalTimers()).isEqualTo(before));
+    }
+
+    /** The live threads of Artemis journals' timed buffers (one per open journal, other tests' included). */
+    private static Set<Thread> journalTimers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.isAlive() && thread.getName().equals("activemq-buffer-timeout"))
+                .collect(Collectors.toSet());
     }
 
     @Test

@@ -557,6 +557,28 @@ public class BookingSaga {
     }
 
     /**
+     * A booking paid above its price whose payment's dispute is lost: the bank took {@code disputed} back (the
+     * Dispute's amount: usually the whole charge, less when only part of it was disputed), the excess first. What the
+     * hub still holds above the price is the customer's: the note asking for the excess names that ("the lost dispute
+     * took 1000 back: refund 2000 at stripe"), or leaves the mark (cleared when nothing else is left in it) once the
+     * dispute took at least the excess. Under the booking's row lock (the caller's). A dispute event without its
+     * amount (one queued before this version) leaves the note as it is, for a person.
+     */
+    private void excessAfterLostDispute(Booking current, long disputed) {
+        long excess = overPrice(current);
+        if (excess <= 0 || disputed <= 0) {
+            return;
+        }
+        excessNoteDone(current);
+        long left = excess - disputed;
+        if (left > 0) {
+            bookings.needsAttention(current.id(), overPriceHead(current.paidAmount(), current.amount())
+                    + excessNotRefunded(excess) + ": the lost dispute took " + disputed + " back: refund " + left
+                    + " at " + current.provider(), now());
+        }
+    }
+
+    /**
      * Whether refunds outside the hub totalling {@code outside} are the booking's excess over its price refunded as its
      * mark asked ({@link #paidOverPrice}): exactly that amount. A total up to it is not taken for it: a person's refund
      * for another reason (goodwill 3000 on a 12000 payment of a 9000 booking) cleared the excess's note, and nobody
@@ -3359,7 +3381,8 @@ public class BookingSaga {
     public void paymentDisputeClosed(@Header(WebhookHeaders.PROVIDER) String provider,
                                      @Header(WebhookHeaders.BOOKING_ID) String bookingId,
                                      @Header(WebhookHeaders.PAYMENT_REFERENCE) String payment,
-                                     @Header(WebhookHeaders.PAYMENT_STATUS) String outcome) {
+                                     @Header(WebhookHeaders.PAYMENT_STATUS) String outcome,
+                                     @Header(WebhookHeaders.DISPUTED_AMOUNT) Long disputed) {
         String why = switch (outcome == null ? "" : outcome) {
             case "won" -> "the payment dispute was won: the payment stands";
             case "lost" -> DISPUTE_LOST + ": the customer's bank has taken the payment back";
@@ -3370,9 +3393,9 @@ public class BookingSaga {
         // an outcome the hub does not know leaves the stored state as it is (open: nothing refunded)
         DisputeStatus.closedAs(outcome).ifPresent(closed -> recordDispute(id, payment, closed));
         boolean marked = markConfirmedKeeping(id, why, DISPUTED);
-        if ("lost".equals(outcome) && isPaidBy(id, provider, payment)) {
-            // the bank took the whole payment back, the excess over its price with it: no excess left to refund
-            bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(this::excessNoteDone));
+        if ("lost".equals(outcome) && isPaidBy(id, provider, payment) && disputed != null) {
+            bookings.withBookingLock(id, () -> bookings.find(id).ifPresent(current -> excessAfterLostDispute(current,
+                    disputed)));
         }
         if ("lost".equals(outcome)) {
             log.error("{} payment {} (booking {}{}): {}", provider, payment, id, marked ? "" : ", not confirmed", why);
@@ -4118,10 +4141,13 @@ public class BookingSaga {
             boolean refunded = current.status() == BookingStatus.REFUNDED;
             if (current.status() == BookingStatus.CANCELLED && REFUND_PENDING.contains(current.statusReason())) {
                 boolean confirmed = CANCELLED_CONFIRMED.equals(current.statusReason());
-                // the whole payment goes back now (refunded, a person asked to pay it back, or a dispute's), the
-                // excess over its price with it: before, its note still asked a person to refund the excess
-                excessNoteDone(current);
                 DisputeStatus dispute = bookings.disputeStatus(bookingId).orElse(null);
+                if (dispute != DisputeStatus.LOST) {
+                    // the whole payment goes back now (refunded, a person asked to pay it back, or an open dispute's
+                    // for a person to settle), the excess over its price with it: before, its note still asked a
+                    // person to refund the excess. A lost dispute's stays: it may have taken part of it only
+                    excessNoteDone(current);
+                }
                 if (dispute != null && dispute.settlesThePayment()) {
                     // its payment disputed (or the dispute lost) before this refund: a paid booking cancelled before
                     // its confirmation, say, whose payment was disputed while that waited. The dispute settles the

@@ -44,6 +44,11 @@ public final class WebhookHeaders {
      */
     public static final String REFUNDED_AMOUNT = "refundedAmount";
     /**
+     * How much of a payment a dispute takes back, in minor units (Stripe's Dispute {@code amount}: usually the whole
+     * charge, less when only part of it is disputed); only on charge.dispute.* events.
+     */
+    public static final String DISPUTED_AMOUNT = "disputedAmount";
+    /**
      * The key a Payrexx event is deduplicated on once its transaction is fetched: payrexx:42:disputed, the status the
      * hub acts on, which may be later than the one its webhook claimed ({@link #EVENT_KEY}). Not carried through the
      * queue.

@@ -57,7 +57,8 @@ class PostgresDisputeRaceTest {
         bookings.beforeNextLock.set(() -> {
             assertThat(bookings.disputeStatus(id)).as("the opening recorded first").contains(DisputeStatus.OPEN);
             // charge.dispute.closed, handled whole by another consumer meanwhile: no stopped refund to restart
-            join(CompletableFuture.runAsync(() -> saga.paymentDisputeClosed("stripe", null, payment, outcome)));
+            join(CompletableFuture.runAsync(() -> saga.paymentDisputeClosed("stripe", null, payment, outcome,
+                    9000L)));
         });
 
         saga.paymentDisputed("stripe", null, payment, "fraudulent");

@@ -3877,6 +3877,25 @@ class StripeWebhookTest extends Webhooks {
         assertThat(attentionNote(id)).isNull();
     }
 
+    @Test
+    void aLostDisputeOfPartOfAPaymentAboveThePriceAsksForWhatIsLeftOfTheExcess() {
+        String id = paidOverThePrice("evt_excess_part_dispute_paid", "pi_");
+        String excess = "paid 12000, the price is 9000: 3000 over it not refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id))
+                .isEqualTo(excess + ": refund 3000 at stripe"));
+        String payment = "pi_" + id.substring(0, 8);
+
+        NotifyBuilder lost = processed("evt_excess_part_dispute_lost");
+        assertThat(signedStripeWebhook(event("evt_excess_part_dispute_lost", "charge.dispute.closed",
+                dispute(payment, "product_unacceptable", "lost").replace("\"amount\":9000", "\"amount\":1000")))
+                .status()).isEqualTo(200);
+        assertThat(lost.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        // the bank took 1000 back: the hub still holds 2000 above the price, the customer's
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionNote(id)).isEqualTo(excess + ": the lost dispute took 1000 back: refund 2000 at stripe");
+    }
+
     /** A booking of 9000 CHF confirmed by a Checkout payment of 12000 ({@code prefix} and its id's first 8). */
     private String paidOverThePrice(String eventId, String prefix) {
         calendarAcceptsEvents(START);

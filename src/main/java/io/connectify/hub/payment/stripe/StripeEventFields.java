@@ -90,6 +90,11 @@ record StripeEventFields(String id, String type, String objectKind, String objec
         return isCharge() ? amountRefunded : null;
     }
 
+    /** How much of its payment a Dispute takes back, in minor units (its amount); null for another object. */
+    Long disputedAmount() {
+        return "dispute".equals(objectKind) ? amount : null;
+    }
+
     /**
      * Why a Payment Intent's last attempt failed: its last_payment_error's decline_code (the card issuer's reason),
      * else its code; why a refund failed: its failure_reason; why a payment is disputed: the dispute's reason (a

@@ -109,6 +109,10 @@ public class StripeWebhookVerifier implements Processor {
         if (refunded != null) { // a Charge's (charge.refunded): how much of it Stripe shows refunded
             message.setHeader(WebhookHeaders.REFUNDED_AMOUNT, refunded);
         }
+        Long disputed = event.disputedAmount();
+        if (disputed != null) { // a Dispute's (charge.dispute.*): how much of the payment it takes back
+            message.setHeader(WebhookHeaders.DISPUTED_AMOUNT, disputed);
+        }
         String refund = event.refundReference();
         if (!refund.isEmpty()) {
             message.setHeader(WebhookHeaders.REFUND_REFERENCE, refund);

@@ -568,6 +568,9 @@ class ConfigurationValidationTest {
                         "connectify.payrexx.webhook-token holds characters other than letters, digits"),
                 payrexxWithToken("a webhook token holding a question mark", "abcdefghijklmnop?x",
                         "connectify.payrexx.webhook-token holds characters other than letters, digits"),
+                // Tomcat strips a ";" and what follows as a path parameter
+                payrexxWithToken("a webhook token holding a semicolon", "abcdefghijklmnop;x=1",
+                        "connectify.payrexx.webhook-token holds characters other than letters, digits"),
                 // each missing Twilio setting named, and only those
                 Arguments.of("Twilio incomplete", TwilioOnly.class,
                         List.of("--connectify.twilio.account-sid=AC1", "--connectify.twilio.api-key-sid=SK1",

@@ -31,10 +31,12 @@ public class PayrexxConfig {
 
     /**
      * The token is one segment of {@code /webhooks/payrexx/{token}} as Payrexx sends it unencoded: a {@code /},
-     * {@code ?}, {@code #} or {@code %} (base64 tokens hold {@code /}) would split or end that segment, and no delivery
-     * could ever match it.
+     * {@code ?}, {@code #} or {@code %} (base64 tokens hold {@code /}) would split or end that segment, a {@code ;}
+     * starts a path parameter Tomcat strips, white space is no URL's, and no delivery could ever match it. What RFC 3986
+     * allows in a segment besides (unreserved characters, its sub-delimiters but {@code ;}, {@code :} and {@code @})
+     * matched before and still does: a generated password holding {@code !} or {@code @} keeps working.
      */
-    private static final Pattern ONE_PATH_SEGMENT = Pattern.compile("[A-Za-z0-9._~+=-]+");
+    private static final Pattern ONE_PATH_SEGMENT = Pattern.compile("[A-Za-z0-9._~!$&'()*+,=:@-]+");
 
     @Bean
     PayrexxConnection payrexxConnection(PayrexxProperties p, ObjectProvider<SandboxServer> sandbox, HubAddress hub,
@@ -45,11 +47,12 @@ public class PayrexxConfig {
                     : p.webhookToken() == null ? "connectify.payrexx.webhook-token is not set"
                     : p.webhookToken().length() < 16 ? "connectify.payrexx.webhook-token is shorter than 16 characters"
                     : !ONE_PATH_SEGMENT.matcher(p.webhookToken()).matches() ? "connectify.payrexx.webhook-token holds "
-                            + "characters other than letters, digits and . _ ~ + = -"
+                            + "characters other than letters, digits and . _ ~ - ! $ & ' ( ) * + , = : @"
                     : null;
             if (missing != null) {
                 throw new ConfigurationError("connectify.payrexx.api-key is set but " + missing + ": Payrexx live "
-                        + "needs the instance's name and a webhook token of at least 16 letters, digits or . _ ~ + = -",
+                        + "needs the instance's name and a webhook token of at least 16 letters, digits or . _ ~ - ! $ & ' ( ) * + , "
+                        + "= : @ (no / ? # % ; or white space)",
                         "Set CONNECTIFY_PAYREXX_INSTANCENAME to the Payrexx instance's name and "
                         + "CONNECTIFY_PAYREXX_WEBHOOKTOKEN to a random value of at least 16 such characters, e.g. "
                         + "`openssl rand -hex 32` (the webhook URL configured at Payrexx ends in it).");

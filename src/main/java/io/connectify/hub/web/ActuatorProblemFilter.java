@@ -53,7 +53,8 @@ public class ActuatorProblemFilter extends HubRequestFilter {
                     || response.isCommitted()) {
                 throw e;
             }
-            response.reset();
+            // the body only: reset() would drop the headers set before the chain (X-Correlation-Id)
+            response.resetBuffer();
             problems.write(response, new Problem("not-found", "Not found", 404, "No route with this id",
                     request.getRequestURI(), null));
             return;

@@ -90,6 +90,8 @@ class ApiSecurityTest extends HubTestBase {
                 assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
                 assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
                 assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+                // every answer names its request's correlation id, this one too (the problem replaced only the body)
+                assertThat(unknown.header("X-Correlation-Id")).isNotBlank();
             }
             assertThat(httpGet("/actuator/camelroutes/booking-notify/info", ADMIN_KEY).body())
                     .contains("\"status\":\"Started\"");

@@ -52,7 +52,10 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         super.invoke(request, response);
     }
 
-    /** An API path's Allow as its routes serve it, none for a path no route serves; any other path's left as it is. */
+    /**
+     * An API path's Allow as its routes serve it; a path no route serves is 404, as any other method there is (a 405
+     * must name the methods allowed: RFC 9110 15.5.6); any other path's left as it is.
+     */
     private void allowFromRoutes(Request request, Response response) {
         RestOperations routes = operations.getIfAvailable();
         if (routes == null || !RequestPaths.under(request, API)) {
@@ -61,6 +64,7 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         Set<String> methods = routes.allowed(request);
         if (methods.isEmpty()) {
             response.getCoyoteResponse().getMimeHeaders().removeHeader("Allow");
+            response.setStatus(404);
         } else {
             response.setHeader("Allow", String.join(", ", methods));
         }

@@ -48,8 +48,10 @@ class AllowHeaderTest extends HubTestBase {
         assertThat(booking.header("Allow")).isEqualTo("GET, HEAD, OPTIONS");
         assertThat(event.status()).isEqualTo(405);
         assertThat(event.header("Allow")).isEqualTo("GET, HEAD, PATCH, DELETE, OPTIONS");
-        assertThat(unknown.status()).isEqualTo(405);
-        assertThat(unknown.raw().headers().firstValue("Allow")).isEmpty(); // no route serves it: none, as a 404's
+        // no route serves it: 404 as for any other method there (a 405 must name the methods allowed, and there are none)
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("type").asText()).isEqualTo("not-found");
+        assertThat(unknown.raw().headers().firstValue("Allow")).isEmpty();
     }
 
     private Response trace(String path) {

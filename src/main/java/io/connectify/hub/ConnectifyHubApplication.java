@@ -29,6 +29,10 @@ public class ConnectifyHubApplication {
         }
         try {
             hub.run(args);
+        } catch (SpringApplication.AbandonedRunException aotProcessing) {
+            // the build's AOT processing (process-aot) runs main and ends the run so, on purpose, once the context
+            // is prepared: its own end, not a failed start
+            throw aotProcessing;
         } catch (RuntimeException failed) {
             // Spring Boot has reported it ("Application run failed", or its start-up failure block) and closed the
             // context: exit 1 now, for the container to restart. Before, the JVM stayed up serving nothing while a

@@ -111,7 +111,10 @@ public record ResilienceProperties(Policy defaults, Map<String, Policy> provider
             }
             if (rateLimiter == null || rateLimiter.timeout == null || retry.maxInterval == null
                     || retry.randomizationFactor == null || retry.maxRetryAfter == null) {
-                throw ConfigurationError.invalid(at + "retry and rate-limiter.timeout must be set");
+                // the properties named one by one: invalid(description) would take "...retry" for one
+                throw ConfigurationError.mismatch(at + "retry.max-interval, retry.randomization-factor, "
+                        + "retry.max-retry-after and rate-limiter.timeout must be set", at + "retry.max-interval",
+                        at + "retry.randomization-factor", at + "retry.max-retry-after", at + "rate-limiter.timeout");
             }
             Duration attempt = rateLimiter.timeout.plus(connectTimeout).plus(readTimeout);
             Duration backOff = Duration.ofMillis(Math.round(retry.maxInterval.toMillis()

@@ -268,11 +268,15 @@ public class GoogleCalendarGateway {
 
     /**
      * Opens a push channel on the calendar's events (events.watch): Google then POSTs to {@code address} with
-     * {@code token} in X-Goog-Channel-Token whenever an event changes, until {@code expiration} or its own, earlier
-     * one, which the answer carries.
+     * {@code token} in X-Goog-Channel-Token whenever an event changes, until its expiration, which the answer carries
+     * (Google may grant less than asked). The life is asked as events.watch's reference documents it, params.ttl in
+     * seconds (its default 604800, a week); before, only as {@code expiration} (ms), which the reference's request
+     * body does not list: a ttl other than a week may not have been honoured. {@code expiration} (ttl ahead) is still
+     * sent, the Channel resource's optional field, the same moment.
      */
-    public PushChannel watch(String channelId, String address, String token, Instant expiration) {
+    public PushChannel watch(String channelId, String address, String token, Duration ttl, Instant expiration) {
         Channel request = new Channel().setId(channelId).setType("web_hook").setAddress(address).setToken(token)
+                .setParams(Map.of("ttl", Long.toString(Math.max(1, ttl.toSeconds()))))
                 .setExpiration(expiration.toEpochMilli());
         Channel answer = call(GoogleCalendarRoutes.WATCH, request, args(), Channel.class);
         if (answer == null || answer.getResourceId() == null) {

@@ -9,8 +9,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Google Calendar push notifications (a watch channel on the hub's calendar). Off by default: Google calls
  * {@code address} from the internet, which a hub on a laptop or behind a firewall does not have. When on, the address
- * and the channel token must be set (the token is a secret: no default, never logged or answered). A channel lives
- * {@code channelTtl} (Google may shorten it), is replaced once it expires within {@code renewBefore}, and the renewal
+ * and the channel token must be set (the token is a secret: no default, never logged or answered). A channel is
+ * asked to live {@code channelTtl} (params.ttl; Google may grant less), is replaced once it expires within
+ * {@code renewBefore}, or within half the life granted when that is shorter (a grant shorter than renewBefore is
+ * Google's, not checked here: PushChannelRenewal), and the renewal
  * looks every {@code renewInterval}, which must be shorter than {@code renewBefore}, or a channel could run out
  * between two looks; the first look is {@code firstRenewalAfter} the start. After a watch request that failed, the
  * next look comes {@code watchRetryInterval} later, the wait doubling with each failure in a row up to

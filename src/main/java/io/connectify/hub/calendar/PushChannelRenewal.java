@@ -6,10 +6,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.resilience.Causes;
@@ -40,6 +42,12 @@ import org.springframework.stereotype.Component;
  * first-sync-within-max (read from the table, as the failed watches are); a channel that sends starts it over. The
  * periodic re-check runs meanwhile, as always while push is on. With push turned off (and Google live), the channels
  * still running are stopped at the next look.
+ * <p>
+ * A channel is kept until it expires within renew-before, or within half the life Google granted it (its expiration
+ * less its watch's time, both in the table), whichever is shorter: Google may grant less than channel-ttl, and a
+ * grant shorter than renew-before was, before, replaced at every look (every renew-interval a watch, a stop and the
+ * new channel's sync starting a full re-check), for good. Such a grant is said once (a WARN naming it), and the look
+ * at half its life is due by the table ({@link #due}), not only at the next renew-interval.
  * <p>
  * A watch request that fails may still have opened its channel: Google made it, but the answer was lost (a timeout,
  * a 5xx after creation, a retry with the same id refused as a duplicate). Its row is kept, marked failed, and never
@@ -73,6 +81,8 @@ public class PushChannelRenewal {
     private volatile Instant lastTick;
     /** When this instance last looked: a look due by the stored state (another's failure) is made once. */
     private volatile Instant lastLook;
+    /** A grant shorter than renew-before is said once a run: Google grants each channel alike. */
+    private final AtomicBoolean shortGrantSaid = new AtomicBoolean();
 
     public PushChannelRenewal(GoogleCalendarGateway calendar, PushChannelRepository channels,
                               GoogleCalendarPushProperties push, GoogleCalendarProperties properties,
@@ -170,26 +180,38 @@ public class PushChannelRenewal {
         if (next == null || !soon.isBefore(next)) {
             return true;
         }
-        // another instance's failed watch, or a channel whose first sync is late: due once, whoever looked before
-        Instant stored = push.enabled() ? lookDueByTheTable(now) : null;
+        // another instance's failed watch, a channel whose first sync is late, or one to replace (a short grant's
+        // half-life): due once, whoever looked before. Each on its own: one a look has passed hides no later one
         Instant looked = lastLook;
-        return stored != null && !soon.isBefore(stored) && (looked == null || stored.isAfter(looked));
+        return push.enabled() && lookDueByTheTable(now).stream()
+                .anyMatch(due -> !soon.isBefore(due) && (looked == null || due.isAfter(looked)));
     }
 
     /**
-     * When the stored channels make a look due, whichever instance made them (null: not before the next
-     * renew-interval): the wait after the failed watch requests in a row, and the first-sync bound of the channel in
-     * place while it has sent nothing.
+     * When the stored channels make a look due, whichever instance made them (besides every renew-interval): the wait
+     * after the failed watch requests in a row, the first-sync bound of the channel in place while it has sent
+     * nothing, and when the channel in place is to be replaced ({@link #replaceWithin}).
      */
-    private Instant lookDueByTheTable(Instant now) {
-        Instant retry = channels.failedWatches(calendarId)
-                .map(failed -> failed.lastFailedAt().plus(retryAfter(failed.inARow()))).orElse(null);
-        Instant sync = channels.current(calendarId, now).filter(channel -> channel.firstSyncAt() == null)
-                .map(this::firstSyncDue).orElse(null);
-        if (retry == null || sync == null) {
-            return retry == null ? sync : retry;
-        }
-        return retry.isBefore(sync) ? retry : sync;
+    private List<Instant> lookDueByTheTable(Instant now) {
+        List<Instant> due = new ArrayList<>(3);
+        channels.failedWatches(calendarId)
+                .ifPresent(failed -> due.add(failed.lastFailedAt().plus(retryAfter(failed.inARow()))));
+        channels.current(calendarId, now).ifPresent(channel -> {
+            if (channel.firstSyncAt() == null) {
+                due.add(firstSyncDue(channel));
+            }
+            due.add(channel.expiresAt().minus(replaceWithin(channel)));
+        });
+        return due;
+    }
+
+    /**
+     * How long before its expiry a channel is replaced: renew-before, or half the life Google granted it when that is
+     * shorter (a grant shorter than renew-before would be replaced at every look, each replacement as short).
+     */
+    private Duration replaceWithin(PushChannelRepository.StoredChannel channel) {
+        Duration half = Duration.between(channel.createdAt(), channel.expiresAt()).dividedBy(2);
+        return half.compareTo(push.renewBefore()) < 0 ? half : push.renewBefore();
     }
 
     /**
@@ -217,7 +239,7 @@ public class PushChannelRenewal {
 
     /** Why a channel is no longer the one to keep open, or null. */
     private String whyReplace(PushChannelRepository.StoredChannel channel, Instant now) {
-        if (!channel.expiresAt().isAfter(now.plus(push.renewBefore()))) {
+        if (!channel.expiresAt().isAfter(now.plus(replaceWithin(channel)))) {
             return "it expires " + channel.expiresAt();
         }
         if (!channel.address().equals(push.address())) {
@@ -246,11 +268,19 @@ public class PushChannelRenewal {
         Instant asked = now.plus(push.channelTtl());
         channels.insertPending(id, calendarId, push.address(), tokenSha256, asked, now);
         try {
-            GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(), asked);
+            GoogleCalendarGateway.PushChannel opened = calendar.watch(id, push.address(), push.token(),
+                    push.channelTtl(), asked);
             channels.opened(id, opened.resourceId(), opened.expiration());
             metrics.channel("opened");
             log.info("Google Calendar push channel {} opened on calendar {}, expires {}", id, calendarId,
                     opened.expiration());
+            Duration granted = Duration.between(now, opened.expiration());
+            if (granted.compareTo(push.renewBefore()) < 0 && shortGrantSaid.compareAndSet(false, true)) {
+                log.warn("Google granted push channel {} {} of the {} asked (connectify.gcal.push.channel-ttl), "
+                        + "less than connectify.gcal.push.renew-before ({}): each channel is replaced once half its "
+                        + "life has passed ({} before it expires); said once", id, granted, push.channelTtl(),
+                        push.renewBefore(), granted.dividedBy(2));
+            }
             return id;
         } catch (RuntimeException e) {
             // kept, not deleted: Google may have opened it (its answer lost), and then it is stopped once it sends

@@ -148,7 +148,13 @@ class GoogleCalendarPushTest extends Webhooks {
         assertThat(body.get("type").asText()).isEqualTo("web_hook");
         assertThat(body.get("address").asText()).isEqualTo(ADDRESS);
         assertThat(body.get("token").asText()).isEqualTo(TOKEN);
-        // milliseconds since the epoch, as a JSON string (Google's int64 format)
+        // the life asked as events.watch's reference documents it: params.ttl, seconds as a string (channel-ttl, 7d)
+        assertThat(body.get("params").properties()).singleElement().satisfies(param -> {
+            assertThat(param.getKey()).isEqualTo("ttl");
+            assertThat(param.getValue().isTextual()).isTrue();
+            assertThat(param.getValue().asText()).isEqualTo("604800");
+        });
+        // and the same moment as an expiration: milliseconds since the epoch, as a JSON string (Google's int64 format)
         assertThat(body.get("expiration").isTextual()).isTrue();
         Instant expiry = TestClockConfig.NOW.plus(Duration.ofDays(7));
         assertThat(body.get("expiration").asText()).isEqualTo(Long.toString(expiry.toEpochMilli()));
@@ -184,6 +190,64 @@ class GoogleCalendarPushTest extends Webhooks {
         // the stopped channel's notifications are refused, the new one's taken
         assertThat(notification(old, TOKEN, "exists").status()).isEqualTo(404);
         assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+    }
+
+    /**
+     * Google may grant less than channel-ttl: a channel granted 12 hours, shorter than renew-before (1 day), is kept
+     * until half its life has passed, then replaced (the old one stopped), and the short grant said once in a WARN
+     * naming it. Before, it expired within renew-before from the start: replaced at every look (every renew-interval
+     * a watch, a stop, and the new channel's sync starting a full re-check), for good, and nothing said why.
+     */
+    @Test
+    void aChannelGoogleGrantsShorterThanRenewBeforeIsKeptUntilHalfItsLifeNotReplacedAtEveryLook() {
+        google.grantChannelsAtMost(Duration.ofHours(12));
+        // an instance of its own: the WARN is said once a run, whichever test's channel was granted less first
+        PushChannelRenewal renewal = new PushChannelRenewal(gateway, channelRepository, pushProperties,
+                calendarProperties, pushMetrics, clock);
+        List<ILoggingEvent> logged = new ArrayList<>();
+        String first = LogLines.onThisThread(logged, renewal::renew);
+        assertThat(notification(first, TOKEN, "sync").status()).isEqualTo(200);
+
+        for (int hour = 1; hour < 6; hour++) { // a look every renew-interval
+            clock.advance(Duration.ofHours(1));
+            assertThat(LogLines.onThisThread(logged, renewal::renew)).as("kept at hour %d", hour).isEqualTo(first);
+        }
+        assertThat(google.watchRequests()).hasSize(1);
+        assertThat(google.stopRequests()).isEmpty();
+
+        clock.set(TestClockConfig.NOW.plus(Duration.ofHours(6))); // half its life
+        String replacement = LogLines.onThisThread(logged, renewal::renew);
+
+        assertReplacedAndStopped(first, replacement);
+        assertThat(jdbc.sql("SELECT expires_at FROM gcal_push_channel WHERE id = :id").param("id", replacement)
+                .query(OffsetDateTime.class).single().toInstant())
+                .isEqualTo(TestClockConfig.NOW.plus(Duration.ofHours(18)));
+        assertThat(logged).filteredOn(line -> line.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage)
+                .as("said once, for the first channel").singleElement().satisfies(line -> assertThat(line)
+                        .contains(first).contains("PT12H of the PT168H asked").contains("renew-before (PT24H)")
+                        .contains("(PT6H before it expires)").doesNotContain(TOKEN));
+    }
+
+    /**
+     * A grant so short that half its life is less than renew-interval (40 minutes granted, the looks an hour apart):
+     * the look that replaces it comes at the timer's tick when half its life has passed, read from the table, the old
+     * one stopped before it expires. Before, the next look came a renew-interval later, the channel expired by then
+     * (20 minutes without push), and each look replaced the one in place at once.
+     */
+    @Test
+    void aChannelGrantedLessThanTwiceTheRenewIntervalIsReplacedAtTheTickHalfItsLifeHasPassed() {
+        google.grantChannelsAtMost(Duration.ofMinutes(40));
+        List<ILoggingEvent> logged = new ArrayList<>();
+        String first = renew();
+        tick(logged);
+        assertThat(notification(first, TOKEN, "sync").status()).isEqualTo(200);
+
+        assertThat(minutesUntilTheNextWatch(logged)).isEqualTo(20L);
+
+        assertOnlyStopAskedFor(first);
+        String replacement = google.watchRequests().get(1).get("id").asText();
+        assertThat(notification(replacement, TOKEN, "sync").status()).isEqualTo(200);
+        assertThat(minutesUntilTheNextWatch(logged)).as("and so on, each replaced at half its life").isEqualTo(20L);
     }
 
     @Test
@@ -450,9 +514,13 @@ class GoogleCalendarPushTest extends Webhooks {
         clock.advance(Duration.ofMinutes(5));
         otherTicks(other, logged);
         assertThat(google.watchRequests()).hasSize(1);
-        // the lease moves here for a few minutes: the channel is about to expire, and its replacement is refused
-        jdbc.sql("UPDATE gcal_push_channel SET expires_at = :soon WHERE id = :id").param("id", first)
-                .param("soon", TestClockConfig.NOW.plus(Duration.ofHours(12)).atOffset(ZoneOffset.UTC)).update();
+        // the lease moves here for a few minutes: the channel is about to expire (granted a week, opened 6.5 days ago
+        // and delivering since), and its replacement is refused
+        Instant openedBefore = TestClockConfig.NOW.minus(Duration.ofDays(6)).minus(Duration.ofHours(12));
+        jdbc.sql("UPDATE gcal_push_channel SET expires_at = :soon, created_at = :opened, first_sync_at = :opened "
+                        + "WHERE id = :id").param("id", first)
+                .param("soon", TestClockConfig.NOW.plus(Duration.ofHours(12)).atOffset(ZoneOffset.UTC))
+                .param("opened", openedBefore.atOffset(ZoneOffset.UTC)).update();
         google.stub(post(urlPathEqualTo(GoogleCalendarFake.WATCH))
                 .willReturn(GoogleCalendarFake.error(400, "push.webhookUrlUnauthorized")));
         clock.advance(Duration.ofMinutes(1));
@@ -556,8 +624,8 @@ class GoogleCalendarPushTest extends Webhooks {
         ticks(30, logged);
         assertThat(google.watchRequests()).hasSize(7);
         // once it is about to expire, its replacement that sends nothing is given first-sync-within again
-        jdbc.sql("UPDATE gcal_push_channel SET expires_at = :soon WHERE id = :id").param("id", delivering)
-                .param("soon", clock.instant().plus(Duration.ofHours(12)).atOffset(ZoneOffset.UTC)).update();
+        clock.set(jdbc.sql("SELECT expires_at FROM gcal_push_channel WHERE id = :id").param("id", delivering)
+                .query(OffsetDateTime.class).single().toInstant().minus(Duration.ofHours(12)));
         String silent = renew();
         assertThat(silent).isNotEqualTo(delivering);
         assertThat(minutesUntilTheNextWatch(logged)).as("minutes until the silent replacement is replaced")

@@ -9,6 +9,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +22,8 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.extension.Parameters;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.extension.ServeEventListener;
 import com.github.tomakehurst.wiremock.http.RequestMethod;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -44,8 +48,9 @@ public final class GoogleCalendarFake {
     private final InsertGate inserts = new InsertGate();
     private final HeldAnswer held = new HeldAnswer();
     private final HeldAnswer freeBusyHeld = new HeldAnswer("held-freebusy-answer");
+    private final ChannelGrant grants = new ChannelGrant();
     private final WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-            .extensions(inserts, held, freeBusyHeld));
+            .extensions(inserts, held, freeBusyHeld, grants));
     private final Path keyFile;
 
     public GoogleCalendarFake() {
@@ -71,6 +76,7 @@ public final class GoogleCalendarFake {
         releaseInserts();
         held.release();
         freeBusyHeld.release();
+        grants.atMost = null;
         server.resetAll();
         // a token within google-auth's 3-minute expiry margin: the hub asks for a new one before every call (Google's
         // last an hour), so a test that refuses tokens meets the hub's next call, whatever an earlier test left cached
@@ -144,11 +150,21 @@ public final class GoogleCalendarFake {
 
     /**
      * events.watch answers as Google does: the channel asked for, with the watched resource's id and the expiration
-     * asked for (echoed from the request); channels.stop answers 204.
+     * Google grants ({@link ChannelGrant}); channels.stop answers 204.
      */
     public void watchAnswers() {
-        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(watchAnswer().withTransformers("response-template")));
+        server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(watchAnswer().withTransformers(ChannelGrant.NAME)));
         server.stubFor(post(urlPathEqualTo(STOP_CHANNEL)).willReturn(aResponse().withStatus(204)));
+    }
+
+    /** Google's time, from which a channel's expiration is granted: a test's clock (until then, the system's). */
+    public void useClock(Clock clock) {
+        grants.clock = clock;
+    }
+
+    /** Until {@link #reset}, events.watch grants channels at most {@code life}, whatever they ask (Google may). */
+    public void grantChannelsAtMost(Duration life) {
+        grants.atMost = life;
     }
 
     /**
@@ -157,7 +173,7 @@ public final class GoogleCalendarFake {
      */
     public HeldAnswer holdNextWatchAnswer() {
         server.stubFor(post(urlPathEqualTo(WATCH)).willReturn(watchAnswer()
-                .withTransformers("response-template", HeldAnswer.NAME)));
+                .withTransformers(ChannelGrant.NAME, HeldAnswer.NAME)));
         held.arm();
         return held;
     }
@@ -171,13 +187,62 @@ public final class GoogleCalendarFake {
         return held;
     }
 
+    /** Its body is {@link ChannelGrant}'s. */
     private static ResponseDefinitionBuilder watchAnswer() {
-        return aResponse().withStatus(200)
-                .withHeader("Content-Type", "application/json; charset=UTF-8")
-                .withBody("{\"kind\":\"api#channel\",\"id\":\"{{jsonPath request.body '$.id'}}\","
-                        + "\"resourceId\":\"" + WATCH_RESOURCE_ID + "\",\"resourceUri\":"
-                        + "\"https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json\","
-                        + "\"expiration\":\"{{jsonPath request.body '$.expiration'}}\"}");
+        return aResponse().withStatus(200).withHeader("Content-Type", "application/json; charset=UTF-8");
+    }
+
+    /**
+     * The answer to events.watch: the channel asked for, its life {@code params.ttl} seconds from Google's time (the
+     * reference's request body; its default 604800, a week), or less: the {@code expiration} asked, should it come
+     * first (the push guide's optional field), or the most a test lets Google grant. Before, the fake echoed the
+     * expiration asked and ignored params.ttl.
+     */
+    private static final class ChannelGrant implements ResponseDefinitionTransformerV2 {
+
+        static final String NAME = "channel-grant";
+        private static final Duration GOOGLE_DEFAULT_TTL = Duration.ofSeconds(604800);
+        private final com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        private volatile Clock clock = Clock.systemUTC();
+        private volatile Duration atMost;
+
+        @Override
+        public ResponseDefinition transform(ServeEvent serveEvent) {
+            com.fasterxml.jackson.databind.JsonNode asked;
+            try {
+                asked = json.readTree(serveEvent.getRequest().getBodyAsString());
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            com.fasterxml.jackson.databind.JsonNode ttl = asked.path("params").path("ttl");
+            Duration life = ttl.isMissingNode() ? GOOGLE_DEFAULT_TTL : Duration.ofSeconds(Long.parseLong(ttl.asText()));
+            Duration most = atMost;
+            if (most != null && most.compareTo(life) < 0) {
+                life = most;
+            }
+            Instant expiration = clock.instant().plus(life);
+            if (asked.hasNonNull("expiration")) {
+                Instant askedExpiration = Instant.ofEpochMilli(Long.parseLong(asked.get("expiration").asText()));
+                expiration = askedExpiration.isBefore(expiration) ? askedExpiration : expiration;
+            }
+            return ResponseDefinitionBuilder.like(serveEvent.getResponseDefinition()).but()
+                    .withBody("{\"kind\":\"api#channel\",\"id\":\"" + asked.path("id").asText() + "\","
+                            + "\"resourceId\":\"" + WATCH_RESOURCE_ID + "\",\"resourceUri\":"
+                            + "\"https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json\","
+                            + "\"expiration\":\"" + expiration.toEpochMilli() + "\"}")
+                    .build();
+        }
+
+        @Override
+        public boolean applyGlobally() {
+            return false;
+        }
+
+        @Override
+        public String getName() {
+            return NAME;
+        }
     }
 
     /** The bodies of the events.watch requests received, in order. */

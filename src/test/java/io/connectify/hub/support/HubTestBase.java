@@ -171,6 +171,7 @@ public abstract class HubTestBase {
         payrexx.reset();
         notify.reset();
         clock.set(TestClockConfig.NOW);
+        google.useClock(clock); // a push channel's expiration granted from the hub's time
         jdbc.sql("DELETE FROM booking").update();
         jdbc.sql("DELETE FROM booking_dispute_seen").update();
         jdbc.sql("DELETE FROM notification").update();

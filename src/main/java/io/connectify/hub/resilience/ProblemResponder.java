@@ -75,8 +75,11 @@ public class ProblemResponder {
         return Problem.internal(instance);
     }
 
-    /** The Payrexx webhook path carries a secret token: problems name the path without it. */
-    static String masked(String uri) {
+    /**
+     * The Payrexx webhook path carries a secret token: problems, the access log and the sandbox's failed deliveries
+     * name the path without it.
+     */
+    public static String masked(String uri) {
         return uri != null && uri.startsWith("/webhooks/payrexx/") ? "/webhooks/payrexx/{token}" : uri;
     }
 

@@ -17,6 +17,7 @@ import java.util.zip.GZIPInputStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
+import io.connectify.hub.resilience.ProblemResponder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,10 +87,19 @@ final class SimulatorHttp {
         return CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
                 .handle((response, error) -> {
                     if (error != null || response.statusCode() >= 300) {
-                        log.warn("Sandbox webhook to {} failed: {}", url,
+                        log.warn("Sandbox webhook to {} failed: {}", loggable(url),
                                 error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode());
                     }
                     return null;
                 });
+    }
+
+    /**
+     * The webhook URL as a log line may name it: Payrexx's path ends in the webhook token, so only its shape is told
+     * ({@code /webhooks/payrexx/{token}}); no query. Before, a failed delivery logged the whole URL, token included.
+     */
+    static String loggable(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme() + "://" + uri.getRawAuthority() + ProblemResponder.masked(uri.getRawPath());
     }
 }

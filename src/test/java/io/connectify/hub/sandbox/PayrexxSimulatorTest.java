@@ -22,12 +22,16 @@ import com.sun.net.httpserver.HttpServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 /**
  * The Payrexx simulator pays a gateway as Payrexx does: the transaction goes through {@code waiting} (webhook sent,
  * API shows it) and then {@code confirmed} (API updated, then its webhook), in that order. The shop here is a
  * loopback server that, as the hub, reads each delivery's transaction back from the simulator's API.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class PayrexxSimulatorTest {
 
     private final ObjectMapper json = new ObjectMapper();
@@ -38,6 +42,8 @@ class PayrexxSimulatorTest {
     private final List<String> deliveredIds = new CopyOnWriteArrayList<>();
     private HttpServer shop;
     private PayrexxSimulator simulator;
+    /** What the shop answers each delivery. */
+    private int shopStatus = 200;
 
     @AfterEach
     void stop() {
@@ -85,6 +91,26 @@ class PayrexxSimulatorTest {
                 .isEqualTo("confirmed");
     }
 
+    /**
+     * A delivery the shop refuses is logged with the webhook path's shape, not its token. Before, the line named the
+     * whole URL, token included, though no secret is to reach the logs.
+     */
+    @Test
+    void aFailedDeliveryIsLoggedWithoutTheWebhookToken(CapturedOutput output) throws Exception {
+        shopStatus = 503;
+        start(false, Duration.ofSeconds(30));
+
+        pay(gateway());
+
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> output.getAll().contains("Sandbox webhook to"));
+        assertThat(output.getAll().lines().filter(line -> line.contains("Sandbox webhook to")).toList())
+                .first().asString()
+                .contains("/webhooks/payrexx/{token} failed: HTTP 503")
+                .doesNotContain(PayrexxSimulator.WEBHOOK_TOKEN);
+        assertThat(output.getAll()).doesNotContain(PayrexxSimulator.WEBHOOK_TOKEN);
+    }
+
     private void start(boolean readsBack, Duration confirmWait) throws IOException {
         shop = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
         shop.createContext("/webhooks/payrexx/", exchange -> receive(exchange, readsBack));
@@ -110,7 +136,7 @@ class PayrexxSimulatorTest {
             }
             deliveredIds.add(id);
             deliveries.add(form.get("transaction[status]") + "/" + shown);
-            exchange.sendResponseHeaders(200, -1);
+            exchange.sendResponseHeaders(shopStatus, -1);
         }
     }
 

@@ -369,6 +369,26 @@ class OpsArtifactsTest extends HubTestBase {
         }
     }
 
+    /**
+     * compose starts the hubs once PostgreSQL takes TCP connections to their database as their user: on a fresh
+     * volume the postgres image's first initialisation runs a temporary server on the Unix socket only, and
+     * {@code pg_isready -U connectify} (the socket) said healthy then; the hubs, over TCP, met connection refused.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePostgresHealthCheckAsksOverTcpForTheHubsDatabase() throws IOException {
+        Map<String, Object> postgres = (Map<String, Object>) services().get("postgres");
+        Map<String, Object> environment = (Map<String, Object>) postgres.get("environment");
+        Map<String, Object> hubEnvironment = (Map<String, Object>) ((Map<String, Object>) services().get("hub"))
+                .get("environment");
+        assertThat(hubEnvironment).containsEntry("SPRING_DATASOURCE_URL",
+                "jdbc:postgresql://postgres:5432/" + environment.get("POSTGRES_DB"))
+                .containsEntry("SPRING_DATASOURCE_USERNAME", environment.get("POSTGRES_USER"));
+        List<String> test = (List<String>) ((Map<String, Object>) postgres.get("healthcheck")).get("test");
+        assertThat(test).containsExactly("CMD-SHELL", "pg_isready -h 127.0.0.1 -U " + environment.get("POSTGRES_USER")
+                + " -d " + environment.get("POSTGRES_DB"));
+    }
+
     /** A single hub keeps its database, broker journal and inbox (./data under /app) in a volume, not the container. */
     @Test
     void theImageKeepsTheHubsDataInAVolume() throws IOException {

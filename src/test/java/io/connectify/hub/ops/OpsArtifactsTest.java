@@ -21,39 +21,61 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * The files in docker/ are checked here, as no Docker engine runs: they parse, and every metric the Grafana
- * dashboard and the Prometheus alert rules query is one a running hub exposes.
+ * dashboard and the Prometheus alert rules query is one a running hub exposes, with the label values they pick and the
+ * labels they group by.
  */
 @HubTest
 class OpsArtifactsTest extends HubTestBase {
 
-    private static final Pattern METRIC = Pattern.compile("\\b((?:camel|resilience4j|connectify|http_server_requests)_[a-z0-9_]+)");
+    /** Labels Prometheus adds to every scraped series (instance, job) or a histogram's buckets carry (le). */
+    private static final Set<String> PROMETHEUS_LABELS = Set.of("instance", "job", "le");
+    private static final Pattern PLAIN_ALTERNATION = Pattern.compile("[^\\\\.^$*+?()\\[\\]{}|]+(?:\\|[^\\\\.^$*+?()\\[\\]{}|]+)*");
 
+    /** Every metric the Grafana dashboard and the alert rules read, whatever its name (but up), a running hub exposes. */
     @Test
     void everyMetricTheDashboardAndAlertsQueryIsExposed() throws IOException {
-        httpGet("/api/v1/prices?duration=60"); // a route has run
-        String scrape = httpGet("/actuator/prometheus", null).body();
-
-        List<String> expressions = new ArrayList<>(alertExpressions());
-        expressions.addAll(dashboardExpressions());
+        PrometheusScrape scrape = scrapeAfterTraffic();
         Set<String> queried = new TreeSet<>();
-        for (String expr : expressions) {
-            queried.addAll(metrics(expr));
+        for (Query query : queries()) {
+            queried.addAll(query.promQl().metrics());
         }
-
         assertThat(queried).contains("camel_exchanges_total", "resilience4j_circuitbreaker_state",
                 "connectify_dead_letters_total", "connectify_webhook_rejected_total", "connectify_queue_depth",
                 "connectify_gcal_rechecks_total", "connectify_gcal_push_channels_total",
                 "connectify_gcal_push_orphan_channels_total",
                 "connectify_gcal_bookings_events_missing_total", "connectify_gcal_bookings_moves_refused_total",
-                "connectify_notifications_failed_total", "connectify_cluster_instances", "connectify_rate_share");
-        for (String metric : queried) {
-            assertThat(scrape).as(metric).containsPattern("(?m)^" + metric + "[{ ]");
-        }
-        // a series a query picks by a label's value exists too, before its first event (at zero): an alert on
-        // increase() of a series that appears only with its first event never sees that event
+                "connectify_notifications_failed_total", "connectify_cluster_instances", "connectify_rate_share",
+                "resilience4j_ratelimiter_available_permissions", "http_server_requests_seconds_bucket")
+                .doesNotContain("up", "sum", "rate", "by", "and");
+        assertThat(queried).as("queried, not exposed").filteredOn(metric -> !scrape.exposes(metric)).isEmpty();
+
+        String text = httpGet("/actuator/prometheus", null).body();
+        assertThat(text).containsPattern("camel_exchanges_total\\{[^}]*eventType=\"route\"");
+        // per route only (camel.metrics.route-policy-level): the context-wide series would repeat their sums
+        assertThat(text).doesNotContainPattern("camel_[a-z_]+\\{[^}]*eventType=\"context\"");
+        assertThat(text).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*state=\"open\"");
+    }
+
+    /**
+     * Every label value a query picks series by is one the hub's series of that metric carry, before their first event
+     * (at zero): an alert on increase() of a series that appears only with its first event never sees that event.
+     * A value given with = or != is one of that label's values, so is each alternative of an alternation given with =~
+     * or !~ ("a|b"), and a regular expression matches at least one; a selector's = values together pick a series.
+     * Before, only = values were checked: {@code route=~"stripe-dispatch|payrexx-dispatch"} (the route is
+     * stripe-event-dispatch) or {@code eventType=~"routes"} passed.
+     */
+    @Test
+    void everyValueTheDashboardAndAlertsPickSeriesByIsExposed() throws IOException {
+        PrometheusScrape scrape = scrapeAfterTraffic();
         Set<String> selected = new TreeSet<>();
-        for (String expr : expressions) {
-            selected.addAll(labelSelections(expr));
+        List<String> problems = new ArrayList<>();
+        for (Query query : queries()) {
+            for (PromQl.Selector selector : query.promQl().selectors()) {
+                if (!selector.metric().equals("up")) {
+                    selector.matchers().forEach(matcher -> selected.add(selector.metric() + "{" + matcher + "}"));
+                    problems.addAll(unexposedValues(query.where(), selector, scrape));
+                }
+            }
         }
         assertThat(selected).contains("connectify_gcal_rechecks_total{outcome=\"all-missing\"}",
                 "connectify_notifications_failed_total{status=\"refused\"}",
@@ -63,17 +85,109 @@ class OpsArtifactsTest extends HubTestBase {
                 "connectify_gcal_push_channels_total{outcome=\"no-sync\"}",
                 "connectify_gcal_push_notifications_total{state=\"sync\"}",
                 "resilience4j_circuitbreaker_buffered_calls{kind=\"failed\"}",
-                "resilience4j_circuitbreaker_buffered_calls{kind=\"successful\"}");
-        for (String selection : selected) {
-            String metric = selection.substring(0, selection.indexOf('{'));
-            String label = selection.substring(selection.indexOf('{') + 1, selection.length() - 1);
-            assertThat(scrape).as(selection).containsPattern("(?m)^" + Pattern.quote(metric) + "\\{[^}]*"
-                    + Pattern.quote(label) + "[,}]");
+                "resilience4j_circuitbreaker_buffered_calls{kind=\"successful\"}",
+                "resilience4j_circuitbreaker_state{state=~\"open|forced_open\"}",
+                "connectify_queue_depth{queue!=\"DLQ\"}",
+                "connectify_gcal_freebusy_unreadable_total{reason!~\"notFound|missing\"}",
+                "http_server_requests_seconds_bucket{uri=~\"/webhooks/.*\"}");
+        assertThat(problems).isEmpty();
+    }
+
+    /**
+     * Every label a query groups or matches by (by, without, on, ignoring, group_left/right), an alert's annotation
+     * names ({{ $labels.x }}) or a dashboard legend shows ({{x}}) is a label of at least one series the query reads, or
+     * one Prometheus adds (instance, job), a histogram's le, or one the query makes (label_replace, count_values).
+     * Before, none was checked: {@code sum by (route_name)} summed every route's dead letters into one alert.
+     */
+    @Test
+    void everyLabelTheDashboardAndAlertsGroupByOrShowIsOneOfTheirSeries() throws IOException {
+        PrometheusScrape scrape = scrapeAfterTraffic();
+        List<String> problems = new ArrayList<>();
+        int named = 0;
+        for (Query query : queries()) {
+            Set<String> labels = new TreeSet<>(query.promQl().groupingLabels());
+            labels.addAll(query.shownLabels());
+            named += labels.size();
+            for (String label : labels) {
+                if (!PROMETHEUS_LABELS.contains(label) && !query.promQl().createdLabels().contains(label)
+                        && query.promQl().metrics().stream().noneMatch(metric -> scrape.hasLabel(metric, label))) {
+                    problems.add(query.where() + ": label " + label + " is on no series of "
+                            + query.promQl().metrics());
+                }
+            }
         }
-        assertThat(scrape).containsPattern("camel_exchanges_total\\{[^}]*eventType=\"route\"");
-        // per route only (camel.metrics.route-policy-level): the context-wide series would repeat their sums
-        assertThat(scrape).doesNotContainPattern("camel_[a-z_]+\\{[^}]*eventType=\"context\"");
-        assertThat(scrape).containsPattern("resilience4j_circuitbreaker_state\\{[^}]*state=\"open\"");
+        assertThat(named).isGreaterThanOrEqualTo(50);
+        assertThat(problems).isEmpty();
+    }
+
+    /** What is wrong with the values the selector picks its series by, against the scrape. */
+    private static List<String> unexposedValues(String where, PromQl.Selector selector, PrometheusScrape scrape) {
+        List<String> problems = new ArrayList<>();
+        String metric = selector.metric();
+        Map<String, String> exact = new java.util.HashMap<>();
+        for (PromQl.LabelMatcher matcher : selector.matchers()) {
+            List<String> values = scrape.values(metric, matcher.label());
+            boolean regex = matcher.op().endsWith("~");
+            List<String> missing;
+            if (!regex || PLAIN_ALTERNATION.matcher(matcher.value()).matches()) {
+                missing = List.of(matcher.value().split("\\|", -1)).stream().filter(v -> !values.contains(v)).toList();
+            } else {
+                Pattern pattern = Pattern.compile(matcher.value());
+                missing = values.stream().anyMatch(v -> pattern.matcher(v).matches()) ? List.of()
+                        : List.of(matcher.value());
+            }
+            if (!missing.isEmpty()) {
+                problems.add(where + ": " + metric + "{" + matcher + "}: " + missing + " not among " + values);
+            }
+            if (matcher.op().equals("=")) {
+                exact.put(matcher.label(), matcher.value());
+            }
+        }
+        if (scrape.series().getOrDefault(metric, List.of()).stream()
+                .noneMatch(labels -> labels.entrySet().containsAll(exact.entrySet()))) {
+            problems.add(where + ": no series " + metric + exact);
+        }
+        return problems;
+    }
+
+    /** A query of the dashboard or the alert rules, where it is, and the labels it shows (legend, annotations). */
+    private record Query(String where, PromQl promQl, Set<String> shownLabels) {
+    }
+
+    private static final Pattern ANNOTATION_LABEL = Pattern.compile("\\{\\{[^}]*\\$labels\\.(\\w+)");
+    private static final Pattern LEGEND_LABEL = Pattern.compile("\\{\\{\\s*(\\w+)\\s*}}");
+
+    @SuppressWarnings("unchecked")
+    private static List<Query> queries() throws IOException {
+        List<Query> queries = new ArrayList<>();
+        for (Map<String, Object> rule : rules()) {
+            Set<String> shown = new TreeSet<>();
+            Map<String, String> annotations = (Map<String, String>) rule.getOrDefault("annotations", Map.of());
+            annotations.values().forEach(text -> ANNOTATION_LABEL.matcher(text).results()
+                    .forEach(label -> shown.add(label.group(1))));
+            // the rule's own labels: {{ $labels.severity }} names one of them
+            shown.removeAll(((Map<String, Object>) rule.getOrDefault("labels", Map.of())).keySet());
+            queries.add(new Query("alerts.yml " + rule.get("alert"), PromQl.parse(String.valueOf(rule.get("expr"))),
+                    shown));
+        }
+        for (JsonNode target : dashboardTargets()) {
+            Set<String> shown = new TreeSet<>();
+            LEGEND_LABEL.matcher(target.path("legendFormat").asText()).results()
+                    .forEach(label -> shown.add(label.group(1)));
+            queries.add(new Query("dashboard " + target.get("expr").asText(), PromQl.parse(target.get("expr").asText()),
+                    shown));
+        }
+        return queries;
+    }
+
+    /**
+     * The scrape after a route ran and a webhook was answered: the dashboard picks the requests' latency by
+     * uri=~"/webhooks/.*", a series that appears with the first such request.
+     */
+    private PrometheusScrape scrapeAfterTraffic() {
+        httpGet("/api/v1/prices?duration=60");
+        assertThat(httpPost("/webhooks/stripe", "{}", null).status()).isEqualTo(400); // unsigned
+        return PrometheusScrape.of(httpGet("/actuator/prometheus", null).body());
     }
 
     /**
@@ -255,6 +369,26 @@ class OpsArtifactsTest extends HubTestBase {
         }
     }
 
+    /**
+     * compose starts the hubs once PostgreSQL takes TCP connections to their database as their user: on a fresh
+     * volume the postgres image's first initialisation runs a temporary server on the Unix socket only, and
+     * {@code pg_isready -U connectify} (the socket) said healthy then; the hubs, over TCP, met connection refused.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void thePostgresHealthCheckAsksOverTcpForTheHubsDatabase() throws IOException {
+        Map<String, Object> postgres = (Map<String, Object>) services().get("postgres");
+        Map<String, Object> environment = (Map<String, Object>) postgres.get("environment");
+        Map<String, Object> hubEnvironment = (Map<String, Object>) ((Map<String, Object>) services().get("hub"))
+                .get("environment");
+        assertThat(hubEnvironment).containsEntry("SPRING_DATASOURCE_URL",
+                "jdbc:postgresql://postgres:5432/" + environment.get("POSTGRES_DB"))
+                .containsEntry("SPRING_DATASOURCE_USERNAME", environment.get("POSTGRES_USER"));
+        List<String> test = (List<String>) ((Map<String, Object>) postgres.get("healthcheck")).get("test");
+        assertThat(test).containsExactly("CMD-SHELL", "pg_isready -h 127.0.0.1 -U " + environment.get("POSTGRES_USER")
+                + " -d " + environment.get("POSTGRES_DB"));
+    }
+
     /** A single hub keeps its database, broker journal and inbox (./data under /app) in a volume, not the container. */
     @Test
     void theImageKeepsTheHubsDataInAVolume() throws IOException {
@@ -356,10 +490,9 @@ class OpsArtifactsTest extends HubTestBase {
                 continue;
             }
             String expr = String.valueOf(rule.get("expr"));
-            Matcher metric = METRIC.matcher(expr);
-            while (metric.find()) {
+            for (PromQl.Selector metric : PromQl.parse(expr).selectors()) {
                 assertThat(aggregated.matcher(expr.substring(0, metric.start())).find())
-                        .as(name + ": " + metric.group() + " outside max/sum").isTrue();
+                        .as(name + ": " + metric.metric() + " outside max/sum").isTrue();
             }
             checked.add(name);
         }
@@ -515,12 +648,11 @@ class OpsArtifactsTest extends HubTestBase {
         Pattern maxOver = Pattern.compile("max\\s*(?:by\\s*\\([^)]*\\)\\s*)?\\(\\s*$");
         List<String> drawn = new ArrayList<>();
         for (String expr : dashboardExpressions()) {
-            Matcher metric = METRIC.matcher(expr);
-            while (metric.find()) {
-                if (shared.contains(metric.group(1))) {
-                    drawn.add(metric.group(1));
+            for (PromQl.Selector metric : PromQl.parse(expr).selectors()) {
+                if (shared.contains(metric.metric())) {
+                    drawn.add(metric.metric());
                     assertThat(maxOver.matcher(expr.substring(0, metric.start())).find())
-                            .as(expr + ": " + metric.group(1) + " outside max").isTrue();
+                            .as(expr + ": " + metric.metric() + " outside max").isTrue();
                 }
             }
         }
@@ -561,48 +693,22 @@ class OpsArtifactsTest extends HubTestBase {
         return all;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<String> alertExpressions() throws IOException {
-        Map<String, Object> rules = new Yaml().load(Files.readString(Path.of("docker", "prometheus", "alerts.yml")));
-        List<String> expressions = new ArrayList<>();
-        for (Map<String, Object> group : (List<Map<String, Object>>) rules.get("groups")) {
-            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
-                expressions.add(String.valueOf(rule.get("expr")));
-            }
-        }
-        assertThat(expressions).hasSizeGreaterThanOrEqualTo(5);
-        return expressions;
-    }
-
     private static List<String> dashboardExpressions() throws IOException {
+        return dashboardTargets().stream().map(target -> target.get("expr").asText()).toList();
+    }
+
+    /** The queries of every panel, those of the panels a row holds (a collapsed row's) included. */
+    private static List<JsonNode> dashboardTargets() throws IOException {
         JsonNode dashboard = JSON.readTree(Path.of("docker", "grafana", "dashboards", "connectify-hub.json").toFile());
-        List<String> expressions = new ArrayList<>();
-        // a row has no targets
-        dashboard.get("panels").forEach(p -> p.path("targets").forEach(t -> expressions.add(t.get("expr").asText())));
-        assertThat(expressions).hasSizeGreaterThanOrEqualTo(10);
-        return expressions;
-    }
-
-    /** Each {@code metric{label="value"}} an expression selects by an exact value (not =~ or !=), as written. */
-    private static Set<String> labelSelections(String expr) {
-        Set<String> selections = new TreeSet<>();
-        Matcher selector = Pattern.compile(METRIC.pattern() + "\\{([^}]*)}").matcher(expr);
-        while (selector.find()) {
-            // name="value" only: in name=~"..." and name!="..." no name is followed by ="
-            Matcher label = Pattern.compile("(\\w+)=\"([^\"]*)\"").matcher(selector.group(2));
-            while (label.find()) {
-                selections.add(selector.group(1) + "{" + label.group(1) + "=\"" + label.group(2) + "\"}");
-            }
+        List<JsonNode> targets = new ArrayList<>();
+        List<JsonNode> panels = new ArrayList<>();
+        dashboard.get("panels").forEach(panels::add);
+        while (!panels.isEmpty()) {
+            JsonNode panel = panels.remove(0);
+            panel.path("targets").forEach(targets::add);
+            panel.path("panels").forEach(panels::add);
         }
-        return selections;
-    }
-
-    private static Set<String> metrics(String expr) {
-        Set<String> names = new TreeSet<>();
-        Matcher m = METRIC.matcher(expr);
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        return names;
+        assertThat(targets).hasSizeGreaterThanOrEqualTo(10);
+        return targets;
     }
 }

@@ -87,13 +87,20 @@ public class StripeConfig {
      * HTTP client only through {@code LiveStripeResponseGetter}, with the builder's settings as its options.
      */
     @Bean
-    StripeClient stripeClient(StripeConnection connection, StripeProperties properties) {
+    StripeClient stripeClient(StripeConnection connection, StripeProperties properties, StripeHttpClient http) {
         return client(connection.apiBase(), connection.secretKey(), properties.connectTimeout(),
-                properties.readTimeout());
+                properties.readTimeout(), http);
     }
 
-    /** The hub's Stripe client, for {@code apiBase} with {@code secretKey}. */
-    static StripeClient client(String apiBase, String secretKey, Duration connectTimeout, Duration readTimeout) {
+    /** A bean of its own, so that the context's close closes its connections and their evictor. */
+    @Bean
+    StripeHttpClient stripeHttpClient(StripeProperties properties) {
+        return new StripeHttpClient(properties.connectTimeout(), properties.readTimeout());
+    }
+
+    /** The hub's Stripe client, for {@code apiBase} with {@code secretKey}, on {@code http}. */
+    static StripeClient client(String apiBase, String secretKey, Duration connectTimeout, Duration readTimeout,
+                               StripeHttpClient http) {
         StripeClient.StripeClientBuilder settings = StripeClient.builder()
                 .setAuthenticator(new CorrelatingAuthenticator(secretKey))
                 .setApiBase(apiBase)
@@ -101,8 +108,7 @@ public class StripeConfig {
                 .setReadTimeout(Math.toIntExact(readTimeout.toMillis()))
                 // the hub's retry policy decides; Stripe's own would reuse the Idempotency-Key anyway
                 .setMaxNetworkRetries(0);
-        return new StripeClient(new LiveStripeResponseGetter(new BuilderOptions(settings),
-                new StripeHttpClient(connectTimeout, readTimeout)));
+        return new StripeClient(new LiveStripeResponseGetter(new BuilderOptions(settings), http));
     }
 
     /** A builder's settings as stripe-java's options (its own conversion is not public). */

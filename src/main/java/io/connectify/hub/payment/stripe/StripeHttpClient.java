@@ -1,5 +1,6 @@
 package io.connectify.hub.payment.stripe;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ import org.apache.hc.core5.util.Timeout;
  * of its own (the hub's policy decides), no redirects followed, no compression asked for. Streamed answers (file
  * downloads) are not supported: the hub makes none.
  */
-final class StripeHttpClient extends HttpClient {
+final class StripeHttpClient extends HttpClient implements Closeable {
 
     /** Idle connections closed after this: HttpURLConnection kept them 5 s unless the server said otherwise. */
     private static final TimeValue IDLE = TimeValue.ofSeconds(30);
@@ -81,6 +82,12 @@ final class StripeHttpClient extends HttpClient {
             throw new ApiConnectionException("IOException during API request to Stripe (" + request.url().getHost()
                     + "): " + e.getMessage(), e);
         }
+    }
+
+    /** Its connections and its idle-connection evictor's thread, at the context's close (a bean's close). */
+    @Override
+    public void close() throws IOException {
+        client.close();
     }
 
     private static ClassicHttpRequest httpRequest(StripeRequest request) throws IOException {

@@ -17,6 +17,7 @@ public final class StripeConfigAccess {
 
     /** The hub's Stripe client as StripeConfig makes it, for {@code apiBase}. */
     public static StripeClient stripeClient(String apiBase, Duration connectTimeout, Duration readTimeout) {
-        return StripeConfig.client(apiBase, "sk_test_answer_deadline", connectTimeout, readTimeout);
+        return StripeConfig.client(apiBase, "sk_test_answer_deadline", connectTimeout, readTimeout,
+                new StripeHttpClient(connectTimeout, readTimeout));
     }
 }

@@ -558,11 +558,15 @@ public class BookingSaga {
 
     /**
      * A booking paid above its price whose payment's dispute is lost: the bank took {@code disputed} back (the
-     * Dispute's amount: usually the whole charge, less when only part of it was disputed), the excess first. What the
-     * hub still holds above the price is the customer's: the note asking for the excess names that ("the lost dispute
-     * took 1000 back: refund 2000 at stripe"), or leaves the mark (cleared when nothing else is left in it) once the
-     * dispute took at least the excess. Under the booking's row lock (the caller's). A dispute event without its
-     * amount (one queued before this version) leaves the note as it is, for a person.
+     * Dispute's amount: usually the whole charge, less when only part of it was disputed), the excess first, after
+     * what the payment's refunds outside the hub paid back already (the amount its last charge.refunded showed, as
+     * recorded: V24 refunded_outside_amount). What the hub still holds above the price is the customer's: the note
+     * asking for the excess names that ("stripe shows 1000 refunded outside the hub and the lost dispute took 1000
+     * back: refund 1000 at stripe"; with no such refund "the lost dispute took 1000 back: refund 2000 at stripe"), or
+     * leaves the mark (cleared when nothing else is left in it) once refunds and dispute took at least the excess.
+     * Before, the dispute alone was counted, and a part already refunded was asked for again. Under the booking's row
+     * lock (the caller's). A dispute event without its amount (one queued before this version) leaves the note as it
+     * is, for a person.
      */
     private void excessAfterLostDispute(Booking current, long disputed) {
         long excess = overPrice(current);
@@ -570,11 +574,13 @@ public class BookingSaga {
             return;
         }
         excessNoteDone(current);
-        long left = excess - disputed;
+        long refunded = bookings.refundedOutsideAmount(current.id()).orElse(0L);
+        long left = excess - refunded - disputed;
         if (left > 0) {
             bookings.needsAttention(current.id(), overPriceHead(current.paidAmount(), current.amount())
-                    + excessNotRefunded(excess) + ": the lost dispute took " + disputed + " back: refund " + left
-                    + " at " + current.provider(), now());
+                    + excessNotRefunded(excess) + ": " + (refunded > 0 ? current.provider() + " shows " + refunded
+                    + " refunded outside the hub and " : "") + "the lost dispute took " + disputed + " back: refund "
+                    + left + " at " + current.provider(), now());
         }
     }
 

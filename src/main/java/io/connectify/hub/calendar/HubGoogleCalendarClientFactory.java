@@ -25,6 +25,7 @@ import com.google.auth.oauth2.GoogleCredentials;
 import com.google.auth.oauth2.ServiceAccountCredentials;
 import com.google.common.base.Suppliers;
 import io.connectify.hub.ops.CorrelationId;
+import io.connectify.hub.resilience.AnswerDeadlineHttpClient4;
 import org.apache.camel.CamelContext;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.component.google.calendar.GoogleCalendarClientFactory;
@@ -174,7 +175,9 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
     /**
      * Apache transport rather than the JDK one: PATCH goes out as PATCH (the JDK transport tunnels it through POST
      * with X-HTTP-Method-Override), and Apache's automatic retries are off. google-auth builds its token request
-     * without our initializer (20 s library defaults), so the timeouts are enforced here for every request too.
+     * without our initializer (20 s library defaults), so the timeouts are enforced here for every request too. The
+     * read timeout bounds each wait for the next packet and, by the deadline, the whole answer: before, an answer
+     * trickled a byte at a time held the call (and the thread making it) for as long as it trickled.
      */
     private static HttpTransport transport(int connectTimeoutMs, int readTimeoutMs) {
         HttpRequestInterceptor timeouts = (request, context) -> {
@@ -184,8 +187,8 @@ public class HubGoogleCalendarClientFactory implements GoogleCalendarClientFacto
                     .setSocketTimeout(readTimeoutMs)
                     .build());
         };
-        return new ApacheHttpTransport(ApacheHttpTransport.newDefaultHttpClientBuilder()
-                .addInterceptorLast(timeouts)
-                .build());
+        return new ApacheHttpTransport(AnswerDeadlineHttpClient4.around(
+                ApacheHttpTransport.newDefaultHttpClientBuilder().addInterceptorLast(timeouts).build(),
+                Duration.ofMillis(readTimeoutMs)));
     }
 }

@@ -18,9 +18,10 @@ import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
 
 /**
  * The read timeout as the limit of the whole answer, for Apache HttpClient 5 (Twilio's client, camel-http's Payrexx
- * and SendGrid): from the request's sending to the last byte of its answer. HttpClient's own read (response, socket)
- * timeout bounds only the wait for each next packet, so a provider or proxy that trickles its answer (a byte every
- * few seconds) held one attempt, and the queue consumer or request thread making it, for as long as it trickled,
+ * and SendGrid, the hub's Stripe client; Google's HttpClient 4: {@link AnswerDeadlineHttpClient4}): from the
+ * request's sending to the last byte of its answer. HttpClient's own read (response, socket) timeout bounds only the
+ * wait for each next packet, so a provider or proxy that trickles its answer (a byte every few seconds) held one
+ * attempt, and the queue consumer or request thread making it, for as long as it trickled,
  * whatever the read timeout. At the deadline the connection is closed: the attempt fails as a read timeout does (an
  * I/O failure, the answer lost), and the hub's retry policy decides what follows.
  */
@@ -47,8 +48,7 @@ public final class AnswerDeadline implements ExecChainHandler {
             throws IOException, HttpException {
         // discarding the endpoint closes its socket, which ends a read blocked on it; once the answer was read and the
         // connection given back to the pool, the runtime holds no endpoint and this does nothing
-        ScheduledFuture<?> abort = TIMER.schedule(scope.execRuntime::discardEndpoint, limit.toNanos(),
-                TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> abort = at(limit, scope.execRuntime::discardEndpoint);
         try {
             ClassicHttpResponse response = chain.proceed(request, scope);
             HttpEntity entity = response.getEntity();
@@ -59,8 +59,12 @@ public final class AnswerDeadline implements ExecChainHandler {
                 response.setEntity(new HttpEntityWrapper(entity) {
                     @Override
                     public void close() throws IOException {
-                        abort.cancel(false);
-                        super.close();
+                        // closed before its end, the body is read out to free the connection: still under the deadline
+                        try {
+                            super.close();
+                        } finally {
+                            abort.cancel(false);
+                        }
                     }
                 });
             }
@@ -69,6 +73,11 @@ public final class AnswerDeadline implements ExecChainHandler {
             abort.cancel(false);
             throw e;
         }
+    }
+
+    /** {@code abort} run once {@code limit} has passed, on the deadlines' one timer thread. */
+    static ScheduledFuture<?> at(Duration limit, Runnable abort) {
+        return TIMER.schedule(abort, limit.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private static ScheduledThreadPoolExecutor timer() {

@@ -1,5 +1,10 @@
 package io.connectify.hub.resilience;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,11 +14,20 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.google.api.services.calendar.Calendar;
+import com.stripe.exception.ApiConnectionException;
 import com.twilio.http.HttpMethod;
 import com.twilio.http.Request;
+import io.connectify.hub.calendar.HubGoogleCalendarClientFactory;
 import io.connectify.hub.notification.RetargetedTwilioHttpClient;
+import io.connectify.hub.payment.stripe.StripeConfigAccess;
+import io.connectify.hub.support.TestKeys;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
@@ -24,8 +38,9 @@ import org.junit.jupiter.api.Test;
  * A provider that trickles its answer, a byte every 100 ms for 6 s: each wait for the next packet stays far within
  * the read timeout of 1 s, which HttpClient keeps per packet, so before the attempt lasted the whole 6 s (as long as
  * the provider kept it up, in production). The read timeout bounds the whole answer now ({@link AnswerDeadline}): the
- * attempt fails as a read timeout after about 1 s, for camel-http's providers (Payrexx, SendGrid: HttpTimeouts) and
- * Twilio's client alike. (WireMock's chunked dribble did not serve: HttpClient 5 timed out on it at 1 s however small
+ * attempt fails as a read timeout after about 1 s, for camel-http's providers (Payrexx, SendGrid: HttpTimeouts),
+ * Twilio's client, the hub's Stripe client (before, stripe-java's HttpURLConnection) and Google's transport (HttpClient
+ * 4: {@link AnswerDeadlineHttpClient4}) alike. (WireMock's chunked dribble did not serve: HttpClient 5 timed out on it at 1 s however small
  * its chunks.)
  */
 class AnswerDeadlineTest {
@@ -57,6 +72,40 @@ class AnswerDeadlineTest {
             assertThatThrownBy(() -> twilio.makeRequest(new Request(HttpMethod.GET,
                     "https://api.twilio.com/2010-04-01/Accounts.json"))).isInstanceOf(RuntimeException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TRICKLE.minusSeconds(2));
+        }
+    }
+
+    @Test
+    void aTrickledAnswerEndsAStripeAttemptAtTheReadTimeout() throws Exception {
+        try (TricklingServer server = new TricklingServer()) {
+            var stripe = StripeConfigAccess.stripeClient(server.url(), Duration.ofSeconds(1), READ_TIMEOUT);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> stripe.v1().balance().retrieve())
+                    .isInstanceOf(ApiConnectionException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TRICKLE.minusSeconds(2));
+        }
+    }
+
+    /** Google's transport (HttpClient 4), its token from a token endpoint that answers at once. */
+    @Test
+    void aTrickledAnswerEndsAGoogleCalendarAttemptAtTheReadTimeout() throws Exception {
+        WireMockServer tokens = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        tokens.start();
+        try (TricklingServer server = new TricklingServer()) {
+            tokens.stubFor(post(urlPathEqualTo("/token")).willReturn(
+                    okJson("{\"access_token\":\"ya29.deadline\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
+            Path key = TestKeys.serviceAccountKeyFile(tokens.baseUrl() + "/token");
+            Calendar google = new HubGoogleCalendarClientFactory(server.url(), Duration.ofSeconds(1), READ_TIMEOUT)
+                    .makeClient(new DefaultCamelContext(), "file:" + key, List.of(), "test", null);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> google.events().get("primary", "abc123def456").execute())
+                    .isInstanceOf(IOException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TRICKLE.minusSeconds(2));
+            tokens.verify(1, postRequestedFor(urlPathEqualTo("/token")));
+        } finally {
+            tokens.stop();
         }
     }
 

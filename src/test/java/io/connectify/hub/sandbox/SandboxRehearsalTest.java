@@ -122,6 +122,57 @@ class SandboxRehearsalTest {
         assertThat(open.headers().firstValue("Retry-After")).isPresent();
     }
 
+    /**
+     * Google holding its calls unanswered (fault mode timeout, held longer than the test profile's 1 s read timeout):
+     * each attempt ends at the read timeout, retried, then the caller gets 502 provider-error, as for Google's 5xx;
+     * cleared, availability answers again.
+     */
+    @Test
+    void googleHoldingItsAnswersUnansweredIsAProviderErrorUntilCleared() throws Exception {
+        String availability = "/api/v1/availability?from=" + enc("2026-12-11T00:00:00+01:00") + "&to="
+                + enc("2026-12-12T00:00:00+01:00") + "&duration=60";
+        assertThat(fault("POST", "google-calendar", "{\"mode\":\"timeout\",\"holdSeconds\":5}").statusCode())
+                .isEqualTo(201);
+
+        HttpResponse<String> held = exchange("GET", availability, null);
+
+        assertProviderError(held, "Google Calendar did not answer");
+        fault("DELETE", "google-calendar", null);
+        HttpResponse<String> back = exchange("GET", availability, null);
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+        assertThat(json.readTree(back.body()).get("slots")).isNotEmpty();
+    }
+
+    /**
+     * Stripe dropping the connection of its Checkout Session calls (fault mode down): retried, then the booking's
+     * caller gets 502 provider-error, nothing to pay on; cleared, a booking of the same slot gets its payment page.
+     */
+    @Test
+    void stripeDroppingItsConnectionsIsAProviderErrorForANewBookingUntilCleared() throws Exception {
+        assertThat(fault("POST", "stripe", "{\"mode\":\"down\",\"method\":\"POST\",\"path\":"
+                + "\"/v1/checkout/sessions\"}").statusCode()).isEqualTo(201);
+
+        HttpResponse<String> dropped = exchange("POST", "/api/v1/bookings",
+                bookingRequest("2026-12-14T09:00:00+01:00"));
+
+        assertProviderError(dropped, "Stripe did not answer");
+        fault("DELETE", "stripe", null);
+        JsonNode booking = book("2026-12-14T09:00:00+01:00");
+        assertThat(booking.get("status").asText()).isEqualTo("PENDING_PAYMENT");
+        assertThat(booking.get("paymentUrl").asText()).contains("/stripe/pay/");
+    }
+
+    /** README Failures: a provider that did not answer, once retries ran out, with the circuit still closed. */
+    private void assertProviderError(HttpResponse<String> answer, String detail) throws Exception {
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(502);
+        assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type)
+                .startsWith("application/problem+json"));
+        JsonNode problem = json.readTree(answer.body());
+        assertThat(problem.get("type").asText()).endsWith("provider-error");
+        assertThat(problem.get("detail").asText()).contains(detail);
+        assertThat(answer.headers().firstValue("Retry-After")).isEmpty();
+    }
+
     /** Stripe refusing refunds at a cancel leaves the booking CANCELLED, refund pending; the sweep refunds it later. */
     @Test
     void aRefundStripeFailedAtTheCancelIsMadeByTheRefundSweepOnceTheFaultIsCleared() throws Exception {
@@ -213,11 +264,15 @@ class SandboxRehearsalTest {
     }
 
     private JsonNode book(String start) throws Exception {
-        HttpResponse<String> created = exchange("POST", "/api/v1/bookings", """
-                {"start":"%s","durationMinutes":60,"provider":"stripe",
-                 "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start));
+        HttpResponse<String> created = exchange("POST", "/api/v1/bookings", bookingRequest(start));
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         return json.readTree(created.body());
+    }
+
+    private static String bookingRequest(String start) {
+        return """
+                {"start":"%s","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com"}}""".formatted(start);
     }
 
     /** The customer on the booking's Stripe Checkout page, with the outcome query chosen. */

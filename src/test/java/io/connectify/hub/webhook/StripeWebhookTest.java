@@ -3896,6 +3896,34 @@ class StripeWebhookTest extends Webhooks {
         assertThat(attentionNote(id)).isEqualTo(excess + ": the lost dispute took 1000 back: refund 2000 at stripe");
     }
 
+    /**
+     * A booking paid 12000 for its 9000 (the excess 3000 asked for), 1000 of it refunded outside the hub (a part, not
+     * the excess), then a lost dispute of 1000: the customer has 2000 back, so the note asks for the 1000 left of the
+     * excess, naming both. Before, the dispute alone was counted: "refund 2000", 1000 more than the hub held above
+     * the price.
+     */
+    @Test
+    void aLostDisputeAfterAPartRefundedOutsideTheHubAsksForWhatNeitherPaidBack() {
+        String id = paidOverThePrice("evt_excess_refund_dispute_paid", "pi_excess_rd_");
+        String payment = "pi_excess_rd_" + id.substring(0, 8);
+        String excess = "paid 12000, the price is 9000: 3000 over it not refunded";
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(attentionNote(id))
+                .isEqualTo(excess + ": refund 3000 at stripe"));
+        stripe.refundsOf(payment, StripeFake.refund("re_excess_rd", payment, 1000, "succeeded", "{}"));
+        overPriceRefunded("evt_excess_refund_dispute_refunded", id, payment, 1000);
+
+        NotifyBuilder lost = processed("evt_excess_refund_dispute_lost");
+        assertThat(signedStripeWebhook(event("evt_excess_refund_dispute_lost", "charge.dispute.closed",
+                dispute(payment, "product_unacceptable", "lost").replace("\"amount\":9000", "\"amount\":1000")))
+                .status()).isEqualTo(200);
+        assertThat(lost.matches(15, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionNote(id)).contains(excess + ": stripe shows 1000 refunded outside the hub and the lost "
+                + "dispute took 1000 back: refund 1000 at stripe").doesNotContain("refund 2000")
+                .doesNotContain(excess + ": refund 3000 at stripe");
+    }
+
     /** A booking of 9000 CHF confirmed by a Checkout payment of 12000 ({@code prefix} and its id's first 8). */
     private String paidOverThePrice(String eventId, String prefix) {
         calendarAcceptsEvents(START);

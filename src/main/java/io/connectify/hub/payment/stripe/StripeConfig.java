@@ -1,6 +1,9 @@
 package io.connectify.hub.payment.stripe;
 
+import java.net.PasswordAuthentication;
+import java.net.Proxy;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +11,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import com.stripe.StripeClient;
+import com.stripe.net.Authenticator;
+import com.stripe.net.LiveStripeResponseGetter;
+import com.stripe.net.StripeResponseGetterOptions;
 import io.connectify.hub.ConfigurationError;
 import io.connectify.hub.PropertyChecks;
 import io.connectify.hub.resilience.ProviderResilience;
@@ -76,16 +82,108 @@ public class StripeConfig {
         return new ProviderMode(PROVIDER, connection.live());
     }
 
+    /**
+     * On the hub's {@link StripeHttpClient}, whose read timeout bounds the whole answer. stripe-java 31 takes an
+     * HTTP client only through {@code LiveStripeResponseGetter}, with the builder's settings as its options.
+     */
     @Bean
-    StripeClient stripeClient(StripeConnection connection, StripeProperties properties) {
-        return StripeClient.builder()
-                .setAuthenticator(new CorrelatingAuthenticator(connection.secretKey()))
-                .setApiBase(connection.apiBase())
-                .setConnectTimeout(Math.toIntExact(properties.connectTimeout().toMillis()))
-                .setReadTimeout(Math.toIntExact(properties.readTimeout().toMillis()))
+    StripeClient stripeClient(StripeConnection connection, StripeProperties properties, StripeHttpClient http) {
+        return client(connection.apiBase(), connection.secretKey(), properties.connectTimeout(),
+                properties.readTimeout(), http);
+    }
+
+    /** A bean of its own, so that the context's close closes its connections and their evictor. */
+    @Bean
+    StripeHttpClient stripeHttpClient(StripeProperties properties) {
+        return new StripeHttpClient(properties.connectTimeout(), properties.readTimeout());
+    }
+
+    /** The hub's Stripe client, for {@code apiBase} with {@code secretKey}, on {@code http}. */
+    static StripeClient client(String apiBase, String secretKey, Duration connectTimeout, Duration readTimeout,
+                               StripeHttpClient http) {
+        StripeClient.StripeClientBuilder settings = StripeClient.builder()
+                .setAuthenticator(new CorrelatingAuthenticator(secretKey))
+                .setApiBase(apiBase)
+                .setConnectTimeout(Math.toIntExact(connectTimeout.toMillis()))
+                .setReadTimeout(Math.toIntExact(readTimeout.toMillis()))
                 // the hub's retry policy decides; Stripe's own would reuse the Idempotency-Key anyway
-                .setMaxNetworkRetries(0)
-                .build();
+                .setMaxNetworkRetries(0);
+        return new StripeClient(new LiveStripeResponseGetter(new BuilderOptions(settings), http));
+    }
+
+    /** A builder's settings as stripe-java's options (its own conversion is not public). */
+    private static final class BuilderOptions extends StripeResponseGetterOptions {
+
+        private final StripeClient.StripeClientBuilder settings;
+
+        BuilderOptions(StripeClient.StripeClientBuilder settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public Authenticator getAuthenticator() {
+            return settings.getAuthenticator();
+        }
+
+        @Override
+        public String getClientId() {
+            return settings.getClientId();
+        }
+
+        @Override
+        public int getConnectTimeout() {
+            return settings.getConnectTimeout();
+        }
+
+        @Override
+        public Proxy getConnectionProxy() {
+            return settings.getConnectionProxy();
+        }
+
+        @Override
+        public int getMaxNetworkRetries() {
+            return settings.getMaxNetworkRetries();
+        }
+
+        @Override
+        public PasswordAuthentication getProxyCredential() {
+            return settings.getProxyCredential();
+        }
+
+        @Override
+        public String getApiBase() {
+            return settings.getApiBase();
+        }
+
+        @Override
+        public String getFilesBase() {
+            return settings.getFilesBase();
+        }
+
+        @Override
+        public String getConnectBase() {
+            return settings.getConnectBase();
+        }
+
+        @Override
+        public String getMeterEventsBase() {
+            return settings.getMeterEventsBase();
+        }
+
+        @Override
+        public int getReadTimeout() {
+            return settings.getReadTimeout();
+        }
+
+        @Override
+        public String getStripeAccount() {
+            return settings.getStripeAccount();
+        }
+
+        @Override
+        public String getStripeContext() {
+            return settings.getStripeContext();
+        }
     }
 
     /** Looked up by name by the Circuit Breaker EIP of the Stripe routes. */

@@ -39,6 +39,8 @@ public class PayrexxTokenAccessLogConfig {
 
     static final class MaskingAccessLogValve extends AccessLogValve {
 
+        private static final String PAYREXX_PATH = ProblemResponder.masked("/webhooks/payrexx/");
+
         static MaskingAccessLogValve of(AccessLogValve configured) {
             MaskingAccessLogValve valve = new MaskingAccessLogValve();
             // not yet in a pipeline: nothing but its settings to take
@@ -50,28 +52,45 @@ public class PayrexxTokenAccessLogConfig {
         protected AccessLogElement createAccessLogElement(char pattern) {
             AccessLogElement element = super.createAccessLogElement(pattern);
             return switch (pattern) {
-                case 'U' -> new Masked(element, ProblemResponder::masked);
+                case 'U' -> new Masked(element, path -> PAYREXX_PATH);
                 case 'r' -> new Masked(element, MaskingAccessLogValve::maskedRequestLine);
                 default -> element;
             };
         }
 
-        /** {@code METHOD URI[?query] PROTOCOL}, or "-": the URI and its query masked as a whole. */
+        /**
+         * A Payrexx webhook's request however its path is spelled: as received ({@code %r} and {@code %U} write it
+         * so), or as Tomcat reads it, its {@code //}, {@code ./}, {@code ;…} and %-encoding resolved
+         * ({@code //webhooks/payrexx/<token>} from a base URL ending in a slash reaches the same route).
+         */
+        static boolean payrexx(Request request) {
+            return isPayrexx(request.getRequestURI()) || isPayrexx(request.getDecodedRequestURI());
+        }
+
+        private static boolean isPayrexx(String path) {
+            return path != null && !path.equals(ProblemResponder.masked(path));
+        }
+
+        /** {@code METHOD URI[?query] PROTOCOL}, or "-": the URI and its query as the path's shape. */
         static String maskedRequestLine(String line) {
             int first = line.indexOf(' ');
             int last = line.lastIndexOf(' ');
             if (first < 0 || last <= first) {
                 return line;
             }
-            return line.substring(0, first + 1) + ProblemResponder.masked(line.substring(first + 1, last))
-                    + line.substring(last);
+            return line.substring(0, first + 1) + PAYREXX_PATH + line.substring(last);
         }
 
+        /** {@code element} as written, or, for a Payrexx webhook's request, masked. */
         private record Masked(AccessLogElement element, UnaryOperator<String> mask)
                 implements AccessLogElement {
 
             @Override
             public void addElement(CharArrayWriter buf, Request request, Response response, long time) {
+                if (request == null || !payrexx(request)) {
+                    element.addElement(buf, request, response, time);
+                    return;
+                }
                 CharArrayWriter own = new CharArrayWriter();
                 element.addElement(own, request, response, time);
                 buf.append(mask.apply(own.toString()));

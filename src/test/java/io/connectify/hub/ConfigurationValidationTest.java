@@ -28,6 +28,8 @@ import io.connectify.hub.calendar.GoogleCalendarConfig;
 import io.connectify.hub.calendar.GoogleCalendarProperties;
 import io.connectify.hub.notification.NotificationConfig;
 import io.connectify.hub.notification.NotificationProperties;
+import io.connectify.hub.notification.NotificationTemplateCheck;
+import io.connectify.hub.notification.SendGridProperties;
 import io.connectify.hub.notification.TwilioProperties;
 import io.connectify.hub.ops.DatabaseGaugeProperties;
 import io.connectify.hub.ops.DatabaseProperties;
@@ -583,6 +585,21 @@ class ConfigurationValidationTest {
                                 "--connectify.twilio.api-key-secret=s", "--connectify.twilio.auth-token=t"),
                         List.of("connectify.twilio.from-number or messaging-service-sid", " is not"),
                         "CONNECTIFY_TWILIO_MESSAGINGSERVICESID"),
+                // live SendGrid with the default sender (a reserved domain), another reserved one, or none: before,
+                // it started, and every email then failed at SendGrid
+                sendGridFrom("the default sender", "bookings@connectify.example",
+                        "connectify.sendgrid.from-email is 'bookings@connectify.example', on a domain reserved"),
+                sendGridFrom("a sender at example.com", "Hub@Mail.Example.COM",
+                        "connectify.sendgrid.from-email is 'Hub@Mail.Example.COM', on a domain reserved"),
+                sendGridFrom("a sender at .test", "hub@shop.test",
+                        "connectify.sendgrid.from-email is 'hub@shop.test', on a domain reserved"),
+                sendGridFrom("no sender", " ", "connectify.sendgrid.api-key is set but connectify.sendgrid.from-email"
+                        + " is not set"),
+                // the notification texts, checked as the hub starts: before, only as a paid booking's notice was planned
+                Arguments.of("notification texts that do not render", TemplatesOnly.class, List.of(),
+                        List.of("The notification texts cannot be rendered (5 problems)",
+                                "template-check/broken/messages_de.properties: confirmation.sms does not parse"),
+                        "template-check/broken/messages*.properties"),
                 Arguments.of("Google key that does not parse", GoogleOnly.class,
                         List.of("--connectify.gcal.key-path=" + brokenKey),
                         List.of("connectify.gcal.key-path does not hold a Google service-account key that parses"),
@@ -678,6 +695,28 @@ class ConfigurationValidationTest {
     @EnableConfigurationProperties(TwilioProperties.class)
     @Import({NotificationConfig.class, HubAddress.class, Outbox.class})
     static class TwilioOnly {
+    }
+
+    /** Live SendGrid (Twilio live too, as NotificationConfig makes both) with that sender. */
+    private static Arguments sendGridFrom(String name, String from, String description) {
+        return Arguments.of("SendGrid with " + name, SendGridOnly.class, List.of("--connectify.sendgrid.api-key=SG.x",
+                "--connectify.sendgrid.from-email=" + from, "--connectify.twilio.account-sid=AC1",
+                "--connectify.twilio.api-key-sid=SK1", "--connectify.twilio.api-key-secret=s",
+                "--connectify.twilio.auth-token=t", "--connectify.twilio.from-number=+41790000000"),
+                List.of(description), "CONNECTIFY_SENDGRID_FROMEMAIL");
+    }
+
+    @EnableConfigurationProperties({TwilioProperties.class, SendGridProperties.class})
+    @Import({NotificationConfig.class, HubAddress.class, Outbox.class})
+    static class SendGridOnly {
+    }
+
+    static class TemplatesOnly {
+
+        @Bean
+        NotificationTemplateCheck brokenTexts() {
+            return new NotificationTemplateCheck("template-check/broken/messages", List.of("confirmation"));
+        }
     }
 
     @EnableConfigurationProperties(GoogleCalendarProperties.class)

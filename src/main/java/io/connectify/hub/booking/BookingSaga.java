@@ -125,6 +125,14 @@ public class BookingSaga {
      */
     static final String PAYMENT_MISMATCH = "payment-mismatch";
     /**
+     * Every kind of notice the saga plans (NotificationPlanner.forBooking's kind): the texts of each are checked at
+     * start, in every language the bundle has (NotificationTemplateCheck). A new kind belongs here.
+     */
+    public static final List<String> NOTICE_KINDS = List.of(CONFIRMATION, CANCELLATION, REFUND, PAYMENT_FAILED,
+            RESCHEDULED, REFUND_FAILED_NOTICE, CANCELLATION_DISPUTED, PAYMENT_REFUNDED, CANCELLATION_UNREFUNDED,
+            CANCELLATION_REFUND_OUTSIDE, CANCELLATION_REFUNDED_OUTSIDE, CANCELLATION_PART_REFUNDED_OUTSIDE,
+            CANCELLATION_LATE_PART_REFUNDED, CANCELLATION_REFUND_PENDING, PAYMENT_MISMATCH);
+    /**
      * The kinds of notice logged only once their booking is CANCELLED or REFUNDED, after which nothing moves it (a move
      * needs a confirmed booking): a move of it logged at the same moment came before such a notice
      * (NotificationLog#movedSince).

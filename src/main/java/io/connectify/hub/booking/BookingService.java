@@ -168,7 +168,7 @@ public class BookingService {
     }
 
     /** "Consultation with" the customer, cut to the 200 characters a summary holds (a name may have 200 itself). */
-    static String defaultSummary(String name) {
+    public static String defaultSummary(String name) {
         String summary = "Consultation with " + name.strip();
         if (summary.length() <= SUMMARY_MAX) {
             return summary;

@@ -2,6 +2,7 @@ package io.connectify.hub.notification;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import com.twilio.http.TwilioRestClient;
@@ -28,6 +29,10 @@ public class NotificationConfig {
 
     public static final String TWILIO = "twilio";
     public static final String SENDGRID = "sendgrid";
+
+    /** Domains reserved for documentation and tests, and their subdomains: RFC 2606, RFC 6761. */
+    private static final List<String> RESERVED_DOMAINS = List.of("example", "example.com", "example.net",
+            "example.org", "invalid", "test", "localhost");
 
     private static final Logger log = LoggerFactory.getLogger(NotificationConfig.class);
 
@@ -99,10 +104,31 @@ public class NotificationConfig {
     @Bean
     SendGridConnection sendGridConnection(SendGridProperties p, ObjectProvider<SandboxServer> sandbox, Outbox outbox) {
         if (p.live()) {
+            requireOwnSender(p.fromEmail());
             return new SendGridConnection(true, p.apiBase(), p.apiKey());
         }
         SendGridSimulator simulator = new SendGridSimulator(sandbox.getObject(), outbox);
         return new SendGridConnection(false, simulator.apiBase(), SendGridSimulator.API_KEY);
+    }
+
+    /**
+     * Live, the sender must be the consultancy's own: not blank, and not on a domain reserved for examples and tests
+     * (RFC 2606, RFC 6761; a subdomain of one too), such as the default {@code bookings@connectify.example}, which
+     * SendGrid refuses as an unverified sender and no one receives replies at. Before, live SendGrid started with it
+     * (live Twilio without a sender never started).
+     */
+    static void requireOwnSender(String fromEmail) {
+        String sender = fromEmail == null ? "" : fromEmail.strip();
+        String domain = sender.substring(sender.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT)
+                .replaceFirst("\\.$", "");
+        boolean reserved = RESERVED_DOMAINS.stream().anyMatch(r -> domain.equals(r) || domain.endsWith("." + r));
+        if (sender.isEmpty() || reserved) {
+            throw new ConfigurationError("connectify.sendgrid.api-key is set but connectify.sendgrid.from-email is "
+                    + (sender.isEmpty() ? "not set" : "'" + sender + "', on a domain reserved for examples and tests")
+                    + ": SendGrid live sends from a sender verified in the consultancy's SendGrid account",
+                    "Set connectify.sendgrid.from-email (CONNECTIFY_SENDGRID_FROMEMAIL) to that sender, or remove "
+                    + "CONNECTIFY_SENDGRID_APIKEY for the sandbox.");
+        }
     }
 
     @Bean

@@ -10,11 +10,13 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.FormatStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.Currency;
+import java.util.List;
 import java.util.Locale;
 import java.util.ResourceBundle;
 
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.booking.BookingClock;
+import io.connectify.hub.booking.BookingService;
 import io.connectify.hub.booking.BookingStatus;
 import io.connectify.hub.payment.PaymentProperties;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -28,7 +30,9 @@ import org.springframework.web.util.HtmlUtils;
  * the consultancy's) and locale, or in
  * English where the texts fell back to English (no "your appointment on mardi 1 décembre"). In an email's HTML body
  * every value is HTML-escaped: the name and summary are the caller's text, and must not become a link in a mail the
- * hub sends.
+ * hub sends. A booking given no summary of its own is told by the texts' {@code default-summary}, in the customer's
+ * language. Every text is checked as the hub starts ({@link NotificationTemplateCheck}): none is missing in a language,
+ * none fails to parse here.
  * <p>
  * A notice about one refunded payment is given its amount and currency ({@link Amount}), and what its booking is
  * now, read as it is rendered: waiting for a payment until its hold ends ({@code <kind>.held}, the hold's end), or
@@ -51,7 +55,15 @@ import org.springframework.web.util.HtmlUtils;
 @Component
 public class NotificationTemplates {
 
-    private static final String BASENAME = "notifications/messages";
+    static final String BASENAME = "notifications/messages";
+    /** The parts of a notice the planner renders (NotificationPlanner): each kind has each, in every language. */
+    static final List<String> PARTS = List.of("sms", "email.subject", "email.body");
+    /** The sentences a kind's texts may have ({8}: held, released; {9}: within-cut-off): if English has, all have. */
+    static final List<String> SENTENCES = List.of("held", "released", "within-cut-off");
+    /** The summary told ({4}) of a booking given none of its own, in the customer's language ({0} the name). */
+    static final String DEFAULT_SUMMARY = "default-summary";
+    /** How many arguments a text is given: {0} to {9}. */
+    static final int ARGUMENTS = 10;
     private static final ResourceBundle.Control NO_FALLBACK = ResourceBundle.Control.getNoFallbackControl(
             ResourceBundle.Control.FORMAT_PROPERTIES);
 
@@ -119,8 +131,9 @@ public class NotificationTemplates {
         String holdEnd = held ? gsm7Separators(times.format(booking.holdExpiresAt().atZone(zone))) : "";
         // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is
         String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
-        Object[] values = {booking.customer().name(), when, minutes, amount, booking.summary(),
+        Object[] values = {booking.customer().name(), when, minutes, amount, null,
                 booking.id(), paid, holdEnd, "", ""};
+        values[4] = hasOwnSummary(booking) ? booking.summary() : messages.getMessage(DEFAULT_SUMMARY, values, locale);
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] instanceof String text) {
@@ -140,6 +153,16 @@ public class NotificationTemplates {
             values[9] = messages.getMessage(kind + ".within-cut-off", values, "", locale);
         }
         return messages.getMessage(kind + "." + part, values, locale);
+    }
+
+    /**
+     * Whether the booking was given a summary of its own: not the one stored for a booking given none ("Consultation
+     * with" its customer, BookingService), which the texts tell in the customer's language instead. The stored value
+     * stays as it is (the API returns it; the consultancy's calendar event and the payment page show it).
+     */
+    private static boolean hasOwnSummary(Booking booking) {
+        return booking.summary() != null && !booking.summary().isBlank() && (booking.customer().name() == null
+                || !booking.summary().equals(BookingService.defaultSummary(booking.customer().name())));
     }
 
     /** Waiting for a payment, none recorded, with a hold: held if that still runs ({@link #heldFor}). */

@@ -1,5 +1,6 @@
 package io.connectify.hub.notification;
 
+import java.net.IDN;
 import java.util.List;
 import java.util.Map;
 
@@ -37,11 +38,22 @@ public class SendGridMails {
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader("Authorization", "Bearer " + connection.apiKey());
         message.setBody(json.writeValueAsString(Map.of(
-                "personalizations", List.of(Map.of("to", List.of(Map.of("email", email.to())))),
-                "from", Map.of("email", properties.fromEmail(), "name", properties.fromName()),
+                "personalizations", List.of(Map.of("to", List.of(Map.of("email", asciiDomain(email.to()))))),
+                "from", Map.of("email", asciiDomain(properties.fromEmail()), "name", properties.fromName()),
                 "subject", email.subject(),
                 "content", List.of(Map.of("type", email.html() ? "text/html" : "text/plain", "value", email.body())))));
         exchange.setProperty("notificationId", email.id());
+    }
+
+    /**
+     * The address with its domain as ASCII (IDNA's punycode: "hans@bücher.ch" is "hans@xn--bcher-kva.ch"), as SendGrid
+     * takes it (its {@code email} fields are ASCII). The local part is ASCII already ({@code DeliverableEmail}: one
+     * that is not needs SMTPUTF8, which the hub cannot count on). The address is stored and shown as it was given.
+     * Before, it went to SendGrid as given, and the customer got no email.
+     */
+    static String asciiDomain(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at + 1) + IDN.toASCII(address.substring(at + 1));
     }
 
     public SentNotification read(@Header("X-Message-Id") String messageId, Exchange exchange) {

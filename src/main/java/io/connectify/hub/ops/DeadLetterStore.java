@@ -178,7 +178,7 @@ public class DeadLetterStore {
                 .param("id", id).param("route", routeId == null ? "unknown" : routeId).param("queue", queue)
                 .param("provider", provider(exchange, headers)).param("body", exchange.getIn().getBody(String.class))
                 .param("headers", json.writeValueAsString(headers))
-                .param("type", error == null ? "unknown" : error.getClass().getName())
+                .param("type", error == null ? "unknown" : Causes.insideCamelWrappers(error).getClass().getName())
                 .param("message", safeMessage(error))
                 .param("attempts", attempts)
                 .param("now", now.atOffset(ZoneOffset.UTC))

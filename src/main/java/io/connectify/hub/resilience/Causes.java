@@ -24,6 +24,18 @@ public final class Causes {
         return typed != null ? typed.type() + ": " + typed.getMessage() : failure.getClass().getSimpleName();
     }
 
+    /**
+     * The failure inside Camel's wrappers ({@code CamelExecutionException} and the other RuntimeCamelExceptions with a
+     * cause): what a dead letter names as its error's type, where "CamelExecutionException" told nothing.
+     */
+    public static Throwable insideCamelWrappers(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof org.apache.camel.RuntimeCamelException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
     /** The first throwable of {@code type} in the chain starting at {@code failure}, or null. */
     public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
         for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -14,9 +14,11 @@ import jakarta.validation.constraints.Email;
 /**
  * An email address the hub can send to: well-formed ({@link Email}) and with a dot in its domain. Hibernate's
  * {@code @Email} takes {@code a@localhost}, which SendGrid refuses or no one receives: a customer's notices then failed
- * long after the booking was answered 201. Null is valid (pair it with {@code @NotBlank} where it is required).
+ * long after the booking was answered 201. Its local part (before the "@") is ASCII: one that is not ("hüns@x.ch")
+ * needs SMTPUTF8 of every server on the way, which the hub cannot count on, so it is refused rather than lost; a domain
+ * that is not ASCII ("bücher.ch") is taken, and sent as its punycode (SendGridMails). Null is valid (pair it with {@code @NotBlank} where it is required).
  */
-@Email(regexp = ".+@([^@.]+\\.)+[^@.]+")
+@Email(regexp = "\\p{ASCII}+@([^@.]+\\.)+[^@.]+")
 @ReportAsSingleViolation
 @Constraint(validatedBy = {})
 @Documented
@@ -25,7 +27,8 @@ import jakarta.validation.constraints.Email;
 @Retention(RetentionPolicy.RUNTIME)
 public @interface DeliverableEmail {
 
-    String message() default "must be a well-formed email address with a dot in its domain, such as john@example.com";
+    String message() default "must be a well-formed email address with a dot in its domain and no accented letters "
+            + "before its @, such as john@example.com";
 
     Class<?>[] groups() default {};
 

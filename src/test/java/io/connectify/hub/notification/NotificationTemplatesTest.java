@@ -158,6 +158,28 @@ class NotificationTemplatesTest {
                 .hasSizeLessThanOrEqualTo(160);
     }
 
+    /**
+     * The README's claim: on the longest date (weekday, month, day and hour each longest), the after-the-cut-off SMS is
+     * one segment for a name of up to 7 characters in English and 9 in German, two for a longer one ("John Doe").
+     */
+    @Test
+    void aLateCancellationSmsIsOneSegmentForANameOfUpTo7CharactersInEnglishAnd9InGerman() {
+        String[][] cases = {{"en", "Ann Lee", "John Doe", "2026-09-30T10:30:00+02:00"},
+                {"de", "Ann Meier", "Anna Meier", "2026-09-24T10:30:00+02:00"}};
+        for (String[] c : cases) {
+            for (String name : new String[] {c[1], c[2]}) {
+                Booking b = booking(name, "x", c[0], 9000, "CHF");
+                Booking late = new Booking(b.id(), b.status(), OffsetDateTime.parse(c[3]),
+                        OffsetDateTime.parse(c[3]).plusHours(1), 60, 9000, "CHF", b.customer(), "x", null, "stripe",
+                        null, null, null, b.createdAt(), "pi_1", null, 9000L);
+                String sms = templates.render("cancellation", "sms", late);
+                assertThat(sms).as(sms).containsAnyOf("Wednesday, September 30, 2026, 10:30 AM",
+                        "Donnerstag, 24. September 2026, 10:30");
+                assertThat(sms.length()).as(sms).isEqualTo(name.equals(c[1]) ? 160 : 161);
+            }
+        }
+    }
+
     /** Ben B's confirmed booking of 9000 CHF on Tuesday 2026-12-08 at 09:00 in Zurich, in {@code locale}. */
     private static Booking benB(String locale) {
         Booking b = booking("Ben B", "x", locale, 9000, "CHF");
@@ -423,6 +445,26 @@ class NotificationTemplatesTest {
     private static Booking aDayLong(Booking b) {
         return new Booking(b.id(), b.status(), b.start(), b.start().plusMinutes(1440), 1440, b.amount(), b.currency(),
                 b.customer(), b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1", null, b.amount());
+    }
+
+    /**
+     * A booking given no summary (stored as "Consultation with" its customer) is told by the texts' own default in the
+     * customer's language; one given its own summary keeps it, whatever its language. Before, a German email told
+     * "Ihr Termin <strong>Consultation with Hans Müller</strong> am ...".
+     */
+    @Test
+    void aBookingWithoutItsOwnSummaryIsToldInTheCustomersLanguage() {
+        String stored = io.connectify.hub.booking.BookingService.defaultSummary("Hans Müller");
+
+        assertThat(templates.render("confirmation", "email.body", booking("Hans Müller", stored, "de", 9000, "CHF")))
+                .contains("Ihr Termin <strong>Beratung mit Hans M&uuml;ller</strong> am");
+        assertThat(templates.render("confirmation", "email.body", booking("Hans Müller", stored, "en", 9000, "CHF")))
+                .contains("your appointment <strong>Consultation with Hans M&uuml;ller</strong> on");
+        // a language the texts do not have: English, as the rest of the text
+        assertThat(templates.render("confirmation", "email.body", booking("Hans Müller", stored, "fr", 9000, "CHF")))
+                .contains("<strong>Consultation with Hans M&uuml;ller</strong>");
+        assertThat(templates.render("confirmation", "email.body", booking("Hans Müller", "Steuerberatung", "de", 9000,
+                "CHF"))).contains("<strong>Steuerberatung</strong>");
     }
 
     private static Booking booking(String name, String summary, String locale, long amount, String currency) {

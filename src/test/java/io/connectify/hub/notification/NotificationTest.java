@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -29,10 +30,12 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connectify.hub.ops.BrokerQueueDepth;
+import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.OpenApiRequestValidator;
+import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.TwilioMessageStore;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -106,11 +109,11 @@ class NotificationTest extends Webhooks {
                 .withHeader("Authorization", equalTo("Bearer " + NotificationFakes.SENDGRID_KEY))
                 .withRequestBody(equalToJson("""
                         {"personalizations":[{"to":[{"email":"john@example.com"}]}],
-                         "from":{"email":"bookings@connectify.example","name":"Connectify"},"subject":"Hi",
+                         "from":{"email":"bookings@connectify-hub.ch","name":"Connectify"},"subject":"Hi",
                          "content":[{"type":"text/html","value":"<p>Hello</p>"}]}""")));
         notify.sendGrid().verify(postRequestedFor(urlPathEqualTo(MAIL_SEND)).withRequestBody(equalToJson("""
                 {"personalizations":[{"to":[{"email":"jane@example.com"}]}],
-                 "from":{"email":"bookings@connectify.example","name":"Connectify"},"subject":"Plain",
+                 "from":{"email":"bookings@connectify-hub.ch","name":"Connectify"},"subject":"Plain",
                  "content":[{"type":"text/plain","value":"Hello"}]}""")));
     }
 
@@ -124,6 +127,64 @@ class NotificationTest extends Webhooks {
         assertThat(response.json().get("type").asText()).isEqualTo("validation");
         assertThat(response.json().get("detail").asText()).contains("'to'").contains("dot");
         notify.sendGrid().verify(0, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
+    /**
+     * An address whose domain is not ASCII goes to SendGrid with the domain as punycode, SendGrid's email fields being
+     * ASCII; one whose local part is not ASCII (it needs SMTPUTF8) is refused. Before, both went to SendGrid as given.
+     */
+    @Test
+    void anInternationalDomainGoesToSendGridAsPunycodeAndAnAccentedLocalPartIsRefused() {
+        var idn = httpPost("/api/v1/notifications/email", """
+                {"to":"hans@bücher.ch","subject":"Hi","body":"Hello"}""");
+        var accented = httpPost("/api/v1/notifications/email", """
+                {"to":"hüns@x.ch","subject":"Hi","body":"Hello"}""");
+
+        assertThat(idn.status()).isEqualTo(201);
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)).withRequestBody(equalToJson("""
+                {"personalizations":[{"to":[{"email":"hans@xn--bcher-kva.ch"}]}]}""", true, true)));
+        assertThat(accented.status()).isEqualTo(400);
+        assertThat(accented.json().get("type").asText()).isEqualTo("validation");
+        assertThat(accented.json().get("detail").asText()).contains("'to'").contains("no accented letters");
+        notify.sendGrid().verify(1, postRequestedFor(urlPathEqualTo(MAIL_SEND)));
+    }
+
+    /** A customer booking with an international domain gets the confirmation at its punycode; stored as given. */
+    @Test
+    void aCustomersInternationalDomainGetsItsConfirmationAsPunycode() {
+        google.stub(post(urlPathEqualTo(GoogleCalendarFake.EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                "bkevent", "Consultation", "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00"))));
+        var booked = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"Hans Müller","email":"hans@bücher.ch","locale":"de"}}""");
+        assertThat(booked.status()).as(booked.body()).isEqualTo(201);
+        String id = booked.json().get("id").asText();
+
+        assertThat(signedStripeWebhook(StripeFake.event("evt_idn", "checkout.session.completed",
+                StripeFake.checkoutSession(id, "paid", "pi_idn"))).status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> notify.sendGrid().verify(1,
+                postRequestedFor(urlPathEqualTo(MAIL_SEND)).withRequestBody(equalToJson("""
+                        {"personalizations":[{"to":[{"email":"hans@xn--bcher-kva.ch"}]}]}""", true, true))));
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("customer").get("email").asText())
+                .isEqualTo("hans@bücher.ch");
+    }
+
+    /**
+     * A booking given no summary is told in its customer's language in the email ("Beratung mit John Doe"), while the
+     * booking keeps and answers the stored English one. Before, a German email read "Ihr Termin <strong>Consultation
+     * with John Doe</strong> am ...".
+     */
+    @Test
+    void aBookingWithoutASummaryOfItsOwnIsToldInTheCustomersLanguage() {
+        String id = confirmedStripeBooking("2026-12-01T09:00:00+01:00");
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(notify.sendGrid().findAll(
+                postRequestedFor(urlPathEqualTo(MAIL_SEND)))).hasSize(1));
+        String mail = notify.sendGrid().findAll(postRequestedFor(urlPathEqualTo(MAIL_SEND))).get(0).getBodyAsString();
+        assertThat(mail).contains("Ihr Termin <strong>Beratung mit John Doe</strong> am").doesNotContain("Consultation");
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("summary").asText())
+                .isEqualTo("Consultation with John Doe");
     }
 
     @Test

@@ -400,6 +400,31 @@ class DeadLetterTest extends Webhooks {
         assertThat(stored("stripe").get("id").asText()).isEqualTo(letter.get("id").asText());
     }
 
+    /**
+     * A dead letter names the failure inside Camel's wrapper: a booking's notices that cannot be logged (the
+     * notification table refusing the insert) fail the payment event inside direct:booking-notify, which Camel wraps
+     * in a CamelExecutionException. Before, that wrapper was the letter's errorType, telling an operator nothing.
+     */
+    @Test
+    void aDeadLetterNamesTheFailureInsideCamelsWrapper() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(okJson(GoogleCalendarFake.eventJson("bkevent",
+                "Consultation", START, START))));
+        String id = pendingBooking(START, "stripe");
+        try (var refused = io.connectify.hub.support.FailingWrite.insertTimes(jdbc, "notification", "booking_id", id,
+                1000)) {
+            assertThat(signedStripeWebhook(StripeFake.event("evt_unlogged", "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_unlogged"))).status()).isEqualTo(200);
+            JsonNode letter = awaitDeadLetter("stripe");
+
+            assertThat(refused.failed()).isTrue();
+            String type = letter.get("errorType").asText();
+            assertThat(type).doesNotStartWith("org.apache.camel");
+            assertThat(org.springframework.dao.DataAccessException.class)
+                    .isAssignableFrom(Class.forName(type));
+        }
+    }
+
     /** The dead letter of the booking's Stripe payment event while Google answers its event insert so. */
     private JsonNode deadLetterOfAPaymentGoogleAnswers(String bookingId, String eventId, int status, String reason) {
         jdbc.sql("DELETE FROM dead_letter").update();

@@ -34,6 +34,7 @@ class BadInputTest extends HubTestBase {
             "negative duration              | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":-60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
             "overflowing duration           | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":99999999999,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"}} | validation",
             "bad email                      | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"nope\"}} | validation",
+            "accented email local part      | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"hüns@x.ch\"}} | validation",
             "bad phone                      | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\",\"phone\":\"0791234567\"}} | validation",
             "unknown field                  | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"admin\":true} | validation",
             "unknown provider               | {\"start\":\"2026-12-01T09:00:00+01:00\",\"durationMinutes\":60,\"customer\":{\"name\":\"a\",\"email\":\"a@b.ch\"},\"provider\":\"paypal\"} | validation",

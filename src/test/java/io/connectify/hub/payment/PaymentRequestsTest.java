@@ -649,6 +649,9 @@ class PaymentRequestsTest extends Webhooks {
             "/api/v1/payments/stripe/checkout-sessions, QQQ, ',\"description\":\"x\",\"successUrl\":\"https://a.example/s\",\"cancelUrl\":\"https://a.example/c\"'",
             "/api/v1/payments/payrexx/gateways, XYZ, ',\"purpose\":\"x\"'"})
     void aCurrencyIso4217DoesNotKnowIsRefused(String path, String currency, String rest) {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_900","object":"payment_intent","amount":900,"currency":"eur",
+                 "status":"requires_payment_method","client_secret":"pi_900_secret_x"}""")));
         stripe.server().resetRequests();
         payrexx.server().resetRequests();
 

@@ -1,6 +1,11 @@
 package io.connectify.hub.resilience;
 
+import java.io.IOException;
 import java.util.Set;
+import java.util.function.IntPredicate;
+
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.LoggerFactory;
 
 /**
  * A request that went out and got no answer from its provider: a read timeout, a dropped connection, an empty or
@@ -20,6 +25,26 @@ public final class AnswerLost extends ProviderException {
     /** Whether the failure leaves open whether the provider took the request. */
     public static boolean is(HubException failure) {
         return failure instanceof AnswerLost;
+    }
+
+    /**
+     * A camel-http failure as a typed hub error ({@link HttpProviderErrors}), a request that went out and got no answer
+     * told apart as {@link AnswerLost}: an HTTP status {@code lost} says may have been taken, a read timeout or a
+     * connection dropped after it was made (never one not made: nothing reached the provider).
+     */
+    public static HubException orHttpError(String provider, String name, Throwable failure, IntPredicate lost) {
+        if (Causes.find(failure, HubException.class) == null) {
+            HttpOperationFailedException http = Causes.find(failure, HttpOperationFailedException.class);
+            if (http != null && lost.test(http.getStatusCode())) {
+                LoggerFactory.getLogger(AnswerLost.class).warn("{} server error: HTTP {}", name, http.getStatusCode());
+                return new AnswerLost(provider, name + " answered HTTP " + http.getStatusCode());
+            }
+            if (http == null && Causes.find(failure, IOException.class) != null && !neverConnected(failure)) {
+                LoggerFactory.getLogger(AnswerLost.class).warn("{} did not answer", name);
+                return new AnswerLost(provider, name + " did not answer");
+            }
+        }
+        return HttpProviderErrors.translate(provider, name, failure);
     }
 
     /**

@@ -621,4 +621,83 @@ class PaymentRequestsTest extends Webhooks {
                 .collect(Collectors.toMap(p -> URLDecoder.decode(p[0], StandardCharsets.UTF_8),
                         p -> p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "", (a, b) -> b));
     }
+
+    /**
+     * A Checkout Session's expire whose first answer is lost (500) is retried with the same Idempotency-Key: Stripe
+     * answers the retry with the first answer. Before, stripe-java made a new key per call, and the retry of an expire
+     * Stripe had done was answered 400 (expired already): the caller got 400 validation for a session it expired.
+     */
+    @Test
+    void aCheckoutSessionsExpireIsRetriedWithItsIdempotencyKey() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire")).inScenario("expire")
+                .whenScenarioStateIs(STARTED).willSetStateTo("answered").willReturn(aResponse().withStatus(500)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"api_error\",\"message\":\"x\"}}")));
+
+        var expired = httpPost("/api/v1/payments/stripe/checkout-sessions/cs_test_123/expire", "");
+
+        assertThat(expired.status()).as(expired.body()).isEqualTo(200);
+        var sent = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions/cs_test_123/expire")));
+        assertThat(sent).hasSize(2);
+        assertThat(sent).extracting(r -> r.getHeader("Idempotency-Key")).doesNotContainNull()
+                .containsOnly(sent.get(0).getHeader("Idempotency-Key"));
+    }
+
+    /** A currency of three capital letters that ISO 4217 does not know is refused before any provider is called. */
+    @ParameterizedTest
+    @CsvSource({"/api/v1/payments/stripe/payment-intents, XYZ, ''",
+            "/api/v1/payments/stripe/checkout-sessions, QQQ, ',\"description\":\"x\",\"successUrl\":\"https://a.example/s\",\"cancelUrl\":\"https://a.example/c\"'",
+            "/api/v1/payments/payrexx/gateways, XYZ, ',\"purpose\":\"x\"'"})
+    void aCurrencyIso4217DoesNotKnowIsRefused(String path, String currency, String rest) {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/payment_intents")).willReturn(okJson("""
+                {"id":"pi_900","object":"payment_intent","amount":900,"currency":"eur",
+                 "status":"requires_payment_method","client_secret":"pi_900_secret_x"}""")));
+        stripe.server().resetRequests();
+        payrexx.server().resetRequests();
+
+        var response = httpPost(path, "{\"amount\":900,\"currency\":\"" + currency + "\"" + rest + "}");
+
+        assertThat(response.status()).as(response.body()).isEqualTo(400);
+        assertThat(response.json().get("type").asText()).isEqualTo("validation");
+        assertThat(response.json().get("detail").asText()).contains("currency");
+        assertThat(stripe.server().getAllServeEvents()).isEmpty();
+        assertThat(payrexx.server().getAllServeEvents()).isEmpty();
+        // a known one passes
+        assertThat(httpPost(path, "{\"amount\":900,\"currency\":\"EUR\"" + rest + "}").status()).isEqualTo(201);
+    }
+
+    /** Payrexx's custom fields (custom_field_1 ...) are sent as fields; a name with a capital or a dash is not. */
+    @Test
+    void aPayrexxGatewayCarriesCustomFields() {
+        var gateway = httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":900,"currency":"CHF","purpose":"x","fields":{"custom_field_1":"42"}}""");
+
+        assertThat(gateway.status()).as(gateway.body()).isEqualTo(201);
+        var sent = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
+        assertThat(URLDecoder.decode(sent.get(sent.size() - 1).getBodyAsString(), StandardCharsets.UTF_8))
+                .contains("fields[custom_field_1][value]=42");
+        assertThat(httpPost("/api/v1/payments/payrexx/gateways", """
+                {"amount":900,"currency":"CHF","purpose":"x","fields":{"Custom-1":"42"}}""").status()).isEqualTo(400);
+    }
+
+    /**
+     * Stripe metadata with a null value (sent as metadata[a]=, which unsets the key at Stripe) or a key with a bracket
+     * (metadata[a[b]]=x, another form field) is refused 400, before Stripe is called.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"{\"a\":null}", "{\"a[b]\":\"x\"}", "{\"a]\":\"x\"}", "{\"\":\"x\"}"})
+    void stripeMetadataStripeWouldReadOtherwiseIsRefused(String metadata) {
+        stripe.server().resetRequests();
+
+        var intent = httpPost("/api/v1/payments/stripe/payment-intents",
+                "{\"amount\":900,\"currency\":\"CHF\",\"metadata\":" + metadata + "}");
+        var session = httpPost("/api/v1/payments/stripe/checkout-sessions", "{\"amount\":900,\"currency\":\"CHF\","
+                + "\"description\":\"x\",\"successUrl\":\"https://a.example/s\",\"cancelUrl\":\"https://a.example/c\","
+                + "\"metadata\":" + metadata + "}");
+
+        assertThat(intent.status()).as(intent.body()).isEqualTo(400);
+        assertThat(intent.json().get("type").asText()).isEqualTo("validation");
+        assertThat(session.status()).as(session.body()).isEqualTo(400);
+        assertThat(stripe.server().getAllServeEvents()).isEmpty();
+    }
 }

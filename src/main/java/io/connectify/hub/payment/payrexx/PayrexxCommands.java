@@ -5,6 +5,7 @@ import static io.connectify.hub.payment.RedirectUrls.NOT_HTTP_URL;
 
 import java.util.Map;
 
+import io.connectify.hub.payment.IsoCurrency;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
@@ -29,10 +30,11 @@ public final class PayrexxCommands {
      */
     public record GatewayRequest(
             @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
-            @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
+            @NotBlank @IsoCurrency @Schema(pattern = "[A-Z]{3}", example = "CHF") String currency,
             @NotBlank @Size(max = 250) String purpose,
             @Size(max = 100) String referenceId,
-            @Size(max = 20) Map<@Pattern(regexp = "[a-z_]{1,30}") String, @Size(max = 250) String> fields,
+            // Payrexx's own field names, and its custom fields (custom_field_1 ...)
+            @Size(max = 20) Map<@Pattern(regexp = "[a-z0-9_]{1,30}") String, @NotNull @Size(max = 250) String> fields,
             @Positive @Max(MAX_VALIDITY_MINUTES) @Schema(minimum = "1", description = "minutes") Integer validity,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String failedUrl,

@@ -106,6 +106,7 @@ public class PayrexxRequests {
 
     public void refundTransaction(@Body RefundCommand c, Exchange exchange) {
         Map<String, String> params = c.amount() == null ? Map.of() : Map.of("amount", Long.toString(c.amount()));
+        exchange.setProperty(PayrexxRefundLookup.REFUND, c); // what a lost answer's lookup compares Payrexx's with
         request(exchange, "POST", "Transaction/" + c.transactionId() + "/refund", params);
     }
 

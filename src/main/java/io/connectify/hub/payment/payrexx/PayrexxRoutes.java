@@ -1,13 +1,15 @@
 package io.connectify.hub.payment.payrexx;
 
-import io.connectify.hub.resilience.HttpProviderErrors;
 import io.connectify.hub.resilience.ProviderCalls;
 import io.connectify.hub.resilience.ProviderRouteBuilder;
 import org.springframework.stereotype.Component;
 
 /**
  * The Payrexx adapter over camel-http: each operation builds its request, calls the API behind the Payrexx
- * breaker ({@code payrexx-call}), and reads the answer.
+ * breaker, and reads the answer. Reads and deletes share the call route {@code payrexx-call}; the two POSTs, which
+ * Payrexx takes without an idempotency key, have their own, whose retry after a lost answer asks first
+ * ({@code payrexx-call-create-gateway}: not sent again, {@link PayrexxGatewayNotResent};
+ * {@code payrexx-call-refund}: the transaction read, {@link PayrexxRefundLookup}).
  */
 @Component
 public class PayrexxRoutes extends ProviderRouteBuilder {
@@ -18,35 +20,50 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
     public static final String GET_TRANSACTION = "direct:payrexx-get-transaction";
     public static final String REFUND = "direct:payrexx-refund-transaction";
     private static final String CALL = "direct:payrexx-call";
+    private static final String CALL_CREATE_GATEWAY = "direct:payrexx-call-create-gateway";
+    private static final String CALL_REFUND = "direct:payrexx-call-refund";
 
     private final PayrexxConnection connection;
+    private final PayrexxGatewayNotResent gatewayNotResent;
+    private final PayrexxRefundLookup refundLookup;
 
-    public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection) {
-        super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker",
-                failure -> HttpProviderErrors.translate(PayrexxConfig.PROVIDER, "Payrexx", failure));
+    public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection, PayrexxGatewayNotResent gatewayNotResent,
+                         PayrexxRefundLookup refundLookup) {
+        super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker", PayrexxErrors::translate);
         this.connection = connection;
+        this.gatewayNotResent = gatewayNotResent;
+        this.refundLookup = refundLookup;
+    }
+
+    /** The camel-http endpoint of Payrexx's API (each request names its path and query). */
+    static String callUri(PayrexxConnection connection) {
+        return connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts&headerFilterStrategy=#providerHeaderFilter";
     }
 
     @Override
     protected void routes() {
-        adapter(CREATE_GATEWAY, "Create a Payrexx payment page", "createGateway", "readGateway");
-        adapter(GET_GATEWAY, "Read a Payrexx payment page", "getGateway", "readGatewayState");
-        adapter(DELETE_GATEWAY, "Delete a Payrexx payment page", "deleteGateway", "readDeletedGateway");
-        adapter(GET_TRANSACTION, "Read a Payrexx transaction", "getTransaction", "readTransaction");
-        adapter(REFUND, "Refund a Payrexx transaction", "refundTransaction", "readRefund");
-        operation(CALL, "Call the Payrexx API", connection.apiBase() + "?httpClientConfigurer=#payrexxHttpTimeouts&headerFilterStrategy=#providerHeaderFilter");
+        adapter(CREATE_GATEWAY, "Create a Payrexx payment page", "createGateway", CALL_CREATE_GATEWAY, "readGateway");
+        adapter(GET_GATEWAY, "Read a Payrexx payment page", "getGateway", CALL, "readGatewayState");
+        adapter(DELETE_GATEWAY, "Delete a Payrexx payment page", "deleteGateway", CALL, "readDeletedGateway");
+        adapter(GET_TRANSACTION, "Read a Payrexx transaction", "getTransaction", CALL, "readTransaction");
+        adapter(REFUND, "Refund a Payrexx transaction", "refundTransaction", CALL_REFUND, "readRefund");
+        operation(CALL, "Call the Payrexx API", callUri(connection));
+        operation(CALL_CREATE_GATEWAY, "Call Payrexx's POST Gateway/, not sent again after a lost answer",
+                callUri(connection), gatewayNotResent);
+        operation(CALL_REFUND, "Call Payrexx's POST Transaction/{id}/refund, after a lost answer only if not made",
+                callUri(connection), refundLookup);
     }
 
     /**
      * One Payrexx operation: its request built, the shared call route, its answer read. The operation is named on the
      * exchange for the audit, as every operation goes through the one call route.
      */
-    private void adapter(String endpoint, String description, String request, String reader) {
+    private void adapter(String endpoint, String description, String request, String call, String reader) {
         String routeId = endpoint.substring("direct:".length());
         from(endpoint).routeId(routeId).routeDescription(description)
                 .bean("payrexxRequests", request)
                 .setProperty(ProviderCalls.OPERATION, constant(routeId))
-                .to(CALL)
+                .to(call)
                 .bean("payrexxRequests", reader);
     }
 }

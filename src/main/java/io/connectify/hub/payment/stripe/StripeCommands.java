@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.connectify.hub.payment.IsoCurrency;
 import io.connectify.hub.web.DeliverableEmail;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.validation.constraints.Max;
@@ -20,15 +21,23 @@ import jakarta.validation.constraints.Size;
 /** Bodies of the Stripe REST operations and the commands the routes carry. */
 public final class StripeCommands {
 
+    /**
+     * A metadata key the form body can carry: Stripe's brackets ({@code metadata[a[b]]=x}) would nest it, and a key
+     * of none is no key. A null value is refused too: sent as {@code metadata[a]=}, it unsets the key at Stripe.
+     */
+    static final String METADATA_KEY = "[^\\[\\]]+";
+    static final String NOT_METADATA_KEY = "must not be empty nor hold [ or ]";
+
     private StripeCommands() {
     }
 
     /** POST /api/v1/payments/stripe/payment-intents: amount in minor units. */
     public record PaymentIntentRequest(
             @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
-            @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
+            @NotBlank @IsoCurrency @Schema(pattern = "[A-Z]{3}", example = "CHF") String currency,
             @Size(max = 1000) String description,
-            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata) {
+            @Size(max = 50) Map<@Size(max = 40) @Pattern(regexp = METADATA_KEY, message = NOT_METADATA_KEY) String,
+                    @NotNull @Size(max = 500) String> metadata) {
     }
 
     /**
@@ -38,10 +47,11 @@ public final class StripeCommands {
      */
     public record CheckoutSessionRequest(
             @NotNull @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units") Long amount,
-            @NotBlank @Pattern(regexp = "[A-Z]{3}", message = "must be an ISO 4217 code such as CHF") String currency,
+            @NotBlank @IsoCurrency @Schema(pattern = "[A-Z]{3}", example = "CHF") String currency,
             @NotBlank @Size(max = 250) String description,
             @DeliverableEmail @Size(max = 254) String customerEmail,
-            @Size(max = 50) Map<@Size(max = 40) String, @Size(max = 500) String> metadata,
+            @Size(max = 50) Map<@Size(max = 40) @Pattern(regexp = METADATA_KEY, message = NOT_METADATA_KEY) String,
+                    @NotNull @Size(max = 500) String> metadata,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String successUrl,
             @Size(max = 2048) @Pattern(regexp = HTTP_URL, message = NOT_HTTP_URL) String cancelUrl) {
     }

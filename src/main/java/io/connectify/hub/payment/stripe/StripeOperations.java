@@ -83,9 +83,13 @@ public class StripeOperations {
         return new PaymentLink(StripeConfig.PROVIDER, session.getId(), session.getUrl());
     }
 
-    /** Expires an open Checkout Session: the customer can no longer pay on it (Stripe refuses one that is not open). */
+    /**
+     * Expires an open Checkout Session: the customer can no longer pay on it (Stripe refuses one that is not open).
+     * Its key is the session's own: a retry after a lost answer gets the first answer back, not the 400 of a session
+     * expired already (stripe-java adds a random key per call when none is given).
+     */
     public PaymentPage expireCheckoutSession(@Body String sessionId) throws StripeException {
-        Session session = stripe.v1().checkout().sessions().expire(sessionId);
+        Session session = stripe.v1().checkout().sessions().expire(sessionId, options(expireKey(sessionId)));
         return new PaymentPage(StripeConfig.PROVIDER, session.getId(), session.getStatus());
     }
 
@@ -154,6 +158,11 @@ public class StripeOperations {
                 refund.getCurrency().toUpperCase(Locale.ROOT), refund.getPaymentIntent(),
                 refund.getMetadata() == null ? null : refund.getMetadata().get(StripeCommands.REFUND_MARK),
                 refund.getCreated() == null ? null : Instant.ofEpochSecond(refund.getCreated()));
+    }
+
+    /** One key per session: expiring a session is done once, whoever asks and however often. */
+    static String expireKey(String sessionId) {
+        return "checkout-session-expire-" + sessionId;
     }
 
     private static RequestOptions options(String idempotencyKey) {

@@ -6,10 +6,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The Payrexx adapter over camel-http: each operation builds its request, calls the API behind the Payrexx
- * breaker, and reads the answer. Reads and deletes share the call route {@code payrexx-call}; the two POSTs, which
- * Payrexx takes without an idempotency key, have their own, whose retry after a lost answer asks first
- * ({@code payrexx-call-create-gateway}: not sent again, {@link PayrexxGatewayNotResent};
- * {@code payrexx-call-refund}: the transaction read, {@link PayrexxRefundLookup}).
+ * breaker, and reads the answer. The operations share the call route {@code payrexx-call}, but for the refund, which
+ * Payrexx takes without an idempotency key: its own, {@code payrexx-call-refund}, whose retry after a lost answer
+ * reads the transaction first ({@link PayrexxRefundLookup}). A payment page's creation is retried as any call: a page
+ * a lost answer made is given to no one (its link is Payrexx's unguessable one, never answered), pays for nothing and
+ * closes when its {@code validity}, the hold, runs out; not retrying it failed a booking for a passing 5xx.
  */
 @Component
 public class PayrexxRoutes extends ProviderRouteBuilder {
@@ -20,18 +21,14 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
     public static final String GET_TRANSACTION = "direct:payrexx-get-transaction";
     public static final String REFUND = "direct:payrexx-refund-transaction";
     private static final String CALL = "direct:payrexx-call";
-    private static final String CALL_CREATE_GATEWAY = "direct:payrexx-call-create-gateway";
     private static final String CALL_REFUND = "direct:payrexx-call-refund";
 
     private final PayrexxConnection connection;
-    private final PayrexxGatewayNotResent gatewayNotResent;
     private final PayrexxRefundLookup refundLookup;
 
-    public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection, PayrexxGatewayNotResent gatewayNotResent,
-                         PayrexxRefundLookup refundLookup) {
+    public PayrexxRoutes(ProviderCalls calls, PayrexxConnection connection, PayrexxRefundLookup refundLookup) {
         super(calls, PayrexxConfig.PROVIDER, "payrexxCircuitBreaker", PayrexxErrors::translate);
         this.connection = connection;
-        this.gatewayNotResent = gatewayNotResent;
         this.refundLookup = refundLookup;
     }
 
@@ -42,14 +39,12 @@ public class PayrexxRoutes extends ProviderRouteBuilder {
 
     @Override
     protected void routes() {
-        adapter(CREATE_GATEWAY, "Create a Payrexx payment page", "createGateway", CALL_CREATE_GATEWAY, "readGateway");
+        adapter(CREATE_GATEWAY, "Create a Payrexx payment page", "createGateway", CALL, "readGateway");
         adapter(GET_GATEWAY, "Read a Payrexx payment page", "getGateway", CALL, "readGatewayState");
         adapter(DELETE_GATEWAY, "Delete a Payrexx payment page", "deleteGateway", CALL, "readDeletedGateway");
         adapter(GET_TRANSACTION, "Read a Payrexx transaction", "getTransaction", CALL, "readTransaction");
         adapter(REFUND, "Refund a Payrexx transaction", "refundTransaction", CALL_REFUND, "readRefund");
         operation(CALL, "Call the Payrexx API", callUri(connection));
-        operation(CALL_CREATE_GATEWAY, "Call Payrexx's POST Gateway/, not sent again after a lost answer",
-                callUri(connection), gatewayNotResent);
         operation(CALL_REFUND, "Call Payrexx's POST Transaction/{id}/refund, after a lost answer only if not made",
                 callUri(connection), refundLookup);
     }

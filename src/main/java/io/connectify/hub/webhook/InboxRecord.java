@@ -5,9 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.Message;
@@ -36,19 +39,40 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
         return group == null ? null : group.toString();
     }
 
+    /**
+     * The record's bytes: the queue and each header's name as {@link DataOutputStream#writeUTF} writes them, a text
+     * header's value and the body as a length and their UTF-8 bytes (not writeUTF, which stops at 64 KB). Written into
+     * an array of the record's exact size: through a byte stream that grows, a Stripe event of 3-4 KB cost a buffer
+     * twice its size and a copy of the whole (the stream's first guess left no room for the headers), some 12 KB of a
+     * webhook's garbage (bench/RESULTS.md).
+     */
     byte[] toBytes() {
         byte[] bodyBytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + (bodyBytes == null ? 0 : bodyBytes.length));
+        List<byte[]> texts = new ArrayList<>(headers.size());
+        int size = modifiedUtf8Length(queueUri) + Short.BYTES + Integer.BYTES
+                + (bodyBytes == null ? 0 : bodyBytes.length);
+        for (Map.Entry<String, Object> header : headers.entrySet()) {
+            size += modifiedUtf8Length(header.getKey()) + 1;
+            Object value = header.getValue();
+            if (value instanceof String text) {
+                byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                texts.add(utf8);
+                size += Integer.BYTES + utf8.length;
+            } else {
+                size += value instanceof Long ? Long.BYTES : value instanceof Integer ? Integer.BYTES : 1;
+            }
+        }
+        ExactBytes bytes = new ExactBytes(size);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeUTF(queueUri);
             out.writeShort(headers.size());
+            int text = 0;
             for (Map.Entry<String, Object> header : headers.entrySet()) {
                 out.writeUTF(header.getKey());
                 Object value = header.getValue();
-                if (value instanceof String text) {
+                if (value instanceof String) {
                     out.writeByte('S');
-                    // not writeUTF, which stops at 64 KB
-                    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+                    byte[] utf8 = texts.get(text++);
                     out.writeInt(utf8.length);
                     out.write(utf8);
                 } else if (value instanceof Long number) {
@@ -69,7 +93,45 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
         } catch (IOException impossibleInMemory) {
             throw new UncheckedIOException(impossibleInMemory);
         }
-        return bytes.toByteArray();
+        return bytes.filled();
+    }
+
+    /** The bytes {@link DataOutputStream#writeUTF} writes for {@code text}, its two-byte length included. */
+    private static int modifiedUtf8Length(String text) {
+        int length = Short.BYTES;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            length += c >= 1 && c <= 0x7F ? 1 : c <= 0x7FF ? 2 : 3; // NUL as two bytes, surrogates as three each
+        }
+        return length;
+    }
+
+    /** An output stream into an array of a size known beforehand, handed over without a copy. */
+    private static final class ExactBytes extends OutputStream {
+        private final byte[] bytes;
+        private int count;
+
+        ExactBytes(int size) {
+            this.bytes = new byte[size];
+        }
+
+        @Override
+        public void write(int b) {
+            bytes[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, bytes, count, len);
+            count += len;
+        }
+
+        byte[] filled() {
+            if (count != bytes.length) {
+                throw new IllegalStateException("inbox record of " + count + " bytes, " + bytes.length + " expected");
+            }
+            return bytes;
+        }
     }
 
     static InboxRecord fromBytes(byte[] data) {
@@ -89,7 +151,10 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
                 });
             }
             int length = in.readInt();
-            String body = length < 0 ? null : new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            // decoded where it lies (what is left of the array, at most its length), not copied out first
+            int left = in.available(); // a ByteArrayInputStream's: exactly what is left
+            String body = length < 0 ? null : new String(data, data.length - left, Math.min(length, left),
+                    StandardCharsets.UTF_8);
             return new InboxRecord(queueUri, headers, body);
         } catch (IOException e) {
             throw new UncheckedIOException("Unreadable inbox record", e);

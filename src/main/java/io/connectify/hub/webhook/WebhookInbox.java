@@ -4,7 +4,6 @@ import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -465,7 +464,8 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
     /** One send of a forward; a failure ends the transaction, which rolls back the batch's earlier sends. */
     private void send(InboxRecord record) {
         Exchange sent = template.send(record.queueUri(), ExchangePattern.InOnly, exchange -> {
-            exchange.getMessage().setHeaders(new HashMap<>(record.headers()));
+            // Camel copies a map not of its own kind into its headers map: the record's stays as it was for a retry
+            exchange.getMessage().setHeaders(record.headers());
             exchange.getMessage().setBody(record.body());
         });
         if (sent.getException() != null) {

@@ -63,8 +63,11 @@ final class StripeSignatureCheck {
         if (signatures.isEmpty()) {
             return NO_V1;
         }
-        byte[] signed = (timestamp + "." + payload).getBytes(StandardCharsets.UTF_8);
-        if (!signedByAnySecret(signed, signatures)) {
+        // "<t>." and the body's bytes fed to the Mac one after the other: the same bytes as the text's, without the
+        // body's copy in a concatenated text (some 4 KB of a real event's garbage)
+        byte[] prefix = (timestamp + ".").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
+        if (!signedByAnySecret(prefix, body, signatures)) {
             return NO_MATCH;
         }
         if (toleranceSeconds > 0 && timestamp < nowSeconds - toleranceSeconds) {
@@ -88,10 +91,11 @@ final class StripeSignatureCheck {
         return toleranceSeconds;
     }
 
-    private boolean signedByAnySecret(byte[] signed, List<String> signatures) {
+    private boolean signedByAnySecret(byte[] prefix, byte[] body, List<String> signatures) {
         for (Mac prototype : keyed) {
-            byte[] expected = HexFormat.of().formatHex(copy(prototype).doFinal(signed))
-                    .getBytes(StandardCharsets.US_ASCII);
+            Mac mac = copy(prototype);
+            mac.update(prefix);
+            byte[] expected = HexFormat.of().formatHex(mac.doFinal(body)).getBytes(StandardCharsets.US_ASCII);
             for (String signature : signatures) {
                 // constant time, as stripe-java's secureCompare: the comparison says nothing about how close it was
                 if (MessageDigest.isEqual(expected, signature.getBytes(StandardCharsets.UTF_8))) {

@@ -4,10 +4,11 @@ import io.connectify.hub.resilience.AnswerLost;
 import io.connectify.hub.resilience.HubException;
 
 /**
- * SendGrid failures as typed hub errors ({@link io.connectify.hub.resilience.HttpProviderErrors}), a request that went out and got no SendGrid
- * answer told apart as {@link AnswerLost}: a read timeout, a dropped connection, a 502/503/504 (an edge answering for
- * a backend that may have taken the mail). SendGrid may have taken it and will send it; its 500 is its API's own
- * error, and a connection never made reached nothing.
+ * SendGrid failures as typed hub errors ({@link io.connectify.hub.resilience.HttpProviderErrors}), a request that
+ * went out and got no SendGrid answer told apart as {@link AnswerLost} ({@link AnswerLost#orHttpError}): a read
+ * timeout, a dropped connection, a 502/503/504 (an edge answering for a backend that may have taken the mail).
+ * SendGrid may have taken it and will send it; its 500 is its API's own error, and a connection never made reached
+ * nothing.
  */
 final class SendGridErrors {
 

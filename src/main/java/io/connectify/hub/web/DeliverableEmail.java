@@ -16,7 +16,8 @@ import jakarta.validation.constraints.Email;
  * {@code @Email} takes {@code a@localhost}, which SendGrid refuses or no one receives: a customer's notices then failed
  * long after the booking was answered 201. Its local part (before the "@") is ASCII: one that is not ("hüns@x.ch")
  * needs SMTPUTF8 of every server on the way, which the hub cannot count on, so it is refused rather than lost; a domain
- * that is not ASCII ("bücher.ch") is taken, and sent as its punycode (SendGridMails). Null is valid (pair it with {@code @NotBlank} where it is required).
+ * that is not ASCII ("bücher.ch") is taken, and sent as its punycode (SendGridMails). Null is valid (pair it with
+ * {@code @NotBlank} where it is required).
  */
 @Email(regexp = "\\p{ASCII}+@([^@.]+\\.)+[^@.]+")
 @ReportAsSingleViolation

@@ -51,8 +51,8 @@ public class PayrexxConfig {
                     : null;
             if (missing != null) {
                 throw new ConfigurationError("connectify.payrexx.api-key is set but " + missing + ": Payrexx live "
-                        + "needs the instance's name and a webhook token of at least 16 letters, digits or . _ ~ - ! $ & ' ( ) * + , "
-                        + "= : @ (no / ? # % ; or white space)",
+                        + "needs the instance's name and a webhook token of at least 16 letters, digits or "
+                        + ". _ ~ - ! $ & ' ( ) * + , = : @ (no / ? # % ; or white space)",
                         "Set CONNECTIFY_PAYREXX_INSTANCENAME to the Payrexx instance's name and "
                         + "CONNECTIFY_PAYREXX_WEBHOOKTOKEN to a random value of at least 16 such characters, e.g. "
                         + "`openssl rand -hex 32` (the webhook URL configured at Payrexx ends in it).");

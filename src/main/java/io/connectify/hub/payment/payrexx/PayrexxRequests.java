@@ -7,6 +7,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.notification.NotificationTemplates;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPage;
@@ -32,15 +33,19 @@ public class PayrexxRequests {
     private final PayrexxConnection connection;
     private final PayrexxProperties properties;
     private final ObjectMapper json;
+    private final NotificationTemplates texts;
 
-    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json) {
+    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json,
+                           NotificationTemplates texts) {
         this.connection = connection;
         this.properties = properties;
         this.json = json;
+        this.texts = texts;
     }
 
     /**
-     * The gateway of a booking: its amount and purpose, referenceId = booking id, payer fields. It closes by itself
+     * The gateway of a booking: its amount and purpose (its summary in the customer's language, as Stripe's line item:
+     * {@link NotificationTemplates#summary}), referenceId = booking id, payer fields. It closes by itself
      * once the booking's hold has run out, should the hub fail to close it then (the customer still cannot pay on it
      * for long); a payment made on it meanwhile is refunded, as any payment that pays for nothing.
      */
@@ -52,7 +57,8 @@ public class PayrexxRequests {
         if (names.length > 1) {
             fields.put("surname", names[1]);
         }
-        return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields, validity(b), null, null, null);
+        return new GatewayRequest(b.amount(), b.currency(), texts.summary(b), b.id(), fields, validity(b), null, null,
+                null);
     }
 
     /**

@@ -14,6 +14,7 @@ import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.TransactionRefund;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.ProviderException;
@@ -147,11 +148,14 @@ public class PayrexxRequests {
     /**
      * Payrexx's answer to a refund. One without data ({@code "status":"error"}, which Payrexx also sends with HTTP
      * 200) is a refusal, as a 4xx is: no refund was made, so the booking's refund stays pending (and the refund
-     * made already, should that be why, is looked up at Payrexx).
+     * made already, should that be why, is looked up at Payrexx). Made: the transaction's status as Payrexx answers
+     * it, with the amount asked.
      */
-    public void readRefund(@Body String answer) {
+    public TransactionRefund readRefund(@Body String answer, Exchange exchange) {
+        RefundCommand asked = exchange.getProperty(PayrexxRefundLookup.REFUND, RefundCommand.class);
         try {
-            data(answer);
+            JsonNode refunded = data(answer);
+            return new TransactionRefund(asked.transactionId(), refunded.path("status").asText(null), asked.amount());
         } catch (ProviderException refused) {
             if (refused.kind() == ProviderException.Kind.REJECTED) {
                 throw new ValidationException("Payrexx refused the refund");

@@ -133,7 +133,7 @@ public class NotificationTemplates {
         String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
         Object[] values = {booking.customer().name(), when, minutes, amount, null,
                 booking.id(), paid, holdEnd, "", ""};
-        values[4] = hasOwnSummary(booking) ? booking.summary() : messages.getMessage(DEFAULT_SUMMARY, values, locale);
+        values[4] = summary(booking, locale, values);
         if (part.equals("email.body")) {
             for (int i = 0; i < values.length; i++) {
                 if (values[i] instanceof String text) {
@@ -156,9 +156,25 @@ public class NotificationTemplates {
     }
 
     /**
+     * The booking's summary as its customer reads it: its own, or for a booking given none the texts'
+     * {@code default-summary} in the customer's language ("Beratung mit …"); what the notices tell and the payment
+     * pages show (Stripe Checkout's line item, Payrexx's {@code purpose}). The stored summary is not changed.
+     */
+    public String summary(Booking booking) {
+        return summary(booking, textLocale(Locale.forLanguageTag(
+                booking.customer().locale() == null ? "en" : booking.customer().locale())),
+                new Object[] {booking.customer().name()});
+    }
+
+    /** {@code values}: the default summary's arguments, {0} the customer's name. */
+    private String summary(Booking booking, Locale locale, Object[] values) {
+        return hasOwnSummary(booking) ? booking.summary() : messages.getMessage(DEFAULT_SUMMARY, values, locale);
+    }
+
+    /**
      * Whether the booking was given a summary of its own: not the one stored for a booking given none ("Consultation
-     * with" its customer, BookingService), which the texts tell in the customer's language instead. The stored value
-     * stays as it is (the API returns it; the consultancy's calendar event and the payment page show it).
+     * with" its customer, BookingService), which the texts and payment pages tell in the customer's language instead.
+     * The stored value stays as it is (the API returns it; the consultancy's calendar event shows it).
      */
     private static boolean hasOwnSummary(Booking booking) {
         return booking.summary() != null && !booking.summary().isBlank() && (booking.customer().name() == null

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Map;
 
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.notification.NotificationTemplates;
 import io.connectify.hub.payment.stripe.StripeCommands;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
@@ -29,10 +30,13 @@ public class PaymentCommands {
     private final Clock clock;
     private final StripeProperties stripe;
     private final Duration soonestSessionExpiry;
+    private final NotificationTemplates texts;
 
-    public PaymentCommands(Clock clock, StripeProperties stripe, ResilienceProperties resilience) {
+    public PaymentCommands(Clock clock, StripeProperties stripe, ResilienceProperties resilience,
+                           NotificationTemplates texts) {
         this.clock = clock;
         this.stripe = stripe;
+        this.texts = texts;
         this.soonestSessionExpiry = soonestSessionExpiry(stripe, resilience.policyFor("stripe").retry(),
                 resilience.policyFor("stripe").rateLimiter().timeout());
     }
@@ -58,7 +62,9 @@ public class PaymentCommands {
      * bookings' clock (the database's), which dates and expires the hold: now is the booking's reservation, read once
      * for the request (a session is made for a booking just reserved), as the Payrexx page's validity is. Reckoned
      * from the instance's own clock, one running ahead of the database's set the session to expire that much later
-     * than the hold allowed, one behind it that much sooner.
+     * than the hold allowed, one behind it that much sooner. Its line item (and its Payment Intent's description) is
+     * the booking's summary in the customer's language: a booking given none shows "Beratung mit …" to a German
+     * customer, as its notices do (before, the stored English default).
      */
     public CheckoutSessionCommand stripeCheckout(@Body Booking b) {
         Instant now = b.createdAt() != null ? b.createdAt() : clock.instant();
@@ -66,7 +72,7 @@ public class PaymentCommands {
         Instant latest = now.plus(LATEST_SESSION_EXPIRY);
         Instant hold = b.holdExpiresAt() == null ? soonest : b.holdExpiresAt();
         Instant expiresAt = hold.isBefore(soonest) ? soonest : hold.isAfter(latest) ? latest : hold;
-        return new CheckoutSessionCommand(b.id(), b.amount(), b.currency(), b.summary(), b.customer().email(),
+        return new CheckoutSessionCommand(b.id(), b.amount(), b.currency(), texts.summary(b), b.customer().email(),
                 Map.of("bookingId", b.id()), IdempotencyKeys.forBooking(b.id(), "checkout"), expiresAt,
                 RedirectUrls.forBooking(stripe.successUrl(), b.id()), RedirectUrls.forBooking(stripe.cancelUrl(), b.id()));
     }

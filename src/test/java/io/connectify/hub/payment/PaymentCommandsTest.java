@@ -46,7 +46,8 @@ class PaymentCommandsTest {
         Instant reserved = Instant.parse("2026-12-01T08:00:00Z");
         PaymentCommands commands = new PaymentCommands(Clock.fixed(reserved.plus(Duration.ofMinutes(30)), ZoneOffset.UTC),
                 stripe(Duration.ofSeconds(20)), new ResilienceProperties(new ResilienceProperties.Policy(retry(10), null,
-                        new ResilienceProperties.RateLimiter(100, Duration.ofMinutes(1), Duration.ofSeconds(5))), Map.of()));
+                        new ResilienceProperties.RateLimiter(100, Duration.ofMinutes(1), Duration.ofSeconds(5))), Map.of()),
+                new io.connectify.hub.notification.NotificationTemplates());
 
         assertThat(commands.stripeCheckout(reserved(reserved, Duration.ofMinutes(60))).expiresAt())
                 .isEqualTo(reserved.plus(Duration.ofMinutes(60)));

@@ -77,6 +77,41 @@ class PaymentRequestsTest extends Webhooks {
                         .getEpochSecond()));
     }
 
+    /**
+     * A German customer's booking given no summary of its own shows its payment page in German, the texts'
+     * default-summary ("Beratung mit …", as its notices tell it): Stripe Checkout's line item (and its Payment Intent's
+     * description), Payrexx's purpose. The booking keeps the stored English default. Before, both pages showed
+     * "Consultation with John Doe".
+     */
+    @Test
+    void aGermanBookingWithoutSummaryShowsItsPaymentPageInGerman() {
+        String customer = "\"customer\":{\"name\":\"John Doe\",\"email\":\"john@example.com\",\"locale\":\"de\"}";
+        var viaStripe = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T09:00:00+01:00","durationMinutes":60,"provider":"stripe",%s}""".formatted(customer));
+        var viaPayrexx = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T13:00:00+01:00","durationMinutes":60,"provider":"payrexx",%s}""".formatted(customer));
+        var ownSummary = httpPost("/api/v1/bookings", """
+                {"start":"2026-12-01T14:30:00+01:00","durationMinutes":60,"provider":"payrexx","summary":"Steuerfragen",
+                 %s}""".formatted(customer));
+
+        assertThat(viaStripe.status()).as(viaStripe.body()).isEqualTo(201);
+        assertThat(viaPayrexx.status()).as(viaPayrexx.body()).isEqualTo(201);
+        assertThat(ownSummary.status()).as(ownSummary.body()).isEqualTo(201);
+        var sessions = stripe.server().findAll(postRequestedFor(urlPathEqualTo("/v1/checkout/sessions")));
+        assertThat(sessions).hasSize(1);
+        assertThat(form(sessions.get(0).getBodyAsString()))
+                .containsEntry("line_items[0][price_data][product_data][name]", "Beratung mit John Doe")
+                .containsEntry("payment_intent_data[description]", "Beratung mit John Doe");
+        var gateways = payrexx.server().findAll(postRequestedFor(urlPathEqualTo("/v1.0/Gateway/")));
+        assertThat(gateways).hasSize(2);
+        assertThat(form(gateways.get(0).getBodyAsString())).containsEntry("purpose", "Beratung mit John Doe");
+        assertThat(form(gateways.get(1).getBodyAsString())).containsEntry("purpose", "Steuerfragen");
+        // stored as before: the API and the consultancy's calendar event keep the English default
+        assertThat(viaStripe.json().get("summary").asText()).isEqualTo("Consultation with John Doe");
+        assertThat(jdbc.sql("SELECT summary FROM booking WHERE id = :id").param("id", viaPayrexx.json().get("id").asText())
+                .query(String.class).single()).isEqualTo("Consultation with John Doe");
+    }
+
     @Test
     void withoutAProviderTheCurrencysProviderIsUsed() {
         var response = httpPost("/api/v1/bookings", """

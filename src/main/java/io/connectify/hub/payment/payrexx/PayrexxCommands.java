@@ -52,6 +52,20 @@ public final class PayrexxCommands {
                               Long gatewayId) {
     }
 
+    /** {@code amount} null: in full. */
     public record RefundCommand(long transactionId, Long amount) {
+    }
+
+    /** POST /api/v1/payments/payrexx/transactions/{id}/refund: in cents; absent (or no body): in full. */
+    public record TransactionRefundRequest(
+            @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units; absent: in full") Long amount) {
+    }
+
+    /**
+     * A refund Payrexx took: the transaction, its status as Payrexx answered it ({@code refunded},
+     * {@code partially-refunded}, {@code refund_pending}; null when it names none) and the amount asked (null: in
+     * full). Payrexx names no refund of its own.
+     */
+    public record TransactionRefund(long transactionId, String status, Long amount) {
     }
 }

@@ -3,6 +3,8 @@ package io.connectify.hub.payment.payrexx;
 import io.connectify.hub.booking.Booking;
 import io.connectify.hub.payment.BookingPaymentCheck;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.TransactionRefundRequest;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.web.ApiReply;
@@ -41,6 +43,17 @@ public class PayrexxPaymentApi {
     /** A gateway made: 201, with where the API reads it back. */
     public ApiReply created(@Body PaymentLink gateway) {
         return ApiReply.created("/api/v1/payments/payrexx/gateways/" + gateway.reference(), gateway);
+    }
+
+    /**
+     * The refund asked of the transaction in the path: in full without a body (or with {@code {}}), else of
+     * {@code amount} cents. Made as a booking's cancel makes it (route payrexx-refund-transaction): Payrexx takes no
+     * idempotency key, so a retry after a lost answer reads the transaction first.
+     */
+    public RefundCommand refund(@Header("id") String id, @Body String body) {
+        long transaction = id(id);
+        Long amount = body == null || body.isBlank() ? null : json.read(body, TransactionRefundRequest.class).amount();
+        return new RefundCommand(transaction, amount);
     }
 
     /** The numeric id of a Payrexx gateway or transaction in the path. */

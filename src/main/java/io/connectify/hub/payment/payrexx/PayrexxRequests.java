@@ -7,12 +7,14 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.booking.Booking;
+import io.connectify.hub.notification.NotificationTemplates;
 import io.connectify.hub.ops.CorrelationId;
 import io.connectify.hub.payment.PaymentLink;
 import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.RedirectUrls;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Gateway;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.GatewayRequest;
+import io.connectify.hub.payment.payrexx.PayrexxCommands.TransactionRefund;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.RefundCommand;
 import io.connectify.hub.payment.payrexx.PayrexxCommands.Transaction;
 import io.connectify.hub.resilience.ProviderException;
@@ -32,15 +34,19 @@ public class PayrexxRequests {
     private final PayrexxConnection connection;
     private final PayrexxProperties properties;
     private final ObjectMapper json;
+    private final NotificationTemplates texts;
 
-    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json) {
+    public PayrexxRequests(PayrexxConnection connection, PayrexxProperties properties, ObjectMapper json,
+                           NotificationTemplates texts) {
         this.connection = connection;
         this.properties = properties;
         this.json = json;
+        this.texts = texts;
     }
 
     /**
-     * The gateway of a booking: its amount and purpose, referenceId = booking id, payer fields. It closes by itself
+     * The gateway of a booking: its amount and purpose (its summary in the customer's language, as Stripe's line item:
+     * {@link NotificationTemplates#summary}), referenceId = booking id, payer fields. It closes by itself
      * once the booking's hold has run out, should the hub fail to close it then (the customer still cannot pay on it
      * for long); a payment made on it meanwhile is refunded, as any payment that pays for nothing.
      */
@@ -52,7 +58,8 @@ public class PayrexxRequests {
         if (names.length > 1) {
             fields.put("surname", names[1]);
         }
-        return new GatewayRequest(b.amount(), b.currency(), b.summary(), b.id(), fields, validity(b), null, null, null);
+        return new GatewayRequest(b.amount(), b.currency(), texts.summary(b), b.id(), fields, validity(b), null, null,
+                null);
     }
 
     /**
@@ -141,11 +148,14 @@ public class PayrexxRequests {
     /**
      * Payrexx's answer to a refund. One without data ({@code "status":"error"}, which Payrexx also sends with HTTP
      * 200) is a refusal, as a 4xx is: no refund was made, so the booking's refund stays pending (and the refund
-     * made already, should that be why, is looked up at Payrexx).
+     * made already, should that be why, is looked up at Payrexx). Made: the transaction's status as Payrexx answers
+     * it, with the amount asked.
      */
-    public void readRefund(@Body String answer) {
+    public TransactionRefund readRefund(@Body String answer, Exchange exchange) {
+        RefundCommand asked = exchange.getProperty(PayrexxRefundLookup.REFUND, RefundCommand.class);
         try {
-            data(answer);
+            JsonNode refunded = data(answer);
+            return new TransactionRefund(asked.transactionId(), refunded.path("status").asText(null), asked.amount());
         } catch (ProviderException refused) {
             if (refused.kind() == ProviderException.Kind.REJECTED) {
                 throw new ValidationException("Payrexx refused the refund");

@@ -96,6 +96,15 @@ public final class StripeCommands {
     }
 
     /**
+     * GET /api/v1/payments/stripe/payment-intents/{id}: a Payment Intent as Stripe shows it now ({@code amountReceived}
+     * what it received so far; currency upper case). Its client secret is not answered: it lets a browser confirm the
+     * payment, and is handed out once, by the create.
+     */
+    public record PaymentIntentDetails(String id, String status, long amount, long amountReceived, String currency,
+                                       String description, Map<String, String> metadata) {
+    }
+
+    /**
      * {@code mark}: the refund's {@link #REFUND_MARK} metadata (what in the hub made it: {@link #BY_BOOKING} or
      * {@link #BY_API}); absent on a refund made outside the hub (by hand in the dashboard). {@code created}: when Stripe
      * made it (its {@code created}, whole seconds; null when not given), not shown by the hub's API.

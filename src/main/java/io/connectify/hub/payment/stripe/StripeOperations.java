@@ -22,6 +22,7 @@ import io.connectify.hub.payment.PaymentPage;
 import io.connectify.hub.payment.stripe.StripeCommands.CheckoutSessionCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentBooking;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentCommand;
+import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentDetails;
 import io.connectify.hub.payment.stripe.StripeCommands.PaymentIntentResult;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundCommand;
 import io.connectify.hub.payment.stripe.StripeCommands.RefundPage;
@@ -119,6 +120,17 @@ public class StripeOperations {
         return new PaymentIntentBooking(intent.getId(), bookingId == null || bookingId.isBlank() ? null : bookingId,
                 intent.getStatus(), intent.getAmountReceived(),
                 currency == null ? null : currency.toUpperCase(Locale.ROOT));
+    }
+
+    /** A Payment Intent as Stripe shows it now ({@code GET /v1/payment_intents/{id}}), for the payments API. */
+    public PaymentIntentDetails paymentIntentDetails(@Body String paymentIntent) throws StripeException {
+        PaymentIntent intent = stripe.v1().paymentIntents().retrieve(paymentIntent);
+        String currency = intent.getCurrency();
+        return new PaymentIntentDetails(intent.getId(), intent.getStatus(),
+                intent.getAmount() == null ? 0 : intent.getAmount(),
+                intent.getAmountReceived() == null ? 0 : intent.getAmountReceived(),
+                currency == null ? null : currency.toUpperCase(Locale.ROOT), intent.getDescription(),
+                intent.getMetadata() == null ? Map.of() : intent.getMetadata());
     }
 
     public RefundResult refund(@Body RefundCommand c) throws StripeException {

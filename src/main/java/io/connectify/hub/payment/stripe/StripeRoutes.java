@@ -15,6 +15,7 @@ public class StripeRoutes extends ProviderRouteBuilder {
     public static final String REFUNDS_PAGE = "direct:stripe-list-refunds-page";
     public static final String EXPIRE_CHECKOUT_SESSION = "direct:stripe-expire-checkout-session";
     public static final String PAYMENT_INTENT_BOOKING = "direct:stripe-retrieve-payment-intent";
+    public static final String GET_PAYMENT_INTENT = "direct:stripe-get-payment-intent";
 
     public StripeRoutes(ProviderCalls calls) {
         super(calls, StripeConfig.PROVIDER, "stripeCircuitBreaker", StripeErrors::translate);
@@ -33,6 +34,8 @@ public class StripeRoutes extends ProviderRouteBuilder {
         // the booking a Payment Intent's metadata names, for a charge.refunded that names none (BookingSaga)
         operation(PAYMENT_INTENT_BOOKING, "Retrieve a Stripe PaymentIntent for the booking its metadata names",
                 "bean:stripeOperations?method=paymentIntentBooking");
+        // the payments API's read of a Payment Intent: its own route, so the audit tells it from the saga's look-up
+        operation(GET_PAYMENT_INTENT, "Read a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntentDetails");
         operation(EXPIRE_CHECKOUT_SESSION, "Expire an open Stripe Checkout Session",
                 "bean:stripeOperations?method=expireCheckoutSession");
     }

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -111,7 +112,8 @@ public class Bench {
         writeWrkScript();
         // a third argument runs one part: "startup" (the three launches), "default" (the default hub only),
         // "fixed" (the default hub's warm-up and the fixed-rate runs only: a quick check of JVM flags), "ingest"
-        // (its warm-up and the ingest rounds only) or
+        // (its warm-up and the ingest rounds only), "flow" (the default part without its ingest rounds: a quicker check
+        // of the memory at the booking flow's end) or
         // "scaleout" (one and two instances on PostgreSQL and an external broker)
         String only = args.length > 2 ? args[2] : "all";
         printKernelMemoryMonitor();
@@ -125,6 +127,14 @@ public class Bench {
         }
         if (only.equals("ingest")) {
             warmedDefaultHub(Bench::ingest);
+            System.exit(0);
+        }
+        if (only.equals("flow")) {
+            // a quicker check of the memory at the booking flow's end: the default part without its ingest rounds
+            warmedDefaultHub(hub -> {
+                fixedRateWithGarbage(hub);
+                bookingFlowAndMemory(hub);
+            });
             System.exit(0);
         }
         if (only.equals("scaleout")) {
@@ -263,16 +273,21 @@ public class Bench {
         warmedDefaultHub(hub -> {
             ingest(hub);
             fixedRateWithGarbage(hub);
-            drain(hub);
-            Latency flow = bookingFlow(List.of(hub), 8, seconds, 0);
-            System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
-                    + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
-            System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
-            // and once the load has stopped: what the flow's requests and threads still held at its end is freed
-            // within seconds (7-18 MB in the twenty-fourth session's runs, bench/RESULTS.md)
-            Thread.sleep(5000);
-            System.out.printf("settled_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
+            bookingFlowAndMemory(hub);
         });
+    }
+
+    /** The booking flow on a drained hub, then its RSS at the flow's end and 5 s later. */
+    static void bookingFlowAndMemory(Hub hub) throws Exception {
+        drain(hub);
+        Latency flow = bookingFlow(List.of(hub), 8, seconds, 0);
+        System.out.printf(Locale.ROOT, "booking_flow instances=1 db=h2 clients=8 bookings_per_s=%.1f p50_ms=%.0f "
+                + "p99_ms=%.0f errors=%d%n", flow.rate, flow.p50, flow.p99, flow.errors);
+        System.out.printf("after_flow_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
+        // and once the load has stopped: what the flow's requests and threads still held at its end is freed
+        // within seconds (7-18 MB in the twenty-fourth session's runs, bench/RESULTS.md)
+        Thread.sleep(5000);
+        System.out.printf("settled_rss_mb=%d %s%n", hub.rssMb(), hub.rssSplit());
     }
 
     /** Measurements of a running hub. */
@@ -501,7 +516,29 @@ public class Bench {
         /** Resident memory split: private (heap, metaspace, threads, ...) and mapped files (jars, AOT cache). */
         String rssSplit() throws IOException, InterruptedException {
             return "(anon " + status("RssAnon:") + " MB, file " + status("RssFile:") + " MB)" + nativeMemory()
-                    + memoryMap();
+                    + memoryMap() + threads();
+        }
+
+        /**
+         * With {@code -Dbench.threads}: the hub's threads, in all and by name, digits as # (each thread's
+         * stack is resident to its deepest frame, bench/RESULTS.md), to tell which pools grew between readings.
+         */
+        private String threads() throws IOException {
+            if (System.getProperty("bench.threads") == null) {
+                return "";
+            }
+            Map<String, Integer> byName = new TreeMap<>();
+            try (var tasks = Files.list(Path.of("/proc/" + process.pid() + "/task"))) {
+                for (Path task : tasks.toList()) {
+                    try {
+                        byName.merge(Files.readString(task.resolve("comm")).strip().replaceAll("[0-9]+", "#"), 1,
+                                Integer::sum);
+                    } catch (IOException ended) {
+                        // the thread ended between listing and reading
+                    }
+                }
+            }
+            return " threads=" + byName.values().stream().mapToInt(Integer::intValue).sum() + " " + byName;
         }
 
         /**

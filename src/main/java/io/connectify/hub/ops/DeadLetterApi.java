@@ -5,10 +5,12 @@ import java.util.Map;
 
 import io.connectify.hub.calendar.TimeRange;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
+import io.connectify.hub.ops.DeadLetterStore.Status;
 import io.connectify.hub.resilience.ValidationException;
 import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.QueryParams;
 import jakarta.jms.JMSException;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
@@ -23,10 +25,12 @@ public class DeadLetterApi {
 
     private final DeadLetterStore store;
     private final BrokerDeadLetters broker;
+    private final DeadLetterDiscards discards;
 
-    public DeadLetterApi(DeadLetterStore store, BrokerDeadLetters broker) {
+    public DeadLetterApi(DeadLetterStore store, BrokerDeadLetters broker, DeadLetterDiscards discards) {
         this.store = store;
         this.broker = broker;
+        this.discards = discards;
     }
 
     /**
@@ -34,14 +38,17 @@ public class DeadLetterApi {
      * (a (failedAt, id) cursor), so letters failed at that same instant are neither skipped nor listed twice.
      */
     public DeadLetters list(@Header("provider") String provider, @Header("route") String route,
-                            @Header("from") String from, @Header("to") String to, @Header("before") String before) {
+                            @Header("status") String status, @Header("from") String from, @Header("to") String to,
+                            @Header("before") String before) {
         TimeRange range = QueryParams.optionalRange(from, to);
         String beforeId = blankToNull(before);
         if (beforeId != null && blankToNull(to) == null) {
             throw new ValidationException("Query parameter 'before' needs 'to': the failedAt of the letter it names");
         }
-        List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), range.start(), range.end(),
-                beforeId, LIST_LIMIT + 1);
+        // STORED: the letters still waiting (a replay that failed again leaves its letter REPLAYED beside a new one)
+        Status waiting = QueryParams.optionalEnum("status", status, Status.class);
+        List<DeadLetter> found = store.list(blankToNull(provider), blankToNull(route), waiting, range.start(),
+                range.end(), beforeId, LIST_LIMIT + 1);
         return found.size() > LIST_LIMIT ? new DeadLetters(found.subList(0, LIST_LIMIT), true)
                 : new DeadLetters(found, false);
     }
@@ -54,8 +61,8 @@ public class DeadLetterApi {
         return store.replay(id);
     }
 
-    public ApiReply delete(@Header("id") String id) {
-        store.delete(id);
+    public ApiReply delete(@Header("id") String id, Exchange exchange) {
+        discards.discarded(store.delete(id), CorrelationId.of(exchange));
         return ApiReply.noContent();
     }
 

@@ -63,6 +63,14 @@ public class DeadLetterStore {
     };
     /** The message header that counts a message's automatic replays, kept with it through its dead letters. */
     static final String AUTOMATIC_REPLAYS = "connectifyAutomaticReplays";
+    /**
+     * The message headers a replay puts on the message it sends back: the id of the letter it came from and how many
+     * replays (a person's and automatic ones) it has had. A replay that fails again is a new letter, which keeps
+     * them with its headers: {@code replayOf} links it to the one before (REPLAYED, kept for the retention period),
+     * where nothing told the successive letters of one event apart from those of others.
+     */
+    static final String REPLAY_OF = "connectifyReplayOf";
+    static final String REPLAYS = "connectifyReplays";
 
     private final JdbcClient jdbc;
     private final ObjectMapper json;
@@ -108,6 +116,12 @@ public class DeadLetterStore {
                 headers.put(name, String.valueOf(value));
             }
         });
+        String resolvedBooking = exchange.getProperty(WebhookHeaders.RESOLVED_BOOKING, String.class);
+        if (resolvedBooking != null) {
+            // the booking the processing found (a Payrexx delivery's, from its transaction): the message as it came
+            // named none, and its letter named none either
+            headers.putIfAbsent(WebhookHeaders.BOOKING_ID, resolvedBooking);
+        }
         String unrecordedKey = exchange.getProperty(WebhookHeaders.UNRECORDED_KEY, String.class);
         boolean keyCarried = exchange.getIn().getHeader(WebhookHeaders.UNRECORDED_KEY) != null;
         if (unrecordedKey != null) {
@@ -264,15 +278,17 @@ public class DeadLetterStore {
      * {@code to}: those failed at {@code to} whose id sorts before it are taken too, so a letter failed at the same
      * instant as a page's last one is on the next page, never skipped (before, {@code to} alone left it out).
      */
-    public List<DeadLetter> list(String provider, String routeId, Instant from, Instant to, String beforeId,
-                                 int limit) {
+    public List<DeadLetter> list(String provider, String routeId, Status status, Instant from, Instant to,
+                                 String beforeId, int limit) {
         return jdbc.sql("SELECT * FROM dead_letter WHERE failed_at >= :from AND (failed_at < :to"
                         + (beforeId == null ? "" : " OR failed_at = :to AND id < :before") + ")"
                         + (provider == null ? "" : " AND provider = :provider")
                         + (routeId == null ? "" : " AND route_id = :route")
+                        + (status == null ? "" : " AND status = :status")
                         + " ORDER BY failed_at DESC, id DESC LIMIT :limit")
                 .param("from", from.atOffset(ZoneOffset.UTC)).param("to", to.atOffset(ZoneOffset.UTC))
-                .param("before", beforeId).param("provider", provider).param("route", routeId).param("limit", limit)
+                .param("before", beforeId).param("provider", provider).param("route", routeId)
+                .param("status", status == null ? null : status.name()).param("limit", limit)
                 .query(this::map).list();
     }
 
@@ -301,6 +317,8 @@ public class DeadLetterStore {
         String id = letter.id();
         Map<String, String> headers = automatic ? withOneMoreReplay(letter.headers())
                 : new LinkedHashMap<>(letter.headers());
+        headers.put(REPLAY_OF, id);
+        headers.put(REPLAYS, Integer.toString(letter.replays() + 1));
         String unrecordedKey = headers.get(WebhookHeaders.UNRECORDED_KEY);
         if (unrecordedKey != null && "STORED".equals(letter.status())) {
             // the event was processed, only its key was lost: recorded first (in its own commit: a key is true once
@@ -335,11 +353,7 @@ public class DeadLetterStore {
     }
 
     private static int automaticReplays(Map<String, String> headers) {
-        try {
-            return Integer.parseInt(headers.getOrDefault(AUTOMATIC_REPLAYS, "0"));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+        return count(headers.get(AUTOMATIC_REPLAYS));
     }
 
     /**
@@ -361,14 +375,22 @@ public class DeadLetterStore {
                 || Causes.find(error, CannotCreateTransactionException.class) != null;
     }
 
-    public void delete(String id) {
+    /**
+     * Deletes a letter; answers it as it was when deleted, read under its row lock (a replay under way ends first), so
+     * the caller knows whether its message was still waiting ({@link DeadLetterDiscards}).
+     */
+    public DeadLetter delete(String id) {
         // a letter whose event was processed leaves its key behind, so deleting it does not make a later copy of its
         // event a new one
         jdbc.sql("SELECT unrecorded_key FROM dead_letter WHERE id = :id AND status = 'STORED' AND unrecorded_key IS "
                         + "NOT NULL").param("id", id).query(String.class).optional().ifPresent(processedEvents::add);
-        if (jdbc.sql("DELETE FROM dead_letter WHERE id = :id").param("id", id).update() == 0) {
-            throw new NotFoundException("No dead letter with id " + id);
-        }
+        return transactions.execute(status -> {
+            DeadLetter letter = jdbc.sql("SELECT * FROM dead_letter WHERE id = :id FOR UPDATE").param("id", id)
+                    .query(this::map).optional()
+                    .orElseThrow(() -> new NotFoundException("No dead letter with id " + id));
+            jdbc.sql("DELETE FROM dead_letter WHERE id = :id").param("id", id).update();
+            return letter;
+        });
     }
 
     private DeadLetter map(java.sql.ResultSet rs, int row) throws java.sql.SQLException {
@@ -384,7 +406,21 @@ public class DeadLetterStore {
                 rs.getString("provider"), rs.getString("body"), headers, rs.getString("error_type"),
                 rs.getString("error_message"), rs.getInt("attempts"), rs.getString("status"),
                 rs.getObject("failed_at", java.time.OffsetDateTime.class).toInstant(),
-                replayed == null ? null : replayed.toInstant(), retryAt == null ? null : retryAt.toInstant());
+                replayed == null ? null : replayed.toInstant(), retryAt == null ? null : retryAt.toInstant(),
+                headers.get(REPLAY_OF), replays(headers));
+    }
+
+    /** A letter stored before its replays were counted ({@link #REPLAYS}) counts its automatic ones. */
+    private static int replays(Map<String, String> headers) {
+        return headers.containsKey(REPLAYS) ? count(headers.get(REPLAYS)) : automaticReplays(headers);
+    }
+
+    private static int count(String value) {
+        try {
+            return value == null ? 0 : Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** Hub errors carry safe messages; anything else is named by its type only (its message may hold secrets). */
@@ -393,9 +429,19 @@ public class DeadLetterStore {
         return typed != null ? typed.type() + ": " + typed.getMessage() : null;
     }
 
-    /** {@code retryAt}: when it is replayed on its own; null: it waits for a person. */
+    /**
+     * {@code retryAt}: when it is replayed on its own; null: it waits for a person. {@code replayOf}: the letter whose
+     * replay failed into this one (null: the message's first failure); {@code replays}: how many times its message
+     * was replayed before it failed into this letter (a person's replays and automatic ones).
+     */
     public record DeadLetter(String id, String routeId, String sourceQueue, String provider, String body,
                              Map<String, String> headers, String errorType, String errorMessage, int attempts,
-                             String status, Instant failedAt, Instant replayedAt, Instant retryAt) {
+                             String status, Instant failedAt, Instant replayedAt, Instant retryAt, String replayOf,
+                             int replays) {
+    }
+
+    /** What a letter waits for: STORED, a replay; REPLAYED, nothing (its message was sent back). */
+    public enum Status {
+        STORED, REPLAYED
     }
 }

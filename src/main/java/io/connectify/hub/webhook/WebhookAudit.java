@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 /**
  * The audit of inbound provider webhooks, in {@code integration_audit} beside the provider calls: a row per queued
  * event once the hub has handled it, with its outcome ({@value #PROCESSED}; {@value #IGNORED} when it needed no
- * action; {@value #DUPLICATE}; {@value #DEAD_LETTERED}), and a row per webhook refused at its signature or token
+ * action; {@value #DUPLICATE}; {@value #DEAD_LETTERED}, then {@value #DISCARDED} should a person delete that letter
+ * unreplayed), and a row per webhook refused at its signature or token
  * ({@value #SIGNATURE_REJECTED}) or for another reason, which its outcome names (a Google Calendar notification
  * while push is off, or for a channel the hub does not run). The operation is {@code webhook:} and the event's type
  * ({@code webhook:checkout.session.completed}), the latency the time from the webhook's receipt to that outcome.
@@ -30,6 +31,8 @@ public class WebhookAudit {
     public static final String IGNORED = "ignored";
     public static final String DUPLICATE = "duplicate";
     public static final String DEAD_LETTERED = "dead-lettered";
+    /** A dead letter of the event deleted by a person, its event never processed. */
+    public static final String DISCARDED = "discarded";
     public static final String SIGNATURE_REJECTED = "signature-rejected";
 
     private final IntegrationAudit audit;
@@ -58,6 +61,16 @@ public class WebhookAudit {
         if (original.getHeader(WebhookHeaders.EVENT_KEY) != null) {
             record(exchange, original, DEAD_LETTERED);
         }
+    }
+
+    /**
+     * The dead letter of an event deleted by a person while it waited (admin API): written at once (a person's rare
+     * request, not a queue consumer's), the latency from the webhook's receipt, the correlation id the request's.
+     */
+    public void discarded(String provider, String type, long receivedAtMillis, String bookingId,
+                          String correlationId) {
+        audit.record(provider == null ? "unknown" : provider, type == null || type.isBlank() ? OPERATION
+                : OPERATION + ':' + type, DISCARDED, sinceMillis(receivedAtMillis), bookingId, correlationId);
     }
 
     /** A webhook refused at its signature (or token), on its request: the latency is the time it took to refuse. */

@@ -15,6 +15,12 @@ public final class WebhookHeaders {
     /** When the webhook was received: its request's start, epoch milliseconds (the audit's latency starts there). */
     public static final String RECEIVED_AT = "receivedAt";
     public static final String BOOKING_ID = "bookingId";
+    /**
+     * The exchange property of the booking a queued event turned out to be about once processed (a Payrexx delivery
+     * names only its transaction: the booking is the one the fetched transaction names): its dead letter's
+     * {@link #BOOKING_ID} header, as a Stripe event's letter has it from its queued message.
+     */
+    public static final String RESOLVED_BOOKING = "connectifyResolvedBooking";
     public static final String PAYMENT_STATUS = "paymentStatus";
     public static final String PAYMENT_REFERENCE = "paymentReference";
     /**

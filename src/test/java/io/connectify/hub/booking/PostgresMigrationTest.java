@@ -92,8 +92,8 @@ class PostgresMigrationTest {
         }
         Instant end = Instant.parse("9999-12-31T00:00:00Z");
 
-        var first = store.list("pg-paging", null, Instant.EPOCH, end, null, 2);
-        var next = store.list("pg-paging", null, Instant.EPOCH, first.get(1).failedAt(), first.get(1).id(), 10);
+        var first = store.list("pg-paging", null, null, Instant.EPOCH, end, null, 2);
+        var next = store.list("pg-paging", null, null, Instant.EPOCH, first.get(1).failedAt(), first.get(1).id(), 10);
 
         assertThat(first).extracting(io.connectify.hub.ops.DeadLetterStore.DeadLetter::id)
                 .containsExactly("dl-page-c", "dl-page-b");

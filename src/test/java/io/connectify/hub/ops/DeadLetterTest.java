@@ -106,6 +106,80 @@ class DeadLetterTest extends Webhooks {
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(200);
         assertThat(send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY).status()).isEqualTo(204);
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+        // replayed before it was deleted: a clean-up, nothing discarded
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(discardedAuditRows(id)).isEmpty();
+    }
+
+    /**
+     * A payment event's letter a person deletes while it still waits leaves a trace: the booking it names (a paid
+     * Payrexx booking, PENDING_PAYMENT, its event never processed) is marked for a person, an integration_audit row
+     * says the event was discarded, with the admin request's correlation id. Before, the delete left nothing: the
+     * booking stayed paid and pending, unmarked, its audit row "dead-lettered".
+     */
+    @Test
+    void aPaymentEventsLetterDeletedUnreplayedMarksItsBookingForAPersonAndIsAuditedDiscarded() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4802);
+        JsonNode letter = awaitDeadLetter("payrexx");
+        String letterId = letter.get("id").asText();
+        assertThat(httpGet("/api/v1/bookings/" + id).json().get("paidAmount").asLong()).isEqualTo(9000);
+
+        var deleted = send(request("/api/v1/admin/dead-letters/" + letterId)
+                .header("X-Correlation-Id", "discard-4802").DELETE(), ADMIN_KEY);
+
+        assertThat(deleted.status()).isEqualTo(204);
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(status(id)).isEqualTo("PENDING_PAYMENT");
+        assertThat(attentionOf(id).get("note").asText()).isEqualTo("payrexx payment event transaction.confirmed "
+                + "discarded by hand (dead letter " + letterId + "): the hub will not act on it; check the payment at "
+                + "payrexx, then confirm or refund the booking by hand");
+        assertThat(discardedAuditRows(id)).containsExactly(
+                Map.of("provider", "payrexx", "operation", "webhook:transaction.confirmed",
+                        "correlation_id", "discard-4802"));
+    }
+
+    /** The integration_audit rows of the booking with outcome discarded (provider, operation, correlation id). */
+    private java.util.List<Map<String, Object>> discardedAuditRows(String bookingId) {
+        return jdbc.sql("SELECT provider, operation, correlation_id FROM integration_audit WHERE booking_id = :id "
+                        + "AND outcome = 'discarded'").param("id", bookingId)
+                .query((rs, row) -> Map.<String, Object>of("provider", rs.getString(1), "operation", rs.getString(2),
+                        "correlation_id", rs.getString(3))).list();
+    }
+
+    /**
+     * A replay that fails again is a new letter that names the one it came from (replayOf) and counts the replays so
+     * far, a person's included; the list can show only the letters still waiting (status=STORED). Before, the new
+     * letter was unlinked, and a 3-hour outage left up to 11 letters of one event in the list, one of them waiting.
+     */
+    @Test
+    void aReplayThatFailsAgainIsANewLetterLinkedToTheOneBeforeAndTheListShowsOnlyThoseWaiting() {
+        String id = pendingBooking(START, "stripe");
+        JsonNode first = deadLetterOfAPaymentGoogleAnswers(id, "evt_failed_again", 403, "forbidden");
+        assertThat(first.has("replayOf")).as("a first failure: null, left out").isFalse();
+        assertThat(first.get("replays").asInt()).isZero();
+
+        var replayed = send(request("/api/v1/admin/dead-letters/" + first.get("id").asText() + "/replay")
+                .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY); // Google still refuses
+        assertThat(replayed.status()).isEqualTo(200);
+        JsonNode second = awaitNextStored(first);
+
+        assertThat(second.get("replayOf").asText()).isEqualTo(first.get("id").asText());
+        assertThat(second.get("replays").asInt()).isEqualTo(1);
+        JsonNode waiting = httpGet("/api/v1/admin/dead-letters?provider=stripe&status=STORED", ADMIN_KEY).json()
+                .get("deadLetters");
+        assertThat(waiting).extracting(l -> l.get("id").asText()).containsExactly(second.get("id").asText());
+        JsonNode sentBack = httpGet("/api/v1/admin/dead-letters?provider=stripe&status=REPLAYED", ADMIN_KEY).json()
+                .get("deadLetters");
+        assertThat(sentBack).extracting(l -> l.get("id").asText()).containsExactly(first.get("id").asText());
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=stripe", ADMIN_KEY).json().get("deadLetters"))
+                .hasSize(2);
+
+        var unknown = httpGet("/api/v1/admin/dead-letters?status=WAITING", ADMIN_KEY);
+        assertThat(unknown.status()).isEqualTo(400);
+        assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(unknown.json().get("type").asText()).isEqualTo("validation");
     }
 
     /**
@@ -158,6 +232,8 @@ class DeadLetterTest extends Webhooks {
         JsonNode second = await().atMost(Duration.ofSeconds(15)).until(() -> stored("stripe"), Objects::nonNull);
         assertThat(second.get("id").asText()).isNotEqualTo(first.get("id").asText());
         assertThat(second.get("headers").get("connectifyAutomaticReplays").asText()).isEqualTo("1");
+        assertThat(second.get("replayOf").asText()).isEqualTo(first.get("id").asText());
+        assertThat(second.get("replays").asInt()).isEqualTo(1);
         assertThat(Instant.parse(second.get("retryAt").asText()))
                 .isEqualTo(Instant.parse(second.get("failedAt").asText()).plus(Duration.ofMinutes(2)));
         assertThat(status(id)).isEqualTo("PENDING_PAYMENT");

@@ -259,6 +259,23 @@ class PayrexxWebhookTest extends Webhooks {
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
+    /**
+     * A Payrexx delivery names only its transaction; the booking is the one the fetched transaction names. Its dead
+     * letter names that booking (header bookingId, as a Stripe event's does), so an operator can tell whose payment
+     * waits. Before, the letter held the transaction id, event key, message group and provider only.
+     */
+    @Test
+    void aPayrexxPaymentEventsDeadLetterNamesTheBookingItsTransactionIsFor() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+
+        paidByPayrexxWhileGoogleFails(id, 4801);
+
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(letter.get("headers").get("transactionId").asText()).isEqualTo("4801");
+        assertThat(letter.get("headers").get("bookingId").asText()).isEqualTo(id);
+    }
+
     @Test
     void aPaymentEventPayrexxCannotAnswerIsDeadLetteredAfterItsRedeliveriesNotRedeliveredForEver() {
         jdbc.sql("DELETE FROM dead_letter").update();

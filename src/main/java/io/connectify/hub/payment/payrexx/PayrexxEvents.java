@@ -114,6 +114,9 @@ public class PayrexxEvents {
         var message = exchange.getMessage();
         message.setHeader(WebhookHeaders.PROVIDER, PayrexxConfig.PROVIDER);
         message.setHeader(WebhookHeaders.BOOKING_ID, t.referenceId());
+        // kept by the exchange, not only its message: should the event be dead-lettered, its letter (the message as
+        // it came, transaction id only) names the booking (DeadLetterStore)
+        exchange.setProperty(WebhookHeaders.RESOLVED_BOOKING, t.referenceId());
         message.setHeader(WebhookHeaders.PAYMENT_STATUS, t.status());
         message.setHeader(WebhookHeaders.PAYMENT_REFERENCE, Long.toString(t.id()));
         message.setHeader(WebhookHeaders.PAYMENT_PAGE, t.gatewayId());

@@ -1,0 +1,99 @@
+package io.connectify.hub.ops;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+
+import io.connectify.hub.booking.BookingIds;
+import io.connectify.hub.booking.BookingRepository;
+import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
+import io.connectify.hub.webhook.WebhookAudit;
+import io.connectify.hub.webhook.WebhookHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * What a dead letter deleted by a person leaves behind: a WARN naming it (its route, event key and booking; never its
+ * body), for a webhook's event an {@code integration_audit} row {@value WebhookAudit#DISCARDED} after its
+ * {@value WebhookAudit#DEAD_LETTERED} one, and, for a payment event still waiting ({@code STORED}), its booking marked
+ * for a person: the hub never acts on that event now, so a payment it carried is neither confirmed nor refunded
+ * unless someone does it. Before, a delete left no trace: a paid booking whose payment event's letter was deleted
+ * stayed {@code PENDING_PAYMENT}, paid, unmarked, and the audit still said {@code dead-lettered}.
+ */
+@Component
+public class DeadLetterDiscards {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterDiscards.class);
+
+    private final WebhookAudit audit;
+    private final BookingRepository bookings;
+    private final Clock clock;
+    /** The queues of payment events (Stripe's, Payrexx's): a letter of theirs is a payment the hub may owe action on. */
+    private final Set<String> paymentQueues;
+
+    public DeadLetterDiscards(WebhookAudit audit, BookingRepository bookings, Clock clock,
+                              @Value("${connectify.queues.stripe-events}") String stripeEvents,
+                              @Value("${connectify.queues.payrexx-events}") String payrexxEvents) {
+        this.audit = audit;
+        this.bookings = bookings;
+        this.clock = clock;
+        this.paymentQueues = Set.of(stripeEvents, payrexxEvents);
+    }
+
+    /** {@code letter} as it was when deleted; {@code correlationId} the admin request's. */
+    public void discarded(DeadLetter letter, String correlationId) {
+        Map<String, String> headers = letter.headers();
+        String eventKey = headers.get(WebhookHeaders.EVENT_KEY);
+        String bookingId = bookingOf(letter);
+        if (!DeadLetterStore.Status.STORED.name().equals(letter.status())) {
+            // its message was sent back already: what became of it is told by its replay, not by this clean-up
+            log.info("Dead letter {} ({}, replayed before) deleted by hand", letter.id(), letter.routeId());
+            return;
+        }
+        if (eventKey != null) {
+            audit.discarded(letter.provider(), headers.get(WebhookHeaders.EVENT_TYPE), receivedAt(letter), bookingId,
+                    correlationId);
+        }
+        boolean marked = bookingId != null && paymentQueues.contains(letter.sourceQueue())
+                // processed, only its key was lost (it is recorded by the delete): nothing is owed
+                && !headers.containsKey(WebhookHeaders.UNRECORDED_KEY)
+                && bookings.needsAttention(bookingId, note(letter), clock.instant());
+        log.warn("Dead letter {} of route {} discarded by hand, its message never processed: event {}, booking {}{}",
+                letter.id(), letter.routeId(), eventKey == null ? "none" : eventKey,
+                bookingId == null ? "unknown" : bookingId, marked ? ", marked for a person" : "");
+    }
+
+    /** The note of a booking whose payment event was discarded: the hub will not act on it, a person must. */
+    static String note(DeadLetter letter) {
+        String type = letter.headers().get(WebhookHeaders.EVENT_TYPE);
+        return letter.provider() + " payment event " + (type == null ? "" : type + " ") + "discarded by hand (dead "
+                + "letter " + letter.id() + "): the hub will not act on it; check the payment at " + letter.provider()
+                + ", then confirm or refund the booking by hand";
+    }
+
+    /**
+     * The booking the letter names (Stripe's event and, since it is named on the letter, Payrexx's), else the one its
+     * payment was recorded on (a Payrexx letter stored before: its transaction id only). Null: none known.
+     */
+    private String bookingOf(DeadLetter letter) {
+        Map<String, String> headers = letter.headers();
+        String named = BookingIds.ofEvent(headers.get(WebhookHeaders.BOOKING_ID));
+        if (named != null || letter.provider() == null) {
+            return named;
+        }
+        String payment = headers.getOrDefault(WebhookHeaders.PAYMENT_REFERENCE,
+                headers.get(WebhookHeaders.TRANSACTION_ID));
+        return payment == null ? null : bookings.idByPayment(letter.provider(), payment).orElse(null);
+    }
+
+    /** When its webhook was received (the ingress's header), else when it failed. */
+    private static long receivedAt(DeadLetter letter) {
+        try {
+            return Long.parseLong(letter.headers().get(WebhookHeaders.RECEIVED_AT));
+        } catch (NumberFormatException e) {
+            return letter.failedAt().toEpochMilli();
+        }
+    }
+}

@@ -586,9 +586,11 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
             opened.start();
             List<RecordInfo> records = new ArrayList<>();
             JournalLoadInformation loaded = opened.load(records, new ArrayList<PreparedTransactionInfo>(), null, false);
-            // new ids go on from the highest the files hold, deleted records' included: the journal keeps a
-            // forwarded record's delete until its file is reclaimed, and at the next load that delete drops any
-            // record with the same id, so one that reused it (an event acknowledged after a clean restart) was lost
+            // new ids go on from the highest the files hold: the journal keeps a forwarded record's delete until its
+            // file is reclaimed, and at the next load that delete drops any record with the same id, so one that
+            // reused it (an event acknowledged after a clean restart) was lost. getMaxID counts the added records,
+            // deleted or not, but no delete: enough, as a file is reclaimed only once deletes outside the current
+            // file cover its records, and the file holding those was filled by later events, whose records it keeps
             ids.set(Math.max(0, loaded.getMaxID()));
             records.sort(Comparator.comparingLong(record -> record.id));
             for (RecordInfo record : records) {

@@ -22,6 +22,7 @@ import io.connectify.hub.resilience.NotFoundException;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.ProcessedEventRepository;
+import io.connectify.hub.webhook.RawBody;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.Exchange;
@@ -127,6 +128,10 @@ public class DeadLetterStore {
         if (unrecordedKey != null) {
             headers.put(WebhookHeaders.UNRECORDED_KEY, unrecordedKey);
         }
+        // kept as text: a webhook's event queued as its UTF-8 bytes (a BytesMessage, as the webhook inbox forwards
+        // it) is decoded as UTF-8, not by the platform's charset; the body becomes that text, so that a copy queued
+        // again with its key (below) and a replay are sent as text, which the consumers take as they take bytes
+        String body = RawBody.text(exchange.getIn());
         String id = UUID.randomUUID().toString();
         int replays = automaticReplays(headers);
         Instant retryAt = null;
@@ -135,7 +140,7 @@ public class DeadLetterStore {
             Instant now = clock.instant();
             // only the key is left to record: another try may well mend that, whatever refused it
             retryAt = unrecordedKey != null || passing(error) ? nextReplay(now, replays) : null;
-            insert(exchange, id, routeId, queue, headers, error, now, retryAt, unrecordedKey);
+            insert(exchange, id, routeId, queue, body, headers, error, now, retryAt, unrecordedKey);
         } catch (RuntimeException notStored) {
             if (unrecordedKey != null) {
                 // its copy carrying the key may wait on the broker after the database is back: this instance's
@@ -183,14 +188,15 @@ public class DeadLetterStore {
                 notStored.getClass().getSimpleName());
     }
 
-    private void insert(Exchange exchange, String id, String routeId, String queue, Map<String, String> headers,
-                        Throwable error, Instant now, Instant retryAt, String unrecordedKey)
+    private void insert(Exchange exchange, String id, String routeId, String queue, String body,
+                        Map<String, String> headers, Throwable error, Instant now, Instant retryAt,
+                        String unrecordedKey)
             throws JsonProcessingException {
         jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
                         + "error_message, attempts, status, failed_at, retry_at, unrecorded_key) VALUES (:id, :route, :queue, "
                         + ":provider, :body, :headers, :type, :message, :attempts, 'STORED', :now, :retryAt, :key)")
                 .param("id", id).param("route", routeId == null ? "unknown" : routeId).param("queue", queue)
-                .param("provider", provider(exchange, headers)).param("body", exchange.getIn().getBody(String.class))
+                .param("provider", provider(exchange, headers)).param("body", body)
                 .param("headers", json.writeValueAsString(headers))
                 .param("type", error == null ? "unknown" : Causes.insideCamelWrappers(error).getClass().getName())
                 .param("message", safeMessage(error))

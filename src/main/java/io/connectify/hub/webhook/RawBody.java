@@ -23,7 +23,8 @@ public final class RawBody {
 
     /**
      * The body as UTF-8 text (RFC 8259: JSON is UTF-8; the signature is over those bytes), or null without a body.
-     * The message's body becomes that text, so it can be read again.
+     * The message's body becomes that text, so it can be read again. Also a queued message's body as the dead-letter
+     * store keeps it: a BytesMessage's bytes (the webhook inbox forwards events so) read as UTF-8 as well.
      */
     public static String text(Message message) {
         Object body = message.getBody();

@@ -425,7 +425,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
      * first.
      */
     private boolean forward(List<Waiting> batch) {
-        List<InboxRecord> records = batch.stream().map(next -> InboxRecord.fromBytes(next.bytes())).toList();
+        List<InboxRecord.Queued> records = batch.stream().map(next -> InboxRecord.queued(next.bytes())).toList();
         while (running) {
             ForwardFailed failed = null;
             try {
@@ -461,8 +461,12 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
         return false; // still in the journal: forwarded after the next start
     }
 
-    /** One send of a forward; a failure ends the transaction, which rolls back the batch's earlier sends. */
-    private void send(InboxRecord record) {
+    /**
+     * One send of a forward; a failure ends the transaction, which rolls back the batch's earlier sends. The body goes
+     * as the UTF-8 bytes the journal holds: Camel's JMS binding makes a byte[] a BytesMessage (see
+     * {@link InboxRecord.Queued}); the consumers take a TextMessage as well (queued before, or by hand).
+     */
+    private void send(InboxRecord.Queued record) {
         Exchange sent = template.send(record.queueUri(), ExchangePattern.InOnly, exchange -> {
             // Camel copies a map not of its own kind into its headers map: the record's stays as it was for a retry
             exchange.getMessage().setHeaders(record.headers());

@@ -210,6 +210,56 @@ class DeadLetterTest extends Webhooks {
         google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
     }
 
+    /**
+     * A webhook's event goes to its queue as its UTF-8 bytes (a BytesMessage; before, a TextMessage, which the broker
+     * held as UTF-16); failed, its dead letter shows it as the text Stripe sent, characters beyond ASCII and all, and
+     * its replay, queued as that text, is processed as the bytes were.
+     */
+    @Test
+    void aDeadLetterOfAnEventQueuedAsItsBytesShowsItsTextAndIsReplayed() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "stripe");
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(500, "backendError")));
+        String session = StripeFake.checkoutSession(id, "paid", "pi_evt_bytes_1");
+        String event = StripeFake.event("evt_bytes_1", "checkout.session.completed",
+                session.substring(0, session.length() - 1) + ",\"customer_details\":{\"name\":\"Zo\u00eb M\u00fcller\","
+                        + "\"address\":{\"city\":\"\u6771\u4eac\"}}}");
+        Map<String, Byte> types = new java.util.concurrent.ConcurrentHashMap<>();
+        ActiveMQServerMessagePlugin typeOfEachSend = new ActiveMQServerMessagePlugin() {
+            @Override
+            public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct,
+                                   boolean noAutoCreateQueue) {
+                String key = message.getStringProperty("eventKey");
+                if ("stripe-events".equals(message.getAddress()) && "stripe:evt_bytes_1".equals(key)) {
+                    types.merge(types.containsKey("webhook") ? "replay" : "webhook", message.toCore().getType(),
+                            (first, second) -> first);
+                }
+            }
+        };
+        broker.getActiveMQServer().registerBrokerPlugin(typeOfEachSend);
+        try {
+            assertThat(signedStripeWebhook(event).status()).isEqualTo(200);
+
+            JsonNode letter = awaitDeadLetter("stripe");
+
+            assertThat(types).containsEntry("webhook", Message.BYTES_TYPE);
+            assertThat(letter.get("body").asText()).isEqualTo(event);
+            assertThat(httpGet("/api/v1/admin/dead-letters/" + letter.get("id").asText(), ADMIN_KEY).json()
+                    .get("body").asText()).isEqualTo(event);
+            google.reset();
+            google.stub(post(urlPathEqualTo(EVENTS))
+                    .willReturn(okJson(GoogleCalendarFake.eventJson("bkx", "x", START, START))));
+            var replayed = send(request("/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay")
+                    .POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY);
+            assertThat(replayed.status()).isEqualTo(200);
+            awaitStatus(id, "CONFIRMED");
+            assertThat(types).containsEntry("replay", Message.TEXT_TYPE);
+            google.server().verify(1, postRequestedFor(urlPathEqualTo(EVENTS)));
+        } finally {
+            broker.getActiveMQServer().unRegisterBrokerPlugin(typeOfEachSend);
+        }
+    }
+
     @Test
     void aPaymentEventOfAGoogleOutageIsReplayedOnItsOwnAtLongerWaitsUntilGoogleIsBack() {
         double replayedBefore = meters.counter("connectify.dead.letters.replayed", "mode", "automatic").count();

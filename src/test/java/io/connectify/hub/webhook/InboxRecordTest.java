@@ -52,6 +52,20 @@ class InboxRecordTest {
         assertThat(InboxRecord.fromBytes(cut).body()).isEqualTo("abcd");
     }
 
+    /** What the forwarder sends: the body as the UTF-8 bytes the record holds, never decoded; none stays none. */
+    @Test
+    void aQueuedEventCarriesItsBodysUtf8Bytes() {
+        String body = "{\"name\":\"Zoë – 東京 \uD83D\uDE00\"}";
+        InboxRecord record = new InboxRecord("jms:queue:stripe-events", Map.of("eventKey", "stripe:evt_1"), body);
+
+        InboxRecord.Queued queued = InboxRecord.queued(record.toBytes());
+
+        assertThat(queued.queueUri()).isEqualTo("jms:queue:stripe-events");
+        assertThat(queued.headers()).containsExactlyEntriesOf(Map.of("eventKey", "stripe:evt_1"));
+        assertThat(queued.body()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
+        assertThat(InboxRecord.queued(new InboxRecord("q", Map.of(), null).toBytes()).body()).isNull();
+    }
+
     /** The record as the inbox wrote it before its records were written into an array of their exact size. */
     private static byte[] asWrittenBefore(InboxRecord record) throws IOException {
         byte[] bodyBytes = record.body() == null ? null : record.body().getBytes(StandardCharsets.UTF_8);

@@ -3568,6 +3568,36 @@ class StripeWebhookTest extends Webhooks {
                 .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.containing("payment_intent=pi_chf_pi")));
     }
 
+    /**
+     * An event queued as text, as the webhook inbox forwarded every event before it sent their UTF-8 bytes (or as
+     * another producer, or a person, queues one): processed as one queued as bytes, its body read where the route
+     * needs it (a debit's completion: its Checkout Session and when Stripe created it).
+     */
+    @Test
+    void anEventQueuedAsTextIsProcessedAsOneQueuedAsItsBytes() {
+        String id = pendingBooking(START, "stripe");
+        NotifyBuilder processing = processed("evt_text_processing");
+        String body = event("evt_text_processing", "checkout.session.completed",
+                checkoutSession(id, "unpaid", "pi_text_sepa"));
+        new JmsTemplate(connectionFactory).send("stripe-events", session -> {
+            Message message = session.createTextMessage(body);
+            message.setStringProperty("provider", "stripe");
+            message.setStringProperty("eventKey", "stripe:evt_text_processing");
+            message.setStringProperty("eventType", "checkout.session.completed");
+            message.setStringProperty("bookingId", id);
+            message.setStringProperty("JMSXGroupID", "payment:pi_text_sepa");
+            message.setStringProperty("paymentStatus", "unpaid");
+            message.setStringProperty("paymentReference", "pi_text_sepa");
+            message.setLongProperty("paidAmount", 9000);
+            message.setStringProperty("paidCurrency", "CHF");
+            return message;
+        });
+
+        assertThat(processing.matches(20, TimeUnit.SECONDS)).as("the text event processed").isTrue();
+        assertThat(bookingJson(id).path("statusReason").asText()).startsWith("the payment is processing");
+        stillWaitingWithItsSlot(id);
+    }
+
     @Test
     void aPaymentEventQueuedBeforeTheHubReadItsCurrencyIsJudgedByTheCurrencyInItsBody() {
         calendarAcceptsEvents(START);

@@ -3,13 +3,14 @@ package io.connectify.hub.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import jakarta.jms.BytesMessage;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
-import jakarta.jms.TextMessage;
 
 import io.connectify.hub.support.HubTest;
 import io.connectify.hub.support.HubTestBase;
@@ -30,7 +31,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * A hub started with the webhook inbox off (as after CONNECTIFY_WEBHOOKS_INBOX_ENABLED=false, or in the scale-out
  * profile) on a directory where a run with it on left two acknowledged events: it forwards them to their queue in
  * the broker once Camel has started, closes the journal and removes its files. Before, nothing ever sent them; then
- * the journal's files stayed in the directory for ever once they had been forwarded.
+ * the journal's files stayed in the directory for ever once they had been forwarded. Each goes as a BytesMessage of
+ * the event's UTF-8 bytes, as every forward of the inbox does (before, a TextMessage).
  */
 @HubTest
 @TestPropertySource(properties = "connectify.webhooks.inbox.enabled=false")
@@ -60,7 +62,7 @@ class WebhookInboxLeftOverTest extends HubTestBase {
             Exchange event = new DefaultExchange(earlier);
             event.getMessage().setHeader(WebhookHeaders.EVENT_KEY, "stripe:evt_left_" + i);
             event.getMessage().setHeader(WebhookHeaders.ORDER_GROUP, "booking-left");
-            event.getMessage().setBody("{\"id\":\"evt_left_" + i + "\"}");
+            event.getMessage().setBody(leftOverBody(i));
             on.enqueue(event, "jms:queue:" + QUEUE);
         }
         on.stop();
@@ -74,7 +76,11 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         for (int i = 1; i <= 2; i++) {
             Message message = jms.receive(QUEUE);
             assertThat(message).isNotNull();
-            assertThat(((TextMessage) message).getText()).isEqualTo("{\"id\":\"evt_left_" + i + "\"}");
+            // the event's UTF-8 bytes as a BytesMessage (before, a TextMessage: UTF-16 on the wire and in the journal)
+            assertThat(message).isInstanceOf(BytesMessage.class);
+            byte[] body = new byte[(int) ((BytesMessage) message).getBodyLength()];
+            ((BytesMessage) message).readBytes(body);
+            assertThat(body).isEqualTo(leftOverBody(i).getBytes(StandardCharsets.UTF_8));
             assertThat(message.getStringProperty(WebhookHeaders.EVENT_KEY)).isEqualTo("stripe:evt_left_" + i);
             assertThat(message.getStringProperty(WebhookHeaders.ORDER_GROUP)).isEqualTo("booking-left");
         }
@@ -86,6 +92,11 @@ class WebhookInboxLeftOverTest extends HubTestBase {
         assertThat(jms.receive(QUEUE)).isNull(); // each once
         // the drained journal's files are gone (two preallocated files of 10 MB)
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(directory.toFile().list()).isEmpty());
+    }
+
+    /** A left-over event's body, with characters beyond ASCII: its bytes on the queue are its UTF-8. */
+    private static String leftOverBody(int i) {
+        return "{\"id\":\"evt_left_" + i + "\",\"city\":\"Z\u00fcrich\",\"note\":\"\u6771\u4eac\"}";
     }
 
     /**

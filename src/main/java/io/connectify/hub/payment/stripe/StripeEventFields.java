@@ -109,8 +109,27 @@ record StripeEventFields(String id, String type, String objectKind, String objec
 
     /** Reads them; an exception when the body is not a JSON object. */
     static StripeEventFields read(JsonFactory json, String body) throws IOException {
+        return read(json.createParser(body));
+    }
+
+    /**
+     * Reads them from a queued event's body: its UTF-8 bytes (a BytesMessage, as the webhook inbox forwards it),
+     * parsed as they are, or its text (a TextMessage, queued before or by hand); an exception when the body is no
+     * JSON object.
+     */
+    static StripeEventFields readQueued(JsonFactory json, Object body) throws IOException {
+        if (body instanceof byte[] utf8) {
+            return read(json.createParser(utf8));
+        }
+        if (body instanceof String text) {
+            return read(json.createParser(text));
+        }
+        throw new IOException("Not a queued event's body: " + (body == null ? "none" : body.getClass().getName()));
+    }
+
+    private static StripeEventFields read(JsonParser opened) throws IOException {
         Builder fields = new Builder();
-        try (JsonParser parser = json.createParser(body)) {
+        try (JsonParser parser = opened) {
             JsonToken root = parser.nextToken();
             if (root != JsonToken.START_OBJECT) {
                 throw new IOException("Not a JSON object: " + root);

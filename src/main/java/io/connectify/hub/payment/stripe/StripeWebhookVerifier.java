@@ -14,7 +14,9 @@ import io.connectify.hub.webhook.RawBody;
 import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import io.connectify.hub.webhook.WebhookMetrics;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,15 +157,13 @@ public class StripeWebhookVerifier implements Processor {
     /**
      * The currency of a queued event's payment, read from its body (the event as Stripe sent it): for an event queued
      * before the hub put the currency into a header (a backlog, a dead letter replayed), so that it is judged by the
-     * currency Stripe sent, as a new one is; null when the body names none.
+     * currency Stripe sent, as a new one is; null when the body names none. The body as queued: the event's UTF-8
+     * bytes (a BytesMessage, as the webhook inbox forwards it) or its text (a TextMessage, queued before or by hand).
      */
-    public String currencyOf(String payload) {
-        try {
-            String currency = StripeEventFields.read(json.getFactory(), payload).paidCurrency();
-            return currency.isEmpty() ? null : currencyHeader(currency);
-        } catch (java.io.IOException | RuntimeException notAnEvent) {
-            return null;
-        }
+    public String currencyOf(@Body Object payload) {
+        StripeEventFields event = queued(payload);
+        String currency = event == null ? "" : event.paidCurrency();
+        return currency.isEmpty() ? null : currencyHeader(currency);
     }
 
     /**
@@ -172,13 +172,8 @@ public class StripeWebhookVerifier implements Processor {
      * completion with a payment processing, which records that session (V38). Null when the object is no Checkout
      * Session or the body no event.
      */
-    public String checkoutSessionOf(String payload) {
-        try {
-            StripeEventFields event = StripeEventFields.read(json.getFactory(), payload);
-            return "checkout.session".equals(event.objectKind()) ? event.objectId() : null;
-        } catch (java.io.IOException | RuntimeException notAnEvent) {
-            return null;
-        }
+    public String checkoutSessionOf(@Body Object payload) {
+        return checkoutSession(queued(payload));
     }
 
     /**
@@ -186,9 +181,31 @@ public class StripeWebhookVerifier implements Processor {
      * payment is recorded with it, and a failure created before that (an older decline delivered late) fails nothing
      * of it (V38). Null when the body names none or is no event.
      */
-    public Long eventCreatedOf(String payload) {
+    public Long eventCreatedOf(@Body Object payload) {
+        StripeEventFields event = queued(payload);
+        return event == null ? null : event.created();
+    }
+
+    /**
+     * Both {@link #checkoutSessionOf} and {@link #eventCreatedOf} of a queued event, into the message's headers
+     * {@value WebhookHeaders#CHECKOUT_SESSION} and {@value WebhookHeaders#EVENT_CREATED}, from one reading of its body
+     * (a delayed payment's processing or failure needs both; before, each read the whole event).
+     */
+    public void readSessionAndCreated(Exchange exchange) {
+        Message message = exchange.getMessage();
+        StripeEventFields event = queued(message.getBody());
+        message.setHeader(WebhookHeaders.CHECKOUT_SESSION, checkoutSession(event));
+        message.setHeader(WebhookHeaders.EVENT_CREATED, event == null ? null : event.created());
+    }
+
+    private static String checkoutSession(StripeEventFields event) {
+        return event != null && "checkout.session".equals(event.objectKind()) ? event.objectId() : null;
+    }
+
+    /** A queued event's fields; null when its body is no event. */
+    private StripeEventFields queued(Object payload) {
         try {
-            return StripeEventFields.read(json.getFactory(), payload).created();
+            return StripeEventFields.readQueued(json.getFactory(), payload);
         } catch (java.io.IOException | RuntimeException notAnEvent) {
             return null;
         }

@@ -2232,11 +2232,7 @@ class StripeWebhookTest extends Webhooks {
         signedStripeWebhook(event("evt_refunded_then_cancel", "charge.refunded", charge(id, 9000)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).startsWith("a refund the hub"));
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
-                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
-                        .withHeader("Content-Type", "application/json").withBody("""
-                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
-                                 "message":"Charge ch_x has already been refunded."}}""")));
+        refusesRefundsOfRefundedCharges();
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -2245,10 +2241,7 @@ class StripeWebhookTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // refused: nothing paid
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
-        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
-        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
-                .isEqualTo("cancelled and refunded; " + why);
-        assertThat(attentionNote(id)).isEqualTo(why + " (in full): check it at stripe");
+        assertRefundedInFullOutsideAndCancelledInTime(id);
     }
 
     /**
@@ -2260,17 +2253,27 @@ class StripeWebhookTest extends Webhooks {
     void aRefundInFullOutsideTheHubToldAfterACancelInTimeIsACancelledBookingsNote() {
         String id = confirmedStripeBooking(START);
         String payment = "pi_" + id.substring(0, 8);
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
-                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
-                        .withHeader("Content-Type", "application/json").withBody("""
-                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
-                                 "message":"Charge ch_x has already been refunded."}}""")));
+        refusesRefundsOfRefundedCharges();
         stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("REFUNDED");
 
         refundedAndProcessed("evt_refunded_after_cancel", id, 9000);
 
+        assertRefundedInFullOutsideAndCancelledInTime(id);
+    }
+
+    /** Stripe refuses every refund as of a charge refunded in full already (charge_already_refunded). */
+    private void refusesRefundsOfRefundedCharges() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
+                                 "message":"Charge ch_x has already been refunded."}}""")));
+    }
+
+    /** A booking refunded in full outside the hub and cancelled in time, whatever the order: reason and note. */
+    private void assertRefundedInFullOutsideAndCancelledInTime(String id) {
         String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
                 .isEqualTo("cancelled and refunded; " + why);

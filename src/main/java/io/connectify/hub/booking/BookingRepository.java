@@ -544,16 +544,56 @@ public class BookingRepository {
      * booking's row lock. False when nothing was replaced.
      */
     public boolean attentionNoteReplaced(String id, String old, String note) {
-        Boolean replaced = transactions.execute(status -> jdbc.sql(
+        return attentionNoteChanged(id, had -> {
+            String without = withoutNote(had, old);
+            return Objects.equals(without, had) ? null : joinedNote(without, note);
+        });
+    }
+
+    /**
+     * As {@link #attentionNoteReplaced}, {@code old} found also with a tail in parentheses after it (a refund through
+     * the hub's refund endpoint names its amount so: "… decide whether the appointment stands (3000 of it through …)"),
+     * which is kept after {@code note}, in the place the note had. False when the mark does not hold it.
+     */
+    public boolean attentionNoteRestated(String id, String old, String note) {
+        return attentionNoteChanged(id, had -> {
+            String restated = restated(had, old, note);
+            return restated.equals(had) ? null : restated;
+        });
+    }
+
+    /**
+     * The booking's mark's note as {@code changed} makes it (null: the mark does not hold what it changes), the mark's
+     * since kept; nothing for a booking not marked. Under the booking's row lock. False when nothing was changed.
+     */
+    private boolean attentionNoteChanged(String id, UnaryOperator<String> changed) {
+        Boolean done = transactions.execute(status -> jdbc.sql(
                         "SELECT attention_note FROM booking WHERE id = :id FOR UPDATE").param("id", id)
                 .query((rs, row) -> Optional.ofNullable(rs.getString("attention_note"))).optional()
                 .flatMap(had -> had)
-                .filter(had -> !Objects.equals(withoutNote(had, old), had))
-                .map(had -> jdbc.sql("UPDATE booking SET attention_note = :note WHERE id = :id "
+                .map(changed)
+                .map(note -> jdbc.sql("UPDATE booking SET attention_note = :note WHERE id = :id "
                                 + "AND attention_since IS NOT NULL")
-                        .param("id", id).param("note", joinedNote(withoutNote(had, old), note)).update() == 1)
+                        .param("id", id).param("note", note).update() == 1)
                 .orElse(false));
-        return Boolean.TRUE.equals(replaced);
+        return Boolean.TRUE.equals(done);
+    }
+
+    /**
+     * {@code had} with its note {@code old} (whole, or followed by a tail " (…)") reworded as {@code note}, the tail
+     * kept; {@code had} as it is when it does not hold it.
+     */
+    static String restated(String had, String old, String note) {
+        for (int at = had.indexOf(old); at >= 0; at = had.indexOf(old, at + 1)) {
+            int end = at + old.length();
+            boolean starts = at == 0 || at >= NOTE_SEPARATOR.length() && had.startsWith(NOTE_SEPARATOR,
+                    at - NOTE_SEPARATOR.length());
+            boolean ends = end == had.length() || had.startsWith(NOTE_SEPARATOR, end) || had.startsWith(" (", end);
+            if (starts && ends) {
+                return had.substring(0, at) + note + had.substring(end);
+            }
+        }
+        return had;
     }
 
     /**

@@ -3772,7 +3772,9 @@ public class BookingSaga {
      * a part's too after a dispute's reason (its refund stopped, or the dispute lost) and after the cut-off's: the part
      * was counted, and its later refunded delivery, reading it, is taken for the rest, not for the whole refund made
      * outside the hub again. A Stripe refund outside the hub (charge.refunded's unmarked refunds) is kept so after the
-     * cut-off, the customer then told what was refunded ({@link #cancellationNotice}); in time Stripe is asked as ever.
+     * cut-off, the customer then told what was refunded ({@link #cancellationNotice}); in time Stripe is asked as ever,
+     * the mark's note then a cancelled one's ({@link #outsideMadeRefundedInTime}) and the refund's part kept after the
+     * reason once refunded ({@link #refundedConfirmedReason}).
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -3837,6 +3839,9 @@ public class BookingSaga {
             if (cancelled[0] && madeOutside != null) {
                 outsideMadeCancelled(current, madeOutside, inFull, inTime, disputed[0], now);
             }
+            if (cancelled[0] && refund[0]) {
+                outsideMadeRefundedInTime(current);
+            }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
                 if (disputed[0].startsWith(REFUND_STOPPED) && madeOutside == null) {
@@ -3882,7 +3887,7 @@ public class BookingSaga {
      * amount given); null for none. A Stripe booking's only after the cut-off ({@code inTime} false: its
      * charge.refunded's unmarked refunds, {@link #stripeRefundMadeOutside}): in time, a cancel asks Stripe, which
      * refunds only what is left (and a refused refund of a payment refunded in full is looked up and taken as
-     * refunded).
+     * refunded), the note kept after "cancelled and refunded" then ({@link #refundedConfirmedReason}).
      */
     private String refundMadeOutside(Booking current, boolean inTime) {
         if (!current.paid()) {
@@ -3905,10 +3910,45 @@ public class BookingSaga {
     }
 
     /**
+     * The mark of a confirmed Stripe booking part or all of whose payment was refunded outside the hub
+     * ({@link #stripeRefundMadeOutside}), once it is cancelled in time, the hub to refund what is left (Stripe refuses
+     * a refund of a payment refunded in full, which is then taken as refunded): its note "… decide whether the
+     * appointment stands" (a refund through the hub's endpoint naming its amount after it, kept; its warning of a
+     * dispute open then, one no longer open) becomes a cancelled booking's, "… check it at stripe", where the mark
+     * still is, as when its charge.refunded comes after the cancel; nothing marked anew (nothing is owed a person).
+     * Before, the confirmed booking's note stayed on a cancelled, repaid booking until a person cleared it. The
+     * refund's part of the reason follows once it is REFUNDED ({@link #refundedConfirmedReason}).
+     */
+    private void outsideMadeRefundedInTime(Booking confirmed) {
+        String made = StripeConfig.PROVIDER.equals(confirmed.provider()) ? stripeRefundMadeOutside(confirmed) : null;
+        if (made == null) {
+            return;
+        }
+        String provider = confirmed.provider();
+        String head = made + (refundedInFullOutside(made) ? " (in full)" : " (in part)");
+        String was = outsideNote(confirmed, provider, head);
+        String note = head + ": check it at " + provider;
+        if (!bookings.attentionNoteReplaced(confirmed.id(), was + "; " + disputeStillOpen(confirmed, provider), note)) {
+            bookings.attentionNoteRestated(confirmed.id(), was, note);
+        }
+    }
+
+    /**
+     * The status reason of a confirmed booking cancelled in time once the hub refunded it: "cancelled and refunded",
+     * a Stripe refund outside the hub made before ({@link #stripeRefundMadeOutside}: recorded, V24, not the excess
+     * over the price) after it, as when its charge.refunded comes after the cancel: the hub refunded only the rest (or,
+     * refunded in full, nothing). Before, that part was dropped at the cancel.
+     */
+    private String refundedConfirmedReason(Booking cancelled) {
+        String made = StripeConfig.PROVIDER.equals(cancelled.provider()) ? stripeRefundMadeOutside(cancelled) : null;
+        return made == null ? REFUNDED_CONFIRMED : appended(REFUNDED_CONFIRMED, made);
+    }
+
+    /**
      * The note of a confirmed Stripe booking's payment refunded outside the hub, as its charge.refunded recorded it
      * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
      * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
-     * Payrexx's is kept; null for none (none recorded, or that refund failed since: its charge.refunded then records
+     * Payrexx's is kept (one in time, after the refund, too); null for none (none recorded, or that refund failed since: its charge.refunded then records
      * 0), or exactly the excess of a payment above its price ({@link #excessRefunded}). Read from the amount's column,
      * not the reason: the column's 200 characters may cut that part (a long reason
      * before it), and the refund was lost at the cancel. What the payment was is the reason's where it still says it
@@ -4203,7 +4243,7 @@ public class BookingSaga {
                     return;
                 }
                 refunded = bookings.transition(bookingId, List.of(BookingStatus.CANCELLED), BookingStatus.REFUNDED,
-                        confirmed ? REFUNDED_CONFIRMED : REFUNDED_UNCONFIRMED, now());
+                        confirmed ? refundedConfirmedReason(current) : REFUNDED_UNCONFIRMED, now());
                 log.info("Booking {} cancelled{}: payment refunded", bookingId,
                         confirmed ? "" : " before its confirmation");
             }

@@ -2218,7 +2218,10 @@ class StripeWebhookTest extends Webhooks {
     /**
      * A booking whose payment was refunded in full in the Dashboard, then cancelled in time through the hub, is not
      * paid back twice: Stripe refuses the hub's refund (charge_already_refunded), the hub finds the payment refunded in
-     * full at Stripe and takes it as refunded.
+     * full at Stripe and takes it as refunded. It ends as in the other order (charge.refunded after the cancel,
+     * {@link #aRefundInFullOutsideTheHubToldAfterACancelInTimeIsACancelledBookingsNote}): the refund's part kept after
+     * "cancelled and refunded", the mark's note a cancelled booking's. Before, the part was dropped and the note still
+     * asked a person to decide whether the appointment of a cancelled, repaid booking stands.
      */
     @Test
     void aCancelInTimeAfterARefundInFullOutsideTheHubDoesNotPayTwice() {
@@ -2229,11 +2232,7 @@ class StripeWebhookTest extends Webhooks {
         signedStripeWebhook(event("evt_refunded_then_cancel", "charge.refunded", charge(id, 9000)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).startsWith("a refund the hub"));
-        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
-                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
-                        .withHeader("Content-Type", "application/json").withBody("""
-                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
-                                 "message":"Charge ch_x has already been refunded."}}""")));
+        refusesRefundsOfRefundedCharges();
 
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
 
@@ -2242,6 +2241,74 @@ class StripeWebhookTest extends Webhooks {
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // refused: nothing paid
         assertThat(producer.requestBody("direct:booking-retry-refunds", null, Integer.class)).isZero();
         stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds")));
+        assertRefundedInFullOutsideAndCancelledInTime(id);
+    }
+
+    /**
+     * The other order: a booking whose payment was refunded in full in the Dashboard is cancelled in time before that
+     * refund's charge.refunded is handled (the hub's refund refused, taken as refunded), then the event comes: the
+     * refund's part after "cancelled and refunded", the mark a cancelled booking's, "… check it at stripe".
+     */
+    @Test
+    void aRefundInFullOutsideTheHubToldAfterACancelInTimeIsACancelledBookingsNote() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        refusesRefundsOfRefundedCharges();
+        stripe.refundsOf(payment, StripeFake.refund("re_by_hand", payment, 9000, "succeeded", "{}"));
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+        assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("REFUNDED");
+
+        refundedAndProcessed("evt_refunded_after_cancel", id, 9000);
+
+        assertRefundedInFullOutsideAndCancelledInTime(id);
+    }
+
+    /** Stripe refuses every refund as of a charge refunded in full already (charge_already_refunded). */
+    private void refusesRefundsOfRefundedCharges() {
+        stripe.server().stubFor(post(urlPathEqualTo("/v1/refunds")).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(400)
+                        .withHeader("Content-Type", "application/json").withBody("""
+                                {"error":{"type":"invalid_request_error","code":"charge_already_refunded",
+                                 "message":"Charge ch_x has already been refunded."}}""")));
+    }
+
+    /** A booking refunded in full outside the hub and cancelled in time, whatever the order: reason and note. */
+    private void assertRefundedInFullOutsideAndCancelledInTime(String id) {
+        String why = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the hub";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled and refunded; " + why);
+        assertThat(attentionNote(id)).isEqualTo(why + " (in full): check it at stripe");
+    }
+
+    /**
+     * Part of a confirmed booking's payment refunded in the Dashboard, then a cancel in time: the hub refunds the rest,
+     * the part kept after "cancelled and refunded", the mark's note "… (in part): check it at stripe" (as in the other
+     * order); a mark a person cleared before the cancel is not set again (nothing is owed). Before, the reason was
+     * "cancelled and refunded" alone and the note still said "decide whether the appointment stands".
+     */
+    @Test
+    void aCancelInTimeAfterAPartRefundedOutsideTheHubKeepsThePartAndACancelledBookingsNote() {
+        String id = confirmedStripeBooking(START);
+        String other = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String why = "a refund the hub did not make: stripe shows 2000 of the payment's 9000 refunded outside the hub";
+        for (String booking : List.of(id, other)) {
+            String payment = "pi_" + booking.substring(0, 8);
+            stripe.refundsOf(payment, StripeFake.refund("re_part_" + booking.substring(0, 8), payment, 2000,
+                    "succeeded", "{}"));
+            refundedAndProcessed("evt_part_" + booking.substring(0, 8), booking, 2000);
+            assertThat(attentionNote(booking)).isEqualTo(why + " (in part): decide whether the appointment stands");
+        }
+        clearAttention(other); // a person looked at it
+
+        for (String booking : List.of(id, other)) {
+            var cancelled = httpPost("/api/v1/bookings/" + booking + "/cancel", "");
+            assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("REFUNDED");
+            assertThat(httpGet("/api/v1/bookings/" + booking).json().path("statusReason").asText())
+                    .isEqualTo("cancelled and refunded; " + why);
+        }
+        assertThat(attentionNote(id)).isEqualTo(why + " (in part): check it at stripe");
+        assertThat(attentionNote(other)).isNull();
+        stripe.server().verify(2, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the rest of each
     }
 
     /**
@@ -2328,7 +2395,10 @@ class StripeWebhookTest extends Webhooks {
         var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
         assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
         assertThat(cancelled.json().get("status").asText()).isEqualTo("REFUNDED");
+        // as in the other order (anOperatorsPartRefundDeliveredAfterACancelInTimeIsClassedByWhenItWasMade)
         String reason = httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText();
+        assertThat(reason).isEqualTo("cancelled and refunded; " + why);
+        assertThat(attentionNote(id)).isEqualTo(why + OPERATORS_PART_NOTE);
         stripe.refundsOf(payment, operators, StripeFake.refund(HUB_REFUND, payment, 6000, "succeeded",
                 "{\"connectify\":\"booking\",\"bookingId\":\"" + id + "\"}"));
 
@@ -2337,8 +2407,13 @@ class StripeWebhookTest extends Webhooks {
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(refundedOutside(id)).isEqualTo(3000L);
         assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText()).isEqualTo(reason);
+        assertThat(attentionNote(id)).isEqualTo(why + OPERATORS_PART_NOTE);
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);
     }
+
+    /** The note of an operator's 3000 through the hub's refund endpoint marked on a cancelled booking. */
+    private static final String OPERATORS_PART_NOTE = " (in part): check it at stripe (3000 of it through the hub's "
+            + "refund endpoint, POST /payments/refunds, not as the booking's refund)";
 
     /**
      * An operator's part refund of a confirmed booking, whose charge.refunded is delayed past a cancel in time: the
@@ -2368,6 +2443,10 @@ class StripeWebhookTest extends Webhooks {
 
         assertThat(status(id)).isEqualTo("REFUNDED");
         assertThat(refundedOutside(id)).isEqualTo(3000L);
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        assertThat(httpGet("/api/v1/bookings/" + id).json().path("statusReason").asText())
+                .isEqualTo("cancelled and refunded; " + why);
+        assertThat(attentionNote(id)).isEqualTo(why + OPERATORS_PART_NOTE);
         assertThat(jdbc.sql("SELECT outside FROM booking_api_refund WHERE booking_id = :id AND refund_id = :refund")
                 .param("id", id).param("refund", "re_operator_late").query(Boolean.class).single()).isTrue();
         assertThat(refundsOutsideHub()).isEqualTo(outsideBefore + 1);

@@ -30,8 +30,8 @@ final class RedeliveryLog implements Processor {
         int failed = exchange.getIn().getHeader(Exchange.REDELIVERY_COUNTER, 1, Integer.class);
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         try (var named = MessageMdc.of(exchange.getIn())) {
-            log.warn("Failed delivery for (MessageId: {} on ExchangeId: {}) in {}. On delivery attempt: {} of {} caught:"
-                    + " {}; redelivering", exchange.getIn().getMessageId(), exchange.getExchangeId(),
+            log.warn("Failed delivery for (MessageId: {} on ExchangeId: {}) in {}. On delivery attempt: {} of {} "
+                    + "caught: {}; redelivering", exchange.getIn().getMessageId(), exchange.getExchangeId(),
                     exchange.getFromRouteId(), failed, attempts,
                     error == null ? "unknown" : Causes.forLog(error));
         }

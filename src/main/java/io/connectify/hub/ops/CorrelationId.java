@@ -42,31 +42,8 @@ public final class CorrelationId {
      * is closed, which restores the id found before; null changes nothing. For work Camel runs outside an exchange's
      * steps, where its MDC is cleared: the dead-letter channel's store, the redelivery log, a replay.
      */
-    public static Scope naming(String id) {
-        String before = MDC.get(MDC_KEY);
-        if (id != null) {
-            MDC.put(MDC_KEY, id);
-        }
-        return new Scope(before);
-    }
-
-    /** The lines of one message; closing it restores the id before (or none). */
-    public static final class Scope implements AutoCloseable {
-
-        private final String before;
-
-        private Scope(String before) {
-            this.before = before;
-        }
-
-        @Override
-        public void close() {
-            if (before != null) {
-                MDC.put(MDC_KEY, before);
-            } else {
-                MDC.remove(MDC_KEY);
-            }
-        }
+    public static MdcScope naming(String id) {
+        return id != null ? MdcScope.put(MDC_KEY, id) : MdcScope.keep(MDC_KEY);
     }
 
     /** The id of this exchange. */

@@ -12,8 +12,8 @@ import org.apache.camel.Message;
  */
 public final class MessageMdc implements AutoCloseable {
 
-    private final CorrelationId.Scope correlation;
-    private final BookingMdc.Scope booking;
+    private final MdcScope correlation;
+    private final MdcScope booking;
 
     private MessageMdc(String correlationId, String bookingId) {
         this.correlation = CorrelationId.naming(correlationId);

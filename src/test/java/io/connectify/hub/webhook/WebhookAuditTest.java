@@ -85,7 +85,7 @@ class WebhookAuditTest extends Webhooks {
      */
     @Test
     void aTwilioStatusCallbackIsAuditedWithTheBookingOfItsSms() {
-        String id = confirmedStripeBooking("2026-12-01T17:00:00+01:00");
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
         String sid = await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT provider_reference FROM "
                         + "notification WHERE booking_id = :id AND channel = 'SMS' AND provider_reference IS NOT NULL")
                 .param("id", id).query(String.class).list(), sids -> !sids.isEmpty()).get(0);

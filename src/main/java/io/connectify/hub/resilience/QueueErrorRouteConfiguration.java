@@ -12,8 +12,8 @@ import org.springframework.stereotype.Component;
  * copies the exchange before every step it may redeliver, and a retry runs all the steps again on the message as it
  * came), each failed attempt logged ({@link RedeliveryLog}); if it still fails, the original message is stored as a
  * dead letter (listable, replayable) and the queue moves on. If even storing fails, the transaction rolls back and
- * the broker redelivers, unless the event was processed and only its key could not be recorded: then it goes back on its queue with its key
- * (DeadLetterStore), so no redelivery acts on it again.
+ * the broker redelivers, unless the event was processed and only its key could not be recorded: then it goes back on
+ * its queue with its key (DeadLetterStore), so no redelivery acts on it again.
  * <li>{@code internal}: no error handler, for routes other routes call: a failure travels unchanged to the caller's
  * handling (a nested route's own error handler would mark it handled, and the caller could no longer react).
  * </ul>

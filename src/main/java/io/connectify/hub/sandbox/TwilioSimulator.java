@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Twilio's Messages resource ({@code POST /2010-04-01/Accounts/{sid}/Messages.json}, form-encoded, Basic auth with
- * the API key) for the hub's SMS, and its list ({@code GET}, {@link #page}), which the hub reads after a lost answer. Every message goes to the outbox, and Twilio's status callbacks ("sent", then
- * "delivered", the second once the first was answered, as Twilio's come one after the other) are posted to the
- * message's StatusCallback, signed with the sandbox auth token as Twilio signs. Before, both were posted at once,
- * and "delivered" could reach the hub first.
+ * the API key) for the hub's SMS, and its list ({@code GET}, {@link #page}), which the hub reads after a lost answer.
+ * Every message goes to the outbox, and Twilio's status callbacks ("sent", then "delivered", the second once the
+ * first was answered, as Twilio's come one after the other) are posted to the message's StatusCallback, signed with
+ * the sandbox auth token as Twilio signs. Before, both were posted at once, and "delivered" could reach the hub
+ * first.
  */
 public class TwilioSimulator {
 

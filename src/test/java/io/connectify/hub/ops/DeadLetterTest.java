@@ -148,8 +148,8 @@ class DeadLetterTest extends Webhooks {
 
             clock.advance(Duration.ofMinutes(1));
             assertThat(autoReplaySweep()).isEqualTo(1);
-            assertThat(logged.lines()).filteredOn(line -> line.getFormattedMessage()
-                            .startsWith("Dead letter " + letterId + " replayed into stripe-events on its own")).hasSize(1)
+            String replayed = "Dead letter " + letterId + " replayed into stripe-events on its own";
+            assertThat(logged.lines()).filteredOn(line -> line.getFormattedMessage().startsWith(replayed)).hasSize(1)
                     .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).containsAllEntriesOf(named));
             awaitNextStored(letter); // Google still down: its replay failed again, nothing left in flight
         }

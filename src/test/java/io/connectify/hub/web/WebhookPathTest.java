@@ -106,7 +106,8 @@ class WebhookPathTest extends HubTestBase {
                 .singleElement().satisfies(line -> assertThat(line.getMDCPropertyMap())
                         .containsEntry("camel.breadcrumbId", "bad-path-1"));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.sql(
-                        "SELECT provider, operation, outcome FROM integration_audit WHERE correlation_id = 'bad-path-1'")
+                        "SELECT provider, operation, outcome FROM integration_audit "
+                                + "WHERE correlation_id = 'bad-path-1'")
                 .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3)).list())
                 .containsExactly("payrexx webhook bad-path"));
     }

@@ -135,6 +135,8 @@ class DeadLetterTest extends Webhooks {
 
             List<ILoggingEvent> redeliveries = logged.lines().stream()
                     .filter(line -> line.getFormattedMessage().contains("On delivery attempt")).toList();
+            assertThat(redeliveries).isNotEmpty().allSatisfy(line -> assertThat(line.getMDCPropertyMap())
+                    .as(line.getFormattedMessage()).containsAllEntriesOf(named));
             assertThat(redeliveries).as("test profile: one redelivery").hasSize(1)
                     .allSatisfy(line -> {
                         assertThat(line.getLevel()).isEqualTo(Level.WARN);

@@ -239,6 +239,13 @@ public class NotificationLog {
                 .param("refs", List.copyOf(providerReferences)).query(String.class).list());
     }
 
+    /** The booking of the notification Twilio sent as {@code sid}, or null (none, or not known yet). */
+    public String bookingOfSid(@Header("MessageSid") String sid) {
+        return jdbc.sql("SELECT booking_id FROM notification WHERE provider_reference = :sid")
+                .param("sid", sid).query(String.class).list().stream().filter(java.util.Objects::nonNull).findFirst()
+                .orElse(null);
+    }
+
     /** A Twilio status callback: recorded unless the notification already reached a final status. */
     public void status(@Header("MessageSid") String sid, @Header("MessageStatus") String status,
                        @Header("ErrorCode") String errorCode) {
@@ -252,6 +259,8 @@ public class NotificationLog {
         if (updated > 0 && (status.equals("failed") || status.equals("undelivered"))) {
             meters.counter("connectify.notifications.failed", "channel", "SMS", "status", status, "reason", DELIVERY)
                     .increment();
+            // under its booking (MDC, twilio-status-process): before, a failed SMS logged nothing
+            LOG.warn("SMS {} {} at Twilio (error code {})", sid, status, errorCode == null ? "none" : errorCode);
         }
         if (!known) {
             // Twilio was faster than the hub's record of the SID: keep the callback until the SID is known

@@ -25,33 +25,7 @@ public final class BookingMdc {
      * This thread's lines name {@code bookingId} (as the hub stores it; a value that is no booking id names none)
      * until the scope is closed, which restores the booking named before.
      */
-    public static Scope naming(String bookingId) {
-        String before = MDC.get(KEY);
-        String stored = BookingIds.ofEvent(bookingId);
-        if (stored != null) {
-            MDC.put(KEY, stored);
-        } else {
-            MDC.remove(KEY);
-        }
-        return new Scope(before);
-    }
-
-    /** The lines of one booking; closing it names the one before again (or none). */
-    public static final class Scope implements AutoCloseable {
-
-        private final String before;
-
-        private Scope(String before) {
-            this.before = before;
-        }
-
-        @Override
-        public void close() {
-            if (before != null) {
-                MDC.put(KEY, before);
-            } else {
-                MDC.remove(KEY);
-            }
-        }
+    public static MdcScope naming(String bookingId) {
+        return MdcScope.put(KEY, BookingIds.ofEvent(bookingId));
     }
 }

@@ -37,6 +37,15 @@ public final class CorrelationId {
         return MDC.get(MDC_KEY);
     }
 
+    /**
+     * This thread's lines carry {@code id} (a message's, kept with it: a dead letter's, a redelivery's) until the scope
+     * is closed, which restores the id found before; null changes nothing. For work Camel runs outside an exchange's
+     * steps, where its MDC is cleared: the dead-letter channel's store, the redelivery log, a replay.
+     */
+    public static MdcScope naming(String id) {
+        return id != null ? MdcScope.put(MDC_KEY, id) : MdcScope.keep(MDC_KEY);
+    }
+
     /** The id of this exchange. */
     public static String of(Exchange exchange) {
         String id = exchange.getMessage().getHeader(CAMEL_HEADER, String.class);

@@ -102,8 +102,17 @@ public class DeadLetterStore {
         this.transactions = transactions;
     }
 
-    /** Called by the dead-letter channel with the original message and the failure. */
+    /**
+     * Called by the dead-letter channel with the original message and the failure. After the failed step's MDC was
+     * cleared: its lines name the message's correlation id and booking again (before, they named neither).
+     */
     public void store(Exchange exchange) throws JsonProcessingException {
+        try (var named = MessageMdc.of(exchange.getIn())) {
+            storeNamed(exchange);
+        }
+    }
+
+    private void storeNamed(Exchange exchange) throws JsonProcessingException {
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String routeId = exchange.getProperty(Exchange.FAILURE_ROUTE_ID, String.class);
         String from = exchange.getFromEndpoint() == null ? "" : exchange.getFromEndpoint().getEndpointUri();
@@ -319,7 +328,14 @@ public class DeadLetterStore {
         return get(id);
     }
 
+    /** Its lines name the letter's correlation id and booking (a sweep's run names neither). */
     private void send(DeadLetter letter, boolean automatic) {
+        try (var named = MessageMdc.of(letter.headers())) {
+            sendNamed(letter, automatic);
+        }
+    }
+
+    private void sendNamed(DeadLetter letter, boolean automatic) {
         String id = letter.id();
         Map<String, String> headers = automatic ? withOneMoreReplay(letter.headers())
                 : new LinkedHashMap<>(letter.headers());

@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Building blocks for provider routes. A provider route is
- * {@code circuitBreaker() -> call(provider, endpoint) -> onFallback(fallback(provider))}: the call takes a
+ * {@code circuitBreaker() -> call(provider, endpoint) -> onFallback(fallback(provider, operation))}: the call takes a
  * rate-limiter permit, sends to the provider endpoint and retries retryable failures with back-off; the breaker
  * sees the outcome after retries; the fallback turns an open circuit into 503 {@code provider-unavailable} and
  * re-throws every other failure as the typed error it is (an open breaker with no fallback would silently skip
@@ -170,7 +170,8 @@ public class ProviderCalls {
         return found;
     }
 
-    public Processor fallback(String provider) {
+    /** @param operation the operation the audit records of a call the open circuit refused, as {@link #call} */
+    public Processor fallback(String provider, String operation) {
         return exchange -> {
             Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
             // the breaker marked the failure handled before calling us: un-mark it, so the caller's error
@@ -180,6 +181,15 @@ public class ProviderCalls {
             HubException failure = typedFailure(provider, cause);
             if (failure instanceof ProviderException pe) {
                 resilience.recordFailure(provider, pe);
+                // the open circuit's own refusal (not a call's failure of that kind, which its call audited)
+                if (pe.kind() == ProviderException.Kind.CIRCUIT_OPEN
+                        && Causes.find(cause, HubException.class) == null) {
+                    // the call never ran, its audit with it: the refusal is audited here, taking no time. Before,
+                    // the calls an open circuit refused left no row
+                    String audited = exchange.getProperty(OPERATION, operation, String.class);
+                    exchange.removeProperty(OPERATION);
+                    audit.record(provider, audited, pe.type(), 0, BookingMdc.current(), CorrelationId.of(exchange));
+                }
             }
             exchange.setException(failure);
         };

@@ -71,8 +71,11 @@ public class ProviderResilience {
                 .waitDurationInOpenState(cb.waitDurationInOpenState())
                 .permittedNumberOfCallsInHalfOpenState(cb.permittedCallsInHalfOpenState())
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
-                // a 404 or a validation error says nothing about the provider's health
+                // a 404 or a validation error says nothing about the provider's health: ignored, neither a failure
+                // nor a success (recorded alone, the breaker counted them as successes: its calls' "successful"
+                // metric, a dashboard's and an alert's denominator, held every rate-limited refusal and every 404)
                 .recordException(ProviderResilience::isProviderFailure)
+                .ignoreException(e -> !isProviderFailure(e))
                 .build());
     }
 

@@ -62,7 +62,7 @@ public abstract class ProviderRouteBuilder extends RouteBuilder {
                     .resilience4jConfiguration().circuitBreaker(circuitBreakerBean).end()
                     .process(calls.call(provider, routeId, uri, translator, lookup))
                 .onFallback()
-                    .process(calls.fallback(provider))
+                    .process(calls.fallback(provider, routeId))
                 .end();
     }
 }

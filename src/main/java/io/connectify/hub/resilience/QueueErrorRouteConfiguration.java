@@ -1,6 +1,5 @@
 package io.connectify.hub.resilience;
 
-import org.apache.camel.LoggingLevel;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -11,10 +10,10 @@ import org.springframework.stereotype.Component;
  * <li>{@code queue-consumers}: the dead-letter channel. A queued message whose processing fails is redelivered in
  * place with exponential back-off (its consumer route is one step, to an {@code internal} route of steps: the handler
  * copies the exchange before every step it may redeliver, and a retry runs all the steps again on the message as it
- * came); if it still fails, the original message is stored as a dead letter (listable,
- * replayable) and the queue moves on. If even storing fails, the transaction rolls back and the broker redelivers,
- * unless the event was processed and only its key could not be recorded: then it goes back on its queue with its key
- * (DeadLetterStore), so no redelivery acts on it again.
+ * came), each failed attempt logged ({@link RedeliveryLog}); if it still fails, the original message is stored as a
+ * dead letter (listable, replayable) and the queue moves on. If even storing fails, the transaction rolls back and
+ * the broker redelivers, unless the event was processed and only its key could not be recorded: then it goes back on
+ * its queue with its key (DeadLetterStore), so no redelivery acts on it again.
  * <li>{@code internal}: no error handler, for routes other routes call: a failure travels unchanged to the caller's
  * handling (a nested route's own error handler would mark it handled, and the caller could no longer react).
  * </ul>
@@ -46,7 +45,10 @@ public class QueueErrorRouteConfiguration extends RouteConfigurationBuilder {
                         .redeliveryDelay(redeliveryDelayMillis)
                         .useExponentialBackOff()
                         .backOffMultiplier(2)
-                        .retryAttemptedLogLevel(LoggingLevel.WARN)
+                        // each attempt logged by RedeliveryLog, under the message's correlation id and booking:
+                        // Camel's own line came after the step's MDC was cleared, and named neither
+                        .logRetryAttempted(false)
+                        .onRedelivery(new RedeliveryLog(maxRedeliveries))
                         .logExhausted(false));
 
         routeConfiguration(INTERNAL).errorHandler(noErrorHandler());

@@ -88,6 +88,14 @@ public class WebhookAudit {
                 CorrelationId.of(exchange));
     }
 
+    /**
+     * A webhook refused before any route ran (a servlet filter's: a Payrexx POST to a path no route serves), under the
+     * request's correlation id; refused at once, its latency 0.
+     */
+    public void refused(String provider, String outcome, String correlationId) {
+        audit.recordLater(provider, OPERATION, outcome, 0, null, correlationId);
+    }
+
     private void record(Exchange exchange, Message event, String outcome) {
         String provider = event.getHeader(WebhookHeaders.PROVIDER, String.class);
         String type = event.getHeader(WebhookHeaders.EVENT_TYPE, String.class);

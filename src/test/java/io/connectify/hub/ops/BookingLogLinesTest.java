@@ -56,6 +56,22 @@ class BookingLogLinesTest extends Webhooks {
                         .containsEntry("bookingId", id));
     }
 
+    /** Before, the line of a booking's creation was logged before its id was in the MDC. */
+    @Test
+    void theLineOfABookingsCreationCarriesItsId() {
+        List<ILoggingEvent> lines;
+        String id;
+        try (LogLines logged = LogLines.all()) {
+            id = pendingBooking("2026-12-08T09:00:00+01:00", "stripe");
+            lines = logged.lines();
+        }
+
+        String createdId = id;
+        assertThat(lines).filteredOn(line -> line.getFormattedMessage().startsWith("Booking " + createdId + " created"))
+                .singleElement().satisfies(line -> assertThat(line.getMDCPropertyMap())
+                        .containsEntry("bookingId", createdId));
+    }
+
     @Test
     void theLinesOfARescheduleCarryTheBookingsId() {
         String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");

@@ -13,17 +13,21 @@ import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connectify.hub.resilience.ProviderException;
 import io.connectify.hub.resilience.ProviderException.Kind;
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -180,6 +184,53 @@ class DeadLetterTest extends Webhooks {
         assertThat(unknown.status()).isEqualTo(400);
         assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
         assertThat(unknown.json().get("type").asText()).isEqualTo("validation");
+    }
+
+    /**
+     * A payment event that fails into a dead letter: each WARN of its redeliveries in place, the line of its letter
+     * stored and the line of the letter's automatic replay name the webhook's correlation id and the booking (MDC
+     * {@code camel.breadcrumbId}, {@code bookingId}). Before, Camel's redelivery WARN and the store's line were logged
+     * after the step's MDC was cleared, and carried neither; the replay's line no booking.
+     */
+    @Test
+    void theLinesOfAPaymentEventsRedeliveriesDeadLetterAndReplayNameItsCorrelationIdAndBooking() {
+        String id = pendingBooking(START, "stripe");
+        jdbc.sql("DELETE FROM dead_letter").update();
+        google.stub(post(urlPathEqualTo(EVENTS)).willReturn(GoogleCalendarFake.error(503, "backendError")));
+
+        try (LogLines logged = LogLines.all()) {
+            var received = signedStripeWebhook(StripeFake.event("evt_logged_1", "checkout.session.completed",
+                    StripeFake.checkoutSession(id, "paid", "pi_evt_logged_1")));
+            assertThat(received.status()).isEqualTo(200);
+            String correlationId = received.header("X-Correlation-Id");
+            JsonNode letter = awaitDeadLetter("stripe");
+            String letterId = letter.get("id").asText();
+            Map<String, String> named = Map.of("camel.breadcrumbId", correlationId, "bookingId", id);
+
+            List<ILoggingEvent> redeliveries = logged.lines().stream()
+                    .filter(line -> line.getFormattedMessage().contains("On delivery attempt")).toList();
+            assertThat(redeliveries).isNotEmpty().allSatisfy(line -> assertThat(line.getMDCPropertyMap())
+                    .as(line.getFormattedMessage()).containsAllEntriesOf(named));
+            assertThat(redeliveries).as("test profile: one redelivery").hasSize(1)
+                    .allSatisfy(line -> {
+                        assertThat(line.getLevel()).isEqualTo(Level.WARN);
+                        assertThat(line.getFormattedMessage()).contains("On delivery attempt: 1 of 2")
+                                .contains("provider-error").doesNotContain("evt_logged_1");
+                        assertThat(line.getMDCPropertyMap()).containsAllEntriesOf(named);
+                    });
+            assertThat(logged.lines()).filteredOn(line -> line.getFormattedMessage()
+                            .contains("stored as dead letter " + letterId)).hasSize(1)
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).containsAllEntriesOf(named));
+
+            clock.advance(Duration.ofMinutes(1));
+            assertThat(autoReplaySweep()).isEqualTo(1);
+            String replayed = "Dead letter " + letterId + " replayed into stripe-events on its own";
+            assertThat(logged.lines()).filteredOn(line -> line.getFormattedMessage().startsWith(replayed)).hasSize(1)
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).containsAllEntriesOf(named));
+            awaitNextStored(letter); // Google still down: its replay failed again, nothing left in flight
+        }
+        google.reset();
+        resilience.circuitBreaker("google-calendar").reset();
     }
 
     /**

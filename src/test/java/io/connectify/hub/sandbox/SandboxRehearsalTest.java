@@ -257,6 +257,39 @@ class SandboxRehearsalTest {
         assertThat(page(booking, "?outcome=nonsense").statusCode()).isEqualTo(400);
     }
 
+    /**
+     * Twilio down (503) while a booking's confirmation SMS is sent: its answer counts as lost, so it ends as a dead
+     * letter; once the fault is cleared, the letter's replay looks the SMS up in the simulator's Messages list, finds
+     * Twilio has not got it, and sends it, once. Before, the simulator answered the list 404: the lookup failed, and
+     * the SMS was a dead letter again at every replay.
+     */
+    @Test
+    void anSmsOfATwilioOutageIsLookedUpThenSentOnceTwilioIsBack() throws Exception {
+        HttpResponse<String> created = exchange("POST", "/api/v1/bookings", """
+                {"start":"2026-12-21T09:00:00+01:00","durationMinutes":60,"provider":"stripe",
+                 "customer":{"name":"John Doe","email":"john@example.com","phone":"+41791230021"}}""");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode booking = json.readTree(created.body());
+        String id = booking.get("id").asText();
+        assertThat(fault("POST", "twilio", "{\"status\":503}").statusCode()).isEqualTo(201);
+
+        assertThat(page(booking, "").statusCode()).isEqualTo(200);
+        awaitStatus(id, "CONFIRMED");
+        JsonNode letter = await().atMost(Duration.ofSeconds(20)).until(() -> deadLetters("twilio"),
+                list -> list.size() == 1).get(0);
+
+        fault("DELETE", "twilio", null);
+        resilience.circuitBreaker("twilio").reset();
+        assertThat(exchange("POST", "/api/v1/admin/dead-letters/" + letter.get("id").asText() + "/replay", null)
+                .statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(json.readTree(exchange("GET",
+                        "/api/v1/bookings/" + id + "/notifications", null).body()).get("notifications"))
+                .filteredOn(n -> n.get("channel").asText().equals("SMS"))
+                .singleElement().satisfies(sms -> assertThat(sms.get("status").asText()).isIn("sent", "delivered")));
+        assertThat(deadLetters("twilio")).filteredOn(l -> l.get("status").asText().equals("STORED")).isEmpty();
+    }
+
     private void awaitProcessing(String id) throws Exception {
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(bookingJson(id).path("statusReason")
                 .asText()).startsWith("the payment is processing"));

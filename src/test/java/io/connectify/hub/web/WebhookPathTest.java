@@ -1,8 +1,10 @@
 package io.connectify.hub.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.List;
 
 import ch.qos.logback.classic.Level;
@@ -82,6 +84,32 @@ class WebhookPathTest extends HubTestBase {
                         "Payrexx webhook rejected: POST to a path no route serves (2 segments after "
                                 + "/webhooks/payrexx/), 404; the webhook URL set at Payrexx must be "
                                 + "/webhooks/payrexx/<token> exactly");
+    }
+
+    /**
+     * Such a POST is audited (integration_audit, outcome bad-path) under the request's correlation id, and its WARN
+     * carries that id (MDC {@code camel.breadcrumbId}). Before, it was counted only, and its line had no id.
+     */
+    @Test
+    void aPayrexxWebhookToAPathItsRouteDoesNotServeIsAuditedAndItsLineCorrelated() {
+        List<ILoggingEvent> lines;
+        try (LogLines logged = LogLines.all()) {
+            var response = send(request("/webhooks/payrexx/" + TOKEN + "/")
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("X-Correlation-Id", "bad-path-1")
+                    .POST(HttpRequest.BodyPublishers.ofString("transaction%5Bid%5D=1")), null);
+            assertThat(response.status()).isEqualTo(404);
+            lines = logged.lines();
+        }
+
+        assertThat(lines).filteredOn(line -> line.getLoggerName().equals(PayrexxWebhookPathFilter.class.getName()))
+                .singleElement().satisfies(line -> assertThat(line.getMDCPropertyMap())
+                        .containsEntry("camel.breadcrumbId", "bad-path-1"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.sql(
+                        "SELECT provider, operation, outcome FROM integration_audit "
+                                + "WHERE correlation_id = 'bad-path-1'")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3)).list())
+                .containsExactly("payrexx webhook bad-path"));
     }
 
     /** A client's 404 was two WARN lines naming the path, a 405 one naming Spring's exception: answered, not logged. */

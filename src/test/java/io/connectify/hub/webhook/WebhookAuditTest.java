@@ -12,6 +12,7 @@ import java.util.List;
 
 import io.connectify.hub.support.GoogleCalendarFake;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.StripeFake;
 import io.connectify.hub.support.Webhooks;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,29 @@ class WebhookAuditTest extends Webhooks {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(rows(id, "webhook:%")).containsExactly(
                 "stripe webhook:checkout.session.completed processed audit-twice-1",
                 "stripe webhook:checkout.session.completed duplicate audit-twice-2"));
+    }
+
+    /**
+     * A Twilio status callback is the booking's row, found by its SMS's SID, and an SMS Twilio could not deliver is
+     * a WARN under the booking (MDC {@code bookingId}). Before, the row's booking_id was NULL and nothing was logged.
+     */
+    @Test
+    void aTwilioStatusCallbackIsAuditedWithTheBookingOfItsSms() {
+        String id = confirmedStripeBooking("2026-12-02T10:00:00+01:00");
+        String sid = await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.sql("SELECT provider_reference FROM "
+                        + "notification WHERE booking_id = :id AND channel = 'SMS' AND provider_reference IS NOT NULL")
+                .param("id", id).query(String.class).list(), sids -> !sids.isEmpty()).get(0);
+
+        try (LogLines logged = LogLines.all()) {
+            assertThat(signedTwilioStatus(sid, "undelivered").status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(rows(id, "webhook:%"))
+                    .filteredOn(row -> row.startsWith("twilio "))
+                    .singleElement().asString().startsWith("twilio webhook:message.undelivered processed "));
+            assertThat(logged.lines()).filteredOn(line -> line.getFormattedMessage()
+                            .startsWith("SMS " + sid + " undelivered at Twilio")).hasSize(1)
+                    .allSatisfy(line -> assertThat(line.getMDCPropertyMap()).containsEntry("bookingId", id));
+        }
     }
 
     @Test

@@ -5,15 +5,18 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
+import io.connectify.hub.web.BodySizeLimitFilter;
 import org.apache.camel.Message;
 import org.apache.camel.StreamCache;
+import org.apache.camel.component.platform.http.springboot.PlatformHttpMessage;
 
 /**
  * A webhook request's body as its bytes, read once into an array of their exact size, which the signature check,
  * the event's fields and the inbox record then all read (platform-http hands the body over as a cache of the
- * request's bytes when the route sets {@code useStreaming: true}, as the Stripe webhook route does). Before, the body
- * was made a String here, and the signature check and the inbox record each encoded it to bytes again, and the
- * cache was read out through a copy: four copies of a 3.8 KB Stripe event more than this (bench/RESULTS.md).
+ * request's bytes when the route sets {@code useStreaming: true}, as the Stripe webhook route does; the array is the
+ * one {@link BodySizeLimitFilter} read the request into, when it kept it). Before, the body was made a String here,
+ * and the signature check and the inbox record each encoded it to bytes again, and the cache was read out through a
+ * copy: five copies of a 3.8 KB Stripe event more than this (bench/RESULTS.md).
  */
 public final class RawBody {
 
@@ -31,6 +34,8 @@ public final class RawBody {
             return (byte[]) body;
         } else if (body instanceof String text) {
             bytes = text.getBytes(StandardCharsets.UTF_8);
+        } else if (body instanceof StreamCache cache && keptByTheFilter(message, cache) != null) {
+            bytes = keptByTheFilter(message, cache);
         } else if (body instanceof InputStream in) {
             try {
                 bytes = read(in);
@@ -43,6 +48,19 @@ public final class RawBody {
         }
         message.setBody(bytes);
         return bytes;
+    }
+
+    /**
+     * The array {@link BodySizeLimitFilter} read the body into as Camel copied it into its cache (the same bytes):
+     * taken as it is, where reading the cache would copy them once more; null when there is none of its length.
+     */
+    private static byte[] keptByTheFilter(Message message, StreamCache cache) {
+        if (message instanceof PlatformHttpMessage http && http.getRequest() != null
+                && http.getRequest().getAttribute(BodySizeLimitFilter.BODY_BYTES) instanceof byte[] kept
+                && kept.length == cache.length()) {
+            return kept;
+        }
+        return null;
     }
 
     /**

@@ -140,7 +140,7 @@ public class DeadLetterStore {
         // kept as text: a webhook's event queued as its UTF-8 bytes (a BytesMessage, as the webhook inbox forwards
         // it) is decoded as UTF-8, not by the platform's charset; the body becomes that text, so that a copy queued
         // again with its key (below) and a replay are sent as text, which the consumers take as they take bytes
-        String body = RawBody.text(exchange.getIn());
+        String body = RawBody.asText(exchange.getIn());
         String id = UUID.randomUUID().toString();
         int replays = automaticReplays(headers);
         Instant retryAt = null;

@@ -39,6 +39,13 @@ public class BodySizeLimitFilter extends HubRequestFilter {
     public static final int ORDER = RoutesNotStartedFilter.ORDER + 1;
 
     private static final String WEBHOOKS = "/webhooks/";
+    /**
+     * The request attribute holding a body's bytes once Camel has copied them from the request (transferTo), an
+     * array of the body's exact size; absent for a body larger than {@link #WHOLE_UP_TO} or read otherwise.
+     */
+    public static final String BODY_BYTES = BodySizeLimitFilter.class.getName() + ".bodyBytes";
+    /** The largest body read whole into one array by transferTo; a larger one goes through a buffer of this size. */
+    static final int WHOLE_UP_TO = 16384;
 
     private final int maxBytes;
     private final int maxWebhookBytes;
@@ -126,7 +133,9 @@ public class BodySizeLimitFilter extends HubRequestFilter {
      * The container's body stream, but {@code transferTo} (how Camel's platform-http copies a body into the
      * exchange) goes through a buffer of the body's declared size, not the JDK's 16 KB, which was a tenth of
      * what a webhook allocated (bench/RESULTS.md). The stream itself is not read here: the route reads it once,
-     * with no copy in between.
+     * with no copy in between. A body of up to {@link #WHOLE_UP_TO} bytes is read whole into that buffer, and the
+     * buffer kept as the request's {@link #BODY_BYTES}: a route that wants the body's bytes takes that array instead
+     * of copying them out of Camel's cache once more (webhook/RawBody).
      */
     private static final class DeclaredLengthRequest extends HttpServletRequestWrapper {
 
@@ -140,6 +149,7 @@ public class BodySizeLimitFilter extends HubRequestFilter {
         @Override
         public ServletInputStream getInputStream() throws IOException {
             ServletInputStream in = super.getInputStream();
+            HttpServletRequest request = (HttpServletRequest) getRequest();
             return new ServletInputStream() {
                 @Override
                 public int read() throws IOException {
@@ -153,7 +163,26 @@ public class BodySizeLimitFilter extends HubRequestFilter {
 
                 @Override
                 public long transferTo(OutputStream out) throws IOException {
-                    byte[] buffer = new byte[Math.max(1, Math.min(declaredLength, 16384))];
+                    if (declaredLength > 0 && declaredLength <= WHOLE_UP_TO) {
+                        byte[] body = new byte[declaredLength];
+                        int read = in.readNBytes(body, 0, body.length);
+                        out.write(body, 0, read);
+                        if (read < body.length) {
+                            return read; // the stream ended early: no whole body to keep
+                        }
+                        int next = in.read(); // the end: the container ends the stream at Content-Length
+                        if (next < 0) {
+                            request.setAttribute(BODY_BYTES, body);
+                            return read;
+                        }
+                        out.write(next);
+                        return read + 1 + transferRest(out);
+                    }
+                    return transferRest(out);
+                }
+
+                private long transferRest(OutputStream out) throws IOException {
+                    byte[] buffer = new byte[Math.max(1, Math.min(declaredLength, WHOLE_UP_TO))];
                     long transferred = 0;
                     int read;
                     while ((read = in.read(buffer, 0, buffer.length)) >= 0) {

@@ -23,7 +23,23 @@ import org.apache.camel.Message;
  */
 record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
 
-    static InboxRecord of(String queueUri, Message message) {
+    /**
+     * The bytes of the record of the message's event, as {@link #toBytes} writes them for its text body: a body of
+     * bytes (a Stripe event's as {@link RawBody} read it, UTF-8) is written as it is, not made a text and encoded
+     * back (two copies of the body).
+     */
+    static byte[] bytesOf(String queueUri, Message message) {
+        byte[] utf8;
+        if (message.getBody() instanceof byte[] bytes) {
+            utf8 = bytes;
+        } else {
+            String text = message.getBody(String.class);
+            utf8 = text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+        }
+        return write(queueUri, headersOf(message), utf8);
+    }
+
+    private static Map<String, Object> headersOf(Message message) {
         Map<String, Object> headers = new LinkedHashMap<>();
         message.getHeaders().forEach((name, value) -> {
             if (value instanceof String || value instanceof Long || value instanceof Integer
@@ -31,7 +47,7 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
                 headers.put(name, value);
             }
         });
-        return new InboxRecord(queueUri, headers, message.getBody(String.class));
+        return headers;
     }
 
     /** The order group the event belongs to (see {@link WebhookHeaders#ORDER_GROUP}), or null. */
@@ -48,7 +64,10 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
      * webhook's garbage (bench/RESULTS.md).
      */
     byte[] toBytes() {
-        byte[] bodyBytes = body == null ? null : body.getBytes(StandardCharsets.UTF_8);
+        return write(queueUri, headers, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] write(String queueUri, Map<String, Object> headers, byte[] bodyBytes) {
         List<byte[]> texts = new ArrayList<>(headers.size());
         int size = modifiedUtf8Length(queueUri) + Short.BYTES + Integer.BYTES
                 + (bodyBytes == null ? 0 : bodyBytes.length);

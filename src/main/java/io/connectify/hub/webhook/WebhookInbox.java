@@ -203,7 +203,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
         String group = exchange.getMessage().getHeader(WebhookHeaders.ORDER_GROUP, String.class);
         if (enabled) {
             if (waitingBytes.get() < memoryLimit || (group != null && waitingPerGroup.containsKey(group))) {
-                byte[] bytes = InboxRecord.of(queueUri, exchange.getMessage()).toBytes();
+                byte[] bytes = InboxRecord.bytesOf(queueUri, exchange.getMessage());
                 if (bytes.length <= largestRecord()) {
                     append(bytes, group);
                     return;
@@ -219,6 +219,9 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
         } else if (group != null && !waitingPerGroup.isEmpty()) {
             awaitLeftOvers(group);
         }
+        // sent now as a text message, as webhook events always were (the consumers take text and the bytes the inbox
+        // forwards alike): an external broker's consumers may be of an older version during a rolling upgrade
+        RawBody.asText(exchange.getMessage());
         sendNow(exchange, queueUri);
     }
 

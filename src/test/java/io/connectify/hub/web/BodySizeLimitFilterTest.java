@@ -34,6 +34,23 @@ class BodySizeLimitFilterTest {
         assertThat(transferred(passed)).isEqualTo(EVENT);
     }
 
+    /** The array transferTo copied Camel the body from, kept for a route that reads the body's bytes (RawBody). */
+    @Test
+    void theBodysBytesAsTransferToReadThemAreKeptOnTheRequest() throws Exception {
+        ServletRequest passed = pass(post(EVENT));
+        assertThat(passed.getAttribute(BodySizeLimitFilter.BODY_BYTES)).as("nothing before it is read").isNull();
+
+        assertThat(transferred(passed)).isEqualTo(EVENT);
+
+        assertThat(passed.getAttribute(BodySizeLimitFilter.BODY_BYTES))
+                .isEqualTo(EVENT.getBytes(StandardCharsets.UTF_8));
+        MockHttpServletRequest chunked = post(EVENT);
+        chunked.addHeader("Transfer-Encoding", "chunked");
+        ServletRequest buffered = pass(new ChunkedRequest(chunked));
+        transferred(buffered);
+        assertThat(buffered.getAttribute(BodySizeLimitFilter.BODY_BYTES)).as("a chunked body's").isNull();
+    }
+
     @Test
     void aChunkedBodyWithinTheLimitReachesTheRouteWhole() throws Exception {
         MockHttpServletRequest request = post(EVENT);

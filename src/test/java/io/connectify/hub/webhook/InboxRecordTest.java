@@ -9,6 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,6 +68,32 @@ class InboxRecordTest {
         assertThat(queued.headers()).containsExactlyEntriesOf(Map.of("eventKey", "stripe:evt_1"));
         assertThat(queued.body()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
         assertThat(InboxRecord.queued(new InboxRecord("q", Map.of(), null).toBytes()).body()).isNull();
+    }
+
+    @Test
+    void aMessagesBodyOfBytesIsRecordedAsItsText() throws IOException {
+        DefaultExchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(Exchange.CHARSET_NAME, "ISO-8859-1"); // not how the bytes are read
+        Message message = exchange.getMessage();
+        message.setHeader("eventKey", "stripe:evt_1");
+        message.setHeader("paidAmount", 9000L);
+        message.setHeader("receivedAt", java.time.Instant.EPOCH); // no JMS property type: left out
+        String text = "{\"name\":\"Zoë – 東京\"}";
+        Map<String, Object> kept = new LinkedHashMap<>();
+        kept.put("eventKey", "stripe:evt_1");
+        kept.put("paidAmount", 9000L);
+        InboxRecord expected = new InboxRecord("jms:queue:stripe-events", kept, text);
+
+        message.setBody(text.getBytes(StandardCharsets.UTF_8));
+        byte[] fromBytes = InboxRecord.bytesOf("jms:queue:stripe-events", message);
+        message.setBody(text);
+        byte[] fromText = InboxRecord.bytesOf("jms:queue:stripe-events", message);
+        message.setBody(null);
+
+        assertThat(fromBytes).isEqualTo(expected.toBytes()).isEqualTo(asWrittenBefore(expected));
+        assertThat(fromText).isEqualTo(fromBytes);
+        assertThat(InboxRecord.fromBytes(fromBytes)).isEqualTo(expected);
+        assertThat(InboxRecord.fromBytes(InboxRecord.bytesOf("q", message)).body()).isNull();
     }
 
     /** The record as the inbox wrote it before its records were written into an array of their exact size. */

@@ -3,6 +3,7 @@ package io.connectify.hub.payment.stripe;
 import static java.util.Objects.requireNonNullElse;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -109,48 +110,78 @@ record StripeEventFields(String id, String type, String objectKind, String objec
 
     /** Reads them; an exception when the body is not a JSON object. */
     static StripeEventFields read(JsonFactory json, String body) throws IOException {
-        return read(json.createParser(body));
+        try (JsonParser parser = json.createParser(body)) {
+            return read(parser);
+        }
     }
 
     /**
-     * Reads them from a queued event's body: its UTF-8 bytes (a BytesMessage, as the webhook inbox forwards it),
-     * parsed as they are, or its text (a TextMessage, queued before or by hand); an exception when the body is no
-     * JSON object.
+     * Reads them from the body's bytes (UTF-8), where they lie: no text of the whole body made to be parsed (its
+     * copy, and Jackson's of that into characters). With the answer of {@link #read(JsonFactory, String)} on the
+     * body decoded as UTF-8, which the bytes would not always give alone: Jackson takes bytes with a byte-order mark
+     * or zeros among the first four as UTF-16 or UTF-32, and refuses malformed UTF-8 that decoding replaces, so such
+     * a body is read as that text.
+     */
+    static StripeEventFields read(JsonFactory json, byte[] body) throws IOException {
+        if (plainUtf8Start(body)) {
+            try (JsonParser parser = json.createParser(body)) {
+                return read(parser);
+            } catch (IOException notReadAsBytes) {
+                // read as the text below, which answers as before (an event with malformed UTF-8, or no event)
+            }
+        }
+        return read(json, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads them from a queued event's body: its UTF-8 bytes (a BytesMessage, as the webhook inbox forwards it) or its
+     * text (a TextMessage, queued before or by hand); an exception when the body is no JSON object.
      */
     static StripeEventFields readQueued(JsonFactory json, Object body) throws IOException {
         if (body instanceof byte[] utf8) {
-            return read(json.createParser(utf8));
+            return read(json, utf8);
         }
         if (body instanceof String text) {
-            return read(json.createParser(text));
+            return read(json, text);
         }
         throw new IOException("Not a queued event's body: " + (body == null ? "none" : body.getClass().getName()));
     }
 
-    private static StripeEventFields read(JsonParser opened) throws IOException {
-        Builder fields = new Builder();
-        try (JsonParser parser = opened) {
-            JsonToken root = parser.nextToken();
-            if (root != JsonToken.START_OBJECT) {
-                throw new IOException("Not a JSON object: " + root);
-            }
-            eachField(parser, root, (name, value) -> {
-                switch (name) {
-                    case "id" -> fields.id = text(parser, value);
-                    case "type" -> fields.type = text(parser, value);
-                    case "created" -> fields.created = number(parser, value);
-                    case "data" -> eachField(parser, value, (dataName, dataValue) -> {
-                        if (dataName.equals("object")) {
-                            eachField(parser, dataValue, (objectName, objectValue) ->
-                                    readObjectField(parser, objectName, objectValue, fields));
-                        } else {
-                            parser.skipChildren();
-                        }
-                    });
-                    default -> parser.skipChildren();
-                }
-            });
+    /** Whether Jackson reads these bytes as UTF-8 without a byte-order mark, as the text's decoding does. */
+    private static boolean plainUtf8Start(byte[] body) {
+        if (body.length < 4 || (body[0] & 0xFF) >= 0xEF) { // 0xEF, 0xFE, 0xFF: how the byte-order marks begin
+            return false;
         }
+        for (int i = 0; i < 4; i++) {
+            if (body[i] == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static StripeEventFields read(JsonParser parser) throws IOException {
+        Builder fields = new Builder();
+        JsonToken root = parser.nextToken();
+        if (root != JsonToken.START_OBJECT) {
+            throw new IOException("Not a JSON object: " + root);
+        }
+        eachField(parser, root, (name, value) -> {
+            switch (name) {
+                case "id" -> fields.id = text(parser, value);
+                case "type" -> fields.type = text(parser, value);
+                case "created" -> fields.created = number(parser, value);
+                case "data" -> eachField(parser, value, (dataName, dataValue) -> {
+                    if (dataName.equals("object")) {
+                        eachField(parser, dataValue, (objectName, objectValue) ->
+                                readObjectField(parser, objectName, objectValue, fields));
+                    } else {
+                        parser.skipChildren();
+                    }
+                });
+                default -> parser.skipChildren();
+            }
+        });
         return fields.build();
     }
 

@@ -38,8 +38,11 @@ final class StripeSignatureCheck {
         this.toleranceSeconds = toleranceSeconds;
     }
 
-    /** Null when one of the secrets signed the payload within the tolerance, else why not (Stripe's wording). */
-    String whyNot(String payload, String header, long nowSeconds) {
+    /**
+     * Null when one of the secrets signed the payload (the body's bytes as received) within the tolerance, else why
+     * not (Stripe's wording).
+     */
+    String whyNot(byte[] payload, String header, long nowSeconds) {
         if (keyed.isEmpty()) {
             return NO_SECRET;
         }
@@ -63,11 +66,10 @@ final class StripeSignatureCheck {
         if (signatures.isEmpty()) {
             return NO_V1;
         }
-        // "<t>." and the body's bytes fed to the Mac one after the other: the same bytes as the text's, without the
-        // body's copy in a concatenated text (some 4 KB of a real event's garbage)
+        // "<t>." and the body's bytes fed to the Mac one after the other: the bytes Stripe signed, without the body's
+        // copy in a concatenated text or in a text's encoding (some 4 KB each of a real event's garbage)
         byte[] prefix = (timestamp + ".").getBytes(StandardCharsets.US_ASCII);
-        byte[] body = payload.getBytes(StandardCharsets.UTF_8);
-        if (!signedByAnySecret(prefix, body, signatures)) {
+        if (!signedByAnySecret(prefix, payload, signatures)) {
             return NO_MATCH;
         }
         if (toleranceSeconds > 0 && timestamp < nowSeconds - toleranceSeconds) {

@@ -77,7 +77,8 @@ public class StripeWebhookVerifier implements Processor {
 
     private void verify(Exchange exchange) {
         String signature = exchange.getMessage().getHeader("Stripe-Signature", String.class);
-        String payload = RawBody.text(exchange.getMessage());
+        // the body's bytes, read once, stay the message's body: the inbox records them as they are
+        byte[] payload = RawBody.bytes(exchange.getMessage());
         if (payload == null || signature == null || signature.isBlank()) {
             reject(WebhookMetrics.MISSING_HEADER, "Missing Stripe-Signature header or body");
         }
@@ -128,7 +129,6 @@ public class StripeWebhookVerifier implements Processor {
             message.setHeader(WebhookHeaders.PAYMENT_ERROR,
                     STRIPE_CODE.matcher(paymentError).matches() ? paymentError : "unrecognized");
         }
-        message.setBody(payload);
     }
 
     /**
@@ -219,7 +219,7 @@ public class StripeWebhookVerifier implements Processor {
     /** How the message group of a payment's events begins (a booking's, for an event without one, is its UUID). */
     static final String PAYMENT_GROUP = "payment:";
 
-    private StripeEventFields read(String payload) {
+    private StripeEventFields read(byte[] payload) {
         try {
             StripeEventFields event = StripeEventFields.read(json.getFactory(), payload);
             if (event.id() == null || !event.id().startsWith("evt_") || event.type() == null || event.type().isEmpty()) {

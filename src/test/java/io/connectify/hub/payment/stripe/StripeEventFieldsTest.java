@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The fields of a Stripe event read in one streaming pass, from events shaped as Stripe sends them. */
@@ -214,6 +218,48 @@ class StripeEventFieldsTest {
                 {"id":"evt_14","type":"refund.updated","data":{"object":{"id":"re_14","object":"refund",
                  "amount":9000,"amount_refunded":9000,"payment_intent":"pi_14"}}}""").refundedAmount())
                 .as("only a Charge's").isNull();
+    }
+
+    /**
+     * Read from the body's bytes, the fields are what the body's UTF-8 text gives, also where Jackson would read the
+     * bytes otherwise (a byte-order mark, UTF-16, malformed UTF-8 in a field the hub reads), and so is a refusal.
+     */
+    @ParameterizedTest
+    @MethodSource("bodies")
+    void theBytesGiveWhatTheirUtf8TextGives(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        Object fromText;
+        Object fromBytes;
+        try {
+            fromText = StripeEventFields.read(json, text);
+        } catch (IOException refused) {
+            fromText = IOException.class;
+        }
+        try {
+            fromBytes = StripeEventFields.read(json, body);
+        } catch (IOException refused) {
+            fromBytes = IOException.class;
+        }
+        assertThat(fromBytes).isEqualTo(fromText);
+    }
+
+    static Stream<byte[]> bodies() {
+        String event = """
+                {"id":"evt_1","type":"checkout.session.completed","created":1764486000,"data":{"object":{
+                 "id":"cs_1","object":"checkout.session","currency":"chf","amount_total":9000,
+                 "customer_details":{"name":"Zoë Müller – 東京 \\uD83D\\uDE00 \uD83D\uDE00"},
+                 "metadata":{"bookingId":"b-42"},"payment_status":"paid"}}}""";
+        byte[] utf8 = event.getBytes(StandardCharsets.UTF_8);
+        byte[] malformed = Arrays.copyOf(utf8, utf8.length);
+        malformed[new String(utf8, StandardCharsets.ISO_8859_1).indexOf("b-42") + 3] = (byte) 0xC3; // no continuation
+        byte[] bom = new byte[utf8.length + 3];
+        bom[0] = (byte) 0xEF;
+        bom[1] = (byte) 0xBB;
+        bom[2] = (byte) 0xBF;
+        System.arraycopy(utf8, 0, bom, 3, utf8.length);
+        return Stream.of(utf8, malformed, bom, event.getBytes(StandardCharsets.UTF_16LE),
+                event.getBytes(StandardCharsets.UTF_16), "{}".getBytes(StandardCharsets.UTF_8), new byte[0],
+                "[1,2]".getBytes(StandardCharsets.UTF_8), "{\"id\":".getBytes(StandardCharsets.UTF_8));
     }
 
     @ParameterizedTest

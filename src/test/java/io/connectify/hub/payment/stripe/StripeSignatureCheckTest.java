@@ -2,6 +2,7 @@ package io.connectify.hub.payment.stripe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -52,15 +53,15 @@ class StripeSignatureCheckTest {
     @ParameterizedTest
     @MethodSource("headers")
     void answersAsStripeJavaDoes(String header) {
-        assertThat(check.whyNot(BODY, header, NOW)).isEqualTo(stripeJava(header, SECRET, OLD_SECRET));
+        assertThat(check.whyNot(utf8(BODY), header, NOW)).isEqualTo(stripeJava(header, SECRET, OLD_SECRET));
     }
 
     @Test
     void theFirstSecretToMatchIsEnough() {
         String header = "t=" + NOW + ",v1=" + sign(NOW, BODY, OLD_SECRET);
 
-        assertThat(check.whyNot(BODY, header, NOW)).isNull();
-        assertThat(new StripeSignatureCheck(List.of(SECRET), TOLERANCE).whyNot(BODY, header, NOW))
+        assertThat(check.whyNot(utf8(BODY), header, NOW)).isNull();
+        assertThat(new StripeSignatureCheck(List.of(SECRET), TOLERANCE).whyNot(utf8(BODY), header, NOW))
                 .isEqualTo(StripeSignatureCheck.NO_MATCH);
     }
 
@@ -68,14 +69,14 @@ class StripeSignatureCheckTest {
     void aToleranceOfZeroAcceptsAnyAge() {
         String header = "t=1000,v1=" + sign(1000, BODY, SECRET);
 
-        assertThat(new StripeSignatureCheck(List.of(SECRET), 0).whyNot(BODY, header, NOW)).isNull();
+        assertThat(new StripeSignatureCheck(List.of(SECRET), 0).whyNot(utf8(BODY), header, NOW)).isNull();
         assertThat(stripeJava(header, 0, SECRET)).isNull();
     }
 
     @Test
     void withoutSecretsNothingVerifies() {
         assertThat(new StripeSignatureCheck(List.of(), TOLERANCE)
-                .whyNot(BODY, "t=" + NOW + ",v1=" + sign(NOW, BODY, SECRET), NOW))
+                .whyNot(utf8(BODY), "t=" + NOW + ",v1=" + sign(NOW, BODY, SECRET), NOW))
                 .isEqualTo(StripeSignatureCheck.NO_SECRET);
     }
 
@@ -83,7 +84,7 @@ class StripeSignatureCheckTest {
     @ParameterizedTest
     @MethodSource("malformed")
     void aMalformedTimestampIsAFailedCheck(String header) {
-        assertThat(check.whyNot(BODY, header, NOW)).isEqualTo(StripeSignatureCheck.MALFORMED);
+        assertThat(check.whyNot(utf8(BODY), header, NOW)).isEqualTo(StripeSignatureCheck.MALFORMED);
     }
 
     static Stream<String> malformed() {
@@ -110,6 +111,11 @@ class StripeSignatureCheckTest {
             }
         }
         return why;
+    }
+
+    /** The body as it comes over the wire: its UTF-8 bytes, which Stripe signs. */
+    private static byte[] utf8(String body) {
+        return body.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The v1 value alone, out of the header the Stripe fake signs with. */

@@ -61,8 +61,13 @@ public class DeadLetterApi {
         return store.replay(id);
     }
 
-    public ApiReply delete(@Header("id") String id, Exchange exchange) {
-        discards.discarded(store.delete(id), CorrelationId.of(exchange));
+    /**
+     * The booking's mark and the delete commit together (a mark that fails leaves the letter, so the DELETE can be
+     * retried); the WARN and the audit row follow the commit.
+     */
+    public ApiReply delete(@Header("id") String id, @Header("force") String force, Exchange exchange) {
+        boolean forced = QueryParams.optionalBoolean("force", force);
+        discards.discarded(store.delete(id, letter -> discards.settle(letter, forced)), CorrelationId.of(exchange));
         return ApiReply.noContent();
     }
 

@@ -7,6 +7,7 @@ import java.util.Set;
 import io.connectify.hub.booking.BookingIds;
 import io.connectify.hub.booking.BookingRepository;
 import io.connectify.hub.ops.DeadLetterStore.DeadLetter;
+import io.connectify.hub.resilience.InvalidStateException;
 import io.connectify.hub.webhook.WebhookAudit;
 import io.connectify.hub.webhook.WebhookHeaders;
 import org.slf4j.Logger;
@@ -42,27 +43,52 @@ public class DeadLetterDiscards {
         this.paymentQueues = Set.of(stripeEvents, payrexxEvents);
     }
 
-    /** {@code letter} as it was when deleted; {@code correlationId} the admin request's. */
-    public void discarded(DeadLetter letter, String correlationId) {
+    /**
+     * In the delete's transaction, under the letter's row lock: a payment event's letter still waiting marks its
+     * booking (mark first, then the delete: both commit or neither). One whose booking cannot be told (a Payrexx
+     * {@code confirmed} whose transaction was never fetched: no booking named, no payment recorded) is refused, 409,
+     * unless {@code force}: before, it was deleted marking nothing, and the paid booking later expired.
+     */
+    public Discard settle(DeadLetter letter, boolean force) {
+        if (!DeadLetterStore.Status.STORED.name().equals(letter.status())) {
+            return new Discard(letter, null, false);
+        }
         Map<String, String> headers = letter.headers();
-        String eventKey = headers.get(WebhookHeaders.EVENT_KEY);
         String bookingId = bookingOf(letter);
+        // processed, only its key was lost (it is recorded by the delete): nothing is owed
+        boolean owed = paymentQueues.contains(letter.sourceQueue())
+                && !headers.containsKey(WebhookHeaders.UNRECORDED_KEY);
+        if (owed && bookingId == null && !force) {
+            throw new InvalidStateException("Dead letter " + letter.id() + ": its payment event names no booking the "
+                    + "hub knows, so deleting it would leave a payment unhandled unseen: replay it, or delete it with "
+                    + "?force=true after checking the payment at " + letter.provider());
+        }
+        boolean marked = owed && bookingId != null && bookings.needsAttention(bookingId, note(letter), clock.instant());
+        return new Discard(letter, bookingId, marked);
+    }
+
+    /** After the delete committed; {@code correlationId} the admin request's. */
+    public void discarded(Discard discard, String correlationId) {
+        DeadLetter letter = discard.letter();
         if (!DeadLetterStore.Status.STORED.name().equals(letter.status())) {
             // its message was sent back already: what became of it is told by its replay, not by this clean-up
             log.info("Dead letter {} ({}, replayed before) deleted by hand", letter.id(), letter.routeId());
             return;
         }
+        Map<String, String> headers = letter.headers();
+        String eventKey = headers.get(WebhookHeaders.EVENT_KEY);
+        String bookingId = discard.bookingId();
         if (eventKey != null) {
             audit.discarded(letter.provider(), headers.get(WebhookHeaders.EVENT_TYPE), receivedAt(letter), bookingId,
                     correlationId);
         }
-        boolean marked = bookingId != null && paymentQueues.contains(letter.sourceQueue())
-                // processed, only its key was lost (it is recorded by the delete): nothing is owed
-                && !headers.containsKey(WebhookHeaders.UNRECORDED_KEY)
-                && bookings.needsAttention(bookingId, note(letter), clock.instant());
         log.warn("Dead letter {} of route {} discarded by hand, its message never processed: event {}, booking {}{}",
                 letter.id(), letter.routeId(), eventKey == null ? "none" : eventKey,
-                bookingId == null ? "unknown" : bookingId, marked ? ", marked for a person" : "");
+                bookingId == null ? "unknown" : bookingId, discard.marked() ? ", marked for a person" : "");
+    }
+
+    /** A deleted letter as it was, the booking it was told to be about (null: none known), and whether it was marked. */
+    public record Discard(DeadLetter letter, String bookingId, boolean marked) {
     }
 
     /** The note of a booking whose payment event was discarded: the hub will not act on it, a person must. */

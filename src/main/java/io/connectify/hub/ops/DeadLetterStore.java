@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -353,6 +354,8 @@ public class DeadLetterStore {
                             + "AND status = 'STORED'")
                     .param("id", id).param("now", clock.instant().atOffset(ZoneOffset.UTC)).update();
             if (claimed == 0) {
+                // deleted since it was read (unlocked): not found, as it would be now, rather than "replayed"
+                get(id);
                 throw new InvalidStateException("Dead letter " + id + " was already replayed");
             }
             // no transacted=true here: on the session synchronized with this transaction the message would be
@@ -398,10 +401,12 @@ public class DeadLetterStore {
     }
 
     /**
-     * Deletes a letter; answers it as it was when deleted, read under its row lock (a replay under way ends first), so
-     * the caller knows whether its message was still waiting ({@link DeadLetterDiscards}).
+     * Deletes a letter; {@code settle} is given it as it was, read under its row lock (a replay under way ends first),
+     * in the delete's transaction: what it does (a booking marked, {@link DeadLetterDiscards}) commits with the delete
+     * or not at all, and what it throws leaves the letter. Before, the delete committed first, and a mark that failed
+     * left the letter gone, its booking unmarked, and a retried DELETE 404. Answers what {@code settle} answered.
      */
-    public DeadLetter delete(String id) {
+    public <T> T delete(String id, Function<DeadLetter, T> settle) {
         // a letter whose event was processed leaves its key behind, so deleting it does not make a later copy of its
         // event a new one
         jdbc.sql("SELECT unrecorded_key FROM dead_letter WHERE id = :id AND status = 'STORED' AND unrecorded_key IS "
@@ -410,8 +415,9 @@ public class DeadLetterStore {
             DeadLetter letter = jdbc.sql("SELECT * FROM dead_letter WHERE id = :id FOR UPDATE").param("id", id)
                     .query(this::map).optional()
                     .orElseThrow(() -> new NotFoundException("No dead letter with id " + id));
+            T settled = settle.apply(letter);
             jdbc.sql("DELETE FROM dead_letter WHERE id = :id").param("id", id).update();
-            return letter;
+            return settled;
         });
     }
 

@@ -60,4 +60,16 @@ public final class QueryParams {
             throw new ValidationException("Query parameter '" + name + "' has an unknown value");
         }
     }
+
+    /** Absent or empty: false; else {@code true} or {@code false} (any case), anything else 400. */
+    public static boolean optionalBoolean(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new ValidationException("Query parameter '" + name + "' must be true or false");
+        }
+        return v.equals("true");
+    }
 }

@@ -144,6 +144,120 @@ class DeadLetterTest extends Webhooks {
                         "correlation_id", "discard-4802"));
     }
 
+    /**
+     * The booking's mark and the letter's delete are one transaction: a mark that fails (the booking's row held past
+     * the lock timeout) answers 409 "ask again" and leaves the letter STORED, so the DELETE can be retried, and then marks it.
+     * Before, the letter was deleted and committed first: the failed mark left it gone, the booking unmarked, and a
+     * retried DELETE answered 404.
+     */
+    @Test
+    void aDeleteWhoseMarkFailsLeavesTheLetterStoredAndARetryMarksTheBooking() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        paidByPayrexxWhileGoogleFails(id, 4803);
+        String letterId = awaitDeadLetter("payrexx").get("id").asText();
+
+        var failed = whileRowsAreHeld("SELECT * FROM booking WHERE id = :id FOR UPDATE", Map.of("id", id),
+                () -> send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY));
+
+        // a row held past the lock timeout is the hub's 409 "ask again" (DatabaseBusy)
+        assertThat(failed.status()).isEqualTo(409);
+        assertThat(failed.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(failed.header("Retry-After")).isNotNull();
+        JsonNode kept = httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).json();
+        assertThat(kept.get("status").asText()).isEqualTo("STORED");
+        assertThat(attentionOrNull(id)).isNull();
+        assertThat(discardedAuditRows(id)).isEmpty();
+
+        var retried = send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY);
+
+        assertThat(retried.status()).isEqualTo(204);
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(attentionOf(id).get("note").asText()).contains("(dead letter " + letterId + ")");
+        assertThat(discardedAuditRows(id)).hasSize(1);
+    }
+
+    /**
+     * A Payrexx payment event's letter whose transaction was never fetched (Payrexx down through every attempt) names
+     * no booking the hub knows: its DELETE is refused 409, the letter kept; with force=true it is deleted, WARN
+     * "booking unknown". Before, it was deleted at once, 204, marking nothing: the paid booking later expired.
+     */
+    @Test
+    void aPaymentEventsLetterWhoseBookingIsUnknownIsDeletedOnlyWithForce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = pendingBooking(START, "payrexx");
+        payrexx.server().stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                urlPathEqualTo("/v1.0/Transaction/4804/")).willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(503)));
+        assertThat(payrexxWebhook(io.connectify.hub.support.PayrexxFake.WEBHOOK_TOKEN,
+                "application/x-www-form-urlencoded", "transaction%5Bid%5D=4804&transaction%5Bstatus%5D=confirmed"
+                        + "&transaction%5Binvoice%5D%5BreferenceId%5D=" + id).status()).isEqualTo(200);
+        JsonNode letter = awaitDeadLetter("payrexx");
+        String letterId = letter.get("id").asText();
+        assertThat(letter.get("headers").has("bookingId")).as("its transaction never fetched").isFalse();
+
+        var refused = send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY);
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(refused.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(refused.json().get("detail").asText()).contains("names no booking the hub knows")
+                .contains("?force=true");
+        assertThat(httpGet("/api/v1/admin/dead-letters?provider=payrexx&status=STORED", ADMIN_KEY).json()
+                .get("deadLetters")).extracting(l -> l.get("id").asText()).containsExactly(letterId);
+
+        try (LogLines logged = LogLines.of(DeadLetterDiscards.class)) {
+            var forced = send(request("/api/v1/admin/dead-letters/" + letterId + "?force=true").DELETE(), ADMIN_KEY);
+
+            assertThat(forced.status()).isEqualTo(204);
+            assertThat(logged.lines()).filteredOn(line -> line.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                    .startsWith("Dead letter " + letterId + " of route").contains("booking unknown");
+        }
+        assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(attentionOrNull(id)).isNull();
+    }
+
+    /**
+     * A DELETE that commits while a replay has read the letter (unlocked) and waits to claim it: the replay answers
+     * 404, the letter being gone. Before, its claim updated nothing and it answered 409 "already replayed".
+     */
+    @Test
+    void aReplayOfALetterDeletedWhileItWasReadIsNotFound() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String letterId = storedLetter("replay-deleted", "evt_replay_deleted", null);
+        java.util.concurrent.CountDownLatch deleted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> deleter = CompletableFuture.runAsync(() -> transactions.executeWithoutResult(tx -> {
+            jdbc.sql("DELETE FROM dead_letter WHERE id = :id").param("id", letterId).update();
+            deleted.countDown();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(deleted.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        var replay = CompletableFuture.supplyAsync(() -> send(request("/api/v1/admin/dead-letters/" + letterId
+                + "/replay").POST(HttpRequest.BodyPublishers.noBody()), ADMIN_KEY));
+        boolean waited;
+        try {
+            // the replay read the letter (the delete not committed) and waits on its row to claim it
+            waited = await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() ->
+                    replay.isDone() ? Boolean.FALSE : jdbc.sql("SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS "
+                            + "WHERE BLOCKER_ID IS NOT NULL").query(Integer.class).single() > 0 ? Boolean.TRUE : null,
+                    Objects::nonNull);
+        } finally {
+            release.countDown();
+        }
+        deleter.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        var answer = replay.get(15, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(waited).as("the replay waited for the delete's commit").isTrue();
+        assertThat(answer.status()).isEqualTo(404);
+        assertThat(answer.json().get("type").asText()).isEqualTo("not-found");
+    }
+
     /** The integration_audit rows of the booking with outcome discarded (provider, operation, correlation id). */
     private java.util.List<Map<String, Object>> discardedAuditRows(String bookingId) {
         return jdbc.sql("SELECT provider, operation, correlation_id FROM integration_audit WHERE booking_id = :id "

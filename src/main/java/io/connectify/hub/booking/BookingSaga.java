@@ -3948,11 +3948,11 @@ public class BookingSaga {
      * The note of a confirmed Stripe booking's payment refunded outside the hub, as its charge.refunded recorded it
      * ({@link #markRefundedOutside}: the amount, V24, and its part of the status reason, "… shows &lt;outside&gt; of
      * the payment's &lt;of&gt; refunded outside the hub"), so a cancel after the cut-off keeps it after its reason as
-     * Payrexx's is kept (one in time, after the refund, too); null for none (none recorded, or that refund failed since: its charge.refunded then records
-     * 0), or exactly the excess of a payment above its price ({@link #excessRefunded}). Read from the amount's column,
-     * not the reason: the column's 200 characters may cut that part (a long reason
-     * before it), and the refund was lost at the cancel. What the payment was is the reason's where it still says it
-     * (the Charge's amount), else what the booking was paid.
+     * Payrexx's is kept (one in time, after the refund, too); null for none (none recorded, or that refund failed
+     * since: its charge.refunded then records 0), or exactly the excess of a payment above its price
+     * ({@link #excessRefunded}). Read from the amount's column, not the reason: the column's 200 characters may cut
+     * that part (a long reason before it), and the refund was lost at the cancel. What the payment was is the
+     * reason's where it still says it (the Charge's amount), else what the booking was paid.
      */
     private String stripeRefundMadeOutside(Booking current) {
         long outside = bookings.refundedOutsideAmount(current.id()).orElse(0L);

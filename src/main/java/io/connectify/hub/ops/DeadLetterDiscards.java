@@ -31,7 +31,7 @@ public class DeadLetterDiscards {
     private final WebhookAudit audit;
     private final BookingRepository bookings;
     private final Clock clock;
-    /** The queues of payment events (Stripe's, Payrexx's): a letter of theirs is a payment the hub may owe action on. */
+    /** The queues of payment events (Stripe's, Payrexx's): a letter of theirs is a payment the hub may act on. */
     private final Set<String> paymentQueues;
 
     public DeadLetterDiscards(WebhookAudit audit, BookingRepository bookings, Clock clock,
@@ -87,7 +87,7 @@ public class DeadLetterDiscards {
                 bookingId == null ? "unknown" : bookingId, discard.marked() ? ", marked for a person" : "");
     }
 
-    /** A deleted letter as it was, the booking it was told to be about (null: none known), and whether it was marked. */
+    /** A deleted letter as it was, the booking it is about (null: none known), and whether that was marked. */
     public record Discard(DeadLetter letter, String bookingId, boolean marked) {
     }
 

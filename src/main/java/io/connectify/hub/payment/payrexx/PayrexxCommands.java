@@ -58,7 +58,8 @@ public final class PayrexxCommands {
 
     /** POST /api/v1/payments/payrexx/transactions/{id}/refund: in cents; absent (or no body): in full. */
     public record TransactionRefundRequest(
-            @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units; absent: in full") Long amount) {
+            @Positive @Max(99_999_999) @Schema(minimum = "1", description = "minor units; absent: in full")
+            Long amount) {
     }
 
     /**

@@ -35,7 +35,8 @@ public class StripeRoutes extends ProviderRouteBuilder {
         operation(PAYMENT_INTENT_BOOKING, "Retrieve a Stripe PaymentIntent for the booking its metadata names",
                 "bean:stripeOperations?method=paymentIntentBooking");
         // the payments API's read of a Payment Intent: its own route, so the audit tells it from the saga's look-up
-        operation(GET_PAYMENT_INTENT, "Read a Stripe PaymentIntent", "bean:stripeOperations?method=paymentIntentDetails");
+        operation(GET_PAYMENT_INTENT, "Read a Stripe PaymentIntent",
+                "bean:stripeOperations?method=paymentIntentDetails");
         operation(EXPIRE_CHECKOUT_SESSION, "Expire an open Stripe Checkout Session",
                 "bean:stripeOperations?method=expireCheckoutSession");
     }

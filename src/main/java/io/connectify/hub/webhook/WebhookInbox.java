@@ -56,9 +56,10 @@ import org.springframework.transaction.support.TransactionOperations;
  * Only where the broker's data is on the same disk: with the external broker of the scale-out profile an
  * instance's disk may go with its container, so there the inbox is off and every event is sent to the broker
  * before the answer ({@code connectify.webhooks.inbox.enabled}). The inbox keeps at most
- * {@code connectify.webhooks.inbox.memory} of events in memory; beyond that an event goes straight to its queue
- * as well, unless an earlier event of its order group is still in the inbox (it waits behind that one, so a
- * booking's events keep their order). A crash after a forward and before its delete forwards the event again;
+ * {@code connectify.webhooks.inbox.memory} of events in memory, those that come with a quarter of it taken deflated
+ * ({@link RecordPacker}: a burst's backlog of Stripe events fits about three times over); beyond that an event goes
+ * straight to its queue as well, unless an earlier event of its order group is still in the inbox (it waits behind
+ * that one, so a booking's events keep their order). A crash after a forward and before its delete forwards the event again;
  * the event routes' idempotent consumer drops the repeat.
  * <p>
  * Why a transaction for what waits: a durable send outside one waits for the broker's journal sync, so one event at
@@ -98,8 +99,12 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
     /** What the journal adds to a record's data (its type, id, lengths and checks), rounded up. */
     private static final int RECORD_OVERHEAD = 1024;
 
-    /** An event in the inbox, not yet in its queue; {@code since}: when it was appended (or loaded), nanoTime. */
-    private record Waiting(long id, byte[] bytes, String orderGroup, long since) {
+    /**
+     * An event in the inbox, not yet in its queue: its record as the journal holds it ({@code length} bytes), or
+     * deflated ({@link RecordPacker}) when it came with a quarter of the inbox's memory taken; {@code since}: when it
+     * was appended (or loaded), nanoTime.
+     */
+    private record Waiting(long id, byte[] held, int length, boolean packed, String orderGroup, long since) {
     }
 
     /**
@@ -123,6 +128,9 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
     private final File directory;
     private final int flushNanos;
     private final long memoryLimit;
+    // from here on an event's copy in memory is deflated: a backlog, not the few events of a steady rate
+    private final long packAbove;
+    private final RecordPacker packer = new RecordPacker();
     private final int journalBufferSize;
     private final Duration retryDelay;
     private final Duration leftOverWait;
@@ -177,6 +185,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
         this.directory = directory;
         this.flushNanos = (int) Math.min(Integer.MAX_VALUE, flushInterval.toNanos());
         this.memoryLimit = memoryLimit;
+        this.packAbove = memoryLimit / 4;
         this.journalBufferSize = journalBufferSize(largestBody);
         // slept between tries of a forward the broker refused: 0 (or under a millisecond) spun a core, a negative one
         // made the sleep throw and the forwarder end, its events waiting in the journal until the next start
@@ -296,12 +305,27 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
                 forgetGroup(group);
                 throw notStored;
             }
-            waitingBytes.addAndGet(bytes.length);
-            waitingCount.incrementAndGet();
-            waiting.add(new Waiting(id, bytes, group, System.nanoTime()));
+            hold(id, bytes, group);
         } finally {
             journalUse.readLock().unlock();
         }
+    }
+
+    /**
+     * Keeps a journalled event for the forwarder: as it is, or deflated once a quarter of the inbox's memory is
+     * taken (a backlog; the few events a steady rate keeps waiting are not worth the deflating).
+     */
+    private void hold(long id, byte[] record, String group) {
+        byte[] packed = waitingBytes.get() >= packAbove ? packer.pack(record) : null;
+        byte[] held = packed == null ? record : packed;
+        waitingBytes.addAndGet(held.length);
+        waitingCount.incrementAndGet();
+        waiting.add(new Waiting(id, held, record.length, packed != null, group, System.nanoTime()));
+    }
+
+    /** The event's record as the journal holds it (the forwarder's thread). */
+    private byte[] recordOf(Waiting event) {
+        return event.packed() ? packer.unpack(event.held(), event.length()) : event.held();
     }
 
     private void sendNow(Exchange exchange, String queueUri) throws Exception {
@@ -428,7 +452,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
      * first.
      */
     private boolean forward(List<Waiting> batch) {
-        List<InboxRecord.Queued> records = batch.stream().map(next -> InboxRecord.queued(next.bytes())).toList();
+        List<InboxRecord.Queued> records = batch.stream().map(next -> InboxRecord.queued(recordOf(next))).toList();
         while (running) {
             ForwardFailed failed = null;
             try {
@@ -490,7 +514,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
     }
 
     private void delete(Waiting forwarded) {
-        waitingBytes.addAndGet(-forwarded.bytes().length);
+        waitingBytes.addAndGet(-forwarded.held().length);
         waitingCount.decrementAndGet();
         forgetGroup(forwarded.orderGroup());
         try {
@@ -606,9 +630,7 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
                 if (group != null) {
                     waitingPerGroup.merge(group, 1, Integer::sum);
                 }
-                waitingBytes.addAndGet(record.data.length);
-                waitingCount.incrementAndGet();
-                waiting.add(new Waiting(record.id, record.data, group, System.nanoTime()));
+                hold(record.id, record.data, group);
             }
             journal = opened;
             windowAppended = ids.get(); // what the last run appended is no burst (the forwarder starts after this)

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
 import java.net.PasswordAuthentication;
@@ -23,6 +24,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.stripe.Stripe;
 import com.stripe.StripeClient;
+import com.stripe.exception.ApiConnectionException;
 import com.stripe.model.PaymentIntent;
 import com.stripe.net.RequestOptions;
 import io.connectify.hub.support.StripeFake;
@@ -114,6 +116,18 @@ class StripeConnectionProxyTest {
 
         assertThat(proxied()).isEmpty();
         stripe.server().verify(1, getRequestedFor(urlPathEqualTo("/v1/payment_intents/" + INTENT)));
+    }
+
+    /** A SOCKS proxy, which the hub's client cannot speak, fails the call: never sent past it, straight to Stripe. */
+    @Test
+    void aSocksProxyFailsTheCallRatherThanBeingBypassed() {
+        Proxy socks = new Proxy(Proxy.Type.SOCKS, new InetSocketAddress("127.0.0.1", proxy.port()));
+
+        assertThatThrownBy(() -> client.v1().paymentIntents().retrieve(INTENT,
+                RequestOptions.builder().setConnectionProxy(socks).build()))
+                .isInstanceOf(ApiConnectionException.class).hasMessageContaining("SOCKS");
+        assertThat(proxied()).isEmpty();
+        stripe.server().verify(0, getRequestedFor(urlPathEqualTo("/v1/payment_intents/" + INTENT)));
     }
 
     private Proxy proxyAddress() {

@@ -41,10 +41,13 @@ public class PayrexxRefundLookup implements LostAnswerLookup {
 
     private final PayrexxRequests requests;
     private final PayrexxConnection connection;
+    /** The context's one template (a service the context stops), not one made, started and stopped per lookup. */
+    private final ProducerTemplate template;
 
-    public PayrexxRefundLookup(PayrexxRequests requests, PayrexxConnection connection) {
+    public PayrexxRefundLookup(PayrexxRequests requests, PayrexxConnection connection, ProducerTemplate template) {
         this.requests = requests;
         this.connection = connection;
+        this.template = template;
     }
 
     @Override
@@ -79,12 +82,7 @@ public class PayrexxRefundLookup implements LostAnswerLookup {
     private Transaction transaction(Exchange exchange, long id) throws Exception {
         Exchange read = new DefaultExchange(exchange.getContext());
         requests.getTransaction(id, read);
-        ProducerTemplate template = exchange.getContext().createProducerTemplate();
-        try {
-            template.send(PayrexxRoutes.callUri(connection), read);
-        } finally {
-            template.stop();
-        }
+        template.send(PayrexxRoutes.callUri(connection), read);
         if (read.getException() != null) {
             throw PayrexxErrors.translate(read.getException());
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import com.stripe.Stripe;
 import com.stripe.StripeClient;
 import com.stripe.net.Authenticator;
 import com.stripe.net.LiveStripeResponseGetter;
@@ -135,9 +136,13 @@ public class StripeConfig {
             return settings.getConnectTimeout();
         }
 
+        /**
+         * The builder's, else stripe-java's global {@code Stripe.setConnectionProxy} at the time of the request (a
+         * {@code StripeClient} reads only its builder's: the global one serves stripe-java's global mode alone).
+         */
         @Override
         public Proxy getConnectionProxy() {
-            return settings.getConnectionProxy();
+            return settings.getConnectionProxy() != null ? settings.getConnectionProxy() : Stripe.getConnectionProxy();
         }
 
         @Override
@@ -145,9 +150,10 @@ public class StripeConfig {
             return settings.getMaxNetworkRetries();
         }
 
+        /** The builder's, else stripe-java's global {@code Stripe.setProxyCredential}. */
         @Override
         public PasswordAuthentication getProxyCredential() {
-            return settings.getProxyCredential();
+            return settings.getProxyCredential() != null ? settings.getProxyCredential() : Stripe.getProxyCredential();
         }
 
         @Override

@@ -239,14 +239,13 @@ public class IdempotentRequests {
         return renewed;
     }
 
-    /** Deletes the answers past their lifetime (route ops-retention-sweep). */
-    public int purgeExpired() {
-        int purged = jdbc.sql("DELETE FROM api_idempotency WHERE created_at < :expired")
-                .param("expired", clock.instant().minus(lifetime).atOffset(ZoneOffset.UTC)).update();
-        if (purged > 0) {
-            log.info("{} Idempotency-Key answer(s) older than {} deleted", purged, lifetime);
-        }
-        return purged;
+    /**
+     * Before when, by the database's clock, a key's claim was made whose answer is past its lifetime: taken over by a
+     * repeat, and deleted by the retention sweep (route ops-retention-sweep, RetentionSweep: in batches, counted,
+     * while its instance leads).
+     */
+    public Instant expiredBefore() {
+        return clock.instant().minus(lifetime);
     }
 
     /** {@code claim}: this request holds the key; else {@code held}: the request that does. */

@@ -3,16 +3,25 @@ package io.connectify.hub.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
 import io.connectify.hub.support.EmbeddedPostgresDatabase;
+import io.connectify.hub.support.LogLines;
+import io.connectify.hub.web.HttpProperties;
+import io.connectify.hub.web.IdempotentRequests;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
@@ -22,6 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /** The retention sweep on the hub's schema, on H2 (embedded default) and PostgreSQL (scale-out). */
 class RetentionSweepTest {
@@ -55,7 +65,7 @@ class RetentionSweepTest {
         String waiting = deadLetter(jdbc, "STORED", null); // failed long ago, never replayed: kept
         var meters = new SimpleMeterRegistry();
         // batches of 2: five old records take three deletes
-        var sweep = new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
+        var sweep = sweep(jdbc, NOW,
                 new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(30), Duration.ofHours(1), 2), meters);
 
         sweep.sweep(null);
@@ -75,7 +85,7 @@ class RetentionSweepTest {
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "dead-letters").count()).isEqualTo(1);
 
         // zero keeps them for ever
-        new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(365)), ZoneOffset.UTC),
+        sweep(jdbc, NOW.plus(Duration.ofDays(365)),
                 new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters).sweep(null);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM CAMEL_MESSAGEPROCESSED").query(Long.class).single()).isEqualTo(1);
         assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isEqualTo(1);
@@ -179,6 +189,109 @@ class RetentionSweepTest {
         assertThat(meters.counter(RetentionSweep.METRIC, "records", "payment-failures").count()).isEqualTo(3);
     }
 
+    /**
+     * The API's Idempotency-Key answers past their lifetime (24 h here, from their claim, by the database's clock) are
+     * deleted by the sweep in batches, each batch while the instance leads, and counted under
+     * {@code records="api-idempotency"}; live ones, answered or still running, are kept. Before, one unbatched
+     * DELETE after the sweep, uncounted.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void deletesTheIdempotencyKeyAnswersPastTheirLifetimeInBatches(String database, DataSource dataSource) {
+        var deletes = new AtomicInteger();
+        JdbcClient jdbc = migratedAfresh(counting(dataSource, "DELETE FROM api_idempotency", deletes));
+        for (int i = 0; i < 4; i++) {
+            idempotencyKey(jdbc, "order-old-" + i, 201, NOW.minus(Duration.ofHours(25)));
+        }
+        idempotencyKey(jdbc, "order-old-unanswered", null, NOW.minus(Duration.ofHours(25)));
+        idempotencyKey(jdbc, "order-live", 201, NOW.minus(Duration.ofHours(23)));
+        idempotencyKey(jdbc, "order-running", null, NOW.minusSeconds(5));
+        var meters = new SimpleMeterRegistry();
+
+        // the hub's clock two days ahead of the database's: the answers' lifetime counts by the database's, as their
+        // take-over does (IdempotentRequests), so a live answer is kept whatever an instance's own clock says
+        new RetentionSweep(jdbc, Clock.fixed(NOW.plus(Duration.ofDays(2)), ZoneOffset.UTC), keepingForever(2), meters,
+                new IdempotentRequests(jdbc, Clock.fixed(NOW, ZoneOffset.UTC), HTTP)).sweep(null);
+
+        assertThat(jdbc.sql("SELECT idempotency_key FROM api_idempotency ORDER BY idempotency_key")
+                .query(String.class).list()).containsExactly("order-live", "order-running");
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "api-idempotency").count()).isEqualTo(5);
+        assertThat(deletes).as("five answers in batches of 2: three DELETEs").hasValue(3);
+    }
+
+    /**
+     * A purge that fails (here the processed event keys', the first, its table gone) skips only itself: every other
+     * kind of record, the Idempotency-Key answers included, is still purged in that run, and the failure is one ERROR
+     * line naming its records. Before, the first failure ended the run, and the Idempotency-Key answers, purged after
+     * the sweep, waited for a run that failed nowhere.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("databases")
+    void aFailingPurgeSkipsNoOtherRecords(String database, DataSource dataSource) {
+        JdbcClient jdbc = migratedAfresh(dataSource);
+        audit(jdbc, NOW.minus(Duration.ofDays(91)));
+        deadLetter(jdbc, "REPLAYED", NOW.minus(Duration.ofDays(31)));
+        idempotencyKey(jdbc, "order-old", 201, NOW.minus(Duration.ofHours(25)));
+        jdbc.sql("DROP TABLE CAMEL_MESSAGEPROCESSED").update();
+        var meters = new SimpleMeterRegistry();
+
+        try (LogLines lines = LogLines.of(RetentionSweep.class)) {
+            sweep(jdbc, NOW, new RetentionProperties(Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(30),
+                    Duration.ofHours(1), 2), meters).sweep(null);
+
+            assertThat(lines.errors()).singleElement().satisfies(line -> assertThat(line.getFormattedMessage())
+                    .contains("records processed-events not purged"));
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM api_idempotency").query(Long.class).single()).isZero();
+        assertThat(meters.counter(RetentionSweep.METRIC, "records", "api-idempotency").count()).isEqualTo(1);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM integration_audit").query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Long.class).single()).isZero();
+    }
+
+    private static final HttpProperties HTTP = new HttpProperties(65536, Duration.ofHours(24), Duration.ofMinutes(1),
+            Duration.ofSeconds(5), Duration.ofMinutes(20));
+
+    /** The sweep at {@code now}, by the hub's clock and the database's. */
+    private static RetentionSweep sweep(JdbcClient jdbc, Instant now, RetentionProperties retention,
+                                        MeterRegistry meters) {
+        Clock clock = Clock.fixed(now, ZoneOffset.UTC);
+        return new RetentionSweep(jdbc, clock, retention, meters, new IdempotentRequests(jdbc, clock, HTTP));
+    }
+
+    private static RetentionProperties keepingForever(int batchSize) {
+        return new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), batchSize);
+    }
+
+    /** {@code dataSource}, counting in {@code statements} the statements prepared that start with {@code sql}. */
+    private static DataSource counting(DataSource dataSource, String sql, AtomicInteger statements) {
+        return new DelegatingDataSource(dataSource) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                Connection connection = super.getConnection();
+                return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                        new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("prepareStatement") && args[0] instanceof String statement
+                                    && statement.startsWith(sql)) {
+                                statements.incrementAndGet();
+                            }
+                            try {
+                                return method.invoke(connection, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+            }
+        };
+    }
+
+    /** An Idempotency-Key's row claimed at {@code at}: answered with {@code status}, or still running (null). */
+    static void idempotencyKey(JdbcClient jdbc, String key, Integer status, Instant at) {
+        jdbc.sql("INSERT INTO api_idempotency (caller, idempotency_key, target, fingerprint, claim, status, created_at, "
+                        + "renewed_at) VALUES ('caller-1', ?, 'POST /api/v1/bookings', 'f', ?, ?, ?, ?)")
+                .params(key, java.util.UUID.randomUUID().toString(), status, at.atOffset(ZoneOffset.UTC),
+                        at.atOffset(ZoneOffset.UTC)).update();
+    }
+
     /** The database emptied and migrated to the latest version; a client of it. */
     private static JdbcClient migratedAfresh(DataSource dataSource) {
         Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
@@ -189,9 +302,7 @@ class RetentionSweepTest {
     /** One run of the sweep with every retention period zero (kept for ever), in batches of 2; its meters. */
     private static SimpleMeterRegistry sweptKeepingForever(JdbcClient jdbc) {
         var meters = new SimpleMeterRegistry();
-        new RetentionSweep(jdbc, Clock.fixed(NOW, ZoneOffset.UTC),
-                new RetentionProperties(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ofHours(1), 2), meters)
-                .sweep(null);
+        sweep(jdbc, NOW, keepingForever(2), meters).sweep(null);
         return meters;
     }
 

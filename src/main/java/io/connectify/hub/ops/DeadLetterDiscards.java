@@ -69,8 +69,8 @@ public class DeadLetterDiscards {
         if (owed && bookingId == null && !namesOne && !force) {
             throw new InvalidStateException("Dead letter " + letter.id() + ": its payment event names no booking and "
                     + "no booking has its payment, so the hub cannot tell whether deleting it would leave a payment of "
-                    + "its own unhandled unseen: replay it, or delete it with ?force=true after checking the payment at "
-                    + letter.provider());
+                    + "its own unhandled unseen: replay it, or delete it with ?force=true after checking the payment "
+                    + "at " + letter.provider());
         }
         boolean marked = owed && bookingId != null && bookings.needsAttention(bookingId, note(letter), clock.instant());
         // owed, naming one, and nothing marked: the booking named is none of the hub's

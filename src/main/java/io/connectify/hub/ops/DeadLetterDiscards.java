@@ -45,26 +45,37 @@ public class DeadLetterDiscards {
 
     /**
      * In the delete's transaction, under the letter's row lock: a payment event's letter still waiting marks its
-     * booking (mark first, then the delete: both commit or neither). One whose booking cannot be told (a Payrexx
-     * {@code confirmed} whose transaction was never fetched: no booking named, no payment recorded) is refused, 409,
-     * unless {@code force}: before, it was deleted marking nothing, and the paid booking later expired.
+     * booking (mark first, then the delete: both commit or neither). One that names no booking and whose payment no
+     * booking has recorded is refused, 409, unless {@code force}: the letter cannot tell whether it pays a booking of
+     * the hub (a Payrexx {@code confirmed} whose transaction was never fetched; a Stripe charge event, whose booking
+     * is asked of Stripe by its Payment Intent when it is handled); before, it was deleted marking nothing, and the
+     * paid booking later expired. One naming a booking the hub does not have (a payment made elsewhere on the same
+     * account: Stripe's metadata, the fetched Payrexx transaction's reference) proves it pays none of the hub's, as
+     * handling it would change none (the named booking is never looked up at the provider): deleted without
+     * {@code force}, nothing marked; before, a reference that is no booking id (not a UUID) was refused, one that is
+     * was deleted.
      */
     public Discard settle(DeadLetter letter, boolean force) {
         if (!DeadLetterStore.Status.STORED.name().equals(letter.status())) {
-            return new Discard(letter, null, false);
+            return new Discard(letter, null, false, null);
         }
         Map<String, String> headers = letter.headers();
         String bookingId = bookingOf(letter);
+        String named = headers.get(WebhookHeaders.BOOKING_ID);
+        boolean namesOne = named != null && !named.isBlank();
         // processed, only its key was lost (it is recorded by the delete): nothing is owed
         boolean owed = paymentQueues.contains(letter.sourceQueue())
                 && !headers.containsKey(WebhookHeaders.UNRECORDED_KEY);
-        if (owed && bookingId == null && !force) {
-            throw new InvalidStateException("Dead letter " + letter.id() + ": its payment event names no booking the "
-                    + "hub knows, so deleting it would leave a payment unhandled unseen: replay it, or delete it with "
-                    + "?force=true after checking the payment at " + letter.provider());
+        if (owed && bookingId == null && !namesOne && !force) {
+            throw new InvalidStateException("Dead letter " + letter.id() + ": its payment event names no booking and "
+                    + "no booking has its payment, so the hub cannot tell whether deleting it would leave a payment of "
+                    + "its own unhandled unseen: replay it, or delete it with ?force=true after checking the payment "
+                    + "at " + letter.provider());
         }
         boolean marked = owed && bookingId != null && bookings.needsAttention(bookingId, note(letter), clock.instant());
-        return new Discard(letter, bookingId, marked);
+        // owed, naming one, and nothing marked: the booking named is none of the hub's
+        String notTheHubs = owed && namesOne && !marked ? printable(named) : null;
+        return new Discard(letter, bookingId, marked, notTheHubs);
     }
 
     /** After the delete committed; {@code correlationId} the admin request's. */
@@ -84,11 +95,22 @@ public class DeadLetterDiscards {
         }
         log.warn("Dead letter {} of route {} discarded by hand, its message never processed: event {}, booking {}{}",
                 letter.id(), letter.routeId(), eventKey == null ? "none" : eventKey,
-                bookingId == null ? "unknown" : bookingId, discard.marked() ? ", marked for a person" : "");
+                discard.notTheHubs() != null ? discard.notTheHubs() + " (none of the hub's: nothing to mark)"
+                        : bookingId == null ? "unknown" : bookingId, discard.marked() ? ", marked for a person" : "");
     }
 
-    /** A deleted letter as it was, the booking it is about (null: none known), and whether that was marked. */
-    public record Discard(DeadLetter letter, String bookingId, boolean marked) {
+    /**
+     * A deleted letter as it was, the booking it is about (null: none known), whether that was marked, and, for a
+     * payment event naming a booking the hub does not have, that name (null otherwise).
+     */
+    public record Discard(DeadLetter letter, String bookingId, boolean marked, String notTheHubs) {
+    }
+
+    /** A name from a provider's event as a log line may hold it: cut, its control characters replaced. */
+    private static String printable(String name) {
+        String cut = name.strip();
+        cut = cut.length() > 64 ? cut.substring(0, 64) + "..." : cut;
+        return '\'' + cut.replaceAll("\\p{Cntrl}", "?") + '\'';
     }
 
     /** The note of a booking whose payment event was discarded: the hub will not act on it, a person must. */

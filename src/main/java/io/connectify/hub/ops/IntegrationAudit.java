@@ -41,7 +41,10 @@ import org.springframework.stereotype.Component;
  * share. A row waits in memory until then (at most {@code connectify.audit.buffer} of them; beyond, dropped and counted
  * in {@code connectify_audit_rows_dropped_total}, as are a failed batch's rows); the hub's stop writes what waits
  * (within 5 s), a crash loses it (the audit is a record to query, the events themselves are journaled and queued
- * durably).
+ * durably). Refusals (a webhook refused at its signature, token or path: {@link #recordRefusalLater}) wait apart, at
+ * most {@code connectify.audit.refusal-buffer} of them, those beyond dropped and counted in
+ * {@code connectify_audit_refusals_dropped_total}: a flood of forged or misdirected requests cannot crowd the rows of
+ * real events out of the buffer (before, one shared it, and a flood of bad Payrexx paths dropped them).
  */
 @Component
 public class IntegrationAudit {
@@ -62,10 +65,15 @@ public class IntegrationAudit {
     private final BlockingQueue<Row> waiting;
     private final Counter dropped;
     private final AtomicLong droppedLogged = new AtomicLong();
+    /** Refusals' rows, waiting apart from the events' (see the class). */
+    private final BlockingQueue<Row> refusals;
+    private final Counter refusalsDropped;
+    private final AtomicLong refusalsDroppedLogged = new AtomicLong();
     private final ScheduledExecutorService writer;
 
     public IntegrationAudit(JdbcTemplate jdbc, Clock clock, TransactionTemplate transactions, MeterRegistry meters,
                             @Value("${connectify.audit.buffer}") int buffer,
+                            @Value("${connectify.audit.refusal-buffer}") int refusalBuffer,
                             @Value("${connectify.audit.flush-interval}") Duration flushInterval,
                             @Value("${connectify.queues.consumer-thread-priority}") int priority) {
         this.jdbc = jdbc;
@@ -76,6 +84,11 @@ public class IntegrationAudit {
         this.dropped = Counter.builder("connectify.audit.rows.dropped")
                 .description("Audit rows of inbound webhooks dropped: more were waiting to be written than the buffer "
                         + "holds (connectify.audit.buffer)")
+                .register(meters);
+        this.refusals = new ArrayBlockingQueue<>(refusalBuffer);
+        this.refusalsDropped = Counter.builder("connectify.audit.refusals.dropped")
+                .description("Audit rows of refused webhooks (signature, token, path) dropped: more were waiting to be "
+                        + "written than their own buffer holds (connectify.audit.refusal-buffer)")
                 .register(meters);
         this.writer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "audit-writer");
@@ -97,19 +110,40 @@ public class IntegrationAudit {
                             String correlationId) {
         if (!waiting.offer(row(provider, operation, outcome, latencyMillis, bookingId, correlationId))) {
             dropped.increment();
-            long now = System.currentTimeMillis();
-            long last = droppedLogged.get();
-            if (now - last > 60_000 && droppedLogged.compareAndSet(last, now)) {
+            if (firstThisMinute(droppedLogged)) {
                 log.warn("Audit rows of inbound webhooks dropped: {} were waiting to be written (connectify.audit.buffer)",
                         waiting.size());
             }
         }
     }
 
+    /**
+     * As {@link #recordLater}, for a webhook refused (at its signature, token or path): waits apart from the events'
+     * rows, in a buffer of its own ({@code connectify.audit.refusal-buffer}), so refusals never take an event's place.
+     */
+    public void recordRefusalLater(String provider, String operation, String outcome, long latencyMillis,
+                                   String correlationId) {
+        if (!refusals.offer(row(provider, operation, outcome, latencyMillis, null, correlationId))) {
+            refusalsDropped.increment();
+            if (firstThisMinute(refusalsDroppedLogged)) {
+                log.warn("Audit rows of refused webhooks dropped: {} were waiting to be written "
+                        + "(connectify.audit.refusal-buffer); the refusals themselves are counted in "
+                        + "connectify_webhook_rejected_total", refusals.size());
+            }
+        }
+    }
+
+    /** Whether a minute has passed since {@code last} said so (then it says now): one WARN a minute at most. */
+    private static boolean firstThisMinute(AtomicLong last) {
+        long now = System.currentTimeMillis();
+        long before = last.get();
+        return now - before > 60_000 && last.compareAndSet(before, now);
+    }
+
     /** Writes the rows waiting ({@link #recordLater}), in batches; a failed batch is logged and dropped. */
     void writeWaiting() {
         List<Row> batch = new ArrayList<>(BATCH);
-        while (waiting.drainTo(batch, BATCH) > 0) {
+        while (drainInto(batch) > 0) {
             try {
                 // one statement prepared and one JDBC batch for all of them, not a statement and its named
                 // parameters per row
@@ -121,6 +155,12 @@ public class IntegrationAudit {
             }
             batch.clear();
         }
+    }
+
+    /** The next batch: the events' rows first, then refusals' up to the batch's size. */
+    private int drainInto(List<Row> batch) {
+        int events = waiting.drainTo(batch, BATCH);
+        return events + refusals.drainTo(batch, BATCH - events);
     }
 
     /**
@@ -138,7 +178,7 @@ public class IntegrationAudit {
         try {
             if (!writer.awaitTermination(STOP_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                 log.warn("Audit rows of inbound webhooks not all written within {} at the stop: {} left", STOP_WAIT,
-                        waiting.size());
+                        waiting.size() + refusals.size());
                 writer.shutdownNow();
             }
         } catch (InterruptedException e) {

@@ -50,12 +50,6 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
         return headers;
     }
 
-    /** The order group the event belongs to (see {@link WebhookHeaders#ORDER_GROUP}), or null. */
-    String orderGroup() {
-        Object group = headers.get(WebhookHeaders.ORDER_GROUP);
-        return group == null ? null : group.toString();
-    }
-
     /**
      * The record's bytes: the queue and each header's name as {@link DataOutputStream#writeUTF} writes them, a text
      * header's value and the body as a length and their UTF-8 bytes (not writeUTF, which stops at 64 KB). Written into
@@ -154,14 +148,6 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
         }
     }
 
-    /** The record read back, its body decoded (what a load of the journal, and a test, look at). */
-    static InboxRecord fromBytes(byte[] data) {
-        Queued queued = queued(data);
-        byte[] body = queued.body();
-        return new InboxRecord(queued.queueUri(), queued.headers(),
-                body == null ? null : new String(body, StandardCharsets.UTF_8));
-    }
-
     /**
      * An event as the forwarder sends it: {@code body} the UTF-8 bytes the record holds (null: none), never decoded.
      * Why: sent as text, the broker encoded the event as UTF-16 (twice its bytes, on the wire and in its journal) and
@@ -169,6 +155,12 @@ record InboxRecord(String queueUri, Map<String, Object> headers, String body) {
      * (bench/RESULTS.md).
      */
     record Queued(String queueUri, Map<String, Object> headers, byte[] body) {
+
+        /** The order group the event belongs to (see {@link WebhookHeaders#ORDER_GROUP}), or null. */
+        String orderGroup() {
+            Object group = headers.get(WebhookHeaders.ORDER_GROUP);
+            return group == null ? null : group.toString();
+        }
     }
 
     /** The record's parts, its body as the bytes written (a record cut short: the bytes there are). */

@@ -29,13 +29,14 @@ public final class RawBody {
      */
     public static byte[] bytes(Message message) {
         Object body = message.getBody();
+        byte[] kept = body instanceof StreamCache cache ? keptByTheFilter(message, cache) : null; // asked once
         byte[] bytes;
         if (body == null || body instanceof byte[]) {
             return (byte[]) body;
         } else if (body instanceof String text) {
             bytes = text.getBytes(StandardCharsets.UTF_8);
-        } else if (body instanceof StreamCache cache && keptByTheFilter(message, cache) != null) {
-            bytes = keptByTheFilter(message, cache);
+        } else if (kept != null) {
+            bytes = kept;
         } else if (body instanceof InputStream in) {
             try {
                 bytes = read(in);

@@ -20,7 +20,8 @@ import org.springframework.stereotype.Component;
  * Recorded by the routes that process the queued events, and where a webhook is refused, and written in batches by
  * the audit's own thread ({@link IntegrationAudit#recordLater}): neither the ingress nor the queue consumers wait for
  * a database write of it (the ingress's throughput is a benchmark target, and an event needing no action has no other
- * write).
+ * write). Refusals wait in a buffer of their own ({@link IntegrationAudit#recordRefusalLater}): a flood of them cannot
+ * push the events' rows out.
  */
 @Component("webhookAudit")
 public class WebhookAudit {
@@ -84,7 +85,7 @@ public class WebhookAudit {
      * counted under), on its request: the latency is the time it took to refuse.
      */
     public void refused(String provider, String outcome, Exchange exchange) {
-        audit.recordLater(provider, OPERATION, outcome, sinceMillis(exchange.getClock().getCreated()), null,
+        audit.recordRefusalLater(provider, OPERATION, outcome, sinceMillis(exchange.getClock().getCreated()),
                 CorrelationId.of(exchange));
     }
 
@@ -93,7 +94,7 @@ public class WebhookAudit {
      * request's correlation id; refused at once, its latency 0.
      */
     public void refused(String provider, String outcome, String correlationId) {
-        audit.recordLater(provider, OPERATION, outcome, 0, null, correlationId);
+        audit.recordRefusalLater(provider, OPERATION, outcome, 0, correlationId);
     }
 
     private void record(Exchange exchange, Message event, String outcome) {

@@ -625,8 +625,8 @@ public class WebhookInbox implements SmartLifecycle, DisposableBean {
             ids.set(Math.max(0, loaded.getMaxID()));
             records.sort(Comparator.comparingLong(record -> record.id));
             for (RecordInfo record : records) {
-                InboxRecord event = InboxRecord.fromBytes(record.data);
-                String group = event.orderGroup();
+                // only its order group is read: its body is not decoded
+                String group = InboxRecord.queued(record.data).orderGroup();
                 if (group != null) {
                     waitingPerGroup.merge(group, 1, Integer::sum);
                 }

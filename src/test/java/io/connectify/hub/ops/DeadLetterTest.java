@@ -201,7 +201,7 @@ class DeadLetterTest extends Webhooks {
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
         assertThat(refused.json().get("type").asText()).isEqualTo("invalid-state");
-        assertThat(refused.json().get("detail").asText()).contains("names no booking the hub knows")
+        assertThat(refused.json().get("detail").asText()).contains("names no booking and no booking has its payment")
                 .contains("?force=true");
         assertThat(httpGet("/api/v1/admin/dead-letters?provider=payrexx&status=STORED", ADMIN_KEY).json()
                 .get("deadLetters")).extracting(l -> l.get("id").asText()).containsExactly(letterId);
@@ -216,6 +216,63 @@ class DeadLetterTest extends Webhooks {
         }
         assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
         assertThat(attentionOrNull(id)).isNull();
+    }
+
+    /**
+     * A payment event's letter naming a booking the hub does not have (a payment made elsewhere on the same account:
+     * Stripe's metadata, a fetched Payrexx transaction's reference; an id or not) proves it pays none of the hub's:
+     * deleted without force, nothing marked, the WARN naming what it names. Before, a name that is no booking id was
+     * refused 409 unless force=true, and an unknown booking id was logged as if it were the hub's booking.
+     */
+    @Test
+    void aPaymentEventsLetterNamingABookingTheHubDoesNotHaveIsDeletedWithoutForce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String unknownId = UUID.randomUUID().toString();
+        List<String> letters = List.of(
+                storedPaymentLetter("stripe-events", "stripe", Map.of("eventType", "checkout.session.completed",
+                        "eventKey", "stripe:evt_elsewhere_1", "bookingId", "shop-order-4711",
+                        "paymentReference", "pi_elsewhere_1")),
+                storedPaymentLetter("stripe-events", "stripe", Map.of("eventType", "payment_intent.succeeded",
+                        "eventKey", "stripe:evt_elsewhere_2", "bookingId", unknownId,
+                        "paymentReference", "pi_elsewhere_2")),
+                storedPaymentLetter("payrexx-events", "payrexx", Map.of("eventType", "transaction.confirmed",
+                        "eventKey", "payrexx:4808:confirmed", "transactionId", "4808",
+                        "bookingId", "shop-order-4808")));
+
+        try (LogLines logged = LogLines.of(DeadLetterDiscards.class)) {
+            for (String letterId : letters) {
+                assertThat(send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY).status())
+                        .isEqualTo(204);
+                assertThat(httpGet("/api/v1/admin/dead-letters/" + letterId, ADMIN_KEY).status()).isEqualTo(404);
+            }
+
+            assertThat(logged.lines()).filteredOn(line -> line.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage).satisfiesExactly(
+                            line -> assertThat(line).contains("booking 'shop-order-4711' (none of the hub's"),
+                            line -> assertThat(line).contains("booking '" + unknownId + "' (none of the hub's"),
+                            line -> assertThat(line).contains("booking 'shop-order-4808' (none of the hub's"));
+        }
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM booking WHERE attention_note LIKE '%dead letter%'")
+                .query(Integer.class).single()).isZero();
+    }
+
+    /**
+     * A Stripe payment event's letter naming no booking, whose payment no booking has recorded, is refused as a
+     * Payrexx letter whose transaction was never fetched is: a Charge naming none is matched, when handled, to the
+     * booking its Payment Intent names at Stripe, so the letter cannot tell that it pays none of the hub's.
+     */
+    @Test
+    void aStripeLetterNamingNoBookingIsDeletedOnlyWithForce() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String letterId = storedPaymentLetter("stripe-events", "stripe", Map.of("eventType", "charge.refunded",
+                "eventKey", "stripe:evt_unnamed_1", "bookingId", "", "paymentReference", "pi_unnamed_1"));
+
+        var refused = send(request("/api/v1/admin/dead-letters/" + letterId).DELETE(), ADMIN_KEY);
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().get("type").asText()).isEqualTo("invalid-state");
+        assertThat(send(request("/api/v1/admin/dead-letters/" + letterId + "?force=true").DELETE(), ADMIN_KEY)
+                .status()).isEqualTo(204);
     }
 
     /**
@@ -662,6 +719,23 @@ class DeadLetterTest extends Webhooks {
                         + "'STORED', CURRENT_TIMESTAMP, :retryAt)")
                 .param("id", letterId).param("queue", queue).param("body", "{\"id\":\"" + eventId + "\"}")
                 .param("retryAt", retryAt == null ? null : retryAt.atOffset(java.time.ZoneOffset.UTC)).update();
+        return letterId;
+    }
+
+    /** A payment event's letter still waiting, of that queue and provider, carrying these headers. */
+    private String storedPaymentLetter(String queue, String provider, Map<String, String> headers) {
+        String letterId = UUID.randomUUID().toString();
+        String headersJson;
+        try {
+            headersJson = new ObjectMapper().writeValueAsString(new java.util.TreeMap<>(headers));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        jdbc.sql("INSERT INTO dead_letter (id, route_id, source_queue, provider, body, headers, error_type, "
+                        + "error_message, attempts, status, failed_at) VALUES (:id, :route, :queue, :provider, '{}', "
+                        + ":headers, 'x', 'x', 2, 'STORED', CURRENT_TIMESTAMP)")
+                .param("id", letterId).param("route", provider + "-event-dispatch").param("queue", queue)
+                .param("provider", provider).param("headers", headersJson).update();
         return letterId;
     }
 

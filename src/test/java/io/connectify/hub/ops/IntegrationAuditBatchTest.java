@@ -8,6 +8,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import io.connectify.hub.support.LogLines;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +34,7 @@ class IntegrationAuditBatchTest {
     private IntegrationAudit audit;
 
     @BeforeEach
-    void anAuditTableAndABufferOfTwo() {
+    void anAuditTableAndBuffersOfTwo() {
         DriverManagerDataSource dataSource = new DriverManagerDataSource("jdbc:h2:mem:audit-batch;DB_CLOSE_DELAY=-1");
         jdbc = JdbcClient.create(dataSource);
         jdbc.sql("CREATE TABLE integration_audit (id BIGINT AUTO_INCREMENT PRIMARY KEY, provider VARCHAR(30), "
@@ -39,8 +42,8 @@ class IntegrationAuditBatchTest {
                 + "booking_id VARCHAR(36), correlation_id VARCHAR(64))").update();
         // an hour between batches: only the test writes them
         audit = new IntegrationAudit(new JdbcTemplate(dataSource), Clock.fixed(RECORDED, ZoneOffset.UTC),
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, Duration.ofHours(1),
-                Thread.NORM_PRIORITY);
+                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), meters, 2, 2,
+                Duration.ofHours(1), Thread.NORM_PRIORITY);
     }
 
     @AfterEach
@@ -62,6 +65,31 @@ class IntegrationAuditBatchTest {
 
         assertThat(rows()).containsExactly("webhook:checkout.session.completed processed c-1 " + RECORDED,
                 "webhook:charge.refunded ignored c-2 " + RECORDED);
+    }
+
+    /**
+     * A flood of refused webhooks (forged signatures, bad Payrexx paths) fills only the refusals' own buffer: a real
+     * event's row recorded after it still waits and is written, the refusals beyond their buffer dropped, counted
+     * apart and warned of once. Before, refusals shared the events' buffer and pushed the event's row out.
+     */
+    @Test
+    void aFloodOfRefusalsCannotCrowdOutARealEventsRow() {
+        try (LogLines logged = LogLines.of(IntegrationAudit.class)) {
+            for (int i = 0; i < 100; i++) {
+                audit.recordRefusalLater("payrexx", "webhook", "bad-path", 0, "bad-" + i);
+            }
+            audit.recordLater("payrexx", "webhook:transaction.confirmed", "processed", 9, null, "c-7");
+
+            audit.writeWaiting();
+
+            assertThat(rows()).containsExactly("webhook:transaction.confirmed processed c-7 " + RECORDED,
+                    "webhook bad-path bad-0 " + RECORDED, "webhook bad-path bad-1 " + RECORDED);
+            assertThat(meters.counter("connectify.audit.refusals.dropped").count()).isEqualTo(98);
+            assertThat(meters.counter("connectify.audit.rows.dropped").count()).isZero();
+            assertThat(logged.lines()).filteredOn(line -> line.getLevel() == Level.WARN)
+                    .extracting(ILoggingEvent::getFormattedMessage).singleElement().asString()
+                    .startsWith("Audit rows of refused webhooks dropped");
+        }
     }
 
     @Test

@@ -238,7 +238,7 @@ class ProviderResilienceTest {
         var resilience = new ProviderResilience(new ResilienceProperties(DEFAULTS, Map.of()), new SimpleMeterRegistry());
         return new ProviderCalls(resilience, new io.connectify.hub.ops.IntegrationAudit(null,
                 java.time.Clock.systemUTC(), new org.springframework.transaction.support.TransactionTemplate(),
-                new SimpleMeterRegistry(), 1, java.time.Duration.ofHours(1), Thread.NORM_PRIORITY));
+                new SimpleMeterRegistry(), 1, 1, java.time.Duration.ofHours(1), Thread.NORM_PRIORITY));
     }
 
     private static LostAnswerLookup lookup(AtomicInteger lookups, java.util.function.Supplier<Object> found) {

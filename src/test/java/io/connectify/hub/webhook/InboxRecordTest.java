@@ -35,7 +35,7 @@ class InboxRecordTest {
         InboxRecord record = new InboxRecord("jms:queue:stripe-events", headers, body);
 
         assertThat(record.toBytes()).isEqualTo(asWrittenBefore(record));
-        InboxRecord read = InboxRecord.fromBytes(record.toBytes());
+        InboxRecord read = read(record.toBytes());
         assertThat(read).isEqualTo(record);
         assertThat(read.headers()).containsExactlyEntriesOf(headers);
     }
@@ -45,7 +45,7 @@ class InboxRecordTest {
         InboxRecord record = new InboxRecord("jms:queue:payrexx-events", Map.of(), null);
 
         assertThat(record.toBytes()).isEqualTo(asWrittenBefore(record));
-        assertThat(InboxRecord.fromBytes(record.toBytes())).isEqualTo(record);
+        assertThat(read(record.toBytes())).isEqualTo(record);
     }
 
     @Test
@@ -53,7 +53,7 @@ class InboxRecordTest {
         byte[] whole = new InboxRecord("q", Map.of(), "abcdef").toBytes();
         byte[] cut = java.util.Arrays.copyOf(whole, whole.length - 2);
 
-        assertThat(InboxRecord.fromBytes(cut).body()).isEqualTo("abcd");
+        assertThat(read(cut).body()).isEqualTo("abcd");
     }
 
     /** What the forwarder sends: the body as the UTF-8 bytes the record holds, never decoded; none stays none. */
@@ -92,8 +92,16 @@ class InboxRecordTest {
 
         assertThat(fromBytes).isEqualTo(expected.toBytes()).isEqualTo(asWrittenBefore(expected));
         assertThat(fromText).isEqualTo(fromBytes);
-        assertThat(InboxRecord.fromBytes(fromBytes)).isEqualTo(expected);
-        assertThat(InboxRecord.fromBytes(InboxRecord.bytesOf("q", message)).body()).isNull();
+        assertThat(read(fromBytes)).isEqualTo(expected);
+        assertThat(read(InboxRecord.bytesOf("q", message)).body()).isNull();
+    }
+
+    /** The record read back, its body decoded. */
+    private static InboxRecord read(byte[] data) {
+        InboxRecord.Queued queued = InboxRecord.queued(data);
+        byte[] body = queued.body();
+        return new InboxRecord(queued.queueUri(), queued.headers(),
+                body == null ? null : new String(body, StandardCharsets.UTF_8));
     }
 
     /** The record as the inbox wrote it before its records were written into an array of their exact size. */

@@ -276,6 +276,35 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(letter.get("headers").get("bookingId").asText()).isEqualTo(id);
     }
 
+    /**
+     * A repeated delivery (its status acted on before: Payrexx is not asked again) whose repeat steps fail through
+     * every attempt: its dead letter names the booking the transaction paid, as the first delivery's letter does.
+     * Before, the repeat path found the booking for its own steps only, and its letter named none.
+     */
+    @Test
+    void aRepeatedPayrexxDeliverysDeadLetterNamesItsBookingToo() throws Exception {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedBooking(4806);
+        AdviceWith.adviceWith(camel, "payrexx-event-repeat", route -> route.weaveAddLast().process(exchange -> {
+            if ("payrexx:4806:confirmed".equals(exchange.getIn().getHeader(WebhookHeaders.EVENT_KEY))) {
+                throw new IllegalStateException("the database is unavailable (injected)");
+            }
+        }).id("fail-repeat"));
+        JsonNode letter;
+        try {
+            assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4806, "confirmed", id)).status())
+                    .isEqualTo(200);
+            letter = awaitDeadLetter("payrexx");
+        } finally {
+            AdviceWith.adviceWith(camel, "payrexx-event-repeat", route -> route.weaveById("fail-repeat").remove());
+        }
+
+        assertThat(letter.get("headers").get("eventKey").asText()).isEqualTo("payrexx:4806:confirmed");
+        assertThat(letter.get("headers").get("bookingId").asText()).isEqualTo(id);
+        // the repeat's path: the transaction was fetched by its first delivery only
+        payrexx.server().verify(1, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4806/")));
+    }
+
     @Test
     void aPaymentEventPayrexxCannotAnswerIsDeadLetteredAfterItsRedeliveriesNotRedeliveredForEver() {
         jdbc.sql("DELETE FROM dead_letter").update();

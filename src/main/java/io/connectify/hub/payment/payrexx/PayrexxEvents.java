@@ -174,13 +174,20 @@ public class PayrexxEvents {
      * (a failure, a page cancelled), the one the transaction names when fetched from Payrexx again, as its first
      * delivery did (or as this one did already: {@code named}), with the delivery's correlation id as {@link #verify}
      * sends it. Best effort: should Payrexx not answer, null (logged), and the repeat is acknowledged as the
-     * duplicate it is; the recovery sweep queues those notifications later.
+     * duplicate it is; the recovery sweep queues those notifications later. Kept by the exchange too
+     * ({@link WebhookHeaders#RESOLVED_BOOKING}), as {@link #verify} keeps it: should the repeat's steps fail, its
+     * dead letter names the booking (before, a repeat's letter named none).
      */
     public String bookingOfRepeat(@Header(WebhookHeaders.TRANSACTION_ID) Long transactionId,
                                   @Header(WebhookHeaders.BOOKING_ID) String named, Exchange exchange) {
-        if (transactionId == null) {
-            return null;
+        String booking = transactionId == null ? null : repeatedBooking(transactionId, named, exchange);
+        if (booking != null) {
+            exchange.setProperty(WebhookHeaders.RESOLVED_BOOKING, booking);
         }
+        return booking;
+    }
+
+    private String repeatedBooking(Long transactionId, String named, Exchange exchange) {
         var recorded = bookings.idByPayment(PayrexxConfig.PROVIDER, transactionId.toString());
         if (recorded.isPresent()) {
             return recorded.get();

@@ -9,13 +9,13 @@ import java.util.zip.Inflater;
 
 /**
  * Deflates the in-memory copy of an inbox record (zlib, its fastest level), so that a backlog of events fits the
- * inbox's memory several times over: a Stripe event is pretty-printed JSON and deflates to about a quarter. Only the
- * copy the forwarder sends from; the journal keeps the record as it was.
+ * inbox's memory more than twice over: a Stripe event is pretty-printed JSON and deflates to about a third (the
+ * benchmark's, 3.8 KB, to 1.3 KB). Only the copy the forwarder sends from; the journal keeps the record as it was.
  * <p>
  * Why: during a burst the forwarder sends one event at a time and the inbox grows; a full inbox sends each further
  * webhook to the broker before its answer, on the request thread, which took more of the cores than the deflating
  * does (bench/RESULTS.md, the sixty-first session). Deflaters are pooled, at most {@link #POOLED}: each holds about
- * 260 KB of zlib's native memory, too much for one per request thread (a deflater past the pool is ended at once).
+ * 260 KB of zlib's native memory, too much to keep one per request thread (a request that finds the pool empty makes one and ends it at once).
  */
 final class RecordPacker {
 
@@ -23,7 +23,7 @@ final class RecordPacker {
 
     private final ConcurrentLinkedQueue<Deflater> deflaters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pooled = new AtomicInteger();
-    // the forwarder's (and the journal's load, before the forwarder starts): one thread at a time
+    // the forwarder's alone: one thread at a time
     private final Inflater inflater = new Inflater();
 
     /** The record deflated, or null when that would not save a quarter of it (then it is held as it is). */

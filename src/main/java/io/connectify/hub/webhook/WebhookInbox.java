@@ -57,9 +57,9 @@ import org.springframework.transaction.support.TransactionOperations;
  * instance's disk may go with its container, so there the inbox is off and every event is sent to the broker
  * before the answer ({@code connectify.webhooks.inbox.enabled}). The inbox keeps at most
  * {@code connectify.webhooks.inbox.memory} of events in memory, those that come with a quarter of it taken deflated
- * ({@link RecordPacker}: a burst's backlog of Stripe events fits about three times over); beyond that an event goes
- * straight to its queue as well, unless an earlier event of its order group is still in the inbox (it waits behind
- * that one, so a booking's events keep their order). A crash after a forward and before its delete forwards the event again;
+ * ({@link RecordPacker}: a burst's backlog of Stripe events fits about two and a half times over); beyond that an
+ * event goes straight to its queue as well, unless an earlier event of its order group is still in the inbox (it
+ * waits behind that one, so a booking's events keep their order). A crash after a forward and before its delete forwards the event again;
  * the event routes' idempotent consumer drops the repeat.
  * <p>
  * Why a transaction for what waits: a durable send outside one waits for the broker's journal sync, so one event at

@@ -2566,27 +2566,31 @@ class PayrexxWebhookTest extends Webhooks {
      */
     @Test
     void aJsonDeliveryWithNoBodyIsRefusedAsTheSendersError() {
+        double before = notATransaction();
+
         var empty = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", "");
 
         assertThat(empty.status()).as(empty.body()).isEqualTo(400);
         assertThat(empty.json().get("type").asText()).isEqualTo("validation");
         assertThat(empty.json().get("detail").asText()).isEqualTo("Request body is empty");
+        assertThat(notATransaction()).as("counted as the other unreadable deliveries").isEqualTo(before + 1);
     }
 
     /**
-     * A delivery with the right token whose body names no transaction (empty, not JSON, no status, broken
-     * percent-encoding, multipart) is refused 400 and seen: counted in connectify_webhook_rejected_total under
-     * not-a-transaction, audited "refused" with that outcome, and WARNed without its body or token, as Stripe's
-     * unreadable event is. Before, it was refused unseen: no metric, no audit row, no log line.
+     * A delivery with the right token whose body names no transaction (not JSON, no status, broken percent-encoding,
+     * multipart; an empty one above) is refused 400 and seen: counted in connectify_webhook_rejected_total under
+     * not-a-transaction, audited with that outcome, and WARNed without its body or token, as Stripe's unreadable event
+     * is. Before, it was refused unseen: no metric, no audit row, no log line.
      */
     @Test
     void anUnreadableDeliveryWithTheRightTokenIsCountedAuditedAndLogged() {
         String[][] deliveries = {
-                {"application/json", ""},
                 {"application/json", "{not json"},
                 {"application/json", "{\"transaction\":{\"id\":4852}}"},
-                {"Application/X-WWW-Form-Urlencoded", "transaction%5Bid%5D=4852&transaction%5Bstatus%5D=confirmed&x=%zz"},
-                {"multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n"}};
+                {"Application/X-WWW-Form-Urlencoded",
+                        "transaction%5Bid%5D=4852&transaction%5Bstatus%5D=confirmed&x=%zz"},
+                {"multipart/form-data; boundary=b",
+                        "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n"}};
         double before = notATransaction();
         try (LogLines logged = LogLines.of(io.connectify.hub.payment.payrexx.PayrexxWebhookReader.class)) {
             for (int i = 0; i < deliveries.length; i++) {

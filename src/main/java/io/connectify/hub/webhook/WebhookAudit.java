@@ -14,8 +14,9 @@ import org.springframework.stereotype.Component;
  * action; {@value #DUPLICATE}; {@value #DEAD_LETTERED}, then {@value #DISCARDED} should a person delete that letter
  * unreplayed), and a row per webhook refused at its signature or token
  * ({@value #SIGNATURE_REJECTED}) or for another reason, which its outcome names (a Google Calendar notification
- * while push is off, or for a channel the hub does not run). The operation is {@code webhook:} and the event's type
- * ({@code webhook:checkout.session.completed}), the latency the time from the webhook's receipt to that outcome.
+ * while push is off, or for a channel the hub does not run, a Payrexx delivery whose body names no transaction).
+ * The operation is {@code webhook:} and the event's type ({@code webhook:checkout.session.completed}), the latency
+ * the time from the webhook's receipt to that outcome.
  * <p>
  * Recorded by the routes that process the queued events, and where a webhook is refused, and written in batches by
  * the audit's own thread ({@link IntegrationAudit#recordLater}): neither the ingress nor the queue consumers wait for

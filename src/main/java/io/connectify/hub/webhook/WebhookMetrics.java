@@ -36,6 +36,8 @@ public class WebhookMetrics {
     public static final String NOT_AN_EVENT = "not-an-event";
     /** A wrong or missing secret token (Payrexx's path token, Google's channel token). */
     public static final String BAD_TOKEN = "bad-token";
+    /** A Payrexx delivery with the right token whose body names no transaction (empty, not JSON, a broken form). */
+    public static final String NOT_A_TRANSACTION = "not-a-transaction";
     /** A POST to a path under Payrexx's no route serves (a trailing slash, a segment after the token): 404. */
     public static final String BAD_PATH = "bad-path";
     /** A Google Calendar notification for a channel the hub does not run. */
@@ -46,7 +48,7 @@ public class WebhookMetrics {
     /** The reasons each provider's verification tells apart: their series exist from the start (HubMetrics). */
     public static final Map<String, List<String>> REJECTION_REASONS = Map.of(
             "stripe", List.of(MISSING_HEADER, MALFORMED_HEADER, BAD_SIGNATURE, STALE_TIMESTAMP, NO_SECRET, NOT_AN_EVENT),
-            "payrexx", List.of(BAD_TOKEN, BAD_PATH),
+            "payrexx", List.of(BAD_TOKEN, BAD_PATH, NOT_A_TRANSACTION),
             "twilio", List.of(MISSING_HEADER, BAD_SIGNATURE),
             "google-calendar", List.of(PUSH_OFF, BAD_TOKEN, UNKNOWN_CHANNEL));
 

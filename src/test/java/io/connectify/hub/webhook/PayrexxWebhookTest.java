@@ -34,6 +34,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.connectify.hub.support.HubTest;
+import io.connectify.hub.support.LogLines;
 import io.connectify.hub.support.NotificationFakes;
 import io.connectify.hub.support.PayrexxFake;
 import io.connectify.hub.support.TimerRoutes;
@@ -428,6 +429,47 @@ class PayrexxWebhookTest extends Webhooks {
                 .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
         assertThat(refundsOutsideTheHub()).as("counted once").isEqualTo(before + 1);
         payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4736/refund")));
+    }
+
+    /**
+     * A refund made in Payrexx's back office whose refunded delivery is handled while Payrexx's API still shows it
+     * refund_pending: the API is behind, so the delivery is asked again (redelivered, then dead-lettered for a passing
+     * reason and replayed), and once the API shows it refunded the reason says refunded in full. Before, refunded and
+     * refund_pending were one stage: the delivery was acted on as refund_pending, whose key the refund_pending
+     * delivery had recorded, dropped as a duplicate (200, Payrexx sends it no more), and the booking said "a refund
+     * is pending at payrexx" for good.
+     */
+    @Test
+    void aRefundedDeliveryReadWhilePayrexxsApiStillShowsTheRefundPendingIsAskedAgainNotDropped() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedBooking(4745);
+        transactionReported(4745, "refund_pending", id);
+        awaitReason(id, REFUND_PENDING_OUTSIDE);
+        double duplicates = meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count();
+
+        // the refund made: Payrexx's webhook says refunded, its API still says refund_pending
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4745, "refunded", id)).status())
+                .isEqualTo(200);
+
+        JsonNode letter = awaitDeadLetter("payrexx");
+        assertThat(letter.get("errorMessage").asText()).isEqualTo("provider-error: Payrexx's API shows transaction "
+                + "4745 refund_pending, its webhook said refunded: asked again later");
+        assertThat(letter.get("attempts").asInt()).as("redelivered first").isEqualTo(2);
+        assertThat(letter.has("retryAt")).as("a passing failure: replayed on its own").isTrue();
+        assertThat(meters.counter("connectify.webhook.duplicates", "provider", "payrexx").count())
+                .as("not dropped as a duplicate").isEqualTo(duplicates);
+        assertThat(reasonOf(id)).isEqualTo(REFUND_PENDING_OUTSIDE);
+
+        payrexx.transaction(4745, "refunded", id); // the API catches up
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(camel.createProducerTemplate().requestBody("direct:ops-dead-letter-auto-replay", null,
+                Integer.class)).isEqualTo(1);
+
+        awaitReason(id, REFUNDED_OUTSIDE);
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionOf(id).get("note").asText())
+                .isEqualTo(REFUNDED_OUTSIDE + " (in full): decide whether the appointment stands");
+        payrexx.server().verify(0, postRequestedFor(urlPathEqualTo("/v1.0/Transaction/4745/refund")));
     }
 
     /**
@@ -2544,6 +2586,70 @@ class PayrexxWebhookTest extends Webhooks {
         assertThat(noTransaction.status()).isEqualTo(400);
         assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", "{not json").status()).isEqualTo(400);
         payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/1/")));
+    }
+
+    /**
+     * A JSON delivery with no body is the sender's 400 validation, "Request body is empty". Before, Jackson refused
+     * the null body with an IllegalArgumentException the reader did not catch: 500 internal-error, an ERROR with a
+     * stack trace.
+     */
+    @Test
+    void aJsonDeliveryWithNoBodyIsRefusedAsTheSendersError() {
+        double before = notATransaction();
+
+        var empty = payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, "application/json", "");
+
+        assertThat(empty.status()).as(empty.body()).isEqualTo(400);
+        assertThat(empty.json().get("type").asText()).isEqualTo("validation");
+        assertThat(empty.json().get("detail").asText()).isEqualTo("Request body is empty");
+        assertThat(notATransaction()).as("counted as the other unreadable deliveries").isEqualTo(before + 1);
+    }
+
+    /**
+     * A delivery with the right token whose body names no transaction (not JSON, no status, broken percent-encoding,
+     * multipart; an empty one above) is refused 400 and seen: counted in connectify_webhook_rejected_total under
+     * not-a-transaction, audited with that outcome, and WARNed without its body or token, as Stripe's unreadable event
+     * is. Before, it was refused unseen: no metric, no audit row, no log line.
+     */
+    @Test
+    void anUnreadableDeliveryWithTheRightTokenIsCountedAuditedAndLogged() {
+        String[][] deliveries = {
+                {"application/json", "{not json"},
+                {"application/json", "{\"transaction\":{\"id\":4852}}"},
+                {"Application/X-WWW-Form-Urlencoded",
+                        "transaction%5Bid%5D=4852&transaction%5Bstatus%5D=confirmed&x=%zz"},
+                {"multipart/form-data; boundary=b",
+                        "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n"}};
+        double before = notATransaction();
+        try (LogLines logged = LogLines.of(io.connectify.hub.payment.payrexx.PayrexxWebhookReader.class)) {
+            for (int i = 0; i < deliveries.length; i++) {
+                var refused = send(request("/webhooks/payrexx/" + PayrexxFake.WEBHOOK_TOKEN)
+                        .header("Content-Type", deliveries[i][0]).header("X-Correlation-Id", "px-unreadable-" + i)
+                        .POST(HttpRequest.BodyPublishers.ofString(deliveries[i][1])), null);
+                assertThat(refused.status()).as(deliveries[i][1]).isEqualTo(400);
+                assertThat(refused.json().get("type").asText()).isEqualTo("validation");
+            }
+
+            assertThat(notATransaction()).isEqualTo(before + deliveries.length);
+            assertThat(logged.lines()).hasSize(deliveries.length).allSatisfy(line -> {
+                assertThat(line.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                assertThat(line.getFormattedMessage()).startsWith("Payrexx webhook refused: ")
+                        .doesNotContain(PayrexxFake.WEBHOOK_TOKEN).doesNotContain("4852").doesNotContain("%zz");
+                assertThat(line.getThrowableProxy()).isNull();
+            });
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.sql(
+                        "SELECT provider, operation, outcome, booking_id FROM integration_audit "
+                        + "WHERE correlation_id LIKE 'px-unreadable-%'")
+                .query((rs, i) -> rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " "
+                        + rs.getString(4)).list())
+                .hasSize(deliveries.length).containsOnly("payrexx webhook not-a-transaction null"));
+        payrexx.server().verify(0, getRequestedFor(urlPathEqualTo("/v1.0/Transaction/4852/")));
+    }
+
+    private double notATransaction() {
+        return meters.counter("connectify.webhook.rejected", "provider", "payrexx", "reason", "not-a-transaction")
+                .count();
     }
 
     /**

@@ -31,11 +31,17 @@ public class PayrexxEvents {
     private static final java.util.Set<String> PAID = java.util.Set.of("confirmed", "authorized", "reserved");
     /**
      * How far a transaction has come, for telling whether the API is behind its webhook: 0 not paid yet, 1 paid (or
-     * its money held), 2 after a payment (a refund, a dispute). Payrexx's statuses (payrexx-php's Transaction).
+     * its money held), 2 a refund under way or a dispute, 3 a refund made (in full or in part). Payrexx's statuses
+     * (payrexx-php's Transaction). A refund is pending before it is made: a refunded delivery read while the API still
+     * shows refund_pending is the API behind (before, both were 2: the refund_pending key, recorded by that status's
+     * own delivery, made the refunded one a duplicate, and the refund was never recorded). A dispute is 2 as well:
+     * Payrexx tells no order of a chargeback and a refund, and so a refunded delivery read as disputed (the refund of a
+     * disputed payment, which settles the refund the dispute stopped) is asked again rather than dropped the same way;
+     * a disputed one read as refund_pending or refunded is acted on as fetched, as before.
      */
     private static final java.util.Map<String, Integer> STAGE = java.util.Map.of("initiated", 0, "waiting", 0,
             "confirmed", 1, "authorized", 1, "reserved", 1,
-            "refund_pending", 2, "refunded", 2, "partially-refunded", 2, "disputed", 2);
+            "refund_pending", 2, "disputed", 2, "refunded", 3, "partially-refunded", 3);
     /** The ends of a transaction that did not pay: after waiting, not compared with the paid stages. */
     private static final java.util.Set<String> FAILED = java.util.Set.of("cancelled", "declined", "error", "expired");
     /** Booking statuses that still take a payment (a late one is taken again if its slot is free). */
@@ -81,8 +87,9 @@ public class PayrexxEvents {
 
     /**
      * Whether the status fetched is earlier than the one claimed: waiting before any other; a paid status before a
-     * refund or dispute. A failure (cancelled, declined, error, expired) comes only after waiting. Statuses the hub
-     * does not order (insecure, uncaptured, new ones) are never behind: the fetched one is acted on, as before.
+     * refund or dispute; a refund under way (or a dispute) before a refund made. A failure (cancelled, declined,
+     * error, expired) comes only after waiting. Statuses the hub does not order (insecure, uncaptured, new ones) are
+     * never behind: the fetched one is acted on, as before.
      */
     static boolean behind(String fetched, String claimed) {
         Integer stage = STAGE.get(fetched);

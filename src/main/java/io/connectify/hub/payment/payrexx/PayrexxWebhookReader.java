@@ -61,14 +61,33 @@ public class PayrexxWebhookReader implements Processor {
             log.warn("Payrexx webhook with a wrong path token rejected");
             throw new NotFoundException("No resource at this path");
         }
-        Map<String, String> fields = isJson(contentType) ? fromJson(body) : fromForm(body, exchange);
-        String id = fields.get("id");
-        String status = fields.getOrDefault("status", "");
-        if (id == null || !id.matches("[0-9]{1,18}") || !status.matches("[a-z_\\-]{1,40}")) {
-            throw new ValidationException("The webhook names no Payrexx transaction");
+        String id;
+        String status;
+        try {
+            Map<String, String> fields = isJson(contentType) ? fromJson(body) : fromForm(body, exchange);
+            id = fields.get("id");
+            status = fields.getOrDefault("status", "");
+            if (id == null || !id.matches("[0-9]{1,18}") || !status.matches("[a-z_\\-]{1,40}")) {
+                throw new ValidationException("The webhook names no Payrexx transaction");
+            }
+        } catch (ValidationException unreadable) {
+            throw refused(exchange, unreadable);
         }
         CorrelationId.keepOnlyItsHeader(message);
         asDelivery(message, Long.parseLong(id), status);
+    }
+
+    /**
+     * A delivery with the right token whose body names no transaction (empty, not JSON, no status, a broken form):
+     * counted ({@value WebhookMetrics#NOT_A_TRANSACTION}), audited with that outcome and logged, as Stripe's
+     * unreadable event is, neither its body nor its token; still the sender's 400. Before, it was refused unseen: no
+     * metric, no audit row, no log line, so a Payrexx that changed its format went unnoticed.
+     */
+    private ValidationException refused(Exchange exchange, ValidationException why) {
+        metrics.rejected(PayrexxConfig.PROVIDER, WebhookMetrics.NOT_A_TRANSACTION);
+        audit.refused(PayrexxConfig.PROVIDER, WebhookMetrics.NOT_A_TRANSACTION, exchange);
+        log.warn("Payrexx webhook refused: {}", why.getMessage());
+        return why;
     }
 
     /**
@@ -108,6 +127,10 @@ public class PayrexxWebhookReader implements Processor {
     }
 
     private Map<String, String> fromJson(String body) {
+        if (body == null || body.isBlank()) {
+            // Jackson refuses a null content (IllegalArgumentException): before, answered 500 with a stack trace
+            throw new ValidationException("Request body is empty");
+        }
         try {
             JsonNode t = json.readTree(body).path("transaction");
             Map<String, String> fields = new HashMap<>();

@@ -40,7 +40,8 @@ public class AvailabilityApi {
         if (!to.isAfter(from)) {
             throw new CalculationException("'to' must be after 'from'");
         }
-        if (Duration.between(from, to).compareTo(properties.maxRange()) > 0) {
+        // the practice's days, on its wall clock: a month across the autumn clock change is no longer than others
+        if (Rfc3339.wallClockSpan(from, to, properties.timeZone()).compareTo(properties.maxRange()) > 0) {
             throw new CalculationException("The range from..to may span at most " + properties.maxRange().toDays()
                     + " days");
         }

@@ -77,7 +77,7 @@ public class BookingService {
             throw conflict(start);
         }
         bookableAt(start, duration, checked);
-        return reserve(slot, price, request.customer(), request.summary(), request.description(),
+        return reserve(start, slot, price, request.customer(), request.summary(), request.description(),
                 request.provider(), checked);
     }
 
@@ -115,8 +115,8 @@ public class BookingService {
                 continue;
             }
             try {
-                return reserve(slot, price, request.customer(), request.summary(), request.description(),
-                        request.provider(), checked);
+                return reserve(slot.start().atZone(zone).toOffsetDateTime(), slot, price, request.customer(),
+                        request.summary(), request.description(), request.provider(), checked);
             } catch (BookingConflictException taken) {
                 log.debug("ASAP slot {} was taken meanwhile; trying the next", slot.start());
             }
@@ -185,8 +185,13 @@ public class BookingService {
         BookableStart.require(slots, hours, properties, start, duration, now);
     }
 
-    private Booking reserve(TimeRange slot, Price price, Customer customer, String summary, String description,
-                            String provider, Instant now) {
+    /**
+     * {@code asked}: the slot's start as the caller gave it (ASAP's: in the hub's zone), told in a conflict found under
+     * the slot lock as the checks before it tell theirs. Before, the lock's conflict told the start in the hub's zone:
+     * one slot, asked as "…T10:00:00Z", was "…T10:00:00Z" or "…T11:00:00+01:00" taken, by which check found it.
+     */
+    private Booking reserve(OffsetDateTime asked, TimeRange slot, Price price, Customer customer, String summary,
+                            String description, String provider, Instant now) {
         ZoneId zone = hours.timeZone();
         Booking booking = Booking.pending(UUID.randomUUID().toString(),
                 slot.start().atZone(zone).toOffsetDateTime(), slot.end().atZone(zone).toOffsetDateTime(), price,
@@ -197,7 +202,7 @@ public class BookingService {
             Instant from = slot.start().minus(hours.buffer());
             Instant to = slot.end().plus(hours.buffer());
             if (slots.conflicts(slot, bookings.activeRanges(from, to, now))) {
-                throw conflict(booking.start());
+                throw conflict(asked);
             }
             bookings.insert(booking, now);
             return null;
@@ -224,6 +229,7 @@ public class BookingService {
         return new Customer(c.name().trim(), c.email().trim(), c.phone(), c.locale() == null ? "en" : c.locale(), zone);
     }
 
+    /** A slot taken, its start in the caller's words (its offset), as a reschedule's conflict tells it. */
     private static BookingConflictException conflict(OffsetDateTime start) {
         return new BookingConflictException("The slot starting " + Rfc3339.format(start) + " is already taken");
     }

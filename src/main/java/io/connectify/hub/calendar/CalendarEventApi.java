@@ -1,7 +1,7 @@
 package io.connectify.hub.calendar;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -13,6 +13,7 @@ import io.connectify.hub.web.ApiReply;
 import io.connectify.hub.web.JsonBodies;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /** POST/GET/PATCH/DELETE /api/v1/calendar/events[/{id}] and list by range. */
@@ -25,11 +26,14 @@ public class CalendarEventApi {
     private final GoogleCalendarGateway calendar;
     private final JsonBodies json;
     private final GoogleCalendarProperties properties;
+    private final ZoneId zone;
 
-    public CalendarEventApi(GoogleCalendarGateway calendar, JsonBodies json, GoogleCalendarProperties properties) {
+    public CalendarEventApi(GoogleCalendarGateway calendar, JsonBodies json, GoogleCalendarProperties properties,
+                            @Value("${connectify.availability.time-zone}") ZoneId zone) {
         this.calendar = calendar;
         this.json = json;
         this.properties = properties;
+        this.zone = zone;
     }
 
     public ApiReply create(@Body String body) {
@@ -64,7 +68,9 @@ public class CalendarEventApi {
         OffsetDateTime fromTime = Rfc3339.parse("from", from);
         OffsetDateTime toTime = Rfc3339.parse("to", to);
         requireOrder("from", fromTime, "to", toTime);
-        if (Duration.between(fromTime, toTime).compareTo(properties.maxListRange()) > 0) {
+        // the practice's days, on its wall clock (as availability's range): a range across the autumn clock change
+        // is not an hour longer
+        if (Rfc3339.wallClockSpan(fromTime, toTime, zone).compareTo(properties.maxListRange()) > 0) {
             throw new CalculationException("The range from..to may span at most "
                     + properties.maxListRange().toDays() + " days");
         }

@@ -1,5 +1,6 @@
 package io.connectify.hub.calendar;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -68,6 +69,17 @@ public final class Rfc3339 {
 
     public static OffsetDateTime at(Instant instant, ZoneId zone) {
         return instant.atZone(zone).toOffsetDateTime();
+    }
+
+    /**
+     * How long from..to is on the wall clocks of {@code zone} (the hub's, the practice's): the widest range a query
+     * may ask for is so many of its days, whatever the clocks do between. A month across the autumn change
+     * (2027-10-01T00:00+02:00..2027-11-01T00:00+01:00) is 31 days; as instants it is 31 days and an hour, and was
+     * refused while the spring's month, an hour short, passed.
+     */
+    public static Duration wallClockSpan(OffsetDateTime from, OffsetDateTime to, ZoneId zone) {
+        return Duration.between(from.atZoneSameInstant(zone).toLocalDateTime(),
+                to.atZoneSameInstant(zone).toLocalDateTime());
     }
 
     public static DateTime toGoogle(OffsetDateTime time) {

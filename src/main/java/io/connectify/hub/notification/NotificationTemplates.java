@@ -6,8 +6,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.FormatStyle;
+import java.time.format.TextStyle;
 import java.time.temporal.ChronoUnit;
 import java.util.Currency;
 import java.util.List;
@@ -121,14 +125,14 @@ public class NotificationTemplates {
                 booking.customer().locale() == null ? "en" : booking.customer().locale()));
         DateTimeFormatter times = DateTimeFormatter.ofLocalizedDateTime(FormatStyle.FULL, FormatStyle.SHORT)
                 .withLocale(locale);
-        String when = gsm7Separators(times.format(booking.start().atZoneSameInstant(zone)));
+        String when = time(times, booking.start().atZoneSameInstant(zone));
         String amount = money(locale, booking.currency(), booking.amount());
         // what was paid (and so is refunded): a late payment recorded may differ from the price; a notice of one
         // refunded payment tells that payment's amount, in its own currency
         String paid = refunded != null ? money(locale, refunded.currency(), refunded.minor())
                 : booking.paidAmount() == null ? amount : money(locale, booking.currency(), booking.paidAmount());
         boolean held = mayBeHeld(booking) && tellsItsHold(kind, locale) && heldFor(booking, clock.instant());
-        String holdEnd = held ? gsm7Separators(times.format(booking.holdExpiresAt().atZone(zone))) : "";
+        String holdEnd = held ? time(times, booking.holdExpiresAt().atZone(zone)) : "";
         // formatted here as MessageFormat would ({2}: the locale's grouping), then cleaned as the amount is
         String minutes = gsm7Separators(NumberFormat.getInstance(locale).format(booking.durationMinutes()));
         Object[] values = {booking.customer().name(), when, minutes, amount, null,
@@ -235,6 +239,31 @@ public class NotificationTemplates {
         money.setMaximumFractionDigits(decimals);
         String number = money.format(BigDecimal.valueOf(minor, decimals));
         return gsm7Separators(english ? currency.getCurrencyCode() + " " + number : number);
+    }
+
+    /**
+     * A time as {@code times} words it, and where its wall-clock time is there twice in its zone (the hour the clocks
+     * go back) the zone's short name for its offset too, in the locale's words ("2:00 AM CEST" and "2:00 AM CET",
+     * German "02:00 MESZ" and "MEZ"); or its offset ("GMT+2") where the zone names both hours alike. Without, a move
+     * from the first 02:00 of 2027-10-31 in Zurich to the second was told in its old time's words ("moved to Sunday,
+     * October 31, 2027, 2:00 AM"). Every other time keeps its text, no zone named.
+     */
+    private static String time(DateTimeFormatter times, ZonedDateTime at) {
+        List<ZoneOffset> offsets = at.getZone().getRules().getValidOffsets(at.toLocalDateTime());
+        if (offsets.size() < 2) {
+            return gsm7Separators(times.format(at));
+        }
+        DateTimeFormatter named = zoned(times, false);
+        boolean alike = named.format(at.withEarlierOffsetAtOverlap())
+                .equals(named.format(at.withLaterOffsetAtOverlap()));
+        return gsm7Separators(zoned(times, alike).format(at));
+    }
+
+    /** {@code times}, a space and the zone's short name, or with {@code offset} the offset ("GMT+2"). */
+    private static DateTimeFormatter zoned(DateTimeFormatter times, boolean offset) {
+        DateTimeFormatterBuilder zoned = new DateTimeFormatterBuilder().append(times).appendLiteral(' ');
+        return (offset ? zoned.appendLocalizedOffset(TextStyle.SHORT) : zoned.appendZoneText(TextStyle.SHORT))
+                .toFormatter(times.getLocale());
     }
 
     /** The customer's locale where the texts have its language, else English (the default texts' language). */

@@ -83,6 +83,27 @@ class AvailabilityApiTest extends HubTestBase {
         assertThat(unreadableAnswers("other") - other).isEqualTo(1);
     }
 
+    /**
+     * The widest range (connectify.availability.max-range, 31 days) is counted in the practice's days, on Zurich's
+     * wall clock: October's month, from the first's midnight (+02:00) to November's (+01:00), is 31 days, as March's
+     * is; a minute more is refused. Before, October's month was 31 days and an hour apart and refused 422, while
+     * March's, an hour short, passed.
+     */
+    @Test
+    void aMonthAcrossTheAutumnClockChangeIsNoWiderThanAnyOther() {
+        for (String[] month : new String[][] {{"2027-10-01T00:00:00+02:00", "2027-11-01T00:00:00+01:00"},
+                {"2027-03-01T00:00:00+01:00", "2027-04-01T00:00:00+02:00"}}) {
+            var response = httpGet("/api/v1/availability?from=" + q(month[0]) + "&to=" + q(month[1])
+                    + "&duration=60");
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+        }
+        var longer = httpGet("/api/v1/availability?from=" + q("2027-10-01T00:00:00+02:00") + "&to="
+                + q("2027-11-01T00:01:00+01:00") + "&duration=60");
+        assertThat(longer.status()).isEqualTo(422);
+        assertThat(longer.json().get("type").asText()).isEqualTo("calculation");
+        assertThat(longer.json().get("detail").asText()).contains("at most 31 days");
+    }
+
     private double unreadableAnswers(String reason) {
         return meters.counter("connectify.gcal.freebusy.unreadable", "reason", reason).count();
     }

@@ -349,6 +349,27 @@ class CalendarEventApiTest extends HubTestBase {
                 .withBody("{\"error\":{\"code\":400,\"message\":\"" + message + "\",\"errors\":[" + errors + "]}}");
     }
 
+    /**
+     * The widest list range (connectify.gcal.max-list-range, 92 days) is counted on the practice's wall clock:
+     * August to October, ending at November's midnight after the clocks went back, is 92 days and is read; a minute
+     * more is refused before Google is asked. Before, it was 92 days and an hour apart and refused 422.
+     */
+    @Test
+    void aListRangeAcrossTheAutumnClockChangeIsCountedInThePracticesDays() {
+        google.stub(authorized(get(urlPathEqualTo(EVENTS))).willReturn(okJson(GoogleCalendarFake.eventsJson(List.of()))));
+
+        var quarter = httpGet("/api/v1/calendar/events?from=" + q("2027-08-01T00:00:00+02:00") + "&to="
+                + q("2027-11-01T00:00:00+01:00"));
+        assertThat(quarter.status()).as(quarter.body()).isEqualTo(200);
+        google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS)));
+
+        var longer = httpGet("/api/v1/calendar/events?from=" + q("2027-08-01T00:00:00+02:00") + "&to="
+                + q("2027-11-01T00:01:00+01:00"));
+        assertThat(longer.status()).isEqualTo(422);
+        assertThat(longer.json().get("detail").asText()).contains("at most 92 days");
+        google.server().verify(1, getRequestedFor(urlPathEqualTo(EVENTS)));
+    }
+
     /** A list's reversed range names its query parameters, from and to: it said "'end' must be after 'start'". */
     @Test
     void aReversedListRangeNamesFromAndTo() {

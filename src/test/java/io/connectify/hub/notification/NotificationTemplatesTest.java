@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 import io.connectify.hub.booking.Booking;
@@ -465,6 +466,41 @@ class NotificationTemplatesTest {
                 .contains("<strong>Consultation with Hans M&uuml;ller</strong>");
         assertThat(templates.render("confirmation", "email.body", booking("Hans Müller", "Steuerberatung", "de", 9000,
                 "CHF"))).contains("<strong>Steuerberatung</strong>");
+    }
+
+    /**
+     * On 2027-10-31 Zurich's clocks go back: 02:00+02:00 and 02:00+01:00 are both bookable, an hour apart. A move
+     * between them tells each with its zone's short name (English CEST/CET, German MESZ/MEZ), the SMS and the email
+     * alike; a time that is there once keeps its text. Before, both moves read "Sunday, October 31, 2027, 2:00 AM".
+     */
+    @Test
+    void aMoveBetweenTheTwoHoursOfTheAutumnClockChangeTellsWhichHour() {
+        String[][] cases = {{"en", "Sunday, October 31, 2027, 2:00 AM CEST", "Sunday, October 31, 2027, 2:00 AM CET"},
+                {"de", "Sonntag, 31. Oktober 2027, 02:00 MESZ", "Sonntag, 31. Oktober 2027, 02:00 MEZ"}};
+        for (String[] c : cases) {
+            Booking first = at(booking("Ann", "x", c[0], 9000, "CHF"), "2027-10-31T02:00:00+02:00");
+            Booking second = at(first, "2027-10-31T02:00:00+01:00");
+            for (String part : new String[] {"sms", "email.subject", "email.body"}) {
+                String toFirst = templates.render("rescheduled", part, first);
+                String toSecond = templates.render("rescheduled", part, second);
+                assertThat(toFirst).as(part).contains(c[1]).isNotEqualTo(toSecond);
+                assertThat(toSecond).as(part).contains(c[2]);
+            }
+            // the hour after (03:00 CET) is there once: no zone named
+            assertThat(templates.render("rescheduled", "sms", at(first, "2027-10-31T03:00:00+01:00")))
+                    .contains(c[0].equals("en") ? "2027, 3:00 AM (60 min)" : "2027, 03:00 (60 Min");
+        }
+        // the operator's copy, in the consultancy's zone, likewise
+        Booking first = at(booking("Ann", "x", "en", 9000, "CHF"), "2027-10-31T02:00:00+02:00");
+        assertThat(templates.render("rescheduled", "sms", first, ZoneId.of("Europe/Zurich"), null))
+                .contains("2:00 AM CEST");
+    }
+
+    /** {@code b} starting at {@code start}, an hour long. */
+    private static Booking at(Booking b, String start) {
+        OffsetDateTime s = OffsetDateTime.parse(start);
+        return new Booking(b.id(), b.status(), s, s.plusHours(1), 60, b.amount(), b.currency(), b.customer(),
+                b.summary(), null, "stripe", null, null, null, b.createdAt(), "pi_1", null, b.amount());
     }
 
     private static Booking booking(String name, String summary, String locale, long amount, String currency) {

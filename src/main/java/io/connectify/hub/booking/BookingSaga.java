@@ -3722,8 +3722,10 @@ public class BookingSaga {
     private String untoldNotice(Booking current, Set<String> kinds) {
         String reason = current.statusReason();
         if (current.status() == BookingStatus.REFUNDED) {
-            return REFUND_TOLD.stream().anyMatch(kinds::contains) || refundUnderWay(current) ? null
-                    : refundNotice(current);
+            // (one paid back in full outside the hub is told so, not of a refund: that kind logged is told too)
+            String kind = refundNotice(current);
+            return REFUND_TOLD.stream().anyMatch(kinds::contains) || kinds.contains(kind) || refundUnderWay(current)
+                    ? null : kind;
         }
         if (current.status() != BookingStatus.CANCELLED || reason == null) {
             return null;
@@ -3773,8 +3775,8 @@ public class BookingSaga {
      * was counted, and its later refunded delivery, reading it, is taken for the rest, not for the whole refund made
      * outside the hub again. A Stripe refund outside the hub (charge.refunded's unmarked refunds) is kept so after the
      * cut-off, the customer then told what was refunded ({@link #cancellationNotice}); in time Stripe is asked as ever,
-     * the mark's note then a cancelled one's ({@link #outsideMadeRefundedInTime}) and the refund's part kept after the
-     * reason once refunded ({@link #refundedConfirmedReason}).
+     * the mark's note then a cancelled one's ({@link #stripeOutsideCancelledInTime}) and the refund's part kept after
+     * the reason once refunded ({@link #refundedConfirmedReason}), or at once after a dispute's reason.
      */
     private boolean cancelConfirmed(Booking marked, boolean inTime, Instant now, String[] disputed, boolean[] refund) {
         String bookingId = marked.id();
@@ -3817,11 +3819,19 @@ public class BookingSaga {
                     ? CANCELLED_DISPUTED : dispute;
             refund[0] = inTime && marked.paymentReference() != null && disputed[0] == null && !outside
                     && madeOutside == null;
+            // a Stripe refund outside the hub in time, the cancel disputed: kept after the dispute's reason, as its
+            // charge.refunded after the cancel keeps it (a won dispute's refund then asks Stripe for what is left)
+            String madeDisputed = inTime && disputed[0] != null && !outside && madeOutside == null
+                    && StripeConfig.PROVIDER.equals(current.provider()) && current.paid()
+                    ? stripeRefundMadeOutside(current) : null;
             String reason = disputed[0] != null ? disputed[0] : refund[0] ? CANCELLED_CONFIRMED
                     : inTime && outside ? CANCELLED_REFUND_OUTSIDE
                     : inTime && madeOutside != null ? (inFull ? CANCELLED_REFUNDED_OUTSIDE
                     : CANCELLED_PART_REFUNDED_OUTSIDE)
                     : inTime ? CANCELLED_NO_REFERENCE : CANCELLED_LATE;
+            if (madeDisputed != null) {
+                reason = appended(reason, madeDisputed);
+            }
             if (outside) {
                 // kept after the cancellation's reason, so its refunded (or partially-refunded) delivery settles it,
                 // as it would have the confirmed booking's, and is not taken for another refund, counted again
@@ -3839,8 +3849,8 @@ public class BookingSaga {
             if (cancelled[0] && madeOutside != null) {
                 outsideMadeCancelled(current, madeOutside, inFull, inTime, disputed[0], now);
             }
-            if (cancelled[0] && refund[0]) {
-                outsideMadeRefundedInTime(current);
+            if (cancelled[0] && (refund[0] || madeDisputed != null)) {
+                stripeOutsideCancelledInTime(current, now);
             }
             if (cancelled[0] && disputed[0] != null) {
                 notifyOnce(bookingId, CANCELLATION_DISPUTED);
@@ -3912,25 +3922,41 @@ public class BookingSaga {
     /**
      * The mark of a confirmed Stripe booking part or all of whose payment was refunded outside the hub
      * ({@link #stripeRefundMadeOutside}), once it is cancelled in time, the hub to refund what is left (Stripe refuses
-     * a refund of a payment refunded in full, which is then taken as refunded): its note "… decide whether the
-     * appointment stands" (a refund through the hub's endpoint naming its amount after it, kept; its warning of a
-     * dispute open then, one no longer open) becomes a cancelled booking's, "… check it at stripe", where the mark
-     * still is, as when its charge.refunded comes after the cancel; nothing marked anew (nothing is owed a person).
-     * Before, the confirmed booking's note stayed on a cancelled, repaid booking until a person cleared it. The
-     * refund's part of the reason follows once it is REFUNDED ({@link #refundedConfirmedReason}).
+     * a refund of a payment refunded in full, which is then taken as refunded), or its refund stopped by its payment's
+     * dispute: its note "… decide whether the appointment stands" (a refund through the hub's endpoint naming its
+     * amount after it, kept; its warning of a dispute open then, one no longer open) becomes a cancelled booking's,
+     * "… check it at stripe", or, refunded in full while the dispute is open, the warning that the customer is paid
+     * back twice should it be lost ({@link #paidBackInFull}), where the mark still is, as when its charge.refunded
+     * comes after the cancel; nothing marked anew (nothing is owed a person) unless that warning is due, as a Payrexx
+     * cancel's ({@link #outsideMadeCancelled}). Before, the confirmed booking's note stayed on a cancelled, repaid
+     * booking until a person cleared it. The refund's part of the reason follows once it is REFUNDED
+     * ({@link #refundedConfirmedReason}), or at once after a disputed one's.
      */
-    private void outsideMadeRefundedInTime(Booking confirmed) {
+    private void stripeOutsideCancelledInTime(Booking confirmed, Instant now) {
         String made = StripeConfig.PROVIDER.equals(confirmed.provider()) ? stripeRefundMadeOutside(confirmed) : null;
         if (made == null) {
             return;
         }
         String provider = confirmed.provider();
-        String head = made + (refundedInFullOutside(made) ? " (in full)" : " (in part)");
+        boolean inFull = refundedInFullOutside(made);
+        String head = made + (inFull ? " (in full)" : " (in part)");
         String was = outsideNote(confirmed, provider, head);
-        String note = head + ": check it at " + provider;
-        if (!bookings.attentionNoteReplaced(confirmed.id(), was + "; " + disputeStillOpen(confirmed, provider), note)) {
-            bookings.attentionNoteRestated(confirmed.id(), was, note);
+        String note = head + (inFull ? paidBackInFull(confirmed, provider) : ": check it at " + provider);
+        if (!outsideNoteRestated(confirmed, was, note) && inFull && disputeOpen(confirmed)) {
+            bookings.needsAttention(confirmed.id(), note, now);
         }
+    }
+
+    /**
+     * The confirmed booking's note of a refund outside the hub ({@code was}, with or without its warning of a dispute
+     * still open, a tail naming a refund through the hub's endpoint after it or not) made {@code note} where the mark
+     * still has it, its tail kept. False when the mark does not hold it.
+     */
+    private boolean outsideNoteRestated(Booking confirmed, String was, String note) {
+        String id = confirmed.id();
+        String warned = was + "; " + disputeStillOpen(confirmed, confirmed.provider());
+        return bookings.attentionNoteReplaced(id, warned, note) || bookings.attentionNoteReplaced(id, was, note)
+                || bookings.attentionNoteRestated(id, warned, note) || bookings.attentionNoteRestated(id, was, note);
     }
 
     /**
@@ -4001,10 +4027,9 @@ public class BookingSaga {
                 : stopped ? stoppedPartNote(confirmed, provider)
                 : nothingOwed ? head + ": check it at " + provider
                 : restLeftNote(head, provider);
-        // the confirmed booking's note, the dispute's warning in it (its refund came while the dispute was open) or not
-        boolean replaced = inFull && bookings.attentionNoteReplaced(confirmed.id(),
-                was + "; " + disputeStillOpen(confirmed, provider), note)
-                || bookings.attentionNoteReplaced(confirmed.id(), was, note);
+        // the confirmed booking's note, the dispute's warning in it (its refund came while the dispute was open) or
+        // not, a refund through the hub's endpoint named after it or not (before, that tailed note stayed as it was)
+        boolean replaced = outsideNoteRestated(confirmed, was, note);
         if (!replaced && (!inFull && !nothingOwed || open)) {
             bookings.needsAttention(confirmed.id(), note, now);
         }
@@ -4882,13 +4907,21 @@ public class BookingSaga {
      * The notice of a REFUNDED booking: one never confirmed (a payment that paid for nothing, one the provider gave
      * back before the hub confirmed it, a paid booking cancelled before its confirmation, by its customer or past its
      * start) is told its payment was refunded and the booking not confirmed; a confirmed one cancelled in time, that
-     * it was cancelled and refunded. The kind is logged with each notification, so a re-queue renders it as planned.
+     * it was cancelled and refunded, unless its payment was refunded in full outside the hub before (a Stripe refund
+     * in the Dashboard, its charge.refunded kept after "cancelled and refunded": the hub refunded nothing, Stripe
+     * refusing its refund), which tells it was cancelled and paid back already, as a Payrexx cancel after such a
+     * refund does ({@link #CANCELLATION_REFUNDED_OUTSIDE}); before, "we refunded" the payment. The kind is logged with
+     * each notification, so a re-queue renders it as planned.
      */
     static String refundNotice(Booking refunded) {
         String reason = refunded.statusReason();
         boolean neverConfirmed = reason != null && (reason.equals(REFUNDED_UNCONFIRMED)
                 || reason.equals(PAID_AFTER_ITS_START) || reason.equals(PAID_AFTER_SLOT_TAKEN)
                 || reason.equals(PAID_AFTER_CANCEL) || reason.startsWith(RETURNED_UNCONFIRMED));
+        if (!neverConfirmed && reason != null && reason.startsWith(REFUNDED_CONFIRMED + "; ")
+                && refundedInFullOutside(reason)) {
+            return CANCELLATION_REFUNDED_OUTSIDE;
+        }
         return neverConfirmed ? PAYMENT_REFUNDED : REFUND;
     }
 

@@ -2312,6 +2312,108 @@ class StripeWebhookTest extends Webhooks {
     }
 
     /**
+     * A customer whose payment was refunded in full in the Dashboard, then cancelled in time, is told the appointment
+     * is cancelled and the payment was refunded already (cancellation-refunded-outside, as after such a Payrexx
+     * refund), by SMS and email: the hub refunded nothing (Stripe refused its refund). Before, they got the usual
+     * refund notice, "cancelled and 90,00 CHF refunded", as if the hub had paid them back.
+     */
+    @Test
+    void aCustomerRefundedInFullOutsideTheHubIsToldOfTheCancelNotOfARefundByTheHub() {
+        String id = confirmedStripeBooking(START);
+        stripe.refundsOf("pi_" + id.substring(0, 8), StripeFake.refund("re_told", "pi_" + id.substring(0, 8), 9000,
+                "succeeded", "{}"));
+        refundedAndProcessed("evt_refunded_then_told", id, 9000);
+        refusesRefundsOfRefundedCharges();
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("REFUNDED");
+        await().atMost(Duration.ofSeconds(20)).until(() -> jdbc.sql("SELECT COUNT(*) FROM notification WHERE "
+                + "booking_id = :id AND kind = 'cancellation-refunded-outside' AND provider_reference IS NOT NULL")
+                .param("id", id).query(Integer.class).single() == 2);
+        assertThat(notifications(id, "refund")).isZero();
+        assertThat(smsTexts(id)).hasSize(2).last().asString().contains("wurde abgesagt. Unser Zahlungsanbieter hat "
+                + "Ihnen Ihre Zahlung bereits erstattet");
+        assertThat(smsTexts(id)).noneMatch(text -> text.contains("90,00 CHF erstattet"));
+        assertThat(emailsAbout(id)).filteredOn(mail -> mail.contains("abgesagt")).singleElement().asString()
+                .contains("Unser Zahlungsanbieter hat Ihre Zahlung bereits").doesNotContain("Wir haben");
+        // a repeated cancel finds the customer told (no notice owed): refused, nothing sent again
+        assertThat(httpPost("/api/v1/bookings/" + id + "/cancel", "").status()).isEqualTo(409);
+        assertThat(notifications(id, "cancellation-refunded-outside")).isEqualTo(2);
+    }
+
+    /**
+     * A cancel in time while the payment's dispute is open, after part or all of it was refunded in the Dashboard:
+     * the refund stopped (the dispute decides), the refund's part kept after the dispute's reason and the mark's note
+     * a cancelled booking's, as when its charge.refunded comes after such a cancel: in part, "… (in part): check it at
+     * stripe"; in full, the warning that the customer is paid back twice should the dispute be lost. Before, the
+     * disputed reason dropped the part and the note still asked a person to decide whether the appointment stands.
+     */
+    @Test
+    void aCancelInTimeWhileDisputedAfterARefundOutsideTheHubKeepsItsPartAndACancelledBookingsNote() {
+        String part = confirmedStripeBooking(START);
+        String whole = confirmedStripeBooking("2026-12-02T09:00:00+01:00");
+        String partWhy = "a refund the hub did not make: stripe shows 2000 of the payment's 9000 refunded outside the "
+                + "hub";
+        String wholeWhy = "a refund the hub did not make: stripe shows 9000 of the payment's 9000 refunded outside the "
+                + "hub";
+        for (String booking : List.of(part, whole)) {
+            String payment = "pi_" + booking.substring(0, 8);
+            stripe.refundsOf(payment, StripeFake.refund("re_d_" + booking.substring(0, 8), payment,
+                    booking.equals(part) ? 2000 : 9000, "succeeded", "{}"));
+            refundedAndProcessed("evt_d_refunded_" + booking.substring(0, 8), booking, booking.equals(part) ? 2000
+                    : 9000);
+            disputedAndProcessed("evt_d_disputed_" + booking.substring(0, 8), payment, "fraudulent");
+        }
+        String stopped = "cancelled, its refund stopped: the customer disputes the payment, the dispute decides; ";
+
+        cancelledRefundingNothing(part, stopped + partWhy);
+        stripe.server().resetRequests();
+        cancelledRefundingNothing(whole, stopped + wholeWhy);
+
+        assertThat(attentionNote(part)).isEqualTo(partWhy + " (in part): check it at stripe");
+        assertThat(attentionNote(whole)).isEqualTo(wholeWhy + " (in full): the customer is paid back; the dispute of "
+                + "stripe payment pi_" + whole.substring(0, 8) + " is still open: should it be lost as well, the "
+                + "customer is paid back twice (tell stripe the payment was refunded)");
+        // the part's dispute won: the stopped refund made of what is left, the part still after the reason
+        signedStripeWebhook(event("evt_d_won_" + part.substring(0, 8), "charge.dispute.closed",
+                dispute("pi_" + part.substring(0, 8), "fraudulent", "won")));
+        awaitStatus(part, "REFUNDED");
+        assertThat(reason(part)).isEqualTo("cancelled and refunded; " + partWhy);
+        refundedOnceAtStripe("pi_" + part.substring(0, 8));
+    }
+
+    /**
+     * A cancel after the cut-off of a booking part of whose payment an operator refunded through the hub's refund
+     * endpoint (classed outside the hub, its note naming that endpoint after it): the note becomes a cancelled
+     * booking's, "… (in part): check it at stripe (3000 of it through the hub's refund endpoint, …)", the part kept
+     * after the cut-off's reason. Before, the note, matched whole, was not found with that tail and still asked a
+     * person to decide whether the appointment of a cancelled booking stands.
+     */
+    @Test
+    void aCancelAfterTheCutOffRestatesANoteNamingARefundThroughTheHubsRefundEndpoint() {
+        String id = confirmedStripeBooking(START);
+        String payment = "pi_" + id.substring(0, 8);
+        assertThat(httpPost("/api/v1/payments/refunds", "{\"paymentIntent\":\"" + payment + "\",\"amount\":3000}")
+                .status()).isEqualTo(201);
+        stripe.refundsOf(payment, StripeFake.refund("re_operator_late_cut", payment, 3000, "succeeded",
+                "{\"connectify\":\"api\"}"));
+        refundedAndProcessed("evt_operator_part_cut_off", id, 3000);
+        String why = "a refund the hub did not make: stripe shows 3000 of the payment's 9000 refunded outside the hub";
+        assertThat(attentionNote(id)).isEqualTo(why + " (in part): decide whether the appointment stands (3000 of it "
+                + "through the hub's refund endpoint, POST /payments/refunds, not as the booking's refund)");
+        clock.set(java.time.Instant.parse("2026-12-01T07:00:00Z")); // an hour before its start: past the cut-off
+
+        var cancelled = httpPost("/api/v1/bookings/" + id + "/cancel", "");
+
+        assertThat(cancelled.json().get("status").asText()).as(cancelled.body()).isEqualTo("CANCELLED");
+        assertThat(cancelled.json().get("statusReason").asText())
+                .isEqualTo("cancelled after the refund cut-off: not refunded; " + why);
+        assertThat(attentionNote(id)).isEqualTo(why + OPERATORS_PART_NOTE);
+        stripe.server().verify(1, postRequestedFor(urlPathEqualTo("/v1/refunds"))); // the operator's only
+    }
+
+    /**
      * A booking whose hub refund failed, paid back as the README tells an operator to, through the hub's
      * POST /api/v1/payments/refunds (a refund marked connectify=api): its charge.refunded is the echo of the hub's own
      * refunds, and nothing is recorded, marked or counted. Before, a booking CANCELLED with its refund failed was

@@ -1119,8 +1119,8 @@ public class BookingRepository {
     }
 
     /**
-     * {@link #eventPutBacksPending(int)}, and confirmed bookings not yet over at {@code now} whose change of their event
-     * through the hub was marked under way at or before {@code staleBefore} (its instance stopped between Google's
+     * {@link #eventPutBacksPending(int)}, and confirmed bookings not yet over at {@code now} whose change of their
+     * event through the hub was marked under way at or before {@code staleBefore} (its instance stopped between Google's
      * answer and its commit: nothing else ends it), as pending put-backs of {@link #PUT_BACK_STALE} since then, the
      * change the marker's. Null {@code staleBefore}: recorded ones only.
      */

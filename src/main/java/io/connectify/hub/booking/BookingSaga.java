@@ -5064,8 +5064,8 @@ public class BookingSaga {
      * than EventChangeTimeout, and a put-back landing after that one's change would leave a cancelled booking's event
      * busy, or undo a move. Still this cancel's, the marker is renewed first, so none takes it over during the PATCH.
      * An event the cancel may have deleted (delete) is restored ({@link #restoreEvent}); before, it was not. Its own
-     * failure is logged and recorded on the booking: the event may
-     * then stay "Cancelled: …" and free, which the sweep booking-retry-event-put-backs (EventPutBackSweep) puts back,
+     * failure is logged and recorded on the booking: the event may then stay "Cancelled: …" and free (or deleted),
+     * which the sweep booking-retry-event-put-backs (EventPutBackSweep) puts back,
      * and with push on the calendar re-check too (CalendarEventRecheck#putBack), as long as nothing else changed the
      * event through the hub since. Before, the re-check only flagged it for a person (FREE); and until the sweep, only
      * the re-check put it back, so with push off it stayed free.

@@ -79,7 +79,8 @@ public class EventPutBackSweep {
         Instant now = clock.instant();
         int putBack = 0;
         // with the recorded put-backs, changes a stopped instance left marked under way (older than EventChangeTimeout)
-        for (PendingPutBack pending : bookings.eventPutBacksPending(properties.batch(), now, now.minus(changeTimeout))) {
+        Instant stale = now.minus(changeTimeout);
+        for (PendingPutBack pending : bookings.eventPutBacksPending(properties.batch(), now, stale)) {
             if (!leads.getAsBoolean()) {
                 break;
             }
@@ -124,8 +125,8 @@ public class EventPutBackSweep {
         // rises too for a cancel asked again that Google failed or refused, or the circuit kept from Google, and for a
         // reschedule, whose PATCH moves the event but leaves it "Cancelled: …" and free; before, the record was
         // cleared then and, push off, the confirmed booking's event stayed free for good. The put-back below, under a
-        // change of its own begun only while the booking is still as read, sets summary, status and transparency
-        // only: it neither undoes a move nor lands after a cancel
+        // change of its own begun only while the booking is still as read, sets the booking's time as read with its
+        // summary, status and transparency: it keeps a move made through the hub and never lands after a cancel
         if (booking.status() != BookingStatus.CONFIRMED || eventId == null) {
             bookings.eventPutBackDone(booking.id(), pending.change());
             log.info("Booking {}: its calendar event is no longer put back by the sweep: the booking is {}",

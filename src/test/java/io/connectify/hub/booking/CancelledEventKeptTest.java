@@ -437,7 +437,8 @@ class CancelledEventKeptTest extends Webhooks {
                 .withRequestBody(matchingJsonPath("$.start.dateTime", matching(".*T0[89]:00:00.*"))));
         google.server().verify(1, patchRequestedFor(urlPathEqualTo(event))
                 .withRequestBody(matchingJsonPath("$.transparency"))
-                .withRequestBody(matchingJsonPath("$.start.dateTime", matching("2026-12-02T(09:30:00.*\\+01:00|08:30:00.*Z)"))));
+                .withRequestBody(matchingJsonPath("$.start.dateTime",
+                        matching("2026-12-02T(09:30:00.*\\+01:00|08:30:00.*Z)"))));
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 

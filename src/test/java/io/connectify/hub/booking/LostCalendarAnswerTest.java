@@ -127,6 +127,26 @@ class LostCalendarAnswerTest extends Webhooks {
     }
 
     /**
+     * The sweep's put-back finding the event deleted for good (Google answers the PATCH with the event still
+     * cancelled: not taken out of its bin): the confirmed booking has no event, flagged for a person as the re-check
+     * flags a deleted one, the record cleared. Before, a cleared record and nothing marked.
+     */
+    @Test
+    void aPutBackFindingTheEventDeletedForGoodMarksTheBookingForAPerson() {
+        String id = cancelLeftUnknown();
+        String eventId = BookingSaga.eventIdFor(id);
+        String event = EVENTS + "/" + eventId;
+        google.stub(patch(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(eventId,
+                "Consultation with John Doe", START, END).replace("\"confirmed\"", "\"cancelled\""))));
+
+        assertThat(sweep()).isZero();
+
+        assertThat(putBackRecorded(id)).isEmpty();
+        assertThat(status(id)).isEqualTo("CONFIRMED");
+        assertThat(attentionOf(id).get("note").asText()).startsWith(CalendarEventRecheck.DELETED);
+    }
+
+    /**
      * A move whose PATCH Google took, its answer lost, and whose move back Google failed (503): 502, the booking at
      * its old time, the failed move back recorded and audited as gcal-patch-event-back apart from the move's
      * gcal-patch-event; the sweep PATCHes the event back to the booking's time once Google answers. Before, only an
@@ -224,7 +244,8 @@ class LostCalendarAnswerTest extends Webhooks {
         assertThat(status(id)).isEqualTo("CONFIRMED");
         google.server().verify(deleteRequestedFor(urlPathEqualTo(event)));
         google.server().verify(getRequestedFor(urlPathEqualTo(event)));
-        // the cancel's own put-back, right away: Google fails it too, or its circuit, opened by the failures, refuses it
+        // the cancel's own put-back, right away: Google fails it too, or its circuit, opened by the failures, refuses
+        // it
         assertThat(patchesOf(event)).allSatisfy(p -> assertPutBackAsBooked(p, "09:00:00"));
         assertThat(putBackRecorded(id)).contains(BookingRepository.PUT_BACK_CANCEL);
         assertThat(attentionOrNull(id)).isNull();

@@ -1062,36 +1062,82 @@ public class BookingRepository {
      * still confirmed and {@code change} the last change of its event begun; the first failure's time kept.
      */
     public void eventPutBackFailed(String id, int change, Instant now) {
-        jdbc.sql("UPDATE booking SET event_put_back_change = :change, "
-                        + "event_put_back_since = COALESCE(event_put_back_since, :now) "
-                        + "WHERE id = :id AND status = 'CONFIRMED' AND move_count = :change")
-                .param("id", id).param("change", change).param("now", utc(now)).update();
+        eventPutBackFailed(id, change, now, null);
     }
+
+    /**
+     * {@link #eventPutBackFailed(String, int, Instant)} naming what the put-back undoes (V43): {@link #PUT_BACK_CANCEL}
+     * {@link #PUT_BACK_MOVE} or {@link #PUT_BACK_STALE}; null keeps what is recorded.
+     */
+    public void eventPutBackFailed(String id, int change, Instant now, String from) {
+        jdbc.sql("UPDATE booking SET event_put_back_change = :change, "
+                        + "event_put_back_since = COALESCE(event_put_back_since, :now), "
+                        + "event_put_back_from = COALESCE(:from, event_put_back_from) "
+                        + "WHERE id = :id AND status = 'CONFIRMED' AND move_count = :change")
+                .param("id", id).param("change", change).param("now", utc(now)).param("from", from).update();
+    }
+
+    /** A put-back that undoes a cancel (V43; also a record from before it). */
+    public static final String PUT_BACK_CANCEL = "cancel";
+    /** A put-back that undoes a move: the event back at the booking's time (V43). */
+    public static final String PUT_BACK_MOVE = "move";
+    /** A put-back that ends a change its instance left marked under way, cancel or move, which one unknown (V43). */
+    public static final String PUT_BACK_STALE = "stale";
 
     /**
      * Clears the failed put-back recorded (V41) by change {@code upTo} or an earlier one: put back since, or no longer
      * the hub's to put back. One recorded by a later change (a cancel that failed since) is kept.
      */
     public void eventPutBackDone(String id, int upTo) {
-        jdbc.sql("UPDATE booking SET event_put_back_change = NULL, event_put_back_since = NULL "
+        jdbc.sql("UPDATE booking SET event_put_back_change = NULL, event_put_back_since = NULL, "
+                        + "event_put_back_from = NULL "
                         + "WHERE id = :id AND event_put_back_change <= :upTo")
                 .param("id", id).param("upTo", upTo).update();
     }
 
     /**
      * A booking whose failed put-back is recorded (V41): as a re-check reads it, with the change that failed and since
-     * when put-backs fail.
+     * when put-backs fail, and what the put-back undoes ({@link #PUT_BACK_CANCEL}, {@link #PUT_BACK_MOVE},
+     * {@link #PUT_BACK_STALE}; V43); not {@code recorded}: a stale change marker, no put-back tried yet.
      */
-    public record PendingPutBack(ConfirmedBooking read, int change, Instant since) {
+    public record PendingPutBack(ConfirmedBooking read, int change, Instant since, String from, boolean recorded) {
+
+        /** Whether it undoes a move that failed (the event left at another time), not a cancel. */
+        public boolean ofMove() {
+            return PUT_BACK_MOVE.equals(from);
+        }
+
+        /** Whether it ends a change left under way by a stopped instance, no put-back recorded yet. */
+        public boolean ofStaleChange() {
+            return PUT_BACK_STALE.equals(from);
+        }
     }
 
     /** Up to {@code limit} bookings with a failed put-back recorded, whatever their state now, longest failing first. */
     public List<PendingPutBack> eventPutBacksPending(int limit) {
-        return jdbc.sql("SELECT * FROM booking WHERE event_put_back_change IS NOT NULL "
-                        + "ORDER BY event_put_back_since, id LIMIT :limit")
-                .param("limit", limit)
-                .query((rs, row) -> new PendingPutBack(confirmedBooking(rs, row), rs.getInt("event_put_back_change"),
-                        instant(rs, "event_put_back_since")))
+        return eventPutBacksPending(limit, null, null);
+    }
+
+    /**
+     * {@link #eventPutBacksPending(int)}, and confirmed bookings not yet over at {@code now} whose change of their
+     * event through the hub was marked under way at or before {@code staleBefore} (its instance stopped between Google's
+     * answer and its commit: nothing else ends it), as pending put-backs of {@link #PUT_BACK_STALE} since then, the
+     * change the marker's. Null {@code staleBefore}: recorded ones only.
+     */
+    public List<PendingPutBack> eventPutBacksPending(int limit, Instant now, Instant staleBefore) {
+        String stale = staleBefore == null ? ""
+                : " OR (status = 'CONFIRMED' AND moving_since <= :stale AND end_at > :now)";
+        var query = jdbc.sql("SELECT * FROM booking WHERE event_put_back_change IS NOT NULL" + stale
+                        + " ORDER BY COALESCE(event_put_back_since, moving_since), id LIMIT :limit")
+                .param("limit", limit);
+        if (staleBefore != null) {
+            query = query.param("stale", utc(staleBefore)).param("now", utc(now));
+        }
+        return query.query((rs, row) -> rs.getObject("event_put_back_change") == null
+                        ? new PendingPutBack(confirmedBooking(rs, row), rs.getInt("move_count"),
+                                instant(rs, "moving_since"), PUT_BACK_STALE, false)
+                        : new PendingPutBack(confirmedBooking(rs, row), rs.getInt("event_put_back_change"),
+                                instant(rs, "event_put_back_since"), rs.getString("event_put_back_from"), true))
                 .list();
     }
 

@@ -3637,14 +3637,14 @@ public class BookingSaga {
                     boolean inTime = refundable(marked, asked.isBefore(now) ? asked : now);
                     boolean removed = false;
                     try {
-                        removeEvent(marked);
+                        removeEventOfCancel(marked);
                         removed = true;
                         // committed before the provider is asked, with the cut-off decided now: a refund that fails
                         // leaves it CANCELLED, refund pending, for a repeated cancel or the retry sweep, however late
                         cancelled = cancelConfirmed(marked, inTime, now, disputed, refund);
                     } catch (RuntimeException failed) {
-                        // a PATCH that failed may have been applied all the same (its answer lost), and one that
-                        // succeeded is followed by no CANCELLED here: the event goes back, as a failed move's does
+                        // a PATCH or DELETE that failed may have been applied all the same (its answer lost), and one
+                        // that succeeded is followed by no CANCELLED here: the event goes back, as a failed move's does
                         if (removed || !movedNothing(failed)) {
                             keepEventBooked(marked, change);
                         }
@@ -4666,14 +4666,14 @@ public class BookingSaga {
             // the write, then every retry's): left there, the event would show a time the booking does not have,
             // and FreeBusy would answer a retry of this move that its slot is busy (409, with its own event)
             if (!movedNothing(failed)) {
-                moveBack(booking, target, start);
+                moveBack(booking, target, start, read.moves());
             }
             throw moveFailed(read, failed);
         }
         if (cancelled(answered)) {
             // Google patches an event in its bin (deleted, still restorable) and answers it cancelled: gone as a 404's,
             // and its times go back, so that restored it shows the booking's
-            moveBack(booking, target, start);
+            moveBack(booking, target, start, read.moves());
             throw eventGone(read, "200, the event cancelled");
         }
         DatabaseCommit move = new DatabaseCommit();
@@ -4711,7 +4711,7 @@ public class BookingSaga {
                 return;
             }
             // taken meanwhile, or the move's transaction failed
-            moveBack(booking, target, start);
+            moveBack(booking, target, start, read.moves());
             throw notMoved;
         }
         queueMoved(bookingId, notices, "moved to " + Rfc3339.format(start));
@@ -4740,24 +4740,37 @@ public class BookingSaga {
     }
 
     /**
-     * Best effort, for a move not made: the event goes back to where the database has the booking, its old time,
-     * unless the move committed and only what came after failed, or another move of it committed meanwhile. Its own
-     * failure is logged: the event may then stay at the new time.
+     * Best effort, for a move not made by the change {@code change}: the event goes back to where the database has the
+     * booking, its old time (a PATCH audited as gcal-patch-event-back, apart from the move's), unless the move
+     * committed and only what came after failed, or another move of it committed meanwhile. Its own failure is logged
+     * and recorded on the booking as a failed put-back (V41), which the sweep booking-retry-event-put-backs
+     * (EventPutBackSweep) retries, PATCHing the event back to the booking's time while it is confirmed, and after
+     * connectify.booking.event-put-back.retry-for flags for a person. Before, only an ERROR line was left: the event
+     * stayed at the new time for good, the booking at its old one.
      */
-    private void moveBack(Booking booking, TimeRange target, OffsetDateTime start) {
+    private void moveBack(Booking booking, TimeRange target, OffsetDateTime start, int change) {
         String bookingId = booking.id();
         TimeRange stays = booking.range();
+        boolean confirmed = true;
         try {
             Optional<Booking> current = bookings.find(bookingId);
             stays = current.map(Booking::range).orElse(stays);
             // a booking cancelled meanwhile has had its event deleted: nothing to move back
-            boolean confirmed = current.map(b -> b.status() == BookingStatus.CONFIRMED).orElse(true);
+            confirmed = current.map(b -> b.status() == BookingStatus.CONFIRMED).orElse(true);
             if (confirmed && !stays.equals(target)) {
-                moveEvent(booking, stays);
+                calendar.moveBack(booking.calendarEventId(), Rfc3339.at(stays.start(), hours.timeZone()),
+                        Rfc3339.at(stays.end(), hours.timeZone()));
             }
+        } catch (NotFoundException gone) {
+            log.info("Booking {}: its calendar event {} is gone: nothing to move back", bookingId,
+                    booking.calendarEventId());
         } catch (RuntimeException e) {
-            log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({})",
-                    bookingId, stays.start(), booking.calendarEventId(), start, e.getClass().getSimpleName());
+            log.error("Booking {} stays at {}, but its calendar event {} could not be moved back from {} ({}); the "
+                    + "sweep booking-retry-event-put-backs moves it back", bookingId, stays.start(),
+                    booking.calendarEventId(), start, e.getClass().getSimpleName());
+            if (confirmed) {
+                putBackFailed(booking, change, BookingRepository.PUT_BACK_MOVE);
+            }
         }
     }
 
@@ -5083,18 +5096,23 @@ public class BookingSaga {
      * change marker is no longer this cancel's {@code change}: another cancel or move took it over once it was older
      * than EventChangeTimeout, and a put-back landing after that one's change would leave a cancelled booking's event
      * busy, or undo a move. Still this cancel's, the marker is renewed first, so none takes it over during the PATCH.
-     * A deleted event (delete) is not restored. Its own failure is logged and recorded on the booking: the event may
-     * then stay "Cancelled: …" and free, which the sweep booking-retry-event-put-backs (EventPutBackSweep) puts back,
+     * An event the cancel may have deleted (delete) is restored ({@link #restoreEvent}); before, it was not. Its own
+     * failure is logged and recorded on the booking: the event may then stay "Cancelled: …" and free (or deleted),
+     * which the sweep booking-retry-event-put-backs (EventPutBackSweep) puts back,
      * and with push on the calendar re-check too (CalendarEventRecheck#putBack), as long as nothing else changed the
      * event through the hub since. Before, the re-check only flagged it for a person (FREE); and until the sweep, only
      * the re-check put it back, so with push off it stayed free.
      */
     private void keepEventBooked(Booking booking, int change) {
-        if (payments.deleteCancelledEvents() || booking.calendarEventId() == null) {
+        if (booking.calendarEventId() == null) {
             return;
         }
         try {
             if (bookings.eventChangeStillOurs(booking.id(), change, now())) {
+                if (payments.deleteCancelledEvents()) {
+                    restoreEvent(booking, change);
+                    return;
+                }
                 calendar.keepAsBooked(booking.calendarEventId(), booking.summary());
                 log.info("Booking {} stays CONFIRMED: its calendar event {}, marked cancelled by the cancel that "
                         + "failed, is put back as booked", booking.id(), booking.calendarEventId());
@@ -5108,10 +5126,74 @@ public class BookingSaga {
             log.info("Booking {} stays CONFIRMED; its calendar event {} is gone: nothing to put back", booking.id(),
                     booking.calendarEventId());
         } catch (RuntimeException e) {
-            log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from \"Cancelled: "
-                    + "…\" and free ({}); the sweep booking-retry-event-put-backs puts it back", booking.id(),
-                    booking.calendarEventId(), e.getClass().getSimpleName());
-            putBackFailed(booking, change);
+            log.error("Booking {} stays CONFIRMED, but its calendar event {} could not be put back from {} ({}); the "
+                    + "sweep booking-retry-event-put-backs puts it back", booking.id(), booking.calendarEventId(),
+                    payments.deleteCancelledEvents() ? "a DELETE that may have been made" : "\"Cancelled: …\" and free",
+                    e.getClass().getSimpleName());
+            putBackFailed(booking, change, BookingRepository.PUT_BACK_CANCEL);
+        }
+    }
+
+    /**
+     * {@link #keepEventBooked} under delete: the DELETE of a cancel that fails may have deleted the event (its answer
+     * lost, or the booking's CANCELLED not committed after it), and Google could not say (its read back failing too,
+     * {@link #removeEventOfCancel}). The event is put back as the confirmed booking has it ({@code
+     * GoogleCalendarGateway#putBack}: status confirmed takes it out of Google's bin), as the caller was told the cancel
+     * failed (502): its booking stands, with its event and slot, until a cancel is asked again. Completing the cancel
+     * later instead would refund and tell a customer of a cancel the caller was told had not been made. A put-back that
+     * fails is recorded for the sweep booking-retry-event-put-backs, which flags the booking for a person once
+     * connectify.booking.event-put-back.retry-for has passed. Before, a confirmed booking was left without its event,
+     * its slot free in Google, and nothing recorded it.
+     */
+    private void restoreEvent(Booking booking, int change) {
+        boolean restored;
+        try {
+            restored = calendar.putBack(booking.calendarEventId(), booking.summary(), booking.start(), booking.end());
+        } catch (NotFoundException gone) {
+            restored = false; // purged from Google's bin: as deleted for good
+        }
+        if (restored) {
+            log.info("Booking {} stays CONFIRMED: its calendar event {}, which the cancel that failed may have "
+                    + "deleted, is put back", booking.id(), booking.calendarEventId());
+            putBackDone(booking, change);
+        } else {
+            // flagged as the re-check flags an event deleted in Google, on the booking as this change has it
+            eventFlags.flag(new ConfirmedBooking(booking, change, now()), CalendarEventRecheck.DELETED, "deleted");
+            log.error("Booking {} stays CONFIRMED, but Google holds its calendar event {} as deleted and does not put "
+                    + "it back: it needs a person", booking.id(), booking.calendarEventId());
+        }
+    }
+
+    /**
+     * {@link #removeEvent} for the cancel of a confirmed booking. A DELETE that failed in a way that may have been
+     * applied (a read timeout on every attempt, a 5xx after the write: {@link #movedNothing} false) is followed by one
+     * read of the event: Google no longer has it (404, 410) or holds it deleted (status cancelled), and the DELETE was
+     * made, its answer lost: the cancel goes on as asked (CANCELLED, refund, notices). Before, it failed with 502 and
+     * left the booking CONFIRMED without its event. Should the read fail too, or find the event, the failure stands.
+     */
+    private void removeEventOfCancel(Booking booking) {
+        try {
+            removeEvent(booking);
+        } catch (RuntimeException failed) {
+            if (!payments.deleteCancelledEvents() || movedNothing(failed) || !deletedAllTheSame(booking)) {
+                throw failed;
+            }
+            log.info("Booking {}: the DELETE of its calendar event {} failed ({}), but Google no longer has the event: "
+                    + "the DELETE was made, its answer lost; the cancel goes on", booking.id(),
+                    booking.calendarEventId(), Causes.forLog(failed));
+        }
+    }
+
+    /** Whether Google no longer has the booking's event or holds it deleted; false too when it cannot say. */
+    private boolean deletedAllTheSame(Booking booking) {
+        try {
+            return calendar.times(booking.calendarEventId()).cancelled();
+        } catch (NotFoundException gone) {
+            return true;
+        } catch (RuntimeException unknown) {
+            log.warn("Booking {}: whether its calendar event {} was deleted is unknown: reading it failed too ({})",
+                    booking.id(), booking.calendarEventId(), Causes.forLog(unknown));
+            return false;
         }
     }
 
@@ -5121,13 +5203,13 @@ public class BookingSaga {
      * which runs only with push on. Best effort: the database failing too (as it may, having failed the cancel), the
      * event is left to the re-check, or a person.
      */
-    private void putBackFailed(Booking booking, int change) {
+    private void putBackFailed(Booking booking, int change, String from) {
         try {
-            bookings.eventPutBackFailed(booking.id(), change, now());
+            bookings.eventPutBackFailed(booking.id(), change, now(), from);
         } catch (RuntimeException e) {
             log.error("Booking {}: its failed put-back of calendar event {} was not recorded ({}); its event may stay "
-                    + "\"Cancelled: …\" and free until a person makes it busy", booking.id(),
-                    booking.calendarEventId(), e.getClass().getSimpleName());
+                    + "apart from the booking (free, gone or at another time) until a person puts it back",
+                    booking.id(), booking.calendarEventId(), e.getClass().getSimpleName());
         }
     }
 

@@ -71,6 +71,12 @@ public class CalendarEventRecheck {
             + "the hub";
     static final String FREE = FLAG + "shown free (transparent) in Google Calendar, as a cancelled booking's: "
             + "make it busy there (and its summary the booking's) or cancel through the hub";
+    /** The flag of a booking whose event a failed move left at another time and the sweep could not move back. */
+    static final String NOT_MOVED_BACK = FLAG + "left at another time in Google Calendar by a move through the hub "
+            + "that failed: move it back to the booking's time or reschedule through the hub";
+    /** The flag of a booking whose change through the hub stopped half-way and whose event the sweep could not set. */
+    static final String UNSETTLED = FLAG + "maybe not as the booking has it in Google Calendar: a change through the "
+            + "hub stopped half-way; check its time and that it is busy there, or cancel or reschedule through the hub";
     private static final String PAST = FLAG + "moved in Google Calendar to %s, a time already past: "
             + "move it back or reschedule through the hub";
     private static final String OVERLAP = FLAG + "moved in Google Calendar to %s, onto another booking: "

@@ -2,6 +2,7 @@ package io.connectify.hub.calendar;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 
 import com.google.api.services.calendar.model.Channel;
 import com.google.api.services.calendar.model.Event;
+import com.google.api.services.calendar.model.EventDateTime;
 import com.google.api.services.calendar.model.Events;
 import com.google.api.services.calendar.model.FreeBusyCalendar;
 import com.google.api.services.calendar.model.FreeBusyRequest;
@@ -230,6 +232,29 @@ public class GoogleCalendarGateway {
     public void keepAsBooked(String eventId, String summary) {
         Event changes = new Event().setSummary(summary).setStatus("confirmed").setTransparency("opaque");
         call(GoogleCalendarRoutes.PATCH, changes, args("eventId", eventId), Event.class);
+    }
+
+    /**
+     * Puts the event back as its booking has it, in one PATCH audited as {@code gcal-patch-event-back}: its summary,
+     * busy (transparency opaque), status confirmed (which takes a deleted event out of Google's bin) and the booking's
+     * times. For a change of it that failed but may have been applied (a move or a cancel whose answer was lost):
+     * whichever it was, the event ends as the confirmed booking has it. Answers false when Google holds the event as
+     * deleted all the same (answered cancelled): not put back.
+     */
+    public boolean putBack(String eventId, String summary, OffsetDateTime start, OffsetDateTime end) {
+        Event changes = new Event().setSummary(summary).setStatus("confirmed").setTransparency("opaque")
+                .setStart(new EventDateTime().setDateTime(Rfc3339.toGoogle(start)))
+                .setEnd(new EventDateTime().setDateTime(Rfc3339.toGoogle(end)));
+        Event answered = call(GoogleCalendarRoutes.PATCH_BACK, changes, args("eventId", eventId), Event.class);
+        return answered == null || !EventTimes.CANCELLED.equals(answered.getStatus());
+    }
+
+    /** A move back of the event to {@code start}..{@code end}, audited as {@code gcal-patch-event-back}. */
+    public CalendarEvent moveBack(String eventId, OffsetDateTime start, OffsetDateTime end) {
+        Event changes = new Event().setStart(new EventDateTime().setDateTime(Rfc3339.toGoogle(start)))
+                .setEnd(new EventDateTime().setDateTime(Rfc3339.toGoogle(end)));
+        return CalendarEventMapper.fromGoogle(call(GoogleCalendarRoutes.PATCH_BACK, changes, args("eventId", eventId),
+                Event.class), zone);
     }
 
     /**

@@ -16,6 +16,8 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
     public static final String GET = "direct:gcal-get-event";
     public static final String LIST = "direct:gcal-list-events";
     public static final String PATCH = "direct:gcal-patch-event";
+    /** A PATCH putting an event back as its booking has it, audited apart from the change it undoes. */
+    public static final String PATCH_BACK = "direct:gcal-patch-event-back";
     public static final String DELETE = "direct:gcal-delete-event";
     public static final String WATCH = "direct:gcal-watch-events";
     public static final String STOP_CHANNEL = "direct:gcal-stop-channel";
@@ -33,6 +35,8 @@ public class GoogleCalendarRoutes extends ProviderRouteBuilder {
         operation(LIST, "List calendar events in a time range", "google-calendar://events/list",
                 GoogleErrors.translating("event list query"));
         operation(PATCH, "Change fields of a calendar event", "google-calendar://events/patch?inBody=content");
+        operation(PATCH_BACK, "Put a calendar event back as its booking has it",
+                "google-calendar://events/patch?inBody=content");
         operation(DELETE, "Delete a calendar event", "google-calendar://events/delete");
         operation(WATCH, "Open a push channel on the calendar's events",
                 "google-calendar://events/watch?inBody=contentChannel", GoogleErrors.translating("push channel"));

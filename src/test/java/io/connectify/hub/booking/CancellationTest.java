@@ -746,10 +746,16 @@ class CancellationTest extends Webhooks {
         cancelledAndRefundedOnce(id);
     }
 
-    /** Google answers the DELETE of {@code event} (its path) so. */
+    /**
+     * Google answers the DELETE of {@code event} (its path) so, and still has the event when read: a cancel whose
+     * DELETE failed reads it back, and a 404 (the fake's default) would tell it the DELETE was made, its answer lost.
+     */
     private static void googleDeleteAnswers(String event,
                                             com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder answer) {
         google.stub(com.github.tomakehurst.wiremock.client.WireMock.delete(urlPathEqualTo(event)).willReturn(answer));
+        google.stub(get(urlPathEqualTo(event)).willReturn(okJson(GoogleCalendarFake.eventJson(
+                event.substring(event.lastIndexOf('/') + 1), "Consultation with John Doe", START,
+                "2026-12-02T10:00:00+01:00"))));
     }
 
     /**

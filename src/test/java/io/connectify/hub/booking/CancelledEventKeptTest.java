@@ -431,8 +431,14 @@ class CancelledEventKeptTest extends Webhooks {
 
         sweepPutsItBack(id, eventId);
 
+        // the put-back sets the booking's time, its new one: the move kept (none is put back at the old time)
         google.server().verify(0, patchRequestedFor(urlPathEqualTo(event))
-                .withRequestBody(matchingJsonPath("$.transparency")).withRequestBody(matchingJsonPath("$.start")));
+                .withRequestBody(matchingJsonPath("$.transparency"))
+                .withRequestBody(matchingJsonPath("$.start.dateTime", matching(".*T0[89]:00:00.*"))));
+        google.server().verify(1, patchRequestedFor(urlPathEqualTo(event))
+                .withRequestBody(matchingJsonPath("$.transparency"))
+                .withRequestBody(matchingJsonPath("$.start.dateTime",
+                        matching("2026-12-02T(09:30:00.*\\+01:00|08:30:00.*Z)"))));
         assertThat(status(id)).isEqualTo("CONFIRMED");
     }
 

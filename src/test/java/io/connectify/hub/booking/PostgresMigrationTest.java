@@ -156,7 +156,7 @@ class PostgresMigrationTest {
                 .query((rs, row) -> rs.getString(1) + " " + rs.getString(2)).list())
                 .containsExactly("24 SQL_BASELINE", "25 SQL", "26 SQL", "27 SQL", "28 SQL", "29 SQL", "30 SQL", "31 SQL", "32 SQL",
                         "33 SQL", "34 SQL", "35 SQL", "36 SQL", "37 SQL", "38 SQL", "39 SQL", "40 SQL",
-                        "41 SQL", "42 SQL");
+                        "41 SQL", "42 SQL", "43 SQL");
     }
 
     @Test

@@ -91,6 +91,16 @@ public class WebhookAudit {
     }
 
     /**
+     * A delivery refused although its sender proved itself (a Payrexx delivery with the right token whose body names
+     * no transaction): with the events' rows, not in the refusals' buffer, whose floods of probes must not push out the
+     * sign of a provider that changed its format.
+     */
+    public void unreadable(String provider, String outcome, Exchange exchange) {
+        audit.recordLater(provider, OPERATION, outcome, sinceMillis(exchange.getClock().getCreated()), null,
+                CorrelationId.of(exchange));
+    }
+
+    /**
      * A webhook refused before any route ran (a servlet filter's: a Payrexx POST to a path no route serves), under the
      * request's correlation id; refused at once, its latency 0.
      */

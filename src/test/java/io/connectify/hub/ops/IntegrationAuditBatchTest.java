@@ -92,6 +92,27 @@ class IntegrationAuditBatchTest {
         }
     }
 
+    /**
+     * A delivery whose sender proved itself (Payrexx's right token) but whose body names no transaction is a sign of a
+     * provider that changed its format: its row waits with the events', not with the probes' refusals that a flood
+     * drops (the merge review's finding: it went to the refusals' buffer).
+     */
+    @Test
+    void anUnreadableDeliveryOfAProvenSenderIsNotDroppedWithAFloodOfRefusals() {
+        for (int i = 0; i < 100; i++) {
+            audit.recordRefusalLater("payrexx", "webhook", "bad-path", 0, "bad-" + i);
+        }
+        org.apache.camel.Exchange unreadable = new org.apache.camel.support.DefaultExchange(
+                new org.apache.camel.impl.DefaultCamelContext());
+        unreadable.getMessage().setHeader(CorrelationId.CAMEL_HEADER, "c-8");
+
+        new io.connectify.hub.webhook.WebhookAudit(audit).unreadable("payrexx",
+                io.connectify.hub.webhook.WebhookMetrics.NOT_A_TRANSACTION, unreadable);
+        audit.writeWaiting();
+
+        assertThat(rows()).filteredOn(row -> row.startsWith("webhook not-a-transaction")).hasSize(1);
+    }
+
     @Test
     void theStopWritesTheRowsWaiting() {
         audit.recordLater("payrexx", "webhook:transaction.confirmed", "processed", 7, null, "c-4");

@@ -432,6 +432,26 @@ class PayrexxWebhookTest extends Webhooks {
     }
 
     /**
+     * A part refunded in Payrexx's back office, then a chargeback, the part's delivery handled only then: the API shows
+     * the transaction disputed, for good. The delivery is acted on as the dispute (no dead letter); before the merge
+     * review's fix it was taken for the API behind the refund and dead-lettered, its every replay failing alike.
+     */
+    @Test
+    void aPartRefundsDeliveryReadOnceTheTransactionIsDisputedIsActedOnAsTheDispute() {
+        jdbc.sql("DELETE FROM dead_letter").update();
+        String id = confirmedBooking(4951);
+        payrexx.transaction(4951, "disputed", id);
+
+        assertThat(payrexxWebhook(PayrexxFake.WEBHOOK_TOKEN, FORM, form(4951, "partially-refunded", id)).status())
+                .isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(httpGet("/api/v1/bookings/" + id).json()
+                .get("statusReason").asText()).contains("the customer disputes the payment"));
+        awaitQueuesIdle();
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM dead_letter").query(Integer.class).single()).isZero();
+    }
+
+    /**
      * A refund made in Payrexx's back office whose refunded delivery is handled while Payrexx's API still shows it
      * refund_pending: the API is behind, so the delivery is asked again (redelivered, then dead-lettered for a passing
      * reason and replayed), and once the API shows it refunded the reason says refunded in full. Before, refunded and

@@ -34,10 +34,10 @@ public class PayrexxEvents {
      * its money held), 2 a refund under way or a dispute, 3 a refund made (in full or in part). Payrexx's statuses
      * (payrexx-php's Transaction). A refund is pending before it is made: a refunded delivery read while the API still
      * shows refund_pending is the API behind (before, both were 2: the refund_pending key, recorded by that status's
-     * own delivery, made the refunded one a duplicate, and the refund was never recorded). A dispute is 2 as well:
-     * Payrexx tells no order of a chargeback and a refund, and so a refunded delivery read as disputed (the refund of a
-     * disputed payment, which settles the refund the dispute stopped) is asked again rather than dropped the same way;
-     * a disputed one read as refund_pending or refunded is acted on as fetched, as before.
+     * own delivery, made the refunded one a duplicate, and the refund was never recorded). A dispute is 2 as well, but
+     * never behind ({@link #behind}): Payrexx tells no order of a chargeback and a refund, so a transaction refunded in
+     * part and then disputed may show disputed for good, and its refund's delivery, asked again, would fail alike on
+     * every replay; it is acted on as fetched, as before.
      */
     private static final java.util.Map<String, Integer> STAGE = java.util.Map.of("initiated", 0, "waiting", 0,
             "confirmed", 1, "authorized", 1, "reserved", 1,
@@ -87,7 +87,7 @@ public class PayrexxEvents {
 
     /**
      * Whether the status fetched is earlier than the one claimed: waiting before any other; a paid status before a
-     * refund or dispute; a refund under way (or a dispute) before a refund made. A failure (cancelled, declined,
+     * refund or dispute; a refund under way before a refund made (a dispute before nothing). A failure (cancelled, declined,
      * error, expired) comes only after waiting. Statuses the hub does not order (insecure, uncaptured, new ones) are
      * never behind: the fetched one is acted on, as before.
      */
@@ -98,6 +98,9 @@ public class PayrexxEvents {
         }
         if (FAILED.contains(claimed)) {
             return stage == 0;
+        }
+        if ("disputed".equals(fetched)) {
+            return false; // see STAGE: a dispute may stay the transaction's status for good
         }
         Integer claimedStage = STAGE.get(claimed);
         return claimedStage != null && stage < claimedStage;

@@ -85,7 +85,7 @@ public class PayrexxWebhookReader implements Processor {
      */
     private ValidationException refused(Exchange exchange, ValidationException why) {
         metrics.rejected(PayrexxConfig.PROVIDER, WebhookMetrics.NOT_A_TRANSACTION);
-        audit.refused(PayrexxConfig.PROVIDER, WebhookMetrics.NOT_A_TRANSACTION, exchange);
+        audit.unreadable(PayrexxConfig.PROVIDER, WebhookMetrics.NOT_A_TRANSACTION, exchange);
         log.warn("Payrexx webhook refused: {}", why.getMessage());
         return why;
     }

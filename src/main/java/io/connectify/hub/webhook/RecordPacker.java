@@ -15,7 +15,8 @@ import java.util.zip.Inflater;
  * Why: during a burst the forwarder sends one event at a time and the inbox grows; a full inbox sends each further
  * webhook to the broker before its answer, on the request thread, which took more of the cores than the deflating
  * does (bench/RESULTS.md, the sixty-first session). Deflaters are pooled, at most {@link #POOLED}: each holds about
- * 260 KB of zlib's native memory, too much to keep one per request thread (a request that finds the pool empty makes one and ends it at once).
+ * 260 KB of zlib's native memory, too much to keep one per request thread (a request that finds the pool empty makes
+ * one and ends it at once).
  */
 final class RecordPacker {
 

@@ -59,8 +59,8 @@ import org.springframework.transaction.support.TransactionOperations;
  * {@code connectify.webhooks.inbox.memory} of events in memory, those that come with a quarter of it taken deflated
  * ({@link RecordPacker}: a burst's backlog of Stripe events fits about two and a half times over); beyond that an
  * event goes straight to its queue as well, unless an earlier event of its order group is still in the inbox (it
- * waits behind that one, so a booking's events keep their order). A crash after a forward and before its delete forwards the event again;
- * the event routes' idempotent consumer drops the repeat.
+ * waits behind that one, so a booking's events keep their order). A crash after a forward and before its delete
+ * forwards the event again; the event routes' idempotent consumer drops the repeat.
  * <p>
  * Why a transaction for what waits: a durable send outside one waits for the broker's journal sync, so one event at
  * a time the forwarder kept up with about 600 events/s and the inbox grew at a steady 1,000 webhooks/s; in a

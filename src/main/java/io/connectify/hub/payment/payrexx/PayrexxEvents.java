@@ -87,9 +87,9 @@ public class PayrexxEvents {
 
     /**
      * Whether the status fetched is earlier than the one claimed: waiting before any other; a paid status before a
-     * refund or dispute; a refund under way before a refund made (a dispute before nothing). A failure (cancelled, declined,
-     * error, expired) comes only after waiting. Statuses the hub does not order (insecure, uncaptured, new ones) are
-     * never behind: the fetched one is acted on, as before.
+     * refund or dispute; a refund under way before a refund made (a dispute before nothing). A failure (cancelled,
+     * declined, error, expired) comes only after waiting. Statuses the hub does not order (insecure, uncaptured, new
+     * ones) are never behind: the fetched one is acted on, as before.
      */
     static boolean behind(String fetched, String claimed) {
         Integer stage = STAGE.get(fetched);
